@@ -1,0 +1,207 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL from
+TRACKER_TEST_DATABASE_URL), the app, clients logged in per role, and a small
+plan built directly from the models.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from tracker import create_app
+from tracker.auth.models import Role, User
+from tracker.db import db
+from tracker.orgs.models import Department, Organization
+from tracker.plans.models import Measure, Plan, Step, Weakness
+
+PASSWORD = "demo-pass-2566"
+#: A fixed "now" inside the demo plan's fiscal year (Bangkok 10:00).
+NOW = datetime(2023, 8, 1, 3, 0, tzinfo=timezone.utc)
+
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class CSRFClient(FlaskClient):
+    """A test client that fills in the CSRF token the way a browser form would.
+
+    CSRF protection stays on in tests; pass `csrf_token` yourself (or
+    `csrf=False`) to send a forged or tokenless form.
+    """
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        data = kwargs.get("data")
+        if csrf and method in ("POST", "PUT", "PATCH", "DELETE") and (data is None or isinstance(data, dict)):
+            data = dict(data or {})
+            if "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+            kwargs["data"] = data
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = super().open("/login", follow_redirects=True).get_data(as_text=True)
+        match = TOKEN_RE.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["TRACKER_INSTANCE_PATH"] = str(instance)
+    url = database_url(tmp_path_factory)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TRACKER_UPLOAD_DIR": str(instance / "evidence"),
+            "TRACKER_AUTO_MIGRATE": True,
+            "SERVER_NAME": "tracker.test",
+        }
+    )
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        _reset_schema()
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+
+
+def _reset_schema() -> None:
+    """Start from an empty database even when a PostgreSQL one was used before."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Each test starts with empty tables (the schema is built once)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context whose session is the one services use."""
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class World:
+    """A small organization with one plan, as the tests see it."""
+
+    org: Organization
+    palad: Department  # สำนักปลัดเทศบาล
+    strategy: Department  # กองยุทธศาสตร์และงบประมาณ
+    plan: Plan
+    m1: Measure  # owned by palad, 3 steps
+    m2: Measure  # owned by strategy, 2 steps
+    admin: User
+    manager: User
+    owner_palad: User
+    owner_strategy: User
+    viewer: User
+
+    def step(self, measure: Measure, order: int) -> Step:
+        return next(s for s in measure.steps if s.order == order)
+
+
+def make_user(org, email, role, department=None, name=None) -> User:
+    user = User(
+        organization=org, email=email, display_name=name or email.split("@")[0], role=role,
+        department=department, position="",
+    )
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def world(app, ctx) -> World:
+    org = Organization(name="เทศบาลตำบลทดสอบ", slug="testorg", province="ขอนแก่น")
+    palad = Department(organization=org, name="สำนักปลัดเทศบาล", email="palad@example.go.th")
+    strategy = Department(organization=org, name="กองยุทธศาสตร์และงบประมาณ", email="strategy@example.go.th")
+    plan = Plan(organization=org, fiscal_year=2566, title="มาตรการส่งเสริมคุณธรรมและความโปร่งใส ๒๕๖๖")
+    w1 = Weakness(plan=plan, order=1, title="การใช้ทรัพย์สินของราชการ")
+    w2 = Weakness(plan=plan, order=2, title="การปรับปรุงการทำงาน")
+    m1 = Measure(weakness=w1, order=1, title="โครงการใช้ทรัพย์สินอย่างโปร่งใส", owner_department=palad,
+                 period_start=date(2023, 7, 1), period_end=date(2023, 9, 30), follow_up="ประกาศแนวทางปฏิบัติ")
+    m2 = Measure(weakness=w2, order=1, title="โครงการ E-Service", owner_department=strategy,
+                 period_start=date(2023, 1, 1), period_end=date(2023, 9, 30), follow_up="สถิติการให้บริการ")
+    for i, (title, due) in enumerate(
+        [("จัดทำประกาศแนวทางปฏิบัติ", date(2023, 7, 31)), ("จัดทำคู่มือ", date(2023, 8, 31)),
+         ("รายงานผลการดำเนินงาน", date(2023, 9, 29))], start=1):
+        Step(measure=m1, order=i, title=title, owner_department=palad, start_date=date(2023, 7, 1), due_date=due)
+    for i, (title, due) in enumerate(
+        [("กำหนดระบบที่ต้องการพัฒนา", date(2023, 3, 31)), ("ทดสอบการใช้งานระบบ", date(2023, 8, 15))], start=1):
+        Step(measure=m2, order=i, title=title, owner_department=strategy, start_date=date(2023, 1, 1), due_date=due)
+    db.session.add(org)
+    admin = make_user(org, "admin@test.go.th", Role.admin, name="ผู้ดูแล")
+    manager = make_user(org, "manager@test.go.th", Role.manager, name="ปลัด")
+    owner_palad = make_user(org, "palad.owner@test.go.th", Role.owner, palad, name="เจ้าหน้าที่สำนักปลัด")
+    owner_strategy = make_user(org, "strategy.owner@test.go.th", Role.owner, strategy, name="เจ้าหน้าที่กองยุทธ")
+    viewer = make_user(org, "viewer@test.go.th", Role.viewer, name="ผู้ดู")
+    db.session.commit()
+    return World(org, palad, strategy, plan, m1, m2, admin, manager, owner_palad, owner_strategy, viewer)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in as that user."""
+
+    def _login(user: User, password: str = PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("TRACKER_TEST_ARTIFACTS", "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,54 @@
+"""ITA follow-up tracker: improvement measures of Thai local governments."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+from .extensions import csrf, login_manager, migrate
+from .db import db as _db
+
+#: The checkout: templates/ and migrations/ live beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=_instance_path(),
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.load(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+        if "SQLALCHEMY_DATABASE_URI" in test_config and "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(test_config["SQLALCHEMY_DATABASE_URI"])
+
+    _db.init_app(app)
+    migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register every table with the metadata)
+    from .database import register_sqlite_pragmas
+
+    with app.app_context():
+        register_sqlite_pragmas(_db.engine)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    logging.getLogger(__name__).debug("app created with %s", app.config["SQLALCHEMY_DATABASE_URI"])
+    return app
+
+
+def _instance_path() -> str:
+    return config.env("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")

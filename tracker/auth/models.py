@@ -1,0 +1,73 @@
+"""People who log in."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import UTCDateTime, db, utcnow
+from ..orgs.models import Department, Organization
+
+
+class Role(str, enum.Enum):
+    admin = "admin"      #: does everything in its organization
+    manager = "manager"  #: reads everything, receives digests, acknowledges reports
+    owner = "owner"      #: changes the steps of its own department
+    viewer = "viewer"    #: reads
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.admin: "ผู้ดูแลระบบ (admin)",
+    Role.manager: "ผู้บริหาร (manager)",
+    Role.owner: "เจ้าหน้าที่ผู้รับผิดชอบ (owner)",
+    Role.viewer: "ผู้ดูข้อมูล (viewer)",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    #: Stored lower-case; the login name.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    #: Position shown under a signature, e.g. นักวิชาการคอมพิวเตอร์ปฏิบัติการ
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16))
+    department_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Show ๐-๙ instead of 0-9 in dates and numbers.
+    thai_digits: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

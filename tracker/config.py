@@ -1,0 +1,92 @@
+"""Configuration from TRACKER_* environment variables.
+
+Every setting has an embedded default so that a fresh checkout runs with no
+configuration at all: a SQLite file and a generated secret key in the
+instance folder.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"TRACKER_{name}", default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in TRUE
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"TRACKER_{name} must be a whole number, got {raw!r}") from None
+
+
+def secret_key(instance_path: Path) -> str:
+    """TRACKER_SECRET_KEY, or one generated once and kept in the instance folder."""
+    given = env("SECRET_KEY")
+    if given:
+        return given
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two processes starting together must end up with the same key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def database_url(instance_path: Path) -> str:
+    url = env("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'tracker.sqlite3'}"
+    # Accept the common postgres:// spelling and pick psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(instance_path: Path) -> dict:
+    url = database_url(instance_path)
+    upload_dir = env("UPLOAD_DIR") or str(instance_path / "evidence")
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "TRACKER_BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # The embedded default (SQLite) migrates itself; a server database
+        # is upgraded by an operator with `tracker db upgrade`.
+        "TRACKER_AUTO_MIGRATE": env_bool("AUTO_MIGRATE", url.startswith("sqlite")),
+        "TRACKER_UPLOAD_DIR": upload_dir,
+        "MAX_CONTENT_LENGTH": env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "TRACKER_TIMEZONE": "Asia/Bangkok",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_bool("SECURE_COOKIES", False),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Several processes (web, scheduler) share the file: wait for locks.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,12 @@
+"""Flask extensions, created unbound and attached in create_app()."""
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from .db import db
+
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+__all__ = ["db", "migrate", "login_manager", "csrf"]

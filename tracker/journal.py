@@ -1,0 +1,72 @@
+"""Writing journal entries: every change of a step or of the plan leaves one."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from .db import db, utcnow
+from .plans.models import JournalEntry
+
+if TYPE_CHECKING:
+    from .auth.models import User
+    from .plans.models import Step
+
+
+def as_text(value: Any) -> str | None:
+    """Journal values are text: dates ISO, enums by value, records by name."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "name") and not isinstance(value, str):
+        return str(value.name)
+    if hasattr(value, "display_name"):
+        return str(value.display_name)
+    return str(value)
+
+
+def record(
+    *,
+    organization_id: int,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    actor: User | None,
+    step: Step | None = None,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> JournalEntry:
+    entry = JournalEntry(
+        organization_id=organization_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        field=field,
+        old_value=as_text(old),
+        new_value=as_text(new),
+        note=note or None,
+        actor_id=actor.id if actor is not None else None,
+        created_at=at or utcnow(),
+    )
+    if step is not None:
+        entry.step = step
+    db.session.add(entry)
+    return entry
+
+
+def record_step(step: Step, action: str, actor: User | None, **kw: Any) -> JournalEntry:
+    return record(
+        organization_id=step.measure.weakness.plan.organization_id,
+        entity="step",
+        entity_id=step.id,
+        action=action,
+        actor=actor,
+        step=step,
+        **kw,
+    )

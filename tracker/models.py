@@ -1,0 +1,14 @@
+"""Import every model so the metadata (and Alembic) sees all tables."""
+from .auth.models import Role, User  # noqa: F401
+from .orgs.models import Department, Organization  # noqa: F401
+from .plans.models import (  # noqa: F401
+    Evidence,
+    EvidenceKind,
+    JournalEntry,
+    Measure,
+    Plan,
+    PlanStatus,
+    Step,
+    StepStatus,
+    Weakness,
+)

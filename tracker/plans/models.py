@@ -1,0 +1,236 @@
+"""The improvement plan: plan → weakness → measure → step, with evidence and a journal."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..db import UTCDateTime, db, utcnow
+from ..orgs.models import Department, Organization
+
+
+class PlanStatus(str, enum.Enum):
+    draft = "draft"
+    active = "active"
+    closed = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "ร่าง", "active": "ดำเนินการ", "closed": "ปิดแล้ว"}[self.value]
+
+
+class StepStatus(str, enum.Enum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return STEP_STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in (StepStatus.not_started, StepStatus.in_progress)
+
+
+STEP_STATUS_LABELS = {
+    StepStatus.not_started: "ยังไม่เริ่ม",
+    StepStatus.in_progress: "กำลังดำเนินการ",
+    StepStatus.done: "ดำเนินการแล้ว",
+    StepStatus.cancelled: "ยกเลิก",
+}
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+    __table_args__ = (sa.UniqueConstraint("organization_id", "fiscal_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    #: Buddhist-Era fiscal year, e.g. 2566 (1 Oct 2022 .. 30 Sep 2023)
+    fiscal_year: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[PlanStatus] = mapped_column(
+        sa.Enum(PlanStatus, native_enum=False, length=16), default=PlanStatus.active
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="plans")
+    weaknesses: Mapped[list[Weakness]] = relationship(
+        back_populates="plan", order_by="Weakness.order", cascade="all, delete-orphan"
+    )
+
+    @property
+    def measures(self) -> list[Measure]:
+        return [m for w in self.weaknesses for m in w.measures]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for m in self.measures for s in m.steps]
+
+
+class Weakness(db.Model):
+    """ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน: a weak point found in the ITA result."""
+
+    __tablename__ = "weaknesses"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    #: 1-based position in the plan
+    order: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.Text)
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+    plan: Mapped[Plan] = relationship(back_populates="weaknesses")
+    measures: Mapped[list[Measure]] = relationship(
+        back_populates="weakness", order_by="Measure.order", cascade="all, delete-orphan"
+    )
+
+
+class Measure(db.Model):
+    """มาตรการ/แนวทาง: a project that answers a weakness."""
+
+    __tablename__ = "measures"
+    __table_args__ = (
+        sa.UniqueConstraint("weakness_id", "order"),
+        sa.CheckConstraint("period_start <= period_end", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weakness_id: Mapped[int] = mapped_column(sa.ForeignKey("weaknesses.id", ondelete="CASCADE"), index=True)
+    #: 1-based position within its weakness
+    order: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.Text)
+    owner_department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    #: การติดตามผล: how the result will be judged
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+
+    weakness: Mapped[Weakness] = relationship(back_populates="measures")
+    owner_department: Mapped[Department] = relationship()
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="measure", order_by="Step.order", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> str:
+        """"1" when the weakness has one measure, "3.2" when it has several."""
+        w = self.weakness
+        if len(w.measures) > 1:
+            return f"{w.order}.{self.order}"
+        return str(w.order)
+
+    @property
+    def plan(self) -> Plan:
+        return self.weakness.plan
+
+
+class Step(db.Model):
+    """วิธีการดำเนินการ: one numbered step of a measure, the unit people tick off."""
+
+    __tablename__ = "steps"
+    __table_args__ = (
+        sa.UniqueConstraint("measure_id", "order"),
+        sa.Index("ix_steps_owner_status_due", "owner_department_id", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    order: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.Text)
+    #: The measure's department unless the plan names another
+    owner_department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    start_date: Mapped[date]
+    due_date: Mapped[date] = mapped_column(index=True)
+    status: Mapped[StepStatus] = mapped_column(
+        sa.Enum(StepStatus, native_enum=False, length=16), default=StepStatus.not_started
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    measure: Mapped[Measure] = relationship(back_populates="steps")
+    owner_department: Mapped[Department] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="step", order_by="Evidence.created_at", cascade="all, delete-orphan"
+    )
+    journal: Mapped[list[JournalEntry]] = relationship(
+        back_populates="step", order_by="JournalEntry.id", passive_deletes=True
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status.is_open and self.due_date < today
+
+    @property
+    def number(self) -> str:
+        return f"{self.measure.number}.{self.order}" if self.measure else str(self.order)
+
+
+class EvidenceKind(str, enum.Enum):
+    file = "file"
+    link = "link"
+
+
+class Evidence(db.Model):
+    """หลักฐาน: an uploaded file or a link that shows a step was done."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(sa.Enum(EvidenceKind, native_enum=False, length=8))
+    #: For a link: the URL. For a file: empty.
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    #: Random name of the file inside the upload folder (never the user's name).
+    stored_name: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    #: The name the user uploaded, or a title for a link
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    step: Mapped[Step] = relationship(back_populates="evidence")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class JournalEntry(db.Model):
+    """One change, by whom and when: status changes, edits, evidence, imports.
+
+    Step entries carry `step_id`; edits of other records (plan, measure, user)
+    name the record in `entity`/`entity_id`. Entries outlive deleted steps.
+    """
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (sa.Index("ix_journal_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("steps.id", ondelete="SET NULL"), index=True)
+    #: "step", "measure", "weakness", "plan", "user", "department"
+    entity: Mapped[str] = mapped_column(sa.String(32))
+    entity_id: Mapped[int | None]
+    #: "status", "edit", "create", "delete", "evidence_add", "evidence_remove", "import"
+    action: Mapped[str] = mapped_column(sa.String(32))
+    #: For edits and status changes: which field, and its value before and after
+    field: Mapped[str | None] = mapped_column(sa.String(64))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    #: None when the change came from the command line or the system
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    step: Mapped[Step | None] = relationship(back_populates="journal")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,310 @@
+"""Changing steps: status, notes, evidence and edits. Services flush, never commit."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlparse
+
+from ..access import require_step_editor
+from ..auth.models import User
+from ..db import db
+from ..errors import ServiceError
+from ..journal import record_step
+from ..orgs.models import Department
+from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
+from .models import Evidence, EvidenceKind, Measure, Step, StepStatus
+
+# Upload allow-list: extension → accepted leading bytes (None: any text).
+ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".ods": (b"PK\x03\x04",),
+    ".zip": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".ppt": (b"\xd0\xcf\x11\xe0",),
+    ".txt": None,
+    ".csv": None,
+}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".gif": "image/gif", ".webp": "image/webp", ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8", ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+}
+
+
+# Which status may follow which. Reopening a done or cancelled step is allowed
+# (people tick the wrong box) but is journaled like any change.
+TRANSITIONS: dict[StepStatus, set[StepStatus]] = {
+    StepStatus.not_started: {StepStatus.in_progress, StepStatus.done, StepStatus.cancelled},
+    StepStatus.in_progress: {StepStatus.not_started, StepStatus.done, StepStatus.cancelled},
+    StepStatus.done: {StepStatus.in_progress, StepStatus.not_started},
+    StepStatus.cancelled: {StepStatus.not_started, StepStatus.in_progress},
+}
+
+
+def change_status(
+    step: Step,
+    new_status: StepStatus | str,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    completed_on: date | None = None,
+    cancel_reason: str = "",
+    check_permission: bool = True,
+) -> None:
+    """Move a step to another status, journaling from → to with the note."""
+    if actor is not None and check_permission:
+        require_step_editor(actor, step)
+    try:
+        new = StepStatus(new_status)
+    except ValueError:
+        raise ServiceError(f"สถานะไม่ถูกต้อง: {new_status!r} (unknown status)") from None
+    note = (note or "").strip()
+    old = step.status
+    if new is old:
+        raise ServiceError(f"ขั้นตอนนี้อยู่ในสถานะ “{old.label}” อยู่แล้ว (the step is already {old.value})")
+    if new not in TRANSITIONS[old]:
+        raise ServiceError(f"เปลี่ยนจาก “{old.label}” เป็น “{new.label}” ไม่ได้ (cannot go from {old.value} to {new.value})")
+    if new is StepStatus.cancelled:
+        cancel_reason = (cancel_reason or note).strip()
+        if not cancel_reason:
+            raise ServiceError("โปรดระบุเหตุผลที่ยกเลิก (a reason is required to cancel a step)")
+        step.cancel_reason = cancel_reason
+    else:
+        step.cancel_reason = None
+    if new is StepStatus.done:
+        step.completed_at = completion_time(now, completed_on, step)
+        step.completed_by_id = actor.id if actor else None
+    else:
+        step.completed_at = None
+        step.completed_by_id = None
+    step.status = new
+    record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
+    db.session.flush()
+
+
+def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:
+    """When the work was done: now, or noon (Bangkok) of a past day the officer gives."""
+    today = now.astimezone(BANGKOK).date()
+    if completed_on is None or completed_on == today:
+        return now
+    if completed_on > today:
+        raise ServiceError(
+            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ในอนาคต "
+            "(the completion date is in the future)"
+        )
+    if completed_on < fiscal_year_bounds(step.measure.plan.fiscal_year)[0]:
+        raise ServiceError(
+            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ก่อนปีงบประมาณของแผน "
+            "(the completion date is before the plan's fiscal year)"
+        )
+    return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(timezone.utc)
+
+
+def add_comment(step: Step, actor: User, note: str, now: datetime) -> None:
+    require_step_editor(actor, step)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("โปรดพิมพ์บันทึก (the note is empty)")
+    record_step(step, "comment", actor, note=note, at=now)
+    db.session.flush()
+
+
+@dataclass
+class StoredFile:
+    stored_name: str
+    size: int
+    sha256: str
+
+
+def _clean_filename(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:255] or "file"
+
+
+def check_upload(filename: str, head: bytes) -> str:
+    """Return the extension if the name and the first bytes agree; else raise."""
+    ext = Path(filename).suffix.lower()
+    if ext not in ALLOWED_UPLOADS:
+        allowed = " ".join(sorted(ALLOWED_UPLOADS))
+        raise ServiceError(f"ไม่รับไฟล์ชนิด {ext or '(ไม่มีนามสกุล)'} รับเฉพาะ {allowed} (file type not allowed)")
+    magics = ALLOWED_UPLOADS[ext]
+    if magics is None:
+        if b"\x00" in head:
+            raise ServiceError(f"เนื้อหาไฟล์ไม่ใช่ข้อความตามนามสกุล {ext} (the content is not text)")
+    elif not any(head.startswith(m) for m in magics):
+        raise ServiceError(f"เนื้อหาไฟล์ไม่ตรงกับนามสกุล {ext} (the file's content does not match its type)")
+    return ext
+
+
+def store_upload(stream: IO[bytes], upload_dir: str, ext: str, max_bytes: int) -> StoredFile:
+    """Copy the stream to a random name under upload_dir, hashing as it goes."""
+    folder = Path(upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16) + ext
+    target = folder / stored_name
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(target, "xb") as out:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ServiceError(
+                        f"ไฟล์ใหญ่เกิน {max_bytes // (1024 * 1024)} MB (the file is larger than the limit)"
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise ServiceError("ไฟล์ว่างเปล่า (the file is empty)")
+    return StoredFile(stored_name, size, digest.hexdigest())
+
+
+def add_file_evidence(
+    step: Step, actor: User, filename: str, stream: IO[bytes], upload_dir: str, max_bytes: int, now: datetime
+) -> Evidence:
+    require_step_editor(actor, step)
+    filename = _clean_filename(filename)
+    head = stream.read(512)
+    ext = check_upload(filename, head)
+    stream.seek(0)
+    stored = store_upload(stream, upload_dir, ext, max_bytes)
+    ev = Evidence(
+        step=step,
+        kind=EvidenceKind.file,
+        stored_name=stored.stored_name,
+        original_name=filename,
+        content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(ev)
+    record_step(step, "evidence_add", actor, field="evidence", new=filename, at=now)
+    db.session.flush()
+    return ev
+
+
+def add_link_evidence(step: Step, actor: User, url: str, title: str, now: datetime) -> Evidence:
+    require_step_editor(actor, step)
+    url = (url or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
+        raise ServiceError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (the link must be an http or https URL)")
+    title = (title or "").strip()[:255] or url[:255]
+    ev = Evidence(
+        step=step, kind=EvidenceKind.link, url=url, original_name=title, size=0,
+        uploaded_by_id=actor.id, created_at=now,
+    )
+    db.session.add(ev)
+    record_step(step, "evidence_add", actor, field="evidence", new=title, at=now)
+    db.session.flush()
+    return ev
+
+
+def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -> None:
+    """Delete an evidence row; the file goes only after the caller commits (see views)."""
+    step = ev.step
+    require_step_editor(actor, step)
+    record_step(step, "evidence_remove", actor, field="evidence", old=ev.original_name, at=now)
+    db.session.delete(ev)
+    db.session.flush()
+
+
+def evidence_path(ev: Evidence, upload_dir: str) -> Path:
+    assert ev.stored_name
+    return Path(upload_dir) / ev.stored_name
+
+
+# -- edits (admins) -----------------------------------------------------------
+
+def validate_step_dates(measure: Measure, start: date, due: date) -> None:
+    if start > due:
+        raise ServiceError(
+            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันครบกำหนด ({format_date(due)}) (start is after due date)"
+        )
+    if not (measure.period_start <= due <= measure.period_end):
+        raise ServiceError(
+            f"วันครบกำหนด {format_date(due)} อยู่นอกระยะเวลาของมาตรการ "
+            f"({format_date(measure.period_start)} – {format_date(measure.period_end)}) "
+            "(the due date is outside the measure's period)"
+        )
+    if start < measure.period_start:
+        raise ServiceError(
+            f"วันเริ่ม {format_date(start)} อยู่ก่อนระยะเวลาของมาตรการ (the start date is before the measure's period)"
+        )
+
+
+def edit_step(
+    step: Step,
+    actor: User | None,
+    now: datetime,
+    *,
+    title: str | None = None,
+    owner_department: Department | None = None,
+    assignee: User | None | bool = False,
+    start_date: date | None = None,
+    due_date: date | None = None,
+    note: str = "",
+) -> list[str]:
+    """Apply the given fields; journal each change; return the names of changed fields."""
+    changes: list[tuple[str, object, object]] = []
+    if title is not None:
+        title = title.strip()
+        if not title:
+            raise ServiceError("ชื่อขั้นตอนต้องไม่ว่าง (the title is empty)")
+        if title != step.title:
+            changes.append(("title", step.title, title))
+    org_id = step.measure.plan.organization_id
+    if owner_department is not None and owner_department.id != step.owner_department_id:
+        if owner_department.organization_id != org_id:
+            raise ServiceError("หน่วยงานนี้ไม่อยู่ในองค์กรเดียวกัน (department of another organization)")
+        changes.append(("owner_department", step.owner_department, owner_department))
+    if assignee is not False:
+        if assignee is not None and assignee.organization_id != org_id:
+            raise ServiceError("ผู้รับผิดชอบไม่อยู่ในองค์กรเดียวกัน (assignee of another organization)")
+        if (assignee.id if assignee else None) != step.assignee_id:
+            changes.append(("assignee", step.assignee, assignee))
+    new_start = start_date or step.start_date
+    new_due = due_date or step.due_date
+    if new_start != step.start_date or new_due != step.due_date:
+        validate_step_dates(step.measure, new_start, new_due)
+        if new_start != step.start_date:
+            changes.append(("start_date", step.start_date, new_start))
+        if new_due != step.due_date:
+            changes.append(("due_date", step.due_date, new_due))
+    for field, old, new in changes:
+        if field == "owner_department":
+            step.owner_department = new  # type: ignore[assignment]
+        elif field == "assignee":
+            step.assignee = new  # type: ignore[assignment]
+        else:
+            setattr(step, field, new)
+        record_step(step, "edit", actor, field=field, old=old, new=new, note=note, at=now)
+    db.session.flush()
+    return [c[0] for c in changes]

@@ -1,0 +1,105 @@
+"""Web wiring: login, template helpers, error pages, blueprints."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from . import thaidate
+from .db import db
+from .errors import PermissionDenied, ServiceError
+from .extensions import login_manager
+
+
+def _thai_digits() -> bool:
+    return bool(getattr(current_user, "is_authenticated", False) and current_user.thai_digits)
+
+
+def register_web(app: Flask) -> None:
+    from .auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "โปรดเข้าสู่ระบบก่อน (please log in)"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @app.template_filter("thdate")
+    def thdate(value: date | datetime | None, style: str = "abbr") -> str:
+        return thaidate.format_date(value, style=style, thai_digits=_thai_digits())
+
+    @app.template_filter("thdatetime")
+    def thdatetime(value: datetime | None) -> str:
+        return thaidate.format_datetime(value, thai_digits=_thai_digits()) if value else ""
+
+    @app.template_filter("thnum")
+    def thnum(value: object) -> str:
+        text = str(value)
+        return thaidate.to_thai_digits(text) if _thai_digits() else text
+
+    @app.template_filter("period")
+    def period(measure) -> str:
+        return thaidate.format_period(measure.period_start, measure.period_end, thai_digits=_thai_digits())
+
+    @app.template_filter("nl2br")
+    def nl2br(value: str | None) -> Markup:
+        from markupsafe import escape
+
+        return Markup("<br>").join(escape(value or "").split("\n"))
+
+    @app.context_processor
+    def inject() -> dict:
+        return {"today": thaidate.bangkok_now().date()}
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    def error_page(status: int, title: str, message: str):
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error=message, status=status), status
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(exc: PermissionDenied):
+        return error_page(403, "ไม่มีสิทธิ์ (Forbidden)", exc.message)
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        return error_page(400, "ข้อมูลไม่ถูกต้อง (Bad request)", str(exc))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_page(
+            400, "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
+            "แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง (the form was invalid or expired: reload the page and try again)",
+        )
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return error_page(413, "ไฟล์ใหญ่เกินไป (Too large)", f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            403: "คุณไม่มีสิทธิ์ดูหน้านี้ (you are not allowed to see this page)",
+            404: "ไม่พบหน้าที่ต้องการ (page not found)",
+            405: "วิธีเรียกหน้านี้ไม่ถูกต้อง (method not allowed)",
+        }
+        return error_page(exc.code or 500, exc.name, messages.get(exc.code or 0, exc.description or exc.name))
+
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .plans.views import bp as plans_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(admin_bp)
