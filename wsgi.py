@@ -2,13 +2,15 @@
 import os
 
 from tracker import create_app
-from tracker.database import prepare_database
+from tracker.database import SchemaOutdated, prepare_database
 
 app = create_app()
 
-# A WSGI server must not start on an old schema (prepare_database stops it
-# with a message; the embedded SQLite default upgrades itself instead). Under
-# `flask --app wsgi …` commands a server database is left alone so that
-# `db upgrade` can still run.
+# A WSGI server must not start on an old schema: stop with the message (the
+# embedded SQLite default upgrades itself instead). Under `flask --app wsgi …`
+# commands a server database is left alone so that `db upgrade` can still run.
 if not os.environ.get("FLASK_RUN_FROM_CLI") or app.config["TRACKER_AUTO_MIGRATE"]:
-    prepare_database(app)
+    try:
+        prepare_database(app)
+    except SchemaOutdated as exc:
+        raise SystemExit(str(exc)) from None

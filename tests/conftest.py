@@ -4,6 +4,7 @@ plan built directly from the models.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -148,12 +149,19 @@ class World:
         return next(s for s in measure.steps if s.order == order)
 
 
+@functools.lru_cache(maxsize=1)
+def password_hash() -> str:
+    # Hashing is deliberately slow; one hash serves every test user.
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)
+
+
 def make_user(org, email, role, department=None, name=None) -> User:
     user = User(
         organization=org, email=email, display_name=name or email.split("@")[0], role=role,
-        department=department, position="",
+        department=department, position="", password_hash=password_hash(),
     )
-    user.set_password(PASSWORD)
     db.session.add(user)
     return user
 

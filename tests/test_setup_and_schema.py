@@ -1,0 +1,102 @@
+"""Set-up: configuration defaults, the instance folder, and schema checks at start-up."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import config
+from tracker.db import db
+from tracker.plans.models import JournalEntry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
+    environ.update({"TRACKER_INSTANCE_PATH": str(tmp_path / "instance"), **env})
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    first = config.secret_key(tmp_path)
+    assert len(first) == 64
+    assert config.secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_secret_key_from_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_SECRET_KEY", "from-env")
+    assert config.secret_key(tmp_path) == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////srv/t.db", "sqlite:////srv/t.db"),
+    ],
+)
+def test_database_url_picks_psycopg3(given, expected, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", given)
+    assert config.database_url(tmp_path) == expected
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    assert config.database_url(tmp_path) == f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
+
+
+def test_embedded_database_is_created_and_migrated_on_start(tmp_path):
+    result = run_python("import wsgi; print('started')", tmp_path)
+    assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'instance' / 'tracker.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select version_num from alembic_version")).scalar()
+        assert "steps" in sa.inspect(conn).get_table_names()
+
+
+def test_production_start_on_an_old_schema_stops_with_a_clear_message(tmp_path):
+    url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
+    result = run_python("import wsgi", tmp_path, TRACKER_DATABASE_URL=url, TRACKER_AUTO_MIGRATE="0")
+    assert result.returncode == 1
+    assert "tracker db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+    # ...and the operator's command brings it up to date, after which it starts.
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, capture_output=True, text=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
+             "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"), "TRACKER_DATABASE_URL": url,
+             "TRACKER_AUTO_MIGRATE": "0"},
+        timeout=120,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert run_python("import wsgi", tmp_path, TRACKER_DATABASE_URL=url, TRACKER_AUTO_MIGRATE="0").returncode == 0
+
+
+def test_timestamps_come_back_aware_utc(world):
+    at = datetime(2023, 8, 1, 10, 0, tzinfo=timezone.utc)
+    db.session.add(JournalEntry(organization_id=world.org.id, entity="plan", entity_id=world.plan.id,
+                                action="edit", created_at=at))
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(JournalEntry.created_at))
+    assert stored == at and stored.tzinfo is not None and stored.utcoffset().total_seconds() == 0
+
+
+def test_naive_timestamps_are_refused(world):
+    db.session.add(JournalEntry(organization_id=world.org.id, entity="plan", entity_id=1, action="edit",
+                                created_at=datetime(2023, 8, 1, 10, 0)))
+    with pytest.raises(sa.exc.StatementError):
+        db.session.flush()
+    db.session.rollback()
