@@ -12,3 +12,10 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
+from .notify.models import (  # noqa: F401
+    NotificationRules,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerBeat,
+)

@@ -50,6 +50,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: Show ๐-๙ instead of 0-9 in dates and numbers.
     thai_digits: Mapped[bool] = mapped_column(default=False)
+    #: Weekly digest and monthly summary wanted (managers and heads)
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: The user's own digest weekday (0 = Monday); None: the organization's
+    digest_weekday: Mapped[int | None]
+    #: Secret of the user's iCalendar feed URL; regenerate to revoke
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()

@@ -46,6 +46,9 @@ class Department(db.Model):
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
 
+    #: Secret of the department's iCalendar feed URL; regenerate to revoke
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
     organization: Mapped[Organization] = relationship(back_populates="departments")
     head: Mapped[User | None] = relationship(foreign_keys=[head_id], post_update=True)
     members: Mapped[list[User]] = relationship(
