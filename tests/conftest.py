@@ -72,7 +72,6 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "TRACKER_UPLOAD_DIR": str(instance / "evidence"),
             "TRACKER_AUTO_MIGRATE": True,
-            "SERVER_NAME": "tracker.test",
         }
     )
     app.test_client_class = CSRFClient
@@ -213,3 +212,67 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get("TRACKER_TEST_ARTIFACTS", "test-artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# -- a live server and a real browser ---------------------------------------
+
+CHROMIUM = os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def require_or_skip(available: bool, why: str) -> None:
+    """Skip where a real part is absent, except in CI, where it must be there."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{why} (required when CI=true)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on 127.0.0.1 by a real WSGI server in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_or_skip(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    with playwright_sync.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page_factory(browser, live_server):
+    """page_factory(phone=True) → a fresh page (own cookies) on the live server."""
+    contexts = []
+
+    def _page(phone: bool = False):
+        context = browser.new_context(base_url=live_server, locale="th-TH", **(PHONE if phone else DESKTOP))
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _page
+    for context in contexts:
+        context.close()

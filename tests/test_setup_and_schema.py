@@ -100,3 +100,49 @@ def test_naive_timestamps_are_refused(world):
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
     db.session.rollback()
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        return url
+    return None
+
+
+def _migration_urls(tmp_path) -> list[str]:
+    urls = [f"sqlite:///{tmp_path / 'migrations.sqlite3'}"]
+    admin = _postgres_admin_url()
+    if admin:
+        # A database of its own, so the round trip does not touch the test schema.
+        engine = sa.create_engine(config_url(admin), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS tracker_migrations"))
+            conn.execute(sa.text("CREATE DATABASE tracker_migrations"))
+        engine.dispose()
+        urls.append(config_url(admin).rsplit("/", 1)[0] + "/tracker_migrations")
+    return urls
+
+
+def config_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def test_every_migration_upgrades_and_downgrades_and_matches_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from flask_migrate import downgrade, upgrade
+
+    from tracker import create_app
+
+    for url in _migration_urls(tmp_path):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            assert diff == [], f"models and migrations differ on {url}: {diff}"
+            downgrade(revision="base")
+            with db.engine.connect() as conn:
+                assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+            upgrade()
+            db.engine.dispose()
