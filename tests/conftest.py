@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tracker import create_app
+from tracker.config import normalize_url
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
@@ -57,7 +58,7 @@ class CSRFClient(FlaskClient):
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")
     if url:
-        return url
+        return normalize_url(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 

@@ -124,7 +124,7 @@ def _migration_urls(tmp_path) -> list[str]:
 
 
 def config_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return config.normalize_url(url)
 
 
 def test_every_migration_upgrades_and_downgrades_and_matches_the_models(tmp_path):

@@ -25,8 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
-        if "SQLALCHEMY_DATABASE_URI" in test_config and "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(test_config["SQLALCHEMY_DATABASE_URI"])
+        if "SQLALCHEMY_DATABASE_URI" in test_config:
+            url = app.config["SQLALCHEMY_DATABASE_URI"] = config.normalize_url(test_config["SQLALCHEMY_DATABASE_URI"])
+            if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
+                app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(url)
 
     _db.init_app(app)
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

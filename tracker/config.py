@@ -56,7 +56,11 @@ def database_url(instance_path: Path) -> str:
     url = env("DATABASE_URL")
     if not url:
         return f"sqlite:///{instance_path / 'tracker.sqlite3'}"
-    # Accept the common postgres:// spelling and pick psycopg 3.
+    return normalize_url(url)
+
+
+def normalize_url(url: str) -> str:
+    """Accept the common postgres:// spellings and pick psycopg 3."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
