@@ -1,0 +1,102 @@
+"""The outbox: every email is first a row with a unique key, then delivered.
+
+Queueing is idempotent: `enqueue` inserts with ON CONFLICT DO NOTHING on the
+key (about, kind, for_date, recipient), so any number of schedulers computing
+the same day create each message once. Delivery lives in `delivery.py`.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db import db, utcnow
+from .models import OutboxItem, OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One reason a step is in a message (see OutboxItem)."""
+
+    step_id: int
+    reason: str
+    trigger_date: date
+    due_date: date
+
+
+def _insert(table):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")
+
+
+def message_id_for(about: str, kind: str, for_date: date, recipient: str, domain: str) -> str:
+    """A Message-ID fixed by the key: the same message always has the same id."""
+    digest = hashlib.sha256(f"{about}|{kind}|{for_date.isoformat()}|{recipient}".encode()).hexdigest()[:32]
+    return f"<{kind}.{for_date.strftime('%Y%m%d')}.{digest}@{domain}>"
+
+
+def enqueue(
+    *,
+    organization_id: int | None,
+    about: str,
+    kind: str,
+    for_date: date,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    recipient_name: str = "",
+    user_id: int | None = None,
+    items: list[ItemSpec] | tuple[ItemSpec, ...] = (),
+    captured: bool = False,
+    domain: str = "tracker.local",
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue one message; None when a message with this key already exists.
+
+    Items are recorded only with the message that won the insert, so a
+    reminder is never counted as given by a message that was not created.
+    Flushes; the caller commits.
+    """
+    recipient = recipient.strip().lower()
+    now = now or utcnow()
+    values = dict(
+        organization_id=organization_id, about=about, kind=kind, for_date=for_date, recipient=recipient,
+        recipient_name=recipient_name, user_id=user_id, subject=subject, body_text=body_text,
+        body_html=body_html, message_id=message_id_for(about, kind, for_date, recipient, domain),
+        status=OutboxStatus.captured if captured else OutboxStatus.pending, attempts=0,
+        next_attempt_at=now, created_at=now,
+    )
+    stmt = (
+        _insert(OutboxMessage.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["about", "kind", "for_date", "recipient"])
+        .returning(OutboxMessage.__table__.c.id)
+    )
+    new_id = db.session.execute(stmt).scalar()
+    if new_id is None:
+        return None
+    if items:
+        item_stmt = (
+            _insert(OutboxItem.__table__)
+            .on_conflict_do_nothing(index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"])
+        )
+        db.session.execute(
+            item_stmt,
+            [dict(message_id=new_id, recipient=recipient, step_id=i.step_id, reason=i.reason,
+                  trigger_date=i.trigger_date, due_date=i.due_date) for i in items],
+        )
+    return db.session.get(OutboxMessage, new_id)
+
+
+def new_claim_token() -> str:
+    return secrets.token_hex(8)
+
+
