@@ -55,7 +55,6 @@ def enqueue(
     recipient_name: str = "",
     user_id: int | None = None,
     items: list[ItemSpec] | tuple[ItemSpec, ...] = (),
-    captured: bool = False,
     domain: str = "tracker.local",
     now: datetime | None = None,
 ) -> OutboxMessage | None:
@@ -71,7 +70,7 @@ def enqueue(
         organization_id=organization_id, about=about, kind=kind, for_date=for_date, recipient=recipient,
         recipient_name=recipient_name, user_id=user_id, subject=subject, body_text=body_text,
         body_html=body_html, message_id=message_id_for(about, kind, for_date, recipient, domain),
-        status=OutboxStatus.captured if captured else OutboxStatus.pending, attempts=0,
+        status=OutboxStatus.pending, attempts=0,
         next_attempt_at=now, created_at=now,
     )
     stmt = (
