@@ -19,3 +19,12 @@ from .notify.models import (  # noqa: F401
     OutboxStatus,
     SchedulerBeat,
 )
+from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
+from .reports.models import (  # noqa: F401
+    AnalysisMemo,
+    MeasureResult,
+    ReportAcknowledgement,
+    ReportKind,
+    ReportSubmission,
+    SubmissionStatus,
+)

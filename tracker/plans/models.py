@@ -185,9 +185,14 @@ class Evidence(db.Model):
     """หลักฐาน: an uploaded file or a link that shows a step was done."""
 
     __tablename__ = "evidence"
+    __table_args__ = (
+        sa.CheckConstraint("(step_id IS NULL) <> (measure_id IS NULL)", name="step_or_measure"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    #: The step it proves — or, for evidence of a follow-up result, None and measure_id set
+    step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("measures.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EvidenceKind] = mapped_column(sa.Enum(EvidenceKind, native_enum=False, length=8))
     #: For a link: the URL. For a file: empty.
     url: Mapped[str | None] = mapped_column(sa.Text)
@@ -201,7 +206,8 @@ class Evidence(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    step: Mapped[Step] = relationship(back_populates="evidence")
+    step: Mapped[Step | None] = relationship(back_populates="evidence")
+    measure: Mapped[Measure | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
 
 
