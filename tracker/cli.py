@@ -1,9 +1,11 @@
 """The `tracker` command: Flask's CLI around create_app, plus our commands."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo, run_command
+from flask.cli import FlaskGroup, ScriptInfo, run_command, with_appcontext
 
 from .database import SchemaOutdated, prepare_database
 
@@ -14,16 +16,49 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.command("run", params=run_command.params, help=run_command.help)
+@click.command(
+    "run",
+    params=[
+        *run_command.params,
+        click.Option(["--scheduler/--no-scheduler"], default=True, show_default=True,
+                     help="Run the reminder scheduler in this process."),
+    ],
+    help="Serve the web interface (and the reminder scheduler, unless --no-scheduler).",
+)
 @click.pass_context
-def run(ctx: click.Context, **kwargs) -> None:
+def run(ctx: click.Context, scheduler: bool, **kwargs) -> None:
     """Flask's `run`, after bringing the schema up to date (embedded) or checking it."""
     app = ctx.ensure_object(ScriptInfo).load_app()
     try:
         prepare_database(app)
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None
+    debug = kwargs.get("debug")
+    use_reloader = kwargs.get("reload")
+    if use_reloader is None:
+        use_reloader = bool(debug if debug is not None else app.debug)
+    # Under the reloader only the serving child runs the scheduler, not the watcher.
+    if scheduler and (not use_reloader or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
+        from .scheduler import start_background
+
+        start_background(app)
     ctx.invoke(run_command, **kwargs)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run only the reminder scheduler (production: one such process next to gunicorn)."""
+    from flask import current_app
+
+    from .scheduler import run_blocking
+
+    app = current_app._get_current_object()
+    try:
+        prepare_database(app)
+    except SchemaOutdated as exc:
+        raise click.ClickException(str(exc)) from None
+    run_blocking(app)
 
 
 cli = FlaskGroup(
@@ -31,6 +66,7 @@ cli = FlaskGroup(
     help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส",
 )
 cli.add_command(run)
+cli.add_command(scheduler_command)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,0 +1,102 @@
+"""The scheduler is only a heartbeat: every minute it calls plain job functions
+of (now) that compute from the database what should have been queued by now,
+then deliver the outbox. Missed beats cost nothing, several schedulers at
+once are safe (queueing is idempotent, delivery claims rows), and a process
+that was down across 08:00 catches up on its first beat.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .db import db, utcnow
+from .thaidate import BANGKOK
+
+log = logging.getLogger(__name__)
+
+#: Seconds between heartbeats
+BEAT_SECONDS = 60
+
+
+@dataclass
+class TickReport:
+    queued: list = field(default_factory=list)
+    delivery: object | None = None
+
+
+def scheduler_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:
+    """One heartbeat: queue reminders and digests due by `now`, commit, deliver."""
+    from .notify.delivery import deliver, sweep
+    from .notify.digests import queue_digests
+    from .notify.reminders import queue_reminders
+
+    now = now or utcnow()
+    report = TickReport()
+    report.queued = [*queue_reminders(now), *queue_digests(now)]
+    record_beat(now)
+    db.session.commit()
+    if deliver_mail:
+        sweep(now)
+        report.delivery = deliver(now, sender_id=scheduler_name())
+    return report
+
+
+def record_beat(now: datetime) -> None:
+    """Upsert this process's heartbeat time (read by health checks)."""
+    from .notify.models import SchedulerBeat
+
+    table = SchedulerBeat.__table__
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+    stmt = insert.values(name=scheduler_name(), beat_at=now).on_conflict_do_update(
+        index_elements=["name"], set_={"beat_at": now}
+    )
+    db.session.execute(stmt)
+
+
+def _beat(app: Flask) -> None:
+    with app.app_context():
+        try:
+            tick()
+        except Exception:  # a failed beat must not stop the next one
+            db.session.rollback()
+            log.exception("scheduler heartbeat failed")
+        finally:
+            db.session.remove()
+
+
+def _configure(scheduler, app: Flask):
+    scheduler.add_job(
+        _beat, "interval", seconds=BEAT_SECONDS, args=[app], id="heartbeat", next_run_time=datetime.now(BANGKOK),
+        coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True,
+    )
+    return scheduler
+
+
+def start_background(app: Flask) -> BackgroundScheduler:
+    """For `tracker run`: the heartbeat in a thread of the web process."""
+    scheduler = _configure(BackgroundScheduler(timezone=BANGKOK, daemon=True), app)
+    scheduler.start()
+    log.info("scheduler started in the web process (every %ss)", BEAT_SECONDS)
+    return scheduler
+
+
+def run_blocking(app: Flask) -> None:
+    """For `tracker scheduler`: the heartbeat as the whole process."""
+    scheduler = _configure(BlockingScheduler(timezone=BANGKOK), app)
+    log.info("scheduler running (every %ss); stop with Ctrl+C", BEAT_SECONDS)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
