@@ -1,4 +1,328 @@
-"""Plan commands: import-plan, export-plan, plan-template, status, demo."""
+"""Plan commands: import-plan, export-plan, plan-template, status, demo.
+
+Each command commits only when it succeeded; problems are printed to stderr
+without a traceback and end with exit code 1 (click uses 2 for usage errors).
+"""
 from __future__ import annotations
 
-plan_commands: list = []
+import json
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..auth.models import ROLE_LABELS
+from ..database import SchemaOutdated, prepare_database, upgrade_database
+from ..db import db
+from ..orgs.models import Organization
+from ..thaidate import bangkok_now, format_date, format_period, parse_date, to_arabic_digits, utcnow
+from .models import Plan, Step, StepStatus
+from .planfile import PlanFileError, PlanSpec, load_plan_file
+
+
+class _YearType(click.ParamType):
+    """A BE year in Arabic or Thai digits (2566 or ๒๕๖๖)."""
+
+    name = "year"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = to_arabic_digits(str(value)).strip()
+        if not text.isdigit():
+            self.fail(f"ปี พ.ศ. ต้องเป็นตัวเลข เช่น 2566 ไม่ใช่ {value!r} (a BE year such as 2566)", param, ctx)
+        return int(text)
+
+
+class _DateType(click.ParamType):
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+YEAR = _YearType()
+DATE = _DateType()
+
+
+def _prepare_database() -> None:
+    try:
+        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
+    except SchemaOutdated as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    raise SystemExit(1)
+
+
+def _report_problems(error: PlanFileError, source: str) -> None:
+    count = len(error.problems)
+    _fail(
+        [f"{source}: พบปัญหา {count} รายการ ไม่ได้นำเข้าสิ่งใด ({count} problem(s); nothing was imported):"]
+        + [f"  - {p}" for p in error.problems]
+    )
+
+
+def _counts(spec_or_plan: PlanSpec | Plan) -> str:
+    w, m, s = len(spec_or_plan.weaknesses), len(spec_or_plan.measures), len(spec_or_plan.steps)
+    return f"{w} ประเด็น · {m} มาตรการ · {s} ขั้นตอน ({w} weaknesses, {m} measures, {s} steps)"
+
+
+def _find_plan(slug: str, year: int) -> Plan:
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if org is None:
+        _fail([f"ไม่พบองค์กรรหัส “{slug}” (no organization with slug '{slug}')"])
+    plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == year))
+    if plan is None:
+        years = sorted(db.session.scalars(sa.select(Plan.fiscal_year).where(Plan.organization_id == org.id)))
+        have = ", ".join(map(str, years)) or "-"
+        _fail([f"{org.name} ({slug}) ไม่มีแผนปีงบประมาณ {year} มีแผนปี: {have} "
+               f"(no plan for fiscal year {year}; plans exist for: {have})"])
+    return plan
+
+
+# ---------------------------------------------------------------------------
+# import-plan
+# ---------------------------------------------------------------------------
+
+
+@click.command("import-plan")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes without saving).")
+@with_appcontext
+def import_plan_command(file: Path, dry_run: bool) -> None:
+    """นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx (import a plan file; the same file again updates in place)."""
+    from .importer import import_plan
+
+    try:
+        spec = load_plan_file(file)
+    except PlanFileError as exc:
+        _report_problems(exc, str(file))
+    _prepare_database()
+    try:
+        result = import_plan(spec, None, utcnow())
+        db.session.flush()
+    except PlanFileError as exc:
+        db.session.rollback()
+        _report_problems(exc, str(file))
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        _fail([f"ฐานข้อมูลไม่รับการบันทึก ไม่ได้นำเข้าสิ่งใด (the database refused the import; nothing was saved: "
+               f"{exc.__class__.__name__}: {str(exc).splitlines()[0]})"])
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+    o = spec.organization
+    lines = [
+        f"{o.name} ({o.slug}) · ปีงบประมาณ {spec.fiscal_year}",
+        spec.title,
+        _counts(spec),
+    ]
+    if dry_run:
+        lines.append("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก (dry run: nothing was saved)")
+    if result.created:
+        lines.append("สร้างแผนใหม่ (plan created):" if not dry_run else "จะสร้างแผนใหม่ (would create the plan):")
+    elif result.changes:
+        n = len(result.changes)
+        lines.append(f"ปรับปรุงแผน {n} รายการ (plan updated, {n} changes):" if not dry_run
+                     else f"จะปรับปรุงแผน {n} รายการ (would update the plan, {n} changes):")
+    else:
+        lines.append("ไม่มีการเปลี่ยนแปลง (no changes)")
+    lines += [f"  - {change}" for change in result.changes]
+    click.echo("\n".join(lines))
+
+
+# ---------------------------------------------------------------------------
+# export-plan, plan-template
+# ---------------------------------------------------------------------------
+
+
+@click.command("export-plan")
+@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug), e.g. banpet")
+@click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year), e.g. 2566")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="ไฟล์ .yaml/.yml/.xlsx หรือ - สำหรับหน้าจอ (output file by extension, or - for stdout as YAML)")
+@with_appcontext
+def export_plan_command(slug: str, year: int, output: str) -> None:
+    """ส่งออกแผนเป็นไฟล์แผน (export a plan in the import-plan format)."""
+    from .exporter import export_plan_xlsx, export_plan_yaml
+
+    suffix = Path(output).suffix.lower()
+    if output != "-" and suffix not in (".yaml", ".yml", ".xlsx"):
+        raise click.BadParameter("ใช้นามสกุล .yaml .yml หรือ .xlsx (use a .yaml, .yml or .xlsx file name)",
+                                 param_hint="'-o'")
+    _prepare_database()
+    plan = _find_plan(slug, year)
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(export_plan_yaml(plan).encode("utf-8"))
+        stream.flush()
+        return
+    data = export_plan_xlsx(plan) if suffix == ".xlsx" else export_plan_yaml(plan).encode("utf-8")
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        _fail([f"เขียนไฟล์ {output} ไม่ได้ (cannot write {output}: {exc.strerror})"])
+    click.echo(f"เขียน {output} แล้ว: {_counts(plan)} (written)")
+
+
+@click.command("plan-template")
+@click.option("-o", "--output", required=True, help="ไฟล์ .xlsx ที่จะสร้าง (the .xlsx file to write)")
+def plan_template_command(output: str) -> None:
+    """สร้างแบบฟอร์มแผน Excel เปล่า (write an empty XLSX plan form with an example sheet)."""
+    from .exporter import plan_template_xlsx
+
+    if Path(output).suffix.lower() != ".xlsx":
+        raise click.BadParameter("ชื่อไฟล์ต้องลงท้ายด้วย .xlsx (the file name must end in .xlsx)", param_hint="'-o'")
+    try:
+        Path(output).write_bytes(plan_template_xlsx())
+    except OSError as exc:
+        _fail([f"เขียนไฟล์ {output} ไม่ได้ (cannot write {output}: {exc.strerror})"])
+    click.echo(f"เขียนแบบฟอร์ม {output} แล้ว กรอกแล้วนำเข้าด้วย tracker import-plan {output} (template written)")
+
+
+# ---------------------------------------------------------------------------
+# status
+# ---------------------------------------------------------------------------
+
+
+def _ordered_steps(plan: Plan) -> list[Step]:
+    return [s for w in plan.weaknesses for m in w.measures for s in m.steps]
+
+
+def step_status_rows(plan: Plan) -> list[dict]:
+    """The rows of `tracker status --json`, in plan order."""
+    return [
+        {
+            "id": s.id,
+            "measure": s.measure.number,
+            "order": s.order,
+            "title": s.title,
+            "owner_department": s.owner_department.name,
+            "start": s.start_date.isoformat(),
+            "due": s.due_date.isoformat(),
+            "status": s.status.value,
+            "completed_at": s.completed_at.isoformat() if s.completed_at else None,
+        }
+        for s in _ordered_steps(plan)
+    ]
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Thai vowel and tone marks take none."""
+    return sum(0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut to `width` columns (with …) and pad to it."""
+    if _width(text) > width:
+        out = ""
+        for ch in text:
+            if _width(out + ch) > width - 1:
+                break
+            out += ch
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
+@click.command("status")
+@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug)")
+@click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year)")
+@click.option("--json", "as_json", is_flag=True, help='พิมพ์ JSON {"steps": [...]} สำหรับสคริปต์ (JSON for scripts)')
+@click.option("--today", type=DATE, default=None, help="วันที่ใช้ตัดสินว่าเลยกำหนด (the day overdue is judged on; default today, Bangkok)")
+@with_appcontext
+def status_command(slug: str, year: int, as_json: bool, today: date | None) -> None:
+    """สถานะขั้นตอนทั้งหมดของแผน (every step of a plan with its status and due date)."""
+    _prepare_database()
+    plan = _find_plan(slug, year)
+    if as_json:
+        click.echo(json.dumps({"steps": step_status_rows(plan)}, ensure_ascii=False, indent=2))
+        return
+    today = today or bangkok_now().date()
+    steps = _ordered_steps(plan)
+    done = sum(1 for s in steps if s.status is StepStatus.done)
+    overdue = sum(1 for s in steps if s.is_overdue(today))
+    org = plan.organization
+    out = [
+        f"{org.name} ({org.slug}) · ปีงบประมาณ {plan.fiscal_year} · {plan.status.label}",
+        plan.title,
+        f"ดำเนินการแล้ว {done}/{len(steps)} ขั้นตอน · เลยกำหนด {overdue} ขั้นตอน ณ {format_date(today)} "
+        f"(done {done}/{len(steps)}, overdue {overdue})",
+    ]
+    header = f"  {_fit('ขั้นตอน', 8)}{_fit('สถานะ', 16)}{_fit('กำหนดเสร็จ', 15)}{_fit('ผู้รับผิดชอบ', 26)}ชื่อขั้นตอน"
+    for measure in plan.measures:
+        m_done = sum(1 for s in measure.steps if s.status is StepStatus.done)
+        out += [
+            "",
+            f"มาตรการ {measure.number} {measure.title}",
+            f"  {measure.owner_department.name} · {format_period(measure.period_start, measure.period_end)} · "
+            f"เสร็จ {m_done}/{len(measure.steps)}",
+            header,
+        ]
+        for step in measure.steps:
+            status = step.status.label + (" !" if step.is_overdue(today) else "")
+            out.append(
+                f"  {_fit(step.number, 8)}{_fit(status, 16)}{_fit(format_date(step.due_date), 15)}"
+                f"{_fit(step.owner_department.name, 26)}{_fit(step.title, 60).rstrip()}"
+            )
+    if overdue:
+        out += ["", "! = เลยกำหนดแล้วและยังไม่เสร็จ (overdue and still open)"]
+    click.echo("\n".join(out))
+
+
+# ---------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด ปี 2566 พร้อมผู้ใช้ทดลอง (load the demo)."""
+    from ..demo import DEMO_PASSWORD, load_demo
+
+    upgrade_database()
+    try:
+        result = load_demo(utcnow())
+    except PlanFileError as exc:  # only if the shipped file was edited badly
+        db.session.rollback()
+        _report_problems(exc, "demo")
+    db.session.commit()
+    plan = result.plan
+    org = plan.organization
+    lines = [f"{org.name} ({org.slug}) · ปีงบประมาณ {plan.fiscal_year} · {_counts(plan)}"]
+    if result.plan_created:
+        lines.append("โหลดแผนตัวอย่างแล้ว (demo plan loaded)")
+    else:
+        lines.append("มีแผนตัวอย่างอยู่แล้ว ไม่ได้เปลี่ยนแปลงแผน (the demo is already loaded; the plan was not changed)")
+    if result.users_created and not result.plan_created:
+        lines.append(f"เพิ่มผู้ใช้ที่ขาดไป {len(result.users_created)} คน (added missing demo users)")
+    lines += ["", f"ผู้ใช้ทดลอง รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD} (demo logins, one password for all)"]
+    for user in result.users:
+        dept = user.department.name if user.department else "-"
+        lines.append(f"  {_fit(user.email, 32)}{_fit(ROLE_LABELS[user.role], 34)}{dept}")
+    lines += ["", f"เริ่มระบบด้วย `tracker run` แล้วเปิด {current_app.config['TRACKER_BASE_URL']}/ (start with `tracker run`)"]
+    click.echo("\n".join(lines))
+
+
+plan_commands: list[click.Command] = [
+    import_plan_command,
+    export_plan_command,
+    plan_template_command,
+    status_command,
+    demo_command,
+]

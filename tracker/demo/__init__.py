@@ -1,0 +1,99 @@
+"""The bundled demo: Ban Pet municipality's FY 2566 plan and a few users to log in with.
+
+`load_demo` is idempotent: when the plan is already there it is left alone
+(whatever progress people made in it) and only missing demo users are added.
+Department heads are left empty on purpose: the demo owners are desk
+officers, not heads, and an administrator sets heads under the admin pages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..auth.models import Role, User
+from ..auth.services import create_user
+from ..db import db
+from ..orgs.models import Department, Organization
+from ..plans.importer import import_plan
+from ..plans.models import Plan
+from ..plans.planfile import PlanSpec, load_plan_file
+
+__all__ = ["DEMO_FILE", "DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "DemoResult", "load_demo", "demo_spec"]
+
+DEMO_FILE = Path(__file__).with_name("banpet-2566.yaml")
+#: One password for every demo user; meets `check_password_policy`.
+DEMO_PASSWORD = "banpet2566"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    display_name: str
+    position: str
+    role: Role
+    department: str | None
+
+
+DEMO_USERS: list[DemoUser] = [
+    DemoUser("admin@banpet.example", "สมศรี ใจดี", "นักวิเคราะห์นโยบายและแผน (ผู้ดูแลระบบ)", Role.admin,
+             "กองยุทธศาสตร์และงบประมาณ"),
+    DemoUser("manager@banpet.example", "ประเสริฐ มั่นคง", "ปลัดเทศบาล", Role.manager, None),
+    DemoUser("palad.owner@banpet.example", "วันดี ขยันงาน", "เจ้าพนักงานธุรการ สำนักปลัดเทศบาล", Role.owner,
+             "สำนักปลัดเทศบาล"),
+    DemoUser("strategy.owner@banpet.example", "สมชาย รักษ์ดี", "นักวิชาการคอมพิวเตอร์ กองยุทธศาสตร์และงบประมาณ", Role.owner,
+             "กองยุทธศาสตร์และงบประมาณ"),
+    DemoUser("viewer@banpet.example", "มาลี ดูข้อมูล", "ผู้ตรวจสอบภายใน", Role.viewer, None),
+]
+
+
+@dataclass
+class DemoResult:
+    plan: Plan
+    #: False when the plan was already there from an earlier run.
+    plan_created: bool
+    #: Demo users added by this run (empty on a second run).
+    users_created: list[str] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.plan_created or bool(self.users_created)
+
+
+def demo_spec() -> PlanSpec:
+    return load_plan_file(DEMO_FILE)
+
+
+def load_demo(now: datetime) -> DemoResult:
+    """Load the demo plan and users unless they are there already. Flushes, never commits."""
+    spec = demo_spec()
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
+    plan = None
+    if org is not None:
+        plan = db.session.scalar(
+            sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == spec.fiscal_year)
+        )
+    created = plan is None
+    if plan is None:
+        plan = import_plan(spec, None, now).plan
+    org = plan.organization
+    departments = {d.name: d for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))}
+    result = DemoResult(plan=plan, plan_created=created)
+    for demo in DEMO_USERS:
+        user = db.session.scalar(sa.select(User).where(User.email == demo.email))
+        if user is None:
+            department = departments.get(demo.department) if demo.department else None
+            if demo.department and department is None:
+                # The plan was edited since the first run and the department renamed: make it again.
+                department = Department(organization=org, name=demo.department)
+                db.session.add(department)
+                departments[demo.department] = department
+            user = create_user(org, demo.email, demo.display_name, DEMO_PASSWORD, demo.role, department,
+                               position=demo.position)
+            result.users_created.append(demo.email)
+        result.users.append(user)
+    db.session.flush()
+    return result

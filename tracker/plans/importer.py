@@ -1,0 +1,416 @@
+"""Applying a plan file (a validated PlanSpec) to the database.
+
+Re-importing updates in place. The plan is found by (organization slug,
+fiscal year); weaknesses, measures and steps are matched by position (the
+first step of the first measure of the first weakness, and so on):
+
+* the same file again changes nothing;
+* titles, owners, dates, periods, follow-ups and assignees are updated where
+  they differ, and every change to an existing step is journaled;
+* items beyond the old ones are added; items no longer in the file are
+  removed only when none of their steps has progress (status not_started and
+  no evidence), otherwise the whole import is refused;
+* step statuses, evidence and journals are never touched.
+
+Departments are matched by name; an e-mail given in the file updates the
+department's. Owners not yet known are created.
+
+Like every service this flushes and never commits: the caller commits on
+success and rolls back on PlanFileError.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..db import db
+from ..errors import PermissionDenied
+from ..journal import record, record_step
+from ..orgs.models import Department, Organization
+from ..thaidate import format_date, format_period
+from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .planfile import MeasureSpec, PlanFileError, PlanSpec, Problem, StepSpec, WeaknessSpec
+
+__all__ = ["ImportResult", "import_plan"]
+
+NOTE = "import"
+
+
+@dataclass
+class ImportResult:
+    plan: Plan
+    #: True when the plan did not exist before this import.
+    created: bool
+    #: What was done, one human-readable Thai line per change; empty when nothing changed.
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def _measure_no(w_index: int, m_index: int, measure_count: int) -> str:
+    return f"{w_index}.{m_index}" if measure_count > 1 else str(w_index)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+def _renumber(items: list[Any]) -> None:
+    """Close gaps in `order` (left by deletions elsewhere) so positions and orders agree.
+
+    Orders only ever move down to a free slot when walked in ascending order;
+    flushing each move keeps the (parent, order) unique constraint satisfied.
+    """
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            item.order = position
+            db.session.flush()
+
+
+def _has_progress(step: Step) -> bool:
+    return step.status is not StepStatus.not_started or bool(step.evidence)
+
+
+class _Importer:
+    def __init__(self, spec: PlanSpec, actor: User | None, now: datetime):
+        self.spec = spec
+        self.actor = actor
+        self.now = now
+        self.changes: list[str] = []
+        self.org: Organization | None = None
+        self.departments: dict[str, Department] = {}
+        self.users: dict[str, User] = {}
+
+    # -- checks that need the database, all before any write ---------------
+
+    def check(self) -> tuple[Organization | None, Plan | None]:
+        spec = self.spec
+        problems: list[Problem] = []
+        org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
+        if self.actor is not None:
+            if not self.actor.is_admin:
+                raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้ (only administrators can import plans)")
+            if org is None or org.id != self.actor.organization_id:
+                # Same message whether the slug exists or not: never reveal other organizations.
+                raise PlanFileError(
+                    [
+                        Problem(
+                            spec.organization_place,
+                            f"นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “{spec.organization.slug}” ไม่ใช่องค์กรของคุณ "
+                            "(you can import plans of your own organization only)",
+                        )
+                    ]
+                )
+        plan = None
+        if org is not None:
+            plan = db.session.scalar(
+                sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == spec.fiscal_year)
+            )
+            users = db.session.scalars(sa.select(User).where(User.organization_id == org.id))
+            self.users = {u.email: u for u in users}
+        for step in spec.steps:
+            if step.assignee and step.assignee not in self.users:
+                problems.append(
+                    Problem(
+                        step.assignee_place,
+                        f"ไม่พบผู้ใช้อีเมล {step.assignee} ในองค์กรนี้ (no user with this e-mail in the organization)",
+                    )
+                )
+        if plan is not None:
+            problems.extend(self.removal_problems(plan))
+        if problems:
+            raise PlanFileError(problems)
+        return org, plan
+
+    def removal_problems(self, plan: Plan) -> list[Problem]:
+        """Steps that would disappear although someone already worked on them."""
+        spec = self.spec
+        doomed: list[Step] = []
+        for wi, weakness in enumerate(plan.weaknesses):
+            if wi >= len(spec.weaknesses):
+                doomed += [s for m in weakness.measures for s in m.steps]
+                continue
+            w_spec = spec.weaknesses[wi]
+            for mi, measure in enumerate(weakness.measures):
+                if mi >= len(w_spec.measures):
+                    doomed += list(measure.steps)
+                    continue
+                doomed += measure.steps[len(w_spec.measures[mi].steps):]
+        problems = []
+        for step in doomed:
+            if _has_progress(step):
+                evidence = f" หลักฐาน {len(step.evidence)} รายการ" if step.evidence else ""
+                problems.append(
+                    Problem(
+                        f"ขั้นตอน {step.number} (step {step.number})",
+                        f"ไฟล์ไม่มีขั้นตอน {_quote(step.title)} แล้ว แต่ขั้นตอนนี้มีความคืบหน้า "
+                        f"(สถานะ “{step.status.label}”{evidence}) จึงลบไม่ได้ ให้คงขั้นตอนนี้ไว้ในไฟล์ "
+                        f"หรือเปลี่ยนสถานะเป็นยังไม่เริ่มและลบหลักฐานก่อน "
+                        f"(the file no longer has this step, but it has progress: status {step.status.value}, "
+                        f"{len(step.evidence)} evidence; keep it in the file)",
+                    )
+                )
+        return problems
+
+    # -- writing -------------------------------------------------------------
+
+    def run(self) -> ImportResult:
+        org, plan = self.check()
+        org = self.organization(org)
+        self.org = org
+        self.sync_departments(org)
+        if plan is None:
+            plan = self.create_plan(org)
+            return ImportResult(plan=plan, created=True, changes=self.changes)
+        self.update_plan(plan)
+        if self.changes:
+            record(
+                organization_id=org.id, entity="plan", entity_id=plan.id, action=NOTE, actor=self.actor,
+                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)", at=self.now,
+            )
+        db.session.flush()
+        return ImportResult(plan=plan, created=False, changes=self.changes)
+
+    def journal(self, entity: str, entity_id: int | None, field: str, old: Any, new: Any) -> None:
+        assert self.org is not None
+        record(
+            organization_id=self.org.id, entity=entity, entity_id=entity_id, action="edit", actor=self.actor,
+            field=field, old=old, new=new, note=NOTE, at=self.now,
+        )
+
+    def organization(self, org: Organization | None) -> Organization:
+        o = self.spec.organization
+        if org is None:
+            org = Organization(name=o.name, slug=o.slug, province=o.province)
+            db.session.add(org)
+            db.session.flush()
+            self.changes.append(f"สร้างองค์กร {o.name} ({o.slug})")
+            record(organization_id=org.id, entity="organization", entity_id=org.id, action="create",
+                   actor=self.actor, note=NOTE, at=self.now)
+            return org
+        for attr, label in (("name", "ชื่อองค์กร"), ("province", "จังหวัด")):
+            old, new = getattr(org, attr), getattr(o, attr)
+            if old != new:
+                setattr(org, attr, new)
+                self.changes.append(f"{label}: {_quote(old)} → {_quote(new)}")
+                self.journal("organization", org.id, attr, old, new)
+        return org
+
+    def sync_departments(self, org: Organization) -> None:
+        existing = db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))
+        self.departments = {d.name: d for d in existing}
+        emails = {d.name: d.email for d in self.spec.departments}
+        for name in self.spec.owner_names():
+            dept = self.departments.get(name)
+            email = emails.get(name)
+            if dept is None:
+                dept = Department(organization=org, name=name, email=email)
+                db.session.add(dept)
+                db.session.flush()
+                self.departments[name] = dept
+                self.changes.append(f"สร้างหน่วยงาน {_quote(name)}" + (f" อีเมล {email}" if email else ""))
+                record(organization_id=org.id, entity="department", entity_id=dept.id, action="create",
+                       actor=self.actor, new=name, note=NOTE, at=self.now)
+            elif email is not None and dept.email != email:
+                self.changes.append(f"หน่วยงาน {_quote(name)}: อีเมล {dept.email or '-'} → {email}")
+                self.journal("department", dept.id, "email", dept.email, email)
+                dept.email = email
+
+    # -- a new plan ------------------------------------------------------------
+
+    def create_plan(self, org: Organization) -> Plan:
+        spec = self.spec
+        plan = Plan(
+            organization=org, fiscal_year=spec.fiscal_year, title=spec.title,
+            status=spec.status or PlanStatus.active, created_at=self.now,
+        )
+        db.session.add(plan)
+        for wi, w_spec in enumerate(spec.weaknesses, start=1):
+            weakness = Weakness(plan=plan, order=wi, title=w_spec.title, detail=w_spec.detail)
+            db.session.add(weakness)
+            for mi, m_spec in enumerate(w_spec.measures, start=1):
+                self.new_measure(weakness, mi, m_spec)
+        db.session.flush()
+        counts = f"{len(spec.weaknesses)} ประเด็น {len(spec.measures)} มาตรการ {len(spec.steps)} ขั้นตอน"
+        self.changes.append(f"สร้างแผนปีงบประมาณ {spec.fiscal_year}: {counts}")
+        record(
+            organization_id=org.id, entity="plan", entity_id=plan.id, action=NOTE, actor=self.actor,
+            note=f"นำเข้าไฟล์แผน {spec.source}: {counts} (plan file import)", at=self.now,
+        )
+        return plan
+
+    def new_measure(self, weakness: Weakness, order: int, m_spec: MeasureSpec) -> Measure:
+        measure = Measure(
+            weakness=weakness, order=order, title=m_spec.title,
+            owner_department=self.departments[m_spec.owner],
+            period_start=m_spec.period_start, period_end=m_spec.period_end, follow_up=m_spec.follow_up,
+        )
+        # SQLAlchemy 2 no longer cascades objects into the session through backrefs.
+        db.session.add(measure)
+        for si, s_spec in enumerate(m_spec.steps, start=1):
+            self.new_step(measure, si, s_spec)
+        return measure
+
+    def new_step(self, measure: Measure, order: int, s_spec: StepSpec) -> Step:
+        step = Step(
+            measure=measure, order=order, title=s_spec.title,
+            owner_department=self.departments[s_spec.owner or measure.owner_department.name],
+            assignee=self.users[s_spec.assignee] if s_spec.assignee else None,
+            start_date=s_spec.start, due_date=s_spec.due, status=StepStatus.not_started,
+        )
+        db.session.add(step)
+        return step
+
+    # -- an existing plan ------------------------------------------------------
+
+    def update_plan(self, plan: Plan) -> None:
+        spec = self.spec
+        if plan.title != spec.title:
+            self.changes.append(f"ชื่อแผน: {_quote(plan.title)} → {_quote(spec.title)}")
+            self.journal("plan", plan.id, "title", plan.title, spec.title)
+            plan.title = spec.title
+        if spec.status is not None and plan.status is not spec.status:
+            self.changes.append(f"สถานะแผน: {plan.status.label} → {spec.status.label}")
+            self.journal("plan", plan.id, "status", plan.status, spec.status)
+            plan.status = spec.status
+        old_weaknesses = list(plan.weaknesses)
+        _renumber(old_weaknesses)
+        for wi, w_spec in enumerate(spec.weaknesses, start=1):
+            if wi <= len(old_weaknesses):
+                self.update_weakness(old_weaknesses[wi - 1], wi, w_spec)
+            else:
+                weakness = Weakness(plan=plan, order=wi, title=w_spec.title, detail=w_spec.detail)
+                db.session.add(weakness)
+                for mi, m_spec in enumerate(w_spec.measures, start=1):
+                    self.new_measure(weakness, mi, m_spec)
+                db.session.flush()
+                self.changes.append(f"เพิ่มประเด็นที่ {wi} {_quote(w_spec.title)}")
+                self.journal_new_steps([s for m in weakness.measures for s in m.steps])
+        for weakness in old_weaknesses[len(spec.weaknesses):]:
+            self.changes.append(f"ลบประเด็นที่ {weakness.order} {_quote(weakness.title)}")
+            for step in [s for m in weakness.measures for s in m.steps]:
+                self.journal_deleted_step(step)
+            record(organization_id=plan.organization_id, entity="weakness", entity_id=weakness.id, action="delete",
+                   actor=self.actor, old=weakness.title, note=NOTE, at=self.now)
+            plan.weaknesses.remove(weakness)
+        db.session.flush()
+
+    def update_weakness(self, weakness: Weakness, wi: int, w_spec: WeaknessSpec) -> None:
+        for attr, label in (("title", "ชื่อ"), ("detail", "รายละเอียด")):
+            old, new = getattr(weakness, attr), getattr(w_spec, attr)
+            if old != new:
+                self.changes.append(f"ประเด็นที่ {wi}: {label} {_quote(old or '-')} → {_quote(new or '-')}")
+                self.journal("weakness", weakness.id, attr, old, new)
+                setattr(weakness, attr, new)
+        old_measures = list(weakness.measures)
+        _renumber(old_measures)
+        count = len(w_spec.measures)
+        for mi, m_spec in enumerate(w_spec.measures, start=1):
+            number = _measure_no(wi, mi, count)
+            if mi <= len(old_measures):
+                self.update_measure(old_measures[mi - 1], number, m_spec)
+            else:
+                measure = self.new_measure(weakness, mi, m_spec)
+                db.session.flush()
+                self.changes.append(f"เพิ่มมาตรการ {number} {_quote(m_spec.title)}")
+                self.journal_new_steps(list(measure.steps))
+        for measure in old_measures[count:]:
+            number = _measure_no(wi, measure.order, len(old_measures))
+            self.changes.append(f"ลบมาตรการ {number} {_quote(measure.title)}")
+            for step in measure.steps:
+                self.journal_deleted_step(step)
+            record(organization_id=self.org.id, entity="measure", entity_id=measure.id, action="delete",
+                   actor=self.actor, old=measure.title, note=NOTE, at=self.now)
+            weakness.measures.remove(measure)
+
+    def update_measure(self, measure: Measure, number: str, m_spec: MeasureSpec) -> None:
+        owner = self.departments[m_spec.owner]
+        if measure.title != m_spec.title:
+            self.changes.append(f"มาตรการ {number}: ชื่อ {_quote(measure.title)} → {_quote(m_spec.title)}")
+            self.journal("measure", measure.id, "title", measure.title, m_spec.title)
+            measure.title = m_spec.title
+        if measure.owner_department_id != owner.id:
+            self.changes.append(f"มาตรการ {number}: ผู้รับผิดชอบ {measure.owner_department.name} → {owner.name}")
+            self.journal("measure", measure.id, "owner_department", measure.owner_department, owner)
+            measure.owner_department = owner
+        old_period = (measure.period_start, measure.period_end)
+        new_period = (m_spec.period_start, m_spec.period_end)
+        if old_period != new_period:
+            self.changes.append(
+                f"มาตรการ {number}: ระยะเวลา {format_period(*old_period)} → {format_period(*new_period)}"
+            )
+            self.journal("measure", measure.id, "period", "/".join(d.isoformat() for d in old_period),
+                         "/".join(d.isoformat() for d in new_period))
+            measure.period_start, measure.period_end = new_period
+        if measure.follow_up != m_spec.follow_up:
+            self.changes.append(
+                f"มาตรการ {number}: การติดตามผล {_quote(measure.follow_up or '-')} → {_quote(m_spec.follow_up or '-')}"
+            )
+            self.journal("measure", measure.id, "follow_up", measure.follow_up, m_spec.follow_up)
+            measure.follow_up = m_spec.follow_up
+        old_steps = list(measure.steps)
+        _renumber(old_steps)
+        for si, s_spec in enumerate(m_spec.steps, start=1):
+            if si <= len(old_steps):
+                self.update_step(old_steps[si - 1], f"{number}.{si}", s_spec, m_spec.owner)
+            else:
+                step = self.new_step(measure, si, s_spec)
+                db.session.flush()
+                self.changes.append(f"เพิ่มขั้นตอน {number}.{si} {_quote(s_spec.title)}")
+                self.journal_new_steps([step])
+        for step in old_steps[len(m_spec.steps):]:
+            self.changes.append(f"ลบขั้นตอน {number}.{step.order} {_quote(step.title)}")
+            self.journal_deleted_step(step)
+            measure.steps.remove(step)
+
+    def update_step(self, step: Step, number: str, s_spec: StepSpec, measure_owner: str) -> None:
+        owner = self.departments[s_spec.owner or measure_owner]
+        assignee = self.users[s_spec.assignee] if s_spec.assignee else None
+        fields: list[tuple[str, str, Any, Any, str, str]] = []
+        if step.title != s_spec.title:
+            fields.append(("title", "ชื่อ", step.title, s_spec.title, _quote(step.title), _quote(s_spec.title)))
+        if step.owner_department_id != owner.id:
+            fields.append(("owner_department", "ผู้รับผิดชอบ", step.owner_department, owner,
+                           step.owner_department.name, owner.name))
+        if step.assignee_id != (assignee.id if assignee else None):
+            fields.append(("assignee", "ผู้ได้รับมอบหมาย", step.assignee, assignee,
+                           step.assignee.email if step.assignee else "-", assignee.email if assignee else "-"))
+        for attr, label, new in (("start_date", "วันเริ่ม", s_spec.start), ("due_date", "วันครบกำหนด", s_spec.due)):
+            old: date = getattr(step, attr)
+            if old != new:
+                fields.append((attr, label, old, new, format_date(old), format_date(new)))
+        warn = ""
+        if any(f[0] == "title" for f in fields) and _has_progress(step):
+            warn = f" (ขั้นตอนนี้มีสถานะ “{step.status.label}” อยู่แล้ว สถานะคงเดิม)"
+        for attr, label, old, new, old_text, new_text in fields:
+            setattr(step, attr, new)
+            record_step(step, "edit", self.actor, field=attr, old=old, new=new, note=NOTE, at=self.now)
+            self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
+
+    def journal_new_steps(self, steps: list[Step]) -> None:
+        for step in steps:
+            record_step(step, "create", self.actor, new=step.title, note=NOTE, at=self.now)
+
+    def journal_deleted_step(self, step: Step) -> None:
+        # Not linked to the step row, which is about to go; entity_id keeps the trace.
+        assert self.org is not None
+        record(organization_id=self.org.id, entity="step", entity_id=step.id, action="delete", actor=self.actor,
+               old=step.title, note=NOTE, at=self.now)
+
+
+def import_plan(spec: PlanSpec, actor: User | None, now: datetime) -> ImportResult:
+    """Create or update the plan the spec describes (see the module docstring).
+
+    Raises PlanFileError for problems found against the database (an unknown
+    assignee, removing steps that have progress, a plan of another
+    organization) before writing anything, and PermissionDenied when `actor`
+    is not an administrator. `actor` None means the command line.
+    """
+    return _Importer(spec, actor, now).run()
