@@ -489,3 +489,39 @@ def test_every_admin_form_carries_a_csrf_token(world, admin):
             continue
         text = page(admin.get(admin_url(endpoint, args, ids)))
         assert text.count("<form") == text.count('name="csrf_token"'), endpoint
+
+
+def test_saving_a_step_keeps_an_assignee_who_was_deactivated_since(world, admin):
+    step = world.step(world.m1, 1)
+    step.assignee = world.owner_palad
+    world.owner_palad.active = False
+    db.session.commit()
+    form = page(admin.get(url_for("admin.step", step_id=step.id)))
+    assert f'value="{world.owner_palad.id}" selected' in form
+    response = admin.post(url_for("admin.step", step_id=step.id), data={
+        "title": "จัดทำประกาศแนวทางปฏิบัติฉบับใหม่", "owner_department": str(world.palad.id),
+        "assignee": str(world.owner_palad.id), "start_date": "2023-07-01", "due_date": "2023-07-31",
+    })
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert step.assignee == world.owner_palad
+    assert [e.field for e in journal("step", step.id)] == ["title"]
+
+
+def test_a_deactivated_user_cannot_be_newly_assigned(world, admin):
+    world.owner_palad.active = False
+    db.session.commit()
+    response = admin.post(url_for("admin.step", step_id=world.step(world.m1, 2).id), data={
+        "title": "จัดทำคู่มือ", "owner_department": str(world.palad.id),
+        "assignee": str(world.owner_palad.id), "start_date": "2023-07-01", "due_date": "2023-08-31",
+    })
+    assert response.status_code == 400
+    assert "ถูกปิดการใช้งานแล้ว" in page(response)
+
+
+def test_ids_beyond_the_database_range_are_simply_not_found(world, admin):
+    assert admin.get(f"/admin/plans/{2**63}").status_code == 404
+    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
+        "title": "ขั้นตอนใหม่", "owner_department": str(2**63), "start_date": "2023-07-01", "due_date": "2023-08-01",
+    })
+    assert response.status_code == 400

@@ -453,10 +453,9 @@ def edit_department(department: Department, actor: User | None, now: datetime, *
         new_email = _department_email(email)
         if new_email != department.email:
             changes.append(("email", department.email, new_email))
-    if head is not False:
+    if head is not False and (head.id if head else None) != department.head_id:  # type: ignore[union-attr]
         _check_head(head, org.id)  # type: ignore[arg-type]
-        if (head.id if head else None) != department.head_id:  # type: ignore[union-attr]
-            changes.append(("head", department.head, head))
+        changes.append(("head", department.head, head))
     return _apply(department, changes, organization_id=org.id, entity="department", actor=actor, now=now)
 
 

@@ -96,8 +96,12 @@ def _org_id() -> int:
     return current_user.organization_id
 
 
+#: Ids are 32-bit integers in the database; a larger one in a URL or form is simply not there.
+MAX_ID = 2**31 - 1
+
+
 def _load(model: type[T], ident: int, org_of: Callable[[T], int]) -> T:
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident) if ident <= MAX_ID else None
     if obj is None or org_of(obj) != _org_id():
         abort(404)
     return obj
@@ -133,10 +137,13 @@ def _departments() -> list[Department]:
     ))
 
 
-def _users(active_only: bool = False) -> list[User]:
+def _users(active_only: bool = False, keep: User | None = None) -> list[User]:
+    """The organization's users; `keep` stays in a list of active ones even if
+    deactivated, so saving a form does not silently drop a current choice."""
     query = sa.select(User).where(User.organization_id == _org_id())
     if active_only:
-        query = query.where(User.active.is_(True))
+        wanted = User.active.is_(True)
+        query = query.where(wanted | (User.id == keep.id) if keep is not None else wanted)
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
@@ -148,7 +155,7 @@ def _form_department(form: MultiDict, name: str, *, required: bool = True) -> De
         if required:
             raise ServiceError("โปรดเลือกหน่วยงาน (choose a department)")
         return None
-    department = db.session.get(Department, int(raw)) if raw.isdigit() else None
+    department = db.session.get(Department, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
     if department is None or department.organization_id != _org_id():
         raise ServiceError("ไม่พบหน่วยงานที่เลือก (unknown department)")
     return department
@@ -158,7 +165,7 @@ def _form_user(form: MultiDict, name: str) -> User | None:
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
-    user = db.session.get(User, int(raw)) if raw.isdigit() else None
+    user = db.session.get(User, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
     if user is None or user.organization_id != _org_id():
         raise ServiceError("ไม่พบผู้ใช้ที่เลือก (unknown user)")
     return user
@@ -371,7 +378,7 @@ def measure_delete(measure_id: int):
 
 def _step_context(measure: Measure, step: Step | None) -> dict[str, Any]:
     return {"plan": measure.plan, "measure": measure, "step": step, "departments": _departments(),
-            "users": _users(active_only=True)}
+            "users": _users(active_only=True, keep=step.assignee if step else None)}
 
 
 def _step_form(step: Step) -> dict[str, Any]:
@@ -457,7 +464,7 @@ def department_new():
 def department(department_id: int):
     department = _department_record(department_id)
     context = {
-        "department": department, "users": _users(active_only=True),
+        "department": department, "users": _users(active_only=True, keep=department.head),
         "history": services.entity_history(_org_id(), "department", department.id),
     }
     if request.method == "POST":
