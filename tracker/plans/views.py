@@ -1,19 +1,413 @@
-"""Plan pages: dashboard, measures, steps, my steps."""
+"""Plan pages: dashboard, measures, steps (status, notes, evidence), my steps.
+
+Reads go through `queries`, changes through `services`; the views check
+access, commit, and turn a ServiceError into the page again with the message
+(HTTP 400). Another organization's records answer 404, never 403.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
-from flask_login import login_required
+import logging
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from .. import access, thaidate
+from ..auth.models import Role, User
+from ..db import db
+from ..errors import ServiceError
+from . import queries, services
+from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
 
 bp = Blueprint("plans", __name__)
+log = logging.getLogger(__name__)
 
+ACTION_LABELS = {
+    "status": "เปลี่ยนสถานะ",
+    "comment": "บันทึกความคืบหน้า",
+    "evidence_add": "แนบหลักฐาน",
+    "evidence_remove": "ลบหลักฐาน",
+    "edit": "แก้ไข",
+    "create": "สร้าง",
+    "delete": "ลบ",
+    "import": "นำเข้า",
+}
+FIELD_LABELS = {
+    "status": "สถานะ",
+    "title": "ชื่อขั้นตอน",
+    "owner_department": "หน่วยงานรับผิดชอบ",
+    "assignee": "ผู้ได้รับมอบหมาย",
+    "start_date": "วันเริ่ม",
+    "due_date": "วันครบกำหนด",
+    "evidence": "หลักฐาน",
+}
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # the real User, not the proxy
+
+
+def _readable(organization_id: int) -> None:
+    # Records of other organizations do not exist for this user: 404, not 403.
+    if not access.can_read_org(current_user, organization_id):
+        abort(404)
+
+
+def _upload_dir() -> str:
+    return str(Path(current_app.config["TRACKER_UPLOAD_DIR"]).resolve())
+
+
+def _max_upload() -> int:
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
+
+
+# -- template helpers --------------------------------------------------------------
+
+def _thai_digits() -> bool:
+    return bool(current_user.is_authenticated and current_user.thai_digits)
+
+
+def journal_value(entry: JournalEntry, value: str | None) -> str:
+    """A journal value as people read it: Thai status labels, BE dates."""
+    if value is None or value == "":
+        return "–"
+    if entry.field == "status":
+        try:
+            return StepStatus(value).label
+        except ValueError:
+            return value
+    if entry.field in ("start_date", "due_date"):
+        try:
+            return thaidate.format_date(date.fromisoformat(value), thai_digits=_thai_digits())
+        except ValueError:
+            return value
+    return value
+
+
+def file_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        text = f"{n / (1024 * 1024):.1f} MB"
+    elif n >= 1024:
+        text = f"{n / 1024:.0f} KB"
+    else:
+        text = f"{n} ไบต์"
+    return thaidate.to_thai_digits(text) if _thai_digits() else text
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {
+        "journal_value": journal_value,
+        "file_size": file_size,
+        "action_labels": ACTION_LABELS,
+        "field_labels": FIELD_LABELS,
+    }
+
+
+def _import_url() -> str | None:
+    """The admin's plan import page, once that part of the app exists."""
+    if "admin.import_plan" in current_app.view_functions:
+        return url_for("admin.import_plan")
+    return None
+
+
+# -- dashboard -------------------------------------------------------------------------
 
 @bp.route("/")
 @login_required
 def home():
-    return redirect(url_for("plans.my_steps"))
+    plan = queries.current_plan(current_user.organization_id)
+    if plan is None:
+        return render_template("plans/no_plan.html", import_url=_import_url())
+    return _dashboard(plan.id)
 
+
+@bp.route("/plans/<int:plan_id>")
+@login_required
+def dashboard(plan_id: int):
+    return _dashboard(plan_id)
+
+
+def _dashboard(plan_id: int):
+    plan = queries.load_plan(plan_id)
+    if plan is None:
+        abort(404)
+    _readable(plan.organization_id)
+    departments = queries.departments(plan.organization_id)
+    filters = queries.StepFilters.from_args(request.args, departments)
+    day = queries.today()
+    progress = queries.measure_progress(plan.id)
+    return render_template(
+        "plans/dashboard.html",
+        plan=plan,
+        other_plans=queries.other_plans(plan),
+        progress=progress,
+        empty_progress=queries.Progress(),
+        overall=queries.total_progress(progress),
+        counts=queries.due_counts(plan.id, day),
+        departments=departments,
+        filters=filters,
+        status_filters=queries.STATUS_FILTERS,
+        due_filters=queries.DUE_FILTERS,
+        due_soon_days=queries.DUE_SOON_DAYS,
+        steps=queries.plan_steps(plan.id, filters, day),
+        today=day,
+    )
+
+
+@bp.route("/measures/<int:measure_id>")
+@login_required
+def measure(measure_id: int):
+    m = queries.load_measure(measure_id)
+    if m is None:
+        abort(404)
+    _readable(m.weakness.plan.organization_id)
+    step_ids = [s.id for s in m.steps]
+    return render_template(
+        "plans/measure.html",
+        measure=m,
+        plan=m.weakness.plan,
+        progress=queries.progress_of_measure(m.id),
+        notes=queries.latest_notes(step_ids),
+        evidence_counts=queries.evidence_counts(step_ids),
+        today=queries.today(),
+    )
+
+
+# -- a step ------------------------------------------------------------------------------
+
+def _get_step(step_id: int) -> Step:
+    step = queries.load_step(step_id)
+    if step is None:
+        abort(404)
+    _readable(step.measure.weakness.plan.organization_id)
+    return step
+
+
+def _next_statuses(step: Step) -> list[StepStatus]:
+    allowed = services.TRANSITIONS[step.status]
+    return [s for s in StepStatus if s in allowed]
+
+
+def _render_step(step_id: int, *, error: str | None = None, failed: str | None = None):
+    """The step page; after a refused action, again with the message and what was typed."""
+    step = _get_step(step_id)
+    page = render_template(
+        "plans/step.html",
+        step=step,
+        plan=step.measure.weakness.plan,
+        journal=queries.step_journal(step.id),
+        can_edit=access.can_edit_step(current_user, step),
+        next_statuses=_next_statuses(step),
+        allowed_types=" ".join(sorted(services.ALLOWED_UPLOADS)),
+        max_upload_mb=_max_upload() // (1024 * 1024),
+        error=error,
+        failed=failed,
+        form=request.form if failed else {},
+        today=queries.today(),
+    )
+    return page, 400 if error else 200
+
+
+def _refused(step_id: int, exc: ServiceError, failed: str):
+    db.session.rollback()
+    return _render_step(step_id, error=str(exc), failed=failed)
+
+
+def _editable_step(step_id: int) -> Step:
+    """The step for a change: 404 for another organization, 403 for a reader."""
+    step = _get_step(step_id)
+    access.require_step_editor(current_user, step)
+    return step
+
+
+@bp.route("/steps/<int:step_id>")
+@login_required
+def step(step_id: int):
+    return _render_step(step_id)
+
+
+@bp.post("/steps/<int:step_id>/status")
+@login_required
+def change_status(step_id: int):
+    step = _editable_step(step_id)
+    form = request.form
+    try:
+        new = (form.get("status") or "").strip()
+        if not new:
+            raise ServiceError("โปรดเลือกสถานะใหม่ (choose the new status)")
+        completed_on = None
+        typed_date = (form.get("completed_on") or "").strip()
+        if new == StepStatus.done.value and typed_date:
+            try:
+                completed_on = thaidate.parse_date(typed_date)
+            except thaidate.DateParseError as exc:
+                raise ServiceError(str(exc)) from None
+        services.change_status(
+            step, new, _me(), queries.now(),
+            note=form.get("note", ""),
+            completed_on=completed_on,
+            cancel_reason=form.get("cancel_reason", ""),
+        )
+        label = step.status.label
+        db.session.commit()
+    except ServiceError as exc:
+        return _refused(step_id, exc, "status")
+    flash(f"บันทึกสถานะ “{label}” แล้ว (status saved)", "success")
+    return redirect(url_for("plans.step", step_id=step_id))
+
+
+@bp.post("/steps/<int:step_id>/comment")
+@login_required
+def comment(step_id: int):
+    step = _editable_step(step_id)
+    try:
+        services.add_comment(step, _me(), request.form.get("comment", ""), queries.now())
+        db.session.commit()
+    except ServiceError as exc:
+        return _refused(step_id, exc, "comment")
+    flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
+    return redirect(url_for("plans.step", step_id=step_id))
+
+
+@bp.post("/steps/<int:step_id>/evidence")
+@login_required
+def add_evidence(step_id: int):
+    step = _editable_step(step_id)
+    kind = request.form.get("kind", "")
+    try:
+        if kind == EvidenceKind.file.value:
+            _add_file(step)
+        elif kind == EvidenceKind.link.value:
+            services.add_link_evidence(
+                step, _me(), request.form.get("url", ""), request.form.get("title", ""), queries.now()
+            )
+            db.session.commit()
+        else:
+            raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
+    except ServiceError as exc:
+        return _refused(step_id, exc, "evidence")
+    flash("แนบหลักฐานแล้ว (evidence added)", "success")
+    return redirect(url_for("plans.step", step_id=step_id))
+
+
+def _add_file(step: Step) -> None:
+    """Store the upload and commit its row, leaving no file without a row.
+
+    The service writes into a staging folder of this request; the file moves
+    to its final name before the commit and is removed again if the commit
+    fails. Whatever is left in staging (the service's flush failed) goes with
+    the folder. Same filesystem, so the move is an atomic rename.
+    """
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
+    upload_dir = Path(_upload_dir())
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=upload_dir))
+    moved: Path | None = None
+    try:
+        ev = services.add_file_evidence(
+            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), queries.now()
+        )
+        moved = services.evidence_path(ev, str(upload_dir))
+        os.replace(staging / moved.name, moved)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if moved is not None:
+            moved.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- evidence ------------------------------------------------------------------------------
+
+def _get_evidence(evidence_id: int) -> Evidence:
+    ev = queries.load_evidence(evidence_id)
+    if ev is None:
+        abort(404)
+    _readable(ev.step.measure.weakness.plan.organization_id)
+    return ev
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@login_required
+def evidence(evidence_id: int):
+    ev = _get_evidence(evidence_id)
+    if ev.kind is EvidenceKind.link:
+        return redirect(ev.url or url_for("plans.step", step_id=ev.step_id))
+    path = services.evidence_path(ev, _upload_dir())
+    if not path.is_file():
+        log.warning("evidence %s: file %s is missing", ev.id, path)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=ev.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=ev.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+@login_required
+def delete_evidence(evidence_id: int):
+    ev = _get_evidence(evidence_id)
+    access.require_step_editor(current_user, ev.step)
+    step_id, name = ev.step_id, ev.original_name
+    path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
+    services.remove_evidence(ev, _me(), queries.now(), _upload_dir())
+    db.session.commit()
+    # Only now is the row gone for good; a failed commit keeps the file.
+    if path is not None:
+        path.unlink(missing_ok=True)
+    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
+    return redirect(url_for("plans.step", step_id=step_id))
+
+
+# -- my steps -----------------------------------------------------------------------------
 
 @bp.route("/my-steps")
 @login_required
 def my_steps():
-    return "my steps"
+    me = _me()
+    departments = queries.departments(me.organization_id)
+    # Owners (and anyone with a department) see their own work; readers
+    # without a department, or asking for it, see the whole organization.
+    whole_org = me.role is not Role.owner and (me.department_id is None or request.args.get("scope") == "all")
+    department_id = None
+    if whole_org:
+        department_id = queries.department_arg(request.args, departments)
+        steps = queries.open_steps(me.organization_id, department_id=department_id)
+    else:
+        steps = queries.open_steps(me.organization_id, user=me)
+    plan_ids = {s.measure.weakness.plan_id for s in steps}
+    return render_template(
+        "plans/my_steps.html",
+        steps=steps,
+        whole_org=whole_org,
+        can_see_whole_org=me.role is not Role.owner,
+        departments=departments,
+        department_id=department_id,
+        several_plans=len(plan_ids) > 1,
+        today=queries.today(),
+    )

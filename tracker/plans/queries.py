@@ -1,0 +1,435 @@
+"""Read side of the plan pages: the clock, dashboard figures and step lists.
+
+Every function here issues a fixed number of queries whatever the size of the
+plan: the relations the templates touch are eager-loaded, so a page never runs
+one query per row.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import thaidate
+from ..auth.models import User
+from ..db import db
+from ..errors import ServiceError
+from ..orgs.models import Department
+from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+
+#: "Due soon" on the dashboard: open steps due within this many days from today.
+DUE_SOON_DAYS = 14
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
+
+
+# -- the clock ------------------------------------------------------------------
+# The pages read the time only through these two functions, so a test can
+# freeze the clock with monkeypatch.setattr(queries, "now", ...).
+
+def now() -> datetime:
+    """Current time, aware (Asia/Bangkok)."""
+    return thaidate.bangkok_now()
+
+
+def today() -> date:
+    """Today's date in Bangkok, from now()."""
+    return now().astimezone(thaidate.BANGKOK).date()
+
+
+# -- eager loading ----------------------------------------------------------------
+
+def _step_options(with_plan: bool = False) -> list:
+    """What a step row shows: its number (measure → weakness → sibling measures),
+    its department and, across plans, its plan."""
+    weakness = joinedload(Step.measure).joinedload(Measure.weakness)
+    options = [
+        weakness.selectinload(Weakness.measures),
+        joinedload(Step.owner_department),
+        joinedload(Step.assignee),
+    ]
+    if with_plan:
+        options.append(joinedload(Step.measure).joinedload(Measure.weakness).joinedload(Weakness.plan))
+    return options
+
+
+# -- plans ------------------------------------------------------------------------
+
+def current_plan(organization_id: int) -> Plan | None:
+    """The plan "/" shows: the active plan of the highest fiscal year, else the newest plan."""
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.organization_id == organization_id)
+        .order_by(
+            sa.case((Plan.status == PlanStatus.active, 0), else_=1),
+            Plan.fiscal_year.desc(),
+            Plan.id.desc(),
+        )
+        .limit(1)
+    )
+
+
+def load_plan(plan_id: int) -> Plan | None:
+    """A plan with its weaknesses, measures and their departments."""
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            joinedload(Plan.organization),
+            selectinload(Plan.weaknesses)
+            .selectinload(Weakness.measures)
+            .joinedload(Measure.owner_department),
+        )
+    )
+
+
+def other_plans(plan: Plan) -> list[Plan]:
+    """The organization's plans of other fiscal years, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Plan)
+            .where(Plan.organization_id == plan.organization_id, Plan.id != plan.id)
+            .order_by(Plan.fiscal_year.desc())
+        )
+    )
+
+
+def departments(organization_id: int) -> list[Department]:
+    return list(
+        db.session.scalars(
+            sa.select(Department).where(Department.organization_id == organization_id).order_by(Department.name)
+        )
+    )
+
+
+# -- progress ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """done / total, where cancelled steps are not counted in the total."""
+
+    done: int = 0
+    total: int = 0
+    cancelled: int = 0
+
+    @property
+    def percent(self) -> int:
+        # Floor, so 100% means every counted step is done.
+        return self.done * 100 // self.total if self.total else 0
+
+    def __add__(self, other: Progress) -> Progress:
+        return Progress(self.done + other.done, self.total + other.total, self.cancelled + other.cancelled)
+
+
+def _progress_by_measure(where: sa.ColumnElement[bool]) -> dict[int, Progress]:
+    rows = db.session.execute(
+        sa.select(Step.measure_id, Step.status, sa.func.count())
+        .join(Step.measure)
+        .where(where)
+        .group_by(Step.measure_id, Step.status)
+    )
+    counts: dict[int, dict[StepStatus, int]] = {}
+    for measure_id, status, n in rows:
+        counts.setdefault(measure_id, {})[StepStatus(status)] = n
+    result: dict[int, Progress] = {}
+    for measure_id, by_status in counts.items():
+        cancelled = by_status.get(StepStatus.cancelled, 0)
+        result[measure_id] = Progress(
+            done=by_status.get(StepStatus.done, 0),
+            total=sum(by_status.values()) - cancelled,
+            cancelled=cancelled,
+        )
+    return result
+
+
+def measure_progress(plan_id: int) -> dict[int, Progress]:
+    """Progress of every measure of a plan, by measure id (one query)."""
+    return _progress_by_measure(
+        Measure.weakness_id.in_(sa.select(Weakness.id).where(Weakness.plan_id == plan_id))
+    )
+
+
+def progress_of_measure(measure_id: int) -> Progress:
+    return _progress_by_measure(Measure.id == measure_id).get(measure_id, Progress())
+
+
+def total_progress(by_measure: Mapping[int, Progress]) -> Progress:
+    return sum(by_measure.values(), Progress())
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    overdue: int
+    due_soon: int
+
+
+def _is_open() -> sa.ColumnElement[bool]:
+    return Step.status.in_(OPEN_STATUSES)
+
+
+def _due_soon(day: date) -> sa.ColumnElement[bool]:
+    return sa.and_(_is_open(), Step.due_date >= day, Step.due_date <= day + timedelta(days=DUE_SOON_DAYS))
+
+
+def _overdue(day: date) -> sa.ColumnElement[bool]:
+    return sa.and_(_is_open(), Step.due_date < day)
+
+
+def due_counts(plan_id: int, day: date) -> DueCounts:
+    """Open steps past due, and open steps due from today to today + 14 days."""
+    overdue, soon = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((_overdue(day), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((_due_soon(day), 1), else_=0)), 0),
+        )
+        .select_from(Step)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .where(Weakness.plan_id == plan_id)
+    ).one()
+    return DueCounts(int(overdue), int(soon))
+
+
+# -- the dashboard's step list -------------------------------------------------------
+
+STATUS_FILTERS: dict[str, str] = {
+    "open": "ยังไม่เสร็จ (ยังไม่เริ่ม + กำลังดำเนินการ)",
+    **{s.value: s.label for s in StepStatus},
+}
+DUE_FILTERS: dict[str, str] = {
+    "overdue": "เลยกำหนดเท่านั้น (overdue)",
+    "soon": f"ครบกำหนดภายใน {DUE_SOON_DAYS} วัน (due soon)",
+}
+
+
+def department_arg(args: Mapping[str, str], departments: list[Department]) -> int | None:
+    """The `department` query parameter: one of the organization's departments, or None."""
+    department_id = _int_arg(args, "department", "หน่วยงาน")
+    if department_id is not None and department_id not in {d.id for d in departments}:
+        raise ServiceError("ไม่พบหน่วยงานที่เลือก (unknown department)")
+    return department_id
+
+
+def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    raw = thaidate.to_arabic_digits(raw)
+    if not raw.isdigit():
+        raise ServiceError(f"{label} ต้องเป็นตัวเลข: {raw[:20]!r} ({name} must be a whole number)")
+    return int(raw)
+
+
+@dataclass
+class StepFilters:
+    """The dashboard's filter form, read from the query string."""
+
+    department_id: int | None = None
+    status: str = ""
+    due: str = ""
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], departments: list[Department]) -> StepFilters:
+        """Read the query string; unknown values are refused with a message (HTTP 400)."""
+        department_id = department_arg(args, departments)
+        status = (args.get("status") or "").strip()
+        if status and status not in STATUS_FILTERS:
+            raise ServiceError(f"ไม่รู้จักสถานะ {status[:30]!r} (unknown status filter)")
+        due = (args.get("due") or "").strip()
+        if due and due not in DUE_FILTERS:
+            raise ServiceError(f"ไม่รู้จักตัวกรองวันครบกำหนด {due[:30]!r} (unknown due filter)")
+        page = _int_arg(args, "page", "หน้า") or 1
+        per_page = _int_arg(args, "per_page", "จำนวนต่อหน้า") or PER_PAGE
+        return cls(department_id, status, due, max(page, 1), min(max(per_page, 1), MAX_PER_PAGE))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.department_id or self.status or self.due)
+
+    def query_args(self, **override: object) -> dict[str, object]:
+        """The filters as URL parameters (for pagination links), empty ones left out."""
+        args: dict[str, object] = {
+            "department": self.department_id, "status": self.status, "due": self.due,
+            "per_page": self.per_page if self.per_page != PER_PAGE else None,
+            "page": self.page if self.page != 1 else None,
+        }
+        args.update(override)
+        if args.get("page") == 1:
+            args["page"] = None
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    def conditions(self, day: date) -> list[sa.ColumnElement[bool]]:
+        where: list[sa.ColumnElement[bool]] = []
+        if self.department_id:
+            where.append(Step.owner_department_id == self.department_id)
+        if self.status == "open":
+            where.append(_is_open())
+        elif self.status:
+            where.append(Step.status == StepStatus(self.status))
+        if self.due == "overdue":
+            where.append(_overdue(day))
+        elif self.due == "soon":
+            where.append(_due_soon(day))
+        return where
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
+    """One page of a plan's steps in plan order (weakness, measure, step), filtered."""
+    base = (
+        sa.select(Step)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .where(Weakness.plan_id == plan_id, *filters.conditions(day))
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    page = min(filters.page, max(1, -(-total // filters.per_page)))
+    items = list(
+        db.session.scalars(
+            base.order_by(Weakness.order, Measure.order, Step.order)
+            .offset((page - 1) * filters.per_page)
+            .limit(filters.per_page)
+            .options(*_step_options())
+        ).unique()
+    )
+    return Page(items, total, page, filters.per_page)
+
+
+# -- a measure ------------------------------------------------------------------------
+
+def load_measure(measure_id: int) -> Measure | None:
+    return db.session.scalar(
+        sa.select(Measure)
+        .where(Measure.id == measure_id)
+        .options(
+            joinedload(Measure.weakness).joinedload(Weakness.plan),
+            joinedload(Measure.weakness).selectinload(Weakness.measures),
+            joinedload(Measure.owner_department),
+            selectinload(Measure.steps).joinedload(Step.owner_department),
+            selectinload(Measure.steps).joinedload(Step.completed_by),
+        )
+    )
+
+
+def latest_notes(step_ids: list[int]) -> dict[int, JournalEntry]:
+    """The newest journal entry with a note, per step (one query)."""
+    if not step_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(JournalEntry.id))
+        .where(JournalEntry.step_id.in_(step_ids), JournalEntry.note.is_not(None), JournalEntry.note != "")
+        .group_by(JournalEntry.step_id)
+    )
+    entries = db.session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.id.in_(newest)).options(joinedload(JournalEntry.actor))
+    )
+    return {e.step_id: e for e in entries if e.step_id is not None}
+
+
+def evidence_counts(step_ids: list[int]) -> dict[int, int]:
+    if not step_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Evidence.step_id, sa.func.count()).where(Evidence.step_id.in_(step_ids)).group_by(Evidence.step_id)
+    )
+    return {step_id: n for step_id, n in rows}
+
+
+# -- a step -------------------------------------------------------------------------
+
+def load_step(step_id: int) -> Step | None:
+    """A step with what its page shows: measure and plan, people, evidence."""
+    return db.session.scalar(
+        sa.select(Step)
+        .where(Step.id == step_id)
+        .options(
+            *_step_options(with_plan=True),
+            joinedload(Step.completed_by),
+            selectinload(Step.evidence).joinedload(Evidence.uploaded_by),
+        )
+    )
+
+
+def step_journal(step_id: int) -> list[JournalEntry]:
+    """The step's journal, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(JournalEntry)
+            .where(JournalEntry.step_id == step_id)
+            .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+            .options(joinedload(JournalEntry.actor))
+        )
+    )
+
+
+def load_evidence(evidence_id: int) -> Evidence | None:
+    """An evidence row with its step and the step's plan (for the access check)."""
+    return db.session.scalar(
+        sa.select(Evidence)
+        .where(Evidence.id == evidence_id)
+        .options(joinedload(Evidence.step).options(*_step_options(with_plan=True)))
+    )
+
+
+# -- my steps -------------------------------------------------------------------------
+
+def open_steps(
+    organization_id: int,
+    *,
+    department_id: int | None = None,
+    user: User | None = None,
+) -> list[Step]:
+    """Open steps of the organization's active plans, soonest due first.
+
+    With `user`: only the steps of the user's department or assigned to the
+    user. With `department_id`: only that department's steps.
+    """
+    stmt = (
+        sa.select(Step)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .join(Weakness.plan)
+        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active, _is_open())
+    )
+    if user is not None:
+        mine = Step.assignee_id == user.id
+        if user.department_id is not None:
+            mine = sa.or_(mine, Step.owner_department_id == user.department_id)
+        stmt = stmt.where(mine)
+    if department_id is not None:
+        stmt = stmt.where(Step.owner_department_id == department_id)
+    stmt = stmt.order_by(Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)
+    return list(db.session.scalars(stmt.options(*_step_options(with_plan=True))).unique())
