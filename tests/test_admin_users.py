@@ -77,8 +77,8 @@ def test_an_admin_creates_a_user_who_can_then_log_in(world, admin, client):
 
 
 def test_a_weak_password_is_refused_and_the_form_kept_without_it(world, admin):
-    response = admin.post(url_for("admin.user_new"),
-                          data=new_user_form(department=str(world.palad.id), password="short1", password_confirm="short1"))
+    form = new_user_form(department=str(world.palad.id), password="short1", password_confirm="short1")
+    response = admin.post(url_for("admin.user_new"), data=form)
     assert response.status_code == 400
     text = page(response)
     assert "รหัสผ่านต้องมีอย่างน้อย 8 ตัวอักษร" in text

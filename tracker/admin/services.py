@@ -158,7 +158,8 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
 def _check_period(plan: Plan, start: date, end: date) -> None:
     if start > end:
         raise ServiceError(
-            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันสิ้นสุด ({format_date(end)}) (the period ends before it starts)"
+            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันสิ้นสุด ({format_date(end)}) "
+            "(the period ends before it starts)"
         )
     fy_start, fy_end = fiscal_year_bounds(plan.fiscal_year)
     if start < fy_start or end > fy_end:
@@ -277,10 +278,10 @@ def step_progress(step: Step) -> list[str]:
     """Why a step may not be deleted: its status, evidence, or recorded work."""
     reasons: list[str] = []
     if step.status is not StepStatus.not_started:
-        reasons.append(f"สถานะ “{step.status.label}”")
+        reasons.append(f"อยู่ในสถานะ “{step.status.label}”")
     evidence = db.session.scalar(sa.select(sa.func.count(Evidence.id)).where(Evidence.step_id == step.id)) or 0
     if evidence:
-        reasons.append(f"หลักฐาน {evidence} รายการ")
+        reasons.append(f"มีหลักฐาน {evidence} รายการ")
     if not reasons:
         worked = db.session.scalar(
             sa.select(sa.func.count(JournalEntry.id)).where(
@@ -288,7 +289,7 @@ def step_progress(step: Step) -> list[str]:
             )
         )
         if worked:
-            reasons.append("มีบันทึกการดำเนินงาน")
+            reasons.append("มีบันทึกการดำเนินงานแล้ว")
     return reasons
 
 
@@ -363,7 +364,7 @@ def delete_step(step: Step, actor: User | None, now: datetime) -> None:
     reasons = step_progress(step)
     if reasons:
         raise ServiceError(
-            f"ลบขั้นตอน {step.number} ไม่ได้ เพราะมี{'และ'.join(reasons)}แล้ว "
+            f"ลบขั้นตอน {step.number} ไม่ได้ เพราะ{' และ'.join(reasons)} "
             "หากไม่ทำขั้นตอนนี้แล้วให้เปลี่ยนสถานะเป็น “ยกเลิก” แทน "
             "(cannot delete a step with progress or evidence: cancel it instead)"
         )
@@ -515,9 +516,11 @@ def edit_user(
     from the web any more."""
     changes: list[tuple[str, Any, Any]] = []
     if display_name is not None:
-        _changed(changes, "display_name", user.display_name, _text(display_name, "ชื่อที่แสดง", "display name", limit=200))
+        new_name = _text(display_name, "ชื่อที่แสดง", "display name", limit=200)
+        _changed(changes, "display_name", user.display_name, new_name)
     if position is not None:
-        _changed(changes, "position", user.position or "", _text(position, "ตำแหน่ง", "position", required=False, limit=200))
+        new_position = _text(position, "ตำแหน่ง", "position", required=False, limit=200)
+        _changed(changes, "position", user.position or "", new_position)
     new_role = _role(role) if role is not None else user.role
     _changed(changes, "role", user.role, new_role)
     new_department = user.department if department is False else department
@@ -535,7 +538,8 @@ def edit_user(
         who = "ตนเอง" if actor is not None and actor.id == user.id else user.display_name
         raise ServiceError(
             f"เปลี่ยนบทบาทหรือปิดการใช้งาน{who}ไม่ได้ เพราะเป็นผู้ดูแลระบบคนสุดท้ายที่ใช้งานอยู่ขององค์กร "
-            "โปรดแต่งตั้งผู้ดูแลระบบคนอื่นก่อน (this is the organization's last active admin: appoint another admin first)"
+            "โปรดแต่งตั้งผู้ดูแลระบบคนอื่นก่อน "
+            "(this is the organization's last active admin: appoint another admin first)"
         )
     return _apply(user, changes, organization_id=user.organization_id, entity="user", actor=actor, now=now)
 

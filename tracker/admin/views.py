@@ -236,7 +236,8 @@ def plan_new():
                                     fiscal_year=int(year_text), title=form.get("title", ""))
     except ServiceError as exc:
         return _refused("admin/plan_new.html", exc)
-    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan", plan_id=plan.id)
+    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan",
+                  plan_id=plan.id)
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -560,7 +561,8 @@ def user_active(user_id: int):
         services.edit_user(user, current_user, utcnow(), active=active)
     except ServiceError as exc:
         return _refused("admin/user.html", exc, form=_user_form(user), **_user_context(user))
-    message = "เปิดการใช้งานแล้ว (reactivated)" if active else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)"
+    message = ("เปิดการใช้งานแล้ว (reactivated)" if active
+               else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)")
     return _saved(f"{user.display_name}: {message}", "admin.user", user_id=user.id)
 
 
