@@ -217,6 +217,18 @@ def test_only_editors_of_the_step_may_delete_evidence(world, login, upload_dir, 
     assert (upload_dir / ev.stored_name).exists()
 
 
+def test_evidence_of_a_measures_follow_up_opens_for_readers_but_is_not_deleted_as_a_steps(world, login):
+    ev = Evidence(measure=world.m2, kind=EvidenceKind.link, url="https://banpet.go.th/stats", original_name="สถิติ",
+                  uploaded_by=world.admin, created_at=NOW)
+    db.session.add(ev)
+    db.session.commit()
+    client = login(world.viewer)
+    assert client.get(f"/evidence/{ev.id}").location == "https://banpet.go.th/stats"
+    refused = login(world.admin).post(f"/evidence/{ev.id}/delete")
+    assert refused.status_code == 400 and "เป็นของผลการติดตามมาตรการ" in refused.get_data(as_text=True)
+    assert len(evidence_rows()) == 1
+
+
 def test_a_missing_file_on_disk_is_404_not_a_crash(world, login, upload_dir):
     step = world.step(world.m1, 1)
     ev = services.add_file_evidence(

@@ -396,12 +396,22 @@ def step_journal(step_id: int) -> list[JournalEntry]:
 
 
 def load_evidence(evidence_id: int) -> Evidence | None:
-    """An evidence row with its step and the step's plan (for the access check)."""
+    """An evidence row with the plan it belongs to (for the access check): through
+    its step, or through its measure for evidence of a follow-up result."""
     return db.session.scalar(
         sa.select(Evidence)
         .where(Evidence.id == evidence_id)
-        .options(joinedload(Evidence.step).options(*_step_options(with_plan=True)))
+        .options(
+            joinedload(Evidence.step).options(*_step_options(with_plan=True)),
+            joinedload(Evidence.measure).joinedload(Measure.weakness).joinedload(Weakness.plan),
+        )
     )
+
+
+def evidence_organization_id(ev: Evidence) -> int:
+    measure = ev.step.measure if ev.step is not None else ev.measure
+    assert measure is not None, "evidence belongs to a step or a measure"
+    return measure.weakness.plan.organization_id
 
 
 # -- my steps -------------------------------------------------------------------------

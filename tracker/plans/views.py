@@ -342,7 +342,7 @@ def _get_evidence(evidence_id: int) -> Evidence:
     ev = queries.load_evidence(evidence_id)
     if ev is None:
         abort(404)
-    _readable(ev.step.measure.weakness.plan.organization_id)
+    _readable(queries.evidence_organization_id(ev))
     return ev
 
 
@@ -351,7 +351,9 @@ def _get_evidence(evidence_id: int) -> Evidence:
 def evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
     if ev.kind is EvidenceKind.link:
-        return redirect(ev.url or url_for("plans.step", step_id=ev.step_id))
+        if not ev.url:
+            abort(404)
+        return redirect(ev.url)
     path = services.evidence_path(ev, _upload_dir())
     if not path.is_file():
         log.warning("evidence %s: file %s is missing", ev.id, path)
@@ -372,6 +374,11 @@ def evidence(evidence_id: int):
 @login_required
 def delete_evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
+    if ev.step is None:
+        # Evidence of a measure's follow-up result is managed with the report.
+        raise ServiceError(
+            "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
+        )
     access.require_step_editor(current_user, ev.step)
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
