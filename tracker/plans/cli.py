@@ -6,6 +6,7 @@ without a traceback and end with exit code 1 (click uses 2 for usage errors).
 from __future__ import annotations
 
 import json
+import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -168,9 +169,10 @@ def export_plan_command(slug: str, year: int, output: str) -> None:
     _prepare_database()
     plan = _find_plan(slug, year)
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(export_plan_yaml(plan).encode("utf-8"))
-        stream.flush()
+        # Bytes, not text: the file must be the same whatever the terminal's encoding.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(export_plan_yaml(plan).encode("utf-8"))
+        sys.stdout.buffer.flush()
         return
     data = export_plan_xlsx(plan) if suffix == ".xlsx" else export_plan_yaml(plan).encode("utf-8")
     try:
@@ -294,10 +296,12 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
 def demo_command() -> None:
     """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด ปี 2566 พร้อมผู้ใช้ทดลอง (load the demo)."""
     from ..demo import DEMO_PASSWORD, load_demo
+    from ..ita.demo import load_demo_scores
 
     upgrade_database()
     try:
         result = load_demo(utcnow())
+        load_demo_scores(result.plan.organization)  # ITA 2564–2565 for the analysis memo; idempotent
     except PlanFileError as exc:  # only if the shipped file was edited badly
         db.session.rollback()
         _report_problems(exc, "demo")

@@ -334,7 +334,26 @@ MEASURE_KEYS = ("title", "owner", "period", "follow_up", "steps")
 STEP_KEYS = ("title", "owner", "start", "due", "assignee")
 PERIOD_KEYS = ("start", "end")
 
-MISSING = "ต้องระบุ (required)"
+#: Thai names of the keys, for "… is required" messages.
+FIELD_LABELS = {
+    "organization": "องค์กร", "name": "ชื่อ", "slug": "รหัสองค์กร", "fiscal_year": "ปีงบประมาณ",
+    "title": "ชื่อ", "owner": "ผู้รับผิดชอบ (กอง/สำนัก)", "period": "ระยะเวลาดำเนินการ",
+    "start": "วันเริ่ม", "end": "วันสิ้นสุด", "due": "วันครบกำหนด",
+}
+
+
+_TITLE_LABELS = {"weaknesses": "ชื่อประเด็น", "measures": "ชื่อมาตรการ", "steps": "ชื่อขั้นตอน", "departments": "ชื่อหน่วยงาน", "organization": "ชื่อองค์กร"}
+
+
+def _missing(path: PathT) -> str:
+    key = str(path[-1]) if path else ""
+    label = FIELD_LABELS.get(key, "")
+    if key in ("title", "name"):
+        parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
+        label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
+    return f"ต้องระบุ{label} ({key} is required)" if label else "ต้องระบุ (required)"
+
+
 EMPTY = "ต้องไม่เว้นว่าง (must not be empty)"
 
 
@@ -401,7 +420,7 @@ class _Validator:
     ) -> str | None:
         if value is None:
             if required:
-                self.add(path, MISSING if not present else EMPTY)
+                self.add(path, _missing(path) if not present else EMPTY)
             return None
         if not isinstance(value, str):
             self.add(path, f"ต้องเป็นข้อความ แต่พบ{_kind(value)} (must be text)")
@@ -420,7 +439,8 @@ class _Validator:
         value = obj.get(key)
         if value is None:
             if required:
-                self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one {key[:-1] if key.endswith('s') else key} is required)")
+                one = {"weaknesses": "weakness", "measures": "measure", "steps": "step"}.get(key, key)
+                self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one {one} is required)")
             return None
         if not isinstance(value, list):
             self.add(path + (key,), f"ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ{_kind(value)} (must be a list)")
@@ -447,7 +467,7 @@ class _Validator:
 
     def period_value(self, value: Any, path: PathT) -> tuple[date, date] | None:
         if value is None:
-            self.add(path, MISSING)
+            self.add(path, _missing(path))
             return None
         if isinstance(value, str):
             try:
@@ -462,7 +482,7 @@ class _Validator:
             start = end = None
             for key in PERIOD_KEYS:
                 if obj.get(key) is None:
-                    self.add(path + (key,), MISSING)
+                    self.add(path + (key,), _missing(path + (key,)))
                 elif key == "start":
                     start = self.date_value(obj[key], path + (key,))
                 else:
@@ -511,7 +531,7 @@ class _Validator:
     def organization(self, root: dict) -> OrganizationSpec | None:
         path: PathT = ("organization",)
         if root.get("organization") is None:
-            self.add(path, MISSING)
+            self.add(path, _missing(path))
             return None
         obj = self.mapping(root["organization"], path, ORGANIZATION_KEYS)
         if obj is None:
@@ -534,7 +554,7 @@ class _Validator:
         path: PathT = ("fiscal_year",)
         value = root.get("fiscal_year")
         if value is None:
-            self.add(path, MISSING)
+            self.add(path, _missing(path))
             return None
         if isinstance(value, str) and to_arabic_digits(value.strip()).isdigit():
             value = int(to_arabic_digits(value.strip()))
@@ -1005,6 +1025,8 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
     labels = {path: _label_keys(thai, english, ".".join(path), path[-1]) for path, thai, english in PLAN_FIELDS}
     header_keys = {_norm_label(h) for h in PLAN_SHEET_HEADER}
     seen: dict[PathT, int] = {}
+    # Present even when empty, so that a blank form names each missing field.
+    raw.setdefault("organization", {})
     for row_no, row in _rows(ws):
         label = _xlsx_text(row[0] if row else None)
         value = row[1] if len(row) > 1 else None
@@ -1036,7 +1058,7 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
         if value is None:
             continue
         if path[0] == "organization":
-            raw.setdefault("organization", {})[path[1]] = value
+            raw["organization"][path[1]] = value
         else:
             raw[path[0]] = value
     places.at(("organization",), ws.title, seen.get(("organization", "name"), 1))

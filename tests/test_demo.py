@@ -1,0 +1,115 @@
+"""`tracker demo`: the Ban Pet FY 2566 plan from the seed memo, and users to log in with."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from tracker.auth.models import Role, User
+from tracker.auth.services import check_password_policy
+from tracker.db import db
+from tracker.demo import DEMO_FILE, DEMO_PASSWORD, demo_spec
+from tracker.orgs.models import Department
+from tracker.plans.models import Plan, StepStatus
+
+
+def row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in db.metadata.sorted_tables
+        }
+
+PALAD = "สำนักปลัดเทศบาล"
+STRATEGY = "กองยุทธศาสตร์และงบประมาณ"
+
+
+def test_the_demo_file_is_shipped_in_the_package_and_free_of_ocr_slips():
+    assert DEMO_FILE.parent.name == "demo" and DEMO_FILE.parent.parent.name == "tracker"
+    text = DEMO_FILE.read_text(encoding="utf-8")
+    for slip in ("บ้านเปิด", "ครุฑ", "บิดประกาศ", "การพิมพ์สิน", "๑)", "๒)"):
+        assert slip not in text
+    assert "บ้านเป็ด" in text
+
+
+def test_the_demo_plan_has_the_seeds_structure_texts_owners_and_periods():
+    spec = demo_spec()
+    assert (spec.organization.name, spec.organization.slug, spec.organization.province) == (
+        "เทศบาลตำบลบ้านเป็ด", "banpet", "ขอนแก่น"
+    )
+    assert spec.fiscal_year == 2566
+    assert spec.title == "มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"
+    assert [(d.name, d.email) for d in spec.departments] == [
+        (PALAD, "palad@banpet.example"), (STRATEGY, "strategy@banpet.example")
+    ]
+    assert len(spec.weaknesses) == 3
+    assert [len(w.measures) for w in spec.weaknesses] == [1, 1, 2]
+    assert [len(m.steps) for m in spec.measures] == [5, 8, 6, 7]
+    assert len(spec.steps) == 26
+    assert [m.owner for m in spec.measures] == [PALAD, STRATEGY, STRATEGY, STRATEGY]
+    assert [(m.period_start, m.period_end) for m in spec.measures] == [
+        (date(2023, 7, 1), date(2023, 9, 30))] + [(date(2023, 1, 1), date(2023, 9, 30))] * 3
+    assert [w.title for w in spec.weaknesses] == [
+        "การใช้ทรัพย์สินของราชการ",
+        "การปรับปรุงการทำงาน",
+        "การปรับปรุงคู่มือหรือมาตรฐานการปฏิบัติงานและคู่มือหรือมาตรฐานการให้บริการประชาชน",
+    ]
+    assert spec.weaknesses[1].detail.startswith("หน่วยงานควรนำเทคโนโลยีมาใช้")
+    m1, m2, m31, m32 = spec.measures
+    assert m2.title == "โครงการพัฒนาระบบการให้บริการประชาชนผ่านระบบอิเล็กทรอนิกส์ (E-Service)"
+    assert m31.title == "โครงการจัดทำคู่มือหรือมาตรฐานการปฏิบัติงานสำหรับเจ้าหน้าที่เทศบาลตำบลบ้านเป็ด"
+    assert m1.follow_up == "การประกาศแนวทางปฏิบัติ/ระเบียบการใช้ทรัพย์สินของราชการ และการขอยืมทรัพย์สินของราชการ"
+    assert m2.follow_up == "รายงานสถิติการให้บริการ E-Service"
+    assert m32.follow_up == "รายงานการประเมินความพึงพอใจในการให้บริการของเทศบาลตำบลบ้านเป็ด"
+    assert m1.steps[4].title == "รายงานผลการดำเนินงาน"
+    assert "มีแบบการขออนุญาต/การอนุมัติยืมที่มีรูปแบบที่สะดวก" in m1.steps[0].title
+    assert m2.steps[2].title == "วิเคราะห์และออกแบบระบบ (System Analysis) สร้างขั้นตอน แบบจำลองในการทำงานของระบบ"
+    assert m2.steps[7].title == "การบำรุงรักษาระบบ (System Maintenance) ให้ระบบใช้งานได้อยู่เสมอ"
+    assert m31.steps[3].title.startswith("ปิดประกาศ/ประชาสัมพันธ์คู่มือ")
+    assert m32.steps[2].title == (
+        "จัดทำประกาศมาตรฐานการให้บริการและแนวทางปฏิบัติเกี่ยวกับวิธีการและมาตรฐานที่ใช้ให้บริการ"
+        "และประกาศให้ประชาชนทราบโดยทั่วกัน"
+    )
+    assert all(s.owner is None and s.assignee is None for s in spec.steps)
+    # Due dates come from the spreading rule: business days, the last on the period's last business day.
+    assert [s.due for s in m1.steps] == [
+        date(2023, 7, 18), date(2023, 8, 9), date(2023, 8, 28), date(2023, 9, 13), date(2023, 9, 29)
+    ]
+    assert all(m.steps[-1].due == date(2023, 9, 29) for m in spec.measures)
+
+
+def test_demo_loads_the_plan_and_users_and_a_second_run_changes_nothing(runner, app, ctx):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "โหลดแผนตัวอย่างแล้ว (demo plan loaded)" in first.output
+    assert "3 ประเด็น · 4 มาตรการ · 26 ขั้นตอน" in first.output
+    assert f"รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD}" in first.output
+    counts = row_counts()
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "มีแผนตัวอย่างอยู่แล้ว" in second.output and "already loaded" in second.output
+    assert row_counts() == counts
+    for email in ("admin@banpet.example", "manager@banpet.example", "palad.owner@banpet.example",
+                  "strategy.owner@banpet.example", "viewer@banpet.example"):
+        assert email in first.output and email in second.output
+
+    plan = db.session.scalar(sa.select(Plan))
+    assert plan.organization.slug == "banpet"
+    assert all(s.status is StepStatus.not_started for s in plan.steps)
+    assert [m.number for m in plan.measures] == ["1", "2", "3.1", "3.2"]
+    users = {u.email: u for u in db.session.scalars(sa.select(User))}
+    assert {u.role for u in users.values()} == set(Role)
+    assert users["palad.owner@banpet.example"].department.name == PALAD
+    assert users["strategy.owner@banpet.example"].department.name == STRATEGY
+    assert users["admin@banpet.example"].role is Role.admin
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert check_password_policy(DEMO_PASSWORD) is None
+    heads = db.session.scalars(sa.select(Department.head_id)).all()
+    assert heads == [None, None]
+
+
+def test_a_demo_owner_can_log_in(runner, ctx, client):
+    runner.invoke(args=["demo"])
+    response = client.post("/login", data={"email": "strategy.owner@banpet.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
