@@ -1,0 +1,96 @@
+"""`tracker report`: the O43 follow-up results report to a file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from .. import thaidate
+from ..db import db
+from ..errors import ServiceError
+from ..orgs.models import Organization
+from ..plans.models import Plan
+
+__all__ = ["report_commands", "report_command", "write_atomically"]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing: a temporary file beside it, then a rename."""
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ServiceError(f"ไม่พบโฟลเดอร์ {folder} (no such folder)")
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _year(text: str) -> int:
+    raw = thaidate.to_arabic_digits(text.strip())
+    if not raw.isdigit():
+        raise ServiceError(f"ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566: “{text[:20]}” (the year must be a BE year)")
+    return int(raw)
+
+
+@click.command("report")
+@click.option("--org", "org_slug", required=True, help="Organization slug, e.g. banpet.")
+@click.option("--year", required=True, help="Fiscal year of the plan (Buddhist Era), e.g. 2566.")
+@click.option("--as-of", "as_of", default=None, help="Report date: 2023-03-31, 31/03/2566 or '31 มี.ค. 2566' (default: today).")
+@click.option("--round", "round_", default=None, help="6 (31 มี.ค.) or 12 (30 ก.ย.) months of the fiscal year.")
+@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--thai-digits", is_flag=True, help="Thai digits (๐–๙) in dates and figures.")
+@click.option("--reporter-name", default=None, help="ผู้รายงาน (default: the organization's administrator).")
+@click.option("--reporter-position", default=None)
+@click.option("--reviewer-name", default=None, help="ผู้ตรวจสอบ (default: the first manager).")
+@click.option("--reviewer-position", default=None)
+@with_appcontext
+def report_command(org_slug: str, year: str, as_of: str | None, round_: str | None, fmt: str, output: Path,
+                   thai_digits: bool, reporter_name: str | None, reporter_position: str | None,
+                   reviewer_name: str | None, reviewer_position: str | None) -> None:
+    """Write the follow-up results report (ITA O43) of a plan.
+
+    รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
+    """
+    from .followup import build_report, resolve_as_of
+    from .views import render_report
+
+    try:
+        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
+        if org is None:
+            raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
+        fiscal_year = _year(year)
+        plan = db.session.scalar(
+            sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year)
+        )
+        if plan is None:
+            raise ServiceError(
+                f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
+            )
+        day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, thaidate.bangkok_now().date())
+        report = build_report(
+            plan, day, thai_digits=thai_digits,
+            reporter_name=reporter_name, reporter_position=reporter_position,
+            reviewer_name=reviewer_name, reviewer_position=reviewer_position,
+        )
+        write_atomically(output, render_report(report, fmt))
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"เขียนไฟล์ {output} ไม่ได้ (cannot write the file: {exc.strerror or exc})") from None
+    finally:
+        db.session.rollback()  # the report only reads
+    click.echo(f"เขียนรายงาน ณ วันที่ {thaidate.format_date(day)} ลงไฟล์ {output} แล้ว (report written)")
+
+
+report_commands = [report_command]

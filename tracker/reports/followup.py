@@ -1,0 +1,657 @@
+"""The O43 follow-up results report: what a plan's steps had achieved by an "as of" date.
+
+`build_report(plan, as_of, ...)` reads the database once and returns plain
+dataclasses; the HTML (and so the PDF), DOCX and XLSX writers only format
+them, so the four formats always say the same thing.
+
+Rules of the "as of" cut (end of the as-of day, Bangkok):
+
+* a step is done when it is done now and its completion time is on or before
+  the cut (a completion the officer back-dated counts on its date);
+* a step cancelled now is shown as ยกเลิก and left out of every total;
+* any other step is "in progress" if the journal shows it was started by the
+  cut, else "not started"; it is overdue when its due date is before the
+  as-of date;
+* notes and evidence are those recorded by the cut, except for a step done by
+  the cut, whose whole record is shown (evidence is often attached a few days
+  after the work it proves).
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import thaidate
+from ..auth.models import Role, User
+from ..db import db
+from ..errors import ServiceError
+from ..plans.models import (
+    STEP_STATUS_LABELS,
+    Evidence,
+    EvidenceKind,
+    JournalEntry,
+    Measure,
+    Plan,
+    Step,
+    StepStatus,
+    Weakness,
+)
+from .models import MeasureResult
+
+__all__ = [
+    "ROUNDS",
+    "Formatter",
+    "Signatory",
+    "EvidenceItem",
+    "StepRow",
+    "ResultInfo",
+    "MeasureRow",
+    "WeaknessRow",
+    "Summary",
+    "FollowupReport",
+    "round_date",
+    "round_of",
+    "resolve_as_of",
+    "default_signatories",
+    "build_report",
+    "render_html",
+    "font_faces",
+    "report_filename",
+]
+
+#: The two reporting rounds of a fiscal year: months since its start → label.
+ROUNDS: dict[int, str] = {6: "รอบ 6 เดือน", 12: "รอบ 12 เดือน"}
+TITLE = "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
+FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+
+
+# -- formatting -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Formatter:
+    """Every figure and date a report shows goes through here, so the Thai-digits
+    option changes digits and nothing else."""
+
+    thai_digits: bool = False
+
+    def t(self, value: object) -> str:
+        text = "" if value is None else str(value)
+        return thaidate.to_thai_digits(text) if self.thai_digits else text
+
+    def date(self, d: date | datetime | None, style: str = "abbr") -> str:
+        return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""
+
+    def period(self, start: date, end: date) -> str:
+        return thaidate.format_period(start, end, thai_digits=self.thai_digits)
+
+    def number(self, value: Decimal | int | None) -> str:
+        """1,250 · 87.5 · 87.25 — thousands separated, no trailing zeros."""
+        if value is None:
+            return ""
+        if isinstance(value, int):
+            return self.t(f"{value:,}")
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        return self.t(text)
+
+    def percent(self, value: int) -> str:
+        return self.t(f"{value}%")
+
+
+# -- the report's data ---------------------------------------------------------------
+
+@dataclass
+class Signatory:
+    """One signature line: ผู้รายงาน or ผู้ตรวจสอบ."""
+
+    label: str
+    name: str = ""
+    position: str = ""
+
+
+@dataclass
+class EvidenceItem:
+    name: str
+    #: Absolute URL of the evidence in the tracker (downloads go through its access check)
+    url: str
+    kind: EvidenceKind
+
+
+@dataclass
+class StepRow:
+    id: int
+    number: str
+    title: str
+    department: str
+    start_date: date
+    due_date: date
+    #: The status as of the report's date (see the module docstring)
+    status: StepStatus
+    overdue: bool
+    completed_on: date | None
+    note: str = ""
+    note_by: str = ""
+    note_on: date | None = None
+    cancel_reason: str = ""
+    evidence: list[EvidenceItem] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STEP_STATUS_LABELS[self.status]
+
+    @property
+    def done(self) -> bool:
+        return self.status is StepStatus.done
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is StepStatus.cancelled
+
+
+@dataclass
+class ResultInfo:
+    """The recorded result of a measure's follow-up indicator."""
+
+    value: Decimal | None
+    unit: str
+    note: str
+    updated_on: date | None
+    updated_by: str
+    evidence: list[EvidenceItem] = field(default_factory=list)
+
+    @property
+    def recorded(self) -> bool:
+        return self.value is not None or bool(self.note) or bool(self.evidence)
+
+    def figure(self, f: Formatter) -> str:
+        """"1,250 ครั้ง", or "" when the result is not a figure."""
+        if self.value is None:
+            return ""
+        return f"{f.number(self.value)} {f.t(self.unit)}".strip()
+
+
+@dataclass
+class MeasureRow:
+    id: int
+    number: str
+    title: str
+    department: str
+    period_start: date
+    period_end: date
+    follow_up: str
+    steps: list[StepRow]
+    result: ResultInfo | None
+
+    @property
+    def counted(self) -> list[StepRow]:
+        return [s for s in self.steps if not s.cancelled]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.counted if s.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.counted)
+
+    @property
+    def cancelled(self) -> int:
+        return len(self.steps) - self.total
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for s in self.steps if s.overdue)
+
+    @property
+    def percent(self) -> int:
+        # Floor, as on the dashboard: 100% means every counted step is done.
+        return self.done * 100 // self.total if self.total else 0
+
+
+@dataclass
+class WeaknessRow:
+    order: int
+    title: str
+    detail: str
+    measures: list[MeasureRow]
+
+
+@dataclass
+class Summary:
+    done: int
+    total: int
+    cancelled: int
+    overdue: int
+    results_recorded: int
+    measures: int
+
+    @property
+    def percent(self) -> int:
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def not_done(self) -> int:
+        return self.total - self.done
+
+
+@dataclass
+class FollowupReport:
+    plan_id: int
+    organization: str
+    organization_slug: str
+    province: str
+    fiscal_year: int
+    plan_title: str
+    as_of: date
+    #: 6 or 12 when the as-of date is a round's date, else None
+    round: int | None
+    weaknesses: list[WeaknessRow]
+    reporter: Signatory
+    reviewer: Signatory
+    generated_at: datetime
+    thai_digits: bool = False
+
+    @property
+    def f(self) -> Formatter:
+        return Formatter(self.thai_digits)
+
+    @property
+    def measures(self) -> list[MeasureRow]:
+        return [m for w in self.weaknesses for m in w.measures]
+
+    @property
+    def steps(self) -> list[StepRow]:
+        return [s for m in self.measures for s in m.steps]
+
+    @property
+    def summary(self) -> Summary:
+        measures = self.measures
+        return Summary(
+            done=sum(m.done for m in measures),
+            total=sum(m.total for m in measures),
+            cancelled=sum(m.cancelled for m in measures),
+            overdue=sum(m.overdue for m in measures),
+            results_recorded=sum(1 for m in measures if m.result and m.result.recorded),
+            measures=len(measures),
+        )
+
+    @property
+    def round_label(self) -> str:
+        return ROUNDS.get(self.round or 0, "")
+
+    @property
+    def title(self) -> str:
+        return TITLE
+
+    def heading_lines(self) -> list[str]:
+        """The centred heading, line by line, digits as chosen."""
+        f = self.f
+        place = self.organization + (f" จังหวัด{self.province}" if self.province else "")
+        round_part = f"{self.round_label} " if self.round_label else ""
+        return [
+            TITLE,
+            f.t(f"{place} ประจำปีงบประมาณ พ.ศ. {self.fiscal_year}"),
+            f.t(f"{round_part}ข้อมูล ณ วันที่ {f.date(self.as_of, 'full')}"),
+        ]
+
+
+# -- the as-of date ------------------------------------------------------------------
+
+def round_date(fiscal_year: int, round_: int) -> date:
+    """31 มี.ค. (6 months) or 30 ก.ย. (12 months) of BE fiscal year `fiscal_year`."""
+    end = thaidate.fiscal_year_bounds(fiscal_year)[1]
+    if round_ == 6:
+        return date(end.year, 3, 31)
+    if round_ == 12:
+        return end
+    raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ {round_} (the round must be 6 or 12)")
+
+
+def round_of(fiscal_year: int, as_of: date) -> int | None:
+    return next((r for r in ROUNDS if round_date(fiscal_year, r) == as_of), None)
+
+
+def resolve_as_of(fiscal_year: int, as_of: str | date | None, round_: str | int | None, today: date) -> tuple[date, int | None]:
+    """The report's date from what the user gave: a date, a round, both (they
+    must agree) or neither (today, or the end of a fiscal year already over)."""
+    chosen_round: int | None = None
+    if round_ not in (None, ""):
+        text = thaidate.to_arabic_digits(str(round_)).strip()
+        if text not in {str(r) for r in ROUNDS}:
+            raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ “{text[:10]}” (the round must be 6 or 12)")
+        chosen_round = int(text)
+    day: date | None
+    if isinstance(as_of, date):
+        day = as_of
+    elif as_of is None or not as_of.strip():
+        day = None
+    else:
+        try:
+            day = thaidate.parse_date(as_of)
+        except thaidate.DateParseError as exc:
+            raise ServiceError(f"วันที่รายงาน: {exc}") from None
+    if chosen_round is not None:
+        preset = round_date(fiscal_year, chosen_round)
+        if day is not None and day != preset:
+            raise ServiceError(
+                f"วันที่ {thaidate.format_date(day)} ไม่ตรงกับ{ROUNDS[chosen_round]} ({thaidate.format_date(preset)}) "
+                "(the date and the round disagree: give one of them)"
+            )
+        day = preset
+    if day is None:
+        day = min(today, thaidate.fiscal_year_bounds(fiscal_year)[1])
+    return day, round_of(fiscal_year, day)
+
+
+def _cut(as_of: date) -> datetime:
+    """The first instant after the as-of day in Bangkok: everything before it counts."""
+    return datetime.combine(as_of + timedelta(days=1), time(0), thaidate.BANGKOK)
+
+
+# -- signatures ----------------------------------------------------------------------
+
+def default_signatories(organization_id: int) -> tuple[User | None, User | None]:
+    """The reporter is the organization's (first) administrator, who keeps the
+    plan; the reviewer is its first manager."""
+
+    def first(role: Role) -> User | None:
+        return db.session.scalar(
+            sa.select(User)
+            .where(User.organization_id == organization_id, User.role == role, User.active.is_(True))
+            .order_by(User.id)
+            .limit(1)
+        )
+
+    return first(Role.admin), first(Role.manager)
+
+
+def _signatory(label: str, user: User | None, name: str | None, position: str | None) -> Signatory:
+    """A signature line: what the user typed wins over the default person."""
+    name = (name or "").strip()[:200]
+    position = (position or "").strip()[:200]
+    return Signatory(
+        label=label,
+        name=name or (user.display_name if user else ""),
+        position=position or (user.position if user else ""),
+    )
+
+
+# -- building ------------------------------------------------------------------------
+
+def _load_plan(plan_id: int) -> Plan | None:
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            joinedload(Plan.organization),
+            selectinload(Plan.weaknesses)
+            .selectinload(Weakness.measures)
+            .options(
+                joinedload(Measure.owner_department),
+                selectinload(Measure.steps).joinedload(Step.owner_department),
+            ),
+        )
+    )
+
+
+def _evidence_url(base_url: str, ev: Evidence) -> str:
+    # Step and result evidence alike: the download goes through the app's access check.
+    return f"{base_url}/evidence/{ev.id}"
+
+
+def build_report(
+    plan: Plan,
+    as_of: date,
+    *,
+    thai_digits: bool = False,
+    base_url: str | None = None,
+    reporter_name: str | None = None,
+    reporter_position: str | None = None,
+    reviewer_name: str | None = None,
+    reviewer_position: str | None = None,
+    now: datetime | None = None,
+) -> FollowupReport:
+    """Assemble the report of `plan` as of the end of `as_of` (Bangkok)."""
+    loaded = _load_plan(plan.id)
+    assert loaded is not None
+    plan = loaded
+    if base_url is None:
+        base_url = current_app.config["TRACKER_BASE_URL"]
+    base_url = base_url.rstrip("/")
+    cut = _cut(as_of)
+    steps = plan.steps
+    step_ids = [s.id for s in steps]
+    measure_ids = [m.id for m in plan.measures]
+
+    journal: dict[int, list[JournalEntry]] = {}
+    if step_ids:
+        for entry in db.session.scalars(
+            sa.select(JournalEntry)
+            .where(
+                JournalEntry.step_id.in_(step_ids),
+                sa.or_(JournalEntry.action == "status", sa.and_(JournalEntry.note.is_not(None), JournalEntry.note != "")),
+            )
+            .order_by(JournalEntry.created_at, JournalEntry.id)
+            .options(joinedload(JournalEntry.actor))
+        ):
+            journal.setdefault(entry.step_id, []).append(entry)  # type: ignore[arg-type]
+
+    evidence: dict[tuple[str, int], list[Evidence]] = {}
+    if step_ids or measure_ids:
+        for ev in db.session.scalars(
+            sa.select(Evidence)
+            .where(sa.or_(Evidence.step_id.in_(step_ids), Evidence.measure_id.in_(measure_ids)))
+            .order_by(Evidence.created_at, Evidence.id)
+        ):
+            key = ("step", ev.step_id) if ev.step_id is not None else ("measure", ev.measure_id)
+            evidence.setdefault(key, []).append(ev)  # type: ignore[arg-type]
+
+    results = {
+        r.measure_id: r
+        for r in db.session.scalars(
+            sa.select(MeasureResult)
+            .where(MeasureResult.measure_id.in_(measure_ids))
+            .options(joinedload(MeasureResult.updated_by))
+        )
+    } if measure_ids else {}
+
+    def step_row(step: Step) -> StepRow:
+        entries = journal.get(step.id, [])
+        done = step.status is StepStatus.done and step.completed_at is not None and step.completed_at < cut
+        if step.status is StepStatus.cancelled:
+            status = StepStatus.cancelled
+        elif done:
+            status = StepStatus.done
+        else:
+            status_changes = [e for e in entries if e.action == "status"]
+            started = any(e.created_at < cut and e.new_value == StepStatus.in_progress.value for e in status_changes)
+            # Statuses set without a journal (older data): trust the current one.
+            if not status_changes and step.status is StepStatus.in_progress:
+                started = True
+            status = StepStatus.in_progress if started else StepStatus.not_started
+        noted = [e for e in entries if e.note and (done or e.created_at < cut)]
+        note = noted[-1] if noted else None
+        items = [
+            EvidenceItem(ev.original_name, _evidence_url(base_url, ev), ev.kind)
+            for ev in evidence.get(("step", step.id), [])
+            if done or ev.created_at < cut
+        ]
+        return StepRow(
+            id=step.id,
+            number=step.number,
+            title=step.title,
+            department=step.owner_department.name,
+            start_date=step.start_date,
+            due_date=step.due_date,
+            status=status,
+            overdue=status.is_open and step.due_date < as_of,
+            completed_on=step.completed_at.astimezone(thaidate.BANGKOK).date() if done and step.completed_at else None,
+            note=(note.note or "") if note else "",
+            note_by=(note.actor.display_name if note and note.actor else ""),
+            note_on=note.created_at.astimezone(thaidate.BANGKOK).date() if note else None,
+            cancel_reason=(step.cancel_reason or "") if status is StepStatus.cancelled else "",
+            evidence=items,
+        )
+
+    def result_info(measure: Measure) -> ResultInfo | None:
+        result = results.get(measure.id)
+        items = [
+            EvidenceItem(ev.original_name, _evidence_url(base_url, ev), ev.kind)
+            for ev in evidence.get(("measure", measure.id), [])
+        ]
+        if result is None and not items:
+            return None
+        return ResultInfo(
+            value=result.value if result else None,
+            unit=result.unit if result else "",
+            note=result.note if result else "",
+            updated_on=result.updated_at.astimezone(thaidate.BANGKOK).date() if result else None,
+            updated_by=result.updated_by.display_name if result and result.updated_by else "",
+            evidence=items,
+        )
+
+    weaknesses = [
+        WeaknessRow(
+            order=w.order,
+            title=w.title,
+            detail=w.detail or "",
+            measures=[
+                MeasureRow(
+                    id=m.id,
+                    number=m.number,
+                    title=m.title,
+                    department=m.owner_department.name,
+                    period_start=m.period_start,
+                    period_end=m.period_end,
+                    follow_up=m.follow_up or "",
+                    steps=[step_row(s) for s in m.steps],
+                    result=result_info(m),
+                )
+                for m in w.measures
+            ],
+        )
+        for w in plan.weaknesses
+    ]
+    admin, manager = default_signatories(plan.organization_id)
+    return FollowupReport(
+        plan_id=plan.id,
+        organization=plan.organization.name,
+        organization_slug=plan.organization.slug,
+        province=plan.organization.province or "",
+        fiscal_year=plan.fiscal_year,
+        plan_title=plan.title,
+        as_of=as_of,
+        round=round_of(plan.fiscal_year, as_of),
+        weaknesses=weaknesses,
+        reporter=_signatory("ผู้รายงาน", admin, reporter_name, reporter_position),
+        reviewer=_signatory("ผู้ตรวจสอบ", manager, reviewer_name, reviewer_position),
+        generated_at=now or thaidate.utcnow(),
+        thai_digits=thai_digits,
+    )
+
+
+# -- HTML ----------------------------------------------------------------------------
+
+#: Fontsource's subsets of Sarabun (OFL): file stem → unicode-range.
+FONT_SUBSETS = {
+    "thai": "U+02D7,U+0303,U+0331,U+0E01-0E5B,U+200C-200D,U+25CC",
+    "latin": (
+        "U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,"
+        "U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD"
+    ),
+}
+#: The family the report's CSS names: our own bundled font, never a system "TH Sarabun…"
+#: (fontconfig would substitute a scaled Laksaman and garble the PDF).
+FONT_FAMILY = "ReportSarabun"
+
+
+@lru_cache(maxsize=1)
+def _font_data() -> dict[str, str]:
+    return {
+        path.name: base64.b64encode(path.read_bytes()).decode("ascii")
+        for path in sorted(FONTS_DIR.glob("sarabun-*-normal.woff2"))
+    }
+
+
+def font_faces(embed: bool) -> Markup:
+    """@font-face rules for the bundled Sarabun: data URIs for a self-contained
+    file (PDF source, HTML download), static URLs for the web page."""
+    rules = []
+    for weight in (400, 700):
+        for subset, unicode_range in FONT_SUBSETS.items():
+            name = f"sarabun-{subset}-{weight}-normal.woff2"
+            src = f"data:font/woff2;base64,{_font_data()[name]}" if embed else url_for("static", filename=f"fonts/{name}")
+            rules.append(
+                f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
+                f"src:url({src}) format('woff2');unicode-range:{unicode_range};}}"
+            )
+    return Markup("\n".join(rules))
+
+
+def render_html(report: FollowupReport, *, standalone: bool = True, controls: dict | None = None) -> str:
+    """The report as one HTML page. `standalone`: fonts embedded, no app links
+    (the PDF source and the .html download); `controls`: the web page's form."""
+    return render_template(
+        "reports/followup.html",
+        r=report,
+        f=report.f,
+        s=report.summary,
+        fonts=font_faces(embed=standalone),
+        font_family=FONT_FAMILY,
+        controls=controls,
+        chart=progress_chart(report),
+    )
+
+
+@dataclass
+class ChartBar:
+    label: str
+    percent: int
+    text: str
+    y: int
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    bar_width: int
+    bar_height: int
+    bars: list[ChartBar]
+    ticks: list[tuple[int, str]]
+
+
+def progress_chart(report: FollowupReport) -> Chart:
+    """Geometry of the SVG bar chart (one bar per measure); the template draws it."""
+    f = report.f
+    row, bar_height, top = 30, 18, 8
+    label_width, bar_width = 110, 420
+    bars = [
+        ChartBar(
+            label=f.t(f"มาตรการที่ {m.number}"),
+            percent=m.percent,
+            text=f.t(f"{m.percent}% ({m.done}/{m.total})"),
+            y=top + i * row,
+        )
+        for i, m in enumerate(report.measures)
+    ]
+    ticks = [(label_width + bar_width * p // 100, f.t(f"{p}%")) for p in (0, 25, 50, 75, 100)]
+    height = top + max(len(bars), 1) * row + 22
+    return Chart(label_width + bar_width + 80, height, label_width, bar_width, bar_height, bars, ticks)
+
+
+def report_filename(report: FollowupReport, ext: str) -> tuple[str, str]:
+    """(Thai file name, ASCII fallback) for a download of the report."""
+    stamp = report.as_of.isoformat()
+    thai = f"รายงานผลการดำเนินการตามมาตรการ-{report.organization_slug}-{report.fiscal_year}-ณ-{stamp}.{ext}"
+    ascii_name = f"O43-followup-{report.organization_slug}-{report.fiscal_year}-{stamp}.{ext}"
+    return thai, ascii_name

@@ -1,0 +1,163 @@
+"""The follow-up results report (O43) as a workbook: a summary sheet (one row per
+measure, totals, a bar chart) and a sheet with one row per step.
+
+Counts and percentages are numbers (sortable, summable) whatever the digits
+option; dates are written as Buddhist-Era text, as officers read them.
+Every text cell is guarded against formula injection: a step title like
+"=HYPERLINK(…)" must stay text in Excel and LibreOffice, also after a user
+edits the cell or saves the sheet as CSV.
+"""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .followup import FollowupReport
+
+__all__ = ["followup_xlsx", "safe_text", "SUMMARY_SHEET", "STEPS_SHEET"]
+
+SUMMARY_SHEET = "สรุป"
+STEPS_SHEET = "ขั้นตอน"
+FONT_NAME = "TH SarabunPSK"
+FONT_SIZE = 14
+FORMULA_START = ("=", "+", "-", "@")
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTRE = Alignment(horizontal="center", vertical="top", wrap_text=True)
+
+SUMMARY_COLUMNS = [
+    ("มาตรการที่", 9), ("มาตรการ", 48), ("หน่วยงานรับผิดชอบ", 24), ("ระยะเวลา", 16),
+    ("ขั้นตอนทั้งหมด", 11), ("ดำเนินการแล้ว", 11), ("ยกเลิก", 8), ("เลยกำหนด", 9), ("ร้อยละ", 8),
+    ("การติดตามผล", 36), ("ผลการติดตาม", 12), ("หน่วย", 10), ("หมายเหตุผลการติดตาม", 36), ("หลักฐานผลการติดตาม", 40),
+]
+STEP_COLUMNS = [
+    ("มาตรการที่", 9), ("ลำดับ", 8), ("วิธีการดำเนินการ", 60), ("หน่วยงาน", 24), ("วันเริ่ม", 13),
+    ("กำหนดเสร็จ", 13), ("สถานะ", 15), ("เลยกำหนด", 9), ("วันที่แล้วเสร็จ", 13), ("บันทึกล่าสุด", 40), ("หลักฐาน", 50),
+]
+
+
+def safe_text(value: str) -> str:
+    """Text that no spreadsheet will read as a formula: leading tabs and line
+    breaks dropped, a leading = + - @ quoted with an apostrophe."""
+    text = value.lstrip("\t\r\n")
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def _put(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, align: Alignment = WRAP,
+         border: bool = True):
+    if isinstance(value, str):
+        value = safe_text(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # never "f", whatever the text looks like
+    cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=bold)
+    cell.alignment = align
+    if border:
+        cell.border = BORDER
+    return cell
+
+
+def _header(ws: Worksheet, row: int, columns: list[tuple[str, int]]) -> None:
+    for i, (title, width) in enumerate(columns, start=1):
+        cell = _put(ws, row, i, title, bold=True, align=CENTRE)
+        cell.fill = HEADER_FILL
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _title_rows(ws: Worksheet, report: FollowupReport, width: int) -> int:
+    for row, line in enumerate(report.heading_lines(), start=1):
+        _put(ws, row, 1, line, bold=True, align=Alignment(horizontal="left"), border=False)
+    return len(report.heading_lines()) + 2
+
+
+def followup_xlsx(report: FollowupReport) -> bytes:
+    f = report.f
+    s = report.summary
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY_SHEET
+    top = _title_rows(ws, report, len(SUMMARY_COLUMNS))
+    _header(ws, top, SUMMARY_COLUMNS)
+    row = top
+    for m in report.measures:
+        row += 1
+        r = m.result
+        values = [
+            f.t(m.number), f.t(m.title), f.t(m.department), f.period(m.period_start, m.period_end),
+            m.total, m.done, m.cancelled, m.overdue, m.percent, f.t(m.follow_up),
+            r.value if r and r.value is not None else None, f.t(r.unit) if r else "", f.t(r.note) if r else "",
+            "\n".join(f"{f.t(e.name)} {e.url}" for e in r.evidence) if r else "",
+        ]
+        for column, value in enumerate(values, start=1):
+            cell = _put(ws, row, column, value, align=CENTRE if 5 <= column <= 9 else WRAP)
+            if isinstance(value, Decimal):
+                cell.number_format = "#,##0.##"
+    first_measure, last_measure = top + 1, row
+    row += 1
+    totals = ["รวม", "", "", "", s.total, s.done, s.cancelled, s.overdue, s.percent, "",
+              None, "", f.t(f"บันทึกผลแล้ว {s.results_recorded} จาก {s.measures} มาตรการ"), ""]
+    for column, value in enumerate(totals, start=1):
+        _put(ws, row, column, value, bold=True, align=CENTRE if 5 <= column <= 9 else WRAP)
+    ws.freeze_panes = ws.cell(row=top + 1, column=3)
+
+    row += 2
+    for person in (report.reporter, report.reviewer):
+        text = f"{person.label}: {person.name or '-'}" + (f" ตำแหน่ง {person.position}" if person.position else "")
+        _put(ws, row, 2, f.t(text), border=False)
+        row += 1
+
+    if report.measures:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "ความคืบหน้ารายมาตรการ (ร้อยละ)"
+        chart.y_axis.title = "ร้อยละ"
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 100
+        chart.x_axis.title = "มาตรการที่"
+        chart.legend = None
+        data = Reference(ws, min_col=9, min_row=top, max_row=last_measure)
+        categories = Reference(ws, min_col=1, min_row=first_measure, max_row=last_measure)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(categories)
+        chart.height = max(6.0, 1.2 * len(report.measures) + 3)
+        chart.width = 18
+        ws.add_chart(chart, f"B{row + 1}")
+
+    steps = wb.create_sheet(STEPS_SHEET)
+    top = _title_rows(steps, report, len(STEP_COLUMNS))
+    _header(steps, top, STEP_COLUMNS)
+    row = top
+    for m in report.measures:
+        for st in m.steps:
+            row += 1
+            if st.cancelled and st.cancel_reason:
+                note = f"เหตุผลที่ยกเลิก: {st.cancel_reason}"
+            else:
+                who = ", ".join(x for x in (st.note_by, f.date(st.note_on)) if x)
+                note = st.note + (f" ({who})" if st.note and who else "")
+            values = [
+                f.t(m.number), f.t(st.number), f.t(st.title), f.t(st.department), f.date(st.start_date),
+                f.date(st.due_date), st.status_label, "เลยกำหนด" if st.overdue else "",
+                f.date(st.completed_on) if st.completed_on else "", f.t(note),
+                "\n".join(f"{f.t(e.name)} {e.url}" for e in st.evidence),
+            ]
+            for column, value in enumerate(values, start=1):
+                _put(steps, row, column, value, align=CENTRE if column in (1, 2, 5, 6, 8, 9) else WRAP)
+    steps.freeze_panes = steps.cell(row=top + 1, column=4)
+    steps.auto_filter.ref = f"A{top}:{get_column_letter(len(STEP_COLUMNS))}{max(row, top)}"
+
+    wb.properties.title = f"{report.title} {report.organization} {report.fiscal_year}"
+    wb.properties.creator = "ITA tracker"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,333 @@
+"""Report pages: the O43 follow-up report (page and downloads) and the
+follow-up result of a measure.
+
+Readable by every user of the organization; another organization's records
+answer 404. Results are changed by the measure's department and admins (403
+for others).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from .. import access, thaidate
+from ..auth.models import User
+from ..db import db
+from ..errors import ServiceError
+from ..plans import queries
+from ..plans import services as plan_services
+from ..plans.models import Evidence, EvidenceKind, Measure, Plan, Weakness
+from . import results
+from .followup import (
+    ROUNDS,
+    Formatter,
+    FollowupReport,
+    build_report,
+    render_html,
+    report_filename,
+    resolve_as_of,
+    round_date,
+)
+from .models import MeasureResult
+from .followup_docx import followup_docx
+from .followup_xlsx import followup_xlsx
+from .pdf import html_to_pdf
+
+bp = Blueprint("reports", __name__)
+
+FORMATS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+SIGNER_FIELDS = ("reporter_name", "reporter_position", "reviewer_name", "reviewer_position")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _readable(organization_id: int) -> None:
+    if not access.can_read_org(current_user, organization_id):
+        abort(404)
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """attachment with an ASCII name and the real (Thai) one per RFC 5987."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# -- the follow-up report ------------------------------------------------------------
+
+def _plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    _readable(plan.organization_id)
+    return plan
+
+
+def _thai_digits_arg() -> bool:
+    values = request.args.getlist("thai_digits")
+    if not values:
+        return bool(current_user.thai_digits)
+    return values[-1] in ("1", "on", "true")
+
+
+def _report(plan: Plan) -> FollowupReport:
+    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), queries.today())
+    return build_report(
+        plan,
+        as_of,
+        thai_digits=_thai_digits_arg(),
+        **{name: request.args.get(name) for name in SIGNER_FIELDS},
+    )
+
+
+def _params(report: FollowupReport, **override) -> dict:
+    """The query string that reproduces this report (for presets and downloads)."""
+    params: dict = {"as_of": report.as_of.isoformat(), "thai_digits": "1" if report.thai_digits else "0"}
+    for name in SIGNER_FIELDS:
+        if request.args.get(name):
+            params[name] = request.args[name]
+    params.update(override)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+@bp.get("/plans/<int:plan_id>/report")
+@login_required
+def followup(plan_id: int):
+    plan = _plan(plan_id)
+    try:
+        report = _report(plan)
+        error = None
+    except ServiceError as exc:
+        # Show the page for the default date, with the message, as a 400.
+        error = str(exc)
+        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, queries.today())[0],
+                              thai_digits=bool(current_user.thai_digits))
+    presets = [
+        (f"{label} ({thaidate.format_date(round_date(plan.fiscal_year, r))})",
+         url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=None, round=r)))
+        for r, label in ROUNDS.items()
+    ]
+    presets.append(("วันนี้", url_for("reports.followup", plan_id=plan.id,
+                                      **_params(report, as_of=queries.today().isoformat()))))
+    downloads = [
+        (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
+        for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
+    ]
+    controls = {
+        "action": url_for("reports.followup", plan_id=plan.id),
+        "as_of_text": thaidate.format_date(report.as_of, style="short"),
+        "presets": presets,
+        "downloads": downloads,
+        "back_url": url_for("plans.dashboard", plan_id=plan.id),
+        "signers_changed": any(request.args.get(n) for n in SIGNER_FIELDS),
+    }
+    controls["error"] = error
+    if error:
+        controls["as_of_text"] = (request.args.get("as_of") or "")[:40]
+    return render_html(report, standalone=False, controls=controls), 400 if error else 200
+
+
+@bp.get("/plans/<int:plan_id>/report.<fmt>")
+@login_required
+def download(plan_id: int, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    plan = _plan(plan_id)
+    report = _report(plan)
+    body = render_report(report, fmt)
+    thai_name, ascii_name = report_filename(report, fmt)
+    response = Response(body, content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def render_report(report: FollowupReport, fmt: str) -> bytes:
+    """The report in one of FORMATS, as bytes (used by the downloads and the CLI)."""
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    if fmt == "pdf":
+        return html_to_pdf(render_html(report))
+    if fmt == "docx":
+        return followup_docx(report)
+    if fmt == "xlsx":
+        return followup_xlsx(report)
+    raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use html, pdf, docx or xlsx)")
+
+
+# -- a measure's follow-up result ------------------------------------------------------
+
+@bp.app_context_processor
+def _result_helpers() -> dict:
+    return {"measure_result": measure_result_summary}
+
+
+def measure_result_summary(measure: Measure) -> str:
+    """One line for the measure page: the figure, else the start of the note; "" when none."""
+    result = results.get_result(measure)
+    if result is None:
+        return ""
+    if result.value is not None:
+        return _result_figure(result)
+    note = " ".join(result.note.split())
+    return note if len(note) <= 120 else note[:119] + "…"
+
+
+def _measure(measure_id: int) -> Measure:
+    measure = db.session.get(
+        Measure, measure_id,
+        options=[joinedload(Measure.weakness).joinedload(Weakness.plan), joinedload(Measure.owner_department)],
+    )
+    if measure is None:
+        abort(404)
+    _readable(measure.plan.organization_id)
+    return measure
+
+
+def _upload_dir() -> str:
+    return str(Path(current_app.config["TRACKER_UPLOAD_DIR"]).resolve())
+
+
+RESULT_FIELD_LABELS = {"value": "ค่า", "unit": "หน่วย", "note": "หมายเหตุ", "evidence": "หลักฐาน"}
+
+
+def _result_value(result: MeasureResult | None) -> str:
+    """The stored figure as the form shows it again: "1250", "87.5"."""
+    if result is None or result.value is None:
+        return ""
+    return format(result.value.normalize(), "f")
+
+
+def _result_figure(result: MeasureResult) -> str:
+    f = Formatter(bool(current_user.thai_digits))
+    return f"{f.number(result.value)} {f.t(result.unit)}".strip()
+
+
+def _render_result(measure: Measure, *, error: str | None = None, form: dict | None = None):
+    page = render_template(
+        "reports/result.html",
+        result_value=_result_value,
+        result_figure=_result_figure,
+        result_field_labels=RESULT_FIELD_LABELS,
+        measure=measure,
+        plan=measure.plan,
+        result=results.get_result(measure),
+        evidence=results.result_evidence(measure),
+        journal=results.result_journal(measure),
+        can_edit=results.can_edit_result(current_user, measure),
+        allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
+        max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
+        error=error,
+        form=form or {},
+    )
+    return page, 400 if error else 200
+
+
+@bp.get("/measures/<int:measure_id>/result")
+@login_required
+def result(measure_id: int):
+    return _render_result(_measure(measure_id))
+
+
+@bp.post("/measures/<int:measure_id>/result")
+@login_required
+def save_result(measure_id: int):
+    measure = _measure(measure_id)
+    results.require_result_editor(current_user, measure)
+    form = request.form
+    try:
+        changed = results.set_result(
+            measure, _me(), queries.now(),
+            value=form.get("value", ""), unit=form.get("unit", ""), note=form.get("note", ""),
+        )
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        return _render_result(_measure(measure_id), error=str(exc), form=form.to_dict())
+    flash("บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+          "success" if changed else "info")
+    return redirect(url_for("reports.result", measure_id=measure_id))
+
+
+@bp.post("/measures/<int:measure_id>/result/evidence")
+@login_required
+def add_result_evidence(measure_id: int):
+    measure = _measure(measure_id)
+    results.require_result_editor(current_user, measure)
+    upload_dir = _upload_dir()
+    stored: list[Path] = []
+    try:
+        kind = request.form.get("kind", "")
+        if kind == EvidenceKind.file.value:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
+            ev = results.add_result_file(
+                measure, _me(), upload.filename, upload.stream, upload_dir,
+                int(current_app.config["MAX_CONTENT_LENGTH"]), queries.now(),
+            )
+            stored.append(plan_services.evidence_path(ev, upload_dir))
+        elif kind == EvidenceKind.link.value:
+            results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
+                                    queries.now())
+        else:
+            raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
+        db.session.commit()
+    except BaseException as exc:
+        # A stored file whose row is not committed would be an orphan: remove it.
+        stored += [
+            plan_services.evidence_path(o, upload_dir)
+            for o in db.session.new
+            if isinstance(o, Evidence) and o.stored_name
+        ]
+        db.session.rollback()
+        for path in stored:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, ServiceError):
+            return _render_result(_measure(measure_id), error=str(exc), form=request.form.to_dict())
+        raise
+    flash("แนบหลักฐานแล้ว (evidence added)", "success")
+    return redirect(url_for("reports.result", measure_id=measure_id))
+
+
+def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Evidence]:
+    measure = _measure(measure_id)
+    ev = db.session.get(Evidence, evidence_id)
+    if ev is None or ev.measure_id != measure.id:
+        abort(404)
+    return measure, ev
+
+
+@bp.post("/measures/<int:measure_id>/result/evidence/<int:evidence_id>/delete")
+@login_required
+def delete_result_evidence(measure_id: int, evidence_id: int):
+    measure, ev = _result_evidence(measure_id, evidence_id)
+    results.require_result_editor(current_user, measure)
+    name = ev.original_name
+    path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
+    results.remove_result_evidence(ev, _me(), queries.now())
+    db.session.commit()
+    if path is not None:
+        path.unlink(missing_ok=True)  # only now is the row gone for good
+    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
+    return redirect(url_for("reports.result", measure_id=measure_id))
