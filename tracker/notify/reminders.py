@@ -1,0 +1,338 @@
+"""Owner reminders and escalations: what should have been queued by `now`.
+
+The rules (issue 3 design; all days are Bangkok dates, D = the day of `now`):
+
+* Mail is queued only on business days, from rules.send_after_minutes.
+* Only open steps (not started, in progress) of active plans.
+* A step due on u has triggers (reason, T): ("before:N", N business days
+  before u) for each N of rules.days_before; ("due", the last business day on
+  or before u); ("overdue", M) for every M > u on rules.overdue_weekday.
+  A trigger fires on the first business day on or after T.
+* On D a step's candidate is the trigger with the latest T that has fired by
+  D (on a tie, "due" wins over "before:1"). It is given to a recipient unless
+  an OutboxItem (recipient, step, reason, T, u) exists, and only while still
+  relevant ("before"/"due" while D <= u; "overdue" always). So after downtime
+  the latest reminder is given once and older ones it supersedes are not; a
+  moved due date gives new reminders (u is in the key); done or cancelled
+  steps get nothing.
+* Recipients: the owner department's mailbox, its active owner users, the
+  assignee if active — deduplicated by address. When the candidate is an
+  overdue trigger M with (M − u) > rules.escalate_after_days days, the
+  department head (if active) gets the step too, reason "escalation".
+* One message per recipient per day (kind "reminder", about "org:<id>",
+  for_date D) listing all their steps. A recipient whose message for D
+  already exists gets nothing more today: the new items wait for the next
+  business day, where they come if still relevant.
+
+Jobs are plain functions of `now`: `plan_reminders(now)` says what a pass
+would queue without writing (for --dry-run); `queue_reminders(now)` queues
+it. Both need an app context; the caller commits.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from .. import thaidate
+from ..auth.models import Role, User
+from ..db import db
+from ..orgs.models import Department, Organization
+from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import NotificationRules, OutboxItem, OutboxMessage
+from .outbox import ItemSpec
+from .render import PlannedMessage, enqueue_planned, render_email, step_line, step_sort_key
+from .rules import fire_date, latest_weekday, local_day, rules_by_organization, sending_open
+
+KIND = "reminder"
+OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
+ESCALATION = "escalation"
+
+
+def about_org(organization_id: int) -> str:
+    return f"org:{organization_id}"
+
+
+# -- the triggers of one step --------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Trigger:
+    """One reason to remind about a step, dated by the rule (not by when it is sent)."""
+
+    date: date
+    reason: str
+
+
+def candidate_trigger(due: date, rules: NotificationRules, day: date) -> Trigger | None:
+    """The trigger with the latest date that has fired by `day`, relevant or not."""
+    wd = rules.overdue_weekday
+    if wd is not None:
+        # Overdue triggers are all later than the others: the latest fired one wins.
+        m = latest_weekday(day, wd)
+        while m > due:
+            if fire_date(m) <= day:
+                return Trigger(m, "overdue")
+            m -= timedelta(days=7)
+    # Ranked so that on the same date "due" beats "before:1" beats "before:7".
+    options: list[tuple[date, int, str]] = [
+        (thaidate.add_business_days(due, -n), -n, f"before:{n}") for n in rules.days_before_list
+    ]
+    if rules.remind_on_due_date:
+        options.append((thaidate.previous_business_day(due, include_self=True), 0, "due"))
+    fired = [o for o in options if fire_date(o[0]) <= day]
+    if not fired:
+        return None
+    when, _rank, reason = max(fired)
+    return Trigger(when, reason)
+
+
+def reminder_trigger(due: date, rules: NotificationRules, day: date) -> Trigger | None:
+    """The candidate if it is still relevant on `day` (see the module docstring)."""
+    trigger = candidate_trigger(due, rules, day)
+    if trigger is None:
+        return None
+    if trigger.reason != "overdue" and day > due:
+        return None
+    return trigger
+
+
+def escalates(trigger: Trigger, due: date, rules: NotificationRules) -> bool:
+    return (
+        trigger.reason == "overdue"
+        and rules.escalate_after_days is not None
+        and (trigger.date - due).days > rules.escalate_after_days
+    )
+
+
+# -- recipients ----------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    """One address and why it is written to; a user when the address is a person's."""
+
+    address: str
+    name: str
+    user: User | None = None
+    why: list[str] = field(default_factory=list)
+    items: list[tuple[Step, ItemSpec]] = field(default_factory=list)
+
+    def add_why(self, sentence: str) -> None:
+        if sentence not in self.why:
+            self.why.append(sentence)
+
+
+def _address(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+class _Recipients:
+    """Recipients of one organization's day, merged by address."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, Recipient] = {}
+
+    def get(self, address: str, name: str, user: User | None) -> Recipient:
+        r = self.by_address.get(address)
+        if r is None:
+            r = self.by_address[address] = Recipient(address, name, user)
+        elif r.user is None and user is not None:
+            # A person's address that is also a mailbox: address them as the person.
+            r.user, r.name = user, name
+        return r
+
+
+def step_recipients(step: Step, owners: list[User]) -> dict[str, tuple[str, User | None, str]]:
+    """address → (name, user or None, why) for the owners' side of a step, deduplicated.
+
+    `owners` are the active owner users of the step's department.
+    """
+    dept = step.owner_department
+    found: dict[str, tuple[str, User | None, str]] = {}
+    mailbox = _address(dept.email)
+    if mailbox:
+        found[mailbox] = (dept.name, None, f"อีเมลนี้เป็นอีเมลแจ้งเตือนของ{dept.name}")
+    people = [(u, f"คุณเป็นเจ้าหน้าที่ผู้รับผิดชอบของ{dept.name}") for u in owners]
+    if step.assignee is not None and step.assignee.active:
+        people.append((step.assignee, "คุณได้รับมอบหมายให้รับผิดชอบขั้นตอนในอีเมลนี้"))
+    for user, why in people:
+        address = _address(user.email)
+        if address and (address not in found or found[address][1] is None):
+            found[address] = (user.display_name, user, why)
+    return found
+
+
+# -- one organization's day -------------------------------------------------------------------
+
+
+def _open_steps(organization_id: int) -> list[Step]:
+    return list(
+        db.session.scalars(
+            sa.select(Step)
+            .join(Step.measure)
+            .join(Measure.weakness)
+            .join(Weakness.plan)
+            .where(
+                Plan.organization_id == organization_id,
+                Plan.status == PlanStatus.active,
+                Step.status.in_(OPEN_STATUSES),
+            )
+            .options(
+                selectinload(Step.measure).selectinload(Measure.weakness).selectinload(Weakness.measures),
+                selectinload(Step.owner_department).selectinload(Department.head),
+                selectinload(Step.assignee),
+            )
+            .order_by(Step.id)
+        )
+    )
+
+
+def _owners_by_department(organization_id: int, department_ids: set[int]) -> dict[int, list[User]]:
+    owners: dict[int, list[User]] = defaultdict(list)
+    if not department_ids:
+        return owners
+    for user in db.session.scalars(
+        sa.select(User)
+        .where(
+            User.organization_id == organization_id,
+            User.role == Role.owner,
+            User.active.is_(True),
+            User.department_id.in_(department_ids),
+        )
+        .order_by(User.id)
+    ):
+        owners[user.department_id].append(user)  # type: ignore[index]
+    return owners
+
+
+def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
+    """Every reminder already given for these steps, as OutboxItem keys."""
+    if not step_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(
+            OutboxItem.recipient, OutboxItem.step_id, OutboxItem.reason, OutboxItem.trigger_date,
+            OutboxItem.due_date,
+        ).where(OutboxItem.step_id.in_(step_ids))
+    )
+    return {tuple(row) for row in rows}  # type: ignore[misc]
+
+
+def _written_today(about: str, day: date) -> set[str]:
+    return set(
+        db.session.scalars(
+            sa.select(OutboxMessage.recipient).where(
+                OutboxMessage.about == about, OutboxMessage.kind == KIND, OutboxMessage.for_date == day
+            )
+        )
+    )
+
+
+def _plan_organization(org: Organization, rules: NotificationRules, day: date) -> list[PlannedMessage]:
+    steps = _open_steps(org.id)
+    if not steps:
+        return []
+    triggers = {s.id: t for s in steps if (t := reminder_trigger(s.due_date, rules, day)) is not None}
+    if not triggers:
+        return []
+    reminded = [s for s in steps if s.id in triggers]
+    owners = _owners_by_department(org.id, {s.owner_department_id for s in reminded})
+    given = _given([s.id for s in reminded])
+    recipients = _Recipients()
+
+    def give(address: str, name: str, user: User | None, why: str, step: Step, reason: str, when: date) -> None:
+        if (address, step.id, reason, when, step.due_date) in given:
+            return
+        r = recipients.get(address, name, user)
+        r.add_why(why)
+        r.items.append((step, ItemSpec(step.id, reason, when, step.due_date)))
+
+    for step in reminded:
+        trigger = triggers[step.id]
+        for address, (name, user, why) in step_recipients(step, owners.get(step.owner_department_id, [])).items():
+            give(address, name, user, why, step, trigger.reason, trigger.date)
+        head = step.owner_department.head
+        if escalates(trigger, step.due_date, rules) and head is not None and head.active:
+            address = _address(head.email)
+            if address:
+                why = (
+                    f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน "
+                    f"{rules.escalate_after_days} วัน"
+                )
+                give(address, head.display_name, head, why, step, ESCALATION, trigger.date)
+
+    about = about_org(org.id)
+    already = _written_today(about, day)
+    planned = []
+    for address in sorted(recipients.by_address):
+        r = recipients.by_address[address]
+        if address in already or not r.items:
+            continue
+        email = render_reminder(org, r, day)
+        planned.append(
+            PlannedMessage(
+                organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
+                recipient_name=r.name, user_id=r.user.id if r.user else None, subject=email.subject,
+                body_text=email.text, body_html=email.html, items=tuple(item for _s, item in r.items),
+            )
+        )
+    return planned
+
+
+# -- the email --------------------------------------------------------------------------------
+
+
+def render_reminder(org: Organization, r: Recipient, day: date):
+    """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
+    sections: dict[str, list[Step]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
+    own: set[int] = set()
+    for step, item in r.items:
+        section = item.reason.split(":")[0]
+        if section != ESCALATION:
+            own.add(step.id)
+        sections[section].append(step)
+    # A head who is also an owner of the step sees it once, with the owners' reminder.
+    sections[ESCALATION] = [s for s in sections[ESCALATION] if s.id not in own]
+    lines = {k: [step_line(s, day) for s in sorted(v, key=step_sort_key)] for k, v in sections.items()}
+    count = len({step.id for step, _item in r.items})
+    return render_email(
+        "reminder",
+        thai_digits=bool(r.user and r.user.thai_digits),
+        org_name=org.name, day=day, recipient_name=r.name, count=count, why=r.why,
+        overdue=lines["overdue"], due_today=lines["due"], upcoming=lines["before"],
+        escalated=lines[ESCALATION],
+    )
+
+
+# -- the job ----------------------------------------------------------------------------------
+
+
+def organizations_with_active_plans() -> list[Organization]:
+    ids = sa.select(Plan.organization_id).where(Plan.status == PlanStatus.active).distinct()
+    return list(db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids)).order_by(Organization.id)))
+
+
+def plan_reminders(now: datetime) -> list[PlannedMessage]:
+    """What a reminder pass at `now` (aware) would queue, for every organization. Reads only."""
+    day = local_day(now)
+    orgs = organizations_with_active_plans()
+    rules = rules_by_organization(o.id for o in orgs)
+    planned: list[PlannedMessage] = []
+    for org in orgs:
+        if sending_open(rules[org.id], now):
+            planned.extend(_plan_organization(org, rules[org.id], day))
+    return planned
+
+
+def queue_reminders(now: datetime) -> list[OutboxMessage]:
+    """Queue the reminders and escalations due by `now` (aware); returns the new messages.
+
+    Idempotent: a second pass at the same or a later time of the same day
+    creates nothing already given. Flushes; the caller commits.
+    """
+    return enqueue_planned(plan_reminders(now), now)

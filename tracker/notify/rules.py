@@ -1,0 +1,352 @@
+"""An organization's reminder rules, people's digest preferences, and the clock
+the mail jobs share (Bangkok day, sending window, when a trigger fires).
+
+Jobs read the rules with `rules_for` / `rules_by_organization`, which never
+write: an organization without a row gets the defaults (a transient object).
+The admin page creates the row on first save (`update_rules`). Services flush,
+never commit; every change is journaled.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import thaidate
+from ..access import require_admin
+from ..auth.models import User
+from ..db import db
+from ..errors import PermissionDenied, ServiceError
+from ..journal import record
+from .models import NotificationRules
+
+#: The defaults of the design (issue 3): 7 and 1 business days before, on the
+#: due date, every Monday while overdue, the head after 7 days, Monday digests,
+#: a monthly summary, 14 days ahead, from 08:00 Bangkok.
+DEFAULTS: dict[str, Any] = {
+    "days_before": "7,1",
+    "remind_on_due_date": True,
+    "overdue_weekday": 0,
+    "escalate_after_days": 7,
+    "digest_weekday": 0,
+    "monthly_summary": True,
+    "lookahead_days": 14,
+    "send_after_minutes": 8 * 60,
+}
+FIELDS = tuple(DEFAULTS)
+
+WEEKDAYS = ("วันจันทร์", "วันอังคาร", "วันพุธ", "วันพฤหัสบดี", "วันศุกร์", "วันเสาร์", "วันอาทิตย์")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+MAX_DAYS_BEFORE = 60
+MAX_REMINDERS_BEFORE = 5
+MAX_ESCALATE_DAYS = 365
+MAX_LOOKAHEAD_DAYS = 90
+
+
+class RulesError(ServiceError):
+    """Rules that cannot be accepted; `problems` holds one Thai (English) line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" · ".join(problems))
+        self.problems = problems
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def default_rules(organization_id: int) -> NotificationRules:
+    """The defaults as an unsaved row (column defaults only apply on insert)."""
+    return NotificationRules(organization_id=organization_id, **DEFAULTS)
+
+
+def rules_by_organization(organization_ids: Iterable[int]) -> dict[int, NotificationRules]:
+    """Each organization's rules in one query; defaults where there is no row. Never writes."""
+    ids = list(organization_ids)
+    found = {
+        r.organization_id: r
+        for r in db.session.scalars(
+            sa.select(NotificationRules).where(NotificationRules.organization_id.in_(ids))
+        )
+    } if ids else {}
+    return {i: found.get(i) or default_rules(i) for i in ids}
+
+
+def rules_for(organization_id: int) -> NotificationRules:
+    return rules_by_organization([organization_id])[organization_id]
+
+
+def get_or_create_rules(organization_id: int) -> NotificationRules:
+    """The organization's row, created with the defaults if missing. Flushes."""
+    query = sa.select(NotificationRules).where(NotificationRules.organization_id == organization_id)
+    rules = db.session.scalar(query)
+    if rules is not None:
+        return rules
+    rules = default_rules(organization_id)
+    try:
+        # A savepoint: another process creating the row at the same moment
+        # must not spoil the caller's transaction.
+        with db.session.begin_nested():
+            db.session.add(rules)
+    except IntegrityError:
+        rules = db.session.scalar(query)
+        assert rules is not None
+    return rules
+
+
+# -- the clock of the mail jobs ---------------------------------------------------------
+
+
+def local_now(now: datetime) -> datetime:
+    """`now` in Bangkok; refuses naive datetimes, which would be ambiguous."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    return now.astimezone(thaidate.BANGKOK)
+
+
+def local_day(now: datetime) -> date:
+    return local_now(now).date()
+
+
+def sending_open(rules: NotificationRules, now: datetime) -> bool:
+    """Mail is queued only on business days, from rules.send_after_minutes local time."""
+    local = local_now(now)
+    return thaidate.is_business_day(local.date()) and local.hour * 60 + local.minute >= rules.send_after_minutes
+
+
+def fire_date(trigger: date) -> date:
+    """The day a trigger dated `trigger` is acted on: it, or the next business day."""
+    return thaidate.next_business_day(trigger, include_self=True)
+
+
+def latest_weekday(day: date, weekday: int) -> date:
+    """The latest date on or before `day` falling on `weekday` (0 = Monday)."""
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def first_business_day_of_month(day: date) -> date:
+    return thaidate.next_business_day(day.replace(day=1), include_self=True)
+
+
+# -- describing -------------------------------------------------------------------------
+
+
+def weekday_label(weekday: int | None, off: str = "ไม่ส่ง (off)") -> str:
+    return off if weekday is None else f"{WEEKDAYS[weekday]} ({WEEKDAYS_EN[weekday]})"
+
+
+def minutes_label(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# -- validating and changing the rules ----------------------------------------------------
+
+
+@dataclass
+class _Checker:
+    problems: list[str]
+
+    def weekday(self, value: Any, label: str) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+            self.problems.append(f"{label}: ต้องเป็นวันในสัปดาห์ (must be a weekday 0–6 or off)")
+            return None
+        return value
+
+    def whole(self, value: Any, label: str, low: int, high: int, *, optional: bool = False) -> int | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problems.append(
+                f"{label}: ต้องเป็นจำนวนเต็ม {low}–{high} (must be a whole number from {low} to {high})"
+            )
+            return None
+        return value
+
+    def flag(self, value: Any, label: str) -> bool:
+        if not isinstance(value, bool):
+            self.problems.append(f"{label}: ต้องเป็นใช่หรือไม่ใช่ (must be true or false)")
+            return False
+        return value
+
+
+def normalize_days_before(value: Any, problems: list[str]) -> str:
+    """"7, 1" / "๗ ๑" / [1, 7] → "7,1" (descending, no duplicates); problems appended."""
+    label = "แจ้งล่วงหน้า (days before)"
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    elif isinstance(value, str):
+        parts = thaidate.to_arabic_digits(value).replace(",", " ").split()
+    else:
+        problems.append(f"{label}: รูปแบบไม่ถูกต้อง (expected e.g. '7,1')")
+        return ""
+    numbers: set[int] = set()
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= MAX_DAYS_BEFORE:
+            problems.append(
+                f"{label}: “{part[:20]}” ต้องเป็นจำนวนวันทำการ 1–{MAX_DAYS_BEFORE} คั่นด้วยจุลภาค "
+                f"(each must be a number of business days from 1 to {MAX_DAYS_BEFORE}, e.g. '7,1')"
+            )
+            return ""
+        numbers.add(int(part))
+    if len(numbers) > MAX_REMINDERS_BEFORE:
+        problems.append(
+            f"{label}: ได้ไม่เกิน {MAX_REMINDERS_BEFORE} ครั้ง (at most {MAX_REMINDERS_BEFORE} reminders before)"
+        )
+        return ""
+    return ",".join(str(n) for n in sorted(numbers, reverse=True))
+
+
+def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check typed values (see DEFAULTS for the fields); raise RulesError listing every problem."""
+    problems: list[str] = []
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        problems.append(f"ไม่รู้จักการตั้งค่า {', '.join(unknown)} (unknown settings)")
+    check = _Checker(problems)
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "days_before":
+            clean[name] = normalize_days_before(value, problems)
+        elif name == "remind_on_due_date":
+            clean[name] = check.flag(value, "แจ้งในวันครบกำหนด (on the due date)")
+        elif name == "monthly_summary":
+            clean[name] = check.flag(value, "สรุปประจำเดือน (monthly summary)")
+        elif name == "overdue_weekday":
+            clean[name] = check.weekday(value, "วันแจ้งงานที่เลยกำหนด (overdue reminder day)")
+        elif name == "digest_weekday":
+            clean[name] = check.weekday(value, "วันส่งสรุปประจำสัปดาห์ (weekly digest day)")
+        elif name == "escalate_after_days":
+            clean[name] = check.whole(value, "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", 0,
+                                      MAX_ESCALATE_DAYS, optional=True)
+        elif name == "lookahead_days":
+            clean[name] = check.whole(value, "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)", 1, MAX_LOOKAHEAD_DAYS)
+        elif name == "send_after_minutes":
+            clean[name] = check.whole(value, "เวลาเริ่มส่งอีเมล (send from)", 0, 24 * 60 - 1)
+    if problems:
+        raise RulesError(problems)
+    return clean
+
+
+def _optional_int(form: Mapping[str, str], name: str, label: str, problems: list[str]) -> int | None:
+    raw = thaidate.to_arabic_digits((form.get(name) or "").strip())
+    if raw in ("", "off", "none"):
+        return None
+    if not raw.isdigit():
+        problems.append(f"{label}: “{raw[:20]}” ไม่ใช่ตัวเลข (not a number)")
+        return None
+    return int(raw)
+
+
+def parse_time_of_day(text: str) -> int:
+    """"08:00" / "8.30" / "๘:๐๐" → minutes after midnight; ValueError otherwise."""
+    raw = thaidate.to_arabic_digits(text.strip()).replace(".", ":").removesuffix("น").strip()
+    hours, sep, minutes = raw.partition(":")
+    if not hours.isdigit() or (sep and not minutes.isdigit()):
+        raise ValueError(text)
+    h, m = int(hours), int(minutes or 0)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ValueError(text)
+    return h * 60 + m
+
+
+def parse_rules_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The admin form (all strings) → typed values for `update_rules`; RulesError lists every problem.
+
+    Checkboxes are on when present ("on"); an empty weekday or escalation means off.
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {
+        "days_before": form.get("days_before") or "",
+        "remind_on_due_date": form.get("remind_on_due_date") in ("on", "1", "true"),
+        "monthly_summary": form.get("monthly_summary") in ("on", "1", "true"),
+        "overdue_weekday": _optional_int(form, "overdue_weekday", "วันแจ้งงานที่เลยกำหนด (overdue reminder day)", problems),
+        "digest_weekday": _optional_int(form, "digest_weekday", "วันส่งสรุปประจำสัปดาห์ (weekly digest day)", problems),
+        "escalate_after_days": _optional_int(
+            form, "escalate_after_days", "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", problems
+        ),
+    }
+    lookahead_label = "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)"
+    reported = len(problems)
+    lookahead = _optional_int(form, "lookahead_days", lookahead_label, problems)
+    if lookahead is None and len(problems) == reported:
+        problems.append(f"{lookahead_label}: โปรดระบุจำนวนวัน (required)")
+    # A value already reported stands in as the default, so it is not reported twice.
+    values["lookahead_days"] = DEFAULTS["lookahead_days"] if lookahead is None else lookahead
+    try:
+        values["send_after_minutes"] = parse_time_of_day(form.get("send_after") or "")
+    except ValueError:
+        problems.append(
+            f"เวลาเริ่มส่งอีเมล: “{(form.get('send_after') or '')[:20]}” ต้องเป็นเวลา เช่น 08:00 "
+            "(send from must be a time such as 08:00)"
+        )
+        values["send_after_minutes"] = DEFAULTS["send_after_minutes"]
+    try:
+        clean = validate_rules(values)
+    except RulesError as exc:
+        problems.extend(exc.problems)
+        clean = {}
+    if problems:
+        raise RulesError(problems)
+    return clean
+
+
+def update_rules(organization_id: int, actor: User | None, now: datetime, **values: Any) -> list[str]:
+    """Change an organization's rules (admins only; actor None = command line).
+
+    Takes any of the DEFAULTS fields, typed (see `parse_rules_form` for form
+    strings). Validates all of them first (RulesError lists every problem,
+    nothing is written), then journals each changed field. Returns the names
+    of the changed fields. Flushes; the caller commits.
+    """
+    if actor is not None:
+        require_admin(actor, organization_id)
+    clean = validate_rules(values)
+    rules = get_or_create_rules(organization_id)
+    changes = [(name, getattr(rules, name), new) for name, new in clean.items() if getattr(rules, name) != new]
+    for name, _old, new in changes:
+        setattr(rules, name, new)
+    db.session.flush()
+    for name, old, new in changes:
+        record(
+            organization_id=organization_id, entity="notification_rules", entity_id=rules.id, action="edit",
+            actor=actor, field=name, old=old, new=new, at=now,
+        )
+    return [name for name, _old, _new in changes]
+
+
+# -- a person's digest preferences ----------------------------------------------------------
+
+
+def set_digest_preferences(
+    user: User, actor: User | None, now: datetime, *, enabled: bool, weekday: int | None
+) -> list[str]:
+    """Turn a user's digests on/off and pick their weekday (None: the organization's).
+
+    Only the user (or an admin of the organization, or the signed unsubscribe
+    link with actor None) may do this. Journaled per changed field; flushes.
+    """
+    if actor is not None and actor.id != user.id:
+        if actor.organization_id != user.organization_id or not actor.is_admin:
+            raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
+    problems: list[str] = []
+    weekday = _Checker(problems).weekday(weekday, "วันรับสรุปประจำสัปดาห์ (digest day)")
+    if not isinstance(enabled, bool):
+        problems.append("รับสรุป: ต้องเป็นใช่หรือไม่ใช่ (enabled must be true or false)")
+    if problems:
+        raise RulesError(problems)
+    changed = []
+    for name, new in (("digest_enabled", enabled), ("digest_weekday", weekday)):
+        old = getattr(user, name)
+        if old != new:
+            setattr(user, name, new)
+            changed.append(name)
+            record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="edit",
+                   actor=actor, field=name, old=old, new=new, at=now)
+    db.session.flush()
+    return changed
