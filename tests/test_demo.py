@@ -113,3 +113,28 @@ def test_a_demo_owner_can_log_in(runner, ctx, client):
     runner.invoke(args=["demo"])
     response = client.post("/login", data={"email": "strategy.owner@banpet.example", "password": DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+def test_with_progress_marks_a_realistic_part_done_once(runner, ctx):
+    result = runner.invoke(args=["demo", "--with-progress", "--as-of", "2023-08-01"])
+    assert result.exit_code == 0, result.output
+    assert "บันทึกความคืบหน้าตัวอย่าง 20 ขั้นตอน ณ 1 ส.ค. 2566" in result.output
+    plan = db.session.scalar(sa.select(Plan))
+    by_status = {status: [s for s in plan.steps if s.status is status] for status in StepStatus}
+    assert (len(by_status[StepStatus.done]), len(by_status[StepStatus.in_progress])) == (13, 7)
+    for step in by_status[StepStatus.done]:
+        assert step.completed_at.date() < step.due_date < date(2023, 8, 1)
+        assert step.completed_by.department == step.owner_department  # ticked off by its own owner
+        assert step.journal[-1].note == "ดำเนินการเรียบร้อยแล้ว (ข้อมูลสาธิต)"
+    late = [s for s in by_status[StepStatus.in_progress] if s.is_overdue(date(2023, 8, 1))]
+    assert [s.number for s in late] == ["2.4", "3.1.3", "3.2.2"]
+    assert all(s.due_date >= date(2023, 8, 1) for s in by_status[StepStatus.not_started])
+
+    counts = row_counts()
+    again = runner.invoke(args=["demo", "--with-progress"])
+    assert "แผนมีความคืบหน้าอยู่แล้ว" in again.output
+    assert row_counts() == counts
+
+
+def test_progress_date_must_be_inside_the_demo_year(runner, ctx):
+    assert runner.invoke(args=["demo", "--with-progress", "--as-of", "2021-01-01"]).exit_code == 2

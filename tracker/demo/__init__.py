@@ -8,7 +8,7 @@ officers, not heads, and an administrator sets heads under the admin pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,14 +18,21 @@ from ..auth.services import create_user
 from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.importer import import_plan
-from ..plans.models import Plan
+from ..plans.models import Plan, StepStatus
 from ..plans.planfile import PlanSpec, load_plan_file
+from ..plans.services import change_status
+from ..thaidate import BANGKOK, previous_business_day
 
-__all__ = ["DEMO_FILE", "DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "DemoResult", "load_demo", "demo_spec"]
+__all__ = [
+    "DEMO_FILE", "DEMO_PASSWORD", "DEMO_USERS", "DEMO_PROGRESS_DATE", "DemoUser", "DemoResult",
+    "load_demo", "demo_spec", "add_demo_progress",
+]
 
 DEMO_FILE = Path(__file__).with_name("banpet-2566.yaml")
 #: One password for every demo user; meets `check_password_policy`.
 DEMO_PASSWORD = "banpet2566"
+#: The default "as of" day of `--with-progress`: mid-year, so the plan shows a mix of states.
+DEMO_PROGRESS_DATE = date(2023, 8, 1)
 
 
 @dataclass(frozen=True)
@@ -97,3 +104,49 @@ def load_demo(now: datetime) -> DemoResult:
         result.users.append(user)
     db.session.flush()
     return result
+
+
+def add_demo_progress(plan: Plan, as_of: date) -> int:
+    """Mark a realistic part of the demo plan as worked on by `as_of`; return how many steps changed.
+
+    Steps due before `as_of` are done (a business day before their due date)
+    by their department's demo owner, except every fifth one, left in progress
+    and therefore late; the next step of each measure is in progress. Nothing
+    happens (0) when any step already has progress, so running it twice, or
+    after people used the demo, changes nothing. Flushes, never commits.
+    """
+    steps = plan.steps
+    if any(s.status is not StepStatus.not_started for s in steps):
+        return 0
+    users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.organization_id == plan.organization_id))}
+    owners = {u.department_id: u for u in users.values() if u.role is Role.owner and u.department_id}
+    admin = users.get(DEMO_USERS[0].email)
+    changed = 0
+    for m_index, measure in enumerate(plan.measures):
+        started = False
+        for s_index, step in enumerate(measure.steps):
+            actor = owners.get(step.owner_department_id) or admin
+            if step.due_date < as_of:
+                if (m_index + s_index) % 5 == 4:
+                    when = max(step.start_date, step.due_date - timedelta(days=14))
+                    change_status(step, StepStatus.in_progress, actor, _utc(when),
+                                  note="อยู่ระหว่างดำเนินการ รอเอกสารประกอบ (ข้อมูลสาธิต)")
+                else:
+                    when = max(step.start_date, previous_business_day(step.due_date, include_self=False))
+                    change_status(step, StepStatus.done, actor, _utc(when),
+                                  note="ดำเนินการเรียบร้อยแล้ว (ข้อมูลสาธิต)")
+                changed += 1
+            elif not started:
+                when = max(step.start_date, as_of - timedelta(days=3))
+                if when < as_of:
+                    change_status(step, StepStatus.in_progress, actor, _utc(when),
+                                  note="เริ่มดำเนินการแล้ว (ข้อมูลสาธิต)")
+                    changed += 1
+                started = True
+    db.session.flush()
+    return changed
+
+
+def _utc(day: date) -> datetime:
+    """10:00 Bangkok on `day`, as aware UTC: when a demo officer ticked the step off."""
+    return datetime.combine(day, time(10, 0), BANGKOK).astimezone(timezone.utc)
