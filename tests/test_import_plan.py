@@ -479,3 +479,16 @@ def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
     assert "แผ่นงาน “แผน (plan)” แถว 8 (row 8): ไม่รู้จักหัวข้อ “หมายเหตุ (note)”" in err
     assert "ชื่อแผน" in err or "title is required" in err
     assert row_counts() == before
+
+
+def test_removing_a_measure_with_a_follow_up_result_is_refused(runner, nongkhai, tmp_path):
+    from tracker.reports.models import MeasureResult
+
+    db.session.add(MeasureResult(measure_id=nongkhai.measures[2].id, note="ตรวจสอบครบ 12 โครงการ"))
+    db.session.commit()
+    before = row_counts()
+    without_last_measure = NONGKHAI.split("      - title: โครงการตรวจสอบการจัดซื้อจัดจ้าง")[0]
+    result = run_import(runner, write(tmp_path, without_last_measure))
+    assert result.exit_code == 1
+    assert "มาตรการ 2.2 (measure 2.2): ไฟล์ไม่มีมาตรการ “โครงการตรวจสอบการจัดซื้อจัดจ้าง” แล้ว" in result.stderr
+    assert row_counts() == before

@@ -9,7 +9,8 @@ first step of the first measure of the first weakness, and so on):
   they differ, and every change to an existing step is journaled;
 * items beyond the old ones are added; items no longer in the file are
   removed only when none of their steps has progress (status not_started and
-  no evidence), otherwise the whole import is refused;
+  no evidence) and a removed measure has no follow-up result or evidence of
+  its own; otherwise the whole import is refused;
 * step statuses, evidence and journals are never touched.
 
 Departments are matched by name; an e-mail given in the file updates the
@@ -32,7 +33,7 @@ from ..errors import PermissionDenied
 from ..journal import record, record_step
 from ..orgs.models import Department, Organization
 from ..thaidate import format_date, format_period
-from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import Evidence, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .planfile import MeasureSpec, PlanFileError, PlanSpec, Problem, StepSpec, WeaknessSpec
 
 __all__ = ["ImportResult", "import_plan"]
@@ -133,17 +134,19 @@ class _Importer:
         """Steps that would disappear although someone already worked on them."""
         spec = self.spec
         doomed: list[Step] = []
+        doomed_measures: list[Measure] = []
         for wi, weakness in enumerate(plan.weaknesses):
             if wi >= len(spec.weaknesses):
-                doomed += [s for m in weakness.measures for s in m.steps]
+                doomed_measures += weakness.measures
                 continue
             w_spec = spec.weaknesses[wi]
             for mi, measure in enumerate(weakness.measures):
                 if mi >= len(w_spec.measures):
-                    doomed += list(measure.steps)
+                    doomed_measures.append(measure)
                     continue
                 doomed += measure.steps[len(w_spec.measures[mi].steps):]
-        problems = []
+        doomed += [s for m in doomed_measures for s in m.steps]
+        problems = [self.measure_progress_problem(m) for m in doomed_measures if self.measure_has_results(m)]
         for step in doomed:
             if _has_progress(step):
                 evidence = f" หลักฐาน {len(step.evidence)} รายการ" if step.evidence else ""
@@ -158,6 +161,24 @@ class _Importer:
                     )
                 )
         return problems
+
+    @staticmethod
+    def measure_has_results(measure: Measure) -> bool:
+        """A follow-up result or evidence of the measure itself (the O43 report's material)."""
+        from ..reports.models import MeasureResult
+
+        result = db.session.scalar(sa.select(MeasureResult.id).where(MeasureResult.measure_id == measure.id).limit(1))
+        evidence = db.session.scalar(sa.select(Evidence.id).where(Evidence.measure_id == measure.id).limit(1))
+        return result is not None or evidence is not None
+
+    @staticmethod
+    def measure_progress_problem(measure: Measure) -> Problem:
+        return Problem(
+            f"มาตรการ {measure.number} (measure {measure.number})",
+            f"ไฟล์ไม่มีมาตรการ {_quote(measure.title)} แล้ว แต่มาตรการนี้มีผลการติดตามหรือหลักฐานบันทึกไว้ "
+            "จึงลบไม่ได้ ให้คงมาตรการนี้ไว้ในไฟล์ (the file no longer has this measure, but it has a recorded "
+            "follow-up result or evidence; keep it in the file)",
+        )
 
     # -- writing -------------------------------------------------------------
 
