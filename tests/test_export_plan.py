@@ -164,3 +164,14 @@ def test_template_with_the_example_rows_copied_in_imports(tmp_path):
 
 def test_template_needs_an_xlsx_name(runner, tmp_path):
     assert runner.invoke(args=["plan-template", "-o", str(tmp_path / "form.yaml")]).exit_code == 2
+
+
+def test_multi_line_texts_survive_the_round_trip(world):
+    world.plan.title = "แผนบรรทัดแรก\nบรรทัดที่สอง"
+    world.m1.follow_up = "ข้อหนึ่ง\nข้อสอง: มีเครื่องหมาย # และ : ด้วย"
+    db.session.commit()
+    text = export_plan_yaml(world.plan)
+    spec = load_plan_bytes(text.encode(), "plan.yaml")
+    assert spec.title == "แผนบรรทัดแรก\nบรรทัดที่สอง"
+    assert spec.measures[0].follow_up == "ข้อหนึ่ง\nข้อสอง: มีเครื่องหมาย # และ : ด้วย"
+    assert text.startswith("# แผนบรรทัดแรก บรรทัดที่สอง\n")

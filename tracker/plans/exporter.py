@@ -109,10 +109,11 @@ def plan_to_dict(plan: Plan) -> dict:
 
 def export_plan_yaml(plan: Plan) -> str:
     """The plan as a YAML plan file (UTF-8 text, Thai kept as is)."""
+    # One line each: a title with a line break would otherwise spill out of the comment.
+    title, org_name = (" ".join(text.split()) for text in (plan.title, plan.organization.name))
     header = (
-        f"# {plan.title}\n"
-        f"# {plan.organization.name} ปีงบประมาณ {plan.fiscal_year}: "
-        "ไฟล์แผนสำหรับ `tracker import-plan` (plan file)\n"
+        f"# {title}\n"
+        f"# {org_name} ปีงบประมาณ {plan.fiscal_year}: ไฟล์แผนสำหรับ `tracker import-plan` (plan file)\n"
     )
     body = yaml.dump(
         plan_to_dict(plan),
