@@ -70,6 +70,10 @@ cli.add_command(scheduler_command)
 
 
 def register_commands(app: Flask) -> None:
+    from .ita.cli import ita_commands
+
+    for command in ita_commands:
+        app.cli.add_command(command)
     from .plans.cli import plan_commands
 
     for command in plan_commands:
