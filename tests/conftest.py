@@ -277,3 +277,36 @@ def page_factory(browser, live_server):
     yield _page
     for context in contexts:
         context.close()
+
+
+# -- a real SMTP server ---------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _smtp_sink_server():
+    from smtp_sink import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_sink(_smtp_sink_server):
+    """A real SMTP server on 127.0.0.1 (see tests/smtp_sink.py), empty and accepting."""
+    _smtp_sink_server.clear()
+    _smtp_sink_server.accept()
+    yield _smtp_sink_server
+    _smtp_sink_server.accept()
+    _smtp_sink_server.clear()
+
+
+@pytest.fixture
+def mail_config(app, smtp_sink):
+    """Point the app's mail settings at the sink for one test (2 s timeout)."""
+    values = {"MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port, "MAIL_USE_TLS": False,
+              "MAIL_USE_SSL": False, "MAIL_USERNAME": None, "MAIL_PASSWORD": None, "MAIL_TIMEOUT": 2}
+    saved = {key: app.config.get(key) for key in values}
+    app.config.update(values)
+    yield app.config
+    app.config.update(saved)

@@ -34,6 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .notify import mail
+
+    mail.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
     from .database import register_sqlite_pragmas

@@ -74,7 +74,8 @@ def register_commands(app: Flask) -> None:
 
     for command in ita_commands:
         app.cli.add_command(command)
+    from .notify.cli import outbox_commands
     from .plans.cli import plan_commands
 
-    for command in plan_commands:
+    for command in plan_commands + outbox_commands:
         app.cli.add_command(command)

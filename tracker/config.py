@@ -86,6 +86,16 @@ def load(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env_bool("SECURE_COOKIES", False),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Mail (tracker/notify/mail.py). No server: messages are captured in
+        # the outbox instead of sent, readable there and downloadable as .eml.
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "ระบบติดตามมาตรการ ITA <noreply@localhost>",
+        "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
     }
 
 

@@ -1,0 +1,92 @@
+"""Outbox commands: `tracker outbox` (what is queued, sent, failed) and `tracker deliver`."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from ..db import db
+from ..thaidate import BANGKOK
+from .models import OutboxMessage, OutboxStatus
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """--now as ISO 8601; without a zone it is Bangkok time, as people here read clocks."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2023-08-01T08:30 (expected ISO 8601, e.g. 2023-08-01T08:30; got {text!r})"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=BANGKOK)
+    return value.astimezone(timezone.utc)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def row_as_json(row: OutboxMessage) -> dict:
+    return {
+        "id": row.id, "kind": row.kind, "for_date": _iso(row.for_date), "recipient": row.recipient,
+        "subject": row.subject, "status": row.status.value, "attempts": row.attempts,
+        "last_error": row.last_error, "created_at": _iso(row.created_at), "sent_at": _iso(row.sent_at),
+        "message_id": row.message_id,
+    }
+
+
+@click.command("outbox")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of messages.")
+@click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), help="Only messages in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest first, at most this many.")
+@with_appcontext
+def outbox_command(as_json: bool, status: str | None, limit: int) -> None:
+    """List the outbox, newest first (รายการกล่องจดหมายออก)."""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == OutboxStatus(status))
+    rows = db.session.scalars(query).all()
+    if as_json:
+        click.echo(json.dumps([row_as_json(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("กล่องจดหมายออกว่าง (the outbox is empty)")
+        return
+    for r in rows:
+        sent = f" sent {r.sent_at:%Y-%m-%d %H:%M}Z" if r.sent_at else ""
+        click.echo(f"#{r.id} {r.status.value:<8} {r.kind:<14} {r.for_date} {r.recipient}  "
+                   f"attempts={r.attempts}{sent}  {r.subject}")
+        if r.last_error:
+            click.echo(f"      last error: {r.last_error}")
+
+
+@click.command("deliver")
+@click.option("--now", "now_text", metavar="ISO8601", help="Deliver as if it were this time (default: now).")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@with_appcontext
+def deliver_command(now_text: str | None, limit: int) -> None:
+    """Send the messages that are due (ส่งข้อความที่ถึงกำหนด); captured when no mail server is set."""
+    from .delivery import deliver
+
+    report = deliver(parse_now(now_text), limit=limit)
+    click.echo(
+        f"ส่งแล้ว (sent) {len(report.sent)} · เก็บไว้ (captured) {len(report.captured)} · "
+        f"รอส่งใหม่ (retry later) {len(report.retried)} · ส่งไม่สำเร็จ (failed) {len(report.failed)}"
+        + (f" · คืนจากผู้ส่งที่หยุดไป (freed) {len(report.swept)}" if report.swept else "")
+    )
+    for label, ids in (("failed", report.failed), ("retry later", report.retried)):
+        for row in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+            click.echo(f"  #{row.id} {label}: {row.recipient}: {row.last_error}")
+    if report.stopped:
+        raise click.ClickException(
+            f"ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ จะลองใหม่ภายหลัง (could not reach the mail server; will retry): {report.stopped}"
+        )
+
+
+outbox_commands = [outbox_command, deliver_command]

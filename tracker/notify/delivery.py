@@ -1,0 +1,267 @@
+"""Delivering the outbox: every pending message sent once, failures kept.
+
+A row's life: pending → sending (claimed) → sent | failed, or captured when
+no mail server is configured. The rules:
+
+- Claim by compare-and-set, one row at a time: `UPDATE … SET status='sending'
+  WHERE id = (a due pending row) AND status='pending' RETURNING id`. Of any
+  number of senders (gunicorn workers, a second host) exactly one wins a row.
+  On PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED` so senders
+  do not queue behind each other; SQLite serialises writers and the
+  compare-and-set alone suffices. One row at a time keeps `sending` equal to
+  "in flight", so a crashed sender strands one row, not a batch.
+- Commit `sent` right after each message.
+- SMTP 4xx: back to pending, `next_attempt_at = now + min(2^attempts min, 6 h)`.
+  Connection refused, timeouts, a dropped connection or 421: the same for the
+  row in flight, and the batch stops (the next beat tries again).
+- 5xx, or MAX_ATTEMPTS reached: failed, with the server's answer kept.
+- The sweeper returns rows stuck in `sending` for longer than LEASE (their
+  sender died) to pending.
+
+Exactly once, and its limit: a sender killed after the server accepted DATA
+but before it committed `sent` leaves the row in `sending`; the sweeper
+returns it and it is sent again. That window (between the server's 250 and
+our commit, milliseconds) is the only way to a duplicate, and the fixed
+Message-ID makes such a duplicate recognisable to mail clients.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_mail import BadHeaderError
+
+from ..db import db, utcnow
+from ..errors import ServiceError
+from ..journal import record
+from . import mail
+from .models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+#: Attempts before a message is given up as failed (retries then span ~14 h).
+MAX_ATTEMPTS = 10
+#: A claimed row whose sender has not finished after this long is freed.
+LEASE = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    captured: list[int] = field(default_factory=list)
+    #: Given back to pending with a back-off
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    #: Rows freed by the sweeper
+    swept: list[int] = field(default_factory=list)
+    #: Why the batch stopped early (the server could not be reached), if it did
+    stopped: str | None = None
+
+
+class TransportError(Exception):
+    """The server could not be reached or stopped answering: stop the batch."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failed attempt: 2, 4, 8 … minutes, at most 6 h."""
+    return min(timedelta(minutes=2 ** min(attempts, 20)), MAX_BACKOFF)
+
+
+def new_sender_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _due(now: datetime) -> sa.Select:
+    return (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+    )
+
+
+def claim(now: datetime, sender_id: str, status: OutboxStatus = OutboxStatus.sending) -> int | None:
+    """Take one due pending row for this sender; None when none is left.
+
+    One statement, so SQLite takes its write lock before reading the
+    candidate (a read-then-write transaction could not upgrade in WAL mode).
+    Commits, so other senders see the claim at once.
+    """
+    candidate = _due(now).with_for_update(skip_locked=True).scalar_subquery()
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == candidate, OutboxMessage.status == OutboxStatus.pending)
+        .values(status=status, claimed_by=sender_id, claimed_at=now)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    row_id = db.session.execute(stmt).scalar()
+    db.session.commit()
+    return row_id
+
+
+def _finish(row_id: int, sender_id: str, **values) -> bool:
+    """Record the outcome if the row is still ours; commit. False: the lease was lost."""
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.sending,
+               OutboxMessage.claimed_by == sender_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    held = db.session.execute(stmt).rowcount == 1
+    db.session.commit()
+    if not held:
+        log.warning("outbox %s: lease lost before its outcome was recorded (%s)", row_id, values.get("status"))
+    return held
+
+
+def _retry_or_fail(row: OutboxMessage, sender_id: str, now: datetime, error: str, report: DeliveryReport) -> None:
+    attempts = row.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=attempts,
+                last_error=f"{error} (gave up after {attempts} attempts)")
+        report.failed.append(row.id)
+    else:
+        _finish(row.id, sender_id, status=OutboxStatus.pending, attempts=attempts, last_error=error,
+                next_attempt_at=now + backoff(attempts), claimed_by=None, claimed_at=None)
+        report.retried.append(row.id)
+
+
+def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
+    """The server's code and text from an error about one message, if it answered."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+    else:
+        return None, str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return code, f"{code} {text}"
+
+
+def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id: str, now: datetime,
+              report: DeliveryReport) -> None:
+    """Send one claimed row and record the outcome; TransportError stops the batch."""
+    try:
+        message = mail.build_email(row)
+        if message.has_bad_headers():
+            raise BadHeaderError("a line break in the subject or an address")
+        message.as_bytes()  # fail here, not half-way through the SMTP dialogue
+    except (BadHeaderError, ValueError) as exc:
+        # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
+        _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=row.attempts + 1,
+                last_error=f"cannot build the message: {exc}")
+        report.failed.append(row.id)
+        return
+    try:
+        connection.send(message)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        code, error = _smtp_answer(exc)
+        if code == 421:  # "service not available, closing channel": a transport problem
+            _retry_or_fail(row, sender_id, now, error, report)
+            raise TransportError(error) from exc
+        if code is not None and 400 <= code < 500:
+            _retry_or_fail(row, sender_id, now, error, report)
+        else:
+            _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=row.attempts + 1, last_error=error)
+            report.failed.append(row.id)
+        return
+    except (smtplib.SMTPException, OSError) as exc:
+        # Refused, timed out, dropped, TLS or login trouble: not this message's fault.
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _retry_or_fail(row, sender_id, now, error, report)
+        raise TransportError(error) from exc
+    _finish(row.id, sender_id, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now, last_error=None)
+    report.sent.append(row.id)
+
+
+def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
+    """Send (or capture) up to `limit` due messages. A job: commits as it goes."""
+    now = now or utcnow()
+    sender_id = sender_id or new_sender_id()
+    report = DeliveryReport(swept=sweep(now))
+    if not mail.server_configured():
+        while len(report.captured) < limit:
+            row_id = claim(now, sender_id, status=OutboxStatus.captured)
+            if row_id is None:
+                break
+            report.captured.append(row_id)
+        return report
+    with mail.connect() as connection:
+        for _ in range(limit):
+            row_id = claim(now, sender_id)
+            if row_id is None:
+                break
+            try:
+                _send_one(connection, db.session.get(OutboxMessage, row_id), sender_id, now, report)
+            except TransportError as exc:
+                report.stopped = str(exc)
+                connection.close(broken=True)
+                break
+    if report.stopped:
+        log.warning("delivery stopped: %s", report.stopped)
+    return report
+
+
+def sweep(now: datetime | None = None) -> list[int]:
+    """Free rows whose sender died while sending them; commits.
+
+    The interrupted try counts as an attempt, so a message that kills its
+    sender every time ends as failed instead of looping forever.
+    """
+    now = now or utcnow()
+    error = "the sender stopped while sending (lease expired); it may have been delivered once already"
+    attempts = OutboxMessage.attempts + 1
+    status_type = OutboxMessage.__table__.c.status.type
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - LEASE)
+        .values(
+            status=sa.case((attempts >= MAX_ATTEMPTS, sa.literal(OutboxStatus.failed, status_type)),
+                           else_=sa.literal(OutboxStatus.pending, status_type)),
+            attempts=attempts, last_error=error, next_attempt_at=now, claimed_by=None, claimed_at=None,
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(db.session.execute(stmt).scalars())
+    db.session.commit()
+    if ids:
+        log.warning("outbox: freed %d message(s) stuck in sending: %s", len(ids), ids)
+    return ids
+
+
+RESENDABLE = (OutboxStatus.failed, OutboxStatus.captured)
+
+
+def resend(row: OutboxMessage, actor, now: datetime) -> None:
+    """Put a failed (or captured) message back in the queue; journaled. Flushes only."""
+    if row.status not in RESENDABLE:
+        raise ServiceError(
+            f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
+            f"(only failed or captured messages can be resent; this one is {row.status.value})"
+        )
+    if row.status is OutboxStatus.captured and not mail.server_configured():
+        raise ServiceError(
+            "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
+            "(no mail server is configured: the message would only be captured again)"
+        )
+    old_status, old_error = row.status, row.last_error
+    row.status = OutboxStatus.pending
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.last_error = None
+    row.claimed_by = None
+    row.claimed_at = None
+    record(organization_id=row.organization_id, entity="outbox", entity_id=row.id, action="resend",
+           actor=actor, field="status", old=old_status, new=OutboxStatus.pending, note=old_error, at=now)
+    db.session.flush()

@@ -1,0 +1,178 @@
+"""Flask-Mail 0.10, mended, and the one way an outbox row becomes an email.
+
+Two defects of Flask-Mail 0.10.0 are fixed here (see docs/notes.md):
+
+- It has no send timeout: a server that accepts the connection and then says
+  nothing blocks the sender forever (upstream issue #114). `TimeoutConnection`
+  passes `timeout=` to smtplib, so every socket operation gives up after
+  MAIL_TIMEOUT seconds.
+- On import it registers utf-8 with 8-bit bodies for the whole process, so a
+  long Thai HTML line goes out as one line of several kilobytes and real
+  servers refuse it ("Line too long", RFC 5321 allows 998 octets).
+  Re-registering utf-8 with BASE64 bodies (the standard library's own
+  default) right after importing flask_mail keeps every line at 76 octets.
+
+Flask-Mail reads its settings once, at `init_app`; the sender reads
+`current_app.config` at each delivery instead (`settings()`), so a configured
+server is used without a restart and tests can point the app at a sink.
+"""
+from __future__ import annotations
+
+import hashlib
+import smtplib
+from email import charset as _charset
+from email import policy
+from email.header import decode_header, make_header
+from email.utils import format_datetime
+from types import TracebackType
+
+import flask_mail
+from flask import Flask, current_app
+
+from ..thaidate import BANGKOK
+
+# After `import flask_mail`, whose import set utf-8 bodies to 8-bit: put the
+# standard library's base64 back for every utf-8 part this process writes.
+_charset.add_charset("utf-8", _charset.SHORTEST, _charset.BASE64, "utf-8")
+
+_SMTP_AS_ENCODED = policy.SMTP.clone(refold_source="none")
+
+DEFAULT_SENDER = "ระบบติดตามมาตรการ ITA <noreply@localhost>"
+
+#: Kinds of message that carry a one-click unsubscribe (RFC 8058).
+UNSUBSCRIBABLE_KINDS = ("digest_weekly", "digest_monthly")
+
+mail = flask_mail.Mail()
+
+
+def init_app(app: Flask) -> None:
+    # Registers app.extensions["mail"], which flask_mail.Message reads while
+    # it builds a message; sending goes through `connect()` below.
+    mail.init_app(app)
+
+
+def server_configured(app: Flask | None = None) -> bool:
+    """False in the embedded default: delivery then captures instead of sending."""
+    config = (app or current_app).config
+    return bool((config.get("MAIL_SERVER") or "").strip())
+
+
+def settings(app: Flask | None = None):
+    """Flask-Mail's settings object, read from the config now (not at start-up)."""
+    config = (app or current_app).config
+    state = mail.init_mail(config)
+    state.timeout = float(config.get("MAIL_TIMEOUT") or 30)
+    return state
+
+
+class TimeoutConnection(flask_mail.Connection):
+    """Flask-Mail's connection with a socket timeout, opened at the first message.
+
+    Opening late makes a refused connection the failure of the message being
+    sent (counted, backed off) rather than of the whole batch before it began.
+    It never "suppresses" sending: not sending is what captured mode is for.
+    """
+
+    def __enter__(self) -> TimeoutConnection:
+        self.host = None
+        self.num_emails = 0
+        return self
+
+    def configure_host(self) -> smtplib.SMTP:
+        m = self.mail
+        smtp_class = smtplib.SMTP_SSL if m.use_ssl else smtplib.SMTP
+        host = smtp_class(m.server, m.port, timeout=m.timeout)
+        try:
+            host.set_debuglevel(int(m.debug))
+            if m.use_tls:
+                host.starttls()
+            if m.username and m.password:
+                host.login(m.username, m.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+    def send(self, message: flask_mail.Message, envelope_from: str | None = None) -> None:
+        if self.host is None:
+            self.host = self.configure_host()
+        super().send(message, envelope_from)
+
+    def close(self, broken: bool = False) -> None:
+        """QUIT politely, or just drop the socket when the server is gone or silent
+        (QUIT would wait for another timeout)."""
+        host, self.host = self.host, None
+        if host is None:
+            return
+        if broken:
+            host.close()
+            return
+        try:
+            host.quit()
+        except (smtplib.SMTPException, OSError):
+            host.close()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close(broken=exc_type is not None)
+
+
+def connect(app: Flask | None = None) -> TimeoutConnection:
+    """A connection to the configured server (opened on `with`)."""
+    return TimeoutConnection(settings(app))
+
+
+class OutboxEmail(flask_mail.Message):
+    """A Flask-Mail message whose bytes depend only on the outbox row.
+
+    Message-ID and Date come from the row, and the MIME boundaries are derived
+    from the Message-ID instead of being random, so the .eml an admin
+    downloads is byte for byte what the server receives, and a resend is the
+    same message.
+    """
+
+    def __init__(self, *args, date_header: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.date_header = date_header
+
+    def _message(self):
+        msg = super()._message()
+        msg.replace_header("Date", self.date_header)
+        seed = hashlib.sha256(self.msgId.encode()).hexdigest()
+        for n, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+            part.set_boundary(f"=={seed[:24]}.{n}==")
+        # Flask-Mail stores headers already RFC 2047-encoded and folded. Its
+        # policy.SMTP would re-parse a long one and fold it again, and the
+        # standard library's address parser keeps the space between two
+        # encoded-words of a display name: a long Thai name went out with
+        # spaces inside words. Written as encoded, the lines stay < 998.
+        msg.policy = _SMTP_AS_ENCODED
+        return msg
+
+    def decoded_headers(self) -> list[tuple[str, str]]:
+        """The top-level headers as a person reads them (RFC 2047 decoded)."""
+        # raw_items: the values as written, not re-parsed by the policy (see _message).
+        return [(name, str(make_header(decode_header(value)))) for name, value in self._message().raw_items()]
+
+
+def build_email(row) -> OutboxEmail:
+    """The email of an outbox row, used for sending and for the .eml download."""
+    config = current_app.config
+    headers = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-replies to it
+    if row.kind in UNSUBSCRIBABLE_KINDS and row.user_id is not None:
+        from .tokens import unsubscribe_url
+
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(row.user_id)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = OutboxEmail(
+        subject=row.subject,
+        recipients=[(row.recipient_name or "", row.recipient)],
+        body=row.body_text,
+        html=row.body_html or None,
+        sender=config.get("MAIL_DEFAULT_SENDER") or DEFAULT_SENDER,
+        extra_headers=headers,
+        # The day it was queued, on the Bangkok clock the reader lives by.
+        date_header=format_datetime(row.created_at.astimezone(BANGKOK)),
+    )
+    message.msgId = row.message_id
+    return message
