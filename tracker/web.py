@@ -101,6 +101,7 @@ def register_web(app: Flask) -> None:
     from .ita.views import bp as ita_bp
     from .notify.views import bp as notify_bp
     from .notify.calendar_views import bp as calendar_bp
+    from .notify.outbox_views import bp as outbox_bp
     from .plans.views import bp as plans_bp
 
     app.register_blueprint(auth_bp)
@@ -109,3 +110,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(ita_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(outbox_bp)

@@ -1,0 +1,105 @@
+"""The outbox in the web interface: what was (or would be) sent, to whom, and why not.
+
+Admins only, and only their own organization's messages (another
+organization's message is a 404, never a leak). A message is shown from the
+same email object that is sent, so what an admin reads is what went out.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import require_admin
+from ..db import db, utcnow
+from ..errors import ServiceError
+from ..plans.models import Step
+from . import mail
+from .delivery import RESENDABLE, resend
+from .models import OutboxMessage, OutboxStatus
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+
+PER_PAGE = 50
+
+KIND_LABELS = {
+    "reminder": "แจ้งเตือนขั้นตอน", "escalation": "แจ้งหัวหน้าหน่วยงาน",
+    "digest_weekly": "สรุปประจำสัปดาห์", "digest_monthly": "สรุปประจำเดือน",
+}
+
+
+def reason_label(reason: str) -> str:
+    if reason.startswith("before:"):
+        return f"ล่วงหน้า {reason.split(':', 1)[1]} วันทำการ (before due)"
+    return {
+        "due": "ครบกำหนดวันนี้ (due today)", "overdue": "เลยกำหนด (overdue)",
+        "escalation": "เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน (escalation)",
+    }.get(reason, reason)
+
+
+@bp.before_request
+def admins_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    require_admin(current_user, current_user.organization_id)
+    return None
+
+
+@bp.context_processor
+def helpers() -> dict:
+    return {"kind_label": lambda k: KIND_LABELS.get(k, k), "reason_label": reason_label,
+            "statuses": list(OutboxStatus), "server_configured": mail.server_configured()}
+
+
+def _own_message(message_id: int) -> OutboxMessage:
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None or row.organization_id != current_user.organization_id:
+        abort(404)
+    return row
+
+
+@bp.get("")
+def index():
+    status_text = request.args.get("status", "")
+    try:
+        status = OutboxStatus(status_text) if status_text else None
+    except ValueError:
+        raise ServiceError(f"ไม่รู้จักสถานะ {status_text!r} (unknown status)") from None
+    page = request.args.get("page", 1, type=int)
+    own = OutboxMessage.organization_id == current_user.organization_id
+    query = sa.select(OutboxMessage).where(own).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    messages = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).where(own).group_by(OutboxMessage.status)).all())
+    return render_template("outbox/index.html", messages=messages, status=status, counts=counts)
+
+
+@bp.get("/<int:message_id>")
+def show(message_id: int):
+    row = _own_message(message_id)
+    shown = ("from", "to", "subject", "date", "message-id", "list-unsubscribe")
+    headers = [(name, value) for name, value in mail.build_email(row).decoded_headers() if name.lower() in shown]
+    steps = {s.id: s for s in db.session.scalars(
+        sa.select(Step).where(Step.id.in_([i.step_id for i in row.items])))}
+    return render_template("outbox/show.html", row=row, headers=headers, steps=steps,
+                           resendable=row.status in RESENDABLE)
+
+
+@bp.get("/<int:message_id>.eml")
+def download(message_id: int):
+    row = _own_message(message_id)
+    return Response(
+        mail.build_email(row).as_bytes(), mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="outbox-{row.id}.eml"'},
+    )
+
+
+@bp.post("/<int:message_id>/resend")
+def resend_message(message_id: int):
+    row = _own_message(message_id)
+    resend(row, current_user, utcnow())
+    db.session.commit()
+    flash("นำข้อความกลับเข้าคิวรอส่งแล้ว (queued to be sent again)", "success")
+    return redirect(url_for("outbox.show", message_id=row.id))
