@@ -199,8 +199,9 @@ def test_the_weakness_button_adds_a_prefilled_weakness_once(seeded, login):
         "ตัวชี้วัดที่ 7 ประสิทธิภาพการสื่อสาร ได้คะแนน 94.59 ในการประเมิน ITA ปีงบประมาณ พ.ศ. 2565 "
         "(แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายนอก ด้าน EIT) และมีคะแนนลดลง 3.80 คะแนนจากปีงบประมาณ พ.ศ. 2564"
     )
-    assert "เพิ่มประเด็นจุดอ่อน “ประสิทธิภาพการสื่อสาร” ในแผนปีงบประมาณ 2566 แล้ว" in text(
-        client.get(response.headers["Location"]))
+    admin_page = text(client.get(response.headers["Location"]))
+    assert "เพิ่มประเด็นจุดอ่อน “ประสิทธิภาพการสื่อสาร” ในแผนปีงบประมาณ 2566 แล้ว" in admin_page
+    assert f'id="weakness-{weakness.id}">ประเด็นที่ 3: ประสิทธิภาพการสื่อสาร' in admin_page
 
     again = client.post("/ita/2565/indicators/7/weakness")
     assert again.status_code == 302

@@ -43,12 +43,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import sqlalchemy as sa
 
+from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Organization
-from ..db import db
 from ..thaidate import to_arabic_digits
 from .framework import ensure_framework, framework_available
-from .services import CONTEXT_SCOPES, ContextInput, ScoreProblems, parse_score, save_scores
+from .services import ContextInput, ScoreProblems, parse_score, save_scores
 
 if TYPE_CHECKING:
     from ..auth.models import User
