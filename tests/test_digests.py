@@ -219,6 +219,7 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
     for step in (s11, s12, s21):
         assert f'href="{base}/steps/{step.id}"' in html
     assert f'href="{unsubscribe_url(world.manager.id)}"' in html
+    assert f'href="{base}/profile/notifications"' in html
 
 
 def test_the_first_digest_lists_what_was_completed_in_the_last_7_days(world, people):

@@ -471,6 +471,7 @@ def test_items_found_after_the_days_email_was_written_wait_for_the_next_business
     assert [[(i.step_id, i.reason) for i in m.items] for m in morning] == [[(a.id, "before:7")]] * 2
 
     set_due(b, date(2023, 4, 18), day=date(2023, 4, 3), hour=11)  # b's 7-days-before is today too
+    assert plan_reminders(at(date(2023, 4, 3), 13)) == []  # the dry run says so too
     assert run(date(2023, 4, 3), hour=13) == []
 
     tomorrow = run(date(2023, 4, 4))
@@ -543,3 +544,71 @@ def test_html_escapes_what_people_typed(world):
 
     assert "<script>" not in m.body_html and "&lt;script&gt;" in m.body_html
     assert '<script>alert("x")</script>' in m.body_text  # plain text is not HTML
+
+
+def test_a_pass_runs_the_same_number_of_queries_whatever_the_size_of_the_plan(world):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    def steps_due(day: date, n: int, start: int) -> None:
+        for i in range(n):
+            db.session.add(Step(measure=world.m2, order=start + i, title=f"ขั้นตอนเพิ่ม {i}",
+                                owner_department=world.strategy if i % 2 else world.palad,
+                                start_date=date(2023, 1, 2), due_date=day))
+        db.session.commit()
+
+    leave_open(world)
+    steps_due(date(2023, 4, 18), 2, 10)
+    with counting() as small:
+        assert len(plan_reminders(at(date(2023, 4, 3)))) == 4
+    steps_due(date(2023, 4, 18), 20, 20)
+    for i in range(6):
+        make_user(world.org, f"extra{i}@test.go.th", Role.owner, world.palad if i % 2 else world.strategy)
+    db.session.commit()
+    db.session.expire_all()
+    with counting() as large:
+        assert len(plan_reminders(at(date(2023, 4, 3)))) == 10
+
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_each_organization_gets_its_own_reminders_under_its_own_rules(world):
+    from tracker.orgs.models import Department, Organization
+    from tracker.plans.models import Measure, Plan, Weakness
+
+    step = world.step(world.m2, 2)
+    leave_open(world, step)
+    set_due(step, date(2023, 4, 18))
+    other = Organization(name="องค์การบริหารส่วนตำบลอื่น", slug="other", province="ขอนแก่น")
+    dept = Department(organization=other, name="สำนักปลัด", email="palad@other.go.th")
+    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
+    measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
+                      owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
+    theirs = Step(measure=measure, order=1, title="ขั้นตอนของอีกองค์กร", owner_department=dept,
+                  start_date=date(2023, 1, 2), due_date=date(2023, 4, 18))
+    db.session.add(other)
+    db.session.commit()
+    update_rules(other.id, None, at(date(2023, 3, 1)), days_before="3")  # their own rules
+    db.session.commit()
+
+    messages = run_days(date(2023, 3, 27), date(2023, 4, 12))
+
+    ours = [m for m in messages if m.organization_id == world.org.id]
+    their = [m for m in messages if m.organization_id == other.id]
+    assert {m.about for m in ours} == {f"org:{world.org.id}"} and {m.about for m in their} == {f"org:{other.id}"}
+    assert {i.step_id for m in ours for i in m.items} == {step.id}
+    assert given(their, "palad@other.go.th") == [(date(2023, 4, 10), "before:3", date(2023, 4, 10))]
+    assert "องค์การบริหารส่วนตำบลอื่น" in their[0].subject and world.org.name not in their[0].body_text
