@@ -1,0 +1,150 @@
+"""Every route × every role: who may read, who may write, who gets 403 or 404.
+
+Each endpoint of the app must be classified below; a new route without a
+class fails `test_every_route_is_classified`, so access is decided, not
+forgotten. Requests carry valid CSRF tokens and empty forms: the point is
+the access decision, not the form's validation (a 400 counts as "let in").
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import NOW, make_user
+from tracker.auth.models import Role
+from tracker.db import db
+from tracker.notify.outbox import enqueue
+from tracker.orgs.models import Department, Organization
+from tracker.plans import services
+from tracker.reports import results
+
+PUBLIC = "public"          # no login needed
+READ = "read"              # every user of the organization
+SELF = "self"              # any logged-in user, about themself
+STEP = "step"              # the step's department (owner), admins
+RESULT = "result"          # the measure's department (owner), admins
+ADMIN = "admin"            # admins of the organization
+
+CLASSES: dict[str, str] = {
+    "static": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC, "notify.unsubscribe": PUBLIC,
+    "auth.logout": SELF, "auth.profile": SELF, "calendar.feeds": SELF, "calendar.renew_mine": SELF,
+    "notify.preferences": SELF,
+    "plans.home": READ, "plans.dashboard": READ, "plans.measure": READ, "plans.my_steps": READ,
+    "plans.step": READ, "plans.evidence": READ, "ita.index": READ, "ita.year": READ,
+    "reports.followup": READ, "reports.download": READ, "reports.result": READ,
+    "plans.add_evidence": STEP, "plans.change_status": STEP, "plans.comment": STEP, "plans.delete_evidence": STEP,
+    "reports.save_result": RESULT, "reports.add_result_evidence": RESULT, "reports.delete_result_evidence": RESULT,
+    "ita.save": ADMIN, "ita.start_weakness": ADMIN, "ita.upload": ADMIN, "notify.rules_page": ADMIN,
+    "calendar.renew_department": ADMIN,
+}
+PREFIX_CLASSES = {"admin.": ADMIN, "outbox.": ADMIN}
+#: Route variables that name a record of the organization: outsiders get 404.
+RECORD_ARGS = {"plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
+               "message_id", "submission_id"}
+ROLES = ["anonymous", "admin", "manager", "owner_palad", "owner_strategy", "viewer", "outsider_admin"]
+
+
+def class_of(endpoint: str) -> str | None:
+    if endpoint in CLASSES:
+        return CLASSES[endpoint]
+    return next((c for prefix, c in PREFIX_CLASSES.items() if endpoint.startswith(prefix)), None)
+
+
+def rules(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_classified(app):
+    unclassified = sorted({r.endpoint for r, _ in rules(app) if class_of(r.endpoint) is None})
+    assert unclassified == [], f"classify these endpoints in CLASSES: {unclassified}"
+
+
+def _cases():
+    from tracker import create_app  # the route list only; the session app serves the requests
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    for rule, method in rules(app):
+        if rule.endpoint == "static" or class_of(rule.endpoint) == PUBLIC:
+            continue
+        for role in ROLES:
+            yield pytest.param(rule.rule, rule.endpoint, method, role, id=f"{method} {rule.rule} as {role}")
+
+
+@pytest.fixture
+def ids(world):
+    """Values for every route variable, all pointing into `world`'s organization."""
+    palad_step = world.step(world.m1, 1)
+    step_ev = services.add_link_evidence(palad_step, world.owner_palad, "https://a.go.th/1", "ประกาศ", NOW)
+    result_ev = results.add_result_link(world.m1, world.owner_palad, "https://a.go.th/2", "สถิติ", NOW)
+    message = enqueue(organization_id=world.org.id, about=f"org:{world.org.id}", kind="reminder",
+                      for_date=date(2023, 8, 1), recipient="palad@example.go.th", subject="ทดสอบ",
+                      body_text="x", body_html="<p>x</p>")
+    other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
+    db.session.add(other)
+    make_user(other, "outsider@other.go.th", Role.admin)
+    db.session.add(Department(organization=other, name="สำนักปลัด"))
+    db.session.commit()
+    return {
+        "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
+        "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id,
+        "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",
+        "evidence_id": step_ev.id, "result_evidence_id": result_ev.id,
+    }
+
+
+def _url(rule: str, endpoint: str, ids: dict) -> str:
+    values = dict(ids)
+    if endpoint == "reports.delete_result_evidence":
+        values["evidence_id"] = ids["result_evidence_id"]
+    url = rule
+    for name, value in values.items():
+        for conv in ("int:", ""):
+            url = url.replace(f"<{conv}{name}>", str(value))
+    assert "<" not in url, f"no value for a variable of {rule}: add it to the ids fixture"
+    return url
+
+
+def _user(world, role):
+    if role == "outsider_admin":
+        from tracker.auth.models import User
+
+        return db.session.scalar(db.select(User).where(User.email == "outsider@other.go.th"))
+    return getattr(world, role)
+
+
+def expected(cls: str, role: str, rule: str) -> str:
+    """"login", "forbidden", "not_found" or "allowed"."""
+    if role == "anonymous":
+        return "login"
+    if role == "outsider_admin":
+        if any(f"{a}>" in rule for a in RECORD_ARGS):
+            return "not_found"
+        return "allowed"
+    if cls in (READ, SELF):
+        return "allowed"
+    if cls == ADMIN:
+        return "allowed" if role == "admin" else "forbidden"
+    # STEP and RESULT: the palad step / measure 1 (สำนักปลัดเทศบาล)
+    return "allowed" if role in ("admin", "owner_palad") else "forbidden"
+
+
+@pytest.mark.parametrize("rule, endpoint, method, role", list(_cases()))
+def test_access(client, world, ids, login, rule, endpoint, method, role):
+    if role != "anonymous":
+        login(_user(world, role))
+    url = _url(rule, endpoint, ids)
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+    status = response.status_code
+    want = expected(class_of(endpoint), role, rule)
+    assert status < 500, f"{method} {url} as {role}: {status}"
+    if want == "login":
+        assert status in (302, 401) and "/login" in response.headers.get("Location", "/login"), status
+    elif want == "forbidden":
+        assert status == 403, f"{method} {url} as {role}: expected 403, got {status}"
+    elif want == "not_found":
+        assert status == 404, f"{method} {url} as {role}: expected 404, got {status}"
+    else:
+        assert status not in (401, 403, 404), f"{method} {url} as {role}: expected to be let in, got {status}"
