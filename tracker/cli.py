@@ -76,6 +76,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     from .notify.cli import outbox_commands
     from .plans.cli import plan_commands
+    from .reports.cli import report_commands
 
-    for command in plan_commands + outbox_commands:
+    for command in plan_commands + outbox_commands + report_commands:
         app.cli.add_command(command)

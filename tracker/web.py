@@ -103,9 +103,11 @@ def register_web(app: Flask) -> None:
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
     from .plans.views import bp as plans_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(ita_bp)
     app.register_blueprint(notify_bp)

@@ -42,9 +42,9 @@ from .followup import (
     resolve_as_of,
     round_date,
 )
-from .models import MeasureResult
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
+from .models import MeasureResult
 from .pdf import html_to_pdf
 
 bp = Blueprint("reports", __name__)

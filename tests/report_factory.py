@@ -1,0 +1,144 @@
+"""Helpers shared by the report tests: the demo plan with progress, another
+organization, marking steps done on a given day, and reading PDFs and PNGs
+with the real tools (pdftotext, pdftoppm) and the standard library."""
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+from tracker.auth.models import Role, User
+from tracker.db import db
+from tracker.orgs.models import Organization
+from tracker.plans.models import Plan, Step, StepStatus
+from tracker.plans.services import change_status
+from tracker.thaidate import BANGKOK
+
+from tests.conftest import make_user
+
+
+def bangkok(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """`day` at hour:minute in Bangkok, as aware UTC."""
+    return datetime.combine(day, time(hour, minute), BANGKOK).astimezone(timezone.utc)
+
+
+def load_demo_plan() -> Plan:
+    """The bundled Ban Pet demo with its mid-year progress (as `tracker demo --with-progress`)."""
+    from tracker.demo import DEMO_PROGRESS_DATE, add_demo_progress, load_demo
+
+    result = load_demo(bangkok(date(2022, 10, 12)))
+    add_demo_progress(result.plan, DEMO_PROGRESS_DATE)
+    db.session.commit()
+    return result.plan
+
+
+def finish(step: Step, actor: User | None, when: datetime, note: str = "") -> None:
+    """Tick a step off as done at `when` (the time the officer did it)."""
+    change_status(step, StepStatus.done, actor, when, note=note, check_permission=False)
+
+
+def other_org_admin() -> User:
+    org = Organization(name="เทศบาลตำบลอื่น", slug="otherorg", province="ขอนแก่น")
+    db.session.add(org)
+    user = make_user(org, "admin@other.go.th", Role.admin, name="ผู้ดูแลอื่น")
+    db.session.commit()
+    return user
+
+
+# -- PDF -------------------------------------------------------------------------
+
+def have_poppler() -> bool:
+    return bool(shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdfinfo"))
+
+
+def pdf_text(path: Path, *, layout: bool, crop: tuple[float, float] | None = None) -> str:
+    """pdftotext of the whole document; `crop` = (x, width) in points keeps one column."""
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if layout:
+        args.append("-layout")
+    if crop is not None:
+        x, width = crop
+        args += ["-r", "72", "-x", str(int(x)), "-y", "0", "-W", str(int(width)), "-H", "842"]
+    args += [str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    assert match, info
+    return int(match.group(1))
+
+
+def zero_width_words(path: Path) -> list[str]:
+    """Words of no width: marks painted without their base letter (a stray at a page foot)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [
+        m.group(3)
+        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', xml)
+        if m.group(1) == m.group(2)
+    ]
+
+
+def squeeze(text: str) -> str:
+    """Text with every whitespace and line break removed: titles wrap in table cells."""
+    return re.sub(r"\s+", "", text)
+
+
+def read_png(path: Path) -> tuple[int, int, int, bytes]:
+    """(width, height, channels, raw pixels) of an 8-bit PNG, decoded with zlib only."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    assert header is not None
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and interlace == 0, header
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    out = bytearray()
+    previous = bytearray(stride)
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + predictor) & 0xFF
+        out += line
+        previous = line
+    return width, height, channels, bytes(out)
+
+
+def non_white_share(path: Path) -> float:
+    width, height, channels, pixels = read_png(path)
+    colour = min(channels, 3)
+    dark = sum(
+        1
+        for i in range(0, len(pixels), channels)
+        if min(pixels[i:i + colour]) < 200
+    )
+    return dark / (width * height)

