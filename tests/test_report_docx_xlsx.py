@@ -181,3 +181,19 @@ def test_xlsx_thai_digits_change_text_not_numbers(world):
                     assert x == y  # numbers stay numbers
     flat = [v for r in thai[STEPS_SHEET].iter_rows(values_only=True) for v in r if isinstance(v, str)]
     assert "๒๐ ก.ค. ๒๕๖๖" in flat
+
+
+def test_a_plan_without_measures_still_makes_every_format(world):
+    from tracker.plans.models import Plan
+    from tracker.reports.followup import render_html
+
+    empty = Plan(organization=world.org, fiscal_year=2567, title="แผนว่าง")
+    db.session.add(empty)
+    db.session.commit()
+    report = build_report(empty, date(2024, 3, 31))
+    assert (report.summary.total, report.summary.percent, report.round) == (0, 0, 6)
+    assert "แผนนี้ยังไม่มีประเด็น" in render_html(report)
+    assert "แผนนี้ยังไม่มีประเด็น" in xml_of(followup_docx(report), "word/document.xml")
+    wb = openpyxl.load_workbook(io.BytesIO(followup_xlsx(report)))
+    total = next(r for r in wb[SUMMARY_SHEET].iter_rows(values_only=True) if r[0] == "รวม")
+    assert (total[4], total[5], total[8]) == (0, 0, 0)
