@@ -43,6 +43,10 @@ def test_an_admin_sees_the_rules_with_their_defaults(world, login):
     assert db.session.scalar(sa.select(NotificationRules)) is None  # reading creates nothing
 
 
+def test_the_admin_page_links_to_the_rules(world, login):
+    assert 'href="/admin/notifications"' in page(login(world.admin).get("/admin/"))
+
+
 def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
     client = login(world.admin)
 

@@ -39,7 +39,15 @@ from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .models import NotificationRules, OutboxMessage
-from .render import PlannedMessage, StepLine, enqueue_planned, render_email, step_line, step_sort_key
+from .render import (
+    PlannedMessage,
+    RenderedEmail,
+    StepLine,
+    enqueue_planned,
+    render_email,
+    step_line,
+    step_sort_key,
+)
 from .reminders import about_org, organizations_with_active_plans
 from .rules import (
     first_business_day_of_month,
@@ -283,7 +291,9 @@ def _plan_organization(org: Organization, rules: NotificationRules, day: date, n
     return planned
 
 
-def _message(org: Organization, about: str, kind: str, for_date: date, address: str, user: User, email) -> PlannedMessage:
+def _message(
+    org: Organization, about: str, kind: str, for_date: date, address: str, user: User, email: RenderedEmail
+) -> PlannedMessage:
     return PlannedMessage(
         organization_id=org.id, about=about, kind=kind, for_date=for_date, recipient=address,
         recipient_name=user.display_name, user_id=user.id, subject=email.subject, body_text=email.text,

@@ -44,7 +44,7 @@ from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
-from .render import PlannedMessage, enqueue_planned, render_email, step_line, step_sort_key
+from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email, step_line, step_sort_key
 from .rules import fire_date, latest_weekday, local_day, rules_by_organization, sending_open
 
 KIND = "reminder"
@@ -287,7 +287,7 @@ def _plan_organization(org: Organization, rules: NotificationRules, day: date) -
 # -- the email --------------------------------------------------------------------------------
 
 
-def render_reminder(org: Organization, r: Recipient, day: date):
+def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail:
     """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
     sections: dict[str, list[Step]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
     own: set[int] = set()
