@@ -302,6 +302,8 @@ def test_the_head_is_told_once_a_step_is_more_than_7_days_overdue(world):
     assert "แจ้งผู้บังคับบัญชา" in escalation.body_text
     assert "สำนักปลัดเทศบาล" in escalation.body_text and "เลยกำหนดมาแล้ว 15 วัน" in escalation.body_text
     assert "เลยกำหนด (overdue)" not in escalation.body_text  # the head is not an owner of it
+    assert "โปรดติดตามความคืบหน้ากับหน่วยงานผู้รับผิดชอบ" in escalation.body_text
+    assert "โปรดติดตามความคืบหน้ากับหน่วยงานผู้รับผิดชอบ" in escalation.body_html
     owners_days = [d for d, _r, _t in given(messages, PALAD_OWNER) if d >= date(2023, 8, 1)]
     assert owners_days == [date(2023, 8, 7), date(2023, 8, 15), date(2023, 8, 21)]
 
