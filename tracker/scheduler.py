@@ -38,7 +38,7 @@ def scheduler_name() -> str:
 
 def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:
     """One heartbeat: queue reminders and digests due by `now`, commit, deliver."""
-    from .notify.delivery import deliver, sweep
+    from .notify.delivery import deliver
     from .notify.digests import queue_digests
     from .notify.reminders import queue_reminders
 
@@ -48,7 +48,6 @@ def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickRepor
     record_beat(now)
     db.session.commit()
     if deliver_mail:
-        sweep(now)
         report.delivery = deliver(now, sender_id=scheduler_name())
     return report
 

@@ -89,4 +89,58 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         )
 
 
-outbox_commands = [outbox_command, deliver_command]
+def _job_command(name: str, what: str, plan_path: str, queue_path: str):
+    """`tracker remind` / `tracker digest`: one pass — queue what is due by --now, then deliver."""
+
+    @click.command(name, help=(
+        f"Queue the {what} due by --now (default: now), then deliver them; --dry-run only shows them. "
+        "Safe to run any number of times: nothing is queued twice."
+    ))
+    @click.option("--now", "now_text", metavar="ISO8601",
+                  help="Act as if it were this time (Bangkok when no zone is given), e.g. 2023-08-07T08:30.")
+    @click.option("--dry-run", is_flag=True, help="Show what would be queued; write and send nothing.")
+    @with_appcontext
+    def command(now_text: str | None, dry_run: bool) -> None:
+        from importlib import import_module
+
+        from ..db import utcnow
+        from ..thaidate import format_datetime
+        from .delivery import deliver
+
+        now = parse_now(now_text) or utcnow()
+        module, plan_name = plan_path.rsplit(".", 1)
+        planned = getattr(import_module(module), plan_name)(now)
+        click.echo(f"ณ {format_datetime(now)} (at {now.isoformat()}):")
+        if dry_run:
+            for m in planned:
+                click.echo(f"  would queue {m.kind} {m.for_date} → {m.recipient}: {m.subject}")
+            click.echo(f"จะเข้าคิว {len(planned)} ข้อความ (would queue {len(planned)}; dry run, nothing written)")
+            return
+        module, queue_name = queue_path.rsplit(".", 1)
+        queued = getattr(import_module(module), queue_name)(now)
+        db.session.commit()
+        for m in queued:
+            click.echo(f"  queued #{m.id} {m.kind} {m.for_date} → {m.recipient}: {m.subject}")
+        report = deliver(now)
+        click.echo(
+            f"เข้าคิว {len(queued)} · ส่งแล้ว {len(report.sent)} · เก็บไว้ {len(report.captured)} · "
+            f"รอส่งใหม่ {len(report.retried)} · ไม่สำเร็จ {len(report.failed)} "
+            f"(queued {len(queued)}, sent {len(report.sent)}, captured {len(report.captured)}, "
+            f"retry later {len(report.retried)}, failed {len(report.failed)})"
+        )
+        if report.stopped:
+            raise click.ClickException(f"ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ (mail server unreachable): {report.stopped}")
+
+    return command
+
+
+remind_command = _job_command(
+    "remind", "owners' reminders and escalations",
+    "tracker.notify.reminders.plan_reminders", "tracker.notify.reminders.queue_reminders",
+)
+digest_command = _job_command(
+    "digest", "weekly digests and monthly summaries",
+    "tracker.notify.digests.plan_digests", "tracker.notify.digests.queue_digests",
+)
+
+outbox_commands = [outbox_command, deliver_command, remind_command, digest_command]
