@@ -79,7 +79,7 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
     """An empty plan for a fiscal year (importing a file is the usual way)."""
     if not MIN_BE_YEAR <= fiscal_year <= MAX_BE_YEAR:
         raise ServiceError(
-            f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)"
+            "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)"
         )
     title = _text(title, "ชื่อแผน", "title")
     exists = db.session.scalar(

@@ -136,7 +136,7 @@ class StoredFile:
     sha256: str
 
 
-def _clean_filename(name: str) -> str:
+def clean_filename(name: str) -> str:
     name = os.path.basename((name or "").replace("\\", "/")).strip()
     name = "".join(ch for ch in name if ch.isprintable())
     return name[:255] or "file"
@@ -184,17 +184,15 @@ def store_upload(stream: IO[bytes], upload_dir: str, ext: str, max_bytes: int) -
     return StoredFile(stored_name, size, digest.hexdigest())
 
 
-def add_file_evidence(
-    step: Step, actor: User, filename: str, stream: IO[bytes], upload_dir: str, max_bytes: int, now: datetime
+def new_file_evidence(
+    actor: User, filename: str, stream: IO[bytes], upload_dir: str, max_bytes: int, now: datetime
 ) -> Evidence:
-    require_step_editor(actor, step)
-    filename = _clean_filename(filename)
-    head = stream.read(512)
-    ext = check_upload(filename, head)
+    """Check and store an upload; the returned Evidence is not yet attached or added."""
+    filename = clean_filename(filename)
+    ext = check_upload(filename, stream.read(512))
     stream.seek(0)
     stored = store_upload(stream, upload_dir, ext, max_bytes)
-    ev = Evidence(
-        step=step,
+    return Evidence(
         kind=EvidenceKind.file,
         stored_name=stored.stored_name,
         original_name=filename,
@@ -204,25 +202,35 @@ def add_file_evidence(
         uploaded_by_id=actor.id,
         created_at=now,
     )
-    db.session.add(ev)
-    record_step(step, "evidence_add", actor, field="evidence", new=filename, at=now)
-    db.session.flush()
-    return ev
 
 
-def add_link_evidence(step: Step, actor: User, url: str, title: str, now: datetime) -> Evidence:
-    require_step_editor(actor, step)
+def new_link_evidence(actor: User, url: str, title: str, now: datetime) -> Evidence:
+    """Check a link; the returned Evidence is not yet attached or added."""
     url = (url or "").strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
         raise ServiceError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (the link must be an http or https URL)")
     title = (title or "").strip()[:255] or url[:255]
-    ev = Evidence(
-        step=step, kind=EvidenceKind.link, url=url, original_name=title, size=0,
-        uploaded_by_id=actor.id, created_at=now,
-    )
+    return Evidence(kind=EvidenceKind.link, url=url, original_name=title, size=0, uploaded_by_id=actor.id,
+                    created_at=now)
+
+
+def add_file_evidence(
+    step: Step, actor: User, filename: str, stream: IO[bytes], upload_dir: str, max_bytes: int, now: datetime
+) -> Evidence:
+    require_step_editor(actor, step)
+    return _attach(step, new_file_evidence(actor, filename, stream, upload_dir, max_bytes, now), actor, now)
+
+
+def add_link_evidence(step: Step, actor: User, url: str, title: str, now: datetime) -> Evidence:
+    require_step_editor(actor, step)
+    return _attach(step, new_link_evidence(actor, url, title, now), actor, now)
+
+
+def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
+    ev.step = step
     db.session.add(ev)
-    record_step(step, "evidence_add", actor, field="evidence", new=title, at=now)
+    record_step(step, "evidence_add", actor, field="evidence", new=ev.original_name, at=now)
     db.session.flush()
     return ev
 

@@ -12,7 +12,6 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
-from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -22,8 +21,8 @@ from ..auth.models import Role, User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..journal import record
-from ..plans.models import Evidence, EvidenceKind, JournalEntry, Measure
-from ..plans.services import CONTENT_TYPES, _clean_filename, check_upload, store_upload
+from ..plans.models import Evidence, JournalEntry, Measure
+from ..plans.services import new_file_evidence, new_link_evidence
 from .models import MeasureResult
 
 __all__ = [
@@ -173,34 +172,18 @@ def add_result_file(
 ) -> Evidence:
     """Attach a file to the result; the same allow-list and storage as step evidence."""
     require_result_editor(actor, measure)
-    filename = _clean_filename(filename)
-    ext = check_upload(filename, stream.read(512))
-    stream.seek(0)
-    stored = store_upload(stream, upload_dir, ext, max_bytes)
-    ev = Evidence(
-        measure_id=measure.id, kind=EvidenceKind.file, stored_name=stored.stored_name, original_name=filename,
-        content_type=CONTENT_TYPES.get(ext, "application/octet-stream"), size=stored.size, sha256=stored.sha256,
-        uploaded_by_id=actor.id, created_at=now,
-    )
-    db.session.add(ev)
-    _journal(measure, actor, now, "evidence", None, filename)
-    db.session.flush()
-    return ev
+    return _attach(measure, new_file_evidence(actor, filename, stream, upload_dir, max_bytes, now), actor, now)
 
 
 def add_result_link(measure: Measure, actor: User, url: str, title: str, now: datetime) -> Evidence:
     require_result_editor(actor, measure)
-    url = (url or "").strip()
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
-        raise ServiceError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (the link must be an http or https URL)")
-    title = (title or "").strip()[:255] or url[:255]
-    ev = Evidence(
-        measure_id=measure.id, kind=EvidenceKind.link, url=url, original_name=title, size=0,
-        uploaded_by_id=actor.id, created_at=now,
-    )
+    return _attach(measure, new_link_evidence(actor, url, title, now), actor, now)
+
+
+def _attach(measure: Measure, ev: Evidence, actor: User, now: datetime) -> Evidence:
+    ev.measure_id = measure.id
     db.session.add(ev)
-    _journal(measure, actor, now, "evidence", None, title)
+    _journal(measure, actor, now, "evidence", None, ev.original_name)
     db.session.flush()
     return ev
 
