@@ -28,3 +28,5 @@ from .reports.models import (  # noqa: F401
     ReportSubmission,
     SubmissionStatus,
 )
+from .api.models import ApiToken  # noqa: F401
+from .public.models import PublishedReport  # noqa: F401

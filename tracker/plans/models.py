@@ -204,6 +204,8 @@ class Evidence(db.Model):
     size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Shown on the public progress page; internal (False) unless the owner chooses otherwise
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     step: Mapped[Step | None] = relationship(back_populates="evidence")
