@@ -165,6 +165,24 @@ def test_files_that_are_not_plans_are_refused_with_a_message(content, words):
     assert words in problem.message
 
 
+def test_an_impossible_iso_date_is_a_problem_with_its_place_not_a_crash():
+    data = b"""organization: {name: x, slug: example, province: y}
+fiscal_year: 2566
+title: t
+weaknesses:
+  - title: w
+    measures:
+      - title: m
+        owner: o
+        period: {start: 2023-02-30, end: 2023-09-30}
+        steps:
+          - {title: s, due: 2023-13-01}
+"""
+    places = {p.place: p.message for p in problems_of(data)}
+    assert "month 13" in places["weaknesses[1].measures[1].steps[1].due"]
+    assert "2023-02-30" in places["weaknesses[1].measures[1].period.start"]
+
+
 def test_missing_file_is_a_problem_not_a_crash(tmp_path):
     with pytest.raises(PlanFileError) as info:
         load_plan_file(tmp_path / "nope.yaml")

@@ -270,6 +270,17 @@ class _Loader(yaml.SafeLoader):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            # An impossible date such as 2023-13-01: keep the text, so that
+            # validation reports it with its place like any other bad date.
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 
 def yaml_place(path: PathT) -> str:
     """("weaknesses", 1, "measures", 0, "due") → "weaknesses[2].measures[1].due" (1-based)."""
@@ -304,6 +315,9 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         ) from None
     except yaml.YAMLError as exc:
         raise PlanFileError([Problem(filename, f"รูปแบบ YAML ไม่ถูกต้อง (YAML error: {exc})")]) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        # A value PyYAML cannot build (or absurd nesting): still a message, never a traceback.
+        raise PlanFileError([Problem(filename, f"อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc})")]) from None
     finally:
         loader.dispose()
     problems = [
