@@ -261,3 +261,31 @@ def test_step_details_and_defaults():
     assert third.due == date(2023, 9, 29)
     assert first.due < second.due
     assert first.place == "weaknesses[1].measures[1].steps[1]"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_yaml_bits = st.sampled_from([
+    "organization:", " {name: x, slug: ab, province: y}", "fiscal_year:", " 2566", " ๒๕๖๖", "title:", " t",
+    "weaknesses:", "\n  - title: w", "\n    measures:", "\n      - title: m", "\n        owner: o",
+    "\n        period: ", "ก.ค. - ก.ย. ๒๕๖๖", "{start: 2023-07-01, end: 2023-02-30}", "\n        steps:",
+    "\n          - s", "\n          - {title: s, due: 2023-13-01}", "\n", ": ", "[", "]", "{", "}", "- ", "&a", "*a",
+    "!!binary", "2023-07-01", "~", "'", '"', "#", "\t", "  ",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_yaml_bits, max_size=40).map("".join))
+def test_any_yaml_text_gives_a_plan_or_problems_never_another_error(text):
+    try:
+        load_plan_bytes(text.encode(), "fuzz.yaml")
+    except PlanFileError as error:
+        assert error.problems
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_as_xlsx_give_problems_never_another_error(data):
+    with pytest.raises(PlanFileError):
+        load_plan_bytes(b"PK\x03\x04" + data, "fuzz.xlsx")
