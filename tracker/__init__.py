@@ -23,6 +23,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(Path(app.instance_path)))
+    from .web import BoundedIntConverter
+
+    # Before any blueprint adds its routes.
+    app.url_map.converters["int"] = BoundedIntConverter
     if test_config:
         app.config.from_mapping(test_config)
         if "SQLALCHEMY_DATABASE_URI" in test_config:

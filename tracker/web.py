@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import thaidate
 from .db import db
@@ -17,6 +18,14 @@ from .extensions import login_manager
 
 def _thai_digits() -> bool:
     return bool(getattr(current_user, "is_authenticated", False) and current_user.thai_digits)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> that stops at the largest id the databases store: a larger number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_web(app: Flask) -> None:
@@ -113,3 +122,11 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(outbox_bp)
+
+    from .plans.rollover_views import bp as rollover_bp
+    from .reports.memo_views import bp as memo_bp
+    from .reports.signoff_views import bp as signoff_bp
+
+    app.register_blueprint(memo_bp)
+    app.register_blueprint(signoff_bp)
+    app.register_blueprint(rollover_bp)

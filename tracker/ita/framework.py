@@ -188,6 +188,8 @@ def shipped_years() -> list[int]:
 
 
 def find_framework(fiscal_year: int) -> ItaFramework | None:
+    if not 2400 <= fiscal_year <= 2800:  # not a BE year (and beyond what the database can hold)
+        return None
     return db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == fiscal_year))
 
 
