@@ -18,6 +18,7 @@ from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
 from tracker.reports import results
+from tracker.reports.signoff import submit_report
 
 PUBLIC = "public"          # no login needed
 READ = "read"              # every user of the organization
@@ -25,6 +26,7 @@ SELF = "self"              # any logged-in user, about themself
 STEP = "step"              # the step's department (owner), admins
 RESULT = "result"          # the measure's department (owner), admins
 ADMIN = "admin"            # admins of the organization
+CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
 
 CLASSES: dict[str, str] = {
     "static": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC, "notify.unsubscribe": PUBLIC,
@@ -37,6 +39,9 @@ CLASSES: dict[str, str] = {
     "reports.save_result": RESULT, "reports.add_result_evidence": RESULT, "reports.delete_result_evidence": RESULT,
     "ita.save": ADMIN, "ita.start_weakness": ADMIN, "ita.upload": ADMIN, "notify.rules_page": ADMIN,
     "calendar.renew_department": ADMIN,
+    "memo.page": READ, "memo.download": READ, "memo.save": ADMIN,
+    "signoff.index": READ, "signoff.show": READ, "signoff.new": ADMIN, "signoff.create": ADMIN,
+    "signoff.withdraw_view": ADMIN, "signoff.acknowledge_view": CHAIN, "rollover.rollover": ADMIN,
 }
 PREFIX_CLASSES = {"admin.": ADMIN, "outbox.": ADMIN}
 #: Route variables that name a record of the organization: outsiders get 404.
@@ -86,12 +91,14 @@ def ids(world):
     db.session.add(other)
     make_user(other, "outsider@other.go.th", Role.admin)
     db.session.add(Department(organization=other, name="สำนักปลัด"))
+    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager],
+                               as_of=date(2023, 8, 1))
     db.session.commit()
     return {
         "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
         "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id,
         "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",
-        "evidence_id": step_ev.id, "result_evidence_id": result_ev.id,
+        "evidence_id": step_ev.id, "result_evidence_id": result_ev.id, "submission_id": submission.id,
     }
 
 
@@ -127,6 +134,8 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed"
     if cls == ADMIN:
         return "allowed" if role == "admin" else "forbidden"
+    if cls == CHAIN:
+        return "allowed" if role == "manager" else "forbidden"
     # STEP and RESULT: the palad step / measure 1 (สำนักปลัดเทศบาล)
     return "allowed" if role in ("admin", "owner_palad") else "forbidden"
 

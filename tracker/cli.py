@@ -80,3 +80,8 @@ def register_commands(app: Flask) -> None:
 
     for command in plan_commands + outbox_commands + report_commands:
         app.cli.add_command(command)
+    from .plans.rollover_cli import rollover_command
+    from .reports.memo_cli import analysis_command
+
+    for command in (analysis_command, rollover_command):
+        app.cli.add_command(command)

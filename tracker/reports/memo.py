@@ -1,0 +1,657 @@
+"""The O42 analysis memo: the ITA result of the year before a plan, analysed,
+and the plan's measures — the seed document, generated.
+
+`build_memo(plan, today=...)` reads the database once and returns plain
+dataclasses in which every text is final (Thai digits, as official documents
+are written); the DOCX (`memo_docx`) and the HTML/PDF (`templates/reports/
+memo.html`) writers only lay them out, so the formats always agree.
+
+For the plan of fiscal year N the memo analyses the assessment of N-1
+against N-2 (`ita.services.analyse(organization, N-1)`): the FY 2566 plan
+carries the 2565 result. Both years need every indicator's score; otherwise
+`MissingScores` says which years and indicators are missing.
+
+The memo's header (ส่วนราชการ, ที่, วันที่, เรียน) and the officer's
+findings per ITA tool are kept in `AnalysisMemo`, edited with `save_memo`
+(journaled, entity "analysis_memo"); empty fields get sensible defaults.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import thaidate
+from ..auth.models import User
+from ..db import db
+from ..errors import ServiceError
+from ..ita.framework import find_framework, framework_available
+from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
+from ..journal import record
+from ..orgs.models import Department, Organization
+from ..plans.models import Measure, Plan, Weakness
+from .followup import default_signatories
+from .models import AnalysisMemo, ReportKind
+from .signoff import Chain, chain_of, latest_submission
+
+__all__ = [
+    "SUBJECT",
+    "Segment",
+    "MissingScores",
+    "MemoHeader",
+    "Signer",
+    "SummaryLine",
+    "IndicatorLine",
+    "ToolLine",
+    "ToolSection",
+    "MeasureLine",
+    "MemoDocument",
+    "get_memo",
+    "findings_of",
+    "save_memo",
+    "default_office",
+    "default_addressee",
+    "build_memo",
+    "render_memo_html",
+    "memo_filename",
+]
+
+SUBJECT = "รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA)"
+NACC = "สำนักงานป้องกันการทุจริตแห่งชาติ (สำนักงาน ป.ป.ช.)"
+#: The ITA items the memo answers: O42 (this analysis and its measures) and O43 (their follow-up).
+O42 = "O42 มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
+O43 = "O43 การดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
+#: The indicator the memo's background cites, looked up by name in the year's framework.
+PREVENTION_INDICATOR = "การป้องกันการทุจริต"
+#: How a tool's score is described, by its level's rank in the framework (best first).
+LEVEL_WORDS = ("ดีเยี่ยม", "ดีมาก", "ดี", "พอใช้")
+FINDINGS_LIMIT = 10_000
+DOTS = "................................"
+
+
+def th(value: object) -> str:
+    """Thai digits: the memo is official text."""
+    return thaidate.to_thai_digits("" if value is None else str(value))
+
+
+def score(value: Decimal | None, *, whole_as_integer: bool = False) -> str:
+    return format_score(value, thai_digits=True, whole_as_integer=whole_as_integer)
+
+
+def diff_cell(difference: Difference) -> str:
+    """The tables' last column: "เพิ่มขึ้น ๑.๘๙", "ลดลง ๓.๐๕", "-" when equal."""
+    return difference.text(thai_digits=True, equal="-")
+
+
+# -- the document's data ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a paragraph; bold pieces are the words the seed stresses."""
+
+    text: str
+    bold: bool = False
+
+
+@dataclass
+class MemoHeader:
+    office: str
+    reference: str
+    memo_date: date
+    subject: str
+    addressee: str
+
+    @property
+    def date_text(self) -> str:
+        return thaidate.format_date(self.memo_date, style="full", thai_digits=True)
+
+
+@dataclass
+class Signer:
+    name: str
+    position: str
+
+
+@dataclass
+class SummaryLine:
+    """Table 1: a row of context or the organization's own overall result."""
+
+    label: str
+    previous: str
+    previous_level: str
+    current: str
+    current_level: str
+    difference: str
+
+
+@dataclass
+class IndicatorLine:
+    """Table 2: rank, indicator, both years, difference."""
+
+    rank: str
+    name: str
+    previous: str
+    current: str
+    difference: str
+
+
+@dataclass
+class ToolLine:
+    """Table 3: a tool, both years, difference."""
+
+    label: str
+    previous: str
+    current: str
+    difference: str
+
+
+@dataclass
+class ToolSection:
+    """Part ๒: one tool's score, its indicators, the lowest named, the officer's findings."""
+
+    code: str
+    heading: str
+    intro: str
+    #: (indicator number, name, score)
+    rows: list[tuple[str, str, str]]
+    analysis: str
+    findings: list[str]
+    #: True when the officer wrote nothing and `findings` is the generated sentence
+    findings_default: bool
+
+
+@dataclass
+class MeasureLine:
+    """A row of part ๓'s table: one measure with its steps."""
+
+    #: "๑. การใช้ทรัพย์สินของราชการ …" on a weakness's first measure, "" on the next ones
+    weakness: str
+    measure: str
+    steps: list[str]
+    owner: str
+    period: str
+    follow_up: str
+
+
+@dataclass
+class MemoDocument:
+    plan_id: int
+    organization: str
+    organization_slug: str
+    fiscal_year: int
+    assessment_year: int
+    previous_year: int
+    header: MemoHeader
+    background: str
+    facts: str
+    proposal: str
+    author: Signer
+    signoff: Chain | None
+    report_title: list[str]
+    part1_heading: str
+    overall_sentence: str
+    overall_score: str
+    overall_level: str
+    #: (rank, indicator, score) by this year's score
+    top_scores: list[tuple[str, str, str]]
+    highest: str
+    lowest: str
+    year_heading_previous: str
+    year_heading_current: str
+    table1_caption: str
+    table1: list[SummaryLine]
+    table1_prose: str
+    table2_caption: str
+    table2: list[IndicatorLine]
+    table2_prose: str
+    table3_caption: str
+    table3: list[ToolLine]
+    table3_prose: str
+    table3_points: list[list[Segment]]
+    part2_heading: str
+    tools: list[ToolSection]
+    part3_heading: str
+    part3_intro: str
+    weaknesses: list[str]
+    measures: list[MeasureLine] = field(default_factory=list)
+    generated_at: datetime | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {th(self.assessment_year)} ของ{self.organization}"
+
+
+# -- missing data ------------------------------------------------------------------------
+
+class MissingScores(ServiceError):
+    """The ITA scores the memo needs are not all there; the message lists what is missing."""
+
+    def __init__(self, problems: list[str], assessment_year: int):
+        self.problems = problems
+        message = (
+            f"ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ {assessment_year} ไม่ได้ เพราะคะแนนยังไม่ครบ "
+            f"(the memo needs every indicator's score of {assessment_year - 1} and {assessment_year}): "
+            + "; ".join(problems)
+            + " — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import "
+            "(enter or import them on the ITA page or with `tracker ita import`)"
+        )
+        super().__init__(message)
+
+
+def _missing(result: YearResult | None, year: int) -> str | None:
+    if result is None:
+        if framework_available(year):  # shipped, but never used: so no score was ever entered
+            return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
+        return (f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year}: "
+                "load it with `tracker ita framework FILE`)")
+    missing = [i for i in result.indicators if i.score is None]
+    if not missing:
+        return None
+    if len(missing) == len(result.indicators):
+        return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
+    names = ", ".join(f"ตัวชี้วัดที่ {i.number} {i.name}" for i in missing)
+    return f"ปีงบประมาณ {year} ขาดคะแนน {names} (missing in {year}: {', '.join(str(i.number) for i in missing)})"
+
+
+def _complete_analysis(organization: Organization, assessment_year: int) -> ItaAnalysis:
+    analysis = analyse(organization, assessment_year)
+    problems = [p for p in (_missing(analysis.previous, assessment_year - 1),
+                            _missing(analysis.current, assessment_year)) if p]
+    if problems:
+        raise MissingScores(problems, assessment_year)
+    return analysis
+
+
+# -- the editable part -------------------------------------------------------------------
+
+def get_memo(plan: Plan) -> AnalysisMemo | None:
+    return db.session.scalar(sa.select(AnalysisMemo).where(AnalysisMemo.plan_id == plan.id))
+
+
+def findings_of(memo: AnalysisMemo | None) -> dict[str, str]:
+    """Tool code → the officer's text; a damaged JSON value reads as no findings."""
+    if memo is None or not memo.findings_json:
+        return {}
+    try:
+        data = json.loads(memo.findings_json)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str) and v.strip()}
+
+
+def _clean(value: str | None, what: str, english: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
+    return value
+
+
+def save_memo(
+    plan: Plan,
+    actor: User | None,
+    now: datetime,
+    *,
+    office: str | None = None,
+    reference: str | None = None,
+    memo_date: date | None | str = "",
+    addressee: str | None = None,
+    findings: dict[str, str] | None = None,
+) -> list[str]:
+    """Change the memo's header and findings; None leaves a field alone
+    (`memo_date`: "" leaves it, None clears it). Returns the changed fields,
+    each journaled with its old and new value."""
+    memo = get_memo(plan)
+    created = memo is None
+    if memo is None:
+        memo = AnalysisMemo(plan_id=plan.id, office="", reference="", addressee="", findings_json="{}")
+        db.session.add(memo)
+        db.session.flush()
+        record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id, action="create",
+               actor=actor, note=f"บันทึกการวิเคราะห์ผล ITA ของแผนปีงบประมาณ {plan.fiscal_year}", at=now)
+    changes: list[tuple[str, object, object]] = []
+    if office is not None:
+        changes.append(("office", memo.office or "", _clean(office, "ส่วนราชการ", "office", 1000)))
+    if reference is not None:
+        changes.append(("reference", memo.reference or "", _clean(reference, "เลขที่หนังสือ", "reference", 100)))
+    if addressee is not None:
+        changes.append(("addressee", memo.addressee or "", _clean(addressee, "เรียน", "addressee", 200)))
+    if memo_date != "":
+        if memo_date is not None and not isinstance(memo_date, date):
+            raise ServiceError("วันที่ของบันทึกไม่ถูกต้อง (the memo date is not a date)")
+        changes.append(("memo_date", memo.memo_date, memo_date))
+    for name, old, new in changes:
+        if old != new:
+            setattr(memo, name, new)
+            record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id, action="edit",
+                   actor=actor, field=name, old=old or None, new=new or None, at=now)
+    changed = [name for name, old, new in changes if old != new]
+    if findings is not None:
+        current = findings_of(memo)
+        updated = dict(current)
+        for code, text in findings.items():
+            text = _clean(text, f"ข้อค้นพบด้าน {code}", f"{code} findings", FINDINGS_LIMIT)
+            if text:
+                updated[code] = text
+            else:
+                updated.pop(code, None)
+        for code in sorted(set(current) | set(updated)):
+            if current.get(code) != updated.get(code):
+                record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id,
+                       action="edit", actor=actor, field=f"findings.{code}", old=current.get(code),
+                       new=updated.get(code), at=now)
+                changed.append(f"findings.{code}")
+        memo.findings_json = json.dumps(updated, ensure_ascii=False, sort_keys=True)
+    db.session.flush()
+    if created and not changed:
+        changed.append("created")
+    return changed
+
+
+def default_office(plan: Plan) -> str:
+    """The plan admin's department and the organization, e.g. "กองยุทธศาสตร์และงบประมาณ เทศบาลตำบล…"."""
+    admin, _ = default_signatories(plan.organization_id)
+    department: Department | None = admin.department if admin is not None else None
+    organization = plan.organization.name
+    return f"{department.name} {organization}" if department is not None else organization
+
+
+def default_addressee(organization: Organization) -> str:
+    """The head of the local government: นายกเทศมนตรีตำบล… for a เทศบาลตำบล…, นายกองค์การบริหารส่วนตำบล… ."""
+    name = organization.name.strip()
+    if name.startswith("เทศบาล"):
+        return "นายกเทศมนตรี" + name[len("เทศบาล"):]
+    if name.startswith("องค์การบริหารส่วน"):
+        return "นายก" + name
+    return f"ผู้บริหาร{name}"
+
+
+def _reporting_unit(office: str, organization: str) -> str:
+    """Who reports in ๒. ข้อเท็จจริง: the กอง/สำนัก of the ส่วนราชการ line (its last one)."""
+    units = [word for word in office.split() if word.startswith(("กอง", "สำนัก"))]
+    return units[-1] if units else (office or organization)
+
+
+# -- building --------------------------------------------------------------------------
+
+def _load_plan(plan_id: int) -> Plan:
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            joinedload(Plan.organization),
+            selectinload(Plan.weaknesses)
+            .selectinload(Weakness.measures)
+            .options(joinedload(Measure.owner_department), selectinload(Measure.steps)),
+        )
+    )
+    assert plan is not None
+    return plan
+
+
+def _level_word(level: str | None, assessment_year: int) -> tuple[str, bool]:
+    """("ดีเยี่ยม", True): how a tool's level reads, and whether it is good enough to keep as is."""
+    framework = find_framework(assessment_year)
+    names = [name for name, _ in framework.levels] if framework is not None else []
+    rank = names.index(level) if level in names else len(LEVEL_WORDS)
+    if rank < len(LEVEL_WORDS):
+        return LEVEL_WORDS[rank], rank <= 1
+    return "ที่ต้องปรับปรุง", False
+
+
+def _change_words(difference: Difference, previous_year: int) -> str:
+    """"เพิ่มขึ้น ๖.๓๒ คะแนน", "ลดลง ๐.๓๔ คะแนน", "เท่ากับปีงบประมาณ พ.ศ. ๒๕๖๔"."""
+    if difference.direction == "equal":
+        return f"เท่ากับปีงบประมาณ พ.ศ. {th(previous_year)}"
+    return f"{difference.word} {score(difference.magnitude)} คะแนน"
+
+
+def _table1_prose(analysis: ItaAnalysis, organization: str) -> str:
+    clauses: list[str] = []
+    for row in analysis.summary[:-1]:
+        if row.difference.direction is None:
+            continue
+        clauses.append(f"{row.label}มีคะแนน{_change_words(row.difference, analysis.previous_year)} "
+                       f"ซึ่งอยู่ในระดับ {row.current_level}")
+    own = analysis.organization
+    text = f"{organization}มีคะแนนภาพรวมหน่วยงาน{_change_words(own.difference, analysis.previous_year)}"
+    if own.previous_level == own.current_level:
+        keep = "แต่ยังคงอยู่ใน" if own.difference.direction == "down" else "และยังคงอยู่ใน"
+        text += f" {keep}ระดับ {own.current_level}"
+    else:
+        text += f" จากระดับ {own.previous_level} เป็นระดับ {own.current_level}"
+    if clauses:
+        text = " ".join(clauses) + " และ" + text
+    return "จากตารางที่ ๑ แสดงให้เห็นว่า " + text
+
+
+def _table2_prose(analysis: ItaAnalysis, organization: str) -> str:
+    counts = analysis.counts
+    parts = []
+    if counts.up:
+        parts.append(f"มีคะแนนรายตัวชี้วัดที่ เพิ่มขึ้นจำนวน {th(counts.up)} ตัวชี้วัด")
+    if counts.equal:
+        parts.append(f"มีคะแนนรายตัวชี้วัดที่ เท่ากับ ปีงบประมาณที่แล้ว จำนวน {th(counts.equal)} ตัวชี้วัด")
+    if counts.down:
+        parts.append(f"มีคะแนนรายตัวชี้วัดที่ ลดลงจำนวน {th(counts.down)} ตัวชี้วัด")
+    if len(parts) > 1:
+        parts[-1] = "และ" + parts[-1]
+    return f"จากตารางที่ ๒ แสดงให้เห็นว่า {organization}" + " ".join(parts)
+
+
+def _table3_point(tool: ToolRow, previous_year: int) -> list[Segment]:
+    lead = Segment(f"การตอบ{tool.name} ({tool.name_en}: {tool.code}) มีคะแนน ")
+    if tool.difference.direction == "equal":
+        return [lead, Segment("เท่ากับ", bold=True), Segment(f" ปีงบประมาณ พ.ศ. {th(previous_year)}")]
+    return [lead, Segment(tool.difference.word, bold=True),
+            Segment(f" {score(tool.difference.magnitude)} คะแนน จากปีงบประมาณ พ.ศ. {th(previous_year)}")]
+
+
+def _tool_section(index: int, tool: ToolRow, analysis: ItaAnalysis, plan: Plan, findings: dict[str, str]) -> ToolSection:
+    count = len(tool.indicators)
+    word, keep = _level_word(_tool_level(tool.current, analysis.fiscal_year), analysis.fiscal_year)
+    advice = ("ควรรักษามาตรฐานของการดำเนินงานที่ดีไว้ในปีต่อไป" if keep
+              else "ควรเร่งปรับปรุงและพัฒนาการดำเนินงานในปีต่อไป")
+    intro = (f"มีค่าคะแนนเท่ากับ {score(tool.current)} คะแนน ผลคะแนนในภาพรวม พบว่าอยู่ในระดับ{word} "
+             f"{advice} โดยประกอบด้วย {th(count)} ตัวชี้วัด ดังนี้")
+    if tool.all_equal:
+        analysis_text = (f"จากการวิเคราะห์ ค่าคะแนนของตัวชี้วัดทั้ง {th(count)} ตัว พบว่าทุกตัวชี้วัดมีผลคะแนนเท่ากัน "
+                         f"คือ {score(tool.current)} คะแนน")
+        default = ("เห็นควรรักษามาตรฐานการดำเนินงานของตัวชี้วัดในกลุ่มเครื่องมือนี้ไว้ "
+                   f"และทบทวนการดำเนินงานให้เป็นปัจจุบันอยู่เสมอในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}")
+    else:
+        named = " และ".join(f"ตัวชี้วัดที่ {th(i.number)} {i.name}" for i in tool.lowest)
+        lowest_score = score(tool.lowest[0].current) if tool.lowest else "-"
+        where = f"ตัวชี้วัดทั้ง {th(count)} ตัว" if count > 1 else "ตัวชี้วัด"
+        analysis_text = (f"จากการวิเคราะห์ ค่าคะแนนของ{where} พบว่า{named} มีผลคะแนนเท่ากับ {lowest_score} "
+                         "ซึ่งได้คะแนนน้อยที่สุดในกลุ่มเครื่องมือนี้")
+        default = (f"ทั้งนี้ หน่วยงานควรนำประเด็นของ{named} ไปจัดทำมาตรการเพื่อปรับปรุงและพัฒนาการดำเนินงาน "
+                   f"ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}")
+    written = findings.get(tool.code, "")
+    paragraphs = [th(p.strip()) for p in written.replace("\r\n", "\n").split("\n") if p.strip()]
+    return ToolSection(
+        code=tool.code,
+        heading=f"{th(index)}. {tool.name} ด้าน ({tool.code})",
+        intro=intro,
+        rows=[(th(i.number), i.name, score(i.current)) for i in tool.indicators],
+        analysis=analysis_text,
+        findings=paragraphs or [default],
+        findings_default=not paragraphs,
+    )
+
+
+def _tool_level(value: Decimal | None, year: int) -> str | None:
+    framework = find_framework(year)
+    return framework.level_of(value) if framework is not None and value is not None else None
+
+
+def _background(plan: Plan, assessment_year: int) -> str:
+    framework = find_framework(assessment_year)
+    indicator = None
+    if framework is not None:
+        indicator = next((i for i in framework.indicators if " ".join(i.name.split()) == PREVENTION_INDICATOR), None)
+    cited = ""
+    if indicator is not None:
+        n = indicator.number
+        cited = (f" และสอดคล้องกับตัวชี้วัดที่ {n} {indicator.name} ตัวชี้วัดย่อยที่ {n}.2 "
+                 "มาตรการภายในเพื่อป้องกันการทุจริต")
+    return th(
+        f"ตามที่{NACC} ได้จัดให้มีการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
+        f"ประจำปีงบประมาณ พ.ศ. {assessment_year} และได้มีการประกาศผลไปแล้วนั้น "
+        f"เพื่อให้เป็นไปตามแนวทางการประเมินฯ ที่กำหนด{cited} ตามข้อ {O42} และ {O43} นั้น"
+    )
+
+
+def _measure_lines(plan: Plan) -> list[MeasureLine]:
+    lines: list[MeasureLine] = []
+    for weakness in plan.weaknesses:
+        label = th(f"{weakness.order}. {weakness.title}" + (f" {weakness.detail}" if weakness.detail else ""))
+        several = len(weakness.measures) > 1
+        for i, measure in enumerate(weakness.measures):
+            title = th(f"{measure.order}) {measure.title}" if several else measure.title)
+            lines.append(MeasureLine(
+                weakness=label if i == 0 else "",
+                measure=title,
+                steps=[th(f"{s.order}) {s.title}") for s in measure.steps],
+                owner=th(measure.owner_department.name),
+                period=thaidate.format_period(measure.period_start, measure.period_end, thai_digits=True),
+                follow_up=th(measure.follow_up or "-"),
+            ))
+    return lines
+
+
+def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoDocument:
+    """The memo of `plan` (fiscal year N): the N-1 assessment against N-2 and the plan's measures.
+
+    Raises MissingScores (a ServiceError) when a score of either year is missing.
+    """
+    plan = _load_plan(plan.id)
+    organization = plan.organization
+    org_name = organization.name
+    year = plan.fiscal_year - 1
+    previous_year = year - 1
+    analysis = _complete_analysis(organization, year)
+    memo = get_memo(plan)
+    findings = findings_of(memo)
+
+    office = (memo.office if memo and memo.office else "") or default_office(plan)
+    header = MemoHeader(
+        office=th(office),
+        reference=th(memo.reference) if memo and memo.reference else "",
+        memo_date=(memo.memo_date if memo and memo.memo_date else today),
+        subject=th(f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {year} ของ{org_name}"),
+        addressee=th((memo.addressee if memo and memo.addressee else "") or default_addressee(organization)),
+    )
+    submission = latest_submission(plan, ReportKind.analysis)
+    author_user = submission.submitted_by if submission and submission.submitted_by else default_signatories(
+        plan.organization_id)[0]
+    author = Signer(th(author_user.display_name), th(author_user.position)) if author_user else Signer("", "")
+
+    unit = _reporting_unit(office, org_name)
+    facts = th(
+        f"{unit} จึงขอรายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
+        f"ประจำปีงบประมาณ พ.ศ. {year} และจัดทำมาตรการ/แนวทางการนำผลการประเมินในปีงบประมาณ พ.ศ. {year} "
+        f"ไปดำเนินการปรับปรุงและพัฒนาในปีงบประมาณ พ.ศ. {plan.fiscal_year} ตามรายละเอียดที่แนบมาพร้อมนี้"
+    )
+    years_caption = f"ในปีงบประมาณ พ.ศ. {th(previous_year)} และ พ.ศ. {th(year)}"
+    own = analysis.organization
+    return MemoDocument(
+        plan_id=plan.id,
+        organization=org_name,
+        organization_slug=organization.slug,
+        fiscal_year=plan.fiscal_year,
+        assessment_year=year,
+        previous_year=previous_year,
+        header=header,
+        background=_background(plan, year),
+        facts=facts,
+        proposal="จึงเรียนมาเพื่อโปรดทราบ",
+        author=author,
+        signoff=chain_of(submission) if submission is not None else None,
+        report_title=[
+            "รายงานการวิเคราะห์ผลการประเมินระดับคุณธรรมและความโปร่งใส",
+            "ในการดำเนินการของหน่วยงานภาครัฐ (ITA)",
+            f"ประจำปีงบประมาณ พ.ศ. {th(year)} ของ{org_name}",
+        ],
+        part1_heading="๑. ผลการประเมินระดับคุณธรรมและความโปร่งใส ในการดำเนินการของหน่วยงานภาครัฐ (ITA)",
+        overall_sentence=(f"{org_name} โดยภาพรวมได้คะแนนเท่ากับร้อยละ {score(own.current)} คะแนน "
+                          f"ซึ่งถือว่ามีคุณธรรมและความโปร่งใสในการดำเนินงาน ระดับ {own.current_level} มีรายละเอียดดังนี้"),
+        overall_score=score(own.current),
+        overall_level=own.current_level or "",
+        top_scores=[(th(i.rank), i.name, score(i.current)) for i in analysis.ranking],
+        highest=score(analysis.highest),
+        lowest=score(analysis.lowest),
+        year_heading_previous=f"ปีงบประมาณ พ.ศ. {th(previous_year)}",
+        year_heading_current=f"ปีงบประมาณ พ.ศ. {th(year)}",
+        table1_caption=("ตารางที่ ๑ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
+                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"),
+        table1=[
+            SummaryLine(r.label, score(r.previous), r.previous_level or "–", score(r.current),
+                        r.current_level or "–", diff_cell(r.difference))
+            for r in analysis.summary
+        ],
+        table1_prose=_table1_prose(analysis, org_name),
+        table2_caption=("ตารางที่ ๒ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
+                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) รายตัวชี้วัด {years_caption}"),
+        table2=[
+            IndicatorLine(th(place), r.name, score(r.previous, whole_as_integer=True),
+                          score(r.current, whole_as_integer=True), diff_cell(r.difference))
+            for place, r in enumerate(analysis.ranking, start=1)
+        ],
+        table2_prose=_table2_prose(analysis, org_name),
+        table3_caption=("ตารางที่ ๓ : แสดงผลเปรียบเทียบค่าคะแนนของเครื่องมือที่ใช้ในการประเมินระดับคุณธรรมและความโปร่งใส"
+                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"),
+        table3=[
+            ToolLine(t.label, score(t.previous, whole_as_integer=True), score(t.current, whole_as_integer=True),
+                     diff_cell(t.difference))
+            for t in analysis.tools
+        ],
+        table3_prose="จากตารางที่ ๓ แสดงให้เห็นค่าคะแนนของเครื่องมือการประเมินดังต่อไปนี้",
+        table3_points=[_table3_point(t, previous_year) for t in analysis.tools],
+        part2_heading=f"๒. การวิเคราะห์ผลการประเมิน ITA ในปีงบประมาณ พ.ศ. {th(year)}",
+        tools=[_tool_section(i, t, analysis, plan, findings) for i, t in enumerate(analysis.tools, start=1)],
+        part3_heading=(f"๓. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. {th(year)} "
+                       f"ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}"),
+        part3_intro=(
+            "จากการวิเคราะห์ผลการประเมินระดับคุณธรรมและความโปร่งใสในการดำเนินการของหน่วยงานภาครัฐ (ITA) "
+            f"ในปีงบประมาณ พ.ศ. {th(year)} ของ{org_name} จะเห็นได้ว่า มีประเด็นที่เป็นข้อบกพร่องหรือจุดอ่อน"
+            f"ที่จะต้องทำการแก้ไข ซึ่งนำไปสู่มาตรการส่งเสริมคุณธรรมและความโปร่งใสของ{org_name} ดังนี้"
+        ),
+        weaknesses=[th(f"{w.order}. {w.title}" + (f" {w.detail}" if w.detail else "")) for w in plan.weaknesses],
+        measures=_measure_lines(plan),
+        generated_at=now,
+    )
+
+
+# -- output -----------------------------------------------------------------------------
+
+MEASURE_HEADERS = (
+    "ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อนที่ต้องแก้ไข",
+    "มาตรการ/แนวทางในการพัฒนาแก้ไขข้อบกพร่อง/จุดอ่อน",
+    "วิธีการดำเนินการ",
+    "ผู้รับผิดชอบ",
+    "ระยะเวลาดำเนินการ",
+    "การติดตามผล",
+)
+
+
+def render_memo_html(doc: MemoDocument) -> str:
+    """The memo as one self-contained HTML page: the PDF's source."""
+    from flask import render_template
+
+    from .followup import FONT_FAMILY, font_faces
+
+    return render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True), font_family=FONT_FAMILY,
+                           measure_headers=MEASURE_HEADERS, th=th)
+
+
+def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:
+    """(Thai file name, ASCII fallback) for a download of the memo."""
+    thai = f"รายงานการวิเคราะห์ผลการประเมิน-ITA-{doc.organization_slug}-{doc.assessment_year}.{ext}"
+    ascii_name = f"O42-analysis-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
+    return thai, ascii_name

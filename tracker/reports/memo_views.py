@@ -1,0 +1,143 @@
+"""The O42 analysis memo in the web interface: the page (a preview of the memo,
+with the header and findings form for admins) and the DOCX/PDF downloads.
+
+Every user of the organization reads; admins edit (403 for others); another
+organization's plan answers 404. A memo that cannot be built (scores
+missing) is a 400 with the message, on the page and for the downloads.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import access, thaidate
+from ..db import db
+from ..errors import ServiceError
+from ..ita.framework import find_framework
+from ..plans import queries
+from ..plans.models import Plan
+from .followup import FONT_FAMILY, font_faces
+from .memo import (
+    MEASURE_HEADERS,
+    build_memo,
+    default_addressee,
+    default_office,
+    findings_of,
+    get_memo,
+    memo_filename,
+    save_memo,
+    th,
+)
+from .memo_cli import render_memo
+from .models import ReportKind
+from .signoff import chain_of, latest_submission
+from .views import content_disposition
+
+bp = Blueprint("memo", __name__)
+
+FORMATS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or not access.can_read_org(current_user, plan.organization_id):
+        abort(404)
+    return plan
+
+
+def _tools(plan: Plan) -> list[tuple[str, str]]:
+    """(code, name) of the assessed year's tools: the findings fields."""
+    framework = find_framework(plan.fiscal_year - 1)
+    return [(t.code, t.name) for t in framework.tools] if framework is not None else []
+
+
+def _form_values(plan: Plan) -> dict[str, str]:
+    memo = get_memo(plan)
+    values = {
+        "office": memo.office if memo else "",
+        "reference": memo.reference if memo else "",
+        "memo_date": thaidate.format_date(memo.memo_date, style="short") if memo and memo.memo_date else "",
+        "addressee": memo.addressee if memo else "",
+    }
+    for code, text in findings_of(memo).items():
+        values[f"findings-{code}"] = text
+    return values
+
+
+def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None = None):
+    try:
+        doc = build_memo(plan, today=queries.today())
+        problem = None
+    except ServiceError as exc:
+        doc, problem = None, str(exc)
+    submission = latest_submission(plan, ReportKind.analysis)
+    page = render_template(
+        "reports/memo_page.html",
+        plan=plan,
+        d=doc,
+        problem=problem,
+        error=error,
+        form=form if form is not None else _form_values(plan),
+        tools=_tools(plan),
+        defaults={"office": default_office(plan), "addressee": default_addressee(plan.organization)},
+        is_admin=access.is_org_admin(current_user, plan.organization_id),
+        chain=chain_of(submission) if submission is not None else None,
+        fonts=font_faces(embed=False),
+        font_family=FONT_FAMILY,
+        measure_headers=MEASURE_HEADERS,
+        th=th,
+    )
+    db.session.rollback()  # the page only reads (a shipped framework loaded on the way is not kept)
+    return page, 400 if (problem or error) else 200
+
+
+@bp.get("/plans/<int:plan_id>/memo")
+@login_required
+def page(plan_id: int):
+    return _render(_plan(plan_id))
+
+
+@bp.post("/plans/<int:plan_id>/memo")
+@login_required
+def save(plan_id: int):
+    plan = _plan(plan_id)
+    access.require_admin(current_user, plan.organization_id)
+    form = request.form
+    try:
+        text = (form.get("memo_date") or "").strip()
+        try:
+            memo_date = thaidate.parse_date(text) if text else None
+        except thaidate.DateParseError as exc:
+            raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
+        changed = save_memo(
+            plan, current_user._get_current_object(), queries.now(),
+            office=form.get("office", ""), reference=form.get("reference", ""),
+            memo_date=memo_date, addressee=form.get("addressee", ""),
+            findings={code: form.get(f"findings-{code}", "") for code, _ in _tools(plan)},
+        )
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        return _render(_plan(plan_id), form=form.to_dict(), error=str(exc))
+    flash("บันทึกแล้ว (saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+          "success" if changed else "info")
+    return redirect(url_for("memo.page", plan_id=plan_id))
+
+
+@bp.get("/plans/<int:plan_id>/memo.docx", defaults={"fmt": "docx"})
+@bp.get("/plans/<int:plan_id>/memo.pdf", defaults={"fmt": "pdf"})
+@login_required
+def download(plan_id: int, fmt: str):
+    plan = _plan(plan_id)
+    doc = build_memo(plan, today=queries.today(), now=thaidate.utcnow())
+    body = render_memo(doc, fmt)
+    db.session.rollback()
+    thai_name, ascii_name = memo_filename(doc, fmt)
+    response = Response(body, content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
