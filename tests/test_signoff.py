@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import docx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
-from tests.report_factory import other_org_admin
+from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
+from tests.report_factory import have_poppler, other_org_admin, pdf_text
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
@@ -247,3 +248,34 @@ def test_the_service_checks_the_chain(world, chain):
     with pytest.raises(PermissionDenied, match="ไม่อยู่ในลำดับผู้พิจารณา"):
         acknowledge(submission, mayor, NOW, "ทราบ")
 
+
+def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_path, app):
+    director, palad, _ = chain
+    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[director, palad],
+                               as_of=date(2023, 3, 31), round_=6)
+    acknowledge(submission, director, NOW, "ทราบ/ดำเนินการ")
+    db.session.commit()
+    client = login(world.viewer)
+    page = client.get(f"/plans/{world.plan.id}/report?round=6").get_data(as_text=True)
+    for text in ("การพิจารณาตามลำดับ (รอการพิจารณา)", "นางริกลี ปาละสานต์", "ทราบ/ดำเนินการ", "1 สิงหาคม 2566"):
+        assert text in page, text
+    # Another date is another report: not submitted, no chain.
+    assert "การพิจารณาตามลำดับ" not in client.get(f"/plans/{world.plan.id}/report?as_of=2023-08-01").get_data(as_text=True)
+    document = docx.Document(io.BytesIO(client.get(f"/plans/{world.plan.id}/report.docx?round=6&thai_digits=1").data))
+    assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in [p.text for p in document.paragraphs]
+    rows = [[c.text for c in r.cells] for r in document.tables[-1].rows]
+    assert rows == [
+        ["ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"],
+        ["๑", "นางริกลี ปาละสานต์\nผู้อำนวยการกองยุทธศาสตร์และงบประมาณ", "ทราบ/ดำเนินการ", "๑ สิงหาคม ๒๕๖๖"],
+        ["๒", "ปลัด\nปลัดเทศบาล", "รอการพิจารณา", "–"],
+    ]
+    require_or_skip(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    require_or_skip(have_poppler(), "pdftotext not found: apt-get install poppler-utils")
+    pytest.importorskip("playwright.sync_api")
+    app.config["TRACKER_CHROMIUM"] = CHROMIUM
+    out = tmp_path / "o43.pdf"
+    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--round", "6", "--format", "pdf",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out, layout=False)
+    assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in text and "ทราบ/ดำเนินการ" in text and "1 สิงหาคม 2566" in text

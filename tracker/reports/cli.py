@@ -63,6 +63,7 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
     รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
     """
     from .followup import build_report, resolve_as_of
+    from .signoff import followup_chain
     from .views import render_report
 
     try:
@@ -82,6 +83,7 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
             plan, day, thai_digits=thai_digits,
             reporter_name=reporter_name, reporter_position=reporter_position,
             reviewer_name=reviewer_name, reviewer_position=reviewer_position,
+            signoff=followup_chain(plan, day),
         )
         write_atomically(output, render_report(report, fmt))
     except ServiceError as exc:

@@ -46,6 +46,7 @@ from ..plans.models import (
     Weakness,
 )
 from .models import MeasureResult
+from .signoff import Chain
 
 __all__ = [
     "ROUNDS",
@@ -258,6 +259,8 @@ class FollowupReport:
     reviewer: Signatory
     generated_at: datetime
     thai_digits: bool = False
+    #: The report's sign-off chain (the latest submission of this report not withdrawn), if any
+    signoff: Chain | None = None
 
     @property
     def f(self) -> Formatter:
@@ -418,8 +421,10 @@ def build_report(
     reviewer_name: str | None = None,
     reviewer_position: str | None = None,
     now: datetime | None = None,
+    signoff: Chain | None = None,
 ) -> FollowupReport:
-    """Assemble the report of `plan` as of the end of `as_of` (Bangkok)."""
+    """Assemble the report of `plan` as of the end of `as_of` (Bangkok); `signoff`
+    is the chain to print (`signoff.followup_chain(plan, as_of)`)."""
     loaded = _load_plan(plan.id)
     assert loaded is not None
     plan = loaded
@@ -555,6 +560,7 @@ def build_report(
         reviewer=_signatory("ผู้ตรวจสอบ", manager, reviewer_name, reviewer_position),
         generated_at=now or thaidate.utcnow(),
         thai_digits=thai_digits,
+        signoff=signoff,
     )
 
 

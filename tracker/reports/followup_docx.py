@@ -99,6 +99,7 @@ def followup_docx(report: FollowupReport) -> bytes:
         add_paragraph(doc, "แผนนี้ยังไม่มีประเด็น (no weaknesses)")
 
     _signatures(doc, report)
+    _signoff(doc, report)
     return document_bytes(doc)
 
 
@@ -208,3 +209,26 @@ def _signatures(doc, report: FollowupReport) -> None:
         first = cell.paragraphs[0]
         if not first.text:
             first._p.getparent().remove(first._p)
+
+
+SIGNOFF_WIDTHS = (1.4, 6.2, 4.8, 3.6)
+
+
+def _signoff(doc, report: FollowupReport) -> None:
+    """The sign-off chain (reports/signoff.py), when the report was submitted."""
+    chain = report.signoff
+    if chain is None:
+        return
+    f = report.f
+    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12,
+                  keep_with_next=True)
+    table = add_table(doc, ["ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"], SIGNOFF_WIDTHS, size_pt=SMALL)
+    for e in chain.entries:
+        status = f.t(e.comment) if e.done else ("รอการพิจารณา" if e.is_next else "ยังไม่ถึงลำดับ")
+        add_row(
+            table,
+            [f.t(e.order), [f.t(e.name)] + ([f.t(e.position)] if e.position else []), status,
+             f.date(e.acknowledged_at, "full") if e.done else "–"],
+            size_pt=SMALL,
+            align=["center", "left", "left", "center"],
+        )

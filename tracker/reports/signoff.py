@@ -47,6 +47,7 @@ __all__ = [
     "withdraw",
     "next_in_line",
     "latest_submission",
+    "followup_chain",
     "waiting_for",
     "organization_submissions",
     "chain_of",
@@ -174,6 +175,12 @@ def latest_submission(plan: Plan, kind: ReportKind, as_of: date | None = None) -
     if as_of is not None:
         query = query.where(ReportSubmission.as_of == as_of)
     return db.session.scalar(query)
+
+
+def followup_chain(plan: Plan, as_of: date) -> Chain | None:
+    """The chain to print on the follow-up report of `plan` as of `as_of`, if it was submitted."""
+    submission = latest_submission(plan, ReportKind.followup, as_of)
+    return chain_of(submission) if submission is not None else None
 
 
 def organization_submissions(organization_id: int, limit: int = 200) -> list[ReportSubmission]:

@@ -46,6 +46,7 @@ from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
 from .models import MeasureResult
 from .pdf import html_to_pdf
+from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
 
@@ -95,6 +96,7 @@ def _report(plan: Plan) -> FollowupReport:
         plan,
         as_of,
         thai_digits=_thai_digits_arg(),
+        signoff=followup_chain(plan, as_of),
         **{name: request.args.get(name) for name in SIGNER_FIELDS},
     )
 
