@@ -495,3 +495,13 @@ def test_save_memo_journals_and_refuses_overlong_text(banpet):
         save_memo(plan, None, bangkok(SEED_DAY), reference="ก" * 101)
     db.session.rollback()
     assert save_memo(plan, None, bangkok(SEED_DAY), reference="กยง ๔๙๔/๒๕๖๕") == []
+
+
+def test_a_year_without_a_framework_is_said_plainly(banpet, runner, tmp_path):
+    """The FY 2567 plan would analyse 2566, for which no framework ships."""
+    result = runner.invoke(args=["rollover", "--org", "banpet", "--from", "2566"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "o42.docx"
+    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2567", "--format", "docx", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ 2566" in result.output and not out.exists()
