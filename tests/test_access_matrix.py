@@ -27,11 +27,12 @@ STEP = "step"              # the step's department (owner), admins
 RESULT = "result"          # the measure's department (owner), admins
 ADMIN = "admin"            # admins of the organization
 CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
+API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
 
 CLASSES: dict[str, str] = {
     "static": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC, "notify.unsubscribe": PUBLIC,
     "auth.logout": SELF, "auth.profile": SELF, "calendar.feeds": SELF, "calendar.renew_mine": SELF,
-    "notify.preferences": SELF,
+    "notify.preferences": SELF, "api.openapi": PUBLIC,
     "plans.home": READ, "plans.dashboard": READ, "plans.measure": READ, "plans.my_steps": READ,
     "plans.step": READ, "plans.evidence": READ, "ita.index": READ, "ita.year": READ,
     "reports.followup": READ, "reports.download": READ, "reports.result": READ,
@@ -43,7 +44,7 @@ CLASSES: dict[str, str] = {
     "signoff.index": READ, "signoff.show": READ, "signoff.new": ADMIN, "signoff.create": ADMIN,
     "signoff.withdraw_view": ADMIN, "signoff.acknowledge_view": CHAIN, "rollover.rollover": ADMIN,
 }
-PREFIX_CLASSES = {"admin.": ADMIN, "outbox.": ADMIN}
+PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "outbox.": ADMIN}
 #: Route variables that name a record of the organization: outsiders get 404.
 RECORD_ARGS = {"plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
                "message_id", "submission_id"}
@@ -96,7 +97,7 @@ def ids(world):
     db.session.commit()
     return {
         "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
-        "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id,
+        "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id, "slug": world.org.slug,
         "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",
         "evidence_id": step_ev.id, "result_evidence_id": result_ev.id, "submission_id": submission.id,
     }
@@ -123,7 +124,9 @@ def _user(world, role):
 
 
 def expected(cls: str, role: str, rule: str) -> str:
-    """"login", "forbidden", "not_found" or "allowed"."""
+    """"login", "unauthorized", "forbidden", "not_found" or "allowed"."""
+    if cls == API:
+        return "unauthorized"
     if role == "anonymous":
         return "login"
     if role == "outsider_admin":
@@ -149,7 +152,9 @@ def test_access(client, world, ids, login, rule, endpoint, method, role):
     status = response.status_code
     want = expected(class_of(endpoint), role, rule)
     assert status < 500, f"{method} {url} as {role}: {status}"
-    if want == "login":
+    if want == "unauthorized":
+        assert status == 401 and response.headers.get("WWW-Authenticate", "").startswith("Bearer"), status
+    elif want == "login":
         assert status in (302, 401) and "/login" in response.headers.get("Location", "/login"), status
     elif want == "forbidden":
         assert status == 403, f"{method} {url} as {role}: expected 403, got {status}"

@@ -19,6 +19,17 @@ def same_org(user: User, organization_id: int) -> bool:
     return user.organization_id == organization_id
 
 
+def readable_organization_ids(user: User) -> set[int] | None:
+    """The organizations whose records `user` may read (None: all of them); today its own.
+
+    The one place that widens reading (e.g. a provincial role seeing the
+    organizations of its province); the API lists and filters through it.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    return {user.organization_id}
+
+
 def can_read_org(user: User, organization_id: int) -> bool:
     return user.is_authenticated and user.is_active and same_org(user, organization_id)
 

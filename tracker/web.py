@@ -130,3 +130,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(memo_bp)
     app.register_blueprint(signoff_bp)
     app.register_blueprint(rollover_bp)
+
+    from .api.token_views import bp as api_tokens_bp
+    from .api.views import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)

@@ -17,7 +17,7 @@ from ..errors import ServiceError
 from ..journal import record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
-from .models import Evidence, EvidenceKind, Measure, Step, StepStatus
+from .models import Evidence, EvidenceKind, JournalEntry, Measure, Step, StepStatus
 
 # Upload allow-list: extension → accepted leading bytes (None: any text).
 ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
@@ -120,13 +120,14 @@ def completion_time(now: datetime, completed_on: date | None, step: Step) -> dat
     return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(timezone.utc)
 
 
-def add_comment(step: Step, actor: User, note: str, now: datetime) -> None:
+def add_comment(step: Step, actor: User, note: str, now: datetime) -> JournalEntry:
     require_step_editor(actor, step)
     note = (note or "").strip()
     if not note:
         raise ServiceError("โปรดพิมพ์บันทึก (the note is empty)")
-    record_step(step, "comment", actor, note=note, at=now)
+    entry = record_step(step, "comment", actor, note=note, at=now)
     db.session.flush()
+    return entry
 
 
 @dataclass
