@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -9,9 +8,9 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# No fileConfig(alembic.ini): the app has configured logging (tracker/ops/logs.py),
+# and fileConfig would remove its handler, lower the root level to WARN and
+# disable every logger created before the migration ran (auto-migrate at start-up).
 logger = logging.getLogger('alembic.env')
 
 

@@ -30,7 +30,8 @@ CHAIN = "chain"            # the manager whose turn it is in a report's sign-off
 API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
 
 CLASSES: dict[str, str] = {
-    "static": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC, "notify.unsubscribe": PUBLIC,
+    "static": PUBLIC, "ops.healthz": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC,
+    "notify.unsubscribe": PUBLIC,
     "auth.logout": SELF, "auth.profile": SELF, "calendar.feeds": SELF, "calendar.renew_mine": SELF,
     "notify.preferences": SELF, "api.openapi": PUBLIC,
     "plans.home": READ, "plans.dashboard": READ, "plans.measure": READ, "plans.my_steps": READ,

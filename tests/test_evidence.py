@@ -16,7 +16,9 @@ from tracker.plans import queries, services
 from tracker.plans.models import Evidence, EvidenceKind, JournalEntry
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+#: A real 1×1 PNG: uploads are checked beyond their signature (tracker/plans/filecheck.py).
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU"
+       b"\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 @pytest.fixture(autouse=True)

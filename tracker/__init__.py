@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 
 from . import config
@@ -34,10 +35,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
                 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(url)
 
+    from . import ops, security
+
+    ops.init_app(app)  # first: request ids for everything after
     _db.init_app(app)
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    security.init_app(app)
     from .notify import mail
 
     mail.init_app(app)
@@ -55,7 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
-    logging.getLogger(__name__).debug("app created with %s", app.config["SQLALCHEMY_DATABASE_URI"])
+    logging.getLogger(__name__).debug(
+        "app created with %s", sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string()
+    )  # render_as_string hides the password
     return app
 
 

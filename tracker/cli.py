@@ -85,3 +85,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (analysis_command, rollover_command):
         app.cli.add_command(command)
+    from .ops.cli import ops_commands
+
+    for command in ops_commands:
+        app.cli.add_command(command)

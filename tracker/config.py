@@ -71,20 +71,35 @@ def normalize_url(url: str) -> str:
 def load(instance_path: Path) -> dict:
     url = database_url(instance_path)
     upload_dir = env("UPLOAD_DIR") or str(instance_path / "evidence")
+    base_url = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
-        "TRACKER_BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "TRACKER_BASE_URL": base_url,
         # The embedded default (SQLite) migrates itself; a server database
         # is upgraded by an operator with `tracker db upgrade`.
         "TRACKER_AUTO_MIGRATE": env_bool("AUTO_MIGRATE", url.startswith("sqlite")),
         "TRACKER_UPLOAD_DIR": upload_dir,
         "MAX_CONTENT_LENGTH": env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "TRACKER_TIMEZONE": "Asia/Bangkok",
+        # Cookies: Secure follows an https base URL unless TRACKER_SECURE_COOKIES says otherwise.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env_bool("SECURE_COOKIES", False),
+        "SESSION_COOKIE_SECURE": env_bool("SECURE_COOKIES", base_url.startswith("https://")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env_bool("SECURE_COOKIES", base_url.startswith("https://")),
+        # Security (tracker/security.py): failed logins allowed per client address
+        # and per email; a shared store (redis://…) when several hosts serve.
+        "TRACKER_LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT") or "10 per minute",
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+        "TRACKER_PROXY_COUNT": env_int("PROXY_COUNT", 0),
+        # Operations (tracker/ops): logs and /healthz.
+        "TRACKER_LOG_LEVEL": (env("LOG_LEVEL") or "INFO").upper(),
+        "TRACKER_LOG_FORMAT": (env("LOG_FORMAT") or "text").lower(),
+        "TRACKER_HEALTH_MAX_BEAT_AGE": env_int("HEALTH_MAX_BEAT_AGE", 10),
         "WTF_CSRF_TIME_LIMIT": None,
         # Mail (tracker/notify/mail.py). No server: messages are captured in
         # the outbox instead of sent, readable there and downloadable as .eml.
@@ -103,4 +118,6 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Several processes (web, scheduler) share the file: wait for locks.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # A database that stops answering must fail requests (and /healthz) in
+    # seconds, not hang them for the operating system's TCP timeout.
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}

@@ -49,6 +49,8 @@ def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickRepor
     db.session.commit()
     if deliver_mail:
         report.delivery = deliver(now, sender_id=scheduler_name())
+    log.log(logging.INFO if report.queued else logging.DEBUG, "scheduler tick",
+            extra={"queued": len(report.queued)})
     return report
 
 
@@ -66,6 +68,11 @@ def record_beat(now: datetime) -> None:
 
 def _beat(app: Flask) -> None:
     with app.app_context():
+        from flask import g
+
+        from .ops.logs import new_request_id
+
+        g.request_id = new_request_id("beat-")  # every log line of this beat carries it
         try:
             tick()
         except Exception:  # a failed beat must not stop the next one

@@ -1,13 +1,17 @@
 """Log in, log out, and a user's own settings."""
 from __future__ import annotations
 
+import functools
+import secrets
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
+from ..security import limit_login_by_address, limit_login_by_email
 from .models import User
 from .services import PASSWORD_RULE, check_password_policy
 
@@ -24,7 +28,14 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login_by_address
+@limit_login_by_email
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("plans.home"))
@@ -33,7 +44,14 @@ def login():
         email = (request.form.get("email") or "").strip().lower()
         password = request.form.get("password") or ""
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is not None and user.active and user.check_password(password):
+        if user is None:
+            # As slow as a wrong password, so timing does not tell which emails exist.
+            check_password_hash(_dummy_hash(), password)
+        elif user.active and user.check_password(password):
+            # A fresh session: nothing set before the login (or planted in it) carries
+            # over, the CSRF token included (Flask-WTF caches it in g: drop that too).
+            session.clear()
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(user, remember=bool(request.form.get("remember")))
             flash(f"ยินดีต้อนรับ {user.display_name} (welcome)", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("plans.home"))

@@ -195,6 +195,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
             if row_id is None:
                 break
             report.captured.append(row_id)
+        _log_pass(report)
         return report
     with mail.connect() as connection:
         for _ in range(limit):
@@ -209,7 +210,15 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
                 break
     if report.stopped:
         log.warning("delivery stopped: %s", report.stopped)
+    _log_pass(report)
     return report
+
+
+def _log_pass(report: DeliveryReport) -> None:
+    """One line per delivery pass, with its counts (DEBUG when there was nothing to do)."""
+    counts = {"sent": len(report.sent), "captured": len(report.captured), "retried": len(report.retried),
+              "failed": len(report.failed), "swept": len(report.swept)}
+    log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "outbox delivery", extra=counts)
 
 
 def sweep(now: datetime | None = None) -> list[int]:

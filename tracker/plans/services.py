@@ -17,6 +17,7 @@ from ..errors import ServiceError
 from ..journal import record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
+from .filecheck import check_content
 from .models import Evidence, EvidenceKind, JournalEntry, Measure, Step, StepStatus
 
 # Upload allow-list: extension → accepted leading bytes (None: any text).
@@ -33,9 +34,9 @@ ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
     ".odt": (b"PK\x03\x04",),
     ".ods": (b"PK\x03\x04",),
     ".zip": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".ppt": (b"\xd0\xcf\x11\xe0",),
+    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    ".xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    ".ppt": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
     ".txt": None,
     ".csv": None,
 }
@@ -193,6 +194,12 @@ def new_file_evidence(
     ext = check_upload(filename, stream.read(512))
     stream.seek(0)
     stored = store_upload(stream, upload_dir, ext, max_bytes)
+    path = Path(upload_dir) / stored.stored_name
+    try:
+        check_content(path, ext)  # the whole file, not only its first bytes
+    except ServiceError:
+        path.unlink(missing_ok=True)
+        raise
     return Evidence(
         kind=EvidenceKind.file,
         stored_name=stored.stored_name,
