@@ -17,6 +17,7 @@ from tracker.db import db
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
+from tracker.public.models import PublishedReport
 from tracker.reports import results
 from tracker.reports.signoff import submit_report
 
@@ -44,6 +45,9 @@ CLASSES: dict[str, str] = {
     "memo.page": READ, "memo.download": READ, "memo.save": ADMIN,
     "signoff.index": READ, "signoff.show": READ, "signoff.new": ADMIN, "signoff.create": ADMIN,
     "signoff.withdraw_view": ADMIN, "signoff.acknowledge_view": CHAIN, "rollover.rollover": ADMIN,
+    "public.organization": PUBLIC, "public.plan": PUBLIC, "public.evidence": PUBLIC, "public.report": PUBLIC,
+    "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
+    "plans.set_evidence_public": STEP,
 }
 PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "outbox.": ADMIN}
 #: Route variables that name a record of the organization: outsiders get 404.
@@ -95,8 +99,14 @@ def ids(world):
     db.session.add(Department(organization=other, name="สำนักปลัด"))
     submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager],
                                as_of=date(2023, 8, 1))
+    published = PublishedReport(
+        organization_id=world.org.id, plan_id=world.plan.id, kind="followup", as_of=date(2023, 8, 1), format="pdf",
+        title="รายงาน", stored_name="access-matrix.pdf", download_name="รายงาน.pdf", size=1, sha256="0" * 64,
+    )
+    db.session.add(published)
     db.session.commit()
     return {
+        "published_id": published.id,
         "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
         "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id, "slug": world.org.slug,
         "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",

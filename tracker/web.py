@@ -131,6 +131,10 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(signoff_bp)
     app.register_blueprint(rollover_bp)
 
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
     from .api.token_views import bp as api_tokens_bp
     from .api.views import bp as api_bp
 

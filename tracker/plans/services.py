@@ -14,7 +14,7 @@ from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record_step
+from ..journal import record, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
@@ -250,6 +250,39 @@ def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -
     record_step(step, "evidence_remove", actor, field="evidence", old=ev.original_name, at=now)
     db.session.delete(ev)
     db.session.flush()
+
+
+#: How the journal names an evidence item's visibility (old → new).
+VISIBILITY = {False: "internal", True: "public"}
+
+
+def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) -> bool:
+    """Show an evidence item on the public progress page, or make it internal
+    again; journaled (action "evidence_public", internal → public). Step
+    evidence is changed by the step's editors, follow-up result evidence by
+    the measure's result editors. Returns whether anything changed."""
+    if ev.step is not None:
+        require_step_editor(actor, ev.step)
+        measure = ev.step.measure
+    else:
+        # Imported here: reports.results itself builds on this module.
+        from ..reports.results import require_result_editor
+
+        if ev.measure is None:
+            raise ServiceError("หลักฐานนี้ไม่มีขั้นตอนหรือมาตรการ (evidence without a step or measure)")
+        require_result_editor(actor, ev.measure)
+        measure = ev.measure
+    public = bool(public)
+    if ev.public is public:
+        return False
+    old, ev.public = ev.public, public
+    record(
+        organization_id=measure.weakness.plan.organization_id, entity="evidence", entity_id=ev.id,
+        action="evidence_public", actor=actor, step=ev.step, field="public",
+        old=VISIBILITY[bool(old)], new=VISIBILITY[public], at=now,
+    )
+    db.session.flush()
+    return True
 
 
 def evidence_path(ev: Evidence, upload_dir: str) -> Path:

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "comment": "บันทึกความคืบหน้า",
     "evidence_add": "แนบหลักฐาน",
     "evidence_remove": "ลบหลักฐาน",
+    "evidence_public": "เปลี่ยนการเผยแพร่หลักฐาน",
     "edit": "แก้ไข",
     "create": "สร้าง",
     "delete": "ลบ",
@@ -54,7 +55,9 @@ FIELD_LABELS = {
     "start_date": "วันเริ่ม",
     "due_date": "วันครบกำหนด",
     "evidence": "หลักฐาน",
+    "public": "การเผยแพร่",
 }
+VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": "ภายในหน่วยงาน"}
 
 
 def _me() -> User:
@@ -90,6 +93,8 @@ def journal_value(entry: JournalEntry, value: str | None) -> str:
             return StepStatus(value).label
         except ValueError:
             return value
+    if entry.field == "public":
+        return VISIBILITY_LABELS.get(value, value)
     if entry.field in ("start_date", "due_date"):
         try:
             return thaidate.format_date(date.fromisoformat(value), thai_digits=_thai_digits())
@@ -211,6 +216,7 @@ def _render_step(step_id: int, *, error: str | None = None, failed: str | None =
         step=step,
         plan=step.measure.weakness.plan,
         journal=queries.step_journal(step.id),
+        evidence_names={ev.id: ev.original_name for ev in step.evidence},
         can_edit=access.can_edit_step(current_user, step),
         next_statuses=_next_statuses(step),
         allowed_types=" ".join(sorted(services.ALLOWED_UPLOADS)),
@@ -293,9 +299,11 @@ def add_evidence(step_id: int):
         if kind == EvidenceKind.file.value:
             _add_file(step)
         elif kind == EvidenceKind.link.value:
-            services.add_link_evidence(
+            ev = services.add_link_evidence(
                 step, _me(), request.form.get("url", ""), request.form.get("title", ""), queries.now()
             )
+            if _wants_public():
+                services.set_evidence_public(ev, _me(), True, queries.now())
             db.session.commit()
         else:
             raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
@@ -303,6 +311,11 @@ def add_evidence(step_id: int):
         return _refused(step_id, exc, "evidence")
     flash("แนบหลักฐานแล้ว (evidence added)", "success")
     return redirect(url_for("plans.step", step_id=step_id))
+
+
+def _wants_public() -> bool:
+    """The upload and link forms' "public" box (unticked: internal, the default)."""
+    return request.form.get("public") in ("1", "on")
 
 
 def _add_file(step: Step) -> None:
@@ -324,6 +337,8 @@ def _add_file(step: Step) -> None:
         ev = services.add_file_evidence(
             step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), queries.now()
         )
+        if _wants_public():
+            services.set_evidence_public(ev, _me(), True, queries.now())
         moved = services.evidence_path(ev, str(upload_dir))
         os.replace(staging / moved.name, moved)
         db.session.commit()
@@ -389,6 +404,36 @@ def delete_evidence(evidence_id: int):
         path.unlink(missing_ok=True)
     flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
     return redirect(url_for("plans.step", step_id=step_id))
+
+
+@bp.post("/evidence/<int:evidence_id>/public")
+@login_required
+def set_evidence_public(evidence_id: int):
+    """Show an evidence item on the public progress page (public=1) or keep it internal (public=0)."""
+    ev = _get_evidence(evidence_id)
+    # Refuse outsiders of the step (or of the measure's result) before reading the form.
+    if ev.step is not None:
+        access.require_step_editor(current_user, ev.step)
+        back = url_for("plans.step", step_id=ev.step_id)
+    else:
+        from ..reports.results import require_result_editor
+
+        assert ev.measure is not None
+        require_result_editor(current_user, ev.measure)
+        back = url_for("reports.result", measure_id=ev.measure_id)
+    value = request.form.get("public", "")
+    if value not in ("0", "1"):
+        raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+    name = ev.original_name
+    changed = services.set_evidence_public(ev, _me(), value == "1", queries.now())
+    db.session.commit()
+    if not changed:
+        flash("ไม่มีการเปลี่ยนแปลง (nothing changed)", "info")
+    elif value == "1":
+        flash(f"เผยแพร่หลักฐาน “{name}” บนหน้าสาธารณะแล้ว (now public)", "success")
+    else:
+        flash(f"หลักฐาน “{name}” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ (now internal)", "success")
+    return redirect(back)
 
 
 # -- my steps -----------------------------------------------------------------------------

@@ -143,6 +143,8 @@ def followup(plan_id: int):
         "signers_changed": any(request.args.get(n) for n in SIGNER_FIELDS),
     }
     controls["error"] = error
+    if access.is_org_admin(current_user, plan.organization_id):
+        controls["publish_url"] = url_for("public.publish_page", plan_id=plan.id, as_of=report.as_of.isoformat())
     if error:
         controls["as_of_text"] = (request.args.get("as_of") or "")[:40]
     return render_html(report, standalone=False, controls=controls), 400 if error else 200
@@ -290,10 +292,12 @@ def add_result_evidence(measure_id: int):
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
         elif kind == EvidenceKind.link.value:
-            results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
-                                    queries.now())
+            ev = results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
+                                         queries.now())
         else:
             raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
+        if request.form.get("public") in ("1", "on"):
+            plan_services.set_evidence_public(ev, _me(), True, queries.now())
         db.session.commit()
     except BaseException as exc:
         # A stored file whose row is not committed would be an orphan: remove it.
