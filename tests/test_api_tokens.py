@@ -101,7 +101,7 @@ def test_nobody_revokes_another_users_token(client, world, login):
     assert "ตารางสรุปของกองคลัง" not in client.get(PAGE).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("token_id", ["", "abc", "0", "99999999999999999999", "๑"])
+@pytest.mark.parametrize("token_id", ["", "abc", "0", "99999999999999999999", "9" * 5000, "๑", "²"])
 def test_revoking_nothing_is_a_message_not_an_error(world, login, token_id):
     client = login(world.viewer)
     response = client.post(f"{PAGE}/revoke", data={"token_id": token_id})

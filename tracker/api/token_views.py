@@ -56,7 +56,7 @@ def create():
 @login_required
 def revoke():
     raw = (request.form.get("token_id") or "").strip()
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2_147_483_647:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= 2_147_483_647:
         flash("ไม่พบโทเคนที่เลือก (choose a token to revoke)", "error")
         return redirect(url_for("api_tokens.index"))
     token = db.session.get(ApiToken, int(raw))

@@ -140,7 +140,8 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < low or int(raw) > high:
+    # The length check comes first: int() refuses strings of 4300+ digits.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
         raise ApiError(400, f"{name} ต้องเป็นจำนวนเต็ม {low}–{high} ({name} must be a whole number "
                             f"from {low} to {high})")
     return int(raw)
@@ -449,7 +450,10 @@ def _text(value: Any, name: str, max_length: int) -> str:
 
 def _body(fields: dict[str, bool]) -> dict[str, Any]:
     """The JSON object sent, checked against the field names (True: required)."""
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes; not a ValueError
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json "
                             "(the body must be a JSON object sent as application/json)")

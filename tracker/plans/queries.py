@@ -219,7 +219,8 @@ def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
     if not raw:
         return None
     raw = thaidate.to_arabic_digits(raw)
-    if not raw.isdigit():
+    # The length cap keeps int() from refusing (4300+ digits) and the database from overflowing.
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 18:
         raise ServiceError(f"{label} ต้องเป็นตัวเลข: {raw[:20]!r} ({name} must be a whole number)")
     return int(raw)
 
