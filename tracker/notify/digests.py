@@ -107,28 +107,38 @@ class DoneLine:
     completed_on: date
 
 
+def active_plans(organization_ids: list[int]) -> dict[int, list[Plan]]:
+    """The active plans of these organizations with everything a digest shows, by
+    organization, oldest fiscal year first (a fixed number of queries per 500 organizations)."""
+    plans: dict[int, list[Plan]] = defaultdict(list)
+    for chunk in _chunks(sorted(organization_ids), 500):
+        for plan in db.session.scalars(
+            sa.select(Plan)
+            .where(Plan.organization_id.in_(chunk), Plan.status == PlanStatus.active)
+            .options(
+                selectinload(Plan.weaknesses)
+                .selectinload(Weakness.measures)
+                .options(
+                    selectinload(Measure.owner_department),
+                    selectinload(Measure.steps).options(
+                        selectinload(Step.owner_department), selectinload(Step.assignee)
+                    ),
+                )
+            )
+            .order_by(Plan.organization_id, Plan.fiscal_year)
+        ):
+            plans[plan.organization_id].append(plan)
+    return plans
+
+
 class Snapshot:
     """An organization's active plans on a day: progress, overdue, due soon, completions."""
 
-    def __init__(self, organization_id: int, day: date):
+    def __init__(self, organization_id: int, day: date, plans: list[Plan] | None = None):
         self.day = day
-        self.plans: list[Plan] = list(
-            db.session.scalars(
-                sa.select(Plan)
-                .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active)
-                .options(
-                    selectinload(Plan.weaknesses)
-                    .selectinload(Weakness.measures)
-                    .options(
-                        selectinload(Measure.owner_department),
-                        selectinload(Measure.steps).options(
-                            selectinload(Step.owner_department), selectinload(Step.assignee)
-                        ),
-                    )
-                )
-                .order_by(Plan.fiscal_year)
-            )
-        )
+        if plans is None:
+            plans = active_plans([organization_id]).get(organization_id, [])
+        self.plans: list[Plan] = plans
         self.steps: list[Step] = [s for p in self.plans for s in p.steps]
 
     @property
@@ -176,23 +186,31 @@ class Snapshot:
 # -- recipients -------------------------------------------------------------------------------
 
 
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _recipients_where() -> list[sa.ColumnElement[bool]]:
+    heads_here = sa.exists().where(Department.head_id == User.id, Department.organization_id == User.organization_id)
+    return [User.active.is_(True), User.digest_enabled.is_(True), sa.or_(User.role == Role.manager, heads_here)]
+
+
 def digest_recipients(organization_id: int) -> list[User]:
     """Active managers and department heads with digests on, each once, by id."""
-    head_ids = sa.select(Department.head_id).where(
-        Department.organization_id == organization_id, Department.head_id.is_not(None)
-    )
     return list(
         db.session.scalars(
-            sa.select(User)
-            .where(
-                User.organization_id == organization_id,
-                User.active.is_(True),
-                User.digest_enabled.is_(True),
-                sa.or_(User.role == Role.manager, User.id.in_(head_ids)),
-            )
-            .order_by(User.id)
+            sa.select(User).where(User.organization_id == organization_id, *_recipients_where()).order_by(User.id)
         )
     )
+
+
+def all_digest_recipients() -> dict[int, list[User]]:
+    """digest_recipients of every organization at once (one query), by organization."""
+    found: dict[int, list[User]] = defaultdict(list)
+    for user in db.session.scalars(sa.select(User).where(*_recipients_where()).order_by(User.id)):
+        found[user.organization_id].append(user)
+    return found
 
 
 def _why(user: User, heads: dict[int, list[str]]) -> list[str]:
@@ -215,79 +233,117 @@ def weekly_digest_date(user: User, rules: NotificationRules, day: date) -> date 
 # -- one organization -------------------------------------------------------------------------
 
 
-def _plan_organization(org: Organization, rules: NotificationRules, day: date, now: datetime) -> list[PlannedMessage]:
-    users = digest_recipients(org.id)
-    if not users:
+@dataclass
+class _History:
+    """What was already sent to the recipients of these organizations (a few queries per 500)."""
+
+    #: (about, recipient) → (latest for_date, latest created_at) of its weekly digests
+    weekly: dict[tuple[str, str], tuple[date, datetime]]
+    #: (about, recipient) of this month's summaries
+    monthly: set[tuple[str, str]]
+    #: organization → head user id → names of the departments the user heads
+    heads: dict[int, dict[int, list[str]]]
+
+    @classmethod
+    def load(cls, organization_ids: list[int], month_first: date) -> _History:
+        weekly: dict[tuple[str, str], tuple[date, datetime]] = {}
+        monthly: set[tuple[str, str]] = set()
+        heads: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for chunk in _chunks(sorted(organization_ids), 500):
+            abouts = [about_org(i) for i in chunk]
+            for about, recipient, for_date, created_at in db.session.execute(
+                sa.select(OutboxMessage.about, OutboxMessage.recipient, sa.func.max(OutboxMessage.for_date),
+                          sa.func.max(OutboxMessage.created_at))
+                .where(OutboxMessage.about.in_(abouts), OutboxMessage.kind == WEEKLY)
+                .group_by(OutboxMessage.about, OutboxMessage.recipient)
+            ):
+                weekly[(about, recipient)] = (for_date, created_at)
+            monthly.update(
+                tuple(row)
+                for row in db.session.execute(
+                    sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
+                        OutboxMessage.about.in_(abouts), OutboxMessage.kind == MONTHLY,
+                        OutboxMessage.for_date == month_first,
+                    )
+                )
+            )
+            for dept in db.session.scalars(
+                sa.select(Department)
+                .where(Department.organization_id.in_(chunk), Department.head_id.is_not(None))
+                .order_by(Department.name)
+            ):
+                heads[dept.organization_id][dept.head_id].append(dept.name)  # type: ignore[index]
+        return cls(weekly, monthly, heads)
+
+
+def _plan_organizations(
+    orgs: list[Organization], rules: dict[int, NotificationRules], day: date, now: datetime
+) -> list[PlannedMessage]:
+    """The digests of these organizations on `day`, read in a fixed number of queries per 500
+    organizations; only organizations with a digest to write have their plans loaded."""
+    everyone = all_digest_recipients()
+    users_by_org = {o.id: everyone[o.id] for o in orgs if everyone.get(o.id)}
+    if not users_by_org:
         return []
-    about = about_org(org.id)
-    addresses = [u.email.strip().lower() for u in users]
-    weekly: dict[str, list[tuple[date, datetime]]] = defaultdict(list)
-    for recipient, for_date, created_at in db.session.execute(
-        sa.select(OutboxMessage.recipient, OutboxMessage.for_date, OutboxMessage.created_at).where(
-            OutboxMessage.about == about, OutboxMessage.kind == WEEKLY, OutboxMessage.recipient.in_(addresses)
-        )
-    ):
-        weekly[recipient].append((for_date, created_at))
     month_first = first_business_day_of_month(day)
-    monthly_done = set(
-        db.session.scalars(
-            sa.select(OutboxMessage.recipient).where(
-                OutboxMessage.about == about, OutboxMessage.kind == MONTHLY,
-                OutboxMessage.for_date == month_first, OutboxMessage.recipient.in_(addresses),
+    history = _History.load(list(users_by_org), month_first)
+    wanted: dict[int, list[tuple[User, str, date | None, bool, bool]]] = {}
+    for org in orgs:
+        about = about_org(org.id)
+        for user in users_by_org.get(org.id, []):
+            address = user.email.strip().lower()
+            w = weekly_digest_date(user, rules[org.id], day)
+            last = history.weekly.get((about, address))
+            wants_weekly = (
+                w is not None and fire_date(w) <= day
+                # Not "<= w": a digest for a later date (the person moved their
+                # weekday back) also counts, so a week never brings two.
+                and not (last is not None and last[0] > w - timedelta(days=7))
             )
-        )
-    )
-    heads: dict[int, list[str]] = defaultdict(list)
-    for dept in db.session.scalars(
-        sa.select(Department).where(Department.organization_id == org.id).order_by(Department.name)
-    ):
-        if dept.head_id is not None:
-            heads[dept.head_id].append(dept.name)
-    snapshot: Snapshot | None = None
+            wants_monthly = rules[org.id].monthly_summary and day >= month_first and (about, address) not in history.monthly
+            if wants_weekly or wants_monthly:
+                wanted.setdefault(org.id, []).append((user, address, w, wants_weekly, wants_monthly))
+    if not wanted:
+        return []
+    plans = active_plans(list(wanted))
     planned: list[PlannedMessage] = []
-    for user, address in zip(users, addresses):
-        w = weekly_digest_date(user, rules, day)
-        wants_weekly = (
-            w is not None and fire_date(w) <= day
-            # Not "<= w": a digest for a later date (the person moved their
-            # weekday back) also counts, so a week never brings two.
-            and not any(f > w - timedelta(days=7) for f, _c in weekly[address])
-        )
-        wants_monthly = rules.monthly_summary and day >= month_first and address not in monthly_done
-        if not (wants_weekly or wants_monthly):
+    for org in orgs:
+        if org.id not in wanted:
             continue
-        if snapshot is None:
-            snapshot = Snapshot(org.id, day)
+        snapshot = Snapshot(org.id, day, plans.get(org.id, []))
         if not snapshot.has_news:
-            return []
-        context = dict(
-            thai_digits=user.thai_digits, org_name=org.name, day=day, recipient_name=user.display_name,
-            why=_why(user, heads), unsubscribe_url=unsubscribe_url(user.id), progress=snapshot.progress(),
-            overdue=snapshot.overdue(),
-        )
-        if wants_weekly:
-            assert w is not None
-            previous = max((c for _f, c in weekly[address]), default=None)
-            since = previous if previous is not None else now - timedelta(days=7)
-            lookahead_end = day + timedelta(days=rules.lookahead_days)
-            email = render_email(
-                "digest_weekly", **context, lookahead_days=rules.lookahead_days,
-                due_soon=snapshot.due_between(day, lookahead_end),
-                completed=snapshot.completed_since(since, now),
-                since=since, first_digest=previous is None,
+            continue
+        about, org_rules = about_org(org.id), rules[org.id]
+        for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
+            context = dict(
+                thai_digits=user.thai_digits, org_name=org.name, day=day, recipient_name=user.display_name,
+                why=_why(user, history.heads.get(org.id, {})), unsubscribe_url=unsubscribe_url(user.id),
+                progress=snapshot.progress(), overdue=snapshot.overdue(),
             )
-            planned.append(_message(org, about, WEEKLY, w, address, user, email))
-        if wants_monthly:
-            this_month = day.replace(day=1)
-            previous_month_end = this_month - timedelta(days=1)
-            previous_month = previous_month_end.replace(day=1)
-            month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-            email = render_email(
-                "digest_monthly", **context, month=this_month, previous_month=previous_month,
-                due_this_month=snapshot.due_between(day, month_end),
-                completed=snapshot.completed_during(previous_month, previous_month_end),
-            )
-            planned.append(_message(org, about, MONTHLY, month_first, address, user, email))
+            if wants_weekly:
+                assert w is not None
+                last = history.weekly.get((about, address))
+                previous = last[1] if last is not None else None
+                since = previous if previous is not None else now - timedelta(days=7)
+                lookahead_end = day + timedelta(days=org_rules.lookahead_days)
+                email = render_email(
+                    "digest_weekly", **context, lookahead_days=org_rules.lookahead_days,
+                    due_soon=snapshot.due_between(day, lookahead_end),
+                    completed=snapshot.completed_since(since, now),
+                    since=since, first_digest=previous is None,
+                )
+                planned.append(_message(org, about, WEEKLY, w, address, user, email))
+            if wants_monthly:
+                this_month = day.replace(day=1)
+                previous_month_end = this_month - timedelta(days=1)
+                previous_month = previous_month_end.replace(day=1)
+                month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                email = render_email(
+                    "digest_monthly", **context, month=this_month, previous_month=previous_month,
+                    due_this_month=snapshot.due_between(day, month_end),
+                    completed=snapshot.completed_during(previous_month, previous_month_end),
+                )
+                planned.append(_message(org, about, MONTHLY, month_first, address, user, email))
     return planned
 
 
@@ -309,11 +365,7 @@ def plan_digests(now: datetime) -> list[PlannedMessage]:
     day = local_day(now)
     orgs = organizations_with_active_plans()
     rules = rules_by_organization(o.id for o in orgs)
-    planned: list[PlannedMessage] = []
-    for org in orgs:
-        if sending_open(rules[org.id], now):
-            planned.extend(_plan_organization(org, rules[org.id], day, now))
-    return planned
+    return _plan_organizations([o for o in orgs if sending_open(rules[o.id], now)], rules, day, now)
 
 
 def queue_digests(now: datetime) -> list[OutboxMessage]:

@@ -167,20 +167,43 @@ def step_recipients(step: Step, owners: list[User]) -> dict[str, tuple[str, User
     return found
 
 
-# -- one organization's day -------------------------------------------------------------------
+# -- the day of every organization -----------------------------------------------------------
 
 
-def _open_steps(organization_id: int) -> list[Step]:
+#: Ids per IN list: far below the bind-parameter limits of SQLite and PostgreSQL.
+IN_CHUNK = 5000
+
+
+def _chunks(ids: list, size: int = IN_CHUNK):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def reminder_horizon(rules: NotificationRules, day: date) -> date:
+    """The latest due date whose triggers can have fired by `day` (a business day).
+
+    A step due after add_business_days(day, N) has its N-business-days-before
+    trigger after `day`, and its other triggers later still: the pass need not
+    read it at all. Only open steps due by the horizon are candidates, so a
+    pass reads the steps of the next two weeks and the overdue ones, not every
+    open step of the country.
+    """
+    return thaidate.add_business_days(day, max([*rules.days_before_list, 1]))
+
+
+def _candidate_steps(horizon: date) -> list[tuple[Step, int]]:
+    """Open steps of active plans due by `horizon`, with their organization id (one query
+    and a fixed number of eager loads, whatever the number of organizations)."""
     return list(
-        db.session.scalars(
-            sa.select(Step)
+        db.session.execute(
+            sa.select(Step, Plan.organization_id)
             .join(Step.measure)
             .join(Measure.weakness)
             .join(Weakness.plan)
             .where(
-                Plan.organization_id == organization_id,
                 Plan.status == PlanStatus.active,
                 Step.status.in_(OPEN_STATUSES),
+                Step.due_date <= horizon,
             )
             .options(
                 selectinload(Step.measure).selectinload(Measure.weakness).selectinload(Weakness.measures),
@@ -192,95 +215,123 @@ def _open_steps(organization_id: int) -> list[Step]:
     )
 
 
-def _owners_by_department(organization_id: int, department_ids: set[int]) -> dict[int, list[User]]:
+def _owners_by_department(department_ids: set[int]) -> dict[int, list[User]]:
+    """Active owner users of each department."""
     owners: dict[int, list[User]] = defaultdict(list)
-    if not department_ids:
-        return owners
-    for user in db.session.scalars(
-        sa.select(User)
-        .where(
-            User.organization_id == organization_id,
-            User.role == Role.owner,
-            User.active.is_(True),
-            User.department_id.in_(department_ids),
-        )
-        .order_by(User.id)
-    ):
-        owners[user.department_id].append(user)  # type: ignore[index]
+    for chunk in _chunks(sorted(department_ids)):
+        for user in db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.owner, User.active.is_(True), User.department_id.in_(chunk))
+            .order_by(User.id)
+        ):
+            owners[user.department_id].append(user)  # type: ignore[index]
+    for users in owners.values():
+        users.sort(key=lambda u: u.id)
     return owners
 
 
 def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
     """Every reminder already given for these steps, as OutboxItem keys."""
-    if not step_ids:
-        return set()
-    rows = db.session.execute(
-        sa.select(
-            OutboxItem.recipient, OutboxItem.step_id, OutboxItem.reason, OutboxItem.trigger_date,
-            OutboxItem.due_date,
-        ).where(OutboxItem.step_id.in_(step_ids))
-    )
-    return {tuple(row) for row in rows}  # type: ignore[misc]
+    given: set[tuple[str, int, str, date, date]] = set()
+    for chunk in _chunks(sorted(step_ids)):
+        rows = db.session.execute(
+            sa.select(
+                OutboxItem.recipient, OutboxItem.step_id, OutboxItem.reason, OutboxItem.trigger_date,
+                OutboxItem.due_date,
+            ).where(OutboxItem.step_id.in_(chunk))
+        )
+        given.update(tuple(row) for row in rows)  # type: ignore[misc]
+    return given
 
 
-def _written_today(about: str, day: date) -> set[str]:
-    return set(
-        db.session.scalars(
-            sa.select(OutboxMessage.recipient).where(
-                OutboxMessage.about == about, OutboxMessage.kind == KIND, OutboxMessage.for_date == day
+def _written_today(abouts: list[str], day: date) -> set[tuple[str, str]]:
+    """(about, recipient) of the reminder messages already written for `day`."""
+    written: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(abouts), 500):
+        written.update(
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
+                    OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
+                )
             )
         )
-    )
+    return written
 
 
-def _plan_organization(org: Organization, rules: NotificationRules, day: date) -> list[PlannedMessage]:
-    steps = _open_steps(org.id)
-    if not steps:
+def _rules_key(rules: NotificationRules) -> tuple:
+    return (rules.days_before, rules.remind_on_due_date, rules.overdue_weekday)
+
+
+def _plan_organizations(
+    orgs: list[Organization], rules: dict[int, NotificationRules], day: date
+) -> list[PlannedMessage]:
+    """The reminders of these organizations on `day`, all read in a fixed number of queries."""
+    if not orgs:
         return []
-    triggers = {s.id: t for s in steps if (t := reminder_trigger(s.due_date, rules, day)) is not None}
-    if not triggers:
+    by_id = {o.id: o for o in orgs}
+    horizon = max(reminder_horizon(r, day) for r in {_rules_key(rules[o.id]): rules[o.id] for o in orgs}.values())
+    triggers: dict[int, Trigger] = {}
+    reminded: list[tuple[Step, int]] = []
+    # Many steps share a due date and most organizations the default rules.
+    memo: dict[tuple, Trigger | None] = {}
+    for step, org_id in _candidate_steps(horizon):
+        if org_id not in by_id:
+            continue
+        org_rules = rules[org_id]
+        key = (step.due_date, _rules_key(org_rules))
+        if key not in memo:
+            memo[key] = reminder_trigger(step.due_date, org_rules, day)
+        trigger = memo[key]
+        if trigger is not None:
+            triggers[step.id] = trigger
+            reminded.append((step, org_id))
+    if not reminded:
         return []
-    reminded = [s for s in steps if s.id in triggers]
-    owners = _owners_by_department(org.id, {s.owner_department_id for s in reminded})
-    given = _given([s.id for s in reminded])
-    recipients = _Recipients()
+    owners = _owners_by_department({s.owner_department_id for s, _o in reminded})
+    given = _given([s.id for s, _o in reminded])
+    recipients: dict[int, _Recipients] = defaultdict(_Recipients)
 
-    def give(address: str, name: str, user: User | None, why: str, step: Step, reason: str, when: date) -> None:
+    def give(org_id: int, address: str, name: str, user: User | None, why: str, step: Step, reason: str,
+             when: date) -> None:
         if (address, step.id, reason, when, step.due_date) in given:
             return
-        r = recipients.get(address, name, user)
+        r = recipients[org_id].get(address, name, user)
         r.add_why(why)
         r.items.append((step, ItemSpec(step.id, reason, when, step.due_date)))
 
-    for step in reminded:
+    for step, org_id in reminded:
+        org_rules = rules[org_id]
         trigger = triggers[step.id]
         for address, (name, user, why) in step_recipients(step, owners.get(step.owner_department_id, [])).items():
-            give(address, name, user, why, step, trigger.reason, trigger.date)
+            give(org_id, address, name, user, why, step, trigger.reason, trigger.date)
         head = step.owner_department.head
-        if escalates(trigger, step.due_date, rules) and head is not None and head.active:
+        if escalates(trigger, step.due_date, org_rules) and head is not None and head.active:
             address = _address(head.email)
             if address:
                 why = (
                     f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน "
-                    f"{rules.escalate_after_days} วัน"
+                    f"{org_rules.escalate_after_days} วัน"
                 )
-                give(address, head.display_name, head, why, step, ESCALATION, trigger.date)
+                give(org_id, address, head.display_name, head, why, step, ESCALATION, trigger.date)
 
-    about = about_org(org.id)
-    already = _written_today(about, day)
+    already = _written_today([about_org(org_id) for org_id in recipients], day)
     planned = []
-    for address in sorted(recipients.by_address):
-        r = recipients.by_address[address]
-        if address in already or not r.items:
-            continue
-        email = render_reminder(org, r, day)
-        planned.append(
-            PlannedMessage(
-                organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
-                recipient_name=r.name, user_id=r.user.id if r.user else None, subject=email.subject,
-                body_text=email.text, body_html=email.html, items=tuple(item for _s, item in r.items),
+    for org_id in sorted(recipients):
+        org, about = by_id[org_id], about_org(org_id)
+        by_address = recipients[org_id].by_address
+        for address in sorted(by_address):
+            r = by_address[address]
+            if (about, address) in already or not r.items:
+                continue
+            email = render_reminder(org, r, day)
+            planned.append(
+                PlannedMessage(
+                    organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
+                    recipient_name=r.name, user_id=r.user.id if r.user else None, subject=email.subject,
+                    body_text=email.text, body_html=email.html, items=tuple(item for _s, item in r.items),
+                )
             )
-        )
     return planned
 
 
@@ -322,11 +373,7 @@ def plan_reminders(now: datetime) -> list[PlannedMessage]:
     day = local_day(now)
     orgs = organizations_with_active_plans()
     rules = rules_by_organization(o.id for o in orgs)
-    planned: list[PlannedMessage] = []
-    for org in orgs:
-        if sending_open(rules[org.id], now):
-            planned.extend(_plan_organization(org, rules[org.id], day))
-    return planned
+    return _plan_organizations([o for o in orgs if sending_open(rules[o.id], now)], rules, day)
 
 
 def queue_reminders(now: datetime) -> list[OutboxMessage]:

@@ -1,0 +1,110 @@
+"""The mail jobs read the database in a fixed number of statements, however many
+organizations share the instance (issue 6 §5: one instance for the country).
+
+A pass over one organization and a pass over six send the same SQL, and each
+organization still gets exactly its own reminders and digests.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from tracker.auth.models import Role
+from tracker.db import db
+from tracker.notify.digests import plan_digests
+from tracker.notify.reminders import candidate_trigger, plan_reminders, reminder_horizon
+from tracker.notify.rules import default_rules
+from tracker.orgs.models import Department, Organization
+from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
+from tracker.thaidate import BANGKOK
+from tests.conftest import make_user
+
+#: Monday 3 April 2023, 08:30 in Bangkok: weekly digests and overdue reminders are due.
+MONDAY = datetime(2023, 4, 3, 8, 30, tzinfo=BANGKOK)
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def add_organization(n: int) -> Organization:
+    """An organization with a manager, an owner and a plan: one step overdue, one due in
+    7 business days, one due in a month, one already done."""
+    org = Organization(name=f"องค์การบริหารส่วนตำบลที่ {n}", slug=f"org{n}", province="ขอนแก่น")
+    dept = Department(organization=org, name="สำนักปลัด", email=f"palad@org{n}.go.th")
+    plan = Plan(organization=org, fiscal_year=2566, title=f"แผน {n}")
+    measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
+                      owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
+    for order, due in enumerate((date(2023, 3, 20), date(2023, 4, 12), date(2023, 5, 3), date(2023, 3, 1)), 1):
+        Step(measure=measure, order=order, title=f"ขั้นตอน {order} ขององค์กร {n}", owner_department=dept,
+             start_date=date(2023, 1, 2), due_date=due,
+             status=StepStatus.done if order == 4 else StepStatus.not_started)
+    db.session.add(org)
+    make_user(org, f"manager@org{n}.go.th", Role.manager)
+    make_user(org, f"owner@org{n}.go.th", Role.owner, dept)
+    db.session.commit()
+    return org
+
+
+def test_a_reminder_pass_sends_the_same_statements_for_one_organization_or_six(app, ctx):
+    first = add_organization(1)
+    with counting() as one:
+        messages = plan_reminders(MONDAY)
+    assert {(m.recipient, tuple(i.reason for i in m.items)) for m in messages} == {
+        ("palad@org1.go.th", ("overdue", "before:7")), ("owner@org1.go.th", ("overdue", "before:7")),
+    }
+    for n in range(2, 7):
+        add_organization(n)
+    db.session.expire_all()
+    with counting() as six:
+        messages = plan_reminders(MONDAY)
+
+    assert len(six) == len(one), "\n".join(six)
+    assert len(messages) == 12
+    number = {o.id: o.slug for o in db.session.scalars(sa.select(Organization))}
+    assert all(m.recipient.endswith(f"@{number[m.organization_id]}.go.th") for m in messages)
+    assert {m.organization_id for m in messages if m.recipient.endswith("@org1.go.th")} == {first.id}
+
+
+def test_a_digest_pass_sends_the_same_statements_for_one_organization_or_six(app, ctx):
+    add_organization(1)
+    with counting() as one:
+        messages = plan_digests(MONDAY)
+    assert {(m.recipient, m.kind) for m in messages} == {
+        ("manager@org1.go.th", "digest_weekly"), ("manager@org1.go.th", "digest_monthly"),
+    }
+    for n in range(2, 7):
+        add_organization(n)
+    db.session.expire_all()
+    with counting() as six:
+        messages = plan_digests(MONDAY)
+
+    assert len(six) == len(one), "\n".join(six)
+    assert sorted(m.recipient for m in messages) == sorted(
+        f"manager@org{n}.go.th" for n in range(1, 7) for _kind in ("weekly", "monthly"))
+    by_recipient = {m.recipient: m for m in messages if m.kind == "digest_weekly"}
+    text = by_recipient["manager@org3.go.th"].body_text
+    assert "ขั้นตอน 1 ขององค์กร 3" in text and "ขององค์กร 1" not in text  # its own overdue step only
+
+
+def test_the_reminder_pass_reads_only_steps_whose_triggers_can_have_fired(app, ctx):
+    # Default rules: 7 business days before. From Monday 3 April 2023 the 7th business
+    # day after is Tuesday 18 April (Chakri Day 6 April, Songkran 13–17 April).
+    rules = default_rules(1)
+    horizon = reminder_horizon(rules, date(2023, 4, 3))
+    assert horizon == date(2023, 4, 18)
+    # A step due on the horizon is reminded that day; one due the next business day is not yet.
+    assert candidate_trigger(date(2023, 4, 18), rules, date(2023, 4, 3)).reason == "before:7"
+    assert candidate_trigger(date(2023, 4, 19), rules, date(2023, 4, 3)) is None
