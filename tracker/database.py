@@ -27,6 +27,11 @@ def register_sqlite_pragmas(engine: sa.Engine) -> None:
         cur = dbapi_conn.cursor()
         # WAL lets the scheduler write while web requests read.
         cur.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL is never corrupted and syncs at checkpoints instead
+        # of at every commit (SQLite's own advice for WAL); a power cut may undo
+        # the last commits. Delivery commits twice per email: FULL made the
+        # fsync, not SMTP, its limit (benchmarks/RESULTS.md).
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()

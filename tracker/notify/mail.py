@@ -134,6 +134,14 @@ class OutboxEmail(flask_mail.Message):
     def __init__(self, *args, date_header: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.date_header = date_header
+        self._bytes: bytes | None = None
+
+    def as_bytes(self) -> bytes:
+        # The bytes depend only on the row, and delivery checks them before
+        # Flask-Mail sends them: build them once (half the CPU of a delivery).
+        if self._bytes is None:
+            self._bytes = super().as_bytes()
+        return self._bytes
 
     def _message(self):
         msg = super()._message()
