@@ -124,7 +124,7 @@ def _pg_target() -> tuple[str, dict[str, str]]:
 def _run(command: list[str], env: dict[str, str], what: str, stdout: IO[bytes] | None = None) -> None:
     try:
         done = subprocess.run(command, env=env, stdout=stdout if stdout is not None else subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=PG_TIMEOUT_S)
+                              stderr=subprocess.PIPE, timeout=PG_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise ServiceError(f"{what} ไม่เสร็จภายใน {PG_TIMEOUT_S} วินาที ({what} timed out)") from None
     if done.returncode != 0:
@@ -277,7 +277,8 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
                           f"(checksum mismatch for {member.name}: the backup is damaged)")
         seen.add(member.name)
     if missing := sorted(set(listed) - seen):
-        raise ServiceError(f"ไฟล์สำรองไม่ครบ ขาด {', '.join(missing[:5])} (the archive lacks files listed in its manifest)")
+        raise ServiceError(f"ไฟล์สำรองไม่ครบ ขาด {', '.join(missing[:5])} "
+                           "(the archive lacks files listed in its manifest)")
 
 
 def check_revision(revision: str | None) -> str | None:
@@ -288,7 +289,7 @@ def check_revision(revision: str | None) -> str | None:
         return None
     try:
         known = revision is not None and script.get_revision(revision) is not None
-    except Exception:
+    except Exception:  # alembic raises several kinds for an unknown or malformed revision
         known = False
     if not known:
         raise ServiceError(
@@ -348,8 +349,7 @@ def _restore_postgresql(dump: Path, workdir: Path) -> None:
         # Our tables go first (a newer schema may have tables the dump does not know),
         # then the dump replays; psql runs it all as one transaction.
         out.write(b"SET lock_timeout = '15s';\n")
-        for name in mine:
-            out.write(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n'.encode())
+        out.writelines(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n'.encode() for name in mine)
         out.flush()
         _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", str(dump)],
              env, "pg_restore", stdout=out)
@@ -430,5 +430,5 @@ def describe(manifest: dict) -> str:
             f"{evidence} file(s), made {manifest['created_at']} by version {manifest['app_version']}")
 
 
-__all__ = ["BackupResult", "RestoreResult", "create_backup", "restore_backup", "read_manifest", "describe",
+__all__ = ["BackupResult", "RestoreResult", "create_backup", "describe", "read_manifest", "restore_backup",
            "sha256_of"]

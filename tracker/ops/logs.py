@@ -6,7 +6,8 @@
 
   text (default), key=value after the message, one line per event::
 
-      2023-08-01T03:00:00.123Z INFO tracker.access request_id=9f3c… method=POST path=/login status=302 duration_ms=41.7 user_id=3
+      2023-08-01T03:00:00.123Z INFO tracker.access request_id=9f3c… request method=POST path=/login
+      status=302 duration_ms=41.7 user_id=3          (one line; wrapped here)
 
   json, one object per line (for Loki, Elasticsearch, CloudWatch …)::
 
