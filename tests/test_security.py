@@ -753,6 +753,8 @@ def test_every_admin_post_route_has_a_journal_check():
 def test_every_admin_action_leaves_a_journal_entry(app, ctx, login, monkeypatch, endpoint):
     from tracker.demo import DEMO_PASSWORD
 
+    if endpoint not in app.view_functions:
+        pytest.skip(f"{endpoint} is not part of this build")  # test_every_admin_post_route_has_… covers the rest
     monkeypatch.setattr(queries, "now", lambda: NOW)
     d = Demo()
     page, action, changes, files = ADMIN_ACTIONS[endpoint](d)
