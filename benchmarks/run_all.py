@@ -1,0 +1,302 @@
+"""Every benchmark in one command; writes benchmarks/results/<db>-<scale>.json and RESULTS.md.
+
+    python benchmarks/run_all.py --db sqlite --scale full
+    python benchmarks/run_all.py --db postgresql --scale full
+    python benchmarks/run_all.py --db all --scale small --quick     # a few minutes, for trying changes
+
+Per database: generate the data (benchmarks/generate.py; --reuse keeps a
+database generated earlier at the same scale), the same at --compare-scale
+(small) for the query counts, pages through the test client and gunicorn,
+the mail jobs and delivery (benchmarks/jobs.py), and the load test
+(benchmarks/loadtest.py). RESULTS.md is rebuilt from every results file
+present, so the SQLite and PostgreSQL runs can be made one after the other.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from common import DATA, HERE, ROOT, machine, resolve_url
+
+RESULTS = HERE / "results"
+
+#: Targets of issue 6 §5 (2 cores, national scale, SQLite)
+PAGE_MEDIAN_MS = 50
+PAGE_QUERIES = 12
+REMINDER_PASS_S = 2
+DELIVERY_PER_S = 200
+PDF_S = 1.5
+NATIONAL_XLSX_S = 15
+WORKER_MB = 150
+
+
+def log(line: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def ensure_postgresql_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    admin = sa.engine.make_url(url).set(database="postgres")
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+def database_for(db: str, scale: str, full_scale: str) -> str:
+    """The URL of the benchmark database of this dialect at this scale."""
+    url = resolve_url(db, scale)
+    if db == "postgresql" and scale != full_scale:
+        import sqlalchemy as sa
+
+        u = sa.engine.make_url(url)
+        url = u.set(database=f"{u.database}_{scale}").render_as_string(hide_password=False)
+    return url
+
+
+def generate(url: str, scale: str, reuse: bool) -> dict:
+    import sqlalchemy as sa
+
+    if url.startswith("postgresql"):
+        ensure_postgresql_database(url)
+    summary_file = DATA / "logs" / f"generate-{sa.engine.make_url(url).get_backend_name()}-{scale}.json"
+    summary_file.parent.mkdir(parents=True, exist_ok=True)
+    if reuse and summary_file.exists():
+        summary = json.loads(summary_file.read_text())
+        if summary.get("database", "").split("/")[-1] == sa.engine.make_url(url).database.split("/")[-1]:
+            log(f"reusing {summary['database']} generated earlier")
+            summary["reused"] = True
+            return summary
+    log(f"generating {scale} into {sa.engine.make_url(url).render_as_string()}")
+    out = subprocess.run([sys.executable, str(HERE / "generate.py"), "--db", url, "--scale", scale, "--reset",
+                          "--quiet"], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"generation failed:\n{out.stderr[-3000:]}")
+    summary_file.write_text(out.stdout.strip().splitlines()[-1])
+    return json.loads(summary_file.read_text())
+
+
+def script(name: str, *args: str) -> dict:
+    with_json = DATA / "logs" / f"{name}-{os.getpid()}.json"
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, str(HERE / f"{name}.py"), *args, "--json", str(with_json)],
+                         cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if out.returncode != 0:
+        raise SystemExit(f"{name}.py failed:\n{out.stderr[-4000:]}")
+    result = json.loads(with_json.read_text())
+    with_json.unlink()
+    log(f"{name}.py done in {time.perf_counter() - started:.0f} s")
+    return result
+
+
+def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
+    url = database_for(db, scale, scale)
+    result: dict = {"db": db, "scale": scale, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "load_average_before": load_average()}
+    result["generation"] = generate(url, scale, args.reuse)
+    if compare_scale and compare_scale != scale:
+        small_url = database_for(db, compare_scale, scale)
+        result["compare_generation"] = generate(small_url, compare_scale, args.reuse)
+        log(f"query counts at {compare_scale}")
+        result["compare_pages"] = script("pages", "--db", small_url, "-n", "1", "--warmup", "0")
+    log(f"pages at {scale}")
+    page_args = ["--db", url, "-n", str(args.n), "--warmup", "3"]
+    if not args.no_http:
+        page_args.append("--http")
+    result["pages"] = script("pages", *page_args)
+    log("mail jobs")
+    result["jobs"] = script("jobs", "--db", url, "--deliver", str(args.deliver))
+    if not args.no_load:
+        log(f"load test: {args.users} users for {args.seconds} s")
+        result["load"] = script("loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds),
+                                "--workers", str(args.workers))
+    result["load_average_after"] = load_average()
+    result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
+    return result
+
+
+# -- RESULTS.md -----------------------------------------------------------------------------------------
+
+
+def fmt_ms(v) -> str:
+    return "–" if v is None else f"{v:,.1f}"
+
+
+def verdict(ok: bool, how: str = "") -> str:
+    return "met" if ok else f"**missed**{' ' + how if how else ''}"
+
+
+def by_how_much(value: float, target: float, unit: str, higher_is_better: bool = False) -> str:
+    if higher_is_better:
+        return f"({value:,.0f} {unit}, {target / value:.1f}× too slow)" if value else ""
+    return f"({value:,.2f} {unit}: {value / target:.1f}× the target)"
+
+
+def targets_table(r: dict) -> list[str]:
+    pages = r["pages"]["test_client"]["pages"]
+    html_pages = {k: v for k, v in pages.items() if v["kind"] == "page"}
+    slowest = max(html_pages.items(), key=lambda kv: kv[1]["median_ms"])
+    most = max(html_pages.items(), key=lambda kv: kv[1]["queries"])
+    jobs = r["jobs"]
+    rows = ["| target | measured | verdict |", "|---|---|---|"]
+    ok = slowest[1]["median_ms"] < PAGE_MEDIAN_MS
+    rows.append(f"| every page's median < {PAGE_MEDIAN_MS} ms (test client) | slowest: {slowest[0]} "
+                f"{fmt_ms(slowest[1]['median_ms'])} ms | {verdict(ok, '' if ok else 'see below')} |")
+    ok = most[1]["queries"] < PAGE_QUERIES
+    rows.append(f"| every page < {PAGE_QUERIES} SQL statements | most: {most[0]} {most[1]['queries']} | "
+                f"{verdict(ok, '' if ok else 'see below')} |")
+    s = jobs["reminder_pass"]["seconds"]
+    rows.append(f"| reminder pass (queue) < {REMINDER_PASS_S} s | {s:.2f} s ({jobs['reminder_pass']['messages']:,} "
+                f"messages) | {verdict(s < REMINDER_PASS_S, by_how_much(s, REMINDER_PASS_S, 's'))} |")
+    rate = jobs["delivery"]["messages_per_second"] or 0
+    rows.append(f"| delivery ≥ {DELIVERY_PER_S} messages/s on one SMTP connection | {rate:,.0f}/s | "
+                f"{verdict(rate >= DELIVERY_PER_S, by_how_much(rate, DELIVERY_PER_S, '/s', True))} |")
+    if "report_pdf" in pages:
+        s = pages["report_pdf"]["median_ms"] / 1000
+        rows.append(f"| an organization's PDF report < {PDF_S} s | {s:.2f} s | "
+                    f"{verdict(s < PDF_S, by_how_much(s, PDF_S, 's'))} |")
+    if "national_xlsx" in pages:
+        s = pages["national_xlsx"]["median_ms"] / 1000
+        rows.append(f"| national XLSX < {NATIONAL_XLSX_S} s | {s:.2f} s | "
+                    f"{verdict(s < NATIONAL_XLSX_S, by_how_much(s, NATIONAL_XLSX_S, 's'))} |")
+    peaks = list(r["pages"].get("http", {}).get("worker_peak_rss_mb", [])) + list(r.get("load", {}).get("worker_peak_rss_mb", []))
+    if peaks:
+        m = max(peaks)
+        rows.append(f"| a web worker < {WORKER_MB} MB | peak {m:.0f} MB | "
+                    f"{verdict(m < WORKER_MB, by_how_much(m, WORKER_MB, 'MB'))} |")
+    if "load" in r:
+        e = r["load"]["errors"]
+        rows.append(f"| load test: {r['load']['users']} users, {r['load']['seconds']} s, no errors | {e} errors, "
+                    f"p95 {fmt_ms(r['load']['total'].get('p95_ms'))} ms | {verdict(e == 0)} |")
+    return rows
+
+
+def section(r: dict) -> list[str]:
+    g = r["generation"]
+    lines = [f"## {r['db']} · scale {r['scale']}", ""]
+    lines.append(f"Run {r['started']} – {r['finished']} (load average before {r['load_average_before']}, "
+                 f"after {r['load_average_after']}). Command: `{r['command']}`")
+    lines += ["", "### Targets", "", *targets_table(r), ""]
+    counts = g["counts"]
+    lines += ["### Data", "",
+              f"Generated by `benchmarks/generate.py` as of {g['today']} (fiscal years {', '.join(map(str, g['fiscal_years']))}): "
+              f"{g['seconds']['total']:.0f} s{' (reused)' if g.get('reused') else ''}, "
+              f"database {g['size_bytes'] / 1e9:.2f} GB.", "",
+              "| " + " | ".join(counts) + " |", "|" + "---|" * len(counts),
+              "| " + " | ".join(f"{v:,}" for v in counts.values()) + " |", "",
+              "Users by role: " + ", ".join(f"{k} {v:,}" for k, v in sorted(g["users_by_role"].items())), ""]
+    tc = r["pages"]["test_client"]
+    http = r["pages"].get("http", {}).get("pages", {})
+    compare = r.get("compare_pages", {}).get("test_client", {}).get("pages", {})
+    cscale = r.get("compare_generation", {}).get("scale")
+    lines += ["### Pages", "",
+              f"Median and p95 of {next(iter(tc['pages'].values()))['n']} requests after warm-up; SQL statements of one request"
+              + (f", and at scale {cscale} ({r['compare_generation']['counts']['organizations']:,} organizations) "
+                 "to show they do not grow with the data" if compare else "") + ".", "",
+              "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
+              + (f" ({r['scale']} / {cscale})" if compare else "") + " | bytes |",
+              "|---|---|---|---|---|"]
+    for name, p in tc["pages"].items():
+        h = http.get(name, {})
+        q = f"{p['queries']}" + (f" / {compare[name]['queries']}" if name in compare else "")
+        lines.append(f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
+                     f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} |")
+    for note in tc.get("notes", []):
+        lines.append(f"\nNot measured: {note}.")
+    if "http" in r["pages"]:
+        lines += ["", f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
+                  f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}."]
+    j = r["jobs"]
+    lines += ["", "### Mail jobs", "", f"At {j['now']} (a Monday: weekly digests and overdue reminders are due).", "",
+              "| job | seconds | SQL statements | messages |", "|---|---|---|---|",
+              f"| reminder pass (`queue_reminders`, first of the day) | {j['reminder_pass']['seconds']:.2f} | "
+              f"{j['reminder_pass']['queries']:,} | {j['reminder_pass']['messages']:,} ({j['reminder_pass'].get('items', 0):,} steps × recipients) |",
+              f"| digest pass (`queue_digests`) | {j['digest_pass']['seconds']:.2f} | {j['digest_pass']['queries']:,} | "
+              f"{j['digest_pass']['messages']:,} |",
+              f"| repeat pass, same day (every later heartbeat) | {j['repeat_pass']['seconds']:.2f} | "
+              f"{j['repeat_pass']['queries']:,} | {j['repeat_pass']['messages']:,} |",
+              f"| scheduler tick in a fresh process (both passes, commit, deliver 100) | {j['scheduler_tick']['seconds']:.2f} | | "
+              f"{j['scheduler_tick']['queued']:,} queued |", "",
+              f"Scheduler process peak RSS: {j['scheduler_tick']['peak_rss_mb']:.0f} MB.", "",
+              f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s on one connection to an "
+              f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
+              f"({j['delivery']['failed']} failed)."]
+    if "load" in r:
+        load = r["load"]
+        lines += ["", "### Load test", "",
+                  f"locust, {load['users']} users (owners and managers of {load['logins']} organizations, each logged in "
+                  f"through the login form), {load['seconds']} s, think time 1–3 s, against gunicorn "
+                  f"`-w {load['gunicorn_workers']}` on 127.0.0.1. Worker peak RSS: "
+                  f"{', '.join(f'{m:.0f} MB' for m in load['worker_peak_rss_mb'])}.", "",
+                  "| request | count | failures | median ms | p95 ms | req/s |", "|---|---|---|---|---|---|"]
+        for name, s in load["by_request"].items():
+            lines.append(f"| {name} | {s['requests']:,} | {s['failures']} | {s['median_ms']:.0f} | {s['p95_ms']:.0f} | {s['rps']} |")
+    return lines + [""]
+
+
+def write_results_md(machine_info: dict) -> Path:
+    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    lines = ["# Benchmark results", "",
+             "Regenerate with `python benchmarks/run_all.py --db sqlite --scale full` and "
+             "`python benchmarks/run_all.py --db postgresql --scale full` (or `--db all`); see benchmarks/README.md. "
+             "This file is written by run_all.py from benchmarks/results/*.json; the analysis of the misses is in "
+             "benchmarks/README.md.", "",
+             "## Machine", "",
+             f"- CPU: {machine_info['cpu']} × {machine_info['nproc']} (`nproc`)",
+             f"- OS: {machine_info['os']}",
+             f"- Python {machine_info['python']}, SQLite {machine_info['sqlite']}, PostgreSQL {machine_info['postgresql']}, "
+             f"SQLAlchemy {machine_info['sqlalchemy']}, Flask {machine_info['flask']}",
+             "- `free -h`:", "", "```", machine_info["memory"], "```", "",
+             "The machine is shared: other jobs may run at the same time (see the load averages of each run).", ""]
+    for r in results:
+        lines += section(r)
+    path = HERE / "RESULTS.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite", help="sqlite, postgresql or all")
+    parser.add_argument("--scale", default="full", help="full, medium, small, tiny or a factor")
+    parser.add_argument("--compare-scale", default="small", help="scale whose query counts are compared ('' for none)")
+    parser.add_argument("--reuse", action="store_true", help="keep databases generated earlier at the same scale")
+    parser.add_argument("-n", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--deliver", type=int, default=2000, help="messages in the delivery run")
+    parser.add_argument("-u", "--users", type=int, default=50)
+    parser.add_argument("-t", "--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers in the load test")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn page timings")
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument("--quick", action="store_true", help="-n 5, 300 deliveries, 10 users for 15 s")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.deliver, args.users, args.seconds = 5, 300, 10, 15
+    os.environ.setdefault("TRACKER_INSTANCE_PATH", str(DATA / "instance"))
+    RESULTS.mkdir(exist_ok=True)
+    dbs = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
+    for db in dbs:
+        result = run_one(db, args.scale, args.compare_scale, args)
+        (RESULTS / f"{db}-{args.scale}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+        log(f"{db}: results/{db}-{args.scale}.json written")
+    path = write_results_md(machine())
+    log(f"{path} written")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
