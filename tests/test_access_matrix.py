@@ -29,6 +29,7 @@ RESULT = "result"          # the measure's department (owner), admins
 ADMIN = "admin"            # admins of the organization
 CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
 API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
+OVERSIGHT = "oversight"    # provincial and national users only (the overview across organizations)
 
 CLASSES: dict[str, str] = {
     "static": PUBLIC, "ops.healthz": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC,
@@ -49,11 +50,14 @@ CLASSES: dict[str, str] = {
     "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
 }
-PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "outbox.": ADMIN}
+PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
 #: Route variables that name a record of the organization: outsiders get 404.
 RECORD_ARGS = {"plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
-               "message_id", "submission_id"}
-ROLES = ["anonymous", "admin", "manager", "owner_palad", "owner_strategy", "viewer", "outsider_admin"]
+               "message_id", "submission_id", "organization_id"}
+ROLES = ["anonymous", "admin", "manager", "owner_palad", "owner_strategy", "viewer", "outsider_admin",
+         "provincial", "national"]
+#: Read-only users across organizations: the provincial office of world's province, the national department.
+OVERSIGHT_ROLES = ("provincial", "national")
 
 
 def class_of(endpoint: str) -> str | None:
@@ -111,6 +115,7 @@ def ids(world):
         "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id, "slug": world.org.slug,
         "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",
         "evidence_id": step_ev.id, "result_evidence_id": result_ev.id, "submission_id": submission.id,
+        "organization_id": world.org.id,
     }
 
 
@@ -127,6 +132,13 @@ def _url(rule: str, endpoint: str, ids: dict) -> str:
 
 
 def _user(world, role):
+    if role in OVERSIGHT_ROLES:
+        office = Organization(name=f"สำนักงาน {role}", slug=f"office-{role}",
+                              province=world.org.province if role == "provincial" else "")
+        db.session.add(office)
+        user = make_user(office, f"{role}@office.go.th", Role(role))
+        db.session.commit()
+        return user
     if role == "outsider_admin":
         from tracker.auth.models import User
 
@@ -140,6 +152,11 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "unauthorized"
     if role == "anonymous":
         return "login"
+    if cls == OVERSIGHT:
+        return "allowed" if role in OVERSIGHT_ROLES else "forbidden"
+    if role in OVERSIGHT_ROLES:
+        # Reads every page of world's organization (its province), changes nothing anywhere.
+        return "allowed" if cls in (READ, SELF) else "forbidden"
     if role == "outsider_admin":
         if any(f"{a}>" in rule for a in RECORD_ARGS):
             return "not_found"

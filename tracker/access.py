@@ -1,14 +1,29 @@
-"""Who may do what. One place, used by views, services and (later) the API.
+"""Who may do what. One place, used by views, services, the CLI and the API.
 
-admin: everything in its organization · manager and viewer: read ·
-owner: change the steps of its own department (or steps assigned to it).
+Members of an organization — admin: everything in its organization ·
+manager and viewer: read · owner: change the steps of its own department (or
+steps assigned to it).
+
+Oversight users belong to an office, not to a local government, and only
+read: provincial (สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด) reads every
+organization whose province is its office's province; national (กรมส่งเสริม
+การปกครองท้องถิ่น) reads every organization. They change nothing anywhere,
+not even in their own office.
+
+Other organizations' records do not exist for a user: 404 on reads, never a
+leak. `readable_organization_ids` is the one decision of "which
+organizations"; `can_read_org` answers the same question for one id.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .auth.models import Role
+import sqlalchemy as sa
+
+from .auth.models import OVERSIGHT_ROLES, Role
+from .db import db
 from .errors import PermissionDenied
+from .orgs.models import Organization
 
 if TYPE_CHECKING:
     from .auth.models import User
@@ -19,24 +34,78 @@ def same_org(user: User, organization_id: int) -> bool:
     return user.organization_id == organization_id
 
 
-def readable_organization_ids(user: User) -> set[int] | None:
-    """The organizations whose records `user` may read (None: all of them); today its own.
+def _logged_in(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
 
-    The one place that widens reading (e.g. a provincial role seeing the
-    organizations of its province); the API lists and filters through it.
+
+def is_oversight(user: User) -> bool:
+    """A provincial or national user: reads across organizations, writes nothing."""
+    return _logged_in(user) and user.role in OVERSIGHT_ROLES
+
+
+def oversight_province(user: User) -> str | None:
+    """The province a provincial user oversees: its office's province, stripped.
+    None for everyone else, and for a provincial office without a province
+    (an empty province must not match every organization left without one)."""
+    if not is_oversight(user) or user.role is not Role.provincial:
+        return None
+    return (user.organization.province or "").strip() or None
+
+
+def readable_organization_ids(user: User) -> set[int] | None:
+    """The organizations `user` may read: None means all of them.
+
+    Members: their own organization. Provincial: every organization of the
+    office's province (the office included). National: all (None). Anyone
+    not logged in or deactivated: none.
     """
-    if not (user.is_authenticated and user.is_active):
+    if not _logged_in(user):
         return set()
-    return {user.organization_id}
+    if is_oversight(user) and user.role is Role.national:
+        return None
+    province = oversight_province(user)
+    if province is None:
+        return {user.organization_id}
+    ids = set(db.session.scalars(sa.select(Organization.id).where(sa.func.trim(Organization.province) == province)))
+    return ids | {user.organization_id}
 
 
 def can_read_org(user: User, organization_id: int) -> bool:
-    return user.is_authenticated and user.is_active and same_org(user, organization_id)
+    """`organization_id in readable_organization_ids(user)`, without listing a province."""
+    if not _logged_in(user):
+        return False
+    if same_org(user, organization_id):
+        return True
+    if not is_oversight(user):
+        return False
+    if user.role is Role.national:
+        return True
+    province = oversight_province(user)
+    org = db.session.get(Organization, organization_id)
+    return province is not None and org is not None and (org.province or "").strip() == province
+
+
+def is_member(user: User, organization_id: int) -> bool:
+    """A working user of the organization: may be given write rights there."""
+    return _logged_in(user) and same_org(user, organization_id) and user.role not in OVERSIGHT_ROLES
+
+
+def may_write(user: User) -> bool:
+    """False for oversight users: every change is refused to them (403)."""
+    return _logged_in(user) and user.role not in OVERSIGHT_ROLES
+
+
+def require_writer(user: User) -> None:
+    if not may_write(user):
+        raise PermissionDenied(
+            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้ "
+            "(provincial and national users read only; they change nothing)"
+        )
 
 
 def can_edit_step(user: User, step: Step) -> bool:
     org_id = step.measure.weakness.plan.organization_id
-    if not can_read_org(user, org_id):
+    if not is_member(user, org_id):
         return False
     if user.role is Role.admin:
         return True
@@ -48,7 +117,7 @@ def can_edit_step(user: User, step: Step) -> bool:
 
 
 def is_org_admin(user: User, organization_id: int) -> bool:
-    return can_read_org(user, organization_id) and user.role is Role.admin
+    return is_member(user, organization_id) and user.role is Role.admin
 
 
 def require_step_editor(user: User, step: Step) -> None:

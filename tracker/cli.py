@@ -85,6 +85,10 @@ def register_commands(app: Flask) -> None:
 
     for command in (analysis_command, rollover_command):
         app.cli.add_command(command)
+    from .province.cli import province_commands
+
+    for command in province_commands:
+        app.cli.add_command(command)
     from .ops.cli import ops_commands
 
     for command in ops_commands:

@@ -140,3 +140,7 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
+
+    from .province.views import bp as province_bp
+
+    app.register_blueprint(province_bp)

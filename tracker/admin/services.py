@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..auth.models import Role, User
+from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
 from ..auth.services import check_password_policy, create_user, normalize_email
 from ..db import db
-from ..errors import ServiceError
+from ..errors import PermissionDenied, ServiceError
 from ..journal import record, record_step
 from ..orgs.models import Department, Organization
 from ..plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
@@ -463,10 +463,24 @@ def edit_department(department: Department, actor: User | None, now: datetime, *
 # -- users ----------------------------------------------------------------------
 
 def _role(role: Role | str) -> Role:
+    """One of the roles an organization's admin may give. Provincial and national
+    users read other organizations: only an operator makes them (`tracker user create`)."""
     try:
-        return Role(role)
+        value = Role(role)
     except ValueError:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be admin, manager, owner or viewer)") from None
+        value = None
+    if value not in ORG_ROLES:
+        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be admin, manager, owner or viewer)")
+    return value
+
+
+def _not_oversight(user: User) -> None:
+    # An organization's admin must not take over (password) or re-role a provincial account.
+    if user.role in OVERSIGHT_ROLES:
+        raise PermissionDenied(
+            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
+            "(provincial and national users are managed on the command line only)"
+        )
 
 
 def add_user(
@@ -482,6 +496,7 @@ def add_user(
     position: str = "",
 ) -> User:
     """Create a user (auth.services.create_user checks email, role and password) and journal it."""
+    role = _role(role)
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
     record(organization_id=organization.id, entity="user", entity_id=user.id, action="create", actor=actor,
            field="email", new=user.email,
@@ -514,6 +529,7 @@ def edit_user(
 
     An organization never loses its last active admin: nobody could manage it
     from the web any more."""
+    _not_oversight(user)
     changes: list[tuple[str, Any, Any]] = []
     if display_name is not None:
         new_name = _text(display_name, "ชื่อที่แสดง", "display name", limit=200)
@@ -546,6 +562,7 @@ def edit_user(
 
 def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
     """Set a new password; the journal says that it changed, never what to."""
+    _not_oversight(user)
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)

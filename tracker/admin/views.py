@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..access import require_admin
-from ..auth.models import ROLE_LABELS, Role, User
+from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
 from ..db import db, utcnow
 from ..errors import PermissionDenied, ServiceError
@@ -66,7 +66,7 @@ def helpers() -> dict[str, Any]:
         "action_label": lambda a: ACTION_LABELS.get(a, a),
         "admin_value": _journal_value,
         "plan_statuses": list(PlanStatus),
-        "roles": list(Role),
+        "roles": list(ORG_ROLES),
         "role_labels": ROLE_LABELS,
         "dashboard_url": _dashboard_url,
     }

@@ -18,10 +18,18 @@ class Role(str, enum.Enum):
     manager = "manager"  #: reads everything, receives digests, acknowledges reports
     owner = "owner"      #: changes the steps of its own department
     viewer = "viewer"    #: reads
+    #: A provincial office's user: reads every organization of its office's province, changes nothing
+    provincial = "provincial"
+    #: The national department's user: reads every organization, changes nothing
+    national = "national"
 
     @property
     def label(self) -> str:
         return ROLE_LABELS[self]
+
+    @property
+    def oversees(self) -> bool:
+        return self in OVERSIGHT_ROLES
 
 
 ROLE_LABELS = {
@@ -29,7 +37,13 @@ ROLE_LABELS = {
     Role.manager: "ผู้บริหาร (manager)",
     Role.owner: "เจ้าหน้าที่ผู้รับผิดชอบ (owner)",
     Role.viewer: "ผู้ดูข้อมูล (viewer)",
+    Role.provincial: "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด (provincial)",
+    Role.national: "กรมส่งเสริมการปกครองท้องถิ่น (national)",
 }
+#: Roles an organization's admin may give: the working roles of a local government.
+ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
+#: Read-only roles across organizations, given only on the command line (`tracker user create`).
+OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
 class User(UserMixin, db.Model):

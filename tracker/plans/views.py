@@ -135,6 +135,9 @@ def _import_url() -> str | None:
 @bp.route("/")
 @login_required
 def home():
+    if access.is_oversight(current_user):
+        # An office has no plan of its own: its home is the overview of its organizations.
+        return redirect(url_for("province.overview"))
     plan = queries.current_plan(current_user.organization_id)
     if plan is None:
         return render_template("plans/no_plan.html", import_url=_import_url())

@@ -1,0 +1,539 @@
+"""The overview across organizations: one row per organization for a fiscal year.
+
+Every figure comes from aggregate queries (GROUP BY over the year's steps and
+journal), joined to the organizations in one statement, so a page costs the
+same few queries for a province of 50 organizations and for the whole
+country's 7,850: the rows of one page, and one summary over all of them.
+Sorting, filtering and paging happen in the database.
+
+Organizations in scope are those `access.readable_organization_ids` gives,
+minus the oversight offices themselves (an organization with a provincial or
+national user is an office, not a local government with a plan).
+"""
+from __future__ import annotations
+
+import enum
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .. import thaidate
+from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
+from ..auth.services import create_user
+from ..db import db
+from ..errors import ServiceError
+from ..journal import record
+from ..orgs.models import Department, Organization
+from ..plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.queries import Page, Progress
+from ..reports.followup_xlsx import safe_text
+
+PER_PAGE = 50
+#: Journal actions that are work on a step — not plan editing or an import.
+PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
+OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
+STARTED_STATUSES = (StepStatus.in_progress, StepStatus.done)
+MAX_TEXT = 100
+
+
+class State(enum.IntEnum):
+    """Where an organization stands in the year, in sorting order."""
+
+    no_plan = 0      #: no plan for the fiscal year
+    not_started = 1  #: a plan, but no step in progress or done
+    started = 2
+
+    @property
+    def label(self) -> str:
+        return {0: "ยังไม่มีแผน", 1: "ยังไม่เริ่ม", 2: "เริ่มดำเนินการแล้ว"}[self.value]
+
+
+SHOW_FILTERS: dict[str, str] = {
+    "not_started": "ยังไม่เริ่ม หรือยังไม่มีแผน (not started or no plan)",
+    "no_plan": "ยังไม่มีแผน (no plan)",
+    "overdue": "มีขั้นตอนเลยกำหนด (with overdue steps)",
+}
+#: Sortable columns: ?sort=<key>, or ?sort=-<key> for descending.
+SORTS: dict[str, str] = {
+    "name": "องค์กร", "province": "จังหวัด", "state": "สถานะ", "done": "ดำเนินการแล้ว",
+    "total": "ขั้นตอนทั้งหมด", "percent": "ร้อยละ", "overdue": "เลยกำหนด", "activity": "ความเคลื่อนไหวล่าสุด",
+}
+
+
+# -- the request ---------------------------------------------------------------------
+
+def _clean(text: str | None) -> str:
+    """Typed text as a search term: spaces collapsed, control characters (a NUL
+    byte PostgreSQL refuses) dropped, at most MAX_TEXT characters."""
+    return " ".join("".join(ch for ch in (text or "") if ch.isprintable() or ch.isspace()).split())[:MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The overview's choices, read from the query string."""
+
+    fiscal_year: int
+    q: str = ""
+    show: str = ""
+    province: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], default_year: int) -> OverviewQuery:
+        """Unknown values are refused with a message (HTTP 400), never guessed."""
+        year_text = thaidate.to_arabic_digits((args.get("year") or "").strip())
+        if not year_text:
+            year = default_year
+        elif year_text.isdigit() and len(year_text) == 4 and thaidate.MIN_BE_YEAR <= int(year_text) <= thaidate.MAX_BE_YEAR:
+            year = int(year_text)
+        else:
+            raise ServiceError(f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: {year_text[:20]!r} (the fiscal year must be a BE year)")
+        sort = (args.get("sort") or "name").strip()
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        if sort not in SORTS:
+            raise ServiceError(f"เรียงตาม {sort[:30]!r} ไม่ได้ (unknown sort column)")
+        show = (args.get("show") or "").strip()
+        if show and show not in SHOW_FILTERS:
+            raise ServiceError(f"ไม่รู้จักตัวกรอง {show[:30]!r} (unknown filter)")
+        page_text = thaidate.to_arabic_digits((args.get("page") or "").strip())
+        if page_text and not (page_text.isdigit() and len(page_text) <= 9):
+            raise ServiceError(f"หน้าต้องเป็นตัวเลข: {page_text[:20]!r} (page must be a whole number)")
+        return cls(
+            fiscal_year=year,
+            q=_clean(args.get("q")),
+            show=show,
+            province=_clean(args.get("province")),
+            sort=sort,
+            descending=descending,
+            page=max(int(page_text or 1), 1),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.show or self.province)
+
+    def query_args(self, **override: object) -> dict[str, object]:
+        """The choices as URL parameters, defaults left out (links keep the others)."""
+        args: dict[str, object] = {
+            "year": self.fiscal_year, "q": self.q, "show": self.show, "province": self.province,
+            "sort": ("-" if self.descending else "") + self.sort, "page": self.page,
+        }
+        args.update(override)
+        if args.get("sort") == "name":
+            args["sort"] = None
+        if args.get("page") == 1:
+            args["page"] = None
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    def sort_link(self, key: str) -> str:
+        """?sort= for a column heading: ascending first, then the other way."""
+        if key == self.sort:
+            return key if self.descending else f"-{key}"
+        # Figures are most useful largest (or latest) first; names A to Z.
+        return key if key in ("name", "province", "state") else f"-{key}"
+
+
+# -- the rows ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrgRow:
+    organization_id: int
+    name: str
+    slug: str
+    province: str
+    plan_id: int | None
+    plan_title: str | None
+    plan_status: PlanStatus | None
+    total: int
+    done: int
+    overdue: int
+    started: int
+    last_activity: datetime | None
+
+    @property
+    def percent(self) -> int:
+        return Progress(self.done, self.total).percent
+
+    @property
+    def state(self) -> State:
+        if self.plan_id is None:
+            return State.no_plan
+        return State.started if self.started else State.not_started
+
+
+@dataclass(frozen=True)
+class Summary:
+    organizations: int = 0
+    with_plan: int = 0
+    no_plan: int = 0
+    #: Organizations with a plan of which no step is in progress or done
+    not_started: int = 0
+    with_overdue: int = 0
+    done: int = 0
+    total: int = 0
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(self.done, self.total)
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _in_scope(column: sa.ColumnElement[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
+    if scope_ids is None:
+        return sa.true()
+    return column.in_(sorted(scope_ids))
+
+
+def step_totals(plan_filter: list[sa.ColumnElement[bool]], today: date) -> sa.Subquery:
+    """Per plan: counted steps (cancelled left out), done, overdue and started steps."""
+    return (
+        sa.select(
+            Weakness.plan_id.label("plan_id"),
+            _count(Step.status != StepStatus.cancelled).label("total"),
+            _count(Step.status == StepStatus.done).label("done"),
+            _count(sa.and_(Step.status.in_(OPEN_STATUSES), Step.due_date < today)).label("overdue"),
+            _count(Step.status.in_(STARTED_STATUSES)).label("started"),
+        )
+        .select_from(Step)
+        .join(Measure, Step.measure_id == Measure.id)
+        .join(Weakness, Measure.weakness_id == Weakness.id)
+        .join(Plan, Weakness.plan_id == Plan.id)
+        .where(*plan_filter)
+        .group_by(Weakness.plan_id)
+        .subquery("totals")
+    )
+
+
+def last_activity(plan_filter: list[sa.ColumnElement[bool]]) -> sa.Subquery:
+    """Per plan: when work on one of its steps was last recorded."""
+    return (
+        sa.select(Weakness.plan_id.label("plan_id"), sa.func.max(JournalEntry.created_at).label("last_activity"))
+        .select_from(JournalEntry)
+        .join(Step, JournalEntry.step_id == Step.id)
+        .join(Measure, Step.measure_id == Measure.id)
+        .join(Weakness, Measure.weakness_id == Weakness.id)
+        .join(Plan, Weakness.plan_id == Plan.id)
+        .where(*plan_filter, JournalEntry.action.in_(PROGRESS_ACTIONS))
+        .group_by(Weakness.plan_id)
+        .subquery("activity")
+    )
+
+
+def is_office() -> sa.ColumnElement[bool]:
+    """The organization has an oversight user: a provincial or national office."""
+    return sa.exists().where(User.organization_id == Organization.id, User.role.in_(sorted(OVERSIGHT_ROLES)))
+
+
+def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
+    """The overview's statement (unsorted, unpaged) and its sort expressions."""
+    plan_filter = [Plan.fiscal_year == query.fiscal_year, _in_scope(Plan.organization_id, scope_ids)]
+    totals = step_totals(plan_filter, today)
+    activity = last_activity(plan_filter)
+    percent = sa.case((totals.c.total > 0, totals.c.done * 100 / totals.c.total), else_=None)
+    state = sa.case(
+        (Plan.id.is_(None), int(State.no_plan)),
+        (sa.func.coalesce(totals.c.started, 0) == 0, int(State.not_started)),
+        else_=int(State.started),
+    )
+    conditions: list[sa.ColumnElement[bool]] = [_in_scope(Organization.id, scope_ids), ~is_office()]
+    if query.q:
+        needle = query.q.lower()
+        conditions.append(sa.or_(
+            sa.func.lower(Organization.name).contains(needle, autoescape=True),
+            sa.func.lower(Organization.slug).contains(needle, autoescape=True),
+        ))
+    if query.province:
+        conditions.append(sa.func.trim(Organization.province) == query.province)
+    if query.show == "no_plan":
+        conditions.append(Plan.id.is_(None))
+    elif query.show == "not_started":
+        conditions.append(state < int(State.started))
+    elif query.show == "overdue":
+        conditions.append(totals.c.overdue > 0)
+    stmt = (
+        sa.select(
+            Organization.id.label("organization_id"),
+            Organization.name,
+            Organization.slug,
+            Organization.province,
+            Plan.id.label("plan_id"),
+            Plan.title.label("plan_title"),
+            Plan.status.label("plan_status"),
+            sa.func.coalesce(totals.c.total, 0).label("total"),
+            sa.func.coalesce(totals.c.done, 0).label("done"),
+            sa.func.coalesce(totals.c.overdue, 0).label("overdue"),
+            sa.func.coalesce(totals.c.started, 0).label("started"),
+            activity.c.last_activity,
+            state.label("state"),
+        )
+        .select_from(Organization)
+        .outerjoin(Plan, sa.and_(Plan.organization_id == Organization.id, Plan.fiscal_year == query.fiscal_year))
+        .outerjoin(totals, totals.c.plan_id == Plan.id)
+        .outerjoin(activity, activity.c.plan_id == Plan.id)
+        .where(*conditions)
+    )
+    sorts = {
+        "name": Organization.name, "province": Organization.province, "state": state,
+        "done": totals.c.done, "total": totals.c.total, "percent": percent,
+        "overdue": totals.c.overdue, "activity": activity.c.last_activity,
+    }
+    return stmt, sorts
+
+
+def _ordered(stmt, sorts: dict, query: OverviewQuery):
+    key = sorts[query.sort]
+    # Organizations without the figure (no plan, no activity) last, whichever the direction.
+    return stmt.order_by(
+        sa.case((key.is_(None), 1), else_=0),
+        key.desc() if query.descending else key.asc(),
+        Organization.name,
+        Organization.id,
+    )
+
+
+def _row(mapping: Mapping) -> OrgRow:
+    values = {name: mapping[name] for name in OrgRow.__dataclass_fields__}
+    values["province"] = values["province"] or ""
+    for name in ("total", "done", "overdue", "started"):
+        values[name] = int(values[name] or 0)
+    return OrgRow(**values)
+
+
+def summary(scope_ids: set[int] | None, query: OverviewQuery, today: date) -> Summary:
+    """Totals over every organization the query selects (one statement)."""
+    stmt, _ = _base(scope_ids, query, today)
+    rows = stmt.subquery("overview")
+    result = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            _count(rows.c.plan_id.is_not(None)),
+            _count(rows.c.plan_id.is_(None)),
+            _count(rows.c.state == int(State.not_started)),
+            _count(rows.c.overdue > 0),
+            sa.func.coalesce(sa.func.sum(rows.c.done), 0),
+            sa.func.coalesce(sa.func.sum(rows.c.total), 0),
+        ).select_from(rows)
+    ).one()
+    return Summary(*(int(v or 0) for v in result))
+
+
+def overview_page(scope_ids: set[int] | None, query: OverviewQuery, today: date) -> tuple[Page, Summary]:
+    """One page (PER_PAGE rows) of the overview, and the summary of all its rows."""
+    totals = summary(scope_ids, query, today)
+    pages = max(1, -(-totals.organizations // PER_PAGE))
+    page = min(query.page, pages)
+    stmt, sorts = _base(scope_ids, query, today)
+    result = db.session.execute(_ordered(stmt, sorts, query).offset((page - 1) * PER_PAGE).limit(PER_PAGE))
+    return Page([_row(r._mapping) for r in result], totals.organizations, page, PER_PAGE), totals
+
+
+def overview_rows(scope_ids: set[int] | None, query: OverviewQuery, today: date) -> list[OrgRow]:
+    """Every row the query selects, sorted (for the XLSX export)."""
+    stmt, sorts = _base(scope_ids, query, today)
+    return [_row(r._mapping) for r in db.session.execute(_ordered(stmt, sorts, query))]
+
+
+def fiscal_years(scope_ids: set[int] | None, current: int) -> list[int]:
+    """Years with a plan in scope, and the current one; newest first."""
+    years = set(db.session.scalars(
+        sa.select(Plan.fiscal_year).where(_in_scope(Plan.organization_id, scope_ids)).distinct()
+    ))
+    return sorted(years | {current}, reverse=True)
+
+
+def provinces(scope_ids: set[int] | None) -> list[str]:
+    """The provinces of the organizations in scope (for the national filter)."""
+    name = sa.func.trim(Organization.province)
+    return sorted(p for p in db.session.scalars(
+        sa.select(name).where(_in_scope(Organization.id, scope_ids), name != "", ~is_office()).distinct()
+    ) if p)
+
+
+# -- one organization ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan: Plan
+    progress: Progress
+    overdue: int
+    last_activity: datetime | None
+
+
+def organization_plans(organization_id: int, today: date) -> list[PlanRow]:
+    """Every plan of the organization with its progress, newest year first (two queries)."""
+    plan_filter = [Plan.organization_id == organization_id]
+    totals = step_totals(plan_filter, today)
+    activity = last_activity(plan_filter)
+    rows = db.session.execute(
+        sa.select(Plan, totals.c.total, totals.c.done, totals.c.overdue, activity.c.last_activity)
+        .outerjoin(totals, totals.c.plan_id == Plan.id)
+        .outerjoin(activity, activity.c.plan_id == Plan.id)
+        .where(*plan_filter)
+        .order_by(Plan.fiscal_year.desc())
+    )
+    return [
+        PlanRow(plan, Progress(int(done or 0), int(total or 0)), int(overdue or 0), last)
+        for plan, total, done, overdue, last in rows
+    ]
+
+
+# -- the workbook --------------------------------------------------------------------
+
+XLSX_COLUMNS = [
+    ("องค์กร", 40), ("รหัส (slug)", 14), ("จังหวัด", 14), ("แผน", 48), ("สถานะแผน", 11), ("สถานะ", 18),
+    ("ขั้นตอนทั้งหมด", 11), ("ดำเนินการแล้ว", 11), ("ร้อยละ", 8), ("เลยกำหนด", 9),
+    ("ความเคลื่อนไหวล่าสุด", 16), ("ลิงก์", 40),
+]
+
+
+def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date, base_url: str) -> bytes:
+    """The overview as a workbook: one row per organization, figures as numbers,
+    every text cell guarded against formula injection (names come from users)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("ภาพรวม")
+    for index, (_, width) in enumerate(XLSX_COLUMNS):
+        ws.column_dimensions[get_column_letter(index + 1)].width = width
+    bold = Font(bold=True)
+
+    def text_cell(value: str, strong: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=safe_text(value))
+        if strong:
+            cell.font = bold
+        return cell
+
+    ws.append([text_cell(title, strong=True)])
+    ws.append([text_cell(f"ปีงบประมาณ พ.ศ. {fiscal_year} · ข้อมูล ณ วันที่ {thaidate.format_date(as_of)}")])
+    ws.append([])
+    ws.append([text_cell(name, strong=True) for name, _ in XLSX_COLUMNS])
+    base = base_url.rstrip("/")
+    for r in rows:
+        ws.append([
+            text_cell(r.name), text_cell(r.slug), text_cell(r.province),
+            text_cell(r.plan_title or ""), text_cell(r.plan_status.label if r.plan_status else ""),
+            text_cell(r.state.label),
+            r.total if r.plan_id else None, r.done if r.plan_id else None,
+            r.percent if r.plan_id and r.total else None, r.overdue if r.plan_id else None,
+            text_cell(thaidate.format_date(r.last_activity)),
+            text_cell(f"{base}/plans/{r.plan_id}" if r.plan_id else ""),
+        ])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# -- setting a province up (the operator's commands) ----------------------------------
+
+SLUG_RE = re.compile(r"[a-z0-9-]{2,64}")
+
+
+def _collapse(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def create_organization(*, slug: str, name: str, province: str, now: datetime) -> Organization:
+    """A new organization (a local government, or a provincial or national office). Flushes."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.fullmatch(slug):
+        raise ServiceError(
+            f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
+            "(the slug must be 2-64 characters of a-z, 0-9 and -)"
+        )
+    name = _collapse(name)
+    if not name or len(name) > 200:
+        raise ServiceError("โปรดระบุชื่อองค์กร ไม่เกิน 200 ตัวอักษร (the name is required, at most 200 characters)")
+    province = _collapse(province)
+    if len(province) > 100:
+        raise ServiceError("ชื่อจังหวัดยาวเกิน 100 ตัวอักษร (the province is longer than 100 characters)")
+    if db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug)) is not None:
+        raise ServiceError(f"มีองค์กรรหัส “{slug}” อยู่แล้ว (an organization with this slug exists)")
+    org = Organization(slug=slug, name=name, province=province)
+    db.session.add(org)
+    db.session.flush()
+    record(organization_id=org.id, entity="organization", entity_id=org.id, action="create", actor=None,
+           note="tracker org create", at=now)
+    db.session.flush()
+    return org
+
+
+def create_account(
+    organization: Organization,
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str,
+    now: datetime,
+    department: Department | None = None,
+    position: str = "",
+) -> User:
+    """A user of any role, made by the operator. Offices and local governments stay
+    apart: oversight users only in an organization without plans or working users,
+    working users never in an office. Flushes."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be one of {', '.join(r.value for r in Role)})") from None
+    members = sa.select(User.id).where(User.organization_id == organization.id)
+    if role in OVERSIGHT_ROLES:
+        if department is not None:
+            raise ServiceError("ผู้ใช้ระดับจังหวัดหรือส่วนกลางไม่สังกัดกอง (provincial and national users have no department)")
+        if role is Role.provincial and not organization.province.strip():
+            raise ServiceError(
+                f"องค์กร “{organization.slug}” ไม่ได้ระบุจังหวัด ผู้ใช้ระดับจังหวัดต้องอยู่ในสำนักงานที่มีจังหวัด "
+                "(a provincial user belongs to an office with a province)"
+            )
+        has_plans = db.session.scalar(sa.select(Plan.id).where(Plan.organization_id == organization.id).limit(1))
+        has_members = db.session.scalar(members.where(User.role.in_(list(ORG_ROLES))).limit(1))
+        if has_plans is not None or has_members is not None:
+            raise ServiceError(
+                f"“{organization.slug}” เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว ผู้ใช้ระดับจังหวัดหรือส่วนกลาง"
+                "ต้องอยู่ในองค์กรของสำนักงานเอง (oversight users belong to an office organization of their own, "
+                "not to a local government)"
+            )
+    elif db.session.scalar(members.where(User.role.in_(sorted(OVERSIGHT_ROLES))).limit(1)) is not None:
+        raise ServiceError(
+            f"“{organization.slug}” เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง เพิ่มได้เฉพาะผู้ใช้ระดับจังหวัดหรือส่วนกลาง "
+            "(this organization is an oversight office: only provincial or national users)"
+        )
+    user = create_user(organization, email, display_name, password, role, department=department, position=position)
+    record(organization_id=organization.id, entity="user", entity_id=user.id, action="create", actor=None,
+           field="email", new=user.email, note=f"{user.display_name} · {user.role.value} · tracker user create",
+           at=now)
+    db.session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class OrganizationListing:
+    organization: Organization
+    users: int
+    plans: int
+    office: bool
+
+
+def list_organizations(province: str | None = None) -> list[OrganizationListing]:
+    """Every organization with its numbers of users and plans (three queries)."""
+    where = [sa.func.trim(Organization.province) == _collapse(province)] if province else []
+    orgs = list(db.session.scalars(sa.select(Organization).where(*where).order_by(Organization.province, Organization.slug)))
+    users = dict(db.session.execute(
+        sa.select(User.organization_id, sa.func.count()).where(User.active.is_(True)).group_by(User.organization_id)
+    ).all())
+    plans = dict(db.session.execute(sa.select(Plan.organization_id, sa.func.count()).group_by(Plan.organization_id)).all())
+    offices = set(db.session.scalars(
+        sa.select(User.organization_id).where(User.role.in_(sorted(OVERSIGHT_ROLES))).distinct()
+    ))
+    return [OrganizationListing(o, users.get(o.id, 0), plans.get(o.id, 0), o.id in offices) for o in orgs]
