@@ -108,3 +108,33 @@ def test_the_reminder_pass_reads_only_steps_whose_triggers_can_have_fired(app, c
     # A step due on the horizon is reminded that day; one due the next business day is not yet.
     assert candidate_trigger(date(2023, 4, 18), rules, date(2023, 4, 3)).reason == "before:7"
     assert candidate_trigger(date(2023, 4, 19), rules, date(2023, 4, 3)) is None
+
+
+def test_queueing_many_messages_keeps_the_outbox_rules_in_a_few_statements(app, ctx):
+    from tracker.notify.models import OutboxItem, OutboxMessage
+    from tracker.notify.outbox import ENQUEUE_BATCH, ItemSpec, enqueue, enqueue_many
+
+    org = add_organization(1)
+    step = db.session.scalars(sa.select(Step).order_by(Step.id)).first()
+    day = date(2023, 4, 3)
+    existing = enqueue(organization_id=org.id, about="org:1", kind="reminder", for_date=day, recipient="a@x.go.th",
+                       subject="s", body_text="t", body_html="h", items=[ItemSpec(step.id, "due", day, day)])
+
+    def message(recipient: str, reason: str) -> dict:
+        return dict(organization_id=org.id, about="org:1", kind="reminder", for_date=day, recipient=recipient,
+                    subject=f"ถึง {recipient}", body_text="t", body_html="h",
+                    items=(ItemSpec(step.id, reason, day, day),))
+
+    many = [message("a@x.go.th", "before:1"), message("B@x.go.th", "before:1"), message("b@x.go.th", "overdue")]
+    many += [message(f"p{i}@x.go.th", "before:7") for i in range(ENQUEUE_BATCH + 10)]
+    with counting() as statements:
+        created = enqueue_many(many, now=MONDAY)
+
+    # The existing key is skipped, a key given twice (case of the address aside) is created once,
+    # and only the winners' items are recorded; in the order given.
+    assert [m.recipient for m in created][:2] == ["b@x.go.th", "p0@x.go.th"]
+    assert len(created) == 1 + ENQUEUE_BATCH + 10 and created[0].subject == "ถึง B@x.go.th"
+    reasons = {(i.recipient, i.reason) for i in db.session.scalars(sa.select(OutboxItem))}
+    assert ("a@x.go.th", "before:1") not in reasons and ("b@x.go.th", "overdue") not in reasons
+    assert ("b@x.go.th", "before:1") in reasons and db.session.get(OutboxMessage, existing.id).subject == "s"
+    assert len(statements) <= 6, "\n".join(statements)  # 2 inserts of messages, 1 of items, 1 read back

@@ -23,7 +23,7 @@ from flask import current_app
 
 from .. import thaidate
 from .models import OutboxMessage
-from .outbox import ItemSpec, enqueue
+from .outbox import ItemSpec, enqueue_many
 
 if TYPE_CHECKING:
     from ..plans.models import Step
@@ -154,14 +154,10 @@ def step_sort_key(step: Step) -> tuple:
 def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[OutboxMessage]:
     """Queue planned messages; returns those actually created (a key already
     queued by another pass or process is skipped). Flushes; the caller commits."""
-    domain = mail_domain()
-    created = []
-    for p in planned:
-        message = enqueue(
-            organization_id=p.organization_id, about=p.about, kind=p.kind, for_date=p.for_date,
-            recipient=p.recipient, subject=p.subject, body_text=p.body_text, body_html=p.body_html,
-            recipient_name=p.recipient_name, user_id=p.user_id, items=list(p.items), domain=domain, now=now,
-        )
-        if message is not None:
-            created.append(message)
-    return created
+    messages = [
+        dict(organization_id=p.organization_id, about=p.about, kind=p.kind, for_date=p.for_date,
+             recipient=p.recipient, subject=p.subject, body_text=p.body_text, body_html=p.body_html,
+             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items)
+        for p in planned
+    ]
+    return enqueue_many(messages, domain=mail_domain(), now=now)
