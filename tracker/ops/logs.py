@@ -150,6 +150,14 @@ class _NoWerkzeugRequestLines(logging.Filter):
         return not (isinstance(record.msg, str) and record.msg.rstrip("\n").endswith('] "%s" %s %s'))
 
 
+class _QuietAlembicChecks(logging.Filter):
+    """Alembic says which dialect it found each time the schema is merely checked (every start,
+    every command); keep its "Running upgrade …" lines and drop that chatter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(("Context impl", "Will assume")))
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> logging.Handler:
     """Install (or replace) the app's handler on the root logger."""
     level, fmt = level.upper(), fmt.lower()
@@ -165,9 +173,10 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> logging.Handler
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, _NoWerkzeugRequestLines) for f in werkzeug.filters):
-        werkzeug.addFilter(_NoWerkzeugRequestLines())
+    for name, quiet in (("werkzeug", _NoWerkzeugRequestLines), ("alembic.runtime.migration", _QuietAlembicChecks)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, quiet) for f in logger.filters):
+            logger.addFilter(quiet())
     return handler
 
 
