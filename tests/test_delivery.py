@@ -266,7 +266,7 @@ def test_outbox_json_lists_the_messages(ctx, runner, mail_config, smtp_sink):
     result = runner.invoke(args=["outbox", "--json"])
 
     assert result.exit_code == 0, result.output
-    listed = json.loads(result.output)
+    listed = json.loads(result.stdout)
     assert sorted(m["id"] for m in listed) == [r.id for r in rows]
     first = next(m for m in listed if m["id"] == rows[0].id)
     assert first == {
@@ -274,9 +274,9 @@ def test_outbox_json_lists_the_messages(ctx, runner, mail_config, smtp_sink):
         "subject": fresh(rows[0]).subject, "status": "failed", "attempts": 1, "last_error": "550 5.1.1 user unknown",
         "created_at": "2023-08-01T01:00:00+00:00", "sent_at": None, "message_id": rows[0].message_id,
     }
-    failed = json.loads(runner.invoke(args=["outbox", "--json", "--status", "failed"]).output)
+    failed = json.loads(runner.invoke(args=["outbox", "--json", "--status", "failed"]).stdout)
     assert [m["id"] for m in failed] == [rows[0].id]
-    assert len(json.loads(runner.invoke(args=["outbox", "--json", "--limit", "2"]).output)) == 2
+    assert len(json.loads(runner.invoke(args=["outbox", "--json", "--limit", "2"]).stdout)) == 2
 
 
 def test_outbox_rejects_an_unknown_status(runner):

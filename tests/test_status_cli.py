@@ -21,7 +21,7 @@ def test_json_lists_every_step_in_plan_order_with_its_fields(runner, world):
 
     result = status(runner, "--org", "testorg", "--year", "2566", "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert list(data) == ["steps"]
     steps = data["steps"]
     assert [(s["measure"], s["order"]) for s in steps] == [("1", 1), ("1", 2), ("1", 3), ("2", 1), ("2", 2)]
@@ -44,7 +44,7 @@ def test_json_lists_every_step_in_plan_order_with_its_fields(runner, world):
 
 def test_json_numbers_measures_of_a_weakness_with_several_as_w_dot_m(runner, ctx):
     runner.invoke(args=["import-plan", "tracker/demo/banpet-2566.yaml"])
-    steps = json.loads(status(runner, "--org", "banpet", "--year", "๒๕๖๖", "--json").output)["steps"]
+    steps = json.loads(status(runner, "--org", "banpet", "--year", "๒๕๖๖", "--json").stdout)["steps"]
     assert len(steps) == 26
     assert [s["measure"] for s in steps].count("3.2") == 7
     assert steps[-1]["measure"] == "3.2" and steps[-1]["order"] == 7 and steps[-1]["due"] == "2023-09-29"
