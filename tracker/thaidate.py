@@ -31,6 +31,8 @@ __all__ = [
     "THAI_DIGITS",
     "MONTHS_FULL",
     "MONTHS_ABBR",
+    "MONTHS_FULL_EN",
+    "MONTHS_ABBR_EN",
     "to_thai_digits",
     "to_arabic_digits",
     "be_year",
@@ -87,6 +89,21 @@ MONTHS_ABBR = [
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 ]
+# The English interface keeps Buddhist-Era years (the product is Thai; a CE
+# year next to BE fiscal years would confuse) and only names months in English.
+MONTHS_FULL_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
+MONTHS_ABBR_EN = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+]
+
+
+def _month_names(style: str, lang: str) -> list[str]:
+    if lang == "en":
+        return MONTHS_FULL_EN if style == "full" else MONTHS_ABBR_EN
+    return MONTHS_FULL if style == "full" else MONTHS_ABBR
 
 # Parsers compare month words after removing dots and whitespace, so
 # "ม.ค.", "ม.ค", "มค." and "ม. ค." all become "มค".
@@ -134,20 +151,20 @@ def _local_date(d: date | datetime) -> date:
 
 
 def format_date(
-    d: date | datetime | None, style: str = "abbr", thai_digits: bool = False
+    d: date | datetime | None, style: str = "abbr", thai_digits: bool = False, lang: str = "th"
 ) -> str:
     """Format a date with a BE year.
 
     ``abbr`` → "15 ส.ค. 2566", ``full`` → "15 สิงหาคม 2566",
     ``short`` → "15/08/2566". ``None`` → "" so templates need no guard.
+    ``lang="en"`` names the month in English and keeps the BE year:
+    "15 Aug 2566", "15 August 2566" (``short`` is the same in both).
     """
     if d is None:
         return ""
     d = _local_date(d)
-    if style == "abbr":
-        out = f"{d.day} {MONTHS_ABBR[d.month - 1]} {be_year(d)}"
-    elif style == "full":
-        out = f"{d.day} {MONTHS_FULL[d.month - 1]} {be_year(d)}"
+    if style in ("abbr", "full"):
+        out = f"{d.day} {_month_names(style, lang)[d.month - 1]} {be_year(d)}"
     elif style == "short":
         out = f"{d.day:02d}/{d.month:02d}/{be_year(d)}"
     else:
@@ -155,21 +172,26 @@ def format_date(
     return to_thai_digits(out) if thai_digits else out
 
 
-def format_datetime(dt: datetime | None, thai_digits: bool = False) -> str:
-    """"15 ส.ค. 2566 14:05 น." in Bangkok time (naive = already Bangkok)."""
+def format_datetime(dt: datetime | None, thai_digits: bool = False, lang: str = "th") -> str:
+    """"15 ส.ค. 2566 14:05 น." in Bangkok time (naive = already Bangkok);
+    ``lang="en"``: "15 Aug 2566 14:05"."""
     if dt is None:
         return ""
     if dt.tzinfo is not None and dt.utcoffset() is not None:
         dt = dt.astimezone(BANGKOK)
-    out = f"{format_date(dt.date())} {dt.hour:02d}:{dt.minute:02d} น."
+    out = f"{format_date(dt.date(), lang=lang)} {dt.hour:02d}:{dt.minute:02d}"
+    if lang != "en":
+        out += " น."
     return to_thai_digits(out) if thai_digits else out
 
 
-def format_period(start: date, end: date, thai_digits: bool = True) -> str:
+def format_period(start: date, end: date, thai_digits: bool = True, lang: str = "th") -> str:
     """The officers' notation: "ม.ค. – ก.ย. ๒๕๖๖", "ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖",
-    or "ก.ค. ๒๕๖๖" for a single month. Only months are shown (days dropped)."""
+    or "ก.ค. ๒๕๖๖" for a single month. Only months are shown (days dropped).
+    ``lang="en"``: "Jan – Sep 2566" (BE year kept)."""
     start, end = _local_date(start), _local_date(end)
-    m1, m2 = MONTHS_ABBR[start.month - 1], MONTHS_ABBR[end.month - 1]
+    names = _month_names("abbr", lang)
+    m1, m2 = names[start.month - 1], names[end.month - 1]
     y1, y2 = be_year(start), be_year(end)
     if y1 == y2 and start.month == end.month:
         out = f"{m1} {y1}"
