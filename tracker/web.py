@@ -4,20 +4,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, jsonify, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import thaidate
+from . import i18n, thaidate
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
 
 
 def _thai_digits() -> bool:
-    return bool(getattr(current_user, "is_authenticated", False) and current_user.thai_digits)
+    # Thai digits are a Thai-reading preference: the English pages show 0-9.
+    return i18n.thai_digits()
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -31,6 +31,7 @@ class BoundedIntConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     from .auth.models import User
 
+    i18n.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "โปรดเข้าสู่ระบบก่อน (please log in)"
     login_manager.login_message_category = "info"
@@ -42,11 +43,11 @@ def register_web(app: Flask) -> None:
 
     @app.template_filter("thdate")
     def thdate(value: date | datetime | None, style: str = "abbr") -> str:
-        return thaidate.format_date(value, style=style, thai_digits=_thai_digits())
+        return thaidate.format_date(value, style=style, thai_digits=_thai_digits(), lang=i18n.current_language())
 
     @app.template_filter("thdatetime")
     def thdatetime(value: datetime | None) -> str:
-        return thaidate.format_datetime(value, thai_digits=_thai_digits()) if value else ""
+        return thaidate.format_datetime(value, thai_digits=_thai_digits(), lang=i18n.current_language()) if value else ""
 
     @app.template_filter("thnum")
     def thnum(value: object) -> str:
@@ -55,7 +56,8 @@ def register_web(app: Flask) -> None:
 
     @app.template_filter("period")
     def period(measure) -> str:
-        return thaidate.format_period(measure.period_start, measure.period_end, thai_digits=_thai_digits())
+        return thaidate.format_period(measure.period_start, measure.period_end, thai_digits=_thai_digits(),
+                                      lang=i18n.current_language())
 
     @app.template_filter("nl2br")
     def nl2br(value: str | None) -> Markup:
@@ -103,7 +105,11 @@ def register_web(app: Flask) -> None:
             404: "ไม่พบหน้าที่ต้องการ (page not found)",
             405: "วิธีเรียกหน้านี้ไม่ถูกต้อง (method not allowed)",
         }
-        return error_page(exc.code or 500, exc.name, messages.get(exc.code or 0, exc.description or exc.name))
+        titles = {
+            403: "ไม่มีสิทธิ์ (Forbidden)", 404: "ไม่พบหน้านี้ (not found)", 405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
+        }
+        return error_page(exc.code or 500, titles.get(exc.code or 0, exc.name),
+                          messages.get(exc.code or 0, exc.description or exc.name))
 
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp

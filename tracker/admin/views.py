@@ -14,8 +14,10 @@ from typing import Any, Callable, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from .. import i18n
 from ..access import require_admin
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
@@ -23,6 +25,7 @@ from ..db import db, utcnow
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
 from ..thaidate import DateParseError, PeriodError, format_date, parse_date, parse_period, to_arabic_digits
 from . import services
 
@@ -61,9 +64,9 @@ def admins_only():
 @bp.context_processor
 def helpers() -> dict[str, Any]:
     return {
-        "field_label": lambda f: FIELD_LABELS.get(f or "", f or ""),
-        "entity_label": lambda e: ENTITY_LABELS.get(e, e),
-        "action_label": lambda a: ACTION_LABELS.get(a, a),
+        "field_label": lambda f: _label(FIELD_LABELS, f or ""),
+        "entity_label": lambda e: _label(ENTITY_LABELS, e),
+        "action_label": lambda a: _label(ACTION_LABELS, a, context="journal"),
         "admin_value": _journal_value,
         "plan_statuses": list(PlanStatus),
         "roles": list(ORG_ROLES),
@@ -72,18 +75,22 @@ def helpers() -> dict[str, Any]:
     }
 
 
+def _label(labels: dict[str, str], key: str, context: str | None = None) -> str:
+    return i18n.translate(labels[key], context=context) if key in labels else key
+
+
 def _journal_value(value: str | None) -> str:
-    """Journal values are text; show ISO dates in BE and booleans in Thai."""
+    """Journal values are text; show ISO dates in BE and booleans in words."""
     if value is None or value == "":
         return "–"
     if _ISO_DATE.fullmatch(value):
-        return format_date(date.fromisoformat(value), thai_digits=bool(current_user.thai_digits))
+        return format_date(date.fromisoformat(value), thai_digits=i18n.thai_digits(), lang=i18n.current_language())
     for enum in (PlanStatus, StepStatus, Role):
         try:
-            return enum(value).label
+            return i18n.translate(enum(value).label)
         except ValueError:
             pass
-    return {"True": "ใช่", "False": "ไม่ใช่"}.get(value, value)
+    return i18n.translate({"True": "ใช่", "False": "ไม่ใช่"}[value]) if value in ("True", "False") else value
 
 
 def _dashboard_url(plan: Plan) -> str:
@@ -484,7 +491,23 @@ def department(department_id: int):
 
 @bp.route("/users")
 def users():
-    return render_template("admin/users.html", users=_users())
+    """The organization's users, searched by name, email or position, a page at a time."""
+    q = search_arg(request.args)
+    page, per_page = page_args(request.args)
+    role = (request.args.get("role") or "").strip()
+    if role and role not in {r.value for r in ORG_ROLES}:
+        raise ServiceError(f"ไม่รู้จักบทบาท {role[:30]!r} (unknown role)")
+    query = sa.select(User).where(User.organization_id == _org_id())
+    if q:
+        query = query.where(sa.or_(*(contains(column, q) for column in (User.display_name, User.email, User.position))))
+    if role:
+        query = query.where(User.role == Role(role))
+    found = paginate(query.order_by(User.active.desc(), User.display_name, User.id), page, per_page,
+                     (joinedload(User.department),))
+    list_args = {k: v for k, v in {"q": q, "role": role,
+                                   "per_page": per_page if per_page != PER_PAGE else None}.items() if v}
+    total = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.organization_id == _org_id())) or 0
+    return render_template("admin/users.html", users=found, q=q, role=role, list_args=list_args, total=total)
 
 
 def _user_context(user: User | None) -> dict[str, Any]:

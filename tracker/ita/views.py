@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import i18n
 from ..access import is_org_admin, require_admin
 from ..db import db, utcnow
 from ..errors import ServiceError
@@ -22,7 +23,9 @@ from .importer import ItaImportError, import_scores, parse_score_bytes
 from .models import ItaFramework, ItaIndicator
 from .services import (
     CONTEXT_SCOPES,
+    WORD_EQUAL,
     ContextInput,
+    Difference,
     ScoreProblems,
     analyse,
     context_label,
@@ -40,11 +43,15 @@ SCOPE_LABELS = {"national": "ระดับประเทศ (national)", "pro
 
 
 def _score(value: Any, whole_as_integer: bool = False) -> str:
-    return format_score(value, thai_digits=bool(current_user.thai_digits), whole_as_integer=whole_as_integer)
+    return format_score(value, thai_digits=i18n.thai_digits(), whole_as_integer=whole_as_integer)
 
 
-def _diff(difference, equal: str = "เท่าเดิม") -> str:
-    return difference.text(thai_digits=bool(current_user.thai_digits), equal=equal)
+def _diff(difference: Difference, equal: str = WORD_EQUAL) -> str:
+    if not i18n.is_english():
+        return difference.text(thai_digits=i18n.thai_digits(), equal=equal)
+    if difference.amount is None or difference.direction == "equal":
+        return difference.text(equal=i18n.translate(equal))
+    return f"{i18n.translate(difference.word)} {format_score(difference.magnitude)}"
 
 
 @bp.app_context_processor

@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import i18n
 from ..access import require_admin
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..plans.models import Step
+from ..plans.queries import contains, page_args, paginate, search_arg
 from . import mail
 from .delivery import RESENDABLE, resend
 from .models import OutboxMessage, OutboxStatus
@@ -28,13 +30,16 @@ KIND_LABELS = {
 }
 
 
+REASON_LABELS = {
+    "due": "ครบกำหนดวันนี้ (due today)", "overdue": "เลยกำหนด (overdue)",
+    "escalation": "เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน (escalation)",
+}
+
+
 def reason_label(reason: str) -> str:
     if reason.startswith("before:"):
-        return f"ล่วงหน้า {reason.split(':', 1)[1]} วันทำการ (before due)"
-    return {
-        "due": "ครบกำหนดวันนี้ (due today)", "overdue": "เลยกำหนด (overdue)",
-        "escalation": "เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน (escalation)",
-    }.get(reason, reason)
+        return i18n.translate("ล่วงหน้า %(days)s วันทำการ (before due)", days=reason.split(":", 1)[1])
+    return i18n.translate(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
 
 
 @bp.before_request
@@ -47,7 +52,8 @@ def admins_only():
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"kind_label": lambda k: KIND_LABELS.get(k, k), "reason_label": reason_label,
+    return {"kind_label": lambda k: i18n.translate(KIND_LABELS[k]) if k in KIND_LABELS else k,
+            "reason_label": reason_label,
             "statuses": list(OutboxStatus), "server_configured": mail.server_configured()}
 
 
@@ -65,15 +71,21 @@ def index():
         status = OutboxStatus(status_text) if status_text else None
     except ValueError:
         raise ServiceError(f"ไม่รู้จักสถานะ {status_text!r} (unknown status)") from None
-    page = request.args.get("page", 1, type=int)
+    page, _per_page = page_args(request.args)
+    q = search_arg(request.args)
     own = OutboxMessage.organization_id == current_user.organization_id
     query = sa.select(OutboxMessage).where(own).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    messages = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    if q:
+        query = query.where(sa.or_(*(contains(column, q) for column in (
+            OutboxMessage.recipient, OutboxMessage.recipient_name, OutboxMessage.subject))))
+    messages = paginate(query, page, PER_PAGE)
     counts = dict(db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count()).where(own).group_by(OutboxMessage.status)).all())
-    return render_template("outbox/index.html", messages=messages, status=status, counts=counts)
+    list_args = {k: v for k, v in {"status": status.value if status else None, "q": q}.items() if v}
+    return render_template("outbox/index.html", messages=messages, status=status, counts=counts, q=q,
+                           list_args=list_args)
 
 
 @bp.get("/<int:message_id>")

@@ -6,12 +6,13 @@ one query per row.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import thaidate
 from ..auth.models import User
@@ -24,6 +25,8 @@ from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, Ste
 DUE_SOON_DAYS = 14
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+#: Longest search text kept from the query string.
+MAX_SEARCH = 100
 OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 
 
@@ -225,6 +228,55 @@ def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
     return int(raw)
 
 
+def search_arg(args: Mapping[str, str]) -> str:
+    """The `q` query parameter: search text, spaces squeezed, at most MAX_SEARCH characters."""
+    return " ".join((args.get("q") or "").split())[:MAX_SEARCH]
+
+
+def page_args(args: Mapping[str, str]) -> tuple[int, int]:
+    """`page` and `per_page` from the query string, kept within bounds."""
+    page = _int_arg(args, "page", "หน้า") or 1
+    per_page = _int_arg(args, "per_page", "จำนวนต่อหน้า") or PER_PAGE
+    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+
+
+def contains(column: sa.ColumnElement[str], q: str) -> sa.ColumnElement[bool]:
+    """`column` contains the text `q` (case-insensitive; % and _ in `q` are plain characters)."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+){0,2}")
+
+
+def step_search(q: str) -> sa.ColumnElement[bool] | None:
+    """Steps whose title contains `q`, or whose number is or starts with it.
+
+    A number is searched as people read it: "2" is every step of weakness 2,
+    "2.1" is step 2.1 (or the steps of measure 2.1 when weakness 2 has several
+    measures), "3.2.4" one step. Thai digits work too. The query must join
+    Step → Measure → Weakness.
+    """
+    if not q:
+        return None
+    found: sa.ColumnElement[bool] = contains(Step.title, q)
+    number = thaidate.to_arabic_digits(q).rstrip(".")
+    if _NUMBER_RE.fullmatch(number):
+        parts = [int(x) for x in number.split(".")]
+        sibling = aliased(Measure)
+        several = (
+            sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Weakness.id).scalar_subquery() > 1
+        )
+        match: sa.ColumnElement[bool] = Weakness.order == parts[0]
+        if len(parts) == 2:
+            match = sa.and_(match, sa.or_(sa.and_(~several, Step.order == parts[1]),
+                                          sa.and_(several, Measure.order == parts[1])))
+        elif len(parts) == 3:
+            match = sa.and_(match, several, Measure.order == parts[1], Step.order == parts[2])
+        found = sa.or_(found, match)
+    return found
+
+
 @dataclass
 class StepFilters:
     """The dashboard's filter form, read from the query string."""
@@ -234,6 +286,8 @@ class StepFilters:
     due: str = ""
     page: int = 1
     per_page: int = PER_PAGE
+    #: Search text: title words or a step number such as "2.1"
+    q: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], departments: list[Department]) -> StepFilters:
@@ -245,18 +299,17 @@ class StepFilters:
         due = (args.get("due") or "").strip()
         if due and due not in DUE_FILTERS:
             raise ServiceError(f"ไม่รู้จักตัวกรองวันครบกำหนด {due[:30]!r} (unknown due filter)")
-        page = _int_arg(args, "page", "หน้า") or 1
-        per_page = _int_arg(args, "per_page", "จำนวนต่อหน้า") or PER_PAGE
-        return cls(department_id, status, due, max(page, 1), min(max(per_page, 1), MAX_PER_PAGE))
+        page, per_page = page_args(args)
+        return cls(department_id, status, due, page, per_page, search_arg(args))
 
     @property
     def active(self) -> bool:
-        return bool(self.department_id or self.status or self.due)
+        return bool(self.department_id or self.status or self.due or self.q)
 
     def query_args(self, **override: object) -> dict[str, object]:
         """The filters as URL parameters (for pagination links), empty ones left out."""
         args: dict[str, object] = {
-            "department": self.department_id, "status": self.status, "due": self.due,
+            "department": self.department_id, "status": self.status, "due": self.due, "q": self.q,
             "per_page": self.per_page if self.per_page != PER_PAGE else None,
             "page": self.page if self.page != 1 else None,
         }
@@ -277,6 +330,9 @@ class StepFilters:
             where.append(_overdue(day))
         elif self.due == "soon":
             where.append(_due_soon(day))
+        search = step_search(self.q)
+        if search is not None:
+            where.append(search)
         return where
 
 
@@ -316,17 +372,16 @@ def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
         .join(Measure.weakness)
         .where(Weakness.plan_id == plan_id, *filters.conditions(day))
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    page = min(filters.page, max(1, -(-total // filters.per_page)))
-    items = list(
-        db.session.scalars(
-            base.order_by(Weakness.order, Measure.order, Step.order)
-            .offset((page - 1) * filters.per_page)
-            .limit(filters.per_page)
-            .options(*_step_options())
-        ).unique()
-    )
-    return Page(items, total, page, filters.per_page)
+    return paginate(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page,
+                 _step_options())
+
+
+def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:
+    """One page of `stmt`'s rows (one count and one select); a page past the end shows the last one."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = min(page, max(1, -(-total // per_page)))
+    items = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page).options(*options)).unique())
+    return Page(items, total, page, per_page)
 
 
 # -- a measure ------------------------------------------------------------------------
@@ -422,12 +477,33 @@ def open_steps(
     *,
     department_id: int | None = None,
     user: User | None = None,
+    q: str = "",
 ) -> list[Step]:
     """Open steps of the organization's active plans, soonest due first.
 
     With `user`: only the steps of the user's department or assigned to the
-    user. With `department_id`: only that department's steps.
+    user. With `department_id`: only that department's steps. With `q`: only
+    those found by step_search().
     """
+    stmt = _open_steps_stmt(organization_id, department_id, user, q)
+    return list(db.session.scalars(stmt.options(*_step_options(with_plan=True))).unique())
+
+
+def open_steps_page(
+    organization_id: int,
+    *,
+    department_id: int | None = None,
+    user: User | None = None,
+    q: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """open_steps() one page at a time."""
+    stmt = _open_steps_stmt(organization_id, department_id, user, q)
+    return paginate(stmt, page, per_page, _step_options(with_plan=True))
+
+
+def _open_steps_stmt(organization_id: int, department_id: int | None, user: User | None, q: str) -> sa.Select:
     stmt = (
         sa.select(Step)
         .join(Step.measure)
@@ -442,5 +518,7 @@ def open_steps(
         stmt = stmt.where(mine)
     if department_id is not None:
         stmt = stmt.where(Step.owner_department_id == department_id)
-    stmt = stmt.order_by(Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)
-    return list(db.session.scalars(stmt.options(*_step_options(with_plan=True))).unique())
+    search = step_search(q)
+    if search is not None:
+        stmt = stmt.where(search)
+    return stmt.order_by(Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)

@@ -26,11 +26,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, i18n, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
-from . import queries, services
+from . import chart, queries, services
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
 
 bp = Blueprint("plans", __name__)
@@ -81,7 +81,7 @@ def _max_upload() -> int:
 # -- template helpers --------------------------------------------------------------
 
 def _thai_digits() -> bool:
-    return bool(current_user.is_authenticated and current_user.thai_digits)
+    return i18n.thai_digits()
 
 
 def journal_value(entry: JournalEntry, value: str | None) -> str:
@@ -90,14 +90,15 @@ def journal_value(entry: JournalEntry, value: str | None) -> str:
         return "–"
     if entry.field == "status":
         try:
-            return StepStatus(value).label
+            return i18n.translate(StepStatus(value).label)
         except ValueError:
             return value
     if entry.field == "public":
-        return VISIBILITY_LABELS.get(value, value)
+        return i18n.translate(VISIBILITY_LABELS[value]) if value in VISIBILITY_LABELS else value
     if entry.field in ("start_date", "due_date"):
         try:
-            return thaidate.format_date(date.fromisoformat(value), thai_digits=_thai_digits())
+            return thaidate.format_date(date.fromisoformat(value), thai_digits=_thai_digits(),
+                                        lang=i18n.current_language())
         except ValueError:
             return value
     return value
@@ -109,7 +110,7 @@ def file_size(n: int) -> str:
     elif n >= 1024:
         text = f"{n / 1024:.0f} KB"
     else:
-        text = f"{n} ไบต์"
+        text = i18n.translate("%(n)s ไบต์", n=n)
     return thaidate.to_thai_digits(text) if _thai_digits() else text
 
 
@@ -173,6 +174,8 @@ def _dashboard(plan_id: int):
         due_filters=queries.DUE_FILTERS,
         due_soon_days=queries.DUE_SOON_DAYS,
         steps=queries.plan_steps(plan.id, filters, day),
+        chart=chart.progress_chart(plan.id, plan.fiscal_year, day, lang=i18n.current_language(),
+                                   thai_digits=_thai_digits()),
         today=day,
     )
 
@@ -450,15 +453,24 @@ def my_steps():
     # without a department, or asking for it, see the whole organization.
     whole_org = me.role is not Role.owner and (me.department_id is None or request.args.get("scope") == "all")
     department_id = None
+    q = queries.search_arg(request.args)
+    page, per_page = queries.page_args(request.args)
     if whole_org:
         department_id = queries.department_arg(request.args, departments)
-        steps = queries.open_steps(me.organization_id, department_id=department_id)
+        steps = queries.open_steps_page(me.organization_id, department_id=department_id, q=q, page=page,
+                                        per_page=per_page)
     else:
-        steps = queries.open_steps(me.organization_id, user=me)
-    plan_ids = {s.measure.weakness.plan_id for s in steps}
+        steps = queries.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
+    plan_ids = {s.measure.weakness.plan_id for s in steps.items}
+    # The list's arguments, for the page links: empty ones left out.
+    list_args = {k: v for k, v in {"scope": "all" if whole_org and me.department_id else None,
+                                   "department": department_id, "q": q,
+                                   "per_page": per_page if per_page != queries.PER_PAGE else None}.items() if v}
     return render_template(
         "plans/my_steps.html",
         steps=steps,
+        q=q,
+        list_args=list_args,
         whole_org=whole_org,
         can_see_whole_org=me.role is not Role.owner,
         departments=departments,

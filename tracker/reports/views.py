@@ -24,7 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, thaidate
+from .. import access, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -123,13 +123,14 @@ def followup(plan_id: int):
         error = str(exc)
         report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, queries.today())[0],
                               thai_digits=bool(current_user.thai_digits))
+    lang = i18n.current_language()
     presets = [
-        (f"{label} ({thaidate.format_date(round_date(plan.fiscal_year, r))})",
+        (f"{i18n.translate(label)} ({thaidate.format_date(round_date(plan.fiscal_year, r), lang=lang)})",
          url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=None, round=r)))
         for r, label in ROUNDS.items()
     ]
-    presets.append(("วันนี้", url_for("reports.followup", plan_id=plan.id,
-                                      **_params(report, as_of=queries.today().isoformat()))))
+    presets.append((i18n.translate("วันนี้"), url_for("reports.followup", plan_id=plan.id,
+                                                      **_params(report, as_of=queries.today().isoformat()))))
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
