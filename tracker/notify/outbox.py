@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db import db, utcnow
@@ -96,8 +97,7 @@ def enqueue(
     return db.session.get(OutboxMessage, new_id)
 
 
-#: Messages per INSERT statement in `enqueue_many` (16 values each: well under
-#: the bind-parameter limits of SQLite and PostgreSQL).
+#: Messages per batch in `enqueue_many`
 ENQUEUE_BATCH = 500
 KEY = ("about", "kind", "for_date", "recipient")
 
@@ -114,6 +114,13 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
     """
     now = now or utcnow()
     table = OutboxMessage.__table__
+    # executemany with RETURNING: SQLAlchemy sends it as multi-row INSERTs
+    # ("insertmanyvalues"), one cached statement for every batch.
+    stmt = (
+        _insert(table)
+        .on_conflict_do_nothing(index_elements=list(KEY))
+        .returning(table.c.id, *(table.c[k] for k in KEY))
+    )
     won: dict[tuple, int] = {}
     items: list[dict] = []
     for start in range(0, len(messages), ENQUEUE_BATCH):
@@ -128,13 +135,9 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
                 body_html=m["body_html"],
                 message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain),
                 status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now,
+                claimed_by=None, claimed_at=None, sent_at=None, last_error=None,
             ))
-        stmt = (
-            _insert(table).values(values)
-            .on_conflict_do_nothing(index_elements=list(KEY))
-            .returning(table.c.id, *(table.c[k] for k in KEY))
-        )
-        created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt)}
+        created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt, values)}
         for m, v in zip(batch, values):
             key = tuple(v[k] for k in KEY)
             new_id = created.pop(key, None)  # pop: a key given twice wins once
@@ -151,9 +154,12 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
             db.session.execute(item_stmt, items[start:start + 5000])
     ids = list(won.values())
     by_id: dict[int, OutboxMessage] = {}
+    # The bodies stay in the database until something reads them: a national
+    # pass holds thousands of messages of several kilobytes.
+    lazy_bodies = (sa.orm.defer(OutboxMessage.body_text), sa.orm.defer(OutboxMessage.body_html))
     for start in range(0, len(ids), 5000):
         by_id.update((m.id, m) for m in db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + 5000]))))
+            sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + 5000])).options(*lazy_bodies)))
     return [by_id[i] for i in ids]
 
 
