@@ -51,11 +51,17 @@ def data_today(app):
     return thaidate.next_business_day(day, include_self=False)
 
 
+#: CPU seconds of the last `timed` call (this process: with SQLite that includes the database's work)
+last_cpu = 0.0
+
+
 def timed(fn, counter: QueryCounter):
+    global last_cpu
     with counter.counting():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = fn()
         seconds = time.perf_counter() - started
+        last_cpu = round(time.process_time() - cpu, 3)
     return result, round(seconds, 3), counter.count
 
 
@@ -94,10 +100,10 @@ app = make_app({url!r}, MAIL_SERVER="127.0.0.1", MAIL_PORT={port}, MAIL_TIMEOUT=
 from tracker.scheduler import tick
 now = datetime.fromisoformat({now!r})
 with app.app_context():
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = tick(now)
-    seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": round(seconds, 2), "queued": len(report.queued),
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+print(json.dumps({{"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "queued": len(report.queued),
                   "delivered": len(report.delivery.sent), "peak_rss_mb": round(peak_rss_mb(), 1)}}))
 """
 
@@ -151,10 +157,11 @@ def run(url: str, deliver_count: int) -> dict:
         with app.app_context():
             for name, job in (("reminder_pass", queue_reminders), ("digest_pass", queue_digests)):
                 messages, seconds, queries = timed(lambda job=job: (job(now), db.session.flush())[0], counter)
-                items = sum(len(m.items) for m in messages) if name == "reminder_pass" else None
+                items = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxItem)
+                                          .where(OutboxItem.id > max_item)) if name == "reminder_pass" else None
                 db.session.rollback()
-                result[name] = {"seconds": seconds, "queries": queries, "messages": len(messages),
-                                **({"items": items} if items is not None else {})}
+                result[name] = {"seconds": seconds, "cpu_seconds": last_cpu, "queries": queries,
+                                "messages": len(messages), **({"items": items} if items is not None else {})}
                 print(f"  {name}: {seconds:.2f} s, {len(messages)} messages, {queries} statements",
                       file=sys.stderr, flush=True)
             db.session.remove()
@@ -174,15 +181,28 @@ def run(url: str, deliver_count: int) -> dict:
 
                 messages, seconds, queries = timed(lambda: (repeat_pass(), db.session.flush())[0], counter)
                 db.session.rollback()
-                result["repeat_pass"] = {"seconds": seconds, "queries": queries, "messages": len(messages)}
+                result["repeat_pass"] = {"seconds": seconds, "cpu_seconds": last_cpu, "queries": queries,
+                                         "messages": len(messages)}
                 print(f"  repeat pass: {seconds:.2f} s, {len(messages)} messages", file=sys.stderr, flush=True)
+                # The next business day: an ordinary day's first pass (no weekly overdue wave, no digests).
+                next_day = thaidate.next_business_day(day, include_self=False)
+                later = datetime.combine(next_day, dtime(8, 30), thaidate.BANGKOK)
+                messages, seconds, queries = timed(
+                    lambda: ([*queue_reminders(later), *queue_digests(later)], db.session.flush())[0], counter)
+                db.session.rollback()
+                result["next_day_pass"] = {"now": later.isoformat(), "seconds": seconds, "cpu_seconds": last_cpu,
+                                           "queries": queries, "messages": len(messages)}
+                print(f"  next business day's pass: {seconds:.2f} s, {len(messages)} messages", file=sys.stderr,
+                      flush=True)
                 app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_TIMEOUT=10)
                 pending = top_up_pending(deliver_count, now)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 report = deliver(now, limit=deliver_count)
                 seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu
                 sent = len(report.sent)
-                result["delivery"] = {"seconds": round(seconds, 2), "sent": sent, "failed": len(report.failed),
+                result["delivery"] = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                                      "sent": sent, "failed": len(report.failed),
                                       "pending_before": pending, "stopped": report.stopped,
                                       "messages_per_second": round(sent / seconds, 1) if seconds else None}
                 print(f"  delivery: {result['delivery']}", file=sys.stderr, flush=True)

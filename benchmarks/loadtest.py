@@ -29,7 +29,7 @@ def pick_users(url: str, count: int) -> list[dict]:
     from tracker.auth.models import Role, User
     from tracker.db import db
     from tracker.plans import queries
-    from tracker.plans.models import Measure, Step, Weakness
+    from tracker.plans.models import Measure, PlanStatus, Step, Weakness
 
     app = make_app(url)
     users = []
@@ -57,7 +57,9 @@ def pick_users(url: str, count: int) -> list[dict]:
             ).one()
             users.append({
                 "email": c.email, "role": c.role.value, "plan_id": plan.id, "measure_id": ids[0], "step_id": ids[1],
-                "public_path": f"/p/{plan.organization.slug}/{plan.fiscal_year}" if public else None,
+                # A draft plan has no public page (404): its visitors would not find one either.
+                "public_path": (f"/p/{plan.organization.slug}/{plan.fiscal_year}"
+                                if public and plan.status is not PlanStatus.draft else None),
             })
         db.session.remove()
         db.engine.dispose()
