@@ -194,6 +194,9 @@ def run(url: str, deliver_count: int) -> dict:
                                            "queries": queries, "messages": len(messages)}
                 print(f"  next business day's pass: {seconds:.2f} s, {len(messages)} messages", file=sys.stderr,
                       flush=True)
+                # As the scheduler does: nothing of the passes stays in the session during delivery.
+                del messages
+                db.session.remove()
                 app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_TIMEOUT=10)
                 pending = top_up_pending(deliver_count, now)
                 started, cpu = time.perf_counter(), time.process_time()

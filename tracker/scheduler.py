@@ -28,7 +28,8 @@ BEAT_SECONDS = 60
 
 @dataclass
 class TickReport:
-    queued: list = field(default_factory=list)
+    #: Ids of the messages queued by this tick
+    queued: list[int] = field(default_factory=list)
     delivery: object | None = None
 
 
@@ -44,7 +45,9 @@ def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickRepor
 
     now = now or utcnow()
     report = TickReport()
-    report.queued = [*queue_reminders(now), *queue_digests(now)]
+    # Ids, not the rows: every commit of the delivery below expires whatever the
+    # session still holds, and a national Monday queues thousands of messages.
+    report.queued = [m.id for m in (*queue_reminders(now), *queue_digests(now))]
     record_beat(now)
     db.session.commit()
     if deliver_mail:
