@@ -48,14 +48,13 @@ from .render import (
     step_line,
     step_sort_key,
 )
-from .reminders import about_org, organizations_with_active_plans
+from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .rules import (
     first_business_day_of_month,
     fire_date,
     latest_weekday,
     local_day,
-    rules_by_organization,
-    sending_open,
+    rules_for_jobs,
 )
 from .tokens import unsubscribe_url
 
@@ -277,22 +276,22 @@ class _History:
 
 
 def _plan_organizations(
-    orgs: list[Organization], rules: dict[int, NotificationRules], day: date, now: datetime
+    organization_ids: list[int], rules: dict[int, NotificationRules], day: date, now: datetime
 ) -> list[PlannedMessage]:
     """The digests of these organizations on `day`, read in a fixed number of queries per 500
     organizations; only organizations with a digest to write have their plans loaded."""
     everyone = all_digest_recipients()
-    users_by_org = {o.id: everyone[o.id] for o in orgs if everyone.get(o.id)}
+    users_by_org = {i: everyone[i] for i in organization_ids if everyone.get(i)}
     if not users_by_org:
         return []
     month_first = first_business_day_of_month(day)
     history = _History.load(list(users_by_org), month_first)
     wanted: dict[int, list[tuple[User, str, date | None, bool, bool]]] = {}
-    for org in orgs:
-        about = about_org(org.id)
-        for user in users_by_org.get(org.id, []):
+    for org_id, users in users_by_org.items():
+        about = about_org(org_id)
+        for user in users:
             address = user.email.strip().lower()
-            w = weekly_digest_date(user, rules[org.id], day)
+            w = weekly_digest_date(user, rules[org_id], day)
             last = history.weekly.get((about, address))
             wants_weekly = (
                 w is not None and fire_date(w) <= day
@@ -300,16 +299,16 @@ def _plan_organizations(
                 # weekday back) also counts, so a week never brings two.
                 and not (last is not None and last[0] > w - timedelta(days=7))
             )
-            wants_monthly = rules[org.id].monthly_summary and day >= month_first and (about, address) not in history.monthly
+            wants_monthly = rules[org_id].monthly_summary and day >= month_first and (about, address) not in history.monthly
             if wants_weekly or wants_monthly:
-                wanted.setdefault(org.id, []).append((user, address, w, wants_weekly, wants_monthly))
+                wanted.setdefault(org_id, []).append((user, address, w, wants_weekly, wants_monthly))
     if not wanted:
         return []
     plans = active_plans(list(wanted))
+    orgs = organizations(list(wanted))
     planned: list[PlannedMessage] = []
-    for org in orgs:
-        if org.id not in wanted:
-            continue
+    for org_id in sorted(wanted):
+        org = orgs[org_id]
         snapshot = Snapshot(org.id, day, plans.get(org.id, []))
         if not snapshot.has_news:
             continue
@@ -362,10 +361,8 @@ def _message(
 
 def plan_digests(now: datetime) -> list[PlannedMessage]:
     """What a digest pass at `now` (aware) would queue, for every organization. Reads only."""
-    day = local_day(now)
-    orgs = organizations_with_active_plans()
-    rules = rules_by_organization(o.id for o in orgs)
-    return _plan_organizations([o for o in orgs if sending_open(rules[o.id], now)], rules, day, now)
+    rules = rules_for_jobs()
+    return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now), now)
 
 
 def queue_digests(now: datetime) -> list[OutboxMessage]:

@@ -45,7 +45,7 @@ from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
 from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email, step_line, step_sort_key
-from .rules import fire_date, latest_weekday, local_day, rules_by_organization, sending_open
+from .rules import fire_date, latest_weekday, local_day, rules_for_jobs, sending_open
 
 KIND = "reminder"
 OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
@@ -264,13 +264,13 @@ def _rules_key(rules: NotificationRules) -> tuple:
 
 
 def _plan_organizations(
-    orgs: list[Organization], rules: dict[int, NotificationRules], day: date
+    organization_ids: list[int], rules: dict[int, NotificationRules], day: date
 ) -> list[PlannedMessage]:
     """The reminders of these organizations on `day`, all read in a fixed number of queries."""
-    if not orgs:
+    if not organization_ids:
         return []
-    by_id = {o.id: o for o in orgs}
-    horizon = max(reminder_horizon(r, day) for r in {_rules_key(rules[o.id]): rules[o.id] for o in orgs}.values())
+    by_id = set(organization_ids)
+    horizon = max(reminder_horizon(r, day) for r in {_rules_key(rules[i]): rules[i] for i in organization_ids}.values())
     triggers: dict[int, Trigger] = {}
     reminded: list[tuple[Step, int]] = []
     # Many steps share a due date and most organizations the default rules.
@@ -316,9 +316,10 @@ def _plan_organizations(
                 give(org_id, address, head.display_name, head, why, step, ESCALATION, trigger.date)
 
     already = _written_today([about_org(org_id) for org_id in recipients], day)
+    orgs = organizations(list(recipients))
     planned = []
     for org_id in sorted(recipients):
-        org, about = by_id[org_id], about_org(org_id)
+        org, about = orgs[org_id], about_org(org_id)
         by_address = recipients[org_id].by_address
         for address in sorted(by_address):
             r = by_address[address]
@@ -363,17 +364,39 @@ def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail
 # -- the job ----------------------------------------------------------------------------------
 
 
-def organizations_with_active_plans() -> list[Organization]:
-    ids = sa.select(Plan.organization_id).where(Plan.status == PlanStatus.active).distinct()
-    return list(db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids)).order_by(Organization.id)))
+def organizations_with_active_plans() -> list[int]:
+    """Ids of the organizations with an active plan, in order."""
+    return list(db.session.scalars(
+        sa.select(Plan.organization_id).where(Plan.status == PlanStatus.active).distinct()
+        .order_by(Plan.organization_id)
+    ))
+
+
+def organizations(ids: list[int]) -> dict[int, Organization]:
+    """The organizations with these ids: a pass loads only those it writes to."""
+    found: dict[int, Organization] = {}
+    for chunk in _chunks(sorted(ids)):
+        found.update((o.id, o) for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(chunk))))
+    return found
+
+
+def sending_now(organization_ids: list[int], rules: dict[int, NotificationRules], now: datetime) -> list[int]:
+    """The organizations whose sending window is open at `now` (rules shared by many are asked once)."""
+    memo: dict[int, bool] = {}
+    open_ids = []
+    for i in organization_ids:
+        r = rules[i]
+        if id(r) not in memo:
+            memo[id(r)] = sending_open(r, now)
+        if memo[id(r)]:
+            open_ids.append(i)
+    return open_ids
 
 
 def plan_reminders(now: datetime) -> list[PlannedMessage]:
     """What a reminder pass at `now` (aware) would queue, for every organization. Reads only."""
-    day = local_day(now)
-    orgs = organizations_with_active_plans()
-    rules = rules_by_organization(o.id for o in orgs)
-    return _plan_organizations([o for o in orgs if sending_open(rules[o.id], now)], rules, day)
+    rules = rules_for_jobs()
+    return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now))
 
 
 def queue_reminders(now: datetime) -> list[OutboxMessage]:

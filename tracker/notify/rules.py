@@ -1,13 +1,14 @@
 """An organization's reminder rules, people's digest preferences, and the clock
 the mail jobs share (Bangkok day, sending window, when a trigger fires).
 
-Jobs read the rules with `rules_for` / `rules_by_organization`, which never
+Jobs read the rules with `rules_for_jobs` (pages: `rules_for`), which never
 write: an organization without a row gets the defaults (a transient object).
 The admin page creates the row on first save (`update_rules`). Services flush,
 never commit; every change is journaled.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -74,6 +75,42 @@ def rules_by_organization(organization_ids: Iterable[int]) -> dict[int, Notifica
         )
     } if ids else {}
     return {i: found.get(i) or default_rules(i) for i in ids}
+
+
+@dataclass(frozen=True)
+class JobRules:
+    """The rules as a mail job reads them: a plain copy of a saved row or of the defaults."""
+
+    days_before: str
+    remind_on_due_date: bool
+    overdue_weekday: int | None
+    escalate_after_days: int | None
+    digest_weekday: int | None
+    monthly_summary: bool
+    lookahead_days: int
+    send_after_minutes: int
+
+    @classmethod
+    def of(cls, row: NotificationRules | None) -> JobRules:
+        if row is None:
+            return cls(**DEFAULTS)
+        return cls(**{name: getattr(row, name) for name in FIELDS})
+
+    @property
+    def days_before_list(self) -> list[int]:
+        return sorted({int(x) for x in self.days_before.split(",") if x.strip()}, reverse=True)
+
+
+def rules_for_jobs() -> defaultdict[int, JobRules]:
+    """Every organization's rules for a mail job, in one query: a copy of each saved row
+    by organization, and one shared copy of the defaults for all the others. Never
+    writes. Most organizations never change their rules; making an unsaved row for each
+    of 7,850 cost a mail pass more than its query.
+    """
+    shared = JobRules.of(None)
+    rules: defaultdict[int, JobRules] = defaultdict(lambda: shared)
+    rules.update((r.organization_id, JobRules.of(r)) for r in db.session.scalars(sa.select(NotificationRules)))
+    return rules
 
 
 def rules_for(organization_id: int) -> NotificationRules:
