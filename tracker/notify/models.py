@@ -61,7 +61,8 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         sa.UniqueConstraint("about", "kind", "for_date", "recipient"),
-        sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        # Delivery's order, id included (migration 0006): many rows share a next_attempt_at.
+        sa.Index("ix_outbox_messages_due", "status", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
