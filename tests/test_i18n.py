@@ -312,6 +312,9 @@ def main_pages(world) -> list[tuple[str, str, list[str], str | None]]:
         ("report", f"/plans/{world.plan.id}/report", ["As of", "Show the report", "Download:"], "controls"),
         ("ITA", "/ita/2565", ["ITA result", "Overall score", "Indicators ranked"], None),
         ("outbox", "/admin/outbox", ["Outbox", "Recipient", "Showing 1–2 of 2 messages"], None),
+        ("publish", f"/plans/{world.plan.id}/publish", ["Publish a report", "Published reports"], None),
+        ("public page", f"/p/{world.org.slug}/{world.plan.fiscal_year}",
+         ["Overall progress", "Measures and steps", "Permanent link:"], None),
     ]
 
 

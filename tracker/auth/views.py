@@ -53,7 +53,7 @@ def login():
             session.clear()
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(user, remember=bool(request.form.get("remember")))
-            flash(f"ยินดีต้อนรับ {user.display_name} (welcome)", "success")
+            flash(f"ยินดีต้อนรับ {user.display_name} (welcome, {user.display_name})", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("plans.home"))
         flash("อีเมลหรือรหัสผ่านไม่ถูกต้อง (wrong email or password)", "error")
         status = 401

@@ -22,17 +22,19 @@ are: only the web interface switches.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, has_request_context, request
 from markupsafe import Markup, escape
 
+from .. import thaidate
 from .en import EN
 
 __all__ = [
     "COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "_", "bi", "current_language", "en_hint", "english_part",
-    "init_app", "is_english", "localize", "switch_url", "thai_digits", "translate",
+    "init_app", "is_english", "localize", "public_date", "public_period", "switch_url", "thai_digits", "translate",
 ]
 
 #: Language code → its own name, as the switch shows it.
@@ -142,10 +144,20 @@ def switch_url(lang: str) -> str:
     return f"{request.script_root}/?{urlencode([(COOKIE, lang)])}"
 
 
+def public_date(value: date | datetime | None, style: str = "abbr") -> str:
+    """A BE date in the page's language with Arabic digits, whoever reads it: for
+    pages served alike to everyone (the public page), where per-user filters do not belong."""
+    return thaidate.format_date(value, style=style, lang=current_language())
+
+
+def public_period(start: date, end: date) -> str:
+    return thaidate.format_period(start, end, thai_digits=False, lang=current_language())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=_, bi=bi, en_hint=en_hint, localize=localize, current_language=current_language, lang_switch_url=switch_url,
-        LANGUAGES=LANGUAGES,
+        LANGUAGES=LANGUAGES, public_date=public_date, public_period=public_period,
     )
 
     @app.after_request
