@@ -772,4 +772,6 @@ EN: dict[str, str] = {
     'ถอนการเผยแพร่ %(title)s': 'Withdraw %(title)s',
     'ถอนการเผยแพร่ (withdraw)': 'Withdraw',
     'ยังไม่มีรายงานที่เผยแพร่ (nothing published yet)': 'Nothing published yet.',
+    # -- Login
+    "ลืมรหัสผ่านหรือยังไม่มีบัญชี โปรดติดต่อผู้ดูแลระบบของหน่วยงาน ผู้ดูแลระบบเป็นผู้สร้างบัญชีและตั้งรหัสผ่านใหม่ (forgot your password or no account yet? your organization's administrator creates accounts and resets passwords)": "Forgot your password, or no account yet? Ask your organization's administrator: administrators create accounts and reset passwords.",
 }
