@@ -224,7 +224,7 @@ def _result_value(result: MeasureResult | None) -> str:
 
 
 def _result_figure(result: MeasureResult) -> str:
-    f = Formatter(bool(current_user.thai_digits))
+    f = Formatter(i18n.thai_digits())  # the page's digits: Thai only on Thai pages
     return f"{f.number(result.value)} {f.t(result.unit)}".strip()
 
 
