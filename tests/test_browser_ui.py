@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import DESKTOP, NOW, PHONE, make_user
+from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user
 from outbox_factory import queue
 
 from tracker.auth.models import Role
@@ -80,8 +80,6 @@ def phochai_admin(app, ctx):
 
 
 def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page, phochai_admin, artifacts_dir):
-    from conftest import PASSWORD
-
     page = ui_page()
     log_in(page, phochai_admin.email, PASSWORD)
     assert "ยังไม่มีแผน" in page.locator("main").inner_text()
