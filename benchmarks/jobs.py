@@ -199,15 +199,20 @@ def run(url: str, deliver_count: int) -> dict:
                 db.session.remove()
                 app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_TIMEOUT=10)
                 pending = top_up_pending(deliver_count, now)
-                started, cpu = time.perf_counter(), time.process_time()
-                report = deliver(now, limit=deliver_count)
-                seconds = time.perf_counter() - started
-                cpu = time.process_time() - cpu
-                sent = len(report.sent)
+                # Three rounds on one connection each: the machine is shared, one round can
+                # be slowed by someone else's work; the median round is reported.
+                rounds, seconds, cpu, sent, failed, stopped = [], 0.0, 0.0, 0, 0, None
+                for _ in range(3):
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    report = deliver(now, limit=max(1, deliver_count // 3))
+                    took = time.perf_counter() - started
+                    seconds, cpu = seconds + took, cpu + time.process_time() - cpu_started
+                    sent, failed, stopped = sent + len(report.sent), failed + len(report.failed), report.stopped
+                    rounds.append(round(len(report.sent) / took, 1) if took else 0.0)
                 result["delivery"] = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-                                      "sent": sent, "failed": len(report.failed),
-                                      "pending_before": pending, "stopped": report.stopped,
-                                      "messages_per_second": round(sent / seconds, 1) if seconds else None}
+                                      "sent": sent, "failed": failed, "pending_before": pending, "stopped": stopped,
+                                      "rounds_per_second": rounds,
+                                      "messages_per_second": sorted(rounds)[1]}
                 print(f"  delivery: {result['delivery']}", file=sys.stderr, flush=True)
         finally:
             sink.stop()

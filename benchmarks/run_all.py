@@ -25,6 +25,7 @@ from pathlib import Path
 from common import DATA, HERE, ROOT, machine, resolve_url
 
 RESULTS = HERE / "results"
+PARTS = ("pages", "jobs", "load")
 
 #: Targets of issue 6 §5 (2 cores, national scale, SQLite)
 PAGE_MEDIAN_MS = 50
@@ -106,26 +107,38 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
     url = database_for(db, scale, scale)
     result: dict = {"db": db, "scale": scale, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "load_average_before": load_average()}
+    parts = set(args.parts.split(","))
+    earlier = RESULTS / f"{db}-{scale}.json"
+    kept: dict = {}
+    if parts != set(PARTS) and earlier.exists():
+        # Only some parts again: the others are kept from the last full run.
+        kept = json.loads(earlier.read_text())
+        result.update({k: v for k, v in kept.items() if k in ("compare_generation", "compare_pages", "pages", "jobs",
+                                                              "load")})
     result["generation"] = generate(url, scale, args.reuse)
-    if compare_scale and compare_scale != scale:
+    if compare_scale and compare_scale != scale and "pages" in parts:
         small_url = database_for(db, compare_scale, scale)
         result["compare_generation"] = generate(small_url, compare_scale, args.reuse)
         log(f"query counts at {compare_scale}")
         result["compare_pages"] = script("pages", "--db", small_url, "-n", "1", "--warmup", "0")
-    log(f"pages at {scale}")
-    page_args = ["--db", url, "-n", str(args.n), "--warmup", "3"]
-    if not args.no_http:
-        page_args.append("--http")
-    result["pages"] = script("pages", *page_args)
-    log("mail jobs")
-    result["jobs"] = script("jobs", "--db", url, "--deliver", str(args.deliver))
-    if not args.no_load:
+    if "pages" in parts:
+        log(f"pages at {scale}")
+        page_args = ["--db", url, "-n", str(args.n), "--warmup", "3"]
+        if not args.no_http:
+            page_args.append("--http")
+        result["pages"] = script("pages", *page_args)
+    if "jobs" in parts:
+        log("mail jobs")
+        result["jobs"] = script("jobs", "--db", url, "--deliver", str(args.deliver))
+    if not args.no_load and "load" in parts:
         log(f"load test: {args.users} users for {args.seconds} s")
         result["load"] = script("loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds),
                                 "--workers", str(args.workers))
     result["load_average_after"] = load_average()
     result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
+    if parts != set(PARTS):
+        result["command"] += f" (only {args.parts} in this run; the rest from {kept.get('started', 'the run before')})"
     return result
 
 
@@ -246,7 +259,10 @@ def section(r: dict) -> list[str]:
               f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s "
               f"({cpu(j['delivery'])} CPU s in the sender) on one connection to an "
               f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
-              f"({j['delivery']['failed']} failed)."]
+              f"({j['delivery']['failed']} failed)"
+              + (f"; three rounds of {j['delivery']['sent'] // 3:,}: "
+                 f"{', '.join(f'{r:,.0f}' for r in j['delivery']['rounds_per_second'])} messages/s, the median reported."
+                 if j['delivery'].get('rounds_per_second') else ".")]
     if "load" in r:
         load = r["load"]
         lines += ["", "### Load test", "",
@@ -296,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument("--quick", action="store_true", help="-n 5, 300 deliveries, 10 users for 15 s")
     parser.add_argument("--render-only", action="store_true", help="only rebuild RESULTS.md from results/*.json")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="which measurements to run (pages,jobs,load); the others are kept from the last run")
     args = parser.parse_args(argv)
     if args.render_only:
         log(f"{write_results_md(machine())} written")
