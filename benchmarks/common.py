@@ -171,7 +171,7 @@ def pick_sample() -> Sample:
     from tracker.auth.models import Role, User
     from tracker.db import db
     from tracker.plans import queries
-    from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, Weakness
+    from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, Weakness
 
     manager = db.session.scalar(sa.select(User).where(User.role == Role.manager).order_by(User.id).limit(1))
     assert manager is not None, "no manager: was the database made by benchmarks/generate.py?"
@@ -183,10 +183,13 @@ def pick_sample() -> Sample:
     measure_id = db.session.scalar(
         sa.select(Measure.id).join(Measure.weakness).where(Weakness.plan_id == plan.id)
         .order_by(Weakness.order, Measure.order).limit(1).offset(1))
-    # The step with the longest journal of the plan: the heaviest step page.
+    # The step with the longest journal of the plan, evidence first: the heaviest step page,
+    # and the same kind of page at every scale (its statements are compared across scales).
+    has_evidence = sa.exists().where(Evidence.step_id == Step.id)
     step_id = db.session.scalar(
         sa.select(Step.id).join(Step.measure).join(Measure.weakness).outerjoin(JournalEntry, JournalEntry.step_id == Step.id)
-        .where(Weakness.plan_id == plan.id).group_by(Step.id).order_by(sa.func.count(JournalEntry.id).desc(), Step.id)
+        .where(Weakness.plan_id == plan.id).group_by(Step.id)
+        .order_by(has_evidence.desc(), sa.func.count(JournalEntry.id).desc(), Step.id)
         .limit(1))
     oversight = {}
     for role in ("provincial", "national"):
