@@ -89,3 +89,12 @@ def test_hostile_form_values_never_cause_a_server_error(app, ctx, client, who):
 def test_numbers_beyond_what_the_database_holds_are_not_found(client, world, login, url):
     login(world.admin)
     assert client.get(url).status_code == 404
+
+
+def test_a_nul_character_in_a_form_is_refused_with_a_message(client, world, login):
+    login(world.owner_palad)
+    step = world.step(world.m1, 1)
+    response = client.post(f"/steps/{step.id}/comment", data={"comment": "ประกาศ\x00แล้ว"})
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+    assert step.journal == []

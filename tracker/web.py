@@ -69,6 +69,20 @@ def register_web(app: Flask) -> None:
     def inject() -> dict:
         return {"today": thaidate.bangkok_now().date()}
 
+    @app.before_request
+    def refuse_nul_characters():
+        """No database text may hold NUL (PostgreSQL refuses it outright): say so instead of failing."""
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        values = [v for vs in request.form.listvalues() for v in vs]
+        values += [f.filename or "" for fs in request.files.listvalues() for f in fs]
+        if any("\x00" in v for v in values) or (request.is_json and b"\\u0000" in request.get_data()):
+            return error_page(
+                400, "ข้อมูลไม่ถูกต้อง (Bad request)",
+                "ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL) (the input contains a NUL character, which is not allowed)",
+            )
+        return None
+
     def wants_json() -> bool:
         return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
