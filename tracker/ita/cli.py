@@ -17,29 +17,12 @@ from ..database import SchemaOutdated, prepare_database
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..orgs.models import Organization
-from ..thaidate import to_arabic_digits
+from ..plans.cli import YEAR
 from .framework import load_framework_file
 from .importer import ItaImportError, import_scores, read_score_file
 from .services import ItaAnalysis, analyse, format_score
 
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")
-
-
-class _YearType(click.ParamType):
-    """A BE year in Arabic or Thai digits (2565 or ๒๕๖๕)."""
-
-    name = "year"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        text = to_arabic_digits(str(value)).strip()
-        if not text.isdigit():
-            self.fail(f"ปี พ.ศ. ต้องเป็นตัวเลข เช่น 2565 ไม่ใช่ {value!r} (a BE year such as 2565)", param, ctx)
-        return int(text)
-
-
-YEAR = _YearType()
 
 
 def _fail(lines: list[str]) -> None:
