@@ -132,3 +132,14 @@ def require_step_editor(user: User, step: Step) -> None:
 def require_admin(user: User, organization_id: int) -> None:
     if not is_org_admin(user, organization_id):
         raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้น (administrators only)")
+
+
+def admin_pages_guard():
+    """`before_request` of admin-only blueprints: log in first, then admins of their own organization."""
+    from flask import current_app
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    require_admin(current_user, current_user.organization_id)
+    return None

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from .. import i18n
-from ..access import require_admin
+from ..access import admin_pages_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
 from ..db import db, utcnow
@@ -52,13 +52,8 @@ ACTION_LABELS = {
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@bp.before_request
-def admins_only():
-    """Every admin page and form: logged in, and an admin of one's own organization."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    require_admin(current_user, current_user.organization_id)
-    return None
+# Every page and form here: logged in, and an admin of one's own organization.
+bp.before_request(admin_pages_guard)
 
 
 @bp.context_processor

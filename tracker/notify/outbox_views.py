@@ -7,11 +7,11 @@ same email object that is sent, so what an admin reads is what went out.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import i18n
-from ..access import require_admin
+from ..access import admin_pages_guard
 from ..db import db, utcnow
 from ..errors import ServiceError
 from ..plans.models import Step
@@ -42,12 +42,8 @@ def reason_label(reason: str) -> str:
     return i18n.translate(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
 
 
-@bp.before_request
-def admins_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    require_admin(current_user, current_user.organization_id)
-    return None
+# Every page and form here: logged in, and an admin of one's own organization.
+bp.before_request(admin_pages_guard)
 
 
 @bp.context_processor
