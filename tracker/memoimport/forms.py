@@ -16,7 +16,7 @@ class SourceForm(FlaskForm):
 
 
 class MeasureDraftForm(Form):
-    title = StringField(validators=[Length(max=2000)])
+    title = TextAreaField(validators=[Length(max=2000)])
     owner = StringField(validators=[Length(max=500)])
     period = StringField(validators=[Length(max=200)])
     follow_up = TextAreaField(validators=[Length(max=5000)])
