@@ -19,6 +19,7 @@ from ..errors import ServiceError
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .framework import ensure_framework, framework_available, shipped_years
+from .items import kind_code, plan_items, with_code
 from .importer import ItaImportError, import_scores, parse_score_bytes
 from .models import FrameworkStatus, ItaFramework, ItaIndicator
 from .services import (
@@ -54,9 +55,15 @@ def _diff(difference: Difference, equal: str = WORD_EQUAL) -> str:
     return f"{i18n.translate(difference.word)} {format_score(difference.magnitude)}"
 
 
+def _plan_code(plan: Plan, kind: str) -> str:
+    """The OIT item code of a plan's report ("O43", "O42"), from its assessed year's framework."""
+    return kind_code(plan_items(plan), kind)
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"ita_score": _score, "ita_diff": _diff}
+    return {"ita_score": _score, "ita_diff": _diff, "ita_code": _plan_code, "kind_code": kind_code,
+            "with_code": with_code}
 
 
 def _years(org) -> list[int]:

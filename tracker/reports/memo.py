@@ -30,6 +30,7 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_available, framework_for
+from ..ita.items import file_prefix
 from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
 from ..ita.spec import FrameworkSpec, Items
 from ..journal import record
@@ -714,6 +715,5 @@ def render_memo_html(doc: MemoDocument) -> str:
 def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:
     """(Thai file name, ASCII fallback) for a download of the memo."""
     thai = f"รายงานการวิเคราะห์ผลการประเมิน-ITA-{doc.organization_slug}-{doc.assessment_year}.{ext}"
-    code = doc.items.measures.code if doc.items.measures else "ITA"
-    ascii_name = f"{code}-analysis-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
+    ascii_name = f"{file_prefix(doc.items, 'analysis')}-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
     return thai, ascii_name
