@@ -18,7 +18,16 @@ from ..db import db, utcnow
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR
-from .framework import load_framework_file
+from .framework import (
+    apply_framework,
+    copy_as_draft,
+    ensure_framework,
+    frameworks_of_year,
+    read_framework_file,
+    save_framework,
+)
+from .models import FrameworkStatus
+from .spec import spec_to_xlsx, spec_to_yaml
 from .importer import ItaImportError, import_scores, read_score_file
 from .services import ItaAnalysis, analyse, format_score
 
@@ -148,18 +157,73 @@ def render_text(a: ItaAnalysis) -> str:
 
 @ita.command("framework")
 @click.argument("file", type=click.Path(path_type=Path))
-def framework_command(file: Path) -> None:
-    """โหลดกรอบการประเมินของปีใหม่จากไฟล์ YAML (load or update a year's framework)."""
+@click.option("--draft", is_flag=True, help="เก็บเป็นฉบับร่าง ยังไม่เผยแพร่ (keep it as a draft).")
+def framework_command(file: Path, draft: bool) -> None:
+    """โหลดกรอบการประเมินจากไฟล์ YAML/XLSX ให้ทุกหน่วยงานใช้ (load or update a national framework).
+
+    A published framework that already has scores gets a new version; the
+    scores stay with the version they were entered under.
+    """
     _prepare_database()
     try:
-        framework = load_framework_file(file)
+        spec = read_framework_file(file)
+        if draft:
+            framework, _ = save_framework(spec, now=utcnow())
+        else:
+            framework = apply_framework(spec)
     except ServiceError as exc:
         db.session.rollback()
         _fail([str(exc)])
     db.session.commit()
     count = len(framework.indicators)
     tools = ", ".join(f"{t.code} {format_score(t.weight * 100, whole_as_integer=True)}%" for t in framework.tools)
-    click.echo(f"กรอบปีงบประมาณ {framework.fiscal_year}: {count} ตัวชี้วัด · {tools} (framework loaded)")
+    state = "ฉบับร่าง (draft)" if framework.status is FrameworkStatus.draft else "เผยแพร่แล้ว (published)"
+    click.echo(f"กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} {state}: {count} ตัวชี้วัด · "
+               f"{tools} (framework loaded)")
+
+
+@ita.command("copy-framework")
+@click.option("--from", "source_year", required=True, type=YEAR, help="ปีที่คัดลอกจาก (copy from), e.g. 2565")
+@click.option("--to", "target_year", required=True, type=YEAR, help="ปีของฉบับร่างใหม่ (the new draft's year)")
+def copy_framework_command(source_year: int, target_year: int) -> None:
+    """คัดลอกกรอบของปีหนึ่งเป็นฉบับร่างของอีกปี เพื่อแก้ไขแล้วเผยแพร่ (copy a framework as a draft)."""
+    _prepare_database()
+    try:
+        source = ensure_framework(source_year)
+        framework = copy_as_draft(source, target_year, now=utcnow())
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail([str(exc)])
+    db.session.commit()
+    click.echo(f"คัดลอกกรอบปี {source_year} เป็นฉบับร่างของปี {target_year} แล้ว (ฉบับที่ {framework.version}) "
+               f"แก้ไขด้วย `tracker ita export-framework {target_year} --draft -o FILE` แล้วโหลดกลับ "
+               "หรือที่หน้า “กรอบ ITA” (copied as a draft: edit it, then publish)")
+
+
+@ita.command("export-framework")
+@click.argument("year", type=YEAR)
+@click.option("--draft", is_flag=True, help="ฉบับร่างล่าสุดแทนฉบับที่เผยแพร่ (the newest draft).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="ไฟล์ .yaml หรือ .xlsx (default: stdout YAML)")
+def export_framework_command(year: int, draft: bool, output: Path | None) -> None:
+    """เขียนกรอบการประเมินของปีหนึ่งออกเป็นไฟล์ (write a year's national framework as YAML or XLSX)."""
+    _prepare_database()
+    frameworks = [f for f in frameworks_of_year(year)
+                  if (f.status is FrameworkStatus.draft) == draft]
+    if not frameworks:
+        try:
+            frameworks = [] if draft else [ensure_framework(year)]
+        except ServiceError as exc:
+            _fail([str(exc)])
+        if not frameworks:
+            _fail([f"ไม่มีฉบับร่างของปี {year} (no draft for {year})"])
+    db.session.commit()
+    spec = frameworks[0].spec
+    if output is None:
+        click.echo(spec_to_yaml(spec), nl=False)
+        return
+    body = spec_to_xlsx(spec) if output.suffix.lower() == ".xlsx" else spec_to_yaml(spec).encode("utf-8")
+    output.write_bytes(body)
+    click.echo(f"เขียนกรอบปี {year} ลงไฟล์ {output} แล้ว (written)")
 
 
 ita_commands: list[click.Command] = [ita]

@@ -276,27 +276,15 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
         return None
     spec = framework.spec
     scores = get_scores(organization, fiscal_year, framework)
+    scored = spec.score(scores)
     tools: list[ToolScore] = []
     all_indicators: list[IndicatorScore] = []
-    overall_sum = Decimal(0)
-    complete = True
     for tool in spec.tools:
         items = tuple(IndicatorScore(i.number, i.name, tool.code, scores.get(i.number)) for i in tool.indicators)
         all_indicators.extend(items)
-        if items and all(i.score is not None for i in items):
-            if tool.weighted:
-                mean = sum((Decimal(i.weight) * scores[i.number] for i in tool.indicators), Decimal(0))
-            else:
-                mean = sum((i.score for i in items), Decimal(0)) / len(items)
-            # Weighted from the rounded tool scores, as published: 98.22 (2564) and 97.88 (2565)
-            # come out only this way (from the unrounded means 2564 gives 98.2256 → 98.23).
-            overall_sum += tool.weight * (round2(mean) if spec.overall.round_tools_first else mean)
-            tools.append(ToolScore(tool.code, tool.name, tool.name_en, tool.weight, mean, round2(mean), items))
-        else:
-            complete = False
-            tools.append(ToolScore(tool.code, tool.name, tool.name_en, tool.weight, None, None, items))
-    overall = spec.overall.round(overall_sum) if complete and tools else None
-    rating = spec.rate(overall, {t.code: t.score for t in tools}) if overall is not None else None
+        mean, shown = scored.tools[tool.code]
+        tools.append(ToolScore(tool.code, tool.name, tool.name_en, tool.weight, mean, shown, items))
+    overall, rating = scored.overall, scored.rating
     contexts = {
         scope: ContextScore(row.scope, row.label, Decimal(row.score).quantize(CENT),
                             row.level or framework.level_of(Decimal(row.score)), bool(row.level))
@@ -309,7 +297,7 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
         indicators=tuple(sorted(all_indicators, key=lambda i: i.number)),
         tools=tuple(tools),
         overall=overall,
-        level=(spec.level_of(overall) if spec.levels or rating is None else rating.name) if overall is not None else None,
+        level=scored.level,
         contexts={scope: contexts[scope] for scope in CONTEXT_SCOPES if scope in contexts},
         framework_id=framework.id,
         framework_version=framework.version,
@@ -317,7 +305,7 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
         rating=rating.name if rating else None,
         rating_lowered_from=rating.lowered_from if rating else None,
         rating_failed=rating.failed if rating else (),
-        passed=spec.passed(overall) if overall is not None else None,
+        passed=scored.passed,
     )
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "OverallRule",
     "RatingRule",
     "Rating",
+    "Scored",
     "ToolSpec",
     "parse_framework",
     "parse_yaml",
@@ -174,6 +175,23 @@ class Items:
     citation: Citation | None = None
 
 
+def _round2(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """`FrameworkSpec.score`'s answer."""
+
+    #: tool code → (unrounded score, score rounded to 2 decimals as shown); (None, None) when incomplete
+    tools: dict[str, tuple[Decimal | None, Decimal | None]]
+    overall: Decimal | None
+    #: The band; for a year rated by rules only, the rating
+    level: str | None
+    rating: Rating | None
+    passed: bool | None
+
+
 @dataclass(frozen=True)
 class FrameworkSpec:
     fiscal_year: int
@@ -231,6 +249,38 @@ class FrameworkSpec:
 
     def passed(self, overall: Decimal) -> bool | None:
         return None if self.pass_threshold is None else overall >= self.pass_threshold
+
+    def score(self, scores: Mapping[int, Decimal]) -> Scored:
+        """Tool scores, overall, level and rating from indicator scores (number → score).
+
+        A tool's score is the mean of its indicators, or their weighted sum where
+        the framework weights them; a tool missing a score has none, and then
+        neither has the overall. The one place these rules live.
+        """
+        tools: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        total = Decimal(0)
+        complete = bool(self.tools)
+        for tool in self.tools:
+            values = [scores.get(i.number) for i in tool.indicators]
+            if not values or any(v is None for v in values):
+                tools[tool.code] = (None, None)
+                complete = False
+                continue
+            if tool.weighted:
+                mean = sum((Decimal(i.weight or 0) * Decimal(scores[i.number]) for i in tool.indicators), Decimal(0))
+            else:
+                mean = sum((Decimal(v) for v in values), Decimal(0)) / len(values)
+            shown = _round2(mean)
+            # Weighted from the rounded tool scores, as published: 98.22 (2564) and 97.88 (2565)
+            # come out only this way (from the unrounded means 2564 gives 98.2256 → 98.23).
+            total += tool.weight * (shown if self.overall.round_tools_first else mean)
+            tools[tool.code] = (mean, shown)
+        overall = self.overall.round(total) if complete else None
+        rating = self.rate(overall, {c: v[1] for c, v in tools.items()}) if overall is not None else None
+        level = None
+        if overall is not None:
+            level = self.level_of(overall) if self.levels or rating is None else rating.name
+        return Scored(tools, overall, level, rating, self.passed(overall) if overall is not None else None)
 
     @property
     def grade_names(self) -> list[str]:
