@@ -318,7 +318,7 @@ def _item(raw: Any, where: str, problems: list[str]) -> ItemRef | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or not _text(raw.get("code")) or not _text(raw.get("title")):
-        problems.append(f"items.{where} ต้องมี code และ title เช่น {{code: O42, title: …}} (code and title)")
+        problems.append(f"items.{where} ต้องมี code และ title เช่น {{code: …, title: …}} (code and title)")
         return None
     return ItemRef(_text(raw.get("code")), _text(raw.get("title")))
 
