@@ -453,3 +453,14 @@ def test_scores_import_uses_the_organizations_framework(world):
     db.session.commit()
     assert analyse(world.org, 2565).overall == D("97.88")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)) == 20
+
+
+def test_the_readme_documents_the_format_with_an_example_that_loads():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("framework rated by rules with weighted OIT indicators:\n\n```yaml\n")[1].split("```")[0]
+    spec = parse_yaml(example)
+    assert (spec.fiscal_year, len(spec.indicators), [r.name for r in spec.ratings]) == (
+        2569, 10, ["ผ่านดีเยี่ยม", "ผ่านดี", "ผ่าน", "ไม่ผ่าน"])
+    assert spec.tools[2].weighted and spec.items.followup.code == "O26"
+    for sheet in ("`framework`", "`tools`", "`indicators`", "`levels`", "`ratings`"):
+        assert sheet in readme
