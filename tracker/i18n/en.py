@@ -836,4 +836,6 @@ EN: dict[str, str] = {
     'มีเฉพาะปี %(year)s:': 'only in %(year)s:',
     'ไม่มีผลการประเมินของปี %(year)s ให้เปรียบเทียบ': 'No %(year)s result to compare with.',
     'ตามการประเมิน ITA ปีงบประมาณ พ.ศ. %(year)s:': 'Under the ITA assessment of fiscal year %(year)s:',
+    'มีบันทึกข้อความรายงานการวิเคราะห์ผล ITA ใน Word อยู่แล้ว? นำเข้าจากบันทึกข้อความ': 'Already have the ITA analysis memo in Word? Import from the memo',
+    'นำเข้าแผนจากบันทึกข้อความรายงานการวิเคราะห์ผล ITA ที่มีอยู่แล้ว': 'Import a plan from an existing ITA analysis memo',
 }
