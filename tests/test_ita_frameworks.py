@@ -38,7 +38,8 @@ from tracker.ita.framework import (
 )
 from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
 from tracker.ita.services import analyse, save_scores, year_result
-from tracker.ita.spec import parse_framework, parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
+from tracker.ita.spec import parse_framework
+from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
 from tracker.orgs.models import Organization
 from tracker.plans import queries
 from tracker.plans.models import Plan, PlanStatus

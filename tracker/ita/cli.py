@@ -27,7 +27,7 @@ from .framework import (
     save_framework,
 )
 from .models import FrameworkStatus
-from .spec import spec_to_xlsx, spec_to_yaml
+from .spec_files import spec_to_xlsx, spec_to_yaml
 from .importer import ItaImportError, import_scores, read_score_file
 from .services import ItaAnalysis, analyse, format_score
 

@@ -33,7 +33,8 @@ from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from .models import NATIONAL, FrameworkStatus, ItaFramework, ItaIndicator, ItaScore, ItaTool
-from .spec import FrameworkSpec, as_draft_of_year, parse_xlsx, parse_yaml, spec_to_dict
+from .spec import FrameworkSpec, as_draft_of_year, spec_to_dict
+from .spec_files import parse_xlsx, parse_yaml
 
 __all__ = [
     "FRAMEWORK_DIR",

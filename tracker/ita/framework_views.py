@@ -31,7 +31,8 @@ from .framework import (
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
 from .services import parse_score
-from .spec import FrameworkSpec, parse_yaml, spec_to_xlsx, spec_to_yaml
+from .spec import FrameworkSpec
+from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 
 bp = Blueprint("frameworks", __name__, url_prefix="/ita/frameworks")
 

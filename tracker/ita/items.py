@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import ServiceError
 from .framework import FRAMEWORK_DIR, framework_for
-from .spec import Items, parse_yaml
+from .spec import Items
+from .spec_files import parse_yaml
 
 if TYPE_CHECKING:
     from ..plans.models import Plan
