@@ -465,3 +465,32 @@ def test_the_readme_documents_the_format_with_an_example_that_loads():
     assert spec.tools[2].weighted and spec.items.followup.code == "O26"
     for sheet in ("`framework`", "`tools`", "`indicators`", "`levels`", "`ratings`"):
         assert sheet in readme
+
+
+def test_framework_changes_made_in_the_web_are_journaled(world, national, login):
+    from tracker.plans.models import JournalEntry
+
+    client = login(national)
+    body = yaml.safe_dump(framework_dict(2566), allow_unicode=True).encode("utf-8")
+    client.post("/ita/frameworks/upload", data={"file": (io.BytesIO(body), "2566.yaml")},
+                content_type="multipart/form-data")
+    framework = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2566))
+    client.post(f"/ita/frameworks/{framework.id}/publish")
+    entries = db.session.execute(
+        sa.select(JournalEntry.action, JournalEntry.organization_id, JournalEntry.actor_id)
+        .where(JournalEntry.entity == "ita_framework", JournalEntry.entity_id == framework.id).order_by(JournalEntry.id)
+    ).all()
+    assert entries == [("create", national.organization_id, national.id), ("publish", national.organization_id, national.id)]
+
+
+def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, runner):
+    publish_dict(rated_2569())
+    save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
+    db.session.commit()
+    result = runner.invoke(args=["ita", "show", "--org", "testorg", "--year", "2569"])
+    assert result.exit_code == 0, result.output
+    assert "ผลตามเกณฑ์ (rating): ผ่าน — ถึงเกณฑ์ ผ่านดี แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in result.output
+    assert "ไม่มีผลของปี 2568 ให้เปรียบเทียบ" in result.output
+    data = yaml.safe_load(runner.invoke(args=["ita", "show", "--org", "testorg", "--year", "2569", "--json"]).output)
+    assert (data["rating"], data["rating_lowered_from"], data["rating_failed"], data["first_year"]) == (
+        "ผ่าน", "ผ่านดี", ["EIT ≥ 85"], True)

@@ -138,6 +138,16 @@ def render_text(a: ItaAnalysis) -> str:
     for r in a.summary:
         out.append(_fit(r.label, 28) + _fit(f"{format_score(r.previous)} {r.previous_level or ''}", 14, True)
                    + _fit(f"{format_score(r.current)} {r.current_level or ''}", 14, True) + "  " + r.difference.text())
+    if a.current.rating:
+        line = f"ผลตามเกณฑ์ (rating): {a.current.rating}"
+        if a.current.rating_lowered_from:
+            failed = ", ".join(c.text() for c in a.current.rating_failed)
+            line += f" — ถึงเกณฑ์ {a.current.rating_lowered_from} แต่ไม่เป็นไปตามเงื่อนไข {failed} (lowered by {failed})"
+        out.append(line)
+    if a.first_year:
+        out.append(f"ไม่มีผลของปี {prev} ให้เปรียบเทียบ (no result of {prev} to compare with)")
+    elif a.frameworks_differ:
+        out.append("กรอบการประเมินของสองปีต่างกัน: เปรียบเทียบเฉพาะตัวชี้วัดที่มีในทั้งสองปี (the frameworks differ)")
     out += ["", "เครื่องมือ (tools)"]
     for t in a.tools:
         out.append(_fit(f"{t.code} {t.name}", 52) + _fit(format_score(t.previous), 9, True)

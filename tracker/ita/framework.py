@@ -25,12 +25,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..errors import ServiceError
+from ..journal import record
 from ..orgs.models import Organization
 from .models import NATIONAL, FrameworkStatus, ItaFramework, ItaIndicator, ItaScore, ItaTool
 from .spec import FrameworkSpec, as_draft_of_year, spec_to_dict
@@ -55,6 +57,9 @@ __all__ = [
     "frameworks_of_year",
     "visible_frameworks",
 ]
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
 
@@ -254,6 +259,17 @@ def _write(framework: ItaFramework, spec: FrameworkSpec) -> None:
     db.session.refresh(framework)
 
 
+def _journal(framework: ItaFramework, actor: User | None, action: str, now: datetime, note: str = "") -> None:
+    """Journaled under the actor's organization (a national user's office), or the framework's own;
+    the command line acting for every organization leaves no entry (it has no organization)."""
+    organization_id = actor.organization_id if actor is not None else framework.organization_id
+    if organization_id is None:
+        return
+    record(organization_id=organization_id, entity="ita_framework", entity_id=framework.id, action=action,
+           actor=actor, field="version", new=framework.version,
+           note=f"กรอบการประเมิน ITA ปีงบประมาณ {framework.fiscal_year}" + (f" · {note}" if note else ""), at=now)
+
+
 def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
     if organization_id is not None and _published(spec.fiscal_year, NATIONAL) is not None:
         raise ServiceError(
@@ -263,7 +279,8 @@ def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
 
 
 def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int | None = None,
-                   publish: bool = False, replace: ItaFramework | None = None) -> tuple[ItaFramework, str]:
+                   publish: bool = False, replace: ItaFramework | None = None,
+                   actor: User | None = None) -> tuple[ItaFramework, str]:
     """Store a framework; returns (the row, what happened: "created", "updated", "new_version").
 
     `organization_id` None: a national framework; else the organization's own
@@ -285,11 +302,13 @@ def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int |
             raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว แก้ไขฉบับล่าสุดแทน (this version was replaced; edit the newest)")
         if not has_scores(replace):
             _write(replace, spec)
+            _journal(replace, actor, "edit", now)
             if publish:
-                publish_framework(replace, now=now)
+                publish_framework(replace, now=now, actor=actor)
             return replace, "updated"
         framework = _create(spec, scope, organization_id, FrameworkStatus.draft, None)
-        publish_framework(framework, now=now)
+        _journal(framework, actor, "create", now, f"ฉบับใหม่แทนฉบับที่ {replace.version} ที่มีคะแนนแล้ว")
+        publish_framework(framework, now=now, actor=actor)
         return framework, "new_version"
     existing = db.session.scalar(
         sa.select(ItaFramework).where(ItaFramework.fiscal_year == spec.fiscal_year, ItaFramework.scope == scope,
@@ -299,14 +318,16 @@ def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int |
     if existing is not None:  # one draft per year and scope: a second upload replaces it
         _write(existing, spec)
         framework = existing
+        _journal(framework, actor, "edit", now, "ฉบับร่างถูกแทนด้วยไฟล์ใหม่")
     else:
         framework = _create(spec, scope, organization_id, FrameworkStatus.draft, None)
+        _journal(framework, actor, "create", now)
     if publish:
-        publish_framework(framework, now=now)
+        publish_framework(framework, now=now, actor=actor)
     return framework, "created"
 
 
-def publish_framework(framework: ItaFramework, *, now: datetime) -> ItaFramework:
+def publish_framework(framework: ItaFramework, *, now: datetime, actor: User | None = None) -> ItaFramework:
     """Make a draft the year's framework; the version it replaces is retired (kept for its scores)."""
     if framework.status is FrameworkStatus.retired:
         raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว (this version was replaced)")
@@ -327,22 +348,25 @@ def publish_framework(framework: ItaFramework, *, now: datetime) -> ItaFramework
     framework.status = FrameworkStatus.published
     framework.published_at = now
     db.session.flush()
+    _journal(framework, actor, "publish", now)
     return framework
 
 
 def copy_as_draft(source: ItaFramework, fiscal_year: int, *, now: datetime,
-                  organization_id: int | None = None) -> ItaFramework:
+                  organization_id: int | None = None, actor: User | None = None) -> ItaFramework:
     """Start `fiscal_year` from another year's framework: a draft to check and edit, then publish."""
     if not 2500 <= fiscal_year <= 2700:
         raise ServiceError(f"ปีงบประมาณ {fiscal_year} ไม่ถูกต้อง (not a Buddhist-Era year)")
     spec = as_draft_of_year(source.spec, fiscal_year)
-    framework, _ = save_framework(spec, now=now, organization_id=organization_id)
+    framework, _ = save_framework(spec, now=now, organization_id=organization_id, actor=actor)
     return framework
 
 
-def delete_draft(framework: ItaFramework) -> None:
+def delete_draft(framework: ItaFramework, *, now: datetime | None = None, actor: User | None = None) -> None:
     if framework.status is not FrameworkStatus.draft:
         raise ServiceError("ลบได้เฉพาะฉบับร่าง (only a draft can be deleted)")
+    if now is not None:
+        _journal(framework, actor, "delete", now)
     db.session.delete(framework)
     db.session.flush()
 

@@ -46,6 +46,10 @@ def _org_id() -> int | None:
     return None if current_user.role.value == "national" else current_user.organization_id
 
 
+def _me():
+    return current_user._get_current_object()
+
+
 def _framework(framework_id: int) -> ItaFramework:
     framework = db.session.get(ItaFramework, framework_id)
     if framework is None or (framework.organization_id is not None
@@ -90,7 +94,7 @@ def upload():
     if file is None or not file.filename:
         raise ServiceError("โปรดเลือกไฟล์ .yaml หรือ .xlsx (choose a .yaml or .xlsx framework file)")
     spec = read_framework_upload(file.read(), file.filename)
-    framework, _ = save_framework(spec, now=utcnow(), organization_id=_org_id())
+    framework, _ = save_framework(spec, now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
     flash(f"อัปโหลดกรอบปีงบประมาณ {spec.fiscal_year} เป็นฉบับร่างแล้ว ตรวจดูแล้วกดเผยแพร่ "
           f"(uploaded as a draft: check it, then publish)", "success")
@@ -124,7 +128,7 @@ def show(framework_id: int):
 def publish(framework_id: int):
     framework = _framework(framework_id)
     _require_manager(framework)
-    publish_framework(framework, now=utcnow())
+    publish_framework(framework, now=utcnow(), actor=_me())
     db.session.commit()
     flash(f"เผยแพร่กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} แล้ว "
           "(published)", "success")
@@ -142,7 +146,7 @@ def edit(framework_id: int):
         try:
             spec = parse_yaml(text or "", "แบบฟอร์ม")
             saved, what = save_framework(spec, now=utcnow(), organization_id=framework.organization_id,
-                                         replace=framework)
+                                         replace=framework, actor=_me())
         except ServiceError as exc:
             db.session.rollback()
             error = str(exc)
@@ -167,7 +171,7 @@ def copy(framework_id: int):
     year_text = request.form.get("fiscal_year", "").strip()
     if not year_text.isdigit():
         raise ServiceError("โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566 (a Buddhist-Era fiscal year is required)")
-    framework = copy_as_draft(source, int(year_text), now=utcnow(), organization_id=_org_id())
+    framework = copy_as_draft(source, int(year_text), now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
     flash(f"คัดลอกกรอบปี {source.fiscal_year} เป็นฉบับร่างของปี {framework.fiscal_year} แล้ว "
           "แก้ไขให้ตรงกับคู่มือของปีนั้นก่อนเผยแพร่ (copied as a draft: edit it before publishing)", "success")
@@ -180,7 +184,7 @@ def delete(framework_id: int):
     framework = _framework(framework_id)
     _require_manager(framework)
     year = framework.fiscal_year
-    delete_draft(framework)
+    delete_draft(framework, now=utcnow(), actor=_me())
     db.session.commit()
     flash(f"ลบฉบับร่างของปี {year} แล้ว (draft deleted)", "success")
     return redirect(url_for("frameworks.index"))
