@@ -27,7 +27,7 @@ from .orgs.models import Organization
 
 if TYPE_CHECKING:
     from .auth.models import User
-    from .plans.models import Step
+    from .plans.models import Measure, Step
 
 
 def same_org(user: User, organization_id: int) -> bool:
@@ -126,6 +126,24 @@ def require_step_editor(user: User, step: Step) -> None:
         raise PermissionDenied(
             f"ขั้นตอนนี้เป็นของ {dept} คุณแก้ไขได้เฉพาะขั้นตอนของหน่วยงานตนเอง "
             f"(this step belongs to {dept}; you may change only your own department's steps)"
+        )
+
+
+def can_edit_result(user: User, measure: Measure) -> bool:
+    """The measure's department's owners and administrators record its follow-up result."""
+    if not can_read_org(user, measure.plan.organization_id):
+        return False
+    if user.role is Role.admin:
+        return True
+    return user.role is Role.owner and user.department_id is not None and user.department_id == measure.owner_department_id
+
+
+def require_result_editor(user: User, measure: Measure) -> None:
+    if not can_edit_result(user, measure):
+        dept = measure.owner_department.name
+        raise PermissionDenied(
+            f"ผลการติดตามของมาตรการนี้บันทึกได้เฉพาะ {dept} และผู้ดูแลระบบ "
+            f"(only {dept} and administrators may record this measure's result)"
         )
 
 

@@ -70,9 +70,10 @@ cli.add_command(scheduler_command)
 
 
 def register_commands(app: Flask) -> None:
+    from .demo.cli import demo_command
     from .ita.cli import ita_commands
 
-    for command in ita_commands:
+    for command in [*ita_commands, demo_command]:
         app.cli.add_command(command)
     from .notify.cli import outbox_commands
     from .plans.cli import plan_commands

@@ -33,7 +33,7 @@ from ..errors import PermissionDenied
 from ..journal import record, record_step
 from ..orgs.models import Department, Organization
 from ..thaidate import format_date, format_period
-from .models import Evidence, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import Evidence, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
 from .planfile import MeasureSpec, PlanFileError, PlanSpec, Problem, StepSpec, WeaknessSpec
 
 __all__ = ["ImportResult", "import_plan"]
@@ -165,8 +165,6 @@ class _Importer:
     @staticmethod
     def measure_has_results(measure: Measure) -> bool:
         """A follow-up result or evidence of the measure itself (the O43 report's material)."""
-        from ..reports.models import MeasureResult
-
         result = db.session.scalar(sa.select(MeasureResult.id).where(MeasureResult.measure_id == measure.id).limit(1))
         evidence = db.session.scalar(sa.select(Evidence.id).where(Evidence.measure_id == measure.id).limit(1))
         return result is not None or evidence is not None

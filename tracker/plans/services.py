@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
 
+from .. import access
 from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
@@ -265,12 +266,9 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
         require_step_editor(actor, ev.step)
         measure = ev.step.measure
     else:
-        # Imported here: reports.results itself builds on this module.
-        from ..reports.results import require_result_editor
-
         if ev.measure is None:
             raise ServiceError("หลักฐานนี้ไม่มีขั้นตอนหรือมาตรการ (evidence without a step or measure)")
-        require_result_editor(actor, ev.measure)
+        access.require_result_editor(actor, ev.measure)
         measure = ev.measure
     public = bool(public)
     if ev.public is public:

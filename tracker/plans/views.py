@@ -422,10 +422,8 @@ def set_evidence_public(evidence_id: int):
         access.require_step_editor(current_user, ev.step)
         back = url_for("plans.step", step_id=ev.step_id)
     else:
-        from ..reports.results import require_result_editor
-
         assert ev.measure is not None
-        require_result_editor(current_user, ev.measure)
+        access.require_result_editor(current_user, ev.measure)
         back = url_for("reports.result", measure_id=ev.measure_id)
     value = request.form.get("public", "")
     if value not in ("0", "1"):

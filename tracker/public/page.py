@@ -25,9 +25,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import thaidate
 from ..db import db
 from ..orgs.models import Organization
-from ..plans.models import Evidence, EvidenceKind, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.queries import Progress
-from ..reports.models import MeasureResult
 from .models import PublishedReport
 
 __all__ = [

@@ -40,12 +40,12 @@ from ..plans.models import (
     EvidenceKind,
     JournalEntry,
     Measure,
+    MeasureResult,
     Plan,
     Step,
     StepStatus,
     Weakness,
 )
-from .models import MeasureResult
 from .signoff import Chain
 
 __all__ = [

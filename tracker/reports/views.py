@@ -30,8 +30,8 @@ from ..db import db
 from ..errors import ServiceError
 from ..plans import queries
 from ..plans import services as plan_services
-from ..plans.models import Evidence, EvidenceKind, Measure, Plan, Weakness
-from . import results
+from ..plans import results
+from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from .followup import (
     ROUNDS,
     Formatter,
@@ -44,7 +44,6 @@ from .followup import (
 )
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
-from .models import MeasureResult
 from .pdf import html_to_pdf
 from .signoff import followup_chain
 
@@ -239,7 +238,7 @@ def _render_result(measure: Measure, *, error: str | None = None, form: dict | N
         result=results.get_result(measure),
         evidence=results.result_evidence(measure),
         journal=results.result_journal(measure),
-        can_edit=results.can_edit_result(current_user, measure),
+        can_edit=access.can_edit_result(current_user, measure),
         allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
         max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
         error=error,
@@ -258,7 +257,7 @@ def result(measure_id: int):
 @login_required
 def save_result(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     form = request.form
     try:
         changed = results.set_result(
@@ -278,7 +277,7 @@ def save_result(measure_id: int):
 @login_required
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     upload_dir = _upload_dir()
     stored: list[Path] = []
     try:
@@ -329,7 +328,7 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
 @login_required
 def delete_result_evidence(measure_id: int, evidence_id: int):
     measure, ev = _result_evidence(measure_id, evidence_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
     results.remove_result_evidence(ev, _me(), queries.now())
