@@ -57,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_web(app)
 
-    from .cli import register_commands
+    from .commands import register_commands
 
     register_commands(app)
     logging.getLogger(__name__).debug(
