@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker import clock
 from tracker.thaidate import (
     BANGKOK,
     MONTHS_ABBR,
@@ -16,7 +17,6 @@ from tracker.thaidate import (
     DateParseError,
     PeriodError,
     add_business_days,
-    bangkok_now,
     be_year,
     business_days_between,
     fiscal_half,
@@ -33,7 +33,6 @@ from tracker.thaidate import (
     spread_due_dates,
     to_arabic_digits,
     to_thai_digits,
-    utcnow,
 )
 
 # Hypothesis ranges stay within BE 2450–2650 (CE 1907–2107).
@@ -372,8 +371,8 @@ def test_spread_due_dates_invariants(start, length, count):
 
 
 def test_clocks_are_aware():
-    now = bangkok_now()
+    now = clock.now()
     assert now.tzinfo is BANGKOK and now.utcoffset() == timedelta(hours=7)
-    utc = utcnow()
+    utc = clock.utcnow()
     assert utc.utcoffset() == timedelta(0)
     assert abs(now - utc) < timedelta(seconds=5)

@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
-    from .database import register_sqlite_pragmas
+    from .db import register_sqlite_pragmas
 
     with app.app_context():
         register_sqlite_pragmas(_db.engine)

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, run_command, with_appcontext
 
-from .database import SchemaOutdated, prepare_database
+from .db import SchemaOutdated, prepare_database
 
 
 def _create_app() -> Flask:

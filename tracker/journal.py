@@ -5,7 +5,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from .db import db, utcnow
+from .db import db
+
+from .clock import utcnow
 from .plans.models import JournalEntry
 
 if TYPE_CHECKING:

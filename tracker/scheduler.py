@@ -17,7 +17,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import db, utcnow
+from .db import db
+
+from .clock import utcnow
 from .thaidate import BANGKOK
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,10 @@ import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from .clock import BANGKOK
 
 __all__ = [
     "BANGKOK",
@@ -52,11 +53,8 @@ __all__ = [
     "add_business_days",
     "business_days_between",
     "spread_due_dates",
-    "bangkok_now",
-    "utcnow",
 ]
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 # Plausible BE years; outside this a year is almost surely a CE year typed by mistake.
 MIN_BE_YEAR = 2400
@@ -444,18 +442,3 @@ def spread_due_dates(start: date, end: date, count: int) -> list[date]:
         return [end] * count
     b = len(days)
     return [days[max(0, round(i * b / count) - 1)] for i in range(1, count + 1)]
-
-
-# ---------------------------------------------------------------------------
-# Clocks
-# ---------------------------------------------------------------------------
-
-
-def bangkok_now() -> datetime:
-    """Current time, aware, in Asia/Bangkok."""
-    return datetime.now(BANGKOK)
-
-
-def utcnow() -> datetime:
-    """Current time, aware, in UTC (datetime.utcnow() is naive and deprecated)."""
-    return datetime.now(timezone.utc)

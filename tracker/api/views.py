@@ -26,6 +26,7 @@ from ..errors import PermissionDenied, ServiceError
 from ..extensions import csrf
 from ..notify.models import OutboxMessage, OutboxStatus
 from ..orgs.models import Department, Organization
+from .. import clock
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
 from ..plans.queries import Progress
@@ -115,7 +116,7 @@ def _authenticate() -> Response | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return error_response(401, MESSAGES[401])
     try:
-        g.api_user = tokens.authenticate(secret, queries.now())
+        g.api_user = tokens.authenticate(secret, clock.now())
     except tokens.TokenRefused as exc:
         return error_response(401, exc.message)
     db.session.commit()  # last_used_at
@@ -330,7 +331,7 @@ def measure(measure_id: int):
     steps = db.session.scalars(
         sa.select(Step).where(Step.measure_id == m.id).order_by(Step.order).options(*_step_options())
     ).unique()
-    today = queries.today()
+    today = clock.today()
     w = m.weakness
     return json_response({
         **serialize.measure(m, queries.progress_of_measure(m.id)),
@@ -346,7 +347,7 @@ STEP_PARAMS = ("organization", "plan", "measure", "department", "status", "due_a
 @bp.get("/steps")
 def steps():
     _query(STEP_PARAMS)
-    user, today = _user(), queries.today()
+    user, today = _user(), clock.today()
     where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
     if slug := request.args.get("organization"):
@@ -397,7 +398,7 @@ def steps():
 @bp.get("/steps/<int:step_id>")
 def step(step_id: int):
     _query(())
-    return json_response(serialize.step_detail(_step(step_id, detail=True), queries.today()))
+    return json_response(serialize.step_detail(_step(step_id, detail=True), clock.today()))
 
 
 @bp.get("/steps/<int:step_id>/journal")
@@ -486,13 +487,13 @@ def change_status(step_id: int):
                                 "(completed_on is only for status done)")
         completed_on = _iso_date(_text(data["completed_on"], "completed_on", 10), "completed_on")
     try:
-        services.change_status(s, status, user, queries.now(), note=note, completed_on=completed_on,
+        services.change_status(s, status, user, clock.now(), note=note, completed_on=completed_on,
                                cancel_reason=cancel_reason)
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(serialize.step(_step(step_id), queries.today()))
+    return json_response(serialize.step(_step(step_id), clock.today()))
 
 
 @bp.post("/steps/<int:step_id>/comments")
@@ -503,7 +504,7 @@ def add_comment(step_id: int):
     data = _body({"note": True})
     note = _text(data["note"], "note", NOTE_MAX)
     try:
-        entry = services.add_comment(s, user, note, queries.now())
+        entry = services.add_comment(s, user, note, clock.now())
     except ServiceError as exc:
         raise ApiError(422, str(exc)) from None
     db.session.commit()

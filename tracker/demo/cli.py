@@ -8,12 +8,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..auth.models import ROLE_LABELS
-from ..database import upgrade_database
+from ..db import upgrade_database
 from ..db import db
 from ..ita.demo import load_demo_scores
 from ..plans.cli import DATE, _counts, _fit, _report_problems
 from ..plans.planfile import PlanFileError
-from ..thaidate import bangkok_now, fiscal_year_bounds, format_date, utcnow
+from ..thaidate import fiscal_year_bounds, format_date
+from .. import clock
+from ..clock import utcnow
 from . import DEMO_PASSWORD, DEMO_PROGRESS_DATE, add_demo_progress, load_demo
 
 
@@ -28,7 +30,7 @@ def demo_command(with_progress: bool, as_of: date | None) -> None:
     """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด ปี 2566 พร้อมผู้ใช้ทดลอง (load the demo)."""
     as_of = as_of or DEMO_PROGRESS_DATE
     fy_start = fiscal_year_bounds(2566)[0]
-    if not fy_start <= as_of <= bangkok_now().date():
+    if not fy_start <= as_of <= clock.now().date():
         raise click.BadParameter(
             f"ต้องอยู่ระหว่าง {format_date(fy_start)} ถึงวันนี้ (must be between {fy_start.isoformat()} and today)",
             param_hint="'--as-of'",

@@ -12,7 +12,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, db
+
+from ..clock import utcnow
 
 SCORE = sa.Numeric(6, 2)
 

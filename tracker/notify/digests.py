@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
+from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
@@ -53,7 +54,6 @@ from .rules import (
     first_business_day_of_month,
     fire_date,
     latest_weekday,
-    local_day,
     rules_for_jobs,
 )
 from .tokens import unsubscribe_url

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db import db, utcnow
+from ..db import db
+
+from ..clock import utcnow
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 

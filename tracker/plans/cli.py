@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..database import SchemaOutdated, prepare_database
+from ..db import SchemaOutdated, prepare_database
 from ..db import db
 from ..orgs.models import Organization
-from ..thaidate import bangkok_now, format_date, format_period, parse_date, to_arabic_digits, utcnow
+from ..thaidate import format_date, format_period, parse_date, to_arabic_digits
+from .. import clock
+from ..clock import utcnow
 from .models import Plan, Step, StepStatus
 from .planfile import PlanFileError, PlanSpec, load_plan_file
 
@@ -253,7 +255,7 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     if as_json:
         click.echo(json.dumps({"steps": step_status_rows(plan)}, ensure_ascii=False, indent=2))
         return
-    today = today or bangkok_now().date()
+    today = today or clock.now().date()
     steps = _ordered_steps(plan)
     done = sum(1 for s in steps if s.status is StepStatus.done)
     overdue = sum(1 for s in steps if s.is_overdue(today))

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, db
+from ..clock import utcnow
 from ..orgs.models import Department, Organization
 
 

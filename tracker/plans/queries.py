@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from .. import thaidate
+from .. import clock, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -28,20 +28,6 @@ MAX_PER_PAGE = 200
 #: Longest search text kept from the query string.
 MAX_SEARCH = 100
 OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
-
-
-# -- the clock ------------------------------------------------------------------
-# The pages read the time only through these two functions, so a test can
-# freeze the clock with monkeypatch.setattr(queries, "now", ...).
-
-def now() -> datetime:
-    """Current time, aware (Asia/Bangkok)."""
-    return thaidate.bangkok_now()
-
-
-def today() -> date:
-    """Today's date in Bangkok, from now()."""
-    return now().astimezone(thaidate.BANGKOK).date()
 
 
 # -- eager loading ----------------------------------------------------------------

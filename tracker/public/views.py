@@ -39,6 +39,7 @@ from .. import access, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from .. import clock
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
@@ -154,7 +155,7 @@ def plan(slug: str, fiscal_year: str):
     if response is not None:
         return response
     org, year = found
-    data = page.public_plan(org, year, queries.today())
+    data = page.public_plan(org, year, clock.today())
     if data is None:
         return _not_found(
             f"{org.name} ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. {year} (no public plan for this year)",
@@ -249,7 +250,7 @@ def _admin_plan(plan_id: int) -> Plan:
 
 
 def _render_publish(plan: Plan, *, error: str | None = None, form: dict | None = None):
-    today = queries.today()
+    today = clock.today()
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
     requested = request.args.get("as_of", "")
     try:
@@ -293,9 +294,9 @@ def publish(plan_id: int):
         as_of: date | None = None
         if kind == "followup":
             as_of = resolve_as_of(plan.fiscal_year, form.get("as_of") or None, form.get("round") or None,
-                                  queries.today())[0]
+                                  clock.today())[0]
         reports = services.publish_report(
-            plan, _me(), queries.now(), kind=kind, formats=form.getlist("format"), upload_dir=upload_dir,
+            plan, _me(), clock.now(), kind=kind, formats=form.getlist("format"), upload_dir=upload_dir,
             as_of=as_of, thai_digits=form.get("thai_digits") in ("1", "on"),
         )
         made = [services.published_path(r, upload_dir) for r in reports]
@@ -321,7 +322,7 @@ def withdraw(plan_id: int, published_id: int):
     published = db.session.get(PublishedReport, published_id)
     if published is None or published.plan_id != plan.id:
         abort(404)
-    services.withdraw_report(published, _me(), queries.now(), request.form.get("reason", ""))
+    services.withdraw_report(published, _me(), clock.now(), request.form.get("reason", ""))
     db.session.commit()
     flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))

@@ -30,7 +30,7 @@ from flask import current_app, render_template, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import thaidate
+from .. import clock, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
@@ -558,7 +558,7 @@ def build_report(
         weaknesses=weaknesses,
         reporter=_signatory("ผู้รายงาน", admin, reporter_name, reporter_position),
         reviewer=_signatory("ผู้ตรวจสอบ", manager, reviewer_name, reviewer_position),
-        generated_at=now or thaidate.utcnow(),
+        generated_at=now or clock.utcnow(),
         thai_digits=thai_digits,
         signoff=signoff,
     )

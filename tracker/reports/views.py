@@ -28,7 +28,7 @@ from .. import access, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
+from .. import clock
 from ..plans import services as plan_services
 from ..plans import results
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
@@ -90,7 +90,7 @@ def _thai_digits_arg() -> bool:
 
 
 def _report(plan: Plan) -> FollowupReport:
-    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), queries.today())
+    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), clock.today())
     return build_report(
         plan,
         as_of,
@@ -120,7 +120,7 @@ def followup(plan_id: int):
     except ServiceError as exc:
         # Show the page for the default date, with the message, as a 400.
         error = str(exc)
-        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, queries.today())[0],
+        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
                               thai_digits=bool(current_user.thai_digits))
     lang = i18n.current_language()
     presets = [
@@ -129,7 +129,7 @@ def followup(plan_id: int):
         for r, label in ROUNDS.items()
     ]
     presets.append((i18n.translate("วันนี้"), url_for("reports.followup", plan_id=plan.id,
-                                                      **_params(report, as_of=queries.today().isoformat()))))
+                                                      **_params(report, as_of=clock.today().isoformat()))))
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
@@ -261,7 +261,7 @@ def save_result(measure_id: int):
     form = request.form
     try:
         changed = results.set_result(
-            measure, _me(), queries.now(),
+            measure, _me(), clock.now(),
             value=form.get("value", ""), unit=form.get("unit", ""), note=form.get("note", ""),
         )
         db.session.commit()
@@ -288,16 +288,16 @@ def add_result_evidence(measure_id: int):
                 raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
             ev = results.add_result_file(
                 measure, _me(), upload.filename, upload.stream, upload_dir,
-                int(current_app.config["MAX_CONTENT_LENGTH"]), queries.now(),
+                int(current_app.config["MAX_CONTENT_LENGTH"]), clock.now(),
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
         elif kind == EvidenceKind.link.value:
             ev = results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
-                                         queries.now())
+                                         clock.now())
         else:
             raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
         if request.form.get("public") in ("1", "on"):
-            plan_services.set_evidence_public(ev, _me(), True, queries.now())
+            plan_services.set_evidence_public(ev, _me(), True, clock.now())
         db.session.commit()
     except BaseException as exc:
         # A stored file whose row is not committed would be an orphan: remove it.
@@ -331,7 +331,7 @@ def delete_result_evidence(measure_id: int, evidence_id: int):
     access.require_result_editor(current_user, measure)
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    results.remove_result_evidence(ev, _me(), queries.now())
+    results.remove_result_evidence(ev, _me(), clock.now())
     db.session.commit()
     if path is not None:
         path.unlink(missing_ok=True)  # only now is the row gone for good
