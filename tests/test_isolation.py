@@ -41,7 +41,7 @@ from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.public.services import publish_report
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.followup import build_report
 from tracker.reports.memo import save_memo
 from tracker.reports.signoff import submit_report

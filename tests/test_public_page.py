@@ -25,7 +25,7 @@ from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public.models import PublishedReport
-from tracker.reports import results
+from tracker.plans import results
 
 MARKER = "internal-marker-7f3a"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -17,7 +17,7 @@ from tracker.db import db
 from tracker.errors import ServiceError
 from tracker.plans.models import StepStatus
 from tracker.plans.services import add_comment, add_link_evidence, change_status
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.followup import build_report, render_html, resolve_as_of, round_date
 from tracker.thaidate import BANGKOK
 

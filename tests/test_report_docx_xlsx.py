@@ -17,7 +17,7 @@ from tracker import thaidate
 from tracker.db import db
 from tracker.plans.models import StepStatus
 from tracker.plans.services import add_link_evidence
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
 from tracker.reports.followup import build_report
 from tracker.reports.followup_docx import followup_docx
