@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from . import config
+from . import config, extras
 from .extensions import csrf, login_manager, migrate
 from .db import db as _db
 
@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
                 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(url)
 
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        extras.load("postgres")  # before SQLAlchemy fails with a bare "No module named 'psycopg'"
     from . import ops, security
 
     ops.init_app(app)  # first: request ids for everything after

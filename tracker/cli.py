@@ -5,15 +5,20 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo, run_command, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
 from .db import SchemaOutdated, prepare_database
 
 
 def _create_app() -> Flask:
     from . import create_app
+    from .extras import MissingExtra
 
-    return create_app()
+    try:
+        return create_app()
+    except MissingExtra as exc:
+        # Flask's CLI shows this as "Error: …" without a traceback and exits non-zero.
+        raise NoAppException(str(exc)) from None
 
 
 @click.command(
