@@ -635,9 +635,9 @@ class Demo:
 
 
 def _empty_weakness(d: Demo):
-    from tracker.admin import services as admin_services
+    from tracker.plans import structure
 
-    weakness = admin_services.add_weakness(d.plan, d.admin, NOW, title="ประเด็นที่จะลบ")
+    weakness = structure.add_weakness(d.plan, d.admin, NOW, title="ประเด็นที่จะลบ")
     db.session.commit()
     return None, f"/admin/weaknesses/{weakness.id}/delete", {}, None
 

@@ -29,7 +29,7 @@ from ..orgs.models import Department, Organization
 from .. import clock
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
-from ..plans.queries import Progress
+from ..plans.progress import Progress
 from . import serialize, tokens
 from .openapi import (
     CANCEL_REASON_MAX,
@@ -241,24 +241,7 @@ def _step(step_id: int, *, detail: bool = False) -> Step:
 
 def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
     """Progress of each plan (cancelled steps not counted), in one query."""
-    if not plan_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Weakness.plan_id, Step.status, sa.func.count())
-        .select_from(Step)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .where(Weakness.plan_id.in_(plan_ids))
-        .group_by(Weakness.plan_id, Step.status)
-    )
-    counts: dict[int, dict[StepStatus, int]] = {}
-    for plan_id, status, n in rows:
-        counts.setdefault(plan_id, {})[StepStatus(status)] = n
-    totals = {}
-    for plan_id, by_status in counts.items():
-        cancelled = by_status.get(StepStatus.cancelled, 0)
-        totals[plan_id] = Progress(by_status.get(StepStatus.done, 0), sum(by_status.values()) - cancelled, cancelled)
-    return totals
+    return queries.progress_by(Weakness.plan_id, Weakness.plan_id.in_(plan_ids)) if plan_ids else {}
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -366,7 +349,7 @@ def steps():
             raise ApiError(400, f"status ต้องเป็นหนึ่งใน {', '.join(STEP_STATUS_FILTERS)} "
                                 f"(status must be one of {', '.join(STEP_STATUS_FILTERS)})")
         if status == "open":
-            where.append(Step.status.in_(queries.OPEN_STATUSES))
+            where.append(Step.is_open)
         else:
             where.append(Step.status == StepStatus(status))
     if (due_after := _date_arg("due_after")) is not None:
@@ -375,7 +358,7 @@ def steps():
         where.append(Step.due_date <= due_before)
     overdue = _bool_arg("overdue")
     if overdue is not None:
-        late = sa.and_(Step.status.in_(queries.OPEN_STATUSES), Step.due_date < today)
+        late = Step.is_overdue(today)
         where.append(late if overdue else sa.not_(late))
     if _bool_arg("mine"):
         mine = Step.assignee_id == user.id

@@ -49,7 +49,6 @@ from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email
 from .rules import fire_date, latest_weekday, rules_for_jobs, sending_open
 
 KIND = "reminder"
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 ESCALATION = "escalation"
 
 
@@ -203,7 +202,7 @@ def _candidate_steps(horizon: date) -> list[tuple[Step, int]]:
             .join(Weakness.plan)
             .where(
                 Plan.status == PlanStatus.active,
-                Step.status.in_(OPEN_STATUSES),
+                Step.is_open,
                 Step.due_date <= horizon,
             )
             .options(

@@ -26,13 +26,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from . import chart, queries, services
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
+from .progress import Progress
 
 bp = Blueprint("plans", __name__)
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def _dashboard(plan_id: int):
         plan=plan,
         other_plans=queries.other_plans(plan),
         progress=progress,
-        empty_progress=queries.Progress(),
+        empty_progress=Progress(),
         overall=queries.total_progress(progress),
         counts=queries.due_counts(plan.id, day),
         departments=departments,

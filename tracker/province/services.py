@@ -32,14 +32,12 @@ from ..db import db
 from ..errors import ServiceError
 from ..journal import record
 from ..orgs.models import Department, Organization
-from ..plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from ..plans.queries import Page, Progress
+from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.progress import Progress
+from ..plans.queries import Page
 from ..reports.followup_xlsx import safe_text
 
 PER_PAGE = 50
-#: Journal actions that are work on a step — not plan editing or an import.
-PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 STARTED_STATUSES = (StepStatus.in_progress, StepStatus.done)
 MAX_TEXT = 100
 
@@ -205,7 +203,7 @@ def step_totals(plan_filter: list[sa.ColumnElement[bool]], today: date) -> sa.Su
             Weakness.plan_id.label("plan_id"),
             _count(Step.status != StepStatus.cancelled).label("total"),
             _count(Step.status == StepStatus.done).label("done"),
-            _count(sa.and_(Step.status.in_(OPEN_STATUSES), Step.due_date < today)).label("overdue"),
+            _count(Step.is_overdue(today)).label("overdue"),
             _count(Step.status.in_(STARTED_STATUSES)).label("started"),
         )
         .select_from(Step)
@@ -243,7 +241,8 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     plan_filter = [Plan.fiscal_year == query.fiscal_year, _in_scope(Plan.organization_id, scope_ids)]
     totals = step_totals(plan_filter, today)
     activity = last_activity(plan_filter)
-    percent = sa.case((totals.c.total > 0, totals.c.done * 100 / totals.c.total), else_=None)
+    # Sorted by the exact share done, which orders rows as their shown Progress.percent does.
+    percent = sa.case((totals.c.total > 0, totals.c.done * 1.0 / totals.c.total), else_=None)
     state = sa.case(
         (Plan.id.is_(None), int(State.no_plan)),
         (sa.func.coalesce(totals.c.started, 0) == 0, int(State.not_started)),

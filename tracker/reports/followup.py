@@ -45,7 +45,9 @@ from ..plans.models import (
     Step,
     StepStatus,
     Weakness,
+    is_overdue_on,
 )
+from ..plans.progress import Progress
 from .signoff import Chain
 
 __all__ = [
@@ -213,8 +215,7 @@ class MeasureRow:
 
     @property
     def percent(self) -> int:
-        # Floor, as on the dashboard: 100% means every counted step is done.
-        return self.done * 100 // self.total if self.total else 0
+        return Progress(self.done, self.total).percent
 
 
 @dataclass
@@ -236,7 +237,7 @@ class Summary:
 
     @property
     def percent(self) -> int:
-        return self.done * 100 // self.total if self.total else 0
+        return Progress(self.done, self.total).percent
 
     @property
     def not_done(self) -> int:
@@ -497,7 +498,7 @@ def build_report(
             start_date=step.start_date,
             due_date=step.due_date,
             status=status,
-            overdue=status.is_open and step.due_date < as_of,
+            overdue=is_overdue_on(status, step.due_date, as_of),
             completed_on=step.completed_at.astimezone(thaidate.BANGKOK).date() if done and step.completed_at else None,
             note=(note.note or "") if note else "",
             note_by=(note.actor.display_name if note and note.actor else ""),
