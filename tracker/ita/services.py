@@ -566,10 +566,6 @@ class ItaAnalysis:
         scores = [i.current for i in self.indicators if i.current is not None]
         return min(scores) if scores else None
 
-    @property
-    def weak_indicators(self) -> tuple[IndicatorRow, ...]:
-        return tuple(i for i in self.indicators if i.weak)
-
     def indicator(self, number: int) -> IndicatorRow:
         return next(i for i in self.indicators if i.number == number)
 

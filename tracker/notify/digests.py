@@ -190,17 +190,8 @@ def _recipients_where() -> list[sa.ColumnElement[bool]]:
     return [User.active.is_(True), User.digest_enabled.is_(True), sa.or_(User.role == Role.manager, heads_here)]
 
 
-def digest_recipients(organization_id: int) -> list[User]:
-    """Active managers and department heads with digests on, each once, by id."""
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organization_id == organization_id, *_recipients_where()).order_by(User.id)
-        )
-    )
-
-
 def all_digest_recipients() -> dict[int, list[User]]:
-    """digest_recipients of every organization at once (one query), by organization."""
+    """Active managers and department heads with digests on, each once, by id; by organization (one query)."""
     found: dict[int, list[User]] = defaultdict(list)
     for user in db.session.scalars(sa.select(User).where(*_recipients_where()).order_by(User.id)):
         found[user.organization_id].append(user)
