@@ -735,7 +735,7 @@ def start_weakness_from_indicator(
     year. A weakness with the same title already in the plan is returned
     (created=False) rather than duplicated. A closed plan is refused.
     """
-    from ..admin import services as plan_admin  # the plan editor's journaled services
+    from ..plans import structure as plan_admin  # the plan editor's journaled services
 
     year = indicator.framework.fiscal_year
     analysis = analyse(organization, year)
