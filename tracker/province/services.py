@@ -25,7 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .. import thaidate
+from .. import links, thaidate
 from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
 from ..auth.services import create_user
 from ..db import db
@@ -399,7 +399,7 @@ XLSX_COLUMNS = [
 ]
 
 
-def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date, base_url: str) -> bytes:
+def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date) -> bytes:
     """The overview as a workbook: one row per organization, figures as numbers,
     every text cell guarded against formula injection (names come from users)."""
     wb = Workbook(write_only=True)
@@ -418,7 +418,6 @@ def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: da
     ws.append([text_cell(f"ปีงบประมาณ พ.ศ. {fiscal_year} · ข้อมูล ณ วันที่ {thaidate.format_date(as_of)}")])
     ws.append([])
     ws.append([text_cell(name, strong=True) for name, _ in XLSX_COLUMNS])
-    base = base_url.rstrip("/")
     for r in rows:
         ws.append([
             text_cell(r.name), text_cell(r.slug), text_cell(r.province),
@@ -427,7 +426,7 @@ def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: da
             r.total if r.plan_id else None, r.done if r.plan_id else None,
             r.percent if r.plan_id and r.total else None, r.overdue if r.plan_id else None,
             text_cell(thaidate.format_date(r.last_activity)),
-            text_cell(f"{base}/plans/{r.plan_id}" if r.plan_id else ""),
+            text_cell(links.external_url("plans.dashboard", plan_id=r.plan_id) if r.plan_id else ""),
         ])
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from .. import access, thaidate
+from .. import access, clock, thaidate
 from ..auth.models import Role
 from ..db import db
 from ..errors import PermissionDenied
 from ..orgs.models import Organization
-from .. import clock
 from ..reports.views import content_disposition
 from . import services
 from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
@@ -101,8 +100,7 @@ def export():
     today = clock.today()
     rows = services.overview_rows(scope, query, today)
     title = f"ภาพรวมการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส {_scope_label()}"
-    body = services.overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today,
-                                  base_url=current_app.config["TRACKER_BASE_URL"])
+    body = services.overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today)
     response = Response(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = content_disposition(
         f"ภาพรวม-{query.fiscal_year}.xlsx", f"overview-{query.fiscal_year}.xlsx"

@@ -35,11 +35,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
@@ -86,12 +85,12 @@ def size_text(n: int) -> str:
 
 
 def absolute(path: str) -> str:
-    """A page's full address, from TRACKER_BASE_URL (what an agency links from its website)."""
-    return current_app.config["TRACKER_BASE_URL"].rstrip("/") + path
+    """The full address of a path of this app (what an agency links from its website)."""
+    return links.base_url() + path
 
 
 def public_url(plan: Plan) -> str:
-    return absolute(url_for("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year))
+    return links.external_url("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year)
 
 
 def _year(text: str) -> int | None:
@@ -143,7 +142,7 @@ def organization(slug: str):
         org=org,
         plans=plans,
         f=F,
-        canonical=absolute(url_for("public.organization", slug=org.slug)),
+        canonical=links.external_url("public.organization", slug=org.slug),
         fonts=font_faces(embed=False),
     )
     return _cacheable(Response(body, content_type="text/html; charset=utf-8"))
@@ -173,7 +172,7 @@ def plan(slug: str, fiscal_year: str):
         f=F,
         overall=overall,
         description=description,
-        canonical=absolute(url_for("public.plan", slug=data.slug, fiscal_year=data.fiscal_year)),
+        canonical=links.external_url("public.plan", slug=data.slug, fiscal_year=data.fiscal_year),
         absolute=absolute,
         size_text=size_text,
         kind_labels=services.KIND_LABELS,

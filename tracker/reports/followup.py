@@ -26,11 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import clock, thaidate
+from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
@@ -406,9 +406,9 @@ def _load_plan(plan_id: int) -> Plan | None:
     )
 
 
-def _evidence_url(base_url: str, ev: Evidence) -> str:
+def _evidence_url(base_url: str | None, ev: Evidence) -> str:
     # Step and result evidence alike: the download goes through the app's access check.
-    return f"{base_url}/evidence/{ev.id}"
+    return links.external_url("plans.evidence", base=base_url, evidence_id=ev.id)
 
 
 def build_report(
@@ -429,9 +429,6 @@ def build_report(
     loaded = _load_plan(plan.id)
     assert loaded is not None
     plan = loaded
-    if base_url is None:
-        base_url = current_app.config["TRACKER_BASE_URL"]
-    base_url = base_url.rstrip("/")
     cut = _cut(as_of)
     steps = plan.steps
     step_ids = [s.id for s in steps]
