@@ -17,7 +17,7 @@ from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Organization
 from tracker import clock
-from tracker.plans import queries, services
+from tracker.plans import services
 from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
 

@@ -19,6 +19,7 @@ from tracker.thaidate import (
     add_business_days,
     be_year,
     business_days_between,
+    business_days_count,
     fiscal_half,
     fiscal_year,
     fiscal_year_bounds,
@@ -307,6 +308,15 @@ def test_business_days_between_is_inclusive():
     ]  # Mon 14 Aug 2023 is the Queen Mother's birthday in lieu
     assert business_days_between(date(2023, 8, 15), date(2023, 8, 15)) == [date(2023, 8, 15)]
     assert business_days_between(date(2023, 8, 16), date(2023, 8, 15)) == []
+
+
+def test_business_days_are_counted_by_the_holidays_package_with_the_same_answers():
+    # 10 Apr – 5 May 2023: 20 weekdays less Songkran (13, 14, 17 in lieu) and the early-May holidays.
+    assert business_days_count(date(2023, 4, 10), date(2023, 5, 5)) == len(
+        business_days_between(date(2023, 4, 10), date(2023, 5, 5))
+    ) == 14
+    assert business_days_count(date(2023, 8, 14), date(2023, 8, 14)) == 0  # a holiday in lieu
+    assert business_days_count(date(2023, 8, 16), date(2023, 8, 15)) == 0  # an empty range, not a swapped one
 
 
 @FEW

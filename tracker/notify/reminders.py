@@ -42,7 +42,7 @@ from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
-from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
 from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email, step_line, step_sort_key

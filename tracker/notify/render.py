@@ -134,7 +134,7 @@ def step_line(step: Step, day: date) -> StepLine:
         department=step.owner_department.name if step.owner_department else "",
         assignee=step.assignee.display_name if step.assignee else "", due=due, url=step_url(step.id),
         days_late=max(0, (day - due).days),
-        business_days_left=len(thaidate.business_days_between(day + timedelta(days=1), due)),
+        business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
         due_on_holiday=not thaidate.is_business_day(due),
     )
 
