@@ -21,8 +21,8 @@ from .. import i18n
 from ..access import admin_pages_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
-from ..db import db
 from ..clock import utcnow
+from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness

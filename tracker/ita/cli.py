@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..db import SchemaOutdated, prepare_database
-from ..db import db
 from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR

@@ -12,9 +12,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db
-
 from ..clock import utcnow
+
+from ..db import UTCDateTime, db
 
 SCORE = sa.Numeric(6, 2)
 

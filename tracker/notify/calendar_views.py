@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from .. import links
 from ..access import require_admin
 from ..auth.models import User
-from ..db import db
 from ..clock import utcnow
+from ..db import db
 from ..journal import record
 from ..orgs.models import Department
 from .ical import build_calendar, feed_steps

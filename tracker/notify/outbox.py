@@ -14,9 +14,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db import db
-
 from ..clock import utcnow
+
+from ..db import db
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db
 from ..clock import utcnow
+from ..db import UTCDateTime, db
 from ..orgs.models import Department, Organization
 
 
