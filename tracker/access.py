@@ -152,6 +152,32 @@ def require_admin(user: User, organization_id: int) -> None:
         raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้น (administrators only)")
 
 
+def may_import(user: User) -> bool:
+    """Plan and ITA score files are imported by administrators (or from the command line)."""
+    return user.role is Role.admin
+
+
+def require_manageable_user(user: User) -> None:
+    """An organization's admin manages its members, never provincial or national
+    accounts (a password reset would be a take-over): those are made and changed
+    on the command line only."""
+    if user.role in OVERSIGHT_ROLES:
+        raise PermissionDenied(
+            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
+            "(provincial and national users are managed on the command line only)"
+        )
+
+
+def may_change_settings_of(actor: User, user: User) -> bool:
+    """Notification settings: one's own, or any member's for an admin of the same organization."""
+    return actor.id == user.id or (actor.organization_id == user.organization_id and actor.role is Role.admin)
+
+
+def may_revoke_token(actor: User, token_user_id: int) -> bool:
+    """An API token is revoked by its owner only."""
+    return actor.id == token_user_id
+
+
 def admin_pages_guard():
     """`before_request` of admin-only blueprints: log in first, then admins of their own organization."""
     from flask import current_app

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import access
 from ..db import db
-from ..errors import PermissionDenied, ServiceError, clean_text
+from ..errors import ServiceError, clean_text
 from ..journal import Change, apply_changes, changed, record
 from ..orgs.models import Department, Organization
-from .models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
+from .models import ORG_ROLES, Role, User
 
 PASSWORD_RULE = "อย่างน้อย 8 ตัวอักษร มีทั้งตัวอักษรและตัวเลข (at least 8 characters with letters and digits)"
 
@@ -82,15 +83,6 @@ def _role(role: Role | str) -> Role:
     return value
 
 
-def _not_oversight(user: User) -> None:
-    # An organization's admin must not take over (password) or re-role a provincial account.
-    if user.role in OVERSIGHT_ROLES:
-        raise PermissionDenied(
-            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
-            "(provincial and national users are managed on the command line only)"
-        )
-
-
 def add_user(
     organization: Organization,
     actor: User | None,
@@ -137,7 +129,7 @@ def edit_user(
 
     An organization never loses its last active admin: nobody could manage it
     from the web any more."""
-    _not_oversight(user)
+    access.require_manageable_user(user)
     changes: list[Change] = []
     if display_name is not None:
         new_name = clean_text(display_name, "ชื่อที่แสดง", "display name", limit=200)
@@ -170,7 +162,7 @@ def edit_user(
 
 def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
     """Set a new password; the journal says that it changed, never what to."""
-    _not_oversight(user)
+    access.require_manageable_user(user)
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, thaidate
+from .. import access, clock, thaidate
 from ..access import require_admin
 from ..auth.models import User
 from ..db import db
@@ -354,9 +354,8 @@ def set_digest_preferences(
     Only the user (or an admin of the organization, or the signed unsubscribe
     link with actor None) may do this. Journaled per changed field; flushes.
     """
-    if actor is not None and actor.id != user.id:
-        if actor.organization_id != user.organization_id or not actor.is_admin:
-            raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
+    if actor is not None and not access.may_change_settings_of(actor, user):
+        raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
     problems: list[str] = []
     weekday = _Checker(problems).weekday(weekday, "วันรับสรุปประจำสัปดาห์ (digest day)")
     if not isinstance(enabled, bool):

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied
@@ -85,7 +86,7 @@ class _Importer:
         problems: list[Problem] = []
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
         if self.actor is not None:
-            if not self.actor.is_admin:
+            if not access.may_import(self.actor):
                 raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้ (only administrators can import plans)")
             if org is None or org.id != self.actor.organization_id:
                 # Same message whether the slug exists or not: never reveal other organizations.
