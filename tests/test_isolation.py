@@ -37,10 +37,11 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.reminders import queue_reminders
 from tracker.notify.tokens import new_calendar_token
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.public.services import publish_report
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.followup import build_report
 from tracker.reports.memo import save_memo
 from tracker.reports.signoff import submit_report
@@ -56,7 +57,7 @@ RECORD_ARGS = ("plan_id", "measure_id", "weakness_id", "step_id", "evidence_id",
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
 @dataclass
