@@ -49,6 +49,9 @@ CLASSES: dict[str, str] = {
     "public.organization": PUBLIC, "public.plan": PUBLIC, "public.evidence": PUBLIC, "public.report": PUBLIC,
     "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
+    # LINE: the webhook is authenticated by LINE's signature, not a login (tests/test_line.py).
+    "line.receive": PUBLIC, "line.settings": ADMIN, "line.test_message": ADMIN, "line.disconnect": ADMIN,
+    "line.profile": SELF, "line.unlink": SELF, "line.confirm_link": SELF,
 }
 PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "memo_import.": ADMIN, "ita_paste.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
 #: Route variables that name a record of the organization: outsiders get 404.
