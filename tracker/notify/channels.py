@@ -69,7 +69,12 @@ class Router:
                                           for c in db.session.scalars(channels)}
         self.links: dict[int, str] = {link.user_id: link.line_user_id for link in db.session.scalars(links)}
         self.choices: dict[int, dict[str, str]] = {}
-        for choice in db.session.scalars(sa.select(NotificationChoice)):
+        choices = sa.select(NotificationChoice)
+        if ids is not None:
+            from ..auth.models import User
+
+            choices = choices.join(User, User.id == NotificationChoice.user_id).where(User.organization_id.in_(ids))
+        for choice in db.session.scalars(choices):
             self.choices.setdefault(choice.user_id, {})[choice.event_kind] = choice.choice
 
     def choice(self, organization_id: int, user_id: int | None, kind: str) -> str:
