@@ -48,7 +48,8 @@ with app.app_context():
     app.cli.main(["deliver", "--now", now], prog_name="tracker")
 """
 
-CONCURRENCY_DB = "tracker_concurrency"
+#: The workers' database: named after the test database, so parallel runs on one server do not collide.
+CONCURRENCY_SUFFIX = "_concurrency"
 #: The workers and the test encrypt and read the LINE credentials with the same key.
 ENCRYPTION_KEY = "concurrency-line"
 
@@ -84,16 +85,17 @@ def _postgres_url() -> str:
     if not given:
         pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
     admin = sa.make_url(normalize_url(given))
+    name = f"{admin.database or 'tracker'}{CONCURRENCY_SUFFIX}"
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {CONCURRENCY_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {CONCURRENCY_DB}"))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
     finally:
         engine.dispose()
-    return admin.set(database=CONCURRENCY_DB).render_as_string(hide_password=False)
+    return admin.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
