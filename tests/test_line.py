@@ -380,3 +380,37 @@ def test_a_refused_push_is_failed_with_linés_reason_and_sent_by_email(world, li
     assert line_row.status is OutboxStatus.failed
     assert line_row.last_error.startswith("ส่ง LINE ไม่สำเร็จ (LINE 400: Failed to send messages)")
     assert any(r.channel == "email" and r.recipient == line_row.recipient for r in rows())
+
+
+def test_a_sender_that_dies_after_line_accepted_the_push_sends_nothing_twice(world, line_emulator, monkeypatch):
+    """The crash window email cannot close: LINE executed the push, the sender died before
+    recording it. The row's retry key was committed before the push, so after the lease
+    the retry is answered 409 (already accepted) and recorded as sent: once, not twice."""
+    from tracker.line import client as line_client
+
+    connect_line(world.org, world.admin, line_emulator, reminder="line", overdue="line")
+    palad = link_line(world.owner_palad, line_emulator)
+    queue_reminders(MONDAY)
+    db.session.commit()
+    real_push = line_client.push
+
+    def push_then_die(*args, **kwargs):
+        real_push(*args, **kwargs)
+        raise KeyboardInterrupt("the sender was killed")
+
+    monkeypatch.setattr(line_client, "push", push_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        deliver(MONDAY)
+    monkeypatch.setattr(line_client, "push", real_push)
+    db.session.rollback()
+    line_row = next(r for r in rows() if r.channel == "line")
+    assert line_row.status is OutboxStatus.sending and line_row.line_retry_key
+    assert len(line_emulator.delivered_to(palad)) == 1
+
+    deliver(MONDAY + timedelta(minutes=1))  # within the lease: left alone
+    assert next(r for r in rows() if r.channel == "line").status is OutboxStatus.sending
+    report = deliver(MONDAY + timedelta(minutes=11))  # the sweeper frees it; LINE answers 409
+    assert line_row.id in report.swept and line_row.id in report.sent
+    line_row = next(r for r in rows() if r.channel == "line")
+    assert line_row.status is OutboxStatus.sent and line_row.attempts == 2
+    assert len(line_emulator.delivered_to(palad)) == 1 and line_emulator.pushes_seen == 2
