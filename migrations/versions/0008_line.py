@@ -1,7 +1,7 @@
 """line: LINE as a notification channel (issue 15)
 
-Revision ID: 0007_line
-Revises: 0006_perf_indexes
+Revision ID: 0008_line
+Revises: 0007_ita_frameworks
 Create Date: 2026-12-02
 
 The outbox carries a channel ("email" or "line") in its unique key, and what
@@ -17,8 +17,8 @@ import tracker.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_line'
-down_revision = '0006_perf_indexes'
+revision = '0008_line'
+down_revision = '0007_ita_frameworks'
 branch_labels = None
 depends_on = None
 
