@@ -6,6 +6,7 @@ octets, as real servers do), and can be told how to answer each message:
     sink.accept()                       # 250 (the default)
     sink.answer("451 4.3.0 try later")  # every message answered so
     sink.hang(10)                       # say nothing for 10 s after DATA, then 451
+    sink.delay_seconds = 0.3            # a slow server: every answer after 0.3 s
     sink.rule = lambda n, envelope: …   # per message: None (accept), a reply, or HANG
 
 Only accepted messages are recorded (`sink.received`), so counting them by
@@ -58,6 +59,8 @@ class SmtpSink:
         self.received: list[Received] = []
         self.rule: Callable[[int, object], str | None] = lambda n, envelope: None
         self.hang_seconds = 30.0
+        #: Seconds every answer to DATA waits (other connections are served meanwhile)
+        self.delay_seconds = 0.0
         #: Set when a message is being held by a hang (a test may then kill its sender).
         self.hanging = threading.Event()
         #: Every DATA seen, accepted or not
@@ -88,12 +91,15 @@ class SmtpSink:
             self.received.clear()
             self.data_count = 0
         self.hanging.clear()
+        self.delay_seconds = 0.0
 
     # -- the aiosmtpd handler hook -------------------------------------------
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._lock:
             self.data_count += 1
             n = self.data_count
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         reply = self.rule(n, envelope)
         if reply == HANG:
             self.hanging.set()

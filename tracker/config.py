@@ -32,6 +32,19 @@ def env_int(name: str, default: int) -> int:
         raise SystemExit(f"TRACKER_{name} must be a whole number, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise SystemExit(f"TRACKER_{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def secret_key(instance_path: Path) -> str:
     """TRACKER_SECRET_KEY, or one generated once and kept in the instance folder."""
     given = env("SECRET_KEY")
@@ -111,6 +124,9 @@ def load(instance_path: Path) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "ระบบติดตามมาตรการ ITA <noreply@localhost>",
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
+        # A sender's claim on a message lives this long without renewal (live
+        # senders renew it every third of it): the sweeper frees it after that.
+        "TRACKER_OUTBOX_LEASE_SECONDS": env_float("OUTBOX_LEASE_SECONDS", 600.0),
     }
 
 
