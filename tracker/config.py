@@ -104,9 +104,10 @@ def load(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env_bool("SECURE_COOKIES", base_url.startswith("https://")),
         # Security (tracker/security.py): failed logins allowed per client address
-        # and per email; a shared store (redis://…) when several hosts serve.
+        # and per email, counted in the database every worker and host shares
+        # (tracker/ratelimit.py) unless another store is named (redis://…).
         "TRACKER_LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT") or "10 per minute",
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "trackerdb://",
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
         "TRACKER_PROXY_COUNT": env_int("PROXY_COUNT", 0),
         # Operations (tracker/ops): logs and /healthz.
