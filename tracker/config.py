@@ -125,6 +125,8 @@ def load(instance_path: Path) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "ระบบติดตามมาตรการ ITA <noreply@localhost>",
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
+        # TLS to the mail server is always verified; a private CA's PEM file to trust.
+        "TRACKER_MAIL_CA_FILE": env("MAIL_CA_FILE") or None,
         # A sender's claim on a message lives this long without renewal (live
         # senders renew it every third of it): the sweeper frees it after that.
         "TRACKER_OUTBOX_LEASE_SECONDS": env_float("OUTBOX_LEASE_SECONDS", 600.0),

@@ -265,7 +265,7 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         return
     except (smtplib.SMTPException, OSError) as exc:
         # Refused, timed out, dropped, TLS or login trouble: not this message's fault.
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        error = mail.describe_error(exc)
         _retry_or_fail(row, sender_id, now, error, report)
         raise TransportError(error) from exc
     # Sent is sent, lease or not: recorded either way, and counted.

@@ -12,6 +12,13 @@ Two defects of Flask-Mail 0.10.0 are fixed here (see docs/notes.md):
   Re-registering utf-8 with BASE64 bodies (the standard library's own
   default) right after importing flask_mail keeps every line at 76 octets.
 
+TLS (MAIL_USE_TLS: STARTTLS; MAIL_USE_SSL: implicit TLS, port 465) always
+verifies the server's certificate and name against the system's CAs
+(Flask-Mail and smtplib, left alone, verify nothing). A server whose
+certificate comes from a private CA is trusted by naming that CA's PEM file in
+TRACKER_MAIL_CA_FILE. A failed verification stops the batch with a message
+that says so (`describe_error`).
+
 Flask-Mail reads its settings once, at `init_app`; the sender reads
 `current_app.config` at each delivery instead (`settings()`), so a configured
 server is used without a restart and tests can point the app at a sink.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
+import ssl
 from email import charset as _charset
 from email import policy
 from email.header import decode_header, make_header
@@ -62,7 +70,25 @@ def settings(app: Flask | None = None):
     config = (app or current_app).config
     state = mail.init_mail(config)
     state.timeout = float(config.get("MAIL_TIMEOUT") or 30)
+    state.ca_file = config.get("TRACKER_MAIL_CA_FILE") or None
     return state
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Certificate and host name verified; the system's CAs, or only `ca_file` when given."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def describe_error(exc: BaseException) -> str:
+    """A transport error as the outbox shows it; a failed certificate check says what to do."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
+                f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
+                f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
+                f"for a private CA set TRACKER_MAIL_CA_FILE)")
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class TimeoutConnection(flask_mail.Connection):
@@ -80,12 +106,15 @@ class TimeoutConnection(flask_mail.Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         m = self.mail
-        smtp_class = smtplib.SMTP_SSL if m.use_ssl else smtplib.SMTP
-        host = smtp_class(m.server, m.port, timeout=m.timeout)
+        context = tls_context(m.ca_file) if (m.use_ssl or m.use_tls) else None
+        if m.use_ssl:
+            host = smtplib.SMTP_SSL(m.server, m.port, timeout=m.timeout, context=context)
+        else:
+            host = smtplib.SMTP(m.server, m.port, timeout=m.timeout)
         try:
             host.set_debuglevel(int(m.debug))
             if m.use_tls:
-                host.starttls()
+                host.starttls(context=context)
             if m.username and m.password:
                 host.login(m.username, m.password)
         except BaseException:
