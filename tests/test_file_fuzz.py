@@ -34,6 +34,8 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from openpyxl import Workbook
 
+from memo_factory import memo_docx, memo_text
+
 from tracker.cli import EXIT_INTERNAL, EXIT_REFUSED, cli
 from tracker.db import db
 from tracker.plans.exporter import export_plan_xlsx
@@ -65,6 +67,7 @@ ITA_CSV = "organization,fiscal_year,indicator,score,label,level\n" + "".join(
 ) + "testorg,2565,national,85.1,ค่าเฉลี่ยประเทศ,\n"
 
 MUTANTS_PER_KIND = 25
+MEMO_COMMAND = ("import-plan", "--org", "testorg", "--year", "2566")
 
 
 def ita_xlsx() -> bytes:
@@ -115,6 +118,11 @@ FILE_KINDS = [
              "/ita/2565"),
     FileKind("ita-xlsx", ".xlsx", ita_xlsx, ("ita", "import"), ("/ita/import", {"year": "2565"}), "/ita/2565",
              zipped=True),
+    # The agency's O42 memo (issue 16): the web reads it into a preview only; the command imports it.
+    FileKind("memo-docx", ".docx", lambda: memo_docx(), MEMO_COMMAND, ("/admin/plans/import-memo/", {}),
+             "/admin/plans/import-memo/", zipped=True),
+    FileKind("memo-text", ".txt", lambda: memo_text().encode(), MEMO_COMMAND, ("/admin/plans/import-memo/", {}),
+             "/admin/plans/import-memo/"),
 ]
 
 
@@ -205,7 +213,9 @@ def archive_bomb(seed: bytes) -> bytes:
 def zip_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(seed)) as z:
         names = z.namelist()
-    sheets = [n for n in names if n.startswith("xl/worksheets/")]
+    # The parts holding the content: a workbook's sheets, a document's body.
+    sheets = [n for n in names if n.startswith("xl/worksheets/") or n == "word/document.xml"]
+    main_part = "word/document.xml" if "word/document.xml" in names else "xl/workbook.xml"
     xml_parts = [n for n in names if n.endswith(".xml") or n.endswith(".rels")]
 
     def damage(part: str, how: Callable[[bytes], bytes]) -> bytes:
@@ -219,9 +229,13 @@ def zip_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
         ("shared-strings-nul-escape", rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0000_", 2)
                                              if n == "xl/sharedStrings.xml" else d)),
         ("inline-string-nul-escape", rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0001_", 3)
-                                            if n.startswith("xl/worksheets/") else d)),
-        ("no-workbook-xml", rezip(seed, lambda n, d: None if n == "xl/workbook.xml" else d)),
-        ("no-sheets", rezip(seed, lambda n, d: None if n.startswith("xl/worksheets/") else d)),
+                                            if n in sheets else d)),
+        ("raw-nul-in-document-text", rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>\x00", 3)
+                                            if n in sheets else d)),
+        ("escaped-control-in-document-text", rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>&#x1;", 3)
+                                                    if n in sheets else d)),
+        ("no-main-part", rezip(seed, lambda n, d: None if n == main_part else d)),
+        ("no-sheets", rezip(seed, lambda n, d: None if n in sheets else d)),
         ("no-content-types", rezip(seed, lambda n, d: None if n == "[Content_Types].xml" else d)),
         ("truncated-zip", seed[: len(seed) // 2]),
         ("not-a-zip", b"PK\x03\x04" + b"\x00" * 200),

@@ -1,7 +1,7 @@
 """rate limit: login-throttling counters in the database
 
-Revision ID: 0007_rate_limit
-Revises: 0006_perf_indexes
+Revision ID: 0008_rate_limit
+Revises: 0007_ita_frameworks
 Create Date: 2026-12-02
 
 Flask-Limiter kept failed-login counters in each process's memory, so every
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_rate_limit'
-down_revision = '0006_perf_indexes'
+revision = '0008_rate_limit'
+down_revision = '0007_ita_frameworks'
 branch_labels = None
 depends_on = None
 
