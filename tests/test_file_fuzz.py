@@ -92,6 +92,15 @@ def plan_xlsx() -> bytes:
     return data
 
 
+FRAMEWORK_YAML = Path(__file__).resolve().parents[1] / "tracker" / "ita" / "frameworks" / "2565.yaml"
+
+
+def framework_xlsx() -> bytes:
+    from tracker.ita.spec_files import parse_yaml, spec_to_xlsx
+
+    return spec_to_xlsx(parse_yaml(FRAMEWORK_YAML.read_bytes()))
+
+
 @dataclass(frozen=True)
 class FileKind:
     """A kind of file the product reads from people."""
@@ -118,6 +127,11 @@ FILE_KINDS = [
              "/ita/2565"),
     FileKind("ita-xlsx", ".xlsx", ita_xlsx, ("ita", "import"), ("/ita/import", {"year": "2565"}), "/ita/2565",
              zipped=True),
+    # ITA assessment frameworks (issue 12), uploaded by their managers.
+    FileKind("ita-framework-yaml", ".yaml", lambda: FRAMEWORK_YAML.read_bytes(), ("ita", "framework"),
+             ("/ita/frameworks/upload", {}), "/ita/frameworks/"),
+    FileKind("ita-framework-xlsx", ".xlsx", framework_xlsx, ("ita", "framework"),
+             ("/ita/frameworks/upload", {}), "/ita/frameworks/", zipped=True),
     # The agency's O42 memo (issue 16): the web reads it into a preview only; the command imports it.
     FileKind("memo-docx", ".docx", lambda: memo_docx(), MEMO_COMMAND, ("/admin/plans/import-memo/", {}),
              "/admin/plans/import-memo/", zipped=True),
