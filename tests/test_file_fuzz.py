@@ -66,7 +66,7 @@ ITA_CSV = "organization,fiscal_year,indicator,score,label,level\n" + "".join(
      (8, "92.89"), (9, "100"), (10, "100")]
 ) + "testorg,2565,national,85.1,ค่าเฉลี่ยประเทศ,\n"
 
-MUTANTS_PER_KIND = 25
+MUTANTS_PER_KIND = 15
 MEMO_COMMAND = ("import-plan", "--org", "testorg", "--year", "2566")
 
 
