@@ -1,7 +1,7 @@
 """rate limit: login-throttling counters in the database
 
 Revision ID: 0009_rate_limit
-Revises: 0007_ita_frameworks
+Revises: 0008_line
 Create Date: 2026-12-02
 
 Flask-Limiter kept failed-login counters in each process's memory, so every
