@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from conftest import NOW
 from outbox_factory import queue
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import ServiceError
 from tracker.notify.delivery import LEASE, MAX_ATTEMPTS, backoff, claim, deliver, resend, sweep
 from tracker.notify.mail import build_email

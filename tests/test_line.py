@@ -386,7 +386,14 @@ def test_a_sender_that_dies_after_line_accepted_the_push_sends_nothing_twice(wor
     """The crash window email cannot close: LINE executed the push, the sender died before
     recording it. The row's retry key was committed before the push, so after the lease
     the retry is answered 409 (already accepted) and recorded as sent: once, not twice."""
+    import time
+
+    from flask import current_app
+
     from tracker.line import client as line_client
+
+    # Leases run on the real clock (issue 9): a short one, so the dead sender's claim runs out in the test.
+    monkeypatch.setitem(current_app.config, "TRACKER_OUTBOX_LEASE_SECONDS", 2)
 
     connect_line(world.org, world.admin, line_emulator, reminder="line", overdue="line")
     palad = link_line(world.owner_palad, line_emulator)
@@ -409,6 +416,7 @@ def test_a_sender_that_dies_after_line_accepted_the_push_sends_nothing_twice(wor
 
     deliver(MONDAY + timedelta(minutes=1))  # within the lease: left alone
     assert next(r for r in rows() if r.channel == "line").status is OutboxStatus.sending
+    time.sleep(2.5)  # nobody renews a dead sender's claim
     report = deliver(MONDAY + timedelta(minutes=11))  # the sweeper frees it; LINE answers 409
     assert line_row.id in report.swept and line_row.id in report.sent
     line_row = next(r for r in rows() if r.channel == "line")
