@@ -5,12 +5,20 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import UTCDateTime, db, utcnow
 from ..orgs.models import Department, Organization
+
+
+def password_hash_method() -> str:
+    """The configured werkzeug hash method (scrypt unless configured otherwise)."""
+    if has_app_context():
+        return current_app.config.get("TRACKER_PASSWORD_HASH_METHOD") or "scrypt"
+    return "scrypt"
 
 
 class Role(str, enum.Enum):
@@ -80,7 +88,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
