@@ -8,7 +8,7 @@ import contextvars
 import functools
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,15 +19,15 @@ from flask.testing import EnvironBuilder, FlaskClient
 from flask_wtf.csrf import generate_csrf
 
 from tracker import create_app
-from tracker.config import normalize_url
 from tracker.auth.models import Role, User
+from tracker.config import normalize_url
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
 PASSWORD = "demo-pass-2566"
 #: A fixed "now" inside the demo plan's fiscal year (Bangkok 10:00).
-NOW = datetime(2023, 8, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 8, 1, 3, 0, tzinfo=UTC)
 
 #: Cheap for tests (one round); production keeps werkzeug's scrypt.
 TEST_HASH_METHOD = "pbkdf2:sha256:1"

@@ -17,10 +17,10 @@ import asyncio
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Callable
 
 from aiosmtpd.controller import Controller
 

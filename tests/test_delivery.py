@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW
 from outbox_factory import queue
 

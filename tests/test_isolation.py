@@ -20,7 +20,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -515,7 +515,7 @@ def test_reports_of_an_organization_hold_only_its_own_steps(orgs):
 
 def test_notification_jobs_write_to_each_organization_about_its_own_steps(orgs):
     # Thursday 3 Aug 2023, 10:00 in Bangkok: the first business day after the Buddhist holidays.
-    when = datetime(2023, 8, 3, 3, 0, tzinfo=timezone.utc)
+    when = datetime(2023, 8, 3, 3, 0, tzinfo=UTC)
     queue_reminders(when)
     queue_digests(when)
     db.session.commit()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from conftest import NOW, make_user
 
 from tracker.auth.models import Role
 from tracker.db import db
@@ -17,8 +18,6 @@ from tracker.ita.models import ItaScore
 from tracker.ita.services import analyse, get_scores, save_scores
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry, Plan, PlanStatus, Weakness
-
-from conftest import NOW, make_user
 
 
 @pytest.fixture

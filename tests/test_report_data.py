@@ -121,7 +121,7 @@ def test_a_plan_with_no_step_done(world):
 
 
 def test_a_plan_with_every_step_done(world):
-    for i, step in enumerate(world.plan.steps):
+    for _i, step in enumerate(world.plan.steps):
         finish(step, world.admin, bangkok(step.due_date - timedelta(days=1)))
     db.session.commit()
     report = build_report(world.plan, FY_END)

@@ -94,7 +94,7 @@ def test_throttling_from_outside_over_http(app, world, live_server, monkeypatch)
 
 
 def test_a_json_client_gets_a_json_429(world, client):
-    for n in range(10):
+    for _n in range(10):
         fail_login(client, world.admin.email)
     response = client.post("/login", data={"email": world.admin.email, "password": PASSWORD},
                            headers={"Accept": "application/json"})

@@ -1,5 +1,14 @@
 """Import every model so the metadata (and Alembic) sees all tables."""
+from .api.models import ApiToken  # noqa: F401
 from .auth.models import Role, User  # noqa: F401
+from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
+from .notify.models import (  # noqa: F401
+    NotificationRules,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerBeat,
+)
 from .orgs.models import Department, Organization  # noqa: F401
 from .plans.models import (  # noqa: F401
     Evidence,
@@ -12,14 +21,7 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
-from .notify.models import (  # noqa: F401
-    NotificationRules,
-    OutboxItem,
-    OutboxMessage,
-    OutboxStatus,
-    SchedulerBeat,
-)
-from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
+from .public.models import PublishedReport  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
     MeasureResult,
@@ -28,5 +30,3 @@ from .reports.models import (  # noqa: F401
     ReportSubmission,
     SubmissionStatus,
 )
-from .api.models import ApiToken  # noqa: F401
-from .public.models import PublishedReport  # noqa: F401

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -369,7 +369,7 @@ def fiscal_half(d: date) -> int:
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays(year_ce: int) -> frozenset[date]:
     # Computing lunar holidays is not free; a frozenset also makes lookups O(1).
     # Years the package does not cover (before 1914 / after 2100) yield no
@@ -458,4 +458,4 @@ def bangkok_now() -> datetime:
 
 def utcnow() -> datetime:
     """Current time, aware, in UTC (datetime.utcnow() is naive and deprecated)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

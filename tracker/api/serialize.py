@@ -3,7 +3,7 @@ with their offset, enums by value. The shapes are documented in `openapi.py`
 (the tests check every response against it)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..auth.models import User
@@ -16,7 +16,7 @@ JSON = dict[str, Any]
 
 
 def timestamp(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value is not None else None
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def day(value: date | None) -> str | None:

@@ -35,11 +35,12 @@ import csv
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -278,7 +279,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     seen: dict[tuple[int, str], int] = {}
     organizations: dict[str, int] = {}
     for number, cells in table[1:]:
-        def get(name: str) -> Any:
+        def get(name: str, cells: list = cells) -> Any:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 

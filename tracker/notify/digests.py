@@ -39,6 +39,7 @@ from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .models import NotificationRules, OutboxMessage
+from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
     RenderedEmail,
@@ -48,10 +49,9 @@ from .render import (
     step_line,
     step_sort_key,
 )
-from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .rules import (
-    first_business_day_of_month,
     fire_date,
+    first_business_day_of_month,
     latest_weekday,
     local_day,
     rules_for_jobs,

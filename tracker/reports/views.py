@@ -34,8 +34,8 @@ from ..plans.models import Evidence, EvidenceKind, Measure, Plan, Weakness
 from . import results
 from .followup import (
     ROUNDS,
-    Formatter,
     FollowupReport,
+    Formatter,
     build_report,
     render_html,
     report_filename,
