@@ -147,7 +147,6 @@ def test_only_admins_change_anything(seeded, login, who):
               "year": "2565"}
     assert client.post("/ita/import", data=upload, content_type="multipart/form-data").status_code == 403
     assert client.post("/ita/2565/indicators/8/weakness").status_code == 403
-    db.session.expire_all()
     assert get_scores(seeded.org, 2565) == before
     assert len(seeded.plan.weaknesses) == 2
 
@@ -180,7 +179,6 @@ def test_an_admin_cannot_import_into_another_organization(seeded, other, login):
                                  content_type="multipart/form-data")
     assert response.status_code == 400
     assert "นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ" in text(response)
-    db.session.expire_all()
     assert get_scores(seeded.org, 2565)[1] == Decimal("98.63")
 
 
