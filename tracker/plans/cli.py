@@ -110,7 +110,12 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
 
     from ..orgs.models import Department, Organization
     from .memofile import (
-        DOCX_SUFFIXES, closest_department, known_weakness_titles, memo_plan_spec, parse_memo_docx, parse_memo_text,
+        DOCX_SUFFIXES,
+        closest_department,
+        known_weakness_titles,
+        memo_plan_spec,
+        parse_memo_docx,
+        parse_memo_text,
     )
     from .planfile import MAX_FILE_BYTES, Problem
 
