@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +23,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. mypy cannot follow Flask-SQLAlchemy's dynamic
+# `db.Model`; at run time this is `db.Model`, for the type checker its base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -13,7 +13,7 @@ from copy import deepcopy
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 from . import inputs, schemas
 from .schemas import MAX_ID
@@ -32,7 +32,10 @@ class _Schema(GenerateJsonSchema):
 
 
 def _components() -> JSON:
-    models = [(m, "serialization") for m in schemas.RESPONSE_MODELS] + [(m, "validation") for m in inputs.REQUEST_MODELS]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((m, "serialization") for m in schemas.RESPONSE_MODELS),
+        *((m, "validation") for m in inputs.REQUEST_MODELS),
+    ]
     _, top = models_json_schema(models, ref_template=REF_TEMPLATE, schema_generator=_Schema)
     return top["$defs"]
 

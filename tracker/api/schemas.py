@@ -66,8 +66,12 @@ class DepartmentRef(Body):
     name: str
 
     @classmethod
-    def of(cls, dep: orgs.Department | None) -> DepartmentRef | None:
-        return cls(id=dep.id, name=dep.name) if dep is not None else None
+    def of(cls, dep: orgs.Department) -> DepartmentRef:
+        return cls(id=dep.id, name=dep.name)
+
+    @classmethod
+    def of_optional(cls, dep: orgs.Department | None) -> DepartmentRef | None:
+        return cls.of(dep) if dep is not None else None
 
 
 class Department(Body):
@@ -115,7 +119,7 @@ class Me(Body):
     @classmethod
     def of(cls, user: User) -> Me:
         return cls(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-                   organization=Organization.of(user.organization), department=DepartmentRef.of(user.department))
+                   organization=Organization.of(user.organization), department=DepartmentRef.of_optional(user.department))
 
 
 class Progress(Body):

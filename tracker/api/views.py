@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
 from .. import access
@@ -156,7 +156,7 @@ def _readable(organization_id: int) -> bool:
     return access.can_read_org(_user(), organization_id)
 
 
-def _readable_filter(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def _readable_filter(column: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
     """SQL for "the organization is one the user may read" (None from access: all)."""
     ids = access.readable_organization_ids(_user())
     return sa.true() if ids is None else column.in_(ids)

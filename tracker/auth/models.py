@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 from ..orgs.models import Department, Organization
 
 
@@ -54,7 +54,7 @@ ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
 OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,12 +12,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 
 SCORE = sa.Numeric(6, 2)
 
 
-class ItaFramework(db.Model):
+class ItaFramework(Model):
     """The assessment's structure for one fiscal year (e.g. FY 2565: 10 indicators, IIT/EIT/OIT)."""
 
     __tablename__ = "ita_frameworks"
@@ -47,7 +47,7 @@ class ItaFramework(db.Model):
         return self.levels[-1][0]
 
 
-class ItaTool(db.Model):
+class ItaTool(Model):
     """An assessment tool (IIT, EIT, OIT) and its weight in the overall score."""
 
     __tablename__ = "ita_tools"
@@ -69,7 +69,7 @@ class ItaTool(db.Model):
     indicators: Mapped[list[ItaIndicator]] = relationship(back_populates="tool", order_by="ItaIndicator.number")
 
 
-class ItaIndicator(db.Model):
+class ItaIndicator(Model):
     __tablename__ = "ita_indicators"
     __table_args__ = (sa.UniqueConstraint("framework_id", "number"),)
 
@@ -84,7 +84,7 @@ class ItaIndicator(db.Model):
     tool: Mapped[ItaTool] = relationship(back_populates="indicators")
 
 
-class ItaScore(db.Model):
+class ItaScore(Model):
     """An organization's score on one indicator of one year's framework."""
 
     __tablename__ = "ita_scores"
@@ -99,7 +99,7 @@ class ItaScore(db.Model):
     indicator: Mapped[ItaIndicator] = relationship()
 
 
-class ItaContextScore(db.Model):
+class ItaContextScore(Model):
     """A comparison row given with the result (national or provincial overall), not computed."""
 
     __tablename__ = "ita_context_scores"

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 
 
-class NotificationRules(db.Model):
+class NotificationRules(Model):
     """An organization's reminder and digest rules (one row; defaults as below)."""
 
     __tablename__ = "notification_rules"
@@ -55,7 +55,7 @@ class OutboxStatus(str, enum.Enum):
         }[self.value]
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One email to one recipient. The unique key makes queueing idempotent."""
 
     __tablename__ = "outbox_messages"
@@ -99,7 +99,7 @@ class OutboxMessage(db.Model):
     items: Mapped[list[OutboxItem]] = relationship(back_populates="message", cascade="all, delete-orphan")
 
 
-class OutboxItem(db.Model):
+class OutboxItem(Model):
     """One reason a step is in a message: remembers that this reminder was given.
 
     Unique per (recipient, step, reason, trigger date, due date), so a reminder
@@ -124,7 +124,7 @@ class OutboxItem(db.Model):
     message: Mapped[OutboxMessage] = relationship(back_populates="items")
 
 
-class SchedulerBeat(db.Model):
+class SchedulerBeat(Model):
     """When each scheduler process last ran its heartbeat (for health checks)."""
 
     __tablename__ = "scheduler_beats"

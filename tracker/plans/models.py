@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 from ..orgs.models import Department, Organization
 
 
@@ -45,7 +45,7 @@ STEP_STATUS_LABELS = {
 }
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plans"
     __table_args__ = (sa.UniqueConstraint("organization_id", "fiscal_year"),)
 
@@ -73,7 +73,7 @@ class Plan(db.Model):
         return [s for m in self.measures for s in m.steps]
 
 
-class Weakness(db.Model):
+class Weakness(Model):
     """ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน: a weak point found in the ITA result."""
 
     __tablename__ = "weaknesses"
@@ -92,7 +92,7 @@ class Weakness(db.Model):
     )
 
 
-class Measure(db.Model):
+class Measure(Model):
     """มาตรการ/แนวทาง: a project that answers a weakness."""
 
     __tablename__ = "measures"
@@ -131,7 +131,7 @@ class Measure(db.Model):
         return self.weakness.plan
 
 
-class Step(db.Model):
+class Step(Model):
     """วิธีการดำเนินการ: one numbered step of a measure, the unit people tick off."""
 
     __tablename__ = "steps"
@@ -181,7 +181,7 @@ class EvidenceKind(str, enum.Enum):
     link = "link"
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """หลักฐาน: an uploaded file or a link that shows a step was done."""
 
     __tablename__ = "evidence"
@@ -213,7 +213,7 @@ class Evidence(db.Model):
     uploaded_by: Mapped[User | None] = relationship()
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One change, by whom and when: status changes, edits, evidence, imports.
 
     Step entries carry `step_id`; edits of other records (plan, measure, user)

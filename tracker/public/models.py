@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 
 
-class PublishedReport(db.Model):
+class PublishedReport(Model):
     """A file of a report as it was when published (a later edit of the plan does not change it)."""
 
     __tablename__ = "published_reports"

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..db import Model, UTCDateTime, utcnow
 
 
-class MeasureResult(db.Model):
+class MeasureResult(Model):
     """The recorded result of a measure's follow-up indicator (การติดตามผล)."""
 
     __tablename__ = "measure_results"
@@ -41,7 +41,7 @@ class SubmissionStatus(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
-class ReportSubmission(db.Model):
+class ReportSubmission(Model):
     """A report sent up the chain for acknowledgement (the routing the paper memo went through)."""
 
     __tablename__ = "report_submissions"
@@ -69,7 +69,7 @@ class ReportSubmission(db.Model):
     )
 
 
-class ReportAcknowledgement(db.Model):
+class ReportAcknowledgement(Model):
     """One level of the chain: who must acknowledge, in which order, and what they wrote."""
 
     __tablename__ = "report_acknowledgements"
@@ -89,7 +89,7 @@ class ReportAcknowledgement(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AnalysisMemo(db.Model):
+class AnalysisMemo(Model):
     """The O42 memo's header and the officer's own findings, per plan."""
 
     __tablename__ = "analysis_memos"
