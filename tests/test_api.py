@@ -19,6 +19,7 @@ from markupsafe import escape
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.api import tokens
 from tracker.api.openapi import MAX_ID, document
 from tracker.auth.models import Role, User
@@ -89,7 +90,7 @@ class ApiClient:
 @pytest.fixture
 def frozen(monkeypatch):
     """The API's clock at NOW (2023-08-01 10:00 Bangkok)."""
-    monkeypatch.setattr(queries, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
 
 
 @pytest.fixture

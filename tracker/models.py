@@ -15,6 +15,7 @@ from .plans.models import (  # noqa: F401
     EvidenceKind,
     JournalEntry,
     Measure,
+    MeasureResult,
     Plan,
     PlanStatus,
     Step,
@@ -24,7 +25,6 @@ from .plans.models import (  # noqa: F401
 from .public.models import PublishedReport  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
-    MeasureResult,
     ReportAcknowledgement,
     ReportKind,
     ReportSubmission,

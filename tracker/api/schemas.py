@@ -19,7 +19,7 @@ from ..notify.models import OutboxStatus
 from ..orgs import models as orgs
 from ..plans import models as plans
 from ..plans.models import EvidenceKind, PlanStatus, StepStatus
-from ..plans.queries import Progress as ProgressCounts
+from ..plans.progress import Progress as ProgressCounts
 
 #: Ids are 32-bit in the database; larger numbers are answered 404.
 MAX_ID = 2_147_483_647

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
 from . import tokens
 from .models import ApiToken
 
@@ -43,7 +43,7 @@ def index():
 def create():
     name = request.form.get("name", "")
     try:
-        token, secret = tokens.create_token(_me(), name, queries.now())
+        token, secret = tokens.create_token(_me(), name, clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -63,7 +63,7 @@ def revoke():
     if token is None or token.user_id != current_user.id:
         abort(404)  # someone else's token does not exist for this user
     try:
-        tokens.revoke_token(token, _me(), queries.now())
+        tokens.revoke_token(token, _me(), clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
-from .. import access
+from .. import access, clock
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
@@ -28,7 +28,7 @@ from ..notify.models import OutboxMessage
 from ..orgs.models import Department, Organization
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
-from ..plans.queries import Progress
+from ..plans.progress import Progress
 from . import schemas as out
 from . import tokens
 from .inputs import Comment, InputError, OutboxQuery, StatusChange, StepQuery, parse_body, parse_query
@@ -115,7 +115,7 @@ def _authenticate() -> Response | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return error_response(401, MESSAGES[401])
     try:
-        g.api_user = tokens.authenticate(secret, queries.now())
+        g.api_user = tokens.authenticate(secret, clock.now())
     except tokens.TokenRefused as exc:
         return error_response(401, exc.message)
     db.session.commit()  # last_used_at
@@ -202,24 +202,7 @@ def _step(step_id: int, *, detail: bool = False) -> Step:
 
 def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
     """Progress of each plan (cancelled steps not counted), in one query."""
-    if not plan_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Weakness.plan_id, Step.status, sa.func.count())
-        .select_from(Step)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .where(Weakness.plan_id.in_(plan_ids))
-        .group_by(Weakness.plan_id, Step.status)
-    )
-    counts: dict[int, dict[StepStatus, int]] = {}
-    for plan_id, status, n in rows:
-        counts.setdefault(plan_id, {})[StepStatus(status)] = n
-    totals = {}
-    for plan_id, by_status in counts.items():
-        cancelled = by_status.get(StepStatus.cancelled, 0)
-        totals[plan_id] = Progress(by_status.get(StepStatus.done, 0), sum(by_status.values()) - cancelled, cancelled)
-    return totals
+    return queries.progress_by(Weakness.plan_id, Weakness.plan_id.in_(plan_ids)) if plan_ids else {}
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -292,7 +275,7 @@ def measure(measure_id: int):
     steps = db.session.scalars(
         sa.select(Step).where(Step.measure_id == m.id).order_by(Step.order).options(*_step_options())
     ).unique()
-    today = queries.today()
+    today = clock.today()
     w = m.weakness
     return json_response(out.MeasureDetail(
         **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
@@ -304,7 +287,7 @@ def measure(measure_id: int):
 @bp.get("/steps")
 def steps():
     q: StepQuery = _query(StepQuery)
-    user, today = _user(), queries.today()
+    user, today = _user(), clock.today()
     where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
     if q.organization:
@@ -319,7 +302,7 @@ def steps():
             raise ApiError(404, "ไม่พบหน่วยงาน (department not found)")
         where.append(Step.owner_department_id == q.department)
     if q.status == "open":
-        where.append(Step.status.in_(queries.OPEN_STATUSES))
+        where.append(Step.is_open)
     elif q.status:
         where.append(Step.status == StepStatus(q.status))
     if q.due_after is not None:
@@ -327,7 +310,7 @@ def steps():
     if q.due_before is not None:
         where.append(Step.due_date <= q.due_before)
     if q.overdue is not None:
-        late = sa.and_(Step.status.in_(queries.OPEN_STATUSES), Step.due_date < today)
+        late = Step.is_overdue(today)
         where.append(late if q.overdue else sa.not_(late))
     if q.mine:
         mine = Step.assignee_id == user.id
@@ -350,7 +333,7 @@ def steps():
 @bp.get("/steps/<int:step_id>")
 def step(step_id: int):
     _query()
-    return json_response(out.StepDetail.of(_step(step_id, detail=True), queries.today()))
+    return json_response(out.StepDetail.of(_step(step_id, detail=True), clock.today()))
 
 
 @bp.get("/steps/<int:step_id>/journal")
@@ -390,13 +373,13 @@ def change_status(step_id: int):
     access.require_step_editor(user, s)
     body: StatusChange = _body(StatusChange)
     try:
-        services.change_status(s, body.status.value, user, queries.now(), note=body.note or "",
+        services.change_status(s, body.status.value, user, clock.now(), note=body.note or "",
                                completed_on=body.completed_on, cancel_reason=body.cancel_reason or "")
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(out.Step.of(_step(step_id), queries.today()))
+    return json_response(out.Step.of(_step(step_id), clock.today()))
 
 
 @bp.post("/steps/<int:step_id>/comments")
@@ -406,7 +389,7 @@ def add_comment(step_id: int):
     access.require_step_editor(user, s)
     body: Comment = _body(Comment)
     try:
-        entry = services.add_comment(s, user, body.note, queries.now())
+        entry = services.add_comment(s, user, body.note, clock.now())
     except ServiceError as exc:
         raise ApiError(422, str(exc)) from None
     db.session.commit()

@@ -10,7 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import Model, UTCDateTime, utcnow
+from ..clock import utcnow
+from ..db import Model, UTCDateTime
 from ..orgs.models import Department, Organization
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Model, UTCDateTime, utcnow
+from ..clock import utcnow
+from ..db import Model, UTCDateTime
 
 
 class NotificationRules(Model):
