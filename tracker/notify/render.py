@@ -117,7 +117,7 @@ LINE_TEXT_LIMIT = 2000
 
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
-    values = {**links(), **formatters(thai_digits), **context}
+    values = {**page_links(), **formatters(thai_digits), **context}
     text = _tidy_text(current_app.jinja_env.get_template(f"line/messages/{name}.txt").render(values)).strip()
     if len(text) > LINE_TEXT_LIMIT:
         text = text[:LINE_TEXT_LIMIT - 1] + "…"
