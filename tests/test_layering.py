@@ -20,7 +20,7 @@ CORE = {
     "extensions", "errors", "i18n", "security", "links", "extras",
 }
 #: Features built on the core: they may import it, it never imports them.
-CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport"}
+CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}
 #: Where the application is put together: they import everything and nothing imports them back.
 COMPOSITION = {"", "cli", "commands", "models", "web", "scheduler"}
 

@@ -28,10 +28,12 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(app):
-    """Throttling counters start empty and are emptied again (they are per process, per address)."""
-    limiter.reset()
+    """Throttling counters start empty and are emptied again (they live in the database)."""
+    with app.app_context():
+        limiter.reset()
     yield
-    limiter.reset()
+    with app.app_context():
+        limiter.reset()
 
 
 def fail_login(client, email: str, address: str = "127.0.0.1"):

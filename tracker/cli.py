@@ -66,9 +66,42 @@ def scheduler_command() -> None:
     run_blocking(app)
 
 
-cli = FlaskGroup(
+#: Exit codes of every `tracker` command (README "Exit codes").
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 refused (the message says why; nothing was written); "
+    "2 wrong usage; 70 internal error (a bug: a traceback was printed, please report it)."
+)
+
+
+class TrackerGroup(FlaskGroup):
+    """Flask's group, with an exit code of its own for a traceback.
+
+    A refusal (click's ClickException) exits 1 with its message, as click does;
+    anything else that escapes a command is a bug: its traceback goes to
+    stderr and the exit code is 70 (EX_SOFTWARE), so scripts and monitoring
+    can tell "the file was refused" from "the program broke".
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                SystemExit, KeyboardInterrupt):
+            raise
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+            click.echo("ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน "
+                       "(internal error: please report it with the traceback above)", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+cli = TrackerGroup(
     create_app=_create_app,
-    help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส",
+    help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส\n\n" + EXIT_CODES_HELP,
 )
 cli.add_command(run)
 cli.add_command(scheduler_command)

@@ -24,6 +24,7 @@ from .plans.models import (  # noqa: F401
     Weakness,
 )
 from .public.models import PublishedReport  # noqa: F401
+from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
     ReportAcknowledgement,

@@ -145,9 +145,12 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(outbox_bp)
 
+    from .line.delivery import LineSender
     from .line.views import bp as line_bp
 
     app.register_blueprint(line_bp)
+    # The outbox hands each claimed LINE row to LINE's sender (notify.delivery.channel_sender).
+    app.extensions.setdefault("tracker.channel_senders", {})["line"] = LineSender
 
     from .plans.rollover_views import bp as rollover_bp
     from .reports.memo_views import bp as memo_bp

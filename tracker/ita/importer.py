@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,7 +47,9 @@ from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Organization
+from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
 from ..thaidate import to_arabic_digits
+from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .framework import ensure_framework, framework_available
 from .services import ContextInput, ScoreProblems, parse_score, save_scores
 
@@ -205,19 +206,34 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ItaImportError([ImportProblem(
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise ItaImportError([ImportProblem(None, str(exc))]) from None
+
+    def unreadable(exc: BaseException) -> ItaImportError:
+        return ItaImportError([ImportProblem(
             None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-        )]) from None
+        )])
+
     try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors on damaged files
+        raise unreadable(exc) from None
+    try:
+        if not wb.worksheets:
+            raise unreadable(IndexError("no sheet"))
         ws = wb.worksheets[0]
         rows = []
+        # A read-only workbook parses the sheet while it is iterated: damage shows up here.
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
                 raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
             rows.append((number, list(row)))
         return rows
+    except ItaImportError:
+        raise
+    except DAMAGED_OFFICE_ERRORS as exc:
+        raise unreadable(exc) from None
     finally:
         wb.close()
 
@@ -251,6 +267,8 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     if len(table) > MAX_ROWS + 1:
         raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
     header_row, header = table[0]
+    if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
+        raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = _cell_text(cell).lower()
@@ -285,6 +303,9 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             return cells[index] if index is not None and index < len(cells) else None
 
         bad = len(problems)
+        if any(CONTROL_CHARS.search(_cell_text(c)) for c in cells):
+            problems.append(ImportProblem(number, CONTROL_MESSAGE))
+            continue
         slug = _cell_text(get("organization")).lower()
         if not slug:
             problems.append(ImportProblem(number, "ไม่ได้ระบุ organization (the organization's slug is required)"))

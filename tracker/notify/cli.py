@@ -79,6 +79,7 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         f"ส่งแล้ว (sent) {len(report.sent)} · เก็บไว้ (captured) {len(report.captured)} · "
         f"รอส่งใหม่ (retry later) {len(report.retried)} · ส่งไม่สำเร็จ (failed) {len(report.failed)}"
         + (f" · คืนจากผู้ส่งที่หยุดไป (freed) {len(report.swept)}" if report.swept else "")
+        + (f" · สิทธิ์ส่งหลุดระหว่างส่ง (lease lost) {len(report.lease_lost)}" if report.lease_lost else "")
     )
     for label, ids in (("failed", report.failed), ("retry later", report.retried)):
         for row in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):

@@ -50,7 +50,7 @@ from .render import (
     enqueue_planned,
     formatters,
     line_message,
-    links,
+    page_links,
     render_email,
     render_line,
     step_line,
@@ -381,7 +381,7 @@ def digest_flex(context: dict) -> dict:
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
         "footer": {"type": "box", "layout": "vertical", "contents": [
             {"type": "button", "style": "primary", "action": {"type": "uri", "label": "เปิดภาพรวม",
-                                                               "uri": links()["home_url"]}}]},
+                                                               "uri": page_links()["home_url"]}}]},
     }
 
 

@@ -19,6 +19,7 @@ delete the workaround and its test (docs/notes.md, "Flask-Mail 0.10.0").
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email import charset as _charset
 from email import policy
 
@@ -38,7 +39,16 @@ def settings(config) -> flask_mail._MailMixin:
     """Flask-Mail's settings object for `config`, with the timeout it lacks."""
     state = flask_mail.Mail().init_mail(config)
     state.timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
+    # A private CA's PEM file to trust (TRACKER_MAIL_CA_FILE); None: the system's CAs.
+    state.ca_file = config.get("TRACKER_MAIL_CA_FILE") or None
     return state
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Certificate and host name verified (smtplib, left alone, verifies nothing); the system's CAs or `ca_file`."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
 class Connection(flask_mail.Connection):
@@ -46,12 +56,16 @@ class Connection(flask_mail.Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         m = self.mail
-        smtp_class = smtplib.SMTP_SSL if m.use_ssl else smtplib.SMTP
-        host = smtp_class(m.server, m.port, timeout=getattr(m, "timeout", DEFAULT_TIMEOUT))
+        timeout = getattr(m, "timeout", DEFAULT_TIMEOUT)
+        context = tls_context(getattr(m, "ca_file", None)) if (m.use_ssl or m.use_tls) else None
+        if m.use_ssl:
+            host = smtplib.SMTP_SSL(m.server, m.port, timeout=timeout, context=context)
+        else:
+            host = smtplib.SMTP(m.server, m.port, timeout=timeout)
         try:
             host.set_debuglevel(int(m.debug))
             if m.use_tls:
-                host.starttls()
+                host.starttls(context=context)
             if m.username and m.password:
                 host.login(m.username, m.password)
         except BaseException:

@@ -4,6 +4,13 @@ The workarounds of Flask-Mail's bugs (no send timeout, 8-bit utf-8 bodies,
 re-folded headers) live in `flask_mail_adapter`; this module builds on its
 `Connection` and `Message`.
 
+TLS (MAIL_USE_TLS: STARTTLS; MAIL_USE_SSL: implicit TLS, port 465) always
+verifies the server's certificate and name against the system's CAs
+(Flask-Mail and smtplib, left alone, verify nothing). A server whose
+certificate comes from a private CA is trusted by naming that CA's PEM file in
+TRACKER_MAIL_CA_FILE. A failed verification stops the batch with a message
+that says so (`describe_error`).
+
 Flask-Mail reads its settings once, at `init_app`; the sender reads
 `current_app.config` at each delivery instead (`settings()`), so a configured
 server is used without a restart and tests can point the app at a sink.
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
+import ssl
 from email.header import decode_header, make_header
 from email.utils import format_datetime
 from types import TracebackType
@@ -45,6 +53,16 @@ def server_configured(app: Flask | None = None) -> bool:
 def settings(app: Flask | None = None):
     """Flask-Mail's settings object, read from the config now (not at start-up)."""
     return adapter.settings((app or current_app).config)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A transport error as the outbox shows it; a failed certificate check says what to do."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
+                f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
+                f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
+                f"for a private CA set TRACKER_MAIL_CA_FILE)")
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class TimeoutConnection(adapter.Connection):

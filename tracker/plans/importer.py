@@ -202,6 +202,7 @@ class _Importer:
             record(organization_id=org.id, entity="organization", entity_id=org.id, action="create",
                    actor=self.actor, note=NOTE, at=self.now)
             return org
+        self.org = org  # renaming or moving province is journaled against it
         for attr, label in (("name", "ชื่อองค์กร"), ("province", "จังหวัด")):
             old, new = getattr(org, attr), getattr(o, attr)
             if old != new:

@@ -20,6 +20,8 @@ from ...thaidate import (
 from ..models import PlanStatus
 from .dates import parse_period_text, resolve_due_dates
 from .spec import (
+    CONTROL_CHARS,
+    CONTROL_MESSAGE,
     MAX_FISCAL_YEAR,
     MAX_NAME,
     MAX_PROVINCE,
@@ -102,6 +104,21 @@ class _Validator:
         self.problems.append(Problem(self.locate(path), message))
 
     # -- generic shapes ------------------------------------------------------
+
+    def control_characters(self, value: Any, path: PathT) -> None:
+        """Refuse NUL and other control characters anywhere, keys included (escaped
+        in YAML as "\\0", or _x0000_ in a spreadsheet cell): the same message on every database."""
+        if isinstance(value, str):
+            if CONTROL_CHARS.search(value):
+                self.add(path, CONTROL_MESSAGE)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and CONTROL_CHARS.search(key):
+                    self.add(path, CONTROL_MESSAGE)
+                self.control_characters(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.control_characters(item, path + (i,))
 
     def mapping(self, value: Any, path: PathT, allowed: tuple[str, ...]) -> dict | None:
         if not isinstance(value, dict):
@@ -215,6 +232,7 @@ class _Validator:
 
     def plan(self, raw: Any, problems: list[Problem] | None = None) -> PlanSpec:
         self.problems.extend(problems or [])
+        self.control_characters(raw, ())
         root = self.mapping(raw, (), PLAN_KEYS)
         if root is None:
             raise PlanFileError(self.problems)

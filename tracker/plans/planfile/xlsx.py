@@ -2,15 +2,16 @@
 departments on a third."""
 
 import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ...errors import ServiceError
 from ...thaidate import (
     to_arabic_digits,
 )
+from ...uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .spec import (
     MAX_XLSX_ROWS,
     PathT,
@@ -160,22 +161,35 @@ class _XlsxPlaces:
         return f"แผ่นงาน “{sheet}” (sheet '{sheet}')"
 
 
+#: What a damaged sheet raises while a read-only workbook is iterated.
+DAMAGED_XLSX_ERRORS = DAMAGED_OFFICE_ERRORS
+
+
 def parse_plan_xlsx(data: bytes, filename: str = "plan.xlsx") -> PlanSpec:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
     try:
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise PlanFileError([Problem(filename, str(exc))]) from None
+
+    def unreadable(exc: Exception) -> PlanFileError:
+        return PlanFileError(
+            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
+        )
+
+    try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise PlanFileError(
-            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
-        ) from None
     except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise PlanFileError(
-            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
-        ) from None
+        raise unreadable(exc) from None
     try:
         return _read_workbook(wb, filename, get_column_letter)
+    except PlanFileError:
+        raise
+    except DAMAGED_XLSX_ERRORS as exc:
+        # A read-only workbook parses each sheet while it is iterated: damage shows up here.
+        raise unreadable(exc) from None
     finally:
         wb.close()
 

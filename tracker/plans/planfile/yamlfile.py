@@ -4,6 +4,8 @@
 import yaml
 
 from .spec import (
+    CONTROL_CHARS,
+    CONTROL_MESSAGE,
     PathT,
     PlanFileError,
     PlanSpec,
@@ -53,6 +55,18 @@ def yaml_place(path: PathT) -> str:
     return out
 
 
+def _is_utf16(data: bytes) -> bool:
+    """UTF-16 text without its byte-order mark (Notepad's "Unicode"): it reads cleanly as UTF-16."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not CONTROL_CHARS.search(text):
+            return True
+    return False
+
+
 def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
     if isinstance(data, bytes):
         try:
@@ -63,8 +77,19 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
             ) from None
     else:
         text = data
-    loader = _Loader(text)
+    bad = CONTROL_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        utf16 = isinstance(data, bytes) and _is_utf16(data)
+        raise PlanFileError([Problem(
+            f"{filename} บรรทัด {line} คอลัมน์ {column} (line {line}, column {column})",
+            "ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8 (the file is UTF-16 text; save it as UTF-8)" if utf16
+            else CONTROL_MESSAGE,
+        )])
+    loader = None
     try:
+        loader = _Loader(text)  # its reader checks the characters already
         raw = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -79,7 +104,8 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         # A value PyYAML cannot build (or absurd nesting): still a message, never a traceback.
         raise PlanFileError([Problem(filename, f"อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc})")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [
         Problem(
             f"{filename} บรรทัด {line} คอลัมน์ {col} (line {line}, column {col})",
