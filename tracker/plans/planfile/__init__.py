@@ -21,6 +21,8 @@ from pathlib import Path
 
 from .dates import parse_period_text, resolve_due_dates
 from .spec import (
+    CONTROL_CHARS,
+    CONTROL_MESSAGE,
     MAX_FILE_BYTES,
     MAX_NAME,
     SLUG_RE,
@@ -66,6 +68,8 @@ __all__ = [
     "MAX_NAME",
     "EXAMPLE_SHEET",
     "PLAN_SHEET_HEADER",
+    "CONTROL_CHARS",
+    "CONTROL_MESSAGE",
     "_Validator",
     "SLUG_RE",
     "STEP_COLUMNS",
