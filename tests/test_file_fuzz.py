@@ -24,17 +24,16 @@ import hashlib
 import io
 import random
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from openpyxl import Workbook
-
 from memo_factory import memo_docx, memo_text
+from openpyxl import Workbook
 
 from tracker.cli import EXIT_INTERNAL, EXIT_REFUSED, cli
 from tracker.db import db

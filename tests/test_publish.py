@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public import services as publishing

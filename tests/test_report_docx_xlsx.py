@@ -15,11 +15,11 @@ from tests.conftest import NOW
 from tests.report_factory import bangkok, finish, load_demo_plan
 from tracker import thaidate
 from tracker.db import db
-from tracker.plans.models import StepStatus
-from tracker.plans.services import add_link_evidence
 from tracker.plans import results
+from tracker.plans.models import StepStatus
 from tracker.plans.progress import Progress
-from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
+from tracker.plans.services import add_link_evidence
+from tracker.reports.docx_common import FONT, add_row, add_table, document_bytes, new_document
 from tracker.reports.followup import build_report
 from tracker.reports.followup_docx import followup_docx
 from tracker.reports.followup_xlsx import STEPS_SHEET, SUMMARY_SHEET, followup_xlsx, safe_text

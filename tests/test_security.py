@@ -17,10 +17,9 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import NOW, PASSWORD, make_user
-from tracker import create_app
+from tracker import clock, create_app
 from tracker.auth.models import Role, User
 from tracker.db import db
-from tracker import clock
 from tracker.plans.models import Evidence, JournalEntry
 from tracker.security import CSP, limiter
 
@@ -96,7 +95,7 @@ def test_throttling_from_outside_over_http(app, world, live_server, monkeypatch)
 
 
 def test_a_json_client_gets_a_json_429(world, client):
-    for n in range(10):
+    for _n in range(10):
         fail_login(client, world.admin.email)
     response = client.post("/login", data={"email": world.admin.email, "password": PASSWORD},
                            headers={"Accept": "application/json"})
@@ -476,7 +475,6 @@ def test_the_password_policy_applies_to_every_way_of_setting_a_password(app, wor
         cli_create = runner.invoke(args=["user", "create", "--org", world.org.slug, "--email", "cli@test.go.th",
                                          "--name", "คนใหม่", "--role", "viewer", "--password", weak])
         assert cli_create.exit_code == 1
-    db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
     assert login(world.viewer).get("/my-steps").status_code == 200  # the old password still works
 
@@ -782,7 +780,6 @@ def test_every_admin_action_leaves_a_journal_entry(app, ctx, login, monkeypatch,
     body = response.get_data(as_text=True)
     messages = re.findall(r'class="(?:error|flash)[^"]*">([^<]*)', body)
     assert response.status_code in (200, 302), (response.status_code, messages)
-    db.session.expire_all()
     after = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
                               .where(JournalEntry.actor_id == d.admin.id))
     assert after > before, f"{endpoint}: no journal entry by the admin"

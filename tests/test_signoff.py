@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
 from tests.report_factory import have_poppler, other_org_admin, pdf_text
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
@@ -24,7 +25,6 @@ from tracker.reports.memo_docx import memo_docx
 from tracker.reports.models import ReportKind, ReportSubmission, SubmissionStatus
 from tracker.reports.signoff import acknowledge, submit_report, waiting_for, withdraw
 from tracker.thaidate import format_date
-from tracker import clock
 
 
 @pytest.fixture

@@ -28,9 +28,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from tests.conftest import connect_line, link_line, make_user
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.demo import load_demo
+from tracker.line.models import NotificationChoice
 from tracker.notify.delivery import deliver
 from tracker.notify.digests import queue_digests
 from tracker.notify.models import OutboxMessage, OutboxStatus
@@ -40,8 +42,6 @@ from tracker.orgs.models import Department
 from tracker.plans.models import Step, StepStatus
 from tracker.plans.services import change_status, edit_step
 from tracker.thaidate import BANGKOK, is_business_day
-from tests.conftest import connect_line, link_line, make_user
-from tracker.line.models import NotificationChoice
 
 FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2023, 10, 15)
 PASS_AT = (8, 5)

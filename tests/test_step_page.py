@@ -5,16 +5,16 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans import queries, services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
@@ -105,7 +105,7 @@ def test_a_completion_date_may_be_typed_in_the_buddhist_era(world, login):
 def test_a_completion_date_from_the_date_picker_is_accepted(world, login):
     step = world.step(world.m1, 1)
     login(world.owner_palad).post(f"/steps/{step.id}/status", data={"status": "done", "completed_on": "2023-07-28"})
-    assert fresh(step).completed_at == datetime(2023, 7, 28, 5, 0, tzinfo=timezone.utc)  # noon in Bangkok
+    assert fresh(step).completed_at == datetime(2023, 7, 28, 5, 0, tzinfo=UTC)  # noon in Bangkok
 
 
 @pytest.mark.parametrize(

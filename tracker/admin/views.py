@@ -8,8 +8,9 @@ redirect. A refused change re-renders the form with what was typed and 400.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -19,18 +20,18 @@ from werkzeug.datastructures import MultiDict
 
 from .. import i18n
 from ..access import admin_pages_guard
+from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
 from ..clock import utcnow
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..orgs import services as department_services
 from ..orgs.models import Department
+from ..plans import structure
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
 from ..thaidate import DateParseError, PeriodError, format_date, parse_date, parse_period, to_arabic_digits
-from ..auth import services as user_services
-from ..orgs import services as department_services
-from ..plans import structure
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

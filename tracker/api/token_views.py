@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from . import tokens
 from .models import ApiToken
 

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
 from ..security import limit_login_by_address, limit_login_by_email
-from .models import User
+from .models import User, password_hash_method
 from .services import PASSWORD_RULE, check_password_policy
 
 bp = Blueprint("auth", __name__)
@@ -29,8 +29,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -46,7 +46,7 @@ def login():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             # As slow as a wrong password, so timing does not tell which emails exist.
-            check_password_hash(_dummy_hash(), password)
+            check_password_hash(_dummy_hash(password_hash_method()), password)
         elif user.active and user.check_password(password):
             # A fresh session: nothing set before the login (or planted in it) carries
             # over, the CSRF token included (Flask-WTF caches it in g: drop that too).

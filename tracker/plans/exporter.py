@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import calendar
 import io
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 

@@ -5,7 +5,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
@@ -119,7 +119,7 @@ def completion_time(now: datetime, completed_on: date | None, step: Step) -> dat
             f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ก่อนปีงบประมาณของแผน "
             "(the completion date is before the plan's fiscal year)"
         )
-    return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(UTC)
 
 
 def add_comment(step: Step, actor: User, note: str, now: datetime) -> JournalEntry:

@@ -34,6 +34,8 @@ from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..ita.items import file_prefix, plan_items
+from ..ita.spec import Items
 from ..plans.models import (
     STEP_STATUS_LABELS,
     Evidence,
@@ -47,8 +49,6 @@ from ..plans.models import (
     Weakness,
     is_overdue_on,
 )
-from ..ita.items import file_prefix, plan_items
-from ..ita.spec import Items
 from ..plans.progress import Progress
 from .signoff import Chain
 

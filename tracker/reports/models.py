@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 
 
 class ReportKind(str, enum.Enum):
@@ -23,7 +23,7 @@ class SubmissionStatus(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
-class ReportSubmission(db.Model):
+class ReportSubmission(Model):
     """A report sent up the chain for acknowledgement (the routing the paper memo went through)."""
 
     __tablename__ = "report_submissions"
@@ -51,7 +51,7 @@ class ReportSubmission(db.Model):
     )
 
 
-class ReportAcknowledgement(db.Model):
+class ReportAcknowledgement(Model):
     """One level of the chain: who must acknowledge, in which order, and what they wrote."""
 
     __tablename__ = "report_acknowledgements"
@@ -71,7 +71,7 @@ class ReportAcknowledgement(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AnalysisMemo(db.Model):
+class AnalysisMemo(Model):
     """The O42 memo's header and the officer's own findings, per plan."""
 
     __tablename__ = "analysis_memos"

@@ -12,11 +12,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import ROUNDS, resolve_as_of

@@ -24,18 +24,17 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
-from ..plans import services as plan_services
 from ..plans import results
+from ..plans import services as plan_services
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from .followup import (
     ROUNDS,
-    Formatter,
     FollowupReport,
+    Formatter,
     build_report,
     render_html,
     report_filename,
