@@ -81,9 +81,9 @@ def ita_xlsx() -> bytes:
 
 def plan_xlsx() -> bytes:
     """The plan above as the product exports it (a workbook officers fill in)."""
+    from tracker.clock import utcnow
     from tracker.plans.importer import import_plan
     from tracker.plans.planfile import parse_plan_yaml
-    from tracker.clock import utcnow
 
     result = import_plan(parse_plan_yaml(PLAN_YAML.encode()), None, utcnow())
     data = export_plan_xlsx(result.plan)
