@@ -774,4 +774,10 @@ EN: dict[str, str] = {
     'ยังไม่มีรายงานที่เผยแพร่ (nothing published yet)': 'Nothing published yet.',
     # -- Login
     "ลืมรหัสผ่านหรือยังไม่มีบัญชี โปรดติดต่อผู้ดูแลระบบของหน่วยงาน ผู้ดูแลระบบเป็นผู้สร้างบัญชีและตั้งรหัสผ่านใหม่ (forgot your password or no account yet? your organization's administrator creates accounts and resets passwords)": "Forgot your password, or no account yet? Ask your organization's administrator: administrators create accounts and reset passwords.",
+    # -- Forms (tracker/forms, templates/_form.html)
+    'โปรดกรอกช่องนี้': 'Please fill in this field.',
+    'ตัวเลือกไม่ถูกต้อง': 'Not a valid choice.',
+    'โปรดใส่ตัวเลข': 'Please enter a number.',
+    'ข้อมูลไม่ถูกต้อง': 'Invalid input.',
+    'แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง': 'The form has expired; reload the page and try again.',
 }
