@@ -9,6 +9,7 @@ check the business rules on the plain data the view passes them.
 from __future__ import annotations
 
 from .base import Form, Messages, required
+from .common import ConfirmForm
 from .fields import BEDateField, RecordField
 
-__all__ = ["BEDateField", "Form", "Messages", "RecordField", "required"]
+__all__ = ["BEDateField", "ConfirmForm", "Form", "Messages", "RecordField", "required"]

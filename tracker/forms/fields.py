@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from wtforms import Field, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -111,8 +112,8 @@ class RecordField(SelectField):
 
     def set_records(self, records: Iterable[Any], text: Callable[[Any], str], blank: Any = None) -> None:
         self._records = {r.id: r for r in records}
-        self.choices = ([("", str(blank))] if blank is not None else []) + [
-            (r.id, text(r)) for r in self._records.values()
+        self.choices = ([SelectChoice("", str(blank))] if blank is not None else []) + [
+            SelectChoice(r.id, text(r)) for r in self._records.values()
         ]
 
     @property
