@@ -143,13 +143,8 @@ def _departments() -> list[Department]:
     ))
 
 
-def _users(active_only: bool = False, keep: User | None = None) -> list[User]:
-    """The organization's users; `keep` stays in a list of active ones even if
-    deactivated, so saving a form does not silently drop a current choice."""
+def _users() -> list[User]:
     query = sa.select(User).where(User.organization_id == _org_id())
-    if active_only:
-        wanted = User.active.is_(True)
-        query = query.where(wanted | (User.id == keep.id) if keep is not None else wanted)
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
@@ -160,7 +155,9 @@ def _department_choices(field: RecordField, blank: bool = True) -> None:
 
 
 def _user_choices(field: RecordField, keep: User | None = None) -> None:
-    field.set_records(_users(active_only=True, keep=keep), text=lambda u: u.display_name, blank=i18n._("— ไม่ระบุ —"))
+    """Active users are offered (and `keep`, the current choice, even if deactivated since)."""
+    field.set_records(_users(), text=lambda u: u.display_name, blank=i18n._("— ไม่ระบุ —"),
+                      offer=lambda u: u.active or (keep is not None and u.id == keep.id))
 
 
 def _refused(template: str, form: Form, exc: ServiceError | None = None, **context: Any) -> tuple[str, int]:

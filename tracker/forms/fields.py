@@ -110,10 +110,14 @@ class RecordField(SelectField):
                          invalid_choice_message=not_found, invalid_value_message=not_found, **kwargs)
         self._records: dict[int, Any] = {}
 
-    def set_records(self, records: Iterable[Any], text: Callable[[Any], str], blank: Any = None) -> None:
+    def set_records(self, records: Iterable[Any], text: Callable[[Any], str], blank: Any = None,
+                    offer: Callable[[Any], bool] | None = None) -> None:
+        """`records` may be chosen; those `offer` accepts (default: all) are listed.
+        A record that may be chosen but is not offered (a deactivated user) is
+        left to the service, which says why it cannot be used."""
         self._records = {r.id: r for r in records}
         self.choices = ([SelectChoice("", str(blank))] if blank is not None else []) + [
-            SelectChoice(r.id, text(r)) for r in self._records.values()
+            SelectChoice(r.id, text(r)) for r in self._records.values() if offer is None or offer(r)
         ]
 
     @property
@@ -121,8 +125,7 @@ class RecordField(SelectField):
         return self._records.get(self.data) if self.data is not None else None
 
     def pre_validate(self, form: Any) -> None:
-        if self.process_errors:
-            return
-        if self.data is None:
+        if self.process_errors or self.data is None:
             return  # nothing chosen: a required() validator, if any, says so
-        super().pre_validate(form)
+        if self.data not in self._records:
+            raise ValidationError(str(self.invalid_choice_message))

@@ -780,4 +780,13 @@ EN: dict[str, str] = {
     'โปรดใส่ตัวเลข': 'Please enter a number.',
     'ข้อมูลไม่ถูกต้อง': 'Invalid input.',
     'แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง': 'The form has expired; reload the page and try again.',
+    'ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)': 'The fiscal year must be a BE year, e.g. 2566',
+    'รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)': 'The passwords differ',
+    'โปรดระบุ%(what)s (the date is required)': 'The %(what)s is required',
+    'โปรดระบุวันครบกำหนด (the date is required)': 'The due date is required',
+    'โปรดระบุวันเริ่ม (the date is required)': 'The start date is required',
+    'โปรดเลือกหน่วยงาน (choose a department)': 'Choose a department',
+    'ไม่พบผู้ใช้ที่เลือก (unknown user)': 'Unknown user',
+    'ไม่พบหน่วยงานที่เลือก (unknown department)': 'Unknown department',
+    'โปรดเลือกสถานะใหม่ (choose the new status)': 'Choose the new status',
 }

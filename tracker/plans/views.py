@@ -31,6 +31,7 @@ from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
 from . import chart, queries, services
+from .forms import CommentForm, StatusForm
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
 
 bp = Blueprint("plans", __name__)
@@ -214,9 +215,11 @@ def _next_statuses(step: Step) -> list[StepStatus]:
     return [s for s in StepStatus if s in allowed]
 
 
-def _render_step(step_id: int, *, error: str | None = None, failed: str | None = None):
+def _render_step(step_id: int, *, error: str | None = None, failed: str | None = None,
+                 status_form: StatusForm | None = None, comment_form: CommentForm | None = None):
     """The step page; after a refused action, again with the message and what was typed."""
     step = _get_step(step_id)
+    next_statuses = _next_statuses(step)
     page = render_template(
         "plans/step.html",
         step=step,
@@ -224,15 +227,17 @@ def _render_step(step_id: int, *, error: str | None = None, failed: str | None =
         journal=queries.step_journal(step.id),
         evidence_names={ev.id: ev.original_name for ev in step.evidence},
         can_edit=access.can_edit_step(current_user, step),
-        next_statuses=_next_statuses(step),
+        next_statuses=next_statuses,
         allowed_types=" ".join(sorted(services.ALLOWED_UPLOADS)),
         max_upload_mb=_max_upload() // (1024 * 1024),
         error=error,
         failed=failed,
         form=request.form if failed else {},
-        today=queries.today(),
+        status_form=status_form or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses),
+        comment_form=comment_form or CommentForm(formdata=None),
     )
-    return page, 400 if error else 200
+    refused = error or (status_form and status_form.has_errors) or (comment_form and comment_form.has_errors)
+    return page, 400 if refused else 200
 
 
 def _refused(step_id: int, exc: ServiceError, failed: str):
@@ -257,43 +262,40 @@ def step(step_id: int):
 @login_required
 def change_status(step_id: int):
     step = _editable_step(step_id)
-    form = request.form
-    try:
-        new = (form.get("status") or "").strip()
-        if not new:
-            raise ServiceError("โปรดเลือกสถานะใหม่ (choose the new status)")
-        completed_on = None
-        typed_date = (form.get("completed_on") or "").strip()
-        if new == StepStatus.done.value and typed_date:
-            try:
-                completed_on = thaidate.parse_date(typed_date)
-            except thaidate.DateParseError as exc:
-                raise ServiceError(str(exc)) from None
-        services.change_status(
-            step, new, _me(), queries.now(),
-            note=form.get("note", ""),
-            completed_on=completed_on,
-            cancel_reason=form.get("cancel_reason", ""),
-        )
-        label = step.status.label
-        db.session.commit()
-    except ServiceError as exc:
-        return _refused(step_id, exc, "status")
-    flash(f"บันทึกสถานะ “{label}” แล้ว (status saved)", "success")
-    return redirect(url_for("plans.step", step_id=step_id))
+    form = StatusForm(current=step.status, next_statuses=_next_statuses(step))
+    if form.validate():
+        try:
+            services.change_status(
+                step, form.status.data, _me(), queries.now(), note=form.note.data,
+                completed_on=form.completed_on.data, cancel_reason=form.cancel_reason.data,
+            )
+            label = step.status.label
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
+        else:
+            flash(f"บันทึกสถานะ “{label}” แล้ว (status saved)", "success")
+            return redirect(url_for("plans.step", step_id=step_id))
+    return _render_step(step_id, status_form=form)
 
 
 @bp.post("/steps/<int:step_id>/comment")
 @login_required
 def comment(step_id: int):
     step = _editable_step(step_id)
-    try:
-        services.add_comment(step, _me(), request.form.get("comment", ""), queries.now())
-        db.session.commit()
-    except ServiceError as exc:
-        return _refused(step_id, exc, "comment")
-    flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
-    return redirect(url_for("plans.step", step_id=step_id))
+    form = CommentForm()
+    if form.validate():
+        try:
+            services.add_comment(step, _me(), form.comment.data, queries.now())
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
+        else:
+            flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
+            return redirect(url_for("plans.step", step_id=step_id))
+    return _render_step(step_id, comment_form=form)
 
 
 @bp.post("/steps/<int:step_id>/evidence")
