@@ -789,4 +789,8 @@ EN: dict[str, str] = {
     'ไม่พบผู้ใช้ที่เลือก (unknown user)': 'Unknown user',
     'ไม่พบหน่วยงานที่เลือก (unknown department)': 'Unknown department',
     'โปรดเลือกสถานะใหม่ (choose the new status)': 'Choose the new status',
+    'มีลำดับซ้ำกัน โปรดให้แต่ละคนมีลำดับไม่ซ้ำ (two managers have the same number)': 'Two managers have the same number',
+    'ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)': "%(name)s's order must be a positive number (1, 2, 3 …)",
+    'โปรดเลือกชนิดรายงาน (choose the kind of report)': 'Choose the kind of report',
+    'โปรดเลือกแผน (choose a plan)': 'Choose a plan',
 }
