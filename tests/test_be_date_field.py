@@ -119,3 +119,91 @@ def test_thai_digit_users_see_thai_digits(app, world, login, client):
         login_user(world.owner_palad)
         form = DateForm(data={"day": date(2023, 8, 15)})
         assert form.day._value() == "๑๕/๐๘/๒๕๖๖"
+
+
+# -- pages: a wrong date is one message, beside its field, and nothing changes -------------------------
+
+def one_error_beside(page: str, field_id: str, message: str, typed: str) -> None:
+    """The message appears once, in the field's error line, which the field points at."""
+    import re
+
+    assert page.count(message) == 1, page.count(message)
+    error = re.search(rf'<p id="{field_id}-error" class="field-error">([^<]*)</p>', page)
+    assert error and message in error[1]
+    box = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', page)[0]
+    assert 'aria-invalid="true"' in box and f"{field_id}-error" in box and 'type="text"' in box
+    assert f'value="{typed}"' in box  # what was typed stays, to be corrected
+    assert 'class="flash flash-error"' not in page  # not repeated above the form
+
+
+def test_admin_step_form_shows_a_wrong_date_beside_it_and_keeps_the_step(world, login):
+    from tracker.plans.models import JournalEntry
+    from tracker.db import db
+
+    step = world.step(world.m1, 2)
+    before = (step.title, step.start_date, step.due_date)
+    response = login(world.admin).post(f"/admin/steps/{step.id}", data={
+        "title": "ชื่อใหม่", "owner_department": str(world.palad.id), "assignee": "",
+        "start_date": "1/7/2566", "due_date": "31/02/2566",
+    })
+    assert response.status_code == 400
+    one_error_beside(response.get_data(as_text=True), "due_date", "ไม่มีวันที่ 31 กุมภาพันธ์ 2566", "31/02/2566")
+    db.session.expire_all()
+    assert (step.title, step.start_date, step.due_date) == before
+    assert db.session.scalars(db.select(JournalEntry).where(JournalEntry.entity == "step")).all() == []
+
+
+def test_step_page_shows_a_wrong_completion_date_beside_it_and_keeps_the_status(world, login):
+    from tracker.db import db
+    from tracker.plans.models import StepStatus
+
+    step = world.step(world.m1, 1)
+    response = login(world.owner_palad).post(f"/steps/{step.id}/status", data={
+        "status": "done", "note": "เสร็จแล้ว", "completed_on": "29/02/2566"})
+    assert response.status_code == 400
+    one_error_beside(response.get_data(as_text=True), "completed_on", "ไม่มีวันที่ 29 กุมภาพันธ์ 2566", "29/02/2566")
+    db.session.expire_all()
+    assert step.status is StepStatus.not_started and step.journal == []
+
+
+def test_a_future_completion_date_from_the_service_also_shows_beside_the_field(world, login):
+    from tracker.db import db
+    from tracker.plans.models import StepStatus
+
+    step = world.step(world.m1, 1)
+    response = login(world.owner_palad).post(f"/steps/{step.id}/status", data={
+        "status": "done", "completed_on": "๑ ม.ค. ๗๕"})
+    assert response.status_code == 400
+    one_error_beside(response.get_data(as_text=True), "completed_on", "อยู่ในอนาคต", "๑ ม.ค. ๗๕")
+    db.session.expire_all()
+    assert step.status is StepStatus.not_started
+
+
+def test_signoff_form_shows_a_wrong_report_date_beside_it_and_submits_nothing(world, login):
+    from tracker.auth.models import Role
+    from tracker.db import db
+    from tracker.reports.models import ReportSubmission
+    from tests.conftest import make_user
+
+    director = make_user(world.org, "director@example.go.th", Role.manager)
+    db.session.commit()
+    response = login(world.admin).post("/reports/submissions", data={
+        "plan_id": str(world.plan.id), "kind": "followup", "as_of": "32/3/2566", f"order-{director.id}": "1"})
+    assert response.status_code == 400
+    one_error_beside(response.get_data(as_text=True), "as_of", "ไม่มีวันที่ 32 มีนาคม 2566", "32/3/2566")
+    assert db.session.scalars(db.select(ReportSubmission)).all() == []
+
+
+def test_measure_form_asks_for_missing_dates_beside_each(world, login):
+    from tracker.db import db
+    from tracker.plans.models import Measure
+
+    count = len(db.session.scalars(db.select(Measure)).all())
+    response = login(world.admin).post(f"/admin/weaknesses/{world.m1.weakness.id}/measures/new", data={
+        "title": "มาตรการใหม่", "owner_department": str(world.palad.id), "period": "",
+        "period_start": "", "period_end": "30 ก.ย. 66"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    one_error_beside(page, "period_start", "โปรดระบุวันเริ่มระยะเวลา", "")
+    assert 'id="period_end-error"' not in page and 'value="30 ก.ย. 66"' in page
+    assert len(db.session.scalars(db.select(Measure)).all()) == count
