@@ -129,3 +129,38 @@ class RecordField(SelectField):
             return  # nothing chosen: a required() validator, if any, says so
         if self.data not in self._records:
             raise ValidationError(str(self.invalid_choice_message))
+
+
+class WholeNumberField(Field):
+    """A whole number typed in a text box, Thai digits welcome ("๑๔" is 14).
+
+    ``data`` is an int, or None when left empty. Anything else gets
+    ``not_a_number`` (``%(value)s`` is what was typed, shortened); the allowed
+    range stays the service's rule.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label: Any = None, validators: Iterable[Any] | None = None, *, not_a_number: Any,
+                 **kwargs: Any) -> None:
+        render_kw = {"inputmode": "numeric"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = thaidate.to_arabic_digits(valuelist[0] if isinstance(valuelist[0], str) else "").strip()
+        if not text:
+            self.data = None
+        elif text.isdigit():
+            self.data = int(text)
+        else:
+            self.data = None
+            raise ValueError(str(self.not_a_number) % {"value": text[:20]})
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0] if isinstance(self.raw_data[0], str) else ""
+        return "" if self.data is None else str(self.data)

@@ -793,4 +793,5 @@ EN: dict[str, str] = {
     'ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)': "%(name)s's order must be a positive number (1, 2, 3 …)",
     'โปรดเลือกชนิดรายงาน (choose the kind of report)': 'Choose the kind of report',
     'โปรดเลือกแผน (choose a plan)': 'Choose a plan',
+    'วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)': 'Unknown digest day',
 }
