@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired
 
 from ..errors import ServiceError
-from ..i18n import _, _l
+from ..i18n import _, _l, localize
 
 #: WTForms' own English messages that a hostile or odd request can bring up,
 #: in the words of this product. Anything not listed shows a generic message.
@@ -59,10 +59,11 @@ class Form(FlaskForm):
         """Show a service's refusal once: next to the field it names, else above the form."""
         name = getattr(exc, "field", None)
         field = self._fields.get(name) if name else None
+        message = localize(exc)  # services write "ไทย (English)"
         if field is not None:
-            field.errors = [*field.errors, str(exc)]
+            field.errors = [*field.errors, message]
         else:
-            self.form_errors.append(str(exc))
+            self.form_errors.append(message)
 
     @property
     def has_errors(self) -> bool:

@@ -794,4 +794,6 @@ EN: dict[str, str] = {
     'โปรดเลือกชนิดรายงาน (choose the kind of report)': 'Choose the kind of report',
     'โปรดเลือกแผน (choose a plan)': 'Choose a plan',
     'วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)': 'Unknown digest day',
+    'รหัสผ่านปัจจุบันไม่ถูกต้อง (the current password is wrong)': 'The current password is wrong',
+    'รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)': 'The new passwords differ',
 }
