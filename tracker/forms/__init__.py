@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from .base import Form, Messages, required
 from .common import ConfirmForm
-from .fields import BEDateField, RecordField, WholeNumberField
+from .fields import BEDateField, MultiCheckboxField, RecordField, WholeNumberField
 
-__all__ = ["BEDateField", "ConfirmForm", "Form", "Messages", "RecordField", "WholeNumberField", "required"]
+__all__ = ["BEDateField", "ConfirmForm", "Form", "Messages", "MultiCheckboxField", "RecordField", "WholeNumberField", "required"]

@@ -5,10 +5,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from wtforms import Field, SelectField
+from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .. import i18n, thaidate
 
@@ -164,3 +164,11 @@ class WholeNumberField(Field):
         if self.raw_data:
             return self.raw_data[0] if isinstance(self.raw_data[0], str) else ""
         return "" if self.data is None else str(self.data)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several of a few choices, as a group of check boxes (templates/_form.html
+    renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
