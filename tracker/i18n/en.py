@@ -796,4 +796,5 @@ EN: dict[str, str] = {
     'วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)': 'Unknown digest day',
     'รหัสผ่านปัจจุบันไม่ถูกต้อง (the current password is wrong)': 'The current password is wrong',
     'รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)': 'The new passwords differ',
+    'โปรดเลือกไฟล์ที่จะแนบ (choose a file)': 'Choose a file',
 }

@@ -1,11 +1,13 @@
-"""The step page's forms (status, progress note). Evidence forms are shared with
-follow-up results and stay in templates/plans/_evidence_forms.html."""
+"""The step page's forms (status, progress note) and the evidence forms, which
+the follow-up result page shares (templates/plans/_evidence_forms.html)."""
 from __future__ import annotations
 
 from typing import Any
 
-from wtforms import RadioField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
 from ..forms import BEDateField, Form, required
 from ..i18n import _, _l
@@ -37,3 +39,36 @@ class StatusForm(Form):
 
 class CommentForm(Form):
     comment = TextAreaField(_l("บันทึก (note)"), render_kw={"required": True})
+
+
+#: A box that is ticked sends "1" (or "on"); "0" is unticked too.
+_UNTICKED = ("", "0", "false", "off")
+
+
+class FileEvidenceForm(Form):
+    """Evidence as an uploaded file (steps and follow-up results share it)."""
+
+    kind = HiddenField(default="file")
+    file = FileField(_l("ไฟล์ (file)"), id="evidence-file", render_kw={"required": True})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-file-public", false_values=_UNTICKED)
+
+    def validate_file(self, field: FileField) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError(_("โปรดเลือกไฟล์ที่จะแนบ (choose a file)"))
+
+
+class LinkEvidenceForm(Form):
+    """Evidence as a link; whether the address is acceptable is the service's rule."""
+
+    kind = HiddenField(default="link")
+    url = StringField(_l("ลิงก์ (URL)"), id="evidence-url",
+                      render_kw={"type": "url", "required": True, "placeholder": "https://"})
+    title = StringField(_l("ชื่อที่แสดง (title)"), id="evidence-title", render_kw={"maxlength": 255})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
+
+
+def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvidenceForm]:
+    """The two evidence forms; the one named by `kind` ("file", "link") reads the request."""
+    file_form = FileEvidenceForm() if kind == "file" else FileEvidenceForm(formdata=None)
+    link_form = LinkEvidenceForm() if kind == "link" else LinkEvidenceForm(formdata=None)
+    return file_form, link_form

@@ -31,7 +31,8 @@ from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
 from . import chart, queries, services
-from .forms import CommentForm, StatusForm
+from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
+from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
 
 bp = Blueprint("plans", __name__)
@@ -216,7 +217,8 @@ def _next_statuses(step: Step) -> list[StepStatus]:
 
 
 def _render_step(step_id: int, *, error: str | None = None, failed: str | None = None,
-                 status_form: StatusForm | None = None, comment_form: CommentForm | None = None):
+                 status_form: StatusForm | None = None, comment_form: CommentForm | None = None,
+                 evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None):
     """The step page; after a refused action, again with the message and what was typed."""
     step = _get_step(step_id)
     next_statuses = _next_statuses(step)
@@ -235,8 +237,9 @@ def _render_step(step_id: int, *, error: str | None = None, failed: str | None =
         form=request.form if failed else {},
         status_form=status_form or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses),
         comment_form=comment_form or CommentForm(formdata=None),
+        evidence_pair=evidence_forms or new_evidence_forms(),
     )
-    refused = error or (status_form and status_form.has_errors) or (comment_form and comment_form.has_errors)
+    refused = error or any(f is not None and f.has_errors for f in (status_form, comment_form, *(evidence_forms or ())))
     return page, 400 if refused else 200
 
 
@@ -303,30 +306,29 @@ def comment(step_id: int):
 def add_evidence(step_id: int):
     step = _editable_step(step_id)
     kind = request.form.get("kind", "")
-    try:
-        if kind == EvidenceKind.file.value:
-            _add_file(step)
-        elif kind == EvidenceKind.link.value:
-            ev = services.add_link_evidence(
-                step, _me(), request.form.get("url", ""), request.form.get("title", ""), queries.now()
-            )
-            if _wants_public():
-                services.set_evidence_public(ev, _me(), True, queries.now())
-            db.session.commit()
+    if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
+        return _refused(step_id, ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)"), "evidence")
+    file_form, link_form = new_evidence_forms(kind)
+    form = file_form if kind == EvidenceKind.file.value else link_form
+    if form.validate():
+        try:
+            if form is file_form:
+                _add_file(step, file_form)
+            else:
+                ev = services.add_link_evidence(step, _me(), link_form.url.data, link_form.title.data, queries.now())
+                if link_form.public.data:
+                    services.set_evidence_public(ev, _me(), True, queries.now())
+                db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
         else:
-            raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
-    except ServiceError as exc:
-        return _refused(step_id, exc, "evidence")
-    flash("แนบหลักฐานแล้ว (evidence added)", "success")
-    return redirect(url_for("plans.step", step_id=step_id))
+            flash("แนบหลักฐานแล้ว (evidence added)", "success")
+            return redirect(url_for("plans.step", step_id=step_id))
+    return _render_step(step_id, evidence_forms=(file_form, link_form))
 
 
-def _wants_public() -> bool:
-    """The upload and link forms' "public" box (unticked: internal, the default)."""
-    return request.form.get("public") in ("1", "on")
-
-
-def _add_file(step: Step) -> None:
+def _add_file(step: Step, form: FileEvidenceForm) -> None:
     """Store the upload and commit its row, leaving no file without a row.
 
     The service writes into a staging folder of this request; the file moves
@@ -334,9 +336,7 @@ def _add_file(step: Step) -> None:
     fails. Whatever is left in staging (the service's flush failed) goes with
     the folder. Same filesystem, so the move is an atomic rename.
     """
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
+    upload = form.file.data
     upload_dir = Path(_upload_dir())
     upload_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=upload_dir))
@@ -345,7 +345,7 @@ def _add_file(step: Step) -> None:
         ev = services.add_file_evidence(
             step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), queries.now()
         )
-        if _wants_public():
+        if form.public.data:
             services.set_evidence_public(ev, _me(), True, queries.now())
         moved = services.evidence_path(ev, str(upload_dir))
         os.replace(staging / moved.name, moved)

@@ -107,3 +107,12 @@ class AcknowledgeForm(Form):
 
 class WithdrawForm(Form):
     reason = StringField(_l("เหตุผล · reason"), render_kw={"maxlength": 2000})
+
+
+class ResultForm(Form):
+    """A measure's follow-up result; reading the figure ("1,250", "๘๗.๕") is the results service's rule."""
+
+    value = StringField(_l("ค่า (value)"), render_kw={"inputmode": "decimal", "maxlength": 40}, description=_l(
+        "ตัวเลข เช่น 1,250 หรือ 87.5 — เว้นว่างได้ถ้าผลไม่ใช่ตัวเลข (leave empty when the result is not a figure)"))
+    unit = StringField(_l("หน่วย (unit)"), render_kw={"maxlength": 50})
+    note = TextAreaField(_l("หมายเหตุ / สรุปผล (note)"), render_kw={"maxlength": 5000})
