@@ -39,6 +39,7 @@ from .. import access, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..ita.items import kind_code, plan_items, with_code
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
@@ -226,7 +227,7 @@ def report(slug: str, fiscal_year: str, report_id: int, ext: str):
                          as_attachment=True, download_name=published.download_name, max_age=300,
                          etag=published.sha256)
     response.headers["Content-Disposition"] = content_disposition(
-        published.download_name, services.ascii_name(published, org.slug, year)
+        published.download_name, services.ascii_name(published, db.session.get(Plan, published.plan_id))
     )
     return _cacheable(response)
 
@@ -256,7 +257,9 @@ def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
     presets = [(r, label, thaidate.format_date(round_date(plan.fiscal_year, r), thai_digits=i18n.thai_digits(),
                                       lang=i18n.current_language()))
                for r, label in ROUNDS.items()]
-    kinds = {kind: label for kind, label in services.KIND_LABELS.items() if services.formats_for(kind)}
+    items = plan_items(plan)
+    kinds = {kind: with_code(i18n._(label), kind_code(items, kind))
+             for kind, label in services.KIND_LABELS.items() if services.formats_for(kind)}
     if typed:
         return PublishForm(kinds=kinds, presets=presets)
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
