@@ -21,6 +21,8 @@ _BUILT_IN = {
     "Not a valid decimal value.": _l("โปรดใส่ตัวเลข"),
     "Not a valid float value.": _l("โปรดใส่ตัวเลข"),
     "Invalid input.": _l("ข้อมูลไม่ถูกต้อง"),
+    "Field cannot be longer than %(max)d character.": _l("ยาวเกิน %(max)d ตัวอักษร"),
+    "Field cannot be longer than %(max)d characters.": _l("ยาวเกิน %(max)d ตัวอักษร"),
     "The CSRF token is missing.": _l("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
     "The CSRF token is invalid.": _l("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
     "The CSRF token has expired.": _l("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
