@@ -21,14 +21,17 @@ from .. import i18n
 from ..access import admin_pages_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
 from ..forms import ConfirmForm, Form, RecordField
 from ..thaidate import format_date
-from . import services
+from ..auth import services as user_services
+from ..orgs import services as department_services
+from ..plans import structure
 from .forms import (
     DepartmentForm, ImportForm, MeasureForm, PasswordResetForm, PlanForm, PlanNewForm, StepForm, UserActiveForm,
     UserEditForm, UserNewForm, WeaknessForm,
@@ -197,7 +200,7 @@ def plan_new():
     if not form.validate_on_submit():
         return render_template("admin/plan_new.html", form=form), 400 if form.is_submitted() else 200
     try:
-        plan = services.create_plan(current_user.organization, current_user, utcnow(),
+        plan = structure.create_plan(current_user.organization, current_user, utcnow(),
                                     fiscal_year=form.fiscal_year.data, title=form.title.data)
     except ServiceError as exc:
         return _refused("admin/plan_new.html", form, exc)
@@ -208,7 +211,7 @@ def plan_new():
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 def plan(plan_id: int):
     plan = _plan(plan_id)
-    context = {"plan": plan, "history": services.plan_history(plan), "labels": _history_labels(plan)}
+    context = {"plan": plan, "history": structure.plan_history(plan), "labels": _history_labels(plan)}
     if request.method == "GET":
         form = PlanForm(data={"title": plan.title, "status": plan.status.value})
         return render_template("admin/plan.html", form=form, **context)
@@ -216,7 +219,7 @@ def plan(plan_id: int):
     if not form.validate():
         return _refused("admin/plan.html", form, **context)
     try:
-        changed = services.edit_plan(plan, current_user, utcnow(), title=form.title.data, status=form.status.data)
+        changed = structure.edit_plan(plan, current_user, utcnow(), title=form.title.data, status=form.status.data)
     except ServiceError as exc:
         return _refused("admin/plan.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
@@ -249,7 +252,7 @@ def weakness_new(plan_id: int):
         return render_template("admin/weakness.html", plan=plan, weakness=None, form=form), \
             400 if form.is_submitted() else 200
     try:
-        services.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
+        structure.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
     except ServiceError as exc:
         return _refused("admin/weakness.html", form, exc, plan=plan, weakness=None)
     return _saved("เพิ่มประเด็นแล้ว (weakness added)", "admin.plan", plan_id=plan.id)
@@ -269,7 +272,7 @@ def weakness(weakness_id: int):
     if not form.validate():
         return _refused("admin/weakness.html", form, **context)
     try:
-        changed = services.edit_weakness(weakness, current_user, utcnow(), title=form.title.data,
+        changed = structure.edit_weakness(weakness, current_user, utcnow(), title=form.title.data,
                                          detail=form.detail.data)
     except ServiceError as exc:
         return _refused("admin/weakness.html", form, exc, **context)
@@ -282,7 +285,7 @@ def weakness_delete(weakness_id: int):
     plan = weakness.plan
     context = {"plan": plan, "weakness": weakness, "delete_form": ConfirmForm()}
     try:
-        services.delete_weakness(weakness, current_user, utcnow())
+        structure.delete_weakness(weakness, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/weakness.html", _weakness_form(weakness), exc, **context)
     return _saved("ลบประเด็นแล้ว (weakness deleted)", "admin.plan", plan_id=plan.id)
@@ -319,7 +322,7 @@ def measure_new(weakness_id: int):
         return _refused("admin/measure.html", form, **context)
     start, end = form.dates
     try:
-        measure = services.add_measure(
+        measure = structure.add_measure(
             weakness, current_user, utcnow(), title=form.title.data,
             owner_department=form.owner_department.record,
             period_start=start, period_end=end, follow_up=form.follow_up.data,
@@ -340,7 +343,7 @@ def measure(measure_id: int):
         return _refused("admin/measure.html", form, **context)
     start, end = form.dates
     try:
-        changed = services.edit_measure(
+        changed = structure.edit_measure(
             measure, current_user, utcnow(), title=form.title.data,
             owner_department=form.owner_department.record,
             period_start=start, period_end=end, follow_up=form.follow_up.data,
@@ -357,7 +360,7 @@ def measure_delete(measure_id: int):
     plan = measure.plan
     context = _measure_context(measure.weakness, measure)
     try:
-        services.delete_measure(measure, current_user, utcnow())
+        structure.delete_measure(measure, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/measure.html", _measure_form(measure, stored=True), exc, **context)
     return _saved("ลบมาตรการแล้ว (measure deleted)", "admin.plan", plan_id=plan.id)
@@ -396,7 +399,7 @@ def step_new(measure_id: int):
     if not form.validate():
         return _refused("admin/step.html", form, **context)
     try:
-        services.add_step(
+        structure.add_step(
             measure, current_user, utcnow(), title=form.title.data,
             owner_department=form.owner_department.record, assignee=form.assignee.record,
             start_date=form.start_date.data, due_date=form.due_date.data,
@@ -417,7 +420,7 @@ def step(step_id: int):
     if not form.validate():
         return _refused("admin/step.html", form, **context)
     try:
-        changed = services.update_step(
+        changed = structure.update_step(
             step, current_user, utcnow(), title=form.title.data,
             owner_department=form.owner_department.record, assignee=form.assignee.record,
             start_date=form.start_date.data, due_date=form.due_date.data,
@@ -433,7 +436,7 @@ def step_delete(step_id: int):
     measure = step.measure
     number = step.number
     try:
-        services.delete_step(step, current_user, utcnow())
+        structure.delete_step(step, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
     return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure",
@@ -457,7 +460,7 @@ def department_new():
     if not form.validate():
         return _refused("admin/department.html", form, **context)
     try:
-        services.create_department(current_user.organization, current_user, utcnow(), name=form.name.data,
+        department_services.create_department(current_user.organization, current_user, utcnow(), name=form.name.data,
                                    email=form.email.data, head=form.head.record)
     except ServiceError as exc:
         return _refused("admin/department.html", form, exc, **context)
@@ -468,7 +471,7 @@ def department_new():
 def department(department_id: int):
     department = _department_record(department_id)
     context = {"department": department,
-               "history": services.entity_history(_org_id(), "department", department.id)}
+               "history": structure.entity_history(_org_id(), "department", department.id)}
     if request.method == "GET":
         form = _department_form(department, {"name": department.name, "email": department.email or "",
                                              "head": department.head_id})
@@ -477,7 +480,7 @@ def department(department_id: int):
     if not form.validate():
         return _refused("admin/department.html", form, **context)
     try:
-        changed = services.edit_department(department, current_user, utcnow(), name=form.name.data,
+        changed = department_services.edit_department(department, current_user, utcnow(), name=form.name.data,
                                            email=form.email.data, head=form.head.record)
     except ServiceError as exc:
         return _refused("admin/department.html", form, exc, **context)
@@ -508,7 +511,7 @@ def users():
 
 
 def _user_context(user: User | None) -> dict[str, Any]:
-    history = services.entity_history(_org_id(), "user", user.id) if user is not None else []
+    history = structure.entity_history(_org_id(), "user", user.id) if user is not None else []
     return {"user": user, "history": history, "password_rule": PASSWORD_RULE,
             "password_form": PasswordResetForm(formdata=None), "active_form": UserActiveForm(formdata=None)}
 
@@ -536,7 +539,7 @@ def user_new():
     if not form.validate():
         return _refused("admin/user.html", form, **context)
     try:
-        user = services.add_user(
+        user = user_services.add_user(
             current_user.organization, current_user, utcnow(), email=form.email.data,
             display_name=form.display_name.data, password=form.password.data,
             role=form.role.data, department=form.department.record, position=form.position.data,
@@ -556,7 +559,7 @@ def user(user_id: int):
     if not form.validate():
         return _refused("admin/user.html", form, **context)
     try:
-        changed = services.edit_user(
+        changed = user_services.edit_user(
             user, current_user, utcnow(), display_name=form.display_name.data, position=form.position.data,
             role=form.role.data, department=form.department.record, active=form.active.data,
         )
@@ -572,7 +575,7 @@ def user_password(user_id: int):
     form = context["password_form"] = PasswordResetForm()
     if form.validate():
         try:
-            services.reset_password(user, current_user, utcnow(), form.new_password.data)
+            user_services.reset_password(user, current_user, utcnow(), form.new_password.data)
         except ServiceError as exc:
             form.refuse(exc)
         else:
@@ -589,7 +592,7 @@ def user_active(user_id: int):
     form = context["active_form"] = UserActiveForm()
     active = form.active.data == "1"
     try:
-        services.edit_user(user, current_user, utcnow(), active=active)
+        user_services.edit_user(user, current_user, utcnow(), active=active)
     except ServiceError as exc:
         form.refuse(exc)
         return _refused("admin/user.html", _stored_user(user), **context)

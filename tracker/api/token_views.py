@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
+from .. import clock
 from . import tokens
 from .forms import RevokeForm, TokenForm
 from .models import ApiToken
@@ -45,7 +45,7 @@ def create():
     if not form.validate():
         return _page(form=form, status=400)
     try:
-        token, secret = tokens.create_token(_me(), form.name.data, queries.now())
+        token, secret = tokens.create_token(_me(), form.name.data, clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -68,7 +68,7 @@ def revoke():
     if token is None or token.user_id != current_user.id:
         abort(404)  # someone else's token does not exist for this user
     try:
-        tokens.revoke_token(token, _me(), queries.now())
+        tokens.revoke_token(token, _me(), clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

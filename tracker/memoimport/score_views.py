@@ -10,7 +10,8 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectField, Submit
 from wtforms.validators import Length
 
 from ..access import admin_pages_guard
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..forms import Form as ProductForm
 from ..i18n import _
 from ..ita.framework import ensure_framework, framework_available

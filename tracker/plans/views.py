@@ -26,11 +26,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
 from . import chart, queries, services
+from .progress import Progress
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
@@ -160,14 +161,14 @@ def _dashboard(plan_id: int):
     _readable(plan.organization_id)
     departments = queries.departments(plan.organization_id)
     filters = queries.StepFilters.from_args(request.args, departments)
-    day = queries.today()
+    day = clock.today()
     progress = queries.measure_progress(plan.id)
     return render_template(
         "plans/dashboard.html",
         plan=plan,
         other_plans=queries.other_plans(plan),
         progress=progress,
-        empty_progress=queries.Progress(),
+        empty_progress=Progress(),
         overall=queries.total_progress(progress),
         counts=queries.due_counts(plan.id, day),
         departments=departments,
@@ -197,7 +198,7 @@ def measure(measure_id: int):
         progress=queries.progress_of_measure(m.id),
         notes=queries.latest_notes(step_ids),
         evidence_counts=queries.evidence_counts(step_ids),
-        today=queries.today(),
+        today=clock.today(),
     )
 
 
@@ -269,7 +270,7 @@ def change_status(step_id: int):
     if form.validate():
         try:
             services.change_status(
-                step, form.status.data, _me(), queries.now(), note=form.note.data,
+                step, form.status.data, _me(), clock.now(), note=form.note.data,
                 completed_on=form.completed_on.data, cancel_reason=form.cancel_reason.data,
             )
             label = step.status.label
@@ -290,7 +291,7 @@ def comment(step_id: int):
     form = CommentForm()
     if form.validate():
         try:
-            services.add_comment(step, _me(), form.comment.data, queries.now())
+            services.add_comment(step, _me(), form.comment.data, clock.now())
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -315,9 +316,9 @@ def add_evidence(step_id: int):
             if form is file_form:
                 _add_file(step, file_form)
             else:
-                ev = services.add_link_evidence(step, _me(), link_form.url.data, link_form.title.data, queries.now())
+                ev = services.add_link_evidence(step, _me(), link_form.url.data, link_form.title.data, clock.now())
                 if link_form.public.data:
-                    services.set_evidence_public(ev, _me(), True, queries.now())
+                    services.set_evidence_public(ev, _me(), True, clock.now())
                 db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -343,10 +344,10 @@ def _add_file(step: Step, form: FileEvidenceForm) -> None:
     moved: Path | None = None
     try:
         ev = services.add_file_evidence(
-            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), queries.now()
+            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), clock.now()
         )
         if form.public.data:
-            services.set_evidence_public(ev, _me(), True, queries.now())
+            services.set_evidence_public(ev, _me(), True, clock.now())
         moved = services.evidence_path(ev, str(upload_dir))
         os.replace(staging / moved.name, moved)
         db.session.commit()
@@ -405,7 +406,7 @@ def delete_evidence(evidence_id: int):
     access.require_step_editor(current_user, ev.step)
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    services.remove_evidence(ev, _me(), queries.now(), _upload_dir())
+    services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
     db.session.commit()
     # Only now is the row gone for good; a failed commit keeps the file.
     if path is not None:
@@ -424,16 +425,14 @@ def set_evidence_public(evidence_id: int):
         access.require_step_editor(current_user, ev.step)
         back = url_for("plans.step", step_id=ev.step_id)
     else:
-        from ..reports.results import require_result_editor
-
         assert ev.measure is not None
-        require_result_editor(current_user, ev.measure)
+        access.require_result_editor(current_user, ev.measure)
         back = url_for("reports.result", measure_id=ev.measure_id)
     value = request.form.get("public", "")
     if value not in ("0", "1"):
         raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
     name = ev.original_name
-    changed = services.set_evidence_public(ev, _me(), value == "1", queries.now())
+    changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()
     if not changed:
         flash("ไม่มีการเปลี่ยนแปลง (nothing changed)", "info")
@@ -478,5 +477,5 @@ def my_steps():
         departments=departments,
         department_id=department_id,
         several_plans=len(plan_ids) > 1,
-        today=queries.today(),
+        today=clock.today(),
     )

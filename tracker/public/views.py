@@ -35,7 +35,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -87,12 +87,12 @@ def size_text(n: int) -> str:
 
 
 def absolute(path: str) -> str:
-    """A page's full address, from TRACKER_BASE_URL (what an agency links from its website)."""
-    return current_app.config["TRACKER_BASE_URL"].rstrip("/") + path
+    """The full address of a path of this app (what an agency links from its website)."""
+    return links.base_url() + path
 
 
 def public_url(plan: Plan) -> str:
-    return absolute(url_for("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year))
+    return links.external_url("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year)
 
 
 def _year(text: str) -> int | None:
@@ -144,7 +144,7 @@ def organization(slug: str):
         org=org,
         plans=plans,
         f=F,
-        canonical=absolute(url_for("public.organization", slug=org.slug)),
+        canonical=links.external_url("public.organization", slug=org.slug),
         fonts=font_faces(embed=False),
     )
     return _cacheable(Response(body, content_type="text/html; charset=utf-8"))
@@ -156,7 +156,7 @@ def plan(slug: str, fiscal_year: str):
     if response is not None:
         return response
     org, year = found
-    data = page.public_plan(org, year, queries.today())
+    data = page.public_plan(org, year, clock.today())
     if data is None:
         return _not_found(
             f"{org.name} ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. {year} (no public plan for this year)",
@@ -174,7 +174,7 @@ def plan(slug: str, fiscal_year: str):
         f=F,
         overall=overall,
         description=description,
-        canonical=absolute(url_for("public.plan", slug=data.slug, fiscal_year=data.fiscal_year)),
+        canonical=links.external_url("public.plan", slug=data.slug, fiscal_year=data.fiscal_year),
         absolute=absolute,
         size_text=size_text,
         kind_labels=services.KIND_LABELS,
@@ -253,7 +253,7 @@ def _admin_plan(plan_id: int) -> Plan:
 def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
     """The publish form: as typed (a POST), or for the date asked in the address (default:
     today, or the fiscal year's last day once it is over)."""
-    today = queries.today()
+    today = clock.today()
     presets = [(r, label, thaidate.format_date(round_date(plan.fiscal_year, r), thai_digits=i18n.thai_digits(),
                                       lang=i18n.current_language()))
                for r, label in ROUNDS.items()]
@@ -306,9 +306,9 @@ def publish(plan_id: int):
     try:
         as_of: date | None = None
         if form.kind.data == "followup":
-            as_of = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data or None, queries.today())[0]
+            as_of = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data or None, clock.today())[0]
         reports = services.publish_report(
-            plan, _me(), queries.now(), kind=form.kind.data or "", formats=form.format.data or [],
+            plan, _me(), clock.now(), kind=form.kind.data or "", formats=form.format.data or [],
             upload_dir=upload_dir, as_of=as_of, thai_digits=form.thai_digits.data,
         )
         made = [services.published_path(r, upload_dir) for r in reports]
@@ -335,7 +335,7 @@ def withdraw(plan_id: int, published_id: int):
     published = db.session.get(PublishedReport, published_id)
     if published is None or published.plan_id != plan.id:
         abort(404)
-    services.withdraw_report(published, _me(), queries.now(), WithdrawForm().reason.data or "")
+    services.withdraw_report(published, _me(), clock.now(), WithdrawForm().reason.data or "")
     db.session.commit()
     flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))

@@ -10,11 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_for
-from ..plans import queries
 from ..plans.models import Plan
 from .followup import FONT_FAMILY, font_faces
 from .forms import MemoForm, memo_form
@@ -68,7 +67,7 @@ def _stored_form(plan: Plan) -> MemoForm:
 
 def _render(plan: Plan, *, form: MemoForm | None = None):
     try:
-        doc = build_memo(plan, today=queries.today())
+        doc = build_memo(plan, today=clock.today())
         problem = None
     except ServiceError as exc:
         doc, problem = None, str(exc)
@@ -107,7 +106,7 @@ def save(plan_id: int):
         return _render(plan, form=form)
     try:
         changed = save_memo(
-            plan, current_user._get_current_object(), queries.now(),
+            plan, current_user._get_current_object(), clock.now(),
             office=form.office.data, reference=form.reference.data, memo_date=form.memo_date.data,
             addressee=form.addressee.data, findings=form.findings(),
         )
@@ -126,7 +125,7 @@ def save(plan_id: int):
 @login_required
 def download(plan_id: int, fmt: str):
     plan = _plan(plan_id)
-    doc = build_memo(plan, today=queries.today(), now=thaidate.utcnow())
+    doc = build_memo(plan, today=clock.today(), now=clock.utcnow())
     body = render_memo(doc, fmt)
     db.session.rollback()
     thai_name, ascii_name = memo_filename(doc, fmt)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -136,7 +136,7 @@ def create():
     plan = form.plan_id.record
     try:
         kind = ReportKind(form.kind.data)
-        today = queries.today()
+        today = clock.today()
         if kind is ReportKind.followup:
             as_of, round_ = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data, today)
         else:
@@ -145,7 +145,7 @@ def create():
             round_ = None
             build_memo(plan, today=today)  # the memo must exist: missing scores are said here
         submission = submit_report(
-            plan, _me(), queries.now(), kind=kind, chain=form.chain, as_of=as_of, round_=round_,
+            plan, _me(), clock.now(), kind=kind, chain=form.chain, as_of=as_of, round_=round_,
             note=form.note.data,
         )
         db.session.commit()
@@ -206,7 +206,7 @@ def acknowledge_view(submission_id: int):
     if form.validate():
         try:
             # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
-            acknowledge(submission, _me(), queries.now(), form.comment.data)
+            acknowledge(submission, _me(), clock.now(), form.comment.data)
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -224,7 +224,7 @@ def withdraw_view(submission_id: int):
     form = WithdrawForm()
     if form.validate():
         try:
-            withdraw(submission, _me(), queries.now(), form.reason.data)
+            withdraw(submission, _me(), clock.now(), form.reason.data)
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()

@@ -24,16 +24,15 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
-from ..plans.models import Evidence, EvidenceKind, Measure, Plan, Weakness
-from . import results
+from ..plans import results
+from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from .followup import (
     ROUNDS,
     Formatter,
@@ -47,7 +46,6 @@ from .followup import (
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
 from .forms import ResultForm
-from .models import MeasureResult
 from .pdf import html_to_pdf
 from .signoff import followup_chain
 
@@ -94,7 +92,7 @@ def _thai_digits_arg() -> bool:
 
 
 def _report(plan: Plan) -> FollowupReport:
-    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), queries.today())
+    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), clock.today())
     return build_report(
         plan,
         as_of,
@@ -124,7 +122,7 @@ def followup(plan_id: int):
     except ServiceError as exc:
         # Show the page for the default date, with the message, as a 400.
         error = str(exc)
-        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, queries.today())[0],
+        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
                               thai_digits=bool(current_user.thai_digits))
     lang = i18n.current_language()
     presets = [
@@ -133,7 +131,7 @@ def followup(plan_id: int):
         for r, label in ROUNDS.items()
     ]
     presets.append((i18n.translate("วันนี้"), url_for("reports.followup", plan_id=plan.id,
-                                                      **_params(report, as_of=queries.today().isoformat()))))
+                                                      **_params(report, as_of=clock.today().isoformat()))))
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
@@ -247,7 +245,7 @@ def _render_result(measure: Measure, *, form: ResultForm | None = None,
         result=result,
         evidence=results.result_evidence(measure),
         journal=results.result_journal(measure),
-        can_edit=results.can_edit_result(current_user, measure),
+        can_edit=access.can_edit_result(current_user, measure),
         allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
         max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
         form=form,
@@ -267,12 +265,12 @@ def result(measure_id: int):
 @login_required
 def save_result(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     form = ResultForm()
     if form.validate():
         try:
             changed = results.set_result(
-                measure, _me(), queries.now(), value=form.value.data, unit=form.unit.data, note=form.note.data,
+                measure, _me(), clock.now(), value=form.value.data, unit=form.unit.data, note=form.note.data,
             )
             db.session.commit()
         except ServiceError as exc:
@@ -289,7 +287,7 @@ def save_result(measure_id: int):
 @login_required
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     kind = request.form.get("kind", "")
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
@@ -305,13 +303,13 @@ def add_result_evidence(measure_id: int):
             upload = file_form.file.data
             ev = results.add_result_file(
                 measure, _me(), upload.filename, upload.stream, upload_dir,
-                int(current_app.config["MAX_CONTENT_LENGTH"]), queries.now(),
+                int(current_app.config["MAX_CONTENT_LENGTH"]), clock.now(),
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
         else:
-            ev = results.add_result_link(measure, _me(), link_form.url.data, link_form.title.data, queries.now())
+            ev = results.add_result_link(measure, _me(), link_form.url.data, link_form.title.data, clock.now())
         if form.public.data:
-            plan_services.set_evidence_public(ev, _me(), True, queries.now())
+            plan_services.set_evidence_public(ev, _me(), True, clock.now())
         db.session.commit()
     except BaseException as exc:
         # A stored file whose row is not committed would be an orphan: remove it.
@@ -343,10 +341,10 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
 @login_required
 def delete_result_evidence(measure_id: int, evidence_id: int):
     measure, ev = _result_evidence(measure_id, evidence_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    results.remove_result_evidence(ev, _me(), queries.now())
+    results.remove_result_evidence(ev, _me(), clock.now())
     db.session.commit()
     if path is not None:
         path.unlink(missing_ok=True)  # only now is the row gone for good
