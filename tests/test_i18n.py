@@ -31,7 +31,7 @@ THAI = re.compile("[\u0e00-\u0e7f]")
 THAI_LETTERS = re.compile("[\u0e01-\u0e4f\u0e5a\u0e5b]")
 #: `_("…")`, `bi('…')`, `translate("…", context="…")` with a literal first argument.
 CALL = re.compile(
-    r"""(?<![\w.])(?:_|bi|translate)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
+    r"""(?<![\w.])(?:_l|_|bi|translate)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
     r"""(?:\s*,\s*context=(?P<q2>["'])(?P<context>\w+)(?P=q2))?""",
     re.S,
 )
