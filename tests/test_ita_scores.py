@@ -389,7 +389,10 @@ def test_differences_are_worded_from_the_rounded_figures():
     same = Difference.between(D("100"), D("100.00"))
     assert (same.direction, same.text(), same.text(equal="-")) == ("equal", "เท่าเดิม", "-")
     assert Difference.between(None, D("90")).text() == "–"
-    assert format_score(D("100"), whole_as_integer=True) == "100"
+    # One rule for every score: two decimals, except exactly 100.
+    assert format_score(D("100")) == format_score(D("100.00")) == "100"
+    assert format_score(D("97"), thai_digits=True) == "๙๗.๐๐"
+    assert format_score(D("99.995")) == "100"
     assert format_score(D("97.9"), thai_digits=True) == "๙๗.๙๐"
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.conftest import NOW
 from tests.report_factory import bangkok, finish, load_demo_plan
+from tracker.plans.numbers import percent
 from tracker import thaidate
 from tracker.auth.models import Role, User
 from tracker.db import db
@@ -41,13 +42,13 @@ def test_demo_totals_match_the_database(ctx):
 
     assert report.summary.total == len(counted) == 26
     assert report.summary.done == len(expected_done) > 0
-    assert report.summary.percent == len(expected_done) * 100 // len(counted)
+    assert report.summary.percent == percent(len(expected_done), len(counted))
     assert report.summary.overdue == sum(1 for s in counted if s.status.is_open and s.due_date < as_of)
     assert [m.number for m in report.measures] == ["1", "2", "3.1", "3.2"]
     for row, measure in zip(report.measures, plan.measures):
         assert row.total == len(measure.steps)
         assert row.done == sum(1 for s in measure.steps if s.id in expected_done)
-        assert row.percent == row.done * 100 // row.total
+        assert row.percent == percent(row.done, row.total)
         assert [s.title for s in row.steps] == [s.title for s in measure.steps]
     assert {s.id for s in report.steps if s.done} == expected_done
 

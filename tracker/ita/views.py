@@ -42,8 +42,8 @@ bp = Blueprint("ita", __name__, url_prefix="/ita")
 SCOPE_LABELS = {"national": "ระดับประเทศ (national)", "province": "ระดับจังหวัด (province)"}
 
 
-def _score(value: Any, whole_as_integer: bool = False) -> str:
-    return format_score(value, thai_digits=i18n.thai_digits(), whole_as_integer=whole_as_integer)
+def _score(value: Any) -> str:
+    return format_score(value, thai_digits=i18n.thai_digits())
 
 
 def _diff(difference: Difference, equal: str = WORD_EQUAL) -> str:

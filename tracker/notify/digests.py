@@ -57,6 +57,7 @@ from .rules import (
     rules_for_jobs,
 )
 from .tokens import unsubscribe_url
+from ..plans.numbers import percent
 
 WEEKLY = "digest_weekly"
 MONTHLY = "digest_monthly"
@@ -78,7 +79,7 @@ class MeasureRow:
     @property
     def percent(self) -> int:
         # Floor, like the dashboard: 100% only when every counted step is done.
-        return self.done * 100 // self.total if self.total else 0
+        return percent(self.done, self.total)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class PlanRow:
 
     @property
     def percent(self) -> int:
-        return self.done * 100 // self.total if self.total else 0
+        return percent(self.done, self.total)
 
 
 @dataclass(frozen=True)

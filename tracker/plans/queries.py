@@ -20,6 +20,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Department
 from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .numbers import percent
 
 #: "Due soon" on the dashboard: open steps due within this many days from today.
 DUE_SOON_DAYS = 14
@@ -121,8 +122,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        # Floor, so 100% means every counted step is done.
-        return self.done * 100 // self.total if self.total else 0
+        return percent(self.done, self.total)
 
     def __add__(self, other: Progress) -> Progress:
         return Progress(self.done + other.done, self.total + other.total, self.cancelled + other.cancelled)
