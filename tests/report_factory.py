@@ -49,6 +49,12 @@ def other_org_admin() -> User:
     return user
 
 
+def html_text(html: str) -> str:
+    """The text of an HTML document as a reader sees it: tags (the no-break spans
+    of reports/thaiwrap.py among them) removed."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
 # -- PDF -------------------------------------------------------------------------
 
 def have_poppler() -> bool:

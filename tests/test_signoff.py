@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
-from tests.report_factory import have_poppler, other_org_admin, pdf_text
+from tests.report_factory import have_poppler, html_text, other_org_admin, pdf_text
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
@@ -135,7 +135,7 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     assert "ลำดับที่ ๓ (นายชวัล ธีรพาน) นายกเทศมนตรี — รอการพิจารณา" in paragraphs
     # The memo's author is whoever submitted it.
     assert f"({world.admin.display_name})" in paragraphs
-    html = render_memo_html(memo)
+    html = html_text(render_memo_html(memo))
     assert "ลำดับที่ ๒ ทราบ/ดำเนินการ" in html and "๓ สิงหาคม ๒๕๖๖" in html
     page = login(world.viewer).get(f"/plans/{world.plan.id}/memo").get_data(as_text=True)
     assert "(นางริกลี ปาละสานต์)" in page and f"/reports/submissions/{submission.id}" in page

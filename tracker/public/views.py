@@ -42,7 +42,7 @@ from ..errors import ServiceError
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
-from ..reports.followup import ROUNDS, Formatter, font_faces, resolve_as_of, round_date
+from ..reports.followup import ROUNDS, Formatter, resolve_as_of, round_date, web_font_faces
 from ..reports.views import content_disposition
 from . import page, services
 from .models import PublishedReport
@@ -66,7 +66,7 @@ def _cacheable(response: Response) -> Response:
 def _not_found(message: str = "", organization: str = "", slug: str = ""):
     body = render_template(
         "public/not_found.html",
-        fonts=font_faces(embed=False),
+        fonts=web_font_faces(),
         message=message or "ไม่พบหน้าที่ต้องการ อาจพิมพ์ที่อยู่ผิด หรือหน่วยงานยังไม่ได้เผยแพร่ข้อมูลนี้",
         organization=organization,
         slug=slug,
@@ -143,7 +143,7 @@ def organization(slug: str):
         plans=plans,
         f=F,
         canonical=absolute(url_for("public.organization", slug=org.slug)),
-        fonts=font_faces(embed=False),
+        fonts=web_font_faces(),
     )
     return _cacheable(Response(body, content_type="text/html; charset=utf-8"))
 
@@ -176,7 +176,7 @@ def plan(slug: str, fiscal_year: str):
         absolute=absolute,
         size_text=size_text,
         kind_labels=services.KIND_LABELS,
-        fonts=font_faces(embed=False),
+        fonts=web_font_faces(),
     )
     return _cacheable(Response(body, content_type="text/html; charset=utf-8"))
 
