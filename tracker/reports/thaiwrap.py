@@ -87,15 +87,21 @@ def keep_together(html: str) -> Markup:
 
 
 def join_units(text: str) -> str:
-    """Plain text (a DOCX run) with WORD JOINER between the characters of each unit
-    and no-break spaces inside it, so that no line ends within it."""
+    """Plain text (a DOCX run) with WORD JOINER between the characters of each unit,
+    no-break spaces inside it, and ZERO WIDTH SPACE where it touches Thai text, so
+    that lines end around units and never within one."""
     def glue(match: re.Match[str]) -> str:
-        unit = match.group(0).replace(" ", "\u00a0")
-        return WORD_JOINER.join(_clusters(unit))
+        unit = WORD_JOINER.join(_clusters(match.group(0).replace(" ", "\u00a0")))
+        # Joined units offer no break opportunity of their own to a neighbouring Thai
+        # word (LibreOffice then breaks anywhere): mark the boundaries explicitly.
+        before = match.start() > 0 and _THAI.match(text[match.start() - 1])
+        after = match.end() < len(text) and _THAI.match(text[match.end()])
+        return ("\u200b" if before else "") + unit + ("\u200b" if after else "")
 
-    return UNIT_RE.sub(glue, text)
+    return UNIT_RE.sub(glue, text).replace("\u200b\u200b", "\u200b")
 
 
+_THAI = re.compile("[\u0e01-\u0e4e]")
 _COMBINING = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 
 
