@@ -50,7 +50,7 @@ CLASSES: dict[str, str] = {
     "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
 }
-PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
+PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "memo_import.": ADMIN, "ita_paste.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
 #: Route variables that name a record of the organization: outsiders get 404.
 RECORD_ARGS = {"plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
                "message_id", "submission_id", "organization_id"}

@@ -49,7 +49,8 @@ def pages(demo_plan):
         f"/plans/{demo_plan.id}/report", f"/measures/{measure.id}/result", "/ita/2565",
         "/admin/", f"/admin/plans/{demo_plan.id}", f"/admin/measures/{measure.id}", f"/admin/steps/{step.id}",
         f"/admin/weaknesses/{measure.weakness_id}", f"/admin/measures/{measure.id}/steps/new", "/admin/users/new",
-        "/admin/departments/new", "/admin/notifications", "/profile/notifications",
+        "/admin/departments/new", "/admin/notifications", "/profile/notifications", "/admin/plans/import-memo/",
+        "/ita/2565/paste",
     ]
 
 

@@ -164,3 +164,7 @@ def register_web(app: Flask) -> None:
     from .province.views import bp as province_bp
 
     app.register_blueprint(province_bp)
+
+    from .memoimport import init_app as init_memo_import
+
+    init_memo_import(app)

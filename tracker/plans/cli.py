@@ -99,16 +99,86 @@ def _find_plan(slug: str, year: int) -> Plan:
 # ---------------------------------------------------------------------------
 
 
+def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> PlanSpec:
+    """A plan from the agency's O42 memo (.docx, or its table pasted into a .txt file).
+
+    The organization is --org or the one the memo names; the fiscal year is --year
+    or what the memo's periods show; owners go to the existing department of
+    (almost) the same name, others become new departments (all printed).
+    """
+    import difflib
+
+    from ..orgs.models import Department, Organization
+    from .memofile import (
+        DOCX_SUFFIXES, closest_department, known_weakness_titles, memo_plan_spec, parse_memo_docx, parse_memo_text,
+    )
+    from .planfile import MAX_FILE_BYTES, Problem
+
+    _prepare_database()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail([f"{file}: อ่านไฟล์ไม่ได้ ({exc.strerror})"])
+    if len(data) > MAX_FILE_BYTES:
+        raise PlanFileError([Problem(str(file), f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+    titles = known_weakness_titles()
+    if file.suffix.lower() in DOCX_SUFFIXES:
+        draft = parse_memo_docx(data, file.name, titles)
+    else:
+        try:
+            draft = parse_memo_text(data.decode("utf-8-sig"), file.name, titles)
+        except UnicodeDecodeError:
+            raise PlanFileError([Problem(str(file), "ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8")]) from None
+    orgs = db.session.scalars(sa.select(Organization)).all()
+    if slug:
+        org = next((o for o in orgs if o.slug == slug), None)
+        if org is None:
+            _fail([f"ไม่พบองค์กร “{slug}” สร้างก่อนด้วย tracker org create"])
+    else:
+        named = draft.organization_name or ""
+        ranked = sorted(orgs, key=lambda o: difflib.SequenceMatcher(None, named, o.name).ratio(), reverse=True)
+        if not named or not ranked or difflib.SequenceMatcher(None, named, ranked[0].name).ratio() < 0.85:
+            _fail([f"บันทึกไม่ได้ระบุองค์กรที่มีในระบบ{f' (อ่านได้ “{named}”)' if named else ''} "
+                   "โปรดระบุ --org รหัสองค์กร"])
+        org = ranked[0]
+    fiscal_year = year or draft.fiscal_year
+    if fiscal_year is None:
+        _fail(["บันทึกไม่ได้ระบุปีงบประมาณของมาตรการ โปรดระบุ --year เช่น --year 2569"])
+    departments = [d.name for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))]
+    owner_map: dict[str, str] = {}
+    for name in draft.owner_names():
+        match, ratio = closest_department(name, departments, cutoff=0.85)
+        owner_map[name] = match or name
+        if match and match != name:
+            click.echo(f"ผู้รับผิดชอบ “{name}” → หน่วยงาน “{match}”")
+        elif not match:
+            click.echo(f"ผู้รับผิดชอบ “{name}” → หน่วยงานใหม่")
+    for note in draft.notes:
+        click.echo(f"ตรวจ: {note.place}: {note.message}" + (f" (“{note.raw}”)" if note.raw else ""), err=True)
+    return memo_plan_spec(draft, {"name": org.name, "slug": org.slug, "province": org.province or ""},
+                          fiscal_year, title, owner_map)
+
+
 @click.command("import-plan")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes without saving).")
+@click.option("--org", "slug", default=None,
+              help="บันทึกข้อความ (.docx/.txt): รหัสองค์กร ถ้าไม่ระบุใช้องค์กรที่บันทึกระบุ (memo files: organization slug)")
+@click.option("--year", type=YEAR, default=None,
+              help="บันทึกข้อความ: ปีงบประมาณของมาตรการ ถ้าไม่ระบุอ่านจากระยะเวลาดำเนินการ (memo files: BE fiscal year)")
+@click.option("--title", default="", help="บันทึกข้อความ: ชื่อแผน (memo files: plan title)")
 @with_appcontext
-def import_plan_command(file: Path, dry_run: bool) -> None:
-    """นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx (import a plan file; the same file again updates in place)."""
+def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int | None, title: str) -> None:
+    """นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx หรือบันทึกข้อความ O42 (.docx, หรือตารางที่วางใน .txt)
+    (import a plan file or the agency's O42 memo; the same file again updates in place)."""
     from .importer import import_plan
+    from .memofile import DOCX_SUFFIXES, TEXT_SUFFIXES
 
     try:
-        spec = load_plan_file(file)
+        if file.suffix.lower() in DOCX_SUFFIXES + TEXT_SUFFIXES and file.is_file():
+            spec = _load_memo(file, slug, year, title)
+        else:
+            spec = load_plan_file(file)
     except PlanFileError as exc:
         _report_problems(exc, str(file))
     _prepare_database()
