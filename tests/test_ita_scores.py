@@ -210,8 +210,8 @@ def test_seed_counts_five_up_two_equal_three_down(banpet):
 def test_seed_ranking_ties_keep_the_indicator_order(banpet):
     a = analyse(banpet, 2565)
     assert [(i.rank, i.name, format_score(i.current)) for i in a.ranking[:4]] == [
-        (1, "การเปิดเผยข้อมูล", "100.00"),
-        (2, "การป้องกันการทุจริต", "100.00"),
+        (1, "การเปิดเผยข้อมูล", "100"),
+        (2, "การป้องกันการทุจริต", "100"),
         (3, "การปฏิบัติหน้าที่", "98.63"),
         (4, "การใช้อำนาจ", "98.31"),
     ]

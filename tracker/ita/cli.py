@@ -158,7 +158,7 @@ def framework_command(file: Path) -> None:
         _fail([str(exc)])
     db.session.commit()
     count = len(framework.indicators)
-    tools = ", ".join(f"{t.code} {t.weight * 100:g}%" for t in framework.tools)
+    tools = ", ".join(f"{t.code} {(t.weight * 100).normalize():f}%" for t in framework.tools)
     click.echo(f"กรอบปีงบประมาณ {framework.fiscal_year}: {count} ตัวชี้วัด · {tools} (framework loaded)")
 
 
