@@ -29,8 +29,8 @@ from tracker.reports.pdf import html_to_pdf, renderer_available
 #: starts 3 cm from the left and is 16 cm wide; the column spans 8 % – 43 % of it.
 CM = 72 / 2.54
 TITLE_COLUMN = (3 * CM + 0.08 * 16 * CM - 2, 0.35 * 16 * CM + 4)
-#: The demo (26 steps, mid-year progress) prints on seven A4 pages at 16 pt.
-DEMO_PAGES = 7
+#: The demo (26 steps, mid-year progress) prints on six A4 pages at 16 pt.
+DEMO_PAGES = 6
 
 
 @pytest.fixture
