@@ -79,15 +79,17 @@ def renderer_available(chromium: str | None = None) -> str | None:
 
 
 def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
-    """Print self-contained HTML to an A4 PDF (page size, margins and page
-    numbers come from the HTML's own @page rules)."""
+    """Print self-contained HTML to an A4 PDF/A-2b (page size, margins and page
+    numbers come from the HTML's own @page rules; PDF/A parts from pdfa.py)."""
+    from .pdfa import make_pdfa
+
     path = chromium or chromium_path()
     kind = renderer_available(path)
     if kind == "chromium":
-        return _with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path)))
+        return make_pdfa(_with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path))))
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
-        return _with_slot(lambda: _weasyprint_pdf(html))
+        return make_pdfa(_with_slot(lambda: _weasyprint_pdf(html)))
     raise ServiceError(NO_RENDERER.format(path=path))
 
 
