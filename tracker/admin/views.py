@@ -650,3 +650,31 @@ def plan_template():
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="plan-template.xlsx"'},
     )
+
+
+# -- the organization's signing certificate (PAdES) --------------------------------
+
+@bp.route("/signing", methods=["GET", "POST"])
+def signing():
+    from ..reports import signing as certificates
+
+    org = current_user.organization
+    context = {"certificate": certificates.certificate_of(org), "form": {}}
+    if request.method == "GET":
+        return render_template("admin/signing.html", **context)
+    upload = request.files.get("p12")
+    try:
+        data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
+        info = certificates.store_certificate(org, current_user, data, request.form.get("password", ""), utcnow())
+    except ServiceError as exc:
+        return _refused("admin/signing.html", exc, **context)
+    return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
+
+
+@bp.post("/signing/remove")
+def signing_remove():
+    from ..reports import signing as certificates
+
+    certificates.remove_certificate(current_user.organization, current_user, utcnow())
+    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)",
+                  "admin.signing")
