@@ -157,7 +157,7 @@ def test_the_certificate_is_stored_encrypted_and_only_admins_store_it(world, log
 
 # -- signing published PDFs ------------------------------------------------------------------------
 
-def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world, login, pki, app):
+def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world, login, pki, app, artifacts_dir):
     need_chromium()
     ca, p12 = pki
     signing.store_certificate(world.org, world.admin, p12, P12_PASSWORD, NOW)
@@ -177,6 +177,9 @@ def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world,
     assert status.coverage.name == "ENTIRE_FILE"
     with pikepdf.open(io.BytesIO(body)) as pdf:  # still PDF/A underneath the signature
         assert pdf.open_metadata()["pdfaid:part"] == "2"
+        [field] = pdf.Root.AcroForm.Fields
+        assert field.FT == "/Sig" and int(field.F) & 0b110 == 0b100  # printable, not hidden (PDF/A)
+    (artifacts_dir / "published-signed.pdf").write_bytes(body)
 
     # One byte changed inside the signed document (same length, so the file still opens).
     at = body.index(b"ITA tracker")

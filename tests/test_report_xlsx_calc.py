@@ -106,9 +106,14 @@ def test_both_sheets_print_a4_landscape_one_page_wide_with_the_header_repeated(c
     assert re.search(r"Page size: +841\.\d+ x 595\.\d+ pts \(A4\)", info)  # landscape
     pages = pdf_text(pdf).split("\f")
     step_pages = [p for p in pages if "วิธีการดำเนินการ" in p]
-    # One page wide: every column of the steps sheet is on the page that has its header
-    # (the demo's 26 steps fit one landscape page; longer plans repeat the header row).
-    assert step_pages and all("กำหนดเสร็จ" in p and "หลักฐาน" in p for p in step_pages)
+    # Wrapped text gets rows tall enough for it (set in the file: LibreOffice does not size them).
+    steps = wb[STEPS_SHEET]
+    first = next(r[0].row for r in steps.iter_rows() if r[1].value == "1.1")
+    assert steps.row_dimensions[first].height >= 3 * 20
+    # The demo's 26 steps run over two pages; each repeats the header, with every column
+    # on it (one page wide).
+    assert len(step_pages) >= 2 and all("กำหนดเสร็จ" in p and "หลักฐาน" in p for p in step_pages)
+    assert " 1.1 " in step_pages[0] and " 1.1 " not in step_pages[-1] and " 3.2." in step_pages[-1]
 
 
 def test_the_summary_sheet_carries_the_signoff_chain(ctx, calc):

@@ -14,6 +14,8 @@ edits the cell or saves the sheet as CSV.
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -85,6 +87,31 @@ def _header(ws: Worksheet, row: int, columns: list[tuple[str, int]]) -> None:
         cell = _put(ws, row, i, title, bold=True, align=CENTRE)
         cell.fill = HEADER_FILL
         ws.column_dimensions[get_column_letter(i)].width = width
+    _fit_row_height(ws, row)
+
+
+#: Points per line of 14 pt TH SarabunPSK, and the characters of one column-width unit.
+LINE_PT, CHARS_PER_WIDTH = 22.0, 1.0
+
+
+def _visible_length(text: str) -> int:
+    """Characters that take room on a line: Thai vowels above/below and tone marks do not."""
+    return sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u0e31\u0e34\u0e35\u0e36\u0e37"
+               "\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+
+
+def _fit_row_height(ws: Worksheet, row: int) -> None:
+    """Set the row tall enough for its wrapped text. Spreadsheets do not all size rows
+    on opening (LibreOffice keeps the default height of an .xlsx row), which would cut
+    the text to one line on screen and on paper."""
+    lines = 1
+    for cell in ws[row]:
+        if not isinstance(cell.value, str) or not cell.value:
+            continue
+        width = ws.column_dimensions[cell.column_letter].width or 10
+        per_line = max(1, int(width * CHARS_PER_WIDTH))
+        lines = max(lines, sum(max(1, math.ceil(_visible_length(part) / per_line)) for part in cell.value.split("\n")))
+    ws.row_dimensions[row].height = lines * LINE_PT
 
 
 def _page_setup(ws: Worksheet, header_row: int) -> None:
@@ -144,6 +171,7 @@ def _signoff(ws: Worksheet, report: FollowupReport, row: int) -> int:
             _date(ws, row, 4, at.date(), report.thai_digits)
         else:
             _put(ws, row, 4, "–", align=CENTRE)
+        _fit_row_height(ws, row)
     return row + 2
 
 
@@ -175,6 +203,7 @@ def followup_xlsx(report: FollowupReport) -> bytes:
             cell = _put(ws, row, column, value, align=CENTRE if 5 <= column <= 9 else WRAP)
             if isinstance(value, Decimal):
                 cell.number_format = "#,##0.##"
+        _fit_row_height(ws, row)
     first_measure, last_measure = top + 1, row
     row += 1
     totals = ["รวม", "", "", "", *(_total_formula(c, first_measure, last_measure) for c in (5, 6, 7, 8, 9)), "",
@@ -186,6 +215,7 @@ def followup_xlsx(report: FollowupReport) -> bytes:
             cell.alignment, cell.border = CENTRE, BORDER
         else:
             _put(ws, row, column, value, bold=True, align=CENTRE if 5 <= column <= 9 else WRAP)
+    _fit_row_height(ws, row)
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
     _page_setup(ws, top)
 
@@ -236,6 +266,7 @@ def followup_xlsx(report: FollowupReport) -> bytes:
                     _date(steps, row, column, value, report.thai_digits)
                 else:
                     _put(steps, row, column, value, align=CENTRE if column in (1, 2, 8) else WRAP)
+            _fit_row_height(steps, row)
     steps.freeze_panes = steps.cell(row=top + 1, column=4)
     _page_setup(steps, top)
     steps.auto_filter.ref = f"A{top}:{get_column_letter(len(STEP_COLUMNS))}{max(row, top)}"
