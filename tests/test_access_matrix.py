@@ -19,7 +19,7 @@ from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
 from tracker.public.models import PublishedReport
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.signoff import submit_report
 
 PUBLIC = "public"          # no login needed

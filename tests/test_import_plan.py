@@ -482,7 +482,7 @@ def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
 
 
 def test_removing_a_measure_with_a_follow_up_result_is_refused(runner, nongkhai, tmp_path):
-    from tracker.reports.models import MeasureResult
+    from tracker.plans.models import MeasureResult
 
     db.session.add(MeasureResult(measure_id=nongkhai.measures[2].id, note="ตรวจสอบครบ 12 โครงการ"))
     db.session.commit()

@@ -19,7 +19,8 @@ from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
@@ -29,7 +30,7 @@ from tracker.reports.signoff import acknowledge, submit_report
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
 
 
 def upload_dir(app) -> Path:

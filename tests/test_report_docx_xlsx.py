@@ -16,9 +16,9 @@ from tests.report_factory import bangkok, finish, load_demo_plan, readable_docx
 from tracker import thaidate
 from tracker.db import db
 from tracker.plans.models import StepStatus
-from tracker.plans.numbers import percent
 from tracker.plans.services import add_link_evidence
-from tracker.reports import results
+from tracker.plans import results
+from tracker.plans.progress import Progress
 from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
 from tracker.reports.followup import build_report
 from tracker.reports.followup_docx import followup_docx
@@ -128,13 +128,13 @@ def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
         done = sum(1 for s in cut_done if s.measure_id == measure.id)
         assert row[1] == measure.title
         assert (row[4], row[5], row[6]) == (len(measure.steps), done, 0)
-        assert row[8] == percent(done, len(measure.steps))  # half up: 5 of 8 → 63
+        assert row[8] == Progress(done, len(measure.steps)).percent
     # The total row adds up the measure rows by formula (LibreOffice's values: test_report_xlsx_calc.py).
     total = by_number["รวม"]
     numbered = [i for i, r in enumerate(summary.iter_rows(values_only=True), start=1) if r[0] in by_number]
     first, last = numbered[0], numbered[-2]
     assert total[4:9] == (f"=SUM(E{first}:E{last})", f"=SUM(F{first}:F{last})", f"=SUM(G{first}:G{last})",
-                          f"=SUM(H{first}:H{last})", f"=IF(E{last + 1}=0,0,ROUND(F{last + 1}/E{last + 1}*100,0))")
+                          f"=SUM(H{first}:H{last})", f"=IF(E{last + 1}=0,0,IF(F{last + 1}>=E{last + 1},100,MIN(99,ROUND(F{last + 1}/E{last + 1}*100,0))))")
     assert sum(by_number[m.number][4] for m in plan.measures) == len(plan.steps) == 26
     assert sum(by_number[m.number][5] for m in plan.measures) == len(cut_done)
 

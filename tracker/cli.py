@@ -5,15 +5,20 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo, run_command, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
-from .database import SchemaOutdated, prepare_database
+from .db import SchemaOutdated, prepare_database
 
 
 def _create_app() -> Flask:
     from . import create_app
+    from .extras import MissingExtra
 
-    return create_app()
+    try:
+        return create_app()
+    except MissingExtra as exc:
+        # Flask's CLI shows this as "Error: …" without a traceback and exits non-zero.
+        raise NoAppException(str(exc)) from None
 
 
 @click.command(
@@ -67,29 +72,3 @@ cli = FlaskGroup(
 )
 cli.add_command(run)
 cli.add_command(scheduler_command)
-
-
-def register_commands(app: Flask) -> None:
-    from .ita.cli import ita_commands
-
-    for command in ita_commands:
-        app.cli.add_command(command)
-    from .notify.cli import outbox_commands
-    from .plans.cli import plan_commands
-    from .reports.cli import report_commands
-
-    for command in plan_commands + outbox_commands + report_commands:
-        app.cli.add_command(command)
-    from .plans.rollover_cli import rollover_command
-    from .reports.memo_cli import analysis_command
-
-    for command in (analysis_command, rollover_command):
-        app.cli.add_command(command)
-    from .province.cli import province_commands
-
-    for command in province_commands:
-        app.cli.add_command(command)
-    from .ops.cli import ops_commands
-
-    for command in ops_commands:
-        app.cli.add_command(command)

@@ -6,6 +6,7 @@ from .plans.models import (  # noqa: F401
     EvidenceKind,
     JournalEntry,
     Measure,
+    MeasureResult,
     Plan,
     PlanStatus,
     Step,
@@ -22,7 +23,6 @@ from .notify.models import (  # noqa: F401
 from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
-    MeasureResult,
     ReportAcknowledgement,
     ReportKind,
     ReportSubmission,

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import i18n, thaidate
+from . import clock, i18n, thaidate
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
@@ -67,7 +67,7 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict:
-        return {"today": thaidate.bangkok_now().date()}
+        return {"today": clock.now().date()}
 
     @app.before_request
     def refuse_nul_characters():

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import sqlalchemy as sa
 
+from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Organization
@@ -365,7 +366,7 @@ def import_scores(
     if into is None:
         organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
         if actor is not None:
-            if not actor.is_admin:
+            if not access.may_import(actor):
                 raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้ (only administrators can import scores)")
             if organization is None or organization.id != actor.organization_id:
                 # The same answer whether the slug exists or not: other organizations stay invisible.

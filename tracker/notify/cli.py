@@ -103,7 +103,7 @@ def _job_command(name: str, what: str, plan_path: str, queue_path: str):
     def command(now_text: str | None, dry_run: bool) -> None:
         from importlib import import_module
 
-        from ..db import utcnow
+        from ..clock import utcnow
         from ..thaidate import format_datetime
         from .delivery import deliver
 

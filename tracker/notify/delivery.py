@@ -37,7 +37,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_mail import BadHeaderError
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from ..errors import ServiceError
 from ..journal import record
 from . import mail

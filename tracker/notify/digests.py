@@ -34,10 +34,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
+from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.progress import Progress
 from .models import NotificationRules, OutboxMessage
 from .render import (
     PlannedMessage,
@@ -53,15 +55,12 @@ from .rules import (
     first_business_day_of_month,
     fire_date,
     latest_weekday,
-    local_day,
     rules_for_jobs,
 )
 from .tokens import unsubscribe_url
-from ..plans.numbers import percent
 
 WEEKLY = "digest_weekly"
 MONTHLY = "digest_monthly"
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 
 
 # -- what the organization's plans look like on a day ---------------------------------------
@@ -78,8 +77,7 @@ class MeasureRow:
 
     @property
     def percent(self) -> int:
-        # Floor, like the dashboard: 100% only when every counted step is done.
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class PlanRow:
 
     @property
     def percent(self) -> int:
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
 
 @dataclass(frozen=True)
@@ -149,14 +147,10 @@ class Snapshot:
     def progress(self) -> list[PlanRow]:
         rows = []
         for plan in self.plans:
-            measures = [
-                MeasureRow(
-                    number=m.number, title=m.title, department=m.owner_department.name,
-                    done=sum(s.status is StepStatus.done for s in m.steps),
-                    total=sum(s.status is not StepStatus.cancelled for s in m.steps),
-                )
-                for m in plan.measures
-            ]
+            measures = []
+            for m in plan.measures:
+                progress = Progress.of(s.status for s in m.steps)
+                measures.append(MeasureRow(m.number, m.title, m.owner_department.name, progress.done, progress.total))
             rows.append(PlanRow(plan.title, plan.fiscal_year, measures))
         return rows
 
@@ -164,10 +158,10 @@ class Snapshot:
         return [step_line(s, self.day) for s in sorted(steps, key=step_sort_key)]
 
     def overdue(self) -> list[StepLine]:
-        return self._lines(s for s in self.steps if s.status in OPEN_STATUSES and s.due_date < self.day)
+        return self._lines(s for s in self.steps if s.is_overdue(self.day))
 
     def due_between(self, first: date, last: date) -> list[StepLine]:
-        return self._lines(s for s in self.steps if s.status in OPEN_STATUSES and first <= s.due_date <= last)
+        return self._lines(s for s in self.steps if s.is_open and first <= s.due_date <= last)
 
     def _done(self, keep) -> list[DoneLine]:
         done = [s for s in self.steps if s.status is StepStatus.done and s.completed_at is not None and keep(s)]
@@ -196,17 +190,8 @@ def _recipients_where() -> list[sa.ColumnElement[bool]]:
     return [User.active.is_(True), User.digest_enabled.is_(True), sa.or_(User.role == Role.manager, heads_here)]
 
 
-def digest_recipients(organization_id: int) -> list[User]:
-    """Active managers and department heads with digests on, each once, by id."""
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organization_id == organization_id, *_recipients_where()).order_by(User.id)
-        )
-    )
-
-
 def all_digest_recipients() -> dict[int, list[User]]:
-    """digest_recipients of every organization at once (one query), by organization."""
+    """Active managers and department heads with digests on, each once, by id; by organization (one query)."""
     found: dict[int, list[User]] = defaultdict(list)
     for user in db.session.scalars(sa.select(User).where(*_recipients_where()).order_by(User.id)):
         found[user.organization_id].append(user)

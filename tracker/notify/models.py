@@ -7,7 +7,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+
+from ..db import UTCDateTime, db
 
 
 class NotificationRules(db.Model):

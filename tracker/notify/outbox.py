@@ -7,7 +7,6 @@ the same day create each message once. Delivery lives in `delivery.py`.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,7 +14,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 
@@ -161,9 +162,3 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
         by_id.update((m.id, m) for m in db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + 5000])).options(*lazy_bodies)))
     return [by_id[i] for i in ids]
-
-
-def new_claim_token() -> str:
-    return secrets.token_hex(8)
-
-

@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from .. import i18n
 from ..access import admin_pages_guard
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..plans.models import Step
 from ..plans.queries import contains, page_args, paginate, search_arg

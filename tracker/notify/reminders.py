@@ -38,17 +38,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
+from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
-from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
 from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email, step_line, step_sort_key
-from .rules import fire_date, latest_weekday, local_day, rules_for_jobs, sending_open
+from .rules import fire_date, latest_weekday, rules_for_jobs, sending_open
 
 KIND = "reminder"
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 ESCALATION = "escalation"
 
 
@@ -202,7 +202,7 @@ def _candidate_steps(horizon: date) -> list[tuple[Step, int]]:
             .join(Weakness.plan)
             .where(
                 Plan.status == PlanStatus.active,
-                Step.status.in_(OPEN_STATUSES),
+                Step.is_open,
                 Step.due_date <= horizon,
             )
             .options(

@@ -1,15 +1,13 @@
-"""How the product rounds a share of steps to a per cent: half up, to a whole
-per cent (5 of 8 → 62.5 → 63), the rule the ITA scores follow too (two
-decimals, half up). Every page, document, digest and the API call this."""
+"""A share of steps as a whole per cent, for code that has two counts rather than a
+`Progress`: the one rule is `Progress.percent` (half up, 5 of 8 → 63; 99 until every
+counted step is done)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from .progress import Progress
 
 __all__ = ["percent"]
 
 
 def percent(done: int, total: int) -> int:
-    """Whole per cent of `done` out of `total`, rounded half up; 0 when there is nothing to count."""
-    if total <= 0:
-        return 0
-    return int((Decimal(done) * 100 / Decimal(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Whole per cent of `done` out of `total` by `Progress.percent`; 0 when there is nothing to count."""
+    return Progress(done, total).percent

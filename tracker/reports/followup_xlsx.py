@@ -127,14 +127,15 @@ def _page_setup(ws: Worksheet, header_row: int) -> None:
 
 
 def _total_formula(column: int, first: int, last: int) -> str | int:
-    """=SUM over the measure rows; the per cent half up like plans.numbers.percent
-    (Excel's ROUND rounds halves away from zero, the same for these non-negative values)."""
+    """=SUM over the measure rows; the per cent by the rule of `Progress.percent`: half
+    up (Excel's ROUND rounds halves away from zero, the same for these non-negative
+    values), at most 99 until every counted step is done."""
     if last < first:
         return 0
     if column == PERCENT_COLUMN:
         total = f"{get_column_letter(TOTAL_COLUMN)}{last + 1}"
         done = f"{get_column_letter(DONE_COLUMN)}{last + 1}"
-        return f"=IF({total}=0,0,ROUND({done}/{total}*100,0))"
+        return f"=IF({total}=0,0,IF({done}>={total},100,MIN(99,ROUND({done}/{total}*100,0))))"
     letter = get_column_letter(column)
     return f"=SUM({letter}{first}:{letter}{last})"
 

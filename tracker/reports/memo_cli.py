@@ -7,7 +7,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from .. import thaidate
+from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
@@ -55,7 +55,7 @@ def analysis_command(org_slug: str, year: str, fmt: str, output: Path) -> None:
         plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == int(raw)))
         if plan is None:
             raise ServiceError(f"{org.name} ไม่มีแผนปีงบประมาณ {raw} (no plan of fiscal year {raw} for {org_slug})")
-        doc = build_memo(plan, today=thaidate.bangkok_now().date(), now=thaidate.utcnow())
+        doc = build_memo(plan, today=clock.now().date(), now=clock.utcnow())
         write_atomically(output, render_memo(doc, fmt))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None

@@ -10,11 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock, thaidate
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_for
-from ..plans import queries
 from ..plans.models import Plan
 from .followup import FONT_FAMILY, font_faces
 from .memo import (
@@ -69,7 +68,7 @@ def _form_values(plan: Plan) -> dict[str, str]:
 
 def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None = None):
     try:
-        doc = build_memo(plan, today=queries.today())
+        doc = build_memo(plan, today=clock.today())
         problem = None
     except ServiceError as exc:
         doc, problem = None, str(exc)
@@ -113,7 +112,7 @@ def save(plan_id: int):
         except thaidate.DateParseError as exc:
             raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
         changed = save_memo(
-            plan, current_user._get_current_object(), queries.now(),
+            plan, current_user._get_current_object(), clock.now(),
             office=form.get("office", ""), reference=form.get("reference", ""),
             memo_date=memo_date, addressee=form.get("addressee", ""),
             findings={code: form.get(f"findings-{code}", "") for code, _ in _tools(plan)},
@@ -132,7 +131,7 @@ def save(plan_id: int):
 @login_required
 def download(plan_id: int, fmt: str):
     plan = _plan(plan_id)
-    doc = build_memo(plan, today=queries.today(), now=thaidate.utcnow())
+    doc = build_memo(plan, today=clock.today(), now=clock.utcnow())
     body = render_memo(doc, fmt)
     db.session.rollback()
     thai_name, ascii_name = memo_filename(doc, fmt)

@@ -4,8 +4,8 @@ Headless Chromium (Debian's, driven by Playwright) first: its PDFs keep Thai
 text extractable — `pdftotext` gives back every cluster, SARA AM (ำ)
 included — which a published O43/O42 document must be (searchable,
 copyable). WeasyPrint is only a fallback: it shapes Thai well but its PDFs
-lose SARA AM in extraction (docs/notes.md). With neither, a ServiceError
-says so plainly (HTTP 400 page, CLI exit 1), never a traceback.
+lose SARA AM in extraction (docs/notes.md). Playwright is the `.[pdf]` extra.
+With neither, a ServiceError says so plainly (HTTP 400 page, CLI exit 1), never a traceback.
 
 The HTML must be self-contained (fonts as data: URIs): the page is rendered
 with JavaScript off and every network request refused.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
+from .. import extras
 from ..errors import ServiceError
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
@@ -54,11 +55,7 @@ def chromium_path() -> str:
 
 
 def _playwright_installed() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return extras.installed("pdf")
 
 
 def _weasyprint_installed() -> bool:
@@ -81,16 +78,26 @@ def renderer_available(chromium: str | None = None) -> str | None:
 def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
     """Print self-contained HTML to an A4 PDF/A-2b (page size, margins and page
     numbers come from the HTML's own @page rules; PDF/A parts from pdfa.py)."""
-    from .pdfa import make_pdfa
-
     path = chromium or chromium_path()
     kind = renderer_available(path)
     if kind == "chromium":
-        return make_pdfa(_with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path))))
+        return _archivable(_with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path))))
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
-        return make_pdfa(_with_slot(lambda: _weasyprint_pdf(html)))
+        return _archivable(_with_slot(lambda: _weasyprint_pdf(html)))
+    if Path(path).is_file():
+        # Chromium is there but Playwright, which drives it, is not: name the extra.
+        raise ServiceError(str(extras.MissingExtra("pdf")))
     raise ServiceError(NO_RENDERER.format(path=path))
+
+
+def _archivable(data: bytes) -> bytes:
+    """The PDF as PDF/A-2b (pikepdf comes with the [pdf] extra, as Playwright does)."""
+    try:
+        from .pdfa import make_pdfa
+    except ImportError:
+        raise ServiceError(str(extras.MissingExtra("pdf"))) from None
+    return make_pdfa(data)
 
 
 def _with_slot(render):
