@@ -7,6 +7,7 @@ server that answers some messages with 4xx.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -47,7 +48,10 @@ with app.app_context():
     app.cli.main(["deliver", "--now", now], prog_name="tracker")
 """
 
-CONCURRENCY_DB = "tracker_concurrency"
+#: The workers' database: named after the test database, so parallel runs on one server do not collide.
+CONCURRENCY_SUFFIX = "_concurrency"
+#: The workers and the test encrypt and read the LINE credentials with the same key.
+ENCRYPTION_KEY = "concurrency-line"
 
 
 @dataclass
@@ -56,13 +60,17 @@ class Backend:
     app: object
     home: Path
 
+    #: Extra settings for the workers (the LINE emulator's URL)
+    extra_env: dict[str, str] | None = None
+
     def env(self, smtp_port: int, timeout: int) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         env.update(
             TRACKER_DATABASE_URL=self.url, TRACKER_INSTANCE_PATH=str(self.home), TRACKER_SECRET_KEY="concurrency",
             TRACKER_AUTO_MIGRATE="0", TRACKER_MAIL_SERVER="127.0.0.1", TRACKER_MAIL_PORT=str(smtp_port),
-            TRACKER_MAIL_TIMEOUT=str(timeout),
+            TRACKER_MAIL_TIMEOUT=str(timeout), TRACKER_ENCRYPTION_KEY=ENCRYPTION_KEY,
         )
+        env.update(self.extra_env or {})
         return env
 
     def rows(self) -> list[OutboxMessage]:
@@ -77,16 +85,17 @@ def _postgres_url() -> str:
     if not given:
         pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
     admin = sa.make_url(normalize_url(given))
+    name = f"{admin.database or 'tracker'}{CONCURRENCY_SUFFIX}"
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {CONCURRENCY_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {CONCURRENCY_DB}"))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
     finally:
         engine.dispose()
-    return admin.set(database=CONCURRENCY_DB).render_as_string(hide_password=False)
+    return admin.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -94,7 +103,7 @@ def backend(request, tmp_path):
     home = tmp_path / "instance"
     home.mkdir()
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}" if request.param == "sqlite" else _postgres_url()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "TRACKER_ENCRYPTION_KEY": ENCRYPTION_KEY})
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -114,8 +123,12 @@ def start_workers(backend: Backend, count: int, now: datetime, smtp_port: int, t
     ]
 
 
-def run_round(backend: Backend, count: int, now: datetime, smtp_port: int, tmp_path: Path) -> list[str]:
-    """Start `count` senders, release them at the same instant, wait for all."""
+def run_round(backend: Backend, count: int, now: datetime, smtp_port: int, tmp_path: Path,
+              stopped_ok: bool = False) -> list[str]:
+    """Start `count` senders, release them at the same instant, wait for all.
+
+    stopped_ok: a sender may end its pass early with exit status 1 ("will retry"),
+    as `tracker deliver` does when LINE asks it to wait or does not answer."""
     go = tmp_path / f"go-{now:%H%M%S}"
     workers = start_workers(backend, count, now, smtp_port, timeout=10, go=go)
     deadline = time.monotonic() + 180  # a loaded CI machine starts Python slowly
@@ -126,7 +139,8 @@ def run_round(backend: Backend, count: int, now: datetime, smtp_port: int, tmp_p
     outputs = []
     for w in workers:
         out, err = w.communicate(timeout=120)
-        assert w.returncode == 0, f"worker failed ({w.returncode}): {out}\n{err}"
+        stopped = stopped_ok and w.returncode == 1 and "will retry" in err
+        assert w.returncode == 0 or stopped, f"worker failed ({w.returncode}): {out}\n{err}"
         outputs.append(out)
     return outputs
 
@@ -194,3 +208,84 @@ def test_a_sender_killed_mid_batch_loses_and_doubles_nothing(backend, smtp_sink,
     counts = smtp_sink.message_ids()
     assert set(counts) == expected and set(counts.values()) == {1}
     assert final[3].id == in_flight.id and final[3].attempts == 2  # the killed try counted
+
+
+# -- LINE beside email ------------------------------------------------------------------------------
+
+
+def queue_line_and_email(emulator, people: int = 12) -> tuple[set[tuple[str, str]], set[str]]:
+    """An organization with LINE connected; per person two LINE messages (a reminder and a
+    digest, so pushes combine them) and one email. Returns the (LINE user, text) pairs and
+    the email Message-IDs that must arrive."""
+    from tracker.auth.models import Role, User
+    from tracker.line.crypto import encrypt
+    from tracker.line.models import LineChannel, LineLink
+    from tracker.orgs.models import Organization
+
+    org = Organization(name="เทศบาลตำบลแข่งส่ง", slug="race")
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(LineChannel(organization_id=org.id, channel_id="1657000000",
+                               secret_encrypted=encrypt(emulator.secret), token_encrypted=encrypt(emulator.token),
+                               monthly_cap=10_000, default_choices={}))
+    line_texts: set[tuple[str, str]] = set()
+    email_ids: set[str] = set()
+    for n in range(people):
+        user = User(organization_id=org.id, email=f"p{n}@race.go.th", display_name=f"คนที่ {n}",
+                    password_hash="x", role=Role.owner)
+        db.session.add(user)
+        db.session.flush()
+        line_user = emulator.new_user_id()
+        emulator.friends.add(line_user)
+        db.session.add(LineLink(user_id=user.id, organization_id=org.id, line_user_id=line_user, linked_at=NOW))
+        for kind in ("reminder", "digest_weekly"):
+            text = f"แจ้งเตือน {kind} ถึงคนที่ {n}"
+            queue(1, organization_id=org.id, kind=kind, recipient=user.email, user_id=user.id, channel="line",
+                  line_to=line_user, line_messages=json.dumps([{"type": "text", "text": text}], ensure_ascii=False),
+                  commit=False)
+            line_texts.add((line_user, text))
+        [row] = queue(1, organization_id=org.id, kind="digest_monthly", recipient=user.email, user_id=user.id,
+                      commit=False)
+        email_ids.add(row.message_id)
+    db.session.commit()
+    return line_texts, email_ids
+
+
+def test_four_senders_with_line_faults_lose_and_double_nothing(backend, smtp_sink, _line_emulator_server,
+                                                              tmp_path):
+    """LINE answers 429 (with Retry-After), 500, or too late (after or without executing
+    the push), SMTP answers 451 now and then; four senders race every round."""
+    emulator = _line_emulator_server
+    emulator.reset()
+    emulator.hang_seconds = 2.0
+    faults = {0: ("status", 429, {"Retry-After": "60"}), 1: ("status", 500, {}), 2: "timeout-after-accept",
+              3: "timeout"}
+    emulator.rule = lambda n, body: faults[(n // 4) % 4] if n % 4 == 0 else None
+    smtp_sink.rule = lambda n, envelope: "451 4.3.0 busy, try again later" if n % 7 == 0 else None
+    backend.extra_env = {"TRACKER_LINE_API_URL": emulator.url, "TRACKER_LINE_TIMEOUT": "1"}
+    with backend.app.app_context():
+        line_texts, email_ids = queue_line_and_email(emulator)
+
+    now, rounds = NOW, 0
+    try:
+        while any(r.status is OutboxStatus.pending for r in backend.rows()):
+            assert rounds < 16, "messages still pending after 16 rounds"
+            run_round(backend, 4, now, smtp_sink.port, tmp_path, stopped_ok=True)
+            now, rounds = now + timedelta(hours=1), rounds + 1  # past every back-off
+        final = backend.rows()
+        received = [(p.to, text) for p in emulator.delivered for text in p.texts]
+        pushes_seen, pushes_executed = emulator.pushes_seen, len(emulator.delivered)
+    finally:
+        emulator.reset()
+
+    assert {r.status for r in final} == {OutboxStatus.sent}
+    # Every LINE message reached its person exactly once, none lost, none doubled.
+    assert sorted(received) == sorted(line_texts) and len(received) == len(set(received)) == 24
+    counts = smtp_sink.message_ids()
+    assert set(counts) == email_ids and set(counts.values()) == {1}
+    line_rows = [r for r in final if r.channel == "line"]
+    # Pushes combined each person's two messages (one retry key per push, at most five messages).
+    assert len({r.line_retry_key for r in line_rows}) < len(line_rows)
+    # The race and the faults were real: several senders, retries, 409s for pushes LINE had executed.
+    assert len({r.claimed_by for r in final}) >= 2
+    assert any(r.attempts > 1 for r in line_rows) and pushes_seen > pushes_executed

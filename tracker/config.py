@@ -111,6 +111,14 @@ def load(instance_path: Path) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "ระบบติดตามมาตรการ ITA <noreply@localhost>",
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
+        # LINE (tracker/line). The API's base URL is a setting so that a test
+        # emulator can stand in; ACCESS_URL is where account linking is confirmed.
+        "TRACKER_LINE_API_URL": (env("LINE_API_URL") or "https://api.line.me").rstrip("/"),
+        "TRACKER_LINE_ACCESS_URL": (env("LINE_ACCESS_URL") or "https://access.line.me").rstrip("/"),
+        "TRACKER_LINE_TIMEOUT": env_int("LINE_TIMEOUT", 10),
+        # Key material for secrets stored in the database (LINE credentials); the
+        # secret key when unset. Changing it makes the stored credentials unreadable.
+        "TRACKER_ENCRYPTION_KEY": env("ENCRYPTION_KEY") or None,
     }
 
 

@@ -30,3 +30,4 @@ from .reports.models import (  # noqa: F401
 )
 from .api.models import ApiToken  # noqa: F401
 from .public.models import PublishedReport  # noqa: F401
+from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401

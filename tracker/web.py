@@ -145,6 +145,10 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(outbox_bp)
 
+    from .line.views import bp as line_bp
+
+    app.register_blueprint(line_bp)
+
     from .plans.rollover_views import bp as rollover_bp
     from .reports.memo_views import bp as memo_bp
     from .reports.signoff_views import bp as signoff_bp

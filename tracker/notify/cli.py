@@ -84,6 +84,10 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         for row in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
             click.echo(f"  #{row.id} {label}: {row.recipient}: {row.last_error}")
     if report.stopped:
+        if report.stopped.startswith("LINE"):
+            raise click.ClickException(
+                f"LINE ไม่ตอบหรือขอให้รอ จะลองใหม่ภายหลัง (LINE could not be reached or asked to wait; will retry): "
+                f"{report.stopped}")
         raise click.ClickException(
             f"ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ จะลองใหม่ภายหลัง (could not reach the mail server; will retry): {report.stopped}"
         )

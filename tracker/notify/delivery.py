@@ -63,6 +63,8 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
     #: Rows freed by the sweeper
     swept: list[int] = field(default_factory=list)
+    #: LINE rows failed and queued again as email (unlinked, capped, refused: tracker/line/delivery.py)
+    fell_back: list[int] = field(default_factory=list)
     #: Why the batch stopped early (the server could not be reached), if it did
     stopped: str | None = None
 
@@ -140,6 +142,25 @@ def _finish(row_id: int, sender_id: str, **values) -> bool:
     return held
 
 
+def finish_many(row_ids: list[int], sender_id: str, **values) -> list[int]:
+    """`_finish` for rows that went out together (one LINE push): one statement, one commit."""
+    _commit_without_waiting_for_disk()
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.sending,
+               OutboxMessage.claimed_by == sender_id)
+        .values(**values)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    held = list(db.session.execute(stmt).scalars())
+    db.session.commit()
+    if len(held) != len(row_ids):
+        log.warning("outbox %s: lease lost before the outcome was recorded (%s)",
+                    sorted(set(row_ids) - set(held)), values.get("status"))
+    return held
+
+
 def _retry_or_fail(row: OutboxMessage, sender_id: str, now: datetime, error: str, report: DeliveryReport) -> None:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
@@ -202,25 +223,32 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
 
 
 def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
-    """Send (or capture) up to `limit` due messages. A job: commits as it goes."""
+    """Send (or capture) up to `limit` due messages of every channel. A job: commits as it goes.
+
+    Claiming is the same for every channel; each claimed row goes to its
+    channel's sender (email here, LINE in tracker/line/delivery.py). Without
+    a mail server, email rows are captured and LINE rows still go to LINE.
+    """
+    from ..line.delivery import LineSender
+
     now = now or utcnow()
     sender_id = sender_id or new_sender_id()
     report = DeliveryReport(swept=sweep(now))
-    if not mail.server_configured():
-        while len(report.captured) < limit:
-            row_id = claim(now, sender_id, status=OutboxStatus.captured)
-            if row_id is None:
-                break
-            report.captured.append(row_id)
-        _log_pass(report)
-        return report
-    with mail.connect() as connection:
+    capture = not mail.server_configured()
+    with mail.connect() as connection, LineSender(now, sender_id, report) as line:
         for _ in range(limit):
             row_id = claim(now, sender_id)
             if row_id is None:
                 break
+            row = db.session.get(OutboxMessage, row_id)
             try:
-                _send_one(connection, db.session.get(OutboxMessage, row_id), sender_id, now, report)
+                if row.channel == "line":
+                    line.send(row)
+                elif capture:
+                    _finish(row.id, sender_id, status=OutboxStatus.captured)
+                    report.captured.append(row.id)
+                else:
+                    _send_one(connection, row, sender_id, now, report)
             except TransportError as exc:
                 report.stopped = str(exc)
                 connection.close(broken=True)
@@ -234,7 +262,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
 def _log_pass(report: DeliveryReport) -> None:
     """One line per delivery pass, with its counts (DEBUG when there was nothing to do)."""
     counts = {"sent": len(report.sent), "captured": len(report.captured), "retried": len(report.retried),
-              "failed": len(report.failed), "swept": len(report.swept)}
+              "failed": len(report.failed), "swept": len(report.swept), "fell_back": len(report.fell_back)}
     log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "outbox delivery", extra=counts)
 
 
@@ -276,7 +304,7 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
             f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
             f"(only failed or captured messages can be resent; this one is {row.status.value})"
         )
-    if row.status is OutboxStatus.captured and not mail.server_configured():
+    if row.status is OutboxStatus.captured and row.channel == "email" and not mail.server_configured():
         raise ServiceError(
             "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
             "(no mail server is configured: the message would only be captured again)"
@@ -288,6 +316,7 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     row.last_error = None
     row.claimed_by = None
     row.claimed_at = None
+    row.line_retry_key = None  # a resend asked for by a person is a new LINE push
     record(organization_id=row.organization_id, entity="outbox", entity_id=row.id, action="resend",
            actor=actor, field="status", old=old_status, new=OutboxStatus.pending, note=old_error, at=now)
     db.session.flush()

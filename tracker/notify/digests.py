@@ -41,12 +41,17 @@ from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from .models import NotificationRules, OutboxMessage
+from .channels import DIGEST, EMAIL, Router
 from .render import (
     PlannedMessage,
     RenderedEmail,
     StepLine,
     enqueue_planned,
+    formatters,
+    line_message,
+    links,
     render_email,
+    render_line,
     step_line,
     step_sort_key,
 )
@@ -292,6 +297,7 @@ def _plan_organizations(
         return []
     plans = active_plans(list(wanted))
     orgs = organizations(list(wanted))
+    router = Router(list(wanted))
     planned: list[PlannedMessage] = []
     for org_id in sorted(wanted):
         org = orgs[org_id]
@@ -317,7 +323,8 @@ def _plan_organizations(
                     completed=snapshot.completed_since(since, now),
                     since=since, first_digest=previous is None,
                 )
-                planned.append(_message(org, about, WEEKLY, w, address, user, email))
+                planned += _messages(router, org, about, WEEKLY, w, address, user, email, dict(
+                    context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)))
             if wants_monthly:
                 this_month = day.replace(day=1)
                 previous_month_end = this_month - timedelta(days=1)
@@ -328,18 +335,54 @@ def _plan_organizations(
                     due_this_month=snapshot.due_between(day, month_end),
                     completed=snapshot.completed_during(previous_month, previous_month_end),
                 )
-                planned.append(_message(org, about, MONTHLY, month_first, address, user, email))
+                planned += _messages(router, org, about, MONTHLY, month_first, address, user, email, dict(
+                    context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)))
     return planned
 
 
-def _message(
-    org: Organization, about: str, kind: str, for_date: date, address: str, user: User, email: RenderedEmail
-) -> PlannedMessage:
-    return PlannedMessage(
+def _messages(
+    router: Router, org: Organization, about: str, kind: str, for_date: date, address: str, user: User,
+    email: RenderedEmail, line_context: dict,
+) -> list[PlannedMessage]:
+    """The digest on each channel the person chose for digests (email first)."""
+    message = PlannedMessage(
         organization_id=org.id, about=about, kind=kind, for_date=for_date, recipient=address,
         recipient_name=user.display_name, user_id=user.id, subject=email.subject, body_text=email.text,
         body_html=email.html,
     )
+    planned = []
+    for channel in router.channels(org.id, user.id, DIGEST.key):
+        if channel == EMAIL:
+            planned.append(message)
+            continue
+        line_to = router.line_to(org.id, user.id)
+        assert line_to is not None
+        text = render_line("digest", **line_context)
+        planned.append(line_message(message, line_to, text, digest_flex(line_context)))
+    return planned
+
+
+def digest_flex(context: dict) -> dict:
+    """A flex bubble for the digest: title, progress per plan, overdue count, a button."""
+    d = formatters(context.get("thai_digits", False))
+    n = d["n"]
+    rows: list[dict] = [
+        {"type": "text", "text": f"{p.title}: {n(p.done)}/{n(p.total)} ({n(p.percent)}%)", "wrap": True,
+         "size": "sm"} for p in context["progress"]]
+    rows.append({"type": "text", "text": f"เลยกำหนด {n(len(context['overdue']))} รายการ · "
+                                         f"ครบกำหนดเร็ว ๆ นี้ {n(len(context['upcoming']))} รายการ",
+                 "wrap": True, "size": "sm", "color": "#B42318" if context["overdue"] else "#344054"})
+    return {
+        "type": "bubble",
+        "header": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "text", "text": context["title"], "weight": "bold", "wrap": True},
+            {"type": "text", "text": f"{context['org_name']} · {d['d'](context['day'])}", "size": "xs",
+             "color": "#667085", "wrap": True}]},
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
+        "footer": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "button", "style": "primary", "action": {"type": "uri", "label": "เปิดภาพรวม",
+                                                               "uri": links()["home_url"]}}]},
+    }
 
 
 # -- the job ------------------------------------------------------------------------------------

@@ -50,6 +50,11 @@ class PlannedMessage:
     body_text: str
     body_html: str
     items: tuple[ItemSpec, ...] = field(default=())
+    #: "email" or "line"; a LINE message keeps the email version above for falling back
+    channel: str = "email"
+    line_to: str | None = None
+    #: JSON list of LINE message objects
+    line_messages: str | None = None
 
 
 def mail_domain() -> str:
@@ -106,6 +111,30 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
     return RenderedEmail(subject=subject, text=_tidy_text(body), html=html.strip() + "\n")
 
 
+#: LINE's limit for one text message is 5,000 characters; ours stay far below.
+LINE_TEXT_LIMIT = 2000
+
+
+def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
+    """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
+    values = {**links(), **formatters(thai_digits), **context}
+    text = _tidy_text(current_app.jinja_env.get_template(f"line/messages/{name}.txt").render(values)).strip()
+    if len(text) > LINE_TEXT_LIMIT:
+        text = text[:LINE_TEXT_LIMIT - 1] + "…"
+    return text
+
+
+def line_message(planned: PlannedMessage, line_to: str, text: str, flex: dict | None = None) -> PlannedMessage:
+    """The LINE twin of a planned email: the same key on channel "line"."""
+    import dataclasses
+    import json
+
+    message = {"type": "text", "text": text} if flex is None else {
+        "type": "flex", "altText": text[:400], "contents": flex}
+    return dataclasses.replace(planned, channel="line", line_to=line_to,
+                               line_messages=json.dumps([message], ensure_ascii=False))
+
+
 @dataclass(frozen=True)
 class StepLine:
     """A step as an email lists it."""
@@ -151,7 +180,8 @@ def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[Outbox
     messages = [
         dict(organization_id=p.organization_id, about=p.about, kind=p.kind, for_date=p.for_date,
              recipient=p.recipient, subject=p.subject, body_text=p.body_text, body_html=p.body_html,
-             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items)
+             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items, channel=p.channel,
+             line_to=p.line_to, line_messages=p.line_messages)
         for p in planned
     ]
     return enqueue_many(messages, domain=mail_domain(), now=now)

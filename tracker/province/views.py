@@ -26,7 +26,7 @@ bp = Blueprint("province", __name__)
 #: Changes an oversight user may still make: to their own account only.
 SELF_SERVICE_ENDPOINTS = frozenset({
     "auth.login", "auth.logout", "auth.profile", "calendar.renew_mine", "notify.preferences",
-    "api_tokens.create", "api_tokens.revoke",
+    "api_tokens.create", "api_tokens.revoke", "line.profile", "line.unlink", "line.confirm_link",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
