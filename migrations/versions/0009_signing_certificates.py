@@ -1,7 +1,7 @@
 """An organization's certificate for signing published PDFs (PAdES).
 
 Revision ID: 0009_signing_certificates
-Revises: 0007_ita_frameworks
+Revises: 0008_line
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import tracker.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '0009_signing_certificates'
-down_revision = '0007_ita_frameworks'
+down_revision = '0008_line'
 branch_labels = None
 depends_on = None
 
