@@ -154,6 +154,12 @@ def test_the_certificate_is_stored_encrypted_and_only_admins_store_it(world, log
     assert P12_PASSWORD.encode("utf-8") not in row.sealed and p12[:64] not in row.sealed
     assert [e.action for e in journal("signing_certificate")] == ["uploaded"]
 
+    assert admin.post("/admin/signing/remove").status_code == 302
+    assert "ยังไม่มีใบรับรอง" in admin.get("/admin/signing").get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalars(sa.select(SigningCertificate)).all() == []
+    assert [e.action for e in journal("signing_certificate")] == ["uploaded", "removed"]
+
 
 # -- signing published PDFs ------------------------------------------------------------------------
 
