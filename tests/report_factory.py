@@ -48,6 +48,32 @@ def other_org_admin() -> User:
     return user
 
 
+def html_text(html: str) -> str:
+    """The text of an HTML document as a reader sees it: tags (the no-break spans
+    of reports/thaiwrap.py among them) removed."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def readable_docx(data: bytes | str):
+    """A DOCX opened with python-docx as a reader sees its text: without the WORD
+    JOINERs and with plain spaces for the no-break ones that keep Thai words, dates
+    and names on one line (reports/thaiwrap.py)."""
+    import io
+    import zipfile
+
+    import docx
+
+    raw = open(data, "rb").read() if isinstance(data, str) else data
+    source, target = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.endswith(".xml"):
+                content = content.decode("utf-8").replace("\u2060", "").replace("\u200b", "").replace("\u00a0", " ").encode("utf-8")
+            out.writestr(item, content)
+    return docx.Document(io.BytesIO(target.getvalue()))
+
+
 # -- PDF -------------------------------------------------------------------------
 
 def have_poppler() -> bool:
@@ -141,3 +167,28 @@ def non_white_share(path: Path) -> float:
         if min(pixels[i:i + colour]) < 200
     )
     return dark / (width * height)
+
+
+#: Long Thai words no line of a document may end inside (issue 13).
+KEPT_WORDS = ("การประเมิน", "ดำเนินการ", "ระยะเวลา", "ยุทธศาสตร์", "งบประมาณ", "ผู้รับผิดชอบ", "มาตรการ")
+_YEAR_HEAD = re.compile(r"(?:พ\.ศ\.|(?<![0-9๐-๙.])[0-9๐-๙]{1,3})$")
+_YEAR_TAIL = re.compile(r"^[0-9๐-๙]{1,4}(?![0-9๐-๙.])")
+_BE_YEAR = re.compile(r"(?:25|๒๕)[0-9๐-๙]{2}")
+
+
+def split_words(text: str, words: tuple[str, ...] = KEPT_WORDS) -> list[str]:
+    """Line ends of pdftotext output (raw order: each cell's lines in turn) that fall
+    inside one of `words` or inside a year ("พ.ศ." / "25" at a line end, digits next)."""
+    lines = [line.strip() for line in text.replace("\f", "\n").splitlines()]
+    lines = [line for line in lines if line]
+    found = []
+    for this, following in zip(lines, lines[1:]):
+        for word in words:
+            for cut in range(1, len(word)):
+                if this.endswith(word[:cut]) and following.startswith(word[cut:]):
+                    if not (this.endswith(word) or following.startswith(word)):
+                        found.append(f"{this[-20:]} / {following[:20]}")
+        head, tail = _YEAR_HEAD.search(this), _YEAR_TAIL.match(following)
+        if head and tail and (head.group(0) == "พ.ศ." or _BE_YEAR.fullmatch(head.group(0) + tail.group(0))):
+            found.append(f"{this[-20:]} / {following[:20]}")
+    return found

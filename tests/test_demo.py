@@ -125,7 +125,7 @@ def test_with_progress_marks_a_realistic_part_done_once(runner, ctx):
     for step in by_status[StepStatus.done]:
         assert step.completed_at.date() < step.due_date < date(2023, 8, 1)
         assert step.completed_by.department == step.owner_department  # ticked off by its own owner
-        assert step.journal[-1].note == "ดำเนินการเรียบร้อยแล้ว (ข้อมูลสาธิต)"
+        assert step.journal[-1].note == "ดำเนินการเรียบร้อยแล้ว"  # no "(ข้อมูลสาธิต)" in documents
     late = [s for s in by_status[StepStatus.in_progress] if s.is_overdue(date(2023, 8, 1))]
     assert [s.number for s in late] == ["2.4", "3.1.3", "3.2.2"]
     assert all(s.due_date >= date(2023, 8, 1) for s in by_status[StepStatus.not_started])

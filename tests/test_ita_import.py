@@ -193,7 +193,7 @@ def test_show_as_json(seeded, runner):
     data = json.loads(result.stdout)
     assert [(t["code"], t["previous"], t["current"], t["difference"]["text"]) for t in data["tools"]] == [
         ("IIT", "96.18", "98.07", "เพิ่มขึ้น 1.89"), ("EIT", "97.90", "94.85", "ลดลง 3.05"),
-        ("OIT", "100.00", "100.00", "เท่าเดิม"),
+        ("OIT", "100", "100", "เท่าเดิม"),
     ]
 
 

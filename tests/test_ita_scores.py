@@ -214,8 +214,8 @@ def test_seed_counts_five_up_two_equal_three_down(banpet):
 def test_seed_ranking_ties_keep_the_indicator_order(banpet):
     a = analyse(banpet, 2565)
     assert [(i.rank, i.name, format_score(i.current)) for i in a.ranking[:4]] == [
-        (1, "การเปิดเผยข้อมูล", "100.00"),
-        (2, "การป้องกันการทุจริต", "100.00"),
+        (1, "การเปิดเผยข้อมูล", "100"),
+        (2, "การป้องกันการทุจริต", "100"),
         (3, "การปฏิบัติหน้าที่", "98.63"),
         (4, "การใช้อำนาจ", "98.31"),
     ]
@@ -393,7 +393,10 @@ def test_differences_are_worded_from_the_rounded_figures():
     same = Difference.between(D("100"), D("100.00"))
     assert (same.direction, same.text(), same.text(equal="-")) == ("equal", "เท่าเดิม", "-")
     assert Difference.between(None, D("90")).text() == "–"
-    assert format_score(D("100"), whole_as_integer=True) == "100"
+    # One rule for every score: two decimals, except exactly 100.
+    assert format_score(D("100")) == format_score(D("100.00")) == "100"
+    assert format_score(D("97"), thai_digits=True) == "๙๗.๐๐"
+    assert format_score(D("99.995")) == "100"
     assert format_score(D("97.9"), thai_digits=True) == "๙๗.๙๐"
 
 

@@ -4,16 +4,14 @@ the chain, with names and Buddhist-Era dates, shows on the pages and in the
 memo; everything is journaled; other organizations see nothing."""
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from pathlib import Path
 
-import docx
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
-from tests.report_factory import have_poppler, other_org_admin, pdf_text
+from tests.report_factory import have_poppler, html_text, other_org_admin, pdf_text, readable_docx
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
@@ -128,7 +126,7 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     db.session.commit()
     memo = build_memo(world.plan, today=date(2022, 10, 12))
     assert memo.signoff is not None and memo.signoff.status is SubmissionStatus.pending
-    paragraphs = [p.text for p in docx.Document(io.BytesIO(memo_docx(memo))).paragraphs]
+    paragraphs = [p.text for p in readable_docx(memo_docx(memo)).paragraphs]
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in paragraphs
     assert "ลำดับที่ ๑ เพื่อโปรดทราบ" in paragraphs and "(นางริกลี ปาละสานต์)" in paragraphs
     assert "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ" in paragraphs
@@ -136,7 +134,7 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     assert "ลำดับที่ ๓ (นายชวัล ธีรพาน) นายกเทศมนตรี — รอการพิจารณา" in paragraphs
     # The memo's author is whoever submitted it.
     assert f"({world.admin.display_name})" in paragraphs
-    html = render_memo_html(memo)
+    html = html_text(render_memo_html(memo))
     assert "ลำดับที่ ๒ ทราบ/ดำเนินการ" in html and "๓ สิงหาคม ๒๕๖๖" in html
     page = login(world.viewer).get(f"/plans/{world.plan.id}/memo").get_data(as_text=True)
     assert "(นางริกลี ปาละสานต์)" in page and f"/reports/submissions/{submission.id}" in page
@@ -262,7 +260,7 @@ def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_
         assert text in page, text
     # Another date is another report: not submitted, no chain.
     assert "การพิจารณาตามลำดับ" not in client.get(f"/plans/{world.plan.id}/report?as_of=2023-08-01").get_data(as_text=True)
-    document = docx.Document(io.BytesIO(client.get(f"/plans/{world.plan.id}/report.docx?round=6&thai_digits=1").data))
+    document = readable_docx(client.get(f"/plans/{world.plan.id}/report.docx?round=6&thai_digits=1").data)
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in [p.text for p in document.paragraphs]
     rows = [[c.text for c in r.cells] for r in document.tables[-1].rows]
     assert rows == [

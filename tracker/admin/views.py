@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import i18n
+from .. import extras, i18n
 from ..access import admin_pages_guard
 from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
@@ -680,3 +680,34 @@ def plan_template():
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="plan-template.xlsx"'},
     )
+
+
+# -- the organization's signing certificate (PAdES) --------------------------------
+
+@bp.route("/signing", methods=["GET", "POST"])
+def signing():
+    try:
+        from ..reports import signing as certificates
+    except ImportError:  # pyHanko and cryptography come with the [pdf] extra
+        flash(str(extras.MissingExtra("pdf")), "error")
+        return redirect(url_for("admin.index"))
+    org = current_user.organization
+    context = {"certificate": certificates.certificate_of(org), "form": {}}
+    if request.method == "GET":
+        return render_template("admin/signing.html", **context)
+    upload = request.files.get("p12")
+    try:
+        data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
+        info = certificates.store_certificate(org, current_user, data, request.form.get("password", ""), utcnow())
+    except ServiceError as exc:
+        return _refused("admin/signing.html", exc, **context)
+    return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
+
+
+@bp.post("/signing/remove")
+def signing_remove():
+    from ..reports import signing as certificates
+
+    certificates.remove_certificate(current_user.organization, current_user, utcnow())
+    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)",
+                  "admin.signing")

@@ -45,7 +45,7 @@ class DemoUser:
 
 
 DEMO_USERS: list[DemoUser] = [
-    DemoUser("admin@banpet.example", "สมศรี ใจดี", "นักวิเคราะห์นโยบายและแผน (ผู้ดูแลระบบ)", Role.admin,
+    DemoUser("admin@banpet.example", "สมศรี ใจดี", "นักวิเคราะห์นโยบายและแผนชำนาญการ", Role.admin,
              "กองยุทธศาสตร์และงบประมาณ"),
     DemoUser("manager@banpet.example", "ประเสริฐ มั่นคง", "ปลัดเทศบาล", Role.manager, None),
     DemoUser("palad.owner@banpet.example", "วันดี ขยันงาน", "เจ้าพนักงานธุรการ สำนักปลัดเทศบาล", Role.owner,
@@ -130,17 +130,17 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
                 if (m_index + s_index) % 5 == 4:
                     when = max(step.start_date, step.due_date - timedelta(days=14))
                     change_status(step, StepStatus.in_progress, actor, _utc(when),
-                                  note="อยู่ระหว่างดำเนินการ รอเอกสารประกอบ (ข้อมูลสาธิต)")
+                                  note="อยู่ระหว่างดำเนินการ รอเอกสารประกอบ")
                 else:
                     when = max(step.start_date, previous_business_day(step.due_date, include_self=False))
                     change_status(step, StepStatus.done, actor, _utc(when),
-                                  note="ดำเนินการเรียบร้อยแล้ว (ข้อมูลสาธิต)")
+                                  note="ดำเนินการเรียบร้อยแล้ว")
                 changed += 1
             elif not started:
                 when = max(step.start_date, as_of - timedelta(days=3))
                 if when < as_of:
                     change_status(step, StepStatus.in_progress, actor, _utc(when),
-                                  note="เริ่มดำเนินการแล้ว (ข้อมูลสาธิต)")
+                                  note="เริ่มดำเนินการแล้ว")
                     changed += 1
                 started = True
     db.session.flush()

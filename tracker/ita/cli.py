@@ -186,7 +186,7 @@ def framework_command(file: Path, draft: bool) -> None:
         _fail([str(exc)])
     db.session.commit()
     count = len(framework.indicators)
-    tools = ", ".join(f"{t.code} {format_score(t.weight * 100, whole_as_integer=True)}%" for t in framework.tools)
+    tools = ", ".join(f"{t.code} {(t.weight * 100).normalize():f}%" for t in framework.tools)
     state = "ฉบับร่าง (draft)" if framework.status is FrameworkStatus.draft else "เผยแพร่แล้ว (published)"
     click.echo(f"กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} {state}: {count} ตัวชี้วัด · "
                f"{tools} (framework loaded)")

@@ -84,14 +84,14 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_score(value: Decimal | None, *, thai_digits: bool = False, whole_as_integer: bool = False,
-                 empty: str = "–") -> str:
-    """98.6 → "98.60"; with `whole_as_integer` 100 → "100" (the memo's table 2 writes ๑๐๐)."""
+def format_score(value: Decimal | None, *, thai_digits: bool = False, empty: str = "–") -> str:
+    """The one way a score is written, on pages and in every document: two decimals
+    rounded half up (97 → "97.00", 98.6 → "98.60"), except exactly 100 → "100"
+    (as the seed memo writes ๑๐๐)."""
     if value is None:
         return empty
-    text = f"{round2(Decimal(value)):.2f}"
-    if whole_as_integer and text.endswith(".00"):
-        text = text[:-3]
+    rounded = round2(Decimal(value))
+    text = "100" if rounded == HUNDRED else f"{rounded:.2f}"
     return to_thai_digits(text) if thai_digits else text
 
 

@@ -6,6 +6,7 @@ shows the logged-in user's own organization: there is no way to name another.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,8 +45,13 @@ bp = Blueprint("ita", __name__, url_prefix="/ita")
 SCOPE_LABELS = {"national": "ระดับประเทศ (national)", "province": "ระดับจังหวัด (province)"}
 
 
-def _score(value: Any, whole_as_integer: bool = False) -> str:
-    return format_score(value, thai_digits=i18n.thai_digits(), whole_as_integer=whole_as_integer)
+def _score(value: Any, plain: bool = False) -> str:
+    """A score by the one rule (format_score); `plain` for a level's threshold or a
+    tool's weight, which are not scores: 95, 40 (no decimals added)."""
+    if plain and value is not None:
+        text = f"{Decimal(value).normalize():f}"
+        return to_thai_digits(text) if i18n.thai_digits() else text
+    return format_score(value, thai_digits=i18n.thai_digits())
 
 
 def _diff(difference: Difference, equal: str = WORD_EQUAL) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -25,6 +25,8 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from .thaiwrap import join_units
 
 __all__ = [
     "FONT",
@@ -41,6 +43,7 @@ __all__ = [
     "set_cell_width",
     "add_hyperlink",
     "add_page_numbers",
+    "start_section",
     "add_signature",
     "document_bytes",
 ]
@@ -142,7 +145,7 @@ def set_run_font(run: Run, *, bold: bool | None = None, size_pt: float | None = 
 
 def add_run(paragraph: Paragraph, text: str, *, bold: bool = False, size_pt: float | None = None,
             underline: bool = False) -> Run:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(join_units(text))
     set_run_font(run, bold=bold, size_pt=size_pt or SIZE_PT)
     if underline:
         run.underline = True
@@ -317,17 +320,52 @@ def _field(paragraph: Paragraph, instruction: str, *, size_pt: float | None) -> 
     run_with(end)
 
 
+def _number_format(section, thai_digits: bool) -> None:
+    """The section's page numbers in Thai digits (w:pgNumType w:fmt="thaiNumbers": ๒, ๓
+    in Word and LibreOffice alike; the PAGE field's ThaiArabic switch gives ข, ค in LibreOffice)."""
+    sect_pr = section._sectPr
+    for old in sect_pr.findall(qn("w:pgNumType")):
+        sect_pr.remove(old)
+    if not thai_digits:
+        return
+    fmt = OxmlElement("w:pgNumType")
+    fmt.set(qn("w:fmt"), "thaiNumbers")
+    # The schema puts pgNumType after pgMar/paperSrc/pgBorders/lnNumType and before cols.
+    anchor = next((el for el in sect_pr if el.tag in (qn("w:cols"), qn("w:formProt"), qn("w:vAlign"),
+                                                       qn("w:noEndnote"), qn("w:titlePg"), qn("w:textDirection"),
+                                                       qn("w:bidi"), qn("w:rtlGutter"), qn("w:docGrid"))), None)
+    if anchor is None:
+        sect_pr.append(fmt)
+    else:
+        anchor.addprevious(fmt)
+
+
 def add_page_numbers(doc: DocumentObject, *, thai_digits: bool = False, skip_first: bool = True,
                      size_pt: float | None = None) -> None:
     """"- 2 -" centred in the header of every page (from page two when
-    `skip_first`), in Thai digits when asked (Word's ThaiArabic format)."""
+    `skip_first`), in Thai digits when asked."""
     section = doc.sections[0]
     section.different_first_page_header_footer = skip_first
+    _number_format(section, thai_digits)
     paragraph = section.header.paragraphs[0]
     paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     add_run(paragraph, "- ", size_pt=size_pt)
-    _field(paragraph, "PAGE \\* ThaiArabic" if thai_digits else "PAGE", size_pt=size_pt)
+    _field(paragraph, "PAGE", size_pt=size_pt)
     add_run(paragraph, " -", size_pt=size_pt)
+
+
+def start_section(doc: DocumentObject, *, landscape: bool, thai_digits: bool = False):
+    """A new section on a new page, across (landscape) or upright, with the official
+    margins and the page numbers of the first section (its header is linked)."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    width, height = Cm(21), Cm(29.7)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.different_first_page_header_footer = False
+    _number_format(section, thai_digits)
+    return section
 
 
 def add_signature(container: Container, label: str, name: str, position: str, *,

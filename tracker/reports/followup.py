@@ -22,7 +22,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,6 +51,7 @@ from ..plans.models import (
 )
 from ..plans.progress import Progress
 from .signoff import Chain
+from .thaiwrap import keep_together
 
 __all__ = [
     "ROUNDS",
@@ -70,6 +71,7 @@ __all__ = [
     "build_report",
     "render_html",
     "font_faces",
+    "web_font_faces",
     "report_filename",
 ]
 
@@ -574,7 +576,7 @@ def build_report(
 
 # -- HTML ----------------------------------------------------------------------------
 
-#: Fontsource's subsets of Sarabun (OFL): file stem → unicode-range.
+#: Fontsource's subsets of Sarabun (OFL), the web pages' font: file stem → unicode-range.
 FONT_SUBSETS = {
     "thai": "U+02D7,U+0303,U+0331,U+0E01-0E5B,U+200C-200D,U+25CC",
     "latin": (
@@ -582,30 +584,42 @@ FONT_SUBSETS = {
         "U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD"
     ),
 }
-#: The family the report's CSS names: our own bundled font, never a system "TH Sarabun…"
-#: (fontconfig would substitute a scaled Laksaman and garble the PDF).
-FONT_FAMILY = "ReportSarabun"
+#: The family the web pages' CSS names for the bundled Sarabun.
+WEB_FONT_FAMILY = "ReportSarabun"
+#: The official documents' font (README, "Fonts"): TLWG Laksaman — derived from TH
+#: SarabunPSK — with its em enlarged by TLWG's factor (scripts/make_official_font.py),
+#: so that 16 pt in the CSS is 16 pt in the PDF and looks like TH SarabunPSK 16 pt.
+#: Always loaded by @font-face from the package, never looked up on the system
+#: (fontconfig maps "TH Sarabun…" to a scaled Laksaman and garbles the PDF).
+FONT_FAMILY = "Laksaman Official"
+OFFICIAL_FONTS = {400: "LaksamanOfficial-Regular.ttf", 700: "LaksamanOfficial-Bold.ttf"}
 
 
-@lru_cache(maxsize=1)
-def _font_data() -> dict[str, str]:
-    return {
-        path.name: base64.b64encode(path.read_bytes()).decode("ascii")
-        for path in sorted(FONTS_DIR.glob("sarabun-*-normal.woff2"))
-    }
+@cache
+def _font_data(name: str) -> str:
+    return base64.b64encode((FONTS_DIR / name).read_bytes()).decode("ascii")
 
 
 def font_faces(embed: bool) -> Markup:
-    """@font-face rules for the bundled Sarabun: data URIs for a self-contained
-    file (PDF source, HTML download), static URLs for the web page."""
+    """@font-face rules for the official documents' font: data URIs for a
+    self-contained file (PDF source, HTML download), static URLs for a web page."""
+    rules = []
+    for weight, name in OFFICIAL_FONTS.items():
+        src = f"data:font/ttf;base64,{_font_data(name)}" if embed else url_for("static", filename=f"fonts/{name}")
+        rules.append(f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
+                     f"src:url({src}) format('truetype');}}")
+    return Markup("\n".join(rules))
+
+
+def web_font_faces() -> Markup:
+    """@font-face rules for the bundled Sarabun of the public web pages."""
     rules = []
     for weight in (400, 700):
         for subset, unicode_range in FONT_SUBSETS.items():
             name = f"sarabun-{subset}-{weight}-normal.woff2"
-            src = f"data:font/woff2;base64,{_font_data()[name]}" if embed else url_for("static", filename=f"fonts/{name}")
             rules.append(
-                f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
-                f"src:url({src}) format('woff2');unicode-range:{unicode_range};}}"
+                f"@font-face{{font-family:'{WEB_FONT_FAMILY}';font-style:normal;font-weight:{weight};"
+                f"src:url({url_for('static', filename=f'fonts/{name}')}) format('woff2');unicode-range:{unicode_range};}}"
             )
     return Markup("\n".join(rules))
 
@@ -613,7 +627,7 @@ def font_faces(embed: bool) -> Markup:
 def render_html(report: FollowupReport, *, standalone: bool = True, controls: dict | None = None) -> str:
     """The report as one HTML page. `standalone`: fonts embedded, no app links
     (the PDF source and the .html download); `controls`: the web page's form."""
-    return render_template(
+    html = render_template(
         "reports/followup.html",
         r=report,
         f=report.f,
@@ -623,6 +637,8 @@ def render_html(report: FollowupReport, *, standalone: bool = True, controls: di
         controls=controls,
         chart=progress_chart(report),
     )
+    # Printed and downloaded documents never break a line inside a word, date or name.
+    return keep_together(html) if standalone else html
 
 
 @dataclass

@@ -75,8 +75,8 @@ def th(value: object) -> str:
     return thaidate.to_thai_digits("" if value is None else str(value))
 
 
-def score(value: Decimal | None, *, whole_as_integer: bool = False) -> str:
-    return format_score(value, thai_digits=True, whole_as_integer=whole_as_integer)
+def score(value: Decimal | None) -> str:
+    return format_score(value, thai_digits=True)
 
 
 def diff_cell(difference: Difference) -> str:
@@ -561,8 +561,8 @@ def comparison_notes(analysis: ItaAnalysis) -> list[str]:
         if analysis.only_previous_tools:
             notes.append(f"เครื่องมือของปี {previous} ที่ไม่มีในปี {year}: {', '.join(analysis.only_previous_tools)}")
         for code, before, now in analysis.reweighted_tools:
-            notes.append(f"น้ำหนักของ {code} เปลี่ยนจาก {format_score(before * 100, whole_as_integer=True)}% "
-                         f"เป็น {format_score(now * 100, whole_as_integer=True)}% คะแนนภาพรวมของสองปีจึงคำนวณต่างกัน")
+            notes.append(f"น้ำหนักของ {code} เปลี่ยนจาก {(before * 100).normalize():f}% "
+                         f"เป็น {(now * 100).normalize():f}% คะแนนภาพรวมของสองปีจึงคำนวณต่างกัน")
     return notes
 
 
@@ -659,15 +659,15 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
         table2_caption=("ตารางที่ ๒ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
                         f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) รายตัวชี้วัด {years_caption}"),
         table2=[
-            IndicatorLine(th(place), r.name, score(r.previous, whole_as_integer=True),
-                          score(r.current, whole_as_integer=True), diff_cell(r.difference))
+            IndicatorLine(th(place), r.name, score(r.previous),
+                          score(r.current), diff_cell(r.difference))
             for place, r in enumerate(analysis.ranking, start=1)
         ],
         table2_prose=_table2_prose(analysis, org_name),
         table3_caption=("ตารางที่ ๓ : แสดงผลเปรียบเทียบค่าคะแนนของเครื่องมือที่ใช้ในการประเมินระดับคุณธรรมและความโปร่งใส"
                         f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"),
         table3=[
-            ToolLine(t.label, score(t.previous, whole_as_integer=True), score(t.current, whole_as_integer=True),
+            ToolLine(t.label, score(t.previous), score(t.current),
                      diff_cell(t.difference))
             for t in analysis.tools
         ],
@@ -707,9 +707,10 @@ def render_memo_html(doc: MemoDocument) -> str:
     from flask import render_template
 
     from .followup import FONT_FAMILY, font_faces
+    from .thaiwrap import keep_together
 
-    return render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True), font_family=FONT_FAMILY,
-                           measure_headers=MEASURE_HEADERS, th=th)
+    return keep_together(render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True),
+                                         font_family=FONT_FAMILY, measure_headers=MEASURE_HEADERS, th=th))
 
 
 def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from .docx_common import (
     new_document,
     set_cell_text,
     shade_cell,
+    start_section,
 )
 from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment, th
 
@@ -40,7 +41,8 @@ TABLE1_WIDTHS = (4.6, 2.2, 1.5, 2.2, 1.5, 4.0)
 TABLE2_WIDTHS = (1.4, 5.6, 2.9, 2.9, 3.2)
 TABLE3_WIDTHS = (6.8, 2.7, 2.7, 3.8)
 TOOL_WIDTHS = (2.4, 10.0, 3.0)
-MEASURE_WIDTHS = (3.0, 3.0, 4.4, 1.9, 1.7, 2.0)
+#: Across an A4 page: 24.7 cm between the margins.
+MEASURE_WIDTHS = (4.1, 4.1, 7.1, 3.2, 3.0, 3.2)
 
 
 def memo_docx(d: MemoDocument) -> bytes:
@@ -178,22 +180,21 @@ def _report(doc, d: MemoDocument) -> None:
         for text in tool.findings:
             add_paragraph(doc, text, align="thai", first_line_cm=INDENT_CM)
 
-    add_paragraph(doc, d.part3_heading, bold=True, space_before_pt=12, keep_with_next=True)
+    # Part ๓ with its six-column table on pages across, as in the seed and the PDF (a
+    # paragraph must follow the section break: LibreOffice drops a break followed by a table).
+    start_section(doc, landscape=True, thai_digits=True)
+    add_paragraph(doc, d.part3_heading, bold=True, keep_with_next=True)
     add_paragraph(doc, d.part3_intro, align="thai", first_line_cm=INDENT_CM, space_after_pt=4)
     for line in d.weaknesses:
         add_paragraph(doc, line, align="thai", first_line_cm=INDENT_CM)
     if not d.weaknesses:
         add_paragraph(doc, "แผนนี้ยังไม่มีประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน (the plan has no weaknesses yet)",
                       first_line_cm=INDENT_CM)
-    add_paragraph(doc)
+    # Rows are never split (a row taller than a page is still split: no other choice).
     table = add_table(doc, list(MEASURE_HEADERS), MEASURE_WIDTHS, size_pt=TABLE_PT, header_fill=HEADER_FILL)
     for m in d.measures:
-        cells = add_row(table, [m.weakness, m.measure, m.steps or ["-"], m.owner, m.period, m.follow_up],
-                        size_pt=TABLE_PT, align=["left", "left", "left", "left", "center", "left"])
-        # A measure with many steps is taller than a page: let its row run on to the next one.
-        tr_pr = cells[0]._tc.getparent().trPr
-        for el in tr_pr.findall(qn("w:cantSplit")):
-            tr_pr.remove(el)
+        add_row(table, [m.weakness, m.measure, m.steps or ["-"], m.owner, m.period, m.follow_up],
+                size_pt=TABLE_PT, align=["left", "left", "left", "left", "center", "left"])
     if not d.measures:
         add_row(table, ["", "ยังไม่มีมาตรการ (no measures yet)", "", "", "", ""], size_pt=TABLE_PT)
 

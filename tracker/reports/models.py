@@ -88,3 +88,24 @@ class AnalysisMemo(Model):
     #: JSON object: tool code → the officer's findings for that tool (editable text)
     findings_json: Mapped[str] = mapped_column(sa.Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SigningCertificate(Model):
+    """An organization's certificate for signing published PDFs (PAdES), one per
+    organization. The PKCS#12 file and its password are kept only encrypted with a
+    key derived from TRACKER_SECRET_KEY (reports/signing.py)."""
+
+    __tablename__ = "signing_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
+    #: Fernet token of the PKCS#12 file and its password
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: The certificate's subject and issuer as shown to the admin, e.g. "CN=เทศบาลตำบลบ้านเป็ด"
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
