@@ -372,6 +372,9 @@ ADMIN_ROUTES = [
     ("POST", "admin.import_plan", {}),
     ("GET", "admin.export_plan", {"plan_id": "plan"}),
     ("GET", "admin.plan_template", {}),
+    ("GET", "admin.signing", {}),
+    ("POST", "admin.signing", {}),
+    ("POST", "admin.signing_remove", {}),
 ]
 ROUTE_IDS = [f"{method} {endpoint}" for method, endpoint, _ in ADMIN_ROUTES]
 

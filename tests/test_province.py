@@ -282,7 +282,7 @@ def test_an_admin_cannot_give_an_oversight_role(world, login):
             "email": f"{role}@test.go.th", "display_name": role, "role": role,
             "password": "secret-2566", "password_confirm": "secret-2566"})
         assert response.status_code == 400
-        assert "role must be admin, manager, owner or viewer" in response.get_data(as_text=True)
+        assert "ตัวเลือกไม่ถูกต้อง" in response.get_data(as_text=True)  # the role is not among the choices
         response = client.post(f"/admin/users/{world.viewer.id}", data={"display_name": "ผู้ดู", "role": role,
                                                                        "active": "on"})
         assert response.status_code == 400

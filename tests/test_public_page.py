@@ -364,7 +364,7 @@ def test_the_upload_and_link_forms_offer_public_and_default_to_internal(world, l
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
     page = client.get(f"/steps/{step.id}").get_data(as_text=True)
-    assert page.count('<input type="checkbox" name="public" value="1"') == 2
+    assert len(re.findall(r'<input[^>]*name="public"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="public"', page)) == 2
     assert "เผยแพร่ต่อสาธารณะ (public)" in page
 
     client.post(f"/steps/{step.id}/evidence", data={"kind": "link", "url": "https://a.go.th/1", "title": "ภายใน"})

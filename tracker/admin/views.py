@@ -700,7 +700,8 @@ def signing():
         data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
         info = certificates.store_certificate(org, current_user, data, request.form.get("password", ""), utcnow())
     except ServiceError as exc:
-        return _refused("admin/signing.html", exc, **context)
+        db.session.rollback()
+        return render_template("admin/signing.html", error=str(exc), **context), 400
     return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
 
 
