@@ -996,4 +996,17 @@ EN: dict[str, str] = {
     'รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)': 'The new passwords differ',
     'โปรดเลือกไฟล์ที่จะแนบ (choose a file)': 'Choose a file',
     'ยาวเกิน %(max)d ตัวอักษร': 'Longer than %(max)d characters',
+    # -- Signing certificate
+    'ใบรับรองสำหรับลงลายมือชื่ออิเล็กทรอนิกส์ในรายงาน PDF ที่เผยแพร่ (signing certificate)': 'Certificate that signs the published PDF reports',
+    'ผู้ออกใบรับรอง (issuer)': 'Issuer',
+    'ยังไม่มีใบรับรอง: รายงาน PDF ที่เผยแพร่เป็น PDF/A แต่ไม่มีลายมือชื่ออิเล็กทรอนิกส์': 'No certificate yet: published PDF reports are PDF/A but carry no electronic signature.',
+    'รหัสผ่านของไฟล์ · password': 'Password of the file',
+    'รายงาน PDF ที่เผยแพร่จะลงลายมือชื่ออิเล็กทรอนิกส์ (PAdES) ด้วยใบรับรองนี้': 'Published PDF reports are signed (PAdES) with this certificate.',
+    'ลบใบรับรอง (remove)': 'Remove the certificate',
+    'อัปโหลดใบรับรอง': 'Upload a certificate',
+    'เก็บไว้แบบเข้ารหัสด้วยกุญแจที่ได้จาก TRACKER_SECRET_KEY ไม่เก็บเป็นข้อความธรรมดา (kept only encrypted)': 'Kept only encrypted, with a key derived from TRACKER_SECRET_KEY; never stored as plain text.',
+    'เจ้าของใบรับรอง (subject)': 'Subject',
+    'ใช้ได้ถึง (valid until)': 'Valid until',
+    'ใบรับรองสำหรับลงลายมือชื่ออิเล็กทรอนิกส์': 'Certificate for electronic signatures',
+    'ไฟล์ใบรับรอง .p12 หรือ .pfx (PKCS#12)': 'Certificate file, .p12 or .pfx (PKCS#12)',
 }
