@@ -758,6 +758,8 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "line.settings": "connecting is journaled in line.services (test_line)",
     "line.disconnect": "journaled in line.services (test_line)",
     "line.test_message": "sends a LINE message to the admin and changes nothing",
+    "admin.signing": "a PKCS#12 upload; stored and journaled in reports.signing (test_pdfa_signing)",
+    "admin.signing_remove": "journaled in reports.signing (test_pdfa_signing)",
 }
 
 

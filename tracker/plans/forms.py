@@ -18,7 +18,7 @@ class StatusForm(Form):
     # Which status may follow which is the service's rule (services.TRANSITIONS), with its own messages.
     status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่ (choose the new status)"))],
                         validate_choice=False)
-    note = TextAreaField(_l("บันทึก (note)"), description=_l(
+    note = TextAreaField(_l("บันทึก (note)"), id="status-note", description=_l(
         "สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า (what was done, the result, or why it is late)"))
     completed_on = BEDateField(_l("วันที่ดำเนินการแล้วเสร็จ (completed on)"), description=_l(
         "ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"))
