@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import NOW, make_user
 from tracker.auth.models import Role
 from tracker.db import db
+from tracker.ita.framework import ensure_framework
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
@@ -30,6 +31,8 @@ ADMIN = "admin"            # admins of the organization
 CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
 API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
 OVERSIGHT = "oversight"    # provincial and national users only (the overview across organizations)
+FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
+NATIONAL = "national"      # a national user only: the national ITA framework (framework_id points to it)
 
 CLASSES: dict[str, str] = {
     "static": PUBLIC, "ops.healthz": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC,
@@ -49,6 +52,9 @@ CLASSES: dict[str, str] = {
     "public.organization": PUBLIC, "public.plan": PUBLIC, "public.evidence": PUBLIC, "public.report": PUBLIC,
     "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
+    "frameworks.index": READ, "frameworks.show": READ, "frameworks.download": READ, "frameworks.template": READ,
+    "frameworks.upload": FRAMEWORK_ADD, "frameworks.copy": FRAMEWORK_ADD,
+    "frameworks.publish": NATIONAL, "frameworks.edit": NATIONAL, "frameworks.delete": NATIONAL,
 }
 PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "memo_import.": ADMIN, "ita_paste.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
 #: Route variables that name a record of the organization: outsiders get 404.
@@ -108,8 +114,10 @@ def ids(world):
         title="รายงาน", stored_name="access-matrix.pdf", download_name="รายงาน.pdf", size=1, sha256="0" * 64,
     )
     db.session.add(published)
+    framework = ensure_framework(2565)
     db.session.commit()
     return {
+        "framework_id": framework.id, "ext": "yaml",
         "published_id": published.id,
         "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
         "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id, "slug": world.org.slug,
@@ -154,6 +162,10 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "login"
     if cls == OVERSIGHT:
         return "allowed" if role in OVERSIGHT_ROLES else "forbidden"
+    if cls == NATIONAL:
+        return "allowed" if role == "national" else "forbidden"
+    if cls == FRAMEWORK_ADD:
+        return "allowed" if role in ("national", "admin", "outsider_admin") else "forbidden"
     if role in OVERSIGHT_ROLES:
         # Reads every page of world's organization (its province), changes nothing anywhere.
         return "allowed" if cls in (READ, SELF) else "forbidden"

@@ -21,7 +21,7 @@ from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.i18n.en import EN
 from tracker.ita.demo import load_demo_scores
-from tracker.ita.models import ItaContextScore, ItaIndicator, ItaTool
+from tracker.ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaTool
 from tracker.notify.models import OutboxMessage
 from tracker.orgs.models import Department, Organization
 from tracker.plans.models import Measure, Plan, Step, Weakness
@@ -283,6 +283,9 @@ def data_strings() -> list[str]:
                    ItaIndicator.name, ItaTool.name, ItaContextScore.label,
                    OutboxMessage.subject, OutboxMessage.recipient_name):  # emails are written in Thai
         values += [v for v in db.session.scalars(sa.select(column)) if v]
+    for framework in db.session.scalars(sa.select(ItaFramework)):  # the items a framework names are its data
+        items = framework.spec.items
+        values += [ref.label for ref in (items.measures, items.followup) if ref is not None] + [framework.name]
     return sorted(set(values), key=len, reverse=True)
 
 

@@ -224,7 +224,7 @@ def test_the_framework_command_loads_a_new_year(app, runner, tmp_path):
     )
     result = runner.invoke(args=["ita", "framework", str(path)])
     assert result.exit_code == 0, result.output
-    assert "กรอบปีงบประมาณ 2566: 2 ตัวชี้วัด · IIT 40%, OIT 60%" in result.output
+    assert "กรอบปีงบประมาณ 2566 ฉบับที่ 1 เผยแพร่แล้ว (published): 2 ตัวชี้วัด · IIT 40%, OIT 60%" in result.output
     path.write_text("fiscal_year: 66\n", encoding="utf-8")
     bad = runner.invoke(args=["ita", "framework", str(path)])
     assert bad.exit_code == 1 and "fiscal_year ต้องเป็นปี พ.ศ." in bad.output and "Traceback" not in bad.output

@@ -127,33 +127,38 @@ def test_a_new_years_framework_is_loaded_from_a_file_and_can_be_updated(ctx, tmp
     path.write_text(_framework_yaml(2566, extra_indicator=False), encoding="utf-8")
     framework = load_framework_file(path)
     assert [i.number for i in framework.indicators] == [1, 2]
-    # … one with scores is not.
+    # Once an organization has scores under it, a change is a new version: the scores and the
+    # results computed from them stay as they were, other organizations get the new version.
     path.write_text(_framework_yaml(2566), encoding="utf-8")
     load_framework_file(path)
     org = Organization(name="อบต.ทดลอง", slug="tryout", province="")
-    db.session.add(org)
+    other = Organization(name="อบต.ใหม่", slug="newcomer", province="")
+    db.session.add_all([org, other])
     db.session.flush()
     save_scores(org, 2566, actor=None, now=NOW, scores={1: "90", 2: "80", 3: "70"})
     db.session.commit()
-    path.write_text(_framework_yaml(2566, extra_indicator=False), encoding="utf-8")
-    with pytest.raises(ServiceError, match="indicator 3 of 2566 has scores"):
-        load_framework_file(path)
-    db.session.rollback()
-
-    # A tool can go, its indicators moving to another one (scores stay with their numbers).
+    before = year_result(org, 2566)
     path.write_text(
         "fiscal_year: 2566\nname: ITA 2566\nlevels: [[A, \"50\"], [F, \"0\"]]\ntools:\n"
         "  - code: IIT\n    name: แบบวัดภายใน\n    weight: \"1\"\n    indicators:\n"
-        "      - {number: 1, name: การปฏิบัติหน้าที่}\n      - {number: 2, name: การเปิดเผยข้อมูล}\n"
-        "      - {number: 3, name: การตอบสนอง}\n",
+        "      - {number: 1, name: การปฏิบัติหน้าที่}\n      - {number: 2, name: การเปิดเผยข้อมูล}\n",
         encoding="utf-8",
     )
     framework = load_framework_file(path)
     db.session.commit()
-    assert [t.code for t in framework.tools] == ["IIT"]
-    assert [(i.number, i.tool.code) for i in framework.indicators] == [(1, "IIT"), (2, "IIT"), (3, "IIT")]
-    result = year_result(org, 2566)
-    assert (result.tool("IIT").score, result.overall, result.level) == (D("80.00"), D("80.00"), "A")
+    versions = db.session.execute(
+        sa.select(ItaFramework.version, ItaFramework.status).where(ItaFramework.fiscal_year == 2566)
+        .order_by(ItaFramework.version)
+    ).all()
+    assert [(v, s.value) for v, s in versions] == [(1, "retired"), (2, "published")]
+    assert framework.version == 2 and [t.code for t in framework.tools] == ["IIT"]
+    after = year_result(org, 2566)
+    assert after == before and after.framework_version == 1
+    assert (after.tool("IIT").score, after.tool("OIT").score, after.overall) == (D("90.00"), D("75.00"), D("82.50"))
+    save_scores(other, 2566, actor=None, now=NOW, scores={1: "90", 2: "70"})
+    result = year_result(other, 2566)
+    assert (result.framework_version, result.tool("IIT").score, result.overall, result.level) == (
+        2, D("80.00"), D("80.00"), "A")
 
 
 def test_a_framework_file_with_mistakes_lists_them_all(ctx, tmp_path: Path):

@@ -362,26 +362,27 @@ def test_another_organization_gets_its_own_memo(banpet):
 # -- missing scores ----------------------------------------------------------------------------
 
 def test_missing_scores_say_which_years_and_indicators(banpet):
+    # No 2564 at all is a first year (the memo says there is no comparison); a gap in 2565 is not.
     plan, _ = other_organization(with_2564=False, skip=(4, 7))
     with pytest.raises(MissingScores) as caught:
         build_memo(plan, today=date(2022, 11, 15))
     message = str(caught.value)
-    assert "ยังไม่มีคะแนนของปีงบประมาณ 2564" in message
+    assert "2564" not in message.split("(the memo")[0].replace("ปีงบประมาณ 2565 ไม่ได้", "")
     assert "ปีงบประมาณ 2565 ขาดคะแนน ตัวชี้วัดที่ 4 การใช้ทรัพย์สินของราชการ, ตัวชี้วัดที่ 7 ประสิทธิภาพการสื่อสาร" in message
     assert isinstance(caught.value, ServiceError)
 
 
 def test_missing_scores_are_a_400_and_exit_1(banpet, login, runner, tmp_path):
-    plan, admin = other_organization(with_2564=False)
+    plan, admin = other_organization(skip=(4,))
     client = login(admin)
     for url in (f"/plans/{plan.id}/memo.docx", f"/plans/{plan.id}/memo.pdf", f"/plans/{plan.id}/memo"):
         response = client.get(url)
         assert response.status_code == 400, url
-        assert "ยังไม่มีคะแนนของปีงบประมาณ 2564" in response.get_data(as_text=True)
+        assert "ปีงบประมาณ 2565 ขาดคะแนน ตัวชี้วัดที่ 4" in response.get_data(as_text=True)
     out = tmp_path / "memo.docx"
     result = runner.invoke(args=["analysis", "--org", "nongbua", "--year", "2566", "--format", "docx", "-o", str(out)])
     assert result.exit_code == 1
-    assert "ยังไม่มีคะแนนของปีงบประมาณ 2564" in result.output
+    assert "ปีงบประมาณ 2565 ขาดคะแนน ตัวชี้วัดที่ 4" in result.output
     assert "Traceback" not in result.output and not out.exists()
 
 

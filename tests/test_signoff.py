@@ -150,7 +150,7 @@ def test_the_analysis_cannot_be_submitted_without_scores(world, chain, login):
     response = login(world.admin).post("/reports/submissions", data={
         "plan_id": str(world.plan.id), "kind": "analysis", f"order-{director.id}": "1"})
     assert response.status_code == 400
-    assert "ยังไม่มีคะแนนของปีงบประมาณ 2564" in response.get_data(as_text=True)
+    assert "ยังไม่มีคะแนนของปีงบประมาณ 2565" in response.get_data(as_text=True)
     assert submission_of(world.plan.id) is None
 
 

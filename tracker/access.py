@@ -143,3 +143,22 @@ def admin_pages_guard():
         return current_app.login_manager.unauthorized()
     require_admin(current_user, current_user.organization_id)
     return None
+
+
+def can_manage_frameworks(user: User, organization_id: int | None) -> bool:
+    """ITA frameworks: a national user publishes those of every organization (`organization_id`
+    None) — instance-wide reference data, the one thing a national user changes; an organization's
+    admin loads its own."""
+    if not _logged_in(user):
+        return False
+    if organization_id is None:
+        return user.role is Role.national
+    return is_org_admin(user, organization_id)
+
+
+def require_framework_manager(user: User, organization_id: int | None) -> None:
+    if not can_manage_frameworks(user, organization_id):
+        raise PermissionDenied(
+            "เฉพาะผู้ใช้ระดับส่วนกลางเผยแพร่กรอบการประเมินสำหรับทุกหน่วยงานได้ ผู้ดูแลระบบขององค์กรโหลดกรอบสำหรับองค์กรตนเองได้ "
+            "(national users publish frameworks for everyone; an organization's admin loads its own)"
+        )

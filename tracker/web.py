@@ -127,6 +127,7 @@ def register_web(app: Flask) -> None:
 
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .ita.framework_views import bp as frameworks_bp
     from .ita.views import bp as ita_bp
     from .notify.views import bp as notify_bp
     from .notify.calendar_views import bp as calendar_bp
@@ -139,6 +140,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(ita_bp)
+    app.register_blueprint(frameworks_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(outbox_bp)

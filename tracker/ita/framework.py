@@ -1,185 +1,94 @@
-"""ITA frameworks as data files, one per fiscal year.
+"""ITA frameworks in the database: versions, publishing, and which one an organization uses.
 
-A framework file (YAML) names the year, the levels with their minimum
-scores, and the tools with their weights and indicators::
+A framework's content is a `spec.FrameworkSpec` (the YAML/XLSX format). Rows
+are versions per (fiscal year, scope): scope "national" is the framework of
+every organization, published by a national user; scope "org:<id>" is an
+organization's own, allowed for a year without a national one.
 
-    fiscal_year: 2565
-    name: การประเมินคุณธรรมและความโปร่งใส… ประจำปีงบประมาณ พ.ศ. 2565
-    levels: [[AA, "95"], [A, "85"], [B, "75"], [C, "65"], [D, "55"], [E, "50"], [F, "0"]]
-    tools:
-      - code: IIT
-        name: แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน
-        name_en: Internal Integrity and Transparency Assessment
-        weight: "0.30"
-        indicators:
-          - {number: 1, name: การปฏิบัติหน้าที่}
+Which framework an organization's year uses (`framework_for`), in order:
 
-The files shipped in ``tracker/ita/frameworks/<year>.yaml`` are loaded into the
-database the first time a year is used (`ensure_framework`); another year's
-framework is loaded with `load_framework_file` (``tracker ita framework FILE``).
+1. the version its scores of that year were entered under (scores are never
+   moved under a changed framework),
+2. the newest published national version,
+3. the organization's own newest published version,
+4. the file shipped in ``tracker/ita/frameworks/<year>.yaml``, loaded as the
+   national version 1 the first time the year is used.
+
+Changing a published framework (`save_framework`) updates it in place while
+nobody has scores under it; once scores exist, the change becomes a new
+version and the old one is retired but kept for those scores.
+
 Like every service these flush and never commit.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-import yaml
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..errors import ServiceError
-from .models import ItaFramework, ItaIndicator, ItaScore, ItaTool
+from ..journal import record
+from ..orgs.models import Organization
+from .models import NATIONAL, FrameworkStatus, ItaFramework, ItaIndicator, ItaScore, ItaTool
+from .spec import FrameworkSpec, as_draft_of_year, spec_to_dict
+from .spec_files import parse_xlsx, parse_yaml
 
 __all__ = [
     "FRAMEWORK_DIR",
-    "FrameworkSpec",
-    "ToolSpec",
-    "IndicatorSpec",
     "shipped_years",
     "read_framework_file",
-    "parse_framework",
+    "read_framework_upload",
     "load_framework_file",
     "apply_framework",
     "ensure_framework",
     "find_framework",
+    "framework_for",
     "framework_available",
+    "has_scores",
+    "save_framework",
+    "publish_framework",
+    "copy_as_draft",
+    "delete_draft",
+    "frameworks_of_year",
+    "visible_frameworks",
 ]
 
+if TYPE_CHECKING:
+    from ..auth.models import User
+
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
-MIN_YEAR, MAX_YEAR = 2500, 2700
 
 
-@dataclass(frozen=True)
-class IndicatorSpec:
-    number: int
-    name: str
+def org_scope(organization_id: int) -> str:
+    return f"org:{organization_id}"
 
 
-@dataclass(frozen=True)
-class ToolSpec:
-    code: str
-    name: str
-    name_en: str
-    weight: Decimal
-    indicators: tuple[IndicatorSpec, ...]
-
-
-@dataclass(frozen=True)
-class FrameworkSpec:
-    fiscal_year: int
-    name: str
-    #: (level, minimum score), highest first
-    levels: tuple[tuple[str, Decimal], ...]
-    tools: tuple[ToolSpec, ...]
-
-
-def _fail(source: str, problems: list[str]) -> ServiceError:
-    lines = "\n".join(f"- {p}" for p in problems)
-    return ServiceError(f"กรอบการประเมินใน {source} ไม่ถูกต้อง (invalid ITA framework):\n{lines}")
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-
-
-def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
-    """Check a framework read from YAML; every problem is reported at once."""
-    problems: list[str] = []
-    if not isinstance(raw, dict):
-        raise _fail(source, ["ต้องเป็น mapping ที่มี fiscal_year, name, levels, tools (expected a mapping)"])
-    year = raw.get("fiscal_year")
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(f"fiscal_year ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ {year!r} (a Buddhist-Era year)")
-    name = str(raw.get("name") or "").strip()
-    if not name:
-        problems.append("ต้องระบุ name (the framework's name is required)")
-
-    levels: list[tuple[str, Decimal]] = []
-    raw_levels = raw.get("levels")
-    if not isinstance(raw_levels, list) or not raw_levels:
-        problems.append("levels ต้องเป็นรายการ [ระดับ, คะแนนขั้นต่ำ] (levels: a list of [level, minimum])")
-    else:
-        for i, item in enumerate(raw_levels, start=1):
-            minimum = _decimal(item[1]) if isinstance(item, list) and len(item) == 2 else None
-            if minimum is None or not str(item[0]).strip() or not 0 <= minimum <= 100:
-                problems.append(f"levels[{i}] ต้องเป็น [ระดับ, คะแนน 0–100] (levels[{i}]: [level, minimum 0–100])")
-                continue
-            levels.append((str(item[0]).strip(), minimum))
-        minimums = [m for _, m in levels]
-        if len(levels) == len(raw_levels):
-            if any(a <= b for a, b in zip(minimums, minimums[1:])):
-                problems.append("levels ต้องเรียงจากคะแนนสูงไปต่ำ (levels must go from the highest minimum down)")
-            if minimums[-1] != 0:
-                problems.append("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0 (the last level's minimum must be 0)")
-            if len({lv for lv, _ in levels}) != len(levels):
-                problems.append("ชื่อระดับซ้ำกัน (duplicate level names)")
-
-    tools: list[ToolSpec] = []
-    raw_tools = raw.get("tools")
-    if not isinstance(raw_tools, list) or not raw_tools:
-        problems.append("tools ต้องเป็นรายการเครื่องมือ (tools: a list)")
-        raw_tools = []
-    numbers: list[int] = []
-    for t, tool in enumerate(raw_tools, start=1):
-        where = f"tools[{t}]"
-        if not isinstance(tool, dict):
-            problems.append(f"{where} ต้องเป็น mapping (must be a mapping)")
-            continue
-        code = str(tool.get("code") or "").strip()
-        tname = str(tool.get("name") or "").strip()
-        weight = _decimal(tool.get("weight"))
-        if not code or not tname:
-            problems.append(f"{where} ต้องมี code และ name (code and name are required)")
-        if weight is None or not 0 < weight <= 1:
-            problems.append(f"{where}.weight ต้องอยู่ระหว่าง 0 ถึง 1 เช่น \"0.30\" (weight between 0 and 1)")
-            weight = Decimal(0)
-        indicators: list[IndicatorSpec] = []
-        raw_indicators = tool.get("indicators")
-        if not isinstance(raw_indicators, list) or not raw_indicators:
-            problems.append(f"{where}.indicators ต้องมีอย่างน้อยหนึ่งตัวชี้วัด (at least one indicator)")
-            raw_indicators = []
-        for i, ind in enumerate(raw_indicators, start=1):
-            number = ind.get("number") if isinstance(ind, dict) else None
-            iname = str(ind.get("name") or "").strip() if isinstance(ind, dict) else ""
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1 or not iname:
-                problems.append(f"{where}.indicators[{i}] ต้องมี number (1, 2, …) และ name (number and name)")
-                continue
-            indicators.append(IndicatorSpec(number, iname))
-            numbers.append(number)
-        tools.append(ToolSpec(code, tname, str(tool.get("name_en") or "").strip(), weight, tuple(indicators)))
-    codes = [t.code for t in tools]
-    if len(set(codes)) != len(codes):
-        problems.append("รหัสเครื่องมือซ้ำกัน (duplicate tool codes)")
-    if numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
-        problems.append("ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม (indicators must be numbered 1..n once each)")
-    if tools and all(t.weight for t in tools) and sum(t.weight for t in tools) != 1:
-        problems.append("น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1 (tool weights must add up to 1)")
-    if problems:
-        raise _fail(source, problems)
-    return FrameworkSpec(year, name, tuple(levels), tuple(tools))
-
+# -- files -----------------------------------------------------------------------------
 
 def read_framework_file(path: str | Path) -> FrameworkSpec:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ServiceError(f"ไม่พบไฟล์ {path} (file not found)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ServiceError(f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc})") from None
-    except yaml.YAMLError as exc:
-        raise ServiceError(f"ไฟล์ {path} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
-    return parse_framework(raw, str(path.name))
+    return read_framework_upload(data, path.name)
+
+
+def read_framework_upload(data: bytes, filename: str) -> FrameworkSpec:
+    """A .yaml/.yml or .xlsx file's bytes → a checked framework (ServiceError listing every problem)."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return parse_xlsx(data, filename)
+    if name.endswith((".yaml", ".yml")):
+        return parse_yaml(data, filename)
+    raise ServiceError("รองรับเฉพาะไฟล์ .yaml, .yml หรือ .xlsx (upload a .yaml or .xlsx framework file)")
 
 
 def shipped_years() -> list[int]:
@@ -187,42 +96,149 @@ def shipped_years() -> list[int]:
     return sorted(int(p.stem) for p in FRAMEWORK_DIR.glob("*.yaml") if p.stem.isdigit())
 
 
+# -- finding ---------------------------------------------------------------------------
+
+def _is_year(fiscal_year: int) -> bool:
+    return 2400 <= fiscal_year <= 2800  # not a BE year (and beyond what the database can hold)
+
+
+def _published(fiscal_year: int, scope: str) -> ItaFramework | None:
+    return db.session.scalar(
+        sa.select(ItaFramework)
+        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope,
+               ItaFramework.status == FrameworkStatus.published)
+        .order_by(ItaFramework.version.desc()).limit(1)
+    )
+
+
 def find_framework(fiscal_year: int) -> ItaFramework | None:
-    if not 2400 <= fiscal_year <= 2800:  # not a BE year (and beyond what the database can hold)
+    """The newest published national framework of the year (no shipped file is loaded)."""
+    if not _is_year(fiscal_year):
         return None
-    return db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == fiscal_year))
+    return _published(fiscal_year, NATIONAL)
 
 
-def framework_available(fiscal_year: int) -> bool:
+def _scored(organization_id: int, fiscal_year: int) -> ItaFramework | None:
+    return db.session.scalar(
+        sa.select(ItaFramework)
+        .join(ItaIndicator, ItaIndicator.framework_id == ItaFramework.id)
+        .join(ItaScore, ItaScore.indicator_id == ItaIndicator.id)
+        .where(ItaScore.organization_id == organization_id, ItaFramework.fiscal_year == fiscal_year)
+        .order_by(ItaFramework.id.desc()).limit(1)
+    )
+
+
+def framework_for(organization: Organization | int, fiscal_year: int, *, load_shipped: bool = True
+                  ) -> ItaFramework | None:
+    """The framework the organization's `fiscal_year` uses (see the module docstring), or None."""
+    if not _is_year(fiscal_year):
+        return None
+    org_id = organization if isinstance(organization, int) else organization.id
+    framework = (_scored(org_id, fiscal_year) or _published(fiscal_year, NATIONAL)
+                 or _published(fiscal_year, org_scope(org_id)))
+    if framework is None and load_shipped and fiscal_year in shipped_years() and not _any_national(fiscal_year):
+        framework = _load_shipped(fiscal_year)
+    return framework
+
+
+def framework_available(fiscal_year: int, organization: Organization | int | None = None) -> bool:
+    if organization is not None and framework_for(organization, fiscal_year, load_shipped=False) is not None:
+        return True
     return find_framework(fiscal_year) is not None or fiscal_year in shipped_years()
 
 
-def apply_framework(spec: FrameworkSpec) -> ItaFramework:
-    """Create the year's framework, or bring an existing one in line with the spec.
-
-    Names, weights and levels are updated in place (scores stay attached to
-    their indicator numbers); an indicator that has scores cannot be removed.
-    """
-    framework = find_framework(spec.fiscal_year)
+def ensure_framework(fiscal_year: int, organization: Organization | int | None = None) -> ItaFramework:
+    """The framework of the year (for `organization` when given); ServiceError when there is none."""
+    framework = (framework_for(organization, fiscal_year) if organization is not None
+                 else find_framework(fiscal_year) or (_load_shipped(fiscal_year)
+                                                      if fiscal_year in shipped_years() else None))
     if framework is None:
-        framework = ItaFramework(fiscal_year=spec.fiscal_year)
-        db.session.add(framework)
+        raise ServiceError(
+            f"ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {fiscal_year} "
+            f"(no ITA framework for fiscal year {fiscal_year}: publish one on the ITA frameworks page, "
+            "or load it with `tracker ita framework FILE`)"
+        )
+    return framework
+
+
+def _any_national(fiscal_year: int) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ItaFramework)
+        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL)
+    ) > 0
+
+
+def _load_shipped(fiscal_year: int) -> ItaFramework:
+    path = FRAMEWORK_DIR / f"{fiscal_year}.yaml"
+    spec = read_framework_file(path)
+    if spec.fiscal_year != fiscal_year:
+        raise ServiceError(f"ไฟล์ {path.name} เป็นกรอบของปี {spec.fiscal_year} (the file is for {spec.fiscal_year})")
+    # Two requests may load the same year at once: the loser finds the winner's row.
+    try:
+        with db.session.begin_nested():
+            framework = _create(spec, NATIONAL, None, FrameworkStatus.published, None)
+    except IntegrityError:
+        framework = find_framework(fiscal_year)
+        if framework is None:
+            raise
+    return framework
+
+
+def frameworks_of_year(fiscal_year: int, scope: str = NATIONAL) -> list[ItaFramework]:
+    return list(db.session.scalars(
+        sa.select(ItaFramework).where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope)
+        .order_by(ItaFramework.version.desc())
+    ))
+
+
+def visible_frameworks(organization_id: int | None) -> list[ItaFramework]:
+    """National frameworks (every version) and, for an organization, its own; newest year first."""
+    scopes = [NATIONAL] + ([org_scope(organization_id)] if organization_id is not None else [])
+    return list(db.session.scalars(
+        sa.select(ItaFramework).where(ItaFramework.scope.in_(scopes))
+        .order_by(ItaFramework.fiscal_year.desc(), ItaFramework.scope, ItaFramework.version.desc())
+    ))
+
+
+def has_scores(framework: ItaFramework) -> int:
+    """How many scores were entered under this version (by any organization)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ItaScore).join(ItaIndicator, ItaScore.indicator_id == ItaIndicator.id)
+        .where(ItaIndicator.framework_id == framework.id)
+    ) or 0
+
+
+# -- writing ---------------------------------------------------------------------------
+
+def _next_version(fiscal_year: int, scope: str) -> int:
+    current = db.session.scalar(
+        sa.select(sa.func.max(ItaFramework.version))
+        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope)
+    )
+    return (current or 0) + 1
+
+
+def _create(spec: FrameworkSpec, scope: str, organization_id: int | None, status: FrameworkStatus,
+            now: datetime | None) -> ItaFramework:
+    framework = ItaFramework(
+        fiscal_year=spec.fiscal_year, scope=scope, organization_id=organization_id,
+        version=_next_version(spec.fiscal_year, scope), status=status,
+        published_at=now if status is FrameworkStatus.published else None,
+    )
+    db.session.add(framework)
+    _write(framework, spec)
+    return framework
+
+
+def _write(framework: ItaFramework, spec: FrameworkSpec) -> None:
+    """Make the rows say what `spec` says. Only for a version without scores."""
     framework.name = spec.name
     framework.levels_json = json.dumps([[level, str(minimum)] for level, minimum in spec.levels])
-
-    wanted_numbers = {i.number for t in spec.tools for i in t.indicators}
+    framework.spec_json = json.dumps(spec_to_dict(spec), ensure_ascii=False)
+    wanted = {i.number for i in spec.indicators}
     for indicator in list(framework.indicators):
-        if indicator.number in wanted_numbers:
-            continue
-        if indicator.id is not None and db.session.scalar(
-            sa.select(sa.func.count()).select_from(ItaScore).where(ItaScore.indicator_id == indicator.id)
-        ):
-            raise ServiceError(
-                f"ตัวชี้วัดที่ {indicator.number} ของปี {spec.fiscal_year} มีคะแนนบันทึกไว้แล้ว ลบออกจากกรอบไม่ได้ "
-                f"(indicator {indicator.number} of {spec.fiscal_year} has scores and cannot be removed)"
-            )
-        framework.indicators.remove(indicator)  # delete-orphan removes the row
-
+        if indicator.number not in wanted:
+            framework.indicators.remove(indicator)
     tools = {t.code: t for t in framework.tools}
     indicators = {i.number: i for i in framework.indicators}
     for order, tspec in enumerate(spec.tools, start=1):
@@ -237,42 +253,139 @@ def apply_framework(spec: FrameworkSpec) -> ItaFramework:
                 indicator = ItaIndicator(framework=framework, number=ispec.number)
                 db.session.add(indicator)
             indicator.name, indicator.tool = ispec.name, tool
-    for tool in tools.values():  # tools no longer in the file; their indicators moved or went above
+    for tool in tools.values():
         framework.tools.remove(tool)
     db.session.flush()
     db.session.refresh(framework)
+
+
+def _journal(framework: ItaFramework, actor: User | None, action: str, now: datetime, note: str = "") -> None:
+    """Journaled under the actor's organization (a national user's office), or the framework's own;
+    the command line acting for every organization leaves no entry (it has no organization)."""
+    organization_id = actor.organization_id if actor is not None else framework.organization_id
+    if organization_id is None:
+        return
+    record(organization_id=organization_id, entity="ita_framework", entity_id=framework.id, action=action,
+           actor=actor, field="version", new=framework.version,
+           note=f"กรอบการประเมิน ITA ปีงบประมาณ {framework.fiscal_year}" + (f" · {note}" if note else ""), at=now)
+
+
+def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
+    if organization_id is not None and _published(spec.fiscal_year, NATIONAL) is not None:
+        raise ServiceError(
+            f"ปีงบประมาณ {spec.fiscal_year} มีกรอบการประเมินที่เผยแพร่สำหรับทุกหน่วยงานแล้ว ใช้กรอบนั้น "
+            f"(a national framework for {spec.fiscal_year} is published; use it)"
+        )
+
+
+def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int | None = None,
+                   publish: bool = False, replace: ItaFramework | None = None,
+                   actor: User | None = None) -> tuple[ItaFramework, str]:
+    """Store a framework; returns (the row, what happened: "created", "updated", "new_version").
+
+    `organization_id` None: a national framework; else the organization's own
+    (refused when a national one is published for the year). `replace`: the
+    version being edited — a draft or a published version without scores is
+    changed in place, a published one with scores gets a new version.
+    """
+    scope = NATIONAL if organization_id is None else org_scope(organization_id)
+    _check_scope(spec, organization_id)
+    if replace is not None:
+        if replace.scope != scope:
+            raise ServiceError("กรอบนี้ไม่ใช่ของขอบเขตนี้ (this framework belongs to another scope)")
+        if replace.fiscal_year != spec.fiscal_year:
+            raise ServiceError(
+                f"ไฟล์เป็นกรอบของปี {spec.fiscal_year} ไม่ใช่ {replace.fiscal_year} แก้ปีในไฟล์ หรือเพิ่มเป็นกรอบใหม่ "
+                f"(the file is for {spec.fiscal_year}, not {replace.fiscal_year})"
+            )
+        if replace.status is FrameworkStatus.retired:
+            raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว แก้ไขฉบับล่าสุดแทน (this version was replaced; edit the newest)")
+        if not has_scores(replace):
+            _write(replace, spec)
+            _journal(replace, actor, "edit", now)
+            if publish:
+                publish_framework(replace, now=now, actor=actor)
+            return replace, "updated"
+        framework = _create(spec, scope, organization_id, FrameworkStatus.draft, None)
+        _journal(framework, actor, "create", now, f"ฉบับใหม่แทนฉบับที่ {replace.version} ที่มีคะแนนแล้ว")
+        publish_framework(framework, now=now, actor=actor)
+        return framework, "new_version"
+    existing = db.session.scalar(
+        sa.select(ItaFramework).where(ItaFramework.fiscal_year == spec.fiscal_year, ItaFramework.scope == scope,
+                                      ItaFramework.status == FrameworkStatus.draft)
+        .order_by(ItaFramework.version.desc()).limit(1)
+    )
+    if existing is not None:  # one draft per year and scope: a second upload replaces it
+        _write(existing, spec)
+        framework = existing
+        _journal(framework, actor, "edit", now, "ฉบับร่างถูกแทนด้วยไฟล์ใหม่")
+    else:
+        framework = _create(spec, scope, organization_id, FrameworkStatus.draft, None)
+        _journal(framework, actor, "create", now)
+    if publish:
+        publish_framework(framework, now=now, actor=actor)
+    return framework, "created"
+
+
+def publish_framework(framework: ItaFramework, *, now: datetime, actor: User | None = None) -> ItaFramework:
+    """Make a draft the year's framework; the version it replaces is retired (kept for its scores)."""
+    if framework.status is FrameworkStatus.retired:
+        raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว (this version was replaced)")
+    if framework.organization_id is not None:
+        _check_scope(framework.spec, framework.organization_id)
+    if framework.status is FrameworkStatus.published:
+        return framework
+    for other in db.session.scalars(
+        sa.select(ItaFramework).where(ItaFramework.fiscal_year == framework.fiscal_year,
+                                      ItaFramework.scope == framework.scope,
+                                      ItaFramework.status == FrameworkStatus.published,
+                                      ItaFramework.id != framework.id)
+    ):
+        if has_scores(other):
+            other.status = FrameworkStatus.retired
+        else:  # nobody used it: the new version simply takes its place
+            db.session.delete(other)
+    framework.status = FrameworkStatus.published
+    framework.published_at = now
+    db.session.flush()
+    _journal(framework, actor, "publish", now)
+    return framework
+
+
+def copy_as_draft(source: ItaFramework, fiscal_year: int, *, now: datetime,
+                  organization_id: int | None = None, actor: User | None = None) -> ItaFramework:
+    """Start `fiscal_year` from another year's framework: a draft to check and edit, then publish."""
+    if not 2500 <= fiscal_year <= 2700:
+        raise ServiceError(f"ปีงบประมาณ {fiscal_year} ไม่ถูกต้อง (not a Buddhist-Era year)")
+    spec = as_draft_of_year(source.spec, fiscal_year)
+    framework, _ = save_framework(spec, now=now, organization_id=organization_id, actor=actor)
+    return framework
+
+
+def delete_draft(framework: ItaFramework, *, now: datetime | None = None, actor: User | None = None) -> None:
+    if framework.status is not FrameworkStatus.draft:
+        raise ServiceError("ลบได้เฉพาะฉบับร่าง (only a draft can be deleted)")
+    if now is not None:
+        _journal(framework, actor, "delete", now)
+    db.session.delete(framework)
+    db.session.flush()
+
+
+# -- the command line's loader -------------------------------------------------------------
+
+def apply_framework(spec: FrameworkSpec, now: datetime | None = None) -> ItaFramework:
+    """Publish `spec` as the year's national framework (a new version if the current one has scores)."""
+    from ..db import utcnow
+
+    now = now or utcnow()
+    current = find_framework(spec.fiscal_year)
+    if current is None:
+        framework, _ = save_framework(spec, now=now, publish=True)
+    else:
+        framework, _ = save_framework(spec, now=now, replace=current, publish=True)
     return framework
 
 
 def load_framework_file(path: str | Path) -> ItaFramework:
-    """Load (or update) a framework from a YAML file into the database."""
+    """Load (or update) a national framework from a YAML or XLSX file."""
     return apply_framework(read_framework_file(path))
-
-
-def ensure_framework(fiscal_year: int) -> ItaFramework:
-    """The year's framework from the database, loading the shipped file the first time.
-
-    Raises ServiceError when the year has neither (a new year needs its own
-    file: ``tracker ita framework FILE``).
-    """
-    framework = find_framework(fiscal_year)
-    if framework is not None:
-        return framework
-    path = FRAMEWORK_DIR / f"{fiscal_year}.yaml"
-    if not path.exists():
-        raise ServiceError(
-            f"ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {fiscal_year} "
-            f"(no ITA framework for fiscal year {fiscal_year}; load one with `tracker ita framework FILE`)"
-        )
-    spec = read_framework_file(path)
-    if spec.fiscal_year != fiscal_year:
-        raise ServiceError(f"ไฟล์ {path.name} เป็นกรอบของปี {spec.fiscal_year} (the file is for {spec.fiscal_year})")
-    # Two requests may load the same year at once: the loser finds the winner's rows.
-    try:
-        with db.session.begin_nested():
-            framework = apply_framework(spec)
-    except IntegrityError:
-        framework = find_framework(fiscal_year)
-        if framework is None:
-            raise
-    return framework

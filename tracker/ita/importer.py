@@ -382,16 +382,16 @@ def import_scores(
         by_year[row.fiscal_year].append(row)
     plans: dict[int, tuple[dict[int, Any], dict[str, ContextInput]]] = {}
     for year, rows in sorted(by_year.items()):
-        if not framework_available(year):
+        if not framework_available(year, organization):
             for row in rows:
                 problems.append(ImportProblem(
                     row.row, f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year})"
                 ))
             continue
-        framework = ensure_framework(year)
+        framework = ensure_framework(year, organization)
         by_number = {i.number: i for i in framework.indicators}
         by_name = {" ".join(i.name.split()): i for i in framework.indicators}
-        levels = [level for level, _ in framework.levels]
+        levels = framework.spec.grade_names
         scores: dict[int, Any] = {}
         contexts: dict[str, ContextInput] = {}
         rows_of: dict[int, int] = {}

@@ -5,6 +5,7 @@ they are data, never constants in code.
 """
 from __future__ import annotations
 
+import enum
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -13,21 +14,56 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, utcnow
+from .spec import FrameworkSpec, parse_framework
+
+NATIONAL = "national"
 
 SCORE = sa.Numeric(6, 2)
 
 
+class FrameworkStatus(str, enum.Enum):
+    #: Being prepared; nobody's scores use it
+    draft = "draft"
+    #: The year's framework for its scope (every organization, or one)
+    published = "published"
+    #: Replaced by a newer version; kept for the scores entered under it
+    retired = "retired"
+
+
 class ItaFramework(db.Model):
-    """The assessment's structure for one fiscal year (e.g. FY 2565: 10 indicators, IIT/EIT/OIT)."""
+    """The assessment's structure for one fiscal year (e.g. FY 2565: 10 indicators, IIT/EIT/OIT).
+
+    One row per version. A framework for every organization (`organization_id`
+    NULL, scope "national") is published by a national user; an organization may
+    load its own (scope "org:<id>") for a year nobody published. Scores stay
+    attached to the version they were entered under: a published framework
+    that has scores is never changed, a new version is published instead.
+    """
 
     __tablename__ = "ita_frameworks"
+    __table_args__ = (sa.UniqueConstraint("fiscal_year", "scope", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Buddhist-Era fiscal year assessed
-    fiscal_year: Mapped[int] = mapped_column(unique=True)
+    fiscal_year: Mapped[int] = mapped_column(index=True)
+    #: "national" (for every organization) or "org:<id>" (an organization's own)
+    scope: Mapped[str] = mapped_column(sa.String(32), default=NATIONAL)
+    #: The organization of an "org:" framework; NULL for a national one
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    #: 1, 2, … within (fiscal_year, scope)
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[FrameworkStatus] = mapped_column(
+        sa.Enum(FrameworkStatus, native_enum=False, length=16), default=FrameworkStatus.published
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     #: JSON list of [level, minimum score], highest first, e.g. [["AA", 95], ["A", 85], …, ["F", 0]]
     levels_json: Mapped[str] = mapped_column(sa.Text)
+    #: The whole framework as checked data (spec.spec_to_dict): rules, items, sources, notes
+    spec_json: Mapped[str] = mapped_column(sa.Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tools: Mapped[list[ItaTool]] = relationship(
         back_populates="framework", order_by="ItaTool.order", cascade="all, delete-orphan"
@@ -40,11 +76,17 @@ class ItaFramework(db.Model):
     def levels(self) -> list[tuple[str, Decimal]]:
         return [(str(level), Decimal(str(minimum))) for level, minimum in json.loads(self.levels_json)]
 
-    def level_of(self, score: Decimal) -> str:
-        for level, minimum in self.levels:
-            if score >= minimum:
-                return level
-        return self.levels[-1][0]
+    @property
+    def spec(self) -> FrameworkSpec:
+        """The checked framework (cached per loaded row; `spec_json` is written only by `framework.py`)."""
+        cached = self.__dict__.get("_spec")
+        if cached is None or cached[0] != self.spec_json:
+            cached = (self.spec_json, parse_framework(json.loads(self.spec_json), f"framework {self.fiscal_year}"))
+            self.__dict__["_spec"] = cached
+        return cached[1]
+
+    def level_of(self, score: Decimal) -> str | None:
+        return self.spec.level_of(score)
 
 
 class ItaTool(db.Model):

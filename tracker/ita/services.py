@@ -35,8 +35,9 @@ from ..journal import record
 from ..orgs.models import Organization
 from ..plans.models import Plan, PlanStatus, Weakness
 from ..thaidate import to_arabic_digits, to_thai_digits
-from .framework import ensure_framework, find_framework
+from .framework import ensure_framework, framework_for
 from .models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore
+from .spec import Condition, Items
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -195,10 +196,22 @@ class YearResult:
     framework_name: str
     indicators: tuple[IndicatorScore, ...]
     tools: tuple[ToolScore, ...]
-    #: Σ weight × rounded tool score, rounded; None until every indicator has a score
+    #: Σ weight × tool score, rounded as the framework says; None until every indicator has a score
     overall: Decimal | None
+    #: The band (AA … F) of the overall; for a year rated by rules only, its rating
     level: str | None
     contexts: Mapping[str, ContextScore]
+    framework_id: int = 0
+    framework_version: int = 1
+    #: The OIT items and the sub-indicator the documents cite, from the year's framework
+    items: Items = Items()
+    #: The rating by the framework's rules (None for a year without rules)
+    rating: str | None = None
+    #: The rating the overall alone reached when a condition lowered it, and the conditions that failed
+    rating_lowered_from: str | None = None
+    rating_failed: tuple[Condition, ...] = ()
+    #: Reached the framework's pass threshold (None: no threshold or no overall)
+    passed: bool | None = None
 
     @property
     def complete(self) -> bool:
@@ -216,12 +229,16 @@ class YearResult:
         return next((t for t in self.tools if t.code == code), None)
 
 
-def get_scores(organization: Organization, fiscal_year: int) -> dict[int, Decimal]:
-    """Indicator number → score of the organization's assessment in that year."""
+def get_scores(organization: Organization, fiscal_year: int, framework: ItaFramework | None = None
+               ) -> dict[int, Decimal]:
+    """Indicator number → score of the organization's assessment in that year (under the framework it uses)."""
+    framework = framework or framework_for(organization, fiscal_year, load_shipped=False)
+    if framework is None:
+        return {}
     rows = db.session.execute(
         sa.select(ItaIndicator.number, ItaScore.score)
-        .join(ItaScore.indicator).join(ItaIndicator.framework)
-        .where(ItaScore.organization_id == organization.id, ItaFramework.fiscal_year == fiscal_year)
+        .join(ItaScore.indicator)
+        .where(ItaScore.organization_id == organization.id, ItaIndicator.framework_id == framework.id)
     )
     return {number: Decimal(score).quantize(CENT) for number, score in rows}
 
@@ -248,28 +265,26 @@ def years_with_scores(organization: Organization) -> list[int]:
 
 
 def year_result(organization: Organization, fiscal_year: int, framework: ItaFramework | None = None) -> YearResult | None:
-    """The year's indicator, tool and overall scores; None when the year has no framework in the database."""
-    framework = framework or find_framework(fiscal_year)
+    """The year's indicator, tool and overall scores; None when the year has no framework in the database.
+
+    A tool's score is the mean of its indicators, or their weighted sum where
+    the framework weights them; the overall and the rating follow the
+    framework's rules (`spec.OverallRule`, `spec.FrameworkSpec.rate`).
+    """
+    framework = framework or framework_for(organization, fiscal_year, load_shipped=False)
     if framework is None:
         return None
-    scores = get_scores(organization, fiscal_year)
+    spec = framework.spec
+    scores = get_scores(organization, fiscal_year, framework)
+    scored = spec.score(scores)
     tools: list[ToolScore] = []
     all_indicators: list[IndicatorScore] = []
-    overall_sum = Decimal(0)
-    complete = True
-    for tool in framework.tools:
+    for tool in spec.tools:
         items = tuple(IndicatorScore(i.number, i.name, tool.code, scores.get(i.number)) for i in tool.indicators)
         all_indicators.extend(items)
-        if items and all(i.score is not None for i in items):
-            mean = sum((i.score for i in items), Decimal(0)) / len(items)
-            # Weighted from the rounded tool scores, as published: 98.22 (2564) and 97.88 (2565)
-            # come out only this way (from the unrounded means 2564 gives 98.2256 → 98.23).
-            overall_sum += Decimal(tool.weight) * round2(mean)
-            tools.append(ToolScore(tool.code, tool.name, tool.name_en, Decimal(tool.weight), mean, round2(mean), items))
-        else:
-            complete = False
-            tools.append(ToolScore(tool.code, tool.name, tool.name_en, Decimal(tool.weight), None, None, items))
-    overall = round2(overall_sum) if complete and tools else None
+        mean, shown = scored.tools[tool.code]
+        tools.append(ToolScore(tool.code, tool.name, tool.name_en, tool.weight, mean, shown, items))
+    overall, rating = scored.overall, scored.rating
     contexts = {
         scope: ContextScore(row.scope, row.label, Decimal(row.score).quantize(CENT),
                             row.level or framework.level_of(Decimal(row.score)), bool(row.level))
@@ -282,8 +297,15 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
         indicators=tuple(sorted(all_indicators, key=lambda i: i.number)),
         tools=tuple(tools),
         overall=overall,
-        level=framework.level_of(overall) if overall is not None else None,
+        level=scored.level,
         contexts={scope: contexts[scope] for scope in CONTEXT_SCOPES if scope in contexts},
+        framework_id=framework.id,
+        framework_version=framework.version,
+        items=spec.items,
+        rating=rating.name if rating else None,
+        rating_lowered_from=rating.lowered_from if rating else None,
+        rating_failed=rating.failed if rating else (),
+        passed=scored.passed,
     )
 
 
@@ -333,9 +355,9 @@ def save_scores(
     together as `ScoreProblems`. Returns one Thai line per change, journaled
     with old and new values.
     """
-    framework = ensure_framework(fiscal_year)
+    framework = ensure_framework(fiscal_year, organization)
     indicators = {i.number: i for i in framework.indicators}
-    levels = [level for level, _ in framework.levels]
+    levels = framework.spec.grade_names
     problems: list[str] = []
     wanted: dict[int, Decimal | None] = {}
     for number, value in (scores or {}).items():
@@ -543,6 +565,26 @@ class ItaAnalysis:
     ranking: tuple[IndicatorRow, ...]
     tools: tuple[ToolRow, ...]
     counts: Counts
+    #: Indicators (number, name) of this year that the previous year's framework does not have
+    only_current: tuple[tuple[int, str], ...] = ()
+    #: Indicators (number, name) of the previous year that this year's framework does not have
+    only_previous: tuple[tuple[int, str], ...] = ()
+    #: Tool codes in one year's framework only
+    only_current_tools: tuple[str, ...] = ()
+    only_previous_tools: tuple[str, ...] = ()
+    #: Tools in both years whose weight changed: (code, previous weight, current weight)
+    reweighted_tools: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+    @property
+    def first_year(self) -> bool:
+        """No result of the previous year to compare with (no framework or not a single score)."""
+        return self.previous is None or not self.previous.has_data
+
+    @property
+    def frameworks_differ(self) -> bool:
+        """The two years' frameworks do not have the same tools, weights and indicators."""
+        return not self.first_year and bool(self.only_current or self.only_previous or self.only_current_tools
+                                            or self.only_previous_tools or self.reweighted_tools)
 
     @property
     def organization(self) -> SummaryRow:
@@ -616,6 +658,16 @@ class ItaAnalysis:
                        "unknown": self.counts.unknown},
             "highest": num(self.highest),
             "lowest": num(self.lowest),
+            "rating": self.current.rating,
+            "rating_lowered_from": self.current.rating_lowered_from,
+            "rating_failed": [c.text() for c in self.current.rating_failed],
+            "passed": self.current.passed,
+            "first_year": self.first_year,
+            "frameworks_differ": self.frameworks_differ,
+            "only_current": [{"number": n, "name": name} for n, name in self.only_current],
+            "only_previous": [{"number": n, "name": name} for n, name in self.only_previous],
+            "only_current_tools": list(self.only_current_tools),
+            "only_previous_tools": list(self.only_previous_tools),
         }
 
 
@@ -631,7 +683,7 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     `fiscal_year` when needed (ServiceError when the year has none); the
     previous year is compared only when its framework is in the database.
     """
-    framework = ensure_framework(fiscal_year)
+    framework = ensure_framework(fiscal_year, organization)
     current = year_result(organization, fiscal_year, framework)
     assert current is not None
     previous_year = fiscal_year - 1
@@ -695,10 +747,27 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     directions = [r.difference.direction for r in indicators]
     counts = Counts(directions.count("up"), directions.count("equal"), directions.count("down"),
                     directions.count(None))
+    # Frameworks change between years: only what both have is compared, the rest is listed.
+    only_current: tuple[tuple[int, str], ...] = ()
+    only_previous: tuple[tuple[int, str], ...] = ()
+    only_current_tools: tuple[str, ...] = ()
+    only_previous_tools: tuple[str, ...] = ()
+    reweighted: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    if previous is not None and previous.has_data:
+        now_names = {_name_key(i.name) for i in current.indicators}
+        only_current = tuple((i.number, i.name) for i in current.indicators if _name_key(i.name) not in before)
+        only_previous = tuple((i.number, i.name) for i in previous.indicators if _name_key(i.name) not in now_names)
+        before_weights = {t.code: t.weight for t in previous.tools}
+        only_current_tools = tuple(t.code for t in current.tools if t.code not in before_weights)
+        only_previous_tools = tuple(t.code for t in previous.tools if t.code not in {t.code for t in current.tools})
+        reweighted = tuple((t.code, before_weights[t.code], t.weight) for t in current.tools
+                           if t.code in before_weights and before_weights[t.code] != t.weight)
     return ItaAnalysis(
         organization_id=organization.id, organization_name=organization.name, fiscal_year=fiscal_year,
         previous_year=previous_year, current=current, previous=previous, summary=tuple(summary),
         indicators=indicators, ranking=ranking, tools=tools, counts=counts,
+        only_current=only_current, only_previous=only_previous, only_current_tools=only_current_tools,
+        only_previous_tools=only_previous_tools, reweighted_tools=reweighted,
     )
 
 

@@ -20,8 +20,9 @@ from ..errors import ServiceError
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .framework import ensure_framework, framework_available, shipped_years
+from .items import kind_code, plan_items, with_code
 from .importer import ItaImportError, import_scores, parse_score_bytes
-from .models import ItaFramework, ItaIndicator
+from .models import FrameworkStatus, ItaFramework, ItaIndicator
 from .services import (
     CONTEXT_SCOPES,
     WORD_EQUAL,
@@ -60,13 +61,23 @@ def _diff(difference: Difference, equal: str = WORD_EQUAL) -> str:
     return f"{i18n.translate(difference.word)} {format_score(difference.magnitude)}"
 
 
+def _plan_code(plan: Plan, kind: str) -> str:
+    """The OIT item code of a plan's report ("O43", "O42"), from its assessed year's framework."""
+    return kind_code(plan_items(plan), kind)
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"ita_score": _score, "ita_diff": _diff}
+    return {"ita_score": _score, "ita_diff": _diff, "ita_code": _plan_code, "kind_code": kind_code,
+            "with_code": with_code}
 
 
 def _years(org) -> list[int]:
-    db_years = db.session.scalars(sa.select(ItaFramework.fiscal_year))
+    db_years = db.session.scalars(
+        sa.select(ItaFramework.fiscal_year).where(
+            ItaFramework.status != FrameworkStatus.draft,
+            sa.or_(ItaFramework.organization_id.is_(None), ItaFramework.organization_id == org.id))
+    )
     return sorted(set(shipped_years()) | set(db_years) | set(years_with_scores(org)))
 
 
@@ -97,9 +108,9 @@ def _form_values(org, fiscal_year: int) -> dict[str, str]:
 def _render(fiscal_year: int, *, form: dict[str, str] | None = None, errors: list[str] | None = None,
             import_problems: list | None = None, status: int = 200):
     org = current_user.organization
-    if not framework_available(fiscal_year):
+    if not framework_available(fiscal_year, org):
         abort(404)
-    framework = ensure_framework(fiscal_year)
+    framework = ensure_framework(fiscal_year, org)
     analysis = analyse(org, fiscal_year)
     is_admin = is_org_admin(current_user, org.id)
     next_plan = db.session.scalar(
@@ -112,7 +123,7 @@ def _render(fiscal_year: int, *, form: dict[str, str] | None = None, errors: lis
         "ita/year.html", org=org, analysis=analysis, framework=framework, years=_years(org),
         is_admin=is_admin, form=form if form is not None else _form_values(org, fiscal_year),
         errors=errors or [], import_problems=import_problems or [], scope_labels=SCOPE_LABELS,
-        levels=[level for level, _ in framework.levels], next_plan=next_plan, planned=planned,
+        levels=framework.spec.grade_names, spec=framework.spec, next_plan=next_plan, planned=planned,
     ), status
 
 
@@ -127,9 +138,9 @@ def year(fiscal_year: int):
 def save(fiscal_year: int):
     org = current_user.organization
     require_admin(current_user, org.id)
-    if not framework_available(fiscal_year):
+    if not framework_available(fiscal_year, org):
         abort(404)
-    framework = ensure_framework(fiscal_year)
+    framework = ensure_framework(fiscal_year, org)
     form = request.form
     scores = {i.number: form.get(f"score-{i.number}", "") for i in framework.indicators}
     contexts = {
@@ -157,7 +168,7 @@ def upload():
     org = current_user.organization
     require_admin(current_user, org.id)
     back = request.form.get("year", "")
-    back_year = int(back) if back.isdigit() and framework_available(int(back)) else None
+    back_year = int(back) if back.isdigit() and framework_available(int(back), org) else None
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         problems = ["โปรดเลือกไฟล์ .csv หรือ .xlsx (choose a .csv or .xlsx file)"]
@@ -187,9 +198,9 @@ def start_weakness(fiscal_year: int, number: int):
     """From a weak indicator of `fiscal_year` to a weakness in the plan of the following year."""
     org = current_user.organization
     require_admin(current_user, org.id)
-    if not framework_available(fiscal_year):
+    if not framework_available(fiscal_year, org):
         abort(404)
-    framework = ensure_framework(fiscal_year)
+    framework = ensure_framework(fiscal_year, org)
     indicator = db.session.scalar(
         sa.select(ItaIndicator).where(ItaIndicator.framework_id == framework.id, ItaIndicator.number == number)
     )

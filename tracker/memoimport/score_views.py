@@ -42,7 +42,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _indicators(fiscal_year: int) -> list[tuple[int, str]]:
-    return [(i.number, i.name) for i in sorted(ensure_framework(fiscal_year).indicators, key=lambda i: i.number)]
+    return [(i.number, i.name) for i in sorted(ensure_framework(fiscal_year, current_user.organization).indicators, key=lambda i: i.number)]
 
 
 def _choices(indicators: list[tuple[int, str]]) -> list[tuple[str, str]]:
@@ -64,7 +64,7 @@ def _page(fiscal_year: int, **context):
 
 @bp.route("/<int:fiscal_year>/paste", methods=["GET", "POST"])
 def paste(fiscal_year: int):
-    if not framework_available(fiscal_year):
+    if not framework_available(fiscal_year, current_user.organization):
         abort(404)
     form = PasteForm()
     if request.method == "GET":
@@ -92,7 +92,7 @@ def paste(fiscal_year: int):
 
 @bp.route("/<int:fiscal_year>/paste/confirm", methods=["POST"])
 def confirm(fiscal_year: int):
-    if not framework_available(fiscal_year):
+    if not framework_available(fiscal_year, current_user.organization):
         abort(404)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -134,7 +134,7 @@ def confirm(fiscal_year: int):
         for year, score in zip(years, cells):
             if score is None:
                 continue
-            other = dict((n, i) for i, n in _indicators(year)) if year != fiscal_year and framework_available(year) else None
+            other = dict((n, i) for i, n in _indicators(year)) if year != fiscal_year and framework_available(year, current_user.organization) else None
             if year == fiscal_year:
                 per_year[year][int(number)] = score
             elif other is None:

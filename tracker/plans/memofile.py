@@ -436,13 +436,13 @@ def _read_tables(tables: list[list[Row]], known_titles: Iterable[str], source: s
                 continue
             row_count += 1
             if row_count > MAX_ROWS:
-                raise PlanFileError([Problem(source, f"ตารางมาตรการยาวเกิน {MAX_ROWS} แถว ไม่น่าจะเป็นบันทึกข้อความ O42")])
+                raise PlanFileError([Problem(source, f"ตารางมาตรการยาวเกิน {MAX_ROWS} แถว ไม่น่าจะเป็นบันทึกข้อความรายงานการวิเคราะห์ผล ITA")])
             reader.row(row, columns, f"{source} ตารางที่ {t_index + 1} แถวที่ {r_index + 1}")
     if not reader.weaknesses:
         raise PlanFileError([Problem(
             source,
             "ไม่พบตารางมาตรการในไฟล์นี้: ต้องมีแถวหัวตารางที่มีคอลัมน์ “มาตรการ/แนวทาง” และ “วิธีการดำเนินการ” "
-            "พร้อม “ผู้รับผิดชอบ” หรือ “ระยะเวลาดำเนินการ” เช่นเดียวกับส่วนที่ ๓ ของบันทึกรายงานการวิเคราะห์ผล (O42)",
+            "พร้อม “ผู้รับผิดชอบ” หรือ “ระยะเวลาดำเนินการ” เช่นเดียวกับส่วนที่ ๓ ของบันทึกรายงานการวิเคราะห์ผล ITA",
         )])
     reader.finish()
     return reader

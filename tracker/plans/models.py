@@ -53,6 +53,11 @@ class Plan(db.Model):
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     #: Buddhist-Era fiscal year, e.g. 2566 (1 Oct 2022 .. 30 Sep 2023)
     fiscal_year: Mapped[int]
+    #: The ITA year whose result the measures answer and whose framework's items (O42/O43 in
+    #: 2565) the memo and the follow-up report cite; the year before `fiscal_year` unless set
+    assessed_year: Mapped[int] = mapped_column(
+        default=lambda ctx: ctx.get_current_parameters()["fiscal_year"] - 1
+    )
     title: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[PlanStatus] = mapped_column(
         sa.Enum(PlanStatus, native_enum=False, length=16), default=PlanStatus.active

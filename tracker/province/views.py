@@ -39,7 +39,8 @@ def oversight_reads_only() -> None:
         return
     # The API ignores the session: it acts as its token's user, whose changes its
     # own checks (can_edit_step, is_org_admin) refuse to oversight users.
-    if request.blueprint != "api" and access.is_oversight(current_user):
+    # ITA frameworks are reference data a national user publishes: their views decide (can_manage_frameworks).
+    if request.blueprint not in ("api", "frameworks") and access.is_oversight(current_user):
         access.require_writer(current_user)
 
 

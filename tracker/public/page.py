@@ -22,6 +22,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..ita.items import plan_items
+from ..ita.spec import Items
 from .. import thaidate
 from ..db import db
 from ..orgs.models import Organization
@@ -127,6 +129,9 @@ class PublicPlan:
     reports: tuple[PublicReport, ...] = ()
     #: The organization's other public fiscal years, newest first
     other_years: tuple[int, ...] = field(default=())
+    #: The ITA year the measures answer and the OIT items its framework names (O42/O43 in 2565)
+    assessed_year: int = 0
+    items: Items = field(default_factory=Items)
 
     @property
     def measures(self) -> list[PublicMeasure]:
@@ -299,6 +304,8 @@ def public_plan(organization: Organization, fiscal_year: int, today: date) -> Pu
         ),
         reports=reports,
         other_years=other_years,
+        assessed_year=plan.assessed_year,
+        items=plan_items(plan),
     )
 
 

@@ -47,9 +47,10 @@ __all__ = [
     "ascii_name",
 ]
 
+#: The OIT item's code comes from the plan's framework (`ita.items`), never from here.
 KIND_LABELS = {
-    "followup": "รายงานผลการดำเนินการตามมาตรการ (O43)",
-    "analysis": "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ (O42)",
+    "followup": "รายงานผลการดำเนินการตามมาตรการ",
+    "analysis": "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ",
 }
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -132,10 +133,13 @@ def published_path(report: PublishedReport, upload_dir: str) -> Path:
     return Path(upload_dir) / report.stored_name
 
 
-def ascii_name(report: PublishedReport, organization_slug: str, fiscal_year: int) -> str:
-    """An ASCII file name for clients that cannot read the Thai one."""
-    prefix = "O43-followup" if report.kind == "followup" else "O42-analysis"
-    return f"{prefix}-{organization_slug}-{fiscal_year}-{report.as_of.isoformat()}.{report.format}"
+def ascii_name(report: PublishedReport, plan: Plan) -> str:
+    """An ASCII file name for clients that cannot read the Thai one: "O43-followup-banpet-2566-…" with
+    the item code of the plan's framework."""
+    from ..ita.items import file_prefix, plan_items
+
+    prefix = file_prefix(plan_items(plan), report.kind)
+    return f"{prefix}-{plan.organization.slug}-{plan.fiscal_year}-{report.as_of.isoformat()}.{report.format}"
 
 
 def publish_report(
@@ -155,7 +159,7 @@ def publish_report(
     if kind not in KIND_LABELS:
         raise ServiceError(f"ไม่รู้จักชนิดรายงาน “{kind[:20]}” (the kind must be followup or analysis)")
     if kind == "analysis" and not analysis_available():
-        raise ServiceError("ระบบนี้ยังสร้างรายงานการวิเคราะห์ (O42) ไม่ได้ (the analysis memo is not available)")
+        raise ServiceError("ระบบนี้ยังสร้างรายงานการวิเคราะห์ไม่ได้ (the analysis memo is not available)")
     if plan.status is PlanStatus.draft:
         raise ServiceError(
             "แผนนี้ยังเป็นฉบับร่าง จึงยังเผยแพร่รายงานไม่ได้ เปลี่ยนสถานะแผนเป็น “ดำเนินการ” ก่อน "

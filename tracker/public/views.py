@@ -225,7 +225,7 @@ def report(slug: str, fiscal_year: str, report_id: int, ext: str):
                          as_attachment=True, download_name=published.download_name, max_age=300,
                          etag=published.sha256)
     response.headers["Content-Disposition"] = content_disposition(
-        published.download_name, services.ascii_name(published, org.slug, year)
+        published.download_name, services.ascii_name(published, db.session.get(Plan, published.plan_id))
     )
     return _cacheable(response)
 

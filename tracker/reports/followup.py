@@ -45,6 +45,8 @@ from ..plans.models import (
     StepStatus,
     Weakness,
 )
+from ..ita.items import file_prefix, plan_items
+from ..ita.spec import Items
 from .models import MeasureResult
 from .signoff import Chain
 from .thaiwrap import keep_together
@@ -264,6 +266,9 @@ class FollowupReport:
     thai_digits: bool = False
     #: The report's sign-off chain (the latest submission of this report not withdrawn), if any
     signoff: Chain | None = None
+    #: The ITA year the measures answer and the OIT items its framework names (O43 in 2565)
+    assessed_year: int | None = None
+    items: Items = field(default_factory=Items)
 
     @property
     def f(self) -> Formatter:
@@ -302,11 +307,14 @@ class FollowupReport:
         f = self.f
         place = self.organization + (f" จังหวัด{self.province}" if self.province else "")
         round_part = f"{self.round_label} " if self.round_label else ""
-        return [
+        lines = [
             TITLE,
             f.t(f"{place} ประจำปีงบประมาณ พ.ศ. {self.fiscal_year}"),
             f.t(f"{round_part}ข้อมูล ณ วันที่ {f.date(self.as_of, 'full')}"),
         ]
+        if self.items.followup is not None:  # the item this report answers, from the assessed year's framework
+            lines.append(f.t(f"ตามข้อ {self.items.followup.label} (การประเมิน ITA ปีงบประมาณ พ.ศ. {self.assessed_year})"))
+        return lines
 
 
 # -- the as-of date ------------------------------------------------------------------
@@ -564,6 +572,8 @@ def build_report(
         generated_at=now or thaidate.utcnow(),
         thai_digits=thai_digits,
         signoff=signoff,
+        assessed_year=plan.assessed_year,
+        items=plan_items(plan),
     )
 
 
@@ -676,5 +686,5 @@ def report_filename(report: FollowupReport, ext: str) -> tuple[str, str]:
     """(Thai file name, ASCII fallback) for a download of the report."""
     stamp = report.as_of.isoformat()
     thai = f"รายงานผลการดำเนินการตามมาตรการ-{report.organization_slug}-{report.fiscal_year}-ณ-{stamp}.{ext}"
-    ascii_name = f"O43-followup-{report.organization_slug}-{report.fiscal_year}-{stamp}.{ext}"
+    ascii_name = f"{file_prefix(report.items, 'followup')}-{report.organization_slug}-{report.fiscal_year}-{stamp}.{ext}"
     return thai, ascii_name

@@ -29,8 +29,10 @@ from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..ita.framework import find_framework, framework_available
+from ..ita.framework import framework_available, framework_for
+from ..ita.items import file_prefix
 from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
+from ..ita.spec import FrameworkSpec, Items
 from ..journal import record
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, Weakness
@@ -62,11 +64,6 @@ __all__ = [
 
 SUBJECT = "รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA)"
 NACC = "สำนักงานป้องกันการทุจริตแห่งชาติ (สำนักงาน ป.ป.ช.)"
-#: The ITA items the memo answers: O42 (this analysis and its measures) and O43 (their follow-up).
-O42 = "O42 มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
-O43 = "O43 การดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
-#: The indicator the memo's background cites, looked up by name in the year's framework.
-PREVENTION_INDICATOR = "การป้องกันการทุจริต"
 #: How a tool's score is described, by its level's rank in the framework (best first).
 LEVEL_WORDS = ("ดีเยี่ยม", "ดีมาก", "ดี", "พอใช้")
 FINDINGS_LIMIT = 10_000
@@ -217,6 +214,11 @@ class MemoDocument:
     part3_heading: str
     part3_intro: str
     weaknesses: list[str]
+    #: What the comparison covers: a first year without a previous result, frameworks that
+    #: differ between the two years, a rating lowered by a condition (shown after part ๑'s score)
+    comparison_notes: list[str] = field(default_factory=list)
+    #: The OIT items of the assessed year's framework that the memo cites
+    items: Items = field(default_factory=Items)
     measures: list[MeasureLine] = field(default_factory=list)
     generated_at: datetime | None = None
 
@@ -234,7 +236,8 @@ class MissingScores(ServiceError):
         self.problems = problems
         message = (
             f"ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ {assessment_year} ไม่ได้ เพราะคะแนนยังไม่ครบ "
-            f"(the memo needs every indicator's score of {assessment_year - 1} and {assessment_year}): "
+            f"(the memo needs every indicator's score of {assessment_year}, and of {assessment_year - 1} "
+            "when that year has any): "
             + "; ".join(problems)
             + " — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import "
             "(enter or import them on the ITA page or with `tracker ita import`)"
@@ -258,9 +261,11 @@ def _missing(result: YearResult | None, year: int) -> str | None:
 
 
 def _complete_analysis(organization: Organization, assessment_year: int) -> ItaAnalysis:
+    """The year's analysis; every score of the assessed year is needed. The previous year is
+    either complete or absent altogether (a first year: the memo says there is no comparison)."""
     analysis = analyse(organization, assessment_year)
-    problems = [p for p in (_missing(analysis.previous, assessment_year - 1),
-                            _missing(analysis.current, assessment_year)) if p]
+    previous = None if analysis.first_year else _missing(analysis.previous, assessment_year - 1)
+    problems = [p for p in (previous, _missing(analysis.current, assessment_year)) if p]
     if problems:
         raise MissingScores(problems, assessment_year)
     return analysis
@@ -394,10 +399,9 @@ def _load_plan(plan_id: int) -> Plan:
     return plan
 
 
-def _level_word(level: str | None, assessment_year: int) -> tuple[str, bool]:
+def _level_word(level: str | None, spec: FrameworkSpec) -> tuple[str, bool]:
     """("ดีเยี่ยม", True): how a tool's level reads, and whether it is good enough to keep as is."""
-    framework = find_framework(assessment_year)
-    names = [name for name, _ in framework.levels] if framework is not None else []
+    names = spec.grade_names
     rank = names.index(level) if level in names else len(LEVEL_WORDS)
     if rank < len(LEVEL_WORDS):
         return LEVEL_WORDS[rank], rank <= 1
@@ -412,6 +416,10 @@ def _change_words(difference: Difference, previous_year: int) -> str:
 
 
 def _table1_prose(analysis: ItaAnalysis, organization: str) -> str:
+    if analysis.first_year:
+        return (f"จากตารางที่ ๑ {organization}มีคะแนนภาพรวมหน่วยงาน {score(analysis.overall)} คะแนน "
+                f"อยู่ในระดับ {analysis.level} ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {th(analysis.previous_year)} "
+                "ให้เปรียบเทียบ")
     clauses: list[str] = []
     for row in analysis.summary[:-1]:
         if row.difference.direction is None:
@@ -431,6 +439,9 @@ def _table1_prose(analysis: ItaAnalysis, organization: str) -> str:
 
 
 def _table2_prose(analysis: ItaAnalysis, organization: str) -> str:
+    if analysis.first_year:
+        return (f"จากตารางที่ ๒ {organization}มีคะแนนรายตัวชี้วัดสูงสุด {score(analysis.highest)} คะแนน "
+                f"และต่ำสุด {score(analysis.lowest)} คะแนน (ไม่มีคะแนนของปีก่อนให้เปรียบเทียบ)")
     counts = analysis.counts
     parts = []
     if counts.up:
@@ -441,11 +452,17 @@ def _table2_prose(analysis: ItaAnalysis, organization: str) -> str:
         parts.append(f"มีคะแนนรายตัวชี้วัดที่ ลดลงจำนวน {th(counts.down)} ตัวชี้วัด")
     if len(parts) > 1:
         parts[-1] = "และ" + parts[-1]
-    return f"จากตารางที่ ๒ แสดงให้เห็นว่า {organization}" + " ".join(parts)
+    text = f"จากตารางที่ ๒ แสดงให้เห็นว่า {organization}" + " ".join(parts)
+    if counts.unknown:
+        text += f" และเปรียบเทียบไม่ได้ {th(counts.unknown)} ตัวชี้วัด เพราะไม่มีในกรอบการประเมินของปีก่อน"
+    return text
 
 
 def _table3_point(tool: ToolRow, previous_year: int) -> list[Segment]:
     lead = Segment(f"การตอบ{tool.name} ({tool.name_en}: {tool.code}) มีคะแนน ")
+    if tool.difference.direction is None:
+        return [lead, Segment(f"{score(tool.current)} คะแนน ไม่มีคะแนนของปีงบประมาณ พ.ศ. {th(previous_year)} "
+                              "ให้เปรียบเทียบ")]
     if tool.difference.direction == "equal":
         return [lead, Segment("เท่ากับ", bold=True), Segment(f" ปีงบประมาณ พ.ศ. {th(previous_year)}")]
     return [lead, Segment(tool.difference.word, bold=True),
@@ -454,7 +471,8 @@ def _table3_point(tool: ToolRow, previous_year: int) -> list[Segment]:
 
 def _tool_section(index: int, tool: ToolRow, analysis: ItaAnalysis, plan: Plan, findings: dict[str, str]) -> ToolSection:
     count = len(tool.indicators)
-    word, keep = _level_word(_tool_level(tool.current, analysis.fiscal_year), analysis.fiscal_year)
+    spec = _spec(plan, analysis.fiscal_year)
+    word, keep = _level_word(spec.level_of(tool.current) if tool.current is not None else None, spec)
     advice = ("ควรรักษามาตรฐานของการดำเนินงานที่ดีไว้ในปีต่อไป" if keep
               else "ควรเร่งปรับปรุงและพัฒนาการดำเนินงานในปีต่อไป")
     intro = (f"มีค่าคะแนนเท่ากับ {score(tool.current)} คะแนน ผลคะแนนในภาพรวม พบว่าอยู่ในระดับ{word} "
@@ -485,26 +503,67 @@ def _tool_section(index: int, tool: ToolRow, analysis: ItaAnalysis, plan: Plan, 
     )
 
 
-def _tool_level(value: Decimal | None, year: int) -> str | None:
-    framework = find_framework(year)
-    return framework.level_of(value) if framework is not None and value is not None else None
+def _spec(plan: Plan, year: int) -> FrameworkSpec:
+    framework = framework_for(plan.organization_id, year, load_shipped=False)
+    assert framework is not None  # the analysis of `year` loaded it
+    return framework.spec
 
 
-def _background(plan: Plan, assessment_year: int) -> str:
-    framework = find_framework(assessment_year)
-    indicator = None
-    if framework is not None:
-        indicator = next((i for i in framework.indicators if " ".join(i.name.split()) == PREVENTION_INDICATOR), None)
+def _background(spec: FrameworkSpec, assessment_year: int) -> str:
+    """๑. เรื่องเดิม: the assessment, and the sub-indicator and items its framework names (none invented)."""
+    items = spec.items
     cited = ""
-    if indicator is not None:
-        n = indicator.number
-        cited = (f" และสอดคล้องกับตัวชี้วัดที่ {n} {indicator.name} ตัวชี้วัดย่อยที่ {n}.2 "
-                 "มาตรการภายในเพื่อป้องกันการทุจริต")
+    if items.citation is not None:
+        c = items.citation
+        indicator = spec.indicator(c.indicator)
+        name = f" {indicator.name}" if indicator is not None else ""
+        cited = f" และสอดคล้องกับตัวชี้วัดที่ {c.indicator}{name} ตัวชี้วัดย่อยที่ {c.sub_indicator} {c.title}"
+    refs = [ref.label for ref in (items.measures, items.followup) if ref is not None]
+    where = f" ตามข้อ {' และ '.join(refs)}" if refs else ""
     return th(
         f"ตามที่{NACC} ได้จัดให้มีการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
         f"ประจำปีงบประมาณ พ.ศ. {assessment_year} และได้มีการประกาศผลไปแล้วนั้น "
-        f"เพื่อให้เป็นไปตามแนวทางการประเมินฯ ที่กำหนด{cited} ตามข้อ {O42} และ {O43} นั้น"
+        f"เพื่อให้เป็นไปตามแนวทางการประเมินฯ ที่กำหนด{cited}{where} นั้น"
     )
+
+
+def _names(pairs: tuple[tuple[int, str], ...]) -> str:
+    return ", ".join(f"ตัวชี้วัดที่ {n} {name}" for n, name in pairs)
+
+
+def comparison_notes(analysis: ItaAnalysis) -> list[str]:
+    """What the comparison covers, in the memo's words (Arabic digits; the memo converts)."""
+    notes: list[str] = []
+    year, previous = analysis.fiscal_year, analysis.previous_year
+    current = analysis.current
+    if current.rating is not None:
+        text = f"ผลการประเมินตามเกณฑ์ของปีงบประมาณ พ.ศ. {year} อยู่ในระดับ “{current.rating}”"
+        if current.rating_lowered_from:
+            failed = " และ ".join(c.text() for c in current.rating_failed)
+            text += (f" แม้คะแนนภาพรวม {format_score(current.overall)} ถึงเกณฑ์ระดับ “{current.rating_lowered_from}” "
+                     f"แต่ไม่เป็นไปตามเงื่อนไข {failed} จึงได้ระดับ “{current.rating}”")
+        notes.append(text)
+    if current.passed is not None:
+        notes.append("ผ่านเกณฑ์การประเมิน" if current.passed else "ยังไม่ผ่านเกณฑ์การประเมิน")
+    if analysis.first_year:
+        notes.append(f"ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {previous} ในระบบ รายงานนี้จึงแสดงผลของปีงบประมาณ "
+                     f"พ.ศ. {year} โดยไม่มีการเปรียบเทียบกับปีก่อน")
+        return notes
+    if analysis.frameworks_differ:
+        notes.append(f"กรอบการประเมินของปีงบประมาณ พ.ศ. {previous} และ พ.ศ. {year} แตกต่างกัน "
+                     "จึงเปรียบเทียบเฉพาะเครื่องมือและตัวชี้วัดที่มีในทั้งสองปี")
+        if analysis.only_current:
+            notes.append(f"ตัวชี้วัดที่มีเฉพาะปี {year} (ไม่มีคะแนนปีก่อนให้เปรียบเทียบ): {_names(analysis.only_current)}")
+        if analysis.only_previous:
+            notes.append(f"ตัวชี้วัดของปี {previous} ที่ไม่มีในกรอบปี {year}: {_names(analysis.only_previous)}")
+        if analysis.only_current_tools:
+            notes.append(f"เครื่องมือที่มีเฉพาะปี {year}: {', '.join(analysis.only_current_tools)}")
+        if analysis.only_previous_tools:
+            notes.append(f"เครื่องมือของปี {previous} ที่ไม่มีในปี {year}: {', '.join(analysis.only_previous_tools)}")
+        for code, before, now in analysis.reweighted_tools:
+            notes.append(f"น้ำหนักของ {code} เปลี่ยนจาก {(before * 100).normalize():f}% "
+                         f"เป็น {(now * 100).normalize():f}% คะแนนภาพรวมของสองปีจึงคำนวณต่างกัน")
+    return notes
 
 
 def _measure_lines(plan: Plan) -> list[MeasureLine]:
@@ -533,9 +592,10 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
     plan = _load_plan(plan.id)
     organization = plan.organization
     org_name = organization.name
-    year = plan.fiscal_year - 1
+    year = plan.assessed_year
     previous_year = year - 1
     analysis = _complete_analysis(organization, year)
+    spec = _spec(plan, year)
     memo = get_memo(plan)
     findings = findings_of(memo)
 
@@ -568,7 +628,7 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
         assessment_year=year,
         previous_year=previous_year,
         header=header,
-        background=_background(plan, year),
+        background=_background(spec, year),
         facts=facts,
         proposal="จึงเรียนมาเพื่อโปรดทราบ",
         author=author,
@@ -580,7 +640,7 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
         ],
         part1_heading="๑. ผลการประเมินระดับคุณธรรมและความโปร่งใส ในการดำเนินการของหน่วยงานภาครัฐ (ITA)",
         overall_sentence=(f"{org_name} โดยภาพรวมได้คะแนนเท่ากับร้อยละ {score(own.current)} คะแนน "
-                          f"ซึ่งถือว่ามีคุณธรรมและความโปร่งใสในการดำเนินงาน ระดับ {own.current_level} มีรายละเอียดดังนี้"),
+                          f"ซึ่งถือว่ามีคุณธรรมและความโปร่งใสในการดำเนินงาน ระดับ {th(own.current_level)} มีรายละเอียดดังนี้"),
         overall_score=score(own.current),
         overall_level=own.current_level or "",
         top_scores=[(th(i.rank), i.name, score(i.current)) for i in analysis.ranking],
@@ -625,6 +685,8 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
         weaknesses=[th(f"{w.order}. {w.title}" + (f" {w.detail}" if w.detail else "")) for w in plan.weaknesses],
         measures=_measure_lines(plan),
         generated_at=now,
+        comparison_notes=[th(n) for n in comparison_notes(analysis)],
+        items=spec.items,
     )
 
 
@@ -655,5 +717,5 @@ def render_memo_html(doc: MemoDocument) -> str:
 def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:
     """(Thai file name, ASCII fallback) for a download of the memo."""
     thai = f"รายงานการวิเคราะห์ผลการประเมิน-ITA-{doc.organization_slug}-{doc.assessment_year}.{ext}"
-    ascii_name = f"O42-analysis-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
+    ascii_name = f"{file_prefix(doc.items, 'analysis')}-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
     return thai, ascii_name

@@ -127,6 +127,8 @@ def _report(doc, d: MemoDocument) -> None:
     add_paragraph(doc, f"{d.overall_score} คะแนน", bold=True, size_pt=LABEL_PT, align="center", keep_with_next=True)
     add_paragraph(doc, f"ระดับผลการประเมิน {d.overall_level}", bold=True, align="center", space_after_pt=6,
                   keep_with_next=True)
+    for note in d.comparison_notes:
+        add_paragraph(doc, note, align="thai", first_line_cm=INDENT_CM, space_after_pt=6)
     add_paragraph(doc, "คะแนนสูงสุดรายตัวชี้วัด", bold=True, align="center", keep_with_next=True)
     table = add_table(doc, ["อันดับ", "ตัวชี้วัด", "คะแนน"], TOP_WIDTHS)
     for rank, name, value in d.top_scores:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from .. import access, thaidate
 from ..db import db
 from ..errors import ServiceError
-from ..ita.framework import find_framework
+from ..ita.framework import framework_for
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import FONT_FAMILY, font_faces
@@ -50,7 +50,7 @@ def _plan(plan_id: int) -> Plan:
 
 def _tools(plan: Plan) -> list[tuple[str, str]]:
     """(code, name) of the assessed year's tools: the findings fields."""
-    framework = find_framework(plan.fiscal_year - 1)
+    framework = framework_for(plan.organization_id, plan.assessed_year, load_shipped=False)
     return [(t.code, t.name) for t in framework.tools] if framework is not None else []
 
 

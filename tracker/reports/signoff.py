@@ -54,9 +54,10 @@ __all__ = [
     "report_label",
 ]
 
+#: The OIT item's code is added from the plan's framework (`ita.items.with_code`), never written here.
 KIND_LABELS = {
-    ReportKind.followup: "รายงานผลการดำเนินการตามมาตรการ (O43)",
-    ReportKind.analysis: "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ (O42)",
+    ReportKind.followup: "รายงานผลการดำเนินการตามมาตรการ",
+    ReportKind.analysis: "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ",
 }
 STATUS_LABELS = {
     SubmissionStatus.pending: "รอการพิจารณา",
@@ -221,10 +222,13 @@ def default_chain(organization_id: int) -> list[User]:
     ))
 
 
-def report_label(submission: ReportSubmission | Chain, fiscal_year: int, thai_digits: bool = False) -> str:
+def report_label(submission: ReportSubmission | Chain, plan: Plan, thai_digits: bool = False) -> str:
     """"รายงานผลการดำเนินการตามมาตรการ (O43) ปีงบประมาณ 2566 ณ 31 มี.ค. 2566"."""
+    from ..ita.items import kind_code, plan_items, with_code
+
     kind = submission.kind
-    text = f"{KIND_LABELS[kind]} ปีงบประมาณ {fiscal_year}"
+    code = kind_code(plan_items(plan), kind.value)
+    text = f"{with_code(KIND_LABELS[kind], code)} ปีงบประมาณ {plan.fiscal_year}"
     if kind is ReportKind.followup:
         rounds = {6: "รอบ 6 เดือน", 12: "รอบ 12 เดือน"}
         label = rounds.get(submission.round or 0)
@@ -303,7 +307,7 @@ def submit_report(
     record(
         organization_id=plan.organization_id, entity="report_submission", entity_id=submission.id,
         action="submit", actor=actor, field="chain", new=_chain_text(chain),
-        note=report_label(submission, plan.fiscal_year) + (f" · {note}" if note else ""), at=now,
+        note=report_label(submission, plan) + (f" · {note}" if note else ""), at=now,
     )
     db.session.flush()
     return submission

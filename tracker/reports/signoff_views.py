@@ -79,7 +79,7 @@ def index():
     def row(submission: ReportSubmission) -> dict:
         plan = by_id[submission.plan_id]
         return {"s": submission, "chain": chain_of(submission), "plan": plan,
-                "label": report_label(submission, plan.fiscal_year, thai_digits=thai)}
+                "label": report_label(submission, plan, thai_digits=thai)}
 
     return render_template(
         "reports/submissions.html",
@@ -191,7 +191,7 @@ def _render_show(submission: ReportSubmission, *, error: str | None = None, comm
         s=submission,
         chain=chain_of(submission),
         plan=plan,
-        label=report_label(submission, plan.fiscal_year, thai_digits=bool(current_user.thai_digits)),
+        label=report_label(submission, plan, thai_digits=bool(current_user.thai_digits)),
         links=links,
         my_turn=nxt is not None and nxt.user_id == current_user.id,
         can_withdraw=access.is_org_admin(current_user, submission.organization_id)

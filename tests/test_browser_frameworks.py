@@ -1,0 +1,117 @@
+"""Issue 12 in a real browser: a national user uploads a framework, reads its preview with a
+worked example, publishes it, copies it as next year's draft and edits it; an organization's ITA
+page then shows the rating the rules give. axe-core finds no serious or critical violation on the
+framework pages, which fit a 360 px phone; screenshots are kept as artifacts.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from conftest import NOW, PASSWORD, make_user
+from test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401  (fixture)
+from test_ita_frameworks import AUDIT_LIKE, rated_2569
+
+from tracker.auth.models import Role
+from tracker.db import db
+from tracker.ita.models import FrameworkStatus, ItaFramework
+from tracker.ita.services import save_scores
+from tracker.orgs.models import Organization
+from tracker.thaidate import to_arabic_digits
+
+
+@pytest.fixture
+def people(world):
+    office = Organization(name="กรมส่งเสริมการปกครองท้องถิ่น", slug="dla", province="")
+    national = make_user(office, "national@dla.go.th", Role.national, name="ส่วนกลาง")
+    db.session.commit()
+    return world, national
+
+
+def log_in_anywhere(page, email: str) -> None:
+    """Log in and wait for whatever home the role has (a national user's is the overview)."""
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert "/login" not in page.url
+
+
+def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:
+    size = "phone" if phone else "desktop"
+    page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
+    if phone:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{name} scrolls sideways on a 360 px phone ({width} px)"
+    refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
+    assert not refused, f"{name} ({size}): " + "\n".join(
+        f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in refused)
+
+
+def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_dir, tmp_path):
+    world, national = people
+    file = tmp_path / "ita-2569.yaml"
+    file.write_text(yaml.safe_dump(rated_2569(), allow_unicode=True), encoding="utf-8")
+
+    page = ui_page()
+    log_in_anywhere(page, national.email)
+    page.get_by_role("link", name="กรอบ ITA").click()
+    page.locator("#f-file").set_input_files(str(file))
+    page.get_by_role("button", name="อัปโหลดเป็นฉบับร่าง").click()
+    main = page.locator("main")
+    assert "อัปโหลดกรอบปีงบประมาณ 2569 เป็นฉบับร่างแล้ว" in main.inner_text()
+    assert "ฉบับร่าง" in main.inner_text() and "O25 การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร" in main.inner_text()
+    # The worked example shows the rule at work, and recalculates with other scores.
+    assert page.get_by_test_id("example-rating").inner_text() == "ผ่าน"
+    for number, value in AUDIT_LIKE.items():
+        page.locator(f"#s{number}").fill(value)
+    page.get_by_role("button", name="คำนวณใหม่").click()
+    assert page.get_by_test_id("example-overall").inner_text() == "94.64"
+    assert "ถึงเกณฑ์ “ผ่านดี” แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in page.locator("main").inner_text()
+    _check(page, "framework-preview", artifacts_dir)
+
+    page.get_by_role("button", name="เผยแพร่กรอบนี้").click()
+    assert "เผยแพร่กรอบปีงบประมาณ 2569 ฉบับที่ 1 แล้ว" in page.locator("main").inner_text()
+    framework = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2569))
+    assert framework.status is FrameworkStatus.published
+
+    page.locator("#f-year").fill("2570")
+    page.get_by_role("button", name="คัดลอกเป็นฉบับร่าง").click()
+    page.wait_for_url(re.compile(r".*/edit$"))
+    text = page.locator("#f-yaml").input_value()
+    assert "fiscal_year: 2570" in text and "คัดลอกจากกรอบปีงบประมาณ 2569" in text
+    page.locator("#f-yaml").fill(text.replace("code: O26", "code: O27"))
+    _check(page, "framework-edit", artifacts_dir)
+    page.get_by_role("button", name="บันทึก").click()
+    assert "บันทึกการแก้ไขแล้ว" in page.locator("main").inner_text()
+    assert "O27 รายงานผลการดำเนินการ" in page.locator("main").inner_text()
+    db.session.expire_all()
+    draft = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2570))
+    assert draft.status is FrameworkStatus.draft and draft.spec.items.followup.code == "O27"
+
+    page.get_by_role("link", name="กรอบการประเมิน ITA").first.click()
+    listing = to_arabic_digits(page.locator("main").inner_text())  # digits follow the user's preference
+    assert "2569" in listing and "2570" in listing and "เผยแพร่แล้ว" in listing
+    _check(page, "frameworks", artifacts_dir)
+    phone = ui_page(phone=True)
+    log_in_anywhere(phone, national.email)
+    phone.goto(f"/ita/frameworks/{framework.id}")
+    _check(phone, "framework-preview", artifacts_dir, phone=True)
+    phone.goto("/ita/frameworks/")
+    _check(phone, "frameworks", artifacts_dir, phone=True)
+
+    # The organization's ITA page now rates its 2569 result by the published rules.
+    save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
+    db.session.commit()
+    org_page = ui_page()
+    log_in(org_page, world.admin.email, PASSWORD)
+    org_page.goto("/ita/2569")
+    text = to_arabic_digits(org_page.locator("main").inner_text())
+    assert "ผลตามเกณฑ์ (rating): ผ่าน" in text
+    assert "คะแนนถึงเกณฑ์ “ผ่านดี” แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in text
+    assert "ไม่มีผลการประเมินของปี 2568 ให้เปรียบเทียบ" in text
+    _check(org_page, "ita-rated", artifacts_dir)
