@@ -109,7 +109,7 @@ def check_pdf(pdf: Path) -> str:
 
 def test_the_memo_pdf_is_an_official_document(banpet, chromium, tmp_path, artifacts_dir):
     pdf = tmp_path / "memo.pdf"
-    pdf.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet, today=SEED_DAY))))
+    pdf.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet, memo_date=SEED_DAY))))
     shutil.copy(pdf, artifacts_dir / "official-memo.pdf")
     text = check_pdf(pdf)
     lines = [" ".join(line.split()) for line in pdf_text(pdf, layout=True).splitlines()]
@@ -179,7 +179,7 @@ def libreoffice(tmp_path):
 
 def test_docx_in_libreoffice_breaks_lines_between_words_only(banpet, libreoffice, tmp_path, artifacts_dir):
     memo = tmp_path / "memo.docx"
-    memo.write_bytes(memo_docx(build_memo(banpet, today=SEED_DAY)))
+    memo.write_bytes(memo_docx(build_memo(banpet, memo_date=SEED_DAY)))
     report = tmp_path / "report.docx"
     report.write_bytes(followup_docx(build_report(banpet, date(2023, 8, 1), thai_digits=True)))
     for docx in (memo, report):

@@ -125,7 +125,7 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     acknowledge(submission, director, NOW + timedelta(days=1), "เพื่อโปรดทราบ")
     acknowledge(submission, palad, NOW + timedelta(days=2), "ทราบ/ดำเนินการ")
     db.session.commit()
-    memo = build_memo(world.plan, today=date(2022, 10, 12))
+    memo = build_memo(world.plan, memo_date=date(2022, 10, 12))
     assert memo.signoff is not None and memo.signoff.status is SubmissionStatus.pending
     paragraphs = [p.text for p in readable_docx(memo_docx(memo)).paragraphs]
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in paragraphs
@@ -142,7 +142,7 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     # A withdrawn submission is no longer printed.
     withdraw(submission, world.admin, NOW + timedelta(days=3), "แก้ไขตาราง")
     db.session.commit()
-    assert build_memo(world.plan, today=date(2022, 10, 12)).signoff is None
+    assert build_memo(world.plan, memo_date=date(2022, 10, 12)).signoff is None
 
 
 def test_the_analysis_cannot_be_submitted_without_scores(world, chain, login):

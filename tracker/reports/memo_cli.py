@@ -1,10 +1,12 @@
 """`tracker analysis`: the O42 analysis memo of a plan to a DOCX or PDF file."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
+import yaml
 from flask.cli import with_appcontext
 
 from .. import thaidate
@@ -14,20 +16,66 @@ from ..orgs.models import Organization
 from ..plans.models import Plan
 from .cli import write_atomically
 
-__all__ = ["analysis_command", "render_memo"]
+__all__ = ["analysis_command", "render_memo", "memo_options", "parse_memo_date", "read_text_file"]
 
 
 def render_memo(doc, fmt: str) -> bytes:
     """The memo as DOCX or PDF bytes (used by the downloads and the command)."""
+    from .continuation import html_to_pdf_with_markers
     from .memo import render_memo_html
     from .memo_docx import memo_docx
-    from .pdf import html_to_pdf
 
     if fmt == "docx":
         return memo_docx(doc)
     if fmt == "pdf":
-        return html_to_pdf(render_memo_html(doc))
+        return html_to_pdf_with_markers(render_memo_html(doc), skip=doc.repeated_headers)
     raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use docx or pdf)")
+
+
+#: The บันทึกข้อความ's header fields, shared by `tracker analysis` and `tracker report`.
+def memo_options(command):
+    for option in reversed([
+        click.option("--number", "reference", default=None, help="ที่ (reference), e.g. 'กยง 494/2565'."),
+        click.option("--date", "memo_date", default=None,
+                     help="วันที่ของบันทึก (required unless saved on the web): 12/10/2565, '12 ต.ค. 2565' or 2022-10-12."),
+        click.option("--office", default=None, help="ส่วนราชการ (default: the saved one or the plan admin's department)."),
+        click.option("--addressee", default=None, help="เรียน (default: the head of the organization)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def parse_memo_date(text: str | None) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return thaidate.parse_date(text.strip())
+    except thaidate.DateParseError as exc:
+        raise click.UsageError(f"วันที่ของบันทึก (--date): {exc}") from None
+
+
+def read_text_file(path: Path | None, what: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"อ่านไฟล์{what} {path} ไม่ได้ (cannot read it as UTF-8 text: {exc})") from None
+
+
+def _findings(path: Path | None) -> dict[str, str] | None:
+    """The findings file: YAML, tool code → text, e.g. `IIT: |` then the paragraphs."""
+    text = read_text_file(path, "ข้อค้นพบ")
+    if text is None:
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise click.UsageError(f"ไฟล์ข้อค้นพบ {path} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise click.UsageError(f"ไฟล์ข้อค้นพบ {path} ต้องเป็น รหัสเครื่องมือ: ข้อความ เช่น “IIT: ...” "
+                               "(a mapping of tool code to text)")
+    return {str(k).strip().upper(): v for k, v in data.items()}
 
 
 @click.command("analysis")
@@ -36,15 +84,21 @@ def render_memo(doc, fmt: str) -> bytes:
               help="Fiscal year (BE) of the plan, e.g. 2566: it analyses the 2565 assessment against 2564.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["docx", "pdf"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@memo_options
+@click.option("--findings", "findings_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file: tool code → the officer's findings, e.g. 'IIT: ...' (replaces the saved ones).")
 @with_appcontext
-def analysis_command(org_slug: str, year: str, fmt: str, output: Path) -> None:
+def analysis_command(org_slug: str, year: str, fmt: str, output: Path, reference: str | None, memo_date: str | None,
+                     office: str | None, addressee: str | None, findings_file: Path | None) -> None:
     """Write the ITA analysis memo (O42) of a plan: the previous year's assessment
     compared with the year before it, and the plan's measures.
 
     รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส (ITA) และมาตรการ
     """
-    from .memo import build_memo
+    from .memo import NO_DATE, build_memo
 
+    day = parse_memo_date(memo_date)
+    findings = _findings(findings_file)
     try:
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
         if org is None:
@@ -55,7 +109,10 @@ def analysis_command(org_slug: str, year: str, fmt: str, output: Path) -> None:
         plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == int(raw)))
         if plan is None:
             raise ServiceError(f"{org.name} ไม่มีแผนปีงบประมาณ {raw} (no plan of fiscal year {raw} for {org_slug})")
-        doc = build_memo(plan, today=thaidate.bangkok_now().date(), now=thaidate.utcnow())
+        doc = build_memo(plan, now=thaidate.utcnow(), memo_date=day, office=office, reference=reference,
+                         addressee=addressee, findings=findings)
+        if doc.header.memo_date is None:
+            raise click.UsageError(NO_DATE + " เช่น --date '12 ต.ค. 2565'")
         write_atomically(output, render_memo(doc, fmt))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None

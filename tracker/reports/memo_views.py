@@ -25,6 +25,7 @@ from .memo import (
     findings_of,
     get_memo,
     memo_filename,
+    require_date,
     save_memo,
     th,
 )
@@ -69,7 +70,7 @@ def _form_values(plan: Plan) -> dict[str, str]:
 
 def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None = None):
     try:
-        doc = build_memo(plan, today=queries.today())
+        doc = build_memo(plan)
         problem = None
     except ServiceError as exc:
         doc, problem = None, str(exc)
@@ -84,6 +85,7 @@ def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None
         tools=_tools(plan),
         defaults={"office": default_office(plan), "addressee": default_addressee(plan.organization)},
         is_admin=access.is_org_admin(current_user, plan.organization_id),
+        emblem_missing=not plan.organization.emblem_stored_name,
         chain=chain_of(submission) if submission is not None else None,
         fonts=font_faces(embed=False),
         font_family=FONT_FAMILY,
@@ -108,8 +110,10 @@ def save(plan_id: int):
     form = request.form
     try:
         text = (form.get("memo_date") or "").strip()
+        if not text:  # a memo about a past year never takes today's date by itself
+            raise ServiceError("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)")
         try:
-            memo_date = thaidate.parse_date(text) if text else None
+            memo_date = thaidate.parse_date(text)
         except thaidate.DateParseError as exc:
             raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
         changed = save_memo(
@@ -132,7 +136,8 @@ def save(plan_id: int):
 @login_required
 def download(plan_id: int, fmt: str):
     plan = _plan(plan_id)
-    doc = build_memo(plan, today=queries.today(), now=thaidate.utcnow())
+    doc = build_memo(plan, now=thaidate.utcnow())
+    require_date(doc.header)
     body = render_memo(doc, fmt)
     db.session.rollback()
     thai_name, ascii_name = memo_filename(doc, fmt)

@@ -157,7 +157,7 @@ def create():
             memo = get_memo(plan)
             as_of = as_of or (memo.memo_date if memo and memo.memo_date else today)
             round_ = None
-            build_memo(plan, today=today)  # the memo must exist: missing scores are said here
+            build_memo(plan)  # the memo must exist: missing scores are said here
         submission = submit_report(
             plan, _me(), queries.now(), kind=kind, chain=_chain_from_form(form), as_of=as_of, round_=round_,
             note=form.get("note", ""),
