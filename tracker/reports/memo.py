@@ -243,6 +243,11 @@ class MemoDocument:
     thai_digits: bool = True
 
     @property
+    def sections(self) -> list[tuple[str, list[str]]]:
+        return [("๑. เรื่องเดิม", [self.background]), ("๒. ข้อเท็จจริง", [self.facts]),
+                ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal])]
+
+    @property
     def repeated_headers(self) -> tuple[str, ...]:
         """Headings that open a page without being what continues (continuation markers)."""
         return MEASURE_HEADERS

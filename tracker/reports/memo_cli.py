@@ -1,7 +1,6 @@
 """`tracker analysis`: the O42 analysis memo of a plan to a DOCX or PDF file."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -15,8 +14,9 @@ from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.models import Plan
 from .cli import write_atomically
+from .memo_options import memo_options, parse_memo_date, read_text_file
 
-__all__ = ["analysis_command", "render_memo", "memo_options", "parse_memo_date", "read_text_file"]
+__all__ = ["analysis_command", "render_memo"]
 
 
 def render_memo(doc, fmt: str) -> bytes:
@@ -30,37 +30,6 @@ def render_memo(doc, fmt: str) -> bytes:
     if fmt == "pdf":
         return html_to_pdf_with_markers(render_memo_html(doc), skip=doc.repeated_headers)
     raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use docx or pdf)")
-
-
-#: The บันทึกข้อความ's header fields, shared by `tracker analysis` and `tracker report`.
-def memo_options(command):
-    for option in reversed([
-        click.option("--number", "reference", default=None, help="ที่ (reference), e.g. 'กยง 494/2565'."),
-        click.option("--date", "memo_date", default=None,
-                     help="วันที่ของบันทึก (required unless saved on the web): 12/10/2565, '12 ต.ค. 2565' or 2022-10-12."),
-        click.option("--office", default=None, help="ส่วนราชการ (default: the saved one or the plan admin's department)."),
-        click.option("--addressee", default=None, help="เรียน (default: the head of the organization)."),
-    ]):
-        command = option(command)
-    return command
-
-
-def parse_memo_date(text: str | None) -> date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return thaidate.parse_date(text.strip())
-    except thaidate.DateParseError as exc:
-        raise click.UsageError(f"วันที่ของบันทึก (--date): {exc}") from None
-
-
-def read_text_file(path: Path | None, what: str) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.UsageError(f"อ่านไฟล์{what} {path} ไม่ได้ (cannot read it as UTF-8 text: {exc})") from None
 
 
 def _findings(path: Path | None) -> dict[str, str] | None:
