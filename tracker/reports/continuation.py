@@ -11,6 +11,7 @@ area, so the second print breaks its pages exactly as the first. Without pdftote
 from __future__ import annotations
 
 import logging
+from html import unescape
 import re
 import shutil
 import subprocess
@@ -19,13 +20,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .pdf import html_to_pdf
+from .thaiwrap import UNIT_RE
 
 __all__ = ["MARKER_CHARS", "page_texts", "markers", "html_to_pdf_with_markers"]
 
 log = logging.getLogger(__name__)
 
-#: How much of the next page a marker quotes (the seed: "๒) โครงการจัดทำ"), cut at a space.
-MARKER_CHARS = 24
+#: How much of the next page a marker quotes at most (the seed: "๒) โครงการจัดทำ"), cut
+#: at a space or at the edge of a word the documents keep whole — never inside a word.
+MARKER_CHARS = 30
 _PAGE_NUMBER = re.compile(r"^-\s*[0-9๐-๙]+\s*-$")
 _SPACE = re.compile(r"\s+")
 
@@ -65,8 +68,15 @@ def _opening(text: str, skip: Iterable[str]) -> str:
     body = body.strip()
     if len(body) <= MARKER_CHARS:
         return body
-    cut = body.rfind(" ", 0, MARKER_CHARS + 1)
-    return body[:cut] if cut >= 8 else body[:MARKER_CHARS]
+    edges = {m.start() for m in re.finditer(" ", body)}
+    for match in UNIT_RE.finditer(body[:MARKER_CHARS + 40]):  # a date or a year is not cut either
+        edges -= set(range(match.start() + 1, match.end()))
+        edges.update((match.start(), match.end()))
+    fitting = [edge for edge in edges if 6 <= edge <= MARKER_CHARS]
+    if fitting:
+        return body[:max(fitting)].strip()
+    later = sorted(edge for edge in edges if edge > MARKER_CHARS)
+    return body[:later[0]].strip() if later else body[:MARKER_CHARS]
 
 
 def _drop_prefix(text: str, head: str) -> str:
@@ -90,6 +100,18 @@ def markers(pages: list[str], skip: Iterable[str] = ()) -> list[str]:
     return out
 
 
+def header_cells(html: str) -> list[str]:
+    """The texts of the tables' header cells: they repeat at the top of every page a table
+    continues on, and a marker quotes what continues, not them."""
+    cells = []
+    for head in re.findall(r"<thead\b.*?</thead>", html, flags=re.S | re.I):
+        for cell in re.findall(r"<th\b[^>]*>(.*?)</th>", head, flags=re.S | re.I):
+            text = _SPACE.sub(" ", re.sub(r"<[^>]+>", "", cell)).strip()
+            if text:
+                cells.append(unescape(text))
+    return sorted(set(cells), key=len, reverse=True)
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
@@ -107,7 +129,9 @@ def html_to_pdf_with_markers(html: str, *, skip: Iterable[str] = ()) -> bytes:
     """Print `html` with a continuation marker at the foot of each page that continues."""
     from .followup import FONT_FAMILY
 
-    first = html_to_pdf(html)
+    page = str(html)  # plain text: a Markup's replace() would escape the added style sheet
+    skip = [*skip, *header_cells(page)]
+    first = html_to_pdf(page)
     pages = page_texts(first)
     if pages is None:
         log.warning("pdftotext (poppler-utils) not found: the PDF has no continuation markers")
@@ -115,4 +139,4 @@ def html_to_pdf_with_markers(html: str, *, skip: Iterable[str] = ()) -> bytes:
     if len(pages) < 2:
         return first
     css = marker_css(markers(pages, skip), FONT_FAMILY)
-    return html_to_pdf(html.replace("</head>", f"<style>\n{css}</style>\n</head>", 1))
+    return html_to_pdf(page.replace("</head>", f"<style>\n{css}</style>\n</head>", 1))

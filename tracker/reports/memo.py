@@ -248,11 +248,6 @@ class MemoDocument:
                 ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal])]
 
     @property
-    def repeated_headers(self) -> tuple[str, ...]:
-        """Headings that open a page without being what continues (continuation markers)."""
-        return MEASURE_HEADERS
-
-    @property
     def emblem_uri(self) -> str | None:
         if self.emblem is None:
             return None
@@ -764,7 +759,7 @@ def render_memo_html(doc: MemoDocument) -> str:
 def arabic_document(html: str) -> str:
     """The same document in Arabic digits: every digit of the text and the page numbers'
     counter style (one kind of digits within a document)."""
-    return thaidate.to_arabic_digits(html.replace("counter(page, thai)", "counter(page)"))
+    return thaidate.to_arabic_digits(str(html).replace("counter(page, thai)", "counter(page)"))
 
 
 def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:

@@ -28,7 +28,7 @@ def render_memo(doc, fmt: str) -> bytes:
     if fmt == "docx":
         return memo_docx(doc)
     if fmt == "pdf":
-        return html_to_pdf_with_markers(render_memo_html(doc), skip=doc.repeated_headers)
+        return html_to_pdf_with_markers(render_memo_html(doc))
     raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use docx or pdf)")
 
 
