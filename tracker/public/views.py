@@ -270,7 +270,8 @@ def _render_publish(plan: Plan, *, error: str | None = None, form: dict | None =
         report_url=lambda r: url_for("public.report", slug=plan.organization.slug, fiscal_year=plan.fiscal_year,
                                      report_id=r.id, ext=r.format),
         error=error,
-        form=form or {},
+        # Thai digits ticked by default when the organization writes its documents so
+        form=form or ({"thai_digits": ["1"]} if plan.organization.official_thai_digits else {}),
     )
     return body, 400 if error else 200
 
