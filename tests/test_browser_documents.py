@@ -14,7 +14,14 @@ from tests.test_official_documents import emblem_png
 
 @pytest.fixture
 def demo(app, ctx):
-    return load_demo_plan()
+    from tests.report_factory import bangkok
+    from tracker.db import db
+    from tracker.ita.demo import load_demo_scores
+
+    plan = load_demo_plan()
+    load_demo_scores(plan.organization, bangkok(__import__("datetime").date(2022, 10, 12)))
+    db.session.commit()
+    return plan
 
 
 def _no_serious_violations(page, name: str) -> None:
