@@ -2,7 +2,7 @@
 import os
 
 from tracker import create_app
-from tracker.database import SchemaOutdated, prepare_database
+from tracker.db import SchemaOutdated, prepare_database
 
 app = create_app()
 

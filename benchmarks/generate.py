@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker import thaidate  # noqa: E402
+from tracker import clock, thaidate  # noqa: E402
 from tracker.config import normalize_url  # noqa: E402
 
 PASSWORD = "bench-pass-2570"
@@ -164,7 +164,7 @@ def month_end(fy: int, offset: int) -> date:
 
 def default_today() -> date:
     """The latest business-day Monday on or before today (Bangkok): the busiest pass of a week."""
-    day = thaidate.bangkok_now().date()
+    day = clock.now().date()
     day -= timedelta(days=day.weekday())
     while not thaidate.is_business_day(day):
         day -= timedelta(days=7)

@@ -310,3 +310,53 @@ def mail_config(app, smtp_sink):
     app.config.update(values)
     yield app.config
     app.config.update(saved)
+
+
+# -- a LINE Messaging API emulator ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _line_emulator_server():
+    from line_emulator import LineEmulator
+
+    emulator = LineEmulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def line_emulator(app, _line_emulator_server):
+    """The LINE API emulator (tests/line_emulator.py), empty, with the app pointed at it
+    (1 s timeout) for one test."""
+    emulator = _line_emulator_server
+    emulator.reset()
+    values = {"TRACKER_LINE_API_URL": emulator.url, "TRACKER_LINE_ACCESS_URL": emulator.url,
+              "TRACKER_LINE_TIMEOUT": 1}
+    saved = {key: app.config.get(key) for key in values}
+    app.config.update(values)
+    yield emulator
+    app.config.update(saved)
+    emulator.reset()
+
+
+def connect_line(org, admin, emulator, now=NOW, **choices):
+    """Connect the organization's LINE account through the service, as the settings page does."""
+    from tracker.line.services import save_channel
+
+    channel = save_channel(org.id, admin, now, channel_id="1657000000", channel_secret=emulator.secret,
+                           access_token=emulator.token, monthly_cap=str(choices.pop("cap", 300)),
+                           defaults={"reminder": "email", "overdue": "email", "digest": "email", **choices})
+    db.session.commit()
+    return channel
+
+
+def link_line(user, emulator, now=NOW) -> str:
+    """Bind a new LINE user (a friend of the account) to `user` directly, as the accountLink event would."""
+    from tracker.line.models import LineLink
+
+    line_user_id = emulator.new_user_id()
+    emulator.friends.add(line_user_id)
+    db.session.add(LineLink(user_id=user.id, organization_id=user.organization_id, line_user_id=line_user_id,
+                            linked_at=now))
+    db.session.commit()
+    return line_user_id

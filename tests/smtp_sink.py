@@ -6,7 +6,12 @@ octets, as real servers do), and can be told how to answer each message:
     sink.accept()                       # 250 (the default)
     sink.answer("451 4.3.0 try later")  # every message answered so
     sink.hang(10)                       # say nothing for 10 s after DATA, then 451
+    sink.delay_seconds = 0.3            # a slow server: every answer after 0.3 s
     sink.rule = lambda n, envelope: …   # per message: None (accept), a reply, or HANG
+
+With `tls="starttls"` or `tls="implicit"` and a certificate it speaks TLS
+(`make_certificate` makes a self-signed one with openssl); each received
+message notes whether it came over TLS.
 
 Only accepted messages are recorded (`sink.received`), so counting them by
 Message-ID counts deliveries. `refused_port()` gives a port nobody listens on.
@@ -15,6 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+import subprocess
+from pathlib import Path
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +44,8 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     message: EmailMessage
+    #: Whether it came over TLS
+    tls: bool = False
 
     @property
     def message_id(self) -> str:
@@ -53,11 +63,28 @@ def refused_port() -> int:
     return free_port()
 
 
+def make_certificate(directory: Path, name: str = "127.0.0.1", *alt_names: str) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for `name`: (cert.pem, key.pem)."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    sans = ",".join(f"IP:{n}" if n.replace(".", "").isdigit() else f"DNS:{n}" for n in (name, *alt_names))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key),
+         "-out", str(cert), "-subj", f"/CN={name}", "-addext", f"subjectAltName={sans}",
+         "-addext", "basicConstraints=critical,CA:TRUE"],
+        check=True, capture_output=True)
+    return cert, key
+
+
 class SmtpSink:
-    def __init__(self) -> None:
+    def __init__(self, tls: str | None = None, certificate: tuple[Path, Path] | None = None) -> None:
+        #: None, "starttls" or "implicit"
+        self.tls = tls
+        self.certificate = certificate
         self.received: list[Received] = []
         self.rule: Callable[[int, object], str | None] = lambda n, envelope: None
         self.hang_seconds = 30.0
+        #: Seconds every answer to DATA waits (other connections are served meanwhile)
+        self.delay_seconds = 0.0
         #: Set when a message is being held by a hang (a test may then kill its sender).
         self.hanging = threading.Event()
         #: Every DATA seen, accepted or not
@@ -88,12 +115,15 @@ class SmtpSink:
             self.received.clear()
             self.data_count = 0
         self.hanging.clear()
+        self.delay_seconds = 0.0
 
     # -- the aiosmtpd handler hook -------------------------------------------
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._lock:
             self.data_count += 1
             n = self.data_count
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         reply = self.rule(n, envelope)
         if reply == HANG:
             self.hanging.set()
@@ -106,7 +136,7 @@ class SmtpSink:
         with self._lock:
             self.received.append(Received(
                 mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), raw=raw,
-                message=message_from_bytes(raw, policy=policy.default),
+                message=message_from_bytes(raw, policy=policy.default), tls=server.transport.get_extra_info("ssl_object") is not None,
             ))
         return "250 2.0.0 OK: queued"
 
@@ -116,7 +146,12 @@ class SmtpSink:
         # port it was given): pick a free port first. Retry if it got taken.
         for _ in range(5):
             port = free_port()
-            controller = Controller(self, hostname=self.host, port=port)
+            options = {}
+            if self.tls:
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(*map(str, self.certificate))
+                options = {"ssl_context": context} if self.tls == "implicit" else {"tls_context": context}
+            controller = Controller(self, hostname=self.host, port=port, **options)
             try:
                 controller.start()
             except (OSError, RuntimeError):

@@ -19,7 +19,7 @@ from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
 from tracker.public.models import PublishedReport
-from tracker.reports import results
+from tracker.plans import results
 from tracker.reports.signoff import submit_report
 
 PUBLIC = "public"          # no login needed
@@ -52,6 +52,9 @@ CLASSES: dict[str, str] = {
     "public.organization": PUBLIC, "public.plan": PUBLIC, "public.evidence": PUBLIC, "public.report": PUBLIC,
     "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
+    # LINE: the webhook is authenticated by LINE's signature, not a login (tests/test_line.py).
+    "line.receive": PUBLIC, "line.settings": ADMIN, "line.test_message": ADMIN, "line.disconnect": ADMIN,
+    "line.profile": SELF, "line.unlink": SELF, "line.confirm_link": SELF,
     "frameworks.index": READ, "frameworks.show": READ, "frameworks.download": READ, "frameworks.template": READ,
     "frameworks.upload": FRAMEWORK_ADD, "frameworks.copy": FRAMEWORK_ADD,
     "frameworks.publish": NATIONAL, "frameworks.edit": NATIONAL, "frameworks.delete": NATIONAL,

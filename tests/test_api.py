@@ -26,6 +26,7 @@ from tracker.db import db
 from tracker.notify.models import OutboxStatus
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
+from tracker import clock
 from tracker.plans import queries, services
 from tracker.plans.models import JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
@@ -89,7 +90,7 @@ class ApiClient:
 @pytest.fixture
 def frozen(monkeypatch):
     """The API's clock at NOW (2023-08-01 10:00 Bangkok)."""
-    monkeypatch.setattr(queries, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
+from tracker import clock
 from tracker.plans import queries, services
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
@@ -45,7 +46,7 @@ class Fuzz:
 
 @pytest.fixture
 def fuzz(world, monkeypatch) -> Fuzz:
-    monkeypatch.setattr(queries, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
     step = world.step(world.m1, 1)
     services.add_link_evidence(step, world.owner_palad, "https://a.go.th/1", "ประกาศ", NOW)
     services.change_status(world.step(world.m1, 2), "done", world.owner_palad, NOW, note="เสร็จแล้ว")

@@ -35,10 +35,10 @@ PG_DATABASE = "tracker_backup_test"
 class Instance:
     """One tracker installation: an app on its own database and upload folder."""
 
-    def __init__(self, url: str, root: Path):
+    def __init__(self, url: str, root: Path, **config):
         self.upload_dir = root / "evidence"
         self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                               "TRACKER_UPLOAD_DIR": str(self.upload_dir)})
+                               "TRACKER_UPLOAD_DIR": str(self.upload_dir), **config})
         self.runner = self.app.test_cli_runner()
 
     def cli(self, *args: str):

@@ -2,7 +2,7 @@
 
 Progress is done / total where cancelled steps are left out of the total;
 "overdue" and "due within 14 days" count open steps against today in
-Bangkok, which the tests freeze through `queries.now`.
+Bangkok, which the tests freeze through `clock.now`.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from tests.conftest import NOW, make_user
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
 
@@ -25,7 +26,7 @@ def frozen(monkeypatch):
     """Freeze the pages' clock; returns a function to move it."""
 
     def at(moment: datetime) -> None:
-        monkeypatch.setattr(queries, "now", lambda: moment)
+        monkeypatch.setattr(clock, "now", lambda: moment)
 
     at(NOW)  # 2023-08-01 10:00 in Bangkok
     return at

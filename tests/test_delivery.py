@@ -8,11 +8,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 import sqlalchemy as sa
 
 from conftest import NOW
 from outbox_factory import queue
 
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ServiceError
 from tracker.notify.delivery import LEASE, MAX_ATTEMPTS, backoff, claim, deliver, resend, sweep
@@ -43,13 +45,16 @@ def no_mail_server(app):
 
 def test_a_row_is_claimed_by_exactly_one_sender(ctx):
     first, second = queue(2)
+    before = utcnow()
 
     assert claim(NOW, "sender-a") == first.id
     assert claim(NOW, "sender-b") == second.id
     assert claim(NOW, "sender-c") is None  # nothing pending is left to take
     rows = all_rows()
-    assert [(r.status, r.claimed_by, r.claimed_at) for r in rows] == [
-        (OutboxStatus.sending, "sender-a", NOW), (OutboxStatus.sending, "sender-b", NOW)]
+    assert [(r.status, r.claimed_by) for r in rows] == [
+        (OutboxStatus.sending, "sender-a"), (OutboxStatus.sending, "sender-b")]
+    # The lease starts at the real time of the claim, not at the pass's (simulated) `now`.
+    assert all(before <= r.claimed_at <= utcnow() for r in rows)
 
 
 def test_only_due_rows_are_claimed(ctx):
@@ -160,19 +165,41 @@ def test_an_unsendable_row_fails_without_touching_the_server(ctx, mail_config, s
 
 # -- the sweeper --------------------------------------------------------------------
 
+def claimed_ago(row: OutboxMessage, age: timedelta) -> None:
+    """Make the row's claim `age` old by the real clock, as if its sender stopped renewing then."""
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == row.id)
+                       .values(claimed_at=utcnow() - age))
+    db.session.commit()
+
+
 def test_the_sweeper_frees_a_row_whose_sender_died(ctx, mail_config, smtp_sink):
     [row] = queue(1)
     assert claim(NOW, "dead-sender") == row.id  # …and the sender never finished
 
-    assert sweep(NOW + LEASE) == []  # the lease has not run out yet
-    assert deliver(NOW + LEASE).sent == []  # nor does anyone else take it
-    assert sweep(NOW + LEASE + timedelta(seconds=1)) == [row.id]
+    claimed_ago(row, LEASE - timedelta(seconds=5))
+    assert sweep(NOW) == []  # the lease has not run out yet
+    assert deliver(NOW).sent == []  # nor does anyone else take it
+    claimed_ago(row, LEASE + timedelta(seconds=1))
+    assert sweep(NOW) == [row.id]
     swept = fresh(row)
-    assert (swept.status, swept.attempts, swept.claimed_by) == (OutboxStatus.pending, 1, None)
+    assert (swept.status, swept.attempts, swept.claimed_by, swept.next_attempt_at) == (
+        OutboxStatus.pending, 1, None, NOW)
     assert "lease expired" in swept.last_error
 
-    assert deliver(NOW + LEASE + timedelta(seconds=1)).sent == [row.id]
+    assert deliver(NOW).sent == [row.id]
     assert smtp_sink.message_ids() == {row.message_id: 1}
+
+
+def test_a_pass_dated_later_does_not_free_a_live_claim(ctx, mail_config, smtp_sink):
+    """A pass run with --now past the lease frees nothing a live sender just claimed:
+    leases run on the real clock (the double sends of issue 9)."""
+    [row] = queue(1)
+    claim(NOW, "live-sender")
+
+    report = deliver(NOW + LEASE + timedelta(minutes=2))
+
+    assert report.swept == [] and report.sent == []
+    assert (fresh(row).status, fresh(row).claimed_by) == (OutboxStatus.sending, "live-sender")
 
 
 def test_a_row_that_keeps_killing_its_sender_ends_as_failed(ctx):
@@ -180,18 +207,53 @@ def test_a_row_that_keeps_killing_its_sender_ends_as_failed(ctx):
     row.attempts = MAX_ATTEMPTS - 1
     db.session.commit()
     claim(NOW, "dead-sender")
+    claimed_ago(row, LEASE + timedelta(minutes=1))
 
-    assert sweep(NOW + LEASE + timedelta(minutes=1)) == [row.id]
+    assert sweep(NOW) == [row.id]
     assert fresh(row).status is OutboxStatus.failed
 
 
 def test_deliver_sweeps_before_it_claims(ctx, mail_config, smtp_sink):
     [row] = queue(1)
     claim(NOW, "dead-sender")
+    claimed_ago(row, LEASE + timedelta(minutes=1))
 
-    report = deliver(NOW + timedelta(minutes=11))
+    report = deliver(NOW + timedelta(minutes=1))
 
     assert report.swept == [row.id] and report.sent == [row.id]
+
+
+def test_the_lease_is_a_setting(ctx, app):
+    [row] = queue(1)
+    claim(NOW, "dead-sender")
+    claimed_ago(row, timedelta(seconds=3))
+    assert sweep(NOW) == []
+    app.config["TRACKER_OUTBOX_LEASE_SECONDS"] = 2
+    try:
+        assert sweep(NOW) == [row.id]
+    finally:
+        app.config["TRACKER_OUTBOX_LEASE_SECONDS"] = 600
+
+
+def test_a_message_accepted_after_its_lease_was_lost_is_recorded_as_sent(ctx, mail_config, smtp_sink):
+    """The server said 250 but a sweeper had freed the row meanwhile: still sent, never resent."""
+    [row] = queue(1)
+
+    def sweep_during_data(n, envelope):
+        with ctx_app.app_context():  # another sender's sweeper, in its own session
+            claimed_ago(row, LEASE + timedelta(seconds=1))
+            assert sweep(NOW) == [row.id]
+            db.session.remove()
+        return None
+
+    ctx_app = current_app._get_current_object()
+    smtp_sink.rule = sweep_during_data
+    report = deliver(NOW, sender_id="slow")
+
+    assert report.sent == [row.id] and report.lease_lost == [row.id]
+    assert (fresh(row).status, fresh(row).sent_at) == (OutboxStatus.sent, NOW)
+    assert deliver(NOW + timedelta(hours=1)).sent == []  # nothing left to send again
+    assert smtp_sink.message_ids() == {row.message_id: 1}
 
 
 # -- captured mode (no mail server) -----------------------------------------------

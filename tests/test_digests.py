@@ -355,3 +355,58 @@ def test_digest_rows_carry_the_user_and_a_signed_unsubscribe_link(world, people)
         link = unsubscribe_url(m.user_id)
         assert link in m.body_text and f'href="{link}"' in m.body_html
         assert user_id_from_unsubscribe_token(link.rsplit("/", 1)[1]) == m.user_id
+
+
+# -- across downtime: each digest once, caught up like reminders (issue 9) -------------------------------
+
+
+def test_digests_across_downtime_are_each_sent_once_and_caught_up_on_return(world, people, mail_config, smtp_sink):
+    """42 days (1 Aug – 11 Sep 2566) with the scheduler's beat at 08:05, 13:00 and 17:00, run twice a
+    beat (two schedulers). Once always up; once down 16 days: 9–17 Aug (the holiday Monday's digest
+    of 15 Aug) and 30 Aug – 5 Sep (September's summary and Monday 4 Sep). Every digest of the first
+    run is in the second, the missed ones on the first day back; each delivered once."""
+    from tracker.notify.delivery import deliver
+    from tracker.notify.models import OutboxItem
+
+    first, last = date(2023, 8, 1), date(2023, 9, 11)
+    down = {first + timedelta(days=n) for n in range(42)
+            if date(2023, 8, 9) <= first + timedelta(days=n) <= date(2023, 8, 17)
+            or date(2023, 8, 30) <= first + timedelta(days=n) <= date(2023, 9, 5)}
+    assert len(down) == 16
+
+    def simulate(offline: set[date]) -> dict[tuple[str, str, date], date]:
+        day = first
+        while day <= last:
+            if day not in offline:
+                for hour, minute in ((8, 5), (13, 0), (17, 0)):
+                    for _ in range(2):
+                        queue_digests(at(day, hour, minute))
+                        db.session.commit()
+                        deliver(at(day, hour, minute))
+            day += timedelta(days=1)
+        rows = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert {r.status.value for r in rows} == {"sent"}
+        counts = smtp_sink.message_ids()
+        assert set(counts) == {r.message_id for r in rows} and set(counts.values()) == {1}, "sent twice"
+        return {(r.recipient, r.kind, r.for_date): r.created_at.astimezone(BANGKOK).date() for r in rows}
+
+    always_up = simulate(set())
+    db.session.execute(sa.delete(OutboxItem))
+    db.session.execute(sa.delete(OutboxMessage))
+    db.session.commit()
+    smtp_sink.clear()
+    with_downtime = simulate(down)
+
+    assert set(with_downtime) == set(always_up)  # nothing lost, nothing extra
+    kinds = {kind for _, kind, _ in always_up}
+    assert kinds == {"digest_weekly", "digest_monthly"}
+    for recipient in ("manager@test.go.th", people.email):
+        weeks = sorted(f for r, k, f in always_up if r == recipient and k == "digest_weekly")
+        assert len(weeks) == 7 and all(b - a == timedelta(days=7) for a, b in zip(weeks, weeks[1:]))
+        assert sorted(f.month for r, k, f in always_up if r == recipient and k == "digest_monthly") == [8, 9]
+    caught_up = {key: day for key, day in with_downtime.items() if always_up[key] in down}
+    assert caught_up, "the downtime missed no digest: the test proves nothing"
+    for key, day in caught_up.items():
+        assert day == min(d for d in (date(2023, 8, 18), date(2023, 9, 6)) if d > always_up[key]), key
+    assert {key: day for key, day in with_downtime.items() if key not in caught_up} == {
+        key: day for key, day in always_up.items() if key not in caught_up}

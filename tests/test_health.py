@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from tracker import create_app
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.notify.models import OutboxMessage, OutboxStatus, SchedulerBeat
 from tracker.notify.outbox import enqueue
 

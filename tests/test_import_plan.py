@@ -482,7 +482,7 @@ def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
 
 
 def test_removing_a_measure_with_a_follow_up_result_is_refused(runner, nongkhai, tmp_path):
-    from tracker.reports.models import MeasureResult
+    from tracker.plans.models import MeasureResult
 
     db.session.add(MeasureResult(measure_id=nongkhai.measures[2].id, note="ตรวจสอบครบ 12 โครงการ"))
     db.session.commit()
@@ -492,3 +492,82 @@ def test_removing_a_measure_with_a_follow_up_result_is_refused(runner, nongkhai,
     assert result.exit_code == 1
     assert "มาตรการ 2.2 (measure 2.2): ไฟล์ไม่มีมาตรการ “โครงการตรวจสอบการจัดซื้อจัดจ้าง” แล้ว" in result.stderr
     assert row_counts() == before
+
+
+# -- renaming, control characters, the exit code of a bug (issue 9) -------------------------
+
+
+def test_renaming_the_organization_and_moving_its_province_is_an_update_journaled(runner, nongkhai, tmp_path):
+    org_id = nongkhai.organization_id
+    renamed = NONGKHAI.replace("name: องค์การบริหารส่วนตำบลโพธิ์ชัย", "name: เทศบาลตำบลโพธิ์ชัย").replace(
+        "province: หนองคาย", "province: บึงกาฬ")
+    result = run_import(runner, write(tmp_path, renamed))
+
+    assert result.exit_code == 0, result.output
+    assert "ปรับปรุงแผน 2 รายการ (plan updated, 2 changes)" in result.output
+    assert "ชื่อองค์กร: “องค์การบริหารส่วนตำบลโพธิ์ชัย” → “เทศบาลตำบลโพธิ์ชัย”" in result.output
+    assert "จังหวัด: “หนองคาย” → “บึงกาฬ”" in result.output
+    org = db.session.get(Organization, org_id)
+    assert (org.slug, org.name, org.province) == (SLUG, "เทศบาลตำบลโพธิ์ชัย", "บึงกาฬ")
+    assert the_plan().organization_id == org_id  # the same organization, not a new one
+    edits = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "organization",
+                                                             JournalEntry.action == "edit")
+                               .order_by(JournalEntry.id)).all()
+    assert [(e.field, e.old_value, e.new_value, e.organization_id) for e in edits] == [
+        ("name", "องค์การบริหารส่วนตำบลโพธิ์ชัย", "เทศบาลตำบลโพธิ์ชัย", org_id),
+        ("province", "หนองคาย", "บึงกาฬ", org_id)]
+
+
+CONTROL_REFUSAL = "มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL)"
+
+
+@pytest.mark.parametrize("title", ['"ปรับปรุง\\0หน้าเว็บไซต์"', '"ปรับปรุง\\x07หน้าเว็บไซต์"',
+                                   '"ปรับปรุง\\u0000หน้าเว็บไซต์"'], ids=["nul", "bell", "u0000"])
+def test_a_nul_escaped_in_a_quoted_string_is_refused_the_same_on_every_database(runner, nongkhai, tmp_path, title):
+    """Once stored by SQLite and refused by PostgreSQL's driver; now refused before either sees it."""
+    before = row_counts()
+    text = NONGKHAI.replace("ปรับปรุงหน้าเว็บไซต์ให้เป็นปัจจุบัน", title.strip('"'), 1)
+    text = text.replace(title.strip('"'), title, 1)
+    result = run_import(runner, write(tmp_path, text))
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"weaknesses[1].measures[1].steps[3]: {CONTROL_REFUSAL}" in result.output
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("content, words", [
+    (NONGKHAI.replace("fiscal_year", "fiscal\x00_year", 1).encode(), "plan.yaml บรรทัด 5 คอลัมน์ 7 (line 5, column 7)"),
+    (NONGKHAI.encode("utf-16-le"), "บันทึกใหม่เป็น UTF-8"),
+    (NONGKHAI.encode("utf-16-be"), "บันทึกใหม่เป็น UTF-8"),
+], ids=["raw-nul", "utf16-le", "utf16-be"])
+def test_control_characters_and_utf16_without_bom_are_refused_with_their_place(runner, world, tmp_path,
+                                                                                content, words):
+    before = row_counts()
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(content)
+    result = run_import(runner, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert words in result.output
+    assert row_counts() == before
+
+
+def test_a_bug_exits_70_with_its_traceback_not_1_like_a_refusal(app, ctx, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from tracker.cli import EXIT_INTERNAL, cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("tracker.plans.importer.import_plan", broken)
+    result = CliRunner().invoke(cli, ["import-plan", str(DATA / "nongkhai-2567.yaml")],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == EXIT_INTERNAL == 70
+    assert "Traceback" in result.output and "RuntimeError: a bug" in result.output
+    assert "ข้อผิดพลาดภายในของโปรแกรม" in result.output
+    # …while a refusal stays 1, and --help names the codes.
+    refused = CliRunner().invoke(cli, ["import-plan", str(tmp_path / "missing.yaml")],
+                                 obj=ScriptInfo(create_app=lambda: app))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "70 internal error" in CliRunner().invoke(cli, ["--help"], obj=ScriptInfo(create_app=lambda: app)).output

@@ -41,7 +41,7 @@ from tracker.ita.services import analyse, save_scores, year_result
 from tracker.ita.spec import parse_framework
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
 from tracker.orgs.models import Organization
-from tracker.plans import queries
+from tracker import clock
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
@@ -93,7 +93,7 @@ def publish_dict(data: dict) -> ItaFramework:
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
 # -- the numbers ---------------------------------------------------------------------------------

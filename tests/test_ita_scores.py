@@ -234,7 +234,7 @@ def test_seed_lowest_indicator_of_each_tool(banpet):
     assert [name for name, _ in lowest["OIT"]] == ["การเปิดเผยข้อมูล", "การป้องกันการทุจริต"]
     assert [t.all_equal for t in a.tools] == [False, False, True]
     # Weak: the lowest of a tool whose scores differ, or lower than last year.
-    assert [i.number for i in a.weak_indicators] == [4, 6, 7, 8]
+    assert [i.number for i in a.indicators if i.weak] == [4, 6, 7, 8]
 
 
 def test_the_previous_year_alone(banpet):

@@ -14,13 +14,14 @@ from outbox_factory import queue
 
 from tracker.auth.models import Role
 from tracker.db import db
-from tracker.plans import chart, queries, services
+from tracker import clock
+from tracker.plans import chart, services
 from tracker.plans.models import Measure, Step, StepStatus
 
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566, 10:00 Bangkok
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566, 10:00 Bangkok
 
 
 def page(response) -> str:

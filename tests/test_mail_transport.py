@@ -1,4 +1,4 @@
-"""Mail transport: Flask-Mail 0.10 with its two defects mended, against a real SMTP server.
+"""Mail transport: Flask-Mail 0.10 with its defects mended (notify/flask_mail_adapter.py), against a real SMTP server.
 
 Display names are decoded with the RFC 2047 decoder (`email.header`):
 Python's newer address parser (policy.default) keeps the folding space

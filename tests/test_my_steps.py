@@ -16,13 +16,14 @@ from tests.conftest import NOW, make_user
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566
 
 
 def listed(page: str) -> list[str]:

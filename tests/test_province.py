@@ -24,7 +24,7 @@ from tracker.auth.models import ORG_ROLES, Role, User
 from tracker.db import db
 from tracker.journal import record_step
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries
+from tracker import clock
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
 S = StepStatus
@@ -33,7 +33,7 @@ S = StepStatus
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
     """The pages' clock: 1 Aug 2023 (fiscal year 2566) in Bangkok."""
-    monkeypatch.setattr(queries, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
 def make_org(slug: str, name: str, province: str, *, statuses: list[StepStatus] | None = None,

@@ -21,10 +21,11 @@ from tests.conftest import NOW, make_user
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public.models import PublishedReport
-from tracker.reports import results
+from tracker.plans import results
 
 MARKER = "internal-marker-7f3a"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -33,7 +34,7 @@ LONG_URL = "https://testorg.go.th/news/" + "a" * 140
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
 
 
 def upload(step_or_measure, actor, name: str, body: bytes, app) -> Evidence:

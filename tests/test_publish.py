@@ -20,7 +20,8 @@ from tests.report_factory import html_text
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker import clock
+from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
@@ -30,7 +31,7 @@ from tracker.reports.signoff import acknowledge, submit_report
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
 
 
 def upload_dir(app) -> Path:

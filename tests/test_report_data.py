@@ -11,14 +11,14 @@ import sqlalchemy as sa
 
 from tests.conftest import NOW
 from tests.report_factory import bangkok, finish, html_text, load_demo_plan
-from tracker.plans.numbers import percent
 from tracker import thaidate
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.errors import ServiceError
 from tracker.plans.models import StepStatus
 from tracker.plans.services import add_comment, add_link_evidence, change_status
-from tracker.reports import results
+from tracker.plans import results
+from tracker.plans.progress import Progress
 from tracker.reports.followup import build_report, render_html, resolve_as_of, round_date
 from tracker.thaidate import BANGKOK
 
@@ -42,13 +42,13 @@ def test_demo_totals_match_the_database(ctx):
 
     assert report.summary.total == len(counted) == 26
     assert report.summary.done == len(expected_done) > 0
-    assert report.summary.percent == percent(len(expected_done), len(counted))
+    assert report.summary.percent == Progress(len(expected_done), len(counted)).percent
     assert report.summary.overdue == sum(1 for s in counted if s.status.is_open and s.due_date < as_of)
     assert [m.number for m in report.measures] == ["1", "2", "3.1", "3.2"]
     for row, measure in zip(report.measures, plan.measures):
         assert row.total == len(measure.steps)
         assert row.done == sum(1 for s in measure.steps if s.id in expected_done)
-        assert row.percent == percent(row.done, row.total)
+        assert row.percent == Progress(row.done, row.total).percent
         assert [s.title for s in row.steps] == [s.title for s in measure.steps]
     assert {s.id for s in report.steps if s.done} == expected_done
 

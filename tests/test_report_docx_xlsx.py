@@ -16,9 +16,9 @@ from tests.report_factory import bangkok, finish, load_demo_plan, readable_docx
 from tracker import thaidate
 from tracker.db import db
 from tracker.plans.models import StepStatus
-from tracker.plans.numbers import percent
 from tracker.plans.services import add_link_evidence
-from tracker.reports import results
+from tracker.plans import results
+from tracker.plans.progress import Progress
 from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
 from tracker.reports.followup import build_report
 from tracker.reports.followup_docx import followup_docx
@@ -121,7 +121,7 @@ def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
         done = sum(1 for s in cut_done if s.measure_id == measure.id)
         assert row[1] == measure.title
         assert (row[4], row[5], row[6]) == (len(measure.steps), done, 0)
-        assert row[8] == percent(done, len(measure.steps))  # half up: 5 of 8 → 63
+        assert row[8] == Progress(done, len(measure.steps)).percent
     total = by_number["รวม"]
     assert (total[4], total[5]) == (len(plan.steps), len(cut_done))
     assert total[4] == 26 and isinstance(total[5], int)

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from tests.conftest import NOW
 from tests.report_factory import other_org_admin
+from tracker import access
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
-from tracker.plans.models import Evidence, EvidenceKind, JournalEntry
-from tracker.reports import results
-from tracker.reports.models import MeasureResult
+from tracker.plans import results
+from tracker.plans.models import Evidence, EvidenceKind, JournalEntry, MeasureResult
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -58,8 +58,8 @@ def test_another_department_and_readers_may_not_record(world):
         with pytest.raises(PermissionDenied):
             results.add_result_link(world.m2, user, "https://banpet.example/x", "x", NOW)
     assert results.set_result(world.m2, world.admin, NOW, value="5", unit="ครั้ง") == ["value", "unit"]
-    assert results.can_edit_result(world.owner_palad, world.m1)
-    assert not results.can_edit_result(world.owner_strategy, world.m1)
+    assert access.can_edit_result(world.owner_palad, world.m1)
+    assert not access.can_edit_result(world.owner_strategy, world.m1)
 
 
 def test_a_change_journals_old_and_new_and_no_change_journals_nothing(world):

@@ -15,7 +15,7 @@ from tracker.errors import ServiceError
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.plans.rollover import next_title, rollover_plan, shift_year
 from tracker.plans.services import add_link_evidence, change_status
-from tracker.reports.models import MeasureResult
+from tracker.plans.models import MeasureResult
 
 
 def plan_of(org_id: int, year: int) -> Plan | None:

@@ -20,7 +20,7 @@ from tests.conftest import NOW, PASSWORD, make_user
 from tracker import create_app
 from tracker.auth.models import Role, User
 from tracker.db import db
-from tracker.plans import queries
+from tracker import clock
 from tracker.plans.models import Evidence, JournalEntry
 from tracker.security import CSP, limiter
 
@@ -29,10 +29,12 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(app):
-    """Throttling counters start empty and are emptied again (they are per process, per address)."""
-    limiter.reset()
+    """Throttling counters start empty and are emptied again (they live in the database)."""
+    with app.app_context():
+        limiter.reset()
     yield
-    limiter.reset()
+    with app.app_context():
+        limiter.reset()
 
 
 def fail_login(client, email: str, address: str = "127.0.0.1"):
@@ -428,7 +430,7 @@ def test_followup_report_xlsx_keeps_hostile_text_as_text(world, login):
 
 def test_province_overview_xlsx_keeps_hostile_text_as_text(world, login, monkeypatch):
     pytest.importorskip("tracker.province.services")
-    monkeypatch.setattr(queries, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
     world.org.name = HOSTILE
     office = world.org.__class__(name="กรมส่งเสริมการปกครองท้องถิ่น", slug="dla-test", province="")
     db.session.add(office)
@@ -635,9 +637,9 @@ class Demo:
 
 
 def _empty_weakness(d: Demo):
-    from tracker.admin import services as admin_services
+    from tracker.plans import structure
 
-    weakness = admin_services.add_weakness(d.plan, d.admin, NOW, title="ประเด็นที่จะลบ")
+    weakness = structure.add_weakness(d.plan, d.admin, NOW, title="ประเด็นที่จะลบ")
     db.session.commit()
     return None, f"/admin/weaknesses/{weakness.id}/delete", {}, None
 
@@ -755,7 +757,7 @@ def test_every_admin_action_leaves_a_journal_entry(app, ctx, login, monkeypatch,
 
     if endpoint not in app.view_functions:
         pytest.skip(f"{endpoint} is not part of this build")  # test_every_admin_post_route_has_… covers the rest
-    monkeypatch.setattr(queries, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
     d = Demo()
     page, action, changes, files = ADMIN_ACTIONS[endpoint](d)
     client = login(d.admin, DEMO_PASSWORD)

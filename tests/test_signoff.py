@@ -23,7 +23,8 @@ from tracker.reports.memo import build_memo, render_memo_html
 from tracker.reports.memo_docx import memo_docx
 from tracker.reports.models import ReportKind, ReportSubmission, SubmissionStatus
 from tracker.reports.signoff import acknowledge, submit_report, waiting_for, withdraw
-from tracker.thaidate import bangkok_now, format_date
+from tracker.thaidate import format_date
+from tracker import clock
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_managers_acknowledge_in_the_order_the_admin_chose(world, chain, login):
     ]
     # The chain on the submission's page: names, positions, comments, BE dates.
     page = login(world.viewer).get(f"/reports/submissions/{submission.id}").get_data(as_text=True)
-    today = format_date(bangkok_now().date(), style="full")
+    today = format_date(clock.now().date(), style="full")
     for text in ("นางริกลี ปาละสานต์", "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ", "ดำเนินการตามระเบียบ", today,
                  "พิจารณาครบแล้ว", "รอบ 6 เดือน ณ 31 มี.ค. 2566", f"/plans/{world.plan.id}/report?as_of=2023-03-31"):
         assert text in page, text

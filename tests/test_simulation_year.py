@@ -10,11 +10,17 @@ An ORACLE written here from the rules alone — for each day, each open step
 and each person, which reminder fires today — says which emails must exist.
 There is no downtime, so it needs no catch-up logic: a trigger is due on the
 first business day on or after its date. The outbox must equal the oracle
-exactly (kind, day, recipient, and each item once), and the SMTP sink must
-have received exactly those messages, once each, with readable Thai subjects.
+exactly (kind, day, recipient, channel, and each item once), and the SMTP sink
+must have received exactly the emails, once each, with readable Thai subjects.
+
+LINE (issue 15): the Ban Pet account is connected to the LINE API emulator;
+the palad owner has linked LINE and chosen it for reminders and overdue
+notices, the deputy mayor takes digests by both email and LINE. The emulator
+must have received each of their LINE messages exactly once.
 """
 from __future__ import annotations
 
+import json
 import time as clock
 from collections import defaultdict
 from dataclasses import dataclass
@@ -34,7 +40,8 @@ from tracker.orgs.models import Department
 from tracker.plans.models import Step, StepStatus
 from tracker.plans.services import change_status, edit_step
 from tracker.thaidate import BANGKOK, is_business_day
-from tests.conftest import make_user
+from tests.conftest import connect_line, link_line, make_user
+from tracker.line.models import NotificationChoice
 
 FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2023, 10, 15)
 PASS_AT = (8, 5)
@@ -127,6 +134,19 @@ MAILBOXES = {"palad": "palad@banpet.example", "strategy": "strategy@banpet.examp
 DEPARTMENT_NAMES = {"palad": "สำนักปลัดเทศบาล", "strategy": "กองยุทธศาสตร์และงบประมาณ"}
 #: 1.3 is assigned to the admin (of another department) from the start of July.
 ASSIGNED = {"1.3": "admin@banpet.example"}
+#: Channel choices per person (event kind → choice); everyone else takes email.
+LINE_PEOPLE = {
+    "palad.owner@banpet.example": {"reminder": "line", "overdue": "line"},
+    "deputy@banpet.example": {"digest": "both"},
+}
+
+
+def channels_of(kind: str, recipient: str) -> tuple[str, ...]:
+    """The channels of a message by the choices above (the palad owner's reminder and
+    overdue choices are the same, so a reminder message never splits)."""
+    choices = LINE_PEOPLE.get(recipient, {})
+    choice = choices.get("digest") if kind.startswith("digest") else choices.get("reminder")
+    return {"line": ("line",), "both": ("email", "line")}.get(choice or "", ("email",))
 
 
 def build_organization() -> dict[str, Step]:
@@ -278,9 +298,25 @@ def apply(action: Action, steps: dict[str, Step]) -> None:
         edit_step(step, actor, action.when, due_date=action.due, note="ขยายเวลา")
 
 
-def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app, ctx, mail_config, smtp_sink):
+def connect_line_people(emulator) -> dict[str, str]:
+    """Connect Ban Pet's LINE account, link LINE_PEOPLE and record their choices."""
+    users = {u.email: u for u in db.session.scalars(sa.select(User))}
+    admin = users["admin@banpet.example"]
+    connect_line(admin.organization, admin, emulator, now=at(date(2022, 12, 1), 9))
+    line_ids = {}
+    for email, choices in LINE_PEOPLE.items():
+        line_ids[email] = link_line(users[email], emulator, now=at(date(2022, 12, 1), 9))
+        db.session.add_all(NotificationChoice(user_id=users[email].id, event_kind=k, choice=v)
+                           for k, v in choices.items())
+    db.session.commit()
+    return line_ids
+
+
+def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app, ctx, mail_config, smtp_sink,
+                                                                           line_emulator):
     started = clock.monotonic()
     steps = build_organization()
+    line_ids = connect_line_people(line_emulator)
     oracle = Oracle(steps)
     expected: dict[tuple[str, date, str], set] = {}
     sent_on: dict[tuple[str, date, str], date] = {}
@@ -299,10 +335,13 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
         report = deliver(at(day, 8, 6))
         assert report.stopped is None and not report.failed and not report.retried, (day, report)
 
-        for key, items in oracle.day(day).items():
-            assert key not in expected, key
-            expected[key] = items
-            sent_on[key] = day
+        for (kind, for_date, recipient), items in oracle.day(day).items():
+            for channel in channels_of(kind, recipient):
+                key = (kind, for_date, recipient, channel)
+                assert key not in expected, key
+                # An item carried by email and LINE alike is recorded once, with the email.
+                expected[key] = items if channel == channels_of(kind, recipient)[0] else set()
+                sent_on[key] = day
         while pending and pending[0].when < at(day + timedelta(days=1), 0):
             apply(pending.pop(0), steps)
         db.session.commit()
@@ -312,26 +351,30 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
     db.session.expire_all()
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     actual = {
-        (m.kind, m.for_date, m.recipient): {(i.step_id, i.reason, i.trigger_date, i.due_date) for i in m.items}
+        (m.kind, m.for_date, m.recipient, m.channel): {(i.step_id, i.reason, i.trigger_date, i.due_date)
+                                                       for i in m.items}
         for m in rows
     }
-    assert len(actual) == len(rows)  # each (kind, day, recipient) once
+    assert len(actual) == len(rows)  # each (kind, day, recipient, channel) once
 
     # Which emails: the same (kind, day, recipient) set, created on the day the oracle says.
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
     assert (missing, extra) == ([], [])
-    assert {(m.kind, m.for_date, m.recipient): m.created_at.astimezone(BANGKOK).date() for m in rows} == sent_on
+    assert {(m.kind, m.for_date, m.recipient, m.channel): m.created_at.astimezone(BANGKOK).date()
+            for m in rows} == sent_on
     # Which items, each once.
     wrong = {k: (expected[k], actual[k]) for k in expected if expected[k] != actual[k]}
     assert wrong == {}
 
-    # Every message went out to the real SMTP server exactly once.
+    # Every email went out to the real SMTP server exactly once.
     assert {m.status for m in rows} == {OutboxStatus.sent}
+    emails = [m for m in rows if m.channel == "email"]
     received = smtp_sink.message_ids()
-    assert received == {m.message_id: 1 for m in rows}
+    assert received == {m.message_id: 1 for m in emails}
     by_id = {r.message_id: r for r in smtp_sink.received}
-    for m in rows:
+    assert_line_arrived_once(rows, line_emulator, line_ids)
+    for m in emails:
         email = by_id[m.message_id].message
         assert str(email["Subject"]) == m.subject  # decoded Thai, as people read it
         assert email["To"].addresses[0].addr_spec == m.recipient
@@ -342,6 +385,25 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
     # A look at the year as people lived it.
     assert_the_story(rows, steps)
     assert elapsed < 60, f"the simulation took {elapsed:.1f} s"
+
+
+def assert_line_arrived_once(rows: list[OutboxMessage], emulator, line_ids: dict[str, str]) -> None:
+    """Each LINE message reached its person exactly once; one push per person and day."""
+    line_rows = [m for m in rows if m.channel == "line"]
+    assert {m.recipient for m in line_rows} == set(LINE_PEOPLE)
+    reminders = [m for m in line_rows if m.kind == "reminder"]
+    assert len(reminders) >= 10 and {m.recipient for m in reminders} == {"palad.owner@banpet.example"}
+    expected = sorted((m.line_to, json.dumps(obj, sort_keys=True)) for m in line_rows
+                      for obj in json.loads(m.line_messages))
+    received = sorted((p.to, json.dumps(obj, sort_keys=True)) for p in emulator.delivered for obj in p.messages)
+    assert received == expected
+    assert {p.to for p in emulator.delivered} == set(line_ids.values())
+    # One push per person per pass, and every push with its own retry key.
+    assert len(emulator.delivered) == len({(m.line_to, m.sent_at) for m in line_rows})
+    assert len({p.retry_key for p in emulator.delivered}) == len(emulator.delivered)
+    first = min(reminders, key=lambda m: m.for_date)
+    text = json.loads(first.line_messages)[0]["text"]
+    assert "ครบกำหนด" in text and "2566" in text and "/steps/" in text
 
 
 def assert_the_story(rows: list[OutboxMessage], steps: dict[str, Step]) -> None:

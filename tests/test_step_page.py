@@ -14,6 +14,7 @@ from tests.conftest import NOW, make_user
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
+from tracker import clock
 from tracker.plans import queries, services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
@@ -22,7 +23,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr(queries, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
+    monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 Aug 2566, 10:00 in Bangkok
 
 
 def fresh(step: Step) -> Step:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker import clock
 from tracker.thaidate import (
     BANGKOK,
     MONTHS_ABBR,
@@ -16,9 +17,9 @@ from tracker.thaidate import (
     DateParseError,
     PeriodError,
     add_business_days,
-    bangkok_now,
     be_year,
     business_days_between,
+    business_days_count,
     fiscal_half,
     fiscal_year,
     fiscal_year_bounds,
@@ -33,7 +34,6 @@ from tracker.thaidate import (
     spread_due_dates,
     to_arabic_digits,
     to_thai_digits,
-    utcnow,
 )
 
 # Hypothesis ranges stay within BE 2450–2650 (CE 1907–2107).
@@ -310,6 +310,15 @@ def test_business_days_between_is_inclusive():
     assert business_days_between(date(2023, 8, 16), date(2023, 8, 15)) == []
 
 
+def test_business_days_are_counted_by_the_holidays_package_with_the_same_answers():
+    # 10 Apr – 5 May 2023: 20 weekdays less Songkran (13, 14, 17 in lieu) and the early-May holidays.
+    assert business_days_count(date(2023, 4, 10), date(2023, 5, 5)) == len(
+        business_days_between(date(2023, 4, 10), date(2023, 5, 5))
+    ) == 14
+    assert business_days_count(date(2023, 8, 14), date(2023, 8, 14)) == 0  # a holiday in lieu
+    assert business_days_count(date(2023, 8, 16), date(2023, 8, 15)) == 0  # an empty range, not a swapped one
+
+
 @FEW
 @given(recent_days, st.integers(-30, 30))
 def test_add_business_days_counts_business_days(d, n):
@@ -372,8 +381,8 @@ def test_spread_due_dates_invariants(start, length, count):
 
 
 def test_clocks_are_aware():
-    now = bangkok_now()
+    now = clock.now()
     assert now.tzinfo is BANGKOK and now.utcoffset() == timedelta(hours=7)
-    utc = utcnow()
+    utc = clock.utcnow()
     assert utc.utcoffset() == timedelta(0)
     assert abs(now - utc) < timedelta(seconds=5)

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from . import config
+from . import config, extras
 from .extensions import csrf, login_manager, migrate
 from .db import db as _db
 
@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
                 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(url)
 
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        extras.load("postgres")  # before SQLAlchemy fails with a bare "No module named 'psycopg'"
     from . import ops, security
 
     ops.init_app(app)  # first: request ids for everything after
@@ -48,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
-    from .database import register_sqlite_pragmas
+    from .db import register_sqlite_pragmas
 
     with app.app_context():
         register_sqlite_pragmas(_db.engine)
@@ -57,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_web(app)
 
-    from .cli import register_commands
+    from .commands import register_commands
 
     register_commands(app)
     logging.getLogger(__name__).debug(

@@ -27,7 +27,7 @@ from .orgs.models import Organization
 
 if TYPE_CHECKING:
     from .auth.models import User
-    from .plans.models import Step
+    from .plans.models import Measure, Step
 
 
 def same_org(user: User, organization_id: int) -> bool:
@@ -129,9 +129,53 @@ def require_step_editor(user: User, step: Step) -> None:
         )
 
 
+def can_edit_result(user: User, measure: Measure) -> bool:
+    """The measure's department's owners and administrators record its follow-up result."""
+    if not can_read_org(user, measure.plan.organization_id):
+        return False
+    if user.role is Role.admin:
+        return True
+    return user.role is Role.owner and user.department_id is not None and user.department_id == measure.owner_department_id
+
+
+def require_result_editor(user: User, measure: Measure) -> None:
+    if not can_edit_result(user, measure):
+        dept = measure.owner_department.name
+        raise PermissionDenied(
+            f"ผลการติดตามของมาตรการนี้บันทึกได้เฉพาะ {dept} และผู้ดูแลระบบ "
+            f"(only {dept} and administrators may record this measure's result)"
+        )
+
+
 def require_admin(user: User, organization_id: int) -> None:
     if not is_org_admin(user, organization_id):
         raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้น (administrators only)")
+
+
+def may_import(user: User) -> bool:
+    """Plan and ITA score files are imported by administrators (or from the command line)."""
+    return user.role is Role.admin
+
+
+def require_manageable_user(user: User) -> None:
+    """An organization's admin manages its members, never provincial or national
+    accounts (a password reset would be a take-over): those are made and changed
+    on the command line only."""
+    if user.role in OVERSIGHT_ROLES:
+        raise PermissionDenied(
+            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
+            "(provincial and national users are managed on the command line only)"
+        )
+
+
+def may_change_settings_of(actor: User, user: User) -> bool:
+    """Notification settings: one's own, or any member's for an admin of the same organization."""
+    return actor.id == user.id or (actor.organization_id == user.organization_id and actor.role is Role.admin)
+
+
+def may_revoke_token(actor: User, token_user_id: int) -> bool:
+    """An API token is revoked by its owner only."""
+    return actor.id == token_user_id
 
 
 def admin_pages_guard():

@@ -5,15 +5,20 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo, run_command, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
-from .database import SchemaOutdated, prepare_database
+from .db import SchemaOutdated, prepare_database
 
 
 def _create_app() -> Flask:
     from . import create_app
+    from .extras import MissingExtra
 
-    return create_app()
+    try:
+        return create_app()
+    except MissingExtra as exc:
+        # Flask's CLI shows this as "Error: …" without a traceback and exits non-zero.
+        raise NoAppException(str(exc)) from None
 
 
 @click.command(
@@ -61,35 +66,42 @@ def scheduler_command() -> None:
     run_blocking(app)
 
 
-cli = FlaskGroup(
+#: Exit codes of every `tracker` command (README "Exit codes").
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 refused (the message says why; nothing was written); "
+    "2 wrong usage; 70 internal error (a bug: a traceback was printed, please report it)."
+)
+
+
+class TrackerGroup(FlaskGroup):
+    """Flask's group, with an exit code of its own for a traceback.
+
+    A refusal (click's ClickException) exits 1 with its message, as click does;
+    anything else that escapes a command is a bug: its traceback goes to
+    stderr and the exit code is 70 (EX_SOFTWARE), so scripts and monitoring
+    can tell "the file was refused" from "the program broke".
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                SystemExit, KeyboardInterrupt):
+            raise
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+            click.echo("ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน "
+                       "(internal error: please report it with the traceback above)", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+cli = TrackerGroup(
     create_app=_create_app,
-    help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส",
+    help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส\n\n" + EXIT_CODES_HELP,
 )
 cli.add_command(run)
 cli.add_command(scheduler_command)
-
-
-def register_commands(app: Flask) -> None:
-    from .ita.cli import ita_commands
-
-    for command in ita_commands:
-        app.cli.add_command(command)
-    from .notify.cli import outbox_commands
-    from .plans.cli import plan_commands
-    from .reports.cli import report_commands
-
-    for command in plan_commands + outbox_commands + report_commands:
-        app.cli.add_command(command)
-    from .plans.rollover_cli import rollover_command
-    from .reports.memo_cli import analysis_command
-
-    for command in (analysis_command, rollover_command):
-        app.cli.add_command(command)
-    from .province.cli import province_commands
-
-    for command in province_commands:
-        app.cli.add_command(command)
-    from .ops.cli import ops_commands
-
-    for command in ops_commands:
-        app.cli.add_command(command)

@@ -32,6 +32,19 @@ def env_int(name: str, default: int) -> int:
         raise SystemExit(f"TRACKER_{name} must be a whole number, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise SystemExit(f"TRACKER_{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def secret_key(instance_path: Path) -> str:
     """TRACKER_SECRET_KEY, or one generated once and kept in the instance folder."""
     given = env("SECRET_KEY")
@@ -91,9 +104,10 @@ def load(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env_bool("SECURE_COOKIES", base_url.startswith("https://")),
         # Security (tracker/security.py): failed logins allowed per client address
-        # and per email; a shared store (redis://…) when several hosts serve.
+        # and per email, counted in the database every worker and host shares
+        # (tracker/ratelimit.py) unless another store is named (redis://…).
         "TRACKER_LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT") or "10 per minute",
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "trackerdb://",
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
         "TRACKER_PROXY_COUNT": env_int("PROXY_COUNT", 0),
         # Operations (tracker/ops): logs and /healthz.
@@ -111,6 +125,19 @@ def load(instance_path: Path) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "ระบบติดตามมาตรการ ITA <noreply@localhost>",
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
+        # LINE (tracker/line). The API's base URL is a setting so that a test
+        # emulator can stand in; ACCESS_URL is where account linking is confirmed.
+        "TRACKER_LINE_API_URL": (env("LINE_API_URL") or "https://api.line.me").rstrip("/"),
+        "TRACKER_LINE_ACCESS_URL": (env("LINE_ACCESS_URL") or "https://access.line.me").rstrip("/"),
+        "TRACKER_LINE_TIMEOUT": env_int("LINE_TIMEOUT", 10),
+        # Key material for secrets stored in the database (LINE credentials); the
+        # secret key when unset. Changing it makes the stored credentials unreadable.
+        "TRACKER_ENCRYPTION_KEY": env("ENCRYPTION_KEY") or None,
+        # TLS to the mail server is always verified; a private CA's PEM file to trust.
+        "TRACKER_MAIL_CA_FILE": env("MAIL_CA_FILE") or None,
+        # A sender's claim on a message lives this long without renewal (live
+        # senders renew it every third of it): the sweeper frees it after that.
+        "TRACKER_OUTBOX_LEASE_SECONDS": env_float("OUTBOX_LEASE_SECONDS", 600.0),
     }
 
 

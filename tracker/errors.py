@@ -12,3 +12,12 @@ class PermissionDenied(Exception):
     def __init__(self, message: str = "คุณไม่มีสิทธิ์ทำรายการนี้ (you are not allowed to do this)"):
         super().__init__(message)
         self.message = message
+
+
+def clean_text(value: str | None, what: str, english: str, *, required: bool = True, limit: int | None = None) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(f"โปรดระบุ{what} (the {english} is required)")
+    if limit is not None and len(value) > limit:
+        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
+    return value

@@ -1,11 +1,9 @@
 """Flask extensions, created unbound and attached in create_app()."""
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
-from .db import db
+from .db import db, migrate
 
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

@@ -1,11 +1,18 @@
-"""Writing journal entries: every change of a step or of the plan leaves one."""
+"""Writing journal entries: every change of a step or of the plan leaves one.
+
+`apply_changes` is the one way a field is changed and journaled (old → new).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from .db import db, utcnow
+#: (field, old value, new value): one change of one attribute.
+Change = tuple[str, Any, Any]
+
+from .clock import utcnow
+from .db import db
 from .plans.models import JournalEntry
 
 if TYPE_CHECKING:
@@ -70,3 +77,32 @@ def record_step(step: Step, action: str, actor: User | None, **kw: Any) -> Journ
         step=step,
         **kw,
     )
+
+
+def changed(changes: list[Change], field: str, old: Any, new: Any) -> None:
+    """Add (field, old, new) to `changes` when a new value is given and differs."""
+    if new is not None and new != old:
+        changes.append((field, old, new))
+
+
+def apply_changes(
+    obj: Any,
+    changes: list[Change],
+    *,
+    organization_id: int,
+    entity: str,
+    actor: User | None,
+    at: datetime,
+    note: str = "",
+    step: Step | None = None,
+) -> list[str]:
+    """Set each changed attribute of `obj` (columns or relationships) and journal
+    it as an "edit" of `entity` old → new; flush; return the changed field names."""
+    for field, old, new in changes:
+        setattr(obj, field, new)
+        record(
+            organization_id=organization_id, entity=entity, entity_id=obj.id, action="edit", actor=actor,
+            step=step, field=field, old=old, new=new, note=note, at=at,
+        )
+    db.session.flush()
+    return [field for field, _, _ in changes]

@@ -6,6 +6,7 @@ from .plans.models import (  # noqa: F401
     EvidenceKind,
     JournalEntry,
     Measure,
+    MeasureResult,
     Plan,
     PlanStatus,
     Step,
@@ -22,7 +23,6 @@ from .notify.models import (  # noqa: F401
 from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
-    MeasureResult,
     ReportAcknowledgement,
     ReportKind,
     ReportSubmission,
@@ -30,3 +30,5 @@ from .reports.models import (  # noqa: F401
 )
 from .api.models import ApiToken  # noqa: F401
 from .public.models import PublishedReport  # noqa: F401
+from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401
+from .ratelimit import RateLimitEntry  # noqa: F401

@@ -17,8 +17,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import db, utcnow
-from .thaidate import BANGKOK
+from . import clock
+from .clock import BANGKOK, utcnow
+from .db import db
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _beat(app: Flask) -> None:
 
 def _configure(scheduler, app: Flask):
     scheduler.add_job(
-        _beat, "interval", seconds=BEAT_SECONDS, args=[app], id="heartbeat", next_run_time=datetime.now(BANGKOK),
+        _beat, "interval", seconds=BEAT_SECONDS, args=[app], id="heartbeat", next_run_time=clock.now(),
         coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True,
     )
     return scheduler

@@ -5,9 +5,10 @@
   "10 per minute"). Only failures count, so an office behind one address
   logging in at 08:30 is never blocked; once the limit is reached every
   attempt, right or wrong, gets HTTP 429 with a Retry-After header and a
-  Thai/English message until the window passes. Counters live in memory
-  (one process); with several workers or hosts set
-  TRACKER_RATELIMIT_STORAGE_URI (e.g. redis://host:6379) so they share them.
+  Thai/English message until the window passes. Counters live in the
+  database (tracker/ratelimit.py), so every gunicorn worker and every host
+  counts the same failures; TRACKER_RATELIMIT_STORAGE_URI may name another
+  shared store (e.g. redis://host:6379). memory:// counts per process only.
 - Behind a reverse proxy set TRACKER_PROXY_COUNT (usually 1): the client
   address and https are then read from X-Forwarded-For / -Proto, which the
   throttling and the Secure/HSTS decisions rely on. Never set it when clients
@@ -31,6 +32,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import ratelimit  # noqa: F401  (registers the trackerdb:// store before the limiter starts)
 from .db import db
 
 CSP = "; ".join([

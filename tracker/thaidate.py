@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from .clock import BANGKOK
 
 __all__ = [
     "BANGKOK",
@@ -50,13 +51,11 @@ __all__ = [
     "next_business_day",
     "previous_business_day",
     "add_business_days",
+    "business_days_count",
     "business_days_between",
     "spread_due_dates",
-    "bangkok_now",
-    "utcnow",
 ]
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 # Plausible BE years; outside this a year is almost surely a CE year typed by mistake.
 MIN_BE_YEAR = 2400
@@ -369,47 +368,45 @@ def fiscal_half(d: date) -> int:
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
-def _holidays(year_ce: int) -> frozenset[date]:
-    # Computing lunar holidays is not free; a frozenset also makes lookups O(1).
-    # Years the package does not cover (before 1914 / after 2100) yield no
-    # holidays, so only weekends count there.
-    return frozenset(holidays.country_holidays("TH", years=year_ce).keys())
+#: Thai public holidays (in-lieu and bridge days included) with the
+#: `holidays` package's own working-day arithmetic; years are added as asked.
+#: Years the package does not cover (before 1914 / after 2100) have no
+#: holidays, so only weekends count there.
+_TH = holidays.country_holidays("TH")
 
 
+# Cached: the reminder job asks about the same few hundred dates for every step.
+@lru_cache(maxsize=8192)
 def is_business_day(d: date) -> bool:
     """Mon–Fri and not a Thai public holiday (incl. in-lieu and bridge days)."""
-    d = _local_date(d)
-    return d.weekday() < 5 and d not in _holidays(d.year)
+    return _TH.is_working_day(_local_date(d))
 
 
 def next_business_day(d: date, include_self: bool = True) -> date:
     """First business day on or after ``d`` (strictly after if not include_self)."""
-    d = _local_date(d)
-    if not include_self:
-        d += timedelta(days=1)
-    while not is_business_day(d):
-        d += timedelta(days=1)
-    return d
+    return _TH.get_nth_working_day(_local_date(d), 0 if include_self else 1)
 
 
 def previous_business_day(d: date, include_self: bool = True) -> date:
     """Last business day on or before ``d`` (strictly before if not include_self)."""
     d = _local_date(d)
-    if not include_self:
-        d -= timedelta(days=1)
-    while not is_business_day(d):
-        d -= timedelta(days=1)
-    return d
+    if include_self and is_business_day(d):
+        return d
+    return _TH.get_nth_working_day(d, -1)
 
 
+@lru_cache(maxsize=8192)
 def add_business_days(d: date, n: int) -> date:
     """The n-th business day after ``d`` (before it if n < 0); ``d`` itself is
     not counted, so it need not be a business day. n == 0 returns ``d``."""
     d = _local_date(d)
-    for _ in range(abs(n)):
-        d = next_business_day(d, False) if n > 0 else previous_business_day(d, False)
-    return d
+    return _TH.get_nth_working_day(d, n) if n else d
+
+
+def business_days_count(start: date, end: date) -> int:
+    """How many business days [start, end] holds, both included; 0 if start > end."""
+    start, end = _local_date(start), _local_date(end)
+    return _TH.get_working_days_count(start, end) if start <= end else 0
 
 
 def business_days_between(start: date, end: date) -> list[date]:
@@ -444,18 +441,3 @@ def spread_due_dates(start: date, end: date, count: int) -> list[date]:
         return [end] * count
     b = len(days)
     return [days[max(0, round(i * b / count) - 1)] for i in range(1, count + 1)]
-
-
-# ---------------------------------------------------------------------------
-# Clocks
-# ---------------------------------------------------------------------------
-
-
-def bangkok_now() -> datetime:
-    """Current time, aware, in Asia/Bangkok."""
-    return datetime.now(BANGKOK)
-
-
-def utcnow() -> datetime:
-    """Current time, aware, in UTC (datetime.utcnow() is naive and deprecated)."""
-    return datetime.now(timezone.utc)

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import i18n, thaidate
+from . import clock, i18n, thaidate
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
@@ -67,7 +67,7 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict:
-        return {"today": thaidate.bangkok_now().date()}
+        return {"today": clock.now().date()}
 
     @app.before_request
     def refuse_nul_characters():
@@ -145,6 +145,13 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(outbox_bp)
+
+    from .line.delivery import LineSender
+    from .line.views import bp as line_bp
+
+    app.register_blueprint(line_bp)
+    # The outbox hands each claimed LINE row to LINE's sender (notify.delivery.channel_sender).
+    app.extensions.setdefault("tracker.channel_senders", {})["line"] = LineSender
 
     from .plans.rollover_views import bp as rollover_bp
     from .reports.memo_views import bp as memo_bp

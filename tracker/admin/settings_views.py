@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..orgs import documents
 from .views import bp

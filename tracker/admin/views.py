@@ -21,13 +21,16 @@ from .. import i18n
 from ..access import admin_pages_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
 from ..thaidate import DateParseError, PeriodError, format_date, parse_date, parse_period, to_arabic_digits
-from . import services
+from ..auth import services as user_services
+from ..orgs import services as department_services
+from ..plans import structure
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -234,7 +237,7 @@ def plan_new():
         year_text = to_arabic_digits((form.get("fiscal_year") or "").strip())
         if not year_text.isdigit():
             raise ServiceError("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)")
-        plan = services.create_plan(current_user.organization, current_user, utcnow(),
+        plan = structure.create_plan(current_user.organization, current_user, utcnow(),
                                     fiscal_year=int(year_text), title=form.get("title", ""))
     except ServiceError as exc:
         return _refused("admin/plan_new.html", exc)
@@ -247,13 +250,13 @@ def plan(plan_id: int):
     plan = _plan(plan_id)
     if request.method == "POST":
         try:
-            changed = services.edit_plan(plan, current_user, utcnow(), title=request.form.get("title", ""),
+            changed = structure.edit_plan(plan, current_user, utcnow(), title=request.form.get("title", ""),
                                          status=request.form.get("status") or None)
         except ServiceError as exc:
-            return _refused("admin/plan.html", exc, plan=plan, history=services.plan_history(plan),
+            return _refused("admin/plan.html", exc, plan=plan, history=structure.plan_history(plan),
                             labels=_history_labels(plan))
         return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
-    return render_template("admin/plan.html", plan=plan, history=services.plan_history(plan),
+    return render_template("admin/plan.html", plan=plan, history=structure.plan_history(plan),
                            labels=_history_labels(plan), form={"title": plan.title, "status": plan.status.value})
 
 
@@ -282,7 +285,7 @@ def weakness_new(plan_id: int):
     if request.method == "GET":
         return render_template("admin/weakness.html", plan=plan, weakness=None, form={})
     try:
-        services.add_weakness(plan, current_user, utcnow(), title=request.form.get("title", ""),
+        structure.add_weakness(plan, current_user, utcnow(), title=request.form.get("title", ""),
                               detail=request.form.get("detail", ""))
     except ServiceError as exc:
         return _refused("admin/weakness.html", exc, plan=plan, weakness=None)
@@ -295,7 +298,7 @@ def weakness(weakness_id: int):
     plan = weakness.plan
     if request.method == "POST":
         try:
-            changed = services.edit_weakness(weakness, current_user, utcnow(), title=request.form.get("title", ""),
+            changed = structure.edit_weakness(weakness, current_user, utcnow(), title=request.form.get("title", ""),
                                              detail=request.form.get("detail", ""))
         except ServiceError as exc:
             return _refused("admin/weakness.html", exc, plan=plan, weakness=weakness)
@@ -309,7 +312,7 @@ def weakness_delete(weakness_id: int):
     weakness = _weakness(weakness_id)
     plan = weakness.plan
     try:
-        services.delete_weakness(weakness, current_user, utcnow())
+        structure.delete_weakness(weakness, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/weakness.html", exc, plan=plan, weakness=weakness,
                         form={"title": weakness.title, "detail": weakness.detail})
@@ -335,7 +338,7 @@ def measure_new(weakness_id: int):
     form = request.form
     try:
         start, end = _form_period(form)
-        measure = services.add_measure(
+        measure = structure.add_measure(
             weakness, current_user, utcnow(), title=form.get("title", ""),
             owner_department=_form_department(form, "owner_department"),
             period_start=start, period_end=end, follow_up=form.get("follow_up", ""),
@@ -353,7 +356,7 @@ def measure(measure_id: int):
         form = request.form
         try:
             start, end = _form_period(form)
-            changed = services.edit_measure(
+            changed = structure.edit_measure(
                 measure, current_user, utcnow(), title=form.get("title", ""),
                 owner_department=_form_department(form, "owner_department"),
                 period_start=start, period_end=end, follow_up=form.get("follow_up", ""),
@@ -371,7 +374,7 @@ def measure_delete(measure_id: int):
     plan = measure.plan
     context = {"plan": plan, "weakness": measure.weakness, "measure": measure, "departments": _departments()}
     try:
-        services.delete_measure(measure, current_user, utcnow())
+        structure.delete_measure(measure, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/measure.html", exc, form=_measure_form(measure), **context)
     return _saved("ลบมาตรการแล้ว (measure deleted)", "admin.plan", plan_id=plan.id)
@@ -402,7 +405,7 @@ def step_new(measure_id: int):
         return render_template("admin/step.html", form=defaults, **context)
     form = request.form
     try:
-        services.add_step(
+        structure.add_step(
             measure, current_user, utcnow(), title=form.get("title", ""),
             owner_department=_form_department(form, "owner_department", required=False),
             assignee=_form_user(form, "assignee"),
@@ -421,7 +424,7 @@ def step(step_id: int):
     if request.method == "POST":
         form = request.form
         try:
-            changed = services.update_step(
+            changed = structure.update_step(
                 step, current_user, utcnow(), title=form.get("title", ""),
                 owner_department=_form_department(form, "owner_department"),
                 assignee=_form_user(form, "assignee"),
@@ -440,7 +443,7 @@ def step_delete(step_id: int):
     measure = step.measure
     number = step.number
     try:
-        services.delete_step(step, current_user, utcnow())
+        structure.delete_step(step, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/step.html", exc, form=_step_form(step), **_step_context(measure, step))
     return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure",
@@ -456,7 +459,7 @@ def department_new():
         return render_template("admin/department.html", form={}, **context)
     form = request.form
     try:
-        services.create_department(current_user.organization, current_user, utcnow(), name=form.get("name", ""),
+        department_services.create_department(current_user.organization, current_user, utcnow(), name=form.get("name", ""),
                                    email=form.get("email", ""), head=_form_user(form, "head"))
     except ServiceError as exc:
         return _refused("admin/department.html", exc, **context)
@@ -468,12 +471,12 @@ def department(department_id: int):
     department = _department_record(department_id)
     context = {
         "department": department, "users": _users(active_only=True, keep=department.head),
-        "history": services.entity_history(_org_id(), "department", department.id),
+        "history": structure.entity_history(_org_id(), "department", department.id),
     }
     if request.method == "POST":
         form = request.form
         try:
-            changed = services.edit_department(department, current_user, utcnow(), name=form.get("name", ""),
+            changed = department_services.edit_department(department, current_user, utcnow(), name=form.get("name", ""),
                                                email=form.get("email", ""), head=_form_user(form, "head"))
         except ServiceError as exc:
             return _refused("admin/department.html", exc, **context)
@@ -506,7 +509,7 @@ def users():
 
 
 def _user_context(user: User | None) -> dict[str, Any]:
-    history = services.entity_history(_org_id(), "user", user.id) if user is not None else []
+    history = structure.entity_history(_org_id(), "user", user.id) if user is not None else []
     return {"user": user, "departments": _departments(), "history": history, "password_rule": PASSWORD_RULE}
 
 
@@ -526,7 +529,7 @@ def user_new():
     try:
         if form.get("password", "") != form.get("password_confirm", ""):
             raise ServiceError("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
-        user = services.add_user(
+        user = user_services.add_user(
             current_user.organization, current_user, utcnow(), email=form.get("email", ""),
             display_name=form.get("display_name", ""), password=form.get("password", ""),
             role=form.get("role", ""), department=_form_department(form, "department", required=False),
@@ -544,7 +547,7 @@ def user(user_id: int):
     if request.method == "POST":
         form = request.form
         try:
-            changed = services.edit_user(
+            changed = user_services.edit_user(
                 user, current_user, utcnow(), display_name=form.get("display_name", ""),
                 position=form.get("position", ""), role=form.get("role", ""),
                 department=_form_department(form, "department", required=False),
@@ -563,7 +566,7 @@ def user_password(user_id: int):
     try:
         if form.get("new_password", "") != form.get("new_password_confirm", ""):
             raise ServiceError("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
-        services.reset_password(user, current_user, utcnow(), form.get("new_password", ""))
+        user_services.reset_password(user, current_user, utcnow(), form.get("new_password", ""))
     except ServiceError as exc:
         return _refused("admin/user.html", exc, form=_user_form(user), **_user_context(user))
     return _saved(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)",
@@ -576,7 +579,7 @@ def user_active(user_id: int):
     user = _user_record(user_id)
     active = request.form.get("active") == "1"
     try:
-        services.edit_user(user, current_user, utcnow(), active=active)
+        user_services.edit_user(user, current_user, utcnow(), active=active)
     except ServiceError as exc:
         return _refused("admin/user.html", exc, form=_user_form(user), **_user_context(user))
     message = ("เปิดการใช้งานแล้ว (reactivated)" if active

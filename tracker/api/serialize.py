@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..notify.models import OutboxMessage
 from ..orgs.models import Department, Organization
 from ..plans.models import Evidence, JournalEntry, Measure, Plan, Step, Weakness
-from ..plans.queries import Progress
+from ..plans.progress import Progress
 
 JSON = dict[str, Any]
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
+from .. import clock
 from . import tokens
 from .models import ApiToken
 
@@ -43,7 +43,7 @@ def index():
 def create():
     name = request.form.get("name", "")
     try:
-        token, secret = tokens.create_token(_me(), name, queries.now())
+        token, secret = tokens.create_token(_me(), name, clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -63,7 +63,7 @@ def revoke():
     if token is None or token.user_id != current_user.id:
         abort(404)  # someone else's token does not exist for this user
     try:
-        tokens.revoke_token(token, _me(), queries.now())
+        tokens.revoke_token(token, _me(), clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

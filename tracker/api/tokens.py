@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
@@ -88,7 +89,7 @@ def create_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
 
 def revoke_token(token: ApiToken, actor: User, now: datetime) -> None:
     """Stop a token from working. Only its owner revokes it; revoking twice is refused."""
-    if token.user_id != actor.id:
+    if not access.may_revoke_token(actor, token.user_id):
         raise PermissionDenied("ยกเลิกได้เฉพาะโทเคนของตนเอง (you may revoke only your own tokens)")
     if token.revoked_at is not None:
         raise ServiceError(f"โทเคน “{token.name}” ถูกยกเลิกไปแล้ว (the token is already revoked)")

@@ -26,9 +26,10 @@ from ..errors import PermissionDenied, ServiceError
 from ..extensions import csrf
 from ..notify.models import OutboxMessage, OutboxStatus
 from ..orgs.models import Department, Organization
+from .. import clock
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
-from ..plans.queries import Progress
+from ..plans.progress import Progress
 from . import serialize, tokens
 from .openapi import (
     CANCEL_REASON_MAX,
@@ -115,7 +116,7 @@ def _authenticate() -> Response | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return error_response(401, MESSAGES[401])
     try:
-        g.api_user = tokens.authenticate(secret, queries.now())
+        g.api_user = tokens.authenticate(secret, clock.now())
     except tokens.TokenRefused as exc:
         return error_response(401, exc.message)
     db.session.commit()  # last_used_at
@@ -240,24 +241,7 @@ def _step(step_id: int, *, detail: bool = False) -> Step:
 
 def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
     """Progress of each plan (cancelled steps not counted), in one query."""
-    if not plan_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Weakness.plan_id, Step.status, sa.func.count())
-        .select_from(Step)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .where(Weakness.plan_id.in_(plan_ids))
-        .group_by(Weakness.plan_id, Step.status)
-    )
-    counts: dict[int, dict[StepStatus, int]] = {}
-    for plan_id, status, n in rows:
-        counts.setdefault(plan_id, {})[StepStatus(status)] = n
-    totals = {}
-    for plan_id, by_status in counts.items():
-        cancelled = by_status.get(StepStatus.cancelled, 0)
-        totals[plan_id] = Progress(by_status.get(StepStatus.done, 0), sum(by_status.values()) - cancelled, cancelled)
-    return totals
+    return queries.progress_by(Weakness.plan_id, Weakness.plan_id.in_(plan_ids)) if plan_ids else {}
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -330,7 +314,7 @@ def measure(measure_id: int):
     steps = db.session.scalars(
         sa.select(Step).where(Step.measure_id == m.id).order_by(Step.order).options(*_step_options())
     ).unique()
-    today = queries.today()
+    today = clock.today()
     w = m.weakness
     return json_response({
         **serialize.measure(m, queries.progress_of_measure(m.id)),
@@ -346,7 +330,7 @@ STEP_PARAMS = ("organization", "plan", "measure", "department", "status", "due_a
 @bp.get("/steps")
 def steps():
     _query(STEP_PARAMS)
-    user, today = _user(), queries.today()
+    user, today = _user(), clock.today()
     where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
     if slug := request.args.get("organization"):
@@ -365,7 +349,7 @@ def steps():
             raise ApiError(400, f"status ต้องเป็นหนึ่งใน {', '.join(STEP_STATUS_FILTERS)} "
                                 f"(status must be one of {', '.join(STEP_STATUS_FILTERS)})")
         if status == "open":
-            where.append(Step.status.in_(queries.OPEN_STATUSES))
+            where.append(Step.is_open)
         else:
             where.append(Step.status == StepStatus(status))
     if (due_after := _date_arg("due_after")) is not None:
@@ -374,7 +358,7 @@ def steps():
         where.append(Step.due_date <= due_before)
     overdue = _bool_arg("overdue")
     if overdue is not None:
-        late = sa.and_(Step.status.in_(queries.OPEN_STATUSES), Step.due_date < today)
+        late = Step.is_overdue(today)
         where.append(late if overdue else sa.not_(late))
     if _bool_arg("mine"):
         mine = Step.assignee_id == user.id
@@ -397,7 +381,7 @@ def steps():
 @bp.get("/steps/<int:step_id>")
 def step(step_id: int):
     _query(())
-    return json_response(serialize.step_detail(_step(step_id, detail=True), queries.today()))
+    return json_response(serialize.step_detail(_step(step_id, detail=True), clock.today()))
 
 
 @bp.get("/steps/<int:step_id>/journal")
@@ -486,13 +470,13 @@ def change_status(step_id: int):
                                 "(completed_on is only for status done)")
         completed_on = _iso_date(_text(data["completed_on"], "completed_on", 10), "completed_on")
     try:
-        services.change_status(s, status, user, queries.now(), note=note, completed_on=completed_on,
+        services.change_status(s, status, user, clock.now(), note=note, completed_on=completed_on,
                                cancel_reason=cancel_reason)
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(serialize.step(_step(step_id), queries.today()))
+    return json_response(serialize.step(_step(step_id), clock.today()))
 
 
 @bp.post("/steps/<int:step_id>/comments")
@@ -503,7 +487,7 @@ def add_comment(step_id: int):
     data = _body({"note": True})
     note = _text(data["note"], "note", NOTE_MAX)
     try:
-        entry = services.add_comment(s, user, note, queries.now())
+        entry = services.add_comment(s, user, note, clock.now())
     except ServiceError as exc:
         raise ApiError(422, str(exc)) from None
     db.session.commit()

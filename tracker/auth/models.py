@@ -9,7 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+
+from ..db import UTCDateTime, db
 from ..orgs.models import Department, Organization
 
 

@@ -13,8 +13,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from ..database import SchemaOutdated, prepare_database
-from ..db import db, utcnow
+from ..db import SchemaOutdated, prepare_database
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..db import utcnow
+from ..clock import utcnow
 from ..orgs.models import Organization
 from .importer import ImportResult, import_scores, read_score_file
 

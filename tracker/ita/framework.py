@@ -375,7 +375,7 @@ def delete_draft(framework: ItaFramework, *, now: datetime | None = None, actor:
 
 def apply_framework(spec: FrameworkSpec, now: datetime | None = None) -> ItaFramework:
     """Publish `spec` as the year's national framework (a new version if the current one has scores)."""
-    from ..db import utcnow
+    from ..clock import utcnow
 
     now = now or utcnow()
     current = find_framework(spec.fiscal_year)

@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from .. import access
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from .framework import (
     FRAMEWORK_DIR,

@@ -43,8 +43,11 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import sqlalchemy as sa
 
+from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
+from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from ..orgs.models import Organization
 from ..thaidate import to_arabic_digits
 from .framework import ensure_framework, framework_available
@@ -203,19 +206,34 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ItaImportError([ImportProblem(
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise ItaImportError([ImportProblem(None, str(exc))]) from None
+
+    def unreadable(exc: BaseException) -> ItaImportError:
+        return ItaImportError([ImportProblem(
             None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-        )]) from None
+        )])
+
     try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors on damaged files
+        raise unreadable(exc) from None
+    try:
+        if not wb.worksheets:
+            raise unreadable(IndexError("no sheet"))
         ws = wb.worksheets[0]
         rows = []
+        # A read-only workbook parses the sheet while it is iterated: damage shows up here.
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
                 raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
             rows.append((number, list(row)))
         return rows
+    except ItaImportError:
+        raise
+    except DAMAGED_OFFICE_ERRORS as exc:
+        raise unreadable(exc) from None
     finally:
         wb.close()
 
@@ -249,6 +267,8 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     if len(table) > MAX_ROWS + 1:
         raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
     header_row, header = table[0]
+    if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
+        raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = _cell_text(cell).lower()
@@ -283,6 +303,9 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             return cells[index] if index is not None and index < len(cells) else None
 
         bad = len(problems)
+        if any(CONTROL_CHARS.search(_cell_text(c)) for c in cells):
+            problems.append(ImportProblem(number, CONTROL_MESSAGE))
+            continue
         slug = _cell_text(get("organization")).lower()
         if not slug:
             problems.append(ImportProblem(number, "ไม่ได้ระบุ organization (the organization's slug is required)"))
@@ -365,7 +388,7 @@ def import_scores(
     if into is None:
         organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
         if actor is not None:
-            if not actor.is_admin:
+            if not access.may_import(actor):
                 raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้ (only administrators can import scores)")
             if organization is None or organization.id != actor.organization_id:
                 # The same answer whether the slug exists or not: other organizations stay invisible.

@@ -13,7 +13,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+from ..db import UTCDateTime, db
 from .spec import FrameworkSpec, parse_framework
 
 NATIONAL = "national"

@@ -608,10 +608,6 @@ class ItaAnalysis:
         scores = [i.current for i in self.indicators if i.current is not None]
         return min(scores) if scores else None
 
-    @property
-    def weak_indicators(self) -> tuple[IndicatorRow, ...]:
-        return tuple(i for i in self.indicators if i.weak)
-
     def indicator(self, number: int) -> IndicatorRow:
         return next(i for i in self.indicators if i.number == number)
 
@@ -808,7 +804,7 @@ def start_weakness_from_indicator(
     year. A weakness with the same title already in the plan is returned
     (created=False) rather than duplicated. A closed plan is refused.
     """
-    from ..admin import services as plan_admin  # the plan editor's journaled services
+    from ..plans import structure as plan_admin  # the plan editor's journaled services
 
     year = indicator.framework.fiscal_year
     analysis = analyse(organization, year)

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..errors import ServiceError
+from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .spec import FrameworkSpec, _fail, _plain, parse_framework, spec_to_dict
 
 __all__ = ["XLSX_SHEETS", "parse_yaml", "parse_xlsx", "spec_to_yaml", "spec_to_xlsx"]
@@ -28,6 +29,8 @@ def parse_yaml(data: bytes | str, source: str = "framework.yaml") -> FrameworkSp
         raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
         raise ServiceError(f"ไฟล์ {source} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # absurd nesting, a value PyYAML cannot build
+        raise ServiceError(f"ไฟล์ {source} อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc.__class__.__name__})") from None
     return parse_framework(raw, source)
 
 
@@ -56,6 +59,7 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
 
     if len(data) > MAX_FILE_BYTES:
         raise ServiceError(f"ไฟล์ {source} ใหญ่เกิน 1 MB (the file is larger than 1 MB)")
+    check_office_archive(data, ".xlsx")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, OSError, EOFError) as exc:
@@ -67,11 +71,19 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
         raise _fail(source, [f"ไม่มีชีต {', '.join(missing)} (sheets framework, tools, indicators are required; "
                              "download the template)"])
 
+    try:  # a read-only workbook parses each sheet while it is iterated: damage shows up here
+        sheets = {name: list(wb[name].iter_rows(values_only=True)) for name in XLSX_SHEETS if name in wb.sheetnames}
+    except DAMAGED_OFFICE_ERRORS as exc:
+        raise ServiceError(f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: "
+                           f"{exc.__class__.__name__})") from None
+    finally:
+        wb.close()
+
     def rows(name: str) -> list[dict[str, Any]]:
-        if name not in wb.sheetnames:
+        if name not in sheets:
             return []
         out = []
-        for values in list(wb[name].iter_rows(values_only=True))[1:2001]:
+        for values in sheets[name][1:2001]:
             cells = [_cell(v) for v in values[:len(XLSX_SHEETS[name])]]
             if all(v in (None, "") for v in cells):
                 continue

@@ -15,7 +15,8 @@ from flask_login import current_user, login_required
 
 from .. import i18n
 from ..access import is_org_admin, require_admin
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits

@@ -11,7 +11,8 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectField, Submit
 from wtforms.validators import Length
 
 from ..access import admin_pages_guard
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..i18n import _
 from ..ita.framework import ensure_framework, framework_available
 from ..ita.paste import PastedRow, match_indicators, parse_pasted_scores

@@ -10,7 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import admin_pages_guard
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..i18n import _
 from ..orgs.models import Department
 from ..plans.importer import import_plan

@@ -1,15 +1,15 @@
 """Calendar feeds behind secret URLs, and the page that shows and renews them."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import links
 from ..access import require_admin
 from ..auth.models import User
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..journal import record
 from ..orgs.models import Department
 from .ical import build_calendar, feed_steps
@@ -19,7 +19,11 @@ bp = Blueprint("calendar", __name__)
 
 
 def _feed_url(token: str) -> str:
-    return f"{current_app.config['TRACKER_BASE_URL']}/calendar/{token}.ics"
+    return links.external_url("calendar.feed", token=token)
+
+
+def _step_url(step_id: int) -> str:
+    return links.external_url("plans.step", step_id=step_id)
 
 
 @bp.route("/calendar/<token>.ics")
@@ -37,8 +41,7 @@ def feed(token: str):
             abort(404)
         name = f"งาน ITA ของ {department.name}"
         steps = feed_steps(department_ids=[department.id])
-    base = current_app.config["TRACKER_BASE_URL"]
-    body = build_calendar(name, steps, base, urlparse(base).hostname or "tracker.local", utcnow())
+    body = build_calendar(name, steps, _step_url, links.host(), utcnow())
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="ita-steps.ics"'

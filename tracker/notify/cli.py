@@ -79,11 +79,16 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         f"ส่งแล้ว (sent) {len(report.sent)} · เก็บไว้ (captured) {len(report.captured)} · "
         f"รอส่งใหม่ (retry later) {len(report.retried)} · ส่งไม่สำเร็จ (failed) {len(report.failed)}"
         + (f" · คืนจากผู้ส่งที่หยุดไป (freed) {len(report.swept)}" if report.swept else "")
+        + (f" · สิทธิ์ส่งหลุดระหว่างส่ง (lease lost) {len(report.lease_lost)}" if report.lease_lost else "")
     )
     for label, ids in (("failed", report.failed), ("retry later", report.retried)):
         for row in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
             click.echo(f"  #{row.id} {label}: {row.recipient}: {row.last_error}")
     if report.stopped:
+        if report.stopped.startswith("LINE"):
+            raise click.ClickException(
+                f"LINE ไม่ตอบหรือขอให้รอ จะลองใหม่ภายหลัง (LINE could not be reached or asked to wait; will retry): "
+                f"{report.stopped}")
         raise click.ClickException(
             f"ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ จะลองใหม่ภายหลัง (could not reach the mail server; will retry): {report.stopped}"
         )
@@ -103,7 +108,7 @@ def _job_command(name: str, what: str, plan_path: str, queue_path: str):
     def command(now_text: str | None, dry_run: bool) -> None:
         from importlib import import_module
 
-        from ..db import utcnow
+        from ..clock import utcnow
         from ..thaidate import format_datetime
         from .delivery import deliver
 

@@ -15,12 +15,21 @@ no mail server is configured. The rules:
   Connection refused, timeouts, a dropped connection or 421: the same for the
   row in flight, and the batch stops (the next beat tries again).
 - 5xx, or MAX_ATTEMPTS reached: failed, with the server's answer kept.
-- The sweeper returns rows stuck in `sending` for longer than LEASE (their
-  sender died) to pending.
+- The lease: `claimed_at` is the real clock's time of the claim (never the
+  pass's `now`, which a caller may set to any time), and a live sender renews
+  it for every row it holds every third of the lease (`LeaseKeeper`, a thread
+  beside the pass, so a slow server cannot outlast it). The sweeper frees only
+  rows whose lease ran out by the real clock: their sender stopped renewing,
+  so it is gone. A lease is TRACKER_OUTBOX_LEASE_SECONDS (600 s by default).
+- A message the server accepted is recorded as sent even if its lease was lost
+  meanwhile (`lease_lost` in the report): never left to be sent again.
+
+Nothing here depends on SMTP: another channel claims, renews, finishes and
+sweeps rows through the same functions.
 
 Exactly once, and its limit: a sender killed after the server accepted DATA
 but before it committed `sent` leaves the row in `sending`; the sweeper
-returns it and it is sent again. That window (between the server's 250 and
+returns it after the lease and it is sent again. That window (between the server's 250 and
 our commit, milliseconds) is the only way to a duplicate, and the fixed
 Message-ID makes such a duplicate recognisable to mail clients.
 """
@@ -31,13 +40,17 @@ import os
 import secrets
 import smtplib
 import socket
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_mail import BadHeaderError
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from ..errors import ServiceError
 from ..journal import record
 from . import mail
@@ -47,7 +60,8 @@ log = logging.getLogger(__name__)
 
 #: Attempts before a message is given up as failed (retries then span ~14 h).
 MAX_ATTEMPTS = 10
-#: A claimed row whose sender has not finished after this long is freed.
+#: A claimed row whose sender has not renewed it for this long is freed
+#: (the default of TRACKER_OUTBOX_LEASE_SECONDS; see `lease()`).
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -61,6 +75,12 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
     #: Rows freed by the sweeper
     swept: list[int] = field(default_factory=list)
+    #: LINE rows failed and queued again as email (unlinked, capped, refused: tracker/line/delivery.py)
+    fell_back: list[int] = field(default_factory=list)
+    #: Rows whose lease was lost before their outcome was recorded (the sweeper
+    #: freed them meanwhile): a sent one is still recorded and counted as sent;
+    #: any other outcome is left to the row's new holder and counted nowhere else
+    lease_lost: list[int] = field(default_factory=list)
     #: Why the batch stopped early (the server could not be reached), if it did
     stopped: str | None = None
 
@@ -76,6 +96,49 @@ def backoff(attempts: int) -> timedelta:
 
 def new_sender_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def lease() -> timedelta:
+    """How long a claim lives without renewal (TRACKER_OUTBOX_LEASE_SECONDS)."""
+    seconds = current_app.config.get("TRACKER_OUTBOX_LEASE_SECONDS")
+    return timedelta(seconds=float(seconds)) if seconds else LEASE
+
+
+class LeaseKeeper:
+    """Renews, by the real clock, the claims of one sender while its pass runs.
+
+    A thread with its own connection: a pass blocked in a slow SMTP (or any
+    channel's) call keeps its claims, a killed process stops renewing and its
+    claims run out. `with LeaseKeeper(sender_id): …`
+    """
+
+    def __init__(self, sender_id: str) -> None:
+        self.sender_id = sender_id
+        self.interval = lease().total_seconds() / 3
+        self._engine = db.engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{sender_id}", daemon=True)
+
+    def _run(self) -> None:
+        table = OutboxMessage.__table__
+        while not self._stop.wait(self.interval):
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        table.update()
+                        .where(table.c.claimed_by == self.sender_id, table.c.status.in_(CLAIMED))
+                        .values(claimed_at=utcnow())
+                    )
+            except sa.exc.SQLAlchemyError:  # a busy or restarting database: try again next beat
+                log.warning("outbox: could not renew the lease of %s", self.sender_id, exc_info=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _due(now: datetime) -> sa.Select:
@@ -112,7 +175,7 @@ def claim(now: datetime, sender_id: str, status: OutboxStatus = OutboxStatus.sen
     stmt = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == candidate, OutboxMessage.status == OutboxStatus.pending)
-        .values(status=status, claimed_by=sender_id, claimed_at=now)
+        .values(status=status, claimed_by=sender_id, claimed_at=utcnow())
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
@@ -121,32 +184,64 @@ def claim(now: datetime, sender_id: str, status: OutboxStatus = OutboxStatus.sen
     return row_id
 
 
-def _finish(row_id: int, sender_id: str, **values) -> bool:
-    """Record the outcome if the row is still ours; commit. False: the lease was lost."""
+def _finish(row_id: int, sender_id: str, report: DeliveryReport | None = None, **values) -> bool:
+    """Record the outcome if the row is still ours; commit. False: the lease was lost.
+
+    A lost lease does not lose a delivery: `sent` is recorded whoever holds
+    the row now (unless it is sent already), so it is never sent again; any
+    other outcome is left to the row's new holder.
+    """
     _commit_without_waiting_for_disk()
+    mine = sa.and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_by == sender_id)
     stmt = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.sending,
-               OutboxMessage.claimed_by == sender_id)
+        .where(OutboxMessage.id == row_id, mine)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     held = db.session.execute(stmt).rowcount == 1
+    if not held and values.get("status") is OutboxStatus.sent:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status != OutboxStatus.sent)
+            .values(**values, claimed_by=sender_id)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     if not held:
         log.warning("outbox %s: lease lost before its outcome was recorded (%s)", row_id, values.get("status"))
+        if report is not None:
+            report.lease_lost.append(row_id)
+    return held
+
+
+def finish_many(row_ids: list[int], sender_id: str, **values) -> list[int]:
+    """`_finish` for rows that went out together (one LINE push): one statement, one commit."""
+    _commit_without_waiting_for_disk()
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.sending,
+               OutboxMessage.claimed_by == sender_id)
+        .values(**values)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    held = list(db.session.execute(stmt).scalars())
+    db.session.commit()
+    if len(held) != len(row_ids):
+        log.warning("outbox %s: lease lost before the outcome was recorded (%s)",
+                    sorted(set(row_ids) - set(held)), values.get("status"))
     return held
 
 
 def _retry_or_fail(row: OutboxMessage, sender_id: str, now: datetime, error: str, report: DeliveryReport) -> None:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=attempts,
-                last_error=f"{error} (gave up after {attempts} attempts)")
-        report.failed.append(row.id)
-    else:
-        _finish(row.id, sender_id, status=OutboxStatus.pending, attempts=attempts, last_error=error,
-                next_attempt_at=now + backoff(attempts), claimed_by=None, claimed_at=None)
+        if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=attempts,
+                   last_error=f"{error} (gave up after {attempts} attempts)"):
+            report.failed.append(row.id)
+    elif _finish(row.id, sender_id, report, status=OutboxStatus.pending, attempts=attempts, last_error=error,
+                 next_attempt_at=now + backoff(attempts), claimed_by=None, claimed_at=None):
         report.retried.append(row.id)
 
 
@@ -173,9 +268,9 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         message.as_bytes()  # fail here, not half-way through the SMTP dialogue
     except (BadHeaderError, ValueError) as exc:
         # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
-        _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=row.attempts + 1,
-                last_error=f"cannot build the message: {exc}")
-        report.failed.append(row.id)
+        if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=row.attempts + 1,
+                   last_error=f"cannot build the message: {exc}"):
+            report.failed.append(row.id)
         return
     try:
         connection.send(message)
@@ -187,38 +282,58 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         if code is not None and 400 <= code < 500:
             _retry_or_fail(row, sender_id, now, error, report)
         else:
-            _finish(row.id, sender_id, status=OutboxStatus.failed, attempts=row.attempts + 1, last_error=error)
-            report.failed.append(row.id)
+            if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=row.attempts + 1,
+                       last_error=error):
+                report.failed.append(row.id)
         return
     except (smtplib.SMTPException, OSError) as exc:
         # Refused, timed out, dropped, TLS or login trouble: not this message's fault.
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        error = mail.describe_error(exc)
         _retry_or_fail(row, sender_id, now, error, report)
         raise TransportError(error) from exc
-    _finish(row.id, sender_id, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now, last_error=None)
+    # Sent is sent, lease or not: recorded either way, and counted.
+    _finish(row.id, sender_id, report, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now,
+            last_error=None)
     report.sent.append(row.id)
 
 
+def channel_sender(channel: str):
+    """The sender a feature registered for `channel` (``app.extensions["tracker.channel_senders"]``).
+
+    The outbox only claims; each channel's feature (LINE: tracker/line) brings its
+    sender, so the outbox imports none of them.
+    """
+    from flask import current_app
+
+    return current_app.extensions["tracker.channel_senders"][channel]
+
+
 def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
-    """Send (or capture) up to `limit` due messages. A job: commits as it goes."""
+    """Send (or capture) up to `limit` due messages of every channel. A job: commits as it goes.
+
+    Claiming is the same for every channel; each claimed row goes to its
+    channel's sender (email here, LINE in tracker/line/delivery.py). Without
+    a mail server, email rows are captured and LINE rows still go to LINE.
+    """
     now = now or utcnow()
     sender_id = sender_id or new_sender_id()
     report = DeliveryReport(swept=sweep(now))
-    if not mail.server_configured():
-        while len(report.captured) < limit:
-            row_id = claim(now, sender_id, status=OutboxStatus.captured)
-            if row_id is None:
-                break
-            report.captured.append(row_id)
-        _log_pass(report)
-        return report
-    with mail.connect() as connection:
+    capture = not mail.server_configured()
+    line_sender = channel_sender("line")
+    with LeaseKeeper(sender_id), mail.connect() as connection, line_sender(now, sender_id, report) as line:
         for _ in range(limit):
             row_id = claim(now, sender_id)
             if row_id is None:
                 break
+            row = db.session.get(OutboxMessage, row_id)
             try:
-                _send_one(connection, db.session.get(OutboxMessage, row_id), sender_id, now, report)
+                if row.channel == "line":
+                    line.send(row)
+                elif capture:
+                    if _finish(row.id, sender_id, report, status=OutboxStatus.captured):
+                        report.captured.append(row.id)
+                else:
+                    _send_one(connection, row, sender_id, now, report)
             except TransportError as exc:
                 report.stopped = str(exc)
                 connection.close(broken=True)
@@ -232,23 +347,27 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
 def _log_pass(report: DeliveryReport) -> None:
     """One line per delivery pass, with its counts (DEBUG when there was nothing to do)."""
     counts = {"sent": len(report.sent), "captured": len(report.captured), "retried": len(report.retried),
-              "failed": len(report.failed), "swept": len(report.swept)}
+              "failed": len(report.failed), "swept": len(report.swept), "fell_back": len(report.fell_back),
+              "lease_lost": len(report.lease_lost)}
     log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "outbox delivery", extra=counts)
 
 
 def sweep(now: datetime | None = None) -> list[int]:
     """Free rows whose sender died while sending them; commits.
 
-    The interrupted try counts as an attempt, so a message that kills its
-    sender every time ends as failed instead of looping forever.
+    Dead means: the claim was not renewed for a whole lease by the real clock
+    (`now`, which may be a simulated time, only dates the retry). The
+    interrupted try counts as an attempt, so a message that kills its sender
+    every time ends as failed instead of looping forever.
     """
     now = now or utcnow()
+    expired = utcnow() - lease()
     error = "the sender stopped while sending (lease expired); it may have been delivered once already"
     attempts = OutboxMessage.attempts + 1
     status_type = OutboxMessage.__table__.c.status.type
     stmt = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - LEASE)
+        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < expired)
         .values(
             status=sa.case((attempts >= MAX_ATTEMPTS, sa.literal(OutboxStatus.failed, status_type)),
                            else_=sa.literal(OutboxStatus.pending, status_type)),
@@ -264,6 +383,8 @@ def sweep(now: datetime | None = None) -> list[int]:
     return ids
 
 
+#: States in which a row is held by a sender (and its lease renewed)
+CLAIMED = (OutboxStatus.sending,)
 RESENDABLE = (OutboxStatus.failed, OutboxStatus.captured)
 
 
@@ -274,7 +395,7 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
             f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
             f"(only failed or captured messages can be resent; this one is {row.status.value})"
         )
-    if row.status is OutboxStatus.captured and not mail.server_configured():
+    if row.status is OutboxStatus.captured and row.channel == "email" and not mail.server_configured():
         raise ServiceError(
             "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
             "(no mail server is configured: the message would only be captured again)"
@@ -286,6 +407,7 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     row.last_error = None
     row.claimed_by = None
     row.claimed_at = None
+    row.line_retry_key = None  # a resend asked for by a person is a new LINE push
     record(organization_id=row.organization_id, entity="outbox", entity_id=row.id, action="resend",
            actor=actor, field="status", old=old_status, new=OutboxStatus.pending, note=old_error, at=now)
     db.session.flush()

@@ -34,17 +34,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
+from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.progress import Progress
 from .models import NotificationRules, OutboxMessage
+from .channels import DIGEST, EMAIL, Router
 from .render import (
     PlannedMessage,
     RenderedEmail,
     StepLine,
     enqueue_planned,
+    formatters,
+    line_message,
+    page_links,
     render_email,
+    render_line,
     step_line,
     step_sort_key,
 )
@@ -53,15 +60,12 @@ from .rules import (
     first_business_day_of_month,
     fire_date,
     latest_weekday,
-    local_day,
     rules_for_jobs,
 )
 from .tokens import unsubscribe_url
-from ..plans.numbers import percent
 
 WEEKLY = "digest_weekly"
 MONTHLY = "digest_monthly"
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 
 
 # -- what the organization's plans look like on a day ---------------------------------------
@@ -78,8 +82,7 @@ class MeasureRow:
 
     @property
     def percent(self) -> int:
-        # Floor, like the dashboard: 100% only when every counted step is done.
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class PlanRow:
 
     @property
     def percent(self) -> int:
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
 
 @dataclass(frozen=True)
@@ -149,14 +152,10 @@ class Snapshot:
     def progress(self) -> list[PlanRow]:
         rows = []
         for plan in self.plans:
-            measures = [
-                MeasureRow(
-                    number=m.number, title=m.title, department=m.owner_department.name,
-                    done=sum(s.status is StepStatus.done for s in m.steps),
-                    total=sum(s.status is not StepStatus.cancelled for s in m.steps),
-                )
-                for m in plan.measures
-            ]
+            measures = []
+            for m in plan.measures:
+                progress = Progress.of(s.status for s in m.steps)
+                measures.append(MeasureRow(m.number, m.title, m.owner_department.name, progress.done, progress.total))
             rows.append(PlanRow(plan.title, plan.fiscal_year, measures))
         return rows
 
@@ -164,10 +163,10 @@ class Snapshot:
         return [step_line(s, self.day) for s in sorted(steps, key=step_sort_key)]
 
     def overdue(self) -> list[StepLine]:
-        return self._lines(s for s in self.steps if s.status in OPEN_STATUSES and s.due_date < self.day)
+        return self._lines(s for s in self.steps if s.is_overdue(self.day))
 
     def due_between(self, first: date, last: date) -> list[StepLine]:
-        return self._lines(s for s in self.steps if s.status in OPEN_STATUSES and first <= s.due_date <= last)
+        return self._lines(s for s in self.steps if s.is_open and first <= s.due_date <= last)
 
     def _done(self, keep) -> list[DoneLine]:
         done = [s for s in self.steps if s.status is StepStatus.done and s.completed_at is not None and keep(s)]
@@ -196,17 +195,8 @@ def _recipients_where() -> list[sa.ColumnElement[bool]]:
     return [User.active.is_(True), User.digest_enabled.is_(True), sa.or_(User.role == Role.manager, heads_here)]
 
 
-def digest_recipients(organization_id: int) -> list[User]:
-    """Active managers and department heads with digests on, each once, by id."""
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.organization_id == organization_id, *_recipients_where()).order_by(User.id)
-        )
-    )
-
-
 def all_digest_recipients() -> dict[int, list[User]]:
-    """digest_recipients of every organization at once (one query), by organization."""
+    """Active managers and department heads with digests on, each once, by id; by organization (one query)."""
     found: dict[int, list[User]] = defaultdict(list)
     for user in db.session.scalars(sa.select(User).where(*_recipients_where()).order_by(User.id)):
         found[user.organization_id].append(user)
@@ -307,6 +297,7 @@ def _plan_organizations(
         return []
     plans = active_plans(list(wanted))
     orgs = organizations(list(wanted))
+    router = Router(list(wanted))
     planned: list[PlannedMessage] = []
     for org_id in sorted(wanted):
         org = orgs[org_id]
@@ -332,7 +323,8 @@ def _plan_organizations(
                     completed=snapshot.completed_since(since, now),
                     since=since, first_digest=previous is None,
                 )
-                planned.append(_message(org, about, WEEKLY, w, address, user, email))
+                planned += _messages(router, org, about, WEEKLY, w, address, user, email, dict(
+                    context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)))
             if wants_monthly:
                 this_month = day.replace(day=1)
                 previous_month_end = this_month - timedelta(days=1)
@@ -343,18 +335,54 @@ def _plan_organizations(
                     due_this_month=snapshot.due_between(day, month_end),
                     completed=snapshot.completed_during(previous_month, previous_month_end),
                 )
-                planned.append(_message(org, about, MONTHLY, month_first, address, user, email))
+                planned += _messages(router, org, about, MONTHLY, month_first, address, user, email, dict(
+                    context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)))
     return planned
 
 
-def _message(
-    org: Organization, about: str, kind: str, for_date: date, address: str, user: User, email: RenderedEmail
-) -> PlannedMessage:
-    return PlannedMessage(
+def _messages(
+    router: Router, org: Organization, about: str, kind: str, for_date: date, address: str, user: User,
+    email: RenderedEmail, line_context: dict,
+) -> list[PlannedMessage]:
+    """The digest on each channel the person chose for digests (email first)."""
+    message = PlannedMessage(
         organization_id=org.id, about=about, kind=kind, for_date=for_date, recipient=address,
         recipient_name=user.display_name, user_id=user.id, subject=email.subject, body_text=email.text,
         body_html=email.html,
     )
+    planned = []
+    for channel in router.channels(org.id, user.id, DIGEST.key):
+        if channel == EMAIL:
+            planned.append(message)
+            continue
+        line_to = router.line_to(org.id, user.id)
+        assert line_to is not None
+        text = render_line("digest", **line_context)
+        planned.append(line_message(message, line_to, text, digest_flex(line_context)))
+    return planned
+
+
+def digest_flex(context: dict) -> dict:
+    """A flex bubble for the digest: title, progress per plan, overdue count, a button."""
+    d = formatters(context.get("thai_digits", False))
+    n = d["n"]
+    rows: list[dict] = [
+        {"type": "text", "text": f"{p.title}: {n(p.done)}/{n(p.total)} ({n(p.percent)}%)", "wrap": True,
+         "size": "sm"} for p in context["progress"]]
+    rows.append({"type": "text", "text": f"เลยกำหนด {n(len(context['overdue']))} รายการ · "
+                                         f"ครบกำหนดเร็ว ๆ นี้ {n(len(context['upcoming']))} รายการ",
+                 "wrap": True, "size": "sm", "color": "#B42318" if context["overdue"] else "#344054"})
+    return {
+        "type": "bubble",
+        "header": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "text", "text": context["title"], "weight": "bold", "wrap": True},
+            {"type": "text", "text": f"{context['org_name']} · {d['d'](context['day'])}", "size": "xs",
+             "color": "#667085", "wrap": True}]},
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
+        "footer": {"type": "box", "layout": "vertical", "contents": [
+            {"type": "button", "style": "primary", "action": {"type": "uri", "label": "เปิดภาพรวม",
+                                                               "uri": page_links()["home_url"]}}]},
+    }
 
 
 # -- the job ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ without splitting a UTF-8 character, and escaped text values.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -72,7 +72,8 @@ def feed_steps(*, department_ids: Iterable[int] = (), assignee_id: int | None = 
     return list(db.session.scalars(query))
 
 
-def build_calendar(name: str, steps: list[Step], base_url: str, host: str, now: datetime) -> str:
+def build_calendar(name: str, steps: list[Step], step_url: Callable[[int], str], host: str, now: datetime) -> str:
+    """The feed; `step_url(step_id)` gives a step page's full address, `host` the UIDs' domain."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -89,7 +90,7 @@ def build_calendar(name: str, steps: list[Step], base_url: str, host: str, now: 
         done = step.status is StepStatus.done
         prefix = "✓ " if done else ""
         summary = f"{prefix}ครบกำหนด {step.number} {step.title}"
-        url = f"{base_url}/steps/{step.id}"
+        url = step_url(step.id)
         description = (
             f"มาตรการ {step.measure.number}: {step.measure.title}\n"
             f"ผู้รับผิดชอบ: {step.owner_department.name}\n"

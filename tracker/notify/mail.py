@@ -1,16 +1,15 @@
-"""Flask-Mail 0.10, mended, and the one way an outbox row becomes an email.
+"""The one way an outbox row becomes an email, over Flask-Mail.
 
-Two defects of Flask-Mail 0.10.0 are fixed here (see docs/notes.md):
+The workarounds of Flask-Mail's bugs (no send timeout, 8-bit utf-8 bodies,
+re-folded headers) live in `flask_mail_adapter`; this module builds on its
+`Connection` and `Message`.
 
-- It has no send timeout: a server that accepts the connection and then says
-  nothing blocks the sender forever (upstream issue #114). `TimeoutConnection`
-  passes `timeout=` to smtplib, so every socket operation gives up after
-  MAIL_TIMEOUT seconds.
-- On import it registers utf-8 with 8-bit bodies for the whole process, so a
-  long Thai HTML line goes out as one line of several kilobytes and real
-  servers refuse it ("Line too long", RFC 5321 allows 998 octets).
-  Re-registering utf-8 with BASE64 bodies (the standard library's own
-  default) right after importing flask_mail keeps every line at 76 octets.
+TLS (MAIL_USE_TLS: STARTTLS; MAIL_USE_SSL: implicit TLS, port 465) always
+verifies the server's certificate and name against the system's CAs
+(Flask-Mail and smtplib, left alone, verify nothing). A server whose
+certificate comes from a private CA is trusted by naming that CA's PEM file in
+TRACKER_MAIL_CA_FILE. A failed verification stops the batch with a message
+that says so (`describe_error`).
 
 Flask-Mail reads its settings once, at `init_app`; the sender reads
 `current_app.config` at each delivery instead (`settings()`), so a configured
@@ -20,8 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-from email import charset as _charset
-from email import policy
+import ssl
 from email.header import decode_header, make_header
 from email.utils import format_datetime
 from types import TracebackType
@@ -30,12 +28,7 @@ import flask_mail
 from flask import Flask, current_app
 
 from ..thaidate import BANGKOK
-
-# After `import flask_mail`, whose import set utf-8 bodies to 8-bit: put the
-# standard library's base64 back for every utf-8 part this process writes.
-_charset.add_charset("utf-8", _charset.SHORTEST, _charset.BASE64, "utf-8")
-
-_SMTP_AS_ENCODED = policy.SMTP.clone(refold_source="none")
+from . import flask_mail_adapter as adapter
 
 DEFAULT_SENDER = "ระบบติดตามมาตรการ ITA <noreply@localhost>"
 
@@ -59,14 +52,21 @@ def server_configured(app: Flask | None = None) -> bool:
 
 def settings(app: Flask | None = None):
     """Flask-Mail's settings object, read from the config now (not at start-up)."""
-    config = (app or current_app).config
-    state = mail.init_mail(config)
-    state.timeout = float(config.get("MAIL_TIMEOUT") or 30)
-    return state
+    return adapter.settings((app or current_app).config)
 
 
-class TimeoutConnection(flask_mail.Connection):
-    """Flask-Mail's connection with a socket timeout, opened at the first message.
+def describe_error(exc: BaseException) -> str:
+    """A transport error as the outbox shows it; a failed certificate check says what to do."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
+                f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
+                f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
+                f"for a private CA set TRACKER_MAIL_CA_FILE)")
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class TimeoutConnection(adapter.Connection):
+    """The adapter's connection (with its socket timeout), opened at the first message.
 
     Opening late makes a refused connection the failure of the message being
     sent (counted, backed off) rather than of the whole batch before it began.
@@ -77,21 +77,6 @@ class TimeoutConnection(flask_mail.Connection):
         self.host = None
         self.num_emails = 0
         return self
-
-    def configure_host(self) -> smtplib.SMTP:
-        m = self.mail
-        smtp_class = smtplib.SMTP_SSL if m.use_ssl else smtplib.SMTP
-        host = smtp_class(m.server, m.port, timeout=m.timeout)
-        try:
-            host.set_debuglevel(int(m.debug))
-            if m.use_tls:
-                host.starttls()
-            if m.username and m.password:
-                host.login(m.username, m.password)
-        except BaseException:
-            host.close()
-            raise
-        return host
 
     def send(self, message: flask_mail.Message, envelope_from: str | None = None) -> None:
         if self.host is None:
@@ -122,7 +107,7 @@ def connect(app: Flask | None = None) -> TimeoutConnection:
     return TimeoutConnection(settings(app))
 
 
-class OutboxEmail(flask_mail.Message):
+class OutboxEmail(adapter.Message):
     """A Flask-Mail message whose bytes depend only on the outbox row.
 
     Message-ID and Date come from the row, and the MIME boundaries are derived
@@ -149,17 +134,11 @@ class OutboxEmail(flask_mail.Message):
         seed = hashlib.sha256(self.msgId.encode()).hexdigest()
         for n, part in enumerate(p for p in msg.walk() if p.is_multipart()):
             part.set_boundary(f"=={seed[:24]}.{n}==")
-        # Flask-Mail stores headers already RFC 2047-encoded and folded. Its
-        # policy.SMTP would re-parse a long one and fold it again, and the
-        # standard library's address parser keeps the space between two
-        # encoded-words of a display name: a long Thai name went out with
-        # spaces inside words. Written as encoded, the lines stay < 998.
-        msg.policy = _SMTP_AS_ENCODED
         return msg
 
     def decoded_headers(self) -> list[tuple[str, str]]:
         """The top-level headers as a person reads them (RFC 2047 decoded)."""
-        # raw_items: the values as written, not re-parsed by the policy (see _message).
+        # raw_items: the values as written, not re-parsed by the policy (see the adapter).
         return [(name, str(make_header(decode_header(value)))) for name, value in self._message().raw_items()]
 
 

@@ -7,7 +7,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+
+from ..db import UTCDateTime, db
 
 
 class NotificationRules(db.Model):
@@ -56,11 +58,12 @@ class OutboxStatus(str, enum.Enum):
 
 
 class OutboxMessage(db.Model):
-    """One email to one recipient. The unique key makes queueing idempotent."""
+    """One message to one recipient on one channel (email or LINE). The unique key
+    makes queueing idempotent."""
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        sa.UniqueConstraint("about", "kind", "for_date", "recipient"),
+        sa.UniqueConstraint("about", "kind", "for_date", "recipient", "channel"),
         # Delivery's order, id included (migration 0006): many rows share a next_attempt_at.
         sa.Index("ix_outbox_messages_due", "status", "next_attempt_at", "id"),
     )
@@ -75,8 +78,10 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(32))
     #: The (Bangkok) day the message is for
     for_date: Mapped[date]
-    #: Lower-case address
+    #: Lower-case address (of the person, also for their LINE messages)
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    #: "email" or "line" (tracker/notify/channels.py)
+    channel: Mapped[str] = mapped_column(sa.String(8), default="email", server_default="email")
     recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(sa.Text)
@@ -95,6 +100,15 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # LINE messages: subject and bodies above hold the email version, sent instead
+    # when LINE cannot deliver (unlinked, blocked, the monthly cap reached).
+    #: The LINE user ID the message was queued for
+    line_to: Mapped[str | None] = mapped_column(sa.String(64))
+    #: JSON list of LINE message objects (text or flex) this row contributes to a push
+    line_messages: Mapped[str | None] = mapped_column(sa.Text)
+    #: X-Line-Retry-Key of the push carrying this row, fixed (committed) before the first
+    #: try, so that LINE executes the push once however often it is retried
+    line_retry_key: Mapped[str | None] = mapped_column(sa.String(36), index=True)
 
     items: Mapped[list[OutboxItem]] = relationship(back_populates="message", cascade="all, delete-orphan")
 

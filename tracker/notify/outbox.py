@@ -1,13 +1,12 @@
 """The outbox: every email is first a row with a unique key, then delivered.
 
 Queueing is idempotent: `enqueue` inserts with ON CONFLICT DO NOTHING on the
-key (about, kind, for_date, recipient), so any number of schedulers computing
+key (about, kind, for_date, recipient, channel), so any number of schedulers computing
 the same day create each message once. Delivery lives in `delivery.py`.
 """
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,7 +14,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 
@@ -38,10 +39,15 @@ def _insert(table):
     raise RuntimeError(f"unsupported database {dialect}")
 
 
-def message_id_for(about: str, kind: str, for_date: date, recipient: str, domain: str) -> str:
+def message_id_for(about: str, kind: str, for_date: date, recipient: str, domain: str,
+                   channel: str = "email") -> str:
     """A Message-ID fixed by the key: the same message always has the same id."""
-    digest = hashlib.sha256(f"{about}|{kind}|{for_date.isoformat()}|{recipient}".encode()).hexdigest()[:32]
-    return f"<{kind}.{for_date.strftime('%Y%m%d')}.{digest}@{domain}>"
+    key = f"{about}|{kind}|{for_date.isoformat()}|{recipient}"
+    if channel != "email":  # email ids stay what they were before LINE existed
+        key += f"|{channel}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    prefix = kind if channel == "email" else f"{channel}.{kind}"
+    return f"<{prefix}.{for_date.strftime('%Y%m%d')}.{digest}@{domain}>"
 
 
 def enqueue(
@@ -59,6 +65,9 @@ def enqueue(
     items: list[ItemSpec] | tuple[ItemSpec, ...] = (),
     domain: str = "tracker.local",
     now: datetime | None = None,
+    channel: str = "email",
+    line_to: str | None = None,
+    line_messages: str | None = None,
 ) -> OutboxMessage | None:
     """Queue one message; None when a message with this key already exists.
 
@@ -71,14 +80,14 @@ def enqueue(
     values = dict(
         organization_id=organization_id, about=about, kind=kind, for_date=for_date, recipient=recipient,
         recipient_name=recipient_name, user_id=user_id, subject=subject, body_text=body_text,
-        body_html=body_html, message_id=message_id_for(about, kind, for_date, recipient, domain),
+        body_html=body_html, message_id=message_id_for(about, kind, for_date, recipient, domain, channel),
         status=OutboxStatus.pending, attempts=0,
-        next_attempt_at=now, created_at=now,
+        next_attempt_at=now, created_at=now, channel=channel, line_to=line_to, line_messages=line_messages,
     )
     stmt = (
         _insert(OutboxMessage.__table__)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["about", "kind", "for_date", "recipient"])
+        .on_conflict_do_nothing(index_elements=list(KEY))
         .returning(OutboxMessage.__table__.c.id)
     )
     new_id = db.session.execute(stmt).scalar()
@@ -99,7 +108,7 @@ def enqueue(
 
 #: Messages per batch in `enqueue_many`
 ENQUEUE_BATCH = 500
-KEY = ("about", "kind", "for_date", "recipient")
+KEY = ("about", "kind", "for_date", "recipient", "channel")
 
 
 def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: datetime | None = None
@@ -133,9 +142,12 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
                 for_date=m["for_date"], recipient=recipient, recipient_name=m.get("recipient_name", ""),
                 user_id=m.get("user_id"), subject=m["subject"], body_text=m["body_text"],
                 body_html=m["body_html"],
-                message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain),
+                message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain,
+                                          m.get("channel", "email")),
                 status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now,
                 claimed_by=None, claimed_at=None, sent_at=None, last_error=None,
+                channel=m.get("channel", "email"), line_to=m.get("line_to"), line_messages=m.get("line_messages"),
+                line_retry_key=None,
             ))
         created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt, values)}
         for m, v in zip(batch, values):
@@ -161,9 +173,3 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
         by_id.update((m.id, m) for m in db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + 5000])).options(*lazy_bodies)))
     return [by_id[i] for i in ids]
-
-
-def new_claim_token() -> str:
-    return secrets.token_hex(8)
-
-

@@ -6,13 +6,16 @@ same email object that is sent, so what an admin reads is what went out.
 """
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import i18n
 from ..access import admin_pages_guard
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..plans.models import Step
 from ..plans.queries import contains, page_args, paginate, search_arg
@@ -81,7 +84,19 @@ def index():
         sa.select(OutboxMessage.status, sa.func.count()).where(own).group_by(OutboxMessage.status)).all())
     list_args = {k: v for k, v in {"status": status.value if status else None, "q": q}.items() if v}
     return render_template("outbox/index.html", messages=messages, status=status, counts=counts, q=q,
-                           list_args=list_args)
+                           list_args=list_args, line=_line_month(current_user.organization_id))
+
+
+def _line_month(organization_id: int) -> dict | None:
+    """This month's LINE pushes against the organization's cap, when LINE is connected."""
+    from ..line.delivery import pushes_this_month
+    from ..line.services import channel_of
+
+    channel = channel_of(organization_id)
+    if channel is None:
+        return None
+    pushes, messages = pushes_this_month(organization_id, utcnow())
+    return {"pushes": pushes, "messages": messages, "cap": channel.monthly_cap}
 
 
 @bp.get("/<int:message_id>")
@@ -91,8 +106,9 @@ def show(message_id: int):
     headers = [(name, value) for name, value in mail.build_email(row).decoded_headers() if name.lower() in shown]
     steps = {s.id: s for s in db.session.scalars(
         sa.select(Step).where(Step.id.in_([i.step_id for i in row.items])))}
+    line_texts = [m.get("text") or m.get("altText", "") for m in json.loads(row.line_messages or "[]")]
     return render_template("outbox/show.html", row=row, headers=headers, steps=steps,
-                           resendable=row.status in RESENDABLE)
+                           resendable=row.status in RESENDABLE, line_texts=line_texts)
 
 
 @bp.get("/<int:message_id>.eml")

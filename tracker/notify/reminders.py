@@ -31,24 +31,35 @@ it. Both need an app context; the caller commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
+from ..clock import local_day
 from ..auth.models import Role, User
 from ..db import db
 from ..orgs.models import Department, Organization
-from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
-from .render import PlannedMessage, RenderedEmail, enqueue_planned, render_email, step_line, step_sort_key
-from .rules import fire_date, latest_weekday, local_day, rules_for_jobs, sending_open
+from .channels import EMAIL, LINE, Router, event_kind_of_reason
+from .render import (
+    PlannedMessage,
+    RenderedEmail,
+    StepLine,
+    enqueue_planned,
+    line_message,
+    render_email,
+    render_line,
+    step_line,
+    step_sort_key,
+)
+from .rules import fire_date, latest_weekday, rules_for_jobs, sending_open
 
 KIND = "reminder"
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 ESCALATION = "escalation"
 
 
@@ -202,7 +213,7 @@ def _candidate_steps(horizon: date) -> list[tuple[Step, int]]:
             .join(Weakness.plan)
             .where(
                 Plan.status == PlanStatus.active,
-                Step.status.in_(OPEN_STATUSES),
+                Step.is_open,
                 Step.due_date <= horizon,
             )
             .options(
@@ -317,6 +328,7 @@ def _plan_organizations(
 
     already = _written_today([about_org(org_id) for org_id in recipients], day)
     orgs = organizations(list(recipients))
+    router = Router(list(recipients))
     planned = []
     for org_id in sorted(recipients):
         org, about = orgs[org_id], about_org(org_id)
@@ -325,22 +337,42 @@ def _plan_organizations(
             r = by_address[address]
             if (about, address) in already or not r.items:
                 continue
-            email = render_reminder(org, r, day)
-            planned.append(
-                PlannedMessage(
-                    organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
-                    recipient_name=r.name, user_id=r.user.id if r.user else None, subject=email.subject,
-                    body_text=email.text, body_html=email.html, items=tuple(item for _s, item in r.items),
-                )
-            )
+            planned += _route(router, org, about, address, r, day)
+    return planned
+
+
+def _route(router: Router, org: Organization, about: str, address: str, r: Recipient, day: date
+           ) -> list[PlannedMessage]:
+    """One recipient's reminder of the day on each channel they chose, per event kind:
+    each channel's message lists only the steps whose kind goes by that channel."""
+    user_id = r.user.id if r.user else None
+    by_channel: dict[str, list[tuple[Step, ItemSpec]]] = {}
+    for step, item in r.items:
+        for channel in router.channels(org.id, user_id, event_kind_of_reason(item.reason)):
+            by_channel.setdefault(channel, []).append((step, item))
+    planned = []
+    # Email first: an item carried by both is recorded with the email.
+    for channel in sorted(by_channel, key=lambda c: c != EMAIL):
+        part = replace(r, items=by_channel[channel])
+        email = render_reminder(org, part, day)
+        message = PlannedMessage(
+            organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
+            recipient_name=r.name, user_id=user_id, subject=email.subject, body_text=email.text,
+            body_html=email.html, items=tuple(item for _s, item in part.items),
+        )
+        if channel == LINE:
+            line_to = router.line_to(org.id, user_id)
+            assert line_to is not None
+            message = line_message(message, line_to, render_line_reminder(org, part, day))
+        planned.append(message)
     return planned
 
 
 # -- the email --------------------------------------------------------------------------------
 
 
-def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail:
-    """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
+def _sections(r: Recipient, day: date) -> tuple[dict[str, list[StepLine]], int]:
+    """The recipient's steps by section (overdue, due, before, escalation) and their number."""
     sections: dict[str, list[Step]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
     own: set[int] = set()
     for step, item in r.items:
@@ -351,13 +383,27 @@ def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail
     # A head who is also an owner of the step sees it once, with the owners' reminder.
     sections[ESCALATION] = [s for s in sections[ESCALATION] if s.id not in own]
     lines = {k: [step_line(s, day) for s in sorted(v, key=step_sort_key)] for k, v in sections.items()}
-    count = len({step.id for step, _item in r.items})
+    return lines, len({step.id for step, _item in r.items})
+
+
+def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail:
+    """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
+    lines, count = _sections(r, day)
     return render_email(
         "reminder",
         thai_digits=bool(r.user and r.user.thai_digits),
         org_name=org.name, day=day, recipient_name=r.name, count=count, why=r.why,
         overdue=lines["overdue"], due_today=lines["due"], upcoming=lines["before"],
         escalated=lines[ESCALATION],
+    )
+
+
+def render_line_reminder(org: Organization, r: Recipient, day: date) -> str:
+    """The same reminder as a short LINE text: each step, its due date (BE) and its link."""
+    lines, count = _sections(r, day)
+    return render_line(
+        "reminder", thai_digits=bool(r.user and r.user.thai_digits), org_name=org.name, day=day, count=count,
+        overdue=lines["overdue"], due_today=lines["due"], upcoming=lines["before"], escalated=lines[ESCALATION],
     )
 
 

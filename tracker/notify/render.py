@@ -9,7 +9,7 @@ Templates are rendered with the app's Jinja environment but without the web
 context processors: what an email shows must not depend on who happens to be
 logged in when a job runs. Dates (Buddhist Era) and numbers follow the
 recipient's own Thai-digit preference through the `d()` and `n()` helpers.
-Links are absolute, from TRACKER_BASE_URL.
+Links are absolute, from TRACKER_BASE_URL (`tracker.links`).
 """
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from flask import current_app
 
-from .. import thaidate
+from .. import links, thaidate
 from .models import OutboxMessage
 from .outbox import ItemSpec, enqueue_many
 
@@ -51,28 +50,28 @@ class PlannedMessage:
     body_text: str
     body_html: str
     items: tuple[ItemSpec, ...] = field(default=())
-
-
-def base_url() -> str:
-    return current_app.config["TRACKER_BASE_URL"].rstrip("/")
+    #: "email" or "line"; a LINE message keeps the email version above for falling back
+    channel: str = "email"
+    line_to: str | None = None
+    #: JSON list of LINE message objects
+    line_messages: str | None = None
 
 
 def mail_domain() -> str:
     """The host of TRACKER_BASE_URL: the right-hand side of our Message-IDs."""
-    return urlparse(base_url()).hostname or "tracker.local"
+    return links.host()
 
 
 def step_url(step_id: int) -> str:
-    return f"{base_url()}/steps/{step_id}"
+    return links.external_url("plans.step", step_id=step_id)
 
 
-def links() -> dict[str, str]:
-    base = base_url()
+def page_links() -> dict[str, str]:
     return {
-        "home_url": f"{base}/",
-        "my_steps_url": f"{base}/my-steps",
-        "profile_url": f"{base}/profile",
-        "notifications_url": f"{base}/profile/notifications",
+        "home_url": links.external_url("plans.home"),
+        "my_steps_url": links.external_url("plans.my_steps"),
+        "profile_url": links.external_url("auth.profile"),
+        "notifications_url": links.external_url("notify.preferences"),
     }
 
 
@@ -102,7 +101,7 @@ def _tidy_text(text: str) -> str:
 def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
     env = current_app.jinja_env
-    values = {**links(), **formatters(thai_digits), **context}
+    values = {**page_links(), **formatters(thai_digits), **context}
     text = env.get_template(f"emails/{name}.txt").render(values)
     first, _, body = text.lstrip().partition("\n")
     subject = " ".join(first.split())
@@ -110,6 +109,30 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
         raise ValueError(f"emails/{name}.txt rendered no subject line")
     html = env.get_template(f"emails/{name}.html").render({**values, "subject": subject})
     return RenderedEmail(subject=subject, text=_tidy_text(body), html=html.strip() + "\n")
+
+
+#: LINE's limit for one text message is 5,000 characters; ours stay far below.
+LINE_TEXT_LIMIT = 2000
+
+
+def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
+    """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
+    values = {**page_links(), **formatters(thai_digits), **context}
+    text = _tidy_text(current_app.jinja_env.get_template(f"line/messages/{name}.txt").render(values)).strip()
+    if len(text) > LINE_TEXT_LIMIT:
+        text = text[:LINE_TEXT_LIMIT - 1] + "…"
+    return text
+
+
+def line_message(planned: PlannedMessage, line_to: str, text: str, flex: dict | None = None) -> PlannedMessage:
+    """The LINE twin of a planned email: the same key on channel "line"."""
+    import dataclasses
+    import json
+
+    message = {"type": "text", "text": text} if flex is None else {
+        "type": "flex", "altText": text[:400], "contents": flex}
+    return dataclasses.replace(planned, channel="line", line_to=line_to,
+                               line_messages=json.dumps([message], ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -140,7 +163,7 @@ def step_line(step: Step, day: date) -> StepLine:
         department=step.owner_department.name if step.owner_department else "",
         assignee=step.assignee.display_name if step.assignee else "", due=due, url=step_url(step.id),
         days_late=max(0, (day - due).days),
-        business_days_left=len(thaidate.business_days_between(day + timedelta(days=1), due)),
+        business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
         due_on_holiday=not thaidate.is_business_day(due),
     )
 
@@ -157,7 +180,8 @@ def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[Outbox
     messages = [
         dict(organization_id=p.organization_id, about=p.about, kind=p.kind, for_date=p.for_date,
              recipient=p.recipient, subject=p.subject, body_text=p.body_text, body_html=p.body_html,
-             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items)
+             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items, channel=p.channel,
+             line_to=p.line_to, line_messages=p.line_messages)
         for p in planned
     ]
     return enqueue_many(messages, domain=mail_domain(), now=now)

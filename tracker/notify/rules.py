@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .. import thaidate
+from .. import access, clock, thaidate
 from ..access import require_admin
 from ..auth.models import User
 from ..db import db
@@ -135,23 +135,9 @@ def get_or_create_rules(organization_id: int) -> NotificationRules:
     return rules
 
 
-# -- the clock of the mail jobs ---------------------------------------------------------
-
-
-def local_now(now: datetime) -> datetime:
-    """`now` in Bangkok; refuses naive datetimes, which would be ambiguous."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be an aware datetime")
-    return now.astimezone(thaidate.BANGKOK)
-
-
-def local_day(now: datetime) -> date:
-    return local_now(now).date()
-
-
 def sending_open(rules: NotificationRules, now: datetime) -> bool:
     """Mail is queued only on business days, from rules.send_after_minutes local time."""
-    local = local_now(now)
+    local = clock.local_now(now)
     return thaidate.is_business_day(local.date()) and local.hour * 60 + local.minute >= rules.send_after_minutes
 
 
@@ -368,9 +354,8 @@ def set_digest_preferences(
     Only the user (or an admin of the organization, or the signed unsubscribe
     link with actor None) may do this. Journaled per changed field; flushes.
     """
-    if actor is not None and actor.id != user.id:
-        if actor.organization_id != user.organization_id or not actor.is_admin:
-            raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
+    if actor is not None and not access.may_change_settings_of(actor, user):
+        raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
     problems: list[str] = []
     weekday = _Checker(problems).weekday(weekday, "วันรับสรุปประจำสัปดาห์ (digest day)")
     if not isinstance(enabled, bool):

@@ -6,6 +6,8 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import links
+
 UNSUBSCRIBE_SALT = "digest-unsubscribe"
 
 
@@ -28,8 +30,7 @@ def user_id_from_unsubscribe_token(token: str) -> int | None:
 
 
 def unsubscribe_url(user_id: int) -> str:
-    base = current_app.config["TRACKER_BASE_URL"]
-    return f"{base}/unsubscribe/{unsubscribe_token(user_id)}"
+    return links.external_url("notify.unsubscribe", token=unsubscribe_token(user_id))
 
 
 def new_calendar_token() -> str:

@@ -14,7 +14,8 @@ from flask_login import current_user, login_required
 
 from ..access import require_admin
 from ..auth.models import Role, User
-from ..db import db, utcnow
+from ..clock import utcnow
+from ..db import db
 from ..extensions import csrf
 from ..orgs.models import Department
 from . import rules as rules_service

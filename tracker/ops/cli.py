@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from ..errors import ServiceError
 
 

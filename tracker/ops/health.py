@@ -27,7 +27,9 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)

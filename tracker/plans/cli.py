@@ -1,4 +1,4 @@
-"""Plan commands: import-plan, export-plan, plan-template, status, demo.
+"""Plan commands: import-plan, export-plan, plan-template, status.
 
 Each command commits only when it succeeded; problems are printed to stderr
 without a traceback and end with exit code 1 (click uses 2 for usage errors).
@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..auth.models import ROLE_LABELS
-from ..database import SchemaOutdated, prepare_database, upgrade_database
+from ..db import SchemaOutdated, prepare_database
 from ..db import db
 from ..orgs.models import Organization
-from ..thaidate import bangkok_now, format_date, format_period, parse_date, to_arabic_digits, utcnow
+from ..thaidate import format_date, format_period, parse_date, to_arabic_digits
+from .. import clock
+from ..clock import utcnow
 from .models import Plan, Step, StepStatus
 from .planfile import PlanFileError, PlanSpec, load_plan_file
 
@@ -324,7 +325,7 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     if as_json:
         click.echo(json.dumps({"steps": step_status_rows(plan)}, ensure_ascii=False, indent=2))
         return
-    today = today or bangkok_now().date()
+    today = today or clock.now().date()
     steps = _ordered_steps(plan)
     done = sum(1 for s in steps if s.status is StepStatus.done)
     overdue = sum(1 for s in steps if s.is_overdue(today))
@@ -356,66 +357,9 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     click.echo("\n".join(out))
 
 
-# ---------------------------------------------------------------------------
-# demo
-# ---------------------------------------------------------------------------
-
-
-@click.command("demo")
-@click.option("--with-progress", is_flag=True,
-              help="บันทึกความคืบหน้าตัวอย่าง: ขั้นตอนที่ครบกำหนดแล้วส่วนใหญ่เสร็จ บางขั้นตอนล่าช้า "
-                   "(also mark a realistic part of the plan done, for screenshots)")
-@click.option("--as-of", type=DATE, default=None,
-              help="วันที่ของความคืบหน้าตัวอย่าง ค่าเริ่มต้น 2023-08-01 (the day the demo progress is as of)")
-@with_appcontext
-def demo_command(with_progress: bool, as_of: date | None) -> None:
-    """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด ปี 2566 พร้อมผู้ใช้ทดลอง (load the demo)."""
-    from ..demo import DEMO_PASSWORD, DEMO_PROGRESS_DATE, add_demo_progress, load_demo
-    from ..ita.demo import load_demo_scores
-    from ..thaidate import fiscal_year_bounds
-
-    as_of = as_of or DEMO_PROGRESS_DATE
-    fy_start = fiscal_year_bounds(2566)[0]
-    if not fy_start <= as_of <= bangkok_now().date():
-        raise click.BadParameter(
-            f"ต้องอยู่ระหว่าง {format_date(fy_start)} ถึงวันนี้ (must be between {fy_start.isoformat()} and today)",
-            param_hint="'--as-of'",
-        )
-    upgrade_database()
-    try:
-        result = load_demo(utcnow())
-        load_demo_scores(result.plan.organization)  # ITA 2564–2565 for the analysis memo; idempotent
-        progressed = add_demo_progress(result.plan, as_of) if with_progress else 0
-    except PlanFileError as exc:  # only if the shipped file was edited badly
-        db.session.rollback()
-        _report_problems(exc, "demo")
-    db.session.commit()
-    plan = result.plan
-    org = plan.organization
-    lines = [f"{org.name} ({org.slug}) · ปีงบประมาณ {plan.fiscal_year} · {_counts(plan)}"]
-    if result.plan_created:
-        lines.append("โหลดแผนตัวอย่างแล้ว (demo plan loaded)")
-    else:
-        lines.append("มีแผนตัวอย่างอยู่แล้ว ไม่ได้เปลี่ยนแปลงแผน (the demo is already loaded; the plan was not changed)")
-    if result.users_created and not result.plan_created:
-        lines.append(f"เพิ่มผู้ใช้ที่ขาดไป {len(result.users_created)} คน (added missing demo users)")
-    if with_progress and progressed:
-        lines.append(f"บันทึกความคืบหน้าตัวอย่าง {progressed} ขั้นตอน ณ {format_date(as_of)} "
-                     f"(demo progress on {progressed} steps as of {as_of.isoformat()})")
-    elif with_progress:
-        lines.append("แผนมีความคืบหน้าอยู่แล้ว ไม่ได้เพิ่มความคืบหน้าตัวอย่าง (the plan already has progress; none added)")
-    lines += ["", f"ผู้ใช้ทดลอง รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD} (demo logins, one password for all)"]
-    for user in result.users:
-        dept = user.department.name if user.department else "-"
-        lines.append(f"  {_fit(user.email, 32)}{_fit(ROLE_LABELS[user.role], 34)}{dept}")
-    lines += ["", f"เริ่มระบบด้วย `tracker run` แล้วเปิด {current_app.config['TRACKER_BASE_URL']}/ (start with `tracker run`)"]
-    click.echo("\n".join(lines))
-
-
 plan_commands: list[click.Command] = [
     import_plan_command,
     export_plan_command,
     plan_template_command,
     status_command,
-    demo_command,
 ]

@@ -27,14 +27,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied
-from ..journal import record, record_step
+from ..journal import apply_changes, record, record_step
 from ..orgs.models import Department, Organization
 from ..thaidate import format_date, format_period
-from .models import Evidence, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import Evidence, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
 from .planfile import MeasureSpec, PlanFileError, PlanSpec, Problem, StepSpec, WeaknessSpec
+from .structure import renumber
 
 __all__ = ["ImportResult", "import_plan"]
 
@@ -63,18 +65,6 @@ def _quote(text: str, limit: int = 60) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
 
 
-def _renumber(items: list[Any]) -> None:
-    """Close gaps in `order` (left by deletions elsewhere) so positions and orders agree.
-
-    Orders only ever move down to a free slot when walked in ascending order;
-    flushing each move keeps the (parent, order) unique constraint satisfied.
-    """
-    for position, item in enumerate(items, start=1):
-        if item.order != position:
-            item.order = position
-            db.session.flush()
-
-
 def _has_progress(step: Step) -> bool:
     return step.status is not StepStatus.not_started or bool(step.evidence)
 
@@ -96,7 +86,7 @@ class _Importer:
         problems: list[Problem] = []
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
         if self.actor is not None:
-            if not self.actor.is_admin:
+            if not access.may_import(self.actor):
                 raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้ (only administrators can import plans)")
             if org is None or org.id != self.actor.organization_id:
                 # Same message whether the slug exists or not: never reveal other organizations.
@@ -165,8 +155,6 @@ class _Importer:
     @staticmethod
     def measure_has_results(measure: Measure) -> bool:
         """A follow-up result or evidence of the measure itself (the O43 report's material)."""
-        from ..reports.models import MeasureResult
-
         result = db.session.scalar(sa.select(MeasureResult.id).where(MeasureResult.measure_id == measure.id).limit(1))
         evidence = db.session.scalar(sa.select(Evidence.id).where(Evidence.measure_id == measure.id).limit(1))
         return result is not None or evidence is not None
@@ -199,12 +187,10 @@ class _Importer:
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
 
-    def journal(self, entity: str, entity_id: int | None, field: str, old: Any, new: Any) -> None:
+    def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
         assert self.org is not None
-        record(
-            organization_id=self.org.id, entity=entity, entity_id=entity_id, action="edit", actor=self.actor,
-            field=field, old=old, new=new, note=NOTE, at=self.now,
-        )
+        apply_changes(obj, [(field, getattr(obj, field), new)], organization_id=self.org.id, entity=entity,
+                      actor=self.actor, at=self.now, note=NOTE)
 
     def organization(self, org: Organization | None) -> Organization:
         o = self.spec.organization
@@ -216,12 +202,12 @@ class _Importer:
             record(organization_id=org.id, entity="organization", entity_id=org.id, action="create",
                    actor=self.actor, note=NOTE, at=self.now)
             return org
+        self.org = org  # renaming or moving province is journaled against it
         for attr, label in (("name", "ชื่อองค์กร"), ("province", "จังหวัด")):
             old, new = getattr(org, attr), getattr(o, attr)
             if old != new:
-                setattr(org, attr, new)
                 self.changes.append(f"{label}: {_quote(old)} → {_quote(new)}")
-                self.journal("organization", org.id, attr, old, new)
+                self.apply(org, "organization", attr, new)
         return org
 
     def sync_departments(self, org: Organization) -> None:
@@ -241,8 +227,7 @@ class _Importer:
                        actor=self.actor, new=name, note=NOTE, at=self.now)
             elif email is not None and dept.email != email:
                 self.changes.append(f"หน่วยงาน {_quote(name)}: อีเมล {dept.email or '-'} → {email}")
-                self.journal("department", dept.id, "email", dept.email, email)
-                dept.email = email
+                self.apply(dept, "department", "email", email)
 
     # -- a new plan ------------------------------------------------------------
 
@@ -295,14 +280,12 @@ class _Importer:
         spec = self.spec
         if plan.title != spec.title:
             self.changes.append(f"ชื่อแผน: {_quote(plan.title)} → {_quote(spec.title)}")
-            self.journal("plan", plan.id, "title", plan.title, spec.title)
-            plan.title = spec.title
+            self.apply(plan, "plan", "title", spec.title)
         if spec.status is not None and plan.status is not spec.status:
             self.changes.append(f"สถานะแผน: {plan.status.label} → {spec.status.label}")
-            self.journal("plan", plan.id, "status", plan.status, spec.status)
-            plan.status = spec.status
+            self.apply(plan, "plan", "status", spec.status)
         old_weaknesses = list(plan.weaknesses)
-        _renumber(old_weaknesses)
+        renumber(old_weaknesses)
         for wi, w_spec in enumerate(spec.weaknesses, start=1):
             if wi <= len(old_weaknesses):
                 self.update_weakness(old_weaknesses[wi - 1], wi, w_spec)
@@ -328,10 +311,9 @@ class _Importer:
             old, new = getattr(weakness, attr), getattr(w_spec, attr)
             if old != new:
                 self.changes.append(f"ประเด็นที่ {wi}: {label} {_quote(old or '-')} → {_quote(new or '-')}")
-                self.journal("weakness", weakness.id, attr, old, new)
-                setattr(weakness, attr, new)
+                self.apply(weakness, "weakness", attr, new)
         old_measures = list(weakness.measures)
-        _renumber(old_measures)
+        renumber(old_measures)
         count = len(w_spec.measures)
         for mi, m_spec in enumerate(w_spec.measures, start=1):
             number = _measure_no(wi, mi, count)
@@ -355,29 +337,30 @@ class _Importer:
         owner = self.departments[m_spec.owner]
         if measure.title != m_spec.title:
             self.changes.append(f"มาตรการ {number}: ชื่อ {_quote(measure.title)} → {_quote(m_spec.title)}")
-            self.journal("measure", measure.id, "title", measure.title, m_spec.title)
-            measure.title = m_spec.title
+            self.apply(measure, "measure", "title", m_spec.title)
         if measure.owner_department_id != owner.id:
             self.changes.append(f"มาตรการ {number}: ผู้รับผิดชอบ {measure.owner_department.name} → {owner.name}")
-            self.journal("measure", measure.id, "owner_department", measure.owner_department, owner)
-            measure.owner_department = owner
+            self.apply(measure, "measure", "owner_department", owner)
         old_period = (measure.period_start, measure.period_end)
         new_period = (m_spec.period_start, m_spec.period_end)
         if old_period != new_period:
             self.changes.append(
                 f"มาตรการ {number}: ระยะเวลา {format_period(*old_period)} → {format_period(*new_period)}"
             )
-            self.journal("measure", measure.id, "period", "/".join(d.isoformat() for d in old_period),
-                         "/".join(d.isoformat() for d in new_period))
+            # One journal line for the pair: the file states the period as one value.
+            record(
+                organization_id=self.org.id, entity="measure", entity_id=measure.id, action="edit", actor=self.actor,
+                field="period", old="/".join(d.isoformat() for d in old_period),
+                new="/".join(d.isoformat() for d in new_period), note=NOTE, at=self.now,
+            )
             measure.period_start, measure.period_end = new_period
         if measure.follow_up != m_spec.follow_up:
             self.changes.append(
                 f"มาตรการ {number}: การติดตามผล {_quote(measure.follow_up or '-')} → {_quote(m_spec.follow_up or '-')}"
             )
-            self.journal("measure", measure.id, "follow_up", measure.follow_up, m_spec.follow_up)
-            measure.follow_up = m_spec.follow_up
+            self.apply(measure, "measure", "follow_up", m_spec.follow_up)
         old_steps = list(measure.steps)
-        _renumber(old_steps)
+        renumber(old_steps)
         for si, s_spec in enumerate(m_spec.steps, start=1):
             if si <= len(old_steps):
                 self.update_step(old_steps[si - 1], f"{number}.{si}", s_spec, m_spec.owner)
@@ -410,9 +393,10 @@ class _Importer:
         warn = ""
         if any(f[0] == "title" for f in fields) and _has_progress(step):
             warn = f" (ขั้นตอนนี้มีสถานะ “{step.status.label}” อยู่แล้ว สถานะคงเดิม)"
-        for attr, label, old, new, old_text, new_text in fields:
-            setattr(step, attr, new)
-            record_step(step, "edit", self.actor, field=attr, old=old, new=new, note=NOTE, at=self.now)
+        assert self.org is not None
+        apply_changes(step, [(attr, old, new) for attr, _, old, new, _, _ in fields], organization_id=self.org.id,
+                      entity="step", actor=self.actor, at=self.now, note=NOTE, step=step)
+        for attr, label, _, _, old_text, new_text in fields:
             self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
 
     def journal_new_steps(self, steps: list[Step]) -> None:

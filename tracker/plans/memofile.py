@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
+from ..errors import ServiceError
 from ..thaidate import PeriodError, fiscal_year, parse_period, to_arabic_digits
+from ..uploads import check_office_archive
 from .planfile import MAX_NAME, PlanFileError, Problem
 
 __all__ = [
@@ -57,9 +59,6 @@ TEXT_SUFFIXES = (".txt", ".tsv")
 #: A memo is a few pages; its measures table a few dozen rows.
 MAX_ROWS = 500
 MAX_CELL_CHARS = 20_000
-#: Limits on what the .docx may unpack to (a zip bomb declares gigabytes).
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_PACK_RATIO = 200
 
 COLUMNS = ("weakness", "measure", "steps", "owner", "period", "follow_up")
 COLUMN_LABELS = {
@@ -474,15 +473,13 @@ def _document_facts(text: str, draft_measures: list[MeasureDraft]) -> tuple[int 
 def _check_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise PlanFileError([Problem(source, "ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx) หรือไฟล์เสียหาย "
                                              "โปรดบันทึกจาก Word เป็น “เอกสาร Word (.docx)” แล้วลองอีกครั้ง")]) from None
-    unpacked = sum(max(info.file_size, 0) for info in infos)
-    packed = max(1, sum(info.compress_size for info in infos))
-    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACK_RATIO:
-        raise PlanFileError([Problem(source, f"ไฟล์ .docx นี้เมื่อแตกออกจะมีขนาด {unpacked // (1024 * 1024):,} MB "
-                                             "ผิดปกติสำหรับบันทึกข้อความ ระบบไม่เปิดอ่าน")])
+    try:
+        check_office_archive(data, ".docx")  # the one check every Office reader calls
+    except ServiceError as exc:
+        raise PlanFileError([Problem(source, str(exc))]) from None
     if "word/document.xml" not in archive.namelist():
         raise PlanFileError([Problem(source, "ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx): ไม่มีเนื้อหาเอกสาร (word/document.xml)")])
     return archive

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+from ..db import UTCDateTime, db
 from ..orgs.models import Department, Organization
 
 
@@ -34,7 +37,17 @@ class StepStatus(str, enum.Enum):
 
     @property
     def is_open(self) -> bool:
-        return self in (StepStatus.not_started, StepStatus.in_progress)
+        """Still to be done: not started or in progress (done and cancelled steps are closed)."""
+        return self in OPEN_STATUSES
+
+
+#: The statuses of a step that is still to be done. The one definition of "open".
+OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
+
+
+def is_overdue_on(status: StepStatus, due_date: date, day: date) -> bool:
+    """The one definition of "overdue": still open after its due date (on `day`, a Bangkok date)."""
+    return status.is_open and due_date < day
 
 
 STEP_STATUS_LABELS = {
@@ -173,12 +186,47 @@ class Step(db.Model):
         back_populates="step", order_by="JournalEntry.id", passive_deletes=True
     )
 
-    def is_overdue(self, today: date) -> bool:
-        return self.status.is_open and self.due_date < today
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not started or in progress; in SQL `Step.is_open` is the same test."""
+        return self.status.is_open
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status.in_(OPEN_STATUSES)
+
+    @hybrid_method
+    def is_overdue(self, day: date) -> bool:
+        """Open and due before `day`; `Step.is_overdue(day)` is the same test in SQL."""
+        return is_overdue_on(self.status, self.due_date, day)
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, day: date) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.status.in_(OPEN_STATUSES), cls.due_date < day)
 
     @property
     def number(self) -> str:
         return f"{self.measure.number}.{self.order}" if self.measure else str(self.order)
+
+
+class MeasureResult(db.Model):
+    """The recorded result of a measure's follow-up indicator (การติดตามผล)."""
+
+    __tablename__ = "measure_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id", ondelete="CASCADE"), unique=True)
+    #: A figure where the indicator is one (requests served, satisfaction %), else None
+    value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    #: Unit of the figure, e.g. "ครั้ง", "%"
+    unit: Mapped[str] = mapped_column(sa.String(50), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
 
 
 class EvidenceKind(str, enum.Enum):
@@ -216,6 +264,10 @@ class Evidence(db.Model):
     step: Mapped[Step | None] = relationship(back_populates="evidence")
     measure: Mapped[Measure | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
+
+
+#: Journal actions that record work on a step (as opposed to edits of the plan).
+PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
 
 
 class JournalEntry(db.Model):

@@ -30,6 +30,7 @@ import yaml
 
 from ..auth.services import normalize_email
 from ..errors import ServiceError
+from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from ..thaidate import (
     DateParseError,
     PeriodError,
@@ -67,6 +68,12 @@ __all__ = [
 ]
 
 SLUG_RE = re.compile(r"[a-z0-9-]{2,64}")
+#: Characters no plan text may hold: C0 controls but tab and line breaks, DEL,
+#: and the non-characters PyYAML refuses. PostgreSQL refuses NUL in text, so
+#: SQLite must never be the database that accepts it.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+CONTROL_MESSAGE = ("มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL) ซึ่งไม่ใช่ข้อความ ให้ลบออก "
+                   "(contains an invisible control character such as NUL; remove it)")
 MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 2500, 2700
 #: A plan file larger than this is surely not a plan (and would only eat memory).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -293,6 +300,18 @@ def yaml_place(path: PathT) -> str:
     return out
 
 
+def _is_utf16(data: bytes) -> bool:
+    """UTF-16 text without its byte-order mark (Notepad's "Unicode"): it reads cleanly as UTF-16."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not CONTROL_CHARS.search(text):
+            return True
+    return False
+
+
 def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
     if isinstance(data, bytes):
         try:
@@ -303,8 +322,19 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
             ) from None
     else:
         text = data
-    loader = _Loader(text)
+    bad = CONTROL_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        utf16 = isinstance(data, bytes) and _is_utf16(data)
+        raise PlanFileError([Problem(
+            f"{filename} บรรทัด {line} คอลัมน์ {column} (line {line}, column {column})",
+            "ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8 (the file is UTF-16 text; save it as UTF-8)" if utf16
+            else CONTROL_MESSAGE,
+        )])
+    loader = None
     try:
+        loader = _Loader(text)  # its reader checks the characters already
         raw = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -319,7 +349,8 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         # A value PyYAML cannot build (or absurd nesting): still a message, never a traceback.
         raise PlanFileError([Problem(filename, f"อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc})")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [
         Problem(
             f"{filename} บรรทัด {line} คอลัมน์ {col} (line {line}, column {col})",
@@ -402,6 +433,21 @@ class _Validator:
         self.problems.append(Problem(self.locate(path), message))
 
     # -- generic shapes ------------------------------------------------------
+
+    def control_characters(self, value: Any, path: PathT) -> None:
+        """Refuse NUL and other control characters anywhere, keys included (escaped
+        in YAML as "\\0", or _x0000_ in a spreadsheet cell): the same message on every database."""
+        if isinstance(value, str):
+            if CONTROL_CHARS.search(value):
+                self.add(path, CONTROL_MESSAGE)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and CONTROL_CHARS.search(key):
+                    self.add(path, CONTROL_MESSAGE)
+                self.control_characters(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.control_characters(item, path + (i,))
 
     def mapping(self, value: Any, path: PathT, allowed: tuple[str, ...]) -> dict | None:
         if not isinstance(value, dict):
@@ -515,6 +561,7 @@ class _Validator:
 
     def plan(self, raw: Any, problems: list[Problem] | None = None) -> PlanSpec:
         self.problems.extend(problems or [])
+        self.control_characters(raw, ())
         root = self.mapping(raw, (), PLAN_KEYS)
         if root is None:
             raise PlanFileError(self.problems)
@@ -966,22 +1013,35 @@ class _XlsxPlaces:
         return f"แผ่นงาน “{sheet}” (sheet '{sheet}')"
 
 
+#: What a damaged sheet raises while a read-only workbook is iterated.
+DAMAGED_XLSX_ERRORS = DAMAGED_OFFICE_ERRORS
+
+
 def parse_plan_xlsx(data: bytes, filename: str = "plan.xlsx") -> PlanSpec:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
     try:
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise PlanFileError([Problem(filename, str(exc))]) from None
+
+    def unreadable(exc: Exception) -> PlanFileError:
+        return PlanFileError(
+            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
+        )
+
+    try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise PlanFileError(
-            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
-        ) from None
     except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise PlanFileError(
-            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
-        ) from None
+        raise unreadable(exc) from None
     try:
         return _read_workbook(wb, filename, get_column_letter)
+    except PlanFileError:
+        raise
+    except DAMAGED_XLSX_ERRORS as exc:
+        # A read-only workbook parses each sheet while it is iterated: damage shows up here.
+        raise unreadable(exc) from None
     finally:
         wb.close()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -20,7 +20,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Department
 from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from .numbers import percent
+from .progress import Progress
 
 #: "Due soon" on the dashboard: open steps due within this many days from today.
 DUE_SOON_DAYS = 14
@@ -28,21 +28,6 @@ PER_PAGE = 50
 MAX_PER_PAGE = 200
 #: Longest search text kept from the query string.
 MAX_SEARCH = 100
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
-
-
-# -- the clock ------------------------------------------------------------------
-# The pages read the time only through these two functions, so a test can
-# freeze the clock with monkeypatch.setattr(queries, "now", ...).
-
-def now() -> datetime:
-    """Current time, aware (Asia/Bangkok)."""
-    return thaidate.bangkok_now()
-
-
-def today() -> date:
-    """Today's date in Bangkok, from now()."""
-    return now().astimezone(thaidate.BANGKOK).date()
 
 
 # -- eager loading ----------------------------------------------------------------
@@ -112,41 +97,24 @@ def departments(organization_id: int) -> list[Department]:
 
 # -- progress ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Progress:
-    """done / total, where cancelled steps are not counted in the total."""
-
-    done: int = 0
-    total: int = 0
-    cancelled: int = 0
-
-    @property
-    def percent(self) -> int:
-        return percent(self.done, self.total)
-
-    def __add__(self, other: Progress) -> Progress:
-        return Progress(self.done + other.done, self.total + other.total, self.cancelled + other.cancelled)
+def progress_by(key: sa.ColumnElement[int], where: sa.ColumnElement[bool]) -> dict[int, Progress]:
+    """Progress of the steps matching `where`, grouped by `key` (a measure or plan id column), in one query."""
+    rows = db.session.execute(
+        sa.select(key, Step.status, sa.func.count())
+        .select_from(Step)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .where(where)
+        .group_by(key, Step.status)
+    )
+    counts: dict[int, dict[StepStatus, int]] = {}
+    for group, status, n in rows:
+        counts.setdefault(group, {})[StepStatus(status)] = n
+    return {group: Progress.from_counts(by_status) for group, by_status in counts.items()}
 
 
 def _progress_by_measure(where: sa.ColumnElement[bool]) -> dict[int, Progress]:
-    rows = db.session.execute(
-        sa.select(Step.measure_id, Step.status, sa.func.count())
-        .join(Step.measure)
-        .where(where)
-        .group_by(Step.measure_id, Step.status)
-    )
-    counts: dict[int, dict[StepStatus, int]] = {}
-    for measure_id, status, n in rows:
-        counts.setdefault(measure_id, {})[StepStatus(status)] = n
-    result: dict[int, Progress] = {}
-    for measure_id, by_status in counts.items():
-        cancelled = by_status.get(StepStatus.cancelled, 0)
-        result[measure_id] = Progress(
-            done=by_status.get(StepStatus.done, 0),
-            total=sum(by_status.values()) - cancelled,
-            cancelled=cancelled,
-        )
-    return result
+    return progress_by(Step.measure_id, where)
 
 
 def measure_progress(plan_id: int) -> dict[int, Progress]:
@@ -170,23 +138,15 @@ class DueCounts:
     due_soon: int
 
 
-def _is_open() -> sa.ColumnElement[bool]:
-    return Step.status.in_(OPEN_STATUSES)
-
-
 def _due_soon(day: date) -> sa.ColumnElement[bool]:
-    return sa.and_(_is_open(), Step.due_date >= day, Step.due_date <= day + timedelta(days=DUE_SOON_DAYS))
-
-
-def _overdue(day: date) -> sa.ColumnElement[bool]:
-    return sa.and_(_is_open(), Step.due_date < day)
+    return sa.and_(Step.is_open, Step.due_date >= day, Step.due_date <= day + timedelta(days=DUE_SOON_DAYS))
 
 
 def due_counts(plan_id: int, day: date) -> DueCounts:
     """Open steps past due, and open steps due from today to today + 14 days."""
     overdue, soon = db.session.execute(
         sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((_overdue(day), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Step.is_overdue(day), 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((_due_soon(day), 1), else_=0)), 0),
         )
         .select_from(Step)
@@ -323,11 +283,11 @@ class StepFilters:
         if self.department_id:
             where.append(Step.owner_department_id == self.department_id)
         if self.status == "open":
-            where.append(_is_open())
+            where.append(Step.is_open)
         elif self.status:
             where.append(Step.status == StepStatus(self.status))
         if self.due == "overdue":
-            where.append(_overdue(day))
+            where.append(Step.is_overdue(day))
         elif self.due == "soon":
             where.append(_due_soon(day))
         search = step_search(self.q)
@@ -509,7 +469,7 @@ def _open_steps_stmt(organization_id: int, department_id: int | None, user: User
         .join(Step.measure)
         .join(Measure.weakness)
         .join(Weakness.plan)
-        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active, _is_open())
+        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active, Step.is_open)
     )
     if user is not None:
         mine = Step.assignee_id == user.id

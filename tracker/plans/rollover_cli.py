@@ -5,7 +5,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from ..db import db, utcnow
+from ..clock import utcnow
+
+from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..thaidate import to_arabic_digits

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..access import require_admin
 from ..db import db
 from ..thaidate import to_thai_digits
-from . import queries
+from .. import clock
 from .models import Plan
 from .rollover import rollover_plan
 
@@ -25,7 +25,7 @@ def rollover(plan_id: int):
         abort(404)
     require_admin(current_user, plan.organization_id)
     # A ServiceError (the next year already has a plan) becomes the 400 page with its message.
-    new_plan = rollover_plan(plan, plan.fiscal_year + 1, current_user._get_current_object(), queries.now())
+    new_plan = rollover_plan(plan, plan.fiscal_year + 1, current_user._get_current_object(), clock.now())
     db.session.commit()
     flash(
         f"สร้างแผนปีงบประมาณ {to_thai_digits(str(new_plan.fiscal_year))} จากแผนปี "

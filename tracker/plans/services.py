@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
 
+from .. import access
 from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record, record_step
+from ..journal import Change, apply_changes, record, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
@@ -265,12 +266,9 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
         require_step_editor(actor, ev.step)
         measure = ev.step.measure
     else:
-        # Imported here: reports.results itself builds on this module.
-        from ..reports.results import require_result_editor
-
         if ev.measure is None:
             raise ServiceError("หลักฐานนี้ไม่มีขั้นตอนหรือมาตรการ (evidence without a step or measure)")
-        require_result_editor(actor, ev.measure)
+        access.require_result_editor(actor, ev.measure)
         measure = ev.measure
     public = bool(public)
     if ev.public is public:
@@ -322,7 +320,7 @@ def edit_step(
     note: str = "",
 ) -> list[str]:
     """Apply the given fields; journal each change; return the names of changed fields."""
-    changes: list[tuple[str, object, object]] = []
+    changes: list[Change] = []
     if title is not None:
         title = title.strip()
         if not title:
@@ -347,13 +345,4 @@ def edit_step(
             changes.append(("start_date", step.start_date, new_start))
         if new_due != step.due_date:
             changes.append(("due_date", step.due_date, new_due))
-    for field, old, new in changes:
-        if field == "owner_department":
-            step.owner_department = new  # type: ignore[assignment]
-        elif field == "assignee":
-            step.assignee = new  # type: ignore[assignment]
-        else:
-            setattr(step, field, new)
-        record_step(step, "edit", actor, field=field, old=old, new=new, note=note, at=now)
-    db.session.flush()
-    return [c[0] for c in changes]
+    return apply_changes(step, changes, organization_id=org_id, entity="step", actor=actor, at=now, note=note, step=step)

@@ -26,12 +26,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
 from . import chart, queries, services
 from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
+from .progress import Progress
 
 bp = Blueprint("plans", __name__)
 log = logging.getLogger(__name__)
@@ -158,14 +159,14 @@ def _dashboard(plan_id: int):
     _readable(plan.organization_id)
     departments = queries.departments(plan.organization_id)
     filters = queries.StepFilters.from_args(request.args, departments)
-    day = queries.today()
+    day = clock.today()
     progress = queries.measure_progress(plan.id)
     return render_template(
         "plans/dashboard.html",
         plan=plan,
         other_plans=queries.other_plans(plan),
         progress=progress,
-        empty_progress=queries.Progress(),
+        empty_progress=Progress(),
         overall=queries.total_progress(progress),
         counts=queries.due_counts(plan.id, day),
         departments=departments,
@@ -195,7 +196,7 @@ def measure(measure_id: int):
         progress=queries.progress_of_measure(m.id),
         notes=queries.latest_notes(step_ids),
         evidence_counts=queries.evidence_counts(step_ids),
-        today=queries.today(),
+        today=clock.today(),
     )
 
 
@@ -230,7 +231,7 @@ def _render_step(step_id: int, *, error: str | None = None, failed: str | None =
         error=error,
         failed=failed,
         form=request.form if failed else {},
-        today=queries.today(),
+        today=clock.today(),
     )
     return page, 400 if error else 200
 
@@ -270,7 +271,7 @@ def change_status(step_id: int):
             except thaidate.DateParseError as exc:
                 raise ServiceError(str(exc)) from None
         services.change_status(
-            step, new, _me(), queries.now(),
+            step, new, _me(), clock.now(),
             note=form.get("note", ""),
             completed_on=completed_on,
             cancel_reason=form.get("cancel_reason", ""),
@@ -288,7 +289,7 @@ def change_status(step_id: int):
 def comment(step_id: int):
     step = _editable_step(step_id)
     try:
-        services.add_comment(step, _me(), request.form.get("comment", ""), queries.now())
+        services.add_comment(step, _me(), request.form.get("comment", ""), clock.now())
         db.session.commit()
     except ServiceError as exc:
         return _refused(step_id, exc, "comment")
@@ -306,10 +307,10 @@ def add_evidence(step_id: int):
             _add_file(step)
         elif kind == EvidenceKind.link.value:
             ev = services.add_link_evidence(
-                step, _me(), request.form.get("url", ""), request.form.get("title", ""), queries.now()
+                step, _me(), request.form.get("url", ""), request.form.get("title", ""), clock.now()
             )
             if _wants_public():
-                services.set_evidence_public(ev, _me(), True, queries.now())
+                services.set_evidence_public(ev, _me(), True, clock.now())
             db.session.commit()
         else:
             raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
@@ -341,10 +342,10 @@ def _add_file(step: Step) -> None:
     moved: Path | None = None
     try:
         ev = services.add_file_evidence(
-            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), queries.now()
+            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), clock.now()
         )
         if _wants_public():
-            services.set_evidence_public(ev, _me(), True, queries.now())
+            services.set_evidence_public(ev, _me(), True, clock.now())
         moved = services.evidence_path(ev, str(upload_dir))
         os.replace(staging / moved.name, moved)
         db.session.commit()
@@ -403,7 +404,7 @@ def delete_evidence(evidence_id: int):
     access.require_step_editor(current_user, ev.step)
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    services.remove_evidence(ev, _me(), queries.now(), _upload_dir())
+    services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
     db.session.commit()
     # Only now is the row gone for good; a failed commit keeps the file.
     if path is not None:
@@ -422,16 +423,14 @@ def set_evidence_public(evidence_id: int):
         access.require_step_editor(current_user, ev.step)
         back = url_for("plans.step", step_id=ev.step_id)
     else:
-        from ..reports.results import require_result_editor
-
         assert ev.measure is not None
-        require_result_editor(current_user, ev.measure)
+        access.require_result_editor(current_user, ev.measure)
         back = url_for("reports.result", measure_id=ev.measure_id)
     value = request.form.get("public", "")
     if value not in ("0", "1"):
         raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
     name = ev.original_name
-    changed = services.set_evidence_public(ev, _me(), value == "1", queries.now())
+    changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()
     if not changed:
         flash("ไม่มีการเปลี่ยนแปลง (nothing changed)", "info")
@@ -476,5 +475,5 @@ def my_steps():
         departments=departments,
         department_id=department_id,
         several_plans=len(plan_ids) > 1,
-        today=queries.today(),
+        today=clock.today(),
     )

@@ -20,11 +20,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..auth.models import ROLE_LABELS, Role
-from ..database import SchemaOutdated, prepare_database
+from ..db import SchemaOutdated, prepare_database
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Department, Organization
-from ..thaidate import utcnow
+from ..clock import utcnow
 from .services import create_account, create_organization, list_organizations
 
 org_group = AppGroup("org", help="องค์กรในระบบ (organizations of this instance).")

@@ -25,21 +25,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .. import thaidate
+from .. import links, thaidate
 from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
 from ..auth.services import create_user
 from ..db import db
 from ..errors import ServiceError
 from ..journal import record
 from ..orgs.models import Department, Organization
-from ..plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from ..plans.queries import Page, Progress
+from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.progress import Progress
+from ..plans.queries import Page
 from ..reports.followup_xlsx import safe_text
 
 PER_PAGE = 50
-#: Journal actions that are work on a step — not plan editing or an import.
-PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
-OPEN_STATUSES = (StepStatus.not_started, StepStatus.in_progress)
 STARTED_STATUSES = (StepStatus.in_progress, StepStatus.done)
 MAX_TEXT = 100
 
@@ -205,7 +203,7 @@ def step_totals(plan_filter: list[sa.ColumnElement[bool]], today: date) -> sa.Su
             Weakness.plan_id.label("plan_id"),
             _count(Step.status != StepStatus.cancelled).label("total"),
             _count(Step.status == StepStatus.done).label("done"),
-            _count(sa.and_(Step.status.in_(OPEN_STATUSES), Step.due_date < today)).label("overdue"),
+            _count(Step.is_overdue(today)).label("overdue"),
             _count(Step.status.in_(STARTED_STATUSES)).label("started"),
         )
         .select_from(Step)
@@ -243,7 +241,8 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     plan_filter = [Plan.fiscal_year == query.fiscal_year, _in_scope(Plan.organization_id, scope_ids)]
     totals = step_totals(plan_filter, today)
     activity = last_activity(plan_filter)
-    percent = sa.case((totals.c.total > 0, totals.c.done * 100 / totals.c.total), else_=None)
+    # Sorted by the exact share done, which orders rows as their shown Progress.percent does.
+    percent = sa.case((totals.c.total > 0, totals.c.done * 1.0 / totals.c.total), else_=None)
     state = sa.case(
         (Plan.id.is_(None), int(State.no_plan)),
         (sa.func.coalesce(totals.c.started, 0) == 0, int(State.not_started)),
@@ -400,7 +399,7 @@ XLSX_COLUMNS = [
 ]
 
 
-def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date, base_url: str) -> bytes:
+def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date) -> bytes:
     """The overview as a workbook: one row per organization, figures as numbers,
     every text cell guarded against formula injection (names come from users)."""
     wb = Workbook(write_only=True)
@@ -419,7 +418,6 @@ def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: da
     ws.append([text_cell(f"ปีงบประมาณ พ.ศ. {fiscal_year} · ข้อมูล ณ วันที่ {thaidate.format_date(as_of)}")])
     ws.append([])
     ws.append([text_cell(name, strong=True) for name, _ in XLSX_COLUMNS])
-    base = base_url.rstrip("/")
     for r in rows:
         ws.append([
             text_cell(r.name), text_cell(r.slug), text_cell(r.province),
@@ -428,7 +426,7 @@ def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: da
             r.total if r.plan_id else None, r.done if r.plan_id else None,
             r.percent if r.plan_id and r.total else None, r.overdue if r.plan_id else None,
             text_cell(thaidate.format_date(r.last_activity)),
-            text_cell(f"{base}/plans/{r.plan_id}" if r.plan_id else ""),
+            text_cell(links.external_url("plans.dashboard", plan_id=r.plan_id) if r.plan_id else ""),
         ])
     buffer = io.BytesIO()
     wb.save(buffer)

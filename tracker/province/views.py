@@ -12,12 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from .. import access, thaidate
+from .. import access, clock, thaidate
 from ..auth.models import Role
 from ..db import db
 from ..errors import PermissionDenied
 from ..orgs.models import Organization
-from ..plans import queries
 from ..reports.views import content_disposition
 from . import services
 from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
@@ -27,7 +26,7 @@ bp = Blueprint("province", __name__)
 #: Changes an oversight user may still make: to their own account only.
 SELF_SERVICE_ENDPOINTS = frozenset({
     "auth.login", "auth.logout", "auth.profile", "calendar.renew_mine", "notify.preferences",
-    "api_tokens.create", "api_tokens.revoke",
+    "api_tokens.create", "api_tokens.revoke", "line.profile", "line.unlink", "line.confirm_link",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,7 +69,7 @@ def _scope_label() -> str:
 
 
 def _query() -> tuple[OverviewQuery, int]:
-    current = thaidate.fiscal_year(queries.today())
+    current = thaidate.fiscal_year(clock.today())
     return OverviewQuery.from_args(request.args, current), current
 
 
@@ -78,7 +77,7 @@ def _query() -> tuple[OverviewQuery, int]:
 def overview():
     query, current_year = _query()
     scope = access.readable_organization_ids(current_user)
-    today = queries.today()
+    today = clock.today()
     page, summary = services.overview_page(scope, query, today)
     return render_template(
         "province/overview.html",
@@ -99,11 +98,10 @@ def overview():
 def export():
     query, _ = _query()
     scope = access.readable_organization_ids(current_user)
-    today = queries.today()
+    today = clock.today()
     rows = services.overview_rows(scope, query, today)
     title = f"ภาพรวมการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส {_scope_label()}"
-    body = services.overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today,
-                                  base_url=current_app.config["TRACKER_BASE_URL"])
+    body = services.overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today)
     response = Response(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = content_disposition(
         f"ภาพรวม-{query.fiscal_year}.xlsx", f"overview-{query.fiscal_year}.xlsx"
@@ -121,6 +119,6 @@ def organization(organization_id: int):
     return render_template(
         "province/organization.html",
         org=org,
-        plans=services.organization_plans(org.id, queries.today()),
+        plans=services.organization_plans(org.id, clock.today()),
         back_url=url_for("province.overview"),
     )

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
+from ..clock import utcnow
+from ..db import UTCDateTime, db
 
 
 class PublishedReport(db.Model):

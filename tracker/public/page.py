@@ -27,9 +27,8 @@ from ..ita.spec import Items
 from .. import thaidate
 from ..db import db
 from ..orgs.models import Organization
-from ..plans.models import Evidence, EvidenceKind, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from ..plans.queries import Progress
-from ..reports.models import MeasureResult
+from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.progress import Progress
 from .models import PublishedReport
 
 __all__ = [
@@ -209,9 +208,7 @@ def _evidence_item(ev: Evidence) -> PublicEvidence:
 
 
 def _progress(steps: list[PublicStep]) -> Progress:
-    cancelled = sum(1 for s in steps if s.status is StepStatus.cancelled)
-    done = sum(1 for s in steps if s.status is StepStatus.done)
-    return Progress(done=done, total=len(steps) - cancelled, cancelled=cancelled)
+    return Progress.of(s.status for s in steps)
 
 
 # -- the page ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -85,12 +85,12 @@ def size_text(n: int) -> str:
 
 
 def absolute(path: str) -> str:
-    """A page's full address, from TRACKER_BASE_URL (what an agency links from its website)."""
-    return current_app.config["TRACKER_BASE_URL"].rstrip("/") + path
+    """The full address of a path of this app (what an agency links from its website)."""
+    return links.base_url() + path
 
 
 def public_url(plan: Plan) -> str:
-    return absolute(url_for("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year))
+    return links.external_url("public.plan", slug=plan.organization.slug, fiscal_year=plan.fiscal_year)
 
 
 def _year(text: str) -> int | None:
@@ -142,7 +142,7 @@ def organization(slug: str):
         org=org,
         plans=plans,
         f=F,
-        canonical=absolute(url_for("public.organization", slug=org.slug)),
+        canonical=links.external_url("public.organization", slug=org.slug),
         fonts=web_font_faces(),
     )
     return _cacheable(Response(body, content_type="text/html; charset=utf-8"))
@@ -154,7 +154,7 @@ def plan(slug: str, fiscal_year: str):
     if response is not None:
         return response
     org, year = found
-    data = page.public_plan(org, year, queries.today())
+    data = page.public_plan(org, year, clock.today())
     if data is None:
         return _not_found(
             f"{org.name} ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. {year} (no public plan for this year)",
@@ -172,7 +172,7 @@ def plan(slug: str, fiscal_year: str):
         f=F,
         overall=overall,
         description=description,
-        canonical=absolute(url_for("public.plan", slug=data.slug, fiscal_year=data.fiscal_year)),
+        canonical=links.external_url("public.plan", slug=data.slug, fiscal_year=data.fiscal_year),
         absolute=absolute,
         size_text=size_text,
         kind_labels=services.KIND_LABELS,
@@ -249,7 +249,7 @@ def _admin_plan(plan_id: int) -> Plan:
 
 
 def _render_publish(plan: Plan, *, error: str | None = None, form: dict | None = None):
-    today = queries.today()
+    today = clock.today()
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
     requested = request.args.get("as_of", "")
     try:
@@ -294,9 +294,9 @@ def publish(plan_id: int):
         as_of: date | None = None
         if kind == "followup":
             as_of = resolve_as_of(plan.fiscal_year, form.get("as_of") or None, form.get("round") or None,
-                                  queries.today())[0]
+                                  clock.today())[0]
         reports = services.publish_report(
-            plan, _me(), queries.now(), kind=kind, formats=form.getlist("format"), upload_dir=upload_dir,
+            plan, _me(), clock.now(), kind=kind, formats=form.getlist("format"), upload_dir=upload_dir,
             as_of=as_of, thai_digits=form.get("thai_digits") in ("1", "on"),
         )
         made = [services.published_path(r, upload_dir) for r in reports]
@@ -322,7 +322,7 @@ def withdraw(plan_id: int, published_id: int):
     published = db.session.get(PublishedReport, published_id)
     if published is None or published.plan_id != plan.id:
         abort(404)
-    services.withdraw_report(published, _me(), queries.now(), request.form.get("reason", ""))
+    services.withdraw_report(published, _me(), clock.now(), request.form.get("reason", ""))
     db.session.commit()
     flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))

@@ -9,7 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from .. import thaidate
+from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
@@ -101,7 +101,7 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
             raise ServiceError(
                 f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
             )
-        day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, thaidate.bangkok_now().date())
+        day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())
         report = build_report(
             plan, day, thai_digits=org.official_thai_digits if thai_digits is None else thai_digits,
             reporter_name=reporter_name, reporter_position=reporter_position,

@@ -26,11 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import thaidate
+from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
@@ -40,17 +40,18 @@ from ..plans.models import (
     EvidenceKind,
     JournalEntry,
     Measure,
+    MeasureResult,
     Plan,
     Step,
     StepStatus,
     Weakness,
+    is_overdue_on,
 )
 from ..ita.items import file_prefix, plan_items
 from ..ita.spec import Items
-from .models import MeasureResult
+from ..plans.progress import Progress
 from .signoff import Chain
 from .thaiwrap import keep_together
-from ..plans.numbers import percent
 
 __all__ = [
     "ROUNDS",
@@ -218,8 +219,7 @@ class MeasureRow:
 
     @property
     def percent(self) -> int:
-        # Floor, as on the dashboard: 100% means every counted step is done.
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
 
 @dataclass
@@ -241,7 +241,7 @@ class Summary:
 
     @property
     def percent(self) -> int:
-        return percent(self.done, self.total)
+        return Progress(self.done, self.total).percent
 
     @property
     def not_done(self) -> int:
@@ -416,9 +416,9 @@ def _load_plan(plan_id: int) -> Plan | None:
     )
 
 
-def _evidence_url(base_url: str, ev: Evidence) -> str:
+def _evidence_url(base_url: str | None, ev: Evidence) -> str:
     # Step and result evidence alike: the download goes through the app's access check.
-    return f"{base_url}/evidence/{ev.id}"
+    return links.external_url("plans.evidence", base=base_url, evidence_id=ev.id)
 
 
 def build_report(
@@ -439,9 +439,6 @@ def build_report(
     loaded = _load_plan(plan.id)
     assert loaded is not None
     plan = loaded
-    if base_url is None:
-        base_url = current_app.config["TRACKER_BASE_URL"]
-    base_url = base_url.rstrip("/")
     cut = _cut(as_of)
     steps = plan.steps
     step_ids = [s.id for s in steps]
@@ -508,7 +505,7 @@ def build_report(
             start_date=step.start_date,
             due_date=step.due_date,
             status=status,
-            overdue=status.is_open and step.due_date < as_of,
+            overdue=is_overdue_on(status, step.due_date, as_of),
             completed_on=step.completed_at.astimezone(thaidate.BANGKOK).date() if done and step.completed_at else None,
             note=(note.note or "") if note else "",
             note_by=(note.actor.display_name if note and note.actor else ""),
@@ -569,7 +566,7 @@ def build_report(
         weaknesses=weaknesses,
         reporter=_signatory("ผู้รายงาน", admin, reporter_name, reporter_position),
         reviewer=_signatory("ผู้ตรวจสอบ", manager, reviewer_name, reviewer_position),
-        generated_at=now or thaidate.utcnow(),
+        generated_at=now or clock.utcnow(),
         thai_digits=thai_digits,
         signoff=signoff,
         assessed_year=plan.assessed_year,

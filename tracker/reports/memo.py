@@ -1,7 +1,7 @@
 """The O42 analysis memo: the ITA result of the year before a plan, analysed,
 and the plan's measures — the seed document, generated.
 
-`build_memo(plan, today=...)` reads the database once and returns plain
+`build_memo(plan)` reads the database once and returns plain
 dataclasses in which every text is final (Thai digits, as official documents
 are written); the DOCX (`memo_docx`) and the HTML/PDF (`templates/reports/
 memo.html`) writers only lay them out, so the formats always agree.

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import yaml
 from flask.cli import with_appcontext
 
-from .. import thaidate
+from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
@@ -78,7 +78,7 @@ def analysis_command(org_slug: str, year: str, fmt: str, output: Path, reference
         plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == int(raw)))
         if plan is None:
             raise ServiceError(f"{org.name} ไม่มีแผนปีงบประมาณ {raw} (no plan of fiscal year {raw} for {org_slug})")
-        doc = build_memo(plan, now=thaidate.utcnow(), memo_date=day, office=office, reference=reference,
+        doc = build_memo(plan, now=clock.utcnow(), memo_date=day, office=office, reference=reference,
                          addressee=addressee, findings=findings)
         if doc.header.memo_date is None:
             raise click.UsageError(NO_DATE + " เช่น --date '12 ต.ค. 2565'")

@@ -10,11 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, thaidate
+from .. import access, clock, thaidate
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_for
-from ..plans import queries
 from ..plans.models import Plan
 from .followup import FONT_FAMILY, font_faces
 from .memo import (
@@ -117,7 +116,7 @@ def save(plan_id: int):
         except thaidate.DateParseError as exc:
             raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
         changed = save_memo(
-            plan, current_user._get_current_object(), queries.now(),
+            plan, current_user._get_current_object(), clock.now(),
             office=form.get("office", ""), reference=form.get("reference", ""),
             memo_date=memo_date, addressee=form.get("addressee", ""),
             findings={code: form.get(f"findings-{code}", "") for code, _ in _tools(plan)},
@@ -136,7 +135,7 @@ def save(plan_id: int):
 @login_required
 def download(plan_id: int, fmt: str):
     plan = _plan(plan_id)
-    doc = build_memo(plan, now=thaidate.utcnow())
+    doc = build_memo(plan, now=clock.utcnow())
     require_date(doc.header)
     body = render_memo(doc, fmt)
     db.session.rollback()

@@ -1,33 +1,15 @@
-"""Follow-up results of measures, report sign-off, and the analysis memo's editable text."""
+"""Report sign-off and the analysis memo's editable text."""
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..db import UTCDateTime, db, utcnow
-
-
-class MeasureResult(db.Model):
-    """The recorded result of a measure's follow-up indicator (การติดตามผล)."""
-
-    __tablename__ = "measure_results"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("measures.id", ondelete="CASCADE"), unique=True)
-    #: A figure where the indicator is one (requests served, satisfaction %), else None
-    value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    #: Unit of the figure, e.g. "ครั้ง", "%"
-    unit: Mapped[str] = mapped_column(sa.String(50), default="")
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    updated_by: Mapped[User | None] = relationship()
+from ..clock import utcnow
+from ..db import UTCDateTime, db
 
 
 class ReportKind(str, enum.Enum):

@@ -4,8 +4,8 @@ Headless Chromium (Debian's, driven by Playwright) first: its PDFs keep Thai
 text extractable — `pdftotext` gives back every cluster, SARA AM (ำ)
 included — which a published O43/O42 document must be (searchable,
 copyable). WeasyPrint is only a fallback: it shapes Thai well but its PDFs
-lose SARA AM in extraction (docs/notes.md). With neither, a ServiceError
-says so plainly (HTTP 400 page, CLI exit 1), never a traceback.
+lose SARA AM in extraction (docs/notes.md). Playwright is the `.[pdf]` extra.
+With neither, a ServiceError says so plainly (HTTP 400 page, CLI exit 1), never a traceback.
 
 The HTML must be self-contained (fonts as data: URIs): the page is rendered
 with JavaScript off and every network request refused.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
+from .. import extras
 from ..errors import ServiceError
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
@@ -54,11 +55,7 @@ def chromium_path() -> str:
 
 
 def _playwright_installed() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return extras.installed("pdf")
 
 
 def _weasyprint_installed() -> bool:
@@ -88,6 +85,9 @@ def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
         return _with_slot(lambda: _weasyprint_pdf(html))
+    if Path(path).is_file():
+        # Chromium is there but Playwright, which drives it, is not: name the extra.
+        raise ServiceError(str(extras.MissingExtra("pdf")))
     raise ServiceError(NO_RENDERER.format(path=path))
 
 

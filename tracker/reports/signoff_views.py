@@ -16,6 +16,7 @@ from .. import access, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from .. import clock
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import ROUNDS, resolve_as_of
@@ -145,7 +146,7 @@ def create():
             kind = ReportKind(form.get("kind", ""))
         except ValueError:
             raise ServiceError("โปรดเลือกชนิดรายงาน (choose the kind of report)") from None
-        today = queries.today()
+        today = clock.today()
         if kind is ReportKind.followup:
             as_of, round_ = resolve_as_of(plan.fiscal_year, form.get("as_of"), form.get("round"), today)
         else:
@@ -159,7 +160,7 @@ def create():
             round_ = None
             build_memo(plan)  # the memo must exist: missing scores are said here
         submission = submit_report(
-            plan, _me(), queries.now(), kind=kind, chain=_chain_from_form(form), as_of=as_of, round_=round_,
+            plan, _me(), clock.now(), kind=kind, chain=_chain_from_form(form), as_of=as_of, round_=round_,
             note=form.get("note", ""),
         )
         db.session.commit()
@@ -216,7 +217,7 @@ def acknowledge_view(submission_id: int):
     comment = request.form.get("comment", "")
     try:
         # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
-        acknowledge(submission, _me(), queries.now(), comment)
+        acknowledge(submission, _me(), clock.now(), comment)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -230,7 +231,7 @@ def acknowledge_view(submission_id: int):
 def withdraw_view(submission_id: int):
     submission = _submission(submission_id)
     try:
-        withdraw(submission, _me(), queries.now(), request.form.get("reason", ""))
+        withdraw(submission, _me(), clock.now(), request.form.get("reason", ""))
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -28,10 +28,10 @@ from .. import access, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import queries
+from .. import clock
 from ..plans import services as plan_services
-from ..plans.models import Evidence, EvidenceKind, Measure, Plan, Weakness
-from . import results
+from ..plans import results
+from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from .followup import (
     ROUNDS,
     Formatter,
@@ -44,7 +44,6 @@ from .followup import (
 )
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
-from .models import MeasureResult
 from .pdf import html_to_pdf
 from .signoff import followup_chain
 
@@ -93,7 +92,7 @@ def _thai_digits_arg(plan: Plan, args=None) -> bool:
 
 def _report(plan: Plan, args=None) -> FollowupReport:
     args = args if args is not None else request.args
-    as_of, _ = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), queries.today())
+    as_of, _ = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), clock.today())
     return build_report(
         plan,
         as_of,
@@ -123,7 +122,7 @@ def followup(plan_id: int):
     except ServiceError as exc:
         # Show the page for the default date, with the message, as a 400.
         error = str(exc)
-        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, queries.today())[0],
+        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
                               thai_digits=bool(plan.organization.official_thai_digits))
     lang = i18n.current_language()
     presets = [
@@ -132,7 +131,7 @@ def followup(plan_id: int):
         for r, label in ROUNDS.items()
     ]
     presets.append((i18n.translate("วันนี้"), url_for("reports.followup", plan_id=plan.id,
-                                                      **_params(report, as_of=queries.today().isoformat()))))
+                                                      **_params(report, as_of=clock.today().isoformat()))))
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
@@ -278,7 +277,7 @@ def _render_result(measure: Measure, *, error: str | None = None, form: dict | N
         result=results.get_result(measure),
         evidence=results.result_evidence(measure),
         journal=results.result_journal(measure),
-        can_edit=results.can_edit_result(current_user, measure),
+        can_edit=access.can_edit_result(current_user, measure),
         allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
         max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
         error=error,
@@ -297,11 +296,11 @@ def result(measure_id: int):
 @login_required
 def save_result(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     form = request.form
     try:
         changed = results.set_result(
-            measure, _me(), queries.now(),
+            measure, _me(), clock.now(),
             value=form.get("value", ""), unit=form.get("unit", ""), note=form.get("note", ""),
         )
         db.session.commit()
@@ -317,7 +316,7 @@ def save_result(measure_id: int):
 @login_required
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     upload_dir = _upload_dir()
     stored: list[Path] = []
     try:
@@ -328,16 +327,16 @@ def add_result_evidence(measure_id: int):
                 raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
             ev = results.add_result_file(
                 measure, _me(), upload.filename, upload.stream, upload_dir,
-                int(current_app.config["MAX_CONTENT_LENGTH"]), queries.now(),
+                int(current_app.config["MAX_CONTENT_LENGTH"]), clock.now(),
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
         elif kind == EvidenceKind.link.value:
             ev = results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
-                                         queries.now())
+                                         clock.now())
         else:
             raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
         if request.form.get("public") in ("1", "on"):
-            plan_services.set_evidence_public(ev, _me(), True, queries.now())
+            plan_services.set_evidence_public(ev, _me(), True, clock.now())
         db.session.commit()
     except BaseException as exc:
         # A stored file whose row is not committed would be an orphan: remove it.
@@ -368,10 +367,10 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
 @login_required
 def delete_result_evidence(measure_id: int, evidence_id: int):
     measure, ev = _result_evidence(measure_id, evidence_id)
-    results.require_result_editor(current_user, measure)
+    access.require_result_editor(current_user, measure)
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    results.remove_result_evidence(ev, _me(), queries.now())
+    results.remove_result_evidence(ev, _me(), clock.now())
     db.session.commit()
     if path is not None:
         path.unlink(missing_ok=True)  # only now is the row gone for good

@@ -1,4 +1,4 @@
-"""Administration services: plan structure, departments and users.
+"""Plan structure edits: plans, weaknesses, measures and steps, and their history.
 
 Each function takes plain values (records already loaded and checked to belong
 to the actor's organization), validates them, changes the session, journals
@@ -12,56 +12,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
-from ..auth.services import check_password_policy, create_user, normalize_email
+from ..auth.models import User
 from ..db import db
-from ..errors import PermissionDenied, ServiceError
-from ..journal import record, record_step
+from ..errors import ServiceError, clean_text
+from ..journal import Change, apply_changes, changed, record, record_step
 from ..orgs.models import Department, Organization
-from ..plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from ..plans.services import edit_step, validate_step_dates
 from ..thaidate import MAX_BE_YEAR, MIN_BE_YEAR, fiscal_year_bounds, format_date
-
-#: Journal actions that record work on a step (as opposed to edits of the plan).
-PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
-
-
-def _text(value: str | None, what: str, english: str, *, required: bool = True, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(f"โปรดระบุ{what} (the {english} is required)")
-    if limit is not None and len(value) > limit:
-        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
-    return value
+from .models import PROGRESS_ACTIONS, Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .services import edit_step, validate_step_dates
 
 
-def _apply(
-    obj: Any,
-    changes: list[tuple[str, Any, Any]],
-    *,
-    organization_id: int,
-    entity: str,
-    actor: User | None,
-    now: datetime,
-    note: str = "",
-) -> list[str]:
-    """Set each changed field and journal it as old → new."""
-    for field, old, new in changes:
-        setattr(obj, field, new)
-        record(
-            organization_id=organization_id, entity=entity, entity_id=obj.id, action="edit", actor=actor,
-            field=field, old=old, new=new, note=note, at=now,
-        )
-    db.session.flush()
-    return [field for field, _, _ in changes]
-
-
-def _changed(changes: list[tuple[str, Any, Any]], field: str, old: Any, new: Any) -> None:
-    if new is not None and new != old:
-        changes.append((field, old, new))
-
-
-def _renumber(siblings: list[Any]) -> None:
+def renumber(siblings: list[Any]) -> None:
     """Close the gap left by a removed item: 1, 2, 3 … in the current order.
 
     One flush per row, lowest first, so the (parent, order) unique constraint
@@ -81,7 +42,7 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
         raise ServiceError(
             "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)"
         )
-    title = _text(title, "ชื่อแผน", "title")
+    title = clean_text(title, "ชื่อแผน", "title")
     exists = db.session.scalar(
         sa.select(Plan.id).where(Plan.organization_id == organization.id, Plan.fiscal_year == fiscal_year)
     )
@@ -100,22 +61,22 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
 
 def edit_plan(plan: Plan, actor: User | None, now: datetime, *, title: str | None = None,
               status: PlanStatus | str | None = None) -> list[str]:
-    changes: list[tuple[str, Any, Any]] = []
+    changes: list[Change] = []
     if title is not None:
-        _changed(changes, "title", plan.title, _text(title, "ชื่อแผน", "title"))
+        changed(changes, "title", plan.title, clean_text(title, "ชื่อแผน", "title"))
     if status is not None:
         try:
             status = PlanStatus(status)
         except ValueError:
             raise ServiceError(f"สถานะแผนไม่ถูกต้อง: {status!r} (status must be draft, active or closed)") from None
-        _changed(changes, "status", plan.status, status)
-    return _apply(plan, changes, organization_id=plan.organization_id, entity="plan", actor=actor, now=now)
+        changed(changes, "status", plan.status, status)
+    return apply_changes(plan, changes, organization_id=plan.organization_id, entity="plan", actor=actor, at=now)
 
 
 # -- weaknesses -----------------------------------------------------------------
 
 def add_weakness(plan: Plan, actor: User | None, now: datetime, *, title: str, detail: str = "") -> Weakness:
-    title = _text(title, "ประเด็นจุดอ่อน", "title")
+    title = clean_text(title, "ประเด็นจุดอ่อน", "title")
     order = max((w.order for w in plan.weaknesses), default=0) + 1
     weakness = Weakness(plan=plan, order=order, title=title, detail=(detail or "").strip())
     db.session.add(weakness)
@@ -128,13 +89,13 @@ def add_weakness(plan: Plan, actor: User | None, now: datetime, *, title: str, d
 
 def edit_weakness(weakness: Weakness, actor: User | None, now: datetime, *, title: str | None = None,
                   detail: str | None = None) -> list[str]:
-    changes: list[tuple[str, Any, Any]] = []
+    changes: list[Change] = []
     if title is not None:
-        _changed(changes, "title", weakness.title, _text(title, "ประเด็นจุดอ่อน", "title"))
+        changed(changes, "title", weakness.title, clean_text(title, "ประเด็นจุดอ่อน", "title"))
     if detail is not None:
-        _changed(changes, "detail", weakness.detail or "", detail.strip())
-    return _apply(weakness, changes, organization_id=weakness.plan.organization_id, entity="weakness",
-                  actor=actor, now=now)
+        changed(changes, "detail", weakness.detail or "", detail.strip())
+    return apply_changes(weakness, changes, organization_id=weakness.plan.organization_id, entity="weakness",
+                         actor=actor, at=now)
 
 
 def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> None:
@@ -150,7 +111,7 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
            field="weakness", old=f"{weakness.order}. {weakness.title}", at=now)
     plan.weaknesses.remove(weakness)
     db.session.flush()
-    _renumber(plan.weaknesses)
+    renumber(plan.weaknesses)
 
 
 # -- measures -------------------------------------------------------------------
@@ -189,7 +150,7 @@ def add_measure(
     follow_up: str = "",
 ) -> Measure:
     plan = weakness.plan
-    title = _text(title, "ชื่อมาตรการ", "title")
+    title = clean_text(title, "ชื่อมาตรการ", "title")
     _check_department(owner_department, plan.organization_id, "หน่วยงานผู้รับผิดชอบ")
     _check_period(plan, period_start, period_end)
     order = max((m.order for m in weakness.measures), default=0) + 1
@@ -222,11 +183,11 @@ def edit_measure(
     With `move_steps`, steps owned by the old department follow a new owner."""
     plan = measure.plan
     org_id = plan.organization_id
-    changes: list[tuple[str, Any, Any]] = []
+    changes: list[Change] = []
     if title is not None:
-        _changed(changes, "title", measure.title, _text(title, "ชื่อมาตรการ", "title"))
+        changed(changes, "title", measure.title, clean_text(title, "ชื่อมาตรการ", "title"))
     if follow_up is not None:
-        _changed(changes, "follow_up", measure.follow_up or "", follow_up.strip())
+        changed(changes, "follow_up", measure.follow_up or "", follow_up.strip())
     old_department = measure.owner_department
     if owner_department is not None:
         _check_department(owner_department, org_id, "หน่วยงานผู้รับผิดชอบ")
@@ -244,17 +205,17 @@ def edit_measure(
                 f"{listed} จะอยู่นอกระยะเวลา โปรดแก้วันครบกำหนดของขั้นตอนเหล่านี้ก่อน "
                 "(the new period would leave these steps' due dates outside it: change them first)"
             )
-        _changed(changes, "period_start", measure.period_start, start)
-        _changed(changes, "period_end", measure.period_end, end)
-    changed = _apply(measure, changes, organization_id=org_id, entity="measure", actor=actor, now=now)
+        changed(changes, "period_start", measure.period_start, start)
+        changed(changes, "period_end", measure.period_end, end)
+    fields = apply_changes(measure, changes, organization_id=org_id, entity="measure", actor=actor, at=now)
     for step in measure.steps:
         if step.start_date < measure.period_start:
             edit_step(step, actor, now, start_date=measure.period_start,
                       note="เลื่อนวันเริ่มตามระยะเวลามาตรการ (start moved with the measure's period)")
-        if move_steps and "owner_department" in changed and step.owner_department_id == old_department.id:
+        if move_steps and "owner_department" in fields and step.owner_department_id == old_department.id:
             edit_step(step, actor, now, owner_department=measure.owner_department,
                       note="ย้ายตามหน่วยงานผู้รับผิดชอบมาตรการ (moved with the measure's owner)")
-    return changed
+    return fields
 
 
 def delete_measure(measure: Measure, actor: User | None, now: datetime) -> None:
@@ -269,7 +230,7 @@ def delete_measure(measure: Measure, actor: User | None, now: datetime) -> None:
            action="delete", actor=actor, field="measure", old=f"{measure.number} {measure.title}", at=now)
     weakness.measures.remove(measure)
     db.session.flush()
-    _renumber(weakness.measures)
+    renumber(weakness.measures)
 
 
 # -- steps ----------------------------------------------------------------------
@@ -319,7 +280,7 @@ def add_step(
 ) -> Step:
     """Append a step at the end of the measure; the owner is the measure's unless given."""
     org_id = measure.plan.organization_id
-    title = _text(title, "ชื่อขั้นตอน", "title")
+    title = clean_text(title, "ชื่อขั้นตอน", "title")
     department = _check_department(owner_department or measure.owner_department, org_id)
     _check_assignee(assignee, org_id)
     validate_step_dates(measure, start_date, due_date)
@@ -373,7 +334,7 @@ def delete_step(step: Step, actor: User | None, now: datetime) -> None:
            action="delete", actor=actor, field="step", old=f"{step.number} {step.title}", at=now)
     measure.steps.remove(step)
     db.session.flush()
-    _renumber(measure.steps)
+    renumber(measure.steps)
 
 
 # -- history --------------------------------------------------------------------
@@ -403,169 +364,3 @@ def entity_history(organization_id: int, entity: str, entity_id: int, limit: int
         sa.select(J).where(J.organization_id == organization_id, J.entity == entity, J.entity_id == entity_id)
         .order_by(J.created_at.desc(), J.id.desc()).limit(limit)
     ))
-
-
-# -- departments ----------------------------------------------------------------
-
-def _department_email(email: str | None) -> str | None:
-    email = (email or "").strip()
-    return normalize_email(email) if email else None
-
-
-def _check_head(head: User | None, organization_id: int) -> None:
-    if head is not None and head.organization_id != organization_id:
-        raise ServiceError("หัวหน้าหน่วยงานต้องเป็นผู้ใช้ขององค์กรนี้ (the head must be a user of this organization)")
-    if head is not None and not head.active:
-        raise ServiceError(f"ผู้ใช้ {head.display_name} ถูกปิดการใช้งานแล้ว (the head is deactivated)")
-
-
-def _check_department_name(organization: Organization, name: str, exclude_id: int | None = None) -> str:
-    name = _text(name, "ชื่อหน่วยงาน", "name", limit=200)
-    query = sa.select(Department.id).where(Department.organization_id == organization.id, Department.name == name)
-    if exclude_id is not None:
-        query = query.where(Department.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise ServiceError(f"มีหน่วยงานชื่อ {name} อยู่แล้ว (a department with this name exists)")
-    return name
-
-
-def create_department(organization: Organization, actor: User | None, now: datetime, *, name: str,
-                      email: str | None = None, head: User | None = None) -> Department:
-    name = _check_department_name(organization, name)
-    email = _department_email(email)
-    _check_head(head, organization.id)
-    department = Department(organization=organization, name=name, email=email, head=head)
-    db.session.add(department)
-    db.session.flush()
-    record(organization_id=organization.id, entity="department", entity_id=department.id, action="create",
-           actor=actor, field="name", new=name, at=now)
-    db.session.flush()
-    return department
-
-
-def edit_department(department: Department, actor: User | None, now: datetime, *, name: str | None = None,
-                    email: str | None = None, head: User | None | bool = False) -> list[str]:
-    """`email=""` clears the mailbox; `head=None` clears the head, `False` leaves it."""
-    org = department.organization
-    changes: list[tuple[str, Any, Any]] = []
-    if name is not None:
-        _changed(changes, "name", department.name, _check_department_name(org, name, exclude_id=department.id))
-    if email is not None:
-        new_email = _department_email(email)
-        if new_email != department.email:
-            changes.append(("email", department.email, new_email))
-    if head is not False and (head.id if head else None) != department.head_id:  # type: ignore[union-attr]
-        _check_head(head, org.id)  # type: ignore[arg-type]
-        changes.append(("head", department.head, head))
-    return _apply(department, changes, organization_id=org.id, entity="department", actor=actor, now=now)
-
-
-# -- users ----------------------------------------------------------------------
-
-def _role(role: Role | str) -> Role:
-    """One of the roles an organization's admin may give. Provincial and national
-    users read other organizations: only an operator makes them (`tracker user create`)."""
-    try:
-        value = Role(role)
-    except ValueError:
-        value = None
-    if value not in ORG_ROLES:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be admin, manager, owner or viewer)")
-    return value
-
-
-def _not_oversight(user: User) -> None:
-    # An organization's admin must not take over (password) or re-role a provincial account.
-    if user.role in OVERSIGHT_ROLES:
-        raise PermissionDenied(
-            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
-            "(provincial and national users are managed on the command line only)"
-        )
-
-
-def add_user(
-    organization: Organization,
-    actor: User | None,
-    now: datetime,
-    *,
-    email: str,
-    display_name: str,
-    password: str,
-    role: Role | str,
-    department: Department | None = None,
-    position: str = "",
-) -> User:
-    """Create a user (auth.services.create_user checks email, role and password) and journal it."""
-    role = _role(role)
-    user = create_user(organization, email, display_name, password, role, department=department, position=position)
-    record(organization_id=organization.id, entity="user", entity_id=user.id, action="create", actor=actor,
-           field="email", new=user.email,
-           note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""), at=now)
-    db.session.flush()
-    return user
-
-
-def _other_active_admins(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(
-            User.organization_id == user.organization_id, User.role == Role.admin,
-            User.active.is_(True), User.id != user.id,
-        )
-    ) or 0
-
-
-def edit_user(
-    user: User,
-    actor: User | None,
-    now: datetime,
-    *,
-    display_name: str | None = None,
-    position: str | None = None,
-    role: Role | str | None = None,
-    department: Department | None | bool = False,
-    active: bool | None = None,
-) -> list[str]:
-    """Edit a user; `department=None` clears it, `False` leaves it.
-
-    An organization never loses its last active admin: nobody could manage it
-    from the web any more."""
-    _not_oversight(user)
-    changes: list[tuple[str, Any, Any]] = []
-    if display_name is not None:
-        new_name = _text(display_name, "ชื่อที่แสดง", "display name", limit=200)
-        _changed(changes, "display_name", user.display_name, new_name)
-    if position is not None:
-        new_position = _text(position, "ตำแหน่ง", "position", required=False, limit=200)
-        _changed(changes, "position", user.position or "", new_position)
-    new_role = _role(role) if role is not None else user.role
-    _changed(changes, "role", user.role, new_role)
-    new_department = user.department if department is False else department
-    if department is not False:
-        if new_department is not None and new_department.organization_id != user.organization_id:
-            raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
-        if (new_department.id if new_department else None) != user.department_id:  # type: ignore[union-attr]
-            changes.append(("department", user.department, new_department))
-    if new_role is Role.owner and new_department is None:
-        raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
-    new_active = user.active if active is None else bool(active)
-    _changed(changes, "active", user.active, new_active)
-    losing_admin = user.role is Role.admin and user.active and (new_role is not Role.admin or not new_active)
-    if losing_admin and _other_active_admins(user) == 0:
-        who = "ตนเอง" if actor is not None and actor.id == user.id else user.display_name
-        raise ServiceError(
-            f"เปลี่ยนบทบาทหรือปิดการใช้งาน{who}ไม่ได้ เพราะเป็นผู้ดูแลระบบคนสุดท้ายที่ใช้งานอยู่ขององค์กร "
-            "โปรดแต่งตั้งผู้ดูแลระบบคนอื่นก่อน "
-            "(this is the organization's last active admin: appoint another admin first)"
-        )
-    return _apply(user, changes, organization_id=user.organization_id, entity="user", actor=actor, now=now)
-
-
-def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
-    """Set a new password; the journal says that it changed, never what to."""
-    _not_oversight(user)
-    if problem := check_password_policy(password or ""):
-        raise ServiceError(problem)
-    user.set_password(password)
-    record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="password_reset",
-           actor=actor, field="password", at=now)
-    db.session.flush()

@@ -2,7 +2,8 @@
 measure's follow-up indicator (การติดตามผล), e.g. "1,250 ครั้ง" of E-Service
 requests, "87.5 %" satisfaction, or a note and the announcement as evidence.
 
-Editable by the owners of the measure's department and by administrators;
+Editable by the owners of the measure's department and by administrators
+(`access.can_edit_result`);
 every change is journaled (entity "measure", action "result"). Services
 flush, never commit.
 """
@@ -16,18 +17,16 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import access, thaidate
-from ..auth.models import Role, User
+from .. import thaidate
+from ..access import require_result_editor
+from ..auth.models import User
 from ..db import db
-from ..errors import PermissionDenied, ServiceError
+from ..errors import ServiceError
 from ..journal import record
-from ..plans.models import Evidence, JournalEntry, Measure
-from ..plans.services import new_file_evidence, new_link_evidence
-from .models import MeasureResult
+from .models import Evidence, JournalEntry, Measure, MeasureResult
+from .services import new_file_evidence, new_link_evidence
 
 __all__ = [
-    "can_edit_result",
-    "require_result_editor",
     "parse_value",
     "get_result",
     "set_result",
@@ -44,23 +43,6 @@ MAX_UNIT = 50
 MAX_NOTE = 5000
 # A figure, optionally followed by its unit: "1,250 ครั้ง", "87.5%", "๑,๒๕๐".
 _VALUE_RE = re.compile(r"^(?P<number>[-+]?[0-9][0-9,]*(?:\.[0-9]+)?|[-+]?\.[0-9]+)\s*(?P<unit>.*)$", re.S)
-
-
-def can_edit_result(user: User, measure: Measure) -> bool:
-    if not access.can_read_org(user, measure.plan.organization_id):
-        return False
-    if user.role is Role.admin:
-        return True
-    return user.role is Role.owner and user.department_id is not None and user.department_id == measure.owner_department_id
-
-
-def require_result_editor(user: User, measure: Measure) -> None:
-    if not can_edit_result(user, measure):
-        dept = measure.owner_department.name
-        raise PermissionDenied(
-            f"ผลการติดตามของมาตรการนี้บันทึกได้เฉพาะ {dept} และผู้ดูแลระบบ "
-            f"(only {dept} and administrators may record this measure's result)"
-        )
 
 
 def parse_value(text: str | None, unit: str | None = None) -> tuple[Decimal | None, str]:

@@ -1,7 +1,7 @@
 """official documents: the organization's emblem (ครุฑ) and Thai digits setting
 
-Revision ID: 0008_official_documents
-Revises: 0007_ita_frameworks
+Revision ID: 0010_official_documents
+Revises: 0009_rate_limit
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_official_documents'
-down_revision = '0007_ita_frameworks'
+revision = '0010_official_documents'
+down_revision = '0009_rate_limit'
 branch_labels = None
 depends_on = None
 

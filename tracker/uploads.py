@@ -1,0 +1,65 @@
+"""Office files the product parses (XLSX plan and score files; DOCX next): checked first.
+
+An Office Open XML file is a ZIP. A small one can declare gigabytes of XML
+(an "archive bomb"): parsing it would eat the memory of the web worker. So
+every Office file is checked here before anything parses it: the sizes its
+ZIP directory declares, in total and against what is stored. Python's zipfile
+never inflates a member beyond its declared size, so checking the declared
+sizes bounds what a parser can be given. Only the ZIP directory is read here.
+
+Evidence files are stored as they come and never unpacked (see
+`plans.filecheck`, which reads ZIP directories only); this check is for the
+files the product itself opens. Call `check_office_archive(data, ".docx")`
+before parsing a DOCX, as the XLSX readers do.
+"""
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+from .errors import ServiceError
+
+#: The most uncompressed bytes an Office file we parse may declare (a real plan is < 5 MB).
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+#: The highest compression ratio accepted for a member bigger than RATIO_FLOOR
+#: (XML compresses 5–20×; repetitive sheets reach ~100×; bombs 1000× and more).
+MAX_RATIO = 200
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 10_000
+
+#: What a damaged Office file raises while a reader parses it (lxml's and the
+#: standard library's XML errors are SyntaxErrors): a refusal, not a bug.
+DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
+    SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, TypeError,
+    AttributeError, OSError, NotImplementedError, struct.error, RecursionError,
+)
+
+
+def _too_big(ext: str, why: str) -> ServiceError:
+    return ServiceError(
+        f"ไฟล์ {ext} นี้เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ ({why}) จึงไม่เปิดอ่าน "
+        f"ให้ตรวจสอบไฟล์หรือบันทึกใหม่จากโปรแกรมตารางคำนวณ/เอกสาร "
+        f"(this {ext} file would unpack to an abnormal size, {why}; it was not opened)"
+    )
+
+
+def check_office_archive(data: bytes, ext: str) -> None:
+    """Refuse (ServiceError, Thai message) an Office file whose ZIP declares too much.
+
+    A file that is not a ZIP at all passes: the parser then says it cannot read it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+        return
+    if len(members) > MAX_MEMBERS:
+        raise _too_big(ext, f"{len(members)} ส่วน / parts")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        raise _too_big(ext, f"{total // (1024 * 1024)} MB")
+    for m in members:
+        if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise _too_big(ext, f"{m.filename}: {m.file_size // max(m.compress_size, 1)}:1")
