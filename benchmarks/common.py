@@ -171,7 +171,7 @@ def pick_sample() -> Sample:
     from tracker.auth.models import Role, User
     from tracker.db import db
     from tracker.plans import queries
-    from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, Weakness
+    from tracker.plans.models import Evidence, JournalEntry, Measure, PlanStatus, Step, Weakness
 
     manager = db.session.scalar(sa.select(User).where(User.role == Role.manager).order_by(User.id).limit(1))
     assert manager is not None, "no manager: was the database made by benchmarks/generate.py?"

@@ -28,8 +28,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -123,15 +124,15 @@ class Sizes:
 
 def bangkok(day: date, hour: int, minute: int = 0) -> datetime:
     """`day` at hour:minute in Bangkok, as aware UTC (how the app stores it)."""
-    return datetime.combine(day, dtime(hour, minute), thaidate.BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, dtime(hour, minute), thaidate.BANGKOK).astimezone(UTC)
 
 
-@lru_cache(maxsize=None)
+@cache
 def fire_date(trigger: date) -> date:
     return thaidate.next_business_day(trigger, include_self=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def due_triggers(due: date) -> tuple[tuple[date, int, str], ...]:
     """(T, rank, reason) of the default rules' triggers before and on the due date."""
     return (
@@ -141,12 +142,12 @@ def due_triggers(due: date) -> tuple[tuple[date, int, str], ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def spread(start: date, end: date, count: int) -> tuple[date, ...]:
     return tuple(thaidate.spread_due_dates(start, end, count))
 
 
-@lru_cache(maxsize=None)
+@cache
 def business_days(start: date, end: date) -> tuple[date, ...]:
     return tuple(thaidate.business_days_between(start, end))
 

@@ -21,11 +21,11 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, time as dtime
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from common import HERE, ROOT, QueryCounter, bench_env, make_app, peak_rss_mb, resolve_url
 from pages import free_port
 
@@ -43,9 +43,8 @@ def data_today(app):
     if isinstance(last, str):  # SQLite through a bare func.max returns text
         last = datetime.fromisoformat(last)
     if last.tzinfo is None:
-        from datetime import timezone
 
-        last = last.replace(tzinfo=timezone.utc)
+        last = last.replace(tzinfo=UTC)
     day = last.astimezone(thaidate.BANGKOK).date()
     # The generator writes history up to the day before "today"; "today" is the next business day.
     return thaidate.next_business_day(day, include_self=False)
@@ -83,7 +82,7 @@ class SmtpSink:
                 return
             except OSError:
                 if time.time() > deadline:
-                    raise SystemExit("the SMTP sink did not start")
+                    raise SystemExit("the SMTP sink did not start") from None
                 time.sleep(0.2)
 
     def stop(self) -> None:

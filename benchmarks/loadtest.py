@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from common import DATA, HERE, PASSWORD, ROOT, make_app, resolve_url
 from pages import Gunicorn
 

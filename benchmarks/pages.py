@@ -27,12 +27,12 @@ from common import (
     Timing,
     bench_env,
     login_client,
+    login_http,
     make_app,
     peak_rss_mb,
     pick_sample,
     repeat,
     resolve_url,
-    login_http,
     user_email,
 )
 

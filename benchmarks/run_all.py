@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from common import DATA, HERE, ROOT, machine, resolve_url
@@ -94,7 +94,7 @@ def script(name: str, *args: str) -> dict:
     with_json = DATA / "logs" / f"{name}-{os.getpid()}.json"
     started = time.perf_counter()
     out = subprocess.run([sys.executable, str(HERE / f"{name}.py"), *args, "--json", str(with_json)],
-                         cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         cwd=ROOT, text=True, capture_output=True)
     if out.returncode != 0:
         raise SystemExit(f"{name}.py failed:\n{out.stderr[-4000:]}")
     result = json.loads(with_json.read_text())
@@ -105,7 +105,7 @@ def script(name: str, *args: str) -> dict:
 
 def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
     url = database_for(db, scale, scale)
-    result: dict = {"db": db, "scale": scale, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result: dict = {"db": db, "scale": scale, "started": datetime.now(UTC).isoformat(timespec="seconds"),
                     "load_average_before": load_average()}
     parts = set(args.parts.split(","))
     earlier = RESULTS / f"{db}-{scale}.json"
@@ -135,7 +135,7 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
         result["load"] = script("loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds),
                                 "--workers", str(args.workers))
     result["load_average_after"] = load_average()
-    result["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
     if parts != set(PARTS):
         result["command"] += f" (only {args.parts} in this run; the rest from {kept.get('started', 'the run before')})"

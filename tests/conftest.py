@@ -4,35 +4,42 @@ plan built directly from the models.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-
-import re
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
+from flask import has_app_context
+from flask.ctx import RequestContext
+from flask.testing import EnvironBuilder, FlaskClient
+from flask_wtf.csrf import generate_csrf
 
 from tracker import create_app
-from tracker.config import normalize_url
 from tracker.auth.models import Role, User
+from tracker.config import normalize_url
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
 PASSWORD = "demo-pass-2566"
 #: A fixed "now" inside the demo plan's fiscal year (Bangkok 10:00).
-NOW = datetime(2023, 8, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 8, 1, 3, 0, tzinfo=UTC)
 
-
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: Cheap for tests (one round); production keeps werkzeug's scrypt.
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 class CSRFClient(FlaskClient):
-    """A test client that fills in the CSRF token the way a browser form would.
+    """A test client whose requests each run in their own app context, as a
+    browser's would, and that fills in the CSRF token the way a browser form would.
+
+    A test that holds an app context (the `ctx` fixture) keeps its own session:
+    before each request its transaction ends (its objects expire and reload
+    afterwards), so it sees only what the request committed.
 
     CSRF protection stays on in tests; pass `csrf_token` yourself (or
     `csrf=False`) to send a forged or tokenless form.
@@ -46,13 +53,33 @@ class CSRFClient(FlaskClient):
             if "csrf_token" not in data:
                 data["csrf_token"] = self.csrf_token()
             kwargs["data"] = data
-        return super().open(*args, **kwargs)
+        if not has_app_context():
+            return super().open(*args, **kwargs)
+        _end_test_transaction()
+        # An empty contextvars context: Flask finds no app context and pushes a fresh one
+        # (own session and g) for the request, popped (session removed) when it ends.
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self) -> str:
-        page = super().open("/login", follow_redirects=True).get_data(as_text=True)
-        match = TOKEN_RE.search(page)
-        assert match, "no CSRF token on the page"
-        return match.group(1)
+        """The token a page would carry for this client's session, made by Flask-WTF
+        itself with no request (it stores a new CSRF secret in the session cookie if
+        there is none yet)."""
+        return contextvars.Context().run(self._csrf_token)
+
+    def _csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            environ = EnvironBuilder(self.application).get_environ()
+            with RequestContext(self.application, environ, session=session):
+                return generate_csrf()
+
+
+def _end_test_transaction() -> None:
+    """End the test's own transaction so a request never waits on it, refusing to
+    drop changes the test has not committed (the request could not see them)."""
+    session = db.session
+    pending = list(session.new) + list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]
+    assert not pending, f"commit the test's changes before a request: {pending!r}"
+    session.rollback()
 
 
 def database_url(tmp_path_factory) -> str:
@@ -73,6 +100,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "TRACKER_UPLOAD_DIR": str(instance / "evidence"),
             "TRACKER_AUTO_MIGRATE": True,
+            "TRACKER_PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         }
     )
     app.test_client_class = CSRFClient
@@ -113,7 +141,8 @@ def _clean_tables(request):
 
 @pytest.fixture
 def ctx(app):
-    """An app context whose session is the one services use."""
+    """The test's own app context and session (for setup, services and checks);
+    the client's requests run in contexts of their own."""
     with app.test_request_context():
         yield
         db.session.remove()
@@ -151,10 +180,10 @@ class World:
 
 @functools.lru_cache(maxsize=1)
 def password_hash() -> str:
-    # Hashing is deliberately slow; one hash serves every test user.
+    # One hash serves every test user.
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(PASSWORD)
+    return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 def make_user(org, email, role, department=None, name=None) -> User:

@@ -1,14 +1,14 @@
 """Outbox rows for delivery tests, queued the way the reminder jobs queue them."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from tracker.db import db
 from tracker.notify.models import OutboxMessage
 from tracker.notify.outbox import enqueue
 
 #: Queue time of the test messages: 2023-08-01 08:00 Bangkok.
-QUEUED_AT = datetime(2023, 8, 1, 1, 0, tzinfo=timezone.utc)
+QUEUED_AT = datetime(2023, 8, 1, 1, 0, tzinfo=UTC)
 
 THAI_SUBJECT = "แจ้งเตือน: ขั้นตอนที่ใกล้ครบกำหนด ๓ รายการ (มาตรการส่งเสริมคุณธรรมและความโปร่งใส)"
 THAI_TEXT = "เรียน เจ้าหน้าที่สำนักปลัดเทศบาล\n\nขั้นตอน 1.1 จัดทำประกาศแนวทางปฏิบัติ ครบกำหนด ๓๑ ก.ค. ๒๕๖๖\n"

@@ -8,9 +8,10 @@ import shutil
 import struct
 import subprocess
 import zlib
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from tests.conftest import make_user
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.orgs.models import Organization
@@ -18,12 +19,10 @@ from tracker.plans.models import Plan, Step, StepStatus
 from tracker.plans.services import change_status
 from tracker.thaidate import BANGKOK
 
-from tests.conftest import make_user
-
 
 def bangkok(day: date, hour: int = 10, minute: int = 0) -> datetime:
     """`day` at hour:minute in Bangkok, as aware UTC."""
-    return datetime.combine(day, time(hour, minute), BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), BANGKOK).astimezone(UTC)
 
 
 def load_demo_plan() -> Plan:

@@ -22,13 +22,13 @@ import asyncio
 import socket
 import ssl
 import subprocess
-from pathlib import Path
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Callable
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 

@@ -17,9 +17,8 @@ from tracker.db import db
 from tracker.ita.framework import ensure_framework
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
-from tracker.plans import services
+from tracker.plans import results, services
 from tracker.public.models import PublishedReport
-from tracker.plans import results
 from tracker.reports.signoff import submit_report
 
 PUBLIC = "public"          # no login needed

@@ -69,7 +69,6 @@ def upload(client, text: str | bytes, filename: str = "plan.yaml", mode: str = "
 
 
 def table_counts() -> dict[str, int]:
-    db.session.expire_all()
     return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
             for model in (Organization, Department, Plan, Weakness, Measure, Step, JournalEntry)}
 
@@ -178,7 +177,6 @@ def test_an_edited_export_updates_the_plan_in_place(world, admin):
     response = upload(admin, edited, filename="edited.yaml")
     assert response.status_code == 200
     assert "ปรับปรุงแผนปีงบประมาณ 2566" in page(response)
-    db.session.expire_all()
     assert world.step(world.m1, 2).title == "จัดทำคู่มือการใช้ทรัพย์สิน"
     assert db.session.scalar(sa.select(sa.func.count(Plan.id))) == 1
 

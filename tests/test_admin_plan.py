@@ -22,7 +22,6 @@ from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, 
 
 
 def journal(entity: str, entity_id: int, field: str | None = None) -> list[JournalEntry]:
-    db.session.expire_all()
     query = sa.select(JournalEntry).where(JournalEntry.entity == entity, JournalEntry.entity_id == entity_id)
     if field is not None:
         query = query.where(JournalEntry.field == field)
@@ -34,7 +33,6 @@ def page(response) -> str:
 
 
 def step_rows(measure: Measure) -> list[tuple[int, str]]:
-    db.session.expire_all()
     return [(s.order, s.title) for s in db.session.get(Measure, measure.id).steps]
 
 
@@ -78,7 +76,6 @@ def test_editing_title_and_status_is_journaled_old_to_new(world, admin):
     response = admin.post(url_for("admin.plan", plan_id=world.plan.id),
                           data={"title": "แผนฉบับปรับปรุง", "status": "closed"})
     assert response.status_code == 302
-    db.session.expire_all()
     assert world.plan.title == "แผนฉบับปรับปรุง" and world.plan.status is PlanStatus.closed
     [title] = journal("plan", world.plan.id, "title")
     assert (title.old_value, title.new_value, title.actor_id) == (old_title, "แผนฉบับปรับปรุง", world.admin.id)
@@ -159,7 +156,6 @@ def test_editing_a_measure_is_journaled_old_to_new(world, admin):
         "period": "มิ.ย. - ก.ย. 2566", "follow_up": "ประกาศและคู่มือ",
     })
     assert response.status_code == 302
-    db.session.expire_all()
     assert world.m1.period_start == date(2023, 6, 1) and world.m1.follow_up == "ประกาศและคู่มือ"
     [start] = journal("measure", world.m1.id, "period_start")
     assert (start.old_value, start.new_value) == ("2023-07-01", "2023-06-01")
@@ -176,7 +172,6 @@ def test_a_period_that_would_strand_a_step_due_date_is_refused_naming_the_step(w
     assert response.status_code == 400
     text = page(response)
     assert "1.3 รายงานผลการดำเนินงาน" in text and "29 ก.ย. 2566" in text
-    db.session.expire_all()
     assert (world.m1.title, world.m1.period_end) == ("โครงการใช้ทรัพย์สินอย่างโปร่งใส", date(2023, 9, 30))
     assert journal("measure", world.m1.id) == []
 
@@ -187,7 +182,6 @@ def test_a_later_period_start_moves_step_start_dates_with_it(world, admin):
         "follow_up": world.m2.follow_up,
     })
     assert response.status_code == 302
-    db.session.expire_all()
     assert [s.start_date for s in world.m2.steps] == [date(2023, 3, 1), date(2023, 3, 1)]
     moved = journal("step", world.step(world.m2, 1).id, "start_date")
     assert [(e.old_value, e.new_value) for e in moved] == [("2023-01-01", "2023-03-01")]
@@ -200,7 +194,6 @@ def test_a_new_owner_department_can_take_the_measure_steps_along(world, admin):
         "move_steps": "on",
     })
     assert response.status_code == 302
-    db.session.expire_all()
     assert world.m1.owner_department == world.strategy
     assert {s.owner_department.name for s in world.m1.steps} == {world.strategy.name}
     [owner] = journal("measure", world.m1.id, "owner_department")
@@ -220,10 +213,9 @@ def test_a_measure_period_outside_the_fiscal_year_is_refused(world, admin):
 def test_a_new_step_is_appended_with_a_be_date_typed_as_text(world, admin):
     response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
         "title": "ติดตามผลการใช้ทรัพย์สิน", "owner_department": "", "assignee": str(world.owner_palad.id),
-        "start_date": "2023-07-01", "due_date": "", "due_date_text": "15/09/2566",
+        "start_date": "2023-07-01", "due_date": "15/09/2566",
     })
     assert response.status_code == 302
-    db.session.expire_all()
     step = world.step(world.m1, 4)
     assert step.title == "ติดตามผลการใช้ทรัพย์สิน" and step.number == "1.4"
     assert step.owner_department == world.palad  # the measure's unless given
@@ -246,10 +238,9 @@ def test_a_step_due_outside_its_measure_period_is_refused_and_nothing_changes(wo
     step = world.step(world.m1, 2)
     response = admin.post(url_for("admin.step", step_id=step.id), data={
         "title": "จัดทำคู่มือฉบับใหม่", "owner_department": str(world.palad.id), "assignee": "",
-        "start_date": "2023-07-01", "due_date_text": "15 ต.ค. 2566",
+        "start_date": "2023-07-01", "due_date": "15 ต.ค. 2566",
     })
     assert response.status_code == 400
-    db.session.expire_all()
     assert (step.title, step.due_date) == ("จัดทำคู่มือ", date(2023, 8, 31))
     assert journal("step", step.id) == []
 
@@ -321,7 +312,6 @@ def test_a_measure_is_deleted_only_while_no_step_has_progress(world, admin):
     m2_id, weakness = world.m2.id, world.m2.weakness
     response = admin.post(url_for("admin.measure_delete", measure_id=m2_id))
     assert response.status_code == 302
-    db.session.expire_all()
     assert db.session.get(Measure, m2_id) is None
     assert db.session.scalar(sa.select(sa.func.count(Step.id)).where(Step.measure_id == m2_id)) == 0
     assert journal("weakness", weakness.id)[0].old_value == "2 โครงการ E-Service"
@@ -336,7 +326,6 @@ def test_deleting_a_weakness_renumbers_the_rest_unless_work_was_done(world, admi
 
     response = admin.post(url_for("admin.weakness_delete", weakness_id=world.m1.weakness.id))
     assert response.status_code == 302
-    db.session.expire_all()
     plan = db.session.get(Plan, world.plan.id)
     assert [(w.order, w.title) for w in plan.weaknesses] == [(1, "การปรับปรุงการทำงาน")]
     assert [s.number for s in plan.steps] == ["1.1", "1.2"]
@@ -453,7 +442,6 @@ def test_records_of_another_organization_are_not_found(world, admin, other_org, 
                           data={"title": "แก้ข้ามองค์กร", "active": "0"} if method == "POST" else None)
     assert response.status_code == 404
     assert "แผนของ อบต.อื่น" not in page(response)
-    db.session.expire_all()
     assert db.session.get(Plan, other_org["plan"]).title == "แผนของ อบต.อื่น"
     assert db.session.scalar(sa.select(sa.func.count(JournalEntry.id))) == 0
 
@@ -478,7 +466,6 @@ def test_a_forged_csrf_token_is_refused(world, admin):
     assert response.status_code == 400
     response = admin.post(url_for("admin.step_delete", step_id=world.step(world.m1, 1).id), csrf=False)
     assert response.status_code == 400
-    db.session.expire_all()
     assert world.plan.title != "ปลอม" and len(step_rows(world.m1)) == 3
 
 
@@ -498,13 +485,12 @@ def test_saving_a_step_keeps_an_assignee_who_was_deactivated_since(world, admin)
     world.owner_palad.active = False
     db.session.commit()
     form = page(admin.get(url_for("admin.step", step_id=step.id)))
-    assert f'value="{world.owner_palad.id}" selected' in form
+    assert f'<option selected value="{world.owner_palad.id}">' in form
     response = admin.post(url_for("admin.step", step_id=step.id), data={
         "title": "จัดทำประกาศแนวทางปฏิบัติฉบับใหม่", "owner_department": str(world.palad.id),
         "assignee": str(world.owner_palad.id), "start_date": "2023-07-01", "due_date": "2023-07-31",
     })
     assert response.status_code == 302
-    db.session.expire_all()
     assert step.assignee == world.owner_palad
     assert [e.field for e in journal("step", step.id)] == ["title"]
 

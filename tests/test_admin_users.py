@@ -25,7 +25,6 @@ def page(response) -> str:
 
 
 def journal(entity: str, entity_id: int, field: str | None = None) -> list[JournalEntry]:
-    db.session.expire_all()
     query = sa.select(JournalEntry).where(JournalEntry.entity == entity, JournalEntry.entity_id == entity_id)
     if field is not None:
         query = query.where(JournalEntry.field == field)
@@ -33,7 +32,6 @@ def journal(entity: str, entity_id: int, field: str | None = None) -> list[Journ
 
 
 def user_by_email(email: str) -> User | None:
-    db.session.expire_all()
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
@@ -120,7 +118,6 @@ def test_editing_a_user_is_journaled_old_to_new(world, admin):
         "role": ("viewer", "manager"),
         "department": (None, world.palad.name),
     }
-    db.session.expire_all()
     assert world.viewer.role is Role.manager and world.viewer.department == world.palad
 
 
@@ -131,7 +128,6 @@ def test_an_admin_sets_a_new_password_and_the_journal_keeps_no_trace_of_it(world
     assert response.status_code == 302
     [reset] = journal("user", world.owner_palad.id)
     assert (reset.action, reset.field, reset.old_value, reset.new_value) == ("password_reset", "password", None, None)
-    db.session.expire_all()
     everything = " ".join(
         f"{e.old_value} {e.new_value} {e.note}" for e in db.session.scalars(sa.select(JournalEntry))
     )
@@ -147,7 +143,6 @@ def test_a_weak_new_password_is_refused(world, admin):
     response = admin.post(url_for("admin.user_password", user_id=world.owner_palad.id),
                           data={"new_password": "password", "new_password_confirm": "password"})
     assert response.status_code == 400
-    db.session.expire_all()
     assert world.owner_palad.check_password(PASSWORD)
     assert journal("user", world.owner_palad.id) == []
 
@@ -181,7 +176,6 @@ def test_the_last_active_admin_cannot_demote_or_deactivate_themself(world, admin
         })
     assert response.status_code == 400
     assert "ผู้ดูแลระบบคนสุดท้าย" in page(response)
-    db.session.expire_all()
     assert world.admin.role is Role.admin and world.admin.active
     assert journal("user", world.admin.id) == []
 
@@ -193,7 +187,6 @@ def test_with_another_active_admin_an_admin_may_step_down(world, admin):
         "display_name": world.admin.display_name, "position": "", "department": "", "role": "manager", "active": "on",
     })
     assert response.status_code == 302
-    db.session.expire_all()
     assert world.admin.role is Role.manager
 
 
@@ -246,7 +239,6 @@ def test_a_department_name_must_be_unique_in_the_organization(world, admin):
                           data={"name": world.strategy.name, "email": "palad@example.go.th", "head": ""})
     assert response.status_code == 400
     assert "มีหน่วยงานชื่อ" in page(response)
-    db.session.expire_all()
     assert world.palad.name == "สำนักปลัดเทศบาล"
 
 
@@ -266,5 +258,4 @@ def test_a_department_head_must_be_a_user_of_the_organization(world, admin):
     response = admin.post(url_for("admin.department", department_id=world.palad.id),
                           data={"name": world.palad.name, "email": "", "head": str(stranger.id)})
     assert response.status_code == 400
-    db.session.expire_all()
     assert world.palad.head_id is None

@@ -21,13 +21,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.api import tokens
 from tracker.api.openapi import document
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans import queries, services
 from tracker.plans.models import Measure, Plan, Step, Weakness
 

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from test_backup import PDF, Instance, pg_database  # noqa: F401  (a fixture)
-from tests.conftest import NOW
 
+from tests.conftest import NOW
 from tracker.auth.models import Role, User
 from tracker.config import normalize_url
 from tracker.db import db

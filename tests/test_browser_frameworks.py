@@ -10,7 +10,6 @@ import re
 import pytest
 import sqlalchemy as sa
 import yaml
-
 from conftest import NOW, PASSWORD, make_user
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401  (fixture)
 from test_ita_frameworks import AUDIT_LIKE, rated_2569

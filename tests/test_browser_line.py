@@ -10,9 +10,9 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW
 from test_browser_ui import REFUSED_IMPACTS, axe_violations
+
 from tracker.db import db
 from tracker.demo import DEMO_PASSWORD, load_demo
 from tracker.line.models import LineChannel, LineLink, NotificationChoice

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user
 from outbox_factory import queue
 

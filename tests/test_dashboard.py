@@ -7,16 +7,16 @@ Bangkok, which the tests freeze through `clock.now`.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Organization
-from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
@@ -153,7 +153,7 @@ def test_overdue_and_due_within_14_days_are_counted_from_today_in_bangkok(world,
     assert stat(page, "เลยกำหนด (overdue)") == "2"
     assert stat(page, "ครบกำหนดภายใน 14 วัน") == "1"
 
-    frozen(datetime(2023, 9, 20, 3, 0, tzinfo=timezone.utc))
+    frozen(datetime(2023, 9, 20, 3, 0, tzinfo=UTC))
     page = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert stat(page, "เลยกำหนด (overdue)") == "4"
     assert stat(page, "ครบกำหนดภายใน 14 วัน") == "1"  # 29 Sep
@@ -161,7 +161,7 @@ def test_overdue_and_due_within_14_days_are_counted_from_today_in_bangkok(world,
 
 def test_the_day_boundaries_are_bangkok_days(world, login, frozen):
     # 31 Jul 2023 17:30 UTC is already 1 Aug 00:30 in Bangkok: the 31 Jul step is overdue.
-    frozen(datetime(2023, 7, 31, 17, 30, tzinfo=timezone.utc))
+    frozen(datetime(2023, 7, 31, 17, 30, tzinfo=UTC))
     page = login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert stat(page, "เลยกำหนด (overdue)") == "2"
 

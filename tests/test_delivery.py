@@ -8,10 +8,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 import sqlalchemy as sa
-
 from conftest import NOW
+from flask import current_app
 from outbox_factory import queue
 
 from tracker.clock import utcnow

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW, require_or_skip
 from outbox_factory import queue
 from smtp_sink import HANG

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import make_user
 from tracker import thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -23,7 +24,6 @@ from tracker.notify.tokens import unsubscribe_url, user_id_from_unsubscribe_toke
 from tracker.plans.models import PlanStatus, StepStatus
 from tracker.plans.services import change_status, edit_step
 from tracker.thaidate import BANGKOK
-from tests.conftest import make_user
 
 
 def at(day: date, hour: int = 8, minute: int = 5) -> datetime:

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW
-from tracker.db import db
 from tracker import clock
+from tracker.db import db
 from tracker.plans import services
 from tracker.plans.models import Evidence, EvidenceKind, JournalEntry
 
@@ -194,17 +194,17 @@ def test_deleting_evidence_removes_the_row_and_the_file_and_is_journaled(world, 
     client = login(world.owner_palad)
     upload(client, step, "ภาพ.png", PNG)
     [ev] = evidence_rows()
-    path = upload_dir / ev.stored_name
+    ev_id, path = ev.id, upload_dir / ev.stored_name
     assert path.exists()
 
-    response = client.post(f"/evidence/{ev.id}/delete")
+    response = client.post(f"/evidence/{ev_id}/delete")
 
     assert response.status_code == 302 and response.location.endswith(f"/steps/{step.id}")
     assert evidence_rows() == []
     assert not path.exists()
     actions = db.session.scalars(sa.select(JournalEntry.action).where(JournalEntry.step_id == step.id)).all()
     assert sorted(actions) == ["evidence_add", "evidence_remove"]
-    assert client.get(f"/evidence/{ev.id}").status_code == 404
+    assert client.get(f"/evidence/{ev_id}").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["viewer", "manager", "owner_strategy"])

@@ -24,17 +24,16 @@ import hashlib
 import io
 import random
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from openpyxl import Workbook
-
 from memo_factory import memo_docx, memo_text
+from openpyxl import Workbook
 
 from tracker.cli import EXIT_INTERNAL, EXIT_REFUSED, cli
 from tracker.db import db
@@ -82,9 +81,9 @@ def ita_xlsx() -> bytes:
 
 def plan_xlsx() -> bytes:
     """The plan above as the product exports it (a workbook officers fill in)."""
+    from tracker.clock import utcnow
     from tracker.plans.importer import import_plan
     from tracker.plans.planfile import parse_plan_yaml
-    from tracker.clock import utcnow
 
     result = import_plan(parse_plan_yaml(PLAN_YAML.encode()), None, utcnow())
     data = export_plan_xlsx(result.plan)

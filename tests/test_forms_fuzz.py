@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import NOW
-from tracker.demo import load_demo
 from tracker.db import db
+from tracker.demo import load_demo
 
 HOSTILE = [
     "", " ", "0", "-1", "99999999999999999999", "2566-99-99", "31/02/2566", "๓๑ ก.พ. ๒๕๖๖", "NaN",

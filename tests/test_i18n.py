@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW
 from outbox_factory import queue
 
@@ -32,7 +31,7 @@ THAI = re.compile("[\u0e00-\u0e7f]")
 THAI_LETTERS = re.compile("[\u0e01-\u0e4f\u0e5a\u0e5b]")
 #: `_("…")`, `bi('…')`, `translate("…", context="…")` with a literal first argument.
 CALL = re.compile(
-    r"""(?<![\w.])(?:_|bi|translate)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
+    r"""(?<![\w.])(?:_l|_|bi|translate)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
     r"""(?:\s*,\s*context=(?P<q2>["'])(?P<context>\w+)(?P=q2))?""",
     re.S,
 )
@@ -146,7 +145,7 @@ def test_english_dates_name_the_month_in_english_and_keep_the_buddhist_era_year(
     assert thaidate.format_date(day, "full", lang="en") == "15 August 2566"
     assert thaidate.format_date(day, "short", lang="en") == "15/08/2566"
     assert thaidate.format_date(day) == "15 ส.ค. 2566"
-    moment = datetime(2023, 8, 15, 7, 5, tzinfo=timezone.utc)  # 14:05 in Bangkok
+    moment = datetime(2023, 8, 15, 7, 5, tzinfo=UTC)  # 14:05 in Bangkok
     assert thaidate.format_datetime(moment, lang="en") == "15 Aug 2566 14:05"
     assert thaidate.format_datetime(moment) == "15 ส.ค. 2566 14:05 น."
     assert thaidate.format_period(date(2022, 10, 1), date(2023, 3, 31), thai_digits=False, lang="en") == \

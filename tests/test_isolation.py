@@ -20,13 +20,14 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, PASSWORD, make_user
+from tracker import clock
 from tracker.api import tokens
 from tracker.auth.models import Role, User
 from tracker.db import db
@@ -37,11 +38,9 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.reminders import queue_reminders
 from tracker.notify.tokens import new_calendar_token
 from tracker.orgs.models import Department, Organization
-from tracker import clock
-from tracker.plans import services
+from tracker.plans import results, services
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.public.services import publish_report
-from tracker.plans import results
 from tracker.reports.followup import build_report
 from tracker.reports.memo import save_memo
 from tracker.reports.signoff import submit_report
@@ -529,7 +528,7 @@ def test_reports_of_an_organization_hold_only_its_own_steps(orgs):
 
 def test_notification_jobs_write_to_each_organization_about_its_own_steps(orgs):
     # Thursday 3 Aug 2023, 10:00 in Bangkok: the first business day after the Buddhist holidays.
-    when = datetime(2023, 8, 3, 3, 0, tzinfo=timezone.utc)
+    when = datetime(2023, 8, 3, 3, 0, tzinfo=UTC)
     queue_reminders(when)
     queue_digests(when)
     db.session.commit()

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import yaml
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import ServiceError
@@ -41,7 +42,6 @@ from tracker.ita.services import analyse, save_scores, year_result
 from tracker.ita.spec import parse_framework
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
 from tracker.orgs.models import Organization
-from tracker import clock
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport

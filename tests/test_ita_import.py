@@ -169,6 +169,7 @@ def test_semicolons_and_a_bom_are_fine(world, runner, tmp_path):
 @pytest.fixture
 def seeded(world):
     from conftest import NOW
+
     from tracker.ita.demo import load_demo_scores
 
     load_demo_scores(world.org, NOW)

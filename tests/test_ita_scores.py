@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import NOW
 
 from tracker.db import db
 from tracker.errors import ServiceError
@@ -30,8 +31,6 @@ from tracker.ita.services import (
 )
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry, Plan, PlanStatus
-
-from conftest import NOW
 
 D = Decimal
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from conftest import NOW, make_user
 
 from tracker.auth.models import Role
 from tracker.db import db
@@ -17,8 +18,6 @@ from tracker.ita.models import ItaScore
 from tracker.ita.services import analyse, get_scores, save_scores
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry, Plan, PlanStatus, Weakness
-
-from conftest import NOW, make_user
 
 
 @pytest.fixture
@@ -148,7 +147,6 @@ def test_only_admins_change_anything(seeded, login, who):
               "year": "2565"}
     assert client.post("/ita/import", data=upload, content_type="multipart/form-data").status_code == 403
     assert client.post("/ita/2565/indicators/8/weakness").status_code == 403
-    db.session.expire_all()
     assert get_scores(seeded.org, 2565) == before
     assert len(seeded.plan.weaknesses) == 2
 
@@ -181,7 +179,6 @@ def test_an_admin_cannot_import_into_another_organization(seeded, other, login):
                                  content_type="multipart/form-data")
     assert response.status_code == 400
     assert "นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ" in text(response)
-    db.session.expire_all()
     assert get_scores(seeded.org, 2565)[1] == Decimal("98.63")
 
 

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 #: The domain core and the shared plumbing below every feature.
 CORE = {
     "plans", "orgs", "auth", "journal", "access", "thaidate", "db", "database", "clock", "config",
-    "extensions", "errors", "i18n", "security", "links", "extras", "uploads", "ratelimit",
+    "extensions", "errors", "i18n", "security", "links", "extras", "uploads", "ratelimit", "forms",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}

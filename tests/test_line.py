@@ -10,15 +10,14 @@ email instead.
 """
 from __future__ import annotations
 
-import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW, connect_line, link_line
+
 from tracker.db import db
 from tracker.line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice
 from tracker.notify.delivery import deliver
@@ -194,7 +193,7 @@ def test_linking_end_to_end_and_a_redelivered_event_counts_once(world, login, li
     assert line_emulator.send_events(url, [redelivered])[0] == 200
     assert len(line_emulator.replies) == before + 2  # the failed link notice, then one link offer
     db.session.expire_all()
-    assert [(l.user_id, l.line_user_id) for l in db.session.scalars(sa.select(LineLink))] == [
+    assert [(link.user_id, link.line_user_id) for link in db.session.scalars(sa.select(LineLink))] == [
         (world.owner_palad.id, line_user)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LineWebhookEvent)) == 4
 
@@ -208,7 +207,7 @@ def test_linking_end_to_end_and_a_redelivered_event_counts_once(world, login, li
 
 def test_an_expired_nonce_binds_nobody(world, line_emulator, live_server):
     connect_line(world.org, world.admin, line_emulator)
-    old = datetime.now(timezone.utc) - timedelta(hours=1)
+    old = datetime.now(UTC) - timedelta(hours=1)
     db.session.add(LineLinkNonce(nonce="e" * 32, user_id=world.owner_palad.id, organization_id=world.org.id,
                                  created_at=old))
     db.session.commit()
@@ -358,7 +357,7 @@ def test_the_monthly_cap_sends_email_instead_and_the_outbox_page_shows_the_count
     strategy = link_line(world.owner_strategy, line_emulator)
     queue_reminders(MONDAY)
     db.session.commit()
-    deliver(datetime.now(timezone.utc))  # the page counts the real current month
+    deliver(datetime.now(UTC))  # the page counts the real current month
     line_rows = [r for r in rows() if r.channel == "line"]
     assert sorted(r.status.value for r in line_rows) == ["failed", "sent"]
     capped = next(r for r in line_rows if r.status is OutboxStatus.failed)

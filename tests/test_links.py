@@ -4,10 +4,10 @@
 came in on. The app itself keeps answering under any host name."""
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from flask import url_for
-
-from datetime import date, datetime, timezone
 
 from tracker import links
 from tracker.db import db
@@ -52,9 +52,9 @@ def test_during_a_request_on_another_host_links_still_use_the_base_url(app, base
 
 def test_reports_and_the_public_page_link_under_the_base_url(world, base):
     step = world.step(world.m1, 1)
-    step.status, step.completed_at = StepStatus.done, datetime(2023, 7, 28, 3, tzinfo=timezone.utc)
+    step.status, step.completed_at = StepStatus.done, datetime(2023, 7, 28, 3, tzinfo=UTC)
     ev = Evidence(step=step, kind=EvidenceKind.link, url="https://banpet.example/prakat.pdf", original_name="ประกาศ",
-                  created_at=datetime(2023, 7, 28, 4, tzinfo=timezone.utc))
+                  created_at=datetime(2023, 7, 28, 4, tzinfo=UTC))
     db.session.add(ev)
     db.session.commit()
     report = build_report(world.plan, date(2023, 8, 1))

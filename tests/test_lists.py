@@ -5,16 +5,15 @@ chart with its text alternative.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from conftest import NOW, make_user
 from outbox_factory import queue
 
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
-from tracker import clock
 from tracker.plans import chart, services
 from tracker.plans.models import Measure, Step, StepStatus
 
@@ -164,7 +163,7 @@ def test_an_empty_outbox_explains_when_messages_come(world, login):
 # -- the progress chart -----------------------------------------------------------------------------
 
 def test_the_chart_counts_steps_due_and_done_by_each_months_end(world):
-    done_on = datetime(2023, 7, 20, 3, 0, tzinfo=timezone.utc)
+    done_on = datetime(2023, 7, 20, 3, 0, tzinfo=UTC)
     services.change_status(world.step(world.m2, 1), StepStatus.done, world.admin, done_on)
     services.change_status(world.step(world.m1, 3), StepStatus.cancelled, world.admin, NOW, cancel_reason="ซ้ำ")
     db.session.commit()

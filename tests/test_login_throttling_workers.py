@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-
 from conftest import make_user, require_or_skip
 from smtp_sink import free_port
 

@@ -8,7 +8,6 @@ refused even then.
 from __future__ import annotations
 
 import pytest
-
 from conftest import NOW
 from outbox_factory import queue
 from smtp_sink import SmtpSink, make_certificate

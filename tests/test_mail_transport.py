@@ -15,9 +15,9 @@ from datetime import timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses
 
+from conftest import NOW
 from outbox_factory import THAI_HTML, THAI_TEXT, queue
 from smtp_sink import refused_port
-from conftest import NOW
 
 from tracker.db import db
 from tracker.notify import mail

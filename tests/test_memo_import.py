@@ -244,6 +244,7 @@ def test_an_admin_uploads_the_memo_checks_the_preview_and_confirms(banpet, clien
     after = counts()
     assert after["Department"] == before["Department"]  # owners mapped to the existing departments
     assert (after["Weakness"], after["Measure"], after["Step"]) == (3, 4, 26)
+    assert after["JournalEntry"] > before["JournalEntry"]  # the import is journaled
 
 
 def test_the_officer_corrects_a_cell_in_the_preview_before_importing(banpet, client, login):

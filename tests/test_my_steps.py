@@ -13,10 +13,10 @@ from datetime import date
 import pytest
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 

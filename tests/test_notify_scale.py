@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from tests.conftest import make_user
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.digests import plan_digests
@@ -19,7 +20,6 @@ from tracker.notify.rules import default_rules
 from tracker.orgs.models import Department, Organization
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.thaidate import BANGKOK
-from tests.conftest import make_user
 
 #: Monday 3 April 2023, 08:30 in Bangkok: weekly digests and overdue reminders are due.
 MONDAY = datetime(2023, 4, 3, 8, 30, tzinfo=BANGKOK)

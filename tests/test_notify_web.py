@@ -53,7 +53,6 @@ def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
     response = client.post("/admin/notifications", data=VALID)
 
     assert response.status_code == 302
-    db.session.expire_all()
     rules = rules_for(world.org.id)
     assert (rules.days_before, rules.remind_on_due_date, rules.overdue_weekday, rules.escalate_after_days,
             rules.digest_weekday, rules.monthly_summary, rules.lookahead_days, rules.send_after_minutes) == (
@@ -80,7 +79,6 @@ def test_empty_weekdays_and_escalation_turn_those_rules_off(world, login):
     client.post("/admin/notifications", data={**VALID, "overdue_weekday": "", "escalate_after_days": "",
                                               "digest_weekday": "", "days_before": ""})
 
-    db.session.expire_all()
     rules = rules_for(world.org.id)
     assert (rules.overdue_weekday, rules.escalate_after_days, rules.digest_weekday, rules.days_before_list) == (
         None, None, None, [])
@@ -107,7 +105,6 @@ def test_invalid_rules_are_refused_with_a_message_and_nothing_is_saved(world, lo
     assert message in page(response)
     if field != "overdue_weekday":  # a text box keeps what was typed (a select has no such option)
         assert f'value="{value}"' in page(response)
-    db.session.expire_all()
     assert db.session.scalar(sa.select(NotificationRules)) is None
     assert db.session.scalar(sa.select(JournalEntry).where(JournalEntry.entity == "notification_rules")) is None
 
@@ -125,7 +122,6 @@ def test_several_problems_are_listed_together(world, login):
 def test_thai_digits_are_accepted(world, login):
     login(world.admin).post("/admin/notifications", data={**VALID, "days_before": "๕,๒", "send_after": "๙.๓๐"})
 
-    db.session.expire_all()
     assert rules_for(world.org.id).days_before == "5,2"
     assert rules_for(world.org.id).send_after_minutes == 9 * 60 + 30
 
@@ -166,7 +162,6 @@ def test_a_manager_turns_digests_off_and_picks_a_day(world, login):
 
     assert client.post("/profile/notifications", data={"digest_weekday": "3"}).status_code == 302
 
-    db.session.expire_all()
     assert (world.manager.digest_enabled, world.manager.digest_weekday) == (False, 3)
     entries = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "user")).all()
     assert {(e.field, e.old_value, e.new_value, e.actor_id) for e in entries} == {
@@ -175,7 +170,6 @@ def test_a_manager_turns_digests_off_and_picks_a_day(world, login):
     }
 
     client.post("/profile/notifications", data={"digest_enabled": "on", "digest_weekday": ""})
-    db.session.expire_all()
     assert (world.manager.digest_enabled, world.manager.digest_weekday) == (True, None)
 
 
@@ -183,7 +177,6 @@ def test_an_unknown_weekday_is_refused(world, login):
     response = login(world.manager).post("/profile/notifications", data={"digest_enabled": "on", "digest_weekday": "9"})
 
     assert response.status_code == 400 and "วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง" in page(response)
-    db.session.expire_all()
     assert world.manager.digest_weekday is None
 
 
@@ -215,7 +208,6 @@ def test_the_link_shows_a_confirmation_and_changes_nothing_on_get(world, client)
     assert response.status_code == 200
     html = page(response)
     assert "ต้องการหยุดรับสรุป" in html and "ปลัด" in html and 'method="post"' in html
-    db.session.expire_all()
     assert world.manager.digest_enabled is True
 
 
@@ -225,7 +217,6 @@ def test_posting_the_confirmation_turns_digests_off_without_login_or_csrf_token(
     response = client.post(link, csrf=False)
 
     assert response.status_code == 200 and "ยกเลิกการรับสรุป" in page(response)
-    db.session.expire_all()
     assert world.manager.digest_enabled is False
     entry = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.field == "digest_enabled"))
     assert (entry.old_value, entry.new_value, entry.actor_id) == ("True", "False", None)
@@ -241,7 +232,6 @@ def test_a_mail_clients_one_click_post_works(world, client):
     )
 
     assert response.status_code == 200
-    db.session.expire_all()
     assert world.manager.digest_enabled is False
     assert client.post(link, data="List-Unsubscribe=One-Click",
                        content_type="application/x-www-form-urlencoded", csrf=False).status_code == 200
@@ -252,7 +242,6 @@ def test_a_forged_or_damaged_token_is_refused(world, client, token):
     for response in (client.get(f"/unsubscribe/{token}x"), client.post(f"/unsubscribe/{token}x", csrf=False)):
         assert response.status_code == 400
         assert "ลิงก์ยกเลิกการรับสรุปไม่ถูกต้อง" in page(response)
-    db.session.expire_all()
     assert world.manager.digest_enabled is True
 
 
@@ -268,7 +257,6 @@ def test_a_token_signed_with_another_key_is_refused(world, client, app):
     forged = URLSafeSerializer("not-our-secret", salt="digest-unsubscribe").dumps({"u": world.manager.id})
 
     assert client.post(f"/unsubscribe/{forged}", csrf=False).status_code == 400
-    db.session.expire_all()
     assert world.manager.digest_enabled is True
 
 
@@ -279,6 +267,5 @@ def test_the_link_turns_off_only_its_own_persons_digests(world, client):
 
     client.post(link, csrf=False)
 
-    db.session.expire_all()
     assert world.manager.digest_enabled is False
     assert world.owner_palad.digest_enabled is True

@@ -2,12 +2,11 @@
 resend of failed messages, and the .eml download."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import NOW, make_user
 from outbox_factory import THAI_TEXT, queue
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from tests.conftest import NOW, PASSWORD, make_user
-from tracker import access
+from tracker import access, clock
 from tracker.auth.models import ORG_ROLES, Role, User
 from tracker.db import db
 from tracker.journal import record_step
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 
 S = StepStatus
@@ -74,9 +73,9 @@ def province(world):
     """ขอนแก่น: testorg (world: 5 steps, none started) + three more; อุดรธานี: one; and three offices."""
     orgs = {
         "started": make_org("banpet", "เทศบาลตำบลบ้านเป็ด", "ขอนแก่น", statuses=[S.done, S.done, S.in_progress, S.not_started],
-                            activity=datetime(2023, 7, 20, 4, 0, tzinfo=timezone.utc)),
+                            activity=datetime(2023, 7, 20, 4, 0, tzinfo=UTC)),
         "cancelled": make_org("phra-lap", "อบต.พระลับ", "ขอนแก่น", statuses=[S.done, S.cancelled, S.not_started],
-                              due=date(2023, 9, 29), activity=datetime(2023, 6, 1, 4, 0, tzinfo=timezone.utc)),
+                              due=date(2023, 9, 29), activity=datetime(2023, 6, 1, 4, 0, tzinfo=UTC)),
         "no_plan": make_org("tha-phra", "อบต.ท่าพระ", "ขอนแก่น"),
         "elsewhere": make_org("udon", "เทศบาลนครอุดรธานี", "อุดรธานี", statuses=[S.done]),
     }

@@ -18,14 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker import clock
-from tracker.plans import services
+from tracker.plans import results, services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public.models import PublishedReport
-from tracker.plans import results
 
 MARKER = "internal-marker-7f3a"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
 from tests.report_factory import html_text
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker import clock
 from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from tracker.public import services as publishing
@@ -143,7 +143,7 @@ def test_refusals_leave_nothing_behind(world, login, app):
 
     cases = [
         ({"as_of": "01/08/2566"}, "เผยแพร่อยู่แล้ว"),                       # the same report again
-        ({"as_of": "32/13/2566"}, "วันที่รายงาน"),                            # no such date
+        ({"as_of": "32/13/2566"}, "ไม่มีเดือนที่ 13"),                        # no such date
         ({"as_of": "31/03/2566", "round": "12"}, "ไม่ตรงกับรอบ 12 เดือน"),    # date and round disagree
         ({"as_of": "01/08/2566", "format": []}, "โปรดเลือกรูปแบบไฟล์"),
         ({"as_of": "01/08/2566", "format": ["exe"]}, "ไม่ได้"),

@@ -7,11 +7,12 @@ once a step is more than 7 days overdue; business days only, from 08:00.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import make_user
 from tracker import thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -21,8 +22,6 @@ from tracker.notify.rules import update_rules
 from tracker.plans.models import PlanStatus, Step, StepStatus
 from tracker.plans.services import change_status, edit_step
 from tracker.thaidate import BANGKOK
-
-from tests.conftest import make_user
 
 
 def at(day: date, hour: int = 8, minute: int = 5) -> datetime:
@@ -418,9 +417,8 @@ def test_the_sending_time_follows_the_rules_and_bangkok_time(world):
     assert run(date(2023, 4, 3), 8, 5) == []
     assert run(date(2023, 4, 3), 9, 29) == []
     # 02:30 UTC is 09:30 in Bangkok.
-    from datetime import timezone
 
-    utc = datetime(2023, 4, 3, 2, 30, tzinfo=timezone.utc)
+    utc = datetime(2023, 4, 3, 2, 30, tzinfo=UTC)
     assert len(queue_reminders(utc)) == 2
 
 
@@ -599,7 +597,7 @@ def test_each_organization_gets_its_own_reminders_under_its_own_rules(world):
     plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
     measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
                       owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    theirs = Step(measure=measure, order=1, title="ขั้นตอนของอีกองค์กร", owner_department=dept,
+    Step(measure=measure, order=1, title="ขั้นตอนของอีกองค์กร", owner_department=dept,
                   start_date=date(2023, 1, 2), due_date=date(2023, 4, 18))
     db.session.add(other)
     db.session.commit()

@@ -15,10 +15,10 @@ from tracker import thaidate
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.errors import ServiceError
-from tracker.plans.models import StepStatus
-from tracker.plans.services import add_comment, add_link_evidence, change_status
 from tracker.plans import results
+from tracker.plans.models import StepStatus
 from tracker.plans.progress import Progress
+from tracker.plans.services import add_comment, add_link_evidence, change_status
 from tracker.reports.followup import build_report, render_html, resolve_as_of, round_date
 from tracker.thaidate import BANGKOK
 
@@ -122,7 +122,7 @@ def test_a_plan_with_no_step_done(world):
 
 
 def test_a_plan_with_every_step_done(world):
-    for i, step in enumerate(world.plan.steps):
+    for _i, step in enumerate(world.plan.steps):
         finish(step, world.admin, bangkok(step.due_date - timedelta(days=1)))
     db.session.commit()
     report = build_report(world.plan, FY_END)

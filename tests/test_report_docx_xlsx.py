@@ -7,7 +7,6 @@ import re
 import zipfile
 from datetime import date
 
-import docx
 import openpyxl
 import pytest
 
@@ -15,14 +14,21 @@ from tests.conftest import NOW
 from tests.report_factory import bangkok, finish, load_demo_plan, readable_docx
 from tracker import thaidate
 from tracker.db import db
-from tracker.plans.models import StepStatus
-from tracker.plans.services import add_link_evidence
 from tracker.plans import results
+from tracker.plans.models import StepStatus
 from tracker.plans.progress import Progress
-from tracker.reports.docx_common import FONT, add_table, new_document, add_row, document_bytes
+from tracker.plans.services import add_link_evidence
+from tracker.reports.docx_common import FONT, add_row, add_table, document_bytes, new_document
 from tracker.reports.followup import build_report
 from tracker.reports.followup_docx import followup_docx
-from tracker.reports.followup_xlsx import STEPS_SHEET, SUMMARY_SHEET, followup_xlsx, safe_text
+from tracker.reports.followup_xlsx import (
+    BE_DATE_FORMAT,
+    BE_DATE_FORMAT_THAI,
+    STEPS_SHEET,
+    SUMMARY_SHEET,
+    followup_xlsx,
+    safe_text,
+)
 from tracker.thaidate import BANGKOK
 
 
@@ -122,9 +128,14 @@ def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
         assert row[1] == measure.title
         assert (row[4], row[5], row[6]) == (len(measure.steps), done, 0)
         assert row[8] == Progress(done, len(measure.steps)).percent
+    # The total row adds up the measure rows by formula (LibreOffice's values: test_report_xlsx_calc.py).
     total = by_number["รวม"]
-    assert (total[4], total[5]) == (len(plan.steps), len(cut_done))
-    assert total[4] == 26 and isinstance(total[5], int)
+    numbered = [i for i, r in enumerate(summary.iter_rows(values_only=True), start=1) if r[0] in by_number]
+    first, last = numbered[0], numbered[-2]
+    assert total[4:9] == (f"=SUM(E{first}:E{last})", f"=SUM(F{first}:F{last})", f"=SUM(G{first}:G{last})",
+                          f"=SUM(H{first}:H{last})", f"=IF(E{last + 1}=0,0,IF(F{last + 1}>=E{last + 1},100,MIN(99,ROUND(F{last + 1}/E{last + 1}*100,0))))")
+    assert sum(by_number[m.number][4] for m in plan.measures) == len(plan.steps) == 26
+    assert sum(by_number[m.number][5] for m in plan.measures) == len(cut_done)
 
     steps = wb[STEPS_SHEET]
     titles = [r[2] for r in steps.iter_rows(values_only=True) if r[1] and re.fullmatch(r"[\d.]+", str(r[1]))]
@@ -153,9 +164,10 @@ def test_xlsx_keeps_a_formula_looking_title_inert(world):
     assert "'" + hostile[1] in texts and "'+1+1" in texts and "'@SUM(A1:A9)" in texts
     assert "'=cmd|' /C calc'!A0" in texts and "'-2+3" in texts
     assert all(c.data_type == "s" for c in cells)
-    for name in zipfile.ZipFile(io.BytesIO(data)).namelist():
-        if name.startswith("xl/worksheets/"):
-            assert "<f>" not in xml_of(data, name) and "<f " not in xml_of(data, name)
+    formulas = [c.value for row in wb[SUMMARY_SHEET].iter_rows() for c in row if c.data_type == "f"]
+    assert len(formulas) == 5 and all(re.fullmatch(r"=(SUM\([A-Z]+\d+:[A-Z]+\d+\)|IF\(.*\))", f) for f in formulas)
+    steps_xml = xml_of(data, "xl/worksheets/sheet2.xml")
+    assert "<f>" not in steps_xml and "<f " not in steps_xml  # only the totals the report writes are formulas
 
 
 @pytest.mark.parametrize(
@@ -183,8 +195,12 @@ def test_xlsx_thai_digits_change_text_not_numbers(world):
                     assert thaidate.to_arabic_digits(y) == x
                 else:
                     assert x == y  # numbers stay numbers
-    flat = [v for r in thai[STEPS_SHEET].iter_rows(values_only=True) for v in r if isinstance(v, str)]
-    assert "๒๐ ก.ค. ๒๕๖๖" in flat
+    # Dates are the same date cells; only their number format asks for Thai digits.
+    done = [r for r in thai[STEPS_SHEET].iter_rows() if r[8].value is not None and not isinstance(r[8].value, str)]
+    assert [r[8].value.date() for r in done] == [date(2023, 7, 20)]
+    assert done[0][8].number_format == BE_DATE_FORMAT_THAI
+    assert next(r for r in plain[STEPS_SHEET].iter_rows() if r[8].value == done[0][8].value)[8].number_format \
+        == BE_DATE_FORMAT
 
 
 def test_a_plan_without_measures_still_makes_every_format(world):

@@ -3,10 +3,10 @@ give every step title of the demo exactly (SARA AM included), the first page
 must show something, the page count must be what the demo makes."""
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 import shutil
 import subprocess
+from datetime import date
+from pathlib import Path
 
 import pytest
 

@@ -12,10 +12,19 @@ from tests.conftest import NOW
 from tests.report_factory import bangkok, finish, other_org_admin
 from tracker.db import db
 from tracker.errors import ServiceError
-from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from tracker.plans.models import (
+    Evidence,
+    JournalEntry,
+    Measure,
+    MeasureResult,
+    Plan,
+    PlanStatus,
+    Step,
+    StepStatus,
+    Weakness,
+)
 from tracker.plans.rollover import next_title, rollover_plan, shift_year
 from tracker.plans.services import add_link_evidence, change_status
-from tracker.plans.models import MeasureResult
 
 
 def plan_of(org_id: int, year: int) -> Plan | None:

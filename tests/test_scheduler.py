@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from tracker.scheduler import tick
 ROOT = Path(__file__).resolve().parent.parent
 TRACKER = str(Path(sys.executable).with_name("tracker"))
 #: Monday 7 Aug 2023, 08:30 Bangkok: owners of the demo have reminders due.
-MONDAY = datetime(2023, 8, 7, 1, 30, tzinfo=timezone.utc)
+MONDAY = datetime(2023, 8, 7, 1, 30, tzinfo=UTC)
 
 
 def outbox_count() -> int:
@@ -44,7 +44,7 @@ def test_a_tick_queues_what_is_due_captures_it_and_records_its_beat(app, ctx):
 def test_before_eight_in_the_morning_nothing_is_queued(app, ctx):
     load_demo(NOW)
     db.session.commit()
-    assert tick(datetime(2023, 8, 7, 0, 59, tzinfo=timezone.utc)).queued == []  # 07:59 Bangkok
+    assert tick(datetime(2023, 8, 7, 0, 59, tzinfo=UTC)).queued == []  # 07:59 Bangkok
 
 
 def test_remind_dry_run_shows_and_writes_nothing_then_a_pass_queues_once(app, ctx, runner):

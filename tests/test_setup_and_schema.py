@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def test_production_start_on_an_old_schema_stops_with_a_clear_message(tmp_path):
 
 
 def test_timestamps_come_back_aware_utc(world):
-    at = datetime(2023, 8, 1, 10, 0, tzinfo=timezone.utc)
+    at = datetime(2023, 8, 1, 10, 0, tzinfo=UTC)
     db.session.add(JournalEntry(organization_id=world.org.id, entity="plan", entity_id=world.plan.id,
                                 action="edit", created_at=at))
     db.session.commit()

@@ -4,16 +4,15 @@ the chain, with names and Buddhist-Era dates, shows on the pages and in the
 memo; everything is journaled; other organizations see nothing."""
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from pathlib import Path
 
-import docx
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
 from tests.report_factory import have_poppler, html_text, other_org_admin, pdf_text, readable_docx
+from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
@@ -24,7 +23,6 @@ from tracker.reports.memo_docx import memo_docx
 from tracker.reports.models import ReportKind, ReportSubmission, SubmissionStatus
 from tracker.reports.signoff import acknowledge, submit_report, waiting_for, withdraw
 from tracker.thaidate import format_date
-from tracker import clock
 
 
 @pytest.fixture

@@ -21,16 +21,17 @@ must have received each of their LINE messages exactly once.
 from __future__ import annotations
 
 import json
-import time as clock
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from tests.conftest import connect_line, link_line, make_user
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.demo import load_demo
+from tracker.line.models import NotificationChoice
 from tracker.notify.delivery import deliver
 from tracker.notify.digests import queue_digests
 from tracker.notify.models import OutboxMessage, OutboxStatus
@@ -40,8 +41,6 @@ from tracker.orgs.models import Department
 from tracker.plans.models import Step, StepStatus
 from tracker.plans.services import change_status, edit_step
 from tracker.thaidate import BANGKOK, is_business_day
-from tests.conftest import connect_line, link_line, make_user
-from tracker.line.models import NotificationChoice
 
 FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2023, 10, 15)
 PASS_AT = (8, 5)
@@ -314,7 +313,6 @@ def connect_line_people(emulator) -> dict[str, str]:
 
 def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app, ctx, mail_config, smtp_sink,
                                                                            line_emulator):
-    started = clock.monotonic()
     steps = build_organization()
     line_ids = connect_line_people(line_emulator)
     oracle = Oracle(steps)
@@ -346,7 +344,6 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
             apply(pending.pop(0), steps)
         db.session.commit()
         day += timedelta(days=1)
-    elapsed = clock.monotonic() - started
 
     db.session.expire_all()
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -384,7 +381,6 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
 
     # A look at the year as people lived it.
     assert_the_story(rows, steps)
-    assert elapsed < 60, f"the simulation took {elapsed:.1f} s"
 
 
 def assert_line_arrived_once(rows: list[OutboxMessage], emulator, line_ids: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import NOW
 from tracker.db import db
@@ -39,7 +39,7 @@ def test_json_lists_every_step_in_plan_order_with_its_fields(runner, world):
     assert steps[3]["status"] == "done"
     assert steps[3]["owner_department"] == "กองยุทธศาสตร์และงบประมาณ"
     completed = datetime.fromisoformat(steps[3]["completed_at"])
-    assert completed == NOW and completed.utcoffset() == timezone.utc.utcoffset(None)
+    assert completed == NOW and completed.utcoffset() == UTC.utcoffset(None)
 
 
 def test_json_numbers_measures_of_a_weakness_with_several_as_w_dot_m(runner, ctx):

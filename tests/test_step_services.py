@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,7 +82,7 @@ def test_unknown_or_same_status_is_refused(world, bad):
 def test_a_past_completion_date_is_recorded_at_noon_bangkok(world):
     step = world.step(world.m1, 1)
     services.change_status(step, "done", world.owner_palad, NOW, completed_on=date(2023, 7, 28))
-    assert step.completed_at == datetime(2023, 7, 28, 5, 0, tzinfo=timezone.utc)
+    assert step.completed_at == datetime(2023, 7, 28, 5, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("when", [date(2023, 8, 2), date(2022, 9, 30)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -94,10 +94,10 @@ def test_format_date_styles():
 
 def test_aware_datetimes_are_shown_in_bangkok():
     # 20:00 UTC on the 14th is 03:00 on the 15th in Bangkok (UTC+7).
-    late_utc = datetime(2023, 8, 14, 20, 0, tzinfo=timezone.utc)
+    late_utc = datetime(2023, 8, 14, 20, 0, tzinfo=UTC)
     assert format_date(late_utc) == "15 ส.ค. 2566"
-    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=timezone.utc)) == "15 ส.ค. 2566 14:05 น."
-    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=timezone.utc), thai_digits=True) == (
+    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=UTC)) == "15 ส.ค. 2566 14:05 น."
+    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=UTC), thai_digits=True) == (
         "๑๕ ส.ค. ๒๕๖๖ ๑๔:๐๕ น."
     )
     # Naive datetimes are taken as Bangkok wall time.

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from . import config, extras
-from .extensions import csrf, login_manager, migrate
 from .db import db as _db
+from .extensions import csrf, login_manager, migrate
 
 #: The checkout: templates/ and migrations/ live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ turn it into Bangkok time with `local_now()`/`local_day()`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 #: Thai local governments keep Bangkok time (UTC+7, no daylight saving).
@@ -24,7 +24,7 @@ def today() -> date:
 
 def utcnow() -> datetime:
     """Current time, aware, in UTC (datetime.utcnow() is naive and deprecated)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_now(moment: datetime) -> datetime:

@@ -115,6 +115,8 @@ def load(instance_path: Path) -> dict:
         "TRACKER_LOG_FORMAT": (env("LOG_FORMAT") or "text").lower(),
         "TRACKER_HEALTH_MAX_BEAT_AGE": env_int("HEALTH_MAX_BEAT_AGE", 10),
         "WTF_CSRF_TIME_LIMIT": None,
+        # werkzeug's password hash method; tests set a cheap one, production keeps scrypt.
+        "TRACKER_PASSWORD_HASH_METHOD": "scrypt",
         # Mail (tracker/notify/mail.py). No server: messages are captured in
         # the outbox instead of sent, readable there and downloadable as .eml.
         "MAIL_SERVER": env("MAIL_SERVER") or None,

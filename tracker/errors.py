@@ -3,7 +3,15 @@ from __future__ import annotations
 
 
 class ServiceError(ValueError):
-    """Input that cannot be accepted; the message is shown to the user as is."""
+    """Input that cannot be accepted; the message is shown to the user as is.
+
+    ``field``: the form field the problem is about, so a page can show the
+    message next to that field (forms.Form.refuse) rather than above the form.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class PermissionDenied(Exception):

@@ -8,9 +8,6 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-#: (field, old value, new value): one change of one attribute.
-Change = tuple[str, Any, Any]
-
 from .clock import utcnow
 from .db import db
 from .plans.models import JournalEntry
@@ -18,6 +15,9 @@ from .plans.models import JournalEntry
 if TYPE_CHECKING:
     from .auth.models import User
     from .plans.models import Step
+
+#: (field, old value, new value): one change of one attribute.
+Change = tuple[str, Any, Any]
 
 
 def as_text(value: Any) -> str | None:

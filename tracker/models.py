@@ -1,5 +1,15 @@
 """Import every model so the metadata (and Alembic) sees all tables."""
+from .api.models import ApiToken  # noqa: F401
 from .auth.models import Role, User  # noqa: F401
+from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
+from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401
+from .notify.models import (  # noqa: F401
+    NotificationRules,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerBeat,
+)
 from .orgs.models import Department, Organization  # noqa: F401
 from .plans.models import (  # noqa: F401
     Evidence,
@@ -13,14 +23,8 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
-from .notify.models import (  # noqa: F401
-    NotificationRules,
-    OutboxItem,
-    OutboxMessage,
-    OutboxStatus,
-    SchedulerBeat,
-)
-from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
+from .public.models import PublishedReport  # noqa: F401
+from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401
     AnalysisMemo,
     ReportAcknowledgement,
@@ -28,7 +32,3 @@ from .reports.models import (  # noqa: F401
     ReportSubmission,
     SubmissionStatus,
 )
-from .api.models import ApiToken  # noqa: F401
-from .public.models import PublishedReport  # noqa: F401
-from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401
-from .ratelimit import RateLimitEntry  # noqa: F401

@@ -24,12 +24,12 @@ import sqlalchemy as sa
 from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import db
+from .db import Model, db
 
 SCHEME = "trackerdb"
 
 
-class RateLimitEntry(db.Model):
+class RateLimitEntry(Model):
     """One counted event (here: a failed login) of a throttling key."""
 
     __tablename__ = "rate_limit_entries"

@@ -119,8 +119,10 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             response = jsonify(error=message, status=429)
         elif request.endpoint == "auth.login":
+            from .auth.forms import LoginForm  # the auth blueprint's own form, again with what was typed
+
             flash(message, "error")
-            response = current_app.make_response(render_template("auth/login.html"))
+            response = current_app.make_response(render_template("auth/login.html", form=LoginForm()))
         else:
             response = current_app.make_response(render_template(
                 "error.html", status=429, title="ลองใหม่ภายหลัง (Too many requests)", message=message))

@@ -286,9 +286,11 @@ def parse_period(text: str) -> tuple[date, date]:
 
 
 _ISO_RE = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})")
-_NUMERIC_RE = re.compile(r"(?P<d>[0-9]{1,2})([/.\-])(?P<m>[0-9]{1,2})\2(?P<y>[0-9]{4})")
-_NAMED_RE = re.compile(rf"(?P<d>[0-9]{{1,2}})(?P<m>{_MONTH_RE}){_BE_MARK}(?P<y>[0-9]{{4}})")
-_DATE_EXAMPLE = "expected e.g. '15/08/2566', '15 ส.ค. 2566' or '2023-08-15'"
+_NUMERIC_RE = re.compile(r"(?P<d>[0-9]{1,2})([/.\-])(?P<m>[0-9]{1,2})\2(?P<y>[0-9]{4}|[0-9]{2})")
+_NAMED_RE = re.compile(rf"(?P<d>[0-9]{{1,2}})(?P<m>{_MONTH_RE}){_BE_MARK}(?P<y>[0-9]{{4}}|[0-9]{{2}})")
+_DATE_EXAMPLE = "expected e.g. '15/08/2566', '15 ส.ค. 66' or '2023-08-15'"
+#: Officers write "15 ส.ค. 66" for 2566: a two-digit year is the BE 25xx one.
+SHORT_YEAR_CENTURY = 2500
 
 
 def _build_date(text: str, year_ce: int, month: int, day: int) -> date:
@@ -312,8 +314,9 @@ def parse_date(text: str) -> date:
 
     Accepts ISO "2023-08-15" (Gregorian year), "15/08/2566" or "15/8/2566"
     (day/month/BE year; "." or "-" also work as separators), and
-    "15 ส.ค. 2566" / "15 สิงหาคม ๒๕๖๖" (optional "พ.ศ."). Thai digits and odd
-    spacing are fine everywhere.
+    "15 ส.ค. 2566" / "15 สิงหาคม ๒๕๖๖" (optional "พ.ศ."). A two-digit year
+    ("15 ส.ค. 66", "15/08/66") is BE 25xx. Thai digits and odd spacing are
+    fine everywhere.
     """
     if not isinstance(text, str) or not text.strip():
         raise DateParseError(f"ไม่ได้ระบุวันที่ (no date given; {_DATE_EXAMPLE})")
@@ -337,6 +340,8 @@ def parse_date(text: str) -> date:
             f"อ่านวันที่ไม่ได้: '{_shown(text)}' "
             f"(cannot read date '{_shown(text)}'; {_DATE_EXAMPLE})"
         )
+    if len(m["y"]) == 2:
+        year_be += SHORT_YEAR_CENTURY
     _check_be_year(year_be, DateParseError)
     return _build_date(text, year_be - BE_OFFSET, month, int(m["d"]))
 

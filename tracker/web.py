@@ -130,9 +130,9 @@ def register_web(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp
     from .ita.views import bp as ita_bp
-    from .notify.views import bp as notify_bp
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
+    from .notify.views import bp as notify_bp
     from .plans.views import bp as plans_bp
     from .reports.views import bp as reports_bp
 

@@ -8,11 +8,10 @@ departments.head_id and users.department_id refer to each other, so the
 head's foreign key is added once both tables exist.
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tracker.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0001_core'

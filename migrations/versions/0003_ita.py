@@ -5,11 +5,10 @@ Revises: 0002_notifications
 Create Date: 2026-11-24
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tracker.db  # noqa: F401  (custom column types)
-
 
 # revision identifiers, used by Alembic.
 revision = '0003_ita'

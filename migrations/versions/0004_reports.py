@@ -7,11 +7,10 @@ Create Date: 2026-11-24
 Evidence may now belong to a measure's follow-up result instead of a step.
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tracker.db  # noqa: F401  (custom column types)
-
 
 # revision identifiers, used by Alembic.
 revision = '0004_reports'

@@ -13,7 +13,6 @@ with the rowid already; the id is now named for every database.
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0006_perf_indexes'
 down_revision = '0005_publishing'

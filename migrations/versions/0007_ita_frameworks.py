@@ -16,12 +16,11 @@ before the plan's fiscal year for existing plans).
 import json
 from pathlib import Path
 
-from alembic import op
 import sqlalchemy as sa
 import yaml
+from alembic import op
 
 import tracker.db  # noqa: F401  (custom column types)
-
 
 # revision identifiers, used by Alembic.
 revision = '0007_ita_frameworks'

@@ -10,11 +10,10 @@ New tables: the organization's LINE account (secrets encrypted), people's
 linked LINE accounts, link nonces, handled webhook events, channel choices.
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tracker.db
-
 
 # revision identifiers, used by Alembic.
 revision = '0008_line'

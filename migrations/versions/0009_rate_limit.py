@@ -9,9 +9,8 @@ gunicorn worker allowed its own 10 a minute (issue 9). The shared default
 store is now this table (tracker/ratelimit.py).
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_rate_limit'

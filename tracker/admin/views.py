@@ -8,29 +8,44 @@ redirect. A refused change re-renders the form with what was typed and 400.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
-from .. import i18n
+from .. import extras, i18n
 from ..access import admin_pages_guard
+from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..auth.services import PASSWORD_RULE
 from ..clock import utcnow
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..forms import ConfirmForm, Form, RecordField
+from ..orgs import services as department_services
 from ..orgs.models import Department
+from ..plans import structure
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
-from ..thaidate import DateParseError, PeriodError, format_date, parse_date, parse_period, to_arabic_digits
-from ..auth import services as user_services
-from ..orgs import services as department_services
-from ..plans import structure
+from ..thaidate import format_date
+from .forms import (
+    DepartmentForm,
+    ImportForm,
+    MeasureForm,
+    PasswordResetForm,
+    PlanForm,
+    PlanNewForm,
+    StepForm,
+    UserActiveForm,
+    UserEditForm,
+    UserNewForm,
+    WeaknessForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -66,7 +81,6 @@ def helpers() -> dict[str, Any]:
         "entity_label": lambda e: _label(ENTITY_LABELS, e),
         "action_label": lambda a: _label(ACTION_LABELS, a, context="journal"),
         "admin_value": _journal_value,
-        "plan_statuses": list(PlanStatus),
         "roles": list(ORG_ROLES),
         "role_labels": ROLE_LABELS,
         "dashboard_url": _dashboard_url,
@@ -142,67 +156,29 @@ def _departments() -> list[Department]:
     ))
 
 
-def _users(active_only: bool = False, keep: User | None = None) -> list[User]:
-    """The organization's users; `keep` stays in a list of active ones even if
-    deactivated, so saving a form does not silently drop a current choice."""
+def _users() -> list[User]:
     query = sa.select(User).where(User.organization_id == _org_id())
-    if active_only:
-        wanted = User.active.is_(True)
-        query = query.where(wanted | (User.id == keep.id) if keep is not None else wanted)
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
-# -- reading forms --------------------------------------------------------------
+# -- forms ----------------------------------------------------------------------
 
-def _form_department(form: MultiDict, name: str, *, required: bool = True) -> Department | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise ServiceError("โปรดเลือกหน่วยงาน (choose a department)")
-        return None
-    department = db.session.get(Department, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
-    if department is None or department.organization_id != _org_id():
-        raise ServiceError("ไม่พบหน่วยงานที่เลือก (unknown department)")
-    return department
+def _department_choices(field: RecordField, blank: bool = True) -> None:
+    field.set_records(_departments(), text=lambda d: d.name, blank=i18n._("— เลือกหน่วยงาน —") if blank else None)
 
 
-def _form_user(form: MultiDict, name: str) -> User | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
-    user = db.session.get(User, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
-    if user is None or user.organization_id != _org_id():
-        raise ServiceError("ไม่พบผู้ใช้ที่เลือก (unknown user)")
-    return user
+def _user_choices(field: RecordField, keep: User | None = None) -> None:
+    """Active users are offered (and `keep`, the current choice, even if deactivated since)."""
+    field.set_records(_users(), text=lambda u: u.display_name, blank=i18n._("— ไม่ระบุ —"),
+                      offer=lambda u: u.active or (keep is not None and u.id == keep.id))
 
 
-def _form_date(form: MultiDict, name: str, label: str) -> date:
-    """A date from the BE text box `<name>_text` when filled, else the date picker `<name>`."""
-    text = (form.get(f"{name}_text") or "").strip() or (form.get(name) or "").strip()
-    if not text:
-        raise ServiceError(f"โปรดระบุ{label} (the date is required)")
-    try:
-        return parse_date(text)
-    except DateParseError as exc:
-        raise ServiceError(f"{label}: {exc}") from None
-
-
-def _form_period(form: MultiDict) -> tuple[date, date]:
-    """The period as officers write it ("ม.ค. - ก.ย. ๒๕๖๖"), else the two date pickers."""
-    text = (form.get("period") or "").strip()
-    if text:
-        try:
-            return parse_period(text)
-        except PeriodError as exc:
-            raise ServiceError(f"ระยะเวลา: {exc}") from None
-    return _form_date(form, "period_start", "วันเริ่มระยะเวลา"), _form_date(form, "period_end", "วันสิ้นสุดระยะเวลา")
-
-
-def _refused(template: str, exc: ServiceError, **context: Any) -> tuple[str, int]:
+def _refused(template: str, form: Form, exc: ServiceError | None = None, **context: Any) -> tuple[str, int]:
     """Throw the half-done change away and show the form again with what was typed."""
     db.session.rollback()
-    context.setdefault("form", request.form)
-    return render_template(template, error=str(exc), **context), 400
+    if exc is not None:
+        form.refuse(exc)
+    return render_template(template, form=form, **context), 400
 
 
 def _saved(message: str, endpoint: str, **values: Any) -> Response:
@@ -230,17 +206,14 @@ def index():
 
 @bp.route("/plans/new", methods=["GET", "POST"])
 def plan_new():
-    if request.method == "GET":
-        return render_template("admin/plan_new.html", form={})
-    form = request.form
+    form = PlanNewForm()
+    if not form.validate_on_submit():
+        return render_template("admin/plan_new.html", form=form), 400 if form.is_submitted() else 200
     try:
-        year_text = to_arabic_digits((form.get("fiscal_year") or "").strip())
-        if not year_text.isdigit():
-            raise ServiceError("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)")
         plan = structure.create_plan(current_user.organization, current_user, utcnow(),
-                                    fiscal_year=int(year_text), title=form.get("title", ""))
+                                    fiscal_year=form.fiscal_year.data, title=form.title.data)
     except ServiceError as exc:
-        return _refused("admin/plan_new.html", exc)
+        return _refused("admin/plan_new.html", form, exc)
     return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan",
                   plan_id=plan.id)
 
@@ -248,16 +221,18 @@ def plan_new():
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 def plan(plan_id: int):
     plan = _plan(plan_id)
-    if request.method == "POST":
-        try:
-            changed = structure.edit_plan(plan, current_user, utcnow(), title=request.form.get("title", ""),
-                                         status=request.form.get("status") or None)
-        except ServiceError as exc:
-            return _refused("admin/plan.html", exc, plan=plan, history=structure.plan_history(plan),
-                            labels=_history_labels(plan))
-        return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
-    return render_template("admin/plan.html", plan=plan, history=structure.plan_history(plan),
-                           labels=_history_labels(plan), form={"title": plan.title, "status": plan.status.value})
+    context = {"plan": plan, "history": structure.plan_history(plan), "labels": _history_labels(plan)}
+    if request.method == "GET":
+        form = PlanForm(data={"title": plan.title, "status": plan.status.value})
+        return render_template("admin/plan.html", form=form, **context)
+    form = PlanForm()
+    if not form.validate():
+        return _refused("admin/plan.html", form, **context)
+    try:
+        changed = structure.edit_plan(plan, current_user, utcnow(), title=form.title.data, status=form.status.data)
+    except ServiceError as exc:
+        return _refused("admin/plan.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
 
 
 def _history_labels(plan: Plan) -> dict[tuple[str, int], str]:
@@ -282,117 +257,144 @@ def _changed_message(changed: list[str]) -> str:
 @bp.route("/plans/<int:plan_id>/weaknesses/new", methods=["GET", "POST"])
 def weakness_new(plan_id: int):
     plan = _plan(plan_id)
-    if request.method == "GET":
-        return render_template("admin/weakness.html", plan=plan, weakness=None, form={})
+    form = WeaknessForm()
+    if not form.validate_on_submit():
+        return render_template("admin/weakness.html", plan=plan, weakness=None, form=form), \
+            400 if form.is_submitted() else 200
     try:
-        structure.add_weakness(plan, current_user, utcnow(), title=request.form.get("title", ""),
-                              detail=request.form.get("detail", ""))
+        structure.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
     except ServiceError as exc:
-        return _refused("admin/weakness.html", exc, plan=plan, weakness=None)
+        return _refused("admin/weakness.html", form, exc, plan=plan, weakness=None)
     return _saved("เพิ่มประเด็นแล้ว (weakness added)", "admin.plan", plan_id=plan.id)
+
+
+def _weakness_form(weakness: Weakness) -> WeaknessForm:
+    return WeaknessForm(formdata=None, data={"title": weakness.title, "detail": weakness.detail})
 
 
 @bp.route("/weaknesses/<int:weakness_id>", methods=["GET", "POST"])
 def weakness(weakness_id: int):
     weakness = _weakness(weakness_id)
-    plan = weakness.plan
-    if request.method == "POST":
-        try:
-            changed = structure.edit_weakness(weakness, current_user, utcnow(), title=request.form.get("title", ""),
-                                             detail=request.form.get("detail", ""))
-        except ServiceError as exc:
-            return _refused("admin/weakness.html", exc, plan=plan, weakness=weakness)
-        return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
-    return render_template("admin/weakness.html", plan=plan, weakness=weakness,
-                           form={"title": weakness.title, "detail": weakness.detail})
+    context = {"plan": weakness.plan, "weakness": weakness, "delete_form": ConfirmForm()}
+    if request.method == "GET":
+        return render_template("admin/weakness.html", form=_weakness_form(weakness), **context)
+    form = WeaknessForm()
+    if not form.validate():
+        return _refused("admin/weakness.html", form, **context)
+    try:
+        changed = structure.edit_weakness(weakness, current_user, utcnow(), title=form.title.data,
+                                         detail=form.detail.data)
+    except ServiceError as exc:
+        return _refused("admin/weakness.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.plan", plan_id=weakness.plan.id)
 
 
 @bp.route("/weaknesses/<int:weakness_id>/delete", methods=["POST"])
 def weakness_delete(weakness_id: int):
     weakness = _weakness(weakness_id)
     plan = weakness.plan
+    context = {"plan": plan, "weakness": weakness, "delete_form": ConfirmForm()}
     try:
         structure.delete_weakness(weakness, current_user, utcnow())
     except ServiceError as exc:
-        return _refused("admin/weakness.html", exc, plan=plan, weakness=weakness,
-                        form={"title": weakness.title, "detail": weakness.detail})
+        return _refused("admin/weakness.html", _weakness_form(weakness), exc, **context)
     return _saved("ลบประเด็นแล้ว (weakness deleted)", "admin.plan", plan_id=plan.id)
 
 
 # -- measures -------------------------------------------------------------------
 
-def _measure_form(measure: Measure) -> dict[str, Any]:
-    return {
-        "title": measure.title, "owner_department": str(measure.owner_department_id),
-        "period_start": measure.period_start.isoformat(), "period_end": measure.period_end.isoformat(),
-        "follow_up": measure.follow_up, "move_steps": "on",
-    }
+def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> MeasureForm:
+    """The measure form: as typed (a POST), or as stored (`stored`, or a new measure on GET)."""
+    if stored and measure is not None:
+        form = MeasureForm(formdata=None, data={
+            "title": measure.title, "owner_department": measure.owner_department_id,
+            "period_start": measure.period_start, "period_end": measure.period_end,
+            "follow_up": measure.follow_up, "move_steps": True,
+        })
+    else:
+        form = MeasureForm()
+    _department_choices(form.owner_department)
+    return form
+
+
+def _measure_context(weakness: Weakness, measure: Measure | None) -> dict[str, Any]:
+    return {"plan": weakness.plan, "weakness": weakness, "measure": measure, "delete_form": ConfirmForm()}
 
 
 @bp.route("/weaknesses/<int:weakness_id>/measures/new", methods=["GET", "POST"])
 def measure_new(weakness_id: int):
     weakness = _weakness(weakness_id)
-    context = {"plan": weakness.plan, "weakness": weakness, "measure": None, "departments": _departments()}
+    context = _measure_context(weakness, None)
+    form = _measure_form()
     if request.method == "GET":
-        return render_template("admin/measure.html", form={}, **context)
-    form = request.form
+        return render_template("admin/measure.html", form=form, **context)
+    if not form.validate():
+        return _refused("admin/measure.html", form, **context)
+    start, end = form.dates
     try:
-        start, end = _form_period(form)
         measure = structure.add_measure(
-            weakness, current_user, utcnow(), title=form.get("title", ""),
-            owner_department=_form_department(form, "owner_department"),
-            period_start=start, period_end=end, follow_up=form.get("follow_up", ""),
+            weakness, current_user, utcnow(), title=form.title.data,
+            owner_department=form.owner_department.record,
+            period_start=start, period_end=end, follow_up=form.follow_up.data,
         )
     except ServiceError as exc:
-        return _refused("admin/measure.html", exc, **context)
+        return _refused("admin/measure.html", form, exc, **context)
     return _saved("เพิ่มมาตรการแล้ว เพิ่มขั้นตอนได้ด้านล่าง (measure added)", "admin.measure", measure_id=measure.id)
 
 
 @bp.route("/measures/<int:measure_id>", methods=["GET", "POST"])
 def measure(measure_id: int):
     measure = _measure(measure_id)
-    context = {"plan": measure.plan, "weakness": measure.weakness, "measure": measure, "departments": _departments()}
-    if request.method == "POST":
-        form = request.form
-        try:
-            start, end = _form_period(form)
-            changed = structure.edit_measure(
-                measure, current_user, utcnow(), title=form.get("title", ""),
-                owner_department=_form_department(form, "owner_department"),
-                period_start=start, period_end=end, follow_up=form.get("follow_up", ""),
-                move_steps=form.get("move_steps") == "on",
-            )
-        except ServiceError as exc:
-            return _refused("admin/measure.html", exc, **context)
-        return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
-    return render_template("admin/measure.html", form=_measure_form(measure), **context)
+    context = _measure_context(measure.weakness, measure)
+    if request.method == "GET":
+        return render_template("admin/measure.html", form=_measure_form(measure, stored=True), **context)
+    form = _measure_form(measure)
+    if not form.validate():
+        return _refused("admin/measure.html", form, **context)
+    start, end = form.dates
+    try:
+        changed = structure.edit_measure(
+            measure, current_user, utcnow(), title=form.title.data,
+            owner_department=form.owner_department.record,
+            period_start=start, period_end=end, follow_up=form.follow_up.data,
+            move_steps=form.move_steps.data,
+        )
+    except ServiceError as exc:
+        return _refused("admin/measure.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
 
 
 @bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
 def measure_delete(measure_id: int):
     measure = _measure(measure_id)
     plan = measure.plan
-    context = {"plan": plan, "weakness": measure.weakness, "measure": measure, "departments": _departments()}
+    context = _measure_context(measure.weakness, measure)
     try:
         structure.delete_measure(measure, current_user, utcnow())
     except ServiceError as exc:
-        return _refused("admin/measure.html", exc, form=_measure_form(measure), **context)
+        return _refused("admin/measure.html", _measure_form(measure, stored=True), exc, **context)
     return _saved("ลบมาตรการแล้ว (measure deleted)", "admin.plan", plan_id=plan.id)
 
 
 # -- steps ----------------------------------------------------------------------
 
+def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None = None) -> StepForm:
+    """The step form: as typed (a POST), or filled from `data` (a GET)."""
+    form = StepForm(new=step is None) if data is None else StepForm(formdata=None, data=data, new=step is None)
+    _department_choices(form.owner_department, blank=False)
+    _user_choices(form.assignee, keep=step.assignee if step else None)
+    return form
+
+
+def _stored_step(step: Step) -> StepForm:
+    return _step_form(step.measure, step, {
+        "title": step.title, "owner_department": step.owner_department_id, "assignee": step.assignee_id,
+        "start_date": step.start_date, "due_date": step.due_date,
+    })
+
+
 def _step_context(measure: Measure, step: Step | None) -> dict[str, Any]:
-    return {"plan": measure.plan, "measure": measure, "step": step, "departments": _departments(),
-            "users": _users(active_only=True, keep=step.assignee if step else None)}
-
-
-def _step_form(step: Step) -> dict[str, Any]:
-    return {
-        "title": step.title, "owner_department": str(step.owner_department_id),
-        "assignee": str(step.assignee_id or ""), "start_date": step.start_date.isoformat(),
-        "due_date": step.due_date.isoformat(),
-    }
+    return {"plan": measure.plan, "measure": measure, "step": step, "delete_form": ConfirmForm()}
 
 
 @bp.route("/measures/<int:measure_id>/steps/new", methods=["GET", "POST"])
@@ -400,19 +402,20 @@ def step_new(measure_id: int):
     measure = _measure(measure_id)
     context = _step_context(measure, None)
     if request.method == "GET":
-        defaults = {"owner_department": str(measure.owner_department_id),
-                    "start_date": measure.period_start.isoformat()}
-        return render_template("admin/step.html", form=defaults, **context)
-    form = request.form
+        form = _step_form(measure, None, {"owner_department": measure.owner_department_id,
+                                          "start_date": measure.period_start})
+        return render_template("admin/step.html", form=form, **context)
+    form = _step_form(measure, None)
+    if not form.validate():
+        return _refused("admin/step.html", form, **context)
     try:
         structure.add_step(
-            measure, current_user, utcnow(), title=form.get("title", ""),
-            owner_department=_form_department(form, "owner_department", required=False),
-            assignee=_form_user(form, "assignee"),
-            start_date=_form_date(form, "start_date", "วันเริ่ม"), due_date=_form_date(form, "due_date", "วันครบกำหนด"),
+            measure, current_user, utcnow(), title=form.title.data,
+            owner_department=form.owner_department.record, assignee=form.assignee.record,
+            start_date=form.start_date.data, due_date=form.due_date.data,
         )
     except ServiceError as exc:
-        return _refused("admin/step.html", exc, **context)
+        return _refused("admin/step.html", form, exc, **context)
     return _saved("เพิ่มขั้นตอนแล้ว (step added)", "admin.measure", measure_id=measure.id)
 
 
@@ -421,20 +424,20 @@ def step(step_id: int):
     step = _step(step_id)
     measure = step.measure
     context = _step_context(measure, step)
-    if request.method == "POST":
-        form = request.form
-        try:
-            changed = structure.update_step(
-                step, current_user, utcnow(), title=form.get("title", ""),
-                owner_department=_form_department(form, "owner_department"),
-                assignee=_form_user(form, "assignee"),
-                start_date=_form_date(form, "start_date", "วันเริ่ม"),
-                due_date=_form_date(form, "due_date", "วันครบกำหนด"),
-            )
-        except ServiceError as exc:
-            return _refused("admin/step.html", exc, **context)
-        return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
-    return render_template("admin/step.html", form=_step_form(step), **context)
+    if request.method == "GET":
+        return render_template("admin/step.html", form=_stored_step(step), **context)
+    form = _step_form(measure, step)
+    if not form.validate():
+        return _refused("admin/step.html", form, **context)
+    try:
+        changed = structure.update_step(
+            step, current_user, utcnow(), title=form.title.data,
+            owner_department=form.owner_department.record, assignee=form.assignee.record,
+            start_date=form.start_date.data, due_date=form.due_date.data,
+        )
+    except ServiceError as exc:
+        return _refused("admin/step.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
 
 
 @bp.route("/steps/<int:step_id>/delete", methods=["POST"])
@@ -445,44 +448,53 @@ def step_delete(step_id: int):
     try:
         structure.delete_step(step, current_user, utcnow())
     except ServiceError as exc:
-        return _refused("admin/step.html", exc, form=_step_form(step), **_step_context(measure, step))
+        return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
     return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure",
                   measure_id=measure.id)
 
 
 # -- departments ----------------------------------------------------------------
 
+def _department_form(department: Department | None, data: dict[str, Any] | None = None) -> DepartmentForm:
+    form = DepartmentForm() if data is None else DepartmentForm(formdata=None, data=data)
+    _user_choices(form.head, keep=department.head if department else None)
+    return form
+
+
 @bp.route("/departments/new", methods=["GET", "POST"])
 def department_new():
-    context = {"department": None, "users": _users(active_only=True), "history": []}
+    context = {"department": None, "history": []}
+    form = _department_form(None)
     if request.method == "GET":
-        return render_template("admin/department.html", form={}, **context)
-    form = request.form
+        return render_template("admin/department.html", form=form, **context)
+    if not form.validate():
+        return _refused("admin/department.html", form, **context)
     try:
-        department_services.create_department(current_user.organization, current_user, utcnow(), name=form.get("name", ""),
-                                   email=form.get("email", ""), head=_form_user(form, "head"))
+        department_services.create_department(current_user.organization, current_user, utcnow(), name=form.name.data,
+                                   email=form.email.data, head=form.head.record)
     except ServiceError as exc:
-        return _refused("admin/department.html", exc, **context)
+        return _refused("admin/department.html", form, exc, **context)
     return _saved("เพิ่มหน่วยงานแล้ว (department added)", "admin.index")
 
 
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
 def department(department_id: int):
     department = _department_record(department_id)
-    context = {
-        "department": department, "users": _users(active_only=True, keep=department.head),
-        "history": structure.entity_history(_org_id(), "department", department.id),
-    }
-    if request.method == "POST":
-        form = request.form
-        try:
-            changed = department_services.edit_department(department, current_user, utcnow(), name=form.get("name", ""),
-                                               email=form.get("email", ""), head=_form_user(form, "head"))
-        except ServiceError as exc:
-            return _refused("admin/department.html", exc, **context)
-        return _saved(_changed_message(changed), "admin.department", department_id=department.id)
-    form = {"name": department.name, "email": department.email or "", "head": str(department.head_id or "")}
-    return render_template("admin/department.html", form=form, **context)
+    context = {"department": department,
+               "history": structure.entity_history(_org_id(), "department", department.id)}
+    if request.method == "GET":
+        form = _department_form(department, {"name": department.name, "email": department.email or "",
+                                             "head": department.head_id})
+        return render_template("admin/department.html", form=form, **context)
+    form = _department_form(department)
+    if not form.validate():
+        return _refused("admin/department.html", form, **context)
+    try:
+        changed = department_services.edit_department(department, current_user, utcnow(), name=form.name.data,
+                                           email=form.email.data, head=form.head.record)
+    except ServiceError as exc:
+        return _refused("admin/department.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.department", department_id=department.id)
 
 
 # -- users ----------------------------------------------------------------------
@@ -510,33 +522,40 @@ def users():
 
 def _user_context(user: User | None) -> dict[str, Any]:
     history = structure.entity_history(_org_id(), "user", user.id) if user is not None else []
-    return {"user": user, "departments": _departments(), "history": history, "password_rule": PASSWORD_RULE}
+    return {"user": user, "history": history, "password_rule": PASSWORD_RULE,
+            "password_form": PasswordResetForm(formdata=None), "active_form": UserActiveForm(formdata=None)}
 
 
-def _user_form(user: User) -> dict[str, Any]:
-    return {
-        "display_name": user.display_name, "position": user.position or "", "role": user.role.value,
-        "department": str(user.department_id or ""), "active": "on" if user.active else "",
-    }
+def _user_form(form_class: type[UserNewForm | UserEditForm], data: dict[str, Any] | None = None
+               ) -> UserNewForm | UserEditForm:
+    form = form_class() if data is None else form_class(formdata=None, data=data)
+    _department_choices(form.department)
+    form.department.choices[0] = SelectChoice("", i18n._("— ไม่สังกัด —"))
+    return form
+
+
+def _stored_user(user: User) -> UserEditForm:
+    return _user_form(UserEditForm, {"display_name": user.display_name, "position": user.position or "",
+                                     "role": user.role.value, "department": user.department_id,
+                                     "active": user.active})
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     context = _user_context(None)
     if request.method == "GET":
-        return render_template("admin/user.html", form={"role": Role.owner.value}, **context)
-    form = request.form
+        return render_template("admin/user.html", form=_user_form(UserNewForm, {"role": Role.owner.value}), **context)
+    form = _user_form(UserNewForm)
+    if not form.validate():
+        return _refused("admin/user.html", form, **context)
     try:
-        if form.get("password", "") != form.get("password_confirm", ""):
-            raise ServiceError("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
         user = user_services.add_user(
-            current_user.organization, current_user, utcnow(), email=form.get("email", ""),
-            display_name=form.get("display_name", ""), password=form.get("password", ""),
-            role=form.get("role", ""), department=_form_department(form, "department", required=False),
-            position=form.get("position", ""),
+            current_user.organization, current_user, utcnow(), email=form.email.data,
+            display_name=form.display_name.data, password=form.password.data,
+            role=form.role.data, department=form.department.record, position=form.position.data,
         )
     except ServiceError as exc:
-        return _refused("admin/user.html", exc, **context)
+        return _refused("admin/user.html", form, exc, **context)
     return _saved(f"เพิ่มผู้ใช้ {user.email} แล้ว (user created)", "admin.users")
 
 
@@ -544,44 +563,49 @@ def user_new():
 def user(user_id: int):
     user = _user_record(user_id)
     context = _user_context(user)
-    if request.method == "POST":
-        form = request.form
-        try:
-            changed = user_services.edit_user(
-                user, current_user, utcnow(), display_name=form.get("display_name", ""),
-                position=form.get("position", ""), role=form.get("role", ""),
-                department=_form_department(form, "department", required=False),
-                active=form.get("active") == "on",
-            )
-        except ServiceError as exc:
-            return _refused("admin/user.html", exc, **context)
-        return _saved(_changed_message(changed), "admin.user", user_id=user.id)
-    return render_template("admin/user.html", form=_user_form(user), **context)
+    if request.method == "GET":
+        return render_template("admin/user.html", form=_stored_user(user), **context)
+    form = _user_form(UserEditForm)
+    if not form.validate():
+        return _refused("admin/user.html", form, **context)
+    try:
+        changed = user_services.edit_user(
+            user, current_user, utcnow(), display_name=form.display_name.data, position=form.position.data,
+            role=form.role.data, department=form.department.record, active=form.active.data,
+        )
+    except ServiceError as exc:
+        return _refused("admin/user.html", form, exc, **context)
+    return _saved(_changed_message(changed), "admin.user", user_id=user.id)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 def user_password(user_id: int):
     user = _user_record(user_id)
-    form = request.form
-    try:
-        if form.get("new_password", "") != form.get("new_password_confirm", ""):
-            raise ServiceError("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
-        user_services.reset_password(user, current_user, utcnow(), form.get("new_password", ""))
-    except ServiceError as exc:
-        return _refused("admin/user.html", exc, form=_user_form(user), **_user_context(user))
-    return _saved(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)",
-                  "admin.user", user_id=user.id)
+    context = _user_context(user)
+    form = context["password_form"] = PasswordResetForm()
+    if form.validate():
+        try:
+            user_services.reset_password(user, current_user, utcnow(), form.new_password.data)
+        except ServiceError as exc:
+            form.refuse(exc)
+        else:
+            return _saved(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)",
+                          "admin.user", user_id=user.id)
+    return _refused("admin/user.html", _stored_user(user), **context)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def user_active(user_id: int):
     """Deactivate (or reactivate) a user. Users are never deleted: the journal names them."""
     user = _user_record(user_id)
-    active = request.form.get("active") == "1"
+    context = _user_context(user)
+    form = context["active_form"] = UserActiveForm()
+    active = form.active.data == "1"
     try:
         user_services.edit_user(user, current_user, utcnow(), active=active)
     except ServiceError as exc:
-        return _refused("admin/user.html", exc, form=_user_form(user), **_user_context(user))
+        form.refuse(exc)
+        return _refused("admin/user.html", _stored_user(user), **context)
     message = ("เปิดการใช้งานแล้ว (reactivated)" if active
                else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)")
     return _saved(f"{user.display_name}: {message}", "admin.user", user_id=user.id)
@@ -591,17 +615,19 @@ def user_active(user_id: int):
 
 @bp.route("/plans/import", methods=["GET", "POST"])
 def import_plan():
+    form = ImportForm()
     if request.method == "GET":
-        return render_template("admin/import.html")
+        return render_template("admin/import.html", form=form)
     # The plan-file modules are imported here so this blueprint loads without them.
     from ..plans.importer import import_plan as run_import
     from ..plans.planfile import PlanFileError, load_plan_bytes
 
-    upload = request.files.get("file")
-    dry_run = request.form.get("mode") != "import"
-    filename = (upload.filename or "") if upload else ""
+    upload = form.file.data
+    dry_run = form.mode.data != "import"
+    filename = (getattr(upload, "filename", None) or "") if upload else ""
     if not filename:
-        return render_template("admin/import.html", error="โปรดเลือกไฟล์แผน (choose a plan file)"), 400
+        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน (choose a plan file)")]
+        return render_template("admin/import.html", form=form), 400
     data = upload.read()
     try:
         spec = load_plan_bytes(data, filename)
@@ -615,12 +641,13 @@ def import_plan():
         result = run_import(spec, current_user, utcnow())
     except PlanFileError as exc:
         db.session.rollback()
-        return render_template("admin/import.html", filename=filename, problems=exc.problems, dry_run=dry_run), 400
+        return render_template("admin/import.html", form=form, filename=filename, problems=exc.problems,
+                               dry_run=dry_run), 400
     changes = [str(change) for change in result.changes]
     if dry_run:
         # A preview runs the real import and throws it away, so it shows exactly what would happen.
         db.session.rollback()
-        return render_template("admin/import.html", filename=filename, changes=changes, dry_run=True,
+        return render_template("admin/import.html", form=form, filename=filename, changes=changes, dry_run=True,
                                created=result.created)
     plan = result.plan
     db.session.commit()
@@ -629,7 +656,7 @@ def import_plan():
          else f"ปรับปรุงแผนปีงบประมาณ {plan.fiscal_year} ตามไฟล์แล้ว (plan updated)"),
         "success",
     )
-    return render_template("admin/import.html", filename=filename, changes=changes, dry_run=False,
+    return render_template("admin/import.html", form=form, filename=filename, changes=changes, dry_run=False,
                            created=result.created, plan=plan)
 
 
@@ -653,3 +680,34 @@ def plan_template():
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="plan-template.xlsx"'},
     )
+
+
+# -- the organization's signing certificate (PAdES) --------------------------------
+
+@bp.route("/signing", methods=["GET", "POST"])
+def signing():
+    try:
+        from ..reports import signing as certificates
+    except ImportError:  # pyHanko and cryptography come with the [pdf] extra
+        flash(str(extras.MissingExtra("pdf")), "error")
+        return redirect(url_for("admin.index"))
+    org = current_user.organization
+    context = {"certificate": certificates.certificate_of(org), "form": {}}
+    if request.method == "GET":
+        return render_template("admin/signing.html", **context)
+    upload = request.files.get("p12")
+    try:
+        data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
+        info = certificates.store_certificate(org, current_user, data, request.form.get("password", ""), utcnow())
+    except ServiceError as exc:
+        return _refused("admin/signing.html", exc, **context)
+    return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
+
+
+@bp.post("/signing/remove")
+def signing_remove():
+    from ..reports import signing as certificates
+
+    certificates.remove_certificate(current_user.organization, current_user, utcnow())
+    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)",
+                  "admin.signing")

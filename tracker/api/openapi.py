@@ -1,243 +1,73 @@
-"""The OpenAPI 3.1 document of /api/v1, written as data.
+"""The OpenAPI 3.1 document of /api/v1.
 
-Served at /api/v1/openapi.json. The tests hold it to the app: every route
-of the `api` blueprint is documented and nothing else is, and real responses
-(and a schemathesis run) validate against the schemas below.
+Served at /api/v1/openapi.json. The bodies' schemas are generated from the
+pydantic models (`schemas.py` for answers, `inputs.py` for what clients send),
+which the views use too; this module adds the operations, their parameters and
+their prose. The tests hold it to the app: every route of the `api` blueprint
+is documented and nothing else is, and real responses (and a schemathesis
+run) validate against it.
 """
 from __future__ import annotations
 
 from copy import deepcopy
 from typing import Any
 
-from ..auth.models import Role
-from ..notify.models import OutboxStatus
-from ..plans.models import EvidenceKind, PlanStatus, StepStatus
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
-#: Ids are 32-bit in the database; larger numbers are answered 404.
-MAX_ID = 2_147_483_647
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-NOTE_MAX = 10_000
-CANCEL_REASON_MAX = 2_000
-#: `status` filter of GET /steps: a status, or "open" (not_started + in_progress)
-STEP_STATUS_FILTERS = (*(s.value for s in StepStatus), "open")
+from . import inputs, schemas
+from .schemas import MAX_ID
+
+__all__ = ["MAX_ID", "document"]
 
 JSON = dict[str, Any]
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 
-# -- schema helpers ---------------------------------------------------------------------
+class _Schema(GenerateJsonSchema):
+    """Component schemas without a "title" on every property (the names say it)."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def _components() -> JSON:
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((m, "serialization") for m in schemas.RESPONSE_MODELS),
+        *((m, "validation") for m in inputs.REQUEST_MODELS),
+    ]
+    _, top = models_json_schema(models, ref_template=REF_TEMPLATE, schema_generator=_Schema)
+    return top["$defs"]
+
+
+def _without_null(schema: JSON) -> JSON:
+    """A query parameter is absent rather than null."""
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        schema = {**options[0], **rest}
+    if schema.get("default", 0) is None:
+        schema = {k: v for k, v in schema.items() if k != "default"}
+    return schema
+
+
+def query_params(model: type[BaseModel]) -> list[JSON]:
+    """The query parameters of a list, from its pydantic model."""
+    properties = model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schema)["properties"]
+    params = []
+    for name in inputs.parameter_names(model):
+        schema = _without_null(dict(properties[name]))
+        description = schema.pop("description", "")
+        params.append({"name": name, "in": "query", "required": False, "description": description, "schema": schema})
+    return params
+
 
 def ref(name: str) -> JSON:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def nullable(schema: JSON) -> JSON:
-    if "$ref" in schema:
-        return {"oneOf": [schema, {"type": "null"}]}
-    return {**schema, "type": [schema["type"], "null"]}
-
-
-def obj(properties: JSON, description: str = "") -> JSON:
-    """A closed object: every property present, nothing else."""
-    schema: JSON = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def array(items: JSON) -> JSON:
-    return {"type": "array", "items": items}
-
-
-INT = {"type": "integer"}
-ID = {"type": "integer", "minimum": 1}
-COUNT = {"type": "integer", "minimum": 0}
 TEXT = {"type": "string"}
-DATE = {"type": "string", "format": "date"}
-TIMESTAMP = {"type": "string", "format": "date-time"}
-BOOL = {"type": "boolean"}
-
-
-def enum(values: list[str] | tuple[str, ...], description: str = "") -> JSON:
-    schema: JSON = {"type": "string", "enum": list(values)}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def paged(item: str, description: str) -> JSON:
-    return obj({
-        "items": array(ref(item)),
-        "total": {**COUNT, "description": "จำนวนทั้งหมดที่ตรงเงื่อนไข (all matching records)"},
-        "limit": {**ID, "description": "จำนวนต่อหน้าที่ใช้ (page size used)"},
-        "offset": {**COUNT, "description": "ข้ามไปกี่รายการ (records skipped)"},
-        "next_offset": {**nullable(COUNT), "description": "offset ของหน้าถัดไป หรือ null ถ้าเป็นหน้าสุดท้าย "
-                                                          "(offset of the next page; null on the last page)"},
-    }, description)
-
-
-ORGANIZATION = {
-    "id": ID,
-    "slug": {**TEXT, "description": "รหัสองค์กรในระบบ เช่น banpet (the organization's key)"},
-    "name": TEXT,
-    "province": TEXT,
-}
-PROGRESS_NOTE = "ความก้าวหน้า: เสร็จ/ทั้งหมด ไม่นับขั้นตอนที่ยกเลิก (done/total; cancelled steps are not counted)"
-PLAN = {
-    "id": ID,
-    "organization": {**TEXT, "description": "slug ขององค์กร (the organization's slug)"},
-    "fiscal_year": {**INT, "description": "ปีงบประมาณ พ.ศ. เช่น 2566 (Buddhist-Era fiscal year)"},
-    "title": TEXT,
-    "status": enum([s.value for s in PlanStatus]),
-    "progress": ref("Progress"),
-}
-MEASURE = {
-    "id": ID,
-    "plan_id": ID,
-    "weakness_id": ID,
-    "number": {**TEXT, "description": "เลขมาตรการตามแผน เช่น \"1\" หรือ \"3.2\" (number in the plan)"},
-    "order": ID,
-    "title": TEXT,
-    "owner_department": ref("DepartmentRef"),
-    "period_start": DATE,
-    "period_end": DATE,
-    "follow_up": {**TEXT, "description": "การติดตามผล (how the result is judged)"},
-    "progress": ref("Progress"),
-}
-STEP = {
-    "id": ID,
-    "number": {**TEXT, "description": "เลขขั้นตอน เช่น \"3.2.1\" (number in the plan)"},
-    "order": ID,
-    "title": TEXT,
-    "status": enum([s.value for s in StepStatus]),
-    "status_label": {**TEXT, "description": "ชื่อสถานะภาษาไทย (Thai label of the status)"},
-    "organization": {**TEXT, "description": "slug ขององค์กร (the organization's slug)"},
-    "plan_id": ID,
-    "fiscal_year": INT,
-    "measure_id": ID,
-    "owner_department": ref("DepartmentRef"),
-    "assignee": nullable(ref("Person")),
-    "start_date": DATE,
-    "due_date": DATE,
-    "overdue": {**BOOL, "description": "ยังไม่เสร็จและเลยวันครบกำหนด ณ วันนี้ (เวลาไทย) "
-                                       "(open and past due, Bangkok today)"},
-    "completed_at": {**nullable(TIMESTAMP), "description": "เวลาที่ดำเนินการแล้วเสร็จ UTC (when done, UTC)"},
-    "completed_by": nullable(ref("Person")),
-    "cancel_reason": nullable(TEXT),
-    "updated_at": TIMESTAMP,
-}
-
-SCHEMAS: JSON = {
-    "Error": obj({
-        "error": {**TEXT, "description": "ข้อความภาษาไทย ตามด้วยภาษาอังกฤษในวงเล็บ "
-                                         "(Thai message, English in parentheses)"},
-        "status": {**INT, "description": "HTTP status"},
-    }, "ทุกข้อผิดพลาด (every error)"),
-    "Person": obj({"id": ID, "display_name": TEXT}),
-    "DepartmentRef": obj({"id": ID, "name": TEXT}),
-    "Department": obj({"id": ID, "name": TEXT, "email": nullable(TEXT)}),
-    "Organization": obj(ORGANIZATION),
-    "OrganizationDetail": obj({**ORGANIZATION, "departments": array(ref("Department"))}),
-    "OrganizationList": obj({"items": array(ref("Organization"))}),
-    "Me": obj({
-        "id": ID,
-        "email": TEXT,
-        "display_name": TEXT,
-        "role": enum([r.value for r in Role]),
-        "organization": ref("Organization"),
-        "department": nullable(ref("DepartmentRef")),
-    }, "ผู้ใช้เจ้าของโทเคน (the token's user)"),
-    "Progress": obj({
-        "done": COUNT, "total": COUNT, "cancelled": COUNT,
-        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
-    }, PROGRESS_NOTE),
-    "Plan": obj(PLAN),
-    "PlanList": obj({"items": array(ref("Plan"))}),
-    "Measure": obj(MEASURE),
-    "Weakness": obj({"id": ID, "order": ID, "title": TEXT, "detail": TEXT, "measures": array(ref("Measure"))},
-                    "ประเด็นที่เป็นจุดอ่อน (a weakness found in the ITA result)"),
-    "PlanDetail": obj({**PLAN, "weaknesses": array(ref("Weakness"))}),
-    "Step": obj(STEP, "ขั้นตอนการดำเนินการ (a step people tick off)"),
-    "StepPage": paged("Step", "หนึ่งหน้าของรายการขั้นตอน (one page of steps)"),
-    "MeasureDetail": obj({
-        **MEASURE,
-        "weakness": obj({"id": ID, "order": ID, "title": TEXT}),
-        "steps": array(ref("Step")),
-    }),
-    "Evidence": obj({
-        "id": ID,
-        "kind": enum([k.value for k in EvidenceKind]),
-        "name": {**TEXT, "description": "ชื่อไฟล์หรือชื่อลิงก์ (file name or link title)"},
-        "url": {**nullable(TEXT), "description": "ลิงก์ (for links); null for files"},
-        "content_type": nullable(TEXT),
-        "size": COUNT,
-        "sha256": nullable(TEXT),
-        "public": {**BOOL, "description": "แสดงในหน้าเผยแพร่สาธารณะ (shown on the public page)"},
-        "uploaded_by": nullable(ref("Person")),
-        "created_at": TIMESTAMP,
-    }),
-    "StepDetail": obj({
-        **STEP,
-        "measure": obj({"id": ID, "number": TEXT, "title": TEXT}),
-        "evidence": array(ref("Evidence")),
-    }),
-    "JournalEntry": obj({
-        "id": ID,
-        "step_id": nullable(ID),
-        "action": {**TEXT, "description": "status, comment, evidence_add, evidence_remove, edit, create, import, …"},
-        "field": nullable(TEXT),
-        "old_value": {**nullable(TEXT), "description": "ค่าเดิม (statuses by value, dates ISO)"},
-        "new_value": nullable(TEXT),
-        "note": nullable(TEXT),
-        "actor": nullable(ref("Person")),
-        "created_at": TIMESTAMP,
-    }, "หนึ่งรายการในประวัติ (one journal entry)"),
-    "Journal": obj({"items": array(ref("JournalEntry"))}),
-    "OutboxMessage": obj({
-        "id": ID,
-        "kind": {**TEXT, "description": "reminder, escalation, digest_weekly, digest_monthly"},
-        "for_date": DATE,
-        "recipient": TEXT,
-        "recipient_name": TEXT,
-        "subject": TEXT,
-        "status": enum([s.value for s in OutboxStatus]),
-        "attempts": COUNT,
-        "last_error": nullable(TEXT),
-        "next_attempt_at": TIMESTAMP,
-        "sent_at": nullable(TIMESTAMP),
-        "created_at": TIMESTAMP,
-    }),
-    "OutboxPage": paged("OutboxMessage", "หนึ่งหน้าของกล่องจดหมายออก (one page of the outbox)"),
-    "StatusChange": {
-        "type": "object",
-        "required": ["status"],
-        "additionalProperties": False,
-        "properties": {
-            "status": enum([s.value for s in StepStatus], "สถานะใหม่ (the new status)"),
-            "note": {**nullable({**TEXT, "maxLength": NOTE_MAX}),
-                     "description": "บันทึกความคืบหน้า เก็บในประวัติ (a note, kept in the journal)"},
-            "completed_on": {**nullable(DATE),
-                             "description": "เฉพาะ status done: วันที่ทำเสร็จจริงถ้าไม่ใช่วันนี้ (ค.ศ.) "
-                                            "ไม่เป็นวันในอนาคต "
-                                            "(only with done: the day the work was finished, if not today; "
-                                            "not in the future, not before the plan's fiscal year)"},
-            "cancel_reason": {**nullable({**TEXT, "maxLength": CANCEL_REASON_MAX}),
-                              "description": "เหตุผลที่ยกเลิก จำเป็นเมื่อ status เป็น cancelled (ใช้ note แทนได้) "
-                                             "(required to cancel; the note is used when absent)"},
-        },
-    },
-    "Comment": {
-        "type": "object",
-        "required": ["note"],
-        "additionalProperties": False,
-        "properties": {"note": {**TEXT, "maxLength": NOTE_MAX, "description": "บันทึกความคืบหน้า (the note)"}},
-    },
-}
+SCHEMAS: JSON = _components()
 
 
 # -- responses and parameters ------------------------------------------------------------------
@@ -267,21 +97,12 @@ def id_param(name: str, what: str) -> JSON:
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
-def query_param(name: str, schema: JSON, description: str) -> JSON:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
 PARAMETERS: JSON = {
     "Slug": {"name": "slug", "in": "path", "required": True, "schema": TEXT,
              "description": "slug ขององค์กร เช่น banpet (the organization's slug, see GET /organizations)"},
     "PlanId": id_param("plan_id", "id ของแผน (plan id)"),
     "MeasureId": id_param("measure_id", "id ของมาตรการ (measure id)"),
     "StepId": id_param("step_id", "id ของขั้นตอน (step id)"),
-    "Limit": query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-                         f"จำนวนต่อหน้า (page size, 1–{MAX_LIMIT})"),
-    "Offset": query_param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0},
-                          "ข้ามกี่รายการ ใช้ next_offset ของหน้าก่อน "
-                          "(records to skip: the previous page's next_offset)"),
 }
 
 
@@ -394,23 +215,7 @@ PATHS: JSON = {
         "plan, measure or department you cannot read gives 404 (organization, department) or no rows "
         "(plan, measure).",
         "StepPage",
-        [
-            query_param("organization", TEXT, "slug ขององค์กร (only this organization)"),
-            query_param("plan", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "id ของแผน (only this plan)"),
-            query_param("measure", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                        "id ของมาตรการ (only this measure)"),
-            query_param("department", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                        "id ของหน่วยงานผู้รับผิดชอบ (only steps owned by this department)"),
-            query_param("status", enum(STEP_STATUS_FILTERS),
-                        "สถานะ หรือ open = ยังไม่เสร็จ (a status, or open = not_started + in_progress)"),
-            query_param("due_after", DATE, "ครบกำหนดตั้งแต่วันนี้เป็นต้นไป รวมวันนั้น (due on or after, inclusive)"),
-            query_param("due_before", DATE, "ครบกำหนดไม่เกินวันนี้ รวมวันนั้น (due on or before, inclusive)"),
-            query_param("overdue", BOOL, "true: เฉพาะที่เลยกำหนด; false: ที่ไม่เลยกำหนด "
-                                         "(true: open and past due today; false: the others)"),
-            query_param("mine", BOOL, "true: เฉพาะของหน่วยงานของฉันหรือที่มอบหมายให้ฉัน "
-                                      "(true: my department's steps and steps assigned to me)"),
-            param("Limit"), param("Offset"),
-        ],
+        query_params(inputs.StepQuery),
     ),
     "/steps/{step_id}": get("getStep", "ขั้นตอน (a step)", "A step with its measure and its evidence.",
                             "StepDetail", [param("StepId")]),
@@ -452,8 +257,7 @@ PATHS: JSON = {
         "listOutbox", "กล่องจดหมายออก (the outbox)",
         "Admins only: emails of your organization (reminders, escalations, digests), newest first.",
         "OutboxPage",
-        [query_param("status", enum([s.value for s in OutboxStatus]), "สถานะ (only this status)"),
-         param("Limit"), param("Offset")],
+        query_params(inputs.OutboxQuery),
         codes=(400, 403),
     ),
 }

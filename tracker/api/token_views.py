@@ -1,14 +1,15 @@
 """The user's own API tokens in the web interface: list, create (secret shown once), revoke."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from . import tokens
+from .forms import RevokeForm, TokenForm
 from .models import ApiToken
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/profile/api-tokens")
@@ -18,16 +19,15 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _page(*, secret: str | None = None, created: ApiToken | None = None, error: str | None = None,
-          name: str = "", status: int = 200):
+def _page(*, secret: str | None = None, created: ApiToken | None = None, form: TokenForm | None = None,
+          status: int = 200):
     page = render_template(
         "api/tokens.html",
         tokens=tokens.user_tokens(_me()),
         secret=secret,
         created=created,
-        error=error,
-        name=name,
-        name_max=tokens.NAME_MAX,
+        form=form or TokenForm(formdata=None),
+        revoke_form=RevokeForm(formdata=None),
     )
     return page, status
 
@@ -41,13 +41,18 @@ def index():
 @bp.post("")
 @login_required
 def create():
-    name = request.form.get("name", "")
+    form = TokenForm()
+    if not form.validate():
+        return _page(form=form, status=400)
     try:
-        token, secret = tokens.create_token(_me(), name, clock.now())
+        token, secret = tokens.create_token(_me(), form.name.data, clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        return _page(error=str(exc), name=name[:tokens.NAME_MAX], status=400)
+        form.refuse(exc)
+        form.name.data = (form.name.data or "")[:tokens.NAME_MAX]
+        form.name.raw_data = None
+        return _page(form=form, status=400)
     # Rendered, not redirected: the secret must not travel through the session cookie.
     return _page(secret=secret, created=token, status=201)
 
@@ -55,7 +60,7 @@ def create():
 @bp.post("/revoke")
 @login_required
 def revoke():
-    raw = (request.form.get("token_id") or "").strip()
+    raw = (RevokeForm().token_id.data or "").strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= 2_147_483_647:
         flash("ไม่พบโทเคนที่เลือก (choose a token to revoke)", "error")
         return redirect(url_for("api_tokens.index"))

@@ -11,43 +11,35 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy.orm import joinedload, selectinload
+from pydantic import BaseModel
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
-from .. import access
+from .. import access, clock
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..extensions import csrf
-from ..notify.models import OutboxMessage, OutboxStatus
+from ..notify.models import OutboxMessage
 from ..orgs.models import Department, Organization
-from .. import clock
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from . import serialize, tokens
-from .openapi import (
-    CANCEL_REASON_MAX,
-    DEFAULT_LIMIT,
-    MAX_ID,
-    MAX_LIMIT,
-    NOTE_MAX,
-    STEP_STATUS_FILTERS,
-    document,
-)
+from . import schemas as out
+from . import tokens
+from .inputs import Comment, InputError, OutboxQuery, StatusChange, StepQuery, parse_body, parse_query
+from .openapi import document
+from .schemas import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token requests carry no cookie-borne authority, so there is nothing to forge.
 csrf.exempt(bp)
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
-TRUE_WORDS, FALSE_WORDS = ("true", "1"), ("false", "0")
 
 MESSAGES = {
     400: "คำขอไม่ถูกต้อง (bad request)",
@@ -70,6 +62,8 @@ class ApiError(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
     # Thai stays readable in the body (no \\u escapes).
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, status=status, mimetype="application/json")
@@ -82,12 +76,17 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 def error_response(status: int, message: str) -> Response:
     db.session.rollback()
     headers = {"WWW-Authenticate": 'Bearer realm="tracker"'} if status == 401 else None
-    return json_response({"error": message, "status": status}, status, headers)
+    return json_response(out.Error(error=message, status=status), status, headers)
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.message)
+
+
+@bp.errorhandler(InputError)
+def _input_error(exc: InputError) -> Response:
+    return error_response(400, exc.message)
 
 
 @bp.errorhandler(ServiceError)
@@ -129,57 +128,19 @@ def _user() -> User:
 
 # -- reading parameters ------------------------------------------------------------------
 
-def _query(allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        names = ", ".join(unknown)[:200]
-        raise ApiError(400, f"ไม่รู้จักพารามิเตอร์ {names} (unknown query parameters: {names}; "
-                            f"known: {', '.join(allowed) or 'none'})")
-
-
-def _int_arg(name: str, low: int, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+def _query(model: type[Any] | None = None) -> Any:
+    """The query parameters, validated by their model (none allowed without one)."""
+    if model is None:
+        unknown = sorted(request.args)
+        if unknown:
+            names = ", ".join(unknown)[:200]
+            raise ApiError(400, f"ไม่รู้จักพารามิเตอร์ {names} (unknown query parameters: {names}; known: none)")
         return None
-    # The length check comes first: int() refuses strings of 4300+ digits.
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
-        raise ApiError(400, f"{name} ต้องเป็นจำนวนเต็ม {low}–{high} ({name} must be a whole number "
-                            f"from {low} to {high})")
-    return int(raw)
+    return parse_query(model, request.args.to_dict())
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    return _iso_date(raw, name)
-
-
-def _iso_date(raw: str, name: str) -> date:
-    try:
-        if not ISO_DATE.fullmatch(raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} ต้องเป็นวันที่แบบ ค.ศ. YYYY-MM-DD เช่น 2023-08-01 "
-                            f"({name} must be an ISO 8601 date such as 2023-08-01)") from None
-
-
-def _bool_arg(name: str) -> bool | None:
-    raw = (request.args.get(name) or "").lower()
-    if raw == "":
-        return None
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise ApiError(400, f"{name} ต้องเป็น true หรือ false ({name} must be true or false)")
-
-
-def _paging() -> tuple[int, int]:
-    limit = _int_arg("limit", 1, MAX_LIMIT) or DEFAULT_LIMIT
-    offset = _int_arg("offset", 0, MAX_ID) or 0
-    return limit, offset
+def _body(model: type[Any]) -> Any:
+    return parse_body(model, request.get_data() if request.is_json else None)
 
 
 def _record_id(value: int) -> int:
@@ -195,7 +156,7 @@ def _readable(organization_id: int) -> bool:
     return access.can_read_org(_user(), organization_id)
 
 
-def _readable_filter(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def _readable_filter(column: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
     """SQL for "the organization is one the user may read" (None from access: all)."""
     ids = access.readable_organization_ids(_user())
     return sa.true() if ids is None else column.in_(ids)
@@ -253,29 +214,29 @@ def openapi():
 
 @bp.get("/me")
 def me():
-    _query(())
-    return json_response(serialize.me(_user()))
+    _query()
+    return json_response(out.Me.of(_user()))
 
 
 @bp.get("/organizations")
 def organizations():
-    _query(())
+    _query()
     orgs = db.session.scalars(
         sa.select(Organization).where(_readable_filter(Organization.id)).order_by(Organization.slug)
     )
-    return json_response({"items": [serialize.organization(o) for o in orgs]})
+    return json_response(out.OrganizationList(items=[out.Organization.of(o) for o in orgs]))
 
 
 @bp.get("/organizations/<slug>")
 def organization(slug: str):
-    _query(())
+    _query()
     org = _organization(slug)
-    return json_response(serialize.organization_detail(org, queries.departments(org.id)))
+    return json_response(out.OrganizationDetail.of_detail(org, queries.departments(org.id)))
 
 
 @bp.get("/organizations/<slug>/plans")
 def organization_plans(slug: str):
-    _query(())
+    _query()
     org = _organization(slug)
     plans = list(
         db.session.scalars(
@@ -283,23 +244,23 @@ def organization_plans(slug: str):
         )
     )
     totals = _plan_totals([p.id for p in plans])
-    return json_response({"items": [serialize.plan(p, totals.get(p.id, Progress())) for p in plans]})
+    return json_response(out.PlanList(items=[out.Plan.of(p, totals.get(p.id, Progress())) for p in plans]))
 
 
 @bp.get("/plans/<int:plan_id>")
 def plan(plan_id: int):
-    _query(())
+    _query()
     p = _plan(plan_id)
     by_measure = queries.measure_progress(p.id)
-    return json_response({
-        **serialize.plan(p, queries.total_progress(by_measure)),
-        "weaknesses": [serialize.weakness(w, by_measure) for w in p.weaknesses],
-    })
+    return json_response(out.PlanDetail(
+        **out.Plan.of(p, queries.total_progress(by_measure)).model_dump(),
+        weaknesses=[out.Weakness.of(w, by_measure) for w in p.weaknesses],
+    ))
 
 
 @bp.get("/measures/<int:measure_id>")
 def measure(measure_id: int):
-    _query(())
+    _query()
     m = db.session.scalar(
         sa.select(Measure)
         .where(Measure.id == _record_id(measure_id))
@@ -316,56 +277,47 @@ def measure(measure_id: int):
     ).unique()
     today = clock.today()
     w = m.weakness
-    return json_response({
-        **serialize.measure(m, queries.progress_of_measure(m.id)),
-        "weakness": {"id": w.id, "order": w.order, "title": w.title},
-        "steps": [serialize.step(s, today) for s in steps],
-    })
-
-
-STEP_PARAMS = ("organization", "plan", "measure", "department", "status", "due_after", "due_before",
-               "overdue", "mine", "limit", "offset")
+    return json_response(out.MeasureDetail(
+        **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
+        weakness=out.WeaknessRef(id=w.id, order=w.order, title=w.title),
+        steps=[out.Step.of(s, today) for s in steps],
+    ))
 
 
 @bp.get("/steps")
 def steps():
-    _query(STEP_PARAMS)
+    q: StepQuery = _query(StepQuery)
     user, today = _user(), clock.today()
     where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
-    if slug := request.args.get("organization"):
-        where.append(Plan.organization_id == _organization(slug).id)
-    for name, column in (("plan", Plan.id), ("measure", Measure.id)):
-        if (value := _int_arg(name, 1, MAX_ID)) is not None:
-            where.append(column == value)
-    if (department_id := _int_arg("department", 1, MAX_ID)) is not None:
-        dep = db.session.get(Department, department_id)
+    if q.organization:
+        where.append(Plan.organization_id == _organization(q.organization).id)
+    if q.plan is not None:
+        where.append(Plan.id == q.plan)
+    if q.measure is not None:
+        where.append(Measure.id == q.measure)
+    if q.department is not None:
+        dep = db.session.get(Department, q.department)
         if dep is None or not _readable(dep.organization_id):
             raise ApiError(404, "ไม่พบหน่วยงาน (department not found)")
-        where.append(Step.owner_department_id == department_id)
-    status = request.args.get("status", "")
-    if status:
-        if status not in STEP_STATUS_FILTERS:
-            raise ApiError(400, f"status ต้องเป็นหนึ่งใน {', '.join(STEP_STATUS_FILTERS)} "
-                                f"(status must be one of {', '.join(STEP_STATUS_FILTERS)})")
-        if status == "open":
-            where.append(Step.is_open)
-        else:
-            where.append(Step.status == StepStatus(status))
-    if (due_after := _date_arg("due_after")) is not None:
-        where.append(Step.due_date >= due_after)
-    if (due_before := _date_arg("due_before")) is not None:
-        where.append(Step.due_date <= due_before)
-    overdue = _bool_arg("overdue")
-    if overdue is not None:
+        where.append(Step.owner_department_id == q.department)
+    if q.status == "open":
+        where.append(Step.is_open)
+    elif q.status:
+        where.append(Step.status == StepStatus(q.status))
+    if q.due_after is not None:
+        where.append(Step.due_date >= q.due_after)
+    if q.due_before is not None:
+        where.append(Step.due_date <= q.due_before)
+    if q.overdue is not None:
         late = Step.is_overdue(today)
-        where.append(late if overdue else sa.not_(late))
-    if _bool_arg("mine"):
+        where.append(late if q.overdue else sa.not_(late))
+    if q.mine:
         mine = Step.assignee_id == user.id
         if user.department_id is not None:
             mine = sa.or_(mine, Step.owner_department_id == user.department_id)
         where.append(mine)
-    limit, offset = _paging()
+    limit, offset = q.limit, q.offset
 
     base = sa.select(Step).join(Step.measure).join(Measure.weakness).join(Weakness.plan).where(*where)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
@@ -375,36 +327,31 @@ def steps():
         .limit(limit)
         .options(*_step_options())
     ).unique()
-    return json_response(serialize.page([serialize.step(s, today) for s in rows], total, limit, offset))
+    return json_response(out.StepPage(items=[out.Step.of(s, today) for s in rows], **out.Page.counts(total, limit, offset)))
 
 
 @bp.get("/steps/<int:step_id>")
 def step(step_id: int):
-    _query(())
-    return json_response(serialize.step_detail(_step(step_id, detail=True), clock.today()))
+    _query()
+    return json_response(out.StepDetail.of(_step(step_id, detail=True), clock.today()))
 
 
 @bp.get("/steps/<int:step_id>/journal")
 def step_journal(step_id: int):
-    _query(())
+    _query()
     s = _step(step_id)
-    return json_response({"items": [serialize.journal_entry(e) for e in queries.step_journal(s.id)]})
+    return json_response(out.Journal(items=[out.JournalEntry.of(e) for e in queries.step_journal(s.id)]))
 
 
 @bp.get("/outbox")
 def outbox():
-    _query(("status", "limit", "offset"))
+    q: OutboxQuery = _query(OutboxQuery)
     user = _user()
     access.require_admin(user, user.organization_id)
     where = [OutboxMessage.organization_id == user.organization_id]
-    status = request.args.get("status", "")
-    if status:
-        try:
-            where.append(OutboxMessage.status == OutboxStatus(status))
-        except ValueError:
-            names = ", ".join(s.value for s in OutboxStatus)
-            raise ApiError(400, f"status ต้องเป็นหนึ่งใน {names} (status must be one of {names})") from None
-    limit, offset = _paging()
+    if q.status is not None:
+        where.append(OutboxMessage.status == q.status)
+    limit, offset = q.limit, q.offset
     total = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(*where)) or 0
     rows = db.session.scalars(
         sa.select(OutboxMessage)
@@ -413,70 +360,26 @@ def outbox():
         .offset(offset)
         .limit(limit)
     )
-    return json_response(serialize.page([serialize.outbox_message(m) for m in rows], total, limit, offset))
+    return json_response(out.OutboxPage(items=[out.OutboxMessage.of(m) for m in rows],
+                                        **out.Page.counts(total, limit, offset)))
 
 
 # -- changes -----------------------------------------------------------------------------------
-
-def _text(value: Any, name: str, max_length: int) -> str:
-    if not isinstance(value, str):
-        raise ApiError(400, f"{name} ต้องเป็นข้อความ ({name} must be a string)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(400, f"{name} มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง ({name} is not valid Unicode)") from None
-    if "\x00" in value:
-        raise ApiError(400, f"{name} มีอักขระ NUL ({name} contains a NUL character)")
-    if len(value) > max_length:
-        raise ApiError(400, f"{name} ยาวเกิน {max_length} ตัวอักษร ({name} is longer than {max_length} characters)")
-    return value
-
-
-def _body(fields: dict[str, bool]) -> dict[str, Any]:
-    """The JSON object sent, checked against the field names (True: required)."""
-    try:
-        data = request.get_json(silent=True) if request.is_json else None
-    except RecursionError:  # "[[[[…" nested deeper than the parser goes; not a ValueError
-        data = None
-    if not isinstance(data, dict):
-        raise ApiError(400, "ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json "
-                            "(the body must be a JSON object sent as application/json)")
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        names = ", ".join(unknown)[:200]
-        raise ApiError(400, f"ไม่รู้จักช่อง {names} (unknown fields: {names}; known: {', '.join(fields)})")
-    for name, required in fields.items():
-        if required and data.get(name) is None:
-            raise ApiError(400, f"ต้องระบุ {name} ({name} is required)")
-    return data
-
 
 @bp.post("/steps/<int:step_id>/status")
 def change_status(step_id: int):
     user = _user()
     s = _step(step_id)
     access.require_step_editor(user, s)
-    data = _body({"status": True, "note": False, "completed_on": False, "cancel_reason": False})
-    status = _text(data["status"], "status", 32)
-    if status not in {st.value for st in StepStatus}:
-        names = ", ".join(st.value for st in StepStatus)
-        raise ApiError(400, f"status ต้องเป็นหนึ่งใน {names} (status must be one of {names})")
-    note = _text(data.get("note") or "", "note", NOTE_MAX)
-    cancel_reason = _text(data.get("cancel_reason") or "", "cancel_reason", CANCEL_REASON_MAX)
-    completed_on = None
-    if data.get("completed_on") is not None:
-        if status != StepStatus.done.value:
-            raise ApiError(400, "ระบุ completed_on ได้เฉพาะเมื่อ status เป็น done "
-                                "(completed_on is only for status done)")
-        completed_on = _iso_date(_text(data["completed_on"], "completed_on", 10), "completed_on")
+    body: StatusChange = _body(StatusChange)
     try:
-        services.change_status(s, status, user, clock.now(), note=note, completed_on=completed_on,
-                               cancel_reason=cancel_reason)
+        services.change_status(s, body.status.value, user, clock.now(), note=body.note or "",
+                               completed_on=body.completed_on, cancel_reason=body.cancel_reason or "")
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(serialize.step(_step(step_id), clock.today()))
+    return json_response(out.Step.of(_step(step_id), clock.today()))
 
 
 @bp.post("/steps/<int:step_id>/comments")
@@ -484,11 +387,10 @@ def add_comment(step_id: int):
     user = _user()
     s = _step(step_id)
     access.require_step_editor(user, s)
-    data = _body({"note": True})
-    note = _text(data["note"], "note", NOTE_MAX)
+    body: Comment = _body(Comment)
     try:
-        entry = services.add_comment(s, user, note, clock.now())
+        entry = services.add_comment(s, user, body.note, clock.now())
     except ServiceError as exc:
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(serialize.journal_entry(entry), 201)
+    return json_response(out.JournalEntry.of(entry), 201)

@@ -5,14 +5,21 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
-
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 from ..orgs.models import Department, Organization
+
+
+def password_hash_method() -> str:
+    """The configured werkzeug hash method (scrypt unless configured otherwise)."""
+    if has_app_context():
+        return current_app.config.get("TRACKER_PASSWORD_HASH_METHOD") or "scrypt"
+    return "scrypt"
 
 
 class Role(str, enum.Enum):
@@ -48,7 +55,7 @@ ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
 OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +89,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

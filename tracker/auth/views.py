@@ -11,8 +11,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
+from ..i18n import _, localize
 from ..security import limit_login_by_address, limit_login_by_email
-from .models import User
+from .forms import DisplayForm, LoginForm, PasswordChangeForm
+from .models import User, password_hash_method
 from .services import PASSWORD_RULE, check_password_policy
 
 bp = Blueprint("auth", __name__)
@@ -29,8 +31,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,25 +41,27 @@ def _dummy_hash() -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("plans.home"))
+    form = LoginForm()
     status = 200
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
-        password = request.form.get("password") or ""
+        email = (form.email.data or "").strip().lower()
+        password = form.password.data or ""
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             # As slow as a wrong password, so timing does not tell which emails exist.
-            check_password_hash(_dummy_hash(), password)
+            check_password_hash(_dummy_hash(password_hash_method()), password)
         elif user.active and user.check_password(password):
             # A fresh session: nothing set before the login (or planted in it) carries
             # over, the CSRF token included (Flask-WTF caches it in g: drop that too).
             session.clear()
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-            login_user(user, remember=bool(request.form.get("remember")))
+            login_user(user, remember=bool(form.remember.data))
             flash(f"ยินดีต้อนรับ {user.display_name} (welcome, {user.display_name})", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("plans.home"))
+        # Which of the two was wrong is not said, on purpose: one message above the form.
         flash("อีเมลหรือรหัสผ่านไม่ถูกต้อง (wrong email or password)", "error")
         status = 401
-    return render_template("auth/login.html"), status
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -70,30 +74,28 @@ def logout():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    status = 200
-    if request.method == "POST":
-        action = request.form.get("action")
-        if action == "prefs":
-            current_user.thai_digits = request.form.get("thai_digits") == "on"
+    display = DisplayForm(formdata=None, thai_digits=current_user.thai_digits)
+    password = PasswordChangeForm(formdata=None)
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "prefs":
+        display = DisplayForm()
+        if display.validate():
+            current_user.thai_digits = display.thai_digits.data
             db.session.commit()
             flash("บันทึกการตั้งค่าแล้ว (settings saved)", "success")
             return redirect(url_for("auth.profile"))
-        if action == "password":
-            old = request.form.get("current_password") or ""
-            new = request.form.get("new_password") or ""
-            problem = None
-            if not current_user.check_password(old):
-                problem = "รหัสผ่านปัจจุบันไม่ถูกต้อง (the current password is wrong)"
-            elif new != (request.form.get("confirm_password") or ""):
-                problem = "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)"
+    elif action == "password":
+        password = PasswordChangeForm()
+        if password.validate():
+            if not current_user.check_password(password.current_password.data or ""):
+                password.current_password.errors = [_("รหัสผ่านปัจจุบันไม่ถูกต้อง (the current password is wrong)")]
+            elif problem := check_password_policy(password.new_password.data or ""):
+                password.new_password.errors = [localize(problem)]
             else:
-                problem = check_password_policy(new)
-            if problem:
-                flash(problem, "error")
-                status = 400
-            else:
-                current_user.set_password(new)
+                current_user.set_password(password.new_password.data)
                 db.session.commit()
                 flash("เปลี่ยนรหัสผ่านแล้ว (password changed)", "success")
                 return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", password_rule=PASSWORD_RULE), status
+    refused = display.has_errors or password.has_errors
+    return render_template("auth/profile.html", password_rule=PASSWORD_RULE, display_form=display,
+                           password_form=password), 400 if refused else 200

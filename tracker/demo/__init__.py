@@ -8,7 +8,7 @@ officers, not heads, and an administrator sets heads under the admin pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -149,4 +149,4 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
 
 def _utc(day: date) -> datetime:
     """10:00 Bangkok on `day`, as aware UTC: when a demo officer ticked the step off."""
-    return datetime.combine(day, time(10, 0), BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(10, 0), BANGKOK).astimezone(UTC)

@@ -7,15 +7,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import clock
 from ..auth.models import ROLE_LABELS
-from ..db import upgrade_database
-from ..db import db
+from ..clock import utcnow
+from ..db import db, upgrade_database
 from ..ita.demo import load_demo_scores
 from ..plans.cli import DATE, _counts, _fit, _report_problems
 from ..plans.planfile import PlanFileError
 from ..thaidate import fiscal_year_bounds, format_date
-from .. import clock
-from ..clock import utcnow
 from . import DEMO_PASSWORD, DEMO_PROGRESS_DATE, add_demo_progress, load_demo
 
 

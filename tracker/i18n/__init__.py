@@ -33,7 +33,7 @@ from .. import thaidate
 from .en import EN
 
 __all__ = [
-    "COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "_", "bi", "current_language", "en_hint", "english_part",
+    "COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "_", "_l", "bi", "current_language", "en_hint", "english_part",
     "init_app", "is_english", "localize", "public_date", "public_period", "switch_url", "thai_digits", "translate",
 ]
 
@@ -84,6 +84,47 @@ def translate(text: str, lang: str | None = None, context: str | None = None, **
 
 def _(text: str, context: str | None = None, **params: Any) -> str:
     return translate(text, context=context, **params)
+
+
+class LazyText:
+    """``_(text)`` looked up when shown, not when defined: form labels and
+    messages are class attributes, created before any request has a language."""
+
+    __slots__ = ("text", "context", "params")
+
+    def __init__(self, text: str, context: str | None = None, **params: Any) -> None:
+        self.text, self.context, self.params = text, context, params
+
+    def __str__(self) -> str:
+        return translate(self.text, context=self.context, **self.params)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def __mod__(self, values: Any) -> str:
+        return str(self) % values
+
+    def __add__(self, other: object) -> str:
+        return str(self) + str(other)
+
+    def __radd__(self, other: object) -> str:
+        return str(other) + str(self)
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __repr__(self) -> str:
+        return f"_l({self.text!r})"
+
+
+def _l(text: str, context: str | None = None, **params: Any) -> LazyText:
+    return LazyText(text, context=context, **params)
 
 
 def bi(text: str, context: str | None = None) -> Markup:

@@ -13,9 +13,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from ..db import SchemaOutdated, prepare_database
 from ..clock import utcnow
-from ..db import db
+from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR
@@ -27,10 +26,10 @@ from .framework import (
     read_framework_file,
     save_framework,
 )
-from .models import FrameworkStatus
-from .spec_files import spec_to_xlsx, spec_to_yaml
 from .importer import ItaImportError, import_scores, read_score_file
+from .models import FrameworkStatus
 from .services import ItaAnalysis, analyse, format_score
+from .spec_files import spec_to_xlsx, spec_to_yaml
 
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")
 

@@ -33,23 +33,23 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
-from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from ..orgs.models import Organization
+from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
 from ..thaidate import to_arabic_digits
+from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .framework import ensure_framework, framework_available
 from .services import ContextInput, ScoreProblems, parse_score, save_scores
 
@@ -298,7 +298,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     seen: dict[tuple[int, str], int] = {}
     organizations: dict[str, int] = {}
     for number, cells in table[1:]:
-        def get(name: str) -> Any:
+        def get(name: str, cells: list = cells) -> Any:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 from .spec import FrameworkSpec, parse_framework
 
 NATIONAL = "national"
@@ -31,7 +31,7 @@ class FrameworkStatus(str, enum.Enum):
     retired = "retired"
 
 
-class ItaFramework(db.Model):
+class ItaFramework(Model):
     """The assessment's structure for one fiscal year (e.g. FY 2565: 10 indicators, IIT/EIT/OIT).
 
     One row per version. A framework for every organization (`organization_id`
@@ -90,7 +90,7 @@ class ItaFramework(db.Model):
         return self.spec.level_of(score)
 
 
-class ItaTool(db.Model):
+class ItaTool(Model):
     """An assessment tool (IIT, EIT, OIT) and its weight in the overall score."""
 
     __tablename__ = "ita_tools"
@@ -112,7 +112,7 @@ class ItaTool(db.Model):
     indicators: Mapped[list[ItaIndicator]] = relationship(back_populates="tool", order_by="ItaIndicator.number")
 
 
-class ItaIndicator(db.Model):
+class ItaIndicator(Model):
     __tablename__ = "ita_indicators"
     __table_args__ = (sa.UniqueConstraint("framework_id", "number"),)
 
@@ -127,7 +127,7 @@ class ItaIndicator(db.Model):
     tool: Mapped[ItaTool] = relationship(back_populates="indicators")
 
 
-class ItaScore(db.Model):
+class ItaScore(Model):
     """An organization's score on one indicator of one year's framework."""
 
     __tablename__ = "ita_scores"
@@ -142,7 +142,7 @@ class ItaScore(db.Model):
     indicator: Mapped[ItaIndicator] = relationship()
 
 
-class ItaContextScore(db.Model):
+class ItaContextScore(Model):
     """A comparison row given with the result (national or provincial overall), not computed."""
 
     __tablename__ = "ita_context_scores"

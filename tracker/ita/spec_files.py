@@ -142,6 +142,8 @@ def spec_to_xlsx(spec: FrameworkSpec) -> bytes:
     """The framework as the workbook `parse_xlsx` reads (also the downloadable template)."""
     from openpyxl import Workbook
 
+    from ..plans.exporter import write_cell
+
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {name: wb.create_sheet(name) for name in XLSX_SHEETS}
@@ -173,6 +175,9 @@ def spec_to_xlsx(spec: FrameworkSpec) -> bytes:
     for r in spec.ratings:
         sheets["ratings"].append([r.name, _plain(r.minimum), "; ".join(c.source() for c in r.conditions)])
     for ws in sheets.values():
+        for row in ws.iter_rows():
+            for cell in row:
+                write_cell(cell, cell.value)  # text stays text: a name starting with "=" is no formula
         ws.column_dimensions["A"].width = 24
         ws.column_dimensions["B"].width = 60
     out = io.BytesIO()

@@ -21,8 +21,8 @@ from ..errors import ServiceError
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .framework import ensure_framework, framework_available, shipped_years
-from .items import kind_code, plan_items, with_code
 from .importer import ItaImportError, import_scores, parse_score_bytes
+from .items import kind_code, plan_items, with_code
 from .models import FrameworkStatus, ItaFramework, ItaIndicator
 from .services import (
     CONTEXT_SCOPES,

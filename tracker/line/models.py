@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 
 #: LINE's free plan in Thailand: 300 messages a month. The cap stops LINE sends
 #: (they fall back to email) when this many pushes went out this month.
 DEFAULT_MONTHLY_CAP = 300
 
 
-class LineChannel(db.Model):
+class LineChannel(Model):
     """An organization's Messaging API channel. The secret and the token are stored
     encrypted (tracker/line/crypto.py) and never shown again after saving."""
 
@@ -40,7 +40,7 @@ class LineChannel(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LineLink(db.Model):
+class LineLink(Model):
     """A person's LINE account, bound by an accountLink event. Deleted on unlink or block."""
 
     __tablename__ = "line_links"
@@ -54,7 +54,7 @@ class LineLink(db.Model):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LineLinkNonce(db.Model):
+class LineLinkNonce(Model):
     """A nonce given to LINE when a logged-in person confirms linking; the accountLink
     event brings it back. Used once, valid for NONCE_TTL."""
 
@@ -67,7 +67,7 @@ class LineLinkNonce(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LineWebhookEvent(db.Model):
+class LineWebhookEvent(Model):
     """A webhook event already handled: LINE redelivers, each event counts once."""
 
     __tablename__ = "line_webhook_events"
@@ -80,7 +80,7 @@ class LineWebhookEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class NotificationChoice(db.Model):
+class NotificationChoice(Model):
     """A person's own channel choice for one event kind; absent: the organization's default."""
 
     __tablename__ = "notification_choices"

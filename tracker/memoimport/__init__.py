@@ -10,7 +10,7 @@ def indicator_names() -> list[str]:
     import sqlalchemy as sa
 
     from ..db import db
-    from ..ita.framework import read_framework_file, shipped_years, FRAMEWORK_DIR
+    from ..ita.framework import FRAMEWORK_DIR, read_framework_file, shipped_years
     from ..ita.models import ItaIndicator
 
     names = set(db.session.scalars(sa.select(ItaIndicator.name).distinct()))

@@ -1,15 +1,15 @@
 """Forms of the memo import: the source (a .docx or pasted text), then the draft the officer corrects."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..forms import Form as ProductForm
 from ..i18n import _
 
 
-class SourceForm(FlaskForm):
+class SourceForm(ProductForm):
     file = FileField()
     text = TextAreaField(validators=[Optional(), Length(max=200_000)])
     read = SubmitField()
@@ -40,7 +40,7 @@ class OwnerChoiceForm(Form):
 NEW = "__new__"
 
 
-class DraftForm(FlaskForm):
+class DraftForm(ProductForm):
     source = HiddenField()
     fiscal_year = StringField(validators=[Length(max=10)])
     title = StringField(validators=[Length(max=500)])

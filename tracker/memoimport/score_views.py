@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from ..access import admin_pages_guard
 from ..clock import utcnow
 from ..db import db
+from ..forms import Form as ProductForm
 from ..i18n import _
 from ..ita.framework import ensure_framework, framework_available
 from ..ita.paste import PastedRow, match_indicators, parse_pasted_scores
@@ -22,7 +22,7 @@ bp = Blueprint("ita_paste", __name__, url_prefix="/ita")
 bp.before_request(admin_pages_guard)
 
 
-class PasteForm(FlaskForm):
+class PasteForm(ProductForm):
     text = TextAreaField(validators=[Length(max=100_000)])
     read = SubmitField()
 
@@ -36,7 +36,7 @@ class RowForm(Form):
     indicator = SelectField(choices=[], validate_choice=False)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ProductForm):
     years = HiddenField()
     rows = FieldList(FormField(RowForm), max_entries=100)
     confirm = SubmitField()

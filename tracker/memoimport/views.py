@@ -23,10 +23,10 @@ from ..plans.memofile import (
     WeaknessDraft,
     closest_department,
     known_weakness_titles,
+    memo_plan_spec,
     parse_memo_docx,
     parse_memo_text,
 )
-from ..plans.memofile import memo_plan_spec
 from ..plans.planfile import MAX_FILE_BYTES, PlanFileError, Problem
 from ..thaidate import to_arabic_digits
 from .forms import NEW, DraftForm, SourceForm

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ def parse_now(text: str | None) -> datetime | None:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=BANGKOK)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _iso(value) -> str | None:

@@ -49,7 +49,6 @@ from flask import current_app
 from flask_mail import BadHeaderError
 
 from ..clock import utcnow
-
 from ..db import db
 from ..errors import ServiceError
 from ..journal import record

@@ -34,14 +34,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
-from ..clock import local_day
 from ..auth.models import Role, User
+from ..clock import local_day
 from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from .models import NotificationRules, OutboxMessage
 from .channels import DIGEST, EMAIL, Router
+from .models import NotificationRules, OutboxMessage
+from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
     RenderedEmail,
@@ -55,10 +56,9 @@ from .render import (
     step_line,
     step_sort_key,
 )
-from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .rules import (
-    first_business_day_of_month,
     fire_date,
+    first_business_day_of_month,
     latest_weekday,
     rules_for_jobs,
 )

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
+from ..db import Model, UTCDateTime
 
-from ..db import UTCDateTime, db
 
-
-class NotificationRules(db.Model):
+class NotificationRules(Model):
     """An organization's reminder and digest rules (one row; defaults as below)."""
 
     __tablename__ = "notification_rules"
@@ -57,7 +56,7 @@ class OutboxStatus(str, enum.Enum):
         }[self.value]
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to one recipient on one channel (email or LINE). The unique key
     makes queueing idempotent."""
 
@@ -113,7 +112,7 @@ class OutboxMessage(db.Model):
     items: Mapped[list[OutboxItem]] = relationship(back_populates="message", cascade="all, delete-orphan")
 
 
-class OutboxItem(db.Model):
+class OutboxItem(Model):
     """One reason a step is in a message: remembers that this reminder was given.
 
     Unique per (recipient, step, reason, trigger date, due date), so a reminder
@@ -138,7 +137,7 @@ class OutboxItem(db.Model):
     message: Mapped[OutboxMessage] = relationship(back_populates="items")
 
 
-class SchedulerBeat(db.Model):
+class SchedulerBeat(Model):
     """When each scheduler process last ran its heartbeat (for health checks)."""
 
     __tablename__ = "scheduler_beats"

@@ -15,7 +15,6 @@ import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
-
 from ..db import db
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 

@@ -38,14 +38,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import thaidate
-from ..clock import local_day
 from ..auth.models import Role, User
+from ..clock import local_day
 from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
+from .channels import EMAIL, LINE, Router, event_kind_of_reason
 from .models import NotificationRules, OutboxItem, OutboxMessage
 from .outbox import ItemSpec
-from .channels import EMAIL, LINE, Router, event_kind_of_reason
 from .render import (
     PlannedMessage,
     RenderedEmail,

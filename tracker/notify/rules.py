@@ -256,16 +256,6 @@ def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _optional_int(form: Mapping[str, str], name: str, label: str, problems: list[str]) -> int | None:
-    raw = thaidate.to_arabic_digits((form.get(name) or "").strip())
-    if raw in ("", "off", "none"):
-        return None
-    if not raw.isdigit():
-        problems.append(f"{label}: “{raw[:20]}” ไม่ใช่ตัวเลข (not a number)")
-        return None
-    return int(raw)
-
-
 def parse_time_of_day(text: str) -> int:
     """"08:00" / "8.30" / "๘:๐๐" → minutes after midnight; ValueError otherwise."""
     raw = thaidate.to_arabic_digits(text.strip()).replace(".", ":").removesuffix("น").strip()
@@ -278,52 +268,11 @@ def parse_time_of_day(text: str) -> int:
     return h * 60 + m
 
 
-def parse_rules_form(form: Mapping[str, str]) -> dict[str, Any]:
-    """The admin form (all strings) → typed values for `update_rules`; RulesError lists every problem.
-
-    Checkboxes are on when present ("on"); an empty weekday or escalation means off.
-    """
-    problems: list[str] = []
-    values: dict[str, Any] = {
-        "days_before": form.get("days_before") or "",
-        "remind_on_due_date": form.get("remind_on_due_date") in ("on", "1", "true"),
-        "monthly_summary": form.get("monthly_summary") in ("on", "1", "true"),
-        "overdue_weekday": _optional_int(form, "overdue_weekday", "วันแจ้งงานที่เลยกำหนด (overdue reminder day)", problems),
-        "digest_weekday": _optional_int(form, "digest_weekday", "วันส่งสรุปประจำสัปดาห์ (weekly digest day)", problems),
-        "escalate_after_days": _optional_int(
-            form, "escalate_after_days", "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", problems
-        ),
-    }
-    lookahead_label = "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)"
-    reported = len(problems)
-    lookahead = _optional_int(form, "lookahead_days", lookahead_label, problems)
-    if lookahead is None and len(problems) == reported:
-        problems.append(f"{lookahead_label}: โปรดระบุจำนวนวัน (required)")
-    # A value already reported stands in as the default, so it is not reported twice.
-    values["lookahead_days"] = DEFAULTS["lookahead_days"] if lookahead is None else lookahead
-    try:
-        values["send_after_minutes"] = parse_time_of_day(form.get("send_after") or "")
-    except ValueError:
-        problems.append(
-            f"เวลาเริ่มส่งอีเมล: “{(form.get('send_after') or '')[:20]}” ต้องเป็นเวลา เช่น 08:00 "
-            "(send from must be a time such as 08:00)"
-        )
-        values["send_after_minutes"] = DEFAULTS["send_after_minutes"]
-    try:
-        clean = validate_rules(values)
-    except RulesError as exc:
-        problems.extend(exc.problems)
-        clean = {}
-    if problems:
-        raise RulesError(problems)
-    return clean
-
-
 def update_rules(organization_id: int, actor: User | None, now: datetime, **values: Any) -> list[str]:
     """Change an organization's rules (admins only; actor None = command line).
 
-    Takes any of the DEFAULTS fields, typed (see `parse_rules_form` for form
-    strings). Validates all of them first (RulesError lists every problem,
+    Takes any of the DEFAULTS fields, typed (notify.forms.RulesForm reads them
+    from the page). Validates all of them first (RulesError lists every problem,
     nothing is written), then journals each changed field. Returns the names
     of the changed fields. Flushes; the caller commits.
     """

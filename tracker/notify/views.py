@@ -19,28 +19,11 @@ from ..db import db
 from ..extensions import csrf
 from ..orgs.models import Department
 from . import rules as rules_service
-from .rules import WEEKDAYS, WEEKDAYS_EN, RulesError, minutes_label, weekday_label
+from .forms import PreferencesForm, RulesForm
+from .rules import RulesError, minutes_label, weekday_label
 from .tokens import user_id_from_unsubscribe_token
 
 bp = Blueprint("notify", __name__)
-
-
-def _weekday_choices() -> list[tuple[int, str]]:
-    return [(i, f"{WEEKDAYS[i]} ({WEEKDAYS_EN[i]})") for i in range(7)]
-
-
-def _rules_form(rules) -> dict[str, str]:
-    """The rules as the form shows them (strings, like a submitted form)."""
-    return {
-        "days_before": rules.days_before,
-        "remind_on_due_date": "on" if rules.remind_on_due_date else "",
-        "overdue_weekday": "" if rules.overdue_weekday is None else str(rules.overdue_weekday),
-        "escalate_after_days": "" if rules.escalate_after_days is None else str(rules.escalate_after_days),
-        "digest_weekday": "" if rules.digest_weekday is None else str(rules.digest_weekday),
-        "monthly_summary": "on" if rules.monthly_summary else "",
-        "lookahead_days": str(rules.lookahead_days),
-        "send_after": minutes_label(rules.send_after_minutes),
-    }
 
 
 # -- the organization's rules ---------------------------------------------------------------
@@ -53,26 +36,28 @@ def rules_page():
     org_id = current_user.organization_id
     require_admin(current_user, org_id)
     rules = rules_service.rules_for(org_id)
-    form = _rules_form(rules)
+    if request.method == "GET":
+        return render_template("notify/rules.html", form=RulesForm.of(rules), problems=[])
+    form = RulesForm()
     problems: list[str] = []
-    if request.method == "POST":
-        form = {name: request.form.get(name, "") for name in form}
-        try:
-            values = rules_service.parse_rules_form(request.form)
-            changed = rules_service.update_rules(org_id, current_user, utcnow(), **values)
-        except RulesError as exc:
-            db.session.rollback()
-            problems = exc.problems
+    typed = form.validate()
+    try:
+        if typed:
+            changed = rules_service.update_rules(org_id, current_user, utcnow(), **form.values())
         else:
-            db.session.commit()
-            flash(
-                "บันทึกกฎการแจ้งเตือนแล้ว (rules saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
-                "success",
-            )
-            return redirect(url_for("notify.rules_page"))
-    return render_template(
-        "notify/rules.html", form=form, problems=problems, weekdays=_weekday_choices(),
-    ), (400 if problems else 200)
+            # Every problem at once: the rules' own checks on what the form could read.
+            rules_service.validate_rules(form.values())
+    except RulesError as exc:
+        db.session.rollback()
+        problems = exc.problems
+    if typed and not problems:
+        db.session.commit()
+        flash(
+            "บันทึกกฎการแจ้งเตือนแล้ว (rules saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+            "success",
+        )
+        return redirect(url_for("notify.rules_page"))
+    return render_template("notify/rules.html", form=form, problems=problems), 400
 
 
 # -- a person's digest preferences ------------------------------------------------------------
@@ -89,38 +74,31 @@ def preferences():
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     rules = rules_service.rules_for(user.organization_id)
     problems: list[str] = []
-    form = {
-        "digest_enabled": "on" if user.digest_enabled else "",
-        "digest_weekday": "" if user.digest_weekday is None else str(user.digest_weekday),
-    }
-    if request.method == "POST":
-        form = {name: request.form.get(name, "") for name in form}
-        raw = form["digest_weekday"].strip()
-        weekday: int | None = None
-        if raw:
-            if raw.isdigit() and 0 <= int(raw) <= 6:
-                weekday = int(raw)
-            else:
-                problems.append("วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)")
-        if not problems:
+    org_weekday = weekday_label(rules.digest_weekday)
+    if request.method == "GET":
+        form = PreferencesForm(formdata=None, org_weekday=org_weekday, data={
+            "digest_enabled": user.digest_enabled,
+            "digest_weekday": "" if user.digest_weekday is None else str(user.digest_weekday)})
+    else:
+        form = PreferencesForm(org_weekday=org_weekday)
+        if form.validate():
             try:
                 rules_service.set_digest_preferences(
-                    user, user, utcnow(), enabled=form["digest_enabled"] == "on", weekday=weekday
+                    user, user, utcnow(), enabled=form.digest_enabled.data, weekday=form.weekday
                 )
             except RulesError as exc:
+                db.session.rollback()
                 problems = exc.problems
-        if problems:
-            db.session.rollback()
-        else:
-            db.session.commit()
-            flash("บันทึกการตั้งค่าการแจ้งเตือนแล้ว (notification settings saved)", "success")
-            return redirect(url_for("notify.preferences"))
+            else:
+                db.session.commit()
+                flash("บันทึกการตั้งค่าการแจ้งเตือนแล้ว (notification settings saved)", "success")
+                return redirect(url_for("notify.preferences"))
     return render_template(
-        "notify/preferences.html", form=form, problems=problems, weekdays=_weekday_choices(),
-        org_weekday=weekday_label(rules.digest_weekday), rules=rules,
+        "notify/preferences.html", form=form, problems=problems,
+        org_weekday=org_weekday, rules=rules,
         receives_digests=_receives_digests(user), send_after=minutes_label(rules.send_after_minutes),
         days_before=rules.days_before_list, overdue_weekday=weekday_label(rules.overdue_weekday),
-    ), (400 if problems else 200)
+    ), (400 if problems or form.has_errors else 200)
 
 
 # -- one-click unsubscribe ------------------------------------------------------------------------

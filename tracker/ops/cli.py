@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..clock import utcnow
-
 from ..db import db
 from ..errors import ServiceError
 

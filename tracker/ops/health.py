@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 
 from ..clock import utcnow
-
 from ..db import db
 
 bp = Blueprint("ops", __name__)
@@ -44,7 +43,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _aware(moment: datetime | None) -> datetime | None:
     # max()/min() lose the UTC column type: SQLite gives back naive UTC.
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _age(now: datetime, moment: datetime | None) -> int | None:

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import db
+from ..db import Model
 
 if TYPE_CHECKING:
     from ..auth.models import User
     from ..plans.models import Plan
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +39,7 @@ class Organization(db.Model):
         return f"<Organization {self.slug}>"
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "departments"
     __table_args__ = (sa.UniqueConstraint("organization_id", "name"),)
 

@@ -16,12 +16,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..db import SchemaOutdated, prepare_database
-from ..db import db
-from ..orgs.models import Organization
-from ..thaidate import format_date, format_period, parse_date, to_arabic_digits
 from .. import clock
 from ..clock import utcnow
+from ..db import SchemaOutdated, db, prepare_database
+from ..orgs.models import Organization
+from ..thaidate import format_date, format_period, parse_date, to_arabic_digits
 from .models import Plan, Step, StepStatus
 from .planfile import PlanFileError, PlanSpec, load_plan_file
 
@@ -111,7 +110,12 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
 
     from ..orgs.models import Department, Organization
     from .memofile import (
-        DOCX_SUFFIXES, closest_department, known_weakness_titles, memo_plan_spec, parse_memo_docx, parse_memo_text,
+        DOCX_SUFFIXES,
+        closest_department,
+        known_weakness_titles,
+        memo_plan_spec,
+        parse_memo_docx,
+        parse_memo_text,
     )
     from .planfile import MAX_FILE_BYTES, Problem
 

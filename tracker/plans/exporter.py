@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import calendar
 import io
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -132,7 +133,7 @@ def export_plan_yaml(plan: Plan) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _set(cell, value: Any) -> None:
+def write_cell(cell, value: Any) -> None:
     """Write a value; text is always stored as text, never as a formula.
 
     openpyxl turns any string starting with "=" into a formula, and Excel
@@ -169,7 +170,7 @@ def _header(ws, columns: Iterable, notes: bool) -> None:
     fill = PatternFill("solid", fgColor="DDEBF7")
     for idx, column in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=idx)
-        _set(cell, column.header)
+        write_cell(cell, column.header)
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -215,7 +216,7 @@ def _fill_steps(ws, rows: list[list[Any]]) -> None:
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
-            _set(cell, value)
+            write_cell(cell, value)
             cell.alignment = top
 
 
@@ -224,13 +225,13 @@ def _plan_sheet(wb, values: dict[tuple, Any]) -> None:
 
     ws = wb.create_sheet(PLAN_SHEET)
     for idx, text in enumerate(PLAN_SHEET_HEADER, start=1):
-        _set(ws.cell(row=1, column=idx), text)
+        write_cell(ws.cell(row=1, column=idx), text)
         ws.cell(row=1, column=idx).font = Font(bold=True)
     for r, (path, thai, english) in enumerate(PLAN_FIELDS, start=2):
-        _set(ws.cell(row=r, column=1), f"{thai} ({english})")
+        write_cell(ws.cell(row=r, column=1), f"{thai} ({english})")
         value = values.get(path)
         if value is not None:
-            _set(ws.cell(row=r, column=2), value)
+            write_cell(ws.cell(row=r, column=2), value)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 80
 
@@ -239,9 +240,9 @@ def _departments_sheet(wb, departments: list[tuple[str, str | None]]) -> None:
     ws = wb.create_sheet(DEPARTMENTS_SHEET)
     _header(ws, DEPARTMENT_COLUMNS, notes=False)
     for r, (name, email) in enumerate(departments, start=2):
-        _set(ws.cell(row=r, column=1), name)
+        write_cell(ws.cell(row=r, column=1), name)
         if email:
-            _set(ws.cell(row=r, column=2), email)
+            write_cell(ws.cell(row=r, column=2), email)
 
 
 def _save(wb) -> bytes:
@@ -298,7 +299,7 @@ def plan_template_xlsx() -> bytes:
     _header(example, STEP_COLUMNS, notes=False)
     _fill_steps(example, _EXAMPLE_ROWS)
     note_row = len(_EXAMPLE_ROWS) + 3
-    _set(
+    write_cell(
         example.cell(row=note_row, column=1),
         "แผ่นงานนี้เป็นตัวอย่าง ระบบไม่อ่าน ให้กรอกแผนจริงในแผ่นงาน “ขั้นตอน (steps)” "
         "(this sheet is an example and is not imported; fill in the steps sheet)",

@@ -30,9 +30,10 @@ import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import ServiceError
 from ..thaidate import PeriodError, fiscal_year, parse_period, to_arabic_digits

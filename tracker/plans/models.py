@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 from ..orgs.models import Department, Organization
 
 
@@ -58,7 +58,7 @@ STEP_STATUS_LABELS = {
 }
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plans"
     __table_args__ = (sa.UniqueConstraint("organization_id", "fiscal_year"),)
 
@@ -91,7 +91,7 @@ class Plan(db.Model):
         return [s for m in self.measures for s in m.steps]
 
 
-class Weakness(db.Model):
+class Weakness(Model):
     """ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน: a weak point found in the ITA result."""
 
     __tablename__ = "weaknesses"
@@ -110,7 +110,7 @@ class Weakness(db.Model):
     )
 
 
-class Measure(db.Model):
+class Measure(Model):
     """มาตรการ/แนวทาง: a project that answers a weakness."""
 
     __tablename__ = "measures"
@@ -149,7 +149,7 @@ class Measure(db.Model):
         return self.weakness.plan
 
 
-class Step(db.Model):
+class Step(Model):
     """วิธีการดำเนินการ: one numbered step of a measure, the unit people tick off."""
 
     __tablename__ = "steps"
@@ -211,7 +211,7 @@ class Step(db.Model):
         return f"{self.measure.number}.{self.order}" if self.measure else str(self.order)
 
 
-class MeasureResult(db.Model):
+class MeasureResult(Model):
     """The recorded result of a measure's follow-up indicator (การติดตามผล)."""
 
     __tablename__ = "measure_results"
@@ -234,7 +234,7 @@ class EvidenceKind(str, enum.Enum):
     link = "link"
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """หลักฐาน: an uploaded file or a link that shows a step was done."""
 
     __tablename__ = "evidence"
@@ -270,7 +270,7 @@ class Evidence(db.Model):
 PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One change, by whom and when: status changes, edits, evidence, imports.
 
     Step entries carry `step_id`; edits of other records (plan, measure, user)

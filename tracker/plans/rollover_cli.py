@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from ..clock import utcnow
-
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization

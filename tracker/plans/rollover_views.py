@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..access import require_admin
 from ..db import db
 from ..thaidate import to_thai_digits
-from .. import clock
 from .models import Plan
 from .rollover import rollover_plan
 

@@ -5,7 +5,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
@@ -112,14 +112,14 @@ def completion_time(now: datetime, completed_on: date | None, step: Step) -> dat
     if completed_on > today:
         raise ServiceError(
             f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ในอนาคต "
-            "(the completion date is in the future)"
+            "(the completion date is in the future)", field="completed_on",
         )
     if completed_on < fiscal_year_bounds(step.measure.plan.fiscal_year)[0]:
         raise ServiceError(
             f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ก่อนปีงบประมาณของแผน "
-            "(the completion date is before the plan's fiscal year)"
+            "(the completion date is before the plan's fiscal year)", field="completed_on",
         )
-    return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(UTC)
 
 
 def add_comment(step: Step, actor: User, note: str, now: datetime) -> JournalEntry:

@@ -20,11 +20,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..auth.models import ROLE_LABELS, Role
-from ..db import SchemaOutdated, prepare_database
-from ..db import db
+from ..clock import utcnow
+from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
 from ..orgs.models import Department, Organization
-from ..clock import utcnow
 from .services import create_account, create_organization, list_organizations
 
 org_group = AppGroup("org", help="องค์กรในระบบ (organizations of this instance).")

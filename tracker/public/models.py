@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 
 
-class PublishedReport(db.Model):
+class PublishedReport(Model):
     """A file of a report as it was when published (a later edit of the plan does not change it)."""
 
     __tablename__ = "published_reports"

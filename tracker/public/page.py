@@ -22,10 +22,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..ita.items import plan_items
-from ..ita.spec import Items
 from .. import thaidate
 from ..db import db
+from ..ita.items import plan_items
+from ..ita.spec import Items
 from ..orgs.models import Organization
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress

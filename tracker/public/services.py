@@ -3,7 +3,9 @@
 The O43 follow-up report (PDF, DOCX or XLSX, as of a date or round) and the
 O42 analysis memo (PDF or DOCX) are rendered at the moment of publishing and
 stored under TRACKER_UPLOAD_DIR with a random name, their size and sha256:
-the public copy never changes afterwards, whatever happens to the plan.
+the public copy never changes afterwards, whatever happens to the plan. A PDF is
+PDF/A-2b and, when the organization has stored a certificate, signed (PAdES)
+before its hash is taken (reports/signing.py).
 Withdrawing hides a report from the public page and keeps it on record.
 
 Only admins of the plan's organization publish or withdraw; a draft plan's
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -114,8 +116,17 @@ def render_for_publishing(
     if kind == "followup":
         if as_of is None:
             raise ServiceError("โปรดระบุวันที่ของรายงาน (the report's date is required)")
-        return _followup(plan, fmt, as_of, thai_digits, base_url, now)
-    return _analysis(plan, fmt, now.astimezone(thaidate.BANGKOK).date(), now)
+        rendered = _followup(plan, fmt, as_of, thai_digits, base_url, now)
+    else:
+        rendered = _analysis(plan, fmt, now.astimezone(thaidate.BANGKOK).date(), now)
+    if fmt == "pdf":  # the organization's PAdES signature, when it has stored a certificate
+        from ..reports.signing import sign_pdf
+
+        org = plan.organization
+        place = org.name + (f" จังหวัด{org.province}" if org.province else "")
+        body = sign_pdf(rendered.body, org, reason=f"เผยแพร่{rendered.title}", location=place)
+        rendered = replace(rendered, body=body)
+    return rendered
 
 
 def _acknowledged_submission(plan: Plan, kind: str, as_of: date) -> ReportSubmission | None:

@@ -35,16 +35,18 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock, links, thaidate
+from .. import access, clock, i18n, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..ita.items import kind_code, plan_items, with_code
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
 from ..reports.followup import ROUNDS, Formatter, resolve_as_of, round_date, web_font_faces
 from ..reports.views import content_disposition
 from . import page, services
+from .forms import PublishForm, WithdrawForm
 from .models import PublishedReport
 
 bp = Blueprint("public", __name__)
@@ -248,63 +250,76 @@ def _admin_plan(plan_id: int) -> Plan:
     return plan
 
 
-def _render_publish(plan: Plan, *, error: str | None = None, form: dict | None = None):
+def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
+    """The publish form: as typed (a POST), or for the date asked in the address (default:
+    today, or the fiscal year's last day once it is over)."""
     today = clock.today()
+    presets = [(r, label, thaidate.format_date(round_date(plan.fiscal_year, r), thai_digits=i18n.thai_digits(),
+                                      lang=i18n.current_language()))
+               for r, label in ROUNDS.items()]
+    items = plan_items(plan)
+    kinds = {kind: with_code(i18n._(label), kind_code(items, kind))
+             for kind, label in services.KIND_LABELS.items() if services.formats_for(kind)}
+    if typed:
+        return PublishForm(kinds=kinds, presets=presets)
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
     requested = request.args.get("as_of", "")
     try:
         as_of = resolve_as_of(plan.fiscal_year, requested or None, None, today)[0] if requested else default_as_of
     except ServiceError:
         as_of = default_as_of
-    presets = [(r, label, round_date(plan.fiscal_year, r)) for r, label in ROUNDS.items()]
+    # Thai digits ticked by default when the organization writes its documents so
+    return PublishForm(formdata=None, data={"as_of": as_of, "thai_digits": plan.organization.official_thai_digits},
+                       kinds=kinds, presets=presets)
+
+
+def _render_publish(plan: Plan, form: PublishForm):
     body = render_template(
         "public/publish.html",
         plan=plan,
         published=services.published_reports(plan),
-        kinds=services.KIND_LABELS,
-        formats={kind: services.formats_for(kind) for kind in services.KIND_LABELS},
-        presets=presets,
-        as_of_text=thaidate.format_date(as_of, style="short"),
+        presets=[(r, label, round_date(plan.fiscal_year, r)) for r, label in ROUNDS.items()],
         public_url=public_url(plan) if plan.status is not PlanStatus.draft else None,
         size_text=size_text,
         report_url=lambda r: url_for("public.report", slug=plan.organization.slug, fiscal_year=plan.fiscal_year,
                                      report_id=r.id, ext=r.format),
-        error=error,
-        # Thai digits ticked by default when the organization writes its documents so
-        form=form or ({"thai_digits": ["1"]} if plan.organization.official_thai_digits else {}),
+        form=form,
+        withdraw_form=WithdrawForm(formdata=None),
     )
-    return body, 400 if error else 200
+    return body, 400 if form.has_errors else 200
 
 
 @bp.get("/plans/<int:plan_id>/publish")
 @login_required
 def publish_page(plan_id: int):
-    return _render_publish(_admin_plan(plan_id))
+    plan = _admin_plan(plan_id)
+    return _render_publish(plan, _publish_form(plan, typed=False))
 
 
 @bp.post("/plans/<int:plan_id>/publish")
 @login_required
 def publish(plan_id: int):
     plan = _admin_plan(plan_id)
-    form = request.form
+    form = _publish_form(plan, typed=True)
+    if not form.validate():
+        return _render_publish(plan, form)
     upload_dir = _upload_dir()
     made: list[Path] = []
     try:
-        kind = form.get("kind", "")
         as_of: date | None = None
-        if kind == "followup":
-            as_of = resolve_as_of(plan.fiscal_year, form.get("as_of") or None, form.get("round") or None,
-                                  clock.today())[0]
+        if form.kind.data == "followup":
+            as_of = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data or None, clock.today())[0]
         reports = services.publish_report(
-            plan, _me(), clock.now(), kind=kind, formats=form.getlist("format"), upload_dir=upload_dir,
-            as_of=as_of, thai_digits=form.get("thai_digits") in ("1", "on"),
+            plan, _me(), clock.now(), kind=form.kind.data or "", formats=form.format.data or [],
+            upload_dir=upload_dir, as_of=as_of, thai_digits=form.thai_digits.data,
         )
         made = [services.published_path(r, upload_dir) for r in reports]
         titles = ", ".join(r.format.upper() for r in reports)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        return _render_publish(_admin_plan(plan_id), error=str(exc), form=form.to_dict(flat=False))
+        form.refuse(exc)
+        return _render_publish(_admin_plan(plan_id), form)
     except BaseException:
         # The rows were not kept: their files must not stay behind.
         db.session.rollback()
@@ -322,7 +337,7 @@ def withdraw(plan_id: int, published_id: int):
     published = db.session.get(PublishedReport, published_id)
     if published is None or published.plan_id != plan.id:
         abort(404)
-    services.withdraw_report(published, _me(), clock.now(), request.form.get("reason", ""))
+    services.withdraw_report(published, _me(), clock.now(), WithdrawForm().reason.data or "")
     db.session.commit()
     flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))

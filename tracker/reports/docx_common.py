@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Union
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -60,7 +59,7 @@ ALIGN = {
     "thai": WD_ALIGN_PARAGRAPH.THAI_JUSTIFY,
 }
 
-Container = Union[DocumentObject, _Cell]
+Container = DocumentObject | _Cell
 
 
 def _set_fonts(rpr, font: str, size_pt: float | None, bold: bool | None) -> None:

@@ -22,7 +22,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +34,8 @@ from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..ita.items import file_prefix, plan_items
+from ..ita.spec import Items
 from ..plans.models import (
     STEP_STATUS_LABELS,
     Evidence,
@@ -47,8 +49,6 @@ from ..plans.models import (
     Weakness,
     is_overdue_on,
 )
-from ..ita.items import file_prefix, plan_items
-from ..ita.spec import Items
 from ..plans.progress import Progress
 from .signoff import Chain
 from .thaiwrap import keep_together
@@ -595,7 +595,7 @@ FONT_FAMILY = "Laksaman Official"
 OFFICIAL_FONTS = {400: "LaksamanOfficial-Regular.ttf", 700: "LaksamanOfficial-Bold.ttf"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font_data(name: str) -> str:
     return base64.b64encode((FONTS_DIR / name).read_bytes()).decode("ascii")
 

@@ -748,7 +748,6 @@ def render_memo_html(doc: MemoDocument) -> str:
     from flask import render_template
 
     from .followup import FONT_FAMILY, font_faces
-
     from .thaiwrap import keep_together
 
     html = keep_together(render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True),

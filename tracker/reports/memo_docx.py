@@ -18,7 +18,6 @@ from .docx_common import (
     endorsement_chain,
     memo_heading,
     add_page_numbers,
-    start_section,
     add_paragraph,
     add_row,
     add_run,
@@ -27,6 +26,7 @@ from .docx_common import (
     new_document,
     set_cell_text,
     shade_cell,
+    start_section,
 )
 from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment, th
 

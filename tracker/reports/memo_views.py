@@ -7,15 +7,16 @@ missing) is a 400 with the message, on the page and for the downloads.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import access, clock, thaidate
+from .. import access, clock
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_for
 from ..plans.models import Plan
 from .followup import FONT_FAMILY, font_faces
+from .forms import MemoForm, memo_form
 from .memo import (
     MEASURE_HEADERS,
     build_memo,
@@ -54,20 +55,18 @@ def _tools(plan: Plan) -> list[tuple[str, str]]:
     return [(t.code, t.name) for t in framework.tools] if framework is not None else []
 
 
-def _form_values(plan: Plan) -> dict[str, str]:
+def _stored_form(plan: Plan) -> MemoForm:
     memo = get_memo(plan)
-    values = {
-        "office": memo.office if memo else "",
-        "reference": memo.reference if memo else "",
-        "memo_date": thaidate.format_date(memo.memo_date, style="short") if memo and memo.memo_date else "",
-        "addressee": memo.addressee if memo else "",
+    data: dict[str, object] = {
+        "office": memo.office if memo else "", "reference": memo.reference if memo else "",
+        "memo_date": memo.memo_date if memo else None, "addressee": memo.addressee if memo else "",
     }
     for code, text in findings_of(memo).items():
-        values[f"findings-{code}"] = text
-    return values
+        data[f"findings-{code}"] = text
+    return memo_form(_tools(plan), formdata=None, data=data)
 
 
-def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None = None):
+def _render(plan: Plan, *, form: MemoForm | None = None):
     try:
         doc = build_memo(plan)
         problem = None
@@ -79,9 +78,7 @@ def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None
         plan=plan,
         d=doc,
         problem=problem,
-        error=error,
-        form=form if form is not None else _form_values(plan),
-        tools=_tools(plan),
+        form=form if form is not None else _stored_form(plan),
         defaults={"office": default_office(plan), "addressee": default_addressee(plan.organization)},
         is_admin=access.is_org_admin(current_user, plan.organization_id),
         emblem_missing=not plan.organization.emblem_stored_name,
@@ -92,7 +89,7 @@ def _render(plan: Plan, *, form: dict[str, str] | None = None, error: str | None
         th=th,
     )
     db.session.rollback()  # the page only reads (a shipped framework loaded on the way is not kept)
-    return page, 400 if (problem or error) else 200
+    return page, 400 if (problem or (form is not None and form.has_errors)) else 200
 
 
 @bp.get("/plans/<int:plan_id>/memo")
@@ -106,25 +103,20 @@ def page(plan_id: int):
 def save(plan_id: int):
     plan = _plan(plan_id)
     access.require_admin(current_user, plan.organization_id)
-    form = request.form
+    form = memo_form(_tools(plan))
+    if not form.validate():
+        return _render(plan, form=form)
     try:
-        text = (form.get("memo_date") or "").strip()
-        if not text:  # a memo about a past year never takes today's date by itself
-            raise ServiceError("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)")
-        try:
-            memo_date = thaidate.parse_date(text)
-        except thaidate.DateParseError as exc:
-            raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
         changed = save_memo(
             plan, current_user._get_current_object(), clock.now(),
-            office=form.get("office", ""), reference=form.get("reference", ""),
-            memo_date=memo_date, addressee=form.get("addressee", ""),
-            findings={code: form.get(f"findings-{code}", "") for code, _ in _tools(plan)},
+            office=form.office.data, reference=form.reference.data, memo_date=form.memo_date.data,
+            addressee=form.addressee.data, findings=form.findings(),
         )
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        return _render(_plan(plan_id), form=form.to_dict(), error=str(exc))
+        form.refuse(exc)
+        return _render(_plan(plan_id), form=form)
     flash("บันทึกแล้ว (saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
           "success" if changed else "info")
     return redirect(url_for("memo.page", plan_id=plan_id))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
-from ..db import UTCDateTime, db
+from ..db import Model, UTCDateTime
 
 
 class ReportKind(str, enum.Enum):
@@ -23,7 +23,7 @@ class SubmissionStatus(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
-class ReportSubmission(db.Model):
+class ReportSubmission(Model):
     """A report sent up the chain for acknowledgement (the routing the paper memo went through)."""
 
     __tablename__ = "report_submissions"
@@ -51,7 +51,7 @@ class ReportSubmission(db.Model):
     )
 
 
-class ReportAcknowledgement(db.Model):
+class ReportAcknowledgement(Model):
     """One level of the chain: who must acknowledge, in which order, and what they wrote."""
 
     __tablename__ = "report_acknowledgements"
@@ -71,7 +71,7 @@ class ReportAcknowledgement(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AnalysisMemo(db.Model):
+class AnalysisMemo(Model):
     """The O42 memo's header and the officer's own findings, per plan."""
 
     __tablename__ = "analysis_memos"
@@ -88,3 +88,24 @@ class AnalysisMemo(db.Model):
     #: JSON object: tool code → the officer's findings for that tool (editable text)
     findings_json: Mapped[str] = mapped_column(sa.Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SigningCertificate(Model):
+    """An organization's certificate for signing published PDFs (PAdES), one per
+    organization. The PKCS#12 file and its password are kept only encrypted with a
+    key derived from TRACKER_SECRET_KEY (reports/signing.py)."""
+
+    __tablename__ = "signing_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
+    #: Fernet token of the PKCS#12 file and its password
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: The certificate's subject and issuer as shown to the admin, e.g. "CN=เทศบาลตำบลบ้านเป็ด"
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()

@@ -76,19 +76,28 @@ def renderer_available(chromium: str | None = None) -> str | None:
 
 
 def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
-    """Print self-contained HTML to an A4 PDF (page size, margins and page
-    numbers come from the HTML's own @page rules)."""
+    """Print self-contained HTML to an A4 PDF/A-2b (page size, margins and page
+    numbers come from the HTML's own @page rules; PDF/A parts from pdfa.py)."""
     path = chromium or chromium_path()
     kind = renderer_available(path)
     if kind == "chromium":
-        return _with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path)))
+        return _archivable(_with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path))))
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
-        return _with_slot(lambda: _weasyprint_pdf(html))
+        return _archivable(_with_slot(lambda: _weasyprint_pdf(html)))
     if Path(path).is_file():
         # Chromium is there but Playwright, which drives it, is not: name the extra.
         raise ServiceError(str(extras.MissingExtra("pdf")))
     raise ServiceError(NO_RENDERER.format(path=path))
+
+
+def _archivable(data: bytes) -> bytes:
+    """The PDF as PDF/A-2b (pikepdf comes with the [pdf] extra, as Playwright does)."""
+    try:
+        from .pdfa import make_pdfa
+    except ImportError:
+        raise ServiceError(str(extras.MissingExtra("pdf"))) from None
+    return make_pdfa(data)
 
 
 def _with_slot(render):

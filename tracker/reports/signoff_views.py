@@ -11,15 +11,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
-from .. import access, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
 from ..plans import queries
 from ..plans.models import Plan
-from .followup import ROUNDS, resolve_as_of
+from .followup import resolve_as_of
+from .forms import AcknowledgeForm, SubmitForm, WithdrawForm, submit_form
 from .memo import build_memo, get_memo
 from .models import ReportKind, ReportSubmission, SubmissionStatus
 from .signoff import (
@@ -38,10 +39,6 @@ from .signoff import (
 )
 
 bp = Blueprint("signoff", __name__)
-
-#: Ids are 32-bit integers in the database; a larger one in a form is simply not there.
-MAX_ID = 2**31 - 1
-
 
 def _me() -> User:
     return current_user._get_current_object()
@@ -93,87 +90,77 @@ def index():
 
 # -- submitting -------------------------------------------------------------------------
 
-def _render_new(form: dict, error: str | None = None):
+def _submit_form(*, typed: bool) -> SubmitForm:
+    """The submit form: as typed (a POST), or from the address's plan_id/kind/as_of/round
+    with the organization's managers numbered in their usual order."""
     managers = default_chain(current_user.organization_id)
-    if "plan_id" not in form:
+    if typed:
+        form = submit_form(managers)
+    else:
+        data: dict[str, object] = {"kind": ReportKind.analysis.value}
         current = queries.current_plan(current_user.organization_id)
-        form["plan_id"] = str(current.id) if current else ""
-    form.setdefault("kind", ReportKind.analysis.value)
-    if not any(k.startswith("order-") for k in form):
-        for i, manager in enumerate(managers, start=1):
-            form[f"order-{manager.id}"] = str(i)
-    page = render_template(
-        "reports/submit.html", form=form, error=error, plans=_plans(), managers=managers,
-        kinds=list(ReportKind), rounds=ROUNDS,
-    )
-    return page, 400 if error else 200
+        data["plan_id"] = current.id if current else None
+        data.update({f"order-{m.id}": str(i) for i, m in enumerate(managers, start=1)})
+        args = request.args
+        form = submit_form(managers, formdata=None, data=data)
+        # Links from a report page preset some fields; they are read like typed ones.
+        for name in ("plan_id", "kind", "as_of", "round"):
+            if args.get(name):
+                form[name].process(MultiDict({name: args[name]}))
+    thai = bool(current_user.thai_digits)
+    form.plan_id.set_records(_plans(), text=lambda p: "{} · {}".format(
+        i18n._("แผนปีงบประมาณ %(year)s", year=thaidate.to_thai_digits(str(p.fiscal_year)) if thai else p.fiscal_year),
+        p.title))
+    return form
+
+
+def _render_new(form: SubmitForm):
+    page = render_template("reports/submit.html", form=form)
+    return page, 400 if form.has_errors else 200
 
 
 @bp.get("/reports/submissions/new")
 @login_required
 def new():
     access.require_admin(current_user, current_user.organization_id)
-    return _render_new({k: v for k, v in request.args.items() if k in ("plan_id", "kind", "as_of", "round")})
-
-
-def _chain_from_form(form) -> list[User]:
-    """The managers given a number, in that order (Thai digits accepted)."""
-    picked: list[tuple[int, User]] = []
-    for manager in default_chain(current_user.organization_id):
-        text = thaidate.to_arabic_digits(form.get(f"order-{manager.id}", "")).strip()
-        if not text:
-            continue
-        if not text.isdigit() or int(text) < 1:
-            raise ServiceError(f"ลำดับของ {manager.display_name} ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)")
-        picked.append((int(text), manager))
-    numbers = [n for n, _ in picked]
-    if len(set(numbers)) != len(numbers):
-        raise ServiceError("มีลำดับซ้ำกัน โปรดให้แต่ละคนมีลำดับไม่ซ้ำ (two managers have the same number)")
-    return [m for _, m in sorted(picked, key=lambda p: p[0])]
+    return _render_new(_submit_form(typed=False))
 
 
 @bp.post("/reports/submissions")
 @login_required
 def create():
     access.require_admin(current_user, current_user.organization_id)
-    form = request.form
+    form = _submit_form(typed=True)
+    if not form.validate():
+        return _render_new(form)
+    plan = form.plan_id.record
     try:
-        raw_plan = thaidate.to_arabic_digits(form.get("plan_id", "")).strip()
-        plan = db.session.get(Plan, int(raw_plan)) if raw_plan.isdigit() and int(raw_plan) <= MAX_ID else None
-        if plan is None or plan.organization_id != current_user.organization_id:
-            raise ServiceError("โปรดเลือกแผน (choose a plan)")
-        try:
-            kind = ReportKind(form.get("kind", ""))
-        except ValueError:
-            raise ServiceError("โปรดเลือกชนิดรายงาน (choose the kind of report)") from None
+        kind = ReportKind(form.kind.data)
         today = clock.today()
         if kind is ReportKind.followup:
-            as_of, round_ = resolve_as_of(plan.fiscal_year, form.get("as_of"), form.get("round"), today)
+            as_of, round_ = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data, today)
         else:
-            text = (form.get("as_of") or "").strip()
-            try:
-                as_of = thaidate.parse_date(text) if text else None
-            except thaidate.DateParseError as exc:
-                raise ServiceError(f"วันที่: {exc}") from None
             memo = get_memo(plan)
-            as_of = as_of or (memo.memo_date if memo and memo.memo_date else today)
+            as_of = form.as_of.data or (memo.memo_date if memo and memo.memo_date else today)
             round_ = None
             build_memo(plan)  # the memo must exist: missing scores are said here
         submission = submit_report(
-            plan, _me(), clock.now(), kind=kind, chain=_chain_from_form(form), as_of=as_of, round_=round_,
-            note=form.get("note", ""),
+            plan, _me(), clock.now(), kind=kind, chain=form.chain, as_of=as_of, round_=round_,
+            note=form.note.data,
         )
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        return _render_new(form.to_dict(), error=str(exc))
+        form.refuse(exc)
+        return _render_new(form)
     flash("ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว (submitted)", "success")
     return redirect(url_for("signoff.show", submission_id=submission.id))
 
 
 # -- one submission ---------------------------------------------------------------------
 
-def _render_show(submission: ReportSubmission, *, error: str | None = None, comment: str | None = None):
+def _render_show(submission: ReportSubmission, *, acknowledge_form: AcknowledgeForm | None = None,
+                 withdraw_form: WithdrawForm | None = None):
     plan = db.session.get(Plan, submission.plan_id)
     assert plan is not None
     nxt = next_in_line(submission)
@@ -198,10 +185,11 @@ def _render_show(submission: ReportSubmission, *, error: str | None = None, comm
         can_withdraw=access.is_org_admin(current_user, submission.organization_id)
         and submission.status is SubmissionStatus.pending,
         suggestions=COMMENT_SUGGESTIONS,
-        error=error,
-        comment=comment if comment is not None else COMMENT_SUGGESTIONS[0],
+        acknowledge_form=acknowledge_form or AcknowledgeForm(formdata=None, comment=COMMENT_SUGGESTIONS[0]),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
     )
-    return page, 400 if error else 200
+    refused = any(f is not None and f.has_errors for f in (acknowledge_form, withdraw_form))
+    return page, 400 if refused else 200
 
 
 @bp.get("/reports/submissions/<int:submission_id>")
@@ -214,27 +202,34 @@ def show(submission_id: int):
 @login_required
 def acknowledge_view(submission_id: int):
     submission = _submission(submission_id)
-    comment = request.form.get("comment", "")
-    try:
-        # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
-        acknowledge(submission, _me(), clock.now(), comment)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _render_show(_submission(submission_id), error=str(exc), comment=comment)
-    flash("บันทึกการพิจารณาแล้ว (acknowledged)", "success")
-    return redirect(url_for("signoff.show", submission_id=submission_id))
+    form = AcknowledgeForm()
+    if form.validate():
+        try:
+            # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
+            acknowledge(submission, _me(), clock.now(), form.comment.data)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
+        else:
+            flash("บันทึกการพิจารณาแล้ว (acknowledged)", "success")
+            return redirect(url_for("signoff.show", submission_id=submission_id))
+    return _render_show(_submission(submission_id), acknowledge_form=form)
 
 
 @bp.post("/reports/submissions/<int:submission_id>/withdraw")
 @login_required
 def withdraw_view(submission_id: int):
     submission = _submission(submission_id)
-    try:
-        withdraw(submission, _me(), clock.now(), request.form.get("reason", ""))
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _render_show(_submission(submission_id), error=str(exc))
-    flash("ถอนคืนรายงานแล้ว (withdrawn)", "success")
-    return redirect(url_for("signoff.show", submission_id=submission_id))
+    form = WithdrawForm()
+    if form.validate():
+        try:
+            withdraw(submission, _me(), clock.now(), form.reason.data)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
+        else:
+            flash("ถอนคืนรายงานแล้ว (withdrawn)", "success")
+            return redirect(url_for("signoff.show", submission_id=submission_id))
+    return _render_show(_submission(submission_id), withdraw_form=form)

@@ -24,18 +24,19 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, i18n, thaidate
+from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from .. import clock
-from ..plans import services as plan_services
 from ..plans import results
+from ..plans import services as plan_services
+from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
+from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from .followup import (
     ROUNDS,
-    Formatter,
     FollowupReport,
+    Formatter,
     build_report,
     render_html,
     report_filename,
@@ -44,6 +45,7 @@ from .followup import (
 )
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
+from .forms import ResultForm
 from .pdf import html_to_pdf
 from .signoff import followup_chain
 
@@ -266,7 +268,12 @@ def _result_figure(result: MeasureResult) -> str:
     return f"{f.number(result.value)} {f.t(result.unit)}".strip()
 
 
-def _render_result(measure: Measure, *, error: str | None = None, form: dict | None = None):
+def _render_result(measure: Measure, *, form: ResultForm | None = None,
+                   evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None):
+    result = results.get_result(measure)
+    if form is None:
+        form = ResultForm(formdata=None, data={"value": _result_value(result), "unit": result.unit if result else "",
+                                                "note": result.note if result else ""})
     page = render_template(
         "reports/result.html",
         result_value=_result_value,
@@ -274,16 +281,17 @@ def _render_result(measure: Measure, *, error: str | None = None, form: dict | N
         result_field_labels=RESULT_FIELD_LABELS,
         measure=measure,
         plan=measure.plan,
-        result=results.get_result(measure),
+        result=result,
         evidence=results.result_evidence(measure),
         journal=results.result_journal(measure),
         can_edit=access.can_edit_result(current_user, measure),
         allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
         max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
-        error=error,
-        form=form or {},
+        form=form,
+        evidence_pair=evidence_forms or new_evidence_forms(),
     )
-    return page, 400 if error else 200
+    refused = any(f.has_errors for f in (form, *(evidence_forms or ())))
+    return page, 400 if refused else 200
 
 
 @bp.get("/measures/<int:measure_id>/result")
@@ -297,19 +305,21 @@ def result(measure_id: int):
 def save_result(measure_id: int):
     measure = _measure(measure_id)
     access.require_result_editor(current_user, measure)
-    form = request.form
-    try:
-        changed = results.set_result(
-            measure, _me(), clock.now(),
-            value=form.get("value", ""), unit=form.get("unit", ""), note=form.get("note", ""),
-        )
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _render_result(_measure(measure_id), error=str(exc), form=form.to_dict())
-    flash("บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
-          "success" if changed else "info")
-    return redirect(url_for("reports.result", measure_id=measure_id))
+    form = ResultForm()
+    if form.validate():
+        try:
+            changed = results.set_result(
+                measure, _me(), clock.now(), value=form.value.data, unit=form.unit.data, note=form.note.data,
+            )
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.refuse(exc)
+        else:
+            flash("บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+                  "success" if changed else "info")
+            return redirect(url_for("reports.result", measure_id=measure_id))
+    return _render_result(_measure(measure_id), form=form)
 
 
 @bp.post("/measures/<int:measure_id>/result/evidence")
@@ -317,25 +327,27 @@ def save_result(measure_id: int):
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
     access.require_result_editor(current_user, measure)
+    kind = request.form.get("kind", "")
+    file_form, link_form = new_evidence_forms(kind)
+    form = file_form if kind == EvidenceKind.file.value else link_form
+    if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
+        form.form_errors.append(i18n.localize("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)"))
+        return _render_result(measure, evidence_forms=(file_form, link_form))
+    if not form.validate():
+        return _render_result(measure, evidence_forms=(file_form, link_form))
     upload_dir = _upload_dir()
     stored: list[Path] = []
     try:
-        kind = request.form.get("kind", "")
-        if kind == EvidenceKind.file.value:
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                raise ServiceError("โปรดเลือกไฟล์ที่จะแนบ (choose a file)")
+        if form is file_form:
+            upload = file_form.file.data
             ev = results.add_result_file(
                 measure, _me(), upload.filename, upload.stream, upload_dir,
                 int(current_app.config["MAX_CONTENT_LENGTH"]), clock.now(),
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
-        elif kind == EvidenceKind.link.value:
-            ev = results.add_result_link(measure, _me(), request.form.get("url", ""), request.form.get("title", ""),
-                                         clock.now())
         else:
-            raise ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)")
-        if request.form.get("public") in ("1", "on"):
+            ev = results.add_result_link(measure, _me(), link_form.url.data, link_form.title.data, clock.now())
+        if form.public.data:
             plan_services.set_evidence_public(ev, _me(), True, clock.now())
         db.session.commit()
     except BaseException as exc:
@@ -349,7 +361,8 @@ def add_result_evidence(measure_id: int):
         for path in stored:
             path.unlink(missing_ok=True)
         if isinstance(exc, ServiceError):
-            return _render_result(_measure(measure_id), error=str(exc), form=request.form.to_dict())
+            form.refuse(exc)
+            return _render_result(_measure(measure_id), evidence_forms=(file_form, link_form))
         raise
     flash("แนบหลักฐานแล้ว (evidence added)", "success")
     return redirect(url_for("reports.result", measure_id=measure_id))

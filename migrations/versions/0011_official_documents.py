@@ -1,7 +1,7 @@
 """official documents: the organization's emblem (ครุฑ) and Thai digits setting
 
-Revision ID: 0010_official_documents
-Revises: 0009_rate_limit
+Revision ID: 0011_official_documents
+Revises: 0010_signing_certificates
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_official_documents'
-down_revision = '0009_rate_limit'
+revision = '0011_official_documents'
+down_revision = '0010_signing_certificates'
 branch_labels = None
 depends_on = None
 

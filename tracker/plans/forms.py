@@ -1,0 +1,74 @@
+"""The step page's forms (status, progress note) and the evidence forms, which
+the follow-up result page shares (templates/plans/_evidence_forms.html)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from ..forms import BEDateField, Form, required
+from ..i18n import _, _l
+from .models import StepStatus
+
+
+class StatusForm(Form):
+    # Which status may follow which is the service's rule (services.TRANSITIONS), with its own messages.
+    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่ (choose the new status)"))],
+                        validate_choice=False)
+    note = TextAreaField(_l("บันทึก (note)"), description=_l(
+        "สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า (what was done, the result, or why it is late)"))
+    completed_on = BEDateField(_l("วันที่ดำเนินการแล้วเสร็จ (completed on)"), description=_l(
+        "ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"))
+    cancel_reason = StringField(_l("เหตุผลที่ยกเลิก (reason, when cancelling)"), render_kw={"maxlength": 1000})
+
+    def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.label.text = _("จาก “%(status)s” เป็น", status=_(current.label))
+        self.status.choices = [SelectChoice(s.value, _(s.label)) for s in next_statuses]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        if self.status.data != StepStatus.done.value:
+            # The completion date belongs to "done" only; typed for another status it is ignored.
+            self.completed_on.errors, self.completed_on.data = [], None
+        return not self.has_errors
+
+
+class CommentForm(Form):
+    comment = TextAreaField(_l("บันทึก (note)"), render_kw={"required": True})
+
+
+#: A box that is ticked sends "1" (or "on"); "0" is unticked too.
+_UNTICKED = ("", "0", "false", "off")
+
+
+class FileEvidenceForm(Form):
+    """Evidence as an uploaded file (steps and follow-up results share it)."""
+
+    kind = HiddenField(default="file")
+    file = FileField(_l("ไฟล์ (file)"), id="evidence-file", render_kw={"required": True})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-file-public", false_values=_UNTICKED)
+
+    def validate_file(self, field: FileField) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError(_("โปรดเลือกไฟล์ที่จะแนบ (choose a file)"))
+
+
+class LinkEvidenceForm(Form):
+    """Evidence as a link; whether the address is acceptable is the service's rule."""
+
+    kind = HiddenField(default="link")
+    url = StringField(_l("ลิงก์ (URL)"), id="evidence-url",
+                      render_kw={"type": "url", "required": True, "placeholder": "https://"})
+    title = StringField(_l("ชื่อที่แสดง (title)"), id="evidence-title", render_kw={"maxlength": 255})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
+
+
+def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvidenceForm]:
+    """The two evidence forms; the one named by `kind` ("file", "link") reads the request."""
+    file_form = FileEvidenceForm() if kind == "file" else FileEvidenceForm(formdata=None)
+    link_form = LinkEvidenceForm() if kind == "link" else LinkEvidenceForm(formdata=None)
+    return file_form, link_form

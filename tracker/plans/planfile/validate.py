@@ -1,0 +1,480 @@
+"""Validation shared by YAML and XLSX: both arrive as nested dicts and lists; every
+problem is collected with its place and raised together."""
+
+import difflib
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from ...auth.services import normalize_email
+from ...errors import ServiceError
+from ...thaidate import (
+    DateParseError,
+    PeriodError,
+    fiscal_year_bounds,
+    format_date,
+    format_period,
+    parse_date,
+    to_arabic_digits,
+)
+from ..models import PlanStatus
+from .dates import parse_period_text, resolve_due_dates
+from .spec import (
+    CONTROL_CHARS,
+    CONTROL_MESSAGE,
+    MAX_FISCAL_YEAR,
+    MAX_NAME,
+    MAX_PROVINCE,
+    MIN_FISCAL_YEAR,
+    SLUG_RE,
+    DepartmentSpec,
+    MeasureSpec,
+    OrganizationSpec,
+    PathT,
+    PlanFileError,
+    PlanSpec,
+    Problem,
+    StepSpec,
+    WeaknessSpec,
+)
+
+# ---------------------------------------------------------------------------
+# Validation shared by YAML and XLSX (both arrive as nested dicts and lists)
+# ---------------------------------------------------------------------------
+
+PLAN_KEYS = ("organization", "fiscal_year", "title", "status", "departments", "weaknesses")
+ORGANIZATION_KEYS = ("name", "slug", "province")
+DEPARTMENT_KEYS = ("name", "email")
+WEAKNESS_KEYS = ("title", "detail", "measures")
+MEASURE_KEYS = ("title", "owner", "period", "follow_up", "steps")
+STEP_KEYS = ("title", "owner", "start", "due", "assignee")
+PERIOD_KEYS = ("start", "end")
+
+#: Thai names of the keys, for "… is required" messages.
+FIELD_LABELS = {
+    "organization": "องค์กร", "name": "ชื่อ", "slug": "รหัสองค์กร", "fiscal_year": "ปีงบประมาณ",
+    "title": "ชื่อ", "owner": "ผู้รับผิดชอบ (กอง/สำนัก)", "period": "ระยะเวลาดำเนินการ",
+    "start": "วันเริ่ม", "end": "วันสิ้นสุด", "due": "วันครบกำหนด",
+}
+
+
+_TITLE_LABELS = {"weaknesses": "ชื่อประเด็น", "measures": "ชื่อมาตรการ", "steps": "ชื่อขั้นตอน", "departments": "ชื่อหน่วยงาน", "organization": "ชื่อองค์กร"}
+
+
+def _missing(path: PathT) -> str:
+    key = str(path[-1]) if path else ""
+    label = FIELD_LABELS.get(key, "")
+    if key in ("title", "name"):
+        parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
+        label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
+    return f"ต้องระบุ{label} ({key} is required)" if label else "ต้องระบุ (required)"
+
+
+EMPTY = "ต้องไม่เว้นว่าง (must not be empty)"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ค่าจริง/เท็จ (a yes/no value)"
+    if isinstance(value, (int, float)):
+        return "ตัวเลข (a number)"
+    if isinstance(value, (date, datetime)):
+        return "วันที่ (a date)"
+    if isinstance(value, list):
+        return "รายการ (a list)"
+    if isinstance(value, dict):
+        return "ชุดหัวข้อ (a mapping)"
+    if isinstance(value, str):
+        return "ข้อความ (text)"
+    return type(value).__name__
+
+
+def _collapse(text: str) -> str:
+    """Names compare after trimming and collapsing inner whitespace."""
+    return " ".join(text.split())
+
+
+class _Validator:
+    def __init__(self, locate: Callable[[PathT], str], source: str):
+        self.locate = locate
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, path: PathT, message: str) -> None:
+        self.problems.append(Problem(self.locate(path), message))
+
+    # -- generic shapes ------------------------------------------------------
+
+    def control_characters(self, value: Any, path: PathT) -> None:
+        """Refuse NUL and other control characters anywhere, keys included (escaped
+        in YAML as "\\0", or _x0000_ in a spreadsheet cell): the same message on every database."""
+        if isinstance(value, str):
+            if CONTROL_CHARS.search(value):
+                self.add(path, CONTROL_MESSAGE)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and CONTROL_CHARS.search(key):
+                    self.add(path, CONTROL_MESSAGE)
+                self.control_characters(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.control_characters(item, path + (i,))
+
+    def mapping(self, value: Any, path: PathT, allowed: tuple[str, ...]) -> dict | None:
+        if not isinstance(value, dict):
+            self.add(path, f"ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ{_kind(value)} (must be a mapping of key: value)")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.unknown_key(path, key, allowed)
+        return value
+
+    def unknown_key(self, path: PathT, key: Any, allowed: tuple[str, ...]) -> None:
+        key_text = str(key)
+        close = difflib.get_close_matches(key_text, allowed, n=1, cutoff=0.6)
+        th_hint = f" หมายถึง “{close[0]}” หรือไม่" if close else ""
+        en_hint = f"; did you mean '{close[0]}'?" if close else ""
+        self.add(
+            path + (key_text,),
+            f"ไม่รู้จักหัวข้อ “{key_text}”{th_hint} ใช้ได้: {', '.join(allowed)} "
+            f"(unknown key '{key_text}'{en_hint})",
+        )
+
+    def text(
+        self, obj: dict, key: str, path: PathT, *, required: bool, max_len: int | None = None
+    ) -> str | None:
+        value = obj.get(key)
+        return self.text_value(value, path + (key,), required=required, max_len=max_len, present=key in obj)
+
+    def text_value(
+        self, value: Any, path: PathT, *, required: bool, max_len: int | None = None, present: bool = True
+    ) -> str | None:
+        if value is None:
+            if required:
+                self.add(path, _missing(path) if not present else EMPTY)
+            return None
+        if not isinstance(value, str):
+            self.add(path, f"ต้องเป็นข้อความ แต่พบ{_kind(value)} (must be text)")
+            return None
+        value = value.strip()
+        if not value:
+            if required:
+                self.add(path, EMPTY)
+            return None
+        if max_len is not None and len(value) > max_len:
+            self.add(path, f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
+            return None
+        return value
+
+    def items(self, obj: dict, key: str, path: PathT, *, required: bool, what: str) -> list | None:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                one = {"weaknesses": "weakness", "measures": "measure", "steps": "step"}.get(key, key)
+                self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one {one} is required)")
+            return None
+        if not isinstance(value, list):
+            self.add(path + (key,), f"ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ{_kind(value)} (must be a list)")
+            return None
+        if not value and required:
+            self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (the list is empty)")
+            return None
+        return value
+
+    def date_value(self, value: Any, path: PathT) -> date | None:
+        if isinstance(value, datetime):
+            self.add(path, "ใส่เฉพาะวันที่ ไม่ต้องมีเวลา (a date without a time is expected)")
+            return None
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_date(value)
+            except DateParseError as exc:
+                self.add(path, str(exc))
+                return None
+        self.add(path, f"ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ{_kind(value)} (must be a date)")
+        return None
+
+    def period_value(self, value: Any, path: PathT) -> tuple[date, date] | None:
+        if value is None:
+            self.add(path, _missing(path))
+            return None
+        if isinstance(value, str):
+            try:
+                return parse_period_text(value)
+            except PeriodError as exc:
+                self.add(path, str(exc))
+                return None
+        if isinstance(value, dict):
+            obj = self.mapping(value, path, PERIOD_KEYS)
+            if obj is None:
+                return None
+            start = end = None
+            for key in PERIOD_KEYS:
+                if obj.get(key) is None:
+                    self.add(path + (key,), _missing(path + (key,)))
+                elif key == "start":
+                    start = self.date_value(obj[key], path + (key,))
+                else:
+                    end = self.date_value(obj[key], path + (key,))
+            if start and end and start > end:
+                self.add(path, f"วันเริ่ม {start.isoformat()} อยู่หลังวันสิ้นสุด {end.isoformat()} (the period ends before it starts)")
+                return None
+            return (start, end) if start and end else None
+        self.add(
+            path,
+            f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{_kind(value)} (must be a period)",
+        )
+        return None
+
+    # -- the plan ------------------------------------------------------------
+
+    def plan(self, raw: Any, problems: list[Problem] | None = None) -> PlanSpec:
+        self.problems.extend(problems or [])
+        self.control_characters(raw, ())
+        root = self.mapping(raw, (), PLAN_KEYS)
+        if root is None:
+            raise PlanFileError(self.problems)
+        org = self.organization(root)
+        fiscal_year = self.fiscal_year(root)
+        title = self.text(root, "title", (), required=True)
+        status = self.status(root)
+        departments = self.departments(root)
+        weaknesses: list[WeaknessSpec] = []
+        for i, raw_w in enumerate(self.items(root, "weaknesses", (), required=True, what="ประเด็นข้อบกพร่อง") or []):
+            weakness = self.weakness(raw_w, ("weaknesses", i), fiscal_year)
+            if weakness is not None:
+                weaknesses.append(weakness)
+        if self.problems:
+            raise PlanFileError(self.problems)
+        assert org is not None and fiscal_year is not None and title is not None
+        return PlanSpec(
+            organization=org,
+            fiscal_year=fiscal_year,
+            title=title,
+            status=status,
+            departments=departments,
+            weaknesses=weaknesses,
+            source=self.source,
+            organization_place=self.locate(("organization", "slug")),
+        )
+
+    def organization(self, root: dict) -> OrganizationSpec | None:
+        path: PathT = ("organization",)
+        if root.get("organization") is None:
+            self.add(path, _missing(path))
+            return None
+        obj = self.mapping(root["organization"], path, ORGANIZATION_KEYS)
+        if obj is None:
+            return None
+        name = self.text(obj, "name", path, required=True, max_len=MAX_NAME)
+        slug = self.text(obj, "slug", path, required=True)
+        if slug is not None and not SLUG_RE.fullmatch(slug):
+            self.add(
+                path + ("slug",),
+                f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
+                "(the slug must be 2-64 characters of a-z, 0-9 and -)",
+            )
+            slug = None
+        province = self.text(obj, "province", path, required=False, max_len=MAX_PROVINCE) or ""
+        if name is None or slug is None:
+            return None
+        return OrganizationSpec(name=_collapse(name), slug=slug, province=_collapse(province))
+
+    def fiscal_year(self, root: dict) -> int | None:
+        path: PathT = ("fiscal_year",)
+        value = root.get("fiscal_year")
+        if value is None:
+            self.add(path, _missing(path))
+            return None
+        if isinstance(value, str) and to_arabic_digits(value.strip()).isdigit():
+            value = int(to_arabic_digits(value.strip()))
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, f"ต้องเป็นปี พ.ศ. เช่น 2566 แต่พบ{_kind(value)} (must be a Buddhist Era year such as 2566)")
+            return None
+        if not MIN_FISCAL_YEAR <= value <= MAX_FISCAL_YEAR:
+            hint = f" หากเป็นปี ค.ศ. ให้ใช้ {value + 543}" if 1900 <= value <= 2200 else ""
+            en_hint = f"; {value} looks like a Gregorian year, use {value + 543}" if hint else ""
+            self.add(
+                path,
+                f"ปีงบประมาณ {value} ต้องเป็นปี พ.ศ. ระหว่าง {MIN_FISCAL_YEAR}–{MAX_FISCAL_YEAR}{hint} "
+                f"(the fiscal year must be a Buddhist Era year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}{en_hint})",
+            )
+            return None
+        return value
+
+    def status(self, root: dict) -> PlanStatus | None:
+        value = root.get("status")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            wanted = value.strip().lower()
+            for status in PlanStatus:
+                if wanted in (status.value, status.label):
+                    return status
+        self.add(
+            ("status",),
+            f"สถานะแผนต้องเป็น draft (ร่าง), active (ดำเนินการ) หรือ closed (ปิดแล้ว) ไม่ใช่ “{value}” "
+            "(status must be draft, active or closed)",
+        )
+        return None
+
+    def departments(self, root: dict) -> list[DepartmentSpec]:
+        out: list[DepartmentSpec] = []
+        first_seen: dict[str, int] = {}
+        for i, raw in enumerate(self.items(root, "departments", (), required=False, what="หน่วยงาน") or []):
+            path: PathT = ("departments", i)
+            email: str | None = None
+            if isinstance(raw, str):
+                name = self.text_value(raw, path, required=True, max_len=MAX_NAME)
+            else:
+                obj = self.mapping(raw, path, DEPARTMENT_KEYS)
+                if obj is None:
+                    continue
+                name = self.text(obj, "name", path, required=True, max_len=MAX_NAME)
+                raw_email = self.text(obj, "email", path, required=False)
+                if raw_email is not None:
+                    try:
+                        email = normalize_email(raw_email)
+                    except ServiceError as exc:
+                        self.add(path + ("email",), str(exc))
+            if name is None:
+                continue
+            name = _collapse(name)
+            if name in first_seen:
+                self.add(
+                    path + ("name",),
+                    f"ชื่อหน่วยงาน “{name}” ซ้ำกับ {self.locate(('departments', first_seen[name]))} "
+                    f"(duplicate department name)",
+                )
+                continue
+            first_seen[name] = i
+            out.append(DepartmentSpec(name=name, email=email, place=self.locate(path)))
+        return out
+
+    def weakness(self, raw: Any, path: PathT, fiscal_year: int | None) -> WeaknessSpec | None:
+        obj = self.mapping(raw, path, WEAKNESS_KEYS)
+        if obj is None:
+            return None
+        title = self.text(obj, "title", path, required=True)
+        detail = self.text(obj, "detail", path, required=False) or ""
+        measures = []
+        for j, raw_m in enumerate(self.items(obj, "measures", path, required=True, what="มาตรการ") or []):
+            measure = self.measure(raw_m, path + ("measures", j), fiscal_year)
+            if measure is not None:
+                measures.append(measure)
+        if title is None:
+            return None
+        return WeaknessSpec(title=title, detail=detail, measures=measures, place=self.locate(path))
+
+    def measure(self, raw: Any, path: PathT, fiscal_year: int | None) -> MeasureSpec | None:
+        obj = self.mapping(raw, path, MEASURE_KEYS)
+        if obj is None:
+            return None
+        title = self.text(obj, "title", path, required=True)
+        owner = self.text(obj, "owner", path, required=True, max_len=MAX_NAME)
+        period = self.period_value(obj.get("period"), path + ("period",))
+        if period is not None and fiscal_year is not None:
+            fy_start, fy_end = fiscal_year_bounds(fiscal_year)
+            if period[1] < fy_start or period[0] > fy_end:
+                self.add(
+                    path + ("period",),
+                    f"ระยะเวลา {format_period(*period)} ไม่อยู่ในปีงบประมาณ {fiscal_year} "
+                    f"({format_date(fy_start)} – {format_date(fy_end)}) "
+                    f"(the period {period[0].isoformat()}..{period[1].isoformat()} does not overlap "
+                    f"fiscal year {fiscal_year}: {fy_start.isoformat()}..{fy_end.isoformat()})",
+                )
+                period = None
+        follow_up = self.text(obj, "follow_up", path, required=False) or ""
+        raw_steps = self.items(obj, "steps", path, required=True, what="ขั้นตอน") or []
+        drafts = [self.step(raw_s, path + ("steps", k), period) for k, raw_s in enumerate(raw_steps)]
+        if title is None or owner is None or period is None or any(d is None for d in drafts):
+            return None
+        steps = self.resolve_steps(drafts, period, path)  # type: ignore[arg-type]
+        if steps is None:
+            return None
+        return MeasureSpec(
+            title=title,
+            owner=_collapse(owner),
+            period_start=period[0],
+            period_end=period[1],
+            follow_up=follow_up,
+            steps=steps,
+            place=self.locate(path),
+        )
+
+    def step(self, raw: Any, path: PathT, period: tuple[date, date] | None) -> dict | None:
+        """A step with its given dates (either may be None); None if it has problems."""
+        if isinstance(raw, str) or raw is None:
+            title = self.text_value(raw, path, required=True)
+            return None if title is None else {
+                "title": title, "owner": None, "start": None, "due": None, "assignee": None, "path": path,
+            }
+        before = len(self.problems)
+        obj = self.mapping(raw, path, STEP_KEYS)
+        if obj is None:
+            return None
+        title = self.text(obj, "title", path, required=True)
+        owner = self.text(obj, "owner", path, required=False, max_len=MAX_NAME)
+        start = self.date_value(obj["start"], path + ("start",)) if obj.get("start") is not None else None
+        due = self.date_value(obj["due"], path + ("due",)) if obj.get("due") is not None else None
+        assignee = None
+        raw_assignee = self.text(obj, "assignee", path, required=False)
+        if raw_assignee is not None:
+            try:
+                assignee = normalize_email(raw_assignee)
+            except ServiceError as exc:
+                self.add(path + ("assignee",), str(exc))
+        if period is not None:
+            if due is not None and not period[0] <= due <= period[1]:
+                self.add(
+                    path + ("due",),
+                    f"วันครบกำหนด {format_date(due)} อยู่นอกระยะเวลาของมาตรการ "
+                    f"({format_date(period[0])} – {format_date(period[1])}) "
+                    f"(due date {due.isoformat()} is outside the measure's period "
+                    f"{period[0].isoformat()}..{period[1].isoformat()})",
+                )
+            if start is not None and not period[0] <= start <= period[1]:
+                self.add(
+                    path + ("start",),
+                    f"วันเริ่ม {format_date(start)} อยู่นอกระยะเวลาของมาตรการ "
+                    f"({format_date(period[0])} – {format_date(period[1])}) "
+                    f"(start date {start.isoformat()} is outside the measure's period)",
+                )
+        if len(self.problems) > before:
+            return None
+        return {
+            "title": title, "owner": _collapse(owner) if owner else None, "start": start, "due": due,
+            "assignee": assignee, "path": path,
+        }
+
+    def resolve_steps(self, drafts: list[dict], period: tuple[date, date], path: PathT) -> list[StepSpec] | None:
+        dues = resolve_due_dates(period[0], period[1], [d["due"] for d in drafts])
+        steps: list[StepSpec] = []
+        ok = True
+        for draft, due in zip(drafts, dues):
+            start = draft["start"] or period[0]
+            if start > due:
+                computed = "" if draft["due"] else " ซึ่งระบบคำนวณให้ (computed; give a due date)"
+                self.add(
+                    draft["path"] + ("start",),
+                    f"วันเริ่ม {format_date(start)} อยู่หลังวันครบกำหนด {format_date(due)}{computed} "
+                    f"(start {start.isoformat()} is after the due date {due.isoformat()})",
+                )
+                ok = False
+                continue
+            steps.append(
+                StepSpec(
+                    title=draft["title"],
+                    owner=draft["owner"],
+                    start=start,
+                    due=due,
+                    assignee=draft["assignee"],
+                    place=self.locate(draft["path"]),
+                    assignee_place=self.locate(draft["path"] + ("assignee",)),
+                )
+            )
+        return steps if ok else None
+
+
