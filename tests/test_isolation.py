@@ -493,7 +493,7 @@ def test_commands_with_org_touch_only_that_organization(app, runner, orgs, tmp_p
         "status": ["--year", "2566", "--json"],
         "ita show": ["--year", "2565", "--json"],
         "report": ["--year", "2566", "--as-of", "2023-08-01", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")],
-        "analysis": ["--year", "2566", "--format", "docx", "-o", str(tmp_path / "memo.docx")],
+        "analysis": ["--year", "2566", "--format", "docx", "-o", str(tmp_path / "memo.docx"), "--date", "12/10/2565"],
         "rollover": ["--from", "2566"],
         "user create": ["--email", "new@aqxa.go.th", "--name", "ใหม่", "--role", "viewer", "--password", "secret-2566"],
         "import-plan": [str(memo), "--dry-run"],

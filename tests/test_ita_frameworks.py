@@ -184,7 +184,7 @@ def test_years_with_different_frameworks_compare_only_what_both_have(world):
     plan = Plan(organization=world.org, fiscal_year=2567, title="มาตรการ 2567", status=PlanStatus.active)
     db.session.add(plan)
     db.session.commit()
-    memo = build_memo(plan, today=date(2023, 11, 1))
+    memo = build_memo(plan, memo_date=date(2023, 11, 1))
     notes = "\n".join(memo.comparison_notes)
     assert "กรอบการประเมินของปีงบประมาณ พ.ศ. ๒๕๖๕ และ พ.ศ. ๒๕๖๖ แตกต่างกัน" in notes
     assert "ตัวชี้วัดที่มีเฉพาะปี ๒๕๖๖ (ไม่มีคะแนนปีก่อนให้เปรียบเทียบ): ตัวชี้วัดที่ ๘ การปรับปรุงระบบการทำงาน, " \
@@ -209,7 +209,7 @@ def test_a_first_year_memo_shows_this_years_scores_and_says_there_is_no_comparis
     save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
     plan = _plan_2570(world)
     assert plan.assessed_year == 2569
-    memo = build_memo(plan, today=date(2026, 11, 2))
+    memo = build_memo(plan, memo_date=date(2026, 11, 2))
     notes = "\n".join(memo.comparison_notes)
     assert "ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. ๒๕๖๘ ในระบบ" in notes and "โดยไม่มีการเปรียบเทียบกับปีก่อน" in notes
     # The rating and the condition that lowered it.
@@ -227,7 +227,7 @@ def test_item_codes_come_from_the_framework_in_the_memo_report_public_page_and_f
     publish_dict(rated_2569())
     save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
     plan = _plan_2570(world)
-    memo = build_memo(plan, today=date(2026, 11, 2))
+    memo = build_memo(plan, memo_date=date(2026, 11, 2))
     assert "ตามข้อ O๒๕ การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร และ O๒๖ รายงานผลการดำเนินการ" in memo.background
     assert "O๔๒" not in memo.background and "ตัวชี้วัดย่อยที่" not in memo.background  # 2569 cites no sub-indicator
     assert memo_filename(memo, "docx")[1] == "O25-analysis-testorg-2570.docx"

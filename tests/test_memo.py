@@ -84,7 +84,7 @@ def banpet(app, ctx):
 
 
 def docx_of(plan: Plan) -> docx.document.Document:
-    return readable_docx(memo_docx(build_memo(plan, today=SEED_DAY)))
+    return readable_docx(memo_docx(build_memo(plan, memo_date=SEED_DAY)))
 
 
 def table_starting(document, first_header: str):
@@ -200,7 +200,7 @@ def test_the_measures_table_is_the_plan(banpet):
 
 
 def test_the_docx_uses_the_official_font_in_every_slot(banpet):
-    data = memo_docx(build_memo(banpet.plan, today=SEED_DAY))
+    data = memo_docx(build_memo(banpet.plan, memo_date=SEED_DAY))
     archive = zipfile.ZipFile(io.BytesIO(data))
     styles = archive.read("word/styles.xml").decode()
     normal = re.search(r'<w:style [^>]*w:styleId="Normal".*?</w:style>', styles, re.S).group(0)
@@ -222,7 +222,7 @@ def test_the_docx_uses_the_official_font_in_every_slot(banpet):
 
 
 def test_findings_default_and_the_officers_own_text(banpet):
-    memo = build_memo(banpet.plan, today=SEED_DAY)
+    memo = build_memo(banpet.plan, memo_date=SEED_DAY)
     iit = memo.tools[0]
     assert iit.findings_default
     assert iit.findings == ["ทั้งนี้ หน่วยงานควรนำประเด็นของตัวชี้วัดที่ ๔ การใช้ทรัพย์สินของราชการ "
@@ -231,7 +231,7 @@ def test_findings_default_and_the_officers_own_text(banpet):
         "EIT": "โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้\nทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี 2566",
     })
     db.session.commit()
-    memo = build_memo(banpet.plan, today=SEED_DAY)
+    memo = build_memo(banpet.plan, memo_date=SEED_DAY)
     eit = memo.tools[1]
     assert not eit.findings_default
     assert eit.findings == ["โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้",
@@ -268,7 +268,7 @@ def test_the_pdf_text_has_the_tables_and_every_step(banpet, app, tmp_path, artif
     pytest.importorskip("playwright.sync_api")
     app.config["TRACKER_CHROMIUM"] = CHROMIUM
     path = tmp_path / "memo.pdf"
-    path.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet.plan, today=SEED_DAY))))
+    path.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet.plan, memo_date=SEED_DAY))))
     shutil.copy(path, artifacts_dir / "memo-banpet-2566.pdf")
     assert pdf_pages(path) >= 6
     text = pdf_text(path, layout=True)
@@ -325,7 +325,7 @@ def other_organization(with_2564: bool = True, skip: tuple[int, ...] = ()) -> tu
 
 def test_another_organization_gets_its_own_memo(banpet):
     plan, _ = other_organization()
-    memo = build_memo(plan, today=date(2022, 11, 15))
+    memo = build_memo(plan, memo_date=date(2022, 11, 15))
     document = readable_docx(memo_docx(memo))
     text = text_of(document)
     html = re.sub(r"<[^>]+>", "", render_memo_html(memo))  # the text, without the no-break spans
@@ -365,7 +365,7 @@ def test_missing_scores_say_which_years_and_indicators(banpet):
     # No 2564 at all is a first year (the memo says there is no comparison); a gap in 2565 is not.
     plan, _ = other_organization(with_2564=False, skip=(4, 7))
     with pytest.raises(MissingScores) as caught:
-        build_memo(plan, today=date(2022, 11, 15))
+        build_memo(plan, memo_date=date(2022, 11, 15))
     message = str(caught.value)
     assert "2564" not in message.split("(the memo")[0].replace("ปีงบประมาณ 2565 ไม่ได้", "")
     assert "ปีงบประมาณ 2565 ขาดคะแนน ตัวชี้วัดที่ 4 การใช้ทรัพย์สินของราชการ, ตัวชี้วัดที่ 7 ประสิทธิภาพการสื่อสาร" in message
@@ -390,7 +390,8 @@ def test_missing_scores_are_a_400_and_exit_1(banpet, login, runner, tmp_path):
 
 def test_tracker_analysis_writes_the_docx(banpet, runner, tmp_path):
     out = tmp_path / "o42.docx"
-    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "๒๕๖๖", "--format", "docx", "-o", str(out)])
+    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "๒๕๖๖", "--format", "docx", "-o", str(out),
+                                 "--date", "12 ต.ค. 2565"])
     assert result.exit_code == 0, result.output
     assert "ลงไฟล์" in result.output
     document = readable_docx(str(out))
@@ -402,7 +403,8 @@ def test_tracker_analysis_writes_the_pdf(banpet, runner, tmp_path, app):
     pytest.importorskip("playwright.sync_api")
     app.config["TRACKER_CHROMIUM"] = CHROMIUM
     out = tmp_path / "o42.pdf"
-    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "pdf", "-o", str(out)])
+    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "pdf", "-o", str(out),
+                                 "--date", "12/10/2565"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF-")
 
@@ -453,7 +455,7 @@ def test_admin_edits_the_header_and_findings_journaled(banpet, login):
         "findings-OIT": "",
     })
     assert response.status_code == 302
-    memo = build_memo(plan, today=SEED_DAY)
+    memo = build_memo(plan)
     assert memo.header.reference == "กยง ๕๐๐/๒๕๖๕" and memo.header.date_text == "๑๕ ตุลาคม ๒๕๖๕"
     assert memo.tools[0].findings == ["บุคลากรบางรายนำทรัพย์สินไปใช้"]
     entries = db.session.scalars(
@@ -473,7 +475,7 @@ def test_a_bad_date_is_refused_and_nothing_saved(banpet, login):
     response = client.post(f"/plans/{plan.id}/memo", data={"reference": "ใหม่", "memo_date": "31/02/2566"})
     assert response.status_code == 400
     assert "ไม่มีวันที่ 31" in response.get_data(as_text=True)
-    assert build_memo(plan, today=SEED_DAY).header.reference == "กยง ๔๙๔/๒๕๖๕"
+    assert build_memo(plan).header.reference == "กยง ๔๙๔/๒๕๖๕"
 
 
 def test_only_admins_edit_and_strangers_see_nothing(banpet, login):
@@ -489,7 +491,7 @@ def test_only_admins_edit_and_strangers_see_nothing(banpet, login):
     admin = login(demo_user(banpet, Role.admin), DEMO_PASSWORD)
     forged = admin.post(f"/plans/{plan.id}/memo", data={"reference": "x", "csrf_token": "bad"})
     assert forged.status_code == 400
-    assert build_memo(plan, today=SEED_DAY).header.reference == "กยง ๔๙๔/๒๕๖๕"
+    assert build_memo(plan).header.reference == "กยง ๔๙๔/๒๕๖๕"
 
 
 def test_save_memo_journals_and_refuses_overlong_text(banpet):

@@ -109,7 +109,7 @@ def check_pdf(pdf: Path) -> str:
 
 def test_the_memo_pdf_is_an_official_document(banpet, chromium, tmp_path, artifacts_dir):
     pdf = tmp_path / "memo.pdf"
-    pdf.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet, today=SEED_DAY))))
+    pdf.write_bytes(html_to_pdf(render_memo_html(build_memo(banpet, memo_date=SEED_DAY))))
     shutil.copy(pdf, artifacts_dir / "official-memo.pdf")
     text = check_pdf(pdf)
     lines = [" ".join(line.split()) for line in pdf_text(pdf, layout=True).splitlines()]
@@ -179,7 +179,7 @@ def libreoffice(tmp_path):
 
 def test_docx_in_libreoffice_breaks_lines_between_words_only(banpet, libreoffice, tmp_path, artifacts_dir):
     memo = tmp_path / "memo.docx"
-    memo.write_bytes(memo_docx(build_memo(banpet, today=SEED_DAY)))
+    memo.write_bytes(memo_docx(build_memo(banpet, memo_date=SEED_DAY)))
     report = tmp_path / "report.docx"
     report.write_bytes(followup_docx(build_report(banpet, date(2023, 8, 1), thai_digits=True)))
     for docx in (memo, report):
@@ -212,3 +212,275 @@ def test_scores_have_one_rule():
 
     assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == \
         ["๙๗.๐๐", "๑๐๐", "๙๕.๑๐", "๐.๐๐"]
+
+
+# -- the บันทึกข้อความ form: emblem, header, signature, endorsements, date, digits ---------------
+
+def emblem_png(size: int = 240) -> bytes:
+    """A stand-in for the ครุฑ file an agency uploads: a gold disc on a transparent ground."""
+    import struct
+    import zlib
+
+    rows = []
+    for y in range(size):
+        row = bytearray([0])
+        for x in range(size):
+            inside = (x - size / 2) ** 2 + (y - size / 2) ** 2 <= (size / 2 - 4) ** 2
+            row += bytes((196, 32, 38, 255) if inside and abs(x - size / 2) < size / 8 else
+                         (212, 160, 23, 255) if inside else (0, 0, 0, 0))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+            + chunk(b"IEND", b""))
+
+
+def upload_emblem(client, data: bytes = None, name: str = "garuda.png"):
+    import io
+
+    return client.post("/admin/documents", data={"emblem": (io.BytesIO(data or emblem_png()), name),
+                                                 "thai_digits": "1"}, content_type="multipart/form-data")
+
+
+def admin_client(plan, login):
+    from tracker.auth.models import Role, User
+    from tracker.demo import DEMO_PASSWORD
+
+    admin = db.session.scalar(
+        __import__("sqlalchemy").select(User).where(User.organization_id == plan.organization_id,
+                                                    User.role == Role.admin))
+    return login(admin, DEMO_PASSWORD)
+
+
+def endorsement_chain(plan):
+    """ผอ.กอง → ปลัด → รองปลัด → รองนายก → นายก; the first two have acknowledged."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from tests.conftest import make_user
+    from tracker.auth.models import Role, User
+    from tracker.reports.signoff import acknowledge, submit_report
+
+    org = plan.organization
+    levels = [("director@banpet.example", "สมศรี ตั้งใจ", "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ"),
+              ("manager@banpet.example", None, None),
+              ("deputy@banpet.example", "วิชัย รอบคอบ", "รองปลัดเทศบาล"),
+              ("vicemayor@banpet.example", "สุนทร ใจกว้าง", "รองนายกเทศมนตรี"),
+              ("mayor@banpet.example", "บุญมี ศรีสุข", "นายกเทศมนตรีตำบลบ้านเป็ด")]
+    chain = []
+    for email, name, position in levels:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = make_user(org, email, Role.manager, name=name)
+            user.position = position
+        chain.append(user)
+    db.session.flush()
+    admin = db.session.scalar(sa.select(User).where(User.organization_id == org.id, User.role == Role.admin))
+    now = bangkok(SEED_DAY)
+    submission = submit_report(plan, admin, now, kind="analysis", chain=chain, as_of=SEED_DAY)
+    acknowledge(submission, chain[0], now + timedelta(days=1), "เห็นควรเสนอปลัดเทศบาลเพื่อโปรดพิจารณา")
+    acknowledge(submission, chain[1], now + timedelta(days=2), "ทราบ เห็นควรเผยแพร่")
+    db.session.commit()
+    return chain
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    return [" ".join(page.split()) for page in pdf_text(pdf, layout=False).split("\f")]
+
+
+def test_the_memo_is_the_official_form_with_emblem_and_endorsements(banpet, chromium, login, runner, tmp_path,
+                                                                     artifacts_dir):
+    client = admin_client(banpet, login)
+    # Until the emblem is uploaded, the admin is told on the document pages.
+    assert "ยังไม่มีตราครุฑของหน่วยงาน" in client.get(f"/plans/{banpet.id}/memo").get_data(as_text=True)
+    assert "ยังไม่มีตราครุฑของหน่วยงาน" in client.get(f"/plans/{banpet.id}/report").get_data(as_text=True)
+    assert upload_emblem(client).status_code == 302
+    assert "ยังไม่มีตราครุฑ" not in client.get(f"/plans/{banpet.id}/memo").get_data(as_text=True)
+    endorsement_chain(banpet)
+
+    out = tmp_path / "memo.pdf"
+    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "pdf", "-o", str(out),
+                                 "--date", "12 ต.ค. 2565", "--number", "กยง 494/2565",
+                                 "--addressee", "นายกเทศมนตรีตำบลบ้านเป็ด"])
+    assert result.exit_code == 0, result.output
+    shutil.copy(out, artifacts_dir / "official-memo-form.pdf")
+    check_pdf(out)
+    # The emblem is an image on page 1, 1.5 cm high (at most a little more than 40 pt).
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(out)], capture_output=True,
+                            text=True, check=True).stdout.splitlines()[2:]
+    assert len(images) >= 1 and images[0].split()[3:5] == ["240", "240"], images
+    pages = pdf_pages(out)
+    first = pages[0]
+    for expected in ("บันทึกข้อความ", "ส่วนราชการ งานบริการและเผยแพร่วิชาการ", "ที่ กยง ๔๙๔/๒๕๖๕",
+                     "วันที่ ๑๒ ตุลาคม ๒๕๖๕", "เรื่อง รายงานการวิเคราะห์ผลการประเมิน",
+                     "เรียน นายกเทศมนตรีตำบลบ้านเป็ด"):
+        assert expected in first, expected
+    everything = " ".join(pages)
+    # The signature: name in parentheses, then the position; no role in brackets.
+    assert "(ลงชื่อ)" in first and "(ผู้ดูแลระบบ)" not in everything
+    # The endorsements in order, each with its comment and date; those to come keep lines to fill in.
+    order = ["ความเห็นผู้อำนวยการกองยุทธศาสตร์และงบประมาณ เห็นควรเสนอปลัดเทศบาลเพื่อโปรดพิจารณา",
+             "(สมศรี ตั้งใจ)", "๑๓ ตุลาคม ๒๕๖๕", "ความเห็นปลัดเทศบาล ทราบ เห็นควรเผยแพร่", "๑๔ ตุลาคม ๒๕๖๕",
+             "ความเห็นรองปลัดเทศบาล ....", "(วิชัย รอบคอบ)", "ความเห็นรองนายกเทศมนตรี ....",
+             "ความเห็นนายกเทศมนตรีตำบลบ้านเป็ด ....", "(บุญมี ศรีสุข)"]
+    positions = [everything.find(text) for text in order]
+    assert -1 not in positions and positions == sorted(positions), list(zip(order, positions))
+    # Thai digits only (the organization's default), one kind in the whole document.
+    assert not re.search(r"[0-9]", everything), re.findall(r".{12}[0-9]+.{12}", everything)[:5]
+    pngs = render_pngs(out, artifacts_dir, "official-memo-form")
+    assert pngs
+
+
+def test_continuation_markers_quote_the_next_page(banpet, chromium, tmp_path, artifacts_dir):
+    from tracker.reports.memo_cli import render_memo
+
+    out = tmp_path / "memo.pdf"
+    out.write_bytes(render_memo(build_memo(banpet), "pdf"))
+    shutil.copy(out, artifacts_dir / "official-memo-markers.pdf")
+    listing = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True)
+    raw = [page for page in listing.stdout.split("\f") if page.strip()]
+    assert len(raw) >= 4
+
+    def marker_of(page: str) -> str | None:
+        return next((line.strip() for line in page.splitlines() if line.startswith("/ ")), None)
+
+    for number, page in enumerate(raw[:-1]):
+        marker = marker_of(page)
+        assert marker and marker.endswith("..."), (number + 1, page[:200])
+        opening = marker[2:-3].replace(" ", "")
+        following = "".join(line for line in raw[number + 1].splitlines() if not line.startswith("/ "))
+        following = re.sub(r"^\s*-\s*[๐-๙]+\s*-", "", following).replace(" ", "").replace("\n", "")
+        assert opening and opening in following[:400], (number + 1, marker, following[:200])
+        assert "ประเด็นที่เป็นข้อบกพร่อง" not in marker and "ปีงบประมาณพ.ศ." not in opening[:16], marker
+    assert marker_of(raw[-1]) is None  # nothing continues after the last page
+    # The seed's marker: the measures table continues with its next row.
+    assert any(marker_of(page).startswith("/ ๒) โครงการ") for page in raw[:-1] if marker_of(page)), \
+        [marker_of(page) for page in raw]
+    render_pngs(out, artifacts_dir, "official-memo-markers")
+
+
+def test_a_memo_without_a_date_is_not_printed(banpet, login, runner, tmp_path):
+    save_memo(banpet, None, bangkok(SEED_DAY), memo_date=None)
+    db.session.commit()
+    out = tmp_path / "memo.docx"
+    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "docx", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ" in result.output and "--date" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    client = admin_client(banpet, login)
+    page = client.get(f"/plans/{banpet.id}/memo").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="memo_date"[^>]*\brequired\b', page)
+    assert "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ" in page and f"/plans/{banpet.id}/memo.pdf" not in page
+    download = client.get(f"/plans/{banpet.id}/memo.docx")
+    assert download.status_code == 400 and "ยังไม่ได้ระบุวันที่" in download.get_data(as_text=True)
+    refused = client.post(f"/plans/{banpet.id}/memo", data={"reference": "กยง ๑/๒๕๖๕", "memo_date": ""})
+    assert refused.status_code == 400 and "กรอกวันที่ของบันทึกข้อความ" in refused.get_data(as_text=True)
+    assert build_memo(banpet).header.reference == "กยง ๔๙๔/๒๕๖๕"  # nothing saved
+    # The covering memo of the follow-up report asks for its date too.
+    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--as-of", "2023-03-31",
+                                 "--format", "pdf", "-o", str(tmp_path / "cover.pdf"), "--cover"])
+    assert result.exit_code == 2 and "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง" in result.output
+    response = client.post(f"/plans/{banpet.id}/report/cover", data={"as_of": "2023-03-31", "format": "pdf"})
+    assert response.status_code == 400 and "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง" in response.get_data(as_text=True)
+    # Header options belong to the covering memo only.
+    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--format", "pdf",
+                                 "-o", str(tmp_path / "r.pdf"), "--date", "5/4/2566"])
+    assert result.exit_code == 2 and "--cover" in result.output
+
+
+def test_the_covering_memo_of_the_report(banpet, chromium, libreoffice, login, runner, tmp_path, artifacts_dir):
+    client = admin_client(banpet, login)
+    upload_emblem(client)
+    findings = tmp_path / "findings.txt"
+    findings.write_text("มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ\n", encoding="utf-8")
+    out = tmp_path / "cover.pdf"
+    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--round", "6", "--format", "pdf",
+                                 "-o", str(out), "--cover", "--date", "5 เม.ย. 2566", "--number", "กยง 501/2566",
+                                 "--findings", str(findings)])
+    assert result.exit_code == 0, result.output
+    shutil.copy(out, artifacts_dir / "official-cover.pdf")
+    check_pdf(out)
+    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert images and images[0].split()[0] == "1"  # the emblem, on page 1
+    text = " ".join(pdf_pages(out))
+    for expected in ("บันทึกข้อความ", "ที่ กยง ๕๐๑/๒๕๖๖", "วันที่ ๕ เมษายน ๒๕๖๖",
+                     "เรื่อง รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน",
+                     "ปีงบประมาณ พ.ศ. ๒๕๖๖ รอบ ๖ เดือน", "เรียน นายกเทศมนตรีตำบลบ้านเป็ด",
+                     "ข้อมูล ณ วันที่ ๓๑ มีนาคม ๒๕๖๖", "มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ", "(ลงชื่อ)"):
+        assert expected in text, expected
+    assert not re.search(r"[0-9]", text)
+    lines = [line.strip() for line in pdf_text(out, layout=False).splitlines() if line.strip()]
+    for before, after in zip(lines, lines[1:]):  # compounds ICU would break stay whole
+        assert not (before.endswith("หน่วย") and after.startswith("งาน")), (before, after)
+        assert not (before.endswith("ส่ง") and after.startswith("เสริม")), (before, after)
+    render_pngs(out, artifacts_dir, "official-cover")
+    # The web form gives the same memo as DOCX; LibreOffice shows the emblem and Thai digits.
+    response = client.post(f"/plans/{banpet.id}/report/cover", data={
+        "as_of": "2023-03-31", "format": "docx", "memo_date": "5/4/2566", "reference": "กยง ๕๐๑/๒๕๖๖"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    docx = tmp_path / "cover.docx"
+    docx.write_bytes(response.data)
+    pdf = libreoffice(docx)
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert listing and listing[0].split()[0] == "1"
+    text = " ".join(pdf_pages(pdf))
+    assert "ที่ กยง ๕๐๑/๒๕๖๖" in text and "วันที่ ๕ เมษายน ๒๕๖๖" in text
+    render_pngs(pdf, artifacts_dir, "official-cover-libreoffice")
+
+
+def test_thai_digits_by_default_and_arabic_when_the_organization_chooses(banpet, chromium, login, runner,
+                                                                          tmp_path):
+    from tracker.reports.memo_docx import memo_docx as write_docx
+
+    client = admin_client(banpet, login)
+    # The O43 report is in Thai digits by default on the web, as HTML and from the command line.
+    page = client.get(f"/plans/{banpet.id}/report?as_of=2023-08-01").get_data(as_text=True)
+    assert "ข้อมูล ณ วันที่ ๑ สิงหาคม ๒๕๖๖" in page
+    out = tmp_path / "report.html"
+    assert runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--as-of", "2023-08-01",
+                               "--format", "html", "-o", str(out)]).exit_code == 0
+    assert "ข้อมูล ณ วันที่ ๑ สิงหาคม ๒๕๖๖" in html_text_of(out.read_text(encoding="utf-8"))
+    # An organization that chooses Arabic digits gets them everywhere in each document.
+    response = client.post("/admin/documents", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert banpet.organization.official_thai_digits is False
+    memo = build_memo(banpet)
+    html = render_memo_html(memo)
+    assert not re.search("[๐-๙]", html_text_of(html)) and "12 ตุลาคม 2565" in html_text_of(html)
+    assert "counter(page, thai)" not in html
+    from tests.report_factory import readable_docx
+
+    document = readable_docx(write_docx(memo))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "12 ตุลาคม 2565" in text and not re.search("[๐-๙]", text)
+    page = client.get(f"/plans/{banpet.id}/report?as_of=2023-08-01").get_data(as_text=True)
+    assert "ข้อมูล ณ วันที่ 1 สิงหาคม 2566" in page
+
+
+def html_text_of(html: str) -> str:
+    from tests.report_factory import html_text
+
+    return html_text(re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+
+
+def test_emblem_upload_is_checked_like_evidence(banpet, login, app):
+    client = admin_client(banpet, login)
+    for data, name, message in ((b"%PDF-1.4 not an image", "garuda.png", "ไม่ตรงกับนามสกุล"),
+                                (emblem_png(), "garuda.gif", "ต้องเป็นไฟล์ภาพ .png หรือ .jpg")):
+        response = upload_emblem(client, data, name)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), name
+    db.session.expire_all()
+    assert banpet.organization.emblem_stored_name is None
+    assert upload_emblem(client).status_code == 302
+    db.session.expire_all()
+    stored = Path(app.config["TRACKER_UPLOAD_DIR"]) / banpet.organization.emblem_stored_name
+    assert stored.read_bytes() == emblem_png()
+    assert client.get("/admin/documents/emblem").data == emblem_png()
+    assert client.post("/admin/documents/emblem/delete").status_code == 302
+    assert not stored.exists()
+    assert "ยังไม่ได้อัปโหลดตราครุฑ" in client.get("/admin/documents").get_data(as_text=True)

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
+from tests.report_factory import html_text
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
@@ -252,10 +253,16 @@ def test_the_analysis_memo_is_published_too(app, ctx, client):
     load_demo_scores(result.plan.organization, bangkok(date(2022, 10, 12)))
     db.session.commit()
     client.post("/login", data={"email": "admin@banpet.example", "password": DEMO_PASSWORD})
+    # A memo without its date is not published (never today's date by default) …
+    refused = client.post(f"/plans/{result.plan.id}/publish", data={"kind": "analysis", "format": ["docx"]})
+    assert "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ" in html_text(refused.get_data(as_text=True))
+    assert published() == []
+    # … once dated on the memo page, it is, as of that date.
+    client.post(f"/plans/{result.plan.id}/memo", data={"memo_date": "12/10/2565"})
     response = client.post(f"/plans/{result.plan.id}/publish", data={"kind": "analysis", "format": ["docx"]})
     assert response.status_code == 302, response.get_data(as_text=True)
     [report] = published()
-    assert report.kind == "analysis" and report.as_of == date(2023, 8, 1)  # the memo's date: today
+    assert report.kind == "analysis" and report.as_of == date(2022, 10, 12)  # the memo's date
     assert report.title.startswith("รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส")
     body = client.get(f"/p/banpet/2566/reports/{report.id}.docx").data
     assert body.startswith(b"PK") and hashlib.sha256(body).hexdigest() == report.sha256

@@ -35,8 +35,8 @@ def test_every_user_of_the_organization_reads_the_report_page(world, login):
         assert page.status_code == 200
         body = page.get_data(as_text=True)
         assert "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน" in body
-        assert "ข้อมูล ณ วันที่ 1 สิงหาคม 2566" in body
-        assert f"/plans/{world.plan.id}/report.pdf?as_of=2023-08-01" in body
+        assert "ข้อมูล ณ วันที่ ๑ สิงหาคม ๒๕๖๖" in body  # Thai digits: the organization's default
+        assert f"/plans/{world.plan.id}/report.pdf?as_of=2023-08-01&amp;thai_digits=1" in body
         assert "/static/fonts/LaksamanOfficial-Regular.ttf" in body  # the web page loads the bundled official font
 
 
@@ -51,7 +51,7 @@ def test_another_organization_gets_404_and_a_stranger_the_login_page(world, logi
 
 def test_round_presets_and_thai_digits(world, login):
     client = login(world.viewer)
-    body = client.get(f"/plans/{world.plan.id}/report?round=6").get_data(as_text=True)
+    body = client.get(f"/plans/{world.plan.id}/report?round=6&thai_digits=0").get_data(as_text=True)
     assert "รอบ 6 เดือน ข้อมูล ณ วันที่ 31 มีนาคม 2566" in body
     presets = [line for line in body.splitlines() if 'class="button"' in line and "round=" in line]
     assert any("round=6" in line for line in presets) and any("round=12" in line for line in presets)
@@ -121,7 +121,8 @@ def test_no_pdf_renderer_is_a_clear_400(world, login, app):
 def test_tracker_report_writes_the_file(world, runner, tmp_path):
     out = tmp_path / "o43.xlsx"
     result = runner.invoke(args=["report", "--org", "testorg", "--year", "๒๕๖๖", "--round", "6",
-                                 "--format", "xlsx", "-o", str(out), "--reviewer-name", "นายตรวจ ดีมาก"])
+                                 "--format", "xlsx", "-o", str(out), "--reviewer-name", "นายตรวจ ดีมาก",
+                                 "--arabic-digits"])
     assert result.exit_code == 0, result.output
     assert "31 มี.ค. 2566" in result.output
     wb = openpyxl.load_workbook(out)

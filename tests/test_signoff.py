@@ -124,24 +124,28 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     acknowledge(submission, director, NOW + timedelta(days=1), "เพื่อโปรดทราบ")
     acknowledge(submission, palad, NOW + timedelta(days=2), "ทราบ/ดำเนินการ")
     db.session.commit()
-    memo = build_memo(world.plan, today=date(2022, 10, 12))
+    memo = build_memo(world.plan, memo_date=date(2022, 10, 12))
     assert memo.signoff is not None and memo.signoff.status is SubmissionStatus.pending
     paragraphs = [p.text for p in readable_docx(memo_docx(memo)).paragraphs]
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in paragraphs
-    assert "ลำดับที่ ๑ เพื่อโปรดทราบ" in paragraphs and "(นางริกลี ปาละสานต์)" in paragraphs
-    assert "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ" in paragraphs
+    # Each level as an endorsement: its comment, signature line, (name), position and date;
+    # a level still to come keeps lines to be filled in on paper.
+    assert "ความเห็นผู้อำนวยการกองยุทธศาสตร์และงบประมาณ เพื่อโปรดทราบ" in paragraphs
+    assert "(นางริกลี ปาละสานต์)" in paragraphs and "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ" in paragraphs
     assert "๒ สิงหาคม ๒๕๖๖" in paragraphs and "๓ สิงหาคม ๒๕๖๖" in paragraphs
-    assert "ลำดับที่ ๓ (นายชวัล ธีรพาน) นายกเทศมนตรี — รอการพิจารณา" in paragraphs
+    waiting = paragraphs.index("(นายชวัล ธีรพาน)")
+    assert paragraphs[waiting - 2].startswith("ความเห็นนายกเทศมนตรี ....")
+    assert paragraphs[waiting - 1].startswith("(ลงชื่อ) ....") and paragraphs[waiting + 2].startswith("วันที่ ....")
     # The memo's author is whoever submitted it.
     assert f"({world.admin.display_name})" in paragraphs
     html = html_text(render_memo_html(memo))
-    assert "ลำดับที่ ๒ ทราบ/ดำเนินการ" in html and "๓ สิงหาคม ๒๕๖๖" in html
+    assert "ทราบ/ดำเนินการ" in html and "๓ สิงหาคม ๒๕๖๖" in html
     page = login(world.viewer).get(f"/plans/{world.plan.id}/memo").get_data(as_text=True)
     assert "(นางริกลี ปาละสานต์)" in page and f"/reports/submissions/{submission.id}" in page
     # A withdrawn submission is no longer printed.
     withdraw(submission, world.admin, NOW + timedelta(days=3), "แก้ไขตาราง")
     db.session.commit()
-    assert build_memo(world.plan, today=date(2022, 10, 12)).signoff is None
+    assert build_memo(world.plan, memo_date=date(2022, 10, 12)).signoff is None
 
 
 def test_the_analysis_cannot_be_submitted_without_scores(world, chain, login):
@@ -255,7 +259,7 @@ def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_
     acknowledge(submission, director, NOW, "ทราบ/ดำเนินการ")
     db.session.commit()
     client = login(world.viewer)
-    page = client.get(f"/plans/{world.plan.id}/report?round=6").get_data(as_text=True)
+    page = client.get(f"/plans/{world.plan.id}/report?round=6&thai_digits=0").get_data(as_text=True)
     for text in ("การพิจารณาตามลำดับ (รอการพิจารณา)", "นางริกลี ปาละสานต์", "ทราบ/ดำเนินการ", "1 สิงหาคม 2566"):
         assert text in page, text
     # Another date is another report: not submitted, no chain.
@@ -273,7 +277,7 @@ def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_
     pytest.importorskip("playwright.sync_api")
     app.config["TRACKER_CHROMIUM"] = CHROMIUM
     out = tmp_path / "o43.pdf"
-    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--round", "6", "--format", "pdf",
+    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--round", "6", "--format", "pdf", "--arabic-digits",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = pdf_text(out, layout=False)

@@ -125,6 +125,7 @@ def register_web(app: Flask) -> None:
         return error_page(exc.code or 500, titles.get(exc.code or 0, exc.name),
                           messages.get(exc.code or 0, exc.description or exc.name))
 
+    from .admin import settings_views  # noqa: F401  (registers the document settings on the admin blueprint)
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp

@@ -22,6 +22,13 @@ class Organization(Model):
     #: URL-safe key used by the CLI and URLs, e.g. "banpet"
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     province: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: The ครุฑ emblem printed on official documents: random file name in the upload folder
+    #: (stored like evidence), its type and hash; None until the admin uploads it.
+    emblem_stored_name: Mapped[str | None] = mapped_column(sa.String(80))
+    emblem_content_type: Mapped[str | None] = mapped_column(sa.String(40))
+    emblem_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Thai digits (๐–๙) in official documents (memo, follow-up report, covering memo)
+    official_thai_digits: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="organization", order_by="Department.name"

@@ -97,10 +97,11 @@ def _followup(plan: Plan, fmt: str, as_of: date, thai_digits: bool, base_url: st
 
 
 def _analysis(plan: Plan, fmt: str, today: date, now: datetime) -> Rendered:
-    from ..reports.memo import build_memo, memo_filename
+    from ..reports.memo import build_memo, memo_filename, require_date
     from ..reports.memo_cli import render_memo
 
-    doc = build_memo(plan, today=today, now=now)
+    doc = build_memo(plan, now=now)
+    require_date(doc.header)  # published as dated on the web page, never today's date by default
     return Rendered(render_memo(doc, fmt), doc.title, memo_filename(doc, fmt)[0], doc.header.memo_date)
 
 

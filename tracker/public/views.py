@@ -268,7 +268,9 @@ def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
         as_of = resolve_as_of(plan.fiscal_year, requested or None, None, today)[0] if requested else default_as_of
     except ServiceError:
         as_of = default_as_of
-    return PublishForm(formdata=None, data={"as_of": as_of}, kinds=kinds, presets=presets)
+    # Thai digits ticked by default when the organization writes its documents so
+    return PublishForm(formdata=None, data={"as_of": as_of, "thai_digits": plan.organization.official_thai_digits},
+                       kinds=kinds, presets=presets)
 
 
 def _render_publish(plan: Plan, form: PublishForm):

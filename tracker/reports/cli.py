@@ -14,6 +14,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.models import Plan
+from .memo_options import memo_options, parse_memo_date, read_text_file
 
 __all__ = ["report_commands", "report_command", "write_atomically"]
 
@@ -49,22 +50,44 @@ def _year(text: str) -> int:
 @click.option("--round", "round_", default=None, help="6 (31 มี.ค.) or 12 (30 ก.ย.) months of the fiscal year.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@click.option("--thai-digits", is_flag=True, help="Thai digits (๐–๙) in dates and figures.")
+@click.option("--thai-digits/--arabic-digits", "thai_digits", default=None,
+              help="Thai (๐–๙) or Arabic digits (default: the organization's setting, Thai unless changed).")
 @click.option("--reporter-name", default=None, help="ผู้รายงาน (default: the organization's administrator).")
 @click.option("--reporter-position", default=None)
 @click.option("--reviewer-name", default=None, help="ผู้ตรวจสอบ (default: the first manager).")
 @click.option("--reviewer-position", default=None)
+@click.option("--cover", is_flag=True,
+              help="Write the covering memo (บันทึกข้อความนำส่ง, pdf or docx) instead of the report; needs --date.")
+@memo_options
+@click.option("--findings", "findings_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="UTF-8 text file: paragraphs added to the covering memo's ข้อเท็จจริง.")
 @with_appcontext
 def report_command(org_slug: str, year: str, as_of: str | None, round_: str | None, fmt: str, output: Path,
-                   thai_digits: bool, reporter_name: str | None, reporter_position: str | None,
-                   reviewer_name: str | None, reviewer_position: str | None) -> None:
-    """Write the follow-up results report (ITA O43) of a plan.
+                   thai_digits: bool | None, reporter_name: str | None, reporter_position: str | None,
+                   reviewer_name: str | None, reviewer_position: str | None, cover: bool, reference: str | None,
+                   memo_date: str | None, office: str | None, addressee: str | None,
+                   findings_file: Path | None) -> None:
+    """Write the follow-up results report (ITA O43) of a plan, or its covering memo (--cover).
 
     รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
     """
+    from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_html
     from .followup import build_report, resolve_as_of
+    from .pdf import html_to_pdf
     from .signoff import followup_chain
     from .views import render_report
+
+    given = [name for name, value in (("--number", reference), ("--date", memo_date), ("--office", office),
+                                       ("--addressee", addressee), ("--findings", findings_file)) if value]
+    if given and not cover:
+        raise click.UsageError(f"{', '.join(given)} ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น "
+                               "(these options are for the covering memo)")
+    if cover and fmt not in ("pdf", "docx"):
+        raise click.UsageError("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น")
+    day_of_memo = parse_memo_date(memo_date)
+    if cover and day_of_memo is None:
+        raise click.UsageError(COVER_DATE_REQUIRED + " เช่น --date '5 เม.ย. 2566'")
+    findings = read_text_file(findings_file, "ข้อเท็จจริง") or ""
 
     try:
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
@@ -80,19 +103,25 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
             )
         day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())
         report = build_report(
-            plan, day, thai_digits=thai_digits,
+            plan, day, thai_digits=org.official_thai_digits if thai_digits is None else thai_digits,
             reporter_name=reporter_name, reporter_position=reporter_position,
             reviewer_name=reviewer_name, reviewer_position=reviewer_position,
             signoff=followup_chain(plan, day),
         )
-        write_atomically(output, render_report(report, fmt))
+        if cover:
+            memo = build_cover(plan, report, memo_date=day_of_memo, reference=reference or "", office=office or "",
+                               addressee=addressee or "", findings=findings)
+            write_atomically(output, html_to_pdf(render_cover_html(memo)) if fmt == "pdf" else cover_docx(memo))
+        else:
+            write_atomically(output, render_report(report, fmt))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"เขียนไฟล์ {output} ไม่ได้ (cannot write the file: {exc.strerror or exc})") from None
     finally:
         db.session.rollback()  # the report only reads
-    click.echo(f"เขียนรายงาน ณ วันที่ {thaidate.format_date(day)} ลงไฟล์ {output} แล้ว (report written)")
+    what = "บันทึกข้อความนำส่งรายงาน" if cover else "รายงาน"
+    click.echo(f"เขียน{what} ณ วันที่ {thaidate.format_date(day)} ลงไฟล์ {output} แล้ว (report written)")
 
 
 report_commands = [report_command]

@@ -17,7 +17,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -26,6 +26,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from ..thaidate import to_arabic_digits
 from .thaiwrap import join_units
 
 __all__ = [
@@ -384,3 +385,53 @@ def document_bytes(doc: DocumentObject) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+# -- the บันทึกข้อความ form (ระเบียบงานสารบรรณ) -------------------------------------------
+
+MEMO_HEADING_PT = 29
+MEMO_DOTS = "................................"
+
+
+def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
+    """The ครุฑ 1.5 cm high at the left and "บันทึกข้อความ" centred on the same line; without an
+    emblem, the heading alone (never an empty frame)."""
+    paragraph = add_paragraph(doc, space_after_pt=6)
+    if emblem is not None:
+        text_width = doc.sections[0].page_width - doc.sections[0].left_margin - doc.sections[0].right_margin
+        paragraph.paragraph_format.tab_stops.add_tab_stop(text_width // 2, WD_TAB_ALIGNMENT.CENTER)
+        paragraph.add_run().add_picture(io.BytesIO(emblem[0]), height=Cm(1.5))
+        add_run(paragraph, "\t")
+    else:
+        paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_run(paragraph, "บันทึกข้อความ", bold=True, size_pt=MEMO_HEADING_PT)
+
+
+def endorsement_chain(doc: DocumentObject, chain) -> None:
+    """A sign-off chain (signoff.Chain) as the endorsements under a memo: per level the
+    comment (or a line to write it), a signature line, (name), position and date."""
+    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12,
+                  keep_with_next=True)
+    for entry in chain.entries:
+        who = entry.position or entry.name
+        comment = (entry.comment or "ทราบ") if entry.done else MEMO_DOTS * 3
+        add_paragraph(doc, f"ความเห็น{who} {comment}", indent_cm=1, space_before_pt=6, keep_with_next=True)
+        add_paragraph(doc, f"(ลงชื่อ) {MEMO_DOTS}", align="center", indent_cm=7, keep_with_next=True)
+        add_paragraph(doc, f"({entry.name})", align="center", indent_cm=7, keep_with_next=True)
+        if entry.position:
+            add_paragraph(doc, entry.position, align="center", indent_cm=7, keep_with_next=True)
+        add_paragraph(doc, entry.date_text() if entry.done else f"วันที่ {MEMO_DOTS}", align="center", indent_cm=7)
+
+
+def arabic_digits(doc: DocumentObject) -> None:
+    """Every Thai digit of the text (body, headers, footers) to Arabic and page numbers in
+    Arabic: an organization that chose Arabic digits gets one kind in the whole document."""
+    parts = [doc.element.body] + [part._element for s in doc.sections
+                                  for part in (s.header, s.footer, s.first_page_header, s.first_page_footer)
+                                  if not part.is_linked_to_previous]  # reading a linked one would create it
+    for root in parts:
+        for text in root.iter(qn("w:t")):
+            if text.text:
+                text.text = to_arabic_digits(text.text)
+    for section in doc.sections:
+        _number_format(section, False)

@@ -24,7 +24,8 @@ __all__ = ["followup_docx"]
 
 SMALL = 14  # pt: table text, still legible in TH SarabunPSK
 SUMMARY_WIDTHS = (1.6, 5.4, 2.1, 1.4, 1.5, 4.0)
-STEP_WIDTHS = (1.3, 5.6, 2.9, 2.4, 3.8)
+#: The completion date ("๒๙ ก.ค. ๒๕๖๖" at 14 pt) fits its column on one line: never split between month and year.
+STEP_WIDTHS = (1.3, 5.2, 2.9, 3.2, 3.4)
 CHART_WIDTHS = (2.4, 10.0, 3.6)
 BAR_FILL = "1B7A3A"
 BAR_EMPTY = "E3E7EC"

@@ -20,7 +20,9 @@ class MemoForm(Form):
 
     office = StringField(_l("ส่วนราชการ · office"))
     reference = StringField(_l("ที่ · reference"), render_kw={"maxlength": 100})
-    memo_date = BEDateField(_l("วันที่ · date"), description=_l("เว้นว่าง: วันที่พิมพ์ (today)"))
+    # Required: a memo about a past year never takes today's date by itself.
+    memo_date = BEDateField(_l("วันที่ · date"), [required(_l("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)"))],
+                            description=_l("จำเป็น: วันที่ที่ลงในบันทึกข้อความ ระบบไม่ใช้วันที่ของวันนี้ให้เอง"))
     addressee = StringField(_l("เรียน · addressee"), render_kw={"maxlength": 200})
 
     def findings(self) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The O42 analysis memo: the ITA result of the year before a plan, analysed,
 and the plan's measures — the seed document, generated.
 
-`build_memo(plan, today=...)` reads the database once and returns plain
+`build_memo(plan)` reads the database once and returns plain
 dataclasses in which every text is final (Thai digits, as official documents
 are written); the DOCX (`memo_docx`) and the HTML/PDF (`templates/reports/
 memo.html`) writers only lay them out, so the formats always agree.
@@ -17,6 +17,7 @@ findings per ITA tool are kept in `AnalysisMemo`, edited with `save_memo`
 """
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +35,7 @@ from ..ita.items import file_prefix
 from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
 from ..ita.spec import FrameworkSpec, Items
 from ..journal import record
+from ..orgs.documents import emblem_bytes
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, Weakness
 from .followup import default_signatories
@@ -58,6 +60,8 @@ __all__ = [
     "default_office",
     "default_addressee",
     "build_memo",
+    "NO_DATE",
+    "require_date",
     "render_memo_html",
     "memo_filename",
 ]
@@ -98,13 +102,24 @@ class Segment:
 class MemoHeader:
     office: str
     reference: str
-    memo_date: date
+    #: None until someone gives it: a memo about a past year never takes today's date
+    memo_date: date | None
     subject: str
     addressee: str
 
     @property
     def date_text(self) -> str:
-        return thaidate.format_date(self.memo_date, style="full", thai_digits=True)
+        return thaidate.format_date(self.memo_date, style="full", thai_digits=True) if self.memo_date else ""
+
+
+#: Why a memo without a date is not printed (web 400, the command's usage error).
+NO_DATE = ("ยังไม่ได้ระบุวันที่ของบันทึกข้อความ บันทึกเกี่ยวกับปีที่ผ่านมาแล้วจะไม่ใช้วันที่ของวันนี้ให้เอง "
+           "โปรดกรอกวันที่ในหัวบันทึก (หรือใช้ตัวเลือก --date ในคำสั่ง)")
+
+
+def require_date(header: MemoHeader) -> None:
+    if header.memo_date is None:
+        raise ServiceError(NO_DATE)
 
 
 @dataclass
@@ -221,6 +236,23 @@ class MemoDocument:
     items: Items = field(default_factory=Items)
     measures: list[MeasureLine] = field(default_factory=list)
     generated_at: datetime | None = None
+    #: The organization's ครุฑ emblem (image bytes, content type), None until uploaded
+    emblem: tuple[bytes, str] | None = None
+    #: The organization's choice (orgs.documents): the texts are built in Thai digits and the
+    #: writers turn every digit of the finished file to Arabic when this is False
+    thai_digits: bool = True
+
+    @property
+    def sections(self) -> list[tuple[str, list[str]]]:
+        return [("๑. เรื่องเดิม", [self.background]), ("๒. ข้อเท็จจริง", [self.facts]),
+                ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal])]
+
+    @property
+    def emblem_uri(self) -> str | None:
+        if self.emblem is None:
+            return None
+        data, content_type = self.emblem
+        return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
     @property
     def title(self) -> str:
@@ -584,9 +616,14 @@ def _measure_lines(plan: Plan) -> list[MeasureLine]:
     return lines
 
 
-def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoDocument:
+def build_memo(plan: Plan, *, now: datetime | None = None, memo_date: date | None = None,
+               office: str | None = None, reference: str | None = None, addressee: str | None = None,
+               findings: dict[str, str] | None = None) -> MemoDocument:
     """The memo of `plan` (fiscal year N): the N-1 assessment against N-2 and the plan's measures.
 
+    The keyword fields (the command's options) replace the saved ones for this document
+    only. The date is never today's by default: without a given or saved date the header's
+    date is None and `require_date` refuses to print the memo.
     Raises MissingScores (a ServiceError) when a score of either year is missing.
     """
     plan = _load_plan(plan.id)
@@ -597,15 +634,17 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
     analysis = _complete_analysis(organization, year)
     spec = _spec(plan, year)
     memo = get_memo(plan)
-    findings = findings_of(memo)
+    findings = {**findings_of(memo), **{k: v for k, v in (findings or {}).items() if v.strip()}}
 
-    office = (memo.office if memo and memo.office else "") or default_office(plan)
+    office = office or (memo.office if memo and memo.office else "") or default_office(plan)
+    reference = reference or (memo.reference if memo and memo.reference else "")
     header = MemoHeader(
         office=th(office),
-        reference=th(memo.reference) if memo and memo.reference else "",
-        memo_date=(memo.memo_date if memo and memo.memo_date else today),
+        reference=th(reference),
+        memo_date=memo_date or (memo.memo_date if memo else None),
         subject=th(f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {year} ของ{org_name}"),
-        addressee=th((memo.addressee if memo and memo.addressee else "") or default_addressee(organization)),
+        addressee=th(addressee or (memo.addressee if memo and memo.addressee else "")
+                     or default_addressee(organization)),
     )
     submission = latest_submission(plan, ReportKind.analysis)
     author_user = submission.submitted_by if submission and submission.submitted_by else default_signatories(
@@ -685,6 +724,8 @@ def build_memo(plan: Plan, *, today: date, now: datetime | None = None) -> MemoD
         weaknesses=[th(f"{w.order}. {w.title}" + (f" {w.detail}" if w.detail else "")) for w in plan.weaknesses],
         measures=_measure_lines(plan),
         generated_at=now,
+        emblem=emblem_bytes(organization),
+        thai_digits=organization.official_thai_digits,
         comparison_notes=[th(n) for n in comparison_notes(analysis)],
         items=spec.items,
     )
@@ -709,8 +750,15 @@ def render_memo_html(doc: MemoDocument) -> str:
     from .followup import FONT_FAMILY, font_faces
     from .thaiwrap import keep_together
 
-    return keep_together(render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True),
+    html = keep_together(render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True),
                                          font_family=FONT_FAMILY, measure_headers=MEASURE_HEADERS, th=th))
+    return html if doc.thai_digits else arabic_document(html)
+
+
+def arabic_document(html: str) -> str:
+    """The same document in Arabic digits: every digit of the text and the page numbers'
+    counter style (one kind of digits within a document)."""
+    return thaidate.to_arabic_digits(str(html).replace("counter(page, thai)", "counter(page)"))
 
 
 def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:

@@ -19,13 +19,16 @@ from .docx_common import (
     add_row,
     add_run,
     add_table,
+    arabic_digits,
     document_bytes,
+    endorsement_chain,
+    memo_heading,
     new_document,
     set_cell_text,
     shade_cell,
     start_section,
 )
-from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment, th
+from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment
 
 __all__ = ["memo_docx"]
 
@@ -47,10 +50,12 @@ MEASURE_WIDTHS = (4.1, 4.1, 7.1, 3.2, 3.0, 3.2)
 
 def memo_docx(d: MemoDocument) -> bytes:
     doc = new_document()
-    add_page_numbers(doc, thai_digits=True)
+    add_page_numbers(doc, thai_digits=d.thai_digits)
     _cover(doc, d)
     _page_break(doc)
     _report(doc, d)
+    if not d.thai_digits:
+        arabic_digits(doc)
     return document_bytes(doc)
 
 
@@ -58,7 +63,7 @@ def memo_docx(d: MemoDocument) -> bytes:
 
 def _cover(doc, d: MemoDocument) -> None:
     h = d.header
-    add_paragraph(doc, "บันทึกข้อความ", bold=True, size_pt=HEADING_PT, align="center", space_after_pt=6)
+    memo_heading(doc, d.emblem)
     _labelled(doc, "ส่วนราชการ", h.office)
     line = _labelled(doc, "ที่", h.reference or DOTS)
     line.paragraph_format.tab_stops.add_tab_stop(Cm(8))
@@ -91,24 +96,10 @@ def _signature(doc, name: str, position: str) -> None:
 
 
 def _signoff(doc, d: MemoDocument) -> None:
-    """The chain of acknowledgements, where the paper memo had handwritten endorsements."""
-    chain = d.signoff
-    if chain is None:
-        return
-    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12,
-                  keep_with_next=True)
-    for entry in chain.entries:
-        order = f"ลำดับที่ {th(entry.order)}"
-        if entry.done:
-            add_paragraph(doc, f"{order} {entry.comment}", indent_cm=1, space_before_pt=6, keep_with_next=True)
-            add_paragraph(doc, f"({entry.name})", align="center", indent_cm=7, keep_with_next=True)
-            if entry.position:
-                add_paragraph(doc, entry.position, align="center", indent_cm=7, keep_with_next=True)
-            add_paragraph(doc, entry.date_text(), align="center", indent_cm=7)
-        else:
-            wait = "รอการพิจารณา" if entry.is_next else "ยังไม่ถึงลำดับ"
-            who = f"({entry.name})" + (f" {entry.position}" if entry.position else "")
-            add_paragraph(doc, f"{order} {who} — {wait}", indent_cm=1, space_before_pt=6)
+    """The chain of endorsements (ผอ.กอง → ปลัด → … → นายก as the admin set it), where the
+    paper memo had handwritten ones: each level's comment and date, or lines to fill in."""
+    if d.signoff is not None:
+        endorsement_chain(doc, d.signoff)
 
 
 def _page_break(doc) -> None:

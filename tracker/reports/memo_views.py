@@ -25,6 +25,7 @@ from .memo import (
     findings_of,
     get_memo,
     memo_filename,
+    require_date,
     save_memo,
     th,
 )
@@ -67,7 +68,7 @@ def _stored_form(plan: Plan) -> MemoForm:
 
 def _render(plan: Plan, *, form: MemoForm | None = None):
     try:
-        doc = build_memo(plan, today=clock.today())
+        doc = build_memo(plan)
         problem = None
     except ServiceError as exc:
         doc, problem = None, str(exc)
@@ -80,6 +81,7 @@ def _render(plan: Plan, *, form: MemoForm | None = None):
         form=form if form is not None else _stored_form(plan),
         defaults={"office": default_office(plan), "addressee": default_addressee(plan.organization)},
         is_admin=access.is_org_admin(current_user, plan.organization_id),
+        emblem_missing=not plan.organization.emblem_stored_name,
         chain=chain_of(submission) if submission is not None else None,
         fonts=font_faces(embed=False),
         font_family=FONT_FAMILY,
@@ -125,7 +127,8 @@ def save(plan_id: int):
 @login_required
 def download(plan_id: int, fmt: str):
     plan = _plan(plan_id)
-    doc = build_memo(plan, today=clock.today(), now=clock.utcnow())
+    doc = build_memo(plan, now=clock.utcnow())
+    require_date(doc.header)
     body = render_memo(doc, fmt)
     db.session.rollback()
     thai_name, ascii_name = memo_filename(doc, fmt)

@@ -143,7 +143,7 @@ def create():
             memo = get_memo(plan)
             as_of = form.as_of.data or (memo.memo_date if memo and memo.memo_date else today)
             round_ = None
-            build_memo(plan, today=today)  # the memo must exist: missing scores are said here
+            build_memo(plan)  # the memo must exist: missing scores are said here
         submission = submit_report(
             plan, _me(), clock.now(), kind=kind, chain=form.chain, as_of=as_of, round_=round_,
             note=form.note.data,

@@ -84,21 +84,23 @@ def _plan(plan_id: int) -> Plan:
     return plan
 
 
-def _thai_digits_arg() -> bool:
-    values = request.args.getlist("thai_digits")
+def _thai_digits_arg(plan: Plan, args=None) -> bool:
+    """The page's choice, else the organization's setting for official documents (Thai by default)."""
+    values = (args if args is not None else request.args).getlist("thai_digits")
     if not values:
-        return bool(current_user.thai_digits)
+        return bool(plan.organization.official_thai_digits)
     return values[-1] in ("1", "on", "true")
 
 
-def _report(plan: Plan) -> FollowupReport:
-    as_of, _ = resolve_as_of(plan.fiscal_year, request.args.get("as_of"), request.args.get("round"), clock.today())
+def _report(plan: Plan, args=None) -> FollowupReport:
+    args = args if args is not None else request.args
+    as_of, _ = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), clock.today())
     return build_report(
         plan,
         as_of,
-        thai_digits=_thai_digits_arg(),
+        thai_digits=_thai_digits_arg(plan, args),
         signoff=followup_chain(plan, as_of),
-        **{name: request.args.get(name) for name in SIGNER_FIELDS},
+        **{name: args.get(name) for name in SIGNER_FIELDS},
     )
 
 
@@ -123,7 +125,7 @@ def followup(plan_id: int):
         # Show the page for the default date, with the message, as a 400.
         error = str(exc)
         report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
-                              thai_digits=bool(current_user.thai_digits))
+                              thai_digits=bool(plan.organization.official_thai_digits))
     lang = i18n.current_language()
     presets = [
         (f"{i18n.translate(label)} ({thaidate.format_date(round_date(plan.fiscal_year, r), lang=lang)})",
@@ -145,7 +147,11 @@ def followup(plan_id: int):
         "signers_changed": any(request.args.get(n) for n in SIGNER_FIELDS),
     }
     controls["error"] = error
+    controls["cover_url"] = url_for("reports.cover", plan_id=plan.id)
+    controls["cover_params"] = _params(report)
+    controls["cover_error"] = None
     if access.is_org_admin(current_user, plan.organization_id):
+        controls["emblem_missing"] = not plan.organization.emblem_stored_name
         controls["publish_url"] = url_for("public.publish_page", plan_id=plan.id, as_of=report.as_of.isoformat())
     if error:
         controls["as_of_text"] = (request.args.get("as_of") or "")[:40]
@@ -161,6 +167,39 @@ def download(plan_id: int, fmt: str):
     report = _report(plan)
     body = render_report(report, fmt)
     thai_name, ascii_name = report_filename(report, fmt)
+    response = Response(body, content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+COVER_FORMATS = ("pdf", "docx")
+
+
+@bp.post("/plans/<int:plan_id>/report/cover")
+@login_required
+def cover(plan_id: int):
+    """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF or DOCX; its date is
+    a required field (400 with the message when missing, never today's date by itself)."""
+    from .cover import build_cover, cover_docx, cover_filename, render_cover_html
+
+    plan = _plan(plan_id)
+    form = request.form
+    fmt = form.get("format", "pdf")
+    if fmt not in COVER_FORMATS:
+        abort(404)
+    text = (form.get("memo_date") or "").strip()
+    try:
+        memo_date = thaidate.parse_date(text) if text else None
+    except thaidate.DateParseError as exc:
+        raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
+    report = _report(plan, form)
+    doc = build_cover(plan, report, memo_date=memo_date, reference=form.get("reference", ""),
+                      office=form.get("office", ""), addressee=form.get("addressee", ""),
+                      findings=form.get("findings", ""))
+    body = html_to_pdf(render_cover_html(doc)) if fmt == "pdf" else cover_docx(doc)
+    thai_name, ascii_name = cover_filename(doc, fmt)
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
     response.headers["Cache-Control"] = "private, no-store"

@@ -1,0 +1,70 @@
+"""The organization's official-document settings (admin only, via the admin
+blueprint's guard): the ครุฑ emblem and Thai digits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..clock import utcnow
+from ..db import db
+from ..errors import ServiceError
+from ..orgs import documents
+from .views import bp
+
+
+def _org():
+    return current_user.organization
+
+
+def _page(error: str | None = None):
+    org = _org()
+    return render_template("admin/documents.html", org=org, error=error,
+                           max_mb=documents.EMBLEM_MAX_BYTES // (1024 * 1024)), 400 if error else 200
+
+
+@bp.route("/documents", methods=["GET", "POST"])
+def documents_settings():
+    if request.method == "GET":
+        return _page()
+    org, now = _org(), utcnow()
+    messages: list[str] = []
+    try:
+        upload = request.files.get("emblem")
+        if upload is not None and upload.filename:
+            documents.set_emblem(org, current_user._get_current_object(), upload.filename, upload.stream, now)
+            messages.append("บันทึกตราครุฑแล้ว (emblem saved)")
+        wanted = request.form.get("thai_digits") == "1"
+        if documents.set_thai_digits(org, current_user._get_current_object(), wanted, now):
+            messages.append("ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted
+                            else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)")
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        return _page(str(exc))
+    flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+          "success" if messages else "info")
+    return redirect(url_for("admin.documents_settings"))
+
+
+@bp.post("/documents/emblem/delete")
+def emblem_delete():
+    old = documents.remove_emblem(_org(), current_user._get_current_object(), utcnow())
+    db.session.commit()
+    if old:
+        (Path(current_app.config["TRACKER_UPLOAD_DIR"]) / old).unlink(missing_ok=True)
+    flash("ลบตราครุฑแล้ว เอกสารจะพิมพ์โดยไม่มีตรา (emblem removed)", "success")
+    return redirect(url_for("admin.documents_settings"))
+
+
+@bp.get("/documents/emblem")
+def emblem_image():
+    found = documents.emblem_bytes(_org())
+    if found is None:
+        abort(404)
+    data, content_type = found
+    response = Response(data, content_type=content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
