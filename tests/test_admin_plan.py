@@ -375,6 +375,10 @@ ADMIN_ROUTES = [
     ("GET", "admin.signing", {}),
     ("POST", "admin.signing", {}),
     ("POST", "admin.signing_remove", {}),
+    ("GET", "admin.documents_settings", {}),
+    ("POST", "admin.documents_settings", {}),
+    ("GET", "admin.emblem_image", {}),
+    ("POST", "admin.emblem_delete", {}),
 ]
 ROUTE_IDS = [f"{method} {endpoint}" for method, endpoint, _ in ADMIN_ROUTES]
 

@@ -760,6 +760,8 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "line.test_message": "sends a LINE message to the admin and changes nothing",
     "admin.signing": "a PKCS#12 upload; stored and journaled in reports.signing (test_pdfa_signing)",
     "admin.signing_remove": "journaled in reports.signing (test_pdfa_signing)",
+    "admin.documents_settings": "emblem upload and digit setting, journaled in orgs.documents (test_official_documents)",
+    "admin.emblem_delete": "journaled in orgs.documents (test_official_documents)",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, StopValidation
 
 from ..errors import ServiceError
 from ..i18n import _, _l, localize
@@ -45,9 +45,18 @@ class Messages:
 _MESSAGES = Messages()
 
 
+class _Required(DataRequired):
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.process_errors:
+            # Typed but unreadable ("31/02/2566"): that message says more than "required",
+            # and DataRequired would clear it.
+            raise StopValidation()
+        super().__call__(form, field)
+
+
 def required(message: Any) -> DataRequired:
     """A required field with the product's own (Thai) message for it."""
-    return DataRequired(message=message)
+    return _Required(message=message)
 
 
 class Form(FlaskForm):
