@@ -29,7 +29,9 @@ RESULT = "result"          # the measure's department (owner), admins
 ADMIN = "admin"            # admins of the organization
 CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
 API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
-OVERSIGHT = "oversight"    # provincial and national users only (the overview across organizations)
+OVERSIGHT = "oversight"
+READ_POST = "read_post"    # a read sent as a form (the report's covering memo and its header fields): every
+                           # user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
 FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
 NATIONAL = "national"      # a national user only: the national ITA framework (framework_id points to it)
 
@@ -41,6 +43,7 @@ CLASSES: dict[str, str] = {
     "plans.home": READ, "plans.dashboard": READ, "plans.measure": READ, "plans.my_steps": READ,
     "plans.step": READ, "plans.evidence": READ, "ita.index": READ, "ita.year": READ,
     "reports.followup": READ, "reports.download": READ, "reports.result": READ,
+    "reports.cover": READ_POST,
     "plans.add_evidence": STEP, "plans.change_status": STEP, "plans.comment": STEP, "plans.delete_evidence": STEP,
     "reports.save_result": RESULT, "reports.add_result_evidence": RESULT, "reports.delete_result_evidence": RESULT,
     "ita.save": ADMIN, "ita.start_weakness": ADMIN, "ita.upload": ADMIN, "notify.rules_page": ADMIN,
@@ -117,6 +120,15 @@ def ids(world):
     )
     db.session.add(published)
     framework = ensure_framework(2565)
+    db.session.flush()
+    # Each organization has its emblem, so /admin/documents/emblem has something to show its admin.
+    import io
+
+    from tests.test_official_documents import emblem_png
+    from tracker.orgs.documents import set_emblem
+
+    for org in (world.org, other):
+        set_emblem(org, None, "garuda.png", io.BytesIO(emblem_png()), NOW)
     db.session.commit()
     return {
         "framework_id": framework.id, "ext": "yaml",
@@ -168,6 +180,10 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed" if role == "national" else "forbidden"
     if cls == FRAMEWORK_ADD:
         return "allowed" if role in ("national", "admin", "outsider_admin") else "forbidden"
+    if cls == READ_POST:
+        if role in OVERSIGHT_ROLES:
+            return "forbidden"
+        cls = READ
     if role in OVERSIGHT_ROLES:
         # Reads every page of world's organization (its province), changes nothing anywhere.
         return "allowed" if cls in (READ, SELF) else "forbidden"

@@ -305,7 +305,7 @@ def test_a_long_pass_and_a_sender_dated_later_send_each_message_once(backend, sm
     (0.3 s a message, many leases long); meanwhile sender B runs `deliver --now
     T+12min --limit 5` three times. B must not take A's message in flight; in
     the end every message went out once and the reports add up to that."""
-    lease, count = 1.5, 60
+    lease, count = 1.5, 100  # A needs ~30 s: long enough for the B passes on a loaded machine
     smtp_sink.delay_seconds = 0.3
     with backend.app.app_context():
         expected = {r.message_id for r in queue(count, now=NOW)}

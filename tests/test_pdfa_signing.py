@@ -77,7 +77,12 @@ def pki():
 def validate(data: bytes, ca: x509.Certificate):
     trust = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
     [embedded] = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
-    return validate_pdf_signature(embedded, ValidationContext(trust_roots=[trust], allow_fetching=False))
+    context = ValidationContext(trust_roots=[trust], allow_fetching=False)
+    # pyHanko's sync validator calls asyncio.run(): a thread of its own, whatever loop the session runs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, embedded, context).result()
 
 
 def journal(entity: str) -> list[JournalEntry]:

@@ -736,7 +736,7 @@ ADMIN_ACTIONS = {
     "ita.start_weakness": lambda d: ("/ita/2564", r"/ita/2564/indicators/\d+/weakness", {}, None),
     "ita.upload": _ita_file,
     "memo.save": lambda d: (f"/plans/{d.plan.id}/memo", f"/plans/{d.plan.id}/memo",
-                            {"reference": "ขก 52101/123"}, None),
+                            {"reference": "ขก 52101/123", "memo_date": "12/10/2565"}, None),
     "notify.rules_page": lambda d: ("/admin/notifications", "/admin/notifications", {"days_before": "5,2"}, None),
     "outbox.resend_message": _failed_message,
     "public.publish": lambda d: (f"/plans/{d.plan.id}/publish", f"/plans/{d.plan.id}/publish",

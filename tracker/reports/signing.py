@@ -151,5 +151,10 @@ def sign_pdf(data: bytes, org: Organization, *, reason: str, location: str = "")
         reason=reason[:200], location=location[:200] or None, name=org.name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    # pyHanko's sync API calls asyncio.run(), which refuses to start inside a running event loop
+    # (Playwright's sync API keeps one in the thread that printed the PDF): sign in a thread of its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        out = pool.submit(signers.PdfSigner(meta, signer=signer).sign_pdf, writer).result()
     return out.getvalue()
