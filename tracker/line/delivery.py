@@ -27,6 +27,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from .. import thaidate
+from ..clock import utcnow
 from ..db import db
 from ..notify import delivery as shared
 from ..notify.channels import LINE
@@ -155,7 +156,7 @@ class LineSender:
                 db.session.execute(
                     sa.update(t).where(t.id.in_(candidates), t.status == OutboxStatus.pending,
                                        t.line_retry_key.is_(None))
-                    .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=self.now,
+                    .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=utcnow(),
                             line_retry_key=key)
                     .execution_options(synchronize_session=False))
             db.session.execute(sa.update(t).where(t.id == row.id, mine).values(line_retry_key=key)
@@ -164,7 +165,7 @@ class LineSender:
             key = row.line_retry_key
             db.session.execute(
                 sa.update(t).where(t.line_retry_key == key, t.status == OutboxStatus.pending)
-                .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=self.now)
+                .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=utcnow())
                 .execution_options(synchronize_session=False))
             others = db.session.scalar(sa.select(sa.func.count()).where(
                 t.line_retry_key == key, t.status.in_([OutboxStatus.pending, OutboxStatus.sending]), ~mine))
