@@ -1,6 +1,7 @@
 """What the benchmark scripts share: the app on a benchmark database, a SQL
 statement counter, timing statistics, logged-in test clients, sample records,
 and a description of the machine."""
+
 from __future__ import annotations
 
 import os
@@ -49,13 +50,15 @@ def resolve_url(db: str, scale: str = "full") -> str:
 def bench_env(url: str) -> dict[str, str]:
     """Environment for processes serving the benchmark database (gunicorn, scheduler)."""
     env = dict(os.environ)
-    env.update({
-        "TRACKER_DATABASE_URL": url,
-        "TRACKER_INSTANCE_PATH": str(DATA / "instance"),
-        "TRACKER_SECRET_KEY": SECRET_KEY,
-        "TRACKER_AUTO_MIGRATE": "0",
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
-    })
+    env.update(
+        {
+            "TRACKER_DATABASE_URL": url,
+            "TRACKER_INSTANCE_PATH": str(DATA / "instance"),
+            "TRACKER_SECRET_KEY": SECRET_KEY,
+            "TRACKER_AUTO_MIGRATE": "0",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
+        }
+    )
     for name in ("TRACKER_MAIL_SERVER", "TRACKER_MAIL_PORT"):
         env.pop(name, None)
     return env
@@ -117,9 +120,13 @@ class Timing:
         return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
     def as_dict(self) -> dict:
-        return {"n": len(self.samples_ms), "median_ms": round(self.median, 1), "p95_ms": round(self.p95, 1),
-                "min_ms": round(min(self.samples_ms), 1) if self.samples_ms else None,
-                "max_ms": round(max(self.samples_ms), 1) if self.samples_ms else None}
+        return {
+            "n": len(self.samples_ms),
+            "median_ms": round(self.median, 1),
+            "p95_ms": round(self.p95, 1),
+            "min_ms": round(min(self.samples_ms), 1) if self.samples_ms else None,
+            "max_ms": round(max(self.samples_ms), 1) if self.samples_ms else None,
+        }
 
 
 def repeat(fn: Callable[[], object], n: int, warmup: int) -> Timing:
@@ -178,25 +185,48 @@ def pick_sample() -> Sample:
     org_id = manager.organization_id
     plan = queries.current_plan(org_id)
     assert plan is not None and plan.status is PlanStatus.active
-    users = {role.value: uid for role, uid in db.session.execute(
-        sa.select(User.role, sa.func.min(User.id)).where(User.organization_id == org_id).group_by(User.role))}
+    users = {
+        role.value: uid
+        for role, uid in db.session.execute(
+            sa.select(User.role, sa.func.min(User.id)).where(User.organization_id == org_id).group_by(User.role)
+        )
+    }
     measure_id = db.session.scalar(
-        sa.select(Measure.id).join(Measure.weakness).where(Weakness.plan_id == plan.id)
-        .order_by(Weakness.order, Measure.order).limit(1).offset(1))
+        sa.select(Measure.id)
+        .join(Measure.weakness)
+        .where(Weakness.plan_id == plan.id)
+        .order_by(Weakness.order, Measure.order)
+        .limit(1)
+        .offset(1)
+    )
     # The step with the longest journal of the plan, evidence first: the heaviest step page,
     # and the same kind of page at every scale (its statements are compared across scales).
     has_evidence = sa.exists().where(Evidence.step_id == Step.id)
     step_id = db.session.scalar(
-        sa.select(Step.id).join(Step.measure).join(Measure.weakness).outerjoin(JournalEntry, JournalEntry.step_id == Step.id)
-        .where(Weakness.plan_id == plan.id).group_by(Step.id)
+        sa.select(Step.id)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .outerjoin(JournalEntry, JournalEntry.step_id == Step.id)
+        .where(Weakness.plan_id == plan.id)
+        .group_by(Step.id)
         .order_by(has_evidence.desc(), sa.func.count(JournalEntry.id).desc(), Step.id)
-        .limit(1))
+        .limit(1)
+    )
     oversight = {}
     for role in ("provincial", "national"):
         if hasattr(Role, role):
             oversight[role] = _oversight_user(Role(role))
-    return Sample(org_id, plan.organization.slug, plan.fiscal_year, plan.id, measure_id, step_id, users,
-                  oversight.get("provincial"), oversight.get("national"))
+    return Sample(
+        org_id,
+        plan.organization.slug,
+        plan.fiscal_year,
+        plan.id,
+        measure_id,
+        step_id,
+        users,
+        oversight.get("provincial"),
+        oversight.get("national"),
+    )
 
 
 def _oversight_user(role) -> int | None:
@@ -212,8 +242,9 @@ def _oversight_user(role) -> int | None:
         return None
     if len(rows) == 1:
         return rows[0][0]
-    sizes = dict(db.session.execute(
-        sa.select(Organization.province, sa.func.count()).group_by(Organization.province)).all())
+    sizes = dict(
+        db.session.execute(sa.select(Organization.province, sa.func.count()).group_by(Organization.province)).all()
+    )
     return max(rows, key=lambda r: (sizes.get(r[1], 0), -r[0]))[0]
 
 
@@ -242,8 +273,12 @@ def login_client(app, user_id: int):
 def login_http(session, base: str, email: str) -> None:
     """Log a requests.Session in on a served app through the login form."""
     token = TOKEN_RE.search(session.get(base + "/login", timeout=60).text).group(1)
-    response = session.post(base + "/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                            allow_redirects=False, timeout=60)
+    response = session.post(
+        base + "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert response.status_code == 302, f"login of {email} failed: HTTP {response.status_code}"
 
 

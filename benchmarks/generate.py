@@ -17,6 +17,7 @@ executemany in batches (SQLite) or COPY (PostgreSQL), with explicit ids.
 Everyone's password is PASSWORD. The last line printed is a JSON summary
 (counts, seconds, database size, sample logins).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -176,8 +177,17 @@ def default_today() -> date:
 
 
 TABLE_ORDER = (
-    "organizations", "departments", "users", "plans", "weaknesses", "measures", "steps",
-    "evidence", "journal_entries", "outbox_messages", "outbox_items",
+    "organizations",
+    "departments",
+    "users",
+    "plans",
+    "weaknesses",
+    "measures",
+    "steps",
+    "evidence",
+    "journal_entries",
+    "outbox_messages",
+    "outbox_items",
 )
 
 
@@ -261,8 +271,17 @@ class Generator:
         depts = []
         for i, name in enumerate(dept_names):
             dept_id = self.ids.next("departments")
-            rows.add("departments", dict(id=dept_id, organization_id=org_id, name=name,
-                                         email=f"d{i + 1}@{slug}.example", head_id=None, calendar_token=None))
+            rows.add(
+                "departments",
+                dict(
+                    id=dept_id,
+                    organization_id=org_id,
+                    name=name,
+                    email=f"d{i + 1}@{slug}.example",
+                    head_id=None,
+                    calendar_token=None,
+                ),
+            )
             depts.append(dept_id)
         mailbox = {d: f"d{i + 1}@{slug}.example" for i, d in enumerate(depts)}
 
@@ -272,32 +291,50 @@ class Generator:
             user_id = self.ids.next("users")
             name = rng_name(rng)
             p = Person(user_id, f"{local}@{slug}.example", name, role, department_id)
-            rows.add("users", dict(
-                id=user_id, organization_id=org_id, email=p.email, display_name=name, position="",
-                password_hash=self.password_hash, role=role, department_id=department_id, active=True,
-                thai_digits=rng.random() < 0.1, digest_enabled=True, digest_weekday=None, calendar_token=None,
-                created_at=bangkok(thaidate.fiscal_year_bounds(self.years[0])[0], 9),
-            ))
+            rows.add(
+                "users",
+                dict(
+                    id=user_id,
+                    organization_id=org_id,
+                    email=p.email,
+                    display_name=name,
+                    position="",
+                    password_hash=self.password_hash,
+                    role=role,
+                    department_id=department_id,
+                    active=True,
+                    thai_digits=rng.random() < 0.1,
+                    digest_enabled=True,
+                    digest_weekday=None,
+                    calendar_token=None,
+                    created_at=bangkok(thaidate.fiscal_year_bounds(self.years[0])[0], 9),
+                ),
+            )
             people.append(p)
             return p
 
         admin = person("admin", depts[-1], "admin")
-        owners = [person("owner", depts[(index + k) % len(depts)], f"owner{k + 1}")
-                  for k in range(1 + self.extra_owners.get(index, 0))]
+        owners = [
+            person("owner", depts[(index + k) % len(depts)], f"owner{k + 1}")
+            for k in range(1 + self.extra_owners.get(index, 0))
+        ]
         manager = person("manager", None, "manager") if index in self.manager_orgs else None
         owners_of: dict[int, list[Person]] = defaultdict(list)
         for o in owners:
             owners_of[o.department_id].append(o)  # type: ignore[index]
         if not self.sample:
-            self.sample = {"organization": slug, "admin": admin.email, "owner": owners[0].email,
-                           "password": PASSWORD}
+            self.sample = {"organization": slug, "admin": admin.email, "owner": owners[0].email, "password": PASSWORD}
         if manager is not None and "manager" not in self.sample:
             self.sample["manager"] = manager.email
             self.sample["manager_organization"] = slug
 
         diligence = rng.uniform(0.75, 0.99)
         # Some organizations forget to close last year's plan; a few have not activated this year's.
-        statuses = ["closed", "active" if rng.random() < 0.1 else "closed", "draft" if rng.random() < 0.03 else "active"]
+        statuses = [
+            "closed",
+            "active" if rng.random() < 0.1 else "closed",
+            "draft" if rng.random() < 0.03 else "active",
+        ]
         for fy, plan_status in zip(self.years, statuses):
             self.plan(org_id, fy, plan_status, place, depts, mailbox, admin, owners_of, diligence, rows)
         if manager is not None:
@@ -307,36 +344,79 @@ class Generator:
         rng = self.rng
         fy_first, fy_last = thaidate.fiscal_year_bounds(fy)
         plan_id = self.ids.next("plans")
-        rows.add("plans", dict(
-            id=plan_id, organization_id=org_id, fiscal_year=fy, status=plan_status,
-            title=f"มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. {thaidate.to_thai_digits(str(fy))}",
-            created_at=bangkok(fy_first - timedelta(days=20), 10),
-        ))
+        rows.add(
+            "plans",
+            dict(
+                id=plan_id,
+                organization_id=org_id,
+                fiscal_year=fy,
+                status=plan_status,
+                title=f"มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. {thaidate.to_thai_digits(str(fy))}",
+                created_at=bangkok(fy_first - timedelta(days=20), 10),
+            ),
+        )
         # The plan sends reminders while active: a closed plan was closed a month after its year.
-        active_until = None if plan_status == "active" else (
-            fy_first - timedelta(days=1) if plan_status == "draft" else fy_last + timedelta(days=30))
+        active_until = (
+            None
+            if plan_status == "active"
+            else (fy_first - timedelta(days=1) if plan_status == "draft" else fy_last + timedelta(days=30))
+        )
         m_index = 0
         for w_order, (w_title, w_detail, measures) in enumerate(STRUCTURE, start=1):
             weakness_id = self.ids.next("weaknesses")
-            rows.add("weaknesses", dict(id=weakness_id, plan_id=plan_id, order=w_order, title=w_title,
-                                        detail=w_detail))
+            rows.add("weaknesses", dict(id=weakness_id, plan_id=plan_id, order=w_order, title=w_title, detail=w_detail))
             for m_order, (m_title, follow_up, step_titles) in enumerate(measures, start=1):
                 dept = depts[0] if m_index == 0 else depts[(m_index + org_id) % len(depts)]
                 first, last = rng.choice(PERIODS)
                 start, end = month_start(fy, first), month_end(fy, last)
                 measure_id = self.ids.next("measures")
-                rows.add("measures", dict(
-                    id=measure_id, weakness_id=weakness_id, order=m_order,
-                    title=m_title.replace("บ้านเป็ด", place), owner_department_id=dept,
-                    period_start=start, period_end=end, follow_up=follow_up.replace("บ้านเป็ด", place),
-                ))
+                rows.add(
+                    "measures",
+                    dict(
+                        id=measure_id,
+                        weakness_id=weakness_id,
+                        order=m_order,
+                        title=m_title.replace("บ้านเป็ด", place),
+                        owner_department_id=dept,
+                        period_start=start,
+                        period_end=end,
+                        follow_up=follow_up.replace("บ้านเป็ด", place),
+                    ),
+                )
                 for s_order, (title, due) in enumerate(zip(step_titles, spread(start, end, len(step_titles))), 1):
-                    self.step(org_id, measure_id, s_order, title.replace("บ้านเป็ด", place), dept, start, due,
-                              mailbox, admin, owners_of, diligence, active_until, rows)
+                    self.step(
+                        org_id,
+                        measure_id,
+                        s_order,
+                        title.replace("บ้านเป็ด", place),
+                        dept,
+                        start,
+                        due,
+                        mailbox,
+                        admin,
+                        owners_of,
+                        diligence,
+                        active_until,
+                        rows,
+                    )
                 m_index += 1
 
-    def step(self, org_id, measure_id, order, title, dept, start, due, mailbox, admin, owners_of, diligence,
-             active_until, rows) -> None:
+    def step(
+        self,
+        org_id,
+        measure_id,
+        order,
+        title,
+        dept,
+        start,
+        due,
+        mailbox,
+        admin,
+        owners_of,
+        diligence,
+        active_until,
+        rows,
+    ) -> None:
         rng = self.rng
         today = self.today
         step_id = self.ids.next("steps")
@@ -361,8 +441,9 @@ class Generator:
         last_day = today - timedelta(days=1)
         started_on = min(start + timedelta(days=rng.randrange(0, 10)), last_day)
         if status in ("in_progress", "done") and rng.random() < 0.5 or status == "in_progress":
-            journal.append((bangkok(started_on, 9, rng.randrange(60)), "status", "not_started", "in_progress",
-                            "เริ่มดำเนินการแล้ว"))
+            journal.append(
+                (bangkok(started_on, 9, rng.randrange(60)), "status", "not_started", "in_progress", "เริ่มดำเนินการแล้ว")
+            )
         if status == "done":
             days = business_days(max(start, started_on), min(due, last_day)) or (min(due, last_day),)
             done_on = days[-1 - min(len(days) - 1, rng.randrange(0, 6))]
@@ -380,32 +461,80 @@ class Generator:
             if at < self.now_utc:
                 journal.append((at, "comment", None, None, "อยู่ระหว่างรวบรวมเอกสาร คาดว่าแล้วเสร็จตามกำหนด"))
         updated = journal[-1][0] if journal else bangkok(start - timedelta(days=30), 10)
-        rows.add("steps", dict(
-            id=step_id, measure_id=measure_id, order=order, title=title, owner_department_id=dept,
-            assignee_id=assignee.id if assignee else None, start_date=start, due_date=due, status=status,
-            completed_at=completed, completed_by_id=actor.id if completed else None, cancel_reason=reason,
-            updated_at=updated,
-        ))
+        rows.add(
+            "steps",
+            dict(
+                id=step_id,
+                measure_id=measure_id,
+                order=order,
+                title=title,
+                owner_department_id=dept,
+                assignee_id=assignee.id if assignee else None,
+                start_date=start,
+                due_date=due,
+                status=status,
+                completed_at=completed,
+                completed_by_id=actor.id if completed else None,
+                cancel_reason=reason,
+                updated_at=updated,
+            ),
+        )
         for at, action, old, new, note in journal:
-            rows.add("journal_entries", dict(
-                id=self.ids.next("journal_entries"), organization_id=org_id, step_id=step_id, entity="step",
-                entity_id=step_id, action=action, field="status" if action == "status" else None,
-                old_value=old, new_value=new, note=note, actor_id=actor.id, created_at=at,
-            ))
+            rows.add(
+                "journal_entries",
+                dict(
+                    id=self.ids.next("journal_entries"),
+                    organization_id=org_id,
+                    step_id=step_id,
+                    entity="step",
+                    entity_id=step_id,
+                    action=action,
+                    field="status" if action == "status" else None,
+                    old_value=old,
+                    new_value=new,
+                    note=note,
+                    actor_id=actor.id,
+                    created_at=at,
+                ),
+            )
         if completed is not None and rng.random() < 0.25:
             ev_id = self.ids.next("evidence")
             name = f"ภาพกิจกรรมและเอกสาร ขั้นตอนที่ {order}"
-            rows.add("evidence", dict(
-                id=ev_id, step_id=step_id, measure_id=None, kind="link",
-                url=f"https://www.example.go.th/ita/{step_id}", stored_name=None, original_name=name,
-                content_type=None, size=0, sha256=None, uploaded_by_id=actor.id, public=rng.random() < 0.5,
-                created_at=completed - timedelta(minutes=5),
-            ))
-            rows.add("journal_entries", dict(
-                id=self.ids.next("journal_entries"), organization_id=org_id, step_id=step_id, entity="step",
-                entity_id=step_id, action="evidence_add", field="evidence", old_value=None, new_value=name,
-                note=None, actor_id=actor.id, created_at=completed - timedelta(minutes=5),
-            ))
+            rows.add(
+                "evidence",
+                dict(
+                    id=ev_id,
+                    step_id=step_id,
+                    measure_id=None,
+                    kind="link",
+                    url=f"https://www.example.go.th/ita/{step_id}",
+                    stored_name=None,
+                    original_name=name,
+                    content_type=None,
+                    size=0,
+                    sha256=None,
+                    uploaded_by_id=actor.id,
+                    public=rng.random() < 0.5,
+                    created_at=completed - timedelta(minutes=5),
+                ),
+            )
+            rows.add(
+                "journal_entries",
+                dict(
+                    id=self.ids.next("journal_entries"),
+                    organization_id=org_id,
+                    step_id=step_id,
+                    entity="step",
+                    entity_id=step_id,
+                    action="evidence_add",
+                    field="evidence",
+                    old_value=None,
+                    new_value=name,
+                    note=None,
+                    actor_id=actor.id,
+                    created_at=completed - timedelta(minutes=5),
+                ),
+            )
         # Reminder history: what the daily passes gave this step before today.
         closed_on = completed.astimezone(thaidate.BANGKOK).date() if completed else cancelled_on
         recipients = [(mailbox[dept], "", None)] + [(o.email, o.name, o.id) for o in owners]
@@ -413,9 +542,13 @@ class Generator:
             recipients.append((assignee.email, assignee.name, assignee.id))
         for day, reason, trigger in self.given_reminders(due, closed_on, active_until):
             for address, name, user_id in recipients:
-                self.reminder_items[(org_id, day, address)].append((step_id, title, reason, trigger, due, name, user_id))
+                self.reminder_items[(org_id, day, address)].append(
+                    (step_id, title, reason, trigger, due, name, user_id)
+                )
 
-    def given_reminders(self, due: date, closed_on: date | None, active_until: date | None) -> Iterator[tuple[date, str, date]]:
+    def given_reminders(
+        self, due: date, closed_on: date | None, active_until: date | None
+    ) -> Iterator[tuple[date, str, date]]:
         """(fire day, reason, trigger date) of each reminder the daily passes gave a step before today.
 
         A step is reminded on day F while it is open at 08:00 (closed later that
@@ -449,15 +582,37 @@ class Generator:
         w = self.history_start + timedelta(days=(MONDAY - self.history_start.weekday()) % 7)
         while w < self.today:
             if fire_date(w) < self.today:
-                self.message(rows, org_id, about, "digest_weekly", w, fire_date(w), manager.email, manager.name,
-                             manager.id, "สรุปความก้าวหน้าประจำสัปดาห์", "ความก้าวหน้าของแผนและขั้นตอนที่เลยกำหนด")
+                self.message(
+                    rows,
+                    org_id,
+                    about,
+                    "digest_weekly",
+                    w,
+                    fire_date(w),
+                    manager.email,
+                    manager.name,
+                    manager.id,
+                    "สรุปความก้าวหน้าประจำสัปดาห์",
+                    "ความก้าวหน้าของแผนและขั้นตอนที่เลยกำหนด",
+                )
             w += timedelta(days=7)
         month = self.history_start.replace(day=1)
         while month <= self.today:
             f = fire_date(month)
             if self.history_start <= f < self.today:
-                self.message(rows, org_id, about, "digest_monthly", f, f, manager.email, manager.name, manager.id,
-                             "สรุปความก้าวหน้าประจำเดือน", "ขั้นตอนที่แล้วเสร็จในเดือนที่ผ่านมาและที่ครบกำหนดในเดือนนี้")
+                self.message(
+                    rows,
+                    org_id,
+                    about,
+                    "digest_monthly",
+                    f,
+                    f,
+                    manager.email,
+                    manager.name,
+                    manager.id,
+                    "สรุปความก้าวหน้าประจำเดือน",
+                    "ขั้นตอนที่แล้วเสร็จในเดือนที่ผ่านมาและที่ครบกำหนดในเดือนนี้",
+                )
             month = (month + timedelta(days=32)).replace(day=1)
 
     def message(self, rows, org_id, about, kind, for_date, sent_day, address, name, user_id, subject, text) -> int:
@@ -465,31 +620,66 @@ class Generator:
 
         message_id = self.ids.next("outbox_messages")
         at = bangkok(sent_day, 8, 1)
-        rows.add("outbox_messages", dict(
-            id=message_id, organization_id=org_id, about=about, kind=kind, for_date=for_date, recipient=address,
-            recipient_name=name, user_id=user_id, subject=subject, body_text=text,
-            body_html=f"<!doctype html><html><body><p>{text}</p></body></html>",
-            message_id=message_id_for(about, kind, for_date, address, "bench.example"), status="sent",
-            attempts=1, next_attempt_at=at, last_error=None, claimed_by="bench", claimed_at=at,
-            sent_at=at + timedelta(seconds=2), created_at=at,
-        ))
+        rows.add(
+            "outbox_messages",
+            dict(
+                id=message_id,
+                organization_id=org_id,
+                about=about,
+                kind=kind,
+                for_date=for_date,
+                recipient=address,
+                recipient_name=name,
+                user_id=user_id,
+                subject=subject,
+                body_text=text,
+                body_html=f"<!doctype html><html><body><p>{text}</p></body></html>",
+                message_id=message_id_for(about, kind, for_date, address, "bench.example"),
+                status="sent",
+                attempts=1,
+                next_attempt_at=at,
+                last_error=None,
+                claimed_by="bench",
+                claimed_at=at,
+                sent_at=at + timedelta(seconds=2),
+                created_at=at,
+            ),
+        )
         return message_id
 
     def flush_reminders(self, rows: Rows) -> None:
         """One message per (organization, day, recipient), listing its steps, with their items."""
         for (org_id, day, address), items in sorted(self.reminder_items.items()):
-            lines = "\n".join(f"- {title[:80]} (ครบกำหนด {thaidate.format_date(due)})"
-                              for _s, title, _r, _t, due, _n, _u in items)
+            lines = "\n".join(
+                f"- {title[:80]} (ครบกำหนด {thaidate.format_date(due)})" for _s, title, _r, _t, due, _n, _u in items
+            )
             _s, _t, _r, _tr, _d, name, user_id = items[0]
             message_id = self.message(
-                rows, org_id, f"org:{org_id}", "reminder", day, day, address, name, user_id,
-                f"แจ้งเตือน: ขั้นตอนที่ต้องดำเนินการ {len(items)} รายการ", lines,
+                rows,
+                org_id,
+                f"org:{org_id}",
+                "reminder",
+                day,
+                day,
+                address,
+                name,
+                user_id,
+                f"แจ้งเตือน: ขั้นตอนที่ต้องดำเนินการ {len(items)} รายการ",
+                lines,
             )
             for step_id, _title, reason, trigger, due, _n, _u in items:
-                rows.add("outbox_items", dict(
-                    id=self.ids.next("outbox_items"), message_id=message_id, step_id=step_id, recipient=address,
-                    reason=reason, trigger_date=trigger, due_date=due,
-                ))
+                rows.add(
+                    "outbox_items",
+                    dict(
+                        id=self.ids.next("outbox_items"),
+                        message_id=message_id,
+                        step_id=step_id,
+                        recipient=address,
+                        reason=reason,
+                        trigger_date=trigger,
+                        due_date=due,
+                    ),
+                )
         self.reminder_items.clear()
 
     def offices(self, rows: Rows) -> None:
@@ -502,19 +692,34 @@ class Generator:
         if not hasattr(Role, "provincial"):
             return
         busiest = max(set(self.provinces), key=self.provinces.count)
-        offices = [(f"สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด{p}", f"office{i:02d}", p, "provincial")
-                   for i, p in enumerate(sorted(set(self.provinces)), start=1)]
+        offices = [
+            (f"สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด{p}", f"office{i:02d}", p, "provincial")
+            for i, p in enumerate(sorted(set(self.provinces)), start=1)
+        ]
         offices.append(("กรมส่งเสริมการปกครองท้องถิ่น", "dla", "", "national"))
         for name, slug, province, role in offices:
             org_id = self.ids.next("organizations")
             rows.add("organizations", dict(id=org_id, name=name, slug=slug, province=province))
             email = f"{role}@{slug}.example"
-            rows.add("users", dict(
-                id=self.ids.next("users"), organization_id=org_id, email=email,
-                display_name=f"{rng_name(self.rng)}", position="", password_hash=self.password_hash, role=role,
-                department_id=None, active=True, thai_digits=False, digest_enabled=False, digest_weekday=None,
-                calendar_token=None, created_at=bangkok(thaidate.fiscal_year_bounds(self.years[0])[0], 9),
-            ))
+            rows.add(
+                "users",
+                dict(
+                    id=self.ids.next("users"),
+                    organization_id=org_id,
+                    email=email,
+                    display_name=f"{rng_name(self.rng)}",
+                    position="",
+                    password_hash=self.password_hash,
+                    role=role,
+                    department_id=None,
+                    active=True,
+                    thai_digits=False,
+                    digest_enabled=False,
+                    digest_weekday=None,
+                    calendar_token=None,
+                    created_at=bangkok(thaidate.fiscal_year_bounds(self.years[0])[0], 9),
+                ),
+            )
             if role == "national":
                 self.sample["national"] = email
             elif province == busiest:
@@ -581,6 +786,7 @@ class Writer:
         self.tables = _metadata().tables
         self.postgresql = self.engine.dialect.name == "postgresql"
         if not self.postgresql:
+
             @sa.event.listens_for(self.engine, "connect")
             def _fast(dbapi_conn, _record):
                 cur = dbapi_conn.cursor()
@@ -600,7 +806,7 @@ class Writer:
                 else:
                     table = self.tables[name]
                     for i in range(0, len(data), BATCH):
-                        conn.execute(table.insert(), data[i:i + BATCH])
+                        conn.execute(table.insert(), data[i : i + BATCH])
 
     def _copy(self, conn, name: str, data: list[dict]) -> None:
         columns = list(data[0])
@@ -615,10 +821,12 @@ class Writer:
             if self.postgresql:
                 # Explicit ids were written: move each sequence past them so the app can insert.
                 for name in TABLE_ORDER:
-                    conn.execute(sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                        f"COALESCE((SELECT max(id) FROM \"{name}\"), 0) + 1, false)"
-                    ))
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f'COALESCE((SELECT max(id) FROM "{name}"), 0) + 1, false)'
+                        )
+                    )
         if analyze:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("ANALYZE"))
@@ -633,12 +841,20 @@ class Writer:
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            return {name: int(conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar())
-                    for name in TABLE_ORDER}
+            return {name: int(conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar()) for name in TABLE_ORDER}
 
 
-def generate(url: str, scale: str | float = "small", *, today: date | None = None, seed: int = 1,
-             outbox_days: int = 120, reset: bool = False, analyze: bool = True, progress=None) -> dict:
+def generate(
+    url: str,
+    scale: str | float = "small",
+    *,
+    today: date | None = None,
+    seed: int = 1,
+    outbox_days: int = 120,
+    reset: bool = False,
+    analyze: bool = True,
+    progress=None,
+) -> dict:
     """Fill the database at `url`; return the summary (counts, seconds, size, sample logins)."""
     url = normalize_url(url)
     today = today or default_today()
@@ -657,8 +873,10 @@ def generate(url: str, scale: str | float = "small", *, today: date | None = Non
         writer.write(rows)
         written += len(rows)
         if progress:
-            progress(f"{gen.ids.last['organizations']:>6} organizations, {written:>9} rows, "
-                     f"{time.perf_counter() - started:6.1f} s")
+            progress(
+                f"{gen.ids.last['organizations']:>6} organizations, {written:>9} rows, "
+                f"{time.perf_counter() - started:6.1f} s"
+            )
     loaded = time.perf_counter()
     writer.finish(analyze)
     finished = time.perf_counter()
@@ -672,8 +890,12 @@ def generate(url: str, scale: str | float = "small", *, today: date | None = Non
         "seed": seed,
         "counts": writer.counts(),
         "users_by_role": _users_by_role(writer),
-        "seconds": {"schema": round(migrated - started, 1), "rows": round(loaded - migrated, 1),
-                    "analyze": round(finished - loaded, 1), "total": round(finished - started, 1)},
+        "seconds": {
+            "schema": round(migrated - started, 1),
+            "rows": round(loaded - migrated, 1),
+            "analyze": round(finished - loaded, 1),
+            "total": round(finished - started, 1),
+        },
         "size_bytes": writer.size_bytes(),
         "sample": gen.sample,
     }
@@ -709,8 +931,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRACKER_INSTANCE_PATH", str(HERE / ".data" / "instance"))
     url = database_url(args.db, args.scale)
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    summary = generate(url, args.scale, today=args.today, seed=args.seed, outbox_days=args.outbox_days,
-                       reset=args.reset, analyze=args.analyze, progress=progress)
+    summary = generate(
+        url,
+        args.scale,
+        today=args.today,
+        seed=args.seed,
+        outbox_days=args.outbox_days,
+        reset=args.reset,
+        analyze=args.analyze,
+        progress=progress,
+    )
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -14,6 +14,7 @@ At the generated day (the data's "today", a Monday) 08:30 Bangkok:
 Everything the run added (outbox rows, the scheduler's heartbeat) is deleted
 at the end, so the database stays as generated.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,6 @@ def data_today(app):
     if isinstance(last, str):  # SQLite through a bare func.max returns text
         last = datetime.fromisoformat(last)
     if last.tzinfo is None:
-
         last = last.replace(tzinfo=UTC)
     day = last.astimezone(thaidate.BANGKOK).date()
     # The generator writes history up to the day before "today"; "today" is the next business day.
@@ -71,7 +71,8 @@ class SmtpSink:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         import smtplib
 
@@ -115,8 +116,9 @@ def top_up_pending(count: int, now: datetime) -> int:
     from tracker.notify.outbox import message_id_for
 
     def waiting() -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                 .where(OutboxMessage.status == OutboxStatus.pending))
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
+        )
 
     missing = count - waiting()
     models = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(500)))
@@ -124,11 +126,25 @@ def top_up_pending(count: int, now: datetime) -> int:
     for i in range(max(0, missing)):
         m = models[i % len(models)]
         about = f"bench:{i}"
-        rows.append(dict(organization_id=m.organization_id, about=about, kind=m.kind, for_date=m.for_date,
-                         recipient=m.recipient, recipient_name=m.recipient_name, user_id=m.user_id, subject=m.subject,
-                         body_text=m.body_text, body_html=m.body_html,
-                         message_id=message_id_for(about, m.kind, m.for_date, m.recipient, "bench.example"),
-                         status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now))
+        rows.append(
+            dict(
+                organization_id=m.organization_id,
+                about=about,
+                kind=m.kind,
+                for_date=m.for_date,
+                recipient=m.recipient,
+                recipient_name=m.recipient_name,
+                user_id=m.user_id,
+                subject=m.subject,
+                body_text=m.body_text,
+                body_html=m.body_html,
+                message_id=message_id_for(about, m.kind, m.for_date, m.recipient, "bench.example"),
+                status=OutboxStatus.pending,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
     if rows:
         db.session.execute(sa.insert(OutboxMessage), rows)
     db.session.commit()
@@ -156,43 +172,76 @@ def run(url: str, deliver_count: int) -> dict:
         with app.app_context():
             for name, job in (("reminder_pass", queue_reminders), ("digest_pass", queue_digests)):
                 messages, seconds, queries = timed(lambda job=job: (job(now), db.session.flush())[0], counter)
-                items = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxItem)
-                                          .where(OutboxItem.id > max_item)) if name == "reminder_pass" else None
+                items = (
+                    db.session.scalar(
+                        sa.select(sa.func.count()).select_from(OutboxItem).where(OutboxItem.id > max_item)
+                    )
+                    if name == "reminder_pass"
+                    else None
+                )
                 db.session.rollback()
-                result[name] = {"seconds": seconds, "cpu_seconds": last_cpu, "queries": queries,
-                                "messages": len(messages), **({"items": items} if items is not None else {})}
-                print(f"  {name}: {seconds:.2f} s, {len(messages)} messages, {queries} statements",
-                      file=sys.stderr, flush=True)
+                result[name] = {
+                    "seconds": seconds,
+                    "cpu_seconds": last_cpu,
+                    "queries": queries,
+                    "messages": len(messages),
+                    **({"items": items} if items is not None else {}),
+                }
+                print(
+                    f"  {name}: {seconds:.2f} s, {len(messages)} messages, {queries} statements",
+                    file=sys.stderr,
+                    flush=True,
+                )
             db.session.remove()
             db.engine.dispose()
         sink = SmtpSink()
         try:
             script = TICK_SCRIPT.format(paths=[str(HERE), str(ROOT)], url=url, port=sink.port, now=now.isoformat())
-            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=bench_env(url),
-                                 cwd=ROOT, timeout=1800)
+            out = subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                env=bench_env(url),
+                cwd=ROOT,
+                timeout=1800,
+            )
             if out.returncode != 0:
                 raise SystemExit(f"scheduler tick failed:\n{out.stderr[-3000:]}")
             result["scheduler_tick"] = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"  scheduler tick: {result['scheduler_tick']}", file=sys.stderr, flush=True)
             with app.app_context():
+
                 def repeat_pass():
                     return [*queue_reminders(now), *queue_digests(now)]
 
                 messages, seconds, queries = timed(lambda: (repeat_pass(), db.session.flush())[0], counter)
                 db.session.rollback()
-                result["repeat_pass"] = {"seconds": seconds, "cpu_seconds": last_cpu, "queries": queries,
-                                         "messages": len(messages)}
+                result["repeat_pass"] = {
+                    "seconds": seconds,
+                    "cpu_seconds": last_cpu,
+                    "queries": queries,
+                    "messages": len(messages),
+                }
                 print(f"  repeat pass: {seconds:.2f} s, {len(messages)} messages", file=sys.stderr, flush=True)
                 # The next business day: an ordinary day's first pass (no weekly overdue wave, no digests).
                 next_day = thaidate.next_business_day(day, include_self=False)
                 later = datetime.combine(next_day, dtime(8, 30), thaidate.BANGKOK)
                 messages, seconds, queries = timed(
-                    lambda: ([*queue_reminders(later), *queue_digests(later)], db.session.flush())[0], counter)
+                    lambda: ([*queue_reminders(later), *queue_digests(later)], db.session.flush())[0], counter
+                )
                 db.session.rollback()
-                result["next_day_pass"] = {"now": later.isoformat(), "seconds": seconds, "cpu_seconds": last_cpu,
-                                           "queries": queries, "messages": len(messages)}
-                print(f"  next business day's pass: {seconds:.2f} s, {len(messages)} messages", file=sys.stderr,
-                      flush=True)
+                result["next_day_pass"] = {
+                    "now": later.isoformat(),
+                    "seconds": seconds,
+                    "cpu_seconds": last_cpu,
+                    "queries": queries,
+                    "messages": len(messages),
+                }
+                print(
+                    f"  next business day's pass: {seconds:.2f} s, {len(messages)} messages",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 # As the scheduler does: nothing of the passes stays in the session during delivery.
                 del messages
                 db.session.remove()
@@ -208,10 +257,16 @@ def run(url: str, deliver_count: int) -> dict:
                     seconds, cpu = seconds + took, cpu + time.process_time() - cpu_started
                     sent, failed, stopped = sent + len(report.sent), failed + len(report.failed), report.stopped
                     rounds.append(round(len(report.sent) / took, 1) if took else 0.0)
-                result["delivery"] = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-                                      "sent": sent, "failed": failed, "pending_before": pending, "stopped": stopped,
-                                      "rounds_per_second": rounds,
-                                      "messages_per_second": sorted(rounds)[1]}
+                result["delivery"] = {
+                    "seconds": round(seconds, 2),
+                    "cpu_seconds": round(cpu, 2),
+                    "sent": sent,
+                    "failed": failed,
+                    "pending_before": pending,
+                    "stopped": stopped,
+                    "rounds_per_second": rounds,
+                    "messages_per_second": sorted(rounds)[1],
+                }
                 print(f"  delivery: {result['delivery']}", file=sys.stderr, flush=True)
         finally:
             sink.stop()

@@ -7,6 +7,7 @@ organization each); see benchmarks/locustfile.py for what they do. Reports the
 request count, failures, requests per second, median and p95 per request kind
 and overall, and the peak RSS of each gunicorn worker afterwards.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,15 +52,28 @@ def pick_users(url: str, count: int) -> list[dict]:
                 continue
             seen.add(c.organization_id)
             ids = db.session.execute(
-                sa.select(Measure.id, Step.id).join(Step.measure).join(Measure.weakness)
-                .where(Weakness.plan_id == plan.id).order_by(Step.due_date, Step.id).limit(1)
+                sa.select(Measure.id, Step.id)
+                .join(Step.measure)
+                .join(Measure.weakness)
+                .where(Weakness.plan_id == plan.id)
+                .order_by(Step.due_date, Step.id)
+                .limit(1)
             ).one()
-            users.append({
-                "email": c.email, "role": c.role.value, "plan_id": plan.id, "measure_id": ids[0], "step_id": ids[1],
-                # A draft plan has no public page (404): its visitors would not find one either.
-                "public_path": (f"/p/{plan.organization.slug}/{plan.fiscal_year}"
-                                if public and plan.status is not PlanStatus.draft else None),
-            })
+            users.append(
+                {
+                    "email": c.email,
+                    "role": c.role.value,
+                    "plan_id": plan.id,
+                    "measure_id": ids[0],
+                    "step_id": ids[1],
+                    # A draft plan has no public page (404): its visitors would not find one either.
+                    "public_path": (
+                        f"/p/{plan.organization.slug}/{plan.fiscal_year}"
+                        if public and plan.status is not PlanStatus.draft
+                        else None
+                    ),
+                }
+            )
         db.session.remove()
         db.engine.dispose()
     return users
@@ -92,9 +106,29 @@ def run(url: str, users: int, seconds: int, workers: int, threads: int = 1) -> d
         try:
             prefix = Path(tmp) / "locust"
             env = {**__import__("os").environ, "BENCH_USERS": str(users_file), "BENCH_PASSWORD": PASSWORD}
-            cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-                   "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", server.base,
-                   "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(HERE / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(max(1, users // 5)),
+                "-t",
+                f"{seconds}s",
+                "--host",
+                server.base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+                "--loglevel",
+                "WARNING",
+            ]
             done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 300)
             stats = read_stats(prefix)
             peaks = server.worker_peaks_mb()
@@ -102,9 +136,15 @@ def run(url: str, users: int, seconds: int, workers: int, threads: int = 1) -> d
             server.stop()
     total = stats.get("all", {})
     return {
-        "users": users, "seconds": seconds, "gunicorn_workers": workers, "gunicorn_threads": threads,
-        "logins": sum(1 for u in chosen), "by_request": stats, "total": total,
-        "errors": total.get("failures", -1), "worker_peak_rss_mb": peaks,
+        "users": users,
+        "seconds": seconds,
+        "gunicorn_workers": workers,
+        "gunicorn_threads": threads,
+        "logins": sum(1 for u in chosen),
+        "by_request": stats,
+        "total": total,
+        "errors": total.get("failures", -1),
+        "worker_peak_rss_mb": peaks,
         "locust_exit_code": done.returncode,
         "locust_output_tail": (done.stderr or "")[-1500:] if total.get("failures") else "",
     }

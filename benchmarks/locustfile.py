@@ -5,6 +5,7 @@ its own organization (BENCH_USERS: a JSON file of {email, plan_id, measure_id,
 step_id, slug, fiscal_year}), then browses: dashboard, my steps, a measure, a
 step, and now and then the public page — with a think time of 1–3 s.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,13 @@ class Staff(FastHttpUser):
         self.me = next(_next_user)
         page = self.client.get("/login", name="/login")
         token = TOKEN_RE.search(page.text).group(1)
-        with self.client.post("/login", data={"email": self.me["email"], "password": PASSWORD, "csrf_token": token},
-                              name="/login [POST]", allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            "/login",
+            data={"email": self.me["email"], "password": PASSWORD, "csrf_token": token},
+            name="/login [POST]",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"login failed: HTTP {response.status_code}")
 

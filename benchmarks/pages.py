@@ -8,6 +8,7 @@ listener). With --http the same pages are fetched from gunicorn on 127.0.0.1
 (one session per user, cookies signed with the benchmarks' secret key), and
 the peak RSS (VmHWM) of each worker is read after the mix.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,12 @@ def page_specs(app, sample) -> tuple[list[PageSpec], list[str]]:
     if "/province" in rules and s.provincial_id:
         specs += [
             PageSpec("province", "provincial overview (largest province)", "/province", "provincial"),
-            PageSpec("province_org", "provincial drill-down: one organization",
-                     f"/province/organizations/{s.organization_id}", "national"),
+            PageSpec(
+                "province_org",
+                "provincial drill-down: one organization",
+                f"/province/organizations/{s.organization_id}",
+                "national",
+            ),
             PageSpec("national", "overview, national scope (page 1)", "/province", "national"),
         ]
     else:
@@ -134,10 +139,21 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
             queries = counter.count
         reps = min(n, spec.n) if spec.n else n
         timing = repeat(get, reps, 0 if spec.kind != "page" else warmup)
-        results[spec.name] = {"label": spec.label, "path": spec.path, "kind": spec.kind, "user": spec.user,
-                              "queries": queries, "bytes": size, **timing.as_dict()}
-        print(f"  {spec.name:<18} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95 "
-              f"{queries:3d} queries {size:>9} bytes", file=sys.stderr, flush=True)
+        results[spec.name] = {
+            "label": spec.label,
+            "path": spec.path,
+            "kind": spec.kind,
+            "user": spec.user,
+            "queries": queries,
+            "bytes": size,
+            **timing.as_dict(),
+        }
+        print(
+            f"  {spec.name:<18} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95 "
+            f"{queries:3d} queries {size:>9} bytes",
+            file=sys.stderr,
+            flush=True,
+        )
     return {"sample": sample.__dict__, "pages": results, "notes": notes}
 
 
@@ -156,8 +172,19 @@ class Gunicorn:
     def __init__(self, url: str, workers: int = 2, threads: int = 1, log: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-               "--timeout", "120", "--graceful-timeout", "5"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "5",
+        ]
         if threads > 1:
             cmd += ["--threads", str(threads)]
         cmd.append("wsgi:app")
@@ -203,8 +230,11 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
     with app.app_context():
         sample = pick_sample()
         specs, _notes = page_specs(app, sample)
-        emails = {who: user_email(uid) for who in {s.user for s in specs if s.user}
-                  if (uid := user_id(sample, who)) is not None}
+        emails = {
+            who: user_email(uid)
+            for who in {s.user for s in specs if s.user}
+            if (uid := user_id(sample, who)) is not None
+        }
         from tracker.db import db
 
         db.session.remove()
@@ -232,8 +262,11 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
             # Two workers: warm both up.
             timing: Timing = repeat(get, reps, 2 * warmup if spec.kind == "page" else 2)
             results[spec.name] = {"label": spec.label, "path": spec.path, "kind": spec.kind, **timing.as_dict()}
-            print(f"  http {spec.name:<18} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  http {spec.name:<18} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95",
+                file=sys.stderr,
+                flush=True,
+            )
         peaks = server.worker_peaks_mb()
     finally:
         server.stop()

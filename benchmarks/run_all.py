@@ -11,6 +11,7 @@ the mail jobs and delivery (benchmarks/jobs.py), and the load test
 (benchmarks/loadtest.py). RESULTS.md is rebuilt from every results file
 present, so the SQLite and PostgreSQL runs can be made one after the other.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,12 @@ def generate(url: str, scale: str, reuse: bool) -> dict:
             summary["reused"] = True
             return summary
     log(f"generating {scale} into {sa.engine.make_url(url).render_as_string()}")
-    out = subprocess.run([sys.executable, str(HERE / "generate.py"), "--db", url, "--scale", scale, "--reset",
-                          "--quiet"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, str(HERE / "generate.py"), "--db", url, "--scale", scale, "--reset", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         raise SystemExit(f"generation failed:\n{out.stderr[-3000:]}")
     summary_file.write_text(out.stdout.strip().splitlines()[-1])
@@ -93,8 +98,12 @@ def generate(url: str, scale: str, reuse: bool) -> dict:
 def script(name: str, *args: str) -> dict:
     with_json = DATA / "logs" / f"{name}-{os.getpid()}.json"
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, str(HERE / f"{name}.py"), *args, "--json", str(with_json)],
-                         cwd=ROOT, text=True, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE / f"{name}.py"), *args, "--json", str(with_json)],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{name}.py failed:\n{out.stderr[-4000:]}")
     result = json.loads(with_json.read_text())
@@ -105,16 +114,21 @@ def script(name: str, *args: str) -> dict:
 
 def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
     url = database_for(db, scale, scale)
-    result: dict = {"db": db, "scale": scale, "started": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "load_average_before": load_average()}
+    result: dict = {
+        "db": db,
+        "scale": scale,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_before": load_average(),
+    }
     parts = set(args.parts.split(","))
     earlier = RESULTS / f"{db}-{scale}.json"
     kept: dict = {}
     if parts != set(PARTS) and earlier.exists():
         # Only some parts again: the others are kept from the last full run.
         kept = json.loads(earlier.read_text())
-        result.update({k: v for k, v in kept.items() if k in ("compare_generation", "compare_pages", "pages", "jobs",
-                                                              "load")})
+        result.update(
+            {k: v for k, v in kept.items() if k in ("compare_generation", "compare_pages", "pages", "jobs", "load")}
+        )
     result["generation"] = generate(url, scale, args.reuse)
     if compare_scale and compare_scale != scale and "pages" in parts:
         small_url = database_for(db, compare_scale, scale)
@@ -132,8 +146,9 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
         result["jobs"] = script("jobs", "--db", url, "--deliver", str(args.deliver))
     if not args.no_load and "load" in parts:
         log(f"load test: {args.users} users for {args.seconds} s")
-        result["load"] = script("loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds),
-                                "--workers", str(args.workers))
+        result["load"] = script(
+            "loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds), "--workers", str(args.workers)
+        )
     result["load_average_after"] = load_average()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
@@ -171,125 +186,204 @@ def targets_table(r: dict) -> list[str]:
     jobs = r["jobs"]
     rows = ["| target | measured | verdict |", "|---|---|---|"]
     ok = slowest[1]["median_ms"] < PAGE_MEDIAN_MS
-    rows.append(f"| every page's median < {PAGE_MEDIAN_MS} ms (test client) | slowest: {slowest[0]} "
-                f"{fmt_ms(slowest[1]['median_ms'])} ms | {verdict(ok, '' if ok else 'see below')} |")
+    rows.append(
+        f"| every page's median < {PAGE_MEDIAN_MS} ms (test client) | slowest: {slowest[0]} "
+        f"{fmt_ms(slowest[1]['median_ms'])} ms | {verdict(ok, '' if ok else 'see below')} |"
+    )
     ok = most[1]["queries"] < PAGE_QUERIES
-    rows.append(f"| every page < {PAGE_QUERIES} SQL statements | most: {most[0]} {most[1]['queries']} | "
-                f"{verdict(ok, '' if ok else 'see below')} |")
+    rows.append(
+        f"| every page < {PAGE_QUERIES} SQL statements | most: {most[0]} {most[1]['queries']} | "
+        f"{verdict(ok, '' if ok else 'see below')} |"
+    )
     rp = jobs["reminder_pass"]
     # On a shared machine the wall time includes waiting for other processes: judge by CPU
     # time when it is known (with SQLite it includes the database's own work).
     s = rp.get("cpu_seconds") or rp["seconds"]
-    rows.append(f"| reminder pass (queue) < {REMINDER_PASS_S} s | {rp['seconds']:.2f} s wall, {cpu(rp)} s CPU "
-                f"({rp['messages']:,} messages, a Monday) | {verdict(s < REMINDER_PASS_S, by_how_much(s, REMINDER_PASS_S, 's'))} |")
+    rows.append(
+        f"| reminder pass (queue) < {REMINDER_PASS_S} s | {rp['seconds']:.2f} s wall, {cpu(rp)} s CPU "
+        f"({rp['messages']:,} messages, a Monday) | {verdict(s < REMINDER_PASS_S, by_how_much(s, REMINDER_PASS_S, 's'))} |"
+    )
     rate = jobs["delivery"]["messages_per_second"] or 0
-    rows.append(f"| delivery ≥ {DELIVERY_PER_S} messages/s on one SMTP connection | {rate:,.0f}/s | "
-                f"{verdict(rate >= DELIVERY_PER_S, by_how_much(rate, DELIVERY_PER_S, '/s', True))} |")
+    rows.append(
+        f"| delivery ≥ {DELIVERY_PER_S} messages/s on one SMTP connection | {rate:,.0f}/s | "
+        f"{verdict(rate >= DELIVERY_PER_S, by_how_much(rate, DELIVERY_PER_S, '/s', True))} |"
+    )
     if "report_pdf" in pages:
         s = pages["report_pdf"]["median_ms"] / 1000
-        rows.append(f"| an organization's PDF report < {PDF_S} s | {s:.2f} s | "
-                    f"{verdict(s < PDF_S, by_how_much(s, PDF_S, 's'))} |")
+        rows.append(
+            f"| an organization's PDF report < {PDF_S} s | {s:.2f} s | "
+            f"{verdict(s < PDF_S, by_how_much(s, PDF_S, 's'))} |"
+        )
     if "national_xlsx" in pages:
         s = pages["national_xlsx"]["median_ms"] / 1000
-        rows.append(f"| national XLSX < {NATIONAL_XLSX_S} s | {s:.2f} s | "
-                    f"{verdict(s < NATIONAL_XLSX_S, by_how_much(s, NATIONAL_XLSX_S, 's'))} |")
-    peaks = list(r["pages"].get("http", {}).get("worker_peak_rss_mb", [])) + list(r.get("load", {}).get("worker_peak_rss_mb", []))
+        rows.append(
+            f"| national XLSX < {NATIONAL_XLSX_S} s | {s:.2f} s | "
+            f"{verdict(s < NATIONAL_XLSX_S, by_how_much(s, NATIONAL_XLSX_S, 's'))} |"
+        )
+    peaks = list(r["pages"].get("http", {}).get("worker_peak_rss_mb", [])) + list(
+        r.get("load", {}).get("worker_peak_rss_mb", [])
+    )
     if peaks:
         m = max(peaks)
-        rows.append(f"| a web worker < {WORKER_MB} MB | peak {m:.0f} MB | "
-                    f"{verdict(m < WORKER_MB, by_how_much(m, WORKER_MB, 'MB'))} |")
+        rows.append(
+            f"| a web worker < {WORKER_MB} MB | peak {m:.0f} MB | "
+            f"{verdict(m < WORKER_MB, by_how_much(m, WORKER_MB, 'MB'))} |"
+        )
     if "load" in r:
         e = r["load"]["errors"]
-        rows.append(f"| load test: {r['load']['users']} users, {r['load']['seconds']} s, no errors | {e} errors, "
-                    f"p95 {fmt_ms(r['load']['total'].get('p95_ms'))} ms | {verdict(e == 0)} |")
+        rows.append(
+            f"| load test: {r['load']['users']} users, {r['load']['seconds']} s, no errors | {e} errors, "
+            f"p95 {fmt_ms(r['load']['total'].get('p95_ms'))} ms | {verdict(e == 0)} |"
+        )
     return rows
 
 
 def section(r: dict) -> list[str]:
     g = r["generation"]
     lines = [f"## {r['db']} · scale {r['scale']}", ""]
-    lines.append(f"Run {r['started']} – {r['finished']} (load average before {r['load_average_before']}, "
-                 f"after {r['load_average_after']}). Command: `{r['command']}`")
+    lines.append(
+        f"Run {r['started']} – {r['finished']} (load average before {r['load_average_before']}, "
+        f"after {r['load_average_after']}). Command: `{r['command']}`"
+    )
     lines += ["", "### Targets", "", *targets_table(r), ""]
     counts = g["counts"]
-    lines += ["### Data", "",
-              f"Generated by `benchmarks/generate.py` as of {g['today']} (fiscal years {', '.join(map(str, g['fiscal_years']))}): "
-              f"{g['seconds']['total']:.0f} s{' (reused)' if g.get('reused') else ''}, "
-              f"database {g['size_bytes'] / 1e9:.2f} GB.", "",
-              "| " + " | ".join(counts) + " |", "|" + "---|" * len(counts),
-              "| " + " | ".join(f"{v:,}" for v in counts.values()) + " |", "",
-              "Users by role: " + ", ".join(f"{k} {v:,}" for k, v in sorted(g["users_by_role"].items())), ""]
+    lines += [
+        "### Data",
+        "",
+        f"Generated by `benchmarks/generate.py` as of {g['today']} (fiscal years {', '.join(map(str, g['fiscal_years']))}): "
+        f"{g['seconds']['total']:.0f} s{' (reused)' if g.get('reused') else ''}, "
+        f"database {g['size_bytes'] / 1e9:.2f} GB.",
+        "",
+        "| " + " | ".join(counts) + " |",
+        "|" + "---|" * len(counts),
+        "| " + " | ".join(f"{v:,}" for v in counts.values()) + " |",
+        "",
+        "Users by role: " + ", ".join(f"{k} {v:,}" for k, v in sorted(g["users_by_role"].items())),
+        "",
+    ]
     tc = r["pages"]["test_client"]
     http = r["pages"].get("http", {}).get("pages", {})
     compare = r.get("compare_pages", {}).get("test_client", {}).get("pages", {})
     cscale = r.get("compare_generation", {}).get("scale")
-    lines += ["### Pages", "",
-              f"Median and p95 of {next(iter(tc['pages'].values()))['n']} requests after warm-up; SQL statements of one request"
-              + (f", and at scale {cscale} ({r['compare_generation']['counts']['organizations']:,} organizations) "
-                 "to show they do not grow with the data" if compare else "") + ".", "",
-              "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
-              + (f" ({r['scale']} / {cscale})" if compare else "") + " | bytes |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "### Pages",
+        "",
+        f"Median and p95 of {next(iter(tc['pages'].values()))['n']} requests after warm-up; SQL statements of one request"
+        + (
+            f", and at scale {cscale} ({r['compare_generation']['counts']['organizations']:,} organizations) "
+            "to show they do not grow with the data"
+            if compare
+            else ""
+        )
+        + ".",
+        "",
+        "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
+        + (f" ({r['scale']} / {cscale})" if compare else "")
+        + " | bytes |",
+        "|---|---|---|---|---|",
+    ]
     for name, p in tc["pages"].items():
         h = http.get(name, {})
         q = f"{p['queries']}" + (f" / {compare[name]['queries']}" if name in compare else "")
-        lines.append(f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
-                     f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} |")
+        lines.append(
+            f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
+            f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} |"
+        )
     for note in tc.get("notes", []):
         lines.append(f"\nNot measured: {note}.")
     if "http" in r["pages"]:
-        lines += ["", f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
-                  f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}."]
+        lines += [
+            "",
+            f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
+            f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}.",
+        ]
     j = r["jobs"]
-    lines += ["", "### Mail jobs", "", f"At {j['now']} (a Monday: weekly digests and overdue reminders are due).", "",
-              "| job | seconds (wall) | CPU seconds | SQL statements | messages |", "|---|---|---|---|---|",
-              f"| reminder pass (`queue_reminders`, first of the day) | {j['reminder_pass']['seconds']:.2f} | "
-              f"{cpu(j['reminder_pass'])} | {j['reminder_pass']['queries']:,} | {j['reminder_pass']['messages']:,} "
-              f"({j['reminder_pass'].get('items', 0):,} items: steps × recipients) |",
-              f"| digest pass (`queue_digests`) | {j['digest_pass']['seconds']:.2f} | {cpu(j['digest_pass'])} | "
-              f"{j['digest_pass']['queries']:,} | {j['digest_pass']['messages']:,} |",
-              f"| repeat pass, same day (every later heartbeat: both passes) | {j['repeat_pass']['seconds']:.2f} | "
-              f"{cpu(j['repeat_pass'])} | {j['repeat_pass']['queries']:,} | {j['repeat_pass']['messages']:,} |",
-              *([f"| next business day's first pass ({j['next_day_pass']['now'][:10]}, both passes) | "
-                 f"{j['next_day_pass']['seconds']:.2f} | {cpu(j['next_day_pass'])} | {j['next_day_pass']['queries']:,} | "
-                 f"{j['next_day_pass']['messages']:,} |"] if "next_day_pass" in j else []),
-              f"| scheduler tick in a fresh process (both passes, commit, deliver 100) | {j['scheduler_tick']['seconds']:.2f} | "
-              f"{cpu(j['scheduler_tick'])} | | {j['scheduler_tick']['queued']:,} queued |", "",
-              f"Scheduler process peak RSS: {j['scheduler_tick']['peak_rss_mb']:.0f} MB.", "",
-              f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s "
-              f"({cpu(j['delivery'])} CPU s in the sender) on one connection to an "
-              f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
-              f"({j['delivery']['failed']} failed)"
-              + (f"; three rounds of {j['delivery']['sent'] // 3:,}: "
-                 f"{', '.join(f'{r:,.0f}' for r in j['delivery']['rounds_per_second'])} messages/s, the median reported."
-                 if j['delivery'].get('rounds_per_second') else ".")]
+    lines += [
+        "",
+        "### Mail jobs",
+        "",
+        f"At {j['now']} (a Monday: weekly digests and overdue reminders are due).",
+        "",
+        "| job | seconds (wall) | CPU seconds | SQL statements | messages |",
+        "|---|---|---|---|---|",
+        f"| reminder pass (`queue_reminders`, first of the day) | {j['reminder_pass']['seconds']:.2f} | "
+        f"{cpu(j['reminder_pass'])} | {j['reminder_pass']['queries']:,} | {j['reminder_pass']['messages']:,} "
+        f"({j['reminder_pass'].get('items', 0):,} items: steps × recipients) |",
+        f"| digest pass (`queue_digests`) | {j['digest_pass']['seconds']:.2f} | {cpu(j['digest_pass'])} | "
+        f"{j['digest_pass']['queries']:,} | {j['digest_pass']['messages']:,} |",
+        f"| repeat pass, same day (every later heartbeat: both passes) | {j['repeat_pass']['seconds']:.2f} | "
+        f"{cpu(j['repeat_pass'])} | {j['repeat_pass']['queries']:,} | {j['repeat_pass']['messages']:,} |",
+        *(
+            [
+                f"| next business day's first pass ({j['next_day_pass']['now'][:10]}, both passes) | "
+                f"{j['next_day_pass']['seconds']:.2f} | {cpu(j['next_day_pass'])} | {j['next_day_pass']['queries']:,} | "
+                f"{j['next_day_pass']['messages']:,} |"
+            ]
+            if "next_day_pass" in j
+            else []
+        ),
+        f"| scheduler tick in a fresh process (both passes, commit, deliver 100) | {j['scheduler_tick']['seconds']:.2f} | "
+        f"{cpu(j['scheduler_tick'])} | | {j['scheduler_tick']['queued']:,} queued |",
+        "",
+        f"Scheduler process peak RSS: {j['scheduler_tick']['peak_rss_mb']:.0f} MB.",
+        "",
+        f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s "
+        f"({cpu(j['delivery'])} CPU s in the sender) on one connection to an "
+        f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
+        f"({j['delivery']['failed']} failed)"
+        + (
+            f"; three rounds of {j['delivery']['sent'] // 3:,}: "
+            f"{', '.join(f'{r:,.0f}' for r in j['delivery']['rounds_per_second'])} messages/s, the median reported."
+            if j["delivery"].get("rounds_per_second")
+            else "."
+        ),
+    ]
     if "load" in r:
         load = r["load"]
-        lines += ["", "### Load test", "",
-                  f"locust, {load['users']} users (owners and managers of {load['logins']} organizations, each logged in "
-                  f"through the login form), {load['seconds']} s, think time 1–3 s, against gunicorn "
-                  f"`-w {load['gunicorn_workers']}` on 127.0.0.1. Worker peak RSS: "
-                  f"{', '.join(f'{m:.0f} MB' for m in load['worker_peak_rss_mb'])}.", "",
-                  "| request | count | failures | median ms | p95 ms | req/s |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "### Load test",
+            "",
+            f"locust, {load['users']} users (owners and managers of {load['logins']} organizations, each logged in "
+            f"through the login form), {load['seconds']} s, think time 1–3 s, against gunicorn "
+            f"`-w {load['gunicorn_workers']}` on 127.0.0.1. Worker peak RSS: "
+            f"{', '.join(f'{m:.0f} MB' for m in load['worker_peak_rss_mb'])}.",
+            "",
+            "| request | count | failures | median ms | p95 ms | req/s |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, s in load["by_request"].items():
-            lines.append(f"| {name} | {s['requests']:,} | {s['failures']} | {s['median_ms']:.0f} | {s['p95_ms']:.0f} | {s['rps']} |")
+            lines.append(
+                f"| {name} | {s['requests']:,} | {s['failures']} | {s['median_ms']:.0f} | {s['p95_ms']:.0f} | {s['rps']} |"
+            )
     return lines + [""]
 
 
 def write_results_md(machine_info: dict) -> Path:
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-    lines = ["# Benchmark results", "",
-             "Regenerate with `python benchmarks/run_all.py --db sqlite --scale full` and "
-             "`python benchmarks/run_all.py --db postgresql --scale full` (or `--db all`); see benchmarks/README.md. "
-             "This file is written by run_all.py from benchmarks/results/*.json; the analysis of the misses is in "
-             "benchmarks/README.md.", "",
-             "## Machine", "",
-             f"- CPU: {machine_info['cpu']} × {machine_info['nproc']} (`nproc`)",
-             f"- OS: {machine_info['os']}",
-             f"- Python {machine_info['python']}, SQLite {machine_info['sqlite']}, PostgreSQL {machine_info['postgresql']}, "
-             f"SQLAlchemy {machine_info['sqlalchemy']}, Flask {machine_info['flask']}",
-             "- `free -h`:", "", "```", machine_info["memory"], "```", "",
-             "The machine is shared: other jobs may run at the same time (see the load averages of each run).", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Regenerate with `python benchmarks/run_all.py --db sqlite --scale full` and "
+        "`python benchmarks/run_all.py --db postgresql --scale full` (or `--db all`); see benchmarks/README.md. "
+        "This file is written by run_all.py from benchmarks/results/*.json; the analysis of the misses is in "
+        "benchmarks/README.md.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {machine_info['cpu']} × {machine_info['nproc']} (`nproc`)",
+        f"- OS: {machine_info['os']}",
+        f"- Python {machine_info['python']}, SQLite {machine_info['sqlite']}, PostgreSQL {machine_info['postgresql']}, "
+        f"SQLAlchemy {machine_info['sqlalchemy']}, Flask {machine_info['flask']}",
+        "- `free -h`:",
+        "",
+        "```",
+        machine_info["memory"],
+        "```",
+        "",
+        "The machine is shared: other jobs may run at the same time (see the load averages of each run).",
+        "",
+    ]
     for r in results:
         lines += section(r)
     path = HERE / "RESULTS.md"
@@ -312,8 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument("--quick", action="store_true", help="-n 5, 300 deliveries, 10 users for 15 s")
     parser.add_argument("--render-only", action="store_true", help="only rebuild RESULTS.md from results/*.json")
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help="which measurements to run (pages,jobs,load); the others are kept from the last run")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="which measurements to run (pages,jobs,load); the others are kept from the last run",
+    )
     args = parser.parse_args(argv)
     if args.render_only:
         log(f"{write_results_md(machine())} written")

@@ -12,6 +12,7 @@ allows. Run it again to regenerate the files (needs `pip install fonttools`):
 
     python scripts/make_official_font.py [/usr/share/fonts/truetype/tlwg]
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,14 +38,24 @@ def convert(source: Path, style: str, target: Path) -> None:
         if record.nameID in (1, 16):
             names.setName(FAMILY, record.nameID, record.platformID, record.platEncID, record.langID)
         elif record.nameID in (3, 4):
-            names.setName(full if record.nameID == 4 else f"{PS_FAMILY}-{style};TLWG-0.66", record.nameID,
-                          record.platformID, record.platEncID, record.langID)
+            names.setName(
+                full if record.nameID == 4 else f"{PS_FAMILY}-{style};TLWG-0.66",
+                record.nameID,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
         elif record.nameID == 6:
             names.setName(f"{PS_FAMILY}-{style}", 6, record.platformID, record.platEncID, record.langID)
         elif record.nameID == 0:
-            names.setName(record.toUnicode() + "\n\nLaksaman Official: Laksaman with its em square enlarged "
-                          "by 1/0.66 (TLWG's TH Sarabun factor) for the ITA tracker.",
-                          0, record.platformID, record.platEncID, record.langID)
+            names.setName(
+                record.toUnicode() + "\n\nLaksaman Official: Laksaman with its em square enlarged "
+                "by 1/0.66 (TLWG's TH Sarabun factor) for the ITA tracker.",
+                0,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
     font.save(target)
 
 

@@ -2,6 +2,7 @@
 TRACKER_TEST_DATABASE_URL), the app, clients logged in per role, and a small
 plan built directly from the models.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -188,8 +189,13 @@ def password_hash() -> str:
 
 def make_user(org, email, role, department=None, name=None) -> User:
     user = User(
-        organization=org, email=email, display_name=name or email.split("@")[0], role=role,
-        department=department, position="", password_hash=password_hash(),
+        organization=org,
+        email=email,
+        display_name=name or email.split("@")[0],
+        role=role,
+        department=department,
+        position="",
+        password_hash=password_hash(),
     )
     db.session.add(user)
     return user
@@ -203,16 +209,36 @@ def world(app, ctx) -> World:
     plan = Plan(organization=org, fiscal_year=2566, title="มาตรการส่งเสริมคุณธรรมและความโปร่งใส ๒๕๖๖")
     w1 = Weakness(plan=plan, order=1, title="การใช้ทรัพย์สินของราชการ")
     w2 = Weakness(plan=plan, order=2, title="การปรับปรุงการทำงาน")
-    m1 = Measure(weakness=w1, order=1, title="โครงการใช้ทรัพย์สินอย่างโปร่งใส", owner_department=palad,
-                 period_start=date(2023, 7, 1), period_end=date(2023, 9, 30), follow_up="ประกาศแนวทางปฏิบัติ")
-    m2 = Measure(weakness=w2, order=1, title="โครงการ E-Service", owner_department=strategy,
-                 period_start=date(2023, 1, 1), period_end=date(2023, 9, 30), follow_up="สถิติการให้บริการ")
+    m1 = Measure(
+        weakness=w1,
+        order=1,
+        title="โครงการใช้ทรัพย์สินอย่างโปร่งใส",
+        owner_department=palad,
+        period_start=date(2023, 7, 1),
+        period_end=date(2023, 9, 30),
+        follow_up="ประกาศแนวทางปฏิบัติ",
+    )
+    m2 = Measure(
+        weakness=w2,
+        order=1,
+        title="โครงการ E-Service",
+        owner_department=strategy,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+        follow_up="สถิติการให้บริการ",
+    )
     for i, (title, due) in enumerate(
-        [("จัดทำประกาศแนวทางปฏิบัติ", date(2023, 7, 31)), ("จัดทำคู่มือ", date(2023, 8, 31)),
-         ("รายงานผลการดำเนินงาน", date(2023, 9, 29))], start=1):
+        [
+            ("จัดทำประกาศแนวทางปฏิบัติ", date(2023, 7, 31)),
+            ("จัดทำคู่มือ", date(2023, 8, 31)),
+            ("รายงานผลการดำเนินงาน", date(2023, 9, 29)),
+        ],
+        start=1,
+    ):
         Step(measure=m1, order=i, title=title, owner_department=palad, start_date=date(2023, 7, 1), due_date=due)
     for i, (title, due) in enumerate(
-        [("กำหนดระบบที่ต้องการพัฒนา", date(2023, 3, 31)), ("ทดสอบการใช้งานระบบ", date(2023, 8, 15))], start=1):
+        [("กำหนดระบบที่ต้องการพัฒนา", date(2023, 3, 31)), ("ทดสอบการใช้งานระบบ", date(2023, 8, 15))], start=1
+    ):
         Step(measure=m2, order=i, title=title, owner_department=strategy, start_date=date(2023, 1, 1), due_date=due)
     db.session.add(org)
     admin = make_user(org, "admin@test.go.th", Role.admin, name="ผู้ดูแล")
@@ -248,8 +274,14 @@ def artifacts_dir() -> Path:
 
 CHROMIUM = os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -310,6 +342,7 @@ def page_factory(browser, live_server):
 
 # -- a real SMTP server ---------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def _smtp_sink_server():
     from smtp_sink import SmtpSink
@@ -333,8 +366,15 @@ def smtp_sink(_smtp_sink_server):
 @pytest.fixture
 def mail_config(app, smtp_sink):
     """Point the app's mail settings at the sink for one test (2 s timeout)."""
-    values = {"MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port, "MAIL_USE_TLS": False,
-              "MAIL_USE_SSL": False, "MAIL_USERNAME": None, "MAIL_PASSWORD": None, "MAIL_TIMEOUT": 2}
+    values = {
+        "MAIL_SERVER": smtp_sink.host,
+        "MAIL_PORT": smtp_sink.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_TIMEOUT": 2,
+    }
     saved = {key: app.config.get(key) for key in values}
     app.config.update(values)
     yield app.config
@@ -342,6 +382,7 @@ def mail_config(app, smtp_sink):
 
 
 # -- a LINE Messaging API emulator ------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def _line_emulator_server():
@@ -359,8 +400,7 @@ def line_emulator(app, _line_emulator_server):
     (1 s timeout) for one test."""
     emulator = _line_emulator_server
     emulator.reset()
-    values = {"TRACKER_LINE_API_URL": emulator.url, "TRACKER_LINE_ACCESS_URL": emulator.url,
-              "TRACKER_LINE_TIMEOUT": 1}
+    values = {"TRACKER_LINE_API_URL": emulator.url, "TRACKER_LINE_ACCESS_URL": emulator.url, "TRACKER_LINE_TIMEOUT": 1}
     saved = {key: app.config.get(key) for key in values}
     app.config.update(values)
     yield emulator
@@ -372,9 +412,16 @@ def connect_line(org, admin, emulator, now=NOW, **choices):
     """Connect the organization's LINE account through the service, as the settings page does."""
     from tracker.line.services import save_channel
 
-    channel = save_channel(org.id, admin, now, channel_id="1657000000", channel_secret=emulator.secret,
-                           access_token=emulator.token, monthly_cap=str(choices.pop("cap", 300)),
-                           defaults={"reminder": "email", "overdue": "email", "digest": "email", **choices})
+    channel = save_channel(
+        org.id,
+        admin,
+        now,
+        channel_id="1657000000",
+        channel_secret=emulator.secret,
+        access_token=emulator.token,
+        monthly_cap=str(choices.pop("cap", 300)),
+        defaults={"reminder": "email", "overdue": "email", "digest": "email", **choices},
+    )
     db.session.commit()
     return channel
 
@@ -385,7 +432,8 @@ def link_line(user, emulator, now=NOW) -> str:
 
     line_user_id = emulator.new_user_id()
     emulator.friends.add(line_user_id)
-    db.session.add(LineLink(user_id=user.id, organization_id=user.organization_id, line_user_id=line_user_id,
-                            linked_at=now))
+    db.session.add(
+        LineLink(user_id=user.id, organization_id=user.organization_id, line_user_id=line_user_id, linked_at=now)
+    )
     db.session.commit()
     return line_user_id

@@ -21,6 +21,7 @@ request"):
 
 `delivered` lists what reached people: one entry per executed push.
 """
+
 from __future__ import annotations
 
 import base64
@@ -134,8 +135,9 @@ class LineEmulator:
         digest = hmac.new((secret or self.secret).encode(), body, hashlib.sha256).digest()
         return base64.b64encode(digest).decode()
 
-    def send_events(self, url: str, events: list[dict], *, signature: str | None = None,
-                    secret: str | None = None) -> tuple[int, str]:
+    def send_events(
+        self, url: str, events: list[dict], *, signature: str | None = None, secret: str | None = None
+    ) -> tuple[int, str]:
         body = json.dumps({"destination": "Ubot", "events": events}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"}
         sig = signature if signature is not None else self.sign(body, secret)
@@ -152,7 +154,9 @@ class LineEmulator:
     def event(kind: str, user_id: str, **extra) -> dict:
         """A webhook event object as LINE sends it (a new webhookEventId each time)."""
         event = {
-            "type": kind, "mode": "active", "timestamp": int(time.time() * 1000),
+            "type": kind,
+            "mode": "active",
+            "timestamp": int(time.time() * 1000),
             "source": {"type": "user", "userId": user_id},
             "webhookEventId": "01" + secrets.token_hex(12).upper(),
             "deliveryContext": {"isRedelivery": False},
@@ -160,8 +164,12 @@ class LineEmulator:
         if kind in ("message", "follow", "accountLink"):
             event["replyToken"] = secrets.token_hex(16)
         if kind == "message":
-            event["message"] = {"type": "text", "id": str(secrets.randbelow(10**12)),
-                                "quoteToken": secrets.token_hex(8), "text": extra.pop("text", "เชื่อมบัญชี")}
+            event["message"] = {
+                "type": "text",
+                "id": str(secrets.randbelow(10**12)),
+                "quoteToken": secrets.token_hex(8),
+                "text": extra.pop("text", "เชื่อมบัญชี"),
+            }
         if kind == "follow":
             event["follow"] = {"isUnblocked": extra.pop("unblocked", False)}
         event.update(extra)
@@ -181,7 +189,9 @@ class LineEmulator:
     def _reply(self, handler, status: int, body: dict | str, headers: dict | None = None) -> None:
         data = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/html; charset=utf-8")
+        handler.send_header(
+            "Content-Type", "application/json" if not isinstance(body, str) else "text/html; charset=utf-8"
+        )
         handler.send_header("Content-Length", str(len(data)))
         handler.send_header("x-line-request-id", str(uuid.uuid4()))
         for k, v in (headers or {}).items():
@@ -199,8 +209,14 @@ class LineEmulator:
         if url.path == "/dialog/bot/accountLink" and method == "GET":
             return self._account_link(handler, parse_qs(url.query))
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
-            return self._reply(handler, 401, {"message": "Authentication failed. Confirm that the access token "
-                                                         "in the authorization header is valid."})
+            return self._reply(
+                handler,
+                401,
+                {
+                    "message": "Authentication failed. Confirm that the access token "
+                    "in the authorization header is valid."
+                },
+            )
         body = json.loads(raw or b"{}")
         if url.path == "/v2/bot/message/push" and method == "POST":
             return self._push(handler, body)
@@ -215,9 +231,17 @@ class LineEmulator:
                 self.link_tokens[token] = user_id
             return self._reply(handler, 200, {"linkToken": token})
         if url.path == "/v2/bot/info":
-            return self._reply(handler, 200, {"userId": "Ubot", "basicId": self.basic_id,
-                                              "displayName": self.display_name, "chatMode": "bot",
-                                              "markAsReadMode": "auto"})
+            return self._reply(
+                handler,
+                200,
+                {
+                    "userId": "Ubot",
+                    "basicId": self.basic_id,
+                    "displayName": self.display_name,
+                    "chatMode": "bot",
+                    "markAsReadMode": "auto",
+                },
+            )
         if url.path == "/v2/bot/message/quota":
             return self._reply(handler, 200, {"type": "limited", "value": self.quota})
         if url.path == "/v2/bot/message/quota/consumption":
@@ -230,14 +254,18 @@ class LineEmulator:
             self.pushes_seen += 1
             n = self.pushes_seen
             if key and key in self._accepted:
-                return self._reply(handler, 409, {"message": "The retry key is already accepted",
-                                                  "sentMessages": []},
-                                   {"x-line-accepted-request-id": self._accepted[key]})
+                return self._reply(
+                    handler,
+                    409,
+                    {"message": "The retry key is already accepted", "sentMessages": []},
+                    {"x-line-accepted-request-id": self._accepted[key]},
+                )
         fault = self.rule(n, body)
         if isinstance(fault, tuple) and fault[0] == "status":
             _s, code, headers = fault
-            message = {429: "The API rate limit has been exceeded. Try again later.",
-                       500: "Internal server error"}.get(code, "error")
+            message = {429: "The API rate limit has been exceeded. Try again later.", 500: "Internal server error"}.get(
+                code, "error"
+            )
             return self._reply(handler, code, {"message": message}, headers)
         if fault == "timeout":
             time.sleep(self.hang_seconds)
@@ -247,21 +275,27 @@ class LineEmulator:
         if not 1 <= len(messages) <= 5:
             return self._reply(handler, 400, {"message": "The request body has 1 error(s)"})
         if to not in self.friends and to not in self.blocked:
-            return self._reply(handler, 400, {"message": "Failed to send messages",
-                                              "details": [{"message": "invalid user", "property": "to"}]})
+            return self._reply(
+                handler,
+                400,
+                {"message": "Failed to send messages", "details": [{"message": "invalid user", "property": "to"}]},
+            )
         request_id = str(uuid.uuid4())
         with self._lock:
             if key and key in self._accepted:  # a racing retry of the same key
-                return self._reply(handler, 409, {"message": "The retry key is already accepted"},
-                                   {"x-line-accepted-request-id": self._accepted[key]})
+                return self._reply(
+                    handler,
+                    409,
+                    {"message": "The retry key is already accepted"},
+                    {"x-line-accepted-request-id": self._accepted[key]},
+                )
             if key:
                 self._accepted[key] = request_id
             if to not in self.blocked:  # accepted, but a blocked user receives nothing
                 self.delivered.append(Push(to, messages, key, request_id))
         if fault == "timeout-after-accept":
             time.sleep(self.hang_seconds)
-        return self._reply(handler, 200, {"sentMessages": [{"id": str(secrets.randbelow(10**12))}
-                                                           for _ in messages]})
+        return self._reply(handler, 200, {"sentMessages": [{"id": str(secrets.randbelow(10**12))} for _ in messages]})
 
     def _account_link(self, handler, query: dict) -> None:
         token = (query.get("linkToken") or [""])[0]
@@ -273,5 +307,9 @@ class LineEmulator:
         event = self.event("accountLink", user_id, link={"result": "ok", "nonce": nonce})
         status, _text = self.send_events(self.webhook_url, [event])
         self.webhook_answers.append(status)
-        return self._reply(handler, 200, "<!doctype html><html lang='th'><head><title>LINE</title></head>"
-                                         "<body><main><h1>เชื่อมบัญชีเรียบร้อย</h1></main></body></html>")
+        return self._reply(
+            handler,
+            200,
+            "<!doctype html><html lang='th'><head><title>LINE</title></head>"
+            "<body><main><h1>เชื่อมบัญชีเรียบร้อย</h1></main></body></html>",
+        )

@@ -8,6 +8,7 @@ its header repeated and its first row continuing the measure above. The
 words come from the bundled demo plan (the seed with its OCR slips mended), so
 an import can be compared with it item by item.
 """
+
 from __future__ import annotations
 
 import io
@@ -125,8 +126,14 @@ def measure_rows(layout: Layout) -> list[list]:
             title = f"{_mark(m_index, layout)} {measure['title']}" if many else measure["title"]
             period = _digits(measure["period"].replace("๒๕๖๖", "2566"), layout)
             steps = measure["steps"]
-            first_row = [w_cell, [title], steps_cell(steps, layout), owner_cell(measure["owner"]), [period],
-                         [measure["follow_up"]]]
+            first_row = [
+                w_cell,
+                [title],
+                steps_cell(steps, layout),
+                owner_cell(measure["owner"]),
+                [period],
+                [measure["follow_up"]],
+            ]
             if w_index == 1 and layout.split_across_pages:
                 first_row[2] = steps_cell(steps[:1], layout)
                 rows.append(first_row)
@@ -170,9 +177,13 @@ def memo_docx(layout: Layout | None = None) -> bytes:
     document.add_paragraph("บันทึกข้อความ")
     document.add_paragraph("ส่วนราชการ งานบริการและเผยแพร่วิชาการ ฝ่ายแผนงานและงบประมาณ กองยุทธศาสตร์และงบประมาณ")
     document.add_paragraph(_digits("ที่ กยง 494/2565 วันที่ 12 ตุลาคม 2565", layout))
-    document.add_paragraph(_digits(
-        "เรื่อง รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
-        "ประจำปีงบประมาณ พ.ศ. 2565 ของเทศบาลตำบลบ้านเป็ด", layout))
+    document.add_paragraph(
+        _digits(
+            "เรื่อง รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
+            "ประจำปีงบประมาณ พ.ศ. 2565 ของเทศบาลตำบลบ้านเป็ด",
+            layout,
+        )
+    )
     document.add_paragraph("เรียน นายกเทศมนตรีตำบลบ้านเป็ด")
     if layout.with_indicator_table:
         document.add_paragraph("ตารางที่ ๒ : แสดงผลเปรียบเทียบการประเมิน ITA รายตัวชี้วัด")
@@ -180,9 +191,12 @@ def memo_docx(layout: Layout | None = None) -> bytes:
         for values in INDICATOR_TABLE:
             for cell, text in zip(table.add_row().cells, values):
                 cell.text = text
-    document.add_paragraph(_digits(
-        "3. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. 2565 ไปดำเนินการปรับปรุงและพัฒนา "
-        "ในปีงบประมาณ พ.ศ. 2566", layout))
+    document.add_paragraph(
+        _digits(
+            "3. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. 2565 ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. 2566",
+            layout,
+        )
+    )
     table = _new_table(document, layout, header=True)
     merge_from = None
     for row in measure_rows(layout):
@@ -208,8 +222,9 @@ def memo_docx(layout: Layout | None = None) -> bytes:
 def memo_text(layout: Layout | None = None) -> str:
     """The table as a PDF viewer or Word copies it: tab-separated cells, one row per line (the seed's text)."""
     layout = layout or Layout()
-    header = "\t".join((HEADER_BROKEN if layout.header_line_breaks else HEADER_ONE_LINE)[i].replace("\n", " ")
-                       for i in range(6))
+    header = "\t".join(
+        (HEADER_BROKEN if layout.header_line_breaks else HEADER_ONE_LINE)[i].replace("\n", " ") for i in range(6)
+    )
     lines = [header]
     for row in measure_rows(layout):
         if row == "PAGE":
@@ -218,7 +233,10 @@ def memo_text(layout: Layout | None = None) -> str:
         cells = []
         for index, paragraphs in enumerate(row):
             paragraphs = [] if paragraphs is None else paragraphs
-            cells.append(" ".join(f"<p>{p}</p>" for p in paragraphs) if len(paragraphs) > 1 and index == 2
-                         else " ".join(paragraphs))
+            cells.append(
+                " ".join(f"<p>{p}</p>" for p in paragraphs)
+                if len(paragraphs) > 1 and index == 2
+                else " ".join(paragraphs)
+            )
         lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"

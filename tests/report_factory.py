@@ -1,6 +1,7 @@
 """Helpers shared by the report tests: the demo plan with progress, another
 organization, marking steps done on a given day, and reading PDFs and PNGs
 with the real tools (pdftotext, pdftoppm) and the standard library."""
+
 from __future__ import annotations
 
 import re
@@ -69,12 +70,19 @@ def readable_docx(data: bytes | str):
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename.endswith(".xml"):
-                content = content.decode("utf-8").replace("\u2060", "").replace("\u200b", "").replace("\u00a0", " ").encode("utf-8")
+                content = (
+                    content.decode("utf-8")
+                    .replace("\u2060", "")
+                    .replace("\u200b", "")
+                    .replace("\u00a0", " ")
+                    .encode("utf-8")
+                )
             out.writestr(item, content)
     return docx.Document(io.BytesIO(target.getvalue()))
 
 
 # -- PDF -------------------------------------------------------------------------
+
 
 def have_poppler() -> bool:
     return bool(shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdfinfo"))
@@ -120,8 +128,8 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunk = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", chunk)
         elif kind == b"IDAT":
@@ -137,7 +145,7 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
     previous = bytearray(stride)
     for y in range(height):
         kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
             up = previous[i]
@@ -161,11 +169,7 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
 def non_white_share(path: Path) -> float:
     width, height, channels, pixels = read_png(path)
     colour = min(channels, 3)
-    dark = sum(
-        1
-        for i in range(0, len(pixels), channels)
-        if min(pixels[i:i + colour]) < 200
-    )
+    dark = sum(1 for i in range(0, len(pixels), channels) if min(pixels[i : i + colour]) < 200)
     return dark / (width * height)
 
 

@@ -16,6 +16,7 @@ message notes whether it came over TLS.
 Only accepted messages are recorded (`sink.received`), so counting them by
 Message-ID counts deliveries. `refused_port()` gives a port nobody listens on.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -68,10 +69,29 @@ def make_certificate(directory: Path, name: str = "127.0.0.1", *alt_names: str) 
     cert, key = directory / f"{name}.crt", directory / f"{name}.key"
     sans = ",".join(f"IP:{n}" if n.replace(".", "").isdigit() else f"DNS:{n}" for n in (name, *alt_names))
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key),
-         "-out", str(cert), "-subj", f"/CN={name}", "-addext", f"subjectAltName={sans}",
-         "-addext", "basicConstraints=critical,CA:TRUE"],
-        check=True, capture_output=True)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName={sans}",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -134,10 +154,15 @@ class SmtpSink:
             return reply
         raw = bytes(envelope.original_content)
         with self._lock:
-            self.received.append(Received(
-                mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), raw=raw,
-                message=message_from_bytes(raw, policy=policy.default), tls=server.transport.get_extra_info("ssl_object") is not None,
-            ))
+            self.received.append(
+                Received(
+                    mail_from=envelope.mail_from,
+                    rcpt_tos=list(envelope.rcpt_tos),
+                    raw=raw,
+                    message=message_from_bytes(raw, policy=policy.default),
+                    tls=server.transport.get_extra_info("ssl_object") is not None,
+                )
+            )
         return "250 2.0.0 OK: queued"
 
     # -- start and stop -------------------------------------------------------

@@ -5,6 +5,7 @@ class fails `test_every_route_is_classified`, so access is decided, not
 forgotten. Requests carry valid CSRF tokens and empty forms: the point is
 the access decision, not the form's validation (a 400 counts as "let in").
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,52 +22,125 @@ from tracker.plans import results, services
 from tracker.public.models import PublishedReport
 from tracker.reports.signoff import submit_report
 
-PUBLIC = "public"          # no login needed
-READ = "read"              # every user of the organization
-SELF = "self"              # any logged-in user, about themself
-STEP = "step"              # the step's department (owner), admins
-RESULT = "result"          # the measure's department (owner), admins
-ADMIN = "admin"            # admins of the organization
-CHAIN = "chain"            # the manager whose turn it is in a report's sign-off chain
-API = "api"                # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
+PUBLIC = "public"  # no login needed
+READ = "read"  # every user of the organization
+SELF = "self"  # any logged-in user, about themself
+STEP = "step"  # the step's department (owner), admins
+RESULT = "result"  # the measure's department (owner), admins
+ADMIN = "admin"  # admins of the organization
+CHAIN = "chain"  # the manager whose turn it is in a report's sign-off chain
+API = "api"  # /api/v1: a bearer token only, a session cookie alone gets 401 (tokens: test_api.py)
 OVERSIGHT = "oversight"
-READ_POST = "read_post"    # a read sent as a form (the report's covering memo and its header fields): every
-                           # user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
+READ_POST = "read_post"  # a read sent as a form (the report's covering memo and its header fields): every
+# user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
 FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
-NATIONAL = "national"      # a national user only: the national ITA framework (framework_id points to it)
+NATIONAL = "national"  # a national user only: the national ITA framework (framework_id points to it)
 
 CLASSES: dict[str, str] = {
-    "static": PUBLIC, "ops.healthz": PUBLIC, "auth.login": PUBLIC, "calendar.feed": PUBLIC,
+    "static": PUBLIC,
+    "ops.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    "calendar.feed": PUBLIC,
     "notify.unsubscribe": PUBLIC,
-    "auth.logout": SELF, "auth.profile": SELF, "calendar.feeds": SELF, "calendar.renew_mine": SELF,
-    "notify.preferences": SELF, "api.openapi": PUBLIC,
-    "plans.home": READ, "plans.dashboard": READ, "plans.measure": READ, "plans.my_steps": READ,
-    "plans.step": READ, "plans.evidence": READ, "ita.index": READ, "ita.year": READ,
-    "reports.followup": READ, "reports.download": READ, "reports.result": READ,
+    "auth.logout": SELF,
+    "auth.profile": SELF,
+    "calendar.feeds": SELF,
+    "calendar.renew_mine": SELF,
+    "notify.preferences": SELF,
+    "api.openapi": PUBLIC,
+    "plans.home": READ,
+    "plans.dashboard": READ,
+    "plans.measure": READ,
+    "plans.my_steps": READ,
+    "plans.step": READ,
+    "plans.evidence": READ,
+    "ita.index": READ,
+    "ita.year": READ,
+    "reports.followup": READ,
+    "reports.download": READ,
+    "reports.result": READ,
     "reports.cover": READ_POST,
-    "plans.add_evidence": STEP, "plans.change_status": STEP, "plans.comment": STEP, "plans.delete_evidence": STEP,
-    "reports.save_result": RESULT, "reports.add_result_evidence": RESULT, "reports.delete_result_evidence": RESULT,
-    "ita.save": ADMIN, "ita.start_weakness": ADMIN, "ita.upload": ADMIN, "notify.rules_page": ADMIN,
+    "plans.add_evidence": STEP,
+    "plans.change_status": STEP,
+    "plans.comment": STEP,
+    "plans.delete_evidence": STEP,
+    "reports.save_result": RESULT,
+    "reports.add_result_evidence": RESULT,
+    "reports.delete_result_evidence": RESULT,
+    "ita.save": ADMIN,
+    "ita.start_weakness": ADMIN,
+    "ita.upload": ADMIN,
+    "notify.rules_page": ADMIN,
     "calendar.renew_department": ADMIN,
-    "memo.page": READ, "memo.download": READ, "memo.save": ADMIN,
-    "signoff.index": READ, "signoff.show": READ, "signoff.new": ADMIN, "signoff.create": ADMIN,
-    "signoff.withdraw_view": ADMIN, "signoff.acknowledge_view": CHAIN, "rollover.rollover": ADMIN,
-    "public.organization": PUBLIC, "public.plan": PUBLIC, "public.evidence": PUBLIC, "public.report": PUBLIC,
-    "public.publish_page": ADMIN, "public.publish": ADMIN, "public.withdraw": ADMIN,
+    "memo.page": READ,
+    "memo.download": READ,
+    "memo.save": ADMIN,
+    "signoff.index": READ,
+    "signoff.show": READ,
+    "signoff.new": ADMIN,
+    "signoff.create": ADMIN,
+    "signoff.withdraw_view": ADMIN,
+    "signoff.acknowledge_view": CHAIN,
+    "rollover.rollover": ADMIN,
+    "public.organization": PUBLIC,
+    "public.plan": PUBLIC,
+    "public.evidence": PUBLIC,
+    "public.report": PUBLIC,
+    "public.publish_page": ADMIN,
+    "public.publish": ADMIN,
+    "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
     # LINE: the webhook is authenticated by LINE's signature, not a login (tests/test_line.py).
-    "line.receive": PUBLIC, "line.settings": ADMIN, "line.test_message": ADMIN, "line.disconnect": ADMIN,
-    "line.profile": SELF, "line.unlink": SELF, "line.confirm_link": SELF,
-    "frameworks.index": READ, "frameworks.show": READ, "frameworks.download": READ, "frameworks.template": READ,
-    "frameworks.upload": FRAMEWORK_ADD, "frameworks.copy": FRAMEWORK_ADD,
-    "frameworks.publish": NATIONAL, "frameworks.edit": NATIONAL, "frameworks.delete": NATIONAL,
+    "line.receive": PUBLIC,
+    "line.settings": ADMIN,
+    "line.test_message": ADMIN,
+    "line.disconnect": ADMIN,
+    "line.profile": SELF,
+    "line.unlink": SELF,
+    "line.confirm_link": SELF,
+    "frameworks.index": READ,
+    "frameworks.show": READ,
+    "frameworks.download": READ,
+    "frameworks.template": READ,
+    "frameworks.upload": FRAMEWORK_ADD,
+    "frameworks.copy": FRAMEWORK_ADD,
+    "frameworks.publish": NATIONAL,
+    "frameworks.edit": NATIONAL,
+    "frameworks.delete": NATIONAL,
 }
-PREFIX_CLASSES = {"api.": API, "api_tokens.": SELF, "admin.": ADMIN, "memo_import.": ADMIN, "ita_paste.": ADMIN, "outbox.": ADMIN, "province.": OVERSIGHT}
+PREFIX_CLASSES = {
+    "api.": API,
+    "api_tokens.": SELF,
+    "admin.": ADMIN,
+    "memo_import.": ADMIN,
+    "ita_paste.": ADMIN,
+    "outbox.": ADMIN,
+    "province.": OVERSIGHT,
+}
 #: Route variables that name a record of the organization: outsiders get 404.
-RECORD_ARGS = {"plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
-               "message_id", "submission_id", "organization_id"}
-ROLES = ["anonymous", "admin", "manager", "owner_palad", "owner_strategy", "viewer", "outsider_admin",
-         "provincial", "national"]
+RECORD_ARGS = {
+    "plan_id",
+    "measure_id",
+    "weakness_id",
+    "step_id",
+    "evidence_id",
+    "department_id",
+    "user_id",
+    "message_id",
+    "submission_id",
+    "organization_id",
+}
+ROLES = [
+    "anonymous",
+    "admin",
+    "manager",
+    "owner_palad",
+    "owner_strategy",
+    "viewer",
+    "outsider_admin",
+    "provincial",
+    "national",
+]
 #: Read-only users across organizations: the provincial office of world's province, the national department.
 OVERSIGHT_ROLES = ("provincial", "national")
 
@@ -105,18 +179,34 @@ def ids(world):
     palad_step = world.step(world.m1, 1)
     step_ev = services.add_link_evidence(palad_step, world.owner_palad, "https://a.go.th/1", "ประกาศ", NOW)
     result_ev = results.add_result_link(world.m1, world.owner_palad, "https://a.go.th/2", "สถิติ", NOW)
-    message = enqueue(organization_id=world.org.id, about=f"org:{world.org.id}", kind="reminder",
-                      for_date=date(2023, 8, 1), recipient="palad@example.go.th", subject="ทดสอบ",
-                      body_text="x", body_html="<p>x</p>")
+    message = enqueue(
+        organization_id=world.org.id,
+        about=f"org:{world.org.id}",
+        kind="reminder",
+        for_date=date(2023, 8, 1),
+        recipient="palad@example.go.th",
+        subject="ทดสอบ",
+        body_text="x",
+        body_html="<p>x</p>",
+    )
     other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
     db.session.add(other)
     make_user(other, "outsider@other.go.th", Role.admin)
     db.session.add(Department(organization=other, name="สำนักปลัด"))
-    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager],
-                               as_of=date(2023, 8, 1))
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind="followup", chain=[world.manager], as_of=date(2023, 8, 1)
+    )
     published = PublishedReport(
-        organization_id=world.org.id, plan_id=world.plan.id, kind="followup", as_of=date(2023, 8, 1), format="pdf",
-        title="รายงาน", stored_name="access-matrix.pdf", download_name="รายงาน.pdf", size=1, sha256="0" * 64,
+        organization_id=world.org.id,
+        plan_id=world.plan.id,
+        kind="followup",
+        as_of=date(2023, 8, 1),
+        format="pdf",
+        title="รายงาน",
+        stored_name="access-matrix.pdf",
+        download_name="รายงาน.pdf",
+        size=1,
+        sha256="0" * 64,
     )
     db.session.add(published)
     framework = ensure_framework(2565)
@@ -131,12 +221,24 @@ def ids(world):
         set_emblem(org, None, "garuda.png", io.BytesIO(emblem_png()), NOW)
     db.session.commit()
     return {
-        "framework_id": framework.id, "ext": "yaml",
+        "framework_id": framework.id,
+        "ext": "yaml",
         "published_id": published.id,
-        "plan_id": world.plan.id, "measure_id": world.m1.id, "weakness_id": world.m1.weakness_id,
-        "step_id": palad_step.id, "department_id": world.palad.id, "user_id": world.viewer.id, "slug": world.org.slug,
-        "message_id": message.id, "fiscal_year": 2565, "number": 4, "token": "t" * 43, "fmt": "xlsx",
-        "evidence_id": step_ev.id, "result_evidence_id": result_ev.id, "submission_id": submission.id,
+        "plan_id": world.plan.id,
+        "measure_id": world.m1.id,
+        "weakness_id": world.m1.weakness_id,
+        "step_id": palad_step.id,
+        "department_id": world.palad.id,
+        "user_id": world.viewer.id,
+        "slug": world.org.slug,
+        "message_id": message.id,
+        "fiscal_year": 2565,
+        "number": 4,
+        "token": "t" * 43,
+        "fmt": "xlsx",
+        "evidence_id": step_ev.id,
+        "result_evidence_id": result_ev.id,
+        "submission_id": submission.id,
         "organization_id": world.org.id,
     }
 
@@ -155,8 +257,9 @@ def _url(rule: str, endpoint: str, ids: dict) -> str:
 
 def _user(world, role):
     if role in OVERSIGHT_ROLES:
-        office = Organization(name=f"สำนักงาน {role}", slug=f"office-{role}",
-                              province=world.org.province if role == "provincial" else "")
+        office = Organization(
+            name=f"สำนักงาน {role}", slug=f"office-{role}", province=world.org.province if role == "provincial" else ""
+        )
         db.session.add(office)
         user = make_user(office, f"{role}@office.go.th", Role(role))
         db.session.commit()
@@ -169,7 +272,7 @@ def _user(world, role):
 
 
 def expected(cls: str, role: str, rule: str) -> str:
-    """"login", "unauthorized", "forbidden", "not_found" or "allowed"."""
+    """ "login", "unauthorized", "forbidden", "not_found" or "allowed"."""
     if cls == API:
         return "unauthorized"
     if role == "anonymous":

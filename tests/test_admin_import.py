@@ -6,6 +6,7 @@ organization is refused with 403 (new organizations come from the command
 line only). The plan can be downloaded again as YAML, and the blank XLSX form
 is offered for officers who prefer a spreadsheet.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,14 +64,18 @@ def page(response) -> str:
 
 def upload(client, text: str | bytes, filename: str = "plan.yaml", mode: str = "import", **extra):
     data = text.encode() if isinstance(text, str) else text
-    return client.post(url_for("admin.import_plan"),
-                       data={"file": (io.BytesIO(data), filename), "mode": mode, **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        url_for("admin.import_plan"),
+        data={"file": (io.BytesIO(data), filename), "mode": mode, **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def table_counts() -> dict[str, int]:
-    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Organization, Department, Plan, Weakness, Measure, Step, JournalEntry)}
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Organization, Department, Plan, Weakness, Measure, Step, JournalEntry)
+    }
 
 
 @pytest.fixture
@@ -90,7 +95,10 @@ def test_a_good_file_creates_the_plan_and_its_dashboard_works(world, admin):
     assert (measure.period_start, measure.period_end) == (date(2023, 10, 1), date(2024, 3, 31))
     assert measure.owner_department.name == "กองคลัง"
     assert [(s.order, s.owner_department.name) for s in measure.steps] == [
-        (1, "กองคลัง"), (2, "กองคลัง"), (3, "สำนักปลัดเทศบาล")]
+        (1, "กองคลัง"),
+        (2, "กองคลัง"),
+        (3, "สำนักปลัดเทศบาล"),
+    ]
     assert measure.steps[1].due_date == date(2024, 1, 15)
     assert measure.steps[2].due_date <= date(2024, 3, 31)
     assert all(measure.period_start <= s.due_date <= measure.period_end for s in measure.steps)

@@ -5,6 +5,7 @@ the plan (a due date outside its measure's period, deleting worked-on steps)
 is refused with 400 and leaves the database as it was. Who may use these pages
 at all is specified at the end of this file.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,6 +44,7 @@ def admin(world, login):
 
 # -- the overview -----------------------------------------------------------------
 
+
 def test_overview_lists_plans_departments_and_users(world, admin):
     response = admin.get(url_for("admin.index"))
     assert response.status_code == 200
@@ -71,10 +73,12 @@ def test_a_second_plan_for_the_same_year_is_refused_keeping_the_form(world, admi
 
 # -- plan and weaknesses ------------------------------------------------------------
 
+
 def test_editing_title_and_status_is_journaled_old_to_new(world, admin):
     old_title = world.plan.title
-    response = admin.post(url_for("admin.plan", plan_id=world.plan.id),
-                          data={"title": "แผนฉบับปรับปรุง", "status": "closed"})
+    response = admin.post(
+        url_for("admin.plan", plan_id=world.plan.id), data={"title": "แผนฉบับปรับปรุง", "status": "closed"}
+    )
     assert response.status_code == 302
     assert world.plan.title == "แผนฉบับปรับปรุง" and world.plan.status is PlanStatus.closed
     [title] = journal("plan", world.plan.id, "title")
@@ -85,8 +89,9 @@ def test_editing_title_and_status_is_journaled_old_to_new(world, admin):
 
 def test_the_plan_page_shows_its_edit_history(world, admin):
     admin.post(url_for("admin.plan", plan_id=world.plan.id), data={"title": "ชื่อใหม่ของแผน", "status": "active"})
-    admin.post(url_for("admin.weakness", weakness_id=world.m1.weakness.id),
-               data={"title": "ประเด็นแก้ไขแล้ว", "detail": ""})
+    admin.post(
+        url_for("admin.weakness", weakness_id=world.m1.weakness.id), data={"title": "ประเด็นแก้ไขแล้ว", "detail": ""}
+    )
     text = page(admin.get(url_for("admin.plan", plan_id=world.plan.id)))
     assert "ประวัติการแก้ไขแผน" in text
     assert "ชื่อใหม่ของแผน" in text and "ประเด็นแก้ไขแล้ว" in text
@@ -94,15 +99,18 @@ def test_the_plan_page_shows_its_edit_history(world, admin):
 
 
 def test_add_and_edit_a_weakness(world, admin):
-    response = admin.post(url_for("admin.weakness_new", plan_id=world.plan.id),
-                          data={"title": "การเปิดเผยข้อมูล", "detail": "คะแนนลดลง"})
+    response = admin.post(
+        url_for("admin.weakness_new", plan_id=world.plan.id), data={"title": "การเปิดเผยข้อมูล", "detail": "คะแนนลดลง"}
+    )
     assert response.status_code == 302
     weakness = db.session.scalar(sa.select(Weakness).where(Weakness.title == "การเปิดเผยข้อมูล"))
     assert weakness.order == 3 and weakness.detail == "คะแนนลดลง"
     assert journal("weakness", weakness.id)[0].action == "create"
 
-    response = admin.post(url_for("admin.weakness", weakness_id=weakness.id),
-                          data={"title": "การเปิดเผยข้อมูลสาธารณะ", "detail": "คะแนนลดลง"})
+    response = admin.post(
+        url_for("admin.weakness", weakness_id=weakness.id),
+        data={"title": "การเปิดเผยข้อมูลสาธารณะ", "detail": "คะแนนลดลง"},
+    )
     assert response.status_code == 302
     [edit] = journal("weakness", weakness.id, "title")[1:]
     assert (edit.old_value, edit.new_value) == ("การเปิดเผยข้อมูล", "การเปิดเผยข้อมูลสาธารณะ")
@@ -117,12 +125,18 @@ def test_a_weakness_without_a_title_is_refused(world, admin):
 
 # -- measures -----------------------------------------------------------------------
 
+
 def test_a_measure_period_is_typed_the_way_officers_write_it(world, admin):
     weakness = world.m2.weakness
-    response = admin.post(url_for("admin.measure_new", weakness_id=weakness.id), data={
-        "title": "โครงการจัดทำคู่มือการปฏิบัติงาน", "owner_department": str(world.strategy.id),
-        "period": "ม.ค. - ก.ย. ๒๕๖๖", "follow_up": "มีคู่มือที่เป็นปัจจุบัน",
-    })
+    response = admin.post(
+        url_for("admin.measure_new", weakness_id=weakness.id),
+        data={
+            "title": "โครงการจัดทำคู่มือการปฏิบัติงาน",
+            "owner_department": str(world.strategy.id),
+            "period": "ม.ค. - ก.ย. ๒๕๖๖",
+            "follow_up": "มีคู่มือที่เป็นปัจจุบัน",
+        },
+    )
     assert response.status_code == 302
     measure = db.session.scalar(sa.select(Measure).where(Measure.title == "โครงการจัดทำคู่มือการปฏิบัติงาน"))
     assert (measure.period_start, measure.period_end) == (date(2023, 1, 1), date(2023, 9, 30))
@@ -131,19 +145,32 @@ def test_a_measure_period_is_typed_the_way_officers_write_it(world, admin):
 
 
 def test_a_measure_period_may_come_from_two_date_inputs(world, admin):
-    response = admin.post(url_for("admin.measure_new", weakness_id=world.m1.weakness.id), data={
-        "title": "โครงการตรวจสอบพัสดุ", "owner_department": str(world.palad.id),
-        "period": "", "period_start": "2023-04-01", "period_end": "2023-06-30", "follow_up": "",
-    })
+    response = admin.post(
+        url_for("admin.measure_new", weakness_id=world.m1.weakness.id),
+        data={
+            "title": "โครงการตรวจสอบพัสดุ",
+            "owner_department": str(world.palad.id),
+            "period": "",
+            "period_start": "2023-04-01",
+            "period_end": "2023-06-30",
+            "follow_up": "",
+        },
+    )
     assert response.status_code == 302
     measure = db.session.scalar(sa.select(Measure).where(Measure.title == "โครงการตรวจสอบพัสดุ"))
     assert (measure.period_start, measure.period_end) == (date(2023, 4, 1), date(2023, 6, 30))
 
 
 def test_an_unreadable_period_is_refused_keeping_what_was_typed(world, admin):
-    response = admin.post(url_for("admin.measure_new", weakness_id=world.m1.weakness.id), data={
-        "title": "โครงการใหม่", "owner_department": str(world.palad.id), "period": "ตลอดปี", "follow_up": "",
-    })
+    response = admin.post(
+        url_for("admin.measure_new", weakness_id=world.m1.weakness.id),
+        data={
+            "title": "โครงการใหม่",
+            "owner_department": str(world.palad.id),
+            "period": "ตลอดปี",
+            "follow_up": "",
+        },
+    )
     assert response.status_code == 400
     assert "อ่านช่วงเวลาไม่ได้" in page(response)
     assert 'value="ตลอดปี"' in page(response) and "โครงการใหม่" in page(response)
@@ -151,10 +178,15 @@ def test_an_unreadable_period_is_refused_keeping_what_was_typed(world, admin):
 
 
 def test_editing_a_measure_is_journaled_old_to_new(world, admin):
-    response = admin.post(url_for("admin.measure", measure_id=world.m1.id), data={
-        "title": world.m1.title, "owner_department": str(world.palad.id),
-        "period": "มิ.ย. - ก.ย. 2566", "follow_up": "ประกาศและคู่มือ",
-    })
+    response = admin.post(
+        url_for("admin.measure", measure_id=world.m1.id),
+        data={
+            "title": world.m1.title,
+            "owner_department": str(world.palad.id),
+            "period": "มิ.ย. - ก.ย. 2566",
+            "follow_up": "ประกาศและคู่มือ",
+        },
+    )
     assert response.status_code == 302
     assert world.m1.period_start == date(2023, 6, 1) and world.m1.follow_up == "ประกาศและคู่มือ"
     [start] = journal("measure", world.m1.id, "period_start")
@@ -165,10 +197,15 @@ def test_editing_a_measure_is_journaled_old_to_new(world, admin):
 
 
 def test_a_period_that_would_strand_a_step_due_date_is_refused_naming_the_step(world, admin):
-    response = admin.post(url_for("admin.measure", measure_id=world.m1.id), data={
-        "title": "ชื่อใหม่", "owner_department": str(world.palad.id), "period": "ก.ค. - ส.ค. ๒๕๖๖",
-        "follow_up": world.m1.follow_up,
-    })
+    response = admin.post(
+        url_for("admin.measure", measure_id=world.m1.id),
+        data={
+            "title": "ชื่อใหม่",
+            "owner_department": str(world.palad.id),
+            "period": "ก.ค. - ส.ค. ๒๕๖๖",
+            "follow_up": world.m1.follow_up,
+        },
+    )
     assert response.status_code == 400
     text = page(response)
     assert "1.3 รายงานผลการดำเนินงาน" in text and "29 ก.ย. 2566" in text
@@ -177,10 +214,15 @@ def test_a_period_that_would_strand_a_step_due_date_is_refused_naming_the_step(w
 
 
 def test_a_later_period_start_moves_step_start_dates_with_it(world, admin):
-    response = admin.post(url_for("admin.measure", measure_id=world.m2.id), data={
-        "title": world.m2.title, "owner_department": str(world.strategy.id), "period": "มี.ค. - ก.ย. 2566",
-        "follow_up": world.m2.follow_up,
-    })
+    response = admin.post(
+        url_for("admin.measure", measure_id=world.m2.id),
+        data={
+            "title": world.m2.title,
+            "owner_department": str(world.strategy.id),
+            "period": "มี.ค. - ก.ย. 2566",
+            "follow_up": world.m2.follow_up,
+        },
+    )
     assert response.status_code == 302
     assert [s.start_date for s in world.m2.steps] == [date(2023, 3, 1), date(2023, 3, 1)]
     moved = journal("step", world.step(world.m2, 1).id, "start_date")
@@ -188,11 +230,18 @@ def test_a_later_period_start_moves_step_start_dates_with_it(world, admin):
 
 
 def test_a_new_owner_department_can_take_the_measure_steps_along(world, admin):
-    response = admin.post(url_for("admin.measure", measure_id=world.m1.id), data={
-        "title": world.m1.title, "owner_department": str(world.strategy.id), "period": "",
-        "period_start": "2023-07-01", "period_end": "2023-09-30", "follow_up": world.m1.follow_up,
-        "move_steps": "on",
-    })
+    response = admin.post(
+        url_for("admin.measure", measure_id=world.m1.id),
+        data={
+            "title": world.m1.title,
+            "owner_department": str(world.strategy.id),
+            "period": "",
+            "period_start": "2023-07-01",
+            "period_end": "2023-09-30",
+            "follow_up": world.m1.follow_up,
+            "move_steps": "on",
+        },
+    )
     assert response.status_code == 302
     assert world.m1.owner_department == world.strategy
     assert {s.owner_department.name for s in world.m1.steps} == {world.strategy.name}
@@ -201,20 +250,32 @@ def test_a_new_owner_department_can_take_the_measure_steps_along(world, admin):
 
 
 def test_a_measure_period_outside_the_fiscal_year_is_refused(world, admin):
-    response = admin.post(url_for("admin.measure_new", weakness_id=world.m1.weakness.id), data={
-        "title": "โครงการปีหน้า", "owner_department": str(world.palad.id), "period": "ม.ค. - ก.ย. 2567",
-    })
+    response = admin.post(
+        url_for("admin.measure_new", weakness_id=world.m1.weakness.id),
+        data={
+            "title": "โครงการปีหน้า",
+            "owner_department": str(world.palad.id),
+            "period": "ม.ค. - ก.ย. 2567",
+        },
+    )
     assert response.status_code == 400
     assert "อยู่นอกปีงบประมาณ 2566" in page(response)
 
 
 # -- steps --------------------------------------------------------------------------
 
+
 def test_a_new_step_is_appended_with_a_be_date_typed_as_text(world, admin):
-    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
-        "title": "ติดตามผลการใช้ทรัพย์สิน", "owner_department": "", "assignee": str(world.owner_palad.id),
-        "start_date": "2023-07-01", "due_date": "15/09/2566",
-    })
+    response = admin.post(
+        url_for("admin.step_new", measure_id=world.m1.id),
+        data={
+            "title": "ติดตามผลการใช้ทรัพย์สิน",
+            "owner_department": "",
+            "assignee": str(world.owner_palad.id),
+            "start_date": "2023-07-01",
+            "due_date": "15/09/2566",
+        },
+    )
     assert response.status_code == 302
     step = world.step(world.m1, 4)
     assert step.title == "ติดตามผลการใช้ทรัพย์สิน" and step.number == "1.4"
@@ -226,20 +287,31 @@ def test_a_new_step_is_appended_with_a_be_date_typed_as_text(world, admin):
 
 
 def test_a_step_due_outside_its_measure_period_is_refused_and_nothing_changes(world, admin):
-    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
-        "title": "ขั้นตอนเกินกำหนด", "owner_department": str(world.palad.id),
-        "start_date": "2023-07-01", "due_date": "2023-10-15",
-    })
+    response = admin.post(
+        url_for("admin.step_new", measure_id=world.m1.id),
+        data={
+            "title": "ขั้นตอนเกินกำหนด",
+            "owner_department": str(world.palad.id),
+            "start_date": "2023-07-01",
+            "due_date": "2023-10-15",
+        },
+    )
     assert response.status_code == 400
     assert "อยู่นอกระยะเวลาของมาตรการ" in page(response)
     assert "ขั้นตอนเกินกำหนด" in page(response)  # what was typed is still there
     assert len(step_rows(world.m1)) == 3
 
     step = world.step(world.m1, 2)
-    response = admin.post(url_for("admin.step", step_id=step.id), data={
-        "title": "จัดทำคู่มือฉบับใหม่", "owner_department": str(world.palad.id), "assignee": "",
-        "start_date": "2023-07-01", "due_date": "15 ต.ค. 2566",
-    })
+    response = admin.post(
+        url_for("admin.step", step_id=step.id),
+        data={
+            "title": "จัดทำคู่มือฉบับใหม่",
+            "owner_department": str(world.palad.id),
+            "assignee": "",
+            "start_date": "2023-07-01",
+            "due_date": "15 ต.ค. 2566",
+        },
+    )
     assert response.status_code == 400
     assert (step.title, step.due_date) == ("จัดทำคู่มือ", date(2023, 8, 31))
     assert journal("step", step.id) == []
@@ -247,10 +319,16 @@ def test_a_step_due_outside_its_measure_period_is_refused_and_nothing_changes(wo
 
 def test_editing_a_step_is_journaled_old_to_new(world, admin):
     step = world.step(world.m2, 2)
-    response = admin.post(url_for("admin.step", step_id=step.id), data={
-        "title": "ทดสอบระบบกับประชาชน", "owner_department": str(world.strategy.id),
-        "assignee": str(world.owner_strategy.id), "start_date": "2023-01-01", "due_date": "2023-08-31",
-    })
+    response = admin.post(
+        url_for("admin.step", step_id=step.id),
+        data={
+            "title": "ทดสอบระบบกับประชาชน",
+            "owner_department": str(world.strategy.id),
+            "assignee": str(world.owner_strategy.id),
+            "start_date": "2023-01-01",
+            "due_date": "2023-08-31",
+        },
+    )
     assert response.status_code == 302
     entries = {e.field: (e.old_value, e.new_value) for e in journal("step", step.id)}
     assert entries == {
@@ -386,8 +464,12 @@ ROUTE_IDS = [f"{method} {endpoint}" for method, endpoint, _ in ADMIN_ROUTES]
 def records_of(world) -> dict[str, int]:
     step = world.step(world.m1, 1)
     return {
-        "plan": world.plan.id, "weakness": world.m1.weakness.id, "measure": world.m1.id, "step": step.id,
-        "department": world.palad.id, "user": world.owner_palad.id,
+        "plan": world.plan.id,
+        "weakness": world.m1.weakness.id,
+        "measure": world.m1.id,
+        "step": step.id,
+        "department": world.palad.id,
+        "user": world.owner_palad.id,
     }
 
 
@@ -396,8 +478,12 @@ def admin_url(endpoint: str, args: dict[str, str], ids: dict[str, int]) -> str:
 
 
 def test_the_access_table_covers_every_admin_route(app):
-    routes = {(method, rule.endpoint) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes == {(method, endpoint) for method, endpoint, _ in ADMIN_ROUTES}
 
 
@@ -415,8 +501,9 @@ def test_other_roles_get_403_with_a_message_and_nothing_changes(world, login, ro
 
 @pytest.mark.parametrize(("method", "endpoint", "args"), ADMIN_ROUTES, ids=ROUTE_IDS)
 def test_logged_out_visitors_are_sent_to_the_login_page(world, client, method, endpoint, args):
-    response = client.open(admin_url(endpoint, args, records_of(world)), method=method,
-                           data={} if method == "POST" else None)
+    response = client.open(
+        admin_url(endpoint, args, records_of(world)), method=method, data={} if method == "POST" else None
+    )
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
@@ -428,25 +515,47 @@ def other_org(world):
     dept = Department(organization=org, name="สำนักปลัด อบต.")
     plan = Plan(organization=org, fiscal_year=2566, title="แผนของ อบต.อื่น")
     weakness = Weakness(plan=plan, order=1, title="ประเด็นของ อบต.อื่น")
-    measure = Measure(weakness=weakness, order=1, title="มาตรการของ อบต.อื่น", owner_department=dept,
-                      period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    step = Step(measure=measure, order=1, title="ขั้นตอนของ อบต.อื่น", owner_department=dept,
-                start_date=date(2023, 1, 1), due_date=date(2023, 6, 30))
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="มาตรการของ อบต.อื่น",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    step = Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอนของ อบต.อื่น",
+        owner_department=dept,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 6, 30),
+    )
     db.session.add(org)
     user = make_user(org, "admin@other.go.th", Role.admin, dept)
     db.session.commit()
-    return {"plan": plan.id, "weakness": weakness.id, "measure": measure.id, "step": step.id,
-            "department": dept.id, "user": user.id}
+    return {
+        "plan": plan.id,
+        "weakness": weakness.id,
+        "measure": measure.id,
+        "step": step.id,
+        "department": dept.id,
+        "user": user.id,
+    }
 
 
 ROUTES_WITH_IDS = [(m, e, a) for m, e, a in ADMIN_ROUTES if a]
 
 
-@pytest.mark.parametrize(("method", "endpoint", "args"), ROUTES_WITH_IDS,
-                         ids=[f"{m} {e}" for m, e, _ in ROUTES_WITH_IDS])
+@pytest.mark.parametrize(
+    ("method", "endpoint", "args"), ROUTES_WITH_IDS, ids=[f"{m} {e}" for m, e, _ in ROUTES_WITH_IDS]
+)
 def test_records_of_another_organization_are_not_found(world, admin, other_org, method, endpoint, args):
-    response = admin.open(admin_url(endpoint, args, other_org), method=method,
-                          data={"title": "แก้ข้ามองค์กร", "active": "0"} if method == "POST" else None)
+    response = admin.open(
+        admin_url(endpoint, args, other_org),
+        method=method,
+        data={"title": "แก้ข้ามองค์กร", "active": "0"} if method == "POST" else None,
+    )
     assert response.status_code == 404
     assert "แผนของ อบต.อื่น" not in page(response)
     assert db.session.get(Plan, other_org["plan"]).title == "แผนของ อบต.อื่น"
@@ -454,22 +563,33 @@ def test_records_of_another_organization_are_not_found(world, admin, other_org, 
 
 
 def test_a_department_or_assignee_of_another_organization_cannot_be_chosen(world, admin, other_org):
-    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
-        "title": "ขั้นตอนใหม่", "owner_department": str(other_org["department"]),
-        "start_date": "2023-07-01", "due_date": "2023-08-01",
-    })
+    response = admin.post(
+        url_for("admin.step_new", measure_id=world.m1.id),
+        data={
+            "title": "ขั้นตอนใหม่",
+            "owner_department": str(other_org["department"]),
+            "start_date": "2023-07-01",
+            "due_date": "2023-08-01",
+        },
+    )
     assert response.status_code == 400
-    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
-        "title": "ขั้นตอนใหม่", "assignee": str(other_org["user"]),
-        "start_date": "2023-07-01", "due_date": "2023-08-01",
-    })
+    response = admin.post(
+        url_for("admin.step_new", measure_id=world.m1.id),
+        data={
+            "title": "ขั้นตอนใหม่",
+            "assignee": str(other_org["user"]),
+            "start_date": "2023-07-01",
+            "due_date": "2023-08-01",
+        },
+    )
     assert response.status_code == 400
     assert len(step_rows(world.m1)) == 3
 
 
 def test_a_forged_csrf_token_is_refused(world, admin):
-    response = admin.post(url_for("admin.plan", plan_id=world.plan.id),
-                          data={"title": "ปลอม", "status": "closed", "csrf_token": "forged"})
+    response = admin.post(
+        url_for("admin.plan", plan_id=world.plan.id), data={"title": "ปลอม", "status": "closed", "csrf_token": "forged"}
+    )
     assert response.status_code == 400
     response = admin.post(url_for("admin.step_delete", step_id=world.step(world.m1, 1).id), csrf=False)
     assert response.status_code == 400
@@ -493,10 +613,16 @@ def test_saving_a_step_keeps_an_assignee_who_was_deactivated_since(world, admin)
     db.session.commit()
     form = page(admin.get(url_for("admin.step", step_id=step.id)))
     assert f'<option selected value="{world.owner_palad.id}">' in form
-    response = admin.post(url_for("admin.step", step_id=step.id), data={
-        "title": "จัดทำประกาศแนวทางปฏิบัติฉบับใหม่", "owner_department": str(world.palad.id),
-        "assignee": str(world.owner_palad.id), "start_date": "2023-07-01", "due_date": "2023-07-31",
-    })
+    response = admin.post(
+        url_for("admin.step", step_id=step.id),
+        data={
+            "title": "จัดทำประกาศแนวทางปฏิบัติฉบับใหม่",
+            "owner_department": str(world.palad.id),
+            "assignee": str(world.owner_palad.id),
+            "start_date": "2023-07-01",
+            "due_date": "2023-07-31",
+        },
+    )
     assert response.status_code == 302
     assert step.assignee == world.owner_palad
     assert [e.field for e in journal("step", step.id)] == ["title"]
@@ -505,17 +631,29 @@ def test_saving_a_step_keeps_an_assignee_who_was_deactivated_since(world, admin)
 def test_a_deactivated_user_cannot_be_newly_assigned(world, admin):
     world.owner_palad.active = False
     db.session.commit()
-    response = admin.post(url_for("admin.step", step_id=world.step(world.m1, 2).id), data={
-        "title": "จัดทำคู่มือ", "owner_department": str(world.palad.id),
-        "assignee": str(world.owner_palad.id), "start_date": "2023-07-01", "due_date": "2023-08-31",
-    })
+    response = admin.post(
+        url_for("admin.step", step_id=world.step(world.m1, 2).id),
+        data={
+            "title": "จัดทำคู่มือ",
+            "owner_department": str(world.palad.id),
+            "assignee": str(world.owner_palad.id),
+            "start_date": "2023-07-01",
+            "due_date": "2023-08-31",
+        },
+    )
     assert response.status_code == 400
     assert "ถูกปิดการใช้งานแล้ว" in page(response)
 
 
 def test_ids_beyond_the_database_range_are_simply_not_found(world, admin):
     assert admin.get(f"/admin/plans/{2**63}").status_code == 404
-    response = admin.post(url_for("admin.step_new", measure_id=world.m1.id), data={
-        "title": "ขั้นตอนใหม่", "owner_department": str(2**63), "start_date": "2023-07-01", "due_date": "2023-08-01",
-    })
+    response = admin.post(
+        url_for("admin.step_new", measure_id=world.m1.id),
+        data={
+            "title": "ขั้นตอนใหม่",
+            "owner_department": str(2**63),
+            "start_date": "2023-07-01",
+            "due_date": "2023-08-01",
+        },
+    )
     assert response.status_code == 400

@@ -5,6 +5,7 @@ password, and deactivated (never deleted: the journal names them). An
 organization never loses its last active admin. Every change is journaled
 with old → new, and no password or hash ever reaches the journal.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -42,14 +43,20 @@ def admin(world, login):
 
 def new_user_form(**overrides: str) -> dict[str, str]:
     form = {
-        "email": "Somjai@BanPet.go.th", "display_name": "นางสาวสมใจ ใจดี", "position": "นักวิเคราะห์นโยบายและแผน",
-        "role": "owner", "department": "", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+        "email": "Somjai@BanPet.go.th",
+        "display_name": "นางสาวสมใจ ใจดี",
+        "position": "นักวิเคราะห์นโยบายและแผน",
+        "role": "owner",
+        "department": "",
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
     }
     form.update(overrides)
     return form
 
 
 # -- users ------------------------------------------------------------------------
+
 
 def test_the_user_list_shows_role_department_and_whether_active(world, admin):
     world.viewer.active = False
@@ -85,8 +92,9 @@ def test_a_weak_password_is_refused_and_the_form_kept_without_it(world, admin):
 
 
 def test_a_duplicate_email_is_refused_whatever_its_case(world, admin):
-    response = admin.post(url_for("admin.user_new"), data=new_user_form(email="PALAD.Owner@test.go.th",
-                                                                        department=str(world.palad.id)))
+    response = admin.post(
+        url_for("admin.user_new"), data=new_user_form(email="PALAD.Owner@test.go.th", department=str(world.palad.id))
+    )
     assert response.status_code == 400
     assert "มีผู้ใช้อีเมล palad.owner@test.go.th อยู่แล้ว" in page(response)
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 5
@@ -99,17 +107,24 @@ def test_an_owner_needs_a_department(world, admin):
 
 
 def test_mistyped_password_confirmation_is_refused(world, admin):
-    response = admin.post(url_for("admin.user_new"),
-                          data=new_user_form(department=str(world.palad.id), password_confirm="other-pass-1"))
+    response = admin.post(
+        url_for("admin.user_new"), data=new_user_form(department=str(world.palad.id), password_confirm="other-pass-1")
+    )
     assert response.status_code == 400
     assert "ไม่ตรงกัน" in page(response)
 
 
 def test_editing_a_user_is_journaled_old_to_new(world, admin):
-    response = admin.post(url_for("admin.user", user_id=world.viewer.id), data={
-        "display_name": "นายผู้ดู ข้อมูล", "position": "ปลัดเทศบาล", "role": "manager",
-        "department": str(world.palad.id), "active": "on",
-    })
+    response = admin.post(
+        url_for("admin.user", user_id=world.viewer.id),
+        data={
+            "display_name": "นายผู้ดู ข้อมูล",
+            "position": "ปลัดเทศบาล",
+            "role": "manager",
+            "department": str(world.palad.id),
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     entries = {e.field: (e.old_value, e.new_value) for e in journal("user", world.viewer.id)}
     assert entries == {
@@ -123,14 +138,14 @@ def test_editing_a_user_is_journaled_old_to_new(world, admin):
 
 def test_an_admin_sets_a_new_password_and_the_journal_keeps_no_trace_of_it(world, admin, client):
     old_hash = world.owner_palad.password_hash
-    response = admin.post(url_for("admin.user_password", user_id=world.owner_palad.id),
-                          data={"new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
+    response = admin.post(
+        url_for("admin.user_password", user_id=world.owner_palad.id),
+        data={"new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     [reset] = journal("user", world.owner_palad.id)
     assert (reset.action, reset.field, reset.old_value, reset.new_value) == ("password_reset", "password", None, None)
-    everything = " ".join(
-        f"{e.old_value} {e.new_value} {e.note}" for e in db.session.scalars(sa.select(JournalEntry))
-    )
+    everything = " ".join(f"{e.old_value} {e.new_value} {e.note}" for e in db.session.scalars(sa.select(JournalEntry)))
     assert NEW_PASSWORD not in everything and old_hash not in everything
     assert world.owner_palad.password_hash not in everything
 
@@ -140,8 +155,10 @@ def test_an_admin_sets_a_new_password_and_the_journal_keeps_no_trace_of_it(world
 
 
 def test_a_weak_new_password_is_refused(world, admin):
-    response = admin.post(url_for("admin.user_password", user_id=world.owner_palad.id),
-                          data={"new_password": "password", "new_password_confirm": "password"})
+    response = admin.post(
+        url_for("admin.user_password", user_id=world.owner_palad.id),
+        data={"new_password": "password", "new_password_confirm": "password"},
+    )
     assert response.status_code == 400
     assert world.owner_palad.check_password(PASSWORD)
     assert journal("user", world.owner_palad.id) == []
@@ -159,8 +176,9 @@ def test_a_deactivated_user_cannot_log_in_and_is_kept(world, admin, client):
 
     login_admin = client.post("/login", data={"email": world.admin.email, "password": PASSWORD})
     assert login_admin.status_code == 302
-    assert client.post(url_for("admin.user_active", user_id=world.owner_palad.id),
-                       data={"active": "1"}).status_code == 302
+    assert (
+        client.post(url_for("admin.user_active", user_id=world.owner_palad.id), data={"active": "1"}).status_code == 302
+    )
     assert user_by_email(world.owner_palad.email).active is True
 
 
@@ -169,11 +187,16 @@ def test_the_last_active_admin_cannot_demote_or_deactivate_themself(world, admin
     if change == "deactivate_button":
         response = admin.post(url_for("admin.user_active", user_id=world.admin.id), data={"active": "0"})
     else:
-        response = admin.post(url_for("admin.user", user_id=world.admin.id), data={
-            "display_name": world.admin.display_name, "position": "", "department": "",
-            "role": "manager" if change == "demote" else "admin",
-            "active": "on" if change == "demote" else "",
-        })
+        response = admin.post(
+            url_for("admin.user", user_id=world.admin.id),
+            data={
+                "display_name": world.admin.display_name,
+                "position": "",
+                "department": "",
+                "role": "manager" if change == "demote" else "admin",
+                "active": "on" if change == "demote" else "",
+            },
+        )
     assert response.status_code == 400
     assert "ผู้ดูแลระบบคนสุดท้าย" in page(response)
     assert world.admin.role is Role.admin and world.admin.active
@@ -183,9 +206,16 @@ def test_the_last_active_admin_cannot_demote_or_deactivate_themself(world, admin
 def test_with_another_active_admin_an_admin_may_step_down(world, admin):
     world.manager.role = Role.admin
     db.session.commit()
-    response = admin.post(url_for("admin.user", user_id=world.admin.id), data={
-        "display_name": world.admin.display_name, "position": "", "department": "", "role": "manager", "active": "on",
-    })
+    response = admin.post(
+        url_for("admin.user", user_id=world.admin.id),
+        data={
+            "display_name": world.admin.display_name,
+            "position": "",
+            "department": "",
+            "role": "manager",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     assert world.admin.role is Role.manager
 
@@ -208,10 +238,16 @@ def test_an_admin_of_one_organization_does_not_keep_another_organization_adminis
 
 # -- departments ----------------------------------------------------------------------
 
+
 def test_an_admin_creates_a_department_with_mailbox_and_head(world, admin):
-    response = admin.post(url_for("admin.department_new"), data={
-        "name": "กองคลัง", "email": "Finance@BanPet.go.th", "head": str(world.manager.id),
-    })
+    response = admin.post(
+        url_for("admin.department_new"),
+        data={
+            "name": "กองคลัง",
+            "email": "Finance@BanPet.go.th",
+            "head": str(world.manager.id),
+        },
+    )
     assert response.status_code == 302
     department = db.session.scalar(sa.select(Department).where(Department.name == "กองคลัง"))
     assert department.email == "finance@banpet.go.th" and department.head == world.manager
@@ -220,9 +256,14 @@ def test_an_admin_creates_a_department_with_mailbox_and_head(world, admin):
 
 
 def test_renaming_a_department_and_changing_its_mailbox_and_head_is_journaled(world, admin):
-    response = admin.post(url_for("admin.department", department_id=world.palad.id), data={
-        "name": "สำนักปลัด", "email": "", "head": str(world.owner_palad.id),
-    })
+    response = admin.post(
+        url_for("admin.department", department_id=world.palad.id),
+        data={
+            "name": "สำนักปลัด",
+            "email": "",
+            "head": str(world.owner_palad.id),
+        },
+    )
     assert response.status_code == 302
     entries = {e.field: (e.old_value, e.new_value) for e in journal("department", world.palad.id)}
     assert entries == {
@@ -235,8 +276,10 @@ def test_renaming_a_department_and_changing_its_mailbox_and_head_is_journaled(wo
 
 
 def test_a_department_name_must_be_unique_in_the_organization(world, admin):
-    response = admin.post(url_for("admin.department", department_id=world.palad.id),
-                          data={"name": world.strategy.name, "email": "palad@example.go.th", "head": ""})
+    response = admin.post(
+        url_for("admin.department", department_id=world.palad.id),
+        data={"name": world.strategy.name, "email": "palad@example.go.th", "head": ""},
+    )
     assert response.status_code == 400
     assert "มีหน่วยงานชื่อ" in page(response)
     assert world.palad.name == "สำนักปลัดเทศบาล"
@@ -255,7 +298,9 @@ def test_a_department_head_must_be_a_user_of_the_organization(world, admin):
     db.session.add(other)
     stranger = make_user(other, "head@other-town.go.th", Role.manager)
     db.session.commit()
-    response = admin.post(url_for("admin.department", department_id=world.palad.id),
-                          data={"name": world.palad.name, "email": "", "head": str(stranger.id)})
+    response = admin.post(
+        url_for("admin.department", department_id=world.palad.id),
+        data={"name": world.palad.name, "email": "", "head": str(stranger.id)},
+    )
     assert response.status_code == 400
     assert world.palad.head_id is None

@@ -4,6 +4,7 @@ Every response in these tests is checked against the OpenAPI document: its
 status must be documented for the operation and its body must match the
 schema (`ApiClient`). tests/test_api_schemathesis.py fuzzes the same API.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,13 +37,14 @@ RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 def openapi_path(rule: str) -> str:
     """/api/v1/steps/<int:step_id> → /steps/{step_id}"""
-    return RULE_VARIABLE.sub(r"{\1}", rule)[len(PREFIX):]
+    return RULE_VARIABLE.sub(r"{\1}", rule)[len(PREFIX) :]
 
 
 def api_operations(app) -> set[tuple[str, str]]:
     return {
         (openapi_path(rule.rule), method.lower())
-        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -58,14 +60,24 @@ class ApiClient:
         self.app, self.client, self.schema = app, client, schema
         self.doc = document()
 
-    def __call__(self, method: str, path: str, token: str | None = None, *, json_body=None, query=None,
-                 headers: dict | None = None, data=None):
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        json_body=None,
+        query=None,
+        headers: dict | None = None,
+        data=None,
+    ):
         headers = dict(headers or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         kwargs = {"json": json_body} if json_body is not None else {"data": data}
-        response = self.client.open(PREFIX + path, method=method, query_string=query, headers=headers,
-                                    csrf=False, **kwargs)
+        response = self.client.open(
+            PREFIX + path, method=method, query_string=query, headers=headers, csrf=False, **kwargs
+        )
         self.check(method, PREFIX + path, response)
         return response
 
@@ -117,10 +129,22 @@ def other_org(world):
     dep = Department(organization=org, name="สำนักปลัด")
     plan = Plan(organization=org, fiscal_year=2566, title="แผนขององค์กรอื่น")
     weakness = Weakness(plan=plan, order=1, title="จุดอ่อนอื่น")
-    measure = Measure(weakness=weakness, order=1, title="มาตรการอื่น", owner_department=dep,
-                      period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    step = Step(measure=measure, order=1, title="ขั้นตอนอื่น", owner_department=dep,
-                start_date=date(2023, 1, 1), due_date=date(2023, 7, 1))
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="มาตรการอื่น",
+        owner_department=dep,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    step = Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอนอื่น",
+        owner_department=dep,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 7, 1),
+    )
     db.session.add(org)
     admin = make_user(org, "outsider@other.go.th", Role.admin, name="ผู้ดูแลองค์กรอื่น")
     db.session.commit()
@@ -128,6 +152,7 @@ def other_org(world):
 
 
 # -- the document matches the app -------------------------------------------------------------
+
 
 def test_every_api_route_is_in_the_document_and_nothing_else(app):
     assert api_operations(app) == documented_operations(document())
@@ -140,7 +165,10 @@ def test_the_document_is_served_without_a_token_and_loads_as_openapi_3_1(client)
     assert served == document()
     assert served["openapi"].startswith("3.1")
     assert served["components"]["securitySchemes"]["bearerAuth"] == {
-        **served["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
+        **served["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     schema = schemathesis.openapi.from_dict(served)
     schema.validate()  # against the OpenAPI 3.1 specification's own JSON Schema
     loaded = {(op.path, op.method.lower()) for op in (result.ok() for result in schema.get_all_operations())}
@@ -162,8 +190,11 @@ def test_every_reference_resolves_and_every_component_is_used():
         node = doc
         for part in ref.removeprefix("#/").split("/"):
             node = node[part]
-    components = {f"#/components/{kind}/{name}" for kind in ("schemas", "responses", "parameters")
-                  for name in doc["components"][kind]}
+    components = {
+        f"#/components/{kind}/{name}"
+        for kind in ("schemas", "responses", "parameters")
+        for name in doc["components"][kind]
+    }
     assert components - refs == set()
 
 
@@ -206,8 +237,20 @@ def test_the_documented_examples_are_valid_requests(api, world, token):
 
 # -- authentication ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic YWRtaW46cGFzcw==", "Token trk_x",
-                                    "Bearer trk_" + "x" * 40, "Bearer ไม่ใช่โทเคน"])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic YWRtaW46cGFzcw==",
+        "Token trk_x",
+        "Bearer trk_" + "x" * 40,
+        "Bearer ไม่ใช่โทเคน",
+    ],
+)
 def test_no_valid_token_is_401_json_with_a_bearer_challenge(api, world, header):
     headers = {"Authorization": header.encode("utf-8").decode("latin-1")} if header is not None else {}
     response = api("GET", "/steps", headers=headers)
@@ -237,7 +280,9 @@ def test_the_token_decides_who_acts_even_with_another_users_cookie(api, world, t
 def test_me_describes_the_tokens_user(api, world, token):
     body = api("GET", "/me", token(world.owner_palad)).get_json()
     assert body == {
-        "id": world.owner_palad.id, "email": "palad.owner@test.go.th", "display_name": "เจ้าหน้าที่สำนักปลัด",
+        "id": world.owner_palad.id,
+        "email": "palad.owner@test.go.th",
+        "display_name": "เจ้าหน้าที่สำนักปลัด",
         "role": "owner",
         "organization": {"id": world.org.id, "slug": "testorg", "name": "เทศบาลตำบลทดสอบ", "province": "ขอนแก่น"},
         "department": {"id": world.palad.id, "name": "สำนักปลัดเทศบาล"},
@@ -277,6 +322,7 @@ def test_use_is_recorded_at_most_once_a_minute(api, world, token):
 
 # -- reading -------------------------------------------------------------------------------------
 
+
 def test_organizations_lists_only_the_users_own(api, world, token, other_org):
     body = api("GET", "/organizations", token(world.viewer)).get_json()
     assert [o["slug"] for o in body["items"]] == ["testorg"]
@@ -291,8 +337,12 @@ def test_another_organization_is_not_found_exactly_like_a_missing_one(api, world
     other = api("GET", "/organizations/otherorg/plans", secret)
     assert missing.status_code == other.status_code == 404
     assert missing.get_json() == other.get_json()
-    for path in (f"/plans/{other_org['plan'].id}", f"/measures/{other_org['measure'].id}",
-                 f"/steps/{other_org['step'].id}", f"/steps/{other_org['step'].id}/journal"):
+    for path in (
+        f"/plans/{other_org['plan'].id}",
+        f"/measures/{other_org['measure'].id}",
+        f"/steps/{other_org['step'].id}",
+        f"/steps/{other_org['step'].id}/journal",
+    ):
         assert api("GET", path, secret).status_code == 404, path
     listed = api("GET", "/steps", secret, query={"limit": 200}).get_json()
     assert other_org["step"].id not in {s["id"] for s in listed["items"]}
@@ -305,11 +355,18 @@ def test_plans_of_an_organization_with_progress(api, world, token):
     services.change_status(world.step(world.m2, 1), "cancelled", world.admin, NOW, note="ไม่จำเป็นแล้ว")
     db.session.commit()
     body = api("GET", "/organizations/testorg/plans", token(world.manager)).get_json()
-    assert body == {"items": [{
-        "id": world.plan.id, "organization": "testorg", "fiscal_year": 2566,
-        "title": "มาตรการส่งเสริมคุณธรรมและความโปร่งใส ๒๕๖๖", "status": "active",
-        "progress": {"done": 1, "total": 4, "cancelled": 1, "percent": 25},
-    }]}
+    assert body == {
+        "items": [
+            {
+                "id": world.plan.id,
+                "organization": "testorg",
+                "fiscal_year": 2566,
+                "title": "มาตรการส่งเสริมคุณธรรมและความโปร่งใส ๒๕๖๖",
+                "status": "active",
+                "progress": {"done": 1, "total": 4, "cancelled": 1, "percent": 25},
+            }
+        ]
+    }
 
 
 def test_a_plan_with_its_weaknesses_and_measures(api, world, token):
@@ -317,10 +374,16 @@ def test_a_plan_with_its_weaknesses_and_measures(api, world, token):
     assert [w["title"] for w in body["weaknesses"]] == ["การใช้ทรัพย์สินของราชการ", "การปรับปรุงการทำงาน"]
     m1 = body["weaknesses"][0]["measures"][0]
     assert m1 == {
-        "id": world.m1.id, "plan_id": world.plan.id, "weakness_id": world.m1.weakness_id, "number": "1",
-        "order": 1, "title": "โครงการใช้ทรัพย์สินอย่างโปร่งใส",
+        "id": world.m1.id,
+        "plan_id": world.plan.id,
+        "weakness_id": world.m1.weakness_id,
+        "number": "1",
+        "order": 1,
+        "title": "โครงการใช้ทรัพย์สินอย่างโปร่งใส",
         "owner_department": {"id": world.palad.id, "name": "สำนักปลัดเทศบาล"},
-        "period_start": "2023-07-01", "period_end": "2023-09-30", "follow_up": "ประกาศแนวทางปฏิบัติ",
+        "period_start": "2023-07-01",
+        "period_end": "2023-09-30",
+        "follow_up": "ประกาศแนวทางปฏิบัติ",
         "progress": {"done": 0, "total": 3, "cancelled": 0, "percent": 0},
     }
 
@@ -329,7 +392,10 @@ def test_a_measure_with_its_steps_in_order(api, world, token):
     body = api("GET", f"/measures/{world.m1.id}", token(world.viewer)).get_json()
     assert body["weakness"] == {"id": world.m1.weakness_id, "order": 1, "title": "การใช้ทรัพย์สินของราชการ"}
     assert [(s["number"], s["due_date"]) for s in body["steps"]] == [
-        ("1.1", "2023-07-31"), ("1.2", "2023-08-31"), ("1.3", "2023-09-29")]
+        ("1.1", "2023-07-31"),
+        ("1.2", "2023-08-31"),
+        ("1.3", "2023-09-29"),
+    ]
 
 
 def test_a_step_with_evidence_iso_dates_and_utc_timestamps(api, world, token):
@@ -360,14 +426,14 @@ def test_a_steps_journal_newest_first(api, world, token):
     services.add_comment(step, world.owner_palad, "ส่งร่างให้ปลัดตรวจ", NOW)
     db.session.commit()
     body = api("GET", f"/steps/{step.id}/journal", token(world.viewer)).get_json()
-    assert [(e["action"], e["note"]) for e in body["items"]] == [
-        ("comment", "ส่งร่างให้ปลัดตรวจ"), ("status", "เริ่มร่าง")]
+    assert [(e["action"], e["note"]) for e in body["items"]] == [("comment", "ส่งร่างให้ปลัดตรวจ"), ("status", "เริ่มร่าง")]
     status = body["items"][1]
     assert (status["field"], status["old_value"], status["new_value"]) == ("status", "not_started", "in_progress")
     assert status["actor"]["id"] == world.owner_palad.id and status["step_id"] == step.id
 
 
 # -- the step list: filters and pages ---------------------------------------------------------------
+
 
 def _numbers(response) -> list[str]:
     return [s["number"] for s in response.get_json()["items"]]
@@ -408,8 +474,12 @@ def test_mine_is_the_users_department_and_assignments(api, world, token):
     step = world.step(world.m2, 1)
     step.assignee = world.owner_palad
     db.session.commit()
-    assert _numbers(api("GET", "/steps", token(world.owner_palad), query={"mine": "true"})) == ["1.1", "1.2", "1.3",
-                                                                                             "2.1"]
+    assert _numbers(api("GET", "/steps", token(world.owner_palad), query={"mine": "true"})) == [
+        "1.1",
+        "1.2",
+        "1.3",
+        "2.1",
+    ]
     assert _numbers(api("GET", "/steps", token(world.viewer), query={"mine": "1"})) == []
 
 
@@ -426,13 +496,25 @@ def test_paging_walks_every_step_once(api, world, token):
     assert beyond["items"] == [] and beyond["total"] == 5 and beyond["next_offset"] is None
 
 
-@pytest.mark.parametrize("query, words", [
-    ({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"), ({"limit": "ten"}, "limit"), ({"offset": "-1"}, "offset"),
-    ({"offset": str(MAX_ID + 1)}, "offset"), ({"status": "finished"}, "status"), ({"status": "\x00"}, "status"),
-    ({"due_before": "2023-13-01"}, "due_before"), ({"due_after": "1/8/2566"}, "due_after"),
-    ({"overdue": "yes"}, "overdue"), ({"department": "๑"}, "department"), ({"stauts": "done"}, "stauts"),
-    ({"plan": "99999999999999999999"}, "plan"), ({"department": "9" * 5000}, "department"),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "201"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"offset": str(MAX_ID + 1)}, "offset"),
+        ({"status": "finished"}, "status"),
+        ({"status": "\x00"}, "status"),
+        ({"due_before": "2023-13-01"}, "due_before"),
+        ({"due_after": "1/8/2566"}, "due_after"),
+        ({"overdue": "yes"}, "overdue"),
+        ({"department": "๑"}, "department"),
+        ({"stauts": "done"}, "stauts"),
+        ({"plan": "99999999999999999999"}, "plan"),
+        ({"department": "9" * 5000}, "department"),
+    ],
+)
 def test_bad_parameters_are_400_with_a_message_naming_them(api, world, token, query, words):
     response = api("GET", "/steps", token(world.viewer), query=query)
     assert response.status_code == 400
@@ -459,10 +541,15 @@ def test_the_step_list_runs_a_fixed_number_of_queries(app, api, world, token):
 
 # -- changing a step ------------------------------------------------------------------------------
 
+
 def test_an_owner_marks_its_step_done_with_a_note_and_a_past_day(api, world, token):
     step = world.step(world.m1, 1)
-    response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad),
-                   json_body={"status": "done", "note": "ลงนามประกาศแล้ว", "completed_on": "2023-07-28"})
+    response = api(
+        "POST",
+        f"/steps/{step.id}/status",
+        token(world.owner_palad),
+        json_body={"status": "done", "note": "ลงนามประกาศแล้ว", "completed_on": "2023-07-28"},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "done" and body["id"] == step.id
@@ -471,7 +558,12 @@ def test_an_owner_marks_its_step_done_with_a_note_and_a_past_day(api, world, tok
     assert step.status is StepStatus.done and step.completed_by_id == world.owner_palad.id
     entry = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.step_id == step.id))
     assert (entry.action, entry.old_value, entry.new_value, entry.note, entry.actor_id) == (
-        "status", "not_started", "done", "ลงนามประกาศแล้ว", world.owner_palad.id)
+        "status",
+        "not_started",
+        "done",
+        "ลงนามประกาศแล้ว",
+        world.owner_palad.id,
+    )
 
 
 def test_another_departments_owner_gets_the_webs_403_message(api, world, token, login):
@@ -485,8 +577,10 @@ def test_another_departments_owner_gets_the_webs_403_message(api, world, token, 
     assert step.status is StepStatus.not_started
 
 
-@pytest.mark.parametrize("role, allowed", [("admin", True), ("owner_palad", True), ("owner_strategy", False),
-                                           ("manager", False), ("viewer", False)])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [("admin", True), ("owner_palad", True), ("owner_strategy", False), ("manager", False), ("viewer", False)],
+)
 def test_who_may_change_a_palad_step(api, world, token, role, allowed):
     step = world.step(world.m1, 1)
     secret = token(getattr(world, role))
@@ -506,17 +600,21 @@ def test_an_assignee_from_another_department_may_change_the_step(api, world, tok
 def test_another_organizations_step_is_404_even_for_its_admins_peers(api, world, token, other_org):
     response = api("POST", f"/steps/{other_org['step'].id}/status", token(world.admin), json_body={"status": "done"})
     assert response.status_code == 404
-    response = api("POST", f"/steps/{world.step(world.m1, 1).id}/comments", token(other_org["admin"]),
-                   json_body={"note": "x"})
+    response = api(
+        "POST", f"/steps/{world.step(world.m1, 1).id}/comments", token(other_org["admin"]), json_body={"note": "x"}
+    )
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"status": "done", "completed_on": "2023-08-02"}, "future"),
-    ({"status": "done", "completed_on": "2022-09-30"}, "fiscal year"),
-    ({"status": "cancelled"}, "reason"),
-    ({"status": "not_started"}, "already"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"status": "done", "completed_on": "2023-08-02"}, "future"),
+        ({"status": "done", "completed_on": "2022-09-30"}, "fiscal year"),
+        ({"status": "cancelled"}, "reason"),
+        ({"status": "not_started"}, "already"),
+    ],
+)
 def test_what_the_steps_state_refuses_is_422_and_changes_nothing(api, world, token, body, words):
     step = world.step(world.m1, 1)
     response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad), json_body=body)
@@ -536,27 +634,45 @@ def test_done_cannot_become_cancelled(api, world, token):
 
 def test_cancel_with_a_reason(api, world, token):
     step = world.step(world.m2, 2)
-    response = api("POST", f"/steps/{step.id}/status", token(world.owner_strategy),
-                   json_body={"status": "cancelled", "cancel_reason": "รวมกับขั้นตอนที่ 1"})
+    response = api(
+        "POST",
+        f"/steps/{step.id}/status",
+        token(world.owner_strategy),
+        json_body={"status": "cancelled", "cancel_reason": "รวมกับขั้นตอนที่ 1"},
+    )
     assert response.status_code == 200
     assert response.get_json()["cancel_reason"] == "รวมกับขั้นตอนที่ 1"
 
 
-@pytest.mark.parametrize("body, words", [
-    (None, "JSON object"), ("done", "JSON object"), ([{"status": "done"}], "JSON object"),
-    ({}, "status is required"), ({"status": None}, "status is required"), ({"status": 3}, "must be a string"),
-    ({"status": "finished"}, "must be one of"), ({"status": "done", "when": "today"}, "unknown fields: when"),
-    ({"status": "done", "note": ["x"]}, "note must be a string"), ({"status": "done", "note": "a\x00b"}, "NUL"),
-    ({"status": "done", "note": "x" * 10_001}, "longer than"),
-    ({"status": "done", "completed_on": "28/07/2566"}, "ISO 8601"),
-    ({"status": "done", "completed_on": "2023-02-30"}, "ISO 8601"),
-    ({"status": "in_progress", "completed_on": "2023-07-28"}, "only for status done"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (None, "JSON object"),
+        ("done", "JSON object"),
+        ([{"status": "done"}], "JSON object"),
+        ({}, "status is required"),
+        ({"status": None}, "status is required"),
+        ({"status": 3}, "must be a string"),
+        ({"status": "finished"}, "must be one of"),
+        ({"status": "done", "when": "today"}, "unknown fields: when"),
+        ({"status": "done", "note": ["x"]}, "note must be a string"),
+        ({"status": "done", "note": "a\x00b"}, "NUL"),
+        ({"status": "done", "note": "x" * 10_001}, "longer than"),
+        ({"status": "done", "completed_on": "28/07/2566"}, "ISO 8601"),
+        ({"status": "done", "completed_on": "2023-02-30"}, "ISO 8601"),
+        ({"status": "in_progress", "completed_on": "2023-07-28"}, "only for status done"),
+    ],
+)
 def test_malformed_status_changes_are_400_with_a_message(api, world, token, body, words):
     step = world.step(world.m1, 1)
     if body is None:
-        response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad), data="status=done",
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = api(
+            "POST",
+            f"/steps/{step.id}/status",
+            token(world.owner_palad),
+            data="status=done",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     else:
         response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad), json_body=body)
     assert response.status_code == 400
@@ -567,15 +683,15 @@ def test_invalid_json_deep_nesting_and_lone_surrogates_are_400(api, world, token
     step = world.step(world.m1, 1)
     secret = token(world.owner_palad)
     for raw in (b'{"status": "done"', b'{"status": "done", "note": "\\ud800"}', b"[" * 100_000, b"\xff\xfe{}"):
-        response = api("POST", f"/steps/{step.id}/status", secret, data=raw,
-                       headers={"Content-Type": "application/json"})
+        response = api(
+            "POST", f"/steps/{step.id}/status", secret, data=raw, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 400, raw
 
 
 def test_a_comment_is_journaled_and_returned(api, world, token):
     step = world.step(world.m1, 2)
-    response = api("POST", f"/steps/{step.id}/comments", token(world.owner_palad),
-                   json_body={"note": " ร่างคู่มือแล้ว "})
+    response = api("POST", f"/steps/{step.id}/comments", token(world.owner_palad), json_body={"note": " ร่างคู่มือแล้ว "})
     assert response.status_code == 201
     body = response.get_json()
     assert (body["action"], body["note"], body["step_id"]) == ("comment", "ร่างคู่มือแล้ว", step.id)
@@ -586,10 +702,18 @@ def test_a_comment_is_journaled_and_returned(api, world, token):
 
 # -- the outbox ---------------------------------------------------------------------------------------
 
+
 def _message(org, n: int, status: OutboxStatus = OutboxStatus.pending):
-    message = enqueue(organization_id=org.id, about=f"org:{org.id}", kind="reminder", for_date=date(2023, 8, n),
-                      recipient=f"person{n}@example.go.th", subject=f"แจ้งเตือน {n}", body_text="x",
-                      body_html="<p>x</p>")
+    message = enqueue(
+        organization_id=org.id,
+        about=f"org:{org.id}",
+        kind="reminder",
+        for_date=date(2023, 8, n),
+        recipient=f"person{n}@example.go.th",
+        subject=f"แจ้งเตือน {n}",
+        body_text="x",
+        body_html="<p>x</p>",
+    )
     message.status = status
     return message
 
@@ -637,8 +761,12 @@ def _expected(path: str, method: str, role: str) -> int:
 @pytest.mark.parametrize("path, method, role", list(_operation_cases()))
 def test_token_access_matrix(api, world, token, other_org, path, method, role):
     user = other_org["admin"] if role == "outsider_admin" else getattr(world, role)
-    url = (path.replace("{slug}", "testorg").replace("{plan_id}", str(world.plan.id))
-           .replace("{measure_id}", str(world.m1.id)).replace("{step_id}", str(world.step(world.m1, 1).id)))
+    url = (
+        path.replace("{slug}", "testorg")
+        .replace("{plan_id}", str(world.plan.id))
+        .replace("{measure_id}", str(world.m1.id))
+        .replace("{step_id}", str(world.step(world.m1, 1).id))
+    )
     body = None
     if method == "post":
         body = {"status": "in_progress", "note": "เริ่มแล้ว"} if path.endswith("/status") else {"note": "บันทึก"}
@@ -647,6 +775,7 @@ def test_token_access_matrix(api, world, token, other_org, path, method, role):
 
 
 # -- errors are JSON everywhere under /api/ --------------------------------------------------------------
+
 
 def test_unknown_paths_wrong_methods_and_impossible_ids_are_json(api, world, token):
     secret = token(world.viewer)
@@ -659,16 +788,22 @@ def test_unknown_paths_wrong_methods_and_impossible_ids_are_json(api, world, tok
 
 # -- a plain script against a real server ------------------------------------------------------------------
 
+
 def test_a_plain_script_lists_steps_marks_one_done_and_reads_the_journal(live_server, world, token, frozen):
     secret = token(world.owner_palad)
     base = f"{live_server}{PREFIX}"
 
     def call(path: str, body: dict | None = None):
         request = urllib.request.Request(
-            base + path, method="POST" if body is not None else "GET",
+            base + path,
+            method="POST" if body is not None else "GET",
             data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json",
-                     "Accept": "application/json"})
+            headers={
+                "Authorization": f"Bearer {secret}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.headers["Content-Type"] == "application/json"
             return json.load(response)
@@ -680,7 +815,8 @@ def test_a_plain_script_lists_steps_marks_one_done_and_reads_the_journal(live_se
     assert done["status"] == "done" and done["completed_at"] == "2023-08-01T03:00:00+00:00"
     journal = call(f"/steps/{first['id']}/journal")
     assert [(e["action"], e["new_value"], e["note"]) for e in journal["items"]] == [
-        ("status", "done", "ลงนามประกาศแล้ว")]
+        ("status", "done", "ลงนามประกาศแล้ว")
+    ]
     assert [s["number"] for s in call("/steps?mine=true&status=open")["items"]] == ["1.2", "1.3"]
 
     with pytest.raises(urllib.error.HTTPError) as refused:

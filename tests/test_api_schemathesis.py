@@ -8,6 +8,7 @@ organization's and another organization's), so the fuzzing reaches the code
 behind the 404s: status changes, comments, filters over real steps. The
 number of examples is bounded so the whole run stays well under a minute.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,15 +53,35 @@ def fuzz(world, monkeypatch) -> Fuzz:
     services.change_status(world.step(world.m1, 2), "done", world.owner_palad, NOW, note="เสร็จแล้ว")
     services.add_comment(step, world.owner_palad, "ร่างแล้ว", NOW)
     for n, kind in enumerate(("reminder", "digest_weekly"), start=1):
-        enqueue(organization_id=world.org.id, about=f"org:{world.org.id}", kind=kind, for_date=date(2023, 8, n),
-                recipient=f"p{n}@example.go.th", subject=f"เรื่อง {n}", body_text="x", body_html="<p>x</p>")
+        enqueue(
+            organization_id=world.org.id,
+            about=f"org:{world.org.id}",
+            kind=kind,
+            for_date=date(2023, 8, n),
+            recipient=f"p{n}@example.go.th",
+            subject=f"เรื่อง {n}",
+            body_text="x",
+            body_html="<p>x</p>",
+        )
     other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
     dep = Department(organization=other, name="สำนักปลัด")
     plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    measure = Measure(weakness=Weakness(plan=plan, order=1, title="จุดอ่อน"), order=1, title="มาตรการ",
-                      owner_department=dep, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    other_step = Step(measure=measure, order=1, title="ขั้นตอน", owner_department=dep, start_date=date(2023, 1, 1),
-                      due_date=date(2023, 7, 1))
+    measure = Measure(
+        weakness=Weakness(plan=plan, order=1, title="จุดอ่อน"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dep,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    other_step = Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอน",
+        owner_department=dep,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 7, 1),
+    )
     db.session.add(other)
     make_user(other, "outsider@other.go.th", Role.admin)
     db.session.commit()
@@ -72,9 +93,12 @@ def fuzz(world, monkeypatch) -> Fuzz:
         admin_token=admin_token,
         owner_token=owner_token,
         ids={
-            "step_id": steps, "step": steps,
-            "plan_id": [world.plan.id, plan.id], "plan": [world.plan.id, plan.id],
-            "measure_id": [world.m1.id, world.m2.id, measure.id], "measure": [world.m1.id, world.m2.id, measure.id],
+            "step_id": steps,
+            "step": steps,
+            "plan_id": [world.plan.id, plan.id],
+            "plan": [world.plan.id, plan.id],
+            "measure_id": [world.m1.id, world.m2.id, measure.id],
+            "measure": [world.m1.id, world.m2.id, measure.id],
             "department": [world.palad.id, world.strategy.id, dep.id],
         },
         slugs=["testorg", "otherorg"],
@@ -115,8 +139,12 @@ def test_no_input_makes_a_server_error_and_every_answer_is_documented(api_schema
     operation = api_schema[path][method.upper()]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def run(case) -> None:
         aim_at_real_records(case, fuzz)
         for secret in (fuzz.admin_token, fuzz.owner_token):

@@ -1,4 +1,5 @@
 """Personal API tokens: made and revoked on the user's own page, shown once, stored hashed, journaled."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,11 @@ def _secret(response) -> str:
 
 
 def _journal(action: str) -> list[JournalEntry]:
-    return list(db.session.scalars(
-        sa.select(JournalEntry).where(JournalEntry.entity == "api_token", JournalEntry.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(JournalEntry).where(JournalEntry.entity == "api_token", JournalEntry.action == action)
+        )
+    )
 
 
 def test_the_profile_page_links_to_the_token_page(world, login):
@@ -63,7 +67,11 @@ def test_creating_is_journaled_without_the_secret(world, login):
     [entry] = _journal("create")
     row = db.session.scalar(sa.select(ApiToken))
     assert (entry.entity_id, entry.actor_id, entry.organization_id, entry.new_value) == (
-        row.id, world.owner_palad.id, world.org.id, "ตารางสรุปของกองคลัง")
+        row.id,
+        world.owner_palad.id,
+        world.org.id,
+        "ตารางสรุปของกองคลัง",
+    )
     assert entry.step_id is None and secret not in (entry.note or "")
 
 

@@ -6,6 +6,7 @@
   today; DOCX readers call the same `tracker.uploads.check_office_archive`)
   is refused with a Thai message before any parser sees it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,7 @@ def declaring_huge_size(data: bytes, member: str) -> bytes:
     central = out.find(b"PK\x01\x02")
     while central != -1:
         name_length = struct.unpack_from("<H", out, central + 28)[0]
-        if out[central + 46:central + 46 + name_length].decode() == member:
+        if out[central + 46 : central + 46 + name_length].decode() == member:
             struct.pack_into("<I", out, central + 24, HUGE)
             break
         central = out.find(b"PK\x01\x02", central + 4)
@@ -94,14 +95,20 @@ def test_an_evidence_bomb_is_stored_as_it_came_and_never_unpacked(app, world, lo
     client = login(world.owner_palad)
     unpacked = forbid_unpacking(monkeypatch)
 
-    response = client.post(f"/steps/{step.id}/evidence", data={"kind": "file", "file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/steps/{step.id}/evidence",
+        data={"kind": "file", "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     db.session.expire_all()
     [evidence] = db.session.scalars(sa.select(Evidence).where(Evidence.step_id == step.id)).all()
     assert (evidence.original_name, evidence.size, evidence.sha256) == (
-        name, len(data), hashlib.sha256(data).hexdigest())
+        name,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
     stored = Path(app.config["TRACKER_UPLOAD_DIR"]) / evidence.stored_name
     assert stored.read_bytes() == data
     assert client.get(f"/evidence/{evidence.id}").data == data  # downloaded byte for byte, still packed

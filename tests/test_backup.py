@@ -4,6 +4,7 @@ refusals that keep a restore from doing harm, and `tracker verify-evidence`.
 Each round trip runs on an instance of its own (its own database and upload
 folder), never on the shared test database.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,9 @@ class Instance:
 
     def __init__(self, url: str, root: Path, **config):
         self.upload_dir = root / "evidence"
-        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                               "TRACKER_UPLOAD_DIR": str(self.upload_dir), **config})
+        self.app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TRACKER_UPLOAD_DIR": str(self.upload_dir), **config}
+        )
         self.runner = self.app.test_cli_runner()
 
     def cli(self, *args: str):
@@ -63,8 +65,9 @@ class Instance:
             owner = step.completed_by
             ids = []
             for name, data in (("รายงานการประชุม.pdf", PDF), ("สถิติ.csv", CSV)):
-                ev = services.add_file_evidence(step, owner, name, io.BytesIO(data), str(self.upload_dir),
-                                                10 * 1024 * 1024, NOW)
+                ev = services.add_file_evidence(
+                    step, owner, name, io.BytesIO(data), str(self.upload_dir), 10 * 1024 * 1024, NOW
+                )
                 db.session.flush()
                 ids.append(ev.id)
             db.session.commit()
@@ -143,22 +146,33 @@ def test_sqlite_round_trip_restores_rows_and_file_bytes(tmp_path, monkeypatch):
 def _pg_available() -> bool:
     if not all(shutil.which(tool) for tool in ("pg_dump", "pg_restore", "psql", "createdb", "dropdb")):
         return False
-    probe = subprocess.run(["psql", "-X", "-q", f"--dbname={PG_SERVER}/postgres", "-c", "SELECT 1"],
-                           capture_output=True, timeout=20, check=False)
+    probe = subprocess.run(
+        ["psql", "-X", "-q", f"--dbname={PG_SERVER}/postgres", "-c", "SELECT 1"],
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
     return probe.returncode == 0
 
 
 @pytest.fixture
 def pg_database():
-    require_or_skip(_pg_available(), f"PostgreSQL client tools or a server at {PG_SERVER} are not available "
-                                     "(apt-get install postgresql-client)")
-    subprocess.run(["dropdb", "--if-exists", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE], check=True,
-                   capture_output=True)
-    subprocess.run(["createdb", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE], check=True,
-                   capture_output=True)
+    require_or_skip(
+        _pg_available(),
+        f"PostgreSQL client tools or a server at {PG_SERVER} are not available (apt-get install postgresql-client)",
+    )
+    subprocess.run(
+        ["dropdb", "--if-exists", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["createdb", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE], check=True, capture_output=True)
     yield f"{PG_SERVER}/{PG_DATABASE}"
-    subprocess.run(["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE],
-                   capture_output=True, check=False)
+    subprocess.run(
+        ["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", PG_DATABASE],
+        capture_output=True,
+        check=False,
+    )
 
 
 def test_postgresql_round_trip_restores_rows_and_file_bytes(tmp_path, monkeypatch, pg_database):

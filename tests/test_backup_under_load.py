@@ -8,6 +8,7 @@ there, see tests/test_backup.py), add comments and upload evidence files in a
 loop through the real services, committing each; meanwhile the backup runs,
 and the archive is restored into a second, empty installation.
 """
+
 from __future__ import annotations
 
 import io
@@ -52,8 +53,15 @@ class Load:
                     actor = db.session.get(User, self.admin_id)  # an admin may write on every step
                     now = NOW + timedelta(seconds=i)
                     if i % 5 == 4:
-                        ev = services.add_file_evidence(step, actor, f"หลักฐาน-{n}-{i}.pdf", io.BytesIO(PDF),
-                                                        str(self.instance.upload_dir), 1024 * 1024, now)
+                        ev = services.add_file_evidence(
+                            step,
+                            actor,
+                            f"หลักฐาน-{n}-{i}.pdf",
+                            io.BytesIO(PDF),
+                            str(self.instance.upload_dir),
+                            1024 * 1024,
+                            now,
+                        )
                         db.session.commit()
                         done = ("evidence", ev.id)
                     else:
@@ -132,8 +140,9 @@ def under_load(tmp_path: Path, url: str, restored_url: str) -> None:
         db.session.remove()
         db.engine.dispose()
     everything = set(load.committed)
-    missing = {item for item in before if item not in {("journal", j) for j in journal} | {
-        ("evidence", e) for e in evidence}}
+    missing = {
+        item for item in before if item not in {("journal", j) for j in journal} | {("evidence", e) for e in evidence}
+    }
     assert missing == set(), f"{len(missing)} entries committed before the backup are missing"
     # Nothing the source never committed; every row's file is there (verify-evidence said so too).
     with source.app.app_context():
@@ -157,15 +166,22 @@ def second_pg_database(pg_database):  # noqa: F811
     from test_backup import PG_SERVER
 
     name = "tracker_backup_restored"
-    subprocess.run(["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", name],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", name],
+        check=True,
+        capture_output=True,
+    )
     subprocess.run(["createdb", f"--maintenance-db={PG_SERVER}/postgres", name], check=True, capture_output=True)
     yield f"{PG_SERVER}/{name}"
-    subprocess.run(["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", name],
-                   capture_output=True, check=False)
+    subprocess.run(
+        ["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", name],
+        capture_output=True,
+        check=False,
+    )
 
 
 def test_a_postgresql_backup_under_load_restores_everything_committed_before_it(
-        tmp_path, monkeypatch, pg_database, second_pg_database):  # noqa: F811
+    tmp_path, monkeypatch, pg_database, second_pg_database
+):  # noqa: F811
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
     under_load(tmp_path, pg_database, second_pg_database)

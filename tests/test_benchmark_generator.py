@@ -5,6 +5,7 @@ never import benchmarks/), and the app's own pages and mail jobs must work on
 what it made: the benchmarks measure nothing if the data no longer fits the
 schema or the rules.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,22 @@ def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     url = f"sqlite:///{folder / 'tiny.sqlite3'}"
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--db", url, "--scale", "tiny",
-         "--today", TODAY.isoformat(), "--reset", "--quiet"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--db",
+            url,
+            "--scale",
+            "tiny",
+            "--today",
+            TODAY.isoformat(),
+            "--reset",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
         env={"PATH": "/usr/bin:/bin", "TRACKER_INSTANCE_PATH": str(folder / "instance")},
     )
     assert out.returncode == 0, out.stderr[-3000:]
@@ -76,15 +90,24 @@ def test_every_changed_step_has_a_journal_and_past_years_are_mostly_done(generat
     url, _summary, _folder = generated
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        unjournaled = conn.execute(sa.text(
-            "SELECT count(*) FROM steps WHERE status != 'not_started' "
-            "AND NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.step_id = steps.id)")).scalar()
-        by_year = dict(conn.execute(sa.text(
-            "SELECT p.fiscal_year, avg(CASE WHEN s.status = 'done' THEN 1.0 ELSE 0 END) FROM steps s "
-            "JOIN measures m ON m.id = s.measure_id JOIN weaknesses w ON w.id = m.weakness_id "
-            "JOIN plans p ON p.id = w.plan_id GROUP BY p.fiscal_year")).all())
-        done_without_time = conn.execute(sa.text(
-            "SELECT count(*) FROM steps WHERE status = 'done' AND completed_at IS NULL")).scalar()
+        unjournaled = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM steps WHERE status != 'not_started' "
+                "AND NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.step_id = steps.id)"
+            )
+        ).scalar()
+        by_year = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT p.fiscal_year, avg(CASE WHEN s.status = 'done' THEN 1.0 ELSE 0 END) FROM steps s "
+                    "JOIN measures m ON m.id = s.measure_id JOIN weaknesses w ON w.id = m.weakness_id "
+                    "JOIN plans p ON p.id = w.plan_id GROUP BY p.fiscal_year"
+                )
+            ).all()
+        )
+        done_without_time = conn.execute(
+            sa.text("SELECT count(*) FROM steps WHERE status = 'done' AND completed_at IS NULL")
+        ).scalar()
     engine.dispose()
     assert unjournaled == 0 and done_without_time == 0
     assert by_year[2568] > 0.7 and by_year[2569] > 0.7

@@ -2,6 +2,7 @@
 ticks a step off with a note and a file, the dashboard shows the progress;
 an admin edits nothing it should not; screenshots are kept as artifacts.
 """
+
 from __future__ import annotations
 
 import re

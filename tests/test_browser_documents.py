@@ -1,6 +1,7 @@
 """In Chromium, on a desktop and a 360 px phone: the admin sees that the organization's ครุฑ is
 missing on the memo page, uploads it on the official-documents settings page and sees it there;
 axe-core finds nothing serious on these pages."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ readers, with no serious accessibility problem, on a desktop and on a 360 px
 phone (screenshots: form-date-error-<size>.png). The date box is a text box:
 no Christian-era picker ever opens.
 """
+
 from __future__ import annotations
 
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)

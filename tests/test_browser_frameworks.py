@@ -3,6 +3,7 @@ worked example, publishes it, copies it as next year's draft and edits it; an or
 page then shows the rating the rules give. axe-core finds no serious or critical violation on the
 framework pages, which fit a 360 px phone; screenshots are kept as artifacts.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,8 @@ def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:
         assert width <= 360, f"{name} scrolls sideways on a 360 px phone ({width} px)"
     refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
     assert not refused, f"{name} ({size}): " + "\n".join(
-        f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in refused)
+        f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in refused
+    )
 
 
 def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_dir, tmp_path):

@@ -3,6 +3,7 @@ Official Account, an owner links LINE through the whole account-linking flow on 
 phone and chooses LINE for reminders; the reminders of the day then arrive at
 the emulator. The new pages pass axe-core and fit a 360 px phone.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ def axe_page(browser, live_server):
     contexts = []
 
     def _page(phone: bool = False):
-        size = ({"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True} if phone
-                else {"viewport": {"width": 1280, "height": 900}})
+        size = (
+            {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True}
+            if phone
+            else {"viewport": {"width": 1280, "height": 900}}
+        )
         context = browser.new_context(base_url=live_server, locale="th-TH", bypass_csp=True, **size)
         context.set_default_timeout(20_000)
         contexts.append(context)
@@ -65,8 +69,7 @@ def check_page(page, name: str, artifacts_dir, phone: bool) -> None:
     assert not refused, f"{name} ({size}): " + "\n".join(f"{v['impact']} {v['id']}: {v['help']}" for v in refused)
 
 
-def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_emulator, live_server,
-                                                           artifacts_dir):
+def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_emulator, live_server, artifacts_dir):
     # The admin connects the account on a desktop.
     admin = axe_page()
     admin.goto("/login")
@@ -115,7 +118,9 @@ def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_
     check_page(owner, "profile", artifacts_dir, phone=True)
     db.session.expire_all()
     assert {(c.event_kind, c.choice) for c in db.session.scalars(sa.select(NotificationChoice))} == {
-        ("reminder", "line"), ("overdue", "line")}
+        ("reminder", "line"),
+        ("overdue", "line"),
+    }
 
     # Tue 18 Jul 2023: the demo's step 1.1 (สำนักปลัด) is due; its reminder comes by LINE.
     due_day = datetime(2023, 7, 18, 8, 30, tzinfo=BANGKOK)

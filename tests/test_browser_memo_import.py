@@ -1,6 +1,7 @@
 """In Chromium, on a desktop and a 360 px phone: an admin uploads the O42 memo they have in Word, reads
 the preview (every step with its owner and due date), confirms, and lands on the imported plan; the
 officer pastes the ITA table and confirms the mapping. axe-core finds nothing serious on these pages."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ fit a 360 px phone without sideways scrolling; screenshots of every main page
 at desktop and phone size are kept as artifacts (<page>-desktop.png,
 <page>-phone.png).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,13 @@ def ui_page(browser, live_server):
     contexts = []
 
     def _page(phone: bool = False):
-        context = browser.new_context(base_url=live_server, locale="th-TH", bypass_csp=True,
-                                      accept_downloads=True, **(PHONE if phone else DESKTOP))
+        context = browser.new_context(
+            base_url=live_server,
+            locale="th-TH",
+            bypass_csp=True,
+            accept_downloads=True,
+            **(PHONE if phone else DESKTOP),
+        )
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
@@ -67,6 +73,7 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
 
 
 # -- an admin imports a plan and downloads its report ----------------------------------------------
+
 
 @pytest.fixture
 def phochai_admin(app, ctx):
@@ -104,8 +111,9 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name="PDF").click()
     pdf = pdf_download.value
-    assert re.fullmatch(r"รายงานผลการดำเนินการตามมาตรการ-nongkhai-phochai-2567-ณ-\d{4}-\d{2}-\d{2}\.pdf",
-                        pdf.suggested_filename), pdf.suggested_filename
+    assert re.fullmatch(
+        r"รายงานผลการดำเนินการตามมาตรการ-nongkhai-phochai-2567-ณ-\d{4}-\d{2}-\d{2}\.pdf", pdf.suggested_filename
+    ), pdf.suggested_filename
     body = Path(pdf.path()).read_bytes()
     assert body.startswith(b"%PDF-") and b"%%EOF" in body[-1024:]
 
@@ -122,6 +130,7 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
 
 
 # -- the English switch ---------------------------------------------------------------------------
+
 
 def test_the_interface_switches_to_english_and_back(ui_page, demo, artifacts_dir):
     page = ui_page()
@@ -140,7 +149,9 @@ def test_the_interface_switches_to_english_and_back(ui_page, demo, artifacts_dir
         assert nav.get_by_text(label, exact=True).count() == 1, label
     main = page.locator("main").inner_text()
     assert "Progress by measure" in main and "Steps" in main
-    assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 25\d\d", main), "English dates, BE years"
+    assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 25\d\d", main), (
+        "English dates, BE years"
+    )
     page.screenshot(path=artifacts_dir / "dashboard-english-desktop.png", full_page=True)
 
     page.get_by_role("link", name=re.compile("^Measure 1 ")).first.click()
@@ -217,18 +228,28 @@ def test_keyboard_only_an_owner_logs_in_and_changes_a_steps_status(ui_page, demo
 
 def first_open_step(demo, department: str) -> int:
     """The first not-started step of a department, in the dashboard's order."""
-    return next(s.id for w in demo.plan.weaknesses for m in w.measures for s in m.steps
-                if s.owner_department.name == department and s.status is StepStatus.not_started)
+    return next(
+        s.id
+        for w in demo.plan.weaknesses
+        for m in w.measures
+        for s in m.steps
+        if s.owner_department.name == department and s.status is StepStatus.not_started
+    )
 
 
 # -- every main page: axe-core, 360 px, screenshots ------------------------------------------------
+
 
 def main_pages(demo) -> list[tuple[str, str, str | None]]:
     """(name, path, who logs in: an email or None) of the pages checked."""
     plan = demo.plan
     measure = plan.weaknesses[0].measures[0]
-    step = db.session.scalar(sa.select(Step).where(Step.measure_id == measure.id, Step.status == StepStatus.done)
-                             .order_by(Step.order)) or measure.steps[0]
+    step = (
+        db.session.scalar(
+            sa.select(Step).where(Step.measure_id == measure.id, Step.status == StepStatus.done).order_by(Step.order)
+        )
+        or measure.steps[0]
+    )
     org = plan.organization
     return [
         ("login", "/login", None),
@@ -247,8 +268,21 @@ def main_pages(demo) -> list[tuple[str, str, str | None]]:
     ]
 
 
-PAGE_NAMES = ["login", "dashboard", "measure", "step", "my-steps", "profile", "admin", "admin-plan",
-              "admin-users", "report", "ita", "outbox", "public"]
+PAGE_NAMES = [
+    "login",
+    "dashboard",
+    "measure",
+    "step",
+    "my-steps",
+    "profile",
+    "admin",
+    "admin-plan",
+    "admin-users",
+    "report",
+    "ita",
+    "outbox",
+    "public",
+]
 
 
 def axe_violations(page) -> list[dict]:
@@ -284,7 +318,8 @@ def test_main_page_is_accessible_fits_a_phone_and_is_photographed(name, ui_page,
                 print(f"axe {name} {size}: {v['impact']} {v['id']}: {v['help']}")
         refused = [v for v in found if v["impact"] in REFUSED_IMPACTS]
         assert not refused, f"{name} ({size}): " + "\n".join(
-            f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in refused)
+            f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in refused
+        )
 
 
 def test_the_dashboard_in_english_is_accessible_too(ui_page, demo, artifacts_dir):

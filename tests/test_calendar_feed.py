@@ -1,4 +1,5 @@
 """iCalendar feeds of deadlines: valid for calendar clients, secret, renewable."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,6 +4,7 @@ Progress is done / total where cancelled steps are left out of the total;
 "overdue" and "due within 14 days" count open steps against today in
 Bangkok, which the tests freeze through `clock.now`.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,8 @@ def progress(page: str, label: str) -> tuple[int, str]:
     """(aria-valuenow, visible text) of the progress bar with this label."""
     m = re.search(
         rf'aria-label="{re.escape(label)}".*?aria-valuenow="(\d+)".*?<span class="progress-text">([^<]+)</span>',
-        page, re.S,
+        page,
+        re.S,
     )
     assert m, f"no progress bar labelled {label!r}"
     return int(m.group(1)), m.group(2)
@@ -60,6 +62,7 @@ def mark(step: Step, status: StepStatus, actor, reason: str = "") -> None:
 
 
 # -- which plan "/" shows -------------------------------------------------------------
+
 
 def test_home_shows_the_organizations_plan_with_its_fiscal_year_in_be(world, login):
     page = login(world.viewer).get("/").get_data(as_text=True)
@@ -109,6 +112,7 @@ def test_an_organization_without_a_plan_gets_a_helpful_empty_state(app, ctx, cli
 
 # -- progress -------------------------------------------------------------------------
 
+
 def test_progress_per_measure_and_overall_counts_done_steps(world, login):
     client = login(world.viewer)
     page = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
@@ -140,11 +144,18 @@ def test_progress_bars_are_accessible(world, login):
     bars = re.findall(r'<div class="progress" role="progressbar"[^>]*>', page)
     assert len(bars) == 3  # the plan and its two measures
     for bar in bars:
-        for attribute in ("aria-label=", 'aria-valuemin="0"', 'aria-valuemax="100"', "aria-valuenow=", "aria-valuetext="):
+        for attribute in (
+            "aria-label=",
+            'aria-valuemin="0"',
+            'aria-valuemax="100"',
+            "aria-valuenow=",
+            "aria-valuetext=",
+        ):
             assert attribute in bar
 
 
 # -- overdue and due soon ------------------------------------------------------------
+
 
 def test_overdue_and_due_within_14_days_are_counted_from_today_in_bangkok(world, login, frozen):
     client = login(world.viewer)
@@ -175,14 +186,18 @@ def test_done_and_cancelled_steps_are_never_overdue(world, login, frozen):
 
 # -- the step list and its filters --------------------------------------------------
 
+
 def test_each_step_row_shows_number_title_department_due_date_and_status(world, login, frozen):
     page = login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
     row = re.search(r"<tr class=\"row-overdue\">.*?</tr>", page, re.S).group(0)
     assert "1.1" in row and "จัดทำประกาศแนวทางปฏิบัติ" in row and "สำนักปลัดเทศบาล" in row
     assert "31 ก.ค. 2566" in row and "เลยกำหนด" in row and "ยังไม่เริ่ม" in row
     assert titles(page) == [
-        "จัดทำประกาศแนวทางปฏิบัติ", "จัดทำคู่มือ", "รายงานผลการดำเนินงาน",
-        "กำหนดระบบที่ต้องการพัฒนา", "ทดสอบการใช้งานระบบ",
+        "จัดทำประกาศแนวทางปฏิบัติ",
+        "จัดทำคู่มือ",
+        "รายงานผลการดำเนินงาน",
+        "กำหนดระบบที่ต้องการพัฒนา",
+        "ทดสอบการใช้งานระบบ",
     ]
 
 
@@ -219,8 +234,16 @@ def test_unknown_filter_values_are_refused_with_a_message(world, login, query):
 
 def test_a_long_step_list_is_paginated_by_50(world, login):
     for order in range(4, 64):
-        db.session.add(Step(measure=world.m1, order=order, title=f"ขั้นตอนเพิ่ม {order}", owner_department=world.palad,
-                            start_date=date(2023, 7, 1), due_date=date(2023, 9, 29)))
+        db.session.add(
+            Step(
+                measure=world.m1,
+                order=order,
+                title=f"ขั้นตอนเพิ่ม {order}",
+                owner_department=world.palad,
+                start_date=date(2023, 7, 1),
+                due_date=date(2023, 9, 29),
+            )
+        )
     db.session.commit()
     client = login(world.viewer)
 
@@ -254,18 +277,36 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_a_bigger_plan(world, 
     urls = [f"/plans/{world.plan.id}", f"/measures/{world.m1.id}", "/my-steps"]
     before = [queries_for(u) for u in urls]
     new_steps = [
-        Step(measure=world.m1, order=order, title=f"ขั้นตอนเพิ่ม {order}", owner_department=world.palad,
-             start_date=date(2023, 7, 1), due_date=date(2023, 9, 29))
+        Step(
+            measure=world.m1,
+            order=order,
+            title=f"ขั้นตอนเพิ่ม {order}",
+            owner_department=world.palad,
+            start_date=date(2023, 7, 1),
+            due_date=date(2023, 9, 29),
+        )
         for order in range(4, 34)
     ]
     for w_order in range(3, 6):  # more weaknesses, each with two measures of five steps
         weakness = Weakness(plan=world.plan, order=w_order, title=f"ประเด็น {w_order}")
         for m_order in (1, 2):
-            m = Measure(weakness=weakness, order=m_order, title=f"มาตรการ {w_order}.{m_order}",
-                        owner_department=world.strategy, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
+            m = Measure(
+                weakness=weakness,
+                order=m_order,
+                title=f"มาตรการ {w_order}.{m_order}",
+                owner_department=world.strategy,
+                period_start=date(2023, 1, 1),
+                period_end=date(2023, 9, 30),
+            )
             new_steps += [
-                Step(measure=m, order=o, title=f"ขั้นตอน {w_order}.{m_order}.{o}", owner_department=world.strategy,
-                     start_date=date(2023, 1, 1), due_date=date(2023, 9, 29))
+                Step(
+                    measure=m,
+                    order=o,
+                    title=f"ขั้นตอน {w_order}.{m_order}.{o}",
+                    owner_department=world.strategy,
+                    start_date=date(2023, 1, 1),
+                    due_date=date(2023, 9, 29),
+                )
                 for o in range(1, 6)
             ]
     db.session.add_all(new_steps)
@@ -279,6 +320,7 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_a_bigger_plan(world, 
 
 # -- Thai digits --------------------------------------------------------------------
 
+
 def test_thai_digits_setting_shows_the_year_and_dates_in_thai_digits(world, login, frozen):
     world.viewer.thai_digits = True
     db.session.commit()
@@ -290,6 +332,7 @@ def test_thai_digits_setting_shows_the_year_and_dates_in_thai_digits(world, logi
 
 
 # -- the measure page ---------------------------------------------------------------
+
 
 def test_measure_page_shows_its_facts_steps_latest_notes_and_evidence_counts(world, login, frozen):
     first, second = world.step(world.m1, 1), world.step(world.m1, 2)

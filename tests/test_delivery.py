@@ -2,6 +2,7 @@
 captured mode, resending, and the `tracker outbox` / `tracker deliver` commands.
 All against the real database and a real SMTP server.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def no_mail_server(app):
 
 # -- the claim ------------------------------------------------------------------
 
+
 def test_a_row_is_claimed_by_exactly_one_sender(ctx):
     first, second = queue(2)
     before = utcnow()
@@ -51,7 +53,9 @@ def test_a_row_is_claimed_by_exactly_one_sender(ctx):
     assert claim(NOW, "sender-c") is None  # nothing pending is left to take
     rows = all_rows()
     assert [(r.status, r.claimed_by) for r in rows] == [
-        (OutboxStatus.sending, "sender-a"), (OutboxStatus.sending, "sender-b")]
+        (OutboxStatus.sending, "sender-a"),
+        (OutboxStatus.sending, "sender-b"),
+    ]
     # The lease starts at the real time of the claim, not at the pass's (simulated) `now`.
     assert all(before <= r.claimed_at <= utcnow() for r in rows)
 
@@ -72,7 +76,8 @@ def test_a_batch_sends_each_due_message_once_and_records_it(ctx, mail_config, sm
 
     assert report.sent == [r.id for r in rows]
     assert [(r.status, r.attempts, r.sent_at, r.claimed_by, r.last_error) for r in all_rows()] == [
-        (OutboxStatus.sent, 1, NOW, "host:1", None)] * 3
+        (OutboxStatus.sent, 1, NOW, "host:1", None)
+    ] * 3
     assert smtp_sink.message_ids() == {r.message_id: 1 for r in rows}
     assert deliver(NOW + timedelta(hours=1)).sent == []  # nothing is sent twice
     assert len(smtp_sink.received) == 3
@@ -86,6 +91,7 @@ def test_limit_bounds_one_batch(ctx, mail_config, smtp_sink):
 
 
 # -- answers of the server --------------------------------------------------------
+
 
 def test_backoff_doubles_from_two_minutes_and_stops_at_six_hours():
     assert [backoff(n) for n in (1, 2, 3, 8)] == [timedelta(minutes=m) for m in (2, 4, 8, 256)]
@@ -137,7 +143,12 @@ def test_a_5xx_answer_fails_the_message_at_once_and_keeps_the_answer(ctx, mail_c
 
     assert report.failed == [rows[1].id] and report.sent == [rows[0].id, rows[2].id]
     bad = fresh(rows[1])
-    assert (bad.status, bad.attempts, bad.last_error, bad.sent_at) == (OutboxStatus.failed, 1, "550 5.1.1 user unknown", None)
+    assert (bad.status, bad.attempts, bad.last_error, bad.sent_at) == (
+        OutboxStatus.failed,
+        1,
+        "550 5.1.1 user unknown",
+        None,
+    )
     assert deliver(NOW + timedelta(days=1)).failed == []  # never retried by itself
 
 
@@ -164,10 +175,10 @@ def test_an_unsendable_row_fails_without_touching_the_server(ctx, mail_config, s
 
 # -- the sweeper --------------------------------------------------------------------
 
+
 def claimed_ago(row: OutboxMessage, age: timedelta) -> None:
     """Make the row's claim `age` old by the real clock, as if its sender stopped renewing then."""
-    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == row.id)
-                       .values(claimed_at=utcnow() - age))
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == row.id).values(claimed_at=utcnow() - age))
     db.session.commit()
 
 
@@ -182,7 +193,11 @@ def test_the_sweeper_frees_a_row_whose_sender_died(ctx, mail_config, smtp_sink):
     assert sweep(NOW) == [row.id]
     swept = fresh(row)
     assert (swept.status, swept.attempts, swept.claimed_by, swept.next_attempt_at) == (
-        OutboxStatus.pending, 1, None, NOW)
+        OutboxStatus.pending,
+        1,
+        None,
+        NOW,
+    )
     assert "lease expired" in swept.last_error
 
     assert deliver(NOW).sent == [row.id]
@@ -257,6 +272,7 @@ def test_a_message_accepted_after_its_lease_was_lost_is_recorded_as_sent(ctx, ma
 
 # -- captured mode (no mail server) -----------------------------------------------
 
+
 def test_without_a_mail_server_messages_are_captured_not_sent(ctx, no_mail_server, smtp_sink):
     rows = queue(2)
 
@@ -270,6 +286,7 @@ def test_without_a_mail_server_messages_are_captured_not_sent(ctx, no_mail_serve
 
 # -- resending ------------------------------------------------------------------------
 
+
 def test_resending_a_failed_message_sends_the_same_message_once(world, mail_config, smtp_sink):
     smtp_sink.answer("554 5.7.1 rejected by policy")
     [row] = queue(1, organization_id=world.org.id)
@@ -282,10 +299,20 @@ def test_resending_a_failed_message_sends_the_same_message_once(world, mail_conf
 
     row = fresh(row)
     assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
-        OutboxStatus.pending, 0, None, NOW + timedelta(hours=1))
+        OutboxStatus.pending,
+        0,
+        None,
+        NOW + timedelta(hours=1),
+    )
     entry = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "outbox")).one()
     assert (entry.entity_id, entry.action, entry.old_value, entry.new_value, entry.actor_id, entry.note) == (
-        row.id, "resend", "failed", "pending", world.admin.id, "554 5.7.1 rejected by policy")
+        row.id,
+        "resend",
+        "failed",
+        "pending",
+        world.admin.id,
+        "554 5.7.1 rejected by policy",
+    )
 
     smtp_sink.accept()
     assert deliver(NOW + timedelta(hours=1)).sent == [row.id]
@@ -319,6 +346,7 @@ def test_a_captured_message_is_resent_only_once_a_server_is_configured(world, ap
 
 # -- the commands ---------------------------------------------------------------------
 
+
 def test_outbox_json_lists_the_messages(ctx, runner, mail_config, smtp_sink):
     smtp_sink.rule = lambda n, env: "550 5.1.1 user unknown" if n == 1 else None
     rows = queue(3)
@@ -331,9 +359,17 @@ def test_outbox_json_lists_the_messages(ctx, runner, mail_config, smtp_sink):
     assert sorted(m["id"] for m in listed) == [r.id for r in rows]
     first = next(m for m in listed if m["id"] == rows[0].id)
     assert first == {
-        "id": rows[0].id, "kind": "reminder", "for_date": "2023-08-01", "recipient": "user0@example.go.th",
-        "subject": fresh(rows[0]).subject, "status": "failed", "attempts": 1, "last_error": "550 5.1.1 user unknown",
-        "created_at": "2023-08-01T01:00:00+00:00", "sent_at": None, "message_id": rows[0].message_id,
+        "id": rows[0].id,
+        "kind": "reminder",
+        "for_date": "2023-08-01",
+        "recipient": "user0@example.go.th",
+        "subject": fresh(rows[0]).subject,
+        "status": "failed",
+        "attempts": 1,
+        "last_error": "550 5.1.1 user unknown",
+        "created_at": "2023-08-01T01:00:00+00:00",
+        "sent_at": None,
+        "message_id": rows[0].message_id,
     }
     failed = json.loads(runner.invoke(args=["outbox", "--json", "--status", "failed"]).stdout)
     assert [m["id"] for m in failed] == [rows[0].id]
@@ -375,4 +411,3 @@ def test_deliver_command_fails_when_the_server_cannot_be_reached(app, ctx, runne
 def test_deliver_command_rejects_a_bad_time(runner):
     result = runner.invoke(args=["deliver", "--now", "พรุ่งนี้"])
     assert result.exit_code == 2 and "ISO 8601" in result.output
-

@@ -5,6 +5,7 @@ database (a SQLite file in WAL mode, and PostgreSQL when
 TRACKER_TEST_DATABASE_URL is set, in a database of its own) and a real SMTP
 server that answers some messages with 4xx.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,9 +67,14 @@ class Backend:
     def env(self, smtp_port: int, timeout: int, lease: float = 600) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         env.update(
-            TRACKER_DATABASE_URL=self.url, TRACKER_INSTANCE_PATH=str(self.home), TRACKER_SECRET_KEY="concurrency",
-            TRACKER_AUTO_MIGRATE="0", TRACKER_MAIL_SERVER="127.0.0.1", TRACKER_MAIL_PORT=str(smtp_port),
-            TRACKER_MAIL_TIMEOUT=str(timeout), TRACKER_ENCRYPTION_KEY=ENCRYPTION_KEY,
+            TRACKER_DATABASE_URL=self.url,
+            TRACKER_INSTANCE_PATH=str(self.home),
+            TRACKER_SECRET_KEY="concurrency",
+            TRACKER_AUTO_MIGRATE="0",
+            TRACKER_MAIL_SERVER="127.0.0.1",
+            TRACKER_MAIL_PORT=str(smtp_port),
+            TRACKER_MAIL_TIMEOUT=str(timeout),
+            TRACKER_ENCRYPTION_KEY=ENCRYPTION_KEY,
             TRACKER_OUTBOX_LEASE_SECONDS=str(lease),
         )
         env.update(self.extra_env or {})
@@ -114,18 +120,32 @@ def backend(request, tmp_path):
         db.engine.dispose()
 
 
-def start_workers(backend: Backend, count: int, now: datetime, smtp_port: int, timeout: int,
-                  go: Path, *args: str, lease: float = 600) -> list[subprocess.Popen]:
+def start_workers(
+    backend: Backend, count: int, now: datetime, smtp_port: int, timeout: int, go: Path, *args: str, lease: float = 600
+) -> list[subprocess.Popen]:
     env = backend.env(smtp_port, timeout, lease)
     return [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(go), now.isoformat(), *args], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(go), now.isoformat(), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(count)
     ]
 
 
-def run_round(backend: Backend, count: int, now: datetime, smtp_port: int, tmp_path: Path, *args: str,
-              lease: float = 600, stopped_ok: bool = False) -> list[str]:
+def run_round(
+    backend: Backend,
+    count: int,
+    now: datetime,
+    smtp_port: int,
+    tmp_path: Path,
+    *args: str,
+    lease: float = 600,
+    stopped_ok: bool = False,
+) -> list[str]:
     """Start `count` senders, release them at the same instant, wait for all.
 
     stopped_ok: a sender may end its pass early with exit status 1 ("will retry"),
@@ -231,14 +251,26 @@ def queue_line_and_email(emulator, people: int = 12) -> tuple[set[tuple[str, str
     org = Organization(name="เทศบาลตำบลแข่งส่ง", slug="race")
     db.session.add(org)
     db.session.flush()
-    db.session.add(LineChannel(organization_id=org.id, channel_id="1657000000",
-                               secret_encrypted=encrypt(emulator.secret), token_encrypted=encrypt(emulator.token),
-                               monthly_cap=10_000, default_choices={}))
+    db.session.add(
+        LineChannel(
+            organization_id=org.id,
+            channel_id="1657000000",
+            secret_encrypted=encrypt(emulator.secret),
+            token_encrypted=encrypt(emulator.token),
+            monthly_cap=10_000,
+            default_choices={},
+        )
+    )
     line_texts: set[tuple[str, str]] = set()
     email_ids: set[str] = set()
     for n in range(people):
-        user = User(organization_id=org.id, email=f"p{n}@race.go.th", display_name=f"คนที่ {n}",
-                    password_hash="x", role=Role.owner)
+        user = User(
+            organization_id=org.id,
+            email=f"p{n}@race.go.th",
+            display_name=f"คนที่ {n}",
+            password_hash="x",
+            role=Role.owner,
+        )
         db.session.add(user)
         db.session.flush()
         line_user = emulator.new_user_id()
@@ -246,26 +278,38 @@ def queue_line_and_email(emulator, people: int = 12) -> tuple[set[tuple[str, str
         db.session.add(LineLink(user_id=user.id, organization_id=org.id, line_user_id=line_user, linked_at=NOW))
         for kind in ("reminder", "digest_weekly"):
             text = f"แจ้งเตือน {kind} ถึงคนที่ {n}"
-            queue(1, organization_id=org.id, kind=kind, recipient=user.email, user_id=user.id, channel="line",
-                  line_to=line_user, line_messages=json.dumps([{"type": "text", "text": text}], ensure_ascii=False),
-                  commit=False)
+            queue(
+                1,
+                organization_id=org.id,
+                kind=kind,
+                recipient=user.email,
+                user_id=user.id,
+                channel="line",
+                line_to=line_user,
+                line_messages=json.dumps([{"type": "text", "text": text}], ensure_ascii=False),
+                commit=False,
+            )
             line_texts.add((line_user, text))
-        [row] = queue(1, organization_id=org.id, kind="digest_monthly", recipient=user.email, user_id=user.id,
-                      commit=False)
+        [row] = queue(
+            1, organization_id=org.id, kind="digest_monthly", recipient=user.email, user_id=user.id, commit=False
+        )
         email_ids.add(row.message_id)
     db.session.commit()
     return line_texts, email_ids
 
 
-def test_four_senders_with_line_faults_lose_and_double_nothing(backend, smtp_sink, _line_emulator_server,
-                                                              tmp_path):
+def test_four_senders_with_line_faults_lose_and_double_nothing(backend, smtp_sink, _line_emulator_server, tmp_path):
     """LINE answers 429 (with Retry-After), 500, or too late (after or without executing
     the push), SMTP answers 451 now and then; four senders race every round."""
     emulator = _line_emulator_server
     emulator.reset()
     emulator.hang_seconds = 2.0
-    faults = {0: ("status", 429, {"Retry-After": "60"}), 1: ("status", 500, {}), 2: "timeout-after-accept",
-              3: "timeout"}
+    faults = {
+        0: ("status", 429, {"Retry-After": "60"}),
+        1: ("status", 500, {}),
+        2: "timeout-after-accept",
+        3: "timeout",
+    }
     emulator.rule = lambda n, body: faults[(n // 4) % 4] if n % 4 == 0 else None
     smtp_sink.rule = lambda n, envelope: "451 4.3.0 busy, try again later" if n % 7 == 0 else None
     backend.extra_env = {"TRACKER_LINE_API_URL": emulator.url, "TRACKER_LINE_TIMEOUT": "1"}
@@ -313,8 +357,7 @@ def test_a_long_pass_and_a_sender_dated_later_send_each_message_once(backend, sm
     # The three B passes wait, connected, at their start lines; Python starts too slowly to launch them later.
     later = NOW + timedelta(minutes=12)
     gos = [tmp_path / f"go-b{i}" for i in range(3)]
-    senders_b = [start_workers(backend, 1, later, smtp_sink.port, 10, go, "--limit", "5", lease=lease)[0]
-                 for go in gos]
+    senders_b = [start_workers(backend, 1, later, smtp_sink.port, 10, go, "--limit", "5", lease=lease)[0] for go in gos]
     deadline = time.monotonic() + 180
     while len(list(tmp_path.glob("go-b*.ready.*"))) < len(gos):
         assert time.monotonic() < deadline and all(b.poll() is None for b in senders_b), "a B did not start"

@@ -1,4 +1,5 @@
 """`tracker demo`: the Ban Pet FY 2566 plan from the seed memo, and users to log in with."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,6 +21,7 @@ def row_counts() -> dict[str, int]:
             for t in db.metadata.sorted_tables
         }
 
+
 PALAD = "สำนักปลัดเทศบาล"
 STRATEGY = "กองยุทธศาสตร์และงบประมาณ"
 
@@ -35,20 +37,24 @@ def test_the_demo_file_is_shipped_in_the_package_and_free_of_ocr_slips():
 def test_the_demo_plan_has_the_seeds_structure_texts_owners_and_periods():
     spec = demo_spec()
     assert (spec.organization.name, spec.organization.slug, spec.organization.province) == (
-        "เทศบาลตำบลบ้านเป็ด", "banpet", "ขอนแก่น"
+        "เทศบาลตำบลบ้านเป็ด",
+        "banpet",
+        "ขอนแก่น",
     )
     assert spec.fiscal_year == 2566
     assert spec.title == "มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"
     assert [(d.name, d.email) for d in spec.departments] == [
-        (PALAD, "palad@banpet.example"), (STRATEGY, "strategy@banpet.example")
+        (PALAD, "palad@banpet.example"),
+        (STRATEGY, "strategy@banpet.example"),
     ]
     assert len(spec.weaknesses) == 3
     assert [len(w.measures) for w in spec.weaknesses] == [1, 1, 2]
     assert [len(m.steps) for m in spec.measures] == [5, 8, 6, 7]
     assert len(spec.steps) == 26
     assert [m.owner for m in spec.measures] == [PALAD, STRATEGY, STRATEGY, STRATEGY]
-    assert [(m.period_start, m.period_end) for m in spec.measures] == [
-        (date(2023, 7, 1), date(2023, 9, 30))] + [(date(2023, 1, 1), date(2023, 9, 30))] * 3
+    assert [(m.period_start, m.period_end) for m in spec.measures] == [(date(2023, 7, 1), date(2023, 9, 30))] + [
+        (date(2023, 1, 1), date(2023, 9, 30))
+    ] * 3
     assert [w.title for w in spec.weaknesses] == [
         "การใช้ทรัพย์สินของราชการ",
         "การปรับปรุงการทำงาน",
@@ -67,13 +73,16 @@ def test_the_demo_plan_has_the_seeds_structure_texts_owners_and_periods():
     assert m2.steps[7].title == "การบำรุงรักษาระบบ (System Maintenance) ให้ระบบใช้งานได้อยู่เสมอ"
     assert m31.steps[3].title.startswith("ปิดประกาศ/ประชาสัมพันธ์คู่มือ")
     assert m32.steps[2].title == (
-        "จัดทำประกาศมาตรฐานการให้บริการและแนวทางปฏิบัติเกี่ยวกับวิธีการและมาตรฐานที่ใช้ให้บริการ"
-        "และประกาศให้ประชาชนทราบโดยทั่วกัน"
+        "จัดทำประกาศมาตรฐานการให้บริการและแนวทางปฏิบัติเกี่ยวกับวิธีการและมาตรฐานที่ใช้ให้บริการและประกาศให้ประชาชนทราบโดยทั่วกัน"
     )
     assert all(s.owner is None and s.assignee is None for s in spec.steps)
     # Due dates come from the spreading rule: business days, the last on the period's last business day.
     assert [s.due for s in m1.steps] == [
-        date(2023, 7, 18), date(2023, 8, 9), date(2023, 8, 28), date(2023, 9, 13), date(2023, 9, 29)
+        date(2023, 7, 18),
+        date(2023, 8, 9),
+        date(2023, 8, 28),
+        date(2023, 9, 13),
+        date(2023, 9, 29),
     ]
     assert all(m.steps[-1].due == date(2023, 9, 29) for m in spec.measures)
 
@@ -90,8 +99,13 @@ def test_demo_loads_the_plan_and_users_and_a_second_run_changes_nothing(runner, 
     assert second.exit_code == 0, second.output
     assert "มีแผนตัวอย่างอยู่แล้ว" in second.output and "already loaded" in second.output
     assert row_counts() == counts
-    for email in ("admin@banpet.example", "manager@banpet.example", "palad.owner@banpet.example",
-                  "strategy.owner@banpet.example", "viewer@banpet.example"):
+    for email in (
+        "admin@banpet.example",
+        "manager@banpet.example",
+        "palad.owner@banpet.example",
+        "strategy.owner@banpet.example",
+        "viewer@banpet.example",
+    ):
         assert email in first.output and email in second.output
 
     plan = db.session.scalar(sa.select(Plan))

@@ -6,6 +6,7 @@ owner and days late, steps due in the next 14 days, steps completed since the
 last digest; a monthly summary on the first business day of each month;
 nothing when there is nothing to say; a signed one-click unsubscribe link.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -47,9 +48,7 @@ def run_days(first: date, last: date) -> list[OutboxMessage]:
 
 def sent(messages, kind: str) -> set[tuple[str, date, date]]:
     """(recipient, day created, for_date) of each message of a kind."""
-    return {
-        (m.recipient, m.created_at.astimezone(BANGKOK).date(), m.for_date) for m in messages if m.kind == kind
-    }
+    return {(m.recipient, m.created_at.astimezone(BANGKOK).date(), m.for_date) for m in messages if m.kind == kind}
 
 
 @pytest.fixture
@@ -77,9 +76,11 @@ def test_the_weekly_digest_goes_on_mondays_to_managers_and_heads_only(world, peo
 
     expected = set()
     for address in ("manager@test.go.th", people.email):
-        expected |= {(address, date(2023, 8, 15), date(2023, 8, 14)),  # Monday a holiday: Tuesday
-                     (address, date(2023, 8, 21), date(2023, 8, 21)),
-                     (address, date(2023, 8, 28), date(2023, 8, 28))}
+        expected |= {
+            (address, date(2023, 8, 15), date(2023, 8, 14)),  # Monday a holiday: Tuesday
+            (address, date(2023, 8, 21), date(2023, 8, 21)),
+            (address, date(2023, 8, 28), date(2023, 8, 28)),
+        }
     assert sent(messages, "digest_weekly") == expected
     assert {m.kind for m in messages} == {"digest_weekly"}
     # Owners, the viewer and the admin get none.
@@ -179,7 +180,9 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
     base = app.config["TRACKER_BASE_URL"]
     assert digest.subject == f"[ITA] {world.org.name}: สรุปความคืบหน้าประจำสัปดาห์ – 21 ส.ค. 2566"
     assert digest.user_id == world.manager.id and digest.recipient_name == "ปลัด"
-    assert digest.body_text == f"""เรียน ปลัด
+    assert (
+        digest.body_text
+        == f"""เรียน ปลัด
 
 สรุปความคืบหน้าการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส (ITA) ณ วันที่ 21 สิงหาคม 2566
 
@@ -213,6 +216,7 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
 ยกเลิกการรับสรุปทางอีเมลด้วยคลิกเดียว (unsubscribe): {unsubscribe_url(world.manager.id)}
 ระบบติดตามมาตรการ ITA – {world.org.name}
 """
+    )
     assert s13.title not in digest.body_text  # due 29 Sep: beyond the 14 days
     html = digest.body_html
     assert "1/4" in html and "25%" in html and "เลยกำหนดมาแล้ว 21 วัน" in html
@@ -341,7 +345,8 @@ def test_two_passes_make_each_digest_once_and_the_dry_run_matches_and_writes_not
     key = lambda m: (m.kind, m.for_date, m.recipient, m.subject, m.body_text, m.user_id)  # noqa: E731
     assert sorted(map(key, planned)) == sorted(map(key, first))
     assert {(m.kind, m.recipient) for m in first} == {
-        (kind, address) for kind in ("digest_weekly", "digest_monthly")
+        (kind, address)
+        for kind in ("digest_weekly", "digest_monthly")
         for address in ("manager@test.go.th", people.email)
     }
     assert second == []
@@ -369,9 +374,12 @@ def test_digests_across_downtime_are_each_sent_once_and_caught_up_on_return(worl
     from tracker.notify.models import OutboxItem
 
     first, last = date(2023, 8, 1), date(2023, 9, 11)
-    down = {first + timedelta(days=n) for n in range(42)
-            if date(2023, 8, 9) <= first + timedelta(days=n) <= date(2023, 8, 17)
-            or date(2023, 8, 30) <= first + timedelta(days=n) <= date(2023, 9, 5)}
+    down = {
+        first + timedelta(days=n)
+        for n in range(42)
+        if date(2023, 8, 9) <= first + timedelta(days=n) <= date(2023, 8, 17)
+        or date(2023, 8, 30) <= first + timedelta(days=n) <= date(2023, 9, 5)
+    }
     assert len(down) == 16
 
     def simulate(offline: set[date]) -> dict[tuple[str, str, date], date]:
@@ -409,4 +417,5 @@ def test_digests_across_downtime_are_each_sent_once_and_caught_up_on_return(worl
     for key, day in caught_up.items():
         assert day == min(d for d in (date(2023, 8, 18), date(2023, 9, 6)) if d > always_up[key]), key
     assert {key: day for key, day in with_downtime.items() if key not in caught_up} == {
-        key: day for key, day in always_up.items() if key not in caught_up}
+        key: day for key, day in always_up.items() if key not in caught_up
+    }

@@ -1,5 +1,6 @@
 """Evidence on a step: uploads within size and type limits, links, downloads
 of the exact bytes, deletion, and never an orphan file or a lost one."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,10 @@ from tracker.plans.models import Evidence, EvidenceKind, JournalEntry
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 #: A real 1×1 PNG: uploads are checked beyond their signature (tracker/plans/filecheck.py).
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU"
-       b"\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU"
+    b"\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +55,7 @@ def upload(client, step, name: str, content: bytes):
 
 
 # -- files ----------------------------------------------------------------------------
+
 
 def test_an_uploaded_file_is_stored_under_a_random_name_and_downloads_byte_for_byte(world, login, upload_dir):
     step = world.step(world.m1, 1)
@@ -158,6 +162,7 @@ def test_a_database_failure_after_the_file_was_stored_leaves_no_orphan_file(
 
 # -- links ----------------------------------------------------------------------------
 
+
 def test_a_link_is_kept_with_its_title_and_opens_by_redirect(world, login):
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
@@ -174,7 +179,9 @@ def test_a_link_is_kept_with_its_title_and_opens_by_redirect(world, login):
     assert opened.status_code == 302 and unquote(opened.location) == "https://banpet.go.th/news/ประกาศ"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:text/html,hi", "ftp://x.go.th/a", "banpet.go.th"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)", "data:text/html,hi", "ftp://x.go.th/a", "banpet.go.th"]
+)
 def test_a_link_that_is_not_http_is_refused_and_the_typed_title_kept(world, login, url):
     step = world.step(world.m1, 1)
     response = login(world.owner_palad).post(
@@ -188,6 +195,7 @@ def test_a_link_that_is_not_http_is_refused_and_the_typed_title_kept(world, logi
 
 
 # -- deletion -------------------------------------------------------------------------
+
 
 def test_deleting_evidence_removes_the_row_and_the_file_and_is_journaled(world, login, upload_dir):
     step = world.step(world.m1, 1)
@@ -221,8 +229,14 @@ def test_only_editors_of_the_step_may_delete_evidence(world, login, upload_dir, 
 
 
 def test_evidence_of_a_measures_follow_up_opens_for_readers_but_is_not_deleted_as_a_steps(world, login):
-    ev = Evidence(measure=world.m2, kind=EvidenceKind.link, url="https://banpet.go.th/stats", original_name="สถิติ",
-                  uploaded_by=world.admin, created_at=NOW)
+    ev = Evidence(
+        measure=world.m2,
+        kind=EvidenceKind.link,
+        url="https://banpet.go.th/stats",
+        original_name="สถิติ",
+        uploaded_by=world.admin,
+        created_at=NOW,
+    )
     db.session.add(ev)
     db.session.commit()
     client = login(world.viewer)

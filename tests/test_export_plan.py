@@ -1,5 +1,6 @@
 """`tracker export-plan` and `tracker plan-template`: the same format back out,
 byte-identical round trips, and spreadsheets that cannot run formulas."""
+
 from __future__ import annotations
 
 import io
@@ -31,7 +32,9 @@ def export(runner, slug: str, year: str, output: str = "-"):
     return runner.invoke(args=["export-plan", "--org", slug, "--year", year, "-o", output])
 
 
-@pytest.mark.parametrize("source, slug, year", [(DEMO, "banpet", "2566"), (DATA / "nongkhai-2567.yaml", "nongkhai-phochai", "2567")])
+@pytest.mark.parametrize(
+    "source, slug, year", [(DEMO, "banpet", "2566"), (DATA / "nongkhai-2567.yaml", "nongkhai-phochai", "2567")]
+)
 def test_export_import_export_is_byte_identical(runner, ctx, tmp_path, source, slug, year):
     assert runner.invoke(args=["import-plan", str(source)]).exit_code == 0
     first = tmp_path / "first.yaml"
@@ -63,10 +66,15 @@ def test_export_writes_the_documented_layout(runner, ctx, tmp_path):
     assert "status:" not in text  # an active plan needs no status line
     data = yaml.safe_load(text)
     first_measure_steps = data["weaknesses"][0]["measures"][0]["steps"]
-    assert first_measure_steps[1] == {"title": "จัดทำรายงานการใช้จ่ายงบประมาณรายไตรมาส",
-                                      "due": date(2024, 1, 15), "owner": "กองคลัง"}
+    assert first_measure_steps[1] == {
+        "title": "จัดทำรายงานการใช้จ่ายงบประมาณรายไตรมาส",
+        "due": date(2024, 1, 15),
+        "owner": "กองคลัง",
+    }
     assert data["weaknesses"][1]["measures"][0]["steps"][1] == {
-        "title": "ประกาศเจตนารมณ์ต่อต้านการทุจริต", "start": date(2024, 6, 1), "due": date(2024, 6, 14)
+        "title": "ประกาศเจตนารมณ์ต่อต้านการทุจริต",
+        "start": date(2024, 6, 1),
+        "due": date(2024, 6, 14),
     }
     assert all("due" in s for w in data["weaknesses"] for m in w["measures"] for s in m["steps"])
 
@@ -135,8 +143,12 @@ def test_plan_template_writes_an_empty_form_with_an_example(runner, tmp_path):
     assert steps.max_row == 1
     assert steps["J1"].comment is not None and steps.column_dimensions["J"].width == 50
     plan_labels = [r[0].value for r in wb["แผน (plan)"].iter_rows(min_row=2)]
-    assert plan_labels[:4] == ["ชื่อองค์กร (organization name)", "รหัสองค์กร (slug)", "จังหวัด (province)",
-                               "ปีงบประมาณ พ.ศ. (fiscal year)"]
+    assert plan_labels[:4] == [
+        "ชื่อองค์กร (organization name)",
+        "รหัสองค์กร (slug)",
+        "จังหวัด (province)",
+        "ปีงบประมาณ พ.ศ. (fiscal year)",
+    ]
     assert wb["ตัวอย่าง (example)"]["J2"].value.startswith("จัดทำประกาศแนวทางปฏิบัติ")
     # Imported as it is, the empty form says what is missing (and ignores the example sheet).
     with pytest.raises(PlanFileError) as info:

@@ -2,6 +2,7 @@
 one, the product says in Thai and English which extra to install — no
 traceback. A missing module is simulated with `sys.modules[name] = None`,
 which makes its import raise ImportError as if it were not installed."""
+
 from __future__ import annotations
 
 import sys

@@ -18,6 +18,7 @@ For each mutant:
 - the web upload answers < 500;
 - when refused (exit 1, or HTTP 4xx), a hash of every table is unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,11 +60,25 @@ weaknesses:
           - {title: "รายงานผลการดำเนินงาน", owner: สำนักปลัดเทศบาล}
 """
 
-ITA_CSV = "organization,fiscal_year,indicator,score,label,level\n" + "".join(
-    f"testorg,2565,{n},{s}\n" for n, s in
-    [(1, "98.63"), (2, "98.23"), (3, "98.31"), (4, "97.32"), (5, "97.88"), (6, "97.08"), (7, "94.59"),
-     (8, "92.89"), (9, "100"), (10, "100")]
-) + "testorg,2565,national,85.1,ค่าเฉลี่ยประเทศ,\n"
+ITA_CSV = (
+    "organization,fiscal_year,indicator,score,label,level\n"
+    + "".join(
+        f"testorg,2565,{n},{s}\n"
+        for n, s in [
+            (1, "98.63"),
+            (2, "98.23"),
+            (3, "98.31"),
+            (4, "97.32"),
+            (5, "97.88"),
+            (6, "97.08"),
+            (7, "94.59"),
+            (8, "92.89"),
+            (9, "100"),
+            (10, "100"),
+        ]
+    )
+    + "testorg,2565,national,85.1,ค่าเฉลี่ยประเทศ,\n"
+)
 
 MUTANTS_PER_KIND = 15
 MEMO_COMMAND = ("import-plan", "--org", "testorg", "--year", "2566")
@@ -118,24 +133,65 @@ class FileKind:
 
 
 FILE_KINDS = [
-    FileKind("plan-yaml", ".yaml", lambda: PLAN_YAML.encode(), ("import-plan",),
-             ("/admin/plans/import", {"mode": "import"}), "/admin/plans/import"),
-    FileKind("plan-xlsx", ".xlsx", plan_xlsx, ("import-plan",),
-             ("/admin/plans/import", {"mode": "import"}), "/admin/plans/import", zipped=True),
-    FileKind("ita-csv", ".csv", lambda: ITA_CSV.encode(), ("ita", "import"), ("/ita/import", {"year": "2565"}),
-             "/ita/2565"),
-    FileKind("ita-xlsx", ".xlsx", ita_xlsx, ("ita", "import"), ("/ita/import", {"year": "2565"}), "/ita/2565",
-             zipped=True),
+    FileKind(
+        "plan-yaml",
+        ".yaml",
+        lambda: PLAN_YAML.encode(),
+        ("import-plan",),
+        ("/admin/plans/import", {"mode": "import"}),
+        "/admin/plans/import",
+    ),
+    FileKind(
+        "plan-xlsx",
+        ".xlsx",
+        plan_xlsx,
+        ("import-plan",),
+        ("/admin/plans/import", {"mode": "import"}),
+        "/admin/plans/import",
+        zipped=True,
+    ),
+    FileKind(
+        "ita-csv", ".csv", lambda: ITA_CSV.encode(), ("ita", "import"), ("/ita/import", {"year": "2565"}), "/ita/2565"
+    ),
+    FileKind(
+        "ita-xlsx", ".xlsx", ita_xlsx, ("ita", "import"), ("/ita/import", {"year": "2565"}), "/ita/2565", zipped=True
+    ),
     # ITA assessment frameworks (issue 12), uploaded by their managers.
-    FileKind("ita-framework-yaml", ".yaml", lambda: FRAMEWORK_YAML.read_bytes(), ("ita", "framework"),
-             ("/ita/frameworks/upload", {}), "/ita/frameworks/"),
-    FileKind("ita-framework-xlsx", ".xlsx", framework_xlsx, ("ita", "framework"),
-             ("/ita/frameworks/upload", {}), "/ita/frameworks/", zipped=True),
+    FileKind(
+        "ita-framework-yaml",
+        ".yaml",
+        lambda: FRAMEWORK_YAML.read_bytes(),
+        ("ita", "framework"),
+        ("/ita/frameworks/upload", {}),
+        "/ita/frameworks/",
+    ),
+    FileKind(
+        "ita-framework-xlsx",
+        ".xlsx",
+        framework_xlsx,
+        ("ita", "framework"),
+        ("/ita/frameworks/upload", {}),
+        "/ita/frameworks/",
+        zipped=True,
+    ),
     # The agency's O42 memo (issue 16): the web reads it into a preview only; the command imports it.
-    FileKind("memo-docx", ".docx", lambda: memo_docx(), MEMO_COMMAND, ("/admin/plans/import-memo/", {}),
-             "/admin/plans/import-memo/", zipped=True),
-    FileKind("memo-text", ".txt", lambda: memo_text().encode(), MEMO_COMMAND, ("/admin/plans/import-memo/", {}),
-             "/admin/plans/import-memo/"),
+    FileKind(
+        "memo-docx",
+        ".docx",
+        lambda: memo_docx(),
+        MEMO_COMMAND,
+        ("/admin/plans/import-memo/", {}),
+        "/admin/plans/import-memo/",
+        zipped=True,
+    ),
+    FileKind(
+        "memo-text",
+        ".txt",
+        lambda: memo_text().encode(),
+        MEMO_COMMAND,
+        ("/admin/plans/import-memo/", {}),
+        "/admin/plans/import-memo/",
+    ),
 ]
 
 
@@ -159,8 +215,11 @@ def text_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
         ("empty", b""),
         ("only-bom", b"\xef\xbb\xbf"),
         ("deep-nesting", b"[" * 5000 + b"]" * 5000),
-        ("anchors-bomb", b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
-                         b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n"),
+        (
+            "anchors-bomb",
+            b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+            b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n",
+        ),
         ("python-tag", b"!!python/object/apply:os.system ['true']\n"),
         ("long-line", seed.replace(b"\n", b" " * 20000 + b"\n", 1)),
         ("crlf", seed.replace(b"\n", b"\r\n")),
@@ -179,12 +238,35 @@ def text_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
         elif kind == "cut":
             del data[at:]
         elif kind == "delete":
-            del data[at:at + rng.randint(1, 40)]
+            del data[at : at + rng.randint(1, 40)]
         elif kind == "repeat":
-            data[at:at] = data[at:at + rng.randint(1, 200)]
+            data[at:at] = data[at : at + rng.randint(1, 200)]
         elif kind == "special":
-            data[at:at] = rng.choice([b":", b"- ", b"[", b"]", b"{", b"}", b"&", b"*", b"!", b"|", b">",
-                                      b"'", b'"', b"%", b"@", b"`", b"\t", b",", b";", b"\\", b"#"])
+            data[at:at] = rng.choice(
+                [
+                    b":",
+                    b"- ",
+                    b"[",
+                    b"]",
+                    b"{",
+                    b"}",
+                    b"&",
+                    b"*",
+                    b"!",
+                    b"|",
+                    b">",
+                    b"'",
+                    b'"',
+                    b"%",
+                    b"@",
+                    b"`",
+                    b"\t",
+                    b",",
+                    b";",
+                    b"\\",
+                    b"#",
+                ]
+            )
         elif kind == "swap-lines":
             lines = bytes(data).split(b"\n")
             i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
@@ -239,14 +321,22 @@ def zip_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
         ("sheet-xml-garbage", damage(sheets[0], lambda d: d.replace(b"<row", b"<<row", 1))),
         ("sheet-xml-unclosed", damage(sheets[-1], lambda d: d.replace(b"</sheetData>", b""))),
         ("sheet-xml-nul-escape", damage(sheets[0], lambda d: d.replace(b"<v>", b"<v>_x0000_", 1))),
-        ("shared-strings-nul-escape", rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0000_", 2)
-                                             if n == "xl/sharedStrings.xml" else d)),
-        ("inline-string-nul-escape", rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0001_", 3)
-                                            if n in sheets else d)),
-        ("raw-nul-in-document-text", rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>\x00", 3)
-                                            if n in sheets else d)),
-        ("escaped-control-in-document-text", rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>&#x1;", 3)
-                                                    if n in sheets else d)),
+        (
+            "shared-strings-nul-escape",
+            rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0000_", 2) if n == "xl/sharedStrings.xml" else d),
+        ),
+        (
+            "inline-string-nul-escape",
+            rezip(seed, lambda n, d: d.replace(b"<t>", b"<t>_x0001_", 3) if n in sheets else d),
+        ),
+        (
+            "raw-nul-in-document-text",
+            rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>\x00", 3) if n in sheets else d),
+        ),
+        (
+            "escaped-control-in-document-text",
+            rezip(seed, lambda n, d: d.replace(b"<w:t>", b"<w:t>&#x1;", 3) if n in sheets else d),
+        ),
         ("no-main-part", rezip(seed, lambda n, d: None if n == main_part else d)),
         ("no-sheets", rezip(seed, lambda n, d: None if n in sheets else d)),
         ("no-content-types", rezip(seed, lambda n, d: None if n == "[Content_Types].xml" else d)),
@@ -268,9 +358,9 @@ def zip_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
             elif kind == "cut":
                 del data[at:]
             elif kind == "delete":
-                del data[at:at + rng.randint(1, 40)]
+                del data[at : at + rng.randint(1, 40)]
             elif kind == "repeat":
-                data[at:at] = data[at:at + rng.randint(1, 200)]
+                data[at:at] = data[at : at + rng.randint(1, 200)]
             return bytes(data)
 
         if kind == "raw-flip":
@@ -285,6 +375,7 @@ def zip_mutants(seed: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
 
 
 # -- the checks --------------------------------------------------------------------
+
 
 def database_hash() -> dict[str, str]:
     """A hash of every row of every table, in key order, per table: equal, nothing changed."""
@@ -335,8 +426,9 @@ def test_no_mutant_of_a_file_is_a_traceback_and_a_refused_one_writes_nothing(app
 
         before = database_hash()
         try:
-            response = client.post(url, data={**fields, "file": (io.BytesIO(data), path.name)},
-                                   content_type="multipart/form-data")
+            response = client.post(
+                url, data={**fields, "file": (io.BytesIO(data), path.name)}, content_type="multipart/form-data"
+            )
         except Exception as exc:  # TESTING propagates what would have been a 500
             raise AssertionError(f"{kind.name}/{name}: the upload raised {exc!r}") from exc
         assert response.status_code < 500, f"{kind.name}/{name}: HTTP {response.status_code}"

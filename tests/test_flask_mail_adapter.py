@@ -6,6 +6,7 @@ them fails, Flask-Mail has fixed that bug: delete the matching workaround in
 tracker/notify/flask_mail_adapter.py and the two tests here. The other test
 of each pair shows what the workaround does.
 """
+
 from __future__ import annotations
 
 import email
@@ -61,7 +62,9 @@ def test_upstream_flask_mail_opens_smtp_without_a_timeout(recording_smtp):
 
 
 def test_the_adapter_opens_smtp_with_the_configured_timeout(recording_smtp):
-    adapter.Connection(adapter.settings({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 2525, "MAIL_TIMEOUT": 7})).configure_host()
+    adapter.Connection(
+        adapter.settings({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 2525, "MAIL_TIMEOUT": 7})
+    ).configure_host()
     adapter.Connection(adapter.settings({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 2525})).configure_host()
     assert recording_smtp == [
         {"host": "127.0.0.1", "port": 2525, "timeout": 7.0},
@@ -82,7 +85,9 @@ def _utf8_body_encoding(imports: str) -> int | None:
     # A fresh interpreter: this one has already imported the adapter.
     out = subprocess.run(
         [sys.executable, "-c", _BODY_ENCODING_AFTER.format(imports=imports)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     return None if out == "None" else int(out)
 
@@ -105,8 +110,9 @@ def _to_display_name(message_class) -> str:
     app.config["MAIL_SUPPRESS_SEND"] = True
     flask_mail.Mail(app)
     with app.app_context():
-        message = message_class("ทดสอบ", recipients=[(LONG_THAI_NAME, "palad@example.go.th")], body="x",
-                                sender="noreply@example.go.th")
+        message = message_class(
+            "ทดสอบ", recipients=[(LONG_THAI_NAME, "palad@example.go.th")], body="x", sender="noreply@example.go.th"
+        )
         raw = message.as_bytes()
     header = email.message_from_bytes(raw, policy=policy.compat32)["To"]
     [(name, address)] = getaddresses([header])

@@ -2,6 +2,7 @@
 an owner: never a server error. (Access and validation have their own tests;
 this one only proves that bad input cannot reach a 500.)
 """
+
 from __future__ import annotations
 
 import itertools
@@ -14,9 +15,26 @@ from tracker.db import db
 from tracker.demo import load_demo
 
 HOSTILE = [
-    "", " ", "0", "-1", "99999999999999999999", "2566-99-99", "31/02/2566", "๓๑ ก.พ. ๒๕๖๖", "NaN",
-    "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "' OR 1=1 --", "ก" * 5000, "\x00", "../../etc/passwd",
-    "javascript:alert(1)", "2023-08-01T08:00", "done", "cancelled", "admin",
+    "",
+    " ",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "2566-99-99",
+    "31/02/2566",
+    "๓๑ ก.พ. ๒๕๖๖",
+    "NaN",
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x")',
+    "' OR 1=1 --",
+    "ก" * 5000,
+    "\x00",
+    "../../etc/passwd",
+    "javascript:alert(1)",
+    "2023-08-01T08:00",
+    "done",
+    "cancelled",
+    "admin",
 ]
 
 
@@ -29,8 +47,7 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "fields": {}}
+            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(), "fields": {}}
             self.forms.append(self._form)
         elif self._form is not None and tag in ("input", "textarea", "select") and a.get("name"):
             if a.get("type") not in ("file", "submit", "button"):
@@ -45,11 +62,26 @@ def pages(demo_plan):
     step = demo_plan.measures[1].steps[0]
     measure = demo_plan.measures[1]
     return [
-        "/", f"/plans/{demo_plan.id}", f"/measures/{measure.id}", f"/steps/{step.id}", "/my-steps", "/profile",
-        f"/plans/{demo_plan.id}/report", f"/measures/{measure.id}/result", "/ita/2565",
-        "/admin/", f"/admin/plans/{demo_plan.id}", f"/admin/measures/{measure.id}", f"/admin/steps/{step.id}",
-        f"/admin/weaknesses/{measure.weakness_id}", f"/admin/measures/{measure.id}/steps/new", "/admin/users/new",
-        "/admin/departments/new", "/admin/notifications", "/profile/notifications", "/admin/plans/import-memo/",
+        "/",
+        f"/plans/{demo_plan.id}",
+        f"/measures/{measure.id}",
+        f"/steps/{step.id}",
+        "/my-steps",
+        "/profile",
+        f"/plans/{demo_plan.id}/report",
+        f"/measures/{measure.id}/result",
+        "/ita/2565",
+        "/admin/",
+        f"/admin/plans/{demo_plan.id}",
+        f"/admin/measures/{measure.id}",
+        f"/admin/steps/{step.id}",
+        f"/admin/weaknesses/{measure.weakness_id}",
+        f"/admin/measures/{measure.id}/steps/new",
+        "/admin/users/new",
+        "/admin/departments/new",
+        "/admin/notifications",
+        "/profile/notifications",
+        "/admin/plans/import-memo/",
         "/ita/2565/paste",
     ]
 
@@ -79,14 +111,24 @@ def test_hostile_form_values_never_cause_a_server_error(app, ctx, client, who):
                 data = {n: value for n in names}
                 data["csrf_token"] = form["fields"].get("csrf_token") or client.csrf_token()
                 response = client.post(form["action"] or url, data=data)
-                assert response.status_code < 500, f"POST {form['action'] or url} with {value!r}: {response.status_code}"
+                assert response.status_code < 500, (
+                    f"POST {form['action'] or url} with {value!r}: {response.status_code}"
+                )
                 checked += 1
             db.session.rollback()
     assert checked > 100
 
 
-@pytest.mark.parametrize("url", ["/steps/99999999999999999999", "/plans/2147483648", "/ita/99999999999999999999",
-                                 "/admin/users/9223372036854775808", "/evidence/0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/steps/99999999999999999999",
+        "/plans/2147483648",
+        "/ita/99999999999999999999",
+        "/admin/users/9223372036854775808",
+        "/evidence/0",
+    ],
+)
 def test_numbers_beyond_what_the_database_holds_are_not_found(client, world, login, url):
     login(world.admin)
     assert client.get(url).status_code == 404

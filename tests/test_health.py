@@ -2,6 +2,7 @@
 this host cannot serve (database down) and — when asked strictly — when the
 scheduler has stopped beating.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,16 @@ def _beat(ago: timedelta, name: str = "host:1") -> None:
 
 
 def _message(world, status: OutboxStatus, created_ago: timedelta, n: int) -> OutboxMessage:
-    row = enqueue(organization_id=world.org.id, about=f"org:{world.org.id}", kind="reminder",
-                  for_date=date(2023, 8, n), recipient=f"secret.person{n}@example.go.th",
-                  subject=f"หัวเรื่องลับ {n}", body_text="เนื้อหาภายใน", body_html="<p>เนื้อหาภายใน</p>")
+    row = enqueue(
+        organization_id=world.org.id,
+        about=f"org:{world.org.id}",
+        kind="reminder",
+        for_date=date(2023, 8, n),
+        recipient=f"secret.person{n}@example.go.th",
+        subject=f"หัวเรื่องลับ {n}",
+        body_text="เนื้อหาภายใน",
+        body_html="<p>เนื้อหาภายใน</p>",
+    )
     row.status = status
     row.created_at = utcnow() - created_ago
     return row
@@ -52,8 +60,16 @@ def test_a_healthy_instance_answers_200_with_counts_and_ages_only(app, world, cl
     assert body["outbox"]["pending"] == 2 and body["outbox"]["failed"] == 1 and body["outbox"]["sending"] == 0
     assert 90 * 60 <= body["outbox"]["oldest_pending_age_seconds"] <= 90 * 60 + 120
     text = response.get_data(as_text=True)
-    for secret in ("secret.person", "หัวเรื่องลับ", "เนื้อหาภายใน", app.config["SECRET_KEY"],
-                   app.config["SQLALCHEMY_DATABASE_URI"], world.org.slug, "old-host", "web:1"):
+    for secret in (
+        "secret.person",
+        "หัวเรื่องลับ",
+        "เนื้อหาภายใน",
+        app.config["SECRET_KEY"],
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        world.org.slug,
+        "old-host",
+        "web:1",
+    ):
         assert secret not in text
 
 
@@ -86,24 +102,30 @@ def test_the_allowed_beat_age_is_configurable(app, world, client, monkeypatch):
 def test_a_scheduler_that_never_ran_is_reported_as_never(app, client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "degraded"
-    assert body["scheduler"] == {"status": "never", "last_beat_at": None, "age_seconds": None,
-                                 "max_age_seconds": 600}
+    assert body["scheduler"] == {"status": "never", "last_beat_at": None, "age_seconds": None, "max_age_seconds": 600}
     assert body["outbox"] == {"pending": 0, "oldest_pending_age_seconds": None, "sending": 0, "failed": 0}
     assert client.get("/healthz?strict=1").status_code == 503
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite:////nonexistent-folder-for-health/sub/tracker.sqlite3",
-    "postgresql://tracker:pw-must-not-leak@127.0.0.1:1/tracker",
-], ids=["sqlite-unopenable", "postgresql-refused"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////nonexistent-folder-for-health/sub/tracker.sqlite3",
+        "postgresql://tracker:pw-must-not-leak@127.0.0.1:1/tracker",
+    ],
+    ids=["sqlite-unopenable", "postgresql-refused"],
+)
 def test_an_unreachable_database_gives_503_without_details(app, url):
     broken = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
 
     response = broken.test_client().get("/healthz")
 
     assert response.status_code == 503
-    assert response.get_json() == {"status": "down", "checked_at": response.get_json()["checked_at"],
-                                   "database": {"status": "unreachable"}}
+    assert response.get_json() == {
+        "status": "down",
+        "checked_at": response.get_json()["checked_at"],
+        "database": {"status": "unreachable"},
+    }
     text = response.get_data(as_text=True)
     assert "pw-must-not-leak" not in text and "nonexistent-folder" not in text and "1/tracker" not in text
 

@@ -2,6 +2,7 @@
 cookie it sets) shows the interface in English, service messages written
 "ไทย (English)" show their English part, dates keep Buddhist-Era years.
 """
+
 from __future__ import annotations
 
 import ast
@@ -53,6 +54,7 @@ def translated_strings() -> list[tuple[str, str]]:
 
 # -- the catalogue ------------------------------------------------------------------------------
 
+
 def test_every_string_the_interface_translates_has_an_english_entry():
     used = translated_strings()
     assert len(used) > 500, "the templates translate their text through _() and bi()"
@@ -73,20 +75,33 @@ def test_labels_shown_through_lookups_have_english_entries():
     from tracker.reports import views as report_views
 
     labels = [
-        *(s.label for s in StepStatus), *(s.label for s in PlanStatus), *(r.label for r in Role),
+        *(s.label for s in StepStatus),
+        *(s.label for s in PlanStatus),
+        *(r.label for r in Role),
         *(s.label for s in OutboxStatus),
-        *plan_views.FIELD_LABELS.values(), *plan_views.VISIBILITY_LABELS.values(),
-        *admin_views.FIELD_LABELS.values(), *admin_views.ENTITY_LABELS.values(),
-        *queries.STATUS_FILTERS.values(), *queries.DUE_FILTERS.values(),
-        *outbox_views.KIND_LABELS.values(), *outbox_views.REASON_LABELS.values(),
-        *ita_views.SCOPE_LABELS.values(), ita_services.WORD_UP, ita_services.WORD_DOWN, ita_services.WORD_EQUAL,
-        *followup.ROUNDS.values(), *report_views.RESULT_FIELD_LABELS.values(),
-        *signoff.KIND_LABELS.values(), *signoff.STATUS_LABELS.values(),
+        *plan_views.FIELD_LABELS.values(),
+        *plan_views.VISIBILITY_LABELS.values(),
+        *admin_views.FIELD_LABELS.values(),
+        *admin_views.ENTITY_LABELS.values(),
+        *queries.STATUS_FILTERS.values(),
+        *queries.DUE_FILTERS.values(),
+        *outbox_views.KIND_LABELS.values(),
+        *outbox_views.REASON_LABELS.values(),
+        *ita_views.SCOPE_LABELS.values(),
+        ita_services.WORD_UP,
+        ita_services.WORD_DOWN,
+        ita_services.WORD_EQUAL,
+        *followup.ROUNDS.values(),
+        *report_views.RESULT_FIELD_LABELS.values(),
+        *signoff.KIND_LABELS.values(),
+        *signoff.STATUS_LABELS.values(),
     ]
     journal_actions = [*plan_views.ACTION_LABELS.values(), *admin_views.ACTION_LABELS.values()]
     # A label shown through localize() may carry its English in parentheses instead.
-    missing = sorted({label for label in labels if label not in EN and not i18n.english_part(label)}
-                     | {a for a in journal_actions if f"journal|{a}" not in EN and a not in EN})
+    missing = sorted(
+        {label for label in labels if label not in EN and not i18n.english_part(label)}
+        | {a for a in journal_actions if f"journal|{a}" not in EN and a not in EN}
+    )
     assert not missing, missing
 
 
@@ -116,28 +131,39 @@ def test_translate_returns_thai_unless_english_is_asked_for():
     assert i18n.translate("หน่วยงาน", lang="en", context="heading") == "Departments"
 
 
-@pytest.mark.parametrize("message, english", [
-    ("บันทึกสถานะ “ดำเนินการแล้ว” แล้ว (status saved)", "Status saved"),
-    (("ปี 2023 น่าจะเป็นปี ค.ศ. กรุณาใช้ปี พ.ศ. เช่น 2566 (year 2023 looks like a Gregorian (CE) year; "
-      "use the Buddhist Era year, e.g. 2566)"),
-     "Year 2023 looks like a Gregorian (CE) year; use the Buddhist Era year, e.g. 2566"),
-    ("ลบหลักฐาน “บันทึก (ฉบับที่ 2).pdf” แล้ว (evidence removed)", "Evidence removed"),
-])
+@pytest.mark.parametrize(
+    "message, english",
+    [
+        ("บันทึกสถานะ “ดำเนินการแล้ว” แล้ว (status saved)", "Status saved"),
+        (
+            (
+                "ปี 2023 น่าจะเป็นปี ค.ศ. กรุณาใช้ปี พ.ศ. เช่น 2566 (year 2023 looks like a Gregorian (CE) year; "
+                "use the Buddhist Era year, e.g. 2566)"
+            ),
+            "Year 2023 looks like a Gregorian (CE) year; use the Buddhist Era year, e.g. 2566",
+        ),
+        ("ลบหลักฐาน “บันทึก (ฉบับที่ 2).pdf” แล้ว (evidence removed)", "Evidence removed"),
+    ],
+)
 def test_the_english_of_a_bilingual_message_is_its_final_parentheses(message, english):
     assert i18n.english_part(message) == english
 
 
-@pytest.mark.parametrize("message", [
-    "ยังไม่ได้สร้างลิงก์ของหน่วยงานนี้ (ผู้ดูแลระบบเป็นผู้สร้าง)",  # a Thai aside, not a translation
-    "ไม่มีวงเล็บ",
-    "(only parentheses)",
-    "ไม่ปิดวงเล็บ (broken",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ยังไม่ได้สร้างลิงก์ของหน่วยงานนี้ (ผู้ดูแลระบบเป็นผู้สร้าง)",  # a Thai aside, not a translation
+        "ไม่มีวงเล็บ",
+        "(only parentheses)",
+        "ไม่ปิดวงเล็บ (broken",
+    ],
+)
 def test_a_message_without_an_english_part_has_none(message):
     assert i18n.english_part(message) is None
 
 
 # -- dates -------------------------------------------------------------------------------------
+
 
 def test_english_dates_name_the_month_in_english_and_keep_the_buddhist_era_year():
     day = date(2023, 8, 15)
@@ -148,13 +174,16 @@ def test_english_dates_name_the_month_in_english_and_keep_the_buddhist_era_year(
     moment = datetime(2023, 8, 15, 7, 5, tzinfo=UTC)  # 14:05 in Bangkok
     assert thaidate.format_datetime(moment, lang="en") == "15 Aug 2566 14:05"
     assert thaidate.format_datetime(moment) == "15 ส.ค. 2566 14:05 น."
-    assert thaidate.format_period(date(2022, 10, 1), date(2023, 3, 31), thai_digits=False, lang="en") == \
-        "Oct 2565 – Mar 2566"
+    assert (
+        thaidate.format_period(date(2022, 10, 1), date(2023, 3, 31), thai_digits=False, lang="en")
+        == "Oct 2565 – Mar 2566"
+    )
     assert thaidate.format_period(date(2023, 1, 1), date(2023, 9, 30), lang="en") == "Jan – Sep ๒๕๖๖"
     assert len(thaidate.MONTHS_ABBR_EN) == len(thaidate.MONTHS_FULL_EN) == 12
 
 
 # -- switching in the app ---------------------------------------------------------------------------
+
 
 def page(response) -> str:
     return response.get_data(as_text=True)
@@ -192,8 +221,9 @@ def test_flash_messages_and_errors_show_their_english_part(world, login):
     client = login(world.owner_palad)
     client.get("/?lang=en")
     step = world.step(world.m1, 1)
-    response = client.post(f"/steps/{step.id}/status", data={"status": "in_progress", "note": "เริ่มแล้ว"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/steps/{step.id}/status", data={"status": "in_progress", "note": "เริ่มแล้ว"}, follow_redirects=True
+    )
     text = page(response)
     assert '<p class="flash flash-success">Status saved</p>' in text
     assert "Change status" in text and "From “In progress” to" in text
@@ -227,12 +257,14 @@ def test_english_pages_show_dates_in_english_with_be_years_and_arabic_digits(wor
 
 # -- the main pages in English --------------------------------------------------------------------
 
+
 class VisibleText(HTMLParser):
     """Text a reader meets: text nodes and the attributes read aloud, outside
     scripts, styles and anything marked lang="th" (the switch back to Thai)."""
 
-    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-                      "wbr"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    )
     READ = ("aria-label", "title", "placeholder", "alt", "aria-valuetext")
 
     def __init__(self, only_class: str | None = None):
@@ -277,10 +309,24 @@ def interface_text(html: str, data: list[str], only_class: str | None = None) ->
 def data_strings() -> list[str]:
     """What people typed or imported: it stays as written in either language."""
     values: list[str] = []
-    for column in (Organization.name, Organization.province, Department.name, User.display_name, User.position,
-                   Plan.title, Weakness.title, Weakness.detail, Measure.title, Measure.follow_up, Step.title,
-                   ItaIndicator.name, ItaTool.name, ItaContextScore.label,
-                   OutboxMessage.subject, OutboxMessage.recipient_name):  # emails are written in Thai
+    for column in (
+        Organization.name,
+        Organization.province,
+        Department.name,
+        User.display_name,
+        User.position,
+        Plan.title,
+        Weakness.title,
+        Weakness.detail,
+        Measure.title,
+        Measure.follow_up,
+        Step.title,
+        ItaIndicator.name,
+        ItaTool.name,
+        ItaContextScore.label,
+        OutboxMessage.subject,
+        OutboxMessage.recipient_name,
+    ):  # emails are written in Thai
         values += [v for v in db.session.scalars(sa.select(column)) if v]
     for framework in db.session.scalars(sa.select(ItaFramework)):  # the items a framework names are its data
         items = framework.spec.items
@@ -302,8 +348,12 @@ def main_pages(world) -> list[tuple[str, str, list[str], str | None]]:
     """(name, url, English labels the page must show, class of the part that is interface)."""
     step = world.step(world.m1, 1)
     return [
-        ("dashboard", f"/plans/{world.plan.id}",
-         ["Overall progress", "Progress against the plan", "Progress by measure", "Search", "Due"], None),
+        (
+            "dashboard",
+            f"/plans/{world.plan.id}",
+            ["Overall progress", "Progress against the plan", "Progress by measure", "Search", "Due"],
+            None,
+        ),
         ("measure", f"/measures/{world.m1.id}", ["Owner department", "Period", "Latest note"], None),
         ("step", f"/steps/{step.id}", ["Change status", "Evidence", "Upload a file", "Journal"], None),
         ("my steps", "/my-steps", ["My steps", "Search"], None),
@@ -315,8 +365,12 @@ def main_pages(world) -> list[tuple[str, str, list[str], str | None]]:
         ("ITA", "/ita/2565", ["ITA result", "Overall score", "Indicators ranked"], None),
         ("outbox", "/admin/outbox", ["Outbox", "Recipient", "Showing 1–2 of 2 messages"], None),
         ("publish", f"/plans/{world.plan.id}/publish", ["Publish a report", "Published reports"], None),
-        ("public page", f"/p/{world.org.slug}/{world.plan.fiscal_year}",
-         ["Overall progress", "Measures and steps", "Permanent link:"], None),
+        (
+            "public page",
+            f"/p/{world.org.slug}/{world.plan.fiscal_year}",
+            ["Overall progress", "Measures and steps", "Permanent link:"],
+            None,
+        ),
     ]
 
 

@@ -1,5 +1,6 @@
 """`tracker import-plan`: plans of other organizations, refusals that write nothing,
 re-imports that update in place, and the XLSX form."""
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,7 @@ def test_another_organizations_plan_imports_with_its_steps_owners_and_due_dates(
         [("สำนักปลัด", "palad@phochai.example"), ("กองคลัง", "finance@phochai.example"), ("กองช่าง", None)]
     )
     rows = [
-        (s.measure.number, s.order, s.owner_department.name, s.start_date, s.due_date, s.status)
-        for s in plan.steps
+        (s.measure.number, s.order, s.owner_department.name, s.start_date, s.due_date, s.status) for s in plan.steps
     ]
     ns = StepStatus.not_started
     assert rows == [
@@ -106,7 +106,10 @@ def test_another_organizations_plan_imports_with_its_steps_owners_and_due_dates(
     ]
     m22 = plan.measures[2]
     assert (m22.owner_department.name, m22.period_start, m22.period_end, m22.follow_up) == (
-        "กองช่าง", date(2024, 5, 15), date(2024, 8, 31), "รายงานผลการตรวจสอบ"
+        "กองช่าง",
+        date(2024, 5, 15),
+        date(2024, 8, 31),
+        "รายงานผลการตรวจสอบ",
     )
     imports = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "plan")).all()
     assert [(e.action, e.entity_id, e.actor_id) for e in imports] == [("import", plan.id, None)]
@@ -124,10 +127,15 @@ def test_broken_file_is_refused_with_every_problem_and_the_database_unchanged(ru
     err = result.stderr
     assert "พบปัญหา 10 รายการ ไม่ได้นำเข้าสิ่งใด" in err
     for place in [
-        "organization.slug", "departments[2].name", "departments[2].email",
-        "weaknesses[1].measures[1].owner", "weaknesses[1].measures[1].steps[2].title",
-        "weaknesses[1].measures[2].period", "weaknesses[2].measures[1].stpes",
-        "weaknesses[2].measures[1].steps[1].due", "weaknesses[2].measures[1].steps[2].due",
+        "organization.slug",
+        "departments[2].name",
+        "departments[2].email",
+        "weaknesses[1].measures[1].owner",
+        "weaknesses[1].measures[1].steps[2].title",
+        "weaknesses[1].measures[2].period",
+        "weaknesses[2].measures[1].stpes",
+        "weaknesses[2].measures[1].steps[1].due",
+        "weaknesses[2].measures[1].steps[2].due",
         "weaknesses[2].measures[2].steps",
     ]:
         assert f"  - {place}: " in err
@@ -196,8 +204,10 @@ def test_console_script_refuses_a_broken_file_with_exit_1_and_no_traceback(tmp_p
 
     def counts() -> tuple[int, ...]:
         with sqlite3.connect(db_file) as conn:
-            return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                         for t in ("organizations", "departments", "plans", "measures", "steps", "journal_entries"))
+            return tuple(
+                conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("organizations", "departments", "plans", "measures", "steps", "journal_entries")
+            )
 
     before = counts()
     assert before[:5] == (1, 3, 1, 3, 10)
@@ -319,8 +329,9 @@ def test_new_weaknesses_measures_and_steps_are_added(runner, nongkhai, tmp_path)
     assert [m.number for m in plan.measures] == ["1", "2.1", "2.2", "2.3"]
     assert plan.measures[3].steps[0].due_date == date(2024, 9, 30)
     assert plan.measures[2].steps[2].due_date == date(2024, 8, 15)
-    created = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.action == "create",
-                                                               JournalEntry.entity == "step")).all()
+    created = db.session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.action == "create", JournalEntry.entity == "step")
+    ).all()
     assert len(created) == 2
 
 
@@ -342,8 +353,13 @@ def test_assignees_must_be_users_of_the_organization(runner, nongkhai, tmp_path,
     assert result.exit_code == 1
     assert f"weaknesses[1].measures[1].steps[4].assignee: ไม่พบผู้ใช้อีเมล {world.admin.email}" in result.stderr
 
-    staff = User(organization=nongkhai.organization, email="staff@phochai.example", display_name="เจ้าหน้าที่",
-                 role=Role.owner, department=nongkhai.measures[0].owner_department)
+    staff = User(
+        organization=nongkhai.organization,
+        email="staff@phochai.example",
+        display_name="เจ้าหน้าที่",
+        role=Role.owner,
+        department=nongkhai.measures[0].owner_department,
+    )
     staff.set_password("secret-123")
     db.session.add(staff)
     db.session.commit()
@@ -381,8 +397,12 @@ PLAN_VALUES = [
     ("ชื่อแผน (title)", "มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๗"),
 ]
 W1 = ["การเปิดเผยข้อมูล", "ข้อมูลบนเว็บไซต์บางรายการไม่เป็นปัจจุบัน"]
-M1 = ["โครงการปรับปรุงเว็บไซต์และการเปิดเผยข้อมูลสาธารณะ", "สำนักปลัด", "ต.ค. ๒๕๖๖ – มี.ค. ๒๕๖๗",
-      "ร้อยละของรายการข้อมูล OIT ที่เผยแพร่ครบถ้วน"]
+M1 = [
+    "โครงการปรับปรุงเว็บไซต์และการเปิดเผยข้อมูลสาธารณะ",
+    "สำนักปลัด",
+    "ต.ค. ๒๕๖๖ – มี.ค. ๒๕๖๗",
+    "ร้อยละของรายการข้อมูล OIT ที่เผยแพร่ครบถ้วน",
+]
 M21 = ["โครงการเสริมสร้างวัฒนธรรมองค์กรที่ไม่ทนต่อการทุจริต", "สำนักปลัด", "เม.ย.-ก.ย. 2567", None]
 M22 = ["โครงการตรวจสอบการจัดซื้อจัดจ้าง", "กองช่าง", "2024-05-15 – 2024-08-31", "รายงานผลการตรวจสอบ"]
 BLANK4 = [None] * 4
@@ -446,7 +466,11 @@ def test_a_home_made_workbook_with_english_headers_is_read(ctx, tmp_path):
     wb.save(tmp_path / "own.xlsx")
     spec = load_plan_file(tmp_path / "own.xlsx")
     assert [s.due for s in spec.steps][:5] == [
-        date(2023, 11, 21), date(2024, 1, 15), date(2024, 2, 1), date(2024, 2, 20), date(2024, 3, 29)
+        date(2023, 11, 21),
+        date(2024, 1, 15),
+        date(2024, 2, 1),
+        date(2024, 2, 20),
+        date(2024, 3, 29),
     ]
     assert spec.departments == []
     assert spec.owner_names() == ["สำนักปลัด", "กองคลัง", "กองช่าง"]
@@ -455,12 +479,14 @@ def test_a_home_made_workbook_with_english_headers_is_read(ctx, tmp_path):
 def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
     rows = [
         [1, *W1, 1, *M1, 1, "สำรวจรายการข้อมูล", None, None, None, None],
-        [None, None, None, None, *BLANK4, 2, None, None, None, None, None],                     # row 3: no title
+        [None, None, None, None, *BLANK4, 2, None, None, None, None, None],  # row 3: no title
         [None, None, None, None, *BLANK4, 3, "ตรวจทาน", None, None, datetime(2024, 5, 1), None],  # row 4: due outside
-        [1, *W1, 1, "ชื่อมาตรการอื่น", None, None, None, 4, "รายงาน", None, None, None, None],      # row 5: title differs
-        ["x", "ประเด็น", None, 1, *M1, 1, "ก", None, None, None, None],                          # row 6: bad number
+        [1, *W1, 1, "ชื่อมาตรการอื่น", None, None, None, 4, "รายงาน", None, None, None, None],  # row 5: title differs
+        ["x", "ประเด็น", None, 1, *M1, 1, "ก", None, None, None, None],  # row 6: bad number
     ]
-    xlsx = fill_template(tmp_path / "bad.xlsx", rows, plan_values=PLAN_VALUES[:3] + [("ปีงบประมาณ พ.ศ. (fiscal year)", "2023")])
+    xlsx = fill_template(
+        tmp_path / "bad.xlsx", rows, plan_values=PLAN_VALUES[:3] + [("ปีงบประมาณ พ.ศ. (fiscal year)", "2023")]
+    )
     wb = load_workbook(xlsx)
     wb["แผน (plan)"].append(["หมายเหตุ (note)", "x"])  # row 8: unknown field
     wb["ขั้นตอน (steps)"].cell(1, 15).value = "หมายเหตุ"
@@ -500,7 +526,8 @@ def test_removing_a_measure_with_a_follow_up_result_is_refused(runner, nongkhai,
 def test_renaming_the_organization_and_moving_its_province_is_an_update_journaled(runner, nongkhai, tmp_path):
     org_id = nongkhai.organization_id
     renamed = NONGKHAI.replace("name: องค์การบริหารส่วนตำบลโพธิ์ชัย", "name: เทศบาลตำบลโพธิ์ชัย").replace(
-        "province: หนองคาย", "province: บึงกาฬ")
+        "province: หนองคาย", "province: บึงกาฬ"
+    )
     result = run_import(runner, write(tmp_path, renamed))
 
     assert result.exit_code == 0, result.output
@@ -510,19 +537,25 @@ def test_renaming_the_organization_and_moving_its_province_is_an_update_journale
     org = db.session.get(Organization, org_id)
     assert (org.slug, org.name, org.province) == (SLUG, "เทศบาลตำบลโพธิ์ชัย", "บึงกาฬ")
     assert the_plan().organization_id == org_id  # the same organization, not a new one
-    edits = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "organization",
-                                                             JournalEntry.action == "edit")
-                               .order_by(JournalEntry.id)).all()
+    edits = db.session.scalars(
+        sa.select(JournalEntry)
+        .where(JournalEntry.entity == "organization", JournalEntry.action == "edit")
+        .order_by(JournalEntry.id)
+    ).all()
     assert [(e.field, e.old_value, e.new_value, e.organization_id) for e in edits] == [
         ("name", "องค์การบริหารส่วนตำบลโพธิ์ชัย", "เทศบาลตำบลโพธิ์ชัย", org_id),
-        ("province", "หนองคาย", "บึงกาฬ", org_id)]
+        ("province", "หนองคาย", "บึงกาฬ", org_id),
+    ]
 
 
 CONTROL_REFUSAL = "มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL)"
 
 
-@pytest.mark.parametrize("title", ['"ปรับปรุง\\0หน้าเว็บไซต์"', '"ปรับปรุง\\x07หน้าเว็บไซต์"',
-                                   '"ปรับปรุง\\u0000หน้าเว็บไซต์"'], ids=["nul", "bell", "u0000"])
+@pytest.mark.parametrize(
+    "title",
+    ['"ปรับปรุง\\0หน้าเว็บไซต์"', '"ปรับปรุง\\x07หน้าเว็บไซต์"', '"ปรับปรุง\\u0000หน้าเว็บไซต์"'],
+    ids=["nul", "bell", "u0000"],
+)
 def test_a_nul_escaped_in_a_quoted_string_is_refused_the_same_on_every_database(runner, nongkhai, tmp_path, title):
     """Once stored by SQLite and refused by PostgreSQL's driver; now refused before either sees it."""
     before = row_counts()
@@ -535,13 +568,19 @@ def test_a_nul_escaped_in_a_quoted_string_is_refused_the_same_on_every_database(
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("content, words", [
-    (NONGKHAI.replace("fiscal_year", "fiscal\x00_year", 1).encode(), "plan.yaml บรรทัด 5 คอลัมน์ 7 (line 5, column 7)"),
-    (NONGKHAI.encode("utf-16-le"), "บันทึกใหม่เป็น UTF-8"),
-    (NONGKHAI.encode("utf-16-be"), "บันทึกใหม่เป็น UTF-8"),
-], ids=["raw-nul", "utf16-le", "utf16-be"])
-def test_control_characters_and_utf16_without_bom_are_refused_with_their_place(runner, world, tmp_path,
-                                                                                content, words):
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (
+            NONGKHAI.replace("fiscal_year", "fiscal\x00_year", 1).encode(),
+            "plan.yaml บรรทัด 5 คอลัมน์ 7 (line 5, column 7)",
+        ),
+        (NONGKHAI.encode("utf-16-le"), "บันทึกใหม่เป็น UTF-8"),
+        (NONGKHAI.encode("utf-16-be"), "บันทึกใหม่เป็น UTF-8"),
+    ],
+    ids=["raw-nul", "utf16-le", "utf16-be"],
+)
+def test_control_characters_and_utf16_without_bom_are_refused_with_their_place(runner, world, tmp_path, content, words):
     before = row_counts()
     path = tmp_path / "plan.yaml"
     path.write_bytes(content)
@@ -561,13 +600,15 @@ def test_a_bug_exits_70_with_its_traceback_not_1_like_a_refusal(app, ctx, monkey
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("tracker.plans.importer.import_plan", broken)
-    result = CliRunner().invoke(cli, ["import-plan", str(DATA / "nongkhai-2567.yaml")],
-                                obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        cli, ["import-plan", str(DATA / "nongkhai-2567.yaml")], obj=ScriptInfo(create_app=lambda: app)
+    )
     assert result.exit_code == EXIT_INTERNAL == 70
     assert "Traceback" in result.output and "RuntimeError: a bug" in result.output
     assert "ข้อผิดพลาดภายในของโปรแกรม" in result.output
     # …while a refusal stays 1, and --help names the codes.
-    refused = CliRunner().invoke(cli, ["import-plan", str(tmp_path / "missing.yaml")],
-                                 obj=ScriptInfo(create_app=lambda: app))
+    refused = CliRunner().invoke(
+        cli, ["import-plan", str(tmp_path / "missing.yaml")], obj=ScriptInfo(create_app=lambda: app)
+    )
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "70 internal error" in CliRunner().invoke(cli, ["--help"], obj=ScriptInfo(create_app=lambda: app)).output

@@ -13,6 +13,7 @@ walked too. Each request with another organization's ids must answer exactly
 as the same request with ids that exist nowhere (no oracle), and the other
 organization's rows must be byte-for-byte the same afterwards.
 """
+
 from __future__ import annotations
 
 import html
@@ -50,8 +51,21 @@ MARKS = {"A": "AQXA", "B": "ZQXB", "C": "ZQXC"}
 #: An id that exists nowhere (the largest the URL converter accepts).
 NOWHERE = 2**31 - 1
 #: Route variables naming a record; the rest (slug, year, format…) are not ids.
-RECORD_ARGS = ("plan_id", "measure_id", "weakness_id", "step_id", "evidence_id", "department_id", "user_id",
-               "message_id", "submission_id", "organization_id", "published_id", "report_id", "token_id")
+RECORD_ARGS = (
+    "plan_id",
+    "measure_id",
+    "weakness_id",
+    "step_id",
+    "evidence_id",
+    "department_id",
+    "user_id",
+    "message_id",
+    "submission_id",
+    "organization_id",
+    "published_id",
+    "report_id",
+    "token_id",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -86,20 +100,50 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
     strategy = Department(organization=org, name=f"กองยุทธศาสตร์ {mark}", email=f"strategy@{low}.go.th")
     plan = Plan(organization=org, fiscal_year=2566, title=f"แผนมาตรการ {mark}")
     weakness = Weakness(plan=plan, order=1, title=f"ประเด็น {mark}")
-    m1 = Measure(weakness=weakness, order=1, title=f"มาตรการที่หนึ่ง {mark}", owner_department=palad,
-                 period_start=date(2023, 1, 1), period_end=date(2023, 9, 30), follow_up=f"ติดตาม {mark}")
-    m2 = Measure(weakness=weakness, order=2, title=f"มาตรการที่สอง {mark}", owner_department=strategy,
-                 period_start=date(2023, 1, 1), period_end=date(2023, 9, 30), follow_up=f"สถิติ {mark}")
+    m1 = Measure(
+        weakness=weakness,
+        order=1,
+        title=f"มาตรการที่หนึ่ง {mark}",
+        owner_department=palad,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+        follow_up=f"ติดตาม {mark}",
+    )
+    m2 = Measure(
+        weakness=weakness,
+        order=2,
+        title=f"มาตรการที่สอง {mark}",
+        owner_department=strategy,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+        follow_up=f"สถิติ {mark}",
+    )
     steps = [
-        Step(measure=m, order=i, title=f"ขั้นตอน {mark} {m.order}.{i}", owner_department=m.owner_department,
-             start_date=date(2023, 1, 2), due_date=due)
-        for m, i, due in ((m1, 1, date(2023, 7, 3)), (m1, 2, date(2023, 8, 2)), (m1, 3, date(2023, 9, 29)),
-                          (m2, 1, date(2023, 7, 10)), (m2, 2, date(2023, 8, 3)))
+        Step(
+            measure=m,
+            order=i,
+            title=f"ขั้นตอน {mark} {m.order}.{i}",
+            owner_department=m.owner_department,
+            start_date=date(2023, 1, 2),
+            due_date=due,
+        )
+        for m, i, due in (
+            (m1, 1, date(2023, 7, 3)),
+            (m1, 2, date(2023, 8, 2)),
+            (m1, 3, date(2023, 9, 29)),
+            (m2, 1, date(2023, 7, 10)),
+            (m2, 2, date(2023, 8, 3)),
+        )
     ]
     db.session.add_all([org, palad, strategy, plan, *steps])
     users = {
-        role: make_user(org, f"{role}@{low}.go.th", Role(role.split("_")[0]),
-                        {"owner_palad": palad, "owner_strategy": strategy}.get(role), name=f"{role} {mark}")
+        role: make_user(
+            org,
+            f"{role}@{low}.go.th",
+            Role(role.split("_")[0]),
+            {"owner_palad": palad, "owner_strategy": strategy}.get(role),
+            name=f"{role} {mark}",
+        )
         for role in ("admin", "manager", "owner_palad", "owner_strategy", "viewer")
     }
     palad.head = users["manager"]
@@ -114,21 +158,34 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
     services.add_comment(steps[1], owner, f"ความเห็น {mark}", earlier)
     link = services.add_link_evidence(steps[0], owner, f"https://{low}.go.th/announcement", f"ประกาศ {mark}", earlier)
     link.public = True
-    file_ev = services.add_file_evidence(steps[0], owner, f"หลักฐาน-{low}.pdf",
-                                         io.BytesIO(b"%PDF-1.4\n" + mark.encode() + b"\n%%EOF\n"),
-                                         upload_dir, 10 * 1024 * 1024, earlier)
+    file_ev = services.add_file_evidence(
+        steps[0],
+        owner,
+        f"หลักฐาน-{low}.pdf",
+        io.BytesIO(b"%PDF-1.4\n" + mark.encode() + b"\n%%EOF\n"),
+        upload_dir,
+        10 * 1024 * 1024,
+        earlier,
+    )
     results.set_result(m1, owner, earlier, value="12", unit="ครั้ง", note=f"ผลการติดตาม {mark}")
     result_ev = results.add_result_link(m1, owner, f"https://{low}.go.th/result", f"สถิติ {mark}", earlier)
-    message = enqueue(organization_id=org.id, about=f"org:{org.id}", kind="reminder", for_date=date(2023, 7, 3),
-                      recipient=palad.email, subject=f"แจ้งเตือน {mark}", body_text=f"ข้อความ {mark}",
-                      body_html=f"<p>ข้อความ {mark}</p>", now=earlier)
+    message = enqueue(
+        organization_id=org.id,
+        about=f"org:{org.id}",
+        kind="reminder",
+        for_date=date(2023, 7, 3),
+        recipient=palad.email,
+        subject=f"แจ้งเตือน {mark}",
+        body_text=f"ข้อความ {mark}",
+        body_html=f"<p>ข้อความ {mark}</p>",
+        now=earlier,
+    )
     load_demo_scores(org, earlier)
-    save_memo(plan, admin, earlier, office=f"สำนักปลัด {mark}", reference=f"ที่ {mark}/2566",
-              addressee=f"นายก {mark}")
-    submission = submit_report(plan, admin, earlier, kind="followup", chain=[users["manager"]],
-                               as_of=date(2023, 7, 21))
-    published = publish_report(plan, admin, earlier, kind="followup", formats=["xlsx"], upload_dir=upload_dir,
-                               as_of=date(2023, 7, 20))[0]
+    save_memo(plan, admin, earlier, office=f"สำนักปลัด {mark}", reference=f"ที่ {mark}/2566", addressee=f"นายก {mark}")
+    submission = submit_report(plan, admin, earlier, kind="followup", chain=[users["manager"]], as_of=date(2023, 7, 21))
+    published = publish_report(
+        plan, admin, earlier, kind="followup", formats=["xlsx"], upload_dir=upload_dir, as_of=date(2023, 7, 20)
+    )[0]
     token, secret = tokens.create_token(admin, f"สคริปต์ {mark}", earlier)
     # The organization's own ITA framework (a draft for a year without a national one).
     from tracker.ita.framework import copy_as_draft, ensure_framework
@@ -136,11 +193,22 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
     framework = copy_as_draft(ensure_framework(2565, org), 2571, now=earlier, organization_id=org.id, actor=admin)
     db.session.commit()
     ids = {
-        "plan_id": plan.id, "measure_id": m1.id, "weakness_id": weakness.id, "step_id": steps[0].id,
-        "evidence_id": file_ev.id, "result_evidence_id": result_ev.id, "department_id": palad.id,
-        "user_id": users["viewer"].id, "message_id": message.id, "submission_id": submission.id,
-        "organization_id": org.id, "published_id": published.id, "report_id": published.id, "token_id": token.id,
-        "slug": slug, "framework_id": framework.id,
+        "plan_id": plan.id,
+        "measure_id": m1.id,
+        "weakness_id": weakness.id,
+        "step_id": steps[0].id,
+        "evidence_id": file_ev.id,
+        "result_evidence_id": result_ev.id,
+        "department_id": palad.id,
+        "user_id": users["viewer"].id,
+        "message_id": message.id,
+        "submission_id": submission.id,
+        "organization_id": org.id,
+        "published_id": published.id,
+        "report_id": published.id,
+        "token_id": token.id,
+        "slug": slug,
+        "framework_id": framework.id,
     }
     return Org(key, org, plan, palad, m1, steps, users, ids, secret)
 
@@ -160,8 +228,11 @@ def orgs(app, ctx) -> dict[str, Org]:
 def oversight(orgs) -> dict[str, User]:
     """The provincial office of ขอนแก่น (reads A and B), of อุดรธานี (reads C), and the national department."""
     made = {}
-    for key, province, role in (("khonkaen", "ขอนแก่น", Role.provincial), ("udon", "อุดรธานี", Role.provincial),
-                                ("national", "", Role.national)):
+    for key, province, role in (
+        ("khonkaen", "ขอนแก่น", Role.provincial),
+        ("udon", "อุดรธานี", Role.provincial),
+        ("national", "", Role.national),
+    ):
         office = Organization(name=f"สำนักงาน {key}", slug=f"office-{key}", province=province)
         db.session.add(office)
         made[key] = make_user(office, f"{key}@office.go.th", role, name=f"เจ้าหน้าที่ {key}")
@@ -170,6 +241,7 @@ def oversight(orgs) -> dict[str, User]:
 
 
 # -- what belongs to an organization -------------------------------------------------------
+
 
 def owned_rows(organization_id: int) -> dict[str, list[tuple]]:
     """Every row of every table that belongs to the organization: its own row, and any
@@ -209,6 +281,7 @@ def leaked(text: str, *others: Org) -> list[str]:
 
 # -- walking every route ----------------------------------------------------------------------
 
+
 def web_rules(app):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
         if rule.endpoint == "static" or rule.endpoint.startswith("api."):
@@ -232,7 +305,14 @@ def fill(rule: str, endpoint: str, values: dict[str, object]) -> str:
 
 def common_values(owner: Org) -> dict[str, object]:
     """Route variables that are not records: the year, formats, secrets that match nothing."""
-    return {"fiscal_year": 2566, "number": 4, "fmt": "xlsx", "ext": "xlsx", "token": "t" * 43, "slug": owner.ids["slug"]}
+    return {
+        "fiscal_year": 2566,
+        "number": 4,
+        "fmt": "xlsx",
+        "ext": "xlsx",
+        "token": "t" * 43,
+        "slug": owner.ids["slug"],
+    }
 
 
 def with_ids(target: Org, home: Org) -> dict[str, object]:
@@ -248,9 +328,18 @@ def smuggled_form(target: Org) -> dict[str, str]:
     """A form whose fields name the target's records, for every POST (a form is read after the URL)."""
     u = target.users
     return {
-        "plan_id": str(target.plan.id), "department": str(target.palad.id), "owner_department": str(target.palad.id),
-        "assignee": str(u["viewer"].id), "head": str(u["manager"].id), "token_id": str(target.ids["token_id"]),
-        "status": "done", "note": "x", "comment": "x", "title": "x", "name": "x", "kind": "followup",
+        "plan_id": str(target.plan.id),
+        "department": str(target.palad.id),
+        "owner_department": str(target.palad.id),
+        "assignee": str(u["viewer"].id),
+        "head": str(u["manager"].id),
+        "token_id": str(target.ids["token_id"]),
+        "status": "done",
+        "note": "x",
+        "comment": "x",
+        "title": "x",
+        "name": "x",
+        "kind": "followup",
         f"order-{u['manager'].id}": "1",
     }
 
@@ -283,8 +372,9 @@ def test_no_route_reads_or_writes_another_organization(app, client, orgs, role):
             where = f"{method} {rule.rule} as A's {role} with B's ids"
             if theirs.status_code != none.status_code:
                 problems.append(f"{where}: {theirs.status_code}, but {none.status_code} for ids that do not exist")
-            if theirs.status_code not in (302, 400, 403, 404) or (role != "anonymous" and theirs.status_code == 302
-                                                                  and "/login" in theirs.headers.get("Location", "")):
+            if theirs.status_code not in (302, 400, 403, 404) or (
+                role != "anonymous" and theirs.status_code == 302 and "/login" in theirs.headers.get("Location", "")
+            ):
                 problems.append(f"{where}: {theirs.status_code}")
             if leaked(text_of(theirs), b, c):
                 problems.append(f"{where}: the body shows {leaked(text_of(theirs), b, c)}")
@@ -317,6 +407,7 @@ def xlsx_text(data: bytes) -> str:
 
 # -- provincial and national users ---------------------------------------------------------------
 
+
 def test_a_provincial_user_reads_its_province_and_nothing_else(app, client, orgs, oversight):
     a, b, c = orgs["A"], orgs["B"], orgs["C"]
     before = {key: owned_rows(orgs[key].org.id) for key in "ABC"}
@@ -343,10 +434,17 @@ def test_a_provincial_user_reads_its_province_and_nothing_else(app, client, orgs
     assert problems == []
     # The pages of its province's organizations open (read-only drill-down).
     for home in (a, b):
-        for url in (f"/plans/{home.plan.id}", f"/measures/{home.m1.id}", f"/steps/{home.steps[0].id}",
-                    f"/plans/{home.plan.id}/report", f"/measures/{home.m1.id}/result", f"/plans/{home.plan.id}/memo",
-                    f"/reports/submissions/{home.ids['submission_id']}", f"/evidence/{home.ids['evidence_id']}",
-                    f"/province/organizations/{home.org.id}"):
+        for url in (
+            f"/plans/{home.plan.id}",
+            f"/measures/{home.m1.id}",
+            f"/steps/{home.steps[0].id}",
+            f"/plans/{home.plan.id}/report",
+            f"/measures/{home.m1.id}/result",
+            f"/plans/{home.plan.id}/memo",
+            f"/reports/submissions/{home.ids['submission_id']}",
+            f"/evidence/{home.ids['evidence_id']}",
+            f"/province/organizations/{home.org.id}",
+        ):
             response = client.get(url)
             assert response.status_code == 200, url
     overview = client.get("/province?year=2566").get_data(as_text=True)
@@ -395,6 +493,7 @@ def test_the_national_user_reads_every_province(client, orgs, oversight):
 
 # -- the JSON API ----------------------------------------------------------------------------------
 
+
 def api_rules(app):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
@@ -420,21 +519,40 @@ def test_no_api_call_reads_or_writes_another_organization(app, client, orgs, ove
             body = {"status": "done", "note": "x", "comment": "x"} if method == "POST" else None
             where = f"{method} {rule.rule} as {who}"
             if has_record(rule) or "<slug>" in rule.rule:
-                theirs = client.open(fill(rule.rule, rule.endpoint, api_values(b, a, b)), method=method,
-                                     headers=headers, json=body, csrf=False)
-                none = client.open(fill(rule.rule, rule.endpoint, {**nowhere_ids(a), "slug": "no-such-org"}),
-                                   method=method, headers=headers, json=body, csrf=False)
+                theirs = client.open(
+                    fill(rule.rule, rule.endpoint, api_values(b, a, b)),
+                    method=method,
+                    headers=headers,
+                    json=body,
+                    csrf=False,
+                )
+                none = client.open(
+                    fill(rule.rule, rule.endpoint, {**nowhere_ids(a), "slug": "no-such-org"}),
+                    method=method,
+                    headers=headers,
+                    json=body,
+                    csrf=False,
+                )
                 if theirs.status_code != none.status_code or theirs.status_code != 404:
                     problems.append(f"{where} with B's ids: {theirs.status_code} (nothing: {none.status_code})")
                 if leaked(theirs.get_data(as_text=True), b, c):
                     problems.append(f"{where} with B's ids: the body shows B")
-            own = client.open(fill(rule.rule, rule.endpoint, api_values(a, a, a)), method=method, headers=headers,
-                              json=body, csrf=False)
+            own = client.open(
+                fill(rule.rule, rule.endpoint, api_values(a, a, a)),
+                method=method,
+                headers=headers,
+                json=body,
+                csrf=False,
+            )
             if own.status_code >= 500 or leaked(own.get_data(as_text=True), b, c):
                 problems.append(f"{where} with A's ids: {own.status_code} {leaked(own.get_data(as_text=True), b, c)}")
         # Filters naming another organization's records are refused like their URLs.
-        for query in (f"organization={b.ids['slug']}", f"plan={b.plan.id}", f"measure={b.m1.id}",
-                      f"department={b.palad.id}"):
+        for query in (
+            f"organization={b.ids['slug']}",
+            f"plan={b.plan.id}",
+            f"measure={b.m1.id}",
+            f"department={b.palad.id}",
+        ):
             response = client.get(f"/api/v1/steps?{query}", headers=headers)
             if response.status_code == 200:
                 items = response.get_json()["items"]
@@ -457,14 +575,20 @@ def test_no_api_call_reads_or_writes_another_organization(app, client, orgs, ove
     assert client.get(f"/api/v1/plans/{c.plan.id}", headers=headers).status_code == 404
     everything = client.get("/api/v1/steps?limit=200", headers=headers).get_data(as_text=True)
     assert "AQXA" in everything and "ZQXB" in everything and not leaked(everything, c)
-    response = client.post(f"/api/v1/steps/{a.steps[1].id}/status", headers=headers,
-                           json={"status": "done", "note": "x"}, csrf=False)
+    response = client.post(
+        f"/api/v1/steps/{a.steps[1].id}/status", headers=headers, json={"status": "done", "note": "x"}, csrf=False
+    )
     assert response.status_code == 403
-    assert client.post(f"/api/v1/steps/{a.steps[1].id}/comments", headers=headers,
-                       json={"comment": "x"}, csrf=False).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/steps/{a.steps[1].id}/comments", headers=headers, json={"comment": "x"}, csrf=False
+        ).status_code
+        == 403
+    )
 
 
 # -- the command line ------------------------------------------------------------------------------
+
 
 def org_commands(app):
     """Every command (also inside groups) with an --org option, by its full name."""
@@ -516,6 +640,7 @@ def test_commands_with_org_touch_only_that_organization(app, runner, orgs, tmp_p
 
 
 # -- reports, notification jobs, calendar feeds -------------------------------------------------
+
 
 def test_reports_of_an_organization_hold_only_its_own_steps(orgs):
     a, b, c = orgs["A"], orgs["B"], orgs["C"]

@@ -7,6 +7,7 @@ The 2569 framework used here is a TEST framework: its item codes O25/O26 are tho
 OIT pages show for 2569 (field notes), its rating rules are made up to exercise the rules
 (the NACC's 2568 example: 94.64 overall, rated ผ่าน instead of ผ่านดี because EIT < 85).
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,14 +52,44 @@ from tracker.reports.memo_docx import memo_docx
 
 SHIPPED_2565 = yaml.safe_load((FRAMEWORK_DIR / "2565.yaml").read_text(encoding="utf-8"))
 SEED = {
-    2564: {1: "98.16", 2: "95.26", 3: "95.64", 4: "95.54", 5: "96.31", 6: "97.13", 7: "98.39", 8: "98.19",
-           9: "100", 10: "100"},
-    2565: {1: "98.63", 2: "98.23", 3: "98.31", 4: "97.32", 5: "97.88", 6: "97.08", 7: "94.59", 8: "92.89",
-           9: "100", 10: "100"},
+    2564: {
+        1: "98.16",
+        2: "95.26",
+        3: "95.64",
+        4: "95.54",
+        5: "96.31",
+        6: "97.13",
+        7: "98.39",
+        8: "98.19",
+        9: "100",
+        10: "100",
+    },
+    2565: {
+        1: "98.63",
+        2: "98.23",
+        3: "98.31",
+        4: "97.32",
+        5: "97.88",
+        6: "97.08",
+        7: "94.59",
+        8: "92.89",
+        9: "100",
+        10: "100",
+    },
 }
 #: IIT 98.13, EIT 84.00, OIT 100 → 29.439 + 25.2 + 40 = 94.639 → 94.64, with EIT below 85.
-AUDIT_LIKE = {1: "98.13", 2: "98.13", 3: "98.13", 4: "98.13", 5: "98.13", 6: "84", 7: "84", 8: "84",
-              9: "100", 10: "100"}
+AUDIT_LIKE = {
+    1: "98.13",
+    2: "98.13",
+    3: "98.13",
+    4: "98.13",
+    5: "98.13",
+    6: "84",
+    7: "84",
+    8: "84",
+    9: "100",
+    10: "100",
+}
 RATINGS = [
     {"name": "ผ่านดีเยี่ยม", "minimum": "95", "conditions": ["EIT >= 85"]},
     {"name": "ผ่านดี", "minimum": "90", "conditions": ["EIT >= 85"]},
@@ -77,10 +108,15 @@ def framework_dict(year: int, **changes) -> dict:
 
 def rated_2569() -> dict:
     """A framework rated by rules only, whose items are O25/O26."""
-    data = framework_dict(2569, ratings=RATINGS, pass_threshold="85", items={
-        "measures": {"code": "O25", "title": "การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร"},
-        "followup": {"code": "O26", "title": "รายงานผลการดำเนินการเพื่อส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"},
-    })
+    data = framework_dict(
+        2569,
+        ratings=RATINGS,
+        pass_threshold="85",
+        items={
+            "measures": {"code": "O25", "title": "การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร"},
+            "followup": {"code": "O26", "title": "รายงานผลการดำเนินการเพื่อส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"},
+        },
+    )
     del data["levels"]
     return data
 
@@ -97,6 +133,7 @@ def frozen(monkeypatch):
 
 
 # -- the numbers ---------------------------------------------------------------------------------
+
 
 def test_the_seed_numbers_are_unchanged_for_2564_and_2565(world):
     for year, scores in SEED.items():
@@ -117,8 +154,10 @@ def test_the_seed_numbers_are_unchanged_for_2564_and_2565(world):
 
 def test_a_tool_with_weighted_indicators_is_their_weighted_sum(world):
     data = framework_dict(2566)
-    data["tools"][2]["indicators"] = [{"number": 9, "name": "การเปิดเผยข้อมูล", "weight": "0.6"},
-                                      {"number": 10, "name": "การป้องกันการทุจริต", "weight": "0.4"}]
+    data["tools"][2]["indicators"] = [
+        {"number": 9, "name": "การเปิดเผยข้อมูล", "weight": "0.6"},
+        {"number": 10, "name": "การป้องกันการทุจริต", "weight": "0.4"},
+    ]
     publish_dict(data)
     save_scores(world.org, 2566, actor=None, now=NOW, scores={**SEED[2565], 9: "100", 10: "80"})
     result = year_result(world.org, 2566)
@@ -149,21 +188,34 @@ def test_a_high_overall_is_rated_lower_when_eit_misses_its_condition(world):
     assert [c.text() for c in result.rating_failed] == ["EIT ≥ 85"]
     assert result.level == "ผ่าน" and result.passed is True
     # The same overall with EIT at 85 is ผ่านดี, nothing lowered.
-    save_scores(world.org, 2569, actor=None, now=NOW, scores={6: "85", 7: "85", 8: "85", 1: "97.80", 2: "97.80",
-                                                              3: "97.80", 4: "97.80", 5: "97.80"})
+    save_scores(
+        world.org,
+        2569,
+        actor=None,
+        now=NOW,
+        scores={6: "85", 7: "85", 8: "85", 1: "97.80", 2: "97.80", 3: "97.80", 4: "97.80", 5: "97.80"},
+    )
     result = year_result(world.org, 2569)
     assert (result.overall, result.rating, result.rating_lowered_from) == (D("94.84"), "ผ่านดี", None)
 
 
 # -- comparisons -----------------------------------------------------------------------------------
 
+
 def test_years_with_different_frameworks_compare_only_what_both_have(world):
     # 2566: indicator 8 renamed, a new indicator 11 in a new tool, EIT reweighted.
     data = framework_dict(2566)
     data["tools"][1]["indicators"][2]["name"] = "การปรับปรุงระบบการทำงาน"
     data["tools"][0]["weight"], data["tools"][1]["weight"], data["tools"][2]["weight"] = "0.25", "0.25", "0.30"
-    data["tools"].append({"code": "PIT", "name": "แบบวัดการมีส่วนร่วม", "name_en": "Participation", "weight": "0.20",
-                          "indicators": [{"number": 11, "name": "การมีส่วนร่วมของประชาชน"}]})
+    data["tools"].append(
+        {
+            "code": "PIT",
+            "name": "แบบวัดการมีส่วนร่วม",
+            "name_en": "Participation",
+            "weight": "0.20",
+            "indicators": [{"number": 11, "name": "การมีส่วนร่วมของประชาชน"}],
+        }
+    )
     publish_dict(data)
     save_scores(world.org, 2565, actor=None, now=NOW, scores=SEED[2565])
     save_scores(world.org, 2566, actor=None, now=NOW, scores={**SEED[2565], 8: "90", 11: "88"})
@@ -187,8 +239,10 @@ def test_years_with_different_frameworks_compare_only_what_both_have(world):
     memo = build_memo(plan, memo_date=date(2023, 11, 1))
     notes = "\n".join(memo.comparison_notes)
     assert "กรอบการประเมินของปีงบประมาณ พ.ศ. ๒๕๖๕ และ พ.ศ. ๒๕๖๖ แตกต่างกัน" in notes
-    assert "ตัวชี้วัดที่มีเฉพาะปี ๒๕๖๖ (ไม่มีคะแนนปีก่อนให้เปรียบเทียบ): ตัวชี้วัดที่ ๘ การปรับปรุงระบบการทำงาน, " \
-           "ตัวชี้วัดที่ ๑๑ การมีส่วนร่วมของประชาชน" in notes
+    assert (
+        "ตัวชี้วัดที่มีเฉพาะปี ๒๕๖๖ (ไม่มีคะแนนปีก่อนให้เปรียบเทียบ): ตัวชี้วัดที่ ๘ การปรับปรุงระบบการทำงาน, "
+        "ตัวชี้วัดที่ ๑๑ การมีส่วนร่วมของประชาชน" in notes
+    )
     assert "ตัวชี้วัดของปี ๒๕๖๕ ที่ไม่มีในกรอบปี ๒๕๖๖: ตัวชี้วัดที่ ๘ การปรับปรุงการทำงาน" in notes
     assert "เครื่องมือที่มีเฉพาะปี ๒๕๖๖: PIT" in notes
     assert "น้ำหนักของ EIT เปลี่ยนจาก ๓๐% เป็น ๒๕%" in notes
@@ -223,6 +277,7 @@ def test_a_first_year_memo_shows_this_years_scores_and_says_there_is_no_comparis
 
 # -- item codes ---------------------------------------------------------------------------------------
 
+
 def test_item_codes_come_from_the_framework_in_the_memo_report_public_page_and_file_names(world, login, app):
     publish_dict(rated_2569())
     save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
@@ -233,8 +288,9 @@ def test_item_codes_come_from_the_framework_in_the_memo_report_public_page_and_f
     assert memo_filename(memo, "docx")[1] == "O25-analysis-testorg-2570.docx"
 
     report = build_report(plan, date(2027, 3, 31))
-    assert report.heading_lines()[-1] == ("ตามข้อ O26 รายงานผลการดำเนินการเพื่อส่งเสริมคุณธรรมและความโปร่งใส"
-                                          "ภายในหน่วยงาน (การประเมิน ITA ปีงบประมาณ พ.ศ. 2569)")
+    assert report.heading_lines()[-1] == (
+        "ตามข้อ O26 รายงานผลการดำเนินการเพื่อส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน (การประเมิน ITA ปีงบประมาณ พ.ศ. 2569)"
+    )
     assert report_filename(report, "pdf")[1] == "O26-followup-testorg-2570-2027-03-31.pdf"
     # The seed year's plan still says O42/O43.
     seed_report = build_report(world.plan, date(2023, 3, 31))
@@ -249,8 +305,9 @@ def test_item_codes_come_from_the_framework_in_the_memo_report_public_page_and_f
     publish_page = admin.get(f"/plans/{plan.id}/publish").get_data(as_text=True)
     assert "หลักฐานข้อ O26" in publish_page and "O43" not in publish_page
 
-    response = admin.post(f"/plans/{plan.id}/publish", data={"kind": "followup", "format": ["xlsx"],
-                                                             "as_of": "31/03/2570"})
+    response = admin.post(
+        f"/plans/{plan.id}/publish", data={"kind": "followup", "format": ["xlsx"], "as_of": "31/03/2570"}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     report_row = db.session.scalar(sa.select(PublishedReport).where(PublishedReport.plan_id == plan.id))
     download = admin.get(f"/p/testorg/2570/reports/{report_row.id}.xlsx")
@@ -266,8 +323,11 @@ def _literals(path: Path) -> list[tuple[int, str]]:
     """(line, text) of every string the code would print: docstrings and comments left out."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     bare = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
-    return [(node.lineno, node.value) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in bare]
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in bare
+    ]
 
 
 def test_no_item_code_is_a_constant_in_code_or_templates():
@@ -285,6 +345,7 @@ def test_no_item_code_is_a_constant_in_code_or_templates():
 
 # -- versions, scopes, drafts ------------------------------------------------------------------------
 
+
 def test_a_published_framework_with_scores_gets_a_new_version_and_scores_stay(world):
     first = publish_dict(framework_dict(2566))
     save_scores(world.org, 2566, actor=None, now=NOW, scores=SEED[2565])
@@ -294,8 +355,10 @@ def test_a_published_framework_with_scores_gets_a_new_version_and_scores_stay(wo
     changed["tools"][2]["weight"], changed["tools"][0]["weight"] = "0.50", "0.20"
     second, what = save_framework(parse_framework(changed), now=NOW, replace=first)
     db.session.commit()
-    assert what == "new_version" and (first.status, second.status) == (FrameworkStatus.retired,
-                                                                       FrameworkStatus.published)
+    assert what == "new_version" and (first.status, second.status) == (
+        FrameworkStatus.retired,
+        FrameworkStatus.published,
+    )
     assert year_result(world.org, 2566) == before and before.overall == D("97.88")
     newcomer = Organization(name="อบต.ใหม่", slug="newcomer", province="")
     db.session.add(newcomer)
@@ -307,8 +370,7 @@ def test_a_published_framework_with_scores_gets_a_new_version_and_scores_stay(wo
 
 
 def test_an_organization_loads_its_own_framework_only_where_none_is_published(world):
-    own, _ = save_framework(parse_framework(framework_dict(2567)), now=NOW, organization_id=world.org.id,
-                            publish=True)
+    own, _ = save_framework(parse_framework(framework_dict(2567)), now=NOW, organization_id=world.org.id, publish=True)
     db.session.commit()
     assert framework_for(world.org, 2567).id == own.id
     other = Organization(name="อบต.อื่น", slug="other", province="")
@@ -345,6 +407,7 @@ def test_yaml_and_xlsx_round_trip_the_whole_framework(ctx):
 
 # -- the web ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def national(world):
     office = Organization(name="กรมส่งเสริมการปกครองท้องถิ่น", slug="dla", province="")
@@ -356,14 +419,14 @@ def national(world):
 def test_a_national_user_uploads_previews_publishes_and_copies_a_framework(world, national, login):
     client = login(national)
     body = yaml.safe_dump(rated_2569(), allow_unicode=True).encode("utf-8")
-    response = client.post("/ita/frameworks/upload", data={"file": (io.BytesIO(body), "ita-2569.yaml")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/ita/frameworks/upload", data={"file": (io.BytesIO(body), "ita-2569.yaml")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     framework = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2569))
     assert framework.status is FrameworkStatus.draft and framework.organization_id is None
     page = client.get(f"/ita/frameworks/{framework.id}").get_data(as_text=True)
-    for text in ("ฉบับร่าง", "EIT", "ผ่านดีเยี่ยม", "EIT ≥ 85", "O25 การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร",
-                 "ตัวอย่างการคำนวณ"):
+    for text in ("ฉบับร่าง", "EIT", "ผ่านดีเยี่ยม", "EIT ≥ 85", "O25 การนำผลการประเมิน ITA ไปสู่การพัฒนาองค์กร", "ตัวอย่างการคำนวณ"):
         assert text in page, text
     # The worked example: IIT 98–92, EIT 80–77, OIT 98/96.5 → a high overall rated lower by EIT.
     assert 'data-testid="example-rating">ผ่าน<' in page and "ถึงเกณฑ์ “ผ่านดี”" in page
@@ -393,8 +456,9 @@ def test_framework_pages_refuse_what_a_user_may_not_do(world, national, login):
     client = login(world.admin)
     body = yaml.safe_dump(framework_dict(2566), allow_unicode=True).encode("utf-8")
     # An organization's admin may load its own framework for a year nobody published …
-    response = client.post("/ita/frameworks/upload", data={"file": (io.BytesIO(body), "own.yaml")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/ita/frameworks/upload", data={"file": (io.BytesIO(body), "own.yaml")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     own = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2566))
     assert own.organization_id == world.org.id
@@ -406,13 +470,18 @@ def test_framework_pages_refuse_what_a_user_may_not_do(world, national, login):
     # Viewers read; they change nothing. Bad files are a clear 400 and write nothing.
     viewer = login(world.viewer)
     assert viewer.get(f"/ita/frameworks/{national_2565.id}").status_code == 200
-    assert viewer.post("/ita/frameworks/upload", data={"file": (io.BytesIO(body), "x.yaml")},
-                       content_type="multipart/form-data").status_code == 403
+    assert (
+        viewer.post(
+            "/ita/frameworks/upload", data={"file": (io.BytesIO(body), "x.yaml")}, content_type="multipart/form-data"
+        ).status_code
+        == 403
+    )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(ItaFramework))
     admin = login(national)
     for name, data in (("x.txt", b"a"), ("x.yaml", b"fiscal_year: [}"), ("x.xlsx", b"not a workbook")):
-        response = admin.post("/ita/frameworks/upload", data={"file": (io.BytesIO(data), name)},
-                              content_type="multipart/form-data")
+        response = admin.post(
+            "/ita/frameworks/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+        )
         assert response.status_code == 400, name
         assert "Traceback" not in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaFramework)) == count
@@ -461,7 +530,10 @@ def test_the_readme_documents_the_format_with_an_example_that_loads():
     example = readme.split("framework rated by rules with weighted OIT indicators:\n\n```yaml\n")[1].split("```")[0]
     spec = parse_yaml(example)
     assert (spec.fiscal_year, len(spec.indicators), [r.name for r in spec.ratings]) == (
-        2569, 10, ["ผ่านดีเยี่ยม", "ผ่านดี", "ผ่าน", "ไม่ผ่าน"])
+        2569,
+        10,
+        ["ผ่านดีเยี่ยม", "ผ่านดี", "ผ่าน", "ไม่ผ่าน"],
+    )
     assert spec.tools[2].weighted and spec.items.followup.code == "O26"
     for sheet in ("`framework`", "`tools`", "`indicators`", "`levels`", "`ratings`"):
         assert sheet in readme
@@ -472,15 +544,20 @@ def test_framework_changes_made_in_the_web_are_journaled(world, national, login)
 
     client = login(national)
     body = yaml.safe_dump(framework_dict(2566), allow_unicode=True).encode("utf-8")
-    client.post("/ita/frameworks/upload", data={"file": (io.BytesIO(body), "2566.yaml")},
-                content_type="multipart/form-data")
+    client.post(
+        "/ita/frameworks/upload", data={"file": (io.BytesIO(body), "2566.yaml")}, content_type="multipart/form-data"
+    )
     framework = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2566))
     client.post(f"/ita/frameworks/{framework.id}/publish")
     entries = db.session.execute(
         sa.select(JournalEntry.action, JournalEntry.organization_id, JournalEntry.actor_id)
-        .where(JournalEntry.entity == "ita_framework", JournalEntry.entity_id == framework.id).order_by(JournalEntry.id)
+        .where(JournalEntry.entity == "ita_framework", JournalEntry.entity_id == framework.id)
+        .order_by(JournalEntry.id)
     ).all()
-    assert entries == [("create", national.organization_id, national.id), ("publish", national.organization_id, national.id)]
+    assert entries == [
+        ("create", national.organization_id, national.id),
+        ("publish", national.organization_id, national.id),
+    ]
 
 
 def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, runner):
@@ -493,4 +570,8 @@ def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, run
     assert "ไม่มีผลของปี 2568 ให้เปรียบเทียบ" in result.output
     data = yaml.safe_load(runner.invoke(args=["ita", "show", "--org", "testorg", "--year", "2569", "--json"]).output)
     assert (data["rating"], data["rating_lowered_from"], data["rating_failed"], data["first_year"]) == (
-        "ผ่าน", "ผ่านดี", ["EIT ≥ 85"], True)
+        "ผ่าน",
+        "ผ่านดี",
+        ["EIT ≥ 85"],
+        True,
+    )

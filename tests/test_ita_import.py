@@ -3,6 +3,7 @@
 A file with any problem writes nothing and names every problem with its row
 (as a spreadsheet numbers rows: the header is row 1), without a traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,18 @@ from tracker.ita.services import analyse, get_scores
 from tracker.orgs.models import Organization
 
 HEADER = "organization,fiscal_year,indicator,score,label,level\n"
-GOOD_2565 = [("1", "98.63"), ("2", "98.23"), ("3", "98.31"), ("4", "97.32"), ("5", "97.88"),
-             ("6", "97.08"), ("7", "94.59"), ("8", "92.89"), ("9", "100"), ("10", "100")]
+GOOD_2565 = [
+    ("1", "98.63"),
+    ("2", "98.23"),
+    ("3", "98.31"),
+    ("4", "97.32"),
+    ("5", "97.88"),
+    ("6", "97.08"),
+    ("7", "94.59"),
+    ("8", "92.89"),
+    ("9", "100"),
+    ("10", "100"),
+]
 
 
 def write(tmp_path: Path, body: str, name: str = "scores.csv", header: str = HEADER) -> Path:
@@ -32,8 +43,10 @@ def write(tmp_path: Path, body: str, name: str = "scores.csv", header: str = HEA
 
 def stored() -> tuple[int, int]:
     db.session.expire_all()
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)),
-            db.session.scalar(sa.select(sa.func.count()).select_from(ItaContextScore)))
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(ItaContextScore)),
+    )
 
 
 def run_import(runner, path: Path, *extra: str):
@@ -88,19 +101,24 @@ def test_an_xlsx_file_with_numbers_thai_digits_and_names(world, runner, tmp_path
 
 
 def test_every_problem_is_reported_with_its_row_and_nothing_is_written(world, runner, tmp_path):
-    path = write(tmp_path, "".join([
-        "testorg,2565,1,98.63,,\n",           # row 2: fine
-        "testorg,2565,2,101,,\n",             # row 3: out of range
-        "testorg,2565,11,90,,\n",             # row 4: unknown indicator
-        "testorg,2570,3,90,,\n",              # row 5: a year without a framework
-        "testorg,2022,4,90,,\n",              # row 6: a CE year
-        "testorg,2565,1,98.00,,\n",           # row 7: duplicate of row 2
-        "testorg,2565,5,97.885,,\n",          # row 8: three decimals
-        "testorg,2565,6,97.08,การใช้อำนาจ,\n",  # row 9: the label names another indicator
-        "testorg,2565,7,94.59,,B\n",          # row 10: a level on an indicator row
-        "testorg,2565,national,87.57,,Q\n",   # row 11: unknown level
-        "testorg,2565,8,,,\n",                # row 12: no score
-    ]))
+    path = write(
+        tmp_path,
+        "".join(
+            [
+                "testorg,2565,1,98.63,,\n",  # row 2: fine
+                "testorg,2565,2,101,,\n",  # row 3: out of range
+                "testorg,2565,11,90,,\n",  # row 4: unknown indicator
+                "testorg,2570,3,90,,\n",  # row 5: a year without a framework
+                "testorg,2022,4,90,,\n",  # row 6: a CE year
+                "testorg,2565,1,98.00,,\n",  # row 7: duplicate of row 2
+                "testorg,2565,5,97.885,,\n",  # row 8: three decimals
+                "testorg,2565,6,97.08,การใช้อำนาจ,\n",  # row 9: the label names another indicator
+                "testorg,2565,7,94.59,,B\n",  # row 10: a level on an indicator row
+                "testorg,2565,national,87.57,,Q\n",  # row 11: unknown level
+                "testorg,2565,8,,,\n",  # row 12: no score
+            ]
+        ),
+    )
     result = run_import(runner, path)
     assert result.exit_code == 1
     out = result.output
@@ -132,16 +150,19 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_hint(world, runner, tmp_path)
     assert stored() == (0, 0)
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("scores.csv", "org,year,indicator,score\ntestorg,2565,1,90\n", "ไม่รู้จักคอลัมน์ “org”"),
-    ("scores.csv", "", "ไฟล์ว่าง"),
-    ("scores.csv", HEADER, "มีแต่หัวตาราง"),
-    ("scores.txt", HEADER + "testorg,2565,1,90,,\n", "รับเฉพาะไฟล์ .csv หรือ .xlsx"),
-    ("scores.xlsx", "not a workbook", "เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้"),
-    ("scores.csv", HEADER + "nosuchorg,2565,1,90,,\n", "แถว 2 (row 2): ไม่พบองค์กร “nosuchorg”"),
-    ("scores.csv", HEADER + "testorg,2565,1,90,,\nother,2565,2,90,,\n", "แถว 3 (row 3): ไฟล์หนึ่งใช้ได้กับองค์กรเดียว"),
-    ("scores.csv", HEADER + ",2565,1,90,,\n", "แถว 2 (row 2): ไม่ได้ระบุ organization"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("scores.csv", "org,year,indicator,score\ntestorg,2565,1,90\n", "ไม่รู้จักคอลัมน์ “org”"),
+        ("scores.csv", "", "ไฟล์ว่าง"),
+        ("scores.csv", HEADER, "มีแต่หัวตาราง"),
+        ("scores.txt", HEADER + "testorg,2565,1,90,,\n", "รับเฉพาะไฟล์ .csv หรือ .xlsx"),
+        ("scores.xlsx", "not a workbook", "เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้"),
+        ("scores.csv", HEADER + "nosuchorg,2565,1,90,,\n", "แถว 2 (row 2): ไม่พบองค์กร “nosuchorg”"),
+        ("scores.csv", HEADER + "testorg,2565,1,90,,\nother,2565,2,90,,\n", "แถว 3 (row 3): ไฟล์หนึ่งใช้ได้กับองค์กรเดียว"),
+        ("scores.csv", HEADER + ",2565,1,90,,\n", "แถว 2 (row 2): ไม่ได้ระบุ organization"),
+    ],
+)
 def test_unusable_files(world, runner, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -158,13 +179,15 @@ def test_a_missing_file(app, runner, tmp_path):
 
 def test_semicolons_and_a_bom_are_fine(world, runner, tmp_path):
     path = tmp_path / "scores.csv"
-    path.write_bytes(("\ufeff" + HEADER.replace(",", ";") + "testorg;2565;4;97,32;;\n".replace("97,32", "97.32"))
-                     .encode("utf-8"))
+    path.write_bytes(
+        ("\ufeff" + HEADER.replace(",", ";") + "testorg;2565;4;97,32;;\n".replace("97,32", "97.32")).encode("utf-8")
+    )
     assert run_import(runner, path).exit_code == 0
     assert get_scores(world.org, 2565) == {4: Decimal("97.32")}
 
 
 # -- show ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def seeded(world):
@@ -192,15 +215,19 @@ def test_show_as_json(seeded, runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [(t["code"], t["previous"], t["current"], t["difference"]["text"]) for t in data["tools"]] == [
-        ("IIT", "96.18", "98.07", "เพิ่มขึ้น 1.89"), ("EIT", "97.90", "94.85", "ลดลง 3.05"),
+        ("IIT", "96.18", "98.07", "เพิ่มขึ้น 1.89"),
+        ("EIT", "97.90", "94.85", "ลดลง 3.05"),
         ("OIT", "100", "100", "เท่าเดิม"),
     ]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--org", "nope", "--year", "2565"], "ไม่พบองค์กรรหัส “nope”"),
-    (["--org", "testorg", "--year", "2570"], "ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ 2570"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--org", "nope", "--year", "2565"], "ไม่พบองค์กรรหัส “nope”"),
+        (["--org", "testorg", "--year", "2570"], "ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ 2570"),
+    ],
+)
 def test_show_refuses_unknown_organizations_and_years(world, runner, args, message):
     result = runner.invoke(args=["ita", "show", *args])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
@@ -213,13 +240,14 @@ def test_show_a_year_without_scores(world, runner):
 
 # -- framework, demo ---------------------------------------------------------------------------
 
+
 def test_the_framework_command_loads_a_new_year(app, runner, tmp_path):
     path = tmp_path / "2566.yaml"
     path.write_text(
-        "fiscal_year: 2566\nname: ITA 2566\nlevels: [[AA, \"95\"], [A, \"85\"], [F, \"0\"]]\ntools:\n"
-        "  - code: IIT\n    name: แบบวัดภายใน\n    weight: \"0.4\"\n    indicators:\n"
+        'fiscal_year: 2566\nname: ITA 2566\nlevels: [[AA, "95"], [A, "85"], [F, "0"]]\ntools:\n'
+        '  - code: IIT\n    name: แบบวัดภายใน\n    weight: "0.4"\n    indicators:\n'
         "      - {number: 1, name: การปฏิบัติหน้าที่}\n"
-        "  - code: OIT\n    name: แบบวัดการเปิดเผยข้อมูลสาธารณะ\n    weight: \"0.6\"\n    indicators:\n"
+        '  - code: OIT\n    name: แบบวัดการเปิดเผยข้อมูลสาธารณะ\n    weight: "0.6"\n    indicators:\n'
         "      - {number: 2, name: การเปิดเผยข้อมูล}\n",
         encoding="utf-8",
     )

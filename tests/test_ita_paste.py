@@ -1,6 +1,7 @@
 """ITA scores from a pasted table (issue 16): the officer pastes what the ITAS result page or the memo shows,
 each row is mapped to the year's framework indicator by name (slips and known mislabels tolerated), the
 mapping is shown for confirmation, and only then are the scores saved."""
+
 from __future__ import annotations
 
 import csv
@@ -22,15 +23,27 @@ from tracker.plans.models import JournalEntry
 
 DATA = Path(__file__).parent / "data"
 SEED_CSV = Path(__file__).resolve().parents[1] / "tracker" / "demo" / "banpet-ita.csv"
-FRAMEWORK_2565 = [(1, "การปฏิบัติหน้าที่"), (2, "การใช้งบประมาณ"), (3, "การใช้อำนาจ"), (4, "การใช้ทรัพย์สินของราชการ"),
-                  (5, "การแก้ไขปัญหาการทุจริต"), (6, "คุณภาพการดำเนินงาน"), (7, "ประสิทธิภาพการสื่อสาร"),
-                  (8, "การปรับปรุงการทำงาน"), (9, "การเปิดเผยข้อมูล"), (10, "การป้องกันการทุจริต")]
+FRAMEWORK_2565 = [
+    (1, "การปฏิบัติหน้าที่"),
+    (2, "การใช้งบประมาณ"),
+    (3, "การใช้อำนาจ"),
+    (4, "การใช้ทรัพย์สินของราชการ"),
+    (5, "การแก้ไขปัญหาการทุจริต"),
+    (6, "คุณภาพการดำเนินงาน"),
+    (7, "ประสิทธิภาพการสื่อสาร"),
+    (8, "การปรับปรุงการทำงาน"),
+    (9, "การเปิดเผยข้อมูล"),
+    (10, "การป้องกันการทุจริต"),
+]
 
 
 def seed_scores(year: int) -> dict[int, Decimal]:
     with SEED_CSV.open(encoding="utf-8") as f:
-        return {int(r["indicator"]): Decimal(r["score"]) for r in csv.DictReader(f)
-                if r["fiscal_year"] == str(year) and r["indicator"].isdigit()}
+        return {
+            int(r["indicator"]): Decimal(r["score"])
+            for r in csv.DictReader(f)
+            if r["fiscal_year"] == str(year) and r["indicator"].isdigit()
+        }
 
 
 def test_the_seeds_top_scores_list_maps_despite_its_two_mislabels():
@@ -55,7 +68,10 @@ def test_ocr_slips_in_names_and_arabic_or_thai_digits_are_tolerated():
     text = "การปฎิบัติหน้าที่ 98.63\nการใช้งบประมาน ๙๘.๒๓\nการเปิดเผยข้อมูล\t๑๐๐\n"
     matches = match_indicators(parse_pasted_scores(text).rows, FRAMEWORK_2565)
     assert [(m.number, m.row.scores) for m in matches] == [
-        (1, [Decimal("98.63")]), (2, [Decimal("98.23")]), (9, [Decimal("100")])]
+        (1, [Decimal("98.63")]),
+        (2, [Decimal("98.23")]),
+        (9, [Decimal("100")]),
+    ]
 
 
 def test_text_without_scores_says_what_is_expected():
@@ -76,10 +92,12 @@ def banpet(app, ctx):
 def _confirm_fields(html: str) -> dict[str, str]:
     from html import unescape
 
-    form = html[html.index("/paste/confirm"):]
+    form = html[html.index("/paste/confirm") :]
     fields = {n: unescape(v) for n, v in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', form)}
     for name, body in re.findall(r'<select[^>]*?name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)" selected', body)
+        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
+            r'<option value="([^"]*)" selected', body
+        )
         fields[name] = chosen.group(1) if chosen else ""
     return fields
 
@@ -103,8 +121,7 @@ def test_an_admin_pastes_table_2_confirms_and_both_years_are_saved(banpet, clien
 
 def test_the_context_rows_of_table_1_are_saved_with_their_levels(banpet, client, login):
     login(banpet["admin"])
-    text = "ผลการประเมิน\tปีงบประมาณ พ.ศ. ๒๕๖๔\t\tปีงบประมาณ พ.ศ. ๒๕๖๕\n" \
-           "ภาพรวมระดับประเทศ\t๘๑.๒๕\tB\t๘๗.๕๗\tA\tเพิ่มขึ้น ๖.๓๒\n"
+    text = "ผลการประเมิน\tปีงบประมาณ พ.ศ. ๒๕๖๔\t\tปีงบประมาณ พ.ศ. ๒๕๖๕\nภาพรวมระดับประเทศ\t๘๑.๒๕\tB\t๘๗.๕๗\tA\tเพิ่มขึ้น ๖.๓๒\n"
     fields = _confirm_fields(client.post("/ita/2565/paste", data={"text": text}).get_data(as_text=True))
     fields["confirm"] = "1"
     assert client.post("/ita/2565/paste/confirm", data=fields).status_code == 302

@@ -3,6 +3,7 @@
 The seed memo's numbers (Ban Pet, FY 2565 against 2564) must come out
 exactly; another organization's invented scores check the same rules.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -49,10 +50,30 @@ SEED_TABLE_2 = [
 ]
 
 # An invented อบต. with a B level and an EIT that went down (worked by hand below).
-NONSA_2564 = {1: "88.50", 2: "86.20", 3: "90.10", 4: "84.75", 5: "87.40",
-              6: "85.60", 7: "83.25", 8: "80.90", 9: "72.00", 10: "68.50"}
-NONSA_2565 = {1: "90.15", 2: "88.40", 3: "91.05", 4: "86.30", 5: "89.95",
-              6: "82.10", 7: "79.35", 8: "76.80", 9: "74.50", 10: "71.00"}
+NONSA_2564 = {
+    1: "88.50",
+    2: "86.20",
+    3: "90.10",
+    4: "84.75",
+    5: "87.40",
+    6: "85.60",
+    7: "83.25",
+    8: "80.90",
+    9: "72.00",
+    10: "68.50",
+}
+NONSA_2565 = {
+    1: "90.15",
+    2: "88.40",
+    3: "91.05",
+    4: "86.30",
+    5: "89.95",
+    6: "82.10",
+    7: "79.35",
+    8: "76.80",
+    9: "74.50",
+    10: "71.00",
+}
 
 
 @pytest.fixture
@@ -68,31 +89,42 @@ def nonsa(ctx):
     org = Organization(name="องค์การบริหารส่วนตำบลโนนสะอาด", slug="nonsa", province="อุดรธานี")
     db.session.add(org)
     db.session.flush()
-    save_scores(org, 2564, actor=None, now=NOW, scores=NONSA_2564,
-                contexts={"province": ContextInput("", "80.12", "")})
-    save_scores(org, 2565, actor=None, now=NOW, scores=NONSA_2565,
-                contexts={"province": ContextInput("", "84.99", "")})
+    save_scores(org, 2564, actor=None, now=NOW, scores=NONSA_2564, contexts={"province": ContextInput("", "80.12", "")})
+    save_scores(org, 2565, actor=None, now=NOW, scores=NONSA_2565, contexts={"province": ContextInput("", "84.99", "")})
     db.session.commit()
     return org
 
 
 # -- frameworks ------------------------------------------------------------------------
 
+
 def test_the_shipped_frameworks_are_data_for_2564_and_2565(ctx):
     assert {2564, 2565} <= set(shipped_years())
     for year in (2564, 2565):
         framework = ensure_framework(year)
-        assert [(t.code, t.weight) for t in framework.tools] == [("IIT", D("0.3")), ("EIT", D("0.3")), ("OIT", D("0.4"))]
+        assert [(t.code, t.weight) for t in framework.tools] == [
+            ("IIT", D("0.3")),
+            ("EIT", D("0.3")),
+            ("OIT", D("0.4")),
+        ]
         assert [t.name for t in framework.tools] == [
-            "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน", "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายนอก",
+            "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน",
+            "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายนอก",
             "แบบวัดการเปิดเผยข้อมูลสาธารณะ",
         ]
         assert framework.tools[0].name_en == "Internal Integrity and Transparency Assessment"
         assert [(i.number, i.name, i.tool.code) for i in framework.indicators] == [
             (n, name, "IIT" if n <= 5 else "EIT" if n <= 8 else "OIT") for n, name, *_ in SEED_TABLE_2
         ]
-        assert framework.levels == [("AA", D(95)), ("A", D(85)), ("B", D(75)), ("C", D(65)), ("D", D(55)),
-                                    ("E", D(50)), ("F", D(0))]
+        assert framework.levels == [
+            ("AA", D(95)),
+            ("A", D(85)),
+            ("B", D(75)),
+            ("C", D(65)),
+            ("D", D(55)),
+            ("E", D(50)),
+            ("F", D(0)),
+        ]
     db.session.commit()
     # Loaded once: asking again finds the rows, it does not add more.
     ensure_framework(2565)
@@ -107,10 +139,10 @@ def test_a_year_without_a_framework_is_refused_with_a_clear_message(ctx):
 def _framework_yaml(year: int, weights=("0.5", "0.5"), extra_indicator: bool = True) -> str:
     third = "      - {number: 3, name: การตอบสนอง}\n" if extra_indicator else ""
     return (
-        f"fiscal_year: {year}\nname: ITA {year}\nlevels: [[AA, \"95\"], [A, \"85\"], [F, \"0\"]]\ntools:\n"
-        f"  - code: IIT\n    name: แบบวัดภายใน\n    weight: \"{weights[0]}\"\n    indicators:\n"
+        f'fiscal_year: {year}\nname: ITA {year}\nlevels: [[AA, "95"], [A, "85"], [F, "0"]]\ntools:\n'
+        f'  - code: IIT\n    name: แบบวัดภายใน\n    weight: "{weights[0]}"\n    indicators:\n'
         f"      - {{number: 1, name: การปฏิบัติหน้าที่}}\n"
-        f"  - code: OIT\n    name: แบบวัดการเปิดเผยข้อมูลสาธารณะ\n    weight: \"{weights[1]}\"\n    indicators:\n"
+        f'  - code: OIT\n    name: แบบวัดการเปิดเผยข้อมูลสาธารณะ\n    weight: "{weights[1]}"\n    indicators:\n'
         f"      - {{number: 2, name: การเปิดเผยข้อมูล}}\n{third}"
     )
 
@@ -138,15 +170,16 @@ def test_a_new_years_framework_is_loaded_from_a_file_and_can_be_updated(ctx, tmp
     db.session.commit()
     before = year_result(org, 2566)
     path.write_text(
-        "fiscal_year: 2566\nname: ITA 2566\nlevels: [[A, \"50\"], [F, \"0\"]]\ntools:\n"
-        "  - code: IIT\n    name: แบบวัดภายใน\n    weight: \"1\"\n    indicators:\n"
+        'fiscal_year: 2566\nname: ITA 2566\nlevels: [[A, "50"], [F, "0"]]\ntools:\n'
+        '  - code: IIT\n    name: แบบวัดภายใน\n    weight: "1"\n    indicators:\n'
         "      - {number: 1, name: การปฏิบัติหน้าที่}\n      - {number: 2, name: การเปิดเผยข้อมูล}\n",
         encoding="utf-8",
     )
     framework = load_framework_file(path)
     db.session.commit()
     versions = db.session.execute(
-        sa.select(ItaFramework.version, ItaFramework.status).where(ItaFramework.fiscal_year == 2566)
+        sa.select(ItaFramework.version, ItaFramework.status)
+        .where(ItaFramework.fiscal_year == 2566)
         .order_by(ItaFramework.version)
     ).all()
     assert [(v, s.value) for v, s in versions] == [(1, "retired"), (2, "published")]
@@ -157,13 +190,16 @@ def test_a_new_years_framework_is_loaded_from_a_file_and_can_be_updated(ctx, tmp
     save_scores(other, 2566, actor=None, now=NOW, scores={1: "90", 2: "70"})
     result = year_result(other, 2566)
     assert (result.framework_version, result.tool("IIT").score, result.overall, result.level) == (
-        2, D("80.00"), D("80.00"), "A")
+        2,
+        D("80.00"),
+        D("80.00"),
+        "A",
+    )
 
 
 def test_a_framework_file_with_mistakes_lists_them_all(ctx, tmp_path: Path):
     path = tmp_path / "bad.yaml"
-    path.write_text(_framework_yaml(2566, weights=("0.5", "0.6")).replace("number: 3", "number: 5"),
-                    encoding="utf-8")
+    path.write_text(_framework_yaml(2566, weights=("0.5", "0.6")).replace("number: 3", "number: 5"), encoding="utf-8")
     with pytest.raises(ServiceError) as caught:
         load_framework_file(path)
     message = str(caught.value)
@@ -174,16 +210,26 @@ def test_a_framework_file_with_mistakes_lists_them_all(ctx, tmp_path: Path):
 
 # -- the seed's numbers ------------------------------------------------------------------
 
+
 def test_seed_tool_scores_overall_and_levels(banpet):
     a = analyse(banpet, 2565)
     assert (a.fiscal_year, a.previous_year) == (2565, 2564)
     tools = {t.code: t for t in a.tools}
     assert (tools["IIT"].previous, tools["IIT"].current, tools["IIT"].difference.text()) == (
-        D("96.18"), D("98.07"), "เพิ่มขึ้น 1.89")
+        D("96.18"),
+        D("98.07"),
+        "เพิ่มขึ้น 1.89",
+    )
     assert (tools["EIT"].previous, tools["EIT"].current, tools["EIT"].difference.text()) == (
-        D("97.90"), D("94.85"), "ลดลง 3.05")
+        D("97.90"),
+        D("94.85"),
+        "ลดลง 3.05",
+    )
     assert (tools["OIT"].previous, tools["OIT"].current, tools["OIT"].difference.text()) == (
-        D("100.00"), D("100.00"), "เท่าเดิม")
+        D("100.00"),
+        D("100.00"),
+        "เท่าเดิม",
+    )
     assert tools["IIT"].label == "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน (ด้าน IIT)"
     assert (a.overall, a.level) == (D("97.88"), "AA")
     assert (a.previous.overall, a.previous.level) == (D("98.22"), "AA")
@@ -259,6 +305,7 @@ def test_the_analysis_as_json_data(banpet):
 
 # -- another organization ----------------------------------------------------------------
 
+
 def test_another_organization_with_a_b_level_and_a_tool_that_went_down(nonsa):
     a = analyse(nonsa, 2565)
     tools = {t.code: (t.previous, t.current, t.difference.text()) for t in a.tools}
@@ -292,10 +339,24 @@ def test_tool_means_round_half_up(ctx):
     assert (oit.mean, oit.score) == (D("99.985"), D("99.99"))  # half-even would give 99.98
 
 
-@pytest.mark.parametrize("score,level", [
-    ("95.00", "AA"), ("94.99", "A"), ("85.00", "A"), ("84.99", "B"), ("75", "B"), ("74.99", "C"),
-    ("65", "C"), ("55", "D"), ("54.99", "E"), ("50.00", "E"), ("49.99", "F"), ("0", "F"), ("100", "AA"),
-])
+@pytest.mark.parametrize(
+    "score,level",
+    [
+        ("95.00", "AA"),
+        ("94.99", "A"),
+        ("85.00", "A"),
+        ("84.99", "B"),
+        ("75", "B"),
+        ("74.99", "C"),
+        ("65", "C"),
+        ("55", "D"),
+        ("54.99", "E"),
+        ("50.00", "E"),
+        ("49.99", "F"),
+        ("0", "F"),
+        ("100", "AA"),
+    ],
+)
 def test_boundary_levels(ctx, score, level):
     org = Organization(name="อบต.ขอบเขต", slug="bounds", province="")
     db.session.add(org)
@@ -319,17 +380,34 @@ def test_missing_scores_leave_the_tool_and_the_overall_open(ctx):
 
 # -- entering scores ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("given,expected", [
-    ("97.32", "97.32"), ("๙๗.๓๒", "97.32"), (" 100 ", "100.00"), ("0", "0.00"), (97.32, "97.32"), (100, "100.00"),
-])
+
+@pytest.mark.parametrize(
+    "given,expected",
+    [
+        ("97.32", "97.32"),
+        ("๙๗.๓๒", "97.32"),
+        (" 100 ", "100.00"),
+        ("0", "0.00"),
+        (97.32, "97.32"),
+        (100, "100.00"),
+    ],
+)
 def test_scores_are_read_from_text_thai_digits_and_numbers(given, expected):
     assert parse_score(given) == D(expected)
 
 
-@pytest.mark.parametrize("given,message", [
-    ("101", "นอกช่วง 0–100"), ("-1", "นอกช่วง 0–100"), ("97.321", "ทศนิยมเกิน 2 ตำแหน่ง"),
-    ("abc", "ไม่ใช่ตัวเลข"), ("9 7", "ไม่ใช่ตัวเลข"), ("1e2", "ไม่ใช่ตัวเลข"), (None, "ต้องเป็นตัวเลข"),
-])
+@pytest.mark.parametrize(
+    "given,message",
+    [
+        ("101", "นอกช่วง 0–100"),
+        ("-1", "นอกช่วง 0–100"),
+        ("97.321", "ทศนิยมเกิน 2 ตำแหน่ง"),
+        ("abc", "ไม่ใช่ตัวเลข"),
+        ("9 7", "ไม่ใช่ตัวเลข"),
+        ("1e2", "ไม่ใช่ตัวเลข"),
+        (None, "ต้องเป็นตัวเลข"),
+    ],
+)
 def test_bad_scores_are_refused(given, message):
     with pytest.raises(ServiceError, match=message):
         parse_score(given)
@@ -339,9 +417,14 @@ def test_saving_checks_everything_first_and_changes_nothing_on_a_problem(world):
     save_scores(world.org, 2565, actor=world.admin, now=NOW, scores={1: "90"})
     db.session.commit()
     with pytest.raises(ScoreProblems) as caught:
-        save_scores(world.org, 2565, actor=world.admin, now=NOW,
-                    scores={1: "95", 2: "101", 3: "x", 11: "50"},
-                    contexts={"national": ContextInput("", "80", "Z")})
+        save_scores(
+            world.org,
+            2565,
+            actor=world.admin,
+            now=NOW,
+            scores={1: "95", 2: "101", 3: "x", 11: "50"},
+            contexts={"national": ContextInput("", "80", "Z")},
+        )
     problems = caught.value.problems
     assert len(problems) == 4
     assert any("ตัวชี้วัดที่ 2 การใช้งบประมาณ" in p and "0–100" in p for p in problems)
@@ -352,17 +435,30 @@ def test_saving_checks_everything_first_and_changes_nothing_on_a_problem(world):
 
 
 def test_changes_are_journaled_with_old_and_new_values(world):
-    save_scores(world.org, 2565, actor=world.admin, now=NOW, scores={4: "97.32"},
-                contexts={"national": ContextInput("", "87.57", "A")})
-    changes = save_scores(world.org, 2565, actor=world.admin, now=NOW, scores={4: "97.50"},
-                          contexts={"national": ContextInput("ภาพรวมระดับประเทศ", "87.57", "")})
+    save_scores(
+        world.org,
+        2565,
+        actor=world.admin,
+        now=NOW,
+        scores={4: "97.32"},
+        contexts={"national": ContextInput("", "87.57", "A")},
+    )
+    changes = save_scores(
+        world.org,
+        2565,
+        actor=world.admin,
+        now=NOW,
+        scores={4: "97.50"},
+        contexts={"national": ContextInput("ภาพรวมระดับประเทศ", "87.57", "")},
+    )
     assert changes == [
         "ปีงบประมาณ 2565 ตัวชี้วัดที่ 4 การใช้ทรัพย์สินของราชการ: 97.32 → 97.50",
         "ปีงบประมาณ 2565 ภาพรวมระดับประเทศ: A → –",
     ]
     assert save_scores(world.org, 2565, actor=world.admin, now=NOW, scores={4: "97.5"}) == []
-    removed = save_scores(world.org, 2565, actor=world.admin, now=NOW, scores={4: ""},
-                          contexts={"national": ContextInput("", "", "")})
+    removed = save_scores(
+        world.org, 2565, actor=world.admin, now=NOW, scores={4: ""}, contexts={"national": ContextInput("", "", "")}
+    )
     assert len(removed) == 2 and get_scores(world.org, 2565) == {}
     db.session.commit()
     entries = db.session.scalars(
@@ -387,6 +483,7 @@ def test_the_demo_scores_load_twice_without_changes(world):
 
 # -- words and figures --------------------------------------------------------------------
 
+
 def test_differences_are_worded_from_the_rounded_figures():
     assert Difference.between(D("96.18"), D("98.07")).text() == "เพิ่มขึ้น 1.89"
     assert Difference.between(D("97.90"), D("94.85")).text(thai_digits=True) == "ลดลง ๓.๐๕"
@@ -402,9 +499,11 @@ def test_differences_are_worded_from_the_rounded_figures():
 
 # -- from a weak indicator to next year's plan ----------------------------------------------
 
+
 def _indicator(year: int, number: int) -> ItaIndicator:
     return db.session.scalar(
-        sa.select(ItaIndicator).join(ItaIndicator.framework)
+        sa.select(ItaIndicator)
+        .join(ItaIndicator.framework)
         .where(ItaFramework.fiscal_year == year, ItaIndicator.number == number)
     )
 
@@ -422,10 +521,16 @@ def test_a_weak_indicator_starts_a_weakness_in_a_new_draft_plan(nonsa, world):
         "(แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายนอก ด้าน EIT) ซึ่งได้คะแนนน้อยที่สุดในกลุ่มเครื่องมือนี้ "
         "และมีคะแนนลดลง 4.10 คะแนนจากปีงบประมาณ พ.ศ. 2564"
     )
-    journal = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.organization_id == nonsa.id,
-                                                               JournalEntry.entity.in_(["plan", "weakness"]))).all()
+    journal = db.session.scalars(
+        sa.select(JournalEntry).where(
+            JournalEntry.organization_id == nonsa.id, JournalEntry.entity.in_(["plan", "weakness"])
+        )
+    ).all()
     assert {(e.entity, e.action, e.field) for e in journal} == {
-        ("plan", "create", "title"), ("weakness", "create", "title"), ("weakness", "create", "detail")}
+        ("plan", "create", "title"),
+        ("weakness", "create", "title"),
+        ("weakness", "create", "detail"),
+    }
 
     again = start_weakness_from_indicator(nonsa, _indicator(2565, 8), 2566, admin, NOW)
     assert (again.created, again.plan_created, again.weakness.id) == (False, False, result.weakness.id)

@@ -1,6 +1,7 @@
 """The ITA page: everyone of the organization reads it, admins enter and import
 scores and start a weakness in next year's plan from a weak indicator.
 """
+
 from __future__ import annotations
 
 import io
@@ -53,19 +54,39 @@ def score_form(values: dict[int, str], **extra: str) -> dict[str, str]:
     return data
 
 
-SEED_2565 = {1: "98.63", 2: "98.23", 3: "98.31", 4: "97.32", 5: "97.88",
-             6: "97.08", 7: "94.59", 8: "92.89", 9: "100", 10: "100"}
+SEED_2565 = {
+    1: "98.63",
+    2: "98.23",
+    3: "98.31",
+    4: "97.32",
+    5: "97.88",
+    6: "97.08",
+    7: "94.59",
+    8: "92.89",
+    9: "100",
+    10: "100",
+}
 
 
 # -- reading ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["viewer", "owner_palad", "manager", "admin"])
 def test_everyone_of_the_organization_reads_the_result(seeded, login, who):
     client = login(getattr(seeded, who))
     page = text(client.get("/ita/2565"))
     assert "ผลการประเมิน ITA ปีงบประมาณ พ.ศ. 2565" in page
-    for figure in ("97.88", "98.22", "ลดลง 0.34", "เพิ่มขึ้น 1.89", "ลดลง 3.05", "ภาพรวมจังหวัดขอนแก่น",
-                   "เพิ่มขึ้น 14.65", "เพิ่มขึ้น 5 ตัวชี้วัด", "ลดลง 3 ตัวชี้วัด"):
+    for figure in (
+        "97.88",
+        "98.22",
+        "ลดลง 0.34",
+        "เพิ่มขึ้น 1.89",
+        "ลดลง 3.05",
+        "ภาพรวมจังหวัดขอนแก่น",
+        "เพิ่มขึ้น 14.65",
+        "เพิ่มขึ้น 5 ตัวชี้วัด",
+        "ลดลง 3 ตัวชี้วัด",
+    ):
         assert figure in page, figure
     assert 'href="/ita/"' in page  # the nav link "ผล ITA"
     # The lowest of IIT and EIT are marked; OIT (100 and 100) is said to be all equal instead.
@@ -111,20 +132,31 @@ def test_another_organizations_scores_are_invisible(seeded, other, login):
 
 # -- entering and importing ------------------------------------------------------------------
 
+
 def test_an_admin_enters_scores_in_the_form(world, login):
     client = login(world.admin)
-    response = client.post("/ita/2565/scores", data=score_form(
-        SEED_2565, **{"national-score": "87.57", "national-level": "A", "province-score": "92.49"}))
+    response = client.post(
+        "/ita/2565/scores",
+        data=score_form(SEED_2565, **{"national-score": "87.57", "national-level": "A", "province-score": "92.49"}),
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/ita/2565")
     assert get_scores(world.org, 2565)[8] == Decimal("92.89")
     a = analyse(world.org, 2565)
     assert (a.overall, a.level) == (Decimal("97.88"), "AA")
     assert [(r.label, r.current, r.current_level) for r in a.summary[:2]] == [
-        ("ภาพรวมระดับประเทศ", Decimal("87.57"), "A"), ("ภาพรวมจังหวัดขอนแก่น", Decimal("92.49"), "A")]
+        ("ภาพรวมระดับประเทศ", Decimal("87.57"), "A"),
+        ("ภาพรวมจังหวัดขอนแก่น", Decimal("92.49"), "A"),
+    ]
     page = text(client.get("/ita/2565"))
     assert "บันทึกคะแนนแล้ว 12 รายการ" in page and 'value="92.89"' in page
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
-                             .where(JournalEntry.entity == "ita_score", JournalEntry.actor_id == world.admin.id)) == 10
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(JournalEntry)
+            .where(JournalEntry.entity == "ita_score", JournalEntry.actor_id == world.admin.id)
+        )
+        == 10
+    )
 
 
 def test_a_form_with_mistakes_is_shown_again_and_nothing_is_saved(world, login):
@@ -143,8 +175,10 @@ def test_only_admins_change_anything(seeded, login, who):
     client = login(getattr(seeded, who))
     before = get_scores(seeded.org, 2565)
     assert client.post("/ita/2565/scores", data=score_form({1: "10"})).status_code == 403
-    upload = {"file": (io.BytesIO(b"organization,fiscal_year,indicator,score\ntestorg,2565,1,10\n"), "s.csv"),
-              "year": "2565"}
+    upload = {
+        "file": (io.BytesIO(b"organization,fiscal_year,indicator,score\ntestorg,2565,1,10\n"), "s.csv"),
+        "year": "2565",
+    }
     assert client.post("/ita/import", data=upload, content_type="multipart/form-data").status_code == 403
     assert client.post("/ita/2565/indicators/8/weakness").status_code == 403
     assert get_scores(seeded.org, 2565) == before
@@ -154,9 +188,13 @@ def test_only_admins_change_anything(seeded, login, who):
 def test_an_admin_imports_a_file(world, login):
     client = login(world.admin)
     body = "organization,fiscal_year,indicator,score\n" + "".join(
-        f"testorg,2565,{n},{s}\n" for n, s in SEED_2565.items())
-    response = client.post("/ita/import", data={"file": (io.BytesIO(body.encode()), "ita.csv"), "year": "2565"},
-                           content_type="multipart/form-data")
+        f"testorg,2565,{n},{s}\n" for n, s in SEED_2565.items()
+    )
+    response = client.post(
+        "/ita/import",
+        data={"file": (io.BytesIO(body.encode()), "ita.csv"), "year": "2565"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/ita/2565")
     assert analyse(world.org, 2565).overall == Decimal("97.88")
 
@@ -164,8 +202,11 @@ def test_an_admin_imports_a_file(world, login):
 def test_an_import_with_problems_shows_them_by_row_and_writes_nothing(world, login):
     client = login(world.admin)
     body = "organization,fiscal_year,indicator,score\ntestorg,2565,1,98.63\ntestorg,2565,12,90\ntestorg,2565,1,98\n"
-    response = client.post("/ita/import", data={"file": (io.BytesIO(body.encode()), "ita.csv"), "year": "2565"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/ita/import",
+        data={"file": (io.BytesIO(body.encode()), "ita.csv"), "year": "2565"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     page = text(response)
     assert "แถว 3 (row 3): ไม่มีตัวชี้วัด “12”" in page and "แถว 4 (row 4): ซ้ำกับแถว 2" in page
@@ -175,14 +216,18 @@ def test_an_import_with_problems_shows_them_by_row_and_writes_nothing(world, log
 def test_an_admin_cannot_import_into_another_organization(seeded, other, login):
     org, admin = other
     body = "organization,fiscal_year,indicator,score\ntestorg,2565,1,10\n"
-    response = login(admin).post("/ita/import", data={"file": (io.BytesIO(body.encode()), "x.csv"), "year": "2565"},
-                                 content_type="multipart/form-data")
+    response = login(admin).post(
+        "/ita/import",
+        data={"file": (io.BytesIO(body.encode()), "x.csv"), "year": "2565"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ" in text(response)
     assert get_scores(seeded.org, 2565)[1] == Decimal("98.63")
 
 
 # -- from a weak indicator to next year's plan --------------------------------------------------
+
 
 def test_the_weakness_button_adds_a_prefilled_weakness_once(seeded, login):
     client = login(seeded.admin)
@@ -202,10 +247,11 @@ def test_the_weakness_button_adds_a_prefilled_weakness_once(seeded, login):
 
     again = client.post("/ita/2565/indicators/7/weakness")
     assert again.status_code == 302
-    assert "มีประเด็น “ประสิทธิภาพการสื่อสาร” อยู่แล้ว (ประเด็นที่ 3) ไม่ได้เพิ่มซ้ำ" in text(
-        client.get(again.headers["Location"]))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Weakness)
-                             .where(Weakness.title == "ประสิทธิภาพการสื่อสาร")) == 1
+    assert "มีประเด็น “ประสิทธิภาพการสื่อสาร” อยู่แล้ว (ประเด็นที่ 3) ไม่ได้เพิ่มซ้ำ" in text(client.get(again.headers["Location"]))
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Weakness).where(Weakness.title == "ประสิทธิภาพการสื่อสาร"))
+        == 1
+    )
     # The page now links to it instead of offering the button again.
     page = text(client.get("/ita/2565"))
     assert f'#weakness-{weakness.id}">มีในแผนแล้ว (ประเด็นที่ 3)' in page

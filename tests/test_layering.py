@@ -5,6 +5,7 @@ it and call it, never the other way round, and no two modules import each
 other, not even from inside a function. Imports under `if TYPE_CHECKING:`
 are annotations only and may name models anywhere.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,8 +17,25 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 
 #: The domain core and the shared plumbing below every feature.
 CORE = {
-    "plans", "orgs", "auth", "journal", "access", "thaidate", "db", "database", "clock", "config",
-    "extensions", "errors", "i18n", "security", "links", "extras", "uploads", "ratelimit", "forms",
+    "plans",
+    "orgs",
+    "auth",
+    "journal",
+    "access",
+    "thaidate",
+    "db",
+    "database",
+    "clock",
+    "config",
+    "extensions",
+    "errors",
+    "i18n",
+    "security",
+    "links",
+    "extras",
+    "uploads",
+    "ratelimit",
+    "forms",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}
@@ -145,7 +163,9 @@ def test_the_circle_check_does_find_a_circle():
 
 def test_the_core_never_imports_a_feature_built_on_it():
     upward = sorted(
-        (module, target) for module, targets in EDGES.items() for target in targets
+        (module, target)
+        for module, targets in EDGES.items()
+        for target in targets
         if _layer(module) in CORE and _layer(target) in CONSUMERS
     )
     assert upward == []
@@ -153,7 +173,9 @@ def test_the_core_never_imports_a_feature_built_on_it():
 
 def test_nothing_imports_the_composition_modules_back():
     back = sorted(
-        (module, target) for module, targets in EDGES.items() for target in targets
+        (module, target)
+        for module, targets in EDGES.items()
+        for target in targets
         if _layer(target) in COMPOSITION - {""} and _layer(module) not in COMPOSITION
     )
     assert back == []

@@ -8,6 +8,7 @@ combined into one push per person and pass; faults are retried with the same
 X-Line-Retry-Key; blocking the account, the monthly cap or a refusal send the
 email instead.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,9 +51,18 @@ def test_an_admin_connects_the_account_and_the_secrets_are_stored_encrypted(worl
     page = client.get("/admin/line").get_data(as_text=True)
     assert "ยังไม่ได้เชื่อมต่อ" in page and "/line/webhook/testorg" in page
 
-    response = client.post("/admin/line", data={
-        "channel_id": "1657000000", "channel_secret": line_emulator.secret, "access_token": line_emulator.token,
-        "monthly_cap": "250", "default_reminder": "line", "default_overdue": "both", "default_digest": "email"})
+    response = client.post(
+        "/admin/line",
+        data={
+            "channel_id": "1657000000",
+            "channel_secret": line_emulator.secret,
+            "access_token": line_emulator.token,
+            "monthly_cap": "250",
+            "default_reminder": "line",
+            "default_overdue": "both",
+            "default_digest": "email",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/admin/line").get_data(as_text=True)
     assert "ITA เทศบาลตำบลบ้านเป็ด" in page and "@ita-banpet" in page  # from LINE's bot info
@@ -66,9 +76,18 @@ def test_an_admin_connects_the_account_and_the_secrets_are_stored_encrypted(worl
     assert channel.default_choices == {"reminder": "line", "overdue": "both", "digest": "email"}
 
     # Saving again with blank secret and token keeps them.
-    response = client.post("/admin/line", data={
-        "channel_id": "1657000000", "channel_secret": "", "access_token": "", "monthly_cap": "200",
-        "default_reminder": "line", "default_overdue": "line", "default_digest": "none"})
+    response = client.post(
+        "/admin/line",
+        data={
+            "channel_id": "1657000000",
+            "channel_secret": "",
+            "access_token": "",
+            "monthly_cap": "200",
+            "default_reminder": "line",
+            "default_overdue": "line",
+            "default_digest": "none",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     again = db.session.scalar(sa.select(LineChannel))
@@ -77,22 +96,43 @@ def test_an_admin_connects_the_account_and_the_secrets_are_stored_encrypted(worl
 
 def test_a_token_line_refuses_is_not_saved_and_the_admin_is_told_in_thai(world, login, line_emulator):
     client = login(world.admin)
-    response = client.post("/admin/line", data={
-        "channel_id": "1657000000", "channel_secret": line_emulator.secret,
-        "access_token": "a-token-that-line-does-not-know-at-all", "monthly_cap": "300",
-        "default_reminder": "email", "default_overdue": "email", "default_digest": "email"})
+    response = client.post(
+        "/admin/line",
+        data={
+            "channel_id": "1657000000",
+            "channel_secret": line_emulator.secret,
+            "access_token": "a-token-that-line-does-not-know-at-all",
+            "monthly_cap": "300",
+            "default_reminder": "email",
+            "default_overdue": "email",
+            "default_digest": "email",
+        },
+    )
     assert response.status_code == 400
     assert "LINE ไม่ยอมรับ Channel access token นี้ (HTTP 401)" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LineChannel)) == 0
 
-    response = client.post("/admin/line", data={
-        "channel_id": "abc", "channel_secret": "short", "access_token": "", "monthly_cap": "-1",
-        "default_reminder": "pigeon", "default_overdue": "email", "default_digest": "email"})
+    response = client.post(
+        "/admin/line",
+        data={
+            "channel_id": "abc",
+            "channel_secret": "short",
+            "access_token": "",
+            "monthly_cap": "-1",
+            "default_reminder": "pigeon",
+            "default_overdue": "email",
+            "default_digest": "email",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for problem in ("Channel ID ต้องเป็นตัวเลข", "Channel secret ต้องเป็นเลขฐานสิบหก 32 ตัว",
-                    "โปรดกรอก Channel access token", "เพดานจำนวนการส่งต่อเดือนต้องเป็นจำนวนเต็มบวก",
-                    "ช่องทางของ “แจ้งเตือนก่อนครบกำหนดและในวันครบกำหนด” ไม่ถูกต้อง"):
+    for problem in (
+        "Channel ID ต้องเป็นตัวเลข",
+        "Channel secret ต้องเป็นเลขฐานสิบหก 32 ตัว",
+        "โปรดกรอก Channel access token",
+        "เพดานจำนวนการส่งต่อเดือนต้องเป็นจำนวนเต็มบวก",
+        "ช่องทางของ “แจ้งเตือนก่อนครบกำหนดและในวันครบกำหนด” ไม่ถูกต้อง",
+    ):
         assert problem in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LineChannel)) == 0
 
@@ -158,7 +198,7 @@ def test_linking_end_to_end_and_a_redelivered_event_counts_once(world, login, li
         assert link.startswith(f"{live_server}/line/link?linkToken=")
         # 2. Logged in, they confirm; the tracker sends them to LINE's dialog with a nonce.
         client = login(world.owner_palad)
-        path = link[len(live_server):]
+        path = link[len(live_server) :]
         page = client.get(path).get_data(as_text=True)
         assert "ยืนยันการเชื่อมบัญชี" in page and world.owner_palad.display_name in page
         token = parse_qs(urlparse(link).query)["linkToken"][0]
@@ -194,7 +234,8 @@ def test_linking_end_to_end_and_a_redelivered_event_counts_once(world, login, li
     assert len(line_emulator.replies) == before + 2  # the failed link notice, then one link offer
     db.session.expire_all()
     assert [(link.user_id, link.line_user_id) for link in db.session.scalars(sa.select(LineLink))] == [
-        (world.owner_palad.id, line_user)]
+        (world.owner_palad.id, line_user)
+    ]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LineWebhookEvent)) == 4
 
     # The profile shows the link; unlinking there stops LINE at once.
@@ -208,8 +249,9 @@ def test_linking_end_to_end_and_a_redelivered_event_counts_once(world, login, li
 def test_an_expired_nonce_binds_nobody(world, line_emulator, live_server):
     connect_line(world.org, world.admin, line_emulator)
     old = datetime.now(UTC) - timedelta(hours=1)
-    db.session.add(LineLinkNonce(nonce="e" * 32, user_id=world.owner_palad.id, organization_id=world.org.id,
-                                 created_at=old))
+    db.session.add(
+        LineLinkNonce(nonce="e" * 32, user_id=world.owner_palad.id, organization_id=world.org.id, created_at=old)
+    )
     db.session.commit()
     event = line_emulator.event("accountLink", line_emulator.new_user_id(), link={"result": "ok", "nonce": "e" * 32})
     assert line_emulator.send_events(f"{live_server}/line/webhook/testorg", [event])[0] == 200
@@ -243,7 +285,8 @@ def test_reminders_by_line_arrive_as_short_thai_text_with_due_date_and_link(worl
     # The reminder is recorded as given, with the LINE message.
     items = db.session.scalars(sa.select(OutboxItem).where(OutboxItem.message_id == line_row.id)).all()
     assert {i.step_id for i in items} == {s.id for s in world.m1.steps if s.due_date <= date(2023, 8, 7)} | {
-        i.step_id for i in items}
+        i.step_id for i in items
+    }
 
 
 def test_a_person_chooses_per_event_kind_and_without_a_link_gets_email(world, login, line_emulator):
@@ -251,11 +294,14 @@ def test_a_person_chooses_per_event_kind_and_without_a_link_gets_email(world, lo
     client = login(world.owner_palad)
     page = client.get("/profile/line").get_data(as_text=True)
     assert "ยังไม่ได้เชื่อมบัญชี LINE" in page and "ตามค่าเริ่มต้นขององค์กร: LINE" in page
-    response = client.post("/profile/line", data={"choice_reminder": "both", "choice_overdue": "none",
-                                                  "choice_digest": ""})
+    response = client.post(
+        "/profile/line", data={"choice_reminder": "both", "choice_overdue": "none", "choice_digest": ""}
+    )
     assert response.status_code == 302
     assert {(c.event_kind, c.choice) for c in db.session.scalars(sa.select(NotificationChoice))} == {
-        ("reminder", "both"), ("overdue", "none")}
+        ("reminder", "both"),
+        ("overdue", "none"),
+    }
     bad = client.post("/profile/line", data={"choice_reminder": "fax"})
     assert bad.status_code == 400 and "ไม่ถูกต้อง" in bad.get_data(as_text=True)
 
@@ -327,8 +373,9 @@ def test_faults_are_retried_with_the_same_retry_key_and_nothing_doubles(world, l
     assert {p.retry_key for p in line_emulator.delivered} == {key}
 
 
-def test_blocking_the_account_switches_the_person_back_to_email(world, line_emulator, live_server, mail_config,
-                                                                smtp_sink):
+def test_blocking_the_account_switches_the_person_back_to_email(
+    world, line_emulator, live_server, mail_config, smtp_sink
+):
     connect_line(world.org, world.admin, line_emulator, reminder="line", overdue="line")
     palad = link_line(world.owner_palad, line_emulator)
     queue_reminders(MONDAY)
@@ -342,8 +389,10 @@ def test_blocking_the_account_switches_the_person_back_to_email(world, line_emul
     assert report.fell_back == [line_row.id]
     twin = next(r for r in rows() if r.channel == "email" and r.recipient == "palad.owner@test.go.th")
     assert twin.status is OutboxStatus.sent and twin.subject == line_row.subject
-    assert {i.message_id for i in db.session.scalars(sa.select(OutboxItem).where(
-        OutboxItem.recipient == "palad.owner@test.go.th"))} == {twin.id}
+    assert {
+        i.message_id
+        for i in db.session.scalars(sa.select(OutboxItem).where(OutboxItem.recipient == "palad.owner@test.go.th"))
+    } == {twin.id}
     assert line_emulator.delivered == [] and twin.message_id in smtp_sink.message_ids()
     # The next business day the reminders are planned by email from the start.
     queue_reminders(MONDAY + timedelta(days=1))

@@ -2,6 +2,7 @@
 (scheme, host and path prefix), built from the app's URL map like
 `url_for(..., _external=True)` — whatever host the current request, if any,
 came in on. The app itself keeps answering under any host name."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -53,8 +54,13 @@ def test_during_a_request_on_another_host_links_still_use_the_base_url(app, base
 def test_reports_and_the_public_page_link_under_the_base_url(world, base):
     step = world.step(world.m1, 1)
     step.status, step.completed_at = StepStatus.done, datetime(2023, 7, 28, 3, tzinfo=UTC)
-    ev = Evidence(step=step, kind=EvidenceKind.link, url="https://banpet.example/prakat.pdf", original_name="ประกาศ",
-                  created_at=datetime(2023, 7, 28, 4, tzinfo=UTC))
+    ev = Evidence(
+        step=step,
+        kind=EvidenceKind.link,
+        url="https://banpet.example/prakat.pdf",
+        original_name="ประกาศ",
+        created_at=datetime(2023, 7, 28, 4, tzinfo=UTC),
+    )
     db.session.add(ev)
     db.session.commit()
     report = build_report(world.plan, date(2023, 8, 1))

@@ -2,6 +2,7 @@
 list and the outbox (GET parameters, counts shown); the dashboard's progress
 chart with its text alternative.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,11 +37,23 @@ def step_links(text: str) -> list[str]:
 def two_measures(world):
     """Weakness 2 gets a second measure, so its steps are numbered 2.1.1, 2.2.1 …"""
     weakness = world.m2.weakness
-    m3 = Measure(weakness=weakness, order=2, title="โครงการลดขั้นตอน", owner_department=world.strategy,
-                 period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
+    m3 = Measure(
+        weakness=weakness,
+        order=2,
+        title="โครงการลดขั้นตอน",
+        owner_department=world.strategy,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
     for order, title in enumerate(["สำรวจขั้นตอนเดิม", "ประกาศขั้นตอนใหม่"], start=1):
-        Step(measure=m3, order=order, title=title, owner_department=world.strategy,
-             start_date=date(2023, 1, 1), due_date=date(2023, 9, 29))
+        Step(
+            measure=m3,
+            order=order,
+            title=title,
+            owner_department=world.strategy,
+            start_date=date(2023, 1, 1),
+            due_date=date(2023, 9, 29),
+        )
     db.session.add(m3)
     db.session.commit()
     return m3
@@ -48,17 +61,21 @@ def two_measures(world):
 
 # -- the dashboard's steps -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("q, expected", [
-    ("คู่มือ", ["จัดทำคู่มือ"]),
-    ("1", ["จัดทำประกาศแนวทางปฏิบัติ", "จัดทำคู่มือ", "รายงานผลการดำเนินงาน"]),  # every step of weakness 1
-    ("1.2", ["จัดทำคู่มือ"]),
-    ("๑.๓", ["รายงานผลการดำเนินงาน"]),  # Thai digits
-    ("2.2", ["สำรวจขั้นตอนเดิม", "ประกาศขั้นตอนใหม่"]),  # measure 2.2 of a weakness with two measures
-    ("2.2.2", ["ประกาศขั้นตอนใหม่"]),
-    ("2.1.1", ["กำหนดระบบที่ต้องการพัฒนา"]),
-    ("9.9", []),
-    ("100%_\\", []),  # LIKE wildcards are plain characters
-])
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("คู่มือ", ["จัดทำคู่มือ"]),
+        ("1", ["จัดทำประกาศแนวทางปฏิบัติ", "จัดทำคู่มือ", "รายงานผลการดำเนินงาน"]),  # every step of weakness 1
+        ("1.2", ["จัดทำคู่มือ"]),
+        ("๑.๓", ["รายงานผลการดำเนินงาน"]),  # Thai digits
+        ("2.2", ["สำรวจขั้นตอนเดิม", "ประกาศขั้นตอนใหม่"]),  # measure 2.2 of a weakness with two measures
+        ("2.2.2", ["ประกาศขั้นตอนใหม่"]),
+        ("2.1.1", ["กำหนดระบบที่ต้องการพัฒนา"]),
+        ("9.9", []),
+        ("100%_\\", []),  # LIKE wildcards are plain characters
+    ],
+)
 def test_the_dashboard_finds_steps_by_title_or_number(world, login, two_measures, q, expected):
     text = page(login(world.viewer).get(f"/plans/{world.plan.id}", query_string={"q": q}))
     assert step_links(text) == expected
@@ -94,6 +111,7 @@ def test_an_empty_plan_says_so_instead_of_no_match(world, login):
 
 # -- my steps ----------------------------------------------------------------------------------------
 
+
 def test_my_steps_are_searched_and_paged(world, login, two_measures):
     client = login(world.owner_strategy)
     text = page(client.get("/my-steps?q=ขั้นตอน"))
@@ -118,6 +136,7 @@ def test_my_steps_with_nothing_open_says_where_to_look(world, login):
 
 
 # -- the users list ---------------------------------------------------------------------------------
+
 
 def test_the_users_list_is_searched_by_name_email_or_position_and_filtered_by_role(world, login):
     for n in range(1, 4):
@@ -144,6 +163,7 @@ def test_the_users_list_is_searched_by_name_email_or_position_and_filtered_by_ro
 
 # -- the outbox -------------------------------------------------------------------------------------
 
+
 def test_the_outbox_is_searched_by_recipient_or_subject(world, login):
     queue(3, organization_id=world.org.id)
     queue(1, organization_id=world.org.id, start=10, subject="สรุปประจำสัปดาห์ทดสอบ", kind="digest_weekly")
@@ -161,6 +181,7 @@ def test_an_empty_outbox_explains_when_messages_come(world, login):
 
 
 # -- the progress chart -----------------------------------------------------------------------------
+
 
 def test_the_chart_counts_steps_due_and_done_by_each_months_end(world):
     done_on = datetime(2023, 7, 20, 3, 0, tzinfo=UTC)

@@ -1,6 +1,7 @@
 """Logs: one line per event, every line of a request carrying its id, one
 access line per request, one line per job pass, and no secret in any line.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,13 +64,16 @@ def test_each_request_gets_an_id_echoed_in_the_response_and_one_access_line(worl
     assert line.endswith(f" user_id={world.owner_palad.id}")
 
 
-@pytest.mark.parametrize("incoming, kept", [
-    ("5f2b1c0e-aaaa-4bbb-8ccc-123456789abc", True),   # a UUID from the proxy
-    ("Root=1-67891233-abcdef", False),                 # "=" is not accepted
-    ("abc def", False),
-    ("x" * 65, False),
-    ("id\"quoted\"", False),
-])
+@pytest.mark.parametrize(
+    "incoming, kept",
+    [
+        ("5f2b1c0e-aaaa-4bbb-8ccc-123456789abc", True),  # a UUID from the proxy
+        ("Root=1-67891233-abcdef", False),  # "=" is not accepted
+        ("abc def", False),
+        ("x" * 65, False),
+        ('id"quoted"', False),
+    ],
+)
 def test_an_incoming_request_id_is_kept_only_when_short_and_safe(client, logs, incoming, kept):
     read = logs()
     response = client.get("/login", headers={"X-Request-ID": incoming})
@@ -85,8 +89,9 @@ def test_every_line_logged_during_a_request_carries_its_id(app, world, login, lo
     """The evidence download logs a warning when the file has gone missing."""
     client = login(world.owner_palad)
     step = world.step(world.m1, 1)
-    ev = services.add_file_evidence(step, world.owner_palad, "ประกาศ.pdf", io.BytesIO(PDF),
-                                    app.config["TRACKER_UPLOAD_DIR"], 10 * 1024 * 1024, NOW)
+    ev = services.add_file_evidence(
+        step, world.owner_palad, "ประกาศ.pdf", io.BytesIO(PDF), app.config["TRACKER_UPLOAD_DIR"], 10 * 1024 * 1024, NOW
+    )
     db.session.commit()
     services.evidence_path(ev, app.config["TRACKER_UPLOAD_DIR"]).unlink()
     read = logs()
@@ -112,9 +117,16 @@ def test_json_lines_hold_the_same_fields(world, login, logs):
     access = [r for r in records if r["logger"] == "tracker.access"]
     assert len(access) == 1
     assert access[0] | {"time": "t", "duration_ms": 0} == {
-        "time": "t", "level": "INFO", "logger": "tracker.access", "message": "request",
-        "request_id": "json-test-1", "method": "GET", "path": "/", "status": response.status_code,
-        "duration_ms": 0, "user_id": world.manager.id,
+        "time": "t",
+        "level": "INFO",
+        "logger": "tracker.access",
+        "message": "request",
+        "request_id": "json-test-1",
+        "method": "GET",
+        "path": "/",
+        "status": response.status_code,
+        "duration_ms": 0,
+        "user_id": world.manager.id,
     }
 
 
@@ -154,8 +166,15 @@ def test_passwords_tokens_and_cookies_never_reach_the_log(app, world, client, lo
     assert " path=/login status=401 " in text and " path=/login status=302 " in text
     assert " path=/calendar/[redacted].ics status=200 " in text
     assert " path=/unsubscribe/[redacted] status=200 " in text
-    for secret in (PASSWORD, "Wrong-guess-9999", cookie, "calendar-secret-", unsubscribe, "db-pass-42",
-                   app.config["SECRET_KEY"]):
+    for secret in (
+        PASSWORD,
+        "Wrong-guess-9999",
+        cookie,
+        "calendar-secret-",
+        unsubscribe,
+        "db-pass-42",
+        app.config["SECRET_KEY"],
+    ):
         assert secret not in text, secret
 
 

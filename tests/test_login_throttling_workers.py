@@ -10,6 +10,7 @@ process; with each process's memory (the old default) it took 20. The same
 holds with Redis named in TRACKER_RATELIMIT_STORAGE_URI (when a Redis server
 listens on 127.0.0.1:6379).
 """
+
 from __future__ import annotations
 
 import os
@@ -84,14 +85,22 @@ def serve(url: str, tmp_path: Path, name: str, storage: str | None) -> tuple[sub
     """`gunicorn -w 1 wsgi:app` on a free port, as the README's production setup runs it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
-    env.update(TRACKER_DATABASE_URL=url, TRACKER_INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
-               TRACKER_SECRET_KEY="throttle-test", TRACKER_AUTO_MIGRATE="0")
+    env.update(
+        TRACKER_DATABASE_URL=url,
+        TRACKER_INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
+        TRACKER_SECRET_KEY="throttle-test",
+        TRACKER_AUTO_MIGRATE="0",
+    )
     if storage:
         env["TRACKER_RATELIMIT_STORAGE_URI"] = storage
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -111,9 +120,13 @@ def failed_logins_until_429(bases: list[str], attempts: int = 25) -> list[tuple[
     answers = []
     for n in range(attempts):
         base = bases[n % len(bases)]
-        response = session.post(f"{base}/login", data={"email": EMAIL, "password": f"wrong-password-{n}",
-                                                        "csrf_token": token},
-                                headers={"Connection": "close"}, allow_redirects=False, timeout=30)
+        response = session.post(
+            f"{base}/login",
+            data={"email": EMAIL, "password": f"wrong-password-{n}", "csrf_token": token},
+            headers={"Connection": "close"},
+            allow_redirects=False,
+            timeout=30,
+        )
         answers.append((base, response.status_code))
         if response.status_code == 429:
             assert "too many failed logins" in response.text
@@ -142,8 +155,12 @@ def test_the_eleventh_failed_login_gets_429_whichever_process_answers(database, 
         token = TOKEN_RE.search(session.get(f"{other}/login", timeout=10).text).group(1)
         from conftest import PASSWORD
 
-        right = session.post(f"{other}/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
-                             allow_redirects=False, timeout=30)
+        right = session.post(
+            f"{other}/login",
+            data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert right.status_code == 429 and int(right.headers["Retry-After"]) >= 1
     finally:
         for process, _ in servers:

@@ -5,6 +5,7 @@ the message stays queued; naming the certificate (a private CA) in
 TRACKER_MAIL_CA_FILE makes it trusted; a certificate for another host name is
 refused even then.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,15 +17,19 @@ from tracker.db import db
 from tracker.notify.delivery import deliver
 from tracker.notify.models import OutboxMessage, OutboxStatus
 
-MODES = {"starttls": {"MAIL_USE_TLS": True, "MAIL_USE_SSL": False},
-         "implicit": {"MAIL_USE_TLS": False, "MAIL_USE_SSL": True}}
+MODES = {
+    "starttls": {"MAIL_USE_TLS": True, "MAIL_USE_SSL": False},
+    "implicit": {"MAIL_USE_TLS": False, "MAIL_USE_SSL": True},
+}
 
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
-    return {"right": make_certificate(directory, "127.0.0.1", "localhost"),
-            "other-host": make_certificate(directory, "mail.example.go.th")}
+    return {
+        "right": make_certificate(directory, "127.0.0.1", "localhost"),
+        "other-host": make_certificate(directory, "mail.example.go.th"),
+    }
 
 
 @pytest.fixture(params=list(MODES))
@@ -33,13 +38,21 @@ def tls_sink(request, certificates, app):
         sink = SmtpSink(tls=request.param, certificate=certificates[which])
         sink.start()
         started.append(sink)
-        app.config.update(MAIL_SERVER=sink.host, MAIL_PORT=sink.port, MAIL_USERNAME=None, MAIL_PASSWORD=None,
-                          MAIL_TIMEOUT=5, TRACKER_MAIL_CA_FILE=str(certificates[ca][0]) if ca else None,
-                          **MODES[request.param])
+        app.config.update(
+            MAIL_SERVER=sink.host,
+            MAIL_PORT=sink.port,
+            MAIL_USERNAME=None,
+            MAIL_PASSWORD=None,
+            MAIL_TIMEOUT=5,
+            TRACKER_MAIL_CA_FILE=str(certificates[ca][0]) if ca else None,
+            **MODES[request.param],
+        )
         return sink
 
-    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
-                                            "MAIL_TIMEOUT", "TRACKER_MAIL_CA_FILE")}
+    saved = {
+        k: app.config.get(k)
+        for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_TIMEOUT", "TRACKER_MAIL_CA_FILE")
+    }
     started: list[SmtpSink] = []
     yield start
     for sink in started:

@@ -6,6 +6,7 @@ between two adjacent encoded-words of a display name, which RFC 2047 §6.2
 says to drop, so it would report a space that is not in the name. (The
 standard library's own EmailMessage shows the same on a long Thai name.)
 """
+
 from __future__ import annotations
 
 import email.charset
@@ -75,9 +76,11 @@ def test_thai_subject_names_and_both_parts_arrive_intact(ctx, mail_config, smtp_
 
 
 def test_a_long_thai_html_line_is_delivered_and_decodes_exactly(ctx, mail_config, smtp_sink):
-    html = "<table><tr>" + "".join(
-        f"<td>ขั้นตอนที่ {n} การดำเนินงานตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน</td>" for n in range(300)
-    ) + "</tr></table>"
+    html = (
+        "<table><tr>"
+        + "".join(f"<td>ขั้นตอนที่ {n} การดำเนินงานตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน</td>" for n in range(300))
+        + "</tr></table>"
+    )
     assert "\n" not in html and len(html.encode()) > 50_000
     [row] = queue(body_html=html)
 
@@ -118,7 +121,11 @@ def test_a_silent_server_times_out_and_the_message_waits_for_the_next_try(app, c
     assert "timed out" in report.stopped
     db.session.expire_all()
     first, second = db.session.get(OutboxMessage, first.id), db.session.get(OutboxMessage, second.id)
-    assert (first.status, first.attempts, first.next_attempt_at) == (OutboxStatus.pending, 1, NOW + timedelta(minutes=2))
+    assert (first.status, first.attempts, first.next_attempt_at) == (
+        OutboxStatus.pending,
+        1,
+        NOW + timedelta(minutes=2),
+    )
     assert "timed out" in first.last_error and first.claimed_by is None
     # The batch stopped: the second message was not even tried.
     assert (second.status, second.attempts, second.last_error) == (OutboxStatus.pending, 0, None)

@@ -3,6 +3,7 @@ DOCX with python-docx and from the PDF with pdftotext), the per-tool analysis
 names the lowest indicators, the measures table is the plan's, another
 organization gets its own memo, missing scores are a clear refusal, and the
 memo page, downloads and `tracker analysis` behave."""
+
 from __future__ import annotations
 
 import io
@@ -107,6 +108,7 @@ def text_of(document) -> str:
 
 # -- the seed's numbers -----------------------------------------------------------------
 
+
 def test_the_docx_tables_are_the_seeds(banpet):
     document = docx_of(banpet.plan)
     table1 = table_starting(document, "ผลการประเมิน")
@@ -120,15 +122,21 @@ def test_the_docx_tables_are_the_seeds(banpet):
     assert [cells(r) for r in table3.rows[1:]] == TABLE3
     top = table_starting(document, "อันดับ")
     assert [cells(r) for r in top.rows[1:4]] == [
-        ["๑", "การเปิดเผยข้อมูล", "๑๐๐"], ["๒", "การป้องกันการทุจริต", "๑๐๐"], ["๓", "การปฏิบัติหน้าที่", "๙๘.๖๓"],
+        ["๑", "การเปิดเผยข้อมูล", "๑๐๐"],
+        ["๒", "การป้องกันการทุจริต", "๑๐๐"],
+        ["๓", "การปฏิบัติหน้าที่", "๙๘.๖๓"],
     ]
     # Each tool's own table, in indicator order, two decimals as in the seed's part ๒.
     tool_tables = [t for t in document.tables if t.rows[0].cells[0].text == "ตัวชี้วัดที่"]
     assert [[cells(r) for r in t.rows[1:]] for t in tool_tables] == [
-        [["๑", "การปฏิบัติหน้าที่", "๙๘.๖๓"], ["๒", "การใช้งบประมาณ", "๙๘.๒๓"], ["๓", "การใช้อำนาจ", "๙๘.๓๑"],
-         ["๔", "การใช้ทรัพย์สินของราชการ", "๙๗.๓๒"], ["๕", "การแก้ไขปัญหาการทุจริต", "๙๗.๘๘"]],
-        [["๖", "คุณภาพการดำเนินงาน", "๙๗.๐๘"], ["๗", "ประสิทธิภาพการสื่อสาร", "๙๔.๕๙"],
-         ["๘", "การปรับปรุงการทำงาน", "๙๒.๘๙"]],
+        [
+            ["๑", "การปฏิบัติหน้าที่", "๙๘.๖๓"],
+            ["๒", "การใช้งบประมาณ", "๙๘.๒๓"],
+            ["๓", "การใช้อำนาจ", "๙๘.๓๑"],
+            ["๔", "การใช้ทรัพย์สินของราชการ", "๙๗.๓๒"],
+            ["๕", "การแก้ไขปัญหาการทุจริต", "๙๗.๘๘"],
+        ],
+        [["๖", "คุณภาพการดำเนินงาน", "๙๗.๐๘"], ["๗", "ประสิทธิภาพการสื่อสาร", "๙๔.๕๙"], ["๘", "การปรับปรุงการทำงาน", "๙๒.๘๙"]],
         [["๙", "การเปิดเผยข้อมูล", "๑๐๐"], ["๑๐", "การป้องกันการทุจริต", "๑๐๐"]],
     ]
 
@@ -138,13 +146,19 @@ def test_the_prose_follows_the_numbers(banpet):
     assert "เทศบาลตำบลบ้านเป็ด โดยภาพรวมได้คะแนนเท่ากับร้อยละ ๙๗.๘๘ คะแนน" in text
     assert "ระดับ AA มีรายละเอียดดังนี้" in text
     assert "คะแนนสูงสุด ๑๐๐ คะแนน" in text and "คะแนนต่ำสุด ๙๒.๘๙ คะแนน" in text
-    assert ("ภาพรวมระดับประเทศมีคะแนนเพิ่มขึ้น ๖.๓๒ คะแนน ซึ่งอยู่ในระดับ A ภาพรวมจังหวัดขอนแก่นมีคะแนนเพิ่มขึ้น "
-            "๑๔.๖๕ คะแนน ซึ่งอยู่ในระดับ A และเทศบาลตำบลบ้านเป็ดมีคะแนนภาพรวมหน่วยงานลดลง ๐.๓๔ คะแนน "
-            "แต่ยังคงอยู่ในระดับ AA") in text
-    assert ("เทศบาลตำบลบ้านเป็ดมีคะแนนรายตัวชี้วัดที่ เพิ่มขึ้นจำนวน ๕ ตัวชี้วัด มีคะแนนรายตัวชี้วัดที่ เท่ากับ "
-            "ปีงบประมาณที่แล้ว จำนวน ๒ ตัวชี้วัด และมีคะแนนรายตัวชี้วัดที่ ลดลงจำนวน ๓ ตัวชี้วัด") in text
-    assert ("การตอบแบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน (Internal Integrity and Transparency Assessment: IIT) "
-            "มีคะแนน เพิ่มขึ้น ๑.๘๙ คะแนน จากปีงบประมาณ พ.ศ. ๒๕๖๔") in text
+    assert (
+        "ภาพรวมระดับประเทศมีคะแนนเพิ่มขึ้น ๖.๓๒ คะแนน ซึ่งอยู่ในระดับ A ภาพรวมจังหวัดขอนแก่นมีคะแนนเพิ่มขึ้น "
+        "๑๔.๖๕ คะแนน ซึ่งอยู่ในระดับ A และเทศบาลตำบลบ้านเป็ดมีคะแนนภาพรวมหน่วยงานลดลง ๐.๓๔ คะแนน "
+        "แต่ยังคงอยู่ในระดับ AA"
+    ) in text
+    assert (
+        "เทศบาลตำบลบ้านเป็ดมีคะแนนรายตัวชี้วัดที่ เพิ่มขึ้นจำนวน ๕ ตัวชี้วัด มีคะแนนรายตัวชี้วัดที่ เท่ากับ "
+        "ปีงบประมาณที่แล้ว จำนวน ๒ ตัวชี้วัด และมีคะแนนรายตัวชี้วัดที่ ลดลงจำนวน ๓ ตัวชี้วัด"
+    ) in text
+    assert (
+        "การตอบแบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน (Internal Integrity and Transparency Assessment: IIT) "
+        "มีคะแนน เพิ่มขึ้น ๑.๘๙ คะแนน จากปีงบประมาณ พ.ศ. ๒๕๖๔"
+    ) in text
     assert "(Open Data Integrity and Transparency Assessment: OIT) มีคะแนน เท่ากับ ปีงบประมาณ พ.ศ. ๒๕๖๔" in text
     for sentence in LOWEST:
         assert sentence in text
@@ -159,22 +173,33 @@ def test_the_memo_header_and_cover(banpet):
     assert paragraphs[0] == "บันทึกข้อความ"
     assert f"ส่วนราชการ {SEED_OFFICE}" in paragraphs
     assert "ที่ กยง ๔๙๔/๒๕๖๕\tวันที่ ๑๒ ตุลาคม ๒๕๖๕" in paragraphs
-    assert ("เรื่อง รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
-            "ประจำปีงบประมาณ พ.ศ. ๒๕๖๕ ของเทศบาลตำบลบ้านเป็ด") in paragraphs
+    assert (
+        "เรื่อง รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
+        "ประจำปีงบประมาณ พ.ศ. ๒๕๖๕ ของเทศบาลตำบลบ้านเป็ด"
+    ) in paragraphs
     assert "เรียน นายกเทศมนตรีตำบลบ้านเป็ด" in paragraphs
     text = "\n".join(paragraphs)
-    assert ("ตามที่สำนักงานป้องกันการทุจริตแห่งชาติ (สำนักงาน ป.ป.ช.) ได้จัดให้มีการประเมินคุณธรรมและความโปร่งใส"
-            "ในการดำเนินงานของหน่วยงานภาครัฐ (ITA) ประจำปีงบประมาณ พ.ศ. ๒๕๖๕ และได้มีการประกาศผลไปแล้วนั้น") in text
+    assert (
+        "ตามที่สำนักงานป้องกันการทุจริตแห่งชาติ (สำนักงาน ป.ป.ช.) ได้จัดให้มีการประเมินคุณธรรมและความโปร่งใส"
+        "ในการดำเนินงานของหน่วยงานภาครัฐ (ITA) ประจำปีงบประมาณ พ.ศ. ๒๕๖๕ และได้มีการประกาศผลไปแล้วนั้น"
+    ) in text
     assert "ตัวชี้วัดที่ ๑๐ การป้องกันการทุจริต ตัวชี้วัดย่อยที่ ๑๐.๒" in text
     assert "ตามข้อ O๔๒ มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน และ O๔๓" in text
-    assert ("กองยุทธศาสตร์และงบประมาณ จึงขอรายงานการวิเคราะห์ผล" in text
-            and "ไปดำเนินการปรับปรุงและพัฒนาในปีงบประมาณ พ.ศ. ๒๕๖๖ ตามรายละเอียดที่แนบมาพร้อมนี้" in text)
+    assert (
+        "กองยุทธศาสตร์และงบประมาณ จึงขอรายงานการวิเคราะห์ผล" in text
+        and "ไปดำเนินการปรับปรุงและพัฒนาในปีงบประมาณ พ.ศ. ๒๕๖๖ ตามรายละเอียดที่แนบมาพร้อมนี้" in text
+    )
     assert "จึงเรียนมาเพื่อโปรดทราบ" in text
     # The signature is the plan administrator's.
     assert "(สมศรี ใจดี)" in paragraphs
-    assert "๓. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. ๒๕๖๕ ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. ๒๕๖๖" in paragraphs
-    assert ("๑. การใช้ทรัพย์สินของราชการ มีบุคลากรในหน่วยงานบางรายมีการนำทรัพย์สินของทางราชการไปใช้เพื่อประโยชน์ส่วนตน "
-            "ขาดการรับรู้เกี่ยวกับการใช้ทรัพย์สินของราชการและขั้นตอนการขอยืมทรัพย์สินของทางราชการไปใช้ปฏิบัติงานอย่างถูกต้อง") in paragraphs
+    assert (
+        "๓. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. ๒๕๖๕ ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. ๒๕๖๖"
+        in paragraphs
+    )
+    assert (
+        "๑. การใช้ทรัพย์สินของราชการ มีบุคลากรในหน่วยงานบางรายมีการนำทรัพย์สินของทางราชการไปใช้เพื่อประโยชน์ส่วนตน "
+        "ขาดการรับรู้เกี่ยวกับการใช้ทรัพย์สินของราชการและขั้นตอนการขอยืมทรัพย์สินของทางราชการไปใช้ปฏิบัติงานอย่างถูกต้อง"
+    ) in paragraphs
 
 
 def test_the_measures_table_is_the_plan(banpet):
@@ -192,7 +217,10 @@ def test_the_measures_table_is_the_plan(banpet):
         assert follow_up.text == measure.follow_up
         assert measure.title in title.text
     assert rows[0].cells[0].text.startswith("๑. การใช้ทรัพย์สินของราชการ มีบุคลากรในหน่วยงาน")
-    assert rows[1].cells[0].text == "๒. การปรับปรุงการทำงาน หน่วยงานควรนำเทคโนโลยีมาใช้ในการดำเนินการ/การให้บริการให้เกิดความสะดวกรวดเร็วมากขึ้น"
+    assert (
+        rows[1].cells[0].text
+        == "๒. การปรับปรุงการทำงาน หน่วยงานควรนำเทคโนโลยีมาใช้ในการดำเนินการ/การให้บริการให้เกิดความสะดวกรวดเร็วมากขึ้น"
+    )
     # Weakness 3 has two measures: numbered 1) and 2), the weakness written once.
     assert rows[3].cells[0].text == ""
     assert rows[2].cells[1].text.startswith("๑) โครงการจัดทำคู่มือ")
@@ -225,17 +253,23 @@ def test_findings_default_and_the_officers_own_text(banpet):
     memo = build_memo(banpet.plan, memo_date=SEED_DAY)
     iit = memo.tools[0]
     assert iit.findings_default
-    assert iit.findings == ["ทั้งนี้ หน่วยงานควรนำประเด็นของตัวชี้วัดที่ ๔ การใช้ทรัพย์สินของราชการ "
-                            "ไปจัดทำมาตรการเพื่อปรับปรุงและพัฒนาการดำเนินงาน ในปีงบประมาณ พ.ศ. ๒๕๖๖"]
-    save_memo(banpet.plan, None, bangkok(SEED_DAY), findings={
-        "EIT": "โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้\nทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี 2566",
-    })
+    assert iit.findings == [
+        "ทั้งนี้ หน่วยงานควรนำประเด็นของตัวชี้วัดที่ ๔ การใช้ทรัพย์สินของราชการ "
+        "ไปจัดทำมาตรการเพื่อปรับปรุงและพัฒนาการดำเนินงาน ในปีงบประมาณ พ.ศ. ๒๕๖๖"
+    ]
+    save_memo(
+        banpet.plan,
+        None,
+        bangkok(SEED_DAY),
+        findings={
+            "EIT": "โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้\nทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี 2566",
+        },
+    )
     db.session.commit()
     memo = build_memo(banpet.plan, memo_date=SEED_DAY)
     eit = memo.tools[1]
     assert not eit.findings_default
-    assert eit.findings == ["โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้",
-                            "ทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี ๒๕๖๖"]
+    assert eit.findings == ["โดยประเด็นที่มีคะแนนน้อยที่สุดคือ การนำเทคโนโลยีมาใช้", "ทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี ๒๕๖๖"]
     assert memo.tools[0].findings_default  # the others keep their default
     text = text_of(readable_docx(memo_docx(memo)))
     assert "ทั้งนี้ เห็นควรเร่งนำระบบ E-Service มาใช้ในปี ๒๕๖๖" in text
@@ -296,6 +330,7 @@ def test_the_pdf_text_has_the_tables_and_every_step(banpet, app, tmp_path, artif
 
 # -- another organization --------------------------------------------------------------------
 
+
 def other_organization(with_2564: bool = True, skip: tuple[int, ...] = ()) -> tuple[Plan, User]:
     """เทศบาลตำบลหนองบัว: other scores, a national row for 2564 only, its own FY 2566 plan and admin."""
     org = Organization(name="เทศบาลตำบลหนองบัว", slug="nongbua", province="เชียงใหม่")
@@ -304,21 +339,48 @@ def other_organization(with_2564: bool = True, skip: tuple[int, ...] = ()) -> tu
     admin.position = "นักวิชาการเงินและบัญชี"
     plan = Plan(organization=org, fiscal_year=2566, title="มาตรการ ๒๕๖๖ หนองบัว")
     weakness = Weakness(plan=plan, order=1, title="ประสิทธิภาพการสื่อสาร", detail="ประชาชนไม่ทราบช่องทางติดต่อ")
-    measure = Measure(weakness=weakness, order=1, title="โครงการเพิ่มช่องทางการสื่อสาร", owner_department=department,
-                      period_start=date(2023, 2, 1), period_end=date(2023, 6, 30), follow_up="จำนวนช่องทาง")
-    Step(measure=measure, order=1, title="จัดทำเพจของเทศบาล", owner_department=department,
-         start_date=date(2023, 2, 1), due_date=date(2023, 3, 31))
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="โครงการเพิ่มช่องทางการสื่อสาร",
+        owner_department=department,
+        period_start=date(2023, 2, 1),
+        period_end=date(2023, 6, 30),
+        follow_up="จำนวนช่องทาง",
+    )
+    Step(
+        measure=measure,
+        order=1,
+        title="จัดทำเพจของเทศบาล",
+        owner_department=department,
+        start_date=date(2023, 2, 1),
+        due_date=date(2023, 3, 31),
+    )
     db.session.add(org)
     db.session.flush()
     now = bangkok(date(2022, 11, 1))
-    scores_2565 = {1: "90.10", 2: "88.00", 3: "91.25", 4: "89.50", 5: "90.00", 6: "85.30", 7: "80.15",
-                   8: "86.00", 9: "75.00", 10: "70.50"}
+    scores_2565 = {
+        1: "90.10",
+        2: "88.00",
+        3: "91.25",
+        4: "89.50",
+        5: "90.00",
+        6: "85.30",
+        7: "80.15",
+        8: "86.00",
+        9: "75.00",
+        10: "70.50",
+    }
     save_scores(org, 2565, actor=None, now=now, scores={n: v for n, v in scores_2565.items() if n not in skip})
     if with_2564:
-        save_scores(org, 2564, actor=None, now=now,
-                    scores={1: "85", 2: "88", 3: "90", 4: "92.50", 5: "80", 6: "85.30", 7: "82", 8: "84", 9: "60",
-                            10: "70.50"},
-                    contexts={"national": ContextInput(score="81.25")})
+        save_scores(
+            org,
+            2564,
+            actor=None,
+            now=now,
+            scores={1: "85", 2: "88", 3: "90", 4: "92.50", 5: "80", 6: "85.30", 7: "82", 8: "84", 9: "60", 10: "70.50"},
+            contexts={"national": ContextInput(score="81.25")},
+        )
     db.session.commit()
     return plan, admin
 
@@ -344,7 +406,9 @@ def test_another_organization_gets_its_own_memo(banpet):
     assert "เทศบาลตำบลหนองบัวมีคะแนนภาพรวมหน่วยงานเพิ่มขึ้น ๓.๘๒ คะแนน และยังคงอยู่ในระดับ B" in text
     table3 = table_starting(document, "เครื่องมือการประเมิน")
     assert [cells(r)[1:] for r in table3.rows[1:]] == [
-        ["๘๗.๑๐", "๘๙.๗๗", "เพิ่มขึ้น ๒.๖๗"], ["๘๓.๗๗", "๘๓.๘๒", "เพิ่มขึ้น ๐.๐๕"], ["๖๕.๒๕", "๗๒.๗๕", "เพิ่มขึ้น ๗.๕๐"],
+        ["๘๗.๑๐", "๘๙.๗๗", "เพิ่มขึ้น ๒.๖๗"],
+        ["๘๓.๗๗", "๘๓.๘๒", "เพิ่มขึ้น ๐.๐๕"],
+        ["๖๕.๒๕", "๗๒.๗๕", "เพิ่มขึ้น ๗.๕๐"],
     ]
     assert "พบว่าตัวชี้วัดที่ ๒ การใช้งบประมาณ มีผลคะแนนเท่ากับ ๘๘.๐๐" in text
     assert "พบว่าตัวชี้วัดที่ ๗ ประสิทธิภาพการสื่อสาร มีผลคะแนนเท่ากับ ๘๐.๑๕" in text
@@ -353,13 +417,20 @@ def test_another_organization_gets_its_own_memo(banpet):
     assert "มีค่าคะแนนเท่ากับ ๗๒.๗๕ คะแนน ผลคะแนนในภาพรวม พบว่าอยู่ในระดับพอใช้ ควรเร่งปรับปรุง" in text
     assert "(สมหญิง ตั้งใจ)" in text
     measures = table_starting(document, "ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อนที่ต้องแก้ไข")
-    assert [cells(r) for r in measures.rows[1:]] == [[
-        "๑. ประสิทธิภาพการสื่อสาร ประชาชนไม่ทราบช่องทางติดต่อ", "โครงการเพิ่มช่องทางการสื่อสาร",
-        "๑) จัดทำเพจของเทศบาล", "กองคลัง", "ก.พ. – มิ.ย. ๒๕๖๖", "จำนวนช่องทาง",
-    ]]
+    assert [cells(r) for r in measures.rows[1:]] == [
+        [
+            "๑. ประสิทธิภาพการสื่อสาร ประชาชนไม่ทราบช่องทางติดต่อ",
+            "โครงการเพิ่มช่องทางการสื่อสาร",
+            "๑) จัดทำเพจของเทศบาล",
+            "กองคลัง",
+            "ก.พ. – มิ.ย. ๒๕๖๖",
+            "จำนวนช่องทาง",
+        ]
+    ]
 
 
 # -- missing scores ----------------------------------------------------------------------------
+
 
 def test_missing_scores_say_which_years_and_indicators(banpet):
     # No 2564 at all is a first year (the memo says there is no comparison); a gap in 2565 is not.
@@ -388,10 +459,24 @@ def test_missing_scores_are_a_400_and_exit_1(banpet, login, runner, tmp_path):
 
 # -- the command line ---------------------------------------------------------------------------
 
+
 def test_tracker_analysis_writes_the_docx(banpet, runner, tmp_path):
     out = tmp_path / "o42.docx"
-    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "๒๕๖๖", "--format", "docx", "-o", str(out),
-                                 "--date", "12 ต.ค. 2565"])
+    result = runner.invoke(
+        args=[
+            "analysis",
+            "--org",
+            "banpet",
+            "--year",
+            "๒๕๖๖",
+            "--format",
+            "docx",
+            "-o",
+            str(out),
+            "--date",
+            "12 ต.ค. 2565",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "ลงไฟล์" in result.output
     document = readable_docx(str(out))
@@ -403,17 +488,33 @@ def test_tracker_analysis_writes_the_pdf(banpet, runner, tmp_path, app):
     pytest.importorskip("playwright.sync_api")
     app.config["TRACKER_CHROMIUM"] = CHROMIUM
     out = tmp_path / "o42.pdf"
-    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "pdf", "-o", str(out),
-                                 "--date", "12/10/2565"])
+    result = runner.invoke(
+        args=[
+            "analysis",
+            "--org",
+            "banpet",
+            "--year",
+            "2566",
+            "--format",
+            "pdf",
+            "-o",
+            str(out),
+            "--date",
+            "12/10/2565",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--org", "nowhere", "--year", "2566"], "ไม่พบองค์กร"),
-    (["--org", "banpet", "--year", "2570"], "ไม่มีแผนปีงบประมาณ 2570"),
-    (["--org", "banpet", "--year", "สองพัน"], "ปีงบประมาณต้องเป็นตัวเลข"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--org", "nowhere", "--year", "2566"], "ไม่พบองค์กร"),
+        (["--org", "banpet", "--year", "2570"], "ไม่มีแผนปีงบประมาณ 2570"),
+        (["--org", "banpet", "--year", "สองพัน"], "ปีงบประมาณต้องเป็นตัวเลข"),
+    ],
+)
 def test_tracker_analysis_refuses_clearly(banpet, runner, tmp_path, args, message):
     out = tmp_path / "x.docx"
     result = runner.invoke(args=["analysis", *args, "--format", "docx", "-o", str(out)])
@@ -423,6 +524,7 @@ def test_tracker_analysis_refuses_clearly(banpet, runner, tmp_path, args, messag
 
 
 # -- the web page ----------------------------------------------------------------------------------
+
 
 def demo_user(result, role: Role):
     return next(u for u in result.users if u.role is role)
@@ -449,11 +551,18 @@ def test_admin_edits_the_header_and_findings_journaled(banpet, login):
     client = login(demo_user(banpet, Role.admin), DEMO_PASSWORD)
     page = client.get(f"/plans/{plan.id}/memo").get_data(as_text=True)
     assert 'name="findings-IIT"' in page and 'value="กยง ๔๙๔/๒๕๖๕"' in page and 'value="12/10/2565"' in page
-    response = client.post(f"/plans/{plan.id}/memo", data={
-        "office": SEED_OFFICE, "reference": "กยง ๕๐๐/๒๕๖๕", "memo_date": "๑๕ ต.ค. ๒๕๖๕",
-        "addressee": "นายกเทศมนตรีตำบลบ้านเป็ด", "findings-IIT": "บุคลากรบางรายนำทรัพย์สินไปใช้", "findings-EIT": "",
-        "findings-OIT": "",
-    })
+    response = client.post(
+        f"/plans/{plan.id}/memo",
+        data={
+            "office": SEED_OFFICE,
+            "reference": "กยง ๕๐๐/๒๕๖๕",
+            "memo_date": "๑๕ ต.ค. ๒๕๖๕",
+            "addressee": "นายกเทศมนตรีตำบลบ้านเป็ด",
+            "findings-IIT": "บุคลากรบางรายนำทรัพย์สินไปใช้",
+            "findings-EIT": "",
+            "findings-OIT": "",
+        },
+    )
     assert response.status_code == 302
     memo = build_memo(plan)
     assert memo.header.reference == "กยง ๕๐๐/๒๕๖๕" and memo.header.date_text == "๑๕ ตุลาคม ๒๕๖๕"
@@ -462,7 +571,9 @@ def test_admin_edits_the_header_and_findings_journaled(banpet, login):
         sa.select(JournalEntry).where(JournalEntry.entity == "analysis_memo", JournalEntry.actor_id.is_not(None))
     ).all()
     assert {(e.field, e.new_value) for e in entries} == {
-        ("reference", "กยง ๕๐๐/๒๕๖๕"), ("memo_date", "2022-10-15"), ("addressee", "นายกเทศมนตรีตำบลบ้านเป็ด"),
+        ("reference", "กยง ๕๐๐/๒๕๖๕"),
+        ("memo_date", "2022-10-15"),
+        ("addressee", "นายกเทศมนตรีตำบลบ้านเป็ด"),
         ("findings.IIT", "บุคลากรบางรายนำทรัพย์สินไปใช้"),
     }
     body = client.get(f"/plans/{plan.id}/memo").get_data(as_text=True)

@@ -8,6 +8,7 @@ and must import as the bundled demo plan: 3 weaknesses, 4 measures, 26 steps,
 the same owners, periods and due dates. Variants and hostile files get a clear
 message and write nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -85,30 +86,36 @@ def test_the_seeds_own_pasted_table_gives_the_demo_plan():
     spec, demo = _as_demo(draft)
     assert (len(spec.weaknesses), len(spec.measures), len(spec.steps)) == (3, 4, 26)
     assert [(m.owner, m.period_start, m.period_end, [s.due for s in m.steps]) for m in spec.measures] == [
-        (m.owner, m.period_start, m.period_end, [s.due for s in m.steps]) for m in demo.measures]
+        (m.owner, m.period_start, m.period_end, [s.due for s in m.steps]) for m in demo.measures
+    ]
     # The memo wrote "กองยุทธศาสตร์ และงบประมาณ" (wrapped); it is the existing department.
     assert "กองยุทธศาสตร์ และงบประมาณ" in draft.owner_names()
     assert spec.measures[1].owner == "กองยุทธศาสตร์และงบประมาณ"
 
 
-@pytest.mark.parametrize("cell, first, expected", [
-    (["๑) แต่งตั้งคณะทำงาน ๒) กำหนดเนื้อหา ๓) รายงานผล"], 1, ["แต่งตั้งคณะทำงาน", "กำหนดเนื้อหา", "รายงานผล"]),
-    (["1. แต่งตั้ง", "2. รายงาน"], 1, ["แต่งตั้ง", "รายงาน"]),
-    (["แต่งตั้งคณะทำงาน", "รายงานผล"], 1, ["แต่งตั้งคณะทำงาน", "รายงานผล"]),
-    (["- แต่งตั้ง", "- รายงาน"], 1, ["แต่งตั้ง", "รายงาน"]),
-    # A year or a law's number inside a step never starts a new step.
-    (["๑) จัดจ้างตาม พ.ร.บ. พ.ศ. ๒๕๖๐ ๒) ตรวจรับ ๓) รายงาน"], 1, ["จัดจ้างตาม พ.ร.บ. พ.ศ. ๒๕๖๐", "ตรวจรับ", "รายงาน"]),
-    (["ขั้นตอนที่ไม่มีเลข 5) เลขกลางประโยค"], 1, ["ขั้นตอนที่ไม่มีเลข 5) เลขกลางประโยค"]),
-    # A table continued on the next page goes on counting from the measure above.
-    (["๒) จัดทำคู่มือ ๓) เผยแพร่"], 2, ["จัดทำคู่มือ", "เผยแพร่"]),
-])
+@pytest.mark.parametrize(
+    "cell, first, expected",
+    [
+        (["๑) แต่งตั้งคณะทำงาน ๒) กำหนดเนื้อหา ๓) รายงานผล"], 1, ["แต่งตั้งคณะทำงาน", "กำหนดเนื้อหา", "รายงานผล"]),
+        (["1. แต่งตั้ง", "2. รายงาน"], 1, ["แต่งตั้ง", "รายงาน"]),
+        (["แต่งตั้งคณะทำงาน", "รายงานผล"], 1, ["แต่งตั้งคณะทำงาน", "รายงานผล"]),
+        (["- แต่งตั้ง", "- รายงาน"], 1, ["แต่งตั้ง", "รายงาน"]),
+        # A year or a law's number inside a step never starts a new step.
+        (["๑) จัดจ้างตาม พ.ร.บ. พ.ศ. ๒๕๖๐ ๒) ตรวจรับ ๓) รายงาน"], 1, ["จัดจ้างตาม พ.ร.บ. พ.ศ. ๒๕๖๐", "ตรวจรับ", "รายงาน"]),
+        (["ขั้นตอนที่ไม่มีเลข 5) เลขกลางประโยค"], 1, ["ขั้นตอนที่ไม่มีเลข 5) เลขกลางประโยค"]),
+        # A table continued on the next page goes on counting from the measure above.
+        (["๒) จัดทำคู่มือ ๓) เผยแพร่"], 2, ["จัดทำคู่มือ", "เผยแพร่"]),
+    ],
+)
 def test_steps_are_split_where_the_officer_numbered_them(cell, first, expected):
     assert split_steps(cell, first) == expected
 
 
 def test_problems_are_located_in_words():
-    assert place_in_words(("weaknesses", 0, "measures", 0, "steps", 1, "due")) == \
-        "ประเด็นที่ 1 › มาตรการที่ 1 › ขั้นตอนที่ 2 › วันครบกำหนด"
+    assert (
+        place_in_words(("weaknesses", 0, "measures", 0, "steps", 1, "due"))
+        == "ประเด็นที่ 1 › มาตรการที่ 1 › ขั้นตอนที่ 2 › วันครบกำหนด"
+    )
 
 
 def test_an_unreadable_period_is_shown_beside_what_the_memo_wrote():
@@ -126,7 +133,8 @@ def test_two_digit_years_and_en_dashes_in_periods_are_read():
     text = memo_text(Layout(thai_digits=False)).replace("ม.ค. - ก.ย. 2566", "ม.ค.–ก.ย. 66")
     spec, demo = _as_demo(parse_memo_text(text))
     assert [(m.period_start, m.period_end) for m in spec.measures] == [
-        (m.period_start, m.period_end) for m in demo.measures]
+        (m.period_start, m.period_end) for m in demo.measures
+    ]
 
 
 def test_close_department_names_are_matched_without_spaces_or_by_prefix():
@@ -158,8 +166,7 @@ def _docx_without_measures() -> bytes:
 
 
 def _huge_table() -> str:
-    header = "\t".join(["ประเด็นที่เป็นข้อบกพร่อง", "มาตรการ", "วิธีการดำเนินการ", "ผู้รับผิดชอบ", "ระยะเวลาดำเนินการ",
-                        "การติดตามผล"])
+    header = "\t".join(["ประเด็นที่เป็นข้อบกพร่อง", "มาตรการ", "วิธีการดำเนินการ", "ผู้รับผิดชอบ", "ระยะเวลาดำเนินการ", "การติดตามผล"])
     rows = [f"ประเด็น {i}\tมาตรการ {i}\t1) ขั้นตอน\tกองคลัง\tม.ค. - ก.ย. 2566\tรายงาน" for i in range(800)]
     return "\n".join([header] + rows)
 
@@ -191,8 +198,10 @@ def banpet(app, ctx):
 
 def counts() -> dict[str, int]:
     db.session.expire_all()
-    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Organization, Department, Plan, Weakness, Measure, Step, JournalEntry)}
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Organization, Department, Plan, Weakness, Measure, Step, JournalEntry)
+    }
 
 
 def text_of(response) -> str:
@@ -205,13 +214,15 @@ def _preview_fields(html: str) -> dict[str, str]:
     from html import unescape
 
     fields: dict[str, str] = {}
-    form = html[html.index('action="/admin/plans/import-memo/preview"'):]
+    form = html[html.index('action="/admin/plans/import-memo/preview"') :]
     for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', form):
         fields[name] = unescape(value)
     for name, value in re.findall(r'<textarea[^>]*?name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         fields[name] = unescape(value).lstrip("\n")
     for name, body in re.findall(r'<select[^>]*?name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)" selected', body)
+        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
+            r'<option value="([^"]*)" selected', body
+        )
         fields[name] = unescape(chosen.group(1)) if chosen else ""
     return fields
 
@@ -219,8 +230,11 @@ def _preview_fields(html: str) -> dict[str, str]:
 def test_an_admin_uploads_the_memo_checks_the_preview_and_confirms(banpet, client, login):
     login(banpet["admin"])
     before = counts()
-    response = client.post("/admin/plans/import-memo/", data={"file": (io.BytesIO(memo_docx()), "บันทึก O42.docx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/plans/import-memo/",
+        data={"file": (io.BytesIO(memo_docx()), "บันทึก O42.docx")},
+        content_type="multipart/form-data",
+    )
     html = text_of(response)
     assert response.status_code == 200, html
     assert "จะสร้างแผนใหม่: ๓ ประเด็น ๔ มาตรการ ๒๖ ขั้นตอน" in html or "จะสร้างแผนใหม่: 3 ประเด็น 4 มาตรการ 26 ขั้นตอน" in html
@@ -237,10 +251,16 @@ def test_an_admin_uploads_the_memo_checks_the_preview_and_confirms(banpet, clien
     spec, demo = _as_demo(parse_memo_docx(memo_docx()))
     plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == banpet["org"].id))
     assert plan.fiscal_year == 2566
-    steps = db.session.scalars(sa.select(Step).join(Measure).join(Weakness).where(Weakness.plan_id == plan.id)
-                               .order_by(Weakness.order, Measure.order, Step.order)).all()
+    steps = db.session.scalars(
+        sa.select(Step)
+        .join(Measure)
+        .join(Weakness)
+        .where(Weakness.plan_id == plan.id)
+        .order_by(Weakness.order, Measure.order, Step.order)
+    ).all()
     assert [(s.owner_department.name, s.due_date) for s in steps] == [
-        (m.owner, s.due) for m in demo.measures for s in m.steps]
+        (m.owner, s.due) for m in demo.measures for s in m.steps
+    ]
     after = counts()
     assert after["Department"] == before["Department"]  # owners mapped to the existing departments
     assert (after["Weakness"], after["Measure"], after["Step"]) == (3, 4, 26)
@@ -293,8 +313,9 @@ def test_a_memo_about_another_organization_is_flagged(banpet, client, login):
 def test_hostile_uploads_get_a_clear_message_and_write_nothing(banpet, client, login, data, filename, message):
     login(banpet["admin"])
     before = counts()
-    response = client.post("/admin/plans/import-memo/", data={"file": (io.BytesIO(data), filename)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/plans/import-memo/", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     assert message in text_of(response)
     assert counts() == before

@@ -5,6 +5,7 @@ every active plan of their organization. Readers without a department
 (admins, managers, viewers) see every open step of the organization and can
 filter by department.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,10 +35,17 @@ def listed(page: str) -> list[str]:
 def add_plan(org, dept, year: int, status: PlanStatus, step_title: str, due: date) -> Step:
     plan = Plan(organization=org, fiscal_year=year, title=f"แผน {year}", status=status)
     weakness = Weakness(plan=plan, order=1, title="จุดอ่อน")
-    measure = Measure(weakness=weakness, order=1, title=f"มาตรการปี {year}", owner_department=dept,
-                      period_start=date(due.year, 1, 1), period_end=date(due.year, 12, 31))
-    step = Step(measure=measure, order=1, title=step_title, owner_department=dept,
-                start_date=date(due.year, 1, 1), due_date=due)
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title=f"มาตรการปี {year}",
+        owner_department=dept,
+        period_start=date(due.year, 1, 1),
+        period_end=date(due.year, 12, 31),
+    )
+    step = Step(
+        measure=measure, order=1, title=step_title, owner_department=dept, start_date=date(due.year, 1, 1), due_date=due
+    )
     db.session.add(plan)
     db.session.commit()
     return step
@@ -100,7 +108,10 @@ def test_readers_without_a_department_see_every_open_step_and_are_told_so(world,
     page = login(getattr(world, who)).get("/my-steps").get_data(as_text=True)
     assert "ขั้นตอนที่ยังไม่เสร็จทั้งหมดของเทศบาลตำบลทดสอบ" in page
     assert listed(page) == [
-        "กำหนดระบบที่ต้องการพัฒนา", "จัดทำประกาศแนวทางปฏิบัติ", "ทดสอบการใช้งานระบบ", "จัดทำคู่มือ",
+        "กำหนดระบบที่ต้องการพัฒนา",
+        "จัดทำประกาศแนวทางปฏิบัติ",
+        "ทดสอบการใช้งานระบบ",
+        "จัดทำคู่มือ",
         "รายงานผลการดำเนินงาน",
     ]
     assert '<select id="f-department" name="department">' in page

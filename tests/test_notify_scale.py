@@ -4,6 +4,7 @@ organizations share the instance (issue 6 §5: one instance for the country).
 A pass over one organization and a pass over six send the same SQL, and each
 organization still gets exactly its own reminders and digests.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -45,12 +46,24 @@ def add_organization(n: int) -> Organization:
     org = Organization(name=f"องค์การบริหารส่วนตำบลที่ {n}", slug=f"org{n}", province="ขอนแก่น")
     dept = Department(organization=org, name="สำนักปลัด", email=f"palad@org{n}.go.th")
     plan = Plan(organization=org, fiscal_year=2566, title=f"แผน {n}")
-    measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                      owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
+    measure = Measure(
+        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
     for order, due in enumerate((date(2023, 3, 20), date(2023, 4, 12), date(2023, 5, 3), date(2023, 3, 1)), 1):
-        Step(measure=measure, order=order, title=f"ขั้นตอน {order} ขององค์กร {n}", owner_department=dept,
-             start_date=date(2023, 1, 2), due_date=due,
-             status=StepStatus.done if order == 4 else StepStatus.not_started)
+        Step(
+            measure=measure,
+            order=order,
+            title=f"ขั้นตอน {order} ขององค์กร {n}",
+            owner_department=dept,
+            start_date=date(2023, 1, 2),
+            due_date=due,
+            status=StepStatus.done if order == 4 else StepStatus.not_started,
+        )
     db.session.add(org)
     make_user(org, f"manager@org{n}.go.th", Role.manager)
     make_user(org, f"owner@org{n}.go.th", Role.owner, dept)
@@ -63,7 +76,8 @@ def test_a_reminder_pass_sends_the_same_statements_for_one_organization_or_six(a
     with counting() as one:
         messages = plan_reminders(MONDAY)
     assert {(m.recipient, tuple(i.reason for i in m.items)) for m in messages} == {
-        ("palad@org1.go.th", ("overdue", "before:7")), ("owner@org1.go.th", ("overdue", "before:7")),
+        ("palad@org1.go.th", ("overdue", "before:7")),
+        ("owner@org1.go.th", ("overdue", "before:7")),
     }
     for n in range(2, 7):
         add_organization(n)
@@ -83,7 +97,8 @@ def test_a_digest_pass_sends_the_same_statements_for_one_organization_or_six(app
     with counting() as one:
         messages = plan_digests(MONDAY)
     assert {(m.recipient, m.kind) for m in messages} == {
-        ("manager@org1.go.th", "digest_weekly"), ("manager@org1.go.th", "digest_monthly"),
+        ("manager@org1.go.th", "digest_weekly"),
+        ("manager@org1.go.th", "digest_monthly"),
     }
     for n in range(2, 7):
         add_organization(n)
@@ -93,7 +108,8 @@ def test_a_digest_pass_sends_the_same_statements_for_one_organization_or_six(app
 
     assert len(six) == len(one), "\n".join(six)
     assert sorted(m.recipient for m in messages) == sorted(
-        f"manager@org{n}.go.th" for n in range(1, 7) for _kind in ("weekly", "monthly"))
+        f"manager@org{n}.go.th" for n in range(1, 7) for _kind in ("weekly", "monthly")
+    )
     by_recipient = {m.recipient: m for m in messages if m.kind == "digest_weekly"}
     text = by_recipient["manager@org3.go.th"].body_text
     assert "ขั้นตอน 1 ขององค์กร 3" in text and "ขององค์กร 1" not in text  # its own overdue step only
@@ -117,13 +133,30 @@ def test_queueing_many_messages_keeps_the_outbox_rules_in_a_few_statements(app, 
     org = add_organization(1)
     step = db.session.scalars(sa.select(Step).order_by(Step.id)).first()
     day = date(2023, 4, 3)
-    existing = enqueue(organization_id=org.id, about="org:1", kind="reminder", for_date=day, recipient="a@x.go.th",
-                       subject="s", body_text="t", body_html="h", items=[ItemSpec(step.id, "due", day, day)])
+    existing = enqueue(
+        organization_id=org.id,
+        about="org:1",
+        kind="reminder",
+        for_date=day,
+        recipient="a@x.go.th",
+        subject="s",
+        body_text="t",
+        body_html="h",
+        items=[ItemSpec(step.id, "due", day, day)],
+    )
 
     def message(recipient: str, reason: str) -> dict:
-        return dict(organization_id=org.id, about="org:1", kind="reminder", for_date=day, recipient=recipient,
-                    subject=f"ถึง {recipient}", body_text="t", body_html="h",
-                    items=(ItemSpec(step.id, reason, day, day),))
+        return dict(
+            organization_id=org.id,
+            about="org:1",
+            kind="reminder",
+            for_date=day,
+            recipient=recipient,
+            subject=f"ถึง {recipient}",
+            body_text="t",
+            body_html="h",
+            items=(ItemSpec(step.id, reason, day, day),),
+        )
 
     many = [message("a@x.go.th", "before:1"), message("B@x.go.th", "before:1"), message("b@x.go.th", "overdue")]
     many += [message(f"p{i}@x.go.th", "before:7") for i in range(ENQUEUE_BATCH + 10)]

@@ -1,5 +1,6 @@
 """Notification pages: the organization's rules (admins), a person's digest
 settings, and the one-click unsubscribe link of the digests (RFC 8058)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -54,9 +55,16 @@ def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
 
     assert response.status_code == 302
     rules = rules_for(world.org.id)
-    assert (rules.days_before, rules.remind_on_due_date, rules.overdue_weekday, rules.escalate_after_days,
-            rules.digest_weekday, rules.monthly_summary, rules.lookahead_days, rules.send_after_minutes) == (
-        "10,3,1", True, 4, 14, 1, False, 21, 7 * 60 + 30)
+    assert (
+        rules.days_before,
+        rules.remind_on_due_date,
+        rules.overdue_weekday,
+        rules.escalate_after_days,
+        rules.digest_weekday,
+        rules.monthly_summary,
+        rules.lookahead_days,
+        rules.send_after_minutes,
+    ) == ("10,3,1", True, 4, 14, 1, False, 21, 7 * 60 + 30)
     journal = {
         (e.field, e.old_value, e.new_value): e.actor_id
         for e in db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "notification_rules"))
@@ -76,26 +84,35 @@ def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
 def test_empty_weekdays_and_escalation_turn_those_rules_off(world, login):
     client = login(world.admin)
 
-    client.post("/admin/notifications", data={**VALID, "overdue_weekday": "", "escalate_after_days": "",
-                                              "digest_weekday": "", "days_before": ""})
+    client.post(
+        "/admin/notifications",
+        data={**VALID, "overdue_weekday": "", "escalate_after_days": "", "digest_weekday": "", "days_before": ""},
+    )
 
     rules = rules_for(world.org.id)
     assert (rules.overdue_weekday, rules.escalate_after_days, rules.digest_weekday, rules.days_before_list) == (
-        None, None, None, [])
+        None,
+        None,
+        None,
+        [],
+    )
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("days_before", "7,x", "ต้องเป็นจำนวนวันทำการ"),
-    ("days_before", "0", "ต้องเป็นจำนวนวันทำการ"),
-    ("days_before", "1,2,3,4,5,6", "ได้ไม่เกิน 5 ครั้ง"),
-    ("overdue_weekday", "7", "ต้องเป็นวันในสัปดาห์"),
-    ("escalate_after_days", "-1", "ไม่ใช่ตัวเลข"),
-    ("escalate_after_days", "400", "ต้องเป็นจำนวนเต็ม 0–365"),
-    ("lookahead_days", "", "โปรดระบุจำนวนวัน"),
-    ("lookahead_days", "0", "ต้องเป็นจำนวนเต็ม 1–90"),
-    ("send_after", "25:00", "ต้องเป็นเวลา เช่น 08:00"),
-    ("send_after", "แปดโมง", "ต้องเป็นเวลา เช่น 08:00"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("days_before", "7,x", "ต้องเป็นจำนวนวันทำการ"),
+        ("days_before", "0", "ต้องเป็นจำนวนวันทำการ"),
+        ("days_before", "1,2,3,4,5,6", "ได้ไม่เกิน 5 ครั้ง"),
+        ("overdue_weekday", "7", "ต้องเป็นวันในสัปดาห์"),
+        ("escalate_after_days", "-1", "ไม่ใช่ตัวเลข"),
+        ("escalate_after_days", "400", "ต้องเป็นจำนวนเต็ม 0–365"),
+        ("lookahead_days", "", "โปรดระบุจำนวนวัน"),
+        ("lookahead_days", "0", "ต้องเป็นจำนวนเต็ม 1–90"),
+        ("send_after", "25:00", "ต้องเป็นเวลา เช่น 08:00"),
+        ("send_after", "แปดโมง", "ต้องเป็นเวลา เช่น 08:00"),
+    ],
+)
 def test_invalid_rules_are_refused_with_a_message_and_nothing_is_saved(world, login, field, value, message):
     client = login(world.admin)
 
@@ -193,8 +210,11 @@ def test_the_settings_page_needs_a_login(world, client):
 
 def digest_link(world) -> str:
     """The unsubscribe link as it appears in a real digest."""
-    [digest, *_] = [m for m in queue_digests(datetime(2023, 8, 21, 8, 5, tzinfo=BANGKOK))
-                    if m.kind == "digest_weekly" and m.user_id == world.manager.id]
+    [digest, *_] = [
+        m
+        for m in queue_digests(datetime(2023, 8, 21, 8, 5, tzinfo=BANGKOK))
+        if m.kind == "digest_weekly" and m.user_id == world.manager.id
+    ]
     db.session.commit()
     line = next(line for line in digest.body_text.splitlines() if "/unsubscribe/" in line)
     return "/unsubscribe/" + line.rsplit("/unsubscribe/", 1)[1]
@@ -233,8 +253,12 @@ def test_a_mail_clients_one_click_post_works(world, client):
 
     assert response.status_code == 200
     assert world.manager.digest_enabled is False
-    assert client.post(link, data="List-Unsubscribe=One-Click",
-                       content_type="application/x-www-form-urlencoded", csrf=False).status_code == 200
+    assert (
+        client.post(
+            link, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded", csrf=False
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoyfQ.forged-signature", "", "..."])

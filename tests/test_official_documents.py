@@ -4,6 +4,7 @@ body text at 16 pt; no line of a PDF, or of a DOCX as LibreOffice lays it out,
 ends inside a long Thai word or a year; the six-column measures table is on
 landscape pages; scores follow one rule. Pages are rendered to PNG under
 test-artifacts/ for a person to look at."""
+
 from __future__ import annotations
 
 import collections
@@ -119,8 +120,11 @@ def test_the_memo_pdf_is_an_official_document(banpet, chromium, tmp_path, artifa
     assert "๙๗ " not in text.replace("๙๗.", "")
     # The six-column measures table is printed across.
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "30", str(pdf)], capture_output=True, text=True).stdout
-    sizes = [re.search(r"size:\s+([\d.]+) x ([\d.]+) pts", line).groups() for line in info.splitlines()
-             if line.startswith("Page ") and " size:" in line]
+    sizes = [
+        re.search(r"size:\s+([\d.]+) x ([\d.]+) pts", line).groups()
+        for line in info.splitlines()
+        if line.startswith("Page ") and " size:" in line
+    ]
     orientations = ["across" if float(w) > float(h) else "upright" for w, h in sizes]
     assert orientations[0] == "upright" and orientations[-1] == "across", orientations
     pages = pdf_text(pdf, layout=False).split("\f")
@@ -142,6 +146,7 @@ def test_the_followup_report_pdf_is_an_official_document(banpet, chromium, tmp_p
 
 
 # -- DOCX as LibreOffice lays it out ------------------------------------------------------
+
 
 @pytest.fixture
 def libreoffice(tmp_path):
@@ -168,9 +173,20 @@ def libreoffice(tmp_path):
 
     def convert(docx: Path) -> Path:
         subprocess.run(
-            [binary, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-             "--convert-to", "pdf", "--outdir", str(docx.parent), str(docx)],
-            env=env, capture_output=True, check=True, timeout=240,
+            [
+                binary,
+                f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(docx.parent),
+                str(docx),
+            ],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=240,
         )
         return docx.with_suffix(".pdf")
 
@@ -193,9 +209,12 @@ def test_docx_in_libreoffice_breaks_lines_between_words_only(banpet, libreoffice
 
 # -- the units kept together ------------------------------------------------------------------
 
+
 def test_units_are_kept_together_in_html_and_docx():
-    html = keep_together('<p title="ระยะเวลา">ระยะเวลาดำเนินการ ๒๙ ก.ค. ๒๕๖๖ (E-Service) (นายสมชาย ใจดี)</p>'
-                         "<style>.a{}</style><textarea>ดำเนินการ</textarea>")
+    html = keep_together(
+        '<p title="ระยะเวลา">ระยะเวลาดำเนินการ ๒๙ ก.ค. ๒๕๖๖ (E-Service) (นายสมชาย ใจดี)</p>'
+        "<style>.a{}</style><textarea>ดำเนินการ</textarea>"
+    )
     assert html == (
         '<p title="ระยะเวลา"><span class="nw">ระยะเวลา</span><span class="nw">ดำเนินการ</span> '
         '<span class="nw">๒๙ ก.ค. ๒๕๖๖</span> <span class="nw">(E-Service)</span> '
@@ -210,11 +229,16 @@ def test_units_are_kept_together_in_html_and_docx():
 def test_scores_have_one_rule():
     from tracker.ita.services import format_score
 
-    assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == \
-        ["๙๗.๐๐", "๑๐๐", "๙๕.๑๐", "๐.๐๐"]
+    assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == [
+        "๙๗.๐๐",
+        "๑๐๐",
+        "๙๕.๑๐",
+        "๐.๐๐",
+    ]
 
 
 # -- the บันทึกข้อความ form: emblem, header, signature, endorsements, date, digits ---------------
+
 
 def emblem_png(size: int = 240) -> bytes:
     """A stand-in for the ครุฑ file an agency uploads: a gold disc on a transparent ground."""
@@ -226,23 +250,35 @@ def emblem_png(size: int = 240) -> bytes:
         row = bytearray([0])
         for x in range(size):
             inside = (x - size / 2) ** 2 + (y - size / 2) ** 2 <= (size / 2 - 4) ** 2
-            row += bytes((196, 32, 38, 255) if inside and abs(x - size / 2) < size / 8 else
-                         (212, 160, 23, 255) if inside else (0, 0, 0, 0))
+            row += bytes(
+                (196, 32, 38, 255)
+                if inside and abs(x - size / 2) < size / 8
+                else (212, 160, 23, 255)
+                if inside
+                else (0, 0, 0, 0)
+            )
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows)))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def upload_emblem(client, data: bytes = None, name: str = "garuda.png"):
     import io
 
-    return client.post("/admin/documents", data={"emblem": (io.BytesIO(data or emblem_png()), name),
-                                                 "thai_digits": "1"}, content_type="multipart/form-data")
+    return client.post(
+        "/admin/documents",
+        data={"emblem": (io.BytesIO(data or emblem_png()), name), "thai_digits": "1"},
+        content_type="multipart/form-data",
+    )
 
 
 def admin_client(plan, login):
@@ -250,8 +286,10 @@ def admin_client(plan, login):
     from tracker.demo import DEMO_PASSWORD
 
     admin = db.session.scalar(
-        __import__("sqlalchemy").select(User).where(User.organization_id == plan.organization_id,
-                                                    User.role == Role.admin))
+        __import__("sqlalchemy")
+        .select(User)
+        .where(User.organization_id == plan.organization_id, User.role == Role.admin)
+    )
     return login(admin, DEMO_PASSWORD)
 
 
@@ -266,11 +304,13 @@ def endorsement_chain(plan):
     from tracker.reports.signoff import acknowledge, submit_report
 
     org = plan.organization
-    levels = [("director@banpet.example", "สมศรี ตั้งใจ", "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ"),
-              ("manager@banpet.example", None, None),
-              ("deputy@banpet.example", "วิชัย รอบคอบ", "รองปลัดเทศบาล"),
-              ("vicemayor@banpet.example", "สุนทร ใจกว้าง", "รองนายกเทศมนตรี"),
-              ("mayor@banpet.example", "บุญมี ศรีสุข", "นายกเทศมนตรีตำบลบ้านเป็ด")]
+    levels = [
+        ("director@banpet.example", "สมศรี ตั้งใจ", "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ"),
+        ("manager@banpet.example", None, None),
+        ("deputy@banpet.example", "วิชัย รอบคอบ", "รองปลัดเทศบาล"),
+        ("vicemayor@banpet.example", "สุนทร ใจกว้าง", "รองนายกเทศมนตรี"),
+        ("mayor@banpet.example", "บุญมี ศรีสุข", "นายกเทศมนตรีตำบลบ้านเป็ด"),
+    ]
     chain = []
     for email, name, position in levels:
         user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -292,8 +332,9 @@ def pdf_pages(pdf: Path) -> list[str]:
     return [" ".join(page.split()) for page in pdf_text(pdf, layout=False).split("\f")]
 
 
-def test_the_memo_is_the_official_form_with_emblem_and_endorsements(banpet, chromium, login, runner, tmp_path,
-                                                                     artifacts_dir):
+def test_the_memo_is_the_official_form_with_emblem_and_endorsements(
+    banpet, chromium, login, runner, tmp_path, artifacts_dir
+):
     client = admin_client(banpet, login)
     # Until the emblem is uploaded, the admin is told on the document pages.
     assert "ยังไม่มีตราครุฑของหน่วยงาน" in client.get(f"/plans/{banpet.id}/memo").get_data(as_text=True)
@@ -303,30 +344,60 @@ def test_the_memo_is_the_official_form_with_emblem_and_endorsements(banpet, chro
     endorsement_chain(banpet)
 
     out = tmp_path / "memo.pdf"
-    result = runner.invoke(args=["analysis", "--org", "banpet", "--year", "2566", "--format", "pdf", "-o", str(out),
-                                 "--date", "12 ต.ค. 2565", "--number", "กยง 494/2565",
-                                 "--addressee", "นายกเทศมนตรีตำบลบ้านเป็ด"])
+    result = runner.invoke(
+        args=[
+            "analysis",
+            "--org",
+            "banpet",
+            "--year",
+            "2566",
+            "--format",
+            "pdf",
+            "-o",
+            str(out),
+            "--date",
+            "12 ต.ค. 2565",
+            "--number",
+            "กยง 494/2565",
+            "--addressee",
+            "นายกเทศมนตรีตำบลบ้านเป็ด",
+        ]
+    )
     assert result.exit_code == 0, result.output
     shutil.copy(out, artifacts_dir / "official-memo-form.pdf")
     check_pdf(out)
     # The emblem is an image on page 1, 1.5 cm high (at most a little more than 40 pt).
-    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(out)], capture_output=True,
-                            text=True, check=True).stdout.splitlines()[2:]
+    images = subprocess.run(
+        ["pdfimages", "-list", "-f", "1", "-l", "1", str(out)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
     assert len(images) >= 1 and images[0].split()[3:5] == ["240", "240"], images
     pages = pdf_pages(out)
     first = pages[0]
-    for expected in ("บันทึกข้อความ", "ส่วนราชการ งานบริการและเผยแพร่วิชาการ", "ที่ กยง ๔๙๔/๒๕๖๕",
-                     "วันที่ ๑๒ ตุลาคม ๒๕๖๕", "เรื่อง รายงานการวิเคราะห์ผลการประเมิน",
-                     "เรียน นายกเทศมนตรีตำบลบ้านเป็ด"):
+    for expected in (
+        "บันทึกข้อความ",
+        "ส่วนราชการ งานบริการและเผยแพร่วิชาการ",
+        "ที่ กยง ๔๙๔/๒๕๖๕",
+        "วันที่ ๑๒ ตุลาคม ๒๕๖๕",
+        "เรื่อง รายงานการวิเคราะห์ผลการประเมิน",
+        "เรียน นายกเทศมนตรีตำบลบ้านเป็ด",
+    ):
         assert expected in first, expected
     everything = " ".join(pages)
     # The signature: name in parentheses, then the position; no role in brackets.
     assert "(ลงชื่อ)" in first and "(ผู้ดูแลระบบ)" not in everything
     # The endorsements in order, each with its comment and date; those to come keep lines to fill in.
-    order = ["ความเห็นผู้อำนวยการกองยุทธศาสตร์และงบประมาณ เห็นควรเสนอปลัดเทศบาลเพื่อโปรดพิจารณา",
-             "(สมศรี ตั้งใจ)", "๑๓ ตุลาคม ๒๕๖๕", "ความเห็นปลัดเทศบาล ทราบ เห็นควรเผยแพร่", "๑๔ ตุลาคม ๒๕๖๕",
-             "ความเห็นรองปลัดเทศบาล ....", "(วิชัย รอบคอบ)", "ความเห็นรองนายกเทศมนตรี ....",
-             "ความเห็นนายกเทศมนตรีตำบลบ้านเป็ด ....", "(บุญมี ศรีสุข)"]
+    order = [
+        "ความเห็นผู้อำนวยการกองยุทธศาสตร์และงบประมาณ เห็นควรเสนอปลัดเทศบาลเพื่อโปรดพิจารณา",
+        "(สมศรี ตั้งใจ)",
+        "๑๓ ตุลาคม ๒๕๖๕",
+        "ความเห็นปลัดเทศบาล ทราบ เห็นควรเผยแพร่",
+        "๑๔ ตุลาคม ๒๕๖๕",
+        "ความเห็นรองปลัดเทศบาล ....",
+        "(วิชัย รอบคอบ)",
+        "ความเห็นรองนายกเทศมนตรี ....",
+        "ความเห็นนายกเทศมนตรีตำบลบ้านเป็ด ....",
+        "(บุญมี ศรีสุข)",
+    ]
     positions = [everything.find(text) for text in order]
     assert -1 not in positions and positions == sorted(positions), list(zip(order, positions))
     # Thai digits only (the organization's default), one kind in the whole document.
@@ -358,8 +429,9 @@ def test_continuation_markers_quote_the_next_page(banpet, chromium, tmp_path, ar
         assert "ประเด็นที่เป็นข้อบกพร่อง" not in marker and "ปีงบประมาณพ.ศ." not in opening[:16], marker
     assert marker_of(raw[-1]) is None  # nothing continues after the last page
     # The seed's marker: the measures table continues with its next row.
-    assert any(marker_of(page).startswith("/ ๒) โครงการ") for page in raw[:-1] if marker_of(page)), \
-        [marker_of(page) for page in raw]
+    assert any(marker_of(page).startswith("/ ๒) โครงการ") for page in raw[:-1] if marker_of(page)), [
+        marker_of(page) for page in raw
+    ]
     render_pngs(out, artifacts_dir, "official-memo-markers")
 
 
@@ -381,14 +453,41 @@ def test_a_memo_without_a_date_is_not_printed(banpet, login, runner, tmp_path):
     assert refused.status_code == 400 and "กรอกวันที่ของบันทึกข้อความ" in refused.get_data(as_text=True)
     assert build_memo(banpet).header.reference == "กยง ๔๙๔/๒๕๖๕"  # nothing saved
     # The covering memo of the follow-up report asks for its date too.
-    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--as-of", "2023-03-31",
-                                 "--format", "pdf", "-o", str(tmp_path / "cover.pdf"), "--cover"])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "banpet",
+            "--year",
+            "2566",
+            "--as-of",
+            "2023-03-31",
+            "--format",
+            "pdf",
+            "-o",
+            str(tmp_path / "cover.pdf"),
+            "--cover",
+        ]
+    )
     assert result.exit_code == 2 and "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง" in result.output
     response = client.post(f"/plans/{banpet.id}/report/cover", data={"as_of": "2023-03-31", "format": "pdf"})
     assert response.status_code == 400 and "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง" in response.get_data(as_text=True)
     # Header options belong to the covering memo only.
-    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--format", "pdf",
-                                 "-o", str(tmp_path / "r.pdf"), "--date", "5/4/2566"])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "banpet",
+            "--year",
+            "2566",
+            "--format",
+            "pdf",
+            "-o",
+            str(tmp_path / "r.pdf"),
+            "--date",
+            "5/4/2566",
+        ]
+    )
     assert result.exit_code == 2 and "--cover" in result.output
 
 
@@ -398,19 +497,45 @@ def test_the_covering_memo_of_the_report(banpet, chromium, libreoffice, login, r
     findings = tmp_path / "findings.txt"
     findings.write_text("มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ\n", encoding="utf-8")
     out = tmp_path / "cover.pdf"
-    result = runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--round", "6", "--format", "pdf",
-                                 "-o", str(out), "--cover", "--date", "5 เม.ย. 2566", "--number", "กยง 501/2566",
-                                 "--findings", str(findings)])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "banpet",
+            "--year",
+            "2566",
+            "--round",
+            "6",
+            "--format",
+            "pdf",
+            "-o",
+            str(out),
+            "--cover",
+            "--date",
+            "5 เม.ย. 2566",
+            "--number",
+            "กยง 501/2566",
+            "--findings",
+            str(findings),
+        ]
+    )
     assert result.exit_code == 0, result.output
     shutil.copy(out, artifacts_dir / "official-cover.pdf")
     check_pdf(out)
     images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout.splitlines()[2:]
     assert images and images[0].split()[0] == "1"  # the emblem, on page 1
     text = " ".join(pdf_pages(out))
-    for expected in ("บันทึกข้อความ", "ที่ กยง ๕๐๑/๒๕๖๖", "วันที่ ๕ เมษายน ๒๕๖๖",
-                     "เรื่อง รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน",
-                     "ปีงบประมาณ พ.ศ. ๒๕๖๖ รอบ ๖ เดือน", "เรียน นายกเทศมนตรีตำบลบ้านเป็ด",
-                     "ข้อมูล ณ วันที่ ๓๑ มีนาคม ๒๕๖๖", "มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ", "(ลงชื่อ)"):
+    for expected in (
+        "บันทึกข้อความ",
+        "ที่ กยง ๕๐๑/๒๕๖๖",
+        "วันที่ ๕ เมษายน ๒๕๖๖",
+        "เรื่อง รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน",
+        "ปีงบประมาณ พ.ศ. ๒๕๖๖ รอบ ๖ เดือน",
+        "เรียน นายกเทศมนตรีตำบลบ้านเป็ด",
+        "ข้อมูล ณ วันที่ ๓๑ มีนาคม ๒๕๖๖",
+        "มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ",
+        "(ลงชื่อ)",
+    ):
         assert expected in text, expected
     assert not re.search(r"[0-9]", text)
     lines = [line.strip() for line in pdf_text(out, layout=False).splitlines() if line.strip()]
@@ -419,8 +544,10 @@ def test_the_covering_memo_of_the_report(banpet, chromium, libreoffice, login, r
         assert not (before.endswith("ส่ง") and after.startswith("เสริม")), (before, after)
     render_pngs(out, artifacts_dir, "official-cover")
     # The web form gives the same memo as DOCX; LibreOffice shows the emblem and Thai digits.
-    response = client.post(f"/plans/{banpet.id}/report/cover", data={
-        "as_of": "2023-03-31", "format": "docx", "memo_date": "5/4/2566", "reference": "กยง ๕๐๑/๒๕๖๖"})
+    response = client.post(
+        f"/plans/{banpet.id}/report/cover",
+        data={"as_of": "2023-03-31", "format": "docx", "memo_date": "5/4/2566", "reference": "กยง ๕๐๑/๒๕๖๖"},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     docx = tmp_path / "cover.docx"
     docx.write_bytes(response.data)
@@ -432,8 +559,7 @@ def test_the_covering_memo_of_the_report(banpet, chromium, libreoffice, login, r
     render_pngs(pdf, artifacts_dir, "official-cover-libreoffice")
 
 
-def test_thai_digits_by_default_and_arabic_when_the_organization_chooses(banpet, chromium, login, runner,
-                                                                          tmp_path):
+def test_thai_digits_by_default_and_arabic_when_the_organization_chooses(banpet, chromium, login, runner, tmp_path):
     from tracker.reports.memo_docx import memo_docx as write_docx
 
     client = admin_client(banpet, login)
@@ -441,8 +567,24 @@ def test_thai_digits_by_default_and_arabic_when_the_organization_chooses(banpet,
     page = client.get(f"/plans/{banpet.id}/report?as_of=2023-08-01").get_data(as_text=True)
     assert "ข้อมูล ณ วันที่ ๑ สิงหาคม ๒๕๖๖" in page
     out = tmp_path / "report.html"
-    assert runner.invoke(args=["report", "--org", "banpet", "--year", "2566", "--as-of", "2023-08-01",
-                               "--format", "html", "-o", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=[
+                "report",
+                "--org",
+                "banpet",
+                "--year",
+                "2566",
+                "--as-of",
+                "2023-08-01",
+                "--format",
+                "html",
+                "-o",
+                str(out),
+            ]
+        ).exit_code
+        == 0
+    )
     assert "ข้อมูล ณ วันที่ ๑ สิงหาคม ๒๕๖๖" in html_text_of(out.read_text(encoding="utf-8"))
     # An organization that chooses Arabic digits gets them everywhere in each document.
     response = client.post("/admin/documents", data={})
@@ -470,8 +612,10 @@ def html_text_of(html: str) -> str:
 
 def test_emblem_upload_is_checked_like_evidence(banpet, login, app):
     client = admin_client(banpet, login)
-    for data, name, message in ((b"%PDF-1.4 not an image", "garuda.png", "ไม่ตรงกับนามสกุล"),
-                                (emblem_png(), "garuda.gif", "ต้องเป็นไฟล์ภาพ .png หรือ .jpg")):
+    for data, name, message in (
+        (b"%PDF-1.4 not an image", "garuda.png", "ไม่ตรงกับนามสกุล"),
+        (emblem_png(), "garuda.gif", "ต้องเป็นไฟล์ภาพ .png หรือ .jpg"),
+    ):
         response = upload_emblem(client, data, name)
         assert response.status_code == 400 and message in response.get_data(as_text=True), name
     db.session.expire_all()

@@ -1,5 +1,6 @@
 """The outbox pages: admins of the organization only, what was (or would be) sent,
 resend of failed messages, and the .eml download."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,8 +40,12 @@ def message(world):
 
 
 def urls(message_id: int) -> list[tuple[str, str]]:
-    return [("get", "/admin/outbox"), ("get", f"/admin/outbox/{message_id}"),
-            ("get", f"/admin/outbox/{message_id}.eml"), ("post", f"/admin/outbox/{message_id}/resend")]
+    return [
+        ("get", "/admin/outbox"),
+        ("get", f"/admin/outbox/{message_id}"),
+        ("get", f"/admin/outbox/{message_id}.eml"),
+        ("post", f"/admin/outbox/{message_id}/resend"),
+    ]
 
 
 @pytest.mark.parametrize("role", ["manager", "owner_palad", "viewer"])
@@ -84,8 +89,8 @@ def test_the_list_filters_by_status_and_pages(world, login, no_mail_server):
     assert page2.count('href="/admin/outbox/') == 5
     captured = client.get("/admin/outbox?status=captured").get_data(as_text=True)
     assert "จาก 3 ข้อความ" in captured
-    assert all(f"/admin/outbox/{r.id}\"" in captured for r in rows[:3])
-    assert f"/admin/outbox/{rows[3].id}\"" not in captured
+    assert all(f'/admin/outbox/{r.id}"' in captured for r in rows[:3])
+    assert f'/admin/outbox/{rows[3].id}"' not in captured
     assert "TRACKER_MAIL_SERVER" in captured  # says why nothing is sent
 
     bad = client.get("/admin/outbox?status=lost")
@@ -95,8 +100,13 @@ def test_the_list_filters_by_status_and_pages(world, login, no_mail_server):
 def test_a_message_page_shows_what_is_sent_and_why(world, login, mail_config, smtp_sink):
     step = world.step(world.m1, 1)
     html = '<p>เรียนเจ้าหน้าที่</p><script>alert("x")</script>'
-    [row] = queue(1, organization_id=world.org.id, recipient_name="เจ้าหน้าที่สำนักปลัด", body_html=html,
-                  items=[ItemSpec(step.id, "before:7", date(2023, 7, 21), date(2023, 7, 31))])
+    [row] = queue(
+        1,
+        organization_id=world.org.id,
+        recipient_name="เจ้าหน้าที่สำนักปลัด",
+        body_html=html,
+        items=[ItemSpec(step.id, "before:7", date(2023, 7, 21), date(2023, 7, 31))],
+    )
     smtp_sink.answer("550 5.1.1 user unknown")
     deliver(NOW, sender_id="web-1:42")
 
@@ -126,7 +136,12 @@ def test_resending_a_failed_message_queues_it_again_and_journals_it(world, login
     row = fresh(row)
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.pending, 0, None)
     entry = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "outbox")).one()
-    assert (entry.action, entry.old_value, entry.new_value, entry.actor_id) == ("resend", "failed", "pending", world.admin.id)
+    assert (entry.action, entry.old_value, entry.new_value, entry.actor_id) == (
+        "resend",
+        "failed",
+        "pending",
+        world.admin.id,
+    )
     smtp_sink.accept()
     assert deliver().sent == [row.id]  # queued again as of the click, i.e. the real clock
     assert smtp_sink.message_ids() == {row.message_id: 1}
@@ -191,4 +206,4 @@ def test_admins_of_another_organization_have_their_own_outbox(world, login):
 
     page = login(admin2).get("/admin/outbox").get_data(as_text=True)
 
-    assert f"/admin/outbox/{theirs.id}\"" in page and f"/admin/outbox/{mine.id}\"" not in page
+    assert f'/admin/outbox/{theirs.id}"' in page and f'/admin/outbox/{mine.id}"' not in page

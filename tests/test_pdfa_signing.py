@@ -4,6 +4,7 @@ PAdES signature when the admin has stored its certificate (PKCS#12, kept encrypt
 
 veraPDF (Java, not on PyPI or Debian) does not run here: the PDF/A parts are read with
 pikepdf. Signatures are validated with pyHanko against a CA the test makes itself."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,6 +45,7 @@ def need_chromium() -> None:
 
 # -- a certificate authority of the test's own -----------------------------------------------
 
+
 def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "TH"), x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
@@ -53,24 +55,59 @@ def pki():
     """(CA certificate, PKCS#12 of the organization's key and certificate issued by the CA)."""
     start = datetime(2023, 1, 1, tzinfo=UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = (x509.CertificateBuilder().subject_name(_name("Test Root CA")).issuer_name(_name("Test Root CA"))
-          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(start)
-          .not_valid_after(start + timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test Root CA"))
+        .issuer_name(_name("Test Root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    leaf = (x509.CertificateBuilder().subject_name(_name("เทศบาลตำบลทดสอบ")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(2).not_valid_before(start)
-            .not_valid_after(start + timedelta(days=3650))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_cert_sign=False,
-                                         crl_sign=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(ca_key, hashes.SHA256()))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name("เทศบาลตำบลทดสอบ"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     p12 = pkcs12.serialize_key_and_certificates(
-        b"org", key, leaf, [ca], serialization.BestAvailableEncryption(P12_PASSWORD.encode("utf-8")))
+        b"org", key, leaf, [ca], serialization.BestAvailableEncryption(P12_PASSWORD.encode("utf-8"))
+    )
     return ca, p12
 
 
@@ -90,6 +127,7 @@ def journal(entity: str) -> list[JournalEntry]:
 
 
 # -- PDF/A -------------------------------------------------------------------------------------
+
 
 def test_a_printed_pdf_is_pdfa_2b_with_its_fonts_embedded(world, tmp_path):
     need_chromium()
@@ -119,18 +157,28 @@ def test_a_printed_pdf_is_pdfa_2b_with_its_fonts_embedded(world, tmp_path):
 
 # -- storing the certificate -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("upload", "password", "message"), [
-    (b"not a certificate at all", P12_PASSWORD, "ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง"),
-    (None, "ผิด", "ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง"),
-    (b"", P12_PASSWORD, "โปรดเลือกไฟล์ใบรับรอง"),
-])
+
+@pytest.mark.parametrize(
+    ("upload", "password", "message"),
+    [
+        (b"not a certificate at all", P12_PASSWORD, "ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง"),
+        (None, "ผิด", "ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง"),
+        (b"", P12_PASSWORD, "โปรดเลือกไฟล์ใบรับรอง"),
+    ],
+)
 def test_the_upload_refuses_a_wrong_password_or_another_file_and_stores_nothing(
-        world, login, pki, upload, password, message):
+    world, login, pki, upload, password, message
+):
     _ca, p12 = pki
     admin = login(world.admin)
-    response = admin.post("/admin/signing", data={
-        "p12": (io.BytesIO(p12 if upload is None else upload), "org.p12"), "password": password,
-    }, content_type="multipart/form-data")
+    response = admin.post(
+        "/admin/signing",
+        data={
+            "p12": (io.BytesIO(p12 if upload is None else upload), "org.p12"),
+            "password": password,
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and "Traceback" not in page
@@ -141,15 +189,20 @@ def test_the_upload_refuses_a_wrong_password_or_another_file_and_stores_nothing(
 
 def test_the_certificate_is_stored_encrypted_and_only_admins_store_it(world, login, pki):
     _ca, p12 = pki
-    assert login(world.manager).post("/admin/signing", data={
-        "p12": (io.BytesIO(p12), "org.p12"), "password": P12_PASSWORD}, content_type="multipart/form-data",
+    assert login(world.manager).post(
+        "/admin/signing",
+        data={"p12": (io.BytesIO(p12), "org.p12"), "password": P12_PASSWORD},
+        content_type="multipart/form-data",
     ).status_code in (302, 403)
     db.session.rollback()
     assert db.session.scalars(sa.select(SigningCertificate)).all() == []
 
     admin = login(world.admin)
-    response = admin.post("/admin/signing", data={
-        "p12": (io.BytesIO(p12), "org.p12"), "password": P12_PASSWORD}, content_type="multipart/form-data")
+    response = admin.post(
+        "/admin/signing",
+        data={"p12": (io.BytesIO(p12), "org.p12"), "password": P12_PASSWORD},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = admin.get("/admin/signing").get_data(as_text=True)
     assert "CN=เทศบาลตำบลทดสอบ,C=TH" in page and "CN=Test Root CA,C=TH" in page
@@ -168,14 +221,16 @@ def test_the_certificate_is_stored_encrypted_and_only_admins_store_it(world, log
 
 # -- signing published PDFs ------------------------------------------------------------------------
 
+
 def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world, login, pki, app, artifacts_dir):
     need_chromium()
     ca, p12 = pki
     signing.store_certificate(world.org, world.admin, p12, P12_PASSWORD, NOW)
     db.session.commit()
     admin = login(world.admin)
-    response = admin.post(f"/plans/{world.plan.id}/publish",
-                          data={"kind": "followup", "format": ["pdf"], "round": "6", "as_of": ""})
+    response = admin.post(
+        f"/plans/{world.plan.id}/publish", data={"kind": "followup", "format": ["pdf"], "round": "6", "as_of": ""}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.rollback()
     [report] = db.session.scalars(sa.select(PublishedReport)).all()
@@ -194,7 +249,7 @@ def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world,
 
     # One byte changed inside the signed document (same length, so the file still opens).
     at = body.index(b"ITA tracker")
-    changed = body[:at] + b"X" + body[at + 1:]
+    changed = body[:at] + b"X" + body[at + 1 :]
     broken = validate(changed, ca)
     assert not broken.intact and not broken.bottom_line
 
@@ -207,11 +262,17 @@ def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world,
 def pki_other_ca() -> x509.Certificate:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     start = datetime(2023, 1, 1, tzinfo=UTC)
-    return (x509.CertificateBuilder().subject_name(_name("Other CA")).issuer_name(_name("Other CA"))
-            .public_key(key.public_key()).serial_number(9).not_valid_before(start)
-            .not_valid_after(start + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name("Other CA"))
+        .issuer_name(_name("Other CA"))
+        .public_key(key.public_key())
+        .serial_number(9)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
 
 
 def test_without_a_certificate_the_published_pdf_is_unsigned(world, app):

@@ -1,4 +1,5 @@
 """Reading plan files: the YAML form, its validation and the due-date spreading rule."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -70,10 +71,10 @@ def test_another_organizations_plan_reads_with_exact_dates_and_owners():
     assert (m3.period_start, m3.period_end) == (date(2024, 5, 15), date(2024, 8, 31))
     assert [s.due for s in m1.steps] == [
         date(2023, 11, 21),  # spread before the given 15 Jan
-        date(2024, 1, 15),   # given as "๑๕ ม.ค. ๒๕๖๗"
-        date(2024, 2, 1),    # spread between 15 Jan and 20 Feb
-        date(2024, 2, 20),   # given as ISO
-        date(2024, 3, 29),   # last business day of March 2024 (31st is a Sunday)
+        date(2024, 1, 15),  # given as "๑๕ ม.ค. ๒๕๖๗"
+        date(2024, 2, 1),  # spread between 15 Jan and 20 Feb
+        date(2024, 2, 20),  # given as ISO
+        date(2024, 3, 29),  # last business day of March 2024 (31st is a Sunday)
     ]
     assert [s.owner for s in m1.steps] == [None, "กองคลัง", None, None, None]
     assert [(s.start, s.due) for s in m2.steps] == [
@@ -210,9 +211,16 @@ def test_duplicate_keys_are_reported_with_their_line():
         ({"title: แผนทดสอบ\n": ""}, "title", "title is required"),
         ({"slug: example": "slug: x"}, "organization.slug", "2-64"),
         ({"owner: สำนักปลัด": "owner: ''"}, "weaknesses[1].measures[1].owner", "must not be empty"),
-        ({"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01}"}, "weaknesses[1].measures[1].period.end", "end is required"),
-        ({"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01, end: 2023-09-30, ned: 1}"},
-         "weaknesses[1].measures[1].period.ned", "unknown key"),
+        (
+            {"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01}"},
+            "weaknesses[1].measures[1].period.end",
+            "end is required",
+        ),
+        (
+            {"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01, end: 2023-09-30, ned: 1}"},
+            "weaknesses[1].measures[1].period.ned",
+            "unknown key",
+        ),
         ({"weaknesses:": "status: finished\nweaknesses:"}, "status", "draft, active or closed"),
     ],
 )
@@ -225,9 +233,21 @@ def test_single_mistakes_are_named(replace, place, words):
 @pytest.mark.parametrize(
     "steps, place, words",
     [
-        ("          - {title: ก, due: 2023-06-30}", "weaknesses[1].measures[1].steps[1].due", "outside the measure's period"),
-        ("          - {title: ก, due: 2023-07-10 09:00:00}", "weaknesses[1].measures[1].steps[1].due", "without a time"),
-        ("          - {title: ก, start: 2023-09-01, due: 2023-08-01}", "weaknesses[1].measures[1].steps[1].start", "after the due date"),
+        (
+            "          - {title: ก, due: 2023-06-30}",
+            "weaknesses[1].measures[1].steps[1].due",
+            "outside the measure's period",
+        ),
+        (
+            "          - {title: ก, due: 2023-07-10 09:00:00}",
+            "weaknesses[1].measures[1].steps[1].due",
+            "without a time",
+        ),
+        (
+            "          - {title: ก, start: 2023-09-01, due: 2023-08-01}",
+            "weaknesses[1].measures[1].steps[1].start",
+            "after the due date",
+        ),
         ("          - {title: ก, assignee: nobody}", "weaknesses[1].measures[1].steps[1].assignee", "invalid email"),
         ("          - {title: ก, owner: [x]}", "weaknesses[1].measures[1].steps[1].owner", "must be text"),
         ("          - {titel: ก}", "weaknesses[1].measures[1].steps[1].titel", "did you mean 'title'"),
@@ -256,7 +276,10 @@ def test_step_details_and_defaults():
     assert spec.status is PlanStatus.draft
     assert first.start == date(2023, 7, 1) and first.owner is None
     assert (second.start, second.due, second.owner, second.assignee) == (
-        date(2023, 8, 1), date(2023, 8, 15), "กองคลัง", "a@x.go.th"
+        date(2023, 8, 1),
+        date(2023, 8, 15),
+        "กองคลัง",
+        "a@x.go.th",
     )
     assert third.due == date(2023, 9, 29)
     assert first.due < second.due
@@ -266,13 +289,45 @@ def test_step_details_and_defaults():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_yaml_bits = st.sampled_from([
-    "organization:", " {name: x, slug: ab, province: y}", "fiscal_year:", " 2566", " ๒๕๖๖", "title:", " t",
-    "weaknesses:", "\n  - title: w", "\n    measures:", "\n      - title: m", "\n        owner: o",
-    "\n        period: ", "ก.ค. - ก.ย. ๒๕๖๖", "{start: 2023-07-01, end: 2023-02-30}", "\n        steps:",
-    "\n          - s", "\n          - {title: s, due: 2023-13-01}", "\n", ": ", "[", "]", "{", "}", "- ", "&a", "*a",
-    "!!binary", "2023-07-01", "~", "'", '"', "#", "\t", "  ",
-])
+_yaml_bits = st.sampled_from(
+    [
+        "organization:",
+        " {name: x, slug: ab, province: y}",
+        "fiscal_year:",
+        " 2566",
+        " ๒๕๖๖",
+        "title:",
+        " t",
+        "weaknesses:",
+        "\n  - title: w",
+        "\n    measures:",
+        "\n      - title: m",
+        "\n        owner: o",
+        "\n        period: ",
+        "ก.ค. - ก.ย. ๒๕๖๖",
+        "{start: 2023-07-01, end: 2023-02-30}",
+        "\n        steps:",
+        "\n          - s",
+        "\n          - {title: s, due: 2023-13-01}",
+        "\n",
+        ": ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "- ",
+        "&a",
+        "*a",
+        "!!binary",
+        "2023-07-01",
+        "~",
+        "'",
+        '"',
+        "#",
+        "\t",
+        "  ",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,6 +7,7 @@ a national user reads all. Both only read. The overview /province has one
 row per organization for a fiscal year, computed by a fixed number of
 aggregate queries however many organizations there are.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,9 +36,17 @@ def frozen(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
-def make_org(slug: str, name: str, province: str, *, statuses: list[StepStatus] | None = None,
-             year: int = 2566, due: date = date(2023, 7, 31), activity: datetime | None = None,
-             plan_status: PlanStatus = PlanStatus.active) -> Organization:
+def make_org(
+    slug: str,
+    name: str,
+    province: str,
+    *,
+    statuses: list[StepStatus] | None = None,
+    year: int = 2566,
+    due: date = date(2023, 7, 31),
+    activity: datetime | None = None,
+    plan_status: PlanStatus = PlanStatus.active,
+) -> Organization:
     """An organization; with `statuses`, a plan of `year` with one step per status, all due on `due`.
     `activity`: when work on its first step was last recorded (a journal entry)."""
     org = Organization(name=name, slug=slug, province=province)
@@ -45,19 +54,33 @@ def make_org(slug: str, name: str, province: str, *, statuses: list[StepStatus] 
     if statuses is not None:
         dept = Department(organization=org, name="สำนักปลัด")
         plan = Plan(organization=org, fiscal_year=year, title=f"แผน {name} {year}", status=plan_status)
-        measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                          owner_department=dept, period_start=date(2022, 10, 1), period_end=date(2023, 9, 30))
+        measure = Measure(
+            weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+            order=1,
+            title="มาตรการ",
+            owner_department=dept,
+            period_start=date(2022, 10, 1),
+            period_end=date(2023, 9, 30),
+        )
         steps = [
-            Step(measure=measure, order=order, title=f"ขั้นตอน {order}", owner_department=dept,
-                 start_date=date(2022, 10, 3), due_date=due, status=status,
-                 completed_at=NOW - timedelta(days=3) if status is S.done else None)
+            Step(
+                measure=measure,
+                order=order,
+                title=f"ขั้นตอน {order}",
+                owner_department=dept,
+                start_date=date(2022, 10, 3),
+                due_date=due,
+                status=status,
+                completed_at=NOW - timedelta(days=3) if status is S.done else None,
+            )
             for order, status in enumerate(statuses, start=1)
         ]
         db.session.add_all([dept, plan, *steps])
         db.session.flush()
         if activity is not None:
-            record_step(steps[0], "status", None, field="status", old="not_started", new=steps[0].status.value,
-                        at=activity)
+            record_step(
+                steps[0], "status", None, field="status", old="not_started", new=steps[0].status.value, at=activity
+            )
     db.session.flush()
     return org
 
@@ -72,10 +95,21 @@ def make_office(slug: str, province: str, email: str, role: Role = Role.provinci
 def province(world):
     """ขอนแก่น: testorg (world: 5 steps, none started) + three more; อุดรธานี: one; and three offices."""
     orgs = {
-        "started": make_org("banpet", "เทศบาลตำบลบ้านเป็ด", "ขอนแก่น", statuses=[S.done, S.done, S.in_progress, S.not_started],
-                            activity=datetime(2023, 7, 20, 4, 0, tzinfo=UTC)),
-        "cancelled": make_org("phra-lap", "อบต.พระลับ", "ขอนแก่น", statuses=[S.done, S.cancelled, S.not_started],
-                              due=date(2023, 9, 29), activity=datetime(2023, 6, 1, 4, 0, tzinfo=UTC)),
+        "started": make_org(
+            "banpet",
+            "เทศบาลตำบลบ้านเป็ด",
+            "ขอนแก่น",
+            statuses=[S.done, S.done, S.in_progress, S.not_started],
+            activity=datetime(2023, 7, 20, 4, 0, tzinfo=UTC),
+        ),
+        "cancelled": make_org(
+            "phra-lap",
+            "อบต.พระลับ",
+            "ขอนแก่น",
+            statuses=[S.done, S.cancelled, S.not_started],
+            due=date(2023, 9, 29),
+            activity=datetime(2023, 6, 1, 4, 0, tzinfo=UTC),
+        ),
         "no_plan": make_org("tha-phra", "อบต.ท่าพระ", "ขอนแก่น"),
         "elsewhere": make_org("udon", "เทศบาลนครอุดรธานี", "อุดรธานี", statuses=[S.done]),
     }
@@ -83,8 +117,13 @@ def province(world):
     udon_provincial = make_office("sthj-udon", "อุดรธานี", "provincial@udon.go.th")
     national = make_office("dla", "", "national@dla.go.th", Role.national)
     db.session.commit()
-    return {**orgs, "world": world.org, "provincial": provincial, "udon_provincial": udon_provincial,
-            "national": national}
+    return {
+        **orgs,
+        "world": world.org,
+        "provincial": provincial,
+        "udon_provincial": udon_provincial,
+        "national": national,
+    }
 
 
 def table_names(page: str) -> list[str]:
@@ -94,7 +133,9 @@ def table_names(page: str) -> list[str]:
 
 def row_cells(page: str, name: str) -> list[str]:
     """The text of each cell of the organization's row."""
-    row = re.search(rf"<tr[^>]*>\s*<td><a href=\"/province/organizations/\d+\">{re.escape(name)}</a>.*?</tr>", page, re.S)
+    row = re.search(
+        rf"<tr[^>]*>\s*<td><a href=\"/province/organizations/\d+\">{re.escape(name)}</a>.*?</tr>", page, re.S
+    )
     assert row, f"no row for {name}"
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
     return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
@@ -108,6 +149,7 @@ def stat(page: str, heading: str) -> str:
 
 # -- the roles -------------------------------------------------------------------------
 
+
 def test_the_oversight_roles_have_thai_labels_and_are_not_an_organizations_to_give():
     assert Role.provincial.label == "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด (provincial)"
     assert Role.national.label == "กรมส่งเสริมการปกครองท้องถิ่น (national)"
@@ -116,13 +158,20 @@ def test_the_oversight_roles_have_thai_labels_and_are_not_an_organizations_to_gi
 
 
 def test_readable_organizations_per_role(province, world):
-    kk = {world.org.id, province["started"].id, province["cancelled"].id, province["no_plan"].id,
-          province["provincial"].organization_id}
+    kk = {
+        world.org.id,
+        province["started"].id,
+        province["cancelled"].id,
+        province["no_plan"].id,
+        province["provincial"].organization_id,
+    }
     assert access.readable_organization_ids(world.admin) == {world.org.id}
     assert access.readable_organization_ids(world.owner_palad) == {world.org.id}
     assert access.readable_organization_ids(province["provincial"]) == kk
     assert access.readable_organization_ids(province["udon_provincial"]) == {
-        province["elsewhere"].id, province["udon_provincial"].organization_id}
+        province["elsewhere"].id,
+        province["udon_provincial"].organization_id,
+    }
     assert access.readable_organization_ids(province["national"]) is None
     for org_id in kk:
         assert access.can_read_org(province["provincial"], org_id)
@@ -163,15 +212,25 @@ def test_province_names_match_without_stray_spaces(world):
 
 # -- the operator's commands -------------------------------------------------------------
 
+
 def test_org_create_and_list(runner, app):
-    result = runner.invoke(args=["org", "create", "--slug", "sthj-khonkaen", "--name", "สถจ.ขอนแก่น",
-                                 "--province", "ขอนแก่น"])
+    result = runner.invoke(
+        args=["org", "create", "--slug", "sthj-khonkaen", "--name", "สถจ.ขอนแก่น", "--province", "ขอนแก่น"]
+    )
     assert result.exit_code == 0, result.output
     assert "สร้างองค์กร สถจ.ขอนแก่น (sthj-khonkaen) จังหวัดขอนแก่น แล้ว" in result.output
-    assert runner.invoke(args=["org", "create", "--slug", "banpet", "--name", "  เทศบาลตำบล   บ้านเป็ด ",
-                               "--province", "ขอนแก่น"]).exit_code == 0
-    assert runner.invoke(args=["org", "create", "--slug", "udon", "--name", "เทศบาลนครอุดรธานี",
-                               "--province", "อุดรธานี"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["org", "create", "--slug", "banpet", "--name", "  เทศบาลตำบล   บ้านเป็ด ", "--province", "ขอนแก่น"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(
+            args=["org", "create", "--slug", "udon", "--name", "เทศบาลนครอุดรธานี", "--province", "อุดรธานี"]
+        ).exit_code
+        == 0
+    )
 
     listing = runner.invoke(args=["org", "list", "--json"])
     assert listing.exit_code == 0, listing.output
@@ -188,11 +247,14 @@ def test_org_create_and_list(runner, app):
         assert entry.action == "create" and entry.note == "tracker org create"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--slug", "Bad Slug", "--name", "x", "--province", "ขอนแก่น"], "the slug must be 2-64 characters"),
-    (["--slug", "ok-slug", "--name", "   ", "--province", "ขอนแก่น"], "the name is required"),
-    (["--slug", "ok-slug", "--name", "x", "--province", "ข" * 101], "longer than 100"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--slug", "Bad Slug", "--name", "x", "--province", "ขอนแก่น"], "the slug must be 2-64 characters"),
+        (["--slug", "ok-slug", "--name", "   ", "--province", "ขอนแก่น"], "the name is required"),
+        (["--slug", "ok-slug", "--name", "x", "--province", "ข" * 101], "longer than 100"),
+    ],
+)
 def test_org_create_refuses_bad_input(runner, app, args, message):
     result = runner.invoke(args=["org", "create", *args])
     assert result.exit_code == 1
@@ -208,15 +270,47 @@ def test_org_create_refuses_a_slug_in_use(runner, app, world):
 
 
 def test_user_create_makes_users_of_every_kind(runner, app, world):
-    assert runner.invoke(args=["org", "create", "--slug", "sthj-kk", "--name", "สถจ.ขอนแก่น",
-                               "--province", "ขอนแก่น"]).exit_code == 0
-    made = runner.invoke(args=["user", "create", "--org", "sthj-kk", "--email", "P.Officer@KK.go.th",
-                               "--name", "นายจังหวัด", "--role", "provincial", "--password", "secret-2566"])
+    assert (
+        runner.invoke(
+            args=["org", "create", "--slug", "sthj-kk", "--name", "สถจ.ขอนแก่น", "--province", "ขอนแก่น"]
+        ).exit_code
+        == 0
+    )
+    made = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "--org",
+            "sthj-kk",
+            "--email",
+            "P.Officer@KK.go.th",
+            "--name",
+            "นายจังหวัด",
+            "--role",
+            "provincial",
+            "--password",
+            "secret-2566",
+        ]
+    )
     assert made.exit_code == 0, made.output
     assert "provincial" in made.output
-    owner = runner.invoke(args=["user", "create", "--org", "testorg", "--email", "new.owner@test.go.th",
-                                "--name", "เจ้าหน้าที่ใหม่", "--role", "owner", "--department", "สำนักปลัดเทศบาล"],
-                          input="secret-2566\nsecret-2566\n")
+    owner = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "--org",
+            "testorg",
+            "--email",
+            "new.owner@test.go.th",
+            "--name",
+            "เจ้าหน้าที่ใหม่",
+            "--role",
+            "owner",
+            "--department",
+            "สำนักปลัดเทศบาล",
+        ],
+        input="secret-2566\nsecret-2566\n",
+    )
     assert owner.exit_code == 0, owner.output
     with app.app_context():
         p = db.session.scalar(sa.select(User).where(User.email == "p.officer@kk.go.th"))
@@ -224,8 +318,9 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
         assert p.check_password("secret-2566")
         o = db.session.scalar(sa.select(User).where(User.email == "new.owner@test.go.th"))
         assert o.role is Role.owner and o.department.name == "สำนักปลัดเทศบาล" and o.check_password("secret-2566")
-        journal = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.entity == "user",
-                                                                 JournalEntry.entity_id == o.id))
+        journal = db.session.scalar(
+            sa.select(JournalEntry).where(JournalEntry.entity == "user", JournalEntry.entity_id == o.id)
+        )
         assert journal.action == "create" and journal.new_value == "new.owner@test.go.th"
     # and the provincial user logs in, straight to its overview
     client = app.test_client()
@@ -234,18 +329,21 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
     assert "ภาพรวมจังหวัดขอนแก่น" in client.get("/province").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
-    (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
-    (["--org", "testorg", "--role", "owner"], "an owner needs a department"),
-    (["--org", "testorg", "--role", "provincial"], "oversight users belong to an office organization"),
-    (["--org", "testorg", "--role", "viewer", "--password", "short"], "at least 8 characters"),
-    (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "a user with this email exists"),
-    (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "invalid email address"),
-    (["--org", "sthj", "--role", "admin"], "this organization is an oversight office"),
-    (["--org", "blank-office", "--role", "provincial"], "a provincial user belongs to an office with a province"),
-    (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
+        (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
+        (["--org", "testorg", "--role", "owner"], "an owner needs a department"),
+        (["--org", "testorg", "--role", "provincial"], "oversight users belong to an office organization"),
+        (["--org", "testorg", "--role", "viewer", "--password", "short"], "at least 8 characters"),
+        (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "a user with this email exists"),
+        (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "invalid email address"),
+        (["--org", "sthj", "--role", "admin"], "this organization is an oversight office"),
+        (["--org", "blank-office", "--role", "provincial"], "a provincial user belongs to an office with a province"),
+        (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
+    ],
+)
 def test_user_create_refuses_with_a_message_and_writes_nothing(runner, app, world, args, message):
     make_office("sthj", "ขอนแก่น", "p@sthj.go.th")
     db.session.add(Organization(name="สำนักงานว่าง", slug="blank-office", province=""))
@@ -266,25 +364,50 @@ def test_user_create_refuses_a_provincial_user_with_a_department(runner, app, wo
     office = make_office("sthj", "ขอนแก่น", "p@sthj.go.th").organization
     db.session.add(Department(organization=office, name="ฝ่ายส่งเสริม"))
     db.session.commit()
-    result = runner.invoke(args=["user", "create", "--org", "sthj", "--email", "x@sthj.go.th", "--name", "x",
-                                 "--role", "provincial", "--department", "ฝ่ายส่งเสริม", "--password", "secret-2566"])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "--org",
+            "sthj",
+            "--email",
+            "x@sthj.go.th",
+            "--name",
+            "x",
+            "--role",
+            "provincial",
+            "--department",
+            "ฝ่ายส่งเสริม",
+            "--password",
+            "secret-2566",
+        ]
+    )
     assert result.exit_code == 1 and "have no department" in result.output
 
 
 # -- admins of an organization cannot make or take over oversight users -------------------
+
 
 def test_an_admin_cannot_give_an_oversight_role(world, login):
     client = login(world.admin)
     form = client.get("/admin/users/new").get_data(as_text=True)
     assert 'value="provincial"' not in form and 'value="national"' not in form
     for role in ("provincial", "national"):
-        response = client.post("/admin/users/new", data={
-            "email": f"{role}@test.go.th", "display_name": role, "role": role,
-            "password": "secret-2566", "password_confirm": "secret-2566"})
+        response = client.post(
+            "/admin/users/new",
+            data={
+                "email": f"{role}@test.go.th",
+                "display_name": role,
+                "role": role,
+                "password": "secret-2566",
+                "password_confirm": "secret-2566",
+            },
+        )
         assert response.status_code == 400
         assert "ตัวเลือกไม่ถูกต้อง" in response.get_data(as_text=True)  # the role is not among the choices
-        response = client.post(f"/admin/users/{world.viewer.id}", data={"display_name": "ผู้ดู", "role": role,
-                                                                       "active": "on"})
+        response = client.post(
+            f"/admin/users/{world.viewer.id}", data={"display_name": "ผู้ดู", "role": role, "active": "on"}
+        )
         assert response.status_code == 400
     db.session.rollback()
     assert db.session.scalar(sa.select(User).where(User.role.in_(["provincial", "national"]))) is None
@@ -296,10 +419,19 @@ def test_an_admin_cannot_edit_or_reset_an_oversight_user_of_its_organization(wor
     misplaced = make_user(world.org, "p@test.go.th", Role.provincial)
     db.session.commit()
     client = login(world.admin)
-    assert client.post(f"/admin/users/{misplaced.id}/password",
-                       data={"new_password": "taken-over-1", "new_password_confirm": "taken-over-1"}).status_code == 403
-    assert client.post(f"/admin/users/{misplaced.id}", data={"display_name": "x", "role": "admin",
-                                                             "active": "on"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/users/{misplaced.id}/password",
+            data={"new_password": "taken-over-1", "new_password_confirm": "taken-over-1"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/admin/users/{misplaced.id}", data={"display_name": "x", "role": "admin", "active": "on"}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/admin/users/{misplaced.id}/active", data={"active": "0"}).status_code == 403
     db.session.rollback()
     user = db.session.get(User, misplaced.id)
@@ -307,6 +439,7 @@ def test_an_admin_cannot_edit_or_reset_an_oversight_user_of_its_organization(wor
 
 
 # -- the overview -------------------------------------------------------------------------
+
 
 def test_the_provincial_home_is_the_overview_of_its_province(province, login):
     client = login(province["provincial"])
@@ -319,8 +452,15 @@ def test_the_provincial_home_is_the_overview_of_its_province(province, login):
     assert sorted(table_names(page)) == sorted(["เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "อบต.ท่าพระ"])
     assert "อุดรธานี" not in page and "สำนักงาน sthj-khonkaen" not in page  # other province; the office itself
 
-    assert row_cells(page, "เทศบาลตำบลบ้านเป็ด") == ["เทศบาลตำบลบ้านเป็ด แผน · รายงาน", "เริ่มดำเนินการแล้ว", "2", "4",
-                                                   "50%", "2", "20 ก.ค. 2566"]
+    assert row_cells(page, "เทศบาลตำบลบ้านเป็ด") == [
+        "เทศบาลตำบลบ้านเป็ด แผน · รายงาน",
+        "เริ่มดำเนินการแล้ว",
+        "2",
+        "4",
+        "50%",
+        "2",
+        "20 ก.ค. 2566",
+    ]
     # cancelled steps are not counted; the open one is not yet due
     assert row_cells(page, "อบต.พระลับ")[1:] == ["เริ่มดำเนินการแล้ว", "1", "2", "50%", "0", "1 มิ.ย. 2566"]
     # world: five steps, none started, two overdue on 1 Aug 2023
@@ -339,9 +479,14 @@ def test_the_overview_drills_down_read_only(province, world, login):
     page = client.get("/province").get_data(as_text=True)
     assert f'href="/plans/{world.plan.id}"' in page and f'href="/plans/{world.plan.id}/report"' in page
     step = world.step(world.m1, 1)
-    for url in (f"/plans/{world.plan.id}", f"/measures/{world.m1.id}", f"/steps/{step.id}",
-                f"/plans/{world.plan.id}/report", f"/measures/{world.m1.id}/result",
-                f"/province/organizations/{world.org.id}"):
+    for url in (
+        f"/plans/{world.plan.id}",
+        f"/measures/{world.m1.id}",
+        f"/steps/{step.id}",
+        f"/plans/{world.plan.id}/report",
+        f"/measures/{world.m1.id}/result",
+        f"/province/organizations/{world.org.id}",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         # no form to change anything: the only POST form is the log-out button (the report has no nav)
@@ -359,8 +504,12 @@ def test_other_provinces_do_not_exist_for_a_provincial_user(province, login):
     page = client.get("/province").get_data(as_text=True)
     assert table_names(page) == ["เทศบาลนครอุดรธานี"]
     plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == province["started"].id))
-    for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/report", f"/province/organizations/{province['started'].id}",
-                f"/measures/{plan.weaknesses[0].measures[0].id}"):
+    for url in (
+        f"/plans/{plan.id}",
+        f"/plans/{plan.id}/report",
+        f"/province/organizations/{province['started'].id}",
+        f"/measures/{plan.weaknesses[0].measures[0].id}",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -385,18 +534,21 @@ def test_members_of_an_organization_do_not_get_the_overview(world, login, client
         assert "ภาพรวมจังหวัด" not in c.get("/my-steps").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("name", ["อบต.ท่าพระ", "อบต.พระลับ", "เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด"]),
-    ("-name", ["เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.พระลับ", "อบต.ท่าพระ"]),
-    ("state", ["อบต.ท่าพระ", "เทศบาลตำบลทดสอบ", "อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด"]),
-    ("-done", ["เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
-    ("total", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
-    ("percent", ["เทศบาลตำบลทดสอบ", "อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "อบต.ท่าพระ"]),
-    ("-percent", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
-    ("-overdue", ["เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "อบต.ท่าพระ"]),
-    ("-activity", ["เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "อบต.ท่าพระ", "เทศบาลตำบลทดสอบ"]),
-    ("activity", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "อบต.ท่าพระ", "เทศบาลตำบลทดสอบ"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("name", ["อบต.ท่าพระ", "อบต.พระลับ", "เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด"]),
+        ("-name", ["เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.พระลับ", "อบต.ท่าพระ"]),
+        ("state", ["อบต.ท่าพระ", "เทศบาลตำบลทดสอบ", "อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด"]),
+        ("-done", ["เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
+        ("total", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
+        ("percent", ["เทศบาลตำบลทดสอบ", "อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "อบต.ท่าพระ"]),
+        ("-percent", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "เทศบาลตำบลทดสอบ", "อบต.ท่าพระ"]),
+        ("-overdue", ["เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "อบต.ท่าพระ"]),
+        ("-activity", ["เทศบาลตำบลบ้านเป็ด", "อบต.พระลับ", "อบต.ท่าพระ", "เทศบาลตำบลทดสอบ"]),
+        ("activity", ["อบต.พระลับ", "เทศบาลตำบลบ้านเป็ด", "อบต.ท่าพระ", "เทศบาลตำบลทดสอบ"]),
+    ],
+)
 def test_the_overview_sorts_by_any_column_in_the_database(province, login, sort, expected):
     # Ties keep name order; organizations without the figure (no plan, no activity) come last either way.
     page = login(province["provincial"]).get(f"/province?sort={sort}").get_data(as_text=True)
@@ -417,10 +569,14 @@ def test_the_overview_filters_by_name_and_by_state(province, login):
     assert table_names(client.get("/province?q=BANPET").get_data(as_text=True)) == ["เทศบาลตำบลบ้านเป็ด"]  # slug too
     assert table_names(client.get("/province?q=%25").get_data(as_text=True)) == []  # LIKE wildcards are literal
     assert table_names(client.get("/province?show=not_started").get_data(as_text=True)) == [
-        "อบต.ท่าพระ", "เทศบาลตำบลทดสอบ"]
+        "อบต.ท่าพระ",
+        "เทศบาลตำบลทดสอบ",
+    ]
     assert table_names(client.get("/province?show=no_plan").get_data(as_text=True)) == ["อบต.ท่าพระ"]
     assert table_names(client.get("/province?show=overdue").get_data(as_text=True)) == [
-        "เทศบาลตำบลทดสอบ", "เทศบาลตำบลบ้านเป็ด"]
+        "เทศบาลตำบลทดสอบ",
+        "เทศบาลตำบลบ้านเป็ด",
+    ]
     empty = client.get("/province?q=ไม่มีชื่อนี้").get_data(as_text=True)
     assert "ไม่มีองค์กรตามเงื่อนไขที่เลือก" in empty
 
@@ -444,8 +600,24 @@ def test_bad_overview_parameters_are_a_400_with_a_message(province, login, query
     assert "ข้อมูลไม่ถูกต้อง" in response.get_data(as_text=True)
 
 
-HOSTILE = ["", " ", "0", "-1", "9" * 5000, "๒๕๖๖", "%", "_", "' OR 1=1 --", "<script>x</script>", "ก" * 5000,
-           "\x00", "=HYPERLINK(\"x\")", "-", "--name", "-" * 50]
+HOSTILE = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "9" * 5000,
+    "๒๕๖๖",
+    "%",
+    "_",
+    "' OR 1=1 --",
+    "<script>x</script>",
+    "ก" * 5000,
+    "\x00",
+    '=HYPERLINK("x")',
+    "-",
+    "--name",
+    "-" * 50,
+]
 
 
 @pytest.mark.parametrize("name", ["year", "q", "show", "province", "sort", "page"])
@@ -474,7 +646,7 @@ def test_the_overview_pages_by_fifty(province, login):
 
 
 def test_the_overview_exports_to_xlsx_with_the_same_rows_and_guarded_text(province, login):
-    make_org("evil", "=HYPERLINK(\"http://evil.example\",\"x\")", "ขอนแก่น", statuses=[S.done])
+    make_org("evil", '=HYPERLINK("http://evil.example","x")', "ขอนแก่น", statuses=[S.done])
     db.session.commit()
     response = login(province["provincial"]).get("/province.xlsx?sort=-percent")
     assert response.status_code == 200
@@ -487,10 +659,12 @@ def test_the_overview_exports_to_xlsx_with_the_same_rows_and_guarded_text(provin
     assert header[:3] == ("องค์กร", "รหัส (slug)", "จังหวัด")
     body = {r[1]: r for r in rows[4:]}
     assert list(body) == ["evil", "phra-lap", "banpet", "testorg", "tha-phra"]  # sorted as asked
-    assert body["evil"][0] == "'=HYPERLINK(\"http://evil.example\",\"x\")"  # text, never a formula
+    assert body["evil"][0] == '\'=HYPERLINK("http://evil.example","x")'  # text, never a formula
     banpet = body["banpet"]
     assert banpet[5:11] == ("เริ่มดำเนินการแล้ว", 4, 2, 50, 2, "20 ก.ค. 2566")
-    assert banpet[11].endswith(f"/plans/{db.session.scalar(sa.select(Plan.id).where(Plan.organization_id == province['started'].id))}")
+    assert banpet[11].endswith(
+        f"/plans/{db.session.scalar(sa.select(Plan.id).where(Plan.organization_id == province['started'].id))}"
+    )
     assert body["tha-phra"][5:10] == ("ยังไม่มีแผน", None, None, None, None)
     assert "udon" not in body
 
@@ -502,9 +676,13 @@ def test_the_overview_costs_the_same_queries_for_5_and_for_40_organizations(worl
 
     def add_orgs(n: int, start: int) -> None:
         for i in range(start, start + n):
-            make_org(f"bulk-{i:03d}", f"อบต.จำนวน {i:03d}", "ขอนแก่น",
-                     statuses=[S.done, S.in_progress, S.not_started][: 1 + i % 3],
-                     activity=NOW - timedelta(days=i))
+            make_org(
+                f"bulk-{i:03d}",
+                f"อบต.จำนวน {i:03d}",
+                "ขอนแก่น",
+                statuses=[S.done, S.in_progress, S.not_started][: 1 + i % 3],
+                activity=NOW - timedelta(days=i),
+            )
         db.session.commit()
 
     def queries_for(url: str) -> int:

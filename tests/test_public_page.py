@@ -6,6 +6,7 @@ Every internal place (journal notes, comments, a cancel reason, internal
 evidence names and links, the result's note, people's names and e-mails)
 carries MARKER; no public response may contain it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -74,13 +75,23 @@ def shown(world, app) -> Shown:
         services.set_evidence_public(ev, world.owner_palad, True, NOW)
 
     results.set_result(world.m1, world.owner_palad, NOW, value="1,250", unit="ครั้ง", note=f"หมายเหตุ {MARKER}")
-    result_public = results.add_result_link(world.m1, world.owner_palad, "https://testorg.go.th/stat", "สถิติการให้บริการ", NOW)
+    result_public = results.add_result_link(
+        world.m1, world.owner_palad, "https://testorg.go.th/stat", "สถิติการให้บริการ", NOW
+    )
     services.set_evidence_public(result_public, world.owner_palad, True, NOW)
     result_internal = upload(world.m1, world.owner_palad, f"สรุปภายใน-{MARKER}.pdf", PDF, app)
     db.session.commit()
-    return Shown(s1=s1, s2=s2, t1=t1, public_file=public_file, internal_file=internal_file,
-                 public_link=public_link, internal_link=internal_link, result_public=result_public,
-                 result_internal=result_internal)
+    return Shown(
+        s1=s1,
+        s2=s2,
+        t1=t1,
+        public_file=public_file,
+        internal_file=internal_file,
+        public_link=public_link,
+        internal_link=internal_link,
+        result_public=result_public,
+        result_internal=result_internal,
+    )
 
 
 def hrefs(page: str) -> list[str]:
@@ -88,6 +99,7 @@ def hrefs(page: str) -> list[str]:
 
 
 # -- what the page shows ---------------------------------------------------------------
+
 
 def test_without_login_the_page_shows_progress_statuses_completion_dates_and_public_evidence(client, shown):
     response = client.get("/p/testorg/2566")
@@ -128,8 +140,8 @@ def test_internal_notes_people_and_evidence_never_appear(client, shown):
         assert response.status_code == 200
         assert MARKER not in response.get_data(as_text=True)
     page = pages[0].get_data(as_text=True)
-    assert f"/evidence/{shown.internal_file.id}\"" not in page
-    assert f"/evidence/{shown.result_internal.id}\"" not in page
+    assert f'/evidence/{shown.internal_file.id}"' not in page
+    assert f'/evidence/{shown.result_internal.id}"' not in page
     assert "intranet.example" not in page
 
 
@@ -175,16 +187,19 @@ def test_a_draft_plan_its_evidence_and_its_reports_are_not_found(client, world, 
     assert 'href="/p/testorg/2566"' not in client.get("/p/testorg").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url, message", [
-    ("/p/nosuchorg/2566", "ไม่พบหน่วยงาน"),
-    ("/p/testorg/2570", "ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. 2570"),
-    ("/p/testorg/abcd", "ปีงบประมาณ “abcd” ไม่ถูกต้อง"),
-    ("/p/testorg/99999999999999999999", "ไม่ถูกต้อง"),
-    ("/p/testorg/2566/evidence/99999", "ไม่พบหลักฐานนี้"),
-    ("/p/testorg/2566/evidence/99999999999", "ไม่พบหน้าที่ต้องการ"),
-    ("/p/testorg/2566/reports/99999.pdf", "ไม่พบรายงานนี้"),
-    ("/p/" + "x" * 300 + "/2566", "ไม่พบหน่วยงาน"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/p/nosuchorg/2566", "ไม่พบหน่วยงาน"),
+        ("/p/testorg/2570", "ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. 2570"),
+        ("/p/testorg/abcd", "ปีงบประมาณ “abcd” ไม่ถูกต้อง"),
+        ("/p/testorg/99999999999999999999", "ไม่ถูกต้อง"),
+        ("/p/testorg/2566/evidence/99999", "ไม่พบหลักฐานนี้"),
+        ("/p/testorg/2566/evidence/99999999999", "ไม่พบหน้าที่ต้องการ"),
+        ("/p/testorg/2566/reports/99999.pdf", "ไม่พบรายงานนี้"),
+        ("/p/" + "x" * 300 + "/2566", "ไม่พบหน่วยงาน"),
+    ],
+)
 def test_unknown_organizations_years_and_records_get_a_thai_404_page(client, world, url, message):
     response = client.get(url)
     assert response.status_code == 404
@@ -201,6 +216,7 @@ def test_thai_digits_and_capitals_in_the_address_lead_to_the_canonical_one(clien
 
 
 # -- public evidence ---------------------------------------------------------------------
+
 
 def test_public_files_download_and_links_open_through_the_public_route(client, shown):
     response = client.get(f"/p/testorg/2566/evidence/{shown.public_file.id}")
@@ -230,10 +246,22 @@ def test_evidence_of_another_plan_or_organization_is_not_found_under_this_addres
     other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
     dept = Department(organization=other, name="สำนักปลัด")
     plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    m = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    step = Step(measure=m, order=1, title="ขั้นตอน", owner_department=dept, start_date=date(2023, 1, 1),
-                due_date=date(2023, 3, 31))
+    m = Measure(
+        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    step = Step(
+        measure=m,
+        order=1,
+        title="ขั้นตอน",
+        owner_department=dept,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 3, 31),
+    )
     db.session.add_all([other, step])
     outsider = make_user(other, "admin@other.go.th", Role.admin)
     db.session.flush()
@@ -241,10 +269,22 @@ def test_evidence_of_another_plan_or_organization_is_not_found_under_this_addres
     services.set_evidence_public(theirs, outsider, True, NOW)
     # The same organization's plan of another year.
     old_plan = Plan(organization=world.org, fiscal_year=2565, title="แผน ๒๕๖๕", status=PlanStatus.closed)
-    old_m = Measure(weakness=Weakness(plan=old_plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                    owner_department=world.palad, period_start=date(2022, 1, 1), period_end=date(2022, 9, 30))
-    old_step = Step(measure=old_m, order=1, title="ขั้นตอนปีก่อน", owner_department=world.palad,
-                    start_date=date(2022, 1, 1), due_date=date(2022, 3, 31))
+    old_m = Measure(
+        weakness=Weakness(plan=old_plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=world.palad,
+        period_start=date(2022, 1, 1),
+        period_end=date(2022, 9, 30),
+    )
+    old_step = Step(
+        measure=old_m,
+        order=1,
+        title="ขั้นตอนปีก่อน",
+        owner_department=world.palad,
+        start_date=date(2022, 1, 1),
+        due_date=date(2022, 3, 31),
+    )
     db.session.add(old_step)
     db.session.flush()
     last_year = upload(old_step, world.admin, "ปีก่อน.pdf", PDF, app)
@@ -258,6 +298,7 @@ def test_evidence_of_another_plan_or_organization_is_not_found_under_this_addres
 
 
 # -- speed -----------------------------------------------------------------------------------
+
 
 def test_the_page_runs_the_same_number_of_queries_for_a_bigger_plan(client, world, shown, app):
     def queries_for(url: str) -> int:
@@ -276,12 +317,24 @@ def test_the_page_runs_the_same_number_of_queries_for_a_bigger_plan(client, worl
     for w_order in range(3, 7):
         weakness = Weakness(plan=world.plan, order=w_order, title=f"ประเด็น {w_order}")
         for m_order in (1, 2, 3):
-            m = Measure(weakness=weakness, order=m_order, title=f"มาตรการ {w_order}.{m_order}",
-                        owner_department=world.strategy, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30),
-                        follow_up="จำนวนผู้ใช้บริการ")
+            m = Measure(
+                weakness=weakness,
+                order=m_order,
+                title=f"มาตรการ {w_order}.{m_order}",
+                owner_department=world.strategy,
+                period_start=date(2023, 1, 1),
+                period_end=date(2023, 9, 30),
+                follow_up="จำนวนผู้ใช้บริการ",
+            )
             db.session.add_all(
-                Step(measure=m, order=o, title=f"ขั้นตอน {w_order}.{m_order}.{o}", owner_department=world.strategy,
-                     start_date=date(2023, 1, 1), due_date=date(2023, 9, 29))
+                Step(
+                    measure=m,
+                    order=o,
+                    title=f"ขั้นตอน {w_order}.{m_order}.{o}",
+                    owner_department=world.strategy,
+                    start_date=date(2023, 1, 1),
+                    due_date=date(2023, 9, 29),
+                )
                 for o in range(1, 8)
             )
     db.session.flush()
@@ -294,10 +347,20 @@ def test_the_page_runs_the_same_number_of_queries_for_a_bigger_plan(client, worl
             ev = services.add_link_evidence(step, world.admin, "https://testorg.go.th/d", "เอกสาร", NOW)
             services.set_evidence_public(ev, world.admin, True, NOW)
     for i in range(5):
-        db.session.add(PublishedReport(
-            organization_id=world.org.id, plan_id=world.plan.id, kind="followup", as_of=date(2023, 3, 31 - i),
-            format="pdf", title=f"รายงาน {i}", stored_name=f"q{i}.pdf", download_name="r.pdf", size=10, sha256="0" * 64,
-        ))
+        db.session.add(
+            PublishedReport(
+                organization_id=world.org.id,
+                plan_id=world.plan.id,
+                kind="followup",
+                as_of=date(2023, 3, 31 - i),
+                format="pdf",
+                title=f"รายงาน {i}",
+                stored_name=f"q{i}.pdf",
+                download_name="r.pdf",
+                size=10,
+                sha256="0" * 64,
+            )
+        )
     db.session.commit()
     page = client.get("/p/testorg/2566").get_data(as_text=True)
     assert "มาตรการ 6.3" in page and "รายงาน 4" in page
@@ -305,6 +368,7 @@ def test_the_page_runs_the_same_number_of_queries_for_a_bigger_plan(client, worl
 
 
 # -- owners choose public or internal --------------------------------------------------------
+
 
 def test_an_owner_publishes_and_withdraws_evidence_of_its_step_and_it_is_journaled(world, login, app):
     step = world.step(world.m1, 1)
@@ -329,8 +393,11 @@ def test_an_owner_publishes_and_withdraws_evidence_of_its_step_and_it_is_journal
     assert admin.post(f"/evidence/{ev.id}/public", data={"public": "0"}).status_code == 302
     db.session.rollback()
     assert db.session.get(Evidence, ev.id).public is False
-    entries = list(db.session.scalars(sa.select(JournalEntry).where(JournalEntry.action == "evidence_public")
-                                      .order_by(JournalEntry.id)))
+    entries = list(
+        db.session.scalars(
+            sa.select(JournalEntry).where(JournalEntry.action == "evidence_public").order_by(JournalEntry.id)
+        )
+    )
     assert [(e.old_value, e.new_value) for e in entries] == [("internal", "public"), ("public", "internal")]
     # The same value again changes nothing and journals nothing.
     assert admin.post(f"/evidence/{ev.id}/public", data={"public": "0"}).status_code == 302
@@ -364,16 +431,30 @@ def test_the_upload_and_link_forms_offer_public_and_default_to_internal(world, l
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
     page = client.get(f"/steps/{step.id}").get_data(as_text=True)
-    assert len(re.findall(r'<input[^>]*name="public"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="public"', page)) == 2
+    assert (
+        len(
+            re.findall(
+                r'<input[^>]*name="public"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="public"', page
+            )
+        )
+        == 2
+    )
     assert "เผยแพร่ต่อสาธารณะ (public)" in page
 
     client.post(f"/steps/{step.id}/evidence", data={"kind": "link", "url": "https://a.go.th/1", "title": "ภายใน"})
-    client.post(f"/steps/{step.id}/evidence",
-                data={"kind": "link", "url": "https://a.go.th/2", "title": "สาธารณะ", "public": "1"})
-    client.post(f"/steps/{step.id}/evidence", content_type="multipart/form-data",
-                data={"kind": "file", "file": (io.BytesIO(PDF), "ประกาศ.pdf"), "public": "1"})
+    client.post(
+        f"/steps/{step.id}/evidence",
+        data={"kind": "link", "url": "https://a.go.th/2", "title": "สาธารณะ", "public": "1"},
+    )
+    client.post(
+        f"/steps/{step.id}/evidence",
+        content_type="multipart/form-data",
+        data={"kind": "file", "file": (io.BytesIO(PDF), "ประกาศ.pdf"), "public": "1"},
+    )
     db.session.rollback()
-    shown = {e.original_name: e.public for e in db.session.scalars(sa.select(Evidence).where(Evidence.step_id == step.id))}
+    shown = {
+        e.original_name: e.public for e in db.session.scalars(sa.select(Evidence).where(Evidence.step_id == step.id))
+    }
     assert shown == {"ภายใน": False, "สาธารณะ": True, "ประกาศ.pdf": True}
     page = client.get("/p/testorg/2566").get_data(as_text=True)
     assert "สาธารณะ" in page and "ประกาศ.pdf" in page and 'href="https://a.go.th/1"' not in page
@@ -381,8 +462,10 @@ def test_the_upload_and_link_forms_offer_public_and_default_to_internal(world, l
 
 def test_follow_up_result_evidence_can_be_public_too(world, login):
     client = login(world.owner_palad)
-    response = client.post(f"/measures/{world.m1.id}/result/evidence",
-                           data={"kind": "link", "url": "https://a.go.th/stat", "title": "สถิติ", "public": "1"})
+    response = client.post(
+        f"/measures/{world.m1.id}/result/evidence",
+        data={"kind": "link", "url": "https://a.go.th/stat", "title": "สถิติ", "public": "1"},
+    )
     assert response.status_code == 302
     ev = results.add_result_link(world.m1, world.owner_palad, "https://a.go.th/in", "ภายใน", NOW)
     db.session.commit()
@@ -401,13 +484,16 @@ def test_the_dashboard_links_the_public_page_for_everyone(world, login):
     page = login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert 'href="/p/testorg/2566">หน้าสาธารณะ (public page)</a>' in page
     assert "/publish" not in page  # publishing is for admins
-    assert f'href="/plans/{world.plan.id}/publish"' in login(world.admin).get(f"/plans/{world.plan.id}").get_data(as_text=True)
+    assert f'href="/plans/{world.plan.id}/publish"' in login(world.admin).get(f"/plans/{world.plan.id}").get_data(
+        as_text=True
+    )
     world.plan.status = PlanStatus.draft
     db.session.commit()
     assert "หน้าสาธารณะ" not in login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
 
 
 # -- a real browser on a phone ------------------------------------------------------------------
+
 
 def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(page_factory, shown, artifacts_dir):
     page = page_factory(phone=True)

@@ -3,6 +3,7 @@ the file is frozen under the upload folder, the public page offers it for
 download byte for byte, and a withdrawn report disappears from public view
 but stays on record. Only admins publish; drafts are not published.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,6 +60,7 @@ def report_url(r: PublishedReport) -> str:
 
 # -- publishing ----------------------------------------------------------------------------------
 
+
 def test_an_admin_publishes_the_o43_report_and_the_public_copy_never_changes(world, login, app):
     admin = login(world.admin)
     page = admin.get(f"/plans/{world.plan.id}/publish").get_data(as_text=True)
@@ -79,7 +81,12 @@ def test_an_admin_publishes_the_o43_report_and_the_public_copy_never_changes(wor
     cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
     assert any("เทศบาลตำบลทดสอบ" in c for c in cells)
     entry = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.entity == "published_report"))
-    assert (entry.entity_id, entry.action, entry.new_value, entry.actor_id) == (report.id, "publish", "xlsx", world.admin.id)
+    assert (entry.entity_id, entry.action, entry.new_value, entry.actor_id) == (
+        report.id,
+        "publish",
+        "xlsx",
+        world.admin.id,
+    )
 
     public_page = admin.get("/p/testorg/2566").get_data(as_text=True)
     assert f'href="{report_url(report)}"' in public_page and report.title in public_page
@@ -122,8 +129,9 @@ def test_withdrawing_hides_the_report_but_keeps_it_on_record(world, login, app):
     [report] = published()
     assert report.withdrawn_at == NOW
     assert (upload_dir(app) / report.stored_name).is_file()  # kept on record
-    entry = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "withdraw",
-                                                            JournalEntry.entity == "published_report"))
+    entry = db.session.scalar(
+        sa.select(JournalEntry).where(JournalEntry.action == "withdraw", JournalEntry.entity == "published_report")
+    )
     assert (entry.entity_id, entry.note, entry.actor_id) == (report.id, "ข้อมูลผิด", world.admin.id)
 
     assert admin.get(report_url(report)).status_code == 404
@@ -142,9 +150,9 @@ def test_refusals_leave_nothing_behind(world, login, app):
     files = stored_files(app)
 
     cases = [
-        ({"as_of": "01/08/2566"}, "เผยแพร่อยู่แล้ว"),                       # the same report again
-        ({"as_of": "32/13/2566"}, "ไม่มีเดือนที่ 13"),                        # no such date
-        ({"as_of": "31/03/2566", "round": "12"}, "ไม่ตรงกับรอบ 12 เดือน"),    # date and round disagree
+        ({"as_of": "01/08/2566"}, "เผยแพร่อยู่แล้ว"),  # the same report again
+        ({"as_of": "32/13/2566"}, "ไม่มีเดือนที่ 13"),  # no such date
+        ({"as_of": "31/03/2566", "round": "12"}, "ไม่ตรงกับรอบ 12 เดือน"),  # date and round disagree
         ({"as_of": "01/08/2566", "format": []}, "โปรดเลือกรูปแบบไฟล์"),
         ({"as_of": "01/08/2566", "format": ["exe"]}, "ไม่ได้"),
         ({"kind": "memo", "as_of": "01/08/2566"}, "ไม่รู้จักชนิดรายงาน"),
@@ -191,9 +199,21 @@ def test_reports_of_another_plan_or_organization_are_not_found_under_this_addres
     other = Organization(name="อบต.อื่น", slug="otherorg")
     dept = Department(organization=other, name="สำนักปลัด")
     plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    step = Step(measure=Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                                owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30)),
-                order=1, title="ขั้นตอน", owner_department=dept, start_date=date(2023, 1, 1), due_date=date(2023, 3, 31))
+    step = Step(
+        measure=Measure(
+            weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+            order=1,
+            title="มาตรการ",
+            owner_department=dept,
+            period_start=date(2023, 1, 1),
+            period_end=date(2023, 9, 30),
+        ),
+        order=1,
+        title="ขั้นตอน",
+        owner_department=dept,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 3, 31),
+    )
     db.session.add_all([other, step])
     outsider = make_user(other, "admin@other.go.th", Role.admin)
     db.session.commit()
@@ -213,8 +233,9 @@ def test_reports_of_another_plan_or_organization_are_not_found_under_this_addres
 
 
 def test_an_acknowledged_sign_off_is_linked_to_the_published_report(world, login, app):
-    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager],
-                               as_of=date(2023, 8, 1))
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind="followup", chain=[world.manager], as_of=date(2023, 8, 1)
+    )
     acknowledge(submission, world.manager, NOW, "ทราบ")
     db.session.commit()
     admin = login(world.admin)
@@ -242,6 +263,7 @@ def test_the_report_page_and_dashboard_lead_admins_to_publishing(world, login):
 
 # -- the O42 memo ----------------------------------------------------------------------------------
 
+
 def test_the_analysis_memo_is_published_too(app, ctx, client):
     if not publishing.analysis_available():
         pytest.skip("the O42 memo builder (tracker.reports.memo) is not installed")
@@ -266,5 +288,7 @@ def test_the_analysis_memo_is_published_too(app, ctx, client):
     assert report.title.startswith("รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส")
     body = client.get(f"/p/banpet/2566/reports/{report.id}.docx").data
     assert body.startswith(b"PK") and hashlib.sha256(body).hexdigest() == report.sha256
-    assert "O42-analysis-banpet-2566" in client.get(f"/p/banpet/2566/reports/{report.id}.docx").headers[
-        "Content-Disposition"]
+    assert (
+        "O42-analysis-banpet-2566"
+        in client.get(f"/p/banpet/2566/reports/{report.id}.docx").headers["Content-Disposition"]
+    )

@@ -5,6 +5,7 @@ as the scheduler does. The rules (issue 3): 7 and 1 business days before the
 due date, on the due date, every Monday while overdue, the department head
 once a step is more than 7 days overdue; business days only, from 08:00.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -47,9 +48,7 @@ def run_days(first: date, last: date) -> list[OutboxMessage]:
 
 def given(messages: list[OutboxMessage], recipient: str) -> list[tuple[date, str, date]]:
     """(day sent, reason, trigger date) of every item to one recipient, in order."""
-    return sorted(
-        (m.for_date, i.reason, i.trigger_date) for m in messages if m.recipient == recipient for i in m.items
-    )
+    return sorted((m.for_date, i.reason, i.trigger_date) for m in messages if m.recipient == recipient for i in m.items)
 
 
 def set_due(step: Step, due: date, day: date | None = None, hour: int = 14) -> None:
@@ -82,8 +81,18 @@ PALAD_OWNER = "palad.owner@test.go.th"
 
 def test_the_calendar_facts_these_tests_rely_on():
     # Songkran 2023 and the long weekends of July/August are not business days.
-    for day in ("2023-04-06", "2023-04-13", "2023-04-14", "2023-04-17", "2023-05-01",
-                "2023-07-28", "2023-07-31", "2023-08-01", "2023-08-02", "2023-08-14"):
+    for day in (
+        "2023-04-06",
+        "2023-04-13",
+        "2023-04-14",
+        "2023-04-17",
+        "2023-05-01",
+        "2023-07-28",
+        "2023-07-31",
+        "2023-08-01",
+        "2023-08-02",
+        "2023-08-14",
+    ):
         assert not thaidate.is_business_day(date.fromisoformat(day)), day
     for day in ("2023-04-03", "2023-04-12", "2023-04-18", "2023-05-02", "2023-07-27", "2023-08-03"):
         assert thaidate.is_business_day(date.fromisoformat(day)), day
@@ -93,34 +102,43 @@ SCHEDULES = {
     # Due Tue 18 Apr, just after Songkran (13–17 Apr) and Chakri day (6 Apr):
     # 7 business days before is 3 Apr, 1 before is 12 Apr; Monday 1 May is
     # Labour Day, so that week's overdue reminder goes out on Tuesday 2 May.
-    "after Songkran": (date(2023, 4, 18), [
-        (date(2023, 4, 3), "before:7", date(2023, 4, 3)),
-        (date(2023, 4, 12), "before:1", date(2023, 4, 12)),
-        (date(2023, 4, 18), "due", date(2023, 4, 18)),
-        (date(2023, 4, 24), "overdue", date(2023, 4, 24)),
-        (date(2023, 5, 2), "overdue", date(2023, 5, 1)),
-        (date(2023, 5, 8), "overdue", date(2023, 5, 8)),
-    ]),
+    "after Songkran": (
+        date(2023, 4, 18),
+        [
+            (date(2023, 4, 3), "before:7", date(2023, 4, 3)),
+            (date(2023, 4, 12), "before:1", date(2023, 4, 12)),
+            (date(2023, 4, 18), "due", date(2023, 4, 18)),
+            (date(2023, 4, 24), "overdue", date(2023, 4, 24)),
+            (date(2023, 5, 2), "overdue", date(2023, 5, 1)),
+            (date(2023, 5, 8), "overdue", date(2023, 5, 8)),
+        ],
+    ),
     # Due Thu 3 Aug, after the holidays of 28 Jul – 2 Aug: the day before is 27 Jul;
     # Monday 14 Aug is a holiday, so its overdue reminder goes out on the 15th.
-    "after the July holidays": (date(2023, 8, 3), [
-        (date(2023, 7, 19), "before:7", date(2023, 7, 19)),
-        (date(2023, 7, 27), "before:1", date(2023, 7, 27)),
-        (date(2023, 8, 3), "due", date(2023, 8, 3)),
-        (date(2023, 8, 7), "overdue", date(2023, 8, 7)),
-        (date(2023, 8, 15), "overdue", date(2023, 8, 14)),
-        (date(2023, 8, 21), "overdue", date(2023, 8, 21)),
-    ]),
+    "after the July holidays": (
+        date(2023, 8, 3),
+        [
+            (date(2023, 7, 19), "before:7", date(2023, 7, 19)),
+            (date(2023, 7, 27), "before:1", date(2023, 7, 27)),
+            (date(2023, 8, 3), "due", date(2023, 8, 3)),
+            (date(2023, 8, 7), "overdue", date(2023, 8, 7)),
+            (date(2023, 8, 15), "overdue", date(2023, 8, 14)),
+            (date(2023, 8, 21), "overdue", date(2023, 8, 21)),
+        ],
+    ),
     # Due on a holiday (Mon 31 Jul): the due-date reminder comes on the last
     # business day before it, 27 Jul, which is also "1 business day before":
     # the step gets one reminder that day, the due-date one.
-    "due on a holiday": (date(2023, 7, 31), [
-        (date(2023, 7, 19), "before:7", date(2023, 7, 19)),
-        (date(2023, 7, 27), "due", date(2023, 7, 27)),
-        (date(2023, 8, 7), "overdue", date(2023, 8, 7)),
-        (date(2023, 8, 15), "overdue", date(2023, 8, 14)),
-        (date(2023, 8, 21), "overdue", date(2023, 8, 21)),
-    ]),
+    "due on a holiday": (
+        date(2023, 7, 31),
+        [
+            (date(2023, 7, 19), "before:7", date(2023, 7, 19)),
+            (date(2023, 7, 27), "due", date(2023, 7, 27)),
+            (date(2023, 8, 7), "overdue", date(2023, 8, 7)),
+            (date(2023, 8, 15), "overdue", date(2023, 8, 14)),
+            (date(2023, 8, 21), "overdue", date(2023, 8, 21)),
+        ],
+    ),
 }
 
 
@@ -226,9 +244,7 @@ def test_two_steps_due_the_same_day_make_one_email_per_recipient_listing_both(wo
     base = app.config["TRACKER_BASE_URL"]
     for m in messages:
         assert {(i.step_id, i.reason) for i in m.items} == {(first.id, "before:7"), (second.id, "before:7")}
-        assert m.subject == (
-            f"[ITA] {world.org.name}: แจ้งเตือนขั้นตอนที่ต้องดำเนินการ 2 รายการ – 22 ส.ค. 2566"
-        )
+        assert m.subject == (f"[ITA] {world.org.name}: แจ้งเตือนขั้นตอนที่ต้องดำเนินการ 2 รายการ – 22 ส.ค. 2566")
         for step in (first, second):
             assert f"{base}/steps/{step.id}" in m.body_text
             assert f'href="{base}/steps/{step.id}"' in m.body_html
@@ -250,11 +266,13 @@ def test_mailbox_owners_and_assignee_each_get_one_email_deduplicated(world):
 
     messages = run(date(2023, 7, 19))  # 7 business days before 31 Jul
 
-    assert sorted((m.recipient, m.recipient_name, m.user_id) for m in messages) == sorted([
-        (PALAD_BOX, "งานธุรการสำนักปลัด", same_as_box.id),
-        (PALAD_OWNER, world.owner_palad.display_name, world.owner_palad.id),
-        (STRATEGY_OWNER, world.owner_strategy.display_name, world.owner_strategy.id),
-    ])
+    assert sorted((m.recipient, m.recipient_name, m.user_id) for m in messages) == sorted(
+        [
+            (PALAD_BOX, "งานธุรการสำนักปลัด", same_as_box.id),
+            (PALAD_OWNER, world.owner_palad.display_name, world.owner_palad.id),
+            (STRATEGY_OWNER, world.owner_strategy.display_name, world.owner_strategy.id),
+        ]
+    )
     assert all([(i.step_id, i.reason) for i in m.items] == [(step.id, "before:7")] for m in messages)
     assert "ได้รับมอบหมาย" in next(m for m in messages if m.recipient == STRATEGY_OWNER).body_text
 
@@ -353,10 +371,22 @@ def test_escalation_can_be_turned_off(world):
 
 def test_after_downtime_one_pass_gives_each_step_its_latest_relevant_reminder_once(world):
     a = world.step(world.m2, 2)
-    b = Step(measure=world.m2, order=3, title="จัดซื้อระบบ", owner_department=world.strategy,
-             start_date=date(2023, 1, 2), due_date=date(2023, 4, 5))
-    c = Step(measure=world.m2, order=4, title="อบรมผู้ใช้", owner_department=world.strategy,
-             start_date=date(2023, 1, 2), due_date=date(2023, 4, 10))
+    b = Step(
+        measure=world.m2,
+        order=3,
+        title="จัดซื้อระบบ",
+        owner_department=world.strategy,
+        start_date=date(2023, 1, 2),
+        due_date=date(2023, 4, 5),
+    )
+    c = Step(
+        measure=world.m2,
+        order=4,
+        title="อบรมผู้ใช้",
+        owner_department=world.strategy,
+        start_date=date(2023, 1, 2),
+        due_date=date(2023, 4, 10),
+    )
     db.session.add_all([b, c])
     db.session.commit()
     leave_open(world, a, b, c)
@@ -373,30 +403,42 @@ def test_after_downtime_one_pass_gives_each_step_its_latest_relevant_reminder_on
         #    by the overdue one of Monday 10 Apr.
         # C: due 10 Apr: its due-date reminder is no longer relevant, and no Monday
         #    has come since: nothing until 18 Apr (17 Apr is a holiday).
-        assert sorted((i.step_id, i.reason, i.trigger_date) for i in m.items) == sorted([
-            (a.id, "before:7", date(2023, 4, 3)),
-            (b.id, "overdue", date(2023, 4, 10)),
-        ])
+        assert sorted((i.step_id, i.reason, i.trigger_date) for i in m.items) == sorted(
+            [
+                (a.id, "before:7", date(2023, 4, 3)),
+                (b.id, "overdue", date(2023, 4, 10)),
+            ]
+        )
     assert sorted(m.recipient for m in back) == sorted([STRATEGY_BOX, STRATEGY_OWNER])
     assert run(date(2023, 4, 11), hour=15) == []
     later = run_days(date(2023, 4, 12), date(2023, 4, 18))
-    assert sorted({(d, i, r) for d, i, r in (
-        (m.for_date, it.step_id, it.reason) for m in later if m.recipient == STRATEGY_OWNER for it in m.items
-    )}) == sorted([
-        (date(2023, 4, 12), a.id, "before:1"),
-        (date(2023, 4, 18), a.id, "due"),
-        (date(2023, 4, 18), b.id, "overdue"),
-        (date(2023, 4, 18), c.id, "overdue"),
-    ])
+    assert sorted(
+        {
+            (d, i, r)
+            for d, i, r in (
+                (m.for_date, it.step_id, it.reason) for m in later if m.recipient == STRATEGY_OWNER for it in m.items
+            )
+        }
+    ) == sorted(
+        [
+            (date(2023, 4, 12), a.id, "before:1"),
+            (date(2023, 4, 18), a.id, "due"),
+            (date(2023, 4, 18), b.id, "overdue"),
+            (date(2023, 4, 18), c.id, "overdue"),
+        ]
+    )
 
 
-@pytest.mark.parametrize(("label", "when"), [
-    ("07:59 on a business day", at(date(2023, 4, 3), 7, 59)),
-    ("a Saturday", at(date(2023, 4, 8), 10, 0)),
-    ("a Sunday", at(date(2023, 4, 9), 10, 0)),
-    ("Songkran", at(date(2023, 4, 13), 10, 0)),
-    ("Chakri day", at(date(2023, 4, 6), 10, 0)),
-])
+@pytest.mark.parametrize(
+    ("label", "when"),
+    [
+        ("07:59 on a business day", at(date(2023, 4, 3), 7, 59)),
+        ("a Saturday", at(date(2023, 4, 8), 10, 0)),
+        ("a Sunday", at(date(2023, 4, 9), 10, 0)),
+        ("Songkran", at(date(2023, 4, 13), 10, 0)),
+        ("Chakri day", at(date(2023, 4, 6), 10, 0)),
+    ],
+)
 def test_nothing_is_queued_before_08_00_or_on_weekends_and_holidays(world, label, when):
     step = world.step(world.m2, 2)
     leave_open(world, step)
@@ -500,11 +542,19 @@ def test_the_email_groups_overdue_due_today_and_coming_up_with_dates_and_links(w
     assert owner.subject == f"[ITA] {world.org.name}: แจ้งเตือนขั้นตอนที่ต้องดำเนินการ 3 รายการ – 21 ส.ค. 2566"
     text = owner.body_text
     assert text.startswith(f"เรียน {world.owner_strategy.display_name}\n")
-    sections = [text.index(h) for h in ("เลยกำหนด (overdue) – 1 รายการ", "ครบกำหนดวันนี้ (due today) – 1 รายการ",
-                                         "ใกล้ครบกำหนด (coming up) – 1 รายการ")]
+    sections = [
+        text.index(h)
+        for h in (
+            "เลยกำหนด (overdue) – 1 รายการ",
+            "ครบกำหนดวันนี้ (due today) – 1 รายการ",
+            "ใกล้ครบกำหนด (coming up) – 1 รายการ",
+        )
+    ]
     assert sections == sorted(sections)
-    assert (f"- มาตรการที่ 2 ขั้นตอนที่ 1: {overdue.title}\n"
-            f"  ครบกำหนด 31 ก.ค. 2566 · เลยกำหนดมาแล้ว 21 วัน\n  {base}/steps/{overdue.id}\n") in text
+    assert (
+        f"- มาตรการที่ 2 ขั้นตอนที่ 1: {overdue.title}\n"
+        f"  ครบกำหนด 31 ก.ค. 2566 · เลยกำหนดมาแล้ว 21 วัน\n  {base}/steps/{overdue.id}\n"
+    ) in text
     assert f"- มาตรการที่ 2 ขั้นตอนที่ 2: {today.title}\n  ครบกำหนด 21 ส.ค. 2566\n" in text
     assert f"- มาตรการที่ 1 ขั้นตอนที่ 2: {soon.title}\n  ครบกำหนด 22 ส.ค. 2566 · อีก 1 วันทำการ\n" in text
     assert f"{base}/my-steps" in text and f"{base}/profile" in text
@@ -565,9 +615,16 @@ def test_a_pass_runs_the_same_number_of_queries_whatever_the_size_of_the_plan(wo
 
     def steps_due(day: date, n: int, start: int) -> None:
         for i in range(n):
-            db.session.add(Step(measure=world.m2, order=start + i, title=f"ขั้นตอนเพิ่ม {i}",
-                                owner_department=world.strategy if i % 2 else world.palad,
-                                start_date=date(2023, 1, 2), due_date=day))
+            db.session.add(
+                Step(
+                    measure=world.m2,
+                    order=start + i,
+                    title=f"ขั้นตอนเพิ่ม {i}",
+                    owner_department=world.strategy if i % 2 else world.palad,
+                    start_date=date(2023, 1, 2),
+                    due_date=day,
+                )
+            )
         db.session.commit()
 
     leave_open(world)
@@ -595,10 +652,22 @@ def test_each_organization_gets_its_own_reminders_under_its_own_rules(world):
     other = Organization(name="องค์การบริหารส่วนตำบลอื่น", slug="other", province="ขอนแก่น")
     dept = Department(organization=other, name="สำนักปลัด", email="palad@other.go.th")
     plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    measure = Measure(weakness=Weakness(plan=plan, order=1, title="ประเด็น"), order=1, title="มาตรการ",
-                      owner_department=dept, period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    Step(measure=measure, order=1, title="ขั้นตอนของอีกองค์กร", owner_department=dept,
-                  start_date=date(2023, 1, 2), due_date=date(2023, 4, 18))
+    measure = Measure(
+        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอนของอีกองค์กร",
+        owner_department=dept,
+        start_date=date(2023, 1, 2),
+        due_date=date(2023, 4, 18),
+    )
     db.session.add(other)
     db.session.commit()
     update_rules(other.id, None, at(date(2023, 3, 1)), days_before="3")  # their own rules

@@ -1,5 +1,6 @@
 """The follow-up report's data: totals, the "as of" cut-off, rounds, signatures,
 results, and the Thai-digits option — checked against the database."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,7 @@ FY_END = date(2023, 9, 30)
 def done_by(plan, as_of: date) -> set[int]:
     """Steps done now whose completion falls on or before the as-of day (Bangkok)."""
     return {
-        s.id for s in plan.steps
-        if s.status is StepStatus.done and s.completed_at.astimezone(BANGKOK).date() <= as_of
+        s.id for s in plan.steps if s.status is StepStatus.done and s.completed_at.astimezone(BANGKOK).date() <= as_of
     }
 
 
@@ -188,12 +188,19 @@ def test_signatures_default_to_the_admin_and_the_first_manager_and_can_be_overri
     db.session.commit()
     report = build_report(world.plan, date(2023, 8, 1))
     assert (report.reporter.label, report.reporter.name, report.reporter.position) == (
-        "ผู้รายงาน", world.admin.display_name, "นักวิเคราะห์นโยบายและแผน")
+        "ผู้รายงาน",
+        world.admin.display_name,
+        "นักวิเคราะห์นโยบายและแผน",
+    )
     assert (report.reviewer.label, report.reviewer.name, report.reviewer.position) == (
-        "ผู้ตรวจสอบ", world.manager.display_name, "ปลัดเทศบาล")
+        "ผู้ตรวจสอบ",
+        world.manager.display_name,
+        "ปลัดเทศบาล",
+    )
 
-    report = build_report(world.plan, date(2023, 8, 1), reviewer_name="นายสมปอง ตรวจดี",
-                          reviewer_position="รองปลัดเทศบาล")
+    report = build_report(
+        world.plan, date(2023, 8, 1), reviewer_name="นายสมปอง ตรวจดี", reviewer_position="รองปลัดเทศบาล"
+    )
     assert (report.reviewer.name, report.reviewer.position) == ("นายสมปอง ตรวจดี", "รองปลัดเทศบาล")
     assert report.reporter.name == world.admin.display_name
 
@@ -212,7 +219,7 @@ def test_the_report_shows_each_measures_follow_up_result(world):
 
 
 def _body(html: str) -> str:
-    return html[html.index("<body"):]
+    return html[html.index("<body") :]
 
 
 def test_thai_digits_change_digits_only(ctx):

@@ -1,5 +1,6 @@
 """The follow-up report as DOCX and XLSX: Thai fonts where Word looks for
 them, totals that match the database, no formula injection."""
+
 from __future__ import annotations
 
 import io
@@ -39,6 +40,7 @@ def xml_of(data: bytes, name: str) -> str:
 
 # -- DOCX ---------------------------------------------------------------------------
 
+
 def test_docx_sets_the_complex_script_font_and_size(ctx):
     plan = load_demo_plan()
     data = followup_docx(build_report(plan, date(2023, 8, 1)))
@@ -49,7 +51,7 @@ def test_docx_sets_the_complex_script_font_and_size(ctx):
     assert '<w:szCs w:val="32"/>' in normal and '<w:sz w:val="32"/>' in normal
     body = xml_of(data, "word/document.xml")
     # Runs carry the font themselves, so a document pasted elsewhere keeps it.
-    fonts = re.findall(r'<w:rFonts [^>]*/>', body)
+    fonts = re.findall(r"<w:rFonts [^>]*/>", body)
     assert fonts and all('w:cs="TH SarabunPSK"' in f for f in fonts)
     assert '<w:szCs w:val="32"/>' in body and '<w:bCs w:val="1"/>' in body
 
@@ -109,6 +111,7 @@ def test_docx_helpers_build_a_fixed_table(ctx):
 
 # -- XLSX ---------------------------------------------------------------------------
 
+
 def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
     plan = load_demo_plan()
     as_of = date(2023, 8, 1)
@@ -119,8 +122,7 @@ def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
     rows = [r for r in summary.iter_rows(values_only=True) if r[0] in ("1", "2", "3.1", "3.2", "รวม")]
     by_number = {r[0]: r for r in rows}
     cut_done = [
-        s for s in plan.steps
-        if s.status is StepStatus.done and s.completed_at.astimezone(BANGKOK).date() <= as_of
+        s for s in plan.steps if s.status is StepStatus.done and s.completed_at.astimezone(BANGKOK).date() <= as_of
     ]
     for measure in plan.measures:
         row = by_number[measure.number]
@@ -132,8 +134,13 @@ def test_xlsx_reopens_and_its_totals_match_the_database(ctx):
     total = by_number["รวม"]
     numbered = [i for i, r in enumerate(summary.iter_rows(values_only=True), start=1) if r[0] in by_number]
     first, last = numbered[0], numbered[-2]
-    assert total[4:9] == (f"=SUM(E{first}:E{last})", f"=SUM(F{first}:F{last})", f"=SUM(G{first}:G{last})",
-                          f"=SUM(H{first}:H{last})", f"=IF(E{last + 1}=0,0,IF(F{last + 1}>=E{last + 1},100,MIN(99,ROUND(F{last + 1}/E{last + 1}*100,0))))")
+    assert total[4:9] == (
+        f"=SUM(E{first}:E{last})",
+        f"=SUM(F{first}:F{last})",
+        f"=SUM(G{first}:G{last})",
+        f"=SUM(H{first}:H{last})",
+        f"=IF(E{last + 1}=0,0,IF(F{last + 1}>=E{last + 1},100,MIN(99,ROUND(F{last + 1}/E{last + 1}*100,0))))",
+    )
     assert sum(by_number[m.number][4] for m in plan.measures) == len(plan.steps) == 26
     assert sum(by_number[m.number][5] for m in plan.measures) == len(cut_done)
 
@@ -172,8 +179,16 @@ def test_xlsx_keeps_a_formula_looking_title_inert(world):
 
 @pytest.mark.parametrize(
     ("given", "kept"),
-    [("=1+1", "'=1+1"), ("+66 81", "'+66 81"), ("-", "'-"), ("@x", "'@x"), ("\r\n=1", "'=1"),
-     ("ปกติ", "ปกติ"), ("a=b", "a=b"), ("", "")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+66 81", "'+66 81"),
+        ("-", "'-"),
+        ("@x", "'@x"),
+        ("\r\n=1", "'=1"),
+        ("ปกติ", "ปกติ"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
 )
 def test_safe_text(given, kept):
     assert safe_text(given) == kept
@@ -184,7 +199,9 @@ def test_xlsx_thai_digits_change_text_not_numbers(world):
     results.set_result(world.m2, world.admin, NOW, value="1,250", unit="ครั้ง")
     db.session.commit()
     plain = openpyxl.load_workbook(io.BytesIO(followup_xlsx(build_report(world.plan, date(2023, 8, 1)))))
-    thai = openpyxl.load_workbook(io.BytesIO(followup_xlsx(build_report(world.plan, date(2023, 8, 1), thai_digits=True))))
+    thai = openpyxl.load_workbook(
+        io.BytesIO(followup_xlsx(build_report(world.plan, date(2023, 8, 1), thai_digits=True)))
+    )
     for name in (SUMMARY_SHEET, STEPS_SHEET):
         a = list(plain[name].iter_rows(values_only=True))
         b = list(thai[name].iter_rows(values_only=True))
@@ -199,8 +216,10 @@ def test_xlsx_thai_digits_change_text_not_numbers(world):
     done = [r for r in thai[STEPS_SHEET].iter_rows() if r[8].value is not None and not isinstance(r[8].value, str)]
     assert [r[8].value.date() for r in done] == [date(2023, 7, 20)]
     assert done[0][8].number_format == BE_DATE_FORMAT_THAI
-    assert next(r for r in plain[STEPS_SHEET].iter_rows() if r[8].value == done[0][8].value)[8].number_format \
+    assert (
+        next(r for r in plain[STEPS_SHEET].iter_rows() if r[8].value == done[0][8].value)[8].number_format
         == BE_DATE_FORMAT
+    )
 
 
 def test_a_plan_without_measures_still_makes_every_format(world):

@@ -1,6 +1,7 @@
 """The follow-up report as PDF, read back with the real tools: pdftotext must
 give every step title of the demo exactly (SARA AM included), the first page
 must show something, the page count must be what the demo makes."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """The report in the web interface (page, presets, downloads) and `tracker report`."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,7 @@ def filename_star(disposition: str) -> str:
     assert disposition.startswith("attachment;")
     star = disposition.split("filename*=", 1)[1]
     assert star.startswith("UTF-8''")
-    return unquote(star[len("UTF-8''"):])
+    return unquote(star[len("UTF-8''") :])
 
 
 def test_every_user_of_the_organization_reads_the_report_page(world, login):
@@ -118,11 +119,27 @@ def test_no_pdf_renderer_is_a_clear_400(world, login, app):
 
 # -- the command line ----------------------------------------------------------------
 
+
 def test_tracker_report_writes_the_file(world, runner, tmp_path):
     out = tmp_path / "o43.xlsx"
-    result = runner.invoke(args=["report", "--org", "testorg", "--year", "๒๕๖๖", "--round", "6",
-                                 "--format", "xlsx", "-o", str(out), "--reviewer-name", "นายตรวจ ดีมาก",
-                                 "--arabic-digits"])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "testorg",
+            "--year",
+            "๒๕๖๖",
+            "--round",
+            "6",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+            "--reviewer-name",
+            "นายตรวจ ดีมาก",
+            "--arabic-digits",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "31 มี.ค. 2566" in result.output
     wb = openpyxl.load_workbook(out)
@@ -130,8 +147,22 @@ def test_tracker_report_writes_the_file(world, runner, tmp_path):
     assert any("รอบ 6 เดือน" in t for t in texts) and any("นายตรวจ ดีมาก" in t for t in texts)
 
     html = tmp_path / "o43.html"
-    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--as-of", "15/08/2566",
-                                 "--format", "html", "-o", str(html), "--thai-digits"])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "testorg",
+            "--year",
+            "2566",
+            "--as-of",
+            "15/08/2566",
+            "--format",
+            "html",
+            "-o",
+            str(html),
+            "--thai-digits",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "ข้อมูล ณ วันที่ ๑๕ สิงหาคม ๒๕๖๖" in html_text(html.read_text(encoding="utf-8"))
 
@@ -156,6 +187,17 @@ def test_tracker_report_refuses_bad_input_with_exit_1(world, runner, tmp_path, a
 
 
 def test_tracker_report_into_a_missing_folder_is_refused(world, runner, tmp_path):
-    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--format", "docx",
-                                 "-o", str(tmp_path / "no" / "such" / "o43.docx")])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "testorg",
+            "--year",
+            "2566",
+            "--format",
+            "docx",
+            "-o",
+            str(tmp_path / "no" / "such" / "o43.docx"),
+        ]
+    )
     assert result.exit_code == 1 and "ไม่พบโฟลเดอร์" in result.output

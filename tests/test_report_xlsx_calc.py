@@ -4,6 +4,7 @@ the header repeated, and the sign-off chain on the summary sheet.
 
 LibreOffice Calc (headless) stands in for the officer's spreadsheet; Excel itself
 cannot run here (the number format codes are Excel's own, see followup_xlsx)."""
+
 from __future__ import annotations
 
 import csv
@@ -34,8 +35,10 @@ def calc(tmp_path):
     """Convert a workbook with LibreOffice Calc: to PDF (what prints) or to CSV of the
     first sheet (the values LibreOffice computed)."""
     binary = shutil.which("libreoffice") or shutil.which("soffice")
-    require_or_skip(binary is not None and Path("/usr/lib/libreoffice/program/libsclo.so").exists(),
-                    "LibreOffice Calc not found: apt-get install libreoffice-calc-nogui")
+    require_or_skip(
+        binary is not None and Path("/usr/lib/libreoffice/program/libsclo.so").exists(),
+        "LibreOffice Calc not found: apt-get install libreoffice-calc-nogui",
+    )
     require_or_skip(shutil.which("pdftotext") is not None, "poppler-utils not found: apt-get install poppler-utils")
 
     def convert(data: bytes, to: str) -> Path:
@@ -43,9 +46,19 @@ def calc(tmp_path):
         source.write_bytes(data)
         target = "pdf" if to == "pdf" else "csv:Text - txt - csv (StarCalc):44,34,76"
         subprocess.run(
-            [binary, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-             "--convert-to", target, "--outdir", str(tmp_path), str(source)],
-            capture_output=True, check=True, timeout=240,
+            [
+                binary,
+                f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(tmp_path),
+                str(source),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=240,
         )
         out = source.with_suffix("." + to)
         assert out.exists(), f"LibreOffice wrote no {to}"
@@ -55,8 +68,7 @@ def calc(tmp_path):
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_dates_are_date_cells_printed_in_the_buddhist_era(ctx, calc, artifacts_dir):
@@ -119,17 +131,46 @@ def test_both_sheets_print_a4_landscape_one_page_wide_with_the_header_repeated(c
 def test_the_summary_sheet_carries_the_signoff_chain(ctx, calc):
     plan = load_demo_plan()
     entries = (
-        ChainEntry(order=1, user_id=1, name="นางสาวกานดา ใจดี", position="ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ",
-                   comment="ทราบ/ดำเนินการ", acknowledged_at=datetime(2023, 8, 2, 3, 0, tzinfo=UTC),
-                   is_next=False),
-        ChainEntry(order=2, user_id=2, name="นายสมชาย รักงาน", position="ปลัดเทศบาล", comment="",
-                   acknowledged_at=None, is_next=True),
-        ChainEntry(order=3, user_id=3, name="นายวิชัย มั่นคง", position="นายกเทศมนตรี", comment="",
-                   acknowledged_at=None, is_next=False),
+        ChainEntry(
+            order=1,
+            user_id=1,
+            name="นางสาวกานดา ใจดี",
+            position="ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ",
+            comment="ทราบ/ดำเนินการ",
+            acknowledged_at=datetime(2023, 8, 2, 3, 0, tzinfo=UTC),
+            is_next=False,
+        ),
+        ChainEntry(
+            order=2,
+            user_id=2,
+            name="นายสมชาย รักงาน",
+            position="ปลัดเทศบาล",
+            comment="",
+            acknowledged_at=None,
+            is_next=True,
+        ),
+        ChainEntry(
+            order=3,
+            user_id=3,
+            name="นายวิชัย มั่นคง",
+            position="นายกเทศมนตรี",
+            comment="",
+            acknowledged_at=None,
+            is_next=False,
+        ),
     )
-    chain = Chain(submission_id=1, kind=ReportKind.followup, status=SubmissionStatus.pending, as_of=AS_OF,
-                  round=None, submitted_by="ผู้ดูแล", submitted_by_position="นักวิเคราะห์นโยบายและแผน",
-                  submitted_at=datetime(2023, 8, 1, 9, tzinfo=UTC), note="", entries=entries)
+    chain = Chain(
+        submission_id=1,
+        kind=ReportKind.followup,
+        status=SubmissionStatus.pending,
+        as_of=AS_OF,
+        round=None,
+        submitted_by="ผู้ดูแล",
+        submitted_by_position="นักวิเคราะห์นโยบายและแผน",
+        submitted_at=datetime(2023, 8, 1, 9, tzinfo=UTC),
+        note="",
+        entries=entries,
+    )
     report = replace(build_report(plan, AS_OF), signoff=chain)
     data = followup_xlsx(report)
     summary = openpyxl.load_workbook(io.BytesIO(data))[SUMMARY_SHEET]
@@ -137,7 +178,7 @@ def test_the_summary_sheet_carries_the_signoff_chain(ctx, calc):
     start = next(i for i, r in enumerate(rows) if r[1] and str(r[1]).startswith("การพิจารณาตามลำดับ"))
     assert rows[start][1] == "การพิจารณาตามลำดับ (รอการพิจารณา)"
     assert rows[start + 1][:4] == ["ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"]
-    chain_rows = rows[start + 2:start + 5]
+    chain_rows = rows[start + 2 : start + 5]
     assert [r[0] for r in chain_rows] == ["1", "2", "3"]
     assert chain_rows[0][1] == "นางสาวกานดา ใจดี\nผู้อำนวยการกองยุทธศาสตร์และงบประมาณ"
     assert chain_rows[0][2:4] == ["ทราบ/ดำเนินการ", datetime(2023, 8, 2)]  # 10:00 in Bangkok

@@ -1,5 +1,6 @@
 """Follow-up results of measures: who may record them, how figures are read,
 evidence, the journal, and the pages."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,12 @@ def journal_of(measure) -> list[tuple[str | None, str | None, str | None]]:
 
 
 def test_an_owner_of_the_department_records_a_figure_with_a_note_and_a_link(world):
-    changed = results.set_result(world.m2, world.owner_strategy, NOW, value="1,250 ครั้ง", note="ผู้ใช้บริการ E-Service ม.ค.–ก.ค.")
-    link = results.add_result_link(world.m2, world.owner_strategy, "https://banpet.example/stat.pdf", "สถิติ E-Service", NOW)
+    changed = results.set_result(
+        world.m2, world.owner_strategy, NOW, value="1,250 ครั้ง", note="ผู้ใช้บริการ E-Service ม.ค.–ก.ค."
+    )
+    link = results.add_result_link(
+        world.m2, world.owner_strategy, "https://banpet.example/stat.pdf", "สถิติ E-Service", NOW
+    )
     db.session.commit()
 
     assert changed == ["value", "unit", "note"]
@@ -46,7 +51,9 @@ def test_an_owner_of_the_department_records_a_figure_with_a_note_and_a_link(worl
     assert {e.actor_id for e in entries} == {world.owner_strategy.id}
     assert all(e.action == "result" and e.entity_id == world.m2.id for e in entries)
     assert journal_of(world.m2) == [
-        ("value", None, "1250"), ("unit", None, "ครั้ง"), ("note", None, "ผู้ใช้บริการ E-Service ม.ค.–ก.ค."),
+        ("value", None, "1250"),
+        ("unit", None, "ครั้ง"),
+        ("note", None, "ผู้ใช้บริการ E-Service ม.ค.–ก.ค."),
         ("evidence", None, "สถิติ E-Service"),
     ]
 
@@ -115,7 +122,9 @@ def test_a_file_as_evidence_is_checked_stored_and_journaled(world, app):
     stored = Path(upload_dir) / ev.stored_name
     assert stored.read_bytes() == PDF and ev.original_name == "ประกาศ.pdf" and ev.measure_id == world.m1.id
     with pytest.raises(ServiceError, match="ไม่ตรงกับนามสกุล"):
-        results.add_result_file(world.m1, world.owner_palad, "fake.pdf", io.BytesIO(b"MZ\x90\x00"), upload_dir, 10_000, NOW)
+        results.add_result_file(
+            world.m1, world.owner_palad, "fake.pdf", io.BytesIO(b"MZ\x90\x00"), upload_dir, 10_000, NOW
+        )
     results.remove_result_evidence(ev, world.owner_palad, NOW)
     db.session.commit()
     assert journal_of(world.m1) == [("evidence", None, "ประกาศ.pdf"), ("evidence", "ประกาศ.pdf", None)]
@@ -123,15 +132,17 @@ def test_a_file_as_evidence_is_checked_stored_and_journaled(world, app):
 
 # -- pages ----------------------------------------------------------------------------
 
+
 def test_the_owner_records_a_result_on_the_page(world, login):
     client = login(world.owner_strategy)
     page = client.get(f"/measures/{world.m2.id}/result")
     assert page.status_code == 200 and 'name="value"' in page.get_data(as_text=True)
-    response = client.post(f"/measures/{world.m2.id}/result",
-                           data={"value": "1,250", "unit": "ครั้ง", "note": "สถิติครึ่งปี"})
+    response = client.post(f"/measures/{world.m2.id}/result", data={"value": "1,250", "unit": "ครั้ง", "note": "สถิติครึ่งปี"})
     assert response.status_code == 302
-    response = client.post(f"/measures/{world.m2.id}/result/evidence",
-                           data={"kind": "link", "url": "https://banpet.example/stat", "title": "สถิติ"})
+    response = client.post(
+        f"/measures/{world.m2.id}/result/evidence",
+        data={"kind": "link", "url": "https://banpet.example/stat", "title": "สถิติ"},
+    )
     assert response.status_code == 302
     page = client.get(f"/measures/{world.m2.id}/result").get_data(as_text=True)
     assert "1,250 ครั้ง" in page and "สถิติครึ่งปี" in page and "สถิติ</a>" in page
@@ -155,8 +166,12 @@ def test_a_bad_figure_on_the_page_is_a_400_with_the_message_and_nothing_saved(wo
 def test_another_department_gets_403_and_another_organization_404(world, login):
     client = login(world.owner_palad)
     assert client.post(f"/measures/{world.m2.id}/result", data={"value": "1"}).status_code == 403
-    assert client.post(f"/measures/{world.m2.id}/result/evidence",
-                       data={"kind": "link", "url": "https://x.example"}).status_code == 403
+    assert (
+        client.post(
+            f"/measures/{world.m2.id}/result/evidence", data={"kind": "link", "url": "https://x.example"}
+        ).status_code
+        == 403
+    )
     page = client.get(f"/measures/{world.m2.id}/result")
     assert page.status_code == 200 and 'name="value"' not in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MeasureResult)) == 0
@@ -168,8 +183,9 @@ def test_another_department_gets_403_and_another_organization_404(world, login):
 
 
 def test_evidence_is_removed_by_an_editor_only(world, login, app):
-    ev = results.add_result_file(world.m1, world.owner_palad, "a.pdf", io.BytesIO(PDF),
-                                 app.config["TRACKER_UPLOAD_DIR"], 10_000, NOW)
+    ev = results.add_result_file(
+        world.m1, world.owner_palad, "a.pdf", io.BytesIO(PDF), app.config["TRACKER_UPLOAD_DIR"], 10_000, NOW
+    )
     db.session.commit()
     ev_id, path = ev.id, Path(app.config["TRACKER_UPLOAD_DIR"]) / ev.stored_name
     url = f"/measures/{world.m1.id}/result/evidence/{ev_id}/delete"

@@ -1,6 +1,7 @@
 """Rollover: next fiscal year's plan as a copy of this year's — dates moved by
 exactly one year, statuses reset, no evidence, one journal entry — from the
 service, `tracker rollover` and the admin plan page's button."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,11 +35,22 @@ def plan_of(org_id: int, year: int) -> Plan | None:
 
 def structure(plan: Plan) -> list:
     return [
-        (w.order, w.title, w.detail, [
-            (m.order, m.title, m.owner_department_id, m.follow_up, [
-                (s.order, s.title, s.owner_department_id) for s in m.steps
-            ]) for m in w.measures
-        ]) for w in plan.weaknesses
+        (
+            w.order,
+            w.title,
+            w.detail,
+            [
+                (
+                    m.order,
+                    m.title,
+                    m.owner_department_id,
+                    m.follow_up,
+                    [(s.order, s.title, s.owner_department_id) for s in m.steps],
+                )
+                for m in w.measures
+            ],
+        )
+        for w in plan.weaknesses
     ]
 
 
@@ -55,8 +67,9 @@ def test_rollover_copies_the_structure_with_dates_a_year_later(world):
     step = world.step(world.m1, 1)
     finish(step, world.owner_palad, bangkok(date(2023, 7, 20)), note="ประกาศแล้ว")
     add_link_evidence(step, world.owner_palad, "https://example.go.th/announce", "ประกาศ", NOW)
-    change_status(world.step(world.m2, 2), StepStatus.cancelled, world.admin, NOW, cancel_reason="ไม่จำเป็น",
-                  check_permission=False)
+    change_status(
+        world.step(world.m2, 2), StepStatus.cancelled, world.admin, NOW, cancel_reason="ไม่จำเป็น", check_permission=False
+    )
     world.step(world.m2, 1).assignee = world.owner_strategy
     world.step(world.m1, 2).assignee = world.owner_palad
     world.owner_palad.active = False  # gone by next year: the copy leaves the step unassigned
@@ -83,13 +96,18 @@ def test_rollover_copies_the_structure_with_dates_a_year_later(world):
     assert [s.assignee_id for s in new.steps] == [None, None, None, world.owner_strategy.id, None]
     new_steps = [s.id for s in new.steps]
     assert db.session.scalar(sa.select(sa.func.count(Evidence.id)).where(Evidence.step_id.in_(new_steps))) == 0
-    assert db.session.scalar(sa.select(sa.func.count(MeasureResult.id)).where(
-        MeasureResult.measure_id.in_([m.id for m in new.measures]))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(MeasureResult.id)).where(MeasureResult.measure_id.in_([m.id for m in new.measures]))
+        )
+        == 0
+    )
     # One journal entry, on the new plan; none copied, none on its steps.
     entries = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.id > 0).order_by(JournalEntry.id)).all()
     added = entries[journal_before:]
     assert [(e.entity, e.entity_id, e.action, e.old_value, e.new_value) for e in added] == [
-        ("plan", new.id, "rollover", "2566", "2567")]
+        ("plan", new.id, "rollover", "2566", "2567")
+    ]
     assert "2 ประเด็น 2 มาตรการ 5 ขั้นตอน" in added[0].note
     assert db.session.scalar(sa.select(sa.func.count(JournalEntry.id)).where(JournalEntry.step_id.in_(new_steps))) == 0
     # The source is untouched.
@@ -100,12 +118,30 @@ def test_rollover_copies_the_structure_with_dates_a_year_later(world):
 def test_29_february_becomes_28_february(world):
     plan = Plan(organization=world.org, fiscal_year=2567, title="แผน ๒๕๖๗")
     weakness = Weakness(plan=plan, order=1, title="ประเด็น")
-    measure = Measure(weakness=weakness, order=1, title="มาตรการ", owner_department=world.palad,
-                      period_start=date(2024, 1, 1), period_end=date(2024, 2, 29))
-    Step(measure=measure, order=1, title="ขั้นตอนวันอธิกสุรทิน", owner_department=world.palad,
-         start_date=date(2024, 2, 29), due_date=date(2024, 2, 29))
-    Step(measure=measure, order=2, title="ขั้นตอนปกติ", owner_department=world.palad,
-         start_date=date(2024, 1, 2), due_date=date(2024, 2, 28))
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="มาตรการ",
+        owner_department=world.palad,
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 2, 29),
+    )
+    Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอนวันอธิกสุรทิน",
+        owner_department=world.palad,
+        start_date=date(2024, 2, 29),
+        due_date=date(2024, 2, 29),
+    )
+    Step(
+        measure=measure,
+        order=2,
+        title="ขั้นตอนปกติ",
+        owner_department=world.palad,
+        start_date=date(2024, 1, 2),
+        due_date=date(2024, 2, 28),
+    )
     db.session.add(plan)
     db.session.commit()
     rollover_plan(plan, 2568, None, NOW)
@@ -114,7 +150,9 @@ def test_29_february_becomes_28_february(world):
     assert new.title == "แผน ๒๕๖๘"
     assert (new.measures[0].period_start, new.measures[0].period_end) == (date(2025, 1, 1), date(2025, 2, 28))
     assert [(s.start_date, s.due_date) for s in new.steps] == [
-        (date(2025, 2, 28), date(2025, 2, 28)), (date(2025, 1, 2), date(2025, 2, 28))]
+        (date(2025, 2, 28), date(2025, 2, 28)),
+        (date(2025, 1, 2), date(2025, 2, 28)),
+    ]
 
 
 def test_rollover_refuses_an_existing_target_and_other_years(world):

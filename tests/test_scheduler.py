@@ -2,6 +2,7 @@
 `digest` commands with --now/--dry-run, and real processes (`tracker
 scheduler`, `tracker run`) that beat and queue on their own.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,6 +81,7 @@ def test_a_bad_now_is_refused_with_a_message(runner):
 
 # -- real processes ----------------------------------------------------------
 
+
 def _env(tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
     env["TRACKER_INSTANCE_PATH"] = str(tmp_path)
@@ -127,8 +129,9 @@ def _stop(proc: subprocess.Popen) -> str:
 def test_tracker_scheduler_beats_at_start(tmp_path):
     env = _env(tmp_path)
     subprocess.run([TRACKER, "demo"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    proc = subprocess.Popen([TRACKER, "scheduler"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [TRACKER, "scheduler"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         assert _wait_for_beat(proc, tmp_path), "no heartbeat recorded"
     finally:
@@ -139,8 +142,14 @@ def test_tracker_scheduler_beats_at_start(tmp_path):
 def test_tracker_run_serves_and_runs_the_scheduler_in_the_same_process(tmp_path):
     env = _env(tmp_path)
     port = _free_port()
-    proc = subprocess.Popen([TRACKER, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [TRACKER, "run", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert _wait_for_beat(proc, tmp_path), "no heartbeat recorded"
         import urllib.request
@@ -155,8 +164,14 @@ def test_tracker_run_serves_and_runs_the_scheduler_in_the_same_process(tmp_path)
 def test_tracker_run_without_the_scheduler_records_no_beat(tmp_path):
     env = _env(tmp_path)
     port = _free_port()
-    proc = subprocess.Popen([TRACKER, "run", "--no-scheduler", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [TRACKER, "run", "--no-scheduler", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         import urllib.request
 

@@ -3,6 +3,7 @@ headers and the Content-Security-Policy (in a real browser), upload limits by
 size and by content, evidence files out of reach, spreadsheet formula
 injection, the password policy on every path, and every admin action journaled.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,9 @@ def _fresh_limits(app):
 
 
 def fail_login(client, email: str, address: str = "127.0.0.1"):
-    return client.post("/login", data={"email": email, "password": "not-the-password-1"},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login", data={"email": email, "password": "not-the-password-1"}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 # -- login throttling ---------------------------------------------------------------------------
@@ -49,8 +51,9 @@ def test_ten_failed_logins_for_one_email_then_429_even_with_the_right_password(w
         # From ten addresses: the email's own limit is what stops the eleventh.
         assert fail_login(client, world.admin.email, f"10.0.0.{attempt}").status_code == 401
 
-    blocked = client.post("/login", data={"email": world.admin.email, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "10.0.1.1"})
+    blocked = client.post(
+        "/login", data={"email": world.admin.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.0.1.1"}
+    )
 
     assert blocked.status_code == 429
     seconds = int(blocked.headers["Retry-After"])
@@ -84,8 +87,12 @@ def test_throttling_from_outside_over_http(app, world, live_server, monkeypatch)
 
     def attempt(password: str) -> requests.Response:
         token = TOKEN_RE.search(session.get(f"{live_server}/login", timeout=10).text).group(1)
-        return session.post(f"{live_server}/login", data={"email": world.viewer.email, "password": password,
-                                                          "csrf_token": token}, allow_redirects=False, timeout=10)
+        return session.post(
+            f"{live_server}/login",
+            data={"email": world.viewer.email, "password": password, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
 
     assert [attempt("wrong-password-1").status_code for _ in range(3)] == [401, 401, 401]
     blocked = attempt(PASSWORD)
@@ -97,8 +104,9 @@ def test_throttling_from_outside_over_http(app, world, live_server, monkeypatch)
 def test_a_json_client_gets_a_json_429(world, client):
     for _n in range(10):
         fail_login(client, world.admin.email)
-    response = client.post("/login", data={"email": world.admin.email, "password": PASSWORD},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        "/login", data={"email": world.admin.email, "password": PASSWORD}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 429 and response.get_json()["status"] == 429
     assert "Retry-After" in response.headers
 
@@ -119,16 +127,20 @@ def test_the_session_cookie_is_httponly_and_samesite_lax_and_not_secure_over_htt
         assert "Secure" not in cookie
 
 
-@pytest.mark.parametrize("env, secure", [
-    ({"TRACKER_BASE_URL": "https://ita.example.go.th"}, True),
-    ({"TRACKER_BASE_URL": "http://127.0.0.1:5000", "TRACKER_SECURE_COOKIES": "1"}, True),
-    ({"TRACKER_BASE_URL": "https://ita.example.go.th", "TRACKER_SECURE_COOKIES": "0"}, False),
-])
+@pytest.mark.parametrize(
+    "env, secure",
+    [
+        ({"TRACKER_BASE_URL": "https://ita.example.go.th"}, True),
+        ({"TRACKER_BASE_URL": "http://127.0.0.1:5000", "TRACKER_SECURE_COOKIES": "1"}, True),
+        ({"TRACKER_BASE_URL": "https://ita.example.go.th", "TRACKER_SECURE_COOKIES": "0"}, False),
+    ],
+)
 def test_cookies_are_secure_behind_https(app, world, monkeypatch, env, secure):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "WTF_CSRF_ENABLED": False})
+    other = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": False}
+    )
 
     response = other.test_client().post("/login", data={"email": world.admin.email, "password": PASSWORD})
 
@@ -155,12 +167,20 @@ def test_a_session_moved_to_another_browser_is_dropped(world, live_server):
     session = requests.Session()
     session.headers["User-Agent"] = "Mozilla/5.0 (the officer's browser)"
     token = TOKEN_RE.search(session.get(f"{live_server}/login", timeout=10).text).group(1)
-    session.post(f"{live_server}/login", data={"email": world.manager.email, "password": PASSWORD,
-                                                "csrf_token": token}, timeout=10)
+    session.post(
+        f"{live_server}/login",
+        data={"email": world.manager.email, "password": PASSWORD, "csrf_token": token},
+        timeout=10,
+    )
     assert session.get(f"{live_server}/my-steps", allow_redirects=False, timeout=10).status_code == 200
 
-    stolen = requests.get(f"{live_server}/my-steps", cookies=session.cookies, allow_redirects=False, timeout=10,
-                          headers={"User-Agent": "curl/8.0 (somewhere else)"})
+    stolen = requests.get(
+        f"{live_server}/my-steps",
+        cookies=session.cookies,
+        allow_redirects=False,
+        timeout=10,
+        headers={"User-Agent": "curl/8.0 (somewhere else)"},
+    )
 
     assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
 
@@ -179,19 +199,34 @@ EXPECTED_HEADERS = {
 def test_the_policy_is_the_documented_one():
     directives = dict(d.split(" ", 1) for d in CSP.split("; "))
     assert directives == {
-        "default-src": "'self'", "script-src": "'self'", "style-src": "'self' 'unsafe-inline'",
-        "img-src": "'self' data:", "font-src": "'self' data:", "frame-src": "'self'", "object-src": "'none'",
-        "base-uri": "'self'", "form-action": "'self'", "frame-ancestors": "'none'",
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+        "frame-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
     }
 
 
 def test_every_kind_of_response_carries_the_security_headers(app, world, live_server):
     session = requests.Session()
     token = TOKEN_RE.search(session.get(f"{live_server}/login", timeout=10).text).group(1)
-    session.post(f"{live_server}/login", data={"email": world.admin.email, "password": PASSWORD,
-                                                "csrf_token": token}, timeout=10)
-    urls = ["/login", "/", f"/plans/{world.plan.id}", "/static/app.css", "/healthz", "/no-such-page",
-            f"/plans/{world.plan.id}/report.xlsx"]
+    session.post(
+        f"{live_server}/login", data={"email": world.admin.email, "password": PASSWORD, "csrf_token": token}, timeout=10
+    )
+    urls = [
+        "/login",
+        "/",
+        f"/plans/{world.plan.id}",
+        "/static/app.css",
+        "/healthz",
+        "/no-such-page",
+        f"/plans/{world.plan.id}/report.xlsx",
+    ]
     for url in urls:
         response = session.get(f"{live_server}{url}", timeout=30)
         for name, value in EXPECTED_HEADERS.items():
@@ -223,8 +258,12 @@ def _png(width: int = 1, height: int = 1) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1) * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1) * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _jpeg(width: int = 2, height: int = 3) -> bytes:
@@ -258,9 +297,12 @@ def _xlsx() -> bytes:
 
 
 GENUINE = {
-    "ภาพ.png": _png(), "ภาพ.jpg": _jpeg(), "ภาพ.gif": b"GIF89a\x02\x00\x03\x00\x00\x00\x00;",
+    "ภาพ.png": _png(),
+    "ภาพ.jpg": _jpeg(),
+    "ภาพ.gif": b"GIF89a\x02\x00\x03\x00\x00\x00\x00;",
     "ภาพ.webp": b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x01\x00\x00\x00" + b"\x00" * 9,
-    "บันทึก.docx": _docx(), "ตาราง.xlsx": _xlsx(),
+    "บันทึก.docx": _docx(),
+    "ตาราง.xlsx": _xlsx(),
     "บันทึก.odt": _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}),
     "รวม.zip": _zip({"a.txt": b"a"}),
     "เก่า.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
@@ -281,8 +323,11 @@ FAKE = {
 
 
 def _upload(client, step, name: str, content: bytes):
-    return client.post(f"/steps/{step.id}/evidence", data={"kind": "file", "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/steps/{step.id}/evidence",
+        data={"kind": "file", "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.mark.parametrize("name", sorted(GENUINE))
@@ -311,18 +356,31 @@ def test_an_oversized_upload_from_outside_gets_413(app, world, live_server, monk
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
     session = requests.Session()
     token = TOKEN_RE.search(session.get(f"{live_server}/login", timeout=10).text).group(1)
-    session.post(f"{live_server}/login", data={"email": world.owner_palad.email, "password": PASSWORD,
-                                                "csrf_token": token}, timeout=10)
+    session.post(
+        f"{live_server}/login",
+        data={"email": world.owner_palad.email, "password": PASSWORD, "csrf_token": token},
+        timeout=10,
+    )
     token = TOKEN_RE.search(session.get(f"{live_server}/my-steps", timeout=10).text).group(1)
     boundary = "----tracker-test-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nfile\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n"
-            f"Content-Type: application/pdf\r\n\r\n").encode() + b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10) + (
-        f"\r\n--{boundary}--\r\n").encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nfile\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + b"%PDF-1.4\n"
+        + b"0" * (1024 * 1024 + 10)
+        + (f"\r\n--{boundary}--\r\n").encode()
+    )
 
-    response = session.post(f"{live_server}/steps/{world.step(world.m1, 1).id}/evidence", data=body,
-                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, timeout=30)
+    response = session.post(
+        f"{live_server}/steps/{world.step(world.m1, 1).id}/evidence",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        timeout=30,
+    )
 
     assert response.status_code == 413
     assert "ไฟล์ใหญ่เกิน 1 MB" in response.text
@@ -346,21 +404,34 @@ def test_evidence_is_stored_outside_every_served_folder_under_a_random_name(app,
 
 
 def test_evidence_is_reachable_only_through_the_checked_view(app, world, login, live_server):
-    assert _upload(login(world.owner_palad), world.step(world.m1, 1), "ประกาศ.pdf",
-                   b"%PDF-1.4\n%%EOF\n").status_code == 302
+    assert (
+        _upload(login(world.owner_palad), world.step(world.m1, 1), "ประกาศ.pdf", b"%PDF-1.4\n%%EOF\n").status_code
+        == 302
+    )
     ev = db.session.scalar(sa.select(Evidence))
 
-    for url in (f"/static/{ev.stored_name}", f"/static/../evidence/{ev.stored_name}", f"/{ev.stored_name}",
-                f"/evidence/{ev.stored_name}"):
+    for url in (
+        f"/static/{ev.stored_name}",
+        f"/static/../evidence/{ev.stored_name}",
+        f"/{ev.stored_name}",
+        f"/evidence/{ev.stored_name}",
+    ):
         assert requests.get(f"{live_server}{url}", timeout=10).status_code == 404, url
     anonymous = requests.get(f"{live_server}/evidence/{ev.id}", allow_redirects=False, timeout=10)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
-@pytest.mark.parametrize("path", [
-    "/static/../tracker/config.py", "/static/%2e%2e/%2e%2e/pyproject.toml", "/static/..%2f..%2fpyproject.toml",
-    "/static/%2e%2e%2fsecurity.py", "/static//etc/passwd", "/static/..\\..\\pyproject.toml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../tracker/config.py",
+        "/static/%2e%2e/%2e%2e/pyproject.toml",
+        "/static/..%2f..%2fpyproject.toml",
+        "/static/%2e%2e%2fsecurity.py",
+        "/static//etc/passwd",
+        "/static/..\\..\\pyproject.toml",
+    ],
+)
 def test_static_paths_cannot_climb_out(app, live_server, path):
     # Raw, unnormalised paths straight to the server.
     import http.client
@@ -387,8 +458,10 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 #: The only formulas a writer may put in: the follow-up report's own totals over its number cells.
-OWN_TOTALS = re.compile(r"=(SUM\([A-Z]+\d+:[A-Z]+\d+\)|IF\([A-Z]+\d+=0,0,IF\([A-Z]+\d+>=[A-Z]+\d+,100,"
-                        r"MIN\(99,ROUND\([A-Z]+\d+/[A-Z]+\d+\*100,0\)\)\)\))")
+OWN_TOTALS = re.compile(
+    r"=(SUM\([A-Z]+\d+:[A-Z]+\d+\)|IF\([A-Z]+\d+=0,0,IF\([A-Z]+\d+>=[A-Z]+\d+,100,"
+    r"MIN\(99,ROUND\([A-Z]+\d+/[A-Z]+\d+\*100,0\)\)\)\))"
+)
 
 
 def assert_no_formula(body: bytes, totals_sheet: str | None = None) -> int:
@@ -470,13 +543,23 @@ WEAK = ["short1", "onlyletters", "12345678901"]
 @pytest.mark.parametrize("weak", WEAK)
 def test_the_password_policy_applies_to_every_way_of_setting_a_password(app, world, login, weak):
     admin = login(world.admin)
-    created = admin.post("/admin/users/new", data={
-        "email": "new.person@test.go.th", "display_name": "คนใหม่", "role": "viewer", "password": weak,
-        "password_confirm": weak})
-    reset = admin.post(f"/admin/users/{world.viewer.id}/password",
-                       data={"new_password": weak, "new_password_confirm": weak})
-    own = login(world.viewer).post("/profile", data={"action": "password", "current_password": PASSWORD,
-                                                      "new_password": weak, "confirm_password": weak})
+    created = admin.post(
+        "/admin/users/new",
+        data={
+            "email": "new.person@test.go.th",
+            "display_name": "คนใหม่",
+            "role": "viewer",
+            "password": weak,
+            "password_confirm": weak,
+        },
+    )
+    reset = admin.post(
+        f"/admin/users/{world.viewer.id}/password", data={"new_password": weak, "new_password_confirm": weak}
+    )
+    own = login(world.viewer).post(
+        "/profile",
+        data={"action": "password", "current_password": PASSWORD, "new_password": weak, "confirm_password": weak},
+    )
     runner = app.test_cli_runner()
     cli_reset = runner.invoke(args=["set-password", world.viewer.email, "--password-stdin"], input=weak + "\n")
 
@@ -484,23 +567,39 @@ def test_the_password_policy_applies_to_every_way_of_setting_a_password(app, wor
         assert response.status_code == 400 and "อย่างน้อย 8 ตัวอักษร" in response.get_data(as_text=True)
     assert cli_reset.exit_code == 1 and "อย่างน้อย 8 ตัวอักษร" in cli_reset.output
     if "user" in app.cli.commands:  # the operator's `tracker user create`
-        cli_create = runner.invoke(args=["user", "create", "--org", world.org.slug, "--email", "cli@test.go.th",
-                                         "--name", "คนใหม่", "--role", "viewer", "--password", weak])
+        cli_create = runner.invoke(
+            args=[
+                "user",
+                "create",
+                "--org",
+                world.org.slug,
+                "--email",
+                "cli@test.go.th",
+                "--name",
+                "คนใหม่",
+                "--role",
+                "viewer",
+                "--password",
+                weak,
+            ]
+        )
         assert cli_create.exit_code == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
     assert login(world.viewer).get("/my-steps").status_code == 200  # the old password still works
 
 
 def test_the_operator_resets_a_password_from_the_command_line(app, world, client):
-    result = app.test_cli_runner().invoke(args=["set-password", world.admin.email.upper(), "--password-stdin"],
-                                          input="new-secret-2567\n")
+    result = app.test_cli_runner().invoke(
+        args=["set-password", world.admin.email.upper(), "--password-stdin"], input="new-secret-2567\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert client.post("/login", data={"email": world.admin.email, "password": "new-secret-2567"}).status_code == 302
     entry = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.action == "password_reset"))
     assert (entry.entity, entry.entity_id, entry.old_value, entry.new_value) == ("user", world.admin.id, None, None)
-    missing = app.test_cli_runner().invoke(args=["set-password", "nobody@test.go.th", "--password-stdin"],
-                                           input="new-secret-2567\n")
+    missing = app.test_cli_runner().invoke(
+        args=["set-password", "nobody@test.go.th", "--password-stdin"], input="new-secret-2567\n"
+    )
     assert missing.exit_code == 1 and "nobody@test.go.th" in missing.output
 
 
@@ -522,18 +621,28 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_
     plan = load_demo(NOW).plan
     add_demo_progress(plan, date(2023, 8, 1))
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@banpet.example"))
-    message = enqueue(organization_id=plan.organization_id, about=f"org:{plan.organization_id}", kind="reminder",
-                      for_date=date(2023, 8, 1), recipient="palad@example.go.th", subject="แจ้งเตือน",
-                      body_text="เรียนเจ้าหน้าที่",
-                      body_html='<style>p.greet { color: #245; }</style><p class="greet">เรียนเจ้าหน้าที่ผู้รับผิดชอบ</p>')
+    message = enqueue(
+        organization_id=plan.organization_id,
+        about=f"org:{plan.organization_id}",
+        kind="reminder",
+        for_date=date(2023, 8, 1),
+        recipient="palad@example.go.th",
+        subject="แจ้งเตือน",
+        body_text="เรียนเจ้าหน้าที่",
+        body_html='<style>p.greet { color: #245; }</style><p class="greet">เรียนเจ้าหน้าที่ผู้รับผิดชอบ</p>',
+    )
     admin.calendar_token = "c" * 43
     db.session.commit()
     step = plan.steps[0]
 
     page = page_factory()
     problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if "Content Security Policy" in msg.text or "CSP violation" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text) if "Content Security Policy" in msg.text or "CSP violation" in msg.text else None
+        ),
+    )
     page.add_init_script(CSP_LISTENER)
 
     page.goto("/login")
@@ -542,10 +651,23 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
     page.wait_for_url(re.compile(r".*/$"))
     urls = [
-        "/", f"/plans/{plan.id}", f"/measures/{step.measure_id}", f"/steps/{step.id}", "/my-steps", "/profile",
-        "/admin/", f"/admin/plans/{plan.id}", "/admin/users", "/admin/notifications", "/admin/outbox",
-        f"/admin/outbox/{message.id}", "/ita/2565", f"/plans/{plan.id}/report", f"/measures/{step.measure_id}/result",
-        "/profile/calendar", "/no-such-page",
+        "/",
+        f"/plans/{plan.id}",
+        f"/measures/{step.measure_id}",
+        f"/steps/{step.id}",
+        "/my-steps",
+        "/profile",
+        "/admin/",
+        f"/admin/plans/{plan.id}",
+        "/admin/users",
+        "/admin/notifications",
+        "/admin/outbox",
+        f"/admin/outbox/{message.id}",
+        "/ita/2565",
+        f"/plans/{plan.id}/report",
+        f"/measures/{step.measure_id}/result",
+        "/profile/calendar",
+        "/no-such-page",
     ]
     for url in urls:
         response = page.goto(url)
@@ -557,8 +679,10 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_
             page.screenshot(path=artifacts_dir / "outbox-message-csp.png", full_page=True)
         if url == "/profile/calendar":
             page.locator("#user-url").focus()
-            assert page.evaluate("document.getSelection().toString() || "
-                                 "(document.activeElement.selectionEnd - document.activeElement.selectionStart)")
+            assert page.evaluate(
+                "document.getSelection().toString() || "
+                "(document.activeElement.selectionEnd - document.activeElement.selectionStart)"
+            )
     assert problems == []
     # The policy really is in force: an inline script injected now is refused and reported.
     page.goto("/")
@@ -588,8 +712,11 @@ class _Forms:
             def handle_starttag(self, tag, attrs):
                 a = dict(attrs)
                 if tag == "form":
-                    self.form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                                 "fields": {}}
+                    self.form = {
+                        "action": a.get("action") or "",
+                        "method": (a.get("method") or "get").lower(),
+                        "fields": {},
+                    }
                     forms.append(self.form)
                 elif self.form is None:
                     return
@@ -636,11 +763,14 @@ class Demo:
         self.plan = load_demo(NOW).plan
         load_demo_scores(self.plan.organization, NOW)
         db.session.commit()
-        users = {u.email.split("@")[0]: u for u in db.session.scalars(
-            sa.select(User).where(User.organization_id == self.plan.organization_id))}
+        users = {
+            u.email.split("@")[0]: u
+            for u in db.session.scalars(sa.select(User).where(User.organization_id == self.plan.organization_id))
+        }
         self.admin, self.manager, self.viewer = users["admin"], users["manager"], users["viewer"]
         self.department = db.session.scalars(
-            sa.select(Department).where(Department.organization_id == self.plan.organization_id)).first()
+            sa.select(Department).where(Department.organization_id == self.plan.organization_id)
+        ).first()
         self.weakness = self.plan.weaknesses[0]
         self.measure = self.weakness.measures[0]
         self.step = self.measure.steps[0]
@@ -670,8 +800,16 @@ def _failed_message(d: Demo):
     from tracker.notify.models import OutboxStatus
     from tracker.notify.outbox import enqueue
 
-    row = enqueue(organization_id=d.plan.organization_id, about="org", kind="reminder", for_date=date(2023, 8, 1),
-                  recipient="palad@example.go.th", subject="แจ้งเตือน", body_text="x", body_html="<p>x</p>")
+    row = enqueue(
+        organization_id=d.plan.organization_id,
+        about="org",
+        kind="reminder",
+        for_date=date(2023, 8, 1),
+        recipient="palad@example.go.th",
+        subject="แจ้งเตือน",
+        body_text="x",
+        body_html="<p>x</p>",
+    )
     row.status, row.last_error = OutboxStatus.failed, "550 no such user"
     db.session.commit()
     return None, f"/admin/outbox/{row.id}/resend", {}, None
@@ -682,8 +820,15 @@ def _published(d: Demo):
 
     from tracker.public.services import publish_report
 
-    [report] = publish_report(d.plan, d.admin, NOW, kind="followup", formats=["xlsx"],
-                              upload_dir=current_app.config["TRACKER_UPLOAD_DIR"], as_of=date(2023, 8, 1))
+    [report] = publish_report(
+        d.plan,
+        d.admin,
+        NOW,
+        kind="followup",
+        formats=["xlsx"],
+        upload_dir=current_app.config["TRACKER_UPLOAD_DIR"],
+        as_of=date(2023, 8, 1),
+    )
     db.session.commit()
     return None, f"/plans/{d.plan.id}/published/{report.id}/withdraw", {"reason": "แก้ไขตัวเลข"}, None
 
@@ -698,36 +843,94 @@ def _submission(d: Demo):
 
 #: endpoint → d → (page to read the form from or None, action, changed or extra fields, files)
 ADMIN_ACTIONS = {
-    "admin.plan_new": lambda d: ("/admin/plans/new", "/admin/plans/new", {"fiscal_year": "2567", "title": "แผน 2567"},
-                                 None),
+    "admin.plan_new": lambda d: (
+        "/admin/plans/new",
+        "/admin/plans/new",
+        {"fiscal_year": "2567", "title": "แผน 2567"},
+        None,
+    ),
     "admin.plan": lambda d: (f"/admin/plans/{d.plan.id}", f"/admin/plans/{d.plan.id}", {"title": "แผนที่แก้ไขแล้ว"}, None),
-    "admin.weakness_new": lambda d: (f"/admin/plans/{d.plan.id}/weaknesses/new", ".*/weaknesses/new",
-                                     {"title": "ประเด็นใหม่"}, None),
-    "admin.weakness": lambda d: (f"/admin/weaknesses/{d.weakness.id}", f"/admin/weaknesses/{d.weakness.id}",
-                                 {"title": "ประเด็นที่แก้ไข"}, None),
+    "admin.weakness_new": lambda d: (
+        f"/admin/plans/{d.plan.id}/weaknesses/new",
+        ".*/weaknesses/new",
+        {"title": "ประเด็นใหม่"},
+        None,
+    ),
+    "admin.weakness": lambda d: (
+        f"/admin/weaknesses/{d.weakness.id}",
+        f"/admin/weaknesses/{d.weakness.id}",
+        {"title": "ประเด็นที่แก้ไข"},
+        None,
+    ),
     "admin.weakness_delete": _empty_weakness,
-    "admin.measure_new": lambda d: (f"/admin/weaknesses/{d.weakness.id}/measures/new", ".*/measures/new", {
-        "title": "มาตรการใหม่", "owner_department": str(d.department.id), "period_start": "2023-07-01",
-        "period_end": "2023-09-30", "follow_up": "รายงานผล"}, None),
-    "admin.measure": lambda d: (f"/admin/measures/{d.measure.id}", f"/admin/measures/{d.measure.id}",
-                                {"title": "มาตรการที่แก้ไข"}, None),
-    "admin.measure_delete": lambda d: (None, f"/admin/measures/{d.plan.weaknesses[-1].measures[-1].id}/delete", {},
-                                       None),
-    "admin.step_new": lambda d: (f"/admin/measures/{d.measure.id}/steps/new", ".*/steps/new",
-                                 {"title": "ขั้นตอนใหม่", "due_date": d.measure.period_end.isoformat()}, None),
+    "admin.measure_new": lambda d: (
+        f"/admin/weaknesses/{d.weakness.id}/measures/new",
+        ".*/measures/new",
+        {
+            "title": "มาตรการใหม่",
+            "owner_department": str(d.department.id),
+            "period_start": "2023-07-01",
+            "period_end": "2023-09-30",
+            "follow_up": "รายงานผล",
+        },
+        None,
+    ),
+    "admin.measure": lambda d: (
+        f"/admin/measures/{d.measure.id}",
+        f"/admin/measures/{d.measure.id}",
+        {"title": "มาตรการที่แก้ไข"},
+        None,
+    ),
+    "admin.measure_delete": lambda d: (
+        None,
+        f"/admin/measures/{d.plan.weaknesses[-1].measures[-1].id}/delete",
+        {},
+        None,
+    ),
+    "admin.step_new": lambda d: (
+        f"/admin/measures/{d.measure.id}/steps/new",
+        ".*/steps/new",
+        {"title": "ขั้นตอนใหม่", "due_date": d.measure.period_end.isoformat()},
+        None,
+    ),
     "admin.step": lambda d: (f"/admin/steps/{d.step.id}", f"/admin/steps/{d.step.id}", {"title": "ขั้นตอนที่แก้ไข"}, None),
     "admin.step_delete": lambda d: (None, f"/admin/steps/{d.step.id}/delete", {}, None),
-    "admin.department_new": lambda d: ("/admin/departments/new", "/admin/departments/new",
-                                       {"name": "กองช่าง", "email": "chang@example.go.th"}, None),
-    "admin.department": lambda d: (f"/admin/departments/{d.department.id}", f"/admin/departments/{d.department.id}",
-                                   {"name": "หน่วยงานที่แก้ชื่อ"}, None),
-    "admin.user_new": lambda d: ("/admin/users/new", "/admin/users/new", {
-        "email": "new.viewer@banpet.example", "display_name": "ผู้ดูคนใหม่", "role": "viewer",
-        "password": "new-pass-2566", "password_confirm": "new-pass-2566"}, None),
-    "admin.user": lambda d: (f"/admin/users/{d.viewer.id}", f"/admin/users/{d.viewer.id}",
-                             {"display_name": "ผู้ดูข้อมูล (แก้ไข)"}, None),
-    "admin.user_password": lambda d: (f"/admin/users/{d.viewer.id}", ".*/password",
-                                      {"new_password": "new-pass-2567", "new_password_confirm": "new-pass-2567"}, None),
+    "admin.department_new": lambda d: (
+        "/admin/departments/new",
+        "/admin/departments/new",
+        {"name": "กองช่าง", "email": "chang@example.go.th"},
+        None,
+    ),
+    "admin.department": lambda d: (
+        f"/admin/departments/{d.department.id}",
+        f"/admin/departments/{d.department.id}",
+        {"name": "หน่วยงานที่แก้ชื่อ"},
+        None,
+    ),
+    "admin.user_new": lambda d: (
+        "/admin/users/new",
+        "/admin/users/new",
+        {
+            "email": "new.viewer@banpet.example",
+            "display_name": "ผู้ดูคนใหม่",
+            "role": "viewer",
+            "password": "new-pass-2566",
+            "password_confirm": "new-pass-2566",
+        },
+        None,
+    ),
+    "admin.user": lambda d: (
+        f"/admin/users/{d.viewer.id}",
+        f"/admin/users/{d.viewer.id}",
+        {"display_name": "ผู้ดูข้อมูล (แก้ไข)"},
+        None,
+    ),
+    "admin.user_password": lambda d: (
+        f"/admin/users/{d.viewer.id}",
+        ".*/password",
+        {"new_password": "new-pass-2567", "new_password_confirm": "new-pass-2567"},
+        None,
+    ),
     "admin.user_active": lambda d: (f"/admin/users/{d.viewer.id}", ".*/active", {}, None),
     "admin.import_plan": _plan_file,
     "calendar.renew_department": lambda d: (None, f"/calendar/departments/{d.department.id}/renew", {}, None),
@@ -735,16 +938,28 @@ ADMIN_ACTIONS = {
     # FY 2564's weak indicators are not yet in a FY 2565 plan (2565's are in the demo's 2566 plan).
     "ita.start_weakness": lambda d: ("/ita/2564", r"/ita/2564/indicators/\d+/weakness", {}, None),
     "ita.upload": _ita_file,
-    "memo.save": lambda d: (f"/plans/{d.plan.id}/memo", f"/plans/{d.plan.id}/memo",
-                            {"reference": "ขก 52101/123", "memo_date": "12/10/2565"}, None),
+    "memo.save": lambda d: (
+        f"/plans/{d.plan.id}/memo",
+        f"/plans/{d.plan.id}/memo",
+        {"reference": "ขก 52101/123", "memo_date": "12/10/2565"},
+        None,
+    ),
     "notify.rules_page": lambda d: ("/admin/notifications", "/admin/notifications", {"days_before": "5,2"}, None),
     "outbox.resend_message": _failed_message,
-    "public.publish": lambda d: (f"/plans/{d.plan.id}/publish", f"/plans/{d.plan.id}/publish",
-                                 {"kind": "followup", "format": "xlsx"}, None),
+    "public.publish": lambda d: (
+        f"/plans/{d.plan.id}/publish",
+        f"/plans/{d.plan.id}/publish",
+        {"kind": "followup", "format": "xlsx"},
+        None,
+    ),
     "public.withdraw": _published,
     "rollover.rollover": lambda d: (f"/admin/plans/{d.plan.id}", f".*/plans/{d.plan.id}/rollover", {}, None),
-    "signoff.create": lambda d: ("/reports/submissions/new", "/reports/submissions",
-                                 {"kind": "followup", f"order-{d.manager.id}": "1"}, None),
+    "signoff.create": lambda d: (
+        "/reports/submissions/new",
+        "/reports/submissions",
+        {"kind": "followup", f"order-{d.manager.id}": "1"},
+        None,
+    ),
     "signoff.withdraw_view": _submission,
 }
 
@@ -800,14 +1015,16 @@ def test_every_admin_action_leaves_a_journal_entry(app, ctx, login, monkeypatch,
         action = next(f["action"] for f in forms.forms if re.fullmatch(action, f["action"]))
     data.update(changes)
     data.update(files or {})
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
-                               .where(JournalEntry.actor_id == d.admin.id))
+    before = db.session.scalar(
+        sa.select(sa.func.count()).select_from(JournalEntry).where(JournalEntry.actor_id == d.admin.id)
+    )
 
     response = client.post(action, data=data, content_type="multipart/form-data" if files else None)
 
     body = response.get_data(as_text=True)
     messages = re.findall(r'class="(?:error|flash)[^"]*">([^<]*)', body)
     assert response.status_code in (200, 302), (response.status_code, messages)
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
-                              .where(JournalEntry.actor_id == d.admin.id))
+    after = db.session.scalar(
+        sa.select(sa.func.count()).select_from(JournalEntry).where(JournalEntry.actor_id == d.admin.id)
+    )
     assert after > before, f"{endpoint}: no journal entry by the admin"

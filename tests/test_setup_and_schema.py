@@ -1,4 +1,5 @@
 """Set-up: configuration defaults, the instance folder, and schema checks at start-up."""
+
 from __future__ import annotations
 
 import os
@@ -74,10 +75,16 @@ def test_production_start_on_an_old_schema_stops_with_a_clear_message(tmp_path):
     assert "Traceback" not in result.stderr
     # ...and the operator's command brings it up to date, after which it starts.
     upgrade = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, capture_output=True, text=True,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
-             "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"), "TRACKER_DATABASE_URL": url,
-             "TRACKER_AUTO_MIGRATE": "0"},
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")},
+            "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
+            "TRACKER_DATABASE_URL": url,
+            "TRACKER_AUTO_MIGRATE": "0",
+        },
         timeout=120,
     )
     assert upgrade.returncode == 0, upgrade.stderr
@@ -86,8 +93,9 @@ def test_production_start_on_an_old_schema_stops_with_a_clear_message(tmp_path):
 
 def test_timestamps_come_back_aware_utc(world):
     at = datetime(2023, 8, 1, 10, 0, tzinfo=UTC)
-    db.session.add(JournalEntry(organization_id=world.org.id, entity="plan", entity_id=world.plan.id,
-                                action="edit", created_at=at))
+    db.session.add(
+        JournalEntry(organization_id=world.org.id, entity="plan", entity_id=world.plan.id, action="edit", created_at=at)
+    )
     db.session.commit()
     db.session.expire_all()
     stored = db.session.scalar(sa.select(JournalEntry.created_at))
@@ -95,8 +103,15 @@ def test_timestamps_come_back_aware_utc(world):
 
 
 def test_naive_timestamps_are_refused(world):
-    db.session.add(JournalEntry(organization_id=world.org.id, entity="plan", entity_id=1, action="edit",
-                                created_at=datetime(2023, 8, 1, 10, 0)))
+    db.session.add(
+        JournalEntry(
+            organization_id=world.org.id,
+            entity="plan",
+            entity_id=1,
+            action="edit",
+            created_at=datetime(2023, 8, 1, 10, 0),
+        )
+    )
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
     db.session.rollback()

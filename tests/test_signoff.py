@@ -2,6 +2,7 @@
 chosen; each acknowledges in turn with a comment; only the next one may act;
 the chain, with names and Buddhist-Era dates, shows on the pages and in the
 memo; everything is journaled; other organizations see nothing."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -60,10 +61,19 @@ def test_managers_acknowledge_in_the_order_the_admin_chose(world, chain, login):
     # Every active manager is offered, numbered in account order by default.
     for user in chain:
         assert f'name="order-{user.id}"' in form
-    response = client.post("/reports/submissions", data={
-        "plan_id": str(world.plan.id), "kind": "followup", "round": "6", "as_of": "",
-        f"order-{director.id}": "1", f"order-{palad.id}": "๒", f"order-{mayor.id}": "3", "note": "รายงานรอบ 6 เดือน",
-    })
+    response = client.post(
+        "/reports/submissions",
+        data={
+            "plan_id": str(world.plan.id),
+            "kind": "followup",
+            "round": "6",
+            "as_of": "",
+            f"order-{director.id}": "1",
+            f"order-{palad.id}": "๒",
+            f"order-{mayor.id}": "3",
+            "note": "รายงานรอบ 6 เดือน",
+        },
+    )
     assert response.status_code == 302
     submission = submission_of(world.plan.id)
     assert (submission.kind, submission.as_of, submission.round) == (ReportKind.followup, date(2023, 3, 31), 6)
@@ -94,11 +104,16 @@ def test_managers_acknowledge_in_the_order_the_admin_chose(world, chain, login):
     submission = submission_of(world.plan.id)
     assert submission.status is SubmissionStatus.acknowledged
     assert [a.comment for a in submission.acknowledgements] == [
-        "เพื่อโปรดทราบ/โปรดพิจารณา", "ทราบ/ดำเนินการ", "ดำเนินการตามระเบียบ"]
+        "เพื่อโปรดทราบ/โปรดพิจารณา",
+        "ทราบ/ดำเนินการ",
+        "ดำเนินการตามระเบียบ",
+    ]
     assert all(a.acknowledged_at is not None for a in submission.acknowledgements)
     assert journal(submission.id) == [
-        ("submit", "1. นางริกลี ปาละสานต์ (ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ) → 2. ปลัด (ปลัดเทศบาล) → "
-                   "3. นายชวัล ธีรพาน (นายกเทศมนตรี)"),
+        (
+            "submit",
+            "1. นางริกลี ปาละสานต์ (ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ) → 2. ปลัด (ปลัดเทศบาล) → 3. นายชวัล ธีรพาน (นายกเทศมนตรี)",
+        ),
         ("acknowledge", "เพื่อโปรดทราบ/โปรดพิจารณา"),
         ("acknowledge", "ทราบ/ดำเนินการ"),
         ("acknowledge", "ดำเนินการตามระเบียบ"),
@@ -107,8 +122,15 @@ def test_managers_acknowledge_in_the_order_the_admin_chose(world, chain, login):
     # The chain on the submission's page: names, positions, comments, BE dates.
     page = login(world.viewer).get(f"/reports/submissions/{submission.id}").get_data(as_text=True)
     today = format_date(clock.now().date(), style="full")
-    for text in ("นางริกลี ปาละสานต์", "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ", "ดำเนินการตามระเบียบ", today,
-                 "พิจารณาครบแล้ว", "รอบ 6 เดือน ณ 31 มี.ค. 2566", f"/plans/{world.plan.id}/report?as_of=2023-03-31"):
+    for text in (
+        "นางริกลี ปาละสานต์",
+        "ผู้อำนวยการกองยุทธศาสตร์และงบประมาณ",
+        "ดำเนินการตามระเบียบ",
+        today,
+        "พิจารณาครบแล้ว",
+        "รอบ 6 เดือน ณ 31 มี.ค. 2566",
+        f"/plans/{world.plan.id}/report?as_of=2023-03-31",
+    ):
         assert text in page, text
     # Nothing is left to acknowledge.
     done = login(mayor).post(url, data={"comment": "ทราบ"})
@@ -119,8 +141,9 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
     director, palad, mayor = chain
     load_demo_scores(world.org, NOW)
     db.session.commit()
-    submission = submit_report(world.plan, world.admin, NOW, kind="analysis", chain=[director, palad, mayor],
-                               as_of=date(2022, 10, 12))
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind="analysis", chain=[director, palad, mayor], as_of=date(2022, 10, 12)
+    )
     acknowledge(submission, director, NOW + timedelta(days=1), "เพื่อโปรดทราบ")
     acknowledge(submission, palad, NOW + timedelta(days=2), "ทราบ/ดำเนินการ")
     db.session.commit()
@@ -150,8 +173,9 @@ def test_the_analysis_chain_shows_in_the_memo(world, chain, login):
 
 def test_the_analysis_cannot_be_submitted_without_scores(world, chain, login):
     director, _, _ = chain
-    response = login(world.admin).post("/reports/submissions", data={
-        "plan_id": str(world.plan.id), "kind": "analysis", f"order-{director.id}": "1"})
+    response = login(world.admin).post(
+        "/reports/submissions", data={"plan_id": str(world.plan.id), "kind": "analysis", f"order-{director.id}": "1"}
+    )
     assert response.status_code == 400
     assert "ยังไม่มีคะแนนของปีงบประมาณ 2565" in response.get_data(as_text=True)
     assert submission_of(world.plan.id) is None
@@ -159,8 +183,9 @@ def test_the_analysis_cannot_be_submitted_without_scores(world, chain, login):
 
 def test_withdraw_and_submit_again(world, chain, login):
     director, palad, _ = chain
-    submission = submit_report(world.plan, world.admin, NOW, kind=ReportKind.followup, chain=[palad, director],
-                               as_of=date(2023, 8, 1))
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind=ReportKind.followup, chain=[palad, director], as_of=date(2023, 8, 1)
+    )
     db.session.commit()
     with pytest.raises(ServiceError, match="ถอนคืนรายการเดิมก่อน"):
         submit_report(world.plan, world.admin, NOW, kind=ReportKind.followup, chain=[palad], as_of=date(2023, 8, 1))
@@ -184,30 +209,40 @@ def test_withdraw_and_submit_again(world, chain, login):
 
 def test_other_organizations_and_forged_forms(world, chain, login):
     director, palad, _ = chain
-    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[director],
-                               as_of=date(2023, 8, 1))
+    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[director], as_of=date(2023, 8, 1))
     db.session.commit()
     outsider = login(other_org_admin())
     assert outsider.get(f"/reports/submissions/{submission.id}").status_code == 404
-    assert outsider.post(f"/reports/submissions/{submission.id}/acknowledge", data={"comment": "ทราบ"}).status_code == 404
+    assert (
+        outsider.post(f"/reports/submissions/{submission.id}/acknowledge", data={"comment": "ทราบ"}).status_code == 404
+    )
     assert outsider.post(f"/reports/submissions/{submission.id}/withdraw", data={}).status_code == 404
     assert f"/reports/submissions/{submission.id}" not in outsider.get("/reports/submissions").get_data(as_text=True)
-    assert outsider.post("/reports/submissions", data={
-        "plan_id": str(world.plan.id), "kind": "followup", f"order-{director.id}": "1"}).status_code == 400
-    forged = login(director).post(f"/reports/submissions/{submission.id}/acknowledge",
-                                  data={"comment": "ทราบ", "csrf_token": "bad"})
+    assert (
+        outsider.post(
+            "/reports/submissions",
+            data={"plan_id": str(world.plan.id), "kind": "followup", f"order-{director.id}": "1"},
+        ).status_code
+        == 400
+    )
+    forged = login(director).post(
+        f"/reports/submissions/{submission.id}/acknowledge", data={"comment": "ทราบ", "csrf_token": "bad"}
+    )
     assert forged.status_code == 400
     assert submission_of(world.plan.id).acknowledgements[0].acknowledged_at is None
     assert login(world.viewer).get("/reports/submissions/new").status_code == 403
     assert login(world.viewer).post("/reports/submissions", data={"plan_id": str(world.plan.id)}).status_code == 403
 
 
-@pytest.mark.parametrize("orders, message", [
-    ({}, "อย่างน้อย 1 คน"),
-    ({"director": "1", "mayor": "1"}, "ลำดับซ้ำกัน"),
-    ({"director": "หนึ่ง"}, "ต้องเป็นเลข"),
-    ({"director": "0"}, "ต้องเป็นเลข"),
-])
+@pytest.mark.parametrize(
+    "orders, message",
+    [
+        ({}, "อย่างน้อย 1 คน"),
+        ({"director": "1", "mayor": "1"}, "ลำดับซ้ำกัน"),
+        ({"director": "หนึ่ง"}, "ต้องเป็นเลข"),
+        ({"director": "0"}, "ต้องเป็นเลข"),
+    ],
+)
 def test_a_bad_chain_is_refused_with_the_form_again(world, chain, login, orders, message):
     director, _, mayor = chain
     people = {"director": director, "mayor": mayor}
@@ -241,11 +276,11 @@ def test_the_service_checks_the_chain(world, chain):
     with pytest.raises(PermissionDenied):
         submit_report(world.plan, world.manager, NOW, kind="followup", chain=[director], as_of=date(2023, 8, 1))
     with pytest.raises(ServiceError, match="รอบรายงาน"):
-        submit_report(world.plan, world.admin, NOW, kind="analysis", chain=[director], as_of=date(2023, 8, 1),
-                      round_=6)
+        submit_report(world.plan, world.admin, NOW, kind="analysis", chain=[director], as_of=date(2023, 8, 1), round_=6)
     db.session.rollback()
-    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[director, palad],
-                               as_of=date(2023, 8, 1))
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind="followup", chain=[director, palad], as_of=date(2023, 8, 1)
+    )
     with pytest.raises(ServiceError, match="โปรดเขียนความเห็น"):
         acknowledge(submission, director, NOW, "   ")
     with pytest.raises(PermissionDenied, match="ไม่อยู่ในลำดับผู้พิจารณา"):
@@ -254,8 +289,9 @@ def test_the_service_checks_the_chain(world, chain):
 
 def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_path, app):
     director, palad, _ = chain
-    submission = submit_report(world.plan, world.admin, NOW, kind="followup", chain=[director, palad],
-                               as_of=date(2023, 3, 31), round_=6)
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind="followup", chain=[director, palad], as_of=date(2023, 3, 31), round_=6
+    )
     acknowledge(submission, director, NOW, "ทราบ/ดำเนินการ")
     db.session.commit()
     client = login(world.viewer)
@@ -263,7 +299,9 @@ def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_
     for text in ("การพิจารณาตามลำดับ (รอการพิจารณา)", "นางริกลี ปาละสานต์", "ทราบ/ดำเนินการ", "1 สิงหาคม 2566"):
         assert text in page, text
     # Another date is another report: not submitted, no chain.
-    assert "การพิจารณาตามลำดับ" not in client.get(f"/plans/{world.plan.id}/report?as_of=2023-08-01").get_data(as_text=True)
+    assert "การพิจารณาตามลำดับ" not in client.get(f"/plans/{world.plan.id}/report?as_of=2023-08-01").get_data(
+        as_text=True
+    )
     document = readable_docx(client.get(f"/plans/{world.plan.id}/report.docx?round=6&thai_digits=1").data)
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in [p.text for p in document.paragraphs]
     rows = [[c.text for c in r.cells] for r in document.tables[-1].rows]
@@ -277,8 +315,22 @@ def test_the_followup_report_carries_its_chain(world, chain, login, runner, tmp_
     pytest.importorskip("playwright.sync_api")
     app.config["TRACKER_CHROMIUM"] = CHROMIUM
     out = tmp_path / "o43.pdf"
-    result = runner.invoke(args=["report", "--org", "testorg", "--year", "2566", "--round", "6", "--format", "pdf", "--arabic-digits",
-                                 "-o", str(out)])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--org",
+            "testorg",
+            "--year",
+            "2566",
+            "--round",
+            "6",
+            "--format",
+            "pdf",
+            "--arabic-digits",
+            "-o",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     text = pdf_text(out, layout=False)
     assert "การพิจารณาตามลำดับ (รอการพิจารณา)" in text and "ทราบ/ดำเนินการ" in text and "1 สิงหาคม 2566" in text

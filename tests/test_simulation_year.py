@@ -18,6 +18,7 @@ the palad owner has linked LINE and chosen it for reminders and overdue
 notices, the deputy mayor takes digests by both email and LINE. The emulator
 must have received each of their LINE messages exactly once.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,6 +52,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 # -- the script: what people do, and when ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Action:
@@ -105,6 +107,7 @@ SCRIPT: list[Action] = [
 
 # -- the organization -------------------------------------------------------------------------------
 
+
 @dataclass
 class Person:
     email: str
@@ -151,13 +154,16 @@ def channels_of(kind: str, recipient: str) -> tuple[str, ...]:
 def build_organization() -> dict[str, Step]:
     load_demo(at(date(2022, 12, 1), 9))
     db.session.flush()
-    departments = {key: db.session.scalar(sa.select(Department).where(Department.name == name))
-                   for key, name in DEPARTMENT_NAMES.items()}
+    departments = {
+        key: db.session.scalar(sa.select(Department).where(Department.name == name))
+        for key, name in DEPARTMENT_NAMES.items()
+    }
     org = departments["palad"].organization
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     for p in PEOPLE:
-        user = users.get(p.email) or make_user(org, p.email, p.role, departments.get(p.department),
-                                               name=p.email.split("@")[0])
+        user = users.get(p.email) or make_user(
+            org, p.email, p.role, departments.get(p.department), name=p.email.split("@")[0]
+        )
         user.active, user.digest_weekday = p.active, p.digest_weekday
         users[p.email] = user
         if p.heads:
@@ -172,6 +178,7 @@ def build_organization() -> dict[str, Step]:
 
 
 # -- the oracle ---------------------------------------------------------------------------------------
+
 
 def first_business_day_from(d: date) -> date:
     while not is_business_day(d):
@@ -197,8 +204,10 @@ class Oracle:
 
     def __init__(self, steps: dict[str, Step]):
         self.number_of = {s.id: n for n, s in steps.items()}
-        self.department_of = {n: ("palad" if s.owner_department.name == DEPARTMENT_NAMES["palad"] else "strategy")
-                              for n, s in steps.items()}
+        self.department_of = {
+            n: ("palad" if s.owner_department.name == DEPARTMENT_NAMES["palad"] else "strategy")
+            for n, s in steps.items()
+        }
         self.first_due = {n: s.due_date for n, s in steps.items()}
         self.ids = {n: s.id for n, s in steps.items()}
 
@@ -280,6 +289,7 @@ class Oracle:
 
 # -- the simulation ---------------------------------------------------------------------------------------
 
+
 def apply(action: Action, steps: dict[str, Step]) -> None:
     if action.kind == "digests_off":
         user = db.session.scalar(sa.select(User).where(User.email == action.person))
@@ -305,14 +315,16 @@ def connect_line_people(emulator) -> dict[str, str]:
     line_ids = {}
     for email, choices in LINE_PEOPLE.items():
         line_ids[email] = link_line(users[email], emulator, now=at(date(2022, 12, 1), 9))
-        db.session.add_all(NotificationChoice(user_id=users[email].id, event_kind=k, choice=v)
-                           for k, v in choices.items())
+        db.session.add_all(
+            NotificationChoice(user_id=users[email].id, event_kind=k, choice=v) for k, v in choices.items()
+        )
     db.session.commit()
     return line_ids
 
 
-def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app, ctx, mail_config, smtp_sink,
-                                                                           line_emulator):
+def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(
+    app, ctx, mail_config, smtp_sink, line_emulator
+):
     steps = build_organization()
     line_ids = connect_line_people(line_emulator)
     oracle = Oracle(steps)
@@ -348,8 +360,9 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
     db.session.expire_all()
     rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     actual = {
-        (m.kind, m.for_date, m.recipient, m.channel): {(i.step_id, i.reason, i.trigger_date, i.due_date)
-                                                       for i in m.items}
+        (m.kind, m.for_date, m.recipient, m.channel): {
+            (i.step_id, i.reason, i.trigger_date, i.due_date) for i in m.items
+        }
         for m in rows
     }
     assert len(actual) == len(rows)  # each (kind, day, recipient, channel) once
@@ -358,8 +371,9 @@ def test_a_year_of_the_demo_plan_sends_exactly_what_the_rules_say_each_once(app,
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
     assert (missing, extra) == ([], [])
-    assert {(m.kind, m.for_date, m.recipient, m.channel): m.created_at.astimezone(BANGKOK).date()
-            for m in rows} == sent_on
+    assert {
+        (m.kind, m.for_date, m.recipient, m.channel): m.created_at.astimezone(BANGKOK).date() for m in rows
+    } == sent_on
     # Which items, each once.
     wrong = {k: (expected[k], actual[k]) for k in expected if expected[k] != actual[k]}
     assert wrong == {}
@@ -389,8 +403,9 @@ def assert_line_arrived_once(rows: list[OutboxMessage], emulator, line_ids: dict
     assert {m.recipient for m in line_rows} == set(LINE_PEOPLE)
     reminders = [m for m in line_rows if m.kind == "reminder"]
     assert len(reminders) >= 10 and {m.recipient for m in reminders} == {"palad.owner@banpet.example"}
-    expected = sorted((m.line_to, json.dumps(obj, sort_keys=True)) for m in line_rows
-                      for obj in json.loads(m.line_messages))
+    expected = sorted(
+        (m.line_to, json.dumps(obj, sort_keys=True)) for m in line_rows for obj in json.loads(m.line_messages)
+    )
     received = sorted((p.to, json.dumps(obj, sort_keys=True)) for p in emulator.delivered for obj in p.messages)
     assert received == expected
     assert {p.to for p in emulator.delivered} == set(line_ids.values())
@@ -404,22 +419,40 @@ def assert_line_arrived_once(rows: list[OutboxMessage], emulator, line_ids: dict
 
 def assert_the_story(rows: list[OutboxMessage], steps: dict[str, Step]) -> None:
     """Spot checks that say in words what the oracle's sets mean."""
+
     def reasons(address: str, number: str) -> list[tuple[date, str]]:
-        return sorted((m.for_date, i.reason) for m in rows if m.recipient == address
-                      for i in m.items if i.step_id == steps[number].id)
+        return sorted(
+            (m.for_date, i.reason)
+            for m in rows
+            if m.recipient == address
+            for i in m.items
+            if i.step_id == steps[number].id
+        )
 
     owner, box, head = "strategy.owner@banpet.example", "strategy@banpet.example", "head.strategy@banpet.example"
     # 2.1, due Thu 2 Feb, done on 20 Feb in the afternoon.
-    assert reasons(box, "2.1") == [(date(2023, 1, 24), "before:7"), (date(2023, 2, 1), "before:1"),
-                                   (date(2023, 2, 2), "due"), (date(2023, 2, 6), "overdue"),
-                                   (date(2023, 2, 13), "overdue"), (date(2023, 2, 20), "overdue")]
+    assert reasons(box, "2.1") == [
+        (date(2023, 1, 24), "before:7"),
+        (date(2023, 2, 1), "before:1"),
+        (date(2023, 2, 2), "due"),
+        (date(2023, 2, 6), "overdue"),
+        (date(2023, 2, 13), "overdue"),
+        (date(2023, 2, 20), "overdue"),
+    ]
     # The head of กองยุทธศาสตร์ is also one of its owners: both reasons, one email a day.
     assert [r for r in reasons(head, "2.1") if r[1] == "escalation"] == [
-        (date(2023, 2, 13), "escalation"), (date(2023, 2, 20), "escalation")]
+        (date(2023, 2, 13), "escalation"),
+        (date(2023, 2, 20), "escalation"),
+    ]
     # 2.5 was postponed (to a holiday, 31 Jul) while overdue: new reminders for the new date only.
-    assert reasons(owner, "2.5") == [(date(2023, 6, 12), "before:7"), (date(2023, 6, 20), "before:1"),
-                                     (date(2023, 6, 21), "due"), (date(2023, 6, 26), "overdue"),
-                                     (date(2023, 7, 19), "before:7"), (date(2023, 7, 27), "due")]
+    assert reasons(owner, "2.5") == [
+        (date(2023, 6, 12), "before:7"),
+        (date(2023, 6, 20), "before:1"),
+        (date(2023, 6, 21), "due"),
+        (date(2023, 6, 26), "overdue"),
+        (date(2023, 7, 19), "before:7"),
+        (date(2023, 7, 27), "due"),
+    ]
     # 2.7 (due 30 Aug) was cancelled on 25 Aug: its 7-days-before reminder, then nothing.
     assert reasons(owner, "2.7") == [(date(2023, 8, 21), "before:7")]
     # 1.2 was done at 07:00 on its due date: no due-date reminder.
@@ -430,19 +463,39 @@ def assert_the_story(rows: list[OutboxMessage], steps: dict[str, Step]) -> None:
     assert "retired@banpet.example" not in recipients and "viewer@banpet.example" not in recipients
     # 3.2.7 is never done: overdue every Monday into October, and the head is told.
     assert [r for r in reasons(head, "3.2.7") if r[0] >= date(2023, 10, 1)] == [
-        (date(2023, 10, 2), "overdue"), (date(2023, 10, 9), "escalation"), (date(2023, 10, 9), "overdue")]
+        (date(2023, 10, 2), "overdue"),
+        (date(2023, 10, 9), "escalation"),
+        (date(2023, 10, 9), "overdue"),
+    ]
     # Digests: the mayor's stop after 15 June; the deputy's are on Wednesdays.
     mayor = sorted(m.for_date for m in rows if m.recipient == "mayor@banpet.example" and m.kind == "digest_weekly")
     assert mayor[-1] == date(2023, 6, 12)
-    assert {m.for_date.weekday() for m in rows if m.recipient == "deputy@banpet.example"
-            and m.kind == "digest_weekly"} == {2}
+    assert {
+        m.for_date.weekday() for m in rows if m.recipient == "deputy@banpet.example" and m.kind == "digest_weekly"
+    } == {2}
     monthly = sorted(m.for_date for m in rows if m.recipient == "manager@banpet.example" and m.kind == "digest_monthly")
-    assert monthly == [date(2023, 1, 4), date(2023, 2, 1), date(2023, 3, 1), date(2023, 4, 3), date(2023, 5, 2),
-                       date(2023, 6, 1), date(2023, 7, 3), date(2023, 8, 3), date(2023, 9, 1), date(2023, 10, 2)]
-    october = next(m for m in rows if m.recipient == "manager@banpet.example" and m.kind == "digest_monthly"
-                   and m.for_date == date(2023, 10, 2))
+    assert monthly == [
+        date(2023, 1, 4),
+        date(2023, 2, 1),
+        date(2023, 3, 1),
+        date(2023, 4, 3),
+        date(2023, 5, 2),
+        date(2023, 6, 1),
+        date(2023, 7, 3),
+        date(2023, 8, 3),
+        date(2023, 9, 1),
+        date(2023, 10, 2),
+    ]
+    october = next(
+        m
+        for m in rows
+        if m.recipient == "manager@banpet.example" and m.kind == "digest_monthly" and m.for_date == date(2023, 10, 2)
+    )
     assert "เลยกำหนด (overdue) – 1 รายการ" in october.body_text
-    assert f"{steps['3.2.7'].title}\n  กองยุทธศาสตร์และงบประมาณ · ครบกำหนด 29 ก.ย. 2566 · เลยกำหนดมาแล้ว 3 วัน" in october.body_text
+    assert (
+        f"{steps['3.2.7'].title}\n  กองยุทธศาสตร์และงบประมาณ · ครบกำหนด 29 ก.ย. 2566 · เลยกำหนดมาแล้ว 3 วัน"
+        in october.body_text
+    )
     assert "รวม (total): 24/25 ขั้นตอน (96%)" in october.body_text  # 26 steps, 1 cancelled, 1 open
     per_day = defaultdict(int)
     for m in rows:

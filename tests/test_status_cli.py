@@ -1,4 +1,5 @@
 """`tracker status`: every step of a plan, as JSON for scripts or a Thai table."""
+
 from __future__ import annotations
 
 import json

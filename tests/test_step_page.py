@@ -1,5 +1,6 @@
 """The step page: facts, status changes with a note, comments, the journal, and
 who may do what. Other organizations' records do not exist (404)."""
+
 from __future__ import annotations
 
 import html
@@ -44,6 +45,7 @@ def progress_text(page: str, label: str) -> str:
 
 
 # -- the story of issue 2 ----------------------------------------------------------
+
 
 def test_an_owner_marks_a_step_done_with_a_note_and_a_file_and_the_dashboard_follows(world, login):
     step = world.step(world.m2, 2)
@@ -145,9 +147,7 @@ def test_cancelling_needs_a_reason(world, login):
     assert refused.status_code == 400 and "โปรดระบุเหตุผลที่ยกเลิก" in refused.get_data(as_text=True)
     assert fresh(step).status is StepStatus.not_started
 
-    response = client.post(
-        f"/steps/{step.id}/status", data={"status": "cancelled", "cancel_reason": "รวมไว้ในขั้นตอนที่ 2"}
-    )
+    response = client.post(f"/steps/{step.id}/status", data={"status": "cancelled", "cancel_reason": "รวมไว้ในขั้นตอนที่ 2"})
     assert response.status_code == 302
     step = fresh(step)
     assert step.status is StepStatus.cancelled and step.cancel_reason == "รวมไว้ในขั้นตอนที่ 2"
@@ -260,6 +260,7 @@ def test_a_forged_or_missing_csrf_token_is_refused_and_nothing_changes(world, lo
 
 # -- other organizations -----------------------------------------------------------
 
+
 @pytest.fixture
 def elsewhere(world):
     """Another municipality with its own plan, step and evidence."""
@@ -267,10 +268,22 @@ def elsewhere(world):
     dept = Department(organization=org, name="สำนักปลัดเทศบาล")
     plan = Plan(organization=org, fiscal_year=2566, title="แผนของที่อื่น")
     weakness = Weakness(plan=plan, order=1, title="จุดอ่อนของที่อื่น")
-    measure = Measure(weakness=weakness, order=1, title="มาตรการของที่อื่น", owner_department=dept,
-                      period_start=date(2023, 1, 1), period_end=date(2023, 9, 30))
-    step = Step(measure=measure, order=1, title="ขั้นตอนของที่อื่น", owner_department=dept,
-                start_date=date(2023, 1, 1), due_date=date(2023, 9, 29))
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="มาตรการของที่อื่น",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+    step = Step(
+        measure=measure,
+        order=1,
+        title="ขั้นตอนของที่อื่น",
+        owner_department=dept,
+        start_date=date(2023, 1, 1),
+        due_date=date(2023, 9, 29),
+    )
     db.session.add(org)
     admin = make_user(org, "admin@other.go.th", Role.admin)
     db.session.flush()

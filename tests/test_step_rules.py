@@ -2,6 +2,7 @@
 when a step is open, when it is overdue, and how progress is counted and
 rounded. Each is written once, on the model, and means the same in Python and
 in SQL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,13 +42,16 @@ def test_open_and_overdue_in_python(status, due, is_open, overdue):
 
 
 def test_open_and_overdue_mean_the_same_in_sql(world):
-    steps = _set(world, [
-        (StepStatus.not_started, date(2023, 8, 14)),
-        (StepStatus.in_progress, DAY),
-        (StepStatus.done, date(2023, 7, 31)),
-        (StepStatus.cancelled, date(2023, 3, 31)),
-        (StepStatus.in_progress, date(2023, 8, 1)),
-    ])
+    steps = _set(
+        world,
+        [
+            (StepStatus.not_started, date(2023, 8, 14)),
+            (StepStatus.in_progress, DAY),
+            (StepStatus.done, date(2023, 7, 31)),
+            (StepStatus.cancelled, date(2023, 3, 31)),
+            (StepStatus.in_progress, date(2023, 8, 1)),
+        ],
+    )
     in_sql_open = set(db.session.scalars(sa.select(Step.id).where(Step.is_open)))
     in_sql_overdue = set(db.session.scalars(sa.select(Step.id).where(Step.is_overdue(DAY))))
     assert in_sql_open == {s.id for s in steps if s.is_open} == {steps[0].id, steps[1].id, steps[4].id}

@@ -1,4 +1,5 @@
 """Ticking steps off: the status rules, the journal, and evidence checks."""
+
 from __future__ import annotations
 
 import io
@@ -94,7 +95,9 @@ def test_completion_dates_in_the_future_or_before_the_fiscal_year_are_refused(wo
 def test_a_file_is_stored_under_a_random_name_with_its_checksum(world, app):
     step = world.step(world.m1, 1)
     upload_dir = app.config["TRACKER_UPLOAD_DIR"]
-    ev = services.add_file_evidence(step, world.owner_palad, "../../ประกาศ.pdf", io.BytesIO(PDF), upload_dir, 10_000, NOW)
+    ev = services.add_file_evidence(
+        step, world.owner_palad, "../../ประกาศ.pdf", io.BytesIO(PDF), upload_dir, 10_000, NOW
+    )
     assert ev.kind is EvidenceKind.file and ev.original_name == "ประกาศ.pdf" and ev.size == len(PDF)
     path = services.evidence_path(ev, upload_dir)
     assert path.read_bytes() == PDF and path.name != "ประกาศ.pdf" and path.parent == Path(upload_dir)
@@ -118,8 +121,9 @@ def test_uploads_are_checked_by_type_and_content(world, app, name, content, mess
     upload_dir = Path(app.config["TRACKER_UPLOAD_DIR"])
     before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
     with pytest.raises(ServiceError, match=message):
-        services.add_file_evidence(world.step(world.m1, 1), world.owner_palad, name, io.BytesIO(content),
-                                   str(upload_dir), 10_000, NOW)
+        services.add_file_evidence(
+            world.step(world.m1, 1), world.owner_palad, name, io.BytesIO(content), str(upload_dir), 10_000, NOW
+        )
     after = set(upload_dir.glob("*")) if upload_dir.exists() else set()
     assert after == before
 
@@ -128,8 +132,15 @@ def test_an_oversized_file_leaves_nothing_behind(world, app):
     upload_dir = Path(app.config["TRACKER_UPLOAD_DIR"])
     before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
     with pytest.raises(ServiceError, match="ใหญ่เกิน"):
-        services.add_file_evidence(world.step(world.m1, 1), world.owner_palad, "big.pdf",
-                                   io.BytesIO(PDF + b"x" * 200_000), str(upload_dir), 100_000, NOW)
+        services.add_file_evidence(
+            world.step(world.m1, 1),
+            world.owner_palad,
+            "big.pdf",
+            io.BytesIO(PDF + b"x" * 200_000),
+            str(upload_dir),
+            100_000,
+            NOW,
+        )
     assert set(upload_dir.glob("*")) == before
 
 
@@ -140,15 +151,17 @@ def test_links_must_be_http(world, url):
 
 
 def test_a_link_keeps_its_title(world):
-    ev = services.add_link_evidence(world.step(world.m1, 1), world.owner_palad,
-                                    "https://banpet.go.th/news/12", "ประกาศบนเว็บไซต์", NOW)
+    ev = services.add_link_evidence(
+        world.step(world.m1, 1), world.owner_palad, "https://banpet.go.th/news/12", "ประกาศบนเว็บไซต์", NOW
+    )
     assert (ev.kind, ev.url, ev.original_name) == (EvidenceKind.link, "https://banpet.go.th/news/12", "ประกาศบนเว็บไซต์")
 
 
 def test_edit_step_journals_each_field_and_keeps_dates_inside_the_period(world):
     step = world.step(world.m1, 2)
-    changed = services.edit_step(step, world.admin, NOW, title="จัดทำคู่มือการยืมทรัพย์สิน",
-                                 due_date=date(2023, 9, 15), owner_department=world.strategy)
+    changed = services.edit_step(
+        step, world.admin, NOW, title="จัดทำคู่มือการยืมทรัพย์สิน", due_date=date(2023, 9, 15), owner_department=world.strategy
+    )
     assert changed == ["title", "owner_department", "due_date"]
     assert [(e.field, e.old_value, e.new_value) for e in step.journal] == [
         ("title", "จัดทำคู่มือ", "จัดทำคู่มือการยืมทรัพย์สิน"),

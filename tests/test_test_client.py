@@ -1,6 +1,7 @@
 """The test client behaves like a browser against a server: each request runs in
 its own app context (own session, own `g`), so a test sees only what a request
 committed — a view that forgets to commit fails its test."""
+
 from __future__ import annotations
 
 import pytest

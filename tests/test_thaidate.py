@@ -97,9 +97,7 @@ def test_aware_datetimes_are_shown_in_bangkok():
     late_utc = datetime(2023, 8, 14, 20, 0, tzinfo=UTC)
     assert format_date(late_utc) == "15 ส.ค. 2566"
     assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=UTC)) == "15 ส.ค. 2566 14:05 น."
-    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=UTC), thai_digits=True) == (
-        "๑๕ ส.ค. ๒๕๖๖ ๑๔:๐๕ น."
-    )
+    assert format_datetime(datetime(2023, 8, 15, 7, 5, tzinfo=UTC), thai_digits=True) == ("๑๕ ส.ค. ๒๕๖๖ ๑๔:๐๕ น.")
     # Naive datetimes are taken as Bangkok wall time.
     assert format_datetime(datetime(2023, 8, 15, 14, 5)) == "15 ส.ค. 2566 14:05 น."
     assert format_datetime(None) == ""
@@ -180,7 +178,9 @@ def test_parse_period_raises_only_period_error(text):
 
 
 @SOME
-@given(st.lists(st.sampled_from(["ม.ค.", "ก.ย.", "ต.ค.", " ", "-", "–", "๒๕๖๖", "2565", "พ.ศ.", "มีนาคม", "."]), max_size=8))
+@given(
+    st.lists(st.sampled_from(["ม.ค.", "ก.ย.", "ต.ค.", " ", "-", "–", "๒๕๖๖", "2565", "พ.ศ.", "มีนาคม", "."]), max_size=8)
+)
 def test_parse_period_raises_only_period_error_on_near_misses(parts):
     try:
         parse_period("".join(parts))
@@ -200,7 +200,16 @@ def test_format_period_round_trips(a, b, thai):
 
 @pytest.mark.parametrize(
     "text",
-    ["2023-08-15", "15/08/2566", "15/8/2566", "๑๕/๐๘/๒๕๖๖", "15 ส.ค. 2566", "15 สิงหาคม ๒๕๖๖", "15ส.ค.2566", " 15 ส.ค. พ.ศ. 2566 "],
+    [
+        "2023-08-15",
+        "15/08/2566",
+        "15/8/2566",
+        "๑๕/๐๘/๒๕๖๖",
+        "15 ส.ค. 2566",
+        "15 สิงหาคม ๒๕๖๖",
+        "15ส.ค.2566",
+        " 15 ส.ค. พ.ศ. 2566 ",
+    ],
 )
 def test_parse_date_examples(text):
     assert parse_date(text) == date(2023, 8, 15)
@@ -304,7 +313,10 @@ def test_add_business_days_examples():
 
 def test_business_days_between_is_inclusive():
     assert business_days_between(date(2023, 8, 14), date(2023, 8, 20)) == [
-        date(2023, 8, 15), date(2023, 8, 16), date(2023, 8, 17), date(2023, 8, 18),
+        date(2023, 8, 15),
+        date(2023, 8, 16),
+        date(2023, 8, 17),
+        date(2023, 8, 18),
     ]  # Mon 14 Aug 2023 is the Queen Mother's birthday in lieu
     assert business_days_between(date(2023, 8, 15), date(2023, 8, 15)) == [date(2023, 8, 15)]
     assert business_days_between(date(2023, 8, 16), date(2023, 8, 15)) == []
@@ -312,9 +324,11 @@ def test_business_days_between_is_inclusive():
 
 def test_business_days_are_counted_by_the_holidays_package_with_the_same_answers():
     # 10 Apr – 5 May 2023: 20 weekdays less Songkran (13, 14, 17 in lieu) and the early-May holidays.
-    assert business_days_count(date(2023, 4, 10), date(2023, 5, 5)) == len(
-        business_days_between(date(2023, 4, 10), date(2023, 5, 5))
-    ) == 14
+    assert (
+        business_days_count(date(2023, 4, 10), date(2023, 5, 5))
+        == len(business_days_between(date(2023, 4, 10), date(2023, 5, 5)))
+        == 14
+    )
     assert business_days_count(date(2023, 8, 14), date(2023, 8, 14)) == 0  # a holiday in lieu
     assert business_days_count(date(2023, 8, 16), date(2023, 8, 15)) == 0  # an empty range, not a swapped one
 

@@ -1,4 +1,5 @@
 """ITA follow-up tracker: improvement measures of Thai local governments."""
+
 from __future__ import annotations
 
 import logging

@@ -14,6 +14,7 @@ Other organizations' records do not exist for a user: 404 on reads, never a
 leak. `readable_organization_ids` is the one decision of "which
 organizations"; `can_read_org` answers the same question for one id.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -135,7 +136,9 @@ def can_edit_result(user: User, measure: Measure) -> bool:
         return False
     if user.role is Role.admin:
         return True
-    return user.role is Role.owner and user.department_id is not None and user.department_id == measure.owner_department_id
+    return (
+        user.role is Role.owner and user.department_id is not None and user.department_id == measure.owner_department_id
+    )
 
 
 def require_result_editor(user: User, measure: Measure) -> None:

@@ -1,4 +1,5 @@
 """The `tracker` command: Flask's CLI around create_app, plus our commands."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,12 @@ def _create_app() -> Flask:
     "run",
     params=[
         *run_command.params,
-        click.Option(["--scheduler/--no-scheduler"], default=True, show_default=True,
-                     help="Run the reminder scheduler in this process."),
+        click.Option(
+            ["--scheduler/--no-scheduler"],
+            default=True,
+            show_default=True,
+            help="Run the reminder scheduler in this process.",
+        ),
     ],
     help="Serve the web interface (and the reminder scheduler, unless --no-scheduler).",
 )
@@ -87,15 +92,23 @@ class TrackerGroup(FlaskGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
-                SystemExit, KeyboardInterrupt):
+        except (
+            click.exceptions.ClickException,
+            click.exceptions.Exit,
+            click.exceptions.Abort,
+            SystemExit,
+            KeyboardInterrupt,
+        ):
             raise
         except Exception:
             import traceback
 
             traceback.print_exc()
-            click.echo("ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน "
-                       "(internal error: please report it with the traceback above)", err=True)
+            click.echo(
+                "ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน "
+                "(internal error: please report it with the traceback above)",
+                err=True,
+            )
             ctx.exit(EXIT_INTERNAL)
 
 

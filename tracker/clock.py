@@ -3,6 +3,7 @@
 `monkeypatch.setattr(clock, "now", ...)`; jobs take `now` as an argument and
 turn it into Bangkok time with `local_now()`/`local_day()`.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

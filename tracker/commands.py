@@ -1,4 +1,5 @@
 """Every feature's commands on `app.cli` (`flask --app tracker …` and `tracker …`)."""
+
 from __future__ import annotations
 
 from flask import Flask

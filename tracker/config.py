@@ -4,6 +4,7 @@ Every setting has an embedded default so that a fresh checkout runs with no
 configuration at all: a SQLite file and a generated secret key in the
 instance folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,9 +76,9 @@ def database_url(instance_path: Path) -> str:
 def normalize_url(url: str) -> str:
     """Accept the common postgres:// spellings and pick psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

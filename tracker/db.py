@@ -1,5 +1,6 @@
 """The database: declarative base, the shared SQLAlchemy handle, column types,
 and the schema state at start-up (migrate the embedded database, refuse an old one elsewhere)."""
+
 from __future__ import annotations
 
 import logging
@@ -71,6 +72,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 # -- schema state at start-up ------------------------------------------------------
 
+
 class SchemaOutdated(RuntimeError):
     pass
 
@@ -130,4 +132,3 @@ def upgrade_database() -> None:
     """Bring the schema to the newest revision (used by `tracker demo`)."""
     if not schema_is_current():
         upgrade()
-

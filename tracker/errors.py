@@ -1,4 +1,5 @@
 """Errors that services raise and the web, API and CLI turn into clear messages."""
+
 from __future__ import annotations
 
 

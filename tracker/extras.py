@@ -5,6 +5,7 @@ PostgreSQL server needs psycopg (`.[postgres]`); the embedded SQLite default
 needs neither. Whoever needs such a module asks for it here, so the person
 reading the error learns which extra to install.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -2,6 +2,7 @@
 
 `apply_changes` is the one way a field is changed and journaled (old → new).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -101,8 +102,17 @@ def apply_changes(
     for field, old, new in changes:
         setattr(obj, field, new)
         record(
-            organization_id=organization_id, entity=entity, entity_id=obj.id, action="edit", actor=actor,
-            step=step, field=field, old=old, new=new, note=note, at=at,
+            organization_id=organization_id,
+            entity=entity,
+            entity_id=obj.id,
+            action="edit",
+            actor=actor,
+            step=step,
+            field=field,
+            old=old,
+            new=new,
+            note=note,
+            at=at,
         )
     db.session.flush()
     return [field for field, _, _ in changes]

@@ -7,6 +7,7 @@ http://127.0.0.1:5000 must still point at the public address, and jobs run
 without any request. SERVER_NAME stays unset, so the app keeps answering under
 whatever host name a proxy or the test client uses.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -28,7 +29,5 @@ def external_url(endpoint: str, *, base: str | None = None, **values) -> str:
     """The full address of `endpoint` (a url_for endpoint) under TRACKER_BASE_URL,
     or under `base` when one is given (a report rendered for another site)."""
     parts = urlsplit((base or base_url()).rstrip("/"))
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
-    )
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
     return adapter.build(endpoint, values, force_external=True)

@@ -1,4 +1,5 @@
 """Import every model so the metadata (and Alembic) sees all tables."""
+
 from .api.models import ApiToken  # noqa: F401
 from .auth.models import Role, User  # noqa: F401
 from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401

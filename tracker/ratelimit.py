@@ -16,6 +16,7 @@ counts and inserts, so concurrent workers never both take the last entry:
 PostgreSQL takes a transaction-scoped advisory lock on the key, SQLite's
 first statement (a DELETE) takes the database's write lock.
 """
+
 from __future__ import annotations
 
 import time
@@ -33,8 +34,10 @@ class RateLimitEntry(Model):
     """One counted event (here: a failed login) of a throttling key."""
 
     __tablename__ = "rate_limit_entries"
-    __table_args__ = (sa.Index("ix_rate_limit_entries_key_at", "key", "at"),
-                      sa.Index("ix_rate_limit_entries_expires_at", "expires_at"))
+    __table_args__ = (
+        sa.Index("ix_rate_limit_entries_key_at", "key", "at"),
+        sa.Index("ix_rate_limit_entries_expires_at", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The limit and what it counts, e.g. "LIMITER/email:a@b.go.th/auth.login/10/1/minute"
@@ -81,8 +84,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     @staticmethod
     def _insert(conn: sa.Connection, key: str, now: float, expires_at: float, amount: int) -> None:
-        conn.execute(RateLimitEntry.__table__.insert(),
-                     [{"key": key, "at": now, "expires_at": expires_at}] * amount)
+        conn.execute(RateLimitEntry.__table__.insert(), [{"key": key, "at": now, "expires_at": expires_at}] * amount)
 
     # -- moving window (what the login limit uses) -------------------------------
 
@@ -118,14 +120,16 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def get(self, key: str) -> int:
         table = RateLimitEntry.__table__
         with self._begin() as conn:
-            return conn.execute(sa.select(sa.func.count()).where(
-                table.c.key == key, table.c.expires_at > time.time())).scalar_one()
+            return conn.execute(
+                sa.select(sa.func.count()).where(table.c.key == key, table.c.expires_at > time.time())
+            ).scalar_one()
 
     def get_expiry(self, key: str) -> float:
         table = RateLimitEntry.__table__
         with self._begin() as conn:
-            end = conn.execute(sa.select(sa.func.min(table.c.expires_at)).where(
-                table.c.key == key, table.c.expires_at > time.time())).scalar()
+            end = conn.execute(
+                sa.select(sa.func.min(table.c.expires_at)).where(table.c.key == key, table.c.expires_at > time.time())
+            ).scalar()
         return end if end is not None else time.time()
 
     # -- housekeeping -----------------------------------------------------------------

@@ -4,6 +4,7 @@ then deliver the outbox. Missed beats cost nothing, several schedulers at
 once are safe (queueing is idempotent, delivery claims rows), and a process
 that was down across 08:00 catches up on its first beat.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,7 @@ def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickRepor
     db.session.commit()
     if deliver_mail:
         report.delivery = deliver(now, sender_id=scheduler_name())
-    log.log(logging.INFO if report.queued else logging.DEBUG, "scheduler tick",
-            extra={"queued": len(report.queued)})
+    log.log(logging.INFO if report.queued else logging.DEBUG, "scheduler tick", extra={"queued": len(report.queued)})
     return report
 
 
@@ -88,8 +88,16 @@ def _beat(app: Flask) -> None:
 
 def _configure(scheduler, app: Flask):
     scheduler.add_job(
-        _beat, "interval", seconds=BEAT_SECONDS, args=[app], id="heartbeat", next_run_time=clock.now(),
-        coalesce=True, max_instances=1, misfire_grace_time=None, replace_existing=True,
+        _beat,
+        "interval",
+        seconds=BEAT_SECONDS,
+        args=[app],
+        id="heartbeat",
+        next_run_time=clock.now(),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        replace_existing=True,
     )
     return scheduler
 

@@ -22,6 +22,7 @@
   allowed), nosniff, Referrer-Policy, X-Frame-Options, Permissions-Policy,
   and HSTS when served over https.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,20 +36,22 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import ratelimit  # noqa: F401  (registers the trackerdb:// store before the limiter starts)
 from .db import db
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    # Templates carry style="" attributes and <style> blocks (reports, emails).
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    # The outbox shows an email's HTML in a sandboxed srcdoc frame (inherits this policy).
-    "frame-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # Templates carry style="" attributes and <style> blocks (reports, emails).
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        # The outbox shows an email's HTML in a sandboxed srcdoc frame (inherits this policy).
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
 
@@ -76,8 +79,7 @@ def _login_email() -> str:
 
 #: Decorators for the login view: failed attempts per client address and per email.
 limit_login_by_address = limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
-limit_login_by_email = limiter.limit(_login_limit, key_func=_login_email, methods=["POST"],
-                                     deduct_when=_login_failed)
+limit_login_by_email = limiter.limit(_login_limit, key_func=_login_email, methods=["POST"], deduct_when=_login_failed)
 
 
 def retry_after_seconds() -> int:
@@ -124,8 +126,9 @@ def init_app(app: Flask) -> None:
             flash(message, "error")
             response = current_app.make_response(render_template("auth/login.html", form=LoginForm()))
         else:
-            response = current_app.make_response(render_template(
-                "error.html", status=429, title="ลองใหม่ภายหลัง (Too many requests)", message=message))
+            response = current_app.make_response(
+                render_template("error.html", status=429, title="ลองใหม่ภายหลัง (Too many requests)", message=message)
+            )
         response.status_code = 429
         response.headers["Retry-After"] = str(seconds)
         return response

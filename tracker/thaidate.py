@@ -81,21 +81,62 @@ def to_arabic_digits(s: str) -> str:
 
 
 MONTHS_FULL = [
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
 ]
 MONTHS_ABBR = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 ]
 # The English interface keeps Buddhist-Era years (the product is Thai; a CE
 # year next to BE fiscal years would confuse) and only names months in English.
 MONTHS_FULL_EN = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 MONTHS_ABBR_EN = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
 ]
 
 
@@ -103,6 +144,7 @@ def _month_names(style: str, lang: str) -> list[str]:
     if lang == "en":
         return MONTHS_FULL_EN if style == "full" else MONTHS_ABBR_EN
     return MONTHS_FULL if style == "full" else MONTHS_ABBR
+
 
 # Parsers compare month words after removing dots and whitespace, so
 # "ม.ค.", "ม.ค", "มค." and "ม. ค." all become "มค".
@@ -149,9 +191,7 @@ def _local_date(d: date | datetime) -> date:
     return d
 
 
-def format_date(
-    d: date | datetime | None, style: str = "abbr", thai_digits: bool = False, lang: str = "th"
-) -> str:
+def format_date(d: date | datetime | None, style: str = "abbr", thai_digits: bool = False, lang: str = "th") -> str:
     """Format a date with a BE year.
 
     ``abbr`` → "15 ส.ค. 2566", ``full`` → "15 สิงหาคม 2566",
@@ -172,7 +212,7 @@ def format_date(
 
 
 def format_datetime(dt: datetime | None, thai_digits: bool = False, lang: str = "th") -> str:
-    """"15 ส.ค. 2566 14:05 น." in Bangkok time (naive = already Bangkok);
+    """ "15 ส.ค. 2566 14:05 น." in Bangkok time (naive = already Bangkok);
     ``lang="en"``: "15 Aug 2566 14:05"."""
     if dt is None:
         return ""
@@ -225,8 +265,7 @@ def _check_be_year(year: int, error: type[ValueError]) -> None:
             f"year, e.g. {year + BE_OFFSET})"
         )
     raise error(
-        f"ปี พ.ศ. {year} อยู่นอกช่วง {MIN_BE_YEAR}–{MAX_BE_YEAR} "
-        f"(BE year {year} is outside {MIN_BE_YEAR}–{MAX_BE_YEAR})"
+        f"ปี พ.ศ. {year} อยู่นอกช่วง {MIN_BE_YEAR}–{MAX_BE_YEAR} (BE year {year} is outside {MIN_BE_YEAR}–{MAX_BE_YEAR})"
     )
 
 
@@ -248,15 +287,10 @@ def parse_period(text: str) -> tuple[date, date]:
     the first fiscal half of 2566). Raises only PeriodError.
     """
     if not isinstance(text, str) or not text.strip():
-        raise PeriodError(
-            f"ไม่ได้ระบุช่วงเวลา (no period given; {_PERIOD_EXAMPLE})"
-        )
+        raise PeriodError(f"ไม่ได้ระบุช่วงเวลา (no period given; {_PERIOD_EXAMPLE})")
     m = _PERIOD_RE.fullmatch(_squeeze(text).replace(".", ""))
     if m is None:
-        raise PeriodError(
-            f"อ่านช่วงเวลาไม่ได้: '{_shown(text)}' "
-            f"(cannot read period '{_shown(text)}'; {_PERIOD_EXAMPLE})"
-        )
+        raise PeriodError(f"อ่านช่วงเวลาไม่ได้: '{_shown(text)}' (cannot read period '{_shown(text)}'; {_PERIOD_EXAMPLE})")
     m1 = _MONTH_KEYS[m["m1"]]
     m2 = _MONTH_KEYS[m["m2"]] if m["m2"] else m1
     y1_text, y2_text = m["y1"], m["y2"]
@@ -278,10 +312,7 @@ def parse_period(text: str) -> tuple[date, date]:
     start = date(y1 - BE_OFFSET, m1, 1)
     end = date(y2 - BE_OFFSET, m2, calendar.monthrange(y2 - BE_OFFSET, m2)[1])
     if end < start:
-        raise PeriodError(
-            f"ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '{_shown(text)}' "
-            f"(period '{_shown(text)}' ends before it starts)"
-        )
+        raise PeriodError(f"ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '{_shown(text)}' (period '{_shown(text)}' ends before it starts)")
     return start, end
 
 
@@ -295,10 +326,7 @@ SHORT_YEAR_CENTURY = 2500
 
 def _build_date(text: str, year_ce: int, month: int, day: int) -> date:
     if not 1 <= month <= 12:
-        raise DateParseError(
-            f"ไม่มีเดือนที่ {month}: '{_shown(text)}' "
-            f"(no month {month} in date '{_shown(text)}')"
-        )
+        raise DateParseError(f"ไม่มีเดือนที่ {month}: '{_shown(text)}' (no month {month} in date '{_shown(text)}')")
     last = calendar.monthrange(year_ce, month)[1]
     if not 1 <= day <= last:
         raise DateParseError(
@@ -336,10 +364,7 @@ def parse_date(text: str) -> date:
     elif m := _NAMED_RE.fullmatch(s.replace(".", "")):
         year_be, month = int(m["y"]), _MONTH_KEYS[m["m"]]
     else:
-        raise DateParseError(
-            f"อ่านวันที่ไม่ได้: '{_shown(text)}' "
-            f"(cannot read date '{_shown(text)}'; {_DATE_EXAMPLE})"
-        )
+        raise DateParseError(f"อ่านวันที่ไม่ได้: '{_shown(text)}' (cannot read date '{_shown(text)}'; {_DATE_EXAMPLE})")
     if len(m["y"]) == 2:
         year_be += SHORT_YEAR_CENTURY
     _check_be_year(year_be, DateParseError)

@@ -12,6 +12,7 @@ Evidence files are stored as they come and never unpacked (see
 files the product itself opens. Call `check_office_archive(data, ".docx")`
 before parsing a DOCX, as the XLSX readers do.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,19 @@ MAX_MEMBERS = 10_000
 #: What a damaged Office file raises while a reader parses it (lxml's and the
 #: standard library's XML errors are SyntaxErrors): a refusal, not a bug.
 DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
-    SyntaxError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, TypeError,
-    AttributeError, OSError, NotImplementedError, struct.error, RecursionError,
+    SyntaxError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OSError,
+    NotImplementedError,
+    struct.error,
+    RecursionError,
 )
 
 

@@ -1,4 +1,5 @@
 """Web wiring: login, template helpers, error pages, blueprints."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -47,7 +48,9 @@ def register_web(app: Flask) -> None:
 
     @app.template_filter("thdatetime")
     def thdatetime(value: datetime | None) -> str:
-        return thaidate.format_datetime(value, thai_digits=_thai_digits(), lang=i18n.current_language()) if value else ""
+        return (
+            thaidate.format_datetime(value, thai_digits=_thai_digits(), lang=i18n.current_language()) if value else ""
+        )
 
     @app.template_filter("thnum")
     def thnum(value: object) -> str:
@@ -56,8 +59,9 @@ def register_web(app: Flask) -> None:
 
     @app.template_filter("period")
     def period(measure) -> str:
-        return thaidate.format_period(measure.period_start, measure.period_end, thai_digits=_thai_digits(),
-                                      lang=i18n.current_language())
+        return thaidate.format_period(
+            measure.period_start, measure.period_end, thai_digits=_thai_digits(), lang=i18n.current_language()
+        )
 
     @app.template_filter("nl2br")
     def nl2br(value: str | None) -> Markup:
@@ -78,7 +82,8 @@ def register_web(app: Flask) -> None:
         values += [f.filename or "" for fs in request.files.listvalues() for f in fs]
         if any("\x00" in v for v in values) or (request.is_json and b"\\u0000" in request.get_data()):
             return error_page(
-                400, "ข้อมูลไม่ถูกต้อง (Bad request)",
+                400,
+                "ข้อมูลไม่ถูกต้อง (Bad request)",
                 "ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL) (the input contains a NUL character, which is not allowed)",
             )
         return None
@@ -103,14 +108,17 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return error_page(
-            400, "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
+            400,
+            "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
             "แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง (the form was invalid or expired: reload the page and try again)",
         )
 
     @app.errorhandler(413)
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return error_page(413, "ไฟล์ใหญ่เกินไป (Too large)", f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)")
+        return error_page(
+            413, "ไฟล์ใหญ่เกินไป (Too large)", f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)"
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -120,10 +128,15 @@ def register_web(app: Flask) -> None:
             405: "วิธีเรียกหน้านี้ไม่ถูกต้อง (method not allowed)",
         }
         titles = {
-            403: "ไม่มีสิทธิ์ (Forbidden)", 404: "ไม่พบหน้านี้ (not found)", 405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
+            403: "ไม่มีสิทธิ์ (Forbidden)",
+            404: "ไม่พบหน้านี้ (not found)",
+            405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
         }
-        return error_page(exc.code or 500, titles.get(exc.code or 0, exc.name),
-                          messages.get(exc.code or 0, exc.description or exc.name))
+        return error_page(
+            exc.code or 500,
+            titles.get(exc.code or 0, exc.name),
+            messages.get(exc.code or 0, exc.description or exc.name),
+        )
 
     from .admin import settings_views  # noqa: F401  (registers the document settings on the admin blueprint)
     from .admin.views import bp as admin_bp

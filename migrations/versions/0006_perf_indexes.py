@@ -11,22 +11,23 @@ by id for every single claim (benchmarks/RESULTS.md). SQLite's indexes end
 with the rowid already; the id is now named for every database.
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0006_perf_indexes'
-down_revision = '0005_publishing'
+revision = "0006_perf_indexes"
+down_revision = "0005_publishing"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_messages_due')
-        batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at', 'id'], unique=False)
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_messages_due")
+        batch_op.create_index("ix_outbox_messages_due", ["status", "next_attempt_at", "id"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_messages_due')
-        batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_messages_due")
+        batch_op.create_index("ix_outbox_messages_due", ["status", "next_attempt_at"], unique=False)

@@ -1,6 +1,7 @@
 """The administration pages' forms. They read and check what was typed (dates,
 periods, a year, which department or user); the services in `services.py`
 check the rules of the plan itself."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,15 +37,23 @@ def _departments_field(label: Any, validators: Any = None, **kwargs: Any) -> Rec
 
 
 class PlanNewForm(Form):
-    fiscal_year = StringField(_l("ปีงบประมาณ (พ.ศ.) · fiscal year (BE)"), description=_l("เช่น 2566"),
-                              render_kw={"required": True, "inputmode": "numeric"})
-    title = StringField(_l("ชื่อแผน · title"), render_kw={"required": True},
-                        description=_l("เช่น มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"))
+    fiscal_year = StringField(
+        _l("ปีงบประมาณ (พ.ศ.) · fiscal year (BE)"),
+        description=_l("เช่น 2566"),
+        render_kw={"required": True, "inputmode": "numeric"},
+    )
+    title = StringField(
+        _l("ชื่อแผน · title"),
+        render_kw={"required": True},
+        description=_l("เช่น มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"),
+    )
 
     def validate_fiscal_year(self, field: StringField) -> None:
         text = to_arabic_digits((field.data or "").strip())
         if not text.isdigit():
-            raise ValidationError(_("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)"))
+            raise ValidationError(
+                _("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)")
+            )
         field.data = int(text)
 
 
@@ -64,11 +73,14 @@ class WeaknessForm(Form):
 
 class MeasureForm(Form):
     title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
-    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ · owner"),
-                                          [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))])
+    owner_department = _departments_field(
+        _l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))]
+    )
     move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย (move the old department's steps too)"))
-    period = StringField(_l("พิมพ์ระยะเวลาแบบในแผน · as written in the plan"),
-                         description=_l("เช่น ม.ค. - ก.ย. ๒๕๖๖ หรือ ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖ ถ้ากรอกช่องนี้ ระบบใช้ค่านี้แทนวันที่ด้านล่าง"))
+    period = StringField(
+        _l("พิมพ์ระยะเวลาแบบในแผน · as written in the plan"),
+        description=_l("เช่น ม.ค. - ก.ย. ๒๕๖๖ หรือ ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖ ถ้ากรอกช่องนี้ ระบบใช้ค่านี้แทนวันที่ด้านล่าง"),
+    )
     period_start = BEDateField(_l("หรือวันเริ่ม · or start date"))
     period_end = BEDateField(_l("วันสิ้นสุด · end date"))
     follow_up = TextAreaField(_l("การติดตามผล · follow-up"))
@@ -96,12 +108,18 @@ class MeasureForm(Form):
 
 class StepForm(Form):
     title = TextAreaField(_l("ขั้นตอน · title"), render_kw={"required": True})
-    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ · owner"), render_kw={"required": True},
-                                          description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ (defaults to the measure's)"))
+    owner_department = _departments_field(
+        _l("หน่วยงานผู้รับผิดชอบ · owner"),
+        render_kw={"required": True},
+        description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ (defaults to the measure's)"),
+    )
     assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี) · assignee, optional"), not_found=_UNKNOWN_USER)
     start_date = BEDateField(_l("วันเริ่ม · start"), required=_l("โปรดระบุวันเริ่ม (the date is required)"))
-    due_date = BEDateField(_l("วันครบกำหนด · due"), required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
-                           description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"))
+    due_date = BEDateField(
+        _l("วันครบกำหนด · due"),
+        required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
+        description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"),
+    )
 
     def __init__(self, *args: Any, new: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,22 +132,29 @@ class StepForm(Form):
 
 
 class DepartmentForm(Form):
-    name = StringField(_l("ชื่อหน่วยงาน · name"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"),
-                       render_kw={"required": True})
-    email = EmailField(_l("อีเมลสำหรับแจ้งเตือน · notification email"),
-                       description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้ (the department's shared mailbox; optional)"))
-    head = RecordField(_l("หัวหน้าหน่วยงาน · head"), not_found=_UNKNOWN_USER,
-                       description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า (receives escalations)"))
+    name = StringField(
+        _l("ชื่อหน่วยงาน · name"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"), render_kw={"required": True}
+    )
+    email = EmailField(
+        _l("อีเมลสำหรับแจ้งเตือน · notification email"),
+        description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้ (the department's shared mailbox; optional)"),
+    )
+    head = RecordField(
+        _l("หัวหน้าหน่วยงาน · head"),
+        not_found=_UNKNOWN_USER,
+        description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า (receives escalations)"),
+    )
 
 
 class _UserFields(Form):
-    display_name = StringField(_l("ชื่อที่แสดง · display name"), description=_l("เช่น นางสาวสมใจ ใจดี"),
-                               render_kw={"required": True})
+    display_name = StringField(
+        _l("ชื่อที่แสดง · display name"), description=_l("เช่น นางสาวสมใจ ใจดี"), render_kw={"required": True}
+    )
     position = StringField(_l("ตำแหน่ง · position"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
-    role = SelectField(_l("บทบาท · role"), render_kw={"required": True},
-                       invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
-    department = _departments_field(_l("หน่วยงาน · department"),
-                                    description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)"))
+    role = SelectField(_l("บทบาท · role"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
+    department = _departments_field(
+        _l("หน่วยงาน · department"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,10 +163,14 @@ class _UserFields(Form):
 
 class UserNewForm(_UserFields):
     email = EmailField(_l("อีเมล (ใช้เข้าสู่ระบบ) · email"), render_kw={"required": True, "autocomplete": "off"})
-    password = PasswordField(_l("รหัสผ่านเริ่มต้น · initial password"),
-                             render_kw={"required": True, "autocomplete": "new-password"})
-    password_confirm = PasswordField(_l("ยืนยันรหัสผ่าน · confirm"), [EqualTo("password", _PASSWORDS_DIFFER)],
-                                     render_kw={"required": True, "autocomplete": "new-password"})
+    password = PasswordField(
+        _l("รหัสผ่านเริ่มต้น · initial password"), render_kw={"required": True, "autocomplete": "new-password"}
+    )
+    password_confirm = PasswordField(
+        _l("ยืนยันรหัสผ่าน · confirm"),
+        [EqualTo("password", _PASSWORDS_DIFFER)],
+        render_kw={"required": True, "autocomplete": "new-password"},
+    )
 
 
 class UserEditForm(_UserFields):
@@ -149,10 +178,14 @@ class UserEditForm(_UserFields):
 
 
 class PasswordResetForm(Form):
-    new_password = PasswordField(_l("รหัสผ่านใหม่ · new password"),
-                                 render_kw={"required": True, "autocomplete": "new-password"})
-    new_password_confirm = PasswordField(_l("ยืนยันรหัสผ่านใหม่ · confirm"), [EqualTo("new_password", _PASSWORDS_DIFFER)],
-                                         render_kw={"required": True, "autocomplete": "new-password"})
+    new_password = PasswordField(
+        _l("รหัสผ่านใหม่ · new password"), render_kw={"required": True, "autocomplete": "new-password"}
+    )
+    new_password_confirm = PasswordField(
+        _l("ยืนยันรหัสผ่านใหม่ · confirm"),
+        [EqualTo("new_password", _PASSWORDS_DIFFER)],
+        render_kw={"required": True, "autocomplete": "new-password"},
+    )
 
 
 class UserActiveForm(Form):
@@ -161,9 +194,13 @@ class UserActiveForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("ไฟล์แผน · plan file"), id="f-file",
-                     render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
-    mode = RadioField(_l("ต้องการ · mode"), default="preview", validate_choice=False, choices=[
-        SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก (preview)")),
-        SelectChoice("import", _l("นำเข้าและบันทึก (import)")),
-    ])
+    file = FileField(_l("ไฟล์แผน · plan file"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
+    mode = RadioField(
+        _l("ต้องการ · mode"),
+        default="preview",
+        validate_choice=False,
+        choices=[
+            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก (preview)")),
+            SelectChoice("import", _l("นำเข้าและบันทึก (import)")),
+        ],
+    )

@@ -1,5 +1,6 @@
 """The organization's official-document settings (admin only, via the admin
 blueprint's guard): the ครุฑ emblem and Thai digits."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,9 @@ def _org():
 
 def _page(error: str | None = None):
     org = _org()
-    return render_template("admin/documents.html", org=org, error=error,
-                           max_mb=documents.EMBLEM_MAX_BYTES // (1024 * 1024)), 400 if error else 200
+    return render_template(
+        "admin/documents.html", org=org, error=error, max_mb=documents.EMBLEM_MAX_BYTES // (1024 * 1024)
+    ), 400 if error else 200
 
 
 @bp.route("/documents", methods=["GET", "POST"])
@@ -37,14 +39,14 @@ def documents_settings():
             messages.append("บันทึกตราครุฑแล้ว (emblem saved)")
         wanted = request.form.get("thai_digits") == "1"
         if documents.set_thai_digits(org, current_user._get_current_object(), wanted, now):
-            messages.append("ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted
-                            else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)")
+            messages.append(
+                "ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)"
+            )
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         return _page(str(exc))
-    flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
-          "success" if messages else "info")
+    flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if messages else "info")
     return redirect(url_for("admin.documents_settings"))
 
 

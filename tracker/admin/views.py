@@ -5,6 +5,7 @@ Views are thin: read the form, resolve ids inside the organization (another
 organization's id is a 404, never a leak), call a service, commit, flash and
 redirect. A refused change re-renders the form with what was typed and 400.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,19 +54,43 @@ T = TypeVar("T")
 
 #: Journal field names as people read them.
 FIELD_LABELS = {
-    "title": "ชื่อ", "status": "สถานะ", "detail": "รายละเอียด", "owner_department": "หน่วยงานผู้รับผิดชอบ",
-    "period_start": "วันเริ่มระยะเวลา", "period_end": "วันสิ้นสุดระยะเวลา", "follow_up": "การติดตามผล",
-    "assignee": "ผู้รับผิดชอบ", "start_date": "วันเริ่ม", "due_date": "วันครบกำหนด", "weakness": "ประเด็น",
-    "measure": "มาตรการ", "step": "ขั้นตอน", "name": "ชื่อ", "email": "อีเมล", "head": "หัวหน้าหน่วยงาน",
-    "display_name": "ชื่อที่แสดง", "position": "ตำแหน่ง", "role": "บทบาท", "department": "หน่วยงาน",
-    "active": "ใช้งาน", "password": "รหัสผ่าน",
+    "title": "ชื่อ",
+    "status": "สถานะ",
+    "detail": "รายละเอียด",
+    "owner_department": "หน่วยงานผู้รับผิดชอบ",
+    "period_start": "วันเริ่มระยะเวลา",
+    "period_end": "วันสิ้นสุดระยะเวลา",
+    "follow_up": "การติดตามผล",
+    "assignee": "ผู้รับผิดชอบ",
+    "start_date": "วันเริ่ม",
+    "due_date": "วันครบกำหนด",
+    "weakness": "ประเด็น",
+    "measure": "มาตรการ",
+    "step": "ขั้นตอน",
+    "name": "ชื่อ",
+    "email": "อีเมล",
+    "head": "หัวหน้าหน่วยงาน",
+    "display_name": "ชื่อที่แสดง",
+    "position": "ตำแหน่ง",
+    "role": "บทบาท",
+    "department": "หน่วยงาน",
+    "active": "ใช้งาน",
+    "password": "รหัสผ่าน",
 }
 ENTITY_LABELS = {
-    "plan": "แผน", "weakness": "ประเด็น", "measure": "มาตรการ", "step": "ขั้นตอน",
-    "department": "หน่วยงาน", "user": "ผู้ใช้",
+    "plan": "แผน",
+    "weakness": "ประเด็น",
+    "measure": "มาตรการ",
+    "step": "ขั้นตอน",
+    "department": "หน่วยงาน",
+    "user": "ผู้ใช้",
 }
 ACTION_LABELS = {
-    "create": "เพิ่ม", "edit": "แก้ไข", "delete": "ลบ", "import": "นำเข้า", "password_reset": "ตั้งรหัสผ่านใหม่",
+    "create": "เพิ่ม",
+    "edit": "แก้ไข",
+    "delete": "ลบ",
+    "import": "นำเข้า",
+    "password_reset": "ตั้งรหัสผ่านใหม่",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -111,6 +136,7 @@ def _dashboard_url(plan: Plan) -> str:
 
 # -- loading records of the admin's own organization ----------------------------
 
+
 def _org_id() -> int:
     return current_user.organization_id
 
@@ -151,9 +177,11 @@ def _user_record(user_id: int) -> User:
 
 
 def _departments() -> list[Department]:
-    return list(db.session.scalars(
-        sa.select(Department).where(Department.organization_id == _org_id()).order_by(Department.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Department).where(Department.organization_id == _org_id()).order_by(Department.name)
+        )
+    )
 
 
 def _users() -> list[User]:
@@ -163,14 +191,19 @@ def _users() -> list[User]:
 
 # -- forms ----------------------------------------------------------------------
 
+
 def _department_choices(field: RecordField, blank: bool = True) -> None:
     field.set_records(_departments(), text=lambda d: d.name, blank=i18n._("— เลือกหน่วยงาน —") if blank else None)
 
 
 def _user_choices(field: RecordField, keep: User | None = None) -> None:
     """Active users are offered (and `keep`, the current choice, even if deactivated since)."""
-    field.set_records(_users(), text=lambda u: u.display_name, blank=i18n._("— ไม่ระบุ —"),
-                      offer=lambda u: u.active or (keep is not None and u.id == keep.id))
+    field.set_records(
+        _users(),
+        text=lambda u: u.display_name,
+        blank=i18n._("— ไม่ระบุ —"),
+        offer=lambda u: u.active or (keep is not None and u.id == keep.id),
+    )
 
 
 def _refused(template: str, form: Form, exc: ServiceError | None = None, **context: Any) -> tuple[str, int]:
@@ -189,20 +222,26 @@ def _saved(message: str, endpoint: str, **values: Any) -> Response:
 
 # -- overview -------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     org = current_user.organization
-    plans = list(db.session.scalars(
-        sa.select(Plan).where(Plan.organization_id == org.id).order_by(Plan.fiscal_year.desc())
-    ))
+    plans = list(
+        db.session.scalars(sa.select(Plan).where(Plan.organization_id == org.id).order_by(Plan.fiscal_year.desc()))
+    )
     users = _users()
     return render_template(
-        "admin/index.html", org=org, plans=plans, departments=_departments(), users=users,
+        "admin/index.html",
+        org=org,
+        plans=plans,
+        departments=_departments(),
+        users=users,
         role_counts={role: sum(1 for u in users if u.role is role and u.active) for role in Role},
     )
 
 
 # -- plans ----------------------------------------------------------------------
+
 
 @bp.route("/plans/new", methods=["GET", "POST"])
 def plan_new():
@@ -210,12 +249,12 @@ def plan_new():
     if not form.validate_on_submit():
         return render_template("admin/plan_new.html", form=form), 400 if form.is_submitted() else 200
     try:
-        plan = structure.create_plan(current_user.organization, current_user, utcnow(),
-                                    fiscal_year=form.fiscal_year.data, title=form.title.data)
+        plan = structure.create_plan(
+            current_user.organization, current_user, utcnow(), fiscal_year=form.fiscal_year.data, title=form.title.data
+        )
     except ServiceError as exc:
         return _refused("admin/plan_new.html", form, exc)
-    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan",
-                  plan_id=plan.id)
+    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan", plan_id=plan.id)
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -254,13 +293,15 @@ def _changed_message(changed: list[str]) -> str:
 
 # -- weaknesses -----------------------------------------------------------------
 
+
 @bp.route("/plans/<int:plan_id>/weaknesses/new", methods=["GET", "POST"])
 def weakness_new(plan_id: int):
     plan = _plan(plan_id)
     form = WeaknessForm()
     if not form.validate_on_submit():
-        return render_template("admin/weakness.html", plan=plan, weakness=None, form=form), \
-            400 if form.is_submitted() else 200
+        return render_template(
+            "admin/weakness.html", plan=plan, weakness=None, form=form
+        ), 400 if form.is_submitted() else 200
     try:
         structure.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
     except ServiceError as exc:
@@ -282,8 +323,9 @@ def weakness(weakness_id: int):
     if not form.validate():
         return _refused("admin/weakness.html", form, **context)
     try:
-        changed = structure.edit_weakness(weakness, current_user, utcnow(), title=form.title.data,
-                                         detail=form.detail.data)
+        changed = structure.edit_weakness(
+            weakness, current_user, utcnow(), title=form.title.data, detail=form.detail.data
+        )
     except ServiceError as exc:
         return _refused("admin/weakness.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.plan", plan_id=weakness.plan.id)
@@ -303,14 +345,21 @@ def weakness_delete(weakness_id: int):
 
 # -- measures -------------------------------------------------------------------
 
+
 def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> MeasureForm:
     """The measure form: as typed (a POST), or as stored (`stored`, or a new measure on GET)."""
     if stored and measure is not None:
-        form = MeasureForm(formdata=None, data={
-            "title": measure.title, "owner_department": measure.owner_department_id,
-            "period_start": measure.period_start, "period_end": measure.period_end,
-            "follow_up": measure.follow_up, "move_steps": True,
-        })
+        form = MeasureForm(
+            formdata=None,
+            data={
+                "title": measure.title,
+                "owner_department": measure.owner_department_id,
+                "period_start": measure.period_start,
+                "period_end": measure.period_end,
+                "follow_up": measure.follow_up,
+                "move_steps": True,
+            },
+        )
     else:
         form = MeasureForm()
     _department_choices(form.owner_department)
@@ -333,9 +382,14 @@ def measure_new(weakness_id: int):
     start, end = form.dates
     try:
         measure = structure.add_measure(
-            weakness, current_user, utcnow(), title=form.title.data,
+            weakness,
+            current_user,
+            utcnow(),
+            title=form.title.data,
             owner_department=form.owner_department.record,
-            period_start=start, period_end=end, follow_up=form.follow_up.data,
+            period_start=start,
+            period_end=end,
+            follow_up=form.follow_up.data,
         )
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
@@ -354,9 +408,14 @@ def measure(measure_id: int):
     start, end = form.dates
     try:
         changed = structure.edit_measure(
-            measure, current_user, utcnow(), title=form.title.data,
+            measure,
+            current_user,
+            utcnow(),
+            title=form.title.data,
             owner_department=form.owner_department.record,
-            period_start=start, period_end=end, follow_up=form.follow_up.data,
+            period_start=start,
+            period_end=end,
+            follow_up=form.follow_up.data,
             move_steps=form.move_steps.data,
         )
     except ServiceError as exc:
@@ -378,6 +437,7 @@ def measure_delete(measure_id: int):
 
 # -- steps ----------------------------------------------------------------------
 
+
 def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None = None) -> StepForm:
     """The step form: as typed (a POST), or filled from `data` (a GET)."""
     form = StepForm(new=step is None) if data is None else StepForm(formdata=None, data=data, new=step is None)
@@ -387,10 +447,17 @@ def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None 
 
 
 def _stored_step(step: Step) -> StepForm:
-    return _step_form(step.measure, step, {
-        "title": step.title, "owner_department": step.owner_department_id, "assignee": step.assignee_id,
-        "start_date": step.start_date, "due_date": step.due_date,
-    })
+    return _step_form(
+        step.measure,
+        step,
+        {
+            "title": step.title,
+            "owner_department": step.owner_department_id,
+            "assignee": step.assignee_id,
+            "start_date": step.start_date,
+            "due_date": step.due_date,
+        },
+    )
 
 
 def _step_context(measure: Measure, step: Step | None) -> dict[str, Any]:
@@ -402,17 +469,23 @@ def step_new(measure_id: int):
     measure = _measure(measure_id)
     context = _step_context(measure, None)
     if request.method == "GET":
-        form = _step_form(measure, None, {"owner_department": measure.owner_department_id,
-                                          "start_date": measure.period_start})
+        form = _step_form(
+            measure, None, {"owner_department": measure.owner_department_id, "start_date": measure.period_start}
+        )
         return render_template("admin/step.html", form=form, **context)
     form = _step_form(measure, None)
     if not form.validate():
         return _refused("admin/step.html", form, **context)
     try:
         structure.add_step(
-            measure, current_user, utcnow(), title=form.title.data,
-            owner_department=form.owner_department.record, assignee=form.assignee.record,
-            start_date=form.start_date.data, due_date=form.due_date.data,
+            measure,
+            current_user,
+            utcnow(),
+            title=form.title.data,
+            owner_department=form.owner_department.record,
+            assignee=form.assignee.record,
+            start_date=form.start_date.data,
+            due_date=form.due_date.data,
         )
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
@@ -431,9 +504,14 @@ def step(step_id: int):
         return _refused("admin/step.html", form, **context)
     try:
         changed = structure.update_step(
-            step, current_user, utcnow(), title=form.title.data,
-            owner_department=form.owner_department.record, assignee=form.assignee.record,
-            start_date=form.start_date.data, due_date=form.due_date.data,
+            step,
+            current_user,
+            utcnow(),
+            title=form.title.data,
+            owner_department=form.owner_department.record,
+            assignee=form.assignee.record,
+            start_date=form.start_date.data,
+            due_date=form.due_date.data,
         )
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
@@ -449,11 +527,11 @@ def step_delete(step_id: int):
         structure.delete_step(step, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
-    return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure",
-                  measure_id=measure.id)
+    return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure", measure_id=measure.id)
 
 
 # -- departments ----------------------------------------------------------------
+
 
 def _department_form(department: Department | None, data: dict[str, Any] | None = None) -> DepartmentForm:
     form = DepartmentForm() if data is None else DepartmentForm(formdata=None, data=data)
@@ -470,8 +548,14 @@ def department_new():
     if not form.validate():
         return _refused("admin/department.html", form, **context)
     try:
-        department_services.create_department(current_user.organization, current_user, utcnow(), name=form.name.data,
-                                   email=form.email.data, head=form.head.record)
+        department_services.create_department(
+            current_user.organization,
+            current_user,
+            utcnow(),
+            name=form.name.data,
+            email=form.email.data,
+            head=form.head.record,
+        )
     except ServiceError as exc:
         return _refused("admin/department.html", form, exc, **context)
     return _saved("เพิ่มหน่วยงานแล้ว (department added)", "admin.index")
@@ -480,24 +564,26 @@ def department_new():
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
 def department(department_id: int):
     department = _department_record(department_id)
-    context = {"department": department,
-               "history": structure.entity_history(_org_id(), "department", department.id)}
+    context = {"department": department, "history": structure.entity_history(_org_id(), "department", department.id)}
     if request.method == "GET":
-        form = _department_form(department, {"name": department.name, "email": department.email or "",
-                                             "head": department.head_id})
+        form = _department_form(
+            department, {"name": department.name, "email": department.email or "", "head": department.head_id}
+        )
         return render_template("admin/department.html", form=form, **context)
     form = _department_form(department)
     if not form.validate():
         return _refused("admin/department.html", form, **context)
     try:
-        changed = department_services.edit_department(department, current_user, utcnow(), name=form.name.data,
-                                           email=form.email.data, head=form.head.record)
+        changed = department_services.edit_department(
+            department, current_user, utcnow(), name=form.name.data, email=form.email.data, head=form.head.record
+        )
     except ServiceError as exc:
         return _refused("admin/department.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.department", department_id=department.id)
 
 
 # -- users ----------------------------------------------------------------------
+
 
 @bp.route("/users")
 def users():
@@ -512,22 +598,30 @@ def users():
         query = query.where(sa.or_(*(contains(column, q) for column in (User.display_name, User.email, User.position))))
     if role:
         query = query.where(User.role == Role(role))
-    found = paginate(query.order_by(User.active.desc(), User.display_name, User.id), page, per_page,
-                     (joinedload(User.department),))
-    list_args = {k: v for k, v in {"q": q, "role": role,
-                                   "per_page": per_page if per_page != PER_PAGE else None}.items() if v}
+    found = paginate(
+        query.order_by(User.active.desc(), User.display_name, User.id), page, per_page, (joinedload(User.department),)
+    )
+    list_args = {
+        k: v for k, v in {"q": q, "role": role, "per_page": per_page if per_page != PER_PAGE else None}.items() if v
+    }
     total = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.organization_id == _org_id())) or 0
     return render_template("admin/users.html", users=found, q=q, role=role, list_args=list_args, total=total)
 
 
 def _user_context(user: User | None) -> dict[str, Any]:
     history = structure.entity_history(_org_id(), "user", user.id) if user is not None else []
-    return {"user": user, "history": history, "password_rule": PASSWORD_RULE,
-            "password_form": PasswordResetForm(formdata=None), "active_form": UserActiveForm(formdata=None)}
+    return {
+        "user": user,
+        "history": history,
+        "password_rule": PASSWORD_RULE,
+        "password_form": PasswordResetForm(formdata=None),
+        "active_form": UserActiveForm(formdata=None),
+    }
 
 
-def _user_form(form_class: type[UserNewForm | UserEditForm], data: dict[str, Any] | None = None
-               ) -> UserNewForm | UserEditForm:
+def _user_form(
+    form_class: type[UserNewForm | UserEditForm], data: dict[str, Any] | None = None
+) -> UserNewForm | UserEditForm:
     form = form_class() if data is None else form_class(formdata=None, data=data)
     _department_choices(form.department)
     form.department.choices[0] = SelectChoice("", i18n._("— ไม่สังกัด —"))
@@ -535,9 +629,16 @@ def _user_form(form_class: type[UserNewForm | UserEditForm], data: dict[str, Any
 
 
 def _stored_user(user: User) -> UserEditForm:
-    return _user_form(UserEditForm, {"display_name": user.display_name, "position": user.position or "",
-                                     "role": user.role.value, "department": user.department_id,
-                                     "active": user.active})
+    return _user_form(
+        UserEditForm,
+        {
+            "display_name": user.display_name,
+            "position": user.position or "",
+            "role": user.role.value,
+            "department": user.department_id,
+            "active": user.active,
+        },
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -550,9 +651,15 @@ def user_new():
         return _refused("admin/user.html", form, **context)
     try:
         user = user_services.add_user(
-            current_user.organization, current_user, utcnow(), email=form.email.data,
-            display_name=form.display_name.data, password=form.password.data,
-            role=form.role.data, department=form.department.record, position=form.position.data,
+            current_user.organization,
+            current_user,
+            utcnow(),
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            role=form.role.data,
+            department=form.department.record,
+            position=form.position.data,
         )
     except ServiceError as exc:
         return _refused("admin/user.html", form, exc, **context)
@@ -570,8 +677,14 @@ def user(user_id: int):
         return _refused("admin/user.html", form, **context)
     try:
         changed = user_services.edit_user(
-            user, current_user, utcnow(), display_name=form.display_name.data, position=form.position.data,
-            role=form.role.data, department=form.department.record, active=form.active.data,
+            user,
+            current_user,
+            utcnow(),
+            display_name=form.display_name.data,
+            position=form.position.data,
+            role=form.role.data,
+            department=form.department.record,
+            active=form.active.data,
         )
     except ServiceError as exc:
         return _refused("admin/user.html", form, exc, **context)
@@ -589,8 +702,9 @@ def user_password(user_id: int):
         except ServiceError as exc:
             form.refuse(exc)
         else:
-            return _saved(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)",
-                          "admin.user", user_id=user.id)
+            return _saved(
+                f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)", "admin.user", user_id=user.id
+            )
     return _refused("admin/user.html", _stored_user(user), **context)
 
 
@@ -606,12 +720,12 @@ def user_active(user_id: int):
     except ServiceError as exc:
         form.refuse(exc)
         return _refused("admin/user.html", _stored_user(user), **context)
-    message = ("เปิดการใช้งานแล้ว (reactivated)" if active
-               else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)")
+    message = "เปิดการใช้งานแล้ว (reactivated)" if active else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)"
     return _saved(f"{user.display_name}: {message}", "admin.user", user_id=user.id)
 
 
 # -- plan files -----------------------------------------------------------------
+
 
 @bp.route("/plans/import", methods=["GET", "POST"])
 def import_plan():
@@ -641,23 +755,35 @@ def import_plan():
         result = run_import(spec, current_user, utcnow())
     except PlanFileError as exc:
         db.session.rollback()
-        return render_template("admin/import.html", form=form, filename=filename, problems=exc.problems,
-                               dry_run=dry_run), 400
+        return render_template(
+            "admin/import.html", form=form, filename=filename, problems=exc.problems, dry_run=dry_run
+        ), 400
     changes = [str(change) for change in result.changes]
     if dry_run:
         # A preview runs the real import and throws it away, so it shows exactly what would happen.
         db.session.rollback()
-        return render_template("admin/import.html", form=form, filename=filename, changes=changes, dry_run=True,
-                               created=result.created)
+        return render_template(
+            "admin/import.html", form=form, filename=filename, changes=changes, dry_run=True, created=result.created
+        )
     plan = result.plan
     db.session.commit()
     flash(
-        (f"นำเข้าแผนปีงบประมาณ {plan.fiscal_year} แล้ว (plan imported)" if result.created
-         else f"ปรับปรุงแผนปีงบประมาณ {plan.fiscal_year} ตามไฟล์แล้ว (plan updated)"),
+        (
+            f"นำเข้าแผนปีงบประมาณ {plan.fiscal_year} แล้ว (plan imported)"
+            if result.created
+            else f"ปรับปรุงแผนปีงบประมาณ {plan.fiscal_year} ตามไฟล์แล้ว (plan updated)"
+        ),
         "success",
     )
-    return render_template("admin/import.html", form=form, filename=filename, changes=changes, dry_run=False,
-                           created=result.created, plan=plan)
+    return render_template(
+        "admin/import.html",
+        form=form,
+        filename=filename,
+        changes=changes,
+        dry_run=False,
+        created=result.created,
+        plan=plan,
+    )
 
 
 @bp.route("/plans/<int:plan_id>/export.yaml")
@@ -667,8 +793,11 @@ def export_plan(plan_id: int):
 
     body = export_plan_yaml(plan)
     name = f"plan-{plan.organization.slug}-{plan.fiscal_year}.yaml"
-    return Response(body, mimetype="application/x-yaml; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body,
+        mimetype="application/x-yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/plans/template.xlsx")
@@ -683,6 +812,7 @@ def plan_template():
 
 
 # -- the organization's signing certificate (PAdES) --------------------------------
+
 
 @bp.route("/signing", methods=["GET", "POST"])
 def signing():
@@ -710,5 +840,4 @@ def signing_remove():
     from ..reports import signing as certificates
 
     certificates.remove_certificate(current_user.organization, current_user, utcnow())
-    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)",
-                  "admin.signing")
+    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)", "admin.signing")

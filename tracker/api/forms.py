@@ -1,4 +1,5 @@
 """The API tokens page's forms."""
+
 from __future__ import annotations
 
 from wtforms import HiddenField, StringField
@@ -9,8 +10,11 @@ from . import tokens
 
 
 class TokenForm(Form):
-    name = StringField(_l("ชื่อโทเคน (name)"), render_kw={"maxlength": tokens.NAME_MAX, "required": True},
-                       description=_l("ตั้งชื่อให้จำได้ว่าใช้ที่ไหน เช่น สคริปต์รายงานประจำเดือน (say where it is used)"))
+    name = StringField(
+        _l("ชื่อโทเคน (name)"),
+        render_kw={"maxlength": tokens.NAME_MAX, "required": True},
+        description=_l("ตั้งชื่อให้จำได้ว่าใช้ที่ไหน เช่น สคริปต์รายงานประจำเดือน (say where it is used)"),
+    )
 
 
 class RevokeForm(Form):

@@ -2,6 +2,7 @@
 writes and the query parameters of the lists. Validation problems become one
 message (Thai, English in parentheses) naming the field, answered 400.
 """
+
 from __future__ import annotations
 
 import enum
@@ -30,11 +31,14 @@ from .schemas import CANCEL_REASON_MAX, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, NOTE_M
 STEP_STATUS_FILTERS = (*(s.value for s in StepStatus), "open")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TRUE_WORDS, FALSE_WORDS = ("true", "1"), ("false", "0")
-JSON_OBJECT = ("ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json "
-               "(the body must be a JSON object sent as application/json)")
+JSON_OBJECT = (
+    "ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json "
+    "(the body must be a JSON object sent as application/json)"
+)
 
 
 # -- field types -----------------------------------------------------------------------------
+
 
 def _plain_text(value: str) -> str:
     try:
@@ -89,6 +93,7 @@ QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 # -- request bodies ----------------------------------------------------------------------------
 
+
 class Input(BaseModel):
     #: Strict: a number is not a status, a list is not a note.
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -96,21 +101,26 @@ class Input(BaseModel):
 
 class StatusChange(Input):
     status: StepStatus = Field(description="สถานะใหม่ (the new status)")
-    note: Note | None = Field(
-        None, description="บันทึกความคืบหน้า เก็บในประวัติ (a note, kept in the journal)")
+    note: Note | None = Field(None, description="บันทึกความคืบหน้า เก็บในประวัติ (a note, kept in the journal)")
     completed_on: IsoDate | None = Field(
-        None, strict=False, description="เฉพาะ status done: วันที่ทำเสร็จจริงถ้าไม่ใช่วันนี้ (ค.ศ.) ไม่เป็นวันในอนาคต "
-                          "(only with done: the day the work was finished, if not today; "
-                          "not in the future, not before the plan's fiscal year)")
+        None,
+        strict=False,
+        description="เฉพาะ status done: วันที่ทำเสร็จจริงถ้าไม่ใช่วันนี้ (ค.ศ.) ไม่เป็นวันในอนาคต "
+        "(only with done: the day the work was finished, if not today; "
+        "not in the future, not before the plan's fiscal year)",
+    )
     cancel_reason: CancelReason | None = Field(
-        None, description="เหตุผลที่ยกเลิก จำเป็นเมื่อ status เป็น cancelled (ใช้ note แทนได้) "
-                          "(required to cancel; the note is used when absent)")
+        None,
+        description="เหตุผลที่ยกเลิก จำเป็นเมื่อ status เป็น cancelled (ใช้ note แทนได้) "
+        "(required to cancel; the note is used when absent)",
+    )
 
     @model_validator(mode="after")
     def _completed_on_only_when_done(self) -> StatusChange:
         if self.completed_on is not None and self.status is not StepStatus.done:
-            raise PydanticCustomError("only_done", "ระบุ completed_on ได้เฉพาะเมื่อ status เป็น done "
-                                                   "(completed_on is only for status done)")
+            raise PydanticCustomError(
+                "only_done", "ระบุ completed_on ได้เฉพาะเมื่อ status เป็น done (completed_on is only for status done)"
+            )
         return self
 
 
@@ -124,15 +134,18 @@ REQUEST_MODELS: tuple[type[Input], ...] = (StatusChange, Comment)
 
 # -- query parameters ----------------------------------------------------------------------------
 
+
 class Query(BaseModel):
     """Query parameters; an empty value counts as absent."""
 
     model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), BeforeValidator(_query_int)] = Field(
-        DEFAULT_LIMIT, description=f"จำนวนต่อหน้า (page size, 1–{MAX_LIMIT})")
+        DEFAULT_LIMIT, description=f"จำนวนต่อหน้า (page size, 1–{MAX_LIMIT})"
+    )
     offset: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_query_int)] = Field(
-        0, description="ข้ามกี่รายการ ใช้ next_offset ของหน้าก่อน (records to skip: the previous page's next_offset)")
+        0, description="ข้ามกี่รายการ ใช้ next_offset ของหน้าก่อน (records to skip: the previous page's next_offset)"
+    )
 
 
 class StepQuery(Query):
@@ -140,15 +153,21 @@ class StepQuery(Query):
     plan: QueryId | None = Field(None, description="id ของแผน (only this plan)")
     measure: QueryId | None = Field(None, description="id ของมาตรการ (only this measure)")
     department: QueryId | None = Field(None, description="id ของหน่วยงานผู้รับผิดชอบ (only steps owned by this department)")
-    status: Annotated[str, _one_of(STEP_STATUS_FILTERS),
-                      WithJsonSchema({"type": "string", "enum": list(STEP_STATUS_FILTERS)})] | None = Field(
-        None, description="สถานะ หรือ open = ยังไม่เสร็จ (a status, or open = not_started + in_progress)")
+    status: (
+        Annotated[
+            str, _one_of(STEP_STATUS_FILTERS), WithJsonSchema({"type": "string", "enum": list(STEP_STATUS_FILTERS)})
+        ]
+        | None
+    ) = Field(None, description="สถานะ หรือ open = ยังไม่เสร็จ (a status, or open = not_started + in_progress)")
     due_after: IsoDate | None = Field(None, description="ครบกำหนดตั้งแต่วันนี้เป็นต้นไป รวมวันนั้น (due on or after, inclusive)")
     due_before: IsoDate | None = Field(None, description="ครบกำหนดไม่เกินวันนี้ รวมวันนั้น (due on or before, inclusive)")
-    overdue: QueryBool | None = Field(None, description="true: เฉพาะที่เลยกำหนด; false: ที่ไม่เลยกำหนด "
-                                                        "(true: open and past due today; false: the others)")
-    mine: QueryBool | None = Field(None, description="true: เฉพาะของหน่วยงานของฉันหรือที่มอบหมายให้ฉัน "
-                                                     "(true: my department's steps and steps assigned to me)")
+    overdue: QueryBool | None = Field(
+        None, description="true: เฉพาะที่เลยกำหนด; false: ที่ไม่เลยกำหนด (true: open and past due today; false: the others)"
+    )
+    mine: QueryBool | None = Field(
+        None,
+        description="true: เฉพาะของหน่วยงานของฉันหรือที่มอบหมายให้ฉัน (true: my department's steps and steps assigned to me)",
+    )
 
 
 class OutboxQuery(Query):
@@ -162,6 +181,7 @@ def parameter_names(model: type[BaseModel]) -> list[str]:
 
 
 # -- problems as one message ----------------------------------------------------------------------
+
 
 class InputError(Exception):
     def __init__(self, message: str):
@@ -214,8 +234,9 @@ def _message(model: type[BaseModel], error: Any, *, query: bool) -> str:
         n = error["ctx"]["max_length"]
         return f"{name} ยาวเกิน {n} ตัวอักษร ({name} is longer than {n} characters)"
     if kind.startswith("date") or kind == "datetime_parsing":
-        return (f"{name} ต้องเป็นวันที่แบบ ค.ศ. YYYY-MM-DD เช่น 2023-08-01 "
-                f"({name} must be an ISO 8601 date such as 2023-08-01)")
+        return (
+            f"{name} ต้องเป็นวันที่แบบ ค.ศ. YYYY-MM-DD เช่น 2023-08-01 ({name} must be an ISO 8601 date such as 2023-08-01)"
+        )
     if kind.startswith("bool"):
         return f"{name} ต้องเป็น true หรือ false ({name} must be true or false)"
     if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal"):

@@ -1,4 +1,5 @@
 """Personal API tokens: the secret is shown once; only its hash is stored."""
+
 from __future__ import annotations
 
 from datetime import datetime

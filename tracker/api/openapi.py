@@ -7,6 +7,7 @@ their prose. The tests hold it to the app: every route of the `api` blueprint
 is documented and nothing else is, and real responses (and a schemathesis
 run) validate against it.
 """
+
 from __future__ import annotations
 
 from copy import deepcopy
@@ -72,6 +73,7 @@ SCHEMAS: JSON = _components()
 
 # -- responses and parameters ------------------------------------------------------------------
 
+
 def error(description: str) -> JSON:
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
@@ -79,27 +81,40 @@ def error(description: str) -> JSON:
 RESPONSES: JSON = {
     "BadRequest": error("ข้อมูลหรือพารามิเตอร์ไม่ถูกต้อง (malformed input: wrong type, unknown field or parameter)"),
     "Unauthorized": {
-        **error("ไม่มีโทเคน โทเคนไม่ถูกต้อง ถูกยกเลิก หรือผู้ใช้ถูกปิดใช้งาน "
-                "(no token, an invalid or revoked token, or a deactivated user). Cookies are not accepted."),
+        **error(
+            "ไม่มีโทเคน โทเคนไม่ถูกต้อง ถูกยกเลิก หรือผู้ใช้ถูกปิดใช้งาน "
+            "(no token, an invalid or revoked token, or a deactivated user). Cookies are not accepted."
+        ),
         "headers": {"WWW-Authenticate": {"schema": TEXT, "description": 'Bearer realm="tracker"'}},
     },
-    "Forbidden": error("ผู้ใช้ของโทเคนไม่มีสิทธิ์ (the token's user may not do this), "
-                       "e.g. a step of another department"),
+    "Forbidden": error("ผู้ใช้ของโทเคนไม่มีสิทธิ์ (the token's user may not do this), e.g. a step of another department"),
     "NotFound": error("ไม่พบ หรือเป็นข้อมูลขององค์กรอื่น (not found, or another organization's record)"),
-    "Unprocessable": error("คำขอถูกรูปแบบแต่ทำไม่ได้ตามสถานะของขั้นตอน "
-                           "(well-formed but refused by the step's state: e.g. already done, "
-                           "done → cancelled, a completion date in the future, an empty note)"),
+    "Unprocessable": error(
+        "คำขอถูกรูปแบบแต่ทำไม่ได้ตามสถานะของขั้นตอน "
+        "(well-formed but refused by the step's state: e.g. already done, "
+        "done → cancelled, a completion date in the future, an empty note)"
+    ),
 }
 
 
 def id_param(name: str, what: str) -> JSON:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": what,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
 
 
 PARAMETERS: JSON = {
-    "Slug": {"name": "slug", "in": "path", "required": True, "schema": TEXT,
-             "description": "slug ขององค์กร เช่น banpet (the organization's slug, see GET /organizations)"},
+    "Slug": {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": TEXT,
+        "description": "slug ขององค์กร เช่น banpet (the organization's slug, see GET /organizations)",
+    },
     "PlanId": id_param("plan_id", "id ของแผน (plan id)"),
     "MeasureId": id_param("measure_id", "id ของมาตรการ (measure id)"),
     "StepId": id_param("step_id", "id ของขั้นตอน (step id)"),
@@ -119,15 +134,24 @@ def errors(*codes: int) -> JSON:
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in (401, *codes)}
 
 
-def get(operation_id: str, summary: str, description: str, ok: str, params: list[JSON] | None = None,
-        *, codes: tuple[int, ...] = (400, 404)) -> JSON:
-    return {"get": {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description,
-        "parameters": params or [],
-        "responses": {**answer("200", ok, "OK"), **errors(*codes)},
-    }}
+def get(
+    operation_id: str,
+    summary: str,
+    description: str,
+    ok: str,
+    params: list[JSON] | None = None,
+    *,
+    codes: tuple[int, ...] = (400, 404),
+) -> JSON:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "parameters": params or [],
+            "responses": {**answer("200", ok, "OK"), **errors(*codes)},
+        }
+    }
 
 
 # -- the document --------------------------------------------------------------------------------
@@ -171,45 +195,81 @@ call(f"/steps/{mine['items'][0]['id']}/status", {"status": "done", "note": "ป�
 """
 
 STATUS_EXAMPLES = {
-    "done": {"summary": "ทำเสร็จวันนี้ (done today)",
-             "value": {"status": "done", "note": "ลงนามประกาศแล้ว เผยแพร่ทางเว็บไซต์"}},
-    "done_earlier": {"summary": "ทำเสร็จเมื่อวันที่ผ่านมา (done on an earlier day)",
-                     "value": {"status": "done", "note": "ประชุมชี้แจงแล้ว", "completed_on": "2023-07-28"}},
-    "started": {"summary": "เริ่มดำเนินการ (started)",
-                "value": {"status": "in_progress", "note": "อยู่ระหว่างร่างคู่มือ"}},
-    "cancel": {"summary": "ยกเลิก (cancelled, with a reason)",
-               "value": {"status": "cancelled", "cancel_reason": "รวมกับขั้นตอนที่ 2 แล้ว"}},
+    "done": {
+        "summary": "ทำเสร็จวันนี้ (done today)",
+        "value": {"status": "done", "note": "ลงนามประกาศแล้ว เผยแพร่ทางเว็บไซต์"},
+    },
+    "done_earlier": {
+        "summary": "ทำเสร็จเมื่อวันที่ผ่านมา (done on an earlier day)",
+        "value": {"status": "done", "note": "ประชุมชี้แจงแล้ว", "completed_on": "2023-07-28"},
+    },
+    "started": {"summary": "เริ่มดำเนินการ (started)", "value": {"status": "in_progress", "note": "อยู่ระหว่างร่างคู่มือ"}},
+    "cancel": {
+        "summary": "ยกเลิก (cancelled, with a reason)",
+        "value": {"status": "cancelled", "cancel_reason": "รวมกับขั้นตอนที่ 2 แล้ว"},
+    },
 }
 
 PATHS: JSON = {
-    "/openapi.json": {"get": {
-        "operationId": "openapi",
-        "summary": "เอกสารนี้ (this document)",
-        "description": "The OpenAPI 3.1 description of this API. No token needed.",
-        "security": [],
-        "responses": {"200": {"description": "OpenAPI document",
-                              "content": {"application/json": {"schema": {"type": "object"}}}}},
-    }},
-    "/me": get("getMe", "ผู้ใช้ของโทเคน (the token's user)",
-               "Who the token acts as: role, organization, department. Useful to check a token.",
-               "Me", codes=(400,)),
-    "/organizations": get("listOrganizations", "องค์กรที่อ่านได้ (organizations you may read)",
-                          "Your own organization; provincial and national users: every organization they oversee "
-                          "(read only).", "OrganizationList", codes=(400,)),
-    "/organizations/{slug}": get("getOrganization", "องค์กรและหน่วยงาน (an organization and its departments)",
-                                 "Department ids are the values of the `department` filter of GET /steps.",
-                                 "OrganizationDetail", [param("Slug")]),
-    "/organizations/{slug}/plans": get("listPlans", "แผนขององค์กร (an organization's plans)",
-                                       "Every fiscal year's plan, newest first, with its progress.",
-                                       "PlanList", [param("Slug")]),
-    "/plans/{plan_id}": get("getPlan", "แผน จุดอ่อน และมาตรการ (a plan with its weaknesses and measures)",
-                            "The plan in its order: weaknesses, each with its measures and their progress.",
-                            "PlanDetail", [param("PlanId")]),
-    "/measures/{measure_id}": get("getMeasure", "มาตรการและขั้นตอน (a measure with its steps)",
-                                  "A measure, its weakness and its steps in order.",
-                                  "MeasureDetail", [param("MeasureId")]),
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "เอกสารนี้ (this document)",
+            "description": "The OpenAPI 3.1 description of this API. No token needed.",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "OpenAPI document",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+    "/me": get(
+        "getMe",
+        "ผู้ใช้ของโทเคน (the token's user)",
+        "Who the token acts as: role, organization, department. Useful to check a token.",
+        "Me",
+        codes=(400,),
+    ),
+    "/organizations": get(
+        "listOrganizations",
+        "องค์กรที่อ่านได้ (organizations you may read)",
+        "Your own organization; provincial and national users: every organization they oversee (read only).",
+        "OrganizationList",
+        codes=(400,),
+    ),
+    "/organizations/{slug}": get(
+        "getOrganization",
+        "องค์กรและหน่วยงาน (an organization and its departments)",
+        "Department ids are the values of the `department` filter of GET /steps.",
+        "OrganizationDetail",
+        [param("Slug")],
+    ),
+    "/organizations/{slug}/plans": get(
+        "listPlans",
+        "แผนขององค์กร (an organization's plans)",
+        "Every fiscal year's plan, newest first, with its progress.",
+        "PlanList",
+        [param("Slug")],
+    ),
+    "/plans/{plan_id}": get(
+        "getPlan",
+        "แผน จุดอ่อน และมาตรการ (a plan with its weaknesses and measures)",
+        "The plan in its order: weaknesses, each with its measures and their progress.",
+        "PlanDetail",
+        [param("PlanId")],
+    ),
+    "/measures/{measure_id}": get(
+        "getMeasure",
+        "มาตรการและขั้นตอน (a measure with its steps)",
+        "A measure, its weakness and its steps in order.",
+        "MeasureDetail",
+        [param("MeasureId")],
+    ),
     "/steps": get(
-        "listSteps", "ค้นหาขั้นตอน (search steps)",
+        "listSteps",
+        "ค้นหาขั้นตอน (search steps)",
         "Steps of the organizations you may read, in plan order (organization, fiscal year, weakness, "
         "measure, step), filtered and paged. Filters combine with AND. A filter naming an organization, "
         "plan, measure or department you cannot read gives 404 (organization, department) or no rows "
@@ -217,44 +277,62 @@ PATHS: JSON = {
         "StepPage",
         query_params(inputs.StepQuery),
     ),
-    "/steps/{step_id}": get("getStep", "ขั้นตอน (a step)", "A step with its measure and its evidence.",
-                            "StepDetail", [param("StepId")]),
-    "/steps/{step_id}/journal": get("getStepJournal", "ประวัติของขั้นตอน (a step's journal)",
-                                    "Every change and note of the step, newest first.",
-                                    "Journal", [param("StepId")]),
-    "/steps/{step_id}/status": {"post": {
-        "operationId": "changeStepStatus",
-        "summary": "เปลี่ยนสถานะขั้นตอน (change a step's status)",
-        "description": (
-            "Same rules as the web page: admins, and owners of the step's department (or its assignee). "
-            "Allowed moves: not_started → in_progress | done | cancelled; in_progress → not_started | done | "
-            "cancelled; done → in_progress | not_started; cancelled → not_started | in_progress. "
-            "Cancelling needs a reason. Journaled with the note.\n\n"
-            "```sh\ncurl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n"
-            "  -d '{\"status\": \"done\", \"note\": \"ลงนามประกาศแล้ว\", \"completed_on\": \"2023-08-01\"}' \\\n"
-            "  https://tracker.example.go.th/api/v1/steps/12/status\n```"
-        ),
-        "parameters": [param("StepId")],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": ref("StatusChange"), "examples": STATUS_EXAMPLES}}},
-        "responses": {**answer("200", "Step", "The step after the change"), **errors(400, 403, 404, 422)},
-    }},
-    "/steps/{step_id}/comments": {"post": {
-        "operationId": "addStepComment",
-        "summary": "บันทึกความคืบหน้า (add a note to a step)",
-        "description": (
-            "A progress note without a status change; same permissions as a status change.\n\n"
-            "```sh\ncurl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n"
-            "  -d '{\"note\": \"ส่งร่างให้ปลัดตรวจแล้ว\"}' https://tracker.example.go.th/api/v1/steps/12/comments\n```"
-        ),
-        "parameters": [param("StepId")],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": ref("Comment"),
-            "examples": {"note": {"summary": "บันทึก (a note)", "value": {"note": "ส่งร่างให้ปลัดตรวจแล้ว"}}}}}},
-        "responses": {**answer("201", "JournalEntry", "The journal entry made"), **errors(400, 403, 404, 422)},
-    }},
+    "/steps/{step_id}": get(
+        "getStep", "ขั้นตอน (a step)", "A step with its measure and its evidence.", "StepDetail", [param("StepId")]
+    ),
+    "/steps/{step_id}/journal": get(
+        "getStepJournal",
+        "ประวัติของขั้นตอน (a step's journal)",
+        "Every change and note of the step, newest first.",
+        "Journal",
+        [param("StepId")],
+    ),
+    "/steps/{step_id}/status": {
+        "post": {
+            "operationId": "changeStepStatus",
+            "summary": "เปลี่ยนสถานะขั้นตอน (change a step's status)",
+            "description": (
+                "Same rules as the web page: admins, and owners of the step's department (or its assignee). "
+                "Allowed moves: not_started → in_progress | done | cancelled; in_progress → not_started | done | "
+                "cancelled; done → in_progress | not_started; cancelled → not_started | in_progress. "
+                "Cancelling needs a reason. Journaled with the note.\n\n"
+                "```sh\ncurl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n"
+                '  -d \'{"status": "done", "note": "ลงนามประกาศแล้ว", "completed_on": "2023-08-01"}\' \\\n'
+                "  https://tracker.example.go.th/api/v1/steps/12/status\n```"
+            ),
+            "parameters": [param("StepId")],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("StatusChange"), "examples": STATUS_EXAMPLES}},
+            },
+            "responses": {**answer("200", "Step", "The step after the change"), **errors(400, 403, 404, 422)},
+        }
+    },
+    "/steps/{step_id}/comments": {
+        "post": {
+            "operationId": "addStepComment",
+            "summary": "บันทึกความคืบหน้า (add a note to a step)",
+            "description": (
+                "A progress note without a status change; same permissions as a status change.\n\n"
+                "```sh\ncurl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n"
+                '  -d \'{"note": "ส่งร่างให้ปลัดตรวจแล้ว"}\' https://tracker.example.go.th/api/v1/steps/12/comments\n```'
+            ),
+            "parameters": [param("StepId")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": ref("Comment"),
+                        "examples": {"note": {"summary": "บันทึก (a note)", "value": {"note": "ส่งร่างให้ปลัดตรวจแล้ว"}}},
+                    }
+                },
+            },
+            "responses": {**answer("201", "JournalEntry", "The journal entry made"), **errors(400, 403, 404, 422)},
+        }
+    },
     "/outbox": get(
-        "listOutbox", "กล่องจดหมายออก (the outbox)",
+        "listOutbox",
+        "กล่องจดหมายออก (the outbox)",
         "Admins only: emails of your organization (reminders, escalations, digests), newest first.",
         "OutboxPage",
         query_params(inputs.OutboxQuery),
@@ -273,10 +351,14 @@ DOCUMENT: JSON = {
     "security": [{"bearerAuth": []}],
     "paths": PATHS,
     "components": {
-        "securitySchemes": {"bearerAuth": {
-            "type": "http", "scheme": "bearer", "bearerFormat": "trk_ + 40 characters",
-            "description": "โทเคนส่วนตัวจากหน้า /profile/api-tokens (a personal token from /profile/api-tokens)",
-        }},
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "trk_ + 40 characters",
+                "description": "โทเคนส่วนตัวจากหน้า /profile/api-tokens (a personal token from /profile/api-tokens)",
+            }
+        },
         "schemas": SCHEMAS,
         "responses": RESPONSES,
         "parameters": PARAMETERS,

@@ -6,6 +6,7 @@ the answers cannot drift apart.
 Wire formats: English field names, ISO 8601 dates, UTC timestamps with their
 offset (`2023-08-01T03:00:00+00:00`), enums by value.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -118,8 +119,14 @@ class Me(Body):
 
     @classmethod
     def of(cls, user: User) -> Me:
-        return cls(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-                   organization=Organization.of(user.organization), department=DepartmentRef.of_optional(user.department))
+        return cls(
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=user.role,
+            organization=Organization.of(user.organization),
+            department=DepartmentRef.of_optional(user.department),
+        )
 
 
 class Progress(Body):
@@ -145,8 +152,14 @@ class Plan(Body):
 
     @classmethod
     def of(cls, p: plans.Plan, total: ProgressCounts) -> Plan:
-        return cls(id=p.id, organization=p.organization.slug, fiscal_year=p.fiscal_year, title=p.title,
-                   status=p.status, progress=Progress.of(total))
+        return cls(
+            id=p.id,
+            organization=p.organization.slug,
+            fiscal_year=p.fiscal_year,
+            title=p.title,
+            status=p.status,
+            progress=Progress.of(total),
+        )
 
 
 class PlanList(Body):
@@ -168,10 +181,19 @@ class Measure(Body):
 
     @classmethod
     def of(cls, m: plans.Measure, p: ProgressCounts) -> Measure:
-        return cls(id=m.id, plan_id=m.weakness.plan_id, weakness_id=m.weakness_id, number=m.number, order=m.order,
-                   title=m.title, owner_department=DepartmentRef.of(m.owner_department),
-                   period_start=m.period_start, period_end=m.period_end, follow_up=m.follow_up or "",
-                   progress=Progress.of(p))
+        return cls(
+            id=m.id,
+            plan_id=m.weakness.plan_id,
+            weakness_id=m.weakness_id,
+            number=m.number,
+            order=m.order,
+            title=m.title,
+            owner_department=DepartmentRef.of(m.owner_department),
+            period_start=m.period_start,
+            period_end=m.period_end,
+            follow_up=m.follow_up or "",
+            progress=Progress.of(p),
+        )
 
 
 class Weakness(Body):
@@ -185,8 +207,13 @@ class Weakness(Body):
 
     @classmethod
     def of(cls, w: plans.Weakness, by_measure: dict[int, ProgressCounts]) -> Weakness:
-        return cls(id=w.id, order=w.order, title=w.title, detail=w.detail or "",
-                   measures=[Measure.of(m, by_measure.get(m.id, ProgressCounts())) for m in w.measures])
+        return cls(
+            id=w.id,
+            order=w.order,
+            title=w.title,
+            detail=w.detail or "",
+            measures=[Measure.of(m, by_measure.get(m.id, ProgressCounts())) for m in w.measures],
+        )
 
 
 class PlanDetail(Plan):
@@ -220,12 +247,25 @@ class Step(Body):
     def fields_of(cls, s: plans.Step, today: date) -> dict[str, Any]:
         plan = s.measure.weakness.plan
         return dict(
-            id=s.id, number=s.number, order=s.order, title=s.title, status=s.status, status_label=s.status.label,
-            organization=plan.organization.slug, plan_id=plan.id, fiscal_year=plan.fiscal_year,
-            measure_id=s.measure_id, owner_department=DepartmentRef.of(s.owner_department),
-            assignee=Person.of(s.assignee), start_date=s.start_date, due_date=s.due_date,
-            overdue=s.is_overdue(today), completed_at=s.completed_at, completed_by=Person.of(s.completed_by),
-            cancel_reason=s.cancel_reason or None, updated_at=s.updated_at,
+            id=s.id,
+            number=s.number,
+            order=s.order,
+            title=s.title,
+            status=s.status,
+            status_label=s.status.label,
+            organization=plan.organization.slug,
+            plan_id=plan.id,
+            fiscal_year=plan.fiscal_year,
+            measure_id=s.measure_id,
+            owner_department=DepartmentRef.of(s.owner_department),
+            assignee=Person.of(s.assignee),
+            start_date=s.start_date,
+            due_date=s.due_date,
+            overdue=s.is_overdue(today),
+            completed_at=s.completed_at,
+            completed_by=Person.of(s.completed_by),
+            cancel_reason=s.cancel_reason or None,
+            updated_at=s.updated_at,
         )
 
     @classmethod
@@ -238,12 +278,14 @@ class Page(Body):
     limit: Id = Field(description="จำนวนต่อหน้าที่ใช้ (page size used)")
     offset: Count = Field(description="ข้ามไปกี่รายการ (records skipped)")
     next_offset: Count | None = Field(
-        description="offset ของหน้าถัดไป หรือ null ถ้าเป็นหน้าสุดท้าย (offset of the next page; null on the last page)")
+        description="offset ของหน้าถัดไป หรือ null ถ้าเป็นหน้าสุดท้าย (offset of the next page; null on the last page)"
+    )
 
     @staticmethod
     def counts(total: int, limit: int, offset: int) -> dict[str, Any]:
-        return dict(total=total, limit=limit, offset=offset,
-                    next_offset=offset + limit if offset + limit < total else None)
+        return dict(
+            total=total, limit=limit, offset=offset, next_offset=offset + limit if offset + limit < total else None
+        )
 
 
 class StepPage(Page):
@@ -277,9 +319,18 @@ class Evidence(Body):
 
     @classmethod
     def of(cls, ev: plans.Evidence) -> Evidence:
-        return cls(id=ev.id, kind=ev.kind, name=ev.original_name, url=ev.url or None,
-                   content_type=ev.content_type or None, size=ev.size or 0, sha256=ev.sha256 or None,
-                   public=bool(ev.public), uploaded_by=Person.of(ev.uploaded_by), created_at=ev.created_at)
+        return cls(
+            id=ev.id,
+            kind=ev.kind,
+            name=ev.original_name,
+            url=ev.url or None,
+            content_type=ev.content_type or None,
+            size=ev.size or 0,
+            sha256=ev.sha256 or None,
+            public=bool(ev.public),
+            uploaded_by=Person.of(ev.uploaded_by),
+            created_at=ev.created_at,
+        )
 
 
 class MeasureRef(Body):
@@ -295,8 +346,11 @@ class StepDetail(Step):
     @classmethod
     def of(cls, s: plans.Step, today: date) -> StepDetail:
         m = s.measure
-        return cls(**Step.fields_of(s, today), measure=MeasureRef(id=m.id, number=m.number, title=m.title),
-                   evidence=[Evidence.of(ev) for ev in s.evidence])
+        return cls(
+            **Step.fields_of(s, today),
+            measure=MeasureRef(id=m.id, number=m.number, title=m.title),
+            evidence=[Evidence.of(ev) for ev in s.evidence],
+        )
 
 
 class JournalEntry(Body):
@@ -314,8 +368,17 @@ class JournalEntry(Body):
 
     @classmethod
     def of(cls, e: plans.JournalEntry) -> JournalEntry:
-        return cls(id=e.id, step_id=e.step_id, action=e.action, field=e.field, old_value=e.old_value,
-                   new_value=e.new_value, note=e.note, actor=Person.of(e.actor), created_at=e.created_at)
+        return cls(
+            id=e.id,
+            step_id=e.step_id,
+            action=e.action,
+            field=e.field,
+            old_value=e.old_value,
+            new_value=e.new_value,
+            note=e.note,
+            actor=Person.of(e.actor),
+            created_at=e.created_at,
+        )
 
 
 class Journal(Body):
@@ -338,10 +401,20 @@ class OutboxMessage(Body):
 
     @classmethod
     def of(cls, m: OutboxRow) -> OutboxMessage:
-        return cls(id=m.id, kind=m.kind, for_date=m.for_date, recipient=m.recipient,
-                   recipient_name=m.recipient_name or "", subject=m.subject, status=m.status,
-                   attempts=m.attempts or 0, last_error=m.last_error, next_attempt_at=m.next_attempt_at,
-                   sent_at=m.sent_at, created_at=m.created_at)
+        return cls(
+            id=m.id,
+            kind=m.kind,
+            for_date=m.for_date,
+            recipient=m.recipient,
+            recipient_name=m.recipient_name or "",
+            subject=m.subject,
+            status=m.status,
+            attempts=m.attempts or 0,
+            last_error=m.last_error,
+            next_attempt_at=m.next_attempt_at,
+            sent_at=m.sent_at,
+            created_at=m.created_at,
+        )
 
 
 class OutboxPage(Page):
@@ -352,6 +425,17 @@ class OutboxPage(Page):
 
 #: Every response body, in the order of the document's components.
 RESPONSE_MODELS: tuple[type[Body], ...] = (
-    Error, Me, OrganizationList, OrganizationDetail, PlanList, PlanDetail, MeasureDetail, StepPage, StepDetail,
-    Journal, OutboxPage, Step, JournalEntry,
+    Error,
+    Me,
+    OrganizationList,
+    OrganizationDetail,
+    PlanList,
+    PlanDetail,
+    MeasureDetail,
+    StepPage,
+    StepDetail,
+    Journal,
+    OutboxPage,
+    Step,
+    JournalEntry,
 )

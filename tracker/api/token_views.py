@@ -1,4 +1,5 @@
 """The user's own API tokens in the web interface: list, create (secret shown once), revoke."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -19,8 +20,9 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _page(*, secret: str | None = None, created: ApiToken | None = None, form: TokenForm | None = None,
-          status: int = 200):
+def _page(
+    *, secret: str | None = None, created: ApiToken | None = None, form: TokenForm | None = None, status: int = 200
+):
     page = render_template(
         "api/tokens.html",
         tokens=tokens.user_tokens(_me()),
@@ -50,7 +52,7 @@ def create():
     except ServiceError as exc:
         db.session.rollback()
         form.refuse(exc)
-        form.name.data = (form.name.data or "")[:tokens.NAME_MAX]
+        form.name.data = (form.name.data or "")[: tokens.NAME_MAX]
         form.name.raw_data = None
         return _page(form=form, status=400)
     # Rendered, not redirected: the secret must not travel through the session cookie.
@@ -74,6 +76,8 @@ def revoke():
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("api_tokens.index"))
-    flash(f"ยกเลิกโทเคน “{token.name}” แล้ว สคริปต์ที่ใช้โทเคนนี้จะใช้งานไม่ได้อีก "
-          "(token revoked: scripts using it stop working)", "success")
+    flash(
+        f"ยกเลิกโทเคน “{token.name}” แล้ว สคริปต์ที่ใช้โทเคนนี้จะใช้งานไม่ได้อีก (token revoked: scripts using it stop working)",
+        "success",
+    )
     return redirect(url_for("api_tokens.index"))

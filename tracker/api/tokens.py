@@ -5,6 +5,7 @@ The secret ("trk_" + 40 URL-safe characters) is returned once by
 prefix by which the user recognises it in the list. Services flush, never
 commit; creation and revocation are journaled.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,8 +82,17 @@ def create_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     )
     db.session.add(token)
     db.session.flush()
-    record(organization_id=user.organization_id, entity="api_token", entity_id=token.id, action="create",
-           actor=user, field="name", new=name, note=f"{token.prefix}…", at=now)
+    record(
+        organization_id=user.organization_id,
+        entity="api_token",
+        entity_id=token.id,
+        action="create",
+        actor=user,
+        field="name",
+        new=name,
+        note=f"{token.prefix}…",
+        at=now,
+    )
     db.session.flush()
     return token, secret
 
@@ -94,8 +104,17 @@ def revoke_token(token: ApiToken, actor: User, now: datetime) -> None:
     if token.revoked_at is not None:
         raise ServiceError(f"โทเคน “{token.name}” ถูกยกเลิกไปแล้ว (the token is already revoked)")
     token.revoked_at = now
-    record(organization_id=actor.organization_id, entity="api_token", entity_id=token.id, action="revoke",
-           actor=actor, field="name", old=token.name, note=f"{token.prefix}…", at=now)
+    record(
+        organization_id=actor.organization_id,
+        entity="api_token",
+        entity_id=token.id,
+        action="revoke",
+        actor=actor,
+        field="name",
+        old=token.name,
+        note=f"{token.prefix}…",
+        at=now,
+    )
     db.session.flush()
 
 

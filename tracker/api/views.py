@@ -7,6 +7,7 @@ are limited to `access.readable_organization_ids`, changes go through the
 same services as the web pages. Records the user may not read answer 404.
 Every error is `{"error": "<Thai (English)>", "status": <code>}`.
 """
+
 from __future__ import annotations
 
 import json
@@ -107,6 +108,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 # -- authentication -------------------------------------------------------------------
 
+
 @bp.before_request
 def _authenticate() -> Response | None:
     if request.endpoint == "api.openapi":
@@ -127,6 +129,7 @@ def _user() -> User:
 
 
 # -- reading parameters ------------------------------------------------------------------
+
 
 def _query(model: type[Any] | None = None) -> Any:
     """The query parameters, validated by their model (none allowed without one)."""
@@ -151,6 +154,7 @@ def _record_id(value: int) -> int:
 
 
 # -- records the user may read ---------------------------------------------------------------
+
 
 def _readable(organization_id: int) -> bool:
     return access.can_read_org(_user(), organization_id)
@@ -207,6 +211,7 @@ def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
 
 # -- reads ---------------------------------------------------------------------------------
 
+
 @bp.get("/openapi.json")
 def openapi():
     return json_response(document())
@@ -239,9 +244,7 @@ def organization_plans(slug: str):
     _query()
     org = _organization(slug)
     plans = list(
-        db.session.scalars(
-            sa.select(Plan).where(Plan.organization_id == org.id).order_by(Plan.fiscal_year.desc())
-        )
+        db.session.scalars(sa.select(Plan).where(Plan.organization_id == org.id).order_by(Plan.fiscal_year.desc()))
     )
     totals = _plan_totals([p.id for p in plans])
     return json_response(out.PlanList(items=[out.Plan.of(p, totals.get(p.id, Progress())) for p in plans]))
@@ -252,10 +255,12 @@ def plan(plan_id: int):
     _query()
     p = _plan(plan_id)
     by_measure = queries.measure_progress(p.id)
-    return json_response(out.PlanDetail(
-        **out.Plan.of(p, queries.total_progress(by_measure)).model_dump(),
-        weaknesses=[out.Weakness.of(w, by_measure) for w in p.weaknesses],
-    ))
+    return json_response(
+        out.PlanDetail(
+            **out.Plan.of(p, queries.total_progress(by_measure)).model_dump(),
+            weaknesses=[out.Weakness.of(w, by_measure) for w in p.weaknesses],
+        )
+    )
 
 
 @bp.get("/measures/<int:measure_id>")
@@ -277,11 +282,13 @@ def measure(measure_id: int):
     ).unique()
     today = clock.today()
     w = m.weakness
-    return json_response(out.MeasureDetail(
-        **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
-        weakness=out.WeaknessRef(id=w.id, order=w.order, title=w.title),
-        steps=[out.Step.of(s, today) for s in steps],
-    ))
+    return json_response(
+        out.MeasureDetail(
+            **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
+            weakness=out.WeaknessRef(id=w.id, order=w.order, title=w.title),
+            steps=[out.Step.of(s, today) for s in steps],
+        )
+    )
 
 
 @bp.get("/steps")
@@ -327,7 +334,9 @@ def steps():
         .limit(limit)
         .options(*_step_options())
     ).unique()
-    return json_response(out.StepPage(items=[out.Step.of(s, today) for s in rows], **out.Page.counts(total, limit, offset)))
+    return json_response(
+        out.StepPage(items=[out.Step.of(s, today) for s in rows], **out.Page.counts(total, limit, offset))
+    )
 
 
 @bp.get("/steps/<int:step_id>")
@@ -360,11 +369,13 @@ def outbox():
         .offset(offset)
         .limit(limit)
     )
-    return json_response(out.OutboxPage(items=[out.OutboxMessage.of(m) for m in rows],
-                                        **out.Page.counts(total, limit, offset)))
+    return json_response(
+        out.OutboxPage(items=[out.OutboxMessage.of(m) for m in rows], **out.Page.counts(total, limit, offset))
+    )
 
 
 # -- changes -----------------------------------------------------------------------------------
+
 
 @bp.post("/steps/<int:step_id>/status")
 def change_status(step_id: int):
@@ -373,8 +384,15 @@ def change_status(step_id: int):
     access.require_step_editor(user, s)
     body: StatusChange = _body(StatusChange)
     try:
-        services.change_status(s, body.status.value, user, clock.now(), note=body.note or "",
-                               completed_on=body.completed_on, cancel_reason=body.cancel_reason or "")
+        services.change_status(
+            s,
+            body.status.value,
+            user,
+            clock.now(),
+            note=body.note or "",
+            completed_on=body.completed_on,
+            cancel_reason=body.cancel_reason or "",
+        )
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None

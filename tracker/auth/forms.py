@@ -1,4 +1,5 @@
 """Logging in and a user's own settings."""
+
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
@@ -9,10 +10,8 @@ from ..i18n import _l
 
 
 class LoginForm(Form):
-    email = EmailField(_l("อีเมล (email)"), render_kw={"autocomplete": "username", "required": True,
-                                                       "autofocus": True})
-    password = PasswordField(_l("รหัสผ่าน (password)"), render_kw={"autocomplete": "current-password",
-                                                                    "required": True})
+    email = EmailField(_l("อีเมล (email)"), render_kw={"autocomplete": "username", "required": True, "autofocus": True})
+    password = PasswordField(_l("รหัสผ่าน (password)"), render_kw={"autocomplete": "current-password", "required": True})
     remember = BooleanField(_l("จดจำการเข้าสู่ระบบ (remember me)"))
 
 
@@ -24,9 +23,12 @@ class DisplayForm(Form):
 
 class PasswordChangeForm(Form):
     action = HiddenField(default="password")
-    current_password = PasswordField(_l("รหัสผ่านปัจจุบัน"), render_kw={"autocomplete": "current-password",
-                                                                       "required": True})
+    current_password = PasswordField(
+        _l("รหัสผ่านปัจจุบัน"), render_kw={"autocomplete": "current-password", "required": True}
+    )
     new_password = PasswordField(_l("รหัสผ่านใหม่"), render_kw={"autocomplete": "new-password", "required": True})
     confirm_password = PasswordField(
-        _l("ยืนยันรหัสผ่านใหม่"), [EqualTo("new_password", _l("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)"))],
-        render_kw={"autocomplete": "new-password", "required": True})
+        _l("ยืนยันรหัสผ่านใหม่"),
+        [EqualTo("new_password", _l("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)"))],
+        render_kw={"autocomplete": "new-password", "required": True},
+    )

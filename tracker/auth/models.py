@@ -1,4 +1,5 @@
 """People who log in."""
+
 from __future__ import annotations
 
 import enum
@@ -23,10 +24,10 @@ def password_hash_method() -> str:
 
 
 class Role(str, enum.Enum):
-    admin = "admin"      #: does everything in its organization
+    admin = "admin"  #: does everything in its organization
     manager = "manager"  #: reads everything, receives digests, acknowledges reports
-    owner = "owner"      #: changes the steps of its own department
-    viewer = "viewer"    #: reads
+    owner = "owner"  #: changes the steps of its own department
+    viewer = "viewer"  #: reads
     #: A provincial office's user: reads every organization of its office's province, changes nothing
     provincial = "provincial"
     #: The national department's user: reads every organization, changes nothing
@@ -67,9 +68,7 @@ class User(UserMixin, Model):
     position: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16))
-    department_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("departments.id", ondelete="SET NULL"), index=True
-    )
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     #: Show ๐-๙ instead of 0-9 in dates and numbers.
     thai_digits: Mapped[bool] = mapped_column(default=False)

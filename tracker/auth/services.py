@@ -1,5 +1,6 @@
 """Users: creation, password policy, and the edits an organization's admin makes
 (journaled; services flush, never commit)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,6 +72,7 @@ def create_user(
 
 # -- users ----------------------------------------------------------------------
 
+
 def _role(role: Role | str) -> Role:
     """One of the roles an organization's admin may give. Provincial and national
     users read other organizations: only an operator makes them (`tracker user create`)."""
@@ -98,20 +100,33 @@ def add_user(
     """Create a user (auth.services.create_user checks email, role and password) and journal it."""
     role = _role(role)
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
-    record(organization_id=organization.id, entity="user", entity_id=user.id, action="create", actor=actor,
-           field="email", new=user.email,
-           note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""), at=now)
+    record(
+        organization_id=organization.id,
+        entity="user",
+        entity_id=user.id,
+        action="create",
+        actor=actor,
+        field="email",
+        new=user.email,
+        note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""),
+        at=now,
+    )
     db.session.flush()
     return user
 
 
 def _other_active_admins(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(
-            User.organization_id == user.organization_id, User.role == Role.admin,
-            User.active.is_(True), User.id != user.id,
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.organization_id == user.organization_id,
+                User.role == Role.admin,
+                User.active.is_(True),
+                User.id != user.id,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def edit_user(
@@ -166,6 +181,13 @@ def reset_password(user: User, actor: User | None, now: datetime, password: str)
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)
-    record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="password_reset",
-           actor=actor, field="password", at=now)
+    record(
+        organization_id=user.organization_id,
+        entity="user",
+        entity_id=user.id,
+        action="password_reset",
+        actor=actor,
+        field="password",
+        at=now,
+    )
     db.session.flush()

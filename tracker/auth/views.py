@@ -1,4 +1,5 @@
 """Log in, log out, and a user's own settings."""
+
 from __future__ import annotations
 
 import functools
@@ -97,5 +98,6 @@ def profile():
                 flash("เปลี่ยนรหัสผ่านแล้ว (password changed)", "success")
                 return redirect(url_for("auth.profile"))
     refused = display.has_errors or password.has_errors
-    return render_template("auth/profile.html", password_rule=PASSWORD_RULE, display_form=display,
-                           password_form=password), 400 if refused else 200
+    return render_template(
+        "auth/profile.html", password_rule=PASSWORD_RULE, display_form=display, password_form=password
+    ), 400 if refused else 200

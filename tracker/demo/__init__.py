@@ -5,6 +5,7 @@
 Department heads are left empty on purpose: the demo owners are desk
 officers, not heads, and an administrator sets heads under the admin pages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,8 +25,15 @@ from ..plans.services import change_status
 from ..thaidate import BANGKOK, previous_business_day
 
 __all__ = [
-    "DEMO_FILE", "DEMO_PASSWORD", "DEMO_USERS", "DEMO_PROGRESS_DATE", "DemoUser", "DemoResult",
-    "load_demo", "demo_spec", "add_demo_progress",
+    "DEMO_FILE",
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "DEMO_PROGRESS_DATE",
+    "DemoUser",
+    "DemoResult",
+    "load_demo",
+    "demo_spec",
+    "add_demo_progress",
 ]
 
 DEMO_FILE = Path(__file__).with_name("banpet-2566.yaml")
@@ -45,13 +53,16 @@ class DemoUser:
 
 
 DEMO_USERS: list[DemoUser] = [
-    DemoUser("admin@banpet.example", "สมศรี ใจดี", "นักวิเคราะห์นโยบายและแผนชำนาญการ", Role.admin,
-             "กองยุทธศาสตร์และงบประมาณ"),
+    DemoUser("admin@banpet.example", "สมศรี ใจดี", "นักวิเคราะห์นโยบายและแผนชำนาญการ", Role.admin, "กองยุทธศาสตร์และงบประมาณ"),
     DemoUser("manager@banpet.example", "ประเสริฐ มั่นคง", "ปลัดเทศบาล", Role.manager, None),
-    DemoUser("palad.owner@banpet.example", "วันดี ขยันงาน", "เจ้าพนักงานธุรการ สำนักปลัดเทศบาล", Role.owner,
-             "สำนักปลัดเทศบาล"),
-    DemoUser("strategy.owner@banpet.example", "สมชาย รักษ์ดี", "นักวิชาการคอมพิวเตอร์ กองยุทธศาสตร์และงบประมาณ", Role.owner,
-             "กองยุทธศาสตร์และงบประมาณ"),
+    DemoUser("palad.owner@banpet.example", "วันดี ขยันงาน", "เจ้าพนักงานธุรการ สำนักปลัดเทศบาล", Role.owner, "สำนักปลัดเทศบาล"),
+    DemoUser(
+        "strategy.owner@banpet.example",
+        "สมชาย รักษ์ดี",
+        "นักวิชาการคอมพิวเตอร์ กองยุทธศาสตร์และงบประมาณ",
+        Role.owner,
+        "กองยุทธศาสตร์และงบประมาณ",
+    ),
     DemoUser("viewer@banpet.example", "มาลี ดูข้อมูล", "ผู้ตรวจสอบภายใน", Role.viewer, None),
 ]
 
@@ -87,7 +98,9 @@ def load_demo(now: datetime) -> DemoResult:
     if plan is None:
         plan = import_plan(spec, None, now).plan
     org = plan.organization
-    departments = {d.name: d for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))}
+    departments = {
+        d.name: d for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))
+    }
     result = DemoResult(plan=plan, plan_created=created)
     for demo in DEMO_USERS:
         user = db.session.scalar(sa.select(User).where(User.email == demo.email))
@@ -98,8 +111,9 @@ def load_demo(now: datetime) -> DemoResult:
                 department = Department(organization=org, name=demo.department)
                 db.session.add(department)
                 departments[demo.department] = department
-            user = create_user(org, demo.email, demo.display_name, DEMO_PASSWORD, demo.role, department,
-                               position=demo.position)
+            user = create_user(
+                org, demo.email, demo.display_name, DEMO_PASSWORD, demo.role, department, position=demo.position
+            )
             result.users_created.append(demo.email)
         result.users.append(user)
     db.session.flush()
@@ -118,7 +132,9 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
     steps = plan.steps
     if any(s.status is not StepStatus.not_started for s in steps):
         return 0
-    users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.organization_id == plan.organization_id))}
+    users = {
+        u.email: u for u in db.session.scalars(sa.select(User).where(User.organization_id == plan.organization_id))
+    }
     owners = {u.department_id: u for u in users.values() if u.role is Role.owner and u.department_id}
     admin = users.get(DEMO_USERS[0].email)
     changed = 0
@@ -129,18 +145,17 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
             if step.due_date < as_of:
                 if (m_index + s_index) % 5 == 4:
                     when = max(step.start_date, step.due_date - timedelta(days=14))
-                    change_status(step, StepStatus.in_progress, actor, _utc(when),
-                                  note="อยู่ระหว่างดำเนินการ รอเอกสารประกอบ")
+                    change_status(
+                        step, StepStatus.in_progress, actor, _utc(when), note="อยู่ระหว่างดำเนินการ รอเอกสารประกอบ"
+                    )
                 else:
                     when = max(step.start_date, previous_business_day(step.due_date, include_self=False))
-                    change_status(step, StepStatus.done, actor, _utc(when),
-                                  note="ดำเนินการเรียบร้อยแล้ว")
+                    change_status(step, StepStatus.done, actor, _utc(when), note="ดำเนินการเรียบร้อยแล้ว")
                 changed += 1
             elif not started:
                 when = max(step.start_date, as_of - timedelta(days=3))
                 if when < as_of:
-                    change_status(step, StepStatus.in_progress, actor, _utc(when),
-                                  note="เริ่มดำเนินการแล้ว")
+                    change_status(step, StepStatus.in_progress, actor, _utc(when), note="เริ่มดำเนินการแล้ว")
                     changed += 1
                 started = True
     db.session.flush()

@@ -1,4 +1,5 @@
 """`tracker demo`: the demo organization, plan, users and ITA scores."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,11 +20,18 @@ from . import DEMO_PASSWORD, DEMO_PROGRESS_DATE, add_demo_progress, load_demo
 
 
 @click.command("demo")
-@click.option("--with-progress", is_flag=True,
-              help="บันทึกความคืบหน้าตัวอย่าง: ขั้นตอนที่ครบกำหนดแล้วส่วนใหญ่เสร็จ บางขั้นตอนล่าช้า "
-                   "(also mark a realistic part of the plan done, for screenshots)")
-@click.option("--as-of", type=DATE, default=None,
-              help="วันที่ของความคืบหน้าตัวอย่าง ค่าเริ่มต้น 2023-08-01 (the day the demo progress is as of)")
+@click.option(
+    "--with-progress",
+    is_flag=True,
+    help="บันทึกความคืบหน้าตัวอย่าง: ขั้นตอนที่ครบกำหนดแล้วส่วนใหญ่เสร็จ บางขั้นตอนล่าช้า "
+    "(also mark a realistic part of the plan done, for screenshots)",
+)
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    help="วันที่ของความคืบหน้าตัวอย่าง ค่าเริ่มต้น 2023-08-01 (the day the demo progress is as of)",
+)
 @with_appcontext
 def demo_command(with_progress: bool, as_of: date | None) -> None:
     """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด ปี 2566 พร้อมผู้ใช้ทดลอง (load the demo)."""
@@ -53,13 +61,18 @@ def demo_command(with_progress: bool, as_of: date | None) -> None:
     if result.users_created and not result.plan_created:
         lines.append(f"เพิ่มผู้ใช้ที่ขาดไป {len(result.users_created)} คน (added missing demo users)")
     if with_progress and progressed:
-        lines.append(f"บันทึกความคืบหน้าตัวอย่าง {progressed} ขั้นตอน ณ {format_date(as_of)} "
-                     f"(demo progress on {progressed} steps as of {as_of.isoformat()})")
+        lines.append(
+            f"บันทึกความคืบหน้าตัวอย่าง {progressed} ขั้นตอน ณ {format_date(as_of)} "
+            f"(demo progress on {progressed} steps as of {as_of.isoformat()})"
+        )
     elif with_progress:
         lines.append("แผนมีความคืบหน้าอยู่แล้ว ไม่ได้เพิ่มความคืบหน้าตัวอย่าง (the plan already has progress; none added)")
     lines += ["", f"ผู้ใช้ทดลอง รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD} (demo logins, one password for all)"]
     for user in result.users:
         dept = user.department.name if user.department else "-"
         lines.append(f"  {_fit(user.email, 32)}{_fit(ROLE_LABELS[user.role], 34)}{dept}")
-    lines += ["", f"เริ่มระบบด้วย `tracker run` แล้วเปิด {current_app.config['TRACKER_BASE_URL']}/ (start with `tracker run`)"]
+    lines += [
+        "",
+        f"เริ่มระบบด้วย `tracker run` แล้วเปิด {current_app.config['TRACKER_BASE_URL']}/ (start with `tracker run`)",
+    ]
     click.echo("\n".join(lines))

@@ -6,10 +6,20 @@ the shape of what was typed (a real date, a known department, two equal
 passwords) and show each problem once, next to its field; services still
 check the business rules on the plain data the view passes them.
 """
+
 from __future__ import annotations
 
 from .base import Form, Messages, required
 from .common import ConfirmForm
 from .fields import BEDateField, MultiCheckboxField, RecordField, WholeNumberField
 
-__all__ = ["BEDateField", "ConfirmForm", "Form", "Messages", "MultiCheckboxField", "RecordField", "WholeNumberField", "required"]
+__all__ = [
+    "BEDateField",
+    "ConfirmForm",
+    "Form",
+    "Messages",
+    "MultiCheckboxField",
+    "RecordField",
+    "WholeNumberField",
+    "required",
+]

@@ -1,4 +1,5 @@
 """The product's `FlaskForm`: Thai messages, and a service's refusal shown once."""
+
 from __future__ import annotations
 
 from typing import Any

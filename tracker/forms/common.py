@@ -1,4 +1,5 @@
 """Forms that several features use as they are."""
+
 from __future__ import annotations
 
 from .base import Form

@@ -1,4 +1,5 @@
 """Fields the product's forms share."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -104,14 +105,27 @@ class RecordField(SelectField):
     another organization's, a deleted one, a hostile string — gets ``not_found``.
     """
 
-    def __init__(self, label: Any = None, validators: Iterable[Any] | None = None, *, not_found: Any,
-                 **kwargs: Any) -> None:
-        super().__init__(label, validators, coerce=record_id, choices=[],
-                         invalid_choice_message=not_found, invalid_value_message=not_found, **kwargs)
+    def __init__(
+        self, label: Any = None, validators: Iterable[Any] | None = None, *, not_found: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            label,
+            validators,
+            coerce=record_id,
+            choices=[],
+            invalid_choice_message=not_found,
+            invalid_value_message=not_found,
+            **kwargs,
+        )
         self._records: dict[int, Any] = {}
 
-    def set_records(self, records: Iterable[Any], text: Callable[[Any], str], blank: Any = None,
-                    offer: Callable[[Any], bool] | None = None) -> None:
+    def set_records(
+        self,
+        records: Iterable[Any],
+        text: Callable[[Any], str],
+        blank: Any = None,
+        offer: Callable[[Any], bool] | None = None,
+    ) -> None:
         """`records` may be chosen; those `offer` accepts (default: all) are listed.
         A record that may be chosen but is not offered (a deactivated user) is
         left to the service, which says why it cannot be used."""
@@ -141,8 +155,9 @@ class WholeNumberField(Field):
 
     widget = TextInput()
 
-    def __init__(self, label: Any = None, validators: Iterable[Any] | None = None, *, not_a_number: Any,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, label: Any = None, validators: Iterable[Any] | None = None, *, not_a_number: Any, **kwargs: Any
+    ) -> None:
         render_kw = {"inputmode": "numeric"}
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)

@@ -20,6 +20,7 @@ no session, yet the choice should stay.
 Emails, reports printed as official documents and the JSON API stay as they
 are: only the web interface switches.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -33,8 +34,23 @@ from .. import thaidate
 from .en import EN
 
 __all__ = [
-    "COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "_", "_l", "bi", "current_language", "en_hint", "english_part",
-    "init_app", "is_english", "localize", "public_date", "public_period", "switch_url", "thai_digits", "translate",
+    "COOKIE",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "_",
+    "_l",
+    "bi",
+    "current_language",
+    "en_hint",
+    "english_part",
+    "init_app",
+    "is_english",
+    "localize",
+    "public_date",
+    "public_period",
+    "switch_url",
+    "thai_digits",
+    "translate",
 ]
 
 #: Language code → its own name, as the switch shows it.
@@ -71,8 +87,12 @@ def thai_digits() -> bool:
     """The logged-in user's Thai-digits preference, which only Thai pages follow."""
     from flask_login import current_user
 
-    return bool(has_request_context() and getattr(current_user, "is_authenticated", False)
-                and current_user.thai_digits and not is_english())
+    return bool(
+        has_request_context()
+        and getattr(current_user, "is_authenticated", False)
+        and current_user.thai_digits
+        and not is_english()
+    )
 
 
 def translate(text: str, lang: str | None = None, context: str | None = None, **params: Any) -> str:
@@ -138,7 +158,7 @@ def bi(text: str, context: str | None = None) -> Markup:
 
 
 def en_hint(english: str) -> Markup:
-    """" <small>English</small>" after Thai text in Thai mode; nothing in English
+    """ " <small>English</small>" after Thai text in Thai mode; nothing in English
     mode, where the text beside it is English already."""
     return Markup("") if is_english() else Markup(" <small>{}</small>").format(english)
 
@@ -160,7 +180,7 @@ def english_part(message: str) -> str | None:
         elif text[i] == "(":
             depth -= 1
             if depth == 0:
-                inner = text[i + 1:-1].strip()
+                inner = text[i + 1 : -1].strip()
                 if i == 0 or not inner or _is_thai(inner[0]):
                     return None  # nothing in Thai before it, or a Thai aside
                 return inner[0].upper() + inner[1:]
@@ -197,8 +217,15 @@ def public_period(start: date, end: date) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        _=_, bi=bi, en_hint=en_hint, localize=localize, current_language=current_language, lang_switch_url=switch_url,
-        LANGUAGES=LANGUAGES, public_date=public_date, public_period=public_period,
+        _=_,
+        bi=bi,
+        en_hint=en_hint,
+        localize=localize,
+        current_language=current_language,
+        lang_switch_url=switch_url,
+        LANGUAGES=LANGUAGES,
+        public_date=public_date,
+        public_period=public_period,
     )
 
     @app.after_request
@@ -207,7 +234,11 @@ def init_app(app: Flask) -> None:
         asked = _valid(request.args.get(COOKIE))
         if asked and asked != request.cookies.get(COOKIE):
             response.set_cookie(
-                COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                COOKIE,
+                asked,
+                max_age=COOKIE_MAX_AGE,
+                samesite="Lax",
+                httponly=True,
                 secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
             )
         if response.mimetype == "text/html":

@@ -3,6 +3,7 @@
 Each command commits only when it succeeded; problems go to stderr without a
 traceback and end with exit code 1 (click uses 2 for usage errors).
 """
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,10 @@ def import_command(file: Path, dry_run: bool) -> None:
         db.session.commit()
     org = result.organization
     years = ", ".join(map(str, result.years))
-    lines = [f"{org.name} ({org.slug}) · ปีงบประมาณ {years} · คะแนน {result.scores} ตัวชี้วัด · "
-             f"แถวเปรียบเทียบ {result.contexts} ({result.scores} scores, {result.contexts} context rows)"]
+    lines = [
+        f"{org.name} ({org.slug}) · ปีงบประมาณ {years} · คะแนน {result.scores} ตัวชี้วัด · "
+        f"แถวเปรียบเทียบ {result.contexts} ({result.scores} scores, {result.contexts} context rows)"
+    ]
     if dry_run:
         lines.append("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก (dry run: nothing was saved)")
     if result.changes:
@@ -92,8 +95,10 @@ def import_command(file: Path, dry_run: bool) -> None:
 
 def _problems(error: ItaImportError, source: str) -> None:
     count = len(error.problems)
-    _fail([f"{source}: พบปัญหา {count} รายการ ไม่ได้นำเข้าสิ่งใด ({count} problem(s); nothing was imported):"]
-          + [f"  - {p}" for p in error.problems])
+    _fail(
+        [f"{source}: พบปัญหา {count} รายการ ไม่ได้นำเข้าสิ่งใด ({count} problem(s); nothing was imported):"]
+        + [f"  - {p}" for p in error.problems]
+    )
 
 
 @ita.command("show")
@@ -136,8 +141,13 @@ def render_text(a: ItaAnalysis) -> str:
         return "\n".join(out)
     out += ["", "ภาพรวม (summary)", _fit("", 28) + _fit(prev, 14, True) + _fit(cur, 14, True) + "  ผลต่าง"]
     for r in a.summary:
-        out.append(_fit(r.label, 28) + _fit(f"{format_score(r.previous)} {r.previous_level or ''}", 14, True)
-                   + _fit(f"{format_score(r.current)} {r.current_level or ''}", 14, True) + "  " + r.difference.text())
+        out.append(
+            _fit(r.label, 28)
+            + _fit(f"{format_score(r.previous)} {r.previous_level or ''}", 14, True)
+            + _fit(f"{format_score(r.current)} {r.current_level or ''}", 14, True)
+            + "  "
+            + r.difference.text()
+        )
     if a.current.rating:
         line = f"ผลตามเกณฑ์ (rating): {a.current.rating}"
         if a.current.rating_lowered_from:
@@ -150,14 +160,26 @@ def render_text(a: ItaAnalysis) -> str:
         out.append("กรอบการประเมินของสองปีต่างกัน: เปรียบเทียบเฉพาะตัวชี้วัดที่มีในทั้งสองปี (the frameworks differ)")
     out += ["", "เครื่องมือ (tools)"]
     for t in a.tools:
-        out.append(_fit(f"{t.code} {t.name}", 52) + _fit(format_score(t.previous), 9, True)
-                   + _fit(format_score(t.current), 9, True) + "  " + t.difference.text())
+        out.append(
+            _fit(f"{t.code} {t.name}", 52)
+            + _fit(format_score(t.previous), 9, True)
+            + _fit(format_score(t.current), 9, True)
+            + "  "
+            + t.difference.text()
+        )
     out += ["", "ตัวชี้วัด เรียงตามคะแนน (indicators ranked; * = lowest of its tool)"]
     for i in a.ranking:
         mark = "*" if i.lowest_in_tool and not i.tool_all_equal else " "
-        out.append(_fit(str(i.rank or "-"), 4, True) + f" {mark} " + _fit(f"{i.number}. {i.name}", 34)
-                   + _fit(i.tool_code, 5) + _fit(format_score(i.previous), 9, True)
-                   + _fit(format_score(i.current), 9, True) + "  " + i.difference.text())
+        out.append(
+            _fit(str(i.rank or "-"), 4, True)
+            + f" {mark} "
+            + _fit(f"{i.number}. {i.name}", 34)
+            + _fit(i.tool_code, 5)
+            + _fit(format_score(i.previous), 9, True)
+            + _fit(format_score(i.current), 9, True)
+            + "  "
+            + i.difference.text()
+        )
     c = a.counts
     out += ["", f"เพิ่มขึ้น {c.up} · เท่าเดิม {c.equal} · ลดลง {c.down} ตัวชี้วัด (up, equal, down)"]
     if c.unknown:
@@ -188,8 +210,10 @@ def framework_command(file: Path, draft: bool) -> None:
     count = len(framework.indicators)
     tools = ", ".join(f"{t.code} {(t.weight * 100).normalize():f}%" for t in framework.tools)
     state = "ฉบับร่าง (draft)" if framework.status is FrameworkStatus.draft else "เผยแพร่แล้ว (published)"
-    click.echo(f"กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} {state}: {count} ตัวชี้วัด · "
-               f"{tools} (framework loaded)")
+    click.echo(
+        f"กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} {state}: {count} ตัวชี้วัด · "
+        f"{tools} (framework loaded)"
+    )
 
 
 @ita.command("copy-framework")
@@ -205,9 +229,11 @@ def copy_framework_command(source_year: int, target_year: int) -> None:
         db.session.rollback()
         _fail([str(exc)])
     db.session.commit()
-    click.echo(f"คัดลอกกรอบปี {source_year} เป็นฉบับร่างของปี {target_year} แล้ว (ฉบับที่ {framework.version}) "
-               f"แก้ไขด้วย `tracker ita export-framework {target_year} --draft -o FILE` แล้วโหลดกลับ "
-               "หรือที่หน้า “กรอบ ITA” (copied as a draft: edit it, then publish)")
+    click.echo(
+        f"คัดลอกกรอบปี {source_year} เป็นฉบับร่างของปี {target_year} แล้ว (ฉบับที่ {framework.version}) "
+        f"แก้ไขด้วย `tracker ita export-framework {target_year} --draft -o FILE` แล้วโหลดกลับ "
+        "หรือที่หน้า “กรอบ ITA” (copied as a draft: edit it, then publish)"
+    )
 
 
 @ita.command("export-framework")
@@ -217,8 +243,7 @@ def copy_framework_command(source_year: int, target_year: int) -> None:
 def export_framework_command(year: int, draft: bool, output: Path | None) -> None:
     """เขียนกรอบการประเมินของปีหนึ่งออกเป็นไฟล์ (write a year's national framework as YAML or XLSX)."""
     _prepare_database()
-    frameworks = [f for f in frameworks_of_year(year)
-                  if (f.status is FrameworkStatus.draft) == draft]
+    frameworks = [f for f in frameworks_of_year(year) if (f.status is FrameworkStatus.draft) == draft]
     if not frameworks:
         try:
             frameworks = [] if draft else [ensure_framework(year)]

@@ -5,6 +5,7 @@ the analysis memo at once.
 The data is an ordinary import file (`tracker/demo/banpet-ita.csv`), which
 doubles as an example of the format.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

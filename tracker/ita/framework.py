@@ -20,6 +20,7 @@ version and the old one is retired but kept for those scores.
 
 Like every service these flush and never commit.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,6 +71,7 @@ def org_scope(organization_id: int) -> str:
 
 # -- files -----------------------------------------------------------------------------
 
+
 def read_framework_file(path: str | Path) -> FrameworkSpec:
     path = Path(path)
     try:
@@ -98,6 +100,7 @@ def shipped_years() -> list[int]:
 
 # -- finding ---------------------------------------------------------------------------
 
+
 def _is_year(fiscal_year: int) -> bool:
     return 2400 <= fiscal_year <= 2800  # not a BE year (and beyond what the database can hold)
 
@@ -105,9 +108,13 @@ def _is_year(fiscal_year: int) -> bool:
 def _published(fiscal_year: int, scope: str) -> ItaFramework | None:
     return db.session.scalar(
         sa.select(ItaFramework)
-        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope,
-               ItaFramework.status == FrameworkStatus.published)
-        .order_by(ItaFramework.version.desc()).limit(1)
+        .where(
+            ItaFramework.fiscal_year == fiscal_year,
+            ItaFramework.scope == scope,
+            ItaFramework.status == FrameworkStatus.published,
+        )
+        .order_by(ItaFramework.version.desc())
+        .limit(1)
     )
 
 
@@ -124,18 +131,21 @@ def _scored(organization_id: int, fiscal_year: int) -> ItaFramework | None:
         .join(ItaIndicator, ItaIndicator.framework_id == ItaFramework.id)
         .join(ItaScore, ItaScore.indicator_id == ItaIndicator.id)
         .where(ItaScore.organization_id == organization_id, ItaFramework.fiscal_year == fiscal_year)
-        .order_by(ItaFramework.id.desc()).limit(1)
+        .order_by(ItaFramework.id.desc())
+        .limit(1)
     )
 
 
-def framework_for(organization: Organization | int, fiscal_year: int, *, load_shipped: bool = True
-                  ) -> ItaFramework | None:
+def framework_for(
+    organization: Organization | int, fiscal_year: int, *, load_shipped: bool = True
+) -> ItaFramework | None:
     """The framework the organization's `fiscal_year` uses (see the module docstring), or None."""
     if not _is_year(fiscal_year):
         return None
     org_id = organization if isinstance(organization, int) else organization.id
-    framework = (_scored(org_id, fiscal_year) or _published(fiscal_year, NATIONAL)
-                 or _published(fiscal_year, org_scope(org_id)))
+    framework = (
+        _scored(org_id, fiscal_year) or _published(fiscal_year, NATIONAL) or _published(fiscal_year, org_scope(org_id))
+    )
     if framework is None and load_shipped and fiscal_year in shipped_years() and not _any_national(fiscal_year):
         framework = _load_shipped(fiscal_year)
     return framework
@@ -149,9 +159,11 @@ def framework_available(fiscal_year: int, organization: Organization | int | Non
 
 def ensure_framework(fiscal_year: int, organization: Organization | int | None = None) -> ItaFramework:
     """The framework of the year (for `organization` when given); ServiceError when there is none."""
-    framework = (framework_for(organization, fiscal_year) if organization is not None
-                 else find_framework(fiscal_year) or (_load_shipped(fiscal_year)
-                                                      if fiscal_year in shipped_years() else None))
+    framework = (
+        framework_for(organization, fiscal_year)
+        if organization is not None
+        else find_framework(fiscal_year) or (_load_shipped(fiscal_year) if fiscal_year in shipped_years() else None)
+    )
     if framework is None:
         raise ServiceError(
             f"ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {fiscal_year} "
@@ -162,10 +174,14 @@ def ensure_framework(fiscal_year: int, organization: Organization | int | None =
 
 
 def _any_national(fiscal_year: int) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ItaFramework)
-        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL)
-    ) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ItaFramework)
+            .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL)
+        )
+        > 0
+    )
 
 
 def _load_shipped(fiscal_year: int) -> ItaFramework:
@@ -185,44 +201,61 @@ def _load_shipped(fiscal_year: int) -> ItaFramework:
 
 
 def frameworks_of_year(fiscal_year: int, scope: str = NATIONAL) -> list[ItaFramework]:
-    return list(db.session.scalars(
-        sa.select(ItaFramework).where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope)
-        .order_by(ItaFramework.version.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ItaFramework)
+            .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope)
+            .order_by(ItaFramework.version.desc())
+        )
+    )
 
 
 def visible_frameworks(organization_id: int | None) -> list[ItaFramework]:
     """National frameworks (every version) and, for an organization, its own; newest year first."""
     scopes = [NATIONAL] + ([org_scope(organization_id)] if organization_id is not None else [])
-    return list(db.session.scalars(
-        sa.select(ItaFramework).where(ItaFramework.scope.in_(scopes))
-        .order_by(ItaFramework.fiscal_year.desc(), ItaFramework.scope, ItaFramework.version.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ItaFramework)
+            .where(ItaFramework.scope.in_(scopes))
+            .order_by(ItaFramework.fiscal_year.desc(), ItaFramework.scope, ItaFramework.version.desc())
+        )
+    )
 
 
 def has_scores(framework: ItaFramework) -> int:
     """How many scores were entered under this version (by any organization)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(ItaScore).join(ItaIndicator, ItaScore.indicator_id == ItaIndicator.id)
-        .where(ItaIndicator.framework_id == framework.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ItaScore)
+            .join(ItaIndicator, ItaScore.indicator_id == ItaIndicator.id)
+            .where(ItaIndicator.framework_id == framework.id)
+        )
+        or 0
+    )
 
 
 # -- writing ---------------------------------------------------------------------------
 
+
 def _next_version(fiscal_year: int, scope: str) -> int:
     current = db.session.scalar(
-        sa.select(sa.func.max(ItaFramework.version))
-        .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope)
+        sa.select(sa.func.max(ItaFramework.version)).where(
+            ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == scope
+        )
     )
     return (current or 0) + 1
 
 
-def _create(spec: FrameworkSpec, scope: str, organization_id: int | None, status: FrameworkStatus,
-            now: datetime | None) -> ItaFramework:
+def _create(
+    spec: FrameworkSpec, scope: str, organization_id: int | None, status: FrameworkStatus, now: datetime | None
+) -> ItaFramework:
     framework = ItaFramework(
-        fiscal_year=spec.fiscal_year, scope=scope, organization_id=organization_id,
-        version=_next_version(spec.fiscal_year, scope), status=status,
+        fiscal_year=spec.fiscal_year,
+        scope=scope,
+        organization_id=organization_id,
+        version=_next_version(spec.fiscal_year, scope),
+        status=status,
         published_at=now if status is FrameworkStatus.published else None,
     )
     db.session.add(framework)
@@ -265,9 +298,17 @@ def _journal(framework: ItaFramework, actor: User | None, action: str, now: date
     organization_id = actor.organization_id if actor is not None else framework.organization_id
     if organization_id is None:
         return
-    record(organization_id=organization_id, entity="ita_framework", entity_id=framework.id, action=action,
-           actor=actor, field="version", new=framework.version,
-           note=f"กรอบการประเมิน ITA ปีงบประมาณ {framework.fiscal_year}" + (f" · {note}" if note else ""), at=now)
+    record(
+        organization_id=organization_id,
+        entity="ita_framework",
+        entity_id=framework.id,
+        action=action,
+        actor=actor,
+        field="version",
+        new=framework.version,
+        note=f"กรอบการประเมิน ITA ปีงบประมาณ {framework.fiscal_year}" + (f" · {note}" if note else ""),
+        at=now,
+    )
 
 
 def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
@@ -278,9 +319,15 @@ def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
         )
 
 
-def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int | None = None,
-                   publish: bool = False, replace: ItaFramework | None = None,
-                   actor: User | None = None) -> tuple[ItaFramework, str]:
+def save_framework(
+    spec: FrameworkSpec,
+    *,
+    now: datetime,
+    organization_id: int | None = None,
+    publish: bool = False,
+    replace: ItaFramework | None = None,
+    actor: User | None = None,
+) -> tuple[ItaFramework, str]:
     """Store a framework; returns (the row, what happened: "created", "updated", "new_version").
 
     `organization_id` None: a national framework; else the organization's own
@@ -311,9 +358,14 @@ def save_framework(spec: FrameworkSpec, *, now: datetime, organization_id: int |
         publish_framework(framework, now=now, actor=actor)
         return framework, "new_version"
     existing = db.session.scalar(
-        sa.select(ItaFramework).where(ItaFramework.fiscal_year == spec.fiscal_year, ItaFramework.scope == scope,
-                                      ItaFramework.status == FrameworkStatus.draft)
-        .order_by(ItaFramework.version.desc()).limit(1)
+        sa.select(ItaFramework)
+        .where(
+            ItaFramework.fiscal_year == spec.fiscal_year,
+            ItaFramework.scope == scope,
+            ItaFramework.status == FrameworkStatus.draft,
+        )
+        .order_by(ItaFramework.version.desc())
+        .limit(1)
     )
     if existing is not None:  # one draft per year and scope: a second upload replaces it
         _write(existing, spec)
@@ -336,10 +388,12 @@ def publish_framework(framework: ItaFramework, *, now: datetime, actor: User | N
     if framework.status is FrameworkStatus.published:
         return framework
     for other in db.session.scalars(
-        sa.select(ItaFramework).where(ItaFramework.fiscal_year == framework.fiscal_year,
-                                      ItaFramework.scope == framework.scope,
-                                      ItaFramework.status == FrameworkStatus.published,
-                                      ItaFramework.id != framework.id)
+        sa.select(ItaFramework).where(
+            ItaFramework.fiscal_year == framework.fiscal_year,
+            ItaFramework.scope == framework.scope,
+            ItaFramework.status == FrameworkStatus.published,
+            ItaFramework.id != framework.id,
+        )
     ):
         if has_scores(other):
             other.status = FrameworkStatus.retired
@@ -352,8 +406,14 @@ def publish_framework(framework: ItaFramework, *, now: datetime, actor: User | N
     return framework
 
 
-def copy_as_draft(source: ItaFramework, fiscal_year: int, *, now: datetime,
-                  organization_id: int | None = None, actor: User | None = None) -> ItaFramework:
+def copy_as_draft(
+    source: ItaFramework,
+    fiscal_year: int,
+    *,
+    now: datetime,
+    organization_id: int | None = None,
+    actor: User | None = None,
+) -> ItaFramework:
     """Start `fiscal_year` from another year's framework: a draft to check and edit, then publish."""
     if not 2500 <= fiscal_year <= 2700:
         raise ServiceError(f"ปีงบประมาณ {fiscal_year} ไม่ถูกต้อง (not a Buddhist-Era year)")
@@ -372,6 +432,7 @@ def delete_draft(framework: ItaFramework, *, now: datetime | None = None, actor:
 
 
 # -- the command line's loader -------------------------------------------------------------
+
 
 def apply_framework(spec: FrameworkSpec, now: datetime | None = None) -> ItaFramework:
     """Publish `spec` as the year's national framework (a new version if the current one has scores)."""

@@ -7,6 +7,7 @@ own. An upload becomes a draft that is previewed (tools, indicators, weights,
 rules, items, and a worked example score) and then published. Thin views over
 `framework.py`; they commit, the services do not.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -53,8 +54,9 @@ def _me():
 
 def _framework(framework_id: int) -> ItaFramework:
     framework = db.session.get(ItaFramework, framework_id)
-    if framework is None or (framework.organization_id is not None
-                             and not access.can_read_org(current_user, framework.organization_id)):
+    if framework is None or (
+        framework.organization_id is not None and not access.can_read_org(current_user, framework.organization_id)
+    ):
         abort(404)
     return framework
 
@@ -80,7 +82,9 @@ def index():
     frameworks = visible_frameworks(own)
     years = [f.fiscal_year for f in frameworks]
     return render_template(
-        "ita/frameworks.html", frameworks=frameworks, scores={f.id: has_scores(f) for f in frameworks},
+        "ita/frameworks.html",
+        frameworks=frameworks,
+        scores={f.id: has_scores(f) for f in frameworks},
         can_national=access.can_manage_frameworks(current_user, None),
         can_own=own is not None and access.can_manage_frameworks(current_user, own),
         next_year=(max(years) + 1) if years else TEMPLATE_YEAR + 1,
@@ -97,8 +101,11 @@ def upload():
     spec = read_framework_upload(file.read(), file.filename)
     framework, _ = save_framework(spec, now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
-    flash(f"อัปโหลดกรอบปีงบประมาณ {spec.fiscal_year} เป็นฉบับร่างแล้ว ตรวจดูแล้วกดเผยแพร่ "
-          f"(uploaded as a draft: check it, then publish)", "success")
+    flash(
+        f"อัปโหลดกรอบปีงบประมาณ {spec.fiscal_year} เป็นฉบับร่างแล้ว ตรวจดูแล้วกดเผยแพร่ "
+        f"(uploaded as a draft: check it, then publish)",
+        "success",
+    )
     return redirect(url_for("frameworks.show", framework_id=framework.id))
 
 
@@ -117,8 +124,13 @@ def show(framework_id: int):
             except ServiceError as exc:
                 problems.append(str(exc))
     return render_template(
-        "ita/framework.html", framework=framework, spec=spec, example=example, scored=spec.score(example),
-        problems=problems, score_count=has_scores(framework),
+        "ita/framework.html",
+        framework=framework,
+        spec=spec,
+        example=example,
+        scored=spec.score(example),
+        problems=problems,
+        score_count=has_scores(framework),
         can_manage=access.can_manage_frameworks(current_user, framework.organization_id),
         next_year=framework.fiscal_year + 1,
     ), 400 if problems else 200
@@ -131,8 +143,7 @@ def publish(framework_id: int):
     _require_manager(framework)
     publish_framework(framework, now=utcnow(), actor=_me())
     db.session.commit()
-    flash(f"เผยแพร่กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} แล้ว "
-          "(published)", "success")
+    flash(f"เผยแพร่กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} แล้ว (published)", "success")
     return redirect(url_for("frameworks.show", framework_id=framework.id))
 
 
@@ -146,22 +157,27 @@ def edit(framework_id: int):
     if request.method == "POST":
         try:
             spec = parse_yaml(text or "", "แบบฟอร์ม")
-            saved, what = save_framework(spec, now=utcnow(), organization_id=framework.organization_id,
-                                         replace=framework, actor=_me())
+            saved, what = save_framework(
+                spec, now=utcnow(), organization_id=framework.organization_id, replace=framework, actor=_me()
+            )
         except ServiceError as exc:
             db.session.rollback()
             error = str(exc)
         else:
             db.session.commit()
             if what == "new_version":
-                flash(f"กรอบฉบับที่ {framework.version} มีคะแนนบันทึกไว้แล้ว จึงบันทึกการแก้ไขเป็นฉบับที่ {saved.version} "
-                      f"คะแนนเดิมยังคำนวณตามฉบับที่ {framework.version} "
-                      "(the old version has scores: the change is a new version)", "info")
+                flash(
+                    f"กรอบฉบับที่ {framework.version} มีคะแนนบันทึกไว้แล้ว จึงบันทึกการแก้ไขเป็นฉบับที่ {saved.version} "
+                    f"คะแนนเดิมยังคำนวณตามฉบับที่ {framework.version} "
+                    "(the old version has scores: the change is a new version)",
+                    "info",
+                )
             else:
                 flash("บันทึกการแก้ไขแล้ว (saved)", "success")
             return redirect(url_for("frameworks.show", framework_id=saved.id))
-    return render_template("ita/framework_edit.html", framework=framework, text=text, error=error,
-                           score_count=has_scores(framework)), 400 if error else 200
+    return render_template(
+        "ita/framework_edit.html", framework=framework, text=text, error=error, score_count=has_scores(framework)
+    ), 400 if error else 200
 
 
 @bp.post("/<int:framework_id>/copy")
@@ -174,8 +190,11 @@ def copy(framework_id: int):
         raise ServiceError("โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566 (a Buddhist-Era fiscal year is required)")
     framework = copy_as_draft(source, int(year_text), now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
-    flash(f"คัดลอกกรอบปี {source.fiscal_year} เป็นฉบับร่างของปี {framework.fiscal_year} แล้ว "
-          "แก้ไขให้ตรงกับคู่มือของปีนั้นก่อนเผยแพร่ (copied as a draft: edit it before publishing)", "success")
+    flash(
+        f"คัดลอกกรอบปี {source.fiscal_year} เป็นฉบับร่างของปี {framework.fiscal_year} แล้ว "
+        "แก้ไขให้ตรงกับคู่มือของปีนั้นก่อนเผยแพร่ (copied as a draft: edit it before publishing)",
+        "success",
+    )
     return redirect(url_for("frameworks.edit", framework_id=framework.id))
 
 
@@ -198,8 +217,7 @@ def _download(spec: FrameworkSpec, stem: str, ext: str) -> Response:
         body, mimetype = spec_to_xlsx(spec), XLSX
     else:
         abort(404)
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{ext}"'})
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{stem}.{ext}"'})
 
 
 @bp.get("/<int:framework_id>.<ext>")

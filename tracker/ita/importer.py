@@ -29,6 +29,7 @@ a spreadsheet shows them (the header is row 1). Every problem is reported at
 once with its row, and nothing is written when there is any. Scores already
 stored and not in the file are kept; the same file twice changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -74,9 +75,15 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 #: Words accepted in the `indicator` column for the two context rows.
 SCOPE_WORDS = {
-    "national": "national", "nation": "national", "ประเทศ": "national", "ระดับประเทศ": "national",
+    "national": "national",
+    "nation": "national",
+    "ประเทศ": "national",
+    "ระดับประเทศ": "national",
     "ภาพรวมระดับประเทศ": "national",
-    "province": "province", "provincial": "province", "จังหวัด": "province", "ระดับจังหวัด": "province",
+    "province": "province",
+    "provincial": "province",
+    "จังหวัด": "province",
+    "ระดับจังหวัด": "province",
 }
 
 
@@ -94,7 +101,7 @@ class ItaImportError(ServiceError):
     """The file cannot be imported; `.problems` lists every reason with its row."""
 
     def __init__(self, problems: Iterable[ImportProblem]):
-        self.problems = sorted(problems, key=lambda p: (p.row or 0))
+        self.problems = sorted(problems, key=lambda p: p.row or 0)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -143,6 +150,7 @@ class ImportResult:
 
 # -- reading ----------------------------------------------------------------------------
 
+
 def read_score_file(path: str | Path) -> ScoreFile:
     path = Path(path)
     try:
@@ -154,7 +162,9 @@ def read_score_file(path: str | Path) -> ScoreFile:
     except FileNotFoundError:
         raise ItaImportError([ImportProblem(None, f"ไม่พบไฟล์ {path} (file not found)")]) from None
     except OSError as exc:
-        raise ItaImportError([ImportProblem(None, f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc.strerror})")]) from None
+        raise ItaImportError(
+            [ImportProblem(None, f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc.strerror})")]
+        ) from None
     return parse_score_bytes(data, path.name)
 
 
@@ -176,9 +186,9 @@ def parse_score_bytes(data: bytes, filename: str) -> ScoreFile:
     elif suffix == ".xlsx":
         table = _xlsx_rows(data)
     else:
-        raise ItaImportError([ImportProblem(
-            None, f"รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “{suffix or filename}” (only .csv or .xlsx files)"
-        )])
+        raise ItaImportError(
+            [ImportProblem(None, f"รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “{suffix or filename}” (only .csv or .xlsx files)")]
+        )
     rows, problems = _check_rows(table)
     return ScoreFile(filename, rows, problems)
 
@@ -188,11 +198,15 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ItaImportError([ImportProblem(
-            line,
-            "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)” "
-            "(the file is not UTF-8 text: save it from Excel as “CSV UTF-8”)",
-        )]) from None
+        raise ItaImportError(
+            [
+                ImportProblem(
+                    line,
+                    "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)” "
+                    "(the file is not UTF-8 text: save it from Excel as “CSV UTF-8”)",
+                )
+            ]
+        ) from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     try:
@@ -211,9 +225,13 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         raise ItaImportError([ImportProblem(None, str(exc))]) from None
 
     def unreadable(exc: BaseException) -> ItaImportError:
-        return ItaImportError([ImportProblem(
-            None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-        )])
+        return ItaImportError(
+            [
+                ImportProblem(
+                    None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
+                )
+            ]
+        )
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -252,8 +270,10 @@ def _year(value: Any) -> tuple[int | None, str | None]:
         return None, f"ปีงบประมาณ “{value if value is not None else ''}” ต้องเป็นปี พ.ศ. เช่น 2565 (a BE year such as 2565)"
     year = int(text)
     if 1900 <= year <= 2200:
-        return None, (f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
-                      f"(looks like a CE year; use the Buddhist-Era year {year + 543})")
+        return None, (
+            f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
+            f"(looks like a CE year; use the Buddhist-Era year {year + 543})"
+        )
     if not 2400 <= year <= 2700:
         return None, f"ปีงบประมาณ {year} ไม่ใช่ปี พ.ศ. ที่ใช้ได้ (not a plausible BE year)"
     return year, None
@@ -275,20 +295,22 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         if not name:
             continue
         if name not in COLUMNS:
-            problems.append(ImportProblem(
-                header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)"
-            ))
+            problems.append(
+                ImportProblem(header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)")
+            )
         elif name in columns:
             problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))
         else:
             columns[name] = index
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        problems.append(ImportProblem(
-            header_row,
-            f"ขาดคอลัมน์ {', '.join(missing)} แถวแรกต้องเป็นหัวตาราง {','.join(COLUMNS)} "
-            f"(missing columns; the first row must be the header)",
-        ))
+        problems.append(
+            ImportProblem(
+                header_row,
+                f"ขาดคอลัมน์ {', '.join(missing)} แถวแรกต้องเป็นหัวตาราง {','.join(COLUMNS)} "
+                f"(missing columns; the first row must be the header)",
+            )
+        )
     if problems:
         raise ItaImportError(problems)
     if len(table) == 1:
@@ -298,6 +320,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     seen: dict[tuple[int, str], int] = {}
     organizations: dict[str, int] = {}
     for number, cells in table[1:]:
+
         def get(name: str, cells: list = cells) -> Any:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
@@ -319,9 +342,11 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         scope: str | None = None
         name: str | None = None
         if not raw_indicator:
-            problems.append(ImportProblem(
-                number, "ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)"
-            ))
+            problems.append(
+                ImportProblem(
+                    number, "ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)"
+                )
+            )
         elif raw_indicator.isdigit():
             indicator_number = int(raw_indicator)
         elif raw_indicator.lower() in SCOPE_WORDS:
@@ -339,16 +364,16 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         label = " ".join(_cell_text(get("label")).split())
         level = _cell_text(get("level")).upper()
         if level and scope is None and raw_indicator:
-            problems.append(ImportProblem(
-                number, "level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)"
-            ))
+            problems.append(
+                ImportProblem(number, "level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
+            )
         if year is not None and raw_indicator:
             key = (year, scope or name or str(indicator_number))
             if key in seen:
                 what = f"ตัวชี้วัด {raw_indicator}" if scope is None else raw_indicator
-                problems.append(ImportProblem(
-                    number, f"ซ้ำกับแถว {seen[key]}: ปี {year} {what} (duplicate of row {seen[key]})"
-                ))
+                problems.append(
+                    ImportProblem(number, f"ซ้ำกับแถว {seen[key]}: ปี {year} {what} (duplicate of row {seen[key]})")
+                )
             else:
                 seen[key] = number
         if len(problems) == bad:
@@ -356,14 +381,18 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     if len(organizations) > 1:
         first, *others = organizations.items()
         for slug, number in others:
-            problems.append(ImportProblem(
-                number, f"ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “{slug}” แต่แถว {first[1]} เป็น “{first[0]}” "
-                        f"(one organization per file)",
-            ))
+            problems.append(
+                ImportProblem(
+                    number,
+                    f"ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “{slug}” แต่แถว {first[1]} เป็น “{first[0]}” "
+                    f"(one organization per file)",
+                )
+            )
     return rows, problems
 
 
 # -- applying -----------------------------------------------------------------------------
+
 
 def import_scores(
     score_file: ScoreFile,
@@ -392,11 +421,15 @@ def import_scores(
                 raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้ (only administrators can import scores)")
             if organization is None or organization.id != actor.organization_id:
                 # The same answer whether the slug exists or not: other organizations stay invisible.
-                raise ItaImportError([ImportProblem(
-                    first_row,
-                    f"นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“{actor.organization.slug}”) ไม่ใช่ “{slug}” "
-                    "(you can import your own organization's scores only)",
-                )])
+                raise ItaImportError(
+                    [
+                        ImportProblem(
+                            first_row,
+                            f"นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“{actor.organization.slug}”) ไม่ใช่ “{slug}” "
+                            "(you can import your own organization's scores only)",
+                        )
+                    ]
+                )
         elif organization is None:
             problems.append(ImportProblem(first_row, f"ไม่พบองค์กร “{slug}” (unknown organization slug)"))
 
@@ -407,9 +440,9 @@ def import_scores(
     for year, rows in sorted(by_year.items()):
         if not framework_available(year, organization):
             for row in rows:
-                problems.append(ImportProblem(
-                    row.row, f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year})"
-                ))
+                problems.append(
+                    ImportProblem(row.row, f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year})")
+                )
             continue
         framework = ensure_framework(year, organization)
         by_number = {i.number: i for i in framework.indicators}
@@ -421,36 +454,48 @@ def import_scores(
         for row in rows:
             if row.scope is not None:
                 if row.level and row.level not in levels:
-                    problems.append(ImportProblem(
-                        row.row, f"ระดับ “{row.level}” ไม่มีในกรอบปี {year} ใช้ {' '.join(levels)} หรือเว้นว่าง (unknown level)"
-                    ))
+                    problems.append(
+                        ImportProblem(
+                            row.row,
+                            f"ระดับ “{row.level}” ไม่มีในกรอบปี {year} ใช้ {' '.join(levels)} หรือเว้นว่าง (unknown level)",
+                        )
+                    )
                 if not row.label and row.scope == "province" and organization is not None and not organization.province:
-                    problems.append(ImportProblem(
-                        row.row, "โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น (a label is required for the province row)"
-                    ))
+                    problems.append(
+                        ImportProblem(
+                            row.row, "โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น (a label is required for the province row)"
+                        )
+                    )
                 contexts[row.scope] = ContextInput(row.label, row.score, row.level)
                 continue
             indicator = by_number.get(row.number) if row.number is not None else by_name.get(row.indicator_name or "")
             if indicator is None:
                 known = f"1–{len(by_number)}" if by_number else "-"
-                problems.append(ImportProblem(
-                    row.row,
-                    f"ไม่มีตัวชี้วัด “{row.number if row.number is not None else row.indicator_name}” "
-                    f"ในกรอบปี {year} (ตัวชี้วัด {known}, national, province) (unknown indicator)",
-                ))
+                problems.append(
+                    ImportProblem(
+                        row.row,
+                        f"ไม่มีตัวชี้วัด “{row.number if row.number is not None else row.indicator_name}” "
+                        f"ในกรอบปี {year} (ตัวชี้วัด {known}, national, province) (unknown indicator)",
+                    )
+                )
                 continue
             if row.label and row.label != " ".join(indicator.name.split()):
-                problems.append(ImportProblem(
-                    row.row,
-                    f"ตัวชี้วัดที่ {indicator.number} ของปี {year} คือ “{indicator.name}” ไม่ใช่ “{row.label}” "
-                    f"(the label does not match indicator {indicator.number})",
-                ))
+                problems.append(
+                    ImportProblem(
+                        row.row,
+                        f"ตัวชี้วัดที่ {indicator.number} ของปี {year} คือ “{indicator.name}” ไม่ใช่ “{row.label}” "
+                        f"(the label does not match indicator {indicator.number})",
+                    )
+                )
                 continue
             if indicator.number in rows_of:
-                problems.append(ImportProblem(
-                    row.row, f"ซ้ำกับแถว {rows_of[indicator.number]}: ตัวชี้วัดที่ {indicator.number} ปี {year} "
-                             f"(duplicate of row {rows_of[indicator.number]})",
-                ))
+                problems.append(
+                    ImportProblem(
+                        row.row,
+                        f"ซ้ำกับแถว {rows_of[indicator.number]}: ตัวชี้วัดที่ {indicator.number} ปี {year} "
+                        f"(duplicate of row {rows_of[indicator.number]})",
+                    )
+                )
                 continue
             rows_of[indicator.number] = row.row
             scores[indicator.number] = row.score
@@ -461,8 +506,15 @@ def import_scores(
     changes: list[str] = []
     try:
         for year, (scores, contexts) in plans.items():
-            changes += save_scores(organization, year, actor=actor, now=now, scores=scores, contexts=contexts,
-                                   note=f"นำเข้าจาก {score_file.filename}")
+            changes += save_scores(
+                organization,
+                year,
+                actor=actor,
+                now=now,
+                scores=scores,
+                contexts=contexts,
+                note=f"นำเข้าจาก {score_file.filename}",
+            )
     except ScoreProblems as exc:  # checked above; kept so a slip still names its cause
         raise ItaImportError([ImportProblem(None, p) for p in exc.problems]) from None
     return ImportResult(

@@ -7,6 +7,7 @@ an item asks here: `plan_items(plan)` reads the framework of
 no framework or the framework names no item, labels simply carry no code —
 never a code guessed from another year.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -45,13 +46,13 @@ def plan_items(plan: Plan) -> Items:
 
 
 def kind_code(items: Items, kind: str) -> str:
-    """"O43" for the follow-up report, "O42" for the analysis memo and its measures; "" when not known."""
+    """ "O43" for the follow-up report, "O42" for the analysis memo and its measures; "" when not known."""
     ref = items.followup if kind == "followup" else items.measures
     return ref.code if ref is not None else ""
 
 
 def with_code(label: str, code: str) -> str:
-    """"รายงานผลการดำเนินการตามมาตรการ (O43)"; the label alone when the code is not known."""
+    """ "รายงานผลการดำเนินการตามมาตรการ (O43)"; the label alone when the code is not known."""
     return f"{label} ({code})" if code else label
 
 

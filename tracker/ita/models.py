@@ -3,6 +3,7 @@
 Frameworks change between years (indicators, tools, weights, levels), so
 they are data, never constants in code.
 """
+
 from __future__ import annotations
 
 import enum

@@ -6,6 +6,7 @@ Thai or Arabic digits, one column per year when the header names the years
 mapped to the year's framework indicator by name; the officer confirms the
 mapping before anything is saved.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -174,8 +175,13 @@ def match_indicators(rows: list[PastedRow], indicators: list[tuple[int, str]], c
             matches[i] = RowMatch(row, by_key[_key(alias)], 0.95, f"ชื่อที่มักพิมพ์ผิด หมายถึง “{alias}”")
             used.add(by_key[_key(alias)])
     pairs = sorted(
-        ((difflib.SequenceMatcher(None, _key(row.label), _key(name)).ratio(), i, number)
-         for i, row in candidates if i not in matches for number, name in indicators if number not in used),
+        (
+            (difflib.SequenceMatcher(None, _key(row.label), _key(name)).ratio(), i, number)
+            for i, row in candidates
+            if i not in matches
+            for number, name in indicators
+            if number not in used
+        ),
         reverse=True,
     )
     for ratio, i, number in pairs:

@@ -19,6 +19,7 @@ renumber them), tools by code.
 
 Services flush and never commit; the view or command commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,6 +81,7 @@ WORD_UP, WORD_DOWN, WORD_EQUAL = "เพิ่มขึ้น", "ลดลง", 
 
 # -- numbers ---------------------------------------------------------------------------
 
+
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -131,7 +133,7 @@ class Difference:
 
     @property
     def direction(self) -> str | None:
-        """"up", "down", "equal", or None when there is nothing to compare."""
+        """ "up", "down", "equal", or None when there is nothing to compare."""
         if self.amount is None:
             return None
         return "up" if self.amount > 0 else "down" if self.amount < 0 else "equal"
@@ -145,7 +147,7 @@ class Difference:
         return None if self.amount is None else abs(self.amount)
 
     def text(self, *, thai_digits: bool = False, equal: str = WORD_EQUAL, empty: str = "–") -> str:
-        """"เพิ่มขึ้น 1.89", "ลดลง 3.05", `equal` ("เท่าเดิม"; the memo's table cells use "-")."""
+        """ "เพิ่มขึ้น 1.89", "ลดลง 3.05", `equal` ("เท่าเดิม"; the memo's table cells use "-")."""
         if self.amount is None:
             return empty
         if self.direction == "equal":
@@ -157,6 +159,7 @@ class Difference:
 
 
 # -- one year's scores -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IndicatorScore:
@@ -230,8 +233,9 @@ class YearResult:
         return next((t for t in self.tools if t.code == code), None)
 
 
-def get_scores(organization: Organization, fiscal_year: int, framework: ItaFramework | None = None
-               ) -> dict[int, Decimal]:
+def get_scores(
+    organization: Organization, fiscal_year: int, framework: ItaFramework | None = None
+) -> dict[int, Decimal]:
     """Indicator number → score of the organization's assessment in that year (under the framework it uses)."""
     framework = framework or framework_for(organization, fiscal_year, load_shipped=False)
     if framework is None:
@@ -255,9 +259,11 @@ def get_contexts(organization: Organization, fiscal_year: int) -> dict[str, ItaC
 
 def years_with_scores(organization: Organization) -> list[int]:
     scored = db.session.scalars(
-        sa.select(ItaFramework.fiscal_year).join(ItaIndicator, ItaIndicator.framework_id == ItaFramework.id)
+        sa.select(ItaFramework.fiscal_year)
+        .join(ItaIndicator, ItaIndicator.framework_id == ItaFramework.id)
         .join(ItaScore, ItaScore.indicator_id == ItaIndicator.id)
-        .where(ItaScore.organization_id == organization.id).distinct()
+        .where(ItaScore.organization_id == organization.id)
+        .distinct()
     )
     context = db.session.scalars(
         sa.select(ItaContextScore.fiscal_year).where(ItaContextScore.organization_id == organization.id).distinct()
@@ -265,7 +271,9 @@ def years_with_scores(organization: Organization) -> list[int]:
     return sorted(set(scored) | set(context))
 
 
-def year_result(organization: Organization, fiscal_year: int, framework: ItaFramework | None = None) -> YearResult | None:
+def year_result(
+    organization: Organization, fiscal_year: int, framework: ItaFramework | None = None
+) -> YearResult | None:
     """The year's indicator, tool and overall scores; None when the year has no framework in the database.
 
     A tool's score is the mean of its indicators, or their weighted sum where
@@ -287,8 +295,13 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
         tools.append(ToolScore(tool.code, tool.name, tool.name_en, tool.weight, mean, shown, items))
     overall, rating = scored.overall, scored.rating
     contexts = {
-        scope: ContextScore(row.scope, row.label, Decimal(row.score).quantize(CENT),
-                            row.level or framework.level_of(Decimal(row.score)), bool(row.level))
+        scope: ContextScore(
+            row.scope,
+            row.label,
+            Decimal(row.score).quantize(CENT),
+            row.level or framework.level_of(Decimal(row.score)),
+            bool(row.level),
+        )
         for scope, row in get_contexts(organization, fiscal_year).items()
     }
     return YearResult(
@@ -311,6 +324,7 @@ def year_result(organization: Organization, fiscal_year: int, framework: ItaFram
 
 
 # -- entering scores -------------------------------------------------------------------
+
 
 class ScoreProblems(ServiceError):
     """Every problem of a score entry at once; `.problems` lists them."""
@@ -406,7 +420,8 @@ def save_scores(
     existing = {
         s.indicator.number: s
         for s in db.session.scalars(
-            sa.select(ItaScore).join(ItaScore.indicator)
+            sa.select(ItaScore)
+            .join(ItaScore.indicator)
             .where(ItaScore.organization_id == organization.id, ItaIndicator.framework_id == framework.id)
         )
     }
@@ -427,8 +442,18 @@ def save_scores(
         else:
             row.score, row.updated_at = new, now
             action = "edit"
-        record(organization_id=organization.id, entity="ita_score", entity_id=row.id, action=action, actor=actor,
-               field="score", old=old, new=new, note=_note(where, note), at=now)
+        record(
+            organization_id=organization.id,
+            entity="ita_score",
+            entity_id=row.id,
+            action=action,
+            actor=actor,
+            field="score",
+            old=old,
+            new=new,
+            note=_note(where, note),
+            at=now,
+        )
         changes.append(f"{where}: {format_score(old)} → {format_score(new)}")
 
     current_contexts = get_contexts(organization, fiscal_year)
@@ -438,29 +463,62 @@ def save_scores(
         row, want = current_contexts.get(scope), wanted_contexts[scope]
         if want is None:
             if row is not None:
-                record(organization_id=organization.id, entity="ita_context", entity_id=row.id, action="delete",
-                       actor=actor, field="score", old=Decimal(row.score).quantize(CENT),
-                       note=_note(f"ปีงบประมาณ {fiscal_year} {row.label}", note), at=now)
+                record(
+                    organization_id=organization.id,
+                    entity="ita_context",
+                    entity_id=row.id,
+                    action="delete",
+                    actor=actor,
+                    field="score",
+                    old=Decimal(row.score).quantize(CENT),
+                    note=_note(f"ปีงบประมาณ {fiscal_year} {row.label}", note),
+                    at=now,
+                )
                 changes.append(f"ปีงบประมาณ {fiscal_year} {row.label}: ลบแถว (row removed)")
                 db.session.delete(row)
             continue
         label, score, level = want
         where = f"ปีงบประมาณ {fiscal_year} {label}"
         if row is None:
-            row = ItaContextScore(organization_id=organization.id, fiscal_year=fiscal_year, scope=scope,
-                                  label=label, score=score, level=level)
+            row = ItaContextScore(
+                organization_id=organization.id,
+                fiscal_year=fiscal_year,
+                scope=scope,
+                label=label,
+                score=score,
+                level=level,
+            )
             db.session.add(row)
             db.session.flush()
-            record(organization_id=organization.id, entity="ita_context", entity_id=row.id, action="create",
-                   actor=actor, field="score", new=score, note=_note(where, note), at=now)
+            record(
+                organization_id=organization.id,
+                entity="ita_context",
+                entity_id=row.id,
+                action="create",
+                actor=actor,
+                field="score",
+                new=score,
+                note=_note(where, note),
+                at=now,
+            )
             changes.append(f"{where}: {format_score(score)}" + (f" ({level})" if level else ""))
             continue
         old_values = {"label": row.label, "score": Decimal(row.score).quantize(CENT), "level": row.level}
         for name, new in (("label", label), ("score", score), ("level", level)):
             if old_values[name] != new:
                 setattr(row, name, new)
-                record(organization_id=organization.id, entity="ita_context", entity_id=row.id, action="edit",
-                       actor=actor, field=name, old=old_values[name], new=new, note=_note(where, note), at=now)
+                record(
+                    organization_id=organization.id,
+                    entity="ita_context",
+                    entity_id=row.id,
+                    action="edit",
+                    actor=actor,
+                    field=name,
+                    old=old_values[name],
+                    new=new,
+                    note=_note(where, note),
+                    at=now,
+                )
                 shown = format_score if name == "score" else (lambda v: v or "–")
                 changes.append(f"{where}: {shown(old_values[name])} → {shown(new)}")
     db.session.flush()
@@ -472,6 +530,7 @@ def _note(where: str, note: str) -> str:
 
 
 # -- comparing two years ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SummaryRow:
@@ -530,7 +589,7 @@ class ToolRow:
 
     @property
     def label(self) -> str:
-        """"แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน (ด้าน IIT)" as in table 3."""
+        """ "แบบวัดการรับรู้ผู้มีส่วนได้ส่วนเสียภายใน (ด้าน IIT)" as in table 3."""
         return f"{self.name} (ด้าน {self.code})"
 
 
@@ -584,8 +643,13 @@ class ItaAnalysis:
     @property
     def frameworks_differ(self) -> bool:
         """The two years' frameworks do not have the same tools, weights and indicators."""
-        return not self.first_year and bool(self.only_current or self.only_previous or self.only_current_tools
-                                            or self.only_previous_tools or self.reweighted_tools)
+        return not self.first_year and bool(
+            self.only_current
+            or self.only_previous
+            or self.only_current_tools
+            or self.only_previous_tools
+            or self.reweighted_tools
+        )
 
     @property
     def organization(self) -> SummaryRow:
@@ -625,9 +689,17 @@ class ItaAnalysis:
             return {"amount": num(d.amount), "direction": d.direction, "text": d.text(empty="")}
 
         def indicator(i: IndicatorRow) -> dict[str, Any]:
-            return {"number": i.number, "name": i.name, "tool": i.tool_code, "previous": num(i.previous),
-                    "current": num(i.current), "difference": diff(i.difference), "rank": i.rank,
-                    "lowest_in_tool": i.lowest_in_tool, "weak": i.weak}
+            return {
+                "number": i.number,
+                "name": i.name,
+                "tool": i.tool_code,
+                "previous": num(i.previous),
+                "current": num(i.current),
+                "difference": diff(i.difference),
+                "rank": i.rank,
+                "lowest_in_tool": i.lowest_in_tool,
+                "weak": i.weak,
+            }
 
         return {
             "organization": self.organization_name,
@@ -638,21 +710,40 @@ class ItaAnalysis:
             "level": self.level,
             "complete": self.current.complete,
             "summary": [
-                {"scope": r.scope, "label": r.label, "previous": num(r.previous), "previous_level": r.previous_level,
-                 "current": num(r.current), "current_level": r.current_level, "difference": diff(r.difference)}
+                {
+                    "scope": r.scope,
+                    "label": r.label,
+                    "previous": num(r.previous),
+                    "previous_level": r.previous_level,
+                    "current": num(r.current),
+                    "current_level": r.current_level,
+                    "difference": diff(r.difference),
+                }
                 for r in self.summary
             ],
             "tools": [
-                {"code": t.code, "name": t.name, "name_en": t.name_en, "weight": str(t.weight),
-                 "previous": num(t.previous), "current": num(t.current), "difference": diff(t.difference),
-                 "all_equal": t.all_equal, "lowest": [i.number for i in t.lowest],
-                 "indicators": [i.number for i in t.indicators]}
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "name_en": t.name_en,
+                    "weight": str(t.weight),
+                    "previous": num(t.previous),
+                    "current": num(t.current),
+                    "difference": diff(t.difference),
+                    "all_equal": t.all_equal,
+                    "lowest": [i.number for i in t.lowest],
+                    "indicators": [i.number for i in t.indicators],
+                }
                 for t in self.tools
             ],
             "indicators": [indicator(i) for i in self.indicators],
             "ranking": [i.number for i in self.ranking],
-            "counts": {"up": self.counts.up, "equal": self.counts.equal, "down": self.counts.down,
-                       "unknown": self.counts.unknown},
+            "counts": {
+                "up": self.counts.up,
+                "equal": self.counts.equal,
+                "down": self.counts.down,
+                "unknown": self.counts.unknown,
+            },
             "highest": num(self.highest),
             "lowest": num(self.lowest),
             "rating": self.current.rating,
@@ -702,10 +793,14 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
 
     rows = {
         i.number: IndicatorRow(
-            number=i.number, name=i.name, tool_code=i.tool_code,
-            previous=before.get(_name_key(i.name)), current=i.score,
+            number=i.number,
+            name=i.name,
+            tool_code=i.tool_code,
+            previous=before.get(_name_key(i.name)),
+            current=i.score,
             difference=Difference.between(before.get(_name_key(i.name)), i.score),
-            rank=ranks.get(i.number), lowest_in_tool=i.number in lowest_numbers,
+            rank=ranks.get(i.number),
+            lowest_in_tool=i.number in lowest_numbers,
             tool_all_equal=i.tool_code in equal_tools,
         )
         for i in current.indicators
@@ -714,8 +809,12 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     ranking = tuple(rows[i.number] for i in order) + tuple(r for r in indicators if r.rank is None)
     tools = tuple(
         ToolRow(
-            code=t.code, name=t.name, name_en=t.name_en, weight=t.weight,
-            previous=before_tools.get(t.code), current=t.score,
+            code=t.code,
+            name=t.name,
+            name_en=t.name_en,
+            weight=t.weight,
+            previous=before_tools.get(t.code),
+            current=t.score,
             difference=Difference.between(before_tools.get(t.code), t.score),
             indicators=tuple(rows[i.number] for i in t.indicators),
             lowest=tuple(rows[i.number] for i in t.indicators if i.number in lowest_numbers),
@@ -729,21 +828,30 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
         then_row = previous.contexts.get(scope) if previous else None
         if now_row is None and then_row is None:
             continue
-        summary.append(SummaryRow(
-            scope=scope, label=(now_row or then_row).label,
-            previous=then_row.score if then_row else None, previous_level=then_row.level if then_row else None,
-            current=now_row.score if now_row else None, current_level=now_row.level if now_row else None,
-            difference=Difference.between(then_row.score if then_row else None, now_row.score if now_row else None),
-        ))
-    summary.append(SummaryRow(
-        scope="organization", label="ภาพรวมหน่วยงาน",
-        previous=previous.overall if previous else None, previous_level=previous.level if previous else None,
-        current=current.overall, current_level=current.level,
-        difference=Difference.between(previous.overall if previous else None, current.overall),
-    ))
+        summary.append(
+            SummaryRow(
+                scope=scope,
+                label=(now_row or then_row).label,
+                previous=then_row.score if then_row else None,
+                previous_level=then_row.level if then_row else None,
+                current=now_row.score if now_row else None,
+                current_level=now_row.level if now_row else None,
+                difference=Difference.between(then_row.score if then_row else None, now_row.score if now_row else None),
+            )
+        )
+    summary.append(
+        SummaryRow(
+            scope="organization",
+            label="ภาพรวมหน่วยงาน",
+            previous=previous.overall if previous else None,
+            previous_level=previous.level if previous else None,
+            current=current.overall,
+            current_level=current.level,
+            difference=Difference.between(previous.overall if previous else None, current.overall),
+        )
+    )
     directions = [r.difference.direction for r in indicators]
-    counts = Counts(directions.count("up"), directions.count("equal"), directions.count("down"),
-                    directions.count(None))
+    counts = Counts(directions.count("up"), directions.count("equal"), directions.count("down"), directions.count(None))
     # Frameworks change between years: only what both have is compared, the rest is listed.
     only_current: tuple[tuple[int, str], ...] = ()
     only_previous: tuple[tuple[int, str], ...] = ()
@@ -757,18 +865,33 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
         before_weights = {t.code: t.weight for t in previous.tools}
         only_current_tools = tuple(t.code for t in current.tools if t.code not in before_weights)
         only_previous_tools = tuple(t.code for t in previous.tools if t.code not in {t.code for t in current.tools})
-        reweighted = tuple((t.code, before_weights[t.code], t.weight) for t in current.tools
-                           if t.code in before_weights and before_weights[t.code] != t.weight)
+        reweighted = tuple(
+            (t.code, before_weights[t.code], t.weight)
+            for t in current.tools
+            if t.code in before_weights and before_weights[t.code] != t.weight
+        )
     return ItaAnalysis(
-        organization_id=organization.id, organization_name=organization.name, fiscal_year=fiscal_year,
-        previous_year=previous_year, current=current, previous=previous, summary=tuple(summary),
-        indicators=indicators, ranking=ranking, tools=tools, counts=counts,
-        only_current=only_current, only_previous=only_previous, only_current_tools=only_current_tools,
-        only_previous_tools=only_previous_tools, reweighted_tools=reweighted,
+        organization_id=organization.id,
+        organization_name=organization.name,
+        fiscal_year=fiscal_year,
+        previous_year=previous_year,
+        current=current,
+        previous=previous,
+        summary=tuple(summary),
+        indicators=indicators,
+        ranking=ranking,
+        tools=tools,
+        counts=counts,
+        only_current=only_current,
+        only_previous=only_previous,
+        only_current_tools=only_current_tools,
+        only_previous_tools=only_previous_tools,
+        reweighted_tools=reweighted,
     )
 
 
 # -- from a weak indicator to next year's plan -------------------------------------------
+
 
 @dataclass(frozen=True)
 class WeaknessStart:
@@ -781,8 +904,10 @@ class WeaknessStart:
 
 def weakness_detail(row: IndicatorRow, tool: ToolRow, fiscal_year: int, previous_year: int) -> str:
     """One sentence in the memo's manner: the indicator, its score, its tool, the change."""
-    text = (f"ตัวชี้วัดที่ {row.number} {row.name} ได้คะแนน {format_score(row.current)} "
-            f"ในการประเมิน ITA ปีงบประมาณ พ.ศ. {fiscal_year} ({tool.name} ด้าน {tool.code})")
+    text = (
+        f"ตัวชี้วัดที่ {row.number} {row.name} ได้คะแนน {format_score(row.current)} "
+        f"ในการประเมิน ITA ปีงบประมาณ พ.ศ. {fiscal_year} ({tool.name} ด้าน {tool.code})"
+    )
     if row.lowest_in_tool and not row.tool_all_equal:
         text += " ซึ่งได้คะแนนน้อยที่สุดในกลุ่มเครื่องมือนี้"
     if row.difference.direction in ("up", "down"):
@@ -812,8 +937,7 @@ def start_weakness_from_indicator(
     row = analysis.indicator(indicator.number)
     if row.current is None:
         raise ServiceError(
-            f"ตัวชี้วัดที่ {row.number} {row.name} ยังไม่มีคะแนนของปี {year} "
-            f"(indicator {row.number} has no score for {year} yet)"
+            f"ตัวชี้วัดที่ {row.number} {row.name} ยังไม่มีคะแนนของปี {year} (indicator {row.number} has no score for {year} yet)"
         )
     plan = db.session.scalar(
         sa.select(Plan).where(Plan.organization_id == organization.id, Plan.fiscal_year == target_fiscal_year)
@@ -821,9 +945,14 @@ def start_weakness_from_indicator(
     plan_created = plan is None
     if plan is None:
         plan = plan_admin.create_plan(
-            organization, actor, now, fiscal_year=target_fiscal_year,
-            title=("มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. "
-                   + to_thai_digits(str(target_fiscal_year))),
+            organization,
+            actor,
+            now,
+            fiscal_year=target_fiscal_year,
+            title=(
+                "มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. "
+                + to_thai_digits(str(target_fiscal_year))
+            ),
         )
     elif plan.status is PlanStatus.closed:
         raise ServiceError(
@@ -835,7 +964,16 @@ def start_weakness_from_indicator(
         return WeaknessStart(plan, existing, created=False, plan_created=plan_created)
     detail = weakness_detail(row, analysis.tool(row.tool_code), year, analysis.previous_year)
     weakness = plan_admin.add_weakness(plan, actor, now, title=title, detail=detail)
-    record(organization_id=organization.id, entity="weakness", entity_id=weakness.id, action="create", actor=actor,
-           field="detail", new=detail, note=f"จากผลการประเมิน ITA ปีงบประมาณ {year} (from the ITA result)", at=now)
+    record(
+        organization_id=organization.id,
+        entity="weakness",
+        entity_id=weakness.id,
+        action="create",
+        actor=actor,
+        field="detail",
+        new=detail,
+        note=f"จากผลการประเมิน ITA ปีงบประมาณ {year} (from the ITA result)",
+        at=now,
+    )
     db.session.flush()
     return WeaknessStart(plan, weakness, created=True, plan_created=plan_created)

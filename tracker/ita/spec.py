@@ -20,6 +20,7 @@ checked by `parse_framework` (every problem at once, in Thai) and kept as
 plain data (`spec_to_dict`); `spec_files` reads and writes the YAML and
 Excel files. This module knows nothing of the database.
 """
+
 from __future__ import annotations
 
 import operator
@@ -73,8 +74,12 @@ class ToolSpec:
 
 
 _OPS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
-    ">=": (operator.ge, "≥"), "≥": (operator.ge, "≥"), ">": (operator.gt, ">"),
-    "<=": (operator.le, "≤"), "≤": (operator.le, "≤"), "<": (operator.lt, "<"),
+    ">=": (operator.ge, "≥"),
+    "≥": (operator.ge, "≥"),
+    ">": (operator.gt, ">"),
+    "<=": (operator.le, "≤"),
+    "≤": (operator.le, "≤"),
+    "<": (operator.lt, "<"),
 }
 _CONDITION_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|≥|≤|>|<)\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
@@ -93,15 +98,18 @@ class Condition:
         if not match:
             return None
         subject, op, value = match.groups()
-        return cls(subject if subject.lower() != "overall" else "overall", op.replace("≥", ">=").replace("≤", "<="),
-                   Decimal(value))
+        return cls(
+            subject if subject.lower() != "overall" else "overall",
+            op.replace("≥", ">=").replace("≤", "<="),
+            Decimal(value),
+        )
 
     def holds(self, scores: Mapping[str, Decimal | None]) -> bool:
         value = scores.get(self.subject)
         return value is not None and _OPS[self.op][0](value, self.value)
 
     def text(self) -> str:
-        """"EIT ≥ 85" as people write it."""
+        """ "EIT ≥ 85" as people write it."""
         return f"{self.subject} {_OPS[self.op][1]} {_plain(self.value)}"
 
     def source(self) -> str:
@@ -282,6 +290,7 @@ class FrameworkSpec:
 
 # -- checking ----------------------------------------------------------------------------
 
+
 def _fail(source: str, problems: list[str]) -> ServiceError:
     lines = "\n".join(f"- {p}" for p in problems)
     return ServiceError(f"กรอบการประเมินใน {source} ไม่ถูกต้อง (invalid ITA framework):\n{lines}")
@@ -349,8 +358,10 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
     for r, rule in enumerate(ratings, start=1):
         for condition in rule.conditions:
             if condition.subject not in subjects:
-                problems.append(f"ratings[{r}]: ไม่มีเครื่องมือ “{condition.subject}” ในกรอบนี้ "
-                                f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)")
+                problems.append(
+                    f"ratings[{r}]: ไม่มีเครื่องมือ “{condition.subject}” ในกรอบนี้ "
+                    f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)"
+                )
 
     pass_threshold = None
     if raw.get("pass_threshold") not in (None, ""):
@@ -388,14 +399,19 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
                 sub = _text(raw_citation.get("sub_indicator")) if isinstance(raw_citation, dict) else ""
                 title = _text(raw_citation.get("title")) if isinstance(raw_citation, dict) else ""
                 if not isinstance(number, int) or isinstance(number, bool) or not sub or not title:
-                    problems.append("items.citation ต้องมี indicator (เลขตัวชี้วัด), sub_indicator เช่น \"10.2\" "
-                                    "และ title (the memo's citation)")
+                    problems.append(
+                        'items.citation ต้องมี indicator (เลขตัวชี้วัด), sub_indicator เช่น "10.2" '
+                        "และ title (the memo's citation)"
+                    )
                 elif numbers and number not in numbers:
                     problems.append(f"items.citation.indicator: ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
                 else:
                     citation = Citation(number, sub, title)
-            items = Items(_item(raw_items.get("measures"), "measures", problems),
-                          _item(raw_items.get("followup"), "followup", problems), citation)
+            items = Items(
+                _item(raw_items.get("measures"), "measures", problems),
+                _item(raw_items.get("followup"), "followup", problems),
+                citation,
+            )
 
     raw_source = raw.get("source")
     sources = raw_source if isinstance(raw_source, list) else [raw_source] if raw_source else []
@@ -403,9 +419,16 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
     if problems:
         raise _fail(source, problems)
     return FrameworkSpec(
-        fiscal_year=year, name=name, tools=tuple(tools), levels=tuple(levels), ratings=tuple(ratings),
-        pass_threshold=pass_threshold, overall=overall, items=items,
-        source=tuple(_text(s) for s in sources if _text(s)), notes=notes,
+        fiscal_year=year,
+        name=name,
+        tools=tuple(tools),
+        levels=tuple(levels),
+        ratings=tuple(ratings),
+        pass_threshold=pass_threshold,
+        overall=overall,
+        items=items,
+        source=tuple(_text(s) for s in sources if _text(s)),
+        notes=notes,
     )
 
 
@@ -464,8 +487,10 @@ def _ratings(raw: Any, problems: list[str]) -> list[RatingRule]:
         if len({r.name for r in rules}) != len(rules):
             problems.append("ชื่อ rating ซ้ำกัน (duplicate rating names)")
         if rules[-1].minimum != 0 or rules[-1].conditions:
-            problems.append("rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
-                            "(the last rating must have minimum 0 and no conditions)")
+            problems.append(
+                "rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
+                "(the last rating must have minimum 0 and no conditions)"
+            )
     return rules
 
 
@@ -487,7 +512,7 @@ def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
         elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
             problems.append(f"{where}.code “{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT")
         if weight is None or not 0 < weight <= 1:
-            problems.append(f"{where}.weight ต้องอยู่ระหว่าง 0 ถึง 1 เช่น \"0.30\" (weight between 0 and 1)")
+            problems.append(f'{where}.weight ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30" (weight between 0 and 1)')
             weight = Decimal(0)
         indicators: list[IndicatorSpec] = []
         raw_indicators = tool.get("indicators")
@@ -510,8 +535,10 @@ def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
             numbers.append(number)
         given = [i.weight for i in indicators if i.weight is not None]
         if given and len(given) != len(indicators):
-            problems.append(f"{where}: ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย "
-                            "(weight every indicator of the tool, or none for a plain mean)")
+            problems.append(
+                f"{where}: ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย "
+                "(weight every indicator of the tool, or none for a plain mean)"
+            )
         elif given and all(given) and sum(given) != 1:
             problems.append(f"{where}: น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1 (indicator weights must add up to 1)")
         tools.append(ToolSpec(code, tname, _text(tool.get("name_en")), weight, tuple(indicators)))
@@ -519,6 +546,7 @@ def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
 
 
 # -- writing -----------------------------------------------------------------------------
+
 
 def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
     """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
@@ -534,8 +562,11 @@ def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
         out["levels"] = [[level, _plain(minimum)] for level, minimum in spec.levels]
     if spec.ratings:
         out["ratings"] = [
-            {"name": r.name, "minimum": _plain(r.minimum), **({"conditions": [c.source() for c in r.conditions]}
-                                                               if r.conditions else {})}
+            {
+                "name": r.name,
+                "minimum": _plain(r.minimum),
+                **({"conditions": [c.source() for c in r.conditions]} if r.conditions else {}),
+            }
             for r in spec.ratings
         ]
     items: dict[str, Any] = {}
@@ -549,9 +580,16 @@ def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
     if items:
         out["items"] = items
     out["tools"] = [
-        {"code": t.code, "name": t.name, "name_en": t.name_en, "weight": _plain(t.weight),
-         "indicators": [{"number": i.number, "name": i.name, **({"weight": _plain(i.weight)} if i.weight else {})}
-                        for i in t.indicators]}
+        {
+            "code": t.code,
+            "name": t.name,
+            "name_en": t.name_en,
+            "weight": _plain(t.weight),
+            "indicators": [
+                {"number": i.number, "name": i.name, **({"weight": _plain(i.weight)} if i.weight else {})}
+                for i in t.indicators
+            ],
+        }
         for t in spec.tools
     ]
     return out
@@ -563,6 +601,8 @@ def as_draft_of_year(spec: FrameworkSpec, fiscal_year: int) -> FrameworkSpec:
     name = spec.name.replace(str(spec.fiscal_year), str(fiscal_year))
     if name == spec.name:
         name = f"{spec.name} ({fiscal_year})"
-    note = (f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
-            f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)")
+    note = (
+        f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
+        f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)"
+    )
     return replace(spec, fiscal_year=fiscal_year, name=name[:200], source=(), notes=note)

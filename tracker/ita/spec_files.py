@@ -1,5 +1,6 @@
 """ITA framework files: YAML (the format the README documents) and an Excel workbook of the same
 content, read into a checked `spec.FrameworkSpec` and written back for download and editing."""
+
 from __future__ import annotations
 
 import io
@@ -42,6 +43,8 @@ XLSX_SHEETS: dict[str, tuple[str, ...]] = {
     "levels": ("level", "minimum"),
     "ratings": ("name", "minimum", "conditions"),
 }
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -68,14 +71,17 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
         raise ServiceError(f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: {exc})") from None
     missing = [name for name in ("framework", "tools", "indicators") if name not in wb.sheetnames]
     if missing:
-        raise _fail(source, [f"ไม่มีชีต {', '.join(missing)} (sheets framework, tools, indicators are required; "
-                             "download the template)"])
+        raise _fail(
+            source,
+            [f"ไม่มีชีต {', '.join(missing)} (sheets framework, tools, indicators are required; download the template)"],
+        )
 
     try:  # a read-only workbook parses each sheet while it is iterated: damage shows up here
         sheets = {name: list(wb[name].iter_rows(values_only=True)) for name in XLSX_SHEETS if name in wb.sheetnames}
     except DAMAGED_OFFICE_ERRORS as exc:
-        raise ServiceError(f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: "
-                           f"{exc.__class__.__name__})") from None
+        raise ServiceError(
+            f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: {exc.__class__.__name__})"
+        ) from None
     finally:
         wb.close()
 
@@ -84,7 +90,7 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
             return []
         out = []
         for values in sheets[name][1:2001]:
-            cells = [_cell(v) for v in values[:len(XLSX_SHEETS[name])]]
+            cells = [_cell(v) for v in values[: len(XLSX_SHEETS[name])]]
             if all(v in (None, "") for v in cells):
                 continue
             out.append(dict(zip(XLSX_SHEETS[name], cells)))
@@ -98,20 +104,29 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
             sources.append(str(row.get("value") or ""))
         elif key:
             info[key] = row.get("value")
-    raw: dict[str, Any] = {"fiscal_year": info.get("fiscal_year"), "name": info.get("name"),
-                           "pass_threshold": info.get("pass_threshold"), "source": sources,
-                           "notes": info.get("notes")}
+    raw: dict[str, Any] = {
+        "fiscal_year": info.get("fiscal_year"),
+        "name": info.get("name"),
+        "pass_threshold": info.get("pass_threshold"),
+        "source": sources,
+        "notes": info.get("notes"),
+    }
     if info.get("round_tools_first") not in (None, "") or info.get("decimals") not in (None, ""):
         first = info.get("round_tools_first", True)
-        raw["overall"] = {"round_tools_first": str(first).strip().lower() not in ("false", "0", "no"),
-                          "decimals": info.get("decimals", 2)}
+        raw["overall"] = {
+            "round_tools_first": str(first).strip().lower() not in ("false", "0", "no"),
+            "decimals": info.get("decimals", 2),
+        }
     items: dict[str, Any] = {}
     for key in ("measures", "followup"):
         if info.get(f"{key}_code") or info.get(f"{key}_title"):
             items[key] = {"code": info.get(f"{key}_code"), "title": info.get(f"{key}_title")}
     if info.get("citation_indicator") or info.get("citation_sub_indicator"):
-        items["citation"] = {"indicator": info.get("citation_indicator"),
-                             "sub_indicator": info.get("citation_sub_indicator"), "title": info.get("citation_title")}
+        items["citation"] = {
+            "indicator": info.get("citation_indicator"),
+            "sub_indicator": info.get("citation_sub_indicator"),
+            "title": info.get("citation_title"),
+        }
     if items:
         raw["items"] = items
     tools = [dict(row, indicators=[]) for row in rows("tools")]
@@ -127,12 +142,15 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
         raise _fail(source, problems)
     raw["tools"] = tools
     raw["levels"] = [[row.get("level"), row.get("minimum")] for row in rows("levels")]
-    raw["ratings"] = [{"name": row.get("name"), "minimum": row.get("minimum"),
-                       "conditions": str(row.get("conditions") or "")} for row in rows("ratings")]
+    raw["ratings"] = [
+        {"name": row.get("name"), "minimum": row.get("minimum"), "conditions": str(row.get("conditions") or "")}
+        for row in rows("ratings")
+    ]
     return parse_framework(raw, source)
 
 
 # -- writing ---------------------------------------------------------------------------
+
 
 def spec_to_yaml(spec: FrameworkSpec) -> str:
     return yaml.safe_dump(spec_to_dict(spec), allow_unicode=True, sort_keys=False, width=120)
@@ -151,7 +169,8 @@ def spec_to_xlsx(spec: FrameworkSpec) -> bytes:
         sheets[name].append(list(headers))
     items = spec.items
     info: list[tuple[str, Any]] = [
-        ("fiscal_year", spec.fiscal_year), ("name", spec.name),
+        ("fiscal_year", spec.fiscal_year),
+        ("name", spec.name),
         ("pass_threshold", _plain(spec.pass_threshold) if spec.pass_threshold is not None else ""),
         ("round_tools_first", "true" if spec.overall.round_tools_first else "false"),
         ("decimals", spec.overall.decimals),

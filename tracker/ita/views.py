@@ -4,6 +4,7 @@ Everyone of the organization reads it; admins enter or import scores and
 start a weakness in next year's plan from a weak indicator. The page always
 shows the logged-in user's own organization: there is no way to name another.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -69,15 +70,21 @@ def _plan_code(plan: Plan, kind: str) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"ita_score": _score, "ita_diff": _diff, "ita_code": _plan_code, "kind_code": kind_code,
-            "with_code": with_code}
+    return {
+        "ita_score": _score,
+        "ita_diff": _diff,
+        "ita_code": _plan_code,
+        "kind_code": kind_code,
+        "with_code": with_code,
+    }
 
 
 def _years(org) -> list[int]:
     db_years = db.session.scalars(
         sa.select(ItaFramework.fiscal_year).where(
             ItaFramework.status != FrameworkStatus.draft,
-            sa.or_(ItaFramework.organization_id.is_(None), ItaFramework.organization_id == org.id))
+            sa.or_(ItaFramework.organization_id.is_(None), ItaFramework.organization_id == org.id),
+        )
     )
     return sorted(set(shipped_years()) | set(db_years) | set(years_with_scores(org)))
 
@@ -106,8 +113,14 @@ def _form_values(org, fiscal_year: int) -> dict[str, str]:
     return values
 
 
-def _render(fiscal_year: int, *, form: dict[str, str] | None = None, errors: list[str] | None = None,
-            import_problems: list | None = None, status: int = 200):
+def _render(
+    fiscal_year: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    import_problems: list | None = None,
+    status: int = 200,
+):
     org = current_user.organization
     if not framework_available(fiscal_year, org):
         abort(404)
@@ -121,10 +134,20 @@ def _render(fiscal_year: int, *, form: dict[str, str] | None = None, errors: lis
     if status == 200:
         db.session.commit()  # keeps a shipped framework loaded on first view
     return render_template(
-        "ita/year.html", org=org, analysis=analysis, framework=framework, years=_years(org),
-        is_admin=is_admin, form=form if form is not None else _form_values(org, fiscal_year),
-        errors=errors or [], import_problems=import_problems or [], scope_labels=SCOPE_LABELS,
-        levels=framework.spec.grade_names, spec=framework.spec, next_plan=next_plan, planned=planned,
+        "ita/year.html",
+        org=org,
+        analysis=analysis,
+        framework=framework,
+        years=_years(org),
+        is_admin=is_admin,
+        form=form if form is not None else _form_values(org, fiscal_year),
+        errors=errors or [],
+        import_problems=import_problems or [],
+        scope_labels=SCOPE_LABELS,
+        levels=framework.spec.grade_names,
+        spec=framework.spec,
+        next_plan=next_plan,
+        planned=planned,
     ), status
 
 
@@ -145,13 +168,15 @@ def save(fiscal_year: int):
     form = request.form
     scores = {i.number: form.get(f"score-{i.number}", "") for i in framework.indicators}
     contexts = {
-        scope: ContextInput(form.get(f"{scope}-label", ""), form.get(f"{scope}-score", ""),
-                            form.get(f"{scope}-level", ""))
+        scope: ContextInput(
+            form.get(f"{scope}-label", ""), form.get(f"{scope}-score", ""), form.get(f"{scope}-level", "")
+        )
         for scope in CONTEXT_SCOPES
     }
     try:
-        changes = save_scores(org, fiscal_year, actor=current_user._get_current_object(), now=utcnow(),
-                              scores=scores, contexts=contexts)
+        changes = save_scores(
+            org, fiscal_year, actor=current_user._get_current_object(), now=utcnow(), scores=scores, contexts=contexts
+        )
     except ScoreProblems as exc:
         db.session.rollback()
         return _render(fiscal_year, form=dict(form), errors=exc.problems, status=400)
@@ -187,8 +212,11 @@ def upload():
         return _render(back_year, import_problems=problems, status=400)
     db.session.commit()
     years = ", ".join(to_thai_digits(str(y)) if current_user.thai_digits else str(y) for y in result.years)
-    flash(f"นำเข้าคะแนนปีงบประมาณ {years} แล้ว: เปลี่ยนแปลง {len(result.changes)} รายการ "
-          f"({len(result.changes)} changes imported)", "success")
+    flash(
+        f"นำเข้าคะแนนปีงบประมาณ {years} แล้ว: เปลี่ยนแปลง {len(result.changes)} รายการ "
+        f"({len(result.changes)} changes imported)",
+        "success",
+    )
     target = back_year if back_year in result.years else result.years[-1]
     return redirect(url_for("ita.year", fiscal_year=target))
 
@@ -213,9 +241,15 @@ def start_weakness(fiscal_year: int, number: int):
     shown = to_thai_digits(str(target)) if current_user.thai_digits else str(target)
     if result.created:
         made = " (สร้างแผนใหม่เป็นฉบับร่าง · new draft plan)" if result.plan_created else ""
-        flash(f"เพิ่มประเด็นจุดอ่อน “{result.weakness.title}” ในแผนปีงบประมาณ {shown} แล้ว{made} "
-              "เพิ่มมาตรการและขั้นตอนต่อได้ (weakness added; add its measures next)", "success")
+        flash(
+            f"เพิ่มประเด็นจุดอ่อน “{result.weakness.title}” ในแผนปีงบประมาณ {shown} แล้ว{made} "
+            "เพิ่มมาตรการและขั้นตอนต่อได้ (weakness added; add its measures next)",
+            "success",
+        )
     else:
-        flash(f"แผนปีงบประมาณ {shown} มีประเด็น “{result.weakness.title}” อยู่แล้ว "
-              f"(ประเด็นที่ {result.weakness.order}) ไม่ได้เพิ่มซ้ำ (already in the plan; not added again)", "info")
+        flash(
+            f"แผนปีงบประมาณ {shown} มีประเด็น “{result.weakness.title}” อยู่แล้ว "
+            f"(ประเด็นที่ {result.weakness.order}) ไม่ได้เพิ่มซ้ำ (already in the plan; not added again)",
+            "info",
+        )
     return redirect(url_for("admin.plan", plan_id=result.plan.id) + f"#weakness-{result.weakness.id}")

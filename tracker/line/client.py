@@ -5,6 +5,7 @@ so that the tests' emulator can stand in. The SDK's own retries are turned
 off: the outbox decides when to try again (tracker/line/delivery.py), and
 every push carries the row's X-Line-Retry-Key.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,7 @@ class PushOutcome:
 
 
 def _configuration(token: str) -> Configuration:
-    config = Configuration(host=current_app.config.get("TRACKER_LINE_API_URL") or DEFAULT_API_URL,
-                           access_token=token)
+    config = Configuration(host=current_app.config.get("TRACKER_LINE_API_URL") or DEFAULT_API_URL, access_token=token)
     config.retries = False  # urllib3 must not resend a POST on its own
     return config
 
@@ -85,7 +85,8 @@ def push(client: ApiClient, to: str, messages: list[dict], retry_key: str) -> Pu
     request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
     try:
         MessagingApi(client).push_message_with_http_info(
-            request, x_line_retry_key=retry_key, _request_timeout=timeout())
+            request, x_line_retry_key=retry_key, _request_timeout=timeout()
+        )
     except ApiException as exc:
         if exc.status == 409:  # this retry key was accepted before: the push went out once
             return PushOutcome(accepted=True, retry=False)
@@ -105,8 +106,8 @@ def push(client: ApiClient, to: str, messages: list[dict], retry_key: str) -> Pu
 def reply_text(client: ApiClient, reply_token: str, text: str) -> None:
     """Answer a webhook event (replies are free: they do not count against the quota)."""
     MessagingApi(client).reply_message(
-        ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]),
-        _request_timeout=timeout())
+        ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]), _request_timeout=timeout()
+    )
 
 
 def issue_link_token(client: ApiClient, line_user_id: str) -> str:

@@ -5,6 +5,7 @@ A dedicated key lets an operator rotate the session secret without losing the
 stored LINE credentials; changing the material that encrypted them makes them
 unreadable (`SecretUnreadable`), and the admin saves them again.
 """
+
 from __future__ import annotations
 
 import base64

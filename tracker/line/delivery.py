@@ -17,6 +17,7 @@
   unreadable) or given up: the row is failed with the reason and its email
   version is queued instead, so nothing is lost.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,11 @@ def pushes_this_month(organization_id: int, now: datetime) -> tuple[int, int]:
     t = OutboxMessage
     pushes, messages = db.session.execute(
         sa.select(sa.func.count(sa.distinct(t.line_retry_key)), sa.func.count(t.id)).where(
-            t.organization_id == organization_id, t.channel == LINE, t.status == OutboxStatus.sent,
-            t.sent_at >= month_start(now))
+            t.organization_id == organization_id,
+            t.channel == LINE,
+            t.status == OutboxStatus.sent,
+            t.sent_at >= month_start(now),
+        )
     ).one()
     return int(pushes), int(messages)
 
@@ -87,7 +91,8 @@ class LineSender:
             return None
         if organization_id not in self.channels:
             self.channels[organization_id] = db.session.scalar(
-                sa.select(LineChannel).where(LineChannel.organization_id == organization_id))
+                sa.select(LineChannel).where(LineChannel.organization_id == organization_id)
+            )
         return self.channels[organization_id]
 
     def _client(self, channel: LineChannel):
@@ -98,8 +103,11 @@ class LineSender:
     def send(self, row: OutboxMessage) -> None:
         """Send a claimed LINE row (with the rest of its push); TransportError stops the pass."""
         channel = self._channel(row.organization_id)
-        linked = db.session.scalar(sa.select(LineLink.line_user_id).where(LineLink.user_id == row.user_id)) \
-            if row.user_id is not None else None
+        linked = (
+            db.session.scalar(sa.select(LineLink.line_user_id).where(LineLink.user_id == row.user_id))
+            if row.user_id is not None
+            else None
+        )
         if channel is None:
             return self._fall_back([row.id], DISCONNECTED)
         if linked is None or linked != row.line_to:
@@ -118,17 +126,30 @@ class LineSender:
         messages = [obj for m in group for obj in json.loads(m.line_messages or "[]")]
         outcome = line_client.push(api, row.line_to or "", messages, group[0].line_retry_key or "")
         if outcome.accepted:
-            shared.finish_many(ids, self.sender_id, status=OutboxStatus.sent, attempts=OutboxMessage.attempts + 1,
-                               sent_at=self.now, last_error=None)
+            shared.finish_many(
+                ids,
+                self.sender_id,
+                status=OutboxStatus.sent,
+                attempts=OutboxMessage.attempts + 1,
+                sent_at=self.now,
+                last_error=None,
+            )
             self.report.sent += ids
             return None
         if outcome.retry and row.attempts + 1 < shared.MAX_ATTEMPTS:
             wait = shared.backoff(row.attempts + 1)
             if outcome.retry_after is not None:
                 wait = max(wait, outcome.retry_after)
-            shared.finish_many(ids, self.sender_id, status=OutboxStatus.pending, attempts=OutboxMessage.attempts + 1,
-                               last_error=outcome.error, next_attempt_at=self.now + wait, claimed_by=None,
-                               claimed_at=None)
+            shared.finish_many(
+                ids,
+                self.sender_id,
+                status=OutboxStatus.pending,
+                attempts=OutboxMessage.attempts + 1,
+                last_error=outcome.error,
+                next_attempt_at=self.now + wait,
+                claimed_by=None,
+                claimed_at=None,
+            )
             self.report.retried += ids
             if outcome.stop:
                 raise shared.TransportError(outcome.error)
@@ -146,63 +167,104 @@ class LineSender:
         mine = (t.status == OutboxStatus.sending) & (t.claimed_by == self.sender_id)
         if row.line_retry_key is None:
             key = str(uuid.uuid4())
-            candidates = list(db.session.scalars(
-                sa.select(t.id).where(
-                    t.channel == LINE, t.status == OutboxStatus.pending, t.line_retry_key.is_(None),
-                    t.organization_id == row.organization_id, t.line_to == row.line_to, t.user_id == row.user_id,
-                    t.next_attempt_at <= self.now, t.id != row.id)
-                .order_by(t.id).limit(MAX_PER_PUSH - 1)))
+            candidates = list(
+                db.session.scalars(
+                    sa.select(t.id)
+                    .where(
+                        t.channel == LINE,
+                        t.status == OutboxStatus.pending,
+                        t.line_retry_key.is_(None),
+                        t.organization_id == row.organization_id,
+                        t.line_to == row.line_to,
+                        t.user_id == row.user_id,
+                        t.next_attempt_at <= self.now,
+                        t.id != row.id,
+                    )
+                    .order_by(t.id)
+                    .limit(MAX_PER_PUSH - 1)
+                )
+            )
             if candidates:
                 db.session.execute(
-                    sa.update(t).where(t.id.in_(candidates), t.status == OutboxStatus.pending,
-                                       t.line_retry_key.is_(None))
-                    .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=utcnow(),
-                            line_retry_key=key)
-                    .execution_options(synchronize_session=False))
-            db.session.execute(sa.update(t).where(t.id == row.id, mine).values(line_retry_key=key)
-                               .execution_options(synchronize_session=False))
+                    sa.update(t)
+                    .where(t.id.in_(candidates), t.status == OutboxStatus.pending, t.line_retry_key.is_(None))
+                    .values(
+                        status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=utcnow(), line_retry_key=key
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            db.session.execute(
+                sa.update(t)
+                .where(t.id == row.id, mine)
+                .values(line_retry_key=key)
+                .execution_options(synchronize_session=False)
+            )
         else:
             key = row.line_retry_key
             db.session.execute(
-                sa.update(t).where(t.line_retry_key == key, t.status == OutboxStatus.pending)
+                sa.update(t)
+                .where(t.line_retry_key == key, t.status == OutboxStatus.pending)
                 .values(status=OutboxStatus.sending, claimed_by=self.sender_id, claimed_at=utcnow())
-                .execution_options(synchronize_session=False))
-            others = db.session.scalar(sa.select(sa.func.count()).where(
-                t.line_retry_key == key, t.status.in_([OutboxStatus.pending, OutboxStatus.sending]), ~mine))
+                .execution_options(synchronize_session=False)
+            )
+            others = db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    t.line_retry_key == key, t.status.in_([OutboxStatus.pending, OutboxStatus.sending]), ~mine
+                )
+            )
             if others:
                 # Another sender holds part of this push: neither may send it partly.
                 db.session.execute(
-                    sa.update(t).where(t.line_retry_key == key, mine)
+                    sa.update(t)
+                    .where(t.line_retry_key == key, mine)
                     .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None)
-                    .execution_options(synchronize_session=False))
+                    .execution_options(synchronize_session=False)
+                )
                 db.session.commit()
                 log.info("LINE push %s is partly held by another sender: given back", key)
                 return None
         # The key is in the database before LINE ever sees it (exactly once across a crash).
         db.session.commit()
-        group = list(db.session.scalars(
-            sa.select(t).where(t.line_retry_key == key, mine).order_by(t.id)))
+        group = list(db.session.scalars(sa.select(t).where(t.line_retry_key == key, mine).order_by(t.id)))
         return group or None
 
     def _fall_back(self, ids: list[int], reason: str) -> None:
         """Fail these LINE rows with `reason` and queue their email version; one commit."""
         t = OutboxMessage
-        held = list(db.session.scalars(
-            sa.update(t).where(t.id.in_(ids), t.status == OutboxStatus.sending, t.claimed_by == self.sender_id)
-            .values(status=OutboxStatus.failed, attempts=t.attempts + 1, last_error=reason)
-            .returning(t.id).execution_options(synchronize_session=False)))
+        held = list(
+            db.session.scalars(
+                sa.update(t)
+                .where(t.id.in_(ids), t.status == OutboxStatus.sending, t.claimed_by == self.sender_id)
+                .values(status=OutboxStatus.failed, attempts=t.attempts + 1, last_error=reason)
+                .returning(t.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
         for row in db.session.scalars(sa.select(t).where(t.id.in_(held)).order_by(t.id)):
             twin = enqueue(
-                organization_id=row.organization_id, about=row.about, kind=row.kind, for_date=row.for_date,
-                recipient=row.recipient, subject=row.subject, body_text=row.body_text, body_html=row.body_html,
-                recipient_name=row.recipient_name, user_id=row.user_id, domain=mail_domain(), now=self.now)
+                organization_id=row.organization_id,
+                about=row.about,
+                kind=row.kind,
+                for_date=row.for_date,
+                recipient=row.recipient,
+                subject=row.subject,
+                body_text=row.body_text,
+                body_html=row.body_html,
+                recipient_name=row.recipient_name,
+                user_id=row.user_id,
+                domain=mail_domain(),
+                now=self.now,
+            )
             if twin is not None:
                 # The steps it reminds of are now reminded of by the email.
-                db.session.execute(sa.update(OutboxItem).where(OutboxItem.message_id == row.id)
-                                   .values(message_id=twin.id).execution_options(synchronize_session=False))
+                db.session.execute(
+                    sa.update(OutboxItem)
+                    .where(OutboxItem.message_id == row.id)
+                    .values(message_id=twin.id)
+                    .execution_options(synchronize_session=False)
+                )
         db.session.commit()
         self.report.failed += held
         self.report.fell_back += held
         if held:
             log.info("LINE rows %s sent by email instead: %s", held, reason)
-

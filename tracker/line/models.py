@@ -1,5 +1,6 @@
 """An organization's LINE Official Account, its people's linked LINE accounts,
 and what the webhook has already handled."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,9 +23,7 @@ class LineChannel(Model):
     __tablename__ = "line_channels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
-    )
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
     #: The channel ID shown in the LINE Developers console (digits)
     channel_id: Mapped[str] = mapped_column(sa.String(32))
     secret_encrypted: Mapped[str] = mapped_column(sa.Text)

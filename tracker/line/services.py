@@ -14,6 +14,7 @@ accounts"):
 4. LINE sends an `accountLink` event with the nonce; the tracker binds that
    LINE user ID to the person who holds the nonce.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,17 @@ def _parse_choices(raw: dict[str, str], allow_default: bool) -> tuple[dict[str, 
     return choices, problems
 
 
-def save_channel(organization_id: int, actor: User, now: datetime, *, channel_id: str, channel_secret: str,
-                 access_token: str, monthly_cap: str, defaults: dict[str, str]) -> LineChannel:
+def save_channel(
+    organization_id: int,
+    actor: User,
+    now: datetime,
+    *,
+    channel_id: str,
+    channel_secret: str,
+    access_token: str,
+    monthly_cap: str,
+    defaults: dict[str, str],
+) -> LineChannel:
     """Connect (or update) the organization's account. A blank secret or token keeps the
     stored one. The token is checked with LINE (bot info) before anything is saved."""
     channel = channel_of(organization_id)
@@ -99,8 +109,9 @@ def save_channel(organization_id: int, actor: User, now: datetime, *, channel_id
             with line_client.api_for_token(access_token) as api:
                 info = line_client.bot_info(api)
         except ApiException as exc:
-            raise LineError([f"LINE ไม่ยอมรับ Channel access token นี้ (HTTP {exc.status}) โปรดตรวจสอบแล้วลองอีกครั้ง"]) \
-                from exc
+            raise LineError(
+                [f"LINE ไม่ยอมรับ Channel access token นี้ (HTTP {exc.status}) โปรดตรวจสอบแล้วลองอีกครั้ง"]
+            ) from exc
         except OSError as exc:
             raise LineError([f"ติดต่อ LINE ไม่ได้ ({type(exc).__name__}) โปรดลองอีกครั้ง"]) from exc
         except Exception as exc:  # urllib3's errors do not all derive from OSError
@@ -123,9 +134,17 @@ def save_channel(organization_id: int, actor: User, now: datetime, *, channel_id
     channel.default_choices = choices
     channel.updated_at = now
     db.session.flush()
-    record(organization_id=organization_id, entity="line_channel", entity_id=channel.id,
-           action="connect" if created else "update", actor=actor, field="channel_id", new=channel_id,
-           note="secret/token replaced" if (channel_secret or access_token) and not created else None, at=now)
+    record(
+        organization_id=organization_id,
+        entity="line_channel",
+        entity_id=channel.id,
+        action="connect" if created else "update",
+        actor=actor,
+        field="channel_id",
+        new=channel_id,
+        note="secret/token replaced" if (channel_secret or access_token) and not created else None,
+        at=now,
+    )
     return channel
 
 
@@ -135,8 +154,14 @@ def disconnect(organization_id: int, actor: User, now: datetime) -> None:
         raise ServiceError("ยังไม่ได้เชื่อมต่อบัญชี LINE")
     db.session.execute(sa.delete(LineLink).where(LineLink.organization_id == organization_id))
     db.session.delete(channel)
-    record(organization_id=organization_id, entity="line_channel", entity_id=channel.id, action="disconnect",
-           actor=actor, at=now)
+    record(
+        organization_id=organization_id,
+        entity="line_channel",
+        entity_id=channel.id,
+        action="disconnect",
+        actor=actor,
+        at=now,
+    )
     db.session.flush()
 
 
@@ -166,21 +191,29 @@ def bind(organization_id: int, nonce: str, line_user_id: str, now: datetime) -> 
     """The accountLink event: bind the LINE user to the nonce's person. None if the
     nonce is unknown, used, expired or of another organization."""
     held = db.session.get(LineLinkNonce, nonce)
-    if held is None or held.used_at is not None or held.organization_id != organization_id \
-            or held.created_at < now - NONCE_TTL:
+    if (
+        held is None
+        or held.used_at is not None
+        or held.organization_id != organization_id
+        or held.created_at < now - NONCE_TTL
+    ):
         return None
     held.used_at = now
     user = db.session.get(User, held.user_id)
     if user is None or not user.active:
         return None
     # One LINE account per person and one person per LINE account in an organization.
-    db.session.execute(sa.delete(LineLink).where(
-        sa.or_(LineLink.user_id == user.id,
-               (LineLink.organization_id == organization_id) & (LineLink.line_user_id == line_user_id))))
+    db.session.execute(
+        sa.delete(LineLink).where(
+            sa.or_(
+                LineLink.user_id == user.id,
+                (LineLink.organization_id == organization_id) & (LineLink.line_user_id == line_user_id),
+            )
+        )
+    )
     link = LineLink(user_id=user.id, organization_id=organization_id, line_user_id=line_user_id, linked_at=now)
     db.session.add(link)
-    record(organization_id=organization_id, entity="line_link", entity_id=user.id, action="link", actor=user,
-           at=now)
+    record(organization_id=organization_id, entity="line_link", entity_id=user.id, action="link", actor=user, at=now)
     db.session.flush()
     return link
 
@@ -190,16 +223,24 @@ def unlink(user: User, actor: User | None, now: datetime, why: str = "unlinked i
     if link is None:
         return False
     db.session.delete(link)
-    record(organization_id=user.organization_id, entity="line_link", entity_id=user.id, action="unlink",
-           actor=actor, note=why, at=now)
+    record(
+        organization_id=user.organization_id,
+        entity="line_link",
+        entity_id=user.id,
+        action="unlink",
+        actor=actor,
+        note=why,
+        at=now,
+    )
     db.session.flush()
     return True
 
 
 def unfollowed(organization_id: int, line_user_id: str, now: datetime) -> bool:
     """The person blocked the Official Account: LINE stops for them at once (email instead)."""
-    link = db.session.scalar(sa.select(LineLink).where(
-        LineLink.organization_id == organization_id, LineLink.line_user_id == line_user_id))
+    link = db.session.scalar(
+        sa.select(LineLink).where(LineLink.organization_id == organization_id, LineLink.line_user_id == line_user_id)
+    )
     if link is None:
         return False
     user = db.session.get(User, link.user_id)
@@ -211,8 +252,10 @@ def unfollowed(organization_id: int, line_user_id: str, now: datetime) -> bool:
 
 
 def own_choices(user: User) -> dict[str, str]:
-    return {c.event_kind: c.choice for c in db.session.scalars(
-        sa.select(NotificationChoice).where(NotificationChoice.user_id == user.id))}
+    return {
+        c.event_kind: c.choice
+        for c in db.session.scalars(sa.select(NotificationChoice).where(NotificationChoice.user_id == user.id))
+    }
 
 
 def set_choices(user: User, raw: dict[str, str], now: datetime) -> bool:
@@ -225,8 +268,16 @@ def set_choices(user: User, raw: dict[str, str], now: datetime) -> bool:
         return False
     db.session.execute(sa.delete(NotificationChoice).where(NotificationChoice.user_id == user.id))
     db.session.add_all(NotificationChoice(user_id=user.id, event_kind=k, choice=v) for k, v in choices.items())
-    record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="channels", actor=user,
-           field="channels", old=",".join(f"{k}={v}" for k, v in sorted(before.items())),
-           new=",".join(f"{k}={v}" for k, v in sorted(choices.items())), at=now)
+    record(
+        organization_id=user.organization_id,
+        entity="user",
+        entity_id=user.id,
+        action="channels",
+        actor=user,
+        field="channels",
+        old=",".join(f"{k}={v}" for k, v in sorted(before.items())),
+        new=",".join(f"{k}={v}" for k, v in sorted(choices.items())),
+        at=now,
+    )
     db.session.flush()
     return True

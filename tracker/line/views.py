@@ -1,5 +1,6 @@
 """LINE pages: the organization's account (admins), the webhook, confirming a link,
 and a person's LINE link and channel choices. Thin views over services.py."""
+
 from __future__ import annotations
 
 import logging
@@ -62,19 +63,26 @@ def settings():
     org = _admin_org()
     channel = services.channel_of(org.id)
     problems: list[str] = []
-    form = {"channel_id": channel.channel_id if channel else "",
-            "monthly_cap": str(channel.monthly_cap if channel else DEFAULT_MONTHLY_CAP),
-            **{f"default_{k}": (channel.default_choices or {}).get(k, "email") if channel else "email"
-               for k in EVENT_KINDS}}
+    form = {
+        "channel_id": channel.channel_id if channel else "",
+        "monthly_cap": str(channel.monthly_cap if channel else DEFAULT_MONTHLY_CAP),
+        **{
+            f"default_{k}": (channel.default_choices or {}).get(k, "email") if channel else "email" for k in EVENT_KINDS
+        },
+    }
     if request.method == "POST":
         form = {**form, **{k: request.form.get(k, "") for k in form}}
         try:
             services.save_channel(
-                org.id, current_user, utcnow(), channel_id=request.form.get("channel_id", ""),
+                org.id,
+                current_user,
+                utcnow(),
+                channel_id=request.form.get("channel_id", ""),
                 channel_secret=request.form.get("channel_secret", ""),
                 access_token=request.form.get("access_token", ""),
                 monthly_cap=request.form.get("monthly_cap", ""),
-                defaults={k: request.form.get(f"default_{k}", "") for k in EVENT_KINDS})
+                defaults={k: request.form.get(f"default_{k}", "") for k in EVENT_KINDS},
+            )
         except services.LineError as exc:
             db.session.rollback()
             problems = exc.problems
@@ -85,9 +93,17 @@ def settings():
     usage = pushes_this_month(org.id, utcnow()) if channel else (0, 0)
     quota = _live_quota(channel) if channel and request.method == "GET" else None
     return render_template(
-        "line/settings.html", org=org, channel=channel, form=form, problems=problems,
-        webhook_url=_webhook_url(org), usage=usage, quota=quota, kinds=list(EVENT_KINDS.values()),
-        choices=CHOICES, choice_labels=CHOICE_LABELS,
+        "line/settings.html",
+        org=org,
+        channel=channel,
+        form=form,
+        problems=problems,
+        webhook_url=_webhook_url(org),
+        usage=usage,
+        quota=quota,
+        kinds=list(EVENT_KINDS.values()),
+        choices=CHOICES,
+        choice_labels=CHOICE_LABELS,
         own_link=services.link_of(current_user),
     ), (400 if problems else 200)
 
@@ -135,8 +151,7 @@ def disconnect():
 def receive(slug: str):
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     try:
-        channel, events = webhook.parse(org, request.get_data(as_text=True),
-                                        request.headers.get("X-Line-Signature"))
+        channel, events = webhook.parse(org, request.get_data(as_text=True), request.headers.get("X-Line-Signature"))
     except webhook.Refused as exc:
         log.warning("LINE webhook for %r refused: %s", slug, exc.reason)
         return {"message": exc.reason}, exc.status
@@ -162,8 +177,9 @@ def confirm_link():
         raise ServiceError("องค์กรของคุณยังไม่ได้เชื่อมต่อบัญชี LINE Official Account")
     if not link_token:
         raise ServiceError("ลิงก์เชื่อมบัญชี LINE ไม่ครบ โปรดเปิดลิงก์จากข้อความของบัญชีทางการอีกครั้ง")
-    return render_template("line/link.html", channel=channel, link_token=link_token,
-                           current_link=services.link_of(current_user))
+    return render_template(
+        "line/link.html", channel=channel, link_token=link_token, current_link=services.link_of(current_user)
+    )
 
 
 @bp.route("/profile/line", methods=["GET", "POST"])
@@ -187,8 +203,14 @@ def profile():
             return redirect(url_for("line.profile"))
     defaults = (channel.default_choices or {}) if channel else {}
     return render_template(
-        "line/profile.html", channel=channel, link=services.link_of(user), form=form, problems=problems,
-        kinds=list(EVENT_KINDS.values()), choices=CHOICES, choice_labels=CHOICE_LABELS,
+        "line/profile.html",
+        channel=channel,
+        link=services.link_of(user),
+        form=form,
+        problems=problems,
+        kinds=list(EVENT_KINDS.values()),
+        choices=CHOICES,
+        choice_labels=CHOICE_LABELS,
         defaults={k: defaults.get(k, "email") for k in EVENT_KINDS},
     ), (400 if problems else 200)
 
@@ -200,4 +222,3 @@ def unlink():
         db.session.commit()
         flash("ยกเลิกการเชื่อมบัญชี LINE แล้ว การแจ้งเตือนจะส่งทางอีเมลแทน", "success")
     return redirect(url_for("line.profile"))
-

@@ -7,6 +7,7 @@ Each event is handled once: its webhookEventId is recorded with the changes
 it caused, in one transaction, so a redelivered event changes nothing.
 Replies (the link to confirm, a confirmation) go out after the commit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,11 +69,17 @@ def parse(organization: Organization | None, body: str, signature: str | None) -
 
 def _first_time(organization_id: int, event, now: datetime) -> bool:
     """Record the event's id; False when it was handled before (a redelivery)."""
-    stmt = (_insert(LineWebhookEvent.__table__)
-            .values(organization_id=organization_id, webhook_event_id=event.webhook_event_id,
-                    event_type=str(event.type)[:32], received_at=now)
-            .on_conflict_do_nothing(index_elements=["organization_id", "webhook_event_id"])
-            .returning(LineWebhookEvent.__table__.c.id))
+    stmt = (
+        _insert(LineWebhookEvent.__table__)
+        .values(
+            organization_id=organization_id,
+            webhook_event_id=event.webhook_event_id,
+            event_type=str(event.type)[:32],
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["organization_id", "webhook_event_id"])
+        .returning(LineWebhookEvent.__table__.c.id)
+    )
     return db.session.execute(stmt).scalar() is not None
 
 
@@ -94,22 +101,30 @@ def handle(channel: LineChannel, events: list, now: datetime) -> list[Reply]:
             if reply_token:
                 if link is not None:
                     user = db.session.get(User, link.user_id)
-                    replies.append(Reply(reply_token, f"เชื่อมบัญชี LINE กับ {user.display_name} แล้ว "
-                                                      "ตั้งค่าว่าจะรับการแจ้งเตือนใดทาง LINE ได้ที่หน้าตั้งค่าการแจ้งเตือน"))
+                    replies.append(
+                        Reply(
+                            reply_token,
+                            f"เชื่อมบัญชี LINE กับ {user.display_name} แล้ว "
+                            "ตั้งค่าว่าจะรับการแจ้งเตือนใดทาง LINE ได้ที่หน้าตั้งค่าการแจ้งเตือน",
+                        )
+                    )
                 else:
-                    replies.append(Reply(reply_token, "เชื่อมบัญชีไม่สำเร็จ (ลิงก์หมดอายุหรือใช้ไปแล้ว) "
-                                                      "โปรดส่งข้อความใดก็ได้มาอีกครั้งเพื่อรับลิงก์ใหม่"))
+                    replies.append(
+                        Reply(reply_token, "เชื่อมบัญชีไม่สำเร็จ (ลิงก์หมดอายุหรือใช้ไปแล้ว) โปรดส่งข้อความใดก็ได้มาอีกครั้งเพื่อรับลิงก์ใหม่")
+                    )
         elif kind == "unfollow":
             services.unfollowed(org_id, line_user_id, now)
         elif kind in ("follow", "message") and reply_token:
-            linked = db.session.scalar(sa.select(LineLink).where(
-                LineLink.organization_id == org_id, LineLink.line_user_id == line_user_id))
+            linked = db.session.scalar(
+                sa.select(LineLink).where(LineLink.organization_id == org_id, LineLink.line_user_id == line_user_id)
+            )
             if linked is None:
                 replies.append(Reply(reply_token, link_for=line_user_id))
             elif kind == "message":
                 user = db.session.get(User, linked.user_id)
-                replies.append(Reply(reply_token, f"บัญชี LINE นี้เชื่อมกับ {user.display_name} แล้ว "
-                                                  "ยกเลิกได้ที่หน้าข้อมูลของฉันในระบบ"))
+                replies.append(
+                    Reply(reply_token, f"บัญชี LINE นี้เชื่อมกับ {user.display_name} แล้ว ยกเลิกได้ที่หน้าข้อมูลของฉันในระบบ")
+                )
     db.session.flush()
     return replies
 
@@ -124,8 +139,10 @@ def send_replies(channel: LineChannel, replies: list[Reply]) -> None:
                 text = reply.text
                 if reply.link_for is not None:
                     token = line_client.issue_link_token(api, reply.link_for)
-                    text = ("เชื่อมบัญชี LINE กับระบบติดตามมาตรการ ITA เพื่อรับการแจ้งเตือนทาง LINE: "
-                            f"เปิดลิงก์นี้ เข้าสู่ระบบ แล้วกดยืนยัน (ลิงก์ใช้ได้ 10 นาที)\n{services.link_url(token)}")
+                    text = (
+                        "เชื่อมบัญชี LINE กับระบบติดตามมาตรการ ITA เพื่อรับการแจ้งเตือนทาง LINE: "
+                        f"เปิดลิงก์นี้ เข้าสู่ระบบ แล้วกดยืนยัน (ลิงก์ใช้ได้ 10 นาที)\n{services.link_url(token)}"
+                    )
                 line_client.reply_text(api, reply.reply_token, text)
     except (ApiException, SecretUnreadable, OSError) as exc:
         log.warning("LINE reply failed: %s", exc)

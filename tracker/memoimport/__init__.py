@@ -1,5 +1,6 @@
 """Start from the documents an agency already has: a plan from its O42 memo (.docx or pasted table)
 and ITA scores from a pasted result table. A consumer of `plans` (it reads and calls, never the reverse)."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Forms of the memo import: the source (a .docx or pasted text), then the draft the officer corrects."""
+
 from __future__ import annotations
 
 from flask_wtf.file import FileField

@@ -1,5 +1,6 @@
 """Web pages: ITA scores pasted as published (the ITAS result page, the memo's tables), each row mapped to
 the year's framework indicator by name and confirmed by the officer before it is saved."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -43,12 +44,14 @@ class ConfirmForm(ProductForm):
 
 
 def _indicators(fiscal_year: int) -> list[tuple[int, str]]:
-    return [(i.number, i.name) for i in sorted(ensure_framework(fiscal_year, current_user.organization).indicators, key=lambda i: i.number)]
+    return [
+        (i.number, i.name)
+        for i in sorted(ensure_framework(fiscal_year, current_user.organization).indicators, key=lambda i: i.number)
+    ]
 
 
 def _choices(indicators: list[tuple[int, str]]) -> list[tuple[str, str]]:
-    return [("", _("ไม่นำเข้าแถวนี้"))] + [(str(n), _("ตัวชี้วัดที่ %(n)s %(name)s", n=n, name=name))
-                                          for n, name in indicators]
+    return [("", _("ไม่นำเข้าแถวนี้"))] + [(str(n), _("ตัวชี้วัดที่ %(n)s %(name)s", n=n, name=name)) for n, name in indicators]
 
 
 def _column_years(years: list[int], rows: list[PastedRow], fiscal_year: int) -> list[int]:
@@ -82,10 +85,15 @@ def paste(fiscal_year: int):
     shown = []
     for row in table.rows:
         match = matches.get(id(row))
-        entry = confirm.rows.append_entry({
-            "label": row.label, "scores": " ".join(str(s) for s in row.scores), "levels": " ".join(row.levels),
-            "scope": row.context_scope or "", "indicator": str(match.number) if match and match.number else "",
-        })
+        entry = confirm.rows.append_entry(
+            {
+                "label": row.label,
+                "scores": " ".join(str(s) for s in row.scores),
+                "levels": " ".join(row.levels),
+                "scope": row.context_scope or "",
+                "indicator": str(match.number) if match and match.number else "",
+            }
+        )
         entry.form.indicator.choices = _choices(indicators)
         shown.append({"row": row, "entry": entry, "match": match})
     return _page(fiscal_year, confirm=confirm, rows=shown, years=years, problems=table.problems)
@@ -97,8 +105,7 @@ def confirm(fiscal_year: int):
         abort(404)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _page(fiscal_year, form=PasteForm(formdata=None),
-                     problems=[_("ข้อมูลหมดอายุ โปรดวางตารางอีกครั้ง")]), 400
+        return _page(fiscal_year, form=PasteForm(formdata=None), problems=[_("ข้อมูลหมดอายุ โปรดวางตารางอีกครั้ง")]), 400
     try:
         years = [int(y) for y in (form.years.data or "").split()]
     except ValueError:
@@ -115,7 +122,7 @@ def confirm(fiscal_year: int):
         except ArithmeticError:
             abort(400)
         levels = (row.levels.data or "").split()
-        cells = scores[-len(years):] if len(scores) >= len(years) else [None] * (len(years) - len(scores)) + scores
+        cells = scores[-len(years) :] if len(scores) >= len(years) else [None] * (len(years) - len(scores)) + scores
         if row.scope.data in ("national", "province"):
             for i, (year, score) in enumerate(zip(years, cells)):
                 if score is not None:
@@ -135,7 +142,11 @@ def confirm(fiscal_year: int):
         for year, score in zip(years, cells):
             if score is None:
                 continue
-            other = dict((n, i) for i, n in _indicators(year)) if year != fiscal_year and framework_available(year, current_user.organization) else None
+            other = (
+                dict((n, i) for i, n in _indicators(year))
+                if year != fiscal_year and framework_available(year, current_user.organization)
+                else None
+            )
             if year == fiscal_year:
                 per_year[year][int(number)] = score
             elif other is None:
@@ -149,15 +160,23 @@ def confirm(fiscal_year: int):
         try:
             for year in years:
                 if per_year[year] or contexts[year]:
-                    changes += save_scores(current_user.organization, year, actor=current_user._get_current_object(),
-                                           now=utcnow(), scores=per_year[year], contexts=contexts[year],
-                                           note=_("วางตารางคะแนน"))
+                    changes += save_scores(
+                        current_user.organization,
+                        year,
+                        actor=current_user._get_current_object(),
+                        now=utcnow(),
+                        scores=per_year[year],
+                        contexts=contexts[year],
+                        note=_("วางตารางคะแนน"),
+                    )
         except ScoreProblems as exc:
             problems.extend(exc.problems)
     if problems:
         db.session.rollback()
         return _page(fiscal_year, form=PasteForm(formdata=None), problems=sorted(set(problems))), 400
     db.session.commit()
-    flash(_("บันทึกคะแนนจากตารางที่วางแล้ว %(n)s รายการ", n=len(changes)) if changes
-          else _("ไม่มีคะแนนเปลี่ยนแปลง"), "success" if changes else "info")
+    flash(
+        _("บันทึกคะแนนจากตารางที่วางแล้ว %(n)s รายการ", n=len(changes)) if changes else _("ไม่มีคะแนนเปลี่ยนแปลง"),
+        "success" if changes else "info",
+    )
     return redirect(url_for("ita.year", fiscal_year=fiscal_year))

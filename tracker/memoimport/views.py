@@ -1,5 +1,6 @@
 """Web pages: a plan from the memo the agency already has (upload the .docx or paste the table), checked
 in a preview the officer corrects; nothing is written until they confirm."""
+
 from __future__ import annotations
 
 import difflib
@@ -37,8 +38,12 @@ bp.before_request(admin_pages_guard)
 
 def _departments() -> list[str]:
     org = current_user.organization
-    return [d.name for d in db.session.scalars(
-        db.select(Department).where(Department.organization_id == org.id).order_by(Department.name))]
+    return [
+        d.name
+        for d in db.session.scalars(
+            db.select(Department).where(Department.organization_id == org.id).order_by(Department.name)
+        )
+    ]
 
 
 def read_source(form: SourceForm) -> MemoDraft:
@@ -58,8 +63,13 @@ def read_source(form: SourceForm) -> MemoDraft:
                 return parse_memo_text(data.decode("utf-8-sig"), name, titles)
             except UnicodeDecodeError:
                 raise PlanFileError([Problem(name, "ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8")]) from None
-        raise PlanFileError([Problem(name, "รับเฉพาะไฟล์ Word (.docx) หรือข้อความ (.txt) ถ้าเป็น .doc แบบเก่า "
-                                           "โปรดเปิดใน Word แล้วบันทึกเป็น .docx")])
+        raise PlanFileError(
+            [
+                Problem(
+                    name, "รับเฉพาะไฟล์ Word (.docx) หรือข้อความ (.txt) ถ้าเป็น .doc แบบเก่า โปรดเปิดใน Word แล้วบันทึกเป็น .docx"
+                )
+            ]
+        )
     if (form.text.data or "").strip():
         return parse_memo_text(form.text.data, _("ข้อความที่วาง"), titles)
     raise PlanFileError([Problem("", "โปรดเลือกไฟล์บันทึกข้อความ (.docx) หรือวางตารางมาตรการในช่องข้อความ")])
@@ -71,9 +81,20 @@ def _form_data(draft: MemoDraft) -> dict[str, Any]:
         "fiscal_year": str(draft.fiscal_year or ""),
         "title": "",
         "weaknesses": [
-            {"title": w.title, "detail": w.detail, "measures": [
-                {"title": m.title, "owner": m.owner, "period": m.period, "follow_up": m.follow_up,
-                 "steps": "\n".join(m.steps)} for m in w.measures]}
+            {
+                "title": w.title,
+                "detail": w.detail,
+                "measures": [
+                    {
+                        "title": m.title,
+                        "owner": m.owner,
+                        "period": m.period,
+                        "follow_up": m.follow_up,
+                        "steps": "\n".join(m.steps),
+                    }
+                    for m in w.measures
+                ],
+            }
             for w in draft.weaknesses
         ],
     }
@@ -83,14 +104,18 @@ def _draft(form: DraftForm) -> MemoDraft:
     weaknesses = []
     for w in form.weaknesses:
         measures = [
-            MeasureDraft(title=" ".join((m.title.data or "").split()), owner=" ".join((m.owner.data or "").split()),
-                         period=" ".join((m.period.data or "").split()),
-                         follow_up=" ".join((m.follow_up.data or "").split()),
-                         steps=[" ".join(s.split()) for s in (m.steps.data or "").splitlines() if s.strip()])
+            MeasureDraft(
+                title=" ".join((m.title.data or "").split()),
+                owner=" ".join((m.owner.data or "").split()),
+                period=" ".join((m.period.data or "").split()),
+                follow_up=" ".join((m.follow_up.data or "").split()),
+                steps=[" ".join(s.split()) for s in (m.steps.data or "").splitlines() if s.strip()],
+            )
             for m in w.measures
         ]
-        weaknesses.append(WeaknessDraft(" ".join((w.title.data or "").split()), " ".join((w.detail.data or "").split()),
-                                        measures))
+        weaknesses.append(
+            WeaknessDraft(" ".join((w.title.data or "").split()), " ".join((w.detail.data or "").split()), measures)
+        )
     return MemoDraft(weaknesses, [], source=form.source.data or _("บันทึกข้อความ"))
 
 
@@ -110,7 +135,8 @@ def _owner_choices(form: DraftForm, draft: MemoDraft, departments: list[str]) ->
             close.insert(0, best)
         entry = form.owners.append_entry({"name": name, "target": chosen.get(name) or (best or NEW)})
         entry.form.target.choices = [(d, _("ใช้หน่วยงานเดิม “%(name)s”", name=d)) for d in close] + [
-            (NEW, _("สร้างหน่วยงานใหม่ “%(name)s”", name=name))]
+            (NEW, _("สร้างหน่วยงานใหม่ “%(name)s”", name=name))
+        ]
         rows.append({"name": name, "entry": entry, "best": best})
     return rows
 
@@ -139,23 +165,38 @@ def _preview(form: DraftForm, draft: MemoDraft, notes=(), status: int = 200, con
         problems.append(Problem(_("ปีงบประมาณ"), _("โปรดระบุปีงบประมาณ พ.ศ. ของมาตรการ เช่น ๒๕๖๙")))
     else:
         try:
-            spec = memo_plan_spec(draft, {"name": org.name, "slug": org.slug, "province": org.province or ""},
-                                  year, form.title.data or "", _owner_map(form, owner_rows))
+            spec = memo_plan_spec(
+                draft,
+                {"name": org.name, "slug": org.slug, "province": org.province or ""},
+                year,
+                form.title.data or "",
+                _owner_map(form, owner_rows),
+            )
             result = import_plan(spec, current_user._get_current_object(), utcnow())
         except PlanFileError as exc:
             problems.extend(exc.problems)
     if confirm and not problems and result is not None:
         db.session.commit()
-        flash(_("นำเข้าแผนปีงบประมาณ %(year)s จากบันทึกข้อความแล้ว", year=year) if result.created else
-              _("ปรับปรุงแผนปีงบประมาณ %(year)s ตามบันทึกข้อความแล้ว", year=year), "success")
+        flash(
+            _("นำเข้าแผนปีงบประมาณ %(year)s จากบันทึกข้อความแล้ว", year=year)
+            if result.created
+            else _("ปรับปรุงแผนปีงบประมาณ %(year)s ตามบันทึกข้อความแล้ว", year=year),
+            "success",
+        )
         return redirect(url_for("admin.plan", plan_id=result.plan.id))
     # A preview runs the real import and throws it away, so it shows exactly what would happen.
     db.session.rollback()
     memo_org = draft.organization_name
     other_org = bool(memo_org and difflib.SequenceMatcher(None, memo_org, org.name).ratio() < 0.8)
     return render_template(
-        "memoimport/preview.html", form=form, spec=spec, result=result, problems=problems, notes=list(notes),
-        owner_rows=owner_rows, memo_org=memo_org if other_org else None,
+        "memoimport/preview.html",
+        form=form,
+        spec=spec,
+        result=result,
+        problems=problems,
+        notes=list(notes),
+        owner_rows=owner_rows,
+        memo_org=memo_org if other_org else None,
     ), (400 if problems and status == 200 and confirm else status)
 
 
@@ -165,8 +206,9 @@ def start():
     if request.method == "GET":
         return render_template("memoimport/start.html", form=form)
     if not form.validate_on_submit():
-        return render_template("memoimport/start.html", form=form, problems=[
-            Problem("", _("ส่งแบบฟอร์มไม่สำเร็จ โปรดลองอีกครั้ง"))]), 400
+        return render_template(
+            "memoimport/start.html", form=form, problems=[Problem("", _("ส่งแบบฟอร์มไม่สำเร็จ โปรดลองอีกครั้ง"))]
+        ), 400
     try:
         draft = read_source(form)
     except PlanFileError as exc:
@@ -179,6 +221,9 @@ def start():
 def preview():
     form = DraftForm()
     if not form.validate_on_submit():
-        return render_template("memoimport/start.html", form=SourceForm(formdata=None), problems=[
-            Problem("", _("ข้อมูลตัวอย่างไม่ครบหรือหมดอายุ โปรดอ่านบันทึกข้อความอีกครั้ง"))]), 400
+        return render_template(
+            "memoimport/start.html",
+            form=SourceForm(formdata=None),
+            problems=[Problem("", _("ข้อมูลตัวอย่างไม่ครบหรือหมดอายุ โปรดอ่านบันทึกข้อความอีกครั้ง"))],
+        ), 400
     return _preview(form, _draft(form), confirm=bool(form.confirm.data))

@@ -1,4 +1,5 @@
 """Calendar feeds behind secret URLs, and the page that shows and renews them."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -54,10 +55,13 @@ def feed(token: str):
 def feeds():
     departments: list[Department] = []
     if current_user.is_admin:
-        departments = list(db.session.scalars(
-            sa.select(Department).where(Department.organization_id == current_user.organization_id)
-            .order_by(Department.name)
-        ))
+        departments = list(
+            db.session.scalars(
+                sa.select(Department)
+                .where(Department.organization_id == current_user.organization_id)
+                .order_by(Department.name)
+            )
+        )
     elif current_user.department is not None:
         departments = [current_user.department]
     return render_template(
@@ -72,11 +76,21 @@ def feeds():
 def renew_mine():
     had = current_user.calendar_token is not None
     current_user.calendar_token = new_calendar_token()
-    record(organization_id=current_user.organization_id, entity="user", entity_id=current_user.id,
-           action="calendar_token", actor=current_user, note="renewed" if had else "created")
+    record(
+        organization_id=current_user.organization_id,
+        entity="user",
+        entity_id=current_user.id,
+        action="calendar_token",
+        actor=current_user,
+        note="renewed" if had else "created",
+    )
     db.session.commit()
-    flash("สร้างลิงก์ปฏิทินใหม่แล้ว ลิงก์เดิมใช้ไม่ได้อีก (a new calendar link was made; the old one no longer works)"
-          if had else "สร้างลิงก์ปฏิทินแล้ว (calendar link created)", "success")
+    flash(
+        "สร้างลิงก์ปฏิทินใหม่แล้ว ลิงก์เดิมใช้ไม่ได้อีก (a new calendar link was made; the old one no longer works)"
+        if had
+        else "สร้างลิงก์ปฏิทินแล้ว (calendar link created)",
+        "success",
+    )
     return redirect(url_for("calendar.feeds"))
 
 
@@ -88,8 +102,13 @@ def renew_department(department_id: int):
         abort(404)
     require_admin(current_user, department.organization_id)
     department.calendar_token = new_calendar_token()
-    record(organization_id=department.organization_id, entity="department", entity_id=department.id,
-           action="calendar_token", actor=current_user)
+    record(
+        organization_id=department.organization_id,
+        entity="department",
+        entity_id=department.id,
+        action="calendar_token",
+        actor=current_user,
+    )
     db.session.commit()
     flash(f"สร้างลิงก์ปฏิทินของ {department.name} ใหม่แล้ว (department calendar link renewed)", "success")
     return redirect(url_for("calendar.feeds"))

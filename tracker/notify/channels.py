@@ -11,6 +11,7 @@ The rule, in one place:
 
 Later issues register their kinds with `register_event_kind`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -65,8 +66,9 @@ class Router:
         if ids is not None:
             channels = channels.where(LineChannel.organization_id.in_(ids))
             links = links.where(LineLink.organization_id.in_(ids))
-        self.defaults: dict[int, dict] = {c.organization_id: dict(c.default_choices or {})
-                                          for c in db.session.scalars(channels)}
+        self.defaults: dict[int, dict] = {
+            c.organization_id: dict(c.default_choices or {}) for c in db.session.scalars(channels)
+        }
         self.links: dict[int, str] = {link.user_id: link.line_user_id for link in db.session.scalars(links)}
         self.choices: dict[int, dict[str, str]] = {}
         choices = sa.select(NotificationChoice)

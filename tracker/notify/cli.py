@@ -1,4 +1,5 @@
 """Outbox commands: `tracker outbox` (what is queued, sent, failed) and `tracker deliver`."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,16 @@ def _iso(value) -> str | None:
 
 def row_as_json(row: OutboxMessage) -> dict:
     return {
-        "id": row.id, "kind": row.kind, "for_date": _iso(row.for_date), "recipient": row.recipient,
-        "subject": row.subject, "status": row.status.value, "attempts": row.attempts,
-        "last_error": row.last_error, "created_at": _iso(row.created_at), "sent_at": _iso(row.sent_at),
+        "id": row.id,
+        "kind": row.kind,
+        "for_date": _iso(row.for_date),
+        "recipient": row.recipient,
+        "subject": row.subject,
+        "status": row.status.value,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": _iso(row.created_at),
+        "sent_at": _iso(row.sent_at),
         "message_id": row.message_id,
     }
 
@@ -44,7 +52,9 @@ def row_as_json(row: OutboxMessage) -> dict:
 @click.command("outbox")
 @click.option("--json", "as_json", is_flag=True, help="One JSON list of messages.")
 @click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), help="Only messages in this state.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest first, at most this many.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest first, at most this many."
+)
 @with_appcontext
 def outbox_command(as_json: bool, status: str | None, limit: int) -> None:
     """List the outbox, newest first (รายการกล่องจดหมายออก)."""
@@ -60,8 +70,10 @@ def outbox_command(as_json: bool, status: str | None, limit: int) -> None:
         return
     for r in rows:
         sent = f" sent {r.sent_at:%Y-%m-%d %H:%M}Z" if r.sent_at else ""
-        click.echo(f"#{r.id} {r.status.value:<8} {r.kind:<14} {r.for_date} {r.recipient}  "
-                   f"attempts={r.attempts}{sent}  {r.subject}")
+        click.echo(
+            f"#{r.id} {r.status.value:<8} {r.kind:<14} {r.for_date} {r.recipient}  "
+            f"attempts={r.attempts}{sent}  {r.subject}"
+        )
         if r.last_error:
             click.echo(f"      last error: {r.last_error}")
 
@@ -88,7 +100,8 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         if report.stopped.startswith("LINE"):
             raise click.ClickException(
                 f"LINE ไม่ตอบหรือขอให้รอ จะลองใหม่ภายหลัง (LINE could not be reached or asked to wait; will retry): "
-                f"{report.stopped}")
+                f"{report.stopped}"
+            )
         raise click.ClickException(
             f"ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ จะลองใหม่ภายหลัง (could not reach the mail server; will retry): {report.stopped}"
         )
@@ -97,12 +110,19 @@ def deliver_command(now_text: str | None, limit: int) -> None:
 def _job_command(name: str, what: str, plan_path: str, queue_path: str):
     """`tracker remind` / `tracker digest`: one pass — queue what is due by --now, then deliver."""
 
-    @click.command(name, help=(
-        f"Queue the {what} due by --now (default: now), then deliver them; --dry-run only shows them. "
-        "Safe to run any number of times: nothing is queued twice."
-    ))
-    @click.option("--now", "now_text", metavar="ISO8601",
-                  help="Act as if it were this time (Bangkok when no zone is given), e.g. 2023-08-07T08:30.")
+    @click.command(
+        name,
+        help=(
+            f"Queue the {what} due by --now (default: now), then deliver them; --dry-run only shows them. "
+            "Safe to run any number of times: nothing is queued twice."
+        ),
+    )
+    @click.option(
+        "--now",
+        "now_text",
+        metavar="ISO8601",
+        help="Act as if it were this time (Bangkok when no zone is given), e.g. 2023-08-07T08:30.",
+    )
     @click.option("--dry-run", is_flag=True, help="Show what would be queued; write and send nothing.")
     @with_appcontext
     def command(now_text: str | None, dry_run: bool) -> None:
@@ -140,12 +160,16 @@ def _job_command(name: str, what: str, plan_path: str, queue_path: str):
 
 
 remind_command = _job_command(
-    "remind", "owners' reminders and escalations",
-    "tracker.notify.reminders.plan_reminders", "tracker.notify.reminders.queue_reminders",
+    "remind",
+    "owners' reminders and escalations",
+    "tracker.notify.reminders.plan_reminders",
+    "tracker.notify.reminders.queue_reminders",
 )
 digest_command = _job_command(
-    "digest", "weekly digests and monthly summaries",
-    "tracker.notify.digests.plan_digests", "tracker.notify.digests.queue_digests",
+    "digest",
+    "weekly digests and monthly summaries",
+    "tracker.notify.digests.plan_digests",
+    "tracker.notify.digests.queue_digests",
 )
 
 outbox_commands = [outbox_command, deliver_command, remind_command, digest_command]

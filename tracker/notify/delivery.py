@@ -33,6 +33,7 @@ returns it after the lease and it is sent again. That window (between the server
 our commit, milliseconds) is the only way to a duplicate, and the fixed
 Message-ID makes such a duplicate recognisable to mail clients.
 """
+
 from __future__ import annotations
 
 import logging
@@ -219,8 +220,11 @@ def finish_many(row_ids: list[int], sender_id: str, **values) -> list[int]:
     _commit_without_waiting_for_disk()
     stmt = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.sending,
-               OutboxMessage.claimed_by == sender_id)
+        .where(
+            OutboxMessage.id.in_(row_ids),
+            OutboxMessage.status == OutboxStatus.sending,
+            OutboxMessage.claimed_by == sender_id,
+        )
         .values(**values)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -228,19 +232,37 @@ def finish_many(row_ids: list[int], sender_id: str, **values) -> list[int]:
     held = list(db.session.execute(stmt).scalars())
     db.session.commit()
     if len(held) != len(row_ids):
-        log.warning("outbox %s: lease lost before the outcome was recorded (%s)",
-                    sorted(set(row_ids) - set(held)), values.get("status"))
+        log.warning(
+            "outbox %s: lease lost before the outcome was recorded (%s)",
+            sorted(set(row_ids) - set(held)),
+            values.get("status"),
+        )
     return held
 
 
 def _retry_or_fail(row: OutboxMessage, sender_id: str, now: datetime, error: str, report: DeliveryReport) -> None:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=attempts,
-                   last_error=f"{error} (gave up after {attempts} attempts)"):
+        if _finish(
+            row.id,
+            sender_id,
+            report,
+            status=OutboxStatus.failed,
+            attempts=attempts,
+            last_error=f"{error} (gave up after {attempts} attempts)",
+        ):
             report.failed.append(row.id)
-    elif _finish(row.id, sender_id, report, status=OutboxStatus.pending, attempts=attempts, last_error=error,
-                 next_attempt_at=now + backoff(attempts), claimed_by=None, claimed_at=None):
+    elif _finish(
+        row.id,
+        sender_id,
+        report,
+        status=OutboxStatus.pending,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=now + backoff(attempts),
+        claimed_by=None,
+        claimed_at=None,
+    ):
         report.retried.append(row.id)
 
 
@@ -257,8 +279,9 @@ def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
     return code, f"{code} {text}"
 
 
-def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id: str, now: datetime,
-              report: DeliveryReport) -> None:
+def _send_one(
+    connection: mail.TimeoutConnection, row: OutboxMessage, sender_id: str, now: datetime, report: DeliveryReport
+) -> None:
     """Send one claimed row and record the outcome; TransportError stops the batch."""
     try:
         message = mail.build_email(row)
@@ -267,8 +290,14 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         message.as_bytes()  # fail here, not half-way through the SMTP dialogue
     except (BadHeaderError, ValueError) as exc:
         # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
-        if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=row.attempts + 1,
-                   last_error=f"cannot build the message: {exc}"):
+        if _finish(
+            row.id,
+            sender_id,
+            report,
+            status=OutboxStatus.failed,
+            attempts=row.attempts + 1,
+            last_error=f"cannot build the message: {exc}",
+        ):
             report.failed.append(row.id)
         return
     try:
@@ -281,8 +310,9 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         if code is not None and 400 <= code < 500:
             _retry_or_fail(row, sender_id, now, error, report)
         else:
-            if _finish(row.id, sender_id, report, status=OutboxStatus.failed, attempts=row.attempts + 1,
-                       last_error=error):
+            if _finish(
+                row.id, sender_id, report, status=OutboxStatus.failed, attempts=row.attempts + 1, last_error=error
+            ):
                 report.failed.append(row.id)
         return
     except (smtplib.SMTPException, OSError) as exc:
@@ -291,8 +321,9 @@ def _send_one(connection: mail.TimeoutConnection, row: OutboxMessage, sender_id:
         _retry_or_fail(row, sender_id, now, error, report)
         raise TransportError(error) from exc
     # Sent is sent, lease or not: recorded either way, and counted.
-    _finish(row.id, sender_id, report, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now,
-            last_error=None)
+    _finish(
+        row.id, sender_id, report, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now, last_error=None
+    )
     report.sent.append(row.id)
 
 
@@ -345,9 +376,15 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
 
 def _log_pass(report: DeliveryReport) -> None:
     """One line per delivery pass, with its counts (DEBUG when there was nothing to do)."""
-    counts = {"sent": len(report.sent), "captured": len(report.captured), "retried": len(report.retried),
-              "failed": len(report.failed), "swept": len(report.swept), "fell_back": len(report.fell_back),
-              "lease_lost": len(report.lease_lost)}
+    counts = {
+        "sent": len(report.sent),
+        "captured": len(report.captured),
+        "retried": len(report.retried),
+        "failed": len(report.failed),
+        "swept": len(report.swept),
+        "fell_back": len(report.fell_back),
+        "lease_lost": len(report.lease_lost),
+    }
     log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "outbox delivery", extra=counts)
 
 
@@ -368,9 +405,15 @@ def sweep(now: datetime | None = None) -> list[int]:
         sa.update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < expired)
         .values(
-            status=sa.case((attempts >= MAX_ATTEMPTS, sa.literal(OutboxStatus.failed, status_type)),
-                           else_=sa.literal(OutboxStatus.pending, status_type)),
-            attempts=attempts, last_error=error, next_attempt_at=now, claimed_by=None, claimed_at=None,
+            status=sa.case(
+                (attempts >= MAX_ATTEMPTS, sa.literal(OutboxStatus.failed, status_type)),
+                else_=sa.literal(OutboxStatus.pending, status_type),
+            ),
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=now,
+            claimed_by=None,
+            claimed_at=None,
         )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -407,6 +450,16 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     row.claimed_by = None
     row.claimed_at = None
     row.line_retry_key = None  # a resend asked for by a person is a new LINE push
-    record(organization_id=row.organization_id, entity="outbox", entity_id=row.id, action="resend",
-           actor=actor, field="status", old=old_status, new=OutboxStatus.pending, note=old_error, at=now)
+    record(
+        organization_id=row.organization_id,
+        entity="outbox",
+        entity_id=row.id,
+        action="resend",
+        actor=actor,
+        field="status",
+        old=old_status,
+        new=OutboxStatus.pending,
+        note=old_error,
+        at=now,
+    )
     db.session.flush()

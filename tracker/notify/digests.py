@@ -24,6 +24,7 @@ The rules (issue 3 design; D = the Bangkok day of `now`):
 `plan_digests(now)` says what a pass would queue without writing (for
 --dry-run); `queue_digests(now)` queues it. The caller commits.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -187,7 +188,7 @@ class Snapshot:
 
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _recipients_where() -> list[sa.ColumnElement[bool]]:
@@ -242,8 +243,12 @@ class _History:
         for chunk in _chunks(sorted(organization_ids), 500):
             abouts = [about_org(i) for i in chunk]
             for about, recipient, for_date, created_at in db.session.execute(
-                sa.select(OutboxMessage.about, OutboxMessage.recipient, sa.func.max(OutboxMessage.for_date),
-                          sa.func.max(OutboxMessage.created_at))
+                sa.select(
+                    OutboxMessage.about,
+                    OutboxMessage.recipient,
+                    sa.func.max(OutboxMessage.for_date),
+                    sa.func.max(OutboxMessage.created_at),
+                )
                 .where(OutboxMessage.about.in_(abouts), OutboxMessage.kind == WEEKLY)
                 .group_by(OutboxMessage.about, OutboxMessage.recipient)
             ):
@@ -252,7 +257,8 @@ class _History:
                 tuple(row)
                 for row in db.session.execute(
                     sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
-                        OutboxMessage.about.in_(abouts), OutboxMessage.kind == MONTHLY,
+                        OutboxMessage.about.in_(abouts),
+                        OutboxMessage.kind == MONTHLY,
                         OutboxMessage.for_date == month_first,
                     )
                 )
@@ -285,12 +291,15 @@ def _plan_organizations(
             w = weekly_digest_date(user, rules[org_id], day)
             last = history.weekly.get((about, address))
             wants_weekly = (
-                w is not None and fire_date(w) <= day
+                w is not None
+                and fire_date(w) <= day
                 # Not "<= w": a digest for a later date (the person moved their
                 # weekday back) also counts, so a week never brings two.
                 and not (last is not None and last[0] > w - timedelta(days=7))
             )
-            wants_monthly = rules[org_id].monthly_summary and day >= month_first and (about, address) not in history.monthly
+            wants_monthly = (
+                rules[org_id].monthly_summary and day >= month_first and (about, address) not in history.monthly
+            )
             if wants_weekly or wants_monthly:
                 wanted.setdefault(org_id, []).append((user, address, w, wants_weekly, wants_monthly))
     if not wanted:
@@ -307,9 +316,14 @@ def _plan_organizations(
         about, org_rules = about_org(org.id), rules[org.id]
         for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
             context = dict(
-                thai_digits=user.thai_digits, org_name=org.name, day=day, recipient_name=user.display_name,
-                why=_why(user, history.heads.get(org.id, {})), unsubscribe_url=unsubscribe_url(user.id),
-                progress=snapshot.progress(), overdue=snapshot.overdue(),
+                thai_digits=user.thai_digits,
+                org_name=org.name,
+                day=day,
+                recipient_name=user.display_name,
+                why=_why(user, history.heads.get(org.id, {})),
+                unsubscribe_url=unsubscribe_url(user.id),
+                progress=snapshot.progress(),
+                overdue=snapshot.overdue(),
             )
             if wants_weekly:
                 assert w is not None
@@ -318,36 +332,74 @@ def _plan_organizations(
                 since = previous if previous is not None else now - timedelta(days=7)
                 lookahead_end = day + timedelta(days=org_rules.lookahead_days)
                 email = render_email(
-                    "digest_weekly", **context, lookahead_days=org_rules.lookahead_days,
+                    "digest_weekly",
+                    **context,
+                    lookahead_days=org_rules.lookahead_days,
                     due_soon=snapshot.due_between(day, lookahead_end),
                     completed=snapshot.completed_since(since, now),
-                    since=since, first_digest=previous is None,
+                    since=since,
+                    first_digest=previous is None,
                 )
-                planned += _messages(router, org, about, WEEKLY, w, address, user, email, dict(
-                    context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)))
+                planned += _messages(
+                    router,
+                    org,
+                    about,
+                    WEEKLY,
+                    w,
+                    address,
+                    user,
+                    email,
+                    dict(context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)),
+                )
             if wants_monthly:
                 this_month = day.replace(day=1)
                 previous_month_end = this_month - timedelta(days=1)
                 previous_month = previous_month_end.replace(day=1)
                 month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
                 email = render_email(
-                    "digest_monthly", **context, month=this_month, previous_month=previous_month,
+                    "digest_monthly",
+                    **context,
+                    month=this_month,
+                    previous_month=previous_month,
                     due_this_month=snapshot.due_between(day, month_end),
                     completed=snapshot.completed_during(previous_month, previous_month_end),
                 )
-                planned += _messages(router, org, about, MONTHLY, month_first, address, user, email, dict(
-                    context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)))
+                planned += _messages(
+                    router,
+                    org,
+                    about,
+                    MONTHLY,
+                    month_first,
+                    address,
+                    user,
+                    email,
+                    dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
+                )
     return planned
 
 
 def _messages(
-    router: Router, org: Organization, about: str, kind: str, for_date: date, address: str, user: User,
-    email: RenderedEmail, line_context: dict,
+    router: Router,
+    org: Organization,
+    about: str,
+    kind: str,
+    for_date: date,
+    address: str,
+    user: User,
+    email: RenderedEmail,
+    line_context: dict,
 ) -> list[PlannedMessage]:
     """The digest on each channel the person chose for digests (email first)."""
     message = PlannedMessage(
-        organization_id=org.id, about=about, kind=kind, for_date=for_date, recipient=address,
-        recipient_name=user.display_name, user_id=user.id, subject=email.subject, body_text=email.text,
+        organization_id=org.id,
+        about=about,
+        kind=kind,
+        for_date=for_date,
+        recipient=address,
+        recipient_name=user.display_name,
+        user_id=user.id,
+        subject=email.subject,
+        body_text=email.text,
         body_html=email.html,
     )
     planned = []
@@ -367,21 +419,47 @@ def digest_flex(context: dict) -> dict:
     d = formatters(context.get("thai_digits", False))
     n = d["n"]
     rows: list[dict] = [
-        {"type": "text", "text": f"{p.title}: {n(p.done)}/{n(p.total)} ({n(p.percent)}%)", "wrap": True,
-         "size": "sm"} for p in context["progress"]]
-    rows.append({"type": "text", "text": f"เลยกำหนด {n(len(context['overdue']))} รายการ · "
-                                         f"ครบกำหนดเร็ว ๆ นี้ {n(len(context['upcoming']))} รายการ",
-                 "wrap": True, "size": "sm", "color": "#B42318" if context["overdue"] else "#344054"})
+        {"type": "text", "text": f"{p.title}: {n(p.done)}/{n(p.total)} ({n(p.percent)}%)", "wrap": True, "size": "sm"}
+        for p in context["progress"]
+    ]
+    rows.append(
+        {
+            "type": "text",
+            "text": f"เลยกำหนด {n(len(context['overdue']))} รายการ · "
+            f"ครบกำหนดเร็ว ๆ นี้ {n(len(context['upcoming']))} รายการ",
+            "wrap": True,
+            "size": "sm",
+            "color": "#B42318" if context["overdue"] else "#344054",
+        }
+    )
     return {
         "type": "bubble",
-        "header": {"type": "box", "layout": "vertical", "contents": [
-            {"type": "text", "text": context["title"], "weight": "bold", "wrap": True},
-            {"type": "text", "text": f"{context['org_name']} · {d['d'](context['day'])}", "size": "xs",
-             "color": "#667085", "wrap": True}]},
+        "header": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {"type": "text", "text": context["title"], "weight": "bold", "wrap": True},
+                {
+                    "type": "text",
+                    "text": f"{context['org_name']} · {d['d'](context['day'])}",
+                    "size": "xs",
+                    "color": "#667085",
+                    "wrap": True,
+                },
+            ],
+        },
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
-        "footer": {"type": "box", "layout": "vertical", "contents": [
-            {"type": "button", "style": "primary", "action": {"type": "uri", "label": "เปิดภาพรวม",
-                                                               "uri": page_links()["home_url"]}}]},
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "action": {"type": "uri", "label": "เปิดภาพรวม", "uri": page_links()["home_url"]},
+                }
+            ],
+        },
     }
 
 

@@ -16,6 +16,7 @@ delete the workaround and its test (docs/notes.md, "Flask-Mail 0.10.0").
    between two encoded-words: long Thai display names arrive with spaces
    inside words. `Message` writes them as encoded (`refold_source="none"`).
 """
+
 from __future__ import annotations
 
 import smtplib

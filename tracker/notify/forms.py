@@ -1,6 +1,7 @@
 """The notification pages' forms: the organization's rules (admins) and a
 person's digest preferences. The forms read numbers, days and a time of day;
 which values are allowed stays the rules service's (`rules.validate_rules`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,7 +20,8 @@ _NOT_A_NUMBER = "%(label)s: “%%(value)s” ไม่ใช่ตัวเล�
 
 def _weekday_choices(blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank)] + [
-        SelectChoice(str(i), localize(f"{WEEKDAYS[i]} ({WEEKDAYS_EN[i]})")) for i in range(7)]
+        SelectChoice(str(i), localize(f"{WEEKDAYS[i]} ({WEEKDAYS_EN[i]})")) for i in range(7)
+    ]
 
 
 class WeekdayField(SelectField):
@@ -53,34 +55,55 @@ class WeekdayField(SelectField):
 
 
 class RulesForm(Form):
-    days_before = StringField(_l("แจ้งล่วงหน้ากี่วันทำการก่อนครบกำหนด (business days before the due date)"),
-                              description=_l("คั่นด้วยจุลภาค เช่น 7,1 เว้นว่างได้หากไม่ต้องการแจ้งล่วงหน้า (comma separated, e.g. 7,1; empty: none)"),
-                              render_kw={"inputmode": "numeric"})
+    days_before = StringField(
+        _l("แจ้งล่วงหน้ากี่วันทำการก่อนครบกำหนด (business days before the due date)"),
+        description=_l("คั่นด้วยจุลภาค เช่น 7,1 เว้นว่างได้หากไม่ต้องการแจ้งล่วงหน้า (comma separated, e.g. 7,1; empty: none)"),
+        render_kw={"inputmode": "numeric"},
+    )
     remind_on_due_date = BooleanField(_l("แจ้งในวันครบกำหนด (on the due date)"))
-    overdue_weekday = WeekdayField(_l("แจ้งซ้ำทุกสัปดาห์เมื่อเลยกำหนด (weekly while overdue)"), blank=_l("ไม่แจ้งซ้ำ (off)"),
-                                   service_label="วันแจ้งงานที่เลยกำหนด (overdue reminder day)")
+    overdue_weekday = WeekdayField(
+        _l("แจ้งซ้ำทุกสัปดาห์เมื่อเลยกำหนด (weekly while overdue)"),
+        blank=_l("ไม่แจ้งซ้ำ (off)"),
+        service_label="วันแจ้งงานที่เลยกำหนด (overdue reminder day)",
+    )
     escalate_after_days = WholeNumberField(
         _l("แจ้งหัวหน้าหน่วยงานเมื่อเลยกำหนดเกินกี่วัน (escalate to the head after … days)"),
         description=_l("เว้นว่างหากไม่ต้องการแจ้งหัวหน้า (empty: off)"),
-        not_a_number=_NOT_A_NUMBER % {"label": "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)"})
-    digest_weekday = WeekdayField(_l("วันส่งสรุปประจำสัปดาห์ (weekly digest day)"), blank=_l("ไม่ส่ง (off)"),
-                                  service_label="วันส่งสรุปประจำสัปดาห์ (weekly digest day)",
-                                  description=_l("ผู้ใช้แต่ละคนเลือกวันของตนเองได้ที่หน้าตั้งค่า (each person may choose another day)"))
+        not_a_number=_NOT_A_NUMBER % {"label": "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)"},
+    )
+    digest_weekday = WeekdayField(
+        _l("วันส่งสรุปประจำสัปดาห์ (weekly digest day)"),
+        blank=_l("ไม่ส่ง (off)"),
+        service_label="วันส่งสรุปประจำสัปดาห์ (weekly digest day)",
+        description=_l("ผู้ใช้แต่ละคนเลือกวันของตนเองได้ที่หน้าตั้งค่า (each person may choose another day)"),
+    )
     monthly_summary = BooleanField(_l("ส่งสรุปประจำเดือนในวันทำการแรกของเดือน (monthly summary on the first business day)"))
     lookahead_days = WholeNumberField(
-        _l("สรุปงานที่จะครบกำหนดภายในกี่วัน (list steps due within … days)"), render_kw={"required": True},
-        not_a_number=_NOT_A_NUMBER % {"label": "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)"})
-    send_after = StringField(_l("เริ่มส่งอีเมลตั้งแต่เวลา (send from, Bangkok time)"), render_kw={"placeholder": "08:00"},
-                             description=_l("รูปแบบ ชั่วโมง:นาที เช่น 08:00 (hours:minutes)"))
+        _l("สรุปงานที่จะครบกำหนดภายในกี่วัน (list steps due within … days)"),
+        render_kw={"required": True},
+        not_a_number=_NOT_A_NUMBER % {"label": "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)"},
+    )
+    send_after = StringField(
+        _l("เริ่มส่งอีเมลตั้งแต่เวลา (send from, Bangkok time)"),
+        render_kw={"placeholder": "08:00"},
+        description=_l("รูปแบบ ชั่วโมง:นาที เช่น 08:00 (hours:minutes)"),
+    )
 
     @classmethod
     def of(cls, rules: Any) -> RulesForm:
-        return cls(formdata=None, data={
-            "days_before": rules.days_before, "remind_on_due_date": rules.remind_on_due_date,
-            "overdue_weekday": rules.overdue_weekday, "escalate_after_days": rules.escalate_after_days,
-            "digest_weekday": rules.digest_weekday, "monthly_summary": rules.monthly_summary,
-            "lookahead_days": rules.lookahead_days, "send_after": minutes_label(rules.send_after_minutes),
-        })
+        return cls(
+            formdata=None,
+            data={
+                "days_before": rules.days_before,
+                "remind_on_due_date": rules.remind_on_due_date,
+                "overdue_weekday": rules.overdue_weekday,
+                "escalate_after_days": rules.escalate_after_days,
+                "digest_weekday": rules.digest_weekday,
+                "monthly_summary": rules.monthly_summary,
+                "lookahead_days": rules.lookahead_days,
+                "send_after": minutes_label(rules.send_after_minutes),
+            },
+        )
 
     def validate_lookahead_days(self, field: Field) -> None:
         if field.data is None:
@@ -90,15 +113,28 @@ class RulesForm(Form):
         try:
             self.send_after_minutes = parse_time_of_day(field.data or "")
         except ValueError:
-            raise ValidationError(localize(
-                f"เวลาเริ่มส่งอีเมล: “{(field.data or '')[:20]}” ต้องเป็นเวลา เช่น 08:00 "
-                "(send from must be a time such as 08:00)")) from None
+            raise ValidationError(
+                localize(
+                    f"เวลาเริ่มส่งอีเมล: “{(field.data or '')[:20]}” ต้องเป็นเวลา เช่น 08:00 "
+                    "(send from must be a time such as 08:00)"
+                )
+            ) from None
 
     def values(self) -> dict[str, Any]:
         """The typed values for `rules.update_rules`, leaving out any field this form refused."""
-        values = {name: self[name].data for name in (
-            "days_before", "remind_on_due_date", "overdue_weekday", "escalate_after_days", "digest_weekday",
-            "monthly_summary", "lookahead_days") if not self[name].errors}
+        values = {
+            name: self[name].data
+            for name in (
+                "days_before",
+                "remind_on_due_date",
+                "overdue_weekday",
+                "escalate_after_days",
+                "digest_weekday",
+                "monthly_summary",
+                "lookahead_days",
+            )
+            if not self[name].errors
+        }
         values["days_before"] = values.get("days_before") or ""
         if not self.send_after.errors and hasattr(self, "send_after_minutes"):
             values["send_after_minutes"] = self.send_after_minutes
@@ -107,15 +143,17 @@ class RulesForm(Form):
 
 class PreferencesForm(Form):
     digest_enabled = BooleanField(_l("รับสรุปทางอีเมล (receive digests)"))
-    digest_weekday = SelectField(_l("วันรับสรุปประจำสัปดาห์ (weekly digest day)"),
-                                 invalid_choice_message=_l("วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)"))
+    digest_weekday = SelectField(
+        _l("วันรับสรุปประจำสัปดาห์ (weekly digest day)"),
+        invalid_choice_message=_l("วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)"),
+    )
 
     def __init__(self, *args: Any, org_weekday: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.digest_weekday.choices = _weekday_choices(
-            _("ตามที่องค์กรกำหนด: %(day)s (organization default)", day=localize(org_weekday)))
+            _("ตามที่องค์กรกำหนด: %(day)s (organization default)", day=localize(org_weekday))
+        )
 
     @property
     def weekday(self) -> int | None:
         return int(self.digest_weekday.data) if self.digest_weekday.data else None
-

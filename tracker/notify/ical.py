@@ -4,6 +4,7 @@ Written by hand: the format is small, and the two details clients are picky
 about are handled here — CRLF line ends with lines folded at 75 octets
 without splitting a UTF-8 character, and escaped text values.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -19,8 +20,12 @@ from ..thaidate import format_date
 
 def escape_text(value: str) -> str:
     return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
     )
 
 
@@ -61,7 +66,9 @@ def feed_steps(*, department_ids: Iterable[int] = (), assignee_id: int | None = 
         return []
     query = (
         sa.select(Step)
-        .join(Step.measure).join(Measure.weakness).join(Weakness.plan)
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .join(Weakness.plan)
         .where(sa.or_(*conditions), Plan.status == PlanStatus.active, Step.status != StepStatus.cancelled)
         .options(
             selectinload(Step.measure).selectinload(Measure.weakness).selectinload(Weakness.measures),

@@ -15,6 +15,7 @@ Flask-Mail reads its settings once, at `init_app`; the sender reads
 `current_app.config` at each delivery instead (`settings()`), so a configured
 server is used without a restart and tests can point the app at a sink.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,10 +59,12 @@ def settings(app: Flask | None = None):
 def describe_error(exc: BaseException) -> str:
     """A transport error as the outbox shows it; a failed certificate check says what to do."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
-                f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
-                f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
-                f"for a private CA set TRACKER_MAIL_CA_FILE)")
+        return (
+            f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
+            f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
+            f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
+            f"for a private CA set TRACKER_MAIL_CA_FILE)"
+        )
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -97,8 +100,9 @@ class TimeoutConnection(adapter.Connection):
         except (smtplib.SMTPException, OSError):
             host.close()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close(broken=exc_type is not None)
 
 

@@ -1,4 +1,5 @@
 """Reminder rules, the mail outbox, and what each message covered."""
+
 from __future__ import annotations
 
 import enum
@@ -17,9 +18,7 @@ class NotificationRules(Model):
     __tablename__ = "notification_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
-    )
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
     #: Business days before the due date on which owners are reminded, e.g. "7,1"
     days_before: Mapped[str] = mapped_column(sa.String(64), default="7,1")
     remind_on_due_date: Mapped[bool] = mapped_column(default=True)
@@ -42,17 +41,20 @@ class NotificationRules(Model):
 
 
 class OutboxStatus(str, enum.Enum):
-    pending = "pending"      #: waiting to be sent (maybe after a back-off)
-    sending = "sending"      #: claimed by a sender; a sweeper frees it if the sender died
+    pending = "pending"  #: waiting to be sent (maybe after a back-off)
+    sending = "sending"  #: claimed by a sender; a sweeper frees it if the sender died
     sent = "sent"
-    failed = "failed"        #: permanent failure; last_error says why; an admin may resend
-    captured = "captured"    #: no mail server configured: kept here for reading, not sent
+    failed = "failed"  #: permanent failure; last_error says why; an admin may resend
+    captured = "captured"  #: no mail server configured: kept here for reading, not sent
 
     @property
     def label(self) -> str:
         return {
-            "pending": "รอส่ง", "sending": "กำลังส่ง", "sent": "ส่งแล้ว",
-            "failed": "ส่งไม่สำเร็จ", "captured": "เก็บไว้ (ไม่ได้ตั้งค่าเมล)",
+            "pending": "รอส่ง",
+            "sending": "กำลังส่ง",
+            "sent": "ส่งแล้ว",
+            "failed": "ส่งไม่สำเร็จ",
+            "captured": "เก็บไว้ (ไม่ได้ตั้งค่าเมล)",
         }[self.value]
 
 

@@ -4,6 +4,7 @@ Queueing is idempotent: `enqueue` inserts with ON CONFLICT DO NOTHING on the
 key (about, kind, for_date, recipient, channel), so any number of schedulers computing
 the same day create each message once. Delivery lives in `delivery.py`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,7 @@ def _insert(table):
     raise RuntimeError(f"unsupported database {dialect}")
 
 
-def message_id_for(about: str, kind: str, for_date: date, recipient: str, domain: str,
-                   channel: str = "email") -> str:
+def message_id_for(about: str, kind: str, for_date: date, recipient: str, domain: str, channel: str = "email") -> str:
     """A Message-ID fixed by the key: the same message always has the same id."""
     key = f"{about}|{kind}|{for_date.isoformat()}|{recipient}"
     if channel != "email":  # email ids stay what they were before LINE existed
@@ -77,11 +77,24 @@ def enqueue(
     recipient = recipient.strip().lower()
     now = now or utcnow()
     values = dict(
-        organization_id=organization_id, about=about, kind=kind, for_date=for_date, recipient=recipient,
-        recipient_name=recipient_name, user_id=user_id, subject=subject, body_text=body_text,
-        body_html=body_html, message_id=message_id_for(about, kind, for_date, recipient, domain, channel),
-        status=OutboxStatus.pending, attempts=0,
-        next_attempt_at=now, created_at=now, channel=channel, line_to=line_to, line_messages=line_messages,
+        organization_id=organization_id,
+        about=about,
+        kind=kind,
+        for_date=for_date,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        user_id=user_id,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=message_id_for(about, kind, for_date, recipient, domain, channel),
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        channel=channel,
+        line_to=line_to,
+        line_messages=line_messages,
     )
     stmt = (
         _insert(OutboxMessage.__table__)
@@ -93,14 +106,22 @@ def enqueue(
     if new_id is None:
         return None
     if items:
-        item_stmt = (
-            _insert(OutboxItem.__table__)
-            .on_conflict_do_nothing(index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"])
+        item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
+            index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
         )
         db.session.execute(
             item_stmt,
-            [dict(message_id=new_id, recipient=recipient, step_id=i.step_id, reason=i.reason,
-                  trigger_date=i.trigger_date, due_date=i.due_date) for i in items],
+            [
+                dict(
+                    message_id=new_id,
+                    recipient=recipient,
+                    step_id=i.step_id,
+                    reason=i.reason,
+                    trigger_date=i.trigger_date,
+                    due_date=i.due_date,
+                )
+                for i in items
+            ],
         )
     return db.session.get(OutboxMessage, new_id)
 
@@ -110,8 +131,9 @@ ENQUEUE_BATCH = 500
 KEY = ("about", "kind", "for_date", "recipient", "channel")
 
 
-def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: datetime | None = None
-                 ) -> list[OutboxMessage]:
+def enqueue_many(
+    messages: list[dict], *, domain: str = "tracker.local", now: datetime | None = None
+) -> list[OutboxMessage]:
     """`enqueue` for many messages: each dict holds enqueue's keyword arguments.
 
     A few statements per ENQUEUE_BATCH messages instead of three per message
@@ -132,22 +154,39 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
     won: dict[tuple, int] = {}
     items: list[dict] = []
     for start in range(0, len(messages), ENQUEUE_BATCH):
-        batch = messages[start:start + ENQUEUE_BATCH]
+        batch = messages[start : start + ENQUEUE_BATCH]
         values = []
         for m in batch:
             recipient = m["recipient"].strip().lower()
-            values.append(dict(
-                organization_id=m.get("organization_id"), about=m["about"], kind=m["kind"],
-                for_date=m["for_date"], recipient=recipient, recipient_name=m.get("recipient_name", ""),
-                user_id=m.get("user_id"), subject=m["subject"], body_text=m["body_text"],
-                body_html=m["body_html"],
-                message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain,
-                                          m.get("channel", "email")),
-                status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now,
-                claimed_by=None, claimed_at=None, sent_at=None, last_error=None,
-                channel=m.get("channel", "email"), line_to=m.get("line_to"), line_messages=m.get("line_messages"),
-                line_retry_key=None,
-            ))
+            values.append(
+                dict(
+                    organization_id=m.get("organization_id"),
+                    about=m["about"],
+                    kind=m["kind"],
+                    for_date=m["for_date"],
+                    recipient=recipient,
+                    recipient_name=m.get("recipient_name", ""),
+                    user_id=m.get("user_id"),
+                    subject=m["subject"],
+                    body_text=m["body_text"],
+                    body_html=m["body_html"],
+                    message_id=message_id_for(
+                        m["about"], m["kind"], m["for_date"], recipient, domain, m.get("channel", "email")
+                    ),
+                    status=OutboxStatus.pending,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    claimed_by=None,
+                    claimed_at=None,
+                    sent_at=None,
+                    last_error=None,
+                    channel=m.get("channel", "email"),
+                    line_to=m.get("line_to"),
+                    line_messages=m.get("line_messages"),
+                    line_retry_key=None,
+                )
+            )
         created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt, values)}
         for m, v in zip(batch, values):
             key = tuple(v[k] for k in KEY)
@@ -155,20 +194,33 @@ def enqueue_many(messages: list[dict], *, domain: str = "tracker.local", now: da
             if new_id is None:
                 continue
             won[key] = new_id
-            items += [dict(message_id=new_id, recipient=v["recipient"], step_id=i.step_id, reason=i.reason,
-                           trigger_date=i.trigger_date, due_date=i.due_date) for i in m.get("items", ())]
+            items += [
+                dict(
+                    message_id=new_id,
+                    recipient=v["recipient"],
+                    step_id=i.step_id,
+                    reason=i.reason,
+                    trigger_date=i.trigger_date,
+                    due_date=i.due_date,
+                )
+                for i in m.get("items", ())
+            ]
     if items:
         item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
             index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
         )
         for start in range(0, len(items), 5000):
-            db.session.execute(item_stmt, items[start:start + 5000])
+            db.session.execute(item_stmt, items[start : start + 5000])
     ids = list(won.values())
     by_id: dict[int, OutboxMessage] = {}
     # The bodies stay in the database until something reads them: a national
     # pass holds thousands of messages of several kilobytes.
     lazy_bodies = (sa.orm.defer(OutboxMessage.body_text), sa.orm.defer(OutboxMessage.body_html))
     for start in range(0, len(ids), 5000):
-        by_id.update((m.id, m) for m in db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start:start + 5000])).options(*lazy_bodies)))
+        by_id.update(
+            (m.id, m)
+            for m in db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start : start + 5000])).options(*lazy_bodies)
+            )
+        )
     return [by_id[i] for i in ids]

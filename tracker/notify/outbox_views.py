@@ -4,6 +4,7 @@ Admins only, and only their own organization's messages (another
 organization's message is a 404, never a leak). A message is shown from the
 same email object that is sent, so what an admin reads is what went out.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,16 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 PER_PAGE = 50
 
 KIND_LABELS = {
-    "reminder": "แจ้งเตือนขั้นตอน", "escalation": "แจ้งหัวหน้าหน่วยงาน",
-    "digest_weekly": "สรุปประจำสัปดาห์", "digest_monthly": "สรุปประจำเดือน",
+    "reminder": "แจ้งเตือนขั้นตอน",
+    "escalation": "แจ้งหัวหน้าหน่วยงาน",
+    "digest_weekly": "สรุปประจำสัปดาห์",
+    "digest_monthly": "สรุปประจำเดือน",
 }
 
 
 REASON_LABELS = {
-    "due": "ครบกำหนดวันนี้ (due today)", "overdue": "เลยกำหนด (overdue)",
+    "due": "ครบกำหนดวันนี้ (due today)",
+    "overdue": "เลยกำหนด (overdue)",
     "escalation": "เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน (escalation)",
 }
 
@@ -51,9 +55,12 @@ bp.before_request(admin_pages_guard)
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"kind_label": lambda k: i18n.translate(KIND_LABELS[k]) if k in KIND_LABELS else k,
-            "reason_label": reason_label,
-            "statuses": list(OutboxStatus), "server_configured": mail.server_configured()}
+    return {
+        "kind_label": lambda k: i18n.translate(KIND_LABELS[k]) if k in KIND_LABELS else k,
+        "reason_label": reason_label,
+        "statuses": list(OutboxStatus),
+        "server_configured": mail.server_configured(),
+    }
 
 
 def _own_message(message_id: int) -> OutboxMessage:
@@ -77,14 +84,30 @@ def index():
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     if q:
-        query = query.where(sa.or_(*(contains(column, q) for column in (
-            OutboxMessage.recipient, OutboxMessage.recipient_name, OutboxMessage.subject))))
+        query = query.where(
+            sa.or_(
+                *(
+                    contains(column, q)
+                    for column in (OutboxMessage.recipient, OutboxMessage.recipient_name, OutboxMessage.subject)
+                )
+            )
+        )
     messages = paginate(query, page, PER_PAGE)
-    counts = dict(db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).where(own).group_by(OutboxMessage.status)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).where(own).group_by(OutboxMessage.status)
+        ).all()
+    )
     list_args = {k: v for k, v in {"status": status.value if status else None, "q": q}.items() if v}
-    return render_template("outbox/index.html", messages=messages, status=status, counts=counts, q=q,
-                           list_args=list_args, line=_line_month(current_user.organization_id))
+    return render_template(
+        "outbox/index.html",
+        messages=messages,
+        status=status,
+        counts=counts,
+        q=q,
+        list_args=list_args,
+        line=_line_month(current_user.organization_id),
+    )
 
 
 def _line_month(organization_id: int) -> dict | None:
@@ -104,18 +127,24 @@ def show(message_id: int):
     row = _own_message(message_id)
     shown = ("from", "to", "subject", "date", "message-id", "list-unsubscribe")
     headers = [(name, value) for name, value in mail.build_email(row).decoded_headers() if name.lower() in shown]
-    steps = {s.id: s for s in db.session.scalars(
-        sa.select(Step).where(Step.id.in_([i.step_id for i in row.items])))}
+    steps = {s.id: s for s in db.session.scalars(sa.select(Step).where(Step.id.in_([i.step_id for i in row.items])))}
     line_texts = [m.get("text") or m.get("altText", "") for m in json.loads(row.line_messages or "[]")]
-    return render_template("outbox/show.html", row=row, headers=headers, steps=steps,
-                           resendable=row.status in RESENDABLE, line_texts=line_texts)
+    return render_template(
+        "outbox/show.html",
+        row=row,
+        headers=headers,
+        steps=steps,
+        resendable=row.status in RESENDABLE,
+        line_texts=line_texts,
+    )
 
 
 @bp.get("/<int:message_id>.eml")
 def download(message_id: int):
     row = _own_message(message_id)
     return Response(
-        mail.build_email(row).as_bytes(), mimetype="message/rfc822",
+        mail.build_email(row).as_bytes(),
+        mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="outbox-{row.id}.eml"'},
     )
 

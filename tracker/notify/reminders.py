@@ -28,6 +28,7 @@ Jobs are plain functions of `now`: `plan_reminders(now)` says what a pass
 would queue without writing (for --dry-run); `queue_reminders(now)` queues
 it. Both need an app context; the caller commits.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -187,7 +188,7 @@ IN_CHUNK = 5000
 
 def _chunks(ids: list, size: int = IN_CHUNK):
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 def reminder_horizon(rules: NotificationRules, day: date) -> date:
@@ -247,7 +248,10 @@ def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
     for chunk in _chunks(sorted(step_ids)):
         rows = db.session.execute(
             sa.select(
-                OutboxItem.recipient, OutboxItem.step_id, OutboxItem.reason, OutboxItem.trigger_date,
+                OutboxItem.recipient,
+                OutboxItem.step_id,
+                OutboxItem.reason,
+                OutboxItem.trigger_date,
                 OutboxItem.due_date,
             ).where(OutboxItem.step_id.in_(chunk))
         )
@@ -303,8 +307,9 @@ def _plan_organizations(
     given = _given([s.id for s, _o in reminded])
     recipients: dict[int, _Recipients] = defaultdict(_Recipients)
 
-    def give(org_id: int, address: str, name: str, user: User | None, why: str, step: Step, reason: str,
-             when: date) -> None:
+    def give(
+        org_id: int, address: str, name: str, user: User | None, why: str, step: Step, reason: str, when: date
+    ) -> None:
         if (address, step.id, reason, when, step.due_date) in given:
             return
         r = recipients[org_id].get(address, name, user)
@@ -321,8 +326,7 @@ def _plan_organizations(
             address = _address(head.email)
             if address:
                 why = (
-                    f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน "
-                    f"{org_rules.escalate_after_days} วัน"
+                    f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน {org_rules.escalate_after_days} วัน"
                 )
                 give(org_id, address, head.display_name, head, why, step, ESCALATION, trigger.date)
 
@@ -341,8 +345,9 @@ def _plan_organizations(
     return planned
 
 
-def _route(router: Router, org: Organization, about: str, address: str, r: Recipient, day: date
-           ) -> list[PlannedMessage]:
+def _route(
+    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date
+) -> list[PlannedMessage]:
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
     user_id = r.user.id if r.user else None
@@ -356,9 +361,17 @@ def _route(router: Router, org: Organization, about: str, address: str, r: Recip
         part = replace(r, items=by_channel[channel])
         email = render_reminder(org, part, day)
         message = PlannedMessage(
-            organization_id=org.id, about=about, kind=KIND, for_date=day, recipient=address,
-            recipient_name=r.name, user_id=user_id, subject=email.subject, body_text=email.text,
-            body_html=email.html, items=tuple(item for _s, item in part.items),
+            organization_id=org.id,
+            about=about,
+            kind=KIND,
+            for_date=day,
+            recipient=address,
+            recipient_name=r.name,
+            user_id=user_id,
+            subject=email.subject,
+            body_text=email.text,
+            body_html=email.html,
+            items=tuple(item for _s, item in part.items),
         )
         if channel == LINE:
             line_to = router.line_to(org.id, user_id)
@@ -392,8 +405,14 @@ def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail
     return render_email(
         "reminder",
         thai_digits=bool(r.user and r.user.thai_digits),
-        org_name=org.name, day=day, recipient_name=r.name, count=count, why=r.why,
-        overdue=lines["overdue"], due_today=lines["due"], upcoming=lines["before"],
+        org_name=org.name,
+        day=day,
+        recipient_name=r.name,
+        count=count,
+        why=r.why,
+        overdue=lines["overdue"],
+        due_today=lines["due"],
+        upcoming=lines["before"],
         escalated=lines[ESCALATION],
     )
 
@@ -402,8 +421,15 @@ def render_line_reminder(org: Organization, r: Recipient, day: date) -> str:
     """The same reminder as a short LINE text: each step, its due date (BE) and its link."""
     lines, count = _sections(r, day)
     return render_line(
-        "reminder", thai_digits=bool(r.user and r.user.thai_digits), org_name=org.name, day=day, count=count,
-        overdue=lines["overdue"], due_today=lines["due"], upcoming=lines["before"], escalated=lines[ESCALATION],
+        "reminder",
+        thai_digits=bool(r.user and r.user.thai_digits),
+        org_name=org.name,
+        day=day,
+        count=count,
+        overdue=lines["overdue"],
+        due_today=lines["due"],
+        upcoming=lines["before"],
+        escalated=lines[ESCALATION],
     )
 
 
@@ -412,10 +438,14 @@ def render_line_reminder(org: Organization, r: Recipient, day: date) -> str:
 
 def organizations_with_active_plans() -> list[int]:
     """Ids of the organizations with an active plan, in order."""
-    return list(db.session.scalars(
-        sa.select(Plan.organization_id).where(Plan.status == PlanStatus.active).distinct()
-        .order_by(Plan.organization_id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Plan.organization_id)
+            .where(Plan.status == PlanStatus.active)
+            .distinct()
+            .order_by(Plan.organization_id)
+        )
+    )
 
 
 def organizations(ids: list[int]) -> dict[int, Organization]:

@@ -11,6 +11,7 @@ logged in when a job runs. Dates (Buddhist Era) and numbers follow the
 recipient's own Thai-digit preference through the `d()` and `n()` helpers.
 Links are absolute, from TRACKER_BASE_URL (`tracker.links`).
 """
+
 from __future__ import annotations
 
 import re
@@ -120,7 +121,7 @@ def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     values = {**page_links(), **formatters(thai_digits), **context}
     text = _tidy_text(current_app.jinja_env.get_template(f"line/messages/{name}.txt").render(values)).strip()
     if len(text) > LINE_TEXT_LIMIT:
-        text = text[:LINE_TEXT_LIMIT - 1] + "…"
+        text = text[: LINE_TEXT_LIMIT - 1] + "…"
     return text
 
 
@@ -129,10 +130,12 @@ def line_message(planned: PlannedMessage, line_to: str, text: str, flex: dict | 
     import dataclasses
     import json
 
-    message = {"type": "text", "text": text} if flex is None else {
-        "type": "flex", "altText": text[:400], "contents": flex}
-    return dataclasses.replace(planned, channel="line", line_to=line_to,
-                               line_messages=json.dumps([message], ensure_ascii=False))
+    message = (
+        {"type": "text", "text": text} if flex is None else {"type": "flex", "altText": text[:400], "contents": flex}
+    )
+    return dataclasses.replace(
+        planned, channel="line", line_to=line_to, line_messages=json.dumps([message], ensure_ascii=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,14 @@ def step_line(step: Step, day: date) -> StepLine:
     """The step as seen on `day` (days late, business days left)."""
     due = step.due_date
     return StepLine(
-        step_id=step.id, order=step.order, measure_number=step.measure.number, title=step.title,
+        step_id=step.id,
+        order=step.order,
+        measure_number=step.measure.number,
+        title=step.title,
         department=step.owner_department.name if step.owner_department else "",
-        assignee=step.assignee.display_name if step.assignee else "", due=due, url=step_url(step.id),
+        assignee=step.assignee.display_name if step.assignee else "",
+        due=due,
+        url=step_url(step.id),
         days_late=max(0, (day - due).days),
         business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
         due_on_holiday=not thaidate.is_business_day(due),
@@ -178,10 +186,22 @@ def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[Outbox
     """Queue planned messages; returns those actually created (a key already
     queued by another pass or process is skipped). Flushes; the caller commits."""
     messages = [
-        dict(organization_id=p.organization_id, about=p.about, kind=p.kind, for_date=p.for_date,
-             recipient=p.recipient, subject=p.subject, body_text=p.body_text, body_html=p.body_html,
-             recipient_name=p.recipient_name, user_id=p.user_id, items=p.items, channel=p.channel,
-             line_to=p.line_to, line_messages=p.line_messages)
+        dict(
+            organization_id=p.organization_id,
+            about=p.about,
+            kind=p.kind,
+            for_date=p.for_date,
+            recipient=p.recipient,
+            subject=p.subject,
+            body_text=p.body_text,
+            body_html=p.body_html,
+            recipient_name=p.recipient_name,
+            user_id=p.user_id,
+            items=p.items,
+            channel=p.channel,
+            line_to=p.line_to,
+            line_messages=p.line_messages,
+        )
         for p in planned
     ]
     return enqueue_many(messages, domain=mail_domain(), now=now)

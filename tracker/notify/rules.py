@@ -6,6 +6,7 @@ write: an organization without a row gets the defaults (a transient object).
 The admin page creates the row on first save (`update_rules`). Services flush,
 never commit; every change is journaled.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -68,12 +69,14 @@ def default_rules(organization_id: int) -> NotificationRules:
 def rules_by_organization(organization_ids: Iterable[int]) -> dict[int, NotificationRules]:
     """Each organization's rules in one query; defaults where there is no row. Never writes."""
     ids = list(organization_ids)
-    found = {
-        r.organization_id: r
-        for r in db.session.scalars(
-            sa.select(NotificationRules).where(NotificationRules.organization_id.in_(ids))
-        )
-    } if ids else {}
+    found = (
+        {
+            r.organization_id: r
+            for r in db.session.scalars(sa.select(NotificationRules).where(NotificationRules.organization_id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
     return {i: found.get(i) or default_rules(i) for i in ids}
 
 
@@ -185,9 +188,7 @@ class _Checker:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problems.append(
-                f"{label}: ต้องเป็นจำนวนเต็ม {low}–{high} (must be a whole number from {low} to {high})"
-            )
+            self.problems.append(f"{label}: ต้องเป็นจำนวนเต็ม {low}–{high} (must be a whole number from {low} to {high})")
             return None
         return value
 
@@ -199,7 +200,7 @@ class _Checker:
 
 
 def normalize_days_before(value: Any, problems: list[str]) -> str:
-    """"7, 1" / "๗ ๑" / [1, 7] → "7,1" (descending, no duplicates); problems appended."""
+    """ "7, 1" / "๗ ๑" / [1, 7] → "7,1" (descending, no duplicates); problems appended."""
     label = "แจ้งล่วงหน้า (days before)"
     if isinstance(value, (list, tuple)):
         parts = [str(v) for v in value]
@@ -245,8 +246,9 @@ def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
         elif name == "digest_weekday":
             clean[name] = check.weekday(value, "วันส่งสรุปประจำสัปดาห์ (weekly digest day)")
         elif name == "escalate_after_days":
-            clean[name] = check.whole(value, "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", 0,
-                                      MAX_ESCALATE_DAYS, optional=True)
+            clean[name] = check.whole(
+                value, "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", 0, MAX_ESCALATE_DAYS, optional=True
+            )
         elif name == "lookahead_days":
             clean[name] = check.whole(value, "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)", 1, MAX_LOOKAHEAD_DAYS)
         elif name == "send_after_minutes":
@@ -257,7 +259,7 @@ def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_time_of_day(text: str) -> int:
-    """"08:00" / "8.30" / "๘:๐๐" → minutes after midnight; ValueError otherwise."""
+    """ "08:00" / "8.30" / "๘:๐๐" → minutes after midnight; ValueError otherwise."""
     raw = thaidate.to_arabic_digits(text.strip()).replace(".", ":").removesuffix("น").strip()
     hours, sep, minutes = raw.partition(":")
     if not hours.isdigit() or (sep and not minutes.isdigit()):
@@ -286,8 +288,15 @@ def update_rules(organization_id: int, actor: User | None, now: datetime, **valu
     db.session.flush()
     for name, old, new in changes:
         record(
-            organization_id=organization_id, entity="notification_rules", entity_id=rules.id, action="edit",
-            actor=actor, field=name, old=old, new=new, at=now,
+            organization_id=organization_id,
+            entity="notification_rules",
+            entity_id=rules.id,
+            action="edit",
+            actor=actor,
+            field=name,
+            old=old,
+            new=new,
+            at=now,
         )
     return [name for name, _old, _new in changes]
 
@@ -317,7 +326,16 @@ def set_digest_preferences(
         if old != new:
             setattr(user, name, new)
             changed.append(name)
-            record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="edit",
-                   actor=actor, field=name, old=old, new=new, at=now)
+            record(
+                organization_id=user.organization_id,
+                entity="user",
+                entity_id=user.id,
+                action="edit",
+                actor=actor,
+                field=name,
+                old=old,
+                new=new,
+                at=now,
+            )
     db.session.flush()
     return changed

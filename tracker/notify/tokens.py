@@ -1,4 +1,5 @@
 """Secrets in URLs: signed one-click unsubscribe links and calendar feed tokens."""
+
 from __future__ import annotations
 
 import secrets

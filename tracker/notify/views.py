@@ -6,6 +6,7 @@ token is the authentication, so the view is exempt from CSRF. GET only shows
 a confirmation (mail scanners follow links); POST turns digests off — also
 the RFC 8058 one-click POST mail clients send with `List-Unsubscribe=One-Click`.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -76,9 +77,14 @@ def preferences():
     problems: list[str] = []
     org_weekday = weekday_label(rules.digest_weekday)
     if request.method == "GET":
-        form = PreferencesForm(formdata=None, org_weekday=org_weekday, data={
-            "digest_enabled": user.digest_enabled,
-            "digest_weekday": "" if user.digest_weekday is None else str(user.digest_weekday)})
+        form = PreferencesForm(
+            formdata=None,
+            org_weekday=org_weekday,
+            data={
+                "digest_enabled": user.digest_enabled,
+                "digest_weekday": "" if user.digest_weekday is None else str(user.digest_weekday),
+            },
+        )
     else:
         form = PreferencesForm(org_weekday=org_weekday)
         if form.validate():
@@ -94,10 +100,15 @@ def preferences():
                 flash("บันทึกการตั้งค่าการแจ้งเตือนแล้ว (notification settings saved)", "success")
                 return redirect(url_for("notify.preferences"))
     return render_template(
-        "notify/preferences.html", form=form, problems=problems,
-        org_weekday=org_weekday, rules=rules,
-        receives_digests=_receives_digests(user), send_after=minutes_label(rules.send_after_minutes),
-        days_before=rules.days_before_list, overdue_weekday=weekday_label(rules.overdue_weekday),
+        "notify/preferences.html",
+        form=form,
+        problems=problems,
+        org_weekday=org_weekday,
+        rules=rules,
+        receives_digests=_receives_digests(user),
+        send_after=minutes_label(rules.send_after_minutes),
+        days_before=rules.days_before_list,
+        overdue_weekday=weekday_label(rules.overdue_weekday),
     ), (400 if problems or form.has_errors else 200)
 
 

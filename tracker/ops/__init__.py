@@ -1,4 +1,5 @@
 """Operations: logs with request ids, `/healthz`, backup and restore, evidence checks."""
+
 from __future__ import annotations
 
 from flask import Flask

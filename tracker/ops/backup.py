@@ -22,6 +22,7 @@ Stop the web and scheduler processes before a restore. The PostgreSQL tools
 (pg_dump, pg_restore, psql; Debian: postgresql-client) must be on PATH and
 not older than the server.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -101,6 +102,7 @@ def _script_directory():
 
 # -- PostgreSQL tools --------------------------------------------------------
 
+
 def pg_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -123,8 +125,14 @@ def _pg_target() -> tuple[str, dict[str, str]]:
 
 def _run(command: list[str], env: dict[str, str], what: str, stdout: IO[bytes] | None = None) -> None:
     try:
-        done = subprocess.run(command, env=env, stdout=stdout if stdout is not None else subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=PG_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            command,
+            env=env,
+            stdout=stdout if stdout is not None else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=PG_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise ServiceError(f"{what} ไม่เสร็จภายใน {PG_TIMEOUT_S} วินาที ({what} timed out)") from None
     if done.returncode != 0:
@@ -133,6 +141,7 @@ def _run(command: list[str], env: dict[str, str], what: str, stdout: IO[bytes] |
 
 
 # -- backup -----------------------------------------------------------------
+
 
 def _sqlite_snapshot(target: Path) -> None:
     with db.engine.connect() as conn:
@@ -148,8 +157,11 @@ def _sqlite_snapshot(target: Path) -> None:
 
 def _pg_dump(target: Path) -> None:
     uri, env = _pg_target()
-    _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}",
-          f"--dbname={uri}"], env, "pg_dump")
+    _run(
+        [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", f"--dbname={uri}"],
+        env,
+        "pg_dump",
+    )
 
 
 class _HashingReader(io.RawIOBase):
@@ -213,9 +225,14 @@ def create_backup(output: Path, upload_dir: str | Path, now: datetime) -> Backup
                 for path in upload_files(upload_dir):
                     _add_file(archive, path, FILES_PREFIX + path.relative_to(upload_dir).as_posix(), files)
                 manifest = {
-                    "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
-                    "created_at": now.isoformat(), "dialect": dialect, "alembic_revision": revision,
-                    "database_file": db_name, "files": files,
+                    "format": FORMAT,
+                    "format_version": FORMAT_VERSION,
+                    "app_version": app_version(),
+                    "created_at": now.isoformat(),
+                    "dialect": dialect,
+                    "alembic_revision": revision,
+                    "database_file": db_name,
+                    "files": files,
                 }
                 data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
                 info = tarfile.TarInfo(MANIFEST)
@@ -230,18 +247,22 @@ def create_backup(output: Path, upload_dir: str | Path, now: datetime) -> Backup
 
 # -- restore ----------------------------------------------------------------
 
+
 def read_manifest(archive: tarfile.TarFile) -> dict:
     try:
         member = archive.getmember(MANIFEST)
         manifest = json.load(archive.extractfile(member))  # type: ignore[arg-type]
     except (KeyError, ValueError, TypeError):
-        raise ServiceError("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ: ไม่มี manifest.json ที่อ่านได้ "
-                      "(not a tracker backup: no readable manifest.json)") from None
+        raise ServiceError(
+            "ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ: ไม่มี manifest.json ที่อ่านได้ (not a tracker backup: no readable manifest.json)"
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ServiceError("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ (not a tracker backup)")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise ServiceError(f"ไฟล์สำรองรูปแบบรุ่น {manifest.get('format_version')!r} ระบบนี้อ่านได้เฉพาะรุ่น {FORMAT_VERSION} "
-                      "(unsupported backup format version)")
+        raise ServiceError(
+            f"ไฟล์สำรองรูปแบบรุ่น {manifest.get('format_version')!r} ระบบนี้อ่านได้เฉพาะรุ่น {FORMAT_VERSION} "
+            "(unsupported backup format version)"
+        )
     if not isinstance(manifest.get("files"), dict) or manifest.get("database_file") not in manifest["files"]:
         raise ServiceError("manifest.json ไม่ครบ (the manifest lists no database file)")
     return manifest
@@ -260,8 +281,10 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
         if member.name == MANIFEST:
             continue
         if member.name not in listed or not member.isfile() or not _safe_member_name(member.name):
-            raise ServiceError(f"ไฟล์สำรองมีรายการที่ไม่อยู่ใน manifest หรือไม่ปลอดภัย: {member.name!r} "
-                          "(the archive holds an unlisted or unsafe entry)")
+            raise ServiceError(
+                f"ไฟล์สำรองมีรายการที่ไม่อยู่ใน manifest หรือไม่ปลอดภัย: {member.name!r} "
+                "(the archive holds an unlisted or unsafe entry)"
+            )
         destination = target / member.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         source = archive.extractfile(member)
@@ -273,12 +296,15 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
                 out.write(chunk)
         expected = listed[member.name]
         if digest.hexdigest() != expected.get("sha256") or member.size != expected.get("size"):
-            raise ServiceError(f"checksum ของ {member.name} ไม่ตรงกับ manifest: ไฟล์สำรองเสียหาย "
-                          f"(checksum mismatch for {member.name}: the backup is damaged)")
+            raise ServiceError(
+                f"checksum ของ {member.name} ไม่ตรงกับ manifest: ไฟล์สำรองเสียหาย "
+                f"(checksum mismatch for {member.name}: the backup is damaged)"
+            )
         seen.add(member.name)
     if missing := sorted(set(listed) - seen):
-        raise ServiceError(f"ไฟล์สำรองไม่ครบ ขาด {', '.join(missing[:5])} "
-                           "(the archive lacks files listed in its manifest)")
+        raise ServiceError(
+            f"ไฟล์สำรองไม่ครบ ขาด {', '.join(missing[:5])} (the archive lacks files listed in its manifest)"
+        )
 
 
 def check_revision(revision: str | None) -> str | None:
@@ -351,10 +377,17 @@ def _restore_postgresql(dump: Path, workdir: Path) -> None:
         out.write(b"SET lock_timeout = '15s';\n")
         out.writelines(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n'.encode() for name in mine)
         out.flush()
-        _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", str(dump)],
-             env, "pg_restore", stdout=out)
-    _run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={uri}",
-          f"--file={script}"], env, "psql")
+        _run(
+            [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            env,
+            "pg_restore",
+            stdout=out,
+        )
+    _run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={uri}", f"--file={script}"],
+        env,
+        "psql",
+    )
 
 
 def _put_files(extracted: Path, upload_dir: Path, manifest: dict) -> tuple[int, list[str]]:
@@ -364,7 +397,7 @@ def _put_files(extracted: Path, upload_dir: Path, manifest: dict) -> tuple[int, 
     for name in manifest["files"]:
         if not name.startswith(FILES_PREFIX):
             continue
-        relative = name[len(FILES_PREFIX):]
+        relative = name[len(FILES_PREFIX) :]
         wanted.add(relative)
         destination = upload_dir / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -389,8 +422,10 @@ def restore_backup(archive_path: Path, upload_dir: str | Path, *, overwrite: boo
     try:
         archive = tarfile.open(archive_path, "r:gz")
     except (tarfile.TarError, OSError, EOFError):
-        raise ServiceError(f"อ่านไฟล์ {archive_path} ไม่ได้: ไม่ใช่ไฟล์ .tar.gz ของระบบ "
-                      "(cannot read the archive: not a tracker .tar.gz backup)") from None
+        raise ServiceError(
+            f"อ่านไฟล์ {archive_path} ไม่ได้: ไม่ใช่ไฟล์ .tar.gz ของระบบ "
+            "(cannot read the archive: not a tracker .tar.gz backup)"
+        ) from None
     with archive, tempfile.TemporaryDirectory(prefix="tracker-restore-") as tmp:
         manifest = read_manifest(archive)
         if manifest.get("dialect") != dialect:
@@ -426,9 +461,10 @@ def restore_backup(archive_path: Path, upload_dir: str | Path, *, overwrite: boo
 def describe(manifest: dict) -> str:
     evidence = sum(1 for name in manifest["files"] if name.startswith(FILES_PREFIX))
     size = manifest["files"][manifest["database_file"]]["size"]
-    return (f"{manifest['dialect']} database {size / 1024 / 1024:.1f} MB, revision {manifest['alembic_revision']}, "
-            f"{evidence} file(s), made {manifest['created_at']} by version {manifest['app_version']}")
+    return (
+        f"{manifest['dialect']} database {size / 1024 / 1024:.1f} MB, revision {manifest['alembic_revision']}, "
+        f"{evidence} file(s), made {manifest['created_at']} by version {manifest['app_version']}"
+    )
 
 
-__all__ = ["BackupResult", "RestoreResult", "create_backup", "describe", "read_manifest", "restore_backup",
-           "sha256_of"]
+__all__ = ["BackupResult", "RestoreResult", "create_backup", "describe", "read_manifest", "restore_backup", "sha256_of"]

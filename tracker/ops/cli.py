@@ -1,4 +1,5 @@
 """`tracker backup`, `tracker restore`, `tracker verify-evidence`, `tracker set-password`."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,14 @@ def _report_problems(check, err: bool = True) -> None:
 
 
 @click.command("backup")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The archive to write (.tar.gz); refused if it exists.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write (.tar.gz); refused if it exists.",
+)
 @with_appcontext
 def backup_command(output: Path) -> None:
     """สำรองฐานข้อมูลและไฟล์หลักฐานเป็นไฟล์เดียว (back up the database and the evidence files into one .tar.gz)."""
@@ -41,12 +48,17 @@ def backup_command(output: Path) -> None:
     click.echo(f"สำรองข้อมูลแล้ว (backup written): {result.path}")
     click.echo(f"  {describe(result.manifest)}")
     if result.evidence.ok:
-        click.echo(f"  ตรวจไฟล์หลักฐาน {result.evidence.checked} รายการ ถูกต้องทั้งหมด "
-                   f"(all {result.evidence.checked} recorded files present and intact)")
+        click.echo(
+            f"  ตรวจไฟล์หลักฐาน {result.evidence.checked} รายการ ถูกต้องทั้งหมด "
+            f"(all {result.evidence.checked} recorded files present and intact)"
+        )
     else:
-        click.echo(f"  คำเตือน: ไฟล์หลักฐานมีปัญหา {len(result.evidence.problems)} รายการ "
-                   f"(warning: {len(result.evidence.problems)} recorded file(s) missing or corrupted; "
-                   "the backup holds the files as they are):", err=True)
+        click.echo(
+            f"  คำเตือน: ไฟล์หลักฐานมีปัญหา {len(result.evidence.problems)} รายการ "
+            f"(warning: {len(result.evidence.problems)} recorded file(s) missing or corrupted; "
+            "the backup holds the files as they are):",
+            err=True,
+        )
         _report_problems(result.evidence)
 
 
@@ -69,12 +81,16 @@ def restore_command(archive: Path, yes: bool) -> None:
         db.session.remove()
     click.echo(f"กู้คืนแล้ว (restored): {describe(result.manifest)}")
     if result.upgraded_from:
-        click.echo(f"  ปรับโครงสร้างฐานข้อมูลจากรุ่น {result.upgraded_from} เป็นรุ่นปัจจุบันแล้ว "
-                   f"(schema upgraded from {result.upgraded_from})")
+        click.echo(
+            f"  ปรับโครงสร้างฐานข้อมูลจากรุ่น {result.upgraded_from} เป็นรุ่นปัจจุบันแล้ว "
+            f"(schema upgraded from {result.upgraded_from})"
+        )
     click.echo(f"  ไฟล์ (files) restored: {result.files_restored}, removed: {len(result.files_removed)}")
     if not result.evidence.ok:
-        click.echo("  คำเตือน: ไฟล์หลักฐานบางรายการไม่ตรงกับฐานข้อมูล (warning: some recorded files are "
-                   "missing or corrupted):", err=True)
+        click.echo(
+            "  คำเตือน: ไฟล์หลักฐานบางรายการไม่ตรงกับฐานข้อมูล (warning: some recorded files are missing or corrupted):",
+            err=True,
+        )
         _report_problems(result.evidence)
         sys.exit(1)
 
@@ -96,9 +112,11 @@ def verify_evidence_command(as_json: bool) -> None:
     elif check.ok:
         click.echo(f"ไฟล์ทั้ง {check.checked} รายการครบและถูกต้อง (all {check.checked} recorded files present and intact)")
     else:
-        click.echo(f"ตรวจ {check.checked} รายการ: ไม่พบ {len(check.of('missing'))}, เสียหาย {len(check.of('corrupted'))} "
-                   f"(checked {check.checked}: {len(check.of('missing'))} missing, "
-                   f"{len(check.of('corrupted'))} corrupted)")
+        click.echo(
+            f"ตรวจ {check.checked} รายการ: ไม่พบ {len(check.of('missing'))}, เสียหาย {len(check.of('corrupted'))} "
+            f"(checked {check.checked}: {len(check.of('missing'))} missing, "
+            f"{len(check.of('corrupted'))} corrupted)"
+        )
         _report_problems(check, err=False)
     if not check.ok:
         sys.exit(1)
@@ -129,8 +147,16 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         raise click.ClickException(problem)
     # The operator may reset anyone, provincial accounts included (unlike an organization's admin).
     user.set_password(password)
-    record(organization_id=user.organization_id, entity="user", entity_id=user.id, action="password_reset",
-           actor=None, field="password", note="tracker set-password", at=utcnow())
+    record(
+        organization_id=user.organization_id,
+        entity="user",
+        entity_id=user.id,
+        action="password_reset",
+        actor=None,
+        field="password",
+        note="tracker set-password",
+        at=utcnow(),
+    )
     db.session.commit()
     click.echo(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว (password set)")
 

@@ -6,6 +6,7 @@ views that check access) under random names; each row keeps the file's
 sha256. `verify_files` re-reads every file and reports the missing and the
 corrupted ones (`tracker verify-evidence`, and every `tracker backup`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,11 @@ class FileProblem:
     problem: str
 
     def __str__(self) -> str:
-        labels = {"missing": "ไม่พบไฟล์ (missing)", "corrupted": "ไฟล์เสียหาย: checksum ไม่ตรง (corrupted)",
-                  "invalid name": "ชื่อไฟล์ที่บันทึกไม่ถูกต้อง (invalid stored name)"}
+        labels = {
+            "missing": "ไม่พบไฟล์ (missing)",
+            "corrupted": "ไฟล์เสียหาย: checksum ไม่ตรง (corrupted)",
+            "invalid name": "ชื่อไฟล์ที่บันทึกไม่ถูกต้อง (invalid stored name)",
+        }
         return f"{self.kind} #{self.row_id} “{self.name}” [{self.stored_name}]: {labels[self.problem]}"
 
 
@@ -51,9 +55,14 @@ class EvidenceCheck:
         return [p for p in self.problems if p.problem == problem]
 
     def as_dict(self) -> dict:
-        return {"checked": self.checked, "ok": self.ok,
-                "problems": [{"kind": p.kind, "id": p.row_id, "stored_name": p.stored_name, "name": p.name,
-                              "problem": p.problem} for p in self.problems]}
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "problems": [
+                {"kind": p.kind, "id": p.row_id, "stored_name": p.stored_name, "name": p.name, "problem": p.problem}
+                for p in self.problems
+            ],
+        }
 
 
 def sha256_of(path: Path) -> str:
@@ -69,17 +78,24 @@ def recorded_files() -> list[tuple[str, int, str, str, str]]:
     from ..plans.models import Evidence, EvidenceKind
     from ..public.models import PublishedReport
 
-    rows = [("evidence", *row) for row in db.session.execute(
-        sa.select(Evidence.id, Evidence.stored_name, Evidence.original_name, Evidence.sha256)
-        .where(Evidence.kind == EvidenceKind.file, Evidence.stored_name.is_not(None))
-        .order_by(Evidence.id)
-    )]
+    rows = [
+        ("evidence", *row)
+        for row in db.session.execute(
+            sa.select(Evidence.id, Evidence.stored_name, Evidence.original_name, Evidence.sha256)
+            .where(Evidence.kind == EvidenceKind.file, Evidence.stored_name.is_not(None))
+            .order_by(Evidence.id)
+        )
+    ]
     if not sa.inspect(db.session.get_bind()).has_table(PublishedReport.__tablename__):
         return rows  # a database still at an older revision (a restore upgrades it afterwards)
-    rows += [("published_report", *row) for row in db.session.execute(
-        sa.select(PublishedReport.id, PublishedReport.stored_name, PublishedReport.download_name,
-                  PublishedReport.sha256).order_by(PublishedReport.id)
-    )]
+    rows += [
+        ("published_report", *row)
+        for row in db.session.execute(
+            sa.select(
+                PublishedReport.id, PublishedReport.stored_name, PublishedReport.download_name, PublishedReport.sha256
+            ).order_by(PublishedReport.id)
+        )
+    ]
     return rows
 
 

@@ -18,6 +18,7 @@ HTTP status:
   from cron instead of `tracker scheduler`. Monitoring that expects a
   scheduler asks `/healthz?strict=1`, which answers 503 in that case too.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,11 +81,13 @@ def check_scheduler(now: datetime, max_age_s: int) -> dict:
 def check_outbox(now: datetime) -> dict:
     from ..notify.models import OutboxMessage, OutboxStatus
 
-    counts = dict(db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count())
-        .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))
-        .group_by(OutboxMessage.status)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count())
+            .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.failed]))
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
     oldest = db.session.scalar(
         sa.select(sa.func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OutboxStatus.pending)
     )

@@ -26,6 +26,7 @@
   carry a secret (calendar feed and unsubscribe tokens) are redacted; query
   strings, form fields, cookies and headers are never logged.
 """
+
 from __future__ import annotations
 
 import json
@@ -118,8 +119,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id and the extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data: dict = {"time": _timestamp(record), "level": record.levelname, "logger": record.name,
-                      "message": record.getMessage().rstrip("\n")}
+        data: dict = {
+            "time": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage().rstrip("\n"),
+        }
         request_id = getattr(record, "request_id", None)
         if request_id:
             data["request_id"] = request_id
@@ -213,9 +218,15 @@ def init_request_logging(app: Flask) -> None:
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
         quiet = request.endpoint == "ops.healthz" and response.status_code == 200
         access_log.log(
-            logging.DEBUG if quiet else logging.INFO, "request",
-            extra={"method": request.method, "path": _logged_path(), "status": response.status_code,
-                   "duration_ms": duration, "user_id": _user_id()},
+            logging.DEBUG if quiet else logging.INFO,
+            "request",
+            extra={
+                "method": request.method,
+                "path": _logged_path(),
+                "status": response.status_code,
+                "duration_ms": duration,
+                "user_id": _user_id(),
+            },
         )
         return response
 

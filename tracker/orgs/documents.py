@@ -7,6 +7,7 @@ in TRACKER_UPLOAD_DIR, size and sha256). Documents embed it as a data: URI (PDF,
 HTML) or a picture (DOCX); without one they print no emblem at all — never an
 empty box — and the document pages tell the admin to upload it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,15 @@ from ..plans.filecheck import check_content
 from ..plans.services import CONTENT_TYPES, check_upload, clean_filename, store_upload
 from .models import Organization
 
-__all__ = ["EMBLEM_TYPES", "EMBLEM_MAX_BYTES", "set_emblem", "remove_emblem", "emblem_bytes", "emblem_data_uri",
-           "set_thai_digits"]
+__all__ = [
+    "EMBLEM_TYPES",
+    "EMBLEM_MAX_BYTES",
+    "set_emblem",
+    "remove_emblem",
+    "emblem_bytes",
+    "emblem_data_uri",
+    "set_thai_digits",
+]
 
 EMBLEM_TYPES = (".png", ".jpg", ".jpeg")
 EMBLEM_MAX_BYTES = 2 * 1024 * 1024
@@ -54,8 +62,17 @@ def set_emblem(org: Organization, actor: User | None, filename: str, stream: IO[
     org.emblem_stored_name = stored.stored_name
     org.emblem_content_type = CONTENT_TYPES[ext]
     org.emblem_sha256 = stored.sha256
-    record(organization_id=org.id, entity="organization", entity_id=org.id, action="edit", actor=actor,
-           field="emblem", old=old, new=f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)", at=now)
+    record(
+        organization_id=org.id,
+        entity="organization",
+        entity_id=org.id,
+        action="edit",
+        actor=actor,
+        field="emblem",
+        old=old,
+        new=f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)",
+        at=now,
+    )
 
 
 def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str | None:
@@ -64,16 +81,34 @@ def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str |
     if old is None:
         return None
     org.emblem_stored_name = org.emblem_content_type = org.emblem_sha256 = None
-    record(organization_id=org.id, entity="organization", entity_id=org.id, action="edit", actor=actor,
-           field="emblem", old=old, new=None, at=now)
+    record(
+        organization_id=org.id,
+        entity="organization",
+        entity_id=org.id,
+        action="edit",
+        actor=actor,
+        field="emblem",
+        old=old,
+        new=None,
+        at=now,
+    )
     return old
 
 
 def set_thai_digits(org: Organization, actor: User | None, value: bool, now: datetime) -> bool:
     if org.official_thai_digits == value:
         return False
-    record(organization_id=org.id, entity="organization", entity_id=org.id, action="edit", actor=actor,
-           field="official_thai_digits", old=org.official_thai_digits, new=value, at=now)
+    record(
+        organization_id=org.id,
+        entity="organization",
+        entity_id=org.id,
+        action="edit",
+        actor=actor,
+        field="official_thai_digits",
+        old=org.official_thai_digits,
+        new=value,
+        at=now,
+    )
     org.official_thai_digits = value
     return True
 

@@ -1,4 +1,5 @@
 """Organizations (municipalities, อบต.) and their departments (กอง/สำนัก)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,9 +31,7 @@ class Organization(Model):
     #: Thai digits (๐–๙) in official documents (memo, follow-up report, covering memo)
     official_thai_digits: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
-    departments: Mapped[list[Department]] = relationship(
-        back_populates="organization", order_by="Department.name"
-    )
+    departments: Mapped[list[Department]] = relationship(back_populates="organization", order_by="Department.name")
     plans: Mapped[list[Plan]] = relationship(back_populates="organization")
 
     def __repr__(self) -> str:
@@ -49,18 +48,14 @@ class Department(Model):
     #: Shared mailbox of the department; reminders go here and to its owners.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     #: The head (ผู้อำนวยการกอง / หัวหน้าสำนักปลัด), who receives escalations.
-    head_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
-    )
+    head_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
 
     #: Secret of the department's iCalendar feed URL; regenerate to revoke
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     organization: Mapped[Organization] = relationship(back_populates="departments")
     head: Mapped[User | None] = relationship(foreign_keys=[head_id], post_update=True)
-    members: Mapped[list[User]] = relationship(
-        back_populates="department", foreign_keys="User.department_id"
-    )
+    members: Mapped[list[User]] = relationship(back_populates="department", foreign_keys="User.department_id")
 
     def __repr__(self) -> str:
         return f"<Department {self.name}>"

@@ -1,4 +1,5 @@
 """Departments of an organization: create and edit, journaled; services flush, never commit."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,22 +36,44 @@ def _check_department_name(organization: Organization, name: str, exclude_id: in
     return name
 
 
-def create_department(organization: Organization, actor: User | None, now: datetime, *, name: str,
-                      email: str | None = None, head: User | None = None) -> Department:
+def create_department(
+    organization: Organization,
+    actor: User | None,
+    now: datetime,
+    *,
+    name: str,
+    email: str | None = None,
+    head: User | None = None,
+) -> Department:
     name = _check_department_name(organization, name)
     email = _department_email(email)
     _check_head(head, organization.id)
     department = Department(organization=organization, name=name, email=email, head=head)
     db.session.add(department)
     db.session.flush()
-    record(organization_id=organization.id, entity="department", entity_id=department.id, action="create",
-           actor=actor, field="name", new=name, at=now)
+    record(
+        organization_id=organization.id,
+        entity="department",
+        entity_id=department.id,
+        action="create",
+        actor=actor,
+        field="name",
+        new=name,
+        at=now,
+    )
     db.session.flush()
     return department
 
 
-def edit_department(department: Department, actor: User | None, now: datetime, *, name: str | None = None,
-                    email: str | None = None, head: User | None | bool = False) -> list[str]:
+def edit_department(
+    department: Department,
+    actor: User | None,
+    now: datetime,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    head: User | None | bool = False,
+) -> list[str]:
     """`email=""` clears the mailbox; `head=None` clears the head, `False` leaves it."""
     org = department.organization
     changes: list[Change] = []

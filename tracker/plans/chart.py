@@ -5,6 +5,7 @@ No JavaScript: the template draws the lines from the points computed here,
 and the same figures are printed as a table for screen readers and for
 anyone who prefers numbers.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -26,21 +27,21 @@ MAX_MONTHS = 24
 
 @dataclass
 class Month:
-    label: str          #: "ต.ค." / "Oct"
-    year: str           #: BE year, shown under January and under the first month
+    label: str  #: "ต.ค." / "Oct"
+    year: str  #: BE year, shown under January and under the first month
     last_day: date
-    planned: int        #: steps due by the month's last day
-    done: int | None    #: steps done by then; None for months still to come
-    x: float            #: the column's centre, where the label goes
-    end_x: float        #: the column's right edge: the month's last day, where its points go
+    planned: int  #: steps due by the month's last day
+    done: int | None  #: steps done by then; None for months still to come
+    x: float  #: the column's centre, where the label goes
+    end_x: float  #: the column's right edge: the month's last day, where its points go
 
 
 @dataclass
 class ProgressChart:
     months: list[Month]
-    total: int          #: steps that count (cancelled ones do not)
+    total: int  #: steps that count (cancelled ones do not)
     done_now: int
-    planned_now: int    #: steps due by today
+    planned_now: int  #: steps due by today
     today: date
     y_ticks: list[tuple[float, int]]
     width: int = WIDTH
@@ -51,7 +52,7 @@ class ProgressChart:
     bottom_edge: int = HEIGHT - BOTTOM
     today_x: float | None = None
 
-    planned_before: int = 0     #: steps due before the first month
+    planned_before: int = 0  #: steps due before the first month
     done_before: int = 0
 
     @property
@@ -88,19 +89,22 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
     return months[-MAX_MONTHS:]
 
 
-def progress_chart(plan_id: int, fiscal_year: int, today: date, *, lang: str = "th",
-                   thai_digits: bool = False) -> ProgressChart | None:
+def progress_chart(
+    plan_id: int, fiscal_year: int, today: date, *, lang: str = "th", thai_digits: bool = False
+) -> ProgressChart | None:
     """The burn-up of a plan as of `today`; None when the plan has no step that counts."""
     rows = db.session.execute(
         sa.select(Step.due_date, Step.status, Step.completed_at)
-        .join(Step.measure).join(Measure.weakness)
+        .join(Step.measure)
+        .join(Measure.weakness)
         .where(Weakness.plan_id == plan_id, Step.status != StepStatus.cancelled)
     ).all()
     if not rows:
         return None
     due = sorted(r.due_date for r in rows)
-    done_on = sorted(_bangkok_date(r.completed_at) for r in rows
-                     if r.status == StepStatus.done and r.completed_at is not None)
+    done_on = sorted(
+        _bangkok_date(r.completed_at) for r in rows if r.status == StepStatus.done and r.completed_at is not None
+    )
     fy_start, fy_end = thaidate.fiscal_year_bounds(fiscal_year)
     months = _months(min(fy_start, due[0]), max(fy_end, due[-1]))
     names = thaidate.MONTHS_ABBR_EN if lang == "en" else thaidate.MONTHS_ABBR
@@ -110,19 +114,23 @@ def progress_chart(plan_id: int, fiscal_year: int, today: date, *, lang: str = "
     for i, (y, m) in enumerate(months):
         last_day = _month_end(y, m)
         started = date(y, m, 1) <= today
-        chart_months.append(Month(
-            label=names[m - 1],
-            year=digits(str(y + thaidate.BE_OFFSET)) if (i == 0 or m == 1) else "",
-            last_day=last_day,
-            planned=sum(1 for d in due if d <= last_day),
-            done=sum(1 for d in done_on if d <= min(last_day, today)) if started else None,
-            x=LEFT + column * (i + 0.5),
-            end_x=LEFT + column * (i + 1),
-        ))
+        chart_months.append(
+            Month(
+                label=names[m - 1],
+                year=digits(str(y + thaidate.BE_OFFSET)) if (i == 0 or m == 1) else "",
+                last_day=last_day,
+                planned=sum(1 for d in due if d <= last_day),
+                done=sum(1 for d in done_on if d <= min(last_day, today)) if started else None,
+                x=LEFT + column * (i + 0.5),
+                end_x=LEFT + column * (i + 1),
+            )
+        )
     total = len(rows)
     half = total // 2
     chart = ProgressChart(
-        months=chart_months, total=total, today=today,
+        months=chart_months,
+        total=total,
+        today=today,
         done_now=sum(1 for d in done_on if d <= today),
         planned_now=sum(1 for d in due if d <= today),
         y_ticks=[],

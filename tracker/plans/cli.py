@@ -3,6 +3,7 @@
 Each command commits only when it succeeded; problems are printed to stderr
 without a traceback and end with exit code 1 (click uses 2 for usage errors).
 """
+
 from __future__ import annotations
 
 import json
@@ -89,8 +90,12 @@ def _find_plan(slug: str, year: int) -> Plan:
     if plan is None:
         years = sorted(db.session.scalars(sa.select(Plan.fiscal_year).where(Plan.organization_id == org.id)))
         have = ", ".join(map(str, years)) or "-"
-        _fail([f"{org.name} ({slug}) ไม่มีแผนปีงบประมาณ {year} มีแผนปี: {have} "
-               f"(no plan for fiscal year {year}; plans exist for: {have})"])
+        _fail(
+            [
+                f"{org.name} ({slug}) ไม่มีแผนปีงบประมาณ {year} มีแผนปี: {have} "
+                f"(no plan for fiscal year {year}; plans exist for: {have})"
+            ]
+        )
     return plan
 
 
@@ -143,13 +148,14 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
         named = draft.organization_name or ""
         ranked = sorted(orgs, key=lambda o: difflib.SequenceMatcher(None, named, o.name).ratio(), reverse=True)
         if not named or not ranked or difflib.SequenceMatcher(None, named, ranked[0].name).ratio() < 0.85:
-            _fail([f"บันทึกไม่ได้ระบุองค์กรที่มีในระบบ{f' (อ่านได้ “{named}”)' if named else ''} "
-                   "โปรดระบุ --org รหัสองค์กร"])
+            _fail([f"บันทึกไม่ได้ระบุองค์กรที่มีในระบบ{f' (อ่านได้ “{named}”)' if named else ''} โปรดระบุ --org รหัสองค์กร"])
         org = ranked[0]
     fiscal_year = year or draft.fiscal_year
     if fiscal_year is None:
         _fail(["บันทึกไม่ได้ระบุปีงบประมาณของมาตรการ โปรดระบุ --year เช่น --year 2569"])
-    departments = [d.name for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))]
+    departments = [
+        d.name for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))
+    ]
     owner_map: dict[str, str] = {}
     for name in draft.owner_names():
         match, ratio = closest_department(name, departments, cutoff=0.85)
@@ -160,17 +166,28 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
             click.echo(f"ผู้รับผิดชอบ “{name}” → หน่วยงานใหม่")
     for note in draft.notes:
         click.echo(f"ตรวจ: {note.place}: {note.message}" + (f" (“{note.raw}”)" if note.raw else ""), err=True)
-    return memo_plan_spec(draft, {"name": org.name, "slug": org.slug, "province": org.province or ""},
-                          fiscal_year, title, owner_map)
+    return memo_plan_spec(
+        draft, {"name": org.name, "slug": org.slug, "province": org.province or ""}, fiscal_year, title, owner_map
+    )
 
 
 @click.command("import-plan")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes without saving).")
-@click.option("--org", "slug", default=None,
-              help="บันทึกข้อความ (.docx/.txt): รหัสองค์กร ถ้าไม่ระบุใช้องค์กรที่บันทึกระบุ (memo files: organization slug)")
-@click.option("--year", type=YEAR, default=None,
-              help="บันทึกข้อความ: ปีงบประมาณของมาตรการ ถ้าไม่ระบุอ่านจากระยะเวลาดำเนินการ (memo files: BE fiscal year)")
+@click.option(
+    "--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes without saving)."
+)
+@click.option(
+    "--org",
+    "slug",
+    default=None,
+    help="บันทึกข้อความ (.docx/.txt): รหัสองค์กร ถ้าไม่ระบุใช้องค์กรที่บันทึกระบุ (memo files: organization slug)",
+)
+@click.option(
+    "--year",
+    type=YEAR,
+    default=None,
+    help="บันทึกข้อความ: ปีงบประมาณของมาตรการ ถ้าไม่ระบุอ่านจากระยะเวลาดำเนินการ (memo files: BE fiscal year)",
+)
 @click.option("--title", default="", help="บันทึกข้อความ: ชื่อแผน (memo files: plan title)")
 @with_appcontext
 def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int | None, title: str) -> None:
@@ -195,8 +212,12 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
         _report_problems(exc, str(file))
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
-        _fail([f"ฐานข้อมูลไม่รับการบันทึก ไม่ได้นำเข้าสิ่งใด (the database refused the import; nothing was saved: "
-               f"{exc.__class__.__name__}: {str(exc).splitlines()[0]})"])
+        _fail(
+            [
+                f"ฐานข้อมูลไม่รับการบันทึก ไม่ได้นำเข้าสิ่งใด (the database refused the import; nothing was saved: "
+                f"{exc.__class__.__name__}: {str(exc).splitlines()[0]})"
+            ]
+        )
     if dry_run:
         db.session.rollback()
     else:
@@ -214,8 +235,11 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
         lines.append("สร้างแผนใหม่ (plan created):" if not dry_run else "จะสร้างแผนใหม่ (would create the plan):")
     elif result.changes:
         n = len(result.changes)
-        lines.append(f"ปรับปรุงแผน {n} รายการ (plan updated, {n} changes):" if not dry_run
-                     else f"จะปรับปรุงแผน {n} รายการ (would update the plan, {n} changes):")
+        lines.append(
+            f"ปรับปรุงแผน {n} รายการ (plan updated, {n} changes):"
+            if not dry_run
+            else f"จะปรับปรุงแผน {n} รายการ (would update the plan, {n} changes):"
+        )
     else:
         lines.append("ไม่มีการเปลี่ยนแปลง (no changes)")
     lines += [f"  - {change}" for change in result.changes]
@@ -230,8 +254,13 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
 @click.command("export-plan")
 @click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug), e.g. banpet")
 @click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year), e.g. 2566")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="ไฟล์ .yaml/.yml/.xlsx หรือ - สำหรับหน้าจอ (output file by extension, or - for stdout as YAML)")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="ไฟล์ .yaml/.yml/.xlsx หรือ - สำหรับหน้าจอ (output file by extension, or - for stdout as YAML)",
+)
 @with_appcontext
 def export_plan_command(slug: str, year: int, output: str) -> None:
     """ส่งออกแผนเป็นไฟล์แผน (export a plan in the import-plan format)."""
@@ -239,8 +268,9 @@ def export_plan_command(slug: str, year: int, output: str) -> None:
 
     suffix = Path(output).suffix.lower()
     if output != "-" and suffix not in (".yaml", ".yml", ".xlsx"):
-        raise click.BadParameter("ใช้นามสกุล .yaml .yml หรือ .xlsx (use a .yaml, .yml or .xlsx file name)",
-                                 param_hint="'-o'")
+        raise click.BadParameter(
+            "ใช้นามสกุล .yaml .yml หรือ .xlsx (use a .yaml, .yml or .xlsx file name)", param_hint="'-o'"
+        )
     _prepare_database()
     plan = _find_plan(slug, year)
     if output == "-":
@@ -320,7 +350,12 @@ def _fit(text: str, width: int) -> str:
 @click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug)")
 @click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year)")
 @click.option("--json", "as_json", is_flag=True, help='พิมพ์ JSON {"steps": [...]} สำหรับสคริปต์ (JSON for scripts)')
-@click.option("--today", type=DATE, default=None, help="วันที่ใช้ตัดสินว่าเลยกำหนด (the day overdue is judged on; default today, Bangkok)")
+@click.option(
+    "--today",
+    type=DATE,
+    default=None,
+    help="วันที่ใช้ตัดสินว่าเลยกำหนด (the day overdue is judged on; default today, Bangkok)",
+)
 @with_appcontext
 def status_command(slug: str, year: int, as_json: bool, today: date | None) -> None:
     """สถานะขั้นตอนทั้งหมดของแผน (every step of a plan with its status and due date)."""

@@ -3,6 +3,7 @@
 The YAML written here is the format `planfile` reads, with every step's due
 date explicit, so export → import → export gives the same bytes.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -43,8 +44,9 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
-_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
-    "tag:yaml.org,2002:map", data.items(), flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
 
 
 def _whole_months(start: date, end: date) -> bool:
@@ -52,7 +54,7 @@ def _whole_months(start: date, end: date) -> bool:
 
 
 def period_value(measure: Measure) -> Any:
-    """"ก.ค. – ก.ย. ๒๕๖๖" for whole months; {start, end} when the days matter."""
+    """ "ก.ค. – ก.ย. ๒๕๖๖" for whole months; {start, end} when the days matter."""
     if _whole_months(measure.period_start, measure.period_end):
         return format_period(measure.period_start, measure.period_end)
     return _Flow(start=measure.period_start, end=measure.period_end)
@@ -112,10 +114,7 @@ def export_plan_yaml(plan: Plan) -> str:
     """The plan as a YAML plan file (UTF-8 text, Thai kept as is)."""
     # One line each: a title with a line break would otherwise spill out of the comment.
     title, org_name = (" ".join(text.split()) for text in (plan.title, plan.organization.name))
-    header = (
-        f"# {title}\n"
-        f"# {org_name} ปีงบประมาณ {plan.fiscal_year}: ไฟล์แผนสำหรับ `tracker import-plan` (plan file)\n"
-    )
+    header = f"# {title}\n# {org_name} ปีงบประมาณ {plan.fiscal_year}: ไฟล์แผนสำหรับ `tracker import-plan` (plan file)\n"
     body = yaml.dump(
         plan_to_dict(plan),
         Dumper=_Dumper,
@@ -200,7 +199,8 @@ def _steps_rows(plan: Plan) -> list[list[Any]]:
                     "step_no": step.order,
                     "step_title": step.title,
                     "step_owner": step.owner_department.name
-                    if step.owner_department_id != measure.owner_department_id else None,
+                    if step.owner_department_id != measure.owner_department_id
+                    else None,
                     "start": step.start_date if step.start_date != measure.period_start else None,
                     "due": step.due_date,
                     "assignee": step.assignee.email if step.assignee else None,
@@ -258,33 +258,88 @@ def export_plan_xlsx(plan: Plan) -> bytes:
     _header(ws, STEP_COLUMNS, notes=True)
     _fill_steps(ws, _steps_rows(plan))
     org = plan.organization
-    _plan_sheet(wb, {
-        ("organization", "name"): org.name,
-        ("organization", "slug"): org.slug,
-        ("organization", "province"): org.province or None,
-        ("fiscal_year",): plan.fiscal_year,
-        ("title",): plan.title,
-        ("status",): plan.status.value,
-    })
+    _plan_sheet(
+        wb,
+        {
+            ("organization", "name"): org.name,
+            ("organization", "slug"): org.slug,
+            ("organization", "province"): org.province or None,
+            ("fiscal_year",): plan.fiscal_year,
+            ("title",): plan.title,
+            ("status",): plan.status.value,
+        },
+    )
     _departments_sheet(wb, [(d.name, d.email) for d in sorted(org.departments, key=lambda d: d.id)])
     return _save(wb)
 
 
 #: The example sheet of the template: the first measure of the Ban Pet plan, shortened.
 _EXAMPLE_ROWS: list[list[Any]] = [
-    [1, "การใช้ทรัพย์สินของราชการ", "มีบุคลากรบางรายนำทรัพย์สินของทางราชการไปใช้เพื่อประโยชน์ส่วนตน", 1,
-     "โครงการเสริมสร้างความโปร่งใสในการใช้ทรัพย์สินทางราชการ", "สำนักปลัดเทศบาล", "ก.ค. - ก.ย. ๒๕๖๖",
-     "การประกาศแนวทางปฏิบัติ/ระเบียบการใช้ทรัพย์สินของราชการ", 1,
-     "จัดทำประกาศแนวทางปฏิบัติ/ระเบียบการใช้ทรัพย์สินของราชการ", None, None, None, None],
-    [None, None, None, None, None, None, None, None, 2,
-     "จัดทำคู่มือเกี่ยวกับแนวทางปฏิบัติเกี่ยวกับการใช้ทรัพย์สินของราชการ", None, None, "15/08/2566", None],
+    [
+        1,
+        "การใช้ทรัพย์สินของราชการ",
+        "มีบุคลากรบางรายนำทรัพย์สินของทางราชการไปใช้เพื่อประโยชน์ส่วนตน",
+        1,
+        "โครงการเสริมสร้างความโปร่งใสในการใช้ทรัพย์สินทางราชการ",
+        "สำนักปลัดเทศบาล",
+        "ก.ค. - ก.ย. ๒๕๖๖",
+        "การประกาศแนวทางปฏิบัติ/ระเบียบการใช้ทรัพย์สินของราชการ",
+        1,
+        "จัดทำประกาศแนวทางปฏิบัติ/ระเบียบการใช้ทรัพย์สินของราชการ",
+        None,
+        None,
+        None,
+        None,
+    ],
+    [
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        2,
+        "จัดทำคู่มือเกี่ยวกับแนวทางปฏิบัติเกี่ยวกับการใช้ทรัพย์สินของราชการ",
+        None,
+        None,
+        "15/08/2566",
+        None,
+    ],
     [None, None, None, None, None, None, None, None, 3, "รายงานผลการดำเนินงาน", None, None, None, None],
-    [2, "การปรับปรุงการทำงาน", None, 1,
-     "โครงการพัฒนาระบบการให้บริการประชาชนผ่านระบบอิเล็กทรอนิกส์ (E-Service)", "กองยุทธศาสตร์และงบประมาณ",
-     "ม.ค. - ก.ย. ๒๕๖๖", "รายงานสถิติการให้บริการ E-Service", 1, "การกำหนดและเลือกสรรระบบที่ต้องการพัฒนา",
-     None, None, None, None],
-    [None, None, None, None, None, None, None, None, 2,
-     "ดำเนินการหาผู้รับจ้างตามระเบียบพัสดุ", "สำนักปลัดเทศบาล", "2023-03-01", None, None],
+    [
+        2,
+        "การปรับปรุงการทำงาน",
+        None,
+        1,
+        "โครงการพัฒนาระบบการให้บริการประชาชนผ่านระบบอิเล็กทรอนิกส์ (E-Service)",
+        "กองยุทธศาสตร์และงบประมาณ",
+        "ม.ค. - ก.ย. ๒๕๖๖",
+        "รายงานสถิติการให้บริการ E-Service",
+        1,
+        "การกำหนดและเลือกสรรระบบที่ต้องการพัฒนา",
+        None,
+        None,
+        None,
+        None,
+    ],
+    [
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        2,
+        "ดำเนินการหาผู้รับจ้างตามระเบียบพัสดุ",
+        "สำนักปลัดเทศบาล",
+        "2023-03-01",
+        None,
+        None,
+    ],
 ]
 
 

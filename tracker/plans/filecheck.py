@@ -8,6 +8,7 @@ whole file is checked here: Office Open XML files must be ZIPs holding
 readable header with a size, old Office files the full OLE signature.
 Without a decoder library: only headers are read, never whole images.
 """
+
 from __future__ import annotations
 
 import struct
@@ -18,8 +19,10 @@ from ..errors import ServiceError
 
 #: Office Open XML: the part every file of the kind has.
 OOXML_MAIN_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".pptx": "ppt/presentation.xml"}
-ODF_MIMETYPE = {".odt": b"application/vnd.oasis.opendocument.text",
-                ".ods": b"application/vnd.oasis.opendocument.spreadsheet"}
+ODF_MIMETYPE = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_DIMENSION = 100_000
 

@@ -1,5 +1,6 @@
 """The step page's forms (status, progress note) and the evidence forms, which
 the follow-up result page shares (templates/plans/_evidence_forms.html)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,12 +17,16 @@ from .models import StepStatus
 
 class StatusForm(Form):
     # Which status may follow which is the service's rule (services.TRANSITIONS), with its own messages.
-    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่ (choose the new status)"))],
-                        validate_choice=False)
-    note = TextAreaField(_l("บันทึก (note)"), id="status-note", description=_l(
-        "สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า (what was done, the result, or why it is late)"))
-    completed_on = BEDateField(_l("วันที่ดำเนินการแล้วเสร็จ (completed on)"), description=_l(
-        "ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"))
+    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่ (choose the new status)"))], validate_choice=False)
+    note = TextAreaField(
+        _l("บันทึก (note)"),
+        id="status-note",
+        description=_l("สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า (what was done, the result, or why it is late)"),
+    )
+    completed_on = BEDateField(
+        _l("วันที่ดำเนินการแล้วเสร็จ (completed on)"),
+        description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"),
+    )
     cancel_reason = StringField(_l("เหตุผลที่ยกเลิก (reason, when cancelling)"), render_kw={"maxlength": 1000})
 
     def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
@@ -61,8 +66,9 @@ class LinkEvidenceForm(Form):
     """Evidence as a link; whether the address is acceptable is the service's rule."""
 
     kind = HiddenField(default="link")
-    url = StringField(_l("ลิงก์ (URL)"), id="evidence-url",
-                      render_kw={"type": "url", "required": True, "placeholder": "https://"})
+    url = StringField(
+        _l("ลิงก์ (URL)"), id="evidence-url", render_kw={"type": "url", "required": True, "placeholder": "https://"}
+    )
     title = StringField(_l("ชื่อที่แสดง (title)"), id="evidence-title", render_kw={"maxlength": 255})
     public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
 

@@ -19,6 +19,7 @@ department's. Owners not yet known are created.
 Like every service this flushes and never commits: the caller commits on
 success and rolls back on PlanFileError.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ class _Importer:
                 if mi >= len(w_spec.measures):
                     doomed_measures.append(measure)
                     continue
-                doomed += measure.steps[len(w_spec.measures[mi].steps):]
+                doomed += measure.steps[len(w_spec.measures[mi].steps) :]
         doomed += [s for m in doomed_measures for s in m.steps]
         problems = [self.measure_progress_problem(m) for m in doomed_measures if self.measure_has_results(m)]
         for step in doomed:
@@ -181,16 +182,28 @@ class _Importer:
         self.update_plan(plan)
         if self.changes:
             record(
-                organization_id=org.id, entity="plan", entity_id=plan.id, action=NOTE, actor=self.actor,
-                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)", at=self.now,
+                organization_id=org.id,
+                entity="plan",
+                entity_id=plan.id,
+                action=NOTE,
+                actor=self.actor,
+                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)",
+                at=self.now,
             )
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
 
     def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
         assert self.org is not None
-        apply_changes(obj, [(field, getattr(obj, field), new)], organization_id=self.org.id, entity=entity,
-                      actor=self.actor, at=self.now, note=NOTE)
+        apply_changes(
+            obj,
+            [(field, getattr(obj, field), new)],
+            organization_id=self.org.id,
+            entity=entity,
+            actor=self.actor,
+            at=self.now,
+            note=NOTE,
+        )
 
     def organization(self, org: Organization | None) -> Organization:
         o = self.spec.organization
@@ -199,8 +212,15 @@ class _Importer:
             db.session.add(org)
             db.session.flush()
             self.changes.append(f"สร้างองค์กร {o.name} ({o.slug})")
-            record(organization_id=org.id, entity="organization", entity_id=org.id, action="create",
-                   actor=self.actor, note=NOTE, at=self.now)
+            record(
+                organization_id=org.id,
+                entity="organization",
+                entity_id=org.id,
+                action="create",
+                actor=self.actor,
+                note=NOTE,
+                at=self.now,
+            )
             return org
         self.org = org  # renaming or moving province is journaled against it
         for attr, label in (("name", "ชื่อองค์กร"), ("province", "จังหวัด")):
@@ -223,8 +243,16 @@ class _Importer:
                 db.session.flush()
                 self.departments[name] = dept
                 self.changes.append(f"สร้างหน่วยงาน {_quote(name)}" + (f" อีเมล {email}" if email else ""))
-                record(organization_id=org.id, entity="department", entity_id=dept.id, action="create",
-                       actor=self.actor, new=name, note=NOTE, at=self.now)
+                record(
+                    organization_id=org.id,
+                    entity="department",
+                    entity_id=dept.id,
+                    action="create",
+                    actor=self.actor,
+                    new=name,
+                    note=NOTE,
+                    at=self.now,
+                )
             elif email is not None and dept.email != email:
                 self.changes.append(f"หน่วยงาน {_quote(name)}: อีเมล {dept.email or '-'} → {email}")
                 self.apply(dept, "department", "email", email)
@@ -234,8 +262,11 @@ class _Importer:
     def create_plan(self, org: Organization) -> Plan:
         spec = self.spec
         plan = Plan(
-            organization=org, fiscal_year=spec.fiscal_year, title=spec.title,
-            status=spec.status or PlanStatus.active, created_at=self.now,
+            organization=org,
+            fiscal_year=spec.fiscal_year,
+            title=spec.title,
+            status=spec.status or PlanStatus.active,
+            created_at=self.now,
         )
         db.session.add(plan)
         for wi, w_spec in enumerate(spec.weaknesses, start=1):
@@ -247,16 +278,25 @@ class _Importer:
         counts = f"{len(spec.weaknesses)} ประเด็น {len(spec.measures)} มาตรการ {len(spec.steps)} ขั้นตอน"
         self.changes.append(f"สร้างแผนปีงบประมาณ {spec.fiscal_year}: {counts}")
         record(
-            organization_id=org.id, entity="plan", entity_id=plan.id, action=NOTE, actor=self.actor,
-            note=f"นำเข้าไฟล์แผน {spec.source}: {counts} (plan file import)", at=self.now,
+            organization_id=org.id,
+            entity="plan",
+            entity_id=plan.id,
+            action=NOTE,
+            actor=self.actor,
+            note=f"นำเข้าไฟล์แผน {spec.source}: {counts} (plan file import)",
+            at=self.now,
         )
         return plan
 
     def new_measure(self, weakness: Weakness, order: int, m_spec: MeasureSpec) -> Measure:
         measure = Measure(
-            weakness=weakness, order=order, title=m_spec.title,
+            weakness=weakness,
+            order=order,
+            title=m_spec.title,
             owner_department=self.departments[m_spec.owner],
-            period_start=m_spec.period_start, period_end=m_spec.period_end, follow_up=m_spec.follow_up,
+            period_start=m_spec.period_start,
+            period_end=m_spec.period_end,
+            follow_up=m_spec.follow_up,
         )
         # SQLAlchemy 2 no longer cascades objects into the session through backrefs.
         db.session.add(measure)
@@ -266,10 +306,14 @@ class _Importer:
 
     def new_step(self, measure: Measure, order: int, s_spec: StepSpec) -> Step:
         step = Step(
-            measure=measure, order=order, title=s_spec.title,
+            measure=measure,
+            order=order,
+            title=s_spec.title,
             owner_department=self.departments[s_spec.owner or measure.owner_department.name],
             assignee=self.users[s_spec.assignee] if s_spec.assignee else None,
-            start_date=s_spec.start, due_date=s_spec.due, status=StepStatus.not_started,
+            start_date=s_spec.start,
+            due_date=s_spec.due,
+            status=StepStatus.not_started,
         )
         db.session.add(step)
         return step
@@ -297,12 +341,20 @@ class _Importer:
                 db.session.flush()
                 self.changes.append(f"เพิ่มประเด็นที่ {wi} {_quote(w_spec.title)}")
                 self.journal_new_steps([s for m in weakness.measures for s in m.steps])
-        for weakness in old_weaknesses[len(spec.weaknesses):]:
+        for weakness in old_weaknesses[len(spec.weaknesses) :]:
             self.changes.append(f"ลบประเด็นที่ {weakness.order} {_quote(weakness.title)}")
             for step in [s for m in weakness.measures for s in m.steps]:
                 self.journal_deleted_step(step)
-            record(organization_id=plan.organization_id, entity="weakness", entity_id=weakness.id, action="delete",
-                   actor=self.actor, old=weakness.title, note=NOTE, at=self.now)
+            record(
+                organization_id=plan.organization_id,
+                entity="weakness",
+                entity_id=weakness.id,
+                action="delete",
+                actor=self.actor,
+                old=weakness.title,
+                note=NOTE,
+                at=self.now,
+            )
             plan.weaknesses.remove(weakness)
         db.session.flush()
 
@@ -329,8 +381,16 @@ class _Importer:
             self.changes.append(f"ลบมาตรการ {number} {_quote(measure.title)}")
             for step in measure.steps:
                 self.journal_deleted_step(step)
-            record(organization_id=self.org.id, entity="measure", entity_id=measure.id, action="delete",
-                   actor=self.actor, old=measure.title, note=NOTE, at=self.now)
+            record(
+                organization_id=self.org.id,
+                entity="measure",
+                entity_id=measure.id,
+                action="delete",
+                actor=self.actor,
+                old=measure.title,
+                note=NOTE,
+                at=self.now,
+            )
             weakness.measures.remove(measure)
 
     def update_measure(self, measure: Measure, number: str, m_spec: MeasureSpec) -> None:
@@ -349,9 +409,16 @@ class _Importer:
             )
             # One journal line for the pair: the file states the period as one value.
             record(
-                organization_id=self.org.id, entity="measure", entity_id=measure.id, action="edit", actor=self.actor,
-                field="period", old="/".join(d.isoformat() for d in old_period),
-                new="/".join(d.isoformat() for d in new_period), note=NOTE, at=self.now,
+                organization_id=self.org.id,
+                entity="measure",
+                entity_id=measure.id,
+                action="edit",
+                actor=self.actor,
+                field="period",
+                old="/".join(d.isoformat() for d in old_period),
+                new="/".join(d.isoformat() for d in new_period),
+                note=NOTE,
+                at=self.now,
             )
             measure.period_start, measure.period_end = new_period
         if measure.follow_up != m_spec.follow_up:
@@ -369,7 +436,7 @@ class _Importer:
                 db.session.flush()
                 self.changes.append(f"เพิ่มขั้นตอน {number}.{si} {_quote(s_spec.title)}")
                 self.journal_new_steps([step])
-        for step in old_steps[len(m_spec.steps):]:
+        for step in old_steps[len(m_spec.steps) :]:
             self.changes.append(f"ลบขั้นตอน {number}.{step.order} {_quote(step.title)}")
             self.journal_deleted_step(step)
             measure.steps.remove(step)
@@ -381,11 +448,20 @@ class _Importer:
         if step.title != s_spec.title:
             fields.append(("title", "ชื่อ", step.title, s_spec.title, _quote(step.title), _quote(s_spec.title)))
         if step.owner_department_id != owner.id:
-            fields.append(("owner_department", "ผู้รับผิดชอบ", step.owner_department, owner,
-                           step.owner_department.name, owner.name))
+            fields.append(
+                ("owner_department", "ผู้รับผิดชอบ", step.owner_department, owner, step.owner_department.name, owner.name)
+            )
         if step.assignee_id != (assignee.id if assignee else None):
-            fields.append(("assignee", "ผู้ได้รับมอบหมาย", step.assignee, assignee,
-                           step.assignee.email if step.assignee else "-", assignee.email if assignee else "-"))
+            fields.append(
+                (
+                    "assignee",
+                    "ผู้ได้รับมอบหมาย",
+                    step.assignee,
+                    assignee,
+                    step.assignee.email if step.assignee else "-",
+                    assignee.email if assignee else "-",
+                )
+            )
         for attr, label, new in (("start_date", "วันเริ่ม", s_spec.start), ("due_date", "วันครบกำหนด", s_spec.due)):
             old: date = getattr(step, attr)
             if old != new:
@@ -394,8 +470,16 @@ class _Importer:
         if any(f[0] == "title" for f in fields) and _has_progress(step):
             warn = f" (ขั้นตอนนี้มีสถานะ “{step.status.label}” อยู่แล้ว สถานะคงเดิม)"
         assert self.org is not None
-        apply_changes(step, [(attr, old, new) for attr, _, old, new, _, _ in fields], organization_id=self.org.id,
-                      entity="step", actor=self.actor, at=self.now, note=NOTE, step=step)
+        apply_changes(
+            step,
+            [(attr, old, new) for attr, _, old, new, _, _ in fields],
+            organization_id=self.org.id,
+            entity="step",
+            actor=self.actor,
+            at=self.now,
+            note=NOTE,
+            step=step,
+        )
         for attr, label, _, _, old_text, new_text in fields:
             self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
 
@@ -406,8 +490,16 @@ class _Importer:
     def journal_deleted_step(self, step: Step) -> None:
         # Not linked to the step row, which is about to go; entity_id keeps the trace.
         assert self.org is not None
-        record(organization_id=self.org.id, entity="step", entity_id=step.id, action="delete", actor=self.actor,
-               old=step.title, note=NOTE, at=self.now)
+        record(
+            organization_id=self.org.id,
+            entity="step",
+            entity_id=step.id,
+            action="delete",
+            actor=self.actor,
+            old=step.title,
+            note=NOTE,
+            at=self.now,
+        )
 
 
 def import_plan(spec: PlanSpec, actor: User | None, now: datetime) -> ImportResult:

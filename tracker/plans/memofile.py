@@ -23,6 +23,7 @@ Tables are read the way officers lay them out:
 * periods are written as in official letters (``ม.ค. - ก.ย. ๒๕๖๖``,
   ``ก.ค.–ก.ย. 66``).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -81,9 +82,7 @@ _STEP_MARK = re.compile(r"(?:(?<=\s)|^)\(?([0-9๐-๙]{1,2})\s*[).](?![0-9๐-�
 _BULLET = re.compile(r"^\s*[-–•▪●○]\s*")
 _YEAR_MENTION = re.compile(r"ปีงบประมาณ\s*(?:พ\.\s*ศ\.)?\s*([0-9๐-๙]{4})")
 # An organization's name runs to the next space or digit: "เทศบาลตำบลบ้านเป็ด".
-_ORG_NAME = re.compile(
-    r"((?:เทศบาลตำบล|เทศบาลเมือง|เทศบาลนคร|องค์การบริหารส่วนตำบล|องค์การบริหารส่วนจังหวัด)[\u0e01-\u0e4e]+)"
-)
+_ORG_NAME = re.compile(r"((?:เทศบาลตำบล|เทศบาลเมือง|เทศบาลนคร|องค์การบริหารส่วนตำบล|องค์การบริหารส่วนจังหวัด)[\u0e01-\u0e4e]+)")
 # "ก.ย. 66" / "ก.ย.๖๖": a two-digit BE year after a month, as officers often write it.
 _SHORT_YEAR = re.compile(r"(?<=[.\s])([0-9]{2})(?![0-9])")
 _CONTINUATION_MARK = re.compile(r"^\s*/\s*\S.*\.\.\.\s*$")
@@ -149,8 +148,9 @@ class MemoDraft:
                 names.append(m.owner)
         return names
 
-    def to_raw(self, organization: dict[str, Any], fiscal_year: int, title: str = "",
-               owner_map: dict[str, str] | None = None) -> dict[str, Any]:
+    def to_raw(
+        self, organization: dict[str, Any], fiscal_year: int, title: str = "", owner_map: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """The plan-file dict (the YAML shape) that `planfile` validates; owners renamed by `owner_map`."""
         owner_map = owner_map or {}
         return {
@@ -178,13 +178,27 @@ class MemoDraft:
 
 
 _PATH_WORDS = {
-    "weaknesses": "ประเด็นที่", "measures": "มาตรการที่", "steps": "ขั้นตอนที่", "departments": "หน่วยงานที่",
+    "weaknesses": "ประเด็นที่",
+    "measures": "มาตรการที่",
+    "steps": "ขั้นตอนที่",
+    "departments": "หน่วยงานที่",
 }
 _FIELD_WORDS = {
-    "title": "ชื่อ", "detail": "รายละเอียด", "owner": "ผู้รับผิดชอบ", "period": "ระยะเวลาดำเนินการ",
-    "follow_up": "การติดตามผล", "start": "วันเริ่ม", "due": "วันครบกำหนด", "assignee": "ผู้ได้รับมอบหมาย",
-    "fiscal_year": "ปีงบประมาณ", "organization": "องค์กร", "name": "ชื่อ", "slug": "รหัสองค์กร",
-    "province": "จังหวัด", "email": "อีเมล", "status": "สถานะ",
+    "title": "ชื่อ",
+    "detail": "รายละเอียด",
+    "owner": "ผู้รับผิดชอบ",
+    "period": "ระยะเวลาดำเนินการ",
+    "follow_up": "การติดตามผล",
+    "start": "วันเริ่ม",
+    "due": "วันครบกำหนด",
+    "assignee": "ผู้ได้รับมอบหมาย",
+    "fiscal_year": "ปีงบประมาณ",
+    "organization": "องค์กร",
+    "name": "ชื่อ",
+    "slug": "รหัสองค์กร",
+    "province": "จังหวัด",
+    "email": "อีเมล",
+    "status": "สถานะ",
 }
 
 
@@ -276,8 +290,10 @@ def split_steps(cell: Cell, first_number: int = 1) -> list[str]:
         cuts.append((match.start(), match.end()))
         expected = number + 1
     if cuts:
-        steps = [text[end: (cuts[i + 1][0] if i + 1 < len(cuts) else len(text))].strip(" ;,")
-                 for i, (_, end) in enumerate(cuts)]
+        steps = [
+            text[end : (cuts[i + 1][0] if i + 1 < len(cuts) else len(text))].strip(" ;,")
+            for i, (_, end) in enumerate(cuts)
+        ]
         return [s for s in steps if s]
     return [_BULLET.sub("", p).strip() for p in paragraphs if _BULLET.sub("", p).strip()]
 
@@ -329,7 +345,7 @@ def _split_weakness(cell: Cell, known_titles: Iterable[str]) -> tuple[str, str]:
                 if not char.isspace():
                     count += 1
                 if count == wanted:
-                    return name, first[index + 1:].strip()
+                    return name, first[index + 1 :].strip()
     if len(first) > MAX_NAME:
         head, _, rest = first.partition(" ")
         return head, rest.strip()
@@ -353,8 +369,15 @@ class _Reader:
             return
         for kind, value in text.items():
             if len(value) > MAX_CELL_CHARS:
-                raise PlanFileError([Problem(row_label, f"ข้อความในช่อง “{COLUMN_LABELS[kind]}” ยาวเกิน "
-                                                        f"{MAX_CELL_CHARS:,} ตัวอักษร ไม่น่าจะเป็นตารางมาตรการ")])
+                raise PlanFileError(
+                    [
+                        Problem(
+                            row_label,
+                            f"ข้อความในช่อง “{COLUMN_LABELS[kind]}” ยาวเกิน "
+                            f"{MAX_CELL_CHARS:,} ตัวอักษร ไม่น่าจะเป็นตารางมาตรการ",
+                        )
+                    ]
+                )
         weakness_text = text.get("weakness", "")
         same_as_above = weakness_text in ("", "-", '"', "”", "〃", "เช่นเดียวกับข้างต้น", "เหมือนข้างต้น")
         if not same_as_above and _key(weakness_text) != self._weakness_key:
@@ -363,8 +386,11 @@ class _Reader:
             self._weakness_key = _key(weakness_text)
         elif not self.weaknesses:
             self.weaknesses.append(WeaknessDraft(title=""))
-            self.notes.append(CellNote(self.where("weaknesses", 0, "title"),
-                                       "แถวแรกของตารางไม่ได้ระบุประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน โปรดกรอก", ""))
+            self.notes.append(
+                CellNote(
+                    self.where("weaknesses", 0, "title"), "แถวแรกของตารางไม่ได้ระบุประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน โปรดกรอก", ""
+                )
+            )
         weakness = self.weaknesses[-1]
         w_index = len(self.weaknesses) - 1
 
@@ -372,8 +398,9 @@ class _Reader:
         if measure_text or not weakness.measures:
             weakness.measures.append(MeasureDraft(title=_strip_number(measure_text)))
             if not measure_text:
-                self.notes.append(CellNote(self.where("weaknesses", w_index, "measures", 0, "title"),
-                                           "ไม่ได้ระบุชื่อมาตรการ โปรดกรอก", ""))
+                self.notes.append(
+                    CellNote(self.where("weaknesses", w_index, "measures", 0, "title"), "ไม่ได้ระบุชื่อมาตรการ โปรดกรอก", "")
+                )
             first_step = 1
         else:
             # An empty measure cell continues the measure above (a table that went on to the next page).
@@ -391,15 +418,21 @@ class _Reader:
         if owner and not measure.owner:
             measure.owner = owner
         elif owner and _key(owner) != _key(measure.owner):
-            self.notes.append(CellNote(self.where(*place, "owner"),
-                                       f"มาตรการเดียวกันระบุผู้รับผิดชอบต่างกัน ใช้ “{measure.owner}”", owner))
+            self.notes.append(
+                CellNote(self.where(*place, "owner"), f"มาตรการเดียวกันระบุผู้รับผิดชอบต่างกัน ใช้ “{measure.owner}”", owner)
+            )
 
         period = text.get("period", "")
         if period and not measure.period:
             measure.period, problem = _read_period(period)
             if problem:
-                self.notes.append(CellNote(self.where(*place, "period"),
-                                           f"อ่านระยะเวลาดำเนินการไม่ได้ ({problem}) โปรดเขียนแบบ ม.ค. - ก.ย. ๒๕๖๖", period))
+                self.notes.append(
+                    CellNote(
+                        self.where(*place, "period"),
+                        f"อ่านระยะเวลาดำเนินการไม่ได้ ({problem}) โปรดเขียนแบบ ม.ค. - ก.ย. ๒๕๖๖",
+                        period,
+                    )
+                )
 
         follow_up = text.get("follow_up", "")
         if follow_up:
@@ -436,14 +469,20 @@ def _read_tables(tables: list[list[Row]], known_titles: Iterable[str], source: s
                 continue
             row_count += 1
             if row_count > MAX_ROWS:
-                raise PlanFileError([Problem(source, f"ตารางมาตรการยาวเกิน {MAX_ROWS} แถว ไม่น่าจะเป็นบันทึกข้อความรายงานการวิเคราะห์ผล ITA")])
+                raise PlanFileError(
+                    [Problem(source, f"ตารางมาตรการยาวเกิน {MAX_ROWS} แถว ไม่น่าจะเป็นบันทึกข้อความรายงานการวิเคราะห์ผล ITA")]
+                )
             reader.row(row, columns, f"{source} ตารางที่ {t_index + 1} แถวที่ {r_index + 1}")
     if not reader.weaknesses:
-        raise PlanFileError([Problem(
-            source,
-            "ไม่พบตารางมาตรการในไฟล์นี้: ต้องมีแถวหัวตารางที่มีคอลัมน์ “มาตรการ/แนวทาง” และ “วิธีการดำเนินการ” "
-            "พร้อม “ผู้รับผิดชอบ” หรือ “ระยะเวลาดำเนินการ” เช่นเดียวกับส่วนที่ ๓ ของบันทึกรายงานการวิเคราะห์ผล ITA",
-        )])
+        raise PlanFileError(
+            [
+                Problem(
+                    source,
+                    "ไม่พบตารางมาตรการในไฟล์นี้: ต้องมีแถวหัวตารางที่มีคอลัมน์ “มาตรการ/แนวทาง” และ “วิธีการดำเนินการ” "
+                    "พร้อม “ผู้รับผิดชอบ” หรือ “ระยะเวลาดำเนินการ” เช่นเดียวกับส่วนที่ ๓ ของบันทึกรายงานการวิเคราะห์ผล ITA",
+                )
+            ]
+        )
     reader.finish()
     return reader
 
@@ -475,8 +514,14 @@ def _check_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise PlanFileError([Problem(source, "ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx) หรือไฟล์เสียหาย "
-                                             "โปรดบันทึกจาก Word เป็น “เอกสาร Word (.docx)” แล้วลองอีกครั้ง")]) from None
+        raise PlanFileError(
+            [
+                Problem(
+                    source,
+                    "ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx) หรือไฟล์เสียหาย โปรดบันทึกจาก Word เป็น “เอกสาร Word (.docx)” แล้วลองอีกครั้ง",
+                )
+            ]
+        ) from None
     try:
         check_office_archive(data, ".docx")  # the one check every Office reader calls
     except ServiceError as exc:
@@ -631,8 +676,13 @@ def memo_periods(draft: MemoDraft) -> list[tuple[date, date] | None]:
     return out
 
 
-def memo_plan_spec(draft: MemoDraft, organization: dict[str, Any], fiscal_year: int, title: str = "",
-                   owner_map: dict[str, str] | None = None):
+def memo_plan_spec(
+    draft: MemoDraft,
+    organization: dict[str, Any],
+    fiscal_year: int,
+    title: str = "",
+    owner_map: dict[str, str] | None = None,
+):
     """The draft as a validated PlanSpec (raises PlanFileError, places in words like “ประเด็นที่ 1 › …”)."""
     from .planfile import _Validator
 

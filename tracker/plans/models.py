@@ -1,4 +1,5 @@
 """The improvement plan: plan → weakness → measure → step, with evidence and a journal."""
+
 from __future__ import annotations
 
 import enum
@@ -68,9 +69,7 @@ class Plan(Model):
     fiscal_year: Mapped[int]
     #: The ITA year whose result the measures answer and whose framework's items (O42/O43 in
     #: 2565) the memo and the follow-up report cite; the year before `fiscal_year` unless set
-    assessed_year: Mapped[int] = mapped_column(
-        default=lambda ctx: ctx.get_current_parameters()["fiscal_year"] - 1
-    )
+    assessed_year: Mapped[int] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["fiscal_year"] - 1)
     title: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[PlanStatus] = mapped_column(
         sa.Enum(PlanStatus, native_enum=False, length=16), default=PlanStatus.active
@@ -138,7 +137,7 @@ class Measure(Model):
 
     @property
     def number(self) -> str:
-        """"1" when the weakness has one measure, "3.2" when it has several."""
+        """ "1" when the weakness has one measure, "3.2" when it has several."""
         w = self.weakness
         if len(w.measures) > 1:
             return f"{w.order}.{self.order}"
@@ -238,9 +237,7 @@ class Evidence(Model):
     """หลักฐาน: an uploaded file or a link that shows a step was done."""
 
     __tablename__ = "evidence"
-    __table_args__ = (
-        sa.CheckConstraint("(step_id IS NULL) <> (measure_id IS NULL)", name="step_or_measure"),
-    )
+    __table_args__ = (sa.CheckConstraint("(step_id IS NULL) <> (measure_id IS NULL)", name="step_or_measure"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The step it proves — or, for evidence of a follow-up result, None and measure_id set

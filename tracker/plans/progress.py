@@ -1,4 +1,5 @@
 """How far a measure, a plan or an organization is: the one `Progress` type."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -4,6 +4,7 @@ Every function here issues a fixed number of queries whatever the size of the
 plan: the relations the templates touch are eager-loaded, so a page never runs
 one query per row.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,6 +33,7 @@ MAX_SEARCH = 100
 
 # -- eager loading ----------------------------------------------------------------
 
+
 def _step_options(with_plan: bool = False) -> list:
     """What a step row shows: its number (measure → weakness → sibling measures),
     its department and, across plans, its plan."""
@@ -47,6 +49,7 @@ def _step_options(with_plan: bool = False) -> list:
 
 
 # -- plans ------------------------------------------------------------------------
+
 
 def current_plan(organization_id: int) -> Plan | None:
     """The plan "/" shows: the active plan of the highest fiscal year, else the newest plan."""
@@ -69,9 +72,7 @@ def load_plan(plan_id: int) -> Plan | None:
         .where(Plan.id == plan_id)
         .options(
             joinedload(Plan.organization),
-            selectinload(Plan.weaknesses)
-            .selectinload(Weakness.measures)
-            .joinedload(Measure.owner_department),
+            selectinload(Plan.weaknesses).selectinload(Weakness.measures).joinedload(Measure.owner_department),
         )
     )
 
@@ -97,6 +98,7 @@ def departments(organization_id: int) -> list[Department]:
 
 # -- progress ---------------------------------------------------------------------
 
+
 def progress_by(key: sa.ColumnElement[int], where: sa.ColumnElement[bool]) -> dict[int, Progress]:
     """Progress of the steps matching `where`, grouped by `key` (a measure or plan id column), in one query."""
     rows = db.session.execute(
@@ -119,9 +121,7 @@ def _progress_by_measure(where: sa.ColumnElement[bool]) -> dict[int, Progress]:
 
 def measure_progress(plan_id: int) -> dict[int, Progress]:
     """Progress of every measure of a plan, by measure id (one query)."""
-    return _progress_by_measure(
-        Measure.weakness_id.in_(sa.select(Weakness.id).where(Weakness.plan_id == plan_id))
-    )
+    return _progress_by_measure(Measure.weakness_id.in_(sa.select(Weakness.id).where(Weakness.plan_id == plan_id)))
 
 
 def progress_of_measure(measure_id: int) -> Progress:
@@ -224,13 +224,12 @@ def step_search(q: str) -> sa.ColumnElement[bool] | None:
     if _NUMBER_RE.fullmatch(number):
         parts = [int(x) for x in number.split(".")]
         sibling = aliased(Measure)
-        several = (
-            sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Weakness.id).scalar_subquery() > 1
-        )
+        several = sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Weakness.id).scalar_subquery() > 1
         match: sa.ColumnElement[bool] = Weakness.order == parts[0]
         if len(parts) == 2:
-            match = sa.and_(match, sa.or_(sa.and_(~several, Step.order == parts[1]),
-                                          sa.and_(several, Measure.order == parts[1])))
+            match = sa.and_(
+                match, sa.or_(sa.and_(~several, Step.order == parts[1]), sa.and_(several, Measure.order == parts[1]))
+            )
         elif len(parts) == 3:
             match = sa.and_(match, several, Measure.order == parts[1], Step.order == parts[2])
         found = sa.or_(found, match)
@@ -269,7 +268,10 @@ class StepFilters:
     def query_args(self, **override: object) -> dict[str, object]:
         """The filters as URL parameters (for pagination links), empty ones left out."""
         args: dict[str, object] = {
-            "department": self.department_id, "status": self.status, "due": self.due, "q": self.q,
+            "department": self.department_id,
+            "status": self.status,
+            "due": self.due,
+            "q": self.q,
             "per_page": self.per_page if self.per_page != PER_PAGE else None,
             "page": self.page if self.page != 1 else None,
         }
@@ -332,8 +334,9 @@ def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
         .join(Measure.weakness)
         .where(Weakness.plan_id == plan_id, *filters.conditions(day))
     )
-    return paginate(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page,
-                 _step_options())
+    return paginate(
+        base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, _step_options()
+    )
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:
@@ -345,6 +348,7 @@ def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = 
 
 
 # -- a measure ------------------------------------------------------------------------
+
 
 def load_measure(measure_id: int) -> Measure | None:
     return db.session.scalar(
@@ -385,6 +389,7 @@ def evidence_counts(step_ids: list[int]) -> dict[int, int]:
 
 
 # -- a step -------------------------------------------------------------------------
+
 
 def load_step(step_id: int) -> Step | None:
     """A step with what its page shows: measure and plan, people, evidence."""
@@ -431,6 +436,7 @@ def evidence_organization_id(ev: Evidence) -> int:
 
 
 # -- my steps -------------------------------------------------------------------------
+
 
 def open_steps(
     organization_id: int,

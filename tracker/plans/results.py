@@ -7,6 +7,7 @@ Editable by the owners of the measure's department and by administrators
 every change is journaled (entity "measure", action "result"). Services
 flush, never commit.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,10 +81,20 @@ def get_result(measure: Measure) -> MeasureResult | None:
     return db.session.scalar(sa.select(MeasureResult).where(MeasureResult.measure_id == measure.id))
 
 
-def _journal(measure: Measure, actor: User | None, now: datetime, field: str, old, new, note: str | None = None) -> None:
+def _journal(
+    measure: Measure, actor: User | None, now: datetime, field: str, old, new, note: str | None = None
+) -> None:
     record(
-        organization_id=measure.plan.organization_id, entity="measure", entity_id=measure.id, action="result",
-        actor=actor, field=field, old=old, new=new, note=note, at=now,
+        organization_id=measure.plan.organization_id,
+        entity="measure",
+        entity_id=measure.id,
+        action="result",
+        actor=actor,
+        field=field,
+        old=old,
+        new=new,
+        note=note,
+        at=now,
     )
 
 
@@ -186,8 +197,9 @@ def result_journal(measure: Measure) -> list[JournalEntry]:
     return list(
         db.session.scalars(
             sa.select(JournalEntry)
-            .where(JournalEntry.entity == "measure", JournalEntry.entity_id == measure.id,
-                   JournalEntry.action == "result")
+            .where(
+                JournalEntry.entity == "measure", JournalEntry.entity_id == measure.id, JournalEntry.action == "result"
+            )
             .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
             .options(joinedload(JournalEntry.actor))
         )

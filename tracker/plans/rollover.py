@@ -10,6 +10,7 @@ to the new ITA analysis and activates it.
 
 Like every service this flushes and never commits.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -102,26 +103,36 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
             for step in measure.steps:
                 assignee = step.assignee
                 keep = assignee is not None and assignee.active and assignee.organization_id == source.organization_id
-                new_measure.steps.append(Step(
-                    order=step.order,
-                    title=step.title,
-                    owner_department_id=step.owner_department_id,
-                    assignee_id=assignee.id if keep else None,
-                    start_date=shift_year(step.start_date),
-                    due_date=shift_year(step.due_date),
-                    status=StepStatus.not_started,
-                    updated_at=now,
-                ))
+                new_measure.steps.append(
+                    Step(
+                        order=step.order,
+                        title=step.title,
+                        owner_department_id=step.owner_department_id,
+                        assignee_id=assignee.id if keep else None,
+                        start_date=shift_year(step.start_date),
+                        due_date=shift_year(step.due_date),
+                        status=StepStatus.not_started,
+                        updated_at=now,
+                    )
+                )
                 counts["steps"] += 1
     db.session.add(plan)
     db.session.flush()
     record(
-        organization_id=plan.organization_id, entity="plan", entity_id=plan.id, action="rollover", actor=actor,
-        field="fiscal_year", old=source.fiscal_year, new=target_year,
-        note=(f"คัดลอกจากแผนปีงบประมาณ {source.fiscal_year} (แผน #{source.id}): "
-              f"{counts['weaknesses']} ประเด็น {counts['measures']} มาตรการ {counts['steps']} ขั้นตอน "
-              "เลื่อนระยะเวลาไป 1 ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม” "
-              f"(rolled over from fiscal year {source.fiscal_year}: dates moved by a year, statuses reset)"),
+        organization_id=plan.organization_id,
+        entity="plan",
+        entity_id=plan.id,
+        action="rollover",
+        actor=actor,
+        field="fiscal_year",
+        old=source.fiscal_year,
+        new=target_year,
+        note=(
+            f"คัดลอกจากแผนปีงบประมาณ {source.fiscal_year} (แผน #{source.id}): "
+            f"{counts['weaknesses']} ประเด็น {counts['measures']} มาตรการ {counts['steps']} ขั้นตอน "
+            "เลื่อนระยะเวลาไป 1 ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม” "
+            f"(rolled over from fiscal year {source.fiscal_year}: dates moved by a year, statuses reset)"
+        ),
         at=now,
     )
     db.session.flush()

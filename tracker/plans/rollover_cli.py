@@ -1,4 +1,5 @@
 """`tracker rollover`: copy a plan into the next fiscal year (a draft)."""
+
 from __future__ import annotations
 
 import click

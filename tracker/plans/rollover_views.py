@@ -1,6 +1,7 @@
 """The rollover button of the admin plan page: copy the plan into the next
 fiscal year as a draft, then open the new plan. Admins of the plan's own
 organization only (another organization's plan is a 404)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, url_for

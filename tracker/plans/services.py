@@ -1,4 +1,5 @@
 """Changing steps: status, notes, evidence and edits. Services flush, never commit."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,14 +43,23 @@ ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
     ".csv": None,
 }
 CONTENT_TYPES = {
-    ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".gif": "image/gif", ".webp": "image/webp", ".txt": "text/plain; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8", ".zip": "application/zip",
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".zip": "application/zip",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
 }
 
 
@@ -111,13 +121,14 @@ def completion_time(now: datetime, completed_on: date | None, step: Step) -> dat
         return now
     if completed_on > today:
         raise ServiceError(
-            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ในอนาคต "
-            "(the completion date is in the future)", field="completed_on",
+            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ในอนาคต (the completion date is in the future)",
+            field="completed_on",
         )
     if completed_on < fiscal_year_bounds(step.measure.plan.fiscal_year)[0]:
         raise ServiceError(
             f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ก่อนปีงบประมาณของแผน "
-            "(the completion date is before the plan's fiscal year)", field="completed_on",
+            "(the completion date is before the plan's fiscal year)",
+            field="completed_on",
         )
     return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(UTC)
 
@@ -173,9 +184,7 @@ def store_upload(stream: IO[bytes], upload_dir: str, ext: str, max_bytes: int) -
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ServiceError(
-                        f"ไฟล์ใหญ่เกิน {max_bytes // (1024 * 1024)} MB (the file is larger than the limit)"
-                    )
+                    raise ServiceError(f"ไฟล์ใหญ่เกิน {max_bytes // (1024 * 1024)} MB (the file is larger than the limit)")
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -220,8 +229,9 @@ def new_link_evidence(actor: User, url: str, title: str, now: datetime) -> Evide
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
         raise ServiceError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (the link must be an http or https URL)")
     title = (title or "").strip()[:255] or url[:255]
-    return Evidence(kind=EvidenceKind.link, url=url, original_name=title, size=0, uploaded_by_id=actor.id,
-                    created_at=now)
+    return Evidence(
+        kind=EvidenceKind.link, url=url, original_name=title, size=0, uploaded_by_id=actor.id, created_at=now
+    )
 
 
 def add_file_evidence(
@@ -275,9 +285,16 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
         return False
     old, ev.public = ev.public, public
     record(
-        organization_id=measure.weakness.plan.organization_id, entity="evidence", entity_id=ev.id,
-        action="evidence_public", actor=actor, step=ev.step, field="public",
-        old=VISIBILITY[bool(old)], new=VISIBILITY[public], at=now,
+        organization_id=measure.weakness.plan.organization_id,
+        entity="evidence",
+        entity_id=ev.id,
+        action="evidence_public",
+        actor=actor,
+        step=ev.step,
+        field="public",
+        old=VISIBILITY[bool(old)],
+        new=VISIBILITY[public],
+        at=now,
     )
     db.session.flush()
     return True
@@ -289,6 +306,7 @@ def evidence_path(ev: Evidence, upload_dir: str) -> Path:
 
 
 # -- edits (admins) -----------------------------------------------------------
+
 
 def validate_step_dates(measure: Measure, start: date, due: date) -> None:
     if start > due:
@@ -345,4 +363,6 @@ def edit_step(
             changes.append(("start_date", step.start_date, new_start))
         if new_due != step.due_date:
             changes.append(("due_date", step.due_date, new_due))
-    return apply_changes(step, changes, organization_id=org_id, entity="step", actor=actor, at=now, note=note, step=step)
+    return apply_changes(
+        step, changes, organization_id=org_id, entity="step", actor=actor, at=now, note=note, step=step
+    )

@@ -5,6 +5,7 @@ to the actor's organization), validates them, changes the session, journals
 every change with its old and new value, flushes, and never commits: the view
 or command that calls it owns the transaction.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -36,12 +37,11 @@ def renumber(siblings: list[Any]) -> None:
 
 # -- plans --------------------------------------------------------------------
 
+
 def create_plan(organization: Organization, actor: User | None, now: datetime, *, fiscal_year: int, title: str) -> Plan:
     """An empty plan for a fiscal year (importing a file is the usual way)."""
     if not MIN_BE_YEAR <= fiscal_year <= MAX_BE_YEAR:
-        raise ServiceError(
-            "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)"
-        )
+        raise ServiceError("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)")
     title = clean_text(title, "ชื่อแผน", "title")
     exists = db.session.scalar(
         sa.select(Plan.id).where(Plan.organization_id == organization.id, Plan.fiscal_year == fiscal_year)
@@ -53,14 +53,24 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
     plan = Plan(organization=organization, fiscal_year=fiscal_year, title=title, status=PlanStatus.draft)
     db.session.add(plan)
     db.session.flush()
-    record(organization_id=organization.id, entity="plan", entity_id=plan.id, action="create", actor=actor,
-           field="title", new=title, note=f"ปีงบประมาณ {fiscal_year}", at=now)
+    record(
+        organization_id=organization.id,
+        entity="plan",
+        entity_id=plan.id,
+        action="create",
+        actor=actor,
+        field="title",
+        new=title,
+        note=f"ปีงบประมาณ {fiscal_year}",
+        at=now,
+    )
     db.session.flush()
     return plan
 
 
-def edit_plan(plan: Plan, actor: User | None, now: datetime, *, title: str | None = None,
-              status: PlanStatus | str | None = None) -> list[str]:
+def edit_plan(
+    plan: Plan, actor: User | None, now: datetime, *, title: str | None = None, status: PlanStatus | str | None = None
+) -> list[str]:
     changes: list[Change] = []
     if title is not None:
         changed(changes, "title", plan.title, clean_text(title, "ชื่อแผน", "title"))
@@ -75,27 +85,38 @@ def edit_plan(plan: Plan, actor: User | None, now: datetime, *, title: str | Non
 
 # -- weaknesses -----------------------------------------------------------------
 
+
 def add_weakness(plan: Plan, actor: User | None, now: datetime, *, title: str, detail: str = "") -> Weakness:
     title = clean_text(title, "ประเด็นจุดอ่อน", "title")
     order = max((w.order for w in plan.weaknesses), default=0) + 1
     weakness = Weakness(plan=plan, order=order, title=title, detail=(detail or "").strip())
     db.session.add(weakness)
     db.session.flush()
-    record(organization_id=plan.organization_id, entity="weakness", entity_id=weakness.id, action="create",
-           actor=actor, field="title", new=f"{order}. {title}", at=now)
+    record(
+        organization_id=plan.organization_id,
+        entity="weakness",
+        entity_id=weakness.id,
+        action="create",
+        actor=actor,
+        field="title",
+        new=f"{order}. {title}",
+        at=now,
+    )
     db.session.flush()
     return weakness
 
 
-def edit_weakness(weakness: Weakness, actor: User | None, now: datetime, *, title: str | None = None,
-                  detail: str | None = None) -> list[str]:
+def edit_weakness(
+    weakness: Weakness, actor: User | None, now: datetime, *, title: str | None = None, detail: str | None = None
+) -> list[str]:
     changes: list[Change] = []
     if title is not None:
         changed(changes, "title", weakness.title, clean_text(title, "ประเด็นจุดอ่อน", "title"))
     if detail is not None:
         changed(changes, "detail", weakness.detail or "", detail.strip())
-    return apply_changes(weakness, changes, organization_id=weakness.plan.organization_id, entity="weakness",
-                         actor=actor, at=now)
+    return apply_changes(
+        weakness, changes, organization_id=weakness.plan.organization_id, entity="weakness", actor=actor, at=now
+    )
 
 
 def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> None:
@@ -107,8 +128,16 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
             "(cannot delete: some steps have progress or evidence)"
         )
     plan = weakness.plan
-    record(organization_id=plan.organization_id, entity="plan", entity_id=plan.id, action="delete", actor=actor,
-           field="weakness", old=f"{weakness.order}. {weakness.title}", at=now)
+    record(
+        organization_id=plan.organization_id,
+        entity="plan",
+        entity_id=plan.id,
+        action="delete",
+        actor=actor,
+        field="weakness",
+        old=f"{weakness.order}. {weakness.title}",
+        at=now,
+    )
     plan.weaknesses.remove(weakness)
     db.session.flush()
     renumber(plan.weaknesses)
@@ -116,11 +145,11 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
 
 # -- measures -------------------------------------------------------------------
 
+
 def _check_period(plan: Plan, start: date, end: date) -> None:
     if start > end:
         raise ServiceError(
-            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันสิ้นสุด ({format_date(end)}) "
-            "(the period ends before it starts)"
+            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันสิ้นสุด ({format_date(end)}) (the period ends before it starts)"
         )
     fy_start, fy_end = fiscal_year_bounds(plan.fiscal_year)
     if start < fy_start or end > fy_end:
@@ -155,13 +184,26 @@ def add_measure(
     _check_period(plan, period_start, period_end)
     order = max((m.order for m in weakness.measures), default=0) + 1
     measure = Measure(
-        weakness=weakness, order=order, title=title, owner_department=owner_department,
-        period_start=period_start, period_end=period_end, follow_up=(follow_up or "").strip(),
+        weakness=weakness,
+        order=order,
+        title=title,
+        owner_department=owner_department,
+        period_start=period_start,
+        period_end=period_end,
+        follow_up=(follow_up or "").strip(),
     )
     db.session.add(measure)
     db.session.flush()
-    record(organization_id=plan.organization_id, entity="measure", entity_id=measure.id, action="create",
-           actor=actor, field="title", new=f"{measure.number} {title}", at=now)
+    record(
+        organization_id=plan.organization_id,
+        entity="measure",
+        entity_id=measure.id,
+        action="create",
+        actor=actor,
+        field="title",
+        new=f"{measure.number} {title}",
+        at=now,
+    )
     db.session.flush()
     return measure
 
@@ -210,11 +252,21 @@ def edit_measure(
     fields = apply_changes(measure, changes, organization_id=org_id, entity="measure", actor=actor, at=now)
     for step in measure.steps:
         if step.start_date < measure.period_start:
-            edit_step(step, actor, now, start_date=measure.period_start,
-                      note="เลื่อนวันเริ่มตามระยะเวลามาตรการ (start moved with the measure's period)")
+            edit_step(
+                step,
+                actor,
+                now,
+                start_date=measure.period_start,
+                note="เลื่อนวันเริ่มตามระยะเวลามาตรการ (start moved with the measure's period)",
+            )
         if move_steps and "owner_department" in fields and step.owner_department_id == old_department.id:
-            edit_step(step, actor, now, owner_department=measure.owner_department,
-                      note="ย้ายตามหน่วยงานผู้รับผิดชอบมาตรการ (moved with the measure's owner)")
+            edit_step(
+                step,
+                actor,
+                now,
+                owner_department=measure.owner_department,
+                note="ย้ายตามหน่วยงานผู้รับผิดชอบมาตรการ (moved with the measure's owner)",
+            )
     return fields
 
 
@@ -226,14 +278,23 @@ def delete_measure(measure: Measure, actor: User | None, now: datetime) -> None:
             "(cannot delete: some steps have progress or evidence)"
         )
     weakness = measure.weakness
-    record(organization_id=weakness.plan.organization_id, entity="weakness", entity_id=weakness.id,
-           action="delete", actor=actor, field="measure", old=f"{measure.number} {measure.title}", at=now)
+    record(
+        organization_id=weakness.plan.organization_id,
+        entity="weakness",
+        entity_id=weakness.id,
+        action="delete",
+        actor=actor,
+        field="measure",
+        old=f"{measure.number} {measure.title}",
+        at=now,
+    )
     weakness.measures.remove(measure)
     db.session.flush()
     renumber(weakness.measures)
 
 
 # -- steps ----------------------------------------------------------------------
+
 
 def step_progress(step: Step) -> list[str]:
     """Why a step may not be deleted: its status, evidence, or recorded work."""
@@ -286,13 +347,26 @@ def add_step(
     validate_step_dates(measure, start_date, due_date)
     order = max((s.order for s in measure.steps), default=0) + 1
     step = Step(
-        measure=measure, order=order, title=title, owner_department=department, assignee=assignee,
-        start_date=start_date, due_date=due_date, status=StepStatus.not_started,
+        measure=measure,
+        order=order,
+        title=title,
+        owner_department=department,
+        assignee=assignee,
+        start_date=start_date,
+        due_date=due_date,
+        status=StepStatus.not_started,
     )
     db.session.add(step)
     db.session.flush()
-    record_step(step, "create", actor, field="title", new=f"{step.number} {title}",
-                note=f"ครบกำหนด {format_date(due_date)} · {department.name}", at=now)
+    record_step(
+        step,
+        "create",
+        actor,
+        field="title",
+        new=f"{step.number} {title}",
+        note=f"ครบกำหนด {format_date(due_date)} · {department.name}",
+        at=now,
+    )
     db.session.flush()
     return step
 
@@ -313,8 +387,16 @@ def update_step(
     _check_department(owner_department, org_id)
     if assignee is not None and assignee.id != step.assignee_id:
         _check_assignee(assignee, org_id)
-    return edit_step(step, actor, now, title=title, owner_department=owner_department, assignee=assignee,
-                     start_date=start_date, due_date=due_date)
+    return edit_step(
+        step,
+        actor,
+        now,
+        title=title,
+        owner_department=owner_department,
+        assignee=assignee,
+        start_date=start_date,
+        due_date=due_date,
+    )
 
 
 def delete_step(step: Step, actor: User | None, now: datetime) -> None:
@@ -330,14 +412,23 @@ def delete_step(step: Step, actor: User | None, now: datetime) -> None:
             "(cannot delete a step with progress or evidence: cancel it instead)"
         )
     measure = step.measure
-    record(organization_id=measure.plan.organization_id, entity="measure", entity_id=measure.id,
-           action="delete", actor=actor, field="step", old=f"{step.number} {step.title}", at=now)
+    record(
+        organization_id=measure.plan.organization_id,
+        entity="measure",
+        entity_id=measure.id,
+        action="delete",
+        actor=actor,
+        field="step",
+        old=f"{step.number} {step.title}",
+        at=now,
+    )
     measure.steps.remove(step)
     db.session.flush()
     renumber(measure.steps)
 
 
 # -- history --------------------------------------------------------------------
+
 
 def plan_history(plan: Plan, limit: int = 50) -> list[JournalEntry]:
     """Edits of the plan and everything in it, newest first (not the owners' progress)."""
@@ -352,15 +443,23 @@ def plan_history(plan: Plan, limit: int = 50) -> list[JournalEntry]:
         conditions.append(sa.and_(J.entity == "measure", J.entity_id.in_(measure_ids)))
     if step_ids:
         conditions.append(sa.and_(J.step_id.in_(step_ids), J.action.not_in(PROGRESS_ACTIONS)))
-    return list(db.session.scalars(
-        sa.select(J).where(J.organization_id == plan.organization_id, sa.or_(*conditions))
-        .order_by(J.created_at.desc(), J.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(J)
+            .where(J.organization_id == plan.organization_id, sa.or_(*conditions))
+            .order_by(J.created_at.desc(), J.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def entity_history(organization_id: int, entity: str, entity_id: int, limit: int = 50) -> list[JournalEntry]:
     J = JournalEntry
-    return list(db.session.scalars(
-        sa.select(J).where(J.organization_id == organization_id, J.entity == entity, J.entity_id == entity_id)
-        .order_by(J.created_at.desc(), J.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(J)
+            .where(J.organization_id == organization_id, J.entity == entity, J.entity_id == entity_id)
+            .order_by(J.created_at.desc(), J.id.desc())
+            .limit(limit)
+        )
+    )

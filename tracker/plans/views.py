@@ -4,6 +4,7 @@ Reads go through `queries`, changes through `services`; the views check
 access, commit, and turn a ServiceError into the page again with the message
 (HTTP 400). Another organization's records answer 404, never 403.
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,6 +84,7 @@ def _max_upload() -> int:
 
 # -- template helpers --------------------------------------------------------------
 
+
 def _thai_digits() -> bool:
     return i18n.thai_digits()
 
@@ -100,8 +102,9 @@ def journal_value(entry: JournalEntry, value: str | None) -> str:
         return i18n.translate(VISIBILITY_LABELS[value]) if value in VISIBILITY_LABELS else value
     if entry.field in ("start_date", "due_date"):
         try:
-            return thaidate.format_date(date.fromisoformat(value), thai_digits=_thai_digits(),
-                                        lang=i18n.current_language())
+            return thaidate.format_date(
+                date.fromisoformat(value), thai_digits=_thai_digits(), lang=i18n.current_language()
+            )
         except ValueError:
             return value
     return value
@@ -135,6 +138,7 @@ def _import_url() -> str | None:
 
 
 # -- dashboard -------------------------------------------------------------------------
+
 
 @bp.route("/")
 @login_required
@@ -177,8 +181,9 @@ def _dashboard(plan_id: int):
         due_filters=queries.DUE_FILTERS,
         due_soon_days=queries.DUE_SOON_DAYS,
         steps=queries.plan_steps(plan.id, filters, day),
-        chart=chart.progress_chart(plan.id, plan.fiscal_year, day, lang=i18n.current_language(),
-                                   thai_digits=_thai_digits()),
+        chart=chart.progress_chart(
+            plan.id, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
+        ),
         today=day,
     )
 
@@ -204,6 +209,7 @@ def measure(measure_id: int):
 
 # -- a step ------------------------------------------------------------------------------
 
+
 def _get_step(step_id: int) -> Step:
     step = queries.load_step(step_id)
     if step is None:
@@ -217,9 +223,15 @@ def _next_statuses(step: Step) -> list[StepStatus]:
     return [s for s in StepStatus if s in allowed]
 
 
-def _render_step(step_id: int, *, error: str | None = None, failed: str | None = None,
-                 status_form: StatusForm | None = None, comment_form: CommentForm | None = None,
-                 evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None):
+def _render_step(
+    step_id: int,
+    *,
+    error: str | None = None,
+    failed: str | None = None,
+    status_form: StatusForm | None = None,
+    comment_form: CommentForm | None = None,
+    evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+):
     """The step page; after a refused action, again with the message and what was typed."""
     step = _get_step(step_id)
     next_statuses = _next_statuses(step)
@@ -270,8 +282,13 @@ def change_status(step_id: int):
     if form.validate():
         try:
             services.change_status(
-                step, form.status.data, _me(), clock.now(), note=form.note.data,
-                completed_on=form.completed_on.data, cancel_reason=form.cancel_reason.data,
+                step,
+                form.status.data,
+                _me(),
+                clock.now(),
+                note=form.note.data,
+                completed_on=form.completed_on.data,
+                cancel_reason=form.cancel_reason.data,
             )
             label = step.status.label
             db.session.commit()
@@ -362,6 +379,7 @@ def _add_file(step: Step, form: FileEvidenceForm) -> None:
 
 # -- evidence ------------------------------------------------------------------------------
 
+
 def _get_evidence(evidence_id: int) -> Evidence:
     ev = queries.load_evidence(evidence_id)
     if ev is None:
@@ -445,6 +463,7 @@ def set_evidence_public(evidence_id: int):
 
 # -- my steps -----------------------------------------------------------------------------
 
+
 @bp.route("/my-steps")
 @login_required
 def my_steps():
@@ -458,15 +477,23 @@ def my_steps():
     page, per_page = queries.page_args(request.args)
     if whole_org:
         department_id = queries.department_arg(request.args, departments)
-        steps = queries.open_steps_page(me.organization_id, department_id=department_id, q=q, page=page,
-                                        per_page=per_page)
+        steps = queries.open_steps_page(
+            me.organization_id, department_id=department_id, q=q, page=page, per_page=per_page
+        )
     else:
         steps = queries.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
     plan_ids = {s.measure.weakness.plan_id for s in steps.items}
     # The list's arguments, for the page links: empty ones left out.
-    list_args = {k: v for k, v in {"scope": "all" if whole_org and me.department_id else None,
-                                   "department": department_id, "q": q,
-                                   "per_page": per_page if per_page != queries.PER_PAGE else None}.items() if v}
+    list_args = {
+        k: v
+        for k, v in {
+            "scope": "all" if whole_org and me.department_id else None,
+            "department": department_id,
+            "q": q,
+            "per_page": per_page if per_page != queries.PER_PAGE else None,
+        }.items()
+        if v
+    }
     return render_template(
         "plans/my_steps.html",
         steps=steps,

@@ -10,6 +10,7 @@ Organizations in scope are those `access.readable_organization_ids` gives,
 minus the oversight offices themselves (an organization with a provincial or
 national user is an office, not a local government with a plan).
 """
+
 from __future__ import annotations
 
 import enum
@@ -45,7 +46,7 @@ MAX_TEXT = 100
 class State(enum.IntEnum):
     """Where an organization stands in the year, in sorting order."""
 
-    no_plan = 0      #: no plan for the fiscal year
+    no_plan = 0  #: no plan for the fiscal year
     not_started = 1  #: a plan, but no step in progress or done
     started = 2
 
@@ -61,12 +62,19 @@ SHOW_FILTERS: dict[str, str] = {
 }
 #: Sortable columns: ?sort=<key>, or ?sort=-<key> for descending.
 SORTS: dict[str, str] = {
-    "name": "องค์กร", "province": "จังหวัด", "state": "สถานะ", "done": "ดำเนินการแล้ว",
-    "total": "ขั้นตอนทั้งหมด", "percent": "ร้อยละ", "overdue": "เลยกำหนด", "activity": "ความเคลื่อนไหวล่าสุด",
+    "name": "องค์กร",
+    "province": "จังหวัด",
+    "state": "สถานะ",
+    "done": "ดำเนินการแล้ว",
+    "total": "ขั้นตอนทั้งหมด",
+    "percent": "ร้อยละ",
+    "overdue": "เลยกำหนด",
+    "activity": "ความเคลื่อนไหวล่าสุด",
 }
 
 
 # -- the request ---------------------------------------------------------------------
+
 
 def _clean(text: str | None) -> str:
     """Typed text as a search term: spaces collapsed, control characters (a NUL
@@ -92,10 +100,16 @@ class OverviewQuery:
         year_text = thaidate.to_arabic_digits((args.get("year") or "").strip())
         if not year_text:
             year = default_year
-        elif year_text.isdigit() and len(year_text) == 4 and thaidate.MIN_BE_YEAR <= int(year_text) <= thaidate.MAX_BE_YEAR:
+        elif (
+            year_text.isdigit()
+            and len(year_text) == 4
+            and thaidate.MIN_BE_YEAR <= int(year_text) <= thaidate.MAX_BE_YEAR
+        ):
             year = int(year_text)
         else:
-            raise ServiceError(f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: {year_text[:20]!r} (the fiscal year must be a BE year)")
+            raise ServiceError(
+                f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: {year_text[:20]!r} (the fiscal year must be a BE year)"
+            )
         sort = (args.get("sort") or "name").strip()
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
@@ -124,8 +138,12 @@ class OverviewQuery:
     def query_args(self, **override: object) -> dict[str, object]:
         """The choices as URL parameters, defaults left out (links keep the others)."""
         args: dict[str, object] = {
-            "year": self.fiscal_year, "q": self.q, "show": self.show, "province": self.province,
-            "sort": ("-" if self.descending else "") + self.sort, "page": self.page,
+            "year": self.fiscal_year,
+            "q": self.q,
+            "show": self.show,
+            "province": self.province,
+            "sort": ("-" if self.descending else "") + self.sort,
+            "page": self.page,
         }
         args.update(override)
         if args.get("sort") == "name":
@@ -143,6 +161,7 @@ class OverviewQuery:
 
 
 # -- the rows ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OrgRow:
@@ -251,10 +270,12 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     conditions: list[sa.ColumnElement[bool]] = [_in_scope(Organization.id, scope_ids), ~is_office()]
     if query.q:
         needle = query.q.lower()
-        conditions.append(sa.or_(
-            sa.func.lower(Organization.name).contains(needle, autoescape=True),
-            sa.func.lower(Organization.slug).contains(needle, autoescape=True),
-        ))
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Organization.name).contains(needle, autoescape=True),
+                sa.func.lower(Organization.slug).contains(needle, autoescape=True),
+            )
+        )
     if query.province:
         conditions.append(sa.func.trim(Organization.province) == query.province)
     if query.show == "no_plan":
@@ -286,9 +307,14 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
         .where(*conditions)
     )
     sorts = {
-        "name": Organization.name, "province": Organization.province, "state": state,
-        "done": totals.c.done, "total": totals.c.total, "percent": percent,
-        "overdue": totals.c.overdue, "activity": activity.c.last_activity,
+        "name": Organization.name,
+        "province": Organization.province,
+        "state": state,
+        "done": totals.c.done,
+        "total": totals.c.total,
+        "percent": percent,
+        "overdue": totals.c.overdue,
+        "activity": activity.c.last_activity,
     }
     return stmt, sorts
 
@@ -348,21 +374,26 @@ def overview_rows(scope_ids: set[int] | None, query: OverviewQuery, today: date)
 
 def fiscal_years(scope_ids: set[int] | None, current: int) -> list[int]:
     """Years with a plan in scope, and the current one; newest first."""
-    years = set(db.session.scalars(
-        sa.select(Plan.fiscal_year).where(_in_scope(Plan.organization_id, scope_ids)).distinct()
-    ))
+    years = set(
+        db.session.scalars(sa.select(Plan.fiscal_year).where(_in_scope(Plan.organization_id, scope_ids)).distinct())
+    )
     return sorted(years | {current}, reverse=True)
 
 
 def provinces(scope_ids: set[int] | None) -> list[str]:
     """The provinces of the organizations in scope (for the national filter)."""
     name = sa.func.trim(Organization.province)
-    return sorted(p for p in db.session.scalars(
-        sa.select(name).where(_in_scope(Organization.id, scope_ids), name != "", ~is_office()).distinct()
-    ) if p)
+    return sorted(
+        p
+        for p in db.session.scalars(
+            sa.select(name).where(_in_scope(Organization.id, scope_ids), name != "", ~is_office()).distinct()
+        )
+        if p
+    )
 
 
 # -- one organization ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlanRow:
@@ -393,9 +424,18 @@ def organization_plans(organization_id: int, today: date) -> list[PlanRow]:
 # -- the workbook --------------------------------------------------------------------
 
 XLSX_COLUMNS = [
-    ("องค์กร", 40), ("รหัส (slug)", 14), ("จังหวัด", 14), ("แผน", 48), ("สถานะแผน", 11), ("สถานะ", 18),
-    ("ขั้นตอนทั้งหมด", 11), ("ดำเนินการแล้ว", 11), ("ร้อยละ", 8), ("เลยกำหนด", 9),
-    ("ความเคลื่อนไหวล่าสุด", 16), ("ลิงก์", 40),
+    ("องค์กร", 40),
+    ("รหัส (slug)", 14),
+    ("จังหวัด", 14),
+    ("แผน", 48),
+    ("สถานะแผน", 11),
+    ("สถานะ", 18),
+    ("ขั้นตอนทั้งหมด", 11),
+    ("ดำเนินการแล้ว", 11),
+    ("ร้อยละ", 8),
+    ("เลยกำหนด", 9),
+    ("ความเคลื่อนไหวล่าสุด", 16),
+    ("ลิงก์", 40),
 ]
 
 
@@ -419,15 +459,22 @@ def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: da
     ws.append([])
     ws.append([text_cell(name, strong=True) for name, _ in XLSX_COLUMNS])
     for r in rows:
-        ws.append([
-            text_cell(r.name), text_cell(r.slug), text_cell(r.province),
-            text_cell(r.plan_title or ""), text_cell(r.plan_status.label if r.plan_status else ""),
-            text_cell(r.state.label),
-            r.total if r.plan_id else None, r.done if r.plan_id else None,
-            r.percent if r.plan_id and r.total else None, r.overdue if r.plan_id else None,
-            text_cell(thaidate.format_date(r.last_activity)),
-            text_cell(links.external_url("plans.dashboard", plan_id=r.plan_id) if r.plan_id else ""),
-        ])
+        ws.append(
+            [
+                text_cell(r.name),
+                text_cell(r.slug),
+                text_cell(r.province),
+                text_cell(r.plan_title or ""),
+                text_cell(r.plan_status.label if r.plan_status else ""),
+                text_cell(r.state.label),
+                r.total if r.plan_id else None,
+                r.done if r.plan_id else None,
+                r.percent if r.plan_id and r.total else None,
+                r.overdue if r.plan_id else None,
+                text_cell(thaidate.format_date(r.last_activity)),
+                text_cell(links.external_url("plans.dashboard", plan_id=r.plan_id) if r.plan_id else ""),
+            ]
+        )
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -461,8 +508,15 @@ def create_organization(*, slug: str, name: str, province: str, now: datetime) -
     org = Organization(slug=slug, name=name, province=province)
     db.session.add(org)
     db.session.flush()
-    record(organization_id=org.id, entity="organization", entity_id=org.id, action="create", actor=None,
-           note="tracker org create", at=now)
+    record(
+        organization_id=org.id,
+        entity="organization",
+        entity_id=org.id,
+        action="create",
+        actor=None,
+        note="tracker org create",
+        at=now,
+    )
     db.session.flush()
     return org
 
@@ -508,9 +562,17 @@ def create_account(
             "(this organization is an oversight office: only provincial or national users)"
         )
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
-    record(organization_id=organization.id, entity="user", entity_id=user.id, action="create", actor=None,
-           field="email", new=user.email, note=f"{user.display_name} · {user.role.value} · tracker user create",
-           at=now)
+    record(
+        organization_id=organization.id,
+        entity="user",
+        entity_id=user.id,
+        action="create",
+        actor=None,
+        field="email",
+        new=user.email,
+        note=f"{user.display_name} · {user.role.value} · tracker user create",
+        at=now,
+    )
     db.session.flush()
     return user
 
@@ -526,12 +588,18 @@ class OrganizationListing:
 def list_organizations(province: str | None = None) -> list[OrganizationListing]:
     """Every organization with its numbers of users and plans (three queries)."""
     where = [sa.func.trim(Organization.province) == _collapse(province)] if province else []
-    orgs = list(db.session.scalars(sa.select(Organization).where(*where).order_by(Organization.province, Organization.slug)))
-    users = dict(db.session.execute(
-        sa.select(User.organization_id, sa.func.count()).where(User.active.is_(True)).group_by(User.organization_id)
-    ).all())
-    plans = dict(db.session.execute(sa.select(Plan.organization_id, sa.func.count()).group_by(Plan.organization_id)).all())
-    offices = set(db.session.scalars(
-        sa.select(User.organization_id).where(User.role.in_(sorted(OVERSIGHT_ROLES))).distinct()
-    ))
+    orgs = list(
+        db.session.scalars(sa.select(Organization).where(*where).order_by(Organization.province, Organization.slug))
+    )
+    users = dict(
+        db.session.execute(
+            sa.select(User.organization_id, sa.func.count()).where(User.active.is_(True)).group_by(User.organization_id)
+        ).all()
+    )
+    plans = dict(
+        db.session.execute(sa.select(Plan.organization_id, sa.func.count()).group_by(Plan.organization_id)).all()
+    )
+    offices = set(
+        db.session.scalars(sa.select(User.organization_id).where(User.role.in_(sorted(OVERSIGHT_ROLES))).distinct())
+    )
     return [OrganizationListing(o, users.get(o.id, 0), plans.get(o.id, 0), o.id in offices) for o in orgs]

@@ -7,6 +7,7 @@ lets them in. Every change is refused to them here, once for all routes,
 present and future: a POST (PUT, PATCH, DELETE) by an oversight user is a 403
 unless it is about their own account.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -24,10 +25,20 @@ from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
 bp = Blueprint("province", __name__)
 
 #: Changes an oversight user may still make: to their own account only.
-SELF_SERVICE_ENDPOINTS = frozenset({
-    "auth.login", "auth.logout", "auth.profile", "calendar.renew_mine", "notify.preferences",
-    "api_tokens.create", "api_tokens.revoke", "line.profile", "line.unlink", "line.confirm_link",
-})
+SELF_SERVICE_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.logout",
+        "auth.profile",
+        "calendar.renew_mine",
+        "notify.preferences",
+        "api_tokens.create",
+        "api_tokens.revoke",
+        "line.profile",
+        "line.unlink",
+        "line.confirm_link",
+    }
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -48,9 +59,7 @@ def oversight_only():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not access.is_oversight(current_user):
-        raise PermissionDenied(
-            "หน้านี้สำหรับผู้ใช้ระดับจังหวัดและส่วนกลาง (this page is for provincial and national users)"
-        )
+        raise PermissionDenied("หน้านี้สำหรับผู้ใช้ระดับจังหวัดและส่วนกลาง (this page is for provincial and national users)")
     return None
 
 

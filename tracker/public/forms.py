@@ -1,4 +1,5 @@
 """Publishing reports on the public page (admins)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,7 @@ from ..i18n import _, _l
 
 class PublishForm(Form):
     # Which kinds and formats exist, and the rounds, are the services' rules with their own messages.
-    kind = RadioField(_l("รายงาน (report)"), default="followup", validate_choice=False,
-                      render_kw={"required": True})
+    kind = RadioField(_l("รายงาน (report)"), default="followup", validate_choice=False, render_kw={"required": True})
     as_of = BEDateField(_l("ข้อมูล ณ วันที่ (as of, รายงานผลการดำเนินการ)"))
     round = SelectField(_l("รอบรายงาน (round)"), validate_choice=False)
     format = MultiCheckboxField(_l("รูปแบบไฟล์ (formats)"), default=["pdf"], validate_choice=False)
@@ -24,9 +24,13 @@ class PublishForm(Form):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(kind, label) for kind, label in kinds.items()]
         self.round.choices = [SelectChoice("", _("ตามวันที่ที่ระบุ"))] + [
-            SelectChoice(str(r), f"{_(label)} ({day})") for r, label, day in presets]
-        self.format.choices = [SelectChoice("pdf", "PDF"), SelectChoice("xlsx", _("Excel (XLSX) — เฉพาะรายงานผลการดำเนินการ")),
-                               SelectChoice("docx", "Word (DOCX)")]
+            SelectChoice(str(r), f"{_(label)} ({day})") for r, label, day in presets
+        ]
+        self.format.choices = [
+            SelectChoice("pdf", "PDF"),
+            SelectChoice("xlsx", _("Excel (XLSX) — เฉพาะรายงานผลการดำเนินการ")),
+            SelectChoice("docx", "Word (DOCX)"),
+        ]
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)

@@ -1,4 +1,5 @@
 """Reports published for citizens and assessors: frozen files, not live renders."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -13,6 +13,7 @@ where the narrative goes public, by an admin's decision.
 
 A fixed number of queries whatever the plan's size (see `QUERIES`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -147,6 +148,7 @@ class PublicPlan:
 
 # -- lookups ----------------------------------------------------------------------------
 
+
 def find_organization(slug: str) -> Organization | None:
     slug = (slug or "").strip()
     if not slug or len(slug) > 64:
@@ -213,6 +215,7 @@ def _progress(steps: list[PublicStep]) -> Progress:
 
 # -- the page ----------------------------------------------------------------------------
 
+
 def public_plan(organization: Organization, fiscal_year: int, today: date) -> PublicPlan | None:
     """The public view of the organization's plan of `fiscal_year`; None for none or a draft."""
     plan = _plan(organization, fiscal_year)
@@ -267,7 +270,12 @@ def public_plan(organization: Organization, fiscal_year: int, today: date) -> Pu
 
     reports = tuple(
         PublicReport(
-            id=r.id, title=r.title, kind=r.kind, format=r.format, as_of=r.as_of, size=r.size,
+            id=r.id,
+            title=r.title,
+            kind=r.kind,
+            format=r.format,
+            as_of=r.as_of,
+            size=r.size,
             published_at=r.published_at,
         )
         for r in db.session.scalars(

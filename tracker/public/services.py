@@ -13,6 +13,7 @@ reports are not published. Both are journaled (entity "published_report").
 Services flush, never commit; files written by a call that fails are removed
 again, and the caller removes them if its commit fails (see the views).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -106,7 +107,13 @@ def _analysis(plan: Plan, fmt: str, today: date, now: datetime) -> Rendered:
 
 
 def render_for_publishing(
-    plan: Plan, kind: str, fmt: str, *, as_of: date | None, now: datetime, thai_digits: bool = False,
+    plan: Plan,
+    kind: str,
+    fmt: str,
+    *,
+    as_of: date | None,
+    now: datetime,
+    thai_digits: bool = False,
     base_url: str | None = None,
 ) -> Rendered:
     """The report's file as it is now."""
@@ -187,27 +194,42 @@ def publish_report(
     published: list[PublishedReport] = []
     try:
         for fmt in formats:
-            rendered = render_for_publishing(plan, kind, fmt, as_of=as_of, now=now, thai_digits=thai_digits,
-                                             base_url=base_url)
+            rendered = render_for_publishing(
+                plan, kind, fmt, as_of=as_of, now=now, thai_digits=thai_digits, base_url=base_url
+            )
             _refuse_duplicate(plan, kind, fmt, rendered.as_of)
             stored = store_upload(io.BytesIO(rendered.body), upload_dir, f".{fmt}", MAX_BYTES)
             written.append(Path(upload_dir) / stored.stored_name)
             submission = _acknowledged_submission(plan, kind, rendered.as_of)
             report = PublishedReport(
-                organization_id=plan.organization_id, plan_id=plan.id,
-                submission_id=submission.id if submission else None, kind=kind, as_of=rendered.as_of,
-                format=fmt, title=rendered.title, stored_name=stored.stored_name,
-                download_name=rendered.download_name[:255], size=stored.size, sha256=stored.sha256,
-                published_by_id=actor.id, published_at=now,
+                organization_id=plan.organization_id,
+                plan_id=plan.id,
+                submission_id=submission.id if submission else None,
+                kind=kind,
+                as_of=rendered.as_of,
+                format=fmt,
+                title=rendered.title,
+                stored_name=stored.stored_name,
+                download_name=rendered.download_name[:255],
+                size=stored.size,
+                sha256=stored.sha256,
+                published_by_id=actor.id,
+                published_at=now,
             )
             db.session.add(report)
             if submission is not None:
                 submission.published = True
             db.session.flush()
             record(
-                organization_id=plan.organization_id, entity="published_report", entity_id=report.id,
-                action="publish", actor=actor, field="format", new=fmt,
-                note=f"{rendered.title} · sha256 {stored.sha256[:12]}", at=now,
+                organization_id=plan.organization_id,
+                entity="published_report",
+                entity_id=report.id,
+                action="publish",
+                actor=actor,
+                field="format",
+                new=fmt,
+                note=f"{rendered.title} · sha256 {stored.sha256[:12]}",
+                at=now,
             )
             published.append(report)
         db.session.flush()
@@ -220,13 +242,15 @@ def publish_report(
 
 def _refuse_duplicate(plan: Plan, kind: str, fmt: str, as_of: date) -> None:
     existing = db.session.scalar(
-        sa.select(PublishedReport.id).where(
+        sa.select(PublishedReport.id)
+        .where(
             PublishedReport.plan_id == plan.id,
             PublishedReport.kind == kind,
             PublishedReport.format == fmt,
             PublishedReport.as_of == as_of,
             PublishedReport.withdrawn_at.is_(None),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if existing is not None:
         raise ServiceError(
@@ -258,8 +282,15 @@ def withdraw_report(report: PublishedReport, actor: User, now: datetime, reason:
             if submission is not None:
                 submission.published = False
     record(
-        organization_id=report.organization_id, entity="published_report", entity_id=report.id,
-        action="withdraw", actor=actor, field="withdrawn_at", new=now, note=reason or report.title, at=now,
+        organization_id=report.organization_id,
+        entity="published_report",
+        entity_id=report.id,
+        action="withdraw",
+        actor=actor,
+        field="withdrawn_at",
+        new=now,
+        note=reason or report.title,
+        at=now,
     )
     db.session.flush()
 

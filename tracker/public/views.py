@@ -15,6 +15,7 @@ per-user filters (thdate, thnum): the page must be the same for everyone.
 Admins of the organization publish and withdraw reports at
 `/plans/<id>/publish` (403 for other users, 404 for other organizations).
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,6 +59,7 @@ F = Formatter(thai_digits=False)
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def _cacheable(response: Response) -> Response:
     response.headers["Cache-Control"] = CACHE
@@ -116,7 +118,8 @@ def _resolve(slug: str, year_text: str, endpoint: str, **values):
     if year is None:
         return None, _not_found(
             f"ปีงบประมาณ “{year_text[:20]}” ไม่ถูกต้อง ใช้ปี พ.ศ. เช่น 2566 (the year must be a Buddhist-Era year)",
-            organization.name, organization.slug,
+            organization.name,
+            organization.slug,
         )
     if str(year) != year_text:
         return None, _redirect(endpoint, organization.slug, str(year), **values)
@@ -128,6 +131,7 @@ def _redirect(endpoint: str, slug: str, year: str, **values):
 
 
 # -- public pages ----------------------------------------------------------------------------
+
 
 @bp.get("/p/<slug>")
 def organization(slug: str):
@@ -160,7 +164,8 @@ def plan(slug: str, fiscal_year: str):
     if data is None:
         return _not_found(
             f"{org.name} ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. {year} (no public plan for this year)",
-            org.name, org.slug,
+            org.name,
+            org.slug,
         )
     overall = data.overall
     description = (
@@ -191,8 +196,7 @@ def evidence(slug: str, fiscal_year: str, evidence_id: int):
     org, year = found
     ev = page.public_evidence(org, year, evidence_id)
     if ev is None:
-        return _not_found("ไม่พบหลักฐานนี้ หรือหลักฐานนี้ไม่ได้เผยแพร่ต่อสาธารณะ (no such public evidence)",
-                          org.name, org.slug)
+        return _not_found("ไม่พบหลักฐานนี้ หรือหลักฐานนี้ไม่ได้เผยแพร่ต่อสาธารณะ (no such public evidence)", org.name, org.slug)
     if ev.kind is EvidenceKind.link:
         if not ev.url:
             return _not_found("", org.name, org.slug)
@@ -201,8 +205,13 @@ def evidence(slug: str, fiscal_year: str, evidence_id: int):
     if not path.is_file():
         log.warning("public evidence %s: file %s is missing", ev.id, path)
         return _not_found("ไม่พบไฟล์หลักฐานนี้ (the file is missing)", org.name, org.slug)
-    response = send_file(path, mimetype=ev.content_type or "application/octet-stream", as_attachment=True,
-                         download_name=ev.original_name, max_age=300)
+    response = send_file(
+        path,
+        mimetype=ev.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=ev.original_name,
+        max_age=300,
+    )
     suffix = Path(ev.original_name).suffix.lower()
     fallback = f"evidence-{ev.id}{suffix if suffix.isascii() else ''}"
     response.headers["Content-Disposition"] = content_disposition(ev.original_name, fallback)
@@ -217,15 +226,19 @@ def report(slug: str, fiscal_year: str, report_id: int, ext: str):
     org, year = found
     published = page.public_report(org, year, report_id)
     if published is None or published.format != ext:
-        return _not_found("ไม่พบรายงานนี้ หรือรายงานถูกถอนการเผยแพร่แล้ว (no such published report)",
-                          org.name, org.slug)
+        return _not_found("ไม่พบรายงานนี้ หรือรายงานถูกถอนการเผยแพร่แล้ว (no such published report)", org.name, org.slug)
     path = services.published_path(published, _upload_dir())
     if not path.is_file():
         log.error("published report %s: file %s is missing", published.id, path)
         return _not_found("ไม่พบไฟล์รายงานนี้ (the file is missing)", org.name, org.slug)
-    response = send_file(path, mimetype=services.CONTENT_TYPES.get(published.format, "application/octet-stream"),
-                         as_attachment=True, download_name=published.download_name, max_age=300,
-                         etag=published.sha256)
+    response = send_file(
+        path,
+        mimetype=services.CONTENT_TYPES.get(published.format, "application/octet-stream"),
+        as_attachment=True,
+        download_name=published.download_name,
+        max_age=300,
+        etag=published.sha256,
+    )
     response.headers["Content-Disposition"] = content_disposition(
         published.download_name, services.ascii_name(published, db.session.get(Plan, published.plan_id))
     )
@@ -237,6 +250,7 @@ def _upload_dir() -> str:
 
 
 # -- publishing (admins) ---------------------------------------------------------------------
+
 
 def _me() -> User:
     return current_user._get_current_object()
@@ -254,12 +268,22 @@ def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
     """The publish form: as typed (a POST), or for the date asked in the address (default:
     today, or the fiscal year's last day once it is over)."""
     today = clock.today()
-    presets = [(r, label, thaidate.format_date(round_date(plan.fiscal_year, r), thai_digits=i18n.thai_digits(),
-                                      lang=i18n.current_language()))
-               for r, label in ROUNDS.items()]
+    presets = [
+        (
+            r,
+            label,
+            thaidate.format_date(
+                round_date(plan.fiscal_year, r), thai_digits=i18n.thai_digits(), lang=i18n.current_language()
+            ),
+        )
+        for r, label in ROUNDS.items()
+    ]
     items = plan_items(plan)
-    kinds = {kind: with_code(i18n._(label), kind_code(items, kind))
-             for kind, label in services.KIND_LABELS.items() if services.formats_for(kind)}
+    kinds = {
+        kind: with_code(i18n._(label), kind_code(items, kind))
+        for kind, label in services.KIND_LABELS.items()
+        if services.formats_for(kind)
+    }
     if typed:
         return PublishForm(kinds=kinds, presets=presets)
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
@@ -269,8 +293,12 @@ def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
     except ServiceError:
         as_of = default_as_of
     # Thai digits ticked by default when the organization writes its documents so
-    return PublishForm(formdata=None, data={"as_of": as_of, "thai_digits": plan.organization.official_thai_digits},
-                       kinds=kinds, presets=presets)
+    return PublishForm(
+        formdata=None,
+        data={"as_of": as_of, "thai_digits": plan.organization.official_thai_digits},
+        kinds=kinds,
+        presets=presets,
+    )
 
 
 def _render_publish(plan: Plan, form: PublishForm):
@@ -281,8 +309,9 @@ def _render_publish(plan: Plan, form: PublishForm):
         presets=[(r, label, round_date(plan.fiscal_year, r)) for r, label in ROUNDS.items()],
         public_url=public_url(plan) if plan.status is not PlanStatus.draft else None,
         size_text=size_text,
-        report_url=lambda r: url_for("public.report", slug=plan.organization.slug, fiscal_year=plan.fiscal_year,
-                                     report_id=r.id, ext=r.format),
+        report_url=lambda r: url_for(
+            "public.report", slug=plan.organization.slug, fiscal_year=plan.fiscal_year, report_id=r.id, ext=r.format
+        ),
         form=form,
         withdraw_form=WithdrawForm(formdata=None),
     )
@@ -310,8 +339,14 @@ def publish(plan_id: int):
         if form.kind.data == "followup":
             as_of = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data or None, clock.today())[0]
         reports = services.publish_report(
-            plan, _me(), clock.now(), kind=form.kind.data or "", formats=form.format.data or [],
-            upload_dir=upload_dir, as_of=as_of, thai_digits=form.thai_digits.data,
+            plan,
+            _me(),
+            clock.now(),
+            kind=form.kind.data or "",
+            formats=form.format.data or [],
+            upload_dir=upload_dir,
+            as_of=as_of,
+            thai_digits=form.thai_digits.data,
         )
         made = [services.published_path(r, upload_dir) for r in reports]
         titles = ", ".join(r.format.upper() for r in reports)
@@ -341,4 +376,3 @@ def withdraw(plan_id: int, published_id: int):
     db.session.commit()
     flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))
-

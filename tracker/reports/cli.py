@@ -1,4 +1,5 @@
 """`tracker report`: the O43 follow-up results report to a file."""
+
 from __future__ import annotations
 
 import os
@@ -46,27 +47,55 @@ def _year(text: str) -> int:
 @click.command("report")
 @click.option("--org", "org_slug", required=True, help="Organization slug, e.g. banpet.")
 @click.option("--year", required=True, help="Fiscal year of the plan (Buddhist Era), e.g. 2566.")
-@click.option("--as-of", "as_of", default=None, help="Report date: 2023-03-31, 31/03/2566 or '31 มี.ค. 2566' (default: today).")
+@click.option(
+    "--as-of", "as_of", default=None, help="Report date: 2023-03-31, 31/03/2566 or '31 มี.ค. 2566' (default: today)."
+)
 @click.option("--round", "round_", default=None, help="6 (31 มี.ค.) or 12 (30 ก.ย.) months of the fiscal year.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@click.option("--thai-digits/--arabic-digits", "thai_digits", default=None,
-              help="Thai (๐–๙) or Arabic digits (default: the organization's setting, Thai unless changed).")
+@click.option(
+    "--thai-digits/--arabic-digits",
+    "thai_digits",
+    default=None,
+    help="Thai (๐–๙) or Arabic digits (default: the organization's setting, Thai unless changed).",
+)
 @click.option("--reporter-name", default=None, help="ผู้รายงาน (default: the organization's administrator).")
 @click.option("--reporter-position", default=None)
 @click.option("--reviewer-name", default=None, help="ผู้ตรวจสอบ (default: the first manager).")
 @click.option("--reviewer-position", default=None)
-@click.option("--cover", is_flag=True,
-              help="Write the covering memo (บันทึกข้อความนำส่ง, pdf or docx) instead of the report; needs --date.")
+@click.option(
+    "--cover",
+    is_flag=True,
+    help="Write the covering memo (บันทึกข้อความนำส่ง, pdf or docx) instead of the report; needs --date.",
+)
 @memo_options
-@click.option("--findings", "findings_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="UTF-8 text file: paragraphs added to the covering memo's ข้อเท็จจริง.")
+@click.option(
+    "--findings",
+    "findings_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="UTF-8 text file: paragraphs added to the covering memo's ข้อเท็จจริง.",
+)
 @with_appcontext
-def report_command(org_slug: str, year: str, as_of: str | None, round_: str | None, fmt: str, output: Path,
-                   thai_digits: bool | None, reporter_name: str | None, reporter_position: str | None,
-                   reviewer_name: str | None, reviewer_position: str | None, cover: bool, reference: str | None,
-                   memo_date: str | None, office: str | None, addressee: str | None,
-                   findings_file: Path | None) -> None:
+def report_command(
+    org_slug: str,
+    year: str,
+    as_of: str | None,
+    round_: str | None,
+    fmt: str,
+    output: Path,
+    thai_digits: bool | None,
+    reporter_name: str | None,
+    reporter_position: str | None,
+    reviewer_name: str | None,
+    reviewer_position: str | None,
+    cover: bool,
+    reference: str | None,
+    memo_date: str | None,
+    office: str | None,
+    addressee: str | None,
+    findings_file: Path | None,
+) -> None:
     """Write the follow-up results report (ITA O43) of a plan, or its covering memo (--cover).
 
     รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
@@ -77,11 +106,21 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
     from .signoff import followup_chain
     from .views import render_report
 
-    given = [name for name, value in (("--number", reference), ("--date", memo_date), ("--office", office),
-                                       ("--addressee", addressee), ("--findings", findings_file)) if value]
+    given = [
+        name
+        for name, value in (
+            ("--number", reference),
+            ("--date", memo_date),
+            ("--office", office),
+            ("--addressee", addressee),
+            ("--findings", findings_file),
+        )
+        if value
+    ]
     if given and not cover:
-        raise click.UsageError(f"{', '.join(given)} ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น "
-                               "(these options are for the covering memo)")
+        raise click.UsageError(
+            f"{', '.join(given)} ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น (these options are for the covering memo)"
+        )
     if cover and fmt not in ("pdf", "docx"):
         raise click.UsageError("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น")
     day_of_memo = parse_memo_date(memo_date)
@@ -94,23 +133,32 @@ def report_command(org_slug: str, year: str, as_of: str | None, round_: str | No
         if org is None:
             raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
         fiscal_year = _year(year)
-        plan = db.session.scalar(
-            sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year)
-        )
+        plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year))
         if plan is None:
             raise ServiceError(
                 f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
             )
         day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())
         report = build_report(
-            plan, day, thai_digits=org.official_thai_digits if thai_digits is None else thai_digits,
-            reporter_name=reporter_name, reporter_position=reporter_position,
-            reviewer_name=reviewer_name, reviewer_position=reviewer_position,
+            plan,
+            day,
+            thai_digits=org.official_thai_digits if thai_digits is None else thai_digits,
+            reporter_name=reporter_name,
+            reporter_position=reporter_position,
+            reviewer_name=reviewer_name,
+            reviewer_position=reviewer_position,
             signoff=followup_chain(plan, day),
         )
         if cover:
-            memo = build_cover(plan, report, memo_date=day_of_memo, reference=reference or "", office=office or "",
-                               addressee=addressee or "", findings=findings)
+            memo = build_cover(
+                plan,
+                report,
+                memo_date=day_of_memo,
+                reference=reference or "",
+                office=office or "",
+                addressee=addressee or "",
+                findings=findings,
+            )
             write_atomically(output, html_to_pdf(render_cover_html(memo)) if fmt == "pdf" else cover_docx(memo))
         else:
             write_atomically(output, render_report(report, fmt))

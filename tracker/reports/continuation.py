@@ -8,6 +8,7 @@ symbol for page N is the marker of page N — a margin box does not change the p
 area, so the second print breaks its pages exactly as the first. Without pdftotext
 (poppler-utils) the first print is returned as it is, and the log says why.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,21 +63,21 @@ def _opening(text: str, skip: Iterable[str]) -> str:
         removed = False
         for head in heads:
             if flat.startswith(head):
-                flat = flat[len(head):]
+                flat = flat[len(head) :]
                 body = _drop_prefix(body, head)
                 removed = True
     body = body.strip()
     if len(body) <= MARKER_CHARS:
         return body
     edges = {m.start() for m in re.finditer(" ", body)}
-    for match in UNIT_RE.finditer(body[:MARKER_CHARS + 40]):  # a date or a year is not cut either
+    for match in UNIT_RE.finditer(body[: MARKER_CHARS + 40]):  # a date or a year is not cut either
         edges -= set(range(match.start() + 1, match.end()))
         edges.update((match.start(), match.end()))
     fitting = [edge for edge in edges if 6 <= edge <= MARKER_CHARS]
     if fitting:
-        return body[:max(fitting)].strip()
+        return body[: max(fitting)].strip()
     later = sorted(edge for edge in edges if edge > MARKER_CHARS)
-    return body[:later[0]].strip() if later else body[:MARKER_CHARS]
+    return body[: later[0]].strip() if later else body[:MARKER_CHARS]
 
 
 def _drop_prefix(text: str, head: str) -> str:
@@ -86,7 +87,7 @@ def _drop_prefix(text: str, head: str) -> str:
         if not char.isspace():
             count += 1
             if count == len(head):
-                return text[index + 1:]
+                return text[index + 1 :]
     return ""
 
 
@@ -118,11 +119,15 @@ def _css_string(text: str) -> str:
 
 def marker_css(marks: list[str], font_family: str) -> str:
     symbols = " ".join(_css_string(m or " ") for m in marks)
-    box = (f'@bottom-right {{ content: counter(page, continuation); font-family: "{font_family}", sans-serif; '
-           "font-size: 16pt; vertical-align: top; }")
-    return (f"@counter-style continuation {{ system: fixed; symbols: {symbols}; fallback: continuation-none; }}\n"
-            '@counter-style continuation-none { system: cyclic; symbols: " "; }\n'
-            f"@page {{ {box} }}\n@page wide {{ {box} }}\n")
+    box = (
+        f'@bottom-right {{ content: counter(page, continuation); font-family: "{font_family}", sans-serif; '
+        "font-size: 16pt; vertical-align: top; }"
+    )
+    return (
+        f"@counter-style continuation {{ system: fixed; symbols: {symbols}; fallback: continuation-none; }}\n"
+        '@counter-style continuation-none { system: cyclic; symbols: " "; }\n'
+        f"@page {{ {box} }}\n@page wide {{ {box} }}\n"
+    )
 
 
 def html_to_pdf_with_markers(html: str, *, skip: Iterable[str] = ()) -> bytes:

@@ -5,6 +5,7 @@ endorsement chain — saying what the attached report shows as of its date.
 Its date is always given (web form field, `tracker report --cover --date`): a covering
 memo about a past round never takes today's date.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,8 +23,7 @@ from .signoff import Chain
 
 __all__ = ["CoverMemo", "build_cover", "render_cover_html", "cover_docx", "cover_filename", "COVER_DATE_REQUIRED"]
 
-COVER_DATE_REQUIRED = ("ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง "
-                       "(กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)")
+COVER_DATE_REQUIRED = "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง (กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)"
 
 
 @dataclass
@@ -46,8 +46,16 @@ class CoverMemo:
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def build_cover(plan: Plan, report: FollowupReport, *, memo_date: date | None, reference: str = "",
-                office: str = "", addressee: str = "", findings: str = "") -> CoverMemo:
+def build_cover(
+    plan: Plan,
+    report: FollowupReport,
+    *,
+    memo_date: date | None,
+    reference: str = "",
+    office: str = "",
+    addressee: str = "",
+    findings: str = "",
+) -> CoverMemo:
     """The covering memo of `report`; refuses (ServiceError) without a date."""
     if memo_date is None:
         raise ServiceError(COVER_DATE_REQUIRED)
@@ -71,15 +79,20 @@ def build_cover(plan: Plan, report: FollowupReport, *, memo_date: date | None, r
     )
     extra = [p.strip() for p in (findings or "").splitlines() if p.strip()]
     sections = [
-        ("๑. เรื่องเดิม", [
-            f"ตามที่{report.organization}ได้จัดทำมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน "
-            f"ตามผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
-            f"ปีงบประมาณ พ.ศ. {report.assessed_year or report.fiscal_year - 1} "
-            f"เพื่อดำเนินการในปีงบประมาณ พ.ศ. {report.fiscal_year} นั้น"]),
+        (
+            "๑. เรื่องเดิม",
+            [
+                f"ตามที่{report.organization}ได้จัดทำมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน "
+                f"ตามผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA) "
+                f"ปีงบประมาณ พ.ศ. {report.assessed_year or report.fiscal_year - 1} "
+                f"เพื่อดำเนินการในปีงบประมาณ พ.ศ. {report.fiscal_year} นั้น"
+            ],
+        ),
         ("๒. ข้อเท็จจริง", [facts, *extra]),
-        ("๓. ข้อพิจารณา/ข้อเสนอ", [
-            f"จึงเรียนมาเพื่อโปรดทราบ และพิจารณาให้เผยแพร่{report.title}{round_part}{item} "
-            "บนเว็บไซต์ของหน่วยงาน"]),
+        (
+            "๓. ข้อพิจารณา/ข้อเสนอ",
+            [f"จึงเรียนมาเพื่อโปรดทราบ และพิจารณาให้เผยแพร่{report.title}{round_part}{item} บนเว็บไซต์ของหน่วยงาน"],
+        ),
     ]
     subject = f"{report.title} ประจำปีงบประมาณ พ.ศ. {report.fiscal_year}{round_part}"
 
@@ -87,7 +100,10 @@ def build_cover(plan: Plan, report: FollowupReport, *, memo_date: date | None, r
         return thaidate.to_thai_digits(text) if digits else thaidate.to_arabic_digits(text)
 
     header = MemoHeader(
-        office=t(office), reference=t((reference or "").strip()), memo_date=memo_date, subject=t(subject),
+        office=t(office),
+        reference=t((reference or "").strip()),
+        memo_date=memo_date,
+        subject=t(subject),
         addressee=t((addressee or "").strip() or default_addressee(organization)),
     )
     return CoverMemo(
@@ -110,8 +126,9 @@ def render_cover_html(cover: CoverMemo) -> str:
     from .memo import arabic_document
     from .thaiwrap import keep_together
 
-    html = keep_together(render_template("reports/cover.html", m=cover, fonts=font_faces(embed=True),
-                                         font_family=FONT_FAMILY))
+    html = keep_together(
+        render_template("reports/cover.html", m=cover, fonts=font_faces(embed=True), font_family=FONT_FAMILY)
+    )
     return html if cover.thai_digits else arabic_document(html)
 
 

@@ -8,6 +8,7 @@ all of them: `new_document()` on the Normal style, the helpers on each run.
 Official layout: A4, margins top 2.5 cm, left 3 cm, right 2 cm, bottom 2 cm,
 TH SarabunPSK 16 pt, page numbers "- ๒ -" at the top centre from page two.
 """
+
 from __future__ import annotations
 
 import io
@@ -90,11 +91,45 @@ def _set_fonts(rpr, font: str, size_pt: float | None, bold: bool | None) -> None
 
 # The schema fixes the order of a w:rPr's children; Word refuses files that break it.
 _RPR_ORDER = [
-    "w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike", "w:dstrike",
-    "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid", "w:vanish", "w:webHidden",
-    "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
-    "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
-    "w:specVanish", "w:oMath",
+    "w:rStyle",
+    "w:rFonts",
+    "w:b",
+    "w:bCs",
+    "w:i",
+    "w:iCs",
+    "w:caps",
+    "w:smallCaps",
+    "w:strike",
+    "w:dstrike",
+    "w:outline",
+    "w:shadow",
+    "w:emboss",
+    "w:imprint",
+    "w:noProof",
+    "w:snapToGrid",
+    "w:vanish",
+    "w:webHidden",
+    "w:color",
+    "w:spacing",
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
 ]
 _RPR_RANK = {qn(tag): i for i, tag in enumerate(_RPR_ORDER)}
 
@@ -144,8 +179,9 @@ def set_run_font(run: Run, *, bold: bool | None = None, size_pt: float | None = 
     return run
 
 
-def add_run(paragraph: Paragraph, text: str, *, bold: bool = False, size_pt: float | None = None,
-            underline: bool = False) -> Run:
+def add_run(
+    paragraph: Paragraph, text: str, *, bold: bool = False, size_pt: float | None = None, underline: bool = False
+) -> Run:
     run = paragraph.add_run(join_units(text))
     set_run_font(run, bold=bold, size_pt=size_pt or SIZE_PT)
     if underline:
@@ -297,6 +333,7 @@ def add_hyperlink(paragraph: Paragraph, url: str, text: str, *, size_pt: float |
 
 def _field(paragraph: Paragraph, instruction: str, *, size_pt: float | None) -> None:
     """A Word field (PAGE, NUMPAGES…) whose value Word computes when it lays out."""
+
     def run_with(el) -> None:
         r = OxmlElement("w:r")
         r.append(el)
@@ -332,18 +369,35 @@ def _number_format(section, thai_digits: bool) -> None:
     fmt = OxmlElement("w:pgNumType")
     fmt.set(qn("w:fmt"), "thaiNumbers")
     # The schema puts pgNumType after pgMar/paperSrc/pgBorders/lnNumType and before cols.
-    anchor = next((el for el in sect_pr if el.tag in (qn("w:cols"), qn("w:formProt"), qn("w:vAlign"),
-                                                       qn("w:noEndnote"), qn("w:titlePg"), qn("w:textDirection"),
-                                                       qn("w:bidi"), qn("w:rtlGutter"), qn("w:docGrid"))), None)
+    anchor = next(
+        (
+            el
+            for el in sect_pr
+            if el.tag
+            in (
+                qn("w:cols"),
+                qn("w:formProt"),
+                qn("w:vAlign"),
+                qn("w:noEndnote"),
+                qn("w:titlePg"),
+                qn("w:textDirection"),
+                qn("w:bidi"),
+                qn("w:rtlGutter"),
+                qn("w:docGrid"),
+            )
+        ),
+        None,
+    )
     if anchor is None:
         sect_pr.append(fmt)
     else:
         anchor.addprevious(fmt)
 
 
-def add_page_numbers(doc: DocumentObject, *, thai_digits: bool = False, skip_first: bool = True,
-                     size_pt: float | None = None) -> None:
-    """"- 2 -" centred in the header of every page (from page two when
+def add_page_numbers(
+    doc: DocumentObject, *, thai_digits: bool = False, skip_first: bool = True, size_pt: float | None = None
+) -> None:
+    """ "- 2 -" centred in the header of every page (from page two when
     `skip_first`), in Thai digits when asked."""
     section = doc.sections[0]
     section.different_first_page_header_footer = skip_first
@@ -369,15 +423,24 @@ def start_section(doc: DocumentObject, *, landscape: bool, thai_digits: bool = F
     return section
 
 
-def add_signature(container: Container, label: str, name: str, position: str, *,
-                  indent_cm: float = 7.0, size_pt: float | None = None) -> None:
+def add_signature(
+    container: Container, label: str, name: str, position: str, *, indent_cm: float = 7.0, size_pt: float | None = None
+) -> None:
     """The signature lines of a Thai official document:
     (ลงชื่อ) ......... ผู้รายงาน / (name) / ตำแหน่ง position."""
     dots = "........................................"
-    add_paragraph(container, f"(ลงชื่อ) {dots} {label}", align="center", indent_cm=indent_cm,
-                  size_pt=size_pt, space_before_pt=18, keep_with_next=True)
-    add_paragraph(container, f"({name or dots})", align="center", indent_cm=indent_cm, size_pt=size_pt,
-                  keep_with_next=True)
+    add_paragraph(
+        container,
+        f"(ลงชื่อ) {dots} {label}",
+        align="center",
+        indent_cm=indent_cm,
+        size_pt=size_pt,
+        space_before_pt=18,
+        keep_with_next=True,
+    )
+    add_paragraph(
+        container, f"({name or dots})", align="center", indent_cm=indent_cm, size_pt=size_pt, keep_with_next=True
+    )
     add_paragraph(container, f"ตำแหน่ง {position or dots}", align="center", indent_cm=indent_cm, size_pt=size_pt)
 
 
@@ -410,8 +473,7 @@ def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
 def endorsement_chain(doc: DocumentObject, chain) -> None:
     """A sign-off chain (signoff.Chain) as the endorsements under a memo: per level the
     comment (or a line to write it), a signature line, (name), position and date."""
-    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12,
-                  keep_with_next=True)
+    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12, keep_with_next=True)
     for entry in chain.entries:
         who = entry.position or entry.name
         comment = (entry.comment or "ทราบ") if entry.done else MEMO_DOTS * 3
@@ -426,9 +488,12 @@ def endorsement_chain(doc: DocumentObject, chain) -> None:
 def arabic_digits(doc: DocumentObject) -> None:
     """Every Thai digit of the text (body, headers, footers) to Arabic and page numbers in
     Arabic: an organization that chose Arabic digits gets one kind in the whole document."""
-    parts = [doc.element.body] + [part._element for s in doc.sections
-                                  for part in (s.header, s.footer, s.first_page_header, s.first_page_footer)
-                                  if not part.is_linked_to_previous]  # reading a linked one would create it
+    parts = [doc.element.body] + [
+        part._element
+        for s in doc.sections
+        for part in (s.header, s.footer, s.first_page_header, s.first_page_footer)
+        if not part.is_linked_to_previous
+    ]  # reading a linked one would create it
     for root in parts:
         for text in root.iter(qn("w:t")):
             if text.text:

@@ -16,6 +16,7 @@ Rules of the "as of" cut (end of the as-of day, Bangkok):
   the cut, whose whole record is shown (evidence is often attached a few days
   after the work it proves).
 """
+
 from __future__ import annotations
 
 import base64
@@ -83,6 +84,7 @@ FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 # -- formatting -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Formatter:
     """Every figure and date a report shows goes through here, so the Thai-digits
@@ -114,6 +116,7 @@ class Formatter:
 
 
 # -- the report's data ---------------------------------------------------------------
+
 
 @dataclass
 class Signatory:
@@ -179,7 +182,7 @@ class ResultInfo:
         return self.value is not None or bool(self.note) or bool(self.evidence)
 
     def figure(self, f: Formatter) -> str:
-        """"1,250 ครั้ง", or "" when the result is not a figure."""
+        """ "1,250 ครั้ง", or "" when the result is not a figure."""
         if self.value is None:
             return ""
         return f"{f.number(self.value)} {f.t(self.unit)}".strip()
@@ -319,6 +322,7 @@ class FollowupReport:
 
 # -- the as-of date ------------------------------------------------------------------
 
+
 def round_date(fiscal_year: int, round_: int) -> date:
     """31 มี.ค. (6 months) or 30 ก.ย. (12 months) of BE fiscal year `fiscal_year`."""
     end = thaidate.fiscal_year_bounds(fiscal_year)[1]
@@ -333,7 +337,9 @@ def round_of(fiscal_year: int, as_of: date) -> int | None:
     return next((r for r in ROUNDS if round_date(fiscal_year, r) == as_of), None)
 
 
-def resolve_as_of(fiscal_year: int, as_of: str | date | None, round_: str | int | None, today: date) -> tuple[date, int | None]:
+def resolve_as_of(
+    fiscal_year: int, as_of: str | date | None, round_: str | int | None, today: date
+) -> tuple[date, int | None]:
     """The report's date from what the user gave: a date, a round, both (they
     must agree) or neither (today, or the end of a fiscal year already over)."""
     chosen_round: int | None = None
@@ -372,6 +378,7 @@ def _cut(as_of: date) -> datetime:
 
 # -- signatures ----------------------------------------------------------------------
 
+
 def default_signatories(organization_id: int) -> tuple[User | None, User | None]:
     """The reporter is the organization's (first) administrator, who keeps the
     plan; the reviewer is its first manager."""
@@ -399,6 +406,7 @@ def _signatory(label: str, user: User | None, name: str | None, position: str | 
 
 
 # -- building ------------------------------------------------------------------------
+
 
 def _load_plan(plan_id: int) -> Plan | None:
     return db.session.scalar(
@@ -450,7 +458,9 @@ def build_report(
             sa.select(JournalEntry)
             .where(
                 JournalEntry.step_id.in_(step_ids),
-                sa.or_(JournalEntry.action == "status", sa.and_(JournalEntry.note.is_not(None), JournalEntry.note != "")),
+                sa.or_(
+                    JournalEntry.action == "status", sa.and_(JournalEntry.note.is_not(None), JournalEntry.note != "")
+                ),
             )
             .order_by(JournalEntry.created_at, JournalEntry.id)
             .options(joinedload(JournalEntry.actor))
@@ -467,14 +477,18 @@ def build_report(
             key = ("step", ev.step_id) if ev.step_id is not None else ("measure", ev.measure_id)
             evidence.setdefault(key, []).append(ev)  # type: ignore[arg-type]
 
-    results = {
-        r.measure_id: r
-        for r in db.session.scalars(
-            sa.select(MeasureResult)
-            .where(MeasureResult.measure_id.in_(measure_ids))
-            .options(joinedload(MeasureResult.updated_by))
-        )
-    } if measure_ids else {}
+    results = (
+        {
+            r.measure_id: r
+            for r in db.session.scalars(
+                sa.select(MeasureResult)
+                .where(MeasureResult.measure_id.in_(measure_ids))
+                .options(joinedload(MeasureResult.updated_by))
+            )
+        }
+        if measure_ids
+        else {}
+    )
 
     def step_row(step: Step) -> StepRow:
         entries = journal.get(step.id, [])
@@ -606,8 +620,10 @@ def font_faces(embed: bool) -> Markup:
     rules = []
     for weight, name in OFFICIAL_FONTS.items():
         src = f"data:font/ttf;base64,{_font_data(name)}" if embed else url_for("static", filename=f"fonts/{name}")
-        rules.append(f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
-                     f"src:url({src}) format('truetype');}}")
+        rules.append(
+            f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
+            f"src:url({src}) format('truetype');}}"
+        )
     return Markup("\n".join(rules))
 
 
@@ -683,5 +699,7 @@ def report_filename(report: FollowupReport, ext: str) -> tuple[str, str]:
     """(Thai file name, ASCII fallback) for a download of the report."""
     stamp = report.as_of.isoformat()
     thai = f"รายงานผลการดำเนินการตามมาตรการ-{report.organization_slug}-{report.fiscal_year}-ณ-{stamp}.{ext}"
-    ascii_name = f"{file_prefix(report.items, 'followup')}-{report.organization_slug}-{report.fiscal_year}-{stamp}.{ext}"
+    ascii_name = (
+        f"{file_prefix(report.items, 'followup')}-{report.organization_slug}-{report.fiscal_year}-{stamp}.{ext}"
+    )
     return thai, ascii_name

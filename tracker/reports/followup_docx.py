@@ -1,5 +1,6 @@
 """The follow-up results report (O43) as a Word document, for officers who edit
 before they sign. Same content and order as the HTML/PDF version."""
+
 from __future__ import annotations
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -68,16 +69,28 @@ def followup_docx(report: FollowupReport) -> bytes:
         progress = [f.t(f"{m.done} / {m.total}")] + ([f.t(f"ยกเลิก {m.cancelled}")] if m.cancelled else [])
         add_row(
             table,
-            [f.t(m.number), [f.t(m.title), f.t(m.department)], progress, f.t(m.percent), f.t(m.overdue),
-             _result_short(m, report)],
+            [
+                f.t(m.number),
+                [f.t(m.title), f.t(m.department)],
+                progress,
+                f.t(m.percent),
+                f.t(m.overdue),
+                _result_short(m, report),
+            ],
             size_pt=SMALL,
             align=centre,
         )
     if report.measures:
         cells = add_row(
             table,
-            ["รวม", "", f.t(f"{s.done} / {s.total}"), f.t(s.percent), f.t(s.overdue),
-             f.t(f"{s.results_recorded} / {s.measures} มาตรการ")],
+            [
+                "รวม",
+                "",
+                f.t(f"{s.done} / {s.total}"),
+                f.t(s.percent),
+                f.t(s.overdue),
+                f.t(f"{s.results_recorded} / {s.measures} มาตรการ"),
+            ],
             size_pt=SMALL,
             bold=True,
             align=centre,
@@ -87,8 +100,9 @@ def followup_docx(report: FollowupReport) -> bytes:
         add_row(table, ["", "แผนนี้ยังไม่มีมาตรการ (no measures)", "", "", "", ""], size_pt=SMALL)
 
     if report.measures:
-        add_paragraph(doc, "ความคืบหน้ารายมาตรการ (ร้อยละของขั้นตอนที่ดำเนินการแล้ว)", bold=True,
-                      space_before_pt=6, keep_with_next=True)
+        add_paragraph(
+            doc, "ความคืบหน้ารายมาตรการ (ร้อยละของขั้นตอนที่ดำเนินการแล้ว)", bold=True, space_before_pt=6, keep_with_next=True
+        )
         _chart(doc, report)
 
     add_paragraph(doc, f.t("2. ผลการดำเนินการรายมาตรการ"), bold=True, space_before_pt=8, keep_with_next=True)
@@ -117,8 +131,12 @@ def _chart(doc, report: FollowupReport) -> None:
     f = report.f
     table = add_table(doc, ["มาตรการที่", "ความคืบหน้า", "ร้อยละ (แล้ว/ทั้งหมด)"], CHART_WIDTHS, size_pt=SMALL)
     for m in report.measures:
-        cells = add_row(table, [f.t(m.number), "", f.t(f"{m.percent}% ({m.done}/{m.total})")], size_pt=SMALL,
-                        align=["center", "left", "center"])
+        cells = add_row(
+            table,
+            [f.t(m.number), "", f.t(f"{m.percent}% ({m.done}/{m.total})")],
+            size_pt=SMALL,
+            align=["center", "left", "center"],
+        )
         _bar(cells[1], m.percent, CHART_WIDTHS[1] - 0.3)
 
 
@@ -154,8 +172,10 @@ def _measure(doc, report: FollowupReport, m: MeasureRow) -> None:
     add_run(facts, progress)
 
     table = add_table(
-        doc, ["ลำดับ", "วิธีการดำเนินการ", "สถานะ", "วันที่แล้วเสร็จ", "ผลการดำเนินการ / หลักฐาน"],
-        STEP_WIDTHS, size_pt=SMALL,
+        doc,
+        ["ลำดับ", "วิธีการดำเนินการ", "สถานะ", "วันที่แล้วเสร็จ", "ผลการดำเนินการ / หลักฐาน"],
+        STEP_WIDTHS,
+        size_pt=SMALL,
     )
     for st in m.steps:
         title = [f.t(st.title)] + ([f.t(st.department)] if st.department != m.department else [])
@@ -221,15 +241,18 @@ def _signoff(doc, report: FollowupReport) -> None:
     if chain is None:
         return
     f = report.f
-    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12,
-                  keep_with_next=True)
+    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12, keep_with_next=True)
     table = add_table(doc, ["ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"], SIGNOFF_WIDTHS, size_pt=SMALL)
     for e in chain.entries:
         status = f.t(e.comment) if e.done else ("รอการพิจารณา" if e.is_next else "ยังไม่ถึงลำดับ")
         add_row(
             table,
-            [f.t(e.order), [f.t(e.name)] + ([f.t(e.position)] if e.position else []), status,
-             f.date(e.acknowledged_at, "full") if e.done else "–"],
+            [
+                f.t(e.order),
+                [f.t(e.name)] + ([f.t(e.position)] if e.position else []),
+                status,
+                f.date(e.acknowledged_at, "full") if e.done else "–",
+            ],
             size_pt=SMALL,
             align=["center", "left", "left", "center"],
         )

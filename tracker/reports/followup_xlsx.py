@@ -11,6 +11,7 @@ Every text cell is guarded against formula injection: a step title like
 "=HYPERLINK(…)" must stay text in Excel and LibreOffice, also after a user
 edits the cell or saves the sheet as CSV.
 """
+
 from __future__ import annotations
 
 import io
@@ -49,13 +50,33 @@ TOTAL_COLUMN, DONE_COLUMN, PERCENT_COLUMN = 5, 6, 9
 SUMMED_COLUMNS = (5, 6, 7, 8)
 
 SUMMARY_COLUMNS = [
-    ("มาตรการที่", 9), ("มาตรการ", 48), ("หน่วยงานรับผิดชอบ", 24), ("ระยะเวลา", 16),
-    ("ขั้นตอนทั้งหมด", 11), ("ดำเนินการแล้ว", 11), ("ยกเลิก", 8), ("เลยกำหนด", 9), ("ร้อยละ", 8),
-    ("การติดตามผล", 36), ("ผลการติดตาม", 12), ("หน่วย", 10), ("หมายเหตุผลการติดตาม", 36), ("หลักฐานผลการติดตาม", 40),
+    ("มาตรการที่", 9),
+    ("มาตรการ", 48),
+    ("หน่วยงานรับผิดชอบ", 24),
+    ("ระยะเวลา", 16),
+    ("ขั้นตอนทั้งหมด", 11),
+    ("ดำเนินการแล้ว", 11),
+    ("ยกเลิก", 8),
+    ("เลยกำหนด", 9),
+    ("ร้อยละ", 8),
+    ("การติดตามผล", 36),
+    ("ผลการติดตาม", 12),
+    ("หน่วย", 10),
+    ("หมายเหตุผลการติดตาม", 36),
+    ("หลักฐานผลการติดตาม", 40),
 ]
 STEP_COLUMNS = [
-    ("มาตรการที่", 9), ("ลำดับ", 8), ("วิธีการดำเนินการ", 60), ("หน่วยงาน", 24), ("วันเริ่ม", 13),
-    ("กำหนดเสร็จ", 13), ("สถานะ", 15), ("เลยกำหนด", 9), ("วันที่แล้วเสร็จ", 13), ("บันทึกล่าสุด", 40), ("หลักฐาน", 50),
+    ("มาตรการที่", 9),
+    ("ลำดับ", 8),
+    ("วิธีการดำเนินการ", 60),
+    ("หน่วยงาน", 24),
+    ("วันเริ่ม", 13),
+    ("กำหนดเสร็จ", 13),
+    ("สถานะ", 15),
+    ("เลยกำหนด", 9),
+    ("วันที่แล้วเสร็จ", 13),
+    ("บันทึกล่าสุด", 40),
+    ("หลักฐาน", 50),
 ]
 
 
@@ -68,8 +89,9 @@ def safe_text(value: str) -> str:
     return text
 
 
-def _put(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, align: Alignment = WRAP,
-         border: bool = True):
+def _put(
+    ws: Worksheet, row: int, column: int, value, *, bold: bool = False, align: Alignment = WRAP, border: bool = True
+):
     if isinstance(value, str):
         value = safe_text(value)
     cell = ws.cell(row=row, column=column, value=value)
@@ -96,8 +118,12 @@ LINE_PT, CHARS_PER_WIDTH = 22.0, 1.0
 
 def _visible_length(text: str) -> int:
     """Characters that take room on a line: Thai vowels above/below and tone marks do not."""
-    return sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u0e31\u0e34\u0e35\u0e36\u0e37"
-               "\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+    return sum(
+        1
+        for ch in text
+        if not unicodedata.combining(ch)
+        and ch not in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+    )
 
 
 def _fit_row_height(ws: Worksheet, row: int) -> None:
@@ -195,9 +221,19 @@ def followup_xlsx(report: FollowupReport) -> bytes:
         row += 1
         r = m.result
         values = [
-            f.t(m.number), f.t(m.title), f.t(m.department), f.period(m.period_start, m.period_end),
-            m.total, m.done, m.cancelled, m.overdue, m.percent, f.t(m.follow_up),
-            r.value if r and r.value is not None else None, f.t(r.unit) if r else "", f.t(r.note) if r else "",
+            f.t(m.number),
+            f.t(m.title),
+            f.t(m.department),
+            f.period(m.period_start, m.period_end),
+            m.total,
+            m.done,
+            m.cancelled,
+            m.overdue,
+            m.percent,
+            f.t(m.follow_up),
+            r.value if r and r.value is not None else None,
+            f.t(r.unit) if r else "",
+            f.t(r.note) if r else "",
             "\n".join(f"{f.t(e.name)} {e.url}" for e in r.evidence) if r else "",
         ]
         for column, value in enumerate(values, start=1):
@@ -207,8 +243,18 @@ def followup_xlsx(report: FollowupReport) -> bytes:
         _fit_row_height(ws, row)
     first_measure, last_measure = top + 1, row
     row += 1
-    totals = ["รวม", "", "", "", *(_total_formula(c, first_measure, last_measure) for c in (5, 6, 7, 8, 9)), "",
-              None, "", f.t(f"บันทึกผลแล้ว {s.results_recorded} จาก {s.measures} มาตรการ"), ""]
+    totals = [
+        "รวม",
+        "",
+        "",
+        "",
+        *(_total_formula(c, first_measure, last_measure) for c in (5, 6, 7, 8, 9)),
+        "",
+        None,
+        "",
+        f.t(f"บันทึกผลแล้ว {s.results_recorded} จาก {s.measures} มาตรการ"),
+        "",
+    ]
     for column, value in enumerate(totals, start=1):
         if isinstance(value, str) and value.startswith("=") and 5 <= column <= 9:
             cell = ws.cell(row=row, column=column, value=value)  # our formula, never user text
@@ -257,9 +303,16 @@ def followup_xlsx(report: FollowupReport) -> bytes:
                 who = ", ".join(x for x in (st.note_by, f.date(st.note_on)) if x)
                 note = st.note + (f" ({who})" if st.note and who else "")
             values = [
-                f.t(m.number), f.t(st.number), f.t(st.title), f.t(st.department), st.start_date,
-                st.due_date, st.status_label, "เลยกำหนด" if st.overdue else "",
-                st.completed_on, f.t(note),
+                f.t(m.number),
+                f.t(st.number),
+                f.t(st.title),
+                f.t(st.department),
+                st.start_date,
+                st.due_date,
+                st.status_label,
+                "เลยกำหนด" if st.overdue else "",
+                st.completed_on,
+                f.t(note),
                 "\n".join(f"{f.t(e.name)} {e.url}" for e in st.evidence),
             ]
             for column, value in enumerate(values, start=1):

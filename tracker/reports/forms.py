@@ -1,4 +1,5 @@
 """The reports pages' forms: the analysis memo's header and findings, and sign-off."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,14 +22,20 @@ class MemoForm(Form):
     office = StringField(_l("ส่วนราชการ · office"))
     reference = StringField(_l("ที่ · reference"), render_kw={"maxlength": 100})
     # Required: a memo about a past year never takes today's date by itself.
-    memo_date = BEDateField(_l("วันที่ · date"), [required(_l("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)"))],
-                            description=_l("จำเป็น: วันที่ที่ลงในบันทึกข้อความ ระบบไม่ใช้วันที่ของวันนี้ให้เอง"))
+    memo_date = BEDateField(
+        _l("วันที่ · date"),
+        [required(_l("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)"))],
+        description=_l("จำเป็น: วันที่ที่ลงในบันทึกข้อความ ระบบไม่ใช้วันที่ของวันนี้ให้เอง"),
+    )
     addressee = StringField(_l("เรียน · addressee"), render_kw={"maxlength": 200})
 
     def findings(self) -> dict[str, str]:
         """Tool code → the findings typed for it."""
-        return {name.removeprefix("findings-"): field.data or "" for name, field in self._fields.items()
-                if name.startswith("findings-")}
+        return {
+            name.removeprefix("findings-"): field.data or ""
+            for name, field in self._fields.items()
+            if name.startswith("findings-")
+        }
 
 
 def memo_form(tools: list[tuple[str, str]], **kwargs: object) -> MemoForm:
@@ -39,23 +46,37 @@ def memo_form(tools: list[tuple[str, str]], **kwargs: object) -> MemoForm:
         pass
 
     for code, name in tools:
-        setattr(_Memo, f"findings-{code}", TextAreaField(
-            _l("ข้อค้นพบและข้อเสนอ ด้าน %(code)s · findings (%(name)s)", code=code, name=name),
-            description=_l("ต่อจากประโยคที่ระบบเขียนให้ (ตัวชี้วัดที่ได้คะแนนน้อยที่สุด) เว้นว่างได้ ระบบจะใส่ข้อความมาตรฐานให้ · ขึ้นบรรทัดใหม่ = ย่อหน้าใหม่"),
-            render_kw={"rows": 5},
-        ))
+        setattr(
+            _Memo,
+            f"findings-{code}",
+            TextAreaField(
+                _l("ข้อค้นพบและข้อเสนอ ด้าน %(code)s · findings (%(name)s)", code=code, name=name),
+                description=_l(
+                    "ต่อจากประโยคที่ระบบเขียนให้ (ตัวชี้วัดที่ได้คะแนนน้อยที่สุด) เว้นว่างได้ ระบบจะใส่ข้อความมาตรฐานให้ · ขึ้นบรรทัดใหม่ = ย่อหน้าใหม่"
+                ),
+                render_kw={"rows": 5},
+            ),
+        )
     return _Memo(**kwargs)
 
 
 class SubmitForm(Form):
     """Submitting a report to the managers; `submit_form` adds one order box per manager."""
 
-    plan_id = RecordField(_l("แผน · plan"), [required(_l("โปรดเลือกแผน (choose a plan)"))],
-                          not_found=_l("โปรดเลือกแผน (choose a plan)"))
-    kind = RadioField(_l("รายงาน · report"), [required(_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"))],
-                      invalid_choice_message=_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"))
-    as_of = BEDateField(_l("วันที่ · date"), description=_l(
-        "รายงานผลการดำเนินการ: ข้อมูล ณ วันที่ (เว้นว่าง = วันนี้ หรือเลือกรอบ) · รายงานการวิเคราะห์: วันที่ของบันทึก (เว้นว่าง = วันที่ในบันทึก)"))
+    plan_id = RecordField(
+        _l("แผน · plan"), [required(_l("โปรดเลือกแผน (choose a plan)"))], not_found=_l("โปรดเลือกแผน (choose a plan)")
+    )
+    kind = RadioField(
+        _l("รายงาน · report"),
+        [required(_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"))],
+        invalid_choice_message=_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"),
+    )
+    as_of = BEDateField(
+        _l("วันที่ · date"),
+        description=_l(
+            "รายงานผลการดำเนินการ: ข้อมูล ณ วันที่ (เว้นว่าง = วันนี้ หรือเลือกรอบ) · รายงานการวิเคราะห์: วันที่ของบันทึก (เว้นว่าง = วันที่ในบันทึก)"
+        ),
+    )
     # Which rounds exist is followup.resolve_as_of's rule, with its own message.
     round = SelectField(_l("รอบรายงาน (เฉพาะรายงานผลการดำเนินการ) · round"), validate_choice=False)
     note = TextAreaField(_l("หมายเหตุ · note"))
@@ -80,8 +101,12 @@ class SubmitForm(Form):
             if not text:
                 continue
             if not text.isdigit() or int(text) < 1:
-                field.errors = [_("ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)",
-                                  name=manager.display_name)]
+                field.errors = [
+                    _(
+                        "ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)",
+                        name=manager.display_name,
+                    )
+                ]
                 continue
             picked.append((int(text), manager))
         numbers = [n for n, _m in picked]
@@ -103,8 +128,9 @@ def submit_form(managers: list[User], **kwargs: Any) -> SubmitForm:
 
 
 class AcknowledgeForm(Form):
-    comment = StringField(_l("ความเห็น · comment"), render_kw={
-        "list": "comment-suggestions", "required": True, "maxlength": 1000})
+    comment = StringField(
+        _l("ความเห็น · comment"), render_kw={"list": "comment-suggestions", "required": True, "maxlength": 1000}
+    )
 
 
 class WithdrawForm(Form):
@@ -114,7 +140,12 @@ class WithdrawForm(Form):
 class ResultForm(Form):
     """A measure's follow-up result; reading the figure ("1,250", "๘๗.๕") is the results service's rule."""
 
-    value = StringField(_l("ค่า (value)"), render_kw={"inputmode": "decimal", "maxlength": 40}, description=_l(
-        "ตัวเลข เช่น 1,250 หรือ 87.5 — เว้นว่างได้ถ้าผลไม่ใช่ตัวเลข (leave empty when the result is not a figure)"))
+    value = StringField(
+        _l("ค่า (value)"),
+        render_kw={"inputmode": "decimal", "maxlength": 40},
+        description=_l(
+            "ตัวเลข เช่น 1,250 หรือ 87.5 — เว้นว่างได้ถ้าผลไม่ใช่ตัวเลข (leave empty when the result is not a figure)"
+        ),
+    )
     unit = StringField(_l("หน่วย (unit)"), render_kw={"maxlength": 50})
     note = TextAreaField(_l("หมายเหตุ / สรุปผล (note)"), render_kw={"maxlength": 5000})

@@ -15,6 +15,7 @@ The memo's header (ส่วนราชการ, ที่, วันที่
 findings per ITA tool are kept in `AnalysisMemo`, edited with `save_memo`
 (journaled, entity "analysis_memo"); empty fields get sensible defaults.
 """
+
 from __future__ import annotations
 
 import base64
@@ -90,6 +91,7 @@ def diff_cell(difference: Difference) -> str:
 
 # -- the document's data ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Segment:
     """A piece of a paragraph; bold pieces are the words the seed stresses."""
@@ -113,8 +115,9 @@ class MemoHeader:
 
 
 #: Why a memo without a date is not printed (web 400, the command's usage error).
-NO_DATE = ("ยังไม่ได้ระบุวันที่ของบันทึกข้อความ บันทึกเกี่ยวกับปีที่ผ่านมาแล้วจะไม่ใช้วันที่ของวันนี้ให้เอง "
-           "โปรดกรอกวันที่ในหัวบันทึก (หรือใช้ตัวเลือก --date ในคำสั่ง)")
+NO_DATE = (
+    "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ บันทึกเกี่ยวกับปีที่ผ่านมาแล้วจะไม่ใช้วันที่ของวันนี้ให้เอง โปรดกรอกวันที่ในหัวบันทึก (หรือใช้ตัวเลือก --date ในคำสั่ง)"
+)
 
 
 def require_date(header: MemoHeader) -> None:
@@ -244,8 +247,11 @@ class MemoDocument:
 
     @property
     def sections(self) -> list[tuple[str, list[str]]]:
-        return [("๑. เรื่องเดิม", [self.background]), ("๒. ข้อเท็จจริง", [self.facts]),
-                ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal])]
+        return [
+            ("๑. เรื่องเดิม", [self.background]),
+            ("๒. ข้อเท็จจริง", [self.facts]),
+            ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal]),
+        ]
 
     @property
     def emblem_uri(self) -> str | None:
@@ -260,6 +266,7 @@ class MemoDocument:
 
 
 # -- missing data ------------------------------------------------------------------------
+
 
 class MissingScores(ServiceError):
     """The ITA scores the memo needs are not all there; the message lists what is missing."""
@@ -281,8 +288,10 @@ def _missing(result: YearResult | None, year: int) -> str | None:
     if result is None:
         if framework_available(year):  # shipped, but never used: so no score was ever entered
             return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
-        return (f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year}: "
-                "load it with `tracker ita framework FILE`)")
+        return (
+            f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year}: "
+            "load it with `tracker ita framework FILE`)"
+        )
     missing = [i for i in result.indicators if i.score is None]
     if not missing:
         return None
@@ -304,6 +313,7 @@ def _complete_analysis(organization: Organization, assessment_year: int) -> ItaA
 
 
 # -- the editable part -------------------------------------------------------------------
+
 
 def get_memo(plan: Plan) -> AnalysisMemo | None:
     return db.session.scalar(sa.select(AnalysisMemo).where(AnalysisMemo.plan_id == plan.id))
@@ -349,8 +359,15 @@ def save_memo(
         memo = AnalysisMemo(plan_id=plan.id, office="", reference="", addressee="", findings_json="{}")
         db.session.add(memo)
         db.session.flush()
-        record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id, action="create",
-               actor=actor, note=f"บันทึกการวิเคราะห์ผล ITA ของแผนปีงบประมาณ {plan.fiscal_year}", at=now)
+        record(
+            organization_id=plan.organization_id,
+            entity="analysis_memo",
+            entity_id=memo.id,
+            action="create",
+            actor=actor,
+            note=f"บันทึกการวิเคราะห์ผล ITA ของแผนปีงบประมาณ {plan.fiscal_year}",
+            at=now,
+        )
     changes: list[tuple[str, object, object]] = []
     if office is not None:
         changes.append(("office", memo.office or "", _clean(office, "ส่วนราชการ", "office", 1000)))
@@ -365,8 +382,17 @@ def save_memo(
     for name, old, new in changes:
         if old != new:
             setattr(memo, name, new)
-            record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id, action="edit",
-                   actor=actor, field=name, old=old or None, new=new or None, at=now)
+            record(
+                organization_id=plan.organization_id,
+                entity="analysis_memo",
+                entity_id=memo.id,
+                action="edit",
+                actor=actor,
+                field=name,
+                old=old or None,
+                new=new or None,
+                at=now,
+            )
     changed = [name for name, old, new in changes if old != new]
     if findings is not None:
         current = findings_of(memo)
@@ -379,9 +405,17 @@ def save_memo(
                 updated.pop(code, None)
         for code in sorted(set(current) | set(updated)):
             if current.get(code) != updated.get(code):
-                record(organization_id=plan.organization_id, entity="analysis_memo", entity_id=memo.id,
-                       action="edit", actor=actor, field=f"findings.{code}", old=current.get(code),
-                       new=updated.get(code), at=now)
+                record(
+                    organization_id=plan.organization_id,
+                    entity="analysis_memo",
+                    entity_id=memo.id,
+                    action="edit",
+                    actor=actor,
+                    field=f"findings.{code}",
+                    old=current.get(code),
+                    new=updated.get(code),
+                    at=now,
+                )
                 changed.append(f"findings.{code}")
         memo.findings_json = json.dumps(updated, ensure_ascii=False, sort_keys=True)
     db.session.flush()
@@ -402,7 +436,7 @@ def default_addressee(organization: Organization) -> str:
     """The head of the local government: นายกเทศมนตรีตำบล… for a เทศบาลตำบล…, นายกองค์การบริหารส่วนตำบล… ."""
     name = organization.name.strip()
     if name.startswith("เทศบาล"):
-        return "นายกเทศมนตรี" + name[len("เทศบาล"):]
+        return "นายกเทศมนตรี" + name[len("เทศบาล") :]
     if name.startswith("องค์การบริหารส่วน"):
         return "นายก" + name
     return f"ผู้บริหาร{name}"
@@ -415,6 +449,7 @@ def _reporting_unit(office: str, organization: str) -> str:
 
 
 # -- building --------------------------------------------------------------------------
+
 
 def _load_plan(plan_id: int) -> Plan:
     plan = db.session.scalar(
@@ -441,7 +476,7 @@ def _level_word(level: str | None, spec: FrameworkSpec) -> tuple[str, bool]:
 
 
 def _change_words(difference: Difference, previous_year: int) -> str:
-    """"เพิ่มขึ้น ๖.๓๒ คะแนน", "ลดลง ๐.๓๔ คะแนน", "เท่ากับปีงบประมาณ พ.ศ. ๒๕๖๔"."""
+    """ "เพิ่มขึ้น ๖.๓๒ คะแนน", "ลดลง ๐.๓๔ คะแนน", "เท่ากับปีงบประมาณ พ.ศ. ๒๕๖๔"."""
     if difference.direction == "equal":
         return f"เท่ากับปีงบประมาณ พ.ศ. {th(previous_year)}"
     return f"{difference.word} {score(difference.magnitude)} คะแนน"
@@ -449,15 +484,18 @@ def _change_words(difference: Difference, previous_year: int) -> str:
 
 def _table1_prose(analysis: ItaAnalysis, organization: str) -> str:
     if analysis.first_year:
-        return (f"จากตารางที่ ๑ {organization}มีคะแนนภาพรวมหน่วยงาน {score(analysis.overall)} คะแนน "
-                f"อยู่ในระดับ {analysis.level} ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {th(analysis.previous_year)} "
-                "ให้เปรียบเทียบ")
+        return (
+            f"จากตารางที่ ๑ {organization}มีคะแนนภาพรวมหน่วยงาน {score(analysis.overall)} คะแนน "
+            f"อยู่ในระดับ {analysis.level} ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {th(analysis.previous_year)} "
+            "ให้เปรียบเทียบ"
+        )
     clauses: list[str] = []
     for row in analysis.summary[:-1]:
         if row.difference.direction is None:
             continue
-        clauses.append(f"{row.label}มีคะแนน{_change_words(row.difference, analysis.previous_year)} "
-                       f"ซึ่งอยู่ในระดับ {row.current_level}")
+        clauses.append(
+            f"{row.label}มีคะแนน{_change_words(row.difference, analysis.previous_year)} ซึ่งอยู่ในระดับ {row.current_level}"
+        )
     own = analysis.organization
     text = f"{organization}มีคะแนนภาพรวมหน่วยงาน{_change_words(own.difference, analysis.previous_year)}"
     if own.previous_level == own.current_level:
@@ -472,8 +510,10 @@ def _table1_prose(analysis: ItaAnalysis, organization: str) -> str:
 
 def _table2_prose(analysis: ItaAnalysis, organization: str) -> str:
     if analysis.first_year:
-        return (f"จากตารางที่ ๒ {organization}มีคะแนนรายตัวชี้วัดสูงสุด {score(analysis.highest)} คะแนน "
-                f"และต่ำสุด {score(analysis.lowest)} คะแนน (ไม่มีคะแนนของปีก่อนให้เปรียบเทียบ)")
+        return (
+            f"จากตารางที่ ๒ {organization}มีคะแนนรายตัวชี้วัดสูงสุด {score(analysis.highest)} คะแนน "
+            f"และต่ำสุด {score(analysis.lowest)} คะแนน (ไม่มีคะแนนของปีก่อนให้เปรียบเทียบ)"
+        )
     counts = analysis.counts
     parts = []
     if counts.up:
@@ -493,35 +533,46 @@ def _table2_prose(analysis: ItaAnalysis, organization: str) -> str:
 def _table3_point(tool: ToolRow, previous_year: int) -> list[Segment]:
     lead = Segment(f"การตอบ{tool.name} ({tool.name_en}: {tool.code}) มีคะแนน ")
     if tool.difference.direction is None:
-        return [lead, Segment(f"{score(tool.current)} คะแนน ไม่มีคะแนนของปีงบประมาณ พ.ศ. {th(previous_year)} "
-                              "ให้เปรียบเทียบ")]
+        return [lead, Segment(f"{score(tool.current)} คะแนน ไม่มีคะแนนของปีงบประมาณ พ.ศ. {th(previous_year)} ให้เปรียบเทียบ")]
     if tool.difference.direction == "equal":
         return [lead, Segment("เท่ากับ", bold=True), Segment(f" ปีงบประมาณ พ.ศ. {th(previous_year)}")]
-    return [lead, Segment(tool.difference.word, bold=True),
-            Segment(f" {score(tool.difference.magnitude)} คะแนน จากปีงบประมาณ พ.ศ. {th(previous_year)}")]
+    return [
+        lead,
+        Segment(tool.difference.word, bold=True),
+        Segment(f" {score(tool.difference.magnitude)} คะแนน จากปีงบประมาณ พ.ศ. {th(previous_year)}"),
+    ]
 
 
-def _tool_section(index: int, tool: ToolRow, analysis: ItaAnalysis, plan: Plan, findings: dict[str, str]) -> ToolSection:
+def _tool_section(
+    index: int, tool: ToolRow, analysis: ItaAnalysis, plan: Plan, findings: dict[str, str]
+) -> ToolSection:
     count = len(tool.indicators)
     spec = _spec(plan, analysis.fiscal_year)
     word, keep = _level_word(spec.level_of(tool.current) if tool.current is not None else None, spec)
-    advice = ("ควรรักษามาตรฐานของการดำเนินงานที่ดีไว้ในปีต่อไป" if keep
-              else "ควรเร่งปรับปรุงและพัฒนาการดำเนินงานในปีต่อไป")
-    intro = (f"มีค่าคะแนนเท่ากับ {score(tool.current)} คะแนน ผลคะแนนในภาพรวม พบว่าอยู่ในระดับ{word} "
-             f"{advice} โดยประกอบด้วย {th(count)} ตัวชี้วัด ดังนี้")
+    advice = "ควรรักษามาตรฐานของการดำเนินงานที่ดีไว้ในปีต่อไป" if keep else "ควรเร่งปรับปรุงและพัฒนาการดำเนินงานในปีต่อไป"
+    intro = (
+        f"มีค่าคะแนนเท่ากับ {score(tool.current)} คะแนน ผลคะแนนในภาพรวม พบว่าอยู่ในระดับ{word} "
+        f"{advice} โดยประกอบด้วย {th(count)} ตัวชี้วัด ดังนี้"
+    )
     if tool.all_equal:
-        analysis_text = (f"จากการวิเคราะห์ ค่าคะแนนของตัวชี้วัดทั้ง {th(count)} ตัว พบว่าทุกตัวชี้วัดมีผลคะแนนเท่ากัน "
-                         f"คือ {score(tool.current)} คะแนน")
-        default = ("เห็นควรรักษามาตรฐานการดำเนินงานของตัวชี้วัดในกลุ่มเครื่องมือนี้ไว้ "
-                   f"และทบทวนการดำเนินงานให้เป็นปัจจุบันอยู่เสมอในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}")
+        analysis_text = (
+            f"จากการวิเคราะห์ ค่าคะแนนของตัวชี้วัดทั้ง {th(count)} ตัว พบว่าทุกตัวชี้วัดมีผลคะแนนเท่ากัน คือ {score(tool.current)} คะแนน"
+        )
+        default = (
+            "เห็นควรรักษามาตรฐานการดำเนินงานของตัวชี้วัดในกลุ่มเครื่องมือนี้ไว้ "
+            f"และทบทวนการดำเนินงานให้เป็นปัจจุบันอยู่เสมอในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}"
+        )
     else:
         named = " และ".join(f"ตัวชี้วัดที่ {th(i.number)} {i.name}" for i in tool.lowest)
         lowest_score = score(tool.lowest[0].current) if tool.lowest else "-"
         where = f"ตัวชี้วัดทั้ง {th(count)} ตัว" if count > 1 else "ตัวชี้วัด"
-        analysis_text = (f"จากการวิเคราะห์ ค่าคะแนนของ{where} พบว่า{named} มีผลคะแนนเท่ากับ {lowest_score} "
-                         "ซึ่งได้คะแนนน้อยที่สุดในกลุ่มเครื่องมือนี้")
-        default = (f"ทั้งนี้ หน่วยงานควรนำประเด็นของ{named} ไปจัดทำมาตรการเพื่อปรับปรุงและพัฒนาการดำเนินงาน "
-                   f"ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}")
+        analysis_text = (
+            f"จากการวิเคราะห์ ค่าคะแนนของ{where} พบว่า{named} มีผลคะแนนเท่ากับ {lowest_score} ซึ่งได้คะแนนน้อยที่สุดในกลุ่มเครื่องมือนี้"
+        )
+        default = (
+            f"ทั้งนี้ หน่วยงานควรนำประเด็นของ{named} ไปจัดทำมาตรการเพื่อปรับปรุงและพัฒนาการดำเนินงาน "
+            f"ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}"
+        )
     written = findings.get(tool.code, "")
     paragraphs = [th(p.strip()) for p in written.replace("\r\n", "\n").split("\n") if p.strip()]
     return ToolSection(
@@ -572,18 +623,24 @@ def comparison_notes(analysis: ItaAnalysis) -> list[str]:
         text = f"ผลการประเมินตามเกณฑ์ของปีงบประมาณ พ.ศ. {year} อยู่ในระดับ “{current.rating}”"
         if current.rating_lowered_from:
             failed = " และ ".join(c.text() for c in current.rating_failed)
-            text += (f" แม้คะแนนภาพรวม {format_score(current.overall)} ถึงเกณฑ์ระดับ “{current.rating_lowered_from}” "
-                     f"แต่ไม่เป็นไปตามเงื่อนไข {failed} จึงได้ระดับ “{current.rating}”")
+            text += (
+                f" แม้คะแนนภาพรวม {format_score(current.overall)} ถึงเกณฑ์ระดับ “{current.rating_lowered_from}” "
+                f"แต่ไม่เป็นไปตามเงื่อนไข {failed} จึงได้ระดับ “{current.rating}”"
+            )
         notes.append(text)
     if current.passed is not None:
         notes.append("ผ่านเกณฑ์การประเมิน" if current.passed else "ยังไม่ผ่านเกณฑ์การประเมิน")
     if analysis.first_year:
-        notes.append(f"ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {previous} ในระบบ รายงานนี้จึงแสดงผลของปีงบประมาณ "
-                     f"พ.ศ. {year} โดยไม่มีการเปรียบเทียบกับปีก่อน")
+        notes.append(
+            f"ไม่มีผลการประเมินของปีงบประมาณ พ.ศ. {previous} ในระบบ รายงานนี้จึงแสดงผลของปีงบประมาณ "
+            f"พ.ศ. {year} โดยไม่มีการเปรียบเทียบกับปีก่อน"
+        )
         return notes
     if analysis.frameworks_differ:
-        notes.append(f"กรอบการประเมินของปีงบประมาณ พ.ศ. {previous} และ พ.ศ. {year} แตกต่างกัน "
-                     "จึงเปรียบเทียบเฉพาะเครื่องมือและตัวชี้วัดที่มีในทั้งสองปี")
+        notes.append(
+            f"กรอบการประเมินของปีงบประมาณ พ.ศ. {previous} และ พ.ศ. {year} แตกต่างกัน "
+            "จึงเปรียบเทียบเฉพาะเครื่องมือและตัวชี้วัดที่มีในทั้งสองปี"
+        )
         if analysis.only_current:
             notes.append(f"ตัวชี้วัดที่มีเฉพาะปี {year} (ไม่มีคะแนนปีก่อนให้เปรียบเทียบ): {_names(analysis.only_current)}")
         if analysis.only_previous:
@@ -593,8 +650,10 @@ def comparison_notes(analysis: ItaAnalysis) -> list[str]:
         if analysis.only_previous_tools:
             notes.append(f"เครื่องมือของปี {previous} ที่ไม่มีในปี {year}: {', '.join(analysis.only_previous_tools)}")
         for code, before, now in analysis.reweighted_tools:
-            notes.append(f"น้ำหนักของ {code} เปลี่ยนจาก {(before * 100).normalize():f}% "
-                         f"เป็น {(now * 100).normalize():f}% คะแนนภาพรวมของสองปีจึงคำนวณต่างกัน")
+            notes.append(
+                f"น้ำหนักของ {code} เปลี่ยนจาก {(before * 100).normalize():f}% "
+                f"เป็น {(now * 100).normalize():f}% คะแนนภาพรวมของสองปีจึงคำนวณต่างกัน"
+            )
     return notes
 
 
@@ -605,20 +664,29 @@ def _measure_lines(plan: Plan) -> list[MeasureLine]:
         several = len(weakness.measures) > 1
         for i, measure in enumerate(weakness.measures):
             title = th(f"{measure.order}) {measure.title}" if several else measure.title)
-            lines.append(MeasureLine(
-                weakness=label if i == 0 else "",
-                measure=title,
-                steps=[th(f"{s.order}) {s.title}") for s in measure.steps],
-                owner=th(measure.owner_department.name),
-                period=thaidate.format_period(measure.period_start, measure.period_end, thai_digits=True),
-                follow_up=th(measure.follow_up or "-"),
-            ))
+            lines.append(
+                MeasureLine(
+                    weakness=label if i == 0 else "",
+                    measure=title,
+                    steps=[th(f"{s.order}) {s.title}") for s in measure.steps],
+                    owner=th(measure.owner_department.name),
+                    period=thaidate.format_period(measure.period_start, measure.period_end, thai_digits=True),
+                    follow_up=th(measure.follow_up or "-"),
+                )
+            )
     return lines
 
 
-def build_memo(plan: Plan, *, now: datetime | None = None, memo_date: date | None = None,
-               office: str | None = None, reference: str | None = None, addressee: str | None = None,
-               findings: dict[str, str] | None = None) -> MemoDocument:
+def build_memo(
+    plan: Plan,
+    *,
+    now: datetime | None = None,
+    memo_date: date | None = None,
+    office: str | None = None,
+    reference: str | None = None,
+    addressee: str | None = None,
+    findings: dict[str, str] | None = None,
+) -> MemoDocument:
     """The memo of `plan` (fiscal year N): the N-1 assessment against N-2 and the plan's measures.
 
     The keyword fields (the command's options) replace the saved ones for this document
@@ -643,12 +711,16 @@ def build_memo(plan: Plan, *, now: datetime | None = None, memo_date: date | Non
         reference=th(reference),
         memo_date=memo_date or (memo.memo_date if memo else None),
         subject=th(f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {year} ของ{org_name}"),
-        addressee=th(addressee or (memo.addressee if memo and memo.addressee else "")
-                     or default_addressee(organization)),
+        addressee=th(
+            addressee or (memo.addressee if memo and memo.addressee else "") or default_addressee(organization)
+        ),
     )
     submission = latest_submission(plan, ReportKind.analysis)
-    author_user = submission.submitted_by if submission and submission.submitted_by else default_signatories(
-        plan.organization_id)[0]
+    author_user = (
+        submission.submitted_by
+        if submission and submission.submitted_by
+        else default_signatories(plan.organization_id)[0]
+    )
     author = Signer(th(author_user.display_name), th(author_user.position)) if author_user else Signer("", "")
 
     unit = _reporting_unit(office, org_name)
@@ -678,8 +750,10 @@ def build_memo(plan: Plan, *, now: datetime | None = None, memo_date: date | Non
             f"ประจำปีงบประมาณ พ.ศ. {th(year)} ของ{org_name}",
         ],
         part1_heading="๑. ผลการประเมินระดับคุณธรรมและความโปร่งใส ในการดำเนินการของหน่วยงานภาครัฐ (ITA)",
-        overall_sentence=(f"{org_name} โดยภาพรวมได้คะแนนเท่ากับร้อยละ {score(own.current)} คะแนน "
-                          f"ซึ่งถือว่ามีคุณธรรมและความโปร่งใสในการดำเนินงาน ระดับ {th(own.current_level)} มีรายละเอียดดังนี้"),
+        overall_sentence=(
+            f"{org_name} โดยภาพรวมได้คะแนนเท่ากับร้อยละ {score(own.current)} คะแนน "
+            f"ซึ่งถือว่ามีคุณธรรมและความโปร่งใสในการดำเนินงาน ระดับ {th(own.current_level)} มีรายละเอียดดังนี้"
+        ),
         overall_score=score(own.current),
         overall_level=own.current_level or "",
         top_scores=[(th(i.rank), i.name, score(i.current)) for i in analysis.ranking],
@@ -687,35 +761,46 @@ def build_memo(plan: Plan, *, now: datetime | None = None, memo_date: date | Non
         lowest=score(analysis.lowest),
         year_heading_previous=f"ปีงบประมาณ พ.ศ. {th(previous_year)}",
         year_heading_current=f"ปีงบประมาณ พ.ศ. {th(year)}",
-        table1_caption=("ตารางที่ ๑ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
-                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"),
+        table1_caption=(
+            "ตารางที่ ๑ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
+            f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"
+        ),
         table1=[
-            SummaryLine(r.label, score(r.previous), r.previous_level or "–", score(r.current),
-                        r.current_level or "–", diff_cell(r.difference))
+            SummaryLine(
+                r.label,
+                score(r.previous),
+                r.previous_level or "–",
+                score(r.current),
+                r.current_level or "–",
+                diff_cell(r.difference),
+            )
             for r in analysis.summary
         ],
         table1_prose=_table1_prose(analysis, org_name),
-        table2_caption=("ตารางที่ ๒ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
-                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) รายตัวชี้วัด {years_caption}"),
+        table2_caption=(
+            "ตารางที่ ๒ : แสดงผลเปรียบเทียบการประเมินระดับคุณธรรมและความโปร่งใส "
+            f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) รายตัวชี้วัด {years_caption}"
+        ),
         table2=[
-            IndicatorLine(th(place), r.name, score(r.previous),
-                          score(r.current), diff_cell(r.difference))
+            IndicatorLine(th(place), r.name, score(r.previous), score(r.current), diff_cell(r.difference))
             for place, r in enumerate(analysis.ranking, start=1)
         ],
         table2_prose=_table2_prose(analysis, org_name),
-        table3_caption=("ตารางที่ ๓ : แสดงผลเปรียบเทียบค่าคะแนนของเครื่องมือที่ใช้ในการประเมินระดับคุณธรรมและความโปร่งใส"
-                        f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"),
+        table3_caption=(
+            "ตารางที่ ๓ : แสดงผลเปรียบเทียบค่าคะแนนของเครื่องมือที่ใช้ในการประเมินระดับคุณธรรมและความโปร่งใส"
+            f"ในการดำเนินการของหน่วยงานภาครัฐ (ITA) {years_caption}"
+        ),
         table3=[
-            ToolLine(t.label, score(t.previous), score(t.current),
-                     diff_cell(t.difference))
-            for t in analysis.tools
+            ToolLine(t.label, score(t.previous), score(t.current), diff_cell(t.difference)) for t in analysis.tools
         ],
         table3_prose="จากตารางที่ ๓ แสดงให้เห็นค่าคะแนนของเครื่องมือการประเมินดังต่อไปนี้",
         table3_points=[_table3_point(t, previous_year) for t in analysis.tools],
         part2_heading=f"๒. การวิเคราะห์ผลการประเมิน ITA ในปีงบประมาณ พ.ศ. {th(year)}",
         tools=[_tool_section(i, t, analysis, plan, findings) for i, t in enumerate(analysis.tools, start=1)],
-        part3_heading=(f"๓. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. {th(year)} "
-                       f"ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}"),
+        part3_heading=(
+            f"๓. มาตรการ/แนวทางการนำผลการประเมิน ในปีงบประมาณ พ.ศ. {th(year)} "
+            f"ไปดำเนินการปรับปรุงและพัฒนา ในปีงบประมาณ พ.ศ. {th(plan.fiscal_year)}"
+        ),
         part3_intro=(
             "จากการวิเคราะห์ผลการประเมินระดับคุณธรรมและความโปร่งใสในการดำเนินการของหน่วยงานภาครัฐ (ITA) "
             f"ในปีงบประมาณ พ.ศ. {th(year)} ของ{org_name} จะเห็นได้ว่า มีประเด็นที่เป็นข้อบกพร่องหรือจุดอ่อน"
@@ -750,8 +835,16 @@ def render_memo_html(doc: MemoDocument) -> str:
     from .followup import FONT_FAMILY, font_faces
     from .thaiwrap import keep_together
 
-    html = keep_together(render_template("reports/memo.html", d=doc, fonts=font_faces(embed=True),
-                                         font_family=FONT_FAMILY, measure_headers=MEASURE_HEADERS, th=th))
+    html = keep_together(
+        render_template(
+            "reports/memo.html",
+            d=doc,
+            fonts=font_faces(embed=True),
+            font_family=FONT_FAMILY,
+            measure_headers=MEASURE_HEADERS,
+            th=th,
+        )
+    )
     return html if doc.thai_digits else arabic_document(html)
 
 

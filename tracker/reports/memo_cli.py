@@ -1,4 +1,5 @@
 """`tracker analysis`: the O42 analysis memo of a plan to a DOCX or PDF file."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,23 +43,41 @@ def _findings(path: Path | None) -> dict[str, str] | None:
     except yaml.YAMLError as exc:
         raise click.UsageError(f"ไฟล์ข้อค้นพบ {path} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise click.UsageError(f"ไฟล์ข้อค้นพบ {path} ต้องเป็น รหัสเครื่องมือ: ข้อความ เช่น “IIT: ...” "
-                               "(a mapping of tool code to text)")
+        raise click.UsageError(
+            f"ไฟล์ข้อค้นพบ {path} ต้องเป็น รหัสเครื่องมือ: ข้อความ เช่น “IIT: ...” (a mapping of tool code to text)"
+        )
     return {str(k).strip().upper(): v for k, v in data.items()}
 
 
 @click.command("analysis")
 @click.option("--org", "org_slug", required=True, help="Organization slug, e.g. banpet.")
-@click.option("--year", required=True,
-              help="Fiscal year (BE) of the plan, e.g. 2566: it analyses the 2565 assessment against 2564.")
+@click.option(
+    "--year",
+    required=True,
+    help="Fiscal year (BE) of the plan, e.g. 2566: it analyses the 2565 assessment against 2564.",
+)
 @click.option("--format", "fmt", required=True, type=click.Choice(["docx", "pdf"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @memo_options
-@click.option("--findings", "findings_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML file: tool code → the officer's findings, e.g. 'IIT: ...' (replaces the saved ones).")
+@click.option(
+    "--findings",
+    "findings_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file: tool code → the officer's findings, e.g. 'IIT: ...' (replaces the saved ones).",
+)
 @with_appcontext
-def analysis_command(org_slug: str, year: str, fmt: str, output: Path, reference: str | None, memo_date: str | None,
-                     office: str | None, addressee: str | None, findings_file: Path | None) -> None:
+def analysis_command(
+    org_slug: str,
+    year: str,
+    fmt: str,
+    output: Path,
+    reference: str | None,
+    memo_date: str | None,
+    office: str | None,
+    addressee: str | None,
+    findings_file: Path | None,
+) -> None:
     """Write the ITA analysis memo (O42) of a plan: the previous year's assessment
     compared with the year before it, and the plan's measures.
 
@@ -78,8 +97,15 @@ def analysis_command(org_slug: str, year: str, fmt: str, output: Path, reference
         plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == int(raw)))
         if plan is None:
             raise ServiceError(f"{org.name} ไม่มีแผนปีงบประมาณ {raw} (no plan of fiscal year {raw} for {org_slug})")
-        doc = build_memo(plan, now=clock.utcnow(), memo_date=day, office=office, reference=reference,
-                         addressee=addressee, findings=findings)
+        doc = build_memo(
+            plan,
+            now=clock.utcnow(),
+            memo_date=day,
+            office=office,
+            reference=reference,
+            addressee=addressee,
+            findings=findings,
+        )
         if doc.header.memo_date is None:
             raise click.UsageError(NO_DATE + " เช่น --date '12 ต.ค. 2565'")
         write_atomically(output, render_memo(doc, fmt))

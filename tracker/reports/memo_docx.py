@@ -2,6 +2,7 @@
 บันทึกข้อความ on the first page, then the attached analysis with tables 1–3,
 the per-tool analysis and the measures table. Every text comes from
 `memo.MemoDocument`; this module only lays it out."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -61,6 +62,7 @@ def memo_docx(d: MemoDocument) -> bytes:
 
 # -- the บันทึกข้อความ ------------------------------------------------------------------
 
+
 def _cover(doc, d: MemoDocument) -> None:
     h = d.header
     memo_heading(doc, d.emblem)
@@ -73,8 +75,7 @@ def _cover(doc, d: MemoDocument) -> None:
     _labelled(doc, "เรื่อง", h.subject)
     add_paragraph(doc, f"เรียน {h.addressee}", space_before_pt=6, space_after_pt=6)
 
-    for heading, text in (("๑. เรื่องเดิม", d.background), ("๒. ข้อเท็จจริง", d.facts),
-                          ("๓. ข้อพิจารณา/ข้อเสนอ", d.proposal)):
+    for heading, text in (("๑. เรื่องเดิม", d.background), ("๒. ข้อเท็จจริง", d.facts), ("๓. ข้อพิจารณา/ข้อเสนอ", d.proposal)):
         add_paragraph(doc, heading, bold=True, indent_cm=0, space_before_pt=6, keep_with_next=True)
         add_paragraph(doc, text, align="thai", first_line_cm=INDENT_CM)
 
@@ -108,6 +109,7 @@ def _page_break(doc) -> None:
 
 # -- the attached analysis ---------------------------------------------------------------
 
+
 def _report(doc, d: MemoDocument) -> None:
     for line in d.report_title:
         add_paragraph(doc, line, bold=True, align="center", keep_with_next=True)
@@ -116,16 +118,22 @@ def _report(doc, d: MemoDocument) -> None:
     add_paragraph(doc, d.part1_heading, bold=True, keep_with_next=True)
     add_paragraph(doc, d.overall_sentence, align="thai", first_line_cm=INDENT_CM, space_after_pt=6)
     add_paragraph(doc, f"{d.overall_score} คะแนน", bold=True, size_pt=LABEL_PT, align="center", keep_with_next=True)
-    add_paragraph(doc, f"ระดับผลการประเมิน {d.overall_level}", bold=True, align="center", space_after_pt=6,
-                  keep_with_next=True)
+    add_paragraph(
+        doc, f"ระดับผลการประเมิน {d.overall_level}", bold=True, align="center", space_after_pt=6, keep_with_next=True
+    )
     for note in d.comparison_notes:
         add_paragraph(doc, note, align="thai", first_line_cm=INDENT_CM, space_after_pt=6)
     add_paragraph(doc, "คะแนนสูงสุดรายตัวชี้วัด", bold=True, align="center", keep_with_next=True)
     table = add_table(doc, ["อันดับ", "ตัวชี้วัด", "คะแนน"], TOP_WIDTHS)
     for rank, name, value in d.top_scores:
         add_row(table, [rank, name, value], align=["center", "left", "center"])
-    add_paragraph(doc, f"คะแนนสูงสุด {d.highest} คะแนน    คะแนนต่ำสุด {d.lowest} คะแนน", align="center",
-                  space_before_pt=4, space_after_pt=8)
+    add_paragraph(
+        doc,
+        f"คะแนนสูงสุด {d.highest} คะแนน    คะแนนต่ำสุด {d.lowest} คะแนน",
+        align="center",
+        space_before_pt=4,
+        space_after_pt=8,
+    )
 
     _caption(doc, d.table1_caption)
     table = _two_row_table(
@@ -135,8 +143,11 @@ def _report(doc, d: MemoDocument) -> None:
         widths=TABLE1_WIDTHS,
     )
     for r in d.table1:
-        add_row(table, [r.label, r.previous, r.previous_level, r.current, r.current_level, r.difference],
-                align=["left", "center", "center", "center", "center", "center"])
+        add_row(
+            table,
+            [r.label, r.previous, r.previous_level, r.current, r.current_level, r.difference],
+            align=["left", "center", "center", "center", "center", "center"],
+        )
     add_paragraph(doc, d.table1_prose, align="thai", first_line_cm=INDENT_CM, space_before_pt=6, space_after_pt=8)
 
     _caption(doc, d.table2_caption)
@@ -147,13 +158,20 @@ def _report(doc, d: MemoDocument) -> None:
         widths=TABLE2_WIDTHS,
     )
     for r in d.table2:
-        add_row(table, [r.rank, r.name, r.previous, r.current, r.difference],
-                align=["center", "left", "center", "center", "center"])
+        add_row(
+            table,
+            [r.rank, r.name, r.previous, r.current, r.difference],
+            align=["center", "left", "center", "center", "center"],
+        )
     add_paragraph(doc, d.table2_prose, align="thai", first_line_cm=INDENT_CM, space_before_pt=6, space_after_pt=8)
 
     _caption(doc, d.table3_caption)
-    table = add_table(doc, ["เครื่องมือการประเมิน", d.year_heading_previous, d.year_heading_current,
-                            "ผลต่าง/ระดับคะแนน"], TABLE3_WIDTHS, header_fill=HEADER_FILL)
+    table = add_table(
+        doc,
+        ["เครื่องมือการประเมิน", d.year_heading_previous, d.year_heading_current, "ผลต่าง/ระดับคะแนน"],
+        TABLE3_WIDTHS,
+        header_fill=HEADER_FILL,
+    )
     for r in d.table3:
         add_row(table, [r.label, r.previous, r.current, r.difference], align=["left", "center", "center", "center"])
     add_paragraph(doc, d.table3_prose, align="thai", first_line_cm=INDENT_CM, space_before_pt=6)
@@ -179,13 +197,18 @@ def _report(doc, d: MemoDocument) -> None:
     for line in d.weaknesses:
         add_paragraph(doc, line, align="thai", first_line_cm=INDENT_CM)
     if not d.weaknesses:
-        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน (the plan has no weaknesses yet)",
-                      first_line_cm=INDENT_CM)
+        add_paragraph(
+            doc, "แผนนี้ยังไม่มีประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน (the plan has no weaknesses yet)", first_line_cm=INDENT_CM
+        )
     # Rows are never split (a row taller than a page is still split: no other choice).
     table = add_table(doc, list(MEASURE_HEADERS), MEASURE_WIDTHS, size_pt=TABLE_PT, header_fill=HEADER_FILL)
     for m in d.measures:
-        add_row(table, [m.weakness, m.measure, m.steps or ["-"], m.owner, m.period, m.follow_up],
-                size_pt=TABLE_PT, align=["left", "left", "left", "left", "center", "left"])
+        add_row(
+            table,
+            [m.weakness, m.measure, m.steps or ["-"], m.owner, m.period, m.follow_up],
+            size_pt=TABLE_PT,
+            align=["left", "left", "left", "left", "center", "left"],
+        )
     if not d.measures:
         add_row(table, ["", "ยังไม่มีมาตรการ (no measures yet)", "", "", "", ""], size_pt=TABLE_PT)
 
@@ -200,8 +223,9 @@ def _rich(doc, segments: Sequence[Segment], *, indent_cm: float) -> None:
         add_run(paragraph, s.text, bold=s.bold)
 
 
-def _two_row_table(doc, *, top: Sequence[tuple[str, int]], bottom: Sequence[str | None],
-                   widths: Sequence[float]) -> Table:
+def _two_row_table(
+    doc, *, top: Sequence[tuple[str, int]], bottom: Sequence[str | None], widths: Sequence[float]
+) -> Table:
     """A table whose two header rows repeat on every page: `top` holds (text, columns
     spanned); a None in `bottom` merges that column's two header cells."""
     table = doc.add_table(rows=2, cols=len(widths))

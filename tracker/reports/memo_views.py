@@ -5,6 +5,7 @@ Every user of the organization reads; admins edit (403 for others); another
 organization's plan answers 404. A memo that cannot be built (scores
 missing) is a 400 with the message, on the page and for the downloads.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
@@ -58,8 +59,10 @@ def _tools(plan: Plan) -> list[tuple[str, str]]:
 def _stored_form(plan: Plan) -> MemoForm:
     memo = get_memo(plan)
     data: dict[str, object] = {
-        "office": memo.office if memo else "", "reference": memo.reference if memo else "",
-        "memo_date": memo.memo_date if memo else None, "addressee": memo.addressee if memo else "",
+        "office": memo.office if memo else "",
+        "reference": memo.reference if memo else "",
+        "memo_date": memo.memo_date if memo else None,
+        "addressee": memo.addressee if memo else "",
     }
     for code, text in findings_of(memo).items():
         data[f"findings-{code}"] = text
@@ -108,17 +111,21 @@ def save(plan_id: int):
         return _render(plan, form=form)
     try:
         changed = save_memo(
-            plan, current_user._get_current_object(), clock.now(),
-            office=form.office.data, reference=form.reference.data, memo_date=form.memo_date.data,
-            addressee=form.addressee.data, findings=form.findings(),
+            plan,
+            current_user._get_current_object(),
+            clock.now(),
+            office=form.office.data,
+            reference=form.reference.data,
+            memo_date=form.memo_date.data,
+            addressee=form.addressee.data,
+            findings=form.findings(),
         )
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         form.refuse(exc)
         return _render(_plan(plan_id), form=form)
-    flash("บันทึกแล้ว (saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
-          "success" if changed else "info")
+    flash("บันทึกแล้ว (saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if changed else "info")
     return redirect(url_for("memo.page", plan_id=plan_id))
 
 

@@ -1,4 +1,5 @@
 """Report sign-off and the analysis memo's editable text."""
+
 from __future__ import annotations
 
 import enum
@@ -18,7 +19,7 @@ class ReportKind(str, enum.Enum):
 
 
 class SubmissionStatus(str, enum.Enum):
-    pending = "pending"            #: waiting for acknowledgements
+    pending = "pending"  #: waiting for acknowledgements
     acknowledged = "acknowledged"  #: every level has acknowledged
     withdrawn = "withdrawn"
 
@@ -58,9 +59,7 @@ class ReportAcknowledgement(Model):
     __table_args__ = (sa.UniqueConstraint("submission_id", "order"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("report_submissions.id", ondelete="CASCADE"), index=True
-    )
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("report_submissions.id", ondelete="CASCADE"), index=True)
     order: Mapped[int]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     #: e.g. "ทราบ/ดำเนินการ", "ดำเนินการตามระเบียบ"

@@ -10,6 +10,7 @@ With neither, a ServiceError says so plainly (HTTP 400 page, CLI exit 1), never 
 The HTML must be self-contained (fonts as data: URIs): the page is rendered
 with JavaScript off and every network request refused.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
 ]
 #: Seconds one rendering may take before it is given up.
 TIMEOUT_S = 90
@@ -67,7 +75,7 @@ def _weasyprint_installed() -> bool:
 
 
 def renderer_available(chromium: str | None = None) -> str | None:
-    """"chromium", "weasyprint" or None: what html_to_pdf would use."""
+    """ "chromium", "weasyprint" or None: what html_to_pdf would use."""
     if Path(chromium or chromium_path()).is_file() and _playwright_installed():
         return "chromium"
     if _weasyprint_installed():

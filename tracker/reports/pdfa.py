@@ -14,6 +14,7 @@ adds both with pikepdf, keeping every page as Chromium drew it:
 No validator runs here: veraPDF (Java) is not packaged for Debian or PyPI;
 tests/test_pdfa_signing.py checks these parts with pikepdf.
 """
+
 from __future__ import annotations
 
 import io
@@ -71,14 +72,18 @@ def make_pdfa(data: bytes, *, title: str | None = None) -> bytes:
             meta["pdf:Producer"] = PRODUCER
         icc = pdf.make_stream(srgb_profile())
         icc["/N"] = 3
-        pdf.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
-            Type=pikepdf.Name.OutputIntent,
-            S=pikepdf.Name.GTS_PDFA1,
-            OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
-            Info=pikepdf.String("sRGB IEC61966-2.1"),
-            RegistryName=pikepdf.String("http://www.color.org"),
-            DestOutputProfile=icc,
-        )])
+        pdf.Root.OutputIntents = pikepdf.Array(
+            [
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.OutputIntent,
+                    S=pikepdf.Name.GTS_PDFA1,
+                    OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+                    Info=pikepdf.String("sRGB IEC61966-2.1"),
+                    RegistryName=pikepdf.String("http://www.color.org"),
+                    DestOutputProfile=icc,
+                )
+            ]
+        )
         if "/Lang" not in pdf.Root:
             pdf.Root.Lang = pikepdf.String("th-TH")
         out = io.BytesIO()

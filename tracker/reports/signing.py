@@ -14,6 +14,7 @@ pyHanko adds an invisible signature as an incremental update, so the PDF/A
 document is unchanged underneath and the signature covers every byte before it.
 No timestamp authority is asked (B-B): the signing time is the signer's claim.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,9 @@ __all__ = ["CertificateInfo", "store_certificate", "remove_certificate", "certif
 #: A PKCS#12 file is a few kilobytes; this only guards memory.
 MAX_P12_BYTES = 256 * 1024
 _HKDF_INFO = b"ita-tracker signing certificate v1"
-NOT_PKCS12 = ("เปิดไฟล์ใบรับรองไม่ได้: ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง "
-              "(not a PKCS#12 file, or the password is wrong)")
+NOT_PKCS12 = (
+    "เปิดไฟล์ใบรับรองไม่ได้: ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง (not a PKCS#12 file, or the password is wrong)"
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,9 @@ def _open_p12(data: bytes, password: str):
     except (ValueError, TypeError):
         raise ServiceError(NOT_PKCS12) from None
     if key is None or certificate is None:
-        raise ServiceError("ไฟล์ใบรับรองต้องมีทั้งกุญแจส่วนตัวและใบรับรอง "
-                           "(the file must hold both the private key and its certificate)")
+        raise ServiceError(
+            "ไฟล์ใบรับรองต้องมีทั้งกุญแจส่วนตัวและใบรับรอง (the file must hold both the private key and its certificate)"
+        )
     return key, certificate, chain or []
 
 
@@ -88,17 +91,29 @@ def store_certificate(org: Organization, actor: User, data: bytes, password: str
     not_after = certificate.not_valid_after_utc
     if not_after <= now:
         raise ServiceError(f"ใบรับรองหมดอายุแล้วเมื่อ {not_after:%Y-%m-%d} (the certificate has expired)")
-    sealed = _fernet().encrypt(json.dumps({
-        "p12": base64.b64encode(data).decode("ascii"), "password": password,
-    }).encode("utf-8"))
+    sealed = _fernet().encrypt(
+        json.dumps(
+            {
+                "p12": base64.b64encode(data).decode("ascii"),
+                "password": password,
+            }
+        ).encode("utf-8")
+    )
     info = CertificateInfo(_name(certificate.subject), _name(certificate.issuer), not_after)
     row = certificate_of(org) or SigningCertificate(organization_id=org.id)
     row.sealed, row.subject, row.issuer, row.not_after = sealed, info.subject, info.issuer, info.not_after
     row.uploaded_by, row.uploaded_at = actor, now
     db.session.add(row)
     db.session.flush()
-    record(organization_id=org.id, entity="signing_certificate", entity_id=row.id, action="uploaded",
-           actor=actor, new=info.subject, at=now)
+    record(
+        organization_id=org.id,
+        entity="signing_certificate",
+        entity_id=row.id,
+        action="uploaded",
+        actor=actor,
+        new=info.subject,
+        at=now,
+    )
     return info
 
 
@@ -107,8 +122,15 @@ def remove_certificate(org: Organization, actor: User, now: datetime) -> None:
     row = certificate_of(org)
     if row is None:
         return
-    record(organization_id=org.id, entity="signing_certificate", entity_id=row.id, action="removed",
-           actor=actor, old=row.subject, at=now)
+    record(
+        organization_id=org.id,
+        entity="signing_certificate",
+        entity_id=row.id,
+        action="removed",
+        actor=actor,
+        old=row.subject,
+        at=now,
+    )
     db.session.delete(row)
     db.session.flush()
 
@@ -127,10 +149,14 @@ def load_signer(org: Organization):
     try:
         sealed = json.loads(_fernet().decrypt(row.sealed))
     except InvalidToken:
-        raise ServiceError("ถอดรหัสใบรับรองที่เก็บไว้ไม่ได้ (TRACKER_SECRET_KEY เปลี่ยนไป) โปรดอัปโหลดใบรับรองอีกครั้ง "
-                           "(the stored certificate cannot be decrypted: upload it again)") from None
+        raise ServiceError(
+            "ถอดรหัสใบรับรองที่เก็บไว้ไม่ได้ (TRACKER_SECRET_KEY เปลี่ยนไป) โปรดอัปโหลดใบรับรองอีกครั้ง "
+            "(the stored certificate cannot be decrypted: upload it again)"
+        ) from None
     signer = signers.SimpleSigner.load_pkcs12_data(
-        base64.b64decode(sealed["p12"]), other_certs=[], passphrase=sealed["password"].encode("utf-8") or None,
+        base64.b64decode(sealed["p12"]),
+        other_certs=[],
+        passphrase=sealed["password"].encode("utf-8") or None,
     )
     if signer is None:
         raise ServiceError(NOT_PKCS12)
@@ -147,8 +173,12 @@ def sign_pdf(data: bytes, org: Organization, *, reason: str, location: str = "")
     if signer is None:
         return data
     meta = signers.PdfSignatureMetadata(
-        field_name="OrganizationSignature", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason[:200], location=location[:200] or None, name=org.name,
+        field_name="OrganizationSignature",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason[:200],
+        location=location[:200] or None,
+        name=org.name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     # pyHanko's sync API calls asyncio.run(), which refuses to start inside a running event loop

@@ -17,6 +17,7 @@ Rules:
 Every change is journaled (entity "report_submission"). Services flush and
 never commit.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -71,6 +72,7 @@ NOTE_LIMIT = 2000
 
 
 # -- reading --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ChainEntry:
@@ -185,13 +187,15 @@ def followup_chain(plan: Plan, as_of: date) -> Chain | None:
 
 
 def organization_submissions(organization_id: int, limit: int = 200) -> list[ReportSubmission]:
-    return list(db.session.scalars(
-        sa.select(ReportSubmission)
-        .where(ReportSubmission.organization_id == organization_id)
-        .order_by(ReportSubmission.submitted_at.desc(), ReportSubmission.id.desc())
-        .options(*_with_chain())
-        .limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ReportSubmission)
+            .where(ReportSubmission.organization_id == organization_id)
+            .order_by(ReportSubmission.submitted_at.desc(), ReportSubmission.id.desc())
+            .options(*_with_chain())
+            .limit(limit)
+        )
+    )
 
 
 def waiting_for(user: User) -> list[ReportSubmission]:
@@ -215,15 +219,17 @@ def waiting_for(user: User) -> list[ReportSubmission]:
 
 def default_chain(organization_id: int) -> list[User]:
     """Every active manager of the organization, oldest account first (the admin reorders)."""
-    return list(db.session.scalars(
-        sa.select(User)
-        .where(User.organization_id == organization_id, User.role == Role.manager, User.active.is_(True))
-        .order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.organization_id == organization_id, User.role == Role.manager, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
 
 
 def report_label(submission: ReportSubmission | Chain, plan: Plan, thai_digits: bool = False) -> str:
-    """"รายงานผลการดำเนินการตามมาตรการ (O43) ปีงบประมาณ 2566 ณ 31 มี.ค. 2566"."""
+    """ "รายงานผลการดำเนินการตามมาตรการ (O43) ปีงบประมาณ 2566 ณ 31 มี.ค. 2566"."""
     from ..ita.items import kind_code, plan_items, with_code
 
     kind = submission.kind
@@ -241,9 +247,11 @@ def report_label(submission: ReportSubmission | Chain, plan: Plan, thai_digits: 
 
 # -- changing -------------------------------------------------------------------------
 
+
 def _chain_text(users: Sequence[User]) -> str:
-    return " → ".join(f"{i}. {u.display_name}" + (f" ({u.position})" if u.position else "")
-                      for i, u in enumerate(users, start=1))
+    return " → ".join(
+        f"{i}. {u.display_name}" + (f" ({u.position})" if u.position else "") for i, u in enumerate(users, start=1)
+    )
 
 
 def submit_report(
@@ -267,8 +275,10 @@ def submit_report(
     except ValueError:
         raise ServiceError(f"ไม่รู้จักชนิดรายงาน “{kind}” (the kind must be followup or analysis)") from None
     if round_ is not None and (kind is not ReportKind.followup or round_ not in (6, 12)):
-        raise ServiceError("รอบรายงานใช้ได้กับรายงานผลการดำเนินการเท่านั้น และต้องเป็น 6 หรือ 12 เดือน "
-                           "(a round is 6 or 12, and only for the follow-up report)")
+        raise ServiceError(
+            "รอบรายงานใช้ได้กับรายงานผลการดำเนินการเท่านั้น และต้องเป็น 6 หรือ 12 เดือน "
+            "(a round is 6 or 12, and only for the follow-up report)"
+        )
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
         raise ServiceError(f"หมายเหตุยาวเกิน {NOTE_LIMIT} ตัวอักษร (the note is longer than {NOTE_LIMIT} characters)")
@@ -296,18 +306,30 @@ def submit_report(
             "(this report is already waiting for acknowledgement: withdraw it before submitting again)"
         )
     submission = ReportSubmission(
-        organization_id=plan.organization_id, plan_id=plan.id, kind=kind, as_of=as_of,
-        round=round_ if kind is ReportKind.followup else None, note=note,
-        status=SubmissionStatus.pending, submitted_by=actor, submitted_at=now,
+        organization_id=plan.organization_id,
+        plan_id=plan.id,
+        kind=kind,
+        as_of=as_of,
+        round=round_ if kind is ReportKind.followup else None,
+        note=note,
+        status=SubmissionStatus.pending,
+        submitted_by=actor,
+        submitted_at=now,
     )
     for order, user in enumerate(chain, start=1):
         submission.acknowledgements.append(ReportAcknowledgement(order=order, user=user))
     db.session.add(submission)
     db.session.flush()
     record(
-        organization_id=plan.organization_id, entity="report_submission", entity_id=submission.id,
-        action="submit", actor=actor, field="chain", new=_chain_text(chain),
-        note=report_label(submission, plan) + (f" · {note}" if note else ""), at=now,
+        organization_id=plan.organization_id,
+        entity="report_submission",
+        entity_id=submission.id,
+        action="submit",
+        actor=actor,
+        field="chain",
+        new=_chain_text(chain),
+        note=report_label(submission, plan) + (f" · {note}" if note else ""),
+        at=now,
     )
     db.session.flush()
     return submission
@@ -343,7 +365,9 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
     if not comment:
         raise ServiceError("โปรดเขียนความเห็น เช่น “ทราบ” หรือ “ทราบ/ดำเนินการ” (a comment is required)")
     if len(comment) > COMMENT_LIMIT:
-        raise ServiceError(f"ความเห็นยาวเกิน {COMMENT_LIMIT} ตัวอักษร (the comment is longer than {COMMENT_LIMIT} characters)")
+        raise ServiceError(
+            f"ความเห็นยาวเกิน {COMMENT_LIMIT} ตัวอักษร (the comment is longer than {COMMENT_LIMIT} characters)"
+        )
     # Compare-and-set: a double click or a second tab must not acknowledge twice.
     done = db.session.execute(
         sa.update(ReportAcknowledgement)
@@ -355,16 +379,29 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
         raise ServiceError("มีการพิจารณาลำดับนี้ไปแล้ว โปรดโหลดหน้าใหม่ (already acknowledged: reload the page)")
     db.session.refresh(nxt)
     record(
-        organization_id=submission.organization_id, entity="report_submission", entity_id=submission.id,
-        action="acknowledge", actor=actor, field="comment", new=comment,
-        note=f"ลำดับที่ {nxt.order} จาก {len(submission.acknowledgements)}", at=now,
+        organization_id=submission.organization_id,
+        entity="report_submission",
+        entity_id=submission.id,
+        action="acknowledge",
+        actor=actor,
+        field="comment",
+        new=comment,
+        note=f"ลำดับที่ {nxt.order} จาก {len(submission.acknowledgements)}",
+        at=now,
     )
     if all(a.acknowledged_at is not None for a in submission.acknowledgements):
         submission.status = SubmissionStatus.acknowledged
         record(
-            organization_id=submission.organization_id, entity="report_submission", entity_id=submission.id,
-            action="status", actor=actor, field="status", old=SubmissionStatus.pending,
-            new=SubmissionStatus.acknowledged, note="พิจารณาครบทุกลำดับแล้ว (every level has acknowledged)", at=now,
+            organization_id=submission.organization_id,
+            entity="report_submission",
+            entity_id=submission.id,
+            action="status",
+            actor=actor,
+            field="status",
+            old=SubmissionStatus.pending,
+            new=SubmissionStatus.acknowledged,
+            note="พิจารณาครบทุกลำดับแล้ว (every level has acknowledged)",
+            at=now,
         )
     db.session.flush()
     return nxt
@@ -383,8 +420,15 @@ def withdraw(submission: ReportSubmission, actor: User, now: datetime, reason: s
         raise ServiceError(f"เหตุผลยาวเกิน {NOTE_LIMIT} ตัวอักษร (the reason is longer than {NOTE_LIMIT} characters)")
     submission.status = SubmissionStatus.withdrawn
     record(
-        organization_id=submission.organization_id, entity="report_submission", entity_id=submission.id,
-        action="withdraw", actor=actor, field="status", old=SubmissionStatus.pending,
-        new=SubmissionStatus.withdrawn, note=reason, at=now,
+        organization_id=submission.organization_id,
+        entity="report_submission",
+        entity_id=submission.id,
+        action="withdraw",
+        actor=actor,
+        field="status",
+        old=SubmissionStatus.pending,
+        new=SubmissionStatus.withdrawn,
+        note=reason,
+        at=now,
     )
     db.session.flush()

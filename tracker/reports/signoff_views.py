@@ -6,6 +6,7 @@ Everything is of the user's own organization: another organization's
 submission is a 404. Refusals of the services (not your turn, not a manager)
 are 403 pages naming whose turn it is; bad input re-renders the form with 400.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,14 +41,19 @@ from .signoff import (
 
 bp = Blueprint("signoff", __name__)
 
+
 def _me() -> User:
     return current_user._get_current_object()
 
 
 def _plans() -> list[Plan]:
-    return list(db.session.scalars(
-        sa.select(Plan).where(Plan.organization_id == current_user.organization_id).order_by(Plan.fiscal_year.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Plan)
+            .where(Plan.organization_id == current_user.organization_id)
+            .order_by(Plan.fiscal_year.desc())
+        )
+    )
 
 
 def _submission(submission_id: int) -> ReportSubmission:
@@ -67,6 +73,7 @@ def _helpers() -> dict:
 
 # -- the list ---------------------------------------------------------------------------
 
+
 @bp.get("/reports/submissions")
 @login_required
 def index():
@@ -76,8 +83,12 @@ def index():
 
     def row(submission: ReportSubmission) -> dict:
         plan = by_id[submission.plan_id]
-        return {"s": submission, "chain": chain_of(submission), "plan": plan,
-                "label": report_label(submission, plan, thai_digits=thai)}
+        return {
+            "s": submission,
+            "chain": chain_of(submission),
+            "plan": plan,
+            "label": report_label(submission, plan, thai_digits=thai),
+        }
 
     return render_template(
         "reports/submissions.html",
@@ -89,6 +100,7 @@ def index():
 
 
 # -- submitting -------------------------------------------------------------------------
+
 
 def _submit_form(*, typed: bool) -> SubmitForm:
     """The submit form: as typed (a POST), or from the address's plan_id/kind/as_of/round
@@ -108,9 +120,15 @@ def _submit_form(*, typed: bool) -> SubmitForm:
             if args.get(name):
                 form[name].process(MultiDict({name: args[name]}))
     thai = bool(current_user.thai_digits)
-    form.plan_id.set_records(_plans(), text=lambda p: "{} · {}".format(
-        i18n._("แผนปีงบประมาณ %(year)s", year=thaidate.to_thai_digits(str(p.fiscal_year)) if thai else p.fiscal_year),
-        p.title))
+    form.plan_id.set_records(
+        _plans(),
+        text=lambda p: "{} · {}".format(
+            i18n._(
+                "แผนปีงบประมาณ %(year)s", year=thaidate.to_thai_digits(str(p.fiscal_year)) if thai else p.fiscal_year
+            ),
+            p.title,
+        ),
+    )
     return form
 
 
@@ -145,7 +163,13 @@ def create():
             round_ = None
             build_memo(plan)  # the memo must exist: missing scores are said here
         submission = submit_report(
-            plan, _me(), clock.now(), kind=kind, chain=form.chain, as_of=as_of, round_=round_,
+            plan,
+            _me(),
+            clock.now(),
+            kind=kind,
+            chain=form.chain,
+            as_of=as_of,
+            round_=round_,
             note=form.note.data,
         )
         db.session.commit()
@@ -159,15 +183,22 @@ def create():
 
 # -- one submission ---------------------------------------------------------------------
 
-def _render_show(submission: ReportSubmission, *, acknowledge_form: AcknowledgeForm | None = None,
-                 withdraw_form: WithdrawForm | None = None):
+
+def _render_show(
+    submission: ReportSubmission,
+    *,
+    acknowledge_form: AcknowledgeForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+):
     plan = db.session.get(Plan, submission.plan_id)
     assert plan is not None
     nxt = next_in_line(submission)
     if submission.kind is ReportKind.analysis:
-        links = [("ดูรายงาน (page)", url_for("memo.page", plan_id=plan.id)),
-                 ("Word (DOCX)", url_for("memo.download", plan_id=plan.id, fmt="docx")),
-                 ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf"))]
+        links = [
+            ("ดูรายงาน (page)", url_for("memo.page", plan_id=plan.id)),
+            ("Word (DOCX)", url_for("memo.download", plan_id=plan.id, fmt="docx")),
+            ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf")),
+        ]
     else:
         params = {"as_of": submission.as_of.isoformat()}
         links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, **params))] + [

@@ -12,6 +12,7 @@ honour and which the text layer drops.
 
 One list of units for every format, so that PDF, HTML and DOCX break alike.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,15 +26,66 @@ __all__ = ["KEEP_WORDS", "UNIT_RE", "keep_together", "join_units", "WORD_JOINER"
 #: Words of the documents that ICU's Thai dictionary breaks inside (compounds), or
 #: that the officers read as one word; longest first where one contains another.
 KEEP_WORDS = (
-    "ผู้รับผิดชอบ", "ผู้อำนวยการ", "ผู้บริหาร", "ผู้ตรวจสอบ", "ผู้รายงาน", "ผู้ดูแลระบบ",
-    "ปีงบประมาณ", "งบประมาณ", "ยุทธศาสตร์", "การประเมิน", "ประเมิน", "ดำเนินการ", "ดำเนินงาน",
-    "ระยะเวลา", "มาตรการ", "คุณธรรม", "ความโปร่งใส", "โปร่งใส", "ตัวชี้วัด", "ข้อบกพร่อง", "จุดอ่อน",
-    "ประชาสัมพันธ์", "อิเล็กทรอนิกส์", "ประสิทธิภาพ", "การติดตามผล", "ติดตามผล", "ผลการดำเนินการ",
-    "ข้อเท็จจริง", "ข้อพิจารณา", "ส่วนราชการ", "บันทึกข้อความ", "เทศมนตรี", "เทศบาลตำบล", "เทศบาล",
-    "ปลัดเทศบาล", "สำนักปลัด", "ทรัพย์สิน", "ราชการ", "ระดับคะแนน", "คะแนน", "ภาพรวม", "ลำดับ",
-    "แล้วเสร็จ", "เลยกำหนด", "ครบกำหนด", "กำหนด", "ร้อยละ", "ขั้นตอน", "หลักฐาน", "เรียบร้อย",
-    "ข้อมูลข่าวสาร", "การเปิดเผยข้อมูล", "สาธารณะ", "ประชาชน", "ผู้มีส่วนได้ส่วนเสีย", "รับทราบ",
-    "หน่วยงาน", "ส่งเสริม", "เผยแพร่", "ความเห็น",
+    "ผู้รับผิดชอบ",
+    "ผู้อำนวยการ",
+    "ผู้บริหาร",
+    "ผู้ตรวจสอบ",
+    "ผู้รายงาน",
+    "ผู้ดูแลระบบ",
+    "ปีงบประมาณ",
+    "งบประมาณ",
+    "ยุทธศาสตร์",
+    "การประเมิน",
+    "ประเมิน",
+    "ดำเนินการ",
+    "ดำเนินงาน",
+    "ระยะเวลา",
+    "มาตรการ",
+    "คุณธรรม",
+    "ความโปร่งใส",
+    "โปร่งใส",
+    "ตัวชี้วัด",
+    "ข้อบกพร่อง",
+    "จุดอ่อน",
+    "ประชาสัมพันธ์",
+    "อิเล็กทรอนิกส์",
+    "ประสิทธิภาพ",
+    "การติดตามผล",
+    "ติดตามผล",
+    "ผลการดำเนินการ",
+    "ข้อเท็จจริง",
+    "ข้อพิจารณา",
+    "ส่วนราชการ",
+    "บันทึกข้อความ",
+    "เทศมนตรี",
+    "เทศบาลตำบล",
+    "เทศบาล",
+    "ปลัดเทศบาล",
+    "สำนักปลัด",
+    "ทรัพย์สิน",
+    "ราชการ",
+    "ระดับคะแนน",
+    "คะแนน",
+    "ภาพรวม",
+    "ลำดับ",
+    "แล้วเสร็จ",
+    "เลยกำหนด",
+    "ครบกำหนด",
+    "กำหนด",
+    "ร้อยละ",
+    "ขั้นตอน",
+    "หลักฐาน",
+    "เรียบร้อย",
+    "ข้อมูลข่าวสาร",
+    "การเปิดเผยข้อมูล",
+    "สาธารณะ",
+    "ประชาชน",
+    "ผู้มีส่วนได้ส่วนเสีย",
+    "รับทราบ",
+    "หน่วยงาน",
+    "ส่งเสริม",
+    "เผยแพร่",
+    "ความเห็น",
 )
 _DIGIT = "[0-9๐-๙]"
 _MONTHS = "|".join(re.escape(m) for m in sorted(MONTHS_FULL + MONTHS_ABBR, key=len, reverse=True))
@@ -76,7 +128,7 @@ def keep_together(html: str) -> Markup:
                 if name in _SKIP:
                     if closing:
                         if name in skipping:
-                            del skipping[len(skipping) - 1 - skipping[::-1].index(name):]
+                            del skipping[len(skipping) - 1 - skipping[::-1].index(name) :]
                     elif not token.rstrip().endswith("/>"):
                         skipping.append(name)
             out.append(token)
@@ -91,6 +143,7 @@ def join_units(text: str) -> str:
     """Plain text (a DOCX run) with WORD JOINER between the characters of each unit,
     no-break spaces inside it, and ZERO WIDTH SPACE where it touches Thai text, so
     that lines end around units and never within one."""
+
     def glue(match: re.Match[str]) -> str:
         unit = WORD_JOINER.join(_clusters(match.group(0).replace(" ", "\u00a0")))
         # Joined units offer no break opportunity of their own to a neighbouring Thai

@@ -5,6 +5,7 @@ Readable by every user of the organization; another organization's records
 answer 404. Results are changed by the measure's department and admins (403
 for others).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,6 +77,7 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 # -- the follow-up report ------------------------------------------------------------
 
+
 def _plan(plan_id: int) -> Plan:
     plan = db.session.get(Plan, plan_id)
     if plan is None:
@@ -124,16 +126,25 @@ def followup(plan_id: int):
     except ServiceError as exc:
         # Show the page for the default date, with the message, as a 400.
         error = str(exc)
-        report = build_report(plan, resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
-                              thai_digits=bool(plan.organization.official_thai_digits))
+        report = build_report(
+            plan,
+            resolve_as_of(plan.fiscal_year, None, None, clock.today())[0],
+            thai_digits=bool(plan.organization.official_thai_digits),
+        )
     lang = i18n.current_language()
     presets = [
-        (f"{i18n.translate(label)} ({thaidate.format_date(round_date(plan.fiscal_year, r), lang=lang)})",
-         url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=None, round=r)))
+        (
+            f"{i18n.translate(label)} ({thaidate.format_date(round_date(plan.fiscal_year, r), lang=lang)})",
+            url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=None, round=r)),
+        )
         for r, label in ROUNDS.items()
     ]
-    presets.append((i18n.translate("วันนี้"), url_for("reports.followup", plan_id=plan.id,
-                                                      **_params(report, as_of=clock.today().isoformat()))))
+    presets.append(
+        (
+            i18n.translate("วันนี้"),
+            url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=clock.today().isoformat())),
+        )
+    )
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
@@ -195,9 +206,15 @@ def cover(plan_id: int):
     except thaidate.DateParseError as exc:
         raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
     report = _report(plan, form)
-    doc = build_cover(plan, report, memo_date=memo_date, reference=form.get("reference", ""),
-                      office=form.get("office", ""), addressee=form.get("addressee", ""),
-                      findings=form.get("findings", ""))
+    doc = build_cover(
+        plan,
+        report,
+        memo_date=memo_date,
+        reference=form.get("reference", ""),
+        office=form.get("office", ""),
+        addressee=form.get("addressee", ""),
+        findings=form.get("findings", ""),
+    )
     body = html_to_pdf(render_cover_html(doc)) if fmt == "pdf" else cover_docx(doc)
     thai_name, ascii_name = cover_filename(doc, fmt)
     response = Response(body, content_type=FORMATS[fmt])
@@ -222,6 +239,7 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
 
 # -- a measure's follow-up result ------------------------------------------------------
 
+
 @bp.app_context_processor
 def _result_helpers() -> dict:
     return {"measure_result": measure_result_summary}
@@ -240,7 +258,8 @@ def measure_result_summary(measure: Measure) -> str:
 
 def _measure(measure_id: int) -> Measure:
     measure = db.session.get(
-        Measure, measure_id,
+        Measure,
+        measure_id,
         options=[joinedload(Measure.weakness).joinedload(Weakness.plan), joinedload(Measure.owner_department)],
     )
     if measure is None:
@@ -268,12 +287,22 @@ def _result_figure(result: MeasureResult) -> str:
     return f"{f.number(result.value)} {f.t(result.unit)}".strip()
 
 
-def _render_result(measure: Measure, *, form: ResultForm | None = None,
-                   evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None):
+def _render_result(
+    measure: Measure,
+    *,
+    form: ResultForm | None = None,
+    evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+):
     result = results.get_result(measure)
     if form is None:
-        form = ResultForm(formdata=None, data={"value": _result_value(result), "unit": result.unit if result else "",
-                                                "note": result.note if result else ""})
+        form = ResultForm(
+            formdata=None,
+            data={
+                "value": _result_value(result),
+                "unit": result.unit if result else "",
+                "note": result.note if result else "",
+            },
+        )
     page = render_template(
         "reports/result.html",
         result_value=_result_value,
@@ -309,15 +338,22 @@ def save_result(measure_id: int):
     if form.validate():
         try:
             changed = results.set_result(
-                measure, _me(), clock.now(), value=form.value.data, unit=form.unit.data, note=form.note.data,
+                measure,
+                _me(),
+                clock.now(),
+                value=form.value.data,
+                unit=form.unit.data,
+                note=form.note.data,
             )
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
-                  "success" if changed else "info")
+            flash(
+                "บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+                "success" if changed else "info",
+            )
             return redirect(url_for("reports.result", measure_id=measure_id))
     return _render_result(_measure(measure_id), form=form)
 
@@ -341,8 +377,13 @@ def add_result_evidence(measure_id: int):
         if form is file_form:
             upload = file_form.file.data
             ev = results.add_result_file(
-                measure, _me(), upload.filename, upload.stream, upload_dir,
-                int(current_app.config["MAX_CONTENT_LENGTH"]), clock.now(),
+                measure,
+                _me(),
+                upload.filename,
+                upload.stream,
+                upload_dir,
+                int(current_app.config["MAX_CONTENT_LENGTH"]),
+                clock.now(),
             )
             stored.append(plan_services.evidence_path(ev, upload_dir))
         else:

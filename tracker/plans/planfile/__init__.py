@@ -15,6 +15,7 @@ Dates are ISO (``2023-08-15``) or anything `thaidate.parse_date` reads
 (``15/08/2566``, ``15 ส.ค. ๒๕๖๖``); periods are `thaidate.parse_period` text
 (``ก.ค. - ก.ย. ๒๕๖๖``) or ``{start: …, end: …}``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -137,5 +138,3 @@ def _too_big(name: str) -> Problem:
         f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES // (1024 * 1024)} MB ซึ่งไม่น่าจะเป็นไฟล์แผน "
         f"(the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a plan file)",
     )
-
-

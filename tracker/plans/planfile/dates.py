@@ -75,5 +75,3 @@ def resolve_due_dates(period_start: date, period_end: date, given: list[date | N
         out[k:run_end] = dates
         k = run_end
     return out  # type: ignore[return-value]
-
-

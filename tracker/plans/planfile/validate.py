@@ -52,13 +52,26 @@ PERIOD_KEYS = ("start", "end")
 
 #: Thai names of the keys, for "… is required" messages.
 FIELD_LABELS = {
-    "organization": "องค์กร", "name": "ชื่อ", "slug": "รหัสองค์กร", "fiscal_year": "ปีงบประมาณ",
-    "title": "ชื่อ", "owner": "ผู้รับผิดชอบ (กอง/สำนัก)", "period": "ระยะเวลาดำเนินการ",
-    "start": "วันเริ่ม", "end": "วันสิ้นสุด", "due": "วันครบกำหนด",
+    "organization": "องค์กร",
+    "name": "ชื่อ",
+    "slug": "รหัสองค์กร",
+    "fiscal_year": "ปีงบประมาณ",
+    "title": "ชื่อ",
+    "owner": "ผู้รับผิดชอบ (กอง/สำนัก)",
+    "period": "ระยะเวลาดำเนินการ",
+    "start": "วันเริ่ม",
+    "end": "วันสิ้นสุด",
+    "due": "วันครบกำหนด",
 }
 
 
-_TITLE_LABELS = {"weaknesses": "ชื่อประเด็น", "measures": "ชื่อมาตรการ", "steps": "ชื่อขั้นตอน", "departments": "ชื่อหน่วยงาน", "organization": "ชื่อองค์กร"}
+_TITLE_LABELS = {
+    "weaknesses": "ชื่อประเด็น",
+    "measures": "ชื่อมาตรการ",
+    "steps": "ชื่อขั้นตอน",
+    "departments": "ชื่อหน่วยงาน",
+    "organization": "ชื่อองค์กร",
+}
 
 
 def _missing(path: PathT) -> str:
@@ -136,13 +149,10 @@ class _Validator:
         en_hint = f"; did you mean '{close[0]}'?" if close else ""
         self.add(
             path + (key_text,),
-            f"ไม่รู้จักหัวข้อ “{key_text}”{th_hint} ใช้ได้: {', '.join(allowed)} "
-            f"(unknown key '{key_text}'{en_hint})",
+            f"ไม่รู้จักหัวข้อ “{key_text}”{th_hint} ใช้ได้: {', '.join(allowed)} (unknown key '{key_text}'{en_hint})",
         )
 
-    def text(
-        self, obj: dict, key: str, path: PathT, *, required: bool, max_len: int | None = None
-    ) -> str | None:
+    def text(self, obj: dict, key: str, path: PathT, *, required: bool, max_len: int | None = None) -> str | None:
         value = obj.get(key)
         return self.text_value(value, path + (key,), required=required, max_len=max_len, present=key in obj)
 
@@ -219,7 +229,9 @@ class _Validator:
                 else:
                     end = self.date_value(obj[key], path + (key,))
             if start and end and start > end:
-                self.add(path, f"วันเริ่ม {start.isoformat()} อยู่หลังวันสิ้นสุด {end.isoformat()} (the period ends before it starts)")
+                self.add(
+                    path, f"วันเริ่ม {start.isoformat()} อยู่หลังวันสิ้นสุด {end.isoformat()} (the period ends before it starts)"
+                )
                 return None
             return (start, end) if start and end else None
         self.add(
@@ -408,9 +420,18 @@ class _Validator:
         """A step with its given dates (either may be None); None if it has problems."""
         if isinstance(raw, str) or raw is None:
             title = self.text_value(raw, path, required=True)
-            return None if title is None else {
-                "title": title, "owner": None, "start": None, "due": None, "assignee": None, "path": path,
-            }
+            return (
+                None
+                if title is None
+                else {
+                    "title": title,
+                    "owner": None,
+                    "start": None,
+                    "due": None,
+                    "assignee": None,
+                    "path": path,
+                }
+            )
         before = len(self.problems)
         obj = self.mapping(raw, path, STEP_KEYS)
         if obj is None:
@@ -445,8 +466,12 @@ class _Validator:
         if len(self.problems) > before:
             return None
         return {
-            "title": title, "owner": _collapse(owner) if owner else None, "start": start, "due": due,
-            "assignee": assignee, "path": path,
+            "title": title,
+            "owner": _collapse(owner) if owner else None,
+            "start": start,
+            "due": due,
+            "assignee": assignee,
+            "path": path,
         }
 
     def resolve_steps(self, drafts: list[dict], period: tuple[date, date], path: PathT) -> list[StepSpec] | None:
@@ -476,5 +501,3 @@ class _Validator:
                 )
             )
         return steps if ok else None
-
-

@@ -46,8 +46,22 @@ DEPARTMENTS_SHEET = "หน่วยงาน (departments)"
 EXAMPLE_SHEET = "ตัวอย่าง (example)"
 
 STEP_COLUMNS: list[Column] = [
-    Column("weakness_no", "ประเด็นที่", "weakness no.", 10, True, "ลำดับประเด็นข้อบกพร่อง 1, 2, 3 … เว้นว่างได้ในแถวต่อ ๆ ไปของประเด็นเดียวกัน"),
-    Column("weakness_title", "ประเด็นข้อบกพร่อง/จุดอ่อน", "weakness title", 30, True, "ใส่ในแถวแรกของประเด็น แถวต่อไปเว้นว่างหรือใส่ซ้ำให้ตรงกัน"),
+    Column(
+        "weakness_no",
+        "ประเด็นที่",
+        "weakness no.",
+        10,
+        True,
+        "ลำดับประเด็นข้อบกพร่อง 1, 2, 3 … เว้นว่างได้ในแถวต่อ ๆ ไปของประเด็นเดียวกัน",
+    ),
+    Column(
+        "weakness_title",
+        "ประเด็นข้อบกพร่อง/จุดอ่อน",
+        "weakness title",
+        30,
+        True,
+        "ใส่ในแถวแรกของประเด็น แถวต่อไปเว้นว่างหรือใส่ซ้ำให้ตรงกัน",
+    ),
     Column("weakness_detail", "รายละเอียดประเด็น", "weakness detail", 30, False, "ไม่บังคับ"),
     Column("measure_no", "มาตรการที่", "measure no.", 10, True, "ลำดับมาตรการภายในประเด็น 1, 2 … (หรือ 3.2)"),
     Column("measure_title", "มาตรการ/แนวทาง", "measure title", 40, True, "ใส่ในแถวแรกของมาตรการ"),
@@ -176,7 +190,11 @@ def parse_plan_xlsx(data: bytes, filename: str = "plan.xlsx") -> PlanSpec:
 
     def unreadable(exc: Exception) -> PlanFileError:
         return PlanFileError(
-            [Problem(filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")]
+            [
+                Problem(
+                    filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
+                )
+            ]
         )
 
     try:
@@ -218,7 +236,9 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
     dept_ws = find(DEPARTMENTS_SHEET)
     if steps_ws is None:
         # A home-made workbook: its first sheet that is not one of the others holds the steps.
-        steps_ws = next((ws for ws in sheets if ws not in (plan_ws, dept_ws) and not _sheet_matches(ws.title, EXAMPLE_SHEET)), None)
+        steps_ws = next(
+            (ws for ws in sheets if ws not in (plan_ws, dept_ws) and not _sheet_matches(ws.title, EXAMPLE_SHEET)), None
+        )
     places.sheet_for.update(
         {
             "weaknesses": steps_ws.title if steps_ws is not None else STEPS_SHEET,
@@ -229,8 +249,11 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
     raw: dict[str, Any] = {}
     if plan_ws is None:
         problems.append(
-            Problem(filename, f"ไม่พบแผ่นงาน “{PLAN_SHEET}” ที่มีชื่อองค์กร รหัส ปีงบประมาณ และชื่อแผน "
-                              f"(sheet '{PLAN_SHEET}' with the organization, fiscal year and title is missing)")
+            Problem(
+                filename,
+                f"ไม่พบแผ่นงาน “{PLAN_SHEET}” ที่มีชื่อองค์กร รหัส ปีงบประมาณ และชื่อแผน "
+                f"(sheet '{PLAN_SHEET}' with the organization, fiscal year and title is missing)",
+            )
         )
     else:
         _read_plan_sheet(plan_ws, raw, places, problems)
@@ -254,7 +277,12 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
         value = row[1] if len(row) > 1 else None
         if label is None or label is True or label is False:
             if value not in (None, ""):
-                problems.append(Problem(places.describe(ws.title, row_no), "มีค่าแต่ไม่มีชื่อหัวข้อในคอลัมน์ A (a value without a field name in column A)"))
+                problems.append(
+                    Problem(
+                        places.describe(ws.title, row_no),
+                        "มีค่าแต่ไม่มีชื่อหัวข้อในคอลัมน์ A (a value without a field name in column A)",
+                    )
+                )
             continue
         key = _norm_label(label)
         if key in header_keys:
@@ -263,12 +291,17 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
         if path is None:
             allowed = ", ".join(f"{t} ({e})" for _, t, e in PLAN_FIELDS)
             problems.append(
-                Problem(places.describe(ws.title, row_no), f"ไม่รู้จักหัวข้อ “{label}” ใช้ได้: {allowed} (unknown field '{label}')")
+                Problem(
+                    places.describe(ws.title, row_no), f"ไม่รู้จักหัวข้อ “{label}” ใช้ได้: {allowed} (unknown field '{label}')"
+                )
             )
             continue
         if path in seen:
             problems.append(
-                Problem(places.describe(ws.title, row_no), f"หัวข้อ “{label}” ซ้ำกับแถว {seen[path]} (duplicate field, see row {seen[path]})")
+                Problem(
+                    places.describe(ws.title, row_no),
+                    f"หัวข้อ “{label}” ซ้ำกับแถว {seen[path]} (duplicate field, see row {seen[path]})",
+                )
             )
             continue
         seen[path] = row_no
@@ -307,7 +340,10 @@ def _header_map(
     for column in columns:
         if column.required and column.key not in found:
             problems.append(
-                Problem(places.describe(ws.title, 1), f"ไม่มีคอลัมน์ “{column.header}” ในแถวหัวตาราง (column '{column.header}' is missing from the header row)")
+                Problem(
+                    places.describe(ws.title, 1),
+                    f"ไม่มีคอลัมน์ “{column.header}” ในแถวหัวตาราง (column '{column.header}' is missing from the header row)",
+                )
             )
     return found
 
@@ -371,21 +407,41 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
         else:
             w_no = _xlsx_number(w_no_raw)
             if w_no is None:
-                problems.append(Problem(places.describe(ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)),
-                                        f"ประเด็นที่ต้องเป็นตัวเลข ไม่ใช่ “{w_no_raw}” (weakness no. must be a number)"))
+                problems.append(
+                    Problem(
+                        places.describe(ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)),
+                        f"ประเด็นที่ต้องเป็นตัวเลข ไม่ใช่ “{w_no_raw}” (weakness no. must be a number)",
+                    )
+                )
                 continue
             if current_w is None or w_no != current_w["no"]:
                 if w_no in w_numbers:
-                    problems.append(Problem(here, f"แถวของประเด็นที่ {w_no} ต้องอยู่ติดกัน (เริ่มที่แถว {w_numbers[w_no]}) "
-                                                  f"(rows of weakness {w_no} must be together; it starts on row {w_numbers[w_no]})"))
+                    problems.append(
+                        Problem(
+                            here,
+                            f"แถวของประเด็นที่ {w_no} ต้องอยู่ติดกัน (เริ่มที่แถว {w_numbers[w_no]}) "
+                            f"(rows of weakness {w_no} must be together; it starts on row {w_numbers[w_no]})",
+                        )
+                    )
                     continue
                 expected = len(weaknesses) + 1
                 if w_no != expected:
-                    problems.append(Problem(places.describe(ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)),
-                                            f"ประเด็นที่ควรเป็น {expected} (เรียงลำดับ 1, 2, 3 …) (weakness no. should be {expected})"))
+                    problems.append(
+                        Problem(
+                            places.describe(
+                                ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)
+                            ),
+                            f"ประเด็นที่ควรเป็น {expected} (เรียงลำดับ 1, 2, 3 …) (weakness no. should be {expected})",
+                        )
+                    )
                 w_numbers[w_no] = row_no
                 path = ("weaknesses", len(weaknesses))
-                current_w = {"no": w_no, "row": row_no, "path": path, "data": {"title": values.get("weakness_title"), "measures": []}}
+                current_w = {
+                    "no": w_no,
+                    "row": row_no,
+                    "path": path,
+                    "data": {"title": values.get("weakness_title"), "measures": []},
+                }
                 if values.get("weakness_detail") is not None:
                     current_w["data"]["detail"] = values["weakness_detail"]
                 weaknesses.append(current_w["data"])
@@ -397,8 +453,19 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                 current_m = None
         assert current_w is not None
         if row_no != current_w["row"]:
-            _check_repeat(problems, places, ws.title, row_no, current_w["row"], current_w["data"],
-                          {"title": "weakness_title", "detail": "weakness_detail"}, values, by_key, cols, letter_of)
+            _check_repeat(
+                problems,
+                places,
+                ws.title,
+                row_no,
+                current_w["row"],
+                current_w["data"],
+                {"title": "weakness_title", "detail": "weakness_detail"},
+                values,
+                by_key,
+                cols,
+                letter_of,
+            )
 
         # -- measure
         m_no_raw = values.get("measure_no")
@@ -406,24 +473,39 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
         measures = current_w["data"]["measures"]
         if m_no_raw is None:
             if current_m is None:
-                problems.append(Problem(here, "แถวแรกของประเด็นต้องระบุมาตรการที่ (the first row of a weakness needs a measure no.)"))
+                problems.append(
+                    Problem(here, "แถวแรกของประเด็นต้องระบุมาตรการที่ (the first row of a weakness needs a measure no.)")
+                )
                 continue
         else:
             m_no = _xlsx_number(m_no_raw)
             if m_no is None:
-                problems.append(Problem(places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
-                                        f"มาตรการที่ต้องเป็นตัวเลข ไม่ใช่ “{m_no_raw}” (measure no. must be a number)"))
+                problems.append(
+                    Problem(
+                        places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
+                        f"มาตรการที่ต้องเป็นตัวเลข ไม่ใช่ “{m_no_raw}” (measure no. must be a number)",
+                    )
+                )
                 continue
             if current_m is None or m_no != current_m["no"]:
                 if any(m["no"] == m_no for m in current_w.setdefault("seen", [])):
-                    problems.append(Problem(here, f"แถวของมาตรการที่ {m_no} ต้องอยู่ติดกัน (rows of measure {m_no} must be together)"))
+                    problems.append(
+                        Problem(here, f"แถวของมาตรการที่ {m_no} ต้องอยู่ติดกัน (rows of measure {m_no} must be together)")
+                    )
                     continue
                 expected = len(measures) + 1
                 if m_no != expected:
-                    problems.append(Problem(places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
-                                            f"มาตรการที่ควรเป็น {expected} (measure no. should be {expected})"))
+                    problems.append(
+                        Problem(
+                            places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
+                            f"มาตรการที่ควรเป็น {expected} (measure no. should be {expected})",
+                        )
+                    )
                 path = w_path + ("measures", len(measures))
-                data = {k: values.get(col) for k, col in (("title", "measure_title"), ("owner", "owner"), ("period", "period"))}
+                data = {
+                    k: values.get(col)
+                    for k, col in (("title", "measure_title"), ("owner", "owner"), ("period", "period"))
+                }
                 if values.get("follow_up") is not None:
                     data["follow_up"] = values["follow_up"]
                 data["steps"] = []
@@ -431,30 +513,56 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                 current_w["seen"].append(current_m)
                 measures.append(data)
                 places.at(path, ws.title, row_no)
-                for key, col in (("title", "measure_title"), ("owner", "owner"), ("period", "period"), ("follow_up", "follow_up"), ("steps", "step_title")):
+                for key, col in (
+                    ("title", "measure_title"),
+                    ("owner", "owner"),
+                    ("period", "period"),
+                    ("follow_up", "follow_up"),
+                    ("steps", "step_title"),
+                ):
                     if col in cols:
                         cell_place(path + (key,), row_no, col)
         assert current_m is not None
         if row_no != current_m["row"]:
-            _check_repeat(problems, places, ws.title, row_no, current_m["row"], current_m["data"],
-                          {"title": "measure_title", "owner": "owner", "period": "period", "follow_up": "follow_up"},
-                          values, by_key, cols, letter_of)
+            _check_repeat(
+                problems,
+                places,
+                ws.title,
+                row_no,
+                current_m["row"],
+                current_m["data"],
+                {"title": "measure_title", "owner": "owner", "period": "period", "follow_up": "follow_up"},
+                values,
+                by_key,
+                cols,
+                letter_of,
+            )
 
         # -- step
         steps = current_m["data"]["steps"]
         path = current_m["path"] + ("steps", len(steps))
         step_no = values.get("step_no")
         if step_no is not None and _xlsx_number(step_no) != len(steps) + 1:
-            problems.append(Problem(places.describe(ws.title, row_no, by_key["step_no"], letter_of(cols["step_no"] + 1)),
-                                    f"ขั้นตอนที่ควรเป็น {len(steps) + 1} ตามลำดับแถว หรือเว้นว่าง "
-                                    f"(step no. should be {len(steps) + 1}, following the rows, or blank)"))
+            problems.append(
+                Problem(
+                    places.describe(ws.title, row_no, by_key["step_no"], letter_of(cols["step_no"] + 1)),
+                    f"ขั้นตอนที่ควรเป็น {len(steps) + 1} ตามลำดับแถว หรือเว้นว่าง "
+                    f"(step no. should be {len(steps) + 1}, following the rows, or blank)",
+                )
+            )
         step: dict[str, Any] = {"title": values.get("step_title")}
         for key, col in (("owner", "step_owner"), ("start", "start"), ("due", "due"), ("assignee", "assignee")):
             if values.get(col) is not None:
                 step[key] = values[col]
         steps.append(step)
         places.at(path, ws.title, row_no)
-        for key, col in (("title", "step_title"), ("owner", "step_owner"), ("start", "start"), ("due", "due"), ("assignee", "assignee")):
+        for key, col in (
+            ("title", "step_title"),
+            ("owner", "step_owner"),
+            ("start", "start"),
+            ("due", "due"),
+            ("assignee", "assignee"),
+        ):
             if col in cols:
                 cell_place(path + (key,), row_no, col)
     if weaknesses:
@@ -468,8 +576,16 @@ def _check_repeat(problems, places, sheet, row_no, first_row, data, fields, valu
         if value is None:
             continue
         if data.get(key) is None:
-            problems.append(Problem(places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
-                                    f"ใส่ค่านี้ในแถวแรก (แถว {first_row}) ของกลุ่มนี้ (give this value on the group's first row, row {first_row})"))
+            problems.append(
+                Problem(
+                    places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
+                    f"ใส่ค่านี้ในแถวแรก (แถว {first_row}) ของกลุ่มนี้ (give this value on the group's first row, row {first_row})",
+                )
+            )
         elif value != data[key]:
-            problems.append(Problem(places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
-                                    f"ไม่ตรงกับแถว {first_row} ให้เว้นว่างหรือใส่ให้ตรงกัน (differs from row {first_row}; leave it blank or repeat it exactly)"))
+            problems.append(
+                Problem(
+                    places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
+                    f"ไม่ตรงกับแถว {first_row} ให้เว้นว่างหรือใส่ให้ตรงกัน (differs from row {first_row}; leave it blank or repeat it exactly)",
+                )
+            )

@@ -1,6 +1,5 @@
 """Reading the YAML form of a plan file (places as 1-based paths, syntax errors with line and column)."""
 
-
 import yaml
 
 from .spec import (
@@ -82,18 +81,27 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - text.rfind("\n", 0, bad.start())
         utf16 = isinstance(data, bytes) and _is_utf16(data)
-        raise PlanFileError([Problem(
-            f"{filename} บรรทัด {line} คอลัมน์ {column} (line {line}, column {column})",
-            "ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8 (the file is UTF-16 text; save it as UTF-8)" if utf16
-            else CONTROL_MESSAGE,
-        )])
+        raise PlanFileError(
+            [
+                Problem(
+                    f"{filename} บรรทัด {line} คอลัมน์ {column} (line {line}, column {column})",
+                    "ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8 (the file is UTF-16 text; save it as UTF-8)"
+                    if utf16
+                    else CONTROL_MESSAGE,
+                )
+            ]
+        )
     loader = None
     try:
         loader = _Loader(text)  # its reader checks the characters already
         raw = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{filename} บรรทัด {mark.line + 1} คอลัมน์ {mark.column + 1} (line {mark.line + 1}, column {mark.column + 1})" if mark else filename
+        where = (
+            f"{filename} บรรทัด {mark.line + 1} คอลัมน์ {mark.column + 1} (line {mark.line + 1}, column {mark.column + 1})"
+            if mark
+            else filename
+        )
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise PlanFileError(
             [Problem(where, f"รูปแบบ YAML ไม่ถูกต้อง เช่น การย่อหน้าหรือเครื่องหมาย : ผิดที่ (YAML syntax error: {what})")]
@@ -120,5 +128,3 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         return yaml_place(path) or filename
 
     return _Validator(locate, filename).plan(raw, problems)
-
-
