@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
 from .. import access, clock
@@ -160,7 +160,7 @@ def _readable(organization_id: int) -> bool:
     return access.can_read_org(_user(), organization_id)
 
 
-def _readable_filter(column: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+def _readable_filter(column: sa.SQLColumnExpression[int]) -> sa.ColumnElement[bool]:
     """SQL for "the organization is one the user may read" (None from access: all)."""
     ids = access.readable_organization_ids(_user())
     return sa.true() if ids is None else column.in_(ids)
@@ -295,7 +295,7 @@ def measure(measure_id: int):
 def steps():
     q: StepQuery = _query(StepQuery)
     user, today = _user(), clock.today()
-    where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
+    where: list[sa.ColumnExpressionArgument[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
     if q.organization:
         where.append(Plan.organization_id == _organization(q.organization).id)

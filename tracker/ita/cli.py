@@ -45,7 +45,8 @@ def _prepare_database() -> None:
     from flask import current_app
 
     try:
-        prepare_database(current_app._get_current_object())
+        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
+        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -58,6 +58,7 @@ DATE = _DateType()
 
 def _prepare_database() -> None:
     try:
+        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
         prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None

@@ -200,7 +200,8 @@ class Step(Model):
         """Open and due before `day`; `Step.is_overdue(day)` is the same test in SQL."""
         return is_overdue_on(self.status, self.due_date, day)
 
-    @is_overdue.inplace.expression
+    # hybrid_method.expression mutates in place already (no `.inplace` needed, and the stubs lack it).
+    @is_overdue.expression
     @classmethod
     def _is_overdue_expression(cls, day: date) -> sa.ColumnElement[bool]:
         return sa.and_(cls.status.in_(OPEN_STATUSES), cls.due_date < day)
