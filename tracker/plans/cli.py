@@ -11,6 +11,7 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ def _prepare_database() -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _fail(lines: list[str]) -> None:
+def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     raise SystemExit(1)

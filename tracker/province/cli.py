@@ -14,6 +14,7 @@ code 1 and nothing is written.
 from __future__ import annotations
 
 import json
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -39,7 +40,7 @@ def _prepare_database() -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(message, err=True)
     raise SystemExit(1)
