@@ -291,17 +291,17 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
-        name = _cell_text(cell).lower()
-        if not name:
+        column = _cell_text(cell).lower()
+        if not column:
             continue
-        if name not in COLUMNS:
+        if column not in COLUMNS:
             problems.append(
                 ImportProblem(header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)")
             )
-        elif name in columns:
-            problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))
+        elif column in columns:
+            problems.append(ImportProblem(header_row, f"คอลัมน์ “{column}” ซ้ำ (duplicate column)"))
         else:
-            columns[name] = index
+            columns[column] = index
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         problems.append(
@@ -376,7 +376,8 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
                 )
             else:
                 seen[key] = number
-        if len(problems) == bad:
+        # A row without problems has its year and score.
+        if len(problems) == bad and year is not None and score is not None:
             rows.append(ScoreRow(number, slug, year, indicator_number, scope, name, score, label, level))
     if len(organizations) > 1:
         first, *others = organizations.items()
