@@ -50,7 +50,7 @@ from flask import current_app
 from flask_mail import BadHeaderError
 
 from ..clock import utcnow
-from ..db import db
+from ..db import db, table_of
 from ..errors import ServiceError
 from ..journal import record
 from . import mail
@@ -120,7 +120,7 @@ class LeaseKeeper:
         self._thread = threading.Thread(target=self._run, name=f"lease-{sender_id}", daemon=True)
 
     def _run(self) -> None:
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         while not self._stop.wait(self.interval):
             try:
                 with self._engine.begin() as conn:
