@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -137,7 +138,7 @@ def edit_user(
     display_name: str | None = None,
     position: str | None = None,
     role: Role | str | None = None,
-    department: Department | None | bool = False,
+    department: Department | None | Literal[False] = False,
     active: bool | None = None,
 ) -> list[str]:
     """Edit a user; `department=None` clears it, `False` leaves it.
@@ -158,7 +159,7 @@ def edit_user(
     if department is not False:
         if new_department is not None and new_department.organization_id != user.organization_id:
             raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
-        if (new_department.id if new_department else None) != user.department_id:  # type: ignore[union-attr]
+        if (new_department.id if new_department else None) != user.department_id:
             changes.append(("department", user.department, new_department))
     if new_role is Role.owner and new_department is None:
         raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 from urllib.parse import urlparse
 
 from .. import access
@@ -254,9 +254,16 @@ def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
     return ev
 
 
+MEASURE_EVIDENCE = (
+    "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
+)
+
+
 def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -> None:
     """Delete an evidence row; the file goes only after the caller commits (see views)."""
     step = ev.step
+    if step is None:
+        raise ServiceError(MEASURE_EVIDENCE)
     require_step_editor(actor, step)
     record_step(step, "evidence_remove", actor, field="evidence", old=ev.original_name, at=now)
     db.session.delete(ev)
@@ -332,7 +339,7 @@ def edit_step(
     *,
     title: str | None = None,
     owner_department: Department | None = None,
-    assignee: User | None | bool = False,
+    assignee: User | None | Literal[False] = False,
     start_date: date | None = None,
     due_date: date | None = None,
     note: str = "",

@@ -418,9 +418,7 @@ def delete_evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
-        raise ServiceError(
-            "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
-        )
+        raise ServiceError(services.MEASURE_EVIDENCE)
     access.require_step_editor(current_user, ev.step)
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
