@@ -32,7 +32,7 @@ MAX_MEMBERS = 10_000
 
 #: What a damaged Office file raises while a reader parses it (lxml's and the
 #: standard library's XML errors are SyntaxErrors): a refusal, not a bug.
-DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
+DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
     SyntaxError,
     zipfile.BadZipFile,
     zlib.error,

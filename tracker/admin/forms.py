@@ -72,6 +72,9 @@ class WeaknessForm(Form):
 
 
 class MeasureForm(Form):
+    #: The period's dates, from the typed period or the two date fields (set by validate)
+    dates: tuple[date, date] | None = None
+
     title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
     owner_department = _departments_field(
         _l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))]
@@ -93,9 +96,16 @@ class MeasureForm(Form):
             except PeriodError as exc:
                 raise ValidationError(localize(exc)) from None
 
+    @property
+    def valid_dates(self) -> tuple[date, date]:
+        """The period of a form that passed validation."""
+        if self.dates is None:
+            raise ValueError("no period; validate the form first")
+        return self.dates
+
     def validate(self, extra_validators: Any = None) -> bool:
         """The period as officers write it wins; without it both dates are needed."""
-        self.dates: tuple[date, date] | None = None
+        self.dates = None
         super().validate(extra_validators)
         if not (self.period.data or "").strip():
             for name, what in (("period_start", _("วันเริ่มระยะเวลา")), ("period_end", _("วันสิ้นสุดระยะเวลา"))):

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 from .. import extras, i18n
@@ -206,7 +207,7 @@ def _user_choices(field: RecordField, keep: User | None = None) -> None:
     )
 
 
-def _refused(template: str, form: Form, exc: ServiceError | None = None, **context: Any) -> tuple[str, int]:
+def _refused(template: str, form: Form, exc: ServiceError | None = None, /, **context: Any) -> tuple[str, int]:
     """Throw the half-done change away and show the form again with what was typed."""
     db.session.rollback()
     if exc is not None:
@@ -214,7 +215,7 @@ def _refused(template: str, form: Form, exc: ServiceError | None = None, **conte
     return render_template(template, form=form, **context), 400
 
 
-def _saved(message: str, endpoint: str, **values: Any) -> Response:
+def _saved(message: str, endpoint: str, **values: Any) -> BaseResponse:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
@@ -379,7 +380,7 @@ def measure_new(weakness_id: int):
         return render_template("admin/measure.html", form=form, **context)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
+    start, end = form.valid_dates
     try:
         measure = structure.add_measure(
             weakness,
@@ -405,7 +406,7 @@ def measure(measure_id: int):
     form = _measure_form(measure)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
+    start, end = form.valid_dates
     try:
         changed = structure.edit_measure(
             measure,
@@ -484,8 +485,8 @@ def step_new(measure_id: int):
             title=form.title.data,
             owner_department=form.owner_department.record,
             assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
+            start_date=form.start_date.valid_date,
+            due_date=form.due_date.valid_date,
         )
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
@@ -510,8 +511,8 @@ def step(step_id: int):
             title=form.title.data,
             owner_department=form.owner_department.record,
             assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
+            start_date=form.start_date.valid_date,
+            due_date=form.due_date.valid_date,
         )
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
@@ -541,7 +542,7 @@ def _department_form(department: Department | None, data: dict[str, Any] | None 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
 def department_new():
-    context = {"department": None, "history": []}
+    context: dict[str, Any] = {"department": None, "history": []}
     form = _department_form(None)
     if request.method == "GET":
         return render_template("admin/department.html", form=form, **context)
@@ -822,7 +823,7 @@ def signing():
         flash(str(extras.MissingExtra("pdf")), "error")
         return redirect(url_for("admin.index"))
     org = current_user.organization
-    context = {"certificate": certificates.certificate_of(org), "form": {}}
+    context: dict[str, Any] = {"certificate": certificates.certificate_of(org), "form": {}}
     if request.method == "GET":
         return render_template("admin/signing.html", **context)
     upload = request.files.get("p12")

@@ -51,6 +51,13 @@ class BEDateField(Field):
         if required is not None:
             self.flags.required = True
 
+    @property
+    def valid_date(self) -> date:
+        """The date of a `required` field that passed validation."""
+        if self.data is None:
+            raise ValueError(f"{self.name}: no date; validate the form first")
+        return self.data
+
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
             return

@@ -176,9 +176,7 @@ def ensure_framework(fiscal_year: int, organization: Organization | int | None =
 def _any_national(fiscal_year: int) -> bool:
     return bool(
         db.session.scalar(
-            sa.select(
-                sa.exists().where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL)
-            )
+            sa.select(sa.exists().where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL))
         )
     )
 

@@ -185,7 +185,7 @@ def confirm_link():
 @bp.route("/profile/line", methods=["GET", "POST"])
 @login_required
 def profile():
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     channel = services.channel_of(user.organization_id)
     problems: list[str] = []
     own = services.own_choices(user)

@@ -72,7 +72,7 @@ def _receives_digests(user: User) -> bool:
 @bp.route("/profile/notifications", methods=["GET", "POST"])
 @login_required
 def preferences():
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     rules = rules_service.rules_for(user.organization_id)
     problems: list[str] = []
     org_weekday = weekday_label(rules.digest_weekday)

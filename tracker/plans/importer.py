@@ -193,6 +193,12 @@ class _Importer:
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
 
+    @property
+    def org_id(self) -> int:
+        """The organization written to (set by run() before any change)."""
+        assert self.org is not None
+        return self.org.id
+
     def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
         assert self.org is not None
         apply_changes(
@@ -382,7 +388,7 @@ class _Importer:
             for step in measure.steps:
                 self.journal_deleted_step(step)
             record(
-                organization_id=self.org.id,
+                organization_id=self.org_id,
                 entity="measure",
                 entity_id=measure.id,
                 action="delete",
@@ -409,7 +415,7 @@ class _Importer:
             )
             # One journal line for the pair: the file states the period as one value.
             record(
-                organization_id=self.org.id,
+                organization_id=self.org_id,
                 entity="measure",
                 entity_id=measure.id,
                 action="edit",

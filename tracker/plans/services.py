@@ -254,9 +254,7 @@ def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
     return ev
 
 
-MEASURE_EVIDENCE = (
-    "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
-)
+MEASURE_EVIDENCE = "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
 
 
 def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -> None:

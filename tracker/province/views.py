@@ -16,8 +16,8 @@ from flask_login import current_user
 from .. import access, clock, thaidate
 from ..auth.models import Role
 from ..db import db
-from ..extensions import login_manager
 from ..errors import PermissionDenied
+from ..extensions import login_manager
 from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services

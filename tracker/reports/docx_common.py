@@ -470,7 +470,9 @@ def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
     emblem, the heading alone (never an empty frame)."""
     paragraph = add_paragraph(doc, space_after_pt=6)
     if emblem is not None:
-        paragraph.paragraph_format.tab_stops.add_tab_stop(Length(text_width(doc.sections[0]) // 2), WD_TAB_ALIGNMENT.CENTER)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(
+            Length(text_width(doc.sections[0]) // 2), WD_TAB_ALIGNMENT.CENTER
+        )
         paragraph.add_run().add_picture(io.BytesIO(emblem[0]), height=Cm(1.5))
         add_run(paragraph, "\t")
     else:

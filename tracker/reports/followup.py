@@ -20,6 +20,7 @@ Rules of the "as of" cut (end of the as-of day, Bangkok):
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -99,7 +100,7 @@ class Formatter:
     def date(self, d: date | datetime | None, style: str = "abbr") -> str:
         return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""
 
-    def period(self, start: date, end: date) -> str:
+    def period(self, start: _dt.date, end: _dt.date) -> str:  # `date` is the method above here
         return thaidate.format_period(start, end, thai_digits=self.thai_digits)
 
     def number(self, value: Decimal | int | None) -> str:
