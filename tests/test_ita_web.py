@@ -284,3 +284,15 @@ def test_forms_need_the_csrf_token(seeded, login):
     response = client.post("/ita/2565/scores", data=score_form({1: "10"}, csrf_token="bad"))
     assert response.status_code == 400
     assert get_scores(seeded.org, 2565)[1] == Decimal("98.63")
+
+
+def test_an_import_without_a_file_says_so_at_the_file_box(world, login):
+    client = login(world.admin)
+    response = client.post("/ita/import", data={"year": "2565"}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text(response)
+    assert re.search(r'aria-describedby="f-file-error"', page)
+    assert re.search(r'id="f-file-error" class="field-error">โปรดเลือกไฟล์ .csv หรือ .xlsx<', page)
+    # From no year page (a hand-made request): the error page says the same.
+    response = client.post("/ita/import", data={"year": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "โปรดเลือกไฟล์ .csv หรือ .xlsx" in text(response)

@@ -19,8 +19,11 @@ from ..access import is_org_admin, require_admin
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
+from ..i18n import _
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
+from .forms import ScoreFileForm
 from .framework import ensure_framework, framework_available, shipped_years
 from .importer import ItaImportError, import_scores, parse_score_bytes
 from .items import kind_code, plan_items, with_code
@@ -119,6 +122,7 @@ def _render(
     form: dict[str, str] | None = None,
     errors: list[str] | None = None,
     import_problems: list | None = None,
+    import_form: ScoreFileForm | None = None,
     status: int = 200,
 ):
     org = current_user.organization
@@ -148,6 +152,8 @@ def _render(
         spec=framework.spec,
         next_plan=next_plan,
         planned=planned,
+        import_form=import_form if import_form is not None else ScoreFileForm(formdata=None, year=str(fiscal_year)),
+        weakness_form=ConfirmForm(),
     ), status
 
 
@@ -193,14 +199,14 @@ def save(fiscal_year: int):
 def upload():
     org = current_user.organization
     require_admin(current_user, org.id)
-    back = request.form.get("year", "")
-    back_year = int(back) if back.isdigit() and framework_available(int(back), org) else None
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        problems = ["โปรดเลือกไฟล์ .csv หรือ .xlsx (choose a .csv or .xlsx file)"]
+    form = ScoreFileForm()
+    back = form.back_year()
+    back_year = back if back is not None and framework_available(back, org) else None
+    if not form.validate_on_submit():
         if back_year is None:
-            raise ServiceError(problems[0])
-        return _render(back_year, import_problems=problems, status=400)
+            raise ServiceError(" ".join(str(e) for e in form.file.errors) or _("ข้อมูลไม่ถูกต้อง"))
+        return _render(back_year, import_form=form, status=400)
+    upload = form.file.data
     try:
         score_file = parse_score_bytes(upload.read(), upload.filename)
         result = import_scores(score_file, current_user._get_current_object(), utcnow())
@@ -229,6 +235,8 @@ def start_weakness(fiscal_year: int, number: int):
     require_admin(current_user, org.id)
     if not framework_available(fiscal_year, org):
         abort(404)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(_("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     framework = ensure_framework(fiscal_year, org)
     indicator = db.session.scalar(
         sa.select(ItaIndicator).where(ItaIndicator.framework_id == framework.id, ItaIndicator.number == number)
