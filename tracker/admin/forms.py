@@ -24,6 +24,7 @@ from wtforms.validators import EqualTo, ValidationError
 from ..auth.models import ORG_ROLES
 from ..forms import BEDateField, Form, RecordField, required
 from ..i18n import _, _l, localize
+from ..orgs.documents import EMBLEM_MAX_BYTES
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
@@ -201,6 +202,18 @@ class PasswordResetForm(Form):
 class UserActiveForm(Form):
     #: "1" reactivates, anything else deactivates (the button says which).
     active = HiddenField()
+
+
+class DocumentsForm(Form):
+    """The organization's official-document settings: the ครุฑ emblem and Thai digits."""
+
+    emblem = FileField(
+        _l("ไฟล์ตราครุฑ (PNG หรือ JPEG ไม่เกิน %(mb)s MB)", mb=EMBLEM_MAX_BYTES // (1024 * 1024)),
+        description=_l("ใช้ไฟล์ตราครุฑที่หน่วยงานได้รับ พื้นหลังโปร่งใสหรือสีขาว"),
+        id="f-emblem",
+        render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"},
+    )
+    thai_digits = BooleanField(_l("ใช้เลขไทย (๐–๙) ในบันทึกข้อความและรายงาน"), id="f-thai-digits")
 
 
 class ImportForm(Form):

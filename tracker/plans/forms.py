@@ -73,6 +73,16 @@ class LinkEvidenceForm(Form):
     public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
 
 
+class EvidencePublicForm(Form):
+    """เผยแพร่ / เลิกเผยแพร่: the button sends the state it asks for, 1 (public) or 0 (internal)."""
+
+    public = HiddenField()
+
+    def validate_public(self, field: HiddenField) -> None:
+        if field.data not in ("0", "1"):
+            raise ValidationError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+
+
 def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvidenceForm]:
     """The two evidence forms; the one named by `kind` ("file", "link") reads the request."""
     file_form = FileEvidenceForm() if kind == "file" else FileEvidenceForm(formdata=None)
