@@ -29,6 +29,7 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
 from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
@@ -422,6 +423,8 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
 def delete_result_evidence(measure_id: int, evidence_id: int):
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
     results.remove_result_evidence(ev, _me(), clock.now())
