@@ -167,6 +167,10 @@ def test_a_form_with_mistakes_is_shown_again_and_nothing_is_saved(world, login):
     assert "ตัวชี้วัดที่ 2 การใช้งบประมาณ: 101 อยู่นอกช่วง 0–100" in page
     assert "ตัวชี้วัดที่ 3 การใช้อำนาจ: “abc” ไม่ใช่ตัวเลข" in page
     assert 'value="abc"' in page  # what was typed stays in the form
+    # Each mistake once, at its own box.
+    error = re.search(r'id="f-score-3-error" class="field-error">([^<]*)<', page)
+    assert error and "“abc” ไม่ใช่ตัวเลข" in error.group(1) and page.count("“abc” ไม่ใช่ตัวเลข") == 1
+    assert re.search(r'aria-describedby="f-score-2-error"[^>]*name="score-2"', page)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)) == 0
 
 

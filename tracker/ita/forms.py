@@ -1,27 +1,27 @@
-"""Forms of the ITA pages: the score file, the framework file, its YAML text and copy year.
+"""Forms of the ITA pages: the score table, the score file, the framework file,
+its YAML text and copy year, and the worked example.
 
-The score table itself is built from the framework's indicators (one box per
-indicator) and stays a plain HTML form read by `save`; its problems come from
-the service, which knows the framework.
+The score table and the example are built from the framework (one box per
+indicator). The forms check each box the way the service reads it, so a
+mistake shows at its box; the service still checks everything again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from .. import thaidate
+from ..errors import ServiceError
 from ..forms import Form
 from ..i18n import _l
-from .services import format_score
-
-if TYPE_CHECKING:
-    from .spec import FrameworkSpec
+from .services import CONTEXT_SCOPES, format_score, parse_score
+from .spec import FrameworkSpec
 
 
 class _FileChosen:
@@ -36,6 +36,73 @@ class _FileChosen:
         if data is None or not getattr(data, "filename", ""):
             field.errors[:] = []
             raise StopValidation(str(self.message))
+
+
+class _Score:
+    """A score box: empty, or a score as `parse_score` reads it (its message names the row)."""
+
+    def __init__(self, what: Any) -> None:
+        self.what = what
+
+    def __call__(self, form: Any, field: Any) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            return
+        what = self.what(form) if callable(self.what) else self.what
+        try:
+            parse_score(text, what)
+        except ServiceError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _context_what(scope: str, default_label: str) -> Any:
+    def what(form: Any) -> str:
+        label = " ".join((form[f"{scope}-label"].data or "").split()) or default_label
+        return label or ("ภาพรวมจังหวัด" if scope == "province" else scope)
+
+    return what
+
+
+class _ContextLabel:
+    def __init__(self, scope: str, default_label: str) -> None:
+        self.what = _context_what(scope, default_label)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if len(" ".join((field.data or "").split())) > 200:
+            raise ValidationError(f"{self.what(form)}: ชื่อแถวยาวเกิน 200 ตัวอักษร (label longer than 200 characters)")
+
+
+def scores_form(
+    indicators: list[tuple[int, str]],
+    default_labels: Mapping[str, str],
+    levels: list[str],
+    *,
+    data: Mapping[str, str] | None = None,
+) -> Form:
+    """The score table of a year: ``score-<n>`` per indicator (number, name), and per
+    comparison row ``<scope>-label``, ``-score`` and ``-level``. Reads the request
+    when it is a POST; otherwise shows `data` (the stored values)."""
+    fields: dict[str, Any] = {}
+    for number, name in indicators:
+        fields[f"score-{number}"] = StringField(
+            name, validators=[Length(max=40), _Score(f"ตัวชี้วัดที่ {number} {name}")], id=f"f-score-{number}"
+        )
+    for scope in CONTEXT_SCOPES:
+        default = default_labels.get(scope, "")
+        fields[f"{scope}-label"] = StringField(validators=[_ContextLabel(scope, default)], id=f"f-{scope}-label")
+        fields[f"{scope}-score"] = StringField(
+            validators=[Length(max=40), _Score(_context_what(scope, default))], id=f"f-{scope}-score"
+        )
+        # Any other level is the service's to refuse (its message lists the framework's levels).
+        fields[f"{scope}-level"] = SelectField(
+            choices=[("", _l("คำนวณ (computed)")), *((level, level) for level in levels)],
+            validate_choice=False,
+            id=f"f-{scope}-level",
+        )
+    form_class = type("ScoresForm", (Form,), fields)
+    if data is not None:
+        return form_class(formdata=None, data=dict(data))
+    return form_class()
 
 
 class ScoreFileForm(Form):
