@@ -20,7 +20,7 @@ from .models import Measure, Step, StepStatus, Weakness
 
 #: SVG user units; the picture scales with its box (see .chart in app.css).
 WIDTH, HEIGHT = 480, 250
-LEFT, RIGHT, TOP, BOTTOM = 34, 10, 14, 44
+LEFT, RIGHT, TOP, BOTTOM = 34, 10, 14, 54
 #: A plan whose steps spread over more months than this is drawn over its last ones.
 MAX_MONTHS = 24
 
