@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from .. import thaidate
@@ -95,7 +96,7 @@ def scores_form(
         )
         # Any other level is the service's to refuse (its message lists the framework's levels).
         fields[f"{scope}-level"] = SelectField(
-            choices=[("", _l("คำนวณ (computed)")), *((level, level) for level in levels)],
+            choices=[SelectChoice("", _l("คำนวณ (computed)")), *(SelectChoice(level, level) for level in levels)],
             validate_choice=False,
             id=f"f-{scope}-level",
         )
