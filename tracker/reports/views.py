@@ -34,6 +34,7 @@ from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
+from .continuation import html_to_pdf_with_markers
 from .followup import (
     ROUNDS,
     FollowupReport,
@@ -47,7 +48,6 @@ from .followup import (
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
 from .forms import ResultForm
-from .continuation import html_to_pdf_with_markers
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
