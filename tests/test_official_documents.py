@@ -212,6 +212,34 @@ def test_docx_in_libreoffice_breaks_lines_between_words_only(banpet, libreoffice
 # -- the units kept together ------------------------------------------------------------------
 
 
+def test_docx_page_numbers_in_word_and_libreoffice(banpet, libreoffice, tmp_path, artifacts_dir):
+    """Word reads the section's thaiNumbers format (๒, ๓). LibreOffice 7.4 maps no OOXML
+    format to Thai digits, so it must show plain digits, never the Thai letters (ข, ค) that
+    the PAGE field's ThaiArabic switch gives it."""
+    import zipfile
+
+    docs = {
+        "memo": memo_docx(build_memo(banpet, memo_date=SEED_DAY)),
+        "report": followup_docx(build_report(banpet, date(2023, 8, 1), thai_digits=True)),
+    }
+    for name, data in docs.items():
+        path = tmp_path / f"{name}.docx"
+        path.write_bytes(data)
+        body = zipfile.ZipFile(path).read("word/document.xml").decode()
+        headers = " ".join(
+            zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if "header" in n
+        )
+        assert '<w:pgNumType w:fmt="thaiNumbers"/>' in body, name
+        assert " PAGE " in headers and "ThaiArabic" not in headers and "ThaiLetter" not in headers, name
+        pdf = libreoffice(path)
+        pages = pdf_pages(pdf)
+        assert len(pages) >= 2
+        second = pages[1].strip()
+        assert re.match(r"-\s*[2๒]\s*-?", second), (name, second[:40])
+        assert not any(re.match(r"-\s*[ก-ฮ]\s*-", page.strip()) for page in pages), name
+        render_pngs(pdf, artifacts_dir, f"docx-{name}-libreoffice")
+
+
 def test_units_are_kept_together_in_html_and_docx():
     html = keep_together(
         '<p title="ระยะเวลา">ระยะเวลาดำเนินการ ๒๙ ก.ค. ๒๕๖๖ (E-Service) (นายสมชาย ใจดี)</p>'
