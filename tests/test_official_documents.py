@@ -240,6 +240,23 @@ def test_docx_page_numbers_in_word_and_libreoffice(banpet, libreoffice, tmp_path
         render_pngs(pdf, artifacts_dir, f"docx-{name}-libreoffice")
 
 
+def test_the_report_workbook_prints_across_in_libreoffice(banpet, libreoffice, tmp_path, artifacts_dir):
+    """The XLSX as LibreOffice Calc prints it: A4 across, every page rendered for a person to look at."""
+    from tracker.reports.followup_xlsx import followup_xlsx
+    from tracker.reports.signoff import followup_chain
+
+    day = date(2023, 8, 1)
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(followup_xlsx(build_report(banpet, day, thai_digits=True, signoff=followup_chain(banpet, day))))
+    pdf = libreoffice(path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert width > height  # across
+    text = " ".join(pdf_pages(pdf))
+    assert "มาตรการ" in text and "(ผู้ดูแลระบบ)" not in text and "ข้อมูลสาธิต" not in text
+    render_pngs(pdf, artifacts_dir, "xlsx-report-libreoffice")
+
+
 def test_units_are_kept_together_in_html_and_docx():
     html = keep_together(
         '<p title="ระยะเวลา">ระยะเวลาดำเนินการ ๒๙ ก.ค. ๒๕๖๖ (E-Service) (นายสมชาย ใจดี)</p>'
