@@ -252,8 +252,12 @@ def test_the_report_workbook_prints_across_in_libreoffice(banpet, libreoffice, t
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
     assert width > height  # across
-    text = " ".join(pdf_pages(pdf))
+    pages = pdf_pages(pdf)
+    text = " ".join(pages)
     assert "มาตรการ" in text and "(ผู้ดูแลระบบ)" not in text and "ข้อมูลสาธิต" not in text
+    # Counts and the totals' formulas show Thai digits, as the rest of the document (26 steps, 13 done).
+    assert "๒๖" in pages[0] and "๑๓" in pages[0] and not re.search(r"\b(26|13)\b", pages[0]), pages[0][:500]
+    shutil.copy(pdf, artifacts_dir / "xlsx-report-libreoffice.pdf")
     render_pngs(pdf, artifacts_dir, "xlsx-report-libreoffice")
 
 
