@@ -64,7 +64,7 @@ def test_every_string_the_interface_translates_has_an_english_entry():
 
 def test_labels_shown_through_lookups_have_english_entries():
     from tracker.admin import views as admin_views
-    from tracker.ita import services as ita_services
+    from tracker.ita import scores as ita_scores
     from tracker.ita import views as ita_views
     from tracker.notify import outbox_views
     from tracker.notify.models import OutboxStatus
@@ -88,9 +88,9 @@ def test_labels_shown_through_lookups_have_english_entries():
         *outbox_views.KIND_LABELS.values(),
         *outbox_views.REASON_LABELS.values(),
         *ita_views.SCOPE_LABELS.values(),
-        ita_services.WORD_UP,
-        ita_services.WORD_DOWN,
-        ita_services.WORD_EQUAL,
+        ita_scores.WORD_UP,
+        ita_scores.WORD_DOWN,
+        ita_scores.WORD_EQUAL,
         *followup.ROUNDS.values(),
         *report_views.RESULT_FIELD_LABELS.values(),
         *signoff.KIND_LABELS.values(),

@@ -29,6 +29,7 @@ from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import ServiceError
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.framework import (
     FRAMEWORK_DIR,
@@ -39,7 +40,8 @@ from tracker.ita.framework import (
     save_framework,
 )
 from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
-from tracker.ita.services import analyse, save_scores, year_result
+from tracker.ita.scores import year_result
+from tracker.ita.services import save_scores
 from tracker.ita.spec import parse_framework
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
 from tracker.orgs.models import Organization

@@ -227,7 +227,7 @@ def test_units_are_kept_together_in_html_and_docx():
 
 
 def test_scores_have_one_rule():
-    from tracker.ita.services import format_score
+    from tracker.ita.scores import format_score
 
     assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == [
         "๙๗.๐๐",

@@ -14,6 +14,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from tracker.ita.analysis import ItaAnalysis, analyse
+from tracker.ita.scores import format_score
+
 from ..clock import utcnow
 from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
@@ -29,7 +32,6 @@ from .framework import (
 )
 from .importer import ItaImportError, import_scores, read_score_file
 from .models import FrameworkStatus
-from .services import ItaAnalysis, analyse, format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")

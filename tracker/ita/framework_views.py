@@ -16,6 +16,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from tracker.ita.scores import parse_score
+
 from .. import access
 from ..clock import utcnow
 from ..db import db
@@ -32,7 +34,6 @@ from .framework import (
     visible_frameworks,
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
-from .services import parse_score
 from .spec import FrameworkSpec
 from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 

@@ -14,6 +14,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from tracker.ita.analysis import analyse
+from tracker.ita.scores import (
+    CONTEXT_SCOPES,
+    WORD_EQUAL,
+    Difference,
+    format_score,
+    get_contexts,
+    get_scores,
+    years_with_scores,
+)
+from tracker.ita.services import ContextInput, ScoreProblems, context_label, save_scores, start_weakness_from_indicator
+
 from .. import i18n
 from ..access import is_org_admin, require_admin
 from ..clock import utcnow
@@ -25,21 +37,6 @@ from .framework import ensure_framework, framework_available, shipped_years
 from .importer import ItaImportError, import_scores, parse_score_bytes
 from .items import kind_code, plan_items, with_code
 from .models import FrameworkStatus, ItaFramework, ItaIndicator
-from .services import (
-    CONTEXT_SCOPES,
-    WORD_EQUAL,
-    ContextInput,
-    Difference,
-    ScoreProblems,
-    analyse,
-    context_label,
-    format_score,
-    get_contexts,
-    get_scores,
-    save_scores,
-    start_weakness_from_indicator,
-    years_with_scores,
-)
 
 bp = Blueprint("ita", __name__, url_prefix="/ita")
 

@@ -27,13 +27,15 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker.ita.analysis import ItaAnalysis, ToolRow, analyse
+from tracker.ita.scores import Difference, YearResult, format_score
+
 from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_available, framework_for
 from ..ita.items import file_prefix
-from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
 from ..ita.spec import FrameworkSpec, Items
 from ..journal import record
 from ..orgs.documents import emblem_bytes
