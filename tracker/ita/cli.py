@@ -14,14 +14,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from tracker.ita.analysis import ItaAnalysis, analyse
-from tracker.ita.scores import format_score
-
 from ..clock import utcnow
 from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR
+from .analysis import ItaAnalysis, analyse
 from .framework import (
     apply_framework,
     copy_as_draft,
@@ -32,6 +30,7 @@ from .framework import (
 )
 from .importer import ItaImportError, import_scores, read_score_file
 from .models import FrameworkStatus
+from .scores import format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")

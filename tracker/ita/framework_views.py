@@ -16,8 +16,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from tracker.ita.scores import parse_score
-
 from .. import access
 from ..clock import utcnow
 from ..db import db
@@ -34,6 +32,7 @@ from .framework import (
     visible_frameworks,
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
+from .scores import parse_score
 from .spec import FrameworkSpec
 from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 

@@ -44,9 +44,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from tracker.ita.scores import parse_score
-from tracker.ita.services import ContextInput, ScoreProblems, save_scores
-
 from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
@@ -55,6 +52,8 @@ from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
 from ..thaidate import to_arabic_digits
 from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .framework import ensure_framework, framework_available
+from .scores import parse_score
+from .services import ContextInput, ScoreProblems, save_scores
 
 if TYPE_CHECKING:
     from ..auth.models import User

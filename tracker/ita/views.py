@@ -14,8 +14,19 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.ita.analysis import analyse
-from tracker.ita.scores import (
+from .. import i18n
+from ..access import is_org_admin, require_admin
+from ..clock import utcnow
+from ..db import db
+from ..errors import ServiceError
+from ..plans.models import Plan
+from ..thaidate import to_thai_digits
+from .analysis import analyse
+from .framework import ensure_framework, framework_available, shipped_years
+from .importer import ItaImportError, import_scores, parse_score_bytes
+from .items import kind_code, plan_items, with_code
+from .models import FrameworkStatus, ItaFramework, ItaIndicator
+from .scores import (
     CONTEXT_SCOPES,
     WORD_EQUAL,
     Difference,
@@ -24,19 +35,7 @@ from tracker.ita.scores import (
     get_scores,
     years_with_scores,
 )
-from tracker.ita.services import ContextInput, ScoreProblems, context_label, save_scores, start_weakness_from_indicator
-
-from .. import i18n
-from ..access import is_org_admin, require_admin
-from ..clock import utcnow
-from ..db import db
-from ..errors import ServiceError
-from ..plans.models import Plan
-from ..thaidate import to_thai_digits
-from .framework import ensure_framework, framework_available, shipped_years
-from .importer import ItaImportError, import_scores, parse_score_bytes
-from .items import kind_code, plan_items, with_code
-from .models import FrameworkStatus, ItaFramework, ItaIndicator
+from .services import ContextInput, ScoreProblems, context_label, save_scores, start_weakness_from_indicator
 
 bp = Blueprint("ita", __name__, url_prefix="/ita")
 

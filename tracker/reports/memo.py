@@ -7,7 +7,7 @@ are written); the DOCX (`memo_docx`) and the HTML/PDF (`templates/reports/
 memo.html`) writers only lay them out, so the formats always agree.
 
 For the plan of fiscal year N the memo analyses the assessment of N-1
-against N-2 (`ita.services.analyse(organization, N-1)`): the FY 2566 plan
+against N-2 (`ita.analysis.analyse(organization, N-1)`): the FY 2566 plan
 carries the 2565 result. Both years need every indicator's score; otherwise
 `MissingScores` says which years and indicators are missing.
 
@@ -27,15 +27,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.ita.analysis import ItaAnalysis, ToolRow, analyse
-from tracker.ita.scores import Difference, YearResult, format_score
-
 from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..ita.analysis import ItaAnalysis, ToolRow, analyse
 from ..ita.framework import framework_available, framework_for
 from ..ita.items import file_prefix
+from ..ita.scores import Difference, YearResult, format_score
 from ..ita.spec import FrameworkSpec, Items
 from ..journal import record
 from ..orgs.documents import emblem_bytes
