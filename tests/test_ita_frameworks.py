@@ -49,7 +49,8 @@ from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
 from tracker.reports.followup import build_report, report_filename
-from tracker.reports.memo import build_memo, memo_filename
+from tracker.reports.memo import build_memo
+from tracker.reports.memo_document import memo_filename
 from tracker.reports.memo_docx import memo_docx
 
 SHIPPED_2565 = yaml.safe_load((FRAMEWORK_DIR / "2565.yaml").read_text(encoding="utf-8"))

@@ -25,8 +25,10 @@ from tracker.ita.demo import load_demo_scores
 from tracker.ita.services import save_scores
 from tracker.reports.followup import FONTS_DIR, build_report, render_html
 from tracker.reports.followup_docx import followup_docx
-from tracker.reports.memo import build_memo, render_memo_html, save_memo
+from tracker.reports.memo import build_memo
 from tracker.reports.memo_docx import memo_docx
+from tracker.reports.memo_html import render_memo_html
+from tracker.reports.memo_saved import save_memo
 from tracker.reports.pdf import html_to_pdf
 from tracker.reports.thaiwrap import join_units, keep_together
 

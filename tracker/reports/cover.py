@@ -18,7 +18,8 @@ from ..orgs.documents import emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
 from .followup import FollowupReport
-from .memo import FINDINGS_LIMIT, MemoHeader, Signer, default_addressee, default_office
+from .memo_document import FINDINGS_LIMIT, MemoHeader, Signer
+from .memo_saved import default_addressee, default_office
 from .signoff import Chain
 
 __all__ = ["CoverMemo", "build_cover", "render_cover_html", "cover_docx", "cover_filename", "COVER_DATE_REQUIRED"]
@@ -123,7 +124,7 @@ def render_cover_html(cover: CoverMemo) -> str:
     from flask import render_template
 
     from .followup import FONT_FAMILY, font_faces
-    from .memo import arabic_document
+    from .memo_document import arabic_document
     from .thaiwrap import keep_together
 
     html = keep_together(

@@ -29,7 +29,7 @@ from .docx_common import (
     shade_cell,
     start_section,
 )
-from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment
+from .memo_document import DOTS, MEASURE_HEADERS, MemoDocument, Segment
 
 __all__ = ["memo_docx"]
 
