@@ -138,7 +138,8 @@ def register_web(app: Flask) -> None:
             messages.get(exc.code or 0, exc.description or exc.name),
         )
 
-    from .admin import settings_views  # noqa: F401  (registers the document settings on the admin blueprint)
+    # imported for their pages, which they register on the admin blueprint
+    from .admin import people_views, settings_views, structure_views  # noqa: F401
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp
