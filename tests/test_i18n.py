@@ -71,7 +71,7 @@ def test_labels_shown_through_lookups_have_english_entries():
     from tracker.plans import queries
     from tracker.plans import views as plan_views
     from tracker.plans.models import PlanStatus, StepStatus
-    from tracker.reports import followup, signoff
+    from tracker.reports import followup_document, signoff
     from tracker.reports import views as report_views
 
     labels = [
@@ -91,7 +91,7 @@ def test_labels_shown_through_lookups_have_english_entries():
         ita_scores.WORD_UP,
         ita_scores.WORD_DOWN,
         ita_scores.WORD_EQUAL,
-        *followup.ROUNDS.values(),
+        *followup_document.ROUNDS.values(),
         *report_views.RESULT_FIELD_LABELS.values(),
         *signoff.KIND_LABELS.values(),
         *signoff.STATUS_LABELS.values(),

@@ -23,8 +23,9 @@ from tests.report_factory import bangkok, have_poppler, load_demo_plan, pdf_text
 from tracker.db import db
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.services import save_scores
-from tracker.reports.followup import FONTS_DIR, build_report, render_html
+from tracker.reports.followup import build_report, render_html
 from tracker.reports.followup_docx import followup_docx
+from tracker.reports.fonts import FONTS_DIR
 from tracker.reports.memo import build_memo
 from tracker.reports.memo_docx import memo_docx
 from tracker.reports.memo_html import render_memo_html

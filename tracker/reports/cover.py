@@ -17,7 +17,7 @@ from ..errors import ServiceError
 from ..orgs.documents import emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
-from .followup import FollowupReport
+from .followup_document import FollowupReport
 from .memo_document import FINDINGS_LIMIT, MemoHeader, Signer
 from .memo_saved import default_addressee, default_office
 from .signoff import Chain
@@ -123,7 +123,7 @@ def build_cover(
 def render_cover_html(cover: CoverMemo) -> str:
     from flask import render_template
 
-    from .followup import FONT_FAMILY, font_faces
+    from .fonts import FONT_FAMILY, font_faces
     from .memo_document import arabic_document
     from .thaiwrap import keep_together
 

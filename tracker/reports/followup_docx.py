@@ -19,7 +19,7 @@ from .docx_common import (
     set_cell_text,
     shade_cell,
 )
-from .followup import FollowupReport, MeasureRow
+from .followup_document import FollowupReport, MeasureRow
 
 __all__ = ["followup_docx"]
 

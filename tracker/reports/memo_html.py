@@ -13,7 +13,7 @@ def render_memo_html(doc: MemoDocument) -> str:
     """The memo as one self-contained HTML page: the PDF's source."""
     from flask import render_template
 
-    from .followup import FONT_FAMILY, font_faces
+    from .fonts import FONT_FAMILY, font_faces
     from .thaiwrap import keep_together
 
     html = keep_together(

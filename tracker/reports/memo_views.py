@@ -16,7 +16,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..ita.framework import framework_for
 from ..plans.models import Plan
-from .followup import FONT_FAMILY, font_faces
+from .fonts import FONT_FAMILY, font_faces
 from .forms import MemoForm, memo_form
 from .memo import build_memo
 from .memo_cli import render_memo
