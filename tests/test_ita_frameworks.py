@@ -42,8 +42,8 @@ from tracker.ita.framework import (
 from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
 from tracker.ita.scores import year_result
 from tracker.ita.services import save_scores
-from tracker.ita.spec import parse_framework
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
+from tracker.ita.spec_format import parse_framework
 from tracker.orgs.models import Organization
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
