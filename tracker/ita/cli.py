@@ -28,8 +28,9 @@ from .framework import (
     read_framework_file,
     save_framework,
 )
-from .importer import ItaImportError, import_scores, read_score_file
+from .importer import import_scores
 from .models import FrameworkStatus
+from .scorefile import ItaImportError, read_score_file
 from .scores import format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 

@@ -23,9 +23,10 @@ from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .analysis import analyse
 from .framework import ensure_framework, framework_available, shipped_years
-from .importer import ItaImportError, import_scores, parse_score_bytes
+from .importer import import_scores
 from .items import kind_code, plan_items, with_code
 from .models import FrameworkStatus, ItaFramework, ItaIndicator
+from .scorefile import ItaImportError, parse_score_bytes
 from .scores import (
     CONTEXT_SCOPES,
     WORD_EQUAL,
