@@ -136,15 +136,8 @@ def render_cover_html(cover: CoverMemo) -> str:
 def cover_docx(cover: CoverMemo) -> bytes:
     from docx.shared import Cm
 
-    from .docx_common import (
-        add_paragraph,
-        add_run,
-        arabic_digits,
-        document_bytes,
-        endorsement_chain,
-        memo_heading,
-        new_document,
-    )
+    from .docx_common import add_paragraph, add_run, document_bytes, endorsement_chain, memo_heading, new_document
+    from .docx_pages import arabic_digits
 
     doc = new_document()
     memo_heading(doc, cover.emblem)
