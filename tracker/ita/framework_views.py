@@ -35,7 +35,7 @@ from .framework import (
     visible_frameworks,
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
-from .services import format_score, parse_score
+from .scores import format_score, parse_score
 from .spec import FrameworkSpec
 from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 

@@ -26,7 +26,7 @@ from .planfile import (
     STEP_COLUMNS,
     STEPS_SHEET,
 )
-from .planfile.xlsx import Column
+from .planfile.xlsx_layout import Column
 
 __all__ = ["export_plan_yaml", "export_plan_xlsx", "plan_template_xlsx", "plan_to_dict", "period_value"]
 
