@@ -36,7 +36,7 @@ from .spec import (
     StepSpec,
     WeaknessSpec,
 )
-from .validate import _Validator
+from .shape import PlanFile, validate_plan
 from .xlsx import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
@@ -71,7 +71,8 @@ __all__ = [
     "PLAN_SHEET_HEADER",
     "CONTROL_CHARS",
     "CONTROL_MESSAGE",
-    "_Validator",
+    "PlanFile",
+    "validate_plan",
     "SLUG_RE",
     "STEP_COLUMNS",
     "PLAN_FIELDS",

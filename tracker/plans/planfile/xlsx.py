@@ -19,7 +19,7 @@ from .spec import (
     PlanSpec,
     Problem,
 )
-from .validate import _Validator
+from .shape import validate_plan
 
 # ---------------------------------------------------------------------------
 # XLSX: one row per step, the plan on its own sheet, departments on a third
@@ -263,7 +263,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
         problems.append(Problem(filename, f"ไม่พบแผ่นงาน “{STEPS_SHEET}” (sheet '{STEPS_SHEET}' is missing)"))
     else:
         _read_steps_sheet(steps_ws, raw, places, problems, letter_of)
-    return _Validator(places.locate, filename).plan(raw, problems)
+    return validate_plan(raw, places.locate, filename, problems)
 
 
 def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]) -> None:

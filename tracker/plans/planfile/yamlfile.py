@@ -10,7 +10,7 @@ from .spec import (
     PlanSpec,
     Problem,
 )
-from .validate import _Validator
+from .shape import validate_plan
 
 
 class _Loader(yaml.SafeLoader):
@@ -127,4 +127,4 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
     def locate(path: PathT) -> str:
         return yaml_place(path) or filename
 
-    return _Validator(locate, filename).plan(raw, problems)
+    return validate_plan(raw, locate, filename, problems)
