@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .dates import parse_period_text, resolve_due_dates
+from .shape import PlanFile, validate_plan
 from .spec import (
     CONTROL_CHARS,
     CONTROL_MESSAGE,
@@ -36,7 +37,6 @@ from .spec import (
     StepSpec,
     WeaknessSpec,
 )
-from .shape import PlanFile, validate_plan
 from .xlsx import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,

@@ -233,9 +233,7 @@ def _period(value: Any) -> tuple[date, date]:
     if isinstance(value, dict):
         period = Period.model_validate(value)
         return period.start, period.end
-    raise fail(
-        f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{kind(value)} (must be a period)"
-    )
+    raise fail(f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{kind(value)} (must be a period)")
 
 
 def _outside(what_th: str, what_en: str, day: date, period: tuple[date, date], tail: str = "") -> str:

@@ -12,6 +12,7 @@ from ...thaidate import (
     to_arabic_digits,
 )
 from ...uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
+from .shape import validate_plan
 from .spec import (
     MAX_XLSX_ROWS,
     PathT,
@@ -19,7 +20,6 @@ from .spec import (
     PlanSpec,
     Problem,
 )
-from .shape import validate_plan
 
 # ---------------------------------------------------------------------------
 # XLSX: one row per step, the plan on its own sheet, departments on a third

@@ -2,6 +2,7 @@
 
 import yaml
 
+from .shape import validate_plan
 from .spec import (
     CONTROL_CHARS,
     CONTROL_MESSAGE,
@@ -10,7 +11,6 @@ from .spec import (
     PlanSpec,
     Problem,
 )
-from .shape import validate_plan
 
 
 class _Loader(yaml.SafeLoader):
