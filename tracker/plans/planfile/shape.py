@@ -1,5 +1,6 @@
 """The plan file's shape as pydantic models, shared by YAML, XLSX and pasted memos: each
-arrives as nested dicts and lists; every problem is collected with its place."""
+arrives as nested dicts and lists; every problem is collected with its place. The
+validated models are the specs the importer applies, each with its place in the file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainValidator, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ...auth.services import normalize_email
 from ...errors import ServiceError
@@ -29,14 +38,8 @@ from .spec import (
     MAX_PROVINCE,
     MIN_FISCAL_YEAR,
     SLUG_RE,
-    DepartmentSpec,
-    MeasureSpec,
-    OrganizationSpec,
     PlanFileError,
-    PlanSpec,
     Problem,
-    StepSpec,
-    WeaknessSpec,
 )
 
 # ---------------------------------------------------------------------------
@@ -89,19 +92,21 @@ def _collapse(text: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _text(*, required: bool = True, max_len: int | None = None, collapse: bool = False) -> Callable[[Any], str | None]:
+def _text(
+    *, required: bool = True, max_len: int | None = None, collapse: bool = False, empty: str | None = None
+) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if value is None:
             if required:
                 raise fail(EMPTY)
-            return None
+            return empty
         if not isinstance(value, str):
             raise fail(f"ต้องเป็นข้อความ แต่พบ{kind(value)} (must be text)")
         value = value.strip()
         if not value:
             if required:
                 raise fail(EMPTY)
-            return None
+            return empty
         if max_len is not None and len(value) > max_len:
             raise fail(f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
         return _collapse(value) if collapse else value
@@ -193,7 +198,7 @@ def _slug(value: Any) -> str:
 
 
 Text = Annotated[str, PlainValidator(_text())]
-OptionalText = Annotated[str | None, PlainValidator(_text(required=False))]
+OptionalText = Annotated[str, PlainValidator(_text(required=False, empty=""))]
 Name = Annotated[str, PlainValidator(_text(max_len=MAX_NAME, collapse=True))]
 OptionalName = Annotated[str | None, PlainValidator(_text(required=False, max_len=MAX_NAME, collapse=True))]
 Email = Annotated[str | None, PlainValidator(_email)]
@@ -249,7 +254,16 @@ def _outside(what_th: str, what_en: str, day: date, period: tuple[date, date], t
 # ---------------------------------------------------------------------------
 
 
-class Step(Shape):
+class _Placed(Shape):
+    #: Where it is written, for problems found against the database.
+    _place: str = PrivateAttr("")
+
+    @property
+    def place(self) -> str:
+        return self._place
+
+
+class StepSpec(_Placed):
     title: Text
     #: Department name; None means the measure's owner.
     owner: OptionalName = None
@@ -257,6 +271,11 @@ class Step(Shape):
     due: OptionalDate = None
     #: E-mail of an existing user of the organization, checked by the importer.
     assignee: Email = None
+    _assignee_place: str = PrivateAttr("")
+
+    @property
+    def assignee_place(self) -> str:
+        return self._assignee_place
 
     @model_validator(mode="wrap")
     @classmethod
@@ -278,12 +297,21 @@ class Step(Shape):
         return day
 
 
-class Measure(Shape):
+class MeasureSpec(_Placed):
     title: Text
     owner: Name
     period: Annotated[tuple[date, date], PlainValidator(_period)]
-    follow_up: OptionalText = None
-    steps: Annotated[list[Step], BeforeValidator(_items(required=True))]
+    follow_up: OptionalText = ""
+    #: Each with its start and due date set (the due dates spread where the file gives none).
+    steps: Annotated[list[StepSpec], BeforeValidator(_items(required=True))]
+
+    @property
+    def period_start(self) -> date:
+        return self.period[0]
+
+    @property
+    def period_end(self) -> date:
+        return self.period[1]
 
     @model_validator(mode="wrap")
     @classmethod
@@ -309,7 +337,7 @@ class Measure(Shape):
         return period
 
     @model_validator(mode="after")
-    def _due_dates(self) -> Measure:
+    def _due_dates(self) -> MeasureSpec:
         """Steps without a due date get one spread over the period; a start must not pass its due date."""
         dues = resolve_due_dates(self.period[0], self.period[1], [s.due for s in self.steps])
         late = []
@@ -330,13 +358,13 @@ class Measure(Shape):
         return self
 
 
-class Weakness(Shape):
+class WeaknessSpec(_Placed):
     title: Text
-    detail: OptionalText = None
-    measures: Annotated[list[Measure], BeforeValidator(_items(required=True))]
+    detail: OptionalText = ""
+    measures: Annotated[list[MeasureSpec], BeforeValidator(_items(required=True))]
 
 
-class Department(Shape):
+class DepartmentSpec(_Placed):
     name: Name
     email: Email = None
 
@@ -359,10 +387,10 @@ class Department(Shape):
         return name
 
 
-class Organization(Shape):
+class OrganizationSpec(Shape):
     name: Name
     slug: Annotated[str, PlainValidator(_slug)]
-    province: Annotated[str | None, PlainValidator(_text(required=False, max_len=MAX_PROVINCE, collapse=True))] = None
+    province: Annotated[str, PlainValidator(_text(required=False, max_len=MAX_PROVINCE, collapse=True, empty=""))] = ""
 
 
 def _organization(value: Any) -> Any:
@@ -371,20 +399,50 @@ def _organization(value: Any) -> Any:
     return value
 
 
-class PlanFile(Shape):
-    organization: Annotated[Organization, BeforeValidator(_organization)]
+class PlanSpec(Shape):
+    organization: Annotated[OrganizationSpec, BeforeValidator(_organization)]
     fiscal_year: Annotated[int, PlainValidator(_fiscal_year)]
     title: Text
     #: None when the file does not say: a new plan is active, an existing one keeps its status.
     status: Annotated[PlanStatus | None, PlainValidator(_status)] = None
-    departments: Annotated[list[Department], BeforeValidator(_items(required=False))] = []
-    weaknesses: Annotated[list[Weakness], BeforeValidator(_items(required=True))]
+    departments: Annotated[list[DepartmentSpec], BeforeValidator(_items(required=False))] = []
+    weaknesses: Annotated[list[WeaknessSpec], BeforeValidator(_items(required=True))]
+    #: The file name, for messages.
+    _source: str = PrivateAttr("")
+    #: Where the organization's slug is written, for problems found against the database.
+    _organization_place: str = PrivateAttr("")
 
     @field_validator("fiscal_year")
     @classmethod
     def _for_periods(cls, fiscal_year: int, info: ValidationInfo) -> int:
         info.context["fiscal_year"] = fiscal_year
         return fiscal_year
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def organization_place(self) -> str:
+        return self._organization_place
+
+    @property
+    def measures(self) -> list[MeasureSpec]:
+        return [m for w in self.weaknesses for m in w.measures]
+
+    @property
+    def steps(self) -> list[StepSpec]:
+        return [s for m in self.measures for s in m.steps]
+
+    def owner_names(self) -> list[str]:
+        """Every department the plan names, listed first, then owners, in order of appearance."""
+        names: list[str] = []
+        for name in [d.name for d in self.departments] + [
+            n for m in self.measures for n in [m.owner] + [s.owner for s in m.steps if s.owner]
+        ]:
+            if name not in names:
+                names.append(name)
+        return names
 
 
 # ---------------------------------------------------------------------------
@@ -401,57 +459,20 @@ def validate_plan(
     found += [Problem(locate(path), CONTROL_MESSAGE) for path in control_character_paths(raw)]
     context = {"fiscal_year": None, "period": None, "department": -1, "department_names": {}}
     try:
-        plan = PlanFile.model_validate(raw, context=context)
+        plan = PlanSpec.model_validate(raw, context=context)
     except ValidationError as exc:
         found += [Problem(place, message) for place, message in problems(exc, locate, missing)]
         raise PlanFileError(found) from None
     if found:
         raise PlanFileError(found)
-    return _spec(plan, locate, source)
-
-
-def _spec(plan: PlanFile, locate: Callable[[Loc], str], source: str) -> PlanSpec:
-    org = plan.organization
-    weaknesses = []
+    plan._source, plan._organization_place = source, locate(("organization", "slug"))
+    for i, department in enumerate(plan.departments):
+        department._place = locate(("departments", i))
     for i, weakness in enumerate(plan.weaknesses):
-        w_path = ("weaknesses", i)
-        measures = []
+        weakness._place = locate(("weaknesses", i))
         for j, measure in enumerate(weakness.measures):
-            m_path = w_path + ("measures", j)
-            steps = [
-                StepSpec(
-                    title=step.title,
-                    owner=step.owner,
-                    start=step.start,
-                    due=step.due,
-                    assignee=step.assignee,
-                    place=locate(m_path + ("steps", k)),
-                    assignee_place=locate(m_path + ("steps", k, "assignee")),
-                )
-                for k, step in enumerate(measure.steps)
-            ]
-            measures.append(
-                MeasureSpec(
-                    title=measure.title,
-                    owner=measure.owner,
-                    period_start=measure.period[0],
-                    period_end=measure.period[1],
-                    follow_up=measure.follow_up or "",
-                    steps=steps,
-                    place=locate(m_path),
-                )
-            )
-        weaknesses.append(WeaknessSpec(weakness.title, weakness.detail or "", measures, locate(w_path)))
-    return PlanSpec(
-        organization=OrganizationSpec(name=org.name, slug=org.slug, province=org.province or ""),
-        fiscal_year=plan.fiscal_year,
-        title=plan.title,
-        status=plan.status,
-        departments=[
-            DepartmentSpec(name=d.name, email=d.email, place=locate(("departments", i)))
-            for i, d in enumerate(plan.departments)
-        ],
-        weaknesses=weaknesses,
-        source=source,
-        organization_place=locate(("organization", "slug")),
-    )
+            measure._place = locate(("weaknesses", i, "measures", j))
+            for k, step in enumerate(measure.steps):
+                step._place = locate(("weaknesses", i, "measures", j, "steps", k))
+                step._assignee_place = locate(("weaknesses", i, "measures", j, "steps", k, "assignee"))
+    return plan

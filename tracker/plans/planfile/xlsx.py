@@ -12,12 +12,11 @@ from ...thaidate import (
     to_arabic_digits,
 )
 from ...uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
-from .shape import validate_plan
+from .shape import PlanSpec, validate_plan
 from .spec import (
     MAX_XLSX_ROWS,
     PathT,
     PlanFileError,
-    PlanSpec,
     Problem,
 )
 

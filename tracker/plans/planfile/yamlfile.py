@@ -2,13 +2,12 @@
 
 import yaml
 
-from .shape import validate_plan
+from .shape import PlanSpec, validate_plan
 from .spec import (
     CONTROL_CHARS,
     CONTROL_MESSAGE,
     PathT,
     PlanFileError,
-    PlanSpec,
     Problem,
 )
 
