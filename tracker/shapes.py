@@ -23,7 +23,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -37,6 +37,7 @@ __all__ = [
     "fail",
     "fail_all",
     "kind",
+    "path_text",
     "problems",
 ]
 
@@ -84,6 +85,17 @@ def problems(
         else:  # a pydantic check no validator here words (none is expected): its own text
             message = item["msg"]
         out.append((locate(loc), message))
+    return out
+
+
+def path_text(path: Loc) -> str:
+    """("weaknesses", 1, "measures", 0, "due") → "weaknesses[2].measures[1].due" (1-based)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
     return out
 
 
@@ -149,11 +161,12 @@ class Shape(BaseModel):
                     )
                 )
         known = {key: item for key, item in value.items() if key in allowed}
-        if not found:
+        if not found and not cls.checks_across:
             return handler(known)
         errors = [InitErrorDetails(type=fail(message), loc=loc, input=None) for loc, message in found]
+        result = None
         try:
-            handler(known)
+            result = handler(known)
         except ValidationError as exc:
             errors += [
                 InitErrorDetails(
@@ -163,4 +176,20 @@ class Shape(BaseModel):
                 )
                 for e in exc.errors(include_url=False)
             ]
-        raise ValidationError.from_exception_data(cls.__name__, errors)
+        if cls.checks_across:
+            errors += [
+                InitErrorDetails(type=fail(message), loc=loc, input=None)
+                for loc, message in cls.check_across(known, info.context)
+            ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return result
+
+    #: Whether `check_across` has checks to run.
+    checks_across: ClassVar[bool] = False
+
+    @classmethod
+    def check_across(cls, value: dict, context: Any) -> list[tuple[Loc, str]]:
+        """Checks across the whole mapping (numbering, sums): run even when some of its
+        parts have problems, with what their validators left in the context."""
+        return []

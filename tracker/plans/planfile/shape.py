@@ -32,15 +32,7 @@ from ...thaidate import (
 )
 from ..models import PlanStatus
 from .dates import parse_period_text, resolve_due_dates
-from .spec import (
-    MAX_FISCAL_YEAR,
-    MAX_NAME,
-    MAX_PROVINCE,
-    MIN_FISCAL_YEAR,
-    SLUG_RE,
-    PlanFileError,
-    Problem,
-)
+from .spec import MAX_FISCAL_YEAR, MAX_NAME, MAX_PROVINCE, MIN_FISCAL_YEAR, SLUG_RE, PlanFileError, Problem
 
 # ---------------------------------------------------------------------------
 # Messages

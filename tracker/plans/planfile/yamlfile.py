@@ -2,6 +2,7 @@
 
 import yaml
 
+from ...shapes import path_text as yaml_place
 from .shape import PlanSpec, validate_plan
 from .spec import (
     CONTROL_CHARS,
@@ -40,17 +41,6 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-
-def yaml_place(path: PathT) -> str:
-    """("weaknesses", 1, "measures", 0, "due") → "weaknesses[2].measures[1].due" (1-based)."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _is_utf16(data: bytes) -> bool:
