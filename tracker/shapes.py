@@ -101,6 +101,8 @@ def path_text(path: Loc) -> str:
 
 def kind(value: Any) -> str:
     """What a wrong value is, for "must be … but found …" messages."""
+    if value is None:
+        return "ค่าว่าง (nothing)"
     if isinstance(value, bool):
         return "ค่าจริง/เท็จ (a yes/no value)"
     if isinstance(value, (int, float)):
