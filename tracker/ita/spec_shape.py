@@ -47,9 +47,11 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _required(value: Any) -> str:
+def _required(value: Any, max_len: int = 200) -> str:
     if not _text(value):
         raise fail("ต้องไม่เว้นว่าง (required)")
+    if len(_text(value)) > max_len:
+        raise fail(f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
     return _text(value)
 
 
@@ -83,8 +85,10 @@ def _year(value: Any) -> int:
     return year
 
 
-def _a_list(what: str) -> Any:
+def _a_list(what: str, required: bool = False) -> Any:
     def check(value: Any) -> list:
+        if value in (None, "", []) and required:
+            raise fail(f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one is required)")
         if value in (None, ""):
             return []
         if not isinstance(value, list):
@@ -112,7 +116,7 @@ def _conditions(value: Any) -> list[Condition]:
     return conditions
 
 
-Text = Annotated[str, PlainValidator(_required)]
+Text = Annotated[str, PlainValidator(lambda value: _required(value, 10_000))]
 OptionalText = Annotated[str, PlainValidator(_text)]
 
 
@@ -134,7 +138,7 @@ class _Tool(Shape):
     name: Text
     name_en: OptionalText = ""
     weight: Annotated[Decimal, PlainValidator(_weight)]
-    indicators: Annotated[list[_Indicator], BeforeValidator(_a_list("ตัวชี้วัด"))]
+    indicators: Annotated[list[_Indicator], BeforeValidator(_a_list("ตัวชี้วัด", required=True))]
 
     @field_validator("code")
     @classmethod
@@ -156,8 +160,6 @@ class _Tool(Shape):
     @classmethod
     def _weighted_all_or_none(cls, indicators: list[_Indicator]) -> list[_Indicator]:
         given = [i.weight for i in indicators if i.weight is not None]
-        if not indicators:
-            raise fail("ต้องมีอย่างน้อยหนึ่งตัวชี้วัด (at least one indicator)")
         if given and len(given) != len(indicators):
             raise fail(
                 "ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย (weight every indicator of the tool, or none for a plain mean)"
@@ -210,7 +212,7 @@ def _no_bool() -> bool:
 class _Framework(Shape):
     fiscal_year: Annotated[int, PlainValidator(_year)]
     name: Annotated[str, PlainValidator(_required)]
-    tools: Annotated[list[_Tool], BeforeValidator(_a_list("เครื่องมือ"))]
+    tools: Annotated[list[_Tool], BeforeValidator(_a_list("เครื่องมือ", required=True))]
     levels: Annotated[list[Annotated[tuple[str, Decimal], PlainValidator(_level)]], BeforeValidator(_a_list(""))] = []
     ratings: Annotated[list[_Rating], BeforeValidator(_a_list(" {name, minimum, conditions}"))] = []
     pass_threshold: Annotated[Decimal | None, PlainValidator(lambda v: None if v in (None, "") else _score(v))] = None
@@ -220,20 +222,6 @@ class _Framework(Shape):
     notes: Annotated[str, PlainValidator(lambda v: str(v or "").strip())] = ""
 
     checks_across = True
-
-    @field_validator("name")
-    @classmethod
-    def _short(cls, name: str) -> str:
-        if len(name) > 200:
-            raise fail("ยาวเกิน 200 ตัวอักษร (name longer than 200 characters)")
-        return name
-
-    @field_validator("tools")
-    @classmethod
-    def _some(cls, tools: list[_Tool]) -> list[_Tool]:
-        if not tools:
-            raise fail("ต้องมีอย่างน้อยหนึ่งเครื่องมือ (at least one tool)")
-        return tools
 
     @field_validator("levels")
     @classmethod
