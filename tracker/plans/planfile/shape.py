@@ -203,13 +203,6 @@ class Period(Shape):
     start: Annotated[date, PlainValidator(_date)]
     end: Annotated[date, PlainValidator(_date)]
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _none_is_missing(cls, value: Any, handler: Callable[[Any], Any]) -> Any:
-        if isinstance(value, dict):
-            value = {key: item for key, item in value.items() if item is not None}
-        return handler(value)
-
     @model_validator(mode="after")
     def _in_order(self) -> Period:
         if self.start > self.end:
@@ -228,7 +221,7 @@ def _period(value: Any) -> tuple[date, date]:
         except PeriodError as exc:
             raise fail(str(exc)) from None
     if isinstance(value, dict):
-        period = Period.model_validate(value)
+        period = Period.model_validate({key: item for key, item in value.items() if item is not None})
         return period.start, period.end
     raise fail(f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{kind(value)} (must be a period)")
 
