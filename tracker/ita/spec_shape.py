@@ -286,7 +286,7 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
         f = _Framework.model_validate(raw, context=context)
     except ValidationError as exc:
         found = problems(exc, path_text, lambda loc: f"ต้องระบุ {loc[-1]} ({loc[-1]} is required)")
-        raise _fail(source, [f"{place}: {message}" if place else message for place, message in found]) from None
+        raise _fail(source, [f"{place} {message}".strip() for place, message in found]) from None
     items = f.items or _Items()
     return FrameworkSpec(
         fiscal_year=f.fiscal_year,
