@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from tracker.db import db
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import DEMO_SCORES
 from tracker.ita.models import ItaContextScore, ItaScore
-from tracker.ita.services import analyse, get_scores
+from tracker.ita.scores import get_scores
 from tracker.orgs.models import Organization
 
 HEADER = "organization,fiscal_year,indicator,score,label,level\n"
@@ -282,7 +283,7 @@ _CELLS |= st.sampled_from(["testorg", "2565", "๒๕๖๕", "2022", "national"
 @given(st.lists(st.lists(_CELLS, min_size=0, max_size=7), max_size=6))
 def test_any_rows_give_score_rows_or_problems_with_their_row_never_another_error(rows):
     """The pydantic ScoreRow and the shared adapter: any cells under a good header are rows or problems."""
-    from tracker.ita.importer import COLUMNS, ItaImportError, ScoreFile, _check_rows
+    from tracker.ita.scorefile import COLUMNS, ItaImportError, ScoreFile, _check_rows
 
     table = list(enumerate([list(COLUMNS)] + rows, start=1))
     try:

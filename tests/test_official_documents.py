@@ -23,10 +23,13 @@ from tests.report_factory import bangkok, have_poppler, load_demo_plan, pdf_text
 from tracker.db import db
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.services import save_scores
-from tracker.reports.followup import FONTS_DIR, build_report, render_html
+from tracker.reports.followup import build_report, render_html
 from tracker.reports.followup_docx import followup_docx
-from tracker.reports.memo import build_memo, render_memo_html, save_memo
+from tracker.reports.fonts import FONTS_DIR
+from tracker.reports.memo import build_memo
 from tracker.reports.memo_docx import memo_docx
+from tracker.reports.memo_html import render_memo_html
+from tracker.reports.memo_saved import save_memo
 from tracker.reports.pdf import html_to_pdf
 from tracker.reports.thaiwrap import join_units, keep_together
 
@@ -227,7 +230,7 @@ def test_units_are_kept_together_in_html_and_docx():
 
 
 def test_scores_have_one_rule():
-    from tracker.ita.services import format_score
+    from tracker.ita.scores import format_score
 
     assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == [
         "๙๗.๐๐",

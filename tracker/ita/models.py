@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import utcnow
 from ..db import Model, UTCDateTime
 from .spec import FrameworkSpec
-from .spec_shape import parse_framework
+from .spec_format import parse_framework
 
 NATIONAL = "national"
 

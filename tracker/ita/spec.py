@@ -16,9 +16,9 @@ template holds an item code, an indicator number or a weight:
 * `source` and `notes`: where the facts came from.
 
 The format is documented with a complete example in the README. Frameworks are
-checked by `spec_shape.parse_framework` (every problem at once, in Thai) and kept as
-plain data (`spec_to_dict`); `spec_files` reads and writes the YAML and
-Excel files. This module knows nothing of the database.
+checked by `spec_format.parse_framework` (every problem at once, in Thai) and
+kept as plain data (`spec_format.spec_to_dict`); `spec_files` reads and writes
+the YAML and Excel files. This module knows nothing of the database.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -42,11 +42,7 @@ __all__ = [
     "Rating",
     "Scored",
     "ToolSpec",
-    "spec_to_dict",
-    "as_draft_of_year",
 ]
-
-MIN_YEAR, MAX_YEAR = 2500, 2700
 
 
 @dataclass(frozen=True)
@@ -78,6 +74,8 @@ _OPS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
     "≤": (operator.le, "≤"),
     "<": (operator.lt, "<"),
 }
+
+
 _CONDITION_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|≥|≤|>|<)\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
 
@@ -285,72 +283,6 @@ class FrameworkSpec:
         return [name for name, _ in self.levels] or [r.name for r in self.ratings]
 
 
-# -- checking ----------------------------------------------------------------------------
-
-
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
-
-
-# -- writing -----------------------------------------------------------------------------
-
-
-def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
-    """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
-    out: dict[str, Any] = {"fiscal_year": spec.fiscal_year, "name": spec.name}
-    if spec.source:
-        out["source"] = list(spec.source)
-    if spec.notes:
-        out["notes"] = spec.notes
-    out["overall"] = {"round_tools_first": spec.overall.round_tools_first, "decimals": spec.overall.decimals}
-    if spec.pass_threshold is not None:
-        out["pass_threshold"] = _plain(spec.pass_threshold)
-    if spec.levels:
-        out["levels"] = [[level, _plain(minimum)] for level, minimum in spec.levels]
-    if spec.ratings:
-        out["ratings"] = [
-            {
-                "name": r.name,
-                "minimum": _plain(r.minimum),
-                **({"conditions": [c.source() for c in r.conditions]} if r.conditions else {}),
-            }
-            for r in spec.ratings
-        ]
-    items: dict[str, Any] = {}
-    for key in ("measures", "followup"):
-        ref = getattr(spec.items, key)
-        if ref is not None:
-            items[key] = {"code": ref.code, "title": ref.title}
-    if spec.items.citation is not None:
-        c = spec.items.citation
-        items["citation"] = {"indicator": c.indicator, "sub_indicator": c.sub_indicator, "title": c.title}
-    if items:
-        out["items"] = items
-    out["tools"] = [
-        {
-            "code": t.code,
-            "name": t.name,
-            "name_en": t.name_en,
-            "weight": _plain(t.weight),
-            "indicators": [
-                {"number": i.number, "name": i.name, **({"weight": _plain(i.weight)} if i.weight else {})}
-                for i in t.indicators
-            ],
-        }
-        for t in spec.tools
-    ]
-    return out
-
-
-def as_draft_of_year(spec: FrameworkSpec, fiscal_year: int) -> FrameworkSpec:
-    """Last year's framework as the start of `fiscal_year`'s: same structure, a new name,
-    no sources (nothing of it has been checked for the new year yet)."""
-    name = spec.name.replace(str(spec.fiscal_year), str(fiscal_year))
-    if name == spec.name:
-        name = f"{spec.name} ({fiscal_year})"
-    note = (
-        f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
-        f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)"
-    )
-    return replace(spec, fiscal_year=fiscal_year, name=name[:200], source=(), notes=note)

@@ -8,7 +8,6 @@ from docx.shared import Cm
 
 from .docx_common import (
     add_hyperlink,
-    add_page_numbers,
     add_paragraph,
     add_row,
     add_run,
@@ -19,7 +18,8 @@ from .docx_common import (
     set_cell_text,
     shade_cell,
 )
-from .followup import FollowupReport, MeasureRow
+from .docx_pages import add_page_numbers
+from .followup_document import FollowupReport, MeasureRow
 
 __all__ = ["followup_docx"]
 

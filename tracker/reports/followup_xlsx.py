@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import thaidate
-from .followup import FollowupReport
+from .followup_document import FollowupReport
 
 __all__ = ["followup_xlsx", "safe_text", "SUMMARY_SHEET", "STEPS_SHEET", "BE_DATE_FORMAT", "BE_DATE_FORMAT_THAI"]
 

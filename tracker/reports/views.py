@@ -34,16 +34,8 @@ from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
-from .followup import (
-    ROUNDS,
-    FollowupReport,
-    Formatter,
-    build_report,
-    render_html,
-    report_filename,
-    resolve_as_of,
-    round_date,
-)
+from .followup import build_report, render_html, report_filename, resolve_as_of, round_date
+from .followup_document import ROUNDS, FollowupReport, Formatter
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
 from .forms import ResultForm

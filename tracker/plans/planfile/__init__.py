@@ -31,7 +31,8 @@ from .spec import (
     PlanFileError,
     Problem,
 )
-from .xlsx import (
+from .xlsx import parse_plan_xlsx
+from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
     EXAMPLE_SHEET,
@@ -40,7 +41,6 @@ from .xlsx import (
     PLAN_SHEET_HEADER,
     STEP_COLUMNS,
     STEPS_SHEET,
-    parse_plan_xlsx,
 )
 from .yamlfile import parse_plan_yaml
 

@@ -1,10 +1,16 @@
-"""Checking an ITA framework read from YAML, a workbook or the database: its shape as
-pydantic models (`tracker.shapes`), every problem at once in Thai with its 1-based
-path (``tools[3].indicators[2].weight``), the result a `spec.FrameworkSpec`."""
+"""An ITA framework's file format as plain data, to and from `FrameworkSpec`.
+
+`parse_framework` checks the plain data with pydantic models (`tracker.shapes`):
+every problem at once, in Thai, with its 1-based path
+(``tools[3].indicators[2].weight``), and builds the spec; `spec_to_dict` gives
+it back as the format's data (numbers as strings, so nothing is rounded). The
+format is documented in the README.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -23,7 +29,15 @@ from .spec import (
     OverallRule,
     RatingRule,
     ToolSpec,
+    _plain,
 )
+
+__all__ = [
+    "parse_framework",
+    "spec_to_dict",
+    "as_draft_of_year",
+]
+
 
 MIN_YEAR, MAX_YEAR = 2500, 2700
 
@@ -314,3 +328,63 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
         source=tuple(_text(s) for s in f.source if _text(s)),
         notes=f.notes,
     )
+
+
+def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
+    """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
+    out: dict[str, Any] = {"fiscal_year": spec.fiscal_year, "name": spec.name}
+    if spec.source:
+        out["source"] = list(spec.source)
+    if spec.notes:
+        out["notes"] = spec.notes
+    out["overall"] = {"round_tools_first": spec.overall.round_tools_first, "decimals": spec.overall.decimals}
+    if spec.pass_threshold is not None:
+        out["pass_threshold"] = _plain(spec.pass_threshold)
+    if spec.levels:
+        out["levels"] = [[level, _plain(minimum)] for level, minimum in spec.levels]
+    if spec.ratings:
+        out["ratings"] = [
+            {
+                "name": r.name,
+                "minimum": _plain(r.minimum),
+                **({"conditions": [c.source() for c in r.conditions]} if r.conditions else {}),
+            }
+            for r in spec.ratings
+        ]
+    items: dict[str, Any] = {}
+    for key in ("measures", "followup"):
+        ref = getattr(spec.items, key)
+        if ref is not None:
+            items[key] = {"code": ref.code, "title": ref.title}
+    if spec.items.citation is not None:
+        c = spec.items.citation
+        items["citation"] = {"indicator": c.indicator, "sub_indicator": c.sub_indicator, "title": c.title}
+    if items:
+        out["items"] = items
+    out["tools"] = [
+        {
+            "code": t.code,
+            "name": t.name,
+            "name_en": t.name_en,
+            "weight": _plain(t.weight),
+            "indicators": [
+                {"number": i.number, "name": i.name, **({"weight": _plain(i.weight)} if i.weight else {})}
+                for i in t.indicators
+            ],
+        }
+        for t in spec.tools
+    ]
+    return out
+
+
+def as_draft_of_year(spec: FrameworkSpec, fiscal_year: int) -> FrameworkSpec:
+    """Last year's framework as the start of `fiscal_year`'s: same structure, a new name,
+    no sources (nothing of it has been checked for the new year yet)."""
+    name = spec.name.replace(str(spec.fiscal_year), str(fiscal_year))
+    if name == spec.name:
+        name = f"{spec.name} ({fiscal_year})"
+    note = (
+        f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
+        f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)"
+    )
+    return replace(spec, fiscal_year=fiscal_year, name=name[:200], source=(), notes=note)
