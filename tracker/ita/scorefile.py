@@ -158,18 +158,6 @@ class ScoreRow(Shape):
             raise fail("level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
         return level
 
-    @property
-    def number(self) -> int | None:
-        return self.indicator.number
-
-    @property
-    def scope(self) -> str | None:
-        return self.indicator.scope
-
-    @property
-    def indicator_name(self) -> str | None:
-        return self.indicator.name
-
 
 @dataclass
 class ScoreFile:
