@@ -158,7 +158,9 @@ class _Tool(Shape):
     @classmethod
     def _code(cls, code: str, info: ValidationInfo) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
-            raise fail(f"“{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT")
+            raise fail(
+                f"“{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT (letters and digits, at most 16, e.g. EIT)"
+            )
         if code in info.context["codes"]:
             raise fail(f"รหัสเครื่องมือ “{code}” ซ้ำกัน (duplicate tool codes)")
         info.context["codes"].append(code)
