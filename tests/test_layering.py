@@ -39,7 +39,20 @@ CORE = {
     "shapes",
 }
 #: Features built on the core: they may import it, it never imports them.
-CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}
+CONSUMERS = {
+    "reports",
+    "notify",
+    "province",
+    "public",
+    "api",
+    "admin",
+    "ita",
+    "demo",
+    "ops",
+    "memoimport",
+    "line",
+    "follow",
+}
 #: Where the application is put together: they import everything and nothing imports them back.
 COMPOSITION = {"", "cli", "commands", "models", "web", "scheduler"}
 

@@ -56,6 +56,10 @@ ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
 OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
+#: Events that come by email unless the person turns them off on the profile page
+DEFAULT_EMAIL_EVENTS = "remark,status,signoff"
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
 
@@ -78,6 +82,10 @@ class User(UserMixin, Model):
     digest_weekday: Mapped[int | None]
     #: Secret of the user's iCalendar feed URL; regenerate to revoke
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Which in-app events also come by email: comma-separated kinds ("remark,status,signoff")
+    email_events: Mapped[str] = mapped_column(
+        sa.String(64), default=DEFAULT_EMAIL_EVENTS, server_default=DEFAULT_EMAIL_EVENTS
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
@@ -96,6 +104,9 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
+
+    def wants_email(self, kind: str) -> bool:
+        return kind in (self.email_events or "").split(",")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

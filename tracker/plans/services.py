@@ -21,6 +21,7 @@ from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
 from .models import Evidence, EvidenceKind, JournalEntry, Measure, Step, StepStatus
+from .signals import step_status_changed
 
 # Upload allow-list: extension → accepted leading bytes (None: any text).
 ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
@@ -110,8 +111,9 @@ def change_status(
         step.completed_at = None
         step.completed_by_id = None
     step.status = new
-    record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
+    entry = record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
     db.session.flush()
+    step_status_changed.send(step, actor=actor, entry=entry, now=now)
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ACTION_LABELS = {
     "status": "เปลี่ยนสถานะ",
     "comment": "บันทึกความคืบหน้า",
+    "remark": "แสดงความเห็น",
     "evidence_add": "แนบหลักฐาน",
     "evidence_remove": "ลบหลักฐาน",
     "evidence_public": "เปลี่ยนการเผยแพร่หลักฐาน",
@@ -220,8 +221,11 @@ def _render_step(
     status_form: StatusForm | None = None,
     comment_form: CommentForm | None = None,
     evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+    extra_forms: dict | None = None,
 ):
-    """The step page; after a refused action, again with the message and what was typed."""
+    """The step page; after a refused action, again with the message and what was typed.
+
+    `extra_forms`: forms of features shown on the page (by name, for the template)."""
     step = _get_step(step_id)
     next_statuses = _next_statuses(step)
     page = render_template(
@@ -240,9 +244,18 @@ def _render_step(
         status_form=status_form or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses),
         comment_form=comment_form or CommentForm(formdata=None),
         evidence_pair=evidence_forms or new_evidence_forms(),
+        **(extra_forms or {}),
     )
-    refused = error or any(f is not None and f.has_errors for f in (status_form, comment_form, *(evidence_forms or ())))
+    refused = error or any(
+        f is not None and f.has_errors
+        for f in (status_form, comment_form, *(evidence_forms or ()), *(extra_forms or {}).values())
+    )
     return page, 400 if refused else 200
+
+
+def step_page(step_id: int, **extra_forms):
+    """The step page for a feature's refused form (e.g. a remark): status 400 when it has errors."""
+    return _render_step(step_id, extra_forms=extra_forms)
 
 
 def _editable_step(step_id: int) -> Step:

@@ -1,0 +1,234 @@
+"""Remarks on a step, who watches it, and telling the watchers.
+
+A remark is a journal entry of the step (action "remark", the text in its
+note), so the step's history shows it where everything else is. Watchers are
+the defaults (the owner department's members, the assignee, those who made a
+remark) corrected by each person's own choice (StepWatch rows). An event
+makes one in-app notification per watcher (the actor excluded) and, for
+those who want that kind by email, one email in the outbox.
+
+Services flush, never commit; the view (or the service that sent the signal)
+owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from .. import access, thaidate
+from ..auth.models import User
+from ..db import db
+from ..errors import PermissionDenied, ServiceError
+from ..journal import record_step
+from ..notify.render import PlannedMessage, enqueue_planned, render_email, step_url
+from ..plans.models import JournalEntry, Step, StepStatus
+from .models import EventKind, Notification, StepWatch
+
+log = logging.getLogger(__name__)
+
+#: The longest remark accepted (a page of text)
+REMARK_MAX = 4000
+#: Journal action of a remark
+REMARK = "remark"
+
+
+def org_of(step: Step) -> int:
+    return step.measure.weakness.plan.organization_id
+
+
+def can_follow(user: User, step: Step) -> bool:
+    """Remark on and watch a step: every working member of its organization
+    (oversight users read only, other organizations do not see it)."""
+    return access.is_member(user, org_of(step))
+
+
+def require_follower(user: User, step: Step) -> None:
+    if not can_follow(user, step):
+        raise PermissionDenied("ผู้ใช้ระดับจังหวัดหรือส่วนกลางดูข้อมูลได้อย่างเดียว แสดงความเห็นหรือติดตามขั้นตอนไม่ได้")
+
+
+def remarks(step: Step) -> list[JournalEntry]:
+    """The step's remarks, oldest first (a thread reads top down)."""
+    return list(
+        db.session.scalars(
+            sa.select(JournalEntry)
+            .where(JournalEntry.step_id == step.id, JournalEntry.action == REMARK)
+            .order_by(JournalEntry.created_at, JournalEntry.id)
+        )
+    )
+
+
+def _default_watcher_ids(step: Step) -> set[int]:
+    ids = set(
+        db.session.scalars(
+            sa.select(User.id).where(User.department_id == step.owner_department_id, User.active.is_(True))
+        )
+    )
+    if step.assignee_id is not None:
+        ids.add(step.assignee_id)
+    ids |= set(
+        db.session.scalars(
+            sa.select(JournalEntry.actor_id).where(
+                JournalEntry.step_id == step.id, JournalEntry.action == REMARK, JournalEntry.actor_id.is_not(None)
+            )
+        )
+    )
+    return ids
+
+
+def watcher_ids(step: Step) -> set[int]:
+    """Everyone watching the step: defaults plus own choices, active members of its organization only."""
+    choices = dict(
+        db.session.execute(sa.select(StepWatch.user_id, StepWatch.watching).where(StepWatch.step_id == step.id)).all()
+    )
+    ids = (_default_watcher_ids(step) | {uid for uid, on in choices.items() if on}) - {
+        uid for uid, on in choices.items() if not on
+    }
+    if not ids:
+        return set()
+    members = sa.select(User.id).where(User.id.in_(ids), User.organization_id == org_of(step), User.active.is_(True))
+    return set(db.session.scalars(members))
+
+
+def is_watching(user: User, step: Step) -> bool:
+    return user.id in watcher_ids(step)
+
+
+def set_watching(step: Step, user: User, watching: bool) -> None:
+    """Record the person's choice about the step (a row overriding the default)."""
+    require_follower(user, step)
+    row = db.session.scalar(sa.select(StepWatch).where(StepWatch.step_id == step.id, StepWatch.user_id == user.id))
+    if row is None:
+        row = StepWatch(step_id=step.id, user_id=user.id)
+        db.session.add(row)
+    row.watching = watching
+    db.session.flush()
+
+
+def add_remark(step: Step, actor: User, text: str, now: datetime) -> JournalEntry:
+    """A remark or instruction on the step, journaled; its watchers are told."""
+    require_follower(actor, step)
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("โปรดพิมพ์ความเห็นหรือข้อสั่งการ", field="text")
+    if len(text) > REMARK_MAX:
+        raise ServiceError("ความเห็นยาวเกิน 4,000 ตัวอักษร", field="text")
+    entry = record_step(step, REMARK, actor, note=text, at=now)
+    db.session.flush()
+    # The one who comments follows the conversation, unless they had chosen not to watch.
+    tell_watchers(step, EventKind.remark, actor, text, now)
+    return entry
+
+
+def tell_watchers(step: Step, kind: EventKind, actor: User | None, text: str, now: datetime) -> list[Notification]:
+    """One notification per watcher but the actor, and the emails they want."""
+    ids = watcher_ids(step) - ({actor.id} if actor is not None else set())
+    if not ids:
+        return []
+    users = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id)))
+    made = [
+        Notification(
+            organization_id=org_of(step),
+            user_id=u.id,
+            kind=kind,
+            step_id=step.id,
+            actor_id=actor.id if actor else None,
+            text=text,
+            created_at=now,
+        )
+        for u in users
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    _queue_emails(step, kind, actor, text, now, [(u, n) for u, n in zip(users, made) if u.wants_email(kind.value)])
+    return made
+
+
+def _queue_emails(
+    step: Step, kind: EventKind, actor: User | None, text: str, now: datetime, pairs: list[tuple[User, Notification]]
+) -> None:
+    if not pairs:
+        return
+    organization = step.measure.weakness.plan.organization
+    day = now.astimezone(thaidate.BANGKOK).date()
+    status_label = ""
+    if kind is EventKind.status:
+        try:
+            status_label = StepStatus(text).label
+        except ValueError:
+            status_label = text
+    planned = []
+    for user, note in pairs:
+        email = render_email(
+            f"step_{kind.value}",
+            thai_digits=user.thai_digits,
+            org_name=organization.name,
+            recipient_name=user.display_name,
+            actor_name=actor.display_name if actor else "ระบบ",
+            measure_number=step.measure.number,
+            step_order=step.order,
+            step_title=step.title,
+            department=step.owner_department.name if step.owner_department else "",
+            text=text,
+            status_label=status_label,
+            url=step_url(step.id),
+            why=["คุณได้รับอีเมลนี้เพราะติดตามขั้นตอนนี้ เลิกติดตามได้ที่หน้าขั้นตอน"],
+        )
+        planned.append(
+            PlannedMessage(
+                organization_id=organization.id,
+                # One notification, one email: its id keeps the outbox key unique.
+                about=f"notification:{note.id}",
+                kind=f"step_{kind.value}",
+                for_date=day,
+                recipient=user.email,
+                recipient_name=user.display_name,
+                user_id=user.id,
+                subject=email.subject,
+                body_text=email.text,
+                body_html=email.html,
+            )
+        )
+    enqueue_planned(planned, now)
+
+
+def on_status_changed(step: Step, *, actor: User | None, entry: JournalEntry, now: datetime, **_: object) -> None:
+    """Receiver of plans.signals.step_status_changed: tell the watchers."""
+    tell_watchers(step, EventKind.status, actor, entry.new_value or "", now)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(notifications: list[Notification], now: datetime) -> int:
+    """Mark those shown as read; returns how many were unread."""
+    fresh = [n for n in notifications if n.read_at is None]
+    for n in fresh:
+        n.read_at = now
+    db.session.flush()
+    return len(fresh)
