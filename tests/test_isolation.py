@@ -337,6 +337,8 @@ def smuggled_form(target: Org) -> dict[str, str]:
         "status": "done",
         "note": "x",
         "comment": "x",
+        "text": "x",
+        "watch": "1",
         "title": "x",
         "name": "x",
         "kind": "followup",

@@ -35,7 +35,7 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_step_watches_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_step_watches")),
-        sa.UniqueConstraint("step_id", "user_id", name=op.f("uq_step_watches_step_id")),
+        sa.UniqueConstraint("step_id", "user_id", name=op.f("uq_step_watches_step_id_user_id")),
     )
     with op.batch_alter_table("step_watches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_step_watches_step_id"), ["step_id"], unique=False)
