@@ -175,3 +175,21 @@ def test_outsiders_cannot_comment_or_watch(world, login):
     assert client.post(f"/steps/{step.id}/remarks", data={"text": "x"}).status_code == 403
     assert client.post(f"/steps/{step.id}/watch", data={"watch": "1"}).status_code == 403
     assert count(JournalEntry) == 0 and count(Notification) == 0 and count(StepWatch) == 0
+
+
+def test_the_profile_page_sets_which_events_come_by_email(world, login, app):
+    client = login(world.owner_palad)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "ความเห็นหรือข้อสั่งการในขั้นตอนที่ฉันติดตาม" in page
+    response = client.post("/profile", data={"action": "email_events", "events": ["status"]})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, world.owner_palad.id).email_events == "status"
+    response = client.post("/profile", data={"action": "email_events", "events": ["bogus"]})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(User, world.owner_palad.id).email_events == "status"
+    # Nothing ticked: no email at all, the notifications stay.
+    assert client.post("/profile", data={"action": "email_events"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, world.owner_palad.id).email_events == ""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo
 
-from ..forms import Form
+from ..forms import Form, MultiCheckboxField
 from ..i18n import _l
+from .models import EMAIL_EVENTS
 
 
 class LoginForm(Form):
@@ -31,4 +33,13 @@ class PasswordChangeForm(Form):
         _l("ยืนยันรหัสผ่านใหม่"),
         [EqualTo("new_password", _l("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)"))],
         render_kw={"autocomplete": "new-password", "required": True},
+    )
+
+
+class EmailEventsForm(Form):
+    action = HiddenField(default="email_events")
+    events = MultiCheckboxField(
+        _l("ส่งอีเมลถึงฉันเมื่อมี"),
+        choices=[SelectChoice(kind, _l(label)) for kind, label in EMAIL_EVENTS.items()],
+        description=_l("ทุกเรื่องยังแสดงในหน้าการแจ้งเตือนเสมอ ไม่ว่าจะเลือกรับทางอีเมลหรือไม่"),
     )

@@ -56,8 +56,14 @@ ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
 OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
+#: In-app events a person may also get by email (tracker/follow), as the profile page names them
+EMAIL_EVENTS = {
+    "remark": "ความเห็นหรือข้อสั่งการในขั้นตอนที่ฉันติดตาม",
+    "status": "การเปลี่ยนสถานะของขั้นตอนที่ฉันติดตาม",
+    "signoff": "รายงานที่รอให้ฉันลงนามรับทราบ",
+}
 #: Events that come by email unless the person turns them off on the profile page
-DEFAULT_EMAIL_EVENTS = "remark,status,signoff"
+DEFAULT_EMAIL_EVENTS = ",".join(EMAIL_EVENTS)
 
 
 class User(UserMixin, Model):

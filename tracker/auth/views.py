@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..db import db
 from ..i18n import _, localize
 from ..security import limit_login_by_address, limit_login_by_email
-from .forms import DisplayForm, LoginForm, PasswordChangeForm
-from .models import User, password_hash_method
+from .forms import DisplayForm, EmailEventsForm, LoginForm, PasswordChangeForm
+from .models import EMAIL_EVENTS, User, password_hash_method
 from .services import PASSWORD_RULE, check_password_policy
 
 bp = Blueprint("auth", __name__)
@@ -77,6 +77,7 @@ def logout():
 def profile():
     display = DisplayForm(formdata=None, thai_digits=current_user.thai_digits)
     password = PasswordChangeForm(formdata=None)
+    events = EmailEventsForm(formdata=None, events=[k for k in (current_user.email_events or "").split(",") if k])
     action = request.form.get("action") if request.method == "POST" else None
     if action == "prefs":
         display = DisplayForm()
@@ -84,6 +85,13 @@ def profile():
             current_user.thai_digits = display.thai_digits.data
             db.session.commit()
             flash("บันทึกการตั้งค่าแล้ว (settings saved)", "success")
+            return redirect(url_for("auth.profile"))
+    elif action == "email_events":
+        events = EmailEventsForm()
+        if events.validate():
+            current_user.email_events = ",".join(k for k in EMAIL_EVENTS if k in (events.events.data or []))
+            db.session.commit()
+            flash(_("บันทึกการเลือกรับอีเมลแล้ว"), "success")
             return redirect(url_for("auth.profile"))
     elif action == "password":
         password = PasswordChangeForm()
@@ -97,7 +105,11 @@ def profile():
                 db.session.commit()
                 flash("เปลี่ยนรหัสผ่านแล้ว (password changed)", "success")
                 return redirect(url_for("auth.profile"))
-    refused = display.has_errors or password.has_errors
+    refused = display.has_errors or password.has_errors or events.has_errors
     return render_template(
-        "auth/profile.html", password_rule=PASSWORD_RULE, display_form=display, password_form=password
+        "auth/profile.html",
+        password_rule=PASSWORD_RULE,
+        display_form=display,
+        password_form=password,
+        events_form=events,
     ), 400 if refused else 200

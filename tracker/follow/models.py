@@ -19,17 +19,6 @@ class EventKind(str, enum.Enum):
     status = "status"  #: a watched step changed status
     signoff = "signoff"  #: a report waits for the recipient's sign-off
 
-    @property
-    def label(self) -> str:
-        return EVENT_LABELS[self]
-
-
-EVENT_LABELS = {
-    EventKind.remark: "ความเห็นหรือข้อสั่งการในขั้นตอนที่ติดตาม",
-    EventKind.status: "การเปลี่ยนสถานะของขั้นตอนที่ติดตาม",
-    EventKind.signoff: "รายงานที่รอให้ฉันลงนามรับทราบ",
-}
-
 
 class StepWatch(Model):
     """A person's own choice about a step: watch it, or stop watching it.

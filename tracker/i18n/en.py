@@ -1068,4 +1068,10 @@ EN: dict[str, str] = {
     "ผู้ใช้ระดับจังหวัดหรือส่วนกลางดูข้อมูลได้อย่างเดียว แสดงความเห็นหรือติดตามขั้นตอนไม่ได้": "Provincial and national users read only; they cannot comment on or watch a step.",
     "journal|แสดงความเห็น": "made a remark",
     "แสดงความเห็น": "Remark",
+    "ความเห็นหรือข้อสั่งการในขั้นตอนที่ฉันติดตาม": "A remark or instruction on a step I watch",
+    "การเปลี่ยนสถานะของขั้นตอนที่ฉันติดตาม": "A status change of a step I watch",
+    "รายงานที่รอให้ฉันลงนามรับทราบ": "A report waiting for my sign-off",
+    "ส่งอีเมลถึงฉันเมื่อมี": "Email me about",
+    "ทุกเรื่องยังแสดงในหน้าการแจ้งเตือนเสมอ ไม่ว่าจะเลือกรับทางอีเมลหรือไม่": "Everything is still listed on the notifications page, by email or not.",
+    "บันทึกการเลือกรับอีเมลแล้ว": "Email choices saved.",
 }
