@@ -193,3 +193,28 @@ def test_the_profile_page_sets_which_events_come_by_email(world, login, app):
     assert client.post("/profile", data={"action": "email_events"}).status_code == 302
     with app.app_context():
         assert db.session.get(User, world.owner_palad.id).email_events == ""
+
+
+def test_a_report_for_sign_off_tells_each_signer_in_turn(world, login, app):
+    from datetime import date
+
+    from tracker.reports.models import ReportKind
+    from tracker.reports.signoff import acknowledge, submit_report
+
+    mayor = make_user(world.org, "mayor@test.go.th", Role.manager, name="นายก")
+    db.session.commit()
+    submission = submit_report(
+        world.plan, world.admin, NOW, kind=ReportKind.followup, chain=[world.manager, mayor], as_of=date(2023, 8, 1)
+    )
+    db.session.commit()
+    assert set(notified(EventKind.signoff)) == {world.manager.email}  # the first in the chain only
+    (mail,) = emails("report_signoff")
+    assert mail.recipient == world.manager.email and f"/reports/submissions/{submission.id}" in mail.body_text
+    acknowledge(submission, world.manager, NOW, "ทราบ")
+    db.session.commit()
+    assert set(notified(EventKind.signoff)) == {world.manager.email, mayor.email}
+    assert {m.recipient for m in emails("report_signoff")} == {world.manager.email, mayor.email}
+    page = login(mayor).get("/notifications").get_data(as_text=True)
+    assert "ผู้ดูแล ส่งรายงานให้คุณพิจารณา" not in page  # the actor of the mayor's turn is the manager
+    assert "ปลัด ส่งรายงานให้คุณพิจารณา" in html.unescape(page)
+    assert f"/reports/submissions/{submission.id}" in page

@@ -194,13 +194,15 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(province_bp)
 
-    from .follow.services import on_status_changed
+    from .follow.services import on_report_awaits_signer, on_status_changed
     from .follow.views import bp as follow_bp
     from .plans.signals import step_status_changed
+    from .reports.signals import report_awaits_signer
 
     app.register_blueprint(follow_bp)
     # Watchers hear of status changes made anywhere (web, API, command line).
     step_status_changed.connect(on_status_changed)
+    report_awaits_signer.connect(on_report_awaits_signer)
 
     from .memoimport import init_app as init_memo_import
 

@@ -18,13 +18,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import access, thaidate
+from .. import access, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..journal import record_step
 from ..notify.render import PlannedMessage, enqueue_planned, render_email, step_url
-from ..plans.models import JournalEntry, Step, StepStatus
+from ..plans.models import JournalEntry, Plan, Step, StepStatus
+from ..reports.models import ReportSubmission
+from ..reports.signoff import report_label
 from .models import EventKind, Notification, StepWatch
 
 log = logging.getLogger(__name__)
@@ -198,6 +200,56 @@ def _queue_emails(
 def on_status_changed(step: Step, *, actor: User | None, entry: JournalEntry, now: datetime, **_: object) -> None:
     """Receiver of plans.signals.step_status_changed: tell the watchers."""
     tell_watchers(step, EventKind.status, actor, entry.new_value or "", now)
+
+
+def on_report_awaits_signer(
+    submission: ReportSubmission, *, signer: User, actor: User | None, now: datetime, **_: object
+) -> Notification:
+    """Receiver of reports.signals.report_awaits_signer: tell the manager whose turn it is."""
+    plan = db.session.get(Plan, submission.plan_id)
+    assert plan is not None
+    label = report_label(submission, plan)
+    note = Notification(
+        organization_id=submission.organization_id,
+        user_id=signer.id,
+        kind=EventKind.signoff,
+        submission_id=submission.id,
+        actor_id=actor.id if actor else None,
+        text=label,
+        created_at=now,
+    )
+    db.session.add(note)
+    db.session.flush()
+    if signer.wants_email(EventKind.signoff.value):
+        email = render_email(
+            "report_signoff",
+            thai_digits=signer.thai_digits,
+            org_name=plan.organization.name,
+            recipient_name=signer.display_name,
+            actor_name=actor.display_name if actor else "ระบบ",
+            report_label=report_label(submission, plan, thai_digits=signer.thai_digits),
+            note=submission.note,
+            url=links.external_url("signoff.show", submission_id=submission.id),
+            why=["คุณได้รับอีเมลนี้เพราะถึงลำดับของคุณในการพิจารณารายงานนี้"],
+        )
+        enqueue_planned(
+            [
+                PlannedMessage(
+                    organization_id=submission.organization_id,
+                    about=f"notification:{note.id}",
+                    kind="report_signoff",
+                    for_date=now.astimezone(thaidate.BANGKOK).date(),
+                    recipient=signer.email,
+                    recipient_name=signer.display_name,
+                    user_id=signer.id,
+                    subject=email.subject,
+                    body_text=email.text,
+                    body_html=email.html,
+                )
+            ],
+            now,
+        )
+    return note
 
 
 # -- reading -----------------------------------------------------------------------------------

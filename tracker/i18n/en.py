@@ -1074,4 +1074,5 @@ EN: dict[str, str] = {
     "ส่งอีเมลถึงฉันเมื่อมี": "Email me about",
     "ทุกเรื่องยังแสดงในหน้าการแจ้งเตือนเสมอ ไม่ว่าจะเลือกรับทางอีเมลหรือไม่": "Everything is still listed on the notifications page, by email or not.",
     "บันทึกการเลือกรับอีเมลแล้ว": "Email choices saved.",
+    "%(who)s ส่งรายงานให้คุณพิจารณา:": "%(who)s asks you to sign off a report:",
 }

@@ -36,6 +36,7 @@ from ..errors import PermissionDenied, ServiceError
 from ..journal import record
 from ..plans.models import Plan
 from .models import ReportAcknowledgement, ReportKind, ReportSubmission, SubmissionStatus
+from .signals import report_awaits_signer
 
 __all__ = [
     "KIND_LABELS",
@@ -333,6 +334,7 @@ def submit_report(
         at=now,
     )
     db.session.flush()
+    report_awaits_signer.send(submission, signer=chain[0], actor=actor, now=now)
     return submission
 
 
@@ -406,6 +408,8 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
             at=now,
         )
     db.session.flush()
+    if (after := next_in_line(submission)) is not None:
+        report_awaits_signer.send(submission, signer=after.user, actor=actor, now=now)
     return nxt
 
 
