@@ -1,0 +1,94 @@
+"""Issue 11 in a real browser: a manager comments on a step, the owner sees the
+unread count in the header and the notification, on a desktop and a 360 px
+phone; axe-core finds no serious violation on /notifications."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import DESKTOP, PASSWORD, PHONE
+
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "vendor" / "axe.min.js"
+REFUSED_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture
+def csp_free_page(browser, live_server):
+    """A fresh page whose context lets the test inject axe-core (the app's CSP allows no other script)."""
+    contexts = []
+
+    def _page(phone: bool = False):
+        context = browser.new_context(
+            base_url=live_server, locale="th-TH", bypass_csp=True, **(PHONE if phone else DESKTOP)
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+
+
+def open_menu(page) -> None:
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+      const r = await axe.run(document, {resultTypes: ["violations"]});
+      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " — " + n.failureSummary)}));
+    }""")
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifacts_dir):
+    step = world.step(world.m1, 1)
+    size = "phone" if phone else "desktop"
+
+    manager = csp_free_page(phone)
+    log_in(manager, world.manager.email)
+    manager.goto(f"/steps/{step.id}")
+    manager.get_by_label("ความเห็นหรือข้อสั่งการ").fill("ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์")
+    manager.get_by_role("button", name="ส่งความเห็น").click()
+    manager.wait_for_url(re.compile(rf".*/steps/{step.id}(#.*)?$"))
+    remarks = manager.locator("section[aria-labelledby=remarks-h]")
+    assert "ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์" in remarks.inner_text()
+    manager.screenshot(path=artifacts_dir / f"follow-step-{size}.png", full_page=True)
+
+    owner = csp_free_page(phone)
+    log_in(owner, world.owner_palad.email)
+    open_menu(owner)
+    link = owner.locator("a.notifications-link")
+    assert link.locator(".unread-count").inner_text() == "1"
+    owner.screenshot(path=artifacts_dir / f"follow-header-{size}.png")
+    link.click()
+    owner.wait_for_url(re.compile(r".*/notifications$"))
+    body = owner.locator("main").inner_text()
+    assert "ปลัด แสดงความเห็นใน" in body and "ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์" in body
+    owner.screenshot(path=artifacts_dir / f"follow-notifications-{size}.png", full_page=True)
+    width = owner.evaluate("document.documentElement.scrollWidth")
+    assert width <= (360 if phone else 1280), f"the page is {width} px wide"
+    found = axe_violations(owner)
+    for v in found:
+        print(f"axe notifications {size}: {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
+    assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == []
+    # Seen: the header counts nothing any more.
+    owner.goto("/my-steps")
+    open_menu(owner)
+    assert owner.locator("a.notifications-link .unread-count").count() == 0
