@@ -218,3 +218,11 @@ def test_a_report_for_sign_off_tells_each_signer_in_turn(world, login, app):
     assert "ผู้ดูแล ส่งรายงานให้คุณพิจารณา" not in page  # the actor of the mayor's turn is the manager
     assert "ปลัด ส่งรายงานให้คุณพิจารณา" in html.unescape(page)
     assert f"/reports/submissions/{submission.id}" in page
+
+
+def test_a_status_change_without_a_person_tells_nobody(world):
+    step = world.step(world.m1, 1)
+    services.set_watching(step, world.manager, True)
+    plan_services.change_status(step, StepStatus.in_progress, None, NOW)
+    db.session.commit()
+    assert count(Notification) == 0 and emails("step_status") == []

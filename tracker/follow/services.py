@@ -198,7 +198,12 @@ def _queue_emails(
 
 
 def on_status_changed(step: Step, *, actor: User | None, entry: JournalEntry, now: datetime, **_: object) -> None:
-    """Receiver of plans.signals.step_status_changed: tell the watchers."""
+    """Receiver of plans.signals.step_status_changed: tell the watchers.
+
+    Only a person's change is news: one without an actor comes from the system
+    or a command-line batch (imports, tests' set-up, the demo) and would flood people."""
+    if actor is None:
+        return
     tell_watchers(step, EventKind.status, actor, entry.new_value or "", now)
 
 
