@@ -7,10 +7,11 @@ from datetime import date, datetime
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import clock, i18n, thaidate
+from . import clock, i18n, thaidate, versions
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
@@ -71,7 +72,16 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict:
-        return {"today": clock.now().date()}
+        return {"today": clock.now().date(), "conflict_field": conflict_field, "conflict_value": journal_text}
+
+    from .admin.views import FIELD_LABELS, journal_text
+    from .reports.views import RESULT_FIELD_LABELS
+
+    #: Field names of every versioned record's journal entries, as the conflict box shows them.
+    conflict_labels = {**FIELD_LABELS, **RESULT_FIELD_LABELS}
+
+    def conflict_field(field: str | None) -> str:
+        return i18n.translate(conflict_labels[field]) if field in conflict_labels else (field or "")
 
     @app.before_request
     def refuse_nul_characters():
@@ -96,6 +106,21 @@ def register_web(app: Flask) -> None:
         if wants_json():
             return jsonify(error=message, status=status), status
         return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(versions.Stale)
+    def stale(exc: versions.Stale):
+        # Views with a form show the conflict above it; anything else says so plainly.
+        return error_page(409, "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)", exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale_row(exc: StaleDataError):
+        # Two saves of one record at the same moment: the later one finds its version gone.
+        return error_page(
+            409,
+            "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)",
+            "มีผู้อื่นบันทึกข้อมูลนี้พร้อมกับคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง "
+            "(someone saved this record at the same moment: reload the page and try again)",
+        )
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import extras, i18n
+from .. import extras, i18n, versions
 from ..access import admin_pages_guard
 from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
@@ -105,7 +105,7 @@ def helpers() -> dict[str, Any]:
         "field_label": lambda f: _label(FIELD_LABELS, f or ""),
         "entity_label": lambda e: _label(ENTITY_LABELS, e),
         "action_label": lambda a: _label(ACTION_LABELS, a, context="journal"),
-        "admin_value": _journal_value,
+        "admin_value": journal_text,
         "roles": list(ORG_ROLES),
         "role_labels": ROLE_LABELS,
         "dashboard_url": _dashboard_url,
@@ -116,7 +116,7 @@ def _label(labels: dict[str, str], key: str, context: str | None = None) -> str:
     return i18n.translate(labels[key], context=context) if key in labels else key
 
 
-def _journal_value(value: str | None) -> str:
+def journal_text(value: str | None) -> str:
     """Journal values are text; show ISO dates in BE and booleans in words."""
     if value is None or value == "":
         return "–"
@@ -214,6 +214,14 @@ def _refused(template: str, form: Form, exc: ServiceError | None = None, **conte
     return render_template(template, form=form, **context), 400
 
 
+def _conflict(template: str, form: Form, stale: versions.Stale, **context: Any) -> tuple[str, int]:
+    """The record changed since the form was shown: what changed, and the form as typed
+    with the version now stored, so that sending it again saves it (HTTP 409)."""
+    db.session.rollback()
+    form.version.data = stale.current
+    return render_template(template, form=form, conflict=stale, **context), 409
+
+
 def _saved(message: str, endpoint: str, **values: Any) -> Response:
     db.session.commit()
     flash(message, "success")
@@ -262,13 +270,17 @@ def plan(plan_id: int):
     plan = _plan(plan_id)
     context = {"plan": plan, "history": structure.plan_history(plan), "labels": _history_labels(plan)}
     if request.method == "GET":
-        form = PlanForm(data={"title": plan.title, "status": plan.status.value})
+        form = PlanForm(data={"title": plan.title, "status": plan.status.value, "version": plan.version})
         return render_template("admin/plan.html", form=form, **context)
     form = PlanForm()
     if not form.validate():
         return _refused("admin/plan.html", form, **context)
     try:
-        changed = structure.edit_plan(plan, current_user, utcnow(), title=form.title.data, status=form.status.data)
+        changed = structure.edit_plan(
+            plan, current_user, utcnow(), title=form.title.data, status=form.status.data, version=form.version.data
+        )
+    except versions.Stale as stale:
+        return _conflict("admin/plan.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/plan.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
@@ -358,6 +370,7 @@ def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> Me
                 "period_end": measure.period_end,
                 "follow_up": measure.follow_up,
                 "move_steps": True,
+                "version": measure.version,
             },
         )
     else:
@@ -417,7 +430,10 @@ def measure(measure_id: int):
             period_end=end,
             follow_up=form.follow_up.data,
             move_steps=form.move_steps.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/measure.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
@@ -456,6 +472,7 @@ def _stored_step(step: Step) -> StepForm:
             "assignee": step.assignee_id,
             "start_date": step.start_date,
             "due_date": step.due_date,
+            "version": step.version,
         },
     )
 
@@ -512,7 +529,10 @@ def step(step_id: int):
             assignee=form.assignee.record,
             start_date=form.start_date.data,
             due_date=form.due_date.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/step.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
@@ -637,6 +657,7 @@ def _stored_user(user: User) -> UserEditForm:
             "role": user.role.value,
             "department": user.department_id,
             "active": user.active,
+            "version": user.version,
         },
     )
 
@@ -685,7 +706,10 @@ def user(user_id: int):
             role=form.role.data,
             department=form.department.record,
             active=form.active.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/user.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/user.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.user", user_id=user.id)
