@@ -1,5 +1,6 @@
 """versions: an edit counter on steps, measures, plans, users and follow-up results;
-the journal notes the version each change left its record at
+the journal notes the version each change left its record at; drafts of forms
+that could not be taken (an ended session, an expired form, a file too large)
 
 Revision ID: 0012_versions
 Revises: 0011_official_documents
@@ -25,9 +26,30 @@ def upgrade():
             batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("entity_version", sa.Integer(), nullable=True))
+    op.create_table(
+        "form_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=500), nullable=False),
+        sa.Column("page", sa.String(length=1000), nullable=False),
+        sa.Column("fields", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_form_drafts_user_id_users"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_form_drafts")),
+        sa.UniqueConstraint("key", name=op.f("uq_form_drafts_key")),
+    )
+    with op.batch_alter_table("form_drafts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_form_drafts_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_form_drafts_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("form_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_form_drafts_user_id"))
+        batch_op.drop_index(batch_op.f("ix_form_drafts_expires_at"))
+    op.drop_table("form_drafts")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.drop_column("entity_version")
     for table in reversed(VERSIONED):

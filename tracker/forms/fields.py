@@ -203,7 +203,8 @@ class VersionField(Field):
     def process_formdata(self, valuelist: list[Any]) -> None:
         from .. import versions
 
-        self.data = versions.parse(valuelist[0]) if valuelist else None
+        if valuelist:
+            self.data = versions.parse(valuelist[0])
 
     def _value(self) -> str:
         return "" if self.data is None else str(self.data)

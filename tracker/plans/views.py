@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock, i18n, thaidate, versions
+from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
@@ -250,10 +250,16 @@ def _render_step(
         error=error,
         failed=failed,
         form=request.form if failed else {},
+        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
         status_form=status_form
-        or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses, data={"version": step.version}),
+        or StatusForm(
+            formdata=drafts.restored(url_for("plans.change_status", step_id=step.id)),
+            current=step.status,
+            next_statuses=next_statuses,
+            data={"version": step.version},
+        ),
         conflict=conflict,
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form or CommentForm(formdata=drafts.restored(url_for("plans.comment", step_id=step.id))),
         evidence_pair=evidence_forms or new_evidence_forms(),
     )
     if conflict is not None:
