@@ -9,7 +9,7 @@
   // typed. After a refused save, an ended session, an expired form or a reload they come
   // back into the form; a page that says a save succeeded forgets what was sent. The server
   // keeps its own copy when it could not take a form (tracker/drafts.py) and hands it back
-  // in <script type="application/json" id="restored-drafts">, which wins.
+  // in <div id="restored-drafts" data-drafts="[…]">, which wins.
 
   function text(name, fallback) {
     var value = document.body.getAttribute("data-msg-" + name);
@@ -159,7 +159,7 @@
     var node = document.getElementById("restored-drafts");
     if (!node) return [];
     try {
-      var value = JSON.parse(node.textContent);
+      var value = JSON.parse(node.getAttribute("data-drafts") || "[]");
       return Array.isArray(value) ? value : [];
     } catch (e) {
       return [];
