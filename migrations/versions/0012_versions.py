@@ -1,6 +1,9 @@
-"""versions: an edit counter on steps, measures, plans, users and follow-up results;
-the journal notes the version each change left its record at; drafts of forms
-that could not be taken (an ended session, an expired form, a file too large)
+"""versions: edit counters, the version in the journal, drafts of forms not taken
+
+Steps, measures, plans, users and follow-up results get an edit counter; the
+journal notes the version each change left its record at; form_drafts keeps
+what was typed into a form that could not be taken (an ended session, an
+expired form, a file too large) until its author is back (issue 11).
 
 Revision ID: 0012_versions
 Revises: 0011_official_documents
