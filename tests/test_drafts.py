@@ -46,7 +46,7 @@ def test_a_note_sent_after_logging_out_elsewhere_comes_back_after_the_login(worl
 
     note = "ประชุมคณะทำงานครั้งที่ 2 แล้ว สรุปร่างคู่มือได้ 80%"
     response = client.post(f"/steps/{step.id}/comment", data={"comment": note, "csrf_token": token})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert response.location == f"/login?next=/steps/{step.id}"  # the page, not the POST-only form
     [row] = draft_rows()
     assert row.action == f"/steps/{step.id}/comment" and row.page == f"/steps/{step.id}" and note in row.fields

@@ -67,7 +67,7 @@ def register_web(app: Flask) -> None:
                 flash(SESSION_ENDED, "warning")
             else:
                 flash(login_manager.login_message, login_manager.login_message_category)
-            return redirect(url_for("auth.login", next=page), 303)
+            return redirect(url_for("auth.login", next=page))
         if wants_json():
             return error_page(401, "โปรดเข้าสู่ระบบ (Unauthorized)", login_manager.login_message)
         flash(login_manager.login_message, login_manager.login_message_category)
