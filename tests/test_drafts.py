@@ -53,9 +53,7 @@ def test_a_note_sent_after_logging_out_elsewhere_comes_back_after_the_login(worl
     assert "csrf_token" not in row.fields
     assert "หมดเวลาการเข้าสู่ระบบ" in client.get("/login").get_data(as_text=True)
 
-    back = client.post(
-        f"/login?next=/steps/{step.id}", data={"email": world.owner_palad.email, "password": PASSWORD}
-    )
+    back = client.post(f"/login?next=/steps/{step.id}", data={"email": world.owner_palad.email, "password": PASSWORD})
     assert back.status_code == 302 and back.location.endswith(f"/steps/{step.id}")
     page = client.get(f"/steps/{step.id}")
     assert page.status_code == 200
@@ -114,9 +112,7 @@ def test_a_forged_cross_site_form_keeps_nothing(world, login):
 def test_a_draft_is_only_for_its_author(world, app, client, login):
     step = world.step(world.m1, 1)
     login(world.owner_palad)
-    client.post(
-        f"/steps/{step.id}/comment", data={"comment": "ของสำนักปลัด", "csrf_token": "expired"}, headers=ORIGIN
-    )
+    client.post(f"/steps/{step.id}/comment", data={"comment": "ของสำนักปลัด", "csrf_token": "expired"}, headers=ORIGIN)
     assert len(draft_rows()) == 1
     login(world.admin)  # another person on the same browser
     assert "ของสำนักปลัด" not in client.get(f"/steps/{step.id}").get_data(as_text=True)
@@ -138,7 +134,12 @@ def test_a_file_over_the_limit_gets_the_products_page_and_the_other_fields_are_k
     client = login(world.owner_palad)
     response = client.post(
         f"/steps/{step.id}/evidence",
-        data={"kind": "file", "public": "1", "note": "ภาพถ่ายการประชุม", "file": (io.BytesIO(PDF + b"0" * 70_000), "ใหญ่.pdf")},
+        data={
+            "kind": "file",
+            "public": "1",
+            "note": "ภาพถ่ายการประชุม",
+            "file": (io.BytesIO(PDF + b"0" * 70_000), "ใหญ่.pdf"),
+        },
         content_type="multipart/form-data",
         headers={**ORIGIN, "Referer": f"http://localhost/steps/{step.id}"},
     )

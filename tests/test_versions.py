@@ -62,9 +62,7 @@ def test_a_stale_status_change_is_refused_with_what_changed_and_the_typed_text_k
     assert tab_a.post(f"/steps/{step.id}/status", data={"status": "done", "note": "ประกาศแล้ว"}).status_code == 302
 
     typed = "เริ่มร่างคู่มือแล้ว รอหัวหน้าตรวจ"
-    response = tab_b.post(
-        f"/steps/{step.id}/status", data={"status": "in_progress", "note": typed, "version": seen}
-    )
+    response = tab_b.post(f"/steps/{step.id}/status", data={"status": "in_progress", "note": typed, "version": seen})
     assert response.status_code == 409
     page = html.unescape(response.get_data(as_text=True))
     box = page.split('id="conflict"', 1)[1].split("</section>", 1)[0]
@@ -84,9 +82,12 @@ def test_a_stale_status_change_is_refused_with_what_changed_and_the_typed_text_k
     assert again.status_code == 302
     step = reload(step)
     assert step.status is StepStatus.in_progress and step.version == 3
-    assert db.session.scalar(
-        sa.select(JournalEntry.note).where(JournalEntry.step_id == step.id).order_by(JournalEntry.id.desc())
-    ) == typed
+    assert (
+        db.session.scalar(
+            sa.select(JournalEntry.note).where(JournalEntry.step_id == step.id).order_by(JournalEntry.id.desc())
+        )
+        == typed
+    )
 
 
 def test_a_note_or_evidence_meanwhile_is_no_conflict(world, login):
@@ -111,7 +112,9 @@ def test_a_form_without_a_version_is_not_checked(world, login):
 def test_a_stale_measure_edit_is_refused_and_sent_again_saves_it(app, world, login):
     measure = world.m1
     client = login(world.admin)
-    seen = version_in(client.get(f"/admin/measures/{measure.id}").get_data(as_text=True), f"/admin/measures/{measure.id}")
+    seen = version_in(
+        client.get(f"/admin/measures/{measure.id}").get_data(as_text=True), f"/admin/measures/{measure.id}"
+    )
     with app.app_context():
         m = db.session.get(Measure, measure.id)
         structure.edit_measure(m, db.session.get(User, world.manager.id), NOW, title="ชื่อที่ปลัดแก้")

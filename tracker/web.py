@@ -18,7 +18,6 @@ from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
 
-
 SESSION_ENDED = (
     "หมดเวลาการเข้าสู่ระบบ สิ่งที่คุณพิมพ์ไว้ยังไม่ได้บันทึกแต่เก็บไว้แล้ว "
     "เข้าสู่ระบบแล้วจะกลับไปที่แบบฟอร์มพร้อมข้อความเดิม "

@@ -143,7 +143,7 @@ PARAMETERS: JSON = {
         "in": "header",
         "required": False,
         "description": (
-            "ETag ของขั้นตอนจาก GET /steps/{step_id} (the step's ETag from GET /steps/{step_id}, e.g. \"3\"): "
+            'ETag ของขั้นตอนจาก GET /steps/{step_id} (the step\'s ETag from GET /steps/{step_id}, e.g. "3"): '
             "if the step has changed since, the answer is 412 and nothing is saved"
         ),
         "schema": TEXT,

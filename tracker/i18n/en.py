@@ -15,6 +15,7 @@ EN: dict[str, str] = {
     "ไฟล์ “%(name)s” มีขนาด %(size)s MB เกินกำหนด %(limit)s MB โปรดเลือกไฟล์ที่เล็กกว่านี้": "The file “%(name)s” is %(size)s MB, over the %(limit)s MB limit: choose a smaller file.",
     "ใส่ข้อความที่คุณพิมพ์ไว้กลับคืนแล้ว ยังไม่ได้บันทึก": "What you typed is back in the form; it is not saved yet.",
     "ล้างข้อความนี้": "Discard it",
+    "บันทึกตามที่ฉันพิมพ์": "Save what I typed",
     "กลับไปที่แบบฟอร์ม ข้อมูลอื่นที่กรอกไว้ยังอยู่": "Back to the form (the other fields you filled in are kept)",
     "กลับไปที่แบบฟอร์ม": "Back to the form",
     # -- Layout, dashboard, measure, my steps

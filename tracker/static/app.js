@@ -271,5 +271,8 @@
     });
     guardUploads();
     keepTyping();
+    // A refused save (someone saved first): what changed is the first thing to read.
+    var conflict = document.getElementById("conflict");
+    if (conflict) conflict.focus();
   });
 })();
