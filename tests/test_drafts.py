@@ -176,3 +176,22 @@ def test_the_page_of_a_form(app):
         assert drafts.page_of("/admin/plans/5") == "/admin/plans/5"
         assert drafts.page_of("/evidence/4/delete") == "/evidence/4"
         assert drafts.page_of("/nowhere/at/all") == "/"
+
+
+def test_a_follow_up_result_sent_after_the_session_ended_comes_back(world, client, login):
+    measure = world.m1
+    login(world.owner_palad)
+    token = client.csrf_token()
+    client.post("/logout")
+    url = f"/measures/{measure.id}/result"
+    response = client.post(url, data={"value": "1,250", "unit": "ครั้ง", "note": "สรุปผลไตรมาส 3", "csrf_token": token})
+    assert response.location == f"/login?next={url}"
+    client.post(f"/login?next={url}", data={"email": world.owner_palad.email, "password": PASSWORD})
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert 'value="1,250"' in page and 'value="ครั้ง"' in page and textarea(page, "note") == "สรุปผลไตรมาส 3"
+
+
+def test_a_reload_keeps_the_query_of_a_page_that_posts_to_itself(app, world, client):
+    response = client.post("/login?next=/my-steps", data={"email": world.admin.email, "password": "wrong"})
+    assert response.status_code == 401
+    assert 'data-reload-url="/login?next=/my-steps"' in html.unescape(response.get_data(as_text=True))

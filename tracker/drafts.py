@@ -106,6 +106,14 @@ def page_of(path: str) -> str:
     return "/"
 
 
+def reload_url() -> str:
+    """Where a reload of the page answering this POST should go: the page, by GET
+    (its query kept when the form posts to the page's own address, e.g. /login?next=…)."""
+    page = page_of(request.path)
+    query = request.query_string.decode("latin-1")
+    return f"{page}?{query}" if page == request.path and query else page
+
+
 def same_origin() -> bool:
     """The request came from one of our own pages (a browser sends Origin or Referer with a form)."""
     for header in ("Origin", "Referer"):

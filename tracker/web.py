@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
@@ -85,11 +85,13 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def draft_context() -> dict:
+        if not has_request_context():  # emails and documents rendered by jobs
+            return {"restored_drafts": [], "reload_url": None}
         return {
             "restored_drafts": g.get("restored_drafts", []),
             # The address a reload of this page should ask for: a page answering a POST is
             # shown again by GET (app.js), so a reload never sends the form a second time.
-            "reload_url": drafts.page_of(request.path) if request.method == "POST" else None,
+            "reload_url": drafts.reload_url() if request.method == "POST" else None,
         }
 
     @login_manager.user_loader

@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, clock, i18n, thaidate, versions
+from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -295,6 +295,9 @@ def _render_result(
     conflict: versions.Stale | None = None,
 ):
     result = results.get_result(measure)
+    if form is None and (typed := drafts.restored(url_for("reports.save_result", measure_id=measure.id))):
+        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
+        form = ResultForm(formdata=typed)
     if form is None:
         form = ResultForm(
             formdata=None,
