@@ -194,8 +194,9 @@
       if (server) {
         fill(form, server.fields, true);
         save(store, form, false);
-      } else if (postAnswer) {
-        // The server showed the form again with what was sent: that is the copy to keep.
+      } else if (postAnswer && hasText(read(form))) {
+        // The server showed the form again with what was sent (and, after a conflict,
+        // the version now stored): that is the copy to keep.
         save(store, form, false);
       } else {
         var kept = load(store, key);
