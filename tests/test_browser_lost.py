@@ -98,6 +98,8 @@ def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(ui_page, 
 
     tab_b = tab_a.context.new_page()
     tab_b.goto("/")
+    if phone:
+        tab_b.locator(".menu-toggle").click()  # the menu folds on a phone
     tab_b.locator("form[action='/logout'] button").click()
     tab_b.wait_for_url(re.compile(r".*/login"))
 
