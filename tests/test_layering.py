@@ -38,6 +38,7 @@ CORE = {
     "forms",
     "versions",
     "drafts",
+    "shapes",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}
