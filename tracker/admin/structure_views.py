@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 from flask_login import current_user
 
+from .. import versions
 from ..clock import utcnow
 from ..errors import ServiceError
 from ..forms import ConfirmForm
@@ -23,6 +24,7 @@ from .forms import (
 )
 from .views import (
     _changed_message,
+    _conflict,
     _department_choices,
     _measure,
     _plan,
@@ -96,6 +98,7 @@ def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> Me
                 "period_end": measure.period_end,
                 "follow_up": measure.follow_up,
                 "move_steps": True,
+                "version": measure.version,
             },
         )
     else:
@@ -155,7 +158,10 @@ def measure(measure_id: int):
             period_end=end,
             follow_up=form.follow_up.data,
             move_steps=form.move_steps.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/measure.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
@@ -191,6 +197,7 @@ def _stored_step(step: Step) -> StepForm:
             "assignee": step.assignee_id,
             "start_date": step.start_date,
             "due_date": step.due_date,
+            "version": step.version,
         },
     )
 
@@ -247,7 +254,10 @@ def step(step_id: int):
             assignee=form.assignee.record,
             start_date=form.start_date.valid_date,
             due_date=form.due_date.valid_date,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/step.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)

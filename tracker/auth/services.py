@@ -8,7 +8,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from .. import access
+from .. import access, versions
 from ..db import db
 from ..errors import ServiceError, clean_text
 from ..journal import Change, apply_changes, changed, record
@@ -140,12 +140,15 @@ def edit_user(
     role: Role | str | None = None,
     department: Department | None | Literal[False] = False,
     active: bool | None = None,
+    version: int | None = None,
 ) -> list[str]:
-    """Edit a user; `department=None` clears it, `False` leaves it.
+    """Edit a user; `department=None` clears it, `False` leaves it; an edit made
+    from an older `version` is refused (versions.Stale).
 
     An organization never loses its last active admin: nobody could manage it
     from the web any more."""
     access.require_manageable_user(user)
+    versions.check(user, version)
     changes: list[Change] = []
     if display_name is not None:
         new_name = clean_text(display_name, "ชื่อที่แสดง", "display name", limit=200)
