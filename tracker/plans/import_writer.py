@@ -180,16 +180,17 @@ class _PlanWriter:
         for step in steps:
             record_step(step, "create", self.actor, new=step.title, note=NOTE, at=self.now)
 
-    def journal_deleted_step(self, step: Step) -> None:
-        # Not linked to the step row, which is about to go; entity_id keeps the trace.
+    def journal_deleted(self, entity: str, item: Weakness | Measure | Step) -> None:
+        """The deletion of a weakness, measure or step, journaled with its title. Not linked
+        to the row, which is about to go; entity_id keeps the trace."""
         assert self.org is not None
         record(
             organization_id=self.org.id,
-            entity="step",
-            entity_id=step.id,
+            entity=entity,
+            entity_id=item.id,
             action="delete",
             actor=self.actor,
-            old=step.title,
+            old=item.title,
             note=NOTE,
             at=self.now,
         )

@@ -136,7 +136,7 @@ class _Importer(_PlanWriter):
             "follow-up result or evidence; keep it in the file)",
         )
 
-    # -- writing -------------------------------------------------------------
+    # -- the import ------------------------------------------------------------
 
     def run(self) -> ImportResult:
         org, plan = self.check()
@@ -159,8 +159,6 @@ class _Importer(_PlanWriter):
             )
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
-
-    # -- a new plan ------------------------------------------------------------
 
     # -- an existing plan ------------------------------------------------------
 
@@ -188,17 +186,8 @@ class _Importer(_PlanWriter):
         for weakness in old_weaknesses[len(spec.weaknesses) :]:
             self.changes.append(f"ลบประเด็นที่ {weakness.order} {_quote(weakness.title)}")
             for step in [s for m in weakness.measures for s in m.steps]:
-                self.journal_deleted_step(step)
-            record(
-                organization_id=plan.organization_id,
-                entity="weakness",
-                entity_id=weakness.id,
-                action="delete",
-                actor=self.actor,
-                old=weakness.title,
-                note=NOTE,
-                at=self.now,
-            )
+                self.journal_deleted("step", step)
+            self.journal_deleted("weakness", weakness)
             plan.weaknesses.remove(weakness)
         db.session.flush()
 
@@ -224,17 +213,8 @@ class _Importer(_PlanWriter):
             number = _measure_no(wi, measure.order, len(old_measures))
             self.changes.append(f"ลบมาตรการ {number} {_quote(measure.title)}")
             for step in measure.steps:
-                self.journal_deleted_step(step)
-            record(
-                organization_id=self.org.id,
-                entity="measure",
-                entity_id=measure.id,
-                action="delete",
-                actor=self.actor,
-                old=measure.title,
-                note=NOTE,
-                at=self.now,
-            )
+                self.journal_deleted("step", step)
+            self.journal_deleted("measure", measure)
             weakness.measures.remove(measure)
 
     def update_measure(self, measure: Measure, number: str, m_spec: MeasureSpec) -> None:
@@ -282,7 +262,7 @@ class _Importer(_PlanWriter):
                 self.journal_new_steps([step])
         for step in old_steps[len(m_spec.steps) :]:
             self.changes.append(f"ลบขั้นตอน {number}.{step.order} {_quote(step.title)}")
-            self.journal_deleted_step(step)
+            self.journal_deleted("step", step)
             measure.steps.remove(step)
 
     def update_step(self, step: Step, number: str, s_spec: StepSpec, measure_owner: str) -> None:

@@ -50,6 +50,8 @@ def _collapse(text: str) -> str:
 
 
 class _Validator(_Checks):
+    # -- the plan ------------------------------------------------------------
+
     def plan(self, raw: Any, problems: list[Problem] | None = None) -> PlanSpec:
         self.problems.extend(problems or [])
         self.control_characters(raw, ())
