@@ -111,6 +111,9 @@ class ScoreFile:
         return sorted({r.fiscal_year for r in self.rows})
 
 
+# -- reading ----------------------------------------------------------------------------
+
+
 def read_score_file(path: str | Path) -> ScoreFile:
     path = Path(path)
     try:

@@ -285,6 +285,9 @@ def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
     return tools, numbers
 
 
+# -- writing -----------------------------------------------------------------------------
+
+
 def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
     """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
     out: dict[str, Any] = {"fiscal_year": spec.fiscal_year, "name": spec.name}

@@ -80,6 +80,9 @@ def _max_upload() -> int:
     return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
+# -- template helpers --------------------------------------------------------------
+
+
 def _thai_digits() -> bool:
     return i18n.thai_digits()
 
@@ -130,6 +133,9 @@ def _import_url() -> str | None:
     if "admin.import_plan" in current_app.view_functions:
         return url_for("admin.import_plan")
     return None
+
+
+# -- dashboard -------------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -197,6 +203,9 @@ def measure(measure_id: int):
         evidence_counts=queries.evidence_counts(step_ids),
         today=clock.today(),
     )
+
+
+# -- a step ------------------------------------------------------------------------------
 
 
 def _get_step(step_id: int) -> Step:
@@ -301,6 +310,9 @@ def comment(step_id: int):
             flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, comment_form=form)
+
+
+# -- my steps -----------------------------------------------------------------------------
 
 
 @bp.route("/my-steps")

@@ -70,6 +70,9 @@ SORTS: dict[str, str] = {
 }
 
 
+# -- the request ---------------------------------------------------------------------
+
+
 def _clean(text: str | None) -> str:
     """Typed text as a search term: spaces collapsed, control characters (a NUL
     byte PostgreSQL refuses) dropped, at most MAX_TEXT characters."""
@@ -152,6 +155,9 @@ class OverviewQuery:
             return key if self.descending else f"-{key}"
         # Figures are most useful largest (or latest) first; names A to Z.
         return key if key in ("name", "province", "state") else f"-{key}"
+
+
+# -- the rows ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

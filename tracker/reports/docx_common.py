@@ -363,6 +363,9 @@ def document_bytes(doc: DocumentObject) -> bytes:
     return buffer.getvalue()
 
 
+# -- the บันทึกข้อความ form (ระเบียบงานสารบรรณ) -------------------------------------------
+
+
 MEMO_HEADING_PT = 29
 
 

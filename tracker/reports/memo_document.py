@@ -66,6 +66,9 @@ def diff_cell(difference: Difference) -> str:
     return difference.text(thai_digits=True, equal="-")
 
 
+# -- the document's data ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Segment:
     """A piece of a paragraph; bold pieces are the words the seed stresses."""
@@ -237,6 +240,9 @@ class MemoDocument:
     @property
     def title(self) -> str:
         return f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {th(self.assessment_year)} ของ{self.organization}"
+
+
+# -- output -----------------------------------------------------------------------------
 
 
 MEASURE_HEADERS = (
