@@ -19,7 +19,7 @@ from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..orgs.models import Department
+from ..orgs.models import Department, Organization
 from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .progress import Progress
 
@@ -63,6 +63,20 @@ def current_plan(organization_id: int) -> Plan | None:
         )
         .limit(1)
     )
+
+
+def plan_by_slug(org_slug: str, fiscal_year: int) -> tuple[Organization, Plan]:
+    """The organization with slug `org_slug` and its plan of `fiscal_year`, as the command
+    line names a plan; a ServiceError says which of the two is not there."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
+    if org is None:
+        raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
+    plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year))
+    if plan is None:
+        raise ServiceError(
+            f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
+        )
+    return org, plan
 
 
 def load_plan(plan_id: int) -> Plan | None:
