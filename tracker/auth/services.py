@@ -100,19 +100,24 @@ def add_user(
     """Create a user (auth.services.create_user checks email, role and password) and journal it."""
     role = _role(role)
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
+    journal_new_user(user, actor, now, f" · {department.name}" if department else "")
+    return user
+
+
+def journal_new_user(user: User, actor: User | None, now: datetime, note_tail: str) -> None:
+    """Journal a created account: its email, and name · role followed by `note_tail`."""
     record(
-        organization_id=organization.id,
+        organization_id=user.organization_id,
         entity="user",
         entity_id=user.id,
         action="create",
         actor=actor,
         field="email",
         new=user.email,
-        note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""),
+        note=f"{user.display_name} · {user.role.value}{note_tail}",
         at=now,
     )
     db.session.flush()
-    return user
 
 
 def _other_active_admins(user: User) -> int:
