@@ -25,9 +25,9 @@ from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
+from ..plans.listing import Page
 from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from ..plans.queries import Page
 
 PER_PAGE = 50
 
