@@ -148,15 +148,7 @@ class _Importer(_PlanWriter):
             return ImportResult(plan=plan, created=True, changes=self.changes)
         self.update_plan(plan)
         if self.changes:
-            record(
-                organization_id=org.id,
-                entity="plan",
-                entity_id=plan.id,
-                action=NOTE,
-                actor=self.actor,
-                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)",
-                at=self.now,
-            )
+            self.journal_import(plan, f"{len(self.changes)} รายการ")
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
 
