@@ -31,6 +31,7 @@ __all__ = [
     "remove_emblem",
     "emblem_bytes",
     "emblem_data_uri",
+    "data_uri",
     "set_thai_digits",
 ]
 
@@ -112,8 +113,12 @@ def emblem_bytes(org: Organization | None) -> tuple[bytes, str] | None:
 
 
 def emblem_data_uri(org: Organization | None) -> str | None:
-    found = emblem_bytes(org)
-    if found is None:
+    return data_uri(emblem_bytes(org))
+
+
+def data_uri(emblem: tuple[bytes, str] | None) -> str | None:
+    """(image, content type) as a data: URI for a self-contained page, None for None."""
+    if emblem is None:
         return None
-    data, content_type = found
+    data, content_type = emblem
     return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
