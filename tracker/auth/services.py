@@ -183,6 +183,13 @@ def edit_user(
 def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
     """Set a new password; the journal says that it changed, never what to."""
     access.require_manageable_user(user)
+    set_password(user, actor, now, password)
+
+
+def set_password(user: User, actor: User | None, now: datetime, password: str, note: str = "") -> None:
+    """The password policy, the new password, and a journal entry that says it changed (never
+    what to). Whether `actor` may do this is the caller's business: an admin may reset only
+    the accounts `access.require_manageable_user` allows, the operator's command anyone."""
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)
@@ -193,6 +200,7 @@ def reset_password(user: User, actor: User | None, now: datetime, password: str)
         action="password_reset",
         actor=actor,
         field="password",
+        note=note,
         at=now,
     )
     db.session.flush()
