@@ -129,6 +129,13 @@ def render_cover_html(cover: CoverMemo) -> str:
     return html if cover.thai_digits else arabic_document(html)
 
 
+def render_cover_pdf(cover: CoverMemo) -> bytes:
+    """The covering memo as PDF/A, with the continuation marker at the foot of each page that continues."""
+    from .continuation import html_to_pdf_with_markers
+
+    return html_to_pdf_with_markers(render_cover_html(cover))
+
+
 def cover_docx(cover: CoverMemo) -> bytes:
     from docx.shared import Cm
 

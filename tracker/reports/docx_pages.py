@@ -51,8 +51,11 @@ def _field(paragraph: Paragraph, instruction: str, *, size_pt: float | None) -> 
 
 
 def _number_format(section, thai_digits: bool) -> None:
-    """The section's page numbers in Thai digits (w:pgNumType w:fmt="thaiNumbers": ๒, ๓
-    in Word and LibreOffice alike; the PAGE field's ThaiArabic switch gives ข, ค in LibreOffice)."""
+    """The section's page numbers in Thai digits: w:pgNumType w:fmt="thaiNumbers", which
+    Word shows as ๒, ๓. LibreOffice (checked with 7.4: its writerfilter's ConvertNumberingType
+    leaves thaiNumbers among the formats it does not map) shows these as 2, 3; no OOXML
+    page-number format or PAGE switch gives it Thai digits (ThaiArabic, ThaiLetter and
+    ThaiCardText all become its Thai letters ข, ค), so Arabic digits are the right fallback."""
     sect_pr = section._sectPr
     for old in sect_pr.findall(qn("w:pgNumType")):
         sect_pr.remove(old)

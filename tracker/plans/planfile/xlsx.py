@@ -5,13 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ...uploads import read_xlsx
-from .spec import (
-    PathT,
-    PlanFileError,
-    PlanSpec,
-    Problem,
-)
-from .validate import _Validator
+from .shape import PlanSpec, validate_plan
+from .spec import PathT, PlanFileError, Problem
 from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
@@ -82,7 +77,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
         problems.append(Problem(filename, f"ไม่พบแผ่นงาน “{STEPS_SHEET}” (sheet '{STEPS_SHEET}' is missing)"))
     else:
         _read_steps_sheet(steps_ws, raw, places, problems, letter_of)
-    return _Validator(places.locate, filename).plan(raw, problems)
+    return validate_plan(raw, places.locate, filename, problems)
 
 
 def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]) -> None:
