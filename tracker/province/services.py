@@ -25,9 +25,9 @@ from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
+from ..plans.listing import Page
 from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from ..plans.queries import Page
 
 PER_PAGE = 50
 
@@ -68,6 +68,9 @@ SORTS: dict[str, str] = {
     "overdue": "เลยกำหนด",
     "activity": "ความเคลื่อนไหวล่าสุด",
 }
+
+
+# -- the request ---------------------------------------------------------------------
 
 
 def _clean(text: str | None) -> str:
@@ -152,6 +155,9 @@ class OverviewQuery:
             return key if self.descending else f"-{key}"
         # Figures are most useful largest (or latest) first; names A to Z.
         return key if key in ("name", "province", "state") else f"-{key}"
+
+
+# -- the rows ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
