@@ -19,11 +19,14 @@ from .plans.models import (  # noqa: F401
     Measure,
     MeasureResult,
     Plan,
+    PlanCounter,
+    PlanDueCount,
     PlanStatus,
     Step,
     StepStatus,
     Weakness,
 )
+from .plans import counters  # noqa: F401  (its session hooks keep PlanCounter in step)
 from .public.models import PublishedReport  # noqa: F401
 from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401
