@@ -45,6 +45,8 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("plan_id", "due_date", name=op.f("pk_plan_due_counts")),
     )
+    # The overview leaves out the oversight offices: found by role through an index.
+    op.create_index("ix_users_role_organization", "users", ["role", "organization_id"])
     # The counters of the plans already there: the same recount as tracker.plans.counters.
     op.execute(
         "INSERT INTO plan_counters (plan_id, total, done, started, last_activity) "
@@ -68,5 +70,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_users_role_organization", table_name="users")
     op.drop_table("plan_due_counts")
     op.drop_table("plan_counters")

@@ -30,7 +30,6 @@ from .models import (
     PROGRESS_ACTIONS,
     JournalEntry,
     Measure,
-    Plan,
     PlanCounter,
     PlanDueCount,
     Step,
@@ -125,11 +124,7 @@ def store(conn: sa.Connection, plan_ids: list[int] | None) -> None:
 
 def rebuild(conn: sa.Connection) -> None:
     """Every plan's counters from scratch (after bulk writes that bypass the ORM)."""
-    plan_ids = list(conn.scalars(sa.select(Plan.id)))
-    conn.execute(PlanCounter.__table__.delete())
-    conn.execute(PlanDueCount.__table__.delete())
-    for chunk in _chunks(plan_ids):
-        store(conn, chunk)
+    store(conn, None)
 
 
 def stored(conn: sa.Connection) -> tuple[dict[int, CounterRow], dict[tuple[int, date], int]]:
