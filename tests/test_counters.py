@@ -171,3 +171,14 @@ def test_a_step_change_recounts_only_its_plan(world, app):
     assert statements_for_one_change() == one
     assert_counters_agree()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 8
+
+
+def test_the_counters_command_checks_and_rebuilds(world, runner):
+    result = runner.invoke(args=["counters"])
+    assert result.exit_code == 0 and "equal a recount" in result.output
+    db.session.execute(sa.update(Step).values(status=StepStatus.done))
+    db.session.commit()
+    result = runner.invoke(args=["counters"])
+    assert result.exit_code == 1 and f"plan {world.plan.id}" in result.output
+    assert runner.invoke(args=["counters", "--rebuild"]).exit_code == 0
+    assert runner.invoke(args=["counters"]).exit_code == 0

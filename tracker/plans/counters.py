@@ -55,7 +55,9 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ordered[start : start + BATCH]
 
 
-def recount(conn: sa.Connection, plan_ids: list[int] | None) -> tuple[dict[int, CounterRow], dict[tuple[int, date], int]]:
+def recount(
+    conn: sa.Connection, plan_ids: list[int] | None
+) -> tuple[dict[int, CounterRow], dict[tuple[int, date], int]]:
     """The counters as the steps and the journal say they are (None: every plan)."""
     step_plan = (
         sa.select(Weakness.plan_id, Step.id, Step.status, Step.due_date)
@@ -117,9 +119,7 @@ def store(conn: sa.Connection, plan_ids: list[int] | None) -> None:
             ],
         )
     if due:
-        conn.execute(
-            due_table.insert(), [{"plan_id": p, "due_date": d, "open_steps": n} for (p, d), n in due.items()]
-        )
+        conn.execute(due_table.insert(), [{"plan_id": p, "due_date": d, "open_steps": n} for (p, d), n in due.items()])
 
 
 def rebuild(conn: sa.Connection) -> None:
@@ -143,7 +143,9 @@ def mismatches(conn: sa.Connection) -> list[str]:
     problems = []
     for plan_id in sorted(set(have_counters) | set(want_counters)):
         if have_counters.get(plan_id) != want_counters.get(plan_id):
-            problems.append(f"plan {plan_id}: stored {have_counters.get(plan_id)}, counted {want_counters.get(plan_id)}")
+            problems.append(
+                f"plan {plan_id}: stored {have_counters.get(plan_id)}, counted {want_counters.get(plan_id)}"
+            )
     for key in sorted(set(have_due) | set(want_due)):
         if have_due.get(key) != want_due.get(key):
             problems.append(f"plan {key[0]} due {key[1]}: stored {have_due.get(key)}, counted {want_due.get(key)}")

@@ -316,7 +316,9 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
         conditions.append(state < int(State.started))
     elif query.show == "overdue":
         conditions.append(
-            sa.exists().where(PlanDueCount.plan_id == Plan.id, PlanDueCount.due_date < today, PlanDueCount.open_steps > 0)
+            sa.exists().where(
+                PlanDueCount.plan_id == Plan.id, PlanDueCount.due_date < today, PlanDueCount.open_steps > 0
+            )
         )
     stmt = (
         sa.select(
