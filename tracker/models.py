@@ -12,6 +12,7 @@ from .notify.models import (  # noqa: F401
     SchedulerBeat,
 )
 from .orgs.models import Department, Organization  # noqa: F401
+from .plans import counters  # noqa: F401  (its session hooks keep PlanCounter in step)
 from .plans.models import (  # noqa: F401
     Evidence,
     EvidenceKind,
@@ -26,7 +27,6 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
-from .plans import counters  # noqa: F401  (its session hooks keep PlanCounter in step)
 from .public.models import PublishedReport  # noqa: F401
 from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401
