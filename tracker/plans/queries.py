@@ -8,9 +8,10 @@ one query per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -20,7 +21,7 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Department
-from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness, is_overdue_on
 from .progress import Progress
 
 #: "Due soon" on the dashboard: open steps due within this many days from today.
@@ -155,6 +156,19 @@ def due_counts(plan_id: int, day: date) -> DueCounts:
         .where(Weakness.plan_id == plan_id)
     ).one()
     return DueCounts(int(overdue), int(soon))
+
+
+def due_counts_of(rows: Iterable[Any], day: date) -> DueCounts:
+    """`due_counts` from rows with `status` and `due_date` already read (the chart's `step_rows`)."""
+    soon_end = day + timedelta(days=DUE_SOON_DAYS)
+    overdue = soon = 0
+    for r in rows:
+        status = StepStatus(r.status)
+        if is_overdue_on(status, r.due_date, day):
+            overdue += 1
+        elif status.is_open and day <= r.due_date <= soon_end:
+            soon += 1
+    return DueCounts(overdue, soon)
 
 
 # -- the dashboard's step list -------------------------------------------------------
@@ -327,16 +341,18 @@ class Page:
 
 
 def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
-    """One page of a plan's steps in plan order (weakness, measure, step), filtered."""
+    """One page of a plan's steps in plan order (weakness, measure, step), filtered.
+
+    The plan's weaknesses and measures are expected loaded (`load_plan`): a step's number
+    reads its weakness's measures from them instead of loading them again."""
     base = (
         sa.select(Step)
         .join(Step.measure)
         .join(Measure.weakness)
         .where(Weakness.plan_id == plan_id, *filters.conditions(day))
     )
-    return paginate(
-        base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, _step_options()
-    )
+    options = [joinedload(Step.measure), joinedload(Step.owner_department), joinedload(Step.assignee)]
+    return paginate(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, options)
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:
