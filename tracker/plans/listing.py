@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import thaidate
 from ..auth.models import User
@@ -204,16 +204,18 @@ class Page:
 
 
 def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
-    """One page of a plan's steps in plan order (weakness, measure, step), filtered."""
+    """One page of a plan's steps in plan order (weakness, measure, step), filtered.
+
+    The plan's weaknesses and measures are expected loaded (`load_plan`): a step's number
+    reads its weakness's measures from them instead of loading them again."""
     base = (
         sa.select(Step)
         .join(Step.measure)
         .join(Measure.weakness)
         .where(Weakness.plan_id == plan_id, *filters.conditions(day))
     )
-    return paginate(
-        base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, _step_options()
-    )
+    options = [joinedload(Step.measure), joinedload(Step.owner_department), joinedload(Step.assignee)]
+    return paginate(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, options)
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:

@@ -7,9 +7,10 @@ one query per row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Department, Organization
-from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness, is_overdue_on
 from .progress import Progress
 
 #: "Due soon" on the dashboard: open steps due within this many days from today.
@@ -159,6 +160,19 @@ def due_counts(plan_id: int, day: date) -> DueCounts:
         .where(Weakness.plan_id == plan_id)
     ).one()
     return DueCounts(int(overdue), int(soon))
+
+
+def due_counts_of(rows: Iterable[Any], day: date) -> DueCounts:
+    """`due_counts` from rows with `status` and `due_date` already read (the chart's `step_rows`)."""
+    soon_end = day + timedelta(days=DUE_SOON_DAYS)
+    overdue = soon = 0
+    for r in rows:
+        status = StepStatus(r.status)
+        if is_overdue_on(status, r.due_date, day):
+            overdue += 1
+        elif status.is_open and day <= r.due_date <= soon_end:
+            soon += 1
+    return DueCounts(overdue, soon)
 
 
 # -- a measure ------------------------------------------------------------------------

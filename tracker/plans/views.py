@@ -165,6 +165,8 @@ def _dashboard(plan_id: int):
     filters = listing.StepFilters.from_args(request.args, departments)
     day = clock.today()
     progress = queries.measure_progress(plan.id)
+    # One read of the plan's steps for the chart and the overdue/due-soon counts.
+    chart_rows = chart.step_rows(plan.id)
     return render_template(
         "plans/dashboard.html",
         plan=plan,
@@ -172,15 +174,15 @@ def _dashboard(plan_id: int):
         progress=progress,
         empty_progress=Progress(),
         overall=queries.total_progress(progress),
-        counts=queries.due_counts(plan.id, day),
+        counts=queries.due_counts_of(chart_rows, day),
         departments=departments,
         filters=filters,
         status_filters=listing.STATUS_FILTERS,
         due_filters=listing.DUE_FILTERS,
         due_soon_days=queries.DUE_SOON_DAYS,
         steps=listing.plan_steps(plan.id, filters, day),
-        chart=chart.progress_chart(
-            plan.id, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
+        chart=chart.chart_of(
+            chart_rows, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
         ),
         today=day,
     )

@@ -215,7 +215,15 @@ def build_report(
     if step_ids or measure_ids:
         for ev in db.session.scalars(
             sa.select(Evidence)
-            .where(sa.or_(Evidence.step_id.in_(step_ids), Evidence.measure_id.in_(measure_ids)))
+            # A UNION of two index lookups: an OR of the two made the database read all evidence.
+            .where(
+                Evidence.id.in_(
+                    sa.union(
+                        sa.select(Evidence.id).where(Evidence.step_id.in_(step_ids)),
+                        sa.select(Evidence.id).where(Evidence.measure_id.in_(measure_ids)),
+                    )
+                )
+            )
             .order_by(Evidence.created_at, Evidence.id)
         ):
             key = ("step", ev.step_id) if ev.step_id is not None else ("measure", ev.measure_id)
