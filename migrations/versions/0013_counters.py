@@ -1,7 +1,7 @@
 """plan counters: per-plan step figures and open steps per due date, for the overview
 
 Revision ID: 0013_counters
-Revises: 0011_official_documents
+Revises: 0012_versions
 Create Date: 2026-12-02
 
 """
