@@ -2,6 +2,7 @@
 
 from .api.models import ApiToken  # noqa: F401
 from .auth.models import Role, User  # noqa: F401
+from .drafts import FormDraft  # noqa: F401
 from .follow.models import Notification, StepWatch  # noqa: F401
 from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
 from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401
@@ -13,6 +14,7 @@ from .notify.models import (  # noqa: F401
     SchedulerBeat,
 )
 from .orgs.models import Department, Organization  # noqa: F401
+from .plans import counters  # noqa: F401  (its session hooks keep PlanCounter in step)
 from .plans.models import (  # noqa: F401
     Evidence,
     EvidenceKind,
@@ -20,6 +22,8 @@ from .plans.models import (  # noqa: F401
     Measure,
     MeasureResult,
     Plan,
+    PlanCounter,
+    PlanDueCount,
     PlanStatus,
     Step,
     StepStatus,

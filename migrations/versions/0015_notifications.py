@@ -1,7 +1,7 @@
 """in-app notifications: step watchers, notifications, the email choice per event
 
 Revision ID: 0015_notifications
-Revises: 0011_official_documents
+Revises: 0013_counters
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_notifications"
-down_revision = "0011_official_documents"
+down_revision = "0013_counters"
 branch_labels = None
 depends_on = None
 

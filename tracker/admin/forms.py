@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, ValidationError
 
 from ..auth.models import ORG_ROLES
-from ..forms import BEDateField, Form, RecordField, required
+from ..forms import BEDateField, Form, RecordField, VersionField, required
 from ..i18n import _, _l, localize
 from ..orgs.documents import EMBLEM_MAX_BYTES
 from ..plans.models import PlanStatus
@@ -61,6 +61,7 @@ class PlanNewForm(Form):
 class PlanForm(Form):
     title = StringField(_l("ชื่อแผน · title"), render_kw={"required": True})
     status = SelectField(_l("สถานะ · status"))
+    version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +89,7 @@ class MeasureForm(Form):
     period_start = BEDateField(_l("หรือวันเริ่ม · or start date"))
     period_end = BEDateField(_l("วันสิ้นสุด · end date"))
     follow_up = TextAreaField(_l("การติดตามผล · follow-up"))
+    version = VersionField()
 
     def validate_period(self, field: StringField) -> None:
         text = (field.data or "").strip()
@@ -131,6 +133,7 @@ class StepForm(Form):
         required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
         description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"),
     )
+    version = VersionField()
 
     def __init__(self, *args: Any, new: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,6 +189,7 @@ class UserNewForm(_UserFields):
 
 class UserEditForm(_UserFields):
     active = BooleanField(_l("ใช้งานอยู่ (active)"))
+    version = VersionField()
 
 
 class PasswordResetForm(Form):

@@ -68,6 +68,8 @@ DEFAULT_EMAIL_EVENTS = ",".join(EMAIL_EVENTS)
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    #: The oversight offices (organizations with a provincial or national user) by index.
+    __table_args__ = (sa.Index("ix_users_role_organization", "role", "organization_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
@@ -93,6 +95,9 @@ class User(UserMixin, Model):
         sa.String(64), default=DEFAULT_EMAIL_EVENTS, server_default=DEFAULT_EMAIL_EVENTS
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     organization: Mapped[Organization] = relationship()
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])

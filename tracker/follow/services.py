@@ -197,14 +197,14 @@ def _queue_emails(
     enqueue_planned(planned, now)
 
 
-def on_status_changed(step: Step, *, actor: User | None, entry: JournalEntry, now: datetime, **_: object) -> None:
+def on_status_changed(step: Step, *, actor: User | None, new: StepStatus, now: datetime, **_: object) -> None:
     """Receiver of plans.signals.step_status_changed: tell the watchers.
 
     Only a person's change is news: one without an actor comes from the system
     or a command-line batch (imports, tests' set-up, the demo) and would flood people."""
     if actor is None:
         return
-    tell_watchers(step, EventKind.status, actor, entry.new_value or "", now)
+    tell_watchers(step, EventKind.status, actor, new.value, now)
 
 
 def on_report_awaits_signer(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import access, clock
+from .. import access, clock, drafts
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
@@ -45,7 +45,8 @@ def step_follow(step: Step, remark_form: RemarkForm | None = None) -> dict:
         "remarks": services.remarks(step),
         "can_follow": can,
         "watching": watching,
-        "remark_form": remark_form or RemarkForm(formdata=None),
+        # A remark typed when the session had expired comes back here (tracker/drafts.py).
+        "remark_form": remark_form or RemarkForm(formdata=drafts.restored(url_for("follow.remark", step_id=step.id))),
         "watch_form": WatchForm(formdata=None, watch="0" if watching else "1"),
     }
 

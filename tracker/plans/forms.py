@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..forms import BEDateField, Form, required
+from ..forms import BEDateField, Form, VersionField, required
 from ..i18n import _, _l
 from .models import StepStatus
 
@@ -28,6 +28,7 @@ class StatusForm(Form):
         description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"),
     )
     cancel_reason = StringField(_l("เหตุผลที่ยกเลิก (reason, when cancelling)"), render_kw={"maxlength": 1000})
+    version = VersionField()
 
     def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,9 @@ class Plan(Model):
         sa.Enum(PlanStatus, native_enum=False, length=16), default=PlanStatus.active
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     organization: Mapped[Organization] = relationship(back_populates="plans")
     weaknesses: Mapped[list[Weakness]] = relationship(
@@ -128,6 +131,9 @@ class Measure(Model):
     period_end: Mapped[date]
     #: การติดตามผล: how the result will be judged
     follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     weakness: Mapped[Weakness] = relationship(back_populates="measures")
     owner_department: Mapped[Department] = relationship()
@@ -173,6 +179,9 @@ class Step(Model):
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     measure: Mapped[Measure] = relationship(back_populates="steps")
     owner_department: Mapped[Department] = relationship()
@@ -225,6 +234,9 @@ class MeasureResult(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     updated_by: Mapped[User | None] = relationship()
 
@@ -290,6 +302,8 @@ class JournalEntry(Model):
     field: Mapped[str | None] = mapped_column(sa.String(64))
     old_value: Mapped[str | None] = mapped_column(sa.Text)
     new_value: Mapped[str | None] = mapped_column(sa.Text)
+    #: The version of the record (step, measure, plan, user, result) this entry left it at
+    entity_version: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: None when the change came from the command line or the system
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -297,3 +311,35 @@ class JournalEntry(Model):
 
     step: Mapped[Step | None] = relationship(back_populates="journal")
     actor: Mapped[User | None] = relationship()
+
+
+class PlanCounter(Model):
+    """A plan's step figures, kept by `plans.counters` in the flush that changes a step,
+    so the overview across 7,850 organizations reads one row per plan instead of
+    aggregating the year's 200,000 steps and their journal on every request.
+
+    A plan without steps or recorded work has no row (read it as zeros)."""
+
+    __tablename__ = "plan_counters"
+
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    #: Steps not cancelled
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    #: Steps in progress or done
+    started: Mapped[int] = mapped_column(default=0)
+    #: When a progress action (PROGRESS_ACTIONS) was last journaled on one of its steps
+    last_activity: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlanDueCount(Model):
+    """Open steps of a plan per due date. "Overdue" depends on the day, so it is not
+    stored: a plan's overdue steps on a day are the sum of its rows due before it,
+    read through the primary key (plan_id, due_date)."""
+
+    __tablename__ = "plan_due_counts"
+
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    due_date: Mapped[date] = mapped_column(primary_key=True)
+    #: Steps not started or in progress with this due date (never 0: such rows are deleted)
+    open_steps: Mapped[int]

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import IO, Literal
 from urllib.parse import urlparse
 
-from .. import access
+from .. import access, versions
 from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import Change, apply_changes, record, record_step
+from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
@@ -83,10 +83,14 @@ def change_status(
     completed_on: date | None = None,
     cancel_reason: str = "",
     check_permission: bool = True,
+    version: int | None = None,
 ) -> None:
-    """Move a step to another status, journaling from → to with the note."""
+    """Move a step to another status, journaling from → to with the note.
+
+    `version`: the step's version the change was made from; an older one is refused (versions.Stale)."""
     if actor is not None and check_permission:
         require_step_editor(actor, step)
+    versions.check(step, version)
     try:
         new = StepStatus(new_status)
     except ValueError:
@@ -110,10 +114,18 @@ def change_status(
     else:
         step.completed_at = None
         step.completed_by_id = None
-    step.status = new
-    entry = record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
-    db.session.flush()
-    step_status_changed.send(step, actor=actor, entry=entry, now=now)
+    apply_changes(
+        step,
+        [("status", old, new)],
+        organization_id=step.measure.weakness.plan.organization_id,
+        entity="step",
+        action="status",
+        actor=actor,
+        at=now,
+        note=note,
+        step=step,
+    )
+    step_status_changed.send(step, actor=actor, old=old, new=new, now=now)
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:
@@ -290,20 +302,17 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
     public = bool(public)
     if ev.public is public:
         return False
-    old, ev.public = ev.public, public
-    record(
+    apply_changes(
+        ev,
+        [("public", ev.public, public)],
         organization_id=measure.weakness.plan.organization_id,
         entity="evidence",
-        entity_id=ev.id,
         action="evidence_public",
         actor=actor,
-        step=ev.step,
-        field="public",
-        old=VISIBILITY[bool(old)],
-        new=VISIBILITY[public],
         at=now,
+        step=ev.step,
+        journal_as=lambda _field, value: VISIBILITY[bool(value)],
     )
-    db.session.flush()
     return True
 
 
@@ -343,8 +352,12 @@ def edit_step(
     start_date: date | None = None,
     due_date: date | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> list[str]:
-    """Apply the given fields; journal each change; return the names of changed fields."""
+    """Apply the given fields; journal each change; return the names of changed fields.
+
+    `version`: the step's version the edit was made from; an older one is refused (versions.Stale)."""
+    versions.check(step, version)
     changes: list[Change] = []
     if title is not None:
         title = title.strip()

@@ -11,6 +11,6 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: Sent by `services.change_status` after the change is journaled, with
-#: step=, actor= (a User or None), entry= (the JournalEntry) and now=.
+#: Sent by `services.change_status` after the change is journaled: the step is
+#: the sender, with actor= (a User or None), old= and new= (StepStatus) and now=.
 step_status_changed = _signals.signal("step-status-changed")
