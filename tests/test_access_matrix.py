@@ -66,6 +66,7 @@ CLASSES: dict[str, str] = {
     "follow.remark": READ_POST,
     "follow.watch": READ_POST,
     "follow.notifications": SELF,
+    "follow.activity": READ,
     "plans.delete_evidence": STEP,
     "reports.save_result": RESULT,
     "reports.add_result_evidence": RESULT,

@@ -226,3 +226,20 @@ def test_a_status_change_without_a_person_tells_nobody(world):
     plan_services.change_status(step, StepStatus.in_progress, None, NOW)
     db.session.commit()
     assert count(Notification) == 0 and emails("step_status") == []
+
+
+def test_the_plans_activity_stream_filters_by_department(world, login):
+    palad_step, strategy_step = world.step(world.m1, 1), world.step(world.m2, 1)
+    services.add_remark(palad_step, world.manager, "เร่งรัดสำนักปลัด", NOW)
+    plan_services.change_status(strategy_step, StepStatus.in_progress, world.owner_strategy, NOW)
+    db.session.commit()
+    client = login(world.viewer)
+    page = html.unescape(client.get(f"/plans/{world.plan.id}/activity").get_data(as_text=True))
+    assert "เร่งรัดสำนักปลัด" in page and "ยังไม่เริ่ม → กำลังดำเนินการ" in page
+    assert f"/steps/{palad_step.id}" in page and f"/steps/{strategy_step.id}" in page
+    only = html.unescape(
+        client.get(f"/plans/{world.plan.id}/activity?department={world.strategy.id}").get_data(as_text=True)
+    )
+    assert "เร่งรัดสำนักปลัด" not in only and "ยังไม่เริ่ม → กำลังดำเนินการ" in only
+    assert client.get(f"/plans/{world.plan.id}/activity?department=999999").status_code == 400
+    assert client.get("/plans/999999/activity").status_code == 404

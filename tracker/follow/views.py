@@ -8,7 +8,7 @@ set here.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import access, clock, drafts
@@ -16,10 +16,11 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..i18n import _
-from ..plans import queries
+from ..plans import listing, queries
 from ..plans.models import Step, StepStatus
 from ..plans.views import step_page
 from . import services
+from .activity import LIMIT, plan_activity
 from .forms import RemarkForm, WatchForm
 
 bp = Blueprint("follow", __name__)
@@ -100,6 +101,24 @@ def watch(step_id: int):
     db.session.commit()
     flash(_("ติดตามขั้นตอนนี้แล้ว") if watching else _("เลิกติดตามขั้นตอนนี้แล้ว"), "success")
     return redirect(url_for("plans.step", step_id=step_id))
+
+
+@bp.route("/plans/<int:plan_id>/activity")
+@login_required
+def activity(plan_id: int):
+    plan = queries.load_plan(plan_id)
+    if plan is None or not access.can_read_org(current_user, plan.organization_id):
+        abort(404)
+    departments = queries.departments(plan.organization_id)
+    department_id = listing.department_arg(request.args, departments)
+    return render_template(
+        "follow/activity.html",
+        plan=plan,
+        entries=plan_activity(plan, department_id),
+        departments=departments,
+        department_id=department_id,
+        limit=LIMIT,
+    )
 
 
 @bp.route("/notifications")

@@ -1085,4 +1085,8 @@ EN: dict[str, str] = {
     "ทุกเรื่องยังแสดงในหน้าการแจ้งเตือนเสมอ ไม่ว่าจะเลือกรับทางอีเมลหรือไม่": "Everything is still listed on the notifications page, by email or not.",
     "บันทึกการเลือกรับอีเมลแล้ว": "Email choices saved.",
     "%(who)s ส่งรายงานให้คุณพิจารณา:": "%(who)s asks you to sign off a report:",
+    "ความเคลื่อนไหวของแผน": "Plan activity",
+    "กรองความเคลื่อนไหว": "Filter the activity",
+    "ล่าสุด %(count)s รายการ": "The latest %(count)s entries",
+    "ยังไม่มีความเคลื่อนไหว": "No activity yet.",
 }
