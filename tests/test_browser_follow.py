@@ -92,3 +92,21 @@ def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifa
     owner.goto("/my-steps")
     open_menu(owner)
     assert owner.locator("a.notifications-link .unread-count").count() == 0
+
+
+def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts_dir):
+    from tests.conftest import NOW
+    from tracker.db import db
+    from tracker.follow import services
+
+    services.add_remark(world.step(world.m1, 1), world.manager, "โปรดรายงานความคืบหน้าภายในสิ้นเดือน", NOW)
+    db.session.commit()
+    for phone in (False, True):
+        page = csp_free_page(phone)
+        log_in(page, world.viewer.email)
+        page.goto(f"/plans/{world.plan.id}/activity")
+        assert "โปรดรายงานความคืบหน้าภายในสิ้นเดือน" in page.locator("main").inner_text()
+        page.screenshot(path=artifacts_dir / f"follow-activity-{'phone' if phone else 'desktop'}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= (360 if phone else 1280)
+        found = axe_violations(page)
+        assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == [], found
