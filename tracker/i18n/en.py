@@ -1089,4 +1089,7 @@ EN: dict[str, str] = {
     "กรองความเคลื่อนไหว": "Filter the activity",
     "ล่าสุด %(count)s รายการ": "The latest %(count)s entries",
     "ยังไม่มีความเคลื่อนไหว": "No activity yet.",
+    "ความเห็นในขั้นตอนที่ติดตาม": "Remark on a watched step",
+    "สถานะของขั้นตอนที่ติดตาม": "Status of a watched step",
+    "รายงานรอการพิจารณา": "Report awaiting sign-off",
 }

@@ -34,6 +34,10 @@ KIND_LABELS = {
     "escalation": "แจ้งหัวหน้าหน่วยงาน",
     "digest_weekly": "สรุปประจำสัปดาห์",
     "digest_monthly": "สรุปประจำเดือน",
+    # tracker/follow: one email per in-app notification
+    "step_remark": "ความเห็นในขั้นตอนที่ติดตาม",
+    "step_status": "สถานะของขั้นตอนที่ติดตาม",
+    "report_signoff": "รายงานรอการพิจารณา",
 }
 
 
