@@ -28,6 +28,7 @@ The rules (issue 3 design; D = the Bangkok day of `now`):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -43,6 +44,7 @@ from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from .channels import DIGEST, EMAIL, Router
 from .models import NotificationRules, OutboxMessage
+from .outbox import Queued, load_queued
 from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
@@ -274,13 +276,14 @@ class _History:
 
 def _plan_organizations(
     organization_ids: list[int], rules: dict[int, NotificationRules], day: date, now: datetime
-) -> list[PlannedMessage]:
+) -> Iterator[PlannedMessage]:
     """The digests of these organizations on `day`, read in a fixed number of queries per 500
-    organizations; only organizations with a digest to write have their plans loaded."""
+    organizations; only organizations with a digest to write have their plans loaded.
+    Rendered one by one as the caller takes them."""
     everyone = all_digest_recipients()
     users_by_org = {i: everyone[i] for i in organization_ids if everyone.get(i)}
     if not users_by_org:
-        return []
+        return
     month_first = first_business_day_of_month(day)
     history = _History.load(list(users_by_org), month_first)
     wanted: dict[int, list[tuple[User, str, date | None, bool, bool]]] = {}
@@ -303,11 +306,10 @@ def _plan_organizations(
             if wants_weekly or wants_monthly:
                 wanted.setdefault(org_id, []).append((user, address, w, wants_weekly, wants_monthly))
     if not wanted:
-        return []
+        return
     plans = active_plans(list(wanted))
     orgs = organizations(list(wanted))
     router = Router(list(wanted))
-    planned: list[PlannedMessage] = []
     for org_id in sorted(wanted):
         org = orgs[org_id]
         snapshot = Snapshot(org.id, day, plans.get(org.id, []))
@@ -340,7 +342,7 @@ def _plan_organizations(
                     since=since,
                     first_digest=previous is None,
                 )
-                planned += _messages(
+                yield from _messages(
                     router,
                     org,
                     about,
@@ -364,7 +366,7 @@ def _plan_organizations(
                     due_this_month=snapshot.due_between(day, month_end),
                     completed=snapshot.completed_during(previous_month, previous_month_end),
                 )
-                planned += _messages(
+                yield from _messages(
                     router,
                     org,
                     about,
@@ -375,7 +377,6 @@ def _plan_organizations(
                     email,
                     dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
                 )
-    return planned
 
 
 def _messages(
@@ -466,15 +467,24 @@ def digest_flex(context: dict) -> dict:
 # -- the job ------------------------------------------------------------------------------------
 
 
-def plan_digests(now: datetime) -> list[PlannedMessage]:
-    """What a digest pass at `now` (aware) would queue, for every organization. Reads only."""
+def iter_digests(now: datetime) -> Iterator[PlannedMessage]:
+    """What a digest pass at `now` (aware) would queue, rendered as it is taken. Reads only."""
     rules = rules_for_jobs()
     return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now), now)
 
 
-def queue_digests(now: datetime) -> list[OutboxMessage]:
-    """Queue the weekly digests and monthly summaries due by `now` (aware); returns the new messages.
+def plan_digests(now: datetime) -> list[PlannedMessage]:
+    """What a digest pass at `now` (aware) would queue, for every organization. Reads only."""
+    return list(iter_digests(now))
 
-    Idempotent like the reminders. Flushes; the caller commits.
-    """
-    return enqueue_planned(plan_digests(now), now)
+
+def queue_digest_batches(now: datetime) -> list[Queued]:
+    """Queue the weekly digests and monthly summaries due by `now` (aware), rendered and
+    inserted in batches; returns plain records of what was created. Idempotent like the
+    reminders. Flushes; the caller commits."""
+    return enqueue_planned(iter_digests(now), now)
+
+
+def queue_digests(now: datetime) -> list[OutboxMessage]:
+    """`queue_digest_batches`, returning the new messages as rows (bodies loaded on access)."""
+    return load_queued(queue_digest_batches(now))
