@@ -3,8 +3,9 @@
     python benchmarks/jobs.py --db sqlite --scale full [--json out.json]
 
 At the generated day (the data's "today", a Monday) 08:30 Bangkok:
-1. reminder pass: `queue_reminders(now)` + flush, timed, rolled back;
-2. digest pass: `queue_digests(now)` + flush, timed, rolled back;
+1. reminder pass: `queue_reminder_batches(now)` (what the scheduler runs) + flush,
+   timed, rolled back;
+2. digest pass: `queue_digest_batches(now)` + flush, timed, rolled back;
 3. `tracker remind` then `tracker digest` (the commands, as an operator runs them
    over the whole country) in one fresh process without a mail server (the
    100 messages each delivers are captured): time, CPU, peak RSS; what they
@@ -180,9 +181,13 @@ def run(url: str, deliver_count: int) -> dict:
     from tracker import thaidate
     from tracker.db import db
     from tracker.notify.delivery import deliver
-    from tracker.notify.digests import queue_digests
+    from tracker.notify import digests, reminders
     from tracker.notify.models import OutboxItem, OutboxMessage, SchedulerBeat
-    from tracker.notify.reminders import queue_reminders
+
+    # What the scheduler runs: the batched passes that return plain records
+    # (older code: the passes that return the rows).
+    queue_reminders = getattr(reminders, "queue_reminder_batches", reminders.queue_reminders)
+    queue_digests = getattr(digests, "queue_digest_batches", digests.queue_digests)
 
     app = make_app(url)
     day = data_today(app)

@@ -75,12 +75,21 @@ def step_url_builder() -> Callable[[int], str]:
 
 
 def page_links() -> dict[str, str]:
-    return {
-        "home_url": links.external_url("plans.home"),
-        "my_steps_url": links.external_url("plans.my_steps"),
-        "profile_url": links.external_url("auth.profile"),
-        "notifications_url": links.external_url("notify.preferences"),
-    }
+    """The pages every email links to, under TRACKER_BASE_URL (built once per base URL)."""
+    made = current_app.extensions.setdefault("tracker.email_page_links", {})
+    base = links.base_url()
+    if base not in made:
+        adapter = links.bound_adapter(base)
+        made[base] = {
+            name: adapter.build(endpoint, {}, force_external=True)
+            for name, endpoint in (
+                ("home_url", "plans.home"),
+                ("my_steps_url", "plans.my_steps"),
+                ("profile_url", "auth.profile"),
+                ("notifications_url", "notify.preferences"),
+            )
+        }
+    return dict(made[base])
 
 
 def _format_date(thai_digits: bool):
@@ -123,6 +132,11 @@ def email_env(thai_digits: bool) -> Environment:
     if env is None or env.linked_to is not current_app.jinja_env:
         env = current_app.jinja_env.overlay()
         env.globals = {**current_app.jinja_env.globals, **formatters(key)}
+        # The macro modules, run once: the templates take them as `mail_macros`
+        # (an `{% import %}` would check the importing context's globals every time).
+        env.globals["mail_macros"] = {
+            kind: env.get_template(f"emails/_macros.{kind}").module for kind in ("html", "txt")
+        }
         envs[key] = env
     return env
 
