@@ -180,8 +180,8 @@ def top_up_pending(count: int, now: datetime) -> int:
 def run(url: str, deliver_count: int) -> dict:
     from tracker import thaidate
     from tracker.db import db
-    from tracker.notify.delivery import deliver
     from tracker.notify import digests, reminders
+    from tracker.notify.delivery import deliver
     from tracker.notify.models import OutboxItem, OutboxMessage, SchedulerBeat
 
     # What the scheduler runs: the batched passes that return plain records
