@@ -29,14 +29,8 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 from conftest import PASSWORD, make_user, require_or_skip
-from test_login_throttling_workers import (
-    EMAIL,
-    REDIS,
-    TOKEN_RE,
-    _redis_listening,
-    failed_logins_until_429,
-    serve,
-)
+from smtp_sink import free_port
+from test_login_throttling_workers import EMAIL, REDIS, TOKEN_RE, _redis_listening, failed_logins_until_429
 
 from tracker import create_app
 from tracker.auth.models import Role
@@ -118,13 +112,46 @@ def _organizations(app) -> int:
     return due
 
 
-def _scheduler(url: str, tmp_path: Path, name: str, smtp_port: int) -> subprocess.Popen:
+def _env(url: str, tmp_path: Path, name: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "FLASK_"))}
     env.update(
         TRACKER_DATABASE_URL=url,
         TRACKER_INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
-        TRACKER_SECRET_KEY="throttle-test",
+        TRACKER_SECRET_KEY="multi-host",  # one key for every host
         TRACKER_AUTO_MIGRATE="0",
+    )
+    return env
+
+
+def _serve(url: str, tmp_path: Path, name: str, storage: str | None) -> tuple[subprocess.Popen, str]:
+    """`gunicorn -w 1 wsgi:app` on a free port: one app server."""
+    port = free_port()
+    env = _env(url, tmp_path, name)
+    if storage:
+        env["TRACKER_RATELIMIT_STORAGE_URI"] = storage
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300  # a loaded CI machine boots Python slowly
+    while True:
+        assert process.poll() is None, f"gunicorn {name} stopped: {process.stdout.read()}"
+        assert time.monotonic() < deadline, f"gunicorn {name} did not start"
+        try:
+            if requests.get(f"{base}/login", timeout=30).status_code == 200:
+                return process, base
+        except (requests.ConnectionError, requests.Timeout):  # the worker is still booting
+            time.sleep(0.2)
+
+
+def _scheduler(url: str, tmp_path: Path, name: str, smtp_port: int) -> subprocess.Popen:
+    env = _env(url, tmp_path, name)
+    env.update(
         TRACKER_MAIL_SERVER="127.0.0.1",
         TRACKER_MAIL_PORT=str(smtp_port),
         TRACKER_MAIL_TIMEOUT="10",
@@ -170,11 +197,13 @@ def test_two_app_servers_and_two_schedulers_share_one_postgresql(tmp_path, smtp_
         storage = f"redis://{REDIS[0]}:{REDIS[1]}/14"
     processes: list[subprocess.Popen] = []
     try:
+        servers = []
+        for name in ("a", "b"):  # booted one after the other, before the schedulers' busy first beat
+            servers.append(_serve(url, tmp_path, name, storage))
+            processes.append(servers[-1][0])
+        a, b = (base for _, base in servers)
         schedulers = [_scheduler(url, tmp_path, name, smtp_sink.port) for name in ("s1", "s2")]
         processes += schedulers
-        servers = [serve(url, tmp_path, name, storage) for name in ("a", "b")]
-        processes += [p for p, _ in servers]
-        a, b = (base for _, base in servers)
 
         # Both schedulers beat at once: every reminder queued once and sent once.
         deadline = time.monotonic() + 180

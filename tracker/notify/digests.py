@@ -307,76 +307,81 @@ def _plan_organizations(
                 wanted.setdefault(org_id, []).append((user, address, w, wants_weekly, wants_monthly))
     if not wanted:
         return
-    plans = active_plans(list(wanted))
     orgs = organizations(list(wanted))
     router = Router(list(wanted))
-    for org_id in sorted(wanted):
-        org = orgs[org_id]
-        snapshot = Snapshot(org.id, day, plans.get(org.id, []))
-        if not snapshot.has_news:
-            continue
-        about, org_rules = about_org(org.id), rules[org.id]
-        for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
-            context = dict(
-                thai_digits=user.thai_digits,
-                org_name=org.name,
-                day=day,
-                recipient_name=user.display_name,
-                why=_why(user, history.heads.get(org.id, {})),
-                unsubscribe_url=unsubscribe_url(user.id),
-                progress=snapshot.progress(),
-                overdue=snapshot.overdue(),
-            )
-            if wants_weekly:
-                assert w is not None
-                last = history.weekly.get((about, address))
-                previous = last[1] if last is not None else None
-                since = previous if previous is not None else now - timedelta(days=7)
-                lookahead_end = day + timedelta(days=org_rules.lookahead_days)
-                email = render_email(
-                    "digest_weekly",
-                    **context,
-                    lookahead_days=org_rules.lookahead_days,
-                    due_soon=snapshot.due_between(day, lookahead_end),
-                    completed=snapshot.completed_since(since, now),
-                    since=since,
-                    first_digest=previous is None,
+    ids = sorted(wanted)
+    # Plans are loaded 500 organizations at a time and let go after their digests:
+    # a national Monday never holds every organization's plans at once.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        plans = active_plans(chunk)
+        for org_id in chunk:
+            org = orgs[org_id]
+            snapshot = Snapshot(org.id, day, plans.get(org.id, []))
+            if not snapshot.has_news:
+                continue
+            about, org_rules = about_org(org.id), rules[org.id]
+            for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
+                context = dict(
+                    thai_digits=user.thai_digits,
+                    org_name=org.name,
+                    day=day,
+                    recipient_name=user.display_name,
+                    why=_why(user, history.heads.get(org.id, {})),
+                    unsubscribe_url=unsubscribe_url(user.id),
+                    progress=snapshot.progress(),
+                    overdue=snapshot.overdue(),
                 )
-                yield from _messages(
-                    router,
-                    org,
-                    about,
-                    WEEKLY,
-                    w,
-                    address,
-                    user,
-                    email,
-                    dict(context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)),
-                )
-            if wants_monthly:
-                this_month = day.replace(day=1)
-                previous_month_end = this_month - timedelta(days=1)
-                previous_month = previous_month_end.replace(day=1)
-                month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-                email = render_email(
-                    "digest_monthly",
-                    **context,
-                    month=this_month,
-                    previous_month=previous_month,
-                    due_this_month=snapshot.due_between(day, month_end),
-                    completed=snapshot.completed_during(previous_month, previous_month_end),
-                )
-                yield from _messages(
-                    router,
-                    org,
-                    about,
-                    MONTHLY,
-                    month_first,
-                    address,
-                    user,
-                    email,
-                    dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
-                )
+                if wants_weekly:
+                    assert w is not None
+                    last = history.weekly.get((about, address))
+                    previous = last[1] if last is not None else None
+                    since = previous if previous is not None else now - timedelta(days=7)
+                    lookahead_end = day + timedelta(days=org_rules.lookahead_days)
+                    email = render_email(
+                        "digest_weekly",
+                        **context,
+                        lookahead_days=org_rules.lookahead_days,
+                        due_soon=snapshot.due_between(day, lookahead_end),
+                        completed=snapshot.completed_since(since, now),
+                        since=since,
+                        first_digest=previous is None,
+                    )
+                    yield from _messages(
+                        router,
+                        org,
+                        about,
+                        WEEKLY,
+                        w,
+                        address,
+                        user,
+                        email,
+                        dict(context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)),
+                    )
+                if wants_monthly:
+                    this_month = day.replace(day=1)
+                    previous_month_end = this_month - timedelta(days=1)
+                    previous_month = previous_month_end.replace(day=1)
+                    month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                    email = render_email(
+                        "digest_monthly",
+                        **context,
+                        month=this_month,
+                        previous_month=previous_month,
+                        due_this_month=snapshot.due_between(day, month_end),
+                        completed=snapshot.completed_during(previous_month, previous_month_end),
+                    )
+                    yield from _messages(
+                        router,
+                        org,
+                        about,
+                        MONTHLY,
+                        month_first,
+                        address,
+                        user,
+                        email,
+                        dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
+                    )
 
 
 def _messages(
