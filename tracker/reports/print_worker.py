@@ -17,6 +17,7 @@ program (and its browser).
 from __future__ import annotations
 
 import json
+import os
 import struct
 import sys
 from typing import BinaryIO
@@ -77,7 +78,12 @@ class _Browser:
 
 
 def main() -> int:
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # The answers get a private copy of stdout; whatever else writes to fd 1 (a library,
+    # the browser's driver) goes to stderr instead of into the protocol.
+    stdout = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    stdin = sys.stdin.buffer
     browser = _Browser()
     try:
         while True:
