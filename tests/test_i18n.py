@@ -64,14 +64,14 @@ def test_every_string_the_interface_translates_has_an_english_entry():
 
 def test_labels_shown_through_lookups_have_english_entries():
     from tracker.admin import views as admin_views
-    from tracker.ita import services as ita_services
+    from tracker.ita import scores as ita_scores
     from tracker.ita import views as ita_views
     from tracker.notify import outbox_views
     from tracker.notify.models import OutboxStatus
     from tracker.plans import queries
     from tracker.plans import views as plan_views
     from tracker.plans.models import PlanStatus, StepStatus
-    from tracker.reports import followup, signoff
+    from tracker.reports import followup_document, signoff
     from tracker.reports import views as report_views
 
     labels = [
@@ -88,10 +88,10 @@ def test_labels_shown_through_lookups_have_english_entries():
         *outbox_views.KIND_LABELS.values(),
         *outbox_views.REASON_LABELS.values(),
         *ita_views.SCOPE_LABELS.values(),
-        ita_services.WORD_UP,
-        ita_services.WORD_DOWN,
-        ita_services.WORD_EQUAL,
-        *followup.ROUNDS.values(),
+        ita_scores.WORD_UP,
+        ita_scores.WORD_DOWN,
+        ita_scores.WORD_EQUAL,
+        *followup_document.ROUNDS.values(),
         *report_views.RESULT_FIELD_LABELS.values(),
         *signoff.KIND_LABELS.values(),
         *signoff.STATUS_LABELS.values(),
@@ -327,7 +327,8 @@ def data_strings() -> list[str]:
         OutboxMessage.subject,
         OutboxMessage.recipient_name,
     ):  # emails are written in Thai
-        values += [v for v in db.session.scalars(sa.select(column)) if v]
+        # Pages show typed digits in the reader's digits (Arabic in English mode).
+        values += [w for v in db.session.scalars(sa.select(column)) if v for w in (v, thaidate.to_arabic_digits(v))]
     for framework in db.session.scalars(sa.select(ItaFramework)):  # the items a framework names are its data
         items = framework.spec.items
         values += [ref.label for ref in (items.measures, items.followup) if ref is not None] + [framework.name]

@@ -13,6 +13,7 @@ EN: dict[str, str] = {
     "ข้ามไปยังเนื้อหา (skip to content)": "Skip to content",
     "ติดตามมาตรการ ITA": "ITA tracker",
     "เมนูหลัก": "Main menu",
+    "เมนู": "Menu",
     "ภาพรวม": "Dashboard",
     "งานของฉัน": "My steps",
     "ผล ITA": "ITA scores",

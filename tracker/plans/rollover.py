@@ -61,9 +61,13 @@ def _load(plan_id: int) -> Plan:
     return plan
 
 
-def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datetime) -> Plan:
-    """Copy `source` into a new draft plan of `target_year` (which must be the next fiscal year)."""
-    if target_year != source.fiscal_year + 1:
+def rollover_plan(
+    source: Plan, target_year: int, actor: User | None, now: datetime, *, any_later_year: bool = False
+) -> Plan:
+    """Copy `source` into a new draft plan of `target_year` (which must be the next fiscal
+    year; any later one with `any_later_year`, as the demo does to reach the current year)."""
+    years = target_year - source.fiscal_year
+    if years != 1 and not (any_later_year and years > 1):
         raise ServiceError(
             f"คัดลอกแผนปีงบประมาณ {source.fiscal_year} ได้เฉพาะไปยังปีถัดไป ({source.fiscal_year + 1}) "
             f"ไม่ใช่ {target_year} (a plan rolls over to the next fiscal year only)"
@@ -94,8 +98,8 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
                 order=measure.order,
                 title=measure.title,
                 owner_department_id=measure.owner_department_id,
-                period_start=shift_year(measure.period_start),
-                period_end=shift_year(measure.period_end),
+                period_start=shift_year(measure.period_start, years),
+                period_end=shift_year(measure.period_end, years),
                 follow_up=measure.follow_up or "",
             )
             new_weakness.measures.append(new_measure)
@@ -109,8 +113,8 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
                         title=step.title,
                         owner_department_id=step.owner_department_id,
                         assignee_id=assignee.id if keep else None,
-                        start_date=shift_year(step.start_date),
-                        due_date=shift_year(step.due_date),
+                        start_date=shift_year(step.start_date, years),
+                        due_date=shift_year(step.due_date, years),
                         status=StepStatus.not_started,
                         updated_at=now,
                     )
@@ -130,8 +134,8 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
         note=(
             f"คัดลอกจากแผนปีงบประมาณ {source.fiscal_year} (แผน #{source.id}): "
             f"{counts['weaknesses']} ประเด็น {counts['measures']} มาตรการ {counts['steps']} ขั้นตอน "
-            "เลื่อนระยะเวลาไป 1 ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม” "
-            f"(rolled over from fiscal year {source.fiscal_year}: dates moved by a year, statuses reset)"
+            f"เลื่อนระยะเวลาไป {years} ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม” "
+            f"(rolled over from fiscal year {source.fiscal_year}: dates moved by {years} year(s), statuses reset)"
         ),
         at=now,
     )
