@@ -26,25 +26,12 @@ from flask import current_app, has_app_context
 
 from .. import extras
 from ..errors import ServiceError
+from .print_worker import CHROMIUM_ARGS, DEFAULT_CHROMIUM, TIMEOUT_S, read_frame, write_frame
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-extensions",
-]
-#: Seconds one rendering may take before it is given up.
-TIMEOUT_S = 90
 # Renderings waiting at once in one process (the printer takes one at a time).
 _SLOTS = threading.BoundedSemaphore(2)
 
@@ -124,27 +111,6 @@ def _with_slot(render):
         _SLOTS.release()
 
 
-def print_page(browser, html: str) -> bytes:
-    """Print `html` in a fresh context of a running Playwright browser (JavaScript off,
-    every request refused: the document carries its fonts as data: URIs)."""
-    context = browser.new_context(java_script_enabled=False, offline=True)
-    try:
-        context.set_default_timeout(TIMEOUT_S * 1000)
-        context.route("**/*", lambda route: route.abort())
-        page = context.new_page()
-        page.set_content(html, wait_until="load")
-        return page.pdf(
-            format="A4",
-            prefer_css_page_size=True,
-            print_background=True,
-            display_header_footer=False,
-            tagged=True,
-            outline=True,
-        )
-    finally:
-        context.close()
-
-
 class PrintWorker:
     """This process's printer: `tracker.reports.print_worker` in a child process, started at
     the first PDF and kept (its browser stays up); started again if it dies or hangs."""
@@ -171,8 +137,6 @@ class PrintWorker:
             process.wait()
 
     def pdf(self, html: str, executable: str) -> bytes:
-        from .print_worker import read_frame, write_frame
-
         with self.lock:
             process = self._start()
             assert process.stdin is not None and process.stdout is not None

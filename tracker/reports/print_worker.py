@@ -22,7 +22,43 @@ import struct
 import sys
 from typing import BinaryIO
 
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+]
+#: Seconds one rendering may take before it is given up.
+TIMEOUT_S = 90
+
 _LENGTH = struct.Struct(">I")
+
+
+def print_page(browser, html: str) -> bytes:
+    """Print `html` in a fresh context of a running Playwright browser (JavaScript off,
+    every request refused: the document carries its fonts as data: URIs)."""
+    context = browser.new_context(java_script_enabled=False, offline=True)
+    try:
+        context.set_default_timeout(TIMEOUT_S * 1000)
+        context.route("**/*", lambda route: route.abort())
+        page = context.new_page()
+        page.set_content(html, wait_until="load")
+        return page.pdf(
+            format="A4",
+            prefer_css_page_size=True,
+            print_background=True,
+            display_header_footer=False,
+            tagged=True,
+            outline=True,
+        )
+    finally:
+        context.close()
 
 
 def write_frame(stream: BinaryIO, data: bytes) -> None:
@@ -50,8 +86,6 @@ class _Browser:
         self.executable: str | None = None
 
     def pdf(self, html: str, executable: str) -> bytes:
-        from .pdf import CHROMIUM_ARGS, TIMEOUT_S, print_page
-
         if self.browser is None or not self.browser.is_connected() or executable != self.executable:
             self.close()
             from playwright.sync_api import sync_playwright
