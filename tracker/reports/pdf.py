@@ -166,7 +166,7 @@ class PrintWorker:
                 raise ServiceError(FAILED.format(detail=data.decode("utf-8", "replace").split(":")[0]))
             self.stop()
             log.error("the PDF printer process stopped: %s", outcome.get("error"))
-            raise ServiceError(FAILED.format(detail="printer stopped"))
+            raise ServiceError(FAILED.format(detail="โปรแกรมพิมพ์ PDF หยุดทำงาน (the PDF printer stopped)"))
 
 
 #: One printer per process (a gunicorn worker, the CLI, a test run)
