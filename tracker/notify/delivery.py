@@ -205,7 +205,14 @@ def claim_batch(now: datetime, sender_id: str, count: int, channel: str = "email
     The same compare-and-set as `claim`, for many rows in one statement.
     """
     _commit_without_waiting_for_disk()
-    candidates = _due(now, count).where(OutboxMessage.channel == channel).with_for_update(skip_locked=True)
+    # The count as a literal: a bound LIMIT inside the IN subquery of an UPDATE was taken from
+    # SQLAlchemy's statement cache with the count of an earlier call (SQLAlchemy 2.1).
+    candidates = (
+        _due(now)
+        .limit(sa.literal_column(str(int(count))))
+        .where(OutboxMessage.channel == channel)
+        .with_for_update(skip_locked=True)
+    )
     stmt = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.pending)
