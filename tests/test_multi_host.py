@@ -139,14 +139,19 @@ def _serve(url: str, tmp_path: Path, name: str, storage: str | None) -> tuple[su
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # a loaded CI machine boots Python slowly
-    while True:
-        assert process.poll() is None, f"gunicorn {name} stopped: {process.stdout.read()}"
-        assert time.monotonic() < deadline, f"gunicorn {name} did not start"
-        try:
-            if requests.get(f"{base}/login", timeout=30).status_code == 200:
-                return process, base
-        except (requests.ConnectionError, requests.Timeout):  # the worker is still booting
-            time.sleep(0.2)
+    try:
+        while True:
+            assert process.poll() is None, f"gunicorn {name} stopped: {process.stdout.read()}"
+            assert time.monotonic() < deadline, f"gunicorn {name} did not start"
+            try:
+                if requests.get(f"{base}/login", timeout=30).status_code == 200:
+                    return process, base
+            except (requests.ConnectionError, requests.Timeout):  # the worker is still booting
+                time.sleep(0.2)
+    except BaseException:
+        process.terminate()
+        process.communicate(timeout=30)
+        raise
 
 
 def _scheduler(url: str, tmp_path: Path, name: str, smtp_port: int) -> subprocess.Popen:
