@@ -45,9 +45,6 @@ SKIP_PARTS = (
     "tracker/plans/exporter.py",
     "tracker/reports/followup_docx.py",
     "tracker/reports/memo_docx.py",
-    "tracker/reports/pdf.py",
-    "tracker/reports/pdfa.py",
-    "tracker/reports/cover.py",
     "templates/emails/",
     "tracker/reports/memo_options.py",  # command-line help
     "templates/line/",
@@ -60,7 +57,7 @@ PROPER = re.compile(r"^(?:[A-Z0-9][A-Z0-9\-./+]*|[A-Za-z]+-?[A-Z][\w\-]*|Excel|O
 LOOKS_ENGLISH = re.compile(r"\([a-z]{2,}[a-z ,;:']*")
 #: Command-line output is not a page: CLI modules keep their bilingual text.
 CLI = re.compile(r"(^|/|_)cli\.py$")
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{(\w+)\}")
 POSITIONAL = re.compile(r"%[sdifr]|\{\}|\{\d")
 TRANSLATING = {"_", "_l", "gettext", "lazy_gettext", "translate"}
 
@@ -156,8 +153,8 @@ def _fstring_text(node: ast.JoinedStr) -> tuple[str, dict[str, str]] | None:
     for value in node.values:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             parts.append(value.value.replace("%", "%%"))
-        elif isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None:
-            parts.append(f"%({_name_for(value.value, names)})s")
+        elif isinstance(value, ast.FormattedValue) and value.conversion in (-1, ord("r")) and value.format_spec is None:
+            parts.append(f"%({_name_for(value.value, names)}){'r' if value.conversion == ord('r') else 's'}")
         else:
             return None
     return "".join(parts), names
@@ -278,13 +275,16 @@ class Visitor(ast.NodeVisitor):
         self._string(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
-        if id(node) not in self.skip and any(isinstance(v, ast.Constant) and BILINGUAL.search(str(v.value)) for v in node.values):
+        texts = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+        if id(node) not in self.skip and THAI.search(texts) and " (" in texts:
             self._string(node)
 
     def _string(self, node) -> None:
         if id(node) in self.skip:
             return
-        if isinstance(node, ast.Constant) and not (isinstance(node.value, str) and BILINGUAL.search(node.value)):
+        if isinstance(node, ast.Constant) and not (
+            isinstance(node.value, str) and THAI.search(node.value) and " (" in node.value
+        ):
             return
         parent = self.parents.get(id(node))
         start, end = self.span(node)
@@ -299,7 +299,9 @@ class Visitor(ast.NodeVisitor):
             return
         if inside:
             if isinstance(node, ast.JoinedStr):
-                self.found.manual.append(f"{self.where}:{node.lineno}: an f-string inside _(): {ast.unparse(node)[:60]}")
+                self.found.manual.append(
+                    f"{self.where}:{node.lineno}: an f-string inside _(): {ast.unparse(node)[:60]}"
+                )
                 return
             result = self._literal(node, wrap=False)
         else:
@@ -311,7 +313,7 @@ class Visitor(ast.NodeVisitor):
         self.edits.append((start, end, result[1]))
 
 
-def _add_import(source: str, names: set[str]) -> str:
+def _add_import(source: str, names: set[str], where: str) -> str:
     tree = ast.parse(source)
     have = set()
     for node in tree.body:
@@ -327,11 +329,13 @@ def _add_import(source: str, names: set[str]) -> str:
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
             break
     lines = source.splitlines(keepends=True)
-    lines.insert(last, f"from tracker.i18n import {', '.join(need)}\n")
+    depth = where.count("/")  # tracker/x/y.py → "..i18n"
+    module = "." * depth + "i18n" if depth > 1 else ".i18n"
+    lines.insert(last, f"from {module} import {', '.join(need)}\n")
     return "".join(lines)
 
 
-def _throwaway_underscores(tree: ast.AST, source: bytes, visitor: "Visitor") -> list[tuple[int, int, str]] | None:
+def _throwaway_underscores(tree: ast.AST, source: bytes, visitor: Visitor) -> list[tuple[int, int, str]] | None:
     """Edits renaming each throwaway ``_`` variable to ``_unused``, so ``_()`` stays gettext;
     None when ``_`` is read as a variable somewhere (a person must look)."""
     edits = []
@@ -349,7 +353,7 @@ def _throwaway_underscores(tree: ast.AST, source: bytes, visitor: "Visitor") -> 
 
 def convert_python(path: Path, found: Found, dry: bool) -> bool:
     source = path.read_text(encoding="utf-8")
-    if not BILINGUAL.search(source) and "localize(" not in source:
+    if not (THAI.search(source) and " (" in source) and "localize(" not in source:
         return False
     tree = ast.parse(source)
     where = str(path.relative_to(ROOT))
@@ -365,7 +369,7 @@ def convert_python(path: Path, found: Found, dry: bool) -> bool:
     for start, end, text in sorted(visitor.edits + renames, reverse=True):
         data = data[:start] + text.encode() + data[end:]
     new = data.decode()
-    new = _add_import(new, visitor.uses)
+    new = _add_import(new, visitor.uses, where)
     new = re.sub(r"(from \.+i18n import [^\n]*?), localize\b", r"\1", new)
     new = re.sub(r"(from \.+i18n import )localize, ", r"\1", new)
     ast.parse(new)

@@ -21,6 +21,7 @@ import zipfile
 import zlib
 
 from .errors import ServiceError
+from .i18n import _
 
 #: The most uncompressed bytes an Office file we parse may declare (a real plan is < 5 MB).
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
@@ -51,9 +52,11 @@ DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
 
 def _too_big(ext: str, why: str) -> ServiceError:
     return ServiceError(
-        f"ไฟล์ {ext} นี้เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ ({why}) จึงไม่เปิดอ่าน "
-        f"ให้ตรวจสอบไฟล์หรือบันทึกใหม่จากโปรแกรมตารางคำนวณ/เอกสาร "
-        f"(this {ext} file would unpack to an abnormal size, {why}; it was not opened)"
+        _(
+            "ไฟล์ %(ext)s นี้เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ (%(why)s) จึงไม่เปิดอ่าน ให้ตรวจสอบไฟล์หรือบันทึกใหม่จากโปรแกรมตารางคำนวณ/เอกสาร",
+            ext=ext,
+            why=why,
+        )
     )
 
 

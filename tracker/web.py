@@ -14,6 +14,7 @@ from . import clock, i18n, thaidate
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
+from .i18n import _
 
 
 def _thai_digits() -> bool:
@@ -34,7 +35,7 @@ def register_web(app: Flask) -> None:
 
     i18n.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "โปรดเข้าสู่ระบบก่อน (please log in)"
+    login_manager.login_message = _("โปรดเข้าสู่ระบบก่อน")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -83,8 +84,8 @@ def register_web(app: Flask) -> None:
         if any("\x00" in v for v in values) or (request.is_json and b"\\u0000" in request.get_data()):
             return error_page(
                 400,
-                "ข้อมูลไม่ถูกต้อง (Bad request)",
-                "ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL) (the input contains a NUL character, which is not allowed)",
+                _("ข้อมูลไม่ถูกต้อง"),
+                _("ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL)"),
             )
         return None
 
@@ -99,38 +100,36 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):
-        return error_page(403, "ไม่มีสิทธิ์ (Forbidden)", exc.message)
+        return error_page(403, _("ไม่มีสิทธิ์"), exc.message)
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        return error_page(400, "ข้อมูลไม่ถูกต้อง (Bad request)", str(exc))
+        return error_page(400, _("ข้อมูลไม่ถูกต้อง"), str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return error_page(
             400,
-            "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
-            "แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง (the form was invalid or expired: reload the page and try again)",
+            _("แบบฟอร์มหมดอายุหรือไม่ถูกต้อง"),
+            _("แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
         )
 
     @app.errorhandler(413)
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return error_page(
-            413, "ไฟล์ใหญ่เกินไป (Too large)", f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)"
-        )
+        return error_page(413, _("ไฟล์ใหญ่เกินไป"), _("ไฟล์ใหญ่เกิน %(limit)s MB", limit=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {
-            403: "คุณไม่มีสิทธิ์ดูหน้านี้ (you are not allowed to see this page)",
-            404: "ไม่พบหน้าที่ต้องการ (page not found)",
-            405: "วิธีเรียกหน้านี้ไม่ถูกต้อง (method not allowed)",
+            403: _("คุณไม่มีสิทธิ์ดูหน้านี้"),
+            404: _("ไม่พบหน้าที่ต้องการ"),
+            405: _("วิธีเรียกหน้านี้ไม่ถูกต้อง"),
         }
         titles = {
-            403: "ไม่มีสิทธิ์ (Forbidden)",
-            404: "ไม่พบหน้านี้ (not found)",
-            405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
+            403: _("ไม่มีสิทธิ์"),
+            404: _("ไม่พบหน้านี้"),
+            405: _("วิธีเรียกไม่ถูกต้อง"),
         }
         return error_page(
             exc.code or 500,

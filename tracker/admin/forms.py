@@ -23,13 +23,13 @@ from wtforms.validators import EqualTo, ValidationError
 
 from ..auth.models import ORG_ROLES
 from ..forms import BEDateField, Form, RecordField, required
-from ..i18n import _, _l, localize
+from ..i18n import _, _l
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
-_PASSWORDS_DIFFER = _l("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
-_UNKNOWN_DEPARTMENT = _l("ไม่พบหน่วยงานที่เลือก (unknown department)")
-_UNKNOWN_USER = _l("ไม่พบผู้ใช้ที่เลือก (unknown user)")
+_PASSWORDS_DIFFER = _l("รหัสผ่านทั้งสองช่องไม่ตรงกัน")
+_UNKNOWN_DEPARTMENT = _l("ไม่พบหน่วยงานที่เลือก")
+_UNKNOWN_USER = _l("ไม่พบผู้ใช้ที่เลือก")
 
 
 def _departments_field(label: Any, validators: Any = None, **kwargs: Any) -> RecordField:
@@ -51,9 +51,7 @@ class PlanNewForm(Form):
     def validate_fiscal_year(self, field: StringField) -> None:
         text = to_arabic_digits((field.data or "").strip())
         if not text.isdigit():
-            raise ValidationError(
-                _("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)")
-            )
+            raise ValidationError(_("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566"))
         field.data = int(text)
 
 
@@ -73,10 +71,8 @@ class WeaknessForm(Form):
 
 class MeasureForm(Form):
     title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
-    owner_department = _departments_field(
-        _l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))]
-    )
-    move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย (move the old department's steps too)"))
+    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน"))])
+    move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย"))
     period = StringField(
         _l("พิมพ์ระยะเวลาแบบในแผน · as written in the plan"),
         description=_l("เช่น ม.ค. - ก.ย. ๒๕๖๖ หรือ ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖ ถ้ากรอกช่องนี้ ระบบใช้ค่านี้แทนวันที่ด้านล่าง"),
@@ -91,7 +87,7 @@ class MeasureForm(Form):
             try:
                 self.dates = parse_period(text)
             except PeriodError as exc:
-                raise ValidationError(localize(exc)) from None
+                raise ValidationError(str(exc)) from None
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The period as officers write it wins; without it both dates are needed."""
@@ -100,7 +96,7 @@ class MeasureForm(Form):
         if not (self.period.data or "").strip():
             for name, what in (("period_start", _("วันเริ่มระยะเวลา")), ("period_end", _("วันสิ้นสุดระยะเวลา"))):
                 if self[name].data is None and not self[name].errors:
-                    self[name].errors = [_("โปรดระบุ%(what)s (the date is required)", what=what)]
+                    self[name].errors = [_("โปรดระบุ%(what)s", what=what)]
             if self.period_start.data and self.period_end.data:
                 self.dates = (self.period_start.data, self.period_end.data)
         return not self.has_errors
@@ -111,14 +107,14 @@ class StepForm(Form):
     owner_department = _departments_field(
         _l("หน่วยงานผู้รับผิดชอบ · owner"),
         render_kw={"required": True},
-        description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ (defaults to the measure's)"),
+        description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ"),
     )
     assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี) · assignee, optional"), not_found=_UNKNOWN_USER)
-    start_date = BEDateField(_l("วันเริ่ม · start"), required=_l("โปรดระบุวันเริ่ม (the date is required)"))
+    start_date = BEDateField(_l("วันเริ่ม · start"), required=_l("โปรดระบุวันเริ่ม"))
     due_date = BEDateField(
         _l("วันครบกำหนด · due"),
-        required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
-        description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"),
+        required=_l("โปรดระบุวันครบกำหนด"),
+        description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ"),
     )
 
     def __init__(self, *args: Any, new: bool, **kwargs: Any) -> None:
@@ -128,7 +124,7 @@ class StepForm(Form):
     def validate_owner_department(self, field: RecordField) -> None:
         # A new step without one gets the measure's department; an edited step keeps needing one.
         if field.data is None and not self.new:
-            raise ValidationError(_("โปรดเลือกหน่วยงาน (choose a department)"))
+            raise ValidationError(_("โปรดเลือกหน่วยงาน"))
 
 
 class DepartmentForm(Form):
@@ -137,12 +133,12 @@ class DepartmentForm(Form):
     )
     email = EmailField(
         _l("อีเมลสำหรับแจ้งเตือน · notification email"),
-        description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้ (the department's shared mailbox; optional)"),
+        description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้"),
     )
     head = RecordField(
         _l("หัวหน้าหน่วยงาน · head"),
         not_found=_UNKNOWN_USER,
-        description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า (receives escalations)"),
+        description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า"),
     )
 
 
@@ -152,9 +148,7 @@ class _UserFields(Form):
     )
     position = StringField(_l("ตำแหน่ง · position"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
     role = SelectField(_l("บทบาท · role"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
-    department = _departments_field(
-        _l("หน่วยงาน · department"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
-    )
+    department = _departments_field(_l("หน่วยงาน · department"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,7 +168,7 @@ class UserNewForm(_UserFields):
 
 
 class UserEditForm(_UserFields):
-    active = BooleanField(_l("ใช้งานอยู่ (active)"))
+    active = BooleanField(_l("ใช้งานอยู่"))
 
 
 class PasswordResetForm(Form):
@@ -200,7 +194,7 @@ class ImportForm(Form):
         default="preview",
         validate_choice=False,
         choices=[
-            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก (preview)")),
-            SelectChoice("import", _l("นำเข้าและบันทึก (import)")),
+            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก")),
+            SelectChoice("import", _l("นำเข้าและบันทึก")),
         ],
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..orgs import documents
 from .views import bp
 
@@ -36,17 +37,15 @@ def documents_settings():
         upload = request.files.get("emblem")
         if upload is not None and upload.filename:
             documents.set_emblem(org, current_user._get_current_object(), upload.filename, upload.stream, now)
-            messages.append("บันทึกตราครุฑแล้ว (emblem saved)")
+            messages.append(_("บันทึกตราครุฑแล้ว"))
         wanted = request.form.get("thai_digits") == "1"
         if documents.set_thai_digits(org, current_user._get_current_object(), wanted, now):
-            messages.append(
-                "ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)"
-            )
+            messages.append(_("ใช้เลขไทยในเอกสารราชการ") if wanted else _("ใช้เลขอารบิกในเอกสารราชการ"))
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         return _page(str(exc))
-    flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if messages else "info")
+    flash(" · ".join(messages) if messages else _("ไม่มีการเปลี่ยนแปลง"), "success" if messages else "info")
     return redirect(url_for("admin.documents_settings"))
 
 
@@ -56,7 +55,7 @@ def emblem_delete():
     db.session.commit()
     if old:
         (Path(current_app.config["TRACKER_UPLOAD_DIR"]) / old).unlink(missing_ok=True)
-    flash("ลบตราครุฑแล้ว เอกสารจะพิมพ์โดยไม่มีตรา (emblem removed)", "success")
+    flash(_("ลบตราครุฑแล้ว เอกสารจะพิมพ์โดยไม่มีตรา"), "success")
     return redirect(url_for("admin.documents_settings"))
 
 

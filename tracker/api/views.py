@@ -25,6 +25,7 @@ from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..extensions import csrf
+from ..i18n import _, _l
 from ..notify.models import OutboxMessage
 from ..orgs.models import Department, Organization
 from ..plans import queries, services
@@ -43,13 +44,13 @@ csrf.exempt(bp)
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
 
 MESSAGES = {
-    400: "คำขอไม่ถูกต้อง (bad request)",
-    401: "ต้องส่งโทเคนใน Authorization: Bearer <token> (an API token is required)",
-    403: "คุณไม่มีสิทธิ์ทำรายการนี้ (you are not allowed to do this)",
-    404: "ไม่พบข้อมูล (not found)",
-    405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
-    422: "ทำรายการนี้ไม่ได้ (the request cannot be carried out)",
-    500: "เกิดข้อผิดพลาดภายในระบบ (internal error)",
+    400: _l("คำขอไม่ถูกต้อง"),
+    401: _l("ต้องส่งโทเคนใน Authorization: Bearer <token>"),
+    403: _l("คุณไม่มีสิทธิ์ทำรายการนี้"),
+    404: _l("ไม่พบข้อมูล"),
+    405: _l("วิธีเรียกไม่ถูกต้อง"),
+    422: _l("ทำรายการนี้ไม่ได้"),
+    500: _l("เกิดข้อผิดพลาดภายในระบบ"),
 }
 
 
@@ -113,7 +114,7 @@ def _http_error(exc: HTTPException) -> Response:
 def _authenticate() -> Response | None:
     if request.endpoint == "api.openapi":
         return None
-    scheme, _, secret = request.headers.get("Authorization", "").strip().partition(" ")
+    scheme, _unused, secret = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return error_response(401, MESSAGES[401])
     try:
@@ -137,7 +138,7 @@ def _query(model: type[Any] | None = None) -> Any:
         unknown = sorted(request.args)
         if unknown:
             names = ", ".join(unknown)[:200]
-            raise ApiError(400, f"ไม่รู้จักพารามิเตอร์ {names} (unknown query parameters: {names}; known: none)")
+            raise ApiError(400, _("ไม่รู้จักพารามิเตอร์ %(names)s", names=names))
         return None
     return parse_query(model, request.args.to_dict())
 
@@ -306,7 +307,7 @@ def steps():
     if q.department is not None:
         dep = db.session.get(Department, q.department)
         if dep is None or not _readable(dep.organization_id):
-            raise ApiError(404, "ไม่พบหน่วยงาน (department not found)")
+            raise ApiError(404, _("ไม่พบหน่วยงาน"))
         where.append(Step.owner_department_id == q.department)
     if q.status == "open":
         where.append(Step.is_open)

@@ -35,14 +35,14 @@ from urllib.parse import urlencode
 
 import flask_babel
 from flask import Flask, Response, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale, lazy_gettext, lazy_pgettext, pgettext
-
-from .. import thaidate
+from flask_babel import Babel, force_locale, get_translations, lazy_gettext
+from flask_babel.speaklater import LazyString
 
 __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "NP_",
     "N_",
     "TRANSLATIONS",
     "_",
@@ -80,6 +80,25 @@ _l = lazy_gettext
 def N_(text: str) -> str:
     """Marks ``text`` for the catalogue without translating it (a label in a table)."""
     return text
+
+
+def NP_(context: str, text: str) -> str:
+    """``N_`` for a label translated with ``pgettext(context, …)`` where it is shown."""
+    return text
+
+
+def pgettext(context: str, text: str, **params: Any) -> str:
+    """``text`` as the English catalogue gives it in ``context``, else as it gives it
+    anywhere: a context is only needed where the same Thai needs other English."""
+    translations = get_translations()
+    result = translations.upgettext(context, text)
+    if result == text:
+        result = translations.ugettext(text)
+    return result % params if params else result
+
+
+def lazy_pgettext(context: str, text: str, **params: Any) -> LazyString:
+    return LazyString(pgettext, context, text, **params)
 
 
 def _valid(code: str | None) -> str | None:
@@ -148,10 +167,14 @@ def switch_url(lang: str) -> str:
 def public_date(value: date | datetime | None, style: str = "abbr") -> str:
     """A BE date in the page's language with Arabic digits, whoever reads it: for
     pages served alike to everyone (the public page), where per-user filters do not belong."""
+    from .. import thaidate  # thaidate's messages are translated: it imports this module
+
     return thaidate.format_date(value, style=style, lang=current_language())
 
 
 def public_period(start: date, end: date) -> str:
+    from .. import thaidate
+
     return thaidate.format_period(start, end, thai_digits=False, lang=current_language())
 
 

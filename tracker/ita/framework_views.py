@@ -20,6 +20,7 @@ from .. import access
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from .framework import (
     FRAMEWORK_DIR,
     copy_as_draft,
@@ -97,13 +98,12 @@ def upload():
     _require_manager()
     file = request.files.get("file")
     if file is None or not file.filename:
-        raise ServiceError("โปรดเลือกไฟล์ .yaml หรือ .xlsx (choose a .yaml or .xlsx framework file)")
+        raise ServiceError(_("โปรดเลือกไฟล์ .yaml หรือ .xlsx"))
     spec = read_framework_upload(file.read(), file.filename)
-    framework, _ = save_framework(spec, now=utcnow(), organization_id=_org_id(), actor=_me())
+    framework, _unused = save_framework(spec, now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
     flash(
-        f"อัปโหลดกรอบปีงบประมาณ {spec.fiscal_year} เป็นฉบับร่างแล้ว ตรวจดูแล้วกดเผยแพร่ "
-        f"(uploaded as a draft: check it, then publish)",
+        _("อัปโหลดกรอบปีงบประมาณ %(spec_fiscal_year)s เป็นฉบับร่างแล้ว ตรวจดูแล้วกดเผยแพร่", spec_fiscal_year=spec.fiscal_year),
         "success",
     )
     return redirect(url_for("frameworks.show", framework_id=framework.id))
@@ -143,7 +143,14 @@ def publish(framework_id: int):
     _require_manager(framework)
     publish_framework(framework, now=utcnow(), actor=_me())
     db.session.commit()
-    flash(f"เผยแพร่กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} แล้ว (published)", "success")
+    flash(
+        _(
+            "เผยแพร่กรอบปีงบประมาณ %(framework_fiscal_year)s ฉบับที่ %(framework_version)s แล้ว",
+            framework_fiscal_year=framework.fiscal_year,
+            framework_version=framework.version,
+        ),
+        "success",
+    )
     return redirect(url_for("frameworks.show", framework_id=framework.id))
 
 
@@ -167,13 +174,15 @@ def edit(framework_id: int):
             db.session.commit()
             if what == "new_version":
                 flash(
-                    f"กรอบฉบับที่ {framework.version} มีคะแนนบันทึกไว้แล้ว จึงบันทึกการแก้ไขเป็นฉบับที่ {saved.version} "
-                    f"คะแนนเดิมยังคำนวณตามฉบับที่ {framework.version} "
-                    "(the old version has scores: the change is a new version)",
+                    _(
+                        "กรอบฉบับที่ %(framework_version)s มีคะแนนบันทึกไว้แล้ว จึงบันทึกการแก้ไขเป็นฉบับที่ %(saved_version)s คะแนนเดิมยังคำนวณตามฉบับที่ %(framework_version)s",
+                        framework_version=framework.version,
+                        saved_version=saved.version,
+                    ),
                     "info",
                 )
             else:
-                flash("บันทึกการแก้ไขแล้ว (saved)", "success")
+                flash(_("บันทึกการแก้ไขแล้ว"), "success")
             return redirect(url_for("frameworks.show", framework_id=saved.id))
     return render_template(
         "ita/framework_edit.html", framework=framework, text=text, error=error, score_count=has_scores(framework)
@@ -187,12 +196,15 @@ def copy(framework_id: int):
     _require_manager()
     year_text = request.form.get("fiscal_year", "").strip()
     if not year_text.isdigit():
-        raise ServiceError("โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566 (a Buddhist-Era fiscal year is required)")
+        raise ServiceError(_("โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566"))
     framework = copy_as_draft(source, int(year_text), now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
     flash(
-        f"คัดลอกกรอบปี {source.fiscal_year} เป็นฉบับร่างของปี {framework.fiscal_year} แล้ว "
-        "แก้ไขให้ตรงกับคู่มือของปีนั้นก่อนเผยแพร่ (copied as a draft: edit it before publishing)",
+        _(
+            "คัดลอกกรอบปี %(source_fiscal_year)s เป็นฉบับร่างของปี %(framework_fiscal_year)s แล้ว แก้ไขให้ตรงกับคู่มือของปีนั้นก่อนเผยแพร่",
+            source_fiscal_year=source.fiscal_year,
+            framework_fiscal_year=framework.fiscal_year,
+        ),
         "success",
     )
     return redirect(url_for("frameworks.edit", framework_id=framework.id))
@@ -206,7 +218,7 @@ def delete(framework_id: int):
     year = framework.fiscal_year
     delete_draft(framework, now=utcnow(), actor=_me())
     db.session.commit()
-    flash(f"ลบฉบับร่างของปี {year} แล้ว (draft deleted)", "success")
+    flash(_("ลบฉบับร่างของปี %(year)s แล้ว", year=year), "success")
     return redirect(url_for("frameworks.index"))
 
 

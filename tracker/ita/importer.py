@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from .. import access
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import _
 from ..orgs.models import Organization
 from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
 from ..thaidate import to_arabic_digits
@@ -155,21 +156,24 @@ def read_score_file(path: str | Path) -> ScoreFile:
     path = Path(path)
     try:
         if path.is_dir():
-            raise ItaImportError([ImportProblem(None, f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ (a folder, not a file)")])
+            raise ItaImportError([ImportProblem(None, _("%(path)s เป็นโฟลเดอร์ ไม่ใช่ไฟล์", path=path))])
         if path.stat().st_size > MAX_BYTES:
             raise ItaImportError([_too_big(path.name)])
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ItaImportError([ImportProblem(None, f"ไม่พบไฟล์ {path} (file not found)")]) from None
+        raise ItaImportError([ImportProblem(None, _("ไม่พบไฟล์ %(path)s", path=path))]) from None
     except OSError as exc:
         raise ItaImportError(
-            [ImportProblem(None, f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc.strerror})")]
+            [ImportProblem(None, _("อ่านไฟล์ %(path)s ไม่ได้", path=path, exc_strerror=exc.strerror))]
         ) from None
     return parse_score_bytes(data, path.name)
 
 
 def _too_big(name: str) -> ImportProblem:
-    return ImportProblem(None, f"{name}: ไฟล์ใหญ่เกิน {MAX_BYTES // (1024 * 1024)} MB (the file is too large)")
+    return ImportProblem(
+        None,
+        _("%(name)s: ไฟล์ใหญ่เกิน %(max_bytes_1024_1024)s MB", name=name, max_bytes_1024_1024=MAX_BYTES // (1024 * 1024)),
+    )
 
 
 def parse_score_bytes(data: bytes, filename: str) -> ScoreFile:
@@ -187,7 +191,12 @@ def parse_score_bytes(data: bytes, filename: str) -> ScoreFile:
         table = _xlsx_rows(data)
     else:
         raise ItaImportError(
-            [ImportProblem(None, f"รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “{suffix or filename}” (only .csv or .xlsx files)")]
+            [
+                ImportProblem(
+                    None,
+                    _("รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “%(suffix_or_filename)s”", suffix_or_filename=suffix or filename),
+                )
+            ]
         )
     rows, problems = _check_rows(table)
     return ScoreFile(filename, rows, problems)
@@ -202,8 +211,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
             [
                 ImportProblem(
                     line,
-                    "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)” "
-                    "(the file is not UTF-8 text: save it from Excel as “CSV UTF-8”)",
+                    _("ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)”"),
                 )
             ]
         ) from None
@@ -212,7 +220,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise ItaImportError([ImportProblem(None, f"อ่าน CSV ไม่ได้ (unreadable CSV: {exc})")]) from None
+        raise ItaImportError([ImportProblem(None, _("อ่าน CSV ไม่ได้", exc=exc))]) from None
     return list(enumerate(records, start=1))
 
 
@@ -226,11 +234,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
 
     def unreadable(exc: BaseException) -> ItaImportError:
         return ItaImportError(
-            [
-                ImportProblem(
-                    None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-                )
-            ]
+            [ImportProblem(None, _("เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้", exc___class_____name=exc.__class__.__name__))]
         )
 
     try:
@@ -245,7 +249,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         # A read-only workbook parses the sheet while it is iterated: damage shows up here.
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
-                raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
+                raise ItaImportError([ImportProblem(None, _("มีเกิน %(max_rows)s แถว", max_rows=MAX_ROWS))])
             rows.append((number, list(row)))
         return rows
     except ItaImportError:
@@ -267,15 +271,12 @@ def _cell_text(value: Any) -> str:
 def _year(value: Any) -> tuple[int | None, str | None]:
     text = to_arabic_digits(_cell_text(value))
     if not text.isdigit():
-        return None, f"ปีงบประมาณ “{value if value is not None else ''}” ต้องเป็นปี พ.ศ. เช่น 2565 (a BE year such as 2565)"
+        return None, _("ปีงบประมาณ “%(value1)s” ต้องเป็นปี พ.ศ. เช่น 2565", value1=value if value is not None else "")
     year = int(text)
     if 1900 <= year <= 2200:
-        return None, (
-            f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
-            f"(looks like a CE year; use the Buddhist-Era year {year + 543})"
-        )
+        return None, (_("ปีงบประมาณ %(year)s เป็นปี ค.ศ. ใช้ปี พ.ศ.", year=year, year_543=year + 543))
     if not 2400 <= year <= 2700:
-        return None, f"ปีงบประมาณ {year} ไม่ใช่ปี พ.ศ. ที่ใช้ได้ (not a plausible BE year)"
+        return None, _("ปีงบประมาณ %(year)s ไม่ใช่ปี พ.ศ. ที่ใช้ได้", year=year)
     return year, None
 
 
@@ -283,9 +284,9 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     problems: list[ImportProblem] = []
     table = [(n, cells) for n, cells in table if any(_cell_text(c) for c in cells)]
     if not table:
-        raise ItaImportError([ImportProblem(None, "ไฟล์ว่าง (the file has no rows)")])
+        raise ItaImportError([ImportProblem(None, _("ไฟล์ว่าง"))])
     if len(table) > MAX_ROWS + 1:
-        raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
+        raise ItaImportError([ImportProblem(None, _("มีเกิน %(max_rows)s แถว", max_rows=MAX_ROWS))])
     header_row, header = table[0]
     if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
         raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
@@ -296,10 +297,17 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             continue
         if name not in COLUMNS:
             problems.append(
-                ImportProblem(header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)")
+                ImportProblem(
+                    header_row,
+                    _(
+                        "ไม่รู้จักคอลัมน์ “%(cell_text_cell)s” ใช้ %(join_columns)s",
+                        cell_text_cell=_cell_text(cell),
+                        join_columns=", ".join(COLUMNS),
+                    ),
+                )
             )
         elif name in columns:
-            problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))
+            problems.append(ImportProblem(header_row, _("คอลัมน์ “%(name)s” ซ้ำ", name=name)))
         else:
             columns[name] = index
     missing = [c for c in REQUIRED if c not in columns]
@@ -307,14 +315,17 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         problems.append(
             ImportProblem(
                 header_row,
-                f"ขาดคอลัมน์ {', '.join(missing)} แถวแรกต้องเป็นหัวตาราง {','.join(COLUMNS)} "
-                f"(missing columns; the first row must be the header)",
+                _(
+                    "ขาดคอลัมน์ %(join_missing)s แถวแรกต้องเป็นหัวตาราง %(join_columns)s",
+                    join_missing=", ".join(missing),
+                    join_columns=",".join(COLUMNS),
+                ),
             )
         )
     if problems:
         raise ItaImportError(problems)
     if len(table) == 1:
-        raise ItaImportError([ImportProblem(None, "ไฟล์มีแต่หัวตาราง ไม่มีคะแนน (the file has a header but no scores)")])
+        raise ItaImportError([ImportProblem(None, _("ไฟล์มีแต่หัวตาราง ไม่มีคะแนน"))])
 
     rows: list[ScoreRow] = []
     seen: dict[tuple[int, str], int] = {}
@@ -331,7 +342,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             continue
         slug = _cell_text(get("organization")).lower()
         if not slug:
-            problems.append(ImportProblem(number, "ไม่ได้ระบุ organization (the organization's slug is required)"))
+            problems.append(ImportProblem(number, _("ไม่ได้ระบุ organization")))
         else:
             organizations.setdefault(slug, number)
         year, message = _year(get("fiscal_year"))
@@ -342,11 +353,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         scope: str | None = None
         name: str | None = None
         if not raw_indicator:
-            problems.append(
-                ImportProblem(
-                    number, "ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)"
-                )
-            )
+            problems.append(ImportProblem(number, _("ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province")))
         elif raw_indicator.isdigit():
             indicator_number = int(raw_indicator)
         elif raw_indicator.lower() in SCOPE_WORDS:
@@ -355,7 +362,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             name = " ".join(raw_indicator.split())
         score = None
         if not _cell_text(get("score")):
-            problems.append(ImportProblem(number, "ไม่ได้ระบุ score (the score is required)"))
+            problems.append(ImportProblem(number, _("ไม่ได้ระบุ score")))
         else:
             try:
                 score = parse_score(get("score"), "score")
@@ -364,15 +371,15 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         label = " ".join(_cell_text(get("label")).split())
         level = _cell_text(get("level")).upper()
         if level and scope is None and raw_indicator:
-            problems.append(
-                ImportProblem(number, "level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
-            )
+            problems.append(ImportProblem(number, _("level ใช้กับแถว national / province เท่านั้น")))
         if year is not None and raw_indicator:
             key = (year, scope or name or str(indicator_number))
             if key in seen:
                 what = f"ตัวชี้วัด {raw_indicator}" if scope is None else raw_indicator
                 problems.append(
-                    ImportProblem(number, f"ซ้ำกับแถว {seen[key]}: ปี {year} {what} (duplicate of row {seen[key]})")
+                    ImportProblem(
+                        number, _("ซ้ำกับแถว %(seen_key)s: ปี %(year)s %(what)s", seen_key=seen[key], year=year, what=what)
+                    )
                 )
             else:
                 seen[key] = number
@@ -384,8 +391,12 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             problems.append(
                 ImportProblem(
                     number,
-                    f"ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “{slug}” แต่แถว {first[1]} เป็น “{first[0]}” "
-                    f"(one organization per file)",
+                    _(
+                        "ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “%(slug)s” แต่แถว %(first_1)s เป็น “%(first_0)s”",
+                        slug=slug,
+                        first_1=first[1],
+                        first_0=first[0],
+                    ),
                 )
             )
     return rows, problems
@@ -410,7 +421,7 @@ def import_scores(
     """
     problems: list[ImportProblem] = list(score_file.problems)
     if not score_file.rows:
-        raise ItaImportError(problems or [ImportProblem(None, "ไม่มีแถวคะแนน (no score rows)")])
+        raise ItaImportError(problems or [ImportProblem(None, _("ไม่มีแถวคะแนน"))])
     slug = score_file.organization
     first_row = score_file.rows[0].row
     organization: Organization | None = into
@@ -418,20 +429,23 @@ def import_scores(
         organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
         if actor is not None:
             if not access.may_import(actor):
-                raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้ (only administrators can import scores)")
+                raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้"))
             if organization is None or organization.id != actor.organization_id:
                 # The same answer whether the slug exists or not: other organizations stay invisible.
                 raise ItaImportError(
                     [
                         ImportProblem(
                             first_row,
-                            f"นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“{actor.organization.slug}”) ไม่ใช่ “{slug}” "
-                            "(you can import your own organization's scores only)",
+                            _(
+                                "นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“%(actor_organization_slug)s”) ไม่ใช่ “%(slug)s”",
+                                actor_organization_slug=actor.organization.slug,
+                                slug=slug,
+                            ),
                         )
                     ]
                 )
         elif organization is None:
-            problems.append(ImportProblem(first_row, f"ไม่พบองค์กร “{slug}” (unknown organization slug)"))
+            problems.append(ImportProblem(first_row, _("ไม่พบองค์กร “%(slug)s”", slug=slug)))
 
     by_year: dict[int, list[ScoreRow]] = defaultdict(list)
     for row in score_file.rows:
@@ -440,9 +454,7 @@ def import_scores(
     for year, rows in sorted(by_year.items()):
         if not framework_available(year, organization):
             for row in rows:
-                problems.append(
-                    ImportProblem(row.row, f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year})")
-                )
+                problems.append(ImportProblem(row.row, _("ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ %(year)s", year=year)))
             continue
         framework = ensure_framework(year, organization)
         by_number = {i.number: i for i in framework.indicators}
@@ -457,15 +469,16 @@ def import_scores(
                     problems.append(
                         ImportProblem(
                             row.row,
-                            f"ระดับ “{row.level}” ไม่มีในกรอบปี {year} ใช้ {' '.join(levels)} หรือเว้นว่าง (unknown level)",
+                            _(
+                                "ระดับ “%(row_level)s” ไม่มีในกรอบปี %(year)s ใช้ %(join_levels)s หรือเว้นว่าง",
+                                row_level=row.level,
+                                year=year,
+                                join_levels=" ".join(levels),
+                            ),
                         )
                     )
                 if not row.label and row.scope == "province" and organization is not None and not organization.province:
-                    problems.append(
-                        ImportProblem(
-                            row.row, "โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น (a label is required for the province row)"
-                        )
-                    )
+                    problems.append(ImportProblem(row.row, _("โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น")))
                 contexts[row.scope] = ContextInput(row.label, row.score, row.level)
                 continue
             indicator = by_number.get(row.number) if row.number is not None else by_name.get(row.indicator_name or "")
@@ -474,8 +487,12 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ไม่มีตัวชี้วัด “{row.number if row.number is not None else row.indicator_name}” "
-                        f"ในกรอบปี {year} (ตัวชี้วัด {known}, national, province) (unknown indicator)",
+                        _(
+                            "ไม่มีตัวชี้วัด “%(value1)s” ในกรอบปี %(year)s (ตัวชี้วัด %(known)s, national, province)",
+                            value1=row.number if row.number is not None else row.indicator_name,
+                            year=year,
+                            known=known,
+                        ),
                     )
                 )
                 continue
@@ -483,8 +500,13 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ตัวชี้วัดที่ {indicator.number} ของปี {year} คือ “{indicator.name}” ไม่ใช่ “{row.label}” "
-                        f"(the label does not match indicator {indicator.number})",
+                        _(
+                            "ตัวชี้วัดที่ %(indicator_number)s ของปี %(year)s คือ “%(indicator_name)s” ไม่ใช่ “%(row_label)s”",
+                            indicator_number=indicator.number,
+                            year=year,
+                            indicator_name=indicator.name,
+                            row_label=row.label,
+                        ),
                     )
                 )
                 continue
@@ -492,8 +514,12 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ซ้ำกับแถว {rows_of[indicator.number]}: ตัวชี้วัดที่ {indicator.number} ปี {year} "
-                        f"(duplicate of row {rows_of[indicator.number]})",
+                        _(
+                            "ซ้ำกับแถว %(rows_of_indicator_number)s: ตัวชี้วัดที่ %(indicator_number)s ปี %(year)s",
+                            rows_of_indicator_number=rows_of[indicator.number],
+                            indicator_number=indicator.number,
+                            year=year,
+                        ),
                     )
                 )
                 continue
@@ -520,7 +546,7 @@ def import_scores(
     return ImportResult(
         organization=organization,
         years=sorted(plans),
-        scores=sum(len(s) for s, _ in plans.values()),
-        contexts=sum(len(c) for _, c in plans.values()),
+        scores=sum(len(s) for s, _unused in plans.values()),
+        contexts=sum(len(c) for _unused, c in plans.values()),
         changes=changes,
     )

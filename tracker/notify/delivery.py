@@ -52,6 +52,7 @@ from flask_mail import BadHeaderError
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from . import mail
 from .models import OutboxMessage, OutboxStatus
@@ -351,7 +352,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
     capture = not mail.server_configured()
     line_sender = channel_sender("line")
     with LeaseKeeper(sender_id), mail.connect() as connection, line_sender(now, sender_id, report) as line:
-        for _ in range(limit):
+        for _unused in range(limit):
             row_id = claim(now, sender_id)
             if row_id is None:
                 break
@@ -434,14 +435,14 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     """Put a failed (or captured) message back in the queue; journaled. Flushes only."""
     if row.status not in RESENDABLE:
         raise ServiceError(
-            f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
-            f"(only failed or captured messages can be resent; this one is {row.status.value})"
+            _(
+                "ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ %(row_status_label)s",
+                row_status_label=row.status.label,
+                row_status_value=row.status.value,
+            )
         )
     if row.status is OutboxStatus.captured and row.channel == "email" and not mail.server_configured():
-        raise ServiceError(
-            "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
-            "(no mail server is configured: the message would only be captured again)"
-        )
+        raise ServiceError(_("ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง"))
     old_status, old_error = row.status, row.last_error
     row.status = OutboxStatus.pending
     row.attempts = 0

@@ -38,6 +38,7 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import _
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
@@ -207,9 +208,11 @@ def all_digest_recipients() -> dict[int, list[User]]:
 def _why(user: User, heads: dict[int, list[str]]) -> list[str]:
     why = []
     if user.role is Role.manager:
-        why.append("คุณได้รับสรุปนี้ในฐานะผู้บริหาร (you are a manager)")
+        why.append(_("คุณได้รับสรุปนี้ในฐานะผู้บริหาร"))
     if heads.get(user.id):
-        why.append(f"คุณได้รับสรุปนี้ในฐานะหัวหน้าของ{' และ'.join(heads[user.id])} (you head a department)")
+        why.append(
+            _("คุณได้รับสรุปนี้ในฐานะหัวหน้าของ%(และ_join_heads_user_id)s", และ_join_heads_user_id=" และ".join(heads[user.id]))
+        )
     return why
 
 

@@ -32,6 +32,7 @@ from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied
+from ..i18n import _
 from ..journal import apply_changes, record, record_step
 from ..orgs.models import Department, Organization
 from ..thaidate import format_date, format_period
@@ -88,15 +89,17 @@ class _Importer:
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
         if self.actor is not None:
             if not access.may_import(self.actor):
-                raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้ (only administrators can import plans)")
+                raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้"))
             if org is None or org.id != self.actor.organization_id:
                 # Same message whether the slug exists or not: never reveal other organizations.
                 raise PlanFileError(
                     [
                         Problem(
                             spec.organization_place,
-                            f"นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “{spec.organization.slug}” ไม่ใช่องค์กรของคุณ "
-                            "(you can import plans of your own organization only)",
+                            _(
+                                "นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “%(spec_organization_slug)s” ไม่ใช่องค์กรของคุณ",
+                                spec_organization_slug=spec.organization.slug,
+                            ),
                         )
                     ]
                 )
@@ -112,7 +115,7 @@ class _Importer:
                 problems.append(
                     Problem(
                         step.assignee_place,
-                        f"ไม่พบผู้ใช้อีเมล {step.assignee} ในองค์กรนี้ (no user with this e-mail in the organization)",
+                        _("ไม่พบผู้ใช้อีเมล %(step_assignee)s ในองค์กรนี้", step_assignee=step.assignee),
                     )
                 )
         if plan is not None:
@@ -143,12 +146,15 @@ class _Importer:
                 evidence = f" หลักฐาน {len(step.evidence)} รายการ" if step.evidence else ""
                 problems.append(
                     Problem(
-                        f"ขั้นตอน {step.number} (step {step.number})",
-                        f"ไฟล์ไม่มีขั้นตอน {_quote(step.title)} แล้ว แต่ขั้นตอนนี้มีความคืบหน้า "
-                        f"(สถานะ “{step.status.label}”{evidence}) จึงลบไม่ได้ ให้คงขั้นตอนนี้ไว้ในไฟล์ "
-                        f"หรือเปลี่ยนสถานะเป็นยังไม่เริ่มและลบหลักฐานก่อน "
-                        f"(the file no longer has this step, but it has progress: status {step.status.value}, "
-                        f"{len(step.evidence)} evidence; keep it in the file)",
+                        _("ขั้นตอน %(step_number)s", step_number=step.number),
+                        _(
+                            "ไฟล์ไม่มีขั้นตอน %(quote_step_title)s แล้ว แต่ขั้นตอนนี้มีความคืบหน้า (สถานะ “%(step_status_label)s”%(evidence)s) จึงลบไม่ได้ ให้คงขั้นตอนนี้ไว้ในไฟล์ หรือเปลี่ยนสถานะเป็นยังไม่เริ่มและลบหลักฐานก่อน",
+                            quote_step_title=_quote(step.title),
+                            step_status_label=step.status.label,
+                            evidence=evidence,
+                            step_status_value=step.status.value,
+                            len_step_evidence=len(step.evidence),
+                        ),
                     )
                 )
         return problems
@@ -163,10 +169,11 @@ class _Importer:
     @staticmethod
     def measure_progress_problem(measure: Measure) -> Problem:
         return Problem(
-            f"มาตรการ {measure.number} (measure {measure.number})",
-            f"ไฟล์ไม่มีมาตรการ {_quote(measure.title)} แล้ว แต่มาตรการนี้มีผลการติดตามหรือหลักฐานบันทึกไว้ "
-            "จึงลบไม่ได้ ให้คงมาตรการนี้ไว้ในไฟล์ (the file no longer has this measure, but it has a recorded "
-            "follow-up result or evidence; keep it in the file)",
+            _("มาตรการ %(measure_number)s", measure_number=measure.number),
+            _(
+                "ไฟล์ไม่มีมาตรการ %(quote_measure_title)s แล้ว แต่มาตรการนี้มีผลการติดตามหรือหลักฐานบันทึกไว้ จึงลบไม่ได้ ให้คงมาตรการนี้ไว้ในไฟล์",
+                quote_measure_title=_quote(measure.title),
+            ),
         )
 
     # -- writing -------------------------------------------------------------
@@ -187,7 +194,11 @@ class _Importer:
                 entity_id=plan.id,
                 action=NOTE,
                 actor=self.actor,
-                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)",
+                note=_(
+                    "นำเข้าไฟล์แผน %(self_spec_source)s: %(len_self_changes)s รายการ",
+                    self_spec_source=self.spec.source,
+                    len_self_changes=len(self.changes),
+                ),
                 at=self.now,
             )
         db.session.flush()
@@ -211,7 +222,7 @@ class _Importer:
             org = Organization(name=o.name, slug=o.slug, province=o.province)
             db.session.add(org)
             db.session.flush()
-            self.changes.append(f"สร้างองค์กร {o.name} ({o.slug})")
+            self.changes.append(_("สร้างองค์กร %(o_name)s", o_name=o.name, o_slug=o.slug))
             record(
                 organization_id=org.id,
                 entity="organization",
@@ -283,7 +294,7 @@ class _Importer:
             entity_id=plan.id,
             action=NOTE,
             actor=self.actor,
-            note=f"นำเข้าไฟล์แผน {spec.source}: {counts} (plan file import)",
+            note=_("นำเข้าไฟล์แผน %(spec_source)s: %(counts)s", spec_source=spec.source, counts=counts),
             at=self.now,
         )
         return plan
@@ -472,7 +483,7 @@ class _Importer:
         assert self.org is not None
         apply_changes(
             step,
-            [(attr, old, new) for attr, _, old, new, _, _ in fields],
+            [(attr, old, new) for attr, _unused, old, new, _unused, _unused in fields],
             organization_id=self.org.id,
             entity="step",
             actor=self.actor,
@@ -480,7 +491,7 @@ class _Importer:
             note=NOTE,
             step=step,
         )
-        for attr, label, _, _, old_text, new_text in fields:
+        for attr, label, _unused, _unused, old_text, new_text in fields:
             self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
 
     def journal_new_steps(self, steps: list[Step]) -> None:

@@ -31,6 +31,7 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _
 from . import chart, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
@@ -43,25 +44,25 @@ log = logging.getLogger(__name__)
 ACTION_LABELS = {
     "status": "เปลี่ยนสถานะ",
     "comment": "บันทึกความคืบหน้า",
-    "evidence_add": "แนบหลักฐาน",
-    "evidence_remove": "ลบหลักฐาน",
-    "evidence_public": "เปลี่ยนการเผยแพร่หลักฐาน",
+    "evidence_add": N_("แนบหลักฐาน"),
+    "evidence_remove": N_("ลบหลักฐาน"),
+    "evidence_public": N_("เปลี่ยนการเผยแพร่หลักฐาน"),
     "edit": "แก้ไข",
-    "create": "สร้าง",
+    "create": N_("สร้าง"),
     "delete": "ลบ",
     "import": "นำเข้า",
 }
 FIELD_LABELS = {
     "status": "สถานะ",
-    "title": "ชื่อขั้นตอน",
+    "title": N_("ชื่อขั้นตอน"),
     "owner_department": "หน่วยงานรับผิดชอบ",
     "assignee": "ผู้ได้รับมอบหมาย",
     "start_date": "วันเริ่ม",
     "due_date": "วันครบกำหนด",
     "evidence": "หลักฐาน",
-    "public": "การเผยแพร่",
+    "public": N_("การเผยแพร่"),
 }
-VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": "ภายในหน่วยงาน"}
+VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": N_("ภายในหน่วยงาน")}
 
 
 def _me() -> User:
@@ -116,7 +117,7 @@ def file_size(n: int) -> str:
     elif n >= 1024:
         text = f"{n / 1024:.0f} KB"
     else:
-        text = i18n.translate("%(n)s ไบต์", n=n)
+        text = i18n.translate(N_("%(n)s ไบต์"), n=n)
     return thaidate.to_thai_digits(text) if _thai_digits() else text
 
 
@@ -296,7 +297,7 @@ def change_status(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash(f"บันทึกสถานะ “{label}” แล้ว (status saved)", "success")
+            flash(_("บันทึกสถานะ “%(label)s” แล้ว", label=label), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, status_form=form)
 
@@ -314,7 +315,7 @@ def comment(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
+            flash(_("บันทึกความคืบหน้าแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, comment_form=form)
 
@@ -325,7 +326,7 @@ def add_evidence(step_id: int):
     step = _editable_step(step_id)
     kind = request.form.get("kind", "")
     if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
-        return _refused(step_id, ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)"), "evidence")
+        return _refused(step_id, ServiceError(_("โปรดแนบไฟล์หรือใส่ลิงก์")), "evidence")
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
     if form.validate():
@@ -341,7 +342,7 @@ def add_evidence(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("แนบหลักฐานแล้ว (evidence added)", "success")
+            flash(_("แนบหลักฐานแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, evidence_forms=(file_form, link_form))
 
@@ -418,9 +419,7 @@ def delete_evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
-        raise ServiceError(
-            "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
-        )
+        raise ServiceError(_("หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน"))
     access.require_step_editor(current_user, ev.step)
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
@@ -429,7 +428,7 @@ def delete_evidence(evidence_id: int):
     # Only now is the row gone for good; a failed commit keeps the file.
     if path is not None:
         path.unlink(missing_ok=True)
-    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
+    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
     return redirect(url_for("plans.step", step_id=step_id))
 
 
@@ -448,16 +447,16 @@ def set_evidence_public(evidence_id: int):
         back = url_for("reports.result", measure_id=ev.measure_id)
     value = request.form.get("public", "")
     if value not in ("0", "1"):
-        raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+        raise ServiceError(_("โปรดเลือกเผยแพร่หรือไม่เผยแพร่"))
     name = ev.original_name
     changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()
     if not changed:
-        flash("ไม่มีการเปลี่ยนแปลง (nothing changed)", "info")
+        flash(_("ไม่มีการเปลี่ยนแปลง"), "info")
     elif value == "1":
-        flash(f"เผยแพร่หลักฐาน “{name}” บนหน้าสาธารณะแล้ว (now public)", "success")
+        flash(_("เผยแพร่หลักฐาน “%(name)s” บนหน้าสาธารณะแล้ว", name=name), "success")
     else:
-        flash(f"หลักฐาน “{name}” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ (now internal)", "success")
+        flash(_("หลักฐาน “%(name)s” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ", name=name), "success")
     return redirect(back)
 
 

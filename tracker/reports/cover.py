@@ -14,6 +14,7 @@ from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
+from ..i18n import _
 from ..orgs.documents import emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
@@ -60,7 +61,7 @@ def build_cover(
     if memo_date is None:
         raise ServiceError(COVER_DATE_REQUIRED)
     if len(findings or "") > FINDINGS_LIMIT:
-        raise ServiceError(f"ข้อค้นพบยาวเกิน {FINDINGS_LIMIT} ตัวอักษร (the findings are too long)")
+        raise ServiceError(_("ข้อค้นพบยาวเกิน %(findings_limit)s ตัวอักษร", findings_limit=FINDINGS_LIMIT))
     organization: Organization = plan.organization
     f = report.f
     digits = report.thai_digits

@@ -27,6 +27,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from ..i18n import _
 from ..thaidate import to_arabic_digits
 from .thaiwrap import join_units
 
@@ -473,7 +474,13 @@ def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
 def endorsement_chain(doc: DocumentObject, chain) -> None:
     """A sign-off chain (signoff.Chain) as the endorsements under a memo: per level the
     comment (or a line to write it), a signature line, (name), position and date."""
-    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12, keep_with_next=True)
+    add_paragraph(
+        doc,
+        _("การพิจารณาตามลำดับ", chain_status_label=chain.status_label),
+        bold=True,
+        space_before_pt=12,
+        keep_with_next=True,
+    )
     for entry in chain.entries:
         who = entry.position or entry.name
         comment = (entry.comment or "ทราบ") if entry.done else MEMO_DOTS * 3

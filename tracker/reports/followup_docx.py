@@ -6,6 +6,7 @@ from __future__ import annotations
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm
 
+from ..i18n import N_
 from .docx_common import (
     add_hyperlink,
     add_page_numbers,
@@ -60,7 +61,7 @@ def followup_docx(report: FollowupReport) -> bytes:
 
     table = add_table(
         doc,
-        ["มาตรการที่", "มาตรการ / ผู้รับผิดชอบ", "ดำเนินการแล้ว / ทั้งหมด", "ร้อยละ", "เลยกำหนด", "ผลการติดตาม"],
+        ["มาตรการที่", "มาตรการ / ผู้รับผิดชอบ", "ดำเนินการแล้ว / ทั้งหมด", N_("ร้อยละ"), "เลยกำหนด", "ผลการติดตาม"],
         SUMMARY_WIDTHS,
         size_pt=SMALL,
     )

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import thaidate
+from ..i18n import N_, _
 from .followup import FollowupReport
 
 __all__ = ["followup_xlsx", "safe_text", "SUMMARY_SHEET", "STEPS_SHEET", "BE_DATE_FORMAT", "BE_DATE_FORMAT_THAI"]
@@ -58,7 +59,7 @@ SUMMARY_COLUMNS = [
     ("ดำเนินการแล้ว", 11),
     ("ยกเลิก", 8),
     ("เลยกำหนด", 9),
-    ("ร้อยละ", 8),
+    (N_("ร้อยละ"), 8),
     ("การติดตามผล", 36),
     ("ผลการติดตาม", 12),
     ("หน่วย", 10),
@@ -181,7 +182,7 @@ def _signoff(ws: Worksheet, report: FollowupReport, row: int) -> int:
     if chain is None:
         return row
     f = report.f
-    _put(ws, row, 2, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, border=False)
+    _put(ws, row, 2, _("การพิจารณาตามลำดับ", chain_status_label=chain.status_label), bold=True, border=False)
     row += 1
     for column, title in enumerate(("ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"), start=1):
         _put(ws, row, column, title, bold=True, align=CENTRE).fill = HEADER_FILL
@@ -277,7 +278,7 @@ def followup_xlsx(report: FollowupReport) -> bytes:
         chart = BarChart()
         chart.type = "bar"
         chart.title = "ความคืบหน้ารายมาตรการ (ร้อยละ)"
-        chart.y_axis.title = "ร้อยละ"
+        chart.y_axis.title = N_("ร้อยละ")
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 100
         chart.x_axis.title = "มาตรการที่"

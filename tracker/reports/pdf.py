@@ -22,6 +22,7 @@ from flask import current_app, has_app_context
 
 from .. import extras
 from ..errors import ServiceError
+from ..i18n import _, _l
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
 
@@ -44,16 +45,10 @@ TIMEOUT_S = 90
 # Each rendering starts a browser (~150 MB); at most two at once on a small server.
 _SLOTS = threading.BoundedSemaphore(2)
 
-NO_RENDERER = (
-    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint "
-    "โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM "
-    "(cannot make a PDF: Chromium was not found at {path} and WeasyPrint is not installed; "
-    "install chromium or set TRACKER_CHROMIUM)"
+NO_RENDERER = _l(
+    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM"
 )
-FAILED = (
-    "สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail}) "
-    "(the PDF could not be made; try again or tell the administrator)"
-)
+FAILED = _l("สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail})")
 
 
 def chromium_path() -> str:
@@ -110,7 +105,7 @@ def _archivable(data: bytes) -> bytes:
 
 def _with_slot(render):
     if not _SLOTS.acquire(timeout=TIMEOUT_S):
-        raise ServiceError(FAILED.format(detail="มีงานสร้าง PDF ค้างอยู่มาก (too many PDFs being made)"))
+        raise ServiceError(FAILED.format(detail=_("มีงานสร้าง PDF ค้างอยู่มาก")))
     try:
         return render()
     finally:
@@ -132,7 +127,7 @@ def _in_thread(render):
     thread.start()
     thread.join(TIMEOUT_S + 15)
     if thread.is_alive():
-        raise ServiceError(FAILED.format(detail="หมดเวลา (timed out)"))
+        raise ServiceError(FAILED.format(detail=_("หมดเวลา")))
     error = outcome.get("error")
     if isinstance(error, ServiceError):
         raise error

@@ -18,6 +18,7 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import resolve_as_of
@@ -177,7 +178,7 @@ def create():
         db.session.rollback()
         form.refuse(exc)
         return _render_new(form)
-    flash("ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว (submitted)", "success")
+    flash(_("ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว"), "success")
     return redirect(url_for("signoff.show", submission_id=submission.id))
 
 
@@ -195,13 +196,13 @@ def _render_show(
     nxt = next_in_line(submission)
     if submission.kind is ReportKind.analysis:
         links = [
-            ("ดูรายงาน (page)", url_for("memo.page", plan_id=plan.id)),
+            (_("ดูรายงาน"), url_for("memo.page", plan_id=plan.id)),
             ("Word (DOCX)", url_for("memo.download", plan_id=plan.id, fmt="docx")),
             ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf")),
         ]
     else:
         params = {"as_of": submission.as_of.isoformat()}
-        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, **params))] + [
+        links = [(_("ดูรายงาน"), url_for("reports.followup", plan_id=plan.id, **params))] + [
             (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **params))
             for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
         ]
@@ -243,7 +244,7 @@ def acknowledge_view(submission_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("บันทึกการพิจารณาแล้ว (acknowledged)", "success")
+            flash(_("บันทึกการพิจารณาแล้ว"), "success")
             return redirect(url_for("signoff.show", submission_id=submission_id))
     return _render_show(_submission(submission_id), acknowledge_form=form)
 
@@ -261,6 +262,6 @@ def withdraw_view(submission_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("ถอนคืนรายงานแล้ว (withdrawn)", "success")
+            flash(_("ถอนคืนรายงานแล้ว"), "success")
             return redirect(url_for("signoff.show", submission_id=submission_id))
     return _render_show(_submission(submission_id), withdraw_form=form)

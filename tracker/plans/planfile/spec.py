@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ...errors import ServiceError
+from ...i18n import _l
 from ..models import PlanStatus
 
 SLUG_RE = re.compile(r"[a-z0-9-]{2,64}")
@@ -14,10 +15,7 @@ SLUG_RE = re.compile(r"[a-z0-9-]{2,64}")
 #: and the non-characters PyYAML refuses. PostgreSQL refuses NUL in text, so
 #: SQLite must never be the database that accepts it.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-CONTROL_MESSAGE = (
-    "มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL) ซึ่งไม่ใช่ข้อความ ให้ลบออก "
-    "(contains an invisible control character such as NUL; remove it)"
-)
+CONTROL_MESSAGE = _l("มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL) ซึ่งไม่ใช่ข้อความ ให้ลบออก")
 MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 2500, 2700
 #: A plan file larger than this is surely not a plan (and would only eat memory).
 MAX_FILE_BYTES = 5 * 1024 * 1024

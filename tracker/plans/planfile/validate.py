@@ -8,6 +8,7 @@ from typing import Any
 
 from ...auth.services import normalize_email
 from ...errors import ServiceError
+from ...i18n import N_, _, _l
 from ...thaidate import (
     DateParseError,
     PeriodError,
@@ -68,7 +69,7 @@ FIELD_LABELS = {
 _TITLE_LABELS = {
     "weaknesses": "ชื่อประเด็น",
     "measures": "ชื่อมาตรการ",
-    "steps": "ชื่อขั้นตอน",
+    "steps": N_("ชื่อขั้นตอน"),
     "departments": "ชื่อหน่วยงาน",
     "organization": "ชื่อองค์กร",
 }
@@ -80,25 +81,25 @@ def _missing(path: PathT) -> str:
     if key in ("title", "name"):
         parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
         label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
-    return f"ต้องระบุ{label} ({key} is required)" if label else "ต้องระบุ (required)"
+    return _("ต้องระบุ%(label)s", label=label, key=key) if label else _("ต้องระบุ")
 
 
-EMPTY = "ต้องไม่เว้นว่าง (must not be empty)"
+EMPTY = _l("ต้องไม่เว้นว่าง")
 
 
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
-        return "ค่าจริง/เท็จ (a yes/no value)"
+        return _("ค่าจริง/เท็จ")
     if isinstance(value, (int, float)):
-        return "ตัวเลข (a number)"
+        return _("ตัวเลข")
     if isinstance(value, (date, datetime)):
-        return "วันที่ (a date)"
+        return _("วันที่")
     if isinstance(value, list):
-        return "รายการ (a list)"
+        return _("รายการ")
     if isinstance(value, dict):
-        return "ชุดหัวข้อ (a mapping)"
+        return _("ชุดหัวข้อ")
     if isinstance(value, str):
-        return "ข้อความ (text)"
+        return _("ข้อความ")
     return type(value).__name__
 
 
@@ -135,7 +136,7 @@ class _Validator:
 
     def mapping(self, value: Any, path: PathT, allowed: tuple[str, ...]) -> dict | None:
         if not isinstance(value, dict):
-            self.add(path, f"ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ{_kind(value)} (must be a mapping of key: value)")
+            self.add(path, _("ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ%(kind_value)s", kind_value=_kind(value)))
             return None
         for key in value:
             if key not in allowed:
@@ -145,11 +146,15 @@ class _Validator:
     def unknown_key(self, path: PathT, key: Any, allowed: tuple[str, ...]) -> None:
         key_text = str(key)
         close = difflib.get_close_matches(key_text, allowed, n=1, cutoff=0.6)
-        th_hint = f" หมายถึง “{close[0]}” หรือไม่" if close else ""
-        en_hint = f"; did you mean '{close[0]}'?" if close else ""
+        th_hint = _(" หมายถึง “%(key)s” หรือไม่", key=close[0]) if close else ""
         self.add(
             path + (key_text,),
-            f"ไม่รู้จักหัวข้อ “{key_text}”{th_hint} ใช้ได้: {', '.join(allowed)} (unknown key '{key_text}'{en_hint})",
+            _(
+                "ไม่รู้จักหัวข้อ “%(key_text)s”%(th_hint)s ใช้ได้: %(join_allowed)s",
+                key_text=key_text,
+                th_hint=th_hint,
+                join_allowed=", ".join(allowed),
+            ),
         )
 
     def text(self, obj: dict, key: str, path: PathT, *, required: bool, max_len: int | None = None) -> str | None:
@@ -164,7 +169,7 @@ class _Validator:
                 self.add(path, _missing(path) if not present else EMPTY)
             return None
         if not isinstance(value, str):
-            self.add(path, f"ต้องเป็นข้อความ แต่พบ{_kind(value)} (must be text)")
+            self.add(path, _("ต้องเป็นข้อความ แต่พบ%(kind_value)s", kind_value=_kind(value)))
             return None
         value = value.strip()
         if not value:
@@ -172,7 +177,7 @@ class _Validator:
                 self.add(path, EMPTY)
             return None
         if max_len is not None and len(value) > max_len:
-            self.add(path, f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
+            self.add(path, _("ยาวเกิน %(max_len)s ตัวอักษร", max_len=max_len))
             return None
         return value
 
@@ -181,19 +186,19 @@ class _Validator:
         if value is None:
             if required:
                 one = {"weaknesses": "weakness", "measures": "measure", "steps": "step"}.get(key, key)
-                self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one {one} is required)")
+                self.add(path + (key,), _("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
             return None
         if not isinstance(value, list):
-            self.add(path + (key,), f"ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ{_kind(value)} (must be a list)")
+            self.add(path + (key,), _("ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ%(kind_value)s", kind_value=_kind(value)))
             return None
         if not value and required:
-            self.add(path + (key,), f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (the list is empty)")
+            self.add(path + (key,), _("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what))
             return None
         return value
 
     def date_value(self, value: Any, path: PathT) -> date | None:
         if isinstance(value, datetime):
-            self.add(path, "ใส่เฉพาะวันที่ ไม่ต้องมีเวลา (a date without a time is expected)")
+            self.add(path, _("ใส่เฉพาะวันที่ ไม่ต้องมีเวลา"))
             return None
         if isinstance(value, date):
             return value
@@ -203,7 +208,7 @@ class _Validator:
             except DateParseError as exc:
                 self.add(path, str(exc))
                 return None
-        self.add(path, f"ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ{_kind(value)} (must be a date)")
+        self.add(path, _("ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ%(kind_value)s", kind_value=_kind(value)))
         return None
 
     def period_value(self, value: Any, path: PathT) -> tuple[date, date] | None:
@@ -230,13 +235,21 @@ class _Validator:
                     end = self.date_value(obj[key], path + (key,))
             if start and end and start > end:
                 self.add(
-                    path, f"วันเริ่ม {start.isoformat()} อยู่หลังวันสิ้นสุด {end.isoformat()} (the period ends before it starts)"
+                    path,
+                    _(
+                        "วันเริ่ม %(start_isoformat)s อยู่หลังวันสิ้นสุด %(end_isoformat)s",
+                        start_isoformat=start.isoformat(),
+                        end_isoformat=end.isoformat(),
+                    ),
                 )
                 return None
             return (start, end) if start and end else None
         self.add(
             path,
-            f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{_kind(value)} (must be a period)",
+            _(
+                "ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {start: …, end: …} แต่พบ%(kind_value)s",
+                kind_value=_kind(value),
+            ),
         )
         return None
 
@@ -285,8 +298,7 @@ class _Validator:
         if slug is not None and not SLUG_RE.fullmatch(slug):
             self.add(
                 path + ("slug",),
-                f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
-                "(the slug must be 2-64 characters of a-z, 0-9 and -)",
+                _("รหัสองค์กร “%(slug)s” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet", slug=slug),
             )
             slug = None
         province = self.text(obj, "province", path, required=False, max_len=MAX_PROVINCE) or ""
@@ -303,15 +315,19 @@ class _Validator:
         if isinstance(value, str) and to_arabic_digits(value.strip()).isdigit():
             value = int(to_arabic_digits(value.strip()))
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(path, f"ต้องเป็นปี พ.ศ. เช่น 2566 แต่พบ{_kind(value)} (must be a Buddhist Era year such as 2566)")
+            self.add(path, _("ต้องเป็นปี พ.ศ. เช่น 2566 แต่พบ%(kind_value)s", kind_value=_kind(value)))
             return None
         if not MIN_FISCAL_YEAR <= value <= MAX_FISCAL_YEAR:
-            hint = f" หากเป็นปี ค.ศ. ให้ใช้ {value + 543}" if 1900 <= value <= 2200 else ""
-            en_hint = f"; {value} looks like a Gregorian year, use {value + 543}" if hint else ""
+            hint = _(" หากเป็นปี ค.ศ. ให้ใช้ %(year)s", year=value + 543) if 1900 <= value <= 2200 else ""
             self.add(
                 path,
-                f"ปีงบประมาณ {value} ต้องเป็นปี พ.ศ. ระหว่าง {MIN_FISCAL_YEAR}–{MAX_FISCAL_YEAR}{hint} "
-                f"(the fiscal year must be a Buddhist Era year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}{en_hint})",
+                _(
+                    "ปีงบประมาณ %(value)s ต้องเป็นปี พ.ศ. ระหว่าง %(min_fiscal_year)s–%(max_fiscal_year)s%(hint)s",
+                    value=value,
+                    min_fiscal_year=MIN_FISCAL_YEAR,
+                    max_fiscal_year=MAX_FISCAL_YEAR,
+                    hint=hint,
+                ),
             )
             return None
         return value
@@ -327,8 +343,7 @@ class _Validator:
                     return status
         self.add(
             ("status",),
-            f"สถานะแผนต้องเป็น draft (ร่าง), active (ดำเนินการ) หรือ closed (ปิดแล้ว) ไม่ใช่ “{value}” "
-            "(status must be draft, active or closed)",
+            _("สถานะแผนต้องเป็น draft (ร่าง), active (ดำเนินการ) หรือ closed (ปิดแล้ว) ไม่ใช่ “%(value)s”", value=value),
         )
         return None
 
@@ -357,8 +372,11 @@ class _Validator:
             if name in first_seen:
                 self.add(
                     path + ("name",),
-                    f"ชื่อหน่วยงาน “{name}” ซ้ำกับ {self.locate(('departments', first_seen[name]))} "
-                    f"(duplicate department name)",
+                    _(
+                        "ชื่อหน่วยงาน “%(name)s” ซ้ำกับ %(value2)s",
+                        name=name,
+                        value2=self.locate(("departments", first_seen[name])),
+                    ),
                 )
                 continue
             first_seen[name] = i
@@ -392,10 +410,17 @@ class _Validator:
             if period[1] < fy_start or period[0] > fy_end:
                 self.add(
                     path + ("period",),
-                    f"ระยะเวลา {format_period(*period)} ไม่อยู่ในปีงบประมาณ {fiscal_year} "
-                    f"({format_date(fy_start)} – {format_date(fy_end)}) "
-                    f"(the period {period[0].isoformat()}..{period[1].isoformat()} does not overlap "
-                    f"fiscal year {fiscal_year}: {fy_start.isoformat()}..{fy_end.isoformat()})",
+                    _(
+                        "ระยะเวลา %(format_period_period)s ไม่อยู่ในปีงบประมาณ %(fiscal_year)s",
+                        format_period_period=format_period(*period),
+                        fiscal_year=fiscal_year,
+                        format_date_fy_start=format_date(fy_start),
+                        format_date_fy_end=format_date(fy_end),
+                        period_0_isoformat=period[0].isoformat(),
+                        period_1_isoformat=period[1].isoformat(),
+                        fy_start_isoformat=fy_start.isoformat(),
+                        fy_end_isoformat=fy_end.isoformat(),
+                    ),
                 )
                 period = None
         follow_up = self.text(obj, "follow_up", path, required=False) or ""
@@ -451,17 +476,26 @@ class _Validator:
             if due is not None and not period[0] <= due <= period[1]:
                 self.add(
                     path + ("due",),
-                    f"วันครบกำหนด {format_date(due)} อยู่นอกระยะเวลาของมาตรการ "
-                    f"({format_date(period[0])} – {format_date(period[1])}) "
-                    f"(due date {due.isoformat()} is outside the measure's period "
-                    f"{period[0].isoformat()}..{period[1].isoformat()})",
+                    _(
+                        "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ",
+                        format_date_due=format_date(due),
+                        format_date_period_0=format_date(period[0]),
+                        format_date_period_1=format_date(period[1]),
+                        due_isoformat=due.isoformat(),
+                        period_0_isoformat=period[0].isoformat(),
+                        period_1_isoformat=period[1].isoformat(),
+                    ),
                 )
             if start is not None and not period[0] <= start <= period[1]:
                 self.add(
                     path + ("start",),
-                    f"วันเริ่ม {format_date(start)} อยู่นอกระยะเวลาของมาตรการ "
-                    f"({format_date(period[0])} – {format_date(period[1])}) "
-                    f"(start date {start.isoformat()} is outside the measure's period)",
+                    _(
+                        "วันเริ่ม %(format_date_start)s อยู่นอกระยะเวลาของมาตรการ",
+                        format_date_start=format_date(start),
+                        format_date_period_0=format_date(period[0]),
+                        format_date_period_1=format_date(period[1]),
+                        start_isoformat=start.isoformat(),
+                    ),
                 )
         if len(self.problems) > before:
             return None
@@ -481,11 +515,17 @@ class _Validator:
         for draft, due in zip(drafts, dues):
             start = draft["start"] or period[0]
             if start > due:
-                computed = "" if draft["due"] else " ซึ่งระบบคำนวณให้ (computed; give a due date)"
+                computed = "" if draft["due"] else _(" ซึ่งระบบคำนวณให้")
                 self.add(
                     draft["path"] + ("start",),
-                    f"วันเริ่ม {format_date(start)} อยู่หลังวันครบกำหนด {format_date(due)}{computed} "
-                    f"(start {start.isoformat()} is after the due date {due.isoformat()})",
+                    _(
+                        "วันเริ่ม %(format_date_start)s อยู่หลังวันครบกำหนด %(format_date_due)s%(computed)s",
+                        format_date_start=format_date(start),
+                        format_date_due=format_date(due),
+                        computed=computed,
+                        start_isoformat=start.isoformat(),
+                        due_isoformat=due.isoformat(),
+                    ),
                 )
                 ok = False
                 continue
