@@ -83,7 +83,7 @@ def split(text: str) -> tuple[str, str] | None:
     before, inner = body[:i], body[i + 1 : -1].strip()
     if not before.strip() or not THAI.search(before) or not inner or THAI.search(inner):
         return None
-    if not re.search(r"[A-Za-z]{2}", inner) or PROPER.match(inner):
+    if not re.match(r"[A-Za-z]", inner) or not re.search(r"[A-Za-z]{2}", inner) or PROPER.match(inner):
         return None  # "(ITA)", "(E-Service)", "(O43)": names, not translations
     if POSITIONAL.search(text):
         return None
@@ -239,7 +239,9 @@ class Visitor(ast.NodeVisitor):
                 else:
                     self.edits.append((start, end, result[1]))
                 return
-            self.edits.append((start, self.span(arg)[0], "str("))
+            self.edits.append((start, self.span(arg)[0], "_(str("))
+            self.edits.append((self.span(arg)[1], end, "))"))
+            self.uses.add("_")
         self.generic_visit(node)
 
     def _literal(self, node: ast.expr, wrap: bool) -> tuple[str, str] | None:
@@ -418,7 +420,7 @@ def convert_template(path: Path, found: Found, dry: bool) -> bool:
     text = path.read_text(encoding="utf-8")
     where = str(path.relative_to(ROOT))
     new = re.sub(r"\{\{\s*en_hint\((?:[^{}]|\{[^{}]*\})*?\)\s*\}\}", "", text)
-    new = _unwrap(new, "localize", keep=True)
+    new = re.sub(r"(?<![\w.])localize\(", "_(", new)  # a label or message held in a variable
 
     def call(m: re.Match) -> str:
         literal = m["text"]

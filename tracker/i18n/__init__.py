@@ -26,11 +26,12 @@ The JSON API's own descriptions stay as they are.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import flask_babel
@@ -50,6 +51,7 @@ __all__ = [
     "babel",
     "current_language",
     "in_thai",
+    "thai_only",
     "init_app",
     "is_english",
     "lazy_pgettext",
@@ -72,6 +74,7 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 ENV_LANGUAGE = "TRACKER_LANGUAGE"
 
 babel = Babel(configure_jinja=False)
+F = TypeVar("F", bound=Callable[..., Any])
 
 _ = flask_babel.gettext
 _l = lazy_gettext
@@ -130,6 +133,17 @@ def in_thai() -> Iterator[None]:
     """Thai whatever the page's language: for emails and printed documents."""
     with force_locale(DEFAULT_LANGUAGE):
         yield
+
+
+def thai_only(func: F) -> F:
+    """``func`` run ``in_thai()``: a builder of an email or a printed document."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with in_thai():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def thai_digits() -> bool:

@@ -13,15 +13,13 @@ from wtforms.validators import ValidationError
 from .. import thaidate
 from ..forms import Form, WholeNumberField
 from ..i18n import _, _l
-from .rules import WEEKDAYS, WEEKDAYS_EN, minutes_label, parse_time_of_day
+from .rules import WEEKDAYS, minutes_label, parse_time_of_day
 
 _NOT_A_NUMBER = _l("%(label)s: “%%(value)s” ไม่ใช่ตัวเลข")
 
 
 def _weekday_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [
-        SelectChoice(str(i), str(f"{WEEKDAYS[i]} ({WEEKDAYS_EN[i]})")) for i in range(7)
-    ]
+    return [SelectChoice("", blank)] + [SelectChoice(str(i), _(WEEKDAYS[i])) for i in range(7)]
 
 
 class WeekdayField(SelectField):
@@ -107,7 +105,7 @@ class RulesForm(Form):
 
     def validate_lookahead_days(self, field: Field) -> None:
         if field.data is None:
-            raise ValidationError(_("สรุปงานที่จะครบกำหนดภายใน (look-ahead days): โปรดระบุจำนวนวัน"))
+            raise ValidationError(_("สรุปงานที่จะครบกำหนดภายใน: โปรดระบุจำนวนวัน"))
 
     def validate_send_after(self, field: Field) -> None:
         try:

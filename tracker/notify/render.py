@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from .. import links, thaidate
+from ..i18n import thai_only
 from .models import OutboxMessage
 from .outbox import ItemSpec, enqueue_many
 
@@ -99,6 +100,7 @@ def _tidy_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
+@thai_only
 def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
     env = current_app.jinja_env
@@ -116,6 +118,7 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
 LINE_TEXT_LIMIT = 2000
 
 
+@thai_only
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
     values = {**page_links(), **formatters(thai_digits), **context}

@@ -23,7 +23,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..i18n import _, _l
+from ..i18n import N_, _, _l
 from ..journal import record
 from .models import NotificationRules
 
@@ -42,8 +42,15 @@ DEFAULTS: dict[str, Any] = {
 }
 FIELDS = tuple(DEFAULTS)
 
-WEEKDAYS = ("วันจันทร์", "วันอังคาร", "วันพุธ", "วันพฤหัสบดี", "วันศุกร์", "วันเสาร์", "วันอาทิตย์")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    N_("วันจันทร์"),
+    N_("วันอังคาร"),
+    N_("วันพุธ"),
+    N_("วันพฤหัสบดี"),
+    N_("วันศุกร์"),
+    N_("วันเสาร์"),
+    N_("วันอาทิตย์"),
+)
 
 MAX_DAYS_BEFORE = 60
 MAX_REMINDERS_BEFORE = 5
@@ -163,7 +170,7 @@ def first_business_day_of_month(day: date) -> date:
 
 
 def weekday_label(weekday: int | None, off: str = _l("ไม่ส่ง")) -> str:
-    return off if weekday is None else f"{WEEKDAYS[weekday]} ({WEEKDAYS_EN[weekday]})"
+    return off if weekday is None else _(WEEKDAYS[weekday])
 
 
 def minutes_label(minutes: int) -> str:

@@ -14,7 +14,7 @@ from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
-from ..i18n import _
+from ..i18n import _, thai_only
 from ..orgs.documents import emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
@@ -47,6 +47,7 @@ class CoverMemo:
         return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+@thai_only
 def build_cover(
     plan: Plan,
     report: FollowupReport,
@@ -120,6 +121,7 @@ def build_cover(
     )
 
 
+@thai_only
 def render_cover_html(cover: CoverMemo) -> str:
     from flask import render_template
 
@@ -133,6 +135,7 @@ def render_cover_html(cover: CoverMemo) -> str:
     return html if cover.thai_digits else arabic_document(html)
 
 
+@thai_only
 def cover_docx(cover: CoverMemo) -> bytes:
     from docx.shared import Cm
 

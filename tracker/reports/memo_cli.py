@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import thai_only
 from ..orgs.models import Organization
 from ..plans.models import Plan
 from .cli import write_atomically
@@ -20,6 +21,7 @@ from .memo_options import memo_options, parse_memo_date, read_text_file
 __all__ = ["analysis_command", "render_memo"]
 
 
+@thai_only
 def render_memo(doc, fmt: str) -> bytes:
     """The memo as DOCX or PDF bytes (used by the downloads and the command)."""
     from .continuation import html_to_pdf_with_markers

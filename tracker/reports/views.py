@@ -29,7 +29,7 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import _
+from ..i18n import _, thai_only
 from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
@@ -225,6 +225,7 @@ def cover(plan_id: int):
     return response
 
 
+@thai_only
 def render_report(report: FollowupReport, fmt: str) -> bytes:
     """The report in one of FORMATS, as bytes (used by the downloads and the CLI)."""
     if fmt == "html":
