@@ -164,7 +164,7 @@ def test_files_that_are_not_plans_exit_1_without_traceback(runner, world, tmp_pa
 def test_missing_file_exits_1_with_a_message(runner, ctx, tmp_path):
     result = run_import(runner, tmp_path / "nowhere.yaml")
     assert result.exit_code == 1
-    assert "ไม่พบไฟล์ (file not found)" in result.stderr
+    assert "ไม่พบไฟล์" in result.stderr
 
 
 def test_missing_argument_is_a_usage_error(runner, ctx):

@@ -151,8 +151,8 @@ def stat(page: str, heading: str) -> str:
 
 
 def test_the_oversight_roles_have_thai_labels_and_are_not_an_organizations_to_give():
-    assert Role.provincial.label == "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด (provincial)"
-    assert Role.national.label == "กรมส่งเสริมการปกครองท้องถิ่น (national)"
+    assert Role.provincial.label == "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
+    assert Role.national.label == "กรมส่งเสริมการปกครองท้องถิ่น"
     assert Role.provincial not in ORG_ROLES and Role.national not in ORG_ROLES
     assert Role.provincial.oversees and not Role.admin.oversees
 
@@ -467,9 +467,9 @@ def test_the_provincial_home_is_the_overview_of_its_province(province, login):
     assert row_cells(page, "เทศบาลตำบลทดสอบ")[1:] == ["ยังไม่เริ่ม", "0", "5", "0%", "2", "–"]
     assert row_cells(page, "อบต.ท่าพระ")[1:] == ["ยังไม่มีแผน", "–", "–", "–", "–", "–"]
 
-    assert stat(page, "ยังไม่มีแผนปีนี้ (no plan)") == "1"
-    assert stat(page, "มีแผนแต่ยังไม่เริ่ม (not started)") == "1"
-    assert stat(page, "มีขั้นตอนเลยกำหนด (overdue)") == "2"
+    assert stat(page, "ยังไม่มีแผนปีนี้") == "1"
+    assert stat(page, "มีแผนแต่ยังไม่เริ่ม") == "1"
+    assert stat(page, "มีขั้นตอนเลยกำหนด") == "2"
     assert stat(page, "ความคืบหน้ารวม") == "3/11"
     assert "มีแผน 3 แห่ง" in page
 

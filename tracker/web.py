@@ -14,7 +14,7 @@ from . import clock, i18n, thaidate
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
-from .i18n import _
+from .i18n import _, _l
 
 
 def _thai_digits() -> bool:
@@ -35,7 +35,7 @@ def register_web(app: Flask) -> None:
 
     i18n.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _("โปรดเข้าสู่ระบบก่อน")
+    login_manager.login_message = _l("โปรดเข้าสู่ระบบก่อน")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -52,6 +52,16 @@ def register_web(app: Flask) -> None:
         return (
             thaidate.format_datetime(value, thai_digits=_thai_digits(), lang=i18n.current_language()) if value else ""
         )
+
+    @app.template_global()
+    def public_date(value: date | datetime | None, style: str = "abbr") -> str:
+        """A BE date in the page's language with Arabic digits, whoever reads it: for pages
+        served alike to everyone (the public page), where per-user filters do not belong."""
+        return thaidate.format_date(value, style=style, lang=i18n.current_language())
+
+    @app.template_global()
+    def public_period(start: date, end: date) -> str:
+        return thaidate.format_period(start, end, thai_digits=False, lang=i18n.current_language())
 
     @app.template_filter("thnum")
     def thnum(value: object) -> str:

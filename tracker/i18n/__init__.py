@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,8 +55,6 @@ __all__ = [
     "is_english",
     "lazy_pgettext",
     "pgettext",
-    "public_date",
-    "public_period",
     "switch_url",
     "thai_digits",
     "translate",
@@ -178,20 +175,6 @@ def switch_url(lang: str) -> str:
     return f"{request.script_root}/?{urlencode([(COOKIE, lang)])}"
 
 
-def public_date(value: date | datetime | None, style: str = "abbr") -> str:
-    """A BE date in the page's language with Arabic digits, whoever reads it: for
-    pages served alike to everyone (the public page), where per-user filters do not belong."""
-    from .. import thaidate  # thaidate's messages are translated: it imports this module
-
-    return thaidate.format_date(value, style=style, lang=current_language())
-
-
-def public_period(start: date, end: date) -> str:
-    from .. import thaidate
-
-    return thaidate.format_period(start, end, thai_digits=False, lang=current_language())
-
-
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
@@ -203,8 +186,6 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         lang_switch_url=switch_url,
         LANGUAGES=LANGUAGES,
-        public_date=public_date,
-        public_period=public_period,
     )
 
     def forget_language(*_args: object) -> None:

@@ -98,7 +98,7 @@ def followup_docx(report: FollowupReport) -> bytes:
         )
         cells[0].merge(cells[1])
     else:
-        add_row(table, ["", "แผนนี้ยังไม่มีมาตรการ (no measures)", "", "", "", ""], size_pt=SMALL)
+        add_row(table, ["", "แผนนี้ยังไม่มีมาตรการ", "", "", "", ""], size_pt=SMALL)
 
     if report.measures:
         add_paragraph(
@@ -112,7 +112,7 @@ def followup_docx(report: FollowupReport) -> bytes:
         for m in w.measures:
             _measure(doc, report, m)
     if not report.weaknesses:
-        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็น (no weaknesses)")
+        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็น")
 
     _signatures(doc, report)
     _signoff(doc, report)
@@ -200,7 +200,7 @@ def _measure(doc, report: FollowupReport, m: MeasureRow) -> None:
             reuse_first = False
             add_hyperlink(paragraph, ev.url, f.t(ev.name), size_pt=SMALL)
     if not m.steps:
-        add_row(table, ["", "มาตรการนี้ยังไม่มีขั้นตอน (no steps)", "", "", ""], size_pt=SMALL)
+        add_row(table, ["", "มาตรการนี้ยังไม่มีขั้นตอน", "", "", ""], size_pt=SMALL)
 
     follow = add_paragraph(doc, space_before_pt=4)
     add_run(follow, "การติดตามผล ", bold=True)
