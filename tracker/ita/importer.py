@@ -274,7 +274,7 @@ def _year(value: Any) -> tuple[int | None, str | None]:
         return None, _("ปีงบประมาณ “%(value1)s” ต้องเป็นปี พ.ศ. เช่น 2565", value1=value if value is not None else "")
     year = int(text)
     if 1900 <= year <= 2200:
-        return None, (_("ปีงบประมาณ %(year)s เป็นปี ค.ศ. ใช้ปี พ.ศ.", year=year, year_543=year + 543))
+        return None, (_("ปีงบประมาณ %(year)s เป็นปี ค.ศ. ใช้ปี พ.ศ. (%(year_543)s)", year=year, year_543=year + 543))
     if not 2400 <= year <= 2700:
         return None, _("ปีงบประมาณ %(year)s ไม่ใช่ปี พ.ศ. ที่ใช้ได้", year=year)
     return year, None

@@ -54,7 +54,7 @@ def _live_quota(channel) -> tuple[str, int | None, int] | str:
     except ApiException as exc:
         return f"LINE ตอบ HTTP {exc.status}"
     except Exception as exc:  # urllib3 / socket errors: the page still shows
-        return _("ติดต่อ LINE ไม่ได้", type_exc___name=type(exc).__name__)
+        return _("ติดต่อ LINE ไม่ได้ (%(type_exc___name)s)", type_exc___name=type(exc).__name__)
 
 
 @bp.route("/admin/line", methods=["GET", "POST"])

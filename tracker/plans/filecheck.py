@@ -29,7 +29,7 @@ MAX_DIMENSION = 100_000
 
 
 def _refuse(ext: str, why: str) -> ServiceError:
-    return ServiceError(_("เนื้อหาไฟล์ไม่ใช่ไฟล์ %(ext)s ที่ถูกต้อง", ext=ext, why=why))
+    return ServiceError(_("เนื้อหาไฟล์ไม่ใช่ไฟล์ %(ext)s ที่ถูกต้อง (%(why)s)", ext=ext, why=why))
 
 
 def _zip_names(path: Path, ext: str) -> list[str]:

@@ -222,7 +222,7 @@ class _Importer:
             org = Organization(name=o.name, slug=o.slug, province=o.province)
             db.session.add(org)
             db.session.flush()
-            self.changes.append(_("สร้างองค์กร %(o_name)s", o_name=o.name, o_slug=o.slug))
+            self.changes.append(_("สร้างองค์กร %(o_name)s (%(o_slug)s)", o_name=o.name, o_slug=o.slug))
             record(
                 organization_id=org.id,
                 entity="organization",

@@ -65,7 +65,7 @@ def parse_value(text: str | None, unit: str | None = None) -> tuple[Decimal | No
         if unit and typed_unit != unit:
             raise ServiceError(
                 _(
-                    "หน่วยในช่องค่า (“%(typed_unit_20)s”) ไม่ตรงกับช่องหน่วย",
+                    "หน่วยในช่องค่า (“%(typed_unit_20)s”) ไม่ตรงกับช่องหน่วย (“%(unit_20)s”)",
                     typed_unit_20=typed_unit[:20],
                     unit_20=unit[:20],
                 )

@@ -334,7 +334,7 @@ def validate_step_dates(measure: Measure, start: date, due: date) -> None:
     if start > due:
         raise ServiceError(
             _(
-                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันครบกำหนด",
+                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันครบกำหนด (%(format_date_due)s)",
                 format_date_start=format_date(start),
                 format_date_due=format_date(due),
             )
@@ -342,7 +342,7 @@ def validate_step_dates(measure: Measure, start: date, due: date) -> None:
     if not (measure.period_start <= due <= measure.period_end):
         raise ServiceError(
             _(
-                "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ",
+                "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ (%(format_date_period_0)s – %(format_date_period_1)s)",
                 format_date_due=format_date(due),
                 value2=format_date(measure.period_start),
                 value3=format_date(measure.period_end),

@@ -148,7 +148,7 @@ def _check_period(plan: Plan, start: date, end: date) -> None:
     if start > end:
         raise ServiceError(
             _(
-                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันสิ้นสุด",
+                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันสิ้นสุด (%(format_date_end)s)",
                 format_date_start=format_date(start),
                 format_date_end=format_date(end),
             )
@@ -157,7 +157,7 @@ def _check_period(plan: Plan, start: date, end: date) -> None:
     if start < fy_start or end > fy_end:
         raise ServiceError(
             _(
-                "ระยะเวลา %(format_date_start)s – %(format_date_end)s อยู่นอกปีงบประมาณ %(plan_fiscal_year)s",
+                "ระยะเวลา %(format_date_start)s – %(format_date_end)s อยู่นอกปีงบประมาณ %(plan_fiscal_year)s (%(format_date_fy_start)s – %(format_date_fy_end)s)",
                 format_date_start=format_date(start),
                 format_date_end=format_date(end),
                 plan_fiscal_year=plan.fiscal_year,

@@ -476,7 +476,7 @@ def endorsement_chain(doc: DocumentObject, chain) -> None:
     comment (or a line to write it), a signature line, (name), position and date."""
     add_paragraph(
         doc,
-        _("การพิจารณาตามลำดับ", chain_status_label=chain.status_label),
+        _("การพิจารณาตามลำดับ (%(chain_status_label)s)", chain_status_label=chain.status_label),
         bold=True,
         space_before_pt=12,
         keep_with_next=True,

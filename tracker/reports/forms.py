@@ -50,7 +50,7 @@ def memo_form(tools: list[tuple[str, str]], **kwargs: object) -> MemoForm:
             _Memo,
             f"findings-{code}",
             TextAreaField(
-                _l("ข้อค้นพบและข้อเสนอ ด้าน %(code)s · findings", code=code, name=name),
+                _l("ข้อค้นพบและข้อเสนอ ด้าน %(code)s · findings (%(name)s)", code=code, name=name),
                 description=_l(
                     "ต่อจากประโยคที่ระบบเขียนให้ (ตัวชี้วัดที่ได้คะแนนน้อยที่สุด) เว้นว่างได้ ระบบจะใส่ข้อความมาตรฐานให้ · ขึ้นบรรทัดใหม่ = ย่อหน้าใหม่"
                 ),

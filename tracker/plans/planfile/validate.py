@@ -411,7 +411,7 @@ class _Validator:
                 self.add(
                     path + ("period",),
                     _(
-                        "ระยะเวลา %(format_period_period)s ไม่อยู่ในปีงบประมาณ %(fiscal_year)s",
+                        "ระยะเวลา %(format_period_period)s ไม่อยู่ในปีงบประมาณ %(fiscal_year)s (%(format_date_fy_start)s – %(format_date_fy_end)s)",
                         format_period_period=format_period(*period),
                         fiscal_year=fiscal_year,
                         format_date_fy_start=format_date(fy_start),
@@ -477,7 +477,7 @@ class _Validator:
                 self.add(
                     path + ("due",),
                     _(
-                        "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ",
+                        "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ (%(format_date_period_0)s – %(format_date_period_1)s)",
                         format_date_due=format_date(due),
                         format_date_period_0=format_date(period[0]),
                         format_date_period_1=format_date(period[1]),
@@ -490,7 +490,7 @@ class _Validator:
                 self.add(
                     path + ("start",),
                     _(
-                        "วันเริ่ม %(format_date_start)s อยู่นอกระยะเวลาของมาตรการ",
+                        "วันเริ่ม %(format_date_start)s อยู่นอกระยะเวลาของมาตรการ (%(format_date_period_0)s – %(format_date_period_1)s)",
                         format_date_start=format_date(start),
                         format_date_period_0=format_date(period[0]),
                         format_date_period_1=format_date(period[1]),
