@@ -148,7 +148,7 @@ def test_parse_period_examples(text, start, end):
 @pytest.mark.parametrize(
     "text, fragment",
     [
-        ("xx", "อ่านช่วงเวลาไม่ได้: 'xx' (cannot read period 'xx'; expected e.g. 'ม.ค. - ก.ย. ๒๕๖๖')"),
+        ("xx", "อ่านช่วงเวลาไม่ได้: 'xx'"),
         ("", "no period given"),
         ("ม.ค. - ก.ย.", "no BE year"),
         ("ม.ค. - ก.ย. 2023", "Gregorian"),
@@ -227,7 +227,7 @@ def test_parse_date_examples(text):
         ("2023-02-30", "no such date"),
         ("15/08/2023", "Gregorian"),
         ("2566-08-15", "Gregorian years"),
-        ("hello", "อ่านวันที่ไม่ได้: 'hello' (cannot read date 'hello'"),
+        ("hello", "อ่านวันที่ไม่ได้: 'hello'"),
         ("15 ส.ค.", "cannot read date"),
         ("", "no date given"),
     ],

@@ -115,7 +115,7 @@ class _Validator:
         self.problems: list[Problem] = []
 
     def add(self, path: PathT, message: str) -> None:
-        self.problems.append(Problem(self.locate(path), message))
+        self.problems.append(Problem(self.locate(path), str(message)))  # a lazy label, read now
 
     # -- generic shapes ------------------------------------------------------
 
@@ -192,7 +192,8 @@ class _Validator:
             self.add(path + (key,), _("ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ%(kind_value)s", kind_value=_kind(value)))
             return None
         if not value and required:
-            self.add(path + (key,), _("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what))
+            one = {"weaknesses": "weakness", "measures": "measure", "steps": "step"}.get(key, key)
+            self.add(path + (key,), _("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
             return None
         return value
 
