@@ -37,6 +37,7 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     page.screenshot(path=artifacts_dir / "dashboard-phone.png", full_page=True)
     assert "0/26" in page.locator(".stat").first.inner_text()
 
+    page.get_by_role("button", name="เมนู").click()  # on a phone the menu folds behind one button
     page.get_by_role("link", name="งานของฉัน").click()
     page.screenshot(path=artifacts_dir / "my-steps-phone.png", full_page=True)
     page.get_by_role("link", name=re.compile("การกำหนดและเลือกสรรระบบที่ต้องการพัฒนา")).first.click()
@@ -57,7 +58,8 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     assert "เลือกระบบรับคำร้องออนไลน์ตามมติที่ประชุม" in body  # the journal shows the note
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling at 360 px"
 
-    page.get_by_role("link", name="ภาพรวม").click()
+    page.get_by_role("button", name="เมนู").click()
+    page.get_by_role("link", name="ภาพรวม", exact=True).click()
     assert "1/26" in page.locator(".stat").first.inner_text()
     bar = page.get_by_role("progressbar", name=re.compile("มาตรการที่ 2")).first
     assert bar.get_attribute("aria-valuenow") in ("12", "13", "12.5")

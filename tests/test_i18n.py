@@ -307,7 +307,8 @@ def data_strings() -> list[str]:
         OutboxMessage.subject,
         OutboxMessage.recipient_name,
     ):  # emails are written in Thai
-        values += [v for v in db.session.scalars(sa.select(column)) if v]
+        # Pages show typed digits in the reader's digits (Arabic in English mode).
+        values += [w for v in db.session.scalars(sa.select(column)) if v for w in (v, thaidate.to_arabic_digits(v))]
     for framework in db.session.scalars(sa.select(ItaFramework)):  # the items a framework names are its data
         items = framework.spec.items
         values += [ref.label for ref in (items.measures, items.followup) if ref is not None] + [framework.name]

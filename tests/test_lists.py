@@ -203,6 +203,19 @@ def test_the_chart_counts_steps_due_and_done_by_each_months_end(world):
     assert [m.year for m in c.months if m.year] == ["2565", "2566"]
 
 
+def test_steps_finished_after_the_fiscal_year_stretch_the_chart_to_the_caption(world):
+    # Late work still counts: a step done in November 2023 (FY 2567) extends the FY 2566 chart,
+    # and its last point equals the caption's "done by today".
+    late = datetime(2023, 11, 10, 3, 0, tzinfo=UTC)
+    services.change_status(world.step(world.m2, 1), StepStatus.done, world.admin, late)
+    db.session.commit()
+    c = chart.progress_chart(world.plan.id, 2566, date(2023, 12, 5))
+    assert c is not None
+    assert [(m.last_day.year, m.last_day.month) for m in c.months][-3:] == [(2023, 9), (2023, 10), (2023, 11)]
+    assert c.months[-1].done == c.done_now == 1
+    assert c.months[-2].done == 0  # not yet at the end of October
+
+
 def test_a_plan_without_steps_has_no_chart(world):
     from tracker.plans.models import Plan
 

@@ -81,6 +81,21 @@ def to_arabic_digits(s: str) -> str:
     return s.translate(_TO_ARABIC)
 
 
+# A number standing on its own ("พ.ศ. 2566", "2.1"), not part of a code such as "O43" or "ITA-2566".
+_FREE_NUMBER = re.compile(r"(?<![A-Za-z0-9_\-])[0-9]+(?:[.,:/][0-9]+)*")
+
+
+def text_digits(s: str, thai_digits: bool) -> str:
+    """Typed text in the reader's digits, so a page never shows "พ.ศ. ๒๕๖๖" above "พ.ศ. 2566".
+
+    Thai digits become Arabic for a reader of Arabic digits; for a reader of Thai digits only free-standing
+    numbers change (a code like "O43" keeps its digits). Display only: stored text stays as typed.
+    """
+    if not thai_digits:
+        return to_arabic_digits(s)
+    return _FREE_NUMBER.sub(lambda m: to_thai_digits(m.group(0)), s)
+
+
 MONTHS_FULL = [
     "มกราคม",
     "กุมภาพันธ์",

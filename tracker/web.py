@@ -68,6 +68,10 @@ def register_web(app: Flask) -> None:
         text = str(value)
         return thaidate.to_thai_digits(text) if _thai_digits() else text
 
+    @app.template_filter("digits")
+    def digits(value: object) -> str:
+        return thaidate.text_digits(str(value or ""), _thai_digits())
+
     @app.template_filter("period")
     def period(measure) -> str:
         return thaidate.format_period(

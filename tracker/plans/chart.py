@@ -20,7 +20,7 @@ from .models import Measure, Step, StepStatus, Weakness
 
 #: SVG user units; the picture scales with its box (see .chart in app.css).
 WIDTH, HEIGHT = 480, 250
-LEFT, RIGHT, TOP, BOTTOM = 34, 10, 14, 44
+LEFT, RIGHT, TOP, BOTTOM = 34, 10, 14, 54
 #: A plan whose steps spread over more months than this is drawn over its last ones.
 MAX_MONTHS = 24
 
@@ -106,7 +106,10 @@ def progress_chart(
         _bangkok_date(r.completed_at) for r in rows if r.status == StepStatus.done and r.completed_at is not None
     )
     fy_start, fy_end = thaidate.fiscal_year_bounds(fiscal_year)
-    months = _months(min(fy_start, due[0]), max(fy_end, due[-1]))
+    # Steps finished after the fiscal year (late work still counts) stretch the chart to their month,
+    # so its last point is the caption's "done by today".
+    last = max(fy_end, due[-1], *(d for d in done_on[-1:] if d <= today))
+    months = _months(min(fy_start, due[0]), last)
     names = thaidate.MONTHS_ABBR_EN if lang == "en" else thaidate.MONTHS_ABBR
     digits = thaidate.to_thai_digits if thai_digits else str
     column = (WIDTH - RIGHT - LEFT) / len(months)

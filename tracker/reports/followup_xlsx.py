@@ -182,7 +182,14 @@ def _signoff(ws: Worksheet, report: FollowupReport, row: int) -> int:
     if chain is None:
         return row
     f = report.f
-    _put(ws, row, 2, _("การพิจารณาตามลำดับ (%(chain_status_label)s)", chain_status_label=chain.status_label), bold=True, border=False)
+    _put(
+        ws,
+        row,
+        2,
+        _("การพิจารณาตามลำดับ (%(chain_status_label)s)", chain_status_label=chain.status_label),
+        bold=True,
+        border=False,
+    )
     row += 1
     for column, title in enumerate(("ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"), start=1):
         _put(ws, row, column, title, bold=True, align=CENTRE).fill = HEADER_FILL
