@@ -340,11 +340,11 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
     [
         (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
         (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
-        (["--org", "testorg", "--role", "owner"], "an owner needs a department"),
+        (["--org", "testorg", "--role", "owner"], "เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"),
         (["--org", "testorg", "--role", "provincial"], "oversight users belong to an office organization"),
-        (["--org", "testorg", "--role", "viewer", "--password", "short"], "at least 8 characters"),
-        (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "a user with this email exists"),
-        (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "invalid email address"),
+        (["--org", "testorg", "--role", "viewer", "--password", "short"], "อย่างน้อย 8 ตัวอักษร"),
+        (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "อยู่แล้ว"),
+        (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "อีเมลไม่ถูกต้อง"),
         (["--org", "sthj", "--role", "admin"], "this organization is an oversight office"),
         (["--org", "blank-office", "--role", "provincial"], "a provincial user belongs to an office with a province"),
         (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
@@ -522,7 +522,7 @@ def test_other_provinces_do_not_exist_for_a_provincial_user(province, login):
 def test_the_national_user_sees_every_province_and_can_filter_one(province, login):
     client = login(province["national"])
     page = client.get("/province").get_data(as_text=True)
-    assert "ภาพรวมทุกจังหวัด (national)" in page
+    assert "ภาพรวมทุกจังหวัด" in page
     assert len(table_names(page)) == 5 and "เทศบาลนครอุดรธานี" in table_names(page)
     assert "สำนักงาน" not in " ".join(table_names(page))  # offices are not organizations with plans
     assert '<option value="อุดรธานี"' in page

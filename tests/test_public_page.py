@@ -482,7 +482,7 @@ def test_follow_up_result_evidence_can_be_public_too(world, login):
 
 def test_the_dashboard_links_the_public_page_for_everyone(world, login):
     page = login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
-    assert 'href="/p/testorg/2566">หน้าสาธารณะ (public page)</a>' in page
+    assert 'href="/p/testorg/2566">หน้าสาธารณะ</a>' in page
     assert "/publish" not in page  # publishing is for admins
     assert f'href="/plans/{world.plan.id}/publish"' in login(world.admin).get(f"/plans/{world.plan.id}").get_data(
         as_text=True

@@ -52,7 +52,7 @@ from flask_mail import BadHeaderError
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import _
+from ..i18n import _, thai_only
 from ..journal import record
 from . import mail
 from .models import OutboxMessage, OutboxStatus
@@ -339,6 +339,7 @@ def channel_sender(channel: str):
     return current_app.extensions["tracker.channel_senders"][channel]
 
 
+@thai_only
 def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
     """Send (or capture) up to `limit` due messages of every channel. A job: commits as it goes.
 

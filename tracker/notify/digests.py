@@ -38,7 +38,7 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
-from ..i18n import _
+from ..i18n import _, thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
@@ -475,6 +475,7 @@ def plan_digests(now: datetime) -> list[PlannedMessage]:
     return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now), now)
 
 
+@thai_only
 def queue_digests(now: datetime) -> list[OutboxMessage]:
     """Queue the weekly digests and monthly summaries due by `now` (aware); returns the new messages.
 

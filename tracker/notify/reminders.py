@@ -42,6 +42,7 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .channels import EMAIL, LINE, Router, event_kind_of_reason
@@ -475,6 +476,7 @@ def plan_reminders(now: datetime) -> list[PlannedMessage]:
     return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now))
 
 
+@thai_only
 def queue_reminders(now: datetime) -> list[OutboxMessage]:
     """Queue the reminders and escalations due by `now` (aware); returns the new messages.
 
