@@ -299,7 +299,7 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
         ]
     )
     assert made.exit_code == 0, made.output
-    assert "provincial" in made.output
+    assert "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด" in made.output
     owner = runner.invoke(
         args=[
             "user",
