@@ -95,7 +95,7 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"แถว {self.row} (row {self.row}): {self.message}" if self.row else self.message
+        return _("แถว %(row)s: %(message)s", row=self.row, message=self.message) if self.row else self.message
 
 
 class ItaImportError(ServiceError):

@@ -14,7 +14,7 @@ from ..i18n import _, _l
 class PublishForm(Form):
     # Which kinds and formats exist, and the rounds, are the services' rules with their own messages.
     kind = RadioField(_l("รายงาน"), default="followup", validate_choice=False, render_kw={"required": True})
-    as_of = BEDateField(_l("ข้อมูล ณ วันที่ (as of, รายงานผลการดำเนินการ)"))
+    as_of = BEDateField(_l("ข้อมูล ณ วันที่ (รายงานผลการดำเนินการ)"))
     round = SelectField(_l("รอบรายงาน"), validate_choice=False)
     format = MultiCheckboxField(_l("รูปแบบไฟล์"), default=["pdf"], validate_choice=False)
     thai_digits = BooleanField(_l("เลขไทยในรายงานผลการดำเนินการ"))

@@ -87,7 +87,7 @@ def store_certificate(org: Organization, actor: User, data: bytes, password: str
     _key, certificate, _chain = _open_p12(data, password)
     not_after = certificate.not_valid_after_utc
     if not_after <= now:
-        raise ServiceError(f"ใบรับรองหมดอายุแล้วเมื่อ {not_after:%Y-%m-%d} (the certificate has expired)")
+        raise ServiceError(_("ใบรับรองหมดอายุแล้วเมื่อ %(day)s", day=not_after.strftime("%Y-%m-%d")))
     sealed = _fernet().encrypt(
         json.dumps(
             {
