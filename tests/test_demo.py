@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+import pytest
 import sqlalchemy as sa
 
+from tracker import clock
 from tracker.auth.models import ORG_ROLES, Role, User
 from tracker.auth.services import check_password_policy
 from tracker.db import db
 from tracker.demo import DEMO_FILE, DEMO_PASSWORD, demo_spec
 from tracker.orgs.models import Department
-from tracker.plans.models import Plan, StepStatus
+from tracker.plans.models import JournalEntry, MeasureResult, Plan, PlanStatus, StepStatus
+from tracker.thaidate import BANGKOK, fiscal_year, fiscal_year_bounds
 
 
 def row_counts() -> dict[str, int]:
@@ -108,9 +111,10 @@ def test_demo_loads_the_plan_and_users_and_a_second_run_changes_nothing(runner, 
     ):
         assert email in first.output and email in second.output
 
-    plan = db.session.scalar(sa.select(Plan))
+    plan = db.session.scalar(sa.select(Plan).where(Plan.fiscal_year == 2566))
     assert plan.organization.slug == "banpet"
-    assert all(s.status is StepStatus.not_started for s in plan.steps)
+    # History: the year's progress to its end, the steps due then mostly done.
+    assert all(s.status is not StepStatus.not_started for s in plan.steps if s.due_date < date(2023, 9, 30))
     assert [m.number for m in plan.measures] == ["1", "2", "3.1", "3.2"]
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     assert {u.role for u in users.values()} == set(ORG_ROLES)  # every role of an organization
@@ -152,3 +156,55 @@ def test_with_progress_marks_a_realistic_part_done_once(runner, ctx):
 
 def test_progress_date_must_be_inside_the_demo_year(runner, ctx):
     assert runner.invoke(args=["demo", "--with-progress", "--as-of", "2021-01-01"]).exit_code == 2
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 2), date(2027, 6, 15), date(2027, 10, 2)])
+def test_the_demo_shows_a_living_plan_on_the_day_it_runs(runner, ctx, monkeypatch, today):
+    now = datetime.combine(today, time(9, 30), BANGKOK)
+    monkeypatch.setattr(clock, "now", lambda: now)
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    year = fiscal_year(today)
+    plans = {p.fiscal_year: p for p in db.session.scalars(sa.select(Plan))}
+    assert set(plans) == {2566, year}
+
+    # FY 2566 is history: progress to 30 Sep 2566 and the follow-up result of every measure.
+    history = plans[2566]
+    assert all(s.status is not StepStatus.not_started for s in history.steps)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MeasureResult)) == len(history.measures)
+
+    # The current year's plan: the same measures, laid over this fiscal year, active.
+    current = plans[year]
+    assert current.status is PlanStatus.active
+    assert [m.title for m in current.measures] == [m.title for m in history.measures]
+    first, last = fiscal_year_bounds(year)
+    for step in current.steps:
+        assert first <= step.start_date <= step.due_date <= last, (step.number, step.start_date, step.due_date)
+        assert step.completed_at is None or step.completed_at <= now
+    open_steps = [s for s in current.steps if s.is_open]
+    done = [s for s in current.steps if s.status is StepStatus.done]
+    overdue = [s for s in open_steps if s.due_date < today]
+    this_week = [s for s in open_steps if today <= s.due_date < today + timedelta(days=7)]
+    # Neither empty nor all overdue: some done, something due this week, more open than late.
+    assert done and this_week and len(overdue) < len(open_steps) / 2, (len(done), len(this_week), len(overdue))
+    if (today - first).days > 30:
+        assert overdue  # a few late steps, as in a real year
+    # No demo labels in what documents print.
+    notes = [e.note or "" for e in db.session.scalars(sa.select(JournalEntry))]
+    assert not any("ข้อมูลสาธิต" in note or "ผู้ดูแลระบบ" in note for note in notes)
+    # The logins come last, and again on their own.
+    tail = result.output.strip().splitlines()
+    assert tail[-6].startswith("ผู้ใช้ทดลอง") and "viewer@banpet.example" in tail[-1]
+    logins = runner.invoke(args=["demo", "--logins"])
+    assert logins.exit_code == 0 and logins.output.strip().splitlines() == tail[-6:]
+
+    counts = row_counts()
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert row_counts() == counts  # idempotent
+
+
+def test_the_history_only_demo_has_no_current_plan(runner, ctx):
+    result = runner.invoke(args=["demo", "--history-only"])
+    assert result.exit_code == 0, result.output
+    assert [p.fiscal_year for p in db.session.scalars(sa.select(Plan))] == [2566]

@@ -71,6 +71,50 @@ def test_check_fails_on_an_untranslated_string_a_fuzzy_entry_and_a_stale_mo(tmp_
     assert "translate compile" in "\n".join(problems.lines())
 
 
+def test_labels_shown_through_lookups_have_english_entries(app):
+    """Labels kept in tables (marked N_) and translated where they are shown."""
+    from tracker.admin import views as admin_views
+    from tracker.ita import scores as ita_scores
+    from tracker.ita import views as ita_views
+    from tracker.notify import outbox_views
+    from tracker.notify.models import OutboxStatus
+    from tracker.plans import queries
+    from tracker.plans import views as plan_views
+    from tracker.plans.models import PlanStatus, StepStatus
+    from tracker.reports import followup_document, signoff
+    from tracker.reports import views as report_views
+
+    labels = [
+        *(s.label for s in StepStatus),
+        *(s.label for s in PlanStatus),
+        *(r.label for r in Role),
+        *(s.label for s in OutboxStatus),
+        *plan_views.FIELD_LABELS.values(),
+        *plan_views.VISIBILITY_LABELS.values(),
+        *admin_views.FIELD_LABELS.values(),
+        *admin_views.ENTITY_LABELS.values(),
+        *queries.STATUS_FILTERS.values(),
+        *queries.DUE_FILTERS.values(),
+        *outbox_views.KIND_LABELS.values(),
+        *outbox_views.REASON_LABELS.values(),
+        *ita_views.SCOPE_LABELS.values(),
+        ita_scores.WORD_UP,
+        ita_scores.WORD_DOWN,
+        ita_scores.WORD_EQUAL,
+        *followup_document.ROUNDS.values(),
+        *report_views.RESULT_FIELD_LABELS.values(),
+        *signoff.KIND_LABELS.values(),
+        *signoff.STATUS_LABELS.values(),
+    ]
+    journal_actions = [*plan_views.ACTION_LABELS.values(), *admin_views.ACTION_LABELS.values()]
+    with app.test_request_context("/?lang=en"):
+        missing = sorted(
+            {str(label) for label in labels if THAI_LETTERS.search(str(label))}
+            | {a for a in journal_actions if THAI_LETTERS.search(i18n.pgettext("journal", a))}
+        )
+    assert not missing, missing
+
+
 def test_check_command_exits_1_listing_what_is_missing(tmp_path, monkeypatch):
     planted = tmp_path / "tracker" / "planted.py"
     planted.parent.mkdir()

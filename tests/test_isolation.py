@@ -43,7 +43,7 @@ from tracker.plans import results, services
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.public.services import publish_report
 from tracker.reports.followup import build_report
-from tracker.reports.memo import save_memo
+from tracker.reports.memo_saved import save_memo
 from tracker.reports.signoff import submit_report
 from tracker.reports.views import render_report
 

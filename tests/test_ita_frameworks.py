@@ -29,6 +29,7 @@ from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.errors import ServiceError
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.framework import (
     FRAMEWORK_DIR,
@@ -39,15 +40,17 @@ from tracker.ita.framework import (
     save_framework,
 )
 from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
-from tracker.ita.services import analyse, save_scores, year_result
-from tracker.ita.spec import parse_framework
+from tracker.ita.scores import year_result
+from tracker.ita.services import save_scores
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
+from tracker.ita.spec_format import parse_framework
 from tracker.orgs.models import Organization
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
 from tracker.reports.followup import build_report, report_filename
-from tracker.reports.memo import build_memo, memo_filename
+from tracker.reports.memo import build_memo
+from tracker.reports.memo_document import memo_filename
 from tracker.reports.memo_docx import memo_docx
 
 SHIPPED_2565 = yaml.safe_load((FRAMEWORK_DIR / "2565.yaml").read_text(encoding="utf-8"))

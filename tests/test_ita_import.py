@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from tracker.db import db
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import DEMO_SCORES
 from tracker.ita.models import ItaContextScore, ItaScore
-from tracker.ita.services import analyse, get_scores
+from tracker.ita.scores import get_scores
 from tracker.orgs.models import Organization
 
 HEADER = "organization,fiscal_year,indicator,score,label,level\n"

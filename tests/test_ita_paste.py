@@ -17,7 +17,7 @@ from tracker.auth.models import Role
 from tracker.db import db
 from tracker.ita.models import ItaContextScore, ItaScore
 from tracker.ita.paste import match_indicators, parse_pasted_scores
-from tracker.ita.services import get_scores
+from tracker.ita.scores import get_scores
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry
 

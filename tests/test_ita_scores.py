@@ -15,21 +15,12 @@ from conftest import NOW
 
 from tracker.db import db
 from tracker.errors import ServiceError
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.framework import ensure_framework, load_framework_file, shipped_years
 from tracker.ita.models import ItaFramework, ItaIndicator, ItaScore
-from tracker.ita.services import (
-    ContextInput,
-    Difference,
-    ScoreProblems,
-    analyse,
-    format_score,
-    get_scores,
-    parse_score,
-    save_scores,
-    start_weakness_from_indicator,
-    year_result,
-)
+from tracker.ita.scores import Difference, format_score, get_scores, parse_score, year_result
+from tracker.ita.services import ContextInput, ScoreProblems, save_scores, start_weakness_from_indicator
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry, Plan, PlanStatus
 

@@ -14,9 +14,11 @@ from conftest import NOW, make_user
 
 from tracker.auth.models import Role
 from tracker.db import db
+from tracker.ita.analysis import analyse
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.models import ItaScore
-from tracker.ita.services import analyse, get_scores, save_scores
+from tracker.ita.scores import get_scores
+from tracker.ita.services import save_scores
 from tracker.orgs.models import Organization
 from tracker.plans.models import JournalEntry, Plan, PlanStatus, Weakness
 

@@ -27,8 +27,11 @@ from tracker.ita.demo import load_demo_scores
 from tracker.ita.services import ContextInput, save_scores
 from tracker.orgs.models import Department, Organization
 from tracker.plans.models import JournalEntry, Measure, Plan, Step, Weakness
-from tracker.reports.memo import MEASURE_HEADERS, MissingScores, build_memo, render_memo_html, save_memo
+from tracker.reports.memo import MissingScores, build_memo
+from tracker.reports.memo_document import MEASURE_HEADERS
 from tracker.reports.memo_docx import memo_docx
+from tracker.reports.memo_html import render_memo_html
+from tracker.reports.memo_saved import save_memo
 from tracker.reports.pdf import html_to_pdf
 from tracker.thaidate import to_thai_digits
 

@@ -23,14 +23,9 @@ from tests.memo_factory import Layout, demo_plan, memo_docx, memo_text
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans.memofile import (
-    closest_department,
-    memo_plan_spec,
-    parse_memo_docx,
-    parse_memo_text,
-    place_in_words,
-    split_steps,
-)
+from tracker.plans.memodraft import place_in_words
+from tracker.plans.memofile import closest_department, memo_plan_spec, parse_memo_docx, parse_memo_text
+from tracker.plans.memotable import split_steps
 from tracker.plans.models import JournalEntry, Measure, Plan, Step, Weakness
 from tracker.plans.planfile import PlanFileError, load_plan_file
 

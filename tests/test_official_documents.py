@@ -19,14 +19,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM, require_or_skip
+from tests.pdfa_check import assert_pdfa
 from tests.report_factory import bangkok, have_poppler, load_demo_plan, pdf_text, split_words
 from tracker.db import db
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.services import save_scores
-from tracker.reports.followup import FONTS_DIR, build_report, render_html
+from tracker.reports.followup import build_report, render_html
 from tracker.reports.followup_docx import followup_docx
-from tracker.reports.memo import build_memo, render_memo_html, save_memo
+from tracker.reports.fonts import FONTS_DIR
+from tracker.reports.memo import build_memo
 from tracker.reports.memo_docx import memo_docx
+from tracker.reports.memo_html import render_memo_html
+from tracker.reports.memo_saved import save_memo
 from tracker.reports.pdf import html_to_pdf
 from tracker.reports.thaiwrap import join_units, keep_together
 
@@ -94,7 +98,8 @@ def embedded_fonts(pdf: Path) -> list[list[str]]:
 
 
 def check_pdf(pdf: Path) -> str:
-    """What every official PDF must be; returns its text."""
+    """What every official PDF must be (PDF/A-2b included); returns its text."""
+    assert_pdfa(pdf)
     fonts = embedded_fonts(pdf)
     assert fonts, "no font"
     for row in fonts:
@@ -210,6 +215,55 @@ def test_docx_in_libreoffice_breaks_lines_between_words_only(banpet, libreoffice
 # -- the units kept together ------------------------------------------------------------------
 
 
+def test_docx_page_numbers_in_word_and_libreoffice(banpet, libreoffice, tmp_path, artifacts_dir):
+    """Word reads the section's thaiNumbers format (๒, ๓). LibreOffice 7.4 maps no OOXML
+    format to Thai digits, so it must show plain digits, never the Thai letters (ข, ค) that
+    the PAGE field's ThaiArabic switch gives it."""
+    import zipfile
+
+    docs = {
+        "memo": memo_docx(build_memo(banpet, memo_date=SEED_DAY)),
+        "report": followup_docx(build_report(banpet, date(2023, 8, 1), thai_digits=True)),
+    }
+    for name, data in docs.items():
+        path = tmp_path / f"{name}.docx"
+        path.write_bytes(data)
+        body = zipfile.ZipFile(path).read("word/document.xml").decode()
+        headers = " ".join(
+            zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if "header" in n
+        )
+        assert '<w:pgNumType w:fmt="thaiNumbers"/>' in body, name
+        assert " PAGE " in headers and "ThaiArabic" not in headers and "ThaiLetter" not in headers, name
+        pdf = libreoffice(path)
+        pages = pdf_pages(pdf)
+        assert len(pages) >= 2
+        second = pages[1].strip()
+        assert re.match(r"-\s*[2๒]\s*-?", second), (name, second[:40])
+        assert not any(re.match(r"-\s*[ก-ฮ]\s*-", page.strip()) for page in pages), name
+        render_pngs(pdf, artifacts_dir, f"docx-{name}-libreoffice")
+
+
+def test_the_report_workbook_prints_across_in_libreoffice(banpet, libreoffice, tmp_path, artifacts_dir):
+    """The XLSX as LibreOffice Calc prints it: A4 across, every page rendered for a person to look at."""
+    from tracker.reports.followup_xlsx import followup_xlsx
+    from tracker.reports.signoff import followup_chain
+
+    day = date(2023, 8, 1)
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(followup_xlsx(build_report(banpet, day, thai_digits=True, signoff=followup_chain(banpet, day))))
+    pdf = libreoffice(path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert width > height  # across
+    pages = pdf_pages(pdf)
+    text = " ".join(pages)
+    assert "มาตรการ" in text and "(ผู้ดูแลระบบ)" not in text and "ข้อมูลสาธิต" not in text
+    # Counts and the totals' formulas show Thai digits, as the rest of the document (26 steps, 13 done).
+    assert "๒๖" in pages[0] and "๑๓" in pages[0] and not re.search(r"\b(26|13)\b", pages[0]), pages[0][:500]
+    shutil.copy(pdf, artifacts_dir / "xlsx-report-libreoffice.pdf")
+    render_pngs(pdf, artifacts_dir, "xlsx-report-libreoffice")
+
+
 def test_units_are_kept_together_in_html_and_docx():
     html = keep_together(
         '<p title="ระยะเวลา">ระยะเวลาดำเนินการ ๒๙ ก.ค. ๒๕๖๖ (E-Service) (นายสมชาย ใจดี)</p>'
@@ -227,7 +281,7 @@ def test_units_are_kept_together_in_html_and_docx():
 
 
 def test_scores_have_one_rule():
-    from tracker.ita.services import format_score
+    from tracker.ita.scores import format_score
 
     assert [format_score(Decimal(v), thai_digits=True) for v in ("97", "100", "95.1", "0")] == [
         "๙๗.๐๐",
@@ -406,33 +460,92 @@ def test_the_memo_is_the_official_form_with_emblem_and_endorsements(
     assert pngs
 
 
+def pdf_text_of(data: bytes, folder: Path) -> str:
+    path = folder / "published.pdf"
+    path.write_bytes(data)
+    return pdf_text(path, layout=False)
+
+
+def marker_of(page: str) -> str | None:
+    """The continuation marker printed at the foot of a page ("/ ๒) โครงการ..."), if any."""
+    return next((line.strip() for line in page.splitlines() if line.startswith("/ ")), None)
+
+
+def assert_continuation_markers(pdf: Path, *, min_pages: int = 2) -> list[str]:
+    """Every page but the last ends with a marker quoting the opening words of the next
+    page (page number and repeated table headings aside); the last has none. Returns the
+    pages' raw text."""
+    listing = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True)
+    raw = [page for page in listing.stdout.split("\f") if page.strip()]
+    assert len(raw) >= min_pages, len(raw)
+    for number, page in enumerate(raw[:-1]):
+        marker = marker_of(page)
+        assert marker and marker.endswith("..."), (number + 1, page[:200])
+        opening = marker[2:-3].replace(" ", "")
+        following = "".join(line for line in raw[number + 1].splitlines() if not line.startswith("/ "))
+        following = re.sub(r"^\s*-\s*[0-9๐-๙]+\s*-", "", following).replace(" ", "").replace("\n", "")
+        assert opening and opening in following[:1500], (number + 1, marker, following[:200])
+    assert marker_of(raw[-1]) is None  # nothing continues after the last page
+    return raw
+
+
 def test_continuation_markers_quote_the_next_page(banpet, chromium, tmp_path, artifacts_dir):
     from tracker.reports.memo_cli import render_memo
 
     out = tmp_path / "memo.pdf"
     out.write_bytes(render_memo(build_memo(banpet), "pdf"))
     shutil.copy(out, artifacts_dir / "official-memo-markers.pdf")
-    listing = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True)
-    raw = [page for page in listing.stdout.split("\f") if page.strip()]
-    assert len(raw) >= 4
-
-    def marker_of(page: str) -> str | None:
-        return next((line.strip() for line in page.splitlines() if line.startswith("/ ")), None)
-
-    for number, page in enumerate(raw[:-1]):
+    assert_pdfa(out)
+    raw = assert_continuation_markers(out, min_pages=4)
+    for page in raw[:-1]:
         marker = marker_of(page)
-        assert marker and marker.endswith("..."), (number + 1, page[:200])
-        opening = marker[2:-3].replace(" ", "")
-        following = "".join(line for line in raw[number + 1].splitlines() if not line.startswith("/ "))
-        following = re.sub(r"^\s*-\s*[๐-๙]+\s*-", "", following).replace(" ", "").replace("\n", "")
-        assert opening and opening in following[:400], (number + 1, marker, following[:200])
-        assert "ประเด็นที่เป็นข้อบกพร่อง" not in marker and "ปีงบประมาณพ.ศ." not in opening[:16], marker
-    assert marker_of(raw[-1]) is None  # nothing continues after the last page
+        assert "ประเด็นที่เป็นข้อบกพร่อง" not in marker and "ปีงบประมาณพ.ศ." not in marker[2:].replace(" ", "")[:16]
     # The seed's marker: the measures table continues with its next row.
     assert any(marker_of(page).startswith("/ ๒) โครงการ") for page in raw[:-1] if marker_of(page)), [
         marker_of(page) for page in raw
     ]
     render_pngs(out, artifacts_dir, "official-memo-markers")
+    # The file published on the public page is the same kind of document.
+    from tracker.public.services import render_for_publishing
+
+    published = render_for_publishing(banpet, "analysis", "pdf", as_of=None, now=bangkok(SEED_DAY))
+    assert_pdfa(published.body)
+    assert "/ ๒) โครงการ" in pdf_text_of(published.body, tmp_path)
+
+
+def test_the_report_and_its_covering_memo_carry_continuation_markers(banpet, chromium, tmp_path, artifacts_dir):
+    """The O43 report and its covering memo, as downloaded, published or written by the
+    command, end each page that continues with the next page's opening words."""
+    from tracker.reports.cover import build_cover, render_cover_pdf
+    from tracker.reports.signoff import followup_chain
+    from tracker.reports.views import render_report
+
+    day = date(2023, 8, 1)
+    report = build_report(banpet, day, thai_digits=True, signoff=followup_chain(banpet, day))
+    out = tmp_path / "report.pdf"
+    out.write_bytes(render_report(report, "pdf"))
+    shutil.copy(out, artifacts_dir / "official-report-markers.pdf")
+    assert_pdfa(out)
+    raw = assert_continuation_markers(out, min_pages=3)
+    assert not any(re.search(r"[0-9]", marker_of(page)) for page in raw[:-1])  # the document's own digits
+    render_pngs(out, artifacts_dir, "official-report-markers")
+
+    findings = "\n\n".join(["มาตรการที่ ๒ ล่าช้าเพราะรอการจัดสรรงบประมาณ ต้องเลื่อนการจัดซื้อครุภัณฑ์ไปไตรมาสถัดไป"] * 12)
+    cover = build_cover(
+        banpet,
+        report,
+        memo_date=date(2023, 8, 3),
+        reference="กยง ๕๐๑/๒๕๖๖",
+        office=SEED_OFFICE,
+        addressee="นายกเทศมนตรีตำบลบ้านเป็ด",
+        findings=findings,
+    )
+    out = tmp_path / "cover.pdf"
+    out.write_bytes(render_cover_pdf(cover))
+    shutil.copy(out, artifacts_dir / "official-cover-markers.pdf")
+    check_pdf(out)
+    assert_continuation_markers(out, min_pages=2)
+    render_pngs(out, artifacts_dir, "official-cover-markers")
 
 
 def test_a_memo_without_a_date_is_not_printed(banpet, login, runner, tmp_path):

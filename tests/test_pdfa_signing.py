@@ -27,6 +27,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from tests.conftest import CHROMIUM, NOW, require_or_skip
+from tests.pdfa_check import assert_pdfa
 from tracker.db import db
 from tracker.plans.models import JournalEntry
 from tracker.public.models import PublishedReport
@@ -133,6 +134,7 @@ def test_a_printed_pdf_is_pdfa_2b_with_its_fonts_embedded(world, tmp_path):
     need_chromium()
     report = build_report(world.plan, date(2023, 8, 1))
     data = render_report(report, "pdf")
+    assert_pdfa(data)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert not pdf.is_encrypted
         meta = pdf.open_metadata()
@@ -241,14 +243,16 @@ def test_a_published_pdf_is_signed_validates_and_a_changed_byte_breaks_it(world,
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.signing_cert.subject.native["common_name"] == "เทศบาลตำบลทดสอบ"
     assert status.coverage.name == "ENTIRE_FILE"
-    with pikepdf.open(io.BytesIO(body)) as pdf:  # still PDF/A underneath the signature
+    (artifacts_dir / "published-signed.pdf").write_bytes(body)
+    assert_pdfa(body)  # still PDF/A with the signature
+    with pikepdf.open(io.BytesIO(body)) as pdf:
         assert pdf.open_metadata()["pdfaid:part"] == "2"
         [field] = pdf.Root.AcroForm.Fields
         assert field.FT == "/Sig" and int(field.F) & 0b110 == 0b100  # printable, not hidden (PDF/A)
     (artifacts_dir / "published-signed.pdf").write_bytes(body)
 
     # One byte changed inside the signed document (same length, so the file still opens).
-    at = body.index(b"ITA tracker")
+    at = body.index(b"LaksamanOfficial")
     changed = body[:at] + b"X" + body[at + 1 :]
     broken = validate(changed, ca)
     assert not broken.intact and not broken.bottom_line
@@ -280,4 +284,5 @@ def test_without_a_certificate_the_published_pdf_is_unsigned(world, app):
     from tracker.public.services import render_for_publishing
 
     rendered = render_for_publishing(world.plan, "followup", "pdf", as_of=date(2023, 8, 1), now=NOW)
+    assert_pdfa(rendered.body)
     assert PdfFileReader(io.BytesIO(rendered.body), strict=False).embedded_signatures == []

@@ -235,4 +235,4 @@ def test_thai_digits_change_digits_only(ctx):
     assert "๑,๒๕๐ ครั้ง" in thai and "๑ สิงหาคม ๒๕๖๖" in thai and "ประกาศ ๑/๒๕๖๖" in thai
     # Markup keeps ASCII digits: links, column widths, the chart's geometry.
     assert re.search(r'href="http://[^"]+/evidence/[0-9]+"', thai)
-    assert 'style="width:35%"' in thai and 'viewBox="0 0 ' in thai
+    assert 'style="width:31%"' in thai and 'viewBox="0 0 ' in thai

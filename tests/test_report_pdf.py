@@ -27,9 +27,9 @@ from tracker.reports.followup import build_report, render_html
 from tracker.reports.pdf import html_to_pdf, renderer_available
 
 #: A4 in points, and where the step tables' title column lies: the content box
-#: starts 3 cm from the left and is 16 cm wide; the column spans 8 % – 43 % of it.
+#: starts 3 cm from the left and is 16 cm wide; the column spans 8 % – 39 % of it.
 CM = 72 / 2.54
-TITLE_COLUMN = (3 * CM + 0.08 * 16 * CM - 2, 0.35 * 16 * CM + 4)
+TITLE_COLUMN = (3 * CM + 0.08 * 16 * CM - 2, 0.31 * 16 * CM + 4)
 #: The demo (26 steps, mid-year progress) prints on six A4 pages at 16 pt.
 DEMO_PAGES = 6
 

@@ -19,8 +19,9 @@ from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
 from tracker.ita.demo import load_demo_scores
 from tracker.plans.models import JournalEntry
-from tracker.reports.memo import build_memo, render_memo_html
+from tracker.reports.memo import build_memo
 from tracker.reports.memo_docx import memo_docx
+from tracker.reports.memo_html import render_memo_html
 from tracker.reports.models import ReportKind, ReportSubmission, SubmissionStatus
 from tracker.reports.signoff import acknowledge, submit_report, waiting_for, withdraw
 from tracker.thaidate import format_date

@@ -16,41 +16,30 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
-from wtforms.fields.choices import SelectChoice
 
 from .. import extras, i18n
 from ..access import admin_pages_guard
-from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
-from ..auth.services import PASSWORD_RULE
 from ..clock import utcnow
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..forms import ConfirmForm, Form, RecordField
-from ..orgs import services as department_services
+from ..forms import Form, RecordField
+from ..i18n import N_, _
 from ..orgs.models import Department
 from ..plans import structure
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
-from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
 from ..thaidate import format_date
 from .forms import (
-    DepartmentForm,
     ImportForm,
-    MeasureForm,
-    PasswordResetForm,
     PlanForm,
     PlanNewForm,
-    StepForm,
-    UserActiveForm,
-    UserEditForm,
-    UserNewForm,
-    WeaknessForm,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+
 T = TypeVar("T")
+
 
 #: Journal field names as people read them.
 FIELD_LABELS = {
@@ -64,7 +53,7 @@ FIELD_LABELS = {
     "assignee": "ผู้รับผิดชอบ",
     "start_date": "วันเริ่ม",
     "due_date": "วันครบกำหนด",
-    "weakness": "ประเด็น",
+    "weakness": N_("ประเด็น"),
     "measure": "มาตรการ",
     "step": "ขั้นตอน",
     "name": "ชื่อ",
@@ -77,21 +66,27 @@ FIELD_LABELS = {
     "active": "ใช้งาน",
     "password": "รหัสผ่าน",
 }
+
+
 ENTITY_LABELS = {
     "plan": "แผน",
-    "weakness": "ประเด็น",
+    "weakness": N_("ประเด็น"),
     "measure": "มาตรการ",
     "step": "ขั้นตอน",
     "department": "หน่วยงาน",
     "user": "ผู้ใช้",
 }
+
+
 ACTION_LABELS = {
-    "create": "เพิ่ม",
+    "create": N_("เพิ่ม"),
     "edit": "แก้ไข",
     "delete": "ลบ",
     "import": "นำเข้า",
     "password_reset": "ตั้งรหัสผ่านใหม่",
 }
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -127,14 +122,11 @@ def _journal_value(value: str | None) -> str:
             return i18n.translate(enum(value).label)
         except ValueError:
             pass
-    return i18n.translate({"True": "ใช่", "False": "ไม่ใช่"}[value]) if value in ("True", "False") else value
+    return i18n.translate({"True": N_("ใช่"), "False": N_("ไม่ใช่")}[value]) if value in ("True", "False") else value
 
 
 def _dashboard_url(plan: Plan) -> str:
     return url_for("plans.dashboard", plan_id=plan.id)
-
-
-# -- loading records of the admin's own organization ----------------------------
 
 
 def _org_id() -> int:
@@ -189,9 +181,6 @@ def _users() -> list[User]:
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
-# -- forms ----------------------------------------------------------------------
-
-
 def _department_choices(field: RecordField, blank: bool = True) -> None:
     field.set_records(_departments(), text=lambda d: d.name, blank=i18n._("— เลือกหน่วยงาน —") if blank else None)
 
@@ -220,9 +209,6 @@ def _saved(message: str, endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values))
 
 
-# -- overview -------------------------------------------------------------------
-
-
 @bp.route("/")
 def index():
     org = current_user.organization
@@ -240,9 +226,6 @@ def index():
     )
 
 
-# -- plans ----------------------------------------------------------------------
-
-
 @bp.route("/plans/new", methods=["GET", "POST"])
 def plan_new():
     form = PlanNewForm()
@@ -254,7 +237,7 @@ def plan_new():
         )
     except ServiceError as exc:
         return _refused("admin/plan_new.html", form, exc)
-    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan", plan_id=plan.id)
+    return _saved(_("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง"), "admin.plan", plan_id=plan.id)
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -286,445 +269,9 @@ def _history_labels(plan: Plan) -> dict[tuple[str, int], str]:
 
 def _changed_message(changed: list[str]) -> str:
     if not changed:
-        return "ไม่มีข้อมูลเปลี่ยนแปลง (nothing changed)"
+        return _("ไม่มีข้อมูลเปลี่ยนแปลง")
     fields = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
-    return f"บันทึกการแก้ไขแล้ว: {fields} (saved)"
-
-
-# -- weaknesses -----------------------------------------------------------------
-
-
-@bp.route("/plans/<int:plan_id>/weaknesses/new", methods=["GET", "POST"])
-def weakness_new(plan_id: int):
-    plan = _plan(plan_id)
-    form = WeaknessForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "admin/weakness.html", plan=plan, weakness=None, form=form
-        ), 400 if form.is_submitted() else 200
-    try:
-        structure.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
-    except ServiceError as exc:
-        return _refused("admin/weakness.html", form, exc, plan=plan, weakness=None)
-    return _saved("เพิ่มประเด็นแล้ว (weakness added)", "admin.plan", plan_id=plan.id)
-
-
-def _weakness_form(weakness: Weakness) -> WeaknessForm:
-    return WeaknessForm(formdata=None, data={"title": weakness.title, "detail": weakness.detail})
-
-
-@bp.route("/weaknesses/<int:weakness_id>", methods=["GET", "POST"])
-def weakness(weakness_id: int):
-    weakness = _weakness(weakness_id)
-    context = {"plan": weakness.plan, "weakness": weakness, "delete_form": ConfirmForm()}
-    if request.method == "GET":
-        return render_template("admin/weakness.html", form=_weakness_form(weakness), **context)
-    form = WeaknessForm()
-    if not form.validate():
-        return _refused("admin/weakness.html", form, **context)
-    try:
-        changed = structure.edit_weakness(
-            weakness, current_user, utcnow(), title=form.title.data, detail=form.detail.data
-        )
-    except ServiceError as exc:
-        return _refused("admin/weakness.html", form, exc, **context)
-    return _saved(_changed_message(changed), "admin.plan", plan_id=weakness.plan.id)
-
-
-@bp.route("/weaknesses/<int:weakness_id>/delete", methods=["POST"])
-def weakness_delete(weakness_id: int):
-    weakness = _weakness(weakness_id)
-    plan = weakness.plan
-    context = {"plan": plan, "weakness": weakness, "delete_form": ConfirmForm()}
-    try:
-        structure.delete_weakness(weakness, current_user, utcnow())
-    except ServiceError as exc:
-        return _refused("admin/weakness.html", _weakness_form(weakness), exc, **context)
-    return _saved("ลบประเด็นแล้ว (weakness deleted)", "admin.plan", plan_id=plan.id)
-
-
-# -- measures -------------------------------------------------------------------
-
-
-def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> MeasureForm:
-    """The measure form: as typed (a POST), or as stored (`stored`, or a new measure on GET)."""
-    if stored and measure is not None:
-        form = MeasureForm(
-            formdata=None,
-            data={
-                "title": measure.title,
-                "owner_department": measure.owner_department_id,
-                "period_start": measure.period_start,
-                "period_end": measure.period_end,
-                "follow_up": measure.follow_up,
-                "move_steps": True,
-            },
-        )
-    else:
-        form = MeasureForm()
-    _department_choices(form.owner_department)
-    return form
-
-
-def _measure_context(weakness: Weakness, measure: Measure | None) -> dict[str, Any]:
-    return {"plan": weakness.plan, "weakness": weakness, "measure": measure, "delete_form": ConfirmForm()}
-
-
-@bp.route("/weaknesses/<int:weakness_id>/measures/new", methods=["GET", "POST"])
-def measure_new(weakness_id: int):
-    weakness = _weakness(weakness_id)
-    context = _measure_context(weakness, None)
-    form = _measure_form()
-    if request.method == "GET":
-        return render_template("admin/measure.html", form=form, **context)
-    if not form.validate():
-        return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
-    try:
-        measure = structure.add_measure(
-            weakness,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            period_start=start,
-            period_end=end,
-            follow_up=form.follow_up.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/measure.html", form, exc, **context)
-    return _saved("เพิ่มมาตรการแล้ว เพิ่มขั้นตอนได้ด้านล่าง (measure added)", "admin.measure", measure_id=measure.id)
-
-
-@bp.route("/measures/<int:measure_id>", methods=["GET", "POST"])
-def measure(measure_id: int):
-    measure = _measure(measure_id)
-    context = _measure_context(measure.weakness, measure)
-    if request.method == "GET":
-        return render_template("admin/measure.html", form=_measure_form(measure, stored=True), **context)
-    form = _measure_form(measure)
-    if not form.validate():
-        return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
-    try:
-        changed = structure.edit_measure(
-            measure,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            period_start=start,
-            period_end=end,
-            follow_up=form.follow_up.data,
-            move_steps=form.move_steps.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/measure.html", form, exc, **context)
-    return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
-
-
-@bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
-def measure_delete(measure_id: int):
-    measure = _measure(measure_id)
-    plan = measure.plan
-    context = _measure_context(measure.weakness, measure)
-    try:
-        structure.delete_measure(measure, current_user, utcnow())
-    except ServiceError as exc:
-        return _refused("admin/measure.html", _measure_form(measure, stored=True), exc, **context)
-    return _saved("ลบมาตรการแล้ว (measure deleted)", "admin.plan", plan_id=plan.id)
-
-
-# -- steps ----------------------------------------------------------------------
-
-
-def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None = None) -> StepForm:
-    """The step form: as typed (a POST), or filled from `data` (a GET)."""
-    form = StepForm(new=step is None) if data is None else StepForm(formdata=None, data=data, new=step is None)
-    _department_choices(form.owner_department, blank=False)
-    _user_choices(form.assignee, keep=step.assignee if step else None)
-    return form
-
-
-def _stored_step(step: Step) -> StepForm:
-    return _step_form(
-        step.measure,
-        step,
-        {
-            "title": step.title,
-            "owner_department": step.owner_department_id,
-            "assignee": step.assignee_id,
-            "start_date": step.start_date,
-            "due_date": step.due_date,
-        },
-    )
-
-
-def _step_context(measure: Measure, step: Step | None) -> dict[str, Any]:
-    return {"plan": measure.plan, "measure": measure, "step": step, "delete_form": ConfirmForm()}
-
-
-@bp.route("/measures/<int:measure_id>/steps/new", methods=["GET", "POST"])
-def step_new(measure_id: int):
-    measure = _measure(measure_id)
-    context = _step_context(measure, None)
-    if request.method == "GET":
-        form = _step_form(
-            measure, None, {"owner_department": measure.owner_department_id, "start_date": measure.period_start}
-        )
-        return render_template("admin/step.html", form=form, **context)
-    form = _step_form(measure, None)
-    if not form.validate():
-        return _refused("admin/step.html", form, **context)
-    try:
-        structure.add_step(
-            measure,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/step.html", form, exc, **context)
-    return _saved("เพิ่มขั้นตอนแล้ว (step added)", "admin.measure", measure_id=measure.id)
-
-
-@bp.route("/steps/<int:step_id>", methods=["GET", "POST"])
-def step(step_id: int):
-    step = _step(step_id)
-    measure = step.measure
-    context = _step_context(measure, step)
-    if request.method == "GET":
-        return render_template("admin/step.html", form=_stored_step(step), **context)
-    form = _step_form(measure, step)
-    if not form.validate():
-        return _refused("admin/step.html", form, **context)
-    try:
-        changed = structure.update_step(
-            step,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/step.html", form, exc, **context)
-    return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
-
-
-@bp.route("/steps/<int:step_id>/delete", methods=["POST"])
-def step_delete(step_id: int):
-    step = _step(step_id)
-    measure = step.measure
-    number = step.number
-    try:
-        structure.delete_step(step, current_user, utcnow())
-    except ServiceError as exc:
-        return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
-    return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure", measure_id=measure.id)
-
-
-# -- departments ----------------------------------------------------------------
-
-
-def _department_form(department: Department | None, data: dict[str, Any] | None = None) -> DepartmentForm:
-    form = DepartmentForm() if data is None else DepartmentForm(formdata=None, data=data)
-    _user_choices(form.head, keep=department.head if department else None)
-    return form
-
-
-@bp.route("/departments/new", methods=["GET", "POST"])
-def department_new():
-    context = {"department": None, "history": []}
-    form = _department_form(None)
-    if request.method == "GET":
-        return render_template("admin/department.html", form=form, **context)
-    if not form.validate():
-        return _refused("admin/department.html", form, **context)
-    try:
-        department_services.create_department(
-            current_user.organization,
-            current_user,
-            utcnow(),
-            name=form.name.data,
-            email=form.email.data,
-            head=form.head.record,
-        )
-    except ServiceError as exc:
-        return _refused("admin/department.html", form, exc, **context)
-    return _saved("เพิ่มหน่วยงานแล้ว (department added)", "admin.index")
-
-
-@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
-def department(department_id: int):
-    department = _department_record(department_id)
-    context = {"department": department, "history": structure.entity_history(_org_id(), "department", department.id)}
-    if request.method == "GET":
-        form = _department_form(
-            department, {"name": department.name, "email": department.email or "", "head": department.head_id}
-        )
-        return render_template("admin/department.html", form=form, **context)
-    form = _department_form(department)
-    if not form.validate():
-        return _refused("admin/department.html", form, **context)
-    try:
-        changed = department_services.edit_department(
-            department, current_user, utcnow(), name=form.name.data, email=form.email.data, head=form.head.record
-        )
-    except ServiceError as exc:
-        return _refused("admin/department.html", form, exc, **context)
-    return _saved(_changed_message(changed), "admin.department", department_id=department.id)
-
-
-# -- users ----------------------------------------------------------------------
-
-
-@bp.route("/users")
-def users():
-    """The organization's users, searched by name, email or position, a page at a time."""
-    q = search_arg(request.args)
-    page, per_page = page_args(request.args)
-    role = (request.args.get("role") or "").strip()
-    if role and role not in {r.value for r in ORG_ROLES}:
-        raise ServiceError(f"ไม่รู้จักบทบาท {role[:30]!r} (unknown role)")
-    query = sa.select(User).where(User.organization_id == _org_id())
-    if q:
-        query = query.where(sa.or_(*(contains(column, q) for column in (User.display_name, User.email, User.position))))
-    if role:
-        query = query.where(User.role == Role(role))
-    found = paginate(
-        query.order_by(User.active.desc(), User.display_name, User.id), page, per_page, (joinedload(User.department),)
-    )
-    list_args = {
-        k: v for k, v in {"q": q, "role": role, "per_page": per_page if per_page != PER_PAGE else None}.items() if v
-    }
-    total = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.organization_id == _org_id())) or 0
-    return render_template("admin/users.html", users=found, q=q, role=role, list_args=list_args, total=total)
-
-
-def _user_context(user: User | None) -> dict[str, Any]:
-    history = structure.entity_history(_org_id(), "user", user.id) if user is not None else []
-    return {
-        "user": user,
-        "history": history,
-        "password_rule": PASSWORD_RULE,
-        "password_form": PasswordResetForm(formdata=None),
-        "active_form": UserActiveForm(formdata=None),
-    }
-
-
-def _user_form(
-    form_class: type[UserNewForm | UserEditForm], data: dict[str, Any] | None = None
-) -> UserNewForm | UserEditForm:
-    form = form_class() if data is None else form_class(formdata=None, data=data)
-    _department_choices(form.department)
-    form.department.choices[0] = SelectChoice("", i18n._("— ไม่สังกัด —"))
-    return form
-
-
-def _stored_user(user: User) -> UserEditForm:
-    return _user_form(
-        UserEditForm,
-        {
-            "display_name": user.display_name,
-            "position": user.position or "",
-            "role": user.role.value,
-            "department": user.department_id,
-            "active": user.active,
-        },
-    )
-
-
-@bp.route("/users/new", methods=["GET", "POST"])
-def user_new():
-    context = _user_context(None)
-    if request.method == "GET":
-        return render_template("admin/user.html", form=_user_form(UserNewForm, {"role": Role.owner.value}), **context)
-    form = _user_form(UserNewForm)
-    if not form.validate():
-        return _refused("admin/user.html", form, **context)
-    try:
-        user = user_services.add_user(
-            current_user.organization,
-            current_user,
-            utcnow(),
-            email=form.email.data,
-            display_name=form.display_name.data,
-            password=form.password.data,
-            role=form.role.data,
-            department=form.department.record,
-            position=form.position.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/user.html", form, exc, **context)
-    return _saved(f"เพิ่มผู้ใช้ {user.email} แล้ว (user created)", "admin.users")
-
-
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def user(user_id: int):
-    user = _user_record(user_id)
-    context = _user_context(user)
-    if request.method == "GET":
-        return render_template("admin/user.html", form=_stored_user(user), **context)
-    form = _user_form(UserEditForm)
-    if not form.validate():
-        return _refused("admin/user.html", form, **context)
-    try:
-        changed = user_services.edit_user(
-            user,
-            current_user,
-            utcnow(),
-            display_name=form.display_name.data,
-            position=form.position.data,
-            role=form.role.data,
-            department=form.department.record,
-            active=form.active.data,
-        )
-    except ServiceError as exc:
-        return _refused("admin/user.html", form, exc, **context)
-    return _saved(_changed_message(changed), "admin.user", user_id=user.id)
-
-
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
-def user_password(user_id: int):
-    user = _user_record(user_id)
-    context = _user_context(user)
-    form = context["password_form"] = PasswordResetForm()
-    if form.validate():
-        try:
-            user_services.reset_password(user, current_user, utcnow(), form.new_password.data)
-        except ServiceError as exc:
-            form.refuse(exc)
-        else:
-            return _saved(
-                f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)", "admin.user", user_id=user.id
-            )
-    return _refused("admin/user.html", _stored_user(user), **context)
-
-
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
-def user_active(user_id: int):
-    """Deactivate (or reactivate) a user. Users are never deleted: the journal names them."""
-    user = _user_record(user_id)
-    context = _user_context(user)
-    form = context["active_form"] = UserActiveForm()
-    active = form.active.data == "1"
-    try:
-        user_services.edit_user(user, current_user, utcnow(), active=active)
-    except ServiceError as exc:
-        form.refuse(exc)
-        return _refused("admin/user.html", _stored_user(user), **context)
-    message = "เปิดการใช้งานแล้ว (reactivated)" if active else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)"
-    return _saved(f"{user.display_name}: {message}", "admin.user", user_id=user.id)
-
-
-# -- plan files -----------------------------------------------------------------
+    return _("บันทึกการแก้ไขแล้ว: %(fields)s", fields=fields)
 
 
 @bp.route("/plans/import", methods=["GET", "POST"])
@@ -740,7 +287,7 @@ def import_plan():
     dry_run = form.mode.data != "import"
     filename = (getattr(upload, "filename", None) or "") if upload else ""
     if not filename:
-        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน (choose a plan file)")]
+        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน")]
         return render_template("admin/import.html", form=form), 400
     data = upload.read()
     try:
@@ -748,9 +295,11 @@ def import_plan():
         slug = spec.organization.slug
         if slug != current_user.organization.slug:
             raise PermissionDenied(
-                f"ไฟล์นี้เป็นแผนขององค์กร “{slug}” คุณนำเข้าได้เฉพาะแผนขององค์กรตนเอง "
-                f"(“{current_user.organization.slug}”); องค์กรใหม่ต้องสร้างด้วยคำสั่ง tracker import-plan "
-                f"(this file is for organization “{slug}”; you may import plans of your own organization only)"
+                _(
+                    "ไฟล์นี้เป็นแผนขององค์กร “%(slug)s” คุณนำเข้าได้เฉพาะแผนขององค์กรตนเอง (“%(value2)s”); องค์กรใหม่ต้องสร้างด้วยคำสั่ง tracker import-plan",
+                    slug=slug,
+                    value2=current_user.organization.slug,
+                )
             )
         result = run_import(spec, current_user, utcnow())
     except PlanFileError as exc:
@@ -769,9 +318,9 @@ def import_plan():
     db.session.commit()
     flash(
         (
-            f"นำเข้าแผนปีงบประมาณ {plan.fiscal_year} แล้ว (plan imported)"
+            _("นำเข้าแผนปีงบประมาณ %(plan_fiscal_year)s แล้ว", plan_fiscal_year=plan.fiscal_year)
             if result.created
-            else f"ปรับปรุงแผนปีงบประมาณ {plan.fiscal_year} ตามไฟล์แล้ว (plan updated)"
+            else _("ปรับปรุงแผนปีงบประมาณ %(plan_fiscal_year)s ตามไฟล์แล้ว", plan_fiscal_year=plan.fiscal_year)
         ),
         "success",
     )
@@ -811,9 +360,6 @@ def plan_template():
     )
 
 
-# -- the organization's signing certificate (PAdES) --------------------------------
-
-
 @bp.route("/signing", methods=["GET", "POST"])
 def signing():
     try:
@@ -832,7 +378,7 @@ def signing():
     except ServiceError as exc:
         db.session.rollback()
         return render_template("admin/signing.html", error=str(exc), **context), 400
-    return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
+    return _saved(_("บันทึกใบรับรองแล้ว: %(info_subject)s", info_subject=info.subject), "admin.signing")
 
 
 @bp.post("/signing/remove")
@@ -840,4 +386,4 @@ def signing_remove():
     from ..reports import signing as certificates
 
     certificates.remove_certificate(current_user.organization, current_user, utcnow())
-    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)", "admin.signing")
+    return _saved(_("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์"), "admin.signing")

@@ -35,6 +35,8 @@ __all__ = [
     "load_demo",
     "demo_spec",
     "add_demo_progress",
+    "add_demo_results",
+    "DEMO_RESULTS",
 ]
 
 DEMO_FILE = Path(__file__).with_name("banpet-2566.yaml")
@@ -161,6 +163,32 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
                 started = True
     db.session.flush()
     return changed
+
+
+#: The follow-up result of each demo measure at the end of FY 2566 (value, unit, note), in plan order.
+DEMO_RESULTS: list[tuple[str | None, str, str]] = [
+    (None, "", "ประกาศแนวทางปฏิบัติการใช้ทรัพย์สินของราชการและการขอยืมทรัพย์สินของราชการแล้ว และเผยแพร่บนเว็บไซต์"),
+    ("1248", "ครั้ง", "ประชาชนใช้บริการผ่านระบบ E-Service ตลอดปีงบประมาณ"),
+    (None, "", "จัดทำคู่มือการปฏิบัติงานสำหรับเจ้าหน้าที่แล้ว ๑ เล่ม เผยแพร่ให้เจ้าหน้าที่ทุกกอง"),
+    ("87.50", "ร้อยละ", "ความพึงพอใจของผู้รับบริการต่อมาตรฐานการให้บริการ"),
+]
+
+
+def add_demo_results(plan: Plan, as_of: date) -> int:
+    """Record the follow-up result of each measure of the demo plan (by its department's
+    owner, on `as_of`) where none is recorded yet; return how many. Flushes, never commits."""
+    from ..plans import results
+
+    users = list(db.session.scalars(sa.select(User).where(User.organization_id == plan.organization_id)))
+    admin = next((u for u in users if u.role is Role.admin), None)
+    recorded = 0
+    for measure, (value, unit, note) in zip(plan.measures, DEMO_RESULTS, strict=False):
+        if admin is None or results.get_result(measure) is not None:
+            continue
+        results.set_result(measure, admin, _utc(as_of), value=value, unit=unit, note=note)
+        recorded += 1
+    db.session.flush()
+    return recorded
 
 
 def _utc(day: date) -> datetime:

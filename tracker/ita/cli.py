@@ -19,6 +19,7 @@ from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
 from ..orgs.models import Organization
 from ..plans.cli import YEAR
+from .analysis import ItaAnalysis, analyse
 from .framework import (
     apply_framework,
     copy_as_draft,
@@ -27,9 +28,10 @@ from .framework import (
     read_framework_file,
     save_framework,
 )
-from .importer import ItaImportError, import_scores, read_score_file
+from .importer import import_scores
 from .models import FrameworkStatus
-from .services import ItaAnalysis, analyse, format_score
+from .scorefile import ItaImportError, read_score_file
+from .scores import format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..clock import utcnow
 from ..orgs.models import Organization
-from .importer import ImportResult, import_scores, read_score_file
+from .importer import ImportResult, import_scores
+from .scorefile import read_score_file
 
 __all__ = ["DEMO_SCORES", "load_demo_scores"]
 

@@ -37,8 +37,9 @@ from ..i18n import _
 from ..journal import record
 from ..orgs.models import Organization
 from .models import NATIONAL, FrameworkStatus, ItaFramework, ItaIndicator, ItaScore, ItaTool
-from .spec import FrameworkSpec, as_draft_of_year, spec_to_dict
+from .spec import FrameworkSpec
 from .spec_files import parse_xlsx, parse_yaml
+from .spec_format import as_draft_of_year, spec_to_dict
 
 __all__ = [
     "FRAMEWORK_DIR",

@@ -33,7 +33,7 @@ from .framework import (
     visible_frameworks,
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
-from .services import parse_score
+from .scores import parse_score
 from .spec import FrameworkSpec
 from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 

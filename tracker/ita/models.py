@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Model, UTCDateTime
-from .spec import FrameworkSpec, parse_framework
+from .spec import FrameworkSpec
+from .spec_format import parse_framework
 
 NATIONAL = "national"
 

@@ -16,9 +16,9 @@ template holds an item code, an indicator number or a weight:
 * `source` and `notes`: where the facts came from.
 
 The format is documented with a complete example in the README. Frameworks are
-checked by `parse_framework` (every problem at once, in Thai) and kept as
-plain data (`spec_to_dict`); `spec_files` reads and writes the YAML and
-Excel files. This module knows nothing of the database.
+checked by `spec_format.parse_framework` (every problem at once, in Thai) and
+kept as plain data (`spec_format.spec_to_dict`); `spec_files` reads and writes
+the YAML and Excel files. This module knows nothing of the database.
 """
 
 from __future__ import annotations
@@ -26,11 +26,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from ..errors import ServiceError
 
 __all__ = [
     "Condition",
@@ -44,12 +42,7 @@ __all__ = [
     "Rating",
     "Scored",
     "ToolSpec",
-    "parse_framework",
-    "spec_to_dict",
-    "as_draft_of_year",
 ]
-
-MIN_YEAR, MAX_YEAR = 2500, 2700
 
 
 @dataclass(frozen=True)
@@ -81,6 +74,8 @@ _OPS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
     "≤": (operator.le, "≤"),
     "<": (operator.lt, "<"),
 }
+
+
 _CONDITION_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|≥|≤|>|<)\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
 
@@ -288,321 +283,6 @@ class FrameworkSpec:
         return [name for name, _ in self.levels] or [r.name for r in self.ratings]
 
 
-# -- checking ----------------------------------------------------------------------------
-
-
-def _fail(source: str, problems: list[str]) -> ServiceError:
-    lines = "\n".join(f"- {p}" for p in problems)
-    return ServiceError(f"กรอบการประเมินใน {source} ไม่ถูกต้อง (invalid ITA framework):\n{lines}")
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
-
-
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
-
-
-def _item(raw: Any, where: str, problems: list[str]) -> ItemRef | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not _text(raw.get("code")) or not _text(raw.get("title")):
-        problems.append(f"items.{where} ต้องมี code และ title เช่น {{code: …, title: …}} (code and title)")
-        return None
-    return ItemRef(_text(raw.get("code")), _text(raw.get("title")))
-
-
-def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
-    """Check a framework read from YAML, a workbook or the database; every problem is reported at once."""
-    problems: list[str] = []
-    if not isinstance(raw, dict):
-        raise _fail(source, ["ต้องเป็น mapping ที่มี fiscal_year, name, tools (expected a mapping)"])
-    year = raw.get("fiscal_year")
-    if isinstance(year, str) and year.strip().isdigit():
-        year = int(year.strip())
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(f"fiscal_year ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ {year!r} (a Buddhist-Era year)")
-        year = 0
-    name = _text(raw.get("name"))
-    if not name:
-        problems.append("ต้องระบุ name (the framework's name is required)")
-    elif len(name) > 200:
-        problems.append("name ยาวเกิน 200 ตัวอักษร (name longer than 200 characters)")
-
-    levels = _levels(raw.get("levels"), problems)
-    ratings = _ratings(raw.get("ratings"), problems)
-    if not levels and not ratings:
-        problems.append("ต้องมี levels หรือ ratings อย่างน้อยหนึ่งอย่าง (levels and/or ratings are required)")
-
-    tools, numbers = _tools(raw.get("tools"), problems)
-    codes = [t.code for t in tools]
-    if len(set(codes)) != len(codes):
-        problems.append("รหัสเครื่องมือซ้ำกัน (duplicate tool codes)")
-    if numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
-        problems.append("ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม (indicators must be numbered 1..n once each)")
-    if tools and all(t.weight for t in tools) and sum(t.weight for t in tools) != 1:
-        problems.append("น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1 (tool weights must add up to 1)")
-    subjects = set(codes) | {"overall"}
-    for r, rule in enumerate(ratings, start=1):
-        for condition in rule.conditions:
-            if condition.subject not in subjects:
-                problems.append(
-                    f"ratings[{r}]: ไม่มีเครื่องมือ “{condition.subject}” ในกรอบนี้ "
-                    f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)"
-                )
-
-    pass_threshold = None
-    if raw.get("pass_threshold") not in (None, ""):
-        pass_threshold = _decimal(raw.get("pass_threshold"))
-        if pass_threshold is None or not 0 <= pass_threshold <= 100:
-            problems.append("pass_threshold ต้องเป็นคะแนน 0–100 (pass threshold 0–100)")
-            pass_threshold = None
-
-    overall = OverallRule()
-    raw_overall = raw.get("overall")
-    if raw_overall is not None:
-        if not isinstance(raw_overall, dict):
-            problems.append("overall ต้องเป็น mapping เช่น {round_tools_first: true, decimals: 2}")
-        else:
-            first = raw_overall.get("round_tools_first", True)
-            decimals = raw_overall.get("decimals", 2)
-            if not isinstance(first, bool):
-                problems.append("overall.round_tools_first ต้องเป็น true หรือ false")
-                first = True
-            if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 4:
-                problems.append("overall.decimals ต้องเป็นจำนวนเต็ม 0–4 (decimals 0–4)")
-                decimals = 2
-            overall = OverallRule(first, decimals)
-
-    items = Items()
-    raw_items = raw.get("items")
-    if raw_items is not None:
-        if not isinstance(raw_items, dict):
-            problems.append("items ต้องเป็น mapping ที่มี measures, followup, citation (items: a mapping)")
-        else:
-            citation = None
-            raw_citation = raw_items.get("citation")
-            if raw_citation is not None:
-                number = raw_citation.get("indicator") if isinstance(raw_citation, dict) else None
-                sub = _text(raw_citation.get("sub_indicator")) if isinstance(raw_citation, dict) else ""
-                title = _text(raw_citation.get("title")) if isinstance(raw_citation, dict) else ""
-                if not isinstance(number, int) or isinstance(number, bool) or not sub or not title:
-                    problems.append(
-                        'items.citation ต้องมี indicator (เลขตัวชี้วัด), sub_indicator เช่น "10.2" '
-                        "และ title (the memo's citation)"
-                    )
-                elif numbers and number not in numbers:
-                    problems.append(f"items.citation.indicator: ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
-                else:
-                    citation = Citation(number, sub, title)
-            items = Items(
-                _item(raw_items.get("measures"), "measures", problems),
-                _item(raw_items.get("followup"), "followup", problems),
-                citation,
-            )
-
-    raw_source = raw.get("source")
-    sources = raw_source if isinstance(raw_source, list) else [raw_source] if raw_source else []
-    notes = str(raw.get("notes") or "").strip()
-    if problems:
-        raise _fail(source, problems)
-    return FrameworkSpec(
-        fiscal_year=year,
-        name=name,
-        tools=tuple(tools),
-        levels=tuple(levels),
-        ratings=tuple(ratings),
-        pass_threshold=pass_threshold,
-        overall=overall,
-        items=items,
-        source=tuple(_text(s) for s in sources if _text(s)),
-        notes=notes,
-    )
-
-
-def _levels(raw: Any, problems: list[str]) -> list[tuple[str, Decimal]]:
-    if raw in (None, []):
-        return []
-    if not isinstance(raw, list):
-        problems.append("levels ต้องเป็นรายการ [ระดับ, คะแนนขั้นต่ำ] (levels: a list of [level, minimum])")
-        return []
-    levels: list[tuple[str, Decimal]] = []
-    for i, item in enumerate(raw, start=1):
-        minimum = _decimal(item[1]) if isinstance(item, list) and len(item) == 2 else None
-        if minimum is None or not _text(item[0]) or not 0 <= minimum <= 100:
-            problems.append(f"levels[{i}] ต้องเป็น [ระดับ, คะแนน 0–100] (levels[{i}]: [level, minimum 0–100])")
-            continue
-        levels.append((_text(item[0]), minimum))
-    if len(levels) == len(raw):
-        minimums = [m for _, m in levels]
-        if any(a <= b for a, b in zip(minimums, minimums[1:])):
-            problems.append("levels ต้องเรียงจากคะแนนสูงไปต่ำ (levels must go from the highest minimum down)")
-        if minimums[-1] != 0:
-            problems.append("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0 (the last level's minimum must be 0)")
-        if len({lv for lv, _ in levels}) != len(levels):
-            problems.append("ชื่อระดับซ้ำกัน (duplicate level names)")
-    return levels
-
-
-def _ratings(raw: Any, problems: list[str]) -> list[RatingRule]:
-    if raw in (None, []):
-        return []
-    if not isinstance(raw, list):
-        problems.append("ratings ต้องเป็นรายการ {name, minimum, conditions} (ratings: a list)")
-        return []
-    rules: list[RatingRule] = []
-    for r, item in enumerate(raw, start=1):
-        where = f"ratings[{r}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where} ต้องเป็น mapping ที่มี name, minimum (a mapping)")
-            continue
-        name, minimum = _text(item.get("name")), _decimal(item.get("minimum"))
-        if not name or minimum is None or not 0 <= minimum <= 100:
-            problems.append(f"{where} ต้องมี name และ minimum 0–100 (name and minimum)")
-            continue
-        raw_conditions = item.get("conditions") or []
-        if isinstance(raw_conditions, str):
-            raw_conditions = [c for c in raw_conditions.split(";") if c.strip()]
-        conditions: list[Condition] = []
-        for text in raw_conditions if isinstance(raw_conditions, list) else [raw_conditions]:
-            condition = Condition.parse(str(text))
-            if condition is None:
-                problems.append(f"{where}: เงื่อนไข “{text}” ต้องเขียนแบบ EIT >= 85 (a condition like EIT >= 85)")
-            else:
-                conditions.append(condition)
-        rules.append(RatingRule(name, minimum, tuple(conditions)))
-    if rules and len(rules) == len(raw):
-        if len({r.name for r in rules}) != len(rules):
-            problems.append("ชื่อ rating ซ้ำกัน (duplicate rating names)")
-        if rules[-1].minimum != 0 or rules[-1].conditions:
-            problems.append(
-                "rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
-                "(the last rating must have minimum 0 and no conditions)"
-            )
-    return rules
-
-
-def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
-    if not isinstance(raw, list) or not raw:
-        problems.append("tools ต้องเป็นรายการเครื่องมือ (tools: a list)")
-        return [], []
-    tools: list[ToolSpec] = []
-    numbers: list[int] = []
-    for t, tool in enumerate(raw, start=1):
-        where = f"tools[{t}]"
-        if not isinstance(tool, dict):
-            problems.append(f"{where} ต้องเป็น mapping (must be a mapping)")
-            continue
-        code, tname = _text(tool.get("code")), _text(tool.get("name"))
-        weight = _decimal(tool.get("weight"))
-        if not code or not tname:
-            problems.append(f"{where} ต้องมี code และ name (code and name are required)")
-        elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
-            problems.append(f"{where}.code “{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT")
-        if weight is None or not 0 < weight <= 1:
-            problems.append(f'{where}.weight ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30" (weight between 0 and 1)')
-            weight = Decimal(0)
-        indicators: list[IndicatorSpec] = []
-        raw_indicators = tool.get("indicators")
-        if not isinstance(raw_indicators, list) or not raw_indicators:
-            problems.append(f"{where}.indicators ต้องมีอย่างน้อยหนึ่งตัวชี้วัด (at least one indicator)")
-            raw_indicators = []
-        for i, ind in enumerate(raw_indicators, start=1):
-            number = ind.get("number") if isinstance(ind, dict) else None
-            iname = _text(ind.get("name")) if isinstance(ind, dict) else ""
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1 or not iname:
-                problems.append(f"{where}.indicators[{i}] ต้องมี number (1, 2, …) และ name (number and name)")
-                continue
-            iweight = None
-            if ind.get("weight") not in (None, ""):
-                iweight = _decimal(ind.get("weight"))
-                if iweight is None or not 0 < iweight <= 1:
-                    problems.append(f"{where}.indicators[{i}].weight ต้องอยู่ระหว่าง 0 ถึง 1 (weight between 0 and 1)")
-                    iweight = Decimal(0)
-            indicators.append(IndicatorSpec(number, iname, iweight))
-            numbers.append(number)
-        given = [i.weight for i in indicators if i.weight is not None]
-        if given and len(given) != len(indicators):
-            problems.append(
-                f"{where}: ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย "
-                "(weight every indicator of the tool, or none for a plain mean)"
-            )
-        elif given and all(given) and sum(given) != 1:
-            problems.append(f"{where}: น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1 (indicator weights must add up to 1)")
-        tools.append(ToolSpec(code, tname, _text(tool.get("name_en")), weight, tuple(indicators)))
-    return tools, numbers
-
-
-# -- writing -----------------------------------------------------------------------------
-
-
-def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
-    """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
-    out: dict[str, Any] = {"fiscal_year": spec.fiscal_year, "name": spec.name}
-    if spec.source:
-        out["source"] = list(spec.source)
-    if spec.notes:
-        out["notes"] = spec.notes
-    out["overall"] = {"round_tools_first": spec.overall.round_tools_first, "decimals": spec.overall.decimals}
-    if spec.pass_threshold is not None:
-        out["pass_threshold"] = _plain(spec.pass_threshold)
-    if spec.levels:
-        out["levels"] = [[level, _plain(minimum)] for level, minimum in spec.levels]
-    if spec.ratings:
-        out["ratings"] = [
-            {
-                "name": r.name,
-                "minimum": _plain(r.minimum),
-                **({"conditions": [c.source() for c in r.conditions]} if r.conditions else {}),
-            }
-            for r in spec.ratings
-        ]
-    items: dict[str, Any] = {}
-    for key in ("measures", "followup"):
-        ref = getattr(spec.items, key)
-        if ref is not None:
-            items[key] = {"code": ref.code, "title": ref.title}
-    if spec.items.citation is not None:
-        c = spec.items.citation
-        items["citation"] = {"indicator": c.indicator, "sub_indicator": c.sub_indicator, "title": c.title}
-    if items:
-        out["items"] = items
-    out["tools"] = [
-        {
-            "code": t.code,
-            "name": t.name,
-            "name_en": t.name_en,
-            "weight": _plain(t.weight),
-            "indicators": [
-                {"number": i.number, "name": i.name, **({"weight": _plain(i.weight)} if i.weight else {})}
-                for i in t.indicators
-            ],
-        }
-        for t in spec.tools
-    ]
-    return out
-
-
-def as_draft_of_year(spec: FrameworkSpec, fiscal_year: int) -> FrameworkSpec:
-    """Last year's framework as the start of `fiscal_year`'s: same structure, a new name,
-    no sources (nothing of it has been checked for the new year yet)."""
-    name = spec.name.replace(str(spec.fiscal_year), str(fiscal_year))
-    if name == spec.name:
-        name = f"{spec.name} ({fiscal_year})"
-    note = (
-        f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
-        f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)"
-    )
-    return replace(spec, fiscal_year=fiscal_year, name=name[:200], source=(), notes=note)

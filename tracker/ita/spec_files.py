@@ -12,7 +12,8 @@ import yaml
 from ..errors import ServiceError
 from ..i18n import _
 from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
-from .spec import FrameworkSpec, _fail, _plain, parse_framework, spec_to_dict
+from .spec import FrameworkSpec, _plain
+from .spec_format import _fail, parse_framework, spec_to_dict
 
 __all__ = ["XLSX_SHEETS", "parse_yaml", "parse_xlsx", "spec_to_yaml", "spec_to_xlsx"]
 

@@ -22,25 +22,22 @@ from ..errors import ServiceError
 from ..i18n import _, _l
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
+from .analysis import analyse
 from .framework import ensure_framework, framework_available, shipped_years
-from .importer import ItaImportError, import_scores, parse_score_bytes
+from .importer import import_scores
 from .items import kind_code, plan_items, with_code
 from .models import FrameworkStatus, ItaFramework, ItaIndicator
-from .services import (
+from .scorefile import ItaImportError, parse_score_bytes
+from .scores import (
     CONTEXT_SCOPES,
     WORD_EQUAL,
-    ContextInput,
     Difference,
-    ScoreProblems,
-    analyse,
-    context_label,
     format_score,
     get_contexts,
     get_scores,
-    save_scores,
-    start_weakness_from_indicator,
     years_with_scores,
 )
+from .services import ContextInput, ScoreProblems, context_label, save_scores, start_weakness_from_indicator
 
 bp = Blueprint("ita", __name__, url_prefix="/ita")
 

@@ -16,12 +16,10 @@ from ..db import db
 from ..i18n import _
 from ..orgs.models import Department
 from ..plans.importer import import_plan
+from ..plans.memodraft import MeasureDraft, MemoDraft, WeaknessDraft
 from ..plans.memofile import (
     DOCX_SUFFIXES,
     TEXT_SUFFIXES,
-    MeasureDraft,
-    MemoDraft,
-    WeaknessDraft,
     closest_department,
     known_weakness_titles,
     memo_plan_spec,

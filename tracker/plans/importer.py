@@ -22,7 +22,6 @@ success and rolls back on PlanFileError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -33,54 +32,22 @@ from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied
 from ..i18n import _
-from ..journal import apply_changes, record, record_step
-from ..orgs.models import Department, Organization
+from ..journal import apply_changes, record
+from ..orgs.models import Organization
 from ..thaidate import format_date, format_period
-from .models import Evidence, Measure, MeasureResult, Plan, PlanStatus, Step, StepStatus, Weakness
+from .import_writer import NOTE, ImportResult, _has_progress, _PlanWriter, _quote
+from .models import Evidence, Measure, MeasureResult, Plan, Step, Weakness
 from .planfile import MeasureSpec, PlanFileError, PlanSpec, Problem, StepSpec, WeaknessSpec
 from .structure import renumber
 
 __all__ = ["ImportResult", "import_plan"]
-
-NOTE = "import"
-
-
-@dataclass
-class ImportResult:
-    plan: Plan
-    #: True when the plan did not exist before this import.
-    created: bool
-    #: What was done, one human-readable Thai line per change; empty when nothing changed.
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes)
 
 
 def _measure_no(w_index: int, m_index: int, measure_count: int) -> str:
     return f"{w_index}.{m_index}" if measure_count > 1 else str(w_index)
 
 
-def _quote(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
-
-
-def _has_progress(step: Step) -> bool:
-    return step.status is not StepStatus.not_started or bool(step.evidence)
-
-
-class _Importer:
-    def __init__(self, spec: PlanSpec, actor: User | None, now: datetime):
-        self.spec = spec
-        self.actor = actor
-        self.now = now
-        self.changes: list[str] = []
-        self.org: Organization | None = None
-        self.departments: dict[str, Department] = {}
-        self.users: dict[str, User] = {}
-
+class _Importer(_PlanWriter):
     # -- checks that need the database, all before any write ---------------
 
     def check(self) -> tuple[Organization | None, Plan | None]:
@@ -204,130 +171,7 @@ class _Importer:
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
 
-    def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
-        assert self.org is not None
-        apply_changes(
-            obj,
-            [(field, getattr(obj, field), new)],
-            organization_id=self.org.id,
-            entity=entity,
-            actor=self.actor,
-            at=self.now,
-            note=NOTE,
-        )
-
-    def organization(self, org: Organization | None) -> Organization:
-        o = self.spec.organization
-        if org is None:
-            org = Organization(name=o.name, slug=o.slug, province=o.province)
-            db.session.add(org)
-            db.session.flush()
-            self.changes.append(_("สร้างองค์กร %(o_name)s (%(o_slug)s)", o_name=o.name, o_slug=o.slug))
-            record(
-                organization_id=org.id,
-                entity="organization",
-                entity_id=org.id,
-                action="create",
-                actor=self.actor,
-                note=NOTE,
-                at=self.now,
-            )
-            return org
-        self.org = org  # renaming or moving province is journaled against it
-        for attr, label in (("name", "ชื่อองค์กร"), ("province", "จังหวัด")):
-            old, new = getattr(org, attr), getattr(o, attr)
-            if old != new:
-                self.changes.append(f"{label}: {_quote(old)} → {_quote(new)}")
-                self.apply(org, "organization", attr, new)
-        return org
-
-    def sync_departments(self, org: Organization) -> None:
-        existing = db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))
-        self.departments = {d.name: d for d in existing}
-        emails = {d.name: d.email for d in self.spec.departments}
-        for name in self.spec.owner_names():
-            dept = self.departments.get(name)
-            email = emails.get(name)
-            if dept is None:
-                dept = Department(organization=org, name=name, email=email)
-                db.session.add(dept)
-                db.session.flush()
-                self.departments[name] = dept
-                self.changes.append(f"สร้างหน่วยงาน {_quote(name)}" + (f" อีเมล {email}" if email else ""))
-                record(
-                    organization_id=org.id,
-                    entity="department",
-                    entity_id=dept.id,
-                    action="create",
-                    actor=self.actor,
-                    new=name,
-                    note=NOTE,
-                    at=self.now,
-                )
-            elif email is not None and dept.email != email:
-                self.changes.append(f"หน่วยงาน {_quote(name)}: อีเมล {dept.email or '-'} → {email}")
-                self.apply(dept, "department", "email", email)
-
     # -- a new plan ------------------------------------------------------------
-
-    def create_plan(self, org: Organization) -> Plan:
-        spec = self.spec
-        plan = Plan(
-            organization=org,
-            fiscal_year=spec.fiscal_year,
-            title=spec.title,
-            status=spec.status or PlanStatus.active,
-            created_at=self.now,
-        )
-        db.session.add(plan)
-        for wi, w_spec in enumerate(spec.weaknesses, start=1):
-            weakness = Weakness(plan=plan, order=wi, title=w_spec.title, detail=w_spec.detail)
-            db.session.add(weakness)
-            for mi, m_spec in enumerate(w_spec.measures, start=1):
-                self.new_measure(weakness, mi, m_spec)
-        db.session.flush()
-        counts = f"{len(spec.weaknesses)} ประเด็น {len(spec.measures)} มาตรการ {len(spec.steps)} ขั้นตอน"
-        self.changes.append(f"สร้างแผนปีงบประมาณ {spec.fiscal_year}: {counts}")
-        record(
-            organization_id=org.id,
-            entity="plan",
-            entity_id=plan.id,
-            action=NOTE,
-            actor=self.actor,
-            note=_("นำเข้าไฟล์แผน %(spec_source)s: %(counts)s", spec_source=spec.source, counts=counts),
-            at=self.now,
-        )
-        return plan
-
-    def new_measure(self, weakness: Weakness, order: int, m_spec: MeasureSpec) -> Measure:
-        measure = Measure(
-            weakness=weakness,
-            order=order,
-            title=m_spec.title,
-            owner_department=self.departments[m_spec.owner],
-            period_start=m_spec.period_start,
-            period_end=m_spec.period_end,
-            follow_up=m_spec.follow_up,
-        )
-        # SQLAlchemy 2 no longer cascades objects into the session through backrefs.
-        db.session.add(measure)
-        for si, s_spec in enumerate(m_spec.steps, start=1):
-            self.new_step(measure, si, s_spec)
-        return measure
-
-    def new_step(self, measure: Measure, order: int, s_spec: StepSpec) -> Step:
-        step = Step(
-            measure=measure,
-            order=order,
-            title=s_spec.title,
-            owner_department=self.departments[s_spec.owner or measure.owner_department.name],
-            assignee=self.users[s_spec.assignee] if s_spec.assignee else None,
-            start_date=s_spec.start,
-            due_date=s_spec.due,
-            status=StepStatus.not_started,
-        )
-        db.session.add(step)
-        return step
 
     # -- an existing plan ------------------------------------------------------
 
@@ -493,24 +337,6 @@ class _Importer:
         )
         for attr, label, _unused, _unused, old_text, new_text in fields:
             self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
-
-    def journal_new_steps(self, steps: list[Step]) -> None:
-        for step in steps:
-            record_step(step, "create", self.actor, new=step.title, note=NOTE, at=self.now)
-
-    def journal_deleted_step(self, step: Step) -> None:
-        # Not linked to the step row, which is about to go; entity_id keeps the trace.
-        assert self.org is not None
-        record(
-            organization_id=self.org.id,
-            entity="step",
-            entity_id=step.id,
-            action="delete",
-            actor=self.actor,
-            old=step.title,
-            note=NOTE,
-            at=self.now,
-        )
 
 
 def import_plan(spec: PlanSpec, actor: User | None, now: datetime) -> ImportResult:

@@ -62,9 +62,13 @@ def _load(plan_id: int) -> Plan:
     return plan
 
 
-def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datetime) -> Plan:
-    """Copy `source` into a new draft plan of `target_year` (which must be the next fiscal year)."""
-    if target_year != source.fiscal_year + 1:
+def rollover_plan(
+    source: Plan, target_year: int, actor: User | None, now: datetime, *, any_later_year: bool = False
+) -> Plan:
+    """Copy `source` into a new draft plan of `target_year` (which must be the next fiscal
+    year; any later one with `any_later_year`, as the demo does to reach the current year)."""
+    years = target_year - source.fiscal_year
+    if years != 1 and not (any_later_year and years > 1):
         raise ServiceError(
             _(
                 "คัดลอกแผนปีงบประมาณ %(source_fiscal_year)s ได้เฉพาะไปยังปีถัดไป (%(source_fiscal_year_1)s) ไม่ใช่ %(target_year)s",
@@ -102,8 +106,8 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
                 order=measure.order,
                 title=measure.title,
                 owner_department_id=measure.owner_department_id,
-                period_start=shift_year(measure.period_start),
-                period_end=shift_year(measure.period_end),
+                period_start=shift_year(measure.period_start, years),
+                period_end=shift_year(measure.period_end, years),
                 follow_up=measure.follow_up or "",
             )
             new_weakness.measures.append(new_measure)
@@ -117,8 +121,8 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
                         title=step.title,
                         owner_department_id=step.owner_department_id,
                         assignee_id=assignee.id if keep else None,
-                        start_date=shift_year(step.start_date),
-                        due_date=shift_year(step.due_date),
+                        start_date=shift_year(step.start_date, years),
+                        due_date=shift_year(step.due_date, years),
                         status=StepStatus.not_started,
                         updated_at=now,
                     )
@@ -137,12 +141,13 @@ def rollover_plan(source: Plan, target_year: int, actor: User | None, now: datet
         new=target_year,
         note=(
             _(
-                "คัดลอกจากแผนปีงบประมาณ %(source_fiscal_year)s (แผน #%(source_id)s): %(counts_weaknesses)s ประเด็น %(counts_measures)s มาตรการ %(counts_steps)s ขั้นตอน เลื่อนระยะเวลาไป 1 ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม”",
+                "คัดลอกจากแผนปีงบประมาณ %(source_fiscal_year)s (แผน #%(source_id)s): %(counts_weaknesses)s ประเด็น %(counts_measures)s มาตรการ %(counts_steps)s ขั้นตอน เลื่อนระยะเวลาไป %(years)s ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม”",
                 source_fiscal_year=source.fiscal_year,
                 source_id=source.id,
                 counts_weaknesses=counts["weaknesses"],
                 counts_measures=counts["measures"],
                 counts_steps=counts["steps"],
+                years=years,
             )
         ),
         at=now,

@@ -8,11 +8,7 @@ access, commit, and turn a ServiceError into the page again with the message
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -22,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -35,11 +30,14 @@ from ..i18n import N_, _
 from . import chart, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
-from .models import Evidence, EvidenceKind, JournalEntry, Step, StepStatus
+from .models import JournalEntry, Step, StepStatus
 from .progress import Progress
 
 bp = Blueprint("plans", __name__)
+
+
 log = logging.getLogger(__name__)
+
 
 ACTION_LABELS = {
     "status": "เปลี่ยนสถานะ",
@@ -52,9 +50,11 @@ ACTION_LABELS = {
     "delete": "ลบ",
     "import": "นำเข้า",
 }
+
+
 FIELD_LABELS = {
     "status": "สถานะ",
-    "title": N_("ชื่อขั้นตอน"),
+    "title": "ชื่อขั้นตอน",
     "owner_department": "หน่วยงานรับผิดชอบ",
     "assignee": "ผู้ได้รับมอบหมาย",
     "start_date": "วันเริ่ม",
@@ -62,6 +62,8 @@ FIELD_LABELS = {
     "evidence": "หลักฐาน",
     "public": N_("การเผยแพร่"),
 }
+
+
 VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": N_("ภายในหน่วยงาน")}
 
 
@@ -75,15 +77,8 @@ def _readable(organization_id: int) -> None:
         abort(404)
 
 
-def _upload_dir() -> str:
-    return str(Path(current_app.config["TRACKER_UPLOAD_DIR"]).resolve())
-
-
 def _max_upload() -> int:
     return int(current_app.config["MAX_CONTENT_LENGTH"])
-
-
-# -- template helpers --------------------------------------------------------------
 
 
 def _thai_digits() -> bool:
@@ -136,9 +131,6 @@ def _import_url() -> str | None:
     if "admin.import_plan" in current_app.view_functions:
         return url_for("admin.import_plan")
     return None
-
-
-# -- dashboard -------------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -208,9 +200,6 @@ def measure(measure_id: int):
     )
 
 
-# -- a step ------------------------------------------------------------------------------
-
-
 def _get_step(step_id: int) -> Step:
     step = queries.load_step(step_id)
     if step is None:
@@ -255,11 +244,6 @@ def _render_step(
     )
     refused = error or any(f is not None and f.has_errors for f in (status_form, comment_form, *(evidence_forms or ())))
     return page, 400 if refused else 200
-
-
-def _refused(step_id: int, exc: ServiceError, failed: str):
-    db.session.rollback()
-    return _render_step(step_id, error=str(exc), failed=failed)
 
 
 def _editable_step(step_id: int) -> Step:
@@ -318,149 +302,6 @@ def comment(step_id: int):
             flash(_("บันทึกความคืบหน้าแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, comment_form=form)
-
-
-@bp.post("/steps/<int:step_id>/evidence")
-@login_required
-def add_evidence(step_id: int):
-    step = _editable_step(step_id)
-    kind = request.form.get("kind", "")
-    if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
-        return _refused(step_id, ServiceError(_("โปรดแนบไฟล์หรือใส่ลิงก์")), "evidence")
-    file_form, link_form = new_evidence_forms(kind)
-    form = file_form if kind == EvidenceKind.file.value else link_form
-    if form.validate():
-        try:
-            if form is file_form:
-                _add_file(step, file_form)
-            else:
-                ev = services.add_link_evidence(step, _me(), link_form.url.data, link_form.title.data, clock.now())
-                if link_form.public.data:
-                    services.set_evidence_public(ev, _me(), True, clock.now())
-                db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.refuse(exc)
-        else:
-            flash(_("แนบหลักฐานแล้ว"), "success")
-            return redirect(url_for("plans.step", step_id=step_id))
-    return _render_step(step_id, evidence_forms=(file_form, link_form))
-
-
-def _add_file(step: Step, form: FileEvidenceForm) -> None:
-    """Store the upload and commit its row, leaving no file without a row.
-
-    The service writes into a staging folder of this request; the file moves
-    to its final name before the commit and is removed again if the commit
-    fails. Whatever is left in staging (the service's flush failed) goes with
-    the folder. Same filesystem, so the move is an atomic rename.
-    """
-    upload = form.file.data
-    upload_dir = Path(_upload_dir())
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=upload_dir))
-    moved: Path | None = None
-    try:
-        ev = services.add_file_evidence(
-            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), clock.now()
-        )
-        if form.public.data:
-            services.set_evidence_public(ev, _me(), True, clock.now())
-        moved = services.evidence_path(ev, str(upload_dir))
-        os.replace(staging / moved.name, moved)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        if moved is not None:
-            moved.unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-# -- evidence ------------------------------------------------------------------------------
-
-
-def _get_evidence(evidence_id: int) -> Evidence:
-    ev = queries.load_evidence(evidence_id)
-    if ev is None:
-        abort(404)
-    _readable(queries.evidence_organization_id(ev))
-    return ev
-
-
-@bp.get("/evidence/<int:evidence_id>")
-@login_required
-def evidence(evidence_id: int):
-    ev = _get_evidence(evidence_id)
-    if ev.kind is EvidenceKind.link:
-        if not ev.url:
-            abort(404)
-        return redirect(ev.url)
-    path = services.evidence_path(ev, _upload_dir())
-    if not path.is_file():
-        log.warning("evidence %s: file %s is missing", ev.id, path)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=ev.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=ev.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.post("/evidence/<int:evidence_id>/delete")
-@login_required
-def delete_evidence(evidence_id: int):
-    ev = _get_evidence(evidence_id)
-    if ev.step is None:
-        # Evidence of a measure's follow-up result is managed with the report.
-        raise ServiceError(_("หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน"))
-    access.require_step_editor(current_user, ev.step)
-    step_id, name = ev.step_id, ev.original_name
-    path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
-    db.session.commit()
-    # Only now is the row gone for good; a failed commit keeps the file.
-    if path is not None:
-        path.unlink(missing_ok=True)
-    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
-    return redirect(url_for("plans.step", step_id=step_id))
-
-
-@bp.post("/evidence/<int:evidence_id>/public")
-@login_required
-def set_evidence_public(evidence_id: int):
-    """Show an evidence item on the public progress page (public=1) or keep it internal (public=0)."""
-    ev = _get_evidence(evidence_id)
-    # Refuse outsiders of the step (or of the measure's result) before reading the form.
-    if ev.step is not None:
-        access.require_step_editor(current_user, ev.step)
-        back = url_for("plans.step", step_id=ev.step_id)
-    else:
-        assert ev.measure is not None
-        access.require_result_editor(current_user, ev.measure)
-        back = url_for("reports.result", measure_id=ev.measure_id)
-    value = request.form.get("public", "")
-    if value not in ("0", "1"):
-        raise ServiceError(_("โปรดเลือกเผยแพร่หรือไม่เผยแพร่"))
-    name = ev.original_name
-    changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
-    db.session.commit()
-    if not changed:
-        flash(_("ไม่มีการเปลี่ยนแปลง"), "info")
-    elif value == "1":
-        flash(_("เผยแพร่หลักฐาน “%(name)s” บนหน้าสาธารณะแล้ว", name=name), "success")
-    else:
-        flash(_("หลักฐาน “%(name)s” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ", name=name), "success")
-    return redirect(back)
-
-
-# -- my steps -----------------------------------------------------------------------------
 
 
 @bp.route("/my-steps")

@@ -25,7 +25,7 @@ from ..clock import utcnow
 from ..db import SchemaOutdated, db, prepare_database
 from ..errors import ServiceError
 from ..orgs.models import Department, Organization
-from .services import create_account, create_organization, list_organizations
+from .accounts import create_account, create_organization, list_organizations
 
 org_group = AppGroup("org", help="องค์กรในระบบ (organizations of this instance).")
 user_group = AppGroup("user", help="ผู้ใช้ที่สร้างโดยผู้ดูแลเครื่อง (users made by the operator).")

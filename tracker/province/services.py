@@ -14,32 +14,28 @@ national user is an office, not a local government with a plan).
 from __future__ import annotations
 
 import enum
-import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from .. import links, thaidate
-from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
-from ..auth.services import create_user
+from .. import thaidate
+from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record
-from ..orgs.models import Department, Organization
+from ..i18n import _, _l
+from ..orgs.models import Organization
 from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from ..plans.queries import Page
-from ..reports.followup_xlsx import safe_text
 
 PER_PAGE = 50
+
+
 STARTED_STATUSES = (StepStatus.in_progress, StepStatus.done)
+
+
 MAX_TEXT = 100
 
 
@@ -56,10 +52,12 @@ class State(enum.IntEnum):
 
 
 SHOW_FILTERS: dict[str, str] = {
-    "not_started": "ยังไม่เริ่ม หรือยังไม่มีแผน (not started or no plan)",
-    "no_plan": "ยังไม่มีแผน (no plan)",
-    "overdue": "มีขั้นตอนเลยกำหนด (with overdue steps)",
+    "not_started": _l("ยังไม่เริ่ม หรือยังไม่มีแผน"),
+    "no_plan": _l("ยังไม่มีแผน"),
+    "overdue": _l("มีขั้นตอนเลยกำหนด"),
 }
+
+
 #: Sortable columns: ?sort=<key>, or ?sort=-<key> for descending.
 SORTS: dict[str, str] = {
     "name": "องค์กร",
@@ -71,9 +69,6 @@ SORTS: dict[str, str] = {
     "overdue": "เลยกำหนด",
     "activity": "ความเคลื่อนไหวล่าสุด",
 }
-
-
-# -- the request ---------------------------------------------------------------------
 
 
 def _clean(text: str | None) -> str:
@@ -107,20 +102,18 @@ class OverviewQuery:
         ):
             year = int(year_text)
         else:
-            raise ServiceError(
-                f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: {year_text[:20]!r} (the fiscal year must be a BE year)"
-            )
+            raise ServiceError(_("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: %(year_text_20)r", year_text_20=year_text[:20]))
         sort = (args.get("sort") or "name").strip()
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
         if sort not in SORTS:
-            raise ServiceError(f"เรียงตาม {sort[:30]!r} ไม่ได้ (unknown sort column)")
+            raise ServiceError(_("เรียงตาม %(sort_30)r ไม่ได้", sort_30=sort[:30]))
         show = (args.get("show") or "").strip()
         if show and show not in SHOW_FILTERS:
-            raise ServiceError(f"ไม่รู้จักตัวกรอง {show[:30]!r} (unknown filter)")
+            raise ServiceError(_("ไม่รู้จักตัวกรอง %(show_30)r", show_30=show[:30]))
         page_text = thaidate.to_arabic_digits((args.get("page") or "").strip())
         if page_text and not (page_text.isdigit() and len(page_text) <= 9):
-            raise ServiceError(f"หน้าต้องเป็นตัวเลข: {page_text[:20]!r} (page must be a whole number)")
+            raise ServiceError(_("หน้าต้องเป็นตัวเลข: %(page_text_20)r", page_text_20=page_text[:20]))
         return cls(
             fiscal_year=year,
             q=_clean(args.get("q")),
@@ -158,9 +151,6 @@ class OverviewQuery:
             return key if self.descending else f"-{key}"
         # Figures are most useful largest (or latest) first; names A to Z.
         return key if key in ("name", "province", "state") else f"-{key}"
-
-
-# -- the rows ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -340,7 +330,7 @@ def _row(mapping: Mapping) -> OrgRow:
 
 def summary(scope_ids: set[int] | None, query: OverviewQuery, today: date) -> Summary:
     """Totals over every organization the query selects (one statement)."""
-    stmt, _ = _base(scope_ids, query, today)
+    stmt, _unused = _base(scope_ids, query, today)
     rows = stmt.subquery("overview")
     result = db.session.execute(
         sa.select(
@@ -392,9 +382,6 @@ def provinces(scope_ids: set[int] | None) -> list[str]:
     )
 
 
-# -- one organization ----------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class PlanRow:
     plan: Plan
@@ -419,187 +406,3 @@ def organization_plans(organization_id: int, today: date) -> list[PlanRow]:
         PlanRow(plan, Progress(int(done or 0), int(total or 0)), int(overdue or 0), last)
         for plan, total, done, overdue, last in rows
     ]
-
-
-# -- the workbook --------------------------------------------------------------------
-
-XLSX_COLUMNS = [
-    ("องค์กร", 40),
-    ("รหัส (slug)", 14),
-    ("จังหวัด", 14),
-    ("แผน", 48),
-    ("สถานะแผน", 11),
-    ("สถานะ", 18),
-    ("ขั้นตอนทั้งหมด", 11),
-    ("ดำเนินการแล้ว", 11),
-    ("ร้อยละ", 8),
-    ("เลยกำหนด", 9),
-    ("ความเคลื่อนไหวล่าสุด", 16),
-    ("ลิงก์", 40),
-]
-
-
-def overview_xlsx(rows: list[OrgRow], *, title: str, fiscal_year: int, as_of: date) -> bytes:
-    """The overview as a workbook: one row per organization, figures as numbers,
-    every text cell guarded against formula injection (names come from users)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("ภาพรวม")
-    for index, (_, width) in enumerate(XLSX_COLUMNS):
-        ws.column_dimensions[get_column_letter(index + 1)].width = width
-    bold = Font(bold=True)
-
-    def text_cell(value: str, strong: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=safe_text(value))
-        if strong:
-            cell.font = bold
-        return cell
-
-    ws.append([text_cell(title, strong=True)])
-    ws.append([text_cell(f"ปีงบประมาณ พ.ศ. {fiscal_year} · ข้อมูล ณ วันที่ {thaidate.format_date(as_of)}")])
-    ws.append([])
-    ws.append([text_cell(name, strong=True) for name, _ in XLSX_COLUMNS])
-    for r in rows:
-        ws.append(
-            [
-                text_cell(r.name),
-                text_cell(r.slug),
-                text_cell(r.province),
-                text_cell(r.plan_title or ""),
-                text_cell(r.plan_status.label if r.plan_status else ""),
-                text_cell(r.state.label),
-                r.total if r.plan_id else None,
-                r.done if r.plan_id else None,
-                r.percent if r.plan_id and r.total else None,
-                r.overdue if r.plan_id else None,
-                text_cell(thaidate.format_date(r.last_activity)),
-                text_cell(links.external_url("plans.dashboard", plan_id=r.plan_id) if r.plan_id else ""),
-            ]
-        )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-# -- setting a province up (the operator's commands) ----------------------------------
-
-SLUG_RE = re.compile(r"[a-z0-9-]{2,64}")
-
-
-def _collapse(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def create_organization(*, slug: str, name: str, province: str, now: datetime) -> Organization:
-    """A new organization (a local government, or a provincial or national office). Flushes."""
-    slug = (slug or "").strip().lower()
-    if not SLUG_RE.fullmatch(slug):
-        raise ServiceError(
-            f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
-            "(the slug must be 2-64 characters of a-z, 0-9 and -)"
-        )
-    name = _collapse(name)
-    if not name or len(name) > 200:
-        raise ServiceError("โปรดระบุชื่อองค์กร ไม่เกิน 200 ตัวอักษร (the name is required, at most 200 characters)")
-    province = _collapse(province)
-    if len(province) > 100:
-        raise ServiceError("ชื่อจังหวัดยาวเกิน 100 ตัวอักษร (the province is longer than 100 characters)")
-    if db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug)) is not None:
-        raise ServiceError(f"มีองค์กรรหัส “{slug}” อยู่แล้ว (an organization with this slug exists)")
-    org = Organization(slug=slug, name=name, province=province)
-    db.session.add(org)
-    db.session.flush()
-    record(
-        organization_id=org.id,
-        entity="organization",
-        entity_id=org.id,
-        action="create",
-        actor=None,
-        note="tracker org create",
-        at=now,
-    )
-    db.session.flush()
-    return org
-
-
-def create_account(
-    organization: Organization,
-    *,
-    email: str,
-    display_name: str,
-    role: Role | str,
-    password: str,
-    now: datetime,
-    department: Department | None = None,
-    position: str = "",
-) -> User:
-    """A user of any role, made by the operator. Offices and local governments stay
-    apart: oversight users only in an organization without plans or working users,
-    working users never in an office. Flushes."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be one of {', '.join(r.value for r in Role)})") from None
-    members = sa.select(User.id).where(User.organization_id == organization.id)
-    if role in OVERSIGHT_ROLES:
-        if department is not None:
-            raise ServiceError("ผู้ใช้ระดับจังหวัดหรือส่วนกลางไม่สังกัดกอง (provincial and national users have no department)")
-        if role is Role.provincial and not organization.province.strip():
-            raise ServiceError(
-                f"องค์กร “{organization.slug}” ไม่ได้ระบุจังหวัด ผู้ใช้ระดับจังหวัดต้องอยู่ในสำนักงานที่มีจังหวัด "
-                "(a provincial user belongs to an office with a province)"
-            )
-        has_plans = db.session.scalar(sa.select(Plan.id).where(Plan.organization_id == organization.id).limit(1))
-        has_members = db.session.scalar(members.where(User.role.in_(list(ORG_ROLES))).limit(1))
-        if has_plans is not None or has_members is not None:
-            raise ServiceError(
-                f"“{organization.slug}” เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว ผู้ใช้ระดับจังหวัดหรือส่วนกลาง"
-                "ต้องอยู่ในองค์กรของสำนักงานเอง (oversight users belong to an office organization of their own, "
-                "not to a local government)"
-            )
-    elif db.session.scalar(members.where(User.role.in_(sorted(OVERSIGHT_ROLES))).limit(1)) is not None:
-        raise ServiceError(
-            f"“{organization.slug}” เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง เพิ่มได้เฉพาะผู้ใช้ระดับจังหวัดหรือส่วนกลาง "
-            "(this organization is an oversight office: only provincial or national users)"
-        )
-    user = create_user(organization, email, display_name, password, role, department=department, position=position)
-    record(
-        organization_id=organization.id,
-        entity="user",
-        entity_id=user.id,
-        action="create",
-        actor=None,
-        field="email",
-        new=user.email,
-        note=f"{user.display_name} · {user.role.value} · tracker user create",
-        at=now,
-    )
-    db.session.flush()
-    return user
-
-
-@dataclass(frozen=True)
-class OrganizationListing:
-    organization: Organization
-    users: int
-    plans: int
-    office: bool
-
-
-def list_organizations(province: str | None = None) -> list[OrganizationListing]:
-    """Every organization with its numbers of users and plans (three queries)."""
-    where = [sa.func.trim(Organization.province) == _collapse(province)] if province else []
-    orgs = list(
-        db.session.scalars(sa.select(Organization).where(*where).order_by(Organization.province, Organization.slug))
-    )
-    users = dict(
-        db.session.execute(
-            sa.select(User.organization_id, sa.func.count()).where(User.active.is_(True)).group_by(User.organization_id)
-        ).all()
-    )
-    plans = dict(
-        db.session.execute(sa.select(Plan.organization_id, sa.func.count()).group_by(Plan.organization_id)).all()
-    )
-    offices = set(
-        db.session.scalars(sa.select(User.organization_id).where(User.role.in_(sorted(OVERSIGHT_ROLES))).distinct())
-    )
-    return [OrganizationListing(o, users.get(o.id, 0), plans.get(o.id, 0), o.id in offices) for o in orgs]

@@ -21,6 +21,7 @@ from ..i18n import _
 from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services
+from .export import overview_xlsx
 from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
 
 bp = Blueprint("province", __name__)
@@ -111,7 +112,7 @@ def export():
     today = clock.today()
     rows = services.overview_rows(scope, query, today)
     title = f"ภาพรวมการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส {_scope_label()}"
-    body = services.overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today)
+    body = overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today)
     response = Response(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = content_disposition(
         f"ภาพรวม-{query.fiscal_year}.xlsx", f"overview-{query.fiscal_year}.xlsx"

@@ -99,8 +99,9 @@ def _followup(plan: Plan, fmt: str, as_of: date, thai_digits: bool, base_url: st
 
 
 def _analysis(plan: Plan, fmt: str, today: date, now: datetime) -> Rendered:
-    from ..reports.memo import build_memo, memo_filename, require_date
+    from ..reports.memo import build_memo
     from ..reports.memo_cli import render_memo
+    from ..reports.memo_document import memo_filename, require_date
 
     doc = build_memo(plan, now=now)
     require_date(doc.header)  # published as dated on the web page, never today's date by default

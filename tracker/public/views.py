@@ -45,7 +45,9 @@ from ..ita.items import kind_code, plan_items, with_code
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
 from ..plans.services import evidence_path
-from ..reports.followup import ROUNDS, Formatter, resolve_as_of, round_date, web_font_faces
+from ..reports.followup import resolve_as_of, round_date
+from ..reports.followup_document import ROUNDS, Formatter
+from ..reports.fonts import web_font_faces
 from ..reports.views import content_disposition
 from . import page, services
 from .forms import PublishForm, WithdrawForm

@@ -100,9 +100,8 @@ def report_command(
 
     รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
     """
-    from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_html
+    from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_pdf
     from .followup import build_report, resolve_as_of
-    from .pdf import html_to_pdf
     from .signoff import followup_chain
     from .views import render_report
 
@@ -159,7 +158,7 @@ def report_command(
                 addressee=addressee or "",
                 findings=findings,
             )
-            write_atomically(output, html_to_pdf(render_cover_html(memo)) if fmt == "pdf" else cover_docx(memo))
+            write_atomically(output, render_cover_pdf(memo) if fmt == "pdf" else cover_docx(memo))
         else:
             write_atomically(output, render_report(report, fmt))
     except ServiceError as exc:

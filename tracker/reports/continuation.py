@@ -132,7 +132,7 @@ def marker_css(marks: list[str], font_family: str) -> str:
 
 def html_to_pdf_with_markers(html: str, *, skip: Iterable[str] = ()) -> bytes:
     """Print `html` with a continuation marker at the foot of each page that continues."""
-    from .followup import FONT_FAMILY
+    from .fonts import FONT_FAMILY
 
     page = str(html)  # plain text: a Markup's replace() would escape the added style sheet
     skip = [*skip, *header_cells(page)]

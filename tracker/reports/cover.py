@@ -18,8 +18,9 @@ from ..i18n import _, thai_only
 from ..orgs.documents import emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
-from .followup import FollowupReport
-from .memo import FINDINGS_LIMIT, MemoHeader, Signer, default_addressee, default_office
+from .followup_document import FollowupReport
+from .memo_document import FINDINGS_LIMIT, MemoHeader, Signer
+from .memo_saved import default_addressee, default_office
 from .signoff import Chain
 
 __all__ = ["CoverMemo", "build_cover", "render_cover_html", "cover_docx", "cover_filename", "COVER_DATE_REQUIRED"]
@@ -125,8 +126,8 @@ def build_cover(
 def render_cover_html(cover: CoverMemo) -> str:
     from flask import render_template
 
-    from .followup import FONT_FAMILY, font_faces
-    from .memo import arabic_document
+    from .fonts import FONT_FAMILY, font_faces
+    from .memo_document import arabic_document
     from .thaiwrap import keep_together
 
     html = keep_together(
@@ -135,19 +136,19 @@ def render_cover_html(cover: CoverMemo) -> str:
     return html if cover.thai_digits else arabic_document(html)
 
 
+def render_cover_pdf(cover: CoverMemo) -> bytes:
+    """The covering memo as PDF/A, with the continuation marker at the foot of each page that continues."""
+    from .continuation import html_to_pdf_with_markers
+
+    return html_to_pdf_with_markers(render_cover_html(cover))
+
+
 @thai_only
 def cover_docx(cover: CoverMemo) -> bytes:
     from docx.shared import Cm
 
-    from .docx_common import (
-        add_paragraph,
-        add_run,
-        arabic_digits,
-        document_bytes,
-        endorsement_chain,
-        memo_heading,
-        new_document,
-    )
+    from .docx_common import add_paragraph, add_run, document_bytes, endorsement_chain, memo_heading, new_document
+    from .docx_pages import arabic_digits
 
     doc = new_document()
     memo_heading(doc, cover.emblem)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -27,8 +27,6 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ..i18n import _
-from ..thaidate import to_arabic_digits
 from .thaiwrap import join_units
 
 __all__ = [
@@ -45,21 +43,25 @@ __all__ = [
     "shade_cell",
     "set_cell_width",
     "add_hyperlink",
-    "add_page_numbers",
-    "start_section",
     "add_signature",
     "document_bytes",
 ]
 
+
 #: The official font of Thai government documents, and its size.
 FONT = "TH SarabunPSK"
+
+
 SIZE_PT = 16
+
+
 ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
     "right": WD_ALIGN_PARAGRAPH.RIGHT,
     "thai": WD_ALIGN_PARAGRAPH.THAI_JUSTIFY,
 }
+
 
 Container = DocumentObject | _Cell
 
@@ -132,6 +134,8 @@ _RPR_ORDER = [
     "w:specVanish",
     "w:oMath",
 ]
+
+
 _RPR_RANK = {qn(tag): i for i, tag in enumerate(_RPR_ORDER)}
 
 
@@ -332,98 +336,6 @@ def add_hyperlink(paragraph: Paragraph, url: str, text: str, *, size_pt: float |
     wrapped.font.color.rgb = RGBColor(0x0B, 0x4F, 0x8A)
 
 
-def _field(paragraph: Paragraph, instruction: str, *, size_pt: float | None) -> None:
-    """A Word field (PAGE, NUMPAGES…) whose value Word computes when it lays out."""
-
-    def run_with(el) -> None:
-        r = OxmlElement("w:r")
-        r.append(el)
-        paragraph._p.append(r)
-        set_run_font(Run(r, paragraph), size_pt=size_pt or SIZE_PT)
-
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    run_with(begin)
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    run_with(instr)
-    sep = OxmlElement("w:fldChar")
-    sep.set(qn("w:fldCharType"), "separate")
-    run_with(sep)
-    shown = OxmlElement("w:t")
-    shown.text = "1"
-    run_with(shown)
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run_with(end)
-
-
-def _number_format(section, thai_digits: bool) -> None:
-    """The section's page numbers in Thai digits (w:pgNumType w:fmt="thaiNumbers": ๒, ๓
-    in Word and LibreOffice alike; the PAGE field's ThaiArabic switch gives ข, ค in LibreOffice)."""
-    sect_pr = section._sectPr
-    for old in sect_pr.findall(qn("w:pgNumType")):
-        sect_pr.remove(old)
-    if not thai_digits:
-        return
-    fmt = OxmlElement("w:pgNumType")
-    fmt.set(qn("w:fmt"), "thaiNumbers")
-    # The schema puts pgNumType after pgMar/paperSrc/pgBorders/lnNumType and before cols.
-    anchor = next(
-        (
-            el
-            for el in sect_pr
-            if el.tag
-            in (
-                qn("w:cols"),
-                qn("w:formProt"),
-                qn("w:vAlign"),
-                qn("w:noEndnote"),
-                qn("w:titlePg"),
-                qn("w:textDirection"),
-                qn("w:bidi"),
-                qn("w:rtlGutter"),
-                qn("w:docGrid"),
-            )
-        ),
-        None,
-    )
-    if anchor is None:
-        sect_pr.append(fmt)
-    else:
-        anchor.addprevious(fmt)
-
-
-def add_page_numbers(
-    doc: DocumentObject, *, thai_digits: bool = False, skip_first: bool = True, size_pt: float | None = None
-) -> None:
-    """ "- 2 -" centred in the header of every page (from page two when
-    `skip_first`), in Thai digits when asked."""
-    section = doc.sections[0]
-    section.different_first_page_header_footer = skip_first
-    _number_format(section, thai_digits)
-    paragraph = section.header.paragraphs[0]
-    paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    add_run(paragraph, "- ", size_pt=size_pt)
-    _field(paragraph, "PAGE", size_pt=size_pt)
-    add_run(paragraph, " -", size_pt=size_pt)
-
-
-def start_section(doc: DocumentObject, *, landscape: bool, thai_digits: bool = False):
-    """A new section on a new page, across (landscape) or upright, with the official
-    margins and the page numbers of the first section (its header is linked)."""
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    width, height = Cm(21), Cm(29.7)
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (height, width) if landscape else (width, height)
-    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    section.different_first_page_header_footer = False
-    _number_format(section, thai_digits)
-    return section
-
-
 def add_signature(
     container: Container, label: str, name: str, position: str, *, indent_cm: float = 7.0, size_pt: float | None = None
 ) -> None:
@@ -451,9 +363,9 @@ def document_bytes(doc: DocumentObject) -> bytes:
     return buffer.getvalue()
 
 
-# -- the บันทึกข้อความ form (ระเบียบงานสารบรรณ) -------------------------------------------
-
 MEMO_HEADING_PT = 29
+
+
 MEMO_DOTS = "................................"
 
 
@@ -474,13 +386,7 @@ def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
 def endorsement_chain(doc: DocumentObject, chain) -> None:
     """A sign-off chain (signoff.Chain) as the endorsements under a memo: per level the
     comment (or a line to write it), a signature line, (name), position and date."""
-    add_paragraph(
-        doc,
-        _("การพิจารณาตามลำดับ (%(chain_status_label)s)", chain_status_label=chain.status_label),
-        bold=True,
-        space_before_pt=12,
-        keep_with_next=True,
-    )
+    add_paragraph(doc, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, space_before_pt=12, keep_with_next=True)
     for entry in chain.entries:
         who = entry.position or entry.name
         comment = (entry.comment or "ทราบ") if entry.done else MEMO_DOTS * 3
@@ -490,20 +396,3 @@ def endorsement_chain(doc: DocumentObject, chain) -> None:
         if entry.position:
             add_paragraph(doc, entry.position, align="center", indent_cm=7, keep_with_next=True)
         add_paragraph(doc, entry.date_text() if entry.done else f"วันที่ {MEMO_DOTS}", align="center", indent_cm=7)
-
-
-def arabic_digits(doc: DocumentObject) -> None:
-    """Every Thai digit of the text (body, headers, footers) to Arabic and page numbers in
-    Arabic: an organization that chose Arabic digits gets one kind in the whole document."""
-    parts = [doc.element.body] + [
-        part._element
-        for s in doc.sections
-        for part in (s.header, s.footer, s.first_page_header, s.first_page_footer)
-        if not part.is_linked_to_previous
-    ]  # reading a linked one would create it
-    for root in parts:
-        for text in root.iter(qn("w:t")):
-            if text.text:
-                text.text = to_arabic_digits(text.text)
-    for section in doc.sections:
-        _number_format(section, False)

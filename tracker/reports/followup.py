@@ -19,28 +19,21 @@ Rules of the "as of" cut (end of the as-of day, Bangkok):
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import render_template, url_for
-from markupsafe import Markup
+from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..ita.items import file_prefix, plan_items
-from ..ita.spec import Items
 from ..plans.models import (
-    STEP_STATUS_LABELS,
     Evidence,
-    EvidenceKind,
     JournalEntry,
     Measure,
     MeasureResult,
@@ -50,277 +43,29 @@ from ..plans.models import (
     Weakness,
     is_overdue_on,
 )
-from ..plans.progress import Progress
+from .followup_document import (
+    ROUNDS,
+    EvidenceItem,
+    FollowupReport,
+    MeasureRow,
+    ResultInfo,
+    Signatory,
+    StepRow,
+    WeaknessRow,
+)
+from .fonts import FONT_FAMILY, font_faces
 from .signoff import Chain
 from .thaiwrap import keep_together
 
 __all__ = [
-    "ROUNDS",
-    "Formatter",
-    "Signatory",
-    "EvidenceItem",
-    "StepRow",
-    "ResultInfo",
-    "MeasureRow",
-    "WeaknessRow",
-    "Summary",
-    "FollowupReport",
     "round_date",
     "round_of",
     "resolve_as_of",
     "default_signatories",
     "build_report",
     "render_html",
-    "font_faces",
-    "web_font_faces",
     "report_filename",
 ]
-
-#: The two reporting rounds of a fiscal year: months since its start → label.
-ROUNDS: dict[int, str] = {6: "รอบ 6 เดือน", 12: "รอบ 12 เดือน"}
-TITLE = "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
-FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-
-
-# -- formatting -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Formatter:
-    """Every figure and date a report shows goes through here, so the Thai-digits
-    option changes digits and nothing else."""
-
-    thai_digits: bool = False
-
-    def t(self, value: object) -> str:
-        text = "" if value is None else str(value)
-        return thaidate.to_thai_digits(text) if self.thai_digits else text
-
-    def date(self, d: date | datetime | None, style: str = "abbr") -> str:
-        return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""
-
-    def period(self, start: date, end: date) -> str:
-        return thaidate.format_period(start, end, thai_digits=self.thai_digits)
-
-    def number(self, value: Decimal | int | None) -> str:
-        """1,250 · 87.5 · 87.25 — thousands separated, no trailing zeros."""
-        if value is None:
-            return ""
-        if isinstance(value, int):
-            return self.t(f"{value:,}")
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return self.t(text)
-
-    def percent(self, value: int) -> str:
-        return self.t(f"{value}%")
-
-
-# -- the report's data ---------------------------------------------------------------
-
-
-@dataclass
-class Signatory:
-    """One signature line: ผู้รายงาน or ผู้ตรวจสอบ."""
-
-    label: str
-    name: str = ""
-    position: str = ""
-
-
-@dataclass
-class EvidenceItem:
-    name: str
-    #: Absolute URL of the evidence in the tracker (downloads go through its access check)
-    url: str
-    kind: EvidenceKind
-
-
-@dataclass
-class StepRow:
-    id: int
-    number: str
-    title: str
-    department: str
-    start_date: date
-    due_date: date
-    #: The status as of the report's date (see the module docstring)
-    status: StepStatus
-    overdue: bool
-    completed_on: date | None
-    note: str = ""
-    note_by: str = ""
-    note_on: date | None = None
-    cancel_reason: str = ""
-    evidence: list[EvidenceItem] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return STEP_STATUS_LABELS[self.status]
-
-    @property
-    def done(self) -> bool:
-        return self.status is StepStatus.done
-
-    @property
-    def cancelled(self) -> bool:
-        return self.status is StepStatus.cancelled
-
-
-@dataclass
-class ResultInfo:
-    """The recorded result of a measure's follow-up indicator."""
-
-    value: Decimal | None
-    unit: str
-    note: str
-    updated_on: date | None
-    updated_by: str
-    evidence: list[EvidenceItem] = field(default_factory=list)
-
-    @property
-    def recorded(self) -> bool:
-        return self.value is not None or bool(self.note) or bool(self.evidence)
-
-    def figure(self, f: Formatter) -> str:
-        """ "1,250 ครั้ง", or "" when the result is not a figure."""
-        if self.value is None:
-            return ""
-        return f"{f.number(self.value)} {f.t(self.unit)}".strip()
-
-
-@dataclass
-class MeasureRow:
-    id: int
-    number: str
-    title: str
-    department: str
-    period_start: date
-    period_end: date
-    follow_up: str
-    steps: list[StepRow]
-    result: ResultInfo | None
-
-    @property
-    def counted(self) -> list[StepRow]:
-        return [s for s in self.steps if not s.cancelled]
-
-    @property
-    def done(self) -> int:
-        return sum(1 for s in self.counted if s.done)
-
-    @property
-    def total(self) -> int:
-        return len(self.counted)
-
-    @property
-    def cancelled(self) -> int:
-        return len(self.steps) - self.total
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for s in self.steps if s.overdue)
-
-    @property
-    def percent(self) -> int:
-        return Progress(self.done, self.total).percent
-
-
-@dataclass
-class WeaknessRow:
-    order: int
-    title: str
-    detail: str
-    measures: list[MeasureRow]
-
-
-@dataclass
-class Summary:
-    done: int
-    total: int
-    cancelled: int
-    overdue: int
-    results_recorded: int
-    measures: int
-
-    @property
-    def percent(self) -> int:
-        return Progress(self.done, self.total).percent
-
-    @property
-    def not_done(self) -> int:
-        return self.total - self.done
-
-
-@dataclass
-class FollowupReport:
-    plan_id: int
-    organization: str
-    organization_slug: str
-    province: str
-    fiscal_year: int
-    plan_title: str
-    as_of: date
-    #: 6 or 12 when the as-of date is a round's date, else None
-    round: int | None
-    weaknesses: list[WeaknessRow]
-    reporter: Signatory
-    reviewer: Signatory
-    generated_at: datetime
-    thai_digits: bool = False
-    #: The report's sign-off chain (the latest submission of this report not withdrawn), if any
-    signoff: Chain | None = None
-    #: The ITA year the measures answer and the OIT items its framework names (O43 in 2565)
-    assessed_year: int | None = None
-    items: Items = field(default_factory=Items)
-
-    @property
-    def f(self) -> Formatter:
-        return Formatter(self.thai_digits)
-
-    @property
-    def measures(self) -> list[MeasureRow]:
-        return [m for w in self.weaknesses for m in w.measures]
-
-    @property
-    def steps(self) -> list[StepRow]:
-        return [s for m in self.measures for s in m.steps]
-
-    @property
-    def summary(self) -> Summary:
-        measures = self.measures
-        return Summary(
-            done=sum(m.done for m in measures),
-            total=sum(m.total for m in measures),
-            cancelled=sum(m.cancelled for m in measures),
-            overdue=sum(m.overdue for m in measures),
-            results_recorded=sum(1 for m in measures if m.result and m.result.recorded),
-            measures=len(measures),
-        )
-
-    @property
-    def round_label(self) -> str:
-        return ROUNDS.get(self.round or 0, "")
-
-    @property
-    def title(self) -> str:
-        return TITLE
-
-    def heading_lines(self) -> list[str]:
-        """The centred heading, line by line, digits as chosen."""
-        f = self.f
-        place = self.organization + (f" จังหวัด{self.province}" if self.province else "")
-        round_part = f"{self.round_label} " if self.round_label else ""
-        lines = [
-            TITLE,
-            f.t(f"{place} ประจำปีงบประมาณ พ.ศ. {self.fiscal_year}"),
-            f.t(f"{round_part}ข้อมูล ณ วันที่ {f.date(self.as_of, 'full')}"),
-        ]
-        if self.items.followup is not None:  # the item this report answers, from the assessed year's framework
-            lines.append(f.t(f"ตามข้อ {self.items.followup.label} (การประเมิน ITA ปีงบประมาณ พ.ศ. {self.assessed_year})"))
-        return lines
-
-
-# -- the as-of date ------------------------------------------------------------------
 
 
 def round_date(fiscal_year: int, round_: int) -> date:
@@ -330,7 +75,7 @@ def round_date(fiscal_year: int, round_: int) -> date:
         return date(end.year, 3, 31)
     if round_ == 12:
         return end
-    raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ {round_} (the round must be 6 or 12)")
+    raise ServiceError(_("รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ %(round)s", round=round_))
 
 
 def round_of(fiscal_year: int, as_of: date) -> int | None:
@@ -346,7 +91,7 @@ def resolve_as_of(
     if round_ not in (None, ""):
         text = thaidate.to_arabic_digits(str(round_)).strip()
         if text not in {str(r) for r in ROUNDS}:
-            raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ “{text[:10]}” (the round must be 6 or 12)")
+            raise ServiceError(_("รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ “%(text_10)s”", text_10=text[:10]))
         chosen_round = int(text)
     day: date | None
     if isinstance(as_of, date):
@@ -362,8 +107,12 @@ def resolve_as_of(
         preset = round_date(fiscal_year, chosen_round)
         if day is not None and day != preset:
             raise ServiceError(
-                f"วันที่ {thaidate.format_date(day)} ไม่ตรงกับ{ROUNDS[chosen_round]} ({thaidate.format_date(preset)}) "
-                "(the date and the round disagree: give one of them)"
+                _(
+                    "วันที่ %(thaidate_format_date_day)s ไม่ตรงกับ%(rounds_chosen_round)s (%(value3)s)",
+                    thaidate_format_date_day=thaidate.format_date(day),
+                    rounds_chosen_round=ROUNDS[chosen_round],
+                    value3=thaidate.format_date(preset),
+                )
             )
         day = preset
     if day is None:
@@ -374,9 +123,6 @@ def resolve_as_of(
 def _cut(as_of: date) -> datetime:
     """The first instant after the as-of day in Bangkok: everything before it counts."""
     return datetime.combine(as_of + timedelta(days=1), time(0), thaidate.BANGKOK)
-
-
-# -- signatures ----------------------------------------------------------------------
 
 
 def default_signatories(organization_id: int) -> tuple[User | None, User | None]:
@@ -403,9 +149,6 @@ def _signatory(label: str, user: User | None, name: str | None, position: str | 
         name=name or (user.display_name if user else ""),
         position=position or (user.position if user else ""),
     )
-
-
-# -- building ------------------------------------------------------------------------
 
 
 def _load_plan(plan_id: int) -> Plan | None:
@@ -586,58 +329,6 @@ def build_report(
         assessed_year=plan.assessed_year,
         items=plan_items(plan),
     )
-
-
-# -- HTML ----------------------------------------------------------------------------
-
-#: Fontsource's subsets of Sarabun (OFL), the web pages' font: file stem → unicode-range.
-FONT_SUBSETS = {
-    "thai": "U+02D7,U+0303,U+0331,U+0E01-0E5B,U+200C-200D,U+25CC",
-    "latin": (
-        "U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,"
-        "U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD"
-    ),
-}
-#: The family the web pages' CSS names for the bundled Sarabun.
-WEB_FONT_FAMILY = "ReportSarabun"
-#: The official documents' font (README, "Fonts"): TLWG Laksaman — derived from TH
-#: SarabunPSK — with its em enlarged by TLWG's factor (scripts/make_official_font.py),
-#: so that 16 pt in the CSS is 16 pt in the PDF and looks like TH SarabunPSK 16 pt.
-#: Always loaded by @font-face from the package, never looked up on the system
-#: (fontconfig maps "TH Sarabun…" to a scaled Laksaman and garbles the PDF).
-FONT_FAMILY = "Laksaman Official"
-OFFICIAL_FONTS = {400: "LaksamanOfficial-Regular.ttf", 700: "LaksamanOfficial-Bold.ttf"}
-
-
-@cache
-def _font_data(name: str) -> str:
-    return base64.b64encode((FONTS_DIR / name).read_bytes()).decode("ascii")
-
-
-def font_faces(embed: bool) -> Markup:
-    """@font-face rules for the official documents' font: data URIs for a
-    self-contained file (PDF source, HTML download), static URLs for a web page."""
-    rules = []
-    for weight, name in OFFICIAL_FONTS.items():
-        src = f"data:font/ttf;base64,{_font_data(name)}" if embed else url_for("static", filename=f"fonts/{name}")
-        rules.append(
-            f"@font-face{{font-family:'{FONT_FAMILY}';font-style:normal;font-weight:{weight};"
-            f"src:url({src}) format('truetype');}}"
-        )
-    return Markup("\n".join(rules))
-
-
-def web_font_faces() -> Markup:
-    """@font-face rules for the bundled Sarabun of the public web pages."""
-    rules = []
-    for weight in (400, 700):
-        for subset, unicode_range in FONT_SUBSETS.items():
-            name = f"sarabun-{subset}-{weight}-normal.woff2"
-            rules.append(
-                f"@font-face{{font-family:'{WEB_FONT_FAMILY}';font-style:normal;font-weight:{weight};"
-                f"src:url({url_for('static', filename=f'fonts/{name}')}) format('woff2');unicode-range:{unicode_range};}}"
-            )
-    return Markup("\n".join(rules))
 
 
 def render_html(report: FollowupReport, *, standalone: bool = True, controls: dict | None = None) -> str:

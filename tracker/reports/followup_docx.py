@@ -9,7 +9,6 @@ from docx.shared import Cm
 from ..i18n import N_
 from .docx_common import (
     add_hyperlink,
-    add_page_numbers,
     add_paragraph,
     add_row,
     add_run,
@@ -20,12 +19,14 @@ from .docx_common import (
     set_cell_text,
     shade_cell,
 )
-from .followup import FollowupReport, MeasureRow
+from .docx_pages import add_page_numbers
+from .followup_document import FollowupReport, MeasureRow
 
 __all__ = ["followup_docx"]
 
 SMALL = 14  # pt: table text, still legible in TH SarabunPSK
-SUMMARY_WIDTHS = (1.6, 5.4, 2.1, 1.4, 1.5, 4.0)
+#: "มาตรการที่" and "เลยกำหนด" (14 pt bold, 1.5 cm) fit their columns whole: LibreOffice split them letter-wise.
+SUMMARY_WIDTHS = (1.9, 4.7, 2.1, 1.4, 1.9, 4.0)
 #: The completion date ("๒๙ ก.ค. ๒๕๖๖" at 14 pt) fits its column on one line: never split between month and year.
 STEP_WIDTHS = (1.3, 5.2, 2.9, 3.2, 3.4)
 CHART_WIDTHS = (2.4, 10.0, 3.6)
@@ -106,7 +107,10 @@ def followup_docx(report: FollowupReport) -> bytes:
         )
         _chart(doc, report)
 
-    add_paragraph(doc, f.t("2. ผลการดำเนินการรายมาตรการ"), bold=True, space_before_pt=8, keep_with_next=True)
+    part2 = add_paragraph(doc, f.t("2. ผลการดำเนินการรายมาตรการ"), bold=True, space_before_pt=8, keep_with_next=True)
+    # Part 2 opens a page: after the chart LibreOffice left its heading alone at the foot of
+    # page 1 (its keep-with-next chain runs into a table whose first row is tall).
+    part2.paragraph_format.page_break_before = True
     for w in report.weaknesses:
         add_paragraph(doc, f.t(f"ประเด็นที่ {w.order} {w.title}"), bold=True, space_before_pt=6, keep_with_next=True)
         for m in w.measures:

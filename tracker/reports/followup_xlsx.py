@@ -26,8 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import thaidate
-from ..i18n import N_, _
-from .followup import FollowupReport
+from .followup_document import FollowupReport
 
 __all__ = ["followup_xlsx", "safe_text", "SUMMARY_SHEET", "STEPS_SHEET", "BE_DATE_FORMAT", "BE_DATE_FORMAT_THAI"]
 
@@ -46,6 +45,9 @@ CENTRE = Alignment(horizontal="center", vertical="top", wrap_text=True)
 #: LibreOffice reads the same code (checked by converting to PDF in the tests).
 BE_DATE_FORMAT = "[$-107041E]d mmm yyyy"
 BE_DATE_FORMAT_THAI = "[$-D07041E]d mmm yyyy"  # ๒๙ ก.ค. ๒๕๖๖
+#: Counts and per cents in Thai digits (D0: Thai digits, 00: the default calendar), still numbers.
+COUNT_FORMAT_THAI = "[$-D00041E]0"
+DECIMAL_FORMAT, DECIMAL_FORMAT_THAI = "#,##0.##", "[$-D00041E]#,##0.##"
 #: Summary columns (1-based) summed in the total row; the percent column is a formula of them.
 TOTAL_COLUMN, DONE_COLUMN, PERCENT_COLUMN = 5, 6, 9
 SUMMED_COLUMNS = (5, 6, 7, 8)
@@ -59,7 +61,7 @@ SUMMARY_COLUMNS = [
     ("ดำเนินการแล้ว", 11),
     ("ยกเลิก", 8),
     ("เลยกำหนด", 9),
-    (N_("ร้อยละ"), 8),
+    ("ร้อยละ", 8),
     ("การติดตามผล", 36),
     ("ผลการติดตาม", 12),
     ("หน่วย", 10),
@@ -133,8 +135,8 @@ def _fit_row_height(ws: Worksheet, row: int) -> None:
     the text to one line on screen and on paper."""
     lines = 1
     for cell in ws[row]:
-        if not isinstance(cell.value, str) or not cell.value:
-            continue
+        if not isinstance(cell.value, str) or not cell.value or cell.value.startswith("="):
+            continue  # a formula shows a number, not its text
         width = ws.column_dimensions[cell.column_letter].width or 10
         per_line = max(1, int(width * CHARS_PER_WIDTH))
         lines = max(lines, sum(max(1, math.ceil(_visible_length(part) / per_line)) for part in cell.value.split("\n")))
@@ -182,14 +184,7 @@ def _signoff(ws: Worksheet, report: FollowupReport, row: int) -> int:
     if chain is None:
         return row
     f = report.f
-    _put(
-        ws,
-        row,
-        2,
-        _("การพิจารณาตามลำดับ (%(chain_status_label)s)", chain_status_label=chain.status_label),
-        bold=True,
-        border=False,
-    )
+    _put(ws, row, 2, f"การพิจารณาตามลำดับ ({chain.status_label})", bold=True, border=False)
     row += 1
     for column, title in enumerate(("ลำดับ", "ผู้พิจารณา", "ความเห็น", "วันที่"), start=1):
         _put(ws, row, column, title, bold=True, align=CENTRE).fill = HEADER_FILL
@@ -247,7 +242,9 @@ def followup_xlsx(report: FollowupReport) -> bytes:
         for column, value in enumerate(values, start=1):
             cell = _put(ws, row, column, value, align=CENTRE if 5 <= column <= 9 else WRAP)
             if isinstance(value, Decimal):
-                cell.number_format = "#,##0.##"
+                cell.number_format = DECIMAL_FORMAT_THAI if report.thai_digits else DECIMAL_FORMAT
+            elif isinstance(value, int) and report.thai_digits:
+                cell.number_format = COUNT_FORMAT_THAI
         _fit_row_height(ws, row)
     first_measure, last_measure = top + 1, row
     row += 1
@@ -268,6 +265,8 @@ def followup_xlsx(report: FollowupReport) -> bytes:
             cell = ws.cell(row=row, column=column, value=value)  # our formula, never user text
             cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
             cell.alignment, cell.border = CENTRE, BORDER
+            if report.thai_digits:
+                cell.number_format = COUNT_FORMAT_THAI
         else:
             _put(ws, row, column, value, bold=True, align=CENTRE if 5 <= column <= 9 else WRAP)
     _fit_row_height(ws, row)
@@ -285,7 +284,7 @@ def followup_xlsx(report: FollowupReport) -> bytes:
         chart = BarChart()
         chart.type = "bar"
         chart.title = "ความคืบหน้ารายมาตรการ (ร้อยละ)"
-        chart.y_axis.title = N_("ร้อยละ")
+        chart.y_axis.title = "ร้อยละ"
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 100
         chart.x_axis.title = "มาตรการที่"

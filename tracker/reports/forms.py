@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..forms import BEDateField, Form, RecordField, required
 from ..i18n import _, _l
 from ..thaidate import to_arabic_digits
-from .followup import ROUNDS
+from .followup_document import ROUNDS
 from .models import ReportKind
 from .signoff import KIND_LABELS
 

@@ -7,265 +7,59 @@ are written); the DOCX (`memo_docx`) and the HTML/PDF (`templates/reports/
 memo.html`) writers only lay them out, so the formats always agree.
 
 For the plan of fiscal year N the memo analyses the assessment of N-1
-against N-2 (`ita.services.analyse(organization, N-1)`): the FY 2566 plan
+against N-2 (`ita.analysis.analyse(organization, N-1)`): the FY 2566 plan
 carries the 2565 result. Both years need every indicator's score; otherwise
 `MissingScores` says which years and indicators are missing.
 
 The memo's header (ส่วนราชการ, ที่, วันที่, เรียน) and the officer's
-findings per ITA tool are kept in `AnalysisMemo`, edited with `save_memo`
-(journaled, entity "analysis_memo"); empty fields get sensible defaults.
+findings per ITA tool are kept in `AnalysisMemo` (`memo_saved`); the
+dataclasses are in `memo_document`, the HTML page in `memo_html`.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import thaidate
-from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
+from ..ita.analysis import ItaAnalysis, ToolRow, analyse
 from ..ita.framework import framework_available, framework_for
-from ..ita.items import file_prefix
-from ..ita.services import Difference, ItaAnalysis, ToolRow, YearResult, analyse, format_score
-from ..ita.spec import FrameworkSpec, Items
-from ..journal import record
+from ..ita.scores import Difference, YearResult, format_score
+from ..ita.spec import FrameworkSpec
 from ..orgs.documents import emblem_bytes
-from ..orgs.models import Department, Organization
+from ..orgs.models import Organization
 from ..plans.models import Measure, Plan, Weakness
 from .followup import default_signatories
-from .models import AnalysisMemo, ReportKind
-from .signoff import Chain, chain_of, latest_submission
+from .memo_document import (
+    LEVEL_WORDS,
+    NACC,
+    SUBJECT,
+    IndicatorLine,
+    MeasureLine,
+    MemoDocument,
+    MemoHeader,
+    Segment,
+    Signer,
+    SummaryLine,
+    ToolLine,
+    ToolSection,
+    diff_cell,
+    score,
+    th,
+)
+from .memo_saved import _reporting_unit, default_addressee, default_office, findings_of, get_memo
+from .models import ReportKind
+from .signoff import chain_of, latest_submission
 
 __all__ = [
-    "SUBJECT",
-    "Segment",
     "MissingScores",
-    "MemoHeader",
-    "Signer",
-    "SummaryLine",
-    "IndicatorLine",
-    "ToolLine",
-    "ToolSection",
-    "MeasureLine",
-    "MemoDocument",
-    "get_memo",
-    "findings_of",
-    "save_memo",
-    "default_office",
-    "default_addressee",
     "build_memo",
-    "NO_DATE",
-    "require_date",
-    "render_memo_html",
-    "memo_filename",
 ]
-
-SUBJECT = "รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA)"
-NACC = "สำนักงานป้องกันการทุจริตแห่งชาติ (สำนักงาน ป.ป.ช.)"
-#: How a tool's score is described, by its level's rank in the framework (best first).
-LEVEL_WORDS = ("ดีเยี่ยม", "ดีมาก", "ดี", "พอใช้")
-FINDINGS_LIMIT = 10_000
-DOTS = "................................"
-
-
-def th(value: object) -> str:
-    """Thai digits: the memo is official text."""
-    return thaidate.to_thai_digits("" if value is None else str(value))
-
-
-def score(value: Decimal | None) -> str:
-    return format_score(value, thai_digits=True)
-
-
-def diff_cell(difference: Difference) -> str:
-    """The tables' last column: "เพิ่มขึ้น ๑.๘๙", "ลดลง ๓.๐๕", "-" when equal."""
-    return difference.text(thai_digits=True, equal="-")
-
-
-# -- the document's data ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of a paragraph; bold pieces are the words the seed stresses."""
-
-    text: str
-    bold: bool = False
-
-
-@dataclass
-class MemoHeader:
-    office: str
-    reference: str
-    #: None until someone gives it: a memo about a past year never takes today's date
-    memo_date: date | None
-    subject: str
-    addressee: str
-
-    @property
-    def date_text(self) -> str:
-        return thaidate.format_date(self.memo_date, style="full", thai_digits=True) if self.memo_date else ""
-
-
-#: Why a memo without a date is not printed (web 400, the command's usage error).
-NO_DATE = (
-    "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ บันทึกเกี่ยวกับปีที่ผ่านมาแล้วจะไม่ใช้วันที่ของวันนี้ให้เอง โปรดกรอกวันที่ในหัวบันทึก (หรือใช้ตัวเลือก --date ในคำสั่ง)"
-)
-
-
-def require_date(header: MemoHeader) -> None:
-    if header.memo_date is None:
-        raise ServiceError(NO_DATE)
-
-
-@dataclass
-class Signer:
-    name: str
-    position: str
-
-
-@dataclass
-class SummaryLine:
-    """Table 1: a row of context or the organization's own overall result."""
-
-    label: str
-    previous: str
-    previous_level: str
-    current: str
-    current_level: str
-    difference: str
-
-
-@dataclass
-class IndicatorLine:
-    """Table 2: rank, indicator, both years, difference."""
-
-    rank: str
-    name: str
-    previous: str
-    current: str
-    difference: str
-
-
-@dataclass
-class ToolLine:
-    """Table 3: a tool, both years, difference."""
-
-    label: str
-    previous: str
-    current: str
-    difference: str
-
-
-@dataclass
-class ToolSection:
-    """Part ๒: one tool's score, its indicators, the lowest named, the officer's findings."""
-
-    code: str
-    heading: str
-    intro: str
-    #: (indicator number, name, score)
-    rows: list[tuple[str, str, str]]
-    analysis: str
-    findings: list[str]
-    #: True when the officer wrote nothing and `findings` is the generated sentence
-    findings_default: bool
-
-
-@dataclass
-class MeasureLine:
-    """A row of part ๓'s table: one measure with its steps."""
-
-    #: "๑. การใช้ทรัพย์สินของราชการ …" on a weakness's first measure, "" on the next ones
-    weakness: str
-    measure: str
-    steps: list[str]
-    owner: str
-    period: str
-    follow_up: str
-
-
-@dataclass
-class MemoDocument:
-    plan_id: int
-    organization: str
-    organization_slug: str
-    fiscal_year: int
-    assessment_year: int
-    previous_year: int
-    header: MemoHeader
-    background: str
-    facts: str
-    proposal: str
-    author: Signer
-    signoff: Chain | None
-    report_title: list[str]
-    part1_heading: str
-    overall_sentence: str
-    overall_score: str
-    overall_level: str
-    #: (rank, indicator, score) by this year's score
-    top_scores: list[tuple[str, str, str]]
-    highest: str
-    lowest: str
-    year_heading_previous: str
-    year_heading_current: str
-    table1_caption: str
-    table1: list[SummaryLine]
-    table1_prose: str
-    table2_caption: str
-    table2: list[IndicatorLine]
-    table2_prose: str
-    table3_caption: str
-    table3: list[ToolLine]
-    table3_prose: str
-    table3_points: list[list[Segment]]
-    part2_heading: str
-    tools: list[ToolSection]
-    part3_heading: str
-    part3_intro: str
-    weaknesses: list[str]
-    #: What the comparison covers: a first year without a previous result, frameworks that
-    #: differ between the two years, a rating lowered by a condition (shown after part ๑'s score)
-    comparison_notes: list[str] = field(default_factory=list)
-    #: The OIT items of the assessed year's framework that the memo cites
-    items: Items = field(default_factory=Items)
-    measures: list[MeasureLine] = field(default_factory=list)
-    generated_at: datetime | None = None
-    #: The organization's ครุฑ emblem (image bytes, content type), None until uploaded
-    emblem: tuple[bytes, str] | None = None
-    #: The organization's choice (orgs.documents): the texts are built in Thai digits and the
-    #: writers turn every digit of the finished file to Arabic when this is False
-    thai_digits: bool = True
-
-    @property
-    def sections(self) -> list[tuple[str, list[str]]]:
-        return [
-            ("๑. เรื่องเดิม", [self.background]),
-            ("๒. ข้อเท็จจริง", [self.facts]),
-            ("๓. ข้อพิจารณา/ข้อเสนอ", [self.proposal]),
-        ]
-
-    @property
-    def emblem_uri(self) -> str | None:
-        if self.emblem is None:
-            return None
-        data, content_type = self.emblem
-        return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-    @property
-    def title(self) -> str:
-        return f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {th(self.assessment_year)} ของ{self.organization}"
-
-
-# -- missing data ------------------------------------------------------------------------
 
 
 class MissingScores(ServiceError):
@@ -274,12 +68,13 @@ class MissingScores(ServiceError):
     def __init__(self, problems: list[str], assessment_year: int):
         self.problems = problems
         message = (
-            f"ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ {assessment_year} ไม่ได้ เพราะคะแนนยังไม่ครบ "
-            f"(the memo needs every indicator's score of {assessment_year}, and of {assessment_year - 1} "
-            "when that year has any): "
+            _(
+                "ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ %(assessment_year)s ไม่ได้ เพราะคะแนนยังไม่ครบ:",
+                assessment_year=assessment_year,
+                assessment_year_1=assessment_year - 1,
+            )
             + "; ".join(problems)
-            + " — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import "
-            "(enter or import them on the ITA page or with `tracker ita import`)"
+            + _(" — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import")
         )
         super().__init__(message)
 
@@ -287,18 +82,20 @@ class MissingScores(ServiceError):
 def _missing(result: YearResult | None, year: int) -> str | None:
     if result is None:
         if framework_available(year):  # shipped, but never used: so no score was ever entered
-            return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
-        return (
-            f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year}: "
-            "load it with `tracker ita framework FILE`)"
-        )
+            return _("ยังไม่มีคะแนนของปีงบประมาณ %(year)s เลย", year=year)
+        return _("ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ %(year)s", year=year)
     missing = [i for i in result.indicators if i.score is None]
     if not missing:
         return None
     if len(missing) == len(result.indicators):
-        return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
+        return _("ยังไม่มีคะแนนของปีงบประมาณ %(year)s เลย", year=year)
     names = ", ".join(f"ตัวชี้วัดที่ {i.number} {i.name}" for i in missing)
-    return f"ปีงบประมาณ {year} ขาดคะแนน {names} (missing in {year}: {', '.join(str(i.number) for i in missing)})"
+    return _(
+        "ปีงบประมาณ %(year)s ขาดคะแนน %(names)s",
+        year=year,
+        names=names,
+        value3=", ".join(str(i.number) for i in missing),
+    )
 
 
 def _complete_analysis(organization: Organization, assessment_year: int) -> ItaAnalysis:
@@ -310,145 +107,6 @@ def _complete_analysis(organization: Organization, assessment_year: int) -> ItaA
     if problems:
         raise MissingScores(problems, assessment_year)
     return analysis
-
-
-# -- the editable part -------------------------------------------------------------------
-
-
-def get_memo(plan: Plan) -> AnalysisMemo | None:
-    return db.session.scalar(sa.select(AnalysisMemo).where(AnalysisMemo.plan_id == plan.id))
-
-
-def findings_of(memo: AnalysisMemo | None) -> dict[str, str]:
-    """Tool code → the officer's text; a damaged JSON value reads as no findings."""
-    if memo is None or not memo.findings_json:
-        return {}
-    try:
-        data = json.loads(memo.findings_json)
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): v for k, v in data.items() if isinstance(v, str) and v.strip()}
-
-
-def _clean(value: str | None, what: str, english: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
-    return value
-
-
-def save_memo(
-    plan: Plan,
-    actor: User | None,
-    now: datetime,
-    *,
-    office: str | None = None,
-    reference: str | None = None,
-    memo_date: date | None | str = "",
-    addressee: str | None = None,
-    findings: dict[str, str] | None = None,
-) -> list[str]:
-    """Change the memo's header and findings; None leaves a field alone
-    (`memo_date`: "" leaves it, None clears it). Returns the changed fields,
-    each journaled with its old and new value."""
-    memo = get_memo(plan)
-    created = memo is None
-    if memo is None:
-        memo = AnalysisMemo(plan_id=plan.id, office="", reference="", addressee="", findings_json="{}")
-        db.session.add(memo)
-        db.session.flush()
-        record(
-            organization_id=plan.organization_id,
-            entity="analysis_memo",
-            entity_id=memo.id,
-            action="create",
-            actor=actor,
-            note=f"บันทึกการวิเคราะห์ผล ITA ของแผนปีงบประมาณ {plan.fiscal_year}",
-            at=now,
-        )
-    changes: list[tuple[str, object, object]] = []
-    if office is not None:
-        changes.append(("office", memo.office or "", _clean(office, "ส่วนราชการ", "office", 1000)))
-    if reference is not None:
-        changes.append(("reference", memo.reference or "", _clean(reference, "เลขที่หนังสือ", "reference", 100)))
-    if addressee is not None:
-        changes.append(("addressee", memo.addressee or "", _clean(addressee, "เรียน", "addressee", 200)))
-    if memo_date != "":
-        if memo_date is not None and not isinstance(memo_date, date):
-            raise ServiceError("วันที่ของบันทึกไม่ถูกต้อง (the memo date is not a date)")
-        changes.append(("memo_date", memo.memo_date, memo_date))
-    for name, old, new in changes:
-        if old != new:
-            setattr(memo, name, new)
-            record(
-                organization_id=plan.organization_id,
-                entity="analysis_memo",
-                entity_id=memo.id,
-                action="edit",
-                actor=actor,
-                field=name,
-                old=old or None,
-                new=new or None,
-                at=now,
-            )
-    changed = [name for name, old, new in changes if old != new]
-    if findings is not None:
-        current = findings_of(memo)
-        updated = dict(current)
-        for code, text in findings.items():
-            text = _clean(text, f"ข้อค้นพบด้าน {code}", f"{code} findings", FINDINGS_LIMIT)
-            if text:
-                updated[code] = text
-            else:
-                updated.pop(code, None)
-        for code in sorted(set(current) | set(updated)):
-            if current.get(code) != updated.get(code):
-                record(
-                    organization_id=plan.organization_id,
-                    entity="analysis_memo",
-                    entity_id=memo.id,
-                    action="edit",
-                    actor=actor,
-                    field=f"findings.{code}",
-                    old=current.get(code),
-                    new=updated.get(code),
-                    at=now,
-                )
-                changed.append(f"findings.{code}")
-        memo.findings_json = json.dumps(updated, ensure_ascii=False, sort_keys=True)
-    db.session.flush()
-    if created and not changed:
-        changed.append("created")
-    return changed
-
-
-def default_office(plan: Plan) -> str:
-    """The plan admin's department and the organization, e.g. "กองยุทธศาสตร์และงบประมาณ เทศบาลตำบล…"."""
-    admin, _ = default_signatories(plan.organization_id)
-    department: Department | None = admin.department if admin is not None else None
-    organization = plan.organization.name
-    return f"{department.name} {organization}" if department is not None else organization
-
-
-def default_addressee(organization: Organization) -> str:
-    """The head of the local government: นายกเทศมนตรีตำบล… for a เทศบาลตำบล…, นายกองค์การบริหารส่วนตำบล… ."""
-    name = organization.name.strip()
-    if name.startswith("เทศบาล"):
-        return "นายกเทศมนตรี" + name[len("เทศบาล") :]
-    if name.startswith("องค์การบริหารส่วน"):
-        return "นายก" + name
-    return f"ผู้บริหาร{name}"
-
-
-def _reporting_unit(office: str, organization: str) -> str:
-    """Who reports in ๒. ข้อเท็จจริง: the กอง/สำนัก of the ส่วนราชการ line (its last one)."""
-    units = [word for word in office.split() if word.startswith(("กอง", "สำนัก"))]
-    return units[-1] if units else (office or organization)
-
-
-# -- building --------------------------------------------------------------------------
 
 
 def _load_plan(plan_id: int) -> Plan:
@@ -814,48 +472,3 @@ def build_memo(
         comparison_notes=[th(n) for n in comparison_notes(analysis)],
         items=spec.items,
     )
-
-
-# -- output -----------------------------------------------------------------------------
-
-MEASURE_HEADERS = (
-    "ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อนที่ต้องแก้ไข",
-    "มาตรการ/แนวทางในการพัฒนาแก้ไขข้อบกพร่อง/จุดอ่อน",
-    "วิธีการดำเนินการ",
-    "ผู้รับผิดชอบ",
-    "ระยะเวลาดำเนินการ",
-    "การติดตามผล",
-)
-
-
-def render_memo_html(doc: MemoDocument) -> str:
-    """The memo as one self-contained HTML page: the PDF's source."""
-    from flask import render_template
-
-    from .followup import FONT_FAMILY, font_faces
-    from .thaiwrap import keep_together
-
-    html = keep_together(
-        render_template(
-            "reports/memo.html",
-            d=doc,
-            fonts=font_faces(embed=True),
-            font_family=FONT_FAMILY,
-            measure_headers=MEASURE_HEADERS,
-            th=th,
-        )
-    )
-    return html if doc.thai_digits else arabic_document(html)
-
-
-def arabic_document(html: str) -> str:
-    """The same document in Arabic digits: every digit of the text and the page numbers'
-    counter style (one kind of digits within a document)."""
-    return thaidate.to_arabic_digits(str(html).replace("counter(page, thai)", "counter(page)"))
-
-
-def memo_filename(doc: MemoDocument, ext: str) -> tuple[str, str]:
-    """(Thai file name, ASCII fallback) for a download of the memo."""
-    thai = f"รายงานการวิเคราะห์ผลการประเมิน-ITA-{doc.organization_slug}-{doc.assessment_year}.{ext}"
-    ascii_name = f"{file_prefix(doc.items, 'analysis')}-{doc.organization_slug}-{doc.fiscal_year}.{ext}"
-    return thai, ascii_name

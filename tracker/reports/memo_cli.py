@@ -25,8 +25,8 @@ __all__ = ["analysis_command", "render_memo"]
 def render_memo(doc, fmt: str) -> bytes:
     """The memo as DOCX or PDF bytes (used by the downloads and the command)."""
     from .continuation import html_to_pdf_with_markers
-    from .memo import render_memo_html
     from .memo_docx import memo_docx
+    from .memo_html import render_memo_html
 
     if fmt == "docx":
         return memo_docx(doc)
@@ -85,7 +85,8 @@ def analysis_command(
 
     รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส (ITA) และมาตรการ
     """
-    from .memo import NO_DATE, build_memo
+    from .memo import build_memo
+    from .memo_document import NO_DATE
 
     day = parse_memo_date(memo_date)
     findings = _findings(findings_file)

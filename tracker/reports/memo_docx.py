@@ -15,21 +15,19 @@ from docx.shared import Cm
 from docx.table import Table
 
 from .docx_common import (
-    add_page_numbers,
     add_paragraph,
     add_row,
     add_run,
     add_table,
-    arabic_digits,
     document_bytes,
     endorsement_chain,
     memo_heading,
     new_document,
     set_cell_text,
     shade_cell,
-    start_section,
 )
-from .memo import DOTS, MEASURE_HEADERS, MemoDocument, Segment
+from .docx_pages import add_page_numbers, arabic_digits, start_section
+from .memo_document import DOTS, MEASURE_HEADERS, MemoDocument, Segment
 
 __all__ = ["memo_docx"]
 

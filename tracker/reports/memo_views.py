@@ -17,21 +17,12 @@ from ..errors import ServiceError
 from ..i18n import _
 from ..ita.framework import framework_for
 from ..plans.models import Plan
-from .followup import FONT_FAMILY, font_faces
+from .fonts import FONT_FAMILY, font_faces
 from .forms import MemoForm, memo_form
-from .memo import (
-    MEASURE_HEADERS,
-    build_memo,
-    default_addressee,
-    default_office,
-    findings_of,
-    get_memo,
-    memo_filename,
-    require_date,
-    save_memo,
-    th,
-)
+from .memo import build_memo
 from .memo_cli import render_memo
+from .memo_document import MEASURE_HEADERS, memo_filename, require_date, th
+from .memo_saved import default_addressee, default_office, findings_of, get_memo, save_memo
 from .models import ReportKind
 from .signoff import chain_of, latest_submission
 from .views import content_disposition

@@ -157,6 +157,25 @@ def load_signer(org: Organization):
     return signer
 
 
+def _producer_left_to_pyhanko(data: bytes) -> bytes:
+    """`data` without a producer. pyHanko's signing revision appends itself to the
+    information dictionary's /Producer ("ITA tracker …; pyHanko x") but writes only
+    "pyHanko x" as the XMP pdf:Producer; PDF/A wants the two equal, and they are when
+    pyHanko finds no producer to append to."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/Producer" not in pdf.docinfo:
+            return data
+        del pdf.docinfo["/Producer"]
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            if "pdf:Producer" in meta:
+                del meta["pdf:Producer"]
+        out = io.BytesIO()
+        pdf.save(out, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        return out.getvalue()
+
+
 def sign_pdf(data: bytes, org: Organization, *, reason: str, location: str = "") -> bytes:
     """`data` signed with the organization's certificate (PAdES B-B, invisible
     signature), or `data` unchanged when no certificate is stored."""
@@ -174,7 +193,7 @@ def sign_pdf(data: bytes, org: Organization, *, reason: str, location: str = "")
         location=location[:200] or None,
         name=org.name,
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer = IncrementalPdfFileWriter(io.BytesIO(_producer_left_to_pyhanko(data)), strict=False)
     # pyHanko's sync API calls asyncio.run(), which refuses to start inside a running event loop
     # (Playwright's sync API keeps one in the thread that printed the PDF): sign in a thread of its own.
     from concurrent.futures import ThreadPoolExecutor

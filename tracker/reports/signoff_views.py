@@ -23,7 +23,8 @@ from ..plans import queries
 from ..plans.models import Plan
 from .followup import resolve_as_of
 from .forms import AcknowledgeForm, SubmitForm, WithdrawForm, submit_form
-from .memo import build_memo, get_memo
+from .memo import build_memo
+from .memo_saved import get_memo
 from .models import ReportKind, ReportSubmission, SubmissionStatus
 from .signoff import (
     COMMENT_SUGGESTIONS,

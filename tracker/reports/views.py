@@ -35,20 +35,12 @@ from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
-from .followup import (
-    ROUNDS,
-    FollowupReport,
-    Formatter,
-    build_report,
-    render_html,
-    report_filename,
-    resolve_as_of,
-    round_date,
-)
+from .continuation import html_to_pdf_with_markers
+from .followup import build_report, render_html, report_filename, resolve_as_of, round_date
+from .followup_document import ROUNDS, FollowupReport, Formatter
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
 from .forms import ResultForm
-from .pdf import html_to_pdf
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
@@ -194,7 +186,7 @@ COVER_FORMATS = ("pdf", "docx")
 def cover(plan_id: int):
     """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF or DOCX; its date is
     a required field (400 with the message when missing, never today's date by itself)."""
-    from .cover import build_cover, cover_docx, cover_filename, render_cover_html
+    from .cover import build_cover, cover_docx, cover_filename, render_cover_pdf
 
     plan = _plan(plan_id)
     form = request.form
@@ -216,7 +208,7 @@ def cover(plan_id: int):
         addressee=form.get("addressee", ""),
         findings=form.get("findings", ""),
     )
-    body = html_to_pdf(render_cover_html(doc)) if fmt == "pdf" else cover_docx(doc)
+    body = render_cover_pdf(doc) if fmt == "pdf" else cover_docx(doc)
     thai_name, ascii_name = cover_filename(doc, fmt)
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
@@ -231,7 +223,7 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
     if fmt == "html":
         return render_html(report).encode("utf-8")
     if fmt == "pdf":
-        return html_to_pdf(render_html(report))
+        return html_to_pdf_with_markers(render_html(report))
     if fmt == "docx":
         return followup_docx(report)
     if fmt == "xlsx":

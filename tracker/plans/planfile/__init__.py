@@ -38,7 +38,8 @@ from .spec import (
     WeaknessSpec,
 )
 from .validate import _Validator
-from .xlsx import (
+from .xlsx import parse_plan_xlsx
+from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
     EXAMPLE_SHEET,
@@ -47,7 +48,6 @@ from .xlsx import (
     PLAN_SHEET_HEADER,
     STEP_COLUMNS,
     STEPS_SHEET,
-    parse_plan_xlsx,
 )
 from .yamlfile import parse_plan_yaml
 
