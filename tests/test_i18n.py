@@ -23,7 +23,7 @@ from conftest import NOW
 from outbox_factory import queue
 
 from tracker import i18n, thaidate
-from tracker.auth.models import User
+from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.i18n import catalog
 from tracker.ita.demo import load_demo_scores
