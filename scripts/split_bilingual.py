@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Split "ไทย (English)" literals into a Thai msgid and its English in the catalogue.
+"""Split "ไทย (English)" (and "ไทย · english") literals into a Thai msgid and its English in the catalogue.
 
 The interface used to write messages twice, "ไทย (English)", and show the part
 in the final parentheses in English mode. A page now shows one language: this
@@ -41,7 +41,6 @@ SKIP_PARTS = (
     "tracker/api/openapi.py",
     "tracker/api/schemas.py",
     "tracker/api/inputs.py",
-    "tracker/plans/planfile/xlsx.py",  # column headings of the Excel plan file people fill in
     "tracker/plans/exporter.py",
     "tracker/reports/followup_docx.py",
     "tracker/reports/memo_docx.py",
@@ -51,6 +50,9 @@ SKIP_PARTS = (
     "templates/reports/_memo_body.html",
     "templates/reports/cover.html",
 )
+#: File formats: their module-level text (sheet names, column headings) is what the reader of
+#: the file parses, so only the messages inside functions are converted there.
+FORMAT_DEFINITIONS = ("tracker/plans/planfile/xlsx_layout.py", "tracker/plans/planfile/xlsx.py")
 #: Words in parentheses that are names, not translations: "ITA", "O43", "E-Service", "PAdES".
 PROPER = re.compile(r"^(?:[A-Z0-9][A-Z0-9\-./+]*|[A-Za-z]+-?[A-Z][\w\-]*|Excel|Outlook|Google|Chromium)$")
 #: A lowercase English phrase in parentheses: a translation the codemod could not split.
@@ -65,6 +67,10 @@ TRANSLATING = {"_", "_l", "gettext", "lazy_gettext", "translate"}
 def split(text: str) -> tuple[str, str] | None:
     """("ไทย", "English") of a "ไทย (English)" text, or None when it is not one."""
     body = text.rstrip()
+    dotted = re.match(r"^(.*[\u0e01-\u0e4f].*?) · ([a-z][^\u0e00-\u0e7f·()]*)$", body, re.S)
+    if dotted and not POSITIONAL.search(text):  # form labels written "ไทย · english"
+        english = dotted[2].strip()
+        return dotted[1].rstrip(), english[0].upper() + english[1:]
     trailing = ""
     if body[-1:] in ".:" and body[-2:-1] == ")":
         body, trailing = body[:-1], body[-1]
@@ -278,14 +284,14 @@ class Visitor(ast.NodeVisitor):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         texts = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
-        if id(node) not in self.skip and THAI.search(texts) and " (" in texts:
+        if id(node) not in self.skip and THAI.search(texts) and (" (" in texts or " · " in texts):
             self._string(node)
 
     def _string(self, node) -> None:
         if id(node) in self.skip:
             return
         if isinstance(node, ast.Constant) and not (
-            isinstance(node.value, str) and THAI.search(node.value) and " (" in node.value
+            isinstance(node.value, str) and THAI.search(node.value) and (" (" in node.value or " · " in node.value)
         ):
             return
         parent = self.parents.get(id(node))
@@ -306,6 +312,8 @@ class Visitor(ast.NodeVisitor):
                 )
                 return
             result = self._literal(node, wrap=False)
+        elif not self.eager[-1] and self.where in FORMAT_DEFINITIONS:
+            return  # a sheet name or a column heading of a file format
         else:
             result = self._literal(node, wrap=True)
         if result is None:
@@ -355,7 +363,7 @@ def _throwaway_underscores(tree: ast.AST, source: bytes, visitor: Visitor) -> li
 
 def convert_python(path: Path, found: Found, dry: bool) -> bool:
     source = path.read_text(encoding="utf-8")
-    if not (THAI.search(source) and " (" in source) and "localize(" not in source:
+    if not (THAI.search(source) and (" (" in source or " · " in source)) and "localize(" not in source:
         return False
     tree = ast.parse(source)
     where = str(path.relative_to(ROOT))

@@ -43,7 +43,7 @@ class PlanNewForm(Form):
         render_kw={"required": True, "inputmode": "numeric"},
     )
     title = StringField(
-        _l("ชื่อแผน · title"),
+        _l("ชื่อแผน"),
         render_kw={"required": True},
         description=_l("เช่น มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"),
     )
@@ -56,8 +56,8 @@ class PlanNewForm(Form):
 
 
 class PlanForm(Form):
-    title = StringField(_l("ชื่อแผน · title"), render_kw={"required": True})
-    status = SelectField(_l("สถานะ · status"))
+    title = StringField(_l("ชื่อแผน"), render_kw={"required": True})
+    status = SelectField(_l("สถานะ"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,21 +65,21 @@ class PlanForm(Form):
 
 
 class WeaknessForm(Form):
-    title = StringField(_l("ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน · title"), render_kw={"required": True})
-    detail = TextAreaField(_l("รายละเอียด · detail"))
+    title = StringField(_l("ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน"), render_kw={"required": True})
+    detail = TextAreaField(_l("รายละเอียด"))
 
 
 class MeasureForm(Form):
-    title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
-    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน"))])
+    title = TextAreaField(_l("มาตรการ/แนวทาง"), render_kw={"required": True})
+    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ"), [required(_l("โปรดเลือกหน่วยงาน"))])
     move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย"))
     period = StringField(
-        _l("พิมพ์ระยะเวลาแบบในแผน · as written in the plan"),
+        _l("พิมพ์ระยะเวลาแบบในแผน"),
         description=_l("เช่น ม.ค. - ก.ย. ๒๕๖๖ หรือ ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖ ถ้ากรอกช่องนี้ ระบบใช้ค่านี้แทนวันที่ด้านล่าง"),
     )
-    period_start = BEDateField(_l("หรือวันเริ่ม · or start date"))
-    period_end = BEDateField(_l("วันสิ้นสุด · end date"))
-    follow_up = TextAreaField(_l("การติดตามผล · follow-up"))
+    period_start = BEDateField(_l("หรือวันเริ่ม"))
+    period_end = BEDateField(_l("วันสิ้นสุด"))
+    follow_up = TextAreaField(_l("การติดตามผล"))
 
     def validate_period(self, field: StringField) -> None:
         text = (field.data or "").strip()
@@ -103,16 +103,16 @@ class MeasureForm(Form):
 
 
 class StepForm(Form):
-    title = TextAreaField(_l("ขั้นตอน · title"), render_kw={"required": True})
+    title = TextAreaField(_l("ขั้นตอน"), render_kw={"required": True})
     owner_department = _departments_field(
-        _l("หน่วยงานผู้รับผิดชอบ · owner"),
+        _l("หน่วยงานผู้รับผิดชอบ"),
         render_kw={"required": True},
         description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ"),
     )
-    assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี) · assignee, optional"), not_found=_UNKNOWN_USER)
-    start_date = BEDateField(_l("วันเริ่ม · start"), required=_l("โปรดระบุวันเริ่ม"))
+    assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี)"), not_found=_UNKNOWN_USER)
+    start_date = BEDateField(_l("วันเริ่ม"), required=_l("โปรดระบุวันเริ่ม"))
     due_date = BEDateField(
-        _l("วันครบกำหนด · due"),
+        _l("วันครบกำหนด"),
         required=_l("โปรดระบุวันครบกำหนด"),
         description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ"),
     )
@@ -128,27 +128,23 @@ class StepForm(Form):
 
 
 class DepartmentForm(Form):
-    name = StringField(
-        _l("ชื่อหน่วยงาน · name"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"), render_kw={"required": True}
-    )
+    name = StringField(_l("ชื่อหน่วยงาน"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"), render_kw={"required": True})
     email = EmailField(
-        _l("อีเมลสำหรับแจ้งเตือน · notification email"),
+        _l("อีเมลสำหรับแจ้งเตือน"),
         description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้"),
     )
     head = RecordField(
-        _l("หัวหน้าหน่วยงาน · head"),
+        _l("หัวหน้าหน่วยงาน"),
         not_found=_UNKNOWN_USER,
         description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า"),
     )
 
 
 class _UserFields(Form):
-    display_name = StringField(
-        _l("ชื่อที่แสดง · display name"), description=_l("เช่น นางสาวสมใจ ใจดี"), render_kw={"required": True}
-    )
-    position = StringField(_l("ตำแหน่ง · position"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
-    role = SelectField(_l("บทบาท · role"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
-    department = _departments_field(_l("หน่วยงาน · department"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
+    display_name = StringField(_l("ชื่อที่แสดง"), description=_l("เช่น นางสาวสมใจ ใจดี"), render_kw={"required": True})
+    position = StringField(_l("ตำแหน่ง"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
+    role = SelectField(_l("บทบาท"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
+    department = _departments_field(_l("หน่วยงาน"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,12 +152,10 @@ class _UserFields(Form):
 
 
 class UserNewForm(_UserFields):
-    email = EmailField(_l("อีเมล (ใช้เข้าสู่ระบบ) · email"), render_kw={"required": True, "autocomplete": "off"})
-    password = PasswordField(
-        _l("รหัสผ่านเริ่มต้น · initial password"), render_kw={"required": True, "autocomplete": "new-password"}
-    )
+    email = EmailField(_l("อีเมล (ใช้เข้าสู่ระบบ)"), render_kw={"required": True, "autocomplete": "off"})
+    password = PasswordField(_l("รหัสผ่านเริ่มต้น"), render_kw={"required": True, "autocomplete": "new-password"})
     password_confirm = PasswordField(
-        _l("ยืนยันรหัสผ่าน · confirm"),
+        _l("ยืนยันรหัสผ่าน"),
         [EqualTo("password", _PASSWORDS_DIFFER)],
         render_kw={"required": True, "autocomplete": "new-password"},
     )
@@ -172,11 +166,9 @@ class UserEditForm(_UserFields):
 
 
 class PasswordResetForm(Form):
-    new_password = PasswordField(
-        _l("รหัสผ่านใหม่ · new password"), render_kw={"required": True, "autocomplete": "new-password"}
-    )
+    new_password = PasswordField(_l("รหัสผ่านใหม่"), render_kw={"required": True, "autocomplete": "new-password"})
     new_password_confirm = PasswordField(
-        _l("ยืนยันรหัสผ่านใหม่ · confirm"),
+        _l("ยืนยันรหัสผ่านใหม่"),
         [EqualTo("new_password", _PASSWORDS_DIFFER)],
         render_kw={"required": True, "autocomplete": "new-password"},
     )
@@ -188,9 +180,9 @@ class UserActiveForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("ไฟล์แผน · plan file"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
+    file = FileField(_l("ไฟล์แผน"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
     mode = RadioField(
-        _l("ต้องการ · mode"),
+        _l("ต้องการ"),
         default="preview",
         validate_choice=False,
         choices=[

@@ -241,7 +241,7 @@ def start_weakness(fiscal_year: int, number: int):
     db.session.commit()
     shown = to_thai_digits(str(target)) if current_user.thai_digits else str(target)
     if result.created:
-        made = " (สร้างแผนใหม่เป็นฉบับร่าง · new draft plan)" if result.plan_created else ""
+        made = _(" (สร้างแผนใหม่เป็นฉบับร่าง)") if result.plan_created else ""
         flash(
             _(
                 "เพิ่มประเด็นจุดอ่อน “%(result_weakness_title)s” ในแผนปีงบประมาณ %(shown)s แล้ว%(made)s เพิ่มมาตรการและขั้นตอนต่อได้",

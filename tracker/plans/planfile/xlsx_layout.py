@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ...i18n import _, _l
+from ...i18n import _
 from ...thaidate import (
     to_arabic_digits,
 )
@@ -33,16 +33,16 @@ class Column:
         return f"{self.thai} ({self.english})"
 
 
-STEPS_SHEET = _l("ขั้นตอน")
+STEPS_SHEET = "ขั้นตอน (steps)"
 
 
-PLAN_SHEET = _l("แผน")
+PLAN_SHEET = "แผน (plan)"
 
 
-DEPARTMENTS_SHEET = _l("หน่วยงาน")
+DEPARTMENTS_SHEET = "หน่วยงาน (departments)"
 
 
-EXAMPLE_SHEET = _l("ตัวอย่าง")
+EXAMPLE_SHEET = "ตัวอย่าง (example)"
 
 
 STEP_COLUMNS: list[Column] = [
@@ -88,7 +88,7 @@ PLAN_FIELDS: list[tuple[PathT, str, str]] = [
 ]
 
 
-PLAN_SHEET_HEADER = (_l("หัวข้อ"), _l("ค่า"))
+PLAN_SHEET_HEADER = ("หัวข้อ (field)", "ค่า (value)")
 
 
 DEPARTMENT_COLUMNS: list[Column] = [
