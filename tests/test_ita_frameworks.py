@@ -43,7 +43,7 @@ from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
 from tracker.ita.scores import year_result
 from tracker.ita.services import save_scores
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
-from tracker.ita.spec_format import parse_framework
+from tracker.ita.spec_format import parse_framework, spec_to_dict
 from tracker.orgs.models import Organization
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
@@ -578,3 +578,33 @@ def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, run
         ["EIT ≥ 85"],
         True,
     )
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FRAMEWORK_KEYS = st.sampled_from(
+    ["fiscal_year", "name", "tools", "levels", "ratings", "pass_threshold", "overall", "items", "source", "notes"]
+    + ["code", "name_en", "weight", "indicators", "number", "minimum", "conditions", "decimals", "citation", "x"]
+)
+_FRAMEWORK_LEAVES = st.none() | st.booleans() | st.integers(-3, 3000) | st.floats() | st.text(max_size=6)
+_FRAMEWORK_LEAVES |= st.sampled_from(["0.3", "EIT >= 85", "EIT", "overall", "2565", "AA"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.recursive(
+        _FRAMEWORK_LEAVES,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_FRAMEWORK_KEYS, inner, max_size=6),
+    )
+)
+def test_any_data_gives_a_framework_or_thai_problems_never_another_error(raw):
+    try:
+        parse_framework(raw, "fuzz")
+    except ServiceError as error:
+        assert "invalid ITA framework" in str(error) and "Input should" not in str(error)
+
+
+def test_a_shipped_framework_round_trips_through_the_shape():
+    shipped = parse_framework(SHIPPED_2565)
+    assert parse_framework(spec_to_dict(shipped)) == shipped

@@ -36,6 +36,7 @@ CORE = {
     "uploads",
     "ratelimit",
     "forms",
+    "shapes",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}

@@ -127,7 +127,8 @@ def import_scores(
         contexts: dict[str, ContextInput] = {}
         rows_of: dict[int, int] = {}
         for row in rows:
-            if row.scope is not None:
+            number, scope, name, _unused = row.indicator
+            if scope is not None:
                 if row.level and row.level not in levels:
                     problems.append(
                         ImportProblem(
@@ -140,11 +141,11 @@ def import_scores(
                             ),
                         )
                     )
-                if not row.label and row.scope == "province" and organization is not None and not organization.province:
+                if not row.label and scope == "province" and organization is not None and not organization.province:
                     problems.append(ImportProblem(row.row, _("โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น")))
-                contexts[row.scope] = ContextInput(row.label, row.score, row.level)
+                contexts[scope] = ContextInput(row.label, row.score, row.level)
                 continue
-            indicator = by_number.get(row.number) if row.number is not None else by_name.get(row.indicator_name or "")
+            indicator = by_number.get(number) if number is not None else by_name.get(name or "")
             if indicator is None:
                 known = f"1–{len(by_number)}" if by_number else "-"
                 problems.append(
@@ -152,7 +153,7 @@ def import_scores(
                         row.row,
                         _(
                             "ไม่มีตัวชี้วัด “%(value1)s” ในกรอบปี %(year)s (ตัวชี้วัด %(known)s, national, province)",
-                            value1=row.number if row.number is not None else row.indicator_name,
+                            value1=number if number is not None else name,
                             year=year,
                             known=known,
                         ),

@@ -245,10 +245,10 @@ def memo_plan_spec(
     owner_map: dict[str, str] | None = None,
 ):
     """The draft as a validated PlanSpec (raises PlanFileError, places in words like “ประเด็นที่ 1 › …”)."""
-    from .planfile import _Validator
+    from .planfile import validate_plan
 
     raw = draft.to_raw(organization, fiscal_year, title, owner_map)
-    return _Validator(place_in_words, draft.source).plan(raw, [])
+    return validate_plan(raw, place_in_words, draft.source)
 
 
 def known_weakness_titles() -> list[str]:

@@ -8,13 +8,8 @@ from typing import Any
 from ...errors import ServiceError
 from ...i18n import _
 from ...uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
-from .spec import (
-    PathT,
-    PlanFileError,
-    PlanSpec,
-    Problem,
-)
-from .validate import _Validator
+from .shape import PlanSpec, validate_plan
+from .spec import PathT, PlanFileError, Problem
 from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
@@ -105,7 +100,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
         problems.append(Problem(filename, _("ไม่พบแผ่นงาน “%(steps_sheet)s”", steps_sheet=STEPS_SHEET)))
     else:
         _read_steps_sheet(steps_ws, raw, places, problems, letter_of)
-    return _Validator(places.locate, filename).plan(raw, problems)
+    return validate_plan(raw, places.locate, filename, problems)
 
 
 def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]) -> None:
