@@ -149,7 +149,7 @@ def test_broken_file_is_refused_with_every_problem_and_the_database_unchanged(ru
         ("empty.yaml", "", "ไฟล์ว่างเปล่า"),
         ("list.yaml", "- organization: x\n", "ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า"),
         ("plan.csv", "a,b\n", "รับเฉพาะไฟล์ .yaml .yml หรือ .xlsx"),
-        ("fake.xlsx", "not a zip", "not a readable .xlsx"),
+        ("fake.xlsx", "not a zip", "เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้"),
     ],
 )
 def test_files_that_are_not_plans_exit_1_without_traceback(runner, world, tmp_path, name, content, words):
@@ -496,13 +496,13 @@ def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
     assert result.exit_code == 1
     err = result.stderr
     steps = "แผ่นงาน “ขั้นตอน (steps)”"
-    assert f"{steps} แถว 1 (row 1) คอลัมน์ O “หมายเหตุ”: ไม่รู้จักหัวคอลัมน์" in err
-    assert f"{steps} แถว 3 (row 3) คอลัมน์ J “วิธีการดำเนินการ (step title)”: ต้องไม่เว้นว่าง" in err
-    assert f"{steps} แถว 4 (row 4) คอลัมน์ M “วันครบกำหนด (due)”: วันครบกำหนด 1 พ.ค. 2567 อยู่นอกระยะเวลา" in err
-    assert f"{steps} แถว 5 (row 5) คอลัมน์ E “มาตรการ/แนวทาง (measure title)”: ไม่ตรงกับแถว 2" in err
-    assert f"{steps} แถว 6 (row 6) คอลัมน์ A “ประเด็นที่ (weakness no.)”: ประเด็นที่ต้องเป็นตัวเลข" in err
-    assert "แผ่นงาน “แผน (plan)” แถว 5 (row 5) “ค่า (value)”: ปีงบประมาณ 2023" in err
-    assert "แผ่นงาน “แผน (plan)” แถว 8 (row 8): ไม่รู้จักหัวข้อ “หมายเหตุ (note)”" in err
+    assert f"{steps} แถว 1 คอลัมน์ O “หมายเหตุ”: ไม่รู้จักหัวคอลัมน์" in err
+    assert f"{steps} แถว 3 คอลัมน์ J “วิธีการดำเนินการ (step title)”: ต้องไม่เว้นว่าง" in err
+    assert f"{steps} แถว 4 คอลัมน์ M “วันครบกำหนด (due)”: วันครบกำหนด 1 พ.ค. 2567 อยู่นอกระยะเวลา" in err
+    assert f"{steps} แถว 5 คอลัมน์ E “มาตรการ/แนวทาง (measure title)”: ไม่ตรงกับแถว 2" in err
+    assert f"{steps} แถว 6 คอลัมน์ A “ประเด็นที่ (weakness no.)”: ประเด็นที่ต้องเป็นตัวเลข" in err
+    assert "แผ่นงาน “แผน (plan)” แถว 5 “ค่า”: ปีงบประมาณ 2023" in err
+    assert "แผ่นงาน “แผน (plan)” แถว 8: ไม่รู้จักหัวข้อ “หมายเหตุ (note)”" in err
     assert "ชื่อแผน" in err or "title is required" in err
     assert row_counts() == before
 

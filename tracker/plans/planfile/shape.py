@@ -72,7 +72,7 @@ def missing(path: Loc) -> str:
     if key in ("title", "name"):
         parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
         label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
-    return f"ต้องระบุ{label} ({key} is required)" if label else _("ต้องระบุ")
+    return _("ต้องระบุ%(label)s", label=label, key=key) if label else _("ต้องระบุ")
 
 
 def _collapse(text: str) -> str:
