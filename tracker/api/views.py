@@ -60,7 +60,7 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str | None = None):
         super().__init__(message or MESSAGES[status])
         self.status = status
-        self.message = message or MESSAGES[status]
+        self.message = str(message or MESSAGES[status])
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -78,7 +78,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 def error_response(status: int, message: str) -> Response:
     db.session.rollback()
     headers = {"WWW-Authenticate": 'Bearer realm="tracker"'} if status == 401 else None
-    return json_response(out.Error(error=message, status=status), status, headers)
+    return json_response(out.Error(error=str(message), status=status), status, headers)
 
 
 @bp.errorhandler(ApiError)
