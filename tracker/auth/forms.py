@@ -10,15 +10,15 @@ from ..i18n import _l
 
 
 class LoginForm(Form):
-    email = EmailField(_l("อีเมล (email)"), render_kw={"autocomplete": "username", "required": True, "autofocus": True})
-    password = PasswordField(_l("รหัสผ่าน (password)"), render_kw={"autocomplete": "current-password", "required": True})
-    remember = BooleanField(_l("จดจำการเข้าสู่ระบบ (remember me)"))
+    email = EmailField(_l("อีเมล"), render_kw={"autocomplete": "username", "required": True, "autofocus": True})
+    password = PasswordField(_l("รหัสผ่าน"), render_kw={"autocomplete": "current-password", "required": True})
+    remember = BooleanField(_l("จดจำการเข้าสู่ระบบ"))
 
 
 class DisplayForm(Form):
     #: Both profile forms post to /profile; this says which one.
     action = HiddenField(default="prefs")
-    thai_digits = BooleanField(_l("แสดงตัวเลขไทย (๐–๙) ในวันที่และตัวเลข (Thai digits)"))
+    thai_digits = BooleanField(_l("แสดงตัวเลขไทย (๐–๙) ในวันที่และตัวเลข"))
 
 
 class PasswordChangeForm(Form):
@@ -29,6 +29,6 @@ class PasswordChangeForm(Form):
     new_password = PasswordField(_l("รหัสผ่านใหม่"), render_kw={"autocomplete": "new-password", "required": True})
     confirm_password = PasswordField(
         _l("ยืนยันรหัสผ่านใหม่"),
-        [EqualTo("new_password", _l("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน (the new passwords differ)"))],
+        [EqualTo("new_password", _l("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน"))],
         render_kw={"autocomplete": "new-password", "required": True},
     )

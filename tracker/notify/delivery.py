@@ -62,6 +62,7 @@ from flask_mail import BadHeaderError
 from ..clock import utcnow
 from ..db import db, table_of
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import _, thai_only
 from ..journal import record
 from . import mail
 from .models import OutboxMessage, OutboxStatus
@@ -500,6 +501,7 @@ def channel_sender(channel: str):
     return current_app.extensions["tracker.channel_senders"][channel]
 
 
+@thai_only
 def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
     """Send (or capture) up to `limit` due messages of every channel. A job: commits as it goes.
 
@@ -629,14 +631,14 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     """Put a failed (or captured) message back in the queue; journaled. Flushes only."""
     if row.status not in RESENDABLE:
         raise ServiceError(
-            f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
-            f"(only failed or captured messages can be resent; this one is {row.status.value})"
+            _(
+                "ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ %(row_status_label)s",
+                row_status_label=row.status.label,
+                row_status_value=row.status.value,
+            )
         )
     if row.status is OutboxStatus.captured and row.channel == "email" and not mail.server_configured():
-        raise ServiceError(
-            "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
-            "(no mail server is configured: the message would only be captured again)"
-        )
+        raise ServiceError(_("ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง"))
     if row.organization_id is None:
         raise PermissionDenied()  # a resend is journaled in, and asked for by, the message's organization
     old_status, old_error = row.status, row.last_error

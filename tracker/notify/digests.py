@@ -40,6 +40,7 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import _, thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
@@ -215,9 +216,11 @@ def all_digest_recipients() -> dict[int, list[User]]:
 def _why(user: User, heads: dict[int, list[str]]) -> list[str]:
     why = []
     if user.role is Role.manager:
-        why.append("คุณได้รับสรุปนี้ในฐานะผู้บริหาร (you are a manager)")
+        why.append(_("คุณได้รับสรุปนี้ในฐานะผู้บริหาร"))
     if heads.get(user.id):
-        why.append(f"คุณได้รับสรุปนี้ในฐานะหัวหน้าของ{' และ'.join(heads[user.id])} (you head a department)")
+        why.append(
+            _("คุณได้รับสรุปนี้ในฐานะหัวหน้าของ%(และ_join_heads_user_id)s", และ_join_heads_user_id=" และ".join(heads[user.id]))
+        )
     return why
 
 
@@ -488,6 +491,7 @@ def plan_digests(now: datetime) -> list[PlannedMessage]:
     return list(iter_digests(now))
 
 
+@thai_only
 def queue_digest_batches(now: datetime) -> list[Queued]:
     """Queue the weekly digests and monthly summaries due by `now` (aware), rendered and
     inserted in batches; returns plain records of what was created. Idempotent like the
@@ -495,6 +499,7 @@ def queue_digest_batches(now: datetime) -> list[Queued]:
     return enqueue_planned(iter_digests(now), now)
 
 
+@thai_only
 def queue_digests(now: datetime) -> list[OutboxMessage]:
     """`queue_digest_batches`, returning the new messages as rows (bodies loaded on access)."""
     return load_queued(queue_digest_batches(now))

@@ -43,6 +43,7 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .channels import EMAIL, LINE, Router, event_kind_of_reason
@@ -588,6 +589,7 @@ def plan_reminders(now: datetime) -> list[PlannedMessage]:
     return list(iter_reminders(now))
 
 
+@thai_only
 def queue_reminder_batches(now: datetime) -> list[Queued]:
     """Queue the reminders and escalations due by `now` (aware), rendered and inserted in
     batches; returns what was created as plain records (id, kind, date, recipient, subject).
@@ -599,6 +601,7 @@ def queue_reminder_batches(now: datetime) -> list[Queued]:
     return enqueue_planned(iter_reminders(now), now)
 
 
+@thai_only
 def queue_reminders(now: datetime) -> list[OutboxMessage]:
     """`queue_reminder_batches`, returning the new messages as rows (bodies loaded on access)."""
     return load_queued(queue_reminder_batches(now))

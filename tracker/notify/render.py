@@ -24,6 +24,7 @@ from flask import current_app
 from jinja2 import Environment
 
 from .. import links, thaidate
+from ..i18n import thai_only
 from .outbox import ItemSpec, Queued, enqueue_stream
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ def _tidy_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
+@thai_only
 def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
     env = email_env(thai_digits)
@@ -168,6 +170,7 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
 LINE_TEXT_LIMIT = 2000
 
 
+@thai_only
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
     values = {**page_links(), **formatters(thai_digits), **context}

@@ -27,6 +27,7 @@ from flask import current_app, has_app_context
 
 from .. import extras
 from ..errors import ServiceError
+from ..i18n import _, _l
 from .print_worker import CHROMIUM_ARGS, DEFAULT_CHROMIUM, TIMEOUT_S, read_frame, write_frame
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
@@ -36,16 +37,10 @@ log = logging.getLogger(__name__)
 # Renderings waiting at once in one process (the printer takes one at a time).
 _SLOTS = threading.BoundedSemaphore(2)
 
-NO_RENDERER = (
-    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint "
-    "โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM "
-    "(cannot make a PDF: Chromium was not found at {path} and WeasyPrint is not installed; "
-    "install chromium or set TRACKER_CHROMIUM)"
+NO_RENDERER = _l(
+    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM"
 )
-FAILED = (
-    "สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail}) "
-    "(the PDF could not be made; try again or tell the administrator)"
-)
+FAILED = _l("สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail})")
 
 
 def chromium_path() -> str:
@@ -105,7 +100,7 @@ def _archivable(data: bytes) -> bytes:
 
 def _with_slot(render):
     if not _SLOTS.acquire(timeout=TIMEOUT_S):
-        raise ServiceError(FAILED.format(detail="มีงานสร้าง PDF ค้างอยู่มาก (too many PDFs being made)"))
+        raise ServiceError(FAILED.format(detail=_("มีงานสร้าง PDF ค้างอยู่มาก")))
     try:
         return render()
     finally:
@@ -159,7 +154,7 @@ class PrintWorker:
             thread.join(TIMEOUT_S + 15)
             if thread.is_alive():
                 self.stop()
-                raise ServiceError(FAILED.format(detail="หมดเวลา (timed out)"))
+                raise ServiceError(FAILED.format(detail=_("หมดเวลา")))
             data = outcome.get("data")
             if outcome.get("status") == b"\x00" and isinstance(data, bytes):
                 return data
@@ -168,7 +163,7 @@ class PrintWorker:
                 raise ServiceError(FAILED.format(detail=data.decode("utf-8", "replace").split(":")[0]))
             self.stop()
             log.error("the PDF printer process stopped: %s", outcome.get("error"))
-            raise ServiceError(FAILED.format(detail="โปรแกรมพิมพ์ PDF หยุดทำงาน (the PDF printer stopped)"))
+            raise ServiceError(FAILED.format(detail=_("โปรแกรมพิมพ์ PDF หยุดทำงาน")))
 
 
 #: One printer per process (a gunicorn worker, the CLI, a test run)
