@@ -3,13 +3,18 @@
     python benchmarks/jobs.py --db sqlite --scale full [--json out.json]
 
 At the generated day (the data's "today", a Monday) 08:30 Bangkok:
-1. reminder pass: `queue_reminders(now)` + flush, timed, rolled back;
-2. digest pass: `queue_digests(now)` + flush, timed, rolled back;
-3. a scheduler tick in a fresh process (`tracker.scheduler.tick(now)`: both
+1. reminder pass: `queue_reminder_batches(now)` (what the scheduler runs) + flush,
+   timed, rolled back;
+2. digest pass: `queue_digest_batches(now)` + flush, timed, rolled back;
+3. `tracker remind` then `tracker digest` (the commands, as an operator runs them
+   over the whole country) in one fresh process without a mail server (the
+   100 messages each delivers are captured): time, CPU, peak RSS; what they
+   queued is deleted again;
+4. a scheduler tick in a fresh process (`tracker.scheduler.tick(now)`: both
    passes, commit, deliver a batch to the sink): its time and peak RSS;
-4. the repeat pass: the same day again, after the tick committed — what every
+5. the repeat pass: the same day again, after the tick committed — what every
    later heartbeat of the day costs (it queues nothing new);
-5. delivery: `deliver(now, limit=N)` on one SMTP connection to an aiosmtpd
+6. delivery: `deliver(now, limit=N)` on one SMTP connection to an aiosmtpd
    sink running in a separate process on 127.0.0.1: messages per second.
 Everything the run added (outbox rows, the scheduler's heartbeat) is deleted
 at the end, so the database stays as generated.
@@ -108,6 +113,27 @@ print(json.dumps({{"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "
 """
 
 
+#: `tracker remind` and `tracker digest` as an operator runs them (output discarded).
+CLI_SCRIPT = """
+import contextlib, io, json, sys, time
+sys.path[:0] = {paths!r}
+from common import make_app, peak_rss_mb
+app = make_app({url!r})
+out = io.StringIO()
+started, cpu = time.perf_counter(), time.process_time()
+for command in ("remind", "digest"):
+    with contextlib.redirect_stdout(out):
+        try:
+            app.cli.main([command, "--now", {now!r}], prog_name="tracker", standalone_mode=False)
+        except SystemExit as exc:
+            if exc.code:
+                raise
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+print(json.dumps({{"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                  "output_lines": out.getvalue().count("\\n"), "peak_rss_mb": round(peak_rss_mb(), 1)}}))
+"""
+
+
 def top_up_pending(count: int, now: datetime) -> int:
     """Make sure `count` messages wait in the outbox: copies of today's (new keys, same bodies)
     when the passes queued fewer. Commits; returns how many wait."""
@@ -154,10 +180,14 @@ def top_up_pending(count: int, now: datetime) -> int:
 def run(url: str, deliver_count: int) -> dict:
     from tracker import thaidate
     from tracker.db import db
+    from tracker.notify import digests, reminders
     from tracker.notify.delivery import deliver
-    from tracker.notify.digests import queue_digests
     from tracker.notify.models import OutboxItem, OutboxMessage, SchedulerBeat
-    from tracker.notify.reminders import queue_reminders
+
+    # What the scheduler runs: the batched passes that return plain records
+    # (older code: the passes that return the rows).
+    queue_reminders = getattr(reminders, "queue_reminder_batches", reminders.queue_reminders)
+    queue_digests = getattr(digests, "queue_digest_batches", digests.queue_digests)
 
     app = make_app(url)
     day = data_today(app)
@@ -192,6 +222,20 @@ def run(url: str, deliver_count: int) -> dict:
                     file=sys.stderr,
                     flush=True,
                 )
+            db.session.remove()
+            db.engine.dispose()
+        script = CLI_SCRIPT.format(paths=[str(HERE), str(ROOT)], url=url, now=now.isoformat())
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=bench_env(url), cwd=ROOT, timeout=1800
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"tracker remind/digest failed:\n{out.stderr[-3000:]}")
+        result["cli_pass"] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"  tracker remind + digest: {result['cli_pass']}", file=sys.stderr, flush=True)
+        with app.app_context():  # as generated again, for the scheduler's tick
+            db.session.execute(sa.delete(OutboxItem).where(OutboxItem.id > max_item))
+            db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > max_message))
+            db.session.commit()
             db.session.remove()
             db.engine.dispose()
         sink = SmtpSink()

@@ -62,7 +62,7 @@ def test_the_user_list_shows_role_department_and_whether_active(world, admin):
     world.viewer.active = False
     db.session.commit()
     text = page(admin.get(url_for("admin.users")))
-    assert "เจ้าหน้าที่สำนักปลัด" in text and "เจ้าหน้าที่ผู้รับผิดชอบ (owner)" in text
+    assert "เจ้าหน้าที่สำนักปลัด" in text and "เจ้าหน้าที่ผู้รับผิดชอบ" in text
     assert world.palad.name in text
     assert "ปิดการใช้งาน" in text
 

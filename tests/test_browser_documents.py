@@ -52,7 +52,7 @@ def test_the_admin_uploads_the_emblem(ui_page, demo, artifacts_dir, tmp_path, ph
     emblem = tmp_path / "garuda.png"
     emblem.write_bytes(emblem_png())
     page.locator("#f-emblem").set_input_files(str(emblem))
-    page.get_by_role("button", name="บันทึก (save)").click()
+    page.get_by_role("button", name="บันทึก").click()
     page.wait_for_url("**/admin/documents")
     assert "บันทึกตราครุฑแล้ว" in page.locator("main").inner_text()
     image = page.get_by_role("img", name="ตราครุฑของหน่วยงาน")

@@ -89,20 +89,20 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
     page = ui_page()
     log_in(page, phochai_admin.email, PASSWORD)
     assert "ยังไม่มีแผน" in page.locator("main").inner_text()
-    page.get_by_role("link", name="นำเข้าแผน (import a plan)").click()
+    page.get_by_role("link", name="นำเข้าแผน").click()
 
     page.locator("#f-file").set_input_files(str(PLAN_FILE))
     page.get_by_label("ตรวจสอบและดูตัวอย่างก่อน").check()
-    page.get_by_role("button", name="ส่งไฟล์ (upload)").click()
+    page.get_by_role("button", name="ส่งไฟล์").click()
     assert "ยังไม่ได้บันทึก" in page.get_by_role("heading", level=2).first.inner_text()
 
     page.locator("#f-file").set_input_files(str(PLAN_FILE))
-    page.get_by_label("นำเข้าและบันทึก (import)").check()
-    page.get_by_role("button", name="ส่งไฟล์ (upload)").click()
+    page.get_by_label("นำเข้าและบันทึก").check()
+    page.get_by_role("button", name="ส่งไฟล์").click()
     assert "นำเข้า nongkhai-2567.yaml แล้ว" in page.locator("main").inner_text()
     page.screenshot(path=artifacts_dir / "import-desktop.png", full_page=True)
 
-    page.get_by_role("link", name="ดูภาพรวมแผน (dashboard)").click()
+    page.get_by_role("link", name="ดูภาพรวมแผน").click()
     # The file types "๒๕๖๗"; the admin reads Arabic digits (the default), so the heading shows 2567.
     assert "พ.ศ. 2567" in page.get_by_role("heading", level=1).inner_text()
     # The plan answers the 2566 assessment, which has no framework here: the link names no item code.

@@ -211,7 +211,7 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
   {base}/steps/{s21.id}
 
 --
-คุณได้รับสรุปนี้ในฐานะผู้บริหาร (you are a manager)
+คุณได้รับสรุปนี้ในฐานะผู้บริหาร
 เลือกวันรับสรุปหรือปิดการรับสรุป (settings): {base}/profile/notifications
 ยกเลิกการรับสรุปทางอีเมลด้วยคลิกเดียว (unsubscribe): {unsubscribe_url(world.manager.id)}
 ระบบติดตามมาตรการ ITA – {world.org.name}

@@ -1,25 +1,31 @@
-"""The English switch: Thai is the source language, `?lang=en` (or the `lang`
-cookie it sets) shows the interface in English, service messages written
-"ไทย (English)" show their English part, dates keep Buddhist-Era years.
+"""The English switch on Flask-Babel: Thai is the source language, `?lang=en`
+(or the `lang` cookie it sets) shows the interface in English from the
+catalogue tracker/translations/en/LC_MESSAGES/messages.po; a page is Thai only
+or English only; emails and printed documents stay Thai; dates keep
+Buddhist-Era years.
 """
 
 from __future__ import annotations
 
-import ast
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
 from conftest import NOW
 from outbox_factory import queue
 
 from tracker import i18n, thaidate
 from tracker.auth.models import Role, User
 from tracker.db import db
-from tracker.i18n.en import EN
+from tracker.i18n import catalog
 from tracker.ita.demo import load_demo_scores
 from tracker.ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaTool
 from tracker.notify.models import OutboxMessage
@@ -27,42 +33,46 @@ from tracker.orgs.models import Department, Organization
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import split_bilingual  # noqa: E402
+
 THAI = re.compile("[\u0e00-\u0e7f]")
 #: Thai letters and marks, not Thai digits ("Thai digits (๐–๙)" is English).
 THAI_LETTERS = re.compile("[\u0e01-\u0e4f\u0e5a\u0e5b]")
-#: `_("…")`, `bi('…')`, `translate("…", context="…")` with a literal first argument.
-CALL = re.compile(
-    r"""(?<![\w.])(?:_l|_|bi|translate)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
-    r"""(?:\s*,\s*context=(?P<q2>["'])(?P<context>\w+)(?P=q2))?""",
-    re.S,
-)
-
-
-def translated_strings() -> list[tuple[str, str]]:
-    """(file, catalogue key) of every literal the templates and the code translate."""
-    found = []
-    files = sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "tracker").rglob("*.py"))
-    for path in files:
-        if path.parent.name == "i18n":
-            continue
-        for m in CALL.finditer(path.read_text(encoding="utf-8")):
-            text = ast.literal_eval(m["q"] + m["text"] + m["q"]) if path.suffix == ".py" else m["text"]
-            key = f"{m['context']}|{text}" if m["context"] else text
-            found.append((str(path.relative_to(ROOT)), key))
-    return found
 
 
 # -- the catalogue ------------------------------------------------------------------------------
 
 
-def test_every_string_the_interface_translates_has_an_english_entry():
-    used = translated_strings()
-    assert len(used) > 500, "the templates translate their text through _() and bi()"
-    missing = sorted({f"{where}: {key!r}" for where, key in used if key not in EN})
-    assert not missing, "no English for:\n" + "\n".join(missing)
+def test_the_catalogue_is_complete_and_compiled():
+    """What CI runs: `tracker translate check` on the tree."""
+    result = CliRunner().invoke(catalog.translate_command, ["check"])
+    assert result.exit_code == 0, result.output
+    assert len(catalog.read()) > 1000, "the templates and the code translate their text"
 
 
-def test_labels_shown_through_lookups_have_english_entries():
+def test_check_fails_on_an_untranslated_string_a_fuzzy_entry_and_a_stale_mo(tmp_path):
+    template = catalog.extract()
+    template.add("ข้อความใหม่ที่ยังไม่มีคำแปล", None, [("tracker/new.py", 1)])
+    po, mo = tmp_path / "messages.po", tmp_path / "messages.mo"
+    shutil.copy(catalog.PO, po)
+    shutil.copy(catalog.MO, mo)
+    problems = catalog.check(template, po=po, mo=mo)
+    assert "'ข้อความใหม่ที่ยังไม่มีคำแปล' (tracker/new.py:1)" in problems.untranslated
+    assert problems and not problems.unused and not problems.stale_mo
+
+    edited = catalog.read(po)
+    edited.get("ภาพรวม").flags.add("fuzzy")
+    edited.get("ออกจากระบบ").string = "Sign out"
+    catalog.write(edited, po)
+    problems = catalog.check(po=po, mo=mo)
+    assert "'ภาพรวม'" in [p.split(" (")[0] for p in problems.fuzzy]
+    assert "'ออกจากระบบ'" in problems.stale_mo, "the .mo still says Log out"
+    assert "translate compile" in "\n".join(problems.lines())
+
+
+def test_labels_shown_through_lookups_have_english_entries(app):
+    """Labels kept in tables (marked N_) and translated where they are shown."""
     from tracker.admin import views as admin_views
     from tracker.ita import scores as ita_scores
     from tracker.ita import views as ita_views
@@ -97,69 +107,81 @@ def test_labels_shown_through_lookups_have_english_entries():
         *signoff.STATUS_LABELS.values(),
     ]
     journal_actions = [*plan_views.ACTION_LABELS.values(), *admin_views.ACTION_LABELS.values()]
-    # A label shown through localize() may carry its English in parentheses instead.
-    missing = sorted(
-        {label for label in labels if label not in EN and not i18n.english_part(label)}
-        | {a for a in journal_actions if f"journal|{a}" not in EN and a not in EN}
-    )
+    with app.test_request_context("/?lang=en"):
+        missing = sorted(
+            {str(label) for label in labels if THAI_LETTERS.search(i18n._(str(label)))}
+            | {a for a in journal_actions if THAI_LETTERS.search(i18n.pgettext("journal", a))}
+        )
     assert not missing, missing
 
 
-def test_catalogue_keys_are_unique_and_entries_keep_their_placeholders():
-    source = (ROOT / "tracker" / "i18n" / "en.py").read_text(encoding="utf-8")
-    [assignment] = [node for node in ast.parse(source).body if isinstance(node, ast.AnnAssign)]
-    keys = [ast.literal_eval(k) for k in assignment.value.keys]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    assert not duplicates, duplicates
-    placeholder = re.compile(r"%\((\w+)\)s")
-    for thai, english in EN.items():
-        assert english.strip(), thai
-        assert THAI.search(thai.split("|", 1)[-1]), f"a key is the Thai source text: {thai!r}"
-        assert sorted(placeholder.findall(thai)) == sorted(placeholder.findall(english)), thai
-        names = dict.fromkeys(placeholder.findall(thai), "x")
+def test_check_command_exits_1_listing_what_is_missing(tmp_path, monkeypatch):
+    planted = tmp_path / "tracker" / "planted.py"
+    planted.parent.mkdir()
+    planted.write_text('from tracker.i18n import _\n\nMESSAGE = _("ข้อความที่ไม่มีคำแปล")\n', encoding="utf-8")
+    real_extract = catalog.extract
+    monkeypatch.setattr(catalog, "extract", lambda root=ROOT: _merged(real_extract(), real_extract(tmp_path)))
+    result = CliRunner().invoke(catalog.translate_command, ["check"])
+    assert result.exit_code == 1
+    assert "ข้อความที่ไม่มีคำแปล" in result.output and "no English" in result.output
+
+
+def _merged(a, b):
+    for message in b:
+        if message.id:
+            a.add(message.id, None, message.locations, context=message.context)
+    return a
+
+
+def test_catalogue_entries_keep_their_placeholders_and_msgids_are_thai():
+    placeholder = re.compile(r"%\((\w+)\)[sdr]")
+    with catalog.PO.open("rb") as f:
+        entries = [m for m in read_po(f) if m.id]
+    for m in entries:
+        assert m.string.strip(), m.id
+        assert THAI.search(m.id), f"a msgid is the Thai source text: {m.id!r}"
+        assert split_bilingual.split(m.id) is None, f"a msgid carries its English: {m.id!r}"
+        # The English may name more than the Thai (a detail the code passes to both): all must format.
+        names = dict.fromkeys(placeholder.findall(m.id) + placeholder.findall(m.string), 1)
         if names:
-            assert english % names, thai  # a stray % raises here, not on a page
+            assert m.string % names, m.id  # a stray % raises here, not on a page
 
 
-def test_translate_returns_thai_unless_english_is_asked_for():
+def test_no_bilingual_literal_is_left_for_the_codemod(tmp_path):
+    """scripts/split_bilingual.py finds nothing more to convert in the tree."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "split_bilingual.py"), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.startswith("0 files changed"), result.stdout[:2000]
+
+
+def test_translate_returns_thai_unless_english_is_asked_for(app):
     assert i18n.translate("ภาพรวม") == "ภาพรวม"  # outside a request: Thai (emails, the CLI)
-    assert i18n.translate("ภาพรวม", lang="en") == "Dashboard"
-    assert i18n.translate("มาตรการที่ %(number)s", lang="en", number="3.2") == "Measure 3.2"
-    assert i18n.translate("มาตรการที่ %(number)s", number="3.2") == "มาตรการที่ 3.2"
-    assert i18n.translate("ข้อความที่ไม่มีในแคตตาล็อก", lang="en") == "ข้อความที่ไม่มีในแคตตาล็อก"
-    assert i18n.translate("หน่วยงาน", lang="en") == "Department"
-    assert i18n.translate("หน่วยงาน", lang="en", context="heading") == "Departments"
+    with app.test_request_context("/?lang=en"):
+        assert i18n._("ภาพรวม") == "Dashboard"
+        assert i18n._("มาตรการที่ %(number)s", number="3.2") == "Measure 3.2"
+        assert i18n._("ข้อความที่ไม่มีในแคตตาล็อก") == "ข้อความที่ไม่มีในแคตตาล็อก"
+        assert i18n._("หน่วยงาน") == "Department"
+        assert i18n.pgettext("heading", "หน่วยงาน") == "Departments"
+        assert i18n.translate("ภาพรวม", lang="th") == "ภาพรวม"
+        with i18n.in_thai():
+            assert i18n._("ภาพรวม") == "ภาพรวม"
+        assert str(i18n._l("ภาพรวม")) == "Dashboard"
+    with app.test_request_context("/"):
+        assert i18n._("มาตรการที่ %(number)s", number="3.2") == "มาตรการที่ 3.2"
+        assert str(i18n._l("ภาพรวม")) == "ภาพรวม"
 
 
-@pytest.mark.parametrize(
-    "message, english",
-    [
-        ("บันทึกสถานะ “ดำเนินการแล้ว” แล้ว (status saved)", "Status saved"),
-        (
-            (
-                "ปี 2023 น่าจะเป็นปี ค.ศ. กรุณาใช้ปี พ.ศ. เช่น 2566 (year 2023 looks like a Gregorian (CE) year; "
-                "use the Buddhist Era year, e.g. 2566)"
-            ),
-            "Year 2023 looks like a Gregorian (CE) year; use the Buddhist Era year, e.g. 2566",
-        ),
-        ("ลบหลักฐาน “บันทึก (ฉบับที่ 2).pdf” แล้ว (evidence removed)", "Evidence removed"),
-    ],
-)
-def test_the_english_of_a_bilingual_message_is_its_final_parentheses(message, english):
-    assert i18n.english_part(message) == english
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "ยังไม่ได้สร้างลิงก์ของหน่วยงานนี้ (ผู้ดูแลระบบเป็นผู้สร้าง)",  # a Thai aside, not a translation
-        "ไม่มีวงเล็บ",
-        "(only parentheses)",
-        "ไม่ปิดวงเล็บ (broken",
-    ],
-)
-def test_a_message_without_an_english_part_has_none(message):
-    assert i18n.english_part(message) is None
+def test_the_cli_speaks_thai_unless_tracker_language_says_english(app, monkeypatch):
+    with app.app_context():
+        assert i18n._("ภาพรวม") == "ภาพรวม"
+    monkeypatch.setenv("TRACKER_LANGUAGE", "en")
+    with app.app_context():
+        assert i18n._("ภาพรวม") == "Dashboard"
 
 
 # -- dates -------------------------------------------------------------------------------------
@@ -217,7 +239,7 @@ def test_the_switch_keeps_the_page_and_its_filters(world, login):
     assert "Showing 1–1 of 1 steps" in english and "จัดทำคู่มือ" in english
 
 
-def test_flash_messages_and_errors_show_their_english_part(world, login):
+def test_flash_messages_and_errors_show_in_the_page_language(world, login):
     client = login(world.owner_palad)
     client.get("/?lang=en")
     step = world.step(world.m1, 1)
@@ -237,12 +259,14 @@ def test_flash_messages_and_errors_show_their_english_part(world, login):
     assert "<h1>Not found</h1>" in page(missing) and "Page not found" in page(missing)
 
 
-def test_json_errors_stay_bilingual_whatever_the_language(world, login):
+def test_json_errors_follow_the_language(world, login):
     client = login(world.admin)
-    client.get("/?lang=en")
     response = client.get("/steps/999999", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.get_json()["error"] == "ไม่พบหน้าที่ต้องการ (page not found)"
+    assert response.get_json()["error"] == "ไม่พบหน้าที่ต้องการ"
+    client.get("/?lang=en")
+    response = client.get("/steps/999999", headers={"Accept": "application/json"})
+    assert response.get_json()["error"] == "Page not found"
 
 
 def test_english_pages_show_dates_in_english_with_be_years_and_arabic_digits(world, login):
@@ -392,6 +416,152 @@ def test_the_thai_pages_stay_thai(world, login):
     client = login(world.admin)
     text = page(client.get(f"/plans/{world.plan.id}"))
     assert '<html lang="th">' in text
-    assert "ความคืบหน้ารายมาตรการ <small>Progress by measure</small>" in text
-    assert "Progress against the plan" in text  # the small English hint under a Thai heading
+    assert "ความคืบหน้ารายมาตรการ" in text
+    assert "Progress by measure" not in text and "<small>Progress" not in text, "no English hint under a heading"
     assert ">English</a>" in text
+
+
+# -- every page, every role: one language at a time ----------------------------------------------
+
+#: Names and acronyms that stand in parentheses in Thai text: not translations.
+NAMES_IN_PARENTHESES = re.compile(
+    r"^(?:[A-Z0-9][A-Z0-9\-./+ ]*|[A-Za-z]+-?[A-Z][\w\-]*|[A-Z][a-z]+ [A-Z][a-z]+|\.?[a-z]{3,4}|"
+    r"Excel|Outlook|Google|Word|Chromium|e-mail|email|[a-z]+@[\w.]+|https?://\S+|[\w.-]+\.(?:yaml|csv|xlsx|docx|pdf))$"
+)
+ENGLISH_IN_PARENTHESES = re.compile(r"\(([A-Za-z][^()\u0e00-\u0e7f]*)\)")
+#: Parts of a page that are its interface in English mode (data typed in Thai may sit beside them).
+CHROME = ("nav", "h1", "h2", "h3", "label", "button", "th", "legend", "summary")
+
+
+def english_in_parentheses(text: str) -> list[str]:
+    return [
+        m[0]
+        for m in ENGLISH_IN_PARENTHESES.finditer(text)
+        if re.search(r"[a-z]{2}", m[1]) and not NAMES_IN_PARENTHESES.match(m[1].strip())
+    ]
+
+
+class Chrome(HTMLParser):
+    """Text inside navigation, headings, labels, buttons and table headings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.skip = 0
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in CHROME:
+            self.depth += 1
+        if tag in ("script", "style") or dict(attrs).get("lang") == "th":
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in CHROME and self.depth:
+            self.depth -= 1
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skip and data.strip():
+            self.chunks.append(data.strip())
+
+
+def chrome_text(html: str) -> list[str]:
+    parser = Chrome()
+    parser.feed(html.replace('lang="th" hreflang="th">ไทย</a>', ">TH</a>"))
+    return parser.chunks
+
+
+def report_titles() -> list[str]:
+    """Official titles of submitted reports ("รายงาน… (O43) ปีงบประมาณ 2566 ณ …"): a document's name."""
+    from tracker.reports.models import ReportSubmission
+    from tracker.reports.signoff import report_label
+
+    return [report_label(s, db.session.get(Plan, s.plan_id)) for s in db.session.scalars(sa.select(ReportSubmission))]
+
+
+ROLES = ["anonymous", "admin", "manager", "owner_palad", "viewer"]
+
+
+@pytest.fixture
+def walk_org(app, ctx, monkeypatch):
+    """One organization with a record behind every route variable (tests/test_isolation.py)."""
+    from test_isolation import populate
+
+    from tracker import clock
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    upload_dir = app.config["TRACKER_UPLOAD_DIR"]
+    Path(upload_dir).mkdir(parents=True, exist_ok=True)
+    return populate("A", "aqxa-town", "ขอนแก่น", upload_dir)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_in_thai_shows_no_english_in_parentheses_and_in_english_no_thai_chrome(app, client, walk_org, role):
+    from test_isolation import fill, login_as, web_rules, with_ids
+
+    a = walk_org
+    login_as(client, None if role == "anonymous" else a.users[role])
+    data = [v for v in data_strings() if v] + report_titles()
+    seen, problems = 0, []
+    for rule, method in web_rules(app):
+        if method != "GET":
+            continue
+        url = fill(rule.rule, rule.endpoint, with_ids(a, a))
+        for lang in ("th", "en"):
+            response = client.get(url, query_string={"lang": lang})
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            seen += lang == "th"
+            html = page(response)
+            if lang == "th":
+                left = interface_text(html, data)
+                for found in english_in_parentheses(left):
+                    problems.append(f"{url} (th): {found}")
+            else:
+                for chunk in chrome_text(html):
+                    for value in data:
+                        chunk = chunk.replace(value, "")
+                    # "Office (ส่วนราชการ)": an English label may quote the Thai term of an official form.
+                    chunk = re.sub(r"\([^()a-zA-Z]*\)", "", chunk)
+                    if THAI_LETTERS.search(chunk):
+                        problems.append(f"{url} (en): {chunk[:80]}")
+    client.get("/?lang=th")
+    assert seen > (20 if role == "admin" else 10 if role != "anonymous" else 2), f"{role} saw {seen} pages"
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_emails_and_documents_made_in_an_english_request_are_thai(app, world, login, tmp_path):
+    from tracker.notify.reminders import queue_reminders
+    from tracker.reports.views import render_report
+
+    client = login(world.admin)
+    client.get("/?lang=en")
+    with app.test_request_context("/?lang=en"):
+        assert i18n.is_english()
+        messages = queue_reminders(datetime(2023, 7, 24, 8, 5, tzinfo=thaidate.BANGKOK))
+        db.session.commit()
+        assert messages
+        for message in messages:
+            assert THAI_LETTERS.search(message.subject), message.subject
+            assert "Due" not in message.body_text and "Step" not in message.body_text
+        assert i18n.is_english(), "the page language is back after the email"
+
+    response = client.get(f"/plans/{world.plan.id}/report.html")
+    assert response.status_code == 200
+    html = page(response)
+    assert "ความคืบหน้า" in html and "Overall progress" not in html
+
+    if shutil.which("pdftotext"):
+        pdf = client.get(f"/plans/{world.plan.id}/report.pdf")
+        if pdf.status_code == 200:
+            path = tmp_path / "report.pdf"
+            path.write_bytes(pdf.data)
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
+            assert "ความคืบหน้า" in text.replace("\n", "") or THAI_LETTERS.search(text)
+            assert "Overall progress" not in text
+    docx = client.get(f"/plans/{world.plan.id}/report.docx")
+    assert docx.status_code == 200
+    with app.test_request_context("/?lang=en"):
+        assert render_report is not None

@@ -125,16 +125,16 @@ def test_every_problem_is_reported_with_its_row_and_nothing_is_written(world, ru
     out = result.output
     assert "พบปัญหา 10 รายการ ไม่ได้นำเข้าสิ่งใด" in out
     expected = [
-        "แถว 3 (row 3): score: 101 อยู่นอกช่วง 0–100",
-        "แถว 4 (row 4): ไม่มีตัวชี้วัด “11” ในกรอบปี 2565",
-        "แถว 5 (row 5): ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ 2570",
-        "แถว 6 (row 6): ปีงบประมาณ 2022 เป็นปี ค.ศ. ใช้ปี พ.ศ. (2565)",
-        "แถว 7 (row 7): ซ้ำกับแถว 2",
-        "แถว 8 (row 8): score: 97.885 มีทศนิยมเกิน 2 ตำแหน่ง",
-        "แถว 9 (row 9): ตัวชี้วัดที่ 6 ของปี 2565 คือ “คุณภาพการดำเนินงาน” ไม่ใช่ “การใช้อำนาจ”",
-        "แถว 10 (row 10): level ใช้กับแถว national / province เท่านั้น",
-        "แถว 11 (row 11): ระดับ “Q” ไม่มีในกรอบปี 2565",
-        "แถว 12 (row 12): ไม่ได้ระบุ score",
+        "แถว 3: score: 101 อยู่นอกช่วง 0–100",
+        "แถว 4: ไม่มีตัวชี้วัด “11” ในกรอบปี 2565",
+        "แถว 5: ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ 2570",
+        "แถว 6: ปีงบประมาณ 2022 เป็นปี ค.ศ. ใช้ปี พ.ศ. (2565)",
+        "แถว 7: ซ้ำกับแถว 2",
+        "แถว 8: score: 97.885 มีทศนิยมเกิน 2 ตำแหน่ง",
+        "แถว 9: ตัวชี้วัดที่ 6 ของปี 2565 คือ “คุณภาพการดำเนินงาน” ไม่ใช่ “การใช้อำนาจ”",
+        "แถว 10: level ใช้กับแถว national / province เท่านั้น",
+        "แถว 11: ระดับ “Q” ไม่มีในกรอบปี 2565",
+        "แถว 12: ไม่ได้ระบุ score",
     ]
     for line in expected:
         assert line in out, line
@@ -147,7 +147,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_hint(world, runner, tmp_path)
     path.write_bytes((HEADER + "testorg,2565,6,97.08,คุณภาพการดำเนินงาน,\n").encode("cp874"))
     result = run_import(runner, path)
     assert result.exit_code == 1
-    assert "แถว 2 (row 2): ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8" in result.output and "CSV UTF-8" in result.output
+    assert "แถว 2: ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8" in result.output and "CSV UTF-8" in result.output
     assert stored() == (0, 0)
 
 
@@ -159,9 +159,9 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_hint(world, runner, tmp_path)
         ("scores.csv", HEADER, "มีแต่หัวตาราง"),
         ("scores.txt", HEADER + "testorg,2565,1,90,,\n", "รับเฉพาะไฟล์ .csv หรือ .xlsx"),
         ("scores.xlsx", "not a workbook", "เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้"),
-        ("scores.csv", HEADER + "nosuchorg,2565,1,90,,\n", "แถว 2 (row 2): ไม่พบองค์กร “nosuchorg”"),
-        ("scores.csv", HEADER + "testorg,2565,1,90,,\nother,2565,2,90,,\n", "แถว 3 (row 3): ไฟล์หนึ่งใช้ได้กับองค์กรเดียว"),
-        ("scores.csv", HEADER + ",2565,1,90,,\n", "แถว 2 (row 2): ไม่ได้ระบุ organization"),
+        ("scores.csv", HEADER + "nosuchorg,2565,1,90,,\n", "แถว 2: ไม่พบองค์กร “nosuchorg”"),
+        ("scores.csv", HEADER + "testorg,2565,1,90,,\nother,2565,2,90,,\n", "แถว 3: ไฟล์หนึ่งใช้ได้กับองค์กรเดียว"),
+        ("scores.csv", HEADER + ",2565,1,90,,\n", "แถว 2: ไม่ได้ระบุ organization"),
     ],
 )
 def test_unusable_files(world, runner, tmp_path, name, content, message):

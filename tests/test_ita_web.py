@@ -96,7 +96,7 @@ def test_everyone_of_the_organization_reads_the_result(seeded, login, who):
     assert lowest == ["4", "8"]
     assert "ทุกตัวชี้วัดในเครื่องมือนี้ได้คะแนนเท่ากัน" in page
     is_admin = who == "admin"
-    assert ("บันทึกคะแนน (save)" in page) is is_admin
+    assert ("บันทึกคะแนน" in page) is is_admin
     assert ("เริ่มจุดอ่อนในแผนปีถัดไป" in page) is is_admin
 
 

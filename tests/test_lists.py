@@ -132,7 +132,7 @@ def test_my_steps_with_nothing_open_says_where_to_look(world, login):
         services.change_status(step, StepStatus.done, world.admin, NOW)
     db.session.commit()
     text = page(login(world.owner_palad).get("/my-steps"))
-    assert "ไม่มีงานค้าง (nothing open)" in text and 'href="/"' in text
+    assert "ไม่มีงานค้าง" in text and 'href="/"' in text
 
 
 # -- the users list ---------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def test_the_outbox_is_searched_by_recipient_or_subject(world, login):
 
 def test_an_empty_outbox_explains_when_messages_come(world, login):
     text = page(login(world.admin).get("/admin/outbox"))
-    assert "ยังไม่มีข้อความ (no messages yet)" in text and "/admin/notifications" in text
+    assert "ยังไม่มีข้อความ" in text and "/admin/notifications" in text
 
 
 # -- the progress chart -----------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_the_dashboard_chart_is_an_image_with_a_text_alternative(world, login):
     assert '<title id="chart-title">' in text
     summary = re.search(r'<figcaption id="chart-summary">([^<]+)</figcaption>', text)[1]
     assert summary == "ณ 1 ส.ค. 2566 ดำเนินการแล้ว 0 ขั้นตอน ตามแผนควรแล้วเสร็จ 2 ขั้นตอน จากทั้งหมด 5 ขั้นตอน"
-    assert "<summary>ตัวเลขของกราฟ (chart data)</summary>" in text
+    assert "<summary>ตัวเลขของกราฟ</summary>" in text
     assert "<td>31 มี.ค. 2566</td><td>1</td><td>0</td>" in text
     english = page(login(world.manager).get(f"/plans/{world.plan.id}?lang=en"))
     assert "On 1 Aug 2566, 0 steps are done; by the plan 2 should be, out of 5 steps." in english

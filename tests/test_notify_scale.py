@@ -171,3 +171,91 @@ def test_queueing_many_messages_keeps_the_outbox_rules_in_a_few_statements(app, 
     assert ("a@x.go.th", "before:1") not in reasons and ("b@x.go.th", "overdue") not in reasons
     assert ("b@x.go.th", "before:1") in reasons and db.session.get(OutboxMessage, existing.id).subject == "s"
     assert len(statements) <= 6, "\n".join(statements)  # 2 inserts of messages, 1 of items, 1 read back
+
+
+# -- issue 14: batches, bounded memory, one planning per command ---------------------------------
+
+
+def test_a_reminder_pass_queues_in_statements_that_do_not_grow_per_message(app, ctx):
+    """Reading, rendering and inserting: a pass that queues 2 messages and one that queues
+    12 send the same statements (inserts go per ENQUEUE_BATCH messages, not per message)."""
+    from tracker.notify.reminders import queue_reminder_batches
+
+    add_organization(1)
+    with counting() as one:
+        queued = queue_reminder_batches(MONDAY)
+    db.session.rollback()
+    assert len(queued) == 2
+    for n in range(2, 7):
+        add_organization(n)
+    db.session.expire_all()
+    with counting() as six:
+        queued = queue_reminder_batches(MONDAY)
+    assert len(queued) == 12
+    assert len(six) == len(one), "\n".join(six)
+
+
+def test_a_pass_holds_one_batch_of_bodies_not_the_whole_country(app, ctx, monkeypatch):
+    """tracemalloc over a pass of 80 messages: in batches of 4 its peak is below the peak
+    of the same pass in one batch by at least half of all the rendered bodies — they are
+    rendered as they are inserted, never all held at once."""
+    import sys
+    import tracemalloc
+
+    from tracker.notify import outbox
+    from tracker.notify.reminders import plan_reminders, queue_reminder_batches
+
+    for n in range(1, 41):
+        add_organization(n)
+    bodies = sum(sys.getsizeof(m.body_text) + sys.getsizeof(m.body_html) for m in plan_reminders(MONDAY))
+    queue_reminder_batches(MONDAY)  # warm: templates compiled, statements cached
+    db.session.rollback()
+
+    def peak_of_a_pass(batch: int) -> int:
+        monkeypatch.setattr(outbox, "ENQUEUE_BATCH", batch)
+        db.session.expire_all()
+        tracemalloc.start()
+        try:
+            assert len(queue_reminder_batches(MONDAY)) == 80
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            db.session.rollback()
+
+    streamed, whole = peak_of_a_pass(4), peak_of_a_pass(10_000)
+    assert whole - streamed > bodies / 2, f"peak {streamed} in batches, {whole} at once, bodies {bodies}"
+
+
+def test_tracker_remind_plans_once_and_reads_no_message_back(app, ctx, monkeypatch):
+    """`tracker remind` plans the day once (no dry-run planning before queueing), prints
+    from what it queued, and sends the same statements for 2 messages as for 12."""
+    from tracker.notify import reminders
+
+    calls = []
+    real = reminders._plan_organizations
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "_plan_organizations", counted)
+    app.config["MAIL_SERVER"] = ""  # captured: no SMTP in this test
+    runner = app.test_cli_runner()
+
+    def remind(day: str):
+        with counting() as statements:
+            result = runner.invoke(args=["remind", "--now", day])
+        assert result.exit_code == 0, result.output
+        return result.output, statements
+
+    add_organization(1)
+    output, one = remind("2023-04-03T08:30")
+    assert len(calls) == 1
+    assert output.count("queued #") == 2 and "palad@org1.go.th" in output
+    for n in range(2, 7):
+        add_organization(n)
+    db.session.expire_all()
+    output, six = remind("2023-04-04T08:30")  # the next day: the five new organizations' first reminders
+    assert len(calls) == 2
+    assert output.count("queued #") == 10
+    assert len(six) == len(one), "\n".join(six)

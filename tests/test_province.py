@@ -157,8 +157,8 @@ def stat(page: str, heading: str) -> str:
 
 
 def test_the_oversight_roles_have_thai_labels_and_are_not_an_organizations_to_give():
-    assert Role.provincial.label == "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด (provincial)"
-    assert Role.national.label == "กรมส่งเสริมการปกครองท้องถิ่น (national)"
+    assert Role.provincial.label == "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"
+    assert Role.national.label == "กรมส่งเสริมการปกครองท้องถิ่น"
     assert Role.provincial not in ORG_ROLES and Role.national not in ORG_ROLES
     assert Role.provincial.oversees and not Role.admin.oversees
 
@@ -299,7 +299,7 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
         ]
     )
     assert made.exit_code == 0, made.output
-    assert "provincial" in made.output
+    assert "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด" in made.output
     owner = runner.invoke(
         args=[
             "user",
@@ -340,11 +340,11 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
     [
         (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
         (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
-        (["--org", "testorg", "--role", "owner"], "an owner needs a department"),
+        (["--org", "testorg", "--role", "owner"], "เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"),
         (["--org", "testorg", "--role", "provincial"], "oversight users belong to an office organization"),
-        (["--org", "testorg", "--role", "viewer", "--password", "short"], "at least 8 characters"),
-        (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "a user with this email exists"),
-        (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "invalid email address"),
+        (["--org", "testorg", "--role", "viewer", "--password", "short"], "อย่างน้อย 8 ตัวอักษร"),
+        (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "อยู่แล้ว"),
+        (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "อีเมลไม่ถูกต้อง"),
         (["--org", "sthj", "--role", "admin"], "this organization is an oversight office"),
         (["--org", "blank-office", "--role", "provincial"], "a provincial user belongs to an office with a province"),
         (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
@@ -473,9 +473,9 @@ def test_the_provincial_home_is_the_overview_of_its_province(province, login):
     assert row_cells(page, "เทศบาลตำบลทดสอบ")[1:] == ["ยังไม่เริ่ม", "0", "5", "0%", "2", "–"]
     assert row_cells(page, "อบต.ท่าพระ")[1:] == ["ยังไม่มีแผน", "–", "–", "–", "–", "–"]
 
-    assert stat(page, "ยังไม่มีแผนปีนี้ (no plan)") == "1"
-    assert stat(page, "มีแผนแต่ยังไม่เริ่ม (not started)") == "1"
-    assert stat(page, "มีขั้นตอนเลยกำหนด (overdue)") == "2"
+    assert stat(page, "ยังไม่มีแผนปีนี้") == "1"
+    assert stat(page, "มีแผนแต่ยังไม่เริ่ม") == "1"
+    assert stat(page, "มีขั้นตอนเลยกำหนด") == "2"
     assert stat(page, "ความคืบหน้ารวม") == "3/11"
     assert "มีแผน 3 แห่ง" in page
 
@@ -522,7 +522,7 @@ def test_other_provinces_do_not_exist_for_a_provincial_user(province, login):
 def test_the_national_user_sees_every_province_and_can_filter_one(province, login):
     client = login(province["national"])
     page = client.get("/province").get_data(as_text=True)
-    assert "ภาพรวมทุกจังหวัด (national)" in page
+    assert "ภาพรวมทุกจังหวัด" in page
     assert len(table_names(page)) == 5 and "เทศบาลนครอุดรธานี" in table_names(page)
     assert "สำนักงาน" not in " ".join(table_names(page))  # offices are not organizations with plans
     assert '<option value="อุดรธานี"' in page

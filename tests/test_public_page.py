@@ -386,7 +386,7 @@ def test_an_owner_publishes_and_withdraws_evidence_of_its_step_and_it_is_journal
     assert (entry.old_value, entry.new_value, entry.actor_id) == ("internal", "public", world.owner_palad.id)
     page = client.get(f"/steps/{step.id}").get_data(as_text=True)
     assert "เปลี่ยนการเผยแพร่หลักฐาน" in page and "“ภาพกิจกรรม” ภายในหน่วยงาน → เผยแพร่ต่อสาธารณะ" in page
-    assert "เลิกเผยแพร่ (make internal)" in page
+    assert "เลิกเผยแพร่" in page
     assert "ภาพกิจกรรม" in client.get("/p/testorg/2566").get_data(as_text=True)
 
     admin = login(world.admin)
@@ -439,7 +439,7 @@ def test_the_upload_and_link_forms_offer_public_and_default_to_internal(world, l
         )
         == 2
     )
-    assert "เผยแพร่ต่อสาธารณะ (public)" in page
+    assert "เผยแพร่ต่อสาธารณะ" in page
 
     client.post(f"/steps/{step.id}/evidence", data={"kind": "link", "url": "https://a.go.th/1", "title": "ภายใน"})
     client.post(
@@ -470,7 +470,7 @@ def test_follow_up_result_evidence_can_be_public_too(world, login):
     ev = results.add_result_link(world.m1, world.owner_palad, "https://a.go.th/in", "ภายใน", NOW)
     db.session.commit()
     page = client.get(f"/measures/{world.m1.id}/result").get_data(as_text=True)
-    assert "เผยแพร่ต่อสาธารณะ (public)" in page and "เผยแพร่ (make public)" in page
+    assert "เผยแพร่ต่อสาธารณะ" in page and "เผยแพร่" in page
 
     response = client.post(f"/evidence/{ev.id}/public", data={"public": "1"})
     assert response.status_code == 302 and response.location.endswith(f"/measures/{world.m1.id}/result")
@@ -482,7 +482,7 @@ def test_follow_up_result_evidence_can_be_public_too(world, login):
 
 def test_the_dashboard_links_the_public_page_for_everyone(world, login):
     page = login(world.viewer).get(f"/plans/{world.plan.id}").get_data(as_text=True)
-    assert 'href="/p/testorg/2566">หน้าสาธารณะ (public page)</a>' in page
+    assert 'href="/p/testorg/2566">หน้าสาธารณะ</a>' in page
     assert "/publish" not in page  # publishing is for admins
     assert f'href="/plans/{world.plan.id}/publish"' in login(world.admin).get(f"/plans/{world.plan.id}").get_data(
         as_text=True

@@ -195,7 +195,7 @@ def test_an_owner_of_another_department_gets_403_and_nothing_changes(world, logi
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 403
     assert "ขั้นตอนนี้เป็นของ กองยุทธศาสตร์และงบประมาณ" in page
-    assert "you may change only your own department's steps" in page
+    assert "คุณแก้ไขได้เฉพาะขั้นตอนของหน่วยงานตนเอง" in page
     assert fresh(step).status is StepStatus.not_started
     assert journal_of(step) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0

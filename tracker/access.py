@@ -25,6 +25,7 @@ from .auth.models import OVERSIGHT_ROLES, Role
 from .db import db
 from .errors import PermissionDenied
 from .extensions import login_manager
+from .i18n import _
 from .orgs.models import Organization
 
 if TYPE_CHECKING:
@@ -99,10 +100,7 @@ def may_write(user: User) -> bool:
 
 def require_writer(user: User) -> None:
     if not may_write(user):
-        raise PermissionDenied(
-            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้ "
-            "(provincial and national users read only; they change nothing)"
-        )
+        raise PermissionDenied(_("ผู้ใช้ระดับจังหวัดหรือส่วนกลางดูข้อมูลได้อย่างเดียว แก้ไขไม่ได้"))
 
 
 def can_edit_step(user: User, step: Step) -> bool:
@@ -125,10 +123,7 @@ def is_org_admin(user: User, organization_id: int) -> bool:
 def require_step_editor(user: User, step: Step) -> None:
     if not can_edit_step(user, step):
         dept = step.owner_department.name if step.owner_department else ""
-        raise PermissionDenied(
-            f"ขั้นตอนนี้เป็นของ {dept} คุณแก้ไขได้เฉพาะขั้นตอนของหน่วยงานตนเอง "
-            f"(this step belongs to {dept}; you may change only your own department's steps)"
-        )
+        raise PermissionDenied(_("ขั้นตอนนี้เป็นของ %(dept)s คุณแก้ไขได้เฉพาะขั้นตอนของหน่วยงานตนเอง", dept=dept))
 
 
 def can_edit_result(user: User, measure: Measure) -> bool:
@@ -145,15 +140,12 @@ def can_edit_result(user: User, measure: Measure) -> bool:
 def require_result_editor(user: User, measure: Measure) -> None:
     if not can_edit_result(user, measure):
         dept = measure.owner_department.name
-        raise PermissionDenied(
-            f"ผลการติดตามของมาตรการนี้บันทึกได้เฉพาะ {dept} และผู้ดูแลระบบ "
-            f"(only {dept} and administrators may record this measure's result)"
-        )
+        raise PermissionDenied(_("ผลการติดตามของมาตรการนี้บันทึกได้เฉพาะ %(dept)s และผู้ดูแลระบบ", dept=dept))
 
 
 def require_admin(user: User, organization_id: int) -> None:
     if not is_org_admin(user, organization_id):
-        raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้น (administrators only)")
+        raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้น"))
 
 
 def may_import(user: User) -> bool:
@@ -166,10 +158,7 @@ def require_manageable_user(user: User) -> None:
     accounts (a password reset would be a take-over): those are made and changed
     on the command line only."""
     if user.role in OVERSIGHT_ROLES:
-        raise PermissionDenied(
-            "ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น "
-            "(provincial and national users are managed on the command line only)"
-        )
+        raise PermissionDenied(_("ผู้ใช้ระดับจังหวัดหรือส่วนกลางจัดการได้ด้วยคำสั่งของผู้ดูแลระบบกลางเท่านั้น"))
 
 
 def may_change_settings_of(actor: User, user: User) -> bool:
@@ -206,6 +195,5 @@ def can_manage_frameworks(user: User, organization_id: int | None) -> bool:
 def require_framework_manager(user: User, organization_id: int | None) -> None:
     if not can_manage_frameworks(user, organization_id):
         raise PermissionDenied(
-            "เฉพาะผู้ใช้ระดับส่วนกลางเผยแพร่กรอบการประเมินสำหรับทุกหน่วยงานได้ ผู้ดูแลระบบขององค์กรโหลดกรอบสำหรับองค์กรตนเองได้ "
-            "(national users publish frameworks for everyone; an organization's admin loads its own)"
+            _("เฉพาะผู้ใช้ระดับส่วนกลางเผยแพร่กรอบการประเมินสำหรับทุกหน่วยงานได้ ผู้ดูแลระบบขององค์กรโหลดกรอบสำหรับองค์กรตนเองได้")
         )

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
 from .db import SchemaOutdated, prepare_database
+from .i18n.catalog import translate_command
 
 
 def _create_app() -> Flask:
@@ -119,3 +120,4 @@ cli = TrackerGroup(
 )
 cli.add_command(run)
 cli.add_command(scheduler_command)
+cli.add_command(translate_command)

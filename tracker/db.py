@@ -15,6 +15,8 @@ from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from .i18n import _
+
 # Stable constraint names so Alembic can drop and alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,11 +131,7 @@ def prepare_database(app: Flask) -> None:
             return
         have = ", ".join(sorted(current_revisions())) or "empty"
         want = ", ".join(sorted(_heads()))
-        raise SchemaOutdated(
-            "ฐานข้อมูลยังไม่ได้ปรับรุ่น: โปรดรัน `tracker db upgrade` ก่อนเริ่มระบบ "
-            f"(database schema is out of date: it is at {have}, this version needs {want}; "
-            "run `tracker db upgrade`)"
-        )
+        raise SchemaOutdated(_("ฐานข้อมูลยังไม่ได้ปรับรุ่น: โปรดรัน `tracker db upgrade` ก่อนเริ่มระบบ", have=have, want=want))
 
 
 def upgrade_database() -> None:

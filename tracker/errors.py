@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import _, _l
+
 
 class ServiceError(ValueError):
     """Input that cannot be accepted; the message is shown to the user as is.
@@ -18,7 +20,7 @@ class ServiceError(ValueError):
 class PermissionDenied(Exception):
     """The user may not do this; shown with HTTP 403."""
 
-    def __init__(self, message: str = "คุณไม่มีสิทธิ์ทำรายการนี้ (you are not allowed to do this)"):
+    def __init__(self, message: str = _l("คุณไม่มีสิทธิ์ทำรายการนี้")):
         super().__init__(message)
         self.message = message
 
@@ -26,7 +28,7 @@ class PermissionDenied(Exception):
 def clean_text(value: str | None, what: str, english: str, *, required: bool = True, limit: int | None = None) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError(f"โปรดระบุ{what} (the {english} is required)")
+        raise ServiceError(_("โปรดระบุ%(what)s", what=what, english=english))
     if limit is not None and len(value) > limit:
-        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
+        raise ServiceError(_("%(what)sยาวเกิน %(limit)s ตัวอักษร", what=what, limit=limit, english=english))
     return value

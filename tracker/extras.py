@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from .i18n import _
+
 #: extra name → (module it provides, what it is for in Thai, in English)
 EXTRAS = {
     "pdf": ("playwright.sync_api", "การสร้างไฟล์ PDF", "printing PDFs"),
@@ -25,10 +27,13 @@ class MissingExtra(RuntimeError):
         module, thai, english = EXTRAS[extra]
         self.extra = extra
         super().__init__(
-            f"{thai} ต้องติดตั้งส่วนเสริม [{extra}] ก่อน: pip install 'ita-tracker[{extra}]' "
-            f"(หรือ pip install -e '.[{extra}]' ในโฟลเดอร์ของโปรแกรม) "
-            f"({english} needs the [{extra}] extra: pip install 'ita-tracker[{extra}]', "
-            f"or pip install -e '.[{extra}]' in a checkout; module {module} is missing)"
+            _(
+                "%(thai)s ต้องติดตั้งส่วนเสริม [%(extra)s] ก่อน: pip install 'ita-tracker[%(extra)s]' (หรือ pip install -e '.[%(extra)s]' ในโฟลเดอร์ของโปรแกรม)",
+                thai=thai,
+                extra=extra,
+                english=english,
+                module=module,
+            )
         )
 
 

@@ -25,9 +25,13 @@ def host() -> str:
     return urlsplit(base_url()).hostname or "tracker.local"
 
 
+def bound_adapter(base: str | None = None):
+    """The app's URL map bound to TRACKER_BASE_URL (or `base`), for building many addresses."""
+    parts = urlsplit((base or base_url()).rstrip("/"))
+    return current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+
+
 def external_url(endpoint: str, *, base: str | None = None, **values) -> str:
     """The full address of `endpoint` (a url_for endpoint) under TRACKER_BASE_URL,
     or under `base` when one is given (a report rendered for another site)."""
-    parts = urlsplit((base or base_url()).rstrip("/"))
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
+    return bound_adapter(base).build(endpoint, values, force_external=True)

@@ -42,14 +42,14 @@ def scheduler_name() -> str:
 def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:
     """One heartbeat: queue reminders and digests due by `now`, commit, deliver."""
     from .notify.delivery import deliver
-    from .notify.digests import queue_digests
-    from .notify.reminders import queue_reminders
+    from .notify.digests import queue_digest_batches
+    from .notify.reminders import queue_reminder_batches
 
     now = now or utcnow()
     report = TickReport()
-    # Ids, not the rows: every commit of the delivery below expires whatever the
-    # session still holds, and a national Monday queues thousands of messages.
-    report.queued = [m.id for m in (*queue_reminders(now), *queue_digests(now))]
+    # Ids, not the rows: nothing is read back, and a national Monday queues thousands
+    # of messages (rendered and inserted in batches, never all in memory).
+    report.queued = [m.id for m in (*queue_reminder_batches(now), *queue_digest_batches(now))]
     record_beat(now)
     db.session.commit()
     if deliver_mail:

@@ -35,6 +35,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import ratelimit  # noqa: F401  (registers the trackerdb:// store before the limiter starts)
 from .db import db
+from .i18n import _, _l
 
 CSP = "; ".join(
     [
@@ -55,10 +56,7 @@ CSP = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
 
-TOO_MANY_LOGINS = (
-    "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป โปรดรอ {seconds} วินาทีแล้วลองใหม่ "
-    "(too many failed logins: wait {seconds} seconds and try again)"
-)
+TOO_MANY_LOGINS = _l("เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป โปรดรอ {seconds} วินาทีแล้วลองใหม่")
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
@@ -127,7 +125,7 @@ def init_app(app: Flask) -> None:
             response = current_app.make_response(render_template("auth/login.html", form=LoginForm()))
         else:
             response = current_app.make_response(
-                render_template("error.html", status=429, title="ลองใหม่ภายหลัง (Too many requests)", message=message)
+                render_template("error.html", status=429, title=_("ลองใหม่ภายหลัง"), message=message)
             )
         response.status_code = 429
         response.headers["Retry-After"] = str(seconds)

@@ -28,6 +28,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .i18n import _, _l
+
 __all__ = [
     "CONTROL_CHARS",
     "CONTROL_MESSAGE",
@@ -48,11 +50,8 @@ Loc = tuple[Any, ...]
 #: and the non-characters PyYAML refuses. PostgreSQL refuses NUL in text, so
 #: SQLite must never be the database that accepts it.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-CONTROL_MESSAGE = (
-    "มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL) ซึ่งไม่ใช่ข้อความ ให้ลบออก "
-    "(contains an invisible control character such as NUL; remove it)"
-)
-MAPPING_MESSAGE = "ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ{kind} (must be a mapping of key: value)"
+CONTROL_MESSAGE = _l("มีอักขระควบคุมที่มองไม่เห็น (เช่น NUL) ซึ่งไม่ใช่ข้อความ ให้ลบออก")
+MAPPING_MESSAGE = _l("ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ{kind}")
 
 
 def context_of(info: ValidationInfo) -> dict[str, Any]:
@@ -110,19 +109,19 @@ def path_text(path: Loc) -> str:
 def kind(value: Any) -> str:
     """What a wrong value is, for "must be … but found …" messages."""
     if value is None:
-        return "ค่าว่าง (nothing)"
+        return _("ค่าว่าง")
     if isinstance(value, bool):
-        return "ค่าจริง/เท็จ (a yes/no value)"
+        return _("ค่าจริง/เท็จ")
     if isinstance(value, (int, float)):
-        return "ตัวเลข (a number)"
+        return _("ตัวเลข")
     if isinstance(value, (date, datetime)):
-        return "วันที่ (a date)"
+        return _("วันที่")
     if isinstance(value, list):
-        return "รายการ (a list)"
+        return _("รายการ")
     if isinstance(value, dict):
-        return "ชุดหัวข้อ (a mapping)"
+        return _("ชุดหัวข้อ")
     if isinstance(value, str):
-        return "ข้อความ (text)"
+        return _("ข้อความ")
     return type(value).__name__
 
 
@@ -162,12 +161,16 @@ class Shape(BaseModel):
             if key not in allowed:
                 text = str(key)
                 close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
-                th_hint = f" หมายถึง “{close[0]}” หรือไม่" if close else ""
-                en_hint = f"; did you mean '{close[0]}'?" if close else ""
+                th_hint = _(" หมายถึง “%(key)s” หรือไม่", key=close[0]) if close else ""
                 found.append(
                     (
                         (text,),
-                        f"ไม่รู้จักหัวข้อ “{text}”{th_hint} ใช้ได้: {', '.join(allowed)} (unknown key '{text}'{en_hint})",
+                        _(
+                            "ไม่รู้จักหัวข้อ “%(text)s”%(th_hint)s ใช้ได้: %(join_allowed)s",
+                            text=text,
+                            th_hint=th_hint,
+                            join_allowed=", ".join(allowed),
+                        ),
                     )
                 )
         known = {key: item for key, item in value.items() if key in allowed}

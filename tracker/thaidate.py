@@ -26,6 +26,7 @@ from functools import lru_cache
 import holidays
 
 from .clock import BANGKOK
+from .i18n import _
 
 __all__ = [
     "BANGKOK",
@@ -275,12 +276,19 @@ def _check_be_year(year: int, error: type[ValueError]) -> None:
     if 1800 <= year <= 2200:
         # The typical slip: a CE year where a BE year is expected.
         raise error(
-            f"ปี {year} น่าจะเป็นปี ค.ศ. กรุณาใช้ปี พ.ศ. เช่น {year + BE_OFFSET} "
-            f"(year {year} looks like a Gregorian (CE) year; use the Buddhist Era "
-            f"year, e.g. {year + BE_OFFSET})"
+            _(
+                "ปี %(year)s น่าจะเป็นปี ค.ศ. กรุณาใช้ปี พ.ศ. เช่น %(year_be_offset)s",
+                year=year,
+                year_be_offset=year + BE_OFFSET,
+            )
         )
     raise error(
-        f"ปี พ.ศ. {year} อยู่นอกช่วง {MIN_BE_YEAR}–{MAX_BE_YEAR} (BE year {year} is outside {MIN_BE_YEAR}–{MAX_BE_YEAR})"
+        _(
+            "ปี พ.ศ. %(year)s อยู่นอกช่วง %(min_be_year)s–%(max_be_year)s",
+            year=year,
+            min_be_year=MIN_BE_YEAR,
+            max_be_year=MAX_BE_YEAR,
+        )
     )
 
 
@@ -302,10 +310,12 @@ def parse_period(text: str) -> tuple[date, date]:
     the first fiscal half of 2566). Raises only PeriodError.
     """
     if not isinstance(text, str) or not text.strip():
-        raise PeriodError(f"ไม่ได้ระบุช่วงเวลา (no period given; {_PERIOD_EXAMPLE})")
+        raise PeriodError(_("ไม่ได้ระบุช่วงเวลา", period_example=_PERIOD_EXAMPLE))
     m = _PERIOD_RE.fullmatch(_squeeze(text).replace(".", ""))
     if m is None:
-        raise PeriodError(f"อ่านช่วงเวลาไม่ได้: '{_shown(text)}' (cannot read period '{_shown(text)}'; {_PERIOD_EXAMPLE})")
+        raise PeriodError(
+            _("อ่านช่วงเวลาไม่ได้: '%(shown_text)s'", shown_text=_shown(text), period_example=_PERIOD_EXAMPLE)
+        )
     m1 = _MONTH_KEYS[m["m1"]]
     m2 = _MONTH_KEYS[m["m2"]] if m["m2"] else m1
     y1_text, y2_text = m["y1"], m["y2"]
@@ -313,8 +323,7 @@ def parse_period(text: str) -> tuple[date, date]:
         y2_text, y1_text = y1_text, None  # single month: its year is the end year
     if y2_text is None:
         raise PeriodError(
-            f"ไม่ได้ระบุปี พ.ศ. ท้ายช่วงเวลา: '{_shown(text)}' "
-            f"(no BE year at the end of period '{_shown(text)}'; {_PERIOD_EXAMPLE})"
+            _("ไม่ได้ระบุปี พ.ศ. ท้ายช่วงเวลา: '%(shown_text)s'", shown_text=_shown(text), period_example=_PERIOD_EXAMPLE)
         )
     y2 = int(y2_text)
     _check_be_year(y2, PeriodError)
@@ -327,7 +336,7 @@ def parse_period(text: str) -> tuple[date, date]:
     start = date(y1 - BE_OFFSET, m1, 1)
     end = date(y2 - BE_OFFSET, m2, calendar.monthrange(y2 - BE_OFFSET, m2)[1])
     if end < start:
-        raise PeriodError(f"ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '{_shown(text)}' (period '{_shown(text)}' ends before it starts)")
+        raise PeriodError(_("ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '%(shown_text)s'", shown_text=_shown(text)))
     return start, end
 
 
@@ -341,13 +350,20 @@ SHORT_YEAR_CENTURY = 2500
 
 def _build_date(text: str, year_ce: int, month: int, day: int) -> date:
     if not 1 <= month <= 12:
-        raise DateParseError(f"ไม่มีเดือนที่ {month}: '{_shown(text)}' (no month {month} in date '{_shown(text)}')")
+        raise DateParseError(_("ไม่มีเดือนที่ %(month)s: '%(shown_text)s'", month=month, shown_text=_shown(text)))
     last = calendar.monthrange(year_ce, month)[1]
     if not 1 <= day <= last:
         raise DateParseError(
-            f"ไม่มีวันที่ {day} {MONTHS_FULL[month - 1]} {year_ce + BE_OFFSET} "
-            f"(no such date '{_shown(text)}': month {month} of "
-            f"{year_ce} has {last} days)"
+            _(
+                "ไม่มีวันที่ %(day)s %(months_full_month_1)s %(year_ce_be_offset)s",
+                day=day,
+                months_full_month_1=MONTHS_FULL[month - 1],
+                year_ce_be_offset=year_ce + BE_OFFSET,
+                shown_text=_shown(text),
+                month=month,
+                year_ce=year_ce,
+                last=last,
+            )
         )
     return date(year_ce, month, day)
 
@@ -362,16 +378,18 @@ def parse_date(text: str) -> date:
     fine everywhere.
     """
     if not isinstance(text, str) or not text.strip():
-        raise DateParseError(f"ไม่ได้ระบุวันที่ (no date given; {_DATE_EXAMPLE})")
+        raise DateParseError(_("ไม่ได้ระบุวันที่", date_example=_DATE_EXAMPLE))
     s = _squeeze(text)
     if m := _ISO_RE.fullmatch(s):
         year_ce = int(m["y"])
         # ISO years are CE; a BE year here (e.g. 2566-08-15) is a slip.
         if not MIN_BE_YEAR <= year_ce + BE_OFFSET <= MAX_BE_YEAR:
             raise DateParseError(
-                f"ปี ค.ศ. {year_ce} ในรูปแบบ ISO ไม่สมเหตุสมผล (อาจเป็นปี พ.ศ.?): "
-                f"'{_shown(text)}' (year {year_ce} in ISO date '{_shown(text)}' is "
-                f"implausible; ISO dates use Gregorian years, e.g. 2023-08-15)"
+                _(
+                    "ปี ค.ศ. %(year_ce)s ในรูปแบบ ISO ไม่สมเหตุสมผล (อาจเป็นปี พ.ศ.?): '%(shown_text)s'",
+                    year_ce=year_ce,
+                    shown_text=_shown(text),
+                )
             )
         return _build_date(text, year_ce, int(m["m"]), int(m["d"]))
     if m := _NUMERIC_RE.fullmatch(s):
@@ -379,7 +397,7 @@ def parse_date(text: str) -> date:
     elif m := _NAMED_RE.fullmatch(s.replace(".", "")):
         year_be, month = int(m["y"]), _MONTH_KEYS[m["m"]]
     else:
-        raise DateParseError(f"อ่านวันที่ไม่ได้: '{_shown(text)}' (cannot read date '{_shown(text)}'; {_DATE_EXAMPLE})")
+        raise DateParseError(_("อ่านวันที่ไม่ได้: '%(shown_text)s'", shown_text=_shown(text), date_example=_DATE_EXAMPLE))
     if len(m["y"]) == 2:
         year_be += SHORT_YEAR_CENTURY
     _check_be_year(year_be, DateParseError)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .errors import ServiceError
+from .i18n import _
 
 T = TypeVar("T")
 
@@ -55,9 +56,11 @@ DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
 
 def _too_big(ext: str, why: str) -> ServiceError:
     return ServiceError(
-        f"ไฟล์ {ext} นี้เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ ({why}) จึงไม่เปิดอ่าน "
-        f"ให้ตรวจสอบไฟล์หรือบันทึกใหม่จากโปรแกรมตารางคำนวณ/เอกสาร "
-        f"(this {ext} file would unpack to an abnormal size, {why}; it was not opened)"
+        _(
+            "ไฟล์ %(ext)s นี้เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ (%(why)s) จึงไม่เปิดอ่าน ให้ตรวจสอบไฟล์หรือบันทึกใหม่จากโปรแกรมตารางคำนวณ/เอกสาร",
+            ext=ext,
+            why=why,
+        )
     )
 
 
@@ -127,7 +130,7 @@ def fields_beside_files(request, *, limit_bytes: int):
             max_content_length=None,
             silent=True,
         )
-        _, form, _ = parser.parse(stream, request.mimetype, length, request.mimetype_params)
+        _stream, form, _files = parser.parse(stream, request.mimetype, length, request.mimetype_params)
     except Exception:  # a broken or cut-off body: nothing to keep
         return None
     return form
@@ -149,7 +152,7 @@ def read_xlsx(
         raise fail(str(exc)) from None
 
     def unreadable(exc: BaseException) -> ServiceError:
-        return fail(f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")
+        return fail(_("เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้", exc___class_____name=exc.__class__.__name__))
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from .auth.models import User
 from .db import db
+from .i18n import _
 from .plans.models import JournalEntry, Measure, MeasureResult, Plan, Step
 
 #: Record type → (journal entity, the journal actions that change its version).
@@ -51,7 +52,7 @@ def bump(obj: Any) -> int:
 
 def journal_key(obj: Any) -> tuple[str, int]:
     """The journal's (entity, entity_id) for `obj`."""
-    entity, _ = JOURNALED[type(obj)]
+    entity, _unused = JOURNALED[type(obj)]
     return entity, obj.measure_id if isinstance(obj, MeasureResult) else obj.id
 
 
@@ -71,16 +72,17 @@ class Stale(Exception):
 
     @property
     def message(self) -> str:
-        return (
-            "มีผู้บันทึกข้อมูลนี้ก่อนคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดตรวจการเปลี่ยนแปลงแล้วส่งอีกครั้ง "
-            f"(changed meanwhile: you sent version {self.expected}, it is now version {self.current})"
+        return _(
+            "มีผู้บันทึกข้อมูลนี้ก่อนคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดตรวจการเปลี่ยนแปลงแล้วส่งอีกครั้ง",
+            self_expected=self.expected,
+            self_current=self.current,
         )
 
 
 def changes_since(obj: Any, version: int) -> list[JournalEntry]:
     """The journal entries that left `obj` at a version after `version`, oldest first."""
     entity, actions = JOURNALED[type(obj)]
-    _, entity_id = journal_key(obj)
+    _unused, entity_id = journal_key(obj)
     return list(
         db.session.scalars(
             sa.select(JournalEntry)

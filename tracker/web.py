@@ -17,20 +17,11 @@ from . import clock, drafts, i18n, thaidate, uploads, versions
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
+from .i18n import _, _l
 
-SESSION_ENDED = (
-    "หมดเวลาการเข้าสู่ระบบ สิ่งที่คุณพิมพ์ไว้ยังไม่ได้บันทึกแต่เก็บไว้แล้ว "
-    "เข้าสู่ระบบแล้วจะกลับไปที่แบบฟอร์มพร้อมข้อความเดิม "
-    "(your session ended: what you typed is kept and comes back in the form after you log in)"
-)
-FORM_EXPIRED = (
-    "แบบฟอร์มหมดอายุ จึงยังไม่ได้บันทึก ข้อความที่คุณพิมพ์ใส่กลับในแบบฟอร์มแล้ว โปรดตรวจแล้วกดบันทึกอีกครั้ง "
-    "(the form had expired, so nothing was saved: what you typed is back in the form, send it again)"
-)
-DRAFT_RESTORED = (
-    "ใส่ข้อความที่คุณพิมพ์ไว้กลับในแบบฟอร์มแล้ว ยังไม่ได้บันทึก โปรดตรวจแล้วกดบันทึก "
-    "(what you typed is back in the form, not saved yet: check it and send it)"
-)
+SESSION_ENDED = _l("หมดเวลาการเข้าสู่ระบบ สิ่งที่คุณพิมพ์ไว้ยังไม่ได้บันทึกแต่เก็บไว้แล้ว เข้าสู่ระบบแล้วจะกลับไปที่แบบฟอร์มพร้อมข้อความเดิม")
+FORM_EXPIRED = _l("แบบฟอร์มหมดอายุ จึงยังไม่ได้บันทึก ข้อความที่คุณพิมพ์ใส่กลับในแบบฟอร์มแล้ว โปรดตรวจแล้วกดบันทึกอีกครั้ง")
+DRAFT_RESTORED = _l("ใส่ข้อความที่คุณพิมพ์ไว้กลับในแบบฟอร์มแล้ว ยังไม่ได้บันทึก โปรดตรวจแล้วกดบันทึก")
 
 
 def _thai_digits() -> bool:
@@ -51,7 +42,7 @@ def register_web(app: Flask) -> None:
 
     i18n.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "โปรดเข้าสู่ระบบก่อน (please log in)"
+    login_manager.login_message = _l("โปรดเข้าสู่ระบบก่อน")
     login_manager.login_message_category = "info"
 
     @login_manager.unauthorized_handler
@@ -68,7 +59,7 @@ def register_web(app: Flask) -> None:
                 flash(login_manager.login_message, login_manager.login_message_category)
             return redirect(url_for("auth.login", next=page))
         if wants_json():
-            return error_page(401, "โปรดเข้าสู่ระบบ (Unauthorized)", login_manager.login_message)
+            return error_page(401, _("โปรดเข้าสู่ระบบ"), login_manager.login_message)
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(login_url(login_manager.login_view, next_url=request.url))
 
@@ -108,6 +99,16 @@ def register_web(app: Flask) -> None:
         return (
             thaidate.format_datetime(value, thai_digits=_thai_digits(), lang=i18n.current_language()) if value else ""
         )
+
+    @app.template_global()
+    def public_date(value: date | datetime | None, style: str = "abbr") -> str:
+        """A BE date in the page's language with Arabic digits, whoever reads it: for pages
+        served alike to everyone (the public page), where per-user filters do not belong."""
+        return thaidate.format_date(value, style=style, lang=i18n.current_language())
+
+    @app.template_global()
+    def public_period(start: date, end: date) -> str:
+        return thaidate.format_period(start, end, thai_digits=False, lang=i18n.current_language())
 
     @app.template_filter("thnum")
     def thnum(value: object) -> str:
@@ -153,8 +154,8 @@ def register_web(app: Flask) -> None:
         if any("\x00" in v for v in values) or (request.is_json and b"\\u0000" in request.get_data()):
             return error_page(
                 400,
-                "ข้อมูลไม่ถูกต้อง (Bad request)",
-                "ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL) (the input contains a NUL character, which is not allowed)",
+                _("ข้อมูลไม่ถูกต้อง"),
+                _("ข้อมูลที่ส่งมามีอักขระควบคุมที่ไม่อนุญาต (NUL)"),
             )
         return None
 
@@ -170,25 +171,24 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(versions.Stale)
     def stale(exc: versions.Stale):
         # Views with a form show the conflict above it; anything else says so plainly.
-        return error_page(409, "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)", exc.message)
+        return error_page(409, _("มีผู้บันทึกข้อมูลนี้ก่อนคุณ"), exc.message)
 
     @app.errorhandler(StaleDataError)
     def stale_row(exc: StaleDataError):
         # Two saves of one record at the same moment: the later one finds its version gone.
         return error_page(
             409,
-            "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)",
-            "มีผู้อื่นบันทึกข้อมูลนี้พร้อมกับคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง "
-            "(someone saved this record at the same moment: reload the page and try again)",
+            _("มีผู้บันทึกข้อมูลนี้ก่อนคุณ"),
+            _("มีผู้อื่นบันทึกข้อมูลนี้พร้อมกับคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
         )
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):
-        return error_page(403, "ไม่มีสิทธิ์ (Forbidden)", exc.message)
+        return error_page(403, _("ไม่มีสิทธิ์"), exc.message)
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        return error_page(400, "ข้อมูลไม่ถูกต้อง (Bad request)", str(exc))
+        return error_page(400, _("ข้อมูลไม่ถูกต้อง"), str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -207,16 +207,16 @@ def register_web(app: Flask) -> None:
                 return redirect(page, 303)
         return error_page(
             400,
-            "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
-            "แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง (the form was invalid or expired: reload the page and try again)",
+            _("แบบฟอร์มหมดอายุหรือไม่ถูกต้อง"),
+            _("แบบฟอร์มไม่ถูกต้องหรือหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"),
         )
 
     @app.errorhandler(413)
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        message = f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)"
+        message = _("ไฟล์ใหญ่เกิน %(limit)s MB", limit=limit)
         if wants_json() or request.method != "POST":
-            return error_page(413, "ไฟล์ใหญ่เกินไป (Too large)", message)
+            return error_page(413, _("ไฟล์ใหญ่เกินไป"), message)
         db.session.rollback()
         # The other fields of the form are kept: read past the file (up to a bound) and keep them as a draft.
         page = drafts.form_page()
@@ -229,7 +229,7 @@ def register_web(app: Flask) -> None:
         page_html = render_template(
             "error.html",
             status=413,
-            title="ไฟล์ใหญ่เกินไป (Too large)",
+            title=_("ไฟล์ใหญ่เกินไป"),
             message=message,
             back_url=page,
             back_label=i18n._("กลับไปที่แบบฟอร์ม ข้อมูลอื่นที่กรอกไว้ยังอยู่") if restored else i18n._("กลับไปที่แบบฟอร์ม"),
@@ -239,14 +239,14 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {
-            403: "คุณไม่มีสิทธิ์ดูหน้านี้ (you are not allowed to see this page)",
-            404: "ไม่พบหน้าที่ต้องการ (page not found)",
-            405: "วิธีเรียกหน้านี้ไม่ถูกต้อง (method not allowed)",
+            403: _("คุณไม่มีสิทธิ์ดูหน้านี้"),
+            404: _("ไม่พบหน้าที่ต้องการ"),
+            405: _("วิธีเรียกหน้านี้ไม่ถูกต้อง"),
         }
         titles = {
-            403: "ไม่มีสิทธิ์ (Forbidden)",
-            404: "ไม่พบหน้านี้ (not found)",
-            405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
+            403: _("ไม่มีสิทธิ์"),
+            404: _("ไม่พบหน้านี้"),
+            405: _("วิธีเรียกไม่ถูกต้อง"),
         }
         return error_page(
             exc.code or 500,

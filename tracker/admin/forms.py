@@ -23,14 +23,14 @@ from wtforms.validators import EqualTo, ValidationError
 
 from ..auth.models import ORG_ROLES
 from ..forms import BEDateField, Form, RecordField, VersionField, required
-from ..i18n import _, _l, localize
+from ..i18n import _, _l
 from ..orgs.documents import EMBLEM_MAX_BYTES
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
-_PASSWORDS_DIFFER = _l("รหัสผ่านทั้งสองช่องไม่ตรงกัน (the passwords differ)")
-_UNKNOWN_DEPARTMENT = _l("ไม่พบหน่วยงานที่เลือก (unknown department)")
-_UNKNOWN_USER = _l("ไม่พบผู้ใช้ที่เลือก (unknown user)")
+_PASSWORDS_DIFFER = _l("รหัสผ่านทั้งสองช่องไม่ตรงกัน")
+_UNKNOWN_DEPARTMENT = _l("ไม่พบหน่วยงานที่เลือก")
+_UNKNOWN_USER = _l("ไม่พบผู้ใช้ที่เลือก")
 
 
 def _departments_field(label: Any, validators: Any = None, **kwargs: Any) -> RecordField:
@@ -44,7 +44,7 @@ class PlanNewForm(Form):
         render_kw={"required": True, "inputmode": "numeric"},
     )
     title = StringField(
-        _l("ชื่อแผน · title"),
+        _l("ชื่อแผน"),
         render_kw={"required": True},
         description=_l("เช่น มาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๖"),
     )
@@ -52,15 +52,13 @@ class PlanNewForm(Form):
     def validate_fiscal_year(self, field: StringField) -> None:
         text = to_arabic_digits((field.data or "").strip())
         if not text.isdigit():
-            raise ValidationError(
-                _("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566 (the fiscal year must be a BE year, e.g. 2566)")
-            )
+            raise ValidationError(_("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566"))
         field.data = int(text)
 
 
 class PlanForm(Form):
-    title = StringField(_l("ชื่อแผน · title"), render_kw={"required": True})
-    status = SelectField(_l("สถานะ · status"))
+    title = StringField(_l("ชื่อแผน"), render_kw={"required": True})
+    status = SelectField(_l("สถานะ"))
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -69,26 +67,24 @@ class PlanForm(Form):
 
 
 class WeaknessForm(Form):
-    title = StringField(_l("ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน · title"), render_kw={"required": True})
-    detail = TextAreaField(_l("รายละเอียด · detail"))
+    title = StringField(_l("ประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน"), render_kw={"required": True})
+    detail = TextAreaField(_l("รายละเอียด"))
 
 
 class MeasureForm(Form):
     #: The period's dates, from the typed period or the two date fields (set by validate)
     dates: tuple[date, date] | None = None
 
-    title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
-    owner_department = _departments_field(
-        _l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))]
-    )
-    move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย (move the old department's steps too)"))
+    title = TextAreaField(_l("มาตรการ/แนวทาง"), render_kw={"required": True})
+    owner_department = _departments_field(_l("หน่วยงานผู้รับผิดชอบ"), [required(_l("โปรดเลือกหน่วยงาน"))])
+    move_steps = BooleanField(_l("เมื่อเปลี่ยนหน่วยงาน ให้ย้ายขั้นตอนของหน่วยงานเดิมไปด้วย"))
     period = StringField(
-        _l("พิมพ์ระยะเวลาแบบในแผน · as written in the plan"),
+        _l("พิมพ์ระยะเวลาแบบในแผน"),
         description=_l("เช่น ม.ค. - ก.ย. ๒๕๖๖ หรือ ต.ค. ๒๕๖๕ – มี.ค. ๒๕๖๖ ถ้ากรอกช่องนี้ ระบบใช้ค่านี้แทนวันที่ด้านล่าง"),
     )
-    period_start = BEDateField(_l("หรือวันเริ่ม · or start date"))
-    period_end = BEDateField(_l("วันสิ้นสุด · end date"))
-    follow_up = TextAreaField(_l("การติดตามผล · follow-up"))
+    period_start = BEDateField(_l("หรือวันเริ่ม"))
+    period_end = BEDateField(_l("วันสิ้นสุด"))
+    follow_up = TextAreaField(_l("การติดตามผล"))
     version = VersionField()
 
     def validate_period(self, field: StringField) -> None:
@@ -97,7 +93,7 @@ class MeasureForm(Form):
             try:
                 self.dates = parse_period(text)
             except PeriodError as exc:
-                raise ValidationError(localize(exc)) from None
+                raise ValidationError(str(exc)) from None
 
     @property
     def valid_dates(self) -> tuple[date, date]:
@@ -113,25 +109,25 @@ class MeasureForm(Form):
         if not (self.period.data or "").strip():
             for name, what in (("period_start", _("วันเริ่มระยะเวลา")), ("period_end", _("วันสิ้นสุดระยะเวลา"))):
                 if self[name].data is None and not self[name].errors:
-                    self[name].errors = [_("โปรดระบุ%(what)s (the date is required)", what=what)]
+                    self[name].errors = [_("โปรดระบุ%(what)s", what=what)]
             if self.period_start.data and self.period_end.data:
                 self.dates = (self.period_start.data, self.period_end.data)
         return not self.has_errors
 
 
 class StepForm(Form):
-    title = TextAreaField(_l("ขั้นตอน · title"), render_kw={"required": True})
+    title = TextAreaField(_l("ขั้นตอน"), render_kw={"required": True})
     owner_department = _departments_field(
-        _l("หน่วยงานผู้รับผิดชอบ · owner"),
+        _l("หน่วยงานผู้รับผิดชอบ"),
         render_kw={"required": True},
-        description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ (defaults to the measure's)"),
+        description=_l("ค่าเริ่มต้นคือหน่วยงานของมาตรการ"),
     )
-    assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี) · assignee, optional"), not_found=_UNKNOWN_USER)
-    start_date = BEDateField(_l("วันเริ่ม · start"), required=_l("โปรดระบุวันเริ่ม (the date is required)"))
+    assignee = RecordField(_l("ผู้รับผิดชอบ (ถ้ามี)"), not_found=_UNKNOWN_USER)
+    start_date = BEDateField(_l("วันเริ่ม"), required=_l("โปรดระบุวันเริ่ม"))
     due_date = BEDateField(
-        _l("วันครบกำหนด · due"),
-        required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
-        description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"),
+        _l("วันครบกำหนด"),
+        required=_l("โปรดระบุวันครบกำหนด"),
+        description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ"),
     )
     version = VersionField()
 
@@ -142,33 +138,27 @@ class StepForm(Form):
     def validate_owner_department(self, field: RecordField) -> None:
         # A new step without one gets the measure's department; an edited step keeps needing one.
         if field.data is None and not self.new:
-            raise ValidationError(_("โปรดเลือกหน่วยงาน (choose a department)"))
+            raise ValidationError(_("โปรดเลือกหน่วยงาน"))
 
 
 class DepartmentForm(Form):
-    name = StringField(
-        _l("ชื่อหน่วยงาน · name"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"), render_kw={"required": True}
-    )
+    name = StringField(_l("ชื่อหน่วยงาน"), description=_l("เช่น กองยุทธศาสตร์และงบประมาณ"), render_kw={"required": True})
     email = EmailField(
-        _l("อีเมลสำหรับแจ้งเตือน · notification email"),
-        description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้ (the department's shared mailbox; optional)"),
+        _l("อีเมลสำหรับแจ้งเตือน"),
+        description=_l("อีเมลกลางของหน่วยงาน เว้นว่างได้"),
     )
     head = RecordField(
-        _l("หัวหน้าหน่วยงาน · head"),
+        _l("หัวหน้าหน่วยงาน"),
         not_found=_UNKNOWN_USER,
-        description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า (receives escalations)"),
+        description=_l("ผู้รับการแจ้งเตือนเมื่องานล่าช้า"),
     )
 
 
 class _UserFields(Form):
-    display_name = StringField(
-        _l("ชื่อที่แสดง · display name"), description=_l("เช่น นางสาวสมใจ ใจดี"), render_kw={"required": True}
-    )
-    position = StringField(_l("ตำแหน่ง · position"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
-    role = SelectField(_l("บทบาท · role"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
-    department = _departments_field(
-        _l("หน่วยงาน · department"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
-    )
+    display_name = StringField(_l("ชื่อที่แสดง"), description=_l("เช่น นางสาวสมใจ ใจดี"), render_kw={"required": True})
+    position = StringField(_l("ตำแหน่ง"), description=_l("เช่น นักวิเคราะห์นโยบายและแผน"))
+    role = SelectField(_l("บทบาท"), render_kw={"required": True}, invalid_choice_message=_l("ตัวเลือกไม่ถูกต้อง"))
+    department = _departments_field(_l("หน่วยงาน"), description=_l("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,28 +166,24 @@ class _UserFields(Form):
 
 
 class UserNewForm(_UserFields):
-    email = EmailField(_l("อีเมล (ใช้เข้าสู่ระบบ) · email"), render_kw={"required": True, "autocomplete": "off"})
-    password = PasswordField(
-        _l("รหัสผ่านเริ่มต้น · initial password"), render_kw={"required": True, "autocomplete": "new-password"}
-    )
+    email = EmailField(_l("อีเมล (ใช้เข้าสู่ระบบ)"), render_kw={"required": True, "autocomplete": "off"})
+    password = PasswordField(_l("รหัสผ่านเริ่มต้น"), render_kw={"required": True, "autocomplete": "new-password"})
     password_confirm = PasswordField(
-        _l("ยืนยันรหัสผ่าน · confirm"),
+        _l("ยืนยันรหัสผ่าน"),
         [EqualTo("password", _PASSWORDS_DIFFER)],
         render_kw={"required": True, "autocomplete": "new-password"},
     )
 
 
 class UserEditForm(_UserFields):
-    active = BooleanField(_l("ใช้งานอยู่ (active)"))
+    active = BooleanField(_l("ใช้งานอยู่"))
     version = VersionField()
 
 
 class PasswordResetForm(Form):
-    new_password = PasswordField(
-        _l("รหัสผ่านใหม่ · new password"), render_kw={"required": True, "autocomplete": "new-password"}
-    )
+    new_password = PasswordField(_l("รหัสผ่านใหม่"), render_kw={"required": True, "autocomplete": "new-password"})
     new_password_confirm = PasswordField(
-        _l("ยืนยันรหัสผ่านใหม่ · confirm"),
+        _l("ยืนยันรหัสผ่านใหม่"),
         [EqualTo("new_password", _PASSWORDS_DIFFER)],
         render_kw={"required": True, "autocomplete": "new-password"},
     )
@@ -221,13 +207,13 @@ class DocumentsForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("ไฟล์แผน · plan file"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
+    file = FileField(_l("ไฟล์แผน"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
     mode = RadioField(
-        _l("ต้องการ · mode"),
+        _l("ต้องการ"),
         default="preview",
         validate_choice=False,
         choices=[
-            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก (preview)")),
-            SelectChoice("import", _l("นำเข้าและบันทึก (import)")),
+            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก")),
+            SelectChoice("import", _l("นำเข้าและบันทึก")),
         ],
     )

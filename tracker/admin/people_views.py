@@ -21,6 +21,7 @@ from ..auth.services import PASSWORD_RULE
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..orgs import services as department_services
 from ..orgs.models import Department
 from ..plans import structure
@@ -71,7 +72,7 @@ def department_new():
         )
     except ServiceError as exc:
         return _refused("admin/department.html", form, exc, **context)
-    return _saved("เพิ่มหน่วยงานแล้ว (department added)", "admin.index")
+    return _saved(_("เพิ่มหน่วยงานแล้ว"), "admin.index")
 
 
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
@@ -102,7 +103,7 @@ def users():
     page, per_page = page_args(request.args)
     role = (request.args.get("role") or "").strip()
     if role and role not in {r.value for r in ORG_ROLES}:
-        raise ServiceError(f"ไม่รู้จักบทบาท {role[:30]!r} (unknown role)")
+        raise ServiceError(_("ไม่รู้จักบทบาท %(role_30)r", role_30=role[:30]))
     query = sa.select(User).where(User.organization_id == _org_id())
     if q:
         query = query.where(sa.or_(*(contains(column, q) for column in (User.display_name, User.email, User.position))))
@@ -174,7 +175,7 @@ def user_new():
         )
     except ServiceError as exc:
         return _refused("admin/user.html", form, exc, **context)
-    return _saved(f"เพิ่มผู้ใช้ {user.email} แล้ว (user created)", "admin.users")
+    return _saved(_("เพิ่มผู้ใช้ %(user_email)s แล้ว", user_email=user.email), "admin.users")
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -217,7 +218,9 @@ def user_password(user_id: int):
             form.refuse(exc)
         else:
             return _saved(
-                f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง (password reset)", "admin.user", user_id=user.id
+                _("ตั้งรหัสผ่านใหม่ให้ %(user_email)s แล้ว แจ้งรหัสผ่านแก่ผู้ใช้โดยตรง", user_email=user.email),
+                "admin.user",
+                user_id=user.id,
             )
     return _refused("admin/user.html", _stored_user(user), **context)
 
@@ -234,5 +237,5 @@ def user_active(user_id: int):
     except ServiceError as exc:
         form.refuse(exc)
         return _refused("admin/user.html", _stored_user(user), **context)
-    message = "เปิดการใช้งานแล้ว (reactivated)" if active else "ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก (deactivated)"
+    message = _("เปิดการใช้งานแล้ว") if active else _("ปิดการใช้งานแล้ว ผู้ใช้นี้เข้าสู่ระบบไม่ได้อีก")
     return _saved(f"{user.display_name}: {message}", "admin.user", user_id=user.id)

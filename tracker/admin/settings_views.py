@@ -12,7 +12,7 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
-from ..i18n import _, localize
+from ..i18n import _
 from ..orgs import documents
 from .forms import DocumentsForm
 from .views import bp
@@ -50,21 +50,19 @@ def documents_settings():
             try:
                 documents.set_emblem(org, current_user._get_current_object(), upload.filename, upload.stream, now)
             except ServiceError as exc:
-                form.emblem.errors = [*form.emblem.errors, localize(exc)]  # the file's problem, at the file box
+                form.emblem.errors = [*form.emblem.errors, str(exc)]  # the file's problem, at the file box
                 raise
-            messages.append("บันทึกตราครุฑแล้ว (emblem saved)")
+            messages.append(_("บันทึกตราครุฑแล้ว"))
         wanted = bool(form.thai_digits.data)
         if documents.set_thai_digits(org, current_user._get_current_object(), wanted, now):
-            messages.append(
-                "ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)"
-            )
+            messages.append(_("ใช้เลขไทยในเอกสารราชการ") if wanted else _("ใช้เลขอารบิกในเอกสารราชการ"))
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         if not form.emblem.errors:
             form.refuse(exc)
         return _page(form)
-    flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if messages else "info")
+    flash(" · ".join(messages) if messages else _("ไม่มีการเปลี่ยนแปลง"), "success" if messages else "info")
     return redirect(url_for("admin.documents_settings"))
 
 
@@ -76,7 +74,7 @@ def emblem_delete():
     db.session.commit()
     if old:
         (Path(current_app.config["TRACKER_UPLOAD_DIR"]) / old).unlink(missing_ok=True)
-    flash("ลบตราครุฑแล้ว เอกสารจะพิมพ์โดยไม่มีตรา (emblem removed)", "success")
+    flash(_("ลบตราครุฑแล้ว เอกสารจะพิมพ์โดยไม่มีตรา"), "success")
     return redirect(url_for("admin.documents_settings"))
 
 

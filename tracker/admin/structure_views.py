@@ -15,6 +15,7 @@ from .. import versions
 from ..clock import utcnow
 from ..errors import ServiceError
 from ..forms import ConfirmForm
+from ..i18n import _
 from ..plans import structure
 from ..plans.models import Measure, Step, Weakness
 from .forms import (
@@ -49,7 +50,7 @@ def weakness_new(plan_id: int):
         structure.add_weakness(plan, current_user, utcnow(), title=form.title.data, detail=form.detail.data)
     except ServiceError as exc:
         return _refused("admin/weakness.html", form, exc, plan=plan, weakness=None)
-    return _saved("เพิ่มประเด็นแล้ว (weakness added)", "admin.plan", plan_id=plan.id)
+    return _saved(_("เพิ่มประเด็นแล้ว"), "admin.plan", plan_id=plan.id)
 
 
 def _weakness_form(weakness: Weakness) -> WeaknessForm:
@@ -83,7 +84,7 @@ def weakness_delete(weakness_id: int):
         structure.delete_weakness(weakness, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/weakness.html", _weakness_form(weakness), exc, **context)
-    return _saved("ลบประเด็นแล้ว (weakness deleted)", "admin.plan", plan_id=plan.id)
+    return _saved(_("ลบประเด็นแล้ว"), "admin.plan", plan_id=plan.id)
 
 
 def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> MeasureForm:
@@ -136,7 +137,7 @@ def measure_new(weakness_id: int):
         measure = structure.add_measure(weakness, current_user, utcnow(), **_measure_fields(form))
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
-    return _saved("เพิ่มมาตรการแล้ว เพิ่มขั้นตอนได้ด้านล่าง (measure added)", "admin.measure", measure_id=measure.id)
+    return _saved(_("เพิ่มมาตรการแล้ว เพิ่มขั้นตอนได้ด้านล่าง"), "admin.measure", measure_id=measure.id)
 
 
 @bp.route("/measures/<int:measure_id>", methods=["GET", "POST"])
@@ -173,7 +174,7 @@ def measure_delete(measure_id: int):
         structure.delete_measure(measure, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/measure.html", _measure_form(measure, stored=True), exc, **context)
-    return _saved("ลบมาตรการแล้ว (measure deleted)", "admin.plan", plan_id=plan.id)
+    return _saved(_("ลบมาตรการแล้ว"), "admin.plan", plan_id=plan.id)
 
 
 def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None = None) -> StepForm:
@@ -230,7 +231,7 @@ def step_new(measure_id: int):
         structure.add_step(measure, current_user, utcnow(), **_step_fields(form))
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
-    return _saved("เพิ่มขั้นตอนแล้ว (step added)", "admin.measure", measure_id=measure.id)
+    return _saved(_("เพิ่มขั้นตอนแล้ว"), "admin.measure", measure_id=measure.id)
 
 
 @bp.route("/steps/<int:step_id>", methods=["GET", "POST"])
@@ -261,4 +262,6 @@ def step_delete(step_id: int):
         structure.delete_step(step, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
-    return _saved(f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)", "admin.measure", measure_id=measure.id)
+    return _saved(
+        _("ลบขั้นตอน %(number)s แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา", number=number), "admin.measure", measure_id=measure.id
+    )

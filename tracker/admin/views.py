@@ -25,6 +25,7 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
 from ..forms import Form, RecordField
+from ..i18n import N_, _
 from ..orgs.models import Department
 from ..plans import structure
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
@@ -53,7 +54,7 @@ FIELD_LABELS = {
     "assignee": "ผู้รับผิดชอบ",
     "start_date": "วันเริ่ม",
     "due_date": "วันครบกำหนด",
-    "weakness": "ประเด็น",
+    "weakness": N_("ประเด็น"),
     "measure": "มาตรการ",
     "step": "ขั้นตอน",
     "name": "ชื่อ",
@@ -70,7 +71,7 @@ FIELD_LABELS = {
 
 ENTITY_LABELS = {
     "plan": "แผน",
-    "weakness": "ประเด็น",
+    "weakness": N_("ประเด็น"),
     "measure": "มาตรการ",
     "step": "ขั้นตอน",
     "department": "หน่วยงาน",
@@ -79,7 +80,7 @@ ENTITY_LABELS = {
 
 
 ACTION_LABELS = {
-    "create": "เพิ่ม",
+    "create": N_("เพิ่ม"),
     "edit": "แก้ไข",
     "delete": "ลบ",
     "import": "นำเข้า",
@@ -122,7 +123,7 @@ def journal_text(value: str | None) -> str:
             return i18n.translate(enum(value).label)
         except ValueError:
             pass
-    return i18n.translate({"True": "ใช่", "False": "ไม่ใช่"}[value]) if value in ("True", "False") else value
+    return i18n.translate({"True": N_("ใช่"), "False": N_("ไม่ใช่")}[value]) if value in ("True", "False") else value
 
 
 def _dashboard_url(plan: Plan) -> str:
@@ -254,7 +255,7 @@ def plan_new():
         )
     except ServiceError as exc:
         return _refused("admin/plan_new.html", form, exc)
-    return _saved("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง (plan created)", "admin.plan", plan_id=plan.id)
+    return _saved(_("สร้างแผนแล้ว เพิ่มประเด็น มาตรการ และขั้นตอนได้ด้านล่าง"), "admin.plan", plan_id=plan.id)
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -290,9 +291,9 @@ def _history_labels(plan: Plan) -> dict[tuple[str, int], str]:
 
 def _changed_message(changed: list[str]) -> str:
     if not changed:
-        return "ไม่มีข้อมูลเปลี่ยนแปลง (nothing changed)"
+        return _("ไม่มีข้อมูลเปลี่ยนแปลง")
     fields = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
-    return f"บันทึกการแก้ไขแล้ว: {fields} (saved)"
+    return _("บันทึกการแก้ไขแล้ว: %(fields)s", fields=fields)
 
 
 # -- plan files -----------------------------------------------------------------
@@ -311,7 +312,7 @@ def import_plan():
     dry_run = form.mode.data != "import"
     filename = (getattr(upload, "filename", None) or "") if upload else ""
     if not filename:
-        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน (choose a plan file)")]
+        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน")]
         return render_template("admin/import.html", form=form), 400
     data = upload.read()
     try:
@@ -319,9 +320,11 @@ def import_plan():
         slug = spec.organization.slug
         if slug != current_user.organization.slug:
             raise PermissionDenied(
-                f"ไฟล์นี้เป็นแผนขององค์กร “{slug}” คุณนำเข้าได้เฉพาะแผนขององค์กรตนเอง "
-                f"(“{current_user.organization.slug}”); องค์กรใหม่ต้องสร้างด้วยคำสั่ง tracker import-plan "
-                f"(this file is for organization “{slug}”; you may import plans of your own organization only)"
+                _(
+                    "ไฟล์นี้เป็นแผนขององค์กร “%(slug)s” คุณนำเข้าได้เฉพาะแผนขององค์กรตนเอง (“%(value2)s”); องค์กรใหม่ต้องสร้างด้วยคำสั่ง tracker import-plan",
+                    slug=slug,
+                    value2=current_user.organization.slug,
+                )
             )
         result = run_import(spec, current_user, utcnow())
     except PlanFileError as exc:
@@ -340,9 +343,9 @@ def import_plan():
     db.session.commit()
     flash(
         (
-            f"นำเข้าแผนปีงบประมาณ {plan.fiscal_year} แล้ว (plan imported)"
+            _("นำเข้าแผนปีงบประมาณ %(plan_fiscal_year)s แล้ว", plan_fiscal_year=plan.fiscal_year)
             if result.created
-            else f"ปรับปรุงแผนปีงบประมาณ {plan.fiscal_year} ตามไฟล์แล้ว (plan updated)"
+            else _("ปรับปรุงแผนปีงบประมาณ %(plan_fiscal_year)s ตามไฟล์แล้ว", plan_fiscal_year=plan.fiscal_year)
         ),
         "success",
     )
@@ -403,7 +406,7 @@ def signing():
     except ServiceError as exc:
         db.session.rollback()
         return render_template("admin/signing.html", error=str(exc), **context), 400
-    return _saved(f"บันทึกใบรับรองแล้ว: {info.subject} (certificate stored)", "admin.signing")
+    return _saved(_("บันทึกใบรับรองแล้ว: %(info_subject)s", info_subject=info.subject), "admin.signing")
 
 
 @bp.post("/signing/remove")
@@ -411,4 +414,4 @@ def signing_remove():
     from ..reports import signing as certificates
 
     certificates.remove_certificate(current_user.organization, current_user, utcnow())
-    return _saved("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์ (certificate removed)", "admin.signing")
+    return _saved(_("ลบใบรับรองแล้ว เอกสารที่เผยแพร่ต่อจากนี้จะไม่มีลายมือชื่ออิเล็กทรอนิกส์"), "admin.signing")

@@ -11,9 +11,9 @@ from . import tokens
 
 class TokenForm(Form):
     name = StringField(
-        _l("ชื่อโทเคน (name)"),
+        _l("ชื่อโทเคน"),
         render_kw={"maxlength": tokens.NAME_MAX, "required": True},
-        description=_l("ตั้งชื่อให้จำได้ว่าใช้ที่ไหน เช่น สคริปต์รายงานประจำเดือน (say where it is used)"),
+        description=_l("ตั้งชื่อให้จำได้ว่าใช้ที่ไหน เช่น สคริปต์รายงานประจำเดือน"),
     )
 
 

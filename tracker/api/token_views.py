@@ -9,6 +9,7 @@ from .. import clock
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from . import tokens
 from .forms import RevokeForm, TokenForm
 from .models import ApiToken
@@ -64,7 +65,7 @@ def create():
 def revoke():
     raw = (RevokeForm().token_id.data or "").strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= 2_147_483_647:
-        flash("ไม่พบโทเคนที่เลือก (choose a token to revoke)", "error")
+        flash(_("ไม่พบโทเคนที่เลือก"), "error")
         return redirect(url_for("api_tokens.index"))
     token = db.session.get(ApiToken, int(raw))
     if token is None or token.user_id != current_user.id:
@@ -77,7 +78,7 @@ def revoke():
         flash(str(exc), "error")
         return redirect(url_for("api_tokens.index"))
     flash(
-        f"ยกเลิกโทเคน “{token.name}” แล้ว สคริปต์ที่ใช้โทเคนนี้จะใช้งานไม่ได้อีก (token revoked: scripts using it stop working)",
+        _("ยกเลิกโทเคน “%(token_name)s” แล้ว สคริปต์ที่ใช้โทเคนนี้จะใช้งานไม่ได้อีก", token_name=token.name),
         "success",
     )
     return redirect(url_for("api_tokens.index"))

@@ -19,6 +19,7 @@ from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import _
 from ..journal import record
 from .models import ApiToken
 
@@ -65,16 +66,18 @@ def user_tokens(user: User) -> list[ApiToken]:
 def create_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the secret (shown once)."""
     if not user.active:
-        raise PermissionDenied("บัญชีนี้ถูกปิดใช้งาน (this account is deactivated)")
+        raise PermissionDenied(_("บัญชีนี้ถูกปิดใช้งาน"))
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("โปรดตั้งชื่อโทเคน เช่น สคริปต์รายงานประจำเดือน (give the token a name)")
+        raise ServiceError(_("โปรดตั้งชื่อโทเคน เช่น สคริปต์รายงานประจำเดือน"))
     if len(name) > NAME_MAX:
-        raise ServiceError(f"ชื่อโทเคนยาวได้ไม่เกิน {NAME_MAX} ตัวอักษร (the name is too long)")
+        raise ServiceError(_("ชื่อโทเคนยาวได้ไม่เกิน %(name_max)s ตัวอักษร", name_max=NAME_MAX))
     if len(active_tokens(user)) >= MAX_ACTIVE_TOKENS:
         raise ServiceError(
-            f"มีโทเคนที่ใช้งานอยู่ครบ {MAX_ACTIVE_TOKENS} รายการแล้ว โปรดยกเลิกโทเคนที่ไม่ใช้ก่อน "
-            f"(you already have {MAX_ACTIVE_TOKENS} active tokens: revoke one first)"
+            _(
+                "มีโทเคนที่ใช้งานอยู่ครบ %(max_active_tokens)s รายการแล้ว โปรดยกเลิกโทเคนที่ไม่ใช้ก่อน",
+                max_active_tokens=MAX_ACTIVE_TOKENS,
+            )
         )
     secret = new_secret()
     token = ApiToken(
@@ -100,9 +103,9 @@ def create_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
 def revoke_token(token: ApiToken, actor: User, now: datetime) -> None:
     """Stop a token from working. Only its owner revokes it; revoking twice is refused."""
     if not access.may_revoke_token(actor, token.user_id):
-        raise PermissionDenied("ยกเลิกได้เฉพาะโทเคนของตนเอง (you may revoke only your own tokens)")
+        raise PermissionDenied(_("ยกเลิกได้เฉพาะโทเคนของตนเอง"))
     if token.revoked_at is not None:
-        raise ServiceError(f"โทเคน “{token.name}” ถูกยกเลิกไปแล้ว (the token is already revoked)")
+        raise ServiceError(_("โทเคน “%(token_name)s” ถูกยกเลิกไปแล้ว", token_name=token.name))
     token.revoked_at = now
     record(
         organization_id=actor.organization_id,
@@ -130,16 +133,16 @@ def authenticate(secret: str, now: datetime) -> User:
     """The active user a secret belongs to, noting the use; raises TokenRefused."""
     secret = (secret or "").strip()
     if not secret:
-        raise TokenRefused("ต้องส่งโทเคนใน Authorization: Bearer <token> (an API token is required)")
+        raise TokenRefused(_("ต้องส่งโทเคนใน Authorization: Bearer <token>"))
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)).options(joinedload(ApiToken.user))
     )
     if token is None:
-        raise TokenRefused("โทเคนไม่ถูกต้อง (invalid API token)")
+        raise TokenRefused(_("โทเคนไม่ถูกต้อง"))
     if token.revoked_at is not None:
-        raise TokenRefused("โทเคนนี้ถูกยกเลิกแล้ว (the API token has been revoked)")
+        raise TokenRefused(_("โทเคนนี้ถูกยกเลิกแล้ว"))
     if not token.user.active:
-        raise TokenRefused("บัญชีผู้ใช้ของโทเคนนี้ถูกปิดใช้งาน (the token's user account is deactivated)")
+        raise TokenRefused(_("บัญชีผู้ใช้ของโทเคนนี้ถูกปิดใช้งาน"))
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.session.flush()

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
 from ..db import Model, UTCDateTime
+from ..i18n import _l
 from ..orgs.models import Department, Organization
 
 
@@ -43,12 +44,12 @@ class Role(str, enum.Enum):
 
 
 ROLE_LABELS = {
-    Role.admin: "ผู้ดูแลระบบ (admin)",
-    Role.manager: "ผู้บริหาร (manager)",
-    Role.owner: "เจ้าหน้าที่ผู้รับผิดชอบ (owner)",
-    Role.viewer: "ผู้ดูข้อมูล (viewer)",
-    Role.provincial: "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด (provincial)",
-    Role.national: "กรมส่งเสริมการปกครองท้องถิ่น (national)",
+    Role.admin: _l("ผู้ดูแลระบบ"),
+    Role.manager: _l("ผู้บริหาร"),
+    Role.owner: _l("เจ้าหน้าที่ผู้รับผิดชอบ"),
+    Role.viewer: _l("ผู้ดูข้อมูล"),
+    Role.provincial: _l("สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด"),
+    Role.national: _l("กรมส่งเสริมการปกครองท้องถิ่น"),
 }
 #: Roles an organization's admin may give: the working roles of a local government.
 ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
@@ -56,12 +57,8 @@ ORG_ROLES = (Role.admin, Role.manager, Role.owner, Role.viewer)
 OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 
-#: In-app events a person may also get by email (tracker/follow), as the profile page names them
-EMAIL_EVENTS = {
-    "remark": "ความเห็นหรือข้อสั่งการในขั้นตอนที่ฉันติดตาม",
-    "status": "การเปลี่ยนสถานะของขั้นตอนที่ฉันติดตาม",
-    "signoff": "รายงานที่รอให้ฉันลงนามรับทราบ",
-}
+#: In-app events a person may also get by email (tracker/follow); the profile page names them
+EMAIL_EVENTS = ("remark", "status", "signoff")
 #: Events that come by email unless the person turns them off on the profile page
 DEFAULT_EMAIL_EVENTS = ",".join(EMAIL_EVENTS)
 

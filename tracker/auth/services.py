@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from .. import access, versions
 from ..db import db
 from ..errors import ServiceError, clean_text
+from ..i18n import _, _l
 from ..journal import Change, apply_changes, changed, record
 from ..orgs.models import Department, Organization
 from .models import ORG_ROLES, Role, User
 
-PASSWORD_RULE = "อย่างน้อย 8 ตัวอักษร มีทั้งตัวอักษรและตัวเลข (at least 8 characters with letters and digits)"
+PASSWORD_RULE = _l("อย่างน้อย 8 ตัวอักษร มีทั้งตัวอักษรและตัวเลข")
 
 
 def check_password_policy(password: str) -> str | None:
@@ -28,7 +29,7 @@ def check_password_policy(password: str) -> str | None:
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or " " in email or email.startswith("@") or email.endswith("@"):
-        raise ServiceError(f"อีเมลไม่ถูกต้อง: {email!r} (invalid email address)")
+        raise ServiceError(_("อีเมลไม่ถูกต้อง: %(email)r", email=email))
     return email
 
 
@@ -45,17 +46,17 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be admin, manager, owner or viewer)") from None
+        raise ServiceError(_("บทบาทไม่ถูกต้อง: %(role)r", role=role)) from None
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise ServiceError(f"มีผู้ใช้อีเมล {email} อยู่แล้ว (a user with this email exists)")
+        raise ServiceError(_("มีผู้ใช้อีเมล %(email)s อยู่แล้ว", email=email))
     if not (display_name or "").strip():
-        raise ServiceError("โปรดระบุชื่อที่แสดง (the display name is empty)")
+        raise ServiceError(_("โปรดระบุชื่อที่แสดง"))
     if problem := check_password_policy(password):
         raise ServiceError(problem)
     if role is Role.owner and department is None:
-        raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
+        raise ServiceError(_("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
     if department is not None and department.organization_id != organization.id:
-        raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
+        raise ServiceError(_("หน่วยงานไม่อยู่ในองค์กรนี้"))
     user = User(
         organization=organization,
         email=email,
@@ -82,7 +83,7 @@ def _role(role: Role | str) -> Role:
     except ValueError:
         value = None
     if value not in ORG_ROLES:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be admin, manager, owner or viewer)")
+        raise ServiceError(_("บทบาทไม่ถูกต้อง: %(role)r", role=role))
     return value
 
 
@@ -166,20 +167,21 @@ def edit_user(
     new_department = user.department if department is False else department
     if department is not False:
         if new_department is not None and new_department.organization_id != user.organization_id:
-            raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
+            raise ServiceError(_("หน่วยงานไม่อยู่ในองค์กรนี้"))
         if (new_department.id if new_department else None) != user.department_id:
             changes.append(("department", user.department, new_department))
     if new_role is Role.owner and new_department is None:
-        raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
+        raise ServiceError(_("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"))
     new_active = user.active if active is None else bool(active)
     changed(changes, "active", user.active, new_active)
     losing_admin = user.role is Role.admin and user.active and (new_role is not Role.admin or not new_active)
     if losing_admin and _other_active_admins(user) == 0:
         who = "ตนเอง" if actor is not None and actor.id == user.id else user.display_name
         raise ServiceError(
-            f"เปลี่ยนบทบาทหรือปิดการใช้งาน{who}ไม่ได้ เพราะเป็นผู้ดูแลระบบคนสุดท้ายที่ใช้งานอยู่ขององค์กร "
-            "โปรดแต่งตั้งผู้ดูแลระบบคนอื่นก่อน "
-            "(this is the organization's last active admin: appoint another admin first)"
+            _(
+                "เปลี่ยนบทบาทหรือปิดการใช้งาน%(who)sไม่ได้ เพราะเป็นผู้ดูแลระบบคนสุดท้ายที่ใช้งานอยู่ขององค์กร โปรดแต่งตั้งผู้ดูแลระบบคนอื่นก่อน",
+                who=who,
+            )
         )
     return apply_changes(user, changes, organization_id=user.organization_id, entity="user", actor=actor, at=now)
 

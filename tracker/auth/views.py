@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import drafts
 from ..db import db
-from ..i18n import _, localize
+from ..i18n import _
 from ..security import limit_login_by_address, limit_login_by_email
 from .forms import DisplayForm, EmailEventsForm, LoginForm, PasswordChangeForm
 from .models import EMAIL_EVENTS, User, password_hash_method
@@ -61,10 +61,10 @@ def login():
             drafts.restore_keys(kept)
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(user, remember=bool(form.remember.data))
-            flash(f"ยินดีต้อนรับ {user.display_name} (welcome, {user.display_name})", "success")
+            flash(_("ยินดีต้อนรับ %(user_display_name)s", user_display_name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("plans.home"))
         # Which of the two was wrong is not said, on purpose: one message above the form.
-        flash("อีเมลหรือรหัสผ่านไม่ถูกต้อง (wrong email or password)", "error")
+        flash(_("อีเมลหรือรหัสผ่านไม่ถูกต้อง"), "error")
         status = 401
     return render_template("auth/login.html", form=form), status
 
@@ -72,7 +72,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    flash("ออกจากระบบแล้ว (logged out)", "info")
+    flash(_("ออกจากระบบแล้ว"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -88,7 +88,7 @@ def profile():
         if display.validate():
             current_user.thai_digits = display.thai_digits.data
             db.session.commit()
-            flash("บันทึกการตั้งค่าแล้ว (settings saved)", "success")
+            flash(_("บันทึกการตั้งค่าแล้ว"), "success")
             return redirect(url_for("auth.profile"))
     elif action == "email_events":
         events = EmailEventsForm()
@@ -101,13 +101,13 @@ def profile():
         password = PasswordChangeForm()
         if password.validate():
             if not current_user.check_password(password.current_password.data or ""):
-                password.current_password.errors = [_("รหัสผ่านปัจจุบันไม่ถูกต้อง (the current password is wrong)")]
+                password.current_password.errors = [_("รหัสผ่านปัจจุบันไม่ถูกต้อง")]
             elif problem := check_password_policy(password.new_password.data or ""):
-                password.new_password.errors = [localize(problem)]
+                password.new_password.errors = [str(problem)]
             else:
                 current_user.set_password(password.new_password.data)
                 db.session.commit()
-                flash("เปลี่ยนรหัสผ่านแล้ว (password changed)", "success")
+                flash(_("เปลี่ยนรหัสผ่านแล้ว"), "success")
                 return redirect(url_for("auth.profile"))
     refused = display.has_errors or password.has_errors or events.has_errors
     return render_template(

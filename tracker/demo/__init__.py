@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ..auth.models import Role, User
 from ..auth.services import create_user
 from ..db import db
+from ..i18n import N_
 from ..orgs.models import Department, Organization
 from ..plans.importer import import_plan
 from ..plans.models import Plan, StepStatus
@@ -157,7 +158,7 @@ def add_demo_progress(plan: Plan, as_of: date) -> int:
             elif not started:
                 when = max(step.start_date, as_of - timedelta(days=3))
                 if when < as_of:
-                    change_status(step, StepStatus.in_progress, actor, _utc(when), note="เริ่มดำเนินการแล้ว")
+                    change_status(step, StepStatus.in_progress, actor, _utc(when), note=N_("เริ่มดำเนินการแล้ว"))
                     changed += 1
                 started = True
     db.session.flush()

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, StopValidation
 
 from ..errors import ServiceError
-from ..i18n import _, _l, localize
+from ..i18n import _, _l
 
 #: WTForms' own English messages that a hostile or odd request can bring up,
 #: in the words of this product. Anything not listed shows a generic message.
@@ -71,7 +71,7 @@ class Form(FlaskForm):
         """Show a service's refusal once: next to the field it names, else above the form."""
         name = getattr(exc, "field", None)
         field = self._fields.get(name) if name else None
-        message = localize(exc)  # services write "ไทย (English)"
+        message = str(exc)  # services write "ไทย (English)"
         if field is not None:
             field.errors = [*field.errors, message]
         else:

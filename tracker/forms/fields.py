@@ -69,7 +69,7 @@ class BEDateField(Field):
             self.data = thaidate.parse_date(text)
         except thaidate.DateParseError as exc:
             self.data = None
-            raise ValueError(i18n.localize(exc)) from None
+            raise ValueError(str(exc)) from None
 
     def pre_validate(self, form: Any) -> None:
         if self.process_errors:

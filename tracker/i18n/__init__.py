@@ -1,53 +1,60 @@
-"""Thai first, English on request: a small gettext without dependencies.
+"""Thai first, English on request, on Flask-Babel.
 
 Thai is the source language: templates and code write Thai and wrap it in
-``_()``; ``tracker/i18n/en.py`` maps each Thai source string to English.
-The current language comes from ``?lang=en`` (which also sets the ``lang``
+``_()`` (``_l()`` where the text is defined before any request, as form
+labels are); the English catalogue is
+``tracker/translations/en/LC_MESSAGES/messages.po`` (compiled to ``.mo`` beside
+it; ``tracker translate check`` keeps both in step with the sources). A page
+is Thai only or English only: no English hints beside Thai.
+
+The current language comes from ``?lang=en|th`` (which also sets the ``lang``
 cookie), else the ``lang`` cookie, else Thai. A cookie rather than the
 session: the session is emptied at login and logout, and the public page has
-no session, yet the choice should stay.
+no session, yet the choice should stay. Outside a request (the CLI, jobs) the
+language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output.
 
-- ``_(thai, **params)``: the Thai text, or its English entry in English mode
-  (the Thai text when the catalogue has none); ``%(name)s`` placeholders are
-  filled from ``params`` after translating, so data never reaches the lookup.
-- ``_(thai, context="heading")``: the entry "heading|ไทย" when the same Thai
-  needs another English there.
-- ``bi(thai)``: a heading's Thai text with its English as a ``<small>`` hint,
-  or the English alone in English mode.
-- ``localize(message)``: messages raised by services are written
-  "ไทย (English)"; in English mode the English inside the final parentheses.
+- ``_(thai, **params)``: the Thai text, or its English in English mode;
+  ``%(name)s`` placeholders are filled from ``params`` after translating.
+- ``pgettext("heading", thai)``: when the same Thai needs another English there.
+- ``N_(thai)``: marks a label kept in a table and translated where it is shown.
+- ``in_thai()``: emails and printed documents (PDF, DOCX, XLSX) are official
+  Thai whatever the reader's page language; render them inside it.
 
-Emails, reports printed as official documents and the JSON API stay as they
-are: only the web interface switches.
+The JSON API's own descriptions stay as they are.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, has_request_context, request
-from markupsafe import Markup, escape
-
-from .. import thaidate
-from .en import EN
+import flask_babel
+from flask import Flask, Response, current_app, has_app_context, has_request_context, request
+from flask_babel import Babel, force_locale, get_translations, lazy_gettext
+from flask_babel.speaklater import LazyString
 
 __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "NP_",
+    "N_",
+    "TRANSLATIONS",
     "_",
     "_l",
-    "bi",
+    "babel",
     "current_language",
-    "en_hint",
-    "english_part",
+    "in_thai",
+    "thai_only",
     "init_app",
     "is_english",
-    "localize",
-    "public_date",
-    "public_period",
+    "lazy_pgettext",
+    "pgettext",
     "switch_url",
     "thai_digits",
     "translate",
@@ -58,6 +65,40 @@ LANGUAGES = {"th": "ไทย", "en": "English"}
 DEFAULT_LANGUAGE = "th"
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+#: Where the catalogues live: tracker/translations/<lang>/LC_MESSAGES/messages.{po,mo}.
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+#: The language of output made outside a request (CLI commands).
+ENV_LANGUAGE = "TRACKER_LANGUAGE"
+
+babel = Babel(configure_jinja=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ = flask_babel.gettext
+_l = lazy_gettext
+
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogue without translating it (a label in a table)."""
+    return text
+
+
+def NP_(context: str, text: str) -> str:
+    """``N_`` for a label translated with ``pgettext(context, …)`` where it is shown."""
+    return text
+
+
+def pgettext(context: str, text: str, **params: Any) -> str:
+    """``text`` as the English catalogue gives it in ``context``, else as it gives it
+    anywhere: a context is only needed where the same Thai needs other English."""
+    translations = get_translations()
+    result = translations.upgettext(context, text)
+    if result == text:
+        result = translations.ugettext(text)
+    return result % params if params else result
+
+
+def lazy_pgettext(context: str, text: str, **params: Any) -> LazyString:
+    return LazyString(pgettext, context, text, **params)
 
 
 def _valid(code: str | None) -> str | None:
@@ -65,145 +106,63 @@ def _valid(code: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
+def select_language() -> str:
+    """Flask-Babel's locale selector."""
+    if has_request_context():
+        return _valid(request.args.get(COOKIE)) or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
+    return _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
+
+
 def current_language() -> str:
-    """The language of this request's pages ("th" outside a request: emails, CLI)."""
-    if not has_request_context():
-        return DEFAULT_LANGUAGE
-    # Cached on the request's own environ, not in g: an app context (and its g) may
-    # outlive one request. A page asks once per translated string and date (hundreds).
-    environ = request.environ
-    language = environ.get("tracker.language")
-    if language is None:
-        language = environ["tracker.language"] = (
-            _valid(request.args.get(COOKIE)) or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
-        )
-    return language
+    """The language of this request's pages (Thai outside a request, or TRACKER_LANGUAGE)."""
+    if not has_app_context():
+        return _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
+    locale = flask_babel.get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def is_english() -> bool:
     return current_language() == "en"
 
 
-def _english(text: str, context: str | None = None) -> str | None:
-    # One Thai word may need two English ones ("หน่วยงาน": a column "Department",
-    # a heading "Departments"): the catalogue key "context|ไทย" holds the second.
-    return (context and EN.get(f"{context}|{text}")) or EN.get(text)
+@contextmanager
+def in_thai() -> Iterator[None]:
+    """Thai whatever the page's language: for emails and printed documents."""
+    with force_locale(DEFAULT_LANGUAGE):
+        yield
+
+
+def thai_only(func: F) -> F:
+    """``func`` run ``in_thai()``: a builder of an email or a printed document."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with in_thai():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def thai_digits() -> bool:
     """The logged-in user's Thai-digits preference, which only Thai pages follow."""
     from flask_login import current_user
 
-    if not has_request_context():
-        return False
-    user = current_user._get_current_object()
-    # Cached per request and user (a login or logout within the request changes the user).
-    cached = request.environ.get("tracker.thai_digits")
-    if cached is not None and cached[0] is user:
-        return cached[1]
-    value = bool(getattr(user, "is_authenticated", False) and user.thai_digits and not is_english())
-    request.environ["tracker.thai_digits"] = (user, value)
-    return value
+    return bool(
+        has_request_context()
+        and getattr(current_user, "is_authenticated", False)
+        and current_user.thai_digits
+        and not is_english()
+    )
 
 
 def translate(text: str, lang: str | None = None, context: str | None = None, **params: Any) -> str:
-    """``text`` in ``lang`` (default: the current language), placeholders filled."""
-    if (lang or current_language()) == "en":
-        text = _english(text, context) or text
-    return text % params if params else text
-
-
-def _(text: str, context: str | None = None, **params: Any) -> str:
-    return translate(text, context=context, **params)
-
-
-class LazyText:
-    """``_(text)`` looked up when shown, not when defined: form labels and
-    messages are class attributes, created before any request has a language."""
-
-    __slots__ = ("text", "context", "params")
-
-    def __init__(self, text: str, context: str | None = None, **params: Any) -> None:
-        self.text, self.context, self.params = text, context, params
-
-    def __str__(self) -> str:
-        return translate(self.text, context=self.context, **self.params)
-
-    def __html__(self) -> str:
-        return str(escape(str(self)))
-
-    def __mod__(self, values: Any) -> str:
-        return str(self) % values
-
-    def __add__(self, other: object) -> str:
-        return str(self) + str(other)
-
-    def __radd__(self, other: object) -> str:
-        return str(other) + str(self)
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __len__(self) -> int:
-        return len(str(self))
-
-    def __repr__(self) -> str:
-        return f"_l({self.text!r})"
-
-
-def _l(text: str, context: str | None = None, **params: Any) -> LazyText:
-    return LazyText(text, context=context, **params)
-
-
-def bi(text: str, context: str | None = None) -> Markup:
-    """A heading in Thai with its English beneath as a hint; English only in English mode."""
-    english = _english(text, context)
-    if is_english():
-        return escape(english or text)
-    if english is None:
-        return escape(text)
-    return Markup("{} <small>{}</small>").format(text, english)
-
-
-def en_hint(english: str) -> Markup:
-    """ " <small>English</small>" after Thai text in Thai mode; nothing in English
-    mode, where the text beside it is English already."""
-    return Markup("") if is_english() else Markup(" <small>{}</small>").format(english)
-
-
-def _is_thai(char: str) -> bool:
-    return "\u0e00" <= char <= "\u0e7f"
-
-
-def english_part(message: str) -> str | None:
-    """The English of a "ไทย (English)" message: the text inside its final
-    parentheses (nested parentheses allowed), when it does not start in Thai."""
-    text = message.rstrip()
-    if not text.endswith(")"):
-        return None
-    depth = 0
-    for i in range(len(text) - 1, -1, -1):
-        if text[i] == ")":
-            depth += 1
-        elif text[i] == "(":
-            depth -= 1
-            if depth == 0:
-                inner = text[i + 1 : -1].strip()
-                if i == 0 or not inner or _is_thai(inner[0]):
-                    return None  # nothing in Thai before it, or a Thai aside
-                return inner[0].upper() + inner[1:]
-    return None
-
-
-def localize(message: object) -> str:
-    """A bilingual service message as the reader's language wants it."""
-    text = str(message)
-    if not is_english():
-        return text
-    return english_part(text) or EN.get(text, text)
+    """``text`` (a msgid held in a variable) in ``lang`` (default: the current language)."""
+    if lang is not None and has_app_context():
+        with force_locale(lang):
+            return translate(text, context=context, **params)
+    if context:
+        return pgettext(context, text, **params)
+    return flask_babel.gettext(text, **params)
 
 
 def switch_url(lang: str) -> str:
@@ -216,28 +175,26 @@ def switch_url(lang: str) -> str:
     return f"{request.script_root}/?{urlencode([(COOKIE, lang)])}"
 
 
-def public_date(value: date | datetime | None, style: str = "abbr") -> str:
-    """A BE date in the page's language with Arabic digits, whoever reads it: for
-    pages served alike to everyone (the public page), where per-user filters do not belong."""
-    return thaidate.format_date(value, style=style, lang=current_language())
-
-
-def public_period(start: date, end: date) -> str:
-    return thaidate.format_period(start, end, thai_digits=False, lang=current_language())
-
-
 def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_language)
     app.jinja_env.globals.update(
-        _=_,
-        bi=bi,
-        en_hint=en_hint,
-        localize=localize,
+        _=flask_babel.gettext,
+        gettext=flask_babel.gettext,
+        pgettext=pgettext,
         current_language=current_language,
         lang_switch_url=switch_url,
         LANGUAGES=LANGUAGES,
-        public_date=public_date,
-        public_period=public_period,
     )
+
+    def forget_language(*_args: object) -> None:
+        # Flask-Babel keeps the locale in g, and tests (and the CLI) keep one app
+        # context across requests: choose afresh for each request, and after it.
+        flask_babel.refresh()
+
+    app.before_request(forget_language)
+    app.teardown_request(forget_language)
 
     @app.after_request
     def remember_language(response: Response) -> Response:

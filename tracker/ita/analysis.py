@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import N_
 from ..orgs.models import Organization
 from .framework import ensure_framework
 from .scores import CONTEXT_SCOPES, Difference, YearResult, format_score, year_result
@@ -338,7 +339,7 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     summary.append(
         SummaryRow(
             scope="organization",
-            label="ภาพรวมหน่วยงาน",
+            label=N_("ภาพรวมหน่วยงาน"),
             previous=previous.overall if previous else None,
             previous_level=previous.level if previous else None,
             current=current.overall,

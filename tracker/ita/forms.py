@@ -20,7 +20,7 @@ from wtforms.validators import Length, StopValidation, ValidationError
 from .. import thaidate
 from ..errors import ServiceError
 from ..forms import Form
-from ..i18n import _l
+from ..i18n import _, _l
 from .services import CONTEXT_SCOPES, format_score, parse_score
 from .spec import FrameworkSpec
 
@@ -70,7 +70,7 @@ class _ContextLabel:
 
     def __call__(self, form: Any, field: Any) -> None:
         if len(" ".join((field.data or "").split())) > 200:
-            raise ValidationError(f"{self.what(form)}: ชื่อแถวยาวเกิน 200 ตัวอักษร (label longer than 200 characters)")
+            raise ValidationError(_("%(self_what_form)s: ชื่อแถวยาวเกิน 200 ตัวอักษร", self_what_form=self.what(form)))
 
 
 def scores_form(
@@ -96,7 +96,7 @@ def scores_form(
         )
         # Any other level is the service's to refuse (its message lists the framework's levels).
         fields[f"{scope}-level"] = SelectField(
-            choices=[SelectChoice("", _l("คำนวณ (computed)")), *(SelectChoice(level, level) for level in levels)],
+            choices=[SelectChoice("", _l("คำนวณ")), *(SelectChoice(level, level) for level in levels)],
             validate_choice=False,
             id=f"f-{scope}-level",
         )

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from ..orgs.models import Organization
 from .models import NATIONAL, FrameworkStatus, ItaFramework, ItaIndicator, ItaScore, ItaTool
@@ -78,9 +79,9 @@ def read_framework_file(path: str | Path) -> FrameworkSpec:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ServiceError(f"ไม่พบไฟล์ {path} (file not found)") from None
+        raise ServiceError(_("ไม่พบไฟล์ %(path)s", path=path)) from None
     except OSError as exc:
-        raise ServiceError(f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc})") from None
+        raise ServiceError(_("อ่านไฟล์ %(path)s ไม่ได้", path=path, exc=exc)) from None
     return read_framework_upload(data, path.name)
 
 
@@ -91,7 +92,7 @@ def read_framework_upload(data: bytes, filename: str) -> FrameworkSpec:
         return parse_xlsx(data, filename)
     if name.endswith((".yaml", ".yml")):
         return parse_yaml(data, filename)
-    raise ServiceError("รองรับเฉพาะไฟล์ .yaml, .yml หรือ .xlsx (upload a .yaml or .xlsx framework file)")
+    raise ServiceError(_("รองรับเฉพาะไฟล์ .yaml, .yml หรือ .xlsx"))
 
 
 def shipped_years() -> list[int]:
@@ -177,11 +178,7 @@ def ensure_framework(fiscal_year: int, organization: Organization | int | None =
         else find_framework(fiscal_year) or (_load_shipped(fiscal_year) if fiscal_year in shipped_years() else None)
     )
     if framework is None:
-        raise ServiceError(
-            f"ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {fiscal_year} "
-            f"(no ITA framework for fiscal year {fiscal_year}: publish one on the ITA frameworks page, "
-            "or load it with `tracker ita framework FILE`)"
-        )
+        raise ServiceError(_("ยังไม่มีกรอบการประเมิน ITA ของปีงบประมาณ %(fiscal_year)s", fiscal_year=fiscal_year))
     return framework
 
 
@@ -197,7 +194,13 @@ def _load_shipped(fiscal_year: int) -> ItaFramework:
     path = FRAMEWORK_DIR / f"{fiscal_year}.yaml"
     spec = read_framework_file(path)
     if spec.fiscal_year != fiscal_year:
-        raise ServiceError(f"ไฟล์ {path.name} เป็นกรอบของปี {spec.fiscal_year} (the file is for {spec.fiscal_year})")
+        raise ServiceError(
+            _(
+                "ไฟล์ %(path_name)s เป็นกรอบของปี %(spec_fiscal_year)s",
+                path_name=path.name,
+                spec_fiscal_year=spec.fiscal_year,
+            )
+        )
     # Two requests may load the same year at once: the loser finds the winner's row.
     try:
         with db.session.begin_nested():
@@ -324,8 +327,10 @@ def _journal(framework: ItaFramework, actor: User | None, action: str, now: date
 def _check_scope(spec: FrameworkSpec, organization_id: int | None) -> None:
     if organization_id is not None and _published(spec.fiscal_year, NATIONAL) is not None:
         raise ServiceError(
-            f"ปีงบประมาณ {spec.fiscal_year} มีกรอบการประเมินที่เผยแพร่สำหรับทุกหน่วยงานแล้ว ใช้กรอบนั้น "
-            f"(a national framework for {spec.fiscal_year} is published; use it)"
+            _(
+                "ปีงบประมาณ %(spec_fiscal_year)s มีกรอบการประเมินที่เผยแพร่สำหรับทุกหน่วยงานแล้ว ใช้กรอบนั้น",
+                spec_fiscal_year=spec.fiscal_year,
+            )
         )
 
 
@@ -349,14 +354,17 @@ def save_framework(
     _check_scope(spec, organization_id)
     if replace is not None:
         if replace.scope != scope:
-            raise ServiceError("กรอบนี้ไม่ใช่ของขอบเขตนี้ (this framework belongs to another scope)")
+            raise ServiceError(_("กรอบนี้ไม่ใช่ของขอบเขตนี้"))
         if replace.fiscal_year != spec.fiscal_year:
             raise ServiceError(
-                f"ไฟล์เป็นกรอบของปี {spec.fiscal_year} ไม่ใช่ {replace.fiscal_year} แก้ปีในไฟล์ หรือเพิ่มเป็นกรอบใหม่ "
-                f"(the file is for {spec.fiscal_year}, not {replace.fiscal_year})"
+                _(
+                    "ไฟล์เป็นกรอบของปี %(spec_fiscal_year)s ไม่ใช่ %(replace_fiscal_year)s แก้ปีในไฟล์ หรือเพิ่มเป็นกรอบใหม่",
+                    spec_fiscal_year=spec.fiscal_year,
+                    replace_fiscal_year=replace.fiscal_year,
+                )
             )
         if replace.status is FrameworkStatus.retired:
-            raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว แก้ไขฉบับล่าสุดแทน (this version was replaced; edit the newest)")
+            raise ServiceError(_("ฉบับนี้ถูกแทนที่แล้ว แก้ไขฉบับล่าสุดแทน"))
         if not has_scores(replace):
             _write(replace, spec)
             _journal(replace, actor, "edit", now)
@@ -392,7 +400,7 @@ def save_framework(
 def publish_framework(framework: ItaFramework, *, now: datetime, actor: User | None = None) -> ItaFramework:
     """Make a draft the year's framework; the version it replaces is retired (kept for its scores)."""
     if framework.status is FrameworkStatus.retired:
-        raise ServiceError("ฉบับนี้ถูกแทนที่แล้ว (this version was replaced)")
+        raise ServiceError(_("ฉบับนี้ถูกแทนที่แล้ว"))
     if framework.organization_id is not None:
         _check_scope(framework.spec, framework.organization_id)
     if framework.status is FrameworkStatus.published:
@@ -426,15 +434,15 @@ def copy_as_draft(
 ) -> ItaFramework:
     """Start `fiscal_year` from another year's framework: a draft to check and edit, then publish."""
     if not 2500 <= fiscal_year <= 2700:
-        raise ServiceError(f"ปีงบประมาณ {fiscal_year} ไม่ถูกต้อง (not a Buddhist-Era year)")
+        raise ServiceError(_("ปีงบประมาณ %(fiscal_year)s ไม่ถูกต้อง", fiscal_year=fiscal_year))
     spec = as_draft_of_year(source.spec, fiscal_year)
-    framework, _ = save_framework(spec, now=now, organization_id=organization_id, actor=actor)
+    framework, _unused = save_framework(spec, now=now, organization_id=organization_id, actor=actor)
     return framework
 
 
 def delete_draft(framework: ItaFramework, *, now: datetime | None = None, actor: User | None = None) -> None:
     if framework.status is not FrameworkStatus.draft:
-        raise ServiceError("ลบได้เฉพาะฉบับร่าง (only a draft can be deleted)")
+        raise ServiceError(_("ลบได้เฉพาะฉบับร่าง"))
     if now is not None:
         _journal(framework, actor, "delete", now)
     db.session.delete(framework)
@@ -451,9 +459,9 @@ def apply_framework(spec: FrameworkSpec, now: datetime | None = None) -> ItaFram
     now = now or utcnow()
     current = find_framework(spec.fiscal_year)
     if current is None:
-        framework, _ = save_framework(spec, now=now, publish=True)
+        framework, _unused = save_framework(spec, now=now, publish=True)
     else:
-        framework, _ = save_framework(spec, now=now, replace=current, publish=True)
+        framework, _unused = save_framework(spec, now=now, replace=current, publish=True)
     return framework
 
 

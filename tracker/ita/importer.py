@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from .. import access
 from ..db import db
 from ..errors import PermissionDenied
+from ..i18n import _
 from ..orgs.models import Organization
 from .framework import ensure_framework, framework_available
 from .scorefile import ImportProblem, ItaImportError, ScoreFile, ScoreRow
@@ -86,7 +87,7 @@ def import_scores(
     """
     problems: list[ImportProblem] = list(score_file.problems)
     if not score_file.rows:
-        raise ItaImportError(problems or [ImportProblem(None, "ไม่มีแถวคะแนน (no score rows)")])
+        raise ItaImportError(problems or [ImportProblem(None, _("ไม่มีแถวคะแนน"))])
     slug = score_file.organization
     first_row = score_file.rows[0].row
     organization: Organization | None = into
@@ -94,20 +95,23 @@ def import_scores(
         organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
         if actor is not None:
             if not access.may_import(actor):
-                raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้ (only administrators can import scores)")
+                raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าคะแนนได้"))
             if organization is None or organization.id != actor.organization_id:
                 # The same answer whether the slug exists or not: other organizations stay invisible.
                 raise ItaImportError(
                     [
                         ImportProblem(
                             first_row,
-                            f"นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“{actor.organization.slug}”) ไม่ใช่ “{slug}” "
-                            "(you can import your own organization's scores only)",
+                            _(
+                                "นำเข้าได้เฉพาะคะแนนขององค์กรของคุณ (“%(actor_organization_slug)s”) ไม่ใช่ “%(slug)s”",
+                                actor_organization_slug=actor.organization.slug,
+                                slug=slug,
+                            ),
                         )
                     ]
                 )
         elif organization is None:
-            problems.append(ImportProblem(first_row, f"ไม่พบองค์กร “{slug}” (unknown organization slug)"))
+            problems.append(ImportProblem(first_row, _("ไม่พบองค์กร “%(slug)s”", slug=slug)))
 
     by_year: dict[int, list[ScoreRow]] = defaultdict(list)
     for row in score_file.rows:
@@ -116,9 +120,7 @@ def import_scores(
     for year, rows in sorted(by_year.items()):
         if not framework_available(year, organization):
             for row in rows:
-                problems.append(
-                    ImportProblem(row.row, f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year})")
-                )
+                problems.append(ImportProblem(row.row, _("ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ %(year)s", year=year)))
             continue
         framework = ensure_framework(year, organization)
         by_number = {i.number: i for i in framework.indicators}
@@ -128,21 +130,22 @@ def import_scores(
         contexts: dict[str, ContextInput] = {}
         rows_of: dict[int, int] = {}
         for row in rows:
-            number, scope, name, _ = row.indicator
+            number, scope, name, _unused = row.indicator
             if scope is not None:
                 if row.level and row.level not in levels:
                     problems.append(
                         ImportProblem(
                             row.row,
-                            f"ระดับ “{row.level}” ไม่มีในกรอบปี {year} ใช้ {' '.join(levels)} หรือเว้นว่าง (unknown level)",
+                            _(
+                                "ระดับ “%(row_level)s” ไม่มีในกรอบปี %(year)s ใช้ %(join_levels)s หรือเว้นว่าง",
+                                row_level=row.level,
+                                year=year,
+                                join_levels=" ".join(levels),
+                            ),
                         )
                     )
                 if not row.label and scope == "province" and organization is not None and not organization.province:
-                    problems.append(
-                        ImportProblem(
-                            row.row, "โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น (a label is required for the province row)"
-                        )
-                    )
+                    problems.append(ImportProblem(row.row, _("โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น")))
                 contexts[scope] = ContextInput(row.label, row.score, row.level)
                 continue
             indicator = by_number.get(number) if number is not None else by_name.get(name or "")
@@ -151,8 +154,12 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ไม่มีตัวชี้วัด “{number if number is not None else name}” "
-                        f"ในกรอบปี {year} (ตัวชี้วัด {known}, national, province) (unknown indicator)",
+                        _(
+                            "ไม่มีตัวชี้วัด “%(value1)s” ในกรอบปี %(year)s (ตัวชี้วัด %(known)s, national, province)",
+                            value1=number if number is not None else name,
+                            year=year,
+                            known=known,
+                        ),
                     )
                 )
                 continue
@@ -160,8 +167,13 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ตัวชี้วัดที่ {indicator.number} ของปี {year} คือ “{indicator.name}” ไม่ใช่ “{row.label}” "
-                        f"(the label does not match indicator {indicator.number})",
+                        _(
+                            "ตัวชี้วัดที่ %(indicator_number)s ของปี %(year)s คือ “%(indicator_name)s” ไม่ใช่ “%(row_label)s”",
+                            indicator_number=indicator.number,
+                            year=year,
+                            indicator_name=indicator.name,
+                            row_label=row.label,
+                        ),
                     )
                 )
                 continue
@@ -169,8 +181,12 @@ def import_scores(
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ซ้ำกับแถว {rows_of[indicator.number]}: ตัวชี้วัดที่ {indicator.number} ปี {year} "
-                        f"(duplicate of row {rows_of[indicator.number]})",
+                        _(
+                            "ซ้ำกับแถว %(rows_of_indicator_number)s: ตัวชี้วัดที่ %(indicator_number)s ปี %(year)s",
+                            rows_of_indicator_number=rows_of[indicator.number],
+                            indicator_number=indicator.number,
+                            year=year,
+                        ),
                     )
                 )
                 continue
@@ -197,7 +213,7 @@ def import_scores(
     return ImportResult(
         organization=organization,
         years=sorted(plans),
-        scores=sum(len(s) for s, _ in plans.values()),
-        contexts=sum(len(c) for _, c in plans.values()),
+        scores=sum(len(s) for s, _unused in plans.values()),
+        contexts=sum(len(c) for _unused, c in plans.values()),
         changes=changes,
     )

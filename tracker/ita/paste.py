@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from ..i18n import N_
 from ..thaidate import to_arabic_digits
 
 __all__ = ["ALIASES", "PastedRow", "PastedTable", "RowMatch", "match_indicators", "parse_pasted_scores"]
@@ -128,7 +129,7 @@ def parse_pasted_scores(text: str) -> PastedTable:
                 continue
             if not scores:
                 label_parts.append(token)
-            elif token not in ("คะแนน", "%", "ร้อยละ"):
+            elif token not in ("คะแนน", "%", N_("ร้อยละ")):
                 scores = []  # words after a number: a caption ("ตารางที่ ๒ : แสดง…"), not a score row
                 break
         label = " ".join(label_parts).strip()

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator
 
 from ..errors import ServiceError
+from ..i18n import _
 from ..shapes import CONTROL_CHARS, CONTROL_MESSAGE, Shape, context_of, fail
 from ..shapes import problems as shape_problems
 from ..thaidate import to_arabic_digits
@@ -66,7 +67,7 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"แถว {self.row} (row {self.row}): {self.message}" if self.row else self.message
+        return _("แถว %(row)s: %(message)s", row=self.row, message=self.message) if self.row else self.message
 
 
 class ItaImportError(ServiceError):
@@ -93,29 +94,26 @@ class Indicator(NamedTuple):
 def _slug(value: Any) -> str:
     slug = _cell_text(value).lower()
     if not slug:
-        raise fail("ไม่ได้ระบุ organization (the organization's slug is required)")
+        raise fail(_("ไม่ได้ระบุ organization"))
     return slug
 
 
 def _year(value: Any) -> int:
     text = to_arabic_digits(_cell_text(value))
     if not text.isdigit():
-        raise fail(f"ปีงบประมาณ “{value if value is not None else ''}” ต้องเป็นปี พ.ศ. เช่น 2565 (a BE year such as 2565)")
+        raise fail(_("ปีงบประมาณ “%(value1)s” ต้องเป็นปี พ.ศ. เช่น 2565", value1=value if value is not None else ""))
     year = int(text)
     if 1900 <= year <= 2200:
-        raise fail(
-            f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
-            f"(looks like a CE year; use the Buddhist-Era year {year + 543})"
-        )
+        raise fail(_("ปีงบประมาณ %(year)s เป็นปี ค.ศ. ใช้ปี พ.ศ. (%(year_543)s)", year=year, year_543=year + 543))
     if not 2400 <= year <= 2700:
-        raise fail(f"ปีงบประมาณ {year} ไม่ใช่ปี พ.ศ. ที่ใช้ได้ (not a plausible BE year)")
+        raise fail(_("ปีงบประมาณ %(year)s ไม่ใช่ปี พ.ศ. ที่ใช้ได้", year=year))
     return year
 
 
 def _indicator(value: Any) -> Indicator:
     text = to_arabic_digits(_cell_text(value))
     if not text:
-        raise fail("ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)")
+        raise fail(_("ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province"))
     if text.isdigit():
         return Indicator(int(text), None, None, text)
     if text.lower() in SCOPE_WORDS:
@@ -125,7 +123,7 @@ def _indicator(value: Any) -> Indicator:
 
 def _score(value: Any) -> Decimal:
     if not _cell_text(value):
-        raise fail("ไม่ได้ระบุ score (the score is required)")
+        raise fail(_("ไม่ได้ระบุ score"))
     try:
         return parse_score(value, "score")
     except ServiceError as exc:
@@ -155,7 +153,7 @@ class ScoreRow(Shape):
     def _context_rows_only(cls, level: str, info: ValidationInfo) -> str:
         indicator = info.data.get("indicator")
         if level and indicator is not None and indicator.scope is None:
-            raise fail("level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
+            raise fail(_("level ใช้กับแถว national / province เท่านั้น"))
         return level
 
 
@@ -183,21 +181,24 @@ def read_score_file(path: str | Path) -> ScoreFile:
     path = Path(path)
     try:
         if path.is_dir():
-            raise ItaImportError([ImportProblem(None, f"{path} เป็นโฟลเดอร์ ไม่ใช่ไฟล์ (a folder, not a file)")])
+            raise ItaImportError([ImportProblem(None, _("%(path)s เป็นโฟลเดอร์ ไม่ใช่ไฟล์", path=path))])
         if path.stat().st_size > MAX_BYTES:
             raise ItaImportError([_too_big(path.name)])
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ItaImportError([ImportProblem(None, f"ไม่พบไฟล์ {path} (file not found)")]) from None
+        raise ItaImportError([ImportProblem(None, _("ไม่พบไฟล์ %(path)s", path=path))]) from None
     except OSError as exc:
         raise ItaImportError(
-            [ImportProblem(None, f"อ่านไฟล์ {path} ไม่ได้ (cannot read the file: {exc.strerror})")]
+            [ImportProblem(None, _("อ่านไฟล์ %(path)s ไม่ได้", path=path, exc_strerror=exc.strerror))]
         ) from None
     return parse_score_bytes(data, path.name)
 
 
 def _too_big(name: str) -> ImportProblem:
-    return ImportProblem(None, f"{name}: ไฟล์ใหญ่เกิน {MAX_BYTES // (1024 * 1024)} MB (the file is too large)")
+    return ImportProblem(
+        None,
+        _("%(name)s: ไฟล์ใหญ่เกิน %(max_bytes_1024_1024)s MB", name=name, max_bytes_1024_1024=MAX_BYTES // (1024 * 1024)),
+    )
 
 
 def parse_score_bytes(data: bytes, filename: str) -> ScoreFile:
@@ -215,7 +216,12 @@ def parse_score_bytes(data: bytes, filename: str) -> ScoreFile:
         table = _xlsx_rows(data)
     else:
         raise ItaImportError(
-            [ImportProblem(None, f"รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “{suffix or filename}” (only .csv or .xlsx files)")]
+            [
+                ImportProblem(
+                    None,
+                    _("รับเฉพาะไฟล์ .csv หรือ .xlsx ไม่ใช่ “%(suffix_or_filename)s”", suffix_or_filename=suffix or filename),
+                )
+            ]
         )
     rows, problems = _check_rows(table)
     return ScoreFile(filename, rows, problems)
@@ -230,8 +236,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
             [
                 ImportProblem(
                     line,
-                    "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)” "
-                    "(the file is not UTF-8 text: save it from Excel as “CSV UTF-8”)",
+                    _("ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 ใน Excel ให้บันทึกเป็น “CSV UTF-8 (Comma delimited)”"),
                 )
             ]
         ) from None
@@ -240,7 +245,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise ItaImportError([ImportProblem(None, f"อ่าน CSV ไม่ได้ (unreadable CSV: {exc})")]) from None
+        raise ItaImportError([ImportProblem(None, _("อ่าน CSV ไม่ได้", exc=exc))]) from None
     return list(enumerate(records, start=1))
 
 
@@ -252,7 +257,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         # A read-only workbook parses the sheet while it is iterated: damage shows up here.
         for number, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
-                raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
+                raise ItaImportError([ImportProblem(None, _("มีเกิน %(max_rows)s แถว", max_rows=MAX_ROWS))])
             rows.append((number, list(row)))
         return rows
 
@@ -277,9 +282,9 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     problems: list[ImportProblem] = []
     table = [(n, cells) for n, cells in table if any(_cell_text(c) for c in cells)]
     if not table:
-        raise ItaImportError([ImportProblem(None, "ไฟล์ว่าง (the file has no rows)")])
+        raise ItaImportError([ImportProblem(None, _("ไฟล์ว่าง"))])
     if len(table) > MAX_ROWS + 1:
-        raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
+        raise ItaImportError([ImportProblem(None, _("มีเกิน %(max_rows)s แถว", max_rows=MAX_ROWS))])
     header_row, header = table[0]
     if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
         raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
@@ -291,11 +296,16 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         if name not in COLUMNS:
             problems.append(
                 ImportProblem(
-                    header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(heading)}” ใช้ {', '.join(COLUMNS)} (unknown column)"
+                    header_row,
+                    _(
+                        "ไม่รู้จักคอลัมน์ “%(cell_text_heading)s” ใช้ %(join_columns)s",
+                        cell_text_heading=_cell_text(heading),
+                        join_columns=", ".join(COLUMNS),
+                    ),
                 )
             )
         elif name in columns:
-            problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))
+            problems.append(ImportProblem(header_row, _("คอลัมน์ “%(name)s” ซ้ำ", name=name)))
         else:
             columns[name] = index
     missing = [c for c in REQUIRED if c not in columns]
@@ -303,14 +313,17 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         problems.append(
             ImportProblem(
                 header_row,
-                f"ขาดคอลัมน์ {', '.join(missing)} แถวแรกต้องเป็นหัวตาราง {','.join(COLUMNS)} "
-                f"(missing columns; the first row must be the header)",
+                _(
+                    "ขาดคอลัมน์ %(join_missing)s แถวแรกต้องเป็นหัวตาราง %(join_columns)s",
+                    join_missing=", ".join(missing),
+                    join_columns=",".join(COLUMNS),
+                ),
             )
         )
     if problems:
         raise ItaImportError(problems)
     if len(table) == 1:
-        raise ItaImportError([ImportProblem(None, "ไฟล์มีแต่หัวตาราง ไม่มีคะแนน (the file has a header but no scores)")])
+        raise ItaImportError([ImportProblem(None, _("ไฟล์มีแต่หัวตาราง ไม่มีคะแนน"))])
 
     rows: list[ScoreRow] = []
     seen: dict[tuple[int, str], int] = {}
@@ -326,7 +339,7 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
         try:
             row = ScoreRow.model_validate({"row": number} | line, context=cell)
         except ValidationError as exc:
-            problems += [ImportProblem(number, message) for _, message in shape_problems(exc, str, _missing)]
+            problems += [ImportProblem(number, message) for _unused, message in shape_problems(exc, str, _missing)]
         if "organization" in cell:
             organizations.setdefault(cell["organization"], number)
         if "fiscal_year" in cell and "indicator" in cell:
@@ -336,7 +349,13 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
                 what = f"ตัวชี้วัด {indicator.text}" if indicator.scope is None else indicator.text
                 problems.append(
                     ImportProblem(
-                        number, f"ซ้ำกับแถว {seen[key]}: ปี {cell['fiscal_year']} {what} (duplicate of row {seen[key]})"
+                        number,
+                        _(
+                            "ซ้ำกับแถว %(seen_key)s: ปี %(cell_fiscal_year)s %(what)s",
+                            seen_key=seen[key],
+                            cell_fiscal_year=cell["fiscal_year"],
+                            what=what,
+                        ),
                     )
                 )
             else:
@@ -349,8 +368,12 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
             problems.append(
                 ImportProblem(
                     number,
-                    f"ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “{slug}” แต่แถว {first[1]} เป็น “{first[0]}” "
-                    f"(one organization per file)",
+                    _(
+                        "ไฟล์หนึ่งใช้ได้กับองค์กรเดียว แถวนี้เป็น “%(slug)s” แต่แถว %(first_1)s เป็น “%(first_0)s”",
+                        slug=slug,
+                        first_1=first[1],
+                        first_0=first[0],
+                    ),
                 )
             )
     return rows, problems

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _
 from ..orgs.models import Organization
 from ..thaidate import to_arabic_digits, to_thai_digits
 from .framework import framework_for
@@ -57,7 +58,7 @@ HUNDRED = Decimal(100)
 CONTEXT_SCOPES = ("national", "province")
 
 
-WORD_UP, WORD_DOWN, WORD_EQUAL = "เพิ่มขึ้น", "ลดลง", "เท่าเดิม"
+WORD_UP, WORD_DOWN, WORD_EQUAL = N_("เพิ่มขึ้น"), N_("ลดลง"), N_("เท่าเดิม")
 
 
 # -- numbers ---------------------------------------------------------------------------
@@ -88,15 +89,15 @@ def parse_score(value: Any, what: str = "คะแนน") -> Decimal:
     silently (a score with three decimals is a typing or copying slip).
     """
     if isinstance(value, bool) or value is None:
-        raise ServiceError(f"{what}: ต้องเป็นตัวเลข 0–100 (a number from 0 to 100 is required)")
+        raise ServiceError(_("%(what)s: ต้องเป็นตัวเลข 0–100", what=what))
     text = str(value) if isinstance(value, (int, float, Decimal)) else to_arabic_digits(str(value)).strip()
     if not _NUMBER_RE.fullmatch(text):
-        raise ServiceError(f"{what}: “{value}” ไม่ใช่ตัวเลข (not a number; write e.g. 97.32)")
+        raise ServiceError(_("%(what)s: “%(value)s” ไม่ใช่ตัวเลข", what=what, value=value))
     number = Decimal(text)
     if not 0 <= number <= HUNDRED:
-        raise ServiceError(f"{what}: {text} อยู่นอกช่วง 0–100 (scores run from 0 to 100)")
+        raise ServiceError(_("%(what)s: %(text)s อยู่นอกช่วง 0–100", what=what, text=text))
     if number != number.quantize(CENT):
-        raise ServiceError(f"{what}: {text} มีทศนิยมเกิน 2 ตำแหน่ง (at most two decimals)")
+        raise ServiceError(_("%(what)s: %(text)s มีทศนิยมเกิน 2 ตำแหน่ง", what=what, text=text))
     return number.quantize(CENT)
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from ..orgs.models import Organization
 from ..plans.models import Plan, PlanStatus, Weakness
@@ -92,7 +93,7 @@ def save_scores(
     for number, value in (scores or {}).items():
         indicator = indicators.get(number)
         if indicator is None:
-            problems.append(f"ไม่มีตัวชี้วัดที่ {number} ในกรอบปี {fiscal_year} (no indicator {number} in {fiscal_year})")
+            problems.append(_("ไม่มีตัวชี้วัดที่ %(number)s ในกรอบปี %(fiscal_year)s", number=number, fiscal_year=fiscal_year))
             continue
         if _blank(value):
             wanted[number] = None
@@ -104,7 +105,7 @@ def save_scores(
     wanted_contexts: dict[str, tuple[str, Decimal, str | None] | None] = {}
     for scope, given in (contexts or {}).items():
         if scope not in CONTEXT_SCOPES:
-            problems.append(f"ไม่รู้จักแถวเปรียบเทียบ “{scope}” (context rows are national or province)")
+            problems.append(_("ไม่รู้จักแถวเปรียบเทียบ “%(scope)s”", scope=scope))
             continue
         if _blank(given.score):
             wanted_contexts[scope] = None
@@ -117,14 +118,20 @@ def save_scores(
             problems.append(str(exc))
             continue
         if not label:
-            problems.append(f"{what}: โปรดระบุชื่อแถว เช่น ภาพรวมจังหวัดขอนแก่น (a label is required)")
+            problems.append(_("%(what)s: โปรดระบุชื่อแถว เช่น ภาพรวมจังหวัดขอนแก่น", what=what))
         elif len(label) > 200:
-            problems.append(f"{what}: ชื่อแถวยาวเกิน 200 ตัวอักษร (label longer than 200 characters)")
+            problems.append(_("%(what)s: ชื่อแถวยาวเกิน 200 ตัวอักษร", what=what))
         level = (given.level or "").strip().upper() or None
         if level is not None and level not in levels:
             problems.append(
-                f"{what}: ระดับ “{given.level}” ไม่มีในกรอบปี {fiscal_year} ใช้ {' '.join(levels)} หรือเว้นว่าง "
-                f"(unknown level; use one of {', '.join(levels)} or leave it empty)"
+                _(
+                    "%(what)s: ระดับ “%(given_level)s” ไม่มีในกรอบปี %(fiscal_year)s ใช้ %(join_levels)s หรือเว้นว่าง",
+                    what=what,
+                    given_level=given.level,
+                    fiscal_year=fiscal_year,
+                    join_levels=" ".join(levels),
+                    value5=", ".join(levels),
+                )
             )
         wanted_contexts[scope] = (label, score, level)
     if problems:
@@ -188,7 +195,13 @@ def save_scores(
                     note=_note(f"ปีงบประมาณ {fiscal_year} {context.label}", note),
                     at=now,
                 )
-                changes.append(f"ปีงบประมาณ {fiscal_year} {context.label}: ลบแถว (row removed)")
+                changes.append(
+                    _(
+                        "ปีงบประมาณ %(fiscal_year)s %(context_label)s: ลบแถว",
+                        fiscal_year=fiscal_year,
+                        context_label=context.label,
+                    )
+                )
                 db.session.delete(context)
             continue
         label, score, level = want
@@ -303,7 +316,12 @@ def start_weakness_from_indicator(
     row = analysis.indicator(indicator.number)
     if row.current is None:
         raise ServiceError(
-            f"ตัวชี้วัดที่ {row.number} {row.name} ยังไม่มีคะแนนของปี {year} (indicator {row.number} has no score for {year} yet)"
+            _(
+                "ตัวชี้วัดที่ %(row_number)s %(row_name)s ยังไม่มีคะแนนของปี %(year)s",
+                row_number=row.number,
+                row_name=row.name,
+                year=year,
+            )
         )
     plan = db.session.scalar(
         sa.select(Plan).where(Plan.organization_id == organization.id, Plan.fiscal_year == target_fiscal_year)
@@ -322,7 +340,7 @@ def start_weakness_from_indicator(
         )
     elif plan.status is PlanStatus.closed:
         raise ServiceError(
-            f"แผนปีงบประมาณ {target_fiscal_year} ปิดแล้ว เพิ่มประเด็นไม่ได้ (the {target_fiscal_year} plan is closed)"
+            _("แผนปีงบประมาณ %(target_fiscal_year)s ปิดแล้ว เพิ่มประเด็นไม่ได้", target_fiscal_year=target_fiscal_year)
         )
     title = _name_key(row.name)
     existing = next((w for w in plan.weaknesses if _name_key(w.title) == title), None)
@@ -338,7 +356,7 @@ def start_weakness_from_indicator(
         actor=actor,
         field="detail",
         new=detail,
-        note=f"จากผลการประเมิน ITA ปีงบประมาณ {year} (from the ITA result)",
+        note=_("จากผลการประเมิน ITA ปีงบประมาณ %(year)s", year=year),
         at=now,
     )
     db.session.flush()

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import ServiceError
+from ..i18n import _
 from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
 from .spec import FrameworkSpec, _plain
 from .spec_format import _fail, parse_framework, spec_to_dict
@@ -22,17 +23,19 @@ MAX_FILE_BYTES = 1024 * 1024
 def parse_yaml(data: bytes | str, source: str = "framework.yaml") -> FrameworkSpec:
     if isinstance(data, bytes):
         if len(data) > MAX_FILE_BYTES:
-            raise ServiceError(f"ไฟล์ {source} ใหญ่เกิน 1 MB (the file is larger than 1 MB)")
+            raise ServiceError(_("ไฟล์ %(source)s ใหญ่เกิน 1 MB", source=source))
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ServiceError(f"ไฟล์ {source} ไม่ใช่ข้อความ UTF-8 (not UTF-8 text)") from None
+            raise ServiceError(_("ไฟล์ %(source)s ไม่ใช่ข้อความ UTF-8", source=source)) from None
     try:
         raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise ServiceError(f"ไฟล์ {source} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
+        raise ServiceError(_("ไฟล์ %(source)s ไม่ใช่ YAML ที่ถูกต้อง", source=source, exc=exc)) from None
     except (ValueError, TypeError, RecursionError) as exc:  # absurd nesting, a value PyYAML cannot build
-        raise ServiceError(f"ไฟล์ {source} อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc.__class__.__name__})") from None
+        raise ServiceError(
+            _("ไฟล์ %(source)s อ่านค่าในไฟล์ไม่ได้", source=source, exc___class_____name=exc.__class__.__name__)
+        ) from None
     return parse_framework(raw, source)
 
 
@@ -62,26 +65,26 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
     from openpyxl.utils.exceptions import InvalidFileException
 
     if len(data) > MAX_FILE_BYTES:
-        raise ServiceError(f"ไฟล์ {source} ใหญ่เกิน 1 MB (the file is larger than 1 MB)")
+        raise ServiceError(_("ไฟล์ %(source)s ใหญ่เกิน 1 MB", source=source))
     check_office_archive(data, ".xlsx")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, OSError, EOFError) as exc:
-        raise ServiceError(f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: {exc})") from None
+        raise ServiceError(_("ไฟล์ %(source)s ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้", source=source, exc=exc)) from None
     except Exception as exc:  # zipfile.BadZipFile and friends
-        raise ServiceError(f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: {exc})") from None
+        raise ServiceError(_("ไฟล์ %(source)s ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้", source=source, exc=exc)) from None
     missing = [name for name in ("framework", "tools", "indicators") if name not in wb.sheetnames]
     if missing:
         raise _fail(
             source,
-            [f"ไม่มีชีต {', '.join(missing)} (sheets framework, tools, indicators are required; download the template)"],
+            [_("ไม่มีชีต %(join_missing)s", join_missing=", ".join(missing))],
         )
 
     try:  # a read-only workbook parses each sheet while it is iterated: damage shows up here
         sheets = {name: list(wb[name].iter_rows(values_only=True)) for name in XLSX_SHEETS if name in wb.sheetnames}
     except DAMAGED_OFFICE_ERRORS as exc:
         raise ServiceError(
-            f"ไฟล์ {source} ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ (not a readable workbook: {exc.__class__.__name__})"
+            _("ไฟล์ %(source)s ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้", source=source, exc___class_____name=exc.__class__.__name__)
         ) from None
     finally:
         wb.close()
@@ -136,7 +139,13 @@ def parse_xlsx(data: bytes, source: str = "framework.xlsx") -> FrameworkSpec:
     for r, row in enumerate(rows("indicators"), start=2):
         tool = by_code.get(str(row.get("tool") or ""))
         if tool is None:
-            problems.append(f"ชีต indicators แถว {r}: ไม่มีเครื่องมือ “{row.get('tool')}” ในชีต tools (unknown tool)")
+            problems.append(
+                _(
+                    "ชีต indicators แถว %(r)s: ไม่มีเครื่องมือ “%(row_get_tool)s” ในชีต tools",
+                    r=r,
+                    row_get_tool=row.get("tool"),
+                )
+            )
             continue
         tool["indicators"].append({"number": row.get("number"), "name": row.get("name"), "weight": row.get("weight")})
     if problems:

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, PlainValidator, ValidationError, Validatio
 from pydantic_core import PydanticCustomError
 
 from ..errors import ServiceError
+from ..i18n import _
 from ..shapes import Loc, Shape, context_of, fail, path_text, problems
 from .spec import (
     Citation,
@@ -63,23 +64,23 @@ def _text(value: Any) -> str:
 
 def _required(value: Any, max_len: int = 200) -> str:
     if not _text(value):
-        raise fail("ต้องไม่เว้นว่าง (required)")
+        raise fail(_("ต้องไม่เว้นว่าง"))
     if len(_text(value)) > max_len:
-        raise fail(f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
+        raise fail(_("ยาวเกิน %(max_len)s ตัวอักษร", max_len=max_len))
     return _text(value)
 
 
 def _score(value: Any) -> Decimal:
     number = _decimal(value)
     if number is None or not 0 <= number <= 100:
-        raise fail("ต้องเป็นคะแนน 0–100 (a score from 0 to 100)")
+        raise fail(_("ต้องเป็นคะแนน 0–100"))
     return number
 
 
 def _weight(value: Any) -> Decimal:
     number = _decimal(value)
     if number is None or not 0 < number <= 1:
-        raise fail('ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30" (weight between 0 and 1)')
+        raise fail(_('ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30"'))
     return number
 
 
@@ -95,18 +96,18 @@ def _whole(low: int, high: int, example: str) -> Any:
 def _year(value: Any) -> int:
     year = int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else value
     if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise fail(f"ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ {value!r} (a Buddhist-Era year)")
+        raise fail(_("ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ %(value)r", value=value))
     return year
 
 
 def _a_list(what: str, required: bool = False) -> Any:
     def check(value: Any) -> list:
         if value in (None, "", []) and required:
-            raise fail(f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one is required)")
+            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what))
         if value in (None, ""):
             return []
         if not isinstance(value, list):
-            raise fail(f"ต้องเป็นรายการ{what} (must be a list)")
+            raise fail(_("ต้องเป็นรายการ%(what)s", what=what))
         return value
 
     return check
@@ -125,7 +126,7 @@ def _conditions(value: Any) -> list[Condition]:
     for text in texts if isinstance(texts, list) else [texts]:
         condition = Condition.parse(str(text))
         if condition is None:
-            raise fail(f"เงื่อนไข “{text}” ต้องเขียนแบบ EIT >= 85 (a condition like EIT >= 85)")
+            raise fail(_("เงื่อนไข “%(text)s” ต้องเขียนแบบ EIT >= 85", text=text))
         conditions.append(condition)
     return conditions
 
@@ -158,11 +159,9 @@ class _Tool(Shape):
     @classmethod
     def _code(cls, code: str, info: ValidationInfo) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
-            raise fail(
-                f"“{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT (letters and digits, at most 16, e.g. EIT)"
-            )
+            raise fail(_("“%(code)s” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT", code=code))
         if code in context_of(info)["codes"]:
-            raise fail(f"รหัสเครื่องมือ “{code}” ซ้ำกัน (duplicate tool codes)")
+            raise fail(_("รหัสเครื่องมือ “%(code)s” ซ้ำกัน", code=code))
         context_of(info)["codes"].append(code)
         return code
 
@@ -177,11 +176,9 @@ class _Tool(Shape):
     def _weighted_all_or_none(cls, indicators: list[_Indicator]) -> list[_Indicator]:
         given = [i.weight for i in indicators if i.weight is not None]
         if given and len(given) != len(indicators):
-            raise fail(
-                "ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย (weight every indicator of the tool, or none for a plain mean)"
-            )
+            raise fail(_("ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย"))
         if given and sum(given) != 1:
-            raise fail("น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1 (indicator weights must add up to 1)")
+            raise fail(_("น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1"))
         return indicators
 
 
@@ -205,7 +202,7 @@ class _Citation(Shape):
     @classmethod
     def _known_indicator(cls, number: int, info: ValidationInfo) -> int:
         if context_of(info)["numbers"] and number not in context_of(info)["numbers"]:
-            raise fail(f"ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
+            raise fail(_("ไม่มีตัวชี้วัดที่ %(number)s ในกรอบนี้", number=number))
         return number
 
 
@@ -222,7 +219,7 @@ class _Overall(Shape):
 
 
 def _no_bool() -> bool:
-    raise fail("ต้องเป็น true หรือ false (true or false)")
+    raise fail(_("ต้องเป็น true หรือ false"))
 
 
 class _Framework(Shape):
@@ -242,37 +239,32 @@ class _Framework(Shape):
     @field_validator("levels")
     @classmethod
     def _bands(cls, levels: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
-        minimums = [m for _, m in levels]
+        minimums = [m for _unused, m in levels]
         if any(a <= b for a, b in zip(minimums, minimums[1:])):
-            raise fail("ต้องเรียงจากคะแนนสูงไปต่ำ (levels must go from the highest minimum down)")
+            raise fail(_("ต้องเรียงจากคะแนนสูงไปต่ำ"))
         if minimums and minimums[-1] != 0:
-            raise fail("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0 (the last level's minimum must be 0)")
-        if len({lv for lv, _ in levels}) != len(levels):
-            raise fail("ชื่อระดับซ้ำกัน (duplicate level names)")
+            raise fail(_("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0"))
+        if len({lv for lv, _unused in levels}) != len(levels):
+            raise fail(_("ชื่อระดับซ้ำกัน"))
         return levels
 
     @field_validator("ratings")
     @classmethod
     def _rules(cls, ratings: list[_Rating]) -> list[_Rating]:
         if len({r.name for r in ratings}) != len(ratings):
-            raise fail("ชื่อ rating ซ้ำกัน (duplicate rating names)")
+            raise fail(_("ชื่อ rating ซ้ำกัน"))
         if ratings and (ratings[-1].minimum != 0 or ratings[-1].conditions):
-            raise fail(
-                "rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
-                "(the last rating must have minimum 0 and no conditions)"
-            )
+            raise fail(_("rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating"))
         return ratings
 
     @classmethod
     def check_across(cls, value: dict, context: Any) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = []
         if not value.get("levels") and not value.get("ratings"):
-            found.append(((), "ต้องมี levels หรือ ratings อย่างน้อยหนึ่งอย่าง (levels and/or ratings are required)"))
+            found.append(((), _("ต้องมี levels หรือ ratings อย่างน้อยหนึ่งอย่าง")))
         numbers = context["numbers"]
         if numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
-            found.append(
-                (("tools",), "ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม (indicators must be numbered 1..n once each)")
-            )
+            found.append((("tools",), _("ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม")))
         codes = context["codes"]
         ratings = value.get("ratings")
         for r, rating in enumerate(ratings if isinstance(ratings, list) else []):
@@ -284,14 +276,13 @@ class _Framework(Shape):
             found += [
                 (
                     ("ratings", r),
-                    f"ไม่มีเครื่องมือ “{subject}” ในกรอบนี้ "
-                    f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)",
+                    _("ไม่มีเครื่องมือ “%(subject)s” ในกรอบนี้", subject=subject, join_codes_or=", ".join(codes) or "-"),
                 )
                 for subject in unknown
             ]
         tools = value.get("tools")
         if isinstance(tools, list) and len(context["weights"]) == len(tools) and sum(context["weights"]) != 1:
-            found.append((("tools",), "น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1 (tool weights must add up to 1)"))
+            found.append((("tools",), _("น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1")))
         return found
 
 
@@ -389,8 +380,9 @@ def as_draft_of_year(spec: FrameworkSpec, fiscal_year: int) -> FrameworkSpec:
     name = spec.name.replace(str(spec.fiscal_year), str(fiscal_year))
     if name == spec.name:
         name = f"{spec.name} ({fiscal_year})"
-    note = (
-        f"คัดลอกจากกรอบปีงบประมาณ {spec.fiscal_year} ยังไม่ได้ตรวจกับคู่มือการประเมินของปี {fiscal_year} "
-        f"(copied from {spec.fiscal_year}; check every item against the {fiscal_year} manual)"
+    note = _(
+        "คัดลอกจากกรอบปีงบประมาณ %(spec_fiscal_year)s ยังไม่ได้ตรวจกับคู่มือการประเมินของปี %(fiscal_year)s",
+        spec_fiscal_year=spec.fiscal_year,
+        fiscal_year=fiscal_year,
     )
     return replace(spec, fiscal_year=fiscal_year, name=name[:200], source=(), notes=note)

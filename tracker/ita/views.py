@@ -20,7 +20,7 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm, Form
-from ..i18n import _
+from ..i18n import _, _l
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .analysis import analyse
@@ -43,7 +43,7 @@ from .services import ContextInput, ScoreProblems, context_label, save_scores, s
 
 bp = Blueprint("ita", __name__, url_prefix="/ita")
 
-SCOPE_LABELS = {"national": "ระดับประเทศ (national)", "province": "ระดับจังหวัด (province)"}
+SCOPE_LABELS = {"national": _l("ระดับประเทศ"), "province": _l("ระดับจังหวัด")}
 
 
 def _score(value: Any, plain: bool = False) -> str:
@@ -197,9 +197,9 @@ def save(fiscal_year: int):
         return _render(fiscal_year, form=form, errors=exc.problems, status=400)
     db.session.commit()
     if changes:
-        flash(f"บันทึกคะแนนแล้ว {len(changes)} รายการ (scores saved)", "success")
+        flash(_("บันทึกคะแนนแล้ว %(len_changes)s รายการ", len_changes=len(changes)), "success")
     else:
-        flash("ไม่มีข้อมูลเปลี่ยนแปลง (nothing changed)", "info")
+        flash(_("ไม่มีข้อมูลเปลี่ยนแปลง"), "info")
     return redirect(url_for("ita.year", fiscal_year=fiscal_year))
 
 
@@ -228,8 +228,11 @@ def upload():
     db.session.commit()
     years = ", ".join(to_thai_digits(str(y)) if current_user.thai_digits else str(y) for y in result.years)
     flash(
-        f"นำเข้าคะแนนปีงบประมาณ {years} แล้ว: เปลี่ยนแปลง {len(result.changes)} รายการ "
-        f"({len(result.changes)} changes imported)",
+        _(
+            "นำเข้าคะแนนปีงบประมาณ %(years)s แล้ว: เปลี่ยนแปลง %(len_result_changes)s รายการ",
+            years=years,
+            len_result_changes=len(result.changes),
+        ),
         "success",
     )
     target = back_year if back_year in result.years else result.years[-1]
@@ -257,16 +260,24 @@ def start_weakness(fiscal_year: int, number: int):
     db.session.commit()
     shown = to_thai_digits(str(target)) if current_user.thai_digits else str(target)
     if result.created:
-        made = " (สร้างแผนใหม่เป็นฉบับร่าง · new draft plan)" if result.plan_created else ""
+        made = _(" (สร้างแผนใหม่เป็นฉบับร่าง)") if result.plan_created else ""
         flash(
-            f"เพิ่มประเด็นจุดอ่อน “{result.weakness.title}” ในแผนปีงบประมาณ {shown} แล้ว{made} "
-            "เพิ่มมาตรการและขั้นตอนต่อได้ (weakness added; add its measures next)",
+            _(
+                "เพิ่มประเด็นจุดอ่อน “%(result_weakness_title)s” ในแผนปีงบประมาณ %(shown)s แล้ว%(made)s เพิ่มมาตรการและขั้นตอนต่อได้",
+                result_weakness_title=result.weakness.title,
+                shown=shown,
+                made=made,
+            ),
             "success",
         )
     else:
         flash(
-            f"แผนปีงบประมาณ {shown} มีประเด็น “{result.weakness.title}” อยู่แล้ว "
-            f"(ประเด็นที่ {result.weakness.order}) ไม่ได้เพิ่มซ้ำ (already in the plan; not added again)",
+            _(
+                "แผนปีงบประมาณ %(shown)s มีประเด็น “%(result_weakness_title)s” อยู่แล้ว (ประเด็นที่ %(result_weakness_order)s) ไม่ได้เพิ่มซ้ำ",
+                shown=shown,
+                result_weakness_title=result.weakness.title,
+                result_weakness_order=result.weakness.order,
+            ),
             "info",
         )
     return redirect(url_for("admin.plan", plan_id=result.plan.id) + f"#weakness-{result.weakness.id}")

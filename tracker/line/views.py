@@ -16,6 +16,7 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
 from ..extensions import csrf, login_manager
+from ..i18n import N_, _
 from ..notify.channels import CHOICE_LABELS, CHOICES, EVENT_KINDS
 from ..orgs.models import Organization
 from . import client as line_client
@@ -53,7 +54,7 @@ def _live_quota(channel) -> tuple[str, int | None, int] | str:
     except ApiException as exc:
         return f"LINE ตอบ HTTP {exc.status}"
     except Exception as exc:  # urllib3 / socket errors: the page still shows
-        return f"ติดต่อ LINE ไม่ได้ ({type(exc).__name__})"
+        return _("ติดต่อ LINE ไม่ได้ (%(type_exc___name)s)", type_exc___name=type(exc).__name__)
 
 
 @bp.route("/admin/line", methods=["GET", "POST"])
@@ -88,7 +89,7 @@ def settings():
             problems = exc.problems
         else:
             db.session.commit()
-            flash("บันทึกการเชื่อมต่อ LINE แล้ว", "success")
+            flash(N_("บันทึกการเชื่อมต่อ LINE แล้ว"), "success")
             return redirect(url_for("line.settings"))
     usage = pushes_this_month(org.id, utcnow()) if channel else (0, 0)
     quota = _live_quota(channel) if channel and request.method == "GET" else None
@@ -126,7 +127,7 @@ def test_message():
     except SecretUnreadable as exc:
         raise ServiceError("ถอดรหัสข้อมูลบัญชีไม่ได้ โปรดบันทึก Channel secret และ access token ใหม่") from exc
     if outcome.accepted:
-        flash("ส่งข้อความทดสอบไปยัง LINE ของคุณแล้ว", "success")
+        flash(N_("ส่งข้อความทดสอบไปยัง LINE ของคุณแล้ว"), "success")
     else:
         flash(f"ส่งข้อความทดสอบไม่สำเร็จ: {outcome.error}", "error")
     return redirect(url_for("line.settings"))
@@ -139,7 +140,7 @@ def disconnect():
     org = _admin_org()
     services.disconnect(org.id, current_user, utcnow())
     db.session.commit()
-    flash("ยกเลิกการเชื่อมต่อ LINE แล้ว การแจ้งเตือนทั้งหมดจะส่งทางอีเมล", "success")
+    flash(N_("ยกเลิกการเชื่อมต่อ LINE แล้ว การแจ้งเตือนทั้งหมดจะส่งทางอีเมล"), "success")
     return redirect(url_for("line.settings"))
 
 
@@ -199,7 +200,7 @@ def profile():
             problems = exc.problems
         else:
             db.session.commit()
-            flash("บันทึกช่องทางการแจ้งเตือนแล้ว" if changed else "ไม่มีการเปลี่ยนแปลง", "success")
+            flash(N_("บันทึกช่องทางการแจ้งเตือนแล้ว") if changed else "ไม่มีการเปลี่ยนแปลง", "success")
             return redirect(url_for("line.profile"))
     defaults = (channel.default_choices or {}) if channel else {}
     return render_template(
@@ -220,5 +221,5 @@ def profile():
 def unlink():
     if services.unlink(current_user, current_user, utcnow()):
         db.session.commit()
-        flash("ยกเลิกการเชื่อมบัญชี LINE แล้ว การแจ้งเตือนจะส่งทางอีเมลแทน", "success")
+        flash(N_("ยกเลิกการเชื่อมบัญชี LINE แล้ว การแจ้งเตือนจะส่งทางอีเมลแทน"), "success")
     return redirect(url_for("line.profile"))

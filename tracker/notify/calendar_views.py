@@ -11,6 +11,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..clock import utcnow
 from ..db import db
+from ..i18n import _
 from ..journal import record
 from ..orgs.models import Department
 from .ical import build_calendar, feed_steps
@@ -86,9 +87,7 @@ def renew_mine():
     )
     db.session.commit()
     flash(
-        "สร้างลิงก์ปฏิทินใหม่แล้ว ลิงก์เดิมใช้ไม่ได้อีก (a new calendar link was made; the old one no longer works)"
-        if had
-        else "สร้างลิงก์ปฏิทินแล้ว (calendar link created)",
+        _("สร้างลิงก์ปฏิทินใหม่แล้ว ลิงก์เดิมใช้ไม่ได้อีก") if had else _("สร้างลิงก์ปฏิทินแล้ว"),
         "success",
     )
     return redirect(url_for("calendar.feeds"))
@@ -110,5 +109,5 @@ def renew_department(department_id: int):
         actor=current_user,
     )
     db.session.commit()
-    flash(f"สร้างลิงก์ปฏิทินของ {department.name} ใหม่แล้ว (department calendar link renewed)", "success")
+    flash(_("สร้างลิงก์ปฏิทินของ %(department_name)s ใหม่แล้ว", department_name=department.name), "success")
     return redirect(url_for("calendar.feeds"))

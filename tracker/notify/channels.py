@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..db import db
+from ..i18n import N_
 
 EMAIL, LINE = "email", "line"
 #: A person's choices, in the order forms show them
 CHOICES = ("email", "line", "both", "none")
 CHOICE_CHANNELS = {"email": (EMAIL,), "line": (LINE,), "both": (EMAIL, LINE), "none": ()}
-CHOICE_LABELS = {"email": "อีเมล", "line": "LINE", "both": "อีเมลและ LINE", "none": "ไม่รับ"}
+CHOICE_LABELS = {"email": "อีเมล", "line": "LINE", "both": N_("อีเมลและ LINE"), "none": N_("ไม่รับ")}
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ def register_event_kind(key: str, label: str) -> EventKind:
     return kind
 
 
-REMINDER = register_event_kind("reminder", "แจ้งเตือนก่อนครบกำหนดและในวันครบกำหนด")
-OVERDUE = register_event_kind("overdue", "แจ้งงานเลยกำหนด (รวมที่แจ้งหัวหน้าหน่วยงาน)")
+REMINDER = register_event_kind("reminder", N_("แจ้งเตือนก่อนครบกำหนดและในวันครบกำหนด"))
+OVERDUE = register_event_kind("overdue", N_("แจ้งงานเลยกำหนด (รวมที่แจ้งหัวหน้าหน่วยงาน)"))
 DIGEST = register_event_kind("digest", "สรุปประจำสัปดาห์และประจำเดือน")
 
 

@@ -107,8 +107,12 @@ def deliver_command(now_text: str | None, limit: int) -> None:
         )
 
 
-def _job_command(name: str, what: str, plan_path: str, queue_path: str):
-    """`tracker remind` / `tracker digest`: one pass — queue what is due by --now, then deliver."""
+def _job_command(name: str, what: str, iter_path: str, queue_path: str):
+    """`tracker remind` / `tracker digest`: one pass — queue what is due by --now, then deliver.
+
+    The same work as the scheduler's beat: planned once, rendered and queued in
+    batches (never the whole country's bodies in memory), printed from what the
+    pass itself wrote (no message is read back)."""
 
     @click.command(
         name,
@@ -133,13 +137,14 @@ def _job_command(name: str, what: str, plan_path: str, queue_path: str):
         from .delivery import deliver
 
         now = parse_now(now_text) or utcnow()
-        module, plan_name = plan_path.rsplit(".", 1)
-        planned = getattr(import_module(module), plan_name)(now)
         click.echo(f"ณ {format_datetime(now)} (at {now.isoformat()}):")
         if dry_run:
-            for m in planned:
+            module, iter_name = iter_path.rsplit(".", 1)
+            count = 0
+            for m in getattr(import_module(module), iter_name)(now):
                 click.echo(f"  would queue {m.kind} {m.for_date} → {m.recipient}: {m.subject}")
-            click.echo(f"จะเข้าคิว {len(planned)} ข้อความ (would queue {len(planned)}; dry run, nothing written)")
+                count += 1
+            click.echo(f"จะเข้าคิว {count} ข้อความ (would queue {count}; dry run, nothing written)")
             return
         module, queue_name = queue_path.rsplit(".", 1)
         queued = getattr(import_module(module), queue_name)(now)
@@ -162,14 +167,14 @@ def _job_command(name: str, what: str, plan_path: str, queue_path: str):
 remind_command = _job_command(
     "remind",
     "owners' reminders and escalations",
-    "tracker.notify.reminders.plan_reminders",
-    "tracker.notify.reminders.queue_reminders",
+    "tracker.notify.reminders.iter_reminders",
+    "tracker.notify.reminders.queue_reminder_batches",
 )
 digest_command = _job_command(
     "digest",
     "weekly digests and monthly summaries",
-    "tracker.notify.digests.plan_digests",
-    "tracker.notify.digests.queue_digests",
+    "tracker.notify.digests.iter_digests",
+    "tracker.notify.digests.queue_digest_batches",
 )
 
 outbox_commands = [outbox_command, deliver_command, remind_command, digest_command]

@@ -3,14 +3,22 @@
 A row's life: pending → sending (claimed) → sent | failed, or captured when
 no mail server is configured. The rules:
 
-- Claim by compare-and-set, one row at a time: `UPDATE … SET status='sending'
-  WHERE id = (a due pending row) AND status='pending' RETURNING id`. Of any
-  number of senders (gunicorn workers, a second host) exactly one wins a row.
-  On PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED` so senders
-  do not queue behind each other; SQLite serialises writers and the
-  compare-and-set alone suffices. One row at a time keeps `sending` equal to
-  "in flight", so a crashed sender strands one row, not a batch.
-- Commit `sent` right after each message.
+- Claim by compare-and-set, CLAIM_BATCH emails at a time: `UPDATE … SET
+  status='sending' WHERE id IN (due pending rows LIMIT n) AND status='pending'
+  RETURNING id`. Of any number of senders (gunicorn workers, a second host)
+  exactly one wins a row. On PostgreSQL the candidates are picked `FOR UPDATE
+  SKIP LOCKED` so senders do not queue behind each other; SQLite serialises
+  writers and the compare-and-set alone suffices. The batch goes out on one
+  connection; what a failed connection leaves untried is given back at once.
+  A crashed sender strands its batch until the sweeper frees it (each of its
+  rows then counts the interrupted try). LINE rows are claimed one at a time
+  (a push gathers the person's other pending rows itself).
+- `sent` is recorded by `SentMarks`, a thread with its own connection that
+  commits the messages the server accepted in one statement every
+  MARK_INTERVAL (50 ms) or MARK_BATCH messages, whichever comes first, while
+  the sender goes on: the bookkeeping of a batch is a few statements, not two
+  commits per email, and a sender blocked in SMTP still has its earlier
+  messages marked within the interval.
 - SMTP 4xx: back to pending, `next_attempt_at = now + min(2^attempts min, 6 h)`.
   Connection refused, timeouts, a dropped connection or 421: the same for the
   row in flight, and the batch stops (the next beat tries again).
@@ -28,9 +36,10 @@ Nothing here depends on SMTP: another channel claims, renews, finishes and
 sweeps rows through the same functions.
 
 Exactly once, and its limit: a sender killed after the server accepted DATA
-but before it committed `sent` leaves the row in `sending`; the sweeper
-returns it after the lease and it is sent again. That window (between the server's 250 and
-our commit, milliseconds) is the only way to a duplicate, and the fixed
+but before `sent` was committed leaves the row in `sending`; the sweeper
+returns it after the lease and it is sent again. That window (between the
+server's 250 and the marks' commit: at most MARK_INTERVAL plus a commit,
+tens of milliseconds) is the only way to a duplicate, and the fixed
 Message-ID makes such a duplicate recognisable to mail clients.
 """
 
@@ -53,6 +62,7 @@ from flask_mail import BadHeaderError
 from ..clock import utcnow
 from ..db import db, table_of
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import _, thai_only
 from ..journal import record
 from . import mail
 from .models import OutboxMessage, OutboxStatus
@@ -65,6 +75,12 @@ MAX_ATTEMPTS = 10
 #: (the default of TRACKER_OUTBOX_LEASE_SECONDS; see `lease()`).
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
+#: Emails claimed by one statement and sent on one connection
+CLAIM_BATCH = 25
+#: `sent` is committed at least this often (seconds) while a pass runs…
+MARK_INTERVAL = 0.05
+#: …or as soon as this many messages wait to be marked
+MARK_BATCH = 50
 
 
 @dataclass
@@ -142,12 +158,12 @@ class LeaseKeeper:
         self._thread.join()
 
 
-def _due(now: datetime) -> sa.Select:
+def _due(now: datetime, count: int = 1) -> sa.Select:
     return (
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+        .limit(count)
     )
 
 
@@ -183,6 +199,142 @@ def claim(now: datetime, sender_id: str, status: OutboxStatus = OutboxStatus.sen
     row_id = db.session.execute(stmt).scalar()
     db.session.commit()
     return row_id
+
+
+def claim_batch(now: datetime, sender_id: str, count: int, channel: str = "email") -> list[int]:
+    """Take up to `count` due pending rows of `channel` for this sender, in due order; commits.
+
+    The same compare-and-set as `claim`, for many rows in one statement.
+    """
+    _commit_without_waiting_for_disk()
+    # The count as a literal: a bound LIMIT inside the IN subquery of an UPDATE was taken from
+    # SQLAlchemy's statement cache with the count of an earlier call (SQLAlchemy 2.1).
+    candidates = (
+        _due(now)
+        .limit(sa.literal_column(str(int(count))))
+        .where(OutboxMessage.channel == channel)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.pending)
+        .values(status=OutboxStatus.sending, claimed_by=sender_id, claimed_at=utcnow())
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(db.session.execute(stmt).scalars())
+    db.session.commit()
+    return ids
+
+
+def give_back(row_ids: list[int], sender_id: str) -> None:
+    """Return claimed rows that were never tried (the connection failed first); commits."""
+    if not row_ids:
+        return
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(row_ids),
+            OutboxMessage.status == OutboxStatus.sending,
+            OutboxMessage.claimed_by == sender_id,
+        )
+        .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+class SentMarks:
+    """Records `sent` for the messages a server accepted, from a thread with its own
+    connection: one statement and one commit for all that waited, every MARK_INTERVAL
+    or MARK_BATCH messages. `with SentMarks(sender_id, now, report) as marks: marks.add(id)`;
+    leaving the block writes what is left.
+
+    A mark is written whoever holds the row by then (the lease may have been lost
+    meanwhile): a message the server accepted is never sent again (`lease_lost`).
+    """
+
+    def __init__(self, sender_id: str, now: datetime, report: DeliveryReport) -> None:
+        self.sender_id, self.now, self.report = sender_id, now, report
+        self._engine = db.engine
+        self._waiting: list[int] = []
+        #: Every message marked (or to be marked) sent by this pass
+        self.accepted: set[int] = set()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name=f"marks-{sender_id}", daemon=True)
+
+    def add(self, row_id: int) -> None:
+        with self._cond:
+            self.accepted.add(row_id)
+            self._waiting.append(row_id)
+            if len(self._waiting) >= MARK_BATCH:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closing or len(self._waiting) >= MARK_BATCH, MARK_INTERVAL)
+                ids, self._waiting = self._waiting, []
+                closing = self._closing
+            if ids:
+                self._write(ids, last_try=closing)
+            if closing:
+                with self._cond:
+                    if not self._waiting:
+                        return
+
+    def _write(self, ids: list[int], last_try: bool) -> None:
+        table = table_of(OutboxMessage)
+        values = dict(status=OutboxStatus.sent, attempts=table.c.attempts + 1, sent_at=self.now, last_error=None)
+        for attempt in range(5 if last_try else 1):
+            try:
+                with self._engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+                    held = set(
+                        conn.execute(
+                            table.update()
+                            .where(
+                                table.c.id.in_(ids),
+                                table.c.status == OutboxStatus.sending,
+                                table.c.claimed_by == self.sender_id,
+                            )
+                            .values(**values)
+                            .returning(table.c.id)
+                        ).scalars()
+                    )
+                    lost = [i for i in ids if i not in held]
+                    if lost:
+                        conn.execute(
+                            table.update()
+                            .where(table.c.id.in_(lost), table.c.status != OutboxStatus.sent)
+                            .values(**values, claimed_by=self.sender_id)
+                        )
+                if lost:
+                    log.warning("outbox %s: lease lost before sent was recorded", lost)
+                    with self._cond:
+                        self.report.lease_lost += lost
+                return
+            except sa.exc.SQLAlchemyError:  # a busy or restarting database
+                log.warning("outbox: could not record %d sent message(s) yet", len(ids), exc_info=True)
+                if attempt < 4 and last_try:
+                    threading.Event().wait(0.2 * (attempt + 1))
+        if not last_try:
+            with self._cond:  # the next round tries again
+                self._waiting[:0] = ids
+            return
+        log.error("outbox %s: sent, but sent could not be recorded; after the lease they will be sent again", ids)
+
+    def __enter__(self) -> SentMarks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
 
 
 def _finish(row_id: int, sender_id: str, report: DeliveryReport | None = None, **values) -> bool:
@@ -283,7 +435,12 @@ def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
 
 
 def _send_one(
-    connection: mail.TimeoutConnection, row: OutboxMessage, sender_id: str, now: datetime, report: DeliveryReport
+    connection: mail.TimeoutConnection,
+    row: OutboxMessage,
+    sender_id: str,
+    now: datetime,
+    report: DeliveryReport,
+    marks: SentMarks | None = None,
 ) -> None:
     """Send one claimed row and record the outcome; TransportError stops the batch."""
     try:
@@ -324,9 +481,12 @@ def _send_one(
         _retry_or_fail(row, sender_id, now, error, report)
         raise TransportError(error) from exc
     # Sent is sent, lease or not: recorded either way, and counted.
-    _finish(
-        row.id, sender_id, report, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now, last_error=None
-    )
+    if marks is not None:
+        marks.add(row.id)
+    else:
+        _finish(
+            row.id, sender_id, report, status=OutboxStatus.sent, attempts=row.attempts + 1, sent_at=now, last_error=None
+        )
     report.sent.append(row.id)
 
 
@@ -341,6 +501,7 @@ def channel_sender(channel: str):
     return current_app.extensions["tracker.channel_senders"][channel]
 
 
+@thai_only
 def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit: int = 100) -> DeliveryReport:
     """Send (or capture) up to `limit` due messages of every channel. A job: commits as it goes.
 
@@ -353,28 +514,61 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
     report = DeliveryReport(swept=sweep(now))
     capture = not mail.server_configured()
     line_sender = channel_sender("line")
-    with LeaseKeeper(sender_id), mail.connect() as connection, line_sender(now, sender_id, report) as line:
-        for _ in range(limit):
-            row_id = claim(now, sender_id)
-            if row_id is None:
-                break
-            row = db.session.get_one(OutboxMessage, row_id)  # claimed just now
-            try:
-                if row.channel == "line":
-                    line.send(row)
-                elif capture:
-                    if _finish(row.id, sender_id, report, status=OutboxStatus.captured):
-                        report.captured.append(row.id)
-                else:
-                    _send_one(connection, row, sender_id, now, report)
-            except TransportError as exc:
-                report.stopped = str(exc)
-                connection.close(broken=True)
-                break
+    remaining = limit
+    with (
+        LeaseKeeper(sender_id),
+        mail.connect() as connection,
+        line_sender(now, sender_id, report) as line,
+        SentMarks(sender_id, now, report) as marks,
+    ):
+        while remaining > 0 and report.stopped is None:
+            # Emails in batches; then whatever else is due (LINE), one row at a time.
+            batch = claim_batch(now, sender_id, min(CLAIM_BATCH, remaining))
+            if not batch:
+                row_id = claim(now, sender_id)
+                if row_id is None:
+                    break
+                batch = [row_id]
+            remaining -= len(batch)
+            rows = _load(batch)
+            captured: list[int] = []
+            for n, row in enumerate(rows):
+                if row.id in marks.accepted:
+                    # Swept while we sent it (lease lost), claimed again before its mark was
+                    # written: it went out already, and the waiting mark records it.
+                    log.warning("outbox %s: lease lost before sent was recorded", row.id)
+                    report.lease_lost.append(row.id)
+                    continue
+                try:
+                    if row.channel == "line":
+                        line.send(row)
+                    elif capture:
+                        captured.append(row.id)
+                    else:
+                        _send_one(connection, row, sender_id, now, report, marks)
+                except TransportError as exc:
+                    report.stopped = str(exc)
+                    connection.close(broken=True)
+                    give_back([r.id for r in rows[n + 1 :]], sender_id)
+                    break
+            if captured:
+                report.captured += finish_many(captured, sender_id, status=OutboxStatus.captured)
     if report.stopped:
         log.warning("delivery stopped: %s", report.stopped)
     _log_pass(report)
     return report
+
+
+def _load(row_ids: list[int]) -> list[OutboxMessage]:
+    """The claimed rows in due order, read in one statement."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _log_pass(report: DeliveryReport) -> None:
@@ -437,14 +631,14 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
     """Put a failed (or captured) message back in the queue; journaled. Flushes only."""
     if row.status not in RESENDABLE:
         raise ServiceError(
-            f"ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ {row.status.label} "
-            f"(only failed or captured messages can be resent; this one is {row.status.value})"
+            _(
+                "ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จหรือที่เก็บไว้ สถานะตอนนี้คือ %(row_status_label)s",
+                row_status_label=row.status.label,
+                row_status_value=row.status.value,
+            )
         )
     if row.status is OutboxStatus.captured and row.channel == "email" and not mail.server_configured():
-        raise ServiceError(
-            "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
-            "(no mail server is configured: the message would only be captured again)"
-        )
+        raise ServiceError(_("ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง"))
     if row.organization_id is None:
         raise PermissionDenied()  # a resend is journaled in, and asked for by, the message's organization
     old_status, old_error = row.status, row.last_error

@@ -28,7 +28,7 @@ The rules (issue 3 design; D = the Bangkok day of `now`):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,11 +40,13 @@ from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import _, thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from .channels import DIGEST, EMAIL, Router
 from .models import OutboxMessage
+from .outbox import Queued, load_queued
 from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
@@ -214,9 +216,11 @@ def all_digest_recipients() -> dict[int, list[User]]:
 def _why(user: User, heads: dict[int, list[str]]) -> list[str]:
     why = []
     if user.role is Role.manager:
-        why.append("คุณได้รับสรุปนี้ในฐานะผู้บริหาร (you are a manager)")
+        why.append(_("คุณได้รับสรุปนี้ในฐานะผู้บริหาร"))
     if heads.get(user.id):
-        why.append(f"คุณได้รับสรุปนี้ในฐานะหัวหน้าของ{' และ'.join(heads[user.id])} (you head a department)")
+        why.append(
+            _("คุณได้รับสรุปนี้ในฐานะหัวหน้าของ%(และ_join_heads_user_id)s", และ_join_heads_user_id=" และ".join(heads[user.id]))
+        )
     return why
 
 
@@ -280,13 +284,14 @@ class _History:
 
 def _plan_organizations(
     organization_ids: list[int], rules: Mapping[int, Rules], day: date, now: datetime
-) -> list[PlannedMessage]:
+) -> Iterator[PlannedMessage]:
     """The digests of these organizations on `day`, read in a fixed number of queries per 500
-    organizations; only organizations with a digest to write have their plans loaded."""
+    organizations; only organizations with a digest to write have their plans loaded.
+    Rendered one by one as the caller takes them."""
     everyone = all_digest_recipients()
     users_by_org = {i: everyone[i] for i in organization_ids if everyone.get(i)}
     if not users_by_org:
-        return []
+        return
     month_first = first_business_day_of_month(day)
     history = _History.load(list(users_by_org), month_first)
     wanted: dict[int, list[tuple[User, str, date | None, bool, bool]]] = {}
@@ -309,79 +314,82 @@ def _plan_organizations(
             if wants_weekly or wants_monthly:
                 wanted.setdefault(org_id, []).append((user, address, w, wants_weekly, wants_monthly))
     if not wanted:
-        return []
-    plans = active_plans(list(wanted))
+        return
     orgs = organizations(list(wanted))
     router = Router(list(wanted))
-    planned: list[PlannedMessage] = []
-    for org_id in sorted(wanted):
-        org = orgs[org_id]
-        snapshot = Snapshot(org.id, day, plans.get(org.id, []))
-        if not snapshot.has_news:
-            continue
-        about, org_rules = about_org(org.id), rules[org.id]
-        for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
-            context: dict[str, Any] = dict(
-                thai_digits=user.thai_digits,
-                org_name=org.name,
-                day=day,
-                recipient_name=user.display_name,
-                why=_why(user, history.heads.get(org.id, {})),
-                unsubscribe_url=unsubscribe_url(user.id),
-                progress=snapshot.progress(),
-                overdue=snapshot.overdue(),
-            )
-            if wants_weekly:
-                assert w is not None
-                last = history.weekly.get((about, address))
-                previous = last[1] if last is not None else None
-                since = previous if previous is not None else now - timedelta(days=7)
-                lookahead_end = day + timedelta(days=org_rules.lookahead_days)
-                email = render_email(
-                    "digest_weekly",
-                    **context,
-                    lookahead_days=org_rules.lookahead_days,
-                    due_soon=snapshot.due_between(day, lookahead_end),
-                    completed=snapshot.completed_since(since, now),
-                    since=since,
-                    first_digest=previous is None,
+    ids = sorted(wanted)
+    # Plans are loaded 500 organizations at a time and let go after their digests:
+    # a national Monday never holds every organization's plans at once.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        plans = active_plans(chunk)
+        for org_id in chunk:
+            org = orgs[org_id]
+            snapshot = Snapshot(org.id, day, plans.get(org.id, []))
+            if not snapshot.has_news:
+                continue
+            about, org_rules = about_org(org.id), rules[org.id]
+            for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
+                context: dict[str, Any] = dict(
+                    thai_digits=user.thai_digits,
+                    org_name=org.name,
+                    day=day,
+                    recipient_name=user.display_name,
+                    why=_why(user, history.heads.get(org.id, {})),
+                    unsubscribe_url=unsubscribe_url(user.id),
+                    progress=snapshot.progress(),
+                    overdue=snapshot.overdue(),
                 )
-                planned += _messages(
-                    router,
-                    org,
-                    about,
-                    WEEKLY,
-                    w,
-                    address,
-                    user,
-                    email,
-                    dict(context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)),
-                )
-            if wants_monthly:
-                this_month = day.replace(day=1)
-                previous_month_end = this_month - timedelta(days=1)
-                previous_month = previous_month_end.replace(day=1)
-                month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-                email = render_email(
-                    "digest_monthly",
-                    **context,
-                    month=this_month,
-                    previous_month=previous_month,
-                    due_this_month=snapshot.due_between(day, month_end),
-                    completed=snapshot.completed_during(previous_month, previous_month_end),
-                )
-                planned += _messages(
-                    router,
-                    org,
-                    about,
-                    MONTHLY,
-                    month_first,
-                    address,
-                    user,
-                    email,
-                    dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
-                )
-    return planned
+                if wants_weekly:
+                    assert w is not None
+                    last = history.weekly.get((about, address))
+                    previous = last[1] if last is not None else None
+                    since = previous if previous is not None else now - timedelta(days=7)
+                    lookahead_end = day + timedelta(days=org_rules.lookahead_days)
+                    email = render_email(
+                        "digest_weekly",
+                        **context,
+                        lookahead_days=org_rules.lookahead_days,
+                        due_soon=snapshot.due_between(day, lookahead_end),
+                        completed=snapshot.completed_since(since, now),
+                        since=since,
+                        first_digest=previous is None,
+                    )
+                    yield from _messages(
+                        router,
+                        org,
+                        about,
+                        WEEKLY,
+                        w,
+                        address,
+                        user,
+                        email,
+                        dict(context, title="สรุปงาน ITA ประจำสัปดาห์", upcoming=snapshot.due_between(day, lookahead_end)),
+                    )
+                if wants_monthly:
+                    this_month = day.replace(day=1)
+                    previous_month_end = this_month - timedelta(days=1)
+                    previous_month = previous_month_end.replace(day=1)
+                    month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                    email = render_email(
+                        "digest_monthly",
+                        **context,
+                        month=this_month,
+                        previous_month=previous_month,
+                        due_this_month=snapshot.due_between(day, month_end),
+                        completed=snapshot.completed_during(previous_month, previous_month_end),
+                    )
+                    yield from _messages(
+                        router,
+                        org,
+                        about,
+                        MONTHLY,
+                        month_first,
+                        address,
+                        user,
+                        email,
+                        dict(context, title="สรุปงาน ITA ประจำเดือน", upcoming=snapshot.due_between(day, month_end)),
+                    )
 
 
 def _messages(
@@ -472,15 +480,26 @@ def digest_flex(context: dict) -> dict:
 # -- the job ------------------------------------------------------------------------------------
 
 
-def plan_digests(now: datetime) -> list[PlannedMessage]:
-    """What a digest pass at `now` (aware) would queue, for every organization. Reads only."""
+def iter_digests(now: datetime) -> Iterator[PlannedMessage]:
+    """What a digest pass at `now` (aware) would queue, rendered as it is taken. Reads only."""
     rules = rules_for_jobs()
     return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now), now)
 
 
-def queue_digests(now: datetime) -> list[OutboxMessage]:
-    """Queue the weekly digests and monthly summaries due by `now` (aware); returns the new messages.
+def plan_digests(now: datetime) -> list[PlannedMessage]:
+    """What a digest pass at `now` (aware) would queue, for every organization. Reads only."""
+    return list(iter_digests(now))
 
-    Idempotent like the reminders. Flushes; the caller commits.
-    """
-    return enqueue_planned(plan_digests(now), now)
+
+@thai_only
+def queue_digest_batches(now: datetime) -> list[Queued]:
+    """Queue the weekly digests and monthly summaries due by `now` (aware), rendered and
+    inserted in batches; returns plain records of what was created. Idempotent like the
+    reminders. Flushes; the caller commits."""
+    return enqueue_planned(iter_digests(now), now)
+
+
+@thai_only
+def queue_digests(now: datetime) -> list[OutboxMessage]:
+    """`queue_digest_batches`, returning the new messages as rows (bodies loaded on access)."""
+    return load_queued(queue_digest_batches(now))

@@ -12,18 +12,16 @@ from wtforms.validators import ValidationError
 
 from .. import thaidate
 from ..forms import Form, WholeNumberField
-from ..i18n import _, _l, localize
+from ..i18n import _, _l
 from ..plans.listing import MAX_SEARCH
 from .models import OutboxStatus
-from .rules import WEEKDAYS, WEEKDAYS_EN, minutes_label, parse_time_of_day
+from .rules import WEEKDAYS, minutes_label, parse_time_of_day
 
-_NOT_A_NUMBER = "%(label)s: “%%(value)s” ไม่ใช่ตัวเลข (not a number)"
+_NOT_A_NUMBER = _l("%(label)s: “%%(value)s” ไม่ใช่ตัวเลข")
 
 
 def _weekday_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [
-        SelectChoice(str(i), localize(f"{WEEKDAYS[i]} ({WEEKDAYS_EN[i]})")) for i in range(7)
-    ]
+    return [SelectChoice("", blank)] + [SelectChoice(str(i), _(WEEKDAYS[i])) for i in range(7)]
 
 
 class WeekdayField(SelectField):
@@ -58,37 +56,37 @@ class WeekdayField(SelectField):
 
 class RulesForm(Form):
     days_before = StringField(
-        _l("แจ้งล่วงหน้ากี่วันทำการก่อนครบกำหนด (business days before the due date)"),
-        description=_l("คั่นด้วยจุลภาค เช่น 7,1 เว้นว่างได้หากไม่ต้องการแจ้งล่วงหน้า (comma separated, e.g. 7,1; empty: none)"),
+        _l("แจ้งล่วงหน้ากี่วันทำการก่อนครบกำหนด"),
+        description=_l("คั่นด้วยจุลภาค เช่น 7,1 เว้นว่างได้หากไม่ต้องการแจ้งล่วงหน้า"),
         render_kw={"inputmode": "numeric"},
     )
-    remind_on_due_date = BooleanField(_l("แจ้งในวันครบกำหนด (on the due date)"))
+    remind_on_due_date = BooleanField(_l("แจ้งในวันครบกำหนด"))
     overdue_weekday = WeekdayField(
-        _l("แจ้งซ้ำทุกสัปดาห์เมื่อเลยกำหนด (weekly while overdue)"),
-        blank=_l("ไม่แจ้งซ้ำ (off)"),
-        service_label="วันแจ้งงานที่เลยกำหนด (overdue reminder day)",
+        _l("แจ้งซ้ำทุกสัปดาห์เมื่อเลยกำหนด"),
+        blank=_l("ไม่แจ้งซ้ำ"),
+        service_label=_l("วันแจ้งงานที่เลยกำหนด"),
     )
     escalate_after_days = WholeNumberField(
-        _l("แจ้งหัวหน้าหน่วยงานเมื่อเลยกำหนดเกินกี่วัน (escalate to the head after … days)"),
-        description=_l("เว้นว่างหากไม่ต้องการแจ้งหัวหน้า (empty: off)"),
-        not_a_number=_NOT_A_NUMBER % {"label": "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)"},
+        _l("แจ้งหัวหน้าหน่วยงานเมื่อเลยกำหนดเกินกี่วัน"),
+        description=_l("เว้นว่างหากไม่ต้องการแจ้งหัวหน้า"),
+        not_a_number=_NOT_A_NUMBER % {"label": _l("แจ้งหัวหน้าเมื่อเลยกำหนดเกิน")},
     )
     digest_weekday = WeekdayField(
-        _l("วันส่งสรุปประจำสัปดาห์ (weekly digest day)"),
-        blank=_l("ไม่ส่ง (off)"),
-        service_label="วันส่งสรุปประจำสัปดาห์ (weekly digest day)",
-        description=_l("ผู้ใช้แต่ละคนเลือกวันของตนเองได้ที่หน้าตั้งค่า (each person may choose another day)"),
+        _l("วันส่งสรุปประจำสัปดาห์"),
+        blank=_l("ไม่ส่ง"),
+        service_label=_l("วันส่งสรุปประจำสัปดาห์"),
+        description=_l("ผู้ใช้แต่ละคนเลือกวันของตนเองได้ที่หน้าตั้งค่า"),
     )
-    monthly_summary = BooleanField(_l("ส่งสรุปประจำเดือนในวันทำการแรกของเดือน (monthly summary on the first business day)"))
+    monthly_summary = BooleanField(_l("ส่งสรุปประจำเดือนในวันทำการแรกของเดือน"))
     lookahead_days = WholeNumberField(
-        _l("สรุปงานที่จะครบกำหนดภายในกี่วัน (list steps due within … days)"),
+        _l("สรุปงานที่จะครบกำหนดภายในกี่วัน"),
         render_kw={"required": True},
-        not_a_number=_NOT_A_NUMBER % {"label": "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)"},
+        not_a_number=_NOT_A_NUMBER % {"label": _l("สรุปงานที่จะครบกำหนดภายใน")},
     )
     send_after = StringField(
-        _l("เริ่มส่งอีเมลตั้งแต่เวลา (send from, Bangkok time)"),
+        _l("เริ่มส่งอีเมลตั้งแต่เวลา"),
         render_kw={"placeholder": "08:00"},
-        description=_l("รูปแบบ ชั่วโมง:นาที เช่น 08:00 (hours:minutes)"),
+        description=_l("รูปแบบ ชั่วโมง:นาที เช่น 08:00"),
     )
 
     @classmethod
@@ -109,16 +107,16 @@ class RulesForm(Form):
 
     def validate_lookahead_days(self, field: Field) -> None:
         if field.data is None:
-            raise ValidationError(localize("สรุปงานที่จะครบกำหนดภายใน (look-ahead days): โปรดระบุจำนวนวัน (required)"))
+            raise ValidationError(_("สรุปงานที่จะครบกำหนดภายใน: โปรดระบุจำนวนวัน"))
 
     def validate_send_after(self, field: Field) -> None:
         try:
             self.send_after_minutes = parse_time_of_day(field.data or "")
         except ValueError:
             raise ValidationError(
-                localize(
-                    f"เวลาเริ่มส่งอีเมล: “{(field.data or '')[:20]}” ต้องเป็นเวลา เช่น 08:00 "
-                    "(send from must be a time such as 08:00)"
+                _(
+                    "เวลาเริ่มส่งอีเมล: “%(field_data_or_20)s” ต้องเป็นเวลา เช่น 08:00",
+                    field_data_or_20=(field.data or "")[:20],
                 )
             ) from None
 
@@ -144,17 +142,15 @@ class RulesForm(Form):
 
 
 class PreferencesForm(Form):
-    digest_enabled = BooleanField(_l("รับสรุปทางอีเมล (receive digests)"))
+    digest_enabled = BooleanField(_l("รับสรุปทางอีเมล"))
     digest_weekday = SelectField(
-        _l("วันรับสรุปประจำสัปดาห์ (weekly digest day)"),
-        invalid_choice_message=_l("วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง (unknown digest day)"),
+        _l("วันรับสรุปประจำสัปดาห์"),
+        invalid_choice_message=_l("วันรับสรุปประจำสัปดาห์ไม่ถูกต้อง"),
     )
 
     def __init__(self, *args: Any, org_weekday: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.digest_weekday.choices = _weekday_choices(
-            _("ตามที่องค์กรกำหนด: %(day)s (organization default)", day=localize(org_weekday))
-        )
+        self.digest_weekday.choices = _weekday_choices(_("ตามที่องค์กรกำหนด: %(day)s", day=str(org_weekday)))
 
     @property
     def weekday(self) -> int | None:
@@ -169,8 +165,8 @@ class OutboxFilterForm(Form):
 
     status = HiddenField()
     q = SearchField(
-        _l("ค้นหา (search)"),
-        description=_l("ผู้รับหรือเรื่อง (recipient or subject)"),
+        _l("ค้นหา"),
+        description=_l("ผู้รับหรือเรื่อง"),
         filters=[lambda text: " ".join((text or "").split())[:MAX_SEARCH]],
         render_kw={"maxlength": MAX_SEARCH},
         id="f-q",
@@ -178,7 +174,7 @@ class OutboxFilterForm(Form):
 
     def validate_status(self, field: HiddenField) -> None:
         if field.data and field.data not in {s.value for s in OutboxStatus}:
-            raise ValidationError(f"ไม่รู้จักสถานะ {field.data[:30]!r} (unknown status)")
+            raise ValidationError(_("ไม่รู้จักสถานะ %(field_data_30)r", field_data_30=field.data[:30]))
 
     @property
     def chosen_status(self) -> OutboxStatus | None:

@@ -28,6 +28,7 @@ from types import TracebackType
 import flask_mail
 from flask import Flask, current_app
 
+from ..i18n import _
 from ..thaidate import BANGKOK
 from . import flask_mail_adapter as adapter
 
@@ -59,11 +60,9 @@ def settings(app: Flask | None = None):
 def describe_error(exc: BaseException) -> str:
     """A transport error as the outbox shows it; a failed certificate check says what to do."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน ({exc.verify_message}) "
-            f"ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE "
-            f"(the mail server's TLS certificate could not be verified: {exc.verify_message}; "
-            f"for a private CA set TRACKER_MAIL_CA_FILE)"
+        return _(
+            "ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน (%(exc_verify_message)s) ถ้าเซิร์ฟเวอร์ใช้ใบรับรองจาก CA ภายในองค์กร ให้ระบุไฟล์ CA ใน TRACKER_MAIL_CA_FILE",
+            exc_verify_message=exc.verify_message,
         )
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

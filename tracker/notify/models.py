@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Model, UTCDateTime
+from ..i18n import N_
 
 
 class NotificationRules(Model):
@@ -50,11 +51,11 @@ class OutboxStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "pending": "รอส่ง",
-            "sending": "กำลังส่ง",
-            "sent": "ส่งแล้ว",
-            "failed": "ส่งไม่สำเร็จ",
-            "captured": "เก็บไว้ (ไม่ได้ตั้งค่าเมล)",
+            "pending": N_("รอส่ง"),
+            "sending": N_("กำลังส่ง"),
+            "sent": N_("ส่งแล้ว"),
+            "failed": N_("ส่งไม่สำเร็จ"),
+            "captured": N_("เก็บไว้ (ไม่ได้ตั้งค่าเมล)"),
         }[self.value]
 
 

@@ -8,6 +8,7 @@ the same day create each message once. Delivery lives in `delivery.py`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -131,16 +132,35 @@ ENQUEUE_BATCH = 500
 KEY = ("about", "kind", "for_date", "recipient", "channel")
 
 
-def enqueue_many(
-    messages: list[dict], *, domain: str = "tracker.local", now: datetime | None = None
-) -> list[OutboxMessage]:
-    """`enqueue` for many messages: each dict holds enqueue's keyword arguments.
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message a pass created, as the pass knows it without reading it back."""
 
-    A few statements per ENQUEUE_BATCH messages instead of three per message
-    (a national Monday queues thousands). Same rules: a key that exists
-    already is skipped, and items are recorded only with the message that won
-    its insert. Returns the created messages in the order given. Flushes; the
-    caller commits.
+    id: int
+    kind: str
+    for_date: date
+    recipient: str
+    subject: str
+    channel: str = "email"
+
+
+#: Items per executemany of `enqueue_many`
+ITEM_BATCH = 5000
+
+
+def enqueue_stream(
+    messages: Iterable[dict], *, domain: str = "tracker.local", now: datetime | None = None
+) -> list[Queued]:
+    """`enqueue` for many messages, taken from an iterable ENQUEUE_BATCH at a time:
+    each dict holds enqueue's keyword arguments.
+
+    A few statements per batch instead of three per message (a national
+    Monday queues thousands), and only one batch of bodies is in memory at
+    once: a generator that renders as it is taken keeps a whole country's pass
+    small. Same rules as `enqueue`: a key that exists already is skipped, and
+    items are recorded only with the message that won its insert. Returns the
+    created messages, in the order given, as `Queued` records (nothing is read
+    back). Flushes; the caller commits.
     """
     now = now or utcnow()
     table = OutboxMessage.__table__
@@ -151,49 +171,22 @@ def enqueue_many(
         .on_conflict_do_nothing(index_elements=list(KEY))
         .returning(table.c.id, *(table.c[k] for k in KEY))
     )
-    won: dict[tuple, int] = {}
-    items: list[dict] = []
-    for start in range(0, len(messages), ENQUEUE_BATCH):
-        batch = messages[start : start + ENQUEUE_BATCH]
-        values = []
-        for m in batch:
-            recipient = m["recipient"].strip().lower()
-            values.append(
-                dict(
-                    organization_id=m.get("organization_id"),
-                    about=m["about"],
-                    kind=m["kind"],
-                    for_date=m["for_date"],
-                    recipient=recipient,
-                    recipient_name=m.get("recipient_name", ""),
-                    user_id=m.get("user_id"),
-                    subject=m["subject"],
-                    body_text=m["body_text"],
-                    body_html=m["body_html"],
-                    message_id=message_id_for(
-                        m["about"], m["kind"], m["for_date"], recipient, domain, m.get("channel", "email")
-                    ),
-                    status=OutboxStatus.pending,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    claimed_by=None,
-                    claimed_at=None,
-                    sent_at=None,
-                    last_error=None,
-                    channel=m.get("channel", "email"),
-                    line_to=m.get("line_to"),
-                    line_messages=m.get("line_messages"),
-                    line_retry_key=None,
-                )
-            )
+    item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
+        index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
+    )
+    queued: list[Queued] = []
+    seen: set[tuple] = set()
+    for batch in _batches(messages, ENQUEUE_BATCH):
+        values = [_row_values(m, domain, now) for m in batch]
         created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt, values)}
+        items: list[dict] = []
         for m, v in zip(batch, values):
             key = tuple(v[k] for k in KEY)
             new_id = created.pop(key, None)  # pop: a key given twice wins once
-            if new_id is None:
+            if new_id is None or key in seen:
                 continue
-            won[key] = new_id
+            seen.add(key)
+            queued.append(Queued(new_id, v["kind"], v["for_date"], v["recipient"], v["subject"], v["channel"]))
             items += [
                 dict(
                     message_id=new_id,
@@ -205,22 +198,73 @@ def enqueue_many(
                 )
                 for i in m.get("items", ())
             ]
-    if items:
-        item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
-            index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
-        )
-        for start in range(0, len(items), 5000):
-            db.session.execute(item_stmt, items[start : start + 5000])
-    ids = list(won.values())
+        for start in range(0, len(items), ITEM_BATCH):
+            db.session.execute(item_stmt, items[start : start + ITEM_BATCH])
+    return queued
+
+
+def _batches(iterable: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for x in iterable:
+        batch.append(x)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _row_values(m: dict, domain: str, now: datetime) -> dict:
+    recipient = m["recipient"].strip().lower()
+    channel = m.get("channel", "email")
+    return dict(
+        organization_id=m.get("organization_id"),
+        about=m["about"],
+        kind=m["kind"],
+        for_date=m["for_date"],
+        recipient=recipient,
+        recipient_name=m.get("recipient_name", ""),
+        user_id=m.get("user_id"),
+        subject=m["subject"],
+        body_text=m["body_text"],
+        body_html=m["body_html"],
+        message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain, channel),
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        claimed_by=None,
+        claimed_at=None,
+        sent_at=None,
+        last_error=None,
+        channel=channel,
+        line_to=m.get("line_to"),
+        line_messages=m.get("line_messages"),
+        line_retry_key=None,
+    )
+
+
+def load_queued(queued: list[Queued]) -> list[OutboxMessage]:
+    """The rows of `queued`, in its order, bodies left in the database until read."""
+    ids = [q.id for q in queued]
     by_id: dict[int, OutboxMessage] = {}
     # The bodies stay in the database until something reads them: a national
     # pass holds thousands of messages of several kilobytes.
     lazy_bodies = (sa.orm.defer(OutboxMessage.body_text), sa.orm.defer(OutboxMessage.body_html))
-    for start in range(0, len(ids), 5000):
+    for start in range(0, len(ids), ITEM_BATCH):
         by_id.update(
             (m.id, m)
             for m in db.session.scalars(
-                sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids[start : start + 5000])).options(*lazy_bodies)
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids[start : start + ITEM_BATCH]))
+                .options(*lazy_bodies)
             )
         )
     return [by_id[i] for i in ids]
+
+
+def enqueue_many(
+    messages: list[dict], *, domain: str = "tracker.local", now: datetime | None = None
+) -> list[OutboxMessage]:
+    """`enqueue_stream`, returning the created messages as rows (bodies loaded on access)."""
+    return load_queued(enqueue_stream(messages, domain=domain, now=now))

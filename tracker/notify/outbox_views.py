@@ -18,6 +18,7 @@ from ..access import admin_pages_guard
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _, _l
 from ..plans.listing import contains, page_args, paginate
 from ..plans.models import Step
 from . import mail
@@ -30,27 +31,27 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 PER_PAGE = 50
 
 KIND_LABELS = {
-    "reminder": "แจ้งเตือนขั้นตอน",
-    "escalation": "แจ้งหัวหน้าหน่วยงาน",
-    "digest_weekly": "สรุปประจำสัปดาห์",
+    "reminder": N_("แจ้งเตือนขั้นตอน"),
+    "escalation": N_("แจ้งหัวหน้าหน่วยงาน"),
+    "digest_weekly": N_("สรุปประจำสัปดาห์"),
     "digest_monthly": "สรุปประจำเดือน",
     # tracker/follow: one email per in-app notification
-    "step_remark": "ความเห็นในขั้นตอนที่ติดตาม",
-    "step_status": "สถานะของขั้นตอนที่ติดตาม",
-    "report_signoff": "รายงานรอการพิจารณา",
+    "step_remark": N_("ความเห็นในขั้นตอนที่ติดตาม"),
+    "step_status": N_("สถานะของขั้นตอนที่ติดตาม"),
+    "report_signoff": N_("รายงานรอการพิจารณา"),
 }
 
 
 REASON_LABELS = {
-    "due": "ครบกำหนดวันนี้ (due today)",
-    "overdue": "เลยกำหนด (overdue)",
-    "escalation": "เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน (escalation)",
+    "due": _l("ครบกำหนดวันนี้"),
+    "overdue": _l("เลยกำหนด"),
+    "escalation": _l("เลยกำหนดนาน แจ้งหัวหน้าหน่วยงาน"),
 }
 
 
 def reason_label(reason: str) -> str:
     if reason.startswith("before:"):
-        return i18n.translate("ล่วงหน้า %(days)s วันทำการ (before due)", days=reason.split(":", 1)[1])
+        return i18n.translate(N_("ล่วงหน้า %(days)s วันทำการ"), days=reason.split(":", 1)[1])
     return i18n.translate(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
 
 
@@ -159,5 +160,5 @@ def resend_message(message_id: int):
     row = _own_message(message_id)
     resend(row, current_user, utcnow())
     db.session.commit()
-    flash("นำข้อความกลับเข้าคิวรอส่งแล้ว (queued to be sent again)", "success")
+    flash(_("นำข้อความกลับเข้าคิวรอส่งแล้ว"), "success")
     return redirect(url_for("outbox.show", message_id=row.id))

@@ -32,22 +32,23 @@ it. Both need an app context; the caller commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+import sqlalchemy.orm
 
 from .. import thaidate
 from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
+from ..i18n import thai_only
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .channels import EMAIL, LINE, Router, event_kind_of_reason
 from .models import OutboxItem, OutboxMessage
-from .outbox import ItemSpec
+from .outbox import ItemSpec, Queued, load_queued
 from .render import (
     PlannedMessage,
     RenderedEmail,
@@ -56,8 +57,7 @@ from .render import (
     line_message,
     render_email,
     render_line,
-    step_line,
-    step_sort_key,
+    step_url_builder,
 )
 from .rules import Rules, fire_date, latest_weekday, rules_for_jobs, sending_open
 
@@ -121,6 +121,43 @@ def escalates(trigger: Trigger, due: date, rules: Rules) -> bool:
     )
 
 
+# -- what a pass reads: plain rows, not ORM objects ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A user as a reminder needs them."""
+
+    id: int
+    email: str | None
+    display_name: str
+    active: bool
+    thai_digits: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRow:
+    id: int
+    name: str
+    email: str | None
+    head_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A candidate step with what its email line shows and sorts by."""
+
+    id: int
+    order: int
+    title: str
+    due_date: date
+    owner_department_id: int
+    assignee_id: int | None
+    measure_number: str
+    #: step_sort_key after the due date: plan, weakness, measure, step order
+    plan_order: tuple[int, int, int, int]
+
+
 # -- recipients ----------------------------------------------------------------------------
 
 
@@ -130,9 +167,9 @@ class Recipient:
 
     address: str
     name: str
-    user: User | None = None
+    user: Person | None = None
     why: list[str] = field(default_factory=list)
-    items: list[tuple[Step, ItemSpec]] = field(default_factory=list)
+    items: list[tuple[StepRow, ItemSpec]] = field(default_factory=list)
 
     def add_why(self, sentence: str) -> None:
         if sentence not in self.why:
@@ -150,7 +187,7 @@ class _Recipients:
     def __init__(self) -> None:
         self.by_address: dict[str, Recipient] = {}
 
-    def get(self, address: str, name: str, user: User | None) -> Recipient:
+    def get(self, address: str, name: str, user: Person | None) -> Recipient:
         r = self.by_address.get(address)
         if r is None:
             r = self.by_address[address] = Recipient(address, name, user)
@@ -160,19 +197,20 @@ class _Recipients:
         return r
 
 
-def step_recipients(step: Step, owners: list[User]) -> dict[str, tuple[str, User | None, str]]:
+def step_recipients(
+    dept: DepartmentRow, assignee: Person | None, owners: list[Person]
+) -> dict[str, tuple[str, Person | None, str]]:
     """address → (name, user or None, why) for the owners' side of a step, deduplicated.
 
     `owners` are the active owner users of the step's department.
     """
-    dept = step.owner_department
-    found: dict[str, tuple[str, User | None, str]] = {}
+    found: dict[str, tuple[str, Person | None, str]] = {}
     mailbox = _address(dept.email)
     if mailbox:
         found[mailbox] = (dept.name, None, f"อีเมลนี้เป็นอีเมลแจ้งเตือนของ{dept.name}")
     people = [(u, f"คุณเป็นเจ้าหน้าที่ผู้รับผิดชอบของ{dept.name}") for u in owners]
-    if step.assignee is not None and step.assignee.active:
-        people.append((step.assignee, "คุณได้รับมอบหมายให้รับผิดชอบขั้นตอนในอีเมลนี้"))
+    if assignee is not None and assignee.active:
+        people.append((assignee, "คุณได้รับมอบหมายให้รับผิดชอบขั้นตอนในอีเมลนี้"))
     for user, why in people:
         address = _address(user.email)
         if address and (address not in found or found[address][1] is None):
@@ -204,43 +242,79 @@ def reminder_horizon(rules: Rules, day: date) -> date:
     return thaidate.add_business_days(day, max([*rules.days_before_list, 1]))
 
 
-def _candidate_steps(horizon: date) -> list[tuple[Step, int]]:
-    """Open steps of active plans due by `horizon`, with their organization id (one query
-    and a fixed number of eager loads, whatever the number of organizations)."""
-    return list(
-        db.session.execute(
-            sa.select(Step, Plan.organization_id)
-            .join(Step.measure)
-            .join(Measure.weakness)
-            .join(Weakness.plan)
-            .where(
-                Plan.status == PlanStatus.active,
-                Step.is_open,
-                Step.due_date <= horizon,
-            )
-            .options(
-                selectinload(Step.measure).selectinload(Measure.weakness).selectinload(Weakness.measures),
-                selectinload(Step.owner_department).selectinload(Department.head),
-                selectinload(Step.assignee),
-            )
-            .order_by(Step.id)
-        )
+def _candidate_steps(horizon: date) -> list[tuple[StepRow, int]]:
+    """Open steps of active plans due by `horizon`, with their organization id: one query
+    of plain columns (no ORM objects), whatever the number of organizations."""
+    sibling = sa.orm.aliased(Measure)
+    measures_of_weakness = (
+        sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Measure.weakness_id).scalar_subquery()
     )
+    rows = db.session.execute(
+        sa.select(
+            Step.id,
+            Step.order,
+            Step.title,
+            Step.due_date,
+            Step.owner_department_id,
+            Step.assignee_id,
+            Measure.order,
+            Weakness.order,
+            Weakness.plan_id,
+            measures_of_weakness,
+            Plan.organization_id,
+        )
+        .join(Step.measure)
+        .join(Measure.weakness)
+        .join(Weakness.plan)
+        .where(Plan.status == PlanStatus.active, Step.is_open, Step.due_date <= horizon)
+        .order_by(Step.id)
+    )
+    found = []
+    for step_id, order, title, due, dept_id, assignee_id, m_order, w_order, plan_id, siblings, org_id in rows:
+        number = f"{w_order}.{m_order}" if siblings > 1 else str(w_order)
+        found.append(
+            (
+                StepRow(step_id, order, title, due, dept_id, assignee_id, number, (plan_id, w_order, m_order, order)),
+                org_id,
+            )
+        )
+    return found
 
 
-def _owners_by_department(department_ids: set[int]) -> dict[int, list[User]]:
-    """Active owner users of each department."""
-    owners: dict[int, list[User]] = defaultdict(list)
+_PERSON_COLUMNS = (User.id, User.email, User.display_name, User.active, User.thai_digits)
+
+
+def _owners_by_department(department_ids: set[int]) -> dict[int, list[Person]]:
+    """Active owner users of each department, in id order."""
+    owners: dict[int, list[Person]] = defaultdict(list)
     for chunk in _chunks(sorted(department_ids)):
-        for user in db.session.scalars(
-            sa.select(User)
+        for *person, department_id in db.session.execute(
+            sa.select(*_PERSON_COLUMNS, User.department_id)
             .where(User.role == Role.owner, User.active.is_(True), User.department_id.in_(chunk))
             .order_by(User.id)
         ):
-            owners[user.department_id].append(user)  # type: ignore[index]
-    for users in owners.values():
-        users.sort(key=lambda u: u.id)
+            owners[department_id].append(Person(*person))  # type: ignore[arg-type,index]  # rows of _PERSON_COLUMNS
     return owners
+
+
+def _people(user_ids: set[int]) -> dict[int, Person]:
+    found: dict[int, Person] = {}
+    for chunk in _chunks(sorted(user_ids)):
+        found.update(
+            (row[0], Person(*row)) for row in db.session.execute(sa.select(*_PERSON_COLUMNS).where(User.id.in_(chunk)))
+        )
+    return found
+
+
+def _departments(department_ids: set[int]) -> dict[int, DepartmentRow]:
+    found: dict[int, DepartmentRow] = {}
+    columns = (Department.id, Department.name, Department.email, Department.head_id)
+    for chunk in _chunks(sorted(department_ids)):
+        found.update(
+            (row[0], DepartmentRow(*row))
+            for row in db.session.execute(sa.select(*columns).where(Department.id.in_(chunk)))
+        )
+    return found
 
 
 def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
@@ -278,14 +352,16 @@ def _rules_key(rules: Rules) -> tuple:
     return (rules.days_before, rules.remind_on_due_date, rules.overdue_weekday)
 
 
-def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules], day: date) -> list[PlannedMessage]:
-    """The reminders of these organizations on `day`, all read in a fixed number of queries."""
+def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules], day: date) -> Iterator[PlannedMessage]:
+    """The reminders of these organizations on `day`, read in a fixed number of queries
+    and rendered one by one as the caller takes them (a national Monday's bodies are
+    never all in memory at once)."""
     if not organization_ids:
-        return []
+        return
     by_id = set(organization_ids)
     horizon = max(reminder_horizon(r, day) for r in {_rules_key(rules[i]): rules[i] for i in organization_ids}.values())
     triggers: dict[int, Trigger] = {}
-    reminded: list[tuple[Step, int]] = []
+    reminded: list[tuple[StepRow, int]] = []
     # Many steps share a due date and most organizations the default rules.
     memo: dict[tuple, Trigger | None] = {}
     for step, org_id in _candidate_steps(horizon):
@@ -300,13 +376,17 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
             triggers[step.id] = trigger
             reminded.append((step, org_id))
     if not reminded:
-        return []
-    owners = _owners_by_department({s.owner_department_id for s, _o in reminded})
+        return
+    departments = _departments({s.owner_department_id for s, _o in reminded})
+    owners = _owners_by_department(set(departments))
+    people = _people(
+        {s.assignee_id for s, _o in reminded if s.assignee_id} | {d.head_id for d in departments.values() if d.head_id}
+    )
     given = _given([s.id for s, _o in reminded])
     recipients: dict[int, _Recipients] = defaultdict(_Recipients)
 
     def give(
-        org_id: int, address: str, name: str, user: User | None, why: str, step: Step, reason: str, when: date
+        org_id: int, address: str, name: str, user: Person | None, why: str, step: StepRow, reason: str, when: date
     ) -> None:
         if (address, step.id, reason, when, step.due_date) in given:
             return
@@ -317,21 +397,22 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
     for step, org_id in reminded:
         org_rules = rules[org_id]
         trigger = triggers[step.id]
-        for address, (name, user, why) in step_recipients(step, owners.get(step.owner_department_id, [])).items():
+        dept = departments[step.owner_department_id]
+        assignee = people.get(step.assignee_id) if step.assignee_id else None
+        for address, (name, user, why) in step_recipients(dept, assignee, owners.get(dept.id, [])).items():
             give(org_id, address, name, user, why, step, trigger.reason, trigger.date)
-        head = step.owner_department.head
+        head = people.get(dept.head_id) if dept.head_id else None
         if escalates(trigger, step.due_date, org_rules) and head is not None and head.active:
             head_address = _address(head.email)
             if head_address:
-                why = (
-                    f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน {org_rules.escalate_after_days} วัน"
-                )
+                why = f"คุณเป็นหัวหน้าของ{dept.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน {org_rules.escalate_after_days} วัน"
                 give(org_id, head_address, head.display_name, head, why, step, ESCALATION, trigger.date)
+    del reminded, triggers
 
     already = _written_today([about_org(org_id) for org_id in recipients], day)
     orgs = organizations(list(recipients))
     router = Router(list(recipients))
-    planned = []
+    lines = _Lines(day, departments, people)
     for org_id in sorted(recipients):
         org, about = orgs[org_id], about_org(org_id)
         by_address = recipients[org_id].by_address
@@ -339,17 +420,16 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
             r = by_address[address]
             if (about, address) in already or not r.items:
                 continue
-            planned += _route(router, org, about, address, r, day)
-    return planned
+            yield from _route(router, org, about, address, r, day, lines)
 
 
 def _route(
-    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date
+    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, lines: _Lines
 ) -> list[PlannedMessage]:
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
     user_id = r.user.id if r.user else None
-    by_channel: dict[str, list[tuple[Step, ItemSpec]]] = {}
+    by_channel: dict[str, list[tuple[StepRow, ItemSpec]]] = {}
     for step, item in r.items:
         for channel in router.channels(org.id, user_id, event_kind_of_reason(item.reason)):
             by_channel.setdefault(channel, []).append((step, item))
@@ -357,7 +437,7 @@ def _route(
     # Email first: an item carried by both is recorded with the email.
     for channel in sorted(by_channel, key=lambda c: c != EMAIL):
         part = replace(r, items=by_channel[channel])
-        email = render_reminder(org, part, day)
+        email = render_reminder(org, part, day, lines)
         message = PlannedMessage(
             organization_id=org.id,
             about=about,
@@ -374,7 +454,7 @@ def _route(
         if channel == LINE:
             line_to = router.line_to(org.id, user_id)
             assert line_to is not None
-            message = line_message(message, line_to, render_line_reminder(org, part, day))
+            message = line_message(message, line_to, render_line_reminder(org, part, day, lines))
         planned.append(message)
     return planned
 
@@ -382,9 +462,38 @@ def _route(
 # -- the email --------------------------------------------------------------------------------
 
 
-def _sections(r: Recipient, day: date) -> tuple[dict[str, list[StepLine]], int]:
+class _Lines:
+    """StepLines of one pass, each made once (a step is in the emails of all its recipients)."""
+
+    def __init__(self, day: date, departments: dict[int, DepartmentRow], people: dict[int, Person]) -> None:
+        self.day, self.departments, self.people = day, departments, people
+        self.step_url = step_url_builder()
+        self._made: dict[int, StepLine] = {}
+
+    def __call__(self, step: StepRow) -> StepLine:
+        line = self._made.get(step.id)
+        if line is None:
+            assignee = self.people.get(step.assignee_id) if step.assignee_id else None
+            due, day = step.due_date, self.day
+            line = self._made[step.id] = StepLine(
+                step_id=step.id,
+                order=step.order,
+                measure_number=step.measure_number,
+                title=step.title,
+                department=self.departments[step.owner_department_id].name,
+                assignee=assignee.display_name if assignee else "",
+                due=due,
+                url=self.step_url(step.id),
+                days_late=max(0, (day - due).days),
+                business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
+                due_on_holiday=not thaidate.is_business_day(due),
+            )
+        return line
+
+
+def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], int]:
     """The recipient's steps by section (overdue, due, before, escalation) and their number."""
-    sections: dict[str, list[Step]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
+    sections: dict[str, list[StepRow]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
     own: set[int] = set()
     for step, item in r.items:
         section = item.reason.split(":")[0]
@@ -393,13 +502,15 @@ def _sections(r: Recipient, day: date) -> tuple[dict[str, list[StepLine]], int]:
         sections[section].append(step)
     # A head who is also an owner of the step sees it once, with the owners' reminder.
     sections[ESCALATION] = [s for s in sections[ESCALATION] if s.id not in own]
-    lines = {k: [step_line(s, day) for s in sorted(v, key=step_sort_key)] for k, v in sections.items()}
-    return lines, len({step.id for step, _item in r.items})
+    by_section = {
+        k: [lines(s) for s in sorted(v, key=lambda s: (s.due_date, *s.plan_order))] for k, v in sections.items()
+    }
+    return by_section, len({step.id for step, _item in r.items})
 
 
-def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail:
+def render_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> RenderedEmail:
     """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
-    lines, count = _sections(r, day)
+    sections, count = _sections(r, lines)
     return render_email(
         "reminder",
         thai_digits=bool(r.user and r.user.thai_digits),
@@ -408,26 +519,26 @@ def render_reminder(org: Organization, r: Recipient, day: date) -> RenderedEmail
         recipient_name=r.name,
         count=count,
         why=r.why,
-        overdue=lines["overdue"],
-        due_today=lines["due"],
-        upcoming=lines["before"],
-        escalated=lines[ESCALATION],
+        overdue=sections["overdue"],
+        due_today=sections["due"],
+        upcoming=sections["before"],
+        escalated=sections[ESCALATION],
     )
 
 
-def render_line_reminder(org: Organization, r: Recipient, day: date) -> str:
+def render_line_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> str:
     """The same reminder as a short LINE text: each step, its due date (BE) and its link."""
-    lines, count = _sections(r, day)
+    sections, count = _sections(r, lines)
     return render_line(
         "reminder",
         thai_digits=bool(r.user and r.user.thai_digits),
         org_name=org.name,
         day=day,
         count=count,
-        overdue=lines["overdue"],
-        due_today=lines["due"],
-        upcoming=lines["before"],
-        escalated=lines[ESCALATION],
+        overdue=sections["overdue"],
+        due_today=sections["due"],
+        upcoming=sections["before"],
+        escalated=sections[ESCALATION],
     )
 
 
@@ -467,16 +578,30 @@ def sending_now(organization_ids: list[int], rules: Mapping[int, Rules], now: da
     return open_ids
 
 
-def plan_reminders(now: datetime) -> list[PlannedMessage]:
-    """What a reminder pass at `now` (aware) would queue, for every organization. Reads only."""
+def iter_reminders(now: datetime) -> Iterator[PlannedMessage]:
+    """What a reminder pass at `now` (aware) would queue, rendered as it is taken. Reads only."""
     rules = rules_for_jobs()
     return _plan_organizations(sending_now(organizations_with_active_plans(), rules, now), rules, local_day(now))
 
 
-def queue_reminders(now: datetime) -> list[OutboxMessage]:
-    """Queue the reminders and escalations due by `now` (aware); returns the new messages.
+def plan_reminders(now: datetime) -> list[PlannedMessage]:
+    """What a reminder pass at `now` (aware) would queue, for every organization. Reads only."""
+    return list(iter_reminders(now))
 
-    Idempotent: a second pass at the same or a later time of the same day
-    creates nothing already given. Flushes; the caller commits.
+
+@thai_only
+def queue_reminder_batches(now: datetime) -> list[Queued]:
+    """Queue the reminders and escalations due by `now` (aware), rendered and inserted in
+    batches; returns what was created as plain records (id, kind, date, recipient, subject).
+
+    What the scheduler and `tracker remind` run: memory stays bounded by a batch,
+    and nothing is read back. Idempotent: a second pass at the same or a later
+    time of the same day creates nothing already given. Flushes; the caller commits.
     """
-    return enqueue_planned(plan_reminders(now), now)
+    return enqueue_planned(iter_reminders(now), now)
+
+
+@thai_only
+def queue_reminders(now: datetime) -> list[OutboxMessage]:
+    """`queue_reminder_batches`, returning the new messages as rows (bodies loaded on access)."""
+    return load_queued(queue_reminder_batches(now))

@@ -15,15 +15,17 @@ Links are absolute, from TRACKER_BASE_URL (`tracker.links`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from jinja2 import Environment
 
 from .. import links, thaidate
-from .models import OutboxMessage
-from .outbox import ItemSpec, enqueue_many
+from ..i18n import thai_only
+from .outbox import ItemSpec, Queued, enqueue_stream
 
 if TYPE_CHECKING:
     from ..plans.models import Step
@@ -67,26 +69,77 @@ def step_url(step_id: int) -> str:
     return links.external_url("plans.step", step_id=step_id)
 
 
+def step_url_builder() -> Callable[[int], str]:
+    """`step_url` for many steps: the URL map bound to TRACKER_BASE_URL once."""
+    adapter = links.bound_adapter()
+    return lambda step_id: adapter.build("plans.step", {"step_id": step_id}, force_external=True)
+
+
 def page_links() -> dict[str, str]:
-    return {
-        "home_url": links.external_url("plans.home"),
-        "my_steps_url": links.external_url("plans.my_steps"),
-        "profile_url": links.external_url("auth.profile"),
-        "notifications_url": links.external_url("notify.preferences"),
-    }
+    """The pages every email links to, under TRACKER_BASE_URL (built once per base URL)."""
+    made = current_app.extensions.setdefault("tracker.email_page_links", {})
+    base = links.base_url()
+    if base not in made:
+        adapter = links.bound_adapter(base)
+        made[base] = {
+            name: adapter.build(endpoint, {}, force_external=True)
+            for name, endpoint in (
+                ("home_url", "plans.home"),
+                ("my_steps_url", "plans.my_steps"),
+                ("profile_url", "auth.profile"),
+                ("notifications_url", "notify.preferences"),
+            )
+        }
+    return dict(made[base])
 
 
-def formatters(thai_digits: bool) -> dict[str, Any]:
-    """`d(day, style)` → BE date, `n(x)` → number, both in the recipient's digits."""
-
+def _format_date(thai_digits: bool):
     def d(value: date | datetime | None, style: str = "abbr") -> str:
         return thaidate.format_date(value, style=style, thai_digits=thai_digits)
 
+    return d
+
+
+def _format_number(thai_digits: bool):
     def n(value: object) -> str:
         text = str(value)
         return thaidate.to_thai_digits(text) if thai_digits else text
 
-    return {"d": d, "n": n, "thai_digits": thai_digits}
+    return n
+
+
+#: The two sets of formatters, made once: Arabic digits and Thai digits.
+_FORMATTERS = {
+    flag: {"d": _format_date(flag), "n": _format_number(flag), "thai_digits": flag} for flag in (False, True)
+}
+
+
+def formatters(thai_digits: bool) -> dict[str, Any]:
+    """`d(day, style)` → BE date, `n(x)` → number, both in the recipient's digits."""
+    return _FORMATTERS[bool(thai_digits)]
+
+
+def email_env(thai_digits: bool) -> Environment:
+    """The app's Jinja environment with the recipient's formatters as globals.
+
+    One overlay per digit preference, made once per app: the shared macros
+    (`emails/_macros.*`) are imported without context, so Jinja compiles and
+    runs each macro module once per environment instead of once per email; the
+    macros see `d` and `n` as globals and get everything else as arguments.
+    """
+    envs = current_app.extensions.setdefault("tracker.email_envs", {})
+    key = bool(thai_digits)
+    env = envs.get(key)
+    if env is None or env.linked_to is not current_app.jinja_env:
+        env = current_app.jinja_env.overlay()
+        env.globals = {**current_app.jinja_env.globals, **formatters(key)}
+        # The macro modules, run once: the templates take them as `mail_macros`
+        # (an `{% import %}` would check the importing context's globals every time).
+        env.globals["mail_macros"] = {
+            kind: env.get_template(f"emails/_macros.{kind}").module for kind in ("html", "txt")
+        }
+        envs[key] = env
+    return env
 
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -99,9 +152,10 @@ def _tidy_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
+@thai_only
 def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
-    env = current_app.jinja_env
+    env = email_env(thai_digits)
     values = {**page_links(), **formatters(thai_digits), **context}
     text = env.get_template(f"emails/{name}.txt").render(values)
     first, _, body = text.lstrip().partition("\n")
@@ -116,10 +170,11 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
 LINE_TEXT_LIMIT = 2000
 
 
+@thai_only
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
     values = {**page_links(), **formatters(thai_digits), **context}
-    text = _tidy_text(current_app.jinja_env.get_template(f"line/messages/{name}.txt").render(values)).strip()
+    text = _tidy_text(email_env(thai_digits).get_template(f"line/messages/{name}.txt").render(values)).strip()
     if len(text) > LINE_TEXT_LIMIT:
         text = text[: LINE_TEXT_LIMIT - 1] + "…"
     return text
@@ -182,10 +237,10 @@ def step_sort_key(step: Step) -> tuple:
     return (step.due_date, m.weakness.plan_id, m.weakness.order, m.order, step.order)
 
 
-def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[OutboxMessage]:
-    """Queue planned messages; returns those actually created (a key already
-    queued by another pass or process is skipped). Flushes; the caller commits."""
-    messages = [
+def enqueue_planned(planned: Iterable[PlannedMessage], now: datetime) -> list[Queued]:
+    """Queue planned messages as they come (in batches); returns those actually created (a key
+    already queued by another pass or process is skipped). Flushes; the caller commits."""
+    messages = (
         dict(
             organization_id=p.organization_id,
             about=p.about,
@@ -203,5 +258,5 @@ def enqueue_planned(planned: list[PlannedMessage], now: datetime) -> list[Outbox
             line_messages=p.line_messages,
         )
         for p in planned
-    ]
-    return enqueue_many(messages, domain=mail_domain(), now=now)
+    )
+    return enqueue_stream(messages, domain=mail_domain(), now=now)

@@ -23,6 +23,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import N_, _, _l
 from ..journal import apply_changes
 from .models import NotificationRules
 
@@ -41,8 +42,15 @@ DEFAULTS: dict[str, Any] = {
 }
 FIELDS = tuple(DEFAULTS)
 
-WEEKDAYS = ("วันจันทร์", "วันอังคาร", "วันพุธ", "วันพฤหัสบดี", "วันศุกร์", "วันเสาร์", "วันอาทิตย์")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    N_("วันจันทร์"),
+    N_("วันอังคาร"),
+    N_("วันพุธ"),
+    N_("วันพฤหัสบดี"),
+    N_("วันศุกร์"),
+    N_("วันเสาร์"),
+    N_("วันอาทิตย์"),
+)
 
 MAX_DAYS_BEFORE = 60
 MAX_REMINDERS_BEFORE = 5
@@ -184,8 +192,8 @@ def first_business_day_of_month(day: date) -> date:
 # -- describing -------------------------------------------------------------------------
 
 
-def weekday_label(weekday: int | None, off: str = "ไม่ส่ง (off)") -> str:
-    return off if weekday is None else f"{WEEKDAYS[weekday]} ({WEEKDAYS_EN[weekday]})"
+def weekday_label(weekday: int | None, off: str = _l("ไม่ส่ง")) -> str:
+    return off if weekday is None else _(WEEKDAYS[weekday])
 
 
 def minutes_label(minutes: int) -> str:
@@ -203,7 +211,7 @@ class _Checker:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
-            self.problems.append(f"{label}: ต้องเป็นวันในสัปดาห์ (must be a weekday 0–6 or off)")
+            self.problems.append(_("%(label)s: ต้องเป็นวันในสัปดาห์", label=label))
             return None
         return value
 
@@ -211,39 +219,43 @@ class _Checker:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problems.append(f"{label}: ต้องเป็นจำนวนเต็ม {low}–{high} (must be a whole number from {low} to {high})")
+            self.problems.append(_("%(label)s: ต้องเป็นจำนวนเต็ม %(low)s–%(high)s", label=label, low=low, high=high))
             return None
         return value
 
     def flag(self, value: Any, label: str) -> bool:
         if not isinstance(value, bool):
-            self.problems.append(f"{label}: ต้องเป็นใช่หรือไม่ใช่ (must be true or false)")
+            self.problems.append(_("%(label)s: ต้องเป็นใช่หรือไม่ใช่", label=label))
             return False
         return value
 
 
 def normalize_days_before(value: Any, problems: list[str]) -> str:
     """ "7, 1" / "๗ ๑" / [1, 7] → "7,1" (descending, no duplicates); problems appended."""
-    label = "แจ้งล่วงหน้า (days before)"
+    label = _("แจ้งล่วงหน้า")
     if isinstance(value, (list, tuple)):
         parts = [str(v) for v in value]
     elif isinstance(value, str):
         parts = thaidate.to_arabic_digits(value).replace(",", " ").split()
     else:
-        problems.append(f"{label}: รูปแบบไม่ถูกต้อง (expected e.g. '7,1')")
+        problems.append(_("%(label)s: รูปแบบไม่ถูกต้อง", label=label))
         return ""
     numbers: set[int] = set()
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= MAX_DAYS_BEFORE:
             problems.append(
-                f"{label}: “{part[:20]}” ต้องเป็นจำนวนวันทำการ 1–{MAX_DAYS_BEFORE} คั่นด้วยจุลภาค "
-                f"(each must be a number of business days from 1 to {MAX_DAYS_BEFORE}, e.g. '7,1')"
+                _(
+                    "%(label)s: “%(part_20)s” ต้องเป็นจำนวนวันทำการ 1–%(max_days_before)s คั่นด้วยจุลภาค",
+                    label=label,
+                    part_20=part[:20],
+                    max_days_before=MAX_DAYS_BEFORE,
+                )
             )
             return ""
         numbers.add(int(part))
     if len(numbers) > MAX_REMINDERS_BEFORE:
         problems.append(
-            f"{label}: ได้ไม่เกิน {MAX_REMINDERS_BEFORE} ครั้ง (at most {MAX_REMINDERS_BEFORE} reminders before)"
+            _("%(label)s: ได้ไม่เกิน %(max_reminders_before)s ครั้ง", label=label, max_reminders_before=MAX_REMINDERS_BEFORE)
         )
         return ""
     return ",".join(str(n) for n in sorted(numbers, reverse=True))
@@ -254,28 +266,26 @@ def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
     problems: list[str] = []
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        problems.append(f"ไม่รู้จักการตั้งค่า {', '.join(unknown)} (unknown settings)")
+        problems.append(_("ไม่รู้จักการตั้งค่า %(join_unknown)s", join_unknown=", ".join(unknown)))
     check = _Checker(problems)
     clean: dict[str, Any] = {}
     for name, value in values.items():
         if name == "days_before":
             clean[name] = normalize_days_before(value, problems)
         elif name == "remind_on_due_date":
-            clean[name] = check.flag(value, "แจ้งในวันครบกำหนด (on the due date)")
+            clean[name] = check.flag(value, _("แจ้งในวันครบกำหนด"))
         elif name == "monthly_summary":
-            clean[name] = check.flag(value, "สรุปประจำเดือน (monthly summary)")
+            clean[name] = check.flag(value, _("สรุปประจำเดือน"))
         elif name == "overdue_weekday":
-            clean[name] = check.weekday(value, "วันแจ้งงานที่เลยกำหนด (overdue reminder day)")
+            clean[name] = check.weekday(value, _("วันแจ้งงานที่เลยกำหนด"))
         elif name == "digest_weekday":
-            clean[name] = check.weekday(value, "วันส่งสรุปประจำสัปดาห์ (weekly digest day)")
+            clean[name] = check.weekday(value, _("วันส่งสรุปประจำสัปดาห์"))
         elif name == "escalate_after_days":
-            clean[name] = check.whole(
-                value, "แจ้งหัวหน้าเมื่อเลยกำหนดเกิน (escalate after)", 0, MAX_ESCALATE_DAYS, optional=True
-            )
+            clean[name] = check.whole(value, _("แจ้งหัวหน้าเมื่อเลยกำหนดเกิน"), 0, MAX_ESCALATE_DAYS, optional=True)
         elif name == "lookahead_days":
-            clean[name] = check.whole(value, "สรุปงานที่จะครบกำหนดภายใน (look-ahead days)", 1, MAX_LOOKAHEAD_DAYS)
+            clean[name] = check.whole(value, _("สรุปงานที่จะครบกำหนดภายใน"), 1, MAX_LOOKAHEAD_DAYS)
         elif name == "send_after_minutes":
-            clean[name] = check.whole(value, "เวลาเริ่มส่งอีเมล (send from)", 0, 24 * 60 - 1)
+            clean[name] = check.whole(value, _("เวลาเริ่มส่งอีเมล"), 0, 24 * 60 - 1)
     if problems:
         raise RulesError(problems)
     return clean
@@ -323,11 +333,11 @@ def set_digest_preferences(
     link with actor None) may do this. Journaled per changed field; flushes.
     """
     if actor is not None and not access.may_change_settings_of(actor, user):
-        raise PermissionDenied("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง (you may change only your own settings)")
+        raise PermissionDenied(_("เปลี่ยนได้เฉพาะการตั้งค่าของตนเอง"))
     problems: list[str] = []
-    weekday = _Checker(problems).weekday(weekday, "วันรับสรุปประจำสัปดาห์ (digest day)")
+    weekday = _Checker(problems).weekday(weekday, _("วันรับสรุปประจำสัปดาห์"))
     if not isinstance(enabled, bool):
-        problems.append("รับสรุป: ต้องเป็นใช่หรือไม่ใช่ (enabled must be true or false)")
+        problems.append(_("รับสรุป: ต้องเป็นใช่หรือไม่ใช่"))
     if problems:
         raise RulesError(problems)
     changes = [

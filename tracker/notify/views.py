@@ -18,6 +18,7 @@ from ..auth.models import Role, User
 from ..clock import utcnow
 from ..db import db
 from ..extensions import csrf, login_manager
+from ..i18n import _, _l
 from ..orgs.models import Department
 from . import rules as rules_service
 from .forms import PreferencesForm, RulesForm
@@ -54,7 +55,7 @@ def rules_page():
     if typed and not problems:
         db.session.commit()
         flash(
-            "บันทึกกฎการแจ้งเตือนแล้ว (rules saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+            _("บันทึกกฎการแจ้งเตือนแล้ว") if changed else _("ไม่มีการเปลี่ยนแปลง"),
             "success",
         )
         return redirect(url_for("notify.rules_page"))
@@ -97,7 +98,7 @@ def preferences():
                 problems = exc.problems
             else:
                 db.session.commit()
-                flash("บันทึกการตั้งค่าการแจ้งเตือนแล้ว (notification settings saved)", "success")
+                flash(_("บันทึกการตั้งค่าการแจ้งเตือนแล้ว"), "success")
                 return redirect(url_for("notify.preferences"))
     return render_template(
         "notify/preferences.html",
@@ -115,10 +116,7 @@ def preferences():
 # -- one-click unsubscribe ------------------------------------------------------------------------
 
 
-BAD_LINK = (
-    "ลิงก์ยกเลิกการรับสรุปไม่ถูกต้องหรือไม่สมบูรณ์ โปรดคัดลอกลิงก์จากอีเมลให้ครบ "
-    "หรือเข้าสู่ระบบแล้วปิดการรับสรุปที่หน้าตั้งค่า (this unsubscribe link is invalid or incomplete)"
-)
+BAD_LINK = _l("ลิงก์ยกเลิกการรับสรุปไม่ถูกต้องหรือไม่สมบูรณ์ โปรดคัดลอกลิงก์จากอีเมลให้ครบ หรือเข้าสู่ระบบแล้วปิดการรับสรุปที่หน้าตั้งค่า")
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -127,7 +125,7 @@ def unsubscribe(token: str):
     user_id = user_id_from_unsubscribe_token(token)
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None:
-        return render_template("error.html", status=400, title="ลิงก์ไม่ถูกต้อง (Bad link)", message=BAD_LINK), 400
+        return render_template("error.html", status=400, title=_("ลิงก์ไม่ถูกต้อง"), message=BAD_LINK), 400
     if request.method == "GET":
         return render_template("notify/unsubscribe.html", user=user, token=token, done=False)
     if user.digest_enabled:

@@ -45,6 +45,7 @@ from flask import current_app
 
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from .evidence import EvidenceCheck, sha256_of, verify_files
 
 FORMAT = "ita-tracker-backup"
@@ -83,7 +84,7 @@ def app_version() -> str:
 def _dialect() -> str:
     name = db.engine.dialect.name
     if name not in DATABASE_FILES:
-        raise ServiceError(f"สำรองข้อมูลฐานข้อมูลชนิด {name} ไม่ได้ (only SQLite and PostgreSQL are supported)")
+        raise ServiceError(_("สำรองข้อมูลฐานข้อมูลชนิด %(name)s ไม่ได้", name=name))
     return name
 
 
@@ -107,8 +108,10 @@ def pg_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise ServiceError(
-            f"ไม่พบโปรแกรม {name} โปรดติดตั้ง postgresql-client (apt-get install postgresql-client) "
-            f"รุ่นเดียวกับเซิร์ฟเวอร์หรือใหม่กว่า ({name} was not found on PATH: install postgresql-client)"
+            _(
+                "ไม่พบโปรแกรม %(name)s โปรดติดตั้ง postgresql-client (apt-get install postgresql-client) รุ่นเดียวกับเซิร์ฟเวอร์หรือใหม่กว่า",
+                name=name,
+            )
         )
     return path
 
@@ -134,10 +137,12 @@ def _run(command: list[str], env: dict[str, str], what: str, stdout: IO[bytes] |
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ServiceError(f"{what} ไม่เสร็จภายใน {PG_TIMEOUT_S} วินาที ({what} timed out)") from None
+        raise ServiceError(
+            _("%(what)s ไม่เสร็จภายใน %(pg_timeout_s)s วินาที", what=what, pg_timeout_s=PG_TIMEOUT_S)
+        ) from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ServiceError(f"{what} ไม่สำเร็จ ({what} failed): " + " | ".join(detail[-5:]))
+        raise ServiceError(_("%(what)s ไม่สำเร็จ:", what=what) + " | ".join(detail[-5:]))
 
 
 # -- backup -----------------------------------------------------------------
@@ -210,13 +215,13 @@ def create_backup(output: Path, upload_dir: str | Path, now: datetime) -> Backup
     output = Path(output)
     upload_dir = Path(upload_dir)
     if output.exists():
-        raise ServiceError(f"มีไฟล์ {output} อยู่แล้ว โปรดตั้งชื่ออื่น ({output} exists: choose another name)")
+        raise ServiceError(_("มีไฟล์ %(output)s อยู่แล้ว โปรดตั้งชื่ออื่น", output=output))
     if not output.parent.is_dir():
-        raise ServiceError(f"ไม่พบโฟลเดอร์ {output.parent} ({output.parent} does not exist)")
+        raise ServiceError(_("ไม่พบโฟลเดอร์ %(output_parent)s", output_parent=output.parent))
     dialect = _dialect()
     revision = current_revision()
     if revision is None:
-        raise ServiceError("ฐานข้อมูลยังไม่มีตาราง: ไม่มีอะไรให้สำรอง (the database has no schema yet)")
+        raise ServiceError(_("ฐานข้อมูลยังไม่มีตาราง: ไม่มีอะไรให้สำรอง"))
     db_name = DATABASE_FILES[dialect]
     partial = output.with_name(output.name + ".partial")
     files: dict[str, dict] = {}
@@ -261,18 +266,19 @@ def read_manifest(archive: tarfile.TarFile) -> dict:
         member = archive.getmember(MANIFEST)
         manifest = json.load(archive.extractfile(member))  # type: ignore[arg-type]
     except (KeyError, ValueError, TypeError):
-        raise ServiceError(
-            "ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ: ไม่มี manifest.json ที่อ่านได้ (not a tracker backup: no readable manifest.json)"
-        ) from None
+        raise ServiceError(_("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ: ไม่มี manifest.json ที่อ่านได้")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ServiceError("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ (not a tracker backup)")
+        raise ServiceError(_("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบ"))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ServiceError(
-            f"ไฟล์สำรองรูปแบบรุ่น {manifest.get('format_version')!r} ระบบนี้อ่านได้เฉพาะรุ่น {FORMAT_VERSION} "
-            "(unsupported backup format version)"
+            _(
+                "ไฟล์สำรองรูปแบบรุ่น %(value1)r ระบบนี้อ่านได้เฉพาะรุ่น %(format_version)s",
+                value1=manifest.get("format_version"),
+                format_version=FORMAT_VERSION,
+            )
         )
     if not isinstance(manifest.get("files"), dict) or manifest.get("database_file") not in manifest["files"]:
-        raise ServiceError("manifest.json ไม่ครบ (the manifest lists no database file)")
+        raise ServiceError(_("manifest.json ไม่ครบ"))
     return manifest
 
 
@@ -290,8 +296,7 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
             continue
         if member.name not in listed or not member.isfile() or not _safe_member_name(member.name):
             raise ServiceError(
-                f"ไฟล์สำรองมีรายการที่ไม่อยู่ใน manifest หรือไม่ปลอดภัย: {member.name!r} "
-                "(the archive holds an unlisted or unsafe entry)"
+                _("ไฟล์สำรองมีรายการที่ไม่อยู่ใน manifest หรือไม่ปลอดภัย: %(member_name)r", member_name=member.name)
             )
         destination = target / member.name
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -305,14 +310,11 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
         expected = listed[member.name]
         if digest.hexdigest() != expected.get("sha256") or member.size != expected.get("size"):
             raise ServiceError(
-                f"checksum ของ {member.name} ไม่ตรงกับ manifest: ไฟล์สำรองเสียหาย "
-                f"(checksum mismatch for {member.name}: the backup is damaged)"
+                _("checksum ของ %(member_name)s ไม่ตรงกับ manifest: ไฟล์สำรองเสียหาย", member_name=member.name)
             )
         seen.add(member.name)
     if missing := sorted(set(listed) - seen):
-        raise ServiceError(
-            f"ไฟล์สำรองไม่ครบ ขาด {', '.join(missing[:5])} (the archive lacks files listed in its manifest)"
-        )
+        raise ServiceError(_("ไฟล์สำรองไม่ครบ ขาด %(join_missing_5)s", join_missing_5=", ".join(missing[:5])))
 
 
 def check_revision(revision: str | None) -> str | None:
@@ -327,10 +329,11 @@ def check_revision(revision: str | None) -> str | None:
         known = False
     if not known:
         raise ServiceError(
-            f"ไฟล์สำรองมาจากระบบรุ่นที่ใหม่กว่า (ฐานข้อมูลรุ่น {revision}) ระบบนี้รู้จักถึงรุ่น {head} "
-            "โปรดปรับปรุงโปรแกรมก่อนแล้วจึงกู้คืน "
-            f"(the backup's schema {revision!r} is newer than or unknown to this version, whose head is {head!r}: "
-            "upgrade the code first)"
+            _(
+                "ไฟล์สำรองมาจากระบบรุ่นที่ใหม่กว่า (ฐานข้อมูลรุ่น %(revision)s) ระบบนี้รู้จักถึงรุ่น %(head)s โปรดปรับปรุงโปรแกรมก่อนแล้วจึงกู้คืน",
+                revision=revision,
+                head=head,
+            )
         )
     return revision
 
@@ -354,7 +357,7 @@ def target_has_data(upload_dir: Path) -> list[str]:
 def _restore_sqlite(dump: Path) -> None:
     target = db.engine.url.database
     if not target or target == ":memory:":
-        raise ServiceError("กู้คืนลงฐานข้อมูลในหน่วยความจำไม่ได้ (cannot restore into an in-memory database)")
+        raise ServiceError(_("กู้คืนลงฐานข้อมูลในหน่วยความจำไม่ได้"))
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     db.session.remove()
     db.engine.dispose()
@@ -425,34 +428,35 @@ def _put_files(extracted: Path, upload_dir: Path, manifest: dict) -> tuple[int, 
 def restore_backup(archive_path: Path, upload_dir: str | Path, *, overwrite: bool) -> RestoreResult:
     archive_path, upload_dir = Path(archive_path), Path(upload_dir)
     if not archive_path.is_file():
-        raise ServiceError(f"ไม่พบไฟล์ {archive_path} ({archive_path} not found)")
+        raise ServiceError(_("ไม่พบไฟล์ %(archive_path)s", archive_path=archive_path))
     dialect = _dialect()
     try:
         archive = tarfile.open(archive_path, "r:gz")
     except (tarfile.TarError, OSError, EOFError):
         raise ServiceError(
-            f"อ่านไฟล์ {archive_path} ไม่ได้: ไม่ใช่ไฟล์ .tar.gz ของระบบ "
-            "(cannot read the archive: not a tracker .tar.gz backup)"
+            _("อ่านไฟล์ %(archive_path)s ไม่ได้: ไม่ใช่ไฟล์ .tar.gz ของระบบ", archive_path=archive_path)
         ) from None
     with archive, tempfile.TemporaryDirectory(prefix="tracker-restore-") as tmp:
         manifest = read_manifest(archive)
         if manifest.get("dialect") != dialect:
             raise ServiceError(
-                f"ไฟล์สำรองนี้เป็นของฐานข้อมูล {manifest.get('dialect')} แต่ระบบตั้งค่าเป็น {dialect} "
-                f"(this backup is of a {manifest.get('dialect')} database; the configured one is {dialect})"
+                _(
+                    "ไฟล์สำรองนี้เป็นของฐานข้อมูล %(manifest_get_dialect)s แต่ระบบตั้งค่าเป็น %(dialect)s",
+                    manifest_get_dialect=manifest.get("dialect"),
+                    dialect=dialect,
+                )
             )
         upgrade_from = check_revision(manifest.get("alembic_revision"))
         if not overwrite and (found := target_has_data(upload_dir)):
             raise ServiceError(
                 "ฐานข้อมูลหรือโฟลเดอร์ไฟล์ปลายทางมีข้อมูลอยู่แล้ว ("
                 + "; ".join(found)
-                + ") การกู้คืนจะเขียนทับทั้งหมด: หยุดเว็บและ scheduler แล้วสั่งอีกครั้งพร้อม --yes "
-                "(the target holds data that a restore replaces: stop the web and scheduler, then rerun with --yes)"
+                + _(") การกู้คืนจะเขียนทับทั้งหมด: หยุดเว็บและ scheduler แล้วสั่งอีกครั้งพร้อม --yes")
             )
         try:
             extract_verified(archive, manifest, Path(tmp))
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise ServiceError(f"อ่านไฟล์สำรองไม่ครบ: ไฟล์เสียหาย (the archive is damaged: {type(exc).__name__})") from None
+            raise ServiceError(_("อ่านไฟล์สำรองไม่ครบ: ไฟล์เสียหาย", type_exc___name=type(exc).__name__)) from None
         dump = Path(tmp) / manifest["database_file"]
         if dialect == "sqlite":
             _restore_sqlite(dump)

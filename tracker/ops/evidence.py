@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..db import db
+from ..i18n import _
 
 #: What store_upload and the publishers name files: random hex plus an extension.
 STORED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -35,9 +36,9 @@ class FileProblem:
 
     def __str__(self) -> str:
         labels = {
-            "missing": "ไม่พบไฟล์ (missing)",
-            "corrupted": "ไฟล์เสียหาย: checksum ไม่ตรง (corrupted)",
-            "invalid name": "ชื่อไฟล์ที่บันทึกไม่ถูกต้อง (invalid stored name)",
+            "missing": _("ไม่พบไฟล์"),
+            "corrupted": _("ไฟล์เสียหาย: checksum ไม่ตรง"),
+            "invalid name": _("ชื่อไฟล์ที่บันทึกไม่ถูกต้อง"),
         }
         return f"{self.kind} #{self.row_id} “{self.name}” [{self.stored_name}]: {labels[self.problem]}"
 

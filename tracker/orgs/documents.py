@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 
 from ..auth.models import User
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from ..plans.filecheck import check_content
 from ..plans.services import CONTENT_TYPES, check_upload, clean_filename, store_upload
@@ -64,7 +65,7 @@ def set_emblem(org: Organization, actor: User | None, filename: str, stream: IO[
     filename = clean_filename(filename)
     ext = Path(filename).suffix.lower()
     if ext not in EMBLEM_TYPES:
-        raise ServiceError("ตราครุฑต้องเป็นไฟล์ภาพ .png หรือ .jpg (the emblem must be a PNG or JPEG image)")
+        raise ServiceError(_("ตราครุฑต้องเป็นไฟล์ภาพ .png หรือ .jpg"))
     check_upload(filename, stream.read(512))
     stream.seek(0)
     stored = store_upload(stream, str(_upload_dir()), ext, EMBLEM_MAX_BYTES)

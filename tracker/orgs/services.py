@@ -11,6 +11,7 @@ from ..auth.models import User
 from ..auth.services import normalize_email
 from ..db import db
 from ..errors import ServiceError, clean_text
+from ..i18n import _
 from ..journal import Change, apply_changes, changed, record
 from .models import Department, Organization
 
@@ -22,9 +23,9 @@ def _department_email(email: str | None) -> str | None:
 
 def _check_head(head: User | None, organization_id: int) -> None:
     if head is not None and head.organization_id != organization_id:
-        raise ServiceError("หัวหน้าหน่วยงานต้องเป็นผู้ใช้ขององค์กรนี้ (the head must be a user of this organization)")
+        raise ServiceError(_("หัวหน้าหน่วยงานต้องเป็นผู้ใช้ขององค์กรนี้"))
     if head is not None and not head.active:
-        raise ServiceError(f"ผู้ใช้ {head.display_name} ถูกปิดการใช้งานแล้ว (the head is deactivated)")
+        raise ServiceError(_("ผู้ใช้ %(head_display_name)s ถูกปิดการใช้งานแล้ว", head_display_name=head.display_name))
 
 
 def _check_department_name(organization: Organization, name: str, exclude_id: int | None = None) -> str:
@@ -33,7 +34,7 @@ def _check_department_name(organization: Organization, name: str, exclude_id: in
     if exclude_id is not None:
         query = query.where(Department.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise ServiceError(f"มีหน่วยงานชื่อ {name} อยู่แล้ว (a department with this name exists)")
+        raise ServiceError(_("มีหน่วยงานชื่อ %(name)s อยู่แล้ว", name=name))
     return name
 
 

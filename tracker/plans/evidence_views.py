@@ -24,6 +24,7 @@ from .. import access, clock, i18n
 from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
+from ..i18n import _
 from . import queries, services
 from .forms import EvidencePublicForm, FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
@@ -46,7 +47,7 @@ def add_evidence(step_id: int):
     step = _editable_step(step_id)
     kind = request.form.get("kind", "")
     if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
-        return _refused(step_id, ServiceError("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)"), "evidence")
+        return _refused(step_id, ServiceError(_("โปรดแนบไฟล์หรือใส่ลิงก์")), "evidence")
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
     if form.validate():
@@ -62,7 +63,7 @@ def add_evidence(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("แนบหลักฐานแล้ว (evidence added)", "success")
+            flash(_("แนบหลักฐานแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, evidence_forms=(file_form, link_form))
 
@@ -147,7 +148,7 @@ def delete_evidence(evidence_id: int):
     # Only now is the row gone for good; a failed commit keeps the file.
     if path is not None:
         path.unlink(missing_ok=True)
-    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
+    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
     return redirect(url_for("plans.step", step_id=step_id))
 
 
@@ -172,9 +173,9 @@ def set_evidence_public(evidence_id: int):
     changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()
     if not changed:
-        flash("ไม่มีการเปลี่ยนแปลง (nothing changed)", "info")
+        flash(_("ไม่มีการเปลี่ยนแปลง"), "info")
     elif value == "1":
-        flash(f"เผยแพร่หลักฐาน “{name}” บนหน้าสาธารณะแล้ว (now public)", "success")
+        flash(_("เผยแพร่หลักฐาน “%(name)s” บนหน้าสาธารณะแล้ว", name=name), "success")
     else:
-        flash(f"หลักฐาน “{name}” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ (now internal)", "success")
+        flash(_("หลักฐาน “%(name)s” เป็นข้อมูลภายในแล้ว ไม่แสดงบนหน้าสาธารณะ", name=name), "success")
     return redirect(back)

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ServiceError
+from ..i18n import _
 
 #: Office Open XML: the part every file of the kind has.
 OOXML_MAIN_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".pptx": "ppt/presentation.xml"}
@@ -28,7 +29,7 @@ MAX_DIMENSION = 100_000
 
 
 def _refuse(ext: str, why: str) -> ServiceError:
-    return ServiceError(f"เนื้อหาไฟล์ไม่ใช่ไฟล์ {ext} ที่ถูกต้อง ({why}) (the file is not a valid {ext} file)")
+    return ServiceError(_("เนื้อหาไฟล์ไม่ใช่ไฟล์ %(ext)s ที่ถูกต้อง (%(why)s)", ext=ext, why=why))
 
 
 def _zip_names(path: Path, ext: str) -> list[str]:

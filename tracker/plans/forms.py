@@ -17,17 +17,17 @@ from .models import StepStatus
 
 class StatusForm(Form):
     # Which status may follow which is the service's rule (services.TRANSITIONS), with its own messages.
-    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่ (choose the new status)"))], validate_choice=False)
+    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่"))], validate_choice=False)
     note = TextAreaField(
-        _l("บันทึก (note)"),
+        _l("บันทึก"),
         id="status-note",
-        description=_l("สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า (what was done, the result, or why it is late)"),
+        description=_l("สิ่งที่ทำไปแล้ว ผลที่ได้ หรือเหตุที่ล่าช้า"),
     )
     completed_on = BEDateField(
-        _l("วันที่ดำเนินการแล้วเสร็จ (completed on)"),
-        description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"),
+        _l("วันที่ดำเนินการแล้วเสร็จ"),
+        description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้"),
     )
-    cancel_reason = StringField(_l("เหตุผลที่ยกเลิก (reason, when cancelling)"), render_kw={"maxlength": 1000})
+    cancel_reason = StringField(_l("เหตุผลที่ยกเลิก"), render_kw={"maxlength": 1000})
     version = VersionField()
 
     def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
@@ -44,7 +44,7 @@ class StatusForm(Form):
 
 
 class CommentForm(Form):
-    comment = TextAreaField(_l("บันทึก (note)"), render_kw={"required": True})
+    comment = TextAreaField(_l("บันทึก"), render_kw={"required": True})
 
 
 #: A box that is ticked sends "1" (or "on"); "0" is unticked too.
@@ -55,12 +55,12 @@ class FileEvidenceForm(Form):
     """Evidence as an uploaded file (steps and follow-up results share it)."""
 
     kind = HiddenField(default="file")
-    file = FileField(_l("ไฟล์ (file)"), id="evidence-file", render_kw={"required": True})
-    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-file-public", false_values=_UNTICKED)
+    file = FileField(_l("ไฟล์"), id="evidence-file", render_kw={"required": True})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ"), id="evidence-file-public", false_values=_UNTICKED)
 
     def validate_file(self, field: FileField) -> None:
         if not getattr(field.data, "filename", None):
-            raise ValidationError(_("โปรดเลือกไฟล์ที่จะแนบ (choose a file)"))
+            raise ValidationError(_("โปรดเลือกไฟล์ที่จะแนบ"))
 
 
 class LinkEvidenceForm(Form):
@@ -70,8 +70,8 @@ class LinkEvidenceForm(Form):
     url = StringField(
         _l("ลิงก์ (URL)"), id="evidence-url", render_kw={"type": "url", "required": True, "placeholder": "https://"}
     )
-    title = StringField(_l("ชื่อที่แสดง (title)"), id="evidence-title", render_kw={"maxlength": 255})
-    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
+    title = StringField(_l("ชื่อที่แสดง"), id="evidence-title", render_kw={"maxlength": 255})
+    public = BooleanField(_l("เผยแพร่ต่อสาธารณะ"), id="evidence-link-public", false_values=_UNTICKED)
 
 
 class EvidencePublicForm(Form):
@@ -81,7 +81,7 @@ class EvidencePublicForm(Form):
 
     def validate_public(self, field: HiddenField) -> None:
         if field.data not in ("0", "1"):
-            raise ValidationError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+            raise ValidationError(_("โปรดเลือกเผยแพร่หรือไม่เผยแพร่"))
 
 
 def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvidenceForm]:

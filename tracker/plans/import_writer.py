@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..auth.models import User
 from ..db import db
+from ..i18n import _
 from ..journal import apply_changes, record, record_step
 from ..orgs.models import Department, Organization
 from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
@@ -183,7 +184,7 @@ class _PlanWriter:
             entity_id=plan.id,
             action=NOTE,
             actor=self.actor,
-            note=f"นำเข้าไฟล์แผน {self.spec.source}: {what} (plan file import)",
+            note=_("นำเข้าไฟล์แผน %(self_spec_source)s: %(what)s", self_spec_source=self.spec.source, what=what),
             at=self.now,
         )
 

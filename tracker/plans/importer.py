@@ -31,6 +31,7 @@ from .. import access
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied
+from ..i18n import _
 from ..journal import apply_changes, record
 from ..orgs.models import Organization
 from ..thaidate import format_date, format_period
@@ -55,15 +56,17 @@ class _Importer(_PlanWriter):
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
         if self.actor is not None:
             if not access.may_import(self.actor):
-                raise PermissionDenied("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้ (only administrators can import plans)")
+                raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้"))
             if org is None or org.id != self.actor.organization_id:
                 # Same message whether the slug exists or not: never reveal other organizations.
                 raise PlanFileError(
                     [
                         Problem(
                             spec.organization_place,
-                            f"นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “{spec.organization.slug}” ไม่ใช่องค์กรของคุณ "
-                            "(you can import plans of your own organization only)",
+                            _(
+                                "นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “%(spec_organization_slug)s” ไม่ใช่องค์กรของคุณ",
+                                spec_organization_slug=spec.organization.slug,
+                            ),
                         )
                     ]
                 )
@@ -79,7 +82,7 @@ class _Importer(_PlanWriter):
                 problems.append(
                     Problem(
                         step.assignee_place,
-                        f"ไม่พบผู้ใช้อีเมล {step.assignee} ในองค์กรนี้ (no user with this e-mail in the organization)",
+                        _("ไม่พบผู้ใช้อีเมล %(step_assignee)s ในองค์กรนี้", step_assignee=step.assignee),
                     )
                 )
         if plan is not None:
@@ -110,12 +113,15 @@ class _Importer(_PlanWriter):
                 evidence = f" หลักฐาน {len(step.evidence)} รายการ" if step.evidence else ""
                 problems.append(
                     Problem(
-                        f"ขั้นตอน {step.number} (step {step.number})",
-                        f"ไฟล์ไม่มีขั้นตอน {_quote(step.title)} แล้ว แต่ขั้นตอนนี้มีความคืบหน้า "
-                        f"(สถานะ “{step.status.label}”{evidence}) จึงลบไม่ได้ ให้คงขั้นตอนนี้ไว้ในไฟล์ "
-                        f"หรือเปลี่ยนสถานะเป็นยังไม่เริ่มและลบหลักฐานก่อน "
-                        f"(the file no longer has this step, but it has progress: status {step.status.value}, "
-                        f"{len(step.evidence)} evidence; keep it in the file)",
+                        _("ขั้นตอน %(step_number)s", step_number=step.number),
+                        _(
+                            "ไฟล์ไม่มีขั้นตอน %(quote_step_title)s แล้ว แต่ขั้นตอนนี้มีความคืบหน้า (สถานะ “%(step_status_label)s”%(evidence)s) จึงลบไม่ได้ ให้คงขั้นตอนนี้ไว้ในไฟล์ หรือเปลี่ยนสถานะเป็นยังไม่เริ่มและลบหลักฐานก่อน",
+                            quote_step_title=_quote(step.title),
+                            step_status_label=step.status.label,
+                            evidence=evidence,
+                            step_status_value=step.status.value,
+                            len_step_evidence=len(step.evidence),
+                        ),
                     )
                 )
         return problems
@@ -130,10 +136,11 @@ class _Importer(_PlanWriter):
     @staticmethod
     def measure_progress_problem(measure: Measure) -> Problem:
         return Problem(
-            f"มาตรการ {measure.number} (measure {measure.number})",
-            f"ไฟล์ไม่มีมาตรการ {_quote(measure.title)} แล้ว แต่มาตรการนี้มีผลการติดตามหรือหลักฐานบันทึกไว้ "
-            "จึงลบไม่ได้ ให้คงมาตรการนี้ไว้ในไฟล์ (the file no longer has this measure, but it has a recorded "
-            "follow-up result or evidence; keep it in the file)",
+            _("มาตรการ %(measure_number)s", measure_number=measure.number),
+            _(
+                "ไฟล์ไม่มีมาตรการ %(quote_measure_title)s แล้ว แต่มาตรการนี้มีผลการติดตามหรือหลักฐานบันทึกไว้ จึงลบไม่ได้ ให้คงมาตรการนี้ไว้ในไฟล์",
+                quote_measure_title=_quote(measure.title),
+            ),
         )
 
     # -- the import ------------------------------------------------------------
@@ -288,7 +295,7 @@ class _Importer(_PlanWriter):
         assert self.org is not None
         apply_changes(
             step,
-            [(attr, old, new) for attr, _, old, new, _, _ in fields],
+            [(attr, old, new) for attr, _unused, old, new, _unused, _unused in fields],
             organization_id=self.org.id,
             entity="step",
             actor=self.actor,
@@ -296,7 +303,7 @@ class _Importer(_PlanWriter):
             note=NOTE,
             step=step,
         )
-        for attr, label, _, _, old_text, new_text in fields:
+        for attr, label, _unused, _unused, old_text, new_text in fields:
             self.changes.append(f"ขั้นตอน {number}: {label} {old_text} → {new_text}" + (warn if attr == "title" else ""))
 
 

@@ -17,6 +17,7 @@ from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _, _l
 from ..orgs.models import Department
 from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .queries import DUE_SOON_DAYS, _due_soon, _step_options
@@ -35,14 +36,14 @@ MAX_SEARCH = 100
 
 
 STATUS_FILTERS: dict[str, str] = {
-    "open": "ยังไม่เสร็จ (ยังไม่เริ่ม + กำลังดำเนินการ)",
+    "open": N_("ยังไม่เสร็จ (ยังไม่เริ่ม + กำลังดำเนินการ)"),
     **{s.value: s.label for s in StepStatus},
 }
 
 
 DUE_FILTERS: dict[str, str] = {
-    "overdue": "เลยกำหนดเท่านั้น (overdue)",
-    "soon": f"ครบกำหนดภายใน {DUE_SOON_DAYS} วัน (due soon)",
+    "overdue": _l("เลยกำหนดเท่านั้น"),
+    "soon": _l("ครบกำหนดภายใน %(due_soon_days)s วัน", due_soon_days=DUE_SOON_DAYS),
 }
 
 
@@ -50,7 +51,7 @@ def department_arg(args: Mapping[str, str], departments: list[Department]) -> in
     """The `department` query parameter: one of the organization's departments, or None."""
     department_id = _int_arg(args, "department", "หน่วยงาน")
     if department_id is not None and department_id not in {d.id for d in departments}:
-        raise ServiceError("ไม่พบหน่วยงานที่เลือก (unknown department)")
+        raise ServiceError(_("ไม่พบหน่วยงานที่เลือก"))
     return department_id
 
 
@@ -131,10 +132,10 @@ class StepFilters:
         department_id = department_arg(args, departments)
         status = (args.get("status") or "").strip()
         if status and status not in STATUS_FILTERS:
-            raise ServiceError(f"ไม่รู้จักสถานะ {status[:30]!r} (unknown status filter)")
+            raise ServiceError(_("ไม่รู้จักสถานะ %(status_30)r", status_30=status[:30]))
         due = (args.get("due") or "").strip()
         if due and due not in DUE_FILTERS:
-            raise ServiceError(f"ไม่รู้จักตัวกรองวันครบกำหนด {due[:30]!r} (unknown due filter)")
+            raise ServiceError(_("ไม่รู้จักตัวกรองวันครบกำหนด %(due_30)r", due_30=due[:30]))
         page, per_page = page_args(args)
         return cls(department_id, status, due, page, per_page, search_arg(args))
 

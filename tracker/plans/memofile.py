@@ -36,6 +36,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import ServiceError
+from ..i18n import _
 from ..thaidate import PeriodError, parse_period
 from ..uploads import check_office_archive
 from .memodraft import MemoDraft, place_in_words
@@ -97,7 +98,7 @@ def _check_zip(data: bytes, source: str) -> zipfile.ZipFile:
     except ServiceError as exc:
         raise PlanFileError([Problem(source, str(exc))]) from None
     if "word/document.xml" not in archive.namelist():
-        raise PlanFileError([Problem(source, "ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx): ไม่มีเนื้อหาเอกสาร (word/document.xml)")])
+        raise PlanFileError([Problem(source, _("ไฟล์นี้ไม่ใช่ไฟล์ Word (.docx): ไม่มีเนื้อหาเอกสาร"))])
     return archive
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
 from ..thaidate import PeriodError, fiscal_year, parse_period, to_arabic_digits
 from .memodraft import COLUMN_LABELS, CellNote, MeasureDraft, WeaknessDraft, place_in_words
 from .planfile import MAX_NAME, PlanFileError, Problem
@@ -83,7 +84,7 @@ def _classify_header(text: str) -> str | None:
         return None
     if "มาตรการ" in k or k.startswith("แนวทาง"):
         return "measure"
-    if "ประเด็น" in k or "ข้อบกพร่อง" in k or "จุดอ่อน" in k:
+    if N_("ประเด็น") in k or "ข้อบกพร่อง" in k or "จุดอ่อน" in k:
         return "weakness"
     if "วิธีการ" in k or "วิธีดำเนิน" in k or "ขั้นตอน" in k or "กิจกรรม" in k:
         return "steps"

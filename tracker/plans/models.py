@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..clock import utcnow
 from ..db import Model, UTCDateTime
+from ..i18n import N_
 from ..orgs.models import Department, Organization
 
 
@@ -23,7 +24,7 @@ class PlanStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"draft": "ร่าง", "active": "ดำเนินการ", "closed": "ปิดแล้ว"}[self.value]
+        return {"draft": N_("ร่าง"), "active": N_("ดำเนินการ"), "closed": N_("ปิดแล้ว")}[self.value]
 
 
 class StepStatus(str, enum.Enum):
@@ -52,8 +53,8 @@ def is_overdue_on(status: StepStatus, due_date: date, day: date) -> bool:
 
 
 STEP_STATUS_LABELS = {
-    StepStatus.not_started: "ยังไม่เริ่ม",
-    StepStatus.in_progress: "กำลังดำเนินการ",
+    StepStatus.not_started: N_("ยังไม่เริ่ม"),
+    StepStatus.in_progress: N_("กำลังดำเนินการ"),
     StepStatus.done: "ดำเนินการแล้ว",
     StepStatus.cancelled: "ยกเลิก",
 }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..orgs.models import Department, Organization
 from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness, is_overdue_on
 from .progress import Progress
@@ -61,11 +62,16 @@ def plan_by_slug(org_slug: str, fiscal_year: int) -> tuple[Organization, Plan]:
     line names a plan; a ServiceError says which of the two is not there."""
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
     if org is None:
-        raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
+        raise ServiceError(_("ไม่พบองค์กร “%(org_slug)s”", org_slug=org_slug))
     plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year))
     if plan is None:
         raise ServiceError(
-            f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
+            _(
+                "%(org_name)s ไม่มีแผนปีงบประมาณ %(fiscal_year)s",
+                org_name=org.name,
+                fiscal_year=fiscal_year,
+                org_slug=org_slug,
+            )
         )
     return org, plan
 

@@ -23,6 +23,7 @@ from ..access import require_result_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import apply_changes, record
 from .models import Evidence, JournalEntry, Measure, MeasureResult
 from .services import new_file_evidence, new_link_evidence
@@ -56,24 +57,28 @@ def parse_value(text: str | None, unit: str | None = None) -> tuple[Decimal | No
         return None, unit
     match = _VALUE_RE.match(raw)
     if match is None:
-        raise ServiceError(f"ค่าผลการติดตามต้องเป็นตัวเลข เช่น 1,250 หรือ 87.5: “{raw[:30]}” (the value must be a number)")
+        raise ServiceError(_("ค่าผลการติดตามต้องเป็นตัวเลข เช่น 1,250 หรือ 87.5: “%(raw_30)s”", raw_30=raw[:30]))
     number, typed_unit = match["number"], match["unit"].strip()
     if "," in number and not re.fullmatch(r"[-+]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?", number):
-        raise ServiceError(f"ใส่เครื่องหมายจุลภาคไม่ถูกตำแหน่ง: “{number}” (misplaced thousands separator)")
+        raise ServiceError(_("ใส่เครื่องหมายจุลภาคไม่ถูกตำแหน่ง: “%(number)s”", number=number))
     if typed_unit:
         if unit and typed_unit != unit:
             raise ServiceError(
-                f"หน่วยในช่องค่า (“{typed_unit[:20]}”) ไม่ตรงกับช่องหน่วย (“{unit[:20]}”) (two different units given)"
+                _(
+                    "หน่วยในช่องค่า (“%(typed_unit_20)s”) ไม่ตรงกับช่องหน่วย (“%(unit_20)s”)",
+                    typed_unit_20=typed_unit[:20],
+                    unit_20=unit[:20],
+                )
             )
         unit = typed_unit
     try:
         value = Decimal(number.replace(",", ""))
     except InvalidOperation:
-        raise ServiceError(f"อ่านตัวเลขไม่ได้: “{number[:30]}” (not a number)") from None
+        raise ServiceError(_("อ่านตัวเลขไม่ได้: “%(number_30)s”", number_30=number[:30])) from None
     if value != value.quantize(Decimal("0.01")):
-        raise ServiceError("ค่าผลการติดตามมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง (at most 2 decimals)")
+        raise ServiceError(_("ค่าผลการติดตามมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง"))
     if abs(value) > MAX_VALUE:
-        raise ServiceError("ค่าผลการติดตามมากเกินไป (the value is too large)")
+        raise ServiceError(_("ค่าผลการติดตามมากเกินไป"))
     return value.quantize(Decimal("0.01")), unit
 
 
@@ -134,12 +139,12 @@ def set_result(
     else:
         new_value, new_unit = parse_value(value, unit)
     if len(new_unit) > MAX_UNIT:
-        raise ServiceError(f"หน่วยยาวเกิน {MAX_UNIT} ตัวอักษร (the unit is too long)")
+        raise ServiceError(_("หน่วยยาวเกิน %(max_unit)s ตัวอักษร", max_unit=MAX_UNIT))
     if new_unit and new_value is None:
-        raise ServiceError("ระบุหน่วยแล้วแต่ไม่มีค่า โปรดใส่ตัวเลข (a unit without a value)")
+        raise ServiceError(_("ระบุหน่วยแล้วแต่ไม่มีค่า โปรดใส่ตัวเลข"))
     new_note = (note or "").strip()
     if len(new_note) > MAX_NOTE:
-        raise ServiceError(f"หมายเหตุยาวเกิน {MAX_NOTE} ตัวอักษร (the note is too long)")
+        raise ServiceError(_("หมายเหตุยาวเกิน %(max_note)s ตัวอักษร", max_note=MAX_NOTE))
     result = get_result(measure)
     if result is None and version:
         # The form showed a result that has since been removed: nothing to compare with, take it as new.
@@ -147,7 +152,7 @@ def set_result(
     versions.check(result, version)
     if result is None:
         if new_value is None and not new_note:
-            raise ServiceError("โปรดใส่ค่าหรือหมายเหตุของผลการติดตาม (give a value or a note)")
+            raise ServiceError(_("โปรดใส่ค่าหรือหมายเหตุของผลการติดตาม"))
         result = MeasureResult(measure_id=measure.id, value=None, unit="", note="")
         db.session.add(result)
     changes = [
@@ -209,7 +214,7 @@ def remove_result_evidence(ev: Evidence, actor: User, now: datetime) -> None:
     """Delete the row; the caller removes the file after its commit."""
     measure = ev.measure
     if measure is None:
-        raise ServiceError("หลักฐานนี้ไม่ใช่หลักฐานผลการติดตาม (not a follow-up result's evidence)")
+        raise ServiceError(_("หลักฐานนี้ไม่ใช่หลักฐานผลการติดตาม"))
     require_result_editor(actor, measure)
     _journal(measure, actor, now, "evidence", ev.original_name, None)
     db.session.delete(ev)

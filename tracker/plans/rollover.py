@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from ..thaidate import to_thai_digits
 from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
@@ -69,16 +70,23 @@ def rollover_plan(
     years = target_year - source.fiscal_year
     if years != 1 and not (any_later_year and years > 1):
         raise ServiceError(
-            f"คัดลอกแผนปีงบประมาณ {source.fiscal_year} ได้เฉพาะไปยังปีถัดไป ({source.fiscal_year + 1}) "
-            f"ไม่ใช่ {target_year} (a plan rolls over to the next fiscal year only)"
+            _(
+                "คัดลอกแผนปีงบประมาณ %(source_fiscal_year)s ได้เฉพาะไปยังปีถัดไป (%(source_fiscal_year_1)s) ไม่ใช่ %(target_year)s",
+                source_fiscal_year=source.fiscal_year,
+                source_fiscal_year_1=source.fiscal_year + 1,
+                target_year=target_year,
+            )
         )
     existing = db.session.scalar(
         sa.select(Plan).where(Plan.organization_id == source.organization_id, Plan.fiscal_year == target_year)
     )
     if existing is not None:
         raise ServiceError(
-            f"มีแผนของปีงบประมาณ {target_year} อยู่แล้ว (“{existing.title}”) คัดลอกทับไม่ได้ "
-            f"(a plan for fiscal year {target_year} already exists; it is never overwritten)"
+            _(
+                "มีแผนของปีงบประมาณ %(target_year)s อยู่แล้ว (“%(existing_title)s”) คัดลอกทับไม่ได้",
+                target_year=target_year,
+                existing_title=existing.title,
+            )
         )
     source = _load(source.id)
     plan = Plan(
@@ -136,10 +144,15 @@ def rollover_plan(
         old=source.fiscal_year,
         new=target_year,
         note=(
-            f"คัดลอกจากแผนปีงบประมาณ {source.fiscal_year} (แผน #{source.id}): "
-            f"{counts['weaknesses']} ประเด็น {counts['measures']} มาตรการ {counts['steps']} ขั้นตอน "
-            f"เลื่อนระยะเวลาไป {years} ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม” "
-            f"(rolled over from fiscal year {source.fiscal_year}: dates moved by {years} year(s), statuses reset)"
+            _(
+                "คัดลอกจากแผนปีงบประมาณ %(source_fiscal_year)s (แผน #%(source_id)s): %(counts_weaknesses)s ประเด็น %(counts_measures)s มาตรการ %(counts_steps)s ขั้นตอน เลื่อนระยะเวลาไป %(years)s ปี ทุกขั้นตอนเริ่มใหม่เป็น “ยังไม่เริ่ม”",
+                source_fiscal_year=source.fiscal_year,
+                source_id=source.id,
+                counts_weaknesses=counts["weaknesses"],
+                counts_measures=counts["measures"],
+                counts_steps=counts["steps"],
+                years=years,
+            )
         ),
         at=now,
     )

@@ -11,6 +11,7 @@ from .. import clock
 from ..access import require_admin
 from ..db import db
 from ..extensions import login_manager
+from ..i18n import _
 from ..thaidate import to_thai_digits
 from .models import Plan
 from .rollover import rollover_plan
@@ -30,9 +31,11 @@ def rollover(plan_id: int):
     new_plan = rollover_plan(plan, plan.fiscal_year + 1, current_user._get_current_object(), clock.now())
     db.session.commit()
     flash(
-        f"สร้างแผนปีงบประมาณ {to_thai_digits(str(new_plan.fiscal_year))} จากแผนปี "
-        f"{to_thai_digits(str(plan.fiscal_year))} แล้ว (สถานะร่าง) โปรดทบทวนก่อนเปิดใช้ "
-        "(rolled over as a draft: review it before activating it)",
+        _(
+            "สร้างแผนปีงบประมาณ %(value1)s จากแผนปี %(value2)s แล้ว (สถานะร่าง) โปรดทบทวนก่อนเปิดใช้",
+            value1=to_thai_digits(str(new_plan.fiscal_year)),
+            value2=to_thai_digits(str(plan.fiscal_year)),
+        ),
         "success",
     )
     return redirect(url_for("admin.plan", plan_id=new_plan.id))

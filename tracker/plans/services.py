@@ -16,6 +16,7 @@ from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l
 from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
@@ -94,17 +95,25 @@ def change_status(
     try:
         new = StepStatus(new_status)
     except ValueError:
-        raise ServiceError(f"สถานะไม่ถูกต้อง: {new_status!r} (unknown status)") from None
+        raise ServiceError(_("สถานะไม่ถูกต้อง: %(new_status)r", new_status=new_status)) from None
     note = (note or "").strip()
     old = step.status
     if new is old:
-        raise ServiceError(f"ขั้นตอนนี้อยู่ในสถานะ “{old.label}” อยู่แล้ว (the step is already {old.value})")
+        raise ServiceError(_("ขั้นตอนนี้อยู่ในสถานะ “%(old_label)s” อยู่แล้ว", old_label=old.label, old_value=old.value))
     if new not in TRANSITIONS[old]:
-        raise ServiceError(f"เปลี่ยนจาก “{old.label}” เป็น “{new.label}” ไม่ได้ (cannot go from {old.value} to {new.value})")
+        raise ServiceError(
+            _(
+                "เปลี่ยนจาก “%(old_label)s” เป็น “%(new_label)s” ไม่ได้",
+                old_label=old.label,
+                new_label=new.label,
+                old_value=old.value,
+                new_value=new.value,
+            )
+        )
     if new is StepStatus.cancelled:
         cancel_reason = (cancel_reason or note).strip()
         if not cancel_reason:
-            raise ServiceError("โปรดระบุเหตุผลที่ยกเลิก (a reason is required to cancel a step)")
+            raise ServiceError(_("โปรดระบุเหตุผลที่ยกเลิก"))
         step.cancel_reason = cancel_reason
     else:
         step.cancel_reason = None
@@ -135,13 +144,18 @@ def completion_time(now: datetime, completed_on: date | None, step: Step) -> dat
         return now
     if completed_on > today:
         raise ServiceError(
-            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ในอนาคต (the completion date is in the future)",
+            _(
+                "วันที่ดำเนินการแล้วเสร็จ (%(format_date_completed_on)s) อยู่ในอนาคต",
+                format_date_completed_on=format_date(completed_on),
+            ),
             field="completed_on",
         )
     if completed_on < fiscal_year_bounds(step.measure.plan.fiscal_year)[0]:
         raise ServiceError(
-            f"วันที่ดำเนินการแล้วเสร็จ ({format_date(completed_on)}) อยู่ก่อนปีงบประมาณของแผน "
-            "(the completion date is before the plan's fiscal year)",
+            _(
+                "วันที่ดำเนินการแล้วเสร็จ (%(format_date_completed_on)s) อยู่ก่อนปีงบประมาณของแผน",
+                format_date_completed_on=format_date(completed_on),
+            ),
             field="completed_on",
         )
     return datetime.combine(completed_on, time(12, 0), BANGKOK).astimezone(UTC)
@@ -151,7 +165,7 @@ def add_comment(step: Step, actor: User, note: str, now: datetime) -> JournalEnt
     require_step_editor(actor, step)
     note = (note or "").strip()
     if not note:
-        raise ServiceError("โปรดพิมพ์บันทึก (the note is empty)")
+        raise ServiceError(_("โปรดพิมพ์บันทึก"))
     entry = record_step(step, "comment", actor, note=note, at=now)
     db.session.flush()
     return entry
@@ -175,13 +189,19 @@ def check_upload(filename: str, head: bytes) -> str:
     ext = Path(filename).suffix.lower()
     if ext not in ALLOWED_UPLOADS:
         allowed = " ".join(sorted(ALLOWED_UPLOADS))
-        raise ServiceError(f"ไม่รับไฟล์ชนิด {ext or '(ไม่มีนามสกุล)'} รับเฉพาะ {allowed} (file type not allowed)")
+        raise ServiceError(
+            _(
+                "ไม่รับไฟล์ชนิด %(ext_or_ไม_ม_นามสก_ล)s รับเฉพาะ %(allowed)s",
+                ext_or_ไม_ม_นามสก_ล=ext or "(ไม่มีนามสกุล)",
+                allowed=allowed,
+            )
+        )
     magics = ALLOWED_UPLOADS[ext]
     if magics is None:
         if b"\x00" in head:
-            raise ServiceError(f"เนื้อหาไฟล์ไม่ใช่ข้อความตามนามสกุล {ext} (the content is not text)")
+            raise ServiceError(_("เนื้อหาไฟล์ไม่ใช่ข้อความตามนามสกุล %(ext)s", ext=ext))
     elif not any(head.startswith(m) for m in magics):
-        raise ServiceError(f"เนื้อหาไฟล์ไม่ตรงกับนามสกุล {ext} (the file's content does not match its type)")
+        raise ServiceError(_("เนื้อหาไฟล์ไม่ตรงกับนามสกุล %(ext)s", ext=ext))
     return ext
 
 
@@ -198,7 +218,9 @@ def store_upload(stream: IO[bytes], upload_dir: str, ext: str, max_bytes: int) -
             while chunk := stream.read(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ServiceError(f"ไฟล์ใหญ่เกิน {max_bytes // (1024 * 1024)} MB (the file is larger than the limit)")
+                    raise ServiceError(
+                        _("ไฟล์ใหญ่เกิน %(max_bytes_1024_1024)s MB", max_bytes_1024_1024=max_bytes // (1024 * 1024))
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -206,7 +228,7 @@ def store_upload(stream: IO[bytes], upload_dir: str, ext: str, max_bytes: int) -
         raise
     if size == 0:
         target.unlink(missing_ok=True)
-        raise ServiceError("ไฟล์ว่างเปล่า (the file is empty)")
+        raise ServiceError(_("ไฟล์ว่างเปล่า"))
     return StoredFile(stored_name, size, digest.hexdigest())
 
 
@@ -241,7 +263,7 @@ def new_link_evidence(actor: User, url: str, title: str, now: datetime) -> Evide
     url = (url or "").strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
-        raise ServiceError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// (the link must be an http or https URL)")
+        raise ServiceError(_("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https://"))
     title = (title or "").strip()[:255] or url[:255]
     return Evidence(
         kind=EvidenceKind.link, url=url, original_name=title, size=0, uploaded_by_id=actor.id, created_at=now
@@ -268,7 +290,7 @@ def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
     return ev
 
 
-MEASURE_EVIDENCE = "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
+MEASURE_EVIDENCE = _l("หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน")
 
 
 def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -> None:
@@ -296,7 +318,7 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
         measure = ev.step.measure
     else:
         if ev.measure is None:
-            raise ServiceError("หลักฐานนี้ไม่มีขั้นตอนหรือมาตรการ (evidence without a step or measure)")
+            raise ServiceError(_("หลักฐานนี้ไม่มีขั้นตอนหรือมาตรการ"))
         access.require_result_editor(actor, ev.measure)
         measure = ev.measure
     public = bool(public)
@@ -327,17 +349,24 @@ def evidence_path(ev: Evidence, upload_dir: str) -> Path:
 def validate_step_dates(measure: Measure, start: date, due: date) -> None:
     if start > due:
         raise ServiceError(
-            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันครบกำหนด ({format_date(due)}) (start is after due date)"
+            _(
+                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันครบกำหนด (%(format_date_due)s)",
+                format_date_start=format_date(start),
+                format_date_due=format_date(due),
+            )
         )
     if not (measure.period_start <= due <= measure.period_end):
         raise ServiceError(
-            f"วันครบกำหนด {format_date(due)} อยู่นอกระยะเวลาของมาตรการ "
-            f"({format_date(measure.period_start)} – {format_date(measure.period_end)}) "
-            "(the due date is outside the measure's period)"
+            _(
+                "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ (%(format_date_period_0)s – %(format_date_period_1)s)",
+                format_date_due=format_date(due),
+                value2=format_date(measure.period_start),
+                value3=format_date(measure.period_end),
+            )
         )
     if start < measure.period_start:
         raise ServiceError(
-            f"วันเริ่ม {format_date(start)} อยู่ก่อนระยะเวลาของมาตรการ (the start date is before the measure's period)"
+            _("วันเริ่ม %(format_date_start)s อยู่ก่อนระยะเวลาของมาตรการ", format_date_start=format_date(start))
         )
 
 
@@ -362,17 +391,17 @@ def edit_step(
     if title is not None:
         title = title.strip()
         if not title:
-            raise ServiceError("ชื่อขั้นตอนต้องไม่ว่าง (the title is empty)")
+            raise ServiceError(_("ชื่อขั้นตอนต้องไม่ว่าง"))
         if title != step.title:
             changes.append(("title", step.title, title))
     org_id = step.measure.plan.organization_id
     if owner_department is not None and owner_department.id != step.owner_department_id:
         if owner_department.organization_id != org_id:
-            raise ServiceError("หน่วยงานนี้ไม่อยู่ในองค์กรเดียวกัน (department of another organization)")
+            raise ServiceError(_("หน่วยงานนี้ไม่อยู่ในองค์กรเดียวกัน"))
         changes.append(("owner_department", step.owner_department, owner_department))
     if assignee is not False:
         if assignee is not None and assignee.organization_id != org_id:
-            raise ServiceError("ผู้รับผิดชอบไม่อยู่ในองค์กรเดียวกัน (assignee of another organization)")
+            raise ServiceError(_("ผู้รับผิดชอบไม่อยู่ในองค์กรเดียวกัน"))
         if (assignee.id if assignee else None) != step.assignee_id:
             changes.append(("assignee", step.assignee, assignee))
     new_start = start_date or step.start_date

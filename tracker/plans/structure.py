@@ -17,6 +17,7 @@ from .. import versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError, clean_text
+from ..i18n import N_, _
 from ..journal import Change, apply_changes, changed, record, record_step
 from ..orgs.models import Department, Organization
 from ..thaidate import MAX_BE_YEAR, MIN_BE_YEAR, fiscal_year_bounds, format_date
@@ -87,15 +88,13 @@ def _remove(
 def create_plan(organization: Organization, actor: User | None, now: datetime, *, fiscal_year: int, title: str) -> Plan:
     """An empty plan for a fiscal year (importing a file is the usual way)."""
     if not MIN_BE_YEAR <= fiscal_year <= MAX_BE_YEAR:
-        raise ServiceError("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566 (the fiscal year must be a Buddhist-Era year, e.g. 2566)")
+        raise ServiceError(_("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566"))
     title = clean_text(title, "ชื่อแผน", "title")
     exists = db.session.scalar(
         sa.select(Plan.id).where(Plan.organization_id == organization.id, Plan.fiscal_year == fiscal_year)
     )
     if exists is not None:
-        raise ServiceError(
-            f"มีแผนของปีงบประมาณ {fiscal_year} อยู่แล้ว (a plan for fiscal year {fiscal_year} already exists)"
-        )
+        raise ServiceError(_("มีแผนของปีงบประมาณ %(fiscal_year)s อยู่แล้ว", fiscal_year=fiscal_year))
     plan = Plan(organization=organization, fiscal_year=fiscal_year, title=title, status=PlanStatus.draft)
     db.session.add(plan)
     db.session.flush()
@@ -131,7 +130,7 @@ def edit_plan(
         try:
             status = PlanStatus(status)
         except ValueError:
-            raise ServiceError(f"สถานะแผนไม่ถูกต้อง: {status!r} (status must be draft, active or closed)") from None
+            raise ServiceError(_("สถานะแผนไม่ถูกต้อง: %(status)r", status=status)) from None
         changed(changes, "status", plan.status, status)
     return apply_changes(plan, changes, organization_id=plan.organization_id, entity="plan", actor=actor, at=now)
 
@@ -167,8 +166,7 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
     busy = [s for m in weakness.measures for s in m.steps if step_progress(s)]
     if busy:
         raise ServiceError(
-            f"ลบประเด็นนี้ไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: {_step_list(busy)} "
-            "(cannot delete: some steps have progress or evidence)"
+            _("ลบประเด็นนี้ไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: %(step_list_busy)s", step_list_busy=_step_list(busy))
         )
     plan = weakness.plan
     _remove(
@@ -182,21 +180,31 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
 def _check_period(plan: Plan, start: date, end: date) -> None:
     if start > end:
         raise ServiceError(
-            f"วันเริ่ม ({format_date(start)}) อยู่หลังวันสิ้นสุด ({format_date(end)}) (the period ends before it starts)"
+            _(
+                "วันเริ่ม (%(format_date_start)s) อยู่หลังวันสิ้นสุด (%(format_date_end)s)",
+                format_date_start=format_date(start),
+                format_date_end=format_date(end),
+            )
         )
     fy_start, fy_end = fiscal_year_bounds(plan.fiscal_year)
     if start < fy_start or end > fy_end:
         raise ServiceError(
-            f"ระยะเวลา {format_date(start)} – {format_date(end)} อยู่นอกปีงบประมาณ {plan.fiscal_year} "
-            f"({format_date(fy_start)} – {format_date(fy_end)}) (the period is outside the plan's fiscal year)"
+            _(
+                "ระยะเวลา %(format_date_start)s – %(format_date_end)s อยู่นอกปีงบประมาณ %(plan_fiscal_year)s (%(format_date_fy_start)s – %(format_date_fy_end)s)",
+                format_date_start=format_date(start),
+                format_date_end=format_date(end),
+                plan_fiscal_year=plan.fiscal_year,
+                format_date_fy_start=format_date(fy_start),
+                format_date_fy_end=format_date(fy_end),
+            )
         )
 
 
 def _check_department(department: Department | None, organization_id: int, what: str = "หน่วยงาน") -> Department:
     if department is None:
-        raise ServiceError(f"โปรดเลือก{what} (a department is required)")
+        raise ServiceError(_("โปรดเลือก%(what)s", what=what))
     if department.organization_id != organization_id:
-        raise ServiceError("หน่วยงานนี้ไม่อยู่ในองค์กรเดียวกัน (department of another organization)")
+        raise ServiceError(_("หน่วยงานนี้ไม่อยู่ในองค์กรเดียวกัน"))
     return department
 
 
@@ -213,7 +221,7 @@ def add_measure(
 ) -> Measure:
     plan = weakness.plan
     title = clean_text(title, "ชื่อมาตรการ", "title")
-    _check_department(owner_department, plan.organization_id, "หน่วยงานผู้รับผิดชอบ")
+    _check_department(owner_department, plan.organization_id, N_("หน่วยงานผู้รับผิดชอบ"))
     _check_period(plan, period_start, period_end)
     order = max((m.order for m in weakness.measures), default=0) + 1
     measure = Measure(
@@ -257,7 +265,7 @@ def edit_measure(
         changed(changes, "follow_up", measure.follow_up or "", follow_up.strip())
     old_department = measure.owner_department
     if owner_department is not None:
-        _check_department(owner_department, org_id, "หน่วยงานผู้รับผิดชอบ")
+        _check_department(owner_department, org_id, N_("หน่วยงานผู้รับผิดชอบ"))
         if owner_department.id != measure.owner_department_id:
             changes.append(("owner_department", old_department, owner_department))
     start = period_start or measure.period_start
@@ -268,9 +276,12 @@ def edit_measure(
         if stranded:
             listed = "; ".join(f"{s.number} {s.title} (ครบกำหนด {format_date(s.due_date)})" for s in stranded)
             raise ServiceError(
-                f"เปลี่ยนระยะเวลาเป็น {format_date(start)} – {format_date(end)} ไม่ได้ เพราะวันครบกำหนดของขั้นตอน "
-                f"{listed} จะอยู่นอกระยะเวลา โปรดแก้วันครบกำหนดของขั้นตอนเหล่านี้ก่อน "
-                "(the new period would leave these steps' due dates outside it: change them first)"
+                _(
+                    "เปลี่ยนระยะเวลาเป็น %(format_date_start)s – %(format_date_end)s ไม่ได้ เพราะวันครบกำหนดของขั้นตอน %(listed)s จะอยู่นอกระยะเวลา โปรดแก้วันครบกำหนดของขั้นตอนเหล่านี้ก่อน",
+                    format_date_start=format_date(start),
+                    format_date_end=format_date(end),
+                    listed=listed,
+                )
             )
         changed(changes, "period_start", measure.period_start, start)
         changed(changes, "period_end", measure.period_end, end)
@@ -282,7 +293,7 @@ def edit_measure(
                 actor,
                 now,
                 start_date=measure.period_start,
-                note="เลื่อนวันเริ่มตามระยะเวลามาตรการ (start moved with the measure's period)",
+                note=_("เลื่อนวันเริ่มตามระยะเวลามาตรการ"),
             )
         if move_steps and "owner_department" in fields and step.owner_department_id == old_department.id:
             edit_step(
@@ -290,7 +301,7 @@ def edit_measure(
                 actor,
                 now,
                 owner_department=measure.owner_department,
-                note="ย้ายตามหน่วยงานผู้รับผิดชอบมาตรการ (moved with the measure's owner)",
+                note=_("ย้ายตามหน่วยงานผู้รับผิดชอบมาตรการ"),
             )
     return fields
 
@@ -299,8 +310,7 @@ def delete_measure(measure: Measure, actor: User | None, now: datetime) -> None:
     busy = [s for s in measure.steps if step_progress(s)]
     if busy:
         raise ServiceError(
-            f"ลบมาตรการนี้ไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: {_step_list(busy)} "
-            "(cannot delete: some steps have progress or evidence)"
+            _("ลบมาตรการนี้ไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: %(step_list_busy)s", step_list_busy=_step_list(busy))
         )
     weakness = measure.weakness
     _remove(
@@ -345,9 +355,11 @@ def _check_assignee(assignee: User | None, organization_id: int) -> None:
     if assignee is None:
         return
     if assignee.organization_id != organization_id:
-        raise ServiceError("ผู้รับผิดชอบไม่อยู่ในองค์กรเดียวกัน (assignee of another organization)")
+        raise ServiceError(_("ผู้รับผิดชอบไม่อยู่ในองค์กรเดียวกัน"))
     if not assignee.active:
-        raise ServiceError(f"ผู้ใช้ {assignee.display_name} ถูกปิดการใช้งานแล้ว (the assignee is deactivated)")
+        raise ServiceError(
+            _("ผู้ใช้ %(assignee_display_name)s ถูกปิดการใช้งานแล้ว", assignee_display_name=assignee.display_name)
+        )
 
 
 def add_step(
@@ -363,7 +375,7 @@ def add_step(
 ) -> Step:
     """Append a step at the end of the measure; the owner is the measure's unless given."""
     org_id = measure.plan.organization_id
-    title = clean_text(title, "ชื่อขั้นตอน", "title")
+    title = clean_text(title, N_("ชื่อขั้นตอน"), "title")
     department = _check_department(owner_department or measure.owner_department, org_id)
     _check_assignee(assignee, org_id)
     validate_step_dates(measure, start_date, due_date)
@@ -431,9 +443,11 @@ def delete_step(step: Step, actor: User | None, now: datetime) -> None:
     reasons = step_progress(step)
     if reasons:
         raise ServiceError(
-            f"ลบขั้นตอน {step.number} ไม่ได้ เพราะ{' และ'.join(reasons)} "
-            "หากไม่ทำขั้นตอนนี้แล้วให้เปลี่ยนสถานะเป็น “ยกเลิก” แทน "
-            "(cannot delete a step with progress or evidence: cancel it instead)"
+            _(
+                "ลบขั้นตอน %(step_number)s ไม่ได้ เพราะ%(และ_join_reasons)s หากไม่ทำขั้นตอนนี้แล้วให้เปลี่ยนสถานะเป็น “ยกเลิก” แทน",
+                step_number=step.number,
+                และ_join_reasons=" และ".join(reasons),
+            )
         )
     measure = step.measure
     _remove(

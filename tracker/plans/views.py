@@ -26,6 +26,7 @@ from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _
 from . import chart, listing, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
@@ -41,12 +42,12 @@ log = logging.getLogger(__name__)
 ACTION_LABELS = {
     "status": "เปลี่ยนสถานะ",
     "comment": "บันทึกความคืบหน้า",
-    "remark": "แสดงความเห็น",
-    "evidence_add": "แนบหลักฐาน",
-    "evidence_remove": "ลบหลักฐาน",
-    "evidence_public": "เปลี่ยนการเผยแพร่หลักฐาน",
+    "remark": N_("แสดงความเห็น"),
+    "evidence_add": N_("แนบหลักฐาน"),
+    "evidence_remove": N_("ลบหลักฐาน"),
+    "evidence_public": N_("เปลี่ยนการเผยแพร่หลักฐาน"),
     "edit": "แก้ไข",
-    "create": "สร้าง",
+    "create": N_("สร้าง"),
     "delete": "ลบ",
     "import": "นำเข้า",
 }
@@ -60,11 +61,11 @@ FIELD_LABELS = {
     "start_date": "วันเริ่ม",
     "due_date": "วันครบกำหนด",
     "evidence": "หลักฐาน",
-    "public": "การเผยแพร่",
+    "public": N_("การเผยแพร่"),
 }
 
 
-VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": "ภายในหน่วยงาน"}
+VISIBILITY_LABELS = {"public": "เผยแพร่ต่อสาธารณะ", "internal": N_("ภายในหน่วยงาน")}
 
 
 def _me() -> User:
@@ -115,7 +116,7 @@ def file_size(n: int) -> str:
     elif n >= 1024:
         text = f"{n / 1024:.0f} KB"
     else:
-        text = i18n.translate("%(n)s ไบต์", n=n)
+        text = i18n.translate(N_("%(n)s ไบต์"), n=n)
     return thaidate.to_thai_digits(text) if _thai_digits() else text
 
 
@@ -322,7 +323,7 @@ def change_status(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash(f"บันทึกสถานะ “{label}” แล้ว (status saved)", "success")
+            flash(_("บันทึกสถานะ “%(label)s” แล้ว", label=label), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, status_form=form)
 
@@ -340,7 +341,7 @@ def comment(step_id: int):
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("บันทึกความคืบหน้าแล้ว (note saved)", "success")
+            flash(_("บันทึกความคืบหน้าแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, comment_form=form)
 

@@ -14,6 +14,7 @@ from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
 from ..auth.services import create_user, journal_new_user
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import record
 from ..orgs.models import Department, Organization
 from ..plans.models import Plan
@@ -30,17 +31,16 @@ def create_organization(*, slug: str, name: str, province: str, now: datetime) -
     slug = (slug or "").strip().lower()
     if not SLUG_RE.fullmatch(slug):
         raise ServiceError(
-            f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
-            "(the slug must be 2-64 characters of a-z, 0-9 and -)"
+            _("รหัสองค์กร “%(slug)s” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet", slug=slug)
         )
     name = _collapse(name)
     if not name or len(name) > 200:
-        raise ServiceError("โปรดระบุชื่อองค์กร ไม่เกิน 200 ตัวอักษร (the name is required, at most 200 characters)")
+        raise ServiceError(_("โปรดระบุชื่อองค์กร ไม่เกิน 200 ตัวอักษร"))
     province = _collapse(province)
     if len(province) > 100:
-        raise ServiceError("ชื่อจังหวัดยาวเกิน 100 ตัวอักษร (the province is longer than 100 characters)")
+        raise ServiceError(_("ชื่อจังหวัดยาวเกิน 100 ตัวอักษร"))
     if db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug)) is not None:
-        raise ServiceError(f"มีองค์กรรหัส “{slug}” อยู่แล้ว (an organization with this slug exists)")
+        raise ServiceError(_("มีองค์กรรหัส “%(slug)s” อยู่แล้ว", slug=slug))
     org = Organization(slug=slug, name=name, province=province)
     db.session.add(org)
     db.session.flush()
@@ -74,28 +74,33 @@ def create_account(
     try:
         role = Role(role)
     except ValueError:
-        raise ServiceError(f"บทบาทไม่ถูกต้อง: {role!r} (role must be one of {', '.join(r.value for r in Role)})") from None
+        raise ServiceError(_("บทบาทไม่ถูกต้อง: %(role)r", role=role, value2=", ".join(r.value for r in Role))) from None
     members = sa.select(User.id).where(User.organization_id == organization.id)
     if role in OVERSIGHT_ROLES:
         if department is not None:
-            raise ServiceError("ผู้ใช้ระดับจังหวัดหรือส่วนกลางไม่สังกัดกอง (provincial and national users have no department)")
+            raise ServiceError(_("ผู้ใช้ระดับจังหวัดหรือส่วนกลางไม่สังกัดกอง"))
         if role is Role.provincial and not organization.province.strip():
             raise ServiceError(
-                f"องค์กร “{organization.slug}” ไม่ได้ระบุจังหวัด ผู้ใช้ระดับจังหวัดต้องอยู่ในสำนักงานที่มีจังหวัด "
-                "(a provincial user belongs to an office with a province)"
+                _(
+                    "องค์กร “%(organization_slug)s” ไม่ได้ระบุจังหวัด ผู้ใช้ระดับจังหวัดต้องอยู่ในสำนักงานที่มีจังหวัด",
+                    organization_slug=organization.slug,
+                )
             )
         has_plans = db.session.scalar(sa.select(Plan.id).where(Plan.organization_id == organization.id).limit(1))
         has_members = db.session.scalar(members.where(User.role.in_(list(ORG_ROLES))).limit(1))
         if has_plans is not None or has_members is not None:
             raise ServiceError(
-                f"“{organization.slug}” เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว ผู้ใช้ระดับจังหวัดหรือส่วนกลาง"
-                "ต้องอยู่ในองค์กรของสำนักงานเอง (oversight users belong to an office organization of their own, "
-                "not to a local government)"
+                _(
+                    "“%(organization_slug)s” เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว ผู้ใช้ระดับจังหวัดหรือส่วนกลางต้องอยู่ในองค์กรของสำนักงานเอง",
+                    organization_slug=organization.slug,
+                )
             )
     elif db.session.scalar(members.where(User.role.in_(sorted(OVERSIGHT_ROLES))).limit(1)) is not None:
         raise ServiceError(
-            f"“{organization.slug}” เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง เพิ่มได้เฉพาะผู้ใช้ระดับจังหวัดหรือส่วนกลาง "
-            "(this organization is an oversight office: only provincial or national users)"
+            _(
+                "“%(organization_slug)s” เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง เพิ่มได้เฉพาะผู้ใช้ระดับจังหวัดหรือส่วนกลาง",
+                organization_slug=organization.slug,
+            )
         )
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
     journal_new_user(user, None, now, " · tracker user create")

@@ -13,12 +13,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .. import links, thaidate
+from ..i18n import _l
 from ..reports.followup_xlsx import safe_text
 from .services import OrgRow
 
 XLSX_COLUMNS = [
     ("องค์กร", 40),
-    ("รหัส (slug)", 14),
+    (_l("รหัส"), 14),
     ("จังหวัด", 14),
     ("แผน", 48),
     ("สถานะแผน", 11),

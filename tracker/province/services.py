@@ -24,6 +24,7 @@ from .. import thaidate
 from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l
 from ..orgs.models import Organization
 from ..plans.listing import Page
 from ..plans.models import (
@@ -62,9 +63,9 @@ class State(enum.IntEnum):
 
 
 SHOW_FILTERS: dict[str, str] = {
-    "not_started": "ยังไม่เริ่ม หรือยังไม่มีแผน (not started or no plan)",
-    "no_plan": "ยังไม่มีแผน (no plan)",
-    "overdue": "มีขั้นตอนเลยกำหนด (with overdue steps)",
+    "not_started": _l("ยังไม่เริ่ม หรือยังไม่มีแผน"),
+    "no_plan": _l("ยังไม่มีแผน"),
+    "overdue": _l("มีขั้นตอนเลยกำหนด"),
 }
 
 
@@ -115,20 +116,18 @@ class OverviewQuery:
         ):
             year = int(year_text)
         else:
-            raise ServiceError(
-                f"ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: {year_text[:20]!r} (the fiscal year must be a BE year)"
-            )
+            raise ServiceError(_("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: %(year_text_20)r", year_text_20=year_text[:20]))
         sort = (args.get("sort") or "name").strip()
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
         if sort not in SORTS:
-            raise ServiceError(f"เรียงตาม {sort[:30]!r} ไม่ได้ (unknown sort column)")
+            raise ServiceError(_("เรียงตาม %(sort_30)r ไม่ได้", sort_30=sort[:30]))
         show = (args.get("show") or "").strip()
         if show and show not in SHOW_FILTERS:
-            raise ServiceError(f"ไม่รู้จักตัวกรอง {show[:30]!r} (unknown filter)")
+            raise ServiceError(_("ไม่รู้จักตัวกรอง %(show_30)r", show_30=show[:30]))
         page_text = thaidate.to_arabic_digits((args.get("page") or "").strip())
         if page_text and not (page_text.isdigit() and len(page_text) <= 9):
-            raise ServiceError(f"หน้าต้องเป็นตัวเลข: {page_text[:20]!r} (page must be a whole number)")
+            raise ServiceError(_("หน้าต้องเป็นตัวเลข: %(page_text_20)r", page_text_20=page_text[:20]))
         return cls(
             fiscal_year=year,
             q=_clean(args.get("q")),
@@ -373,7 +372,7 @@ def _row(mapping: Mapping) -> OrgRow:
 
 def summary(scope_ids: set[int] | None, query: OverviewQuery, today: date) -> Summary:
     """Totals over every organization the query selects (one statement)."""
-    stmt, _ = _base(scope_ids, query, today)
+    stmt, _unused = _base(scope_ids, query, today)
     rows = stmt.subquery("overview")
     result = db.session.execute(
         sa.select(

@@ -18,6 +18,7 @@ from ..auth.models import Role
 from ..db import db
 from ..errors import PermissionDenied
 from ..extensions import login_manager
+from ..i18n import _
 from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services
@@ -61,7 +62,7 @@ def oversight_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not access.is_oversight(current_user):
-        raise PermissionDenied("หน้านี้สำหรับผู้ใช้ระดับจังหวัดและส่วนกลาง (this page is for provincial and national users)")
+        raise PermissionDenied(_("หน้านี้สำหรับผู้ใช้ระดับจังหวัดและส่วนกลาง"))
     return None
 
 
@@ -75,7 +76,7 @@ def _scope_label() -> str:
     if province is not None:
         return f"จังหวัด{province}"
     if current_user.role is Role.national:
-        return "ทุกจังหวัด (national)"
+        return _("ทุกจังหวัด")
     return current_user.organization.name
 
 
@@ -107,7 +108,7 @@ def overview():
 
 @bp.get("/province.xlsx")
 def export():
-    query, _ = _query()
+    query, _unused = _query()
     scope = access.readable_organization_ids(current_user)
     today = clock.today()
     rows = services.overview_rows(scope, query, today)

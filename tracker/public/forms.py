@@ -13,11 +13,11 @@ from ..i18n import _, _l
 
 class PublishForm(Form):
     # Which kinds and formats exist, and the rounds, are the services' rules with their own messages.
-    kind = RadioField(_l("รายงาน (report)"), default="followup", validate_choice=False, render_kw={"required": True})
-    as_of = BEDateField(_l("ข้อมูล ณ วันที่ (as of, รายงานผลการดำเนินการ)"))
-    round = SelectField(_l("รอบรายงาน (round)"), validate_choice=False)
-    format = MultiCheckboxField(_l("รูปแบบไฟล์ (formats)"), default=["pdf"], validate_choice=False)
-    thai_digits = BooleanField(_l("เลขไทยในรายงานผลการดำเนินการ (Thai digits)"))
+    kind = RadioField(_l("รายงาน"), default="followup", validate_choice=False, render_kw={"required": True})
+    as_of = BEDateField(_l("ข้อมูล ณ วันที่ (รายงานผลการดำเนินการ)"))
+    round = SelectField(_l("รอบรายงาน"), validate_choice=False)
+    format = MultiCheckboxField(_l("รูปแบบไฟล์"), default=["pdf"], validate_choice=False)
+    thai_digits = BooleanField(_l("เลขไทยในรายงานผลการดำเนินการ"))
 
     def __init__(self, *args: Any, kinds: dict[str, str], presets: list[tuple[int, str, str]], **kwargs: Any) -> None:
         """`kinds`: kind → label (as shown) of the kinds that can be made; `presets`: (round, label, its date shown)."""
@@ -40,4 +40,4 @@ class PublishForm(Form):
 
 
 class WithdrawForm(Form):
-    reason = StringField(_l("เหตุผลที่ถอน (reason, optional)"), render_kw={"maxlength": 1000})
+    reason = StringField(_l("เหตุผลที่ถอน"), render_kw={"maxlength": 1000})

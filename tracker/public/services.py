@@ -30,6 +30,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _
 from ..journal import record
 from ..plans.models import Plan, PlanStatus
 from ..plans.services import store_upload
@@ -52,8 +53,8 @@ __all__ = [
 
 #: The OIT item's code comes from the plan's framework (`ita.items`), never from here.
 KIND_LABELS = {
-    "followup": "รายงานผลการดำเนินการตามมาตรการ",
-    "analysis": "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ",
+    "followup": N_("รายงานผลการดำเนินการตามมาตรการ"),
+    "analysis": N_("รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ"),
 }
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -120,10 +121,12 @@ def render_for_publishing(
     """The report's file as it is now."""
     if fmt not in formats_for(kind):
         allowed = ", ".join(formats_for(kind)) or "–"
-        raise ServiceError(f"เผยแพร่{KIND_LABELS.get(kind, kind)}เป็นไฟล์ {fmt} ไม่ได้ (allowed: {allowed})")
+        raise ServiceError(
+            _("เผยแพร่%(value1)sเป็นไฟล์ %(fmt)s ไม่ได้", value1=KIND_LABELS.get(kind, kind), fmt=fmt, allowed=allowed)
+        )
     if kind == "followup":
         if as_of is None:
-            raise ServiceError("โปรดระบุวันที่ของรายงาน (the report's date is required)")
+            raise ServiceError(_("โปรดระบุวันที่ของรายงาน"))
         rendered = _followup(plan, fmt, as_of, thai_digits, base_url, now)
     else:
         rendered = _analysis(plan, fmt, now.astimezone(thaidate.BANGKOK).date(), now)
@@ -177,17 +180,14 @@ def publish_report(
     """Render the report in each format now, store the files and record them as published."""
     require_admin(actor, plan.organization_id)
     if kind not in KIND_LABELS:
-        raise ServiceError(f"ไม่รู้จักชนิดรายงาน “{kind[:20]}” (the kind must be followup or analysis)")
+        raise ServiceError(_("ไม่รู้จักชนิดรายงาน “%(kind_20)s”", kind_20=kind[:20]))
     if kind == "analysis" and not analysis_available():
-        raise ServiceError("ระบบนี้ยังสร้างรายงานการวิเคราะห์ไม่ได้ (the analysis memo is not available)")
+        raise ServiceError(_("ระบบนี้ยังสร้างรายงานการวิเคราะห์ไม่ได้"))
     if plan.status is PlanStatus.draft:
-        raise ServiceError(
-            "แผนนี้ยังเป็นฉบับร่าง จึงยังเผยแพร่รายงานไม่ได้ เปลี่ยนสถานะแผนเป็น “ดำเนินการ” ก่อน "
-            "(a draft plan is not public: make it active first)"
-        )
+        raise ServiceError(_("แผนนี้ยังเป็นฉบับร่าง จึงยังเผยแพร่รายงานไม่ได้ เปลี่ยนสถานะแผนเป็น “ดำเนินการ” ก่อน"))
     formats = list(dict.fromkeys(f for f in formats if f))
     if not formats:
-        raise ServiceError("โปรดเลือกรูปแบบไฟล์อย่างน้อยหนึ่งแบบ (choose at least one format)")
+        raise ServiceError(_("โปรดเลือกรูปแบบไฟล์อย่างน้อยหนึ่งแบบ"))
     if kind == "followup" and as_of is not None:
         for fmt in formats:  # before the slow rendering; the memo's date is known only after it
             _refuse_duplicate(plan, kind, fmt, as_of)
@@ -255,9 +255,12 @@ def _refuse_duplicate(plan: Plan, kind: str, fmt: str, as_of: date) -> None:
     )
     if existing is not None:
         raise ServiceError(
-            f"{KIND_LABELS[kind]} ณ วันที่ {thaidate.format_date(as_of)} ไฟล์ {fmt.upper()} เผยแพร่อยู่แล้ว "
-            "ถ้าต้องการเผยแพร่ฉบับใหม่ ให้ถอนฉบับเดิมก่อน "
-            "(this report is already published in that format: withdraw it first to publish a new copy)"
+            _(
+                "%(kind_labels_kind)s ณ วันที่ %(value2)s ไฟล์ %(fmt_upper)s เผยแพร่อยู่แล้ว ถ้าต้องการเผยแพร่ฉบับใหม่ ให้ถอนฉบับเดิมก่อน",
+                kind_labels_kind=KIND_LABELS[kind],
+                value2=thaidate.format_date(as_of),
+                fmt_upper=fmt.upper(),
+            )
         )
 
 
@@ -265,10 +268,10 @@ def withdraw_report(report: PublishedReport, actor: User, now: datetime, reason:
     """Take a report off the public page; the file and the row stay on record."""
     require_admin(actor, report.organization_id)
     if report.withdrawn_at is not None:
-        raise ServiceError("รายงานนี้ถอนการเผยแพร่แล้ว (the report is already withdrawn)")
+        raise ServiceError(_("รายงานนี้ถอนการเผยแพร่แล้ว"))
     reason = (reason or "").strip()
     if len(reason) > 1000:
-        raise ServiceError("เหตุผลยาวเกิน 1000 ตัวอักษร (the reason is longer than 1000 characters)")
+        raise ServiceError(_("เหตุผลยาวเกิน 1000 ตัวอักษร"))
     report.withdrawn_at = now
     if report.submission_id is not None:
         still = db.session.scalar(

@@ -41,6 +41,7 @@ from .. import access, clock, i18n, links, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import N_, _
 from ..ita.items import kind_code, plan_items, with_code
 from ..plans import queries
 from ..plans.models import EvidenceKind, Plan, PlanStatus
@@ -74,7 +75,7 @@ def _not_found(message: str = "", organization: str = "", slug: str = ""):
     body = render_template(
         "public/not_found.html",
         fonts=web_font_faces(),
-        message=message or "ไม่พบหน้าที่ต้องการ อาจพิมพ์ที่อยู่ผิด หรือหน่วยงานยังไม่ได้เผยแพร่ข้อมูลนี้",
+        message=message or N_("ไม่พบหน้าที่ต้องการ อาจพิมพ์ที่อยู่ผิด หรือหน่วยงานยังไม่ได้เผยแพร่ข้อมูลนี้"),
         organization=organization,
         slug=slug,
     )
@@ -116,11 +117,11 @@ def _resolve(slug: str, year_text: str, endpoint: str, **values):
         if organization is not None:
             return None, _redirect(endpoint, organization.slug, year_text, **values)
     if organization is None:
-        return None, _not_found(f"ไม่พบหน่วยงาน “{slug[:64]}” (no such organization)")
+        return None, _not_found(_("ไม่พบหน่วยงาน “%(slug_64)s”", slug_64=slug[:64]))
     year = _year(year_text)
     if year is None:
         return None, _not_found(
-            f"ปีงบประมาณ “{year_text[:20]}” ไม่ถูกต้อง ใช้ปี พ.ศ. เช่น 2566 (the year must be a Buddhist-Era year)",
+            _("ปีงบประมาณ “%(year_text_20)s” ไม่ถูกต้อง ใช้ปี พ.ศ. เช่น 2566", year_text_20=year_text[:20]),
             organization.name,
             organization.slug,
         )
@@ -144,7 +145,7 @@ def organization(slug: str):
         if org is not None:
             return redirect(url_for("public.organization", slug=org.slug), code=301)
     if org is None:
-        return _not_found(f"ไม่พบหน่วยงาน “{slug[:64]}” (no such organization)")
+        return _not_found(_("ไม่พบหน่วยงาน “%(slug_64)s”", slug_64=slug[:64]))
     plans = page.public_plans(org)
     body = render_template(
         "public/organization.html",
@@ -166,7 +167,7 @@ def plan(slug: str, fiscal_year: str):
     data = page.public_plan(org, year, clock.today())
     if data is None:
         return _not_found(
-            f"{org.name} ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. {year} (no public plan for this year)",
+            _("%(org_name)s ยังไม่ได้เผยแพร่แผนปีงบประมาณ พ.ศ. %(year)s", org_name=org.name, year=year),
             org.name,
             org.slug,
         )
@@ -199,7 +200,7 @@ def evidence(slug: str, fiscal_year: str, evidence_id: int):
     org, year = found
     ev = page.public_evidence(org, year, evidence_id)
     if ev is None:
-        return _not_found("ไม่พบหลักฐานนี้ หรือหลักฐานนี้ไม่ได้เผยแพร่ต่อสาธารณะ (no such public evidence)", org.name, org.slug)
+        return _not_found(_("ไม่พบหลักฐานนี้ หรือหลักฐานนี้ไม่ได้เผยแพร่ต่อสาธารณะ"), org.name, org.slug)
     if ev.kind is EvidenceKind.link:
         if not ev.url:
             return _not_found("", org.name, org.slug)
@@ -207,7 +208,7 @@ def evidence(slug: str, fiscal_year: str, evidence_id: int):
     path = evidence_path(ev, _upload_dir())
     if not path.is_file():
         log.warning("public evidence %s: file %s is missing", ev.id, path)
-        return _not_found("ไม่พบไฟล์หลักฐานนี้ (the file is missing)", org.name, org.slug)
+        return _not_found(_("ไม่พบไฟล์หลักฐานนี้"), org.name, org.slug)
     response = send_file(
         path,
         mimetype=ev.content_type or "application/octet-stream",
@@ -229,11 +230,11 @@ def report(slug: str, fiscal_year: str, report_id: int, ext: str):
     org, year = found
     published = page.public_report(org, year, report_id)
     if published is None or published.format != ext:
-        return _not_found("ไม่พบรายงานนี้ หรือรายงานถูกถอนการเผยแพร่แล้ว (no such published report)", org.name, org.slug)
+        return _not_found(_("ไม่พบรายงานนี้ หรือรายงานถูกถอนการเผยแพร่แล้ว"), org.name, org.slug)
     path = services.published_path(published, _upload_dir())
     if not path.is_file():
         log.error("published report %s: file %s is missing", published.id, path)
-        return _not_found("ไม่พบไฟล์รายงานนี้ (the file is missing)", org.name, org.slug)
+        return _not_found(_("ไม่พบไฟล์รายงานนี้"), org.name, org.slug)
     response = send_file(
         path,
         mimetype=services.CONTENT_TYPES.get(published.format, "application/octet-stream"),
@@ -364,7 +365,7 @@ def publish(plan_id: int):
         for path in made:
             path.unlink(missing_ok=True)
         raise
-    flash(f"เผยแพร่แล้ว ({titles}) ประชาชนดาวน์โหลดได้จากหน้าสาธารณะ (published)", "success")
+    flash(_("เผยแพร่แล้ว (%(titles)s) ประชาชนดาวน์โหลดได้จากหน้าสาธารณะ", titles=titles), "success")
     return redirect(url_for("public.publish_page", plan_id=plan.id))
 
 
@@ -377,5 +378,12 @@ def withdraw(plan_id: int, published_id: int):
         abort(404)
     services.withdraw_report(published, _me(), clock.now(), WithdrawForm().reason.data or "")
     db.session.commit()
-    flash(f"ถอนการเผยแพร่ “{published.title}” ({published.format.upper()}) แล้ว (withdrawn)", "success")
+    flash(
+        _(
+            "ถอนการเผยแพร่ “%(published_title)s” (%(published_format_upper)s) แล้ว",
+            published_title=published.title,
+            published_format_upper=published.format.upper(),
+        ),
+        "success",
+    )
     return redirect(url_for("public.publish_page", plan_id=plan.id))

@@ -13,6 +13,7 @@ from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
+from ..i18n import _, thai_only
 from ..orgs.documents import data_uri, emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
@@ -43,6 +44,7 @@ class CoverMemo:
         return data_uri(self.emblem)
 
 
+@thai_only
 def build_cover(
     plan: Plan,
     report: FollowupReport,
@@ -57,7 +59,7 @@ def build_cover(
     if memo_date is None:
         raise ServiceError(COVER_DATE_REQUIRED)
     if len(findings or "") > FINDINGS_LIMIT:
-        raise ServiceError(f"ข้อค้นพบยาวเกิน {FINDINGS_LIMIT} ตัวอักษร (the findings are too long)")
+        raise ServiceError(_("ข้อค้นพบยาวเกิน %(findings_limit)s ตัวอักษร", findings_limit=FINDINGS_LIMIT))
     organization: Organization = plan.organization
     f = report.f
     digits = report.thai_digits
@@ -116,6 +118,7 @@ def build_cover(
     )
 
 
+@thai_only
 def render_cover_html(cover: CoverMemo) -> str:
     from flask import render_template
 
@@ -136,6 +139,7 @@ def render_cover_pdf(cover: CoverMemo) -> bytes:
     return html_to_pdf_with_markers(render_cover_html(cover))
 
 
+@thai_only
 def cover_docx(cover: CoverMemo) -> bytes:
     from docx.shared import Cm
 

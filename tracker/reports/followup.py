@@ -30,6 +30,7 @@ from .. import clock, links, thaidate
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..ita.items import file_prefix, plan_items
 from ..plans.models import (
     Evidence,
@@ -74,7 +75,7 @@ def round_date(fiscal_year: int, round_: int) -> date:
         return date(end.year, 3, 31)
     if round_ == 12:
         return end
-    raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ {round_} (the round must be 6 or 12)")
+    raise ServiceError(_("รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ %(round)s", round=round_))
 
 
 def round_of(fiscal_year: int, as_of: date) -> int | None:
@@ -90,7 +91,7 @@ def resolve_as_of(
     if round_ not in (None, ""):
         text = thaidate.to_arabic_digits(str(round_)).strip()
         if text not in {str(r) for r in ROUNDS}:
-            raise ServiceError(f"รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ “{text[:10]}” (the round must be 6 or 12)")
+            raise ServiceError(_("รอบรายงานต้องเป็น 6 หรือ 12 เดือน ไม่ใช่ “%(text_10)s”", text_10=text[:10]))
         chosen_round = int(text)
     day: date | None
     if isinstance(as_of, date):
@@ -106,8 +107,12 @@ def resolve_as_of(
         preset = round_date(fiscal_year, chosen_round)
         if day is not None and day != preset:
             raise ServiceError(
-                f"วันที่ {thaidate.format_date(day)} ไม่ตรงกับ{ROUNDS[chosen_round]} ({thaidate.format_date(preset)}) "
-                "(the date and the round disagree: give one of them)"
+                _(
+                    "วันที่ %(thaidate_format_date_day)s ไม่ตรงกับ%(rounds_chosen_round)s (%(value3)s)",
+                    thaidate_format_date_day=thaidate.format_date(day),
+                    rounds_chosen_round=ROUNDS[chosen_round],
+                    value3=thaidate.format_date(preset),
+                )
             )
         day = preset
     if day is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm
 
+from ..i18n import N_
 from .docx_common import (
     add_hyperlink,
     add_paragraph,
@@ -61,7 +62,7 @@ def followup_docx(report: FollowupReport) -> bytes:
 
     table = add_table(
         doc,
-        ["มาตรการที่", "มาตรการ / ผู้รับผิดชอบ", "ดำเนินการแล้ว / ทั้งหมด", "ร้อยละ", "เลยกำหนด", "ผลการติดตาม"],
+        ["มาตรการที่", "มาตรการ / ผู้รับผิดชอบ", "ดำเนินการแล้ว / ทั้งหมด", N_("ร้อยละ"), "เลยกำหนด", "ผลการติดตาม"],
         SUMMARY_WIDTHS,
         size_pt=SMALL,
     )
@@ -98,7 +99,7 @@ def followup_docx(report: FollowupReport) -> bytes:
         )
         cells[0].merge(cells[1])
     else:
-        add_row(table, ["", "แผนนี้ยังไม่มีมาตรการ (no measures)", "", "", "", ""], size_pt=SMALL)
+        add_row(table, ["", "แผนนี้ยังไม่มีมาตรการ", "", "", "", ""], size_pt=SMALL)
 
     if report.measures:
         add_paragraph(
@@ -115,7 +116,7 @@ def followup_docx(report: FollowupReport) -> bytes:
         for m in w.measures:
             _measure(doc, report, m)
     if not report.weaknesses:
-        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็น (no weaknesses)")
+        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็น")
 
     _signatures(doc, report)
     _signoff(doc, report)
@@ -203,7 +204,7 @@ def _measure(doc, report: FollowupReport, m: MeasureRow) -> None:
             reuse_first = False
             add_hyperlink(paragraph, ev.url, f.t(ev.name), size_pt=SMALL)
     if not m.steps:
-        add_row(table, ["", "มาตรการนี้ยังไม่มีขั้นตอน (no steps)", "", "", ""], size_pt=SMALL)
+        add_row(table, ["", "มาตรการนี้ยังไม่มีขั้นตอน", "", "", ""], size_pt=SMALL)
 
     follow = add_paragraph(doc, space_before_pt=4)
     add_run(follow, "การติดตามผล ", bold=True)

@@ -19,15 +19,15 @@ from .signoff import KIND_LABELS
 class MemoForm(Form):
     """The memo's header; `memo_form` adds one findings box per ITA tool."""
 
-    office = StringField(_l("ส่วนราชการ · office"))
-    reference = StringField(_l("ที่ · reference"), render_kw={"maxlength": 100})
+    office = StringField(_l("ส่วนราชการ"))
+    reference = StringField(_l("ที่"), render_kw={"maxlength": 100})
     # Required: a memo about a past year never takes today's date by itself.
     memo_date = BEDateField(
-        _l("วันที่ · date"),
-        [required(_l("กรอกวันที่ของบันทึกข้อความ (the memo's date is required)"))],
+        _l("วันที่"),
+        [required(_l("กรอกวันที่ของบันทึกข้อความ"))],
         description=_l("จำเป็น: วันที่ที่ลงในบันทึกข้อความ ระบบไม่ใช้วันที่ของวันนี้ให้เอง"),
     )
-    addressee = StringField(_l("เรียน · addressee"), render_kw={"maxlength": 200})
+    addressee = StringField(_l("เรียน"), render_kw={"maxlength": 200})
 
     def findings(self) -> dict[str, str]:
         """Tool code → the findings typed for it."""
@@ -63,23 +63,21 @@ def memo_form(tools: list[tuple[str, str]], **kwargs: object) -> MemoForm:
 class SubmitForm(Form):
     """Submitting a report to the managers; `submit_form` adds one order box per manager."""
 
-    plan_id = RecordField(
-        _l("แผน · plan"), [required(_l("โปรดเลือกแผน (choose a plan)"))], not_found=_l("โปรดเลือกแผน (choose a plan)")
-    )
+    plan_id = RecordField(_l("แผน"), [required(_l("โปรดเลือกแผน"))], not_found=_l("โปรดเลือกแผน"))
     kind = RadioField(
-        _l("รายงาน · report"),
-        [required(_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"))],
-        invalid_choice_message=_l("โปรดเลือกชนิดรายงาน (choose the kind of report)"),
+        _l("รายงาน"),
+        [required(_l("โปรดเลือกชนิดรายงาน"))],
+        invalid_choice_message=_l("โปรดเลือกชนิดรายงาน"),
     )
     as_of = BEDateField(
-        _l("วันที่ · date"),
+        _l("วันที่"),
         description=_l(
             "รายงานผลการดำเนินการ: ข้อมูล ณ วันที่ (เว้นว่าง = วันนี้ หรือเลือกรอบ) · รายงานการวิเคราะห์: วันที่ของบันทึก (เว้นว่าง = วันที่ในบันทึก)"
         ),
     )
     # Which rounds exist is followup.resolve_as_of's rule, with its own message.
-    round = SelectField(_l("รอบรายงาน (เฉพาะรายงานผลการดำเนินการ) · round"), validate_choice=False)
-    note = TextAreaField(_l("หมายเหตุ · note"))
+    round = SelectField(_l("รอบรายงาน (เฉพาะรายงานผลการดำเนินการ)"), validate_choice=False)
+    note = TextAreaField(_l("หมายเหตุ"))
 
     managers: list[User] = []
 
@@ -103,7 +101,7 @@ class SubmitForm(Form):
             if not text.isdigit() or int(text) < 1:
                 field.errors = [
                     _(
-                        "ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 … (the order must be a positive number)",
+                        "ลำดับของ %(name)s ต้องเป็นเลข 1, 2, 3 …",
                         name=manager.display_name,
                     )
                 ]
@@ -111,7 +109,7 @@ class SubmitForm(Form):
             picked.append((int(text), manager))
         numbers = [n for n, _m in picked]
         if len(set(numbers)) != len(numbers):
-            self.form_errors.append(_("มีลำดับซ้ำกัน โปรดให้แต่ละคนมีลำดับไม่ซ้ำ (two managers have the same number)"))
+            self.form_errors.append(_("มีลำดับซ้ำกัน โปรดให้แต่ละคนมีลำดับไม่ซ้ำ"))
         self.chain = [m for _n, m in sorted(picked, key=lambda p: p[0])]
         return not self.has_errors
 
@@ -128,25 +126,21 @@ def submit_form(managers: list[User], **kwargs: Any) -> SubmitForm:
 
 
 class AcknowledgeForm(Form):
-    comment = StringField(
-        _l("ความเห็น · comment"), render_kw={"list": "comment-suggestions", "required": True, "maxlength": 1000}
-    )
+    comment = StringField(_l("ความเห็น"), render_kw={"list": "comment-suggestions", "required": True, "maxlength": 1000})
 
 
 class WithdrawForm(Form):
-    reason = StringField(_l("เหตุผล · reason"), render_kw={"maxlength": 2000})
+    reason = StringField(_l("เหตุผล"), render_kw={"maxlength": 2000})
 
 
 class ResultForm(Form):
     """A measure's follow-up result; reading the figure ("1,250", "๘๗.๕") is the results service's rule."""
 
     value = StringField(
-        _l("ค่า (value)"),
+        _l("ค่า"),
         render_kw={"inputmode": "decimal", "maxlength": 40},
-        description=_l(
-            "ตัวเลข เช่น 1,250 หรือ 87.5 — เว้นว่างได้ถ้าผลไม่ใช่ตัวเลข (leave empty when the result is not a figure)"
-        ),
+        description=_l("ตัวเลข เช่น 1,250 หรือ 87.5 — เว้นว่างได้ถ้าผลไม่ใช่ตัวเลข"),
     )
-    unit = StringField(_l("หน่วย (unit)"), render_kw={"maxlength": 50})
-    note = TextAreaField(_l("หมายเหตุ / สรุปผล (note)"), render_kw={"maxlength": 5000})
+    unit = StringField(_l("หน่วย"), render_kw={"maxlength": 50})
+    note = TextAreaField(_l("หมายเหตุ / สรุปผล"), render_kw={"maxlength": 5000})
     version = VersionField()

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import thaidate
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..ita.analysis import ItaAnalysis, ToolRow, analyse
 from ..ita.framework import framework_available, framework_for
 from ..ita.scores import Difference, YearResult, format_score
@@ -67,12 +68,13 @@ class MissingScores(ServiceError):
     def __init__(self, problems: list[str], assessment_year: int):
         self.problems = problems
         message = (
-            f"ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ {assessment_year} ไม่ได้ เพราะคะแนนยังไม่ครบ "
-            f"(the memo needs every indicator's score of {assessment_year}, and of {assessment_year - 1} "
-            "when that year has any): "
+            _(
+                "ยังสร้างบันทึกการวิเคราะห์ผล ITA ปีงบประมาณ %(assessment_year)s ไม่ได้ เพราะคะแนนยังไม่ครบ:",
+                assessment_year=assessment_year,
+                assessment_year_1=assessment_year - 1,
+            )
             + "; ".join(problems)
-            + " — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import "
-            "(enter or import them on the ITA page or with `tracker ita import`)"
+            + _(" — กรอกหรือนำเข้าคะแนนที่หน้า “ผล ITA” หรือด้วยคำสั่ง tracker ita import")
         )
         super().__init__(message)
 
@@ -80,18 +82,20 @@ class MissingScores(ServiceError):
 def _missing(result: YearResult | None, year: int) -> str | None:
     if result is None:
         if framework_available(year):  # shipped, but never used: so no score was ever entered
-            return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
-        return (
-            f"ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ {year} (no ITA framework for {year}: "
-            "load it with `tracker ita framework FILE`)"
-        )
+            return _("ยังไม่มีคะแนนของปีงบประมาณ %(year)s เลย", year=year)
+        return _("ไม่มีกรอบการประเมิน ITA ของปีงบประมาณ %(year)s", year=year)
     missing = [i for i in result.indicators if i.score is None]
     if not missing:
         return None
     if len(missing) == len(result.indicators):
-        return f"ยังไม่มีคะแนนของปีงบประมาณ {year} เลย (no scores for {year})"
+        return _("ยังไม่มีคะแนนของปีงบประมาณ %(year)s เลย", year=year)
     names = ", ".join(f"ตัวชี้วัดที่ {i.number} {i.name}" for i in missing)
-    return f"ปีงบประมาณ {year} ขาดคะแนน {names} (missing in {year}: {', '.join(str(i.number) for i in missing)})"
+    return _(
+        "ปีงบประมาณ %(year)s ขาดคะแนน %(names)s",
+        year=year,
+        names=names,
+        value3=", ".join(str(i.number) for i in missing),
+    )
 
 
 def _complete_analysis(organization: Organization, assessment_year: int) -> ItaAnalysis:

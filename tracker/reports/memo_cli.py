@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from .. import clock
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import thai_only
 from ..plans.queries import plan_by_slug
 from .cli import fiscal_year_arg, write_atomically
 from .memo_options import memo_options, parse_memo_date, read_text_file
@@ -18,6 +19,7 @@ from .memo_options import memo_options, parse_memo_date, read_text_file
 __all__ = ["analysis_command", "render_memo"]
 
 
+@thai_only
 def render_memo(doc, fmt: str) -> bytes:
     """The memo as DOCX or PDF bytes (used by the downloads and the command)."""
     from .continuation import html_to_pdf_with_markers

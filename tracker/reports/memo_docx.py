@@ -199,9 +199,7 @@ def _report(doc, d: MemoDocument) -> None:
     for line in d.weaknesses:
         add_paragraph(doc, line, align="thai", first_line_cm=INDENT_CM)
     if not d.weaknesses:
-        add_paragraph(
-            doc, "แผนนี้ยังไม่มีประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน (the plan has no weaknesses yet)", first_line_cm=INDENT_CM
-        )
+        add_paragraph(doc, "แผนนี้ยังไม่มีประเด็นที่เป็นข้อบกพร่อง/จุดอ่อน", first_line_cm=INDENT_CM)
     # Rows are never split (a row taller than a page is still split: no other choice).
     table = add_table(doc, list(MEASURE_HEADERS), MEASURE_WIDTHS, size_pt=TABLE_PT, header_fill=HEADER_FILL)
     for m in d.measures:
@@ -212,7 +210,7 @@ def _report(doc, d: MemoDocument) -> None:
             align=["left", "left", "left", "left", "center", "left"],
         )
     if not d.measures:
-        add_row(table, ["", "ยังไม่มีมาตรการ (no measures yet)", "", "", "", ""], size_pt=TABLE_PT)
+        add_row(table, ["", "ยังไม่มีมาตรการ", "", "", "", ""], size_pt=TABLE_PT)
 
 
 def _caption(doc, text: str) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..journal import apply_changes, record
 from ..orgs.models import Department, Organization
 from ..plans.models import Plan
@@ -49,7 +50,7 @@ def findings_of(memo: AnalysisMemo | None) -> dict[str, str]:
 def _clean(value: str | None, what: str, english: str, limit: int) -> str:
     value = (value or "").strip()
     if len(value) > limit:
-        raise ServiceError(f"{what}ยาวเกิน {limit} ตัวอักษร (the {english} is longer than {limit} characters)")
+        raise ServiceError(_("%(what)sยาวเกิน %(limit)s ตัวอักษร", what=what, limit=limit, english=english))
     return value
 
 
@@ -91,7 +92,7 @@ def save_memo(
         changes.append(("addressee", memo.addressee or "", _clean(addressee, "เรียน", "addressee", 200)))
     if memo_date != "":
         if memo_date is not None and not isinstance(memo_date, date):
-            raise ServiceError("วันที่ของบันทึกไม่ถูกต้อง (the memo date is not a date)")
+            raise ServiceError(_("วันที่ของบันทึกไม่ถูกต้อง"))
         changes.append(("memo_date", memo.memo_date, memo_date))
     changed = apply_changes(
         memo,
@@ -134,7 +135,7 @@ def save_memo(
 
 def default_office(plan: Plan) -> str:
     """The plan admin's department and the organization, e.g. "กองยุทธศาสตร์และงบประมาณ เทศบาลตำบล…"."""
-    admin, _ = default_signatories(plan.organization_id)
+    admin, _unused = default_signatories(plan.organization_id)
     department: Department | None = admin.department if admin is not None else None
     organization = plan.organization.name
     return f"{department.name} {organization}" if department is not None else organization

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from .. import access, clock
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..ita.framework import framework_for
 from ..plans.models import Plan
 from .fonts import FONT_FAMILY, font_faces
@@ -116,7 +117,7 @@ def save(plan_id: int):
         db.session.rollback()
         form.refuse(exc)
         return _render(_plan(plan_id), form=form)
-    flash("บันทึกแล้ว (saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if changed else "info")
+    flash(_("บันทึกแล้ว") if changed else _("ไม่มีการเปลี่ยนแปลง"), "success" if changed else "info")
     return redirect(url_for("memo.page", plan_id=plan_id))
 
 

@@ -13,47 +13,34 @@ with JavaScript off and every network request refused.
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from flask import current_app, has_app_context
 
 from .. import extras
 from ..errors import ServiceError
+from ..i18n import _, _l
+from .print_worker import CHROMIUM_ARGS, DEFAULT_CHROMIUM, TIMEOUT_S, read_frame, write_frame
 
 __all__ = ["DEFAULT_CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "renderer_available", "html_to_pdf"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-extensions",
-]
-#: Seconds one rendering may take before it is given up.
-TIMEOUT_S = 90
-# Each rendering starts a browser (~150 MB); at most two at once on a small server.
+# Renderings waiting at once in one process (the printer takes one at a time).
 _SLOTS = threading.BoundedSemaphore(2)
 
-NO_RENDERER = (
-    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint "
-    "โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM "
-    "(cannot make a PDF: Chromium was not found at {path} and WeasyPrint is not installed; "
-    "install chromium or set TRACKER_CHROMIUM)"
+NO_RENDERER = _l(
+    "สร้างไฟล์ PDF ไม่ได้: ไม่พบโปรแกรม Chromium ที่ {path} และไม่ได้ติดตั้ง WeasyPrint โปรดติดตั้ง chromium (apt-get install chromium) หรือกำหนด TRACKER_CHROMIUM"
 )
-FAILED = (
-    "สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail}) "
-    "(the PDF could not be made; try again or tell the administrator)"
-)
+FAILED = _l("สร้างไฟล์ PDF ไม่สำเร็จ โปรดลองอีกครั้งหรือแจ้งผู้ดูแลระบบ ({detail})")
 
 
 def chromium_path() -> str:
@@ -63,7 +50,10 @@ def chromium_path() -> str:
 
 
 def _playwright_installed() -> bool:
-    return extras.installed("pdf")
+    """Found, not imported: Playwright is imported by the printer process only."""
+    import importlib.util
+
+    return importlib.util.find_spec("playwright") is not None
 
 
 def _weasyprint_installed() -> bool:
@@ -89,7 +79,7 @@ def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
     path = chromium or chromium_path()
     kind = renderer_available(path)
     if kind == "chromium":
-        return _archivable(_with_slot(lambda: _in_thread(lambda: _chromium_pdf(html, path))))
+        return _archivable(_with_slot(lambda: _chromium_pdf(html, path)))
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
         return _archivable(_with_slot(lambda: _weasyprint_pdf(html)))
@@ -110,62 +100,79 @@ def _archivable(data: bytes) -> bytes:
 
 def _with_slot(render):
     if not _SLOTS.acquire(timeout=TIMEOUT_S):
-        raise ServiceError(FAILED.format(detail="มีงานสร้าง PDF ค้างอยู่มาก (too many PDFs being made)"))
+        raise ServiceError(FAILED.format(detail=_("มีงานสร้าง PDF ค้างอยู่มาก")))
     try:
         return render()
     finally:
         _SLOTS.release()
 
 
-def _in_thread(render):
-    """Run Playwright's sync API in a thread of its own: it refuses to run where
-    an asyncio loop is already running (an async server, a test's browser)."""
-    outcome: dict[str, object] = {}
+class PrintWorker:
+    """This process's printer: `tracker.reports.print_worker` in a child process, started at
+    the first PDF and kept (its browser stays up); started again if it dies or hangs."""
 
-    def work() -> None:
-        try:
-            outcome["pdf"] = render()
-        except BaseException as exc:  # handed to the caller below
-            outcome["error"] = exc
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.lock = threading.Lock()
 
-    thread = threading.Thread(target=work, name="pdf-render", daemon=True)
-    thread.start()
-    thread.join(TIMEOUT_S + 15)
-    if thread.is_alive():
-        raise ServiceError(FAILED.format(detail="หมดเวลา (timed out)"))
-    error = outcome.get("error")
-    if isinstance(error, ServiceError):
-        raise error
-    if isinstance(error, BaseException):
-        log.error("PDF rendering failed", exc_info=error)
-        raise ServiceError(FAILED.format(detail=type(error).__name__)) from None
-    pdf = outcome["pdf"]
-    assert isinstance(pdf, bytes)
-    return pdf
+    def _start(self) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tracker.reports.print_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,
+                cwd=Path(__file__).resolve().parents[2],
+            )
+        return self.process
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def pdf(self, html: str, executable: str) -> bytes:
+        with self.lock:
+            process = self._start()
+            assert process.stdin is not None and process.stdout is not None
+            stdin, stdout = cast(BinaryIO, process.stdin), cast(BinaryIO, process.stdout)
+            outcome: dict[str, object] = {}
+
+            def exchange() -> None:
+                try:
+                    write_frame(stdin, json.dumps({"executable": executable}).encode())
+                    write_frame(stdin, html.encode("utf-8"))
+                    stdin.flush()
+                    status = stdout.read(1)
+                    outcome["status"], outcome["data"] = status, read_frame(stdout)
+                except OSError as exc:  # the printer died
+                    outcome["error"] = exc
+
+            thread = threading.Thread(target=exchange, name="pdf-print", daemon=True)
+            thread.start()
+            thread.join(TIMEOUT_S + 15)
+            if thread.is_alive():
+                self.stop()
+                raise ServiceError(FAILED.format(detail=_("หมดเวลา")))
+            data = outcome.get("data")
+            if outcome.get("status") == b"\x00" and isinstance(data, bytes):
+                return data
+            if outcome.get("status") == b"\x01" and isinstance(data, bytes):
+                log.error("PDF rendering failed: %s", data.decode("utf-8", "replace"))
+                raise ServiceError(FAILED.format(detail=data.decode("utf-8", "replace").split(":")[0]))
+            self.stop()
+            log.error("the PDF printer process stopped: %s", outcome.get("error"))
+            raise ServiceError(FAILED.format(detail=_("โปรแกรมพิมพ์ PDF หยุดทำงาน")))
+
+
+#: One printer per process (a gunicorn worker, the CLI, a test run)
+_PRINTER = PrintWorker()
+atexit.register(_PRINTER.stop)
 
 
 def _chromium_pdf(html: str, executable: str) -> bytes:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=TIMEOUT_S * 1000)
-        try:
-            context = browser.new_context(java_script_enabled=False, offline=True)
-            context.set_default_timeout(TIMEOUT_S * 1000)
-            # Nothing may be fetched: the document carries its fonts as data: URIs.
-            context.route("**/*", lambda route: route.abort())
-            page = context.new_page()
-            page.set_content(html, wait_until="load")
-            return page.pdf(
-                format="A4",
-                prefer_css_page_size=True,
-                print_background=True,
-                display_header_footer=False,
-                tagged=True,
-                outline=True,
-            )
-        finally:
-            browser.close()
+    return _PRINTER.pdf(html, executable)
 
 
 def _weasyprint_pdf(html: str) -> bytes:

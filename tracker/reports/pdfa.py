@@ -23,6 +23,7 @@ from functools import lru_cache
 import pikepdf
 
 from ..errors import ServiceError
+from ..i18n import _
 
 __all__ = ["make_pdfa", "srgb_profile", "missing_fonts", "PDFA_PART", "PDFA_CONFORMANCE"]
 
@@ -59,10 +60,10 @@ def make_pdfa(data: bytes, *, title: str | None = None) -> bytes:
     """The PDF `data` as PDF/A-2b (title from the argument, else the one Chromium set)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if pdf.is_encrypted:
-            raise ServiceError("ไฟล์ PDF ถูกเข้ารหัส จึงทำเป็น PDF/A ไม่ได้ (an encrypted PDF cannot be PDF/A)")
+            raise ServiceError(_("ไฟล์ PDF ถูกเข้ารหัส จึงทำเป็น PDF/A ไม่ได้"))
         missing = missing_fonts(pdf)
         if missing:
-            raise ServiceError(f"ฟอนต์ไม่ได้ฝังในไฟล์ PDF: {', '.join(missing)} (fonts not embedded)")
+            raise ServiceError(_("ฟอนต์ไม่ได้ฝังในไฟล์ PDF: %(join_missing)s", join_missing=", ".join(missing)))
         if title:
             pdf.docinfo["/Title"] = title
         pdf.docinfo["/Producer"] = PRODUCER

@@ -35,6 +35,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l
 from ..journal import record
 from ..orgs.models import Organization
 from .models import SigningCertificate
@@ -44,9 +45,7 @@ __all__ = ["CertificateInfo", "store_certificate", "remove_certificate", "certif
 #: A PKCS#12 file is a few kilobytes; this only guards memory.
 MAX_P12_BYTES = 256 * 1024
 _HKDF_INFO = b"ita-tracker signing certificate v1"
-NOT_PKCS12 = (
-    "เปิดไฟล์ใบรับรองไม่ได้: ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง (not a PKCS#12 file, or the password is wrong)"
-)
+NOT_PKCS12 = _l("เปิดไฟล์ใบรับรองไม่ได้: ไฟล์ไม่ใช่ PKCS#12 (.p12/.pfx) หรือรหัสผ่านไม่ถูกต้อง")
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,15 @@ def _fernet() -> Fernet:
 def _open_p12(data: bytes, password: str):
     """(key, certificate, chain) of a PKCS#12 file, or a ServiceError in Thai."""
     if not data:
-        raise ServiceError("โปรดเลือกไฟล์ใบรับรอง .p12 หรือ .pfx (choose a certificate file)")
+        raise ServiceError(_("โปรดเลือกไฟล์ใบรับรอง .p12 หรือ .pfx"))
     if len(data) > MAX_P12_BYTES:
-        raise ServiceError("ไฟล์ใบรับรองใหญ่เกินไป (the certificate file is too large)")
+        raise ServiceError(_("ไฟล์ใบรับรองใหญ่เกินไป"))
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, password.encode("utf-8") or None)
     except (ValueError, TypeError):
         raise ServiceError(NOT_PKCS12) from None
     if key is None or certificate is None:
-        raise ServiceError(
-            "ไฟล์ใบรับรองต้องมีทั้งกุญแจส่วนตัวและใบรับรอง (the file must hold both the private key and its certificate)"
-        )
+        raise ServiceError(_("ไฟล์ใบรับรองต้องมีทั้งกุญแจส่วนตัวและใบรับรอง"))
     return key, certificate, chain or []
 
 
@@ -90,7 +87,7 @@ def store_certificate(org: Organization, actor: User, data: bytes, password: str
     _key, certificate, _chain = _open_p12(data, password)
     not_after = certificate.not_valid_after_utc
     if not_after <= now:
-        raise ServiceError(f"ใบรับรองหมดอายุแล้วเมื่อ {not_after:%Y-%m-%d} (the certificate has expired)")
+        raise ServiceError(_("ใบรับรองหมดอายุแล้วเมื่อ %(day)s", day=not_after.strftime("%Y-%m-%d")))
     sealed = _fernet().encrypt(
         json.dumps(
             {
@@ -149,10 +146,7 @@ def load_signer(org: Organization):
     try:
         sealed = json.loads(_fernet().decrypt(row.sealed))
     except InvalidToken:
-        raise ServiceError(
-            "ถอดรหัสใบรับรองที่เก็บไว้ไม่ได้ (TRACKER_SECRET_KEY เปลี่ยนไป) โปรดอัปโหลดใบรับรองอีกครั้ง "
-            "(the stored certificate cannot be decrypted: upload it again)"
-        ) from None
+        raise ServiceError(_("ถอดรหัสใบรับรองที่เก็บไว้ไม่ได้ (TRACKER_SECRET_KEY เปลี่ยนไป) โปรดอัปโหลดใบรับรองอีกครั้ง")) from None
     signer = signers.SimpleSigner.load_pkcs12_data(
         base64.b64decode(sealed["p12"]),
         other_certs=[],

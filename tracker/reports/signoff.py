@@ -33,6 +33,7 @@ from ..access import require_admin
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
+from ..i18n import N_, _
 from ..journal import record
 from ..plans.models import Plan
 from .models import ReportAcknowledgement, ReportKind, ReportSubmission, SubmissionStatus
@@ -59,13 +60,13 @@ __all__ = [
 
 #: The OIT item's code is added from the plan's framework (`ita.items.with_code`), never written here.
 KIND_LABELS = {
-    ReportKind.followup: "รายงานผลการดำเนินการตามมาตรการ",
-    ReportKind.analysis: "รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ",
+    ReportKind.followup: N_("รายงานผลการดำเนินการตามมาตรการ"),
+    ReportKind.analysis: N_("รายงานการวิเคราะห์ผลการประเมิน ITA และมาตรการ"),
 }
 STATUS_LABELS = {
     SubmissionStatus.pending: "รอการพิจารณา",
-    SubmissionStatus.acknowledged: "พิจารณาครบแล้ว",
-    SubmissionStatus.withdrawn: "ถอนคืนแล้ว",
+    SubmissionStatus.acknowledged: N_("พิจารณาครบแล้ว"),
+    SubmissionStatus.withdrawn: N_("ถอนคืนแล้ว"),
 }
 #: What managers usually write; the form offers them, any text is accepted.
 COMMENT_SUGGESTIONS = ("ทราบ", "ทราบ/ดำเนินการ", "เพื่อโปรดทราบ/โปรดพิจารณา", "ดำเนินการตามระเบียบ")
@@ -238,7 +239,7 @@ def report_label(submission: ReportSubmission | Chain, plan: Plan, thai_digits: 
     code = kind_code(plan_items(plan), kind.value)
     text = f"{with_code(KIND_LABELS[kind], code)} ปีงบประมาณ {plan.fiscal_year}"
     if kind is ReportKind.followup:
-        rounds = {6: "รอบ 6 เดือน", 12: "รอบ 12 เดือน"}
+        rounds = {6: N_("รอบ 6 เดือน"), 12: N_("รอบ 12 เดือน")}
         label = rounds.get(submission.round or 0)
         text += f" {label}" if label else ""
         text += f" ณ {thaidate.format_date(submission.as_of)}"
@@ -275,26 +276,23 @@ def submit_report(
     try:
         kind = ReportKind(kind)
     except ValueError:
-        raise ServiceError(f"ไม่รู้จักชนิดรายงาน “{kind}” (the kind must be followup or analysis)") from None
+        raise ServiceError(_("ไม่รู้จักชนิดรายงาน “%(kind)s”", kind=kind)) from None
     if round_ is not None and (kind is not ReportKind.followup or round_ not in (6, 12)):
-        raise ServiceError(
-            "รอบรายงานใช้ได้กับรายงานผลการดำเนินการเท่านั้น และต้องเป็น 6 หรือ 12 เดือน "
-            "(a round is 6 or 12, and only for the follow-up report)"
-        )
+        raise ServiceError(_("รอบรายงานใช้ได้กับรายงานผลการดำเนินการเท่านั้น และต้องเป็น 6 หรือ 12 เดือน"))
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
-        raise ServiceError(f"หมายเหตุยาวเกิน {NOTE_LIMIT} ตัวอักษร (the note is longer than {NOTE_LIMIT} characters)")
+        raise ServiceError(_("หมายเหตุยาวเกิน %(note_limit)s ตัวอักษร", note_limit=NOTE_LIMIT))
     if not chain:
-        raise ServiceError("โปรดเลือกผู้บริหารที่จะพิจารณาอย่างน้อย 1 คน (choose at least one manager)")
+        raise ServiceError(_("โปรดเลือกผู้บริหารที่จะพิจารณาอย่างน้อย 1 คน"))
     seen: set[int] = set()
     for user in chain:
         if user.id in seen:
-            raise ServiceError(f"{user.display_name} อยู่ในลำดับมากกว่าหนึ่งครั้ง (a manager appears twice)")
+            raise ServiceError(_("%(user_display_name)s อยู่ในลำดับมากกว่าหนึ่งครั้ง", user_display_name=user.display_name))
         seen.add(user.id)
         if user.organization_id != plan.organization_id or user.role is not Role.manager:
-            raise ServiceError(f"{user.display_name} ไม่ใช่ผู้บริหารขององค์กรนี้ (not a manager of this organization)")
+            raise ServiceError(_("%(user_display_name)s ไม่ใช่ผู้บริหารขององค์กรนี้", user_display_name=user.display_name))
         if not user.active:
-            raise ServiceError(f"ผู้ใช้ {user.display_name} ถูกปิดการใช้งานแล้ว (the manager is deactivated)")
+            raise ServiceError(_("ผู้ใช้ %(user_display_name)s ถูกปิดการใช้งานแล้ว", user_display_name=user.display_name))
     same = sa.select(ReportSubmission.id).where(
         ReportSubmission.plan_id == plan.id,
         ReportSubmission.kind == kind,
@@ -303,10 +301,7 @@ def submit_report(
     if kind is ReportKind.followup:
         same = same.where(ReportSubmission.as_of == as_of)
     if db.session.scalar(same.limit(1)) is not None:
-        raise ServiceError(
-            "รายงานนี้ส่งไปแล้วและยังรอการพิจารณาอยู่ ถอนคืนรายการเดิมก่อนจึงส่งใหม่ได้ "
-            "(this report is already waiting for acknowledgement: withdraw it before submitting again)"
-        )
+        raise ServiceError(_("รายงานนี้ส่งไปแล้วและยังรอการพิจารณาอยู่ ถอนคืนรายการเดิมก่อนจึงส่งใหม่ได้"))
     submission = ReportSubmission(
         organization_id=plan.organization_id,
         plan_id=plan.id,
@@ -341,13 +336,16 @@ def submit_report(
 def acknowledge(submission: ReportSubmission, actor: User, now: datetime, comment: str) -> ReportAcknowledgement:
     """The next manager in the chain acknowledges, with a comment; the last one completes it."""
     if actor.organization_id != submission.organization_id:
-        raise PermissionDenied("รายงานนี้ไม่ใช่ขององค์กรของคุณ (not your organization's report)")
+        raise PermissionDenied(_("รายงานนี้ไม่ใช่ขององค์กรของคุณ"))
     if actor.role is not Role.manager:
-        raise PermissionDenied("เฉพาะผู้บริหารในลำดับการพิจารณาเท่านั้น (only the managers of the chain acknowledge)")
+        raise PermissionDenied(_("เฉพาะผู้บริหารในลำดับการพิจารณาเท่านั้น"))
     if submission.status is not SubmissionStatus.pending:
         raise ServiceError(
-            f"รายงานนี้{STATUS_LABELS[submission.status]} ไม่ต้องพิจารณาอีก "
-            f"(the submission is {submission.status.value}: nothing to acknowledge)"
+            _(
+                "รายงานนี้%(value1)s ไม่ต้องพิจารณาอีก",
+                value1=STATUS_LABELS[submission.status],
+                submission_status_value=submission.status.value,
+            )
         )
     nxt = next_in_line(submission)
     assert nxt is not None  # a pending submission always has a level left
@@ -355,22 +353,22 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
         mine = next((a for a in submission.acknowledgements if a.user_id == actor.id), None)
         turn = f"{nxt.user.display_name}" + (f" ({nxt.user.position})" if nxt.user.position else "")
         if mine is None:
-            raise PermissionDenied(
-                f"คุณไม่อยู่ในลำดับผู้พิจารณารายงานนี้ ขณะนี้รอ {turn} (you are not in this chain; it is {turn}'s turn)"
-            )
+            raise PermissionDenied(_("คุณไม่อยู่ในลำดับผู้พิจารณารายงานนี้ ขณะนี้รอ %(turn)s", turn=turn))
         if mine.acknowledged_at is not None:
-            raise PermissionDenied(f"คุณพิจารณารายงานนี้แล้ว ขณะนี้รอ {turn} (you have acknowledged it; it is {turn}'s turn)")
+            raise PermissionDenied(_("คุณพิจารณารายงานนี้แล้ว ขณะนี้รอ %(turn)s", turn=turn))
         raise PermissionDenied(
-            f"ยังไม่ถึงลำดับของคุณ (ลำดับที่ {mine.order}) ขณะนี้รอ {turn} ลำดับที่ {nxt.order} "
-            f"(not your turn yet: it is {turn}'s turn)"
+            _(
+                "ยังไม่ถึงลำดับของคุณ (ลำดับที่ %(mine_order)s) ขณะนี้รอ %(turn)s ลำดับที่ %(nxt_order)s",
+                mine_order=mine.order,
+                turn=turn,
+                nxt_order=nxt.order,
+            )
         )
     comment = (comment or "").strip()
     if not comment:
-        raise ServiceError("โปรดเขียนความเห็น เช่น “ทราบ” หรือ “ทราบ/ดำเนินการ” (a comment is required)")
+        raise ServiceError(_("โปรดเขียนความเห็น เช่น “ทราบ” หรือ “ทราบ/ดำเนินการ”"))
     if len(comment) > COMMENT_LIMIT:
-        raise ServiceError(
-            f"ความเห็นยาวเกิน {COMMENT_LIMIT} ตัวอักษร (the comment is longer than {COMMENT_LIMIT} characters)"
-        )
+        raise ServiceError(_("ความเห็นยาวเกิน %(comment_limit)s ตัวอักษร", comment_limit=COMMENT_LIMIT))
     # Compare-and-set: a double click or a second tab must not acknowledge twice.
     result = db.session.execute(
         sa.update(ReportAcknowledgement)
@@ -380,7 +378,7 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
     )
     done = cast(sa.CursorResult, result).rowcount  # an UPDATE: a cursor result
     if done != 1:
-        raise ServiceError("มีการพิจารณาลำดับนี้ไปแล้ว โปรดโหลดหน้าใหม่ (already acknowledged: reload the page)")
+        raise ServiceError(_("มีการพิจารณาลำดับนี้ไปแล้ว โปรดโหลดหน้าใหม่"))
     db.session.refresh(nxt)
     record(
         organization_id=submission.organization_id,
@@ -404,7 +402,7 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
             field="status",
             old=SubmissionStatus.pending,
             new=SubmissionStatus.acknowledged,
-            note="พิจารณาครบทุกลำดับแล้ว (every level has acknowledged)",
+            note=_("พิจารณาครบทุกลำดับแล้ว"),
             at=now,
         )
     db.session.flush()
@@ -418,12 +416,15 @@ def withdraw(submission: ReportSubmission, actor: User, now: datetime, reason: s
     require_admin(actor, submission.organization_id)
     if submission.status is not SubmissionStatus.pending:
         raise ServiceError(
-            f"ถอนคืนได้เฉพาะรายงานที่รอการพิจารณา รายงานนี้{STATUS_LABELS[submission.status]} "
-            f"(only a pending submission can be withdrawn; this one is {submission.status.value})"
+            _(
+                "ถอนคืนได้เฉพาะรายงานที่รอการพิจารณา รายงานนี้%(value1)s",
+                value1=STATUS_LABELS[submission.status],
+                submission_status_value=submission.status.value,
+            )
         )
     reason = (reason or "").strip()
     if len(reason) > NOTE_LIMIT:
-        raise ServiceError(f"เหตุผลยาวเกิน {NOTE_LIMIT} ตัวอักษร (the reason is longer than {NOTE_LIMIT} characters)")
+        raise ServiceError(_("เหตุผลยาวเกิน %(note_limit)s ตัวอักษร", note_limit=NOTE_LIMIT))
     submission.status = SubmissionStatus.withdrawn
     record(
         organization_id=submission.organization_id,

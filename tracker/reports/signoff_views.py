@@ -21,6 +21,7 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import resolve_as_of
@@ -181,7 +182,7 @@ def create():
         db.session.rollback()
         form.refuse(exc)
         return _render_new(form)
-    flash("ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว (submitted)", "success")
+    flash(_("ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว"), "success")
     return redirect(url_for("signoff.show", submission_id=submission.id))
 
 
@@ -199,13 +200,13 @@ def _render_show(
     nxt = next_in_line(submission)
     if submission.kind is ReportKind.analysis:
         links = [
-            ("ดูรายงาน (page)", url_for("memo.page", plan_id=plan.id)),
+            (_("ดูรายงาน"), url_for("memo.page", plan_id=plan.id)),
             ("Word (DOCX)", url_for("memo.download", plan_id=plan.id, fmt="docx")),
             ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf")),
         ]
     else:
         as_of = submission.as_of.isoformat()
-        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, as_of=as_of))] + [
+        links = [(_("ดูรายงาน"), url_for("reports.followup", plan_id=plan.id, as_of=as_of))] + [
             (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, as_of=as_of))
             for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
         ]
@@ -264,7 +265,7 @@ def acknowledge_view(submission_id: int):
         submission_id,
         AcknowledgeForm(),
         lambda submission, form: acknowledge(submission, _me(), clock.now(), form.comment.data),
-        "บันทึกการพิจารณาแล้ว (acknowledged)",
+        _("บันทึกการพิจารณาแล้ว"),
         "acknowledge_form",
     )
 
@@ -276,6 +277,6 @@ def withdraw_view(submission_id: int):
         submission_id,
         WithdrawForm(),
         lambda submission, form: withdraw(submission, _me(), clock.now(), form.reason.data),
-        "ถอนคืนรายงานแล้ว (withdrawn)",
+        _("ถอนคืนรายงานแล้ว"),
         "withdraw_form",
     )

@@ -19,6 +19,7 @@ import re
 
 from markupsafe import Markup
 
+from ..i18n import N_
 from ..thaidate import MONTHS_ABBR, MONTHS_FULL
 
 __all__ = ["KEEP_WORDS", "UNIT_RE", "keep_together", "join_units", "WORD_JOINER"]
@@ -37,7 +38,7 @@ KEEP_WORDS = (
     "ยุทธศาสตร์",
     "การประเมิน",
     "ประเมิน",
-    "ดำเนินการ",
+    N_("ดำเนินการ"),
     "ดำเนินงาน",
     "ระยะเวลา",
     "มาตรการ",
@@ -72,7 +73,7 @@ KEEP_WORDS = (
     "เลยกำหนด",
     "ครบกำหนด",
     "กำหนด",
-    "ร้อยละ",
+    N_("ร้อยละ"),
     "ขั้นตอน",
     "หลักฐาน",
     "เรียบร้อย",

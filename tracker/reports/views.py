@@ -30,6 +30,7 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
+from ..i18n import _, thai_only
 from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
@@ -89,7 +90,7 @@ def _thai_digits_arg(plan: Plan, args=None) -> bool:
 
 def _report(plan: Plan, args=None) -> FollowupReport:
     args = args if args is not None else request.args
-    as_of, _ = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), clock.today())
+    as_of, _unused = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), clock.today())
     return build_report(
         plan,
         as_of,
@@ -217,6 +218,7 @@ def cover(plan_id: int):
     return response
 
 
+@thai_only
 def render_report(report: FollowupReport, fmt: str) -> bytes:
     """The report in one of FORMATS, as bytes (used by the downloads and the CLI)."""
     if fmt == "html":
@@ -227,7 +229,7 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
         return followup_docx(report)
     if fmt == "xlsx":
         return followup_xlsx(report)
-    raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use html, pdf, docx or xlsx)")
+    raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r", fmt=fmt))
 
 
 # -- a measure's follow-up result ------------------------------------------------------
@@ -358,7 +360,7 @@ def save_result(measure_id: int):
             form.refuse(exc)
         else:
             flash(
-                "บันทึกผลการติดตามแล้ว (result saved)" if changed else "ไม่มีการเปลี่ยนแปลง (nothing changed)",
+                _("บันทึกผลการติดตามแล้ว") if changed else _("ไม่มีการเปลี่ยนแปลง"),
                 "success" if changed else "info",
             )
             return redirect(url_for("reports.result", measure_id=measure_id))
@@ -374,7 +376,7 @@ def add_result_evidence(measure_id: int):
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
     if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
-        form.form_errors.append(i18n.localize("โปรดแนบไฟล์หรือใส่ลิงก์ (attach a file or give a link)"))
+        form.form_errors.append(_("โปรดแนบไฟล์หรือใส่ลิงก์"))
         return _render_result(measure, evidence_forms=(file_form, link_form))
     if not form.validate():
         return _render_result(measure, evidence_forms=(file_form, link_form))
@@ -412,7 +414,7 @@ def add_result_evidence(measure_id: int):
             form.refuse(exc)
             return _render_result(_measure(measure_id), evidence_forms=(file_form, link_form))
         raise
-    flash("แนบหลักฐานแล้ว (evidence added)", "success")
+    flash(_("แนบหลักฐานแล้ว"), "success")
     return redirect(url_for("reports.result", measure_id=measure_id))
 
 
@@ -437,5 +439,5 @@ def delete_result_evidence(measure_id: int, evidence_id: int):
     db.session.commit()
     if path is not None:
         path.unlink(missing_ok=True)  # only now is the row gone for good
-    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
+    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
     return redirect(url_for("reports.result", measure_id=measure_id))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...i18n import _
 from .dates import parse_period_text, resolve_due_dates
 from .shape import DepartmentSpec, MeasureSpec, OrganizationSpec, PlanSpec, StepSpec, WeaknessSpec, validate_plan
 from .spec import (
@@ -92,17 +93,17 @@ def load_plan_file(path: str | Path) -> PlanSpec:
         if path.is_dir():
             raise IsADirectoryError(path)
     except FileNotFoundError:
-        raise PlanFileError([Problem(str(path), "ไม่พบไฟล์ (file not found)")]) from None
+        raise PlanFileError([Problem(str(path), _("ไม่พบไฟล์"))]) from None
     except IsADirectoryError:
-        raise PlanFileError([Problem(str(path), "เป็นโฟลเดอร์ ไม่ใช่ไฟล์ (this is a folder, not a file)")]) from None
+        raise PlanFileError([Problem(str(path), _("เป็นโฟลเดอร์ ไม่ใช่ไฟล์"))]) from None
     except OSError as exc:
-        raise PlanFileError([Problem(str(path), f"เปิดไฟล์ไม่ได้ (cannot open the file: {exc.strerror})")]) from None
+        raise PlanFileError([Problem(str(path), _("เปิดไฟล์ไม่ได้", exc_strerror=exc.strerror))]) from None
     if size > MAX_FILE_BYTES:
         raise PlanFileError([_too_big(str(path))])
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PlanFileError([Problem(str(path), f"อ่านไฟล์ไม่ได้ (cannot read the file: {exc.strerror})")]) from None
+        raise PlanFileError([Problem(str(path), _("อ่านไฟล์ไม่ได้", exc_strerror=exc.strerror))]) from None
     return load_plan_bytes(data, path.name)
 
 
@@ -119,8 +120,11 @@ def load_plan_bytes(data: bytes, filename: str) -> PlanSpec:
         [
             Problem(
                 filename or "",
-                f"รับเฉพาะไฟล์ .yaml .yml หรือ .xlsx ไม่ใช่ “{suffix or '(ไม่มีนามสกุล)'}” "
-                f"(only .yaml, .yml or .xlsx plan files are accepted, not '{suffix or 'no extension'}')",
+                _(
+                    "รับเฉพาะไฟล์ .yaml .yml หรือ .xlsx ไม่ใช่ “%(suffix_or_ไม_ม_นามสก_ล)s”",
+                    suffix_or_ไม_ม_นามสก_ล=suffix or "(ไม่มีนามสกุล)",
+                    suffix_or_no_extension=suffix or "no extension",
+                ),
             )
         ]
     )
@@ -129,6 +133,8 @@ def load_plan_bytes(data: bytes, filename: str) -> PlanSpec:
 def _too_big(name: str) -> Problem:
     return Problem(
         name,
-        f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES // (1024 * 1024)} MB ซึ่งไม่น่าจะเป็นไฟล์แผน "
-        f"(the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a plan file)",
+        _(
+            "ไฟล์ใหญ่เกิน %(max_file_bytes_1024_1024)s MB ซึ่งไม่น่าจะเป็นไฟล์แผน",
+            max_file_bytes_1024_1024=MAX_FILE_BYTES // (1024 * 1024),
+        ),
     )

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from ...i18n import _
 from ...thaidate import (
     DateParseError,
     PeriodError,
@@ -20,15 +21,13 @@ def parse_period_text(text: str) -> tuple[date, date]:
     except PeriodError as first_error:
         for sep in ("ถึง", "\u2013", "\u2014", " - ", " to "):
             if sep in text:
-                left, _, right = text.partition(sep)
+                left, _unused, right = text.partition(sep)
                 try:
                     start, end = parse_date(left), parse_date(right)
                 except DateParseError:
                     continue
                 if start > end:
-                    raise PeriodError(
-                        f"ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '{text.strip()}' (period '{text.strip()}' ends before it starts)"
-                    ) from None
+                    raise PeriodError(_("ช่วงเวลาสิ้นสุดก่อนเริ่มต้น: '%(text_strip)s'", text_strip=text.strip())) from None
                 return start, end
         raise first_error
 

@@ -20,6 +20,7 @@ from pydantic import (
 
 from ...auth.services import normalize_email
 from ...errors import ServiceError
+from ...i18n import _, _l
 from ...shapes import CONTROL_MESSAGE, Loc, Shape, context_of, control_character_paths, fail, fail_all, kind, problems
 from ...thaidate import (
     DateParseError,
@@ -60,18 +61,18 @@ _TITLE_LABELS = {
 }
 #: The lists a plan needs at least one item of: (Thai, English) names of an item.
 _LISTS = {"weaknesses": ("ประเด็นข้อบกพร่อง", "weakness"), "measures": ("มาตรการ", "measure"), "steps": ("ขั้นตอน", "step")}
-EMPTY = "ต้องไม่เว้นว่าง (must not be empty)"
+EMPTY = _l("ต้องไม่เว้นว่าง")
 
 
 def missing(path: Loc) -> str:
     key = str(path[-1]) if path else ""
     if key in _LISTS:
-        return f"ต้องมี{_LISTS[key][0]}อย่างน้อยหนึ่งรายการ (at least one {_LISTS[key][1]} is required)"
+        return _("ต้องมี%(lists_key_0)sอย่างน้อยหนึ่งรายการ", lists_key_0=_LISTS[key][0], lists_key_1=_LISTS[key][1])
     label = FIELD_LABELS.get(key, "")
     if key in ("title", "name"):
         parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
         label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
-    return f"ต้องระบุ{label} ({key} is required)" if label else "ต้องระบุ (required)"
+    return _("ต้องระบุ%(label)s", label=label, key=key) if label else _("ต้องระบุ")
 
 
 def _collapse(text: str) -> str:
@@ -93,14 +94,14 @@ def _text(
                 raise fail(EMPTY)
             return empty
         if not isinstance(value, str):
-            raise fail(f"ต้องเป็นข้อความ แต่พบ{kind(value)} (must be text)")
+            raise fail(_("ต้องเป็นข้อความ แต่พบ%(kind_value)s", kind_value=kind(value)))
         value = value.strip()
         if not value:
             if required:
                 raise fail(EMPTY)
             return empty
         if max_len is not None and len(value) > max_len:
-            raise fail(f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
+            raise fail(_("ยาวเกิน %(max_len)s ตัวอักษร", max_len=max_len))
         return _collapse(value) if collapse else value
 
     return check
@@ -120,7 +121,7 @@ def _date(value: Any) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        raise fail("ใส่เฉพาะวันที่ ไม่ต้องมีเวลา (a date without a time is expected)")
+        raise fail(_("ใส่เฉพาะวันที่ ไม่ต้องมีเวลา"))
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -128,7 +129,7 @@ def _date(value: Any) -> date | None:
             return parse_date(value)
         except DateParseError as exc:
             raise fail(str(exc)) from None
-    raise fail(f"ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ{kind(value)} (must be a date)")
+    raise fail(_("ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ%(kind_value)s", kind_value=kind(value)))
 
 
 def _items(required: bool) -> Callable[[Any, ValidationInfo], Any]:
@@ -137,12 +138,12 @@ def _items(required: bool) -> Callable[[Any, ValidationInfo], Any]:
         what, one = _LISTS.get(key, ("หน่วยงาน", key))
         if value is None:
             if required:
-                raise fail(f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one {one} is required)")
+                raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
             return []
         if not isinstance(value, list):
-            raise fail(f"ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ{kind(value)} (must be a list)")
+            raise fail(_("ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ%(kind_value)s", kind_value=kind(value)))
         if not value and required:
-            raise fail(f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (the list is empty)")
+            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
         return value
 
     return check
@@ -154,13 +155,17 @@ def _fiscal_year(value: Any) -> int:
     if isinstance(value, str) and to_arabic_digits(value.strip()).isdigit():
         value = int(to_arabic_digits(value.strip()))
     if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(f"ต้องเป็นปี พ.ศ. เช่น 2566 แต่พบ{kind(value)} (must be a Buddhist Era year such as 2566)")
+        raise fail(_("ต้องเป็นปี พ.ศ. เช่น 2566 แต่พบ%(kind_value)s", kind_value=kind(value)))
     if not MIN_FISCAL_YEAR <= value <= MAX_FISCAL_YEAR:
-        hint = f" หากเป็นปี ค.ศ. ให้ใช้ {value + 543}" if 1900 <= value <= 2200 else ""
-        en_hint = f"; {value} looks like a Gregorian year, use {value + 543}" if hint else ""
+        hint = _(" หากเป็นปี ค.ศ. ให้ใช้ %(year)s", year=value + 543) if 1900 <= value <= 2200 else ""
         raise fail(
-            f"ปีงบประมาณ {value} ต้องเป็นปี พ.ศ. ระหว่าง {MIN_FISCAL_YEAR}–{MAX_FISCAL_YEAR}{hint} "
-            f"(the fiscal year must be a Buddhist Era year between {MIN_FISCAL_YEAR} and {MAX_FISCAL_YEAR}{en_hint})"
+            _(
+                "ปีงบประมาณ %(value)s ต้องเป็นปี พ.ศ. ระหว่าง %(min_fiscal_year)s–%(max_fiscal_year)s%(hint)s",
+                value=value,
+                min_fiscal_year=MIN_FISCAL_YEAR,
+                max_fiscal_year=MAX_FISCAL_YEAR,
+                hint=hint,
+            )
         )
     return value
 
@@ -173,19 +178,13 @@ def _status(value: Any) -> PlanStatus | None:
         for status in PlanStatus:
             if wanted in (status.value, status.label):
                 return status
-    raise fail(
-        f"สถานะแผนต้องเป็น draft (ร่าง), active (ดำเนินการ) หรือ closed (ปิดแล้ว) ไม่ใช่ “{value}” "
-        "(status must be draft, active or closed)"
-    )
+    raise fail(_("สถานะแผนต้องเป็น draft (ร่าง), active (ดำเนินการ) หรือ closed (ปิดแล้ว) ไม่ใช่ “%(value)s”", value=value))
 
 
 def _slug(value: Any) -> str:
     slug = _text()(value) or ""  # required: never None
     if not SLUG_RE.fullmatch(slug):
-        raise fail(
-            f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
-            "(the slug must be 2-64 characters of a-z, 0-9 and -)"
-        )
+        raise fail(_("รหัสองค์กร “%(slug)s” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet", slug=slug))
     return slug
 
 
@@ -207,7 +206,11 @@ class Period(Shape):
     def _in_order(self) -> Period:
         if self.start > self.end:
             raise fail(
-                f"วันเริ่ม {self.start.isoformat()} อยู่หลังวันสิ้นสุด {self.end.isoformat()} (the period ends before it starts)"
+                _(
+                    "วันเริ่ม %(self_start_isoformat)s อยู่หลังวันสิ้นสุด %(self_end_isoformat)s",
+                    self_start_isoformat=self.start.isoformat(),
+                    self_end_isoformat=self.end.isoformat(),
+                )
             )
         return self
 
@@ -223,15 +226,16 @@ def _period(value: Any) -> tuple[date, date]:
     if isinstance(value, dict):
         period = Period.model_validate({key: item for key, item in value.items() if item is not None})
         return period.start, period.end
-    raise fail(f"ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {{start: …, end: …}} แต่พบ{kind(value)} (must be a period)")
-
-
-def _outside(what_th: str, what_en: str, day: date, period: tuple[date, date], tail: str = "") -> str:
-    return (
-        f"{what_th} {format_date(day)} อยู่นอกระยะเวลาของมาตรการ "
-        f"({format_date(period[0])} – {format_date(period[1])}) "
-        f"({what_en} {day.isoformat()} is outside the measure's period{tail})"
+    raise fail(
+        _("ต้องเป็นช่วงเวลา เช่น “ก.ค. - ก.ย. ๒๕๖๖” หรือ {start: …, end: …} แต่พบ%(kind_value)s", kind_value=kind(value))
     )
+
+
+def _outside(field: str, day: date, period: tuple[date, date]) -> str:
+    params = {"day": format_date(day), "start": format_date(period[0]), "end": format_date(period[1])}
+    if field == "due":
+        return _("วันครบกำหนด %(day)s อยู่นอกระยะเวลาของมาตรการ (%(start)s – %(end)s)", **params)
+    return _("วันเริ่ม %(day)s อยู่นอกระยะเวลาของมาตรการ (%(start)s – %(end)s)", **params)
 
 
 # ---------------------------------------------------------------------------
@@ -275,10 +279,7 @@ class StepSpec(_Placed):
     def _inside_period(cls, day: date | None, info: ValidationInfo) -> date | None:
         period = context_of(info)["period"]
         if day is not None and period is not None and not period[0] <= day <= period[1]:
-            if info.field_name == "due":
-                tail = f" {period[0].isoformat()}..{period[1].isoformat()}"
-                raise fail(_outside("วันครบกำหนด", "due date", day, period, tail))
-            raise fail(_outside("วันเริ่ม", "start date", day, period))
+            raise fail(_outside(info.field_name or "", day, period))
         return day
 
 
@@ -313,10 +314,17 @@ class MeasureSpec(_Placed):
             fy_start, fy_end = fiscal_year_bounds(fiscal_year)
             if period[1] < fy_start or period[0] > fy_end:
                 raise fail(
-                    f"ระยะเวลา {format_period(*period)} ไม่อยู่ในปีงบประมาณ {fiscal_year} "
-                    f"({format_date(fy_start)} – {format_date(fy_end)}) "
-                    f"(the period {period[0].isoformat()}..{period[1].isoformat()} does not overlap "
-                    f"fiscal year {fiscal_year}: {fy_start.isoformat()}..{fy_end.isoformat()})"
+                    _(
+                        "ระยะเวลา %(format_period_period)s ไม่อยู่ในปีงบประมาณ %(fiscal_year)s (%(format_date_fy_start)s – %(format_date_fy_end)s)",
+                        format_period_period=format_period(*period),
+                        fiscal_year=fiscal_year,
+                        format_date_fy_start=format_date(fy_start),
+                        format_date_fy_end=format_date(fy_end),
+                        period_0_isoformat=period[0].isoformat(),
+                        period_1_isoformat=period[1].isoformat(),
+                        fy_start_isoformat=fy_start.isoformat(),
+                        fy_end_isoformat=fy_end.isoformat(),
+                    )
                 )
         context_of(info)["period"] = period
         return period
@@ -329,12 +337,18 @@ class MeasureSpec(_Placed):
         for k, (step, due) in enumerate(zip(self.steps, dues)):
             start = step.start or self.period[0]
             if start > due:
-                computed = "" if step.due else " ซึ่งระบบคำนวณให้ (computed; give a due date)"
+                computed = "" if step.due else _(" ซึ่งระบบคำนวณให้")
                 late.append(
                     (
                         ("steps", k, "start"),
-                        f"วันเริ่ม {format_date(start)} อยู่หลังวันครบกำหนด {format_date(due)}{computed} "
-                        f"(start {start.isoformat()} is after the due date {due.isoformat()})",
+                        _(
+                            "วันเริ่ม %(format_date_start)s อยู่หลังวันครบกำหนด %(format_date_due)s%(computed)s",
+                            format_date_start=format_date(start),
+                            format_date_due=format_date(due),
+                            computed=computed,
+                            start_isoformat=start.isoformat(),
+                            due_isoformat=due.isoformat(),
+                        ),
                     )
                 )
             step.start, step.due = start, due
@@ -367,7 +381,7 @@ class DepartmentSpec(_Placed):
     def _unique(cls, name: str, info: ValidationInfo) -> str:
         seen = context_of(info)["department_names"]
         if name in seen:
-            raise fail(f"ชื่อหน่วยงาน “{name}” ซ้ำกับ {{ref}} (duplicate department name)", ref=("departments", seen[name]))
+            raise fail(_("ชื่อหน่วยงาน “%(name)s” ซ้ำกับ {ref}", name=name), ref=("departments", seen[name]))
         seen[name] = context_of(info)["department"]
         return name
 

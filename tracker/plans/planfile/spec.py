@@ -28,10 +28,15 @@ PathT = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong (Thai first, English in parentheses) and where."""
+    """What is wrong (in the reader's language) and where."""
 
     place: str
     message: str
+
+    def __post_init__(self) -> None:
+        # A lazy message (a label defined at import) is read in the language of the moment.
+        object.__setattr__(self, "place", str(self.place))
+        object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}" if self.place else self.message

@@ -4,6 +4,7 @@ departments on a third."""
 from collections.abc import Callable
 from typing import Any
 
+from ...i18n import _
 from ...uploads import read_xlsx
 from .shape import PlanSpec, validate_plan
 from .spec import PathT, PlanFileError, Problem
@@ -65,8 +66,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
         problems.append(
             Problem(
                 filename,
-                f"ไม่พบแผ่นงาน “{PLAN_SHEET}” ที่มีชื่อองค์กร รหัส ปีงบประมาณ และชื่อแผน "
-                f"(sheet '{PLAN_SHEET}' with the organization, fiscal year and title is missing)",
+                _("ไม่พบแผ่นงาน “%(plan_sheet)s” ที่มีชื่อองค์กร รหัส ปีงบประมาณ และชื่อแผน", plan_sheet=PLAN_SHEET),
             )
         )
     else:
@@ -74,7 +74,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
     if dept_ws is not None:
         _read_departments_sheet(dept_ws, raw, places, problems, letter_of)
     if steps_ws is None:
-        problems.append(Problem(filename, f"ไม่พบแผ่นงาน “{STEPS_SHEET}” (sheet '{STEPS_SHEET}' is missing)"))
+        problems.append(Problem(filename, _("ไม่พบแผ่นงาน “%(steps_sheet)s”", steps_sheet=STEPS_SHEET)))
     else:
         _read_steps_sheet(steps_ws, raw, places, problems, letter_of)
     return validate_plan(raw, places.locate, filename, problems)
@@ -94,7 +94,7 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
                 problems.append(
                     Problem(
                         places.describe(ws.title, row_no),
-                        "มีค่าแต่ไม่มีชื่อหัวข้อในคอลัมน์ A (a value without a field name in column A)",
+                        _("มีค่าแต่ไม่มีชื่อหัวข้อในคอลัมน์ A"),
                     )
                 )
             continue
@@ -103,10 +103,11 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
             continue
         path = next((p for p, keys in labels.items() if key in keys), None)
         if path is None:
-            allowed = ", ".join(f"{t} ({e})" for _, t, e in PLAN_FIELDS)
+            allowed = ", ".join(f"{t} ({e})" for _unused, t, e in PLAN_FIELDS)
             problems.append(
                 Problem(
-                    places.describe(ws.title, row_no), f"ไม่รู้จักหัวข้อ “{label}” ใช้ได้: {allowed} (unknown field '{label}')"
+                    places.describe(ws.title, row_no),
+                    _("ไม่รู้จักหัวข้อ “%(label)s” ใช้ได้: %(allowed)s", label=label, allowed=allowed),
                 )
             )
             continue
@@ -114,12 +115,12 @@ def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]
             problems.append(
                 Problem(
                     places.describe(ws.title, row_no),
-                    f"หัวข้อ “{label}” ซ้ำกับแถว {seen[path]} (duplicate field, see row {seen[path]})",
+                    _("หัวข้อ “%(label)s” ซ้ำกับแถว %(seen_path)s", label=label, seen_path=seen[path]),
                 )
             )
             continue
         seen[path] = row_no
-        places.at(path, ws.title, row_no, "ค่า (value)")
+        places.at(path, ws.title, row_no, _("ค่า"))
         if path == ("fiscal_year",):
             value = value if isinstance(value, int) and not isinstance(value, bool) else _xlsx_text(value)
         else:

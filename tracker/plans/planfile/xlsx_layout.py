@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ...i18n import _
 from ...thaidate import (
     to_arabic_digits,
 )
@@ -105,7 +106,7 @@ def _label_keys(thai: str, english: str, *extra: str) -> set[str]:
 
 
 def _sheet_matches(title: str, wanted: str) -> bool:
-    thai, _, english = wanted.partition(" (")
+    thai, _unused, english = wanted.partition(" (")
     return _norm_label(title) in _label_keys(thai, english.rstrip(")"))
 
 
@@ -161,7 +162,7 @@ class _XlsxPlaces:
 
     @staticmethod
     def describe(sheet: str, row: int, column: Column | str | None = None, letter: str = "") -> str:
-        out = f"แผ่นงาน “{sheet}” แถว {row} (row {row})"
+        out = _("แผ่นงาน “%(sheet)s” แถว %(row)s", sheet=sheet, row=row)
         if column is not None:
             header = column.header if isinstance(column, Column) else column
             out += f" คอลัมน์ {letter} “{header}”" if letter else f" “{header}”"
@@ -175,7 +176,7 @@ class _XlsxPlaces:
             probe = probe[:-1]
         first = path[0] if path else ""
         sheet = self.sheet_for.get(first) or self.sheet_for.get("") or PLAN_SHEET
-        return f"แผ่นงาน “{sheet}” (sheet '{sheet}')"
+        return _("แผ่นงาน “%(sheet)s”", sheet=sheet)
 
 
 def _rows(ws) -> list[tuple[int, list[Any]]]:
@@ -183,7 +184,7 @@ def _rows(ws) -> list[tuple[int, list[Any]]]:
     for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if idx > MAX_XLSX_ROWS + 1:
             raise PlanFileError(
-                [Problem(f"แผ่นงาน “{ws.title}”", f"มีเกิน {MAX_XLSX_ROWS} แถว (more than {MAX_XLSX_ROWS} rows)")]
+                [Problem(f"แผ่นงาน “{ws.title}”", _("มีเกิน %(max_xlsx_rows)s แถว", max_xlsx_rows=MAX_XLSX_ROWS))]
             )
         out.append((idx, list(row)))
     return out
@@ -202,9 +203,9 @@ def _header_map(
         where = places.describe(ws.title, 1, text, letter_of(idx + 1))
         if key is None:
             allowed = ", ".join(c.header for c in columns)
-            problems.append(Problem(where, f"ไม่รู้จักหัวคอลัมน์ “{text}” ใช้ได้: {allowed} (unknown column '{text}')"))
+            problems.append(Problem(where, _("ไม่รู้จักหัวคอลัมน์ “%(text)s” ใช้ได้: %(allowed)s", text=text, allowed=allowed)))
         elif key in found:
-            problems.append(Problem(where, f"หัวคอลัมน์ “{text}” ซ้ำ (duplicate column)"))
+            problems.append(Problem(where, _("หัวคอลัมน์ “%(text)s” ซ้ำ", text=text)))
         else:
             found[key] = idx
     for column in columns:
@@ -212,7 +213,7 @@ def _header_map(
             problems.append(
                 Problem(
                     places.describe(ws.title, 1),
-                    f"ไม่มีคอลัมน์ “{column.header}” ในแถวหัวตาราง (column '{column.header}' is missing from the header row)",
+                    _("ไม่มีคอลัมน์ “%(column_header)s” ในแถวหัวตาราง", column_header=column.header),
                 )
             )
     return found

@@ -4,6 +4,7 @@ measure repeated (or left empty for "same as above") on each row.
 
 from typing import Any
 
+from ...i18n import _
 from .spec import (
     PathT,
     Problem,
@@ -14,7 +15,7 @@ from .xlsx_layout import STEP_COLUMNS, _header_map, _rows, _xlsx_date, _xlsx_num
 def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem], letter_of) -> None:
     rows = _rows(ws)
     if not rows:
-        problems.append(Problem(f"แผ่นงาน “{ws.title}”", "ไม่มีข้อมูล (the sheet is empty)"))
+        problems.append(Problem(f"แผ่นงาน “{ws.title}”", _("ไม่มีข้อมูล")))
         return
     by_key = {c.key: c for c in STEP_COLUMNS}
     cols = _header_map(ws, rows[0][1], STEP_COLUMNS, places, problems, letter_of)
@@ -43,7 +44,7 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
         w_no_raw = values.get("weakness_no")
         if w_no_raw is None:
             if current_w is None:
-                problems.append(Problem(here, "แถวแรกต้องระบุประเด็นที่ (the first row needs a weakness no.)"))
+                problems.append(Problem(here, _("แถวแรกต้องระบุประเด็นที่")))
                 continue
         else:
             w_no = _xlsx_number(w_no_raw)
@@ -51,7 +52,7 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                 problems.append(
                     Problem(
                         places.describe(ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)),
-                        f"ประเด็นที่ต้องเป็นตัวเลข ไม่ใช่ “{w_no_raw}” (weakness no. must be a number)",
+                        _("ประเด็นที่ต้องเป็นตัวเลข ไม่ใช่ “%(w_no_raw)s”", w_no_raw=w_no_raw),
                     )
                 )
                 continue
@@ -60,8 +61,11 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                     problems.append(
                         Problem(
                             here,
-                            f"แถวของประเด็นที่ {w_no} ต้องอยู่ติดกัน (เริ่มที่แถว {w_numbers[w_no]}) "
-                            f"(rows of weakness {w_no} must be together; it starts on row {w_numbers[w_no]})",
+                            _(
+                                "แถวของประเด็นที่ %(w_no)s ต้องอยู่ติดกัน (เริ่มที่แถว %(w_numbers_w_no)s)",
+                                w_no=w_no,
+                                w_numbers_w_no=w_numbers[w_no],
+                            ),
                         )
                     )
                     continue
@@ -72,7 +76,7 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                             places.describe(
                                 ws.title, row_no, by_key["weakness_no"], letter_of(cols["weakness_no"] + 1)
                             ),
-                            f"ประเด็นที่ควรเป็น {expected} (เรียงลำดับ 1, 2, 3 …) (weakness no. should be {expected})",
+                            _("ประเด็นที่ควรเป็น %(expected)s (เรียงลำดับ 1, 2, 3 …)", expected=expected),
                         )
                     )
                 w_numbers[w_no] = row_no
@@ -114,9 +118,7 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
         measures = current_w["data"]["measures"]
         if m_no_raw is None:
             if current_m is None:
-                problems.append(
-                    Problem(here, "แถวแรกของประเด็นต้องระบุมาตรการที่ (the first row of a weakness needs a measure no.)")
-                )
+                problems.append(Problem(here, _("แถวแรกของประเด็นต้องระบุมาตรการที่")))
                 continue
         else:
             m_no = _xlsx_number(m_no_raw)
@@ -124,22 +126,20 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
                 problems.append(
                     Problem(
                         places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
-                        f"มาตรการที่ต้องเป็นตัวเลข ไม่ใช่ “{m_no_raw}” (measure no. must be a number)",
+                        _("มาตรการที่ต้องเป็นตัวเลข ไม่ใช่ “%(m_no_raw)s”", m_no_raw=m_no_raw),
                     )
                 )
                 continue
             if current_m is None or m_no != current_m["no"]:
                 if any(m["no"] == m_no for m in current_w.setdefault("seen", [])):
-                    problems.append(
-                        Problem(here, f"แถวของมาตรการที่ {m_no} ต้องอยู่ติดกัน (rows of measure {m_no} must be together)")
-                    )
+                    problems.append(Problem(here, _("แถวของมาตรการที่ %(m_no)s ต้องอยู่ติดกัน", m_no=m_no)))
                     continue
                 expected = len(measures) + 1
                 if m_no != expected:
                     problems.append(
                         Problem(
                             places.describe(ws.title, row_no, by_key["measure_no"], letter_of(cols["measure_no"] + 1)),
-                            f"มาตรการที่ควรเป็น {expected} (measure no. should be {expected})",
+                            _("มาตรการที่ควรเป็น %(expected)s", expected=expected),
                         )
                     )
                 path = w_path + ("measures", len(measures))
@@ -187,8 +187,7 @@ def _read_steps_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem
             problems.append(
                 Problem(
                     places.describe(ws.title, row_no, by_key["step_no"], letter_of(cols["step_no"] + 1)),
-                    f"ขั้นตอนที่ควรเป็น {len(steps) + 1} ตามลำดับแถว หรือเว้นว่าง "
-                    f"(step no. should be {len(steps) + 1}, following the rows, or blank)",
+                    _("ขั้นตอนที่ควรเป็น %(len_steps_1)s ตามลำดับแถว หรือเว้นว่าง", len_steps_1=len(steps) + 1),
                 )
             )
         step: dict[str, Any] = {"title": values.get("step_title")}
@@ -220,13 +219,13 @@ def _check_repeat(problems, places, sheet, row_no, first_row, data, fields, valu
             problems.append(
                 Problem(
                     places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
-                    f"ใส่ค่านี้ในแถวแรก (แถว {first_row}) ของกลุ่มนี้ (give this value on the group's first row, row {first_row})",
+                    _("ใส่ค่านี้ในแถวแรก (แถว %(first_row)s) ของกลุ่มนี้", first_row=first_row),
                 )
             )
         elif value != data[key]:
             problems.append(
                 Problem(
                     places.describe(sheet, row_no, by_key[col], letter_of(cols[col] + 1)),
-                    f"ไม่ตรงกับแถว {first_row} ให้เว้นว่างหรือใส่ให้ตรงกัน (differs from row {first_row}; leave it blank or repeat it exactly)",
+                    _("ไม่ตรงกับแถว %(first_row)s ให้เว้นว่างหรือใส่ให้ตรงกัน", first_row=first_row),
                 )
             )

@@ -2,6 +2,7 @@
 
 import yaml
 
+from ...i18n import _
 from ...shapes import path_text as yaml_place
 from .shape import PlanSpec, validate_plan
 from .spec import (
@@ -22,7 +23,7 @@ class _Loader(yaml.SafeLoader):
 
     def construct_mapping(self, node, deep=False):
         seen: set = set()
-        for key_node, _ in node.value:
+        for key_node, _unused in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 key = key_node.value
                 if key in seen:
@@ -60,9 +61,7 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise PlanFileError(
-                [Problem(filename, f"ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 (the file is not UTF-8 text: byte {exc.start})")]
-            ) from None
+            raise PlanFileError([Problem(filename, _("ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8", exc_start=exc.start))]) from None
     else:
         text = data
     bad = CONTROL_CHARS.search(text)
@@ -73,10 +72,8 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         raise PlanFileError(
             [
                 Problem(
-                    f"{filename} บรรทัด {line} คอลัมน์ {column} (line {line}, column {column})",
-                    "ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8 (the file is UTF-16 text; save it as UTF-8)"
-                    if utf16
-                    else CONTROL_MESSAGE,
+                    _("%(filename)s บรรทัด %(line)s คอลัมน์ %(column)s", filename=filename, line=line, column=column),
+                    _("ไฟล์เป็น UTF-16 ให้บันทึกใหม่เป็น UTF-8") if utf16 else CONTROL_MESSAGE,
                 )
             ]
         )
@@ -87,31 +84,36 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (
-            f"{filename} บรรทัด {mark.line + 1} คอลัมน์ {mark.column + 1} (line {mark.line + 1}, column {mark.column + 1})"
+            _(
+                "%(filename)s บรรทัด %(mark_line_1)s คอลัมน์ %(mark_column_1)s",
+                filename=filename,
+                mark_line_1=mark.line + 1,
+                mark_column_1=mark.column + 1,
+            )
             if mark
             else filename
         )
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise PlanFileError(
-            [Problem(where, f"รูปแบบ YAML ไม่ถูกต้อง เช่น การย่อหน้าหรือเครื่องหมาย : ผิดที่ (YAML syntax error: {what})")]
+            [Problem(where, _("รูปแบบ YAML ไม่ถูกต้อง เช่น การย่อหน้าหรือเครื่องหมาย : ผิดที่", what=what))]
         ) from None
     except yaml.YAMLError as exc:
-        raise PlanFileError([Problem(filename, f"รูปแบบ YAML ไม่ถูกต้อง (YAML error: {exc})")]) from None
+        raise PlanFileError([Problem(filename, _("รูปแบบ YAML ไม่ถูกต้อง", exc=exc))]) from None
     except (ValueError, TypeError, RecursionError) as exc:
         # A value PyYAML cannot build (or absurd nesting): still a message, never a traceback.
-        raise PlanFileError([Problem(filename, f"อ่านค่าในไฟล์ไม่ได้ (cannot read a value: {exc})")]) from None
+        raise PlanFileError([Problem(filename, _("อ่านค่าในไฟล์ไม่ได้", exc=exc))]) from None
     finally:
         if loader is not None:
             loader.dispose()
     problems = [
         Problem(
-            f"{filename} บรรทัด {line} คอลัมน์ {col} (line {line}, column {col})",
-            f"หัวข้อ “{key}” ซ้ำในชุดเดียวกัน (duplicate key '{key}')",
+            _("%(filename)s บรรทัด %(line)s คอลัมน์ %(col)s", filename=filename, line=line, col=col),
+            _("หัวข้อ “%(key)s” ซ้ำในชุดเดียวกัน", key=key),
         )
         for key, line, col in loader.duplicates
     ]
     if raw is None:
-        raise PlanFileError([Problem(filename, "ไฟล์ว่างเปล่า ไม่มีข้อมูลแผน (the file is empty)")])
+        raise PlanFileError([Problem(filename, _("ไฟล์ว่างเปล่า ไม่มีข้อมูลแผน"))])
 
     def locate(path: PathT) -> str:
         return yaml_place(path) or filename
