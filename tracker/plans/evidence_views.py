@@ -23,7 +23,8 @@ from flask_login import current_user, login_required
 from .. import access, clock
 from ..db import db
 from ..errors import ServiceError
-from . import queries, services
+from ..i18n import _
+from . import queries, services, trash
 from .forms import FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, Step
@@ -129,9 +130,12 @@ def evidence(evidence_id: int):
     return response
 
 
-@bp.post("/evidence/<int:evidence_id>/delete")
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_evidence(evidence_id: int):
+    """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
+    from .trash_views import confirm_delete_page, flash_undo
+
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
@@ -139,15 +143,16 @@ def delete_evidence(evidence_id: int):
             "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
         )
     access.require_step_editor(current_user, ev.step)
-    step_id, name = ev.step_id, ev.original_name
-    path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
+    back = url_for("plans.step", step_id=ev.step_id)
+    if request.method == "GET":
+        return confirm_delete_page(
+            _("ลบหลักฐาน"), f"“{ev.original_name}”", "", url_for("plans.delete_evidence", evidence_id=ev.id), back
+        )
+    name = ev.original_name
+    item = trash.trash_evidence(ev, _me(), clock.now())
     db.session.commit()
-    # Only now is the row gone for good; a failed commit keeps the file.
-    if path is not None:
-        path.unlink(missing_ok=True)
-    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
-    return redirect(url_for("plans.step", step_id=step_id))
+    flash_undo(item, f"ลบหลักฐาน “{name}” แล้ว (evidence removed)")
+    return redirect(back)
 
 
 @bp.post("/evidence/<int:evidence_id>/public")

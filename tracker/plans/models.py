@@ -296,3 +296,31 @@ class JournalEntry(Model):
 
     step: Mapped[Step | None] = relationship(back_populates="journal")
     actor: Mapped[User | None] = relationship()
+
+
+class TrashItem(Model):
+    """ถังขยะ: a deleted weakness, measure, step or evidence item, kept for a while.
+
+    The rows themselves are deleted (so every page, list, count, report, API,
+    reminder and digest is correct without a filter anywhere); `payload` holds
+    them serialized, parent first, with the journal links that the deletion
+    cut, so `plans.trash.restore` can put everything back. Files of deleted
+    evidence stay in the upload folder until the item is purged.
+    """
+
+    __tablename__ = "trash_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    #: "weakness", "measure", "step", "evidence", "result_evidence"
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    #: What was deleted, as people read it ("ขั้นตอน 1.1.2 ประชุมคณะทำงาน")
+    label: Mapped[str] = mapped_column(sa.Text)
+    #: What went with it ("3 ขั้นตอน, หลักฐาน 2 รายการ"), may be empty
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    deleted_by: Mapped[User | None] = relationship()

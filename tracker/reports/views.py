@@ -29,7 +29,9 @@ from .. import access, clock, i18n, thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..plans import results
+from ..i18n import _
+from ..plans import results, trash
+from ..plans.trash_views import confirm_delete_page, flash_undo
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
@@ -409,16 +411,23 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
     return measure, ev
 
 
-@bp.post("/measures/<int:measure_id>/result/evidence/<int:evidence_id>/delete")
+@bp.route("/measures/<int:measure_id>/result/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_result_evidence(measure_id: int, evidence_id: int):
+    """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
+    back = url_for("reports.result", measure_id=measure_id)
+    if request.method == "GET":
+        return confirm_delete_page(
+            _("ลบหลักฐานผลการติดตาม"),
+            f"“{ev.original_name}”",
+            "",
+            url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
+            back,
+        )
     name = ev.original_name
-    path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    results.remove_result_evidence(ev, _me(), clock.now())
+    item = trash.trash_evidence(ev, _me(), clock.now())
     db.session.commit()
-    if path is not None:
-        path.unlink(missing_ok=True)  # only now is the row gone for good
-    flash(f"ลบหลักฐาน “{name}” แล้ว (evidence removed)", "success")
-    return redirect(url_for("reports.result", measure_id=measure_id))
+    flash_undo(item, f"ลบหลักฐาน “{name}” แล้ว (evidence removed)")
+    return redirect(back)
