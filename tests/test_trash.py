@@ -166,3 +166,129 @@ def test_purge_drops_old_items_and_their_files_and_journals_it(world, upload_dir
     assert not path.exists() and count(TrashItem) == 0
     [purged] = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.action == "purge"))
     assert purged.old_value.startswith("หลักฐาน “รายงาน.pdf”")
+
+
+# -- hidden everywhere until restored -------------------------------------------------
+
+
+def test_a_deleted_step_is_gone_from_the_api_and_the_reminders_until_restored(world, client):
+    from datetime import date, datetime
+
+    from tracker.api import tokens
+    from tracker.notify.models import OutboxItem
+    from tracker.notify.reminders import queue_reminders
+    from tracker.thaidate import BANGKOK
+
+    step = world.step(world.m2, 2)  # due 15 Aug 2023
+    step_id = step.id
+    _, secret = tokens.create_token(world.admin, "สคริปต์", NOW)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    def api_step_ids() -> set[int]:
+        body = client.get("/api/v1/steps", headers=headers).get_json()
+        return {s["id"] for s in body["items"]}
+
+    assert step_id in api_step_ids()
+    item = trash.trash_step(step, world.admin, NOW)
+    db.session.commit()
+    assert step_id not in api_step_ids()
+    assert client.get(f"/api/v1/steps/{step_id}", headers=headers).status_code == 404
+
+    due_day = datetime(2023, 8, 15, 8, 5, tzinfo=BANGKOK)
+    queue_reminders(due_day - timedelta(days=1))  # Monday: "due tomorrow", but the step is in the trash
+    db.session.commit()
+    assert not db.session.scalar(sa.select(sa.func.count(OutboxItem.id)).where(OutboxItem.step_id == step_id))
+
+    trash.restore(db.session.get(TrashItem, item.id), world.admin, NOW)
+    db.session.commit()
+    assert step_id in api_step_ids()
+    queue_reminders(due_day)
+    db.session.commit()
+    reasons = db.session.scalars(sa.select(OutboxItem.reason).where(OutboxItem.step_id == step_id)).all()
+    assert reasons, "the restored step is reminded again"
+    assert date(2023, 8, 15) == db.session.get(Step, step_id).due_date
+
+
+# -- the pages ------------------------------------------------------------------------
+
+
+def test_delete_asks_first_says_what_goes_and_can_be_undone(world, login):
+    admin = login(world.admin)
+    weakness_id = world.m1.weakness.id
+    confirm = admin.get(url_for("admin.weakness_delete", weakness_id=weakness_id))
+    assert confirm.status_code == 200
+    text = page(confirm)
+    assert "3 ขั้นตอน" in text and "1 มาตรการ" in text and "ยืนยันการลบ" in text
+    assert count(Weakness) == 2  # a GET changes nothing
+
+    response = admin.post(url_for("admin.weakness_delete", weakness_id=weakness_id), follow_redirects=True)
+    assert response.status_code == 200
+    text = page(response)
+    assert "ลบประเด็นแล้ว" in text and "เลิกทำ" in text
+    assert count(Weakness) == 1 and count(Step) == 2
+    [item] = db.session.scalars(sa.select(TrashItem))
+    assert item.deleted_by_id == world.admin.id
+
+    trash_page = page(admin.get(url_for("admin.trash_list")))
+    assert "การใช้ทรัพย์สินของราชการ" in trash_page and "3 ขั้นตอน" in trash_page
+
+    undone = admin.post(
+        url_for("plans.trash_restore", item_id=item.id), data={"next": "/admin/trash"}, follow_redirects=True
+    )
+    assert undone.status_code == 200 and "กู้คืน" in page(undone)
+    assert count(Weakness) == 2 and count(Step) == 5 and count(TrashItem) == 0
+    assert "ถังขยะว่าง" in page(undone)
+
+
+def test_the_confirm_page_of_a_worked_on_step_explains_and_offers_no_delete(world, login):
+    step = world.step(world.m1, 1)
+    services.change_status(step, StepStatus.in_progress, world.owner_palad, NOW)
+    db.session.commit()
+    admin = login(world.admin)
+    text = page(admin.get(url_for("admin.step_delete", step_id=step.id)))
+    assert "ลบไม่ได้" in text and "ยืนยันการลบ" not in text
+    assert admin.post(url_for("admin.step_delete", step_id=step.id)).status_code == 400
+    assert count(Step) == 5 and count(TrashItem) == 0
+
+
+def test_an_officer_removes_evidence_after_confirming_and_undoes_it(world, login, upload_dir):
+    step = world.step(world.m1, 1)
+    ev = services.add_file_evidence(
+        step, world.owner_palad, "รายงานผล ๑.pdf", io.BytesIO(PDF), str(upload_dir), 10_000_000, NOW
+    )
+    db.session.commit()
+    ev_id, stored = ev.id, ev.stored_name
+    officer = login(world.owner_palad)
+    confirm = officer.get(url_for("plans.delete_evidence", evidence_id=ev_id))
+    assert confirm.status_code == 200 and "รายงานผล ๑.pdf" in page(confirm)
+    response = officer.post(url_for("plans.delete_evidence", evidence_id=ev_id), follow_redirects=True)
+    assert "เลิกทำ" in page(response) and count(Evidence) == 0
+    assert (upload_dir / stored).exists()
+    [item] = db.session.scalars(sa.select(TrashItem))
+    officer.post(url_for("plans.trash_restore", item_id=item.id), data={"next": f"/steps/{step.id}"})
+    assert db.session.get(Evidence, ev_id).stored_name == stored
+    assert officer.get(url_for("plans.evidence", evidence_id=ev_id)).data == PDF
+    actions = db.session.scalars(
+        sa.select(JournalEntry.action).where(JournalEntry.step_id == step.id).order_by(JournalEntry.id)
+    ).all()
+    assert actions[-2:] == ["evidence_remove", "restore"]
+
+
+def test_restore_by_someone_else_or_another_organization_is_refused_and_changes_nothing(world, login):
+    item = trash.trash_step(world.step(world.m1, 3), world.admin, NOW)
+    db.session.commit()
+    other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
+    db.session.add(other)
+    outsider = make_user(other, "admin@other.go.th", Role.admin)
+    db.session.commit()
+
+    assert login(outsider).post(url_for("plans.trash_restore", item_id=item.id)).status_code == 404
+    assert login(outsider).get(url_for("admin.step_delete", step_id=world.step(world.m1, 1).id)).status_code == 404
+    # An officer of the organization may undo only their own deletes.
+    assert login(world.owner_palad).post(url_for("plans.trash_restore", item_id=item.id)).status_code == 403
+    # A forged request without the form's token is refused.
+    response = login(world.admin).post(url_for("plans.trash_restore", item_id=item.id), csrf=False)
+    assert response.status_code == 400
+    assert count(Step) == 4 and count(TrashItem) == 1
+    assert login(world.owner_palad).get(url_for("admin.trash_list")).status_code in (403, 404)
