@@ -75,9 +75,19 @@ def test_an_uploaded_file_is_stored_under_a_random_name_and_downloads_byte_for_b
     assert response.status_code == 200
     assert response.data == PNG
     assert response.mimetype == "image/png"
+    # An image opens in the browser, sandboxed, under its Thai name (RFC 5987) ...
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "filename*=UTF-8''%E0%B8%A0" in disposition
+    assert disposition.startswith("inline;") and "filename*=UTF-8''%E0%B8%A0" in disposition
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    # ... and the download link beside it saves it.
+    saved = login(world.viewer).get(f"/evidence/{ev.id}?download=1")
+    assert saved.data == PNG and saved.mimetype == "image/png"
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E0%B8%A0" in saved.headers["Content-Disposition"]
+    assert saved.headers["X-Content-Type-Options"] == "nosniff"
+    step_page = login(world.viewer).get(f"/steps/{step.id}").get_data(as_text=True)
+    assert f"/evidence/{ev.id}?download=1" in step_page
 
 
 def test_the_upload_form_states_the_size_limit_and_types(world, login, app):

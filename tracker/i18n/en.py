@@ -1059,4 +1059,5 @@ EN: dict[str, str] = {
     "มาตรการ %(n)s %(title)s": "measure %(n)s %(title)s",
     "ลบไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: %(steps)s หากไม่ทำแล้วให้เปลี่ยนสถานะเป็น “ยกเลิก” แทน": "This cannot be deleted: some steps have progress or evidence: %(steps)s. If they will not be done, cancel them instead.",
     "ลบหลักฐานผลการติดตาม": "Delete evidence of the follow-up result",
+    "ดาวน์โหลด": "Download",
 }

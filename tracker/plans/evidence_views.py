@@ -118,15 +118,21 @@ def evidence(evidence_id: int):
     if not path.is_file():
         log.warning("evidence %s: file %s is missing", ev.id, path)
         abort(404)
+    # A PDF or an image opens in the browser unless ?download=1; anything else downloads.
+    inline = ev.opens_inline and request.args.get("download") != "1"
     response = send_file(
         path,
         mimetype=ev.content_type or "application/octet-stream",
-        as_attachment=True,
+        as_attachment=not inline,
+        # Werkzeug writes a non-ASCII (Thai) name as RFC 5987 filename*=UTF-8''...
         download_name=ev.original_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        # Shown as a document of its own: no script, no form, no same-origin access.
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
     return response
 
 

@@ -262,6 +262,17 @@ class Evidence(Model):
     measure: Mapped[Measure | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
 
+    @property
+    def opens_inline(self) -> bool:
+        """A PDF or an image: shown in the browser (sandboxed), with a download link beside it."""
+        return self.kind is EvidenceKind.file and (self.content_type or "") in INLINE_TYPES
+
+
+#: Evidence types the browser may show itself, served as exactly these types
+#: (never what the upload claimed) under `X-Content-Type-Options: nosniff` and a
+#: `sandbox` Content-Security-Policy; every other file is a download.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
 
 #: Journal actions that record work on a step (as opposed to edits of the plan).
 PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
