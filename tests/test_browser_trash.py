@@ -17,13 +17,7 @@ from tracker.plans.models import Step, TrashItem
 
 
 def deletable_step(demo) -> Step:
-    return next(
-        s
-        for w in demo.plan.weaknesses
-        for m in w.measures
-        for s in m.steps
-        if not structure.step_progress(s)
-    )
+    return next(s for w in demo.plan.weaknesses for m in w.measures for s in m.steps if not structure.step_progress(s))
 
 
 def test_delete_asks_first_then_undo_brings_the_step_back(ui_page, demo, artifacts_dir):  # noqa: F811

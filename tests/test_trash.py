@@ -78,7 +78,9 @@ def test_a_deleted_weakness_takes_its_measures_and_steps_and_comes_back_whole(wo
     ]
     actions = [
         (e.action, e.field)
-        for e in db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "plan").order_by(JournalEntry.id))
+        for e in db.session.scalars(
+            sa.select(JournalEntry).where(JournalEntry.entity == "plan").order_by(JournalEntry.id)
+        )
     ]
     assert actions == [("delete", "weakness"), ("restore", "weakness")]
 

@@ -12,13 +12,13 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..clock import utcnow
-from ..errors import ServiceError
 from ..db import db
+from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
 from ..plans import structure, trash
-from ..plans.trash_views import confirm_delete_page, flash_undo
 from ..plans.models import Measure, Step, Weakness
+from ..plans.trash_views import confirm_delete_page, flash_undo
 from .forms import (
     MeasureForm,
     StepForm,
@@ -302,6 +302,7 @@ def step_delete(step_id: int):
     db.session.commit()
     flash_undo(item, f"ลบขั้นตอน {number} แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา (step deleted)")
     return redirect(url_for("admin.measure", measure_id=measure.id))
+
 
 def _blocked(steps: list[Step]) -> str:
     """Why the delete will be refused: the steps that already have progress or evidence."""

@@ -81,6 +81,8 @@ ACTION_LABELS = {
     "create": "เพิ่ม",
     "edit": "แก้ไข",
     "delete": "ลบ",
+    "restore": "กู้คืน",
+    "purge": "ลบถาวร",
     "import": "นำเข้า",
     "password_reset": "ตั้งรหัสผ่านใหม่",
 }

@@ -485,6 +485,8 @@ EN: dict[str, str] = {
     "journal|บันทึกความคืบหน้า": "added a note",
     "journal|แก้ไข": "edited",
     "journal|ลบ": "deleted",
+    "journal|กู้คืน": "restored",
+    "journal|ลบถาวร": "purged",
     "แนบหลักฐาน": "added evidence",
     "ลบหลักฐาน": "removed evidence",
     "เปลี่ยนการเผยแพร่หลักฐาน": "changed the visibility of evidence",

@@ -343,7 +343,9 @@ def purge_after(item: TrashItem, days: int = TRASH_DAYS) -> datetime:
 
 def stored_files(item: TrashItem) -> list[str]:
     return [
-        r["row"]["stored_name"] for r in item.payload["rows"] if r["table"] == "evidence" and r["row"].get("stored_name")
+        r["row"]["stored_name"]
+        for r in item.payload["rows"]
+        if r["table"] == "evidence" and r["row"].get("stored_name")
     ]
 
 
@@ -400,7 +402,9 @@ def trash_measure(measure: Measure, actor: User | None, now: datetime) -> TrashI
 
     label = f"มาตรการ {measure.number} {measure.title}"
     org_id = measure.plan.organization_id
-    return to_trash("measure", measure, label, org_id, actor, now, lambda: structure.delete_measure(measure, actor, now))
+    return to_trash(
+        "measure", measure, label, org_id, actor, now, lambda: structure.delete_measure(measure, actor, now)
+    )
 
 
 def trash_step(step: Step, actor: User | None, now: datetime) -> TrashItem:
@@ -418,9 +422,7 @@ def trash_evidence(ev: Evidence, actor: User, now: datetime) -> TrashItem:
     if ev.step is not None:
         label = f"หลักฐาน “{ev.original_name}” ของขั้นตอน {ev.step.number}"
         org_id = ev.step.measure.plan.organization_id
-        return to_trash(
-            "evidence", ev, label, org_id, actor, now, lambda: services.remove_evidence(ev, actor, now, "")
-        )
+        return to_trash("evidence", ev, label, org_id, actor, now, lambda: services.remove_evidence(ev, actor, now, ""))
     assert ev.measure is not None
     label = f"หลักฐาน “{ev.original_name}” ของผลการติดตามมาตรการ {ev.measure.number}"
     org_id = ev.measure.plan.organization_id

@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "edit": "แก้ไข",
     "create": "สร้าง",
     "delete": "ลบ",
+    "restore": "กู้คืน",
+    "purge": "ลบถาวร",
     "import": "นำเข้า",
 }
 

@@ -31,11 +31,11 @@ from ..db import db
 from ..errors import ServiceError
 from ..i18n import _
 from ..plans import results, trash
-from ..plans.trash_views import confirm_delete_page, flash_undo
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
+from ..plans.trash_views import confirm_delete_page, flash_undo
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
