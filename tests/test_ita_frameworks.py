@@ -608,3 +608,47 @@ def test_any_data_gives_a_framework_or_thai_problems_never_another_error(raw):
 def test_a_shipped_framework_round_trips_through_the_shape():
     shipped = parse_framework(SHIPPED_2565)
     assert parse_framework(spec_to_dict(shipped)) == shipped
+
+
+def _field_error(page: str, field_id: str) -> str:
+    """The error shown right at a field (aria-describedby ties it to the box)."""
+    assert re.search(rf'aria-describedby="[^"]*{field_id}-error"', page), field_id
+    found = re.search(rf'id="{field_id}-error"[^>]*>(.*?)</(?:p|div)>', page, re.S)
+    assert found, field_id
+    return found.group(1)
+
+
+def test_framework_forms_show_each_problem_once_at_its_field(world, national, login):
+    client = login(national)
+    framework = ensure_framework(2565)
+    db.session.commit()
+
+    # Upload without a file: the upload page again, the message at the file box.
+    response = client.post("/ita/frameworks/upload", data={}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "โปรดเลือกไฟล์ .yaml หรือ .xlsx" in _field_error(page, "f-file")
+    assert page.count("โปรดเลือกไฟล์ .yaml หรือ .xlsx") == 1
+
+    # Copy to a year that is not a BE year: the framework page, the message at the year box.
+    for bad in ("", "abc", "99999"):
+        response = client.post(f"/ita/frameworks/{framework.id}/copy", data={"fiscal_year": bad})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "โปรดระบุปีงบประมาณ พ.ศ." in _field_error(page, "f-year"), bad
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaFramework)) == 1
+    # Thai digits are a year too.
+    response = client.post(f"/ita/frameworks/{framework.id}/copy", data={"fiscal_year": "๒๕๗๐"})
+    assert response.status_code == 302
+    draft = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2570))
+
+    # A broken framework text: the problems at the text box, the text kept as typed.
+    response = client.post(f"/ita/frameworks/{draft.id}/edit", data={"yaml": "fiscal_year: 2570\ntools: []"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "ต้องระบุ name" in _field_error(page, "f-yaml")
+    assert "tools: []</textarea>" in page
+
+    # The worked example: a bad score is shown at its own box, the others recomputed.
+    response = client.get(f"/ita/frameworks/{framework.id}?s1=abc&s2=97")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and _field_error(page, "s1")
+    assert "ไม่ใช่ตัวเลข" in _field_error(page, "s1") and 'value="abc"' in page
+    assert re.search(r'<input id="s2"[^>]*value="97.00"', page)

@@ -36,6 +36,8 @@ CORE = {
     "uploads",
     "ratelimit",
     "forms",
+    "versions",
+    "drafts",
     "shapes",
 }
 #: Features built on the core: they may import it, it never imports them.

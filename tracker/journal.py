@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from . import versions
 from .clock import utcnow
 from .db import db
 from .plans.models import JournalEntry
@@ -49,6 +50,7 @@ def record(
     new: Any = None,
     note: str | None = None,
     at: datetime | None = None,
+    version: int | None = None,
 ) -> JournalEntry:
     entry = JournalEntry(
         organization_id=organization_id,
@@ -58,6 +60,7 @@ def record(
         field=field,
         old_value=as_text(old),
         new_value=as_text(new),
+        entity_version=version,
         note=note or None,
         actor_id=actor.id if actor is not None else None,
         created_at=at or utcnow(),
@@ -69,6 +72,7 @@ def record(
 
 
 def record_step(step: Step, action: str, actor: User | None, **kw: Any) -> JournalEntry:
+    kw.setdefault("version", step.version)
     return record(
         organization_id=step.measure.weakness.plan.organization_id,
         entity="step",
@@ -98,7 +102,11 @@ def apply_changes(
     step: Step | None = None,
 ) -> list[str]:
     """Set each changed attribute of `obj` (columns or relationships) and journal
-    it as an "edit" of `entity` old → new; flush; return the changed field names."""
+    it as an "edit" of `entity` old → new; flush; return the changed field names.
+
+    A versioned record (tracker/versions.py) moves to its next version, which
+    each entry notes."""
+    version = versions.bump(obj) if changes and versions.is_versioned(obj) else None
     for field, old, new in changes:
         setattr(obj, field, new)
         record(
@@ -113,6 +121,7 @@ def apply_changes(
             new=new,
             note=note,
             at=at,
+            version=version,
         )
     db.session.flush()
     return [field for field, _, _ in changes]

@@ -55,6 +55,14 @@ CONTROL_MESSAGE = (
 MAPPING_MESSAGE = "ต้องเป็นชุดหัวข้อแบบ ชื่อ: ค่า แต่พบ{kind} (must be a mapping of key: value)"
 
 
+def context_of(info: ValidationInfo) -> dict[str, Any]:
+    """The validation's shared state (every validation here is given one; typed `Any | None`)."""
+    context = info.context
+    if not isinstance(context, dict):
+        raise TypeError("validated without a context")
+    return context
+
+
 def fail(message: str, *, at: Loc = (), ref: Loc | None = None) -> PydanticCustomError:
     """A problem to raise from a validator: `at` goes below the validated value's path;
     ``{ref}`` in the message becomes the place of the path `ref`."""

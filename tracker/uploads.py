@@ -32,7 +32,7 @@ MAX_MEMBERS = 10_000
 
 #: What a damaged Office file raises while a reader parses it (lxml's and the
 #: standard library's XML errors are SyntaxErrors): a refusal, not a bug.
-DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
+DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
     SyntaxError,
     zipfile.BadZipFile,
     zlib.error,
@@ -75,3 +75,55 @@ def check_office_archive(data: bytes, ext: str) -> None:
     for m in members:
         if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
             raise _too_big(ext, f"{m.filename}: {m.file_size // max(m.compress_size, 1)}:1")
+
+
+#: How far past the size limit a refused upload is still read to find the form's other fields
+#: (the browser sends it all anyway, and shows our page only once it could send it).
+DRAIN_FACTOR = 4
+
+
+class _Discard(io.BytesIO):
+    """Where a refused file's bytes go: nowhere."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # counts, keeps nothing
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+
+def fields_beside_files(request, *, limit_bytes: int):
+    """The text fields of a multipart form refused as too large (413), its files thrown away.
+
+    None when the body is not a form, is far over the limit (it is then not read
+    at all), or cannot be read. Form fields are small; files are not kept."""
+    from werkzeug.formparser import FormDataParser
+    from werkzeug.wsgi import get_input_stream
+
+    length = request.content_length
+    if not length or length > DRAIN_FACTOR * limit_bytes or request.mimetype != "multipart/form-data":
+        return None
+    try:
+        stream = get_input_stream(request.environ, max_content_length=None)
+        parser = FormDataParser(
+            stream_factory=lambda *args, **kwargs: _Discard(),
+            max_form_memory_size=1024 * 1024,
+            max_content_length=None,
+            silent=True,
+        )
+        _, form, _ = parser.parse(stream, request.mimetype, length, request.mimetype_params)
+    except Exception:  # a broken or cut-off body: nothing to keep
+        return None
+    return form

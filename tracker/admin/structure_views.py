@@ -11,6 +11,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import versions
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
@@ -26,6 +27,7 @@ from .forms import (
 )
 from .views import (
     _changed_message,
+    _conflict,
     _department_choices,
     _measure,
     _plan,
@@ -111,6 +113,7 @@ def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> Me
                 "period_end": measure.period_end,
                 "follow_up": measure.follow_up,
                 "move_steps": True,
+                "version": measure.version,
             },
         )
     else:
@@ -132,7 +135,7 @@ def measure_new(weakness_id: int):
         return render_template("admin/measure.html", form=form, **context)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
+    start, end = form.valid_dates
     try:
         measure = structure.add_measure(
             weakness,
@@ -158,7 +161,7 @@ def measure(measure_id: int):
     form = _measure_form(measure)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
+    start, end = form.valid_dates
     try:
         changed = structure.edit_measure(
             measure,
@@ -170,7 +173,10 @@ def measure(measure_id: int):
             period_end=end,
             follow_up=form.follow_up.data,
             move_steps=form.move_steps.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/measure.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
@@ -218,6 +224,7 @@ def _stored_step(step: Step) -> StepForm:
             "assignee": step.assignee_id,
             "start_date": step.start_date,
             "due_date": step.due_date,
+            "version": step.version,
         },
     )
 
@@ -246,8 +253,8 @@ def step_new(measure_id: int):
             title=form.title.data,
             owner_department=form.owner_department.record,
             assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
+            start_date=form.start_date.valid_date,
+            due_date=form.due_date.valid_date,
         )
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
@@ -272,9 +279,12 @@ def step(step_id: int):
             title=form.title.data,
             owner_department=form.owner_department.record,
             assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
+            start_date=form.start_date.valid_date,
+            due_date=form.due_date.valid_date,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/step.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 
-from .. import access
+from .. import access, versions
 from ..db import db
 from ..errors import ServiceError, clean_text
 from ..journal import Change, apply_changes, changed, record
@@ -137,14 +138,17 @@ def edit_user(
     display_name: str | None = None,
     position: str | None = None,
     role: Role | str | None = None,
-    department: Department | None | bool = False,
+    department: Department | None | Literal[False] = False,
     active: bool | None = None,
+    version: int | None = None,
 ) -> list[str]:
-    """Edit a user; `department=None` clears it, `False` leaves it.
+    """Edit a user; `department=None` clears it, `False` leaves it; an edit made
+    from an older `version` is refused (versions.Stale).
 
     An organization never loses its last active admin: nobody could manage it
     from the web any more."""
     access.require_manageable_user(user)
+    versions.check(user, version)
     changes: list[Change] = []
     if display_name is not None:
         new_name = clean_text(display_name, "ชื่อที่แสดง", "display name", limit=200)
@@ -158,7 +162,7 @@ def edit_user(
     if department is not False:
         if new_department is not None and new_department.organization_id != user.organization_id:
             raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
-        if (new_department.id if new_department else None) != user.department_id:  # type: ignore[union-attr]
+        if (new_department.id if new_department else None) != user.department_id:
             changes.append(("department", user.department, new_department))
     if new_role is Role.owner and new_department is None:
         raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator
 
 from ..errors import ServiceError
-from ..shapes import CONTROL_CHARS, CONTROL_MESSAGE, Shape, fail
+from ..shapes import CONTROL_CHARS, CONTROL_MESSAGE, Shape, context_of, fail
 from ..shapes import problems as shape_problems
 from ..thaidate import to_arabic_digits
 from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
@@ -147,7 +147,7 @@ class ScoreRow(Shape):
     @classmethod
     def _for_the_file(cls, value: Any, info: ValidationInfo) -> Any:
         """Kept for the checks across rows, which run even when another cell of the row is wrong."""
-        info.context[info.field_name] = value
+        context_of(info)[str(info.field_name)] = value
         return value
 
     @field_validator("level")
@@ -304,13 +304,15 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
         raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
     columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _cell_text(cell).lower()
+    for index, heading in enumerate(header):
+        name = _cell_text(heading).lower()
         if not name:
             continue
         if name not in COLUMNS:
             problems.append(
-                ImportProblem(header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)")
+                ImportProblem(
+                    header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(heading)}” ใช้ {', '.join(COLUMNS)} (unknown column)"
+                )
             )
         elif name in columns:
             problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))

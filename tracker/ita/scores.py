@@ -164,7 +164,8 @@ class ContextScore:
     scope: str
     label: str
     score: Decimal
-    level: str
+    #: None when the framework has no band the score reaches
+    level: str | None
     level_given: bool
 
 

@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, PlainValidator, ValidationError, Validatio
 from pydantic_core import PydanticCustomError
 
 from ..errors import ServiceError
-from ..shapes import Loc, Shape, fail, path_text, problems
+from ..shapes import Loc, Shape, context_of, fail, path_text, problems
 from .spec import (
     Citation,
     Condition,
@@ -143,7 +143,7 @@ class _Indicator(Shape):
     @field_validator("number")
     @classmethod
     def _counted(cls, number: int, info: ValidationInfo) -> int:
-        info.context["numbers"].append(number)
+        context_of(info)["numbers"].append(number)
         return number
 
 
@@ -161,15 +161,15 @@ class _Tool(Shape):
             raise fail(
                 f"“{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT (letters and digits, at most 16, e.g. EIT)"
             )
-        if code in info.context["codes"]:
+        if code in context_of(info)["codes"]:
             raise fail(f"รหัสเครื่องมือ “{code}” ซ้ำกัน (duplicate tool codes)")
-        info.context["codes"].append(code)
+        context_of(info)["codes"].append(code)
         return code
 
     @field_validator("weight")
     @classmethod
     def _counted(cls, weight: Decimal, info: ValidationInfo) -> Decimal:
-        info.context["weights"].append(weight)
+        context_of(info)["weights"].append(weight)
         return weight
 
     @field_validator("indicators")
@@ -204,7 +204,7 @@ class _Citation(Shape):
     @field_validator("indicator")
     @classmethod
     def _known_indicator(cls, number: int, info: ValidationInfo) -> int:
-        if info.context["numbers"] and number not in info.context["numbers"]:
+        if context_of(info)["numbers"] and number not in context_of(info)["numbers"]:
             raise fail(f"ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
         return number
 
@@ -322,7 +322,8 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
         pass_threshold=f.pass_threshold,
         overall=OverallRule(f.overall.round_tools_first, f.overall.decimals) if f.overall else OverallRule(),
         items=Items(
-            *(ItemRef(i.code, i.title) if i else None for i in (items.measures, items.followup)),
+            ItemRef(items.measures.code, items.measures.title) if items.measures else None,
+            ItemRef(items.followup.code, items.followup.title) if items.followup else None,
             Citation(items.citation.indicator, items.citation.sub_indicator, items.citation.title)
             if items.citation
             else None,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +56,29 @@ class RulesError(ServiceError):
     def __init__(self, problems: list[str]):
         super().__init__(" · ".join(problems))
         self.problems = problems
+
+
+class Rules(Protocol):
+    """What the mail jobs and previews read: a saved row, a default row or a JobRules copy."""
+
+    @property
+    def days_before(self) -> str: ...
+    @property
+    def days_before_list(self) -> list[int]: ...
+    @property
+    def remind_on_due_date(self) -> bool: ...
+    @property
+    def overdue_weekday(self) -> int | None: ...
+    @property
+    def escalate_after_days(self) -> int | None: ...
+    @property
+    def digest_weekday(self) -> int | None: ...
+    @property
+    def monthly_summary(self) -> bool: ...
+    @property
+    def lookahead_days(self) -> int: ...
+    @property
+    def send_after_minutes(self) -> int: ...
 
 
 # -- reading -----------------------------------------------------------------------
@@ -138,7 +161,7 @@ def get_or_create_rules(organization_id: int) -> NotificationRules:
     return rules
 
 
-def sending_open(rules: NotificationRules, now: datetime) -> bool:
+def sending_open(rules: Rules, now: datetime) -> bool:
     """Mail is queued only on business days, from rules.send_after_minutes local time."""
     local = clock.local_now(now)
     return thaidate.is_business_day(local.date()) and local.hour * 60 + local.minute >= rules.send_after_minutes

@@ -20,12 +20,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock
+from .. import access, clock, i18n
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import _
+from ..forms import ConfirmForm
 from . import queries, services, trash
-from .forms import FileEvidenceForm
+from .forms import EvidencePublicForm, FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, Step
 from .views import _editable_step, _max_upload, _me, _readable, _render_step, bp, log
@@ -145,15 +145,19 @@ def delete_evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
-        raise ServiceError(
-            "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
-        )
+        raise ServiceError(services.MEASURE_EVIDENCE)
     access.require_step_editor(current_user, ev.step)
     back = url_for("plans.step", step_id=ev.step_id)
     if request.method == "GET":
         return confirm_delete_page(
-            _("ลบหลักฐาน"), f"“{ev.original_name}”", "", url_for("plans.delete_evidence", evidence_id=ev.id), back
+            i18n._("ลบหลักฐาน"),
+            f"“{ev.original_name}”",
+            "",
+            url_for("plans.delete_evidence", evidence_id=ev.id),
+            back,
         )
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     name = ev.original_name
     item = trash.trash_evidence(ev, _me(), clock.now())
     db.session.commit()
@@ -174,9 +178,10 @@ def set_evidence_public(evidence_id: int):
         assert ev.measure is not None
         access.require_result_editor(current_user, ev.measure)
         back = url_for("reports.result", measure_id=ev.measure_id)
-    value = request.form.get("public", "")
-    if value not in ("0", "1"):
-        raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+    form = EvidencePublicForm()
+    if not form.validate_on_submit():
+        raise ServiceError(" ".join(map(str, form.public.errors)) or "ข้อมูลไม่ถูกต้อง")
+    value = form.public.data
     name = ev.original_name
     changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()

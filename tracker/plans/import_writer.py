@@ -53,6 +53,12 @@ class _PlanWriter:
         self.departments: dict[str, Department] = {}
         self.users: dict[str, User] = {}
 
+    @property
+    def org_id(self) -> int:
+        """The organization written to (set by run() before any change)."""
+        assert self.org is not None
+        return self.org.id
+
     def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
         assert self.org is not None
         apply_changes(

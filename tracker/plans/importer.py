@@ -226,7 +226,7 @@ class _Importer(_PlanWriter):
             for step in measure.steps:
                 self.journal_deleted_step(step)
             record(
-                organization_id=self.org.id,
+                organization_id=self.org_id,
                 entity="measure",
                 entity_id=measure.id,
                 action="delete",
@@ -253,7 +253,7 @@ class _Importer(_PlanWriter):
             )
             # One journal line for the pair: the file states the period as one value.
             record(
-                organization_id=self.org.id,
+                organization_id=self.org_id,
                 entity="measure",
                 entity_id=measure.id,
                 action="edit",

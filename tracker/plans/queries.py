@@ -99,7 +99,7 @@ def departments(organization_id: int) -> list[Department]:
 # -- progress ---------------------------------------------------------------------
 
 
-def progress_by(key: sa.ColumnElement[int], where: sa.ColumnElement[bool]) -> dict[int, Progress]:
+def progress_by(key: sa.SQLColumnExpression[int], where: sa.ColumnExpressionArgument[bool]) -> dict[int, Progress]:
     """Progress of the steps matching `where`, grouped by `key` (a measure or plan id column), in one query."""
     rows = db.session.execute(
         sa.select(key, Step.status, sa.func.count())
@@ -200,7 +200,7 @@ def page_args(args: Mapping[str, str]) -> tuple[int, int]:
     return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
 
 
-def contains(column: sa.ColumnElement[str], q: str) -> sa.ColumnElement[bool]:
+def contains(column: sa.SQLColumnExpression[str], q: str) -> sa.ColumnElement[bool]:
     """`column` contains the text `q` (case-insensitive; % and _ in `q` are plain characters)."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
@@ -280,8 +280,8 @@ class StepFilters:
             args["page"] = None
         return {k: v for k, v in args.items() if v not in (None, "")}
 
-    def conditions(self, day: date) -> list[sa.ColumnElement[bool]]:
-        where: list[sa.ColumnElement[bool]] = []
+    def conditions(self, day: date) -> list[sa.ColumnExpressionArgument[bool]]:
+        where: list[sa.ColumnExpressionArgument[bool]] = []
         if self.department_id:
             where.append(Step.owner_department_id == self.department_id)
         if self.status == "open":
@@ -385,7 +385,7 @@ def evidence_counts(step_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Evidence.step_id, sa.func.count()).where(Evidence.step_id.in_(step_ids)).group_by(Evidence.step_id)
     )
-    return {step_id: n for step_id, n in rows}
+    return {step_id: n for step_id, n in rows if step_id is not None}  # never None: filtered by id above
 
 
 # -- a step -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import thaidate
+from .. import thaidate, versions
 from ..access import require_result_editor
 from ..auth.models import User
 from ..db import db
@@ -82,7 +82,14 @@ def get_result(measure: Measure) -> MeasureResult | None:
 
 
 def _journal(
-    measure: Measure, actor: User | None, now: datetime, field: str, old, new, note: str | None = None
+    measure: Measure,
+    actor: User | None,
+    now: datetime,
+    field: str,
+    old,
+    new,
+    note: str | None = None,
+    version: int | None = None,
 ) -> None:
     record(
         organization_id=measure.plan.organization_id,
@@ -95,6 +102,7 @@ def _journal(
         new=new,
         note=note,
         at=now,
+        version=version,
     )
 
 
@@ -110,9 +118,11 @@ def set_result(
     value: str | Decimal | None,
     unit: str = "",
     note: str = "",
+    version: int | None = None,
 ) -> list[str]:
     """Record the follow-up result; return the names of the fields that changed
-    (an empty list when nothing did)."""
+    (an empty list when nothing did). `version`: the result's version the form
+    was made from (0: there was none yet); an older one is refused (versions.Stale)."""
     require_result_editor(actor, measure)
     if isinstance(value, Decimal):
         new_value, new_unit = parse_value(str(value), unit)
@@ -126,6 +136,10 @@ def set_result(
     if len(new_note) > MAX_NOTE:
         raise ServiceError(f"หมายเหตุยาวเกิน {MAX_NOTE} ตัวอักษร (the note is too long)")
     result = get_result(measure)
+    if result is None and version:
+        # The form showed a result that has since been removed: nothing to compare with, take it as new.
+        version = None
+    versions.check(result, version)
     if result is None:
         if new_value is None and not new_note:
             raise ServiceError("โปรดใส่ค่าหรือหมายเหตุของผลการติดตาม (give a value or a note)")
@@ -146,8 +160,9 @@ def set_result(
     result.value, result.unit, result.note = new_value, new_unit, new_note
     result.updated_by_id = actor.id
     result.updated_at = now
+    version = versions.bump(result) if result.id is not None else 1
     for name, old, new in changes:
-        _journal(measure, actor, now, name, old or None, new or None)
+        _journal(measure, actor, now, name, old or None, new or None, version=version)
     db.session.flush()
     return [name for name, _, _ in changes]
 

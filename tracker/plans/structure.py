@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError, clean_text
@@ -69,8 +70,15 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
 
 
 def edit_plan(
-    plan: Plan, actor: User | None, now: datetime, *, title: str | None = None, status: PlanStatus | str | None = None
+    plan: Plan,
+    actor: User | None,
+    now: datetime,
+    *,
+    title: str | None = None,
+    status: PlanStatus | str | None = None,
+    version: int | None = None,
 ) -> list[str]:
+    versions.check(plan, version)
     changes: list[Change] = []
     if title is not None:
         changed(changes, "title", plan.title, clean_text(title, "ชื่อแผน", "title"))
@@ -219,10 +227,12 @@ def edit_measure(
     period_end: date | None = None,
     follow_up: str | None = None,
     move_steps: bool = False,
+    version: int | None = None,
 ) -> list[str]:
     """Edit a measure. A new period must still hold every step's due date;
     step start dates before the new start move up to it (journaled).
     With `move_steps`, steps owned by the old department follow a new owner."""
+    versions.check(measure, version)
     plan = measure.plan
     org_id = plan.organization_id
     changes: list[Change] = []
@@ -381,8 +391,10 @@ def update_step(
     assignee: User | None,
     start_date: date,
     due_date: date,
+    version: int | None = None,
 ) -> list[str]:
     """The admin form's edit: checks the assignee, then `plans.services.edit_step` journals."""
+    versions.check(step, version)
     org_id = step.measure.plan.organization_id
     _check_department(owner_department, org_id)
     if assignee is not None and assignee.id != step.assignee_id:

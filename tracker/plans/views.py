@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock, i18n, thaidate
+from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
@@ -222,8 +222,10 @@ def _render_step(
     status_form: StatusForm | None = None,
     comment_form: CommentForm | None = None,
     evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+    conflict: versions.Stale | None = None,
 ):
-    """The step page; after a refused action, again with the message and what was typed."""
+    """The step page; after a refused action, again with the message and what was typed
+    (409 with what changed meanwhile when the step moved on since the form was shown)."""
     step = _get_step(step_id)
     next_statuses = _next_statuses(step)
     page = render_template(
@@ -239,10 +241,20 @@ def _render_step(
         error=error,
         failed=failed,
         form=request.form if failed else {},
-        status_form=status_form or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses),
-        comment_form=comment_form or CommentForm(formdata=None),
+        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
+        status_form=status_form
+        or StatusForm(
+            formdata=drafts.restored(url_for("plans.change_status", step_id=step.id)),
+            current=step.status,
+            next_statuses=next_statuses,
+            data={"version": step.version},
+        ),
+        conflict=conflict,
+        comment_form=comment_form or CommentForm(formdata=drafts.restored(url_for("plans.comment", step_id=step.id))),
         evidence_pair=evidence_forms or new_evidence_forms(),
     )
+    if conflict is not None:
+        return page, 409
     refused = error or any(f is not None and f.has_errors for f in (status_form, comment_form, *(evidence_forms or ())))
     return page, 400 if refused else 200
 
@@ -275,9 +287,15 @@ def change_status(step_id: int):
                 note=form.note.data,
                 completed_on=form.completed_on.data,
                 cancel_reason=form.cancel_reason.data,
+                version=form.version.data,
             )
             label = step.status.label
             db.session.commit()
+        except versions.Stale as stale:
+            db.session.rollback()
+            # Sent again, the form saves what was typed over the version now shown.
+            form.version.data = stale.current
+            return _render_step(step_id, status_form=form, conflict=stale)
         except ServiceError as exc:
             db.session.rollback()
             form.refuse(exc)

@@ -196,11 +196,11 @@ class Summary:
         return Progress(self.done, self.total)
 
 
-def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count(condition: sa.ColumnExpressionArgument[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _in_scope(column: sa.ColumnElement[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
+def _in_scope(column: sa.SQLColumnExpression[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
     if scope_ids is None:
         return sa.true()
     return column.in_(sorted(scope_ids))

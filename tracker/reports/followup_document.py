@@ -5,6 +5,7 @@ writers only lay them out.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,7 +55,7 @@ class Formatter:
     def date(self, d: date | datetime | None, style: str = "abbr") -> str:
         return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""
 
-    def period(self, start: date, end: date) -> str:
+    def period(self, start: _dt.date, end: _dt.date) -> str:  # `date` is the method above here
         return thaidate.format_period(start, end, thai_digits=self.thai_digits)
 
     def number(self, value: Decimal | int | None) -> str:

@@ -94,9 +94,11 @@ NO_DATE = (
 )
 
 
-def require_date(header: MemoHeader) -> None:
+def require_date(header: MemoHeader) -> date:
+    """The memo's date; ServiceError when it has none."""
     if header.memo_date is None:
         raise ServiceError(NO_DATE)
+    return header.memo_date
 
 
 @dataclass

@@ -201,9 +201,9 @@ def _render_show(
             ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf")),
         ]
     else:
-        params = {"as_of": submission.as_of.isoformat()}
-        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, **params))] + [
-            (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **params))
+        as_of = submission.as_of.isoformat()
+        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, as_of=as_of))] + [
+            (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, as_of=as_of))
             for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
         ]
     page = render_template(

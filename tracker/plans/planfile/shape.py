@@ -20,7 +20,7 @@ from pydantic import (
 
 from ...auth.services import normalize_email
 from ...errors import ServiceError
-from ...shapes import CONTROL_MESSAGE, Loc, Shape, control_character_paths, fail, fail_all, kind, problems
+from ...shapes import CONTROL_MESSAGE, Loc, Shape, context_of, control_character_paths, fail, fail_all, kind, problems
 from ...thaidate import (
     DateParseError,
     PeriodError,
@@ -131,7 +131,7 @@ def _date(value: Any) -> date | None:
     raise fail(f"ต้องเป็นวันที่ เช่น 2023-08-15 หรือ 15/08/2566 แต่พบ{kind(value)} (must be a date)")
 
 
-def _items(required: bool) -> Callable[[Any], Any]:
+def _items(required: bool) -> Callable[[Any, ValidationInfo], Any]:
     def check(value: Any, info: ValidationInfo) -> Any:
         key = info.field_name or ""
         what, one = _LISTS.get(key, ("หน่วยงาน", key))
@@ -180,7 +180,7 @@ def _status(value: Any) -> PlanStatus | None:
 
 
 def _slug(value: Any) -> str:
-    slug = _text()(value)
+    slug = _text()(value) or ""  # required: never None
     if not SLUG_RE.fullmatch(slug):
         raise fail(
             f"รหัสองค์กร “{slug}” ต้องเป็นอักษรอังกฤษตัวเล็ก a-z ตัวเลข หรือ - ยาว 2–64 ตัว เช่น banpet "
@@ -273,7 +273,7 @@ class StepSpec(_Placed):
     @field_validator("start", "due")
     @classmethod
     def _inside_period(cls, day: date | None, info: ValidationInfo) -> date | None:
-        period = info.context["period"]
+        period = context_of(info)["period"]
         if day is not None and period is not None and not period[0] <= day <= period[1]:
             if info.field_name == "due":
                 tail = f" {period[0].isoformat()}..{period[1].isoformat()}"
@@ -302,13 +302,13 @@ class MeasureSpec(_Placed):
     @classmethod
     def _own_period(cls, value: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
         # Steps check their dates against this measure's period, never the previous one's.
-        info.context["period"] = None
+        context_of(info)["period"] = None
         return handler(value)
 
     @field_validator("period")
     @classmethod
     def _in_fiscal_year(cls, period: tuple[date, date], info: ValidationInfo) -> tuple[date, date]:
-        fiscal_year = info.context["fiscal_year"]
+        fiscal_year = context_of(info)["fiscal_year"]
         if fiscal_year is not None:
             fy_start, fy_end = fiscal_year_bounds(fiscal_year)
             if period[1] < fy_start or period[0] > fy_end:
@@ -318,7 +318,7 @@ class MeasureSpec(_Placed):
                     f"(the period {period[0].isoformat()}..{period[1].isoformat()} does not overlap "
                     f"fiscal year {fiscal_year}: {fy_start.isoformat()}..{fy_end.isoformat()})"
                 )
-        info.context["period"] = period
+        context_of(info)["period"] = period
         return period
 
     @model_validator(mode="after")
@@ -357,7 +357,7 @@ class DepartmentSpec(_Placed):
     @classmethod
     def _name_alone(cls, value: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
         """A department written as its name only; counted, so a duplicate can name the first."""
-        info.context["department"] += 1
+        context_of(info)["department"] += 1
         if isinstance(value, str):
             value = {"name": _text(max_len=MAX_NAME)(value)}
         return handler(value)
@@ -365,10 +365,10 @@ class DepartmentSpec(_Placed):
     @field_validator("name")
     @classmethod
     def _unique(cls, name: str, info: ValidationInfo) -> str:
-        seen = info.context["department_names"]
+        seen = context_of(info)["department_names"]
         if name in seen:
             raise fail(f"ชื่อหน่วยงาน “{name}” ซ้ำกับ {{ref}} (duplicate department name)", ref=("departments", seen[name]))
-        seen[name] = info.context["department"]
+        seen[name] = context_of(info)["department"]
         return name
 
 
@@ -400,7 +400,7 @@ class PlanSpec(Shape):
     @field_validator("fiscal_year")
     @classmethod
     def _for_periods(cls, fiscal_year: int, info: ValidationInfo) -> int:
-        info.context["fiscal_year"] = fiscal_year
+        context_of(info)["fiscal_year"] = fiscal_year
         return fiscal_year
 
     @property
@@ -442,7 +442,7 @@ def validate_plan(
     (those the reader found first, `problems_so_far`, included)."""
     found = list(problems_so_far or [])
     found += [Problem(locate(path), CONTROL_MESSAGE) for path in control_character_paths(raw)]
-    context = {"fiscal_year": None, "period": None, "department": -1, "department_names": {}}
+    context: dict[str, Any] = {"fiscal_year": None, "period": None, "department": -1, "department_names": {}}
     try:
         plan = PlanSpec.model_validate(raw, context=context)
     except ValidationError as exc:
