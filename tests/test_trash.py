@@ -294,3 +294,14 @@ def test_restore_by_someone_else_or_another_organization_is_refused_and_changes_
     assert response.status_code == 400
     assert count(Step) == 4 and count(TrashItem) == 1
     assert login(world.owner_palad).get(url_for("admin.trash_list")).status_code in (403, 404)
+
+
+def test_the_scheduler_beat_purges_the_old_trash(world):
+    from tracker.scheduler import tick
+
+    trash.trash_step(world.step(world.m1, 3), world.admin, NOW)
+    db.session.commit()
+    tick(NOW + timedelta(days=1), deliver_mail=False)
+    assert count(TrashItem) == 1
+    tick(NOW + timedelta(days=trash.TRASH_DAYS, minutes=1), deliver_mail=False)
+    assert count(TrashItem) == 0 and count(Step) == 4
