@@ -49,6 +49,7 @@ class PageSpec:
     user: str | None  # a role of the sample organization, "provincial", "national", or None (anonymous)
     kind: str = "page"  # "page", "report", "export"
     n: int | None = None  # fewer repetitions for slow downloads
+    api: bool = False  # a JSON list of /api/v1, read with a personal API token of `user`
 
 
 def page_specs(app, sample) -> tuple[list[PageSpec], list[str]]:
@@ -79,9 +80,35 @@ def page_specs(app, sample) -> tuple[list[PageSpec], list[str]]:
                 "national",
             ),
             PageSpec("national", "overview, national scope (page 1)", "/province", "national"),
+            PageSpec(
+                "national_overdue", "overview, national scope, with overdue steps", "/province?show=overdue", "national"
+            ),
+            PageSpec(
+                "national_by_overdue",
+                "overview, national scope, most overdue first",
+                "/province?sort=-overdue",
+                "national",
+            ),
         ]
     else:
         notes.append("provincial overview /province: not in this version of the app")
+    if "/api/v1/steps" in rules and s.national_id:
+        specs += [
+            PageSpec(
+                "api_overdue",
+                "API: overdue steps nationwide (JSON)",
+                "/api/v1/steps?overdue=true&limit=25",
+                "national",
+                api=True,
+            ),
+            PageSpec(
+                "api_steps",
+                "API: the manager's organization's steps (JSON)",
+                "/api/v1/steps?limit=25",
+                "manager",
+                api=True,
+            ),
+        ]
     specs += [
         PageSpec("report_html", "O43 report, HTML", f"/plans/{s.plan_id}/report", "manager", "report"),
         PageSpec("report_pdf", "O43 report, PDF", f"/plans/{s.plan_id}/report.pdf", "manager", "report", 5),
@@ -121,14 +148,19 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
         counter = QueryCounter(db.engine)
         db.session.remove()
     results = {}
+    with app.app_context():
+        secrets = {who: api_token(user_id(sample, who)) for who in {s.user for s in specs if s.api and s.user}}
     for spec in specs:
         if only and spec.name not in only:
             continue
         uid = user_id(sample, spec.user)
-        client = login_client(app, uid) if uid is not None else app.test_client()
+        if spec.api:
+            client, headers = app.test_client(), {"Authorization": f"Bearer {secrets[spec.user]}"}
+        else:
+            client, headers = (login_client(app, uid) if uid is not None else app.test_client()), {}
 
-        def get(spec=spec, client=client):
-            response = client.get(spec.path)
+        def get(spec=spec, client=client, headers=headers):
+            response = client.get(spec.path, headers=headers)
             if response.status_code != 200:
                 raise SystemExit(f"{spec.path}: HTTP {response.status_code}\n{response.get_data(as_text=True)[:2000]}")
             return response
@@ -148,13 +180,186 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
             "bytes": size,
             **timing.as_dict(),
         }
+        floor = measure_floor(app, sample, spec, n, warmup)
+        if floor is not None:
+            # Ratios of CPU medians: on a loaded machine wall times swing with the neighbours.
+            results[spec.name]["floor_cpu_ms"] = round(floor.cpu_median, 2)
+            results[spec.name]["floor_ms"] = round(floor.median, 2)
+            results[spec.name]["floor_ratio"] = (
+                round(timing.cpu_median / floor.cpu_median, 1) if floor.cpu_median else None
+            )
         print(
-            f"  {spec.name:<18} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95 "
-            f"{queries:3d} queries {size:>9} bytes",
+            f"  {spec.name:<20} {timing.median:8.1f} ms median {timing.p95:8.1f} ms p95 "
+            f"{timing.cpu_median:7.1f} ms CPU {queries:3d} queries {size:>9} bytes"
+            + (
+                f"  floor {floor.cpu_median:6.2f} ms CPU ({timing.cpu_median / floor.cpu_median:5.1f}x)"
+                if floor and floor.cpu_median
+                else ""
+            ),
             file=sys.stderr,
             flush=True,
         )
+    with app.app_context():
+        drop_api_tokens()
     return {"sample": sample.__dict__, "pages": results, "notes": notes}
+
+
+# -- API tokens for the JSON lists ----------------------------------------------------------------------
+
+TOKEN_NAME = "benchmarks/pages.py"
+
+
+def api_token(uid: int) -> str:
+    """A personal API token of the user (deleted again by `drop_api_tokens`). Needs an app context."""
+    from tracker import clock
+    from tracker.api import tokens
+    from tracker.auth.models import User
+    from tracker.db import db
+
+    _token, secret = tokens.create_token(db.session.get(User, uid), TOKEN_NAME, clock.now())
+    db.session.commit()
+    return secret
+
+
+def drop_api_tokens() -> None:
+    """Leave the database as generated: the tokens and their journal entries go."""
+    import sqlalchemy as sa
+
+    from tracker.api.models import ApiToken
+    from tracker.db import db
+    from tracker.plans.models import JournalEntry
+
+    ids = list(db.session.scalars(sa.select(ApiToken.id).where(ApiToken.name == TOKEN_NAME)))
+    if ids:
+        db.session.execute(
+            sa.delete(JournalEntry).where(JournalEntry.entity == "api_token", JournalEntry.entity_id.in_(ids))
+        )
+        db.session.execute(sa.delete(ApiToken).where(ApiToken.id.in_(ids)))
+    db.session.commit()
+
+
+# -- the floor: the same rows by one raw SQL query, rendered by a bare template -----------------------
+#
+# What a page could cost at the least in this process: one hand-written statement for the rows it
+# shows, and a Jinja template with no layout, macros, translations or formatting. A page's ratio to
+# its floor is what the framework, the ORM and the page's own work add on top.
+
+ROW_TEMPLATE = "<table>{% for row in rows %}<tr>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>"
+
+STEP_COLUMNS = """
+    s.id, s."order", s.title, s.status, s.start_date, s.due_date, m."order", m.title, w."order", w.title, d.name
+    FROM steps s
+    JOIN measures m ON m.id = s.measure_id
+    JOIN weaknesses w ON w.id = m.weakness_id
+    JOIN plans p ON p.id = w.plan_id
+    JOIN departments d ON d.id = s.owner_department_id
+"""
+OVERVIEW = """
+    SELECT o.id, o.name, o.slug, o.province, p.id, p.title, p.status,
+           c.total, c.done, c.started, c.last_activity,
+           (SELECT sum(u.open_steps) FROM plan_due_counts u WHERE u.plan_id = p.id AND u.due_date < :today) AS overdue
+    FROM organizations o
+    LEFT JOIN plans p ON p.organization_id = o.id AND p.fiscal_year = :fy
+    LEFT JOIN plan_counters c ON c.plan_id = p.id
+    WHERE o.id NOT IN (SELECT organization_id FROM users WHERE role IN ('provincial', 'national'))
+"""
+FLOORS: dict[str, tuple[str, str]] = {
+    # name: (SQL, output: "html" or "json")
+    "dashboard": (
+        f'SELECT {STEP_COLUMNS} WHERE p.id = :plan ORDER BY w."order", m."order", s."order"',
+        "html",
+    ),
+    "dashboard_overdue": (
+        f"SELECT {STEP_COLUMNS} WHERE p.id = :plan AND s.status IN ('not_started', 'in_progress') "
+        "AND s.due_date < :today ORDER BY s.due_date, s.id",
+        "html",
+    ),
+    "my_steps": (
+        f"SELECT {STEP_COLUMNS} WHERE p.status = 'active' AND s.status IN ('not_started', 'in_progress') "
+        "AND (s.assignee_id = :owner OR s.owner_department_id = :owner_department) ORDER BY s.due_date, s.id",
+        "html",
+    ),
+    "my_steps_org": (
+        f"SELECT {STEP_COLUMNS} WHERE p.organization_id = :org AND p.status = 'active' "
+        "AND s.status IN ('not_started', 'in_progress') ORDER BY s.due_date, s.id",
+        "html",
+    ),
+    "measure": (f'SELECT {STEP_COLUMNS} WHERE m.id = :measure ORDER BY s."order"', "html"),
+    "public": (
+        f'SELECT {STEP_COLUMNS} WHERE p.id = :plan ORDER BY w."order", m."order", s."order"',
+        "html",
+    ),
+    "province": (
+        OVERVIEW + " AND trim(o.province) = :province ORDER BY o.name, o.id LIMIT 50",
+        "html",
+    ),
+    "national": (OVERVIEW + " ORDER BY o.name, o.id LIMIT 50", "html"),
+    "national_overdue": (
+        OVERVIEW + " AND EXISTS (SELECT 1 FROM plan_due_counts u WHERE u.plan_id = p.id AND u.due_date < :today)"
+        " ORDER BY o.name, o.id LIMIT 50",
+        "html",
+    ),
+    "national_by_overdue": (
+        OVERVIEW + " ORDER BY p.id IS NULL, overdue DESC, o.name, o.id LIMIT 50",
+        "html",
+    ),
+    "api_overdue": (
+        f"SELECT {STEP_COLUMNS} WHERE s.status IN ('not_started', 'in_progress') AND s.due_date < :today "
+        'ORDER BY p.organization_id, p.fiscal_year, w."order", m."order", s."order", s.id LIMIT 25',
+        "json",
+    ),
+    "api_steps": (
+        f"SELECT {STEP_COLUMNS} WHERE p.organization_id = :org "
+        'ORDER BY p.fiscal_year, w."order", m."order", s."order", s.id LIMIT 25',
+        "json",
+    ),
+}
+
+
+def measure_floor(app, sample, spec: PageSpec, n: int, warmup: int) -> Timing | None:
+    """The timing of the page's floor (None for pages without one, or when the schema lacks
+    what the floor reads, as an older version of the app does)."""
+    if spec.name not in FLOORS:
+        return None
+    import sqlalchemy as sa
+    from jinja2 import Environment
+
+    from tracker import clock
+    from tracker.auth.models import User
+    from tracker.db import db
+
+    sql, output = FLOORS[spec.name]
+    template = Environment(autoescape=True).from_string(ROW_TEMPLATE)
+    with app.app_context():
+        owner = db.session.get(User, sample.users["owner"])
+        provincial = db.session.get(User, sample.provincial_id) if sample.provincial_id else None
+        params = {
+            "plan": sample.plan_id,
+            "measure": sample.measure_id,
+            "org": sample.organization_id,
+            "owner": owner.id,
+            "owner_department": owner.department_id,
+            "fy": sample.fiscal_year,
+            "today": clock.today(),
+            "province": provincial.organization.province.strip() if provincial else "",
+        }
+        statement = sa.text(sql)
+        names = set(statement.compile().params)
+        params = {k: v for k, v in params.items() if k in names}
+
+        def run():
+            rows = db.session.execute(statement, params).all()
+            if output == "json":
+                return json.dumps([[str(v) for v in row] for row in rows], ensure_ascii=False)
+            return template.render(rows=rows)
+
+        try:
+            run()
+        except Exception as exc:  # noqa: BLE001 - an older schema: no floor to report
+            db.session.rollback()
+            print(f"  {spec.name:<18} no floor: {type(exc).__name__}", file=sys.stderr)
+            return None
+        return repeat(run, n, warmup)
 
 
 # -- gunicorn over HTTP ---------------------------------------------------------------------------------

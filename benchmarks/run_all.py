@@ -279,15 +279,19 @@ def section(r: dict) -> list[str]:
         "",
         "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
         + (f" ({r['scale']} / {cscale})" if compare else "")
-        + " | bytes |",
-        "|---|---|---|---|---|",
+        + " | bytes | CPU ms | floor CPU ms (× page/floor) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, p in tc["pages"].items():
         h = http.get(name, {})
         q = f"{p['queries']}" + (f" / {compare[name]['queries']}" if name in compare else "")
+        floor = (
+            f"{p['floor_cpu_ms']:.2f} ({p['floor_ratio']}×)" if p.get("floor_cpu_ms") and p.get("floor_ratio") else ""
+        )
         lines.append(
             f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
-            f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} |"
+            f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} | "
+            f"{fmt_ms(p.get('cpu_median_ms'))} | {floor} |"
         )
     for note in tc.get("notes", []):
         lines.append(f"\nNot measured: {note}.")

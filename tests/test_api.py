@@ -20,7 +20,7 @@ from markupsafe import escape
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests.conftest import NOW, make_user
-from tracker import clock
+from tracker import clock, thaidate
 from tracker.api import tokens
 from tracker.api.openapi import MAX_ID, document
 from tracker.auth.models import Role, User
@@ -28,7 +28,7 @@ from tracker.db import db
 from tracker.notify.models import OutboxStatus
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
 PREFIX = "/api/v1"
@@ -102,7 +102,7 @@ class ApiClient:
 @pytest.fixture
 def frozen(monkeypatch):
     """The API's clock at NOW (2023-08-01 10:00 Bangkok)."""
-    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(thaidate.BANGKOK))
 
 
 @pytest.fixture
@@ -444,6 +444,7 @@ def test_steps_in_plan_order_with_a_total(api, world, token):
     assert _numbers(response) == ["1.1", "1.2", "1.3", "2.1", "2.2"]
     body = response.get_json()
     assert (body["total"], body["limit"], body["offset"], body["next_offset"]) == (5, 50, 0, None)
+    assert body["total_exact"] is True
 
 
 def test_steps_filtered_by_status_department_and_due_dates(api, world, token):
@@ -494,6 +495,25 @@ def test_paging_walks_every_step_once(api, world, token):
     assert seen == ["1.1", "1.2", "1.3", "2.1", "2.2"] and pages == 3
     beyond = api("GET", "/steps", secret, query={"offset": 100}).get_json()
     assert beyond["items"] == [] and beyond["total"] == 5 and beyond["next_offset"] is None
+
+
+def test_long_lists_count_only_up_to_a_cap(api, world, token, monkeypatch):
+    """A nationwide filter is not counted in full on every page: past offset + limit + COUNT_CAP
+    the count stops, says so, and paging still reaches every step."""
+    from tracker.api import schemas
+
+    monkeypatch.setattr(schemas, "COUNT_CAP", 1)
+    secret = token(world.viewer)
+    first = api("GET", "/steps", secret, query={"limit": 2}).get_json()
+    assert (first["total"], first["total_exact"], first["next_offset"]) == (3, False, 2)
+    seen, offset = [], 0
+    while offset is not None:
+        body = api("GET", "/steps", secret, query={"limit": 2, "offset": offset}).get_json()
+        seen += [s["number"] for s in body["items"]]
+        offset = body["next_offset"]
+    assert seen == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+    last = api("GET", "/steps", secret, query={"limit": 2, "offset": 4}).get_json()
+    assert (last["total"], last["total_exact"], last["next_offset"]) == (5, True, None)
 
 
 @pytest.mark.parametrize(

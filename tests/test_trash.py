@@ -20,7 +20,7 @@ from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Organization
-from tracker.plans import services, trash
+from tracker.plans import counters, services, trash
 from tracker.plans.models import Evidence, JournalEntry, Measure, Step, StepStatus, TrashItem, Weakness
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -69,6 +69,7 @@ def test_a_deleted_weakness_takes_its_measures_and_steps_and_comes_back_whole(wo
     trash.restore(item, world.admin, NOW + timedelta(minutes=1))
     db.session.commit()
     assert (count(Weakness), count(Measure), count(Step), count(TrashItem)) == (2, 2, 5, 0)
+    assert counters.mismatches(db.session.connection()) == []  # the plan's figures follow
     restored = db.session.get(Weakness, w1_id)
     assert restored.order == 1 and restored.plan_id == plan_id
     assert [s.id for s in db.session.get(Measure, m1_id).steps] == step_ids
@@ -97,6 +98,7 @@ def test_a_step_comes_back_at_its_place_with_its_journal(world):
     assert step_titles(world.m1.id) == [(1, first.title), (2, "รายงานผลการดำเนินงาน")]
     trash.restore(item, world.admin, NOW)
     db.session.commit()
+    assert counters.mismatches(db.session.connection()) == []
     assert step_titles(world.m1.id) == [(1, first.title), (2, "จัดทำคู่มือฉบับใหม่"), (3, "รายงานผลการดำเนินงาน")]
     # The step's own history is linked to it again, plus the restore itself.
     linked = db.session.scalars(sa.select(JournalEntry.action).where(JournalEntry.step_id == second_id)).all()

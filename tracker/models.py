@@ -13,6 +13,7 @@ from .notify.models import (  # noqa: F401
     SchedulerBeat,
 )
 from .orgs.models import Department, Organization  # noqa: F401
+from .plans import counters  # noqa: F401  (its session hooks keep PlanCounter in step)
 from .plans.models import (  # noqa: F401
     Evidence,
     EvidenceKind,
@@ -20,6 +21,8 @@ from .plans.models import (  # noqa: F401
     Measure,
     MeasureResult,
     Plan,
+    PlanCounter,
+    PlanDueCount,
     PlanStatus,
     Step,
     StepStatus,

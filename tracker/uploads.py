@@ -19,8 +19,12 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .errors import ServiceError
+
+T = TypeVar("T")
 
 #: The most uncompressed bytes an Office file we parse may declare (a real plan is < 5 MB).
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
@@ -127,3 +131,35 @@ def fields_beside_files(request, *, limit_bytes: int):
     except Exception:  # a broken or cut-off body: nothing to keep
         return None
     return form
+
+
+def read_xlsx(
+    data: bytes, read: Callable[[Any], T], fail: Callable[[str], ServiceError], keep: type[ServiceError]
+) -> T:
+    """`read(workbook)` of an uploaded .xlsx, opened the safe way: the archive checked
+    first, then read-only and values only. A file that is no readable workbook, or is
+    damaged inside (a read-only workbook shows that only while its sheets are iterated),
+    raises `fail(message)`, the caller's own error; errors of type `keep` that `read`
+    raises pass through as they are."""
+    from openpyxl import load_workbook
+
+    try:
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise fail(str(exc)) from None
+
+    def unreadable(exc: BaseException) -> ServiceError:
+        return fail(f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors on damaged files
+        raise unreadable(exc) from None
+    try:
+        return read(wb)
+    except keep:
+        raise
+    except DAMAGED_OFFICE_ERRORS as exc:
+        raise unreadable(exc) from None
+    finally:
+        wb.close()

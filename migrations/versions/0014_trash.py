@@ -1,7 +1,7 @@
 """trash: deleted plan items kept for restore (plans.trash)
 
 Revision ID: 0014_trash
-Revises: 0012_versions
+Revises: 0013_counters
 Create Date: 2026-12-02
 
 """
@@ -13,7 +13,7 @@ import tracker.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "0014_trash"
-down_revision = "0012_versions"
+down_revision = "0013_counters"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ from ..errors import ServiceError
 from ..orgs import services as department_services
 from ..orgs.models import Department
 from ..plans import structure
-from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
+from ..plans.listing import PER_PAGE, contains, page_args, paginate, search_arg
 from .forms import (
     DepartmentForm,
     PasswordResetForm,

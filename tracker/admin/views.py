@@ -131,6 +131,9 @@ def _dashboard_url(plan: Plan) -> str:
     return url_for("plans.dashboard", plan_id=plan.id)
 
 
+# -- loading records of the admin's own organization ----------------------------
+
+
 def _org_id() -> int:
     return current_user.organization_id
 
@@ -183,6 +186,9 @@ def _users() -> list[User]:
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
+# -- forms ----------------------------------------------------------------------
+
+
 def _department_choices(field: RecordField, blank: bool = True) -> None:
     field.set_records(_departments(), text=lambda d: d.name, blank=i18n._("— เลือกหน่วยงาน —") if blank else None)
 
@@ -217,6 +223,9 @@ def _saved(message: str, endpoint: str, **values: Any) -> BaseResponse:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
+
+
+# -- overview -------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -286,6 +295,9 @@ def _changed_message(changed: list[str]) -> str:
         return "ไม่มีข้อมูลเปลี่ยนแปลง (nothing changed)"
     fields = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
     return f"บันทึกการแก้ไขแล้ว: {fields} (saved)"
+
+
+# -- plan files -----------------------------------------------------------------
 
 
 @bp.route("/plans/import", methods=["GET", "POST"])
@@ -370,6 +382,9 @@ def plan_template():
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="plan-template.xlsx"'},
     )
+
+
+# -- the organization's signing certificate (PAdES) --------------------------------
 
 
 @bp.route("/signing", methods=["GET", "POST"])

@@ -209,8 +209,10 @@ Session cookies are not accepted here.
 
 **Formats.** JSON field names in English; dates `YYYY-MM-DD` (Gregorian, ISO 8601); timestamps ISO 8601
 in UTC with their offset (`2023-08-01T03:00:00+00:00`); statuses by value (`not_started`, `in_progress`,
-`done`, `cancelled`). Lists that can be long are paged with `limit`/`offset` and give `total` and
-`next_offset`. Unknown query parameters and unknown body fields are refused (400), so typos do not pass
+`done`, `cancelled`). Lists that can be long are paged with `limit`/`offset` and give `total`,
+`total_exact` and `next_offset`. A list counts its matches only up to `offset + limit + 1000`: past that
+`total` stops there and `total_exact` is `false` (a nationwide filter is never counted in full on every
+page); follow `next_offset` until it is `null`. Unknown query parameters and unknown body fields are refused (400), so typos do not pass
 silently.
 
 **Errors** are always JSON: `{"error": "ข้อความ (message)", "status": 404}` — 400 malformed input,

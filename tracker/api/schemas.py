@@ -278,8 +278,21 @@ class Step(Body):
         return cls(**cls.fields_of(s, today))
 
 
+#: Records a list counts before it stops (past offset + limit): a nationwide list of
+#: hundreds of thousands of steps is never counted in full on every page.
+COUNT_CAP = 1000
+
+
 class Page(Body):
-    total: Count = Field(description="จำนวนทั้งหมดที่ตรงเงื่อนไข (all matching records)")
+    total: Count = Field(
+        description=(
+            "จำนวนที่ตรงเงื่อนไข นับได้ไม่เกิน offset + limit + 1000 ถ้า total_exact เป็น false แปลว่ามีมากกว่านี้ "
+            "(matching records, counted up to offset + limit + 1000; when total_exact is false there are more)"
+        )
+    )
+    total_exact: bool = Field(
+        description="total คือจำนวนทั้งหมดจริง (true) หรือนับถึงเพดานแล้ว (false) (whether total is the full count)"
+    )
     limit: Id = Field(description="จำนวนต่อหน้าที่ใช้ (page size used)")
     offset: Count = Field(description="ข้ามไปกี่รายการ (records skipped)")
     next_offset: Count | None = Field(
@@ -287,9 +300,20 @@ class Page(Body):
     )
 
     @staticmethod
-    def counts(total: int, limit: int, offset: int) -> dict[str, Any]:
+    def cap(limit: int, offset: int) -> int:
+        """How many matching records a page counts at most (see `counts`)."""
+        return offset + limit + COUNT_CAP
+
+    @staticmethod
+    def counts(counted: int, limit: int, offset: int) -> dict[str, Any]:
+        """The paging fields from a count capped at `cap(limit, offset)`."""
+        exact = counted < Page.cap(limit, offset)
         return dict(
-            total=total, limit=limit, offset=offset, next_offset=offset + limit if offset + limit < total else None
+            total=counted,
+            total_exact=exact,
+            limit=limit,
+            offset=offset,
+            next_offset=offset + limit if offset + limit < counted else None,
         )
 
 

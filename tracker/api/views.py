@@ -245,6 +245,13 @@ def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
     return queries.progress_by(Weakness.plan_id, Weakness.plan_id.in_(plan_ids)) if plan_ids else {}
 
 
+def _capped_count(stmt: sa.Select, limit: int, offset: int) -> int:
+    """Matching records counted up to `Page.cap`: the count stops where the next pages
+    stop mattering, instead of walking every match of a nationwide filter."""
+    capped = stmt.with_only_columns(sa.literal(1)).order_by(None).limit(out.Page.cap(limit, offset))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0
+
+
 # -- reads ---------------------------------------------------------------------------------
 
 
@@ -369,7 +376,7 @@ def steps():
     limit, offset = q.limit, q.offset
 
     base = sa.select(Step).join(Step.measure).join(Measure.weakness).join(Weakness.plan).where(*where)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    total = _capped_count(base, limit, offset)
     rows = db.session.scalars(
         base.order_by(Plan.organization_id, Plan.fiscal_year, Weakness.order, Measure.order, Step.order, Step.id)
         .offset(offset)
@@ -404,7 +411,7 @@ def outbox():
     if q.status is not None:
         where.append(OutboxMessage.status == q.status)
     limit, offset = q.limit, q.offset
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(*where)) or 0
+    total = _capped_count(sa.select(OutboxMessage.id).where(*where), limit, offset)
     rows = db.session.scalars(
         sa.select(OutboxMessage)
         .where(*where)

@@ -58,6 +58,8 @@ OVERSIGHT_ROLES = frozenset({Role.provincial, Role.national})
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    #: The oversight offices (organizations with a provincial or national user) by index.
+    __table_args__ = (sa.Index("ix_users_role_organization", "role", "organization_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)

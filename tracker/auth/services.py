@@ -101,19 +101,24 @@ def add_user(
     """Create a user (auth.services.create_user checks email, role and password) and journal it."""
     role = _role(role)
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
+    journal_new_user(user, actor, now, f" · {department.name}" if department else "")
+    return user
+
+
+def journal_new_user(user: User, actor: User | None, now: datetime, note_tail: str) -> None:
+    """Journal a created account: its email, and name · role followed by `note_tail`."""
     record(
-        organization_id=organization.id,
+        organization_id=user.organization_id,
         entity="user",
         entity_id=user.id,
         action="create",
         actor=actor,
         field="email",
         new=user.email,
-        note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""),
+        note=f"{user.display_name} · {user.role.value}{note_tail}",
         at=now,
     )
     db.session.flush()
-    return user
 
 
 def _other_active_admins(user: User) -> int:
@@ -182,6 +187,13 @@ def edit_user(
 def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
     """Set a new password; the journal says that it changed, never what to."""
     access.require_manageable_user(user)
+    set_password(user, actor, now, password)
+
+
+def set_password(user: User, actor: User | None, now: datetime, password: str, note: str = "") -> None:
+    """The password policy, the new password, and a journal entry that says it changed (never
+    what to). Whether `actor` may do this is the caller's business: an admin may reset only
+    the accounts `access.require_manageable_user` allows, the operator's command anyone."""
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)
@@ -192,6 +204,7 @@ def reset_password(user: User, actor: User | None, now: datetime, password: str)
         action="password_reset",
         actor=actor,
         field="password",
+        note=note,
         at=now,
     )
     db.session.flush()

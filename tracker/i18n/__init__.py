@@ -69,8 +69,15 @@ def current_language() -> str:
     """The language of this request's pages ("th" outside a request: emails, CLI)."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    # Not cached in g: an app context (and its g) may outlive one request.
-    return _valid(request.args.get(COOKIE)) or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
+    # Cached on the request's own environ, not in g: an app context (and its g) may
+    # outlive one request. A page asks once per translated string and date (hundreds).
+    environ = request.environ
+    language = environ.get("tracker.language")
+    if language is None:
+        language = environ["tracker.language"] = (
+            _valid(request.args.get(COOKIE)) or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
+        )
+    return language
 
 
 def is_english() -> bool:
@@ -87,12 +94,16 @@ def thai_digits() -> bool:
     """The logged-in user's Thai-digits preference, which only Thai pages follow."""
     from flask_login import current_user
 
-    return bool(
-        has_request_context()
-        and getattr(current_user, "is_authenticated", False)
-        and current_user.thai_digits
-        and not is_english()
-    )
+    if not has_request_context():
+        return False
+    user = current_user._get_current_object()
+    # Cached per request and user (a login or logout within the request changes the user).
+    cached = request.environ.get("tracker.thai_digits")
+    if cached is not None and cached[0] is user:
+        return cached[1]
+    value = bool(getattr(user, "is_authenticated", False) and user.thai_digits and not is_english())
+    request.environ["tracker.thai_digits"] = (user, value)
+    return value
 
 
 def translate(text: str, lang: str | None = None, context: str | None = None, **params: Any) -> str:

@@ -126,13 +126,26 @@ def find_framework(fiscal_year: int) -> ItaFramework | None:
     return _published(fiscal_year, NATIONAL)
 
 
-def _scored(organization_id: int, fiscal_year: int) -> ItaFramework | None:
+def _first_of(organization_id: int, fiscal_year: int) -> ItaFramework | None:
+    """In one statement, the first of: the newest framework the organization has scores in,
+    the newest published national one, the newest published one of its own."""
+    scored = (
+        sa.select(ItaIndicator.id)
+        .join(ItaScore, ItaScore.indicator_id == ItaIndicator.id)
+        .where(ItaIndicator.framework_id == ItaFramework.id, ItaScore.organization_id == organization_id)
+        .exists()
+    )
+    published = sa.and_(
+        ItaFramework.status == FrameworkStatus.published,
+        ItaFramework.scope.in_((NATIONAL, org_scope(organization_id))),
+    )
     return db.session.scalar(
         sa.select(ItaFramework)
-        .join(ItaIndicator, ItaIndicator.framework_id == ItaFramework.id)
-        .join(ItaScore, ItaScore.indicator_id == ItaIndicator.id)
-        .where(ItaScore.organization_id == organization_id, ItaFramework.fiscal_year == fiscal_year)
-        .order_by(ItaFramework.id.desc())
+        .where(ItaFramework.fiscal_year == fiscal_year, sa.or_(scored, published))
+        .order_by(
+            sa.case((scored, 0), (ItaFramework.scope == NATIONAL, 1), else_=2),
+            sa.case((scored, ItaFramework.id), else_=ItaFramework.version).desc(),
+        )
         .limit(1)
     )
 
@@ -144,9 +157,7 @@ def framework_for(
     if not _is_year(fiscal_year):
         return None
     org_id = organization if isinstance(organization, int) else organization.id
-    framework = (
-        _scored(org_id, fiscal_year) or _published(fiscal_year, NATIONAL) or _published(fiscal_year, org_scope(org_id))
-    )
+    framework = _first_of(org_id, fiscal_year)
     if framework is None and load_shipped and fiscal_year in shipped_years() and not _any_national(fiscal_year):
         framework = _load_shipped(fiscal_year)
     return framework

@@ -67,6 +67,9 @@ class ImportResult:
     changes: list[str] = field(default_factory=list)
 
 
+# -- applying -----------------------------------------------------------------------------
+
+
 def import_scores(
     score_file: ScoreFile,
     actor: User | None,

@@ -19,7 +19,7 @@ from ..errors import ServiceError
 from ..shapes import CONTROL_CHARS, CONTROL_MESSAGE, Shape, context_of, fail
 from ..shapes import problems as shape_problems
 from ..thaidate import to_arabic_digits
-from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
+from ..uploads import read_xlsx
 from .scores import parse_score
 
 __all__ = [
@@ -176,6 +176,9 @@ class ScoreFile:
         return sorted({r.fiscal_year for r in self.rows})
 
 
+# -- reading ----------------------------------------------------------------------------
+
+
 def read_score_file(path: str | Path) -> ScoreFile:
     path = Path(path)
     try:
@@ -242,43 +245,20 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        check_office_archive(data, ".xlsx")
-    except ServiceError as exc:
-        raise ItaImportError([ImportProblem(None, str(exc))]) from None
-
-    def unreadable(exc: BaseException) -> ItaImportError:
-        return ItaImportError(
-            [
-                ImportProblem(
-                    None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-                )
-            ]
-        )
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise unreadable(exc) from None
-    try:
+    def first_sheet(wb) -> list[tuple[int, list[Any]]]:
         if not wb.worksheets:
-            raise unreadable(IndexError("no sheet"))
-        ws = wb.worksheets[0]
+            raise IndexError("no sheet")  # reported as an unreadable workbook
         rows = []
         # A read-only workbook parses the sheet while it is iterated: damage shows up here.
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
                 raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
             rows.append((number, list(row)))
         return rows
-    except ItaImportError:
-        raise
-    except DAMAGED_OFFICE_ERRORS as exc:
-        raise unreadable(exc) from None
-    finally:
-        wb.close()
+
+    return read_xlsx(
+        data, first_sheet, lambda message: ItaImportError([ImportProblem(None, message)]), keep=ItaImportError
+    )
 
 
 def _cell_text(value: Any) -> str:

@@ -60,6 +60,9 @@ CONTEXT_SCOPES = ("national", "province")
 WORD_UP, WORD_DOWN, WORD_EQUAL = "เพิ่มขึ้น", "ลดลง", "เท่าเดิม"
 
 
+# -- numbers ---------------------------------------------------------------------------
+
+
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -134,6 +137,9 @@ class Difference:
 
     def __str__(self) -> str:
         return self.text()
+
+
+# -- one year's scores -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,9 @@ def _note(where: str, note: str) -> str:
     return f"{where} · {note}" if note else where
 
 
+# -- from a weak indicator to next year's plan -------------------------------------------
+
+
 @dataclass(frozen=True)
 class WeaknessStart:
     plan: Plan

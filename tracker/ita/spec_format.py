@@ -333,6 +333,9 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
     )
 
 
+# -- writing -----------------------------------------------------------------------------
+
+
 def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
     """The framework as the YAML format's plain data (numbers as strings, so nothing is rounded)."""
     out: dict[str, Any] = {"fiscal_year": spec.fiscal_year, "name": spec.name}

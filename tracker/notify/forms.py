@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 from .. import thaidate
 from ..forms import Form, WholeNumberField
 from ..i18n import _, _l, localize
-from ..plans.queries import MAX_SEARCH
+from ..plans.listing import MAX_SEARCH
 from .models import OutboxStatus
 from .rules import WEEKDAYS, WEEKDAYS_EN, minutes_label, parse_time_of_day
 

@@ -18,8 +18,8 @@ from ..access import admin_pages_guard
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..plans.listing import contains, page_args, paginate
 from ..plans.models import Step
-from ..plans.queries import contains, page_args, paginate
 from . import mail
 from .delivery import RESENDABLE, resend
 from .forms import OutboxFilterForm

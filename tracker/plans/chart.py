@@ -93,12 +93,26 @@ def progress_chart(
     plan_id: int, fiscal_year: int, today: date, *, lang: str = "th", thai_digits: bool = False
 ) -> ProgressChart | None:
     """The burn-up of a plan as of `today`; None when the plan has no step that counts."""
-    rows = db.session.execute(
-        sa.select(Step.due_date, Step.status, Step.completed_at)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .where(Weakness.plan_id == plan_id, Step.status != StepStatus.cancelled)
-    ).all()
+    return chart_of(step_rows(plan_id), fiscal_year, today, lang=lang, thai_digits=thai_digits)
+
+
+def step_rows(plan_id: int) -> list[sa.Row]:
+    """(due_date, status, completed_at) of the plan's steps that count (not cancelled): what the
+    chart draws, and what the dashboard's overdue and due-soon counts are made of."""
+    return list(
+        db.session.execute(
+            sa.select(Step.due_date, Step.status, Step.completed_at)
+            .join(Step.measure)
+            .join(Measure.weakness)
+            .where(Weakness.plan_id == plan_id, Step.status != StepStatus.cancelled)
+        ).all()
+    )
+
+
+def chart_of(
+    rows: list[sa.Row], fiscal_year: int, today: date, *, lang: str = "th", thai_digits: bool = False
+) -> ProgressChart | None:
+    """The burn-up drawn from `step_rows`; None when there are none."""
     if not rows:
         return None
     due = sorted(r.due_date for r in rows)

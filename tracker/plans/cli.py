@@ -398,9 +398,36 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     click.echo("\n".join(out))
 
 
+@click.command("counters")
+@click.option("--rebuild", is_flag=True, help="recount every plan and store the counters")
+@with_appcontext
+def counters_command(rebuild: bool) -> None:
+    """Check the overview's per-plan counters against a recount (or rebuild them).
+
+    They are kept in step with every change made through the app; a rebuild is
+    for data written around it (a bulk load, a hand-edited restore)."""
+    from . import counters
+
+    _prepare_database()
+    conn = db.session.connection()
+    if rebuild:
+        counters.rebuild(conn)
+        db.session.commit()
+        click.echo("นับใหม่และบันทึกตัวนับของทุกแผนแล้ว (every plan's counters recounted and stored)")
+        return
+    problems = counters.mismatches(conn)
+    if problems:
+        _fail(
+            [f"ตัวนับไม่ตรงกับการนับใหม่ {len(problems)} รายการ (counters differ from a recount):", *problems[:50]]
+            + ["แก้ได้ด้วย tracker counters --rebuild (fix with: tracker counters --rebuild)"]
+        )
+    click.echo("ตัวนับของทุกแผนตรงกับการนับใหม่ (every plan's counters equal a recount)")
+
+
 plan_commands: list[click.Command] = [
     import_plan_command,
     export_plan_command,
     plan_template_command,
     status_command,
+    counters_command,
 ]

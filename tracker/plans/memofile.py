@@ -75,6 +75,11 @@ _TAGS = re.compile(r"</?(?:p|br|div|span)\b[^>]*>", re.IGNORECASE)
 _CONTINUATION_MARK = re.compile(r"^\s*/\s*\S.*\.\.\.\s*$")
 
 
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+
 def _check_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -207,6 +212,11 @@ def parse_memo_text(text: str, source: str = "ข้อความที่ว�
     measures = [m for w in reader.weaknesses for m in w.measures]
     year, organization = _document_facts("\n".join(plain + lines), measures)
     return MemoDraft(reader.weaknesses, reader.notes, year, organization, source)
+
+
+# ---------------------------------------------------------------------------
+# Owners: the names a memo writes, matched to the organization's departments
+# ---------------------------------------------------------------------------
 
 
 def closest_department(name: str, existing: Iterable[str], cutoff: float = 0.75) -> tuple[str | None, float]:

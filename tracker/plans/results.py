@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -23,7 +23,7 @@ from ..access import require_result_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record
+from ..journal import apply_changes, record
 from .models import Evidence, JournalEntry, Measure, MeasureResult
 from .services import new_file_evidence, new_link_evidence
 
@@ -110,6 +110,11 @@ def _value_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
+def _journaled(field: str, value: Any) -> str | None:
+    """A result field as the journal shows it: the figure without trailing zeros, nothing for empty."""
+    return (_value_text(value) if field == "value" else value) or None
+
+
 def set_result(
     measure: Measure,
     actor: User,
@@ -145,26 +150,30 @@ def set_result(
             raise ServiceError("โปรดใส่ค่าหรือหมายเหตุของผลการติดตาม (give a value or a note)")
         result = MeasureResult(measure_id=measure.id, value=None, unit="", note="")
         db.session.add(result)
-    old_value = _value_text(result.value)
     changes = [
         (name, old, new)
         for name, old, new in (
-            ("value", old_value, _value_text(new_value)),
+            ("value", result.value, new_value),
             ("unit", result.unit or "", new_unit),
             ("note", result.note or "", new_note),
         )
-        if old != new
+        if _journaled(name, old) != _journaled(name, new)
     ]
     if not changes:
         return []
-    result.value, result.unit, result.note = new_value, new_unit, new_note
     result.updated_by_id = actor.id
     result.updated_at = now
-    version = versions.bump(result) if result.id is not None else 1
-    for name, old, new in changes:
-        _journal(measure, actor, now, name, old or None, new or None, version=version)
-    db.session.flush()
-    return [name for name, _, _ in changes]
+    return apply_changes(
+        result,
+        changes,
+        organization_id=measure.plan.organization_id,
+        entity="measure",
+        entity_id=measure.id,
+        action="result",
+        actor=actor,
+        at=now,
+        journal_as=_journaled,
+    )
 
 
 def result_evidence(measure: Measure) -> list[Evidence]:

@@ -16,7 +16,7 @@ from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import Change, apply_changes, record, record_step
+from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
@@ -113,10 +113,17 @@ def change_status(
     else:
         step.completed_at = None
         step.completed_by_id = None
-    step.status = new
-    versions.bump(step)
-    record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
-    db.session.flush()
+    apply_changes(
+        step,
+        [("status", old, new)],
+        organization_id=step.measure.weakness.plan.organization_id,
+        entity="step",
+        action="status",
+        actor=actor,
+        at=now,
+        note=note,
+        step=step,
+    )
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:
@@ -293,20 +300,17 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
     public = bool(public)
     if ev.public is public:
         return False
-    old, ev.public = ev.public, public
-    record(
+    apply_changes(
+        ev,
+        [("public", ev.public, public)],
         organization_id=measure.weakness.plan.organization_id,
         entity="evidence",
-        entity_id=ev.id,
         action="evidence_public",
         actor=actor,
-        step=ev.step,
-        field="public",
-        old=VISIBILITY[bool(old)],
-        new=VISIBILITY[public],
         at=now,
+        step=ev.step,
+        journal_as=lambda _field, value: VISIBILITY[bool(value)],
     )
-    db.session.flush()
     return True
 
 

@@ -274,6 +274,11 @@ def restore(item: TrashItem, actor: User | None, now: datetime) -> None:
             .where(_pk(table) == link["pk"], table.c[link["column"]].is_(None))
             .values({link["column"]: target})
         )
+    if item.plan_id is not None:
+        # The rows came back without the ORM: recount the plan's figures (plans.counters).
+        from . import counters
+
+        counters.store(db.session.connection(), [item.plan_id])
     db.session.expire_all()
     restored_id = new_ids.get((root_table.name, root["id"]), root["id"])
     _journal_restore(item, root_table.name, root, restored_id, actor, now)

@@ -26,7 +26,7 @@ from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
-from . import chart, queries, services
+from . import chart, listing, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import JournalEntry, Step, StepStatus
@@ -82,6 +82,9 @@ def _max_upload() -> int:
     return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
+# -- template helpers --------------------------------------------------------------
+
+
 def _thai_digits() -> bool:
     return i18n.thai_digits()
 
@@ -134,6 +137,9 @@ def _import_url() -> str | None:
     return None
 
 
+# -- dashboard -------------------------------------------------------------------------
+
+
 @bp.route("/")
 @login_required
 def home():
@@ -158,9 +164,11 @@ def _dashboard(plan_id: int):
         abort(404)
     _readable(plan.organization_id)
     departments = queries.departments(plan.organization_id)
-    filters = queries.StepFilters.from_args(request.args, departments)
+    filters = listing.StepFilters.from_args(request.args, departments)
     day = clock.today()
     progress = queries.measure_progress(plan.id)
+    # One read of the plan's steps for the chart and the overdue/due-soon counts.
+    chart_rows = chart.step_rows(plan.id)
     return render_template(
         "plans/dashboard.html",
         plan=plan,
@@ -168,15 +176,15 @@ def _dashboard(plan_id: int):
         progress=progress,
         empty_progress=Progress(),
         overall=queries.total_progress(progress),
-        counts=queries.due_counts(plan.id, day),
+        counts=queries.due_counts_of(chart_rows, day),
         departments=departments,
         filters=filters,
-        status_filters=queries.STATUS_FILTERS,
-        due_filters=queries.DUE_FILTERS,
+        status_filters=listing.STATUS_FILTERS,
+        due_filters=listing.DUE_FILTERS,
         due_soon_days=queries.DUE_SOON_DAYS,
-        steps=queries.plan_steps(plan.id, filters, day),
-        chart=chart.progress_chart(
-            plan.id, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
+        steps=listing.plan_steps(plan.id, filters, day),
+        chart=chart.chart_of(
+            chart_rows, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
         ),
         today=day,
     )
@@ -199,6 +207,9 @@ def measure(measure_id: int):
         evidence_counts=queries.evidence_counts(step_ids),
         today=clock.today(),
     )
+
+
+# -- a step ------------------------------------------------------------------------------
 
 
 def _get_step(step_id: int) -> Step:
@@ -323,6 +334,9 @@ def comment(step_id: int):
     return _render_step(step_id, comment_form=form)
 
 
+# -- my steps -----------------------------------------------------------------------------
+
+
 @bp.route("/my-steps")
 @login_required
 def my_steps():
@@ -332,15 +346,15 @@ def my_steps():
     # without a department, or asking for it, see the whole organization.
     whole_org = me.role is not Role.owner and (me.department_id is None or request.args.get("scope") == "all")
     department_id = None
-    q = queries.search_arg(request.args)
-    page, per_page = queries.page_args(request.args)
+    q = listing.search_arg(request.args)
+    page, per_page = listing.page_args(request.args)
     if whole_org:
-        department_id = queries.department_arg(request.args, departments)
-        steps = queries.open_steps_page(
+        department_id = listing.department_arg(request.args, departments)
+        steps = listing.open_steps_page(
             me.organization_id, department_id=department_id, q=q, page=page, per_page=per_page
         )
     else:
-        steps = queries.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
+        steps = listing.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
     plan_ids = {s.measure.weakness.plan_id for s in steps.items}
     # The list's arguments, for the page links: empty ones left out.
     list_args = {
@@ -349,7 +363,7 @@ def my_steps():
             "scope": "all" if whole_org and me.department_id else None,
             "department": department_id,
             "q": q,
-            "per_page": per_page if per_page != queries.PER_PAGE else None,
+            "per_page": per_page if per_page != listing.PER_PAGE else None,
         }.items()
         if v
     }

@@ -25,9 +25,20 @@ from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
-from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from ..plans.listing import Page
+from ..plans.models import (
+    PROGRESS_ACTIONS,
+    JournalEntry,
+    Measure,
+    Plan,
+    PlanCounter,
+    PlanDueCount,
+    PlanStatus,
+    Step,
+    StepStatus,
+    Weakness,
+)
 from ..plans.progress import Progress
-from ..plans.queries import Page
 
 PER_PAGE = 50
 
@@ -68,6 +79,9 @@ SORTS: dict[str, str] = {
     "overdue": "เลยกำหนด",
     "activity": "ความเคลื่อนไหวล่าสุด",
 }
+
+
+# -- the request ---------------------------------------------------------------------
 
 
 def _clean(text: str | None) -> str:
@@ -152,6 +166,9 @@ class OverviewQuery:
             return key if self.descending else f"-{key}"
         # Figures are most useful largest (or latest) first; names A to Z.
         return key if key in ("name", "province", "state") else f"-{key}"
+
+
+# -- the rows ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -242,20 +259,41 @@ def last_activity(plan_filter: list[sa.ColumnElement[bool]]) -> sa.Subquery:
 
 
 def is_office() -> sa.ColumnElement[bool]:
-    """The organization has an oversight user: a provincial or national office."""
-    return sa.exists().where(User.organization_id == Organization.id, User.role.in_(sorted(OVERSIGHT_ROLES)))
+    """The organization has an oversight user: a provincial or national office.
+
+    Not correlated: the few offices are read once, whatever the number of
+    organizations (a correlated EXISTS per organization let SQLite plan a
+    nested loop over every pair)."""
+    return Organization.id.in_(
+        sa.select(User.organization_id).where(User.role.in_(sorted(OVERSIGHT_ROLES)), User.organization_id.is_not(None))
+    )
+
+
+def overdue_steps(plan_id: sa.SQLColumnExpression[int], today: date) -> sa.ColumnElement[int]:
+    """A plan's steps overdue on `today`: its open steps per due date summed up to
+    yesterday, read through the primary key of `plan_due_counts`."""
+    return sa.func.coalesce(
+        sa.select(sa.func.sum(PlanDueCount.open_steps))
+        .where(PlanDueCount.plan_id == plan_id, PlanDueCount.due_date < today)
+        .scalar_subquery(),
+        0,
+    )
 
 
 def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
-    """The overview's statement (unsorted, unpaged) and its sort expressions."""
-    plan_filter = [Plan.fiscal_year == query.fiscal_year, _in_scope(Plan.organization_id, scope_ids)]
-    totals = step_totals(plan_filter, today)
-    activity = last_activity(plan_filter)
+    """The overview's statement (unsorted, unpaged) and its sort expressions.
+
+    Figures come from the counters the step services keep (`plans.counters`):
+    one row per plan, not an aggregate over the year's steps and journal."""
+    total = sa.func.coalesce(PlanCounter.total, 0)
+    done = sa.func.coalesce(PlanCounter.done, 0)
+    started = sa.func.coalesce(PlanCounter.started, 0)
+    overdue = overdue_steps(Plan.id, today)
     # Sorted by the exact share done, which orders rows as their shown Progress.percent does.
-    percent = sa.case((totals.c.total > 0, totals.c.done * 1.0 / totals.c.total), else_=None)
+    percent = sa.case((PlanCounter.total > 0, PlanCounter.done * 1.0 / PlanCounter.total), else_=None)
     state = sa.case(
         (Plan.id.is_(None), int(State.no_plan)),
-        (sa.func.coalesce(totals.c.started, 0) == 0, int(State.not_started)),
+        (started == 0, int(State.not_started)),
         else_=int(State.started),
     )
     conditions: list[sa.ColumnElement[bool]] = [_in_scope(Organization.id, scope_ids), ~is_office()]
@@ -274,7 +312,11 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     elif query.show == "not_started":
         conditions.append(state < int(State.started))
     elif query.show == "overdue":
-        conditions.append(totals.c.overdue > 0)
+        conditions.append(
+            sa.exists().where(
+                PlanDueCount.plan_id == Plan.id, PlanDueCount.due_date < today, PlanDueCount.open_steps > 0
+            )
+        )
     stmt = (
         sa.select(
             Organization.id.label("organization_id"),
@@ -284,28 +326,28 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
             Plan.id.label("plan_id"),
             Plan.title.label("plan_title"),
             Plan.status.label("plan_status"),
-            sa.func.coalesce(totals.c.total, 0).label("total"),
-            sa.func.coalesce(totals.c.done, 0).label("done"),
-            sa.func.coalesce(totals.c.overdue, 0).label("overdue"),
-            sa.func.coalesce(totals.c.started, 0).label("started"),
-            activity.c.last_activity,
+            total.label("total"),
+            done.label("done"),
+            overdue.label("overdue"),
+            started.label("started"),
+            PlanCounter.last_activity.label("last_activity"),
             state.label("state"),
         )
         .select_from(Organization)
         .outerjoin(Plan, sa.and_(Plan.organization_id == Organization.id, Plan.fiscal_year == query.fiscal_year))
-        .outerjoin(totals, totals.c.plan_id == Plan.id)
-        .outerjoin(activity, activity.c.plan_id == Plan.id)
+        .outerjoin(PlanCounter, PlanCounter.plan_id == Plan.id)
         .where(*conditions)
     )
     sorts = {
         "name": Organization.name,
         "province": Organization.province,
         "state": state,
-        "done": totals.c.done,
-        "total": totals.c.total,
+        "done": PlanCounter.done,
+        "total": PlanCounter.total,
         "percent": percent,
-        "overdue": totals.c.overdue,
-        "activity": activity.c.last_activity,
+        # No plan or no steps: no figure (sorted last), as for the other counts.
+        "overdue": sa.case((PlanCounter.plan_id.is_(None), None), else_=overdue),
+        "activity": PlanCounter.last_activity,
     }
     return stmt, sorts
 

@@ -41,6 +41,9 @@ ROUNDS: dict[int, str] = {6: "รอบ 6 เดือน", 12: "รอบ 12 �
 TITLE = "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
 
 
+# -- formatting -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Every figure and date a report shows goes through here, so the Thai-digits
@@ -69,6 +72,9 @@ class Formatter:
 
     def percent(self, value: int) -> str:
         return self.t(f"{value}%")
+
+
+# -- the report's data ---------------------------------------------------------------
 
 
 @dataclass
