@@ -10,16 +10,21 @@ multi-instance layout: REDMINE_INSTANCE names a directory under
 /usr/share/redmine/instances/, given here as a relative path to ours, so
 nothing of the system's own instance is touched), with its own SQLite
 database: `rake db:migrate` and `rake redmine:load_default_data` once (kept in
-benchmarks/.data/redmine/template.sqlite3 for the next runs), then the current
-fiscal year of the benchmark's generated data (benchmarks/.data/<scale>.sqlite3,
-or any --db) copied in by plain SQL in batches:
+benchmarks/.data/redmine/template.sqlite3 for the next runs), then the
+benchmark's generated data (benchmarks/.data/<scale>.sqlite3, or any --db)
+copied in by plain SQL in batches of 20,000:
 
-- every organization with a plan that year → a private project (identifier
-  `org-<id>`, nested-set lft/rgt in name order, the issue tracking module, one
-  tracker);
-- its 26 steps → 26 issues (not started → New, in progress → In Progress, done
-  → Closed, cancelled → Rejected; start and due dates as ours; the assignee,
-  or else the first owner of the step's department; root_id = id, lft 1, rgt 2);
+- every organization with a plan → a private project (identifier `org-<id>`,
+  nested-set lft/rgt in name order, the issue tracking module, one tracker);
+- each plan → a version of its project ("FY 2570"; open while the plan is
+  active, locked while a draft, closed with the plan); with --plans current
+  only this fiscal year's (the 7,850 × 26 issues of issue 14);
+- each step → an issue of that version (not started → New, in progress → In
+  Progress, done → Closed, cancelled → Rejected; start and due dates as ours;
+  the assignee, or else the first owner of the step's department; root_id =
+  id, lft 1, rgt 2), so that both sides list the same rows (the JSON totals
+  are compared); "my issues" keeps to open versions, as our "my steps" keeps
+  to active plans;
 - its users → users (same login e-mail and password; one salted hash for all,
   as ours) and members (owners Developer, admins and managers Manager); the
   national user → a Redmine administrator (Redmine's cheapest way to see every
@@ -179,6 +184,7 @@ def split_name(display_name: str) -> tuple[str, str]:
 @dataclass
 class Loaded:
     projects: int
+    versions: int
     issues: int
     users: int
     members: int
@@ -188,15 +194,25 @@ class Loaded:
     api_key: str
 
 
-def load(source_url: str, target: Path, fiscal_year: int, national_id: int | None) -> Loaded:
-    """Copy this fiscal year's organizations, steps and users from our database into Redmine's."""
+def load(source_url: str, target: Path, fiscal_year: int, national_id: int | None, only_current: bool) -> Loaded:
+    """Copy our organizations, plans, steps and users into Redmine's database (see the module's doc)."""
     started = time.perf_counter()
     src = sa.create_engine(source_url)
+    # "current": only this fiscal year's plans (the 7,850 × 26 of issue 14).
+    plan_filter = "p.fiscal_year = :fy" if only_current else "1 = 1"
     with src.connect() as conn:
+        plans = conn.execute(
+            sa.text(
+                "SELECT p.id, p.organization_id, p.fiscal_year, p.status, p.created_at FROM plans p "
+                f"WHERE {plan_filter} ORDER BY p.id"
+            ),
+            {"fy": fiscal_year},
+        ).all()
         orgs = conn.execute(
             sa.text(
-                "SELECT o.id, o.name, o.province, p.created_at FROM organizations o "
-                "JOIN plans p ON p.organization_id = o.id AND p.fiscal_year = :fy ORDER BY o.id"
+                "SELECT o.id, o.name, o.province, min(p.created_at) AS created_at FROM organizations o "
+                f"JOIN plans p ON p.organization_id = o.id WHERE {plan_filter} GROUP BY o.id, o.name, o.province "
+                "ORDER BY o.id"
             ),
             {"fy": fiscal_year},
         ).all()
@@ -206,10 +222,10 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
         steps = conn.execute(
             sa.text(
                 "SELECT s.id, s.title, s.status, s.start_date, s.due_date, s.assignee_id, s.owner_department_id, "
-                "s.completed_at, s.updated_at, p.organization_id, p.created_at "
-                "FROM steps s JOIN measures m ON m.id = s.measure_id JOIN weaknesses w ON w.id = m.weakness_id "
-                'JOIN plans p ON p.id = w.plan_id WHERE p.fiscal_year = :fy ORDER BY p.organization_id, w."order", '
-                'm."order", s."order", s.id'
+                "s.completed_at, s.updated_at, p.organization_id, p.id AS plan_id, p.status AS plan_status, "
+                "p.created_at FROM steps s JOIN measures m ON m.id = s.measure_id "
+                "JOIN weaknesses w ON w.id = m.weakness_id JOIN plans p ON p.id = w.plan_id "
+                f'WHERE {plan_filter} ORDER BY p.id, w."order", m."order", s."order", s.id'
             ),
             {"fy": fiscal_year},
         ).all()
@@ -260,6 +276,16 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
         project_of[o.id] = o.id
     insert("enabled_modules", ("project_id", "name"), ((o.id, "issue_tracking") for o in orgs))
     insert("projects_trackers", ("project_id", "tracker_id"), ((o.id, TRACKER) for o in orgs))
+    # A plan is a version of its project (Redmine's "target version"), closed when the plan is.
+    n_versions = insert(
+        "versions",
+        ("id", "project_id", "name", "description", "created_on", "updated_on", "status", "sharing"),
+        (
+            (p.id, p.organization_id, f"FY {p.fiscal_year}", "", stamp(p.created_at), stamp(p.created_at))
+            + ({"active": "open", "draft": "locked"}.get(p.status, "closed"), "none")
+            for p in plans
+        ),
+    )
 
     # Users: one salted hash for everyone (as the generator does: hashing 17,000 passwords proves nothing).
     salt = secrets.token_hex(16)
@@ -298,6 +324,7 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
         author = first_admin.get(s.organization_id) or assignee
         closed = stamp(s.completed_at or s.updated_at) if status in CLOSED else None
         return (n, TRACKER, project_of[s.organization_id], s.title[:255], "", day(s.due_date), status) + (
+            s.plan_id,
             assignee + USER_OFFSET if assignee else None,
             PRIORITY_NORMAL,
             (author or next(iter(first_admin.values()))) + USER_OFFSET,
@@ -315,7 +342,8 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
 
     n_issues = insert(
         "issues",
-        ("id", "tracker_id", "project_id", "subject", "description", "due_date", "status_id", "assigned_to_id")
+        ("id", "tracker_id", "project_id", "subject", "description", "due_date", "status_id", "fixed_version_id")
+        + ("assigned_to_id",)
         + ("priority_id", "author_id", "lock_version", "created_on", "updated_on", "start_date", "done_ratio")
         + ("root_id", "lft", "rgt", "is_private", "closed_on"),
         (issue(n, s) for n, s in enumerate(steps, start=1)),
@@ -336,7 +364,15 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
     db.commit()
     db.close()
     return Loaded(
-        n_projects, n_issues, n_users, n_members, fiscal_year, time.perf_counter() - started, national_login, api_key
+        n_projects,
+        n_versions,
+        n_issues,
+        n_users,
+        n_members,
+        fiscal_year,
+        time.perf_counter() - started,
+        national_login,
+        api_key,
     )
 
 
@@ -427,18 +463,35 @@ def pairs(sample, project: str, yesterday: date) -> list[Pair]:
             ("v[due_date][]", yesterday.isoformat()),
         ]
     )
+    mine = urlencode(
+        [
+            ("set_filter", "1"),
+            ("f[]", "status_id"),
+            ("op[status_id]", "o"),
+            ("f[]", "assigned_to_id"),
+            ("op[assigned_to_id]", "="),
+            ("v[assigned_to_id][]", "me"),
+            ("f[]", "fixed_version.status"),
+            ("op[fixed_version.status]", "="),
+            ("v[fixed_version.status][]", "open"),
+        ]
+    )
     return [
         Pair(
             "my_steps",
             "owner's open steps vs my issues (HTML)",
             Side("/my-steps", "owner"),
-            Side("/issues?set_filter=1&assigned_to_id=me&status_id=o", "owner"),
+            Side(f"/issues?{mine}", "owner"),
         ),
         Pair(
             "dashboard",
             "organization dashboard vs one project's issues (HTML)",
             Side(f"/plans/{sample.plan_id}", "manager"),
-            Side(f"/projects/{project}/issues?set_filter=1&status_id=*&per_page=50", "manager"),
+            # The plan's 26 steps: its version's issues, every status, one page.
+            Side(
+                f"/projects/{project}/issues?set_filter=1&status_id=*&fixed_version_id={sample.plan_id}&per_page=50",
+                "manager",
+            ),
         ),
         Pair(
             "national",
@@ -461,7 +514,7 @@ def pairs(sample, project: str, yesterday: date) -> list[Pair]:
     ]
 
 
-def measure(url: str, scale: str, n: int, warmup: int, reuse: bool) -> dict:
+def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str = "all") -> dict:
     import requests
 
     reason = unavailable()
@@ -497,15 +550,22 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool) -> dict:
     loaded = None
     if reuse and marker.exists() and inst.database.exists():
         kept = json.loads(marker.read_text())
-        if kept.get("source") == source and kept.get("fiscal_year") == sample.fiscal_year:
+        if (
+            kept.get("source") == source
+            and kept.get("fiscal_year") == sample.fiscal_year
+            and kept.get("plans") == plans
+        ):
             loaded = Loaded(**kept["loaded"])
             log(f"reusing {inst.database}")
     if loaded is None:
         log(f"loading fiscal year {sample.fiscal_year} of {source} into {inst.database}")
         inst.database.unlink(missing_ok=True)
-        loaded = load(url, inst.database, sample.fiscal_year, sample.national_id)
+        loaded = load(url, inst.database, sample.fiscal_year, sample.national_id, plans == "current")
         marker.write_text(
-            json.dumps({"source": source, "fiscal_year": sample.fiscal_year, "loaded": loaded.__dict__}, indent=1)
+            json.dumps(
+                {"source": source, "fiscal_year": sample.fiscal_year, "plans": plans, "loaded": loaded.__dict__},
+                indent=1,
+            )
         )
         log(f"{loaded.projects:,} projects, {loaded.issues:,} issues, {loaded.users:,} users in {loaded.seconds:.0f} s")
 
@@ -599,6 +659,7 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool) -> dict:
         "n": n,
         "warmup": warmup,
         "overdue_before": yesterday.isoformat(),
+        "plans": plans,
         "data": loaded.__dict__ | {"api_key": None},
         "servers": "ours: gunicorn -w 2 (sync); Redmine: puma -e production, one process, 2 threads; both on 127.0.0.1",
         "pairs": result_pairs,
@@ -612,6 +673,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=15, help="timed rounds (each pair once per side)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first")
     parser.add_argument("--reuse", action="store_true", help="keep the Redmine database loaded earlier")
+    parser.add_argument(
+        "--plans",
+        choices=("all", "current"),
+        default="all",
+        help="all: every plan (the same rows as ours); current: this fiscal year's only (26 per project)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
     reason = unavailable()
@@ -621,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     url = resolve_url(args.db, args.scale)
     if url.startswith("sqlite") and not Path(sa.engine.make_url(url).database).exists():
         raise SystemExit(f"{url}: not generated yet (python benchmarks/generate.py --db sqlite --scale {args.scale})")
-    result = measure(url, args.scale, args.n, args.warmup, args.reuse)
+    result = measure(url, args.scale, args.n, args.warmup, args.reuse, args.plans)
     text = json.dumps(result, ensure_ascii=False, indent=1)
     if args.json:
         args.json.write_text(text)
