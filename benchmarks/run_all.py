@@ -22,6 +22,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from common import DATA, HERE, ROOT, machine, resolve_url
 
@@ -264,9 +265,11 @@ def redmine_lines(rm: dict) -> list[str]:
         "",
         "### Side by side with Redmine",
         "",
-        f"Redmine {rm['redmine_version']} (Debian, SQLite, puma) loaded by `benchmarks/redmine.py` with fiscal year "
-        f"{d['fiscal_year']} of the same data: {d['projects']:,} projects, {d['issues']:,} issues, {d['users']:,} users, "
-        f"{d['members']:,} memberships (loaded in {d['seconds']:.0f} s). Run {rm['started']} – {rm['finished']} "
+        f"Redmine {rm['redmine_version']} (Debian, SQLite, puma) loaded by `benchmarks/redmine.py` with "
+        + ("every plan" if rm.get("plans", "all") == "all" else f"fiscal year {d['fiscal_year']}")
+        + f" of the data above: {d['projects']:,} projects, {d.get('versions', 0):,} versions (plans), "
+        f"{d['issues']:,} issues (steps), {d['users']:,} users, {d['members']:,} memberships "
+        f"(loaded in {d['seconds']:.0f} s). Run {rm['started']} – {rm['finished']} "
         f"(load average before {rm['load_average_before']}, after {rm['load_average_after']}). {rm['servers']}. "
         f"Each comparison: {rm['warmup']} untimed rounds, then {rm['n']} rounds, the two sides in turn "
         f"(the order alternating); overdue = open and due on or before {rm['overdue_before']}.",
@@ -277,8 +280,8 @@ def redmine_lines(rm: dict) -> list[str]:
     for p in rm["pairs"].values():
         o, t, ratio = p["ours"], p["redmine"], p["ratio"]
         lines.append(
-            f"| {p['label']} | `{o['path']}` ({o['user']}) | {fmt_ms(o['median_ms'])} / {fmt_ms(o['p95_ms'])} | "
-            f"`{t['path']}` ({t['user']}) | {fmt_ms(t['median_ms'])} / {fmt_ms(t['p95_ms'])} | "
+            f"| {p['label']} | `{unquote(o['path'])}` ({o['user']}) | {fmt_ms(o['median_ms'])} / {fmt_ms(o['p95_ms'])} | "
+            f"`{unquote(t['path'])}` ({t['user']}) | {fmt_ms(t['median_ms'])} / {fmt_ms(t['p95_ms'])} | "
             f"**{ratio:.2f}** | {verdict(ratio is not None and ratio < REDMINE_RATIO)} |"
         )
     totals = [
@@ -298,10 +301,7 @@ def section(r: dict) -> list[str]:
         f"Run {r['started']} – {r['finished']} (load average before {r['load_average_before']}, "
         f"after {r['load_average_after']}). Command: `{r['command']}`"
     )
-    if "pages" in r and "jobs" in r:
-        lines += ["", "### Targets", "", *targets_table(r), ""]
-    else:
-        lines += [""]
+    lines += ["", "### Targets", "", *targets_table(r), ""] if "pages" in r and "jobs" in r else [""]
     counts = g["counts"]
     lines += [
         "### Data",
