@@ -3,12 +3,14 @@
     python benchmarks/run_all.py --db sqlite --scale full
     python benchmarks/run_all.py --db postgresql --scale full
     python benchmarks/run_all.py --db all --scale small --quick     # a few minutes, for trying changes
+    python benchmarks/run_all.py --db sqlite --scale full --reuse --parts redmine   # side by side with Redmine
 
 Per database: generate the data (benchmarks/generate.py; --reuse keeps a
 database generated earlier at the same scale), the same at --compare-scale
 (small) for the query counts, pages through the test client and gunicorn,
 the mail jobs and delivery (benchmarks/jobs.py), and the load test
-(benchmarks/loadtest.py). RESULTS.md is rebuilt from every results file
+(benchmarks/loadtest.py); only when named in --parts, and where Redmine is
+installed, the comparison with Redmine (benchmarks/redmine.py). RESULTS.md is rebuilt from every results file
 present, so the SQLite and PostgreSQL runs can be made one after the other.
 """
 
