@@ -520,6 +520,8 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str =
     reason = unavailable()
     if reason:
         raise SystemExit(f"skipped: {reason}")
+    # Stopped from outside (run_all, a terminal): still stop both servers and delete the API token.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     started = datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -572,7 +574,8 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str =
     specs = pairs(sample, f"org-{sample.organization_id}", yesterday)
     ours_server = redmine_server = None
     try:
-        ours_server = Gunicorn(url, workers=2, log=DATA / "logs" / "redmine-gunicorn.log")
+        # A slow page must be measured, not killed: gunicorn's worker timeout well above any page.
+        ours_server = Gunicorn(url, workers=2, log=DATA / "logs" / "redmine-gunicorn.log", timeout=900)
         log("starting puma")
         redmine_server = Puma(inst)
         ours, theirs = {}, {}
@@ -590,7 +593,7 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str =
             session = requests.Session() if side.api else sessions[side.who]
             began = time.perf_counter()
             response = session.get(
-                base + side.path, headers=api_headers if side.api else None, timeout=300, allow_redirects=False
+                base + side.path, headers=api_headers if side.api else None, timeout=900, allow_redirects=False
             )
             elapsed = (time.perf_counter() - began) * 1000
             if response.status_code != 200:
