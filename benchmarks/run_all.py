@@ -171,6 +171,7 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
             if args.reuse:
                 redmine_args.append("--reuse")
             result["redmine"] = script("redmine", *redmine_args)
+            result["redmine"]["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
     result["load_average_after"] = load_average()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
@@ -274,7 +275,8 @@ def redmine_lines(rm: dict) -> list[str]:
         f"(loaded in {d['seconds']:.0f} s). Run {rm['started']} – {rm['finished']} "
         f"(load average before {rm['load_average_before']}, after {rm['load_average_after']}). {rm['servers']}. "
         f"Each comparison: {rm['warmup']} untimed rounds, then {rm['n']} rounds, the two sides in turn "
-        f"(the order alternating); overdue = open and due on or before {rm['overdue_before']}.",
+        f"(the order alternating); overdue = open and due on or before {rm['overdue_before']}."
+        + (f" Command: `{rm['command']}`" if rm.get("command") else ""),
         "",
         f"| comparison | ours | median / p95 ms | Redmine | median / p95 ms | ours/Redmine | < {REDMINE_RATIO} |",
         "|---|---|---|---|---|---|---|",
