@@ -20,7 +20,7 @@ from markupsafe import escape
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests.conftest import NOW, make_user
-from tracker import clock
+from tracker import clock, thaidate
 from tracker.api import tokens
 from tracker.api.openapi import MAX_ID, document
 from tracker.auth.models import Role, User
@@ -28,7 +28,7 @@ from tracker.db import db
 from tracker.notify.models import OutboxStatus
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker.plans import services
 from tracker.plans.models import JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
 PREFIX = "/api/v1"
@@ -102,7 +102,7 @@ class ApiClient:
 @pytest.fixture
 def frozen(monkeypatch):
     """The API's clock at NOW (2023-08-01 10:00 Bangkok)."""
-    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(thaidate.BANGKOK))
 
 
 @pytest.fixture

@@ -22,14 +22,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.conftest import NOW, make_user
-from tracker import clock
+from tracker import clock, thaidate
 from tracker.api import tokens
 from tracker.api.openapi import document
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.outbox import enqueue
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker.plans import services
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
 EXAMPLES_PER_OPERATION = 30
@@ -47,7 +47,7 @@ class Fuzz:
 
 @pytest.fixture
 def fuzz(world, monkeypatch) -> Fuzz:
-    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(queries.thaidate.BANGKOK))
+    monkeypatch.setattr(clock, "now", lambda: NOW.astimezone(thaidate.BANGKOK))
     step = world.step(world.m1, 1)
     services.add_link_evidence(step, world.owner_palad, "https://a.go.th/1", "ประกาศ", NOW)
     services.change_status(world.step(world.m1, 2), "done", world.owner_palad, NOW, note="เสร็จแล้ว")

@@ -116,3 +116,20 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     assert "คะแนนถึงเกณฑ์ “ผ่านดี” แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in text
     assert "ไม่มีผลการประเมินของปี 2568 ให้เปรียบเทียบ" in text
     _check(org_page, "ita-rated", artifacts_dir)
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_score_mistakes_show_at_their_boxes(ui_page, world, artifacts_dir, phone):
+    page = ui_page(phone=phone)
+    log_in_anywhere(page, world.admin.email)
+    page.goto("/ita/2565")
+    page.locator("#f-score-2").fill("101")
+    page.locator("#f-score-3").fill("abc")
+    page.get_by_role("button", name="บันทึกคะแนน (save)").click()
+    error = page.locator("#f-score-3-error")
+    assert "ไม่ใช่ตัวเลข" in error.inner_text()
+    assert page.locator("#f-score-3").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-score-3").input_value() == "abc"
+    assert "อยู่นอกช่วง 0–100" in page.locator("#f-score-2-error").inner_text()
+    error.scroll_into_view_if_needed()
+    _check(page, "ita-score-mistakes", artifacts_dir, phone=phone)

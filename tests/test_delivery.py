@@ -16,7 +16,7 @@ from outbox_factory import queue
 
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.errors import ServiceError
+from tracker.errors import PermissionDenied, ServiceError
 from tracker.notify.delivery import LEASE, MAX_ATTEMPTS, backoff, claim, deliver, resend, sweep
 from tracker.notify.mail import build_email
 from tracker.notify.models import OutboxMessage, OutboxStatus
@@ -411,3 +411,18 @@ def test_deliver_command_fails_when_the_server_cannot_be_reached(app, ctx, runne
 def test_deliver_command_rejects_a_bad_time(runner):
     result = runner.invoke(args=["deliver", "--now", "พรุ่งนี้"])
     assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_a_message_of_no_organization_is_not_resent(world, mail_config, smtp_sink):
+    """Found by mypy: a resend is journaled in the message's organization; with none the
+    journal row could not be written (an IntegrityError, a 500)."""
+    smtp_sink.answer("554 5.7.1 rejected by policy")
+    [row] = queue(1)
+    deliver(NOW)
+    row = fresh(row)
+    assert row.status is OutboxStatus.failed and row.organization_id is None
+    with pytest.raises(PermissionDenied):
+        resend(row, world.admin, NOW + timedelta(hours=1))
+    db.session.rollback()
+    assert fresh(row).status is OutboxStatus.failed
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == 0

@@ -254,3 +254,15 @@ def test_a_missing_file_on_disk_is_404_not_a_crash(world, login, upload_dir):
     db.session.commit()
     (upload_dir / ev.stored_name).unlink()
     assert login(world.viewer).get(f"/evidence/{ev.id}").status_code == 404
+
+
+def test_evidence_of_a_measure_result_is_not_removed_as_a_step_s(world, tmp_path):
+    """Found by mypy: the service assumed every evidence row has a step (a measure's has none)."""
+    ev = services.new_link_evidence(world.admin, "https://example.go.th/result", "ผลการติดตาม", NOW)
+    ev.measure = world.m1
+    db.session.add(ev)
+    db.session.commit()
+    with pytest.raises(services.ServiceError, match="ผลการติดตามมาตรการ"):
+        services.remove_evidence(ev, world.admin, NOW, str(tmp_path))
+    db.session.rollback()
+    assert db.session.get(Evidence, ev.id) is not None

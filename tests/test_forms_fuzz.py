@@ -83,6 +83,9 @@ def pages(demo_plan):
         "/profile/notifications",
         "/admin/plans/import-memo/",
         "/ita/2565/paste",
+        "/ita/frameworks/",
+        "/admin/documents",
+        "/admin/outbox",
     ]
 
 

@@ -68,7 +68,7 @@ def test_labels_shown_through_lookups_have_english_entries():
     from tracker.ita import views as ita_views
     from tracker.notify import outbox_views
     from tracker.notify.models import OutboxStatus
-    from tracker.plans import queries
+    from tracker.plans import listing
     from tracker.plans import views as plan_views
     from tracker.plans.models import PlanStatus, StepStatus
     from tracker.reports import followup_document, signoff
@@ -83,8 +83,8 @@ def test_labels_shown_through_lookups_have_english_entries():
         *plan_views.VISIBILITY_LABELS.values(),
         *admin_views.FIELD_LABELS.values(),
         *admin_views.ENTITY_LABELS.values(),
-        *queries.STATUS_FILTERS.values(),
-        *queries.DUE_FILTERS.values(),
+        *listing.STATUS_FILTERS.values(),
+        *listing.DUE_FILTERS.values(),
         *outbox_views.KIND_LABELS.values(),
         *outbox_views.REASON_LABELS.values(),
         *ita_views.SCOPE_LABELS.values(),

@@ -43,7 +43,7 @@ from tracker.ita.models import FrameworkStatus, ItaFramework, ItaScore
 from tracker.ita.scores import year_result
 from tracker.ita.services import save_scores
 from tracker.ita.spec_files import parse_xlsx, parse_yaml, spec_to_xlsx, spec_to_yaml
-from tracker.ita.spec_format import parse_framework
+from tracker.ita.spec_format import parse_framework, spec_to_dict
 from tracker.orgs.models import Organization
 from tracker.plans.models import Plan, PlanStatus
 from tracker.public import services as publishing
@@ -578,3 +578,77 @@ def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, run
         ["EIT ≥ 85"],
         True,
     )
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FRAMEWORK_KEYS = st.sampled_from(
+    ["fiscal_year", "name", "tools", "levels", "ratings", "pass_threshold", "overall", "items", "source", "notes"]
+    + ["code", "name_en", "weight", "indicators", "number", "minimum", "conditions", "decimals", "citation", "x"]
+)
+_FRAMEWORK_LEAVES = st.none() | st.booleans() | st.integers(-3, 3000) | st.floats() | st.text(max_size=6)
+_FRAMEWORK_LEAVES |= st.sampled_from(["0.3", "EIT >= 85", "EIT", "overall", "2565", "AA"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.recursive(
+        _FRAMEWORK_LEAVES,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_FRAMEWORK_KEYS, inner, max_size=6),
+    )
+)
+def test_any_data_gives_a_framework_or_thai_problems_never_another_error(raw):
+    try:
+        parse_framework(raw, "fuzz")
+    except ServiceError as error:
+        assert "invalid ITA framework" in str(error) and "Input should" not in str(error)
+
+
+def test_a_shipped_framework_round_trips_through_the_shape():
+    shipped = parse_framework(SHIPPED_2565)
+    assert parse_framework(spec_to_dict(shipped)) == shipped
+
+
+def _field_error(page: str, field_id: str) -> str:
+    """The error shown right at a field (aria-describedby ties it to the box)."""
+    assert re.search(rf'aria-describedby="[^"]*{field_id}-error"', page), field_id
+    found = re.search(rf'id="{field_id}-error"[^>]*>(.*?)</(?:p|div)>', page, re.S)
+    assert found, field_id
+    return found.group(1)
+
+
+def test_framework_forms_show_each_problem_once_at_its_field(world, national, login):
+    client = login(national)
+    framework = ensure_framework(2565)
+    db.session.commit()
+
+    # Upload without a file: the upload page again, the message at the file box.
+    response = client.post("/ita/frameworks/upload", data={}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "โปรดเลือกไฟล์ .yaml หรือ .xlsx" in _field_error(page, "f-file")
+    assert page.count("โปรดเลือกไฟล์ .yaml หรือ .xlsx") == 1
+
+    # Copy to a year that is not a BE year: the framework page, the message at the year box.
+    for bad in ("", "abc", "99999"):
+        response = client.post(f"/ita/frameworks/{framework.id}/copy", data={"fiscal_year": bad})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "โปรดระบุปีงบประมาณ พ.ศ." in _field_error(page, "f-year"), bad
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaFramework)) == 1
+    # Thai digits are a year too.
+    response = client.post(f"/ita/frameworks/{framework.id}/copy", data={"fiscal_year": "๒๕๗๐"})
+    assert response.status_code == 302
+    draft = db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2570))
+
+    # A broken framework text: the problems at the text box, the text kept as typed.
+    response = client.post(f"/ita/frameworks/{draft.id}/edit", data={"yaml": "fiscal_year: 2570\ntools: []"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "ต้องระบุ name" in _field_error(page, "f-yaml")
+    assert "tools: []</textarea>" in page
+
+    # The worked example: a bad score is shown at its own box, the others recomputed.
+    response = client.get(f"/ita/frameworks/{framework.id}?s1=abc&s2=97")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and _field_error(page, "s1")
+    assert "ไม่ใช่ตัวเลข" in _field_error(page, "s1") and 'value="abc"' in page
+    assert re.search(r'<input id="s2"[^>]*value="97.00"', page)

@@ -270,3 +270,26 @@ def test_the_demo_command_loads_the_seed_scores(app, runner):
         assert (a.previous.overall, a.overall, a.level) == (Decimal("98.22"), Decimal("97.88"), "AA")
         assert [r.label for r in a.summary] == ["ภาพรวมระดับประเทศ", "ภาพรวมจังหวัดขอนแก่น", "ภาพรวมหน่วยงาน"]
         assert stored() == (20, 4)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELLS = st.none() | st.booleans() | st.integers(-5, 3000) | st.floats() | st.text(max_size=6)
+_CELLS |= st.sampled_from(["testorg", "2565", "๒๕๖๕", "2022", "national", "จังหวัด", "98.63", "100.001", "A", "การ"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_CELLS, min_size=0, max_size=7), max_size=6))
+def test_any_rows_give_score_rows_or_problems_with_their_row_never_another_error(rows):
+    """The pydantic ScoreRow and the shared adapter: any cells under a good header are rows or problems."""
+    from tracker.ita.scorefile import COLUMNS, ItaImportError, ScoreFile, _check_rows
+
+    table = list(enumerate([list(COLUMNS)] + rows, start=1))
+    try:
+        result = ScoreFile("fuzz.xlsx", *_check_rows(table))
+    except ItaImportError as error:
+        assert error.problems
+        return
+    for problem in result.problems:
+        assert problem.row and problem.message and "Input should" not in problem.message

@@ -169,6 +169,10 @@ def test_a_form_with_mistakes_is_shown_again_and_nothing_is_saved(world, login):
     assert "ตัวชี้วัดที่ 2 การใช้งบประมาณ: 101 อยู่นอกช่วง 0–100" in page
     assert "ตัวชี้วัดที่ 3 การใช้อำนาจ: “abc” ไม่ใช่ตัวเลข" in page
     assert 'value="abc"' in page  # what was typed stays in the form
+    # Each mistake once, at its own box.
+    error = re.search(r'id="f-score-3-error" class="field-error">([^<]*)<', page)
+    assert error and "“abc” ไม่ใช่ตัวเลข" in error.group(1) and page.count("“abc” ไม่ใช่ตัวเลข") == 1
+    assert re.search(r'aria-describedby="f-score-2-error"[^>]*name="score-2"', page)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)) == 0
 
 
@@ -286,3 +290,15 @@ def test_forms_need_the_csrf_token(seeded, login):
     response = client.post("/ita/2565/scores", data=score_form({1: "10"}, csrf_token="bad"))
     assert response.status_code == 400
     assert get_scores(seeded.org, 2565)[1] == Decimal("98.63")
+
+
+def test_an_import_without_a_file_says_so_at_the_file_box(world, login):
+    client = login(world.admin)
+    response = client.post("/ita/import", data={"year": "2565"}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text(response)
+    assert re.search(r'aria-describedby="f-file-error"', page)
+    assert re.search(r'id="f-file-error" class="field-error">โปรดเลือกไฟล์ .csv หรือ .xlsx<', page)
+    # From no year page (a hand-made request): the error page says the same.
+    response = client.post("/ita/import", data={"year": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "โปรดเลือกไฟล์ .csv หรือ .xlsx" in text(response)

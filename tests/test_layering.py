@@ -36,6 +36,9 @@ CORE = {
     "uploads",
     "ratelimit",
     "forms",
+    "versions",
+    "drafts",
+    "shapes",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {"reports", "notify", "province", "public", "api", "admin", "ita", "demo", "ops", "memoimport", "line"}

@@ -730,7 +730,12 @@ def test_emblem_upload_is_checked_like_evidence(banpet, login, app):
         (emblem_png(), "garuda.gif", "ต้องเป็นไฟล์ภาพ .png หรือ .jpg"),
     ):
         response = upload_emblem(client, data, name)
-        assert response.status_code == 400 and message in response.get_data(as_text=True), name
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in page, name
+        # Once, next to the file box.
+        error = re.search(r'id="f-emblem-error" class="field-error">([^<]*)<', page)
+        assert error and message in error.group(1) and page.count(message) == 1, name
+        assert re.search(r'aria-describedby="[^"]*f-emblem-error"', page), name
     db.session.expire_all()
     assert banpet.organization.emblem_stored_name is None
     assert upload_emblem(client).status_code == 302

@@ -344,3 +344,50 @@ def test_any_yaml_text_gives_a_plan_or_problems_never_another_error(text):
 def test_any_bytes_as_xlsx_give_problems_never_another_error(data):
     with pytest.raises(PlanFileError):
         load_plan_bytes(b"PK\x03\x04" + data, "fuzz.xlsx")
+
+
+_KEYS = st.sampled_from(
+    ["organization", "name", "slug", "province", "fiscal_year", "title", "status", "departments", "email"]
+    + ["weaknesses", "detail", "measures", "owner", "period", "follow_up", "steps", "start", "end", "due"]
+    + ["assignee", "stpes", "", "\x00"]
+)
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 3000)
+    | st.floats(allow_nan=True)
+    | st.dates()
+    | st.datetimes()
+    | st.sampled_from(["2566", "๒๕๖๖", "ก.ค. - ก.ย. ๒๕๖๖", "2023-08-15", "15/08/2566", "a@x.go.th", "ab", "active"])
+    | st.text(max_size=8)
+)
+_NESTED = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=6))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_NESTED)
+def test_any_nested_data_gives_a_plan_or_thai_problems_with_places_never_another_error(raw):
+    """The pydantic shape and its adapter: whatever a reader hands over, problems come as
+    `Problem`s with a message, never a pydantic traceback or its English text."""
+    from tracker.plans.planfile import validate_plan
+    from tracker.plans.planfile.yamlfile import yaml_place
+
+    try:
+        validate_plan(raw, lambda path: yaml_place(path) or "plan.yaml", "plan.yaml")
+    except PlanFileError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.message and problem.place
+            assert "Input should" not in problem.message and "Field required" not in problem.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_KEYS, _NESTED, max_size=8))
+def test_every_problem_of_a_plan_is_reported_at_once(raw):
+    """A plan with a broken part names it even when other parts are broken too."""
+    from tracker.plans.planfile import validate_plan
+    from tracker.plans.planfile.yamlfile import yaml_place
+
+    with pytest.raises(PlanFileError) as info:
+        validate_plan({**raw, "organization": None}, lambda path: yaml_place(path) or "f", "f")
+    assert "organization" in {p.place for p in info.value.problems}

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
-from tracker import clock
+from tracker import clock, thaidate
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
-from tracker.plans import queries, services
+from tracker.plans import services
 from tracker.plans.models import Evidence, JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -99,7 +99,7 @@ def test_a_completion_date_may_be_typed_in_the_buddhist_era(world, login):
     )
     assert response.status_code == 302
     step = fresh(step)
-    assert step.completed_at.astimezone(queries.thaidate.BANGKOK).date() == date(2023, 7, 25)
+    assert step.completed_at.astimezone(thaidate.BANGKOK).date() == date(2023, 7, 25)
     page = login(world.owner_palad).get(f"/steps/{step.id}").get_data(as_text=True)
     assert "25 ก.ค. 2566 โดย เจ้าหน้าที่สำนักปลัด" in page
 

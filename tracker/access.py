@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from .auth.models import OVERSIGHT_ROLES, Role
 from .db import db
 from .errors import PermissionDenied
+from .extensions import login_manager
 from .orgs.models import Organization
 
 if TYPE_CHECKING:
@@ -183,11 +184,10 @@ def may_revoke_token(actor: User, token_user_id: int) -> bool:
 
 def admin_pages_guard():
     """`before_request` of admin-only blueprints: log in first, then admins of their own organization."""
-    from flask import current_app
     from flask_login import current_user
 
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     require_admin(current_user, current_user.organization_id)
     return None
 

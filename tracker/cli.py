@@ -63,7 +63,8 @@ def scheduler_command() -> None:
 
     from .scheduler import run_blocking
 
-    app = current_app._get_current_object()
+    # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         prepare_database(app)
     except SchemaOutdated as exc:

@@ -41,6 +41,14 @@ migrate = Migrate()
 log = logging.getLogger(__name__)
 
 
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a mapped class, for Core statements on a bare connection
+    (the stubs type `__table__` as any FromClause, which has no insert/update/delete)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Aware UTC datetimes in and out.
 

@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from . import versions
 from .clock import utcnow
 from .db import db
 from .plans.models import JournalEntry
@@ -49,6 +51,7 @@ def record(
     new: Any = None,
     note: str | None = None,
     at: datetime | None = None,
+    version: int | None = None,
 ) -> JournalEntry:
     entry = JournalEntry(
         organization_id=organization_id,
@@ -58,6 +61,7 @@ def record(
         field=field,
         old_value=as_text(old),
         new_value=as_text(new),
+        entity_version=version,
         note=note or None,
         actor_id=actor.id if actor is not None else None,
         created_at=at or utcnow(),
@@ -69,6 +73,7 @@ def record(
 
 
 def record_step(step: Step, action: str, actor: User | None, **kw: Any) -> JournalEntry:
+    kw.setdefault("version", step.version)
     return record(
         organization_id=step.measure.weakness.plan.organization_id,
         entity="step",
@@ -96,16 +101,31 @@ def apply_changes(
     at: datetime,
     note: str = "",
     step: Step | None = None,
+    action: str = "edit",
+    entity_id: int | None = None,
+    journal_as: Callable[[str, Any], Any] | None = None,
 ) -> list[str]:
     """Set each changed attribute of `obj` (columns or relationships) and journal
-    it as an "edit" of `entity` old → new; flush; return the changed field names."""
+    it as an `action` ("edit") of `entity` old → new; flush; return the changed field names.
+
+    The entry is about `obj` unless `entity_id` names another record (a measure's
+    follow-up result is journaled on the measure); `journal_as(field, value)` gives
+    the value the journal shows where it is not the attribute's own (evidence
+    visibility as internal/public). A versioned record (tracker/versions.py) moves
+    to its next version, which each entry notes."""
+    version = None
+    if changes and versions.is_versioned(obj):
+        # A record not yet saved starts at version 1; a saved one moves to its next version.
+        version = versions.bump(obj) if obj.id is not None else 1
     for field, old, new in changes:
         setattr(obj, field, new)
+        if journal_as is not None:
+            old, new = journal_as(field, old), journal_as(field, new)
         record(
             organization_id=organization_id,
             entity=entity,
-            entity_id=obj.id,
-            action="edit",
+            entity_id=obj.id if entity_id is None else entity_id,
+            action=action,
             actor=actor,
             step=step,
             field=field,
@@ -113,6 +133,7 @@ def apply_changes(
             new=new,
             note=note,
             at=at,
+            version=version,
         )
     db.session.flush()
     return [field for field, _, _ in changes]

@@ -2,6 +2,7 @@
 
 from .api.models import ApiToken  # noqa: F401
 from .auth.models import Role, User  # noqa: F401
+from .drafts import FormDraft  # noqa: F401
 from .ita.models import ItaContextScore, ItaFramework, ItaIndicator, ItaScore, ItaTool  # noqa: F401
 from .line.models import LineChannel, LineLink, LineLinkNonce, LineWebhookEvent, NotificationChoice  # noqa: F401
 from .notify.models import (  # noqa: F401

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Model, db
+from .db import Model, db, table_of
 
 SCHEME = "trackerdb"
 
@@ -71,12 +71,12 @@ class DatabaseStorage(Storage, MovingWindowSupport):
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
         # On SQLite this first write takes the write lock until the commit.
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         conn.execute(table.delete().where(table.c.expires_at <= now))
 
     @staticmethod
     def _window(conn: sa.Connection, key: str, since: float) -> tuple[float | None, int]:
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         oldest, count = conn.execute(
             sa.select(sa.func.min(table.c.at), sa.func.count()).where(table.c.key == key, table.c.at > since)
         ).one()
@@ -84,7 +84,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     @staticmethod
     def _insert(conn: sa.Connection, key: str, now: float, expires_at: float, amount: int) -> None:
-        conn.execute(RateLimitEntry.__table__.insert(), [{"key": key, "at": now, "expires_at": expires_at}] * amount)
+        conn.execute(table_of(RateLimitEntry).insert(), [{"key": key, "at": now, "expires_at": expires_at}] * amount)
 
     # -- moving window (what the login limit uses) -------------------------------
 
@@ -110,7 +110,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         with self._begin() as conn:
             self._lock(conn, key, now)
             window_end = conn.execute(sa.select(sa.func.min(table.c.expires_at)).where(table.c.key == key)).scalar()
@@ -118,14 +118,14 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             return conn.execute(sa.select(sa.func.count()).where(table.c.key == key)).scalar_one()
 
     def get(self, key: str) -> int:
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         with self._begin() as conn:
             return conn.execute(
                 sa.select(sa.func.count()).where(table.c.key == key, table.c.expires_at > time.time())
             ).scalar_one()
 
     def get_expiry(self, key: str) -> float:
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         with self._begin() as conn:
             end = conn.execute(
                 sa.select(sa.func.min(table.c.expires_at)).where(table.c.key == key, table.c.expires_at > time.time())
@@ -144,9 +144,9 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     def reset(self) -> int | None:
         with self._begin() as conn:
-            return conn.execute(RateLimitEntry.__table__.delete()).rowcount
+            return conn.execute(table_of(RateLimitEntry).delete()).rowcount
 
     def clear(self, key: str) -> None:
-        table = RateLimitEntry.__table__
+        table = table_of(RateLimitEntry)
         with self._begin() as conn:
             conn.execute(table.delete().where(table.c.key == key))

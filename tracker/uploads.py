@@ -19,8 +19,12 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .errors import ServiceError
+
+T = TypeVar("T")
 
 #: The most uncompressed bytes an Office file we parse may declare (a real plan is < 5 MB).
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
@@ -32,7 +36,7 @@ MAX_MEMBERS = 10_000
 
 #: What a damaged Office file raises while a reader parses it (lxml's and the
 #: standard library's XML errors are SyntaxErrors): a refusal, not a bug.
-DAMAGED_OFFICE_ERRORS: tuple[type[BaseException], ...] = (
+DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
     SyntaxError,
     zipfile.BadZipFile,
     zlib.error,
@@ -75,3 +79,87 @@ def check_office_archive(data: bytes, ext: str) -> None:
     for m in members:
         if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
             raise _too_big(ext, f"{m.filename}: {m.file_size // max(m.compress_size, 1)}:1")
+
+
+#: How far past the size limit a refused upload is still read to find the form's other fields
+#: (the browser sends it all anyway, and shows our page only once it could send it).
+DRAIN_FACTOR = 4
+
+
+class _Discard(io.BytesIO):
+    """Where a refused file's bytes go: nowhere."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # counts, keeps nothing
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+
+def fields_beside_files(request, *, limit_bytes: int):
+    """The text fields of a multipart form refused as too large (413), its files thrown away.
+
+    None when the body is not a form, is far over the limit (it is then not read
+    at all), or cannot be read. Form fields are small; files are not kept."""
+    from werkzeug.formparser import FormDataParser
+    from werkzeug.wsgi import get_input_stream
+
+    length = request.content_length
+    if not length or length > DRAIN_FACTOR * limit_bytes or request.mimetype != "multipart/form-data":
+        return None
+    try:
+        stream = get_input_stream(request.environ, max_content_length=None)
+        parser = FormDataParser(
+            stream_factory=lambda *args, **kwargs: _Discard(),
+            max_form_memory_size=1024 * 1024,
+            max_content_length=None,
+            silent=True,
+        )
+        _, form, _ = parser.parse(stream, request.mimetype, length, request.mimetype_params)
+    except Exception:  # a broken or cut-off body: nothing to keep
+        return None
+    return form
+
+
+def read_xlsx(
+    data: bytes, read: Callable[[Any], T], fail: Callable[[str], ServiceError], keep: type[ServiceError]
+) -> T:
+    """`read(workbook)` of an uploaded .xlsx, opened the safe way: the archive checked
+    first, then read-only and values only. A file that is no readable workbook, or is
+    damaged inside (a read-only workbook shows that only while its sheets are iterated),
+    raises `fail(message)`, the caller's own error; errors of type `keep` that `read`
+    raises pass through as they are."""
+    from openpyxl import load_workbook
+
+    try:
+        check_office_archive(data, ".xlsx")
+    except ServiceError as exc:
+        raise fail(str(exc)) from None
+
+    def unreadable(exc: BaseException) -> ServiceError:
+        return fail(f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})")
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises assorted errors on damaged files
+        raise unreadable(exc) from None
+    try:
+        return read(wb)
+    except keep:
+        raise
+    except DAMAGED_OFFICE_ERRORS as exc:
+        raise unreadable(exc) from None
+    finally:
+        wb.close()

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import clock, i18n, thaidate
+from . import clock, drafts, i18n, thaidate, uploads, versions
 from .db import db
 from .errors import PermissionDenied, ServiceError
 from .extensions import login_manager
+
+SESSION_ENDED = (
+    "หมดเวลาการเข้าสู่ระบบ สิ่งที่คุณพิมพ์ไว้ยังไม่ได้บันทึกแต่เก็บไว้แล้ว "
+    "เข้าสู่ระบบแล้วจะกลับไปที่แบบฟอร์มพร้อมข้อความเดิม "
+    "(your session ended: what you typed is kept and comes back in the form after you log in)"
+)
+FORM_EXPIRED = (
+    "แบบฟอร์มหมดอายุ จึงยังไม่ได้บันทึก ข้อความที่คุณพิมพ์ใส่กลับในแบบฟอร์มแล้ว โปรดตรวจแล้วกดบันทึกอีกครั้ง "
+    "(the form had expired, so nothing was saved: what you typed is back in the form, send it again)"
+)
+DRAFT_RESTORED = (
+    "ใส่ข้อความที่คุณพิมพ์ไว้กลับในแบบฟอร์มแล้ว ยังไม่ได้บันทึก โปรดตรวจแล้วกดบันทึก "
+    "(what you typed is back in the form, not saved yet: check it and send it)"
+)
 
 
 def _thai_digits() -> bool:
@@ -36,6 +53,46 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "โปรดเข้าสู่ระบบก่อน (please log in)"
     login_manager.login_message_category = "info"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """To the login page, and back afterwards. A form sent after the session ended
+        (logged out in another tab) is kept, and the way back is the page of the form,
+        where it is filled in again: not the form's own address, which only takes POST."""
+        if request.method == "POST" and not wants_json():
+            page = drafts.form_page()
+            if drafts.keep(request.form, user_id=None, page=page) is not None:
+                db.session.commit()
+                flash(SESSION_ENDED, "warning")
+            else:
+                flash(login_manager.login_message, login_manager.login_message_category)
+            return redirect(url_for("auth.login", next=page))
+        if wants_json():
+            return error_page(401, "โปรดเข้าสู่ระบบ (Unauthorized)", login_manager.login_message)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+    @app.before_request
+    def bring_back_drafts():
+        """Typed text kept for a form on this page (tracker/drafts.py) goes back into it."""
+        if request.method != "GET" or not drafts.keys() or not current_user.is_authenticated:
+            return None
+        g.restored_drafts = drafts.take_for_page(request.path, current_user.id)
+        if g.restored_drafts:
+            db.session.commit()
+            flash(DRAFT_RESTORED, "info")
+        return None
+
+    @app.context_processor
+    def draft_context() -> dict:
+        if not has_request_context():  # emails and documents rendered by jobs
+            return {"restored_drafts": [], "reload_url": None}
+        return {
+            "restored_drafts": g.get("restored_drafts", []),
+            # The address a reload of this page should ask for: a page answering a POST is
+            # shown again by GET (app.js), so a reload never sends the form a second time.
+            "reload_url": drafts.reload_url() if request.method == "POST" else None,
+        }
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -75,7 +132,16 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict:
-        return {"today": clock.now().date()}
+        return {"today": clock.now().date(), "conflict_field": conflict_field, "conflict_value": journal_text}
+
+    from .admin.views import FIELD_LABELS, journal_text
+    from .reports.views import RESULT_FIELD_LABELS
+
+    #: Field names of every versioned record's journal entries, as the conflict box shows them.
+    conflict_labels = {**FIELD_LABELS, **RESULT_FIELD_LABELS}
+
+    def conflict_field(field: str | None) -> str:
+        return i18n.translate(conflict_labels[field]) if field in conflict_labels else (field or "")
 
     @app.before_request
     def refuse_nul_characters():
@@ -101,6 +167,21 @@ def register_web(app: Flask) -> None:
             return jsonify(error=message, status=status), status
         return render_template("error.html", status=status, title=title, message=message), status
 
+    @app.errorhandler(versions.Stale)
+    def stale(exc: versions.Stale):
+        # Views with a form show the conflict above it; anything else says so plainly.
+        return error_page(409, "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)", exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale_row(exc: StaleDataError):
+        # Two saves of one record at the same moment: the later one finds its version gone.
+        return error_page(
+            409,
+            "มีผู้บันทึกข้อมูลนี้ก่อนคุณ (Conflict)",
+            "มีผู้อื่นบันทึกข้อมูลนี้พร้อมกับคุณ สิ่งที่คุณส่งมายังไม่ได้บันทึก โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง "
+            "(someone saved this record at the same moment: reload the page and try again)",
+        )
+
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):
         return error_page(403, "ไม่มีสิทธิ์ (Forbidden)", exc.message)
@@ -111,6 +192,19 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        if request.method == "POST" and not wants_json() and drafts.same_origin():
+            # Our own page with an old token (the session ended, or was renewed by a login in
+            # another tab): keep what was typed and go back to the form, through the login if need be.
+            db.session.rollback()
+            page = drafts.form_page()
+            user_id = current_user.id if current_user.is_authenticated else None
+            if drafts.keep(request.form, user_id=user_id, page=page) is not None:
+                db.session.commit()
+                if user_id is None:
+                    flash(SESSION_ENDED, "warning")
+                    return redirect(url_for("auth.login", next=page), 303)
+                flash(FORM_EXPIRED, "warning")
+                return redirect(page, 303)
         return error_page(
             400,
             "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (Bad request)",
@@ -120,9 +214,27 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return error_page(
-            413, "ไฟล์ใหญ่เกินไป (Too large)", f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)"
+        message = f"ไฟล์ใหญ่เกิน {limit} MB (the upload is larger than {limit} MB)"
+        if wants_json() or request.method != "POST":
+            return error_page(413, "ไฟล์ใหญ่เกินไป (Too large)", message)
+        db.session.rollback()
+        # The other fields of the form are kept: read past the file (up to a bound) and keep them as a draft.
+        page = drafts.form_page()
+        form = uploads.fields_beside_files(request, limit_bytes=app.config["MAX_CONTENT_LENGTH"])
+        restored = False
+        if form is not None and current_user.is_authenticated and drafts.same_origin():
+            restored = drafts.keep(form, user_id=current_user.id, page=page) is not None
+            if restored:
+                db.session.commit()
+        page_html = render_template(
+            "error.html",
+            status=413,
+            title="ไฟล์ใหญ่เกินไป (Too large)",
+            message=message,
+            back_url=page,
+            back_label=i18n._("กลับไปที่แบบฟอร์ม ข้อมูลอื่นที่กรอกไว้ยังอยู่") if restored else i18n._("กลับไปที่แบบฟอร์ม"),
         )
+        return page_html, 413
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -22,8 +22,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, ValidationError
 
 from ..auth.models import ORG_ROLES
-from ..forms import BEDateField, Form, RecordField, required
+from ..forms import BEDateField, Form, RecordField, VersionField, required
 from ..i18n import _, _l, localize
+from ..orgs.documents import EMBLEM_MAX_BYTES
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
@@ -60,6 +61,7 @@ class PlanNewForm(Form):
 class PlanForm(Form):
     title = StringField(_l("ชื่อแผน · title"), render_kw={"required": True})
     status = SelectField(_l("สถานะ · status"))
+    version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,6 +74,9 @@ class WeaknessForm(Form):
 
 
 class MeasureForm(Form):
+    #: The period's dates, from the typed period or the two date fields (set by validate)
+    dates: tuple[date, date] | None = None
+
     title = TextAreaField(_l("มาตรการ/แนวทาง · title"), render_kw={"required": True})
     owner_department = _departments_field(
         _l("หน่วยงานผู้รับผิดชอบ · owner"), [required(_l("โปรดเลือกหน่วยงาน (choose a department)"))]
@@ -84,6 +89,7 @@ class MeasureForm(Form):
     period_start = BEDateField(_l("หรือวันเริ่ม · or start date"))
     period_end = BEDateField(_l("วันสิ้นสุด · end date"))
     follow_up = TextAreaField(_l("การติดตามผล · follow-up"))
+    version = VersionField()
 
     def validate_period(self, field: StringField) -> None:
         text = (field.data or "").strip()
@@ -93,9 +99,16 @@ class MeasureForm(Form):
             except PeriodError as exc:
                 raise ValidationError(localize(exc)) from None
 
+    @property
+    def valid_dates(self) -> tuple[date, date]:
+        """The period of a form that passed validation."""
+        if self.dates is None:
+            raise ValueError("no period; validate the form first")
+        return self.dates
+
     def validate(self, extra_validators: Any = None) -> bool:
         """The period as officers write it wins; without it both dates are needed."""
-        self.dates: tuple[date, date] | None = None
+        self.dates = None
         super().validate(extra_validators)
         if not (self.period.data or "").strip():
             for name, what in (("period_start", _("วันเริ่มระยะเวลา")), ("period_end", _("วันสิ้นสุดระยะเวลา"))):
@@ -120,6 +133,7 @@ class StepForm(Form):
         required=_l("โปรดระบุวันครบกำหนด (the date is required)"),
         description=_l("วันครบกำหนดต้องอยู่ในระยะเวลาของมาตรการ (the due date must be within the measure's period)"),
     )
+    version = VersionField()
 
     def __init__(self, *args: Any, new: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,6 +189,7 @@ class UserNewForm(_UserFields):
 
 class UserEditForm(_UserFields):
     active = BooleanField(_l("ใช้งานอยู่ (active)"))
+    version = VersionField()
 
 
 class PasswordResetForm(Form):
@@ -191,6 +206,18 @@ class PasswordResetForm(Form):
 class UserActiveForm(Form):
     #: "1" reactivates, anything else deactivates (the button says which).
     active = HiddenField()
+
+
+class DocumentsForm(Form):
+    """The organization's official-document settings: the ครุฑ emblem and Thai digits."""
+
+    emblem = FileField(
+        _l("ไฟล์ตราครุฑ (PNG หรือ JPEG ไม่เกิน %(mb)s MB)", mb=EMBLEM_MAX_BYTES // (1024 * 1024)),
+        description=_l("ใช้ไฟล์ตราครุฑที่หน่วยงานได้รับ พื้นหลังโปร่งใสหรือสีขาว"),
+        id="f-emblem",
+        render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"},
+    )
+    thai_digits = BooleanField(_l("ใช้เลขไทย (๐–๙) ในบันทึกข้อความและรายงาน"), id="f-thai-digits")
 
 
 class ImportForm(Form):

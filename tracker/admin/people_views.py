@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import i18n
+from .. import i18n, versions
 from ..auth import services as user_services
 from ..auth.models import ORG_ROLES, Role, User
 from ..auth.services import PASSWORD_RULE
@@ -24,7 +24,7 @@ from ..errors import ServiceError
 from ..orgs import services as department_services
 from ..orgs.models import Department
 from ..plans import structure
-from ..plans.queries import PER_PAGE, contains, page_args, paginate, search_arg
+from ..plans.listing import PER_PAGE, contains, page_args, paginate, search_arg
 from .forms import (
     DepartmentForm,
     PasswordResetForm,
@@ -34,6 +34,7 @@ from .forms import (
 )
 from .views import (
     _changed_message,
+    _conflict,
     _department_choices,
     _department_record,
     _org_id,
@@ -53,7 +54,7 @@ def _department_form(department: Department | None, data: dict[str, Any] | None 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
 def department_new():
-    context = {"department": None, "history": []}
+    context: dict[str, Any] = {"department": None, "history": []}
     form = _department_form(None)
     if request.method == "GET":
         return render_template("admin/department.html", form=form, **context)
@@ -146,6 +147,7 @@ def _stored_user(user: User) -> UserEditForm:
             "role": user.role.value,
             "department": user.department_id,
             "active": user.active,
+            "version": user.version,
         },
     )
 
@@ -194,7 +196,10 @@ def user(user_id: int):
             role=form.role.data,
             department=form.department.record,
             active=form.active.data,
+            version=form.version.data,
         )
+    except versions.Stale as stale:
+        return _conflict("admin/user.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/user.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.user", user_id=user.id)

@@ -11,7 +11,10 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
+from ..i18n import _, localize
 from ..orgs import documents
+from .forms import DocumentsForm
 from .views import bp
 
 
@@ -19,25 +22,38 @@ def _org():
     return current_user.organization
 
 
-def _page(error: str | None = None):
+def _page(form: DocumentsForm | None = None):
     org = _org()
+    if form is None:
+        form = DocumentsForm(formdata=None, thai_digits=org.official_thai_digits)
     return render_template(
-        "admin/documents.html", org=org, error=error, max_mb=documents.EMBLEM_MAX_BYTES // (1024 * 1024)
-    ), 400 if error else 200
+        "admin/documents.html",
+        org=org,
+        form=form,
+        confirm_form=ConfirmForm(),
+        max_mb=documents.EMBLEM_MAX_BYTES // (1024 * 1024),
+    ), 400 if form.has_errors else 200
 
 
 @bp.route("/documents", methods=["GET", "POST"])
 def documents_settings():
     if request.method == "GET":
         return _page()
+    form = DocumentsForm()
+    if not form.validate_on_submit():
+        return _page(form)
     org, now = _org(), utcnow()
     messages: list[str] = []
+    upload = form.emblem.data
     try:
-        upload = request.files.get("emblem")
         if upload is not None and upload.filename:
-            documents.set_emblem(org, current_user._get_current_object(), upload.filename, upload.stream, now)
+            try:
+                documents.set_emblem(org, current_user._get_current_object(), upload.filename, upload.stream, now)
+            except ServiceError as exc:
+                form.emblem.errors = [*form.emblem.errors, localize(exc)]  # the file's problem, at the file box
+                raise
             messages.append("บันทึกตราครุฑแล้ว (emblem saved)")
-        wanted = request.form.get("thai_digits") == "1"
+        wanted = bool(form.thai_digits.data)
         if documents.set_thai_digits(org, current_user._get_current_object(), wanted, now):
             messages.append(
                 "ใช้เลขไทยในเอกสารราชการ (Thai digits)" if wanted else "ใช้เลขอารบิกในเอกสารราชการ (Arabic digits)"
@@ -45,13 +61,17 @@ def documents_settings():
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        return _page(str(exc))
+        if not form.emblem.errors:
+            form.refuse(exc)
+        return _page(form)
     flash(" · ".join(messages) if messages else "ไม่มีการเปลี่ยนแปลง (nothing changed)", "success" if messages else "info")
     return redirect(url_for("admin.documents_settings"))
 
 
 @bp.post("/documents/emblem/delete")
 def emblem_delete():
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(_("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     old = documents.remove_emblem(_org(), current_user._get_current_object(), utcnow())
     db.session.commit()
     if old:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 from flask_login import current_user
 
+from .. import versions
 from ..clock import utcnow
 from ..errors import ServiceError
 from ..forms import ConfirmForm
@@ -23,6 +24,7 @@ from .forms import (
 )
 from .views import (
     _changed_message,
+    _conflict,
     _department_choices,
     _measure,
     _plan,
@@ -96,12 +98,25 @@ def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> Me
                 "period_end": measure.period_end,
                 "follow_up": measure.follow_up,
                 "move_steps": True,
+                "version": measure.version,
             },
         )
     else:
         form = MeasureForm()
     _department_choices(form.owner_department)
     return form
+
+
+def _measure_fields(form: MeasureForm) -> dict[str, Any]:
+    """What a valid measure form gives the structure services."""
+    start, end = form.valid_dates
+    return {
+        "title": form.title.data,
+        "owner_department": form.owner_department.record,
+        "period_start": start,
+        "period_end": end,
+        "follow_up": form.follow_up.data,
+    }
 
 
 def _measure_context(weakness: Weakness, measure: Measure | None) -> dict[str, Any]:
@@ -117,18 +132,8 @@ def measure_new(weakness_id: int):
         return render_template("admin/measure.html", form=form, **context)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
     try:
-        measure = structure.add_measure(
-            weakness,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            period_start=start,
-            period_end=end,
-            follow_up=form.follow_up.data,
-        )
+        measure = structure.add_measure(weakness, current_user, utcnow(), **_measure_fields(form))
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
     return _saved("เพิ่มมาตรการแล้ว เพิ่มขั้นตอนได้ด้านล่าง (measure added)", "admin.measure", measure_id=measure.id)
@@ -143,19 +148,17 @@ def measure(measure_id: int):
     form = _measure_form(measure)
     if not form.validate():
         return _refused("admin/measure.html", form, **context)
-    start, end = form.dates
     try:
         changed = structure.edit_measure(
             measure,
             current_user,
             utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            period_start=start,
-            period_end=end,
-            follow_up=form.follow_up.data,
             move_steps=form.move_steps.data,
+            version=form.version.data,
+            **_measure_fields(form),
         )
+    except versions.Stale as stale:
+        return _conflict("admin/measure.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/measure.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
@@ -191,8 +194,20 @@ def _stored_step(step: Step) -> StepForm:
             "assignee": step.assignee_id,
             "start_date": step.start_date,
             "due_date": step.due_date,
+            "version": step.version,
         },
     )
+
+
+def _step_fields(form: StepForm) -> dict[str, Any]:
+    """What a valid step form gives the structure services."""
+    return {
+        "title": form.title.data,
+        "owner_department": form.owner_department.record,
+        "assignee": form.assignee.record,
+        "start_date": form.start_date.valid_date,
+        "due_date": form.due_date.valid_date,
+    }
 
 
 def _step_context(measure: Measure, step: Step | None) -> dict[str, Any]:
@@ -212,16 +227,7 @@ def step_new(measure_id: int):
     if not form.validate():
         return _refused("admin/step.html", form, **context)
     try:
-        structure.add_step(
-            measure,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
-        )
+        structure.add_step(measure, current_user, utcnow(), **_step_fields(form))
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
     return _saved("เพิ่มขั้นตอนแล้ว (step added)", "admin.measure", measure_id=measure.id)
@@ -238,16 +244,9 @@ def step(step_id: int):
     if not form.validate():
         return _refused("admin/step.html", form, **context)
     try:
-        changed = structure.update_step(
-            step,
-            current_user,
-            utcnow(),
-            title=form.title.data,
-            owner_department=form.owner_department.record,
-            assignee=form.assignee.record,
-            start_date=form.start_date.data,
-            due_date=form.due_date.data,
-        )
+        changed = structure.update_step(step, current_user, utcnow(), version=form.version.data, **_step_fields(form))
+    except versions.Stale as stale:
+        return _conflict("admin/step.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/step.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)

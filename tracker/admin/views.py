@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
-from .. import extras, i18n
+from .. import extras, i18n, versions
 from ..access import admin_pages_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..clock import utcnow
@@ -99,7 +100,7 @@ def helpers() -> dict[str, Any]:
         "field_label": lambda f: _label(FIELD_LABELS, f or ""),
         "entity_label": lambda e: _label(ENTITY_LABELS, e),
         "action_label": lambda a: _label(ACTION_LABELS, a, context="journal"),
-        "admin_value": _journal_value,
+        "admin_value": journal_text,
         "roles": list(ORG_ROLES),
         "role_labels": ROLE_LABELS,
         "dashboard_url": _dashboard_url,
@@ -110,7 +111,7 @@ def _label(labels: dict[str, str], key: str, context: str | None = None) -> str:
     return i18n.translate(labels[key], context=context) if key in labels else key
 
 
-def _journal_value(value: str | None) -> str:
+def journal_text(value: str | None) -> str:
     """Journal values are text; show ISO dates in BE and booleans in words."""
     if value is None or value == "":
         return "–"
@@ -126,6 +127,9 @@ def _journal_value(value: str | None) -> str:
 
 def _dashboard_url(plan: Plan) -> str:
     return url_for("plans.dashboard", plan_id=plan.id)
+
+
+# -- loading records of the admin's own organization ----------------------------
 
 
 def _org_id() -> int:
@@ -180,6 +184,9 @@ def _users() -> list[User]:
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 
+# -- forms ----------------------------------------------------------------------
+
+
 def _department_choices(field: RecordField, blank: bool = True) -> None:
     field.set_records(_departments(), text=lambda d: d.name, blank=i18n._("— เลือกหน่วยงาน —") if blank else None)
 
@@ -194,7 +201,7 @@ def _user_choices(field: RecordField, keep: User | None = None) -> None:
     )
 
 
-def _refused(template: str, form: Form, exc: ServiceError | None = None, **context: Any) -> tuple[str, int]:
+def _refused(template: str, form: Form, exc: ServiceError | None = None, /, **context: Any) -> tuple[str, int]:
     """Throw the half-done change away and show the form again with what was typed."""
     db.session.rollback()
     if exc is not None:
@@ -202,10 +209,21 @@ def _refused(template: str, form: Form, exc: ServiceError | None = None, **conte
     return render_template(template, form=form, **context), 400
 
 
-def _saved(message: str, endpoint: str, **values: Any) -> Response:
+def _conflict(template: str, form: Form, stale: versions.Stale, **context: Any) -> tuple[str, int]:
+    """The record changed since the form was shown: what changed, and the form as typed
+    with the version now stored, so that sending it again saves it (HTTP 409)."""
+    db.session.rollback()
+    form.version.data = stale.current
+    return render_template(template, form=form, conflict=stale, **context), 409
+
+
+def _saved(message: str, endpoint: str, **values: Any) -> BaseResponse:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
+
+
+# -- overview -------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -244,13 +262,17 @@ def plan(plan_id: int):
     plan = _plan(plan_id)
     context = {"plan": plan, "history": structure.plan_history(plan), "labels": _history_labels(plan)}
     if request.method == "GET":
-        form = PlanForm(data={"title": plan.title, "status": plan.status.value})
+        form = PlanForm(data={"title": plan.title, "status": plan.status.value, "version": plan.version})
         return render_template("admin/plan.html", form=form, **context)
     form = PlanForm()
     if not form.validate():
         return _refused("admin/plan.html", form, **context)
     try:
-        changed = structure.edit_plan(plan, current_user, utcnow(), title=form.title.data, status=form.status.data)
+        changed = structure.edit_plan(
+            plan, current_user, utcnow(), title=form.title.data, status=form.status.data, version=form.version.data
+        )
+    except versions.Stale as stale:
+        return _conflict("admin/plan.html", form, stale, **context)
     except ServiceError as exc:
         return _refused("admin/plan.html", form, exc, **context)
     return _saved(_changed_message(changed), "admin.plan", plan_id=plan.id)
@@ -271,6 +293,9 @@ def _changed_message(changed: list[str]) -> str:
         return "ไม่มีข้อมูลเปลี่ยนแปลง (nothing changed)"
     fields = ", ".join(FIELD_LABELS.get(f, f) for f in changed)
     return f"บันทึกการแก้ไขแล้ว: {fields} (saved)"
+
+
+# -- plan files -----------------------------------------------------------------
 
 
 @bp.route("/plans/import", methods=["GET", "POST"])
@@ -357,6 +382,9 @@ def plan_template():
     )
 
 
+# -- the organization's signing certificate (PAdES) --------------------------------
+
+
 @bp.route("/signing", methods=["GET", "POST"])
 def signing():
     try:
@@ -365,7 +393,7 @@ def signing():
         flash(str(extras.MissingExtra("pdf")), "error")
         return redirect(url_for("admin.index"))
     org = current_user.organization
-    context = {"certificate": certificates.certificate_of(org), "form": {}}
+    context: dict[str, Any] = {"certificate": certificates.certificate_of(org), "form": {}}
     if request.method == "GET":
         return render_template("admin/signing.html", **context)
     upload = request.files.get("p12")

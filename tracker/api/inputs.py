@@ -114,6 +114,12 @@ class StatusChange(Input):
         description="เหตุผลที่ยกเลิก จำเป็นเมื่อ status เป็น cancelled (ใช้ note แทนได้) "
         "(required to cancel; the note is used when absent)",
     )
+    version: Annotated[int, Field(ge=0, le=999_999_999)] | None = Field(
+        None,
+        description="รุ่นของขั้นตอนที่การเปลี่ยนนี้อิงอยู่ (Step.version) ถ้ามีผู้แก้ไขหลังจากนั้นจะได้ 409 "
+        "พร้อมรายการที่เปลี่ยน (the step's version this change was made from: if the step changed since, "
+        "the answer is 409 with what changed)",
+    )
 
     @model_validator(mode="after")
     def _completed_on_only_when_done(self) -> StatusChange:

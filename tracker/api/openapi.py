@@ -94,6 +94,26 @@ RESPONSES: JSON = {
         "(well-formed but refused by the step's state: e.g. already done, "
         "done → cancelled, a completion date in the future, an empty note)"
     ),
+    "Conflict": {
+        "description": (
+            "ขั้นตอนถูกแก้ไขหลังรุ่นที่ส่งมาใน version: ไม่ได้บันทึก คำตอบบอกว่าใครเปลี่ยนอะไรเมื่อไร "
+            "(the step changed after the `version` you sent: nothing was saved; the answer lists who changed "
+            "what and when, and the ETag header carries the current version). Also when two saves race."
+        ),
+        "headers": {"ETag": {"schema": TEXT, "description": 'The current version, e.g. "4"'}},
+        "content": {"application/json": {"schema": ref("Conflict")}},
+    },
+    "PreconditionFailed": error(
+        "If-Match ไม่ตรงกับรุ่นปัจจุบัน ไม่ได้บันทึก (If-Match names no current version of the step: nothing was "
+        "saved; GET the step again for its ETag)"
+    ),
+}
+
+ETAG_HEADER: JSON = {
+    "ETag": {
+        "schema": TEXT,
+        "description": 'รุ่นของข้อมูล (the record\'s edit version, e.g. "3"), for If-Match',
+    }
 }
 
 
@@ -118,6 +138,16 @@ PARAMETERS: JSON = {
     "PlanId": id_param("plan_id", "id ของแผน (plan id)"),
     "MeasureId": id_param("measure_id", "id ของมาตรการ (measure id)"),
     "StepId": id_param("step_id", "id ของขั้นตอน (step id)"),
+    "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": (
+            'ETag ของขั้นตอนจาก GET /steps/{step_id} (the step\'s ETag from GET /steps/{step_id}, e.g. "3"): '
+            "if the step has changed since, the answer is 412 and nothing is saved"
+        ),
+        "schema": TEXT,
+    },
 }
 
 
@@ -130,7 +160,15 @@ def answer(status: str, schema: str, description: str) -> JSON:
 
 
 def errors(*codes: int) -> JSON:
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 422: "Unprocessable"}
+    names = {
+        400: "BadRequest",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "NotFound",
+        409: "Conflict",
+        412: "PreconditionFailed",
+        422: "Unprocessable",
+    }
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in (401, *codes)}
 
 
@@ -176,7 +214,11 @@ in UTC with their offset (`2023-08-01T03:00:00+00:00`); statuses by value (`not_
 silently.
 
 **Errors** are always JSON: `{"error": "ข้อความ (message)", "status": 404}` — 400 malformed input,
-401 authentication, 403 permission, 404 not found (or not yours), 422 refused by the step's state.
+401 authentication, 403 permission, 404 not found (or not yours), 422 refused by the step's state,
+409 the step changed after the `version` sent (with what changed), 412 `If-Match` names an old version.
+
+**Versions**: GET of a step, measure or plan answers with an `ETag` (its edit version); a change
+sent with `If-Match: "<etag>"` or `"version": <n>` is refused when someone changed the step since.
 
 Example (Python, standard library only):
 
@@ -300,12 +342,19 @@ PATHS: JSON = {
                 '  -d \'{"status": "done", "note": "ลงนามประกาศแล้ว", "completed_on": "2023-08-01"}\' \\\n'
                 "  https://tracker.example.go.th/api/v1/steps/12/status\n```"
             ),
-            "parameters": [param("StepId")],
+            "parameters": [param("StepId"), param("IfMatch")],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": ref("StatusChange"), "examples": STATUS_EXAMPLES}},
             },
-            "responses": {**answer("200", "Step", "The step after the change"), **errors(400, 403, 404, 422)},
+            "responses": {
+                "200": {
+                    "description": "The step after the change",
+                    "headers": ETAG_HEADER,
+                    "content": {"application/json": {"schema": ref("Step")}},
+                },
+                **errors(400, 403, 404, 409, 412, 422),
+            },
         }
     },
     "/steps/{step_id}/comments": {
@@ -317,7 +366,7 @@ PATHS: JSON = {
                 "```sh\ncurl -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n"
                 '  -d \'{"note": "ส่งร่างให้ปลัดตรวจแล้ว"}\' https://tracker.example.go.th/api/v1/steps/12/comments\n```'
             ),
-            "parameters": [param("StepId")],
+            "parameters": [param("StepId"), param("IfMatch")],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -327,7 +376,10 @@ PATHS: JSON = {
                     }
                 },
             },
-            "responses": {**answer("201", "JournalEntry", "The journal entry made"), **errors(400, 403, 404, 422)},
+            "responses": {
+                **answer("201", "JournalEntry", "The journal entry made"),
+                **errors(400, 403, 404, 412, 422),
+            },
         }
     },
     "/outbox": get(
@@ -339,6 +391,9 @@ PATHS: JSON = {
         codes=(400, 403),
     ),
 }
+
+for _path in ("/plans/{plan_id}", "/measures/{measure_id}", "/steps/{step_id}"):
+    PATHS[_path]["get"]["responses"]["200"]["headers"] = ETAG_HEADER
 
 DOCUMENT: JSON = {
     "openapi": "3.1.0",

@@ -242,6 +242,10 @@ class Step(Body):
     completed_by: Person | None
     cancel_reason: str | None
     updated_at: Timestamp
+    version: Id = Field(
+        description="รุ่นของข้อมูล เพิ่มทีละหนึ่งทุกครั้งที่แก้ไข ส่งกลับใน version หรือ If-Match "
+        "(the step's edit version, also its ETag: send it back as `version` or `If-Match`)"
+    )
 
     @classmethod
     def fields_of(cls, s: plans.Step, today: date) -> dict[str, Any]:
@@ -266,6 +270,7 @@ class Step(Body):
             completed_by=Person.of(s.completed_by),
             cancel_reason=s.cancel_reason or None,
             updated_at=s.updated_at,
+            version=s.version or 1,
         )
 
     @classmethod
@@ -424,8 +429,41 @@ class OutboxPage(Page):
 
 
 #: Every response body, in the order of the document's components.
+class Change(Body):
+    """การเปลี่ยนแปลงหนึ่งรายการระหว่างนั้น (one change made meanwhile)"""
+
+    field: str | None = Field(description="status, title, due_date, …")
+    old_value: str | None = Field(description="ค่าเดิม (statuses by value, dates ISO)")
+    new_value: str | None
+    note: str | None
+    actor: Person | None
+    created_at: Timestamp
+    version: Id = Field(description="รุ่นที่การเปลี่ยนแปลงนี้ทำให้เป็น (the version this change left the record at)")
+
+    @classmethod
+    def of(cls, e: plans.JournalEntry) -> Change:
+        return cls(
+            field=e.field,
+            old_value=e.old_value,
+            new_value=e.new_value,
+            note=e.note,
+            actor=Person.of(e.actor),
+            created_at=e.created_at,
+            version=e.entity_version or 1,
+        )
+
+
+class Conflict(Error):
+    """ข้อมูลถูกแก้ไขหลังรุ่นที่ส่งมา (the record changed after the version you sent)"""
+
+    your_version: int = Field(description="รุ่นที่ส่งมา (the version you sent)")
+    current_version: Id = Field(description="รุ่นปัจจุบัน (the version now stored)")
+    changes: list[Change] = Field(description="สิ่งที่เปลี่ยนระหว่างนั้น เก่าก่อน (what changed since, oldest first)")
+
+
 RESPONSE_MODELS: tuple[type[Body], ...] = (
     Error,
+    Conflict,
     Me,
     OrganizationList,
     OrganizationDetail,

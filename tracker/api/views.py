@@ -17,10 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from .. import access, clock
+from .. import access, clock, versions
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
@@ -46,8 +47,11 @@ MESSAGES = {
     400: "คำขอไม่ถูกต้อง (bad request)",
     401: "ต้องส่งโทเคนใน Authorization: Bearer <token> (an API token is required)",
     403: "คุณไม่มีสิทธิ์ทำรายการนี้ (you are not allowed to do this)",
+    409: "มีผู้บันทึกข้อมูลนี้พร้อมกัน โปรดอ่านใหม่แล้วส่งอีกครั้ง (saved by someone else at the same moment: read again, then resend)",
     404: "ไม่พบข้อมูล (not found)",
     405: "วิธีเรียกไม่ถูกต้อง (method not allowed)",
+    412: "ข้อมูลถูกแก้ไขหลังรุ่นที่ระบุใน If-Match โปรดอ่านใหม่แล้วส่งอีกครั้ง "
+    "(If-Match does not name the current version: read the record again, then resend)",
     422: "ทำรายการนี้ไม่ได้ (the request cannot be carried out)",
     500: "เกิดข้อผิดพลาดภายในระบบ (internal error)",
 }
@@ -95,6 +99,24 @@ def _service_error(exc: ServiceError) -> Response:
     return error_response(400, str(exc))
 
 
+@bp.errorhandler(versions.Stale)
+def _stale(exc: versions.Stale) -> Response:
+    db.session.rollback()
+    conflict = out.Conflict(
+        error=exc.message,
+        status=409,
+        your_version=exc.expected,
+        current_version=exc.current,
+        changes=[out.Change.of(e) for e in exc.changes],
+    )
+    return json_response(conflict, 409, {"ETag": f'"{exc.current}"'})
+
+
+@bp.errorhandler(StaleDataError)
+def _stale_row(exc: StaleDataError) -> Response:
+    return error_response(409, MESSAGES[409])
+
+
 @bp.errorhandler(PermissionDenied)
 def _permission_denied(exc: PermissionDenied) -> Response:
     return error_response(403, exc.message)
@@ -126,6 +148,20 @@ def _authenticate() -> Response | None:
 
 def _user() -> User:
     return g.api_user
+
+
+def _tagged(response: Response, record: Any) -> Response:
+    """The record's version as the response's entity tag (RFC 9110), for `If-Match`."""
+    response.headers["ETag"] = versions.etag(record)
+    return response
+
+
+def _if_match(record: Any) -> None:
+    """Honour `If-Match`: a change to a record whose version the client did not name is 412."""
+    if request.headers.get("If-Match") is None:
+        return
+    if not request.if_match.contains(str(record.version or 1)):
+        raise ApiError(412)
 
 
 # -- reading parameters ------------------------------------------------------------------
@@ -160,7 +196,7 @@ def _readable(organization_id: int) -> bool:
     return access.can_read_org(_user(), organization_id)
 
 
-def _readable_filter(column: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+def _readable_filter(column: sa.SQLColumnExpression[int]) -> sa.ColumnElement[bool]:
     """SQL for "the organization is one the user may read" (None from access: all)."""
     ids = access.readable_organization_ids(_user())
     return sa.true() if ids is None else column.in_(ids)
@@ -255,11 +291,14 @@ def plan(plan_id: int):
     _query()
     p = _plan(plan_id)
     by_measure = queries.measure_progress(p.id)
-    return json_response(
-        out.PlanDetail(
-            **out.Plan.of(p, queries.total_progress(by_measure)).model_dump(),
-            weaknesses=[out.Weakness.of(w, by_measure) for w in p.weaknesses],
-        )
+    return _tagged(
+        json_response(
+            out.PlanDetail(
+                **out.Plan.of(p, queries.total_progress(by_measure)).model_dump(),
+                weaknesses=[out.Weakness.of(w, by_measure) for w in p.weaknesses],
+            )
+        ),
+        p,
     )
 
 
@@ -282,12 +321,15 @@ def measure(measure_id: int):
     ).unique()
     today = clock.today()
     w = m.weakness
-    return json_response(
-        out.MeasureDetail(
-            **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
-            weakness=out.WeaknessRef(id=w.id, order=w.order, title=w.title),
-            steps=[out.Step.of(s, today) for s in steps],
-        )
+    return _tagged(
+        json_response(
+            out.MeasureDetail(
+                **out.Measure.of(m, queries.progress_of_measure(m.id)).model_dump(),
+                weakness=out.WeaknessRef(id=w.id, order=w.order, title=w.title),
+                steps=[out.Step.of(s, today) for s in steps],
+            )
+        ),
+        m,
     )
 
 
@@ -295,7 +337,7 @@ def measure(measure_id: int):
 def steps():
     q: StepQuery = _query(StepQuery)
     user, today = _user(), clock.today()
-    where: list[sa.ColumnElement[bool]] = [_readable_filter(Plan.organization_id)]
+    where: list[sa.ColumnExpressionArgument[bool]] = [_readable_filter(Plan.organization_id)]
     # Filters naming a record the user cannot read answer 404, like its own URL would.
     if q.organization:
         where.append(Plan.organization_id == _organization(q.organization).id)
@@ -342,7 +384,8 @@ def steps():
 @bp.get("/steps/<int:step_id>")
 def step(step_id: int):
     _query()
-    return json_response(out.StepDetail.of(_step(step_id, detail=True), clock.today()))
+    s = _step(step_id, detail=True)
+    return _tagged(json_response(out.StepDetail.of(s, clock.today())), s)
 
 
 @bp.get("/steps/<int:step_id>/journal")
@@ -383,6 +426,7 @@ def change_status(step_id: int):
     s = _step(step_id)
     access.require_step_editor(user, s)
     body: StatusChange = _body(StatusChange)
+    _if_match(s)
     try:
         services.change_status(
             s,
@@ -392,12 +436,14 @@ def change_status(step_id: int):
             note=body.note or "",
             completed_on=body.completed_on,
             cancel_reason=body.cancel_reason or "",
+            version=body.version,
         )
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.
         raise ApiError(422, str(exc)) from None
     db.session.commit()
-    return json_response(out.Step.of(_step(step_id), clock.today()))
+    s = _step(step_id)
+    return _tagged(json_response(out.Step.of(s, clock.today())), s)
 
 
 @bp.post("/steps/<int:step_id>/comments")
@@ -406,6 +452,7 @@ def add_comment(step_id: int):
     s = _step(step_id)
     access.require_step_editor(user, s)
     body: Comment = _body(Comment)
+    _if_match(s)
     try:
         entry = services.add_comment(s, user, body.note, clock.now())
     except ServiceError as exc:

@@ -79,6 +79,9 @@ class User(UserMixin, Model):
     #: Secret of the user's iCalendar feed URL; regenerate to revoke
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     organization: Mapped[Organization] = relationship()
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 
-from .. import access
+from .. import access, versions
 from ..db import db
 from ..errors import ServiceError, clean_text
 from ..journal import Change, apply_changes, changed, record
@@ -100,19 +101,24 @@ def add_user(
     """Create a user (auth.services.create_user checks email, role and password) and journal it."""
     role = _role(role)
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
+    journal_new_user(user, actor, now, f" · {department.name}" if department else "")
+    return user
+
+
+def journal_new_user(user: User, actor: User | None, now: datetime, note_tail: str) -> None:
+    """Journal a created account: its email, and name · role followed by `note_tail`."""
     record(
-        organization_id=organization.id,
+        organization_id=user.organization_id,
         entity="user",
         entity_id=user.id,
         action="create",
         actor=actor,
         field="email",
         new=user.email,
-        note=f"{user.display_name} · {user.role.value}" + (f" · {department.name}" if department else ""),
+        note=f"{user.display_name} · {user.role.value}{note_tail}",
         at=now,
     )
     db.session.flush()
-    return user
 
 
 def _other_active_admins(user: User) -> int:
@@ -137,14 +143,17 @@ def edit_user(
     display_name: str | None = None,
     position: str | None = None,
     role: Role | str | None = None,
-    department: Department | None | bool = False,
+    department: Department | None | Literal[False] = False,
     active: bool | None = None,
+    version: int | None = None,
 ) -> list[str]:
-    """Edit a user; `department=None` clears it, `False` leaves it.
+    """Edit a user; `department=None` clears it, `False` leaves it; an edit made
+    from an older `version` is refused (versions.Stale).
 
     An organization never loses its last active admin: nobody could manage it
     from the web any more."""
     access.require_manageable_user(user)
+    versions.check(user, version)
     changes: list[Change] = []
     if display_name is not None:
         new_name = clean_text(display_name, "ชื่อที่แสดง", "display name", limit=200)
@@ -158,7 +167,7 @@ def edit_user(
     if department is not False:
         if new_department is not None and new_department.organization_id != user.organization_id:
             raise ServiceError("หน่วยงานไม่อยู่ในองค์กรนี้ (department of another organization)")
-        if (new_department.id if new_department else None) != user.department_id:  # type: ignore[union-attr]
+        if (new_department.id if new_department else None) != user.department_id:
             changes.append(("department", user.department, new_department))
     if new_role is Role.owner and new_department is None:
         raise ServiceError("เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน (an owner needs a department)")
@@ -178,6 +187,13 @@ def edit_user(
 def reset_password(user: User, actor: User | None, now: datetime, password: str) -> None:
     """Set a new password; the journal says that it changed, never what to."""
     access.require_manageable_user(user)
+    set_password(user, actor, now, password)
+
+
+def set_password(user: User, actor: User | None, now: datetime, password: str, note: str = "") -> None:
+    """The password policy, the new password, and a journal entry that says it changed (never
+    what to). Whether `actor` may do this is the caller's business: an admin may reset only
+    the accounts `access.require_manageable_user` allows, the operator's command anyone."""
     if problem := check_password_policy(password or ""):
         raise ServiceError(problem)
     user.set_password(password)
@@ -188,6 +204,7 @@ def reset_password(user: User, actor: User | None, now: datetime, password: str)
         action="password_reset",
         actor=actor,
         field="password",
+        note=note,
         at=now,
     )
     db.session.flush()

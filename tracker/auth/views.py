@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import drafts
 from ..db import db
 from ..i18n import _, localize
 from ..security import limit_login_by_address, limit_login_by_email
@@ -54,7 +55,10 @@ def login():
         elif user.active and user.check_password(password):
             # A fresh session: nothing set before the login (or planted in it) carries
             # over, the CSRF token included (Flask-WTF caches it in g: drop that too).
+            # Only the keys of text typed before the session ended go on (tracker/drafts.py).
+            kept = drafts.keys()
             session.clear()
+            drafts.restore_keys(kept)
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(user, remember=bool(form.remember.data))
             flash(f"ยินดีต้อนรับ {user.display_name} (welcome, {user.display_name})", "success")

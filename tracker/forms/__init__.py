@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .base import Form, Messages, required
 from .common import ConfirmForm
-from .fields import BEDateField, MultiCheckboxField, RecordField, WholeNumberField
+from .fields import BEDateField, MultiCheckboxField, RecordField, VersionField, WholeNumberField
 
 __all__ = [
     "BEDateField",
@@ -20,6 +20,7 @@ __all__ = [
     "Messages",
     "MultiCheckboxField",
     "RecordField",
+    "VersionField",
     "WholeNumberField",
     "required",
 ]

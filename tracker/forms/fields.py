@@ -9,7 +9,7 @@ from typing import Any
 from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, TextInput
 
 from .. import i18n, thaidate
 
@@ -50,6 +50,13 @@ class BEDateField(Field):
         self.earliest, self.latest = earliest, latest
         if required is not None:
             self.flags.required = True
+
+    @property
+    def valid_date(self) -> date:
+        """The date of a `required` field that passed validation."""
+        if self.data is None:
+            raise ValueError(f"{self.name}: no date; validate the form first")
+        return self.data
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
@@ -187,3 +194,24 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class VersionField(Field):
+    """The version of the record a form was rendered from (tracker/versions.py), hidden.
+
+    ``data`` is an int, or None when absent or unreadable: then the change is
+    not checked against a version (a hand-made or older page), never refused
+    for it. After a conflict the view sets ``data`` to the current version, so
+    sending the form again saves what was typed over the newer record.
+    """
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        from .. import versions
+
+        if valuelist:
+            self.data = versions.parse(valuelist[0])
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)

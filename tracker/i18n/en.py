@@ -8,6 +8,16 @@ by page. tests/test_i18n.py checks that every string used has an entry here.
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    # -- Work is never lost: conflicts, kept drafts, files over the limit (issue 11)
+    "มีผู้บันทึกข้อมูลนี้ก่อนคุณ": "Someone saved this before you",
+    "ระหว่างที่คุณกรอกแบบฟอร์ม มีการเปลี่ยนแปลงตามรายการด้านล่าง สิ่งที่คุณพิมพ์ยังไม่ได้บันทึกและยังอยู่ในแบบฟอร์ม ตรวจดูแล้วกดบันทึกอีกครั้งเพื่อบันทึกตามที่คุณพิมพ์": "While you were filling in the form, the changes below were made. What you typed has not been saved and is still in the form: check it, then save again to save it as you typed it.",
+    "ข้อมูลถูกเปลี่ยนโดยการนำเข้าหรือคำสั่งของระบบ": "It was changed by an import or a system command.",
+    "ไฟล์ “%(name)s” มีขนาด %(size)s MB เกินกำหนด %(limit)s MB โปรดเลือกไฟล์ที่เล็กกว่านี้": "The file “%(name)s” is %(size)s MB, over the %(limit)s MB limit: choose a smaller file.",
+    "ใส่ข้อความที่คุณพิมพ์ไว้กลับคืนแล้ว ยังไม่ได้บันทึก": "What you typed is back in the form; it is not saved yet.",
+    "ล้างข้อความนี้": "Discard it",
+    "บันทึกตามที่ฉันพิมพ์": "Save what I typed",
+    "กลับไปที่แบบฟอร์ม ข้อมูลอื่นที่กรอกไว้ยังอยู่": "Back to the form (the other fields you filled in are kept)",
+    "กลับไปที่แบบฟอร์ม": "Back to the form",
     # -- Layout, dashboard, measure, my steps
     "ระบบติดตามมาตรการ ITA": "ITA measures tracker",
     "ข้ามไปยังเนื้อหา (skip to content)": "Skip to content",
@@ -965,6 +975,9 @@ EN: dict[str, str] = {
     "ใช้กับ": "For",
     "ใช้ได้เฉพาะปีที่ยังไม่มีกรอบที่เผยแพร่สำหรับทุกหน่วยงาน กรอบที่โหลดใช้เฉพาะองค์กรของคุณ": "Only for a year without a national framework; it applies to your organization only.",
     "ไฟล์กรอบการประเมิน (.yaml หรือ .xlsx)": "Framework file (.yaml or .xlsx)",
+    "โปรดเลือกไฟล์ .yaml หรือ .xlsx": "Choose a .yaml or .xlsx framework file",
+    "โปรดเลือกไฟล์ .csv หรือ .xlsx": "Choose a .csv or .xlsx file",
+    "โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566": "A Buddhist-Era fiscal year is required, e.g. 2566",
     "กรอบการประเมินของสองปีต่างกัน: เปรียบเทียบเฉพาะตัวชี้วัดที่มีในทั้งสองปี": "The two years' frameworks differ: only indicators in both are compared.",
     "กรอบการประเมินปี %(year)s ฉบับที่ %(version)s": "Framework %(year)s, version %(version)s",
     "คะแนนถึงเกณฑ์ “%(higher)s” แต่ไม่เป็นไปตามเงื่อนไข %(conditions)s": "the overall reached “%(higher)s” but missed %(conditions)s",

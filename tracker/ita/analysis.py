@@ -274,7 +274,7 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     before = {_name_key(i.name): i.score for i in previous.indicators} if previous else {}
     before_tools = {t.code: t.score for t in previous.tools} if previous else {}
 
-    order = sorted((i for i in current.indicators if i.score is not None), key=lambda i: (-i.score, i.number))
+    order = sorted((i for i in current.indicators if i.score is not None), key=lambda i: (-(i.score or 0), i.number))
     ranks = {i.number: place for place, i in enumerate(order, start=1)}
     lowest_numbers: set[int] = set()
     equal_tools: set[str] = set()
@@ -321,12 +321,13 @@ def analyse(organization: Organization, fiscal_year: int) -> ItaAnalysis:
     for scope in CONTEXT_SCOPES:
         now_row = current.contexts.get(scope)
         then_row = previous.contexts.get(scope) if previous else None
-        if now_row is None and then_row is None:
+        shown = now_row or then_row
+        if shown is None:
             continue
         summary.append(
             SummaryRow(
                 scope=scope,
-                label=(now_row or then_row).label,
+                label=shown.label,
                 previous=then_row.score if then_row else None,
                 previous_level=then_row.level if then_row else None,
                 current=now_row.score if now_row else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ from .spec_files import spec_to_xlsx, spec_to_yaml
 ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")
 
 
-def _fail(lines: list[str]) -> None:
+def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     raise SystemExit(1)
@@ -47,7 +48,8 @@ def _prepare_database() -> None:
     from flask import current_app
 
     try:
-        prepare_database(current_app._get_current_object())
+        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
+        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None
 

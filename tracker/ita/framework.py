@@ -175,13 +175,10 @@ def ensure_framework(fiscal_year: int, organization: Organization | int | None =
 
 
 def _any_national(fiscal_year: int) -> bool:
-    return (
+    return bool(
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(ItaFramework)
-            .where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL)
+            sa.select(sa.exists().where(ItaFramework.fiscal_year == fiscal_year, ItaFramework.scope == NATIONAL))
         )
-        > 0
     )
 
 
@@ -195,9 +192,10 @@ def _load_shipped(fiscal_year: int) -> ItaFramework:
         with db.session.begin_nested():
             framework = _create(spec, NATIONAL, None, FrameworkStatus.published, None)
     except IntegrityError:
-        framework = find_framework(fiscal_year)
-        if framework is None:
+        winner = find_framework(fiscal_year)
+        if winner is None:
             raise
+        return winner
     return framework
 
 
@@ -270,9 +268,9 @@ def _write(framework: ItaFramework, spec: FrameworkSpec) -> None:
     framework.levels_json = json.dumps([[level, str(minimum)] for level, minimum in spec.levels])
     framework.spec_json = json.dumps(spec_to_dict(spec), ensure_ascii=False)
     wanted = {i.number for i in spec.indicators}
-    for indicator in list(framework.indicators):
-        if indicator.number not in wanted:
-            framework.indicators.remove(indicator)
+    for gone in list(framework.indicators):
+        if gone.number not in wanted:
+            framework.indicators.remove(gone)
     tools = {t.code: t for t in framework.tools}
     indicators = {i.number: i for i in framework.indicators}
     for order, tspec in enumerate(spec.tools, start=1):

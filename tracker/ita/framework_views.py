@@ -20,6 +20,9 @@ from .. import access
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
+from ..i18n import _
+from .forms import FrameworkCopyForm, FrameworkFileForm, FrameworkTextForm, example_form
 from .framework import (
     FRAMEWORK_DIR,
     copy_as_draft,
@@ -32,7 +35,7 @@ from .framework import (
     visible_frameworks,
 )
 from .models import NATIONAL, FrameworkStatus, ItaFramework
-from .scores import parse_score
+from .scores import format_score, parse_score
 from .spec import FrameworkSpec
 from .spec_files import parse_yaml, spec_to_xlsx, spec_to_yaml
 
@@ -65,6 +68,12 @@ def _require_manager(framework: ItaFramework | None = None) -> None:
     access.require_framework_manager(current_user, framework.organization_id if framework else _org_id())
 
 
+def _confirmed() -> None:
+    """A button that changes something: only its CSRF token travels with it."""
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(_("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
+
+
 def example_scores(spec: FrameworkSpec) -> dict[int, Decimal]:
     """A worked example that shows the rules at work: scores from 98 down, EIT a little lower."""
     scores: dict[int, Decimal] = {}
@@ -78,6 +87,10 @@ def example_scores(spec: FrameworkSpec) -> dict[int, Decimal]:
 @bp.get("/")
 @login_required
 def index():
+    return _index()
+
+
+def _index(upload_form: FrameworkFileForm | None = None, status: int = 200):
     own = None if current_user.role.value in ("national", "provincial") else current_user.organization_id
     frameworks = visible_frameworks(own)
     years = [f.fiscal_year for f in frameworks]
@@ -88,16 +101,18 @@ def index():
         can_national=access.can_manage_frameworks(current_user, None),
         can_own=own is not None and access.can_manage_frameworks(current_user, own),
         next_year=(max(years) + 1) if years else TEMPLATE_YEAR + 1,
-    )
+        upload_form=upload_form if upload_form is not None else FrameworkFileForm(formdata=None),
+    ), status
 
 
 @bp.post("/upload")
 @login_required
 def upload():
     _require_manager()
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        raise ServiceError("โปรดเลือกไฟล์ .yaml หรือ .xlsx (choose a .yaml or .xlsx framework file)")
+    form = FrameworkFileForm()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    file = form.file.data
     spec = read_framework_upload(file.read(), file.filename)
     framework, _ = save_framework(spec, now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
@@ -112,17 +127,25 @@ def upload():
 @bp.get("/<int:framework_id>")
 @login_required
 def show(framework_id: int):
-    framework = _framework(framework_id)
+    return _show(_framework(framework_id))
+
+
+def _show(framework: ItaFramework, copy_form: FrameworkCopyForm | None = None):
     spec = framework.spec
     example = example_scores(spec)
-    problems: list[str] = []
-    for indicator in spec.indicators:  # the worked example can be tried with other scores
-        given = request.args.get(f"s{indicator.number}", "").strip()
-        if given:
+    # The worked example can be tried with other scores; each problem shows at its box.
+    form = example_form(spec, example, request.args)
+    problems = not form.validate()
+    for indicator in spec.indicators:
+        field = form[f"s{indicator.number}"]
+        given = (field.data or "").strip()
+        if given and not field.errors:
             try:
                 example[indicator.number] = parse_score(given, f"ตัวชี้วัดที่ {indicator.number}")
+                field.data = format_score(example[indicator.number])
             except ServiceError as exc:
-                problems.append(str(exc))
+                field.errors = [*field.errors, str(exc)]
+                problems = True
     return render_template(
         "ita/framework.html",
         framework=framework,
@@ -130,10 +153,14 @@ def show(framework_id: int):
         example=example,
         scored=spec.score(example),
         problems=problems,
+        example_form=form,
         score_count=has_scores(framework),
         can_manage=access.can_manage_frameworks(current_user, framework.organization_id),
-        next_year=framework.fiscal_year + 1,
-    ), 400 if problems else 200
+        copy_form=copy_form
+        if copy_form is not None
+        else FrameworkCopyForm(formdata=None, fiscal_year=str(framework.fiscal_year + 1)),
+        confirm_form=ConfirmForm(),
+    ), 400 if problems or copy_form is not None else 200
 
 
 @bp.post("/<int:framework_id>/publish")
@@ -141,6 +168,7 @@ def show(framework_id: int):
 def publish(framework_id: int):
     framework = _framework(framework_id)
     _require_manager(framework)
+    _confirmed()
     publish_framework(framework, now=utcnow(), actor=_me())
     db.session.commit()
     flash(f"เผยแพร่กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} แล้ว (published)", "success")
@@ -152,17 +180,18 @@ def publish(framework_id: int):
 def edit(framework_id: int):
     framework = _framework(framework_id)
     _require_manager(framework)
-    text = request.form.get("yaml") if request.method == "POST" else spec_to_yaml(framework.spec)
+    form = FrameworkTextForm() if request.method == "POST" else FrameworkTextForm(yaml=spec_to_yaml(framework.spec))
     error = None
-    if request.method == "POST":
+    if form.validate_on_submit():
         try:
-            spec = parse_yaml(text or "", "แบบฟอร์ม")
+            spec = parse_yaml(form.yaml.data or "", "แบบฟอร์ม")
             saved, what = save_framework(
                 spec, now=utcnow(), organization_id=framework.organization_id, replace=framework, actor=_me()
             )
         except ServiceError as exc:
             db.session.rollback()
             error = str(exc)
+            form.yaml.errors = [*form.yaml.errors, error]
         else:
             db.session.commit()
             if what == "new_version":
@@ -176,8 +205,8 @@ def edit(framework_id: int):
                 flash("บันทึกการแก้ไขแล้ว (saved)", "success")
             return redirect(url_for("frameworks.show", framework_id=saved.id))
     return render_template(
-        "ita/framework_edit.html", framework=framework, text=text, error=error, score_count=has_scores(framework)
-    ), 400 if error else 200
+        "ita/framework_edit.html", framework=framework, form=form, score_count=has_scores(framework)
+    ), 400 if error or form.errors else 200
 
 
 @bp.post("/<int:framework_id>/copy")
@@ -185,10 +214,10 @@ def edit(framework_id: int):
 def copy(framework_id: int):
     source = _framework(framework_id)
     _require_manager()
-    year_text = request.form.get("fiscal_year", "").strip()
-    if not year_text.isdigit():
-        raise ServiceError("โปรดระบุปีงบประมาณ พ.ศ. เช่น 2566 (a Buddhist-Era fiscal year is required)")
-    framework = copy_as_draft(source, int(year_text), now=utcnow(), organization_id=_org_id(), actor=_me())
+    form = FrameworkCopyForm()
+    if not form.validate_on_submit():
+        return _show(source, form)
+    framework = copy_as_draft(source, form.year, now=utcnow(), organization_id=_org_id(), actor=_me())
     db.session.commit()
     flash(
         f"คัดลอกกรอบปี {source.fiscal_year} เป็นฉบับร่างของปี {framework.fiscal_year} แล้ว "
@@ -203,6 +232,7 @@ def copy(framework_id: int):
 def delete(framework_id: int):
     framework = _framework(framework_id)
     _require_manager(framework)
+    _confirmed()
     year = framework.fiscal_year
     delete_draft(framework, now=utcnow(), actor=_me())
     db.session.commit()

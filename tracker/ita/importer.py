@@ -67,6 +67,9 @@ class ImportResult:
     changes: list[str] = field(default_factory=list)
 
 
+# -- applying -----------------------------------------------------------------------------
+
+
 def import_scores(
     score_file: ScoreFile,
     actor: User | None,
@@ -125,7 +128,8 @@ def import_scores(
         contexts: dict[str, ContextInput] = {}
         rows_of: dict[int, int] = {}
         for row in rows:
-            if row.scope is not None:
+            number, scope, name, _ = row.indicator
+            if scope is not None:
                 if row.level and row.level not in levels:
                     problems.append(
                         ImportProblem(
@@ -133,21 +137,21 @@ def import_scores(
                             f"ระดับ “{row.level}” ไม่มีในกรอบปี {year} ใช้ {' '.join(levels)} หรือเว้นว่าง (unknown level)",
                         )
                     )
-                if not row.label and row.scope == "province" and organization is not None and not organization.province:
+                if not row.label and scope == "province" and organization is not None and not organization.province:
                     problems.append(
                         ImportProblem(
                             row.row, "โปรดระบุ label เช่น ภาพรวมจังหวัดขอนแก่น (a label is required for the province row)"
                         )
                     )
-                contexts[row.scope] = ContextInput(row.label, row.score, row.level)
+                contexts[scope] = ContextInput(row.label, row.score, row.level)
                 continue
-            indicator = by_number.get(row.number) if row.number is not None else by_name.get(row.indicator_name or "")
+            indicator = by_number.get(number) if number is not None else by_name.get(name or "")
             if indicator is None:
                 known = f"1–{len(by_number)}" if by_number else "-"
                 problems.append(
                     ImportProblem(
                         row.row,
-                        f"ไม่มีตัวชี้วัด “{row.number if row.number is not None else row.indicator_name}” "
+                        f"ไม่มีตัวชี้วัด “{number if number is not None else name}” "
                         f"ในกรอบปี {year} (ตัวชี้วัด {known}, national, province) (unknown indicator)",
                     )
                 )

@@ -11,17 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator
 
 from ..errors import ServiceError
-from ..plans.planfile import CONTROL_CHARS, CONTROL_MESSAGE
+from ..shapes import CONTROL_CHARS, CONTROL_MESSAGE, Shape, context_of, fail
+from ..shapes import problems as shape_problems
 from ..thaidate import to_arabic_digits
-from ..uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
+from ..uploads import read_xlsx
 from .scores import parse_score
-
-if TYPE_CHECKING:
-    pass
-
 
 __all__ = [
     "COLUMNS",
@@ -78,20 +77,86 @@ class ItaImportError(ServiceError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-@dataclass(frozen=True)
-class ScoreRow:
-    row: int
-    organization: str
-    fiscal_year: int
+class Indicator(NamedTuple):
+    """The `indicator` cell: a number, a context row's scope, or an indicator's name."""
+
     #: An indicator number, or None for a context row / an indicator given by name
     number: int | None
     #: "national" / "province" for a context row
     scope: str | None
     #: The indicator's name when the file gives a name instead of a number
-    indicator_name: str | None
-    score: Decimal
-    label: str
-    level: str
+    name: str | None
+    #: As written (Thai digits as Arabic), for messages
+    text: str
+
+
+def _slug(value: Any) -> str:
+    slug = _cell_text(value).lower()
+    if not slug:
+        raise fail("ไม่ได้ระบุ organization (the organization's slug is required)")
+    return slug
+
+
+def _year(value: Any) -> int:
+    text = to_arabic_digits(_cell_text(value))
+    if not text.isdigit():
+        raise fail(f"ปีงบประมาณ “{value if value is not None else ''}” ต้องเป็นปี พ.ศ. เช่น 2565 (a BE year such as 2565)")
+    year = int(text)
+    if 1900 <= year <= 2200:
+        raise fail(
+            f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
+            f"(looks like a CE year; use the Buddhist-Era year {year + 543})"
+        )
+    if not 2400 <= year <= 2700:
+        raise fail(f"ปีงบประมาณ {year} ไม่ใช่ปี พ.ศ. ที่ใช้ได้ (not a plausible BE year)")
+    return year
+
+
+def _indicator(value: Any) -> Indicator:
+    text = to_arabic_digits(_cell_text(value))
+    if not text:
+        raise fail("ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)")
+    if text.isdigit():
+        return Indicator(int(text), None, None, text)
+    if text.lower() in SCOPE_WORDS:
+        return Indicator(None, SCOPE_WORDS[text.lower()], None, text)
+    return Indicator(None, None, " ".join(text.split()), text)
+
+
+def _score(value: Any) -> Decimal:
+    if not _cell_text(value):
+        raise fail("ไม่ได้ระบุ score (the score is required)")
+    try:
+        return parse_score(value, "score")
+    except ServiceError as exc:
+        raise fail(str(exc)) from None
+
+
+class ScoreRow(Shape):
+    """One row of a score file: its columns (`COLUMNS`) and its number as a spreadsheet shows it."""
+
+    row: int
+    organization: Annotated[str, PlainValidator(_slug)]
+    fiscal_year: Annotated[int, PlainValidator(_year)]
+    indicator: Annotated[Indicator, PlainValidator(_indicator)]
+    score: Annotated[Decimal, PlainValidator(_score)]
+    label: Annotated[str, PlainValidator(lambda value: " ".join(_cell_text(value).split()))] = ""
+    level: Annotated[str, PlainValidator(lambda value: _cell_text(value).upper())] = ""
+
+    @field_validator("organization", "fiscal_year", "indicator")
+    @classmethod
+    def _for_the_file(cls, value: Any, info: ValidationInfo) -> Any:
+        """Kept for the checks across rows, which run even when another cell of the row is wrong."""
+        context_of(info)[str(info.field_name)] = value
+        return value
+
+    @field_validator("level")
+    @classmethod
+    def _context_rows_only(cls, level: str, info: ValidationInfo) -> str:
+        indicator = info.data.get("indicator")
+        if level and indicator is not None and indicator.scope is None:
+            raise fail("level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
+        return level
 
 
 @dataclass
@@ -109,6 +174,9 @@ class ScoreFile:
     @property
     def years(self) -> list[int]:
         return sorted({r.fiscal_year for r in self.rows})
+
+
+# -- reading ----------------------------------------------------------------------------
 
 
 def read_score_file(path: str | Path) -> ScoreFile:
@@ -177,43 +245,20 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        check_office_archive(data, ".xlsx")
-    except ServiceError as exc:
-        raise ItaImportError([ImportProblem(None, str(exc))]) from None
-
-    def unreadable(exc: BaseException) -> ItaImportError:
-        return ItaImportError(
-            [
-                ImportProblem(
-                    None, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-                )
-            ]
-        )
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise unreadable(exc) from None
-    try:
+    def first_sheet(wb) -> list[tuple[int, list[Any]]]:
         if not wb.worksheets:
-            raise unreadable(IndexError("no sheet"))
-        ws = wb.worksheets[0]
+            raise IndexError("no sheet")  # reported as an unreadable workbook
         rows = []
         # A read-only workbook parses the sheet while it is iterated: damage shows up here.
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
                 raise ItaImportError([ImportProblem(None, f"มีเกิน {MAX_ROWS} แถว (more than {MAX_ROWS} rows)")])
             rows.append((number, list(row)))
         return rows
-    except ItaImportError:
-        raise
-    except DAMAGED_OFFICE_ERRORS as exc:
-        raise unreadable(exc) from None
-    finally:
-        wb.close()
+
+    return read_xlsx(
+        data, first_sheet, lambda message: ItaImportError([ImportProblem(None, message)]), keep=ItaImportError
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -224,19 +269,8 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _year(value: Any) -> tuple[int | None, str | None]:
-    text = to_arabic_digits(_cell_text(value))
-    if not text.isdigit():
-        return None, f"ปีงบประมาณ “{value if value is not None else ''}” ต้องเป็นปี พ.ศ. เช่น 2565 (a BE year such as 2565)"
-    year = int(text)
-    if 1900 <= year <= 2200:
-        return None, (
-            f"ปีงบประมาณ {year} เป็นปี ค.ศ. ใช้ปี พ.ศ. ({year + 543}) "
-            f"(looks like a CE year; use the Buddhist-Era year {year + 543})"
-        )
-    if not 2400 <= year <= 2700:
-        return None, f"ปีงบประมาณ {year} ไม่ใช่ปี พ.ศ. ที่ใช้ได้ (not a plausible BE year)"
-    return year, None
+def _missing(loc: tuple) -> str:
+    return f"ไม่ได้ระบุ {loc[-1]} ({loc[-1]} is required)"
 
 
 def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], list[ImportProblem]]:
@@ -250,13 +284,15 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     if any(CONTROL_CHARS.search(_cell_text(c)) for c in header):
         raise ItaImportError([ImportProblem(header_row, CONTROL_MESSAGE)])
     columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _cell_text(cell).lower()
+    for index, heading in enumerate(header):
+        name = _cell_text(heading).lower()
         if not name:
             continue
         if name not in COLUMNS:
             problems.append(
-                ImportProblem(header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(cell)}” ใช้ {', '.join(COLUMNS)} (unknown column)")
+                ImportProblem(
+                    header_row, f"ไม่รู้จักคอลัมน์ “{_cell_text(heading)}” ใช้ {', '.join(COLUMNS)} (unknown column)"
+                )
             )
         elif name in columns:
             problems.append(ImportProblem(header_row, f"คอลัมน์ “{name}” ซ้ำ (duplicate column)"))
@@ -280,64 +316,33 @@ def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], lis
     seen: dict[tuple[int, str], int] = {}
     organizations: dict[str, int] = {}
     for number, cells in table[1:]:
-
-        def get(name: str, cells: list = cells) -> Any:
-            index = columns.get(name)
-            return cells[index] if index is not None and index < len(cells) else None
-
-        bad = len(problems)
         if any(CONTROL_CHARS.search(_cell_text(c)) for c in cells):
             problems.append(ImportProblem(number, CONTROL_MESSAGE))
             continue
-        slug = _cell_text(get("organization")).lower()
-        if not slug:
-            problems.append(ImportProblem(number, "ไม่ได้ระบุ organization (the organization's slug is required)"))
-        else:
-            organizations.setdefault(slug, number)
-        year, message = _year(get("fiscal_year"))
-        if message:
-            problems.append(ImportProblem(number, message))
-        raw_indicator = to_arabic_digits(_cell_text(get("indicator")))
-        indicator_number: int | None = None
-        scope: str | None = None
-        name: str | None = None
-        if not raw_indicator:
-            problems.append(
-                ImportProblem(
-                    number, "ไม่ได้ระบุ indicator: หมายเลขตัวชี้วัด หรือ national / province (the indicator is required)"
-                )
-            )
-        elif raw_indicator.isdigit():
-            indicator_number = int(raw_indicator)
-        elif raw_indicator.lower() in SCOPE_WORDS:
-            scope = SCOPE_WORDS[raw_indicator.lower()]
-        else:
-            name = " ".join(raw_indicator.split())
-        score = None
-        if not _cell_text(get("score")):
-            problems.append(ImportProblem(number, "ไม่ได้ระบุ score (the score is required)"))
-        else:
-            try:
-                score = parse_score(get("score"), "score")
-            except ServiceError as exc:
-                problems.append(ImportProblem(number, str(exc)))
-        label = " ".join(_cell_text(get("label")).split())
-        level = _cell_text(get("level")).upper()
-        if level and scope is None and raw_indicator:
-            problems.append(
-                ImportProblem(number, "level ใช้กับแถว national / province เท่านั้น (a level belongs to context rows only)")
-            )
-        if year is not None and raw_indicator:
-            key = (year, scope or name or str(indicator_number))
+        line = {name: cells[i] if i < len(cells) else None for name, i in columns.items()}
+        cell: dict[str, Any] = {}
+        bad = len(problems)
+        row = None
+        try:
+            row = ScoreRow.model_validate({"row": number} | line, context=cell)
+        except ValidationError as exc:
+            problems += [ImportProblem(number, message) for _, message in shape_problems(exc, str, _missing)]
+        if "organization" in cell:
+            organizations.setdefault(cell["organization"], number)
+        if "fiscal_year" in cell and "indicator" in cell:
+            indicator = cell["indicator"]
+            key = (cell["fiscal_year"], indicator.scope or indicator.name or str(indicator.number))
             if key in seen:
-                what = f"ตัวชี้วัด {raw_indicator}" if scope is None else raw_indicator
+                what = f"ตัวชี้วัด {indicator.text}" if indicator.scope is None else indicator.text
                 problems.append(
-                    ImportProblem(number, f"ซ้ำกับแถว {seen[key]}: ปี {year} {what} (duplicate of row {seen[key]})")
+                    ImportProblem(
+                        number, f"ซ้ำกับแถว {seen[key]}: ปี {cell['fiscal_year']} {what} (duplicate of row {seen[key]})"
+                    )
                 )
             else:
                 seen[key] = number
-        if len(problems) == bad:
-            rows.append(ScoreRow(number, slug, year, indicator_number, scope, name, score, label, level))
+        if row is not None and len(problems) == bad:
+            rows.append(row)
     if len(organizations) > 1:
         first, *others = organizations.items()
         for slug, number in others:

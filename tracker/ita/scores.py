@@ -60,6 +60,9 @@ CONTEXT_SCOPES = ("national", "province")
 WORD_UP, WORD_DOWN, WORD_EQUAL = "เพิ่มขึ้น", "ลดลง", "เท่าเดิม"
 
 
+# -- numbers ---------------------------------------------------------------------------
+
+
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -136,6 +139,9 @@ class Difference:
         return self.text()
 
 
+# -- one year's scores -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class IndicatorScore:
     number: int
@@ -164,7 +170,8 @@ class ContextScore:
     scope: str
     label: str
     score: Decimal
-    level: str
+    #: None when the framework has no band the score reaches
+    level: str | None
     level_given: bool
 
 

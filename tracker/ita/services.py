@@ -174,27 +174,27 @@ def save_scores(
     for scope in CONTEXT_SCOPES:
         if scope not in wanted_contexts:
             continue
-        row, want = current_contexts.get(scope), wanted_contexts[scope]
+        context, want = current_contexts.get(scope), wanted_contexts[scope]
         if want is None:
-            if row is not None:
+            if context is not None:
                 record(
                     organization_id=organization.id,
                     entity="ita_context",
-                    entity_id=row.id,
+                    entity_id=context.id,
                     action="delete",
                     actor=actor,
                     field="score",
-                    old=Decimal(row.score).quantize(CENT),
-                    note=_note(f"ปีงบประมาณ {fiscal_year} {row.label}", note),
+                    old=Decimal(context.score).quantize(CENT),
+                    note=_note(f"ปีงบประมาณ {fiscal_year} {context.label}", note),
                     at=now,
                 )
-                changes.append(f"ปีงบประมาณ {fiscal_year} {row.label}: ลบแถว (row removed)")
-                db.session.delete(row)
+                changes.append(f"ปีงบประมาณ {fiscal_year} {context.label}: ลบแถว (row removed)")
+                db.session.delete(context)
             continue
         label, score, level = want
         where = f"ปีงบประมาณ {fiscal_year} {label}"
-        if row is None:
-            row = ItaContextScore(
+        if context is None:
+            context = ItaContextScore(
                 organization_id=organization.id,
                 fiscal_year=fiscal_year,
                 scope=scope,
@@ -202,12 +202,12 @@ def save_scores(
                 score=score,
                 level=level,
             )
-            db.session.add(row)
+            db.session.add(context)
             db.session.flush()
             record(
                 organization_id=organization.id,
                 entity="ita_context",
-                entity_id=row.id,
+                entity_id=context.id,
                 action="create",
                 actor=actor,
                 field="score",
@@ -217,30 +217,46 @@ def save_scores(
             )
             changes.append(f"{where}: {format_score(score)}" + (f" ({level})" if level else ""))
             continue
-        old_values = {"label": row.label, "score": Decimal(row.score).quantize(CENT), "level": row.level}
-        for name, new in (("label", label), ("score", score), ("level", level)):
-            if old_values[name] != new:
-                setattr(row, name, new)
+        old_values: dict[str, Decimal | str | None] = {
+            "label": context.label,
+            "score": Decimal(context.score).quantize(CENT),
+            "level": context.level,
+        }
+        wanted_values: tuple[tuple[str, Decimal | str | None], ...] = (
+            ("label", label),
+            ("score", score),
+            ("level", level),
+        )
+        for name, new_value in wanted_values:
+            if old_values[name] != new_value:
+                setattr(context, name, new_value)
                 record(
                     organization_id=organization.id,
                     entity="ita_context",
-                    entity_id=row.id,
+                    entity_id=context.id,
                     action="edit",
                     actor=actor,
                     field=name,
                     old=old_values[name],
-                    new=new,
+                    new=new_value,
                     note=_note(where, note),
                     at=now,
                 )
-                shown = format_score if name == "score" else (lambda v: v or "–")
-                changes.append(f"{where}: {shown(old_values[name])} → {shown(new)}")
+                changes.append(f"{where}: {_shown(old_values[name])} → {_shown(new_value)}")
     db.session.flush()
     return changes
 
 
+def _shown(value: Decimal | str | None) -> str:
+    """A context row's label, score or level as the change list writes it."""
+    return format_score(value) if isinstance(value, Decimal) else (value or "–")
+
+
 def _note(where: str, note: str) -> str:
     return f"{where} · {note}" if note else where
+
+
+# -- from a weak indicator to next year's plan -------------------------------------------
 
 
 @dataclass(frozen=True)

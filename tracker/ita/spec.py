@@ -256,8 +256,8 @@ class FrameworkSpec:
         total = Decimal(0)
         complete = bool(self.tools)
         for tool in self.tools:
-            values = [scores.get(i.number) for i in tool.indicators]
-            if not values or any(v is None for v in values):
+            values = [v for i in tool.indicators if (v := scores.get(i.number)) is not None]
+            if not values or len(values) < len(tool.indicators):
                 tools[tool.code] = (None, None)
                 complete = False
                 continue

@@ -1,8 +1,10 @@
 """An ITA framework's file format as plain data, to and from `FrameworkSpec`.
 
-`parse_framework` checks the plain data (every problem at once, in Thai) and
-builds the spec; `spec_to_dict` gives it back as the format's data (numbers as
-strings, so nothing is rounded). The format is documented in the README.
+`parse_framework` checks the plain data with pydantic models (`tracker.shapes`):
+every problem at once, in Thai, with its 1-based path
+(``tools[3].indicators[2].weight``), and builds the spec; `spec_to_dict` gives
+it back as the format's data (numbers as strings, so nothing is rounded). The
+format is documented in the README.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainValidator, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..errors import ServiceError
+from ..shapes import Loc, Shape, context_of, fail, path_text, problems
 from .spec import (
     Citation,
     Condition,
@@ -55,234 +61,279 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _item(raw: Any, where: str, problems: list[str]) -> ItemRef | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not _text(raw.get("code")) or not _text(raw.get("title")):
-        problems.append(f"items.{where} ต้องมี code และ title เช่น {{code: …, title: …}} (code and title)")
-        return None
-    return ItemRef(_text(raw.get("code")), _text(raw.get("title")))
+def _required(value: Any, max_len: int = 200) -> str:
+    if not _text(value):
+        raise fail("ต้องไม่เว้นว่าง (required)")
+    if len(_text(value)) > max_len:
+        raise fail(f"ยาวเกิน {max_len} ตัวอักษร (longer than {max_len} characters)")
+    return _text(value)
+
+
+def _score(value: Any) -> Decimal:
+    number = _decimal(value)
+    if number is None or not 0 <= number <= 100:
+        raise fail("ต้องเป็นคะแนน 0–100 (a score from 0 to 100)")
+    return number
+
+
+def _weight(value: Any) -> Decimal:
+    number = _decimal(value)
+    if number is None or not 0 < number <= 1:
+        raise fail('ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30" (weight between 0 and 1)')
+    return number
+
+
+def _whole(low: int, high: int, example: str) -> Any:
+    def check(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise fail(f"ต้องเป็นจำนวนเต็ม {example} ({example})")
+        return value
+
+    return check
+
+
+def _year(value: Any) -> int:
+    year = int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else value
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise fail(f"ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ {value!r} (a Buddhist-Era year)")
+    return year
+
+
+def _a_list(what: str, required: bool = False) -> Any:
+    def check(value: Any) -> list:
+        if value in (None, "", []) and required:
+            raise fail(f"ต้องมี{what}อย่างน้อยหนึ่งรายการ (at least one is required)")
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            raise fail(f"ต้องเป็นรายการ{what} (must be a list)")
+        return value
+
+    return check
+
+
+def _level(value: Any) -> tuple[str, Decimal]:
+    minimum = _decimal(value[1]) if isinstance(value, list) and len(value) == 2 else None
+    if minimum is None or not _text(value[0]) or not 0 <= minimum <= 100:
+        raise fail("ต้องเป็น [ระดับ, คะแนน 0–100] ([level, minimum 0–100])")
+    return _text(value[0]), minimum
+
+
+def _conditions(value: Any) -> list[Condition]:
+    texts = [c for c in value.split(";") if c.strip()] if isinstance(value, str) else value or []
+    conditions = []
+    for text in texts if isinstance(texts, list) else [texts]:
+        condition = Condition.parse(str(text))
+        if condition is None:
+            raise fail(f"เงื่อนไข “{text}” ต้องเขียนแบบ EIT >= 85 (a condition like EIT >= 85)")
+        conditions.append(condition)
+    return conditions
+
+
+Text = Annotated[str, PlainValidator(lambda value: _required(value, 10_000))]
+OptionalText = Annotated[str, PlainValidator(_text)]
+
+
+class _Indicator(Shape):
+    number: Annotated[int, PlainValidator(_whole(1, 10_000, "1, 2, …"))]
+    name: Text
+    #: Weight inside its tool; None when the tool is a plain mean of its indicators
+    weight: Annotated[Decimal | None, PlainValidator(lambda v: None if v in (None, "") else _weight(v))] = None
+
+    @field_validator("number")
+    @classmethod
+    def _counted(cls, number: int, info: ValidationInfo) -> int:
+        context_of(info)["numbers"].append(number)
+        return number
+
+
+class _Tool(Shape):
+    code: Text
+    name: Text
+    name_en: OptionalText = ""
+    weight: Annotated[Decimal, PlainValidator(_weight)]
+    indicators: Annotated[list[_Indicator], BeforeValidator(_a_list("ตัวชี้วัด", required=True))]
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str, info: ValidationInfo) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
+            raise fail(
+                f"“{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT (letters and digits, at most 16, e.g. EIT)"
+            )
+        if code in context_of(info)["codes"]:
+            raise fail(f"รหัสเครื่องมือ “{code}” ซ้ำกัน (duplicate tool codes)")
+        context_of(info)["codes"].append(code)
+        return code
+
+    @field_validator("weight")
+    @classmethod
+    def _counted(cls, weight: Decimal, info: ValidationInfo) -> Decimal:
+        context_of(info)["weights"].append(weight)
+        return weight
+
+    @field_validator("indicators")
+    @classmethod
+    def _weighted_all_or_none(cls, indicators: list[_Indicator]) -> list[_Indicator]:
+        given = [i.weight for i in indicators if i.weight is not None]
+        if given and len(given) != len(indicators):
+            raise fail(
+                "ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย (weight every indicator of the tool, or none for a plain mean)"
+            )
+        if given and sum(given) != 1:
+            raise fail("น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1 (indicator weights must add up to 1)")
+        return indicators
+
+
+class _Rating(Shape):
+    name: Text
+    minimum: Annotated[Decimal, PlainValidator(_score)]
+    conditions: Annotated[list[Condition], PlainValidator(_conditions)] = []
+
+
+class _Item(Shape):
+    code: Text
+    title: Text
+
+
+class _Citation(Shape):
+    indicator: Annotated[int, PlainValidator(_whole(1, 10_000, "เลขตัวชี้วัด"))]
+    sub_indicator: Text
+    title: Text
+
+    @field_validator("indicator")
+    @classmethod
+    def _known_indicator(cls, number: int, info: ValidationInfo) -> int:
+        if context_of(info)["numbers"] and number not in context_of(info)["numbers"]:
+            raise fail(f"ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
+        return number
+
+
+class _Items(Shape):
+    measures: _Item | None = None
+    followup: _Item | None = None
+    #: The sub-indicator the memo cites
+    citation: _Citation | None = None
+
+
+class _Overall(Shape):
+    round_tools_first: Annotated[bool, PlainValidator(lambda v: v if isinstance(v, bool) else _no_bool())] = True
+    decimals: Annotated[int, PlainValidator(_whole(0, 4, "0–4"))] = 2
+
+
+def _no_bool() -> bool:
+    raise fail("ต้องเป็น true หรือ false (true or false)")
+
+
+class _Framework(Shape):
+    fiscal_year: Annotated[int, PlainValidator(_year)]
+    name: Annotated[str, PlainValidator(_required)]
+    tools: Annotated[list[_Tool], BeforeValidator(_a_list("เครื่องมือ", required=True))]
+    levels: Annotated[list[Annotated[tuple[str, Decimal], PlainValidator(_level)]], BeforeValidator(_a_list(""))] = []
+    ratings: Annotated[list[_Rating], BeforeValidator(_a_list(" {name, minimum, conditions}"))] = []
+    pass_threshold: Annotated[Decimal | None, PlainValidator(lambda v: None if v in (None, "") else _score(v))] = None
+    overall: _Overall | None = None
+    items: _Items | None = None
+    source: Annotated[list[str], PlainValidator(lambda v: v if isinstance(v, list) else [v] if v else [])] = []
+    notes: Annotated[str, PlainValidator(lambda v: str(v or "").strip())] = ""
+
+    checks_across = True
+
+    @field_validator("levels")
+    @classmethod
+    def _bands(cls, levels: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+        minimums = [m for _, m in levels]
+        if any(a <= b for a, b in zip(minimums, minimums[1:])):
+            raise fail("ต้องเรียงจากคะแนนสูงไปต่ำ (levels must go from the highest minimum down)")
+        if minimums and minimums[-1] != 0:
+            raise fail("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0 (the last level's minimum must be 0)")
+        if len({lv for lv, _ in levels}) != len(levels):
+            raise fail("ชื่อระดับซ้ำกัน (duplicate level names)")
+        return levels
+
+    @field_validator("ratings")
+    @classmethod
+    def _rules(cls, ratings: list[_Rating]) -> list[_Rating]:
+        if len({r.name for r in ratings}) != len(ratings):
+            raise fail("ชื่อ rating ซ้ำกัน (duplicate rating names)")
+        if ratings and (ratings[-1].minimum != 0 or ratings[-1].conditions):
+            raise fail(
+                "rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
+                "(the last rating must have minimum 0 and no conditions)"
+            )
+        return ratings
+
+    @classmethod
+    def check_across(cls, value: dict, context: Any) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
+        if not value.get("levels") and not value.get("ratings"):
+            found.append(((), "ต้องมี levels หรือ ratings อย่างน้อยหนึ่งอย่าง (levels and/or ratings are required)"))
+        numbers = context["numbers"]
+        if numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
+            found.append(
+                (("tools",), "ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม (indicators must be numbered 1..n once each)")
+            )
+        codes = context["codes"]
+        ratings = value.get("ratings")
+        for r, rating in enumerate(ratings if isinstance(ratings, list) else []):
+            try:
+                conditions = _conditions(rating.get("conditions")) if isinstance(rating, dict) else []
+            except PydanticCustomError:  # reported with the rating
+                continue
+            unknown = sorted({c.subject for c in conditions} - set(codes) - {"overall"})
+            found += [
+                (
+                    ("ratings", r),
+                    f"ไม่มีเครื่องมือ “{subject}” ในกรอบนี้ "
+                    f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)",
+                )
+                for subject in unknown
+            ]
+        tools = value.get("tools")
+        if isinstance(tools, list) and len(context["weights"]) == len(tools) and sum(context["weights"]) != 1:
+            found.append((("tools",), "น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1 (tool weights must add up to 1)"))
+        return found
 
 
 def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
     """Check a framework read from YAML, a workbook or the database; every problem is reported at once."""
-    problems: list[str] = []
-    if not isinstance(raw, dict):
-        raise _fail(source, ["ต้องเป็น mapping ที่มี fiscal_year, name, tools (expected a mapping)"])
-    year = raw.get("fiscal_year")
-    if isinstance(year, str) and year.strip().isdigit():
-        year = int(year.strip())
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(f"fiscal_year ต้องเป็นปี พ.ศ. เช่น 2565 ไม่ใช่ {year!r} (a Buddhist-Era year)")
-        year = 0
-    name = _text(raw.get("name"))
-    if not name:
-        problems.append("ต้องระบุ name (the framework's name is required)")
-    elif len(name) > 200:
-        problems.append("name ยาวเกิน 200 ตัวอักษร (name longer than 200 characters)")
-
-    levels = _levels(raw.get("levels"), problems)
-    ratings = _ratings(raw.get("ratings"), problems)
-    if not levels and not ratings:
-        problems.append("ต้องมี levels หรือ ratings อย่างน้อยหนึ่งอย่าง (levels and/or ratings are required)")
-
-    tools, numbers = _tools(raw.get("tools"), problems)
-    codes = [t.code for t in tools]
-    if len(set(codes)) != len(codes):
-        problems.append("รหัสเครื่องมือซ้ำกัน (duplicate tool codes)")
-    if numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
-        problems.append("ตัวชี้วัดต้องมีหมายเลข 1, 2, 3 … ไม่ซ้ำและไม่ข้าม (indicators must be numbered 1..n once each)")
-    if tools and all(t.weight for t in tools) and sum(t.weight for t in tools) != 1:
-        problems.append("น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1 (tool weights must add up to 1)")
-    subjects = set(codes) | {"overall"}
-    for r, rule in enumerate(ratings, start=1):
-        for condition in rule.conditions:
-            if condition.subject not in subjects:
-                problems.append(
-                    f"ratings[{r}]: ไม่มีเครื่องมือ “{condition.subject}” ในกรอบนี้ "
-                    f"(condition on an unknown tool; use {', '.join(codes) or '-'} or overall)"
-                )
-
-    pass_threshold = None
-    if raw.get("pass_threshold") not in (None, ""):
-        pass_threshold = _decimal(raw.get("pass_threshold"))
-        if pass_threshold is None or not 0 <= pass_threshold <= 100:
-            problems.append("pass_threshold ต้องเป็นคะแนน 0–100 (pass threshold 0–100)")
-            pass_threshold = None
-
-    overall = OverallRule()
-    raw_overall = raw.get("overall")
-    if raw_overall is not None:
-        if not isinstance(raw_overall, dict):
-            problems.append("overall ต้องเป็น mapping เช่น {round_tools_first: true, decimals: 2}")
-        else:
-            first = raw_overall.get("round_tools_first", True)
-            decimals = raw_overall.get("decimals", 2)
-            if not isinstance(first, bool):
-                problems.append("overall.round_tools_first ต้องเป็น true หรือ false")
-                first = True
-            if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 4:
-                problems.append("overall.decimals ต้องเป็นจำนวนเต็ม 0–4 (decimals 0–4)")
-                decimals = 2
-            overall = OverallRule(first, decimals)
-
-    items = Items()
-    raw_items = raw.get("items")
-    if raw_items is not None:
-        if not isinstance(raw_items, dict):
-            problems.append("items ต้องเป็น mapping ที่มี measures, followup, citation (items: a mapping)")
-        else:
-            citation = None
-            raw_citation = raw_items.get("citation")
-            if raw_citation is not None:
-                number = raw_citation.get("indicator") if isinstance(raw_citation, dict) else None
-                sub = _text(raw_citation.get("sub_indicator")) if isinstance(raw_citation, dict) else ""
-                title = _text(raw_citation.get("title")) if isinstance(raw_citation, dict) else ""
-                if not isinstance(number, int) or isinstance(number, bool) or not sub or not title:
-                    problems.append(
-                        'items.citation ต้องมี indicator (เลขตัวชี้วัด), sub_indicator เช่น "10.2" '
-                        "และ title (the memo's citation)"
-                    )
-                elif numbers and number not in numbers:
-                    problems.append(f"items.citation.indicator: ไม่มีตัวชี้วัดที่ {number} ในกรอบนี้ (unknown indicator)")
-                else:
-                    citation = Citation(number, sub, title)
-            items = Items(
-                _item(raw_items.get("measures"), "measures", problems),
-                _item(raw_items.get("followup"), "followup", problems),
-                citation,
-            )
-
-    raw_source = raw.get("source")
-    sources = raw_source if isinstance(raw_source, list) else [raw_source] if raw_source else []
-    notes = str(raw.get("notes") or "").strip()
-    if problems:
-        raise _fail(source, problems)
+    context: dict[str, list] = {"codes": [], "numbers": [], "weights": []}
+    try:
+        f = _Framework.model_validate(raw, context=context)
+    except ValidationError as exc:
+        found = problems(exc, path_text, lambda loc: f"ต้องระบุ {loc[-1]} ({loc[-1]} is required)")
+        raise _fail(source, [f"{place} {message}".strip() for place, message in found]) from None
+    items = f.items or _Items()
     return FrameworkSpec(
-        fiscal_year=year,
-        name=name,
-        tools=tuple(tools),
-        levels=tuple(levels),
-        ratings=tuple(ratings),
-        pass_threshold=pass_threshold,
-        overall=overall,
-        items=items,
-        source=tuple(_text(s) for s in sources if _text(s)),
-        notes=notes,
+        fiscal_year=f.fiscal_year,
+        name=f.name,
+        tools=tuple(
+            ToolSpec(
+                t.code,
+                t.name,
+                t.name_en,
+                t.weight,
+                tuple(IndicatorSpec(i.number, i.name, i.weight) for i in t.indicators),
+            )
+            for t in f.tools
+        ),
+        levels=tuple(f.levels),
+        ratings=tuple(RatingRule(r.name, r.minimum, tuple(r.conditions)) for r in f.ratings),
+        pass_threshold=f.pass_threshold,
+        overall=OverallRule(f.overall.round_tools_first, f.overall.decimals) if f.overall else OverallRule(),
+        items=Items(
+            ItemRef(items.measures.code, items.measures.title) if items.measures else None,
+            ItemRef(items.followup.code, items.followup.title) if items.followup else None,
+            Citation(items.citation.indicator, items.citation.sub_indicator, items.citation.title)
+            if items.citation
+            else None,
+        ),
+        source=tuple(_text(s) for s in f.source if _text(s)),
+        notes=f.notes,
     )
 
 
-def _levels(raw: Any, problems: list[str]) -> list[tuple[str, Decimal]]:
-    if raw in (None, []):
-        return []
-    if not isinstance(raw, list):
-        problems.append("levels ต้องเป็นรายการ [ระดับ, คะแนนขั้นต่ำ] (levels: a list of [level, minimum])")
-        return []
-    levels: list[tuple[str, Decimal]] = []
-    for i, item in enumerate(raw, start=1):
-        minimum = _decimal(item[1]) if isinstance(item, list) and len(item) == 2 else None
-        if minimum is None or not _text(item[0]) or not 0 <= minimum <= 100:
-            problems.append(f"levels[{i}] ต้องเป็น [ระดับ, คะแนน 0–100] (levels[{i}]: [level, minimum 0–100])")
-            continue
-        levels.append((_text(item[0]), minimum))
-    if len(levels) == len(raw):
-        minimums = [m for _, m in levels]
-        if any(a <= b for a, b in zip(minimums, minimums[1:])):
-            problems.append("levels ต้องเรียงจากคะแนนสูงไปต่ำ (levels must go from the highest minimum down)")
-        if minimums[-1] != 0:
-            problems.append("ระดับสุดท้ายต้องมีคะแนนขั้นต่ำ 0 (the last level's minimum must be 0)")
-        if len({lv for lv, _ in levels}) != len(levels):
-            problems.append("ชื่อระดับซ้ำกัน (duplicate level names)")
-    return levels
-
-
-def _ratings(raw: Any, problems: list[str]) -> list[RatingRule]:
-    if raw in (None, []):
-        return []
-    if not isinstance(raw, list):
-        problems.append("ratings ต้องเป็นรายการ {name, minimum, conditions} (ratings: a list)")
-        return []
-    rules: list[RatingRule] = []
-    for r, item in enumerate(raw, start=1):
-        where = f"ratings[{r}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where} ต้องเป็น mapping ที่มี name, minimum (a mapping)")
-            continue
-        name, minimum = _text(item.get("name")), _decimal(item.get("minimum"))
-        if not name or minimum is None or not 0 <= minimum <= 100:
-            problems.append(f"{where} ต้องมี name และ minimum 0–100 (name and minimum)")
-            continue
-        raw_conditions = item.get("conditions") or []
-        if isinstance(raw_conditions, str):
-            raw_conditions = [c for c in raw_conditions.split(";") if c.strip()]
-        conditions: list[Condition] = []
-        for text in raw_conditions if isinstance(raw_conditions, list) else [raw_conditions]:
-            condition = Condition.parse(str(text))
-            if condition is None:
-                problems.append(f"{where}: เงื่อนไข “{text}” ต้องเขียนแบบ EIT >= 85 (a condition like EIT >= 85)")
-            else:
-                conditions.append(condition)
-        rules.append(RatingRule(name, minimum, tuple(conditions)))
-    if rules and len(rules) == len(raw):
-        if len({r.name for r in rules}) != len(rules):
-            problems.append("ชื่อ rating ซ้ำกัน (duplicate rating names)")
-        if rules[-1].minimum != 0 or rules[-1].conditions:
-            problems.append(
-                "rating สุดท้ายต้องมี minimum 0 และไม่มีเงื่อนไข เพื่อให้ทุกผลได้ rating "
-                "(the last rating must have minimum 0 and no conditions)"
-            )
-    return rules
-
-
-def _tools(raw: Any, problems: list[str]) -> tuple[list[ToolSpec], list[int]]:
-    if not isinstance(raw, list) or not raw:
-        problems.append("tools ต้องเป็นรายการเครื่องมือ (tools: a list)")
-        return [], []
-    tools: list[ToolSpec] = []
-    numbers: list[int] = []
-    for t, tool in enumerate(raw, start=1):
-        where = f"tools[{t}]"
-        if not isinstance(tool, dict):
-            problems.append(f"{where} ต้องเป็น mapping (must be a mapping)")
-            continue
-        code, tname = _text(tool.get("code")), _text(tool.get("name"))
-        weight = _decimal(tool.get("weight"))
-        if not code or not tname:
-            problems.append(f"{where} ต้องมี code และ name (code and name are required)")
-        elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", code) or code.lower() == "overall":
-            problems.append(f"{where}.code “{code}” ต้องเป็นตัวอักษรอังกฤษ/ตัวเลข ไม่เกิน 16 ตัว เช่น EIT")
-        if weight is None or not 0 < weight <= 1:
-            problems.append(f'{where}.weight ต้องอยู่ระหว่าง 0 ถึง 1 เช่น "0.30" (weight between 0 and 1)')
-            weight = Decimal(0)
-        indicators: list[IndicatorSpec] = []
-        raw_indicators = tool.get("indicators")
-        if not isinstance(raw_indicators, list) or not raw_indicators:
-            problems.append(f"{where}.indicators ต้องมีอย่างน้อยหนึ่งตัวชี้วัด (at least one indicator)")
-            raw_indicators = []
-        for i, ind in enumerate(raw_indicators, start=1):
-            number = ind.get("number") if isinstance(ind, dict) else None
-            iname = _text(ind.get("name")) if isinstance(ind, dict) else ""
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1 or not iname:
-                problems.append(f"{where}.indicators[{i}] ต้องมี number (1, 2, …) และ name (number and name)")
-                continue
-            iweight = None
-            if ind.get("weight") not in (None, ""):
-                iweight = _decimal(ind.get("weight"))
-                if iweight is None or not 0 < iweight <= 1:
-                    problems.append(f"{where}.indicators[{i}].weight ต้องอยู่ระหว่าง 0 ถึง 1 (weight between 0 and 1)")
-                    iweight = Decimal(0)
-            indicators.append(IndicatorSpec(number, iname, iweight))
-            numbers.append(number)
-        given = [i.weight for i in indicators if i.weight is not None]
-        if given and len(given) != len(indicators):
-            problems.append(
-                f"{where}: ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย "
-                "(weight every indicator of the tool, or none for a plain mean)"
-            )
-        elif given and all(given) and sum(given) != 1:
-            problems.append(f"{where}: น้ำหนักตัวชี้วัดรวมกันต้องเท่ากับ 1 (indicator weights must add up to 1)")
-        tools.append(ToolSpec(code, tname, _text(tool.get("name_en")), weight, tuple(indicators)))
-    return tools, numbers
+# -- writing -----------------------------------------------------------------------------
 
 
 def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import i18n
@@ -19,9 +19,12 @@ from ..access import is_org_admin, require_admin
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm, Form
+from ..i18n import _
 from ..plans.models import Plan
 from ..thaidate import to_thai_digits
 from .analysis import analyse
+from .forms import ScoreFileForm, scores_form
 from .framework import ensure_framework, framework_available, shipped_years
 from .importer import import_scores
 from .items import kind_code, plan_items, with_code
@@ -110,12 +113,20 @@ def _form_values(org, fiscal_year: int) -> dict[str, str]:
     return values
 
 
+def _scores_form(org, fiscal_year: int, framework: ItaFramework, data: dict[str, str] | None = None) -> Form:
+    """The score table of the year; `data`: the stored values to show (else the request's)."""
+    indicators = sorted((i.number, i.name) for i in framework.indicators)
+    labels = {scope: context_label(org, scope) for scope in CONTEXT_SCOPES}
+    return scores_form(indicators, labels, list(framework.spec.grade_names), data=data)
+
+
 def _render(
     fiscal_year: int,
     *,
-    form: dict[str, str] | None = None,
+    form: Form | None = None,
     errors: list[str] | None = None,
     import_problems: list | None = None,
+    import_form: ScoreFileForm | None = None,
     status: int = 200,
 ):
     org = current_user.organization
@@ -137,7 +148,7 @@ def _render(
         framework=framework,
         years=_years(org),
         is_admin=is_admin,
-        form=form if form is not None else _form_values(org, fiscal_year),
+        form=form if form is not None else _scores_form(org, fiscal_year, framework, _form_values(org, fiscal_year)),
         errors=errors or [],
         import_problems=import_problems or [],
         scope_labels=SCOPE_LABELS,
@@ -145,6 +156,8 @@ def _render(
         spec=framework.spec,
         next_plan=next_plan,
         planned=planned,
+        import_form=import_form if import_form is not None else ScoreFileForm(formdata=None, year=str(fiscal_year)),
+        weakness_form=ConfirmForm(),
     ), status
 
 
@@ -162,12 +175,17 @@ def save(fiscal_year: int):
     if not framework_available(fiscal_year, org):
         abort(404)
     framework = ensure_framework(fiscal_year, org)
-    form = request.form
-    scores = {i.number: form.get(f"score-{i.number}", "") for i in framework.indicators}
+    form = _scores_form(org, fiscal_year, framework)
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _render(fiscal_year, form=form, status=400)
+
+    def value(name: str) -> str:
+        return form[name].data or ""
+
+    scores = {i.number: value(f"score-{i.number}") for i in framework.indicators}
     contexts = {
-        scope: ContextInput(
-            form.get(f"{scope}-label", ""), form.get(f"{scope}-score", ""), form.get(f"{scope}-level", "")
-        )
+        scope: ContextInput(value(f"{scope}-label"), value(f"{scope}-score"), value(f"{scope}-level"))
         for scope in CONTEXT_SCOPES
     }
     try:
@@ -176,7 +194,7 @@ def save(fiscal_year: int):
         )
     except ScoreProblems as exc:
         db.session.rollback()
-        return _render(fiscal_year, form=dict(form), errors=exc.problems, status=400)
+        return _render(fiscal_year, form=form, errors=exc.problems, status=400)
     db.session.commit()
     if changes:
         flash(f"บันทึกคะแนนแล้ว {len(changes)} รายการ (scores saved)", "success")
@@ -190,14 +208,14 @@ def save(fiscal_year: int):
 def upload():
     org = current_user.organization
     require_admin(current_user, org.id)
-    back = request.form.get("year", "")
-    back_year = int(back) if back.isdigit() and framework_available(int(back), org) else None
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        problems = ["โปรดเลือกไฟล์ .csv หรือ .xlsx (choose a .csv or .xlsx file)"]
+    form = ScoreFileForm()
+    back = form.back_year()
+    back_year = back if back is not None and framework_available(back, org) else None
+    if not form.validate_on_submit():
         if back_year is None:
-            raise ServiceError(problems[0])
-        return _render(back_year, import_problems=problems, status=400)
+            raise ServiceError(" ".join(str(e) for e in form.file.errors) or _("ข้อมูลไม่ถูกต้อง"))
+        return _render(back_year, import_form=form, status=400)
+    upload = form.file.data
     try:
         score_file = parse_score_bytes(upload.read(), upload.filename)
         result = import_scores(score_file, current_user._get_current_object(), utcnow())
@@ -226,6 +244,8 @@ def start_weakness(fiscal_year: int, number: int):
     require_admin(current_user, org.id)
     if not framework_available(fiscal_year, org):
         abort(404)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(_("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     framework = ensure_framework(fiscal_year, org)
     indicator = db.session.scalar(
         sa.select(ItaIndicator).where(ItaIndicator.framework_id == framework.id, ItaIndicator.number == number)

@@ -15,7 +15,7 @@ from ..access import require_admin
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
-from ..extensions import csrf
+from ..extensions import csrf, login_manager
 from ..notify.channels import CHOICE_LABELS, CHOICES, EVENT_KINDS
 from ..orgs.models import Organization
 from . import client as line_client
@@ -59,7 +59,7 @@ def _live_quota(channel) -> tuple[str, int | None, int] | str:
 @bp.route("/admin/line", methods=["GET", "POST"])
 def settings():
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     org = _admin_org()
     channel = services.channel_of(org.id)
     problems: list[str] = []
@@ -111,7 +111,7 @@ def settings():
 @bp.post("/admin/line/test")
 def test_message():
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     org = _admin_org()
     channel = services.channel_of(org.id)
     link = services.link_of(current_user)
@@ -135,7 +135,7 @@ def test_message():
 @bp.post("/admin/line/disconnect")
 def disconnect():
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     org = _admin_org()
     services.disconnect(org.id, current_user, utcnow())
     db.session.commit()
@@ -185,7 +185,7 @@ def confirm_link():
 @bp.route("/profile/line", methods=["GET", "POST"])
 @login_required
 def profile():
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     channel = services.channel_of(user.organization_id)
     problems: list[str] = []
     own = services.own_choices(user)

@@ -100,7 +100,7 @@ def handle(channel: LineChannel, events: list, now: datetime) -> list[Reply]:
             link = services.bind(org_id, event.link.nonce, line_user_id, now) if event.link.result == "ok" else None
             if reply_token:
                 if link is not None:
-                    user = db.session.get(User, link.user_id)
+                    user = db.session.get_one(User, link.user_id)  # the link cascades with its user
                     replies.append(
                         Reply(
                             reply_token,
@@ -121,7 +121,7 @@ def handle(channel: LineChannel, events: list, now: datetime) -> list[Reply]:
             if linked is None:
                 replies.append(Reply(reply_token, link_for=line_user_id))
             elif kind == "message":
-                user = db.session.get(User, linked.user_id)
+                user = db.session.get_one(User, linked.user_id)
                 replies.append(
                     Reply(reply_token, f"บัญชี LINE นี้เชื่อมกับ {user.display_name} แล้ว ยกเลิกได้ที่หน้าข้อมูลของฉันในระบบ")
                 )

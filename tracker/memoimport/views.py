@@ -48,7 +48,7 @@ def read_source(form: SourceForm) -> MemoDraft:
     """The draft from the uploaded .docx / .txt or the pasted text; PlanFileError with a Thai message."""
     upload = form.file.data
     titles = known_weakness_titles()
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and upload.filename:
         name = upload.filename
         data = upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:

@@ -44,14 +44,15 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_mail import BadHeaderError
 
 from ..clock import utcnow
-from ..db import db
-from ..errors import ServiceError
+from ..db import db, table_of
+from ..errors import PermissionDenied, ServiceError
 from ..journal import record
 from . import mail
 from .models import OutboxMessage, OutboxStatus
@@ -120,7 +121,7 @@ class LeaseKeeper:
         self._thread = threading.Thread(target=self._run, name=f"lease-{sender_id}", daemon=True)
 
     def _run(self) -> None:
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         while not self._stop.wait(self.interval):
             try:
                 with self._engine.begin() as conn:
@@ -199,7 +200,7 @@ def _finish(row_id: int, sender_id: str, report: DeliveryReport | None = None, *
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    held = db.session.execute(stmt).rowcount == 1
+    held = cast(sa.CursorResult, db.session.execute(stmt)).rowcount == 1  # an UPDATE: a cursor result
     if not held and values.get("status") is OutboxStatus.sent:
         db.session.execute(
             sa.update(OutboxMessage)
@@ -268,6 +269,8 @@ def _retry_or_fail(row: OutboxMessage, sender_id: str, now: datetime, error: str
 
 def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
     """The server's code and text from an error about one message, if it answered."""
+    code: int
+    text: bytes | str
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
     elif isinstance(exc, smtplib.SMTPResponseException):
@@ -355,7 +358,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
             row_id = claim(now, sender_id)
             if row_id is None:
                 break
-            row = db.session.get(OutboxMessage, row_id)
+            row = db.session.get_one(OutboxMessage, row_id)  # claimed just now
             try:
                 if row.channel == "line":
                     line.send(row)
@@ -442,6 +445,8 @@ def resend(row: OutboxMessage, actor, now: datetime) -> None:
             "ยังไม่ได้ตั้งค่าเซิร์ฟเวอร์อีเมล (TRACKER_MAIL_SERVER) ข้อความจะถูกเก็บไว้อีกครั้งโดยไม่ได้ส่ง "
             "(no mail server is configured: the message would only be captured again)"
         )
+    if row.organization_id is None:
+        raise PermissionDenied()  # a resend is journaled in, and asked for by, the message's organization
     old_status, old_error = row.status, row.last_error
     row.status = OutboxStatus.pending
     row.attempts = 0

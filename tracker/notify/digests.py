@@ -28,8 +28,10 @@ The rules (issue 3 design; D = the Bangkok day of `now`):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -42,7 +44,7 @@ from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from .channels import DIGEST, EMAIL, Router
-from .models import NotificationRules, OutboxMessage
+from .models import OutboxMessage
 from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
@@ -58,6 +60,7 @@ from .render import (
     step_sort_key,
 )
 from .rules import (
+    Rules,
     fire_date,
     first_business_day_of_month,
     latest_weekday,
@@ -170,9 +173,13 @@ class Snapshot:
         return self._lines(s for s in self.steps if s.is_open and first <= s.due_date <= last)
 
     def _done(self, keep) -> list[DoneLine]:
-        done = [s for s in self.steps if s.status is StepStatus.done and s.completed_at is not None and keep(s)]
-        done.sort(key=lambda s: (s.completed_at, step_sort_key(s)))
-        return [DoneLine(step_line(s, self.day), s.completed_at.astimezone(thaidate.BANGKOK).date()) for s in done]
+        done = [
+            (at, s)
+            for s in self.steps
+            if s.status is StepStatus.done and (at := s.completed_at) is not None and keep(s)
+        ]
+        done.sort(key=lambda pair: (pair[0], step_sort_key(pair[1])))
+        return [DoneLine(step_line(s, self.day), at.astimezone(thaidate.BANGKOK).date()) for at, s in done]
 
     def completed_since(self, after: datetime, until: datetime) -> list[DoneLine]:
         """Steps completed after `after` (exclusive) up to `until`."""
@@ -213,7 +220,7 @@ def _why(user: User, heads: dict[int, list[str]]) -> list[str]:
     return why
 
 
-def weekly_digest_date(user: User, rules: NotificationRules, day: date) -> date | None:
+def weekly_digest_date(user: User, rules: Rules, day: date) -> date | None:
     """W: the latest date <= day on the user's digest weekday, or None (no weekly digest)."""
     weekday = user.digest_weekday if user.digest_weekday is not None else rules.digest_weekday
     if weekday is None:
@@ -254,14 +261,13 @@ class _History:
             ):
                 weekly[(about, recipient)] = (for_date, created_at)
             monthly.update(
-                tuple(row)
-                for row in db.session.execute(
+                db.session.execute(
                     sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
                         OutboxMessage.about.in_(abouts),
                         OutboxMessage.kind == MONTHLY,
                         OutboxMessage.for_date == month_first,
                     )
-                )
+                ).tuples()
             )
             for dept in db.session.scalars(
                 sa.select(Department)
@@ -273,7 +279,7 @@ class _History:
 
 
 def _plan_organizations(
-    organization_ids: list[int], rules: dict[int, NotificationRules], day: date, now: datetime
+    organization_ids: list[int], rules: Mapping[int, Rules], day: date, now: datetime
 ) -> list[PlannedMessage]:
     """The digests of these organizations on `day`, read in a fixed number of queries per 500
     organizations; only organizations with a digest to write have their plans loaded."""
@@ -315,7 +321,7 @@ def _plan_organizations(
             continue
         about, org_rules = about_org(org.id), rules[org.id]
         for user, address, w, wants_weekly, wants_monthly in wanted[org.id]:
-            context = dict(
+            context: dict[str, Any] = dict(
                 thai_digits=user.thai_digits,
                 org_name=org.name,
                 day=day,

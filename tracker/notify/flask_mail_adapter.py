@@ -39,9 +39,10 @@ DEFAULT_TIMEOUT = 30.0
 def settings(config) -> flask_mail._MailMixin:
     """Flask-Mail's settings object for `config`, with the timeout it lacks."""
     state = flask_mail.Mail().init_mail(config)
-    state.timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
+    # Two settings Flask-Mail's object has no field for; Connection reads them with getattr.
+    state.timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)  # type: ignore[attr-defined]
     # A private CA's PEM file to trust (TRACKER_MAIL_CA_FILE); None: the system's CAs.
-    state.ca_file = config.get("TRACKER_MAIL_CA_FILE") or None
+    state.ca_file = config.get("TRACKER_MAIL_CA_FILE") or None  # type: ignore[attr-defined]
     return state
 
 
@@ -59,6 +60,7 @@ class Connection(flask_mail.Connection):
         m = self.mail
         timeout = getattr(m, "timeout", DEFAULT_TIMEOUT)
         context = tls_context(getattr(m, "ca_file", None)) if (m.use_ssl or m.use_tls) else None
+        host: smtplib.SMTP
         if m.use_ssl:
             host = smtplib.SMTP_SSL(m.server, m.port, timeout=timeout, context=context)
         else:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, Field, SelectField, StringField
+from wtforms import BooleanField, Field, HiddenField, SearchField, SelectField, StringField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import ValidationError
 
 from .. import thaidate
 from ..forms import Form, WholeNumberField
 from ..i18n import _, _l, localize
+from ..plans.listing import MAX_SEARCH
+from .models import OutboxStatus
 from .rules import WEEKDAYS, WEEKDAYS_EN, minutes_label, parse_time_of_day
 
 _NOT_A_NUMBER = "%(label)s: “%%(value)s” ไม่ใช่ตัวเลข (not a number)"
@@ -157,3 +159,28 @@ class PreferencesForm(Form):
     @property
     def weekday(self) -> int | None:
         return int(self.digest_weekday.data) if self.digest_weekday.data else None
+
+
+class OutboxFilterForm(Form):
+    """The outbox list's search (GET): a status (from the tabs) and text to look for."""
+
+    class Meta:
+        csrf = False  # it only filters what is shown
+
+    status = HiddenField()
+    q = SearchField(
+        _l("ค้นหา (search)"),
+        description=_l("ผู้รับหรือเรื่อง (recipient or subject)"),
+        filters=[lambda text: " ".join((text or "").split())[:MAX_SEARCH]],
+        render_kw={"maxlength": MAX_SEARCH},
+        id="f-q",
+    )
+
+    def validate_status(self, field: HiddenField) -> None:
+        if field.data and field.data not in {s.value for s in OutboxStatus}:
+            raise ValidationError(f"ไม่รู้จักสถานะ {field.data[:30]!r} (unknown status)")
+
+    @property
+    def chosen_status(self) -> OutboxStatus | None:
+        """The status of a form that passed validation (None: every status)."""
+        return OutboxStatus(self.status.data) if self.status.data else None

@@ -56,7 +56,7 @@ def _d(value: date) -> str:
 
 def feed_steps(*, department_ids: Iterable[int] = (), assignee_id: int | None = None) -> list[Step]:
     """Steps of active plans owned by the departments or assigned to the user; not cancelled."""
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     department_ids = list(department_ids)
     if department_ids:
         conditions.append(Step.owner_department_id.in_(department_ids))

@@ -81,7 +81,7 @@ class TimeoutConnection(adapter.Connection):
         self.num_emails = 0
         return self
 
-    def send(self, message: flask_mail.Message, envelope_from: str | None = None) -> None:
+    def send(self, message: flask_mail.Message, envelope_from: str | tuple[str, str] | None = None) -> None:
         if self.host is None:
             self.host = self.configure_host()
         super().send(message, envelope_from)

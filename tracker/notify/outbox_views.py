@@ -18,10 +18,11 @@ from ..access import admin_pages_guard
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
+from ..plans.listing import contains, page_args, paginate
 from ..plans.models import Step
-from ..plans.queries import contains, page_args, paginate, search_arg
 from . import mail
 from .delivery import RESENDABLE, resend
+from .forms import OutboxFilterForm
 from .models import OutboxMessage, OutboxStatus
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -72,13 +73,12 @@ def _own_message(message_id: int) -> OutboxMessage:
 
 @bp.get("")
 def index():
-    status_text = request.args.get("status", "")
-    try:
-        status = OutboxStatus(status_text) if status_text else None
-    except ValueError:
-        raise ServiceError(f"ไม่รู้จักสถานะ {status_text!r} (unknown status)") from None
+    form = OutboxFilterForm(formdata=request.args)
+    if not form.validate():
+        raise ServiceError(" ".join(map(str, form.status.errors)) or "ข้อมูลไม่ถูกต้อง")
+    status = form.chosen_status
     page, _per_page = page_args(request.args)
-    q = search_arg(request.args)
+    q = form.q.data or ""
     own = OutboxMessage.organization_id == current_user.organization_id
     query = sa.select(OutboxMessage).where(own).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if status is not None:
@@ -105,6 +105,7 @@ def index():
         status=status,
         counts=counts,
         q=q,
+        form=form,
         list_args=list_args,
         line=_line_month(current_user.organization_id),
     )

@@ -32,6 +32,7 @@ it. Both need an app context; the caller commits.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -45,7 +46,7 @@ from ..db import db
 from ..orgs.models import Department, Organization
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
 from .channels import EMAIL, LINE, Router, event_kind_of_reason
-from .models import NotificationRules, OutboxItem, OutboxMessage
+from .models import OutboxItem, OutboxMessage
 from .outbox import ItemSpec
 from .render import (
     PlannedMessage,
@@ -58,7 +59,7 @@ from .render import (
     step_line,
     step_sort_key,
 )
-from .rules import fire_date, latest_weekday, rules_for_jobs, sending_open
+from .rules import Rules, fire_date, latest_weekday, rules_for_jobs, sending_open
 
 KIND = "reminder"
 ESCALATION = "escalation"
@@ -79,7 +80,7 @@ class Trigger:
     reason: str
 
 
-def candidate_trigger(due: date, rules: NotificationRules, day: date) -> Trigger | None:
+def candidate_trigger(due: date, rules: Rules, day: date) -> Trigger | None:
     """The trigger with the latest date that has fired by `day`, relevant or not."""
     wd = rules.overdue_weekday
     if wd is not None:
@@ -102,7 +103,7 @@ def candidate_trigger(due: date, rules: NotificationRules, day: date) -> Trigger
     return Trigger(when, reason)
 
 
-def reminder_trigger(due: date, rules: NotificationRules, day: date) -> Trigger | None:
+def reminder_trigger(due: date, rules: Rules, day: date) -> Trigger | None:
     """The candidate if it is still relevant on `day` (see the module docstring)."""
     trigger = candidate_trigger(due, rules, day)
     if trigger is None:
@@ -112,7 +113,7 @@ def reminder_trigger(due: date, rules: NotificationRules, day: date) -> Trigger 
     return trigger
 
 
-def escalates(trigger: Trigger, due: date, rules: NotificationRules) -> bool:
+def escalates(trigger: Trigger, due: date, rules: Rules) -> bool:
     return (
         trigger.reason == "overdue"
         and rules.escalate_after_days is not None
@@ -191,7 +192,7 @@ def _chunks(ids: list, size: int = IN_CHUNK):
         yield ids[i : i + size]
 
 
-def reminder_horizon(rules: NotificationRules, day: date) -> date:
+def reminder_horizon(rules: Rules, day: date) -> date:
     """The latest due date whose triggers can have fired by `day` (a business day).
 
     A step due after add_business_days(day, N) has its N-business-days-before
@@ -255,7 +256,7 @@ def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
                 OutboxItem.due_date,
             ).where(OutboxItem.step_id.in_(chunk))
         )
-        given.update(tuple(row) for row in rows)  # type: ignore[misc]
+        given.update(rows.tuples())
     return given
 
 
@@ -264,23 +265,20 @@ def _written_today(abouts: list[str], day: date) -> set[tuple[str, str]]:
     written: set[tuple[str, str]] = set()
     for chunk in _chunks(sorted(abouts), 500):
         written.update(
-            tuple(row)
-            for row in db.session.execute(
+            db.session.execute(
                 sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
                     OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
                 )
-            )
+            ).tuples()
         )
     return written
 
 
-def _rules_key(rules: NotificationRules) -> tuple:
+def _rules_key(rules: Rules) -> tuple:
     return (rules.days_before, rules.remind_on_due_date, rules.overdue_weekday)
 
 
-def _plan_organizations(
-    organization_ids: list[int], rules: dict[int, NotificationRules], day: date
-) -> list[PlannedMessage]:
+def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules], day: date) -> list[PlannedMessage]:
     """The reminders of these organizations on `day`, all read in a fixed number of queries."""
     if not organization_ids:
         return []
@@ -323,12 +321,12 @@ def _plan_organizations(
             give(org_id, address, name, user, why, step, trigger.reason, trigger.date)
         head = step.owner_department.head
         if escalates(trigger, step.due_date, org_rules) and head is not None and head.active:
-            address = _address(head.email)
-            if address:
+            head_address = _address(head.email)
+            if head_address:
                 why = (
                     f"คุณเป็นหัวหน้าของ{step.owner_department.name} ซึ่งมีขั้นตอนที่เลยกำหนดเกิน {org_rules.escalate_after_days} วัน"
                 )
-                give(org_id, address, head.display_name, head, why, step, ESCALATION, trigger.date)
+                give(org_id, head_address, head.display_name, head, why, step, ESCALATION, trigger.date)
 
     already = _written_today([about_org(org_id) for org_id in recipients], day)
     orgs = organizations(list(recipients))
@@ -456,7 +454,7 @@ def organizations(ids: list[int]) -> dict[int, Organization]:
     return found
 
 
-def sending_now(organization_ids: list[int], rules: dict[int, NotificationRules], now: datetime) -> list[int]:
+def sending_now(organization_ids: list[int], rules: Mapping[int, Rules], now: datetime) -> list[int]:
     """The organizations whose sending window is open at `now` (rules shared by many are asked once)."""
     memo: dict[int, bool] = {}
     open_ids = []

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..journal import record
+from ..journal import apply_changes
 from .models import NotificationRules
 
 #: The defaults of the design (issue 3): 7 and 1 business days before, on the
@@ -56,6 +56,29 @@ class RulesError(ServiceError):
     def __init__(self, problems: list[str]):
         super().__init__(" · ".join(problems))
         self.problems = problems
+
+
+class Rules(Protocol):
+    """What the mail jobs and previews read: a saved row, a default row or a JobRules copy."""
+
+    @property
+    def days_before(self) -> str: ...
+    @property
+    def days_before_list(self) -> list[int]: ...
+    @property
+    def remind_on_due_date(self) -> bool: ...
+    @property
+    def overdue_weekday(self) -> int | None: ...
+    @property
+    def escalate_after_days(self) -> int | None: ...
+    @property
+    def digest_weekday(self) -> int | None: ...
+    @property
+    def monthly_summary(self) -> bool: ...
+    @property
+    def lookahead_days(self) -> int: ...
+    @property
+    def send_after_minutes(self) -> int: ...
 
 
 # -- reading -----------------------------------------------------------------------
@@ -138,7 +161,7 @@ def get_or_create_rules(organization_id: int) -> NotificationRules:
     return rules
 
 
-def sending_open(rules: NotificationRules, now: datetime) -> bool:
+def sending_open(rules: Rules, now: datetime) -> bool:
     """Mail is queued only on business days, from rules.send_after_minutes local time."""
     local = clock.local_now(now)
     return thaidate.is_business_day(local.date()) and local.hour * 60 + local.minute >= rules.send_after_minutes
@@ -283,22 +306,9 @@ def update_rules(organization_id: int, actor: User | None, now: datetime, **valu
     clean = validate_rules(values)
     rules = get_or_create_rules(organization_id)
     changes = [(name, getattr(rules, name), new) for name, new in clean.items() if getattr(rules, name) != new]
-    for name, _old, new in changes:
-        setattr(rules, name, new)
-    db.session.flush()
-    for name, old, new in changes:
-        record(
-            organization_id=organization_id,
-            entity="notification_rules",
-            entity_id=rules.id,
-            action="edit",
-            actor=actor,
-            field=name,
-            old=old,
-            new=new,
-            at=now,
-        )
-    return [name for name, _old, _new in changes]
+    return apply_changes(
+        rules, changes, organization_id=organization_id, entity="notification_rules", actor=actor, at=now
+    )
 
 
 # -- a person's digest preferences ----------------------------------------------------------
@@ -320,22 +330,9 @@ def set_digest_preferences(
         problems.append("รับสรุป: ต้องเป็นใช่หรือไม่ใช่ (enabled must be true or false)")
     if problems:
         raise RulesError(problems)
-    changed = []
-    for name, new in (("digest_enabled", enabled), ("digest_weekday", weekday)):
-        old = getattr(user, name)
-        if old != new:
-            setattr(user, name, new)
-            changed.append(name)
-            record(
-                organization_id=user.organization_id,
-                entity="user",
-                entity_id=user.id,
-                action="edit",
-                actor=actor,
-                field=name,
-                old=old,
-                new=new,
-                at=now,
-            )
-    db.session.flush()
-    return changed
+    changes = [
+        (name, getattr(user, name), new)
+        for name, new in (("digest_enabled", enabled), ("digest_weekday", weekday))
+        if getattr(user, name) != new
+    ]
+    return apply_changes(user, changes, organization_id=user.organization_id, entity="user", actor=actor, at=now)

@@ -10,14 +10,14 @@ the RFC 8058 one-click POST mail clients send with `List-Unsubscribe=One-Click`.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import require_admin
 from ..auth.models import Role, User
 from ..clock import utcnow
 from ..db import db
-from ..extensions import csrf
+from ..extensions import csrf, login_manager
 from ..orgs.models import Department
 from . import rules as rules_service
 from .forms import PreferencesForm, RulesForm
@@ -33,7 +33,7 @@ bp = Blueprint("notify", __name__)
 @bp.route("/admin/notifications", methods=["GET", "POST"])
 def rules_page():
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     org_id = current_user.organization_id
     require_admin(current_user, org_id)
     rules = rules_service.rules_for(org_id)
@@ -72,7 +72,7 @@ def _receives_digests(user: User) -> bool:
 @bp.route("/profile/notifications", methods=["GET", "POST"])
 @login_required
 def preferences():
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     rules = rules_service.rules_for(user.organization_id)
     problems: list[str] = []
     org_weekday = weekday_label(rules.digest_weekday)

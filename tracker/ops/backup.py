@@ -143,9 +143,17 @@ def _run(command: list[str], env: dict[str, str], what: str, stdout: IO[bytes] |
 # -- backup -----------------------------------------------------------------
 
 
+def _sqlite3_of(conn: sa.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one (SQLite databases only)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError(f"not a SQLite connection: {type(raw).__name__}")
+    return raw
+
+
 def _sqlite_snapshot(target: Path) -> None:
     with db.engine.connect() as conn:
-        source = conn.connection.driver_connection
+        source = _sqlite3_of(conn)
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)  # a consistent copy, writers are only paused between pages
@@ -354,7 +362,7 @@ def _restore_sqlite(dump: Path) -> None:
     try:
         with db.engine.connect() as conn:
             # Page by page into the live file (WAL and other connections included), in one step.
-            source.backup(conn.connection.driver_connection)
+            source.backup(_sqlite3_of(conn))
     finally:
         source.close()
     db.engine.dispose()

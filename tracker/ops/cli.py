@@ -133,8 +133,7 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     applies, and the change is journaled.
     """
     from ..auth.models import User
-    from ..auth.services import PASSWORD_RULE, check_password_policy
-    from ..journal import record
+    from ..auth.services import PASSWORD_RULE, set_password
 
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -143,20 +142,11 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(f"รหัสผ่านใหม่ ({PASSWORD_RULE})", hide_input=True, confirmation_prompt=True)
-    if problem := check_password_policy(password):
-        raise click.ClickException(problem)
     # The operator may reset anyone, provincial accounts included (unlike an organization's admin).
-    user.set_password(password)
-    record(
-        organization_id=user.organization_id,
-        entity="user",
-        entity_id=user.id,
-        action="password_reset",
-        actor=None,
-        field="password",
-        note="tracker set-password",
-        at=utcnow(),
-    )
+    try:
+        set_password(user, None, utcnow(), password, note="tracker set-password")
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"ตั้งรหัสผ่านใหม่ให้ {user.email} แล้ว (password set)")
 

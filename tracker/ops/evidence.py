@@ -73,7 +73,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def recorded_files() -> list[tuple[str, int, str, str, str]]:
+def recorded_files() -> list[tuple[str, int, str | None, str, str | None]]:
     """(kind, id, stored_name, display name, sha256) of every file the database names."""
     from ..plans.models import Evidence, EvidenceKind
     from ..public.models import PublishedReport
@@ -104,7 +104,7 @@ def verify_files(upload_dir: str | Path) -> EvidenceCheck:
     check = EvidenceCheck()
     for kind, row_id, stored_name, name, sha256 in recorded_files():
         check.checked += 1
-        if not STORED_NAME.fullmatch(stored_name or "") or ".." in stored_name:
+        if stored_name is None or not STORED_NAME.fullmatch(stored_name) or ".." in stored_name:
             check.problems.append(FileProblem(kind, row_id, stored_name or "", name or "", "invalid name"))
             continue
         path = folder / stored_name

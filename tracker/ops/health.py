@@ -71,7 +71,7 @@ def check_scheduler(now: datetime, max_age_s: int) -> dict:
     last = db.session.scalar(sa.select(sa.func.max(SchedulerBeat.beat_at)))
     last = _aware(last)
     age = _age(now, last)
-    if last is None:
+    if age is None:
         status = "never"
     else:
         status = "ok" if age <= max_age_s else "stale"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app, has_app_context
 
@@ -31,11 +31,27 @@ __all__ = [
     "remove_emblem",
     "emblem_bytes",
     "emblem_data_uri",
+    "data_uri",
     "set_thai_digits",
 ]
 
 EMBLEM_TYPES = (".png", ".jpg", ".jpeg")
 EMBLEM_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _journal(org: Organization, actor: User | None, now: datetime, field: str, old: Any, new: Any) -> None:
+    """An edit of the organization's document settings, journaled old → new."""
+    record(
+        organization_id=org.id,
+        entity="organization",
+        entity_id=org.id,
+        action="edit",
+        actor=actor,
+        field=field,
+        old=old,
+        new=new,
+        at=now,
+    )
 
 
 def _upload_dir() -> Path:
@@ -62,17 +78,7 @@ def set_emblem(org: Organization, actor: User | None, filename: str, stream: IO[
     org.emblem_stored_name = stored.stored_name
     org.emblem_content_type = CONTENT_TYPES[ext]
     org.emblem_sha256 = stored.sha256
-    record(
-        organization_id=org.id,
-        entity="organization",
-        entity_id=org.id,
-        action="edit",
-        actor=actor,
-        field="emblem",
-        old=old,
-        new=f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)",
-        at=now,
-    )
+    _journal(org, actor, now, "emblem", old, f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)")
 
 
 def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str | None:
@@ -81,34 +87,14 @@ def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str |
     if old is None:
         return None
     org.emblem_stored_name = org.emblem_content_type = org.emblem_sha256 = None
-    record(
-        organization_id=org.id,
-        entity="organization",
-        entity_id=org.id,
-        action="edit",
-        actor=actor,
-        field="emblem",
-        old=old,
-        new=None,
-        at=now,
-    )
+    _journal(org, actor, now, "emblem", old, None)
     return old
 
 
 def set_thai_digits(org: Organization, actor: User | None, value: bool, now: datetime) -> bool:
     if org.official_thai_digits == value:
         return False
-    record(
-        organization_id=org.id,
-        entity="organization",
-        entity_id=org.id,
-        action="edit",
-        actor=actor,
-        field="official_thai_digits",
-        old=org.official_thai_digits,
-        new=value,
-        at=now,
-    )
+    _journal(org, actor, now, "official_thai_digits", org.official_thai_digits, value)
     org.official_thai_digits = value
     return True
 
@@ -127,8 +113,12 @@ def emblem_bytes(org: Organization | None) -> tuple[bytes, str] | None:
 
 
 def emblem_data_uri(org: Organization | None) -> str | None:
-    found = emblem_bytes(org)
-    if found is None:
+    return data_uri(emblem_bytes(org))
+
+
+def data_uri(emblem: tuple[bytes, str] | None) -> str | None:
+    """(image, content type) as a data: URI for a self-contained page, None for None."""
+    if emblem is None:
         return None
-    data, content_type = found
+    data, content_type = emblem
     return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"

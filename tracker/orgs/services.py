@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -72,7 +73,7 @@ def edit_department(
     *,
     name: str | None = None,
     email: str | None = None,
-    head: User | None | bool = False,
+    head: User | None | Literal[False] = False,
 ) -> list[str]:
     """`email=""` clears the mailbox; `head=None` clears the head, `False` leaves it."""
     org = department.organization
@@ -83,7 +84,7 @@ def edit_department(
         new_email = _department_email(email)
         if new_email != department.email:
             changes.append(("email", department.email, new_email))
-    if head is not False and (head.id if head else None) != department.head_id:  # type: ignore[union-attr]
-        _check_head(head, org.id)  # type: ignore[arg-type]
+    if head is not False and (head.id if head else None) != department.head_id:
+        _check_head(head, org.id)
         changes.append(("head", department.head, head))
     return apply_changes(department, changes, organization_id=org.id, entity="department", actor=actor, at=now)

@@ -11,6 +11,7 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -58,12 +59,13 @@ DATE = _DateType()
 
 def _prepare_database() -> None:
     try:
+        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
         prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _fail(lines: list[str]) -> None:
+def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     raise SystemExit(1)

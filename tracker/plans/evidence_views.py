@@ -20,11 +20,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock
+from .. import access, clock, i18n
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
 from . import queries, services
-from .forms import FileEvidenceForm
+from .forms import EvidencePublicForm, FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, Step
 from .views import _editable_step, _max_upload, _me, _readable, _render_step, bp, log
@@ -135,10 +136,10 @@ def delete_evidence(evidence_id: int):
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
-        raise ServiceError(
-            "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
-        )
+        raise ServiceError(services.MEASURE_EVIDENCE)
     access.require_step_editor(current_user, ev.step)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     step_id, name = ev.step_id, ev.original_name
     path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
     services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
@@ -163,9 +164,10 @@ def set_evidence_public(evidence_id: int):
         assert ev.measure is not None
         access.require_result_editor(current_user, ev.measure)
         back = url_for("reports.result", measure_id=ev.measure_id)
-    value = request.form.get("public", "")
-    if value not in ("0", "1"):
-        raise ServiceError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
+    form = EvidencePublicForm()
+    if not form.validate_on_submit():
+        raise ServiceError(" ".join(map(str, form.public.errors)) or "ข้อมูลไม่ถูกต้อง")
+    value = form.public.data
     name = ev.original_name
     changed = services.set_evidence_public(ev, _me(), value == "1", clock.now())
     db.session.commit()

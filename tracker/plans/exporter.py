@@ -26,6 +26,7 @@ from .planfile import (
     STEP_COLUMNS,
     STEPS_SHEET,
 )
+from .planfile.xlsx_layout import Column
 
 __all__ = ["export_plan_yaml", "export_plan_xlsx", "plan_template_xlsx", "plan_to_dict", "period_value"]
 
@@ -161,7 +162,7 @@ def _workbook():
     return wb
 
 
-def _header(ws, columns: Iterable, notes: bool) -> None:
+def _header(ws, columns: Iterable[Column], notes: bool) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -173,7 +174,7 @@ def _header(ws, columns: Iterable, notes: bool) -> None:
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if notes and getattr(column, "help", ""):
+        if notes and column.help:
             cell.comment = Comment(column.help, "ITA tracker", width=260, height=90)
         ws.column_dimensions[get_column_letter(idx)].width = column.width
     ws.freeze_panes = "A2"

@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..forms import BEDateField, Form, required
+from ..forms import BEDateField, Form, VersionField, required
 from ..i18n import _, _l
 from .models import StepStatus
 
@@ -28,6 +28,7 @@ class StatusForm(Form):
         description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้ (leave empty for today)"),
     )
     cancel_reason = StringField(_l("เหตุผลที่ยกเลิก (reason, when cancelling)"), render_kw={"maxlength": 1000})
+    version = VersionField()
 
     def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,6 +72,16 @@ class LinkEvidenceForm(Form):
     )
     title = StringField(_l("ชื่อที่แสดง (title)"), id="evidence-title", render_kw={"maxlength": 255})
     public = BooleanField(_l("เผยแพร่ต่อสาธารณะ (public)"), id="evidence-link-public", false_values=_UNTICKED)
+
+
+class EvidencePublicForm(Form):
+    """เผยแพร่ / เลิกเผยแพร่: the button sends the state it asks for, 1 (public) or 0 (internal)."""
+
+    public = HiddenField()
+
+    def validate_public(self, field: HiddenField) -> None:
+        if field.data not in ("0", "1"):
+            raise ValidationError("โปรดเลือกเผยแพร่หรือไม่เผยแพร่ (public must be 1 or 0)")
 
 
 def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvidenceForm]:

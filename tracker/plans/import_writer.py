@@ -53,6 +53,12 @@ class _PlanWriter:
         self.departments: dict[str, Department] = {}
         self.users: dict[str, User] = {}
 
+    @property
+    def org_id(self) -> int:
+        """The organization written to (set by run() before any change)."""
+        assert self.org is not None
+        return self.org.id
+
     def apply(self, obj: Any, entity: str, field: str, new: Any) -> None:
         assert self.org is not None
         apply_changes(
@@ -135,15 +141,7 @@ class _PlanWriter:
         db.session.flush()
         counts = f"{len(spec.weaknesses)} ประเด็น {len(spec.measures)} มาตรการ {len(spec.steps)} ขั้นตอน"
         self.changes.append(f"สร้างแผนปีงบประมาณ {spec.fiscal_year}: {counts}")
-        record(
-            organization_id=org.id,
-            entity="plan",
-            entity_id=plan.id,
-            action=NOTE,
-            actor=self.actor,
-            note=f"นำเข้าไฟล์แผน {spec.source}: {counts} (plan file import)",
-            at=self.now,
-        )
+        self.journal_import(plan, counts)
         return plan
 
     def new_measure(self, weakness: Weakness, order: int, m_spec: MeasureSpec) -> Measure:
@@ -176,20 +174,34 @@ class _PlanWriter:
         db.session.add(step)
         return step
 
+    def journal_import(self, plan: Plan, what: str) -> None:
+        """One entry on the plan for the whole import: the file, and what it brought."""
+        assert self.org is not None
+        record(
+            organization_id=self.org.id,
+            entity="plan",
+            entity_id=plan.id,
+            action=NOTE,
+            actor=self.actor,
+            note=f"นำเข้าไฟล์แผน {self.spec.source}: {what} (plan file import)",
+            at=self.now,
+        )
+
     def journal_new_steps(self, steps: list[Step]) -> None:
         for step in steps:
             record_step(step, "create", self.actor, new=step.title, note=NOTE, at=self.now)
 
-    def journal_deleted_step(self, step: Step) -> None:
-        # Not linked to the step row, which is about to go; entity_id keeps the trace.
+    def journal_deleted(self, entity: str, item: Weakness | Measure | Step) -> None:
+        """The deletion of a weakness, measure or step, journaled with its title. Not linked
+        to the row, which is about to go; entity_id keeps the trace."""
         assert self.org is not None
         record(
             organization_id=self.org.id,
-            entity="step",
-            entity_id=step.id,
+            entity=entity,
+            entity_id=item.id,
             action="delete",
             actor=self.actor,
-            old=step.title,
+            old=item.title,
             note=NOTE,
             at=self.now,
         )

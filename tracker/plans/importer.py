@@ -136,7 +136,7 @@ class _Importer(_PlanWriter):
             "follow-up result or evidence; keep it in the file)",
         )
 
-    # -- writing -------------------------------------------------------------
+    # -- the import ------------------------------------------------------------
 
     def run(self) -> ImportResult:
         org, plan = self.check()
@@ -148,19 +148,9 @@ class _Importer(_PlanWriter):
             return ImportResult(plan=plan, created=True, changes=self.changes)
         self.update_plan(plan)
         if self.changes:
-            record(
-                organization_id=org.id,
-                entity="plan",
-                entity_id=plan.id,
-                action=NOTE,
-                actor=self.actor,
-                note=f"นำเข้าไฟล์แผน {self.spec.source}: {len(self.changes)} รายการ (plan file import)",
-                at=self.now,
-            )
+            self.journal_import(plan, f"{len(self.changes)} รายการ")
         db.session.flush()
         return ImportResult(plan=plan, created=False, changes=self.changes)
-
-    # -- a new plan ------------------------------------------------------------
 
     # -- an existing plan ------------------------------------------------------
 
@@ -188,17 +178,8 @@ class _Importer(_PlanWriter):
         for weakness in old_weaknesses[len(spec.weaknesses) :]:
             self.changes.append(f"ลบประเด็นที่ {weakness.order} {_quote(weakness.title)}")
             for step in [s for m in weakness.measures for s in m.steps]:
-                self.journal_deleted_step(step)
-            record(
-                organization_id=plan.organization_id,
-                entity="weakness",
-                entity_id=weakness.id,
-                action="delete",
-                actor=self.actor,
-                old=weakness.title,
-                note=NOTE,
-                at=self.now,
-            )
+                self.journal_deleted("step", step)
+            self.journal_deleted("weakness", weakness)
             plan.weaknesses.remove(weakness)
         db.session.flush()
 
@@ -224,17 +205,8 @@ class _Importer(_PlanWriter):
             number = _measure_no(wi, measure.order, len(old_measures))
             self.changes.append(f"ลบมาตรการ {number} {_quote(measure.title)}")
             for step in measure.steps:
-                self.journal_deleted_step(step)
-            record(
-                organization_id=self.org.id,
-                entity="measure",
-                entity_id=measure.id,
-                action="delete",
-                actor=self.actor,
-                old=measure.title,
-                note=NOTE,
-                at=self.now,
-            )
+                self.journal_deleted("step", step)
+            self.journal_deleted("measure", measure)
             weakness.measures.remove(measure)
 
     def update_measure(self, measure: Measure, number: str, m_spec: MeasureSpec) -> None:
@@ -253,7 +225,7 @@ class _Importer(_PlanWriter):
             )
             # One journal line for the pair: the file states the period as one value.
             record(
-                organization_id=self.org.id,
+                organization_id=self.org_id,
                 entity="measure",
                 entity_id=measure.id,
                 action="edit",
@@ -282,7 +254,7 @@ class _Importer(_PlanWriter):
                 self.journal_new_steps([step])
         for step in old_steps[len(m_spec.steps) :]:
             self.changes.append(f"ลบขั้นตอน {number}.{step.order} {_quote(step.title)}")
-            self.journal_deleted_step(step)
+            self.journal_deleted("step", step)
             measure.steps.remove(step)
 
     def update_step(self, step: Step, number: str, s_spec: StepSpec, measure_owner: str) -> None:

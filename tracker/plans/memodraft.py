@@ -31,6 +31,11 @@ COLUMN_LABELS = {
 }
 
 
+# ---------------------------------------------------------------------------
+# What was read
+# ---------------------------------------------------------------------------
+
+
 @dataclass
 class CellNote:
     """A cell the reader could not fully understand: where, what it read, and the cell as written."""

@@ -75,6 +75,11 @@ _TAGS = re.compile(r"</?(?:p|br|div|span)\b[^>]*>", re.IGNORECASE)
 _CONTINUATION_MARK = re.compile(r"^\s*/\s*\S.*\.\.\.\s*$")
 
 
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+
 def _check_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -209,6 +214,11 @@ def parse_memo_text(text: str, source: str = "ข้อความที่ว�
     return MemoDraft(reader.weaknesses, reader.notes, year, organization, source)
 
 
+# ---------------------------------------------------------------------------
+# Owners: the names a memo writes, matched to the organization's departments
+# ---------------------------------------------------------------------------
+
+
 def closest_department(name: str, existing: Iterable[str], cutoff: float = 0.75) -> tuple[str | None, float]:
     """The existing department `name` most likely means (compared without spaces), and how sure (0–1)."""
     wanted = _key(name)
@@ -244,10 +254,10 @@ def memo_plan_spec(
     owner_map: dict[str, str] | None = None,
 ):
     """The draft as a validated PlanSpec (raises PlanFileError, places in words like “ประเด็นที่ 1 › …”)."""
-    from .planfile import _Validator
+    from .planfile import validate_plan
 
     raw = draft.to_raw(organization, fiscal_year, title, owner_map)
-    return _Validator(place_in_words, draft.source).plan(raw, [])
+    return validate_plan(raw, place_in_words, draft.source)
 
 
 def known_weakness_titles() -> list[str]:

@@ -62,6 +62,11 @@ def _key(text: str) -> str:
     return _SPACES.sub("", to_arabic_digits(text or "")).lower()
 
 
+# ---------------------------------------------------------------------------
+# Cells and rows, from either source
+# ---------------------------------------------------------------------------
+
+
 Cell = list[str]  # the paragraphs of one cell
 
 
@@ -101,6 +106,11 @@ def _header_columns(row: Row) -> dict[str, int] | None:
     if "measure" in found and "steps" in found and len(found) >= 4:
         return found
     return None
+
+
+# ---------------------------------------------------------------------------
+# Interpreting rows
+# ---------------------------------------------------------------------------
 
 
 def _strip_number(text: str) -> str:

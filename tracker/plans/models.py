@@ -75,6 +75,9 @@ class Plan(Model):
         sa.Enum(PlanStatus, native_enum=False, length=16), default=PlanStatus.active
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     organization: Mapped[Organization] = relationship(back_populates="plans")
     weaknesses: Mapped[list[Weakness]] = relationship(
@@ -128,6 +131,9 @@ class Measure(Model):
     period_end: Mapped[date]
     #: การติดตามผล: how the result will be judged
     follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     weakness: Mapped[Weakness] = relationship(back_populates="measures")
     owner_department: Mapped[Department] = relationship()
@@ -173,6 +179,9 @@ class Step(Model):
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     measure: Mapped[Measure] = relationship(back_populates="steps")
     owner_department: Mapped[Department] = relationship()
@@ -200,7 +209,8 @@ class Step(Model):
         """Open and due before `day`; `Step.is_overdue(day)` is the same test in SQL."""
         return is_overdue_on(self.status, self.due_date, day)
 
-    @is_overdue.inplace.expression
+    # hybrid_method.expression mutates in place already (no `.inplace` needed, and the stubs lack it).
+    @is_overdue.expression
     @classmethod
     def _is_overdue_expression(cls, day: date) -> sa.ColumnElement[bool]:
         return sa.and_(cls.status.in_(OPEN_STATUSES), cls.due_date < day)
@@ -224,6 +234,9 @@ class MeasureResult(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     updated_by: Mapped[User | None] = relationship()
 
@@ -289,6 +302,8 @@ class JournalEntry(Model):
     field: Mapped[str | None] = mapped_column(sa.String(64))
     old_value: Mapped[str | None] = mapped_column(sa.Text)
     new_value: Mapped[str | None] = mapped_column(sa.Text)
+    #: The version of the record (step, measure, plan, user, result) this entry left it at
+    entity_version: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: None when the change came from the command line or the system
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

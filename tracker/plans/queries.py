@@ -7,31 +7,21 @@ one query per row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from .. import thaidate
-from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..orgs.models import Department
+from ..orgs.models import Department, Organization
 from .models import Evidence, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .progress import Progress
 
 #: "Due soon" on the dashboard: open steps due within this many days from today.
 DUE_SOON_DAYS = 14
-PER_PAGE = 50
-MAX_PER_PAGE = 200
-#: Longest search text kept from the query string.
-MAX_SEARCH = 100
-
-
-# -- eager loading ----------------------------------------------------------------
 
 
 def _step_options(with_plan: bool = False) -> list:
@@ -63,6 +53,20 @@ def current_plan(organization_id: int) -> Plan | None:
         )
         .limit(1)
     )
+
+
+def plan_by_slug(org_slug: str, fiscal_year: int) -> tuple[Organization, Plan]:
+    """The organization with slug `org_slug` and its plan of `fiscal_year`, as the command
+    line names a plan; a ServiceError says which of the two is not there."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
+    if org is None:
+        raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
+    plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year))
+    if plan is None:
+        raise ServiceError(
+            f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
+        )
+    return org, plan
 
 
 def load_plan(plan_id: int) -> Plan | None:
@@ -99,7 +103,7 @@ def departments(organization_id: int) -> list[Department]:
 # -- progress ---------------------------------------------------------------------
 
 
-def progress_by(key: sa.ColumnElement[int], where: sa.ColumnElement[bool]) -> dict[int, Progress]:
+def progress_by(key: sa.SQLColumnExpression[int], where: sa.ColumnExpressionArgument[bool]) -> dict[int, Progress]:
     """Progress of the steps matching `where`, grouped by `key` (a measure or plan id column), in one query."""
     rows = db.session.execute(
         sa.select(key, Step.status, sa.func.count())
@@ -157,196 +161,6 @@ def due_counts(plan_id: int, day: date) -> DueCounts:
     return DueCounts(int(overdue), int(soon))
 
 
-# -- the dashboard's step list -------------------------------------------------------
-
-STATUS_FILTERS: dict[str, str] = {
-    "open": "ยังไม่เสร็จ (ยังไม่เริ่ม + กำลังดำเนินการ)",
-    **{s.value: s.label for s in StepStatus},
-}
-DUE_FILTERS: dict[str, str] = {
-    "overdue": "เลยกำหนดเท่านั้น (overdue)",
-    "soon": f"ครบกำหนดภายใน {DUE_SOON_DAYS} วัน (due soon)",
-}
-
-
-def department_arg(args: Mapping[str, str], departments: list[Department]) -> int | None:
-    """The `department` query parameter: one of the organization's departments, or None."""
-    department_id = _int_arg(args, "department", "หน่วยงาน")
-    if department_id is not None and department_id not in {d.id for d in departments}:
-        raise ServiceError("ไม่พบหน่วยงานที่เลือก (unknown department)")
-    return department_id
-
-
-def _int_arg(args: Mapping[str, str], name: str, label: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    raw = thaidate.to_arabic_digits(raw)
-    # The length cap keeps int() from refusing (4300+ digits) and the database from overflowing.
-    if not raw.isdigit() or not raw.isascii() or len(raw) > 18:
-        raise ServiceError(f"{label} ต้องเป็นตัวเลข: {raw[:20]!r} ({name} must be a whole number)")
-    return int(raw)
-
-
-def search_arg(args: Mapping[str, str]) -> str:
-    """The `q` query parameter: search text, spaces squeezed, at most MAX_SEARCH characters."""
-    return " ".join((args.get("q") or "").split())[:MAX_SEARCH]
-
-
-def page_args(args: Mapping[str, str]) -> tuple[int, int]:
-    """`page` and `per_page` from the query string, kept within bounds."""
-    page = _int_arg(args, "page", "หน้า") or 1
-    per_page = _int_arg(args, "per_page", "จำนวนต่อหน้า") or PER_PAGE
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-
-
-def contains(column: sa.ColumnElement[str], q: str) -> sa.ColumnElement[bool]:
-    """`column` contains the text `q` (case-insensitive; % and _ in `q` are plain characters)."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
-
-
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+){0,2}")
-
-
-def step_search(q: str) -> sa.ColumnElement[bool] | None:
-    """Steps whose title contains `q`, or whose number is or starts with it.
-
-    A number is searched as people read it: "2" is every step of weakness 2,
-    "2.1" is step 2.1 (or the steps of measure 2.1 when weakness 2 has several
-    measures), "3.2.4" one step. Thai digits work too. The query must join
-    Step → Measure → Weakness.
-    """
-    if not q:
-        return None
-    found: sa.ColumnElement[bool] = contains(Step.title, q)
-    number = thaidate.to_arabic_digits(q).rstrip(".")
-    if _NUMBER_RE.fullmatch(number):
-        parts = [int(x) for x in number.split(".")]
-        sibling = aliased(Measure)
-        several = sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Weakness.id).scalar_subquery() > 1
-        match: sa.ColumnElement[bool] = Weakness.order == parts[0]
-        if len(parts) == 2:
-            match = sa.and_(
-                match, sa.or_(sa.and_(~several, Step.order == parts[1]), sa.and_(several, Measure.order == parts[1]))
-            )
-        elif len(parts) == 3:
-            match = sa.and_(match, several, Measure.order == parts[1], Step.order == parts[2])
-        found = sa.or_(found, match)
-    return found
-
-
-@dataclass
-class StepFilters:
-    """The dashboard's filter form, read from the query string."""
-
-    department_id: int | None = None
-    status: str = ""
-    due: str = ""
-    page: int = 1
-    per_page: int = PER_PAGE
-    #: Search text: title words or a step number such as "2.1"
-    q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str], departments: list[Department]) -> StepFilters:
-        """Read the query string; unknown values are refused with a message (HTTP 400)."""
-        department_id = department_arg(args, departments)
-        status = (args.get("status") or "").strip()
-        if status and status not in STATUS_FILTERS:
-            raise ServiceError(f"ไม่รู้จักสถานะ {status[:30]!r} (unknown status filter)")
-        due = (args.get("due") or "").strip()
-        if due and due not in DUE_FILTERS:
-            raise ServiceError(f"ไม่รู้จักตัวกรองวันครบกำหนด {due[:30]!r} (unknown due filter)")
-        page, per_page = page_args(args)
-        return cls(department_id, status, due, page, per_page, search_arg(args))
-
-    @property
-    def active(self) -> bool:
-        return bool(self.department_id or self.status or self.due or self.q)
-
-    def query_args(self, **override: object) -> dict[str, object]:
-        """The filters as URL parameters (for pagination links), empty ones left out."""
-        args: dict[str, object] = {
-            "department": self.department_id,
-            "status": self.status,
-            "due": self.due,
-            "q": self.q,
-            "per_page": self.per_page if self.per_page != PER_PAGE else None,
-            "page": self.page if self.page != 1 else None,
-        }
-        args.update(override)
-        if args.get("page") == 1:
-            args["page"] = None
-        return {k: v for k, v in args.items() if v not in (None, "")}
-
-    def conditions(self, day: date) -> list[sa.ColumnElement[bool]]:
-        where: list[sa.ColumnElement[bool]] = []
-        if self.department_id:
-            where.append(Step.owner_department_id == self.department_id)
-        if self.status == "open":
-            where.append(Step.is_open)
-        elif self.status:
-            where.append(Step.status == StepStatus(self.status))
-        if self.due == "overdue":
-            where.append(Step.is_overdue(day))
-        elif self.due == "soon":
-            where.append(_due_soon(day))
-        search = step_search(self.q)
-        if search is not None:
-            where.append(search)
-        return where
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-
-def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
-    """One page of a plan's steps in plan order (weakness, measure, step), filtered."""
-    base = (
-        sa.select(Step)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .where(Weakness.plan_id == plan_id, *filters.conditions(day))
-    )
-    return paginate(
-        base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, _step_options()
-    )
-
-
-def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:
-    """One page of `stmt`'s rows (one count and one select); a page past the end shows the last one."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = min(page, max(1, -(-total // per_page)))
-    items = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page).options(*options)).unique())
-    return Page(items, total, page, per_page)
-
-
 # -- a measure ------------------------------------------------------------------------
 
 
@@ -385,10 +199,7 @@ def evidence_counts(step_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Evidence.step_id, sa.func.count()).where(Evidence.step_id.in_(step_ids)).group_by(Evidence.step_id)
     )
-    return {step_id: n for step_id, n in rows}
-
-
-# -- a step -------------------------------------------------------------------------
+    return {step_id: n for step_id, n in rows if step_id is not None}  # never None: filtered by id above
 
 
 def load_step(step_id: int) -> Step | None:
@@ -433,58 +244,3 @@ def evidence_organization_id(ev: Evidence) -> int:
     measure = ev.step.measure if ev.step is not None else ev.measure
     assert measure is not None, "evidence belongs to a step or a measure"
     return measure.weakness.plan.organization_id
-
-
-# -- my steps -------------------------------------------------------------------------
-
-
-def open_steps(
-    organization_id: int,
-    *,
-    department_id: int | None = None,
-    user: User | None = None,
-    q: str = "",
-) -> list[Step]:
-    """Open steps of the organization's active plans, soonest due first.
-
-    With `user`: only the steps of the user's department or assigned to the
-    user. With `department_id`: only that department's steps. With `q`: only
-    those found by step_search().
-    """
-    stmt = _open_steps_stmt(organization_id, department_id, user, q)
-    return list(db.session.scalars(stmt.options(*_step_options(with_plan=True))).unique())
-
-
-def open_steps_page(
-    organization_id: int,
-    *,
-    department_id: int | None = None,
-    user: User | None = None,
-    q: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> Page:
-    """open_steps() one page at a time."""
-    stmt = _open_steps_stmt(organization_id, department_id, user, q)
-    return paginate(stmt, page, per_page, _step_options(with_plan=True))
-
-
-def _open_steps_stmt(organization_id: int, department_id: int | None, user: User | None, q: str) -> sa.Select:
-    stmt = (
-        sa.select(Step)
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .join(Weakness.plan)
-        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active, Step.is_open)
-    )
-    if user is not None:
-        mine = Step.assignee_id == user.id
-        if user.department_id is not None:
-            mine = sa.or_(mine, Step.owner_department_id == user.department_id)
-        stmt = stmt.where(mine)
-    if department_id is not None:
-        stmt = stmt.where(Step.owner_department_id == department_id)
-    search = step_search(q)
-    if search is not None:
-        stmt = stmt.where(search)
-    return stmt.order_by(Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)

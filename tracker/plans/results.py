@@ -13,17 +13,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import thaidate
+from .. import thaidate, versions
 from ..access import require_result_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record
+from ..journal import apply_changes, record
 from .models import Evidence, JournalEntry, Measure, MeasureResult
 from .services import new_file_evidence, new_link_evidence
 
@@ -82,7 +82,14 @@ def get_result(measure: Measure) -> MeasureResult | None:
 
 
 def _journal(
-    measure: Measure, actor: User | None, now: datetime, field: str, old, new, note: str | None = None
+    measure: Measure,
+    actor: User | None,
+    now: datetime,
+    field: str,
+    old,
+    new,
+    note: str | None = None,
+    version: int | None = None,
 ) -> None:
     record(
         organization_id=measure.plan.organization_id,
@@ -95,11 +102,17 @@ def _journal(
         new=new,
         note=note,
         at=now,
+        version=version,
     )
 
 
 def _value_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
+
+
+def _journaled(field: str, value: Any) -> str | None:
+    """A result field as the journal shows it: the figure without trailing zeros, nothing for empty."""
+    return (_value_text(value) if field == "value" else value) or None
 
 
 def set_result(
@@ -110,9 +123,11 @@ def set_result(
     value: str | Decimal | None,
     unit: str = "",
     note: str = "",
+    version: int | None = None,
 ) -> list[str]:
     """Record the follow-up result; return the names of the fields that changed
-    (an empty list when nothing did)."""
+    (an empty list when nothing did). `version`: the result's version the form
+    was made from (0: there was none yet); an older one is refused (versions.Stale)."""
     require_result_editor(actor, measure)
     if isinstance(value, Decimal):
         new_value, new_unit = parse_value(str(value), unit)
@@ -126,30 +141,39 @@ def set_result(
     if len(new_note) > MAX_NOTE:
         raise ServiceError(f"หมายเหตุยาวเกิน {MAX_NOTE} ตัวอักษร (the note is too long)")
     result = get_result(measure)
+    if result is None and version:
+        # The form showed a result that has since been removed: nothing to compare with, take it as new.
+        version = None
+    versions.check(result, version)
     if result is None:
         if new_value is None and not new_note:
             raise ServiceError("โปรดใส่ค่าหรือหมายเหตุของผลการติดตาม (give a value or a note)")
         result = MeasureResult(measure_id=measure.id, value=None, unit="", note="")
         db.session.add(result)
-    old_value = _value_text(result.value)
     changes = [
         (name, old, new)
         for name, old, new in (
-            ("value", old_value, _value_text(new_value)),
+            ("value", result.value, new_value),
             ("unit", result.unit or "", new_unit),
             ("note", result.note or "", new_note),
         )
-        if old != new
+        if _journaled(name, old) != _journaled(name, new)
     ]
     if not changes:
         return []
-    result.value, result.unit, result.note = new_value, new_unit, new_note
     result.updated_by_id = actor.id
     result.updated_at = now
-    for name, old, new in changes:
-        _journal(measure, actor, now, name, old or None, new or None)
-    db.session.flush()
-    return [name for name, _, _ in changes]
+    return apply_changes(
+        result,
+        changes,
+        organization_id=measure.plan.organization_id,
+        entity="measure",
+        entity_id=measure.id,
+        action="result",
+        actor=actor,
+        at=now,
+        journal_as=_journaled,
+    )
 
 
 def result_evidence(measure: Measure) -> list[Evidence]:

@@ -106,13 +106,17 @@ def rollover_plan(
             counts["measures"] += 1
             for step in measure.steps:
                 assignee = step.assignee
-                keep = assignee is not None and assignee.active and assignee.organization_id == source.organization_id
+                kept = (
+                    assignee
+                    if assignee is not None and assignee.active and assignee.organization_id == source.organization_id
+                    else None
+                )
                 new_measure.steps.append(
                     Step(
                         order=step.order,
                         title=step.title,
                         owner_department_id=step.owner_department_id,
-                        assignee_id=assignee.id if keep else None,
+                        assignee_id=kept.id if kept else None,
                         start_date=shift_year(step.start_date, years),
                         due_date=shift_year(step.due_date, years),
                         status=StepStatus.not_started,

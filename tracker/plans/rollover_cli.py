@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
-from ..orgs.models import Organization
 from ..thaidate import to_arabic_digits
-from .models import Plan
+from .queries import plan_by_slug
 from .rollover import rollover_plan
 
 __all__ = ["rollover_command"]
@@ -36,18 +34,9 @@ def rollover_command(org_slug: str, from_year: str, to_year: str | None) -> None
     คัดลอกแผนไปเป็นแผนปีงบประมาณถัดไป (สถานะร่าง)
     """
     try:
-        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
-        if org is None:
-            raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
         source_year = _year(from_year, "--from")
         target_year = _year(to_year, "--to") if to_year is not None else source_year + 1
-        source = db.session.scalar(
-            sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == source_year)
-        )
-        if source is None:
-            raise ServiceError(
-                f"{org.name} ไม่มีแผนปีงบประมาณ {source_year} (no plan of fiscal year {source_year} for {org_slug})"
-            )
+        _, source = plan_by_slug(org_slug, source_year)
         plan = rollover_plan(source, target_year, None, utcnow())
         counts = (len(plan.weaknesses), len(plan.measures), len(plan.steps))
         db.session.commit()

@@ -4,12 +4,13 @@ organization only (another organization's plan is a 404)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..access import require_admin
 from ..db import db
+from ..extensions import login_manager
 from ..thaidate import to_thai_digits
 from .models import Plan
 from .rollover import rollover_plan
@@ -20,7 +21,7 @@ bp = Blueprint("rollover", __name__)
 @bp.post("/admin/plans/<int:plan_id>/rollover")
 def rollover(plan_id: int):
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     plan = db.session.get(Plan, plan_id)
     if plan is None or plan.organization_id != current_user.organization_id:
         abort(404)

@@ -8,15 +8,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 from urllib.parse import urlparse
 
-from .. import access
+from .. import access, versions
 from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import Change, apply_changes, record, record_step
+from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
@@ -82,10 +82,14 @@ def change_status(
     completed_on: date | None = None,
     cancel_reason: str = "",
     check_permission: bool = True,
+    version: int | None = None,
 ) -> None:
-    """Move a step to another status, journaling from → to with the note."""
+    """Move a step to another status, journaling from → to with the note.
+
+    `version`: the step's version the change was made from; an older one is refused (versions.Stale)."""
     if actor is not None and check_permission:
         require_step_editor(actor, step)
+    versions.check(step, version)
     try:
         new = StepStatus(new_status)
     except ValueError:
@@ -109,9 +113,17 @@ def change_status(
     else:
         step.completed_at = None
         step.completed_by_id = None
-    step.status = new
-    record_step(step, "status", actor, field="status", old=old, new=new, note=note, at=now)
-    db.session.flush()
+    apply_changes(
+        step,
+        [("status", old, new)],
+        organization_id=step.measure.weakness.plan.organization_id,
+        entity="step",
+        action="status",
+        actor=actor,
+        at=now,
+        note=note,
+        step=step,
+    )
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:
@@ -254,9 +266,14 @@ def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
     return ev
 
 
+MEASURE_EVIDENCE = "หลักฐานนี้เป็นของผลการติดตามมาตรการ ไม่ใช่ของขั้นตอน (this evidence belongs to a measure, not a step)"
+
+
 def remove_evidence(ev: Evidence, actor: User, now: datetime, upload_dir: str) -> None:
     """Delete an evidence row; the file goes only after the caller commits (see views)."""
     step = ev.step
+    if step is None:
+        raise ServiceError(MEASURE_EVIDENCE)
     require_step_editor(actor, step)
     record_step(step, "evidence_remove", actor, field="evidence", old=ev.original_name, at=now)
     db.session.delete(ev)
@@ -283,20 +300,17 @@ def set_evidence_public(ev: Evidence, actor: User, public: bool, now: datetime) 
     public = bool(public)
     if ev.public is public:
         return False
-    old, ev.public = ev.public, public
-    record(
+    apply_changes(
+        ev,
+        [("public", ev.public, public)],
         organization_id=measure.weakness.plan.organization_id,
         entity="evidence",
-        entity_id=ev.id,
         action="evidence_public",
         actor=actor,
-        step=ev.step,
-        field="public",
-        old=VISIBILITY[bool(old)],
-        new=VISIBILITY[public],
         at=now,
+        step=ev.step,
+        journal_as=lambda _field, value: VISIBILITY[bool(value)],
     )
-    db.session.flush()
     return True
 
 
@@ -332,12 +346,16 @@ def edit_step(
     *,
     title: str | None = None,
     owner_department: Department | None = None,
-    assignee: User | None | bool = False,
+    assignee: User | None | Literal[False] = False,
     start_date: date | None = None,
     due_date: date | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> list[str]:
-    """Apply the given fields; journal each change; return the names of changed fields."""
+    """Apply the given fields; journal each change; return the names of changed fields.
+
+    `version`: the step's version the edit was made from; an older one is refused (versions.Stale)."""
+    versions.check(step, version)
     changes: list[Change] = []
     if title is not None:
         title = title.strip()

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError, clean_text
@@ -36,6 +37,51 @@ def renumber(siblings: list[Any]) -> None:
 
 
 # -- plans --------------------------------------------------------------------
+
+
+def _created(
+    item: Weakness | Measure, entity: str, label: str, organization_id: int, actor: User | None, now: datetime
+) -> None:
+    """Journal a new weakness or measure by its number and title."""
+    record(
+        organization_id=organization_id,
+        entity=entity,
+        entity_id=item.id,
+        action="create",
+        actor=actor,
+        field="title",
+        new=label,
+        at=now,
+    )
+    db.session.flush()
+
+
+def _remove(
+    parent: Plan | Weakness | Measure,
+    entity: str,
+    siblings: list[Any],
+    item: Weakness | Measure | Step,
+    label: str,
+    organization_id: int,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Take a weakness, measure or step out of its parent and number the rest again. The
+    deletion is journaled on the parent (field: the item's kind), since the item's own
+    entries lose their link to it."""
+    record(
+        organization_id=organization_id,
+        entity=entity,
+        entity_id=parent.id,
+        action="delete",
+        actor=actor,
+        field=type(item).__name__.lower(),
+        old=label,
+        at=now,
+    )
+    siblings.remove(item)
+    db.session.flush()
+    renumber(siblings)
 
 
 def create_plan(organization: Organization, actor: User | None, now: datetime, *, fiscal_year: int, title: str) -> Plan:
@@ -69,8 +115,15 @@ def create_plan(organization: Organization, actor: User | None, now: datetime, *
 
 
 def edit_plan(
-    plan: Plan, actor: User | None, now: datetime, *, title: str | None = None, status: PlanStatus | str | None = None
+    plan: Plan,
+    actor: User | None,
+    now: datetime,
+    *,
+    title: str | None = None,
+    status: PlanStatus | str | None = None,
+    version: int | None = None,
 ) -> list[str]:
+    versions.check(plan, version)
     changes: list[Change] = []
     if title is not None:
         changed(changes, "title", plan.title, clean_text(title, "ชื่อแผน", "title"))
@@ -92,17 +145,7 @@ def add_weakness(plan: Plan, actor: User | None, now: datetime, *, title: str, d
     weakness = Weakness(plan=plan, order=order, title=title, detail=(detail or "").strip())
     db.session.add(weakness)
     db.session.flush()
-    record(
-        organization_id=plan.organization_id,
-        entity="weakness",
-        entity_id=weakness.id,
-        action="create",
-        actor=actor,
-        field="title",
-        new=f"{order}. {title}",
-        at=now,
-    )
-    db.session.flush()
+    _created(weakness, "weakness", f"{order}. {title}", plan.organization_id, actor, now)
     return weakness
 
 
@@ -128,19 +171,9 @@ def delete_weakness(weakness: Weakness, actor: User | None, now: datetime) -> No
             "(cannot delete: some steps have progress or evidence)"
         )
     plan = weakness.plan
-    record(
-        organization_id=plan.organization_id,
-        entity="plan",
-        entity_id=plan.id,
-        action="delete",
-        actor=actor,
-        field="weakness",
-        old=f"{weakness.order}. {weakness.title}",
-        at=now,
+    _remove(
+        plan, "plan", plan.weaknesses, weakness, f"{weakness.order}. {weakness.title}", plan.organization_id, actor, now
     )
-    plan.weaknesses.remove(weakness)
-    db.session.flush()
-    renumber(plan.weaknesses)
 
 
 # -- measures -------------------------------------------------------------------
@@ -194,17 +227,7 @@ def add_measure(
     )
     db.session.add(measure)
     db.session.flush()
-    record(
-        organization_id=plan.organization_id,
-        entity="measure",
-        entity_id=measure.id,
-        action="create",
-        actor=actor,
-        field="title",
-        new=f"{measure.number} {title}",
-        at=now,
-    )
-    db.session.flush()
+    _created(measure, "measure", f"{measure.number} {title}", plan.organization_id, actor, now)
     return measure
 
 
@@ -219,10 +242,12 @@ def edit_measure(
     period_end: date | None = None,
     follow_up: str | None = None,
     move_steps: bool = False,
+    version: int | None = None,
 ) -> list[str]:
     """Edit a measure. A new period must still hold every step's due date;
     step start dates before the new start move up to it (journaled).
     With `move_steps`, steps owned by the old department follow a new owner."""
+    versions.check(measure, version)
     plan = measure.plan
     org_id = plan.organization_id
     changes: list[Change] = []
@@ -278,19 +303,16 @@ def delete_measure(measure: Measure, actor: User | None, now: datetime) -> None:
             "(cannot delete: some steps have progress or evidence)"
         )
     weakness = measure.weakness
-    record(
-        organization_id=weakness.plan.organization_id,
-        entity="weakness",
-        entity_id=weakness.id,
-        action="delete",
-        actor=actor,
-        field="measure",
-        old=f"{measure.number} {measure.title}",
-        at=now,
+    _remove(
+        weakness,
+        "weakness",
+        weakness.measures,
+        measure,
+        f"{measure.number} {measure.title}",
+        weakness.plan.organization_id,
+        actor,
+        now,
     )
-    weakness.measures.remove(measure)
-    db.session.flush()
-    renumber(weakness.measures)
 
 
 # -- steps ----------------------------------------------------------------------
@@ -381,8 +403,10 @@ def update_step(
     assignee: User | None,
     start_date: date,
     due_date: date,
+    version: int | None = None,
 ) -> list[str]:
     """The admin form's edit: checks the assignee, then `plans.services.edit_step` journals."""
+    versions.check(step, version)
     org_id = step.measure.plan.organization_id
     _check_department(owner_department, org_id)
     if assignee is not None and assignee.id != step.assignee_id:
@@ -412,19 +436,9 @@ def delete_step(step: Step, actor: User | None, now: datetime) -> None:
             "(cannot delete a step with progress or evidence: cancel it instead)"
         )
     measure = step.measure
-    record(
-        organization_id=measure.plan.organization_id,
-        entity="measure",
-        entity_id=measure.id,
-        action="delete",
-        actor=actor,
-        field="step",
-        old=f"{step.number} {step.title}",
-        at=now,
+    _remove(
+        measure, "measure", measure.steps, step, f"{step.number} {step.title}", measure.plan.organization_id, actor, now
     )
-    measure.steps.remove(step)
-    db.session.flush()
-    renumber(measure.steps)
 
 
 # -- history --------------------------------------------------------------------

@@ -22,11 +22,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock, i18n, thaidate
+from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import ServiceError
-from . import chart, queries, services
+from . import chart, listing, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import JournalEntry, Step, StepStatus
@@ -78,6 +78,9 @@ def _readable(organization_id: int) -> None:
 
 def _max_upload() -> int:
     return int(current_app.config["MAX_CONTENT_LENGTH"])
+
+
+# -- template helpers --------------------------------------------------------------
 
 
 def _thai_digits() -> bool:
@@ -132,6 +135,9 @@ def _import_url() -> str | None:
     return None
 
 
+# -- dashboard -------------------------------------------------------------------------
+
+
 @bp.route("/")
 @login_required
 def home():
@@ -156,7 +162,7 @@ def _dashboard(plan_id: int):
         abort(404)
     _readable(plan.organization_id)
     departments = queries.departments(plan.organization_id)
-    filters = queries.StepFilters.from_args(request.args, departments)
+    filters = listing.StepFilters.from_args(request.args, departments)
     day = clock.today()
     progress = queries.measure_progress(plan.id)
     return render_template(
@@ -169,10 +175,10 @@ def _dashboard(plan_id: int):
         counts=queries.due_counts(plan.id, day),
         departments=departments,
         filters=filters,
-        status_filters=queries.STATUS_FILTERS,
-        due_filters=queries.DUE_FILTERS,
+        status_filters=listing.STATUS_FILTERS,
+        due_filters=listing.DUE_FILTERS,
         due_soon_days=queries.DUE_SOON_DAYS,
-        steps=queries.plan_steps(plan.id, filters, day),
+        steps=listing.plan_steps(plan.id, filters, day),
         chart=chart.progress_chart(
             plan.id, plan.fiscal_year, day, lang=i18n.current_language(), thai_digits=_thai_digits()
         ),
@@ -199,6 +205,9 @@ def measure(measure_id: int):
     )
 
 
+# -- a step ------------------------------------------------------------------------------
+
+
 def _get_step(step_id: int) -> Step:
     step = queries.load_step(step_id)
     if step is None:
@@ -220,8 +229,10 @@ def _render_step(
     status_form: StatusForm | None = None,
     comment_form: CommentForm | None = None,
     evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+    conflict: versions.Stale | None = None,
 ):
-    """The step page; after a refused action, again with the message and what was typed."""
+    """The step page; after a refused action, again with the message and what was typed
+    (409 with what changed meanwhile when the step moved on since the form was shown)."""
     step = _get_step(step_id)
     next_statuses = _next_statuses(step)
     page = render_template(
@@ -237,10 +248,20 @@ def _render_step(
         error=error,
         failed=failed,
         form=request.form if failed else {},
-        status_form=status_form or StatusForm(formdata=None, current=step.status, next_statuses=next_statuses),
-        comment_form=comment_form or CommentForm(formdata=None),
+        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
+        status_form=status_form
+        or StatusForm(
+            formdata=drafts.restored(url_for("plans.change_status", step_id=step.id)),
+            current=step.status,
+            next_statuses=next_statuses,
+            data={"version": step.version},
+        ),
+        conflict=conflict,
+        comment_form=comment_form or CommentForm(formdata=drafts.restored(url_for("plans.comment", step_id=step.id))),
         evidence_pair=evidence_forms or new_evidence_forms(),
     )
+    if conflict is not None:
+        return page, 409
     refused = error or any(f is not None and f.has_errors for f in (status_form, comment_form, *(evidence_forms or ())))
     return page, 400 if refused else 200
 
@@ -273,9 +294,15 @@ def change_status(step_id: int):
                 note=form.note.data,
                 completed_on=form.completed_on.data,
                 cancel_reason=form.cancel_reason.data,
+                version=form.version.data,
             )
             label = step.status.label
             db.session.commit()
+        except versions.Stale as stale:
+            db.session.rollback()
+            # Sent again, the form saves what was typed over the version now shown.
+            form.version.data = stale.current
+            return _render_step(step_id, status_form=form, conflict=stale)
         except ServiceError as exc:
             db.session.rollback()
             form.refuse(exc)
@@ -303,6 +330,9 @@ def comment(step_id: int):
     return _render_step(step_id, comment_form=form)
 
 
+# -- my steps -----------------------------------------------------------------------------
+
+
 @bp.route("/my-steps")
 @login_required
 def my_steps():
@@ -312,15 +342,15 @@ def my_steps():
     # without a department, or asking for it, see the whole organization.
     whole_org = me.role is not Role.owner and (me.department_id is None or request.args.get("scope") == "all")
     department_id = None
-    q = queries.search_arg(request.args)
-    page, per_page = queries.page_args(request.args)
+    q = listing.search_arg(request.args)
+    page, per_page = listing.page_args(request.args)
     if whole_org:
-        department_id = queries.department_arg(request.args, departments)
-        steps = queries.open_steps_page(
+        department_id = listing.department_arg(request.args, departments)
+        steps = listing.open_steps_page(
             me.organization_id, department_id=department_id, q=q, page=page, per_page=per_page
         )
     else:
-        steps = queries.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
+        steps = listing.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
     plan_ids = {s.measure.weakness.plan_id for s in steps.items}
     # The list's arguments, for the page links: empty ones left out.
     list_args = {
@@ -329,7 +359,7 @@ def my_steps():
             "scope": "all" if whole_org and me.department_id else None,
             "department": department_id,
             "q": q,
-            "per_page": per_page if per_page != queries.PER_PAGE else None,
+            "per_page": per_page if per_page != listing.PER_PAGE else None,
         }.items()
         if v
     }

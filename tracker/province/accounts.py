@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..auth.models import ORG_ROLES, OVERSIGHT_ROLES, Role, User
-from ..auth.services import create_user
+from ..auth.services import create_user, journal_new_user
 from ..db import db
 from ..errors import ServiceError
 from ..journal import record
@@ -98,18 +98,7 @@ def create_account(
             "(this organization is an oversight office: only provincial or national users)"
         )
     user = create_user(organization, email, display_name, password, role, department=department, position=position)
-    record(
-        organization_id=organization.id,
-        entity="user",
-        entity_id=user.id,
-        action="create",
-        actor=None,
-        field="email",
-        new=user.email,
-        note=f"{user.display_name} · {user.role.value} · tracker user create",
-        at=now,
-    )
-    db.session.flush()
+    journal_new_user(user, None, now, " · tracker user create")
     return user
 
 

@@ -14,6 +14,7 @@ code 1 and nothing is written.
 from __future__ import annotations
 
 import json
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -33,12 +34,13 @@ user_group = AppGroup("user", help="ผู้ใช้ที่สร้าง�
 
 def _prepare_database() -> None:
     try:
+        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
         prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutdated as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(message, err=True)
     raise SystemExit(1)

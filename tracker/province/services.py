@@ -25,9 +25,9 @@ from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..errors import ServiceError
 from ..orgs.models import Organization
+from ..plans.listing import Page
 from ..plans.models import PROGRESS_ACTIONS, JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from ..plans.queries import Page
 
 PER_PAGE = 50
 
@@ -68,6 +68,9 @@ SORTS: dict[str, str] = {
     "overdue": "เลยกำหนด",
     "activity": "ความเคลื่อนไหวล่าสุด",
 }
+
+
+# -- the request ---------------------------------------------------------------------
 
 
 def _clean(text: str | None) -> str:
@@ -154,6 +157,9 @@ class OverviewQuery:
         return key if key in ("name", "province", "state") else f"-{key}"
 
 
+# -- the rows ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class OrgRow:
     organization_id: int
@@ -196,11 +202,11 @@ class Summary:
         return Progress(self.done, self.total)
 
 
-def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+def _count(condition: sa.ColumnExpressionArgument[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _in_scope(column: sa.ColumnElement[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
+def _in_scope(column: sa.SQLColumnExpression[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
     if scope_ids is None:
         return sa.true()
     return column.in_(sorted(scope_ids))

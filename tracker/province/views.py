@@ -10,13 +10,14 @@ unless it is about their own account.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from .. import access, clock, thaidate
 from ..auth.models import Role
 from ..db import db
 from ..errors import PermissionDenied
+from ..extensions import login_manager
 from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services
@@ -58,7 +59,7 @@ def oversight_reads_only() -> None:
 @bp.before_request
 def oversight_only():
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     if not access.is_oversight(current_user):
         raise PermissionDenied("หน้านี้สำหรับผู้ใช้ระดับจังหวัดและส่วนกลาง (this page is for provincial and national users)")
     return None

@@ -103,8 +103,8 @@ def _analysis(plan: Plan, fmt: str, today: date, now: datetime) -> Rendered:
     from ..reports.memo_document import memo_filename, require_date
 
     doc = build_memo(plan, now=now)
-    require_date(doc.header)  # published as dated on the web page, never today's date by default
-    return Rendered(render_memo(doc, fmt), doc.title, memo_filename(doc, fmt)[0], doc.header.memo_date)
+    memo_date = require_date(doc.header)  # published as dated on the web page, never today's date by default
+    return Rendered(render_memo(doc, fmt), doc.title, memo_filename(doc, fmt)[0], memo_date)
 
 
 def render_for_publishing(

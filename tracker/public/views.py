@@ -35,6 +35,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import access, clock, i18n, links, thaidate
 from ..auth.models import User
@@ -63,7 +64,7 @@ F = Formatter(thai_digits=False)
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _cacheable(response: Response) -> Response:
+def _cacheable(response: BaseResponse) -> BaseResponse:
     response.headers["Cache-Control"] = CACHE
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -242,7 +243,7 @@ def report(slug: str, fiscal_year: str, report_id: int, ext: str):
         etag=published.sha256,
     )
     response.headers["Content-Disposition"] = content_disposition(
-        published.download_name, services.ascii_name(published, db.session.get(Plan, published.plan_id))
+        published.download_name, services.ascii_name(published, db.session.get_one(Plan, published.plan_id))
     )
     return _cacheable(response)
 

@@ -7,17 +7,15 @@ import tempfile
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
-from ..orgs.models import Organization
-from ..plans.models import Plan
+from ..plans.queries import plan_by_slug
 from .memo_options import memo_options, parse_memo_date, read_text_file
 
-__all__ = ["report_commands", "report_command", "write_atomically"]
+__all__ = ["report_commands", "report_command", "write_atomically", "fiscal_year_arg"]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -37,7 +35,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _year(text: str) -> int:
+def fiscal_year_arg(text: str) -> int:
+    """A fiscal year typed on the command line (BE, Thai or Arabic digits)."""
     raw = thaidate.to_arabic_digits(text.strip())
     if not raw.isdigit():
         raise ServiceError(f"ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566: “{text[:20]}” (the year must be a BE year)")
@@ -128,15 +127,7 @@ def report_command(
     findings = read_text_file(findings_file, "ข้อเท็จจริง") or ""
 
     try:
-        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
-        if org is None:
-            raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
-        fiscal_year = _year(year)
-        plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == fiscal_year))
-        if plan is None:
-            raise ServiceError(
-                f"{org.name} ไม่มีแผนปีงบประมาณ {fiscal_year} (no plan of fiscal year {fiscal_year} for {org_slug})"
-            )
+        org, plan = plan_by_slug(org_slug, fiscal_year_arg(year))
         day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())
         report = build_report(
             plan,

@@ -8,13 +8,12 @@ memo about a past round never takes today's date.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
-from ..orgs.documents import emblem_bytes
+from ..orgs.documents import data_uri, emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
 from .followup_document import FollowupReport
@@ -41,10 +40,7 @@ class CoverMemo:
 
     @property
     def emblem_uri(self) -> str | None:
-        if self.emblem is None:
-            return None
-        data, content_type = self.emblem
-        return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+        return data_uri(self.emblem)
 
 
 def build_cover(

@@ -22,7 +22,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.section import Section
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -363,10 +364,21 @@ def document_bytes(doc: DocumentObject) -> bytes:
     return buffer.getvalue()
 
 
+# -- the บันทึกข้อความ form (ระเบียบงานสารบรรณ) -------------------------------------------
+
+
 MEMO_HEADING_PT = 29
 
 
 MEMO_DOTS = "................................"
+
+
+def text_width(section: Section) -> Length:
+    """The width between the side margins (every document here sets the page size and margins)."""
+    page, left, right = section.page_width, section.left_margin, section.right_margin
+    if page is None or left is None or right is None:
+        raise ValueError("the section has no page width or side margins")
+    return Length(page - left - right)
 
 
 def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
@@ -374,8 +386,9 @@ def memo_heading(doc: DocumentObject, emblem: tuple[bytes, str] | None) -> None:
     emblem, the heading alone (never an empty frame)."""
     paragraph = add_paragraph(doc, space_after_pt=6)
     if emblem is not None:
-        text_width = doc.sections[0].page_width - doc.sections[0].left_margin - doc.sections[0].right_margin
-        paragraph.paragraph_format.tab_stops.add_tab_stop(text_width // 2, WD_TAB_ALIGNMENT.CENTER)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(
+            Length(text_width(doc.sections[0]) // 2), WD_TAB_ALIGNMENT.CENTER
+        )
         paragraph.add_run().add_picture(io.BytesIO(emblem[0]), height=Cm(1.5))
         add_run(paragraph, "\t")
     else:

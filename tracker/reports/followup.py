@@ -120,6 +120,9 @@ def _cut(as_of: date) -> datetime:
     return datetime.combine(as_of + timedelta(days=1), time(0), thaidate.BANGKOK)
 
 
+# -- signatures ----------------------------------------------------------------------
+
+
 def default_signatories(organization_id: int) -> tuple[User | None, User | None]:
     """The reporter is the organization's (first) administrator, who keeps the
     plan; the reviewer is its first manager."""
@@ -144,6 +147,9 @@ def _signatory(label: str, user: User | None, name: str | None, position: str | 
         name=name or (user.display_name if user else ""),
         position=position or (user.position if user else ""),
     )
+
+
+# -- building ------------------------------------------------------------------------
 
 
 def _load_plan(plan_id: int) -> Plan | None:

@@ -5,6 +5,7 @@ writers only lay them out.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +41,9 @@ ROUNDS: dict[int, str] = {6: "รอบ 6 เดือน", 12: "รอบ 12 �
 TITLE = "รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
 
 
+# -- formatting -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Every figure and date a report shows goes through here, so the Thai-digits
@@ -54,7 +58,7 @@ class Formatter:
     def date(self, d: date | datetime | None, style: str = "abbr") -> str:
         return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""
 
-    def period(self, start: date, end: date) -> str:
+    def period(self, start: _dt.date, end: _dt.date) -> str:  # `date` is the method above here
         return thaidate.format_period(start, end, thai_digits=self.thai_digits)
 
     def number(self, value: Decimal | int | None) -> str:
@@ -68,6 +72,9 @@ class Formatter:
 
     def percent(self, value: int) -> str:
         return self.t(f"{value}%")
+
+
+# -- the report's data ---------------------------------------------------------------
 
 
 @dataclass

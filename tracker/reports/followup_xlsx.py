@@ -195,8 +195,7 @@ def _signoff(ws: Worksheet, report: FollowupReport, row: int) -> int:
         _put(ws, row, 1, f.t(e.order), align=CENTRE)
         _put(ws, row, 2, who)
         _put(ws, row, 3, status)
-        if e.done:
-            at = e.acknowledged_at
+        if (at := e.acknowledged_at) is not None:  # e.done
             at = at.astimezone(thaidate.BANGKOK) if at.tzinfo is not None else at  # as format_date does
             _date(ws, row, 4, at.date(), report.thai_digits)
         else:

@@ -8,7 +8,7 @@ from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import User
-from ..forms import BEDateField, Form, RecordField, required
+from ..forms import BEDateField, Form, RecordField, VersionField, required
 from ..i18n import _, _l
 from ..thaidate import to_arabic_digits
 from .followup_document import ROUNDS
@@ -149,3 +149,4 @@ class ResultForm(Form):
     )
     unit = StringField(_l("หน่วย (unit)"), render_kw={"maxlength": 50})
     note = TextAreaField(_l("หมายเหตุ / สรุปผล (note)"), render_kw={"maxlength": 5000})
+    version = VersionField()

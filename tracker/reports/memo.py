@@ -105,6 +105,9 @@ def _complete_analysis(organization: Organization, assessment_year: int) -> ItaA
     return analysis
 
 
+# -- building --------------------------------------------------------------------------
+
+
 def _load_plan(plan_id: int) -> Plan:
     plan = db.session.scalar(
         sa.select(Plan)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 import yaml
 from flask.cli import with_appcontext
 
-from .. import clock, thaidate
+from .. import clock
 from ..db import db
 from ..errors import ServiceError
-from ..orgs.models import Organization
-from ..plans.models import Plan
-from .cli import write_atomically
+from ..plans.queries import plan_by_slug
+from .cli import fiscal_year_arg, write_atomically
 from .memo_options import memo_options, parse_memo_date, read_text_file
 
 __all__ = ["analysis_command", "render_memo"]
@@ -89,15 +87,7 @@ def analysis_command(
     day = parse_memo_date(memo_date)
     findings = _findings(findings_file)
     try:
-        org = db.session.scalar(sa.select(Organization).where(Organization.slug == org_slug.strip()))
-        if org is None:
-            raise ServiceError(f"ไม่พบองค์กร “{org_slug}” (no organization with slug {org_slug!r})")
-        raw = thaidate.to_arabic_digits(year.strip())
-        if not raw.isdigit():
-            raise ServiceError(f"ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566: “{year[:20]}” (the year must be a BE year)")
-        plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == int(raw)))
-        if plan is None:
-            raise ServiceError(f"{org.name} ไม่มีแผนปีงบประมาณ {raw} (no plan of fiscal year {raw} for {org_slug})")
+        _, plan = plan_by_slug(org_slug, fiscal_year_arg(year))
         doc = build_memo(
             plan,
             now=clock.utcnow(),

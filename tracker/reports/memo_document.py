@@ -7,7 +7,6 @@ writers only lay these out; `memo.build_memo` fills them.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from ..errors import ServiceError
 from ..ita.items import file_prefix
 from ..ita.scores import Difference, format_score
 from ..ita.spec import Items
+from ..orgs.documents import data_uri
 from .signoff import Chain
 
 __all__ = [
@@ -66,6 +66,9 @@ def diff_cell(difference: Difference) -> str:
     return difference.text(thai_digits=True, equal="-")
 
 
+# -- the document's data ---------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Segment:
     """A piece of a paragraph; bold pieces are the words the seed stresses."""
@@ -94,9 +97,11 @@ NO_DATE = (
 )
 
 
-def require_date(header: MemoHeader) -> None:
+def require_date(header: MemoHeader) -> date:
+    """The memo's date; ServiceError when it has none."""
     if header.memo_date is None:
         raise ServiceError(NO_DATE)
+    return header.memo_date
 
 
 @dataclass
@@ -229,14 +234,14 @@ class MemoDocument:
 
     @property
     def emblem_uri(self) -> str | None:
-        if self.emblem is None:
-            return None
-        data, content_type = self.emblem
-        return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+        return data_uri(self.emblem)
 
     @property
     def title(self) -> str:
         return f"{SUBJECT} ประจำปีงบประมาณ พ.ศ. {th(self.assessment_year)} ของ{self.organization}"
+
+
+# -- output -----------------------------------------------------------------------------
 
 
 MEASURE_HEADERS = (

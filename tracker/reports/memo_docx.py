@@ -155,10 +155,10 @@ def _report(doc, d: MemoDocument) -> None:
         bottom=[None, None, d.year_heading_previous, d.year_heading_current, None],
         widths=TABLE2_WIDTHS,
     )
-    for r in d.table2:
+    for indicator in d.table2:
         add_row(
             table,
-            [r.rank, r.name, r.previous, r.current, r.difference],
+            [indicator.rank, indicator.name, indicator.previous, indicator.current, indicator.difference],
             align=["center", "left", "center", "center", "center"],
         )
     add_paragraph(doc, d.table2_prose, align="thai", first_line_cm=INDENT_CM, space_before_pt=6, space_after_pt=8)
@@ -170,8 +170,12 @@ def _report(doc, d: MemoDocument) -> None:
         TABLE3_WIDTHS,
         header_fill=HEADER_FILL,
     )
-    for r in d.table3:
-        add_row(table, [r.label, r.previous, r.current, r.difference], align=["left", "center", "center", "center"])
+    for tool_line in d.table3:
+        add_row(
+            table,
+            [tool_line.label, tool_line.previous, tool_line.current, tool_line.difference],
+            align=["left", "center", "center", "center"],
+        )
     add_paragraph(doc, d.table3_prose, align="thai", first_line_cm=INDENT_CM, space_before_pt=6)
     for point in d.table3_points:
         _rich(doc, [Segment("- ")] + point, indent_cm=1)
@@ -249,8 +253,8 @@ def _two_row_table(
         set_cell_text(cell, text, bold=True, align="center")
         shade_cell(cell, HEADER_FILL)
         column += span
-    for i, text in enumerate(bottom):
-        if text is not None:
-            set_cell_text(lower[i], text, bold=True, align="center")
+    for i, subheading in enumerate(bottom):
+        if subheading is not None:
+            set_cell_text(lower[i], subheading, bold=True, align="center")
             shade_cell(lower[i], HEADER_FILL)
     return table

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..journal import record
+from ..journal import apply_changes, record
 from ..orgs.models import Department, Organization
 from ..plans.models import Plan
 from .followup import default_signatories
@@ -93,21 +93,15 @@ def save_memo(
         if memo_date is not None and not isinstance(memo_date, date):
             raise ServiceError("วันที่ของบันทึกไม่ถูกต้อง (the memo date is not a date)")
         changes.append(("memo_date", memo.memo_date, memo_date))
-    for name, old, new in changes:
-        if old != new:
-            setattr(memo, name, new)
-            record(
-                organization_id=plan.organization_id,
-                entity="analysis_memo",
-                entity_id=memo.id,
-                action="edit",
-                actor=actor,
-                field=name,
-                old=old or None,
-                new=new or None,
-                at=now,
-            )
-    changed = [name for name, old, new in changes if old != new]
+    changed = apply_changes(
+        memo,
+        [(name, old, new) for name, old, new in changes if old != new],
+        organization_id=plan.organization_id,
+        entity="analysis_memo",
+        actor=actor,
+        at=now,
+        journal_as=lambda _field, value: value or None,
+    )
     if findings is not None:
         current = findings_of(memo)
         updated = dict(current)

@@ -136,7 +136,7 @@ def _in_thread(render):
     error = outcome.get("error")
     if isinstance(error, ServiceError):
         raise error
-    if error is not None:
+    if isinstance(error, BaseException):
         log.error("PDF rendering failed", exc_info=error)
         raise ServiceError(FAILED.format(detail=type(error).__name__)) from None
     pdf = outcome["pdf"]

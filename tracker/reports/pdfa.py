@@ -43,7 +43,8 @@ def missing_fonts(pdf: pikepdf.Pdf) -> list[str]:
     """Names of the fonts used on the pages whose program is not in the file."""
     missing: set[str] = set()
     for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        resources = page.obj.get("/Resources", pikepdf.Dictionary())
+        fonts = resources.get("/Font", pikepdf.Dictionary())
         for font in fonts.values():
             if font.get("/Subtype") == "/Type3":
                 continue  # drawn by the PDF's own procedures

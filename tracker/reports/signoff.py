@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -369,12 +370,13 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
             f"ความเห็นยาวเกิน {COMMENT_LIMIT} ตัวอักษร (the comment is longer than {COMMENT_LIMIT} characters)"
         )
     # Compare-and-set: a double click or a second tab must not acknowledge twice.
-    done = db.session.execute(
+    result = db.session.execute(
         sa.update(ReportAcknowledgement)
         .where(ReportAcknowledgement.id == nxt.id, ReportAcknowledgement.acknowledged_at.is_(None))
         .values(comment=comment, acknowledged_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    done = cast(sa.CursorResult, result).rowcount  # an UPDATE: a cursor result
     if done != 1:
         raise ServiceError("มีการพิจารณาลำดับนี้ไปแล้ว โปรดโหลดหน้าใหม่ (already acknowledged: reload the page)")
     db.session.refresh(nxt)

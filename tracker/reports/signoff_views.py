@@ -9,6 +9,9 @@ are 403 pages naming whose turn it is; bad input re-renders the form with 400.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -201,9 +204,9 @@ def _render_show(
             ("PDF", url_for("memo.download", plan_id=plan.id, fmt="pdf")),
         ]
     else:
-        params = {"as_of": submission.as_of.isoformat()}
-        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, **params))] + [
-            (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **params))
+        as_of = submission.as_of.isoformat()
+        links = [("ดูรายงาน (page)", url_for("reports.followup", plan_id=plan.id, as_of=as_of))] + [
+            (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, as_of=as_of))
             for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
         ]
     page = render_template(
@@ -230,38 +233,49 @@ def show(submission_id: int):
     return _render_show(_submission(submission_id))
 
 
-@bp.post("/reports/submissions/<int:submission_id>/acknowledge")
-@login_required
-def acknowledge_view(submission_id: int):
+def _decide(
+    submission_id: int,
+    form: AcknowledgeForm | WithdrawForm,
+    action: Callable[[ReportSubmission, Any], object],
+    done: str,
+    form_name: str,
+):
+    """A manager's or an admin's decision on a submission: `action(submission, form)` when
+    the form is valid, committed, then back to the submission; a refusal re-renders it (400)."""
     submission = _submission(submission_id)
-    form = AcknowledgeForm()
     if form.validate():
         try:
-            # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
-            acknowledge(submission, _me(), clock.now(), form.comment.data)
+            action(submission, form)
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
             form.refuse(exc)
         else:
-            flash("บันทึกการพิจารณาแล้ว (acknowledged)", "success")
+            flash(done, "success")
             return redirect(url_for("signoff.show", submission_id=submission_id))
-    return _render_show(_submission(submission_id), acknowledge_form=form)
+    return _render_show(_submission(submission_id), **{form_name: form})
+
+
+@bp.post("/reports/submissions/<int:submission_id>/acknowledge")
+@login_required
+def acknowledge_view(submission_id: int):
+    # Not a manager, or not the next one: PermissionDenied → 403 naming whose turn it is.
+    return _decide(
+        submission_id,
+        AcknowledgeForm(),
+        lambda submission, form: acknowledge(submission, _me(), clock.now(), form.comment.data),
+        "บันทึกการพิจารณาแล้ว (acknowledged)",
+        "acknowledge_form",
+    )
 
 
 @bp.post("/reports/submissions/<int:submission_id>/withdraw")
 @login_required
 def withdraw_view(submission_id: int):
-    submission = _submission(submission_id)
-    form = WithdrawForm()
-    if form.validate():
-        try:
-            withdraw(submission, _me(), clock.now(), form.reason.data)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.refuse(exc)
-        else:
-            flash("ถอนคืนรายงานแล้ว (withdrawn)", "success")
-            return redirect(url_for("signoff.show", submission_id=submission_id))
-    return _render_show(_submission(submission_id), withdraw_form=form)
+    return _decide(
+        submission_id,
+        WithdrawForm(),
+        lambda submission, form: withdraw(submission, _me(), clock.now(), form.reason.data),
+        "ถอนคืนรายงานแล้ว (withdrawn)",
+        "withdraw_form",
+    )

@@ -25,10 +25,11 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import access, clock, i18n, thaidate
+from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+from ..forms import ConfirmForm
 from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
@@ -284,8 +285,12 @@ def _render_result(
     *,
     form: ResultForm | None = None,
     evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+    conflict: versions.Stale | None = None,
 ):
     result = results.get_result(measure)
+    if form is None and (typed := drafts.restored(url_for("reports.save_result", measure_id=measure.id))):
+        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
+        form = ResultForm(formdata=typed)
     if form is None:
         form = ResultForm(
             formdata=None,
@@ -293,6 +298,8 @@ def _render_result(
                 "value": _result_value(result),
                 "unit": result.unit if result else "",
                 "note": result.note if result else "",
+                # 0: no result yet, so one saved meanwhile by someone else is not overwritten unseen
+                "version": result.version if result else 0,
             },
         )
     page = render_template(
@@ -309,8 +316,11 @@ def _render_result(
         allowed_types=" ".join(sorted(plan_services.ALLOWED_UPLOADS)),
         max_upload_mb=int(current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024),
         form=form,
+        conflict=conflict,
         evidence_pair=evidence_forms or new_evidence_forms(),
     )
+    if conflict is not None:
+        return page, 409
     refused = any(f.has_errors for f in (form, *(evidence_forms or ())))
     return page, 400 if refused else 200
 
@@ -336,8 +346,13 @@ def save_result(measure_id: int):
                 value=form.value.data,
                 unit=form.unit.data,
                 note=form.note.data,
+                version=form.version.data,
             )
             db.session.commit()
+        except versions.Stale as stale:
+            db.session.rollback()
+            form.version.data = stale.current
+            return _render_result(_measure(measure_id), form=form, conflict=stale)
         except ServiceError as exc:
             db.session.rollback()
             form.refuse(exc)
@@ -414,6 +429,8 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
 def delete_result_evidence(measure_id: int, evidence_id: int):
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     name = ev.original_name
     path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
     results.remove_result_evidence(ev, _me(), clock.now())

@@ -21,22 +21,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from .dates import parse_period_text, resolve_due_dates
+from .shape import DepartmentSpec, MeasureSpec, OrganizationSpec, PlanSpec, StepSpec, WeaknessSpec, validate_plan
 from .spec import (
     CONTROL_CHARS,
     CONTROL_MESSAGE,
     MAX_FILE_BYTES,
     MAX_NAME,
     SLUG_RE,
-    DepartmentSpec,
-    MeasureSpec,
-    OrganizationSpec,
     PlanFileError,
-    PlanSpec,
     Problem,
-    StepSpec,
-    WeaknessSpec,
 )
-from .validate import _Validator
 from .xlsx import parse_plan_xlsx
 from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
@@ -71,7 +65,7 @@ __all__ = [
     "PLAN_SHEET_HEADER",
     "CONTROL_CHARS",
     "CONTROL_MESSAGE",
-    "_Validator",
+    "validate_plan",
     "SLUG_RE",
     "STEP_COLUMNS",
     "PLAN_FIELDS",

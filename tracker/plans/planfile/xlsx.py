@@ -1,19 +1,12 @@
 """Reading the XLSX form of a plan file: one row per step, the plan on its own sheet,
 departments on a third."""
 
-import io
 from collections.abc import Callable
 from typing import Any
 
-from ...errors import ServiceError
-from ...uploads import DAMAGED_OFFICE_ERRORS, check_office_archive
-from .spec import (
-    PathT,
-    PlanFileError,
-    PlanSpec,
-    Problem,
-)
-from .validate import _Validator
+from ...uploads import read_xlsx
+from .shape import PlanSpec, validate_plan
+from .spec import PathT, PlanFileError, Problem
 from .xlsx_layout import (
     DEPARTMENT_COLUMNS,
     DEPARTMENTS_SHEET,
@@ -32,41 +25,16 @@ from .xlsx_layout import (
 )
 from .xlsx_steps import _read_steps_sheet
 
-#: What a damaged sheet raises while a read-only workbook is iterated.
-DAMAGED_XLSX_ERRORS = DAMAGED_OFFICE_ERRORS
-
 
 def parse_plan_xlsx(data: bytes, filename: str = "plan.xlsx") -> PlanSpec:
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    try:
-        check_office_archive(data, ".xlsx")
-    except ServiceError as exc:
-        raise PlanFileError([Problem(filename, str(exc))]) from None
-
-    def unreadable(exc: Exception) -> PlanFileError:
-        return PlanFileError(
-            [
-                Problem(
-                    filename, f"เปิดเป็นไฟล์ Excel (.xlsx) ไม่ได้ (not a readable .xlsx workbook: {exc.__class__.__name__})"
-                )
-            ]
-        )
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises assorted errors on damaged files
-        raise unreadable(exc) from None
-    try:
-        return _read_workbook(wb, filename, get_column_letter)
-    except PlanFileError:
-        raise
-    except DAMAGED_XLSX_ERRORS as exc:
-        # A read-only workbook parses each sheet while it is iterated: damage shows up here.
-        raise unreadable(exc) from None
-    finally:
-        wb.close()
+    return read_xlsx(
+        data,
+        lambda wb: _read_workbook(wb, filename, get_column_letter),
+        lambda message: PlanFileError([Problem(filename, message)]),
+        keep=PlanFileError,
+    )
 
 
 def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSpec:
@@ -109,7 +77,7 @@ def _read_workbook(wb, filename: str, letter_of: Callable[[int], str]) -> PlanSp
         problems.append(Problem(filename, f"ไม่พบแผ่นงาน “{STEPS_SHEET}” (sheet '{STEPS_SHEET}' is missing)"))
     else:
         _read_steps_sheet(steps_ws, raw, places, problems, letter_of)
-    return _Validator(places.locate, filename).plan(raw, problems)
+    return validate_plan(raw, places.locate, filename, problems)
 
 
 def _read_plan_sheet(ws, raw: dict, places: _XlsxPlaces, problems: list[Problem]) -> None:

@@ -2,15 +2,15 @@
 
 import yaml
 
+from ...shapes import path_text as yaml_place
+from .shape import PlanSpec, validate_plan
 from .spec import (
     CONTROL_CHARS,
     CONTROL_MESSAGE,
     PathT,
     PlanFileError,
-    PlanSpec,
     Problem,
 )
-from .validate import _Validator
 
 
 class _Loader(yaml.SafeLoader):
@@ -41,17 +41,6 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-
-def yaml_place(path: PathT) -> str:
-    """("weaknesses", 1, "measures", 0, "due") → "weaknesses[2].measures[1].due" (1-based)."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _is_utf16(data: bytes) -> bool:
@@ -127,4 +116,4 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
     def locate(path: PathT) -> str:
         return yaml_place(path) or filename
 
-    return _Validator(locate, filename).plan(raw, problems)
+    return validate_plan(raw, locate, filename, problems)
