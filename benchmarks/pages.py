@@ -374,7 +374,7 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving wsgi:app on 127.0.0.1 with the benchmark database."""
 
-    def __init__(self, url: str, workers: int = 2, threads: int = 1, log: Path | None = None):
+    def __init__(self, url: str, workers: int = 2, threads: int = 1, log: Path | None = None, timeout: int = 120):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [
@@ -386,7 +386,7 @@ class Gunicorn:
             "-b",
             f"127.0.0.1:{self.port}",
             "--timeout",
-            "120",
+            str(timeout),
             "--graceful-timeout",
             "5",
         ]

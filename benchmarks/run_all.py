@@ -3,12 +3,14 @@
     python benchmarks/run_all.py --db sqlite --scale full
     python benchmarks/run_all.py --db postgresql --scale full
     python benchmarks/run_all.py --db all --scale small --quick     # a few minutes, for trying changes
+    python benchmarks/run_all.py --db sqlite --scale full --reuse --parts redmine   # side by side with Redmine
 
 Per database: generate the data (benchmarks/generate.py; --reuse keeps a
 database generated earlier at the same scale), the same at --compare-scale
 (small) for the query counts, pages through the test client and gunicorn,
 the mail jobs and delivery (benchmarks/jobs.py), and the load test
-(benchmarks/loadtest.py). RESULTS.md is rebuilt from every results file
+(benchmarks/loadtest.py); only when named in --parts, and where Redmine is
+installed, the comparison with Redmine (benchmarks/redmine.py). RESULTS.md is rebuilt from every results file
 present, so the SQLite and PostgreSQL runs can be made one after the other.
 """
 
@@ -22,11 +24,16 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from common import DATA, HERE, ROOT, machine, resolve_url
 
 RESULTS = HERE / "results"
 PARTS = ("pages", "jobs", "load")
+#: Run only when named in --parts: side by side with Redmine (benchmarks/redmine.py), where it is installed.
+OPTIONAL_PARTS = ("redmine",)
+#: The target of issue 14: each of our pages at most half of Redmine's time for the same comparison
+REDMINE_RATIO = 0.5
 
 #: Targets of issue 6 §5 (2 cores, national scale, SQLite)
 PAGE_MEDIAN_MS = 50
@@ -123,12 +130,15 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
     parts = set(args.parts.split(","))
     earlier = RESULTS / f"{db}-{scale}.json"
     kept: dict = {}
-    if parts != set(PARTS) and earlier.exists():
-        # Only some parts again: the others are kept from the last full run.
+    if earlier.exists():
         kept = json.loads(earlier.read_text())
-        result.update(
-            {k: v for k, v in kept.items() if k in ("compare_generation", "compare_pages", "pages", "jobs", "load")}
-        )
+        keys: tuple[str, ...] = ()
+        if not set(PARTS) <= parts:
+            # Only some parts again: the others are kept from the last full run.
+            keys = ("compare_generation", "compare_pages", "pages", "jobs", "load")
+        # The Redmine comparison (optional, and its own timestamps) stays until it is run again.
+        keys += ("redmine",)
+        result.update({k: v for k, v in kept.items() if k in keys})
     result["generation"] = generate(url, scale, args.reuse)
     if compare_scale and compare_scale != scale and "pages" in parts:
         small_url = database_for(db, compare_scale, scale)
@@ -149,10 +159,23 @@ def run_one(db: str, scale: str, compare_scale: str, args) -> dict:
         result["load"] = script(
             "loadtest", "--db", url, "-u", str(args.users), "-t", str(args.seconds), "--workers", str(args.workers)
         )
+    if "redmine" in parts:
+        from redmine import unavailable
+
+        reason = unavailable()
+        if reason:
+            log(f"Redmine comparison skipped: {reason}")
+        else:
+            log(f"side by side with Redmine at {scale}")
+            redmine_args = ["--db", url, "--scale", scale, "-n", str(args.redmine_n)]
+            if args.reuse:
+                redmine_args.append("--reuse")
+            result["redmine"] = script("redmine", *redmine_args)
+            result["redmine"]["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
     result["load_average_after"] = load_average()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["command"] = " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
-    if parts != set(PARTS):
+    if not set(PARTS) <= parts:
         result["command"] += f" (only {args.parts} in this run; the rest from {kept.get('started', 'the run before')})"
     return result
 
@@ -238,6 +261,43 @@ def targets_table(r: dict) -> list[str]:
     return rows
 
 
+def redmine_lines(rm: dict) -> list[str]:
+    """The side-by-side table of benchmarks/redmine.py."""
+    d = rm["data"]
+    lines = [
+        "",
+        "### Side by side with Redmine",
+        "",
+        f"Redmine {rm['redmine_version']} (Debian, SQLite, puma) loaded by `benchmarks/redmine.py` with "
+        + ("every plan" if rm.get("plans", "all") == "all" else f"fiscal year {d['fiscal_year']}")
+        + f" of the data above: {d['projects']:,} projects, {d.get('versions', 0):,} versions (plans), "
+        f"{d['issues']:,} issues (steps), {d['users']:,} users, {d['members']:,} memberships "
+        f"(loaded in {d['seconds']:.0f} s). Run {rm['started']} – {rm['finished']} "
+        f"(load average before {rm['load_average_before']}, after {rm['load_average_after']}). {rm['servers']}. "
+        f"Each comparison: {rm['warmup']} untimed rounds, then {rm['n']} rounds, the two sides in turn "
+        f"(the order alternating); overdue = open and due on or before {rm['overdue_before']}."
+        + (f" Command: `{rm['command']}`" if rm.get("command") else ""),
+        "",
+        f"| comparison | ours | median / p95 ms | Redmine | median / p95 ms | ours/Redmine | < {REDMINE_RATIO} |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in rm["pairs"].values():
+        o, t, ratio = p["ours"], p["redmine"], p["ratio"]
+        lines.append(
+            f"| {p['label']} | `{unquote(o['path'])}` ({o['user']}) | {fmt_ms(o['median_ms'])} / {fmt_ms(o['p95_ms'])} | "
+            f"`{unquote(t['path'])}` ({t['user']}) | {fmt_ms(t['median_ms'])} / {fmt_ms(t['p95_ms'])} | "
+            f"**{ratio:.2f}** | {verdict(ratio is not None and ratio < REDMINE_RATIO)} |"
+        )
+    totals = [
+        f"{p['label']}: ours {p['totals'][0]:,}, Redmine {p['totals'][1]:,}"
+        for p in rm["pairs"].values()
+        if p.get("totals") and None not in p["totals"]
+    ]
+    if totals:
+        lines += ["", "Rows matched (the JSON totals): " + "; ".join(totals) + "."]
+    return lines
+
+
 def section(r: dict) -> list[str]:
     g = r["generation"]
     lines = [f"## {r['db']} · scale {r['scale']}", ""]
@@ -245,7 +305,7 @@ def section(r: dict) -> list[str]:
         f"Run {r['started']} – {r['finished']} (load average before {r['load_average_before']}, "
         f"after {r['load_average_after']}). Command: `{r['command']}`"
     )
-    lines += ["", "### Targets", "", *targets_table(r), ""]
+    lines += ["", "### Targets", "", *targets_table(r), ""] if "pages" in r and "jobs" in r else [""]
     counts = g["counts"]
     lines += [
         "### Data",
@@ -261,87 +321,91 @@ def section(r: dict) -> list[str]:
         "Users by role: " + ", ".join(f"{k} {v:,}" for k, v in sorted(g["users_by_role"].items())),
         "",
     ]
-    tc = r["pages"]["test_client"]
-    http = r["pages"].get("http", {}).get("pages", {})
-    compare = r.get("compare_pages", {}).get("test_client", {}).get("pages", {})
-    cscale = r.get("compare_generation", {}).get("scale")
-    lines += [
-        "### Pages",
-        "",
-        f"Median and p95 of {next(iter(tc['pages'].values()))['n']} requests after warm-up; SQL statements of one request"
-        + (
-            f", and at scale {cscale} ({r['compare_generation']['counts']['organizations']:,} organizations) "
-            "to show they do not grow with the data"
-            if compare
-            else ""
-        )
-        + ".",
-        "",
-        "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
-        + (f" ({r['scale']} / {cscale})" if compare else "")
-        + " | bytes | CPU ms | floor CPU ms (× page/floor) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, p in tc["pages"].items():
-        h = http.get(name, {})
-        q = f"{p['queries']}" + (f" / {compare[name]['queries']}" if name in compare else "")
-        floor = (
-            f"{p['floor_cpu_ms']:.2f} ({p['floor_ratio']}×)" if p.get("floor_cpu_ms") and p.get("floor_ratio") else ""
-        )
-        lines.append(
-            f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
-            f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} | "
-            f"{fmt_ms(p.get('cpu_median_ms'))} | {floor} |"
-        )
-    for note in tc.get("notes", []):
-        lines.append(f"\nNot measured: {note}.")
-    if "http" in r["pages"]:
+    if "pages" in r:
+        tc = r["pages"]["test_client"]
+        http = r["pages"].get("http", {}).get("pages", {})
+        compare = r.get("compare_pages", {}).get("test_client", {}).get("pages", {})
+        cscale = r.get("compare_generation", {}).get("scale")
+        lines += [
+            "### Pages",
+            "",
+            f"Median and p95 of {next(iter(tc['pages'].values()))['n']} requests after warm-up; SQL statements of one request"
+            + (
+                f", and at scale {cscale} ({r['compare_generation']['counts']['organizations']:,} organizations) "
+                "to show they do not grow with the data"
+                if compare
+                else ""
+            )
+            + ".",
+            "",
+            "| page | test client median / p95 ms | gunicorn HTTP median / p95 ms | statements"
+            + (f" ({r['scale']} / {cscale})" if compare else "")
+            + " | bytes | CPU ms | floor CPU ms (× page/floor) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, p in tc["pages"].items():
+            h = http.get(name, {})
+            q = f"{p['queries']}" + (f" / {compare[name]['queries']}" if name in compare else "")
+            floor = (
+                f"{p['floor_cpu_ms']:.2f} ({p['floor_ratio']}×)"
+                if p.get("floor_cpu_ms") and p.get("floor_ratio")
+                else ""
+            )
+            lines.append(
+                f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
+                f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} | "
+                f"{fmt_ms(p.get('cpu_median_ms'))} | {floor} |"
+            )
+        for note in tc.get("notes", []):
+            lines.append(f"\nNot measured: {note}.")
+        if "http" in r["pages"]:
+            lines += [
+                "",
+                f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
+                f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}.",
+            ]
+    if "jobs" in r:
+        j = r["jobs"]
         lines += [
             "",
-            f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
-            f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}.",
+            "### Mail jobs",
+            "",
+            f"At {j['now']} (a Monday: weekly digests and overdue reminders are due).",
+            "",
+            "| job | seconds (wall) | CPU seconds | SQL statements | messages |",
+            "|---|---|---|---|---|",
+            f"| reminder pass (`queue_reminders`, first of the day) | {j['reminder_pass']['seconds']:.2f} | "
+            f"{cpu(j['reminder_pass'])} | {j['reminder_pass']['queries']:,} | {j['reminder_pass']['messages']:,} "
+            f"({j['reminder_pass'].get('items', 0):,} items: steps × recipients) |",
+            f"| digest pass (`queue_digests`) | {j['digest_pass']['seconds']:.2f} | {cpu(j['digest_pass'])} | "
+            f"{j['digest_pass']['queries']:,} | {j['digest_pass']['messages']:,} |",
+            f"| repeat pass, same day (every later heartbeat: both passes) | {j['repeat_pass']['seconds']:.2f} | "
+            f"{cpu(j['repeat_pass'])} | {j['repeat_pass']['queries']:,} | {j['repeat_pass']['messages']:,} |",
+            *(
+                [
+                    f"| next business day's first pass ({j['next_day_pass']['now'][:10]}, both passes) | "
+                    f"{j['next_day_pass']['seconds']:.2f} | {cpu(j['next_day_pass'])} | {j['next_day_pass']['queries']:,} | "
+                    f"{j['next_day_pass']['messages']:,} |"
+                ]
+                if "next_day_pass" in j
+                else []
+            ),
+            f"| scheduler tick in a fresh process (both passes, commit, deliver 100) | {j['scheduler_tick']['seconds']:.2f} | "
+            f"{cpu(j['scheduler_tick'])} | | {j['scheduler_tick']['queued']:,} queued |",
+            "",
+            f"Scheduler process peak RSS: {j['scheduler_tick']['peak_rss_mb']:.0f} MB.",
+            "",
+            f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s "
+            f"({cpu(j['delivery'])} CPU s in the sender) on one connection to an "
+            f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
+            f"({j['delivery']['failed']} failed)"
+            + (
+                f"; three rounds of {j['delivery']['sent'] // 3:,}: "
+                f"{', '.join(f'{r:,.0f}' for r in j['delivery']['rounds_per_second'])} messages/s, the median reported."
+                if j["delivery"].get("rounds_per_second")
+                else "."
+            ),
         ]
-    j = r["jobs"]
-    lines += [
-        "",
-        "### Mail jobs",
-        "",
-        f"At {j['now']} (a Monday: weekly digests and overdue reminders are due).",
-        "",
-        "| job | seconds (wall) | CPU seconds | SQL statements | messages |",
-        "|---|---|---|---|---|",
-        f"| reminder pass (`queue_reminders`, first of the day) | {j['reminder_pass']['seconds']:.2f} | "
-        f"{cpu(j['reminder_pass'])} | {j['reminder_pass']['queries']:,} | {j['reminder_pass']['messages']:,} "
-        f"({j['reminder_pass'].get('items', 0):,} items: steps × recipients) |",
-        f"| digest pass (`queue_digests`) | {j['digest_pass']['seconds']:.2f} | {cpu(j['digest_pass'])} | "
-        f"{j['digest_pass']['queries']:,} | {j['digest_pass']['messages']:,} |",
-        f"| repeat pass, same day (every later heartbeat: both passes) | {j['repeat_pass']['seconds']:.2f} | "
-        f"{cpu(j['repeat_pass'])} | {j['repeat_pass']['queries']:,} | {j['repeat_pass']['messages']:,} |",
-        *(
-            [
-                f"| next business day's first pass ({j['next_day_pass']['now'][:10]}, both passes) | "
-                f"{j['next_day_pass']['seconds']:.2f} | {cpu(j['next_day_pass'])} | {j['next_day_pass']['queries']:,} | "
-                f"{j['next_day_pass']['messages']:,} |"
-            ]
-            if "next_day_pass" in j
-            else []
-        ),
-        f"| scheduler tick in a fresh process (both passes, commit, deliver 100) | {j['scheduler_tick']['seconds']:.2f} | "
-        f"{cpu(j['scheduler_tick'])} | | {j['scheduler_tick']['queued']:,} queued |",
-        "",
-        f"Scheduler process peak RSS: {j['scheduler_tick']['peak_rss_mb']:.0f} MB.",
-        "",
-        f"Delivery: {j['delivery']['sent']:,} messages in {j['delivery']['seconds']:.2f} s "
-        f"({cpu(j['delivery'])} CPU s in the sender) on one connection to an "
-        f"aiosmtpd sink in another process = **{j['delivery']['messages_per_second']:,.0f} messages/s** "
-        f"({j['delivery']['failed']} failed)"
-        + (
-            f"; three rounds of {j['delivery']['sent'] // 3:,}: "
-            f"{', '.join(f'{r:,.0f}' for r in j['delivery']['rounds_per_second'])} messages/s, the median reported."
-            if j["delivery"].get("rounds_per_second")
-            else "."
-        ),
-    ]
     if "load" in r:
         load = r["load"]
         lines += [
@@ -360,6 +424,8 @@ def section(r: dict) -> list[str]:
             lines.append(
                 f"| {name} | {s['requests']:,} | {s['failures']} | {s['median_ms']:.0f} | {s['p95_ms']:.0f} | {s['rps']} |"
             )
+    if "redmine" in r:
+        lines += redmine_lines(r["redmine"])
     return lines + [""]
 
 
@@ -413,14 +479,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
-        help="which measurements to run (pages,jobs,load); the others are kept from the last run",
+        help="which measurements to run (pages,jobs,load, and redmine where Redmine is installed); "
+        "the others are kept from the last run",
     )
+    parser.add_argument("--redmine-n", type=int, default=11, help="timed rounds of the Redmine comparison")
     args = parser.parse_args(argv)
+    unknown = set(args.parts.split(",")) - set(PARTS) - set(OPTIONAL_PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS + OPTIONAL_PARTS)})")
     if args.render_only:
         log(f"{write_results_md(machine())} written")
         return 0
     if args.quick:
-        args.n, args.deliver, args.users, args.seconds = 5, 300, 10, 15
+        args.n, args.deliver, args.users, args.seconds, args.redmine_n = 5, 300, 10, 15, 5
     os.environ.setdefault("TRACKER_INSTANCE_PATH", str(DATA / "instance"))
     RESULTS.mkdir(exist_ok=True)
     dbs = ["sqlite", "postgresql"] if args.db == "all" else [args.db]

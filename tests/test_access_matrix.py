@@ -94,6 +94,8 @@ CLASSES: dict[str, str] = {
     "public.publish": ADMIN,
     "public.withdraw": ADMIN,
     "plans.set_evidence_public": STEP,
+    # Undo a delete: the organization's admins (and whoever deleted the item: tests/test_trash.py)
+    "plans.trash_restore": ADMIN,
     # LINE: the webhook is authenticated by LINE's signature, not a login (tests/test_line.py).
     "line.receive": PUBLIC,
     "line.settings": ADMIN,
@@ -133,6 +135,7 @@ RECORD_ARGS = {
     "message_id",
     "submission_id",
     "organization_id",
+    "item_id",
 }
 ROLES = [
     "anonymous",
@@ -215,6 +218,12 @@ def ids(world):
     db.session.add(published)
     framework = ensure_framework(2565)
     db.session.flush()
+    from tracker.plans import structure, trash
+
+    spare = structure.add_step(
+        world.m2, None, NOW, title="ขั้นตอนที่จะลบ", start_date=date(2023, 1, 2), due_date=date(2023, 9, 1)
+    )
+    trashed = trash.trash_step(spare, world.admin, NOW)
     # Each organization has its emblem, so /admin/documents/emblem has something to show its admin.
     import io
 
@@ -244,6 +253,7 @@ def ids(world):
         "result_evidence_id": result_ev.id,
         "submission_id": submission.id,
         "organization_id": world.org.id,
+        "item_id": trashed.id,
     }
 
 

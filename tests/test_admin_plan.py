@@ -430,16 +430,19 @@ ADMIN_ROUTES = [
     ("POST", "admin.weakness_new", {"plan_id": "plan"}),
     ("GET", "admin.weakness", {"weakness_id": "weakness"}),
     ("POST", "admin.weakness", {"weakness_id": "weakness"}),
+    ("GET", "admin.weakness_delete", {"weakness_id": "weakness"}),
     ("POST", "admin.weakness_delete", {"weakness_id": "weakness"}),
     ("GET", "admin.measure_new", {"weakness_id": "weakness"}),
     ("POST", "admin.measure_new", {"weakness_id": "weakness"}),
     ("GET", "admin.measure", {"measure_id": "measure"}),
     ("POST", "admin.measure", {"measure_id": "measure"}),
+    ("GET", "admin.measure_delete", {"measure_id": "measure"}),
     ("POST", "admin.measure_delete", {"measure_id": "measure"}),
     ("GET", "admin.step_new", {"measure_id": "measure"}),
     ("POST", "admin.step_new", {"measure_id": "measure"}),
     ("GET", "admin.step", {"step_id": "step"}),
     ("POST", "admin.step", {"step_id": "step"}),
+    ("GET", "admin.step_delete", {"step_id": "step"}),
     ("POST", "admin.step_delete", {"step_id": "step"}),
     ("GET", "admin.department_new", {}),
     ("POST", "admin.department_new", {}),
@@ -463,6 +466,7 @@ ADMIN_ROUTES = [
     ("POST", "admin.documents_settings", {}),
     ("GET", "admin.emblem_image", {}),
     ("POST", "admin.emblem_delete", {}),
+    ("GET", "admin.trash_list", {}),
 ]
 ROUTE_IDS = [f"{method} {endpoint}" for method, endpoint, _ in ADMIN_ROUTES]
 

@@ -150,3 +150,24 @@ def test_the_outbox_history_is_what_the_daily_passes_would_have_queued(bench_app
         items = [i for m in plan_reminders(monday) for i in m.items]
         assert items and {i.trigger_date for i in items if i.reason == "overdue"} <= {TODAY}
         assert {m.kind for m in plan_digests(monday)} == {"digest_weekly"}
+
+
+def test_the_redmine_comparison_says_it_is_skipped_where_redmine_is_not_installed(generated, tmp_path):
+    """benchmarks/redmine.py is optional: without Redmine it explains itself and exits 0."""
+    url, _summary, folder = generated
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TRACKER_INSTANCE_PATH": str(folder / "instance"),
+        "BENCH_REDMINE_ROOT": str(tmp_path / "no-redmine"),
+    }
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "redmine.py"), "--db", url, "--scale", "tiny"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "skipped: Redmine is not installed" in out.stderr
+    assert "apt-get install redmine redmine-sqlite puma" in out.stderr

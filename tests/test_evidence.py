@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from tests.conftest import NOW
 from tracker import clock
 from tracker.db import db
-from tracker.plans import services
+from tracker.plans import services, trash
 from tracker.plans.models import Evidence, EvidenceKind, JournalEntry
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -74,9 +75,19 @@ def test_an_uploaded_file_is_stored_under_a_random_name_and_downloads_byte_for_b
     assert response.status_code == 200
     assert response.data == PNG
     assert response.mimetype == "image/png"
+    # An image opens in the browser, sandboxed, under its Thai name (RFC 5987) ...
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "filename*=UTF-8''%E0%B8%A0" in disposition
+    assert disposition.startswith("inline;") and "filename*=UTF-8''%E0%B8%A0" in disposition
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    # ... and the download link beside it saves it.
+    saved = login(world.viewer).get(f"/evidence/{ev.id}?download=1")
+    assert saved.data == PNG and saved.mimetype == "image/png"
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E0%B8%A0" in saved.headers["Content-Disposition"]
+    assert saved.headers["X-Content-Type-Options"] == "nosniff"
+    step_page = login(world.viewer).get(f"/steps/{step.id}").get_data(as_text=True)
+    assert f"/evidence/{ev.id}?download=1" in step_page
 
 
 def test_the_upload_form_states_the_size_limit_and_types(world, login, app):
@@ -197,7 +208,7 @@ def test_a_link_that_is_not_http_is_refused_and_the_typed_title_kept(world, logi
 # -- deletion -------------------------------------------------------------------------
 
 
-def test_deleting_evidence_removes_the_row_and_the_file_and_is_journaled(world, login, upload_dir):
+def test_deleting_evidence_removes_the_row_keeps_the_file_in_the_trash_and_is_journaled(world, login, upload_dir):
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
     upload(client, step, "ภาพ.png", PNG)
@@ -209,10 +220,14 @@ def test_deleting_evidence_removes_the_row_and_the_file_and_is_journaled(world, 
 
     assert response.status_code == 302 and response.location.endswith(f"/steps/{step.id}")
     assert evidence_rows() == []
-    assert not path.exists()
     actions = db.session.scalars(sa.select(JournalEntry.action).where(JournalEntry.step_id == step.id)).all()
     assert sorted(actions) == ["evidence_add", "evidence_remove"]
     assert client.get(f"/evidence/{ev_id}").status_code == 404
+    # The file waits in the trash (for an undo) and goes with the scheduler's purge.
+    assert path.exists()
+    trash.purge_trash(db.session, NOW + timedelta(days=trash.TRASH_DAYS + 1), str(upload_dir))
+    db.session.commit()
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("who", ["viewer", "manager", "owner_strategy"])

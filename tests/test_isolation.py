@@ -39,7 +39,7 @@ from tracker.notify.outbox import enqueue
 from tracker.notify.reminders import queue_reminders
 from tracker.notify.tokens import new_calendar_token
 from tracker.orgs.models import Department, Organization
-from tracker.plans import results, services
+from tracker.plans import results, services, trash
 from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.public.services import publish_report
 from tracker.reports.followup import build_report
@@ -65,6 +65,7 @@ RECORD_ARGS = (
     "published_id",
     "report_id",
     "token_id",
+    "item_id",
 )
 
 
@@ -191,6 +192,18 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
     from tracker.ita.framework import copy_as_draft, ensure_framework
 
     framework = copy_as_draft(ensure_framework(2565, org), 2571, now=earlier, organization_id=org.id, actor=admin)
+    # A deleted step waiting in the organization's trash.
+    spare = Step(
+        measure=m2,
+        order=3,
+        title=f"ขั้นตอนที่ลบ {mark}",
+        owner_department=strategy,
+        start_date=date(2023, 1, 2),
+        due_date=date(2023, 9, 1),
+    )
+    db.session.add(spare)
+    db.session.flush()
+    trashed = trash.trash_step(spare, admin, earlier)
     db.session.commit()
     ids = {
         "plan_id": plan.id,
@@ -209,6 +222,7 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
         "token_id": token.id,
         "slug": slug,
         "framework_id": framework.id,
+        "item_id": trashed.id,
     }
     return Org(key, org, plan, palad, m1, steps, users, ids, secret)
 
@@ -262,7 +276,10 @@ def owned_rows(organization_id: int) -> dict[str, list[tuple]]:
                 mine.append(row)
         for row in mine:
             for column in table.columns:
-                owned_keys.setdefault((table.name, column.name), set()).add(row[column.name])
+                value = row[column.name]
+                if isinstance(value, dict | list):  # a JSON column (the trash's payload): no key of anything
+                    continue
+                owned_keys.setdefault((table.name, column.name), set()).add(value)
         found[table.name] = sorted(tuple(str(v) for v in row.values()) for row in mine)
     return found
 

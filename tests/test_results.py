@@ -16,7 +16,7 @@ from tracker import access
 from tracker.db import db
 from tracker.errors import PermissionDenied, ServiceError
 from tracker.plans import results
-from tracker.plans.models import Evidence, EvidenceKind, JournalEntry, MeasureResult
+from tracker.plans.models import Evidence, EvidenceKind, JournalEntry, MeasureResult, TrashItem
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -192,6 +192,12 @@ def test_evidence_is_removed_by_an_editor_only(world, login, app):
     assert login(world.owner_strategy).post(url).status_code == 403
     assert login(world.owner_palad).post(f"/measures/{world.m2.id}/result/evidence/{ev_id}/delete").status_code == 404
     assert path.exists()
+    confirm = login(world.owner_palad).get(url)
+    assert confirm.status_code == 200 and "a.pdf" in confirm.get_data(as_text=True)
     assert login(world.owner_palad).post(url).status_code == 302
-    assert not path.exists()
     assert db.session.get(Evidence, ev_id) is None
+    # In the trash: the file stays for an undo, the officer may restore it.
+    [item] = db.session.scalars(sa.select(TrashItem))
+    assert path.exists() and item.kind == "result_evidence"
+    assert login(world.owner_palad).post(f"/trash/{item.id}/restore").status_code == 302
+    assert db.session.get(Evidence, ev_id).measure_id == world.m1.id

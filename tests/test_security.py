@@ -400,7 +400,11 @@ def test_evidence_is_stored_outside_every_served_folder_under_a_random_name(app,
     assert not upload_dir.is_relative_to(Path(app.template_folder).resolve())
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", ev.stored_name) and len(ev.sha256) == 64
     assert (upload_dir / ev.stored_name).read_bytes() == b"%PDF-1.4\n%%EOF\n"
-    assert client.get(f"/evidence/{ev.id}").headers["Content-Disposition"].startswith("attachment")
+    shown = client.get(f"/evidence/{ev.id}")  # a PDF opens in the browser, sandboxed
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox")
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(f"/evidence/{ev.id}?download=1").headers["Content-Disposition"].startswith("attachment")
 
 
 def test_evidence_is_reachable_only_through_the_checked_view(app, world, login, live_server):
@@ -977,6 +981,7 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "admin.signing_remove": "journaled in reports.signing (test_pdfa_signing)",
     "admin.documents_settings": "emblem upload and digit setting, journaled in orgs.documents (test_official_documents)",
     "admin.emblem_delete": "journaled in orgs.documents (test_official_documents)",
+    "plans.trash_restore": "journaled as a restore in plans.trash (test_trash: the delete and restore entries)",
 }
 
 

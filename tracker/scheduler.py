@@ -44,18 +44,26 @@ def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickRepor
     from .notify.delivery import deliver
     from .notify.digests import queue_digest_batches
     from .notify.reminders import queue_reminder_batches
+    from .plans.trash import purge_trash
 
     now = now or utcnow()
     report = TickReport()
     # Ids, not the rows: nothing is read back, and a national Monday queues thousands
     # of messages (rendered and inserted in batches, never all in memory).
     report.queued = [m.id for m in (*queue_reminder_batches(now), *queue_digest_batches(now))]
+    purge_trash(db.session, now, _upload_dir())
     record_beat(now)
     db.session.commit()
     if deliver_mail:
         report.delivery = deliver(now, sender_id=scheduler_name())
     log.log(logging.INFO if report.queued else logging.DEBUG, "scheduler tick", extra={"queued": len(report.queued)})
     return report
+
+
+def _upload_dir() -> str | None:
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("TRACKER_UPLOAD_DIR") if has_app_context() else None
 
 
 def record_beat(now: datetime) -> None:

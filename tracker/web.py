@@ -255,7 +255,7 @@ def register_web(app: Flask) -> None:
         )
 
     # view modules imported for the pages they register on the admin and plans blueprints
-    from .admin import people_views, settings_views, structure_views  # noqa: F401
+    from .admin import people_views, settings_views, structure_views, trash_page  # noqa: F401
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp
@@ -263,7 +263,7 @@ def register_web(app: Flask) -> None:
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
     from .notify.views import bp as notify_bp
-    from .plans import evidence_views  # noqa: F401  (its pages are on the plans blueprint)
+    from .plans import evidence_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
     from .plans.views import bp as plans_bp
     from .reports.views import bp as reports_bp
 

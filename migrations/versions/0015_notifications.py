@@ -1,7 +1,7 @@
 """in-app notifications: step watchers, notifications, the email choice per event
 
 Revision ID: 0015_notifications
-Revises: 0013_counters
+Revises: 0014_trash
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_notifications"
-down_revision = "0013_counters"
+down_revision = "0014_trash"
 branch_labels = None
 depends_on = None
 

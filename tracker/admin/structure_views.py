@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import versions
 from ..clock import utcnow
+from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
-from ..plans import structure
+from ..plans import structure, trash
 from ..plans.models import Measure, Step, Weakness
+from ..plans.trash_views import confirm_delete_page, flash_undo
 from .forms import (
     MeasureForm,
     StepForm,
@@ -75,16 +77,28 @@ def weakness(weakness_id: int):
     return _saved(_changed_message(changed), "admin.plan", plan_id=weakness.plan.id)
 
 
-@bp.route("/weaknesses/<int:weakness_id>/delete", methods=["POST"])
+@bp.route("/weaknesses/<int:weakness_id>/delete", methods=["GET", "POST"])
 def weakness_delete(weakness_id: int):
+    """GET: the confirmation page naming what goes with it; POST: into the trash, with an undo."""
     weakness = _weakness(weakness_id)
     plan = weakness.plan
     context = {"plan": plan, "weakness": weakness, "delete_form": ConfirmForm()}
+    if request.method == "GET":
+        return confirm_delete_page(
+            _("ลบประเด็น"),
+            _("ประเด็นที่ %(n)s %(title)s", n=weakness.order, title=weakness.title),
+            trash.describe(weakness),
+            url_for("admin.weakness_delete", weakness_id=weakness.id),
+            url_for("admin.weakness", weakness_id=weakness.id),
+            _blocked([st for ms in weakness.measures for st in ms.steps]),
+        )
     try:
-        structure.delete_weakness(weakness, current_user, utcnow())
+        item = trash.trash_weakness(weakness, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/weakness.html", _weakness_form(weakness), exc, **context)
-    return _saved(_("ลบประเด็นแล้ว"), "admin.plan", plan_id=plan.id)
+    db.session.commit()
+    flash_undo(item, _("ลบประเด็นแล้ว"))
+    return redirect(url_for("admin.plan", plan_id=plan.id))
 
 
 def _measure_form(measure: Measure | None = None, *, stored: bool = False) -> MeasureForm:
@@ -165,16 +179,28 @@ def measure(measure_id: int):
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
 
 
-@bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
+@bp.route("/measures/<int:measure_id>/delete", methods=["GET", "POST"])
 def measure_delete(measure_id: int):
+    """GET: the confirmation page naming what goes with it; POST: into the trash, with an undo."""
     measure = _measure(measure_id)
     plan = measure.plan
+    if request.method == "GET":
+        return confirm_delete_page(
+            _("ลบมาตรการ"),
+            _("มาตรการ %(n)s %(title)s", n=measure.number, title=measure.title),
+            trash.describe(measure),
+            url_for("admin.measure_delete", measure_id=measure.id),
+            url_for("admin.measure", measure_id=measure.id),
+            _blocked(list(measure.steps)),
+        )
     context = _measure_context(measure.weakness, measure)
     try:
-        structure.delete_measure(measure, current_user, utcnow())
+        item = trash.trash_measure(measure, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/measure.html", _measure_form(measure, stored=True), exc, **context)
-    return _saved(_("ลบมาตรการแล้ว"), "admin.plan", plan_id=plan.id)
+    db.session.commit()
+    flash_undo(item, _("ลบมาตรการแล้ว"))
+    return redirect(url_for("admin.plan", plan_id=plan.id))
 
 
 def _step_form(measure: Measure, step: Step | None, data: dict[str, Any] | None = None) -> StepForm:
@@ -253,15 +279,36 @@ def step(step_id: int):
     return _saved(_changed_message(changed), "admin.measure", measure_id=measure.id)
 
 
-@bp.route("/steps/<int:step_id>/delete", methods=["POST"])
+@bp.route("/steps/<int:step_id>/delete", methods=["GET", "POST"])
 def step_delete(step_id: int):
+    """GET: the confirmation page; POST: into the trash, with an undo. A worked-on step is refused."""
     step = _step(step_id)
     measure = step.measure
     number = step.number
+    if request.method == "GET":
+        return confirm_delete_page(
+            _("ลบขั้นตอน"),
+            _("ขั้นตอน %(n)s %(title)s", n=number, title=step.title),
+            trash.describe(step),
+            url_for("admin.step_delete", step_id=step.id),
+            url_for("admin.step", step_id=step.id),
+            _blocked([step]),
+        )
     try:
-        structure.delete_step(step, current_user, utcnow())
+        item = trash.trash_step(step, current_user, utcnow())
     except ServiceError as exc:
         return _refused("admin/step.html", _stored_step(step), exc, **_step_context(measure, step))
-    return _saved(
-        _("ลบขั้นตอน %(number)s แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา", number=number), "admin.measure", measure_id=measure.id
+    db.session.commit()
+    flash_undo(item, _("ลบขั้นตอน %(number)s แล้ว ขั้นตอนถัดไปเลื่อนลำดับขึ้นมา", number=number))
+    return redirect(url_for("admin.measure", measure_id=measure.id))
+
+
+def _blocked(steps: list[Step]) -> str:
+    """Why the delete will be refused: the steps that already have progress or evidence."""
+    busy = [f"{s.number} {s.title}" for s in steps if structure.step_progress(s)]
+    if not busy:
+        return ""
+    return _(
+        "ลบไม่ได้ เพราะมีขั้นตอนที่มีความคืบหน้าหรือหลักฐานแล้ว: %(steps)s หากไม่ทำแล้วให้เปลี่ยนสถานะเป็น “ยกเลิก” แทน",
+        steps="; ".join(busy),
     )

@@ -40,15 +40,27 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from .. import thaidate
-from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
 from ..i18n import thai_only
-from ..orgs.models import Department, Organization
-from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
+from ..orgs.models import Organization
+from ..plans.models import Plan, PlanStatus
 from .channels import EMAIL, LINE, Router, event_kind_of_reason
-from .models import OutboxItem, OutboxMessage
+from .models import OutboxMessage
 from .outbox import ItemSpec, Queued, load_queued
+from .reminder_rows import (
+    KIND,
+    DepartmentRow,
+    Person,
+    StepRow,
+    _candidate_steps,
+    _chunks,
+    _departments,
+    _given,
+    _owners_by_department,
+    _people,
+    _written_today,
+)
 from .render import (
     PlannedMessage,
     RenderedEmail,
@@ -61,7 +73,6 @@ from .render import (
 )
 from .rules import Rules, fire_date, latest_weekday, rules_for_jobs, sending_open
 
-KIND = "reminder"
 ESCALATION = "escalation"
 
 
@@ -119,43 +130,6 @@ def escalates(trigger: Trigger, due: date, rules: Rules) -> bool:
         and rules.escalate_after_days is not None
         and (trigger.date - due).days > rules.escalate_after_days
     )
-
-
-# -- what a pass reads: plain rows, not ORM objects ----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A user as a reminder needs them."""
-
-    id: int
-    email: str | None
-    display_name: str
-    active: bool
-    thai_digits: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DepartmentRow:
-    id: int
-    name: str
-    email: str | None
-    head_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class StepRow:
-    """A candidate step with what its email line shows and sorts by."""
-
-    id: int
-    order: int
-    title: str
-    due_date: date
-    owner_department_id: int
-    assignee_id: int | None
-    measure_number: str
-    #: step_sort_key after the due date: plan, weakness, measure, step order
-    plan_order: tuple[int, int, int, int]
 
 
 # -- recipients ----------------------------------------------------------------------------
@@ -221,15 +195,6 @@ def step_recipients(
 # -- the day of every organization -----------------------------------------------------------
 
 
-#: Ids per IN list: far below the bind-parameter limits of SQLite and PostgreSQL.
-IN_CHUNK = 5000
-
-
-def _chunks(ids: list, size: int = IN_CHUNK):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def reminder_horizon(rules: Rules, day: date) -> date:
     """The latest due date whose triggers can have fired by `day` (a business day).
 
@@ -240,112 +205,6 @@ def reminder_horizon(rules: Rules, day: date) -> date:
     open step of the country.
     """
     return thaidate.add_business_days(day, max([*rules.days_before_list, 1]))
-
-
-def _candidate_steps(horizon: date) -> list[tuple[StepRow, int]]:
-    """Open steps of active plans due by `horizon`, with their organization id: one query
-    of plain columns (no ORM objects), whatever the number of organizations."""
-    sibling = sa.orm.aliased(Measure)
-    measures_of_weakness = (
-        sa.select(sa.func.count(sibling.id)).where(sibling.weakness_id == Measure.weakness_id).scalar_subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            Step.id,
-            Step.order,
-            Step.title,
-            Step.due_date,
-            Step.owner_department_id,
-            Step.assignee_id,
-            Measure.order,
-            Weakness.order,
-            Weakness.plan_id,
-            measures_of_weakness,
-            Plan.organization_id,
-        )
-        .join(Step.measure)
-        .join(Measure.weakness)
-        .join(Weakness.plan)
-        .where(Plan.status == PlanStatus.active, Step.is_open, Step.due_date <= horizon)
-        .order_by(Step.id)
-    )
-    found = []
-    for step_id, order, title, due, dept_id, assignee_id, m_order, w_order, plan_id, siblings, org_id in rows:
-        number = f"{w_order}.{m_order}" if siblings > 1 else str(w_order)
-        found.append(
-            (
-                StepRow(step_id, order, title, due, dept_id, assignee_id, number, (plan_id, w_order, m_order, order)),
-                org_id,
-            )
-        )
-    return found
-
-
-_PERSON_COLUMNS = (User.id, User.email, User.display_name, User.active, User.thai_digits)
-
-
-def _owners_by_department(department_ids: set[int]) -> dict[int, list[Person]]:
-    """Active owner users of each department, in id order."""
-    owners: dict[int, list[Person]] = defaultdict(list)
-    for chunk in _chunks(sorted(department_ids)):
-        for *person, department_id in db.session.execute(
-            sa.select(*_PERSON_COLUMNS, User.department_id)
-            .where(User.role == Role.owner, User.active.is_(True), User.department_id.in_(chunk))
-            .order_by(User.id)
-        ):
-            owners[department_id].append(Person(*person))  # type: ignore[arg-type,index]  # rows of _PERSON_COLUMNS
-    return owners
-
-
-def _people(user_ids: set[int]) -> dict[int, Person]:
-    found: dict[int, Person] = {}
-    for chunk in _chunks(sorted(user_ids)):
-        found.update(
-            (row[0], Person(*row)) for row in db.session.execute(sa.select(*_PERSON_COLUMNS).where(User.id.in_(chunk)))
-        )
-    return found
-
-
-def _departments(department_ids: set[int]) -> dict[int, DepartmentRow]:
-    found: dict[int, DepartmentRow] = {}
-    columns = (Department.id, Department.name, Department.email, Department.head_id)
-    for chunk in _chunks(sorted(department_ids)):
-        found.update(
-            (row[0], DepartmentRow(*row))
-            for row in db.session.execute(sa.select(*columns).where(Department.id.in_(chunk)))
-        )
-    return found
-
-
-def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
-    """Every reminder already given for these steps, as OutboxItem keys."""
-    given: set[tuple[str, int, str, date, date]] = set()
-    for chunk in _chunks(sorted(step_ids)):
-        rows = db.session.execute(
-            sa.select(
-                OutboxItem.recipient,
-                OutboxItem.step_id,
-                OutboxItem.reason,
-                OutboxItem.trigger_date,
-                OutboxItem.due_date,
-            ).where(OutboxItem.step_id.in_(chunk))
-        )
-        given.update(rows.tuples())
-    return given
-
-
-def _written_today(abouts: list[str], day: date) -> set[tuple[str, str]]:
-    """(about, recipient) of the reminder messages already written for `day`."""
-    written: set[tuple[str, str]] = set()
-    for chunk in _chunks(sorted(abouts), 500):
-        written.update(
-            db.session.execute(
-                sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
-                    OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
-                )
-            ).tuples()
-        )
-    return written
 
 
 def _rules_key(rules: Rules) -> tuple:

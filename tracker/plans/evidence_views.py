@@ -25,7 +25,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
-from . import queries, services
+from . import queries, services, trash
 from .forms import EvidencePublicForm, FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, Step
@@ -119,37 +119,51 @@ def evidence(evidence_id: int):
     if not path.is_file():
         log.warning("evidence %s: file %s is missing", ev.id, path)
         abort(404)
+    # A PDF or an image opens in the browser unless ?download=1; anything else downloads.
+    inline = ev.opens_inline and request.args.get("download") != "1"
     response = send_file(
         path,
         mimetype=ev.content_type or "application/octet-stream",
-        as_attachment=True,
+        as_attachment=not inline,
+        # Werkzeug writes a non-ASCII (Thai) name as RFC 5987 filename*=UTF-8''...
         download_name=ev.original_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        # Shown as a document of its own: no script, no form, no same-origin access.
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
     return response
 
 
-@bp.post("/evidence/<int:evidence_id>/delete")
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_evidence(evidence_id: int):
+    """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
+    from .trash_views import confirm_delete_page, flash_undo
+
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
         raise ServiceError(services.MEASURE_EVIDENCE)
     access.require_step_editor(current_user, ev.step)
+    back = url_for("plans.step", step_id=ev.step_id)
+    if request.method == "GET":
+        return confirm_delete_page(
+            i18n._("ลบหลักฐาน"),
+            f"“{ev.original_name}”",
+            "",
+            url_for("plans.delete_evidence", evidence_id=ev.id),
+            back,
+        )
     if not ConfirmForm().validate_on_submit():
         raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
-    step_id, name = ev.step_id, ev.original_name
-    path = services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    services.remove_evidence(ev, _me(), clock.now(), _upload_dir())
+    name = ev.original_name
+    item = trash.trash_evidence(ev, _me(), clock.now())
     db.session.commit()
-    # Only now is the row gone for good; a failed commit keeps the file.
-    if path is not None:
-        path.unlink(missing_ok=True)
-    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
-    return redirect(url_for("plans.step", step_id=step_id))
+    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
+    return redirect(back)
 
 
 @bp.post("/evidence/<int:evidence_id>/public")

@@ -276,6 +276,17 @@ class Evidence(Model):
     measure: Mapped[Measure | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
 
+    @property
+    def opens_inline(self) -> bool:
+        """A PDF or an image: shown in the browser (sandboxed), with a download link beside it."""
+        return self.kind is EvidenceKind.file and (self.content_type or "") in INLINE_TYPES
+
+
+#: Evidence types the browser may show itself, served as exactly these types
+#: (never what the upload claimed) under `X-Content-Type-Options: nosniff` and a
+#: `sandbox` Content-Security-Policy; every other file is a download.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
 
 #: Journal actions that record work on a step (as opposed to edits of the plan).
 PROGRESS_ACTIONS = ("status", "comment", "evidence_add", "evidence_remove")
@@ -344,3 +355,31 @@ class PlanDueCount(Model):
     due_date: Mapped[date] = mapped_column(primary_key=True)
     #: Steps not started or in progress with this due date (never 0: such rows are deleted)
     open_steps: Mapped[int]
+
+
+class TrashItem(Model):
+    """ถังขยะ: a deleted weakness, measure, step or evidence item, kept for a while.
+
+    The rows themselves are deleted (so every page, list, count, report, API,
+    reminder and digest is correct without a filter anywhere); `payload` holds
+    them serialized, parent first, with the journal links that the deletion
+    cut, so `plans.trash.restore` can put everything back. Files of deleted
+    evidence stay in the upload folder until the item is purged.
+    """
+
+    __tablename__ = "trash_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    #: "weakness", "measure", "step", "evidence", "result_evidence"
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    #: What was deleted, as people read it ("ขั้นตอน 1.1.2 ประชุมคณะทำงาน")
+    label: Mapped[str] = mapped_column(sa.Text)
+    #: What went with it ("3 ขั้นตอน, หลักฐาน 2 รายการ"), may be empty
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    deleted_by: Mapped[User | None] = relationship()

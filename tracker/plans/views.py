@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "edit": "แก้ไข",
     "create": N_("สร้าง"),
     "delete": "ลบ",
+    "restore": "กู้คืน",
+    "purge": "ลบถาวร",
     "import": "นำเข้า",
 }
 

@@ -31,11 +31,12 @@ from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _, thai_only
-from ..plans import results
+from ..plans import results, trash
 from ..plans import services as plan_services
 from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
+from ..plans.trash_views import confirm_delete_page, flash_undo
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
@@ -426,18 +427,25 @@ def _result_evidence(measure_id: int, evidence_id: int) -> tuple[Measure, Eviden
     return measure, ev
 
 
-@bp.post("/measures/<int:measure_id>/result/evidence/<int:evidence_id>/delete")
+@bp.route("/measures/<int:measure_id>/result/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_result_evidence(measure_id: int, evidence_id: int):
+    """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
+    back = url_for("reports.result", measure_id=measure_id)
+    if request.method == "GET":
+        return confirm_delete_page(
+            i18n._("ลบหลักฐานผลการติดตาม"),
+            f"“{ev.original_name}”",
+            "",
+            url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
+            back,
+        )
     if not ConfirmForm().validate_on_submit():
         raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
     name = ev.original_name
-    path = plan_services.evidence_path(ev, _upload_dir()) if ev.stored_name else None
-    results.remove_result_evidence(ev, _me(), clock.now())
+    item = trash.trash_evidence(ev, _me(), clock.now())
     db.session.commit()
-    if path is not None:
-        path.unlink(missing_ok=True)  # only now is the row gone for good
-    flash(_("ลบหลักฐาน “%(name)s” แล้ว", name=name), "success")
-    return redirect(url_for("reports.result", measure_id=measure_id))
+    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
+    return redirect(back)
