@@ -83,8 +83,8 @@ ACTION_LABELS = {
     "create": N_("เพิ่ม"),
     "edit": "แก้ไข",
     "delete": "ลบ",
-    "restore": "กู้คืน",
-    "purge": "ลบถาวร",
+    "restore": N_("กู้คืน"),
+    "purge": N_("ลบถาวร"),
     "import": "นำเข้า",
     "password_reset": "ตั้งรหัสผ่านใหม่",
 }

@@ -49,8 +49,8 @@ ACTION_LABELS = {
     "edit": "แก้ไข",
     "create": N_("สร้าง"),
     "delete": "ลบ",
-    "restore": "กู้คืน",
-    "purge": "ลบถาวร",
+    "restore": N_("กู้คืน"),
+    "purge": N_("ลบถาวร"),
     "import": "นำเข้า",
 }
 
