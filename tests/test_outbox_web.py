@@ -94,7 +94,7 @@ def test_the_list_filters_by_status_and_pages(world, login, no_mail_server):
     assert "TRACKER_MAIL_SERVER" in captured  # says why nothing is sent
 
     bad = client.get("/admin/outbox?status=lost")
-    assert bad.status_code == 400 and "unknown status" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "ไม่รู้จักสถานะ" in bad.get_data(as_text=True)
 
 
 def test_a_message_page_shows_what_is_sent_and_why(world, login, mail_config, smtp_sink):
@@ -164,7 +164,7 @@ def test_a_sent_message_cannot_be_resent(world, login, mail_config, smtp_sink):
 
     response = login(world.admin).post(f"/admin/outbox/{row.id}/resend")
 
-    assert response.status_code == 400 and "only failed or captured" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "ส่งซ้ำได้เฉพาะข้อความที่ส่งไม่สำเร็จ" in response.get_data(as_text=True)
     assert fresh(row).status is OutboxStatus.sent
     assert len(smtp_sink.received) == 1
 
