@@ -256,7 +256,7 @@ def test_no_valid_token_is_401_json_with_a_bearer_challenge(api, world, header):
     response = api("GET", "/steps", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="tracker"'
-    assert "token" in response.get_json()["error"]
+    assert "โทเคน" in response.get_json()["error"]
 
 
 def test_a_logged_in_browser_session_is_not_api_authentication(api, world, login):
@@ -297,7 +297,7 @@ def test_a_revoked_token_stops_working_at_once(api, world, token):
     db.session.commit()
     response = api("GET", "/me", secret)
     assert response.status_code == 401
-    assert "revoked" in response.get_json()["error"]
+    assert "ถูกยกเลิก" in response.get_json()["error"]
 
 
 def test_a_deactivated_users_tokens_stop_working(api, world, token):
@@ -306,7 +306,7 @@ def test_a_deactivated_users_tokens_stop_working(api, world, token):
     db.session.commit()
     response = api("GET", "/steps", secret)
     assert response.status_code == 401
-    assert "deactivated" in response.get_json()["error"]
+    assert "ถูกปิดใช้งาน" in response.get_json()["error"]
     world.owner_palad.active = True
     db.session.commit()
     assert api("GET", "/steps", secret).status_code == 200
@@ -591,7 +591,7 @@ def test_another_departments_owner_gets_the_webs_403_message(api, world, token, 
     response = api("POST", f"/steps/{step.id}/status", token(world.owner_strategy), json_body={"status": "done"})
     assert response.status_code == 403
     message = response.get_json()["error"]
-    assert message.startswith("ขั้นตอนนี้เป็นของ สำนักปลัดเทศบาล") and "your own department's steps" in message
+    assert message.startswith("ขั้นตอนนี้เป็นของ สำนักปลัดเทศบาล") and "ขั้นตอนของหน่วยงานตนเอง" in message
     web = login(world.owner_strategy).post(f"/steps/{step.id}/status", data={"status": "done"})
     assert web.status_code == 403 and str(escape(message)) in web.get_data(as_text=True)
     assert step.status is StepStatus.not_started
@@ -629,10 +629,10 @@ def test_another_organizations_step_is_404_even_for_its_admins_peers(api, world,
 @pytest.mark.parametrize(
     "body, words",
     [
-        ({"status": "done", "completed_on": "2023-08-02"}, "future"),
-        ({"status": "done", "completed_on": "2022-09-30"}, "fiscal year"),
-        ({"status": "cancelled"}, "reason"),
-        ({"status": "not_started"}, "already"),
+        ({"status": "done", "completed_on": "2023-08-02"}, "อยู่ในอนาคต"),
+        ({"status": "done", "completed_on": "2022-09-30"}, "ก่อนปีงบประมาณ"),
+        ({"status": "cancelled"}, "เหตุผลที่ยกเลิก"),
+        ({"status": "not_started"}, "อยู่แล้ว"),
     ],
 )
 def test_what_the_steps_state_refuses_is_422_and_changes_nothing(api, world, token, body, words):
@@ -649,7 +649,7 @@ def test_done_cannot_become_cancelled(api, world, token):
     secret = token(world.admin)
     assert api("POST", f"/steps/{step.id}/status", secret, json_body={"status": "done"}).status_code == 200
     response = api("POST", f"/steps/{step.id}/status", secret, json_body={"status": "cancelled", "note": "x"})
-    assert response.status_code == 422 and "cannot go from done to cancelled" in response.get_json()["error"]
+    assert response.status_code == 422 and "เป็น “ยกเลิก” ไม่ได้" in response.get_json()["error"]
 
 
 def test_cancel_with_a_reason(api, world, token):
@@ -717,7 +717,7 @@ def test_a_comment_is_journaled_and_returned(api, world, token):
     assert (body["action"], body["note"], body["step_id"]) == ("comment", "ร่างคู่มือแล้ว", step.id)
     assert body["actor"]["id"] == world.owner_palad.id and body["created_at"] == "2023-08-01T03:00:00+00:00"
     empty = api("POST", f"/steps/{step.id}/comments", token(world.owner_palad), json_body={"note": "   "})
-    assert empty.status_code == 422 and "empty" in empty.get_json()["error"]
+    assert empty.status_code == 422 and "โปรดพิมพ์บันทึก" in empty.get_json()["error"]
 
 
 # -- the outbox ---------------------------------------------------------------------------------------
@@ -750,7 +750,7 @@ def test_the_outbox_is_for_admins_and_only_their_organizations(api, world, token
     assert api("GET", "/outbox", token(world.admin), query={"status": "lost"}).status_code == 400
     for role in ("manager", "owner_palad", "viewer"):
         response = api("GET", "/outbox", token(getattr(world, role)))
-        assert response.status_code == 403 and "administrators only" in response.get_json()["error"]
+        assert response.status_code == 403 and "เฉพาะผู้ดูแลระบบ" in response.get_json()["error"]
 
 
 # -- every operation × every role, by token --------------------------------------------------------------
@@ -842,4 +842,4 @@ def test_a_plain_script_lists_steps_marks_one_done_and_reads_the_journal(live_se
     with pytest.raises(urllib.error.HTTPError) as refused:
         call(f"/steps/{first['id']}/status", {"status": "cancelled", "note": "ผิด"})
     assert refused.value.code == 422
-    assert json.load(refused.value)["error"].endswith("(cannot go from done to cancelled)")
+    assert json.load(refused.value)["error"].endswith("เป็น “ยกเลิก” ไม่ได้")
