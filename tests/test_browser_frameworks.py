@@ -125,7 +125,7 @@ def test_score_mistakes_show_at_their_boxes(ui_page, world, artifacts_dir, phone
     page.goto("/ita/2565")
     page.locator("#f-score-2").fill("101")
     page.locator("#f-score-3").fill("abc")
-    page.get_by_role("button", name="บันทึกคะแนน (save)").click()
+    page.get_by_role("button", name="บันทึกคะแนน").click()
     error = page.locator("#f-score-3-error")
     assert "ไม่ใช่ตัวเลข" in error.inner_text()
     assert page.locator("#f-score-3").get_attribute("aria-invalid") == "true"
