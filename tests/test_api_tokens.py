@@ -137,7 +137,7 @@ def test_the_token_page_needs_a_login(client, world):
 def test_active_tokens_are_limited(ctx, world):
     for n in range(tokens.MAX_ACTIVE_TOKENS):
         tokens.create_token(world.viewer, f"t{n}", NOW)
-    with pytest.raises(ServiceError, match="revoke one first"):
+    with pytest.raises(ServiceError, match="โปรดยกเลิกโทเคนที่ไม่ใช้ก่อน"):
         tokens.create_token(world.viewer, "one more", NOW)
     first = tokens.active_tokens(world.viewer)[0]
     tokens.revoke_token(first, world.viewer, NOW)

@@ -123,7 +123,7 @@ def test_an_xlsx_plan_bomb_is_refused_in_thai_before_parsing(runner, world, tmp_
     result = runner.invoke(args=["import-plan", str(path)])
 
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ" in result.output and "was not opened" in result.output
+    assert "เมื่อคลายการบีบอัดจะมีขนาดใหญ่ผิดปกติ" in result.output and "จึงไม่เปิดอ่าน" in result.output
 
 
 def test_an_xlsx_score_bomb_is_refused_in_thai_before_parsing(runner, world, tmp_path, monkeypatch):
