@@ -177,8 +177,8 @@ def test_weights_that_do_not_add_up_are_refused_with_every_problem(ctx):
     with pytest.raises(ServiceError) as caught:
         parse_framework(data)
     message = str(caught.value)
-    assert "weight every indicator of the tool, or none" in message
-    assert "condition on an unknown tool" in message
+    assert "ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย" in message
+    assert "ไม่มีเครื่องมือ “XIT” ในกรอบนี้" in message
     assert "the last rating must have minimum 0" in message
 
 
@@ -381,7 +381,7 @@ def test_an_organization_loads_its_own_framework_only_where_none_is_published(wo
     db.session.flush()
     assert framework_for(other, 2567) is None  # someone else's framework is not theirs
     publish_dict(framework_dict(2568))
-    with pytest.raises(ServiceError, match="a national framework for 2568 is published"):
+    with pytest.raises(ServiceError, match="ปีงบประมาณ 2568 มีกรอบการประเมินที่เผยแพร่สำหรับทุกหน่วยงานแล้ว"):
         save_framework(parse_framework(framework_dict(2568)), now=NOW, organization_id=world.org.id)
 
 

@@ -194,8 +194,8 @@ def test_a_framework_file_with_mistakes_lists_them_all(ctx, tmp_path: Path):
     with pytest.raises(ServiceError) as caught:
         load_framework_file(path)
     message = str(caught.value)
-    assert "tool weights must add up to 1" in message
-    assert "numbered 1..n" in message
+    assert "น้ำหนักของเครื่องมือรวมกันต้องเท่ากับ 1" in message
+    assert "ตัวชี้วัดต้องมีหมายเลข 1, 2, 3" in message
     assert db.session.scalar(sa.select(ItaFramework).where(ItaFramework.fiscal_year == 2566)) is None
 
 

@@ -215,7 +215,7 @@ def test_an_import_with_problems_shows_them_by_row_and_writes_nothing(world, log
     )
     assert response.status_code == 400
     page = text(response)
-    assert "แถว 3 (row 3): ไม่มีตัวชี้วัด “12”" in page and "แถว 4 (row 4): ซ้ำกับแถว 2" in page
+    assert "แถว 3: ไม่มีตัวชี้วัด “12”" in page and "แถว 4: ซ้ำกับแถว 2" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ItaScore)) == 0
 
 

@@ -78,7 +78,7 @@ def test_an_unverified_certificate_is_refused_by_default_with_a_clear_message(ct
     report = deliver(NOW)
 
     assert report.sent == [] and report.retried == [row.id]
-    assert "could not be verified" in report.stopped and "TRACKER_MAIL_CA_FILE" in report.stopped
+    assert "ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน" in report.stopped and "TRACKER_MAIL_CA_FILE" in report.stopped
     db.session.expire_all()
     kept = db.session.get(OutboxMessage, row.id)
     assert kept.status is OutboxStatus.pending and kept.attempts == 1
@@ -97,5 +97,5 @@ def test_a_trusted_certificate_for_another_host_name_is_refused(ctx, tls_sink):
     report = deliver(NOW)
 
     assert report.sent == [] and report.retried == [row.id]
-    assert "could not be verified" in report.stopped and "mismatch" in report.stopped.lower()
+    assert "ตรวจสอบใบรับรอง TLS ของเซิร์ฟเวอร์อีเมลไม่ผ่าน" in report.stopped and "mismatch" in report.stopped.lower()
     assert sink.received == []
