@@ -179,7 +179,7 @@ def test_weights_that_do_not_add_up_are_refused_with_every_problem(ctx):
     message = str(caught.value)
     assert "ให้น้ำหนักทุกตัวชี้วัดของเครื่องมือ หรือไม่ให้เลย" in message
     assert "ไม่มีเครื่องมือ “XIT” ในกรอบนี้" in message
-    assert "the last rating must have minimum 0" in message
+    assert "rating สุดท้ายต้องมี minimum 0" in message
 
 
 def test_a_high_overall_is_rated_lower_when_eit_misses_its_condition(world):
