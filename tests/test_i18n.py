@@ -71,20 +71,6 @@ def test_check_fails_on_an_untranslated_string_a_fuzzy_entry_and_a_stale_mo(tmp_
     assert "translate compile" in "\n".join(problems.lines())
 
 
-def test_check_fails_on_english_that_names_a_placeholder_the_thai_does_not_fill(tmp_path):
-    # gettext(msgid, **values) fills the English with the Thai's values: an unknown name is a KeyError.
-    po, mo = tmp_path / "messages.po", tmp_path / "messages.mo"
-    shutil.copy(catalog.PO, po)
-    shutil.copy(catalog.MO, mo)
-    edited = catalog.read(po)
-    entry = next(m for m in edited if m.id == "ลบหลักฐาน “%(name)s” แล้ว")
-    entry.string = "Removed %(file_name)s"
-    catalog.write(edited, po)
-    problems = catalog.check(po=po, mo=mo)
-    assert any("ลบหลักฐาน" in p for p in problems.placeholders)
-    assert not catalog.check().placeholders  # the shipped catalogue has none
-
-
 def test_labels_shown_through_lookups_have_english_entries(app):
     """Labels kept in tables (marked N_) and translated where they are shown."""
     from tracker.admin import views as admin_views

@@ -15,7 +15,6 @@ the sources no longer use, or the .mo is not the .po compiled.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -99,21 +98,15 @@ def _key(message) -> tuple[str | None, str]:
     return message.context, msgid
 
 
-#: A named placeholder, %(name)s, as gettext(msgid, **values) fills it.
-PLACEHOLDER = re.compile(r"%\((\w+)\)")
-
-
 @dataclass
 class Problems:
     untranslated: list[str] = field(default_factory=list)
     fuzzy: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     stale_mo: list[str] = field(default_factory=list)
-    #: English that names a placeholder its Thai msgid does not fill: a KeyError in English mode.
-    placeholders: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.untranslated or self.fuzzy or self.unused or self.stale_mo or self.placeholders)
+        return bool(self.untranslated or self.fuzzy or self.unused or self.stale_mo)
 
     def lines(self) -> list[str]:
         out = []
@@ -122,7 +115,6 @@ class Problems:
             ("คำแปลที่ต้องตรวจ (fuzzy)", self.fuzzy),
             ("ไม่มีในซอร์สแล้ว (no longer in the sources: run `tracker translate update`)", self.unused),
             ("ไฟล์ .mo ไม่ตรงกับ .po (run `tracker translate compile`)", self.stale_mo),
-            ("คำแปลใช้ตัวแปรที่ข้อความไทยไม่มี (placeholders the Thai does not have)", self.placeholders),
         ):
             if items:
                 out.append(f"{title}: {len(items)}")
@@ -148,10 +140,6 @@ def check(template: Catalog | None = None, po: Path = PO, mo: Path = MO) -> Prob
             problems.untranslated.append(f"{_show(key)} ({where})")
         elif entry.fuzzy:
             problems.fuzzy.append(f"{_show(key)} ({where})")
-        elif isinstance(entry.string, str) and set(PLACEHOLDER.findall(entry.string)) - set(
-            PLACEHOLDER.findall(entry.id if isinstance(entry.id, str) else entry.id[0])
-        ):
-            problems.placeholders.append(f"{_show(key)} ({where})")
     problems.unused = [_show(key) for key in have if key not in used]
     if not mo.exists():
         problems.stale_mo.append(f"{mo} is missing")
