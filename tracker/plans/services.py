@@ -360,8 +360,8 @@ def validate_step_dates(measure: Measure, start: date, due: date) -> None:
             _(
                 "วันครบกำหนด %(format_date_due)s อยู่นอกระยะเวลาของมาตรการ (%(format_date_period_0)s – %(format_date_period_1)s)",
                 format_date_due=format_date(due),
-                value2=format_date(measure.period_start),
-                value3=format_date(measure.period_end),
+                format_date_period_0=format_date(measure.period_start),
+                format_date_period_1=format_date(measure.period_end),
             )
         )
     if start < measure.period_start:
