@@ -256,9 +256,9 @@ def test_org_create_and_list(runner, app):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--slug", "Bad Slug", "--name", "x", "--province", "ขอนแก่น"], "the slug must be 2-64 characters"),
-        (["--slug", "ok-slug", "--name", "   ", "--province", "ขอนแก่น"], "the name is required"),
-        (["--slug", "ok-slug", "--name", "x", "--province", "ข" * 101], "longer than 100"),
+        (["--slug", "Bad Slug", "--name", "x", "--province", "ขอนแก่น"], "ยาว 2–64 ตัว"),
+        (["--slug", "ok-slug", "--name", "   ", "--province", "ขอนแก่น"], "โปรดระบุชื่อองค์กร"),
+        (["--slug", "ok-slug", "--name", "x", "--province", "ข" * 101], "ยาวเกิน 100 ตัวอักษร"),
     ],
 )
 def test_org_create_refuses_bad_input(runner, app, args, message):
@@ -272,7 +272,7 @@ def test_org_create_refuses_bad_input(runner, app, args, message):
 
 def test_org_create_refuses_a_slug_in_use(runner, app, world):
     result = runner.invoke(args=["org", "create", "--slug", "testorg", "--name", "อื่น", "--province", "ขอนแก่น"])
-    assert result.exit_code == 1 and "an organization with this slug exists" in result.output
+    assert result.exit_code == 1 and "อยู่แล้ว" in result.output
 
 
 def test_user_create_makes_users_of_every_kind(runner, app, world):
@@ -341,12 +341,12 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
         (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
         (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
         (["--org", "testorg", "--role", "owner"], "เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"),
-        (["--org", "testorg", "--role", "provincial"], "oversight users belong to an office organization"),
+        (["--org", "testorg", "--role", "provincial"], "เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว"),
         (["--org", "testorg", "--role", "viewer", "--password", "short"], "อย่างน้อย 8 ตัวอักษร"),
         (["--org", "testorg", "--role", "viewer", "--email", "admin@test.go.th"], "อยู่แล้ว"),
         (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "อีเมลไม่ถูกต้อง"),
-        (["--org", "sthj", "--role", "admin"], "this organization is an oversight office"),
-        (["--org", "blank-office", "--role", "provincial"], "a provincial user belongs to an office with a province"),
+        (["--org", "sthj", "--role", "admin"], "เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง"),
+        (["--org", "blank-office", "--role", "provincial"], "ไม่ได้ระบุจังหวัด"),
         (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
     ],
 )
@@ -388,7 +388,7 @@ def test_user_create_refuses_a_provincial_user_with_a_department(runner, app, wo
             "secret-2566",
         ]
     )
-    assert result.exit_code == 1 and "have no department" in result.output
+    assert result.exit_code == 1 and "ไม่สังกัดกอง" in result.output
 
 
 # -- admins of an organization cannot make or take over oversight users -------------------
@@ -662,7 +662,7 @@ def test_the_overview_exports_to_xlsx_with_the_same_rows_and_guarded_text(provin
     rows = list(ws.iter_rows(values_only=True))
     assert "จังหวัดขอนแก่น" in rows[0][0] and "2566" in rows[1][0]
     header = rows[3]
-    assert header[:3] == ("องค์กร", "รหัส (slug)", "จังหวัด")
+    assert header[:3] == ("องค์กร", "รหัส", "จังหวัด")
     body = {r[1]: r for r in rows[4:]}
     assert list(body) == ["evil", "phra-lap", "banpet", "testorg", "tha-phra"]  # sorted as asked
     assert body["evil"][0] == '\'=HYPERLINK("http://evil.example","x")'  # text, never a formula
