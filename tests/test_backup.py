@@ -220,7 +220,7 @@ def _rewrite(source: Path, target: Path, change) -> None:
 
 def test_backup_refuses_to_overwrite_an_existing_file(small, tmp_path):
     result = small.cli("backup", "-o", str(tmp_path / "b.tar.gz"))
-    assert result.exit_code == 1 and "exists" in result.output
+    assert result.exit_code == 1 and "อยู่แล้ว" in result.output
 
 
 def test_restore_refuses_a_backup_of_a_newer_version(small, tmp_path):
@@ -232,7 +232,7 @@ def test_restore_refuses_a_backup_of_a_newer_version(small, tmp_path):
 
     result = small.cli("restore", str(tmp_path / "newer.tar.gz"), "--yes")
 
-    assert result.exit_code == 1 and "newer" in result.output and "9999_from_the_future" in result.output
+    assert result.exit_code == 1 and "รุ่นที่ใหม่กว่า" in result.output and "9999_from_the_future" in result.output
     assert small.state() == before
 
 
@@ -266,7 +266,7 @@ def test_restore_refuses_unlisted_or_escaping_entries(small, tmp_path):
 
     result = small.cli("restore", str(tmp_path / "escape.tar.gz"), "--yes")
 
-    assert result.exit_code == 1 and "unsafe" in result.output
+    assert result.exit_code == 1 and "ไม่ปลอดภัย" in result.output
     assert not (tmp_path / "outside.txt").exists()
 
 

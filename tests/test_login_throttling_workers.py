@@ -129,7 +129,7 @@ def failed_logins_until_429(bases: list[str], attempts: int = 25) -> list[tuple[
         )
         answers.append((base, response.status_code))
         if response.status_code == 429:
-            assert "too many failed logins" in response.text
+            assert "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป" in response.text
             break
     return answers
 
