@@ -32,6 +32,7 @@ from .models import (
     PROGRESS_ACTIONS,
     JournalEntry,
     Measure,
+    Plan,
     PlanCounter,
     PlanDueCount,
     Step,
@@ -104,6 +105,16 @@ def recount(
 
 def store(conn: sa.Connection, plan_ids: list[int] | None) -> None:
     """Recount the given plans (None: all) and replace their stored rows."""
+    if plan_ids and conn.dialect.name == "postgresql":
+        # Two transactions changing steps of the same plans recount them one after the other, in
+        # the same order: without this lock they delete and re-insert the same counter rows in
+        # turns and PostgreSQL finds a deadlock (tests/test_backup_under_load.py).
+        conn.execute(
+            sa.select(table_of(Plan).c.id)
+            .where(table_of(Plan).c.id.in_(sorted(plan_ids)))
+            .order_by("id")
+            .with_for_update()
+        )
     counters, due = recount(conn, plan_ids)
     counter_table, due_table = table_of(PlanCounter), table_of(PlanDueCount)
     if plan_ids is None:
