@@ -48,7 +48,7 @@ DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     AttributeError,
     OSError,
-    NotImplementedError,
+    NotImplementedError,  # openpyxl/python-docx on features of a file they cannot read
     struct.error,
     RecursionError,
 )

@@ -99,7 +99,7 @@ def _decode(column: sa.Column, value: Any) -> Any:
         column_type = column_type.impl_instance
     try:
         kind = column_type.python_type
-    except NotImplementedError:
+    except NotImplementedError:  # SQLAlchemy's answer for types without one (JSON): kept as stored
         return value
     if kind is datetime:
         return datetime.fromisoformat(value)
