@@ -265,13 +265,14 @@ class _History:
             ):
                 weekly[(about, recipient)] = (for_date, created_at)
             monthly.update(
-                db.session.execute(
+                (about, recipient)
+                for about, recipient in db.session.execute(
                     sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
                         OutboxMessage.about.in_(abouts),
                         OutboxMessage.kind == MONTHLY,
                         OutboxMessage.for_date == month_first,
                     )
-                ).tuples()
+                )
             )
             for dept in db.session.scalars(
                 sa.select(Department)

@@ -154,7 +154,7 @@ def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
                 OutboxItem.due_date,
             ).where(OutboxItem.step_id.in_(chunk))
         )
-        given.update(rows.tuples())
+        given.update((recipient, step, reason, trigger, due) for recipient, step, reason, trigger, due in rows)
     return given
 
 
@@ -162,11 +162,10 @@ def _written_today(abouts: list[str], day: date) -> set[tuple[str, str]]:
     """(about, recipient) of the reminder messages already written for `day`."""
     written: set[tuple[str, str]] = set()
     for chunk in _chunks(sorted(abouts), 500):
-        written.update(
-            db.session.execute(
-                sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
-                    OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
-                )
-            ).tuples()
+        rows = db.session.execute(
+            sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
+                OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
+            )
         )
+        written.update((about, recipient) for about, recipient in rows)
     return written
