@@ -62,7 +62,7 @@ def _problems(filename: str, problems: list[Problem], form: ImportForm | None = 
 def _target(form: ImportForm) -> Organization | None:
     if access.is_oversight(current_user):
         org = form.organization.record
-        if org is None:
+        if org is None and not form.organization.errors:
             form.organization.errors = [_("โปรดเลือกองค์กรที่จะนำเข้าแผน")]
         return org
     return current_user.organization
