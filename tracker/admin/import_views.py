@@ -130,7 +130,7 @@ def import_plan():
         preview, changed = _dry_run(spec, org, similar, {s.name: s.existing for s in similar})
     except PlanFileError as exc:
         return _problems(filename, exc.problems, form)
-    context = {"filename": filename, "preview": preview, "org": org, "spec": spec, "similar": similar}
+    context: dict[str, Any] = {"filename": filename, "preview": preview, "org": org, "spec": spec, "similar": similar}
     if not changed:
         return _page(form, unchanged=True, **context)
     token = pending.keep(data, filename, user_id=current_user.id, organization_id=org.id, now=utcnow())
