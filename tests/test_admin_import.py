@@ -216,6 +216,11 @@ def test_an_edited_export_is_previewed_as_changed_then_updates_the_plan_in_place
     )
     assert world.step(world.m1, 2).title == "จัดทำคู่มือการใช้ทรัพย์สิน"
     assert db.session.scalar(sa.select(sa.func.count(Plan.id))) == 1
+    journal = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.actor_id == world.admin.id)).all()
+    assert {(e.entity, e.field, e.old_value, e.new_value) for e in journal if e.entity == "step"} == {
+        ("step", "title", "จัดทำคู่มือ", "จัดทำคู่มือการใช้ทรัพย์สิน")
+    }
+    assert any(e.entity == "plan" and e.action == "import" for e in journal)
 
 
 def test_the_blank_xlsx_template_downloads_as_a_workbook(world, admin):
