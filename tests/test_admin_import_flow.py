@@ -188,6 +188,10 @@ def test_an_oversight_user_imports_a_plan_for_an_organization_of_its_scope(nongr
         and "เทศบาลตำบลหนองเรือ" in text
         and "สำนักงาน" not in text.split("f-organization")[1].split("</select>")[0]
     )
+    # The organization's page (the oversight view) leads to the form with the organization chosen.
+    link = url_for("admin.import_plan", organization=org.id)
+    assert link in page(client.get(url_for("province.organization", organization_id=org.id)))
+    assert f'<option selected value="{org.id}">' in page(client.get(link))
     preview = upload(client, NONG_RUEA, organization=str(org.id))
     assert "จะสร้างแผนปีงบประมาณ 2568 ของ เทศบาลตำบลหนองเรือ ใหม่" in page(preview)
     response = confirm(client, preview)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import access
@@ -112,6 +112,9 @@ def _dry_run(
 def import_plan():
     form = _upload_form()
     if not form.is_submitted():
+        chosen = request.args.get("organization", "")
+        if form.organization is not None and chosen.isdigit():  # from an organization's page
+            form.organization.data = int(chosen)
         return _page(form)
     upload = form.file.data
     filename = (getattr(upload, "filename", None) or "") if upload else ""
