@@ -1,0 +1,113 @@
+"""The search page as a person reads it: the box in the header, results grouped
+by kind with the words marked, links to each record, clear Thai messages."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import NOW
+from tracker.db import db
+from tracker.plans import services
+from tracker.plans.models import JournalEntry, Step
+
+NOTE = "ได้ประสานงานกับสำนักงานที่ดินจังหวัดเพื่อขอข้อมูลแนวเขตเรียบร้อยแล้ว"
+
+
+def main_of(response) -> str:
+    return response.get_data(as_text=True).split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
+def plain(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_every_page_has_the_search_box_in_the_header(world, client, login):
+    login(world.viewer)
+    page = client.get("/my-steps").get_data(as_text=True)
+    header = page.split("<header", 1)[1].split("</header>", 1)[0]
+    assert 'action="/search"' in header and 'role="search"' in header
+    assert 'name="q"' in header and 'for="site-q"' in header
+
+
+def test_a_thai_word_of_a_note_lists_the_step_with_the_word_marked(world, client, login):
+    step = world.step(world.m1, 2)
+    services.add_comment(step, world.owner_palad, NOTE, NOW)
+    db.session.commit()
+    login(world.viewer)
+    response = client.get("/search?q=ที่ดิน")
+    assert response.status_code == 200
+    main = main_of(response)
+    assert "บันทึกและความเห็นในขั้นตอน" in main and "1 รายการ" in plain(main)
+    assert f'href="/steps/{step.id}#journal-h"' in main
+    assert "ขั้นตอน 1.2 จัดทำคู่มือ" in plain(main)
+    assert "สำนักงาน<mark>ที่ดิน</mark>จังหวัด" in main
+    assert "บันทึกความคืบหน้า · เจ้าหน้าที่สำนักปลัด" in plain(main)
+    # The header's box keeps what was searched.
+    assert 'id="site-q" name="q" type="search" maxlength="100" placeholder="ค้นหา…" value="ที่ดิน"' in (
+        response.get_data(as_text=True)
+    )
+    # Nothing else matched: no other group is shown.
+    assert main.count('class="card search-group"') == 1
+
+
+def test_text_from_the_data_is_escaped_not_run(world, client, login):
+    step = world.step(world.m1, 1)
+    services.add_comment(step, world.owner_palad, '<script>alert("x")</script><img src=x onerror=alert(1)>ที่ดิน', NOW)
+    step.title = "<b>ตัวหนา</b> ที่ดิน"
+    db.session.commit()
+    login(world.viewer)
+    main = main_of(client.get("/search?q=ที่ดิน"))
+    assert "<script>alert" not in main and "<img" not in main and "<b>ตัวหนา" not in main
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;<mark>ที่ดิน</mark>" in main
+    assert "&lt;b&gt;ตัวหนา&lt;/b&gt; <mark>ที่ดิน</mark>" in main
+    # A query that looks like markup is shown as text too.
+    response = client.get("/search?q=<script>x")
+    assert "<script>x" not in main_of(response) and "&lt;script&gt;x" in main_of(response)
+
+
+def test_an_empty_query_explains_what_to_type(world, client, login):
+    login(world.viewer)
+    for url in ("/search", "/search?q=", "/search?q=+%E2%80%8B+"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "พิมพ์คำที่ต้องการค้นหาอย่างน้อย 2 ตัวอักษร" in main_of(response)
+        assert "search-group" not in main_of(response)
+
+
+def test_a_query_of_one_character_is_refused_with_a_thai_message(world, client, login):
+    login(world.viewer)
+    response = client.get("/search?q=ก")
+    assert response.status_code == 400
+    main = main_of(response)
+    assert 'id="search-q-error"' in main and "คำค้นสั้นเกินไป โปรดพิมพ์อย่างน้อย 2 ตัวอักษร" in main
+    assert 'aria-invalid="true"' in main and "search-group" not in main
+
+
+def test_odd_parameters_get_a_clear_message_never_a_500(world, client, login):
+    login(world.viewer)
+    response = client.get("/search?q=ที่ดิน&kind=users")
+    assert response.status_code == 400 and "ไม่รู้จักประเภทผลการค้นหา" in main_of(response)
+    response = client.get("/search?q=ที่ดิน&page=abc")
+    assert response.status_code == 400 and "หน้า ต้องเป็นตัวเลข" in response.get_data(as_text=True)
+    assert client.get("/search?q=" + "ก" * 5000).status_code == 200
+    assert client.get("/search?q=%25%25%25&kind=steps&page=99999").status_code == 200
+
+
+def test_nothing_found_says_so(world, client, login):
+    login(world.viewer)
+    main = main_of(client.get("/search?q=ไม่มีคำนี้แน่นอน"))
+    assert "ไม่พบ “ไม่มีคำนี้แน่นอน” ในสิ่งที่คุณดูได้" in main
+
+
+def test_a_long_list_shows_a_few_per_kind_and_pages_through_one_kind(world, client, login):
+    steps = db.session.scalars(db.select(Step)).all()
+    for step in steps:
+        step.title = f"{step.title} งานสารบรรณ"
+    db.session.commit()
+    login(world.viewer)
+    main = main_of(client.get("/search?q=สารบรรณ"))
+    assert "5 รายการ" in plain(main)
+    assert main.count('href="/steps/') == 5
+    more = main_of(client.get("/search?q=สารบรรณ&kind=steps"))
+    assert "ผลการค้นหาทุกประเภท" in more and more.count('href="/steps/') == 5
+    assert db.session.scalar(db.select(db.func.count(JournalEntry.id))) == 0  # searching writes nothing
