@@ -99,15 +99,30 @@ def test_nothing_found_says_so(world, client, login):
     assert "ไม่พบ “ไม่มีคำนี้แน่นอน” ในสิ่งที่คุณดูได้" in main
 
 
-def test_a_long_list_shows_a_few_per_kind_and_pages_through_one_kind(world, client, login):
+def test_a_long_list_shows_a_few_per_kind_and_pages_through_one_kind(world, client, login, monkeypatch):
+    from tracker.search import service
+
+    monkeypatch.setattr(service, "PER_PAGE", 3)
     steps = db.session.scalars(db.select(Step)).all()
     for step in steps:
         step.title = f"{step.title} งานสารบรรณ"
+    world.m1.title = "มาตรการงานสารบรรณ"
     db.session.commit()
     login(world.viewer)
     main = main_of(client.get("/search?q=สารบรรณ"))
-    assert "5 รายการ" in plain(main)
-    assert main.count('href="/steps/') == 5
-    more = main_of(client.get("/search?q=สารบรรณ&kind=steps"))
-    assert "ผลการค้นหาทุกประเภท" in more and more.count('href="/steps/') == 5
+    text = plain(main)
+    assert "ขั้นตอน 5 รายการ" in text and "มาตรการ 1 รายการ" in text
+    assert main.count('href="/steps/') == service.OVERVIEW_SIZE == 5
+    # Five steps fill the overview exactly: no "all" link for them.
+    assert "kind=steps" not in main
+    monkeypatch.setattr(service, "OVERVIEW_SIZE", 2)
+    main = main_of(client.get("/search?q=สารบรรณ"))
+    assert main.count('href="/steps/') == 2
+    assert 'href="/search?q=%E0%B8%AA%E0%B8%B2%E0%B8%A3%E0%B8%9A%E0%B8%A3%E0%B8%A3%E0%B8%93&amp;kind=steps"' in main
+    assert "ดูขั้นตอนทั้งหมดที่พบ" in plain(main)
+    first = main_of(client.get("/search?q=สารบรรณ&kind=steps"))
+    assert "ผลการค้นหาทุกประเภท" in first and first.count('href="/steps/') == 3
+    assert "หน้า 1 จาก 2" in plain(first) and 'id="g-measures"' not in first  # only the kind asked for
+    second = main_of(client.get("/search?q=สารบรรณ&kind=steps&page=2"))
+    assert second.count('href="/steps/') == 2 and "หน้า 2 จาก 2" in plain(second)
     assert db.session.scalar(db.select(db.func.count(JournalEntry.id))) == 0  # searching writes nothing

@@ -8,7 +8,7 @@ so the number of statements does not grow with the number of results.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,7 @@ class Group:
         return self.page < self.pages
 
 
-def _matching(columns: list[sa.ColumnElement[str]], terms: list[str]) -> sa.ColumnElement[bool]:
+def _matching(columns: Sequence[sa.SQLColumnExpression[Any]], terms: list[str]) -> sa.ColumnElement[bool]:
     """Every term is in one of `columns` (each term as typed or with Thai/Arabic digits)."""
     return sa.and_(
         *(
@@ -129,7 +129,7 @@ _STEP_PATH = joinedload(Step.measure).joinedload(Measure.weakness)
 
 
 def _steps(terms: list[str]) -> tuple[sa.Select, list, Callable[[Any], Hit]]:
-    found = _matching([Step.title, sa.func.coalesce(Step.cancel_reason, "")], terms)
+    found = _matching([Step.title, Step.cancel_reason], terms)
     by_number = _step_number_match(terms)
     if by_number is not None:
         found = sa.or_(found, by_number)
@@ -206,7 +206,7 @@ def _evidence(terms: list[str]) -> tuple[sa.Select, list, Callable[[Any], Hit]]:
 
 def _measures(terms: list[str]) -> tuple[sa.Select, list, Callable[[Any], Hit]]:
     result_note = sa.select(MeasureResult.note).where(MeasureResult.measure_id == Measure.id).scalar_subquery()
-    columns = [Measure.title, Measure.follow_up, sa.func.coalesce(result_note, "")]
+    columns = [Measure.title, Measure.follow_up, result_note]
     stmt = _through_plan(sa.select(Measure)).where(_matching(columns, terms))
     stmt = stmt.order_by(Plan.fiscal_year.desc(), Plan.id, Weakness.order, Measure.order)
     weakness = joinedload(Measure.weakness)
@@ -266,7 +266,9 @@ def _group(kind: Kind, readable: sa.ColumnElement[bool], terms: list[str], page:
     offset = (page - 1) * per_page
     # Never past CAP: the last page holds what is left of it.
     limit = max(min(per_page, total - offset), 0)
-    rows = db.session.scalars(stmt.offset(offset).limit(limit).options(*options)).unique() if limit else []
+    rows: Iterable[Any] = (
+        db.session.scalars(stmt.offset(offset).limit(limit).options(*options)).unique() if limit else []
+    )
     return Group(kind, [to_hit(r) for r in rows], total, (counted or 0) > CAP, page, per_page)
 
 
