@@ -13,7 +13,7 @@ from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
 from tracker.plans import results, services
-from tracker.plans.models import Measure, Plan, Step, Weakness
+from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
 from tracker.search import service, text
 
 #: A progress note as officers type it: Thai, no spaces between words.
@@ -98,6 +98,21 @@ def test_a_thai_word_inside_a_note_without_spaces_finds_the_note_and_its_step(wo
     # Every term must be there (anywhere in the note), not only one of them.
     assert found(world.viewer, "แนวเขต ที่ดิน") == {"notes": [entry]}
     assert found(world.viewer, "แนวเขต ทะเล") == {}
+
+
+def test_a_managers_remark_and_a_cancelled_steps_reason_are_found(world):
+    from tracker.follow.services import add_remark
+
+    step = world.step(world.m2, 2)
+    remark = add_remark(step, world.manager, "ให้ประสานสำนักงานที่ดินก่อนสิ้นเดือน", NOW)
+    other = world.step(world.m1, 3)
+    services.change_status(other, StepStatus.cancelled, world.admin, NOW, cancel_reason="รอผลการรังวัดที่ดิน")
+    db.session.commit()
+    hits = found(world.viewer, "ที่ดิน")
+    assert hits["notes"] == [remark]
+    assert hits["steps"] == [other]
+    group = service.search(world.viewer, "ที่ดิน", kind="steps").groups[0]
+    assert str(group.hits[0].snippet) == "รอผลการรังวัด<mark>ที่ดิน</mark>"
 
 
 def test_each_kind_of_record_is_found_by_its_text(world):

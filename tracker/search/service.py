@@ -21,7 +21,7 @@ from ..auth.models import User
 from ..db import db
 from ..i18n import N_
 from ..plans import listing
-from ..plans.models import Evidence, JournalEntry, Measure, MeasureResult, Plan, Step, Weakness
+from ..plans.models import Evidence, JournalEntry, Measure, Plan, Step, Weakness
 from . import text as stext
 
 #: Most results counted and paged through per kind; more are "more than CAP".
@@ -205,9 +205,7 @@ def _evidence(terms: list[str]) -> tuple[sa.Select, list, Callable[[Any], Hit]]:
 
 
 def _measures(terms: list[str]) -> tuple[sa.Select, list, Callable[[Any], Hit]]:
-    result_note = sa.select(MeasureResult.note).where(MeasureResult.measure_id == Measure.id).scalar_subquery()
-    columns = [Measure.title, Measure.follow_up, result_note]
-    stmt = _through_plan(sa.select(Measure)).where(_matching(columns, terms))
+    stmt = _through_plan(sa.select(Measure)).where(_matching([Measure.title, Measure.follow_up], terms))
     stmt = stmt.order_by(Plan.fiscal_year.desc(), Plan.id, Weakness.order, Measure.order)
     weakness = joinedload(Measure.weakness)
     options = [
