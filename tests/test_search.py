@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
@@ -287,3 +288,21 @@ def test_results_are_capped_and_paged(world, monkeypatch):
     assert pages[3].page == 3  # past the end: the last page
     seen = [h.record.id for g in pages[:3] for h in g.hits]
     assert len(set(seen)) == 7
+
+
+def test_on_postgresql_the_trigram_indexes_serve_the_substring_search(world):
+    """Migration 0016: `ILIKE '%…%'` with the escape clause can use the GIN trigram
+    indexes (shown with sequential scans discouraged: the test tables are tiny)."""
+    from sqlalchemy.dialects import postgresql
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite searches the same way without an index")
+    if not db.session.scalar(sa.text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")):
+        pytest.skip("pg_trgm could not be created by this database user")
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    for make, index in ((service._notes, "ix_journal_entries_note_trgm"), (service._steps, "ix_steps_title_trgm")):
+        stmt, _options, _hit = make(["ที่ดิน", "50%"])
+        sql = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(db.session.scalars(sa.text(f"EXPLAIN {sql}")))
+        assert index in plan, plan
+    db.session.rollback()
