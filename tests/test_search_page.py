@@ -126,3 +126,19 @@ def test_a_long_list_shows_a_few_per_kind_and_pages_through_one_kind(world, clie
     second = main_of(client.get("/search?q=สารบรรณ&kind=steps&page=2"))
     assert second.count('href="/steps/') == 2 and "หน้า 2 จาก 2" in plain(second)
     assert db.session.scalar(db.select(db.func.count(JournalEntry.id))) == 0  # searching writes nothing
+
+
+def test_the_english_interface_shows_the_results_in_english_and_the_data_as_it_is(world, client, login):
+    step = world.step(world.m1, 2)
+    services.add_comment(step, world.owner_palad, NOTE, NOW)
+    db.session.commit()
+    login(world.viewer)
+    client.get("/search?lang=en")  # the welcome message goes with the first page
+    text = plain(main_of(client.get("/search?q=ที่ดิน&lang=en")))
+    assert "Notes and remarks on steps 1 found" in text
+    assert "Results for “ที่ดิน”" in text
+    # Thai left on the page is the data: the step's title, the note, the person's name.
+    leftover = re.sub("ได้ประสานงานกับสำนักงาน|จังหวัดเพื่อขอข้อมูลแนวเขตเรียบร้อยแล้ว", "", text)
+    for piece in ("ที่ดิน", "จัดทำคู่มือ", "เจ้าหน้าที่สำนักปลัด"):
+        leftover = leftover.replace(piece, "")
+    assert not re.search("[\u0e00-\u0e7f]", leftover), leftover
