@@ -285,7 +285,7 @@ def test_results_are_capped_and_paged(world, monkeypatch):
     assert (first.kind.key, first.total, first.capped, len(first.hits)) == ("steps", 7, True, service.OVERVIEW_SIZE)
     pages = [service.search(world.viewer, "สารบรรณ", kind="steps", page=p).groups[0] for p in (1, 2, 3, 9)]
     assert [len(g.hits) for g in pages] == [3, 3, 1, 1]
-    assert pages[3].page == 3  # past the end: the last page
+    assert pages[3].page.page == 3  # past the end: the last page
     seen = [h.record.id for g in pages[:3] for h in g.hits]
     assert len(set(seen)) == 7
 

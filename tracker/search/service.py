@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,25 +66,18 @@ class Hit:
 @dataclass
 class Group:
     kind: Kind
-    hits: list[Hit]
-    #: Results counted, at most CAP
-    total: int
+    #: One page of hits; its total is what was counted, at most CAP
+    page: listing.Page
     #: More than CAP matched
     capped: bool
-    page: int = 1
-    per_page: int = PER_PAGE
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
 
     @property
-    def has_prev(self) -> bool:
-        return self.page > 1
+    def hits(self) -> list[Hit]:
+        return self.page.items
 
     @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def total(self) -> int:
+        return self.page.total
 
 
 def _matching(columns: Sequence[sa.SQLColumnExpression[Any]], terms: list[str]) -> sa.ColumnElement[bool]:
@@ -267,7 +260,7 @@ def _group(kind: Kind, readable: sa.ColumnElement[bool], terms: list[str], page:
     rows: Iterable[Any] = (
         db.session.scalars(stmt.offset(offset).limit(limit).options(*options)).unique() if limit else []
     )
-    return Group(kind, [to_hit(r) for r in rows], total, (counted or 0) > CAP, page, per_page)
+    return Group(kind, listing.Page([to_hit(r) for r in rows], total, page, per_page), (counted or 0) > CAP)
 
 
 @dataclass
