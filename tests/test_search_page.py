@@ -142,3 +142,38 @@ def test_the_english_interface_shows_the_results_in_english_and_the_data_as_it_i
     for piece in ("ที่ดิน", "จัดทำคู่มือ", "เจ้าหน้าที่สำนักปลัด"):
         leftover = leftover.replace(piece, "")
     assert not re.search("[\u0e00-\u0e7f]", leftover), leftover
+
+
+def test_the_page_reads_as_many_statements_for_thirty_results_as_for_three(world, client, login):
+    import sqlalchemy as sa
+
+    def statements_for(url: str) -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        db.session.rollback()
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    def add_round(actor) -> None:
+        for m in (world.m1, world.m2):
+            for s in m.steps:
+                services.add_comment(s, actor, NOTE, NOW)
+                services.add_link_evidence(s, actor, "https://a.go.th/z", f"หนังสือที่ดิน {s.id}", NOW)
+
+    world.step(world.m1, 1).title = "สำรวจที่ดินสาธารณะ"
+    add_round(world.admin)
+    db.session.commit()
+    login(world.manager)
+    client.get("/search")  # the welcome message goes with the first page
+    few = statements_for("/search?q=ที่ดิน")
+    few_kind = statements_for("/search?q=ที่ดิน&kind=notes")
+    for _ in range(5):
+        add_round(world.admin)
+    db.session.commit()
+    assert statements_for("/search?q=ที่ดิน") == few
+    assert statements_for("/search?q=ที่ดิน&kind=notes") == few_kind
+    assert main_of(client.get("/search?q=ที่ดิน&kind=notes")).count('href="/steps/') == 20
