@@ -34,6 +34,7 @@ OVERSIGHT = "oversight"
 READ_POST = "read_post"  # a read sent as a form (the report's covering memo and its header fields): every
 # user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
 FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
+PLAN_IMPORT = "plan_import"  # an organization's admin, or a provincial/national user (for an organization of its scope)
 NATIONAL = "national"  # a national user only: the national ITA framework (framework_id points to it)
 
 CLASSES: dict[str, str] = {
@@ -110,6 +111,9 @@ CLASSES: dict[str, str] = {
     "frameworks.show": READ,
     "frameworks.download": READ,
     "frameworks.template": READ,
+    "admin.import_plan": PLAN_IMPORT,
+    "admin.import_confirm": PLAN_IMPORT,
+    "admin.plan_template": PLAN_IMPORT,
     "frameworks.upload": FRAMEWORK_ADD,
     "frameworks.copy": FRAMEWORK_ADD,
     "frameworks.publish": NATIONAL,
@@ -297,6 +301,9 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed" if role in OVERSIGHT_ROLES else "forbidden"
     if cls == NATIONAL:
         return "allowed" if role == "national" else "forbidden"
+    if cls == PLAN_IMPORT:
+        # The form answers (a missing file or organization is a 400); whose plan it is, the form decides.
+        return "allowed" if role in ("national", "provincial", "admin", "outsider_admin") else "forbidden"
     if cls == FRAMEWORK_ADD:
         return "allowed" if role in ("national", "admin", "outsider_admin") else "forbidden"
     if cls == READ_POST:

@@ -92,14 +92,10 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
     page.get_by_role("link", name="นำเข้าแผน").click()
 
     page.locator("#f-file").set_input_files(str(PLAN_FILE))
-    page.get_by_label("ตรวจสอบและดูตัวอย่างก่อน").check()
-    page.get_by_role("button", name="ส่งไฟล์").click()
-    assert "ยังไม่ได้บันทึก" in page.get_by_role("heading", level=2).first.inner_text()
-
-    page.locator("#f-file").set_input_files(str(PLAN_FILE))
-    page.get_by_label("นำเข้าและบันทึก").check()
-    page.get_by_role("button", name="ส่งไฟล์").click()
-    assert "นำเข้า nongkhai-2567.yaml แล้ว" in page.locator("main").inner_text()
+    page.get_by_role("button", name="ตรวจสอบไฟล์").click()
+    assert "ยังไม่ได้บันทึก" in page.locator("main").inner_text()
+    page.get_by_role("button", name="นำเข้า", exact=True).click()  # the previewed file: not uploaded again
+    assert "นำเข้าแผนปีงบประมาณ 2567" in page.locator("main").inner_text()
     page.screenshot(path=artifacts_dir / "import-desktop.png", full_page=True)
 
     page.get_by_role("link", name="ดูภาพรวมแผน").click()

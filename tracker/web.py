@@ -255,7 +255,7 @@ def register_web(app: Flask) -> None:
         )
 
     # view modules imported for the pages they register on the admin and plans blueprints
-    from .admin import people_views, settings_views, structure_views, trash_page  # noqa: F401
+    from .admin import import_views, people_views, settings_views, structure_views, trash_page  # noqa: F401
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp
