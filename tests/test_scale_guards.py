@@ -37,7 +37,7 @@ PASSWORD = "bench-pass-2570"
 BUDGET = 12
 #: The dashboard's 13th is the header's unread-notification count (issue 11), on every page; folding it
 #: into the user's load is the known way back to 12 (see the closing note of session 3).
-OVER_BUDGET = {"report": 14, "dashboard": 13}
+OVER_BUDGET = {"dashboard": 13}
 
 
 def _generate(folder: Path, scale: str) -> tuple[str, dict]:
