@@ -393,6 +393,8 @@ class Gunicorn:
         if threads > 1:
             cmd += ["--threads", str(threads)]
         cmd.append("wsgi:app")
+        if log:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log or os.devnull, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(url), stdout=self.log, stderr=self.log)
         self._wait()
