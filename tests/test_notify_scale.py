@@ -259,3 +259,25 @@ def test_tracker_remind_plans_once_and_reads_no_message_back(app, ctx, monkeypat
     assert len(calls) == 2
     assert output.count("queued #") == 10
     assert len(six) == len(one), "\n".join(six)
+
+
+def test_a_mail_pass_switches_to_thai_once_not_per_email(app, ctx, monkeypatch):
+    """Each forced locale drops the loaded catalogue: a pass of thousands of emails forces Thai
+    once, around the pass, and every email inside renders in it (issue 14: a pass's CPU)."""
+    from tracker import i18n
+    from tracker.notify.reminders import queue_reminder_batches
+
+    for n in range(1, 5):
+        add_organization(n)
+    forced: list[str] = []
+    real = i18n.force_locale
+
+    def counted(locale):
+        forced.append(locale)
+        return real(locale)
+
+    monkeypatch.setattr(i18n, "force_locale", counted)
+    with app.test_request_context("/?lang=en"):  # even from an English page
+        queued = queue_reminder_batches(MONDAY)
+    assert len(queued) == 8 and forced == ["th"]
+    db.session.rollback()
