@@ -281,3 +281,13 @@ def test_a_mail_pass_switches_to_thai_once_not_per_email(app, ctx, monkeypatch):
         queued = queue_reminder_batches(MONDAY)
     assert len(queued) == 8 and forced == ["th"]
     db.session.rollback()
+
+
+def test_a_reminder_pass_reads_only_the_history_its_triggers_can_match(app, ctx):
+    """Months of weekly reminders of a long-overdue step are not read back on every pass:
+    the given reminders are read from the earliest of today's triggers on."""
+    add_organization(1)
+    with counting() as statements:
+        plan_reminders(MONDAY)
+    history = [s for s in statements if "FROM outbox_items" in s and "outbox_items.step_id IN" in s]
+    assert len(history) == 1 and "outbox_items.trigger_date >=" in history[0], history
