@@ -29,6 +29,7 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
+from .plans.saved_filters import SavedFilter  # noqa: F401
 from .public.models import PublishedReport  # noqa: F401
 from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401
