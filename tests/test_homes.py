@@ -277,3 +277,29 @@ def test_a_home_runs_the_same_number_of_statements_for_a_bigger_organization(wor
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Step)) == 5 + 18
     assert _statements(client, "/") == before
+
+
+# -- in English ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, labels",
+    [
+        ("owner_palad", ["My steps", "Overdue", "1 days late", "Change the status of the selected steps"]),
+        ("manager", ["Waiting for you", "Reports waiting for your sign-off", "Late work by department"]),
+    ],
+)
+def test_the_homes_in_english_show_no_thai_but_the_data(world, login, who, labels):
+    from tests.test_i18n import THAI_LETTERS, data_strings, interface_text, page
+
+    submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager], as_of=date(2023, 8, 1))
+    db.session.commit()
+    client = login(getattr(world, who))
+    client.get("/profile?lang=en")  # the language cookie (and the login's Thai welcome shown)
+    html = page(client.get("/"))
+    for label in labels:
+        assert label in html, label
+    # The report's name is its official Thai title (a printed document's), as on the submissions page.
+    left = interface_text(html, data_strings(), None)
+    thai = [line for line in left.splitlines() if THAI_LETTERS.search(line) and "ปีงบประมาณ" not in line]
+    assert not thai, "\n".join(thai)
