@@ -79,6 +79,7 @@ def _render(
         conflict=conflict,
         error=error,
         saved=saved_filters.of_user(me),
+        plan=queries.current_plan(me.organization_id),
         can_save=access.may_write(me),
         saved_form=saved_form or SavedFilterForm(formdata=None, query=_query_string(list_args)),
         delete_form=DeleteSavedFilterForm(formdata=None),
