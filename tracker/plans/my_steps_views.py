@@ -8,6 +8,7 @@ department, or asking for it, see the whole organization.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -81,16 +82,10 @@ def _render(
         saved=saved_filters.of_user(me),
         plan=queries.current_plan(me.organization_id),
         can_save=access.may_write(me),
-        saved_form=saved_form or SavedFilterForm(formdata=None, query=_query_string(list_args)),
+        saved_form=saved_form or SavedFilterForm(formdata=None, query=saved_filters.query_string(list_args)),
         delete_form=DeleteSavedFilterForm(formdata=None),
     )
     return page, status
-
-
-def _query_string(args: dict) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(sorted((k, str(v)) for k, v in args.items()))
 
 
 @bp.route("/my-steps")
@@ -124,7 +119,8 @@ def bulk_status():
         else:
             label = _(StepStatus(form.status.data).label)
             flash(_("เปลี่ยนสถานะ %(n)s ขั้นตอนเป็น “%(label)s” แล้ว", n=len(changed), label=label), "success")
-            return redirect(url_for("plans.my_steps", **request.args))
+            shown: dict[str, Any] = request.args.to_dict()  # back to the list as it was filtered
+            return redirect(url_for("plans.my_steps", **shown))
     return _render(bulk_form=form, status=400)
 
 

@@ -40,6 +40,11 @@ class SavedFilter(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def query_string(args: dict[str, object]) -> str:
+    """A list's filters as the query string a saved filter keeps (sorted: the same filters, the same text)."""
+    return urlencode(sorted((k, str(v)) for k, v in args.items()))
+
+
 def of_user(user: User) -> list[SavedFilter]:
     """The person's saved filters, by name."""
     return list(
@@ -54,7 +59,7 @@ def save(user: User, name: str, args: dict[str, object]) -> SavedFilter:
         raise ServiceError(_("โปรดตั้งชื่อตัวกรอง"), field="name")
     if len(name) > NAME_MAX:
         raise ServiceError(_("ชื่อตัวกรองยาวเกิน %(max)s ตัวอักษร", max=NAME_MAX), field="name")
-    query = urlencode(sorted((k, str(v)) for k, v in args.items()))
+    query = query_string(args)
     if len(query) > QUERY_MAX:
         raise ServiceError(_("ตัวกรองยาวเกินกว่าจะบันทึกได้"))
     row = db.session.scalar(sa.select(SavedFilter).where(SavedFilter.user_id == user.id, SavedFilter.name == name))
