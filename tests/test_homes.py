@@ -16,15 +16,16 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, statements_for
+from tests.test_my_steps import add_plan
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.follow import services as follow
 from tracker.follow.models import StepWatch
-from tracker.orgs.models import Department
+from tracker.orgs.models import Department, Organization
 from tracker.plans import services
-from tracker.plans.models import Measure, Step, StepStatus, Weakness
+from tracker.plans.models import Measure, PlanStatus, Step, StepStatus, Weakness
 from tracker.reports.signoff import submit_report
 
 
@@ -139,30 +140,9 @@ def test_a_department_head_lands_on_the_managers_home_watching_their_department(
 
 
 def test_a_manager_sees_nothing_of_another_organization(world, login):
-    from tracker.orgs.models import Organization
-    from tracker.plans.models import Plan
-
     other = Organization(name="อบต.อื่น", slug="other", province="ขอนแก่น")
     dept = Department(organization=other, name="กองอื่นที่ล่าช้า")
-    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    m = Measure(
-        weakness=Weakness(plan=plan, order=1, title="w"),
-        order=1,
-        title="m",
-        owner_department=dept,
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 9, 30),
-    )
-    Step(
-        measure=m,
-        order=1,
-        title="ขั้นตอนอื่น",
-        owner_department=dept,
-        start_date=date(2023, 1, 1),
-        due_date=date(2023, 2, 1),
-    )
-    db.session.add(other)
-    db.session.commit()
+    add_plan(other, dept, 2566, PlanStatus.active, "ขั้นตอนอื่น", date(2023, 2, 1))
     page = text(login(world.manager).get("/"))
     assert "กองอื่นที่ล่าช้า" not in page and "ขั้นตอนอื่น" not in page
 
@@ -213,18 +193,6 @@ def test_a_healthy_plan_says_so(world, login):
 # -- no query per row -------------------------------------------------------------------------------
 
 
-def _statements(client, url: str) -> int:
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    db.session.rollback()
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 @pytest.mark.parametrize("who", ["owner_palad", "manager", "admin"])
 def test_a_home_runs_the_same_number_of_statements_for_a_bigger_organization(world, login, who):
     world.palad.head = world.manager  # the manager watches สำนักปลัด's steps too
@@ -242,7 +210,7 @@ def test_a_home_runs_the_same_number_of_statements_for_a_bigger_organization(wor
         submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager], as_of=date(2023, 7, n + 1))
     db.session.commit()
     client = login(getattr(world, who))
-    before = _statements(client, "/")
+    before = statements_for(client, "/")
     for w_order in range(3, 6):
         weakness = Weakness(plan=world.plan, order=w_order, title=f"ประเด็น {w_order}")
         dept = Department(organization=world.org, name=f"กองที่ {w_order}")
@@ -276,7 +244,7 @@ def test_a_home_runs_the_same_number_of_statements_for_a_bigger_organization(wor
     make_user(world.org, "another.manager@test.go.th", Role.manager)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Step)) == 5 + 18
-    assert _statements(client, "/") == before
+    assert statements_for(client, "/") == before
 
 
 # -- in English ---------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW, make_user
+from tests.test_my_steps import add_plan
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
-from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from tracker.plans.models import JournalEntry, PlanStatus, Step, StepStatus
 from tracker.plans.saved_filters import SavedFilter
 
 
@@ -131,25 +132,7 @@ def test_a_step_of_another_department_refuses_the_lot(world, login):
 def test_a_step_of_another_organization_is_not_found_and_nothing_is_written(world, login):
     other = Organization(name="อบต.อื่น", slug="other", province="ขอนแก่น")
     dept = Department(organization=other, name="สำนักปลัด")
-    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น", status=PlanStatus.active)
-    m = Measure(
-        weakness=Weakness(plan=plan, order=1, title="w"),
-        order=1,
-        title="m",
-        owner_department=dept,
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 9, 30),
-    )
-    foreign = Step(
-        measure=m,
-        order=1,
-        title="ของที่อื่น",
-        owner_department=dept,
-        start_date=date(2023, 1, 1),
-        due_date=date(2023, 9, 1),
-    )
-    db.session.add(other)
-    db.session.commit()
+    foreign = add_plan(other, dept, 2566, PlanStatus.active, "ของที่อื่น", date(2023, 9, 1))
     before = journal_count()
     for who in ("owner_palad", "admin"):
         response = login(getattr(world, who)).post(
