@@ -51,6 +51,7 @@ CLASSES: dict[str, str] = {
     "api.openapi": PUBLIC,
     "plans.home": READ,
     "plans.dashboard": READ,
+    "plans.current": READ,
     "plans.measure": READ,
     "plans.my_steps": READ,
     "plans.bulk_status": STEPS,

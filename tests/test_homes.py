@@ -77,6 +77,14 @@ def test_the_plan_dashboard_stays_reachable_for_every_reader(world, login):
         assert "ความคืบหน้ารายมาตรการ" in page, who
 
 
+def test_the_menus_overview_opens_the_current_plan_whatever_the_home(world, login):
+    for who in ("owner_palad", "manager", "admin", "viewer"):
+        client = login(getattr(world, who))
+        assert 'href="/plans/current">ภาพรวม</a>' in text(client.get("/"))
+        response = client.get("/plans/current")
+        assert response.status_code == 302 and response.headers["Location"] == f"/plans/{world.plan.id}", who
+
+
 def test_a_viewer_keeps_the_plan_dashboard(world, login):
     page = text(login(world.viewer).get("/"))
     assert "ความคืบหน้ารายมาตรการ" in page and "งานที่รอคุณ" not in page

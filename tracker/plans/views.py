@@ -163,6 +163,18 @@ def home():
     return _dashboard(plan.id)
 
 
+@bp.route("/plans/current")
+@login_required
+def current():
+    """The current plan's dashboard (the menu's ภาพรวม), whatever the person's home page."""
+    if access.is_oversight(current_user):
+        return redirect(url_for("province.overview"))
+    plan = queries.current_plan(current_user.organization_id)
+    if plan is None:
+        return render_template("plans/no_plan.html", import_url=_import_url())
+    return redirect(url_for("plans.dashboard", plan_id=plan.id))
+
+
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def dashboard(plan_id: int):
