@@ -1,7 +1,7 @@
 """saved filters of งานของฉัน, per user
 
-Revision ID: 0016_saved_filters
-Revises: 0015_notifications
+Revision ID: 0017_saved_filters
+Revises: 0016_search_trigrams
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016_saved_filters"
-down_revision = "0015_notifications"
+revision = "0017_saved_filters"
+down_revision = "0016_search_trigrams"
 branch_labels = None
 depends_on = None
 
