@@ -35,6 +35,7 @@ READ_POST = "read_post"  # a read sent as a form (the report's covering memo and
 # user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
 FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
 PLAN_IMPORT = "plan_import"  # an organization's admin, or a provincial/national user (for an organization of its scope)
+STEPS = "steps"  # admins and owners: each ticked step is checked again (tests/test_my_steps_bulk.py)
 NATIONAL = "national"  # a national user only: the national ITA framework (framework_id points to it)
 
 CLASSES: dict[str, str] = {
@@ -51,8 +52,13 @@ CLASSES: dict[str, str] = {
     "api.openapi": PUBLIC,
     "plans.home": READ,
     "plans.dashboard": READ,
+    "plans.current": READ,
     "plans.measure": READ,
     "plans.my_steps": READ,
+    "plans.bulk_status": STEPS,
+    # Saved filters: each member's own (isolation: tests/test_my_steps_bulk.py); oversight users change nothing.
+    "plans.save_filter": READ_POST,
+    "plans.delete_filter": READ_POST,
     "plans.step": READ,
     "plans.evidence": READ,
     "ita.index": READ,
@@ -323,6 +329,8 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed" if role == "admin" else "forbidden"
     if cls == CHAIN:
         return "allowed" if role == "manager" else "forbidden"
+    if cls == STEPS:
+        return "allowed" if role in ("admin", "owner_palad", "owner_strategy") else "forbidden"
     # STEP and RESULT: the palad step / measure 1 (สำนักปลัดเทศบาล)
     return "allowed" if role in ("admin", "owner_palad") else "forbidden"
 

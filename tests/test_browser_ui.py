@@ -144,6 +144,8 @@ def test_the_interface_switches_to_english_and_back(ui_page, demo, artifacts_dir
     nav = page.get_by_role("navigation", name="Main menu")
     for label in ("Dashboard", "My steps", "ITA scores", "Report sign-off", "Log out"):
         assert nav.get_by_text(label, exact=True).count() == 1, label
+    assert page.get_by_role("heading", level=1).inner_text() == "Waiting for you"  # a manager's home
+    nav.get_by_role("link", name="Dashboard", exact=True).click()
     main = page.locator("main").inner_text()
     assert "Progress by measure" in main and "Steps" in main
     assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 25\d\d", main), (

@@ -28,7 +28,7 @@ from .db import db
 from .errors import PermissionDenied
 from .extensions import login_manager
 from .i18n import _
-from .orgs.models import Organization
+from .orgs.models import Department, Organization
 
 if TYPE_CHECKING:
     from .auth.models import User
@@ -116,6 +116,30 @@ def can_edit_step(user: User, step: Step) -> bool:
             step.assignee_id == user.id
         )
     return False
+
+
+def may_change_steps(user: User) -> bool:
+    """Admins and owners of an organization change steps (owners only their department's,
+    `can_edit_step` decides each); managers, viewers and oversight users do not."""
+    return is_member(user, user.organization_id) and user.role in (Role.admin, Role.owner)
+
+
+def require_step_changer(user: User) -> None:
+    require_writer(user)
+    if not may_change_steps(user):
+        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่ผู้รับผิดชอบและผู้ดูแลระบบเปลี่ยนสถานะขั้นตอนได้"))
+
+
+def is_department_head(user: User) -> bool:
+    """Heads a department of its organization (ผู้อำนวยการกอง, หัวหน้าสำนักปลัด)."""
+    return _logged_in(user) and (
+        db.session.scalar(
+            sa.select(Department.id)
+            .where(Department.head_id == user.id, Department.organization_id == user.organization_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def is_org_admin(user: User, organization_id: int) -> bool:

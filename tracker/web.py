@@ -263,7 +263,7 @@ def register_web(app: Flask) -> None:
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
     from .notify.views import bp as notify_bp
-    from .plans import evidence_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
+    from .plans import evidence_views, my_steps_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
     from .plans.views import bp as plans_bp
     from .reports.views import bp as reports_bp
 
@@ -319,6 +319,10 @@ def register_web(app: Flask) -> None:
     # Watchers hear of status changes made anywhere (web, API, command line).
     step_status_changed.connect(on_status_changed)
     report_awaits_signer.connect(on_report_awaits_signer)
+
+    from .homes.views import init_app as init_homes
+
+    init_homes(app)
 
     from .memoimport import init_app as init_memo_import
 
