@@ -36,10 +36,15 @@ class QueryForm(Form):
         csrf = False  # it only chooses what is shown
 
     @classmethod
+    def sent(cls, **kwargs: Any) -> Self:
+        """The form of this request's query string, not yet validated."""
+        return cls(formdata=request.args, **kwargs)
+
+    @classmethod
     def read(cls, **kwargs: Any) -> Self:
         """The form of this request's query string, validated; `ServiceError` (400) with
         every problem's message when a value cannot be used."""
-        form = cls(formdata=request.args, **kwargs)
+        form = cls.sent(**kwargs)
         if not form.validate():
             raise ServiceError(" ".join(form.messages()) or str(_l("ข้อมูลไม่ถูกต้อง")))
         return form
@@ -56,15 +61,22 @@ class QueryForm(Form):
 
 def squeezed(limit: int = MAX_SEARCH) -> Callable[[Any], str]:
     """A filter: spaces squeezed, at most `limit` characters."""
-    return lambda text: " ".join(text.split())[:limit] if isinstance(text, str) else ""
+
+    def squeeze(text: Any) -> str:
+        if not isinstance(text, str):
+            return ""
+        # Control characters (a NUL byte PostgreSQL refuses) are dropped.
+        return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())[:limit]
+
+    return squeeze
 
 
 class SearchArg(SearchField):
-    """Search text (``q``): spaces squeezed, at most MAX_SEARCH characters."""
+    """Search text (``q``): spaces squeezed, at most `limit` characters."""
 
-    def __init__(self, label: Any = None, **kwargs: Any) -> None:
-        render_kw = {"maxlength": MAX_SEARCH, **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, filters=[squeezed()], render_kw=render_kw, **kwargs)
+    def __init__(self, label: Any = None, *, limit: int = MAX_SEARCH, **kwargs: Any) -> None:
+        render_kw = {"maxlength": limit, **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, filters=[squeezed(limit)], render_kw=render_kw, **kwargs)
 
 
 class NumberArg(Field):
