@@ -207,3 +207,16 @@ class CoverForm(_ReportChoices, Form):
     office = StringField(_l("ส่วนราชการ"), filters=[squeezed(SIGNER_MAX)])
     addressee = StringField(_l("เรียน"), filters=[squeezed(SIGNER_MAX)])
     findings = TextAreaField(_l("ข้อเท็จจริงเพิ่มเติม"), validators=[Length(max=10_000)])
+
+
+class SubmitPresetForm(QueryForm):
+    """The submit form's fields that a link from a report page presets (GET); the
+    submit form reads and checks them like typed ones."""
+
+    plan_id = StringField(filters=[squeezed(20)])
+    kind = StringField(filters=[squeezed(20)])
+    as_of = StringField(filters=[squeezed(40)])
+    round = StringField(filters=[squeezed(10)])
+
+    def given(self) -> dict[str, str]:
+        return {field.name: field.data for field in self if field.data}
