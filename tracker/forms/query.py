@@ -50,12 +50,11 @@ class QueryForm(Form):
         return form
 
     def messages(self) -> list[str]:
-        """Every problem, once, in the order of the fields."""
+        """Every problem, once, in the order of the fields (the messages name their field)."""
         found: list[str] = []
-        for field in self:
-            for message in field.errors:
-                if str(message) not in found:
-                    found.append(str(message))
+        for message in [m for field in self for m in field.errors] + list(self.form_errors):
+            if str(message) not in found:
+                found.append(str(message))
         return found
 
 

@@ -184,11 +184,7 @@ class _ReportChoices:
 
     def problems(self) -> str:
         """Every problem as "label: message", in the order of the fields."""
-        return " ".join(
-            f"{field.label.text}: {message}"
-            for field in self  # type: ignore[attr-defined]
-            for message in field.errors
-        )
+        return " ".join(self.labelled_errors())  # type: ignore[attr-defined]
 
 
 SIGNER_NAMES = ("reporter_name", "reporter_position", "reviewer_name", "reviewer_position")
