@@ -89,3 +89,17 @@ def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvide
     file_form = FileEvidenceForm() if kind == "file" else FileEvidenceForm(formdata=None)
     link_form = LinkEvidenceForm() if kind == "link" else LinkEvidenceForm(formdata=None)
     return file_form, link_form
+
+
+class EvidenceKindForm(Form):
+    """Which of the two evidence forms was sent: their hidden ``kind`` ("file", "link",
+    anything else is neither). The chosen form then checks its fields and CSRF token."""
+
+    class Meta:
+        csrf = False  # read only to choose the form, which carries the token
+
+    kind = HiddenField()
+
+    @property
+    def chosen(self) -> str:
+        return self.kind.data if self.kind.data in ("file", "link") else ""

@@ -33,7 +33,7 @@ from ..forms import ConfirmForm
 from ..i18n import _, thai_only
 from ..plans import results, trash
 from ..plans import services as plan_services
-from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
+from ..plans.forms import EvidenceKindForm, FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from ..plans.trash_views import confirm_delete_page, flash_undo
@@ -361,7 +361,7 @@ def save_result(measure_id: int):
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
     access.require_result_editor(current_user, measure)
-    kind = request.form.get("kind", "")
+    kind = EvidenceKindForm().chosen
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
     if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
