@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..forms import BEDateField, Form, VersionField, required
+from ..forms.query import QueryForm
 from ..i18n import _, _l
 from .models import StepStatus
 
@@ -103,3 +104,9 @@ class EvidenceKindForm(Form):
     @property
     def chosen(self) -> str:
         return self.kind.data if self.kind.data in ("file", "link") else ""
+
+
+class DownloadQuery(QueryForm):
+    """``?download=1``: a file that could open in the browser is downloaded instead."""
+
+    download = HiddenField()
