@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import NOW
 from tracker.api import tokens
 from tracker.db import db
-
-from tests.conftest import NOW
 
 THAI_401 = "ต้องส่งโทเคนใน Authorization: Bearer <token>"
 ENGLISH_401 = "Send a token in Authorization: Bearer <token>"
