@@ -193,7 +193,7 @@ weaknesses:
 """
     places = {p.place: p.message for p in problems_of(data)}
     assert "month 13" in places["weaknesses[1].measures[1].steps[1].due"]
-    assert "2023-02-30" in places["weaknesses[1].measures[1].period.start"]
+    assert "No such date: 30 February 2566" in places["weaknesses[1].measures[1].period.start"]
 
 
 def test_missing_file_is_a_problem_not_a_crash(tmp_path):

@@ -51,6 +51,7 @@ __all__ = [
     "_l",
     "babel",
     "current_language",
+    "either",
     "in_thai",
     "thai_only",
     "init_app",
@@ -165,6 +166,12 @@ def thai_digits() -> bool:
         and current_user.thai_digits
         and not is_english()
     )
+
+
+def either(thai: str, english: str) -> str:
+    """A value put into a message that the catalogue does not hold (a field's name
+    given both ways): `english` on English pages and output, else `thai`."""
+    return english if is_english() else thai
 
 
 def translate(text: str, lang: str | None = None, context: str | None = None, **params: Any) -> str:
