@@ -231,6 +231,4 @@ class SigningForm(Form):
     """The organization's signing certificate: a PKCS#12 file and its password."""
 
     p12 = FileField(_l("ไฟล์ใบรับรอง .p12 หรือ .pfx"))
-    password = PasswordField(
-        _l("รหัสผ่านของไฟล์"), validators=[Length(max=1000, message=_l("รหัสผ่านของไฟล์ยาวเกิน %(max)d ตัวอักษร"))]
-    )
+    password = PasswordField(_l("รหัสผ่านของไฟล์"), validators=[Length(max=1000, message=_l("ยาวเกิน %(max)d ตัวอักษร"))])

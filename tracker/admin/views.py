@@ -405,7 +405,7 @@ def signing():
     form = SigningForm()
     try:
         if not form.validate():
-            raise ServiceError(" ".join(str(m) for f in form for m in f.errors))
+            raise ServiceError(" ".join(form.labelled_errors()))
         upload = form.p12.data
         data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
         info = certificates.store_certificate(org, current_user, data, form.password.data or "", utcnow())

@@ -123,6 +123,7 @@ def _submit_form(*, typed: bool) -> SubmitForm:
         presets = SubmitPresetForm.sent()
         for name, raw in presets.given().items():
             form[name].process(MultiDict({name: raw}))
+            form[name].errors = [str(e) for e in form[name].process_errors]  # shown beside the field
     thai = bool(current_user.thai_digits)
     form.plan_id.set_records(
         _plans(),
