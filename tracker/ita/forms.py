@@ -146,7 +146,7 @@ def example_form(spec: FrameworkSpec, example: Mapping[int, Decimal]) -> Form:
         f"s{i.number}": StringField(f"{i.number}. {i.name}", validators=[Length(max=40)], id=f"s{i.number}")
         for i in spec.indicators
     }
-    form_class = type("ExampleForm", (_ExampleForm,), fields)
+    form_class: type[_ExampleForm] = type("ExampleForm", (_ExampleForm,), fields)
     return form_class.sent(**{f"s{n}": format_score(score) for n, score in example.items()})
 
 

@@ -22,7 +22,7 @@ class _Departments:
     department = NumberArg(message=_NO_DEPARTMENT)
 
     def __init__(self, *args: Any, departments: list[Department], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self._department_ids = {d.id for d in departments}
 
     def validate_department(self, field: NumberArg) -> None:
@@ -31,7 +31,7 @@ class _Departments:
 
     @property
     def department_id(self) -> int | None:
-        return self.department.data  # type: ignore[attr-defined]
+        return self.department.data
 
 
 class DepartmentFilterForm(_Departments, QueryForm):

@@ -91,7 +91,10 @@ def _report(plan: Plan, form: ReportQueryForm | CoverForm) -> FollowupReport:
         as_of,
         thai_digits=bool(plan.organization.official_thai_digits) if digits is None else digits,
         signoff=followup_chain(plan, as_of),
-        **form.signers(),
+        reporter_name=form.reporter_name.data or None,
+        reporter_position=form.reporter_position.data or None,
+        reviewer_name=form.reviewer_name.data or None,
+        reviewer_position=form.reviewer_position.data or None,
     )
 
 
