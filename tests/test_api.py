@@ -674,7 +674,7 @@ def test_cancel_with_a_reason(api, world, token):
         ({"status": None}, "status is required"),
         ({"status": 3}, "must be a string"),
         ({"status": "finished"}, "must be one of"),
-        ({"status": "done", "when": "today"}, "unknown fields: when"),
+        ({"status": "done", "when": "today"}, "Unknown fields: when"),
         ({"status": "done", "note": ["x"]}, "note must be a string"),
         ({"status": "done", "note": "a\x00b"}, "NUL"),
         ({"status": "done", "note": "x" * 10_001}, "longer than"),
@@ -684,17 +684,19 @@ def test_cancel_with_a_reason(api, world, token):
     ],
 )
 def test_malformed_status_changes_are_400_with_a_message(api, world, token, body, words):
+    """Said in English here (``Accept-Language: en``); test_api_language checks the Thai."""
     step = world.step(world.m1, 1)
+    english = {"Accept-Language": "en"}
     if body is None:
         response = api(
             "POST",
             f"/steps/{step.id}/status",
             token(world.owner_palad),
             data="status=done",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Content-Type": "application/x-www-form-urlencoded", **english},
         )
     else:
-        response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad), json_body=body)
+        response = api("POST", f"/steps/{step.id}/status", token(world.owner_palad), json_body=body, headers=english)
     assert response.status_code == 400
     assert words in response.get_json()["error"]
 

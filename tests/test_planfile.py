@@ -194,7 +194,7 @@ weaknesses:
 """
     places = {p.place: p.message for p in problems_of(data)}
     assert "month 13" in places["Weakness 1 › Measure 1 › Step 1 › due date"]
-    assert "2023-02-30" in places["Weakness 1 › Measure 1 › period › start"]
+    assert "No such date: 30 February 2566" in places["Weakness 1 › Measure 1 › period › start"]
 
 
 def test_missing_file_is_a_problem_not_a_crash(tmp_path):

@@ -599,11 +599,24 @@ def test_the_fiscal_year_is_selectable(province, world, login):
     assert row_cells(later, "เทศบาลตำบลทดสอบ")[1] == "ยังไม่มีแผน"
 
 
-@pytest.mark.parametrize("query", ["year=abc", "year=1999", "sort=password", "show=everything", "page=x"])
-def test_bad_overview_parameters_are_a_400_with_a_message(province, login, query):
-    response = login(province["provincial"]).get(f"/province?{query}")
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("year=abc", "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: “abc”"),
+        ("year=1999", "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: “1999”"),
+        ("sort=password", "เรียงตาม “password” ไม่ได้"),
+        ("sort=--name", "เรียงตาม “--name” ไม่ได้"),
+        ("show=everything", "ไม่รู้จักตัวกรอง “everything”"),
+        ("page=x", "หน้าต้องเป็นตัวเลข: “x”"),
+        ("page=" + "9" * 5000, "หน้าต้องเป็นตัวเลข"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/province", "/province.xlsx"])
+def test_bad_overview_parameters_are_a_400_with_a_message(province, login, query, message, path):
+    response = login(province["provincial"]).get(f"{path}?{query}")
     assert response.status_code == 400
-    assert "ข้อมูลไม่ถูกต้อง" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "ข้อมูลไม่ถูกต้อง" in page and message in page
 
 
 HOSTILE = [

@@ -88,7 +88,7 @@ def test_odd_parameters_get_a_clear_message_never_a_500(world, client, login):
     response = client.get("/search?q=ที่ดิน&kind=users")
     assert response.status_code == 400 and "ไม่รู้จักประเภทผลการค้นหา" in main_of(response)
     response = client.get("/search?q=ที่ดิน&page=abc")
-    assert response.status_code == 400 and "หน้า ต้องเป็นตัวเลข" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "หน้าต้องเป็นตัวเลข: “abc”" in main_of(response)
     assert client.get("/search?q=" + "ก" * 5000).status_code == 200
     assert client.get("/search?q=%25%25%25&kind=steps&page=99999").status_code == 200
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .i18n import _, _l
+from .i18n import _, _l, either
 
 
 class ServiceError(ValueError):
@@ -28,7 +28,7 @@ class PermissionDenied(Exception):
 def clean_text(value: str | None, what: str, english: str, *, required: bool = True, limit: int | None = None) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError(_("โปรดระบุ%(what)s", what=what, english=english))
+        raise ServiceError(_("โปรดระบุ%(what)s", what=either(what, english)))
     if limit is not None and len(value) > limit:
-        raise ServiceError(_("%(what)sยาวเกิน %(limit)s ตัวอักษร", what=what, limit=limit, english=english))
+        raise ServiceError(_("%(what)sยาวเกิน %(limit)s ตัวอักษร", what=either(what, english), limit=limit))
     return value

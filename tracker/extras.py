@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .i18n import _
+from .i18n import _, either
 
 #: extra name → (module it provides, what it is for in Thai, in English)
 EXTRAS = {
@@ -29,10 +29,8 @@ class MissingExtra(RuntimeError):
         super().__init__(
             _(
                 "%(thai)s ต้องติดตั้งส่วนเสริม [%(extra)s] ก่อน: pip install 'ita-tracker[%(extra)s]' (หรือ pip install -e '.[%(extra)s]' ในโฟลเดอร์ของโปรแกรม)",
-                thai=thai,
+                thai=either(thai, english),
                 extra=extra,
-                english=english,
-                module=module,
             )
         )
 

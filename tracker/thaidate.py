@@ -26,7 +26,7 @@ from functools import lru_cache
 import holidays
 
 from .clock import BANGKOK
-from .i18n import _
+from .i18n import _, is_english
 
 __all__ = [
     "BANGKOK",
@@ -357,12 +357,8 @@ def _build_date(text: str, year_ce: int, month: int, day: int) -> date:
             _(
                 "ไม่มีวันที่ %(day)s %(months_full_month_1)s %(year_ce_be_offset)s",
                 day=day,
-                months_full_month_1=MONTHS_FULL[month - 1],
+                months_full_month_1=(MONTHS_FULL_EN if is_english() else MONTHS_FULL)[month - 1],
                 year_ce_be_offset=year_ce + BE_OFFSET,
-                shown_text=_shown(text),
-                month=month,
-                year_ce=year_ce,
-                last=last,
             )
         )
     return date(year_ce, month, day)

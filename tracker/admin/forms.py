@@ -18,10 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, ValidationError
+from wtforms.validators import EqualTo, Length, ValidationError
 
 from ..auth.models import ORG_ROLES
 from ..forms import BEDateField, Form, RecordField, VersionField, required
+from ..forms.query import ChoiceArg, PagedForm, SearchArg
 from ..i18n import _, _l
 from ..orgs.documents import EMBLEM_MAX_BYTES
 from ..plans.models import PlanStatus
@@ -203,3 +204,17 @@ class DocumentsForm(Form):
         render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"},
     )
     thai_digits = BooleanField(_l("ใช้เลขไทย (๐–๙) ในบันทึกข้อความและรายงาน"), id="f-thai-digits")
+
+
+class UserListForm(PagedForm):
+    """The users list's search (GET): name, email or position, and a role."""
+
+    q = SearchArg()
+    role = ChoiceArg(allowed=[r.value for r in ORG_ROLES], message=_l("ไม่รู้จักบทบาท “%(value)s”"))
+
+
+class SigningForm(Form):
+    """The organization's signing certificate: a PKCS#12 file and its password."""
+
+    p12 = FileField(_l("ไฟล์ใบรับรอง .p12 หรือ .pfx"))
+    password = PasswordField(_l("รหัสผ่านของไฟล์"), validators=[Length(max=1000, message=_l("ยาวเกิน %(max)d ตัวอักษร"))])

@@ -8,6 +8,7 @@ from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import Form, RecordField
+from ..forms.query import NumberArg, QueryForm
 from ..i18n import _, _l
 from ..plans.import_preview import Similar
 
@@ -58,3 +59,9 @@ def confirm_form(similar: list[Similar], **kwargs) -> ConfirmForm:
             ),
         )
     return Confirm(**kwargs)
+
+
+class ImportTargetQuery(QueryForm):
+    """``?organization=<id>`` from an organization's page: the organization chosen in advance."""
+
+    organization = NumberArg(message=_l("ไม่พบองค์กรที่เลือก: %(value)s"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import access
@@ -31,7 +31,7 @@ from ..plans import pending
 from ..plans.import_preview import Preview, Similar, build_preview, rename_departments, similar_departments
 from ..plans.models import Plan
 from ..plans.planfile import MAX_FILE_BYTES, PlanFileError, PlanSpec, Problem, load_plan_bytes
-from .import_forms import ConfirmForm, ImportForm, confirm_form
+from .import_forms import ConfirmForm, ImportForm, ImportTargetQuery, confirm_form
 from .views import bp
 
 TEMPLATE = "admin/import.html"
@@ -112,9 +112,9 @@ def _dry_run(
 def import_plan():
     form = _upload_form()
     if not form.is_submitted():
-        chosen = request.args.get("organization", "")
-        if form.organization is not None and chosen.isdigit():  # from an organization's page
-            form.organization.data = int(chosen)
+        chosen = ImportTargetQuery.sent()
+        if form.organization is not None and chosen.validate() and chosen.organization.data:
+            form.organization.data = chosen.organization.data  # from an organization's page
         return _page(form)
     upload = form.file.data
     filename = (getattr(upload, "filename", None) or "") if upload else ""

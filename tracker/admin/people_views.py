@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import i18n, versions
 from ..auth import services as user_services
-from ..auth.models import ORG_ROLES, Role, User
+from ..auth.models import Role, User
 from ..auth.services import PASSWORD_RULE
 from ..clock import utcnow
 from ..db import db
@@ -25,12 +25,13 @@ from ..i18n import _
 from ..orgs import services as department_services
 from ..orgs.models import Department
 from ..plans import structure
-from ..plans.listing import PER_PAGE, contains, page_args, paginate, search_arg
+from ..plans.listing import PER_PAGE, contains, paginate
 from .forms import (
     DepartmentForm,
     PasswordResetForm,
     UserActiveForm,
     UserEditForm,
+    UserListForm,
     UserNewForm,
 )
 from .views import (
@@ -99,11 +100,8 @@ def department(department_id: int):
 @bp.route("/users")
 def users():
     """The organization's users, searched by name, email or position, a page at a time."""
-    q = search_arg(request.args)
-    page, per_page = page_args(request.args)
-    role = (request.args.get("role") or "").strip()
-    if role and role not in {r.value for r in ORG_ROLES}:
-        raise ServiceError(_("ไม่รู้จักบทบาท %(role_30)r", role_30=role[:30]))
+    form = UserListForm.read()
+    q, role, page, per_page = form.q.data or "", form.role.data or "", form.page_number, form.rows_per_page
     query = sa.select(User).where(User.organization_id == _org_id())
     if q:
         query = query.where(sa.or_(*(contains(column, q) for column in (User.display_name, User.email, User.position))))

@@ -33,6 +33,7 @@ from ..thaidate import format_date
 from .forms import (
     PlanForm,
     PlanNewForm,
+    SigningForm,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -348,10 +349,13 @@ def signing():
     context: dict[str, Any] = {"certificate": certificates.certificate_of(org), "form": {}}
     if request.method == "GET":
         return render_template("admin/signing.html", **context)
-    upload = request.files.get("p12")
+    form = SigningForm()
     try:
+        if not form.validate():
+            raise ServiceError(" ".join(form.labelled_errors()))
+        upload = form.p12.data
         data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
-        info = certificates.store_certificate(org, current_user, data, request.form.get("password", ""), utcnow())
+        info = certificates.store_certificate(org, current_user, data, form.password.data or "", utcnow())
     except ServiceError as exc:
         db.session.rollback()
         return render_template("admin/signing.html", error=str(exc), **context), 400

@@ -1,6 +1,6 @@
 """What a client may send to /api/v1, as pydantic models: the JSON bodies of the
 writes and the query parameters of the lists. Validation problems become one
-message (Thai, English in parentheses) naming the field, answered 400.
+message naming the field (Thai, or English for ``Accept-Language: en``), answered 400.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..i18n import _, _l
 from ..notify.models import OutboxStatus
 from ..plans.models import StepStatus
 from .schemas import CANCEL_REASON_MAX, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, NOTE_MAX
@@ -31,10 +32,7 @@ from .schemas import CANCEL_REASON_MAX, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, NOTE_M
 STEP_STATUS_FILTERS = (*(s.value for s in StepStatus), "open")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TRUE_WORDS, FALSE_WORDS = ("true", "1"), ("false", "0")
-JSON_OBJECT = (
-    "ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json "
-    "(the body must be a JSON object sent as application/json)"
-)
+JSON_OBJECT = _l("ต้องส่งข้อมูลเป็นออบเจ็กต์ JSON พร้อม Content-Type: application/json")
 
 
 # -- field types -----------------------------------------------------------------------------
@@ -124,9 +122,7 @@ class StatusChange(Input):
     @model_validator(mode="after")
     def _completed_on_only_when_done(self) -> StatusChange:
         if self.completed_on is not None and self.status is not StepStatus.done:
-            raise PydanticCustomError(
-                "only_done", "ระบุ completed_on ได้เฉพาะเมื่อ status เป็น done (completed_on is only for status done)"
-            )
+            raise PydanticCustomError("only_done", "completed_on is only for status done")
         return self
 
 
@@ -228,32 +224,28 @@ def _message(model: type[BaseModel], error: Any, *, query: bool) -> str:
     name = str(loc[0]) if loc else ""
     given = error.get("input")
     if kind == "only_done":
-        return error["msg"]
+        return _("ระบุ completed_on ได้เฉพาะเมื่อ status เป็น done")
     if kind in ("json_invalid", "model_type", "model_attributes_type", "dict_type") or not name:
-        return JSON_OBJECT
+        return str(JSON_OBJECT)
     if kind == "missing" or (given is None and model.model_fields[name].is_required()):
-        return f"ต้องระบุ {name} ({name} is required)"
+        return _("ต้องระบุ %(name)s", name=name)
     if kind == "unicode":
-        return f"{name} มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง ({name} is not valid Unicode)"
+        return _("%(name)s มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง", name=name)
     if kind == "nul":
-        return f"{name} มีอักขระ NUL ({name} contains a NUL character)"
+        return _("%(name)s มีอักขระ NUL", name=name)
     if kind == "string_type" or (kind == "enum" and not isinstance(given, str)):
-        return f"{name} ต้องเป็นข้อความ ({name} must be a string)"
+        return _("%(name)s ต้องเป็นข้อความ", name=name)
     if kind in ("enum", "literal_error"):
-        names = ", ".join(_choices(model, name))
-        return f"{name} ต้องเป็นหนึ่งใน {names} ({name} must be one of {names})"
+        return _("%(name)s ต้องเป็นหนึ่งใน %(names)s", name=name, names=", ".join(_choices(model, name)))
     if kind == "string_too_long":
-        n = error["ctx"]["max_length"]
-        return f"{name} ยาวเกิน {n} ตัวอักษร ({name} is longer than {n} characters)"
+        return _("%(name)s ยาวเกิน %(n)s ตัวอักษร", name=name, n=error["ctx"]["max_length"])
     if kind.startswith("date") or kind == "datetime_parsing":
-        return (
-            f"{name} ต้องเป็นวันที่แบบ ค.ศ. YYYY-MM-DD เช่น 2023-08-01 ({name} must be an ISO 8601 date such as 2023-08-01)"
-        )
+        return _("%(name)s ต้องเป็นวันที่แบบ ค.ศ. YYYY-MM-DD เช่น 2023-08-01", name=name)
     if kind.startswith("bool"):
-        return f"{name} ต้องเป็น true หรือ false ({name} must be true or false)"
+        return _("%(name)s ต้องเป็น true หรือ false", name=name)
     if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal"):
         low, high = _bounds(model, name)
-        return f"{name} ต้องเป็นจำนวนเต็ม {low}–{high} ({name} must be a whole number from {low} to {high})"
+        return _("%(name)s ต้องเป็นจำนวนเต็ม %(low)s–%(high)s", name=name, low=low, high=high)
     return f"{name}: {error['msg']}"
 
 
@@ -262,10 +254,10 @@ def _first_problem(model: type[BaseModel], exc: ValidationError, *, query: bool)
     unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden" and e["loc"])
     if unknown:
         names = ", ".join(unknown)[:200]
-        known = ", ".join(parameter_names(model) if query else model.model_fields) or "none"
+        known = ", ".join(parameter_names(model) if query else model.model_fields) or "-"
         if query:
-            return f"ไม่รู้จักพารามิเตอร์ {names} (unknown query parameters: {names}; known: {known})"
-        return f"ไม่รู้จักช่อง {names} (unknown fields: {names}; known: {known})"
+            return _("ไม่รู้จักพารามิเตอร์ %(names)s (ที่รู้จัก: %(known)s)", names=names, known=known)
+        return _("ไม่รู้จักช่อง %(names)s (ที่รู้จัก: %(known)s)", names=names, known=known)
     errors.sort(key=lambda e: e["type"] != "missing")
     return _message(model, errors[0], query=query)
 
@@ -277,13 +269,13 @@ QueryT = typing.TypeVar("QueryT", bound=Query)
 def parse_body(model: type[BodyT], raw: bytes | None) -> BodyT:
     """The JSON object sent (None: not sent as application/json), validated."""
     if raw is None:
-        raise InputError(JSON_OBJECT)
+        raise InputError(str(JSON_OBJECT))
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise InputError(_first_problem(model, exc, query=False)) from None
     except RecursionError:  # "[[[[…" nested deeper than the parser goes
-        raise InputError(JSON_OBJECT) from None
+        raise InputError(str(JSON_OBJECT)) from None
 
 
 def parse_query(model: type[QueryT], args: dict[str, str]) -> QueryT:

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import drafts
 from ..db import db
+from ..forms.common import ActionForm
 from ..i18n import _
 from ..security import limit_login_by_address, limit_login_by_email
 from .forms import DisplayForm, EmailEventsForm, LoginForm, PasswordChangeForm
@@ -82,7 +83,7 @@ def profile():
     display = DisplayForm(formdata=None, thai_digits=current_user.thai_digits)
     password = PasswordChangeForm(formdata=None)
     events = EmailEventsForm(formdata=None, events=[k for k in (current_user.email_events or "").split(",") if k])
-    action = request.form.get("action") if request.method == "POST" else None
+    action = ActionForm().action.data if request.method == "POST" else None
     if action == "prefs":
         display = DisplayForm()
         if display.validate():

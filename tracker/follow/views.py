@@ -8,7 +8,7 @@ set here.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import access, clock, drafts
@@ -16,7 +16,8 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..i18n import _
-from ..plans import listing, queries
+from ..plans import queries
+from ..plans.list_forms import DepartmentFilterForm
 from ..plans.models import Step, StepStatus
 from ..plans.views import step_page
 from . import services
@@ -110,7 +111,7 @@ def activity(plan_id: int):
     if plan is None or not access.can_read_org(current_user, plan.organization_id):
         abort(404)
     departments = queries.departments(plan.organization_id)
-    department_id = listing.department_arg(request.args, departments)
+    department_id = DepartmentFilterForm.read(departments=departments).department_id
     return render_template(
         "follow/activity.html",
         plan=plan,

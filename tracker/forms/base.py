@@ -77,6 +77,18 @@ class Form(FlaskForm):
         else:
             self.form_errors.append(message)
 
+    def labelled_errors(self) -> list[str]:
+        """Every problem once, as "label: message" (a hidden field's: the message alone),
+        for a page that lists them above the form."""
+        found: list[str] = []
+        for field in self:
+            hidden = getattr(field.widget, "input_type", None) == "hidden"
+            for message in field.errors:
+                text = str(message) if hidden else f"{field.label.text}: {message}"
+                if text not in found:
+                    found.append(text)
+        return found + [str(m) for m in self.form_errors if str(m) not in found]
+
     @property
     def has_errors(self) -> bool:
         return bool(self.form_errors) or any(f.errors for f in self)

@@ -20,7 +20,9 @@ language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output.
 - ``in_thai()``: emails and printed documents (PDF, DOCX, XLSX) are official
   Thai whatever the reader's page language; render them inside it.
 
-The JSON API's own descriptions stay as they are.
+The JSON API's messages (errors) follow ``?lang=``, else ``Accept-Language``
+(``en`` or ``th``; anything else is Thai), else the cookie: the same catalogue.
+Its OpenAPI descriptions stay as they are.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "_l",
     "babel",
     "current_language",
+    "either",
     "in_thai",
     "thai_only",
     "init_app",
@@ -67,6 +70,8 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 #: Where the catalogues live: tracker/translations/<lang>/LC_MESSAGES/messages.{po,mo}.
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+#: Under this path (the JSON API) ``Accept-Language`` also chooses the language.
+API_PREFIX = "/api/"
 #: The language of output made outside a request (CLI commands).
 ENV_LANGUAGE = "TRACKER_LANGUAGE"
 
@@ -109,8 +114,16 @@ def _valid(code: str | None) -> str | None:
 def select_language() -> str:
     """Flask-Babel's locale selector."""
     if has_request_context():
-        return _valid(request.args.get(COOKIE)) or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
+        asked = _valid(request.args.get(COOKIE))
+        if asked is None and _is_api():
+            # API clients name their language the HTTP way; pages keep the switch's cookie.
+            asked = _valid(request.accept_languages.best_match(list(LANGUAGES)))
+        return asked or _valid(request.cookies.get(COOKIE)) or DEFAULT_LANGUAGE
     return _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
 
 
 def current_language() -> str:
@@ -165,6 +178,12 @@ def thai_digits() -> bool:
         and current_user.thai_digits
         and not is_english()
     )
+
+
+def either(thai: str, english: str) -> str:
+    """A value put into a message that the catalogue does not hold (a field's name
+    given both ways): `english` on English pages and output, else `thai`."""
+    return english if is_english() else thai
 
 
 def translate(text: str, lang: str | None = None, context: str | None = None, **params: Any) -> str:
@@ -223,4 +242,6 @@ def init_app(app: Flask) -> None:
             )
         if response.mimetype == "text/html":
             response.vary.add("Cookie")  # the same address reads differently per language
+        elif _is_api():
+            response.vary.add("Accept-Language")
         return response

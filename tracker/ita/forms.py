@@ -20,6 +20,7 @@ from wtforms.validators import Length, StopValidation, ValidationError
 from .. import thaidate
 from ..errors import ServiceError
 from ..forms import Form
+from ..forms.query import QueryForm
 from ..i18n import _, _l
 from .services import CONTEXT_SCOPES, format_score, parse_score
 from .spec import FrameworkSpec
@@ -134,20 +135,19 @@ class FrameworkTextForm(Form):
     yaml = TextAreaField(_l("กรอบการประเมิน (YAML ตามรูปแบบใน README)"), validators=[Length(max=1_000_000)], id="f-yaml")
 
 
-class _ExampleForm(Form):
-    class Meta:
-        csrf = False  # a GET form: it only recomputes the example
+class _ExampleForm(QueryForm):
+    """A GET form: it only recomputes the example."""
 
 
-def example_form(spec: FrameworkSpec, example: Mapping[int, Decimal], args: Any) -> Form:
+def example_form(spec: FrameworkSpec, example: Mapping[int, Decimal]) -> Form:
     """The worked example's scores, one box per indicator (``s<number>``), read from
-    the query string `args`; an empty box keeps the example's own score."""
+    the query string; an empty box keeps the example's own score."""
     fields = {
         f"s{i.number}": StringField(f"{i.number}. {i.name}", validators=[Length(max=40)], id=f"s{i.number}")
         for i in spec.indicators
     }
-    form_class = type("ExampleForm", (_ExampleForm,), fields)
-    return form_class(formdata=args, **{f"s{n}": format_score(score) for n, score in example.items()})
+    form_class: type[_ExampleForm] = type("ExampleForm", (_ExampleForm,), fields)
+    return form_class.sent(**{f"s{n}": format_score(score) for n, score in example.items()})
 
 
 class FrameworkCopyForm(Form):

@@ -133,7 +133,7 @@ def _show(framework: ItaFramework, copy_form: FrameworkCopyForm | None = None):
     spec = framework.spec
     example = example_scores(spec)
     # The worked example can be tried with other scores; each problem shows at its box.
-    form = example_form(spec, example, request.args)
+    form = example_form(spec, example)
     problems = not form.validate()
     for indicator in spec.indicators:
         field = form[f"s{indicator.number}"]

@@ -103,7 +103,7 @@ def _year(value: Any) -> int:
 def _a_list(what: str, required: bool = False) -> Any:
     def check(value: Any) -> list:
         if value in (None, "", []) and required:
-            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=what))
+            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what))
         if value in (None, ""):
             return []
         if not isinstance(value, list):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -17,12 +18,13 @@ from ..db import db
 from ..errors import ServiceError
 from ..extensions import csrf, login_manager
 from ..i18n import N_, _
-from ..notify.channels import CHOICE_LABELS, CHOICES, EVENT_KINDS
+from ..notify.channels import EVENT_KINDS
 from ..orgs.models import Organization
 from . import client as line_client
 from . import services, webhook
 from .crypto import SecretUnreadable
 from .delivery import pushes_this_month
+from .forms import LinkForm, LinkQueryForm, profile_form, settings_form
 from .models import DEFAULT_MONTHLY_CAP
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,31 @@ def _live_quota(channel) -> tuple[str, int | None, int] | str:
         return _("ติดต่อ LINE ไม่ได้ (%(type_exc___name)s)", type_exc___name=type(exc).__name__)
 
 
+def _read(form: Any) -> list[str]:
+    """What the form could not read, as "label: message" (nothing: it was read)."""
+    return [] if form.validate() else form.labelled_errors()
+
+
+def _saved_channel(org: Organization, form: Any) -> list[str]:
+    """Save the account as typed (committed), or the service's problems (rolled back)."""
+    try:
+        services.save_channel(
+            org.id,
+            current_user,
+            utcnow(),
+            channel_id=form.channel_id.data or "",
+            channel_secret=form.channel_secret.data or "",
+            access_token=form.access_token.data or "",
+            monthly_cap=form.monthly_cap.data or "",
+            defaults=form.choices(),
+        )
+    except services.LineError as exc:
+        db.session.rollback()
+        return exc.problems
+    db.session.commit()
+    return []
+
+
 @bp.route("/admin/line", methods=["GET", "POST"])
 def settings():
     if not current_user.is_authenticated:
@@ -64,33 +91,22 @@ def settings():
     org = _admin_org()
     channel = services.channel_of(org.id)
     problems: list[str] = []
-    form = {
-        "channel_id": channel.channel_id if channel else "",
-        "monthly_cap": str(channel.monthly_cap if channel else DEFAULT_MONTHLY_CAP),
-        **{
-            f"default_{k}": (channel.default_choices or {}).get(k, "email") if channel else "email" for k in EVENT_KINDS
-        },
-    }
     if request.method == "POST":
-        form = {**form, **{k: request.form.get(k, "") for k in form}}
-        try:
-            services.save_channel(
-                org.id,
-                current_user,
-                utcnow(),
-                channel_id=request.form.get("channel_id", ""),
-                channel_secret=request.form.get("channel_secret", ""),
-                access_token=request.form.get("access_token", ""),
-                monthly_cap=request.form.get("monthly_cap", ""),
-                defaults={k: request.form.get(f"default_{k}", "") for k in EVENT_KINDS},
-            )
-        except services.LineError as exc:
-            db.session.rollback()
-            problems = exc.problems
-        else:
-            db.session.commit()
+        form = settings_form()
+        problems = _read(form) or _saved_channel(org, form)
+        if not problems:
             flash(N_("บันทึกการเชื่อมต่อ LINE แล้ว"), "success")
             return redirect(url_for("line.settings"))
+    else:
+        defaults = (channel.default_choices or {}) if channel else {}
+        form = settings_form(
+            formdata=None,
+            data={
+                "channel_id": channel.channel_id if channel else "",
+                "monthly_cap": str(channel.monthly_cap if channel else DEFAULT_MONTHLY_CAP),
+                **{f"default_{k}": defaults.get(k, "email") for k in EVENT_KINDS},
+            },
+        )
     usage = pushes_this_month(org.id, utcnow()) if channel else (0, 0)
     quota = _live_quota(channel) if channel and request.method == "GET" else None
     return render_template(
@@ -103,8 +119,6 @@ def settings():
         usage=usage,
         quota=quota,
         kinds=list(EVENT_KINDS.values()),
-        choices=CHOICES,
-        choice_labels=CHOICE_LABELS,
         own_link=services.link_of(current_user),
     ), (400 if problems else 200)
 
@@ -168,7 +182,8 @@ def receive(slug: str):
 @bp.route("/line/link", methods=["GET", "POST"])
 @login_required
 def confirm_link():
-    link_token = request.values.get("linkToken", "")
+    form = LinkForm() if request.method == "POST" else LinkQueryForm.sent()
+    link_token = (form.linkToken.data or "") if form.validate() else ""
     channel = services.channel_of(current_user.organization_id)
     if request.method == "POST":
         url = services.start_linking(current_user, link_token, utcnow())
@@ -179,7 +194,10 @@ def confirm_link():
     if not link_token:
         raise ServiceError("ลิงก์เชื่อมบัญชี LINE ไม่ครบ โปรดเปิดลิงก์จากข้อความของบัญชีทางการอีกครั้ง")
     return render_template(
-        "line/link.html", channel=channel, link_token=link_token, current_link=services.link_of(current_user)
+        "line/link.html",
+        channel=channel,
+        form=LinkForm(formdata=None, linkToken=link_token),
+        current_link=services.link_of(current_user),
     )
 
 
@@ -189,20 +207,23 @@ def profile():
     user = current_user._get_current_object()
     channel = services.channel_of(user.organization_id)
     problems: list[str] = []
-    own = services.own_choices(user)
-    form = {k: own.get(k, "") for k in EVENT_KINDS}
-    if request.method == "POST":
-        form = {k: request.form.get(f"choice_{k}", "") for k in EVENT_KINDS}
-        try:
-            changed = services.set_choices(user, form, utcnow())
-        except services.LineError as exc:
-            db.session.rollback()
-            problems = exc.problems
-        else:
-            db.session.commit()
-            flash(N_("บันทึกช่องทางการแจ้งเตือนแล้ว") if changed else "ไม่มีการเปลี่ยนแปลง", "success")
-            return redirect(url_for("line.profile"))
     defaults = (channel.default_choices or {}) if channel else {}
+    if request.method == "POST":
+        form = profile_form(defaults)
+        problems = _read(form)
+        if not problems:
+            try:
+                changed = services.set_choices(user, form.choices(), utcnow())
+            except services.LineError as exc:
+                db.session.rollback()
+                problems = exc.problems
+            else:
+                db.session.commit()
+                flash(N_("บันทึกช่องทางการแจ้งเตือนแล้ว") if changed else N_("ไม่มีการเปลี่ยนแปลง"), "success")
+                return redirect(url_for("line.profile"))
+    else:
+        own = services.own_choices(user)
+        form = profile_form(defaults, formdata=None, data={f"choice_{k}": own.get(k, "") for k in EVENT_KINDS})
     return render_template(
         "line/profile.html",
         channel=channel,
@@ -210,9 +231,6 @@ def profile():
         form=form,
         problems=problems,
         kinds=list(EVENT_KINDS.values()),
-        choices=CHOICES,
-        choice_labels=CHOICE_LABELS,
-        defaults={k: defaults.get(k, "email") for k in EVENT_KINDS},
     ), (400 if problems else 200)
 
 

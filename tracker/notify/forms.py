@@ -12,6 +12,7 @@ from wtforms.validators import ValidationError
 
 from .. import thaidate
 from ..forms import Form, WholeNumberField
+from ..forms.query import PagedForm
 from ..i18n import _, _l
 from ..plans.listing import MAX_SEARCH
 from .models import OutboxStatus
@@ -157,11 +158,8 @@ class PreferencesForm(Form):
         return int(self.digest_weekday.data) if self.digest_weekday.data else None
 
 
-class OutboxFilterForm(Form):
-    """The outbox list's search (GET): a status (from the tabs) and text to look for."""
-
-    class Meta:
-        csrf = False  # it only filters what is shown
+class OutboxFilterForm(PagedForm):
+    """The outbox list's search (GET): a status (from the tabs), text to look for, a page."""
 
     status = HiddenField()
     q = SearchField(

@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import i18n
 from ..access import admin_pages_guard
 from ..clock import utcnow
 from ..db import db
-from ..errors import ServiceError
 from ..i18n import N_, _, _l
-from ..plans.listing import contains, page_args, paginate
+from ..plans.listing import contains, paginate
 from ..plans.models import Step
 from . import mail
 from .delivery import RESENDABLE, resend
@@ -78,11 +77,9 @@ def _own_message(message_id: int) -> OutboxMessage:
 
 @bp.get("")
 def index():
-    form = OutboxFilterForm(formdata=request.args)
-    if not form.validate():
-        raise ServiceError(" ".join(map(str, form.status.errors)) or "ข้อมูลไม่ถูกต้อง")
+    form = OutboxFilterForm.read()
     status = form.chosen_status
-    page, _per_page = page_args(request.args)
+    page = form.page_number
     q = form.q.data or ""
     own = OutboxMessage.organization_id == current_user.organization_id
     query = sa.select(OutboxMessage).where(own).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())

@@ -26,10 +26,12 @@ import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+from wtforms import StringField
 
 from ..clock import utcnow
 from ..db import db
+from ..forms.query import QueryForm
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
@@ -124,10 +126,16 @@ def health_report(now: datetime, max_beat_age_s: int, strict: bool = False) -> t
     return report, 200
 
 
+class HealthQuery(QueryForm):
+    """``?strict=1``: a stale scheduler answers 503 (for monitors that read only the status)."""
+
+    strict = StringField()
+
+
 @bp.route("/healthz")
 def healthz():
     max_age = current_app.config.get("TRACKER_HEALTH_MAX_BEAT_AGE", 10) * 60
-    strict = request.args.get("strict", "") in ("1", "true", "yes")
+    strict = HealthQuery.sent().strict.data in ("1", "true", "yes")
     report, status = health_report(utcnow(), max_age, strict)
     response = jsonify(report)
     response.status_code = status

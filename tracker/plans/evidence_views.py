@@ -26,7 +26,7 @@ from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
 from . import queries, services, trash
-from .forms import EvidencePublicForm, FileEvidenceForm
+from .forms import DownloadQuery, EvidencePublicForm, FileEvidenceForm
 from .forms import evidence_forms as new_evidence_forms
 from .models import Evidence, EvidenceKind, Step
 from .views import _editable_step, _max_upload, _me, _readable, _render_step, bp, log
@@ -120,7 +120,7 @@ def evidence(evidence_id: int):
         log.warning("evidence %s: file %s is missing", ev.id, path)
         abort(404)
     # A PDF or an image opens in the browser unless ?download=1; anything else downloads.
-    inline = ev.opens_inline and request.args.get("download") != "1"
+    inline = ev.opens_inline and DownloadQuery.sent().download.data != "1"
     response = send_file(
         path,
         mimetype=ev.content_type or "application/octet-stream",

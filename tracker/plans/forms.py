@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..forms import BEDateField, Form, RecordField, VersionField, WholeNumberField, required
+from ..forms.query import QueryForm
 from ..i18n import N_, _, _l
 from .listing import DUE_FILTERS, MAX_PER_PAGE, MAX_SEARCH, PER_PAGE, STATUS_FILTERS, StepFilters
 from .models import StepStatus
@@ -95,11 +96,8 @@ def evidence_forms(kind: str | None = None) -> tuple[FileEvidenceForm, LinkEvide
 # -- งานของฉัน: filters, the change of several steps at once, saved filters -------------------
 
 
-class MyStepsFilterForm(Form):
+class MyStepsFilterForm(QueryForm):
     """งานของฉัน's search and filters, read from the query string (a GET changes nothing: no CSRF)."""
-
-    class Meta:
-        csrf = False
 
     q = StringField(
         _l("ค้นหา"),
@@ -213,3 +211,23 @@ class SavedFilterForm(Form):
 
 class DeleteSavedFilterForm(Form):
     filter_id = HiddenField()
+
+
+class EvidenceKindForm(Form):
+    """Which of the two evidence forms was sent: their hidden ``kind`` ("file", "link",
+    anything else is neither). The chosen form then checks its fields and CSRF token."""
+
+    class Meta:
+        csrf = False  # read only to choose the form, which carries the token
+
+    kind = HiddenField()
+
+    @property
+    def chosen(self) -> str:
+        return self.kind.data if self.kind.data in ("file", "link") else ""
+
+
+class DownloadQuery(QueryForm):
+    """``?download=1``: a file that could open in the browser is downloaded instead."""
+
+    download = HiddenField()

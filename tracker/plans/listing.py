@@ -17,20 +17,15 @@ from .. import thaidate
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
+
+# How many rows a page shows and the longest search kept are the query forms' rules.
+from ..forms.query import MAX_PER_PAGE as MAX_PER_PAGE
+from ..forms.query import MAX_SEARCH as MAX_SEARCH
+from ..forms.query import PER_PAGE as PER_PAGE
 from ..i18n import N_, _, _l
 from ..orgs.models import Department
 from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .queries import DUE_SOON_DAYS, _due_soon, _step_options
-
-PER_PAGE = 50
-
-
-MAX_PER_PAGE = 200
-
-
-#: Longest search text kept from the query string.
-MAX_SEARCH = 100
-
 
 # -- the dashboard's step list -------------------------------------------------------
 
@@ -116,7 +111,7 @@ def step_search(q: str) -> sa.ColumnElement[bool] | None:
 
 @dataclass
 class StepFilters:
-    """The dashboard's filter form, read from the query string."""
+    """The dashboard's filters (read by list_forms.StepFilterForm)."""
 
     department_id: int | None = None
     status: str = ""
@@ -125,19 +120,6 @@ class StepFilters:
     per_page: int = PER_PAGE
     #: Search text: title words or a step number such as "2.1"
     q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str], departments: list[Department]) -> StepFilters:
-        """Read the query string; unknown values are refused with a message (HTTP 400)."""
-        department_id = department_arg(args, departments)
-        status = (args.get("status") or "").strip()
-        if status and status not in STATUS_FILTERS:
-            raise ServiceError(_("ไม่รู้จักสถานะ %(status_30)r", status_30=status[:30]))
-        due = (args.get("due") or "").strip()
-        if due and due not in DUE_FILTERS:
-            raise ServiceError(_("ไม่รู้จักตัวกรองวันครบกำหนด %(due_30)r", due_30=due[:30]))
-        page, per_page = page_args(args)
-        return cls(department_id, status, due, page, per_page, search_arg(args))
 
     @property
     def active(self) -> bool:

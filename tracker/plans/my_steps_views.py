@@ -46,7 +46,7 @@ def _render(
     """The list for the filters in the query string (a bad filter: the form with its message, 400)."""
     me = _me()
     departments = queries.departments(me.organization_id)
-    form = MyStepsFilterForm(formdata=request.args, departments=departments)
+    form = MyStepsFilterForm.sent(departments=departments)
     day = clock.today()
     if not form.validate():
         steps = listing.Page([], 0, 1, listing.PER_PAGE)

@@ -19,7 +19,7 @@ from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..i18n import _, _l
+from ..i18n import _, _l, translate
 from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
@@ -102,15 +102,13 @@ def change_status(
     note = (note or "").strip()
     old = step.status
     if new is old:
-        raise ServiceError(_("ขั้นตอนนี้อยู่ในสถานะ “%(old_label)s” อยู่แล้ว", old_label=old.label, old_value=old.value))
+        raise ServiceError(_("ขั้นตอนนี้อยู่ในสถานะ “%(old_label)s” อยู่แล้ว", old_label=translate(old.label)))
     if new not in TRANSITIONS[old]:
         raise ServiceError(
             _(
                 "เปลี่ยนจาก “%(old_label)s” เป็น “%(new_label)s” ไม่ได้",
-                old_label=old.label,
-                new_label=new.label,
-                old_value=old.value,
-                new_value=new.value,
+                old_label=translate(old.label),
+                new_label=translate(new.label),
             )
         )
     if new is StepStatus.cancelled:

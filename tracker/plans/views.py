@@ -30,6 +30,7 @@ from ..i18n import N_, _
 from . import chart, listing, queries, services
 from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
 from .forms import evidence_forms as new_evidence_forms
+from .list_forms import StepFilterForm
 from .models import JournalEntry, Step, StepStatus
 from .progress import Progress
 
@@ -187,7 +188,7 @@ def _dashboard(plan_id: int):
         abort(404)
     _readable(plan.organization_id)
     departments = queries.departments(plan.organization_id)
-    filters = listing.StepFilters.from_args(request.args, departments)
+    filters = StepFilterForm.read(departments=departments).filters
     day = clock.today()
     progress = queries.measure_progress(plan.id)
     # One read of the plan's steps for the chart and the overdue/due-soon counts.

@@ -20,11 +20,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .. import thaidate
 from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
-from ..errors import ServiceError
-from ..i18n import _, _l
+from ..i18n import _l
 from ..orgs.models import Organization
 from ..plans.listing import Page
 from ..plans.models import (
@@ -93,7 +91,7 @@ def _clean(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class OverviewQuery:
-    """The overview's choices, read from the query string."""
+    """The overview's choices (read from the query string by forms.OverviewForm)."""
 
     fiscal_year: int
     q: str = ""
@@ -102,41 +100,6 @@ class OverviewQuery:
     sort: str = "name"
     descending: bool = False
     page: int = 1
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str], default_year: int) -> OverviewQuery:
-        """Unknown values are refused with a message (HTTP 400), never guessed."""
-        year_text = thaidate.to_arabic_digits((args.get("year") or "").strip())
-        if not year_text:
-            year = default_year
-        elif (
-            year_text.isdigit()
-            and len(year_text) == 4
-            and thaidate.MIN_BE_YEAR <= int(year_text) <= thaidate.MAX_BE_YEAR
-        ):
-            year = int(year_text)
-        else:
-            raise ServiceError(_("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น 2566: %(year_text_20)r", year_text_20=year_text[:20]))
-        sort = (args.get("sort") or "name").strip()
-        descending = sort.startswith("-")
-        sort = sort.lstrip("-")
-        if sort not in SORTS:
-            raise ServiceError(_("เรียงตาม %(sort_30)r ไม่ได้", sort_30=sort[:30]))
-        show = (args.get("show") or "").strip()
-        if show and show not in SHOW_FILTERS:
-            raise ServiceError(_("ไม่รู้จักตัวกรอง %(show_30)r", show_30=show[:30]))
-        page_text = thaidate.to_arabic_digits((args.get("page") or "").strip())
-        if page_text and not (page_text.isdigit() and len(page_text) <= 9):
-            raise ServiceError(_("หน้าต้องเป็นตัวเลข: %(page_text_20)r", page_text_20=page_text[:20]))
-        return cls(
-            fiscal_year=year,
-            q=_clean(args.get("q")),
-            show=show,
-            province=_clean(args.get("province")),
-            sort=sort,
-            descending=descending,
-            page=max(int(page_text or 1), 1),
-        )
 
     @property
     def filtered(self) -> bool:

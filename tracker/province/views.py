@@ -23,6 +23,7 @@ from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services
 from .export import overview_xlsx
+from .forms import OverviewForm
 from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
 
 bp = Blueprint("province", __name__)
@@ -84,7 +85,7 @@ def _scope_label() -> str:
 
 def _query() -> tuple[OverviewQuery, int]:
     current = thaidate.fiscal_year(clock.today())
-    return OverviewQuery.from_args(request.args, current), current
+    return OverviewForm.read().query(current), current
 
 
 @bp.get("/province")

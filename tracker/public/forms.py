@@ -8,6 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import BEDateField, Form, MultiCheckboxField
+from ..forms.query import QueryForm
 from ..i18n import _, _l
 
 
@@ -37,6 +38,12 @@ class PublishForm(Form):
         if self.kind.data != "followup":
             self.as_of.errors = []  # the analysis memo has its own date; this box is the follow-up report's
         return not self.has_errors
+
+
+class PublishPresetForm(QueryForm):
+    """The publish page's date from a link (``?as_of=``, GET)."""
+
+    as_of = PublishForm.as_of
 
 
 class WithdrawForm(Form):

@@ -30,7 +30,7 @@ from ..access import require_admin
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from ..journal import record
 from ..plans.models import Plan, PlanStatus
 from ..plans.services import store_upload
@@ -122,7 +122,12 @@ def render_for_publishing(
     if fmt not in formats_for(kind):
         allowed = ", ".join(formats_for(kind)) or "–"
         raise ServiceError(
-            _("เผยแพร่%(value1)sเป็นไฟล์ %(fmt)s ไม่ได้", value1=KIND_LABELS.get(kind, kind), fmt=fmt, allowed=allowed)
+            _(
+                "เผยแพร่%(value1)sเป็นไฟล์ %(fmt)s ไม่ได้ (ได้เฉพาะ %(allowed)s)",
+                value1=translate(KIND_LABELS.get(kind, kind)),
+                fmt=fmt,
+                allowed=allowed,
+            )
         )
     if kind == "followup":
         if as_of is None:

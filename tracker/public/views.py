@@ -30,7 +30,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
@@ -51,7 +50,7 @@ from ..reports.followup_document import ROUNDS, Formatter
 from ..reports.fonts import web_font_faces
 from ..reports.views import content_disposition
 from . import page, services
-from .forms import PublishForm, WithdrawForm
+from .forms import PublishForm, PublishPresetForm, WithdrawForm
 from .models import PublishedReport
 
 bp = Blueprint("public", __name__)
@@ -291,18 +290,19 @@ def _publish_form(plan: Plan, *, typed: bool) -> PublishForm:
     if typed:
         return PublishForm(kinds=kinds, presets=presets)
     default_as_of = min(today, thaidate.fiscal_year_bounds(plan.fiscal_year)[1])
-    requested = request.args.get("as_of", "")
-    try:
-        as_of = resolve_as_of(plan.fiscal_year, requested or None, None, today)[0] if requested else default_as_of
-    except ServiceError:
-        as_of = default_as_of
+    preset = PublishPresetForm.sent()
+    preset.validate()
+    as_of = preset.as_of.data or default_as_of
     # Thai digits ticked by default when the organization writes its documents so
-    return PublishForm(
+    form = PublishForm(
         formdata=None,
         data={"as_of": as_of, "thai_digits": plan.organization.official_thai_digits},
         kinds=kinds,
         presets=presets,
     )
+    if preset.as_of.errors:  # a date in the address that is no date: shown as typed, with why
+        form.as_of.raw_data, form.as_of.errors = preset.as_of.raw_data, list(preset.as_of.errors)
+    return form
 
 
 def _render_publish(plan: Plan, form: PublishForm):

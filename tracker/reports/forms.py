@@ -6,9 +6,11 @@ from typing import Any
 
 from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 
 from ..auth.models import User
 from ..forms import BEDateField, Form, RecordField, VersionField, required
+from ..forms.query import QueryForm, squeezed
 from ..i18n import _, _l
 from ..thaidate import to_arabic_digits
 from .followup_document import ROUNDS
@@ -144,3 +146,73 @@ class ResultForm(Form):
     unit = StringField(_l("หน่วย"), render_kw={"maxlength": 50})
     note = TextAreaField(_l("หมายเหตุ / สรุปผล"), render_kw={"maxlength": 5000})
     version = VersionField()
+
+
+class LastOfBoolean(Field):
+    """A check box sent after a hidden "0" of the same name (so unticking is
+    remembered in links): the last value wins; None when neither was sent."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None if not valuelist else valuelist[-1] in ("1", "on", "true")
+
+    def process_data(self, value: Any) -> None:
+        self.data = value if isinstance(value, bool) else None
+
+
+def _signer(label: Any) -> StringField:
+    return StringField(label, filters=[squeezed(SIGNER_MAX)])
+
+
+#: Longest name or position kept for the report's signers.
+SIGNER_MAX = 200
+
+
+class _ReportChoices:
+    """What the follow-up report shows: its date (or a round), digits, signers."""
+
+    as_of = BEDateField(_l("วันที่รายงาน"))
+    # Which rounds exist is followup.resolve_as_of's rule, with its own message.
+    round = StringField(_l("รอบรายงาน"), filters=[squeezed(10)])
+    thai_digits = LastOfBoolean()
+    reporter_name = _signer(_l("ผู้รายงาน"))
+    reporter_position = _signer(_l("ตำแหน่ง"))
+    reviewer_name = _signer(_l("ผู้ตรวจสอบ"))
+    reviewer_position = _signer(_l("ตำแหน่ง"))
+
+    def signers(self) -> dict[str, str | None]:
+        return {name: self[name].data or None for name in SIGNER_NAMES}  # type: ignore[index]
+
+    def problems(self) -> str:
+        """Every problem as "label: message", in the order of the fields."""
+        return " ".join(self.labelled_errors())  # type: ignore[attr-defined]
+
+
+SIGNER_NAMES = ("reporter_name", "reporter_position", "reviewer_name", "reviewer_position")
+
+
+class ReportQueryForm(_ReportChoices, QueryForm):
+    """The follow-up report page's controls and its downloads' query string (GET)."""
+
+
+class CoverForm(_ReportChoices, Form):
+    """The covering memo of the report as shown (POST): the report's choices, the memo's header."""
+
+    format = StringField(default="pdf")  # the view answers 404 to any other than COVER_FORMATS
+    memo_date = BEDateField(_l("วันที่ของบันทึก"))
+    reference = StringField(_l("ที่"), filters=[squeezed(100)])
+    office = StringField(_l("ส่วนราชการ"), filters=[squeezed(SIGNER_MAX)])
+    addressee = StringField(_l("เรียน"), filters=[squeezed(SIGNER_MAX)])
+    findings = TextAreaField(_l("ข้อเท็จจริงเพิ่มเติม"), validators=[Length(max=10_000)])
+
+
+class SubmitPresetForm(QueryForm):
+    """The submit form's fields that a link from a report page presets (GET); the
+    submit form reads and checks them like typed ones."""
+
+    plan_id = StringField(filters=[squeezed(20)])
+    kind = StringField(filters=[squeezed(20)])
+    as_of = StringField(filters=[squeezed(40)])
+    round = StringField(filters=[squeezed(10)])
+
+    def given(self) -> dict[str, str]:
+        return {field.name: field.data for field in self if field.data}

@@ -33,7 +33,7 @@ from ..access import require_admin
 from ..auth.models import Role, User
 from ..db import db
 from ..errors import PermissionDenied, ServiceError
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from ..journal import record
 from ..plans.models import Plan
 from .models import ReportAcknowledgement, ReportKind, ReportSubmission, SubmissionStatus
@@ -343,8 +343,7 @@ def acknowledge(submission: ReportSubmission, actor: User, now: datetime, commen
         raise ServiceError(
             _(
                 "รายงานนี้%(value1)s ไม่ต้องพิจารณาอีก",
-                value1=STATUS_LABELS[submission.status],
-                submission_status_value=submission.status.value,
+                value1=translate(STATUS_LABELS[submission.status]),
             )
         )
     nxt = next_in_line(submission)
@@ -418,8 +417,7 @@ def withdraw(submission: ReportSubmission, actor: User, now: datetime, reason: s
         raise ServiceError(
             _(
                 "ถอนคืนได้เฉพาะรายงานที่รอการพิจารณา รายงานนี้%(value1)s",
-                value1=STATUS_LABELS[submission.status],
-                submission_status_value=submission.status.value,
+                value1=translate(STATUS_LABELS[submission.status]),
             )
         )
     reason = (reason or "").strip()

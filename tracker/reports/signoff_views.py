@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -25,7 +25,7 @@ from ..i18n import _
 from ..plans import queries
 from ..plans.models import Plan
 from .followup import resolve_as_of
-from .forms import AcknowledgeForm, SubmitForm, WithdrawForm, submit_form
+from .forms import AcknowledgeForm, SubmitForm, SubmitPresetForm, WithdrawForm, submit_form
 from .memo import build_memo
 from .memo_saved import get_memo
 from .models import ReportKind, ReportSubmission, SubmissionStatus
@@ -118,12 +118,12 @@ def _submit_form(*, typed: bool) -> SubmitForm:
         current = queries.current_plan(current_user.organization_id)
         data["plan_id"] = current.id if current else None
         data.update({f"order-{m.id}": str(i) for i, m in enumerate(managers, start=1)})
-        args = request.args
         form = submit_form(managers, formdata=None, data=data)
         # Links from a report page preset some fields; they are read like typed ones.
-        for name in ("plan_id", "kind", "as_of", "round"):
-            if args.get(name):
-                form[name].process(MultiDict({name: args[name]}))
+        presets = SubmitPresetForm.sent()
+        for name, raw in presets.given().items():
+            form[name].process(MultiDict({name: raw}))
+            form[name].errors = [str(e) for e in form[name].process_errors]  # shown beside the field
     thai = bool(current_user.thai_digits)
     form.plan_id.set_records(
         _plans(),

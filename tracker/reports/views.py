@@ -33,7 +33,7 @@ from ..forms import ConfirmForm
 from ..i18n import _, thai_only
 from ..plans import results, trash
 from ..plans import services as plan_services
-from ..plans.forms import FileEvidenceForm, LinkEvidenceForm
+from ..plans.forms import EvidenceKindForm, FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from ..plans.trash_views import confirm_delete_page, flash_undo
@@ -42,7 +42,7 @@ from .followup import build_report, load_plan, render_html, report_filename, res
 from .followup_document import ROUNDS, FollowupReport, Formatter
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
-from .forms import ResultForm
+from .forms import CoverForm, ReportQueryForm, ResultForm
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
@@ -53,7 +53,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
 }
-SIGNER_FIELDS = ("reporter_name", "reporter_position", "reviewer_name", "reviewer_position")
 
 
 def _me() -> User:
@@ -82,32 +81,28 @@ def _plan(plan_id: int) -> Plan:
     return plan
 
 
-def _thai_digits_arg(plan: Plan, args=None) -> bool:
-    """The page's choice, else the organization's setting for official documents (Thai by default)."""
-    values = (args if args is not None else request.args).getlist("thai_digits")
-    if not values:
-        return bool(plan.organization.official_thai_digits)
-    return values[-1] in ("1", "on", "true")
-
-
-def _report(plan: Plan, args=None) -> FollowupReport:
-    args = args if args is not None else request.args
-    as_of, _unused = resolve_as_of(plan.fiscal_year, args.get("as_of"), args.get("round"), clock.today())
+def _report(plan: Plan, form: ReportQueryForm | CoverForm) -> FollowupReport:
+    """The report the form asks for; `ServiceError` (400) with the form's messages when it cannot be read."""
+    if not form.validate():
+        raise ServiceError(form.problems())
+    as_of, _unused = resolve_as_of(plan.fiscal_year, form.as_of.data, form.round.data, clock.today())
+    digits = form.thai_digits.data
     return build_report(
         plan,
         as_of,
-        thai_digits=_thai_digits_arg(plan, args),
+        thai_digits=bool(plan.organization.official_thai_digits) if digits is None else digits,
         signoff=followup_chain(plan, as_of),
-        **{name: args.get(name) for name in SIGNER_FIELDS},
+        reporter_name=form.reporter_name.data or None,
+        reporter_position=form.reporter_position.data or None,
+        reviewer_name=form.reviewer_name.data or None,
+        reviewer_position=form.reviewer_position.data or None,
     )
 
 
-def _params(report: FollowupReport, **override) -> dict:
+def _params(report: FollowupReport, form: ReportQueryForm, **override) -> dict:
     """The query string that reproduces this report (for presets and downloads)."""
     params: dict = {"as_of": report.as_of.isoformat(), "thai_digits": "1" if report.thai_digits else "0"}
-    for name in SIGNER_FIELDS:
-        if request.args.get(name):
-            params[name] = request.args[name]
+    params.update({name: value for name, value in form.signers().items() if value})
     params.update(override)
     return {k: v for k, v in params.items() if v is not None}
 
@@ -116,8 +111,9 @@ def _params(report: FollowupReport, **override) -> dict:
 @login_required
 def followup(plan_id: int):
     plan = _plan(plan_id)
+    form = ReportQueryForm.sent()
     try:
-        report = _report(plan)
+        report = _report(plan, form)
         error = None
     except ServiceError as exc:
         # Show the page for the default date, with the message, as a 400.
@@ -131,18 +127,18 @@ def followup(plan_id: int):
     presets = [
         (
             f"{i18n.translate(label)} ({thaidate.format_date(round_date(plan.fiscal_year, r), lang=lang)})",
-            url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=None, round=r)),
+            url_for("reports.followup", plan_id=plan.id, **_params(report, form, as_of=None, round=r)),
         )
         for r, label in ROUNDS.items()
     ]
     presets.append(
         (
             i18n.translate("วันนี้"),
-            url_for("reports.followup", plan_id=plan.id, **_params(report, as_of=clock.today().isoformat())),
+            url_for("reports.followup", plan_id=plan.id, **_params(report, form, as_of=clock.today().isoformat())),
         )
     )
     downloads = [
-        (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report)))
+        (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report, form)))
         for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
     ]
     controls = {
@@ -151,17 +147,17 @@ def followup(plan_id: int):
         "presets": presets,
         "downloads": downloads,
         "back_url": url_for("plans.dashboard", plan_id=plan.id),
-        "signers_changed": any(request.args.get(n) for n in SIGNER_FIELDS),
+        "signers_changed": any(form.signers().values()),
     }
     controls["error"] = error
     controls["cover_url"] = url_for("reports.cover", plan_id=plan.id)
-    controls["cover_params"] = _params(report)
+    controls["cover_params"] = _params(report, form)
     controls["cover_error"] = None
     if access.is_org_admin(current_user, plan.organization_id):
         controls["emblem_missing"] = not plan.organization.emblem_stored_name
         controls["publish_url"] = url_for("public.publish_page", plan_id=plan.id, as_of=report.as_of.isoformat())
     if error:
-        controls["as_of_text"] = (request.args.get("as_of") or "")[:40]
+        controls["as_of_text"] = form.as_of._value()[:40]
     return render_html(report, standalone=False, controls=controls), 400 if error else 200
 
 
@@ -171,7 +167,7 @@ def download(plan_id: int, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     plan = _plan(plan_id)
-    report = _report(plan)
+    report = _report(plan, ReportQueryForm.sent())
     body = render_report(report, fmt)
     thai_name, ascii_name = report_filename(report, fmt)
     response = Response(body, content_type=FORMATS[fmt])
@@ -192,24 +188,19 @@ def cover(plan_id: int):
     from .cover import build_cover, cover_docx, cover_filename, render_cover_pdf
 
     plan = _plan(plan_id)
-    form = request.form
-    fmt = form.get("format", "pdf")
+    form = CoverForm()
+    fmt = form.format.data or "pdf"
     if fmt not in COVER_FORMATS:
         abort(404)
-    text = (form.get("memo_date") or "").strip()
-    try:
-        memo_date = thaidate.parse_date(text) if text else None
-    except thaidate.DateParseError as exc:
-        raise ServiceError(f"วันที่ของบันทึก: {exc}") from None
     report = _report(plan, form)
     doc = build_cover(
         plan,
         report,
-        memo_date=memo_date,
-        reference=form.get("reference", ""),
-        office=form.get("office", ""),
-        addressee=form.get("addressee", ""),
-        findings=form.get("findings", ""),
+        memo_date=form.memo_date.data,
+        reference=form.reference.data or "",
+        office=form.office.data or "",
+        addressee=form.addressee.data or "",
+        findings=form.findings.data or "",
     )
     body = render_cover_pdf(doc) if fmt == "pdf" else cover_docx(doc)
     thai_name, ascii_name = cover_filename(doc, fmt)
@@ -374,7 +365,7 @@ def save_result(measure_id: int):
 def add_result_evidence(measure_id: int):
     measure = _measure(measure_id)
     access.require_result_editor(current_user, measure)
-    kind = request.form.get("kind", "")
+    kind = EvidenceKindForm().chosen
     file_form, link_form = new_evidence_forms(kind)
     form = file_form if kind == EvidenceKind.file.value else link_form
     if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from wtforms import HiddenField, SearchField, ValidationError
 
-from ..forms import Form
+from ..forms.query import PagedForm
 from ..i18n import _, _l
 from . import text
 from .service import KIND_KEYS
 
 
-class SearchForm(Form):
-    class Meta:
-        csrf = False  # a GET form: it only reads
+class SearchForm(PagedForm):
+    """Read from the query string (no CSRF: it only reads), with the page of one kind."""
 
     q = SearchField(
         _l("ค้นหา"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from ..plans import listing
 from . import service
 from .forms import SearchForm
 
@@ -15,9 +14,9 @@ bp = Blueprint("search", __name__)
 @bp.route("/search")
 @login_required
 def index():
-    form = SearchForm(formdata=request.args)
+    form = SearchForm.sent()
     valid = form.validate()
-    page, _per_page = listing.page_args(request.args)
+    page = form.page_number
     kind = form.kind.data or None
     results = service.search(current_user, form.q.data, kind=kind, page=page) if valid and form.q.data else None
     return render_template(

@@ -121,9 +121,8 @@ def load_plan_bytes(data: bytes, filename: str) -> PlanSpec:
             Problem(
                 filename or "",
                 _(
-                    "รับเฉพาะไฟล์ .yaml .yml หรือ .xlsx ไม่ใช่ “%(suffix_or_ไม_ม_นามสก_ล)s”",
-                    suffix_or_ไม_ม_นามสก_ล=suffix or "(ไม่มีนามสกุล)",
-                    suffix_or_no_extension=suffix or "no extension",
+                    "รับเฉพาะไฟล์ .yaml .yml หรือ .xlsx ไม่ใช่ “%(suffix)s”",
+                    suffix=suffix or _("(ไม่มีนามสกุล)"),
                 ),
             )
         ]

@@ -20,7 +20,7 @@ from pydantic import (
 
 from ...auth.services import normalize_email
 from ...errors import ServiceError
-from ...i18n import _, _l
+from ...i18n import _, _l, either
 from ...shapes import CONTROL_MESSAGE, Loc, Shape, context_of, control_character_paths, fail, fail_all, kind, problems
 from ...thaidate import (
     DateParseError,
@@ -67,12 +67,12 @@ EMPTY = _l("ต้องไม่เว้นว่าง")
 def missing(path: Loc) -> str:
     key = str(path[-1]) if path else ""
     if key in _LISTS:
-        return _("ต้องมี%(lists_key_0)sอย่างน้อยหนึ่งรายการ", lists_key_0=_LISTS[key][0], lists_key_1=_LISTS[key][1])
+        return _("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=either(*_LISTS[key]))
     label = FIELD_LABELS.get(key, "")
     if key in ("title", "name"):
         parent = path[-3] if len(path) >= 3 else path[0] if len(path) == 2 else ""
         label = _TITLE_LABELS.get(str(parent), "ชื่อแผน" if len(path) == 1 else label)
-    return _("ต้องระบุ%(label)s", label=label, key=key) if label else _("ต้องระบุ")
+    return _("ต้องระบุ%(label)s", label=either(label, key)) if label else _("ต้องระบุ")
 
 
 def _collapse(text: str) -> str:
@@ -138,12 +138,12 @@ def _items(required: bool) -> Callable[[Any, ValidationInfo], Any]:
         what, one = _LISTS.get(key, ("หน่วยงาน", key))
         if value is None:
             if required:
-                raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
+                raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=either(what, one)))
             return []
         if not isinstance(value, list):
             raise fail(_("ต้องเป็นรายการ (บรรทัดที่ขึ้นต้นด้วย “- ”) แต่พบ%(kind_value)s", kind_value=kind(value)))
         if not value and required:
-            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=what, one=one))
+            raise fail(_("ต้องมี%(what)sอย่างน้อยหนึ่งรายการ", what=either(what, one)))
         return value
 
     return check
