@@ -260,7 +260,21 @@ def on_report_awaits_signer(
 # -- reading -----------------------------------------------------------------------------------
 
 
+def unread_count_expression() -> sa.ScalarSelect[int]:
+    """The user's unread notifications as a correlated subquery: the user loader selects it
+    with the user (`User.unread_count`), so the header's count costs no statement of its own."""
+    return (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
 def unread_count(user: User) -> int:
+    """Loaded with the user when it was; counted otherwise (and after a commit expired it)."""
+    if user.unread_count is not None:
+        return user.unread_count
     return (
         db.session.scalar(
             sa.select(sa.func.count(Notification.id)).where(

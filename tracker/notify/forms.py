@@ -11,8 +11,9 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import ValidationError
 
 from .. import thaidate
-from ..forms import Form, WholeNumberField
+from ..forms import Form, RecordField, WholeNumberField
 from ..i18n import _, _l
+from ..orgs.models import Department
 from ..plans.listing import MAX_SEARCH
 from .models import OutboxStatus
 from .rules import WEEKDAYS, minutes_label, parse_time_of_day
@@ -180,3 +181,38 @@ class OutboxFilterForm(Form):
     def chosen_status(self) -> OutboxStatus | None:
         """The status of a form that passed validation (None: every status)."""
         return OutboxStatus(self.status.data) if self.status.data else None
+
+
+class CalendarForm(Form):
+    """The month calendar's choice (GET): which month (BE year) and which department."""
+
+    class Meta:
+        csrf = False  # it only chooses what is shown
+
+    month = SelectField(_l("เดือน"), coerce=int, id="f-month")
+    year = WholeNumberField(
+        _l("ปี พ.ศ."),
+        not_a_number=_l("ปี พ.ศ.: “%(value)s” ไม่ใช่ตัวเลข"),
+        id="f-year",
+        render_kw={"maxlength": 4, "size": 5},
+    )
+    department = RecordField(_l("หน่วยงาน"), not_found=_l("ไม่พบหน่วยงานที่เลือก"), id="f-department")
+
+    def __init__(self, departments: list[Department], *, month_names: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.month.choices = [SelectChoice(i, name) for i, name in enumerate(month_names, start=1)]
+        self.department.set_records(departments, text=lambda d: d.name, blank=_l("ทุกหน่วยงาน"))
+
+    def validate_year(self, field: WholeNumberField) -> None:
+        if field.data is not None and not thaidate.MIN_BE_YEAR <= field.data <= thaidate.MAX_BE_YEAR:
+            raise ValidationError(
+                _(
+                    "ปี พ.ศ. ต้องอยู่ระหว่าง %(low)s ถึง %(high)s",
+                    low=thaidate.MIN_BE_YEAR,
+                    high=thaidate.MAX_BE_YEAR,
+                )
+            )
+
+    @property
+    def errors_text(self) -> str:
+        return " ".join(str(e) for f in (self.month, self.year, self.department) for e in f.errors)
