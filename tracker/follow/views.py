@@ -16,8 +16,8 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..i18n import _
-from ..plans import listing, queries
 from ..orgs.models import Organization
+from ..plans import listing, queries
 from ..plans.models import Plan, Step, StepStatus
 from ..plans.views import step_page
 from . import services

@@ -1,0 +1,26 @@
+"""sign-off reminders: when the signer whose turn it is was reminded
+
+Revision ID: 0016_signoff_reminders
+Revises: 0015_notifications
+Create Date: 2026-12-02
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0016_signoff_reminders"
+down_revision = "0015_notifications"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("report_acknowledgements", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("report_acknowledgements", schema=None) as batch_op:
+        batch_op.drop_column("reminded_at")
