@@ -67,6 +67,8 @@ CLASSES: dict[str, str] = {
     "follow.watch": READ_POST,
     "follow.notifications": SELF,
     "follow.activity": READ,
+    "follow.organization_activity": READ,
+    "calendar.month": READ,
     "plans.delete_evidence": STEP,
     "reports.save_result": RESULT,
     "reports.add_result_evidence": RESULT,

@@ -129,6 +129,7 @@ def test_only_the_organizations_active_plans_and_no_cancelled_steps(world, login
         (world.org, world.palad, PlanStatus.closed, 2567),
     ):
         plan = Plan(organization=org, fiscal_year=year, title="แผนอื่น", status=status)
+        db.session.add(plan)
         measure = Measure(
             weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
             order=1,
@@ -145,7 +146,6 @@ def test_only_the_organizations_active_plans_and_no_cancelled_steps(world, login
             start_date=date(2023, 1, 1),
             due_date=date(2023, 8, 10),
         )
-        db.session.add(plan)
     plan_services.change_status(world.step(world.m1, 2), StepStatus.cancelled, world.admin, NOW, cancel_reason="ไม่ต้องทำ")
     db.session.commit()
     page = text(login(world.viewer).get("/calendar"))
