@@ -51,7 +51,7 @@ def text(response) -> str:
 
 def lines(page: str) -> list[str]:
     """The stream's lines, tags removed, spaces squeezed."""
-    stream = page.split('<ol class="journal activity">', 1)[1].split("</ol>", 1)[0]
+    stream = page.split('<ol class="journal activity"', 1)[1].split(">", 1)[1].split("</ol>", 1)[0]
     return [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in stream.split("<li>")[1:]]
 
 
