@@ -35,9 +35,7 @@ def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_the_organizations_activity_from_the_menu_filtered_by_department(
-    phone, world, csp_free_page, artifacts_dir
-):
+def test_the_organizations_activity_from_the_menu_filtered_by_department(phone, world, csp_free_page, artifacts_dir):
     follow.add_remark(world.step(world.m1, 1), world.manager, "โปรดรายงานความคืบหน้าภายในสิ้นเดือน", NOW)
     plan_services.change_status(world.step(world.m2, 2), StepStatus.in_progress, world.owner_strategy, NOW)
     db.session.commit()

@@ -13,12 +13,13 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from . import clock
 from .clock import BANGKOK, utcnow
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between heartbeats
 BEAT_SECONDS = 60
+#: What a job is given: the application's session (scoped) or a plain one (tests, the CLI)
+AnySession = Session | scoped_session[Any]
 
 
 @dataclass
@@ -41,13 +44,13 @@ def scheduler_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _purge_trash(session: Session, now: datetime) -> None:
+def _purge_trash(session: AnySession, now: datetime) -> None:
     from .plans.trash import purge_trash
 
     purge_trash(session, now, _upload_dir())
 
 
-def _remind_waiting_signers(session: Session, now: datetime) -> None:
+def _remind_waiting_signers(session: AnySession, now: datetime) -> None:
     from .follow.signoff_reminders import remind_waiting_signers
 
     remind_waiting_signers(session, now)
@@ -55,7 +58,7 @@ def _remind_waiting_signers(session: Session, now: datetime) -> None:
 
 #: The jobs of every beat besides the mail queues: plain functions of (session, now) that
 #: compute from the database what is due by `now`, idempotent, flushing (the beat commits).
-JOBS: tuple[Callable[[Session, datetime], object], ...] = (_purge_trash, _remind_waiting_signers)
+JOBS: tuple[Callable[[AnySession, datetime], object], ...] = (_purge_trash, _remind_waiting_signers)
 
 
 def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:

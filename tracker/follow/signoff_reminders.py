@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from .. import thaidate
 from ..notify.rules import rules_for_jobs, sending_open
@@ -55,7 +55,9 @@ def business_days_waited(since: datetime, now: datetime) -> int:
     return thaidate.business_days_count(start, now.astimezone(thaidate.BANGKOK).date())
 
 
-def remind_waiting_signers(session: Session, now: datetime, days: int | None = None) -> list[Notification]:
+def remind_waiting_signers(
+    session: Session | scoped_session[Any], now: datetime, days: int | None = None
+) -> list[Notification]:
     """Remind each next signer whose report has waited more than `days` business days, once."""
     days = after_days() if days is None else days
     pending = list(
