@@ -134,29 +134,31 @@ def test_thai_digits_follow_the_readers_setting(world, login):
 def test_only_the_organizations_active_plans_and_no_cancelled_steps(world, login):
     other = Organization(name="อบต.อื่น", slug="other")
     dept = Department(organization=other, name="กองช่าง")
-    with db.session.no_autoflush:  # the plans are built whole, then flushed
-        for org, department, status, year in (
-            (other, dept, PlanStatus.active, 2566),
-            (world.org, world.palad, PlanStatus.closed, 2567),
-        ):
-            plan = Plan(organization=org, fiscal_year=year, title="แผนอื่น", status=status)
-            db.session.add(plan)
-            measure = Measure(
-                weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-                order=1,
-                title="มาตรการ",
-                owner_department=department,
-                period_start=date(2023, 1, 1),
-                period_end=date(2023, 9, 30),
-            )
-            Step(
-                measure=measure,
-                order=1,
-                title=f"งานที่ไม่ควรเห็น {org.slug} {status.value}",
-                owner_department=department,
-                start_date=date(2023, 1, 1),
-                due_date=date(2023, 8, 10),
-            )
+    for org, department, status, year in (
+        (other, dept, PlanStatus.active, 2566),
+        (world.org, world.palad, PlanStatus.closed, 2567),
+    ):
+        title = f"งานที่ไม่ควรเห็น {org.slug} {status.value}"  # read before the new rows hang off `org`
+        plan = Plan(organization=org, fiscal_year=year, title="แผนอื่น", status=status)
+        weakness = Weakness(plan=plan, order=1, title="ประเด็น")
+        measure = Measure(
+            weakness=weakness,
+            order=1,
+            title="มาตรการ",
+            owner_department=department,
+            period_start=date(2023, 1, 1),
+            period_end=date(2023, 9, 30),
+        )
+        step = Step(
+            measure=measure,
+            order=1,
+            title=title,
+            owner_department=department,
+            start_date=date(2023, 1, 1),
+            due_date=date(2023, 8, 10),
+        )
+        db.session.add_all([plan, weakness, measure, step])
+        db.session.flush()
     plan_services.change_status(
         world.step(world.m1, 2), StepStatus.cancelled, world.admin, NOW, cancel_reason="ไม่ต้องทำ"
     )
