@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, one_step_plan
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.follow import services as follow
@@ -18,31 +18,11 @@ from tracker.follow.activity import activity_page
 from tracker.journal import record_step
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services as plan_services
-from tracker.plans.models import JournalEntry, Measure, Plan, Step, StepStatus, Weakness
+from tracker.plans.models import JournalEntry, Step, StepStatus
 
 
 def other_plan(org: Organization, department: Department, year: int, title: str) -> Step:
-    plan = Plan(organization=org, fiscal_year=year, title=f"แผน {year}")
-    weakness = Weakness(plan=plan, order=1, title="ประเด็น")
-    measure = Measure(
-        weakness=weakness,
-        order=1,
-        title="มาตรการ",
-        owner_department=department,
-        period_start=date(2024, 1, 1),
-        period_end=date(2024, 9, 30),
-    )
-    step = Step(
-        measure=measure,
-        order=1,
-        title=title,
-        owner_department=department,
-        start_date=date(2024, 1, 1),
-        due_date=date(2024, 3, 1),
-    )
-    db.session.add(plan)
-    db.session.flush()
-    return step
+    return one_step_plan(org, department, year, title, due=date(2024, 3, 1))
 
 
 def text(response) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser_follow import REFUSED_IMPACTS, axe_violations, csp_free_page, log_in, open_menu
+from test_browser_follow import check_page, csp_free_page, log_in, open_menu
 
 from tests.conftest import NOW
 from tracker import clock
@@ -18,20 +18,6 @@ from tracker.plans import services as plan_services
 from tracker.plans.models import StepStatus
 
 __all__ = ["csp_free_page"]  # the fixture, shared with test_browser_follow
-
-
-def size(phone: bool) -> str:
-    return "phone" if phone else "desktop"
-
-
-def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
-    page.screenshot(path=artifacts_dir / f"{name}-{size(phone)}.png", full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= (360 if phone else 1280), f"the page is {width} px wide"
-    found = axe_violations(page)
-    for v in found:
-        print(f"axe {name} {size(phone)}: {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
-    assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == []
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])

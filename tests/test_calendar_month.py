@@ -12,14 +12,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, one_step_plan
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.month import month_of
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services as plan_services
-from tracker.plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from tracker.plans.models import PlanStatus, Step, StepStatus
 
 
 @pytest.fixture(autouse=True)
@@ -139,26 +139,7 @@ def test_only_the_organizations_active_plans_and_no_cancelled_steps(world, login
         (world.org, world.palad, PlanStatus.closed, 2567),
     ):
         title = f"งานที่ไม่ควรเห็น {org.slug} {status.value}"  # read before the new rows hang off `org`
-        plan = Plan(organization=org, fiscal_year=year, title="แผนอื่น", status=status)
-        weakness = Weakness(plan=plan, order=1, title="ประเด็น")
-        measure = Measure(
-            weakness=weakness,
-            order=1,
-            title="มาตรการ",
-            owner_department=department,
-            period_start=date(2023, 1, 1),
-            period_end=date(2023, 9, 30),
-        )
-        step = Step(
-            measure=measure,
-            order=1,
-            title=title,
-            owner_department=department,
-            start_date=date(2023, 1, 1),
-            due_date=date(2023, 8, 10),
-        )
-        db.session.add_all([plan, weakness, measure, step])
-        db.session.flush()
+        one_step_plan(org, department, year, title, due=date(2023, 8, 10), status=status)
     plan_services.change_status(
         world.step(world.m1, 2), StepStatus.cancelled, world.admin, NOW, cancel_reason="ไม่ต้องทำ"
     )
