@@ -1,7 +1,8 @@
-"""A report left waiting for its next signer more than N business days (default 3;
-weekends and Thai public holidays do not count) reminds that signer once, in the
-app and by email, from the organization's sending time; rerunning sends nothing
-twice, and the next signer's wait starts when the previous one acknowledges.
+"""A report left waiting for its next signer more than N business days (the
+organization's setting, default 3; weekends and Thai public holidays do not count)
+reminds that signer once, in the app and by email, from the organization's sending
+time; rerunning sends nothing twice, and the next signer's wait starts when the
+previous one acknowledges.
 
 The clock is frozen in December 2026: Thursday 3 submitted; Saturday 5 is the
 late King's birthday, so Monday 7 is its day in lieu; Thursday 10 is
@@ -22,6 +23,7 @@ from tracker.db import db
 from tracker.follow.models import EventKind, Notification
 from tracker.follow.signoff_reminders import business_days_waited, remind_waiting_signers
 from tracker.notify.models import OutboxMessage
+from tracker.notify.rules import update_rules
 from tracker.reports.models import ReportKind
 from tracker.reports.signoff import acknowledge, submit_report, withdraw
 from tracker.scheduler import JOBS, tick
@@ -143,8 +145,9 @@ def test_a_signer_without_sign_off_emails_is_told_in_the_app_only(world, chain, 
     assert len(reminders()) == 1 and reminder_emails() == []
 
 
-def test_n_is_a_setting(app, world, chain, submission):
-    app.config["TRACKER_SIGNOFF_REMINDER_DAYS"] = 1
+def test_n_is_the_organizations_setting(world, chain, submission):
+    update_rules(world.org.id, world.admin, SUBMITTED, signoff_reminder_days=1)
+    db.session.commit()
     assert run(bangkok(4, 9)) == 0  # 1 business day: not more than 1
     assert run(bangkok(8, 9)) == 1
 

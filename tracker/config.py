@@ -115,8 +115,6 @@ def load(instance_path: Path) -> dict:
         "TRACKER_LOG_LEVEL": (env("LOG_LEVEL") or "INFO").upper(),
         "TRACKER_LOG_FORMAT": (env("LOG_FORMAT") or "text").lower(),
         "TRACKER_HEALTH_MAX_BEAT_AGE": env_int("HEALTH_MAX_BEAT_AGE", 10),
-        # Business days a report may wait for its next signer before they are reminded (once)
-        "TRACKER_SIGNOFF_REMINDER_DAYS": env_int("SIGNOFF_REMINDER_DAYS", 3),
         "WTF_CSRF_TIME_LIMIT": None,
         # werkzeug's password hash method; tests set a cheap one, production keeps scrypt.
         "TRACKER_PASSWORD_HASH_METHOD": "scrypt",

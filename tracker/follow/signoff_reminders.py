@@ -8,8 +8,9 @@ outbox. Once per waiting period: each level of the chain is one period, and
 was reminded, so a rerun (or a second scheduler) sends nothing twice. When the
 level acknowledges, the next level's period begins from that moment.
 
-N is `TRACKER_SIGNOFF_REMINDER_DAYS` (default 3). Like the step reminders, it is sent
-on business days from the organization's sending time (`notify.rules.sending_open`). The job is a plain function
+N is the organization's setting (the notification rules page, `signoff_reminder_days`,
+default 3). Like the step reminders, it is sent on business days from the organization's
+sending time (`notify.rules.sending_open`). The job is a plain function
 of (session, now) in the scheduler's job list; it flushes, the caller commits.
 """
 
@@ -20,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, joinedload, scoped_session, selectinload
 
 from .. import thaidate
@@ -31,16 +31,6 @@ from .models import Notification
 from .services import tell_signer
 
 log = logging.getLogger(__name__)
-
-#: Business days a report may wait for one signer before the reminder
-DEFAULT_AFTER_DAYS = 3
-
-
-def after_days() -> int:
-    """N: the configured business days (TRACKER_SIGNOFF_REMINDER_DAYS), else the default."""
-    if has_app_context():
-        return int(current_app.config.get("TRACKER_SIGNOFF_REMINDER_DAYS") or DEFAULT_AFTER_DAYS)
-    return DEFAULT_AFTER_DAYS
 
 
 def waiting_since(submission: ReportSubmission, level: ReportAcknowledgement) -> datetime:
@@ -58,8 +48,9 @@ def business_days_waited(since: datetime, now: datetime) -> int:
 def remind_waiting_signers(
     session: Session | scoped_session[Any], now: datetime, days: int | None = None
 ) -> list[Notification]:
-    """Remind each next signer whose report has waited more than `days` business days, once."""
-    days = after_days() if days is None else days
+    """Remind each next signer whose report has waited more than N business days, once.
+
+    N is each organization's `signoff_reminder_days`, or `days` for all when given."""
     pending = list(
         session.scalars(
             sa.select(ReportSubmission)
@@ -81,13 +72,14 @@ def remind_waiting_signers(
         return told
     rules = rules_for_jobs()
     for submission in pending:
-        if not sending_open(rules[submission.organization_id], now):
+        org_rules = rules[submission.organization_id]
+        if not sending_open(org_rules, now):
             continue  # from the organization's sending time (08:00 unless it chose otherwise), on business days
         level = next_in_line(submission)
         if level is None or level.reminded_at is not None or not level.user.active:
             continue
         waited = business_days_waited(waiting_since(submission, level), now)
-        if waited <= days:
+        if waited <= (org_rules.signoff_reminder_days if days is None else days):
             continue
         # Compare-and-set: of two schedulers on the same beat, one reminds.
         claimed = session.execute(

@@ -84,6 +84,12 @@ class RulesForm(Form):
         render_kw={"required": True},
         not_a_number=_NOT_A_NUMBER % {"label": _l("สรุปงานที่จะครบกำหนดภายใน")},
     )
+    signoff_reminder_days = WholeNumberField(
+        _l("เตือนผู้บริหารอีกครั้งเมื่อรายงานรอการพิจารณาเกินกี่วันทำการ"),
+        description=_l("ผู้บริหารที่ถึงลำดับพิจารณาได้รับการเตือนหนึ่งครั้ง (อีเมลและในระบบ)"),
+        render_kw={"required": True},
+        not_a_number=_NOT_A_NUMBER % {"label": _l("เตือนผู้บริหารเมื่อรายงานรอการพิจารณาเกิน")},
+    )
     send_after = StringField(
         _l("เริ่มส่งอีเมลตั้งแต่เวลา"),
         render_kw={"placeholder": "08:00"},
@@ -102,6 +108,7 @@ class RulesForm(Form):
                 "digest_weekday": rules.digest_weekday,
                 "monthly_summary": rules.monthly_summary,
                 "lookahead_days": rules.lookahead_days,
+                "signoff_reminder_days": rules.signoff_reminder_days,
                 "send_after": minutes_label(rules.send_after_minutes),
             },
         )
@@ -109,6 +116,10 @@ class RulesForm(Form):
     def validate_lookahead_days(self, field: Field) -> None:
         if field.data is None:
             raise ValidationError(_("สรุปงานที่จะครบกำหนดภายใน: โปรดระบุจำนวนวัน"))
+
+    def validate_signoff_reminder_days(self, field: Field) -> None:
+        if field.data is None:
+            raise ValidationError(_("เตือนผู้บริหารเมื่อรายงานรอการพิจารณาเกิน: โปรดระบุจำนวนวันทำการ"))
 
     def validate_send_after(self, field: Field) -> None:
         try:
@@ -133,6 +144,7 @@ class RulesForm(Form):
                 "digest_weekday",
                 "monthly_summary",
                 "lookahead_days",
+                "signoff_reminder_days",
             )
             if not self[name].errors
         }
