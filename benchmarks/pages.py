@@ -393,6 +393,8 @@ class Gunicorn:
         if threads > 1:
             cmd += ["--threads", str(threads)]
         cmd.append("wsgi:app")
+        if log:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log or os.devnull, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(url), stdout=self.log, stderr=self.log)
         self._wait()
@@ -400,16 +402,17 @@ class Gunicorn:
     def _wait(self) -> None:
         import requests
 
-        deadline = time.time() + 60
+        # Workers import the app before they answer: on a busy shared machine that took 100 s.
+        deadline = time.time() + 300
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise SystemExit(f"gunicorn stopped with {self.proc.returncode}")
             try:
-                requests.get(self.base + "/login", timeout=2)
+                requests.get(self.base + "/login", timeout=30)
                 return
             except requests.RequestException:
                 time.sleep(0.3)
-        raise SystemExit("gunicorn did not answer within 60 s")
+        raise SystemExit("gunicorn did not answer within 300 s")
 
     def workers(self) -> list[int]:
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")

@@ -227,6 +227,19 @@ def one_step_plan(org, department, year: int, title: str, *, due: date, status=N
     return step
 
 
+def statements_for(client, url: str) -> int:
+    """How many SQL statements the page at `url` runs (it must answer 200)."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    db.session.rollback()
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
 @pytest.fixture
 def world(app, ctx) -> World:
     org = Organization(name="เทศบาลตำบลทดสอบ", slug="testorg", province="ขอนแก่น")

@@ -34,6 +34,8 @@ OVERSIGHT = "oversight"
 READ_POST = "read_post"  # a read sent as a form (the report's covering memo and its header fields): every
 # user of the organization; oversight users POST nothing outside their account    # provincial and national users only (the overview across organizations)
 FRAMEWORK_ADD = "framework_add"  # a national user (for everyone) or an organization's admin (its own framework)
+PLAN_IMPORT = "plan_import"  # an organization's admin, or a provincial/national user (for an organization of its scope)
+STEPS = "steps"  # admins and owners: each ticked step is checked again (tests/test_my_steps_bulk.py)
 NATIONAL = "national"  # a national user only: the national ITA framework (framework_id points to it)
 
 CLASSES: dict[str, str] = {
@@ -50,8 +52,13 @@ CLASSES: dict[str, str] = {
     "api.openapi": PUBLIC,
     "plans.home": READ,
     "plans.dashboard": READ,
+    "plans.current": READ,
     "plans.measure": READ,
     "plans.my_steps": READ,
+    "plans.bulk_status": STEPS,
+    # Saved filters: each member's own (isolation: tests/test_my_steps_bulk.py); oversight users change nothing.
+    "plans.save_filter": READ_POST,
+    "plans.delete_filter": READ_POST,
     "plans.step": READ,
     "plans.evidence": READ,
     "ita.index": READ,
@@ -69,6 +76,8 @@ CLASSES: dict[str, str] = {
     "follow.activity": READ,
     "follow.organization_activity": READ,
     "calendar.month": READ,
+    # Finds only what the user may read (tests/test_search.py); a visitor is sent to log in.
+    "search.index": READ,
     "plans.delete_evidence": STEP,
     "reports.save_result": RESULT,
     "reports.add_result_evidence": RESULT,
@@ -110,6 +119,9 @@ CLASSES: dict[str, str] = {
     "frameworks.show": READ,
     "frameworks.download": READ,
     "frameworks.template": READ,
+    "admin.import_plan": PLAN_IMPORT,
+    "admin.import_confirm": PLAN_IMPORT,
+    "admin.plan_template": PLAN_IMPORT,
     "frameworks.upload": FRAMEWORK_ADD,
     "frameworks.copy": FRAMEWORK_ADD,
     "frameworks.publish": NATIONAL,
@@ -297,6 +309,9 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed" if role in OVERSIGHT_ROLES else "forbidden"
     if cls == NATIONAL:
         return "allowed" if role == "national" else "forbidden"
+    if cls == PLAN_IMPORT:
+        # The form answers (a missing file or organization is a 400); whose plan it is, the form decides.
+        return "allowed" if role in ("national", "provincial", "admin", "outsider_admin") else "forbidden"
     if cls == FRAMEWORK_ADD:
         return "allowed" if role in ("national", "admin", "outsider_admin") else "forbidden"
     if cls == READ_POST:
@@ -316,6 +331,8 @@ def expected(cls: str, role: str, rule: str) -> str:
         return "allowed" if role == "admin" else "forbidden"
     if cls == CHAIN:
         return "allowed" if role == "manager" else "forbidden"
+    if cls == STEPS:
+        return "allowed" if role in ("admin", "owner_palad", "owner_strategy") else "forbidden"
     # STEP and RESULT: the palad step / measure 1 (สำนักปลัดเทศบาล)
     return "allowed" if role in ("admin", "owner_palad") else "forbidden"
 

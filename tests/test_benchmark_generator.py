@@ -125,7 +125,10 @@ def test_the_apps_pages_render_on_the_generated_data(generated, bench_app):
     sample = summary["sample"]
     client = bench_app.test_client()
     _login(client, sample["manager"])
-    dashboard = client.get("/")
+    home = client.get("/")  # the manager's home: what needs them, and a link to the plan
+    assert home.status_code == 200
+    plan = re.search(r'href="/plans/(\d+)"', home.get_data(as_text=True)).group(1)
+    dashboard = client.get(f"/plans/{plan}")
     assert dashboard.status_code == 200
     page = dashboard.get_data(as_text=True)
     measure = re.search(r'href="/measures/(\d+)"', page).group(1)

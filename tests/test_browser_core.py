@@ -33,7 +33,8 @@ def log_in(page, email: str) -> None:
 
 def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_factory, demo, artifacts_dir):
     page = page_factory(phone=True)
-    log_in(page, "strategy.owner@banpet.example")
+    log_in(page, "strategy.owner@banpet.example")  # an owner lands on งานของฉัน; the plan is one menu item away
+    page.goto("/plans/current")
     page.screenshot(path=artifacts_dir / "dashboard-phone.png", full_page=True)
     assert "0/26" in page.locator(".stat").first.inner_text()
 
@@ -68,6 +69,7 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
 def test_a_manager_sees_progress_but_no_forms(page_factory, demo, artifacts_dir):
     page = page_factory()
     log_in(page, "manager@banpet.example")
+    page.get_by_role("link", name="ภาพรวม", exact=True).click()
     page.screenshot(path=artifacts_dir / "dashboard-desktop.png", full_page=True)
     page.get_by_role("link", name=re.compile("จัดทำประกาศแนวทางปฏิบัติ")).first.click()
     assert page.get_by_role("button", name="บันทึกสถานะ").count() == 0

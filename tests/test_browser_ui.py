@@ -92,14 +92,10 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
     page.get_by_role("link", name="นำเข้าแผน").click()
 
     page.locator("#f-file").set_input_files(str(PLAN_FILE))
-    page.get_by_label("ตรวจสอบและดูตัวอย่างก่อน").check()
-    page.get_by_role("button", name="ส่งไฟล์").click()
-    assert "ยังไม่ได้บันทึก" in page.get_by_role("heading", level=2).first.inner_text()
-
-    page.locator("#f-file").set_input_files(str(PLAN_FILE))
-    page.get_by_label("นำเข้าและบันทึก").check()
-    page.get_by_role("button", name="ส่งไฟล์").click()
-    assert "นำเข้า nongkhai-2567.yaml แล้ว" in page.locator("main").inner_text()
+    page.get_by_role("button", name="ตรวจสอบไฟล์").click()
+    assert "ยังไม่ได้บันทึก" in page.locator("main").inner_text()
+    page.get_by_role("button", name="นำเข้า", exact=True).click()  # the previewed file: not uploaded again
+    assert "นำเข้าแผนปีงบประมาณ 2567" in page.locator("main").inner_text()
     page.screenshot(path=artifacts_dir / "import-desktop.png", full_page=True)
 
     page.get_by_role("link", name="ดูภาพรวมแผน").click()
@@ -148,6 +144,8 @@ def test_the_interface_switches_to_english_and_back(ui_page, demo, artifacts_dir
     nav = page.get_by_role("navigation", name="Main menu")
     for label in ("Dashboard", "My steps", "ITA scores", "Report sign-off", "Log out"):
         assert nav.get_by_text(label, exact=True).count() == 1, label
+    assert page.get_by_role("heading", level=1).inner_text() == "Waiting for you"  # a manager's home
+    nav.get_by_role("link", name="Dashboard", exact=True).click()
     main = page.locator("main").inner_text()
     assert "Progress by measure" in main and "Steps" in main
     assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 25\d\d", main), (

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, statements_for
 from tracker import clock, thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -269,19 +269,8 @@ def test_a_long_step_list_is_paginated_by_50(world, login):
 def test_the_dashboard_runs_the_same_number_of_queries_for_a_bigger_plan(world, login, app):
     client = login(world.viewer)
 
-    def queries_for(url: str) -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        db.session.rollback()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
     urls = [f"/plans/{world.plan.id}", f"/measures/{world.m1.id}", "/my-steps"]
-    before = [queries_for(u) for u in urls]
+    before = [statements_for(client, u) for u in urls]
     new_steps = [
         Step(
             measure=world.m1,
@@ -321,7 +310,7 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_a_bigger_plan(world, 
         services.add_comment(step, world.admin, f"บันทึก {step.title}", NOW)
         services.add_link_evidence(step, world.admin, "https://example.go.th/doc", "เอกสาร", NOW)
     db.session.commit()
-    assert [queries_for(u) for u in urls] == before
+    assert [statements_for(client, u) for u in urls] == before
 
 
 def test_the_headers_unread_count_comes_with_the_user_not_in_a_statement_of_its_own(world, login):

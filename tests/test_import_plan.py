@@ -127,16 +127,16 @@ def test_broken_file_is_refused_with_every_problem_and_the_database_unchanged(ru
     err = result.stderr
     assert "พบปัญหา 10 รายการ ไม่ได้นำเข้าสิ่งใด" in err
     for place in [
-        "organization.slug",
-        "departments[2].name",
-        "departments[2].email",
-        "weaknesses[1].measures[1].owner",
-        "weaknesses[1].measures[1].steps[2].title",
-        "weaknesses[1].measures[2].period",
-        "weaknesses[2].measures[1].stpes",
-        "weaknesses[2].measures[1].steps[1].due",
-        "weaknesses[2].measures[1].steps[2].due",
-        "weaknesses[2].measures[2].steps",
+        "องค์กร › รหัสองค์กร",
+        "หน่วยงานที่ 2 › ชื่อ",
+        "หน่วยงานที่ 2 › อีเมล",
+        "ประเด็นที่ 1 › มาตรการที่ 1 › ผู้รับผิดชอบ",
+        "ประเด็นที่ 1 › มาตรการที่ 1 › ขั้นตอนที่ 2 › ชื่อ",
+        "ประเด็นที่ 1 › มาตรการที่ 2 › ระยะเวลาดำเนินการ",
+        "ประเด็นที่ 2 › มาตรการที่ 1 › “stpes”",
+        "ประเด็นที่ 2 › มาตรการที่ 1 › ขั้นตอนที่ 1 › วันครบกำหนด",
+        "ประเด็นที่ 2 › มาตรการที่ 1 › ขั้นตอนที่ 2 › วันครบกำหนด",
+        "ประเด็นที่ 2 › มาตรการที่ 2 › ขั้นตอน",
     ]:
         assert f"  - {place}: " in err
     assert row_counts() == before
@@ -214,7 +214,7 @@ def test_console_script_refuses_a_broken_file_with_exit_1_and_no_traceback(tmp_p
     broken = tracker("import-plan", str(DATA / "broken.yaml"))
     assert broken.returncode == 1
     assert "Traceback" not in broken.stderr + broken.stdout
-    assert "weaknesses[2].measures[1].stpes" in broken.stderr
+    assert "ประเด็นที่ 2 › มาตรการที่ 1 › “stpes”" in broken.stderr
     assert "หมายถึง “steps” หรือไม่" in broken.stderr
     assert counts() == before
 
@@ -351,7 +351,7 @@ def test_assignees_must_be_users_of_the_organization(runner, nongkhai, tmp_path,
     # A user of another organization is as unknown as a made-up address.
     result = run_import(runner, write(tmp_path, with_assignee % world.admin.email))
     assert result.exit_code == 1
-    assert f"weaknesses[1].measures[1].steps[4].assignee: ไม่พบผู้ใช้อีเมล {world.admin.email}" in result.stderr
+    assert f"ประเด็นที่ 1 › มาตรการที่ 1 › ขั้นตอนที่ 4 › ผู้ได้รับมอบหมาย: ไม่พบผู้ใช้อีเมล {world.admin.email}" in result.stderr
 
     staff = User(
         organization=nongkhai.organization,
@@ -374,8 +374,8 @@ def test_import_by_a_web_user_is_limited_to_admins_of_the_same_organization(worl
         import_plan(spec, world.owner_palad, NOW)
     with pytest.raises(PlanFileError) as info:
         import_plan(spec, world.admin, NOW)  # an admin, but of another organization
-    assert info.value.problems[0].place == "organization.slug"
-    assert "นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง" in info.value.problems[0].message
+    assert info.value.problems[0].place == "องค์กร › รหัสองค์กร"
+    assert "นำเข้าได้เฉพาะแผนขององค์กรที่คุณดูแล" in info.value.problems[0].message
 
 
 def test_admin_reimport_of_own_plan_records_the_actor(world, tmp_path):
@@ -497,11 +497,12 @@ def test_xlsx_problems_name_the_sheet_row_and_column(runner, ctx, tmp_path):
     err = result.stderr
     steps = "แผ่นงาน “ขั้นตอน (steps)”"
     assert f"{steps} แถว 1 คอลัมน์ O “หมายเหตุ”: ไม่รู้จักหัวคอลัมน์" in err
-    assert f"{steps} แถว 3 คอลัมน์ J “วิธีการดำเนินการ (step title)”: ต้องไม่เว้นว่าง" in err
-    assert f"{steps} แถว 4 คอลัมน์ M “วันครบกำหนด (due)”: วันครบกำหนด 1 พ.ค. 2567 อยู่นอกระยะเวลา" in err
+    # In words, then the sheet, row and column the value is in.
+    assert f"ขั้นตอนที่ 2 › ชื่อ ({steps} แถว 3 คอลัมน์ J “วิธีการดำเนินการ (step title)”): ต้องไม่เว้นว่าง" in err
+    assert f"› วันครบกำหนด ({steps} แถว 4 คอลัมน์ M “วันครบกำหนด (due)”): วันครบกำหนด 1 พ.ค. 2567" in err
     assert f"{steps} แถว 5 คอลัมน์ E “มาตรการ/แนวทาง (measure title)”: ไม่ตรงกับแถว 2" in err
     assert f"{steps} แถว 6 คอลัมน์ A “ประเด็นที่ (weakness no.)”: ประเด็นที่ต้องเป็นตัวเลข" in err
-    assert "แผ่นงาน “แผน (plan)” แถว 5 “ค่า”: ปีงบประมาณ 2023" in err
+    assert "ปีงบประมาณ (แผ่นงาน “แผน (plan)” แถว 5 “ค่า”): ปีงบประมาณ 2023" in err
     assert "แผ่นงาน “แผน (plan)” แถว 8: ไม่รู้จักหัวข้อ “หมายเหตุ (note)”" in err
     assert "ชื่อแผน" in err or "title is required" in err
     assert row_counts() == before
@@ -564,7 +565,7 @@ def test_a_nul_escaped_in_a_quoted_string_is_refused_the_same_on_every_database(
     result = run_import(runner, write(tmp_path, text))
 
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"weaknesses[1].measures[1].steps[3]: {CONTROL_REFUSAL}" in result.output
+    assert f"ประเด็นที่ 1 › มาตรการที่ 1 › ขั้นตอนที่ 3: {CONTROL_REFUSAL}" in result.output
     assert row_counts() == before
 
 

@@ -477,8 +477,10 @@ def test_a_provincial_user_reads_its_province_and_nothing_else(app, client, orgs
 @pytest.mark.parametrize("who", ["khonkaen", "national"])
 def test_oversight_users_get_403_on_every_change(app, client, orgs, oversight, who):
     """Every POST of every route, with the ids of an organization they may read: 403.
-    Only their own account (profile, calendar link, API tokens, logging out) is theirs to change."""
-    from tracker.province.views import SELF_SERVICE_ENDPOINTS
+    Only their own account (profile, calendar link, API tokens, logging out) is theirs to change,
+    and a plan file they import for an organization of their scope (an empty form here: a 400
+    that changes nothing; test_admin_import_flow imports one)."""
+    from tracker.province.views import PLAN_IMPORT_ENDPOINTS, SELF_SERVICE_ENDPOINTS
 
     a = orgs["A"]
     before = {key: owned_rows(orgs[key].org.id) for key in "ABC"}
@@ -490,6 +492,10 @@ def test_oversight_users_get_403_on_every_change(app, client, orgs, oversight, w
             continue
         if who == "national" and rule.endpoint.startswith("frameworks."):
             continue  # the national department publishes ITA frameworks (test_ita_frameworks); rows checked below
+        if rule.endpoint in PLAN_IMPORT_ENDPOINTS:
+            response = client.open(rule.rule, method=method, data=smuggled_form(a))
+            assert response.status_code == 400, f"{rule.rule}: {response.status_code}"
+            continue
         posts += 1
         response = client.open(fill(rule.rule, rule.endpoint, with_ids(a, a)), method=method, data=smuggled_form(a))
         if response.status_code != 403:

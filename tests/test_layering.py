@@ -54,6 +54,8 @@ CONSUMERS = {
     "memoimport",
     "line",
     "follow",
+    "homes",
+    "search",
 }
 #: Where the application is put together: they import everything and nothing imports them back.
 COMPOSITION = {"", "cli", "commands", "models", "web", "scheduler"}

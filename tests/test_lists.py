@@ -124,7 +124,7 @@ def test_my_steps_are_searched_and_paged(world, login, two_measures):
     assert len(step_links(second)) == 1 and "แสดง 4–4 จาก 4 ขั้นตอน" in second
 
     none = page(client.get("/my-steps?q=ไม่มีคำนี้"))
-    assert step_links(none) == [] and "ไม่พบขั้นตอนที่ยังไม่เสร็จตามที่ค้นหา" in none
+    assert step_links(none) == [] and "ไม่พบขั้นตอนตามที่ค้นหา" in none
 
 
 def test_my_steps_with_nothing_open_says_where_to_look(world, login):
@@ -132,7 +132,7 @@ def test_my_steps_with_nothing_open_says_where_to_look(world, login):
         services.change_status(step, StepStatus.done, world.admin, NOW)
     db.session.commit()
     text = page(login(world.owner_palad).get("/my-steps"))
-    assert "ไม่มีงานค้าง" in text and 'href="/"' in text
+    assert "ไม่มีงานค้าง" in text and 'href="/my-steps?status=all"' in text
 
 
 # -- the users list ---------------------------------------------------------------------------------

@@ -259,3 +259,35 @@ def test_tracker_remind_plans_once_and_reads_no_message_back(app, ctx, monkeypat
     assert len(calls) == 2
     assert output.count("queued #") == 10
     assert len(six) == len(one), "\n".join(six)
+
+
+def test_a_mail_pass_switches_to_thai_once_not_per_email(app, ctx, monkeypatch):
+    """Each forced locale drops the loaded catalogue: a pass of thousands of emails forces Thai
+    once, around the pass, and every email inside renders in it (issue 14: a pass's CPU)."""
+    from tracker import i18n
+    from tracker.notify.reminders import queue_reminder_batches
+
+    for n in range(1, 5):
+        add_organization(n)
+    forced: list[str] = []
+    real = i18n.force_locale
+
+    def counted(locale):
+        forced.append(locale)
+        return real(locale)
+
+    monkeypatch.setattr(i18n, "force_locale", counted)
+    with app.test_request_context("/?lang=en"):  # even from an English page
+        queued = queue_reminder_batches(MONDAY)
+    assert len(queued) == 8 and forced == ["th"]
+    db.session.rollback()
+
+
+def test_a_reminder_pass_reads_only_the_history_its_triggers_can_match(app, ctx):
+    """Months of weekly reminders of a long-overdue step are not read back on every pass:
+    the given reminders are read from the earliest of today's triggers on."""
+    add_organization(1)
+    with counting() as statements:
+        plan_reminders(MONDAY)
+    history = [s for s in statements if "FROM outbox_items" in s and "outbox_items.step_id IN" in s]
+    assert len(history) == 1 and "outbox_items.trigger_date >=" in history[0], history

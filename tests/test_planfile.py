@@ -129,19 +129,20 @@ def test_broken_file_reports_every_problem_with_its_place():
     problems = problems_of((DATA / "broken.yaml").read_bytes(), "broken.yaml")
     found = places(problems)
     expected = {
-        "organization.slug": "a-z",
-        "departments[2].name": "ซ้ำ",
-        "departments[2].email": "invalid email",
-        "weaknesses[1].measures[1].owner": "ต้องระบุผู้รับผิดชอบ",
-        "weaknesses[1].measures[1].steps[2].title": "ต้องไม่เว้นว่าง",
-        "weaknesses[1].measures[2].period": "อ่านช่วงเวลาไม่ได้",
-        "weaknesses[2].measures[1].stpes": "did you mean 'steps'",
-        "weaknesses[2].measures[1].steps[1].due": "อยู่นอกระยะเวลาของมาตรการ",
-        "weaknesses[2].measures[1].steps[2].due": "31 กุมภาพันธ์",
-        "weaknesses[2].measures[2].steps": "must be a list",
+        "Organization › code (slug)": "a-z",
+        "Department 2 › name": "ซ้ำ",
+        "Department 2 › email": "invalid email",
+        "Weakness 1 › Measure 1 › owner": "ต้องระบุผู้รับผิดชอบ",
+        "Weakness 1 › Measure 1 › Step 2 › name": "ต้องไม่เว้นว่าง",
+        "Weakness 1 › Measure 2 › period": "อ่านช่วงเวลาไม่ได้",
+        "Weakness 2 › Measure 1 › “stpes”": "did you mean 'steps'",
+        "Weakness 2 › Measure 1 › Step 1 › due date": "อยู่นอกระยะเวลาของมาตรการ",
+        "Weakness 2 › Measure 1 › Step 2 › due date": "31 กุมภาพันธ์",
+        "Weakness 2 › Measure 2 › steps": "must be a list",
     }
     with i18n.in_thai():
-        thai = places(problems_of((DATA / "broken.yaml").read_bytes(), "broken.yaml"))
+        # The same problems in the same order, placed in Thai words ("ประเด็นที่ 1 › …").
+        thai = dict(zip(found, (p.message for p in problems_of((DATA / "broken.yaml").read_bytes(), "broken.yaml"))))
     for place, words in expected.items():
         assert place in found, f"{place} not reported; got {sorted(found)}"
         assert words.lower() in f"{found[place]} | {thai[place]}".lower()
@@ -192,8 +193,8 @@ weaknesses:
           - {title: s, due: 2023-13-01}
 """
     places = {p.place: p.message for p in problems_of(data)}
-    assert "month 13" in places["weaknesses[1].measures[1].steps[1].due"]
-    assert "2023-02-30" in places["weaknesses[1].measures[1].period.start"]
+    assert "month 13" in places["Weakness 1 › Measure 1 › Step 1 › due date"]
+    assert "2023-02-30" in places["Weakness 1 › Measure 1 › period › start"]
 
 
 def test_missing_file_is_a_problem_not_a_crash(tmp_path):
@@ -216,24 +217,24 @@ def test_duplicate_keys_are_reported_with_their_line():
 @pytest.mark.parametrize(
     "replace, place, words",
     [
-        ({"fiscal_year: 2566": "fiscal_year: 2023"}, "fiscal_year", "use 2566"),
-        ({"fiscal_year: 2566": "fiscal_year: สองพัน"}, "fiscal_year", "Buddhist Era year"),
-        ({"fiscal_year: 2566": "fiscal_year: 2567"}, "weaknesses[1].measures[1].period", "does not overlap"),
-        ({"title: แผนทดสอบ": "title: [a, b]"}, "title", "must be text"),
-        ({"title: แผนทดสอบ\n": ""}, "title", "title is required"),
-        ({"slug: example": "slug: x"}, "organization.slug", "2-64"),
-        ({"owner: สำนักปลัด": "owner: ''"}, "weaknesses[1].measures[1].owner", "must not be empty"),
+        ({"fiscal_year: 2566": "fiscal_year: 2023"}, "Fiscal year", "use 2566"),
+        ({"fiscal_year: 2566": "fiscal_year: สองพัน"}, "Fiscal year", "Buddhist Era year"),
+        ({"fiscal_year: 2566": "fiscal_year: 2567"}, "Weakness 1 › Measure 1 › period", "does not overlap"),
+        ({"title: แผนทดสอบ": "title: [a, b]"}, "Plan title", "must be text"),
+        ({"title: แผนทดสอบ\n": ""}, "Plan title", "title is required"),
+        ({"slug: example": "slug: x"}, "Organization › code (slug)", "2-64"),
+        ({"owner: สำนักปลัด": "owner: ''"}, "Weakness 1 › Measure 1 › owner", "must not be empty"),
         (
             {"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01}"},
-            "weaknesses[1].measures[1].period.end",
+            "Weakness 1 › Measure 1 › period › end",
             "end is required",
         ),
         (
             {"period: ก.ค. - ก.ย. ๒๕๖๖": "period: {start: 2023-07-01, end: 2023-09-30, ned: 1}"},
-            "weaknesses[1].measures[1].period.ned",
+            "Weakness 1 › Measure 1 › period › “ned”",
             "unknown key",
         ),
-        ({"weaknesses:": "status: finished\nweaknesses:"}, "status", "draft, active or closed"),
+        ({"weaknesses:": "status: finished\nweaknesses:"}, "Plan status", "draft, active or closed"),
     ],
 )
 def test_single_mistakes_are_named(app, replace, place, words):
@@ -249,25 +250,25 @@ def test_single_mistakes_are_named(app, replace, place, words):
     [
         (
             "          - {title: ก, due: 2023-06-30}",
-            "weaknesses[1].measures[1].steps[1].due",
+            "Weakness 1 › Measure 1 › Step 1 › due date",
             "outside the measure's period",
         ),
         (
             "          - {title: ก, due: 2023-07-10 09:00:00}",
-            "weaknesses[1].measures[1].steps[1].due",
+            "Weakness 1 › Measure 1 › Step 1 › due date",
             "without a time",
         ),
         (
             "          - {title: ก, start: 2023-09-01, due: 2023-08-01}",
-            "weaknesses[1].measures[1].steps[1].start",
+            "Weakness 1 › Measure 1 › Step 1 › start",
             "after the due date",
         ),
-        ("          - {title: ก, assignee: nobody}", "weaknesses[1].measures[1].steps[1].assignee", "invalid email"),
-        ("          - {title: ก, owner: [x]}", "weaknesses[1].measures[1].steps[1].owner", "must be text"),
-        ("          - {titel: ก}", "weaknesses[1].measures[1].steps[1].titel", "did you mean 'title'"),
-        ("          -", "weaknesses[1].measures[1].steps[1]", "must not be empty"),
-        ("          - 42", "weaknesses[1].measures[1].steps[1]", "must be a mapping"),
-        ("          []", "weaknesses[1].measures[1].steps", "at least one step"),
+        ("          - {title: ก, assignee: nobody}", "Weakness 1 › Measure 1 › Step 1 › assignee", "invalid email"),
+        ("          - {title: ก, owner: [x]}", "Weakness 1 › Measure 1 › Step 1 › owner", "must be text"),
+        ("          - {titel: ก}", "Weakness 1 › Measure 1 › Step 1 › “titel”", "did you mean 'title'"),
+        ("          -", "Weakness 1 › Measure 1 › Step 1", "must not be empty"),
+        ("          - 42", "Weakness 1 › Measure 1 › Step 1", "must be a mapping"),
+        ("          []", "Weakness 1 › Measure 1 › steps", "at least one step"),
     ],
 )
 def test_step_mistakes_are_named(app, steps, place, words):
@@ -299,7 +300,7 @@ def test_step_details_and_defaults():
     )
     assert third.due == date(2023, 9, 29)
     assert first.due < second.due
-    assert first.place == "weaknesses[1].measures[1].steps[1]"
+    assert first.place == "Weakness 1 › Measure 1 › Step 1"
 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -386,7 +387,7 @@ def test_any_nested_data_gives_a_plan_or_thai_problems_with_places_never_another
     """The pydantic shape and its adapter: whatever a reader hands over, problems come as
     `Problem`s with a message, never a pydantic traceback or its English text."""
     from tracker.plans.planfile import validate_plan
-    from tracker.plans.planfile.yamlfile import yaml_place
+    from tracker.plans.planfile.places import words_place as yaml_place
 
     try:
         validate_plan(raw, lambda path: yaml_place(path) or "plan.yaml", "plan.yaml")
@@ -402,8 +403,8 @@ def test_any_nested_data_gives_a_plan_or_thai_problems_with_places_never_another
 def test_every_problem_of_a_plan_is_reported_at_once(raw):
     """A plan with a broken part names it even when other parts are broken too."""
     from tracker.plans.planfile import validate_plan
-    from tracker.plans.planfile.yamlfile import yaml_place
+    from tracker.plans.planfile.places import words_place as yaml_place
 
     with pytest.raises(PlanFileError) as info:
         validate_plan({**raw, "organization": None}, lambda path: yaml_place(path) or "f", "f")
-    assert "organization" in {p.place for p in info.value.problems}
+    assert "Organization" in {p.place for p in info.value.problems}

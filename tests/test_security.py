@@ -788,13 +788,6 @@ def _empty_weakness(d: Demo):
     return None, f"/admin/weaknesses/{weakness.id}/delete", {}, None
 
 
-def _plan_file(d: Demo):
-    from tracker.plans.exporter import export_plan_yaml
-
-    text = export_plan_yaml(d.plan).replace(d.step.title, d.step.title + " (ปรับจากไฟล์)", 1)
-    return None, "/admin/plans/import", {"mode": "import"}, {"file": (io.BytesIO(text.encode()), "plan.yaml")}
-
-
 def _ita_file(d: Demo):
     csv = f"organization,fiscal_year,indicator,score,label,level\n{d.plan.organization.slug},2565,1,66.5,,\n"
     return None, "/ita/import", {"year": "2565"}, {"file": (io.BytesIO(csv.encode()), "scores.csv")}
@@ -936,7 +929,6 @@ ADMIN_ACTIONS = {
         None,
     ),
     "admin.user_active": lambda d: (f"/admin/users/{d.viewer.id}", ".*/active", {}, None),
-    "admin.import_plan": _plan_file,
     "calendar.renew_department": lambda d: (None, f"/calendar/departments/{d.department.id}/renew", {}, None),
     "ita.save": lambda d: ("/ita/2565", "/ita/2565/scores", {"score-1": "77.5"}, None),
     # FY 2564's weak indicators are not yet in a FY 2565 plan (2565's are in the demo's 2566 plan).
@@ -981,6 +973,8 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "admin.signing_remove": "journaled in reports.signing (test_pdfa_signing)",
     "admin.documents_settings": "emblem upload and digit setting, journaled in orgs.documents (test_official_documents)",
     "admin.emblem_delete": "journaled in orgs.documents (test_official_documents)",
+    "admin.import_plan": "previews a plan file and writes nothing (test_admin_import: counts unchanged)",
+    "admin.import_confirm": "imports through plans.importer, journaled (test_admin_import: the admin's entries)",
     "plans.trash_restore": "journaled as a restore in plans.trash (test_trash: the delete and restore entries)",
 }
 

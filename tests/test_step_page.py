@@ -68,7 +68,7 @@ def test_an_owner_marks_a_step_done_with_a_note_and_a_file_and_the_dashboard_fol
     assert "ทดสอบระบบกับประชาชน 20 คนแล้ว" in journal
     assert journal.index("แนบหลักฐาน") < journal.index("เปลี่ยนสถานะ")  # newest first
 
-    dashboard = client.get("/").get_data(as_text=True)
+    dashboard = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert progress_text(dashboard, "ความคืบหน้ามาตรการที่ 2") == "1/2 (50%)"
     assert progress_text(dashboard, "ความคืบหน้ารวมของแผน") == "1/5 (20%)"
 

@@ -8,7 +8,9 @@ Oversight users belong to an office, not to a local government, and only
 read: provincial (สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัด) reads every
 organization whose province is its office's province; national (กรมส่งเสริม
 การปกครองท้องถิ่น) reads every organization. They change nothing anywhere,
-not even in their own office.
+not even in their own office — with one exception: they may import a plan
+file for an organization of their scope (`may_import_for`), as an office
+that helps a local government set up its plan.
 
 Other organizations' records do not exist for a user: 404 on reads, never a
 leak. `readable_organization_ids` is the one decision of "which
@@ -26,7 +28,7 @@ from .db import db
 from .errors import PermissionDenied
 from .extensions import login_manager
 from .i18n import _
-from .orgs.models import Organization
+from .orgs.models import Department, Organization
 
 if TYPE_CHECKING:
     from .auth.models import User
@@ -116,6 +118,30 @@ def can_edit_step(user: User, step: Step) -> bool:
     return False
 
 
+def may_change_steps(user: User) -> bool:
+    """Admins and owners of an organization change steps (owners only their department's,
+    `can_edit_step` decides each); managers, viewers and oversight users do not."""
+    return is_member(user, user.organization_id) and user.role in (Role.admin, Role.owner)
+
+
+def require_step_changer(user: User) -> None:
+    require_writer(user)
+    if not may_change_steps(user):
+        raise PermissionDenied(_("เฉพาะเจ้าหน้าที่ผู้รับผิดชอบและผู้ดูแลระบบเปลี่ยนสถานะขั้นตอนได้"))
+
+
+def is_department_head(user: User) -> bool:
+    """Heads a department of its organization (ผู้อำนวยการกอง, หัวหน้าสำนักปลัด)."""
+    return _logged_in(user) and (
+        db.session.scalar(
+            sa.select(Department.id)
+            .where(Department.head_id == user.id, Department.organization_id == user.organization_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def is_org_admin(user: User, organization_id: int) -> bool:
     return is_member(user, organization_id) and user.role is Role.admin
 
@@ -151,6 +177,38 @@ def require_admin(user: User, organization_id: int) -> None:
 def may_import(user: User) -> bool:
     """Plan and ITA score files are imported by administrators (or from the command line)."""
     return user.role is Role.admin
+
+
+def may_import_plan_for(user: User, organization_id: int) -> bool:
+    """A plan file is imported into an organization by its admin, or by an oversight user
+    (provincial, national) for an organization of their scope other than their own office."""
+    if is_org_admin(user, organization_id):
+        return True
+    return is_oversight(user) and not same_org(user, organization_id) and can_read_org(user, organization_id)
+
+
+def plan_import_organizations(user: User) -> list[Organization]:
+    """The organizations `user` may import a plan into, by name."""
+    if not _logged_in(user):
+        return []
+    if not is_oversight(user):
+        return [user.organization] if is_org_admin(user, user.organization_id) else []
+    query = sa.select(Organization).where(Organization.id != user.organization_id).order_by(Organization.name)
+    ids = readable_organization_ids(user)
+    if ids is not None:
+        query = query.where(Organization.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def plan_import_guard():
+    """`before_request` of the plan import pages: an organization's admin, or an oversight user."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not (is_oversight(current_user) or is_org_admin(current_user, current_user.organization_id)):
+        raise PermissionDenied(_("เฉพาะผู้ดูแลระบบ หรือผู้ใช้ระดับจังหวัดหรือส่วนกลาง นำเข้าแผนได้"))
+    return None
 
 
 def require_manageable_user(user: User) -> None:

@@ -29,6 +29,8 @@ from .plans.models import (  # noqa: F401
     StepStatus,
     Weakness,
 )
+from .plans.pending import PendingImport  # noqa: F401
+from .plans.saved_filters import SavedFilter  # noqa: F401
 from .public.models import PublishedReport  # noqa: F401
 from .ratelimit import RateLimitEntry  # noqa: F401
 from .reports.models import (  # noqa: F401

@@ -266,7 +266,7 @@ def register_web(app: Flask) -> None:
         )
 
     # view modules imported for the pages they register on the admin and plans blueprints
-    from .admin import people_views, settings_views, structure_views, trash_page  # noqa: F401
+    from .admin import import_views, people_views, settings_views, structure_views, trash_page  # noqa: F401
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ita.framework_views import bp as frameworks_bp
@@ -274,7 +274,7 @@ def register_web(app: Flask) -> None:
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
     from .notify.views import bp as notify_bp
-    from .plans import evidence_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
+    from .plans import evidence_views, my_steps_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
     from .plans.views import bp as plans_bp
     from .reports.views import bp as reports_bp
 
@@ -323,9 +323,17 @@ def register_web(app: Flask) -> None:
     from .reports.signals import report_awaits_signer
 
     app.register_blueprint(follow_bp)
+
+    from .search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)
     # Watchers hear of status changes made anywhere (web, API, command line).
     step_status_changed.connect(on_status_changed)
     report_awaits_signer.connect(on_report_awaits_signer)
+
+    from .homes.views import init_app as init_homes
+
+    init_homes(app)
 
     from .memoimport import init_app as init_memo_import
 

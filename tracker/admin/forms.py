@@ -13,7 +13,6 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -204,16 +203,3 @@ class DocumentsForm(Form):
         render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"},
     )
     thai_digits = BooleanField(_l("ใช้เลขไทย (๐–๙) ในบันทึกข้อความและรายงาน"), id="f-thai-digits")
-
-
-class ImportForm(Form):
-    file = FileField(_l("ไฟล์แผน"), id="f-file", render_kw={"accept": ".yaml,.yml,.xlsx", "required": True})
-    mode = RadioField(
-        _l("ต้องการ"),
-        default="preview",
-        validate_choice=False,
-        choices=[
-            SelectChoice("preview", _l("ตรวจสอบและดูตัวอย่างก่อน ยังไม่บันทึก")),
-            SelectChoice("import", _l("นำเข้าและบันทึก")),
-        ],
-    )

@@ -19,11 +19,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import extras, i18n, versions
-from ..access import admin_pages_guard
+from ..access import admin_pages_guard, plan_import_guard
 from ..auth.models import ORG_ROLES, ROLE_LABELS, Role, User
 from ..clock import utcnow
 from ..db import db
-from ..errors import PermissionDenied, ServiceError
+from ..errors import ServiceError
 from ..forms import Form, RecordField
 from ..i18n import N_, _
 from ..orgs.models import Department
@@ -31,7 +31,6 @@ from ..plans import structure
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..thaidate import format_date
 from .forms import (
-    ImportForm,
     PlanForm,
     PlanNewForm,
 )
@@ -93,8 +92,17 @@ ACTION_LABELS = {
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-# Every page and form here: logged in, and an admin of one's own organization.
-bp.before_request(admin_pages_guard)
+@bp.before_request
+def guard():
+    """Every page and form here: logged in, and an admin of one's own organization; the plan
+    import also lets provincial and national users in (for the organizations of their scope)."""
+    if request.endpoint in PLAN_IMPORT_ENDPOINTS:
+        return plan_import_guard()
+    return admin_pages_guard()
+
+
+#: The plan import's pages (`import_views`), open to oversight users too.
+PLAN_IMPORT_ENDPOINTS = ("admin.import_plan", "admin.import_confirm", "admin.plan_template")
 
 
 @bp.context_processor
@@ -299,67 +307,6 @@ def _changed_message(changed: list[str]) -> str:
 
 
 # -- plan files -----------------------------------------------------------------
-
-
-@bp.route("/plans/import", methods=["GET", "POST"])
-def import_plan():
-    form = ImportForm()
-    if request.method == "GET":
-        return render_template("admin/import.html", form=form)
-    # The plan-file modules are imported here so this blueprint loads without them.
-    from ..plans.importer import import_plan as run_import
-    from ..plans.planfile import PlanFileError, load_plan_bytes
-
-    upload = form.file.data
-    dry_run = form.mode.data != "import"
-    filename = (getattr(upload, "filename", None) or "") if upload else ""
-    if not filename:
-        form.file.errors = [i18n._("โปรดเลือกไฟล์แผน")]
-        return render_template("admin/import.html", form=form), 400
-    data = upload.read()
-    try:
-        spec = load_plan_bytes(data, filename)
-        slug = spec.organization.slug
-        if slug != current_user.organization.slug:
-            raise PermissionDenied(
-                _(
-                    "ไฟล์นี้เป็นแผนขององค์กร “%(slug)s” คุณนำเข้าได้เฉพาะแผนขององค์กรตนเอง (“%(value2)s”); องค์กรใหม่ต้องสร้างด้วยคำสั่ง tracker import-plan",
-                    slug=slug,
-                    value2=current_user.organization.slug,
-                )
-            )
-        result = run_import(spec, current_user, utcnow())
-    except PlanFileError as exc:
-        db.session.rollback()
-        return render_template(
-            "admin/import.html", form=form, filename=filename, problems=exc.problems, dry_run=dry_run
-        ), 400
-    changes = [str(change) for change in result.changes]
-    if dry_run:
-        # A preview runs the real import and throws it away, so it shows exactly what would happen.
-        db.session.rollback()
-        return render_template(
-            "admin/import.html", form=form, filename=filename, changes=changes, dry_run=True, created=result.created
-        )
-    plan = result.plan
-    db.session.commit()
-    flash(
-        (
-            _("นำเข้าแผนปีงบประมาณ %(plan_fiscal_year)s แล้ว", plan_fiscal_year=plan.fiscal_year)
-            if result.created
-            else _("ปรับปรุงแผนปีงบประมาณ %(plan_fiscal_year)s ตามไฟล์แล้ว", plan_fiscal_year=plan.fiscal_year)
-        ),
-        "success",
-    )
-    return render_template(
-        "admin/import.html",
-        form=form,
-        filename=filename,
-        changes=changes,
-        dry_run=False,
-        created=result.created,
-        plan=plan,
-    )
 
 
 @bp.route("/plans/<int:plan_id>/export.yaml")

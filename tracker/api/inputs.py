@@ -152,6 +152,12 @@ class Query(BaseModel):
     offset: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_query_int)] = Field(
         0, description="ข้ามกี่รายการ ใช้ next_offset ของหน้าก่อน (records to skip: the previous page's next_offset)"
     )
+    after: Annotated[str, Field(max_length=200)] | None = Field(
+        None,
+        description="อ่านต่อจากรายการสุดท้ายของหน้าก่อน ใช้ next_after ของหน้าก่อน ใช้คู่กับ offset ไม่ได้ "
+        "(keyset paging: the previous page's next_after; the page starts after that record, "
+        "whatever was added or removed meanwhile; not with offset)",
+    )
 
 
 class StepQuery(Query):

@@ -212,7 +212,10 @@ in UTC with their offset (`2023-08-01T03:00:00+00:00`); statuses by value (`not_
 `done`, `cancelled`). Lists that can be long are paged with `limit`/`offset` and give `total`,
 `total_exact` and `next_offset`. A list counts its matches only up to `offset + limit + 1000`: past that
 `total` stops there and `total_exact` is `false` (a nationwide filter is never counted in full on every
-page); follow `next_offset` until it is `null`. Unknown query parameters and unknown body fields are refused (400), so typos do not pass
+page); follow `next_offset` until it is `null`. Better for walking a long list: pass each page's `next_after`
+as `after` (keyset paging): the next page is read from the last record's position, not by skipping, so
+every page costs the same and records added meanwhile shift nothing; with `after`, `total` and the
+offsets count from that record on. Unknown query parameters and unknown body fields are refused (400), so typos do not pass
 silently.
 
 **Errors** are always JSON: `{"error": "ข้อความ (message)", "status": 404}` — 400 malformed input,

@@ -298,6 +298,11 @@ class Page(Body):
     next_offset: Count | None = Field(
         description="offset ของหน้าถัดไป หรือ null ถ้าเป็นหน้าสุดท้าย (offset of the next page; null on the last page)"
     )
+    next_after: str | None = Field(
+        None,
+        description="ส่งเป็น after เพื่ออ่านหน้าถัดไป หรือ null ถ้าเป็นหน้าสุดท้าย "
+        "(pass as after for the next page, read by its key, not by offset; null on the last page)",
+    )
 
     @staticmethod
     def cap(limit: int, offset: int) -> int:
@@ -305,15 +310,18 @@ class Page(Body):
         return offset + limit + COUNT_CAP
 
     @staticmethod
-    def counts(counted: int, limit: int, offset: int) -> dict[str, Any]:
-        """The paging fields from a count capped at `cap(limit, offset)`."""
+    def counts(counted: int, limit: int, offset: int, next_after: str | None = None) -> dict[str, Any]:
+        """The paging fields from a count capped at `cap(limit, offset)`; with a
+        cursor (`after`) the count and offsets are of the records after it."""
         exact = counted < Page.cap(limit, offset)
+        more = offset + limit < counted
         return dict(
             total=counted,
             total_exact=exact,
             limit=limit,
             offset=offset,
-            next_offset=offset + limit if offset + limit < counted else None,
+            next_offset=offset + limit if more else None,
+            next_after=next_after if more else None,
         )
 
 

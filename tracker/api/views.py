@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,9 +33,9 @@ from ..orgs.models import Department, Organization
 from ..plans import queries, services
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
 from ..plans.progress import Progress
+from . import keyset, tokens
 from . import schemas as out
-from . import tokens
-from .inputs import Comment, InputError, OutboxQuery, StatusChange, StepQuery, parse_body, parse_query
+from .inputs import Comment, InputError, OutboxQuery, Query, StatusChange, StepQuery, parse_body, parse_query
 from .openapi import document
 from .schemas import MAX_ID
 
@@ -245,6 +246,13 @@ def _plan_totals(plan_ids: list[int]) -> dict[int, Progress]:
     return queries.progress_by(Weakness.plan_id, Weakness.plan_id.in_(plan_ids)) if plan_ids else {}
 
 
+def _paging(q: Query) -> tuple[int, int]:
+    """`limit` and `offset`; a cursor (`after`) replaces the offset, the two together are refused."""
+    if q.after is not None and q.offset:
+        raise InputError(_("ใช้ after คู่กับ offset ไม่ได้"))
+    return q.limit, q.offset
+
+
 def _capped_count(stmt: sa.Select, limit: int, offset: int) -> int:
     """Matching records counted up to `Page.cap`: the count stops where the next pages
     stop mattering, instead of walking every match of a nationwide filter."""
@@ -373,18 +381,21 @@ def steps():
         if user.department_id is not None:
             mine = sa.or_(mine, Step.owner_department_id == user.department_id)
         where.append(mine)
-    limit, offset = q.limit, q.offset
-
+    limit, offset = _paging(q)
+    key = (Plan.organization_id, Plan.fiscal_year, Weakness.order, Measure.order, Step.order, Step.id)
+    if q.after is not None:
+        where.append(keyset.after(key, keyset.decode(q.after, [int] * len(key))))
     base = sa.select(Step).join(Step.measure).join(Measure.weakness).join(Weakness.plan).where(*where)
     total = _capped_count(base, limit, offset)
-    rows = db.session.scalars(
-        base.order_by(Plan.organization_id, Plan.fiscal_year, Weakness.order, Measure.order, Step.order, Step.id)
-        .offset(offset)
-        .limit(limit)
-        .options(*_step_options())
-    ).unique()
+    rows = db.session.execute(
+        base.add_columns(*key[:4]).order_by(*key).offset(offset or None).limit(limit).options(*_step_options())
+    ).all()
+    last = rows[-1] if rows else None
+    cursor = keyset.encode([*last[1:], last[0].order, last[0].id]) if last else None
     return json_response(
-        out.StepPage(items=[out.Step.of(s, today) for s in rows], **out.Page.counts(total, limit, offset))
+        out.StepPage(
+            items=[out.Step.of(row[0], today) for row in rows], **out.Page.counts(total, limit, offset, cursor)
+        )
     )
 
 
@@ -410,17 +421,17 @@ def outbox():
     where = [OutboxMessage.organization_id == user.organization_id]
     if q.status is not None:
         where.append(OutboxMessage.status == q.status)
-    limit, offset = q.limit, q.offset
+    limit, offset = _paging(q)
+    key = (OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if q.after is not None:
+        where.append(keyset.after(key, keyset.decode(q.after, [datetime, int])))
     total = _capped_count(sa.select(OutboxMessage.id).where(*where), limit, offset)
-    rows = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(*where)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .offset(offset)
-        .limit(limit)
+    rows = list(
+        db.session.scalars(sa.select(OutboxMessage).where(*where).order_by(*key).offset(offset or None).limit(limit))
     )
+    cursor = keyset.encode([rows[-1].created_at, rows[-1].id]) if rows else None
     return json_response(
-        out.OutboxPage(items=[out.OutboxMessage.of(m) for m in rows], **out.Page.counts(total, limit, offset))
+        out.OutboxPage(items=[out.OutboxMessage.of(m) for m in rows], **out.Page.counts(total, limit, offset, cursor))
     )
 
 

@@ -95,6 +95,25 @@ def watcher_ids(step: Step) -> set[int]:
     return set(db.session.scalars(members))
 
 
+def watched_steps_condition(user: User) -> sa.ColumnElement[bool]:
+    """SQL: the step is one `user` watches (the same rule as `watcher_ids`, read the other way
+    round: by default their department's, assigned to them or remarked on by them, corrected
+    by their own choices). The query must select from Step."""
+    mine = sa.and_(StepWatch.step_id == Step.id, StepWatch.user_id == user.id)
+    by_default = sa.or_(
+        Step.assignee_id == user.id,
+        sa.exists().where(
+            JournalEntry.step_id == Step.id, JournalEntry.action == REMARK, JournalEntry.actor_id == user.id
+        ),
+    )
+    if user.department_id is not None:
+        by_default = sa.or_(by_default, Step.owner_department_id == user.department_id)
+    return sa.or_(
+        sa.exists().where(mine, StepWatch.watching.is_(True)),
+        sa.and_(~sa.exists().where(mine), by_default),
+    )
+
+
 def is_watching(user: User, step: Step) -> bool:
     return user.id in watcher_ids(step)
 

@@ -132,11 +132,23 @@ def in_thai() -> Iterator[None]:
         yield
 
 
+def _in_thai_already() -> bool:
+    """The app context's locale is Thai already (forced, chosen, or the default outside a request)."""
+    if not has_app_context():
+        return False
+    locale = flask_babel.get_locale()
+    return locale is not None and locale.language == DEFAULT_LANGUAGE
+
+
 def thai_only(func: F) -> F:
     """``func`` run ``in_thai()``: a builder of an email or a printed document."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Already Thai (a mail pass is one thai_only call around thousands of emails): forcing
+        # the locale again would drop the loaded catalogue for every email.
+        if _in_thai_already():
+            return func(*args, **kwargs)
         with in_thai():
             return func(*args, **kwargs)
 

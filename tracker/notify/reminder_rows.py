@@ -141,8 +141,10 @@ def _departments(department_ids: set[int]) -> dict[int, DepartmentRow]:
     return found
 
 
-def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
-    """Every reminder already given for these steps, as OutboxItem keys."""
+def _given(step_ids: list[int], since: date) -> set[tuple[str, int, str, date, date]]:
+    """The reminders already given for these steps, as OutboxItem keys, triggered on or
+    after `since` (the earliest trigger the caller looks up: older history, months of
+    Mondays for a long-overdue step, cannot match and is not read into Python)."""
     given: set[tuple[str, int, str, date, date]] = set()
     for chunk in _chunks(sorted(step_ids)):
         rows = db.session.execute(
@@ -152,7 +154,7 @@ def _given(step_ids: list[int]) -> set[tuple[str, int, str, date, date]]:
                 OutboxItem.reason,
                 OutboxItem.trigger_date,
                 OutboxItem.due_date,
-            ).where(OutboxItem.step_id.in_(chunk))
+            ).where(OutboxItem.step_id.in_(chunk), OutboxItem.trigger_date >= since)
         )
         given.update((recipient, step, reason, trigger, due) for recipient, step, reason, trigger, due in rows)
     return given

@@ -241,7 +241,7 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
     people = _people(
         {s.assignee_id for s, _o in reminded if s.assignee_id} | {d.head_id for d in departments.values() if d.head_id}
     )
-    given = _given([s.id for s, _o in reminded])
+    given = _given([s.id for s, _o in reminded], min(t.date for t in triggers.values()))
     recipients: dict[int, _Recipients] = defaultdict(_Recipients)
 
     def give(

@@ -55,16 +55,16 @@ class _Importer(_PlanWriter):
         problems: list[Problem] = []
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == spec.organization.slug))
         if self.actor is not None:
-            if not access.may_import(self.actor):
+            if not (access.may_import(self.actor) or access.is_oversight(self.actor)):
                 raise PermissionDenied(_("เฉพาะผู้ดูแลระบบเท่านั้นที่นำเข้าแผนได้"))
-            if org is None or org.id != self.actor.organization_id:
+            if org is None or not access.may_import_plan_for(self.actor, org.id):
                 # Same message whether the slug exists or not: never reveal other organizations.
                 raise PlanFileError(
                     [
                         Problem(
                             spec.organization_place,
                             _(
-                                "นำเข้าได้เฉพาะแผนขององค์กรของคุณเอง รหัส “%(spec_organization_slug)s” ไม่ใช่องค์กรของคุณ",
+                                "นำเข้าได้เฉพาะแผนขององค์กรที่คุณดูแล รหัส “%(spec_organization_slug)s” ไม่ใช่องค์กรที่คุณนำเข้าแผนได้",
                                 spec_organization_slug=spec.organization.slug,
                             ),
                         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
@@ -258,19 +258,62 @@ def open_steps_page(
     return paginate(stmt, page, per_page, _step_options(with_plan=True))
 
 
-def _open_steps_stmt(organization_id: int, department_id: int | None, user: User | None, q: str) -> sa.Select:
+#: A step's place on งานของฉัน: overdue, due within DUE_SOON_DAYS days, or later (or closed).
+DUE_GROUPS: dict[str, str] = {
+    "overdue": N_("เลยกำหนด"),
+    "soon": N_("ครบกำหนดภายใน %(due_soon_days)s วัน"),
+    "later": N_("ขั้นตอนอื่น"),
+}
+
+
+def due_group(step: Step, day: date) -> str:
+    """ "overdue", "soon" or "later": the part of งานของฉัน the step is listed in."""
+    if step.is_overdue(day):
+        return "overdue"
+    if step.is_open and day <= step.due_date <= day + timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return "later"
+
+
+def days_late(step: Step, day: date) -> int:
+    """Whole days since an overdue step's due date (0 when it is not overdue)."""
+    return (day - step.due_date).days if step.is_overdue(day) else 0
+
+
+def my_steps_page(organization_id: int, filters: StepFilters, day: date, *, user: User | None = None) -> Page:
+    """One page of the steps of the organization's active plans matching `filters`: overdue first,
+    then those due within DUE_SOON_DAYS days, then the rest, soonest due first in each part.
+
+    With `user`: only the steps of the user's department or assigned to the user (`filters`'
+    department, if any, narrows further). A fixed number of queries whatever the page's size."""
+    group = sa.case((Step.is_overdue(day), 0), (_due_soon(day), 1), else_=2)
+    stmt = (
+        _active_steps(organization_id, user)
+        .where(*filters.conditions(day))
+        .order_by(group, Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)
+    )
+    return paginate(stmt, filters.page, filters.per_page, _step_options(with_plan=True))
+
+
+def _active_steps(organization_id: int, user: User | None) -> sa.Select:
+    """Steps of the organization's active plans; with `user`, only the user's own."""
     stmt = (
         sa.select(Step)
         .join(Step.measure)
         .join(Measure.weakness)
         .join(Weakness.plan)
-        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active, Step.is_open)
+        .where(Plan.organization_id == organization_id, Plan.status == PlanStatus.active)
     )
     if user is not None:
         mine = Step.assignee_id == user.id
         if user.department_id is not None:
             mine = sa.or_(mine, Step.owner_department_id == user.department_id)
         stmt = stmt.where(mine)
+    return stmt
+
+
+def _open_steps_stmt(organization_id: int, department_id: int | None, user: User | None, q: str) -> sa.Select:
+    stmt = _active_steps(organization_id, user).where(Step.is_open)
     if department_id is not None:
         stmt = stmt.where(Step.owner_department_id == department_id)
     search = step_search(q)

@@ -11,17 +11,20 @@ from pathlib import Path
 from typing import IO, Literal
 from urllib.parse import urlparse
 
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
 from .. import access, versions
 from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
-from ..errors import ServiceError
+from ..errors import PermissionDenied, ServiceError
 from ..i18n import _, _l
 from ..journal import Change, apply_changes, record_step
 from ..orgs.models import Department
 from ..thaidate import BANGKOK, fiscal_year_bounds, format_date
 from .filecheck import check_content
-from .models import Evidence, EvidenceKind, JournalEntry, Measure, Step, StepStatus
+from .models import Evidence, EvidenceKind, JournalEntry, Measure, Plan, Step, StepStatus, Weakness
 from .signals import step_status_changed
 
 # Upload allow-list: extension → accepted leading bytes (None: any text).
@@ -135,6 +138,49 @@ def change_status(
         step=step,
     )
     step_status_changed.send(step, actor=actor, old=old, new=new, now=now)
+
+
+def change_status_many(
+    organization_id: int,
+    chosen: list[tuple[int, int | None]],
+    new_status: StepStatus | str,
+    actor: User,
+    now: datetime,
+    note: str = "",
+) -> list[Step]:
+    """The same change of status for several steps of the organization, with one note:
+    `chosen` is (step id, the version it was shown at) per step. Each step goes through
+    `change_status` (its rules, permission, version and journal); the first refusal stops
+    the lot and names the step, and the caller rolls back so nothing is half-written.
+
+    A step that is not the organization's (or not there) is refused as not found."""
+    access.require_writer(actor)
+    ids = [step_id for step_id, _version in chosen]
+    steps = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(Step)
+            .join(Step.measure)
+            .join(Measure.weakness)
+            .join(Weakness.plan)
+            .where(Step.id.in_(ids), Plan.organization_id == organization_id)
+            .options(joinedload(Step.measure).joinedload(Measure.weakness).joinedload(Weakness.plan))
+            .order_by(Step.id)
+        ).unique()
+    }
+    if len(steps) != len(set(ids)):
+        raise PermissionDenied(_("ไม่พบขั้นตอนที่เลือกบางรายการ หรือเป็นขั้นตอนที่คุณแก้ไขไม่ได้ ไม่มีการเปลี่ยนแปลงใด ๆ"))
+    for step_id, version in chosen:
+        step = steps[step_id]
+        try:
+            change_status(step, new_status, actor, now, note=note, version=version)
+        except ServiceError as exc:
+            raise ServiceError(_("ขั้นตอนที่ %(number)s: %(message)s", number=step.number, message=str(exc))) from exc
+        except PermissionDenied as exc:
+            raise PermissionDenied(
+                _("ขั้นตอนที่ %(number)s: %(message)s", number=step.number, message=str(exc.message))
+            ) from exc
+    return [steps[step_id] for step_id, _version in chosen]
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import access, clock, drafts, i18n, thaidate, versions
-from ..auth.models import Role, User
+from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..i18n import N_, _
@@ -139,6 +139,10 @@ def _import_url() -> str | None:
     return None
 
 
+#: `app.extensions` key of the function that renders the user's home page, or None for the plan dashboard
+ROLE_HOME = "tracker.role_home"
+
+
 # -- dashboard -------------------------------------------------------------------------
 
 
@@ -148,10 +152,27 @@ def home():
     if access.is_oversight(current_user):
         # An office has no plan of its own: its home is the overview of its organizations.
         return redirect(url_for("province.overview"))
+    # Each role lands where its work is: the home pages (tracker/homes) register here; a role
+    # without one (a viewer) sees the current plan's dashboard, as everyone does at /plans/<id>.
+    role_home = current_app.extensions.get(ROLE_HOME)
+    if role_home is not None and (page := role_home()) is not None:
+        return page
     plan = queries.current_plan(current_user.organization_id)
     if plan is None:
         return render_template("plans/no_plan.html", import_url=_import_url())
     return _dashboard(plan.id)
+
+
+@bp.route("/plans/current")
+@login_required
+def current():
+    """The current plan's dashboard (the menu's ภาพรวม), whatever the person's home page."""
+    if access.is_oversight(current_user):
+        return redirect(url_for("province.overview"))
+    plan = queries.current_plan(current_user.organization_id)
+    if plan is None:
+        return render_template("plans/no_plan.html", import_url=_import_url())
+    return redirect(url_for("plans.dashboard", plan_id=plan.id))
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -346,50 +367,3 @@ def comment(step_id: int):
             flash(_("บันทึกความคืบหน้าแล้ว"), "success")
             return redirect(url_for("plans.step", step_id=step_id))
     return _render_step(step_id, comment_form=form)
-
-
-# -- my steps -----------------------------------------------------------------------------
-
-
-@bp.route("/my-steps")
-@login_required
-def my_steps():
-    me = _me()
-    departments = queries.departments(me.organization_id)
-    # Owners (and anyone with a department) see their own work; readers
-    # without a department, or asking for it, see the whole organization.
-    whole_org = me.role is not Role.owner and (me.department_id is None or request.args.get("scope") == "all")
-    department_id = None
-    q = listing.search_arg(request.args)
-    page, per_page = listing.page_args(request.args)
-    if whole_org:
-        department_id = listing.department_arg(request.args, departments)
-        steps = listing.open_steps_page(
-            me.organization_id, department_id=department_id, q=q, page=page, per_page=per_page
-        )
-    else:
-        steps = listing.open_steps_page(me.organization_id, user=me, q=q, page=page, per_page=per_page)
-    plan_ids = {s.measure.weakness.plan_id for s in steps.items}
-    # The list's arguments, for the page links: empty ones left out.
-    list_args = {
-        k: v
-        for k, v in {
-            "scope": "all" if whole_org and me.department_id else None,
-            "department": department_id,
-            "q": q,
-            "per_page": per_page if per_page != listing.PER_PAGE else None,
-        }.items()
-        if v
-    }
-    return render_template(
-        "plans/my_steps.html",
-        steps=steps,
-        q=q,
-        list_args=list_args,
-        whole_org=whole_org,
-        can_see_whole_org=me.role is not Role.owner,
-        departments=departments,
-        department_id=department_id,
-        several_plans=len(plan_ids) > 1,
-        today=clock.today(),
-    )

@@ -62,6 +62,7 @@ __all__ = [
     "round_of",
     "resolve_as_of",
     "default_signatories",
+    "load_plan",
     "build_report",
     "render_html",
     "report_filename",
@@ -130,17 +131,26 @@ def _cut(as_of: date) -> datetime:
 
 def default_signatories(organization_id: int) -> tuple[User | None, User | None]:
     """The reporter is the organization's (first) administrator, who keeps the
-    plan; the reviewer is its first manager."""
-
-    def first(role: Role) -> User | None:
-        return db.session.scalar(
-            sa.select(User)
-            .where(User.organization_id == organization_id, User.role == role, User.active.is_(True))
-            .order_by(User.id)
-            .limit(1)
+    plan; the reviewer is its first manager (one statement for both)."""
+    first: dict[Role, User] = {}
+    for user in db.session.scalars(
+        sa.select(User).where(
+            User.organization_id == organization_id,
+            User.role.in_((Role.admin, Role.manager)),
+            User.active.is_(True),
+            User.id.in_(
+                sa.select(sa.func.min(User.id))
+                .where(
+                    User.organization_id == organization_id,
+                    User.role.in_((Role.admin, Role.manager)),
+                    User.active.is_(True),
+                )
+                .group_by(User.role)
+            ),
         )
-
-    return first(Role.admin), first(Role.manager)
+    ):
+        first[user.role] = user
+    return first.get(Role.admin), first.get(Role.manager)
 
 
 def _signatory(label: str, user: User | None, name: str | None, position: str | None) -> Signatory:
@@ -157,7 +167,10 @@ def _signatory(label: str, user: User | None, name: str | None, position: str | 
 # -- building ------------------------------------------------------------------------
 
 
-def _load_plan(plan_id: int) -> Plan | None:
+def load_plan(plan_id: int) -> Plan | None:
+    """The plan with everything the report prints of it (organization, weaknesses,
+    measures, steps, departments): four statements. The report's views load the
+    plan this way once, for their access check and for `build_report`."""
     return db.session.scalar(
         sa.select(Plan)
         .where(Plan.id == plan_id)
@@ -171,6 +184,15 @@ def _load_plan(plan_id: int) -> Plan | None:
             ),
         )
     )
+
+
+def _loaded(plan: Plan) -> Plan:
+    """`plan` itself when `load_plan` read it (its tree is in the session), else read that way."""
+    if not {"organization", "weaknesses"} & sa.inspect(plan).unloaded:
+        return plan
+    loaded = load_plan(plan.id)
+    assert loaded is not None
+    return loaded
 
 
 def _evidence_url(base_url: str | None, ev: Evidence) -> str:
@@ -193,9 +215,7 @@ def build_report(
 ) -> FollowupReport:
     """Assemble the report of `plan` as of the end of `as_of` (Bangkok); `signoff`
     is the chain to print (`signoff.followup_chain(plan, as_of)`)."""
-    loaded = _load_plan(plan.id)
-    assert loaded is not None
-    plan = loaded
+    plan = _loaded(plan)
     cut = _cut(as_of)
     steps = plan.steps
     step_ids = [s.id for s in steps]

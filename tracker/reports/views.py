@@ -38,7 +38,7 @@ from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from ..plans.trash_views import confirm_delete_page, flash_undo
 from .continuation import html_to_pdf_with_markers
-from .followup import build_report, render_html, report_filename, resolve_as_of, round_date
+from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
 from .followup_docx import followup_docx
 from .followup_xlsx import followup_xlsx
@@ -74,7 +74,8 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 
 def _plan(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
+    # Read with the report's tree, which build_report then reuses (no second read of the plan).
+    plan = load_plan(plan_id)
     if plan is None:
         abort(404)
     _readable(plan.organization_id)

@@ -11,6 +11,7 @@ from ...i18n import _
 from ...thaidate import (
     to_arabic_digits,
 )
+from .places import with_cell
 from .spec import (
     MAX_XLSX_ROWS,
     PathT,
@@ -169,6 +170,10 @@ class _XlsxPlaces:
         return out
 
     def locate(self, path: PathT) -> str:
+        """The place in words, with the sheet, row and column it is written in."""
+        return with_cell(path, self.cell(path))
+
+    def cell(self, path: PathT) -> str:
         probe = path
         while probe:
             if probe in self.places:

@@ -1,9 +1,9 @@
-"""Reading the YAML form of a plan file (places as 1-based paths, syntax errors with line and column)."""
+"""Reading the YAML form of a plan file (places in words, syntax errors with line and column)."""
 
 import yaml
 
 from ...i18n import _
-from ...shapes import path_text as yaml_place
+from .places import words_place
 from .shape import PlanSpec, validate_plan
 from .spec import (
     CONTROL_CHARS,
@@ -116,6 +116,6 @@ def parse_plan_yaml(data: bytes | str, filename: str = "plan.yaml") -> PlanSpec:
         raise PlanFileError([Problem(filename, _("ไฟล์ว่างเปล่า ไม่มีข้อมูลแผน"))])
 
     def locate(path: PathT) -> str:
-        return yaml_place(path) or filename
+        return words_place(path) or filename
 
     return validate_plan(raw, locate, filename, problems)

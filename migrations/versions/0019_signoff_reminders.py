@@ -1,7 +1,7 @@
 """sign-off reminders: when the signer whose turn it is was reminded, and after how many business days
 
-Revision ID: 0016_signoff_reminders
-Revises: 0015_notifications
+Revision ID: 0019_signoff_reminders
+Revises: 0018_saved_filters
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016_signoff_reminders"
-down_revision = "0015_notifications"
+revision = "0019_signoff_reminders"
+down_revision = "0018_saved_filters"
 branch_labels = None
 depends_on = None
 
