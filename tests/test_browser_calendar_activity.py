@@ -36,7 +36,7 @@ def test_the_organizations_activity_from_the_menu_filtered_by_department(phone, 
     check_page(page, "org-activity", phone, artifacts_dir)
 
     page.get_by_label("หน่วยงาน", exact=True).select_option(label="กองยุทธศาสตร์และงบประมาณ")
-    page.get_by_role("button", name="ค้นหา").click()
+    page.get_by_role("search", name="กรองความเคลื่อนไหว").get_by_role("button", name="ค้นหา").click()
     page.wait_for_url(re.compile(rf".*department={world.strategy.id}"))
     assert stream.locator("li").count() == 1
     assert "ยังไม่เริ่ม → กำลังดำเนินการ" in stream.inner_text()
