@@ -201,6 +201,32 @@ def make_user(org, email, role, department=None, name=None) -> User:
     return user
 
 
+def one_step_plan(org, department, year: int, title: str, *, due: date, status=None) -> Step:
+    """A plan of `org` for fiscal year `year` with one weakness, one measure and one step
+    (`title`, due `due`, owned by `department`), flushed; returns the step."""
+    plan = Plan(organization=org, fiscal_year=year, title=f"แผน {year}", **({"status": status} if status else {}))
+    weakness = Weakness(plan=plan, order=1, title="ประเด็น")
+    measure = Measure(
+        weakness=weakness,
+        order=1,
+        title="มาตรการ",
+        owner_department=department,
+        period_start=date(due.year, 1, 1),
+        period_end=date(due.year, 9, 30),
+    )
+    step = Step(
+        measure=measure,
+        order=1,
+        title=title,
+        owner_department=department,
+        start_date=date(due.year, 1, 1),
+        due_date=due,
+    )
+    db.session.add_all([plan, weakness, measure, step])
+    db.session.flush()
+    return step
+
+
 def statements_for(client, url: str) -> int:
     """How many SQL statements the page at `url` runs (it must answer 200)."""
     statements: list[str] = []

@@ -56,6 +56,18 @@ def axe_violations(page) -> list[dict]:
     }""")
 
 
+def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
+    """A screenshot to look at, nothing wider than the screen, no serious axe-core violation."""
+    size = "phone" if phone else "desktop"
+    page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= (360 if phone else 1280), f"the page is {width} px wide"
+    found = axe_violations(page)
+    for v in found:
+        print(f"axe {name} {size}: {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
+    assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == []
+
+
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifacts_dir):
     step = world.step(world.m1, 1)
@@ -81,13 +93,7 @@ def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifa
     owner.wait_for_url(re.compile(r".*/notifications$"))
     body = owner.locator("main").inner_text()
     assert "ปลัด แสดงความเห็นใน" in body and "ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์" in body
-    owner.screenshot(path=artifacts_dir / f"follow-notifications-{size}.png", full_page=True)
-    width = owner.evaluate("document.documentElement.scrollWidth")
-    assert width <= (360 if phone else 1280), f"the page is {width} px wide"
-    found = axe_violations(owner)
-    for v in found:
-        print(f"axe notifications {size}: {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
-    assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == []
+    check_page(owner, "follow-notifications", phone, artifacts_dir)
     # Seen: the header counts nothing any more.
     owner.goto("/my-steps")
     open_menu(owner)

@@ -313,6 +313,28 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_a_bigger_plan(world, 
     assert [statements_for(client, u) for u in urls] == before
 
 
+def test_the_headers_unread_count_comes_with_the_user_not_in_a_statement_of_its_own(world, login):
+    """The header shows the unread count on every page: it is selected with the logged-in user
+    (one statement for both), so the dashboard reads 12 statements, not 13."""
+    from tracker.follow import services as follow
+
+    follow.add_remark(world.step(world.m1, 1), world.manager, "โปรดเร่งรัด", NOW)
+    db.session.commit()
+    client = login(world.owner_palad)
+    statements: list[str] = []
+    db.session.rollback()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert 'class="badge unread-count">1</span>' in page
+    (counting,) = [s for s in statements if "notifications" in s]
+    assert "FROM users" in counting  # the user's own row, loaded in the same statement
+    assert len(statements) == 12, "\n\n".join(statements)
+
+
 # -- Thai digits --------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ VALID = {
     "escalate_after_days": "14",
     "digest_weekday": "1",
     "lookahead_days": "21",
+    "signoff_reminder_days": "5",
     "send_after": "07:30",
 }
 
@@ -41,6 +42,7 @@ def test_an_admin_sees_the_rules_with_their_defaults(world, login):
     html = page(response)
     assert "กฎการแจ้งเตือนทางอีเมล" in html and "แจ้งล่วงหน้ากี่วันทำการก่อนครบกำหนด" in html
     assert 'value="7,1"' in html and 'value="08:00"' in html and 'value="14"' in html
+    assert "เตือนผู้บริหารอีกครั้งเมื่อรายงานรอการพิจารณาเกินกี่วันทำการ" in html and 'value="3"' in html
     assert db.session.scalar(sa.select(NotificationRules)) is None  # reading creates nothing
 
 
@@ -64,7 +66,8 @@ def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
         rules.monthly_summary,
         rules.lookahead_days,
         rules.send_after_minutes,
-    ) == ("10,3,1", True, 4, 14, 1, False, 21, 7 * 60 + 30)
+        rules.signoff_reminder_days,
+    ) == ("10,3,1", True, 4, 14, 1, False, 21, 7 * 60 + 30, 5)
     journal = {
         (e.field, e.old_value, e.new_value): e.actor_id
         for e in db.session.scalars(sa.select(JournalEntry).where(JournalEntry.entity == "notification_rules"))
@@ -77,6 +80,7 @@ def test_an_admin_changes_the_rules_and_each_change_is_journaled(world, login):
         ("monthly_summary", "True", "False"): world.admin.id,
         ("lookahead_days", "14", "21"): world.admin.id,
         ("send_after_minutes", "480", "450"): world.admin.id,
+        ("signoff_reminder_days", "3", "5"): world.admin.id,
     }
     assert "บันทึกกฎการแจ้งเตือนแล้ว" in page(client.get("/admin/notifications"))
 
@@ -109,6 +113,9 @@ def test_empty_weekdays_and_escalation_turn_those_rules_off(world, login):
         ("escalate_after_days", "400", "ต้องเป็นจำนวนเต็ม 0–365"),
         ("lookahead_days", "", "โปรดระบุจำนวนวัน"),
         ("lookahead_days", "0", "ต้องเป็นจำนวนเต็ม 1–90"),
+        ("signoff_reminder_days", "", "โปรดระบุจำนวนวันทำการ"),
+        ("signoff_reminder_days", "0", "ต้องเป็นจำนวนเต็ม 1–30"),
+        ("signoff_reminder_days", "สาม", "ไม่ใช่ตัวเลข"),
         ("send_after", "25:00", "ต้องเป็นเวลา เช่น 08:00"),
         ("send_after", "แปดโมง", "ต้องเป็นเวลา เช่น 08:00"),
     ],

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, scoped_session
 
 from . import clock
 from .clock import BANGKOK, utcnow
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between heartbeats
 BEAT_SECONDS = 60
+#: What a job is given: the application's session (scoped) or a plain one (tests, the CLI)
+AnySession = Session | scoped_session[Any]
 
 
 @dataclass
@@ -39,19 +44,36 @@ def scheduler_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _purge_trash(session: AnySession, now: datetime) -> None:
+    from .plans.trash import purge_trash
+
+    purge_trash(session, now, _upload_dir())
+
+
+def _remind_waiting_signers(session: AnySession, now: datetime) -> None:
+    from .follow.signoff_reminders import remind_waiting_signers
+
+    remind_waiting_signers(session, now)
+
+
+#: The jobs of every beat besides the mail queues: plain functions of (session, now) that
+#: compute from the database what is due by `now`, idempotent, flushing (the beat commits).
+JOBS: tuple[Callable[[AnySession, datetime], object], ...] = (_purge_trash, _remind_waiting_signers)
+
+
 def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:
-    """One heartbeat: queue reminders and digests due by `now`, commit, deliver."""
+    """One heartbeat: queue reminders and digests due by `now`, run the jobs, commit, deliver."""
     from .notify.delivery import deliver
     from .notify.digests import queue_digest_batches
     from .notify.reminders import queue_reminder_batches
-    from .plans.trash import purge_trash
 
     now = now or utcnow()
     report = TickReport()
     # Ids, not the rows: nothing is read back, and a national Monday queues thousands
     # of messages (rendered and inserted in batches, never all in memory).
     report.queued = [m.id for m in (*queue_reminder_batches(now), *queue_digest_batches(now))]
-    purge_trash(db.session, now, _upload_dir())
+    for job in JOBS:
+        job(db.session, now)
     record_beat(now)
     db.session.commit()
     if deliver_mail:

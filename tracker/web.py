@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_login.utils import login_url
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.orm import with_expression
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -87,7 +89,16 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        from .follow.services import unread_count_expression
+
+        if not user_id.isdigit():
+            return None
+        # One statement: the user and the header's unread count.
+        user = db.session.scalar(
+            sa.select(User)
+            .where(User.id == int(user_id))
+            .options(with_expression(User.unread_count, unread_count_expression()))
+        )
         return user if user is not None and user.active else None
 
     @app.template_filter("thdate")

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
@@ -95,6 +95,9 @@ class User(UserMixin, Model):
     #: Edit counter: each saved edit adds one; a change made from an older version is refused (tracker/versions.py)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    #: Unread in-app notifications, loaded with the logged-in user in the same statement
+    #: (tracker/web.py's user loader, `with_expression`); None when the user was loaded otherwise.
+    unread_count: Mapped[int | None] = query_expression()
 
     organization: Mapped[Organization] = relationship()
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])

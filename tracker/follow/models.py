@@ -18,6 +18,8 @@ class EventKind(str, enum.Enum):
     remark = "remark"  #: someone commented on (or gave an instruction about) a watched step
     status = "status"  #: a watched step changed status
     signoff = "signoff"  #: a report waits for the recipient's sign-off
+    #: a report has waited for the recipient's sign-off more than N business days (told once)
+    signoff_reminder = "signoff_reminder"
 
 
 class StepWatch(Model):

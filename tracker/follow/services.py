@@ -230,29 +230,44 @@ def on_report_awaits_signer(
     submission: ReportSubmission, *, signer: User, actor: User | None, now: datetime, **_: object
 ) -> Notification:
     """Receiver of reports.signals.report_awaits_signer: tell the manager whose turn it is."""
+    return tell_signer(submission, signer, actor, now)
+
+
+def tell_signer(
+    submission: ReportSubmission, signer: User, actor: User | None, now: datetime, *, waited_days: int | None = None
+) -> Notification:
+    """Tell `signer` that the report waits for them: in the app and, if they want it, by email.
+
+    With `waited_days` it is the reminder of a report left waiting that many business days
+    (tracker/follow/signoff_reminders.py), sent by the system."""
     plan = db.session.get(Plan, submission.plan_id)
     assert plan is not None
-    label = report_label(submission, plan)
+    reminder = waited_days is not None
+    kind = EventKind.signoff_reminder if reminder else EventKind.signoff
     note = Notification(
         organization_id=submission.organization_id,
         user_id=signer.id,
-        kind=EventKind.signoff,
+        kind=kind,
         submission_id=submission.id,
         actor_id=actor.id if actor else None,
-        text=label,
+        text=report_label(submission, plan),
         created_at=now,
     )
     db.session.add(note)
     db.session.flush()
+    # One email preference for both: "a report waits for my sign-off".
     if signer.wants_email(EventKind.signoff.value):
+        template = "report_signoff_reminder" if reminder else "report_signoff"
         email = render_email(
-            "report_signoff",
+            template,
             thai_digits=signer.thai_digits,
             org_name=plan.organization.name,
             recipient_name=signer.display_name,
             actor_name=actor.display_name if actor else "ระบบ",
             report_label=report_label(submission, plan, thai_digits=signer.thai_digits),
             note=submission.note,
+            submitted_by=submission.submitted_by.display_name if submission.submitted_by else "",
+            waited_days=waited_days,
             url=links.external_url("signoff.show", submission_id=submission.id),
             why=["คุณได้รับอีเมลนี้เพราะถึงลำดับของคุณในการพิจารณารายงานนี้"],
         )
@@ -261,7 +276,7 @@ def on_report_awaits_signer(
                 PlannedMessage(
                     organization_id=submission.organization_id,
                     about=f"notification:{note.id}",
-                    kind="report_signoff",
+                    kind=template,
                     for_date=now.astimezone(thaidate.BANGKOK).date(),
                     recipient=signer.email,
                     recipient_name=signer.display_name,
@@ -279,7 +294,21 @@ def on_report_awaits_signer(
 # -- reading -----------------------------------------------------------------------------------
 
 
+def unread_count_expression() -> sa.ScalarSelect[int]:
+    """The user's unread notifications as a correlated subquery: the user loader selects it
+    with the user (`User.unread_count`), so the header's count costs no statement of its own."""
+    return (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
 def unread_count(user: User) -> int:
+    """Loaded with the user when it was; counted otherwise (and after a commit expired it)."""
+    if user.unread_count is not None:
+        return user.unread_count
     return (
         db.session.scalar(
             sa.select(sa.func.count(Notification.id)).where(

@@ -16,13 +16,13 @@ from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
 from ..i18n import _
+from ..orgs.models import Organization
 from ..plans import queries
-from ..plans.list_forms import DepartmentFilterForm
-from ..plans.models import Step, StepStatus
+from ..plans.models import Plan, Step, StepStatus
 from ..plans.views import step_page
 from . import services
-from .activity import LIMIT, plan_activity
-from .forms import RemarkForm, WatchForm
+from .activity import activity_page
+from .forms import ActivityFilterForm, RemarkForm, WatchForm
 
 bp = Blueprint("follow", __name__)
 
@@ -104,22 +104,44 @@ def watch(step_id: int):
     return redirect(url_for("plans.step", step_id=step_id))
 
 
+def _activity(organization_id: int, plan: Plan | None = None):
+    """The activity stream of a plan or, without one, of the whole organization (one page, one template)."""
+    form = ActivityFilterForm.read(departments=queries.departments(organization_id))
+    entries = activity_page(
+        organization_id, plan_id=plan.id if plan else None, department_id=form.department_id, page=form.page_number
+    )
+    if plan is not None:
+        endpoint, scope = "follow.activity", {"plan_id": plan.id}
+    else:
+        endpoint, scope = "follow.organization_activity", {"organization_id": organization_id}
+    return render_template(
+        "follow/activity.html",
+        plan=plan,
+        organization=plan.organization if plan else db.session.get(Organization, organization_id),
+        entries=entries,
+        form=form,
+        endpoint=endpoint,
+        args={**scope, **({"department": form.department_id} if form.department_id else {})},
+        scope=scope,
+    )
+
+
 @bp.route("/plans/<int:plan_id>/activity")
 @login_required
 def activity(plan_id: int):
     plan = queries.load_plan(plan_id)
     if plan is None or not access.can_read_org(current_user, plan.organization_id):
         abort(404)
-    departments = queries.departments(plan.organization_id)
-    department_id = DepartmentFilterForm.read(departments=departments).department_id
-    return render_template(
-        "follow/activity.html",
-        plan=plan,
-        entries=plan_activity(plan, department_id),
-        departments=departments,
-        department_id=department_id,
-        limit=LIMIT,
-    )
+    return _activity(plan.organization_id, plan)
+
+
+@bp.route("/organizations/<int:organization_id>/activity")
+@login_required
+def organization_activity(organization_id: int):
+    """Everything done to the organization's steps, across its plans."""
+    if db.session.get(Organization, organization_id) is None or not access.can_read_org(current_user, organization_id):
+        abort(404)
+    return _activity(organization_id)
 
 
 @bp.route("/notifications")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import links
+from .. import clock, i18n, links, thaidate
 from ..access import require_admin
 from ..auth.models import User
 from ..clock import utcnow
@@ -14,7 +14,10 @@ from ..db import db
 from ..i18n import _
 from ..journal import record
 from ..orgs.models import Department
+from ..plans import queries
+from .forms import CalendarForm
 from .ical import build_calendar, feed_steps
+from .month import WEEKEND_COLUMNS, month_of
 from .tokens import new_calendar_token
 
 bp = Blueprint("calendar", __name__)
@@ -111,3 +114,33 @@ def renew_department(department_id: int):
     db.session.commit()
     flash(_("สร้างลิงก์ปฏิทินของ %(department_name)s ใหม่แล้ว", department_name=department.name), "success")
     return redirect(url_for("calendar.feeds"))
+
+
+@bp.get("/calendar")
+@login_required
+def month():
+    """The month of due dates of the user's organization (BE, Sunday first; a list by day on a phone)."""
+    organization_id = current_user.organization_id
+    today = clock.today()
+    english = i18n.current_language() == "en"
+    form = CalendarForm.read(
+        departments=queries.departments(organization_id),
+        month_names=thaidate.MONTHS_FULL_EN if english else thaidate.MONTHS_FULL,
+        data={"month": today.month, "year": thaidate.be_year(today)},
+    )
+    year_be = form.year.data or thaidate.be_year(today)
+    shown = month_of(
+        organization_id, year_be - thaidate.BE_OFFSET, form.month.data or today.month, today, form.department.data
+    )
+    department = {"department": form.department.data} if form.department.data else {}
+    return render_template(
+        "calendar/month.html",
+        form=form,
+        shown=shown,
+        today=today,
+        month_name=form.month.choices[shown.month - 1].label,
+        weekend_columns=WEEKEND_COLUMNS,
+        prev_url=url_for("calendar.month", year=shown.previous[0], month=shown.previous[1], **department),
+        next_url=url_for("calendar.month", year=shown.next[0], month=shown.next[1], **department),
+        this_month_url=url_for("calendar.month", **department),
+    )

@@ -11,9 +11,10 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import ValidationError
 
 from .. import thaidate
-from ..forms import Form, WholeNumberField
-from ..forms.query import PagedForm
+from ..forms import Form, RecordField, WholeNumberField
+from ..forms.query import PagedForm, QueryForm
 from ..i18n import _, _l
+from ..orgs.models import Department
 from ..plans.listing import MAX_SEARCH
 from .models import OutboxStatus
 from .rules import WEEKDAYS, minutes_label, parse_time_of_day
@@ -84,6 +85,12 @@ class RulesForm(Form):
         render_kw={"required": True},
         not_a_number=_NOT_A_NUMBER % {"label": _l("สรุปงานที่จะครบกำหนดภายใน")},
     )
+    signoff_reminder_days = WholeNumberField(
+        _l("เตือนผู้บริหารอีกครั้งเมื่อรายงานรอการพิจารณาเกินกี่วันทำการ"),
+        description=_l("ผู้บริหารที่ถึงลำดับพิจารณาได้รับการเตือนหนึ่งครั้ง (อีเมลและในระบบ)"),
+        render_kw={"required": True},
+        not_a_number=_NOT_A_NUMBER % {"label": _l("เตือนผู้บริหารเมื่อรายงานรอการพิจารณาเกิน")},
+    )
     send_after = StringField(
         _l("เริ่มส่งอีเมลตั้งแต่เวลา"),
         render_kw={"placeholder": "08:00"},
@@ -102,6 +109,7 @@ class RulesForm(Form):
                 "digest_weekday": rules.digest_weekday,
                 "monthly_summary": rules.monthly_summary,
                 "lookahead_days": rules.lookahead_days,
+                "signoff_reminder_days": rules.signoff_reminder_days,
                 "send_after": minutes_label(rules.send_after_minutes),
             },
         )
@@ -109,6 +117,10 @@ class RulesForm(Form):
     def validate_lookahead_days(self, field: Field) -> None:
         if field.data is None:
             raise ValidationError(_("สรุปงานที่จะครบกำหนดภายใน: โปรดระบุจำนวนวัน"))
+
+    def validate_signoff_reminder_days(self, field: Field) -> None:
+        if field.data is None:
+            raise ValidationError(_("เตือนผู้บริหารเมื่อรายงานรอการพิจารณาเกิน: โปรดระบุจำนวนวันทำการ"))
 
     def validate_send_after(self, field: Field) -> None:
         try:
@@ -133,6 +145,7 @@ class RulesForm(Form):
                 "digest_weekday",
                 "monthly_summary",
                 "lookahead_days",
+                "signoff_reminder_days",
             )
             if not self[name].errors
         }
@@ -178,3 +191,31 @@ class OutboxFilterForm(PagedForm):
     def chosen_status(self) -> OutboxStatus | None:
         """The status of a form that passed validation (None: every status)."""
         return OutboxStatus(self.status.data) if self.status.data else None
+
+
+class CalendarForm(QueryForm):
+    """The month calendar's choice (GET): which month (BE year) and which department."""
+
+    month = SelectField(_l("เดือน"), coerce=int, id="f-month")
+    year = WholeNumberField(
+        _l("ปี พ.ศ."),
+        not_a_number=_l("ปี พ.ศ.: “%(value)s” ไม่ใช่ตัวเลข"),
+        id="f-year",
+        render_kw={"maxlength": 4, "size": 5},
+    )
+    department = RecordField(_l("หน่วยงาน"), not_found=_l("ไม่พบหน่วยงานที่เลือก"), id="f-department")
+
+    def __init__(self, *args: Any, departments: list[Department], month_names: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.month.choices = [SelectChoice(i, name) for i, name in enumerate(month_names, start=1)]
+        self.department.set_records(departments, text=lambda d: d.name, blank=_l("ทุกหน่วยงาน"))
+
+    def validate_year(self, field: WholeNumberField) -> None:
+        if field.data is not None and not thaidate.MIN_BE_YEAR <= field.data <= thaidate.MAX_BE_YEAR:
+            raise ValidationError(
+                _(
+                    "ปี พ.ศ. ต้องอยู่ระหว่าง %(low)s ถึง %(high)s",
+                    low=thaidate.MIN_BE_YEAR,
+                    high=thaidate.MAX_BE_YEAR,
+                )
+            )

@@ -35,6 +35,8 @@ class NotificationRules(Model):
     lookahead_days: Mapped[int] = mapped_column(default=14)
     #: Local (Asia/Bangkok) time from which mail goes out, minutes after midnight
     send_after_minutes: Mapped[int] = mapped_column(default=8 * 60)
+    #: A report waiting for its next signer more than this many business days reminds the signer (once)
+    signoff_reminder_days: Mapped[int] = mapped_column(default=3, server_default="3")
 
     @property
     def days_before_list(self) -> list[int]:

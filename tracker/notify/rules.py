@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "monthly_summary": True,
     "lookahead_days": 14,
     "send_after_minutes": 8 * 60,
+    # Issue 11: a report waiting for its next signer more than 3 business days reminds them.
+    "signoff_reminder_days": 3,
 }
 FIELDS = tuple(DEFAULTS)
 
@@ -56,6 +58,7 @@ MAX_DAYS_BEFORE = 60
 MAX_REMINDERS_BEFORE = 5
 MAX_ESCALATE_DAYS = 365
 MAX_LOOKAHEAD_DAYS = 90
+MAX_SIGNOFF_REMINDER_DAYS = 30
 
 
 class RulesError(ServiceError):
@@ -87,6 +90,8 @@ class Rules(Protocol):
     def lookahead_days(self) -> int: ...
     @property
     def send_after_minutes(self) -> int: ...
+    @property
+    def signoff_reminder_days(self) -> int: ...
 
 
 # -- reading -----------------------------------------------------------------------
@@ -123,6 +128,7 @@ class JobRules:
     monthly_summary: bool
     lookahead_days: int
     send_after_minutes: int
+    signoff_reminder_days: int
 
     @classmethod
     def of(cls, row: NotificationRules | None) -> JobRules:
@@ -286,6 +292,9 @@ def validate_rules(values: Mapping[str, Any]) -> dict[str, Any]:
             clean[name] = check.whole(value, _("สรุปงานที่จะครบกำหนดภายใน"), 1, MAX_LOOKAHEAD_DAYS)
         elif name == "send_after_minutes":
             clean[name] = check.whole(value, _("เวลาเริ่มส่งอีเมล"), 0, 24 * 60 - 1)
+        elif name == "signoff_reminder_days":
+            label = _("เตือนผู้บริหารเมื่อรายงานรอการพิจารณาเกิน")
+            clean[name] = check.whole(value, label, 1, MAX_SIGNOFF_REMINDER_DAYS)
     if problems:
         raise RulesError(problems)
     return clean

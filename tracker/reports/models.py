@@ -65,6 +65,9 @@ class ReportAcknowledgement(Model):
     #: e.g. "ทราบ/ดำเนินการ", "ดำเนินการตามระเบียบ"
     comment: Mapped[str | None] = mapped_column(sa.Text)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the signer was reminded that the report still waits for them (once per level:
+    #: the level is one waiting period), None until then (tracker/follow/signoff_reminders.py)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     submission: Mapped[ReportSubmission] = relationship(back_populates="acknowledgements")
     user: Mapped[User] = relationship()
