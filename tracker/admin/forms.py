@@ -25,6 +25,7 @@ from ..auth.models import ORG_ROLES
 from ..forms import BEDateField, Form, RecordField, VersionField, required
 from ..i18n import _, _l
 from ..orgs.documents import EMBLEM_MAX_BYTES
+from ..orgs.models import DoneRule
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
@@ -204,6 +205,20 @@ class DocumentsForm(Form):
         render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"},
     )
     thai_digits = BooleanField(_l("ใช้เลขไทย (๐–๙) ในบันทึกข้อความและรายงาน"), id="f-thai-digits")
+
+
+class StepRulesForm(Form):
+    """The organization's rule for marking a step done (tracker/orgs/settings.py)."""
+
+    done_requires = RadioField(
+        _l("ก่อนเปลี่ยนขั้นตอนเป็น “ดำเนินการแล้ว”"),
+        validate_choice=False,
+        description=_l("ใช้กับทุกช่องทาง ทั้งหน้าขั้นตอนและ API"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.done_requires.choices = [SelectChoice(r.value, _(r.label)) for r in DoneRule]
 
 
 class ImportForm(Form):
