@@ -31,7 +31,7 @@ from ..access import require_step_editor
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import _
+from ..i18n import _, _l
 from ..journal import record_step
 from ..orgs.models import DoneRule
 from . import services
@@ -75,7 +75,7 @@ class Updated:
         return [ev for ev in self.evidence if ev.stored_name]
 
 
-NOTHING = _("ไม่มีอะไรให้บันทึก โปรดเลือกสถานะใหม่ พิมพ์บันทึก หรือแนบไฟล์หรือลิงก์")
+NOTHING = _l("ไม่มีอะไรให้บันทึก โปรดเลือกสถานะใหม่ พิมพ์บันทึก หรือแนบไฟล์หรือลิงก์")
 
 
 def done_rule(step: Step) -> DoneRule:
@@ -151,7 +151,7 @@ def update_step(
     files = [u for u in update.files if u.filename]
     wanted = update.status or None
     if wanted is None and not note and not files and not update.links:
-        raise ServiceError(NOTHING)
+        raise ServiceError(str(NOTHING))
     new = services.allowed_status(step, wanted) if wanted is not None else None
     if new is StepStatus.done:
         services.completion_time(now, update.completed_on, step)  # refuses a future date or one before the plan
@@ -186,7 +186,8 @@ def update_step(
 
 def group_journal(entries: Sequence[JournalEntry]) -> list[list[JournalEntry]]:
     """The step's journal (newest first) as changes: entries one update wrote together
-    (same time, actor and step version, next to each other) make one change."""
+    (same time, actor and step version, next to each other) make one change, its
+    entries in the order they were written."""
     groups: list[list[JournalEntry]] = []
     for entry in entries:
         last = groups[-1][-1] if groups else None
@@ -199,4 +200,4 @@ def group_journal(entries: Sequence[JournalEntry]) -> list[list[JournalEntry]]:
             groups[-1].append(entry)
         else:
             groups.append([entry])
-    return groups
+    return [group[::-1] for group in groups]  # within a change, in the order it was written: the status first
