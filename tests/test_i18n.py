@@ -248,7 +248,7 @@ def test_flash_messages_and_errors_show_in_the_page_language(world, login):
     )
     text = page(response)
     assert '<p class="flash flash-success">Status saved</p>' in text
-    assert "Change status" in text and "From “In progress” to" in text
+    assert "Update the step" in text and "Status: from “In progress” to" in text
 
     refused = client.post(f"/steps/{step.id}/status", data={"status": ""})
     assert refused.status_code == 400

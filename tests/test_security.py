@@ -981,6 +981,7 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "admin.signing_remove": "journaled in reports.signing (test_pdfa_signing)",
     "admin.documents_settings": "emblem upload and digit setting, journaled in orgs.documents (test_official_documents)",
     "admin.emblem_delete": "journaled in orgs.documents (test_official_documents)",
+    "admin.step_rules": "the done rule, journaled in orgs.settings (test_step_update)",
     "plans.trash_restore": "journaled as a restore in plans.trash (test_trash: the delete and restore entries)",
 }
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 ACTION_LABELS = {
-    "status": "เปลี่ยนสถานะ",
+    "status": N_("เปลี่ยนสถานะ"),
     "comment": "บันทึกความคืบหน้า",
     "remark": N_("แสดงความเห็น"),
     "evidence_add": N_("แนบหลักฐาน"),
