@@ -380,7 +380,7 @@ def main_pages(world) -> list[tuple[str, str, list[str], str | None]]:
             None,
         ),
         ("measure", f"/measures/{world.m1.id}", ["Owner department", "Period", "Latest note"], None),
-        ("step", f"/steps/{step.id}", ["Change status", "Evidence", "Upload a file", "Journal"], None),
+        ("step", f"/steps/{step.id}", ["Update the step", "Evidence", "Upload a file", "Journal"], None),
         ("my steps", "/my-steps", ["My steps", "Search"], None),
         ("profile", "/profile", ["My settings", "Change password", "Thai digits"], None),
         ("admin", "/admin/", ["Administration", "Plans", "Departments", "All users"], None),

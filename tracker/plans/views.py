@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 ACTION_LABELS = {
     "status": N_("เปลี่ยนสถานะ"),
-    "comment": "บันทึกความคืบหน้า",
+    "comment": N_("บันทึกความคืบหน้า"),
     "remark": N_("แสดงความเห็น"),
     "evidence_add": N_("แนบหลักฐาน"),
     "evidence_remove": N_("ลบหลักฐาน"),
