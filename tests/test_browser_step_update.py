@@ -96,3 +96,31 @@ def test_a_refused_update_keeps_the_typed_text_and_changes_nothing(ui_page, demo
     db.session.rollback()
     step = db.session.get(Step, step.id)
     assert step.status is StepStatus.not_started and step.evidence == []
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_the_admin_chooses_what_done_needs_and_the_step_page_says_it(ui_page, demo, artifacts_dir, phone):  # noqa: F811
+    size = "phone" if phone else "desktop"
+    page = ui_page(phone=phone)
+    log_in(page, "admin@banpet.example")
+    page.goto("/admin/step-rules")
+    assert page.get_by_role("radio", name="ต้องพิมพ์บันทึก", exact=True).is_checked()  # the default
+    assert_accessible(page)
+    page.get_by_role("radio", name="ต้องพิมพ์บันทึกและมีหลักฐาน").check()
+    page.get_by_role("button", name="บันทึก", exact=True).click()
+    page.wait_for_load_state()
+    assert "บันทึกแล้ว" in page.locator(".flashes").inner_text()
+    page.screenshot(path=artifacts_dir / f"step-rules-{size}.png", full_page=True)
+    if phone:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    step = [s for s in demo.plan.steps if s.status is StepStatus.not_started][4 if phone else 5]
+    page.goto(f"/steps/{step.id}")
+    assert "ต้องพิมพ์บันทึกและมีหลักฐาน" in page.locator("section:has(#update-h)").inner_text()
+    page.get_by_role("radio", name="ดำเนินการแล้ว").check()
+    page.locator("#status-note").fill("เสร็จแล้ว")
+    page.get_by_role("button", name="บันทึกความคืบหน้า").click()
+    page.wait_for_load_state()
+    assert "หน่วยงานของคุณกำหนดให้มีหลักฐาน" in page.locator("#evidence-file-error").inner_text()
+    assert page.locator("#status-note").input_value() == "เสร็จแล้ว"
+    assert_accessible(page)

@@ -143,7 +143,9 @@ def comment(step_id: int):
     form.note.data = sent.comment.data or ""
     if not sent.validate() or not form.note.data.strip():
         form.form_errors.extend(sent.form_errors)
-        form.note.errors = [_("โปรดพิมพ์บันทึก")]
+        form.note.errors = [str(e) for e in sent.comment.errors]
+        if not form.note.data.strip():
+            form.note.errors.append(_("โปรดพิมพ์บันทึก"))
         return _render_step(step_id, form=form)
     return _submit(step, form, StepUpdate(note=form.note.data))
 
