@@ -8,7 +8,7 @@ from datetime import datetime
 from ..auth.models import User
 from ..errors import ServiceError
 from ..i18n import _
-from ..journal import record
+from .documents import journal_setting
 from .models import DoneRule, Organization
 
 
@@ -21,16 +21,6 @@ def set_done_rule(org: Organization, actor: User | None, value: DoneRule | str, 
     old = org.done_requires
     if old is rule:
         return False
-    record(
-        organization_id=org.id,
-        entity="organization",
-        entity_id=org.id,
-        action="edit",
-        actor=actor,
-        field="done_requires",
-        old=old,
-        new=rule,
-        at=now,
-    )
+    journal_setting(org, actor, now, "done_requires", old, rule)
     org.done_requires = rule
     return True

@@ -114,21 +114,21 @@ def _files_not_kept(form: StepUpdateForm, files) -> None:
 @bp.post("/steps/<int:step_id>/update")
 @login_required
 def update_step(step_id: int):
-    step = _editable_step(step_id)
-    form = StepUpdateForm(current=step.status, next_statuses=_next_statuses(step))
-    if not form.validate():
-        _files_not_kept(form, form.uploads())
-        return _render_step(step_id, form=form)
-    return _submit(step, form)
+    return _update(step_id)
 
 
 @bp.post("/steps/<int:step_id>/status")
 @login_required
 def change_status(step_id: int):
     """The older status form: a new status is required here."""
+    return _update(step_id, status_required=True)
+
+
+def _update(step_id: int, status_required: bool = False):
     step = _editable_step(step_id)
-    form = StepUpdateForm(current=step.status, next_statuses=_next_statuses(step), status_required=True)
+    form = StepUpdateForm(current=step.status, next_statuses=_next_statuses(step), status_required=status_required)
     if not form.validate():
+        _files_not_kept(form, form.uploads())
         return _render_step(step_id, form=form)
     return _submit(step, form)
 
