@@ -1,7 +1,7 @@
 """organizations.done_requires: what a step needs before it is marked done (issue 11)
 
-Revision ID: 0016_done_rule
-Revises: 0015_notifications
+Revision ID: 0017_done_rule
+Revises: 0016_search_trigrams
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016_done_rule"
-down_revision = "0015_notifications"
+revision = "0017_done_rule"
+down_revision = "0016_search_trigrams"
 branch_labels = None
 depends_on = None
 
