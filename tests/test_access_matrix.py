@@ -68,6 +68,8 @@ CLASSES: dict[str, str] = {
     "follow.watch": READ_POST,
     "follow.notifications": SELF,
     "follow.activity": READ,
+    # Finds only what the user may read (tests/test_search.py); a visitor is sent to log in.
+    "search.index": READ,
     "plans.delete_evidence": STEP,
     "reports.save_result": RESULT,
     "reports.add_result_evidence": RESULT,

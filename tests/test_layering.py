@@ -54,6 +54,7 @@ CONSUMERS = {
     "memoimport",
     "line",
     "follow",
+    "search",
 }
 #: Where the application is put together: they import everything and nothing imports them back.
 COMPOSITION = {"", "cli", "commands", "models", "web", "scheduler"}

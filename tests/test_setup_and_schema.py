@@ -155,6 +155,8 @@ def test_every_migration_upgrades_and_downgrades_and_matches_the_models(tmp_path
             upgrade()
             with db.engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            # PostgreSQL's trigram indexes for search (migration 0016) are not in the models.
+            diff = [d for d in diff if not (d[0] == "remove_index" and d[1].name.endswith("_trgm"))]
             assert diff == [], f"models and migrations differ on {url}: {diff}"
             downgrade(revision="base")
             with db.engine.connect() as conn:

@@ -312,6 +312,10 @@ def register_web(app: Flask) -> None:
     from .reports.signals import report_awaits_signer
 
     app.register_blueprint(follow_bp)
+
+    from .search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)
     # Watchers hear of status changes made anywhere (web, API, command line).
     step_status_changed.connect(on_status_changed)
     report_awaits_signer.connect(on_report_awaits_signer)
