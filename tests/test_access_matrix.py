@@ -68,6 +68,7 @@ CLASSES: dict[str, str] = {
     "reports.result": READ,
     "reports.cover": READ_POST,
     "plans.add_evidence": STEP,
+    "plans.update_step": STEP,
     "plans.change_status": STEP,
     "plans.comment": STEP,
     "follow.remark": READ_POST,

@@ -466,6 +466,8 @@ ADMIN_ROUTES = [
     ("POST", "admin.documents_settings", {}),
     ("GET", "admin.emblem_image", {}),
     ("POST", "admin.emblem_delete", {}),
+    ("GET", "admin.step_rules", {}),
+    ("POST", "admin.step_rules", {}),
     ("GET", "admin.trash_list", {}),
 ]
 ROUTE_IDS = [f"{method} {endpoint}" for method, endpoint, _ in ADMIN_ROUTES]

@@ -647,7 +647,8 @@ def test_what_the_steps_state_refuses_is_422_and_changes_nothing(api, world, tok
 def test_done_cannot_become_cancelled(api, world, token):
     step = world.step(world.m1, 1)
     secret = token(world.admin)
-    assert api("POST", f"/steps/{step.id}/status", secret, json_body={"status": "done"}).status_code == 200
+    done = {"status": "done", "note": "ประกาศแล้ว"}  # done needs a note by default (Organization.done_requires)
+    assert api("POST", f"/steps/{step.id}/status", secret, json_body=done).status_code == 200
     response = api("POST", f"/steps/{step.id}/status", secret, json_body={"status": "cancelled", "note": "x"})
     assert response.status_code == 422 and "เป็น “ยกเลิก” ไม่ได้" in response.get_json()["error"]
 

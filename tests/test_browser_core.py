@@ -44,15 +44,14 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     page.get_by_role("link", name=re.compile("การกำหนดและเลือกสรรระบบที่ต้องการพัฒนา")).first.click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("ขั้นตอน 2.1")
 
+    # One form, one submit: the status, the note and the file together.
     page.get_by_role("radio", name="ดำเนินการแล้ว").check()
     page.locator("#status-note").fill("เลือกระบบรับคำร้องออนไลน์ตามมติที่ประชุม")
-    page.get_by_role("button", name="บันทึกสถานะ").click()
-    assert "บันทึก" in page.locator(".flashes").inner_text()
-
     page.locator("#evidence-file").set_input_files(
         {"name": "บันทึกการประชุม.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    page.get_by_role("button", name="แนบไฟล์").click()
+    page.get_by_role("button", name="บันทึกความคืบหน้า").click()
+    assert "บันทึกสถานะ “ดำเนินการแล้ว” แล้ว · แนบหลักฐาน 1 รายการแล้ว" in page.locator(".flashes").inner_text()
     page.screenshot(path=artifacts_dir / "step-phone.png", full_page=True)
     body = page.locator("main").inner_text()
     assert "บันทึกการประชุม.pdf" in body
@@ -72,5 +71,5 @@ def test_a_manager_sees_progress_but_no_forms(page_factory, demo, artifacts_dir)
     page.get_by_role("link", name="ภาพรวม", exact=True).click()
     page.screenshot(path=artifacts_dir / "dashboard-desktop.png", full_page=True)
     page.get_by_role("link", name=re.compile("จัดทำประกาศแนวทางปฏิบัติ")).first.click()
-    assert page.get_by_role("button", name="บันทึกสถานะ").count() == 0
+    assert page.get_by_role("button", name="บันทึกความคืบหน้า").count() == 0
     page.screenshot(path=artifacts_dir / "step-desktop-readonly.png", full_page=True)

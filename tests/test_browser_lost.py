@@ -94,7 +94,7 @@ def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(ui_page, 
     log_in(tab_a, "admin@banpet.example")
     tab_a.goto(f"/steps/{step.id}")
     note = "ประชุมคณะทำงานครั้งที่ 2 แล้ว สรุปร่างได้ร้อยละ 80"
-    tab_a.locator("#comment").fill(note)
+    tab_a.locator("#status-note").fill(note)
 
     tab_b = tab_a.context.new_page()
     tab_b.goto("/")
@@ -103,16 +103,16 @@ def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(ui_page, 
     tab_b.locator("form[action='/logout'] button").click()
     tab_b.wait_for_url(re.compile(r".*/login"))
 
-    tab_a.locator("form:has(#comment) button[type=submit]").click()
+    tab_a.locator("form:has(#status-note) button[type=submit]").click()
     tab_a.wait_for_url(re.compile(r".*/login\?next="))
     assert "หมดเวลาการเข้าสู่ระบบ" in tab_a.locator(".flashes").inner_text()
     tab_a.locator("#email").fill("admin@banpet.example")
     tab_a.locator("#password").fill(DEMO_PASSWORD)
     tab_a.locator("form button[type=submit]").click()
     tab_a.wait_for_url(re.compile(rf".*/steps/{step.id}$"))
-    assert tab_a.locator("#comment").input_value() == note
+    assert tab_a.locator("#status-note").input_value() == note
     assert "405" not in tab_a.content()
-    tab_a.locator("form:has(#comment) button[type=submit]").click()
+    tab_a.locator("form:has(#status-note) button[type=submit]").click()
     tab_a.wait_for_url(re.compile(rf".*/steps/{step.id}$"))
     db.session.rollback()
     notes = [e.note for e in db.session.query(JournalEntry).filter_by(step_id=step.id, action="comment")]

@@ -212,11 +212,12 @@ def test_keyboard_only_an_owner_logs_in_and_changes_a_steps_status(ui_page, demo
 
     # In the page: the status choices come first, then the note, then the button; the focus goes down the page.
     stops = [tab_to(page, lambda f: f["inMain"] and f["name"] == "status")]
-    page.keyboard.press("Space")
-    assert page.evaluate("document.activeElement.checked")
+    # The focus lands on the checked choice, "คงสถานะเดิม"; the arrow key moves to and picks the next one.
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.checked && document.activeElement.value") == "in_progress"
     stops.append(tab_to(page, lambda f: f["id"] == "status-note"))
     page.keyboard.type("ทำแล้วด้วยแป้นพิมพ์อย่างเดียว")
-    stops.append(tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "บันทึกสถานะ"))
+    stops.append(tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "บันทึกความคืบหน้า"))
     assert [s["top"] for s in stops] == sorted(s["top"] for s in stops), stops
     page.keyboard.press("Enter")
     page.wait_for_load_state()

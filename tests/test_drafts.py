@@ -58,10 +58,10 @@ def test_a_note_sent_after_logging_out_elsewhere_comes_back_after_the_login(worl
     page = client.get(f"/steps/{step.id}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert textarea(text, "comment") == note
+    assert textarea(text, "note") == note
     assert "ใส่ข้อความที่คุณพิมพ์ไว้กลับในแบบฟอร์มแล้ว" in text
     assert draft_rows() == []  # given back once
-    assert textarea(client.get(f"/steps/{step.id}").get_data(as_text=True), "comment") == ""
+    assert textarea(client.get(f"/steps/{step.id}").get_data(as_text=True), "note") == ""
     # Nothing was saved behind the user's back.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == 0
 
@@ -94,7 +94,7 @@ def test_an_expired_session_and_form_goes_through_the_login(world, app):
         f"/login?next=/steps/{step.id}",
         data={"email": world.owner_palad.email, "password": PASSWORD, "csrf_token": token},
     )
-    assert textarea(client.get(f"/steps/{step.id}").get_data(as_text=True), "comment").startswith("บันทึกยาว")
+    assert textarea(client.get(f"/steps/{step.id}").get_data(as_text=True), "note").startswith("บันทึกยาว")
 
 
 def test_a_forged_cross_site_form_keeps_nothing(world, login):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -201,7 +202,8 @@ def test_a_link_that_is_not_http_is_refused_and_the_typed_title_kept(world, logi
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https://" in page
-    assert 'value="หลักฐานของฉัน"' in page
+    # Shown again in the step's one form, in its links box, as typed.
+    assert re.search(r'<textarea[^>]*name="links"[^>]*>\s*[^<]*หลักฐานของฉัน</textarea>', page)
     assert evidence_rows() == []
 
 

@@ -33,8 +33,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 #: Hand-reads that other helpers of the same issue convert on their branches: delete
 #: each line once its branch is merged (the test below says when).
 PENDING: dict[tuple[str, str], str] = {
-    ("plans/views.py", "_render_step"): "the step page: converted on the `stepform` branch",
-    ("plans/evidence_views.py", "add_evidence"): "the step page: converted on the `stepform` branch",
 }
 
 

@@ -248,7 +248,7 @@ def test_flash_messages_and_errors_show_in_the_page_language(world, login):
     )
     text = page(response)
     assert '<p class="flash flash-success">Status saved</p>' in text
-    assert "Change status" in text and "From “In progress” to" in text
+    assert "Update the step" in text and "Status: from “In progress” to" in text
 
     refused = client.post(f"/steps/{step.id}/status", data={"status": ""})
     assert refused.status_code == 400
@@ -380,7 +380,7 @@ def main_pages(world) -> list[tuple[str, str, list[str], str | None]]:
             None,
         ),
         ("measure", f"/measures/{world.m1.id}", ["Owner department", "Period", "Latest note"], None),
-        ("step", f"/steps/{step.id}", ["Change status", "Evidence", "Upload a file", "Journal"], None),
+        ("step", f"/steps/{step.id}", ["Update the step", "Evidence", "Upload a file", "Journal"], None),
         ("my steps", "/my-steps", ["My steps", "Search and filter", "Save the filters"], None),
         ("admin home", "/", ["Plan health", "Import a plan file", "Nobody responsible"], None),
         ("profile", "/profile", ["My settings", "Change password", "Thai digits"], None),

@@ -975,6 +975,7 @@ JOURNAL_CHECKED_ELSEWHERE = {
     "admin.emblem_delete": "journaled in orgs.documents (test_official_documents)",
     "admin.import_plan": "previews a plan file and writes nothing (test_admin_import: counts unchanged)",
     "admin.import_confirm": "imports through plans.importer, journaled (test_admin_import: the admin's entries)",
+    "admin.step_rules": "the done rule, journaled in orgs.settings (test_step_update)",
     "plans.trash_restore": "journaled as a restore in plans.trash (test_trash: the delete and restore entries)",
 }
 

@@ -47,26 +47,29 @@ def progress_text(page: str, label: str) -> str:
 # -- the story of issue 2 ----------------------------------------------------------
 
 
-def test_an_owner_marks_a_step_done_with_a_note_and_a_file_and_the_dashboard_follows(world, login):
+def test_an_owner_marks_a_step_done_with_a_note_and_a_file_in_one_submit_and_the_dashboard_follows(world, login):
     step = world.step(world.m2, 2)
     client = login(world.owner_strategy)
 
-    response = client.post(f"/steps/{step.id}/status", data={"status": "done", "note": "ทดสอบระบบกับประชาชน 20 คนแล้ว"})
-    assert response.status_code == 302 and response.location.endswith(f"/steps/{step.id}")
     response = client.post(
-        f"/steps/{step.id}/evidence",
-        data={"kind": "file", "file": (io.BytesIO(PDF), "รายงานผลการทดสอบ.pdf")},
+        f"/steps/{step.id}/update",
+        data={
+            "status": "done",
+            "note": "ทดสอบระบบกับประชาชน 20 คนแล้ว",
+            "files": (io.BytesIO(PDF), "รายงานผลการทดสอบ.pdf"),
+        },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.location.endswith(f"/steps/{step.id}")
 
     page = client.get(f"/steps/{step.id}").get_data(as_text=True)
-    assert "แนบหลักฐานแล้ว" in page  # the flash message after the redirect
+    assert "บันทึกสถานะ “ดำเนินการแล้ว” แล้ว · แนบหลักฐาน 1 รายการแล้ว" in page  # the flash after the redirect
     assert "รายงานผลการทดสอบ.pdf" in page
     journal = page.split('id="journal-h"', 1)[1]
-    assert "ยังไม่เริ่ม → ดำเนินการแล้ว" in journal
-    assert "ทดสอบระบบกับประชาชน 20 คนแล้ว" in journal
-    assert journal.index("แนบหลักฐาน") < journal.index("เปลี่ยนสถานะ")  # newest first
+    [change] = re.findall(r"<li>(.*?)</li>", journal, re.S)  # one update, one change in the journal
+    assert "ยังไม่เริ่ม → ดำเนินการแล้ว" in change
+    assert "ทดสอบระบบกับประชาชน 20 คนแล้ว" in change
+    assert "แนบหลักฐาน" in change and "รายงานผลการทดสอบ.pdf" in change
 
     dashboard = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert progress_text(dashboard, "ความคืบหน้ามาตรการที่ 2") == "1/2 (50%)"
@@ -76,6 +79,7 @@ def test_an_owner_marks_a_step_done_with_a_note_and_a_file_and_the_dashboard_fol
     assert step.status is StepStatus.done
     assert step.completed_by_id == world.owner_strategy.id
     assert step.completed_at == NOW
+    assert [ev.original_name for ev in step.evidence] == ["รายงานผลการทดสอบ.pdf"]
 
 
 def test_the_step_page_shows_every_fact(world, login):
@@ -106,7 +110,9 @@ def test_a_completion_date_may_be_typed_in_the_buddhist_era(world, login):
 
 def test_a_completion_date_from_the_date_picker_is_accepted(world, login):
     step = world.step(world.m1, 1)
-    login(world.owner_palad).post(f"/steps/{step.id}/status", data={"status": "done", "completed_on": "2023-07-28"})
+    login(world.owner_palad).post(
+        f"/steps/{step.id}/update", data={"status": "done", "note": "ประกาศแล้ว", "completed_on": "2023-07-28"}
+    )
     assert fresh(step).completed_at == datetime(2023, 7, 28, 5, 0, tzinfo=UTC)  # noon in Bangkok
 
 
@@ -182,6 +188,7 @@ def test_the_journal_shows_who_when_and_from_to_newest_first(world, login):
 # -- who may change a step --------------------------------------------------------
 
 CHANGES = [
+    ("update", {"status": "done", "note": "เสร็จแล้ว", "links": "https://example.go.th/a ลิงก์"}),
     ("status", {"status": "done", "note": "เสร็จแล้ว"}),
     ("comment", {"comment": "บันทึก"}),
     ("evidence", {"kind": "link", "url": "https://example.go.th/a", "title": "ลิงก์"}),
@@ -226,8 +233,11 @@ def test_viewers_and_managers_get_403_on_every_change(world, login, who, action,
 def test_the_owning_department_and_admins_see_the_forms(world, login, who):
     step = world.step(world.m1, 1)
     page = login(getattr(world, who)).get(f"/steps/{step.id}").get_data(as_text=True)
-    for action in ("status", "comment", "evidence"):
-        assert f'action="/steps/{step.id}/{action}"' in page
+    # One form for the whole update (status, note, date, files, links), sending files.
+    [form] = re.findall(rf'<form[^>]*action="/steps/{step.id}/update"[^>]*>', page)
+    assert 'enctype="multipart/form-data"' in form
+    for older in ("status", "comment", "evidence"):
+        assert f'action="/steps/{step.id}/{older}"' not in page
 
 
 def test_a_step_assigned_to_an_owner_of_another_department_is_theirs_to_change(world, login):
@@ -302,6 +312,7 @@ def elsewhere(world):
         ("get", "/measures/{measure}"),
         ("get", "/steps/{step}"),
         ("get", "/evidence/{evidence}"),
+        ("post", "/steps/{step}/update"),
         ("post", "/steps/{step}/status"),
         ("post", "/steps/{step}/comment"),
         ("post", "/steps/{step}/evidence"),

@@ -55,7 +55,7 @@ def test_a_stale_status_change_is_refused_with_what_changed_and_the_typed_text_k
     step = world.step(world.m1, 1)
     tab_b = login(world.owner_palad)
     page = tab_b.get(f"/steps/{step.id}").get_data(as_text=True)
-    seen = version_in(page, f"/steps/{step.id}/status")
+    seen = version_in(page, f"/steps/{step.id}/update")
     assert seen == "1"
 
     tab_a = other_tab(app, world.admin)
@@ -74,7 +74,7 @@ def test_a_stale_status_change_is_refused_with_what_changed_and_the_typed_text_k
     # The form keeps the text and the choice, and now carries the current version.
     assert typed in page
     assert re.search(r'<input[^>]*checked[^>]*value="in_progress"|<input[^>]*value="in_progress"[^>]*checked', page)
-    assert version_in(page, f"/steps/{step.id}/status") == "2"
+    assert version_in(page, f"/steps/{step.id}/update") == "2"
     assert reload(step).status is StepStatus.done
 
     # One click: the same form sent again saves what was typed.
@@ -93,7 +93,7 @@ def test_a_stale_status_change_is_refused_with_what_changed_and_the_typed_text_k
 def test_a_note_or_evidence_meanwhile_is_no_conflict(world, login):
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
-    seen = version_in(client.get(f"/steps/{step.id}").get_data(as_text=True), f"/steps/{step.id}/status")
+    seen = version_in(client.get(f"/steps/{step.id}").get_data(as_text=True), f"/steps/{step.id}/update")
     client.post(f"/steps/{step.id}/comment", data={"comment": "โทรประสานแล้ว"})
     response = client.post(f"/steps/{step.id}/status", data={"status": "in_progress", "version": seen})
     assert response.status_code == 302
@@ -249,7 +249,9 @@ def test_the_api_gives_etags_and_honours_if_match(world, api):
     assert api("GET", f"/plans/{world.plan.id}").headers["ETag"] == '"1"'
     assert api("GET", f"/measures/{world.m1.id}").headers["ETag"] == '"1"'
 
-    done = api("POST", f"/steps/{step.id}/status", json={"status": "done"}, headers={"If-Match": '"1"'})
+    done = api(
+        "POST", f"/steps/{step.id}/status", json={"status": "done", "note": "ประกาศแล้ว"}, headers={"If-Match": '"1"'}
+    )
     assert done.status_code == 200 and done.headers["ETag"] == '"2"' and done.get_json()["version"] == 2
 
     late = api("POST", f"/steps/{step.id}/status", json={"status": "in_progress"}, headers={"If-Match": '"1"'})

@@ -274,7 +274,12 @@ def register_web(app: Flask) -> None:
     from .notify.calendar_views import bp as calendar_bp
     from .notify.outbox_views import bp as outbox_bp
     from .notify.views import bp as notify_bp
-    from .plans import evidence_views, my_steps_views, trash_views  # noqa: F401  (their pages are on the plans blueprint)
+    from .plans import (  # noqa: F401  (their pages are on the plans blueprint)
+        evidence_views,
+        my_steps_views,
+        trash_views,
+        update_views,
+    )
     from .plans.views import bp as plans_bp
     from .reports.views import bp as reports_bp
 

@@ -13,6 +13,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -25,6 +26,7 @@ from ..forms import BEDateField, Form, RecordField, VersionField, required
 from ..forms.query import ChoiceArg, PagedForm, SearchArg
 from ..i18n import _, _l
 from ..orgs.documents import EMBLEM_MAX_BYTES
+from ..orgs.models import DoneRule
 from ..plans.models import PlanStatus
 from ..thaidate import PeriodError, parse_period, to_arabic_digits
 
@@ -218,3 +220,17 @@ class SigningForm(Form):
 
     p12 = FileField(_l("ไฟล์ใบรับรอง .p12 หรือ .pfx"))
     password = PasswordField(_l("รหัสผ่านของไฟล์"), validators=[Length(max=1000, message=_l("ยาวเกิน %(max)d ตัวอักษร"))])
+
+
+class StepRulesForm(Form):
+    """The organization's rule for marking a step done (tracker/orgs/settings.py)."""
+
+    done_requires = RadioField(
+        _l("ก่อนเปลี่ยนขั้นตอนเป็น “ดำเนินการแล้ว”"),
+        validate_choice=False,
+        description=_l("ใช้กับทุกช่องทาง ทั้งหน้าขั้นตอนและ API"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.done_requires.choices = [SelectChoice(r.value, _(r.label)) for r in DoneRule]

@@ -1,5 +1,6 @@
-"""The organization's official-document settings (admin only, via the admin
-blueprint's guard): the ครุฑ emblem and Thai digits."""
+"""The organization's settings (admin only, via the admin blueprint's guard): its
+official documents (the ครุฑ emblem and Thai digits) and the rules for its steps
+(what "done" needs)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from ..db import db
 from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
-from ..orgs import documents
-from .forms import DocumentsForm
+from ..orgs import documents, settings
+from .forms import DocumentsForm, StepRulesForm
 from .views import bp
 
 
@@ -88,3 +89,34 @@ def emblem_image():
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# -- the rules for steps ---------------------------------------------------------------------
+
+
+def _rules_page(form: StepRulesForm | None = None):
+    if form is None:
+        form = StepRulesForm(formdata=None, done_requires=_org().done_requires.value)
+    return render_template("admin/step_rules.html", form=form), 400 if form.has_errors else 200
+
+
+@bp.route("/step-rules", methods=["GET", "POST"])
+def step_rules():
+    """What a step needs before it is marked done: nothing, a note (the default), evidence, or both."""
+    if request.method == "GET":
+        return _rules_page()
+    form = StepRulesForm()
+    if not form.validate_on_submit():
+        return _rules_page(form)
+    try:
+        changed = settings.set_done_rule(_org(), current_user._get_current_object(), form.done_requires.data, utcnow())
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        form.refuse(exc)
+        return _rules_page(form)
+    if changed:
+        flash(_("บันทึกแล้ว: ก่อนเปลี่ยนเป็น “ดำเนินการแล้ว” %(rule)s", rule=_(_org().done_requires.label)), "success")
+    else:
+        flash(_("ไม่มีการเปลี่ยนแปลง"), "info")
+    return redirect(url_for("admin.step_rules"))

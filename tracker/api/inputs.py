@@ -99,7 +99,11 @@ class Input(BaseModel):
 
 class StatusChange(Input):
     status: StepStatus = Field(description="สถานะใหม่ (the new status)")
-    note: Note | None = Field(None, description="บันทึกความคืบหน้า เก็บในประวัติ (a note, kept in the journal)")
+    note: Note | None = Field(
+        None,
+        description="บันทึกความคืบหน้า เก็บในประวัติ จำเป็นเมื่อเปลี่ยนเป็น done ถ้าหน่วยงานกำหนดไว้ "
+        "(a note, kept in the journal; required for done when the organization's setting asks for one)",
+    )
     completed_on: IsoDate | None = Field(
         None,
         strict=False,

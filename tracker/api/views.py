@@ -30,7 +30,7 @@ from ..extensions import csrf
 from ..i18n import _, _l
 from ..notify.models import OutboxMessage
 from ..orgs.models import Department, Organization
-from ..plans import queries, services
+from ..plans import queries, services, update
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from . import keyset, tokens
@@ -446,15 +446,20 @@ def change_status(step_id: int):
     body: StatusChange = _body(StatusChange)
     _if_match(s)
     try:
-        services.change_status(
+        # The step page's update service: the same transitions and the organization's rule for "done".
+        update.update_step(
             s,
-            body.status.value,
             user,
             clock.now(),
-            note=body.note or "",
-            completed_on=body.completed_on,
-            cancel_reason=body.cancel_reason or "",
-            version=body.version,
+            update.StepUpdate(
+                status=body.status.value,
+                note=body.note or "",
+                completed_on=body.completed_on,
+                cancel_reason=body.cancel_reason or "",
+                version=body.version,
+            ),
+            upload_dir=current_app.config["TRACKER_UPLOAD_DIR"],
+            max_bytes=0,  # no files through this call
         )
     except ServiceError as exc:
         # A well-formed request that the step's state refuses, e.g. done → cancelled.

@@ -34,14 +34,15 @@ __all__ = [
     "emblem_data_uri",
     "data_uri",
     "set_thai_digits",
+    "journal_setting",
 ]
 
 EMBLEM_TYPES = (".png", ".jpg", ".jpeg")
 EMBLEM_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _journal(org: Organization, actor: User | None, now: datetime, field: str, old: Any, new: Any) -> None:
-    """An edit of the organization's document settings, journaled old → new."""
+def journal_setting(org: Organization, actor: User | None, now: datetime, field: str, old: Any, new: Any) -> None:
+    """An edit of the organization's settings (its documents, its step rules), journaled old → new."""
     record(
         organization_id=org.id,
         entity="organization",
@@ -79,7 +80,7 @@ def set_emblem(org: Organization, actor: User | None, filename: str, stream: IO[
     org.emblem_stored_name = stored.stored_name
     org.emblem_content_type = CONTENT_TYPES[ext]
     org.emblem_sha256 = stored.sha256
-    _journal(org, actor, now, "emblem", old, f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)")
+    journal_setting(org, actor, now, "emblem", old, f"{filename} ({stored.size} bytes, sha256 {stored.sha256[:12]}…)")
 
 
 def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str | None:
@@ -88,14 +89,14 @@ def remove_emblem(org: Organization, actor: User | None, now: datetime) -> str |
     if old is None:
         return None
     org.emblem_stored_name = org.emblem_content_type = org.emblem_sha256 = None
-    _journal(org, actor, now, "emblem", old, None)
+    journal_setting(org, actor, now, "emblem", old, None)
     return old
 
 
 def set_thai_digits(org: Organization, actor: User | None, value: bool, now: datetime) -> bool:
     if org.official_thai_digits == value:
         return False
-    _journal(org, actor, now, "official_thai_digits", org.official_thai_digits, value)
+    journal_setting(org, actor, now, "official_thai_digits", org.official_thai_digits, value)
     org.official_thai_digits = value
     return True
 

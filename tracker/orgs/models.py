@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Model
+from ..i18n import N_
 
 if TYPE_CHECKING:
     from ..auth.models import User
     from ..plans.models import Plan
+
+
+class DoneRule(str, enum.Enum):
+    """What an organization asks for before a step may be marked done (issue 11)."""
+
+    none = "none"
+    note = "note"
+    evidence = "evidence"
+    note_and_evidence = "note_and_evidence"
+
+    @property
+    def label(self) -> str:
+        return DONE_RULE_LABELS[self]
+
+    @property
+    def needs_note(self) -> bool:
+        return self in (DoneRule.note, DoneRule.note_and_evidence)
+
+    @property
+    def needs_evidence(self) -> bool:
+        return self in (DoneRule.evidence, DoneRule.note_and_evidence)
+
+
+DONE_RULE_LABELS = {
+    DoneRule.none: N_("ไม่ต้องมีบันทึกหรือหลักฐาน"),
+    DoneRule.note: N_("ต้องพิมพ์บันทึก"),
+    DoneRule.evidence: N_("ต้องมีหลักฐาน (ไฟล์หรือลิงก์)"),
+    DoneRule.note_and_evidence: N_("ต้องพิมพ์บันทึกและมีหลักฐาน"),
+}
 
 
 class Organization(Model):
@@ -30,6 +61,10 @@ class Organization(Model):
     emblem_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     #: Thai digits (๐–๙) in official documents (memo, follow-up report, covering memo)
     official_thai_digits: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: What a step needs before it is marked done (tracker/plans/update.py enforces it)
+    done_requires: Mapped[DoneRule] = mapped_column(
+        sa.Enum(DoneRule, native_enum=False, length=24), default=DoneRule.note, server_default=DoneRule.note.value
+    )
 
     departments: Mapped[list[Department]] = relationship(back_populates="organization", order_by="Department.name")
     plans: Mapped[list[Plan]] = relationship(back_populates="organization")

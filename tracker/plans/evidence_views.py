@@ -1,17 +1,12 @@
-"""Evidence pages of a step: adding a file or a link, downloading, deleting, and
-making it public. Registered on the plans blueprint of `views`.
+"""Evidence pages of a step: opening or downloading, deleting, and making it
+public (files and links are added with the step's update, update_views).
+Registered on the plans blueprint of `views`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     request,
@@ -26,77 +21,10 @@ from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
 from . import queries, services, trash
-from .forms import DownloadQuery, EvidencePublicForm, FileEvidenceForm
-from .forms import evidence_forms as new_evidence_forms
-from .models import Evidence, EvidenceKind, Step
-from .views import _editable_step, _max_upload, _me, _readable, _render_step, bp, log
-
-
-def _upload_dir() -> str:
-    return str(Path(current_app.config["TRACKER_UPLOAD_DIR"]).resolve())
-
-
-def _refused(step_id: int, exc: ServiceError, failed: str):
-    db.session.rollback()
-    return _render_step(step_id, error=str(exc), failed=failed)
-
-
-@bp.post("/steps/<int:step_id>/evidence")
-@login_required
-def add_evidence(step_id: int):
-    step = _editable_step(step_id)
-    kind = request.form.get("kind", "")
-    if kind not in (EvidenceKind.file.value, EvidenceKind.link.value):
-        return _refused(step_id, ServiceError(_("โปรดแนบไฟล์หรือใส่ลิงก์")), "evidence")
-    file_form, link_form = new_evidence_forms(kind)
-    form = file_form if kind == EvidenceKind.file.value else link_form
-    if form.validate():
-        try:
-            if form is file_form:
-                _add_file(step, file_form)
-            else:
-                ev = services.add_link_evidence(step, _me(), link_form.url.data, link_form.title.data, clock.now())
-                if link_form.public.data:
-                    services.set_evidence_public(ev, _me(), True, clock.now())
-                db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.refuse(exc)
-        else:
-            flash(_("แนบหลักฐานแล้ว"), "success")
-            return redirect(url_for("plans.step", step_id=step_id))
-    return _render_step(step_id, evidence_forms=(file_form, link_form))
-
-
-def _add_file(step: Step, form: FileEvidenceForm) -> None:
-    """Store the upload and commit its row, leaving no file without a row.
-
-    The service writes into a staging folder of this request; the file moves
-    to its final name before the commit and is removed again if the commit
-    fails. Whatever is left in staging (the service's flush failed) goes with
-    the folder. Same filesystem, so the move is an atomic rename.
-    """
-    upload = form.file.data
-    upload_dir = Path(_upload_dir())
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=upload_dir))
-    moved: Path | None = None
-    try:
-        ev = services.add_file_evidence(
-            step, _me(), upload.filename, upload.stream, str(staging), _max_upload(), clock.now()
-        )
-        if form.public.data:
-            services.set_evidence_public(ev, _me(), True, clock.now())
-        moved = services.evidence_path(ev, str(upload_dir))
-        os.replace(staging / moved.name, moved)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        if moved is not None:
-            moved.unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+from .forms import DownloadQuery, EvidencePublicForm
+from .models import Evidence, EvidenceKind
+from .update_views import upload_dir as _upload_dir
+from .views import _me, _readable, bp, log
 
 
 def _get_evidence(evidence_id: int) -> Evidence:

@@ -1,11 +1,11 @@
-"""The step page's forms (status, progress note) and the evidence forms, which
+"""The step page's forms (the one update form, the older progress-note form) and the evidence forms, which
 the follow-up result page shares (templates/plans/_evidence_forms.html)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -16,10 +16,18 @@ from ..i18n import N_, _, _l
 from .listing import DUE_FILTERS, MAX_PER_PAGE, MAX_SEARCH, PER_PAGE, STATUS_FILTERS, StepFilters
 from .models import StepStatus
 
+#: A box that is ticked sends "1" (or "on"); "0" is unticked too.
+_UNTICKED = ("", "0", "false", "off")
 
-class StatusForm(Form):
-    # Which status may follow which is the service's rule (services.TRANSITIONS), with its own messages.
-    status = RadioField(validators=[required(_l("โปรดเลือกสถานะใหม่"))], validate_choice=False)
+
+class StepUpdateForm(Form):
+    """The step page's one form (issue 11): a new status, a note, the completion date,
+    files and links, sent together. Which status may follow which, the organization's
+    rule for "done" and whether a file or link is acceptable are the service's rules
+    (plans/update.py), with their own messages."""
+
+    # "" keeps the status: a note or evidence alone is an update too.
+    status = RadioField(validate_choice=False, default="")
     note = TextAreaField(
         _l("บันทึก"),
         id="status-note",
@@ -30,12 +38,30 @@ class StatusForm(Form):
         description=_l("ใช้เมื่อเลือก “ดำเนินการแล้ว” เว้นว่างไว้ถ้าเสร็จวันนี้ พิมพ์แบบ 15/08/2566 ได้"),
     )
     cancel_reason = StringField(_l("เหตุผลที่ยกเลิก"), render_kw={"maxlength": 1000})
+    files = MultipleFileField(_l("แนบไฟล์"), id="evidence-file")
+    links = TextAreaField(
+        _l("แนบลิงก์"),
+        id="evidence-links",
+        description=_l("บรรทัดละหนึ่งลิงก์ ขึ้นต้นด้วย https:// ตามด้วยเว้นวรรคและชื่อที่แสดงก็ได้"),
+        render_kw={"rows": 2, "placeholder": "https://"},
+    )
+    public = BooleanField(_l("เผยแพร่ไฟล์และลิงก์ที่แนบครั้งนี้ต่อสาธารณะ"), id="evidence-public", false_values=_UNTICKED)
     version = VersionField()
 
-    def __init__(self, *args: Any, current: StepStatus, next_statuses: list[StepStatus], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        current: StepStatus,
+        next_statuses: list[StepStatus],
+        status_required: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.status.label.text = _("จาก “%(status)s” เป็น", status=_(current.label))
-        self.status.choices = [SelectChoice(s.value, _(s.label)) for s in next_statuses]
+        self.status.label.text = _("สถานะ: จาก “%(status)s” เป็น", status=_(current.label))
+        keep = [] if status_required else [SelectChoice("", _("คงสถานะเดิม"))]
+        self.status.choices = keep + [SelectChoice(s.value, _(s.label)) for s in next_statuses]
+        if status_required:
+            self.status.validators = [required(_l("โปรดเลือกสถานะใหม่"))]
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
@@ -44,13 +70,22 @@ class StatusForm(Form):
             self.completed_on.errors, self.completed_on.data = [], None
         return not self.has_errors
 
+    def uploads(self) -> list[Any]:
+        """The files chosen (empty file boxes left out)."""
+        return [f for f in self.files.data or () if getattr(f, "filename", None)]
+
+    def link_pairs(self) -> list[tuple[str, str]]:
+        """(address, title) for each non-empty line of the links box."""
+        pairs = []
+        for line in (self.links.data or "").splitlines():
+            url, _sep, title = line.strip().partition(" ")
+            if url:
+                pairs.append((url, title.strip()))
+        return pairs
+
 
 class CommentForm(Form):
     comment = TextAreaField(_l("บันทึก"), render_kw={"required": True})
-
-
-#: A box that is ticked sends "1" (or "on"); "0" is unticked too.
-_UNTICKED = ("", "0", "false", "off")
 
 
 class FileEvidenceForm(Form):

@@ -95,26 +95,13 @@ def change_status(
     if actor is not None and check_permission:
         require_step_editor(actor, step)
     versions.check(step, version)
-    try:
-        new = StepStatus(new_status)
-    except ValueError:
-        raise ServiceError(_("สถานะไม่ถูกต้อง: %(new_status)r", new_status=new_status)) from None
+    new = allowed_status(step, new_status)
     note = (note or "").strip()
     old = step.status
-    if new is old:
-        raise ServiceError(_("ขั้นตอนนี้อยู่ในสถานะ “%(old_label)s” อยู่แล้ว", old_label=translate(old.label)))
-    if new not in TRANSITIONS[old]:
-        raise ServiceError(
-            _(
-                "เปลี่ยนจาก “%(old_label)s” เป็น “%(new_label)s” ไม่ได้",
-                old_label=translate(old.label),
-                new_label=translate(new.label),
-            )
-        )
     if new is StepStatus.cancelled:
         cancel_reason = (cancel_reason or note).strip()
         if not cancel_reason:
-            raise ServiceError(_("โปรดระบุเหตุผลที่ยกเลิก"))
+            raise ServiceError(_("โปรดระบุเหตุผลที่ยกเลิก"), field="cancel_reason")
         step.cancel_reason = cancel_reason
     else:
         step.cancel_reason = None
@@ -179,6 +166,30 @@ def change_status_many(
                 _("ขั้นตอนที่ %(number)s: %(message)s", number=step.number, message=str(exc.message))
             ) from exc
     return [steps[step_id] for step_id, _version in chosen]
+
+
+def allowed_status(step: Step, new_status: StepStatus | str) -> StepStatus:
+    """The status `new_status` names, if the step may move to it from where it is; else raise."""
+    try:
+        new = StepStatus(new_status)
+    except ValueError:
+        raise ServiceError(_("สถานะไม่ถูกต้อง: %(new_status)r", new_status=new_status), field="status") from None
+    old = step.status
+    if new is old:
+        raise ServiceError(
+            _("ขั้นตอนนี้อยู่ในสถานะ “%(old_label)s” อยู่แล้ว", old_label=translate(old.label)),
+            field="status",
+        )
+    if new not in TRANSITIONS[old]:
+        raise ServiceError(
+            _(
+                "เปลี่ยนจาก “%(old_label)s” เป็น “%(new_label)s” ไม่ได้",
+                old_label=translate(old.label),
+                new_label=translate(new.label),
+            ),
+            field="status",
+        )
+    return new
 
 
 def completion_time(now: datetime, completed_on: date | None, step: Step) -> datetime:
@@ -318,15 +329,15 @@ def add_file_evidence(
     step: Step, actor: User, filename: str, stream: IO[bytes], upload_dir: str, max_bytes: int, now: datetime
 ) -> Evidence:
     require_step_editor(actor, step)
-    return _attach(step, new_file_evidence(actor, filename, stream, upload_dir, max_bytes, now), actor, now)
+    return attach(step, new_file_evidence(actor, filename, stream, upload_dir, max_bytes, now), actor, now)
 
 
 def add_link_evidence(step: Step, actor: User, url: str, title: str, now: datetime) -> Evidence:
     require_step_editor(actor, step)
-    return _attach(step, new_link_evidence(actor, url, title, now), actor, now)
+    return attach(step, new_link_evidence(actor, url, title, now), actor, now)
 
 
-def _attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
+def attach(step: Step, ev: Evidence, actor: User, now: datetime) -> Evidence:
     ev.step = step
     db.session.add(ev)
     record_step(step, "evidence_add", actor, field="evidence", new=ev.original_name, at=now)

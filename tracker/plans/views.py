@@ -1,4 +1,5 @@
-"""Plan pages: dashboard, measures, steps (status, notes, evidence), my steps.
+"""Plan pages: dashboard, measures, a step's page, my steps. A step's update (status,
+note, evidence, in one form) is posted to update_views.
 
 Reads go through `queries`, changes through `services`; the views check
 access, commit, and turn a ServiceError into the page again with the message
@@ -14,22 +15,17 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
-from ..db import db
-from ..errors import ServiceError
-from ..i18n import N_, _
-from . import chart, listing, queries, services
-from .forms import CommentForm, FileEvidenceForm, LinkEvidenceForm, StatusForm
-from .forms import evidence_forms as new_evidence_forms
+from ..i18n import N_
+from . import chart, listing, queries, services, update
+from .forms import StepUpdateForm
 from .list_forms import StepFilterForm
 from .models import JournalEntry, Step, StepStatus
 from .progress import Progress
@@ -41,8 +37,8 @@ log = logging.getLogger(__name__)
 
 
 ACTION_LABELS = {
-    "status": "เปลี่ยนสถานะ",
-    "comment": "บันทึกความคืบหน้า",
+    "status": N_("เปลี่ยนสถานะ"),
+    "comment": N_("บันทึกความคืบหน้า"),
     "remark": N_("แสดงความเห็น"),
     "evidence_add": N_("แนบหลักฐาน"),
     "evidence_remove": N_("ลบหลักฐาน"),
@@ -249,55 +245,61 @@ def _next_statuses(step: Step) -> list[StepStatus]:
     return [s for s in StepStatus if s in allowed]
 
 
+def update_form(step: Step) -> StepUpdateForm:
+    """The step's update form, empty or with the text kept from an expired session or
+    form (tracker/drafts.py) when this request brought it back."""
+    return StepUpdateForm(
+        formdata=_restored_draft(step),
+        current=step.status,
+        next_statuses=_next_statuses(step),
+        data={"version": step.version},
+    )
+
+
+def _restored_draft(step: Step):
+    """What was typed into the update form (or the older status and note forms) before the
+    session or the form expired, when this request brought it back; None otherwise."""
+    for endpoint in ("plans.update_step", "plans.change_status"):
+        kept = drafts.restored(url_for(endpoint, step_id=step.id))
+        if kept is not None:
+            return kept
+    kept = drafts.restored(url_for("plans.comment", step_id=step.id))
+    if kept is not None:
+        kept.setlist("note", kept.poplist("comment"))  # the older note form's box is the update's note
+    return kept
+
+
 def _render_step(
     step_id: int,
     *,
-    error: str | None = None,
-    failed: str | None = None,
-    status_form: StatusForm | None = None,
-    comment_form: CommentForm | None = None,
-    evidence_forms: tuple[FileEvidenceForm, LinkEvidenceForm] | None = None,
+    form: StepUpdateForm | None = None,
     conflict: versions.Stale | None = None,
     extra_forms: dict | None = None,
 ):
-    """The step page; after a refused action, again with the message and what was typed
+    """The step page; after a refused update, again with the message and what was typed
     (409 with what changed meanwhile when the step moved on since the form was shown).
 
     `extra_forms`: forms of features shown on the page (by name, for the template)."""
     step = _get_step(step_id)
-    next_statuses = _next_statuses(step)
+    rule = update.done_rule(step)
     page = render_template(
         "plans/step.html",
         step=step,
         plan=step.measure.weakness.plan,
-        journal=queries.step_journal(step.id),
+        journal=update.group_journal(queries.step_journal(step.id)),
         evidence_names={ev.id: ev.original_name for ev in step.evidence},
         can_edit=access.can_edit_step(current_user, step),
-        next_statuses=next_statuses,
+        next_statuses=_next_statuses(step),
+        done_rule=rule,
         allowed_types=" ".join(sorted(services.ALLOWED_UPLOADS)),
         max_upload_mb=_max_upload() // (1024 * 1024),
-        error=error,
-        failed=failed,
-        form=request.form if failed else {},
-        # Text kept when the session or the form had expired (tracker/drafts.py) comes back here.
-        status_form=status_form
-        or StatusForm(
-            formdata=drafts.restored(url_for("plans.change_status", step_id=step.id)),
-            current=step.status,
-            next_statuses=next_statuses,
-            data={"version": step.version},
-        ),
+        update_form=form or update_form(step),
         conflict=conflict,
-        comment_form=comment_form or CommentForm(formdata=drafts.restored(url_for("plans.comment", step_id=step.id))),
-        evidence_pair=evidence_forms or new_evidence_forms(),
         **(extra_forms or {}),
     )
     if conflict is not None:
         return page, 409
-    refused = error or any(
-        f is not None and f.has_errors
-        for f in (status_form, comment_form, *(evidence_forms or ()), *(extra_forms or {}).values())
-    )
+    refused = any(f is not None and f.has_errors for f in (form, *(extra_forms or {}).values()))
     return page, 400 if refused else 200
 
 
@@ -317,54 +319,3 @@ def _editable_step(step_id: int) -> Step:
 @login_required
 def step(step_id: int):
     return _render_step(step_id)
-
-
-@bp.post("/steps/<int:step_id>/status")
-@login_required
-def change_status(step_id: int):
-    step = _editable_step(step_id)
-    form = StatusForm(current=step.status, next_statuses=_next_statuses(step))
-    if form.validate():
-        try:
-            services.change_status(
-                step,
-                form.status.data,
-                _me(),
-                clock.now(),
-                note=form.note.data,
-                completed_on=form.completed_on.data,
-                cancel_reason=form.cancel_reason.data,
-                version=form.version.data,
-            )
-            label = step.status.label
-            db.session.commit()
-        except versions.Stale as stale:
-            db.session.rollback()
-            # Sent again, the form saves what was typed over the version now shown.
-            form.version.data = stale.current
-            return _render_step(step_id, status_form=form, conflict=stale)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.refuse(exc)
-        else:
-            flash(_("บันทึกสถานะ “%(label)s” แล้ว", label=label), "success")
-            return redirect(url_for("plans.step", step_id=step_id))
-    return _render_step(step_id, status_form=form)
-
-
-@bp.post("/steps/<int:step_id>/comment")
-@login_required
-def comment(step_id: int):
-    step = _editable_step(step_id)
-    form = CommentForm()
-    if form.validate():
-        try:
-            services.add_comment(step, _me(), form.comment.data, clock.now())
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.refuse(exc)
-        else:
-            flash(_("บันทึกความคืบหน้าแล้ว"), "success")
-            return redirect(url_for("plans.step", step_id=step_id))
-    return _render_step(step_id, comment_form=form)
