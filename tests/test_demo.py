@@ -170,6 +170,7 @@ def test_the_demo_shows_a_living_plan_on_the_day_it_runs(runner, ctx, monkeypatc
 
     # FY 2566 is history: progress to 30 Sep 2566 and the follow-up result of every measure.
     history = plans[2566]
+    assert history.status is PlanStatus.closed
     assert all(s.status is not StepStatus.not_started for s in history.steps)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MeasureResult)) == len(history.measures)
 

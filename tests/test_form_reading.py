@@ -32,8 +32,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 #: Hand-reads that other helpers of the same issue convert on their branches: delete
 #: each line once its branch is merged (the test below says when).
-PENDING: dict[tuple[str, str], str] = {
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _hand_reads() -> list[tuple[str, str, int, str]]:

@@ -431,14 +431,9 @@ def test_the_upload_and_link_forms_offer_public_and_default_to_internal(world, l
     step = world.step(world.m1, 1)
     client = login(world.owner_palad)
     page = client.get(f"/steps/{step.id}").get_data(as_text=True)
-    assert (
-        len(
-            re.findall(
-                r'<input[^>]*name="public"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="public"', page
-            )
-        )
-        == 2
-    )
+    # The step page's one update form carries one "public" box, for its files and links, unticked.
+    boxes = re.findall(r"<input[^>]*\bname=\"public\"[^>]*>", page)
+    assert len(boxes) == 1 and 'type="checkbox"' in boxes[0] and "checked" not in boxes[0]
     assert "เผยแพร่ต่อสาธารณะ" in page
 
     client.post(f"/steps/{step.id}/evidence", data={"kind": "link", "url": "https://a.go.th/1", "title": "ภายใน"})

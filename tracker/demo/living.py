@@ -141,5 +141,8 @@ def load_living_plan(source: Plan, now: datetime) -> LivingPlan:
     plan = rollover_plan(source, year, admin, now, any_later_year=True)
     _retime(plan, source, today)
     plan.status = PlanStatus.active
+    # The seed's year is history now: closed, so its last open step neither waits on the
+    # owners' homes ("ช้า 1,160 วัน") nor draws reminders.
+    source.status = PlanStatus.closed
     db.session.flush()
     return LivingPlan(plan=plan, created=True, steps_changed=_progress(plan, today, now))
