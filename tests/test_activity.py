@@ -120,3 +120,36 @@ def test_one_implementation_serves_both_scopes(world):
     assert {e.note for e in whole.items} == {"หนึ่ง", "สอง"} and whole.total == 2
     assert [e.note for e in one_plan.items] == ["หนึ่ง"]
     assert db.session.scalar(sa.select(sa.func.count(JournalEntry.id))) == 2  # reading wrote nothing
+
+
+def test_edits_of_the_plans_structure_and_follow_up_results_are_in_the_stream_with_links(world, login):
+    """Besides steps: an admin's edit of a measure, a recorded follow-up result and an edit of
+    the plan itself each make a line linking to their page; the department filter keeps the
+    department's measure, the plan's stream keeps only its plan."""
+    from tracker.plans import results, structure
+
+    later = other_plan(world.org, world.strategy, 2567, "ประชุมคณะทำงานปี 2567")
+    db.session.flush()
+    structure.edit_measure(world.m1, world.admin, NOW, title="โครงการเสริมสร้างความโปร่งใส (ปรับ)")
+    results.set_result(world.m2, world.admin, NOW + timedelta(hours=1), value="80", unit="ร้อยละ")
+    structure.edit_plan(later.measure.weakness.plan, world.admin, NOW + timedelta(hours=2), title="แผนปี 2567 (ปรับ)")
+    db.session.commit()
+
+    client = login(world.viewer)
+    page = text(client.get(f"/organizations/{world.org.id}/activity"))
+    shown = [line.split(" · ", 1)[1] for line in lines(page)]
+    # Newest first: the plan's edit, the result (a line per recorded field), the measure's edit.
+    assert shown[0] == "ผู้ดูแล · แก้ไข ชื่อ · แผนปี 2567 (ปรับ) (แผนปี 2567)"
+    assert shown[-1] == "ผู้ดูแล · แก้ไข ชื่อ · มาตรการ 1 โครงการเสริมสร้างความโปร่งใส (ปรับ) (แผนปี 2566)"
+    assert shown[1:-1] and all(
+        line == "ผู้ดูแล · บันทึกผลการติดตาม · มาตรการ 2 โครงการ E-Service (แผนปี 2566)" for line in shown[1:-1]
+    )
+    assert f'href="/measures/{world.m1.id}"' in page and f'href="/measures/{world.m2.id}"' in page
+    assert f'href="/plans/{later.measure.weakness.plan.id}"' in page
+
+    palad_only = text(client.get(f"/organizations/{world.org.id}/activity?department={world.palad.id}"))
+    assert [line.split(" · ", 2)[2] for line in lines(palad_only)] == [
+        "แก้ไข ชื่อ · มาตรการ 1 โครงการเสริมสร้างความโปร่งใส (ปรับ) (แผนปี 2566)"
+    ]
+    plan_page = text(client.get(f"/plans/{world.plan.id}/activity"))
+    assert len(lines(plan_page)) == len(shown) - 1 and "แผนปี 2567 (ปรับ)" not in plan_page

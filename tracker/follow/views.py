@@ -21,7 +21,7 @@ from ..plans import queries
 from ..plans.models import Plan, Step, StepStatus
 from ..plans.views import step_page
 from . import services
-from .activity import activity_page
+from .activity import STRUCTURE_FIELDS, activity_page, targets
 from .forms import ActivityFilterForm, RemarkForm, WatchForm
 
 bp = Blueprint("follow", __name__)
@@ -119,6 +119,8 @@ def _activity(organization_id: int, plan: Plan | None = None):
         plan=plan,
         organization=plan.organization if plan else db.session.get(Organization, organization_id),
         entries=entries,
+        targets=targets(entries.items),
+        structure_fields=STRUCTURE_FIELDS,
         form=form,
         endpoint=endpoint,
         args={**scope, **({"department": form.department_id} if form.department_id else {})},
