@@ -116,3 +116,35 @@ def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts
         assert page.evaluate("document.documentElement.scrollWidth") <= (360 if phone else 1280)
         found = axe_violations(page)
         assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == [], found
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_a_report_sent_for_sign_off_reaches_the_signer_at_once(phone, world, csp_free_page, artifacts_dir):
+    """The admin sends the follow-up report to the manager (one signer); the manager sees the
+    unread count, the notification and, on their home, the report waiting for them."""
+    admin = csp_free_page(phone)
+    log_in(admin, world.admin.email)
+    admin.goto("/reports/submissions/new")
+    admin.locator("select[name=plan_id]").select_option(str(world.plan.id))
+    admin.locator("input[name=kind][value=followup]").check()
+    admin.locator(f"input[name=order-{world.manager.id}]").fill("1")
+    admin.locator("textarea[name=note]").fill("เสนอเพื่อโปรดทราบผลการดำเนินการ")
+    admin.get_by_role("button", name="ส่งเสนอ").click()
+    admin.wait_for_url(re.compile(r".*/reports/submissions/\d+$"))
+    submission_url = admin.url
+    assert "ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว" in admin.locator("main").inner_text()
+
+    signer = csp_free_page(phone)
+    log_in(signer, world.manager.email)
+    waiting = signer.locator("section[aria-labelledby=signoff-h] a").first
+    assert waiting.get_attribute("href") in submission_url
+    open_menu(signer)
+    link = signer.locator("a.notifications-link")
+    assert link.locator(".unread-count").inner_text() == "1"
+    link.click()
+    signer.wait_for_url(re.compile(r".*/notifications$"))
+    assert "ส่งรายงานให้คุณพิจารณา" in signer.locator("main").inner_text()
+    check_page(signer, "signoff-notification", phone, artifacts_dir)
+    signer.locator("main a[href*='/reports/submissions/']").first.click()
+    signer.wait_for_url(re.compile(r".*/reports/submissions/\d+$"))
+    assert signer.url == submission_url
