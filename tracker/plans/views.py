@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 
 from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
-from ..i18n import N_
+from ..i18n import N_, NP_
 from . import chart, listing, queries, services, update
 from .forms import StepUpdateForm
 from .list_forms import StepFilterForm
@@ -49,7 +49,7 @@ ACTION_LABELS = {
     "restore": N_("กู้คืน"),
     "purge": N_("ลบถาวร"),
     "import": "นำเข้า",
-    "result": N_("บันทึกผลการติดตาม"),
+    "result": NP_("journal", "บันทึกผลการติดตาม"),  # "Record the result" is the button
     "rollover": N_("ยกแผนไปปีงบประมาณใหม่"),
 }
 
