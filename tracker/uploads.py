@@ -48,9 +48,9 @@ DAMAGED_OFFICE_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     AttributeError,
     OSError,
-    NotImplementedError,  # openpyxl/python-docx on features of a file they cannot read
     struct.error,
-    RecursionError,
+    # openpyxl/python-docx meeting a feature they cannot read, or nesting too deep to follow
+    RuntimeError,
 )
 
 

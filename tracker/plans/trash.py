@@ -97,10 +97,9 @@ def _decode(column: sa.Column, value: Any) -> Any:
     column_type = column.type
     if isinstance(column_type, sa.types.TypeDecorator):
         column_type = column_type.impl_instance
-    try:
-        kind = column_type.python_type
-    except NotImplementedError:  # SQLAlchemy's answer for types without one (JSON): kept as stored
+    if isinstance(column_type, sa.JSON):  # stored as it was read: JSON has no single Python type
         return value
+    kind = column_type.python_type
     if kind is datetime:
         return datetime.fromisoformat(value)
     if kind is date:
