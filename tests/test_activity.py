@@ -73,12 +73,16 @@ def test_the_department_filter_is_a_form_and_a_bad_choice_is_a_clear_400(world, 
     assert f'<a class="button" href="{url}">ล้างตัวกรอง</a>' in only
     refused = client.get(f"{url}?department=999999")
     assert refused.status_code == 400 and "ไม่พบหน่วยงานที่เลือก" in text(refused)
-    assert client.get(f"{url}?department=abc").status_code == 400
+    wrong = client.get(f"{url}?department=abc")
+    assert wrong.status_code == 400 and "ไม่พบหน่วยงานที่เลือก" in text(wrong)
+    assert 'class="journal activity"' not in text(wrong)  # no stream under a refused filter
     # Another organization's department is no choice here either.
     other = Department(organization=Organization(name="อบต.อื่น", slug="other2"), name="กองช่าง")
     db.session.add(other)
     db.session.commit()
-    assert client.get(f"{url}?department={other.id}").status_code == 400
+    foreign = client.get(f"{url}?department={other.id}")
+    assert foreign.status_code == 400 and "ไม่พบหน่วยงานที่เลือก" in text(foreign)
+    assert "กองช่าง" not in text(foreign)  # another organization's department is not offered
 
 
 def test_the_stream_is_paged_and_the_pages_keep_the_filter(world, login):
@@ -106,8 +110,11 @@ def test_only_organizations_the_reader_may_read(world, login):
     assert login(world.admin).get(f"/organizations/{other.id}/activity").status_code == 404
     assert login(world.admin).get("/organizations/999999/activity").status_code == 404
     client = login(provincial)
-    assert client.get(f"/organizations/{world.org.id}/activity").status_code == 200  # its province
-    assert client.get(f"/organizations/{other.id}/activity").status_code == 404
+    own = client.get(f"/organizations/{world.org.id}/activity")  # an organization of its province
+    assert own.status_code == 200 and "<h1>ความเคลื่อนไหวขององค์กร</h1>" in text(own)
+    assert "เทศบาลตำบลทดสอบ" in text(own)
+    far = client.get(f"/organizations/{other.id}/activity")
+    assert far.status_code == 404 and "อบต.ไกล" not in text(far)
 
 
 def test_one_implementation_serves_both_scopes(world):

@@ -228,8 +228,10 @@ def test_a_provincial_user_cannot_import_outside_its_province(nongruea, login):
 
 def test_oversight_users_still_reach_no_other_admin_page(world, login):
     client = login(oversight(Role.national))
-    assert client.get(url_for("admin.index")).status_code == 403
-    assert client.get(url_for("admin.plan_template")).status_code == 200
+    refused = client.get(url_for("admin.index"))
+    assert refused.status_code == 403 and "เฉพาะผู้ดูแลระบบ" in page(refused)
+    template = client.get(url_for("admin.plan_template"))
+    assert template.status_code == 200 and template.data[:2] == b"PK"  # the blank workbook itself
 
 
 def test_xlsx_problems_say_the_place_in_words_with_sheet_row_and_column(world, login):
