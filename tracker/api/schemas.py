@@ -390,6 +390,18 @@ class StepDetail(Step):
         )
 
 
+def _change_fields(e: plans.JournalEntry) -> dict[str, Any]:
+    """What a journal entry and a conflict's change both say: the field, its values, who and when."""
+    return {
+        "field": e.field,
+        "old_value": e.old_value,
+        "new_value": e.new_value,
+        "note": e.note,
+        "actor": Person.of(e.actor),
+        "created_at": e.created_at,
+    }
+
+
 class JournalEntry(Body):
     """หนึ่งรายการในประวัติ (one journal entry)"""
 
@@ -405,17 +417,7 @@ class JournalEntry(Body):
 
     @classmethod
     def of(cls, e: plans.JournalEntry) -> JournalEntry:
-        return cls(
-            id=e.id,
-            step_id=e.step_id,
-            action=e.action,
-            field=e.field,
-            old_value=e.old_value,
-            new_value=e.new_value,
-            note=e.note,
-            actor=Person.of(e.actor),
-            created_at=e.created_at,
-        )
+        return cls(id=e.id, step_id=e.step_id, action=e.action, **_change_fields(e))
 
 
 class Journal(Body):
@@ -474,15 +476,7 @@ class Change(Body):
 
     @classmethod
     def of(cls, e: plans.JournalEntry) -> Change:
-        return cls(
-            field=e.field,
-            old_value=e.old_value,
-            new_value=e.new_value,
-            note=e.note,
-            actor=Person.of(e.actor),
-            created_at=e.created_at,
-            version=e.entity_version or 1,
-        )
+        return cls(**_change_fields(e), version=e.entity_version or 1)
 
 
 class Conflict(Error):
