@@ -153,7 +153,9 @@ def _send_one(
         message = mail.build_email(row)
         if message.has_bad_headers():
             raise BadHeaderError("a line break in the subject or an address")
-        message.as_bytes()  # fail here, not half-way through the SMTP dialogue
+        # Built once, checked here (not half-way through the SMTP dialogue), sent as they are.
+        data = message.as_bytes()
+        envelope_from, recipients = mail.envelope(message)
     except (BadHeaderError, ValueError) as exc:
         # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
         if _finish(
@@ -167,7 +169,7 @@ def _send_one(
             report.failed.append(row.id)
         return
     try:
-        connection.send(message)
+        connection.send_bytes(envelope_from, recipients, data)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         code, error = _smtp_answer(exc)
         if code == 421:  # "service not available, closing channel": a transport problem
