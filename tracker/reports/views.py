@@ -40,8 +40,6 @@ from ..plans.trash_views import confirm_delete_page, flash_undo
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
-from .followup_docx import followup_docx
-from .followup_xlsx import followup_xlsx
 from .forms import CoverForm, ReportQueryForm, ResultForm
 from .signoff import followup_chain
 
@@ -218,9 +216,15 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
         return render_html(report).encode("utf-8")
     if fmt == "pdf":
         return html_to_pdf_with_markers(render_html(report))
+    # python-docx and openpyxl are imported by the first download that needs them, not
+    # with every web worker (benchmarks/README.md, worker memory).
     if fmt == "docx":
+        from .followup_docx import followup_docx
+
         return followup_docx(report)
     if fmt == "xlsx":
+        from .followup_xlsx import followup_xlsx
+
         return followup_xlsx(report)
     raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r", fmt=fmt))
 
