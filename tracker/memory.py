@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 from functools import cache
 
 from flask import Flask, Response
@@ -36,8 +35,8 @@ def _malloc_trim():
 
 
 def release_memory() -> None:
-    """Collect cycles and return glibc's free pages to the system."""
-    gc.collect()
+    """Return glibc's free pages to the system (no `gc.collect()`: a full collection
+    took longer than the download; what a download builds is freed by reference counts)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
