@@ -47,12 +47,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -145,20 +141,6 @@ def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
     return code, f"{code} {text}"
 
 
-#: What `build_email` reads of a row: copied in the sender's thread for the builder's.
-_EMAIL_FIELDS = (
-    "kind",
-    "user_id",
-    "subject",
-    "recipient",
-    "recipient_name",
-    "body_text",
-    "body_html",
-    "created_at",
-    "message_id",
-)
-
-
 @dataclass
 class Prepared:
     """An email ready to go: its envelope and bytes, or why it cannot be built."""
@@ -169,10 +151,10 @@ class Prepared:
     error: str | None = None
 
 
-def prepare(fields: SimpleNamespace) -> Prepared:
-    """Build and check the email of a row's fields (needs an app context, no session)."""
+def prepare(row: OutboxMessage) -> Prepared:
+    """Build and check the email of a row, once (the bytes are what is sent)."""
     try:
-        message = mail.build_email(fields)
+        message = mail.build_email(row)
         if message.has_bad_headers():
             raise BadHeaderError("a line break in the subject or an address")
         # Built once, checked here (not half-way through the SMTP dialogue), sent as they are.
@@ -183,50 +165,6 @@ def prepare(fields: SimpleNamespace) -> Prepared:
     return Prepared(envelope_from, recipients, data)
 
 
-class Builder:
-    """Builds the next emails of a batch in a thread of its own while the sender waits
-    for the server's answers (building is most of a sender's CPU, the waiting most of
-    its time). At most LOOKAHEAD emails ahead; the rows' fields are copied first, so
-    the thread never touches the session."""
-
-    LOOKAHEAD = 4
-
-    def __init__(self) -> None:
-        self._app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-build")
-
-    def _build(self, fields: SimpleNamespace) -> Prepared:
-        with self._app.app_context():
-            return prepare(fields)
-
-    def each(self, rows: list[OutboxMessage], build: bool = True) -> Iterator[Future[Prepared] | None]:
-        """One future per row, in order (None for a row that is not an email, or for all when not `build`)."""
-        snapshots = [
-            SimpleNamespace(**{name: getattr(r, name) for name in _EMAIL_FIELDS})
-            if build and r.channel == "email"
-            else None
-            for r in rows
-        ]
-        ahead: deque[Future[Prepared] | None] = deque()
-        for n in range(len(rows)):
-            while len(ahead) < self.LOOKAHEAD and n + len(ahead) < len(rows):
-                snapshot = snapshots[n + len(ahead)]
-                ahead.append(self._pool.submit(self._build, snapshot) if snapshot is not None else None)
-            yield ahead.popleft()
-        for future in ahead:
-            if future is not None:
-                future.cancel()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> Builder:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 def _send_one(
     connection: mail.TimeoutConnection,
     row: OutboxMessage,
@@ -234,11 +172,9 @@ def _send_one(
     now: datetime,
     report: DeliveryReport,
     marks: SentMarks | None = None,
-    prepared: Prepared | None = None,
 ) -> None:
     """Send one claimed row and record the outcome; TransportError stops the batch."""
-    if prepared is None:
-        prepared = prepare(SimpleNamespace(**{name: getattr(row, name) for name in _EMAIL_FIELDS}))
+    prepared = prepare(row)
     if prepared.error is not None:
         # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
         if _finish(
@@ -310,7 +246,6 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
         mail.connect() as connection,
         line_sender(now, sender_id, report) as line,
         SentMarks(sender_id, now, report) as marks,
-        Builder() as builder,
     ):
         while remaining > 0 and report.stopped is None:
             # Emails in batches; then whatever else is due (LINE), one row at a time.
@@ -323,7 +258,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
             remaining -= len(batch)
             rows = _load(batch)
             captured: list[int] = []
-            for n, (row, built) in enumerate(zip(rows, builder.each(rows, build=not capture), strict=True)):
+            for n, row in enumerate(rows):
                 if row.id in marks.accepted:
                     # Swept while we sent it (lease lost), claimed again before its mark was
                     # written: it went out already, and the waiting mark records it.
@@ -336,7 +271,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
                     elif capture:
                         captured.append(row.id)
                     else:
-                        _send_one(connection, row, sender_id, now, report, marks, built.result() if built else None)
+                        _send_one(connection, row, sender_id, now, report, marks)
                 except TransportError as exc:
                     report.stopped = str(exc)
                     connection.close(broken=True)
