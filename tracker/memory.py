@@ -45,6 +45,6 @@ def release_memory() -> None:
 def init_app(app: Flask) -> None:
     @app.after_request
     def _after_download(response: Response) -> Response:
-        if response.mimetype.startswith(DOWNLOAD_TYPES):
+        if (response.mimetype or "").startswith(DOWNLOAD_TYPES):
             response.call_on_close(release_memory)
         return response
