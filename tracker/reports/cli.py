@@ -50,7 +50,7 @@ def fiscal_year_arg(text: str) -> int:
     "--as-of", "as_of", default=None, help="Report date: 2023-03-31, 31/03/2566 or '31 มี.ค. 2566' (default: today)."
 )
 @click.option("--round", "round_", default=None, help="6 (31 มี.ค.) or 12 (30 ก.ย.) months of the fiscal year.")
-@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "odt", "xlsx"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option(
     "--thai-digits/--arabic-digits",
@@ -65,7 +65,7 @@ def fiscal_year_arg(text: str) -> int:
 @click.option(
     "--cover",
     is_flag=True,
-    help="Write the covering memo (บันทึกข้อความนำส่ง, pdf or docx) instead of the report; needs --date.",
+    help="Write the covering memo (บันทึกข้อความนำส่ง, pdf, docx or odt) instead of the report; needs --date.",
 )
 @memo_options
 @click.option(
@@ -99,7 +99,7 @@ def report_command(
 
     รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
     """
-    from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_pdf
+    from .cover import COVER_DATE_REQUIRED, build_cover, render_cover
     from .followup import build_report, resolve_as_of
     from .signoff import followup_chain
     from .views import render_report
@@ -119,8 +119,8 @@ def report_command(
         raise click.UsageError(
             f"{', '.join(given)} ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น (these options are for the covering memo)"
         )
-    if cover and fmt not in ("pdf", "docx"):
-        raise click.UsageError("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น")
+    if cover and fmt not in ("pdf", "docx", "odt"):
+        raise click.UsageError("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf, docx หรือ odt เท่านั้น")
     day_of_memo = parse_memo_date(memo_date)
     if cover and day_of_memo is None:
         raise click.UsageError(COVER_DATE_REQUIRED + " เช่น --date '5 เม.ย. 2566'")
@@ -149,7 +149,7 @@ def report_command(
                 addressee=addressee or "",
                 findings=findings,
             )
-            write_atomically(output, render_cover_pdf(memo) if fmt == "pdf" else cover_docx(memo))
+            write_atomically(output, render_cover(memo, fmt))
         else:
             write_atomically(output, render_report(report, fmt))
     except ServiceError as exc:

@@ -221,11 +221,38 @@ def _meta(doc: DocumentObject):
     return root
 
 
+#: LibreOffice's layout options for this document, two of those it sets for every DOCX it
+#: opens (Word's behaviour): without WordLikeWrapForAsCharFlys (its default for ODT) 7.4 ended
+#: a centred Thai line inside a word held together by WORD JOINERs ("(การประเ / มิน ITA" in
+#: the report's heading); CollapseEmptyCellPara hides the empty paragraph Word requires after
+#: a table in a cell (the report's progress bars), which otherwise doubles those rows.
+LAYOUT_SETTINGS = {"WordLikeWrapForAsCharFlys": "true", "CollapseEmptyCellPara": "true"}
+
+
+def _settings():
+    config = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
+    # LibreOffice reads the set's name "ooo:configuration-settings" with this prefix declared.
+    nsmap = {"office": NS["office"], "config": config, "ooo": "http://openoffice.org/2004/office"}
+    root = etree.Element(q("office:document-settings"), {q("office:version"): "1.3"}, nsmap=nsmap)
+    items = etree.SubElement(
+        sub(root, "office:settings"),
+        f"{{{config}}}config-item-set",
+        {f"{{{config}}}name": "ooo:configuration-settings"},
+    )
+    for name, value in LAYOUT_SETTINGS.items():
+        item = etree.SubElement(
+            items, f"{{{config}}}config-item", {f"{{{config}}}name": name, f"{{{config}}}type": "boolean"}
+        )
+        item.text = value
+    return root
+
+
 def _package(doc: DocumentObject, content, styles, images: Images) -> bytes:
     files = {
         "content.xml": content,
         "styles.xml": styles,
         "meta.xml": _meta(doc),
+        "settings.xml": _settings(),
     }
     manifest_ns = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
     manifest = etree.Element(

@@ -62,7 +62,8 @@ class DocumentWriter(BodyWriter):
         if not widths:
             raise UnsupportedContent("table without a grid")
         self.tables += 1
-        table_props = {"style:width": cm(sum(widths)), "table:align": "left"}
+        # Adjacent cells share one border line, as in Word (separate borders would draw two).
+        table_props = {"style:width": cm(sum(widths)), "table:align": "left", "table:border-model": "collapsing"}
         if jc is not None:
             table_props["table:align"] = _TABLE_ALIGN.get(jc.get(qn("w:val")), "left")
         attrs = {"style:master-page-name": master} if master else {}
