@@ -39,6 +39,7 @@ KEYWORDS = {
     "N_": None,
     "NP_": ((1, "c"), 2),
     "gettext": None,
+    "gettext_anywhere": None,
     "lazy_gettext": None,
     "pgettext": ((1, "c"), 2),
     "lazy_pgettext": ((1, "c"), 2),
