@@ -602,7 +602,7 @@ def test_any_data_gives_a_framework_or_thai_problems_never_another_error(raw):
     try:
         parse_framework(raw, "fuzz")
     except ServiceError as error:
-        assert "invalid ITA framework" in str(error) and "Input should" not in str(error)
+        assert "กรอบการประเมินใน fuzz ไม่ถูกต้อง:" in str(error) and "Input should" not in str(error)
 
 
 def test_a_shipped_framework_round_trips_through_the_shape():

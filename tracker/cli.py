@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
 from .db import SchemaOutdated, prepare_database
+from .i18n import _l, gettext_anywhere
 from .i18n.catalog import translate_command
 
 
@@ -76,11 +77,6 @@ def scheduler_command() -> None:
 #: Exit codes of every `tracker` command (README "Exit codes").
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 done; 1 refused (the message says why; nothing was written); "
-    "2 wrong usage; 70 internal error (a bug: a traceback was printed, please report it)."
-)
-
 
 class TrackerGroup(FlaskGroup):
     """Flask's group, with an exit code of its own for a traceback.
@@ -107,8 +103,8 @@ class TrackerGroup(FlaskGroup):
 
             traceback.print_exc()
             click.echo(
-                "ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน "
-                "(internal error: please report it with the traceback above)",
+                # The command's app context is gone by now: gettext_anywhere, not _().
+                gettext_anywhere("ข้อผิดพลาดภายในของโปรแกรม โปรดแจ้งผู้ดูแลพร้อมข้อความด้านบน"),
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
@@ -116,7 +112,12 @@ class TrackerGroup(FlaskGroup):
 
 cli = TrackerGroup(
     create_app=_create_app,
-    help="ITA follow-up tracker / ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส\n\n" + EXIT_CODES_HELP,
+    help=_l(
+        "ระบบติดตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส (ITA)\n\n"
+        "ข้อความแสดงเป็นภาษาไทย ตั้ง TRACKER_LANGUAGE=en เพื่อแสดงเป็นภาษาอังกฤษ\n\n"
+        "รหัสจบการทำงาน: 0 สำเร็จ; 1 ปฏิเสธ (ข้อความบอกเหตุผล ไม่ได้บันทึกสิ่งใด); 2 ใช้คำสั่งไม่ถูกต้อง; "
+        "70 ข้อผิดพลาดภายใน (บั๊กของโปรแกรม พิมพ์ traceback ไว้แล้ว โปรดแจ้งผู้ดูแล)"
+    ),
 )
 cli.add_command(run)
 cli.add_command(scheduler_command)

@@ -118,6 +118,14 @@ class _LazyHelpOption(click.Option):
         super().__init__(*args, **kwargs)
         self.help = help  # type: ignore[assignment]
 
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        lazy = self.help
+        self.help = None if lazy is None else str(lazy)  # read now, in the language of now
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = lazy
+
 
 #: ``click.option`` for a help given as ``_l("…")``.
 option = partial(click.option, cls=_LazyHelpOption)
