@@ -175,7 +175,7 @@ def test_a_step_change_recounts_only_its_plan(world, app):
 
 def test_the_counters_command_checks_and_rebuilds(world, runner):
     result = runner.invoke(args=["counters"])
-    assert result.exit_code == 0 and "equal a recount" in result.output
+    assert result.exit_code == 0 and "ตัวนับของทุกแผนตรงกับการนับใหม่" in result.output
     db.session.execute(sa.update(Step).values(status=StepStatus.done))
     db.session.commit()
     result = runner.invoke(args=["counters"])

@@ -90,7 +90,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ = flask_babel.gettext
 
 
-def gettext_anywhere(text: str, **params: Any) -> str:
+def gettext_anywhere(text: str, /, **params: Any) -> str:
     """``_(text)``, also outside an app context, where the language is TRACKER_LANGUAGE's
     (a command's help and argument checks come before its app is loaded)."""
     if has_app_context():
@@ -105,7 +105,7 @@ def _catalogue(lang: str) -> support.NullTranslations:
     return support.Translations.load(str(TRANSLATIONS), [lang])
 
 
-def _l(text: str, **params: Any) -> LazyString:
+def _l(text: str, /, **params: Any) -> LazyString:
     """``_()`` when the text is shown, not when it is defined (a form's label, a command's help)."""
     return LazyString(gettext_anywhere, text, **params)
 

@@ -193,7 +193,7 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
 @click.command(
     "import-plan",
     help=_l(
-        "นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx หรือบันทึกข้อความ O42 (.docx หรือตารางที่วางใน .txt) นำเข้าไฟล์เดิมซ้ำจะปรับปรุงแผนเดิม"
+        "นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx หรือบันทึกข้อความมาตรการของหน่วยงาน (.docx หรือตารางที่วางใน .txt) นำเข้าไฟล์เดิมซ้ำจะปรับปรุงแผนเดิม"
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
