@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
 from .db import SchemaOutdated, prepare_database
-from .i18n import _l, gettext_anywhere
+from .i18n import LazyHelpOption, _l, gettext_anywhere
 from .i18n.catalog import translate_command
 
 
@@ -28,14 +28,14 @@ def _create_app() -> Flask:
     "run",
     params=[
         *run_command.params,
-        click.Option(
+        LazyHelpOption(
             ["--scheduler/--no-scheduler"],
             default=True,
             show_default=True,
-            help="Run the reminder scheduler in this process.",
+            help=_l("รันตัวตั้งเวลาส่งการแจ้งเตือนในโปรเซสนี้ด้วย"),
         ),
     ],
-    help="Serve the web interface (and the reminder scheduler, unless --no-scheduler).",
+    help=_l("เปิดเว็บ (และตัวตั้งเวลาส่งการแจ้งเตือน เว้นแต่ใช้ --no-scheduler)"),
 )
 @click.pass_context
 def run(ctx: click.Context, scheduler: bool, **kwargs) -> None:
@@ -57,7 +57,7 @@ def run(ctx: click.Context, scheduler: bool, **kwargs) -> None:
     ctx.invoke(run_command, **kwargs)
 
 
-@click.command("scheduler")
+@click.command("scheduler", help=_l("รันเฉพาะตัวตั้งเวลาส่งการแจ้งเตือน (ใช้งานจริง: หนึ่งโปรเซสคู่กับ gunicorn)"))
 @with_appcontext
 def scheduler_command() -> None:
     """Run only the reminder scheduler (production: one such process next to gunicorn)."""

@@ -51,6 +51,7 @@ __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "LazyHelpOption",
     "NP_",
     "N_",
     "TRANSLATIONS",
@@ -110,7 +111,7 @@ def _l(text: str, /, **params: Any) -> LazyString:
     return LazyString(gettext_anywhere, text, **params)
 
 
-class _LazyHelpOption(click.Option):
+class LazyHelpOption(click.Option):
     """A click option whose help, an ``_l()`` text, is read when the help is shown:
     click's own cleans a help up, and so reads it, as the command is defined."""
 
@@ -128,7 +129,7 @@ class _LazyHelpOption(click.Option):
 
 
 #: ``click.option`` for a help given as ``_l("…")``.
-option = partial(click.option, cls=_LazyHelpOption)
+option = partial(click.option, cls=LazyHelpOption)
 
 
 def N_(text: str) -> str:

@@ -416,8 +416,15 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     click.echo("\n".join(out))
 
 
-@click.command("counters")
-@click.option("--rebuild", is_flag=True, help="recount every plan and store the counters")
+@click.command(
+    "counters",
+    help=_l(
+        "ตรวจตัวนับรายแผนของหน้าภาพรวมกับการนับใหม่ (หรือสร้างใหม่ด้วย --rebuild)\n\n"
+        "ระบบปรับตัวนับทุกครั้งที่แก้ไขผ่านระบบ การสร้างใหม่ใช้กับข้อมูลที่เขียนโดยไม่ผ่านระบบ "
+        "เช่น การโหลดข้อมูลจำนวนมาก หรือการกู้คืนที่แก้ด้วยมือ"
+    ),
+)
+@option("--rebuild", is_flag=True, help=_l("นับใหม่ทุกแผนและบันทึกตัวนับ"))
 @with_appcontext
 def counters_command(rebuild: bool) -> None:
     """Check the overview's per-plan counters against a recount (or rebuild them).
