@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -227,16 +229,26 @@ def one_step_plan(org, department, year: int, title: str, *, due: date, status=N
     return step
 
 
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block, as the driver got them."""
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
 def statements_for(client, url: str) -> int:
     """How many SQL statements the page at `url` runs (it must answer 200)."""
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
     db.session.rollback()
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

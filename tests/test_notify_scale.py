@@ -7,12 +7,11 @@ organization still gets exactly its own reminders and digests.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from tests.conftest import make_user
+from tests.conftest import make_user, recorded_statements
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.digests import plan_digests
@@ -26,18 +25,7 @@ from tracker.thaidate import BANGKOK
 MONDAY = datetime(2023, 4, 3, 8, 30, tzinfo=BANGKOK)
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+counting = recorded_statements
 
 
 def add_organization(n: int) -> Organization:

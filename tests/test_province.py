@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import NOW, PASSWORD, make_user
+from tests.conftest import NOW, PASSWORD, make_user, statements_for
 from tracker import access, clock, thaidate
 from tracker.auth.models import ORG_ROLES, Role, User
 from tracker.db import db
@@ -705,15 +705,7 @@ def test_the_overview_costs_the_same_queries_for_5_and_for_40_organizations(worl
         db.session.commit()
 
     def queries_for(url: str) -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        db.session.rollback()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return statements_for(client, url)
 
     urls = ["/province", "/province?sort=-percent&show=not_started", "/province.xlsx"]
     add_orgs(5, 0)

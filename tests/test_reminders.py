@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_user
+from tests.conftest import make_user, recorded_statements
 from tracker import thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -597,21 +597,7 @@ def test_html_escapes_what_people_typed(world):
 
 
 def test_a_pass_runs_the_same_number_of_queries_whatever_the_size_of_the_plan(world):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
+    counting = recorded_statements
 
     def steps_due(day: date, n: int, start: int) -> None:
         for i in range(n):

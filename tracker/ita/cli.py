@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
-from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..clock import utcnow
-from ..db import SchemaOutdated, db, prepare_database
+from ..db import db
 from ..errors import ServiceError
 from ..i18n import _, _l, option, pgettext
 from ..orgs.models import Organization
-from ..plans.cli import YEAR
+from ..plans.cli import YEAR, _fail, _prepare_database
+from ..plans.cli import _report_problems as _problems
 from .analysis import ItaAnalysis, analyse
 from .framework import (
     apply_framework,
@@ -37,22 +37,6 @@ from .scores import format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 
 ita = AppGroup("ita", help=_l("ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์"))
-
-
-def _fail(lines: list[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    raise SystemExit(1)
-
-
-def _prepare_database() -> None:
-    from flask import current_app
-
-    try:
-        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
-        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
-    except SchemaOutdated as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @ita.command(
@@ -105,14 +89,6 @@ def import_command(file: Path, dry_run: bool) -> None:
     else:
         lines.append(_("ไม่มีการเปลี่ยนแปลง"))
     click.echo("\n".join(lines))
-
-
-def _problems(error: ItaImportError, source: str) -> None:
-    count = len(error.problems)
-    _fail(
-        [_("%(source)s: พบปัญหา %(count)s รายการ ไม่ได้นำเข้าสิ่งใด:", source=source, count=count)]
-        + [f"  - {p}" for p in error.problems]
-    )
 
 
 @ita.command("show", help=_l("แสดงผล ITA ของปีหนึ่งเทียบกับปีก่อน"))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import click
 import sqlalchemy as sa
@@ -73,7 +74,14 @@ def _fail(lines: list[str]) -> NoReturn:
     raise SystemExit(1)
 
 
-def _report_problems(error: PlanFileError, source: str) -> None:
+class _Refusal(Protocol):
+    """A file's refusal listing every problem (a plan file's, an ITA score file's)."""
+
+    @property
+    def problems(self) -> Sequence[object]: ...
+
+
+def _report_problems(error: _Refusal, source: str) -> NoReturn:
     count = len(error.problems)
     _fail(
         [_("%(source)s: พบปัญหา %(count)s รายการ ไม่ได้นำเข้าสิ่งใด:", source=source, count=count)]

@@ -18,28 +18,20 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 from flask_babel.speaklater import LazyString
 
 from ..auth.models import ROLE_LABELS, Role
 from ..clock import utcnow
-from ..db import SchemaOutdated, db, prepare_database
+from ..db import db
 from ..errors import ServiceError
 from ..i18n import _, _l, option
 from ..orgs.models import Department, Organization
+from ..plans.cli import _prepare_database
 from .accounts import create_account, create_organization, list_organizations
 
 org_group = AppGroup("org", help=_l("องค์กรในระบบ"))
 user_group = AppGroup("user", help=_l("ผู้ใช้ที่สร้างโดยผู้ดูแลเครื่อง"))
-
-
-def _prepare_database() -> None:
-    try:
-        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
-        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
-    except SchemaOutdated as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _fail(message: str) -> NoReturn:
