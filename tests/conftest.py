@@ -229,6 +229,19 @@ def one_step_plan(org, department, year: int, title: str, *, due: date, status=N
     return step
 
 
+def one_measure(org: Organization, dept: Department, title: str = "แผนอื่น", **plan_fields) -> Measure:
+    """`org`'s fiscal-2566 plan `title` with one weakness and one measure of `dept` (Jan–Sep 2566)."""
+    plan = Plan(organization=org, fiscal_year=2566, title=title, **plan_fields)
+    return Measure(
+        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+
+
 @contextmanager
 def recorded_statements() -> Iterator[list[str]]:
     """The SQL statements sent to the database inside the block, as the driver got them."""
