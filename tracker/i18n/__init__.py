@@ -117,7 +117,7 @@ class LazyHelpOption(click.Option):
 
     def __init__(self, *args: Any, help: str | LazyString | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.help = help  # type: ignore[assignment]
+        self.help = help  # an _l() text stays lazy until get_help_record
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         lazy = self.help
