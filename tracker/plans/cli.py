@@ -147,7 +147,7 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
     except OSError as exc:
         _fail([_("%(file)s: อ่านไฟล์ไม่ได้ (%(why)s)", file=file, why=exc.strerror)])
     if len(data) > MAX_FILE_BYTES:
-        raise PlanFileError([Problem(str(file), f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+        raise PlanFileError([Problem(str(file), _("ไฟล์ใหญ่เกิน %(limit)s MB", limit=MAX_FILE_BYTES // (1024 * 1024)))])
     titles = known_weakness_titles()
     if file.suffix.lower() in DOCX_SUFFIXES:
         draft = parse_memo_docx(data, file.name, titles)
@@ -155,7 +155,7 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
         try:
             draft = parse_memo_text(data.decode("utf-8-sig"), file.name, titles)
         except UnicodeDecodeError:
-            raise PlanFileError([Problem(str(file), "ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8")]) from None
+            raise PlanFileError([Problem(str(file), _("ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8"))]) from None
     orgs = db.session.scalars(sa.select(Organization)).all()
     if slug:
         org = next((o for o in orgs if o.slug == slug), None)
