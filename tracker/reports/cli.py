@@ -60,7 +60,7 @@ def fiscal_year_arg(text: str) -> int:
     help=_l("วันที่ของรายงาน: 2023-03-31, 31/03/2566 หรือ '31 มี.ค. 2566' ค่าเริ่มต้นคือวันนี้"),
 )
 @option("--round", "round_", default=None, help=_l("รอบ 6 เดือน (31 มี.ค.) หรือ 12 เดือน (30 ก.ย.) ของปีงบประมาณ"))
-@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "odt", "xlsx"]))
 @option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_l("ไฟล์ที่จะเขียน"))
 @option(
     "--thai-digits/--arabic-digits",
@@ -75,7 +75,7 @@ def fiscal_year_arg(text: str) -> int:
 @option(
     "--cover",
     is_flag=True,
-    help=_l("เขียนบันทึกข้อความนำส่ง (pdf หรือ docx) แทนรายงาน ต้องระบุ --date"),
+    help=_l("เขียนบันทึกข้อความนำส่ง (pdf, docx หรือ odt) แทนรายงาน ต้องระบุ --date"),
 )
 @memo_options
 @option(
@@ -106,7 +106,7 @@ def report_command(
     findings_file: Path | None,
 ) -> None:
     """Write the follow-up results report (ITA O43) of a plan, or its covering memo (--cover)."""
-    from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_pdf
+    from .cover import COVER_DATE_REQUIRED, build_cover, render_cover
     from .followup import build_report, resolve_as_of
     from .signoff import followup_chain
     from .views import render_report
@@ -124,8 +124,8 @@ def report_command(
     ]
     if given and not cover:
         raise click.UsageError(_("%(options)s ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น", options=", ".join(given)))
-    if cover and fmt not in ("pdf", "docx"):
-        raise click.UsageError(_("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น"))
+    if cover and fmt not in ("pdf", "docx", "odt"):
+        raise click.UsageError(_("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf, docx หรือ odt เท่านั้น"))
     day_of_memo = parse_memo_date(memo_date)
     if cover and day_of_memo is None:
         raise click.UsageError(_(COVER_DATE_REQUIRED) + " " + _("เช่น --date '%(example)s'", example="5 เม.ย. 2566"))
@@ -154,7 +154,7 @@ def report_command(
                 addressee=addressee or "",
                 findings=findings,
             )
-            write_atomically(output, render_cover_pdf(memo) if fmt == "pdf" else cover_docx(memo))
+            write_atomically(output, render_cover(memo, fmt))
         else:
             write_atomically(output, render_report(report, fmt))
     except ServiceError as exc:

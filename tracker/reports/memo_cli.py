@@ -1,4 +1,4 @@
-"""`tracker analysis`: the O42 analysis memo of a plan to a DOCX or PDF file."""
+"""`tracker analysis`: the O42 analysis memo of a plan to a DOCX, ODT or PDF file."""
 
 from __future__ import annotations
 
@@ -21,16 +21,18 @@ __all__ = ["analysis_command", "render_memo"]
 
 @thai_only
 def render_memo(doc, fmt: str) -> bytes:
-    """The memo as DOCX or PDF bytes (used by the downloads and the command)."""
+    """The memo as DOCX, ODT or PDF bytes (used by the downloads and the command)."""
     from .continuation import html_to_pdf_with_markers
-    from .memo_docx import memo_docx
+    from .memo_docx import memo_docx, memo_odt
     from .memo_html import render_memo_html
 
     if fmt == "docx":
         return memo_docx(doc)
+    if fmt == "odt":
+        return memo_odt(doc)
     if fmt == "pdf":
         return html_to_pdf_with_markers(render_memo_html(doc))
-    raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r ใช้ docx หรือ pdf", fmt=fmt))
+    raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r ใช้ docx, odt หรือ pdf", fmt=fmt))
 
 
 def _findings(path: Path | None) -> dict[str, str] | None:
@@ -57,7 +59,7 @@ def _findings(path: Path | None) -> dict[str, str] | None:
     required=True,
     help=_l("ปีงบประมาณ พ.ศ. ของแผน เช่น 2566 จะวิเคราะห์ผลการประเมินปี 2565 เทียบกับ 2564"),
 )
-@click.option("--format", "fmt", required=True, type=click.Choice(["docx", "pdf"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["docx", "odt", "pdf"]))
 @option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_l("ไฟล์ที่จะเขียน"))
 @memo_options
 @option(

@@ -38,9 +38,10 @@ from ..plans.trash_views import delete_evidence_page
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
-from .followup_docx import followup_docx
+from .followup_docx import followup_docx, followup_odt
 from .followup_xlsx import followup_xlsx
 from .forms import CoverForm, ReportQueryForm, ResultForm
+from .odt import ODT_MIMETYPE
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
@@ -49,6 +50,7 @@ FORMATS = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": ODT_MIMETYPE,
     "html": "text/html; charset=utf-8",
 }
 
@@ -137,7 +139,12 @@ def followup(plan_id: int):
     )
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report, form)))
-        for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
+        for fmt, label in (
+            ("pdf", "PDF"),
+            ("docx", "Word (DOCX)"),
+            ("odt", _("OpenDocument (ODT) สำหรับ LibreOffice")),
+            ("xlsx", "Excel (XLSX)"),
+        )
     ]
     controls = {
         "action": url_for("reports.followup", plan_id=plan.id),
@@ -175,15 +182,15 @@ def download(plan_id: int, fmt: str):
     return response
 
 
-COVER_FORMATS = ("pdf", "docx")
+COVER_FORMATS = ("pdf", "docx", "odt")
 
 
 @bp.post("/plans/<int:plan_id>/report/cover")
 @login_required
 def cover(plan_id: int):
-    """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF or DOCX; its date is
+    """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF, DOCX or ODT; its date is
     a required field (400 with the message when missing, never today's date by itself)."""
-    from .cover import build_cover, cover_docx, cover_filename, render_cover_pdf
+    from .cover import build_cover, cover_filename, render_cover
 
     plan = _plan(plan_id)
     form = CoverForm()
@@ -200,7 +207,7 @@ def cover(plan_id: int):
         addressee=form.addressee.data or "",
         findings=form.findings.data or "",
     )
-    body = render_cover_pdf(doc) if fmt == "pdf" else cover_docx(doc)
+    body = render_cover(doc, fmt)
     thai_name, ascii_name = cover_filename(doc, fmt)
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
@@ -218,6 +225,8 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
         return html_to_pdf_with_markers(render_html(report))
     if fmt == "docx":
         return followup_docx(report)
+    if fmt == "odt":
+        return followup_odt(report)
     if fmt == "xlsx":
         return followup_xlsx(report)
     raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r", fmt=fmt))
