@@ -27,9 +27,9 @@ PASSWORD = "bench-pass-2570"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def generate(folder: Path, scale: str, timeout: int = 600) -> tuple[str, dict]:
-    """(database URL, the generator's summary) of a fresh `scale` dataset in `folder`."""
-    url = f"sqlite:///{folder / f'{scale}.sqlite3'}"
+def generate(folder: Path, scale: str, timeout: int = 600, url: str | None = None) -> tuple[str, dict]:
+    """(database URL, the generator's summary) of a fresh `scale` dataset in `folder` (or at `url`)."""
+    url = url or f"sqlite:///{folder / f'{scale}.sqlite3'}"
     out = subprocess.run(
         [
             sys.executable,
