@@ -20,6 +20,7 @@ from flask import Flask, Response
 DOWNLOAD_TYPES = (
     "application/pdf",
     "application/vnd.openxmlformats-officedocument",
+    "application/vnd.oasis.opendocument",
     "application/zip",
     "application/vnd.ms-excel",
 )
