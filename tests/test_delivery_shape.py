@@ -35,8 +35,10 @@ def test_the_statements_of_a_pass_do_not_grow_with_the_messages(ctx, mail_config
     # The sent marks: one UPDATE for all that waited, every MARK_INTERVAL (timed, so
     # only bounded: far fewer than the emails). Everything else: per claim the claim
     # and one read of its rows, plus the sweep and the last, empty claims, whatever the count.
-    marks = [s for s in statements if "sent_at=" in s]
-    others = [s for s in statements if "sent_at=" not in s]
+    # (PostgreSQL: each transaction's SET LOCAL synchronous_commit is not counted.)
+    counted = [s for s in statements if not s.startswith("SET LOCAL")]
+    marks = [s for s in counted if "sent_at=" in s]
+    others = [s for s in counted if "sent_at=" not in s]
     assert len(marks) <= count // 3, marks
     assert len(others) <= 1 + 2 * 2 + 2, others
     states = db.session.scalars(sa.select(OutboxMessage.status).distinct()).all()
