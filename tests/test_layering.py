@@ -39,6 +39,7 @@ CORE = {
     "versions",
     "drafts",
     "shapes",
+    "memory",
 }
 #: Features built on the core: they may import it, it never imports them.
 CONSUMERS = {

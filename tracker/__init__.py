@@ -60,6 +60,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_web(app)
 
+    from . import memory
+
+    memory.init_app(app)
+
     from .commands import register_commands
 
     register_commands(app)

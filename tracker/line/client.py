@@ -4,6 +4,11 @@ The base URL is TRACKER_LINE_API_URL (LINE's https://api.line.me by default)
 so that the tests' emulator can stand in. The SDK's own retries are turned
 off: the outbox decides when to try again (tracker/line/delivery.py), and
 every push carries the row's X-Line-Retry-Key.
+
+The SDK (hundreds of pydantic models, ~40 MB per process) is imported at the
+first call, not with the app: a web worker that never talks to LINE does not
+carry it. Callers catch `line_client.ApiException` (an `except` clause reads
+the attribute only when an exception is raised, by then the SDK is loaded).
 """
 
 from __future__ import annotations
@@ -11,24 +16,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from flask import current_app
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    Message,
-    MessagingApi,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    TextMessage,
-)
-from linebot.v3.messaging.exceptions import ApiException
 
 from .crypto import decrypt
 from .models import LineChannel
 
+if TYPE_CHECKING:
+    from linebot.v3.messaging import ApiClient, Configuration
+    from linebot.v3.messaging.exceptions import ApiException
+
 DEFAULT_API_URL = "https://api.line.me"
+
+
+def __getattr__(name: str) -> Any:
+    """`ApiException`, the SDK's error, imported with the SDK on first use."""
+    if name == "ApiException":
+        from linebot.v3.messaging.exceptions import ApiException
+
+        return ApiException
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class PushOutcome:
 
 
 def _configuration(token: str) -> Configuration:
+    from linebot.v3.messaging import Configuration
+
     config = Configuration(host=current_app.config.get("TRACKER_LINE_API_URL") or DEFAULT_API_URL, access_token=token)
     config.retries = False  # urllib3 must not resend a POST on its own
     return config
@@ -57,6 +68,8 @@ def api(channel: LineChannel) -> ApiClient:
 
 
 def api_for_token(token: str) -> ApiClient:
+    from linebot.v3.messaging import ApiClient
+
     return ApiClient(_configuration(token))
 
 
@@ -82,6 +95,9 @@ def _retry_after(exc: ApiException) -> timedelta | None:
 
 def push(client: ApiClient, to: str, messages: list[dict], retry_key: str) -> PushOutcome:
     """One push of up to five message objects to one person, executed once per retry key."""
+    from linebot.v3.messaging import Message, MessagingApi, PushMessageRequest
+    from linebot.v3.messaging.exceptions import ApiException
+
     request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
     try:
         MessagingApi(client).push_message_with_http_info(
@@ -105,22 +121,30 @@ def push(client: ApiClient, to: str, messages: list[dict], retry_key: str) -> Pu
 
 def reply_text(client: ApiClient, reply_token: str, text: str) -> None:
     """Answer a webhook event (replies are free: they do not count against the quota)."""
+    from linebot.v3.messaging import MessagingApi, ReplyMessageRequest, TextMessage
+
     MessagingApi(client).reply_message(
         ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]), _request_timeout=timeout()
     )
 
 
 def issue_link_token(client: ApiClient, line_user_id: str) -> str:
+    from linebot.v3.messaging import MessagingApi
+
     return MessagingApi(client).issue_link_token(line_user_id, _request_timeout=timeout()).link_token
 
 
 def bot_info(client: ApiClient):
     """basic_id, display_name, user_id of the Official Account (checks the token)."""
+    from linebot.v3.messaging import MessagingApi
+
     return MessagingApi(client).get_bot_info(_request_timeout=timeout())
 
 
 def quota(client: ApiClient) -> tuple[str, int | None, int]:
     """(type, value, used this month) as LINE counts them."""
+    from linebot.v3.messaging import MessagingApi
+
     messaging = MessagingApi(client)
     q = messaging.get_message_quota(_request_timeout=timeout())
     used = messaging.get_message_quota_consumption(_request_timeout=timeout())

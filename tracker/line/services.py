@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import current_app
-from linebot.v3.messaging.exceptions import ApiException
 
 from ..auth.models import User
 from ..db import db
@@ -108,7 +107,7 @@ def save_channel(
         try:
             with line_client.api_for_token(access_token) as api:
                 info = line_client.bot_info(api)
-        except ApiException as exc:
+        except line_client.ApiException as exc:
             raise LineError(
                 [f"LINE ไม่ยอมรับ Channel access token นี้ (HTTP {exc.status}) โปรดตรวจสอบแล้วลองอีกครั้ง"]
             ) from exc

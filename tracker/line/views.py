@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from linebot.v3.messaging.exceptions import ApiException
 
 from ..access import require_admin
 from ..clock import utcnow
@@ -53,7 +52,7 @@ def _live_quota(channel) -> tuple[str, int | None, int] | str:
             return line_client.quota(api)
     except SecretUnreadable:
         return "ถอดรหัสข้อมูลบัญชีไม่ได้ โปรดบันทึก Channel secret และ access token ใหม่"
-    except ApiException as exc:
+    except line_client.ApiException as exc:
         return f"LINE ตอบ HTTP {exc.status}"
     except Exception as exc:  # urllib3 / socket errors: the page still shows
         return _("ติดต่อ LINE ไม่ได้ (%(type_exc___name)s)", type_exc___name=type(exc).__name__)

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging.exceptions import ApiException
 
 from ..auth.models import User
 from ..db import db
@@ -58,6 +55,9 @@ def parse(organization: Organization | None, body: str, signature: str | None) -
         secret = decrypt(channel.secret_encrypted)
     except SecretUnreadable as exc:
         raise Refused(503, str(exc)) from exc
+    from linebot.v3 import WebhookParser  # the SDK's webhook models: loaded at the first event
+    from linebot.v3.exceptions import InvalidSignatureError
+
     try:
         events = WebhookParser(secret).parse(body, signature)
     except InvalidSignatureError as exc:
@@ -144,7 +144,7 @@ def send_replies(channel: LineChannel, replies: list[Reply]) -> None:
                         f"เปิดลิงก์นี้ เข้าสู่ระบบ แล้วกดยืนยัน (ลิงก์ใช้ได้ 10 นาที)\n{services.link_url(token)}"
                     )
                 line_client.reply_text(api, reply.reply_token, text)
-    except (ApiException, SecretUnreadable, OSError) as exc:
+    except (line_client.ApiException, SecretUnreadable, OSError) as exc:
         log.warning("LINE reply failed: %s", exc)
     except Exception as exc:  # urllib3's transport errors
         if not exc.__class__.__module__.startswith("urllib3"):

@@ -33,11 +33,11 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
 #: Emails claimed by one statement and sent on one connection
-CLAIM_BATCH = 25
+CLAIM_BATCH = 100
 #: `sent` is committed at least this often (seconds) while a pass runs…
 MARK_INTERVAL = 0.05
 #: …or as soon as this many messages wait to be marked
-MARK_BATCH = 50
+MARK_BATCH = 100
 
 
 @dataclass

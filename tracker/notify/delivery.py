@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -140,6 +141,30 @@ def _smtp_answer(exc: smtplib.SMTPException) -> tuple[int | None, str]:
     return code, f"{code} {text}"
 
 
+@dataclass
+class Prepared:
+    """An email ready to go: its envelope and bytes, or why it cannot be built."""
+
+    envelope_from: str = ""
+    recipients: list[str] = field(default_factory=list)
+    data: bytes = b""
+    error: str | None = None
+
+
+def prepare(row: OutboxMessage) -> Prepared:
+    """Build and check the email of a row, once (the bytes are what is sent)."""
+    try:
+        message = mail.build_email(row)
+        if message.has_bad_headers():
+            raise BadHeaderError("a line break in the subject or an address")
+        # Built once, checked here (not half-way through the SMTP dialogue), sent as they are.
+        data = message.as_bytes()
+        envelope_from, recipients = mail.envelope(message)
+    except (BadHeaderError, ValueError) as exc:
+        return Prepared(error=str(exc))
+    return Prepared(envelope_from, recipients, data)
+
+
 def _send_one(
     connection: mail.TimeoutConnection,
     row: OutboxMessage,
@@ -149,12 +174,8 @@ def _send_one(
     marks: SentMarks | None = None,
 ) -> None:
     """Send one claimed row and record the outcome; TransportError stops the batch."""
-    try:
-        message = mail.build_email(row)
-        if message.has_bad_headers():
-            raise BadHeaderError("a line break in the subject or an address")
-        message.as_bytes()  # fail here, not half-way through the SMTP dialogue
-    except (BadHeaderError, ValueError) as exc:
+    prepared = prepare(row)
+    if prepared.error is not None:
         # The row itself is unsendable (say, a line break in the subject): retrying cannot help.
         if _finish(
             row.id,
@@ -162,12 +183,12 @@ def _send_one(
             report,
             status=OutboxStatus.failed,
             attempts=row.attempts + 1,
-            last_error=f"cannot build the message: {exc}",
+            last_error=f"cannot build the message: {prepared.error}",
         ):
             report.failed.append(row.id)
         return
     try:
-        connection.send(message)
+        connection.send_bytes(prepared.envelope_from, prepared.recipients, prepared.data)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         code, error = _smtp_answer(exc)
         if code == 421:  # "service not available, closing channel": a transport problem

@@ -22,7 +22,6 @@ from ..i18n import _
 from ..orgs.models import Organization
 from ..reports.views import content_disposition
 from . import services
-from .export import overview_xlsx
 from .forms import OverviewForm
 from .services import SHOW_FILTERS, SORTS, OverviewQuery, State
 
@@ -116,6 +115,8 @@ def export():
     today = clock.today()
     rows = services.overview_rows(scope, query, today)
     title = f"ภาพรวมการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส {_scope_label()}"
+    from .export import overview_xlsx  # openpyxl: loaded by the first download, not with the worker
+
     body = overview_xlsx(rows, title=title, fiscal_year=query.fiscal_year, as_of=today)
     response = Response(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = content_disposition(

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from html import unescape
 from pathlib import Path
 
-from .pdf import html_to_pdf
+from .pdf import html_to_pdf, to_pdfa
 from .thaiwrap import UNIT_RE
 
 __all__ = ["MARKER_CHARS", "page_texts", "markers", "html_to_pdf_with_markers"]
@@ -136,12 +136,12 @@ def html_to_pdf_with_markers(html: str, *, skip: Iterable[str] = ()) -> bytes:
 
     page = str(html)  # plain text: a Markup's replace() would escape the added style sheet
     skip = [*skip, *header_cells(page)]
-    first = html_to_pdf(page)
+    first = html_to_pdf(page, archivable=False)  # read back only: no PDF/A pass
     pages = page_texts(first)
     if pages is None:
         log.warning("pdftotext (poppler-utils) not found: the PDF has no continuation markers")
-        return first
+        return to_pdfa(first)
     if len(pages) < 2:
-        return first
+        return to_pdfa(first)  # one page: no marker
     css = marker_css(markers(pages, skip), FONT_FAMILY)
     return html_to_pdf(page.replace("</head>", f"<style>\n{css}</style>\n</head>", 1))

@@ -17,6 +17,7 @@ from ..errors import ServiceError
 from ..i18n import _
 from ..ita.framework import framework_for
 from ..plans.models import Plan
+from .doc_types import ODT_MIMETYPE
 from .fonts import FONT_FAMILY, font_faces
 from .forms import MemoForm, memo_form
 from .memo import build_memo
@@ -24,7 +25,6 @@ from .memo_cli import render_memo
 from .memo_document import MEASURE_HEADERS, memo_filename, require_date, th
 from .memo_saved import default_addressee, default_office, findings_of, get_memo, save_memo
 from .models import ReportKind
-from .odt import ODT_MIMETYPE
 from .signoff import chain_of, latest_submission
 from .views import content_disposition
 

@@ -27,12 +27,11 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from lxml import etree
 
+from .doc_types import ODT_MIMETYPE
 from .odt_body import NS, AutoStyles, Images, cm, is_on, q, sub, text_props, twips
 from .odt_table import DocumentWriter
 
 __all__ = ["ODT_MIMETYPE", "odt_bytes"]
-
-ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 
 #: Page numbers in the digits of the text's language (LibreOffice's NATIVE_NUMBERING).
 NATIVE_NUMBERING = "Native Numbering"

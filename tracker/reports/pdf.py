@@ -73,23 +73,26 @@ def renderer_available(chromium: str | None = None) -> str | None:
     return None
 
 
-def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
+def html_to_pdf(html: str, *, chromium: str | None = None, archivable: bool = True) -> bytes:
     """Print self-contained HTML to an A4 PDF/A-2b (page size, margins and page
-    numbers come from the HTML's own @page rules; PDF/A parts from pdfa.py)."""
+    numbers come from the HTML's own @page rules; PDF/A parts from pdfa.py).
+    `archivable=False`: Chromium's PDF as it is, for a print that is only read
+    back (the continuation markers' first print), never handed out."""
     path = chromium or chromium_path()
     kind = renderer_available(path)
+    finish = to_pdfa if archivable else (lambda data: data)
     if kind == "chromium":
-        return _archivable(_with_slot(lambda: _chromium_pdf(html, path)))
+        return finish(_with_slot(lambda: _chromium_pdf(html, path)))
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
-        return _archivable(_with_slot(lambda: _weasyprint_pdf(html)))
+        return finish(_with_slot(lambda: _weasyprint_pdf(html)))
     if Path(path).is_file():
         # Chromium is there but Playwright, which drives it, is not: name the extra.
         raise ServiceError(str(extras.MissingExtra("pdf")))
     raise ServiceError(NO_RENDERER.format(path=path))
 
 
-def _archivable(data: bytes) -> bytes:
+def to_pdfa(data: bytes) -> bytes:
     """The PDF as PDF/A-2b (pikepdf comes with the [pdf] extra, as Playwright does)."""
     try:
         from .pdfa import make_pdfa

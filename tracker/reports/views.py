@@ -36,12 +36,10 @@ from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
 from ..plans.trash_views import delete_evidence_page
 from .continuation import html_to_pdf_with_markers
+from .doc_types import ODT_MIMETYPE
 from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
-from .followup_docx import followup_docx, followup_odt
-from .followup_xlsx import followup_xlsx
 from .forms import CoverForm, ReportQueryForm, ResultForm
-from .odt import ODT_MIMETYPE
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
@@ -223,11 +221,19 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
         return render_html(report).encode("utf-8")
     if fmt == "pdf":
         return html_to_pdf_with_markers(render_html(report))
+    # python-docx and openpyxl are imported by the first download that needs them, not
+    # with every web worker (benchmarks/README.md, worker memory).
     if fmt == "docx":
+        from .followup_docx import followup_docx
+
         return followup_docx(report)
     if fmt == "odt":
+        from .followup_docx import followup_odt
+
         return followup_odt(report)
     if fmt == "xlsx":
+        from .followup_xlsx import followup_xlsx
+
         return followup_xlsx(report)
     raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r", fmt=fmt))
 
