@@ -166,15 +166,20 @@ def claim_batch(now: datetime, sender_id: str, count: int, channel: str = "email
     _commit_without_waiting_for_disk()
     # The count as a literal: a bound LIMIT inside the IN subquery of an UPDATE was taken from
     # SQLAlchemy's statement cache with the count of an earlier call (SQLAlchemy 2.1).
+    # A MATERIALIZED CTE, evaluated once: as an IN subquery PostgreSQL may plan a nested-loop
+    # semi-join that runs the limited, locking subquery again for each outer row, and the
+    # statement then claimed every due row, not `count`.
     candidates = (
         _due(now)
         .limit(sa.literal_column(str(int(count))))
         .where(OutboxMessage.channel == channel)
         .with_for_update(skip_locked=True)
+        .cte("claimable")
+        .prefix_with("MATERIALIZED")
     )
     stmt = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.pending)
+        .where(OutboxMessage.id.in_(sa.select(candidates.c.id)), OutboxMessage.status == OutboxStatus.pending)
         .values(status=OutboxStatus.sending, claimed_by=sender_id, claimed_at=utcnow())
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
