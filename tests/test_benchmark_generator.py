@@ -21,6 +21,9 @@ import sqlalchemy as sa
 from tracker import create_app
 from tracker.thaidate import BANGKOK
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("benchmark_generator")
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)  # a Monday
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

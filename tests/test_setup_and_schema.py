@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import create_postgres_database, per_worker
 
 from tracker import config
 from tracker.db import db
@@ -129,12 +130,7 @@ def _migration_urls(tmp_path) -> list[str]:
     admin = _postgres_admin_url()
     if admin:
         # A database of its own, so the round trip does not touch the test schema.
-        engine = sa.create_engine(config_url(admin), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS tracker_migrations"))
-            conn.execute(sa.text("CREATE DATABASE tracker_migrations"))
-        engine.dispose()
-        urls.append(config_url(admin).rsplit("/", 1)[0] + "/tracker_migrations")
+        urls.append(create_postgres_database(config_url(admin), per_worker("tracker_migrations")))
     return urls
 
 
