@@ -149,10 +149,25 @@ def scratch_postgres_url(topic: str) -> str:
     admin = sa.make_url(normalize_url(given))
     name = per_worker(f"{admin.database or 'tracker'}_{topic}")
     try:
-        return create_postgres_database(given, name)
+        url = create_postgres_database(given, name)
     except sa.exc.OperationalError as exc:
         require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
         raise
+    _scratch_databases.add(name)
+    return url
+
+
+#: The scratch databases this process made, dropped when its session ends.
+_scratch_databases: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_scratch_databases():
+    yield
+    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    for name in sorted(_scratch_databases):
+        drop_postgres_database(given, name)
+    _scratch_databases.clear()
 
 
 def database_url(tmp_path_factory) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import create_postgres_database, per_worker
+from conftest import scratch_postgres_url
 
 from tracker import config
 from tracker.db import db
@@ -129,8 +129,8 @@ def _migration_urls(tmp_path) -> list[str]:
     urls = [f"sqlite:///{tmp_path / 'migrations.sqlite3'}"]
     admin = _postgres_admin_url()
     if admin:
-        # A database of its own, so the round trip does not touch the test schema.
-        urls.append(create_postgres_database(config_url(admin), per_worker("tracker_migrations")))
+        # A database of its own (per xdist worker), so the round trip does not touch the test schema.
+        urls.append(scratch_postgres_url("migrations"))
     return urls
 
 
