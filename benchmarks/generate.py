@@ -780,6 +780,25 @@ def migrate(url: str) -> None:
         db.engine.dispose()
 
 
+class _DefaultContext:
+    """What a column default's callable is given: the row being inserted."""
+
+    def __init__(self, row: dict):
+        self.row = row
+
+    def get_current_parameters(self) -> dict:
+        return self.row
+
+
+def _python_default(column, row: dict):
+    default = column.default
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        return default.arg(_DefaultContext(row))
+    return None
+
+
 class Writer:
     def __init__(self, url: str):
         self.url = url
@@ -810,6 +829,15 @@ class Writer:
                         conn.execute(table.insert(), data[i : i + BATCH])
 
     def _copy(self, conn, name: str, data: list[dict]) -> None:
+        # COPY bypasses SQLAlchemy's Python-side column defaults (e.g. plans.assessed_year, computed
+        # from the fiscal year): apply them here as an INSERT through the table would.
+        defaults = [
+            c
+            for c in self.tables[name].columns
+            if c.name not in data[0] and c.default is not None and not c.primary_key
+        ]
+        if defaults:
+            data = [dict(row, **{c.name: _python_default(c, row) for c in defaults}) for row in data]
         columns = list(data[0])
         cursor = conn.connection.dbapi_connection.cursor()
         quoted = ", ".join(f'"{c}"' for c in columns)

@@ -64,7 +64,7 @@ CLASSES: dict[str, str] = {
     "ita.index": READ,
     "ita.year": READ,
     "reports.followup": READ,
-    "reports.download": READ,
+    "reports.download": READ,  # report.pdf/.docx/.odt/.xlsx/.html: one rule, the format in the path
     "reports.result": READ,
     "reports.cover": READ_POST,
     "plans.add_evidence": STEP,
@@ -89,7 +89,7 @@ CLASSES: dict[str, str] = {
     "notify.rules_page": ADMIN,
     "calendar.renew_department": ADMIN,
     "memo.page": READ,
-    "memo.download": READ,
+    "memo.download": READ,  # memo.docx, memo.odt (for LibreOffice) and memo.pdf
     "memo.save": ADMIN,
     "signoff.index": READ,
     "signoff.show": READ,

@@ -8,67 +8,34 @@ schema or the rules.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
-from tracker import create_app
+from tests.bench_data import ROOT, TODAY, app_on, generate
+from tests.bench_data import log_in as _login
 from tracker.thaidate import BANGKOK
 
 #: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
 pytestmark = pytest.mark.xdist_group("benchmark_generator")
 
-ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 23)  # a Monday
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
-    url = f"sqlite:///{folder / 'tiny.sqlite3'}"
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            "--db",
-            url,
-            "--scale",
-            "tiny",
-            "--today",
-            TODAY.isoformat(),
-            "--reset",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "TRACKER_INSTANCE_PATH": str(folder / "instance")},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    url, summary = generate(folder, "tiny", timeout=300)
     return url, summary, folder
 
 
 @pytest.fixture(scope="module")
 def bench_app(generated, tmp_path_factory):
     url, _summary, folder = generated
-    import os
-
-    saved = os.environ.get("TRACKER_INSTANCE_PATH")
-    os.environ["TRACKER_INSTANCE_PATH"] = str(folder / "instance")
-    try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_AUTO_MIGRATE": False, "TESTING": True})
-    finally:
-        if saved is not None:
-            os.environ["TRACKER_INSTANCE_PATH"] = saved
+    app = app_on(url, folder)
     yield app
     from tracker.db import db
 
@@ -115,12 +82,6 @@ def test_every_changed_step_has_a_journal_and_past_years_are_mostly_done(generat
     assert unjournaled == 0 and done_without_time == 0
     assert by_year[2568] > 0.7 and by_year[2569] > 0.7
     assert 0 < by_year[2570] < 0.5  # the current year is partly done
-
-
-def _login(client, email: str) -> None:
-    token = TOKEN_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"email": email, "password": "bench-pass-2570", "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def test_the_apps_pages_render_on_the_generated_data(generated, bench_app):
@@ -177,3 +138,29 @@ def test_the_redmine_comparison_says_it_is_skipped_where_redmine_is_not_installe
     assert out.returncode == 0, out.stderr[-2000:]
     assert "skipped: Redmine is not installed" in out.stderr
     assert "apt-get install redmine redmine-sqlite puma" in out.stderr
+
+
+def test_the_generator_fills_postgresql_too(tmp_path):
+    """On PostgreSQL the rows go in by COPY, which skips SQLAlchemy's Python-side defaults: the
+    generator applies them itself (a plan's assessed ITA year is the year before its fiscal year)."""
+    base = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        pytest.skip("runs on the PostgreSQL pass (TRACKER_TEST_DATABASE_URL)")
+    name = f"bench_gen_{os.getpid()}"
+    server = sa.create_engine(sa.make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        _url, summary = generate(tmp_path, "tiny", timeout=300, url=url)
+        assert summary["counts"]["plans"] == 24 and summary["counts"]["steps"] == 24 * 26
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            wrong = conn.scalar(sa.text("SELECT count(*) FROM plans WHERE assessed_year <> fiscal_year - 1"))
+        engine.dispose()
+        assert wrong == 0
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()

@@ -546,7 +546,11 @@ def test_everyone_of_the_organization_reads_the_memo_page(banpet, login):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert 'filename="O42-analysis-banpet-2566.docx"' in response.headers["Content-Disposition"]
-    assert login(demo_user(banpet, Role.viewer), DEMO_PASSWORD).get(f"/plans/{plan.id}/memo.odt").status_code == 404
+    # The same memo as ODT, for LibreOffice (tests/test_official_odt.py lays it out); no other format.
+    response = login(demo_user(banpet, Role.viewer), DEMO_PASSWORD).get(f"/plans/{plan.id}/memo.odt")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/vnd.oasis.opendocument.text"
+    assert 'filename="O42-analysis-banpet-2566.odt"' in response.headers["Content-Disposition"]
+    assert login(demo_user(banpet, Role.viewer), DEMO_PASSWORD).get(f"/plans/{plan.id}/memo.rtf").status_code == 404
 
 
 def test_admin_edits_the_header_and_findings_journaled(banpet, login):

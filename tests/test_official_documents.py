@@ -176,7 +176,11 @@ def libreoffice(tmp_path):
 """)
     env = dict(os.environ, FONTCONFIG_FILE=str(conf))
 
-    def convert(docx: Path) -> Path:
+    def convert(docx: Path, *more: Path) -> Path:
+        """`docx` (and `more`, in one run: LibreOffice starts once) to PDF in its folder;
+        returns the first PDF (each other one is its file's name with .pdf)."""
+        paths = (docx, *more)
+        assert len({p.parent for p in paths}) == 1 and len({p.stem for p in paths}) == len(paths)
         subprocess.run(
             [
                 binary,
@@ -186,12 +190,12 @@ def libreoffice(tmp_path):
                 "pdf",
                 "--outdir",
                 str(docx.parent),
-                str(docx),
+                *map(str, paths),
             ],
             env=env,
             capture_output=True,
             check=True,
-            timeout=240,
+            timeout=240 * len(paths),
         )
         return docx.with_suffix(".pdf")
 

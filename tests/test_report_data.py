@@ -236,3 +236,15 @@ def test_thai_digits_change_digits_only(ctx):
     # Markup keeps ASCII digits: links, column widths, the chart's geometry.
     assert re.search(r'href="http://[^"]+/evidence/[0-9]+"', thai)
     assert 'style="width:31%"' in thai and 'viewBox="0 0 ' in thai
+
+
+def test_arabic_digits_turn_digits_typed_in_thai_arabic_too(ctx):
+    """One kind of digits within a document: with Arabic digits chosen, text an officer typed
+    with Thai digits (the demo plan has "พ.ศ. ๒๕๖๐") prints with Arabic digits."""
+    plan = load_demo_plan()
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.admin))
+    results.set_result(plan.measures[1], admin, NOW, value="๑,๒๕๐ ครั้ง", note="ปี ๒๕๖๖")
+    db.session.commit()
+    text = re.sub(r"<[^>]+>", " ", _body(render_html(build_report(plan, date(2023, 8, 1)))))
+    assert not re.search("[๐-๙]", text), re.findall(r"\S*[๐-๙]\S*", text)[:5]
+    assert "1,250 ครั้ง" in text and "ปี 2566" in text

@@ -19,6 +19,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
     "html": "text/html; charset=utf-8",
 }
 
@@ -68,10 +69,10 @@ def test_a_bad_date_is_a_400_with_the_message(world, login):
     response = client.get(f"/plans/{world.plan.id}/report.docx?as_of=31/02/2566")
     assert response.status_code == 400
     assert "ไม่มีวันที่ 31" in response.get_data(as_text=True)
-    assert client.get(f"/plans/{world.plan.id}/report.odt").status_code == 404
+    assert client.get(f"/plans/{world.plan.id}/report.rtf").status_code == 404
 
 
-@pytest.mark.parametrize("fmt", ["docx", "xlsx", "html"])
+@pytest.mark.parametrize("fmt", ["docx", "odt", "xlsx", "html"])
 def test_downloads_have_the_right_type_and_a_thai_file_name(world, login, fmt):
     finish(world.step(world.m1, 1), world.owner_palad, bangkok(date(2023, 7, 20)))
     db.session.commit()
@@ -88,6 +89,8 @@ def test_downloads_have_the_right_type_and_a_thai_file_name(world, login, fmt):
         assert (total[4], total[5]) == ("=SUM(E7:E8)", "=SUM(F7:F8)")  # totals are formulas (5 and 1)
     elif fmt == "docx":
         assert zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    elif fmt == "odt":  # laid out by LibreOffice in tests/test_official_odt.py
+        assert zipfile.ZipFile(io.BytesIO(data)).read("mimetype") == CONTENT_TYPES[fmt].encode()
     else:
         assert "data:font/ttf;base64," in data.decode()  # a self-contained page
 

@@ -11,11 +11,16 @@ The current language comes from ``?lang=en|th`` (which also sets the ``lang``
 cookie), else the ``lang`` cookie, else Thai. A cookie rather than the
 session: the session is emptied at login and logout, and the public page has
 no session, yet the choice should stay. Outside a request (the CLI, jobs) the
-language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output.
+language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output: its
+messages, and its ``--help`` (read before the app is loaded, so ``_l()`` also
+translates outside an app context; a click option takes such a help through
+``option()``, as click would read a plain one at once).
 
 - ``_(thai, **params)``: the Thai text, or its English in English mode;
   ``%(name)s`` placeholders are filled from ``params`` after translating.
 - ``pgettext("heading", thai)``: when the same Thai needs another English there.
+- ``gettext_anywhere(thai, **params)``: ``_()`` that works outside an app context
+  too (a command's argument checks run before the app is loaded).
 - ``N_(thai)``: marks a label kept in a table and translated where it is shown.
 - ``in_thai()``: emails and printed documents (PDF, DOCX, XLSX) are official
   Thai whatever the reader's page language; render them inside it.
@@ -30,20 +35,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
+from functools import cache, partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import click
 import flask_babel
+from babel import support
 from flask import Flask, Response, current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale, get_translations, lazy_gettext
+from flask_babel import Babel, force_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "LazyHelpOption",
     "NP_",
     "N_",
     "TRANSLATIONS",
@@ -52,11 +60,13 @@ __all__ = [
     "babel",
     "current_language",
     "either",
+    "gettext_anywhere",
     "in_thai",
     "thai_only",
     "init_app",
     "is_english",
     "lazy_pgettext",
+    "option",
     "pgettext",
     "switch_url",
     "thai_digits",
@@ -79,7 +89,47 @@ babel = Babel(configure_jinja=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 _ = flask_babel.gettext
-_l = lazy_gettext
+
+
+def gettext_anywhere(text: str, /, **params: Any) -> str:
+    """``_(text)``, also outside an app context, where the language is TRACKER_LANGUAGE's
+    (a command's help and argument checks come before its app is loaded)."""
+    if has_app_context():
+        return flask_babel.gettext(text, **params)
+    lang = _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
+    result = text if lang == DEFAULT_LANGUAGE else _catalogue(lang).ugettext(text)
+    return result % params if params else result
+
+
+@cache
+def _catalogue(lang: str) -> support.NullTranslations:
+    return support.Translations.load(str(TRANSLATIONS), [lang])
+
+
+def _l(text: str, /, **params: Any) -> LazyString:
+    """``_()`` when the text is shown, not when it is defined (a form's label, a command's help)."""
+    return LazyString(gettext_anywhere, text, **params)
+
+
+class LazyHelpOption(click.Option):
+    """A click option whose help, an ``_l()`` text, is read when the help is shown:
+    click's own cleans a help up, and so reads it, as the command is defined."""
+
+    def __init__(self, *args: Any, help: str | LazyString | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = help  # an _l() text stays lazy until get_help_record
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        lazy = self.help
+        self.help = None if lazy is None else str(lazy)  # read now, in the language of now
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = lazy
+
+
+#: ``click.option`` for a help given as ``_l("…")``.
+option = partial(click.option, cls=LazyHelpOption)
 
 
 def N_(text: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
-from ..i18n import _, thai_only
+from ..i18n import N_, _, thai_only
 from ..orgs.documents import data_uri, emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
@@ -22,9 +22,17 @@ from .memo_document import FINDINGS_LIMIT, MemoHeader, Signer
 from .memo_saved import default_addressee, default_office
 from .signoff import Chain
 
-__all__ = ["CoverMemo", "build_cover", "render_cover_html", "cover_docx", "cover_filename", "COVER_DATE_REQUIRED"]
+__all__ = [
+    "CoverMemo",
+    "build_cover",
+    "render_cover_html",
+    "render_cover",
+    "cover_word",
+    "cover_filename",
+    "COVER_DATE_REQUIRED",
+]
 
-COVER_DATE_REQUIRED = "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง (กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)"
+COVER_DATE_REQUIRED = N_("ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง (กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)")
 
 
 @dataclass
@@ -57,7 +65,7 @@ def build_cover(
 ) -> CoverMemo:
     """The covering memo of `report`; refuses (ServiceError) without a date."""
     if memo_date is None:
-        raise ServiceError(COVER_DATE_REQUIRED)
+        raise ServiceError(_(COVER_DATE_REQUIRED))
     if len(findings or "") > FINDINGS_LIMIT:
         raise ServiceError(_("ข้อค้นพบยาวเกิน %(findings_limit)s ตัวอักษร", findings_limit=FINDINGS_LIMIT))
     organization: Organization = plan.organization
@@ -140,10 +148,25 @@ def render_cover_pdf(cover: CoverMemo) -> bytes:
 
 
 @thai_only
-def cover_docx(cover: CoverMemo) -> bytes:
+def render_cover(cover: CoverMemo, fmt: str) -> bytes:
+    """The covering memo as PDF, DOCX or ODT bytes (the web form and the command)."""
+    from .docx_common import document_bytes
+    from .odt import odt_bytes
+
+    if fmt == "pdf":
+        return render_cover_pdf(cover)
+    if fmt == "docx":
+        return document_bytes(cover_word(cover))
+    if fmt == "odt":
+        return odt_bytes(cover_word(cover))
+    raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r ใช้ pdf, docx หรือ odt", fmt=fmt))
+
+
+def cover_word(cover: CoverMemo):
+    """The covering memo as a python-docx document: what the DOCX and the ODT are made of."""
     from docx.shared import Cm
 
-    from .docx_common import add_paragraph, add_run, document_bytes, endorsement_chain, memo_heading, new_document
+    from .docx_common import add_paragraph, add_run, endorsement_chain, memo_heading, new_document
     from .docx_pages import arabic_digits
 
     doc = new_document()
@@ -176,7 +199,7 @@ def cover_docx(cover: CoverMemo) -> bytes:
         endorsement_chain(doc, cover.signoff)
     if not cover.thai_digits:
         arabic_digits(doc)
-    return document_bytes(doc)
+    return doc
 
 
 def cover_filename(cover: CoverMemo, ext: str) -> tuple[str, str]:

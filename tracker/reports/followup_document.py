@@ -53,7 +53,8 @@ class Formatter:
 
     def t(self, value: object) -> str:
         text = "" if value is None else str(value)
-        return thaidate.to_thai_digits(text) if self.thai_digits else text
+        # One kind of digits in a document: text typed with Thai digits follows the setting too
+        return thaidate.to_thai_digits(text) if self.thai_digits else thaidate.to_arabic_digits(text)
 
     def date(self, d: date | datetime | None, style: str = "abbr") -> str:
         return thaidate.format_date(d, style=style, thai_digits=self.thai_digits) if d else ""

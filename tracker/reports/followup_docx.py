@@ -3,6 +3,7 @@ before they sign. Same content and order as the HTML/PDF version."""
 
 from __future__ import annotations
 
+from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm
 
@@ -21,8 +22,9 @@ from .docx_common import (
 )
 from .docx_pages import add_page_numbers
 from .followup_document import FollowupReport, MeasureRow
+from .odt import odt_bytes
 
-__all__ = ["followup_docx"]
+__all__ = ["followup_word", "followup_docx", "followup_odt"]
 
 SMALL = 14  # pt: table text, still legible in TH SarabunPSK
 #: "มาตรการที่" and "เลยกำหนด" (14 pt bold, 1.5 cm) fit their columns whole: LibreOffice split them letter-wise.
@@ -35,6 +37,16 @@ BAR_EMPTY = "E3E7EC"
 
 
 def followup_docx(report: FollowupReport) -> bytes:
+    return document_bytes(followup_word(report))
+
+
+def followup_odt(report: FollowupReport) -> bytes:
+    """The same document for LibreOffice, whose page numbers then print in Thai digits."""
+    return odt_bytes(followup_word(report))
+
+
+def followup_word(report: FollowupReport) -> DocumentObject:
+    """The report as a python-docx document: what the DOCX and the ODT are made of."""
     f = report.f
     s = report.summary
     doc = new_document()
@@ -120,7 +132,7 @@ def followup_docx(report: FollowupReport) -> bytes:
 
     _signatures(doc, report)
     _signoff(doc, report)
-    return document_bytes(doc)
+    return doc
 
 
 def _result_short(m: MeasureRow, report: FollowupReport) -> str:

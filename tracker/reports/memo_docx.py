@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -28,8 +29,9 @@ from .docx_common import (
 )
 from .docx_pages import add_page_numbers, arabic_digits, start_section
 from .memo_document import DOTS, MEASURE_HEADERS, MemoDocument, Segment
+from .odt import odt_bytes
 
-__all__ = ["memo_docx"]
+__all__ = ["memo_word", "memo_docx", "memo_odt"]
 
 #: Official sizes: the heading 29 pt, the header labels 20 pt, the text 16 pt.
 HEADING_PT = 29
@@ -48,6 +50,16 @@ MEASURE_WIDTHS = (4.1, 4.1, 7.1, 3.2, 3.0, 3.2)
 
 
 def memo_docx(d: MemoDocument) -> bytes:
+    return document_bytes(memo_word(d))
+
+
+def memo_odt(d: MemoDocument) -> bytes:
+    """The same document for LibreOffice, whose page numbers then print in Thai digits."""
+    return odt_bytes(memo_word(d))
+
+
+def memo_word(d: MemoDocument) -> DocumentObject:
+    """The memo as a python-docx document: what the DOCX and the ODT are made of."""
     doc = new_document()
     add_page_numbers(doc, thai_digits=d.thai_digits)
     _cover(doc, d)
@@ -55,7 +67,7 @@ def memo_docx(d: MemoDocument) -> bytes:
     _report(doc, d)
     if not d.thai_digits:
         arabic_digits(doc)
-    return document_bytes(doc)
+    return doc
 
 
 # -- the บันทึกข้อความ ------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The O42 analysis memo in the web interface: the page (a preview of the memo,
-with the header and findings form for admins) and the DOCX/PDF downloads.
+with the header and findings form for admins) and the DOCX/ODT/PDF downloads.
 
 Every user of the organization reads; admins edit (403 for others); another
 organization's plan answers 404. A memo that cannot be built (scores
@@ -24,6 +24,7 @@ from .memo_cli import render_memo
 from .memo_document import MEASURE_HEADERS, memo_filename, require_date, th
 from .memo_saved import default_addressee, default_office, findings_of, get_memo, save_memo
 from .models import ReportKind
+from .odt import ODT_MIMETYPE
 from .signoff import chain_of, latest_submission
 from .views import content_disposition
 
@@ -32,6 +33,7 @@ bp = Blueprint("memo", __name__)
 FORMATS = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": ODT_MIMETYPE,
 }
 
 
@@ -122,6 +124,7 @@ def save(plan_id: int):
 
 
 @bp.get("/plans/<int:plan_id>/memo.docx", defaults={"fmt": "docx"})
+@bp.get("/plans/<int:plan_id>/memo.odt", defaults={"fmt": "odt"})
 @bp.get("/plans/<int:plan_id>/memo.pdf", defaults={"fmt": "pdf"})
 @login_required
 def download(plan_id: int, fmt: str):

@@ -19,7 +19,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -29,20 +28,20 @@ from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..forms import ConfirmForm
 from ..i18n import _, thai_only
-from ..plans import results, trash
+from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import EvidenceKindForm, FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
-from ..plans.trash_views import confirm_delete_page, flash_undo
+from ..plans.trash_views import delete_evidence_page
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
-from .followup_docx import followup_docx
+from .followup_docx import followup_docx, followup_odt
 from .followup_xlsx import followup_xlsx
 from .forms import CoverForm, ReportQueryForm, ResultForm
+from .odt import ODT_MIMETYPE
 from .signoff import followup_chain
 
 bp = Blueprint("reports", __name__)
@@ -51,6 +50,7 @@ FORMATS = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": ODT_MIMETYPE,
     "html": "text/html; charset=utf-8",
 }
 
@@ -139,7 +139,12 @@ def followup(plan_id: int):
     )
     downloads = [
         (label, url_for("reports.download", plan_id=plan.id, fmt=fmt, **_params(report, form)))
-        for fmt, label in (("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)"))
+        for fmt, label in (
+            ("pdf", "PDF"),
+            ("docx", "Word (DOCX)"),
+            ("odt", _("OpenDocument (ODT) สำหรับ LibreOffice")),
+            ("xlsx", "Excel (XLSX)"),
+        )
     ]
     controls = {
         "action": url_for("reports.followup", plan_id=plan.id),
@@ -177,15 +182,15 @@ def download(plan_id: int, fmt: str):
     return response
 
 
-COVER_FORMATS = ("pdf", "docx")
+COVER_FORMATS = ("pdf", "docx", "odt")
 
 
 @bp.post("/plans/<int:plan_id>/report/cover")
 @login_required
 def cover(plan_id: int):
-    """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF or DOCX; its date is
+    """The covering memo (บันทึกข้อความนำส่ง) of the report as shown, as PDF, DOCX or ODT; its date is
     a required field (400 with the message when missing, never today's date by itself)."""
-    from .cover import build_cover, cover_docx, cover_filename, render_cover_pdf
+    from .cover import build_cover, cover_filename, render_cover
 
     plan = _plan(plan_id)
     form = CoverForm()
@@ -202,7 +207,7 @@ def cover(plan_id: int):
         addressee=form.addressee.data or "",
         findings=form.findings.data or "",
     )
-    body = render_cover_pdf(doc) if fmt == "pdf" else cover_docx(doc)
+    body = render_cover(doc, fmt)
     thai_name, ascii_name = cover_filename(doc, fmt)
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = content_disposition(thai_name, ascii_name)
@@ -220,6 +225,8 @@ def render_report(report: FollowupReport, fmt: str) -> bytes:
         return html_to_pdf_with_markers(render_html(report))
     if fmt == "docx":
         return followup_docx(report)
+    if fmt == "odt":
+        return followup_odt(report)
     if fmt == "xlsx":
         return followup_xlsx(report)
     raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r", fmt=fmt))
@@ -425,19 +432,9 @@ def delete_result_evidence(measure_id: int, evidence_id: int):
     """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
-    back = url_for("reports.result", measure_id=measure_id)
-    if request.method == "GET":
-        return confirm_delete_page(
-            i18n._("ลบหลักฐานผลการติดตาม"),
-            f"“{ev.original_name}”",
-            "",
-            url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
-            back,
-        )
-    if not ConfirmForm().validate_on_submit():
-        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
-    name = ev.original_name
-    item = trash.trash_evidence(ev, _me(), clock.now())
-    db.session.commit()
-    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
-    return redirect(back)
+    return delete_evidence_page(
+        ev,
+        _("ลบหลักฐานผลการติดตาม"),
+        url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
+        url_for("reports.result", measure_id=measure_id),
+    )
