@@ -85,8 +85,101 @@ def _end_test_transaction() -> None:
     session.rollback()
 
 
+# -- parallel runs (pytest-xdist) ------------------------------------------------
+# Each xdist worker is a process of its own with its own tmp_path_factory root, so
+# SQLite files, instance folders and LibreOffice/Chromium profiles under tmp_path are
+# already its own. What lives outside tmp (PostgreSQL databases) is named per worker.
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (pyproject's addopts): two workers per CPU, TRACKER_TEST_WORKERS to choose.
+    Many tests wait more than they compute (real servers, senders, Chromium, LibreOffice),
+    so more workers than CPUs keep the CPUs busy."""
+    chosen = os.environ.get("TRACKER_TEST_WORKERS")
+    if chosen:
+        return int(chosen)
+    return 2 * len(os.sched_getaffinity(0))
+
+
+def xdist_worker() -> str:
+    """'gw0', 'gw1', … in an xdist worker; '' when the suite runs in one process (-n 0)."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def per_worker(name: str) -> str:
+    """`name`, suffixed with the xdist worker's id when there is one (tracker_x → tracker_x_gw1)."""
+    worker = xdist_worker()
+    return f"{name}_{worker}" if worker else name
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """Drop and create the PostgreSQL database `name` on the server of `server_url`
+    (connecting to that URL's own database); return the new database's URL."""
+    admin = sa.make_url(normalize_url(server_url))
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    admin = sa.make_url(normalize_url(server_url))
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def scratch_postgres_url(topic: str) -> str:
+    """A new, empty PostgreSQL database for one test's own processes, next to the test
+    database: named after it, the topic and the xdist worker (test_x → test_x_throttle_gw1),
+    so parallel workers and runs on one server do not collide.
+
+    Skips on the SQLite pass (TRACKER_TEST_DATABASE_URL unset); an unreachable server
+    skips, except when CI=true, where it fails."""
+    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if not given:
+        # The SQLite pass (CI included) leaves it unset; the PostgreSQL pass sets it, and
+        # there an unreachable server fails below instead of skipping.
+        pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
+    admin = sa.make_url(normalize_url(given))
+    name = per_worker(f"{admin.database or 'tracker'}_{topic}")
+    try:
+        url = create_postgres_database(given, name)
+    except sa.exc.OperationalError as exc:
+        require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
+        raise
+    _scratch_databases.add(name)
+    return url
+
+
+#: The scratch databases this process made, dropped when its session ends.
+_scratch_databases: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_scratch_databases():
+    yield
+    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    for name in sorted(_scratch_databases):
+        drop_postgres_database(given, name)
+    _scratch_databases.clear()
+
+
 def database_url(tmp_path_factory) -> str:
+    """The test database: TRACKER_TEST_DATABASE_URL itself when the suite runs in one
+    process, a database of the worker's own next to it under xdist (test → test_gw0),
+    else a SQLite file in the worker's tmp folder."""
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if url and xdist_worker():
+        base = sa.make_url(normalize_url(url)).database or "tracker"
+        return create_postgres_database(url, per_worker(base))
     if url:
         return normalize_url(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
@@ -113,6 +206,12 @@ def app(tmp_path_factory):
 
         upgrade()
     yield app
+    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if given and xdist_worker():
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_postgres_database(given, sa.make_url(url).database)
 
 
 def _reset_schema() -> None:

@@ -32,6 +32,9 @@ from tracker.orgs.models import Department, Organization
 from tracker.plans import services
 from tracker.plans.models import Measure, Plan, Step, Weakness
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("api_schemathesis")
+
 EXAMPLES_PER_OPERATION = 30
 
 

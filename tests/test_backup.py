@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, require_or_skip
+from tests.conftest import NOW, per_worker, require_or_skip
 from tracker import create_app
 from tracker.db import db
 from tracker.demo import add_demo_progress, load_demo
@@ -30,7 +30,7 @@ from tracker.plans.models import Evidence, JournalEntry, Step, StepStatus
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 CSV = "ลำดับ,รายการ\n1,ประชุมชี้แจง\n".encode()
 PG_SERVER = os.environ.get("TRACKER_BACKUP_TEST_PG", "postgresql://postgres@127.0.0.1")
-PG_DATABASE = "tracker_backup_test"
+PG_DATABASE = per_worker("tracker_backup_test")
 
 
 class Instance:

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from test_backup import PDF, Instance, pg_database  # noqa: F401  (a fixture)
 
-from tests.conftest import NOW
+from tests.conftest import NOW, per_worker
 from tracker.auth.models import Role, User
 from tracker.config import normalize_url
 from tracker.db import db
@@ -165,7 +165,7 @@ def second_pg_database(pg_database):  # noqa: F811
 
     from test_backup import PG_SERVER
 
-    name = "tracker_backup_restored"
+    name = per_worker("tracker_backup_restored")
     subprocess.run(
         ["dropdb", "--if-exists", "--force", f"--maintenance-db={PG_SERVER}/postgres", name],
         check=True,

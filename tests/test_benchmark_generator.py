@@ -21,6 +21,9 @@ from tests.bench_data import ROOT, TODAY, app_on, generate
 from tests.bench_data import log_in as _login
 from tracker.thaidate import BANGKOK
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("benchmark_generator")
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import NOW, require_or_skip
+from conftest import NOW, scratch_postgres_url
 from outbox_factory import queue
 from smtp_sink import HANG
 
 from tracker import create_app
-from tracker.config import normalize_url
 from tracker.db import db
 from tracker.notify.models import OutboxMessage, OutboxStatus
 
@@ -49,8 +48,6 @@ with app.app_context():
     app.cli.main(["deliver", "--now", now, *extra], prog_name="tracker")
 """
 
-#: The workers' database: named after the test database, so parallel runs on one server do not collide.
-CONCURRENCY_SUFFIX = "_concurrency"
 #: The workers and the test encrypt and read the LINE credentials with the same key.
 ENCRYPTION_KEY = "concurrency-line"
 
@@ -88,21 +85,7 @@ class Backend:
 
 
 def _postgres_url() -> str:
-    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
-    if not given:
-        pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
-    admin = sa.make_url(normalize_url(given))
-    name = f"{admin.database or 'tracker'}{CONCURRENCY_SUFFIX}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
-    finally:
-        engine.dispose()
-    return admin.set(database=name).render_as_string(hide_password=False)
+    return scratch_postgres_url("concurrency")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

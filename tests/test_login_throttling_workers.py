@@ -23,38 +23,22 @@ from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
-from conftest import make_user, require_or_skip
+from conftest import make_user, require_or_skip, scratch_postgres_url
 from smtp_sink import free_port
 
 from tracker import create_app
 from tracker.auth.models import Role
-from tracker.config import normalize_url
 from tracker.db import db
 from tracker.orgs.models import Organization
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-THROTTLE_DB = "tracker_throttle"
 EMAIL = "officer@throttle.go.th"
 REDIS = ("127.0.0.1", 6379)
 
 
 def _postgres_url() -> str:
-    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
-    if not given:
-        pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
-    admin = sa.make_url(normalize_url(given))
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {THROTTLE_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {THROTTLE_DB}"))
-    except sa.exc.OperationalError as exc:
-        require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
-    finally:
-        engine.dispose()
-    return admin.set(database=THROTTLE_DB).render_as_string(hide_password=False)
+    return scratch_postgres_url("throttle")
 
 
 def _redis_listening() -> bool:

@@ -17,6 +17,9 @@ from tracker.db import db
 from tracker.notify.delivery import deliver
 from tracker.notify.models import OutboxMessage, OutboxStatus
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("mail_tls")
+
 MODES = {
     "starttls": {"MAIL_USE_TLS": True, "MAIL_USE_SSL": False},
     "implicit": {"MAIL_USE_TLS": False, "MAIL_USE_SSL": True},

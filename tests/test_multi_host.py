@@ -26,16 +26,14 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
 import requests
 import sqlalchemy as sa
-from conftest import PASSWORD, make_user, one_measure, require_or_skip
+from conftest import PASSWORD, make_user, one_measure, scratch_postgres_url
 from smtp_sink import free_port
 from test_login_throttling_workers import EMAIL, REDIS, TOKEN_RE, _redis_listening, failed_logins_until_429
 
 from tracker import create_app
 from tracker.auth.models import Role
-from tracker.config import normalize_url
 from tracker.db import db
 from tracker.notify.models import OutboxMessage, OutboxStatus, SchedulerBeat
 from tracker.orgs.models import Department, Organization
@@ -43,7 +41,6 @@ from tracker.plans.models import PlanStatus, Step
 from tracker.thaidate import BANGKOK
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "tracker_multihost"
 #: Monday 3 April 2023, 08:30 Bangkok: the schedulers' clock (overdue reminders are due).
 MONDAY = datetime(2023, 4, 3, 8, 30, tzinfo=BANGKOK)
 ORGANIZATIONS = 12
@@ -61,22 +58,7 @@ cli.main(["scheduler"], prog_name="tracker")
 
 
 def _postgres_url() -> str:
-    given = os.environ.get("TRACKER_TEST_DATABASE_URL")
-    if not given:
-        # The SQLite pass (CI included) leaves it unset; the PostgreSQL pass sets it, and
-        # there an unreachable server fails below instead of skipping.
-        pytest.skip("TRACKER_TEST_DATABASE_URL is not set: no PostgreSQL run")
-    admin = sa.make_url(normalize_url(given))
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
-    except sa.exc.OperationalError as exc:
-        require_or_skip(False, f"PostgreSQL at {admin.render_as_string()} is not reachable: {exc.orig}")
-    finally:
-        engine.dispose()
-    return admin.set(database=DATABASE).render_as_string(hide_password=False)
+    return scratch_postgres_url("multihost")
 
 
 def _organizations(app) -> int:

@@ -37,6 +37,9 @@ from tracker.reports.models import SigningCertificate
 from tracker.reports.pdfa import PRODUCER
 from tracker.reports.views import render_report
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("pdfa_signing")
+
 P12_PASSWORD = "รหัสผ่าน-2566"
 
 

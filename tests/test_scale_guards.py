@@ -25,6 +25,9 @@ import sqlalchemy as sa
 from tests.bench_data import app_on, generate
 from tests.bench_data import log_in as _login
 
+#: Its module-scoped setup is built once: xdist keeps the module's tests on one worker.
+pytestmark = pytest.mark.xdist_group("scale_guards")
+
 #: Statements a page may send (issue 14); pages over it are listed with the ceiling they may not pass.
 BUDGET = 12
 #: The dashboard's 13th is the header's unread-notification count (issue 11), on every page; folding it

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import scratch_postgres_url
 
 from tracker import config
 from tracker.db import db
@@ -128,13 +129,8 @@ def _migration_urls(tmp_path) -> list[str]:
     urls = [f"sqlite:///{tmp_path / 'migrations.sqlite3'}"]
     admin = _postgres_admin_url()
     if admin:
-        # A database of its own, so the round trip does not touch the test schema.
-        engine = sa.create_engine(config_url(admin), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS tracker_migrations"))
-            conn.execute(sa.text("CREATE DATABASE tracker_migrations"))
-        engine.dispose()
-        urls.append(config_url(admin).rsplit("/", 1)[0] + "/tracker_migrations")
+        # A database of its own (per xdist worker), so the round trip does not touch the test schema.
+        urls.append(scratch_postgres_url("migrations"))
     return urls
 
 
