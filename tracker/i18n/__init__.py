@@ -172,12 +172,10 @@ def thai_digits() -> bool:
     """The logged-in user's Thai-digits preference, which only Thai pages follow."""
     from flask_login import current_user
 
-    return bool(
-        has_request_context()
-        and getattr(current_user, "is_authenticated", False)
-        and current_user.thai_digits
-        and not is_english()
-    )
+    if not has_request_context():
+        return False
+    user = current_user._get_current_object()  # one lookup through the proxy, not two (per date and number)
+    return bool(getattr(user, "is_authenticated", False) and user.thai_digits and not is_english())
 
 
 def either(thai: str, english: str) -> str:

@@ -72,6 +72,9 @@ class StepRow:
     plan_id: int
     fiscal_year: int
     organization_id: int
+    #: The list order's keys (weakness, then measure)
+    weakness_order: int
+    measure_order: int
 
     @classmethod
     def of(cls, row: Any) -> StepRow:
@@ -115,6 +118,34 @@ class StepRow:
             plan_id,
             fiscal_year,
             organization_id,
+            w_order,
+            m_order,
+        )
+
+    @classmethod
+    def of_step(cls, s: Step) -> StepRow:
+        """The row of a loaded Step (with its measure, weakness, plan and department)."""
+        m, w = s.measure, s.measure.weakness
+        return cls(
+            s.id,
+            s.version,
+            s.order,
+            s.title,
+            s.status,
+            s.start_date,
+            s.due_date,
+            s.assignee_id,
+            s.owner_department_id,
+            s.owner_department.name,
+            m.id,
+            m.title,
+            m.number,
+            s.number,
+            w.plan_id,
+            w.plan.fiscal_year,
+            w.plan.organization_id,
+            w.order,
+            m.order,
         )
 
     @property
