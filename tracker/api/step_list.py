@@ -64,7 +64,7 @@ def select_page(base: sa.Select, order: tuple[Any, ...], offset: int, limit: int
     return (
         step_rows.select_rows(base)
         .add_columns(*EXTRA_COLUMNS)
-        .join(Organization, Organization.id == Plan.organization_id)
+        .outerjoin(Organization, Organization.id == Plan.organization_id)  # outer: steps lead (step_rows)
         .outerjoin(_assignee, _assignee.id == Step.assignee_id)
         .outerjoin(_completer, _completer.id == Step.completed_by_id)
         .order_by(*order)

@@ -47,8 +47,11 @@ COLUMNS: tuple[Any, ...] = (
 
 def select_rows(stmt: sa.Select) -> sa.Select:
     """`stmt`, a select of steps joined to their measure, weakness and plan, reading the row's
-    columns instead of Step objects."""
-    return stmt.with_only_columns(*COLUMNS).join(Department, Department.id == Step.owner_department_id)
+    columns instead of Step objects.
+
+    The department is joined LEFT OUTER (every step has one): an inner join lets SQLite start
+    from the departments and read a nationwide filter's steps department by department."""
+    return stmt.with_only_columns(*COLUMNS).outerjoin(Department, Department.id == Step.owner_department_id)
 
 
 @dataclass(slots=True)
