@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -24,6 +25,10 @@ from .i18n import _, _l
 SESSION_ENDED = _l("หมดเวลาการเข้าสู่ระบบ สิ่งที่คุณพิมพ์ไว้ยังไม่ได้บันทึกแต่เก็บไว้แล้ว เข้าสู่ระบบแล้วจะกลับไปที่แบบฟอร์มพร้อมข้อความเดิม")
 FORM_EXPIRED = _l("แบบฟอร์มหมดอายุ จึงยังไม่ได้บันทึก ข้อความที่คุณพิมพ์ใส่กลับในแบบฟอร์มแล้ว โปรดตรวจแล้วกดบันทึกอีกครั้ง")
 DRAFT_RESTORED = _l("ใส่ข้อความที่คุณพิมพ์ไว้กลับในแบบฟอร์มแล้ว ยังไม่ได้บันทึก โปรดตรวจแล้วกดบันทึก")
+
+
+#: An id no record has, standing in for each row's id in `id_url` (its digits occur once in the address).
+_URL_MARKER = 987654321987
 
 
 def _thai_digits() -> bool:
@@ -135,6 +140,13 @@ def register_web(app: Flask) -> None:
         return thaidate.format_period(
             measure.period_start, measure.period_end, thai_digits=_thai_digits(), lang=i18n.current_language()
         )
+
+    @app.template_global()
+    def id_url(endpoint: str, name: str) -> Callable[[int], str]:
+        """`url_for(endpoint, **{name: id})` for the many ids of a list: the rule is built once
+        and each row's address is a string join (url_for costs 8 µs a call)."""
+        head, tail = url_for(endpoint, **{name: _URL_MARKER}).split(str(_URL_MARKER))
+        return lambda record_id: f"{head}{int(record_id)}{tail}"
 
     @app.template_filter("nl2br")
     def nl2br(value: str | None) -> Markup:
