@@ -143,7 +143,10 @@ def _authenticate() -> Response | None:
         g.api_user = tokens.authenticate(secret, clock.now())
     except tokens.TokenRefused as exc:
         return error_response(401, exc.message)
-    db.session.commit()  # last_used_at
+    if db.session.dirty:
+        # The token's last use, when it is noted (once per LAST_USED_RESOLUTION). Only then: a
+        # commit expires the user, and reading it again would cost a statement on every request.
+        db.session.commit()
     return None
 
 
