@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, url_for
@@ -42,6 +43,20 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+@cache
+def _user_statement() -> sa.Select:
+    """One statement for the logged-in user and the header's unread count, built once (building
+    it with its option on every request cost more than running it)."""
+    from .auth.models import User
+    from .follow.services import unread_count_expression
+
+    return (
+        sa.select(User)
+        .where(User.id == sa.bindparam("user_id"))
+        .options(with_expression(User.unread_count, unread_count_expression()))
+    )
 
 
 def register_web(app: Flask) -> None:
@@ -94,16 +109,9 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        from .follow.services import unread_count_expression
-
         if not user_id.isdigit():
             return None
-        # One statement: the user and the header's unread count.
-        user = db.session.scalar(
-            sa.select(User)
-            .where(User.id == int(user_id))
-            .options(with_expression(User.unread_count, unread_count_expression()))
-        )
+        user = db.session.scalar(_user_statement(), {"user_id": int(user_id)})
         return user if user is not None and user.active else None
 
     @app.template_filter("thdate")
