@@ -268,7 +268,9 @@ class Step(Body):
             fiscal_year=r.fiscal_year,
             measure_id=r.measure_id,
             owner_department=DepartmentRef(id=r.owner_department_id, name=r.department_name),
-            assignee=Person(id=r.assignee_id, display_name=x.assignee_name) if x.assignee_name is not None else None,
+            assignee=Person(id=r.assignee_id, display_name=x.assignee_name)
+            if r.assignee_id is not None and x.assignee_name is not None
+            else None,
             start_date=r.start_date,
             due_date=r.due_date,
             overdue=r.is_overdue(today),

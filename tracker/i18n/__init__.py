@@ -100,7 +100,7 @@ def _catalogue() -> Any:
     return translations
 
 
-def gettext(text: str, **params: Any) -> str:
+def gettext(text: str, /, **params: Any) -> str:
     """Flask-Babel's ``gettext`` (the text in the current language, ``%(name)s`` filled from
     ``params``) with the catalogue looked up once per request (`_catalogue`)."""
     result = _catalogue().ugettext(text)

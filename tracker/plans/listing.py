@@ -24,8 +24,8 @@ from ..forms.query import MAX_SEARCH as MAX_SEARCH
 from ..forms.query import PER_PAGE as PER_PAGE
 from ..i18n import N_, _, _l
 from ..orgs.models import Department
-from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from . import step_rows
+from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .queries import DUE_SOON_DAYS, _due_soon, _step_options
 from .step_rows import StepRow
 
