@@ -129,26 +129,12 @@ class StepRow:
     def of_step(cls, s: Step) -> StepRow:
         """The row of a loaded Step (with its measure, weakness, plan and department)."""
         m, w = s.measure, s.measure.weakness
-        return cls(
-            s.id,
-            s.version,
-            s.order,
-            s.title,
-            s.status,
-            s.start_date,
-            s.due_date,
-            s.assignee_id,
-            s.owner_department_id,
-            s.owner_department.name,
-            m.id,
-            m.title,
-            m.number,
-            s.number,
-            w.plan_id,
-            w.plan.fiscal_year,
-            w.plan.organization_id,
-            w.order,
-            m.order,
+        return cls.of(
+            (
+                *(s.id, s.version, s.order, s.title, s.status, s.start_date, s.due_date, s.assignee_id),
+                *(s.owner_department_id, s.owner_department.name, m.id, m.order, m.title, w.order),
+                *(len(w.measures) > 1, w.plan_id, w.plan.fiscal_year, w.plan.organization_id),
+            )
         )
 
     @property
