@@ -47,6 +47,17 @@ def resolve_url(db: str, scale: str = "full") -> str:
     return url.render_as_string(hide_password=False)
 
 
+def write_result(result: dict, path: Path | None) -> None:
+    """A benchmark's figures as JSON: into --json's file, else on stdout."""
+    import json
+
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    if path:
+        path.write_text(text)
+    else:
+        print(text)
+
+
 def bench_env(url: str) -> dict[str, str]:
     """Environment for processes serving the benchmark database (gunicorn, scheduler)."""
     env = dict(os.environ)

@@ -32,7 +32,7 @@ from datetime import time as dtime
 from pathlib import Path
 
 import sqlalchemy as sa
-from common import HERE, ROOT, QueryCounter, bench_env, make_app, peak_rss_mb, resolve_url
+from common import HERE, ROOT, QueryCounter, bench_env, make_app, peak_rss_mb, resolve_url, write_result
 from pages import free_port
 
 
@@ -333,11 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     result = run(resolve_url(args.db, args.scale), args.deliver)
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    if args.json:
-        args.json.write_text(text)
-    else:
-        print(text)
+    write_result(result, args.json)
     return 0
 
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
-from common import DATA, HERE, PASSWORD, ROOT, make_app, resolve_url
+from common import DATA, HERE, PASSWORD, ROOT, make_app, resolve_url, write_result
 from pages import Gunicorn
 
 
@@ -160,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     result = run(resolve_url(args.db, args.scale), args.users, args.seconds, args.workers)
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    if args.json:
-        args.json.write_text(text)
-    else:
-        print(text)
+    write_result(result, args.json)
     return 0
 
 

@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from common import (
     ROOT,
@@ -35,6 +36,7 @@ from common import (
     repeat,
     resolve_url,
     user_email,
+    write_result,
 )
 
 #: Pages held to the page targets (median < 50 ms, < 12 statements); downloads have their own.
@@ -371,7 +373,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Gunicorn:
+class LocalServer:
+    """A server process answering at ``self.base`` (its output in ``self.log``): wait for it, stop it."""
+
+    proc: subprocess.Popen
+    log: IO[str]
+    base: str
+    #: Seconds it gets to stop on SIGTERM before it is killed.
+    grace = 15
+
+    def wait_until_answering(self, name: str, answer_timeout: float, pause: float, where: str = "") -> None:
+        import requests
+
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{name} stopped with {self.proc.returncode}{where}")
+            try:
+                requests.get(self.base + "/login", timeout=answer_timeout)
+                return
+            except requests.RequestException:
+                time.sleep(pause)
+        self.stop()
+        raise SystemExit(f"{name} did not answer within 300 s")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(self.grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+class Gunicorn(LocalServer):
     """gunicorn serving wsgi:app on 127.0.0.1 with the benchmark database."""
 
     def __init__(self, url: str, workers: int = 2, threads: int = 1, log: Path | None = None, timeout: int = 120):
@@ -397,22 +433,8 @@ class Gunicorn:
             Path(log).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log or os.devnull, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(url), stdout=self.log, stderr=self.log)
-        self._wait()
-
-    def _wait(self) -> None:
-        import requests
-
         # Workers import the app before they answer: on a busy shared machine that took 100 s.
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn stopped with {self.proc.returncode}")
-            try:
-                requests.get(self.base + "/login", timeout=30)
-                return
-            except requests.RequestException:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not answer within 300 s")
+        self.wait_until_answering("gunicorn", answer_timeout=30, pause=0.3)
 
     def workers(self) -> list[int]:
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
@@ -420,15 +442,6 @@ class Gunicorn:
 
     def worker_peaks_mb(self) -> list[float]:
         return [round(peak_rss_mb(pid), 1) for pid in self.workers()]
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, log: Path | None = None) -> dict:
@@ -496,11 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"test_client": measure_test_client(url, args.n, args.warmup, only)}
     if args.http:
         result["http"] = measure_http(url, args.n, args.warmup, only)
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    if args.json:
-        args.json.write_text(text)
-    else:
-        print(text)
+    write_result(result, args.json)
     return 0
 
 

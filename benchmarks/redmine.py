@@ -57,8 +57,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from common import DATA, PASSWORD, Timing, make_app, pick_sample, resolve_url, user_email
-from pages import Gunicorn, free_port
+from common import DATA, PASSWORD, Timing, make_app, pick_sample, resolve_url, user_email, write_result
+from pages import Gunicorn, LocalServer, free_port
 
 REDMINE_ROOT = Path(os.environ.get("BENCH_REDMINE_ROOT", "/usr/share/redmine"))
 HOME = DATA / "redmine"
@@ -379,8 +379,10 @@ def load(source_url: str, target: Path, fiscal_year: int, national_id: int | Non
 # -- serving ----------------------------------------------------------------------------------------
 
 
-class Puma:
+class Puma(LocalServer):
     """Redmine under puma on 127.0.0.1 (one process, as Debian's `puma -e production`)."""
+
+    grace = 20
 
     def __init__(self, instance: Instance, threads: int = 2):
         self.port = free_port()
@@ -394,31 +396,7 @@ class Puma:
             stdout=self.log,
             stderr=self.log,
         )
-        self._wait(instance)
-
-    def _wait(self, instance: Instance) -> None:
-        import requests
-
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"puma stopped with {self.proc.returncode}: see {instance.root / 'log'}")
-            try:
-                requests.get(self.base + "/login", timeout=5)
-                return
-            except requests.RequestException:
-                time.sleep(0.5)
-        self.stop()
-        raise SystemExit("Redmine did not answer within 300 s")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        self.wait_until_answering("Redmine", answer_timeout=5, pause=0.5, where=f": see {instance.root / 'log'}")
 
 
 def redmine_login(session, base: str, login: str) -> None:
@@ -692,11 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     if url.startswith("sqlite") and not Path(sa.engine.make_url(url).database).exists():
         raise SystemExit(f"{url}: not generated yet (python benchmarks/generate.py --db sqlite --scale {args.scale})")
     result = measure(url, args.scale, args.n, args.warmup, args.reuse, args.plans)
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    if args.json:
-        args.json.write_text(text)
-    else:
-        print(text)
+    write_result(result, args.json)
     return 0
 
 

@@ -45,7 +45,6 @@ SKIP_PARTS = (
     "tracker/reports/followup_docx.py",
     "tracker/reports/memo_docx.py",
     "templates/emails/",
-    "tracker/reports/memo_options.py",  # command-line help
     "templates/line/",
     "templates/reports/_memo_body.html",
     "templates/reports/cover.html",
@@ -57,8 +56,6 @@ FORMAT_DEFINITIONS = ("tracker/plans/planfile/xlsx_layout.py", "tracker/plans/pl
 PROPER = re.compile(r"^(?:[A-Z0-9][A-Z0-9\-./+]*|[A-Za-z]+-?[A-Z][\w\-]*|Excel|Outlook|Google|Chromium)$")
 #: A lowercase English phrase in parentheses: a translation the codemod could not split.
 LOOKS_ENGLISH = re.compile(r"\([a-z]{2,}[a-z ,;:']*")
-#: Command-line output is not a page: CLI modules keep their bilingual text.
-CLI = re.compile(r"(^|/|_)cli\.py$")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{(\w+)\}")
 POSITIONAL = re.compile(r"%[sdifr]|\{\}|\{\d")
 TRANSLATING = {"_", "_l", "gettext", "lazy_gettext", "translate"}
@@ -470,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     changed = []
     for path in paths:
         rel = str(path.relative_to(ROOT))
-        if any(rel.startswith(part) for part in SKIP_PARTS) or CLI.search(rel):
+        if any(rel.startswith(part) for part in SKIP_PARTS):
             continue
         convert = convert_python if path.suffix == ".py" else convert_template
         if convert(path, found, args.dry_run):

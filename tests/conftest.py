@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -227,16 +229,39 @@ def one_step_plan(org, department, year: int, title: str, *, due: date, status=N
     return step
 
 
+def one_measure(org: Organization, dept: Department, title: str = "แผนอื่น", **plan_fields) -> Measure:
+    """`org`'s fiscal-2566 plan `title` with one weakness and one measure of `dept` (Jan–Sep 2566)."""
+    plan = Plan(organization=org, fiscal_year=2566, title=title, **plan_fields)
+    return Measure(
+        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
+        order=1,
+        title="มาตรการ",
+        owner_department=dept,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 9, 30),
+    )
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block, as the driver got them."""
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
 def statements_for(client, url: str) -> int:
     """How many SQL statements the page at `url` runs (it must answer 200)."""
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
     db.session.rollback()
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

@@ -107,7 +107,7 @@ def round_trip(instance: Instance, archive: Path) -> None:
 
     made = instance.cli("backup", "-o", str(archive))
     assert made.exit_code == 0, made.output
-    assert "revision" in made.output and "2 file(s)" in made.output
+    assert "รุ่น" in made.output and "ไฟล์ 2 รายการ" in made.output
 
     instance.vandalize(evidence_ids)
     assert instance.state() != before
@@ -311,7 +311,7 @@ def test_verify_evidence_reports_missing_and_corrupted_files(small):
     as_json = json.loads(small.cli("verify-evidence", "--json").output)
 
     assert result.exit_code == 1
-    assert "missing" in result.output and "corrupted" in result.output
+    assert "ไม่พบ 1, เสียหาย 1" in result.output and "ไม่พบไฟล์" in result.output and "ไฟล์เสียหาย" in result.output
     assert names[0] in result.output and names[1] in result.output
     assert as_json["ok"] is False
     assert sorted(p["problem"] for p in as_json["problems"]) == ["corrupted", "missing"]
@@ -326,7 +326,7 @@ def test_backup_warns_about_bad_evidence_but_still_writes(small, tmp_path):
     result = small.cli("backup", "-o", str(tmp_path / "again.tar.gz"))
 
     assert result.exit_code == 0 and (tmp_path / "again.tar.gz").exists()
-    assert "missing" in result.output and first.original_name in result.output
+    assert "ไฟล์หลักฐานมีปัญหา 1 รายการ" in result.output and first.original_name in result.output
 
 
 def test_backup_without_the_postgresql_tools_says_what_to_install(pg_database, tmp_path, monkeypatch):

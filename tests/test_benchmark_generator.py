@@ -8,64 +8,30 @@ schema or the rules.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
-from tracker import create_app
+from tests.bench_data import ROOT, TODAY, app_on, generate
+from tests.bench_data import log_in as _login
 from tracker.thaidate import BANGKOK
-
-ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 23)  # a Monday
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
-    url = f"sqlite:///{folder / 'tiny.sqlite3'}"
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            "--db",
-            url,
-            "--scale",
-            "tiny",
-            "--today",
-            TODAY.isoformat(),
-            "--reset",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "TRACKER_INSTANCE_PATH": str(folder / "instance")},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    url, summary = generate(folder, "tiny", timeout=300)
     return url, summary, folder
 
 
 @pytest.fixture(scope="module")
 def bench_app(generated, tmp_path_factory):
     url, _summary, folder = generated
-    import os
-
-    saved = os.environ.get("TRACKER_INSTANCE_PATH")
-    os.environ["TRACKER_INSTANCE_PATH"] = str(folder / "instance")
-    try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_AUTO_MIGRATE": False, "TESTING": True})
-    finally:
-        if saved is not None:
-            os.environ["TRACKER_INSTANCE_PATH"] = saved
+    app = app_on(url, folder)
     yield app
     from tracker.db import db
 
@@ -112,12 +78,6 @@ def test_every_changed_step_has_a_journal_and_past_years_are_mostly_done(generat
     assert unjournaled == 0 and done_without_time == 0
     assert by_year[2568] > 0.7 and by_year[2569] > 0.7
     assert 0 < by_year[2570] < 0.5  # the current year is partly done
-
-
-def _login(client, email: str) -> None:
-    token = TOKEN_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"email": email, "password": "bench-pass-2570", "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def test_the_apps_pages_render_on_the_generated_data(generated, bench_app):

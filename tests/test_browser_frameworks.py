@@ -112,7 +112,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     log_in(org_page, world.admin.email, PASSWORD)
     org_page.goto("/ita/2569")
     text = to_arabic_digits(org_page.locator("main").inner_text())
-    assert "ผลตามเกณฑ์ (rating): ผ่าน" in text
+    assert "ผลตามเกณฑ์: ผ่าน" in text
     assert "คะแนนถึงเกณฑ์ “ผ่านดี” แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in text
     assert "ไม่มีผลการประเมินของปี 2568 ให้เปรียบเทียบ" in text
     _check(org_page, "ita-rated", artifacts_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW
+from tests.conftest import NOW, recorded_statements
 from tracker.db import db
 from tracker.errors import ServiceError
 from tracker.plans import counters, services, structure
@@ -146,22 +146,12 @@ def test_rebuild_restores_counters_after_bulk_writes(world):
 def test_a_step_change_recounts_only_its_plan(world, app):
     """The hook's cost does not grow with the data: a status change writes the counters
     of one plan with the same statements whatever the number of plans."""
-    from sqlalchemy import event
 
     def statements_for_one_change() -> int:
-        seen: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            seen.append(statement)
-
         step = db.session.scalars(sa.select(Step).where(Step.status == StepStatus.not_started)).first()
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as seen:
             services.change_status(step, StepStatus.in_progress, None, NOW)
             db.session.commit()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     one = statements_for_one_change()
@@ -175,7 +165,7 @@ def test_a_step_change_recounts_only_its_plan(world, app):
 
 def test_the_counters_command_checks_and_rebuilds(world, runner):
     result = runner.invoke(args=["counters"])
-    assert result.exit_code == 0 and "equal a recount" in result.output
+    assert result.exit_code == 0 and "ตัวนับของทุกแผนตรงกับการนับใหม่" in result.output
     db.session.execute(sa.update(Step).values(status=StepStatus.done))
     db.session.commit()
     result = runner.invoke(args=["counters"])

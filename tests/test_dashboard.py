@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user, statements_for
+from tests.conftest import NOW, make_user, recorded_statements, statements_for
 from tracker import clock, thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -322,14 +322,9 @@ def test_the_headers_unread_count_comes_with_the_user_not_in_a_statement_of_its_
     follow.add_remark(world.step(world.m1, 1), world.manager, "โปรดเร่งรัด", NOW)
     db.session.commit()
     client = login(world.owner_palad)
-    statements: list[str] = []
     db.session.rollback()
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         page = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     assert 'class="badge unread-count">1</span>' in page
     (counting,) = [s for s in statements if "notifications" in s]
     assert "FROM users" in counting  # the user's own row, loaded in the same statement

@@ -386,11 +386,11 @@ def test_deliver_command_sends_as_of_now(ctx, runner, mail_config, smtp_sink):
 
     # 07:59 UTC+7 is before the queue time (08:00 Bangkok): nothing is due yet.
     early = runner.invoke(args=["deliver", "--now", "2023-08-01T07:59"])
-    assert early.exit_code == 0 and "(sent) 0" in early.output
+    assert early.exit_code == 0 and "ส่งแล้ว 0 ·" in early.output
     result = runner.invoke(args=["deliver", "--now", "2023-08-01T08:00+07:00"])
 
     assert result.exit_code == 0, result.output
-    assert "(sent) 2" in result.output
+    assert "ส่งแล้ว 2 ·" in result.output
     assert [r.status for r in all_rows()] == [OutboxStatus.sent] * 2
     assert smtp_sink.message_ids() == {r.message_id: 1 for r in rows}
 
@@ -404,7 +404,7 @@ def test_deliver_command_fails_when_the_server_cannot_be_reached(app, ctx, runne
     result = runner.invoke(args=["deliver", "--now", "2023-08-01T09:00"])
 
     assert result.exit_code == 1
-    assert "could not reach the mail server" in result.output
+    assert "ติดต่อเซิร์ฟเวอร์อีเมลไม่ได้ จะลองใหม่ภายหลัง" in result.output
     assert "Traceback" not in result.output
 
 

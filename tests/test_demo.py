@@ -93,14 +93,14 @@ def test_the_demo_plan_has_the_seeds_structure_texts_owners_and_periods():
 def test_demo_loads_the_plan_and_users_and_a_second_run_changes_nothing(runner, app, ctx):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "โหลดแผนตัวอย่างแล้ว (demo plan loaded)" in first.output
+    assert "โหลดแผนตัวอย่างแล้ว" in first.output and "(demo" not in first.output
     assert "3 ประเด็น · 4 มาตรการ · 26 ขั้นตอน" in first.output
     assert f"รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD}" in first.output
     counts = row_counts()
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert "มีแผนตัวอย่างอยู่แล้ว" in second.output and "already loaded" in second.output
+    assert "มีแผนตัวอย่างอยู่แล้ว ไม่ได้เปลี่ยนแปลงแผน" in second.output
     assert row_counts() == counts
     for email in (
         "admin@banpet.example",

@@ -29,7 +29,7 @@ PO = PACKAGE / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"(?<!%)(?:%%)*%\((\w+)\)")
 
 #: Function name → (index of the msgid argument, index of the plural or None).
-NOW = {"_": (0, None), "gettext": (0, None), "ngettext": (0, 1), "pgettext": (1, None)}
+NOW = {"_": (0, None), "gettext": (0, None), "gettext_anywhere": (0, None), "ngettext": (0, 1), "pgettext": (1, None)}
 LAZY = {
     "_l": (0, None),
     "lazy_gettext": (0, None),

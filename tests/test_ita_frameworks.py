@@ -569,7 +569,7 @@ def test_ita_show_states_the_rating_and_the_condition_that_lowered_it(world, run
     db.session.commit()
     result = runner.invoke(args=["ita", "show", "--org", "testorg", "--year", "2569"])
     assert result.exit_code == 0, result.output
-    assert "ผลตามเกณฑ์ (rating): ผ่าน — ถึงเกณฑ์ ผ่านดี แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in result.output
+    assert "ผลตามเกณฑ์: ผ่าน — ถึงเกณฑ์ ผ่านดี แต่ไม่เป็นไปตามเงื่อนไข EIT ≥ 85" in result.output
     assert "ไม่มีผลของปี 2568 ให้เปรียบเทียบ" in result.output
     data = yaml.safe_load(runner.invoke(args=["ita", "show", "--org", "testorg", "--year", "2569", "--json"]).output)
     assert (data["rating"], data["rating_lowered_from"], data["rating_failed"], data["first_year"]) == (
@@ -602,7 +602,7 @@ def test_any_data_gives_a_framework_or_thai_problems_never_another_error(raw):
     try:
         parse_framework(raw, "fuzz")
     except ServiceError as error:
-        assert "invalid ITA framework" in str(error) and "Input should" not in str(error)
+        assert "กรอบการประเมินใน fuzz ไม่ถูกต้อง:" in str(error) and "Input should" not in str(error)
 
 
 def test_a_shipped_framework_round_trips_through_the_shape():

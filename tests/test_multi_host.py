@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import PASSWORD, make_user, require_or_skip
+from conftest import PASSWORD, make_user, one_measure, require_or_skip
 from smtp_sink import free_port
 from test_login_throttling_workers import EMAIL, REDIS, TOKEN_RE, _redis_listening, failed_logins_until_429
 
@@ -39,7 +39,7 @@ from tracker.config import normalize_url
 from tracker.db import db
 from tracker.notify.models import OutboxMessage, OutboxStatus, SchedulerBeat
 from tracker.orgs.models import Department, Organization
-from tracker.plans.models import Measure, Plan, PlanStatus, Step, Weakness
+from tracker.plans.models import PlanStatus, Step
 from tracker.thaidate import BANGKOK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,15 +88,7 @@ def _organizations(app) -> int:
         for n in range(ORGANIZATIONS):
             org = Organization(name=f"เทศบาลตำบลหลายเครื่อง {n}", slug=f"multi{n}", province="ขอนแก่น")
             dept = Department(organization=org, name="สำนักปลัด", email=f"palad@multi{n}.go.th")
-            plan = Plan(organization=org, fiscal_year=2566, title="แผน", status=PlanStatus.active)
-            measure = Measure(
-                weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-                order=1,
-                title="มาตรการ",
-                owner_department=dept,
-                period_start=date(2023, 1, 1),
-                period_end=date(2023, 9, 30),
-            )
+            measure = one_measure(org, dept, "แผน", status=PlanStatus.active)
             for order, due in enumerate((date(2023, 3, 1), date(2023, 3, 20)), 1):
                 Step(
                     measure=measure,

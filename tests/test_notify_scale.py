@@ -7,37 +7,25 @@ organization still gets exactly its own reminders and digests.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from tests.conftest import make_user
+from tests.conftest import make_user, one_measure, recorded_statements
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.notify.digests import plan_digests
 from tracker.notify.reminders import candidate_trigger, plan_reminders, reminder_horizon
 from tracker.notify.rules import default_rules
 from tracker.orgs.models import Department, Organization
-from tracker.plans.models import Measure, Plan, Step, StepStatus, Weakness
+from tracker.plans.models import Step, StepStatus
 from tracker.thaidate import BANGKOK
 
 #: Monday 3 April 2023, 08:30 in Bangkok: weekly digests and overdue reminders are due.
 MONDAY = datetime(2023, 4, 3, 8, 30, tzinfo=BANGKOK)
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+counting = recorded_statements
 
 
 def add_organization(n: int) -> Organization:
@@ -45,15 +33,7 @@ def add_organization(n: int) -> Organization:
     7 business days, one due in a month, one already done."""
     org = Organization(name=f"องค์การบริหารส่วนตำบลที่ {n}", slug=f"org{n}", province="ขอนแก่น")
     dept = Department(organization=org, name="สำนักปลัด", email=f"palad@org{n}.go.th")
-    plan = Plan(organization=org, fiscal_year=2566, title=f"แผน {n}")
-    measure = Measure(
-        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-        order=1,
-        title="มาตรการ",
-        owner_department=dept,
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 9, 30),
-    )
+    measure = one_measure(org, dept, f"แผน {n}")
     for order, due in enumerate((date(2023, 3, 20), date(2023, 4, 12), date(2023, 5, 3), date(2023, 3, 1)), 1):
         Step(
             measure=measure,

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.conftest import NOW, PASSWORD, make_user
+from tests.conftest import NOW, PASSWORD, make_user, statements_for
 from tracker import access, clock, thaidate
 from tracker.auth.models import ORG_ROLES, Role, User
 from tracker.db import db
@@ -338,8 +338,8 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--org", "nowhere", "--role", "viewer"], "no organization with slug 'nowhere'"),
-        (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "no such department"),
+        (["--org", "nowhere", "--role", "viewer"], "ไม่พบองค์กรรหัส “nowhere”"),
+        (["--org", "testorg", "--role", "owner", "--department", "กองช่าง"], "ไม่มีหน่วยงาน “กองช่าง”"),
         (["--org", "testorg", "--role", "owner"], "เจ้าหน้าที่ผู้รับผิดชอบต้องสังกัดหน่วยงาน"),
         (["--org", "testorg", "--role", "provincial"], "เป็นองค์กรปกครองส่วนท้องถิ่นที่มีแผนหรือผู้ใช้แล้ว"),
         (["--org", "testorg", "--role", "viewer", "--password", "short"], "อย่างน้อย 8 ตัวอักษร"),
@@ -347,7 +347,7 @@ def test_user_create_makes_users_of_every_kind(runner, app, world):
         (["--org", "testorg", "--role", "viewer", "--email", "not-an-email"], "อีเมลไม่ถูกต้อง"),
         (["--org", "sthj", "--role", "admin"], "เป็นสำนักงานระดับจังหวัดหรือส่วนกลาง"),
         (["--org", "blank-office", "--role", "provincial"], "ไม่ได้ระบุจังหวัด"),
-        (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "no such department"),
+        (["--org", "sthj", "--role", "national", "--department", "สำนักปลัด"], "ไม่มีหน่วยงาน “สำนักปลัด”"),
     ],
 )
 def test_user_create_refuses_with_a_message_and_writes_nothing(runner, app, world, args, message):
@@ -705,15 +705,7 @@ def test_the_overview_costs_the_same_queries_for_5_and_for_40_organizations(worl
         db.session.commit()
 
     def queries_for(url: str) -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        db.session.rollback()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return statements_for(client, url)
 
     urls = ["/province", "/province?sort=-percent&show=not_started", "/province.xlsx"]
     add_orgs(5, 0)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, one_measure, statements_for
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
@@ -245,15 +245,7 @@ def test_internal_evidence_is_not_found_and_turning_it_internal_again_hides_it(c
 def test_evidence_of_another_plan_or_organization_is_not_found_under_this_address(client, world, app):
     other = Organization(name="อบต.อื่น", slug="otherorg", province="ขอนแก่น")
     dept = Department(organization=other, name="สำนักปลัด")
-    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    m = Measure(
-        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-        order=1,
-        title="มาตรการ",
-        owner_department=dept,
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 9, 30),
-    )
+    m = one_measure(other, dept)
     step = Step(
         measure=m,
         order=1,
@@ -302,15 +294,7 @@ def test_evidence_of_another_plan_or_organization_is_not_found_under_this_addres
 
 def test_the_page_runs_the_same_number_of_queries_for_a_bigger_plan(client, world, shown, app):
     def queries_for(url: str) -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        db.session.rollback()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return statements_for(client, url)
 
     before = queries_for("/p/testorg/2566")
     assert before <= 12

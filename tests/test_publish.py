@@ -16,14 +16,14 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import CHROMIUM, NOW, make_user, require_or_skip
+from tests.conftest import CHROMIUM, NOW, make_user, one_measure, require_or_skip
 from tests.report_factory import html_text
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
 from tracker.plans import services
-from tracker.plans.models import JournalEntry, Measure, Plan, PlanStatus, Step, StepStatus, Weakness
+from tracker.plans.models import JournalEntry, PlanStatus, Step, StepStatus
 from tracker.public import services as publishing
 from tracker.public.models import PublishedReport
 from tracker.reports.models import ReportSubmission, SubmissionStatus
@@ -198,16 +198,10 @@ def test_reports_of_another_plan_or_organization_are_not_found_under_this_addres
     [report] = published()
     other = Organization(name="อบต.อื่น", slug="otherorg")
     dept = Department(organization=other, name="สำนักปลัด")
-    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
+    measure = one_measure(other, dept)
+    plan = measure.weakness.plan
     step = Step(
-        measure=Measure(
-            weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-            order=1,
-            title="มาตรการ",
-            owner_department=dept,
-            period_start=date(2023, 1, 1),
-            period_end=date(2023, 9, 30),
-        ),
+        measure=measure,
         order=1,
         title="ขั้นตอน",
         owner_department=dept,

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_user
+from tests.conftest import make_user, one_measure, recorded_statements
 from tracker import thaidate
 from tracker.auth.models import Role
 from tracker.db import db
@@ -597,21 +597,7 @@ def test_html_escapes_what_people_typed(world):
 
 
 def test_a_pass_runs_the_same_number_of_queries_whatever_the_size_of_the_plan(world):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
+    counting = recorded_statements
 
     def steps_due(day: date, n: int, start: int) -> None:
         for i in range(n):
@@ -644,22 +630,13 @@ def test_a_pass_runs_the_same_number_of_queries_whatever_the_size_of_the_plan(wo
 
 def test_each_organization_gets_its_own_reminders_under_its_own_rules(world):
     from tracker.orgs.models import Department, Organization
-    from tracker.plans.models import Measure, Plan, Weakness
 
     step = world.step(world.m2, 2)
     leave_open(world, step)
     set_due(step, date(2023, 4, 18))
     other = Organization(name="องค์การบริหารส่วนตำบลอื่น", slug="other", province="ขอนแก่น")
     dept = Department(organization=other, name="สำนักปลัด", email="palad@other.go.th")
-    plan = Plan(organization=other, fiscal_year=2566, title="แผนอื่น")
-    measure = Measure(
-        weakness=Weakness(plan=plan, order=1, title="ประเด็น"),
-        order=1,
-        title="มาตรการ",
-        owner_department=dept,
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 9, 30),
-    )
+    measure = one_measure(other, dept)
     Step(
         measure=measure,
         order=1,

@@ -15,54 +15,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 from contextlib import contextmanager
-from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tracker import create_app
+from tests.bench_data import app_on, generate
+from tests.bench_data import log_in as _login
 
-ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 23)  # a Monday
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD = "bench-pass-2570"
 #: Statements a page may send (issue 14); pages over it are listed with the ceiling they may not pass.
 BUDGET = 12
 #: None over it any more: the header's unread count comes with the user, and the step lists are counted
 #: in the statement that reads them (the manager's home "/" sends 6).
 OVER_BUDGET: dict[str, int] = {}
-
-
-def _generate(folder: Path, scale: str) -> tuple[str, dict]:
-    url = f"sqlite:///{folder / f'{scale}.sqlite3'}"
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            "--db",
-            url,
-            "--scale",
-            scale,
-            "--today",
-            TODAY.isoformat(),
-            "--reset",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "TRACKER_INSTANCE_PATH": str(folder / "instance")},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return url, json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +38,8 @@ def datasets(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scale")
     made = {}
     for scale in ("tiny", "0.004"):
-        url, summary = _generate(folder, scale)
-        saved = os.environ.get("TRACKER_INSTANCE_PATH")
-        os.environ["TRACKER_INSTANCE_PATH"] = str(folder / "instance")
-        try:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_AUTO_MIGRATE": False, "TESTING": True})
-        finally:
-            if saved is not None:
-                os.environ["TRACKER_INSTANCE_PATH"] = saved
-        made[scale] = (app, summary)
+        url, summary = generate(folder, scale)
+        made[scale] = (app_on(url, folder), summary)
     yield made
     from tracker.db import db
 
@@ -101,12 +61,6 @@ def recording(engine):
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
-
-
-def _login(client, email: str) -> None:
-    token = TOKEN_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def _pages(app, summary) -> dict[str, tuple[str, str, dict[str, str]]]:

@@ -59,9 +59,9 @@ def test_remind_dry_run_shows_and_writes_nothing_then_a_pass_queues_once(app, ct
     assert first.exit_code == 0, first.output
     queued = outbox_count()
     assert queued == dry.output.count("  would queue ")
-    assert "captured " + str(queued) in first.output
+    assert f"เก็บไว้ {queued} ·" in first.output
     again = runner.invoke(args=["remind", "--now", "2023-08-07T15:00"])
-    assert "queued 0" in again.output and outbox_count() == queued
+    assert "เข้าคิว 0 ·" in again.output and outbox_count() == queued
 
 
 def test_digest_pass_for_a_chosen_day(app, ctx, runner):

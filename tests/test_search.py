@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user
+from tests.conftest import NOW, make_user, recorded_statements
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
@@ -232,11 +232,8 @@ def test_a_visitor_who_is_not_logged_in_gets_the_login_page_and_nothing_else(wor
 
 def test_the_number_of_statements_does_not_grow_with_the_results(world):
     def statements_for(query: str) -> tuple[int, int]:
-        seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
         db.session.expire_all()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as seen:
             res = service.search(world.admin, query)
             for g in res.groups:  # what the page reads of each hit
                 for h in g.hits:
@@ -244,8 +241,6 @@ def test_the_number_of_statements_does_not_grow_with_the_results(world):
                     step = getattr(r, "step", None) if not isinstance(r, Step) else r
                     if step is not None:
                         _ = (step.number, step.measure.weakness.plan.organization.name)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen), res.total
 
     # One of each kind first: a kind without a hit loads nothing alongside.

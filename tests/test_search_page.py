@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import NOW
+from tests.conftest import NOW, statements_for
 from tracker.db import db
 from tracker.plans import services
 from tracker.plans.models import JournalEntry, Step
@@ -145,18 +145,9 @@ def test_the_english_interface_shows_the_results_in_english_and_the_data_as_it_i
 
 
 def test_the_page_reads_as_many_statements_for_thirty_results_as_for_three(world, client, login):
-    import sqlalchemy as sa
 
-    def statements_for(url: str) -> int:
-        seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        db.session.rollback()
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+    def statements_of(url: str) -> int:
+        return statements_for(client, url)
 
     def add_round(actor) -> None:
         for m in (world.m1, world.m2):
@@ -169,11 +160,11 @@ def test_the_page_reads_as_many_statements_for_thirty_results_as_for_three(world
     db.session.commit()
     login(world.manager)
     client.get("/search")  # the welcome message goes with the first page
-    few = statements_for("/search?q=ที่ดิน")
-    few_kind = statements_for("/search?q=ที่ดิน&kind=notes")
+    few = statements_of("/search?q=ที่ดิน")
+    few_kind = statements_of("/search?q=ที่ดิน&kind=notes")
     for _ in range(5):
         add_round(world.admin)
     db.session.commit()
-    assert statements_for("/search?q=ที่ดิน") == few
-    assert statements_for("/search?q=ที่ดิน&kind=notes") == few_kind
+    assert statements_of("/search?q=ที่ดิน") == few
+    assert statements_of("/search?q=ที่ดิน&kind=notes") == few_kind
     assert main_of(client.get("/search?q=ที่ดิน&kind=notes")).count('href="/steps/') == 20

@@ -14,6 +14,7 @@ from .. import clock
 from ..auth.models import ROLE_LABELS, User
 from ..clock import utcnow
 from ..db import db, upgrade_database
+from ..i18n import _, _l, option
 from ..ita.demo import load_demo_scores
 from ..plans.cli import DATE, _counts, _fit, _report_problems
 from ..plans.planfile import PlanFileError
@@ -23,42 +24,47 @@ from .living import HISTORY_END as DEMO_PROGRESS_DATE
 from .living import load_living_plan
 
 
-@click.command("demo")
+@click.command(
+    "demo",
+    help=_l(
+        "สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด: แผนปี 2566 พร้อมผลการดำเนินการ (ประวัติ) "
+        "และแผนเดียวกันของปีงบประมาณปัจจุบันที่มีความคืบหน้าถึงวันนี้ พร้อมผู้ใช้ทดลอง"
+    ),
+)
 @click.option(
     "--with-progress",
     is_flag=True,
     hidden=True,
     help="(kept for older scripts: the FY 2566 plan always gets its progress now)",
 )
-@click.option(
+@option(
     "--as-of",
     type=DATE,
     default=None,
-    help="วันที่ของความคืบหน้าของแผนปี 2566 ค่าเริ่มต้น 2023-09-30 (the day the FY 2566 progress is as of)",
+    help=_l("วันที่ของความคืบหน้าของแผนปี 2566 ค่าเริ่มต้น 2023-09-30"),
 )
-@click.option(
+@option(
     "--history-only",
     is_flag=True,
-    help="โหลดเฉพาะแผนปี 2566 ไม่สร้างแผนของปีงบประมาณปัจจุบัน (only the FY 2566 plan, no current-year plan)",
+    help=_l("โหลดเฉพาะแผนปี 2566 ไม่สร้างแผนของปีงบประมาณปัจจุบัน"),
 )
-@click.option("--logins", "logins_only", is_flag=True, help="แสดงเฉพาะผู้ใช้ทดลอง (print the demo logins only)")
+@option("--logins", "logins_only", is_flag=True, help=_l("แสดงเฉพาะผู้ใช้ทดลอง"))
 @with_appcontext
 def demo_command(with_progress: bool, as_of: date | None, history_only: bool, logins_only: bool) -> None:
-    """สร้างฐานข้อมูลและโหลดแผนตัวอย่างเทศบาลตำบลบ้านเป็ด: แผนปี 2566 พร้อมผลการดำเนินการ (ประวัติ)
-    และแผนเดียวกันของปีงบประมาณปัจจุบันที่มีความคืบหน้าถึงวันนี้ พร้อมผู้ใช้ทดลอง (load the demo)."""
+    """Load the demo: the FY 2566 plan with its history, the same plan this fiscal year, the demo users."""
     if logins_only:
         users = list(
             db.session.scalars(sa.select(User).where(User.email.in_([d.email for d in DEMO_USERS])).order_by(User.id))
         )
         if not users:
-            raise click.ClickException("ยังไม่ได้โหลดข้อมูลตัวอย่าง โปรดรัน `tracker demo` ก่อน (the demo is not loaded yet)")
+            raise click.ClickException(_("ยังไม่ได้โหลดข้อมูลตัวอย่าง โปรดรัน `tracker demo` ก่อน"))
         click.echo("\n".join(_logins(users)))
         return
     as_of = as_of or DEMO_PROGRESS_DATE
     fy_start = fiscal_year_bounds(2566)[0]
     if not fy_start <= as_of <= clock.now().date():
         raise click.BadParameter(
-            f"ต้องอยู่ระหว่าง {format_date(fy_start)} ถึงวันนี้ (must be between {fy_start.isoformat()} and today)",
+            _("ต้องอยู่ระหว่าง %(start)s ถึงวันนี้", start=format_date(fy_start)),
             param_hint="'--as-of'",
         )
     upgrade_database()
@@ -75,38 +81,38 @@ def demo_command(with_progress: bool, as_of: date | None, history_only: bool, lo
     db.session.commit()
     plan = result.plan
     org = plan.organization
-    lines = [f"{org.name} ({org.slug}) · ปีงบประมาณ {plan.fiscal_year} · {_counts(plan)}"]
+    lines = [
+        _("%(org)s (%(slug)s) · ปีงบประมาณ %(year)s", org=org.name, slug=org.slug, year=plan.fiscal_year)
+        + f" · {_counts(plan)}"
+    ]
     if result.plan_created:
-        lines.append("โหลดแผนตัวอย่างแล้ว (demo plan loaded)")
+        lines.append(_("โหลดแผนตัวอย่างแล้ว"))
     else:
-        lines.append("มีแผนตัวอย่างอยู่แล้ว ไม่ได้เปลี่ยนแปลงแผน (the demo is already loaded; the plan was not changed)")
+        lines.append(_("มีแผนตัวอย่างอยู่แล้ว ไม่ได้เปลี่ยนแปลงแผน"))
     if result.users_created and not result.plan_created:
-        lines.append(f"เพิ่มผู้ใช้ที่ขาดไป {len(result.users_created)} คน (added missing demo users)")
+        lines.append(_("เพิ่มผู้ใช้ทดลองที่ขาดไป %(count)s คน", count=len(result.users_created)))
     if progressed:
-        lines.append(
-            f"บันทึกความคืบหน้าตัวอย่าง {progressed} ขั้นตอน ณ {format_date(as_of)} "
-            f"(demo progress on {progressed} steps as of {as_of.isoformat()})"
-        )
+        lines.append(_("บันทึกความคืบหน้าตัวอย่าง %(count)s ขั้นตอน ณ %(day)s", count=progressed, day=format_date(as_of)))
         if recorded:
-            lines.append(f"บันทึกผลการติดตาม {recorded} มาตรการ (follow-up results of {recorded} measures)")
+            lines.append(_("บันทึกผลการติดตาม %(count)s มาตรการ", count=recorded))
     else:
-        lines.append("แผนมีความคืบหน้าอยู่แล้ว ไม่ได้เพิ่มความคืบหน้าตัวอย่าง (the plan already has progress; none added)")
+        lines.append(_("แผนมีความคืบหน้าอยู่แล้ว ไม่ได้เพิ่มความคืบหน้าตัวอย่าง"))
     if living is not None and living.plan is not plan:
         current = living.plan
         if living.created:
             lines.append(
-                f"สร้างแผนปีงบประมาณ {current.fiscal_year} ({_counts(current)}) "
-                f"ความคืบหน้าถึงวันนี้ {living.steps_changed} ขั้นตอน "
-                f"(the plan of fiscal year {current.fiscal_year}, with progress as of today)"
+                _(
+                    "สร้างแผนปีงบประมาณ %(year)s (%(counts)s) ความคืบหน้าถึงวันนี้ %(steps)s ขั้นตอน",
+                    year=current.fiscal_year,
+                    counts=_counts(current),
+                    steps=living.steps_changed,
+                )
             )
         else:
-            lines.append(
-                f"มีแผนปีงบประมาณ {current.fiscal_year} อยู่แล้ว ไม่ได้เปลี่ยนแปลง "
-                f"(the plan of fiscal year {current.fiscal_year} is already there)"
-            )
+            lines.append(_("มีแผนปีงบประมาณ %(year)s อยู่แล้ว ไม่ได้เปลี่ยนแปลง", year=current.fiscal_year))
     lines += [
         "",
-        f"เริ่มระบบด้วย `tracker run` แล้วเปิด {current_app.config['TRACKER_BASE_URL']}/ (start with `tracker run`)",
+        _("เริ่มระบบด้วย `tracker run` แล้วเปิด %(url)s/", url=current_app.config["TRACKER_BASE_URL"]),
         "",
         *_logins(result.users),
     ]
@@ -116,8 +122,8 @@ def demo_command(with_progress: bool, as_of: date | None, history_only: bool, lo
 
 
 def _logins(users: list[User]) -> list[str]:
-    lines = [f"ผู้ใช้ทดลอง รหัสผ่านเดียวกันทุกคน: {DEMO_PASSWORD} (demo logins, one password for all)"]
+    lines = [_("ผู้ใช้ทดลอง รหัสผ่านเดียวกันทุกคน: %(password)s", password=DEMO_PASSWORD)]
     for user in users:
         dept = user.department.name if user.department else "-"
-        lines.append(f"  {_fit(user.email, 32)}{_fit(ROLE_LABELS[user.role], 34)}{dept}")
+        lines.append(f"  {_fit(user.email, 32)}{_fit(str(ROLE_LABELS[user.role]), 34)}{dept}")
     return lines

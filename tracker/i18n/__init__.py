@@ -11,11 +11,16 @@ The current language comes from ``?lang=en|th`` (which also sets the ``lang``
 cookie), else the ``lang`` cookie, else Thai. A cookie rather than the
 session: the session is emptied at login and logout, and the public page has
 no session, yet the choice should stay. Outside a request (the CLI, jobs) the
-language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output.
+language is Thai, or ``TRACKER_LANGUAGE=en`` for a command's own output: its
+messages, and its ``--help`` (read before the app is loaded, so ``_l()`` also
+translates outside an app context; a click option takes such a help through
+``option()``, as click would read a plain one at once).
 
 - ``_(thai, **params)``: the Thai text, or its English in English mode;
   ``%(name)s`` placeholders are filled from ``params`` after translating.
 - ``pgettext("heading", thai)``: when the same Thai needs another English there.
+- ``gettext_anywhere(thai, **params)``: ``_()`` that works outside an app context
+  too (a command's argument checks run before the app is loaded).
 - ``N_(thai)``: marks a label kept in a table and translated where it is shown.
 - ``in_thai()``: emails and printed documents (PDF, DOCX, XLSX) are official
   Thai whatever the reader's page language; render them inside it.
@@ -30,20 +35,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
+from functools import cache, partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import click
 import flask_babel
+from babel import support
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale, get_translations, lazy_gettext
+from flask_babel import Babel, force_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "LazyHelpOption",
     "NP_",
     "N_",
     "TRANSLATIONS",
@@ -53,11 +61,13 @@ __all__ = [
     "gettext",
     "current_language",
     "either",
+    "gettext_anywhere",
     "in_thai",
     "thai_only",
     "init_app",
     "is_english",
     "lazy_pgettext",
+    "option",
     "pgettext",
     "switch_url",
     "thai_digits",
@@ -79,10 +89,8 @@ ENV_LANGUAGE = "TRACKER_LANGUAGE"
 babel = Babel(configure_jinja=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
-_l = lazy_gettext
 
-
-def _catalogue() -> Any:
+def _request_catalogue() -> Any:
     """The catalogue of the current locale. Flask-Babel looks it up afresh for every string
     (17 µs: its context, the locale's name, the domain), a page translates a hundred: it is kept
     here in Flask-Babel's own per-request namespace, beside the locale it is for, so that a
@@ -102,12 +110,53 @@ def _catalogue() -> Any:
 
 def gettext(text: str, /, **params: Any) -> str:
     """Flask-Babel's ``gettext`` (the text in the current language, ``%(name)s`` filled from
-    ``params``) with the catalogue looked up once per request (`_catalogue`)."""
-    result = _catalogue().ugettext(text)
+    ``params``) with the catalogue looked up once per request (`_request_catalogue`)."""
+    result = _request_catalogue().ugettext(text)
     return result % params if params else result
 
 
 _ = gettext
+
+
+def gettext_anywhere(text: str, /, **params: Any) -> str:
+    """``_(text)``, also outside an app context, where the language is TRACKER_LANGUAGE's
+    (a command's help and argument checks come before its app is loaded)."""
+    if has_app_context():
+        return gettext(text, **params)
+    lang = _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
+    result = text if lang == DEFAULT_LANGUAGE else _catalogue(lang).ugettext(text)
+    return result % params if params else result
+
+
+@cache
+def _catalogue(lang: str) -> support.NullTranslations:
+    return support.Translations.load(str(TRANSLATIONS), [lang])
+
+
+def _l(text: str, /, **params: Any) -> LazyString:
+    """``_()`` when the text is shown, not when it is defined (a form's label, a command's help)."""
+    return LazyString(gettext_anywhere, text, **params)
+
+
+class LazyHelpOption(click.Option):
+    """A click option whose help, an ``_l()`` text, is read when the help is shown:
+    click's own cleans a help up, and so reads it, as the command is defined."""
+
+    def __init__(self, *args: Any, help: str | LazyString | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = help  # an _l() text stays lazy until get_help_record
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        lazy = self.help
+        self.help = None if lazy is None else str(lazy)  # read now, in the language of now
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = lazy
+
+
+#: ``click.option`` for a help given as ``_l("…")``.
+option = partial(click.option, cls=LazyHelpOption)
 
 
 def N_(text: str) -> str:
@@ -123,7 +172,7 @@ def NP_(context: str, text: str) -> str:
 def pgettext(context: str, text: str, **params: Any) -> str:
     """``text`` as the English catalogue gives it in ``context``, else as it gives it
     anywhere: a context is only needed where the same Thai needs other English."""
-    translations = _catalogue()
+    translations = _request_catalogue()
     result = translations.upgettext(context, text)
     if result == text:
         result = translations.ugettext(text)

@@ -9,7 +9,9 @@ and ``pgettext()``.
 
 ``check`` is what CI runs (tests/test_i18n.py): it fails, listing them, when a
 msgid in the sources has no English, an entry is fuzzy, the .po has entries
-the sources no longer use, or the .mo is not the .po compiled.
+the sources no longer use, or the .mo is not the .po compiled. This command
+speaks English whatever TRACKER_LANGUAGE says: it is the English catalogue's
+keeper's tool.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ KEYWORDS = {
     "N_": None,
     "NP_": ((1, "c"), 2),
     "gettext": None,
+    "gettext_anywhere": None,
     "lazy_gettext": None,
     "pgettext": ((1, "c"), 2),
     "lazy_pgettext": ((1, "c"), 2),
@@ -111,10 +114,10 @@ class Problems:
     def lines(self) -> list[str]:
         out = []
         for title, items in (
-            ("ยังไม่มีคำแปล (no English)", self.untranslated),
-            ("คำแปลที่ต้องตรวจ (fuzzy)", self.fuzzy),
-            ("ไม่มีในซอร์สแล้ว (no longer in the sources: run `tracker translate update`)", self.unused),
-            ("ไฟล์ .mo ไม่ตรงกับ .po (run `tracker translate compile`)", self.stale_mo),
+            ("no English", self.untranslated),
+            ("fuzzy (to review)", self.fuzzy),
+            ("no longer in the sources (run `tracker translate update`)", self.unused),
+            (".mo differs from the .po (run `tracker translate compile`)", self.stale_mo),
         ):
             if items:
                 out.append(f"{title}: {len(items)}")
@@ -191,4 +194,4 @@ def check_command() -> None:
         for line in problems.lines():
             click.echo(line, err=True)
         raise click.exceptions.Exit(1)
-    click.echo("คำแปลครบ (the English catalogue is complete and compiled)")
+    click.echo("The English catalogue is complete and compiled.")

@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
-from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..clock import utcnow
-from ..db import SchemaOutdated, db, prepare_database
+from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l, option, pgettext
 from ..orgs.models import Organization
-from ..plans.cli import YEAR
+from ..plans.cli import YEAR, _fail, _prepare_database
+from ..plans.cli import _report_problems as _problems
 from .analysis import ItaAnalysis, analyse
 from .framework import (
     apply_framework,
@@ -35,34 +36,21 @@ from .scorefile import ItaImportError, read_score_file
 from .scores import format_score
 from .spec_files import spec_to_xlsx, spec_to_yaml
 
-ita = AppGroup("ita", help="ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์ (ITA scores: import, show, frameworks).")
+ita = AppGroup("ita", help=_l("ผลการประเมิน ITA: นำเข้าคะแนน ดูผลวิเคราะห์"))
 
 
-def _fail(lines: list[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    raise SystemExit(1)
-
-
-def _prepare_database() -> None:
-    from flask import current_app
-
-    try:
-        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
-        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
-    except SchemaOutdated as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-@ita.command("import")
+@ita.command(
+    "import",
+    help=_l(
+        "นำเข้าคะแนน ITA จากไฟล์ .csv/.xlsx\n\n"
+        "คอลัมน์: organization,fiscal_year,indicator,score,label,level โดย indicator คือเลขตัวชี้วัด "
+        "หรือ national / province สำหรับแถวเปรียบเทียบ"
+    ),
+)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes only).")
+@option("--dry-run", is_flag=True, help=_l("ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก"))
 def import_command(file: Path, dry_run: bool) -> None:
-    """นำเข้าคะแนน ITA จากไฟล์ .csv/.xlsx (import indicator scores and context rows).
-
-    Columns: organization,fiscal_year,indicator,score,label,level — indicator is
-    the indicator's number, or national / province for the context rows.
-    """
+    """Import indicator scores and context rows from a .csv/.xlsx file."""
     try:
         score_file = read_score_file(file)
     except ItaImportError as exc:
@@ -76,7 +64,7 @@ def import_command(file: Path, dry_run: bool) -> None:
         _problems(exc, str(file))
     except ServiceError as exc:
         db.session.rollback()
-        _fail([f"{file}: {exc} (nothing was imported)"])
+        _fail([_("%(file)s: %(error)s ไม่ได้นำเข้าสิ่งใด", file=file, error=exc)])
     if dry_run:
         db.session.rollback()
     else:
@@ -84,37 +72,35 @@ def import_command(file: Path, dry_run: bool) -> None:
     org = result.organization
     years = ", ".join(map(str, result.years))
     lines = [
-        f"{org.name} ({org.slug}) · ปีงบประมาณ {years} · คะแนน {result.scores} ตัวชี้วัด · "
-        f"แถวเปรียบเทียบ {result.contexts} ({result.scores} scores, {result.contexts} context rows)"
+        _(
+            "%(org)s (%(slug)s) · ปีงบประมาณ %(years)s · คะแนน %(scores)s ตัวชี้วัด · แถวเปรียบเทียบ %(contexts)s",
+            org=org.name,
+            slug=org.slug,
+            years=years,
+            scores=result.scores,
+            contexts=result.contexts,
+        )
     ]
     if dry_run:
-        lines.append("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก (dry run: nothing was saved)")
+        lines.append(_("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก"))
     if result.changes:
-        lines.append(f"เปลี่ยนแปลง {len(result.changes)} รายการ ({len(result.changes)} changes):")
+        lines.append(_("เปลี่ยนแปลง %(count)s รายการ:", count=len(result.changes)))
         lines += [f"  - {change}" for change in result.changes]
     else:
-        lines.append("ไม่มีการเปลี่ยนแปลง (no changes)")
+        lines.append(_("ไม่มีการเปลี่ยนแปลง"))
     click.echo("\n".join(lines))
 
 
-def _problems(error: ItaImportError, source: str) -> None:
-    count = len(error.problems)
-    _fail(
-        [f"{source}: พบปัญหา {count} รายการ ไม่ได้นำเข้าสิ่งใด ({count} problem(s); nothing was imported):"]
-        + [f"  - {p}" for p in error.problems]
-    )
-
-
-@ita.command("show")
-@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug), e.g. banpet")
-@click.option("--year", required=True, type=YEAR, help="ปีงบประมาณที่ประเมิน (assessment year), e.g. 2565")
-@click.option("--json", "as_json", is_flag=True, help="พิมพ์เป็น JSON (print JSON).")
+@ita.command("show", help=_l("แสดงผล ITA ของปีหนึ่งเทียบกับปีก่อน"))
+@option("--org", "slug", required=True, help=_l("รหัสองค์กร เช่น banpet"))
+@option("--year", required=True, type=YEAR, help=_l("ปีงบประมาณที่ประเมิน เช่น 2565"))
+@option("--json", "as_json", is_flag=True, help=_l("พิมพ์เป็น JSON"))
 def show_command(slug: str, year: int, as_json: bool) -> None:
-    """แสดงผล ITA ของปีหนึ่งเทียบกับปีก่อน (show a year's ITA result against the year before)."""
+    """A year's ITA result against the year before."""
     _prepare_database()
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     if org is None:
-        _fail([f"ไม่พบองค์กรรหัส “{slug}” (no organization with slug '{slug}')"])
+        _fail([_("ไม่พบองค์กรรหัส “%(slug)s”", slug=slug)])
     try:
         analysis = analyse(org, year)
     except ServiceError as exc:
@@ -139,11 +125,15 @@ def _fit(text: str, width: int, right: bool = False) -> str:
 
 def render_text(a: ItaAnalysis) -> str:
     prev, cur = str(a.previous_year), str(a.fiscal_year)
-    out = [f"{a.organization_name} · ITA ปีงบประมาณ {cur} เทียบกับ {prev} (compared with {prev})"]
+    out = [_("%(org)s · ITA ปีงบประมาณ %(cur)s เทียบกับ %(prev)s", org=a.organization_name, cur=cur, prev=prev)]
     if not a.current.has_data:
-        out.append(f"ยังไม่มีคะแนนของปี {cur} (no scores for {cur} yet)")
+        out.append(_("ยังไม่มีคะแนนของปี %(cur)s", cur=cur))
         return "\n".join(out)
-    out += ["", "ภาพรวม (summary)", _fit("", 28) + _fit(prev, 14, True) + _fit(cur, 14, True) + "  ผลต่าง"]
+    out += [
+        "",
+        pgettext("ITA analysis", "ภาพรวม"),
+        _fit("", 28) + _fit(prev, 14, True) + _fit(cur, 14, True) + "  " + _("ผลต่าง"),
+    ]
     for r in a.summary:
         out.append(
             _fit(r.label, 28)
@@ -153,16 +143,20 @@ def render_text(a: ItaAnalysis) -> str:
             + r.difference.text()
         )
     if a.current.rating:
-        line = f"ผลตามเกณฑ์ (rating): {a.current.rating}"
+        line = _("ผลตามเกณฑ์: %(rating)s", rating=a.current.rating)
         if a.current.rating_lowered_from:
             failed = ", ".join(c.text() for c in a.current.rating_failed)
-            line += f" — ถึงเกณฑ์ {a.current.rating_lowered_from} แต่ไม่เป็นไปตามเงื่อนไข {failed} (lowered by {failed})"
+            line += _(
+                " — ถึงเกณฑ์ %(rating)s แต่ไม่เป็นไปตามเงื่อนไข %(failed)s",
+                rating=a.current.rating_lowered_from,
+                failed=failed,
+            )
         out.append(line)
     if a.first_year:
-        out.append(f"ไม่มีผลของปี {prev} ให้เปรียบเทียบ (no result of {prev} to compare with)")
+        out.append(_("ไม่มีผลของปี %(prev)s ให้เปรียบเทียบ", prev=prev))
     elif a.frameworks_differ:
-        out.append("กรอบการประเมินของสองปีต่างกัน: เปรียบเทียบเฉพาะตัวชี้วัดที่มีในทั้งสองปี (the frameworks differ)")
-    out += ["", "เครื่องมือ (tools)"]
+        out.append(_("กรอบการประเมินของสองปีต่างกัน: เปรียบเทียบเฉพาะตัวชี้วัดที่มีในทั้งสองปี"))
+    out += ["", pgettext("ITA analysis", "เครื่องมือ")]
     for t in a.tools:
         out.append(
             _fit(f"{t.code} {t.name}", 52)
@@ -171,7 +165,7 @@ def render_text(a: ItaAnalysis) -> str:
             + "  "
             + t.difference.text()
         )
-    out += ["", "ตัวชี้วัด เรียงตามคะแนน (indicators ranked; * = lowest of its tool)"]
+    out += ["", _("ตัวชี้วัด เรียงตามคะแนน (* = ต่ำสุดของเครื่องมือนั้น)")]
     for i in a.ranking:
         mark = "*" if i.lowest_in_tool and not i.tool_all_equal else " "
         out.append(
@@ -185,26 +179,27 @@ def render_text(a: ItaAnalysis) -> str:
             + i.difference.text()
         )
     c = a.counts
-    out += ["", f"เพิ่มขึ้น {c.up} · เท่าเดิม {c.equal} · ลดลง {c.down} ตัวชี้วัด (up, equal, down)"]
+    out += ["", _("เพิ่มขึ้น %(up)s · เท่าเดิม %(equal)s · ลดลง %(down)s ตัวชี้วัด", up=c.up, equal=c.equal, down=c.down)]
     if c.unknown:
-        out.append(f"เทียบไม่ได้ {c.unknown} ตัวชี้วัด (no score in one of the years)")
+        out.append(_("เทียบไม่ได้ %(count)s ตัวชี้วัด (ไม่มีคะแนนในปีใดปีหนึ่ง)", count=c.unknown))
     return "\n".join(out)
 
 
-@ita.command("framework")
+@ita.command(
+    "framework",
+    help=_l(
+        "โหลดกรอบการประเมินจากไฟล์ YAML/XLSX ให้ทุกหน่วยงานใช้\n\nกรอบที่เผยแพร่แล้วและมีคะแนนแล้วจะได้ฉบับใหม่ คะแนนเดิมอยู่กับฉบับที่กรอกไว้"
+    ),
+)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--draft", is_flag=True, help="เก็บเป็นฉบับร่าง ยังไม่เผยแพร่ (keep it as a draft).")
+@option("--draft", is_flag=True, help=_l("เก็บเป็นฉบับร่าง ยังไม่เผยแพร่"))
 def framework_command(file: Path, draft: bool) -> None:
-    """โหลดกรอบการประเมินจากไฟล์ YAML/XLSX ให้ทุกหน่วยงานใช้ (load or update a national framework).
-
-    A published framework that already has scores gets a new version; the
-    scores stay with the version they were entered under.
-    """
+    """Load or update a national framework (a published one with scores gets a new version)."""
     _prepare_database()
     try:
         spec = read_framework_file(file)
         if draft:
-            framework, _ = save_framework(spec, now=utcnow())
+            framework = save_framework(spec, now=utcnow())[0]
         else:
             framework = apply_framework(spec)
     except ServiceError as exc:
@@ -213,18 +208,24 @@ def framework_command(file: Path, draft: bool) -> None:
     db.session.commit()
     count = len(framework.indicators)
     tools = ", ".join(f"{t.code} {(t.weight * 100).normalize():f}%" for t in framework.tools)
-    state = "ฉบับร่าง (draft)" if framework.status is FrameworkStatus.draft else "เผยแพร่แล้ว (published)"
+    state = _("ฉบับร่าง") if framework.status is FrameworkStatus.draft else _("เผยแพร่แล้ว")
     click.echo(
-        f"กรอบปีงบประมาณ {framework.fiscal_year} ฉบับที่ {framework.version} {state}: {count} ตัวชี้วัด · "
-        f"{tools} (framework loaded)"
+        _(
+            "กรอบปีงบประมาณ %(year)s ฉบับที่ %(version)s %(state)s: %(count)s ตัวชี้วัด · %(tools)s",
+            year=framework.fiscal_year,
+            version=framework.version,
+            state=state,
+            count=count,
+            tools=tools,
+        )
     )
 
 
-@ita.command("copy-framework")
-@click.option("--from", "source_year", required=True, type=YEAR, help="ปีที่คัดลอกจาก (copy from), e.g. 2565")
-@click.option("--to", "target_year", required=True, type=YEAR, help="ปีของฉบับร่างใหม่ (the new draft's year)")
+@ita.command("copy-framework", help=_l("คัดลอกกรอบของปีหนึ่งเป็นฉบับร่างของอีกปี เพื่อแก้ไขแล้วเผยแพร่"))
+@option("--from", "source_year", required=True, type=YEAR, help=_l("ปีที่คัดลอกจาก เช่น 2565"))
+@option("--to", "target_year", required=True, type=YEAR, help=_l("ปีของฉบับร่างใหม่"))
 def copy_framework_command(source_year: int, target_year: int) -> None:
-    """คัดลอกกรอบของปีหนึ่งเป็นฉบับร่างของอีกปี เพื่อแก้ไขแล้วเผยแพร่ (copy a framework as a draft)."""
+    """Copy a year's framework as another year's draft."""
     _prepare_database()
     try:
         source = ensure_framework(source_year)
@@ -234,18 +235,28 @@ def copy_framework_command(source_year: int, target_year: int) -> None:
         _fail([str(exc)])
     db.session.commit()
     click.echo(
-        f"คัดลอกกรอบปี {source_year} เป็นฉบับร่างของปี {target_year} แล้ว (ฉบับที่ {framework.version}) "
-        f"แก้ไขด้วย `tracker ita export-framework {target_year} --draft -o FILE` แล้วโหลดกลับ "
-        "หรือที่หน้า “กรอบ ITA” (copied as a draft: edit it, then publish)"
+        _(
+            "คัดลอกกรอบปี %(source)s เป็นฉบับร่างของปี %(target)s แล้ว (ฉบับที่ %(version)s) "
+            "แก้ไขด้วย `tracker ita export-framework %(target)s --draft -o FILE` แล้วโหลดกลับ "
+            "หรือที่หน้า “กรอบ ITA”",
+            source=source_year,
+            target=target_year,
+            version=framework.version,
+        )
     )
 
 
-@ita.command("export-framework")
+@ita.command("export-framework", help=_l("เขียนกรอบการประเมินของปีหนึ่งออกเป็นไฟล์ YAML หรือ XLSX"))
 @click.argument("year", type=YEAR)
-@click.option("--draft", is_flag=True, help="ฉบับร่างล่าสุดแทนฉบับที่เผยแพร่ (the newest draft).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="ไฟล์ .yaml หรือ .xlsx (default: stdout YAML)")
+@option("--draft", is_flag=True, help=_l("ฉบับร่างล่าสุดแทนฉบับที่เผยแพร่"))
+@option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help=_l("ไฟล์ .yaml หรือ .xlsx ถ้าไม่ระบุพิมพ์ YAML ออกทางหน้าจอ"),
+)
 def export_framework_command(year: int, draft: bool, output: Path | None) -> None:
-    """เขียนกรอบการประเมินของปีหนึ่งออกเป็นไฟล์ (write a year's national framework as YAML or XLSX)."""
+    """Write a year's national framework as YAML or XLSX."""
     _prepare_database()
     frameworks = [f for f in frameworks_of_year(year) if (f.status is FrameworkStatus.draft) == draft]
     if not frameworks:
@@ -254,7 +265,7 @@ def export_framework_command(year: int, draft: bool, output: Path | None) -> Non
         except ServiceError as exc:
             _fail([str(exc)])
         if not frameworks:
-            _fail([f"ไม่มีฉบับร่างของปี {year} (no draft for {year})"])
+            _fail([_("ไม่มีฉบับร่างของปี %(year)s", year=year)])
     db.session.commit()
     spec = frameworks[0].spec
     if output is None:
@@ -262,7 +273,7 @@ def export_framework_command(year: int, draft: bool, output: Path | None) -> Non
         return
     body = spec_to_xlsx(spec) if output.suffix.lower() == ".xlsx" else spec_to_yaml(spec).encode("utf-8")
     output.write_bytes(body)
-    click.echo(f"เขียนกรอบปี {year} ลงไฟล์ {output} แล้ว (written)")
+    click.echo(_("เขียนกรอบปี %(year)s ลงไฟล์ %(output)s แล้ว", year=year, output=output))
 
 
 ita_commands: list[click.Command] = [ita]

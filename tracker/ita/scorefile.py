@@ -275,7 +275,7 @@ def _cell_text(value: Any) -> str:
 
 
 def _missing(loc: tuple) -> str:
-    return f"ไม่ได้ระบุ {loc[-1]} ({loc[-1]} is required)"
+    return _("ต้องระบุ %(name)s", name=loc[-1])
 
 
 def _check_rows(table: list[tuple[int, list[Any]]]) -> tuple[list[ScoreRow], list[ImportProblem]]:

@@ -45,7 +45,7 @@ MIN_YEAR, MAX_YEAR = 2500, 2700
 
 def _fail(source: str, problems: list[str]) -> ServiceError:
     lines = "\n".join(f"- {p}" for p in problems)
-    return ServiceError(f"กรอบการประเมินใน {source} ไม่ถูกต้อง (invalid ITA framework):\n{lines}")
+    return ServiceError(_("กรอบการประเมินใน %(source)s ไม่ถูกต้อง:", source=source) + f"\n{lines}")
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -292,7 +292,7 @@ def parse_framework(raw: Any, source: str = "framework") -> FrameworkSpec:
     try:
         f = _Framework.model_validate(raw, context=context)
     except ValidationError as exc:
-        found = problems(exc, path_text, lambda loc: f"ต้องระบุ {loc[-1]} ({loc[-1]} is required)")
+        found = problems(exc, path_text, lambda loc: _("ต้องระบุ %(name)s", name=loc[-1]))
         raise _fail(source, [f"{place} {message}".strip() for place, message in found]) from None
     items = f.items or _Items()
     return FrameworkSpec(

@@ -348,9 +348,9 @@ def target_has_data(upload_dir: Path) -> list[str]:
             if table.name in existing and conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
                 found.append(table.name)
     if found:
-        found = [f"ตาราง (tables): {', '.join(found[:6])}{' …' if len(found) > 6 else ''}"]
+        found = [_("ตาราง: %(names)s", names=", ".join(found[:6]) + (" …" if len(found) > 6 else ""))]
     if upload_files(upload_dir):
-        found.append(f"ไฟล์ใน (files in) {upload_dir}")
+        found.append(_("ไฟล์ใน %(folder)s", folder=upload_dir))
     return found
 
 
@@ -472,10 +472,16 @@ def restore_backup(archive_path: Path, upload_dir: str | Path, *, overwrite: boo
 
 def describe(manifest: dict) -> str:
     evidence = sum(1 for name in manifest["files"] if name.startswith(FILES_PREFIX))
-    size = manifest["files"][manifest["database_file"]]["size"]
-    return (
-        f"{manifest['dialect']} database {size / 1024 / 1024:.1f} MB, revision {manifest['alembic_revision']}, "
-        f"{evidence} file(s), made {manifest['created_at']} by version {manifest['app_version']}"
+    megabytes = "%.1f" % (manifest["files"][manifest["database_file"]]["size"] / 1024 / 1024)
+    return _(
+        "ฐานข้อมูล %(dialect)s %(size)s MB รุ่น %(revision)s · ไฟล์ %(files)s รายการ · สร้างเมื่อ %(made)s "
+        "โดยระบบรุ่น %(version)s",
+        dialect=manifest["dialect"],
+        size=megabytes,
+        revision=manifest["alembic_revision"],
+        files=evidence,
+        made=manifest["created_at"],
+        version=manifest["app_version"],
     )
 
 

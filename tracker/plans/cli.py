@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import click
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from flask.cli import with_appcontext
 from .. import clock
 from ..clock import utcnow
 from ..db import SchemaOutdated, db, prepare_database
+from ..i18n import _, _l, gettext_anywhere, option
 from ..orgs.models import Organization
 from ..thaidate import format_date, format_period, parse_date, to_arabic_digits
 from .models import Plan, Step, StepStatus
@@ -37,7 +39,8 @@ class _YearType(click.ParamType):
             return value
         text = to_arabic_digits(str(value)).strip()
         if not text.isdigit():
-            self.fail(f"ปี พ.ศ. ต้องเป็นตัวเลข เช่น 2566 ไม่ใช่ {value!r} (a BE year such as 2566)", param, ctx)
+            # Arguments are read before the app (and its context) is loaded.
+            self.fail(gettext_anywhere("ปี พ.ศ. ต้องเป็นตัวเลข เช่น 2566 ไม่ใช่ %(value)r", value=value), param, ctx)
         return int(text)
 
 
@@ -71,31 +74,43 @@ def _fail(lines: list[str]) -> NoReturn:
     raise SystemExit(1)
 
 
-def _report_problems(error: PlanFileError, source: str) -> None:
+class _Refusal(Protocol):
+    """A file's refusal listing every problem (a plan file's, an ITA score file's)."""
+
+    @property
+    def problems(self) -> Sequence[object]: ...
+
+
+def _report_problems(error: _Refusal, source: str) -> NoReturn:
     count = len(error.problems)
     _fail(
-        [f"{source}: พบปัญหา {count} รายการ ไม่ได้นำเข้าสิ่งใด ({count} problem(s); nothing was imported):"]
+        [_("%(source)s: พบปัญหา %(count)s รายการ ไม่ได้นำเข้าสิ่งใด:", source=source, count=count)]
         + [f"  - {p}" for p in error.problems]
     )
 
 
 def _counts(spec_or_plan: PlanSpec | Plan) -> str:
     w, m, s = len(spec_or_plan.weaknesses), len(spec_or_plan.measures), len(spec_or_plan.steps)
-    return f"{w} ประเด็น · {m} มาตรการ · {s} ขั้นตอน ({w} weaknesses, {m} measures, {s} steps)"
+    return _("%(w)s ประเด็น · %(m)s มาตรการ · %(s)s ขั้นตอน", w=w, m=m, s=s)
 
 
 def _find_plan(slug: str, year: int) -> Plan:
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     if org is None:
-        _fail([f"ไม่พบองค์กรรหัส “{slug}” (no organization with slug '{slug}')"])
+        _fail([_("ไม่พบองค์กรรหัส “%(slug)s”", slug=slug)])
     plan = db.session.scalar(sa.select(Plan).where(Plan.organization_id == org.id, Plan.fiscal_year == year))
     if plan is None:
         years = sorted(db.session.scalars(sa.select(Plan.fiscal_year).where(Plan.organization_id == org.id)))
         have = ", ".join(map(str, years)) or "-"
         _fail(
             [
-                f"{org.name} ({slug}) ไม่มีแผนปีงบประมาณ {year} มีแผนปี: {have} "
-                f"(no plan for fiscal year {year}; plans exist for: {have})"
+                _(
+                    "%(org)s (%(slug)s) ไม่มีแผนปีงบประมาณ %(year)s มีแผนปี: %(have)s",
+                    org=org.name,
+                    slug=slug,
+                    year=year,
+                    have=have,
+                )
             ]
         )
     return plan
@@ -130,9 +145,9 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
     try:
         data = file.read_bytes()
     except OSError as exc:
-        _fail([f"{file}: อ่านไฟล์ไม่ได้ ({exc.strerror})"])
+        _fail([_("%(file)s: อ่านไฟล์ไม่ได้ (%(why)s)", file=file, why=exc.strerror)])
     if len(data) > MAX_FILE_BYTES:
-        raise PlanFileError([Problem(str(file), f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+        raise PlanFileError([Problem(str(file), _("ไฟล์ใหญ่เกิน %(limit)s MB", limit=MAX_FILE_BYTES // (1024 * 1024)))])
     titles = known_weakness_titles()
     if file.suffix.lower() in DOCX_SUFFIXES:
         draft = parse_memo_docx(data, file.name, titles)
@@ -140,21 +155,27 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
         try:
             draft = parse_memo_text(data.decode("utf-8-sig"), file.name, titles)
         except UnicodeDecodeError:
-            raise PlanFileError([Problem(str(file), "ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8")]) from None
+            raise PlanFileError([Problem(str(file), _("ไฟล์ข้อความต้องเข้ารหัสแบบ UTF-8"))]) from None
     orgs = db.session.scalars(sa.select(Organization)).all()
     if slug:
         org = next((o for o in orgs if o.slug == slug), None)
         if org is None:
-            _fail([f"ไม่พบองค์กร “{slug}” สร้างก่อนด้วย tracker org create"])
+            _fail([_("ไม่พบองค์กร “%(slug)s” สร้างก่อนด้วย tracker org create", slug=slug)])
     else:
         named = draft.organization_name or ""
         ranked = sorted(orgs, key=lambda o: difflib.SequenceMatcher(None, named, o.name).ratio(), reverse=True)
         if not named or not ranked or difflib.SequenceMatcher(None, named, ranked[0].name).ratio() < 0.85:
-            _fail([f"บันทึกไม่ได้ระบุองค์กรที่มีในระบบ{f' (อ่านได้ “{named}”)' if named else ''} โปรดระบุ --org รหัสองค์กร"])
+            _fail(
+                [
+                    _("บันทึกระบุองค์กร “%(named)s” ซึ่งไม่มีในระบบ โปรดระบุ --org รหัสองค์กร", named=named)
+                    if named
+                    else _("บันทึกไม่ได้ระบุองค์กร โปรดระบุ --org รหัสองค์กร")
+                ]
+            )
         org = ranked[0]
     fiscal_year = year or draft.fiscal_year
     if fiscal_year is None:
-        _fail(["บันทึกไม่ได้ระบุปีงบประมาณของมาตรการ โปรดระบุ --year เช่น --year 2569"])
+        _fail([_("บันทึกไม่ได้ระบุปีงบประมาณของมาตรการ โปรดระบุ --year เช่น --year 2569")])
     departments = [
         d.name for d in db.session.scalars(sa.select(Department).where(Department.organization_id == org.id))
     ]
@@ -163,38 +184,44 @@ def _load_memo(file: Path, slug: str | None, year: int | None, title: str) -> Pl
         match, ratio = closest_department(name, departments, cutoff=0.85)
         owner_map[name] = match or name
         if match and match != name:
-            click.echo(f"ผู้รับผิดชอบ “{name}” → หน่วยงาน “{match}”")
+            click.echo(_("ผู้รับผิดชอบ “%(name)s” → หน่วยงาน “%(match)s”", name=name, match=match))
         elif not match:
-            click.echo(f"ผู้รับผิดชอบ “{name}” → หน่วยงานใหม่")
+            click.echo(_("ผู้รับผิดชอบ “%(name)s” → หน่วยงานใหม่", name=name))
     for note in draft.notes:
-        click.echo(f"ตรวจ: {note.place}: {note.message}" + (f" (“{note.raw}”)" if note.raw else ""), err=True)
+        click.echo(
+            _("ตรวจ: %(place)s: %(message)s", place=note.place, message=note.message)
+            + (f" (“{note.raw}”)" if note.raw else ""),
+            err=True,
+        )
     return memo_plan_spec(
         draft, {"name": org.name, "slug": org.slug, "province": org.province or ""}, fiscal_year, title, owner_map
     )
 
 
-@click.command("import-plan")
-@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
-@click.option(
-    "--dry-run", is_flag=True, help="ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก (check and show the changes without saving)."
+@click.command(
+    "import-plan",
+    help=_l(
+        "นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx หรือบันทึกข้อความมาตรการของหน่วยงาน (.docx หรือตารางที่วางใน .txt) นำเข้าไฟล์เดิมซ้ำจะปรับปรุงแผนเดิม"
+    ),
 )
-@click.option(
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@option("--dry-run", is_flag=True, help=_l("ตรวจและแสดงสิ่งที่จะเปลี่ยน โดยไม่บันทึก"))
+@option(
     "--org",
     "slug",
     default=None,
-    help="บันทึกข้อความ (.docx/.txt): รหัสองค์กร ถ้าไม่ระบุใช้องค์กรที่บันทึกระบุ (memo files: organization slug)",
+    help=_l("บันทึกข้อความ (.docx/.txt): รหัสองค์กร ถ้าไม่ระบุใช้องค์กรที่บันทึกระบุ"),
 )
-@click.option(
+@option(
     "--year",
     type=YEAR,
     default=None,
-    help="บันทึกข้อความ: ปีงบประมาณของมาตรการ ถ้าไม่ระบุอ่านจากระยะเวลาดำเนินการ (memo files: BE fiscal year)",
+    help=_l("บันทึกข้อความ: ปีงบประมาณของมาตรการ ถ้าไม่ระบุอ่านจากระยะเวลาดำเนินการ"),
 )
-@click.option("--title", default="", help="บันทึกข้อความ: ชื่อแผน (memo files: plan title)")
+@option("--title", default="", help=_l("บันทึกข้อความ: ชื่อแผน"))
 @with_appcontext
 def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int | None, title: str) -> None:
-    """นำเข้าแผนจากไฟล์ .yaml/.yml/.xlsx หรือบันทึกข้อความ O42 (.docx, หรือตารางที่วางใน .txt)
-    (import a plan file or the agency's O42 memo; the same file again updates in place)."""
+    """Import a plan file or an agency's O42 memo; the same file again updates the plan in place."""
     from .importer import import_plan
     from .memofile import DOCX_SUFFIXES, TEXT_SUFFIXES
 
@@ -214,12 +241,8 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
         _report_problems(exc, str(file))
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
-        _fail(
-            [
-                f"ฐานข้อมูลไม่รับการบันทึก ไม่ได้นำเข้าสิ่งใด (the database refused the import; nothing was saved: "
-                f"{exc.__class__.__name__}: {str(exc).splitlines()[0]})"
-            ]
-        )
+        error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        _fail([_("ฐานข้อมูลไม่รับการบันทึก ไม่ได้นำเข้าสิ่งใด: %(error)s", error=error)])
     if dry_run:
         db.session.rollback()
     else:
@@ -227,23 +250,19 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
 
     o = spec.organization
     lines = [
-        f"{o.name} ({o.slug}) · ปีงบประมาณ {spec.fiscal_year}",
+        _("%(org)s (%(slug)s) · ปีงบประมาณ %(year)s", org=o.name, slug=o.slug, year=spec.fiscal_year),
         spec.title,
         _counts(spec),
     ]
     if dry_run:
-        lines.append("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก (dry run: nothing was saved)")
+        lines.append(_("ทดลองนำเข้าเท่านั้น ไม่ได้บันทึก"))
     if result.created:
-        lines.append("สร้างแผนใหม่ (plan created):" if not dry_run else "จะสร้างแผนใหม่ (would create the plan):")
+        lines.append(_("สร้างแผนใหม่:") if not dry_run else _("จะสร้างแผนใหม่:"))
     elif result.changes:
         n = len(result.changes)
-        lines.append(
-            f"ปรับปรุงแผน {n} รายการ (plan updated, {n} changes):"
-            if not dry_run
-            else f"จะปรับปรุงแผน {n} รายการ (would update the plan, {n} changes):"
-        )
+        lines.append(_("ปรับปรุงแผน %(n)s รายการ:", n=n) if not dry_run else _("จะปรับปรุงแผน %(n)s รายการ:", n=n))
     else:
-        lines.append("ไม่มีการเปลี่ยนแปลง (no changes)")
+        lines.append(_("ไม่มีการเปลี่ยนแปลง"))
     lines += [f"  - {change}" for change in result.changes]
     click.echo("\n".join(lines))
 
@@ -253,26 +272,24 @@ def import_plan_command(file: Path, dry_run: bool, slug: str | None, year: int |
 # ---------------------------------------------------------------------------
 
 
-@click.command("export-plan")
-@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug), e.g. banpet")
-@click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year), e.g. 2566")
-@click.option(
+@click.command("export-plan", help=_l("ส่งออกแผนเป็นไฟล์แผนที่นำเข้ากลับด้วย import-plan ได้"))
+@option("--org", "slug", required=True, help=_l("รหัสองค์กร เช่น banpet"))
+@option("--year", required=True, type=YEAR, help=_l("ปีงบประมาณ พ.ศ. เช่น 2566"))
+@option(
     "-o",
     "--output",
     default="-",
     show_default=True,
-    help="ไฟล์ .yaml/.yml/.xlsx หรือ - สำหรับหน้าจอ (output file by extension, or - for stdout as YAML)",
+    help=_l("ไฟล์ .yaml/.yml/.xlsx (ตามนามสกุล) หรือ - เพื่อพิมพ์ YAML ออกทางหน้าจอ"),
 )
 @with_appcontext
 def export_plan_command(slug: str, year: int, output: str) -> None:
-    """ส่งออกแผนเป็นไฟล์แผน (export a plan in the import-plan format)."""
+    """Export a plan in the import-plan format."""
     from .exporter import export_plan_xlsx, export_plan_yaml
 
     suffix = Path(output).suffix.lower()
     if output != "-" and suffix not in (".yaml", ".yml", ".xlsx"):
-        raise click.BadParameter(
-            "ใช้นามสกุล .yaml .yml หรือ .xlsx (use a .yaml, .yml or .xlsx file name)", param_hint="'-o'"
-        )
+        raise click.BadParameter(_("ใช้นามสกุล .yaml .yml หรือ .xlsx"), param_hint="'-o'")
     _prepare_database()
     plan = _find_plan(slug, year)
     if output == "-":
@@ -285,23 +302,23 @@ def export_plan_command(slug: str, year: int, output: str) -> None:
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        _fail([f"เขียนไฟล์ {output} ไม่ได้ (cannot write {output}: {exc.strerror})"])
-    click.echo(f"เขียน {output} แล้ว: {_counts(plan)} (written)")
+        _fail([_("เขียนไฟล์ %(output)s ไม่ได้: %(why)s", output=output, why=exc.strerror)])
+    click.echo(_("เขียน %(output)s แล้ว: %(counts)s", output=output, counts=_counts(plan)))
 
 
-@click.command("plan-template")
-@click.option("-o", "--output", required=True, help="ไฟล์ .xlsx ที่จะสร้าง (the .xlsx file to write)")
+@click.command("plan-template", help=_l("สร้างแบบฟอร์มแผน Excel เปล่าที่มีแผ่นงานตัวอย่าง"))
+@option("-o", "--output", required=True, help=_l("ไฟล์ .xlsx ที่จะสร้าง"))
 def plan_template_command(output: str) -> None:
-    """สร้างแบบฟอร์มแผน Excel เปล่า (write an empty XLSX plan form with an example sheet)."""
+    """Write an empty XLSX plan form with an example sheet."""
     from .exporter import plan_template_xlsx
 
     if Path(output).suffix.lower() != ".xlsx":
-        raise click.BadParameter("ชื่อไฟล์ต้องลงท้ายด้วย .xlsx (the file name must end in .xlsx)", param_hint="'-o'")
+        raise click.BadParameter(_("ชื่อไฟล์ต้องลงท้ายด้วย .xlsx"), param_hint="'-o'")
     try:
         Path(output).write_bytes(plan_template_xlsx())
     except OSError as exc:
-        _fail([f"เขียนไฟล์ {output} ไม่ได้ (cannot write {output}: {exc.strerror})"])
-    click.echo(f"เขียนแบบฟอร์ม {output} แล้ว กรอกแล้วนำเข้าด้วย tracker import-plan {output} (template written)")
+        _fail([_("เขียนไฟล์ %(output)s ไม่ได้: %(why)s", output=output, why=exc.strerror)])
+    click.echo(_("เขียนแบบฟอร์ม %(output)s แล้ว กรอกแล้วนำเข้าด้วย tracker import-plan %(output)s", output=output))
 
 
 # ---------------------------------------------------------------------------
@@ -348,19 +365,19 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-@click.command("status")
-@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug)")
-@click.option("--year", required=True, type=YEAR, help="ปีงบประมาณ พ.ศ. (BE fiscal year)")
-@click.option("--json", "as_json", is_flag=True, help='พิมพ์ JSON {"steps": [...]} สำหรับสคริปต์ (JSON for scripts)')
-@click.option(
+@click.command("status", help=_l("สถานะและวันครบกำหนดของทุกขั้นตอนในแผน"))
+@option("--org", "slug", required=True, help=_l("รหัสองค์กร"))
+@option("--year", required=True, type=YEAR, help=_l("ปีงบประมาณ พ.ศ."))
+@option("--json", "as_json", is_flag=True, help=_l('พิมพ์ JSON {"steps": [...]} สำหรับสคริปต์'))
+@option(
     "--today",
     type=DATE,
     default=None,
-    help="วันที่ใช้ตัดสินว่าเลยกำหนด (the day overdue is judged on; default today, Bangkok)",
+    help=_l("วันที่ใช้ตัดสินว่าเลยกำหนด ค่าเริ่มต้นคือวันนี้ (เวลากรุงเทพฯ)"),
 )
 @with_appcontext
 def status_command(slug: str, year: int, as_json: bool, today: date | None) -> None:
-    """สถานะขั้นตอนทั้งหมดของแผน (every step of a plan with its status and due date)."""
+    """Every step of a plan with its status and due date."""
     _prepare_database()
     plan = _find_plan(slug, year)
     if as_json:
@@ -372,34 +389,50 @@ def status_command(slug: str, year: int, as_json: bool, today: date | None) -> N
     overdue = sum(1 for s in steps if s.is_overdue(today))
     org = plan.organization
     out = [
-        f"{org.name} ({org.slug}) · ปีงบประมาณ {plan.fiscal_year} · {plan.status.label}",
+        _("%(org)s (%(slug)s) · ปีงบประมาณ %(year)s", org=org.name, slug=org.slug, year=plan.fiscal_year)
+        + f" · {_(plan.status.label)}",
         plan.title,
-        f"ดำเนินการแล้ว {done}/{len(steps)} ขั้นตอน · เลยกำหนด {overdue} ขั้นตอน ณ {format_date(today)} "
-        f"(done {done}/{len(steps)}, overdue {overdue})",
+        _(
+            "ดำเนินการแล้ว %(done)s/%(total)s ขั้นตอน · เลยกำหนด %(overdue)s ขั้นตอน ณ %(day)s",
+            done=done,
+            total=len(steps),
+            overdue=overdue,
+            day=format_date(today),
+        ),
     ]
-    header = f"  {_fit('ขั้นตอน', 8)}{_fit('สถานะ', 16)}{_fit('กำหนดเสร็จ', 15)}{_fit('ผู้รับผิดชอบ', 26)}ชื่อขั้นตอน"
+    header = (
+        f"  {_fit(_('ขั้นตอน'), 8)}{_fit(_('สถานะ'), 16)}{_fit(_('กำหนดเสร็จ'), 15)}"
+        f"{_fit(_('ผู้รับผิดชอบ'), 26)}{_('ชื่อขั้นตอน')}"
+    )
     for measure in plan.measures:
         m_done = sum(1 for s in measure.steps if s.status is StepStatus.done)
         out += [
             "",
-            f"มาตรการ {measure.number} {measure.title}",
+            _("มาตรการ %(number)s %(title)s", number=measure.number, title=measure.title),
             f"  {measure.owner_department.name} · {format_period(measure.period_start, measure.period_end)} · "
-            f"เสร็จ {m_done}/{len(measure.steps)}",
+            + _("เสร็จ %(done)s/%(total)s", done=m_done, total=len(measure.steps)),
             header,
         ]
         for step in measure.steps:
-            status = step.status.label + (" !" if step.is_overdue(today) else "")
+            status = _(step.status.label) + (" !" if step.is_overdue(today) else "")
             out.append(
                 f"  {_fit(step.number, 8)}{_fit(status, 16)}{_fit(format_date(step.due_date), 15)}"
                 f"{_fit(step.owner_department.name, 26)}{_fit(step.title, 60).rstrip()}"
             )
     if overdue:
-        out += ["", "! = เลยกำหนดแล้วและยังไม่เสร็จ (overdue and still open)"]
+        out += ["", _("! = เลยกำหนดแล้วและยังไม่เสร็จ")]
     click.echo("\n".join(out))
 
 
-@click.command("counters")
-@click.option("--rebuild", is_flag=True, help="recount every plan and store the counters")
+@click.command(
+    "counters",
+    help=_l(
+        "ตรวจตัวนับรายแผนของหน้าภาพรวมกับการนับใหม่ (หรือสร้างใหม่ด้วย --rebuild)\n\n"
+        "ระบบปรับตัวนับทุกครั้งที่แก้ไขผ่านระบบ การสร้างใหม่ใช้กับข้อมูลที่เขียนโดยไม่ผ่านระบบ "
+        "เช่น การโหลดข้อมูลจำนวนมาก หรือการกู้คืนที่แก้ด้วยมือ"
+    ),
+)
+@option("--rebuild", is_flag=True, help=_l("นับใหม่ทุกแผนและบันทึกตัวนับ"))
 @with_appcontext
 def counters_command(rebuild: bool) -> None:
     """Check the overview's per-plan counters against a recount (or rebuild them).
@@ -413,15 +446,15 @@ def counters_command(rebuild: bool) -> None:
     if rebuild:
         counters.rebuild(conn)
         db.session.commit()
-        click.echo("นับใหม่และบันทึกตัวนับของทุกแผนแล้ว (every plan's counters recounted and stored)")
+        click.echo(_("นับใหม่และบันทึกตัวนับของทุกแผนแล้ว"))
         return
     problems = counters.mismatches(conn)
     if problems:
         _fail(
-            [f"ตัวนับไม่ตรงกับการนับใหม่ {len(problems)} รายการ (counters differ from a recount):", *problems[:50]]
-            + ["แก้ได้ด้วย tracker counters --rebuild (fix with: tracker counters --rebuild)"]
+            [_("ตัวนับไม่ตรงกับการนับใหม่ %(count)s รายการ:", count=len(problems)), *problems[:50]]
+            + [_("แก้ได้ด้วย tracker counters --rebuild")]
         )
-    click.echo("ตัวนับของทุกแผนตรงกับการนับใหม่ (every plan's counters equal a recount)")
+    click.echo(_("ตัวนับของทุกแผนตรงกับการนับใหม่"))
 
 
 plan_commands: list[click.Command] = [

@@ -9,18 +9,16 @@ from flask import (
     abort,
     flash,
     redirect,
-    request,
     send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from .. import access, clock, i18n
+from .. import access, clock
 from ..db import db
 from ..errors import ServiceError
-from ..forms import ConfirmForm
 from ..i18n import _
-from . import queries, services, trash
+from . import queries, services
 from .forms import DownloadQuery, EvidencePublicForm
 from .models import Evidence, EvidenceKind
 from .update_views import upload_dir as _upload_dir
@@ -69,29 +67,19 @@ def evidence(evidence_id: int):
 @login_required
 def delete_evidence(evidence_id: int):
     """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
-    from .trash_views import confirm_delete_page, flash_undo
+    from .trash_views import delete_evidence_page
 
     ev = _get_evidence(evidence_id)
     if ev.step is None:
         # Evidence of a measure's follow-up result is managed with the report.
         raise ServiceError(services.MEASURE_EVIDENCE)
     access.require_step_editor(current_user, ev.step)
-    back = url_for("plans.step", step_id=ev.step_id)
-    if request.method == "GET":
-        return confirm_delete_page(
-            i18n._("ลบหลักฐาน"),
-            f"“{ev.original_name}”",
-            "",
-            url_for("plans.delete_evidence", evidence_id=ev.id),
-            back,
-        )
-    if not ConfirmForm().validate_on_submit():
-        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
-    name = ev.original_name
-    item = trash.trash_evidence(ev, _me(), clock.now())
-    db.session.commit()
-    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
-    return redirect(back)
+    return delete_evidence_page(
+        ev,
+        _("ลบหลักฐาน"),
+        url_for("plans.delete_evidence", evidence_id=ev.id),
+        url_for("plans.step", step_id=ev.step_id),
+    )
 
 
 @bp.post("/evidence/<int:evidence_id>/public")

@@ -115,7 +115,7 @@ def export_plan_yaml(plan: Plan) -> str:
     """The plan as a YAML plan file (UTF-8 text, Thai kept as is)."""
     # One line each: a title with a line break would otherwise spill out of the comment.
     title, org_name = (" ".join(text.split()) for text in (plan.title, plan.organization.name))
-    header = f"# {title}\n# {org_name} ปีงบประมาณ {plan.fiscal_year}: ไฟล์แผนสำหรับ `tracker import-plan` (plan file)\n"
+    header = f"# {title}\n# {org_name} ปีงบประมาณ {plan.fiscal_year}: ไฟล์แผนสำหรับ `tracker import-plan`\n"
     body = yaml.dump(
         plan_to_dict(plan),
         Dumper=_Dumper,

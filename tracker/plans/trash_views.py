@@ -19,7 +19,7 @@ from ..errors import ServiceError
 from ..forms import ConfirmForm
 from ..i18n import _
 from . import trash
-from .models import TrashItem
+from .models import Evidence, TrashItem
 from .views import _me, bp
 
 #: The session key of the trash item the next page offers to undo.
@@ -39,6 +39,20 @@ def confirm_delete_page(title: str, label: str, summary: str, action: str, back:
         form=ConfirmForm(),
         trash_days=trash.TRASH_DAYS,
     )
+
+
+def delete_evidence_page(ev: Evidence, title: str, action: str, back: str):
+    """A piece of evidence's delete: GET the confirmation page, POST it into the trash (the
+    file stays until purged) with an undo, then back to `back`. The caller checks access."""
+    if request.method == "GET":
+        return confirm_delete_page(title, f"“{ev.original_name}”", "", action, back)
+    if not ConfirmForm().validate_on_submit():
+        raise ServiceError(_("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
+    name = ev.original_name
+    item = trash.trash_evidence(ev, _me(), clock.now())
+    db.session.commit()
+    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
+    return redirect(back)
 
 
 def flash_undo(item: TrashItem, message: str) -> None:

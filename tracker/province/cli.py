@@ -18,26 +18,20 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
+from flask_babel.speaklater import LazyString
 
 from ..auth.models import ROLE_LABELS, Role
 from ..clock import utcnow
-from ..db import SchemaOutdated, db, prepare_database
+from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l, option
 from ..orgs.models import Department, Organization
+from ..plans.cli import _prepare_database
 from .accounts import create_account, create_organization, list_organizations
 
-org_group = AppGroup("org", help="องค์กรในระบบ (organizations of this instance).")
-user_group = AppGroup("user", help="ผู้ใช้ที่สร้างโดยผู้ดูแลเครื่อง (users made by the operator).")
-
-
-def _prepare_database() -> None:
-    try:
-        # _get_current_object is LocalProxy's; the stubs type current_app as Flask itself.
-        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
-    except SchemaOutdated as exc:
-        raise click.ClickException(str(exc)) from None
+org_group = AppGroup("org", help=_l("องค์กรในระบบ"))
+user_group = AppGroup("user", help=_l("ผู้ใช้ที่สร้างโดยผู้ดูแลเครื่อง"))
 
 
 def _fail(message: str) -> NoReturn:
@@ -46,12 +40,10 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-@org_group.command("create")
-@click.option("--slug", required=True, help="รหัสองค์กร a-z 0-9 - (the organization's slug), e.g. banpet")
-@click.option("--name", required=True, help="ชื่อเต็ม (full name), e.g. เทศบาลตำบลบ้านเป็ด")
-@click.option(
-    "--province", required=True, help="จังหวัด (province), e.g. ขอนแก่น; a provincial office sees every organization of it"
-)
+@org_group.command("create", help=_l("สร้างองค์กร: องค์กรปกครองส่วนท้องถิ่น หรือสำนักงานระดับจังหวัดหรือส่วนกลาง"))
+@option("--slug", required=True, help=_l("รหัสองค์กร a-z 0-9 - เช่น banpet"))
+@option("--name", required=True, help=_l("ชื่อเต็ม เช่น เทศบาลตำบลบ้านเป็ด"))
+@option("--province", required=True, help=_l("จังหวัด เช่น ขอนแก่น สำนักงานจังหวัดเห็นทุกองค์กรของจังหวัดนั้น"))
 def org_create(slug: str, name: str, province: str) -> None:
     """Create an organization: a local government, or a provincial or national office."""
     _prepare_database()
@@ -60,17 +52,26 @@ def org_create(slug: str, name: str, province: str) -> None:
         db.session.commit()
     except ServiceError as exc:
         _fail(str(exc))
-    where = f" จังหวัด{org.province}" if org.province else ""
-    click.echo(f"สร้างองค์กร {org.name} ({org.slug}){where} แล้ว (organization created, id {org.id})")
+    if org.province:
+        done = _(
+            "สร้างองค์กร %(name)s (%(slug)s) จังหวัด%(province)s แล้ว (#%(id)s)",
+            name=org.name,
+            slug=org.slug,
+            province=org.province,
+            id=org.id,
+        )
+    else:
+        done = _("สร้างองค์กร %(name)s (%(slug)s) แล้ว (#%(id)s)", name=org.name, slug=org.slug, id=org.id)
+    click.echo(done)
 
 
-@org_group.command("list")
-@click.option("--province", default=None, help="เฉพาะจังหวัดนี้ (only this province)")
-@click.option(
+@org_group.command("list", help=_l("ทุกองค์กร พร้อมจำนวนผู้ใช้ที่ใช้งานอยู่และจำนวนแผน"))
+@option("--province", default=None, help=_l("เฉพาะจังหวัดนี้"))
+@option(
     "--json",
     "as_json",
     is_flag=True,
-    help='พิมพ์ JSON [{"id", "slug", "name", "province", "users", "plans", "office"}] (JSON for scripts)',
+    help=_l('พิมพ์ JSON [{"id", "slug", "name", "province", "users", "plans", "office"}] สำหรับสคริปต์'),
 )
 def org_list(province: str | None, as_json: bool) -> None:
     """Every organization with its number of active users and of plans."""
@@ -97,27 +98,30 @@ def org_list(province: str | None, as_json: bool) -> None:
         )
         return
     if not rows:
-        click.echo("ยังไม่มีองค์กร (no organizations)")
+        click.echo(_("ยังไม่มีองค์กร"))
         return
     for r in rows:
         o = r.organization
-        office = " · สำนักงาน (office)" if r.office else ""
-        click.echo(f"{o.slug}\t{o.name}\t{o.province or '-'}\tผู้ใช้ {r.users}\tแผน {r.plans}{office}")
+        office = _(" · สำนักงาน") if r.office else ""
+        counts = _("ผู้ใช้ %(users)s\tแผน %(plans)s", users=r.users, plans=r.plans)
+        click.echo(f"{o.slug}\t{o.name}\t{o.province or '-'}\t{counts}{office}")
 
 
-@user_group.command("create")
-@click.option("--org", "slug", required=True, help="รหัสองค์กร (organization slug)")
-@click.option("--email", required=True, help="อีเมล ใช้เข้าสู่ระบบ (the login)")
-@click.option("--name", "display_name", required=True, help="ชื่อที่แสดง (display name)")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice([r.value for r in Role]),
-    help="; ".join(f"{r.value}: {ROLE_LABELS[r]}" for r in Role),
+def _roles_help() -> str:
+    return "; ".join(f"{r.value}: {ROLE_LABELS[r]}" for r in Role)
+
+
+@user_group.command(
+    "create",
+    help=_l("สร้างผู้ใช้ทุกบทบาทในองค์กร (ผู้ใช้ระดับจังหวัดและส่วนกลางสร้างได้ที่นี่เท่านั้น)"),
 )
-@click.option("--department", default=None, help="ชื่อหน่วยงานในองค์กร (department name; owners need one)")
-@click.option("--position", default="", help="ตำแหน่ง (position)")
-@click.option("--password", default=None, help="รหัสผ่าน; ถ้าไม่ระบุจะถามโดยไม่แสดงบนจอ (asked for, hidden, when not given)")
+@option("--org", "slug", required=True, help=_l("รหัสองค์กร"))
+@option("--email", required=True, help=_l("อีเมล ใช้เข้าสู่ระบบ"))
+@option("--name", "display_name", required=True, help=_l("ชื่อที่แสดง"))
+@option("--role", required=True, type=click.Choice([r.value for r in Role]), help=LazyString(_roles_help))
+@option("--department", default=None, help=_l("ชื่อหน่วยงานในองค์กร ผู้รับผิดชอบต้องมีหน่วยงาน"))
+@option("--position", default="", help=_l("ตำแหน่ง"))
+@option("--password", default=None, help=_l("รหัสผ่าน ถ้าไม่ระบุจะถามโดยไม่แสดงบนจอ"))
 def user_create(
     slug: str, email: str, display_name: str, role: str, department: str | None, position: str, password: str | None
 ) -> None:
@@ -125,7 +129,7 @@ def user_create(
     _prepare_database()
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug.strip().lower()))
     if org is None:
-        _fail(f"ไม่พบองค์กรรหัส “{slug}” (no organization with slug '{slug}'): tracker org list")
+        _fail(_("ไม่พบองค์กรรหัส “%(slug)s” ดูรายการด้วย tracker org list", slug=slug))
     dept = None
     if department:
         dept = db.session.scalar(
@@ -135,9 +139,11 @@ def user_create(
         )
         if dept is None:
             names = ", ".join(d.name for d in org.departments) or "-"
-            _fail(f"{org.name} ไม่มีหน่วยงาน “{department}” มี: {names} (no such department)")
+            _fail(
+                _("%(org)s ไม่มีหน่วยงาน “%(department)s” มี: %(names)s", org=org.name, department=department, names=names)
+            )
     if password is None:
-        password = click.prompt("รหัสผ่าน (password)", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("รหัสผ่าน"), hide_input=True, confirmation_prompt=True)
     try:
         user = create_account(
             org,
@@ -152,7 +158,14 @@ def user_create(
         db.session.commit()
     except ServiceError as exc:
         _fail(str(exc))
-    click.echo(f"สร้างผู้ใช้ {user.email} ({ROLE_LABELS[user.role]}) ใน {org.name} แล้ว (user created)")
+    click.echo(
+        _(
+            "สร้างผู้ใช้ %(email)s (%(role)s) ใน %(org)s แล้ว",
+            email=user.email,
+            role=ROLE_LABELS[user.role],
+            org=org.name,
+        )
+    )
 
 
 province_commands = [org_group, user_group]

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from .. import clock, thaidate
 from ..db import db
 from ..errors import ServiceError
+from ..i18n import _, _l, option
 from ..plans.queries import plan_by_slug
 from .memo_options import memo_options, parse_memo_date, read_text_file
 
@@ -23,7 +24,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     path = path.expanduser()
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ServiceError(f"ไม่พบโฟลเดอร์ {folder} (no such folder)")
+        raise ServiceError(_("ไม่พบโฟลเดอร์ %(folder)s", folder=folder))
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -39,41 +40,50 @@ def fiscal_year_arg(text: str) -> int:
     """A fiscal year typed on the command line (BE, Thai or Arabic digits)."""
     raw = thaidate.to_arabic_digits(text.strip())
     if not raw.isdigit():
-        raise ServiceError(f"ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566: “{text[:20]}” (the year must be a BE year)")
+        raise ServiceError(_("ปีงบประมาณต้องเป็นตัวเลข พ.ศ. เช่น 2566: “%(text)s”", text=text[:20]))
     return int(raw)
 
 
-@click.command("report")
-@click.option("--org", "org_slug", required=True, help="Organization slug, e.g. banpet.")
-@click.option("--year", required=True, help="Fiscal year of the plan (Buddhist Era), e.g. 2566.")
-@click.option(
-    "--as-of", "as_of", default=None, help="Report date: 2023-03-31, 31/03/2566 or '31 มี.ค. 2566' (default: today)."
+@click.command(
+    "report",
+    help=_l(
+        "เขียนรายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน (ITA) ของแผน "
+        "หรือบันทึกข้อความนำส่งรายงาน (--cover)"
+    ),
 )
-@click.option("--round", "round_", default=None, help="6 (31 มี.ค.) or 12 (30 ก.ย.) months of the fiscal year.")
+@option("--org", "org_slug", required=True, help=_l("รหัสองค์กร เช่น banpet"))
+@option("--year", required=True, help=_l("ปีงบประมาณ พ.ศ. ของแผน เช่น 2566"))
+@option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help=_l("วันที่ของรายงาน: 2023-03-31, 31/03/2566 หรือ '31 มี.ค. 2566' ค่าเริ่มต้นคือวันนี้"),
+)
+@option("--round", "round_", default=None, help=_l("รอบ 6 เดือน (31 มี.ค.) หรือ 12 เดือน (30 ก.ย.) ของปีงบประมาณ"))
 @click.option("--format", "fmt", required=True, type=click.Choice(["html", "pdf", "docx", "xlsx"]))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@click.option(
+@option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_l("ไฟล์ที่จะเขียน"))
+@option(
     "--thai-digits/--arabic-digits",
     "thai_digits",
     default=None,
-    help="Thai (๐–๙) or Arabic digits (default: the organization's setting, Thai unless changed).",
+    help=_l("เลขไทย (๐–๙) หรือเลขอารบิก ค่าเริ่มต้นตามการตั้งค่าขององค์กร (เลขไทย ถ้าไม่ได้เปลี่ยน)"),
 )
-@click.option("--reporter-name", default=None, help="ผู้รายงาน (default: the organization's administrator).")
+@option("--reporter-name", default=None, help=_l("ผู้รายงาน ค่าเริ่มต้นคือผู้ดูแลระบบขององค์กร"))
 @click.option("--reporter-position", default=None)
-@click.option("--reviewer-name", default=None, help="ผู้ตรวจสอบ (default: the first manager).")
+@option("--reviewer-name", default=None, help=_l("ผู้ตรวจสอบ ค่าเริ่มต้นคือผู้บริหารคนแรก"))
 @click.option("--reviewer-position", default=None)
-@click.option(
+@option(
     "--cover",
     is_flag=True,
-    help="Write the covering memo (บันทึกข้อความนำส่ง, pdf or docx) instead of the report; needs --date.",
+    help=_l("เขียนบันทึกข้อความนำส่ง (pdf หรือ docx) แทนรายงาน ต้องระบุ --date"),
 )
 @memo_options
-@click.option(
+@option(
     "--findings",
     "findings_file",
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="UTF-8 text file: paragraphs added to the covering memo's ข้อเท็จจริง.",
+    help=_l("ไฟล์ข้อความ UTF-8: ย่อหน้าที่เพิ่มในข้อเท็จจริงของบันทึกข้อความนำส่ง"),
 )
 @with_appcontext
 def report_command(
@@ -95,10 +105,7 @@ def report_command(
     addressee: str | None,
     findings_file: Path | None,
 ) -> None:
-    """Write the follow-up results report (ITA O43) of a plan, or its covering memo (--cover).
-
-    รายงานผลการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน
-    """
+    """Write the follow-up results report (ITA O43) of a plan, or its covering memo (--cover)."""
     from .cover import COVER_DATE_REQUIRED, build_cover, cover_docx, render_cover_pdf
     from .followup import build_report, resolve_as_of
     from .signoff import followup_chain
@@ -116,19 +123,17 @@ def report_command(
         if value
     ]
     if given and not cover:
-        raise click.UsageError(
-            f"{', '.join(given)} ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น (these options are for the covering memo)"
-        )
+        raise click.UsageError(_("%(options)s ใช้กับ --cover (บันทึกข้อความนำส่ง) เท่านั้น", options=", ".join(given)))
     if cover and fmt not in ("pdf", "docx"):
-        raise click.UsageError("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น")
+        raise click.UsageError(_("บันทึกข้อความนำส่ง (--cover) เขียนได้เป็น --format pdf หรือ docx เท่านั้น"))
     day_of_memo = parse_memo_date(memo_date)
     if cover and day_of_memo is None:
-        raise click.UsageError(COVER_DATE_REQUIRED + " เช่น --date '5 เม.ย. 2566'")
-    findings = read_text_file(findings_file, "ข้อเท็จจริง") or ""
+        raise click.UsageError(_(COVER_DATE_REQUIRED) + " " + _("เช่น --date '%(example)s'", example="5 เม.ย. 2566"))
+    findings = read_text_file(findings_file, _("ข้อเท็จจริง")) or ""
 
     try:
         org, plan = plan_by_slug(org_slug, fiscal_year_arg(year))
-        day, _ = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())
+        day = resolve_as_of(plan.fiscal_year, as_of, round_, clock.now().date())[0]
         report = build_report(
             plan,
             day,
@@ -155,11 +160,17 @@ def report_command(
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"เขียนไฟล์ {output} ไม่ได้ (cannot write the file: {exc.strerror or exc})") from None
+        raise click.ClickException(
+            _("เขียนไฟล์ %(output)s ไม่ได้: %(why)s", output=output, why=exc.strerror or exc)
+        ) from None
     finally:
         db.session.rollback()  # the report only reads
-    what = "บันทึกข้อความนำส่งรายงาน" if cover else "รายงาน"
-    click.echo(f"เขียน{what} ณ วันที่ {thaidate.format_date(day)} ลงไฟล์ {output} แล้ว (report written)")
+    written = (
+        _("เขียนบันทึกข้อความนำส่งรายงาน ณ วันที่ %(day)s ลงไฟล์ %(output)s แล้ว", day=thaidate.format_date(day), output=output)
+        if cover
+        else _("เขียนรายงาน ณ วันที่ %(day)s ลงไฟล์ %(output)s แล้ว", day=thaidate.format_date(day), output=output)
+    )
+    click.echo(written)
 
 
 report_commands = [report_command]

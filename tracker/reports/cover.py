@@ -13,7 +13,7 @@ from datetime import date
 
 from .. import thaidate
 from ..errors import ServiceError
-from ..i18n import _, thai_only
+from ..i18n import N_, _, thai_only
 from ..orgs.documents import data_uri, emblem_bytes
 from ..orgs.models import Organization
 from ..plans.models import Plan
@@ -24,7 +24,7 @@ from .signoff import Chain
 
 __all__ = ["CoverMemo", "build_cover", "render_cover_html", "cover_docx", "cover_filename", "COVER_DATE_REQUIRED"]
 
-COVER_DATE_REQUIRED = "ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง (กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)"
+COVER_DATE_REQUIRED = N_("ยังไม่ได้ระบุวันที่ของบันทึกข้อความนำส่ง บันทึกจะไม่ใช้วันที่ของวันนี้ให้เอง (กรอกวันที่ หรือใช้ตัวเลือก --date ในคำสั่ง)")
 
 
 @dataclass
@@ -57,7 +57,7 @@ def build_cover(
 ) -> CoverMemo:
     """The covering memo of `report`; refuses (ServiceError) without a date."""
     if memo_date is None:
-        raise ServiceError(COVER_DATE_REQUIRED)
+        raise ServiceError(_(COVER_DATE_REQUIRED))
     if len(findings or "") > FINDINGS_LIMIT:
         raise ServiceError(_("ข้อค้นพบยาวเกิน %(findings_limit)s ตัวอักษร", findings_limit=FINDINGS_LIMIT))
     organization: Organization = plan.organization

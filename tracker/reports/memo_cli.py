@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from .. import clock
 from ..db import db
 from ..errors import ServiceError
-from ..i18n import thai_only
+from ..i18n import _, _l, option, thai_only
 from ..plans.queries import plan_by_slug
 from .cli import fiscal_year_arg, write_atomically
 from .memo_options import memo_options, parse_memo_date, read_text_file
@@ -30,41 +30,42 @@ def render_memo(doc, fmt: str) -> bytes:
         return memo_docx(doc)
     if fmt == "pdf":
         return html_to_pdf_with_markers(render_memo_html(doc))
-    raise ServiceError(f"ไม่รู้จักรูปแบบ {fmt!r} (unknown format; use docx or pdf)")
+    raise ServiceError(_("ไม่รู้จักรูปแบบ %(fmt)r ใช้ docx หรือ pdf", fmt=fmt))
 
 
 def _findings(path: Path | None) -> dict[str, str] | None:
     """The findings file: YAML, tool code → text, e.g. `IIT: |` then the paragraphs."""
-    text = read_text_file(path, "ข้อค้นพบ")
+    text = read_text_file(path, _("ข้อค้นพบ"))
     if text is None:
         return None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise click.UsageError(f"ไฟล์ข้อค้นพบ {path} ไม่ใช่ YAML ที่ถูกต้อง (not valid YAML: {exc})") from None
+        raise click.UsageError(_("ไฟล์ข้อค้นพบ %(path)s ไม่ใช่ YAML ที่ถูกต้อง: %(error)s", path=path, error=exc)) from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise click.UsageError(
-            f"ไฟล์ข้อค้นพบ {path} ต้องเป็น รหัสเครื่องมือ: ข้อความ เช่น “IIT: ...” (a mapping of tool code to text)"
-        )
+        raise click.UsageError(_("ไฟล์ข้อค้นพบ %(path)s ต้องเป็น รหัสเครื่องมือ: ข้อความ เช่น “IIT: ...”", path=path))
     return {str(k).strip().upper(): v for k, v in data.items()}
 
 
-@click.command("analysis")
-@click.option("--org", "org_slug", required=True, help="Organization slug, e.g. banpet.")
-@click.option(
+@click.command(
+    "analysis",
+    help=_l("เขียนรายงานการวิเคราะห์ผลการประเมิน ITA ของแผน: ผลการประเมินปีก่อนเทียบกับปีก่อนหน้านั้น และมาตรการของแผน"),
+)
+@option("--org", "org_slug", required=True, help=_l("รหัสองค์กร เช่น banpet"))
+@option(
     "--year",
     required=True,
-    help="Fiscal year (BE) of the plan, e.g. 2566: it analyses the 2565 assessment against 2564.",
+    help=_l("ปีงบประมาณ พ.ศ. ของแผน เช่น 2566 จะวิเคราะห์ผลการประเมินปี 2565 เทียบกับ 2564"),
 )
 @click.option("--format", "fmt", required=True, type=click.Choice(["docx", "pdf"]))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_l("ไฟล์ที่จะเขียน"))
 @memo_options
-@click.option(
+@option(
     "--findings",
     "findings_file",
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="YAML file: tool code → the officer's findings, e.g. 'IIT: ...' (replaces the saved ones).",
+    help=_l("ไฟล์ YAML: รหัสเครื่องมือ → ข้อค้นพบของเจ้าหน้าที่ เช่น 'IIT: ...' (แทนที่ข้อค้นพบที่บันทึกไว้)"),
 )
 @with_appcontext
 def analysis_command(
@@ -79,17 +80,14 @@ def analysis_command(
     findings_file: Path | None,
 ) -> None:
     """Write the ITA analysis memo (O42) of a plan: the previous year's assessment
-    compared with the year before it, and the plan's measures.
-
-    รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส (ITA) และมาตรการ
-    """
+    compared with the year before it, and the plan's measures."""
     from .memo import build_memo
     from .memo_document import NO_DATE
 
     day = parse_memo_date(memo_date)
     findings = _findings(findings_file)
     try:
-        _, plan = plan_by_slug(org_slug, fiscal_year_arg(year))
+        plan = plan_by_slug(org_slug, fiscal_year_arg(year))[1]
         doc = build_memo(
             plan,
             now=clock.utcnow(),
@@ -100,12 +98,20 @@ def analysis_command(
             findings=findings,
         )
         if doc.header.memo_date is None:
-            raise click.UsageError(NO_DATE + " เช่น --date '12 ต.ค. 2565'")
+            raise click.UsageError(_(NO_DATE) + " " + _("เช่น --date '%(example)s'", example="12 ต.ค. 2565"))
         write_atomically(output, render_memo(doc, fmt))
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"เขียนไฟล์ {output} ไม่ได้ (cannot write the file: {exc.strerror or exc})") from None
+        raise click.ClickException(
+            _("เขียนไฟล์ %(output)s ไม่ได้: %(why)s", output=output, why=exc.strerror or exc)
+        ) from None
     finally:
         db.session.rollback()  # the memo only reads (a shipped framework loaded on the way is not kept)
-    click.echo(f"เขียนรายงานการวิเคราะห์ผล ITA ปีงบประมาณ {doc.assessment_year} ลงไฟล์ {output} แล้ว (memo written)")
+    click.echo(
+        _(
+            "เขียนรายงานการวิเคราะห์ผล ITA ปีงบประมาณ %(year)s ลงไฟล์ %(output)s แล้ว",
+            year=doc.assessment_year,
+            output=output,
+        )
+    )

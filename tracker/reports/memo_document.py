@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from .. import thaidate
 from ..errors import ServiceError
+from ..i18n import N_, _
 from ..ita.items import file_prefix
 from ..ita.scores import Difference, format_score
 from ..ita.spec import Items
@@ -92,7 +93,7 @@ class MemoHeader:
 
 
 #: Why a memo without a date is not printed (web 400, the command's usage error).
-NO_DATE = (
+NO_DATE = N_(
     "ยังไม่ได้ระบุวันที่ของบันทึกข้อความ บันทึกเกี่ยวกับปีที่ผ่านมาแล้วจะไม่ใช้วันที่ของวันนี้ให้เอง โปรดกรอกวันที่ในหัวบันทึก (หรือใช้ตัวเลือก --date ในคำสั่ง)"
 )
 
@@ -100,7 +101,7 @@ NO_DATE = (
 def require_date(header: MemoHeader) -> date:
     """The memo's date; ServiceError when it has none."""
     if header.memo_date is None:
-        raise ServiceError(NO_DATE)
+        raise ServiceError(_(NO_DATE))
     return header.memo_date
 
 

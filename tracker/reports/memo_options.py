@@ -10,28 +10,31 @@ from pathlib import Path
 import click
 
 from .. import thaidate
+from ..i18n import _, _l, option
 
 __all__ = ["memo_options", "parse_memo_date", "read_text_file"]
 
 
 #: The บันทึกข้อความ's header fields, shared by `tracker analysis` and `tracker report`.
 def memo_options(command):
-    for option in reversed(
+    for decorator in reversed(
         [
-            click.option("--number", "reference", default=None, help="ที่ (reference), e.g. 'กยง 494/2565'."),
-            click.option(
+            option("--number", "reference", default=None, help=_l("ที่ของบันทึก เช่น 'กยง 494/2565'")),
+            option(
                 "--date",
                 "memo_date",
                 default=None,
-                help="วันที่ของบันทึก (required unless saved on the web): 12/10/2565, '12 ต.ค. 2565' or 2022-10-12.",
+                help=_l("วันที่ของบันทึก ต้องระบุถ้ายังไม่ได้บันทึกไว้ในเว็บ: 12/10/2565, '12 ต.ค. 2565' หรือ 2022-10-12"),
             ),
-            click.option(
-                "--office", default=None, help="ส่วนราชการ (default: the saved one or the plan admin's department)."
+            option(
+                "--office",
+                default=None,
+                help=_l("ส่วนราชการ ค่าเริ่มต้นคือที่บันทึกไว้ หรือหน่วยงานของผู้ดูแลแผน"),
             ),
-            click.option("--addressee", default=None, help="เรียน (default: the head of the organization)."),
+            option("--addressee", default=None, help=_l("เรียน ค่าเริ่มต้นคือหัวหน้าองค์กร")),
         ]
     ):
-        command = option(command)
+        command = decorator(command)
     return command
 
 
@@ -41,7 +44,7 @@ def parse_memo_date(text: str | None) -> date | None:
     try:
         return thaidate.parse_date(text.strip())
     except thaidate.DateParseError as exc:
-        raise click.UsageError(f"วันที่ของบันทึก (--date): {exc}") from None
+        raise click.UsageError(_("วันที่ของบันทึก (--date): %(error)s", error=exc)) from None
 
 
 def read_text_file(path: Path | None, what: str) -> str | None:
@@ -50,4 +53,6 @@ def read_text_file(path: Path | None, what: str) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise click.UsageError(f"อ่านไฟล์{what} {path} ไม่ได้ (cannot read it as UTF-8 text: {exc})") from None
+        raise click.UsageError(
+            _("อ่านไฟล์%(what)s %(path)s เป็นข้อความ UTF-8 ไม่ได้: %(error)s", what=what, path=path, error=exc)
+        ) from None

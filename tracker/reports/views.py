@@ -19,7 +19,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -29,14 +28,13 @@ from .. import access, clock, drafts, i18n, thaidate, versions
 from ..auth.models import User
 from ..db import db
 from ..errors import ServiceError
-from ..forms import ConfirmForm
 from ..i18n import _, thai_only
-from ..plans import results, trash
+from ..plans import results
 from ..plans import services as plan_services
 from ..plans.forms import EvidenceKindForm, FileEvidenceForm, LinkEvidenceForm
 from ..plans.forms import evidence_forms as new_evidence_forms
 from ..plans.models import Evidence, EvidenceKind, Measure, MeasureResult, Plan, Weakness
-from ..plans.trash_views import confirm_delete_page, flash_undo
+from ..plans.trash_views import delete_evidence_page
 from .continuation import html_to_pdf_with_markers
 from .followup import build_report, load_plan, render_html, report_filename, resolve_as_of, round_date
 from .followup_document import ROUNDS, FollowupReport, Formatter
@@ -425,19 +423,9 @@ def delete_result_evidence(measure_id: int, evidence_id: int):
     """GET: the confirmation page; POST: into the trash (the file stays until purged), with an undo."""
     measure, ev = _result_evidence(measure_id, evidence_id)
     access.require_result_editor(current_user, measure)
-    back = url_for("reports.result", measure_id=measure_id)
-    if request.method == "GET":
-        return confirm_delete_page(
-            i18n._("ลบหลักฐานผลการติดตาม"),
-            f"“{ev.original_name}”",
-            "",
-            url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
-            back,
-        )
-    if not ConfirmForm().validate_on_submit():
-        raise ServiceError(i18n._("แบบฟอร์มหมดอายุ โปรดโหลดหน้าใหม่แล้วลองอีกครั้ง"))
-    name = ev.original_name
-    item = trash.trash_evidence(ev, _me(), clock.now())
-    db.session.commit()
-    flash_undo(item, _("ลบหลักฐาน “%(name)s” แล้ว", name=name))
-    return redirect(back)
+    return delete_evidence_page(
+        ev,
+        _("ลบหลักฐานผลการติดตาม"),
+        url_for("reports.delete_result_evidence", measure_id=measure_id, evidence_id=evidence_id),
+        url_for("reports.result", measure_id=measure_id),
+    )
