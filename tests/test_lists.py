@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 from conftest import NOW, make_user
 from outbox_factory import queue
 
@@ -125,6 +126,56 @@ def test_my_steps_are_searched_and_paged(world, login, two_measures):
 
     none = page(client.get("/my-steps?q=ไม่มีคำนี้"))
     assert step_links(none) == [] and "ไม่พบขั้นตอนตามที่ค้นหา" in none
+
+
+def test_a_page_past_the_end_of_my_steps_shows_the_last_page(world, login, two_measures):
+    text = page(login(world.owner_strategy).get("/my-steps?per_page=3&page=9"))
+    assert len(step_links(text)) == 1 and "แสดง 4–4 จาก 4 ขั้นตอน" in text and "หน้า 2 จาก 2" in text
+
+
+def test_the_step_lists_read_plain_rows_not_orm_objects(world, login, two_measures, app):
+    """The dashboard's list, งานของฉัน, the manager's home and the API's list read a page of steps
+    as plain rows, counted in the statement that reads them (issue 14: building Step objects with
+    their joined loads was the largest share of these pages): no Step object is loaded, and the
+    list's steps come in one statement."""
+    from tracker.api import tokens
+    from tracker.follow import services as follow
+
+    follow.set_watching(world.step(world.m2, 2), world.manager, True)
+    _token, secret = tokens.create_token(world.admin, "ทดสอบ", NOW)
+    db.session.commit()
+    loaded: list[Step] = []
+    statements: list[str] = []
+
+    def on_load(target, _context):
+        loaded.append(target)
+
+    def on_statement(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    manager = login(world.manager)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    pages = [
+        (f"/plans/{world.plan.id}", manager, {}),
+        ("/", manager, {}),  # the manager's home: the steps they watch
+        ("/my-steps?scope=all", manager, {}),
+        ("/api/v1/steps?limit=3", app.test_client(), bearer),
+    ]
+    for path, client, headers in pages:
+        db.session.expire_all()
+        loaded.clear()
+        statements.clear()
+        sa.event.listen(Step, "load", on_load)
+        sa.event.listen(db.engine, "before_cursor_execute", on_statement)
+        try:
+            text = page(client.get(path, headers=headers))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", on_statement)
+            sa.event.remove(Step, "load", on_load)
+        assert "ทดสอบการใช้งานระบบ" in text or path.startswith("/api/"), path
+        assert loaded == [], (path, loaded)
+        step_reads = [st for st in statements if st.lstrip().startswith("SELECT steps.id, steps.version")]
+        assert len(step_reads) == 1, (path, step_reads)
 
 
 def test_my_steps_with_nothing_open_says_where_to_look(world, login):

@@ -30,9 +30,9 @@ pytestmark = pytest.mark.xdist_group("scale_guards")
 
 #: Statements a page may send (issue 14); pages over it are listed with the ceiling they may not pass.
 BUDGET = 12
-#: The dashboard's 13th is the header's unread-notification count (issue 11), on every page; folding it
-#: into the user's load is the known way back to 12 (see the closing note of session 3).
-OVER_BUDGET = {"dashboard": 13}
+#: None over it any more: the header's unread count comes with the user, and the step lists are counted
+#: in the statement that reads them (the manager's home "/" sends 6).
+OVER_BUDGET: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")

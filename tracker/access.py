@@ -106,14 +106,20 @@ def require_writer(user: User) -> None:
 
 
 def can_edit_step(user: User, step: Step) -> bool:
-    org_id = step.measure.weakness.plan.organization_id
-    if not is_member(user, org_id):
+    return can_edit_step_of(
+        user, step.measure.weakness.plan.organization_id, step.owner_department_id, step.assignee_id
+    )
+
+
+def can_edit_step_of(user: User, organization_id: int, owner_department_id: int, assignee_id: int | None) -> bool:
+    """`can_edit_step` for a step read as a plain row (its organization, department and assignee)."""
+    if not is_member(user, organization_id):
         return False
     if user.role is Role.admin:
         return True
     if user.role is Role.owner:
-        return (user.department_id is not None and user.department_id == step.owner_department_id) or (
-            step.assignee_id == user.id
+        return (user.department_id is not None and user.department_id == owner_department_id) or (
+            assignee_id == user.id
         )
     return False
 

@@ -21,6 +21,8 @@ from ..orgs import models as orgs
 from ..plans import models as plans
 from ..plans.models import EvidenceKind, PlanStatus, StepStatus
 from ..plans.progress import Progress as ProgressCounts
+from ..plans.step_rows import StepRow
+from .step_list import StepExtras
 
 #: Ids are 32-bit in the database; larger numbers are answered 404.
 MAX_ID = 2_147_483_647
@@ -249,28 +251,36 @@ class Step(Body):
 
     @classmethod
     def fields_of(cls, s: plans.Step, today: date) -> dict[str, Any]:
-        plan = s.measure.weakness.plan
+        return cls.fields_of_row(StepRow.of_step(s), StepExtras.of_step(s), today)
+
+    @classmethod
+    def fields_of_row(cls, r: StepRow, x: StepExtras, today: date) -> dict[str, Any]:
+        """The fields of a step read as a row (`api.step_list`), or of a loaded Step."""
         return dict(
-            id=s.id,
-            number=s.number,
-            order=s.order,
-            title=s.title,
-            status=s.status,
-            status_label=s.status.label,
-            organization=plan.organization.slug,
-            plan_id=plan.id,
-            fiscal_year=plan.fiscal_year,
-            measure_id=s.measure_id,
-            owner_department=DepartmentRef.of(s.owner_department),
-            assignee=Person.of(s.assignee),
-            start_date=s.start_date,
-            due_date=s.due_date,
-            overdue=s.is_overdue(today),
-            completed_at=s.completed_at,
-            completed_by=Person.of(s.completed_by),
-            cancel_reason=s.cancel_reason or None,
-            updated_at=s.updated_at,
-            version=s.version or 1,
+            id=r.id,
+            number=r.number,
+            order=r.order,
+            title=r.title,
+            status=r.status,
+            status_label=r.status.label,
+            organization=x.organization,
+            plan_id=r.plan_id,
+            fiscal_year=r.fiscal_year,
+            measure_id=r.measure_id,
+            owner_department=DepartmentRef(id=r.owner_department_id, name=r.department_name),
+            assignee=Person(id=r.assignee_id, display_name=x.assignee_name)
+            if r.assignee_id is not None and x.assignee_name is not None
+            else None,
+            start_date=r.start_date,
+            due_date=r.due_date,
+            overdue=r.is_overdue(today),
+            completed_at=x.completed_at,
+            completed_by=Person(id=x.completed_by_id, display_name=x.completed_by_name)
+            if x.completed_by_id is not None and x.completed_by_name is not None
+            else None,
+            cancel_reason=x.cancel_reason or None,
+            updated_at=x.updated_at,
+            version=r.version or 1,
         )
 
     @classmethod

@@ -144,6 +144,5 @@ def authenticate(secret: str, now: datetime) -> User:
     if not token.user.active:
         raise TokenRefused(_("บัญชีผู้ใช้ของโทเคนนี้ถูกปิดใช้งาน"))
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        db.session.flush()
+        token.last_used_at = now  # left pending: the caller commits it (only then)
     return token.user

@@ -33,7 +33,7 @@ from ..orgs.models import Department, Organization
 from ..plans import queries, services, update
 from ..plans.models import Evidence, Measure, Plan, Step, StepStatus, Weakness
 from ..plans.progress import Progress
-from . import keyset, tokens
+from . import keyset, step_list, tokens
 from . import schemas as out
 from .inputs import Comment, InputError, OutboxQuery, Query, StatusChange, StepQuery, parse_body, parse_query
 from .openapi import document
@@ -143,7 +143,10 @@ def _authenticate() -> Response | None:
         g.api_user = tokens.authenticate(secret, clock.now())
     except tokens.TokenRefused as exc:
         return error_response(401, exc.message)
-    db.session.commit()  # last_used_at
+    if db.session.dirty:
+        # The token's last use, when it is noted (once per LAST_USED_RESOLUTION). Only then: a
+        # commit expires the user, and reading it again would cost a statement on every request.
+        db.session.commit()
     return None
 
 
@@ -387,14 +390,12 @@ def steps():
         where.append(keyset.after(key, keyset.decode(q.after, [int] * len(key))))
     base = sa.select(Step).join(Step.measure).join(Measure.weakness).join(Weakness.plan).where(*where)
     total = _capped_count(base, limit, offset)
-    rows = db.session.execute(
-        base.add_columns(*key[:4]).order_by(*key).offset(offset or None).limit(limit).options(*_step_options())
-    ).all()
-    last = rows[-1] if rows else None
-    cursor = keyset.encode([*last[1:], last[0].order, last[0].id]) if last else None
+    rows = step_list.rows_of(db.session.execute(step_list.select_page(base, key, offset, limit)))
+    cursor = keyset.encode(step_list.cursor_key(rows[-1][0])) if rows else None
     return json_response(
         out.StepPage(
-            items=[out.Step.of(row[0], today) for row in rows], **out.Page.counts(total, limit, offset, cursor)
+            items=[out.Step(**out.Step.fields_of_row(r, x, today)) for r, x in rows],
+            **out.Page.counts(total, limit, offset, cursor),
         )
     )
 

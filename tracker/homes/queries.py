@@ -12,9 +12,9 @@ from ..auth.models import User
 from ..db import db
 from ..follow.services import watched_steps_condition
 from ..orgs.models import Department
-from ..plans.listing import Page, paginate
+from ..plans.listing import Page, rows_page
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
-from ..plans.queries import _due_soon, _step_options
+from ..plans.queries import _due_soon
 
 #: How many watched steps the manager's home lists (the rest: a link to งานของฉัน)
 WATCHED_SHOWN = 10
@@ -64,13 +64,13 @@ def late_by_department(organization_id: int, day: date) -> list[DepartmentLoad]:
 
 def watched_steps(user: User, day: date) -> Page:
     """The open steps of the active plans the user watches, overdue first then soonest due
-    (the first WATCHED_SHOWN of them, and how many there are)."""
+    (the first WATCHED_SHOWN of them as StepRows, and how many there are: one statement)."""
     stmt = (
         _active_steps(user.organization_id)
         .where(Step.is_open, watched_steps_condition(user))
         .order_by(Step.due_date, Weakness.order, Measure.order, Step.order)
     )
-    return paginate(stmt, 1, WATCHED_SHOWN, _step_options(with_plan=True))
+    return rows_page(stmt, 1, WATCHED_SHOWN)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 import click
 import flask_babel
 from babel import support
-from flask import Flask, Response, current_app, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_translations
 from flask_babel.speaklater import LazyString
 
@@ -58,6 +58,7 @@ __all__ = [
     "_",
     "_l",
     "babel",
+    "gettext",
     "current_language",
     "either",
     "gettext_anywhere",
@@ -88,14 +89,40 @@ ENV_LANGUAGE = "TRACKER_LANGUAGE"
 babel = Babel(configure_jinja=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
-_ = flask_babel.gettext
+
+def _request_catalogue() -> Any:
+    """The catalogue of the current locale. Flask-Babel looks it up afresh for every string
+    (17 µs: its context, the locale's name, the domain), a page translates a hundred: it is kept
+    here in Flask-Babel's own per-request namespace, beside the locale it is for, so that a
+    forced locale (`in_thai`) or a `refresh()` finds it stale and looks again."""
+    if not has_app_context():
+        return get_translations()
+    ns = g.get("_flask_babel")
+    kept = getattr(ns, "tracker_catalogue", None)
+    if kept is not None and kept[0] is getattr(ns, "babel_locale", None) is not None:
+        return kept[1]
+    translations = get_translations()
+    ns = g.get("_flask_babel")
+    if ns is not None:
+        ns.tracker_catalogue = (getattr(ns, "babel_locale", None), translations)
+    return translations
+
+
+def gettext(text: str, /, **params: Any) -> str:
+    """Flask-Babel's ``gettext`` (the text in the current language, ``%(name)s`` filled from
+    ``params``) with the catalogue looked up once per request (`_request_catalogue`)."""
+    result = _request_catalogue().ugettext(text)
+    return result % params if params else result
+
+
+_ = gettext
 
 
 def gettext_anywhere(text: str, /, **params: Any) -> str:
     """``_(text)``, also outside an app context, where the language is TRACKER_LANGUAGE's
     (a command's help and argument checks come before its app is loaded)."""
     if has_app_context():
-        return flask_babel.gettext(text, **params)
+        return gettext(text, **params)
     lang = _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
     result = text if lang == DEFAULT_LANGUAGE else _catalogue(lang).ugettext(text)
     return result % params if params else result
@@ -145,7 +172,7 @@ def NP_(context: str, text: str) -> str:
 def pgettext(context: str, text: str, **params: Any) -> str:
     """``text`` as the English catalogue gives it in ``context``, else as it gives it
     anywhere: a context is only needed where the same Thai needs other English."""
-    translations = get_translations()
+    translations = _request_catalogue()
     result = translations.upgettext(context, text)
     if result == text:
         result = translations.ugettext(text)
@@ -180,7 +207,8 @@ def current_language() -> str:
     """The language of this request's pages (Thai outside a request, or TRACKER_LANGUAGE)."""
     if not has_app_context():
         return _valid(os.environ.get(ENV_LANGUAGE)) or DEFAULT_LANGUAGE
-    locale = flask_babel.get_locale()
+    # Flask-Babel's locale of this request, read where it keeps it (get_locale() when not chosen yet).
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None) or flask_babel.get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -222,12 +250,10 @@ def thai_digits() -> bool:
     """The logged-in user's Thai-digits preference, which only Thai pages follow."""
     from flask_login import current_user
 
-    return bool(
-        has_request_context()
-        and getattr(current_user, "is_authenticated", False)
-        and current_user.thai_digits
-        and not is_english()
-    )
+    if not has_request_context():
+        return False
+    user = current_user._get_current_object()  # one lookup through the proxy, not two (per date and number)
+    return bool(getattr(user, "is_authenticated", False) and user.thai_digits and not is_english())
 
 
 def either(thai: str, english: str) -> str:
@@ -243,7 +269,7 @@ def translate(text: str, lang: str | None = None, context: str | None = None, **
             return translate(text, context=context, **params)
     if context:
         return pgettext(context, text, **params)
-    return flask_babel.gettext(text, **params)
+    return gettext(text, **params)
 
 
 def switch_url(lang: str) -> str:
@@ -261,8 +287,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_language)
     app.jinja_env.globals.update(
-        _=flask_babel.gettext,
-        gettext=flask_babel.gettext,
+        _=gettext,
+        gettext=gettext,
         pgettext=pgettext,
         current_language=current_language,
         lang_switch_url=switch_url,

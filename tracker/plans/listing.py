@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from .. import thaidate
 from ..auth.models import User
@@ -24,8 +24,10 @@ from ..forms.query import MAX_SEARCH as MAX_SEARCH
 from ..forms.query import PER_PAGE as PER_PAGE
 from ..i18n import N_, _, _l
 from ..orgs.models import Department
+from . import step_rows
 from .models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from .queries import DUE_SOON_DAYS, _due_soon, _step_options
+from .step_rows import StepRow
 
 # -- the dashboard's step list -------------------------------------------------------
 
@@ -187,18 +189,15 @@ class Page:
 
 
 def plan_steps(plan_id: int, filters: StepFilters, day: date) -> Page:
-    """One page of a plan's steps in plan order (weakness, measure, step), filtered.
-
-    The plan's weaknesses and measures are expected loaded (`load_plan`): a step's number
-    reads its weakness's measures from them instead of loading them again."""
+    """One page of a plan's steps in plan order (weakness, measure, step), filtered, as StepRows."""
     base = (
         sa.select(Step)
         .join(Step.measure)
         .join(Measure.weakness)
+        .join(Weakness.plan)
         .where(Weakness.plan_id == plan_id, *filters.conditions(day))
     )
-    options = [joinedload(Step.measure), joinedload(Step.owner_department), joinedload(Step.assignee)]
-    return paginate(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page, options)
+    return rows_page(base.order_by(Weakness.order, Measure.order, Step.order), filters.page, filters.per_page)
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = ()) -> Page:
@@ -207,6 +206,23 @@ def paginate(stmt: sa.Select, page: int, per_page: int, options: list | tuple = 
     page = min(page, max(1, -(-total // per_page)))
     items = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page).options(*options)).unique())
     return Page(items, total, page, per_page)
+
+
+def rows_page(stmt: sa.Select, page: int, per_page: int) -> Page:
+    """One page of `stmt` (a select of steps joined to their measure, weakness and plan) as
+    plain StepRows, counted in the same statement (`count(*) OVER ()`): one statement, no ORM
+    objects. A page past the end shows the last one (then a count and the page again)."""
+    rows_stmt = step_rows.select_rows(stmt).add_columns(sa.func.count().over())
+    rows = db.session.execute(rows_stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    if rows:
+        total = rows[0][-1]
+    elif page > 1:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        page = max(1, -(-total // per_page))
+        rows = db.session.execute(rows_stmt.offset((page - 1) * per_page).limit(per_page)).all() if total else []
+    else:
+        total = 0
+    return Page([step_rows.StepRow.of(row) for row in rows], total, page, per_page)
 
 
 def open_steps(
@@ -248,7 +264,7 @@ DUE_GROUPS: dict[str, str] = {
 }
 
 
-def due_group(step: Step, day: date) -> str:
+def due_group(step: Step | StepRow, day: date) -> str:
     """ "overdue", "soon" or "later": the part of งานของฉัน the step is listed in."""
     if step.is_overdue(day):
         return "overdue"
@@ -257,7 +273,7 @@ def due_group(step: Step, day: date) -> str:
     return "later"
 
 
-def days_late(step: Step, day: date) -> int:
+def days_late(step: Step | StepRow, day: date) -> int:
     """Whole days since an overdue step's due date (0 when it is not overdue)."""
     return (day - step.due_date).days if step.is_overdue(day) else 0
 
@@ -267,14 +283,14 @@ def my_steps_page(organization_id: int, filters: StepFilters, day: date, *, user
     then those due within DUE_SOON_DAYS days, then the rest, soonest due first in each part.
 
     With `user`: only the steps of the user's department or assigned to the user (`filters`'
-    department, if any, narrows further). A fixed number of queries whatever the page's size."""
+    department, if any, narrows further). One statement (`rows_page`), rows as StepRows."""
     group = sa.case((Step.is_overdue(day), 0), (_due_soon(day), 1), else_=2)
     stmt = (
         _active_steps(organization_id, user)
         .where(*filters.conditions(day))
         .order_by(group, Step.due_date, Plan.fiscal_year, Weakness.order, Measure.order, Step.order)
     )
-    return paginate(stmt, filters.page, filters.per_page, _step_options(with_plan=True))
+    return rows_page(stmt, filters.page, filters.per_page)
 
 
 def _active_steps(organization_id: int, user: User | None) -> sa.Select:

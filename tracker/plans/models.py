@@ -52,6 +52,17 @@ def is_overdue_on(status: StepStatus, due_date: date, day: date) -> bool:
     return status.is_open and due_date < day
 
 
+def measure_number(weakness_order: int, measure_order: int, several: bool) -> str:
+    """The one numbering rule of a measure: "1" when its weakness has one measure, "3.2" when
+    it has `several`."""
+    return f"{weakness_order}.{measure_order}" if several else str(weakness_order)
+
+
+def step_number(measure_number: str, step_order: int) -> str:
+    """A step's number: its measure's number and its own order ("3.2.1")."""
+    return f"{measure_number}.{step_order}"
+
+
 STEP_STATUS_LABELS = {
     StepStatus.not_started: N_("ยังไม่เริ่ม"),
     StepStatus.in_progress: N_("กำลังดำเนินการ"),
@@ -146,9 +157,7 @@ class Measure(Model):
     def number(self) -> str:
         """ "1" when the weakness has one measure, "3.2" when it has several."""
         w = self.weakness
-        if len(w.measures) > 1:
-            return f"{w.order}.{self.order}"
-        return str(w.order)
+        return measure_number(w.order, self.order, len(w.measures) > 1)
 
     @property
     def plan(self) -> Plan:
@@ -218,7 +227,7 @@ class Step(Model):
 
     @property
     def number(self) -> str:
-        return f"{self.measure.number}.{self.order}" if self.measure else str(self.order)
+        return step_number(self.measure.number, self.order) if self.measure else str(self.order)
 
 
 class MeasureResult(Model):

@@ -66,7 +66,7 @@ def _render(
         list_args=list_args,
         whole_org=whole_org,
         can_see_whole_org=me.role is not Role.owner,
-        several_plans=len({s.measure.weakness.plan_id for s in steps.items}) > 1,
+        several_plans=len({s.plan_id for s in steps.items}) > 1,
         groups=listing.DUE_GROUPS,
         due_group=listing.due_group,
         days_late=listing.days_late,
@@ -74,7 +74,11 @@ def _render(
         today=day,
         # Ticking boxes is offered where the person may change steps; each step is still checked.
         can_bulk=access.may_change_steps(me),
-        editable={s.id for s in steps.items if access.can_edit_step(me, s)},
+        editable={
+            s.id
+            for s in steps.items
+            if access.can_edit_step_of(me, s.organization_id, s.owner_department_id, s.assignee_id)
+        },
         bulk_form=bulk,
         selected={step_id for step_id, _version in (bulk.steps.data or [])},
         conflict=conflict,

@@ -185,6 +185,7 @@ def due_counts_of(rows: Iterable[Any], day: date) -> DueCounts:
 
 
 def load_measure(measure_id: int) -> Measure | None:
+    """A measure with what its page shows: weakness and plan, departments, steps."""
     return db.session.scalar(
         sa.select(Measure)
         .where(Measure.id == measure_id)
@@ -193,7 +194,6 @@ def load_measure(measure_id: int) -> Measure | None:
             joinedload(Measure.weakness).selectinload(Weakness.measures),
             joinedload(Measure.owner_department),
             selectinload(Measure.steps).joinedload(Step.owner_department),
-            selectinload(Measure.steps).joinedload(Step.completed_by),
         )
     )
 
