@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from markupsafe import Markup
 
 from .. import thaidate
 from ..clock import local_day
@@ -64,10 +65,12 @@ from .reminder_rows import (
 from .render import (
     PlannedMessage,
     RenderedEmail,
+    ShapedEmails,
     StepLine,
+    Twin,
     enqueue_planned,
     line_message,
-    render_email,
+    mail_macros,
     render_line,
     step_url_builder,
 )
@@ -271,19 +274,20 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
     already = _written_today([about_org(org_id) for org_id in recipients], day)
     orgs = organizations(list(recipients))
     router = Router(list(recipients))
-    lines = _Lines(day, departments, people)
+    emails = _Emails(_Lines(day, departments, people))
     for org_id in sorted(recipients):
         org, about = orgs[org_id], about_org(org_id)
-        by_address = recipients[org_id].by_address
+        by_address = recipients.pop(org_id).by_address
         for address in sorted(by_address):
             r = by_address[address]
             if (about, address) in already or not r.items:
                 continue
-            yield from _route(router, org, about, address, r, day, lines)
+            yield from _route(router, org, about, address, r, day, emails)
+        emails.next_organization()
 
 
 def _route(
-    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, lines: _Lines
+    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, emails: _Emails
 ) -> list[PlannedMessage]:
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
@@ -296,7 +300,7 @@ def _route(
     # Email first: an item carried by both is recorded with the email.
     for channel in sorted(by_channel, key=lambda c: c != EMAIL):
         part = replace(r, items=by_channel[channel])
-        email = render_reminder(org, part, day, lines)
+        email = emails.render(org, part, day)
         message = PlannedMessage(
             organization_id=org.id,
             about=about,
@@ -313,7 +317,7 @@ def _route(
         if channel == LINE:
             line_to = router.line_to(org.id, user_id)
             assert line_to is not None
-            message = line_message(message, line_to, render_line_reminder(org, part, day, lines))
+            message = line_message(message, line_to, render_line_reminder(org, part, day, emails.lines))
         planned.append(message)
     return planned
 
@@ -328,6 +332,9 @@ class _Lines:
         self.day, self.departments, self.people = day, departments, people
         self.step_url = step_url_builder()
         self._made: dict[int, StepLine] = {}
+
+    def clear(self) -> None:
+        self._made.clear()
 
     def __call__(self, step: StepRow) -> StepLine:
         line = self._made.get(step.id)
@@ -350,9 +357,13 @@ class _Lines:
         return line
 
 
-def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], int]:
-    """The recipient's steps by section (overdue, due, before, escalation) and their number."""
-    sections: dict[str, list[StepRow]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
+_SECTIONS = ("overdue", "due", "before", ESCALATION)
+
+
+def _section_rows(r: Recipient) -> tuple[dict[str, list[StepRow]], int]:
+    """The recipient's steps by section (overdue, due, before, escalation), each in email
+    order, and their number."""
+    sections: dict[str, list[StepRow]] = {k: [] for k in _SECTIONS}
     own: set[int] = set()
     for step, item in r.items:
         section = item.reason.split(":")[0]
@@ -361,28 +372,70 @@ def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], i
         sections[section].append(step)
     # A head who is also an owner of the step sees it once, with the owners' reminder.
     sections[ESCALATION] = [s for s in sections[ESCALATION] if s.id not in own]
-    by_section = {
-        k: [lines(s) for s in sorted(v, key=lambda s: (s.due_date, *s.plan_order))] for k, v in sections.items()
-    }
-    return by_section, len({step.id for step, _item in r.items})
+    for rows in sections.values():
+        rows.sort(key=_email_order)
+    return sections, len({step.id for step, _item in r.items})
 
 
-def render_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> RenderedEmail:
-    """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
-    sections, count = _sections(r, lines)
-    return render_email(
-        "reminder",
-        thai_digits=bool(r.user and r.user.thai_digits),
-        org_name=org.name,
-        day=day,
-        recipient_name=r.name,
-        count=count,
-        why=r.why,
-        overdue=sections["overdue"],
-        due_today=sections["due"],
-        upcoming=sections["before"],
-        escalated=sections[ESCALATION],
-    )
+def _email_order(step: StepRow) -> tuple:
+    return (step.due_date, *step.plan_order)
+
+
+def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], int]:
+    """The recipient's steps by section as StepLines, and their number."""
+    sections, count = _section_rows(r)
+    return {k: [lines(s) for s in v] for k, v in sections.items()}, count
+
+
+class _Emails:
+    """The reminder emails of one pass: each step's line rendered once per section and
+    digits (a step is in the emails of all its recipients, who are all of its
+    organization), the emails by shape (`render.ShapedEmails`)."""
+
+    def __init__(self, lines: _Lines) -> None:
+        self.lines = lines
+        self.shaped = ShapedEmails("reminder")
+        self.fragments: dict[tuple[bool, str, int], tuple[str, Markup]] = {}
+        #: how many step lines were rendered (tests/test_reminders_shapes.py)
+        self.rendered = 0
+
+    def next_organization(self) -> None:
+        """Forget the lines of the organization done: no later email lists its steps."""
+        self.fragments.clear()
+        self.lines.clear()
+
+    def fragment(self, thai_digits: bool, section: str, step: StepRow) -> tuple[str, Markup]:
+        key = (thai_digits, section, step.id)
+        made = self.fragments.get(key)
+        if made is None:
+            macros = mail_macros(thai_digits)
+            line, day = self.lines(step), self.lines.day
+            made = self.fragments[key] = (
+                macros["txt"].reminder_step(line, section, day),
+                macros["html"].reminder_step(line, section, day),
+            )
+            self.rendered += 1
+        return made
+
+    def render(self, org: Organization, r: Recipient, day: date) -> RenderedEmail:
+        """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
+        thai_digits = bool(r.user and r.user.thai_digits)
+        sections, count = _section_rows(r)
+        text: dict[str, list[str]] = {}
+        html: dict[str, list[Markup]] = {}
+        for section, rows in sections.items():
+            made = [self.fragment(thai_digits, section, step) for step in rows]
+            text[section] = [t for t, _h in made]
+            html[section] = [h for _t, h in made]
+        context = dict(org_name=org.name, day=day, recipient_name=r.name, count=count, why=r.why)
+        return self.shaped.render(
+            thai_digits=thai_digits,
+            **context,
+            overdue=Twin(text["overdue"], html["overdue"]),
+            due_today=Twin(text["due"], html["due"]),
+            upcoming=Twin(text["before"], html["before"]),
+            escalated=Twin(text[ESCALATION], html[ESCALATION]),
+        )
 
 
 def render_line_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> str:
