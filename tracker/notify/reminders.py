@@ -65,9 +65,7 @@ from .reminder_rows import (
 from .render import (
     PlannedMessage,
     RenderedEmail,
-    ShapedEmails,
     StepLine,
-    Twin,
     enqueue_planned,
     line_message,
     mail_macros,
@@ -75,6 +73,7 @@ from .render import (
     step_url_builder,
 )
 from .rules import Rules, fire_date, latest_weekday, rules_for_jobs, sending_open
+from .shapes import ShapedEmails, ShapedLines, Twin
 
 ESCALATION = "escalation"
 
@@ -332,6 +331,7 @@ class _Lines:
         self.day, self.departments, self.people = day, departments, people
         self.step_url = step_url_builder()
         self._made: dict[int, StepLine] = {}
+        self._by_due: dict[date, tuple[int, bool]] = {}
 
     def clear(self) -> None:
         self._made.clear()
@@ -341,6 +341,12 @@ class _Lines:
         if line is None:
             assignee = self.people.get(step.assignee_id) if step.assignee_id else None
             due, day = step.due_date, self.day
+            by_due = self._by_due.get(due)
+            if by_due is None:  # many steps share a due date
+                by_due = self._by_due[due] = (
+                    thaidate.business_days_count(day + timedelta(days=1), due),
+                    not thaidate.is_business_day(due),
+                )
             line = self._made[step.id] = StepLine(
                 step_id=step.id,
                 order=step.order,
@@ -351,8 +357,8 @@ class _Lines:
                 due=due,
                 url=self.step_url(step.id),
                 days_late=max(0, (day - due).days),
-                business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
-                due_on_holiday=not thaidate.is_business_day(due),
+                business_days_left=by_due[0],
+                due_on_holiday=by_due[1],
             )
         return line
 
@@ -387,17 +393,22 @@ def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], i
     return {k: [lines(s) for s in v] for k, v in sections.items()}, count
 
 
+def _render_step(line: StepLine, thai_digits: bool, section: str, day: date) -> tuple[str, Markup]:
+    """A step's line in a reminder, text and HTML (`emails/_macros.*` reminder_step)."""
+    macros = mail_macros(thai_digits)
+    return macros["txt"].reminder_step(line, section, day), macros["html"].reminder_step(line, section, day)
+
+
 class _Emails:
     """The reminder emails of one pass: each step's line rendered once per section and
     digits (a step is in the emails of all its recipients, who are all of its
-    organization), the emails by shape (`render.ShapedEmails`)."""
+    organization) and by shape, the emails by shape (`shapes`)."""
 
     def __init__(self, lines: _Lines) -> None:
         self.lines = lines
         self.shaped = ShapedEmails("reminder")
+        self.shaped_lines = ShapedLines(_render_step)
         self.fragments: dict[tuple[bool, str, int], tuple[str, Markup]] = {}
-        #: how many step lines were rendered (tests/test_reminders_shapes.py)
-        self.rendered = 0
 
     def next_organization(self) -> None:
         """Forget the lines of the organization done: no later email lists its steps."""
@@ -408,13 +419,7 @@ class _Emails:
         key = (thai_digits, section, step.id)
         made = self.fragments.get(key)
         if made is None:
-            macros = mail_macros(thai_digits)
-            line, day = self.lines(step), self.lines.day
-            made = self.fragments[key] = (
-                macros["txt"].reminder_step(line, section, day),
-                macros["html"].reminder_step(line, section, day),
-            )
-            self.rendered += 1
+            made = self.fragments[key] = self.shaped_lines(self.lines(step), thai_digits, section, self.lines.day)
         return made
 
     def render(self, org: Organization, r: Recipient, day: date) -> RenderedEmail:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from jinja2 import Environment
-from markupsafe import Markup, escape
 
 from .. import links, thaidate
 from ..i18n import thai_only
@@ -71,8 +70,13 @@ def step_url(step_id: int) -> str:
 
 
 def step_url_builder() -> Callable[[int], str]:
-    """`step_url` for many steps: the URL map bound to TRACKER_BASE_URL once."""
+    """`step_url` for many steps: the URL map bound to TRACKER_BASE_URL once, and the
+    address built once around a probe number that each step's id then replaces."""
     adapter = links.bound_adapter()
+    probe = "9876543210"
+    head, found, tail = adapter.build("plans.step", {"step_id": int(probe)}, force_external=True).partition(probe)
+    if found and probe not in tail:
+        return lambda step_id: f"{head}{int(step_id)}{tail}"
     return lambda step_id: adapter.build("plans.step", {"step_id": step_id}, force_external=True)
 
 
@@ -154,10 +158,19 @@ _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
-def _tidy_text(text: str) -> str:
+def tidy_text(text: str) -> str:
     """Loops in text templates leave stray blank lines: keep at most one."""
     text = _TRAILING_SPACE.sub("\n", text)
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
+
+
+def split_subject(text: str, name: str) -> tuple[str, str]:
+    """A rendered `.txt`: its first line as the subject (spaces collapsed), and the rest."""
+    first, _, body = text.lstrip().partition("\n")
+    subject = " ".join(first.split())
+    if not subject:
+        raise ValueError(f"emails/{name}.txt rendered no subject line")
+    return subject, body
 
 
 @thai_only
@@ -165,144 +178,9 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
     env = email_env(thai_digits)
     values = {**page_links(), **formatters(thai_digits), **context}
-    text = env.get_template(f"emails/{name}.txt").render(values)
-    first, _, body = text.lstrip().partition("\n")
-    subject = " ".join(first.split())
-    if not subject:
-        raise ValueError(f"emails/{name}.txt rendered no subject line")
+    subject, body = split_subject(env.get_template(f"emails/{name}.txt").render(values), name)
     html = env.get_template(f"emails/{name}.html").render({**values, "subject": subject})
-    return RenderedEmail(subject=subject, text=_tidy_text(body), html=html.strip() + "\n")
-
-
-# -- many emails of one template: Jinja once per shape ------------------------------------------
-
-#: Marks a slot where a shape's rendering holds a value: a control character no template,
-#: formatter or escape writes, around the slot's number in ASCII digits.
-_MARK = "\x1a"
-_SLOT = re.compile("\x1a([0-9]+)\x1a")
-
-Part = str | int
-
-
-def _parts(rendered: str) -> tuple[Part, ...]:
-    """A shape's rendering as literal text and slot numbers."""
-    pieces = _SLOT.split(rendered)
-    for literal in pieces[::2]:
-        if _MARK in literal:  # the template changed a value instead of writing it as it is
-            raise ValueError("an email template transformed a value that is rendered by shape")
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(pieces) if i % 2 or p)
-
-
-def _fill(parts: tuple[Part, ...], values: list[str]) -> str:
-    return "".join(values[p] if isinstance(p, int) else p for p in parts)
-
-
-@dataclass(frozen=True)
-class Twin:
-    """A list of texts an email shows differently in its two parts: `text` in the text,
-    `html` (Markup, written as it is) in the HTML; for `ShapedEmails`."""
-
-    text: list[str]
-    html: list[Markup]
-
-
-class ShapedEmails:
-    """`render_email` for the many emails of one pass, byte for byte the same, without
-    running Jinja per email.
-
-    The template pair is rendered once per *shape* of the context: which digits,
-    the value of every argument that is not text (dates, numbers, flags), the
-    length of every list of texts, and which texts are empty or Markup. In that
-    rendering each text is a marker; an email of the same shape is then the
-    shape's literal parts with its texts put in (escaped in the HTML unless they
-    are Markup), followed by what `render_email` does with the result (subject
-    line, tidied text). This holds for templates that write a text argument as it
-    is (`{{ name }}`, `{% for x in texts %}{{ x }}`), the way the email templates
-    do; a template that transforms one raises. `tests/test_reminders_shapes.py`
-    checks the reminders both ways.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.shapes: dict[tuple, tuple[tuple[Part, ...], tuple[Part, ...]]] = {}
-        self.links = page_links()
-
-    def render(self, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
-        text_values: list[str] = []
-        html_values: list[str] = []
-        key: list[tuple] = [(bool(thai_digits),)]
-        # An empty Twin is an empty list to the templates.
-        context = {**self.links, **{k: [] if isinstance(v, Twin) and not v.text else v for k, v in context.items()}}
-        for name, value in context.items():
-            kind = _kind(value)
-            if kind == "twin":
-                key.append((name, kind, len(value.text)))
-                text_values += value.text
-                html_values += value.html
-            elif kind == "texts":
-                key.append((name, kind, len(value), isinstance(value[0], Markup)))
-                text_values += value
-                html_values += [v if isinstance(v, Markup) else escape(v) for v in value]
-            elif kind == "text":
-                key.append((name, kind, isinstance(value, Markup)))
-                text_values.append(value)
-                html_values.append(value if isinstance(value, Markup) else escape(value))
-            else:
-                key.append((name, kind, tuple(value) if isinstance(value, list) else value))
-        shape = self.shapes.get(shape_key := tuple(key))
-        if shape is None:
-            shape = self.shapes[shape_key] = self._shape(bool(thai_digits), context)
-        text = _fill(shape[0], text_values)
-        first, _, body = text.lstrip().partition("\n")
-        subject = " ".join(first.split())
-        if not subject:
-            raise ValueError(f"emails/{self.name}.txt rendered no subject line")
-        html_values.append(escape(subject))
-        html = _fill(shape[1], html_values)
-        return RenderedEmail(subject=subject, text=_tidy_text(body), html=html.strip() + "\n")
-
-    @thai_only
-    def _shape(self, thai_digits: bool, context: dict[str, Any]) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
-        """The template pair rendered with markers for the texts of this shape."""
-        count = 0
-
-        def marker(markup: bool) -> str:
-            nonlocal count
-            mark = f"{_MARK}{count}{_MARK}"
-            count += 1
-            return Markup(mark) if markup else mark
-
-        text_context: dict[str, Any] = {}
-        html_context: dict[str, Any] = {}
-        for name, value in context.items():
-            kind = _kind(value)
-            if kind == "twin":
-                marks = [marker(False) for _v in value.text]
-                text_context[name], html_context[name] = marks, [Markup(m) for m in marks]
-            elif kind == "texts":
-                text_context[name] = html_context[name] = [marker(isinstance(v, Markup)) for v in value]
-            elif kind == "text":
-                text_context[name] = html_context[name] = marker(isinstance(value, Markup))
-            else:
-                text_context[name] = html_context[name] = value
-        env = email_env(thai_digits)
-        digits = formatters(thai_digits)
-        text = env.get_template(f"emails/{self.name}.txt").render({**digits, **text_context})
-        html_context["subject"] = marker(False)
-        html = env.get_template(f"emails/{self.name}.html").render({**digits, **html_context})
-        return _parts(text), _parts(html)
-
-
-def _kind(value: object) -> str:
-    """How `ShapedEmails` takes an argument: a text (non-empty), a list of texts (non-empty,
-    all Markup or none), a Twin, or a value of the shape (anything else)."""
-    if isinstance(value, str):
-        return "text" if value else "value"
-    if isinstance(value, Twin):
-        return "twin" if value.text else "value"
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) and v for v in value):
-        return "texts" if len({isinstance(v, Markup) for v in value}) == 1 else "value"
-    return "value"
+    return RenderedEmail(subject=subject, text=tidy_text(body), html=html.strip() + "\n")
 
 
 #: LINE's limit for one text message is 5,000 characters; ours stay far below.
@@ -313,7 +191,7 @@ LINE_TEXT_LIMIT = 2000
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
     values = {**page_links(), **formatters(thai_digits), **context}
-    text = _tidy_text(email_env(thai_digits).get_template(f"line/messages/{name}.txt").render(values)).strip()
+    text = tidy_text(email_env(thai_digits).get_template(f"line/messages/{name}.txt").render(values)).strip()
     if len(text) > LINE_TEXT_LIMIT:
         text = text[: LINE_TEXT_LIMIT - 1] + "…"
     return text
