@@ -255,12 +255,17 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
         r.add_why(why)
         r.items.append((step, ItemSpec(step.id, reason, when, step.due_date)))
 
+    # A department's steps with the same assignee have the same recipients.
+    step_recipients_of: dict[tuple[int, int | None], dict[str, tuple[str, Person | None, str]]] = {}
     for step, org_id in reminded:
         org_rules = rules[org_id]
         trigger = triggers[step.id]
         dept = departments[step.owner_department_id]
         assignee = people.get(step.assignee_id) if step.assignee_id else None
-        for address, (name, user, why) in step_recipients(dept, assignee, owners.get(dept.id, [])).items():
+        found = step_recipients_of.get(who := (dept.id, step.assignee_id))
+        if found is None:
+            found = step_recipients_of[who] = step_recipients(dept, assignee, owners.get(dept.id, []))
+        for address, (name, user, why) in found.items():
             give(org_id, address, name, user, why, step, trigger.reason, trigger.date)
         head = people.get(dept.head_id) if dept.head_id else None
         if escalates(trigger, step.due_date, org_rules) and head is not None and head.active:
