@@ -462,6 +462,7 @@ def add_business_days(d: date, n: int) -> date:
     return _TH.get_nth_working_day(d, n) if n else d
 
 
+@lru_cache(maxsize=8192)  # the digests ask it for every listed step
 def business_days_count(start: date, end: date) -> int:
     """How many business days [start, end] holds, both included; 0 if start > end."""
     start, end = _local_date(start), _local_date(end)

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -21,9 +22,9 @@ from ..db import db
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 
-@dataclass(frozen=True)
-class ItemSpec:
-    """One reason a step is in a message (see OutboxItem)."""
+class ItemSpec(NamedTuple):
+    """One reason a step is in a message (see OutboxItem); a named tuple, made thousands
+    of times a pass."""
 
     step_id: int
     reason: str

@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from markupsafe import Markup
 
 from .. import thaidate
 from ..clock import local_day
@@ -67,11 +68,12 @@ from .render import (
     StepLine,
     enqueue_planned,
     line_message,
-    render_email,
+    mail_macros,
     render_line,
     step_url_builder,
 )
 from .rules import Rules, fire_date, latest_weekday, rules_for_jobs, sending_open
+from .shapes import ShapedEmails, ShapedLines, Twin
 
 ESCALATION = "escalation"
 
@@ -253,12 +255,17 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
         r.add_why(why)
         r.items.append((step, ItemSpec(step.id, reason, when, step.due_date)))
 
+    # A department's steps with the same assignee have the same recipients.
+    step_recipients_of: dict[tuple[int, int | None], dict[str, tuple[str, Person | None, str]]] = {}
     for step, org_id in reminded:
         org_rules = rules[org_id]
         trigger = triggers[step.id]
         dept = departments[step.owner_department_id]
         assignee = people.get(step.assignee_id) if step.assignee_id else None
-        for address, (name, user, why) in step_recipients(dept, assignee, owners.get(dept.id, [])).items():
+        found = step_recipients_of.get(who := (dept.id, step.assignee_id))
+        if found is None:
+            found = step_recipients_of[who] = step_recipients(dept, assignee, owners.get(dept.id, []))
+        for address, (name, user, why) in found.items():
             give(org_id, address, name, user, why, step, trigger.reason, trigger.date)
         head = people.get(dept.head_id) if dept.head_id else None
         if escalates(trigger, step.due_date, org_rules) and head is not None and head.active:
@@ -271,19 +278,20 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
     already = _written_today([about_org(org_id) for org_id in recipients], day)
     orgs = organizations(list(recipients))
     router = Router(list(recipients))
-    lines = _Lines(day, departments, people)
+    emails = _Emails(_Lines(day, departments, people))
     for org_id in sorted(recipients):
         org, about = orgs[org_id], about_org(org_id)
-        by_address = recipients[org_id].by_address
+        by_address = recipients.pop(org_id).by_address
         for address in sorted(by_address):
             r = by_address[address]
             if (about, address) in already or not r.items:
                 continue
-            yield from _route(router, org, about, address, r, day, lines)
+            yield from _route(router, org, about, address, r, day, emails)
+        emails.next_organization()
 
 
 def _route(
-    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, lines: _Lines
+    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, emails: _Emails
 ) -> list[PlannedMessage]:
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
@@ -296,7 +304,7 @@ def _route(
     # Email first: an item carried by both is recorded with the email.
     for channel in sorted(by_channel, key=lambda c: c != EMAIL):
         part = replace(r, items=by_channel[channel])
-        email = render_reminder(org, part, day, lines)
+        email = emails.render(org, part, day)
         message = PlannedMessage(
             organization_id=org.id,
             about=about,
@@ -313,7 +321,7 @@ def _route(
         if channel == LINE:
             line_to = router.line_to(org.id, user_id)
             assert line_to is not None
-            message = line_message(message, line_to, render_line_reminder(org, part, day, lines))
+            message = line_message(message, line_to, render_line_reminder(org, part, day, emails.lines))
         planned.append(message)
     return planned
 
@@ -328,12 +336,22 @@ class _Lines:
         self.day, self.departments, self.people = day, departments, people
         self.step_url = step_url_builder()
         self._made: dict[int, StepLine] = {}
+        self._by_due: dict[date, tuple[int, bool]] = {}
+
+    def clear(self) -> None:
+        self._made.clear()
 
     def __call__(self, step: StepRow) -> StepLine:
         line = self._made.get(step.id)
         if line is None:
             assignee = self.people.get(step.assignee_id) if step.assignee_id else None
             due, day = step.due_date, self.day
+            by_due = self._by_due.get(due)
+            if by_due is None:  # many steps share a due date
+                by_due = self._by_due[due] = (
+                    thaidate.business_days_count(day + timedelta(days=1), due),
+                    not thaidate.is_business_day(due),
+                )
             line = self._made[step.id] = StepLine(
                 step_id=step.id,
                 order=step.order,
@@ -344,15 +362,19 @@ class _Lines:
                 due=due,
                 url=self.step_url(step.id),
                 days_late=max(0, (day - due).days),
-                business_days_left=thaidate.business_days_count(day + timedelta(days=1), due),
-                due_on_holiday=not thaidate.is_business_day(due),
+                business_days_left=by_due[0],
+                due_on_holiday=by_due[1],
             )
         return line
 
 
-def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], int]:
-    """The recipient's steps by section (overdue, due, before, escalation) and their number."""
-    sections: dict[str, list[StepRow]] = {"overdue": [], "due": [], "before": [], ESCALATION: []}
+_SECTIONS = ("overdue", "due", "before", ESCALATION)
+
+
+def _section_rows(r: Recipient) -> tuple[dict[str, list[StepRow]], int]:
+    """The recipient's steps by section (overdue, due, before, escalation), each in email
+    order, and their number."""
+    sections: dict[str, list[StepRow]] = {k: [] for k in _SECTIONS}
     own: set[int] = set()
     for step, item in r.items:
         section = item.reason.split(":")[0]
@@ -361,28 +383,69 @@ def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], i
         sections[section].append(step)
     # A head who is also an owner of the step sees it once, with the owners' reminder.
     sections[ESCALATION] = [s for s in sections[ESCALATION] if s.id not in own]
-    by_section = {
-        k: [lines(s) for s in sorted(v, key=lambda s: (s.due_date, *s.plan_order))] for k, v in sections.items()
-    }
-    return by_section, len({step.id for step, _item in r.items})
+    for rows in sections.values():
+        rows.sort(key=_email_order)
+    return sections, len({step.id for step, _item in r.items})
 
 
-def render_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> RenderedEmail:
-    """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
-    sections, count = _sections(r, lines)
-    return render_email(
-        "reminder",
-        thai_digits=bool(r.user and r.user.thai_digits),
-        org_name=org.name,
-        day=day,
-        recipient_name=r.name,
-        count=count,
-        why=r.why,
-        overdue=sections["overdue"],
-        due_today=sections["due"],
-        upcoming=sections["before"],
-        escalated=sections[ESCALATION],
-    )
+def _email_order(step: StepRow) -> tuple:
+    return (step.due_date, *step.plan_order)
+
+
+def _sections(r: Recipient, lines: _Lines) -> tuple[dict[str, list[StepLine]], int]:
+    """The recipient's steps by section as StepLines, and their number."""
+    sections, count = _section_rows(r)
+    return {k: [lines(s) for s in v] for k, v in sections.items()}, count
+
+
+def _render_step(line: StepLine, thai_digits: bool, section: str, day: date) -> tuple[str, Markup]:
+    """A step's line in a reminder, text and HTML (`emails/_macros.*` reminder_step)."""
+    macros = mail_macros(thai_digits)
+    return macros["txt"].reminder_step(line, section, day), macros["html"].reminder_step(line, section, day)
+
+
+class _Emails:
+    """The reminder emails of one pass: each step's line rendered once per section and
+    digits (a step is in the emails of all its recipients, who are all of its
+    organization) and by shape, the emails by shape (`shapes`)."""
+
+    def __init__(self, lines: _Lines) -> None:
+        self.lines = lines
+        self.shaped = ShapedEmails("reminder")
+        self.shaped_lines = ShapedLines(_render_step)
+        self.fragments: dict[tuple[bool, str, int], tuple[str, Markup]] = {}
+
+    def next_organization(self) -> None:
+        """Forget the lines of the organization done: no later email lists its steps."""
+        self.fragments.clear()
+        self.lines.clear()
+
+    def fragment(self, thai_digits: bool, section: str, step: StepRow) -> tuple[str, Markup]:
+        key = (thai_digits, section, step.id)
+        made = self.fragments.get(key)
+        if made is None:
+            made = self.fragments[key] = self.shaped_lines(self.lines(step), thai_digits, section, self.lines.day)
+        return made
+
+    def render(self, org: Organization, r: Recipient, day: date) -> RenderedEmail:
+        """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
+        thai_digits = bool(r.user and r.user.thai_digits)
+        sections, count = _section_rows(r)
+        text: dict[str, list[str]] = {}
+        html: dict[str, list[Markup]] = {}
+        for section, rows in sections.items():
+            made = [self.fragment(thai_digits, section, step) for step in rows]
+            text[section] = [t for t, _h in made]
+            html[section] = [h for _t, h in made]
+        context = dict(org_name=org.name, day=day, recipient_name=r.name, count=count, why=r.why)
+        return self.shaped.render(
+            thai_digits=thai_digits,
+            **context,
+            overdue=Twin(text["overdue"], html["overdue"]),
+            due_today=Twin(text["due"], html["due"]),
+            upcoming=Twin(text["before"], html["before"]),
+            escalated=Twin(text[ESCALATION], html[ESCALATION]),
+        )
 
 
 def render_line_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> str:

@@ -70,8 +70,13 @@ def step_url(step_id: int) -> str:
 
 
 def step_url_builder() -> Callable[[int], str]:
-    """`step_url` for many steps: the URL map bound to TRACKER_BASE_URL once."""
+    """`step_url` for many steps: the URL map bound to TRACKER_BASE_URL once, and the
+    address built once around a probe number that each step's id then replaces."""
     adapter = links.bound_adapter()
+    probe = "9876543210"
+    head, found, tail = adapter.build("plans.step", {"step_id": int(probe)}, force_external=True).partition(probe)
+    if found and probe not in tail:
+        return lambda step_id: f"{head}{int(step_id)}{tail}"
     return lambda step_id: adapter.build("plans.step", {"step_id": step_id}, force_external=True)
 
 
@@ -142,14 +147,30 @@ def email_env(thai_digits: bool) -> Environment:
     return env
 
 
+def mail_macros(thai_digits: bool) -> dict[str, Any]:
+    """The shared macro modules (`emails/_macros.txt`/`.html`) of `email_env(thai_digits)`, by kind."""
+    macros = email_env(thai_digits).globals["mail_macros"]
+    assert isinstance(macros, dict)
+    return macros
+
+
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
-def _tidy_text(text: str) -> str:
+def tidy_text(text: str) -> str:
     """Loops in text templates leave stray blank lines: keep at most one."""
     text = _TRAILING_SPACE.sub("\n", text)
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
+
+
+def split_subject(text: str, name: str) -> tuple[str, str]:
+    """A rendered `.txt`: its first line as the subject (spaces collapsed), and the rest."""
+    first, _, body = text.lstrip().partition("\n")
+    subject = " ".join(first.split())
+    if not subject:
+        raise ValueError(f"emails/{name}.txt rendered no subject line")
+    return subject, body
 
 
 @thai_only
@@ -157,13 +178,9 @@ def render_email(name: str, *, thai_digits: bool = False, **context: Any) -> Ren
     """Render `emails/<name>.txt` and `.html` with `context` plus links and formatters."""
     env = email_env(thai_digits)
     values = {**page_links(), **formatters(thai_digits), **context}
-    text = env.get_template(f"emails/{name}.txt").render(values)
-    first, _, body = text.lstrip().partition("\n")
-    subject = " ".join(first.split())
-    if not subject:
-        raise ValueError(f"emails/{name}.txt rendered no subject line")
+    subject, body = split_subject(env.get_template(f"emails/{name}.txt").render(values), name)
     html = env.get_template(f"emails/{name}.html").render({**values, "subject": subject})
-    return RenderedEmail(subject=subject, text=_tidy_text(body), html=html.strip() + "\n")
+    return RenderedEmail(subject=subject, text=tidy_text(body), html=html.strip() + "\n")
 
 
 #: LINE's limit for one text message is 5,000 characters; ours stay far below.
@@ -174,7 +191,7 @@ LINE_TEXT_LIMIT = 2000
 def render_line(name: str, *, thai_digits: bool = False, **context: Any) -> str:
     """Render `line/messages/<name>.txt`: the short Thai text of a LINE message."""
     values = {**page_links(), **formatters(thai_digits), **context}
-    text = _tidy_text(email_env(thai_digits).get_template(f"line/messages/{name}.txt").render(values)).strip()
+    text = tidy_text(email_env(thai_digits).get_template(f"line/messages/{name}.txt").render(values)).strip()
     if len(text) > LINE_TEXT_LIMIT:
         text = text[: LINE_TEXT_LIMIT - 1] + "…"
     return text
