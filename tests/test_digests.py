@@ -186,13 +186,13 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
 
 สรุปความคืบหน้าการดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใส (ITA) ณ วันที่ 21 สิงหาคม 2566
 
-ความคืบหน้ารายมาตรการ (progress by measure)
+ความคืบหน้ารายมาตรการ
 
 - มาตรการที่ 1 โครงการใช้ทรัพย์สินอย่างโปร่งใส (สำนักปลัดเทศบาล): 0/3 ขั้นตอน (0%)
 - มาตรการที่ 2 โครงการ E-Service (กองยุทธศาสตร์และงบประมาณ): 1/1 ขั้นตอน (100%)
-รวม (total): 1/4 ขั้นตอน (25%)
+รวม: 1/4 ขั้นตอน (25%)
 
-เลยกำหนด (overdue) – 1 รายการ
+เลยกำหนด – 1 รายการ
 
 - มาตรการที่ 1 ขั้นตอนที่ 1: {s11.title}
   สำนักปลัดเทศบาล · ครบกำหนด 31 ก.ค. 2566 · เลยกำหนดมาแล้ว 21 วัน
@@ -204,7 +204,7 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
   สำนักปลัดเทศบาล · ครบกำหนด 31 ส.ค. 2566
   {base}/steps/{s12.id}
 
-ดำเนินการแล้วเสร็จตั้งแต่สรุปครั้งก่อน 15 ส.ค. 2566 (completed since the last digest) – 1 รายการ
+ดำเนินการแล้วเสร็จตั้งแต่สรุปครั้งก่อน 15 ส.ค. 2566 – 1 รายการ
 
 - มาตรการที่ 2 ขั้นตอนที่ 1: {s21.title}
   กองยุทธศาสตร์และงบประมาณ · เสร็จเมื่อ 17 ส.ค. 2566
@@ -212,8 +212,8 @@ def test_the_weekly_digest_lists_progress_overdue_due_soon_and_completed_since_t
 
 --
 คุณได้รับสรุปนี้ในฐานะผู้บริหาร
-เลือกวันรับสรุปหรือปิดการรับสรุป (settings): {base}/profile/notifications
-ยกเลิกการรับสรุปทางอีเมลด้วยคลิกเดียว (unsubscribe): {unsubscribe_url(world.manager.id)}
+เลือกวันรับสรุปหรือปิดการรับสรุป: {base}/profile/notifications
+ยกเลิกการรับสรุปทางอีเมลด้วยคลิกเดียว: {unsubscribe_url(world.manager.id)}
 ระบบติดตามมาตรการ ITA – {world.org.name}
 """
     )
@@ -235,7 +235,7 @@ def test_the_first_digest_lists_what_was_completed_in_the_last_7_days(world, peo
 
     [digest, *_] = run(date(2023, 8, 21))
 
-    assert "ดำเนินการแล้วเสร็จในรอบ 7 วันที่ผ่านมา (completed in the last 7 days) – 1 รายการ" in digest.body_text
+    assert "ดำเนินการแล้วเสร็จในรอบ 7 วันที่ผ่านมา – 1 รายการ" in digest.body_text
     assert s21.title in digest.body_text and s11.title not in digest.body_text.split("7 วันที่ผ่านมา")[1]
 
 
@@ -284,14 +284,14 @@ def test_the_monthly_summary_lists_last_months_completions_overdue_and_this_mont
     assert summary.subject == f"[ITA] {world.org.name}: สรุปประจำเดือนกันยายน 2566 – ข้อมูล ณ 1 ก.ย. 2566"
     assert "- มาตรการที่ 1 โครงการใช้ทรัพย์สินอย่างโปร่งใส (สำนักปลัดเทศบาล): 1/3 ขั้นตอน (33%)" in text
     assert "- มาตรการที่ 2 โครงการ E-Service (กองยุทธศาสตร์และงบประมาณ): 1/2 ขั้นตอน (50%)" in text
-    assert "รวม (total): 2/5 ขั้นตอน (40%)" in text
+    assert "รวม: 2/5 ขั้นตอน (40%)" in text
 
-    done = text.split("ดำเนินการแล้วเสร็จในเดือนสิงหาคม 2566 (completed last month) – 1 รายการ")[1].split("เลยกำหนด")[0]
+    done = text.split("ดำเนินการแล้วเสร็จในเดือนสิงหาคม 2566 – 1 รายการ")[1].split("เลยกำหนด")[0]
     assert s21.title in done and "เสร็จเมื่อ 30 ส.ค. 2566" in done and s13.title not in done
-    overdue = text.split("เลยกำหนด (overdue) – 2 รายการ")[1].split("ครบกำหนดภายในเดือนนี้")[0]
+    overdue = text.split("เลยกำหนด – 2 รายการ")[1].split("ครบกำหนดภายในเดือนนี้")[0]
     assert f"{s11.title}\n  สำนักปลัดเทศบาล · ครบกำหนด 31 ก.ค. 2566 · เลยกำหนดมาแล้ว 32 วัน" in overdue
     assert f"{s22.title}\n  กองยุทธศาสตร์และงบประมาณ · ครบกำหนด 15 ส.ค. 2566 · เลยกำหนดมาแล้ว 17 วัน" in overdue
-    due = text.split("ครบกำหนดภายในเดือนนี้ (due this month) – 1 รายการ")[1].split("--\n")[0]
+    due = text.split("ครบกำหนดภายในเดือนนี้ – 1 รายการ")[1].split("--\n")[0]
     assert f"{s12.title}\n  สำนักปลัดเทศบาล · ครบกำหนด 20 ก.ย. 2566" in due
     assert s13.title not in due  # done already
 

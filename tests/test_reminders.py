@@ -318,7 +318,7 @@ def test_the_head_is_told_once_a_step_is_more_than_7_days_overdue(world):
     escalation = next(m for m in messages if m.recipient == head.email and m.for_date == date(2023, 8, 15))
     assert "แจ้งผู้บังคับบัญชา" in escalation.body_text
     assert "สำนักปลัดเทศบาล" in escalation.body_text and "เลยกำหนดมาแล้ว 15 วัน" in escalation.body_text
-    assert "เลยกำหนด (overdue)" not in escalation.body_text  # the head is not an owner of it
+    assert "เลยกำหนด – " not in escalation.body_text  # the head is not an owner of it
     assert "โปรดติดตามความคืบหน้ากับหน่วยงานผู้รับผิดชอบ" in escalation.body_text
     assert "โปรดติดตามความคืบหน้ากับหน่วยงานผู้รับผิดชอบ" in escalation.body_html
     owners_days = [d for d, _r, _t in given(messages, PALAD_OWNER) if d >= date(2023, 8, 1)]
@@ -545,9 +545,9 @@ def test_the_email_groups_overdue_due_today_and_coming_up_with_dates_and_links(w
     sections = [
         text.index(h)
         for h in (
-            "เลยกำหนด (overdue) – 1 รายการ",
-            "ครบกำหนดวันนี้ (due today) – 1 รายการ",
-            "ใกล้ครบกำหนด (coming up) – 1 รายการ",
+            "เลยกำหนด – 1 รายการ",
+            "ครบกำหนดวันนี้ – 1 รายการ",
+            "ใกล้ครบกำหนด – 1 รายการ",
         )
     ]
     assert sections == sorted(sections)
