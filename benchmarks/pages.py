@@ -456,6 +456,8 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
             for who in {s.user for s in specs if s.user}
             if (uid := user_id(sample, who)) is not None
         }
+        # The JSON lists are read with a personal API token, as in the test-client part.
+        secrets = {who: api_token(user_id(sample, who)) for who in {s.user for s in specs if s.api and s.user}}
         from tracker.db import db
 
         db.session.remove()
@@ -467,10 +469,13 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
         for spec in specs:
             if only and spec.name not in only:
                 continue
-            session = sessions.get(spec.user)
+            key = (spec.user, spec.api)
+            session = sessions.get(key)
             if session is None:
-                session = sessions[spec.user] = requests.Session()
-                if spec.user:
+                session = sessions[key] = requests.Session()
+                if spec.api:
+                    session.headers["Authorization"] = f"Bearer {secrets[spec.user]}"
+                elif spec.user:
                     login_http(session, server.base, emails[spec.user])
 
             def get(spec=spec, session=session):
@@ -491,6 +496,8 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
         peaks = server.worker_peaks_mb()
     finally:
         server.stop()
+        with app.app_context():
+            drop_api_tokens()
     return {"pages": results, "workers": 2, "worker_peak_rss_mb": peaks}
 
 
