@@ -3,9 +3,11 @@
 import os
 
 from tracker import create_app
-from tracker.db import SchemaOutdated, prepare_database
+from tracker.db import SchemaOutdated, init_migrations, prepare_database
 
 app = create_app()
+if os.environ.get("FLASK_RUN_FROM_CLI"):
+    init_migrations(app)  # `flask --app wsgi db …`
 
 # A WSGI server must not start on an old schema: stop with the message (the
 # embedded SQLite default upgrades itself instead). Under `flask --app wsgi …`

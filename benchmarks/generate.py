@@ -768,9 +768,8 @@ def reset_database(url: str) -> None:
 
 def migrate(url: str) -> None:
     """Make the schema with the app's own migrations."""
-    from flask_migrate import upgrade
-
     from tracker import create_app
+    from tracker.db import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACKER_AUTO_MIGRATE": False})
     with app.app_context():

@@ -202,7 +202,7 @@ def app(tmp_path_factory):
     app.test_client_class = CSRFClient
     with app.app_context():
         _reset_schema()
-        from flask_migrate import upgrade
+        from tracker.db import upgrade
 
         upgrade()
     yield app

@@ -50,7 +50,7 @@ class Instance:
         return result
 
     def upgrade(self) -> None:
-        from flask_migrate import upgrade
+        from tracker.db import upgrade
 
         with self.app.app_context():
             upgrade()

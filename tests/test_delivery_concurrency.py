@@ -95,7 +95,7 @@ def backend(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}" if request.param == "sqlite" else _postgres_url()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "TRACKER_ENCRYPTION_KEY": ENCRYPTION_KEY})
     with app.app_context():
-        from flask_migrate import upgrade
+        from tracker.db import upgrade
 
         upgrade()
     yield Backend(url=url, app=app, home=home)

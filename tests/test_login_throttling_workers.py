@@ -54,7 +54,7 @@ def database(request, tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}" if request.param == "sqlite" else _postgres_url()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        from flask_migrate import upgrade
+        from tracker.db import upgrade
 
         upgrade()
         org = Organization(name="เทศบาลตำบลทดสอบ", slug="throttle", province="ขอนแก่น")

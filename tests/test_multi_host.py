@@ -166,7 +166,7 @@ def test_two_app_servers_and_two_schedulers_share_one_postgresql(tmp_path, smtp_
     url = _postgres_url()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        from flask_migrate import upgrade
+        from tracker.db import upgrade
 
         upgrade()
     due = _organizations(app)

@@ -68,6 +68,24 @@ def test_embedded_database_is_created_and_migrated_on_start(tmp_path):
         assert "steps" in sa.inspect(conn).get_table_names()
 
 
+def test_a_web_worker_on_a_current_schema_does_without_alembic(tmp_path):
+    """Alembic (10 MB of every worker) is loaded to upgrade or to say what is missing, not to start."""
+    assert run_python("import wsgi", tmp_path).returncode == 0  # creates and migrates the database
+    result = run_python(
+        "import sys, wsgi; print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'flask_migrate', 'mako'}))",
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_schema_head_the_code_knows_is_alembics_head(app):
+    from tracker.db import SCHEMA_HEAD, script_directory
+
+    with app.app_context():
+        assert script_directory().get_heads() == [SCHEMA_HEAD], "a new migration: set tracker.db.SCHEMA_HEAD to it"
+
+
 def test_production_start_on_an_old_schema_stops_with_a_clear_message(tmp_path):
     url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
     result = run_python("import wsgi", tmp_path, TRACKER_DATABASE_URL=url, TRACKER_AUTO_MIGRATE="0")
@@ -144,9 +162,11 @@ def test_every_migration_upgrades_and_downgrades_and_matches_the_models(tmp_path
     from flask_migrate import downgrade, upgrade
 
     from tracker import create_app
+    from tracker.db import init_migrations
 
     for url in _migration_urls(tmp_path):
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+        init_migrations(app)
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:

@@ -10,7 +10,7 @@ from flask import Flask
 
 from . import config, extras
 from .db import db as _db
-from .extensions import csrf, login_manager, migrate
+from .extensions import csrf, login_manager
 
 #: The checkout: templates/ and migrations/ live beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     ops.init_app(app)  # first: request ids for everything after
     _db.init_app(app)
-    migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, run_command, with_appcontext
 
-from .db import SchemaOutdated, prepare_database
+from .db import SchemaOutdated, init_migrations, prepare_database
 from .i18n import LazyHelpOption, _l, gettext_anywhere
 from .i18n.catalog import translate_command
 
@@ -18,10 +18,12 @@ def _create_app() -> Flask:
     from .extras import MissingExtra
 
     try:
-        return create_app()
+        app = create_app()
     except MissingExtra as exc:
         # Flask's CLI shows this as "Error: …" without a traceback and exits non-zero.
         raise NoAppException(str(exc)) from None
+    init_migrations(app)  # `tracker db …`
+    return app
 
 
 @click.command(

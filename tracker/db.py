@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
-from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -39,7 +37,6 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
 log = logging.getLogger(__name__)
 
 
@@ -106,18 +103,57 @@ def register_sqlite_pragmas(engine: sa.Engine) -> None:
         cur.close()
 
 
+#: The newest migration, the schema this code was written for. A web worker compares the
+#: database with it and, when they agree, never loads Alembic (10 MB of every worker);
+#: tests/test_setup_and_schema.py keeps it equal to Alembic's head.
+SCHEMA_HEAD = "0020_done_rule"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def init_migrations(app: Flask) -> None:
+    """Flask-Migrate on this app (`tracker db …`, upgrades, backups); once per app.
+
+    Not part of create_app: a web worker on a current schema does without it."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+
+
+def script_directory():
+    """Alembic's view of migrations/ (the app's Flask-Migrate configuration)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    init_migrations(current_app._get_current_object())  # type: ignore[attr-defined]
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+
+
 def _heads() -> set[str]:
-    script = ScriptDirectory.from_config(migrate.get_config())
-    return set(script.get_heads())
+    return set(script_directory().get_heads())
 
 
 def current_revisions() -> set[str]:
+    """The revisions recorded in the database (empty before the first migration)."""
     with db.engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        return set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def schema_is_current() -> bool:
-    return current_revisions() == _heads()
+    revisions = current_revisions()
+    return revisions == {SCHEMA_HEAD} or revisions == _heads()
+
+
+def upgrade() -> None:
+    """Alembic's upgrade to the head, through Flask-Migrate."""
+    from flask import current_app
+    from flask_migrate import upgrade as flask_migrate_upgrade
+
+    init_migrations(current_app._get_current_object())  # type: ignore[attr-defined]
+    flask_migrate_upgrade()
 
 
 def prepare_database(app: Flask) -> None:

@@ -3,9 +3,9 @@
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from .db import db, migrate
+from .db import db
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-__all__ = ["db", "migrate", "login_manager", "csrf"]
+__all__ = ["db", "login_manager", "csrf"]

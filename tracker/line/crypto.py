@@ -9,11 +9,12 @@ unreadable (`SecretUnreadable`), and the admin saves them again.
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 _SALT = b"ita-tracker/secrets-at-rest/v1"
 
@@ -23,6 +24,11 @@ class SecretUnreadable(Exception):
 
 
 def _fernet() -> Fernet:
+    # Imported here: `cryptography` is 6 MB of every web worker, and only LINE's secrets need it.
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     material = current_app.config.get("TRACKER_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=b"line-channel").derive(material.encode())
     return Fernet(base64.urlsafe_b64encode(key))
@@ -33,6 +39,8 @@ def encrypt(plain: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode("ascii")).decode()
     except (InvalidToken, ValueError) as exc:

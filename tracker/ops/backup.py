@@ -41,9 +41,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import sqlalchemy as sa
-from flask import current_app
 
-from ..db import db
+from ..db import db, script_directory, upgrade
 from ..errors import ServiceError
 from ..i18n import _
 from .evidence import EvidenceCheck, sha256_of, verify_files
@@ -93,12 +92,6 @@ def current_revision() -> str | None:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-
-
-def _script_directory():
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
 
 
 # -- PostgreSQL tools --------------------------------------------------------
@@ -319,7 +312,7 @@ def extract_verified(archive: tarfile.TarFile, manifest: dict, target: Path) -> 
 
 def check_revision(revision: str | None) -> str | None:
     """None when the backup's schema is this code's; else the older revision to upgrade from."""
-    script = _script_directory()
+    script = script_directory()
     head = script.get_current_head()
     if revision == head:
         return None
@@ -463,8 +456,6 @@ def restore_backup(archive_path: Path, upload_dir: str | Path, *, overwrite: boo
         else:
             _restore_postgresql(dump, Path(tmp))
         if upgrade_from is not None:
-            from flask_migrate import upgrade
-
             upgrade()
         restored, removed = _put_files(Path(tmp), upload_dir, manifest)
     return RestoreResult(manifest, upgrade_from, restored, removed, verify_files(upload_dir))
