@@ -49,3 +49,28 @@ def test_a_download_gives_its_memory_back_after_it_is_sent(monkeypatch):
     assert released == []
     client.get("/__test_download.xlsx").close()
     assert released == [True]
+
+
+def test_a_pdf_is_made_archivable_in_the_printer_not_in_the_web_process(tmp_path):
+    """Chromium's print and the PDF/A step (pikepdf, 12 MB) both happen in the printer's process."""
+    from conftest import require_or_skip
+
+    from tracker.reports.pdf import chromium_path, renderer_available
+
+    require_or_skip(renderer_available(chromium_path()) == "chromium", "Chromium and Playwright are needed to print")
+    script = (
+        "import io, json, sys\n"
+        "from tracker import create_app\n"
+        "from tracker.reports.pdf import html_to_pdf\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/w.sqlite3'}})\n"
+        "with app.app_context():\n"
+        "    pdf = html_to_pdf('<html><head><title>t</title></head><body><p>บันทึกข้อความ</p></body></html>')\n"
+        "in_web = 'pikepdf' in sys.modules\n"
+        "import pikepdf\n"
+        "with pikepdf.open(io.BytesIO(pdf)) as doc, doc.open_metadata() as meta:\n"
+        "    part = meta.get('pdfaid:part')\n"
+        "print(json.dumps({'pikepdf_in_web_process': in_web, 'pdfa_part': part}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"pikepdf_in_web_process": False, "pdfa_part": "2"}

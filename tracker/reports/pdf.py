@@ -80,9 +80,9 @@ def html_to_pdf(html: str, *, chromium: str | None = None, archivable: bool = Tr
     back (the continuation markers' first print), never handed out."""
     path = chromium or chromium_path()
     kind = renderer_available(path)
-    finish = to_pdfa if archivable else (lambda data: data)
     if kind == "chromium":
-        return finish(_with_slot(lambda: _chromium_pdf(html, path)))
+        return _with_slot(lambda: _PRINTER.pdf(html, path, archivable=archivable))
+    finish = to_pdfa if archivable else (lambda data: data)
     if kind == "weasyprint":
         log.warning("Chromium not found at %s: PDF made with WeasyPrint, whose text extraction loses SARA AM", path)
         return finish(_with_slot(lambda: _weasyprint_pdf(html)))
@@ -93,12 +93,8 @@ def html_to_pdf(html: str, *, chromium: str | None = None, archivable: bool = Tr
 
 
 def to_pdfa(data: bytes) -> bytes:
-    """The PDF as PDF/A-2b (pikepdf comes with the [pdf] extra, as Playwright does)."""
-    try:
-        from .pdfa import make_pdfa
-    except ImportError:
-        raise ServiceError(str(extras.MissingExtra("pdf"))) from None
-    return make_pdfa(data)
+    """The PDF as PDF/A-2b, made in the printer's process (pikepdf stays out of web workers)."""
+    return _PRINTER.pdfa(data)
 
 
 def _with_slot(render):
@@ -135,7 +131,15 @@ class PrintWorker:
             process.kill()
             process.wait()
 
-    def pdf(self, html: str, executable: str) -> bytes:
+    def pdf(self, html: str, executable: str, *, archivable: bool = True) -> bytes:
+        """`html` printed by Chromium at `executable`, as PDF/A unless `archivable` is False."""
+        return self._ask({"executable": executable, "archivable": archivable}, html.encode("utf-8"))
+
+    def pdfa(self, data: bytes) -> bytes:
+        """The PDF `data` as PDF/A-2b."""
+        return self._ask({"op": "pdfa"}, data)
+
+    def _ask(self, header: dict, body: bytes) -> bytes:
         with self.lock:
             process = self._start()
             assert process.stdin is not None and process.stdout is not None
@@ -144,8 +148,8 @@ class PrintWorker:
 
             def exchange() -> None:
                 try:
-                    write_frame(stdin, json.dumps({"executable": executable}).encode())
-                    write_frame(stdin, html.encode("utf-8"))
+                    write_frame(stdin, json.dumps(header).encode())
+                    write_frame(stdin, body)
                     stdin.flush()
                     status = stdout.read(1)
                     outcome["status"], outcome["data"] = status, read_frame(stdout)
@@ -161,6 +165,13 @@ class PrintWorker:
             data = outcome.get("data")
             if outcome.get("status") == b"\x00" and isinstance(data, bytes):
                 return data
+            if outcome.get("status") == b"\x02" and isinstance(data, bytes):
+                reasons = json.loads(data)
+                if "extra" in reasons:
+                    raise ServiceError(str(extras.MissingExtra(reasons["extra"])))
+                from .pdfa import NotArchivable
+
+                raise ServiceError(NotArchivable(encrypted=reasons["encrypted"], missing=reasons["missing"]).message())
             if outcome.get("status") == b"\x01" and isinstance(data, bytes):
                 log.error("PDF rendering failed: %s", data.decode("utf-8", "replace"))
                 raise ServiceError(FAILED.format(detail=data.decode("utf-8", "replace").split(":")[0]))
@@ -172,10 +183,6 @@ class PrintWorker:
 #: One printer per process (a gunicorn worker, the CLI, a test run)
 _PRINTER = PrintWorker()
 atexit.register(_PRINTER.stop)
-
-
-def _chromium_pdf(html: str, executable: str) -> bytes:
-    return _PRINTER.pdf(html, executable)
 
 
 def _weasyprint_pdf(html: str) -> bytes:

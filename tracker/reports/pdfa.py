@@ -13,19 +13,25 @@ adds both with pikepdf, keeping every page as Chromium drew it:
 
 No validator runs here: veraPDF (Java) is not packaged for Debian or PyPI;
 tests/test_pdfa_signing.py checks these parts with pikepdf.
+
+It runs in the printer's process (reports/print_worker.py), not in a web
+worker: pikepdf is 12 MB that a worker would keep for good. A web process
+imports this module for `NotArchivable` only; pikepdf is imported by the
+functions that use it.
 """
 
 from __future__ import annotations
 
 import io
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pikepdf
-
-from ..errors import ServiceError
 from ..i18n import _
 
-__all__ = ["make_pdfa", "srgb_profile", "missing_fonts", "PDFA_PART", "PDFA_CONFORMANCE"]
+if TYPE_CHECKING:
+    import pikepdf
+
+__all__ = ["make_pdfa", "srgb_profile", "missing_fonts", "NotArchivable", "PDFA_PART", "PDFA_CONFORMANCE"]
 
 PDFA_PART, PDFA_CONFORMANCE = "2", "B"
 PRODUCER = "ITA tracker (Chromium, pikepdf)"
@@ -40,8 +46,24 @@ def srgb_profile() -> bytes:
     return profile.tobytes()
 
 
+class NotArchivable(Exception):
+    """Why a PDF cannot be called PDF/A: it is encrypted, or fonts are not embedded.
+    Plain data (it crosses the printer's pipe); `message()` says it in the reader's language."""
+
+    def __init__(self, *, encrypted: bool = False, missing: list[str] | None = None) -> None:
+        super().__init__(encrypted, missing or [])
+        self.encrypted, self.missing = encrypted, missing or []
+
+    def message(self) -> str:
+        if self.encrypted:
+            return _("ไฟล์ PDF ถูกเข้ารหัส จึงทำเป็น PDF/A ไม่ได้")
+        return _("ฟอนต์ไม่ได้ฝังในไฟล์ PDF: %(join_missing)s", join_missing=", ".join(self.missing))
+
+
 def missing_fonts(pdf: pikepdf.Pdf) -> list[str]:
     """Names of the fonts used on the pages whose program is not in the file."""
+    import pikepdf
+
     missing: set[str] = set()
     for page in pdf.pages:
         resources = page.obj.get("/Resources", pikepdf.Dictionary())
@@ -57,13 +79,16 @@ def missing_fonts(pdf: pikepdf.Pdf) -> list[str]:
 
 
 def make_pdfa(data: bytes, *, title: str | None = None) -> bytes:
-    """The PDF `data` as PDF/A-2b (title from the argument, else the one Chromium set)."""
+    """The PDF `data` as PDF/A-2b (title from the argument, else the one Chromium set);
+    `NotArchivable` when it cannot be."""
+    import pikepdf
+
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if pdf.is_encrypted:
-            raise ServiceError(_("ไฟล์ PDF ถูกเข้ารหัส จึงทำเป็น PDF/A ไม่ได้"))
+            raise NotArchivable(encrypted=True)
         missing = missing_fonts(pdf)
         if missing:
-            raise ServiceError(_("ฟอนต์ไม่ได้ฝังในไฟล์ PDF: %(join_missing)s", join_missing=", ".join(missing)))
+            raise NotArchivable(missing=missing)
         if title:
             pdf.docinfo["/Title"] = title
         pdf.docinfo["/Producer"] = PRODUCER

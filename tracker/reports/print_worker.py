@@ -7,11 +7,17 @@ once (`python -m tracker.reports.print_worker`, see `pdf.PrintWorker`) and
 hands it documents over a pipe; the browser stays up between documents, so a
 warm PDF costs the printing only, and the worker's memory stays the web's.
 
+The PDF/A step (reports/pdfa.py, pikepdf) runs here too, for the same reason:
+12 MB that a web worker would otherwise keep.
+
 The protocol on stdin/stdout, one request at a time: a request is a 4-byte
-big-endian length and that many bytes of JSON ``{"executable": …}``, then
-a length and the HTML (UTF-8); the answer is one byte (``0`` a PDF, ``1`` an
-error) and a length and the PDF or the error's text. End of input ends the
-program (and its browser).
+big-endian length and that many bytes of JSON, then a length and a body.
+``{"executable": …, "archivable": true}`` with HTML (UTF-8) prints it (as
+PDF/A when archivable); ``{"op": "pdfa"}`` with a PDF makes it PDF/A. The
+answer is one byte and a length and data: ``0`` the PDF, ``1`` an error's
+text, ``2`` why the PDF cannot be PDF/A (JSON: ``encrypted``, ``missing``
+fonts, or the ``extra`` to install). End of input ends the program (and its
+browser).
 """
 
 from __future__ import annotations
@@ -123,6 +129,21 @@ class _Browser:
         self.pw = self.browser = None
 
 
+class _Refused(Exception):
+    """The answer ``2``: the PDF cannot be PDF/A (its reasons as JSON-able data)."""
+
+
+def _pdfa(pdf: bytes) -> bytes:
+    try:
+        from .pdfa import NotArchivable, make_pdfa
+    except ImportError:  # pikepdf comes with the [pdf] extra
+        raise _Refused({"extra": "pdf"}) from None
+    try:
+        return make_pdfa(pdf)
+    except NotArchivable as exc:
+        raise _Refused({"encrypted": exc.encrypted, "missing": exc.missing}) from None
+
+
 def main() -> int:
     # The answers get a private copy of stdout; whatever else writes to fd 1 (a library,
     # the browser's driver) goes to stderr instead of into the protocol.
@@ -133,12 +154,21 @@ def main() -> int:
     browser = _Browser()
     try:
         while True:
-            header = read_frame(stdin)
-            html = read_frame(stdin) if header is not None else None
-            if header is None or html is None:
+            frame = read_frame(stdin)
+            body = read_frame(stdin) if frame is not None else None
+            if frame is None or body is None:
                 return 0
+            header = json.loads(frame)
             try:
-                pdf = browser.pdf(html.decode("utf-8"), json.loads(header)["executable"])
+                if header.get("op") == "pdfa":
+                    pdf = _pdfa(body)
+                else:
+                    pdf = browser.pdf(body.decode("utf-8"), header["executable"])
+                    if header.get("archivable"):
+                        pdf = _pdfa(pdf)
+            except _Refused as refused:
+                stdout.write(b"\x02")
+                write_frame(stdout, json.dumps(refused.args[0]).encode())
             except Exception as exc:  # handed to the web process, which logs it and says so
                 browser.close()
                 stdout.write(b"\x01")
