@@ -233,6 +233,12 @@ class SentMarks:
             if len(self._waiting) >= MARK_BATCH:
                 self._cond.notify()
 
+    def record_lost(self, ids: list[int]) -> None:
+        """Count messages whose lease was lost before their mark, once each: the sender (a row
+        claimed again) and this thread (a mark that found the row freed) may both see it."""
+        with self._cond:
+            self.report.lease_lost += [i for i in ids if i not in self.report.lease_lost]
+
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -275,8 +281,7 @@ class SentMarks:
                         )
                 if lost:
                     log.warning("outbox %s: lease lost before sent was recorded", lost)
-                    with self._cond:
-                        self.report.lease_lost += lost
+                    self.record_lost(lost)
                 return
             except sa.exc.SQLAlchemyError:  # a busy or restarting database
                 log.warning("outbox: could not record %d sent message(s) yet", len(ids), exc_info=True)

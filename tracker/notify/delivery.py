@@ -263,7 +263,7 @@ def deliver(now: datetime | None = None, *, sender_id: str | None = None, limit:
                     # Swept while we sent it (lease lost), claimed again before its mark was
                     # written: it went out already, and the waiting mark records it.
                     log.warning("outbox %s: lease lost before sent was recorded", row.id)
-                    report.lease_lost.append(row.id)
+                    marks.record_lost([row.id])
                     continue
                 try:
                     if row.channel == "line":
