@@ -218,9 +218,11 @@ def targets_table(r: dict) -> list[str]:
     def add(target: str, measured: str, ok: bool, how: str = "") -> None:
         rows.append(f"| {target} | {measured} | {verdict(ok, '' if ok else how)} |")
 
-    slowest = max(lists.items(), key=lambda kv: kv[1]["median_ms"])
+    # The national overview and the nationwide JSON have a target of their own (below).
+    others = {k: v for k, v in lists.items() if k not in NATIONAL_PAGES}
+    slowest = max(others.items(), key=lambda kv: kv[1]["median_ms"])
     add(
-        f"every page and API list: median < {PAGE_MEDIAN_MS} ms (test client)",
+        f"every other page and API list: median < {PAGE_MEDIAN_MS} ms (test client)",
         f"slowest: {slowest[0]} {fmt_ms(slowest[1]['median_ms'])} ms",
         slowest[1]["median_ms"] < PAGE_MEDIAN_MS,
         by_how_much(slowest[1]["median_ms"], PAGE_MEDIAN_MS, "ms"),
