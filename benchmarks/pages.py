@@ -35,6 +35,7 @@ from common import (
     pick_sample,
     repeat,
     resolve_url,
+    rss_mb,
     user_email,
     write_result,
 )
@@ -443,6 +444,9 @@ class Gunicorn(LocalServer):
     def worker_peaks_mb(self) -> list[float]:
         return [round(peak_rss_mb(pid), 1) for pid in self.workers()]
 
+    def worker_rss_mb(self) -> list[float]:
+        return [round(rss_mb(pid), 1) for pid in self.workers()]
+
 
 def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, log: Path | None = None) -> dict:
     import requests
@@ -493,12 +497,12 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
                 file=sys.stderr,
                 flush=True,
             )
-        peaks = server.worker_peaks_mb()
+        peaks, held = server.worker_peaks_mb(), server.worker_rss_mb()
     finally:
         server.stop()
         with app.app_context():
             drop_api_tokens()
-    return {"pages": results, "workers": 2, "worker_peak_rss_mb": peaks}
+    return {"pages": results, "workers": 2, "worker_peak_rss_mb": peaks, "worker_rss_mb": held}
 
 
 def main(argv: list[str] | None = None) -> int:

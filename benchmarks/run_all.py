@@ -305,11 +305,21 @@ def targets_table(r: dict) -> list[str]:
             s < NATIONAL_XLSX_S,
             by_how_much(s, NATIONAL_XLSX_S, "s"),
         )
-    workers = list(r["pages"].get("http", {}).get("worker_peak_rss_mb", [])) + list(
-        r.get("load", {}).get("worker_peak_rss_mb", [])
-    )
-    if workers:
-        m = max(workers)
+    http = r["pages"].get("http", {})
+    peaks = list(http.get("worker_peak_rss_mb", [])) + list(r.get("load", {}).get("worker_peak_rss_mb", []))
+    held = list(http.get("worker_rss_mb", []))
+    if held:
+        # "After the mix": what a worker holds once it has served every page and download. The
+        # peak (VmHWM) adds each login's scrypt check, 32 MiB for its duration (benchmarks/README.md).
+        m = max(held)
+        add(
+            f"a web worker < {WORKER_MB} MB after the mix of pages and downloads",
+            f"{m:.0f} MB held (peak during the mix {max(peaks):.0f} MB)",
+            m < WORKER_MB,
+            by_how_much(m, WORKER_MB, "MB"),
+        )
+    elif peaks:
+        m = max(peaks)
         add(
             f"a web worker < {WORKER_MB} MB after the mix of pages and downloads",
             f"peak {m:.0f} MB",
@@ -434,8 +444,14 @@ def section(r: dict) -> list[str]:
         if "http" in r["pages"]:
             lines += [
                 "",
-                f"gunicorn: {r['pages']['http']['workers']} sync workers; peak RSS per worker after the mix "
-                f"(downloads included): {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}.",
+                f"gunicorn: {r['pages']['http']['workers']} sync workers; per worker after the mix (downloads "
+                f"included), peak RSS: {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_peak_rss_mb'])}"
+                + (
+                    f"; RSS held: {', '.join(f'{m:.0f} MB' for m in r['pages']['http']['worker_rss_mb'])}"
+                    if r["pages"]["http"].get("worker_rss_mb")
+                    else ""
+                )
+                + ".",
             ]
     if "jobs" in r:
         j = r["jobs"]
