@@ -578,6 +578,23 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str =
                 raise SystemExit(f"{base}{side.path}: HTTP {response.status_code}\n{response.text[:1500]}")
             return elapsed, len(response.content), response
 
+        def count_by_walking(url: str, headers: dict) -> int:
+            """Every row of one of our JSON lists, read page by page (`next_after`, 200 a page)."""
+            from urllib.parse import parse_qsl, urlencode, urlsplit
+
+            parts = urlsplit(url)
+            query = {k: v for k, v in parse_qsl(parts.query) if k not in ("limit", "after")}
+            count, after = 0, None
+            while True:
+                page_query = {**query, "limit": 200, **({"after": after} if after else {})}
+                body = requests.get(
+                    f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(page_query)}", headers=headers, timeout=900
+                ).json()
+                count += len(body["items"])
+                after = body.get("next_after")
+                if not after:
+                    return count
+
         timings = {p.name: (Timing(), Timing()) for p in specs}
         sizes: dict[str, list[int]] = {}
         totals: dict[str, list] = {}
@@ -595,9 +612,11 @@ def measure(url: str, scale: str, n: int, warmup: int, reuse: bool, plans: str =
                         sizes.setdefault(pair.name, [0, 0])[which] = size
                         if pair.ours.api:
                             body = resp.json()
-                            totals.setdefault(pair.name, [None, None])[which] = body.get(
-                                "total" if which == 0 else "total_count"
-                            )
+                            total = body.get("total" if which == 0 else "total_count")
+                            if which == 0 and body.get("total_exact") is False:
+                                # Our lists count only up to offset + limit + 1000: count by walking them.
+                                total = count_by_walking(ours_server.base + pair.ours.path, ours_api)
+                            totals.setdefault(pair.name, [None, None])[which] = total
             if round_ >= 0 and (round_ + 1) % 5 == 0:
                 log(f"round {round_ + 1}/{n}")
     finally:
