@@ -63,36 +63,32 @@ def remarks(step: Step) -> list[JournalEntry]:
     )
 
 
-def _default_watcher_ids(step: Step) -> set[int]:
-    ids = set(
-        db.session.scalars(
-            sa.select(User.id).where(User.department_id == step.owner_department_id, User.active.is_(True))
-        )
+def watcher_ids(step: Step) -> set[int]:
+    """Everyone watching the step: defaults plus own choices, active members of its organization only.
+
+    By default: the owner department's users, the assignee and whoever remarked on it; a
+    choice to watch adds, a choice not to removes. One statement, whatever the journal."""
+    chose = sa.select(StepWatch.user_id).where(StepWatch.step_id == step.id)
+    remarked = sa.select(JournalEntry.actor_id).where(
+        JournalEntry.step_id == step.id, JournalEntry.action == REMARK, JournalEntry.actor_id.is_not(None)
     )
+    watching = [
+        User.department_id == step.owner_department_id,
+        User.id.in_(remarked),
+        User.id.in_(chose.where(StepWatch.watching.is_(True))),
+    ]
     if step.assignee_id is not None:
-        ids.add(step.assignee_id)
-    ids |= set(
+        watching.append(User.id == step.assignee_id)
+    return set(
         db.session.scalars(
-            sa.select(JournalEntry.actor_id).where(
-                JournalEntry.step_id == step.id, JournalEntry.action == REMARK, JournalEntry.actor_id.is_not(None)
+            sa.select(User.id).where(
+                User.organization_id == org_of(step),
+                User.active.is_(True),
+                sa.or_(*watching),
+                User.id.not_in(chose.where(StepWatch.watching.is_(False))),
             )
         )
     )
-    return ids
-
-
-def watcher_ids(step: Step) -> set[int]:
-    """Everyone watching the step: defaults plus own choices, active members of its organization only."""
-    choices = dict(
-        db.session.execute(sa.select(StepWatch.user_id, StepWatch.watching).where(StepWatch.step_id == step.id)).all()
-    )
-    ids = (_default_watcher_ids(step) | {uid for uid, on in choices.items() if on}) - {
-        uid for uid, on in choices.items() if not on
-    }
-    if not ids:
-        return set()
-    members = sa.select(User.id).where(User.id.in_(ids), User.organization_id == org_of(step), User.active.is_(True))
-    return set(db.session.scalars(members))
 
 
 def watched_steps_condition(user: User) -> sa.ColumnElement[bool]:
