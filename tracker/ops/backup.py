@@ -42,7 +42,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
-from ..db import db, script_directory, upgrade
+from ..db import current_revisions, db, script_directory, upgrade
 from ..errors import ServiceError
 from ..i18n import _
 from .evidence import EvidenceCheck, sha256_of, verify_files
@@ -88,10 +88,8 @@ def _dialect() -> str:
 
 
 def current_revision() -> str | None:
-    with db.engine.connect() as conn:
-        if not sa.inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    """The database's schema revision (None before the first migration)."""
+    return min(current_revisions(), default=None)
 
 
 # -- PostgreSQL tools --------------------------------------------------------
