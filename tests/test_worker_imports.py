@@ -74,3 +74,22 @@ def test_a_pdf_is_made_archivable_in_the_printer_not_in_the_web_process(tmp_path
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"pikepdf_in_web_process": False, "pdfa_part": "2"}
+
+
+def test_a_pdf_that_cannot_be_pdfa_is_refused_with_the_reason_across_the_printers_pipe(app):
+    """An encrypted PDF: the printer's process says why, and the web process says it in Thai."""
+    import io
+
+    import pytest
+
+    pikepdf = pytest.importorskip("pikepdf")
+    from tracker.errors import ServiceError
+    from tracker.reports.pdf import to_pdfa
+
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(out, encryption=pikepdf.Encryption(owner="owner-secret", user=""))
+    with app.test_request_context(), pytest.raises(ServiceError) as refused:
+        to_pdfa(out.getvalue())
+    assert str(refused.value) == "ไฟล์ PDF ถูกเข้ารหัส จึงทำเป็น PDF/A ไม่ได้"

@@ -134,12 +134,12 @@ class _Refused(Exception):
 
 
 def _pdfa(pdf: bytes) -> bytes:
-    try:
-        from .pdfa import NotArchivable, make_pdfa
-    except ImportError:  # pikepdf comes with the [pdf] extra
-        raise _Refused({"extra": "pdf"}) from None
+    from .pdfa import NotArchivable, make_pdfa
+
     try:
         return make_pdfa(pdf)
+    except ImportError:  # pikepdf (imported by make_pdfa) comes with the [pdf] extra
+        raise _Refused({"extra": "pdf"}) from None
     except NotArchivable as exc:
         raise _Refused({"encrypted": exc.encrypted, "missing": exc.missing}) from None
 
