@@ -175,8 +175,13 @@ class Summary:
         return Progress(self.done, self.total)
 
 
+def _tally(condition: sa.ColumnExpressionArgument[bool]) -> sa.FunctionElement:
+    """How many rows meet `condition`, as an aggregate (NULL over no rows; `.over()` makes it a window)."""
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def _count(condition: sa.ColumnExpressionArgument[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    return sa.func.coalesce(_tally(condition), 0)
 
 
 def _in_scope(column: sa.SQLColumnExpression[int], scope_ids: set[int] | None) -> sa.ColumnElement[bool]:
@@ -339,16 +344,12 @@ def _row(mapping: Mapping) -> OrgRow:
 def _figures(rows) -> list[sa.FunctionElement]:
     """The summary's figures over the rows of `rows` (the overview as a subquery), in
     `Summary`'s order, as aggregates: plain for `summary`, windows for a page (`_page_statement`)."""
-
-    def count(condition: sa.ColumnElement[bool]) -> sa.FunctionElement:
-        return sa.func.sum(sa.case((condition, 1), else_=0))
-
     return [
         sa.func.count(),
-        count(rows.c.plan_id.is_not(None)),
-        count(rows.c.plan_id.is_(None)),
-        count(rows.c.state == int(State.not_started)),
-        count(rows.c.overdue > 0),
+        _tally(rows.c.plan_id.is_not(None)),
+        _tally(rows.c.plan_id.is_(None)),
+        _tally(rows.c.state == int(State.not_started)),
+        _tally(rows.c.overdue > 0),
         sa.func.sum(rows.c.done),
         sa.func.sum(rows.c.total),
     ]
