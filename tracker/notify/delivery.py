@@ -152,14 +152,10 @@ class Prepared:
 
 
 def prepare(row: OutboxMessage) -> Prepared:
-    """Build and check the email of a row, once (the bytes are what is sent)."""
+    """Write and check the email of a row, once (the bytes are what is sent)."""
     try:
-        message = mail.build_email(row)
-        if message.has_bad_headers():
-            raise BadHeaderError("a line break in the subject or an address")
-        # Built once, checked here (not half-way through the SMTP dialogue), sent as they are.
-        data = message.as_bytes()
-        envelope_from, recipients = mail.envelope(message)
+        # Checked here (not half-way through the SMTP dialogue), sent as they are.
+        envelope_from, recipients, data = mail.compose(row)
     except (BadHeaderError, ValueError) as exc:
         return Prepared(error=str(exc))
     return Prepared(envelope_from, recipients, data)

@@ -147,7 +147,7 @@ def show(message_id: int):
 def download(message_id: int):
     row = _own_message(message_id)
     return Response(
-        mail.build_email(row).as_bytes(),
+        mail.compose(row, check=False).data,
         mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="outbox-{row.id}.eml"'},
     )
