@@ -24,6 +24,7 @@ CORE = {
     "access",
     "thaidate",
     "db",
+    "bulk",
     "database",
     "clock",
     "config",

@@ -41,13 +41,13 @@ from ..auth.models import Role, User
 from ..clock import local_day
 from ..db import db
 from ..i18n import _, thai_only
-from ..orgs.models import Department, Organization
+from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, StepStatus, Weakness
 from ..plans.progress import Progress
 from .channels import DIGEST, EMAIL, Router
 from .models import OutboxMessage
 from .outbox import Queued, load_queued
-from .reminders import about_org, organizations, organizations_with_active_plans, sending_now
+from .reminders import OrgRow, about_org, organizations, organizations_with_active_plans, sending_now
 from .render import (
     PlannedMessage,
     RenderedEmail,
@@ -400,7 +400,7 @@ def _plan_organizations(
 
 def _messages(
     router: Router,
-    org: Organization,
+    org: OrgRow,
     about: str,
     kind: str,
     for_date: date,

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..bulk import among, insert_rows
 from ..clock import utcnow
-from ..db import db
+from ..db import db, table_of
 from .models import OutboxItem, OutboxMessage, OutboxStatus
 
 
@@ -108,9 +109,7 @@ def enqueue(
     if new_id is None:
         return None
     if items:
-        item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
-            index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
-        )
+        item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=list(ITEM_KEY))
         db.session.execute(
             item_stmt,
             [
@@ -131,6 +130,8 @@ def enqueue(
 #: Messages per batch in `enqueue_many`
 ENQUEUE_BATCH = 500
 KEY = ("about", "kind", "for_date", "recipient", "channel")
+#: The unique index of outbox items: a reason is given once per recipient, step and day
+ITEM_KEY = ("recipient", "step_id", "reason", "trigger_date", "due_date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class Queued:
     channel: str = "email"
 
 
-#: Items per executemany of `enqueue_many`
+#: Messages read back per statement by `load_queued`
 ITEM_BATCH = 5000
 
 
@@ -164,22 +165,18 @@ def enqueue_stream(
     back). Flushes; the caller commits.
     """
     now = now or utcnow()
-    table = OutboxMessage.__table__
-    # executemany with RETURNING: SQLAlchemy sends it as multi-row INSERTs
-    # ("insertmanyvalues"), one cached statement for every batch.
-    stmt = (
-        _insert(table)
-        .on_conflict_do_nothing(index_elements=list(KEY))
-        .returning(table.c.id, *(table.c[k] for k in KEY))
-    )
-    item_stmt = _insert(OutboxItem.__table__).on_conflict_do_nothing(
-        index_elements=["recipient", "step_id", "reason", "trigger_date", "due_date"]
-    )
+    # Every new row starts the same way: bound once per statement, not per row.
+    constants = dict(status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now)
     queued: list[Queued] = []
     seen: set[tuple] = set()
     for batch in _batches(messages, ENQUEUE_BATCH):
-        values = [_row_values(m, domain, now) for m in batch]
-        created = {tuple(row[1:]): row[0] for row in db.session.execute(stmt, values)}
+        values = [_row_values(m, domain) for m in batch]
+        created = {
+            tuple(row[1:]): row[0]
+            for row in insert_rows(
+                table_of(OutboxMessage), values, conflict=KEY, returning=("id", *KEY), constants=constants
+            )
+        }
         items: list[dict] = []
         for m, v in zip(batch, values):
             key = tuple(v[k] for k in KEY)
@@ -199,8 +196,7 @@ def enqueue_stream(
                 )
                 for i in m.get("items", ())
             ]
-        for start in range(0, len(items), ITEM_BATCH):
-            db.session.execute(item_stmt, items[start : start + ITEM_BATCH])
+        insert_rows(table_of(OutboxItem), items, conflict=ITEM_KEY)
     return queued
 
 
@@ -215,7 +211,8 @@ def _batches(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _row_values(m: dict, domain: str, now: datetime) -> dict:
+def _row_values(m: dict, domain: str) -> dict:
+    """The columns of a new message that differ from row to row."""
     recipient = m["recipient"].strip().lower()
     channel = m.get("channel", "email")
     return dict(
@@ -230,18 +227,9 @@ def _row_values(m: dict, domain: str, now: datetime) -> dict:
         body_text=m["body_text"],
         body_html=m["body_html"],
         message_id=message_id_for(m["about"], m["kind"], m["for_date"], recipient, domain, channel),
-        status=OutboxStatus.pending,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        claimed_by=None,
-        claimed_at=None,
-        sent_at=None,
-        last_error=None,
         channel=channel,
         line_to=m.get("line_to"),
         line_messages=m.get("line_messages"),
-        line_retry_key=None,
     )
 
 
@@ -257,7 +245,7 @@ def load_queued(queued: list[Queued]) -> list[OutboxMessage]:
             (m.id, m)
             for m in db.session.scalars(
                 sa.select(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids[start : start + ITEM_BATCH]))
+                .where(among(OutboxMessage.id, ids[start : start + ITEM_BATCH]))
                 .options(*lazy_bodies)
             )
         )

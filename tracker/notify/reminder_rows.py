@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from ..auth.models import Role, User
+from ..bulk import among
 from ..db import db
 from ..orgs.models import Department
 from ..plans.models import Measure, Plan, PlanStatus, Step, Weakness
@@ -55,15 +56,6 @@ class StepRow:
     measure_number: str
     #: step_sort_key after the due date: plan, weakness, measure, step order
     plan_order: tuple[int, int, int, int]
-
-
-#: Ids per IN list: far below the bind-parameter limits of SQLite and PostgreSQL.
-IN_CHUNK = 5000
-
-
-def _chunks(ids: list, size: int = IN_CHUNK):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 def _candidate_steps(horizon: date) -> list[tuple[StepRow, int]]:
@@ -111,63 +103,47 @@ _PERSON_COLUMNS = (User.id, User.email, User.display_name, User.active, User.tha
 def _owners_by_department(department_ids: set[int]) -> dict[int, list[Person]]:
     """Active owner users of each department, in id order."""
     owners: dict[int, list[Person]] = defaultdict(list)
-    for chunk in _chunks(sorted(department_ids)):
-        for *person, department_id in db.session.execute(
-            sa.select(*_PERSON_COLUMNS, User.department_id)
-            .where(User.role == Role.owner, User.active.is_(True), User.department_id.in_(chunk))
-            .order_by(User.id)
-        ):
-            owners[department_id].append(Person(*person))  # type: ignore[arg-type,index]  # rows of _PERSON_COLUMNS
+    for *person, department_id in db.session.execute(
+        sa.select(*_PERSON_COLUMNS, User.department_id)
+        .where(User.role == Role.owner, User.active.is_(True), among(User.department_id, sorted(department_ids)))
+        .order_by(User.id)
+    ):
+        owners[department_id].append(Person(*person))  # type: ignore[arg-type,index]  # rows of _PERSON_COLUMNS
     return owners
 
 
 def _people(user_ids: set[int]) -> dict[int, Person]:
-    found: dict[int, Person] = {}
-    for chunk in _chunks(sorted(user_ids)):
-        found.update(
-            (row[0], Person(*row)) for row in db.session.execute(sa.select(*_PERSON_COLUMNS).where(User.id.in_(chunk)))
-        )
-    return found
+    rows = db.session.execute(sa.select(*_PERSON_COLUMNS).where(among(User.id, sorted(user_ids))))
+    return {row[0]: Person(*row) for row in rows}
 
 
 def _departments(department_ids: set[int]) -> dict[int, DepartmentRow]:
-    found: dict[int, DepartmentRow] = {}
     columns = (Department.id, Department.name, Department.email, Department.head_id)
-    for chunk in _chunks(sorted(department_ids)):
-        found.update(
-            (row[0], DepartmentRow(*row))
-            for row in db.session.execute(sa.select(*columns).where(Department.id.in_(chunk)))
-        )
-    return found
+    rows = db.session.execute(sa.select(*columns).where(among(Department.id, sorted(department_ids))))
+    return {row[0]: DepartmentRow(*row) for row in rows}
 
 
 def _given(step_ids: list[int], since: date) -> set[tuple[str, int, str, date, date]]:
     """The reminders already given for these steps, as OutboxItem keys, triggered on or
     after `since` (the earliest trigger the caller looks up: older history, months of
     Mondays for a long-overdue step, cannot match and is not read into Python)."""
-    given: set[tuple[str, int, str, date, date]] = set()
-    for chunk in _chunks(sorted(step_ids)):
-        rows = db.session.execute(
-            sa.select(
-                OutboxItem.recipient,
-                OutboxItem.step_id,
-                OutboxItem.reason,
-                OutboxItem.trigger_date,
-                OutboxItem.due_date,
-            ).where(OutboxItem.step_id.in_(chunk), OutboxItem.trigger_date >= since)
-        )
-        given.update((recipient, step, reason, trigger, due) for recipient, step, reason, trigger, due in rows)
-    return given
+    rows = db.session.execute(
+        sa.select(
+            OutboxItem.recipient,
+            OutboxItem.step_id,
+            OutboxItem.reason,
+            OutboxItem.trigger_date,
+            OutboxItem.due_date,
+        ).where(among(OutboxItem.step_id, sorted(step_ids)), OutboxItem.trigger_date >= since)
+    )
+    return {(recipient, step, reason, trigger, due) for recipient, step, reason, trigger, due in rows}
 
 
 def _written_today(abouts: list[str], day: date) -> set[tuple[str, str]]:
     """(about, recipient) of the reminder messages already written for `day`."""
-    written: set[tuple[str, str]] = set()
-    for chunk in _chunks(sorted(abouts), 500):
-        rows = db.session.execute(
-            sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
-                OutboxMessage.about.in_(chunk), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
-            )
+    rows = db.session.execute(
+        sa.select(OutboxMessage.about, OutboxMessage.recipient).where(
+            among(OutboxMessage.about, sorted(abouts)), OutboxMessage.kind == KIND, OutboxMessage.for_date == day
         )
-        written.update((about, recipient) for about, recipient in rows)
-    return written
+    )
+    return {(about, recipient) for about, recipient in rows}

@@ -41,6 +41,7 @@ import sqlalchemy.orm
 from markupsafe import Markup
 
 from .. import thaidate
+from ..bulk import among
 from ..clock import local_day
 from ..db import db
 from ..i18n import thai_only
@@ -55,7 +56,6 @@ from .reminder_rows import (
     Person,
     StepRow,
     _candidate_steps,
-    _chunks,
     _departments,
     _given,
     _owners_by_department,
@@ -291,7 +291,7 @@ def _plan_organizations(organization_ids: list[int], rules: Mapping[int, Rules],
 
 
 def _route(
-    router: Router, org: Organization, about: str, address: str, r: Recipient, day: date, emails: _Emails
+    router: Router, org: OrgRow, about: str, address: str, r: Recipient, day: date, emails: _Emails
 ) -> list[PlannedMessage]:
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
@@ -427,7 +427,7 @@ class _Emails:
             made = self.fragments[key] = self.shaped_lines(self.lines(step), thai_digits, section, self.lines.day)
         return made
 
-    def render(self, org: Organization, r: Recipient, day: date) -> RenderedEmail:
+    def render(self, org: OrgRow, r: Recipient, day: date) -> RenderedEmail:
         """One recipient's reminder of the day: overdue, due today, coming up, escalated."""
         thai_digits = bool(r.user and r.user.thai_digits)
         sections, count = _section_rows(r)
@@ -448,7 +448,7 @@ class _Emails:
         )
 
 
-def render_line_reminder(org: Organization, r: Recipient, day: date, lines: _Lines) -> str:
+def render_line_reminder(org: OrgRow, r: Recipient, day: date, lines: _Lines) -> str:
     """The same reminder as a short LINE text: each step, its due date (BE) and its link."""
     sections, count = _sections(r, lines)
     return render_line(
@@ -479,12 +479,18 @@ def organizations_with_active_plans() -> list[int]:
     )
 
 
-def organizations(ids: list[int]) -> dict[int, Organization]:
-    """The organizations with these ids: a pass loads only those it writes to."""
-    found: dict[int, Organization] = {}
-    for chunk in _chunks(sorted(ids)):
-        found.update((o.id, o) for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(chunk))))
-    return found
+@dataclass(frozen=True, slots=True)
+class OrgRow:
+    """An organization as a pass's emails name it."""
+
+    id: int
+    name: str
+
+
+def organizations(ids: list[int]) -> dict[int, OrgRow]:
+    """The organizations with these ids: a pass reads only those it writes to."""
+    rows = db.session.execute(sa.select(Organization.id, Organization.name).where(among(Organization.id, sorted(ids))))
+    return {i: OrgRow(i, name) for i, name in rows}
 
 
 def sending_now(organization_ids: list[int], rules: Mapping[int, Rules], now: datetime) -> list[int]:
