@@ -32,20 +32,19 @@ from .render import RenderedEmail, StepLine, email_env, formatters, page_links, 
 _MARK = "\x1a"
 _SLOT = re.compile("\x1a([0-9]+)\x1a")
 
-Part = str | int
 
-
-def _parts(rendered: str) -> tuple[Part, ...]:
-    """A shape's rendering as literal text and slot numbers."""
+def _parts(rendered: str) -> str:
+    """A shape's rendering as a `str.format` template: its literal text, and `{n}` where slot n goes."""
     pieces = _SLOT.split(rendered)
-    for literal in pieces[::2]:
-        if _MARK in literal:  # the template changed a value instead of writing it as it is
+    template = []
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            template.append("{" + piece + "}")
+        elif _MARK in piece:  # the template changed a value instead of writing it as it is
             raise ValueError("an email template transformed a value that is rendered by shape")
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(pieces) if i % 2 or p)
-
-
-def _fill(parts: tuple[Part, ...], values: list[str]) -> str:
-    return "".join(values[p] if isinstance(p, int) else p for p in parts)
+        else:
+            template.append(piece.replace("{", "{{").replace("}", "}}"))
+    return "".join(template)
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,8 @@ class ShapedEmails:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.shapes: dict[tuple, tuple[tuple[Part, ...], tuple[Part, ...]]] = {}
+        self.shapes: dict[tuple, tuple[str, str]] = {}
+        #: The same for every email of the pass: written into the shapes as they are.
         self.links = page_links()
 
     def render(self, *, thai_digits: bool = False, **context: Any) -> RenderedEmail:
@@ -83,7 +83,7 @@ class ShapedEmails:
         html_values: list[str] = []
         key: list[tuple] = [(bool(thai_digits),)]
         # An empty Twin is an empty list to the templates.
-        context = {**self.links, **{k: [] if isinstance(v, Twin) and not v.text else v for k, v in context.items()}}
+        context = {k: [] if isinstance(v, Twin) and not v.text else v for k, v in context.items()}
         for name, value in context.items():
             kind = _kind(value)
             if kind == "twin":
@@ -103,13 +103,13 @@ class ShapedEmails:
         shape = self.shapes.get(shape_key := tuple(key))
         if shape is None:
             shape = self.shapes[shape_key] = self._shape(bool(thai_digits), context)
-        subject, body = split_subject(_fill(shape[0], text_values), self.name)
+        subject, body = split_subject(shape[0].format(*text_values), self.name)
         html_values.append(escape(subject))
-        html = _fill(shape[1], html_values)
+        html = shape[1].format(*html_values)
         return RenderedEmail(subject=subject, text=tidy_text(body), html=html.strip() + "\n")
 
     @thai_only
-    def _shape(self, thai_digits: bool, context: dict[str, Any]) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
+    def _shape(self, thai_digits: bool, context: dict[str, Any]) -> tuple[str, str]:
         """The template pair rendered with markers for the texts of this shape."""
         count = 0
 
@@ -134,9 +134,9 @@ class ShapedEmails:
                 text_context[name] = html_context[name] = value
         env = email_env(thai_digits)
         digits = formatters(thai_digits)
-        text = env.get_template(f"emails/{self.name}.txt").render({**digits, **text_context})
+        text = env.get_template(f"emails/{self.name}.txt").render({**digits, **self.links, **text_context})
         html_context["subject"] = marker(False)
-        html = env.get_template(f"emails/{self.name}.html").render({**digits, **html_context})
+        html = env.get_template(f"emails/{self.name}.html").render({**digits, **self.links, **html_context})
         return _parts(text), _parts(html)
 
 
@@ -164,7 +164,7 @@ class ShapedLines:
 
     def __init__(self, render: Callable[..., tuple[str, Markup]]) -> None:
         self.render = render
-        self.shapes: dict[tuple, tuple[tuple[Part, ...], tuple[Part, ...]]] = {}
+        self.shapes: dict[tuple, tuple[str, str]] = {}
         #: how many times `render` ran (tests/test_reminders_shapes.py)
         self.rendered = 0
 
@@ -198,4 +198,4 @@ class ShapedLines:
             text, html = self.render(marked, *args)
             self.rendered += 1
             shape = self.shapes[key] = (_parts(text), _parts(html))
-        return _fill(shape[0], texts), Markup(_fill(shape[1], [escape(t) for t in texts]))
+        return shape[0].format(*texts), Markup(shape[1].format(*[escape(t) for t in texts]))
