@@ -20,6 +20,7 @@ from flask import has_app_context
 from flask.ctx import RequestContext
 from flask.testing import EnvironBuilder, FlaskClient
 from flask_wtf.csrf import generate_csrf
+from xdist_group_shim import pytest_collection_modifyitems  # noqa: F401  # a hook: xdist groups under pytest 9
 
 from tracker import create_app
 from tracker.auth.models import Role, User
