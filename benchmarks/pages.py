@@ -141,11 +141,23 @@ def user_id(sample, who: str | None) -> int | None:
 # -- the test client ------------------------------------------------------------------------------------
 
 
+def begin_day() -> None:
+    """What the scheduler's first beat of a day does before the day's pages are read: every
+    plan's overdue count written for today (`plans.counters.refresh_overdue`)."""
+    from tracker import clock
+    from tracker.db import db
+    from tracker.plans.counters import refresh_overdue
+
+    refresh_overdue(db.session.connection(), clock.today())
+    db.session.commit()
+
+
 def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = None) -> dict:
     app = make_app(url)
     from tracker.db import db
 
     with app.app_context():
+        begin_day()
         sample = pick_sample()
         specs, notes = page_specs(app, sample)
         counter = QueryCounter(db.engine)
@@ -453,6 +465,7 @@ def measure_http(url: str, n: int, warmup: int, only: set[str] | None = None, lo
 
     app = make_app(url)
     with app.app_context():
+        begin_day()
         sample = pick_sample()
         specs, _notes = page_specs(app, sample)
         emails = {

@@ -172,3 +172,50 @@ def test_the_counters_command_checks_and_rebuilds(world, runner):
     assert result.exit_code == 1 and f"plan {world.plan.id}" in result.output
     assert runner.invoke(args=["counters", "--rebuild"]).exit_code == 0
     assert runner.invoke(args=["counters"]).exit_code == 0
+
+
+def test_the_overdue_count_of_the_day_is_kept_and_read_only_for_its_day(world, monkeypatch):
+    from tracker import clock
+
+    # A recount writes the overdue count of the day it runs; the scheduler's beat writes every plan's.
+    monkeypatch.setattr(clock, "today", lambda: date(2023, 8, 20))
+    step = db.session.scalars(sa.select(Step).where(Step.due_date == date(2023, 8, 31))).one()
+    step.due_date = date(2023, 8, 10)  # now overdue on the 20th, with the step due 31 July
+    db.session.commit()
+    kept = db.session.get(PlanCounter, world.plan.id)
+    assert (kept.overdue, kept.overdue_on) == (4, date(2023, 8, 20))  # 31 Jul, 10 Aug; 31 Mar, 15 Aug
+    assert_counters_agree()
+
+    changed = counters.refresh_overdue(db.session.connection(), date(2023, 9, 30))
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(PlanCounter, world.plan.id)
+    assert changed == 1 and (kept.overdue, kept.overdue_on) == (5, date(2023, 9, 30))
+    assert counters.refresh_overdue(db.session.connection(), date(2023, 9, 30)) == 0  # every later beat
+    assert_counters_agree()
+
+    # A stored count that is wrong for its day is found by the check.
+    db.session.execute(sa.update(PlanCounter).values(overdue=4))
+    db.session.commit()
+    assert counters.mismatches(db.session.connection()) == [
+        f"plan {world.plan.id}: 4 overdue stored for 2023-09-30, counted 5"
+    ]
+    # The overview reads the kept count only for its own day: for any other day it sums the due
+    # counts (the wrong 4 shows on the 30th only, which is how the check above would be noticed).
+    for day in (date(2023, 1, 1), date(2023, 8, 1), date(2023, 8, 20), date(2024, 8, 1)):
+        assert overview_figures(2566, day) == counted_figures(2566, day), day
+    assert overview_figures(2566, date(2023, 9, 30))[world.plan.id][3] == 4
+    page, summary = overview.overview_page(None, OverviewQuery(fiscal_year=2566, show="overdue"), date(2023, 9, 30))
+    assert [r.plan_id for r in page.items] == [world.plan.id] and summary.with_overdue == 1
+
+
+def test_the_scheduler_beat_writes_the_overdue_counts_of_its_day(world):
+    from tracker.scheduler import tick
+
+    db.session.execute(sa.update(PlanCounter).values(overdue=0, overdue_on=None))
+    db.session.commit()
+    tick(NOW, deliver_mail=False)  # NOW: 2023-08-01 08:30 in Bangkok
+    db.session.expire_all()
+    kept = db.session.get(PlanCounter, world.plan.id)
+    assert (kept.overdue, kept.overdue_on) == (2, date(2023, 8, 1))  # due 31 July and 31 March
+    assert_counters_agree()

@@ -56,9 +56,16 @@ def _remind_waiting_signers(session: AnySession, now: datetime) -> None:
     remind_waiting_signers(session, now)
 
 
+def _refresh_overdue(session: AnySession, now: datetime) -> None:
+    from .plans.counters import refresh_overdue
+
+    # The day's first beat writes every plan's overdue count for the day (the overview reads it).
+    refresh_overdue(session.connection(), clock.local_day(now))
+
+
 #: The jobs of every beat besides the mail queues: plain functions of (session, now) that
 #: compute from the database what is due by `now`, idempotent, flushing (the beat commits).
-JOBS: tuple[Callable[[AnySession, datetime], object], ...] = (_purge_trash, _remind_waiting_signers)
+JOBS: tuple[Callable[[AnySession, datetime], object], ...] = (_purge_trash, _remind_waiting_signers, _refresh_overdue)
 
 
 def tick(now: datetime | None = None, *, deliver_mail: bool = True) -> TickReport:

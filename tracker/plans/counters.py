@@ -13,6 +13,12 @@ overview reads one row per plan however large the country.
 Writes that bypass the ORM (the benchmark generator's bulk inserts, a
 migration) call `rebuild()`; `mismatches()` compares the stored counters with
 a full recount (the tests and `tracker counters --check` use it).
+
+"Overdue" depends on the day. `PlanDueCount` keeps open steps per due date, and
+`PlanCounter.overdue` their sum before `overdue_on`: written by every recount for
+the day it runs, and for every plan by `refresh_overdue`, which the scheduler runs
+at each beat (a no-op once the day is written). A reader asking about that day
+reads the column; about any other day it sums the due counts.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
+from .. import clock
 from ..db import table_of
 from .models import (
     OPEN_STATUSES,
@@ -116,6 +123,11 @@ def store(conn: sa.Connection, plan_ids: list[int] | None) -> None:
             .with_for_update()
         )
     counters, due = recount(conn, plan_ids)
+    day = clock.today()
+    overdue: dict[int, int] = defaultdict(int)
+    for (plan_id, due_date), n in due.items():
+        if due_date < day:
+            overdue[plan_id] += n
     counter_table, due_table = table_of(PlanCounter), table_of(PlanDueCount)
     if plan_ids is None:
         conn.execute(counter_table.delete())
@@ -127,12 +139,42 @@ def store(conn: sa.Connection, plan_ids: list[int] | None) -> None:
         conn.execute(
             counter_table.insert(),
             [
-                {"plan_id": p, "total": t, "done": d, "started": s, "last_activity": a}
+                {
+                    "plan_id": p,
+                    "total": t,
+                    "done": d,
+                    "started": s,
+                    "last_activity": a,
+                    "overdue": overdue.get(p, 0),
+                    "overdue_on": day,
+                }
                 for p, (t, d, s, a) in counters.items()
             ],
         )
     if due:
         conn.execute(due_table.insert(), [{"plan_id": p, "due_date": d, "open_steps": n} for (p, d), n in due.items()])
+
+
+def overdue_sum(plan_id: sa.SQLColumnExpression[int], day: date) -> sa.ColumnElement[int]:
+    """A plan's open steps due before `day`, summed from its due counts (primary-key reads)."""
+    return sa.func.coalesce(
+        sa.select(sa.func.sum(PlanDueCount.open_steps))
+        .where(PlanDueCount.plan_id == plan_id, PlanDueCount.due_date < day)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def refresh_overdue(conn: sa.Connection, day: date) -> int:
+    """Write every plan's overdue count for `day` where it is of another day; returns how
+    many rows changed (0 on every beat after the day's first)."""
+    table = table_of(PlanCounter)
+    result = conn.execute(
+        table.update()
+        .where(table.c.overdue_on.is_distinct_from(day))
+        .values(overdue=overdue_sum(table.c.plan_id, day), overdue_on=day)
+    )
+    return result.rowcount
 
 
 def rebuild(conn: sa.Connection) -> None:
@@ -143,7 +185,7 @@ def rebuild(conn: sa.Connection) -> None:
 def stored(conn: sa.Connection) -> tuple[dict[int, CounterRow], dict[tuple[int, date], int]]:
     counters = {
         row.plan_id: (row.total, row.done, row.started, row.last_activity)
-        for row in conn.execute(sa.select(PlanCounter.__table__))
+        for row in conn.execute(sa.select(table_of(PlanCounter)))
     }
     due = {(row.plan_id, row.due_date): row.open_steps for row in conn.execute(sa.select(PlanDueCount.__table__))}
     return counters, due
@@ -162,6 +204,19 @@ def mismatches(conn: sa.Connection) -> list[str]:
     for key in sorted(set(have_due) | set(want_due)):
         if have_due.get(key) != want_due.get(key):
             problems.append(f"plan {key[0]} due {key[1]}: stored {have_due.get(key)}, counted {want_due.get(key)}")
+    # The kept overdue count of each plan, against its due counts recounted, for the day it names.
+    due_of: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for (p, d), n in want_due.items():
+        due_of[p].append((d, n))
+    for plan_id, overdue, day in conn.execute(
+        sa.select(PlanCounter.plan_id, PlanCounter.overdue, PlanCounter.overdue_on).where(
+            PlanCounter.overdue_on.is_not(None)
+        )
+    ):
+        assert day is not None  # by the WHERE
+        counted = sum([n for d, n in due_of.get(plan_id, []) if d < day])
+        if overdue != counted:
+            problems.append(f"plan {plan_id}: {overdue} overdue stored for {day}, counted {counted}")
     return problems
 
 

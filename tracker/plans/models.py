@@ -351,6 +351,12 @@ class PlanCounter(Model):
     started: Mapped[int] = mapped_column(default=0)
     #: When a progress action (PROGRESS_ACTIONS) was last journaled on one of its steps
     last_activity: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Open steps due before `overdue_on`: the overdue count of that day, kept so the
+    #: national overview need not sum `plan_due_counts` per plan. Written by every recount
+    #: (for the day it runs) and by the scheduler at each day's first beat
+    #: (`counters.refresh_overdue`); a reader asking about another day sums the due counts.
+    overdue: Mapped[int] = mapped_column(default=0, server_default="0")
+    overdue_on: Mapped[date | None]
 
 
 class PlanDueCount(Model):

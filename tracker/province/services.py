@@ -24,6 +24,7 @@ from ..auth.models import OVERSIGHT_ROLES, User
 from ..db import db
 from ..i18n import _l
 from ..orgs.models import Organization
+from ..plans.counters import overdue_sum
 from ..plans.listing import Page
 from ..plans.models import (
     PROGRESS_ACTIONS,
@@ -236,17 +237,6 @@ def is_office() -> sa.ColumnElement[bool]:
     )
 
 
-def overdue_steps(plan_id: sa.SQLColumnExpression[int], today: date) -> sa.ColumnElement[int]:
-    """A plan's steps overdue on `today`: its open steps per due date summed up to
-    yesterday, read through the primary key of `plan_due_counts`."""
-    return sa.func.coalesce(
-        sa.select(sa.func.sum(PlanDueCount.open_steps))
-        .where(PlanDueCount.plan_id == plan_id, PlanDueCount.due_date < today)
-        .scalar_subquery(),
-        0,
-    )
-
-
 def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     """The overview's statement (unsorted, unpaged) and its sort expressions.
 
@@ -256,7 +246,11 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
     done = sa.func.coalesce(PlanCounter.done, 0)
     started = sa.func.coalesce(PlanCounter.started, 0)
     # No plan or no steps: no figure (NULL, shown as 0 and sorted last), as for the other counts.
-    overdue = sa.case((PlanCounter.plan_id.is_(None), None), else_=overdue_steps(Plan.id, today))
+    # The kept count when it is of `today` (from the day's first scheduler beat), else summed.
+    kept = PlanCounter.overdue_on == today
+    overdue = sa.case(
+        (PlanCounter.plan_id.is_(None), None), (kept, PlanCounter.overdue), else_=overdue_sum(Plan.id, today)
+    )
     # Sorted by the exact share done, which orders rows as their shown Progress.percent does.
     percent = sa.case((PlanCounter.total > 0, PlanCounter.done * 1.0 / PlanCounter.total), else_=None)
     state = sa.case(
@@ -281,8 +275,14 @@ def _base(scope_ids: set[int] | None, query: OverviewQuery, today: date):
         conditions.append(state < int(State.started))
     elif query.show == "overdue":
         conditions.append(
-            sa.exists().where(
-                PlanDueCount.plan_id == Plan.id, PlanDueCount.due_date < today, PlanDueCount.open_steps > 0
+            sa.or_(
+                sa.and_(kept, PlanCounter.overdue > 0),
+                sa.and_(
+                    PlanCounter.overdue_on.is_distinct_from(today),
+                    sa.exists().where(
+                        PlanDueCount.plan_id == Plan.id, PlanDueCount.due_date < today, PlanDueCount.open_steps > 0
+                    ),
+                ),
             )
         )
     stmt = (
