@@ -124,3 +124,24 @@ def test_among_strings(ctx, world):
     assert set(db.session.scalars(sa.select(User.email).where(bulk.among(User.email, [emails[0], "x'y@z"])))) == {
         emails[0]
     }
+
+
+def test_distinct_values_are_what_select_distinct_gives(ctx, world):
+    from tracker.orgs.models import Organization
+    from tracker.plans.models import Plan
+
+    for n, (province, year) in enumerate([(" ขอนแก่น", 2567), ("ขอนแก่น", 2568), ("", 2569), ("ชัยภูมิ ", 2568)]):
+        org = Organization(name=f"อบต. {n}", slug=f"org{n}", province=province)
+        db.session.add_all([org, Plan(organization=org, fiscal_year=year, title="แผน")])
+    db.session.commit()
+
+    for column in (Plan.fiscal_year, Organization.slug):
+        with recorded_statements() as statements:
+            got = bulk.distinct_values(column)
+        assert got == sorted(db.session.scalars(sa.select(column).distinct()))
+        assert len(statements) == 1
+    # With a condition on each value: the years some plan of the world's organization has.
+    assert bulk.distinct_values(
+        Plan.fiscal_year,
+        having=lambda y: sa.exists().where(Plan.fiscal_year == y, Plan.organization_id == world.org.id),
+    ) == [2566]

@@ -14,6 +14,8 @@ ones), which was most of a reminder pass's CPU on PostgreSQL. Here:
   NOTHING and RETURNING; on PostgreSQL the rows as one JSON parameter
   (`INSERT … SELECT … FROM json_to_recordset(…)`), on SQLite positional `VALUES` whose values went once
   through each column type's own bind processor.
+- `distinct_values(column)`: the few distinct values of an indexed column
+  (the fiscal years with a plan) without reading every row.
 """
 
 from __future__ import annotations
@@ -130,3 +132,21 @@ def _insert_values(table, rows, names, constants, conflict, returning) -> list[t
         if returning:
             found += [tuple((p(v) if p else v) for v, p in zip(row, results)) for row in result]
     return found
+
+
+def distinct_values(column: sa.orm.QueryableAttribute[Any], *, having: Any = None) -> list[Any]:
+    """The distinct non-NULL values of an indexed column, by one index probe per value (a
+    "loose index scan": neither SQLite nor PostgreSQL skips through an index by itself, and
+    `SELECT DISTINCT` reads every row). `having(value)`, given, is a condition on each value
+    (a correlated EXISTS, say); the values come in index order."""
+    expression = column.expression
+    found = sa.select(sa.func.min(expression).label("value")).cte("found", recursive=True)
+    found = found.union_all(
+        sa.select(sa.select(sa.func.min(expression)).where(expression > found.c.value).scalar_subquery()).where(
+            found.c.value.is_not(None)
+        )
+    )
+    conditions = [found.c.value.is_not(None)]
+    if having is not None:
+        conditions.append(having(found.c.value))
+    return list(db.session.scalars(sa.select(found.c.value).where(*conditions)))

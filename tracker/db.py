@@ -106,7 +106,7 @@ def register_sqlite_pragmas(engine: sa.Engine) -> None:
 #: The newest migration, the schema this code was written for. A web worker compares the
 #: database with it and, when they agree, never loads Alembic (10 MB of every worker);
 #: tests/test_setup_and_schema.py keeps it equal to Alembic's head.
-SCHEMA_HEAD = "0021_overdue_of_the_day"
+SCHEMA_HEAD = "0022_plan_years"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -78,7 +78,8 @@ class Plan(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     #: Buddhist-Era fiscal year, e.g. 2566 (1 Oct 2022 .. 30 Sep 2023)
-    fiscal_year: Mapped[int]
+    # Indexed: the overview lists the years with a plan by one index probe per year (bulk.distinct_values).
+    fiscal_year: Mapped[int] = mapped_column(index=True)
     #: The ITA year whose result the measures answer and whose framework's items (O42/O43 in
     #: 2565) the memo and the follow-up report cite; the year before `fiscal_year` unless set
     assessed_year: Mapped[int] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["fiscal_year"] - 1)
