@@ -145,3 +145,55 @@ def test_distinct_values_are_what_select_distinct_gives(ctx, world):
         Plan.fiscal_year,
         having=lambda y: sa.exists().where(Plan.fiscal_year == y, Plan.organization_id == world.org.id),
     ) == [2566]
+
+
+def test_the_collector_is_paused_during_a_pass_and_back_after_the_last_one():
+    """Nested or concurrent passes leave the collector as it was before the first began."""
+    import gc
+    import threading
+
+    assert gc.isenabled()
+    outer_started, inner_done = threading.Event(), threading.Event()
+
+    def other_pass():
+        outer_started.wait(5)
+        with bulk.collector_paused():
+            assert not gc.isenabled()
+        inner_done.set()
+
+    worker = threading.Thread(target=other_pass)
+    worker.start()
+    with bulk.collector_paused():
+        outer_started.set()
+        inner_done.wait(5)
+        assert not gc.isenabled()  # the other pass ended first: still paused for this one
+    worker.join(5)
+    assert gc.isenabled()
+
+    gc.disable()  # whoever disabled it before keeps it so
+    try:
+        with bulk.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_pass_renders_and_inserts_with_the_collector_paused(ctx):
+    """enqueue_planned takes the planned messages (rendered as they are taken) with the
+    collector paused, and restores it even when rendering fails."""
+    import gc
+
+    from tracker.notify.render import enqueue_planned
+
+    seen = []
+
+    def planned():
+        seen.append(gc.isenabled())
+        raise ValueError("a template failed")
+        yield
+
+    with pytest.raises(ValueError):
+        enqueue_planned(planned(), NOW)
+    assert seen == [False] and gc.isenabled()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0

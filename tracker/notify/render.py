@@ -24,6 +24,7 @@ from flask import current_app
 from jinja2 import Environment
 
 from .. import links, thaidate
+from ..bulk import collector_paused
 from ..i18n import thai_only
 from .outbox import ItemSpec, Queued, enqueue_stream
 
@@ -276,4 +277,5 @@ def enqueue_planned(planned: Iterable[PlannedMessage], now: datetime) -> list[Qu
         )
         for p in planned
     )
-    return enqueue_stream(messages, domain=mail_domain(), now=now)
+    with collector_paused():  # thousands of messages rendered and inserted: see bulk.collector_paused
+        return enqueue_stream(messages, domain=mail_domain(), now=now)
