@@ -296,14 +296,23 @@ def _route(
     """One recipient's reminder of the day on each channel they chose, per event kind:
     each channel's message lists only the steps whose kind goes by that channel."""
     user_id = r.user.id if r.user else None
+    # A handful of event kinds: the router is asked once per kind, not per step.
+    routes: dict[str, tuple[str, ...]] = {}
+    for _step, item in r.items:
+        kind = event_kind_of_reason(item.reason)
+        if kind not in routes:
+            routes[kind] = router.channels(org.id, user_id, kind)
     by_channel: dict[str, list[tuple[StepRow, ItemSpec]]] = {}
-    for step, item in r.items:
-        for channel in router.channels(org.id, user_id, event_kind_of_reason(item.reason)):
-            by_channel.setdefault(channel, []).append((step, item))
+    if len(set(routes.values())) == 1:  # the usual case: every step by the same channels
+        by_channel = dict.fromkeys(next(iter(routes.values())), r.items)
+    else:
+        for step, item in r.items:
+            for channel in routes[event_kind_of_reason(item.reason)]:
+                by_channel.setdefault(channel, []).append((step, item))
     planned = []
     # Email first: an item carried by both is recorded with the email.
-    for channel in sorted(by_channel, key=lambda c: c != EMAIL):
-        part = replace(r, items=by_channel[channel])
+    for channel in sorted(by_channel, key=EMAIL.__ne__):
+        part = r if by_channel[channel] is r.items else replace(r, items=by_channel[channel])
         email = emails.render(org, part, day)
         message = PlannedMessage(
             organization_id=org.id,
