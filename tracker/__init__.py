@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
 
 from . import config, extras
 from .db import db as _db
@@ -25,6 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(Path(app.instance_path)))
+    # Compiled templates are kept between processes (a private directory in the system's
+    # temporary folder, checked against each template's source): a `tracker remind` run
+    # or a new worker does not compile the email and page templates again.
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": FileSystemBytecodeCache()}
     from .web import BoundedIntConverter
 
     # Before any blueprint adds its routes.
