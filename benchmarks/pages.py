@@ -152,8 +152,19 @@ def begin_day() -> None:
     db.session.commit()
 
 
+def add_layout_page(app) -> str:
+    """A page that logs the user in and renders only the layout (base.html): what every
+    logged-in page costs before it reads or shows anything. The floors are compared with it."""
+    from flask import render_template
+    from flask_login import login_required
+
+    app.add_url_rule("/_benchmark/layout", "benchmark_layout", login_required(lambda: render_template("base.html")))
+    return "/_benchmark/layout"
+
+
 def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = None) -> dict:
     app = make_app(url)
+    layout_path = add_layout_page(app)
     from tracker.db import db
 
     with app.app_context():
@@ -214,9 +225,27 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
             file=sys.stderr,
             flush=True,
         )
+    layout_client = login_client(app, user_id(sample, "owner"))
+
+    def get_layout():
+        response = layout_client.get(layout_path)
+        if response.status_code != 200:
+            raise SystemExit(f"{layout_path}: HTTP {response.status_code}")
+
+    layout = repeat(get_layout, n, warmup)
+    print(
+        f"  {'layout only':<20} {layout.median:8.1f} ms median {layout.cpu_median:7.2f} ms CPU",
+        file=sys.stderr,
+        flush=True,
+    )
     with app.app_context():
         drop_api_tokens()
-    return {"sample": sample.__dict__, "pages": results, "notes": notes}
+    return {
+        "sample": sample.__dict__,
+        "pages": results,
+        "notes": notes,
+        "layout": {"path": layout_path, **layout.as_dict()},
+    }
 
 
 # -- API tokens for the JSON lists ----------------------------------------------------------------------

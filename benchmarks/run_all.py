@@ -253,9 +253,22 @@ def targets_table(r: dict) -> list[str]:
     if floors:
         name, ratio = max(floors.items(), key=lambda kv: kv[1])
         over = sorted(k for k, v in floors.items() if v > FLOOR_RATIO)
+        layout = r["pages"]["test_client"].get("layout")
+
+        def tenfold(names: list[str]) -> str:
+            floors = sorted(FLOOR_RATIO * pages[n]["floor_cpu_ms"] for n in names)
+            return f"{floors[0]:.1f}–{floors[-1]:.1f} ms"
+
         add(
             f"pages within {FLOOR_RATIO}× of their floor (CPU)",
-            f"largest: {name} {ratio}×" + (f"; over: {', '.join(over)}" if over else ""),
+            f"largest: {name} {ratio}×"
+            + (f"; over: {', '.join(over)}" if over else "")
+            + (
+                f"; a logged-in page with only the layout costs {layout['cpu_median_ms']:.2f} ms CPU "
+                f"(10× the floors of the pages over: {tenfold(over)})"
+                if layout and over
+                else ""
+            ),
             not over,
             "see benchmarks/README.md",
         )
@@ -431,6 +444,11 @@ def section(r: dict) -> list[str]:
                 f"| {p['label']} `{p['path']}` | {fmt_ms(p['median_ms'])} / {fmt_ms(p['p95_ms'])} | "
                 f"{fmt_ms(h.get('median_ms'))} / {fmt_ms(h.get('p95_ms'))} | {q} | {p['bytes']:,} | "
                 f"{fmt_ms(p.get('cpu_median_ms'))} | {floor} |"
+            )
+        if tc.get("layout"):
+            lines.append(
+                f"\nA logged-in page that renders only the layout (`{tc['layout']['path']}`, added by pages.py): "
+                f"{fmt_ms(tc['layout']['median_ms'])} ms median, {tc['layout']['cpu_median_ms']:.2f} ms CPU."
             )
         for note in tc.get("notes", []):
             lines.append(f"\nNot measured: {note}.")
