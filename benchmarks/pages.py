@@ -152,6 +152,14 @@ def begin_day() -> None:
     db.session.commit()
 
 
+def get_ok(client, path: str, headers: dict | None = None):
+    """GET through the test client; anything but 200 stops the run with what the page said."""
+    response = client.get(path, headers=headers or {})
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {response.status_code}\n{response.get_data(as_text=True)[:2000]}")
+    return response
+
+
 def add_layout_page(app) -> str:
     """A page that logs the user in and renders only the layout (base.html): what every
     logged-in page costs before it reads or shows anything. The floors are compared with it."""
@@ -186,10 +194,7 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
             client, headers = (login_client(app, uid) if uid is not None else app.test_client()), {}
 
         def get(spec=spec, client=client, headers=headers):
-            response = client.get(spec.path, headers=headers)
-            if response.status_code != 200:
-                raise SystemExit(f"{spec.path}: HTTP {response.status_code}\n{response.get_data(as_text=True)[:2000]}")
-            return response
+            return get_ok(client, spec.path, headers)
 
         with app.app_context():
             with counter.counting():
@@ -226,13 +231,7 @@ def measure_test_client(url: str, n: int, warmup: int, only: set[str] | None = N
             flush=True,
         )
     layout_client = login_client(app, user_id(sample, "owner"))
-
-    def get_layout():
-        response = layout_client.get(layout_path)
-        if response.status_code != 200:
-            raise SystemExit(f"{layout_path}: HTTP {response.status_code}")
-
-    layout = repeat(get_layout, n, warmup)
+    layout = repeat(lambda: get_ok(layout_client, layout_path), n, warmup)
     print(
         f"  {'layout only':<20} {layout.median:8.1f} ms median {layout.cpu_median:7.2f} ms CPU",
         file=sys.stderr,

@@ -256,8 +256,8 @@ def targets_table(r: dict) -> list[str]:
         layout = r["pages"]["test_client"].get("layout")
 
         def tenfold(names: list[str]) -> str:
-            floors = sorted(FLOOR_RATIO * pages[n]["floor_cpu_ms"] for n in names)
-            return f"{floors[0]:.1f}–{floors[-1]:.1f} ms"
+            limits = sorted(FLOOR_RATIO * pages[n]["floor_cpu_ms"] for n in names)
+            return f"{limits[0]:.1f}–{limits[-1]:.1f} ms"
 
         add(
             f"pages within {FLOOR_RATIO}× of their floor (CPU)",
