@@ -367,6 +367,11 @@ def statements_for(client, url: str) -> int:
 
 @pytest.fixture
 def world(app, ctx) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The `world` fixture's organization and plan, committed (inside an app context)."""
     org = Organization(name="เทศบาลตำบลทดสอบ", slug="testorg", province="ขอนแก่น")
     palad = Department(organization=org, name="สำนักปลัดเทศบาล", email="palad@example.go.th")
     strategy = Department(organization=org, name="กองยุทธศาสตร์และงบประมาณ", email="strategy@example.go.th")
@@ -412,6 +417,38 @@ def world(app, ctx) -> World:
     viewer = make_user(org, "viewer@test.go.th", Role.viewer, name="ผู้ดู")
     db.session.commit()
     return World(org, palad, strategy, plan, m1, m2, admin, manager, owner_palad, owner_strategy, viewer)
+
+
+@dataclass
+class Snapshot:
+    """Every table's rows and the upload folder's files at one moment: a costly setup
+    built once and put back before each test that shares it (tests/test_access_matrix.py)."""
+
+    rows: dict[sa.Table, list[dict]]
+    files: dict[Path, bytes]
+
+    @classmethod
+    def take(cls, app) -> Snapshot:
+        with db.engine.connect() as conn:
+            rows = {t: [dict(r._mapping) for r in conn.execute(t.select())] for t in db.metadata.sorted_tables}
+        uploads = Path(app.config["TRACKER_UPLOAD_DIR"])
+        return cls(rows, {p: p.read_bytes() for p in uploads.rglob("*") if p.is_file()})
+
+    def restore(self) -> None:
+        """Tables hold exactly the snapshot's rows again, and its files are back on disk
+        (ids and sequences as they were: PostgreSQL's sequences never go back)."""
+        db.session.remove()
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            for table in tables:
+                if self.rows[table]:
+                    conn.execute(table.insert(), self.rows[table])
+        for path, data in self.files.items():
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
 
 
 @pytest.fixture

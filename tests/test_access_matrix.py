@@ -12,8 +12,8 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import NOW, make_user
-from tracker.auth.models import Role
+from tests.conftest import NOW, Snapshot, build_world, make_user
+from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.ita.framework import ensure_framework
 from tracker.notify.outbox import enqueue
@@ -195,8 +195,21 @@ def _cases():
             yield pytest.param(rule.rule, rule.endpoint, method, role, id=f"{method} {rule.rule} as {role}")
 
 
-@pytest.fixture
-def ids(world):
+@pytest.fixture(scope="module")
+def matrix(app) -> tuple[Snapshot, dict, dict[str, str]]:
+    """`world`, the records every route variable points at (`_ids`) and a user per role, built
+    once per worker: each case starts from this snapshot, so an allowed POST (a deletion, say)
+    changes nothing for the next case. Returns the snapshot, the ids and each role's email."""
+    with app.test_request_context():
+        world = build_world()
+        ids = _ids(world)
+        emails = {role: _user(world, role).email for role in ROLES if role != "anonymous"}
+        snapshot = Snapshot.take(app)
+        db.session.remove()
+    return snapshot, ids, emails
+
+
+def _ids(world) -> dict:
     """Values for every route variable, all pointing into `world`'s organization."""
     palad_step = world.step(world.m1, 1)
     step_ev = services.add_link_evidence(palad_step, world.owner_palad, "https://a.go.th/1", "ประกาศ", NOW)
@@ -294,8 +307,6 @@ def _user(world, role):
         db.session.commit()
         return user
     if role == "outsider_admin":
-        from tracker.auth.models import User
-
         return db.session.scalar(db.select(User).where(User.email == "outsider@other.go.th"))
     return getattr(world, role)
 
@@ -339,9 +350,11 @@ def expected(cls: str, role: str, rule: str) -> str:
 
 
 @pytest.mark.parametrize("rule, endpoint, method, role", list(_cases()))
-def test_access(client, world, ids, login, rule, endpoint, method, role):
+def test_access(client, ctx, matrix, login, rule, endpoint, method, role):
+    snapshot, ids, emails = matrix
+    snapshot.restore()
     if role != "anonymous":
-        login(_user(world, role))
+        login(db.session.scalar(db.select(User).where(User.email == emails[role])))
     url = _url(rule, endpoint, ids)
     response = client.open(url, method=method, data={} if method == "POST" else None)
     status = response.status_code

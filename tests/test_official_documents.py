@@ -8,6 +8,7 @@ test-artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import re
 import shutil
@@ -298,6 +299,7 @@ def test_scores_have_one_rule():
 # -- the บันทึกข้อความ form: emblem, header, signature, endorsements, date, digits ---------------
 
 
+@functools.cache  # 40 ms of pure Python per image: made once per size
 def emblem_png(size: int = 240) -> bytes:
     """A stand-in for the ครุฑ file an agency uploads: a gold disc on a transparent ground."""
     import struct
