@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DESKTOP, PASSWORD, PHONE
+from conftest import DESKTOP, PASSWORD, PHONE, sign_in
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "vendor" / "axe.min.js"
@@ -34,11 +34,7 @@ def csp_free_page(browser, live_server):
 
 
 def log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+    sign_in(page, email, PASSWORD)
 
 
 def open_menu(page) -> None:

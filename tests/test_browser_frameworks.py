@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 import yaml
-from conftest import NOW, PASSWORD, make_user
+from conftest import NOW, PASSWORD, make_user, sign_in
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401  (fixture)
 from test_ita_frameworks import AUDIT_LIKE, rated_2569
 
@@ -33,12 +33,7 @@ def people(world):
 
 def log_in_anywhere(page, email: str) -> None:
     """Log in and wait for whatever home the role has (a national user's is the overview)."""
-    page.goto("/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").click()
-    assert "/login" not in page.url
+    sign_in(page, email, PASSWORD)
 
 
 def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:

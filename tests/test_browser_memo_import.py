@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from tests.memo_factory import demo_plan, memo_docx
 from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, ui_page  # noqa: F401  (fixture)
 from tracker.auth.models import Role
@@ -33,11 +33,7 @@ def banpet_admin(app, ctx):
 
 
 def _log_in(page) -> None:
-    page.goto("/login")
-    page.locator("#email").fill("admin@banpet.go.th")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+    sign_in(page, "admin@banpet.go.th", PASSWORD, landing=False)
 
 
 def _no_serious_violations(page, name: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user
+from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user, sign_in
 from outbox_factory import queue
 
 from tracker.auth.models import Role
@@ -64,12 +64,8 @@ def ui_page(browser, live_server):
         context.close()
 
 
-def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+def log_in(page, email: str, password: str = DEMO_PASSWORD, *, landing: bool = True) -> None:
+    sign_in(page, email, password, landing=landing)
 
 
 # -- an admin imports a plan and downloads its report ----------------------------------------------
@@ -304,7 +300,7 @@ def test_main_page_is_accessible_fits_a_phone_and_is_photographed(name, ui_page,
     for phone in (False, True):
         page = ui_page(phone=phone)
         if who:
-            log_in(page, who)
+            log_in(page, who, landing=False)
         response = page.goto(path)
         assert response is not None and response.status == 200, (name, path)
         size = "phone" if phone else "desktop"

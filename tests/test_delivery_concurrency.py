@@ -338,7 +338,7 @@ def test_a_long_pass_and_a_sender_dated_later_send_each_message_once(backend, sm
     (0.3 s a message, many leases long); meanwhile sender B runs `deliver --now
     T+12min --limit 5` three times. B must not take A's message in flight; in
     the end every message went out once and the reports add up to that."""
-    lease, count = 1.5, 100  # A needs ~30 s: long enough for the B passes on a loaded machine
+    lease, count = 1.5, 100  # A needs ~30 s at 0.3 s a message: long enough for the B passes on a loaded machine
     smtp_sink.delay_seconds = 0.3
     with backend.app.app_context():
         expected = {r.message_id for r in queue(count, now=NOW)}
@@ -367,6 +367,7 @@ def test_a_long_pass_and_a_sender_dated_later_send_each_message_once(backend, sm
             assert sender_b.returncode == 0, err
             outputs.append(out)
         assert sender_a.poll() is None, "sender A finished before the race: slow the sink down"
+        smtp_sink.delay_seconds = 0  # the race is over: A sends the rest at full speed
     finally:
         out, err = sender_a.communicate(timeout=120)
     assert sender_a.returncode == 0, err
