@@ -447,18 +447,18 @@ def build_world() -> World:
 
 @dataclass
 class Snapshot:
-    """Every table's rows and the upload folder's files at one moment: a costly setup
-    built once and put back before each test that shares it (tests/test_access_matrix.py)."""
+    """Every table's rows and the upload folder's files at one moment: a setup built once per
+    worker and put back before each test that shares it (`world`, tests/test_access_matrix.py)."""
 
     rows: dict[sa.Table, list[dict]]
     files: dict[Path, bytes]
 
     @classmethod
-    def take(cls, app) -> Snapshot:
+    def take(cls, app, files_before: set[Path] | None = None) -> Snapshot:
+        """The rows, and the uploaded files not in `files_before` (earlier tests' files stay out)."""
         with db.engine.connect() as conn:
             rows = {t: [dict(r._mapping) for r in conn.execute(t.select())] for t in db.metadata.sorted_tables}
-        uploads = Path(app.config["TRACKER_UPLOAD_DIR"])
-        return cls(rows, {p: p.read_bytes() for p in uploads.rglob("*") if p.is_file()})
+        return cls(rows, {p: p.read_bytes() for p in upload_files(app) - (files_before or set())})
 
     def fits(self) -> bool:
         """Whether the snapshot's rows can go in beside what the tables hold: none of its
@@ -553,6 +553,10 @@ def browser():
         browser.close()
 
 
+def upload_files(app) -> set[Path]:
+    return {p for p in Path(app.config["TRACKER_UPLOAD_DIR"]).rglob("*") if p.is_file()}
+
+
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -561,7 +565,7 @@ def sign_in(page, email: str, password: str, *, landing: bool = True) -> None:
     all), sent by the context's request API: same cookies and user agent as the page, but
     no login page to render (a second of Chromium's CPU each time). With `landing`, the
     page then opens where the login sends the user. The form itself is driven by hand in
-    test_browser_core.py and test_browser_ui.py's keyboard-only test."""
+    test_browser_core.py, test_browser_ui.py's keyboard-only test and test_browser_line.py."""
     request = page.context.request
     match = _CSRF_INPUT.search(request.get("/login").text())
     assert match, "no CSRF token on the login page"

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import NOW, Snapshot, build_world, make_user
+from tests.conftest import NOW, Snapshot, build_world, make_user, upload_files
 from tracker.auth.models import Role, User
 from tracker.db import db
 from tracker.ita.framework import ensure_framework
@@ -201,10 +201,11 @@ def matrix(app) -> tuple[Snapshot, dict, dict[str, str]]:
     once per worker: each case starts from this snapshot, so an allowed POST (a deletion, say)
     changes nothing for the next case. Returns the snapshot, the ids and each role's email."""
     with app.test_request_context():
+        files_before = upload_files(app)
         world = build_world()
         ids = _ids(world)
         emails = {role: _user(world, role).email for role in ROLES if role != "anonymous"}
-        snapshot = Snapshot.take(app)
+        snapshot = Snapshot.take(app, files_before)
         db.session.remove()
     return snapshot, ids, emails
 

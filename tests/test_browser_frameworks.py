@@ -31,11 +31,6 @@ def people(world):
     return world, national
 
 
-def log_in_anywhere(page, email: str) -> None:
-    """Log in and wait for whatever home the role has (a national user's is the overview)."""
-    sign_in(page, email, PASSWORD)
-
-
 def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:
     size = "phone" if phone else "desktop"
     page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
@@ -54,7 +49,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     file.write_text(yaml.safe_dump(rated_2569(), allow_unicode=True), encoding="utf-8")
 
     page = ui_page()
-    log_in_anywhere(page, national.email)
+    sign_in(page, national.email, PASSWORD)  # a national user lands on the overview
     page.get_by_role("link", name="กรอบ ITA").click()
     page.locator("#f-file").set_input_files(str(file))
     page.get_by_role("button", name="อัปโหลดเป็นฉบับร่าง").click()
@@ -94,7 +89,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     assert "2569" in listing and "2570" in listing and "เผยแพร่แล้ว" in listing
     _check(page, "frameworks", artifacts_dir)
     phone = ui_page(phone=True)
-    log_in_anywhere(phone, national.email)
+    sign_in(phone, national.email, PASSWORD)
     phone.goto(f"/ita/frameworks/{framework.id}")
     _check(phone, "framework-preview", artifacts_dir, phone=True)
     phone.goto("/ita/frameworks/")
@@ -116,7 +111,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_score_mistakes_show_at_their_boxes(ui_page, world, artifacts_dir, phone):
     page = ui_page(phone=phone)
-    log_in_anywhere(page, world.admin.email)
+    sign_in(page, world.admin.email, PASSWORD)
     page.goto("/ita/2565")
     page.locator("#f-score-2").fill("101")
     page.locator("#f-score-3").fill("abc")

@@ -32,10 +32,6 @@ def banpet_admin(app, ctx):
     return user
 
 
-def _log_in(page) -> None:
-    sign_in(page, "admin@banpet.go.th", PASSWORD, landing=False)
-
-
 def _no_serious_violations(page, name: str) -> None:
     refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
     assert not refused, f"{name}: " + "\n".join(f"{v['impact']} {v['id']}: {v['help']} {v['nodes']}" for v in refused)
@@ -47,7 +43,7 @@ def test_an_admin_imports_the_memo_they_have(ui_page, banpet_admin, artifacts_di
     memo = tmp_path / "บันทึกข้อความ O42.docx"
     memo.write_bytes(memo_docx())
     page = ui_page(phone=phone)
-    _log_in(page)
+    sign_in(page, "admin@banpet.go.th", PASSWORD, landing=False)
     page.goto("/admin/plans/import-memo/")
     _no_serious_violations(page, "memo import start")
     page.screenshot(path=artifacts_dir / f"memo-import-start-{size}.png", full_page=True)
