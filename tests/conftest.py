@@ -503,6 +503,19 @@ def artifacts_dir() -> Path:
     return path
 
 
+#: Screenshots of the pages the browser tests check, for a person to look at (desktop and 360 px):
+#: TRACKER_TEST_SCREENSHOTS=1 writes them into the artifacts folder. Off by default, because a
+#: full-page PNG cost Chromium 0.4-0.9 s of CPU, more than loading the page or running axe on it,
+#: and nothing in the suite reads the pictures.
+SCREENSHOTS = os.environ.get("TRACKER_TEST_SCREENSHOTS", "") not in ("", "0")
+
+
+def photograph(page, path: Path | str, *, full_page: bool = False) -> None:
+    """page.screenshot(path=...) when TRACKER_TEST_SCREENSHOTS is set; nothing otherwise."""
+    if SCREENSHOTS:
+        page.screenshot(path=path, full_page=full_page)
+
+
 # -- a live server and a real browser ---------------------------------------
 
 CHROMIUM = os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium")

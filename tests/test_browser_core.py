@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 
 from tests.conftest import NOW
 from tracker.db import db
@@ -35,12 +36,12 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     page = page_factory(phone=True)
     log_in(page, "strategy.owner@banpet.example")  # an owner lands on งานของฉัน; the plan is one menu item away
     page.goto("/plans/current")
-    page.screenshot(path=artifacts_dir / "dashboard-phone.png", full_page=True)
+    photograph(page, artifacts_dir / "dashboard-phone.png", full_page=True)
     assert "0/26" in page.locator(".stat").first.inner_text()
 
     page.get_by_role("button", name="เมนู").click()  # on a phone the menu folds behind one button
     page.get_by_role("link", name="งานของฉัน").click()
-    page.screenshot(path=artifacts_dir / "my-steps-phone.png", full_page=True)
+    photograph(page, artifacts_dir / "my-steps-phone.png", full_page=True)
     page.get_by_role("link", name=re.compile("การกำหนดและเลือกสรรระบบที่ต้องการพัฒนา")).first.click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("ขั้นตอน 2.1")
 
@@ -52,7 +53,7 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     )
     page.get_by_role("button", name="บันทึกความคืบหน้า").click()
     assert "บันทึกสถานะ “ดำเนินการแล้ว” แล้ว · แนบหลักฐาน 1 รายการแล้ว" in page.locator(".flashes").inner_text()
-    page.screenshot(path=artifacts_dir / "step-phone.png", full_page=True)
+    photograph(page, artifacts_dir / "step-phone.png", full_page=True)
     body = page.locator("main").inner_text()
     assert "บันทึกการประชุม.pdf" in body
     assert "เลือกระบบรับคำร้องออนไลน์ตามมติที่ประชุม" in body  # the journal shows the note
@@ -69,7 +70,7 @@ def test_a_manager_sees_progress_but_no_forms(page_factory, demo, artifacts_dir)
     page = page_factory()
     log_in(page, "manager@banpet.example")
     page.get_by_role("link", name="ภาพรวม", exact=True).click()
-    page.screenshot(path=artifacts_dir / "dashboard-desktop.png", full_page=True)
+    photograph(page, artifacts_dir / "dashboard-desktop.png", full_page=True)
     page.get_by_role("link", name=re.compile("จัดทำประกาศแนวทางปฏิบัติ")).first.click()
     assert page.get_by_role("button", name="บันทึกความคืบหน้า").count() == 0
-    page.screenshot(path=artifacts_dir / "step-desktop-readonly.png", full_page=True)
+    photograph(page, artifacts_dir / "step-desktop-readonly.png", full_page=True)

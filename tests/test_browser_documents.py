@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 
 from tests.report_factory import load_demo_plan
 from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, ui_page  # noqa: F401  (fixture)
@@ -44,7 +45,7 @@ def test_the_admin_uploads_the_emblem(ui_page, demo, artifacts_dir, tmp_path, ph
     page.goto(f"/plans/{demo.id}/memo")
     notice = page.locator("#emblem-notice")
     assert "ยังไม่มีตราครุฑของหน่วยงาน" in notice.inner_text()
-    page.screenshot(path=artifacts_dir / f"memo-page-emblem-notice-{size}.png", full_page=False)
+    photograph(page, artifacts_dir / f"memo-page-emblem-notice-{size}.png", full_page=False)
     notice.get_by_role("link", name="อัปโหลดตราครุฑ").click()
     page.wait_for_url("**/admin/documents")
     _no_serious_violations(page, "document settings")
@@ -58,7 +59,7 @@ def test_the_admin_uploads_the_emblem(ui_page, demo, artifacts_dir, tmp_path, ph
     image = page.get_by_role("img", name="ตราครุฑของหน่วยงาน")
     assert image.evaluate("img => img.naturalWidth") == 240
     _no_serious_violations(page, "document settings with emblem")
-    page.screenshot(path=artifacts_dir / f"document-settings-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"document-settings-{size}.png", full_page=True)
     page.goto(f"/plans/{demo.id}/memo")
     assert page.locator("#emblem-notice").count() == 0
     assert page.locator(".memo-preview img.emblem").is_visible()

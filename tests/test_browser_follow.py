@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DESKTOP, PASSWORD, PHONE, sign_in
+from conftest import DESKTOP, PASSWORD, PHONE, photograph, sign_in
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "vendor" / "axe.min.js"
@@ -55,7 +55,7 @@ def axe_violations(page) -> list[dict]:
 def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
     """A screenshot to look at, nothing wider than the screen, no serious axe-core violation."""
     size = "phone" if phone else "desktop"
-    page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"{name}-{size}.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= (360 if phone else 1280), f"the page is {width} px wide"
     found = axe_violations(page)
@@ -77,14 +77,14 @@ def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifa
     manager.wait_for_url(re.compile(rf".*/steps/{step.id}(#.*)?$"))
     remarks = manager.locator("section[aria-labelledby=remarks-h]")
     assert "ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์" in remarks.inner_text()
-    manager.screenshot(path=artifacts_dir / f"follow-step-{size}.png", full_page=True)
+    photograph(manager, artifacts_dir / f"follow-step-{size}.png", full_page=True)
 
     owner = csp_free_page(phone)
     log_in(owner, world.owner_palad.email)
     open_menu(owner)
     link = owner.locator("a.notifications-link")
     assert link.locator(".unread-count").inner_text() == "1"
-    owner.screenshot(path=artifacts_dir / f"follow-header-{size}.png")
+    photograph(owner, artifacts_dir / f"follow-header-{size}.png")
     link.click()
     owner.wait_for_url(re.compile(r".*/notifications$"))
     body = owner.locator("main").inner_text()
@@ -108,7 +108,7 @@ def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts
         log_in(page, world.viewer.email)
         page.goto(f"/plans/{world.plan.id}/activity")
         assert "โปรดรายงานความคืบหน้าภายในสิ้นเดือน" in page.locator("main").inner_text()
-        page.screenshot(path=artifacts_dir / f"follow-activity-{'phone' if phone else 'desktop'}.png", full_page=True)
+        photograph(page, artifacts_dir / f"follow-activity-{'phone' if phone else 'desktop'}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= (360 if phone else 1280)
         found = axe_violations(page)
         assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == [], found

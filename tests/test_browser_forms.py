@@ -7,6 +7,7 @@ no Christian-era picker ever opens.
 
 from __future__ import annotations
 
+from conftest import photograph
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
 
 from tracker.db import db
@@ -32,7 +33,7 @@ def test_a_wrong_date_is_one_message_beside_its_field(ui_page, demo, artifacts_d
         assert "due_date-error" in due.get_attribute("aria-describedby")
         assert due.input_value() == "31/02/2566"
         size = "phone" if phone else "desktop"
-        page.screenshot(path=artifacts_dir / f"form-date-error-{size}.png", full_page=True)
+        photograph(page, artifacts_dir / f"form-date-error-{size}.png", full_page=True)
         if phone:
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
         refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]

@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 import yaml
-from conftest import NOW, PASSWORD, make_user, sign_in
+from conftest import NOW, PASSWORD, make_user, photograph, sign_in
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401  (fixture)
 from test_ita_frameworks import AUDIT_LIKE, rated_2569
 
@@ -33,7 +33,7 @@ def people(world):
 
 def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:
     size = "phone" if phone else "desktop"
-    page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"{name}-{size}.png", full_page=True)
     if phone:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{name} scrolls sideways on a 360 px phone ({width} px)"

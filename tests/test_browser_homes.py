@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import photograph
 from test_browser_follow import REFUSED_IMPACTS, axe_violations, csp_free_page, log_in  # noqa: F401  (fixture)
 
 from tests.conftest import NOW
@@ -49,7 +50,7 @@ def test_an_owner_lands_on_their_steps_and_changes_two_at_once(phone, world, csp
     assert first.inner_text() == "จัดทำประกาศแนวทางปฏิบัติ"
     assert on_first_screen(page, first)  # the first task is on the first screen, even on a phone
     assert "ช้า" in page.locator("tr.row-overdue").first.inner_text()
-    page.screenshot(path=artifacts_dir / f"home-owner-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"home-owner-{size}.png", full_page=True)
     no_serious_violations(page, f"owner home {size}")
 
     s2, s3 = world.step(world.m1, 2), world.step(world.m1, 3)
@@ -75,7 +76,7 @@ def test_a_manager_lands_on_what_needs_them(phone, world, csp_free_page, artifac
     assert page.get_by_role("heading", level=1).inner_text() == "งานที่รอคุณ"
     signoff = page.locator("section[aria-labelledby=signoff-h] a").first
     assert "ปีงบประมาณ 2566" in signoff.inner_text() and on_first_screen(page, signoff)
-    page.screenshot(path=artifacts_dir / f"home-manager-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"home-manager-{size}.png", full_page=True)
     no_serious_violations(page, f"manager home {size}")
 
     page.get_by_role("link", name="กองยุทธศาสตร์และงบประมาณ เลยกำหนด 1 ขั้นตอน").click()
@@ -92,7 +93,7 @@ def test_an_admin_lands_on_plan_health(phone, world, csp_free_page, artifacts_di
     assert page.get_by_role("heading", level=1).inner_text() == "สถานะของแผน"
     overdue = page.locator("a.stat-link").first
     assert overdue.locator("b").inner_text() == "2" and on_first_screen(page, overdue)
-    page.screenshot(path=artifacts_dir / f"home-admin-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"home-admin-{size}.png", full_page=True)
     no_serious_violations(page, f"admin home {size}")
     overdue.click()
     page.wait_for_url(re.compile(rf".*/plans/{world.plan.id}\?due=overdue#steps"))

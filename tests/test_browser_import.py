@@ -5,6 +5,7 @@ preview in words with new / changed / removed marks and a close department name 
 from __future__ import annotations
 
 import pytest
+from conftest import photograph
 
 from tests.conftest import PASSWORD
 from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401
@@ -36,7 +37,7 @@ def test_upload_preview_in_words_then_confirm(phone, ui_page, world, artifacts_d
     assert "ชื่อ: จัดทำคู่มือ → จัดทำคู่มือการใช้ทรัพย์สิน" in main
     assert "ใช้หน่วยงานที่มีอยู่ “สำนักปลัดเทศบาล”" in main
     assert page.locator(".import-step .mark-changed").count() == 1
-    page.screenshot(path=artifacts_dir / f"import-preview-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"import-preview-{size}.png", full_page=True)
     refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
     assert not refused, refused
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import NOW
+from conftest import NOW, photograph
 from test_browser_ui import REFUSED_IMPACTS, axe_violations
 
 from tracker.db import db
@@ -61,7 +61,7 @@ def log_in(page, email: str) -> None:
 
 def check_page(page, name: str, artifacts_dir, phone: bool) -> None:
     size = "phone" if phone else "desktop"
-    page.screenshot(path=artifacts_dir / f"line-{name}-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"line-{name}-{size}.png", full_page=True)
     if phone:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{name} scrolls sideways on a 360 px phone ({width} px)"

@@ -6,6 +6,7 @@ cards, chart labels that do not overlap and the first task of งานของ
 from __future__ import annotations
 
 import sqlalchemy as sa
+from conftest import photograph
 from test_browser_ui import demo, log_in, ui_page  # noqa: F401 - fixtures
 
 from tracker import thaidate
@@ -71,11 +72,11 @@ def test_on_a_phone_the_menu_folds_and_the_first_task_shows_without_scrolling(ui
     assert header["height"] < 780 / 8  # the bar took a quarter of the first screen
     first_task = page.locator("table.steps tbody tr").first.bounding_box()
     assert first_task["y"] < 780 - 60  # at least its first lines are on the first screen
-    page.screenshot(path=str(artifacts_dir / "my-steps-menu-closed-phone.png"))
+    photograph(page, str(artifacts_dir / "my-steps-menu-closed-phone.png"))
     toggle.click()
     assert menu.is_visible() and toggle.get_attribute("aria-expanded") == "true"
     assert page.get_by_role("link", name="งานของฉัน").is_visible()
-    page.screenshot(path=str(artifacts_dir / "my-steps-menu-open-phone.png"))
+    photograph(page, str(artifacts_dir / "my-steps-menu-open-phone.png"))
     toggle.click()
     assert not menu.is_visible() and toggle.get_attribute("aria-expanded") == "false"
 
@@ -96,7 +97,7 @@ def test_on_a_phone_admin_tables_become_cards_and_emails_stay_whole(ui_page, dem
     line = email.evaluate("td => parseFloat(getComputedStyle(td).lineHeight)")
     assert box["height"] < 2 * line  # one line, not a letter per line
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(artifacts_dir / "admin-users-cards-phone.png"), full_page=True)
+    photograph(page, str(artifacts_dir / "admin-users-cards-phone.png"), full_page=True)
 
 
 def test_on_a_phone_the_chart_labels_do_not_overlap(ui_page, demo):  # noqa: F811

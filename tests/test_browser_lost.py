@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
 
 from tracker.db import db
@@ -72,7 +73,7 @@ def test_two_tabs_a_conflict_page_keeps_the_note_and_one_click_saves_it(ui_page,
     assert tab_b.locator("#status-note").input_value() == note
     assert tab_b.locator("input[name=status][value=in_progress]").is_checked()
     size = "phone" if phone else "desktop"
-    tab_b.screenshot(path=artifacts_dir / f"conflict-{size}.png", full_page=True)
+    photograph(tab_b, artifacts_dir / f"conflict-{size}.png", full_page=True)
     if phone:
         assert tab_b.evaluate("document.documentElement.scrollWidth") <= 360
     refused = [v for v in axe_violations(tab_b) if v["impact"] in REFUSED_IMPACTS]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 
 from tests.conftest import make_user, sign_in
 from tests.memo_factory import demo_plan, memo_docx
@@ -46,14 +47,14 @@ def test_an_admin_imports_the_memo_they_have(ui_page, banpet_admin, artifacts_di
     sign_in(page, "admin@banpet.go.th", PASSWORD, landing=False)
     page.goto("/admin/plans/import-memo/")
     _no_serious_violations(page, "memo import start")
-    page.screenshot(path=artifacts_dir / f"memo-import-start-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"memo-import-start-{size}.png", full_page=True)
     page.locator("#memo-file").set_input_files(str(memo))
     page.get_by_role("button", name="อ่านและแสดงตัวอย่าง").click()
     page.wait_for_url("**/import-memo/")
     body = page.locator("main").inner_text()
     assert "จะสร้างแผนใหม่" in body and "26" in body.replace("๒๖", "26")
     assert "การบำรุงรักษาระบบ (System Maintenance)" in body
-    page.screenshot(path=artifacts_dir / f"memo-import-preview-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"memo-import-preview-{size}.png", full_page=True)
     if phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     _no_serious_violations(page, "memo import preview")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 
 from tests.conftest import NOW
 from tests.test_browser_follow import REFUSED_IMPACTS, axe_violations, csp_free_page, log_in, open_menu  # noqa: F401
@@ -30,10 +31,10 @@ def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world
     box = page.locator("#site-q")
     if phone:
         assert not box.is_visible()  # folded away with the menu until it is opened
-        page.screenshot(path=artifacts_dir / f"search-header-closed-{size}.png")
+        photograph(page, artifacts_dir / f"search-header-closed-{size}.png")
     open_menu(page)
     assert box.is_visible()
-    page.screenshot(path=artifacts_dir / f"search-header-{size}.png")
+    photograph(page, artifacts_dir / f"search-header-{size}.png")
     box.fill("ที่ดิน")
     box.press("Enter")
     page.wait_for_url(re.compile(r".*/search\?q=.*"))
@@ -43,7 +44,7 @@ def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world
     assert notes.locator("mark").first.inner_text() == "ที่ดิน"
     evidence = page.locator("section[aria-labelledby=g-evidence]")
     assert "แผนที่ดินแปลงสาธารณะ" in evidence.inner_text()
-    page.screenshot(path=artifacts_dir / f"search-results-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"search-results-{size}.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= (360 if phone else 1280)
     found = axe_violations(page)
     for v in found:
@@ -62,7 +63,7 @@ def test_the_search_page_messages_are_accessible(world, csp_free_page, artifacts
         log_in(page, world.viewer.email)
         for query, name in (("", "empty"), ("ก", "short")):
             page.goto(f"/search?q={query}")
-            page.screenshot(path=artifacts_dir / f"search-{name}-{'phone' if phone else 'desktop'}.png", full_page=True)
+            photograph(page, artifacts_dir / f"search-{name}-{'phone' if phone else 'desktop'}.png", full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= (360 if phone else 1280)
             found = axe_violations(page)
             assert [v["id"] for v in found if v["impact"] in REFUSED_IMPACTS] == [], found

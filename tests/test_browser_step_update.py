@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import photograph
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
 
 from tracker import thaidate
@@ -43,7 +44,7 @@ def test_one_submit_marks_a_step_done_with_a_note_a_be_date_a_file_and_a_link(ui
         {"name": "ประกาศที่ลงนามแล้ว.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.locator("#evidence-links").fill("https://banpet.go.th/news/ita ประกาศบนเว็บไซต์เทศบาล")
-    page.screenshot(path=artifacts_dir / f"step-update-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"step-update-{size}.png", full_page=True)
     if phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -64,7 +65,7 @@ def test_one_submit_marks_a_step_done_with_a_note_a_be_date_a_file_and_a_link(ui
     change = page.locator(".journal > li").first.inner_text()
     assert "ดำเนินการแล้ว" in change and "ลงนามประกาศแล้ว ติดบอร์ดหน้าสำนักงานและเว็บไซต์" in change
     assert "ประกาศที่ลงนามแล้ว.pdf" in change and "ประกาศบนเว็บไซต์เทศบาล" in change
-    page.screenshot(path=artifacts_dir / f"step-updated-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"step-updated-{size}.png", full_page=True)
     if phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
@@ -91,7 +92,7 @@ def test_a_refused_update_keeps_the_typed_text_and_changes_nothing(ui_page, demo
     assert page.locator("#status-note").get_attribute("aria-invalid") == "true"
     assert page.locator("#evidence-links").input_value() == "https://banpet.go.th/news/ita"
     assert page.locator("input[name=status][value=done]").is_checked()
-    page.screenshot(path=artifacts_dir / f"step-update-refused-{'phone' if phone else 'desktop'}.png", full_page=True)
+    photograph(page, artifacts_dir / f"step-update-refused-{'phone' if phone else 'desktop'}.png", full_page=True)
     assert_accessible(page)
     db.session.rollback()
     step = db.session.get(Step, step.id)
@@ -110,7 +111,7 @@ def test_the_admin_chooses_what_done_needs_and_the_step_page_says_it(ui_page, de
     page.get_by_role("button", name="บันทึก", exact=True).click()
     page.wait_for_load_state()
     assert "บันทึกแล้ว" in page.locator(".flashes").inner_text()
-    page.screenshot(path=artifacts_dir / f"step-rules-{size}.png", full_page=True)
+    photograph(page, artifacts_dir / f"step-rules-{size}.png", full_page=True)
     if phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

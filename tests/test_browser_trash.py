@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import photograph
 from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
 
 from tracker.db import db
@@ -32,7 +33,7 @@ def test_delete_asks_first_then_undo_brings_the_step_back(ui_page, demo, artifac
         page.wait_for_url(re.compile(rf".*/admin/steps/{step_id}/delete\??$"))
         main = page.locator("main").inner_text()
         assert "ต้องการลบ" in main and title in main
-        page.screenshot(path=artifacts_dir / f"trash-confirm-{size}.png", full_page=True)
+        photograph(page, artifacts_dir / f"trash-confirm-{size}.png", full_page=True)
         if phone:
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
         refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
@@ -44,7 +45,7 @@ def test_delete_asks_first_then_undo_brings_the_step_back(ui_page, demo, artifac
         db.session.expire_all()
         assert db.session.get(Step, step_id) is None
         undo = page.get_by_role("button", name="เลิกทำ")
-        page.screenshot(path=artifacts_dir / f"trash-undo-{size}.png", full_page=True)
+        photograph(page, artifacts_dir / f"trash-undo-{size}.png", full_page=True)
         refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
         assert not refused, refused
         undo.click()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user, sign_in
+from conftest import DESKTOP, NOW, PASSWORD, PHONE, make_user, photograph, sign_in
 from outbox_factory import queue
 
 from tracker.auth.models import Role
@@ -92,7 +92,7 @@ def test_an_admin_imports_a_plan_by_upload_and_downloads_the_o43_report(ui_page,
     assert "ยังไม่ได้บันทึก" in page.locator("main").inner_text()
     page.get_by_role("button", name="นำเข้า", exact=True).click()  # the previewed file: not uploaded again
     assert "นำเข้าแผนปีงบประมาณ 2567" in page.locator("main").inner_text()
-    page.screenshot(path=artifacts_dir / "import-desktop.png", full_page=True)
+    photograph(page, artifacts_dir / "import-desktop.png", full_page=True)
 
     page.get_by_role("link", name="ดูภาพรวมแผน").click()
     # The file types "๒๕๖๗"; the admin reads Arabic digits (the default), so the heading shows 2567.
@@ -147,7 +147,7 @@ def test_the_interface_switches_to_english_and_back(ui_page, demo, artifacts_dir
     assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 25\d\d", main), (
         "English dates, BE years"
     )
-    page.screenshot(path=artifacts_dir / "dashboard-english-desktop.png", full_page=True)
+    photograph(page, artifacts_dir / "dashboard-english-desktop.png", full_page=True)
 
     page.get_by_role("link", name=re.compile("^Measure 1 ")).first.click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Measure 1 ")
@@ -219,7 +219,7 @@ def test_keyboard_only_an_owner_logs_in_and_changes_a_steps_status(ui_page, demo
     page.wait_for_load_state()
     assert "บันทึกสถานะ “กำลังดำเนินการ” แล้ว" in page.locator(".flashes").inner_text()
     assert "ทำแล้วด้วยแป้นพิมพ์อย่างเดียว" in page.locator(".journal").inner_text()
-    page.screenshot(path=artifacts_dir / "step-keyboard-desktop.png", full_page=True)
+    photograph(page, artifacts_dir / "step-keyboard-desktop.png", full_page=True)
 
 
 def first_open_step(demo, department: str) -> int:
@@ -292,7 +292,7 @@ def axe_violations(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_main_page_is_accessible_fits_a_phone_and_is_photographed(name, ui_page, demo, artifacts_dir, app):
+def test_main_page_is_accessible_and_fits_a_phone(name, ui_page, demo, artifacts_dir, app):
     pages = {n: (path, who) for n, path, who in main_pages(demo)}
     path, who = pages[name]
     if name == "public" and "public.plan" not in app.view_functions:
@@ -304,7 +304,7 @@ def test_main_page_is_accessible_fits_a_phone_and_is_photographed(name, ui_page,
         response = page.goto(path)
         assert response is not None and response.status == 200, (name, path)
         size = "phone" if phone else "desktop"
-        page.screenshot(path=artifacts_dir / f"{name}-{size}.png", full_page=True)
+        photograph(page, artifacts_dir / f"{name}-{size}.png", full_page=True)
         if phone:
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"{name} scrolls sideways on a 360 px phone ({width} px)"
@@ -323,6 +323,6 @@ def test_the_dashboard_in_english_is_accessible_too(ui_page, demo, artifacts_dir
     log_in(page, "manager@banpet.example")
     page.goto(f"/plans/{demo.plan.id}?lang=en")
     assert page.locator("html").get_attribute("lang") == "en"
-    page.screenshot(path=artifacts_dir / "dashboard-english-phone.png", full_page=True)
+    photograph(page, artifacts_dir / "dashboard-english-phone.png", full_page=True)
     refused = [v for v in axe_violations(page) if v["impact"] in REFUSED_IMPACTS]
     assert not refused, refused

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, make_user, one_measure, statements_for
+from tests.conftest import NOW, make_user, one_measure, photograph, statements_for
 from tracker import clock
 from tracker.auth.models import Role
 from tracker.db import db
@@ -481,7 +481,7 @@ def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(page_fa
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling at 360 px"
     assert MARKER not in page.content()
     assert "1/4 (25%)" in page.locator(".big").inner_text()
-    page.screenshot(path=artifacts_dir / "public-page-phone.png", full_page=True)
+    photograph(page, artifacts_dir / "public-page-phone.png", full_page=True)
     # Printing: no skip link, the evidence addresses are written out.
     page.emulate_media(media="print")
     assert page.locator(".skip").evaluate("e => getComputedStyle(e).display") == "none"
@@ -489,4 +489,4 @@ def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(page_fa
 
     desktop = page_factory()
     desktop.goto("/p/testorg/2566")
-    desktop.screenshot(path=artifacts_dir / "public-page-desktop.png", full_page=True)
+    photograph(desktop, artifacts_dir / "public-page-desktop.png", full_page=True)

@@ -17,7 +17,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import NOW, PASSWORD, make_user
+from tests.conftest import NOW, PASSWORD, make_user, photograph
 from tracker import clock, create_app
 from tracker.auth.models import Role, User
 from tracker.db import db
@@ -680,7 +680,7 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_
             frame = page.frame_locator("iframe[srcdoc]")
             assert frame.locator("p.greet").inner_text() == "เรียนเจ้าหน้าที่ผู้รับผิดชอบ"
             assert frame.locator("p.greet").evaluate("e => getComputedStyle(e).color") == "rgb(34, 68, 85)"
-            page.screenshot(path=artifacts_dir / "outbox-message-csp.png", full_page=True)
+            photograph(page, artifacts_dir / "outbox-message-csp.png", full_page=True)
         if url == "/profile/calendar":
             page.locator("#user-url").focus()
             assert page.evaluate(
