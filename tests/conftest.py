@@ -468,6 +468,13 @@ def build_world() -> World:
     return World(org, palad, strategy, plan, m1, m2, admin, manager, owner_palad, owner_strategy, viewer)
 
 
+def no_rows() -> bool:
+    """Whether every table is empty: a snapshot taken after building holds only what was built."""
+    with db.engine.connect() as conn:
+        tables = db.metadata.sorted_tables
+        return not any(conn.execute(sa.select(*(sa.exists().select_from(t) for t in tables))).one())
+
+
 @dataclass
 class Snapshot:
     """Every table's rows and the upload folder's files at one moment: a setup built once per
