@@ -468,11 +468,17 @@ def build_world() -> World:
     return World(org, palad, strategy, plan, m1, m2, admin, manager, owner_palad, owner_strategy, viewer)
 
 
+def any_rows(tables: list[sa.Table]) -> bool:
+    """Whether any of `tables` holds a row (one statement)."""
+    if not tables:
+        return False
+    with db.engine.connect() as conn:
+        return any(conn.execute(sa.select(*(sa.exists().select_from(t) for t in tables))).one())
+
+
 def no_rows() -> bool:
     """Whether every table is empty: a snapshot taken after building holds only what was built."""
-    with db.engine.connect() as conn:
-        tables = db.metadata.sorted_tables
-        return not any(conn.execute(sa.select(*(sa.exists().select_from(t) for t in tables))).one())
+    return not any_rows(db.metadata.sorted_tables)
 
 
 @dataclass
@@ -493,9 +499,7 @@ class Snapshot:
     def fits(self) -> bool:
         """Whether the snapshot's rows can go in beside what the tables hold: none of its
         tables has a row yet (their ids would collide)."""
-        tables = [t for t, rows in self.rows.items() if rows]
-        with db.engine.connect() as conn:
-            return not any(conn.execute(sa.select(*(sa.exists().select_from(t) for t in tables))).one())
+        return not any_rows([t for t, rows in self.rows.items() if rows])
 
     def restore(self, clean: bool = True) -> None:
         """Tables hold exactly the snapshot's rows again (with `clean`; else beside others,
