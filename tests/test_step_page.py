@@ -35,7 +35,9 @@ def fresh(step: Step) -> Step:
 
 def journal_of(step: Step) -> list[JournalEntry]:
     db.session.rollback()
-    return list(db.session.scalars(sa.select(JournalEntry).where(JournalEntry.step_id == step.id)))
+    return list(
+        db.session.scalars(sa.select(JournalEntry).where(JournalEntry.step_id == step.id).order_by(JournalEntry.id))
+    )
 
 
 def progress_text(page: str, label: str) -> str:

@@ -95,7 +95,9 @@ def test_one_update_changes_the_status_keeps_the_note_date_files_and_links_as_on
     assert step.completed_at.astimezone(thaidate.BANGKOK).date().isoformat() == "2023-07-28"
     assert sorted(ev.original_name for ev in step.evidence) == ["ประกาศ.pdf", "ประกาศบนเว็บไซต์", "รายงานการประชุม.pdf"]
     assert files_under(tmp_path) == {ev.stored_name for ev in step.evidence if ev.stored_name}
-    entries = list(db.session.scalars(sa.select(JournalEntry).where(JournalEntry.step_id == step.id)))
+    entries = list(
+        db.session.scalars(sa.select(JournalEntry).where(JournalEntry.step_id == step.id).order_by(JournalEntry.id))
+    )
     assert [e.action for e in entries] == ["status", "evidence_add", "evidence_add", "evidence_add"]
     # One change: the same time, actor and step version; the note once, on the status entry.
     assert {(e.created_at, e.actor_id, e.entity_version) for e in entries} == {(NOW, world.owner_palad.id, 2)}

@@ -101,7 +101,9 @@ def test_a_step_comes_back_at_its_place_with_its_journal(world):
     assert counters.mismatches(db.session.connection()) == []
     assert step_titles(world.m1.id) == [(1, first.title), (2, "จัดทำคู่มือฉบับใหม่"), (3, "รายงานผลการดำเนินงาน")]
     # The step's own history is linked to it again, plus the restore itself.
-    linked = db.session.scalars(sa.select(JournalEntry.action).where(JournalEntry.step_id == second_id)).all()
+    linked = db.session.scalars(
+        sa.select(JournalEntry.action).where(JournalEntry.step_id == second_id).order_by(JournalEntry.id)
+    ).all()
     assert len(linked) == entries + 1 and linked[-1] == "restore"
 
 
