@@ -552,6 +552,21 @@ def photograph(page, path: Path | str, *, full_page: bool = False) -> None:
 
 # -- a live server and a real browser ---------------------------------------
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+#: Impacts the accessibility checks refuse; "moderate" and "minor" findings are printed, not failed.
+REFUSED_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is (the page's context must bypass the CSP)."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+      const r = await axe.run(document, {resultTypes: ["violations"]});
+      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " — " + n.failureSummary)}));
+    }""")
+
+
 CHROMIUM = os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -628,20 +643,30 @@ PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-@pytest.fixture
-def page_factory(browser, live_server):
-    """page_factory(phone=True) → a fresh page (own cookies) on the live server."""
-    contexts = []
+def new_browser_page(browser, base_url: str, phone: bool = False, *, enforce_csp: bool = False):
+    """A page in a browser context of its own (own cookies and storage) on `base_url`, desktop
+    (1280 px) or phone (360 px) size. The app's Content-Security-Policy is bypassed so that a
+    test can inject axe-core, unless `enforce_csp=True`. Close it with page.context.close()."""
+    context = browser.new_context(
+        base_url=base_url, locale="th-TH", bypass_csp=not enforce_csp, **(PHONE if phone else DESKTOP)
+    )
+    context.set_default_timeout(20_000)
+    return context.new_page()
 
-    def _page(phone: bool = False):
-        context = browser.new_context(base_url=live_server, locale="th-TH", **(PHONE if phone else DESKTOP))
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """browser_page(phone=False, enforce_csp=False) → a page on the live server as if in a new
+    browser (see new_browser_page); two calls are two people. Closed after the test."""
+    pages = []
+
+    def _page(phone: bool = False, *, enforce_csp: bool = False):
+        pages.append(new_browser_page(browser, live_server, phone, enforce_csp=enforce_csp))
+        return pages[-1]
 
     yield _page
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
 
 
 # -- a real SMTP server ---------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser_follow import check_page, csp_free_page, log_in, open_menu
+from test_browser_follow import check_page, log_in, open_menu
 
 from tests.conftest import NOW
 from tracker import clock
@@ -17,15 +17,13 @@ from tracker.follow import services as follow
 from tracker.plans import services as plan_services
 from tracker.plans.models import StepStatus
 
-__all__ = ["csp_free_page"]  # the fixture, shared with test_browser_follow
-
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_the_organizations_activity_from_the_menu_filtered_by_department(phone, world, csp_free_page, artifacts_dir):
+def test_the_organizations_activity_from_the_menu_filtered_by_department(phone, world, browser_page, artifacts_dir):
     follow.add_remark(world.step(world.m1, 1), world.manager, "โปรดรายงานความคืบหน้าภายในสิ้นเดือน", NOW)
     plan_services.change_status(world.step(world.m2, 2), StepStatus.in_progress, world.owner_strategy, NOW)
     db.session.commit()
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.viewer.email)
     open_menu(page)
     page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="ความเคลื่อนไหว").click()
@@ -46,9 +44,9 @@ def test_the_organizations_activity_from_the_menu_filtered_by_department(phone, 
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_the_month_calendar_of_due_dates(phone, world, csp_free_page, artifacts_dir, monkeypatch):
+def test_the_month_calendar_of_due_dates(phone, world, browser_page, artifacts_dir, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)  # 1 August 2566
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.owner_palad.email)
     open_menu(page)
     page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="ปฏิทิน", exact=True).click()

@@ -32,8 +32,8 @@ def log_in(page, email: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_factory, demo, artifacts_dir):
-    page = page_factory(phone=True)
+def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(browser_page, demo, artifacts_dir):
+    page = browser_page(phone=True, enforce_csp=True)
     log_in(page, "strategy.owner@banpet.example")  # an owner lands on งานของฉัน; the plan is one menu item away
     page.goto("/plans/current")
     photograph(page, artifacts_dir / "dashboard-phone.png", full_page=True)
@@ -66,8 +66,8 @@ def test_an_owner_on_a_phone_ticks_a_step_off_and_the_dashboard_shows_it(page_fa
     assert bar.get_attribute("aria-valuenow") in ("12", "13", "12.5")
 
 
-def test_a_manager_sees_progress_but_no_forms(page_factory, demo, artifacts_dir):
-    page = page_factory()
+def test_a_manager_sees_progress_but_no_forms(browser_page, demo, artifacts_dir):
+    page = browser_page(enforce_csp=True)
     log_in(page, "manager@banpet.example")
     page.get_by_role("link", name="ภาพรวม", exact=True).click()
     photograph(page, artifacts_dir / "dashboard-desktop.png", full_page=True)

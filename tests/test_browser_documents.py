@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import photograph
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
 
 from tests.report_factory import load_demo_plan
-from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, ui_page  # noqa: F401  (fixture)
 from tests.test_official_documents import emblem_png
 
 
@@ -32,11 +31,11 @@ def _no_serious_violations(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_the_admin_uploads_the_emblem(ui_page, demo, artifacts_dir, tmp_path, phone):  # noqa: F811
+def test_the_admin_uploads_the_emblem(browser_page, demo, artifacts_dir, tmp_path, phone):  # noqa: F811
     from tracker.demo import DEMO_PASSWORD
 
     size = "phone" if phone else "desktop"
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     page.goto("/login")
     page.locator("#email").fill("admin@banpet.example")
     page.locator("#password").fill(DEMO_PASSWORD)

@@ -8,29 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DESKTOP, PASSWORD, PHONE, photograph, sign_in
+from conftest import PASSWORD, REFUSED_IMPACTS, axe_violations, photograph, sign_in
 
 HERE = Path(__file__).resolve().parent
-AXE = HERE / "vendor" / "axe.min.js"
-REFUSED_IMPACTS = ("serious", "critical")
-
-
-@pytest.fixture
-def csp_free_page(browser, live_server):
-    """A fresh page whose context lets the test inject axe-core (the app's CSP allows no other script)."""
-    contexts = []
-
-    def _page(phone: bool = False):
-        context = browser.new_context(
-            base_url=live_server, locale="th-TH", bypass_csp=True, **(PHONE if phone else DESKTOP)
-        )
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _page
-    for context in contexts:
-        context.close()
 
 
 def log_in(page, email: str) -> None:
@@ -41,15 +21,6 @@ def open_menu(page) -> None:
     toggle = page.locator(".menu-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("""async () => {
-      const r = await axe.run(document, {resultTypes: ["violations"]});
-      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " — " + n.failureSummary)}));
-    }""")
 
 
 def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
@@ -65,11 +36,11 @@ def check_page(page, name: str, phone: bool, artifacts_dir) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifacts_dir):
+def test_a_managers_remark_reaches_the_owner(phone, world, browser_page, artifacts_dir):
     step = world.step(world.m1, 1)
     size = "phone" if phone else "desktop"
 
-    manager = csp_free_page(phone)
+    manager = browser_page(phone)
     log_in(manager, world.manager.email)
     manager.goto(f"/steps/{step.id}")
     manager.get_by_label("ความเห็นหรือข้อสั่งการ").fill("ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์")
@@ -79,7 +50,7 @@ def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifa
     assert "ขอให้แนบประกาศที่ลงนามแล้วภายในวันศุกร์" in remarks.inner_text()
     photograph(manager, artifacts_dir / f"follow-step-{size}.png", full_page=True)
 
-    owner = csp_free_page(phone)
+    owner = browser_page(phone)
     log_in(owner, world.owner_palad.email)
     open_menu(owner)
     link = owner.locator("a.notifications-link")
@@ -96,7 +67,7 @@ def test_a_managers_remark_reaches_the_owner(phone, world, csp_free_page, artifa
     assert owner.locator("a.notifications-link .unread-count").count() == 0
 
 
-def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts_dir):
+def test_the_plans_activity_stream_is_accessible(world, browser_page, artifacts_dir):
     from tests.conftest import NOW
     from tracker.db import db
     from tracker.follow import services
@@ -104,7 +75,7 @@ def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts
     services.add_remark(world.step(world.m1, 1), world.manager, "โปรดรายงานความคืบหน้าภายในสิ้นเดือน", NOW)
     db.session.commit()
     for phone in (False, True):
-        page = csp_free_page(phone)
+        page = browser_page(phone)
         log_in(page, world.viewer.email)
         page.goto(f"/plans/{world.plan.id}/activity")
         assert "โปรดรายงานความคืบหน้าภายในสิ้นเดือน" in page.locator("main").inner_text()
@@ -115,10 +86,10 @@ def test_the_plans_activity_stream_is_accessible(world, csp_free_page, artifacts
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_a_report_sent_for_sign_off_reaches_the_signer_at_once(phone, world, csp_free_page, artifacts_dir):
+def test_a_report_sent_for_sign_off_reaches_the_signer_at_once(phone, world, browser_page, artifacts_dir):
     """The admin sends the follow-up report to the manager (one signer); the manager sees the
     unread count, the notification and, on their home, the report waiting for them."""
-    admin = csp_free_page(phone)
+    admin = browser_page(phone)
     log_in(admin, world.admin.email)
     admin.goto("/reports/submissions/new")
     admin.locator("select[name=plan_id]").select_option(str(world.plan.id))
@@ -130,7 +101,7 @@ def test_a_report_sent_for_sign_off_reaches_the_signer_at_once(phone, world, csp
     submission_url = admin.url
     assert "ส่งรายงานให้ผู้บริหารพิจารณาตามลำดับแล้ว" in admin.locator("main").inner_text()
 
-    signer = csp_free_page(phone)
+    signer = browser_page(phone)
     log_in(signer, world.manager.email)
     waiting = signer.locator("section[aria-labelledby=signoff-h] a").first
     assert waiting.get_attribute("href") in submission_url

@@ -7,18 +7,18 @@ no Christian-era picker ever opens.
 
 from __future__ import annotations
 
-from conftest import photograph
-from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_ui import demo, log_in  # noqa: F401  (fixtures)
 
 from tracker.db import db
 from tracker.plans.models import Step
 
 
-def test_a_wrong_date_is_one_message_beside_its_field(ui_page, demo, artifacts_dir):  # noqa: F811
+def test_a_wrong_date_is_one_message_beside_its_field(browser_page, demo, artifacts_dir):  # noqa: F811
     step = demo.plan.measures[1].steps[0]
     before = (step.title, step.due_date)
     for phone in (False, True):
-        page = ui_page(phone=phone)
+        page = browser_page(phone=phone)
         log_in(page, "admin@banpet.example")
         page.goto(f"/admin/steps/{step.id}")
         due = page.locator("#due_date")

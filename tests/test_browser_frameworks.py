@@ -11,8 +11,8 @@ import re
 import pytest
 import sqlalchemy as sa
 import yaml
-from conftest import NOW, PASSWORD, make_user, photograph, sign_in
-from test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401  (fixture)
+from conftest import NOW, PASSWORD, REFUSED_IMPACTS, axe_violations, make_user, photograph, sign_in
+from test_browser_ui import log_in
 from test_ita_frameworks import AUDIT_LIKE, rated_2569
 
 from tracker.auth.models import Role
@@ -43,12 +43,12 @@ def _check(page, name: str, artifacts_dir, phone: bool = False) -> None:
     )
 
 
-def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_dir, tmp_path):
+def test_upload_preview_publish_and_copy_a_framework(browser_page, people, artifacts_dir, tmp_path):
     world, national = people
     file = tmp_path / "ita-2569.yaml"
     file.write_text(yaml.safe_dump(rated_2569(), allow_unicode=True), encoding="utf-8")
 
-    page = ui_page()
+    page = browser_page()
     sign_in(page, national.email, PASSWORD)  # a national user lands on the overview
     page.get_by_role("link", name="กรอบ ITA").click()
     page.locator("#f-file").set_input_files(str(file))
@@ -88,7 +88,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     listing = to_arabic_digits(page.locator("main").inner_text())  # digits follow the user's preference
     assert "2569" in listing and "2570" in listing and "เผยแพร่แล้ว" in listing
     _check(page, "frameworks", artifacts_dir)
-    phone = ui_page(phone=True)
+    phone = browser_page(phone=True)
     sign_in(phone, national.email, PASSWORD)
     phone.goto(f"/ita/frameworks/{framework.id}")
     _check(phone, "framework-preview", artifacts_dir, phone=True)
@@ -98,7 +98,7 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
     # The organization's ITA page now rates its 2569 result by the published rules.
     save_scores(world.org, 2569, actor=None, now=NOW, scores=AUDIT_LIKE)
     db.session.commit()
-    org_page = ui_page()
+    org_page = browser_page()
     log_in(org_page, world.admin.email, PASSWORD)
     org_page.goto("/ita/2569")
     text = to_arabic_digits(org_page.locator("main").inner_text())
@@ -109,8 +109,8 @@ def test_upload_preview_publish_and_copy_a_framework(ui_page, people, artifacts_
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_score_mistakes_show_at_their_boxes(ui_page, world, artifacts_dir, phone):
-    page = ui_page(phone=phone)
+def test_score_mistakes_show_at_their_boxes(browser_page, world, artifacts_dir, phone):
+    page = browser_page(phone=phone)
     sign_in(page, world.admin.email, PASSWORD)
     page.goto("/ita/2565")
     page.locator("#f-score-2").fill("101")

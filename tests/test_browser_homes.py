@@ -10,8 +10,8 @@ import re
 from datetime import date
 
 import pytest
-from conftest import photograph
-from test_browser_follow import REFUSED_IMPACTS, axe_violations, csp_free_page, log_in  # noqa: F401  (fixture)
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_follow import log_in
 
 from tests.conftest import NOW
 from tracker import clock
@@ -41,9 +41,9 @@ def no_serious_violations(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("phone", SIZES)
-def test_an_owner_lands_on_their_steps_and_changes_two_at_once(phone, world, csp_free_page, artifacts_dir):
+def test_an_owner_lands_on_their_steps_and_changes_two_at_once(phone, world, browser_page, artifacts_dir):
     size = "phone" if phone else "desktop"
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.owner_palad.email)
     assert page.get_by_role("heading", level=1).inner_text() == "งานของฉัน"
     first = page.locator("table.steps a[href^='/steps/']").first
@@ -67,11 +67,11 @@ def test_an_owner_lands_on_their_steps_and_changes_two_at_once(phone, world, csp
 
 
 @pytest.mark.parametrize("phone", SIZES)
-def test_a_manager_lands_on_what_needs_them(phone, world, csp_free_page, artifacts_dir):
+def test_a_manager_lands_on_what_needs_them(phone, world, browser_page, artifacts_dir):
     size = "phone" if phone else "desktop"
     submit_report(world.plan, world.admin, NOW, kind="followup", chain=[world.manager], as_of=date(2023, 8, 1))
     db.session.commit()
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.manager.email)
     assert page.get_by_role("heading", level=1).inner_text() == "งานที่รอคุณ"
     signoff = page.locator("section[aria-labelledby=signoff-h] a").first
@@ -86,9 +86,9 @@ def test_a_manager_lands_on_what_needs_them(phone, world, csp_free_page, artifac
 
 
 @pytest.mark.parametrize("phone", SIZES)
-def test_an_admin_lands_on_plan_health(phone, world, csp_free_page, artifacts_dir):
+def test_an_admin_lands_on_plan_health(phone, world, browser_page, artifacts_dir):
     size = "phone" if phone else "desktop"
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.admin.email)
     assert page.get_by_role("heading", level=1).inner_text() == "สถานะของแผน"
     overdue = page.locator("a.stat-link").first

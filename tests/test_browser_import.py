@@ -5,21 +5,20 @@ preview in words with new / changed / removed marks and a close department name 
 from __future__ import annotations
 
 import pytest
-from conftest import photograph
+from conftest import PASSWORD, REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_ui import log_in
 
-from tests.conftest import PASSWORD
-from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, log_in, ui_page  # noqa: F401
 from tracker.db import db
 from tracker.plans.exporter import export_plan_yaml
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_upload_preview_in_words_then_confirm(phone, ui_page, world, artifacts_dir, tmp_path):  # noqa: F811
+def test_upload_preview_in_words_then_confirm(phone, browser_page, world, artifacts_dir, tmp_path):  # noqa: F811
     exported = export_plan_yaml(world.plan)
     edited = exported.replace("จัดทำคู่มือ", "จัดทำคู่มือการใช้ทรัพย์สิน").replace("owner: สำนักปลัดเทศบาล", "owner: สำนักปลัด", 1)
     broken = edited.replace("due: 2023-08-15", "due: 2023-02-30")
     size = "phone" if phone else "desktop"
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, world.admin.email, PASSWORD)
     page.goto("/admin/plans/import")
 

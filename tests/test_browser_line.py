@@ -11,8 +11,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import NOW, photograph
-from test_browser_ui import REFUSED_IMPACTS, axe_violations
+from conftest import NOW, REFUSED_IMPACTS, axe_violations, photograph
 
 from tracker.db import db
 from tracker.demo import DEMO_PASSWORD, load_demo
@@ -32,27 +31,6 @@ def demo(app, ctx, live_server):
     app.config["TRACKER_BASE_URL"] = saved
 
 
-@pytest.fixture
-def axe_page(browser, live_server):
-    """A fresh page whose context lets a test inject axe-core (CSP bypassed)."""
-    contexts = []
-
-    def _page(phone: bool = False):
-        size = (
-            {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True}
-            if phone
-            else {"viewport": {"width": 1280, "height": 900}}
-        )
-        context = browser.new_context(base_url=live_server, locale="th-TH", bypass_csp=True, **size)
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _page
-    for context in contexts:
-        context.close()
-
-
 def log_in(page, email: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(DEMO_PASSWORD)
@@ -69,9 +47,11 @@ def check_page(page, name: str, artifacts_dir, phone: bool) -> None:
     assert not refused, f"{name} ({size}): " + "\n".join(f"{v['impact']} {v['id']}: {v['help']}" for v in refused)
 
 
-def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_emulator, live_server, artifacts_dir):
+def test_connect_link_choose_and_receive_reminders_by_line(
+    browser_page, demo, line_emulator, live_server, artifacts_dir
+):
     # The admin connects the account on a desktop.
-    admin = axe_page()
+    admin = browser_page()
     admin.goto("/login")
     log_in(admin, "admin@banpet.example")
     admin.wait_for_url(re.compile(r".*/(\?.*)?$"))
@@ -94,7 +74,7 @@ def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_
     line_user = line_emulator.new_user_id()
     assert line_emulator.follow(webhook_url, line_user)[0] == 200
     link = re.search(r"(http\S+/line/link\?linkToken=\S+)", line_emulator.replies[-1]["messages"][0]["text"]).group(1)
-    owner = axe_page(phone=True)
+    owner = browser_page(phone=True)
     owner.goto(link)  # not logged in yet: the login page first, then back to the link
     log_in(owner, "palad.owner@banpet.example")
     owner.wait_for_url(re.compile(r".*/line/link\?linkToken=.*"))
@@ -135,7 +115,7 @@ def test_connect_link_choose_and_receive_reminders_by_line(axe_page, demo, line_
     # The admin's outbox shows the month's LINE count; the settings page on a phone is accessible too.
     admin.goto("/admin/outbox")
     assert "LINE เดือนนี้" in admin.locator("#line-month").inner_text()
-    phone_admin = axe_page(phone=True)
+    phone_admin = browser_page(phone=True)
     phone_admin.goto("/login")
     log_in(phone_admin, "admin@banpet.example")
     phone_admin.wait_for_url(re.compile(r".*/(\?.*)?$"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from conftest import photograph
-from test_browser_ui import demo, log_in, ui_page  # noqa: F401 - fixtures
+from test_browser_ui import demo, log_in  # noqa: F401 - fixtures
 
 from tracker import thaidate
 from tracker.auth.models import User
@@ -43,8 +43,8 @@ def test_a_page_shows_one_kind_of_digits(demo, client, login):  # noqa: F811
 # -- the browser ------------------------------------------------------------------------------------
 
 
-def test_pages_use_the_bundled_sarabun_and_badges_clear_their_tone_marks(ui_page, demo):  # noqa: F811
-    page = ui_page()
+def test_pages_use_the_bundled_sarabun_and_badges_clear_their_tone_marks(browser_page, demo):  # noqa: F811
+    page = browser_page()
     log_in(page, PALAD_OWNER)
     page.goto("/")
     page.evaluate("document.fonts.ready")
@@ -61,8 +61,8 @@ def test_pages_use_the_bundled_sarabun_and_badges_clear_their_tone_marks(ui_page
     assert padding_top >= 3 and line_height >= 1.7 * font_size
 
 
-def test_on_a_phone_the_menu_folds_and_the_first_task_shows_without_scrolling(ui_page, demo, artifacts_dir):  # noqa: F811
-    page = ui_page(phone=True)
+def test_on_a_phone_the_menu_folds_and_the_first_task_shows_without_scrolling(browser_page, demo, artifacts_dir):  # noqa: F811
+    page = browser_page(phone=True)
     log_in(page, PALAD_OWNER)
     page.goto("/my-steps")
     menu = page.locator("#main-menu")
@@ -81,14 +81,14 @@ def test_on_a_phone_the_menu_folds_and_the_first_task_shows_without_scrolling(ui
     assert not menu.is_visible() and toggle.get_attribute("aria-expanded") == "false"
 
 
-def test_the_menu_stays_open_on_a_desktop(ui_page, demo):  # noqa: F811
-    page = ui_page()
+def test_the_menu_stays_open_on_a_desktop(browser_page, demo):  # noqa: F811
+    page = browser_page()
     log_in(page, PALAD_OWNER)
     assert page.locator("#main-menu").is_visible() and not page.locator(".menu-toggle").is_visible()
 
 
-def test_on_a_phone_admin_tables_become_cards_and_emails_stay_whole(ui_page, demo, artifacts_dir):  # noqa: F811
-    page = ui_page(phone=True)
+def test_on_a_phone_admin_tables_become_cards_and_emails_stay_whole(browser_page, demo, artifacts_dir):  # noqa: F811
+    page = browser_page(phone=True)
     log_in(page, ADMIN)
     page.goto("/admin/users")
     email = page.locator("table.cards td.email").first
@@ -100,8 +100,8 @@ def test_on_a_phone_admin_tables_become_cards_and_emails_stay_whole(ui_page, dem
     photograph(page, str(artifacts_dir / "admin-users-cards-phone.png"), full_page=True)
 
 
-def test_on_a_phone_the_chart_labels_do_not_overlap(ui_page, demo):  # noqa: F811
-    page = ui_page(phone=True)
+def test_on_a_phone_the_chart_labels_do_not_overlap(browser_page, demo):  # noqa: F811
+    page = browser_page(phone=True)
     log_in(page, ADMIN)
     page.goto(f"/plans/{demo.plan.id}")
     boxes = page.evaluate(

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import photograph
-from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_ui import demo, log_in  # noqa: F401  (fixtures)
 
 from tracker.db import db
 from tracker.demo import DEMO_PASSWORD
@@ -44,9 +44,9 @@ def posts(page) -> list[str]:
 
 
 @pytest.mark.parametrize("phone", SIZES, ids=["desktop", "phone"])
-def test_two_tabs_a_conflict_page_keeps_the_note_and_one_click_saves_it(ui_page, demo, artifacts_dir, phone):  # noqa: F811
+def test_two_tabs_a_conflict_page_keeps_the_note_and_one_click_saves_it(browser_page, demo, artifacts_dir, phone):  # noqa: F811
     step = open_step(demo, 0 if not phone else 1)
-    tab_b = ui_page(phone=phone)
+    tab_b = browser_page(phone=phone)
     log_in(tab_b, "admin@banpet.example")
     tab_a = tab_b.context.new_page()
     tab_b.goto(f"/steps/{step.id}")
@@ -89,9 +89,9 @@ def test_two_tabs_a_conflict_page_keeps_the_note_and_one_click_saves_it(ui_page,
 
 
 @pytest.mark.parametrize("phone", SIZES, ids=["desktop", "phone"])
-def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(ui_page, demo, phone):  # noqa: F811
+def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(browser_page, demo, phone):  # noqa: F811
     step = open_step(demo, 2 if not phone else 3)
-    tab_a = ui_page(phone=phone)
+    tab_a = browser_page(phone=phone)
     log_in(tab_a, "admin@banpet.example")
     tab_a.goto(f"/steps/{step.id}")
     note = "ประชุมคณะทำงานครั้งที่ 2 แล้ว สรุปร่างได้ร้อยละ 80"
@@ -121,10 +121,10 @@ def test_logged_out_in_another_tab_the_note_comes_back_after_the_login(ui_page, 
 
 
 @pytest.mark.parametrize("phone", SIZES, ids=["desktop", "phone"])
-def test_a_file_over_the_limit_is_refused_in_the_page(ui_page, demo, app, monkeypatch, phone):  # noqa: F811
+def test_a_file_over_the_limit_is_refused_in_the_page(browser_page, demo, app, monkeypatch, phone):  # noqa: F811
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
     step = open_step(demo, 4)
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, "admin@banpet.example")
     page.goto(f"/steps/{step.id}")
     sent = posts(page)
@@ -147,9 +147,9 @@ def test_a_file_over_the_limit_is_refused_in_the_page(ui_page, demo, app, monkey
 
 
 @pytest.mark.parametrize("phone", SIZES, ids=["desktop", "phone"])
-def test_reloading_a_page_with_a_form_error_does_not_send_the_form_again(ui_page, demo, phone):  # noqa: F811
+def test_reloading_a_page_with_a_form_error_does_not_send_the_form_again(browser_page, demo, phone):  # noqa: F811
     step = open_step(demo, 5)
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, "admin@banpet.example")
     page.goto(f"/steps/{step.id}")
     page.locator("input[name=status][value=done]").check()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import photograph
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
 
 from tests.conftest import make_user, sign_in
 from tests.memo_factory import demo_plan, memo_docx
-from tests.test_browser_ui import REFUSED_IMPACTS, axe_violations, ui_page  # noqa: F401  (fixture)
 from tracker.auth.models import Role
 from tracker.db import db
 from tracker.orgs.models import Department, Organization
@@ -39,11 +38,11 @@ def _no_serious_violations(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_an_admin_imports_the_memo_they_have(ui_page, banpet_admin, artifacts_dir, tmp_path, phone):  # noqa: F811
+def test_an_admin_imports_the_memo_they_have(browser_page, banpet_admin, artifacts_dir, tmp_path, phone):  # noqa: F811
     size = "phone" if phone else "desktop"
     memo = tmp_path / "บันทึกข้อความ O42.docx"
     memo.write_bytes(memo_docx())
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     sign_in(page, "admin@banpet.go.th", PASSWORD, landing=False)
     page.goto("/admin/plans/import-memo/")
     _no_serious_violations(page, "memo import start")

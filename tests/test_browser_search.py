@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import photograph
-
-from tests.conftest import NOW
-from tests.test_browser_follow import REFUSED_IMPACTS, axe_violations, csp_free_page, log_in, open_menu  # noqa: F401
+from conftest import NOW, REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_follow import log_in, open_menu
 
 NOTE = "ได้ประสานงานกับสำนักงานที่ดินจังหวัดเพื่อขอข้อมูลแนวเขตเรียบร้อยแล้ว"
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world, csp_free_page, artifacts_dir):
+def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world, browser_page, artifacts_dir):
     from tracker.db import db
     from tracker.plans import services
 
@@ -26,7 +24,7 @@ def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world
     db.session.commit()
     size = "phone" if phone else "desktop"
 
-    page = csp_free_page(phone)
+    page = browser_page(phone)
     log_in(page, world.viewer.email)
     box = page.locator("#site-q")
     if phone:
@@ -57,9 +55,9 @@ def test_a_thai_word_typed_in_the_header_finds_the_step_of_its_note(phone, world
     assert NOTE in page.locator("section[aria-labelledby=journal-h]").inner_text()
 
 
-def test_the_search_page_messages_are_accessible(world, csp_free_page, artifacts_dir):
+def test_the_search_page_messages_are_accessible(world, browser_page, artifacts_dir):
     for phone in (False, True):
-        page = csp_free_page(phone)
+        page = browser_page(phone)
         log_in(page, world.viewer.email)
         for query, name in (("", "empty"), ("ก", "short")):
             page.goto(f"/search?q={query}")

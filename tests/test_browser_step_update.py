@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import photograph
-from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_ui import demo, log_in  # noqa: F401  (fixtures)
 
 from tracker import thaidate
 from tracker.db import db
@@ -28,10 +28,10 @@ def assert_accessible(page) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_one_submit_marks_a_step_done_with_a_note_a_be_date_a_file_and_a_link(ui_page, demo, artifacts_dir, phone):  # noqa: F811
+def test_one_submit_marks_a_step_done_with_a_note_a_be_date_a_file_and_a_link(browser_page, demo, artifacts_dir, phone):  # noqa: F811
     step = [s for s in demo.plan.steps if s.status is StepStatus.not_started][0 if phone else 1]
     size = "phone" if phone else "desktop"
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, "admin@banpet.example")
     page.goto(f"/steps/{step.id}")
     assert page.locator("form[action$='/update']").count() == 1
@@ -78,9 +78,9 @@ def test_one_submit_marks_a_step_done_with_a_note_a_be_date_a_file_and_a_link(ui
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_a_refused_update_keeps_the_typed_text_and_changes_nothing(ui_page, demo, artifacts_dir, phone):  # noqa: F811
+def test_a_refused_update_keeps_the_typed_text_and_changes_nothing(browser_page, demo, artifacts_dir, phone):  # noqa: F811
     step = [s for s in demo.plan.steps if s.status is StepStatus.not_started][2 if phone else 3]
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, "admin@banpet.example")
     page.goto(f"/steps/{step.id}")
     page.get_by_role("radio", name="ดำเนินการแล้ว").check()
@@ -100,9 +100,9 @@ def test_a_refused_update_keeps_the_typed_text_and_changes_nothing(ui_page, demo
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_the_admin_chooses_what_done_needs_and_the_step_page_says_it(ui_page, demo, artifacts_dir, phone):  # noqa: F811
+def test_the_admin_chooses_what_done_needs_and_the_step_page_says_it(browser_page, demo, artifacts_dir, phone):  # noqa: F811
     size = "phone" if phone else "desktop"
-    page = ui_page(phone=phone)
+    page = browser_page(phone=phone)
     log_in(page, "admin@banpet.example")
     page.goto("/admin/step-rules")
     assert page.get_by_role("radio", name="ต้องพิมพ์บันทึก", exact=True).is_checked()  # the default

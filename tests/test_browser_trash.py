@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import photograph
-from test_browser_ui import REFUSED_IMPACTS, axe_violations, demo, log_in, ui_page  # noqa: F401  (fixtures)
+from conftest import REFUSED_IMPACTS, axe_violations, photograph
+from test_browser_ui import demo, log_in  # noqa: F401  (fixtures)
 
 from tracker.db import db
 from tracker.plans import structure
@@ -21,12 +21,12 @@ def deletable_step(demo) -> Step:
     return next(s for w in demo.plan.weaknesses for m in w.measures for s in m.steps if not structure.step_progress(s))
 
 
-def test_delete_asks_first_then_undo_brings_the_step_back(ui_page, demo, artifacts_dir):  # noqa: F811
+def test_delete_asks_first_then_undo_brings_the_step_back(browser_page, demo, artifacts_dir):  # noqa: F811
     for phone in (False, True):
         size = "phone" if phone else "desktop"
         step = deletable_step(demo)
         step_id, number, title, measure_id = step.id, step.number, step.title, step.measure_id
-        page = ui_page(phone=phone)
+        page = browser_page(phone=phone)
         log_in(page, "admin@banpet.example")
         page.goto(f"/admin/steps/{step_id}")
         page.locator(f"form[action$='/admin/steps/{step_id}/delete'] button").click()

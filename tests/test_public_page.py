@@ -474,8 +474,8 @@ def test_the_dashboard_links_the_public_page_for_everyone(world, login):
 # -- a real browser on a phone ------------------------------------------------------------------
 
 
-def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(page_factory, shown, artifacts_dir):
-    page = page_factory(phone=True)
+def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(browser_page, shown, artifacts_dir):
+    page = browser_page(phone=True, enforce_csp=True)
     response = page.goto("/p/testorg/2566")
     assert response.status == 200
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling at 360 px"
@@ -487,6 +487,6 @@ def test_on_a_phone_the_public_page_fits_360_px_and_hides_internal_notes(page_fa
     assert page.locator(".skip").evaluate("e => getComputedStyle(e).display") == "none"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    desktop = page_factory()
+    desktop = browser_page(enforce_csp=True)
     desktop.goto("/p/testorg/2566")
     photograph(desktop, artifacts_dir / "public-page-desktop.png", full_page=True)

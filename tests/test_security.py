@@ -616,7 +616,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_factory, artifacts_dir):
+def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, browser_page, artifacts_dir):
     """Every main page, as an admin, in Chromium: no CSP report, and the features that
     used to need inline script (select-on-focus, the outbox's email frame) still work."""
     from tracker.demo import DEMO_PASSWORD, add_demo_progress, load_demo
@@ -639,7 +639,7 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(app, ctx, page_
     db.session.commit()
     step = plan.steps[0]
 
-    page = page_factory()
+    page = browser_page(enforce_csp=True)
     problems: list[str] = []
     page.on(
         "console",
