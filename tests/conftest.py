@@ -519,15 +519,30 @@ class Snapshot:
 
 @pytest.fixture
 def login(client):
-    """login(user) logs the test client in as that user."""
+    """login(user) logs the test client in as that user, through the login form the first
+    time in a worker; after that, for the very same user row (a snapshot's, put back for each
+    test), with the session cookie that login gave (two requests fewer, 15-20 ms a test)."""
 
     def _login(user: User, password: str = PASSWORD):
+        # The password hash is salted: a row made anew by another test never matches.
+        who = (user.id, user.email, user.password_hash, user.active, password)
+        name = client.application.config["SESSION_COOKIE_NAME"]
+        if who in _SESSION_COOKIES:
+            client.set_cookie(name, _SESSION_COOKIES[who])
+            return client
         client.post("/logout")
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            _SESSION_COOKIES[who] = cookie.value
         return client
 
     return _login
+
+
+#: The session cookie of each login the `login` fixture made in this worker, by who logged in
+_SESSION_COOKIES: dict[tuple, str] = {}
 
 
 @pytest.fixture
