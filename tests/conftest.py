@@ -481,6 +481,18 @@ def no_rows() -> bool:
     return not any_rows(db.metadata.sorted_tables)
 
 
+def _forward_references() -> dict[sa.Table, list[str]]:
+    """The columns of each table that point at a table inserted after it in dependency order
+    (a cycle: departments.head_id -> users, users.department_id -> departments)."""
+    position = {table: i for i, table in enumerate(db.metadata.sorted_tables)}
+    found: dict[sa.Table, list[str]] = {}
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if position[fk.column.table] > position[table]:
+                found.setdefault(table, []).append(fk.parent.name)
+    return found
+
+
 @dataclass
 class Snapshot:
     """Every table's rows and the upload folder's files at one moment: a setup built once per
@@ -507,10 +519,27 @@ class Snapshot:
         never go back, so later rows never collide with them)."""
         if clean:
             _delete_all_rows()
+        later = _forward_references()
         with db.engine.begin() as conn:
             for table in db.metadata.sorted_tables:
-                if self.rows[table]:
-                    conn.execute(table.insert(), self.rows[table])
+                rows = self.rows[table]
+                if rows and table in later:  # a column pointing at rows not in yet: filled in after
+                    rows = [{**row, **dict.fromkeys(later[table])} for row in rows]
+                if rows:
+                    conn.execute(table.insert(), rows)
+            for table, columns in later.items():
+                for column in columns:
+                    pairs = [(row, row[column]) for row in self.rows[table] if row[column] is not None]
+                    if pairs:
+                        key = table.primary_key.columns
+                        statement = (
+                            table.update()
+                            .where(*(c == sa.bindparam(f"key_{c.name}") for c in key))
+                            .values({column: sa.bindparam("value")})
+                        )
+                        conn.execute(
+                            statement, [{"value": v, **{f"key_{c.name}": row[c.name] for c in key}} for row, v in pairs]
+                        )
         for path, data in self.files.items():
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
