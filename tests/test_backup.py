@@ -193,15 +193,43 @@ def test_postgresql_round_trip_restores_rows_and_file_bytes(tmp_path, monkeypatc
 # -- refusals -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def small(tmp_path, monkeypatch) -> Instance:
-    """An instance with the demo loaded, and a backup of it at tmp_path/b.tar.gz."""
-    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    instance = Instance(f"sqlite:///{tmp_path / 'tracker.sqlite3'}", tmp_path)
+@pytest.fixture(scope="module")
+def _small_original(tmp_path_factory) -> tuple[Instance, Path]:
+    """The instance `small` hands out, built once for the module (an app, the migrations, the
+    demo and a backup: 2-3 s), with a copy of its database, files and backup to go back to."""
+    root = tmp_path_factory.mktemp("small")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKER_INSTANCE_PATH", str(root / "instance"))
+        instance = Instance(f"sqlite:///{root / 'tracker.sqlite3'}", root)
     instance.upgrade()
     instance.load()
-    result = instance.cli("backup", "-o", str(tmp_path / "b.tar.gz"))
+    result = instance.cli("backup", "-o", str(root / "b.tar.gz"))
     assert result.exit_code == 0, result.output
+    with instance.app.app_context():
+        db.engine.dispose()
+    original = root / "original"
+    original.mkdir()
+    shutil.copy(root / "tracker.sqlite3", original)
+    shutil.copytree(instance.upload_dir, original / "evidence")
+    return instance, original
+
+
+@pytest.fixture
+def small(_small_original, tmp_path, monkeypatch) -> Instance:
+    """An instance with the demo loaded, and a backup of it at tmp_path/b.tar.gz: the module's
+    instance, its database file and upload folder put back as they were when it was built."""
+    instance, original = _small_original
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    with instance.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    database = original.parent / "tracker.sqlite3"
+    for leftover in (database.with_name("tracker.sqlite3-wal"), database.with_name("tracker.sqlite3-shm")):
+        leftover.unlink(missing_ok=True)  # the last connection's log must not replay onto the copy
+    shutil.copy(original / "tracker.sqlite3", database)
+    shutil.rmtree(instance.upload_dir)
+    shutil.copytree(original / "evidence", instance.upload_dir)
+    shutil.copy(original.parent / "b.tar.gz", tmp_path / "b.tar.gz")
     return instance
 
 
