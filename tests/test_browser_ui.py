@@ -17,14 +17,12 @@ from conftest import (
     NOW,
     PASSWORD,
     REFUSED_IMPACTS,
-    Snapshot,
+    Prebuilt,
     axe_violations,
     make_user,
     new_browser_page,
-    no_rows,
     photograph,
     sign_in,
-    upload_files,
 )
 from outbox_factory import queue
 
@@ -39,36 +37,34 @@ HERE = Path(__file__).resolve().parent
 PLAN_FILE = HERE / "data" / "nongkhai-2567.yaml"
 
 
-#: The demo's rows and its records' ids, kept the first time `demo` builds it in a worker
-_DEMO: dict = {}
+#: The demo as the first test of each worker builds it
+_DEMO = Prebuilt()
 
 
 @pytest.fixture
 def demo(app, ctx):
-    """The Ban Pet demo with progress, its ITA scores and two captured emails. Built the first
-    time in each worker and put back from a snapshot after that (same rows and ids; building
-    it cost 0.3-1.5 s a test); built afresh beside rows an earlier fixture wrote."""
-    saved = _DEMO.get("snapshot")
-    if saved is not None and saved.fits():
-        saved.restore(clean=False)
-        db.session.expire_all()  # as after the build's commit
-        users = [db.session.get(User, id_) for id_ in _DEMO["users"]]
-        plan = db.session.get(Plan, _DEMO["plan"])
-        return DemoResult(plan=plan, plan_created=True, users_created=_DEMO["users_created"], users=users)
-    alone, files = saved is None and no_rows(), upload_files(app)
-    result = load_demo(NOW)
-    add_demo_progress(result.plan, NOW.date())
-    load_demo_scores(result.plan.organization, NOW)
-    queue(2, organization_id=result.plan.organization_id)
-    db.session.commit()
-    if alone:
-        _DEMO.update(
-            snapshot=Snapshot.take(app, files),
-            plan=result.plan.id,
-            users=[u.id for u in result.users],
-            users_created=list(result.users_created),
+    """The Ban Pet demo with progress, its ITA scores and two captured emails, built once per
+    worker and put back after that (building it cost 0.3-1.5 s a test)."""
+
+    def build() -> DemoResult:
+        result = load_demo(NOW)
+        add_demo_progress(result.plan, NOW.date())
+        load_demo_scores(result.plan.organization, NOW)
+        queue(2, organization_id=result.plan.organization_id)
+        db.session.commit()
+        return result
+
+    def keep(result: DemoResult) -> tuple:
+        return result.plan.id, [u.id for u in result.users], list(result.users_created)
+
+    def reload(kept: tuple) -> DemoResult:
+        plan_id, user_ids, users_created = kept
+        users = [db.session.get(User, id_) for id_ in user_ids]
+        return DemoResult(
+            plan=db.session.get(Plan, plan_id), plan_created=True, users_created=users_created, users=users
         )
-    return result
+
+    return _DEMO.get(app, build, keep, reload)
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD, *, landing: bool = True) -> None:

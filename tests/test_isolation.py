@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import NOW, PASSWORD, Snapshot, make_user, no_rows, upload_files
+from tests.conftest import NOW, PASSWORD, Prebuilt, make_user
 from tracker import clock
 from tracker.api import tokens
 from tracker.auth.models import Role, User
@@ -227,32 +227,30 @@ def populate(key: str, slug: str, province: str, upload_dir: str) -> Org:
     return Org(key, org, plan, palad, m1, steps, users, ids, secret)
 
 
-#: The three organizations' rows and files and their records' ids, kept the first time `orgs`
-#: builds them in a worker (building them cost 0.8 s a test)
-_ORGS: dict = {}
+#: The three organizations as the first test of each worker builds them (0.8 s a test)
+_ORGS = Prebuilt()
 
 
 @pytest.fixture
 def orgs(app, ctx) -> dict[str, Org]:
     """Organizations A and B in ขอนแก่น and C in อุดรธานี, each populated with every kind of
-    record. Built the first time in each worker and put back from a snapshot after that (same
-    rows, ids and files); built afresh beside rows an earlier fixture wrote."""
-    saved = _ORGS.get("snapshot")
-    if saved is not None and saved.fits():
-        saved.restore(clean=False)
-        db.session.expire_all()
-        return {key: reload(*saved_ids) for key, saved_ids in _ORGS["orgs"].items()}
-    upload_dir = app.config["TRACKER_UPLOAD_DIR"]
-    Path(upload_dir).mkdir(parents=True, exist_ok=True)
-    alone, files = saved is None and no_rows(), upload_files(app)
-    built = {
-        "A": populate("A", "aqxa-town", "ขอนแก่น", upload_dir),
-        "B": populate("B", "zqxb-town", "ขอนแก่น", upload_dir),
-        "C": populate("C", "zqxc-town", "อุดรธานี", upload_dir),
-    }
-    if alone:
-        _ORGS.update(snapshot=Snapshot.take(app, files), orgs={key: ids_of(org) for key, org in built.items()})
-    return built
+    record; built once per worker and put back after that."""
+
+    def build() -> dict[str, Org]:
+        upload_dir = app.config["TRACKER_UPLOAD_DIR"]
+        Path(upload_dir).mkdir(parents=True, exist_ok=True)
+        return {
+            "A": populate("A", "aqxa-town", "ขอนแก่น", upload_dir),
+            "B": populate("B", "zqxb-town", "ขอนแก่น", upload_dir),
+            "C": populate("C", "zqxc-town", "อุดรธานี", upload_dir),
+        }
+
+    return _ORGS.get(
+        app,
+        build,
+        keep=lambda built: {key: ids_of(org) for key, org in built.items()},
+        reload=lambda kept: {key: reload(*ids) for key, ids in kept.items()},
+    )
 
 
 def ids_of(org: Org) -> tuple:
