@@ -528,18 +528,10 @@ class Snapshot:
                 if rows:
                     conn.execute(table.insert(), rows)
             for table, columns in later.items():
-                for column in columns:
-                    pairs = [(row, row[column]) for row in self.rows[table] if row[column] is not None]
-                    if pairs:
-                        key = table.primary_key.columns
-                        statement = (
-                            table.update()
-                            .where(*(c == sa.bindparam(f"key_{c.name}") for c in key))
-                            .values({column: sa.bindparam("value")})
-                        )
-                        conn.execute(
-                            statement, [{"value": v, **{f"key_{c.name}": row[c.name] for c in key}} for row, v in pairs]
-                        )
+                for row in self.rows[table]:
+                    values = {column: row[column] for column in columns if row[column] is not None}
+                    if values:
+                        conn.execute(table.update().where(table.c.id == row["id"]).values(values))
         for path, data in self.files.items():
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
